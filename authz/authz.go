@@ -1,0 +1,493 @@
+package authz
+
+import (
+	"strings"
+	"unsafe"
+
+	"github.com/iamd-dev/iamd/policy"
+)
+
+// Layer is a kind of policy in a decision.
+type Layer uint8
+
+const (
+	LayerNone     Layer = iota
+	LayerRCP            // resource control policies of the resource's account
+	LayerSCP            // service control policies of the principal's account
+	LayerResource       // the resource-based policy (including role trust and KMS key policies)
+	LayerIdentity       // identity-based policies of the principal
+	LayerBoundary       // the principal's permissions boundary
+	LayerSession        // session policies
+)
+
+var layerNames = [...]string{"", "rcp", "scp", "resource", "identity", "boundary", "session"}
+
+// String returns the layer's short name: rcp, scp, resource, identity, boundary, session.
+func (l Layer) String() string { return layerNames[l] }
+
+// Describe returns the layer's name as AWS's messages spell it ("identity-based policy", ...).
+func (l Layer) Describe() string {
+	return [...]string{"", "resource control policy", "service control policy", "resource-based policy",
+		"identity-based policy", "permissions boundary", "session policy"}[l]
+}
+
+// Result is the outcome of a decision.
+type Result uint8
+
+const (
+	ImplicitDeny Result = iota // no applicable Allow (the zero value, so an unset decision denies)
+	Allowed
+	ExplicitDeny
+)
+
+// String returns allowed, explicitDeny or implicitDeny.
+func (r Result) String() string {
+	return [...]string{"implicitDeny", "allowed", "explicitDeny"}[r]
+}
+
+// Attached is a policy as it takes part in a decision: the compiled document and where it comes from.
+type Attached struct {
+	Name       string         // policy name (managed) or inline policy name
+	ARN        string         // managed policy ARN; empty for inline policies
+	AttachedTo string         // where it is attached, e.g. "user/alice", "group/dev", "role/Admin", "ou-ab12-prod"
+	Policy     *policy.Policy // the compiled document
+}
+
+// Level is one level of an organization's hierarchy and the SCPs or RCPs attached to it.
+type Level struct {
+	Name     string // e.g. "root r-ab12", "ou-ab12-prod", "account 111122223333"
+	Policies []Attached
+}
+
+// PolicySet is every policy that may take part in a decision for one principal and resource.
+type PolicySet struct {
+	Identity []Attached // the principal's identity-based policies: a user's own and its groups', or the role's
+	Resource *Attached  // the resource-based policy, if the resource has one
+	// ResourcePolicyRequired: the resource policy itself must allow (KMS key policies, role trust policies); an
+	// identity-based Allow is not enough unless the resource policy names the principal's account.
+	ResourcePolicyRequired bool
+	Boundary               *Attached  // the principal's permissions boundary
+	Session                []Attached // session policies of the principal's session
+
+	// SCPs of the principal's account, one entry per level from the root down; nil when the account is not in an
+	// organization. SCPs do not apply to the management account or to service-linked roles.
+	SCPs                         []Level
+	PrincipalAccountIsManagement bool
+	// RCPs of the resource's account, likewise; they do not apply to resources of the management account.
+	RCPs                        []Level
+	ResourceAccountIsManagement bool
+}
+
+// Request is one authorization request.
+type Request struct {
+	Principal       Principal
+	Action          string // "service:Action"
+	Resource        string // the resource ARN, or "*" for actions that take no resource
+	ResourceAccount string // the account that owns the resource; empty means the principal's account
+	Context         policy.Context
+}
+
+// Match is one statement that matched a request.
+type Match struct {
+	Layer     Layer
+	Level     string // the organization level, for SCPs and RCPs
+	Policy    *Attached
+	Statement *policy.Statement
+}
+
+// inlineMatches is how many matched statements a Decision holds without allocating.
+const inlineMatches = 6
+
+// Decision is the outcome of one request with its explanation.
+type Decision struct {
+	Result Result
+	// Missing is, for an implicit deny, the first layer in AWS's order of evaluation that lacked an Allow;
+	// MissingLevel names the organization level for SCPs and RCPs.
+	Missing      Layer
+	MissingLevel string
+
+	n      int
+	inline [inlineMatches]Match
+	extra  []Match
+}
+
+// Matched returns the statements that decided: for Allowed every Allow statement that matched the request, for
+// ExplicitDeny every Deny statement that matched; nothing for ImplicitDeny.
+func (d *Decision) Matched() []Match {
+	if d.n <= inlineMatches {
+		return d.inline[:d.n]
+	}
+	return d.extra
+}
+
+func (d *Decision) add(m Match) {
+	if d.n < inlineMatches {
+		d.inline[d.n] = m
+		d.n++
+		return
+	}
+	if d.n == inlineMatches {
+		d.extra = append(make([]Match, 0, 2*inlineMatches), d.inline[:]...)
+	}
+	d.extra = append(d.extra, m)
+	d.n++
+}
+
+// ref is one statement in an index.
+type ref struct {
+	layer Layer
+	level int
+	att   *Attached
+	st    *policy.Statement
+}
+
+// index finds the statements that can match an action without scanning the others.
+type index struct {
+	exact  map[string][]ref // "service:action", lower-cased: statements naming the action exactly
+	bySvc  map[string][]ref // service prefix: statements with a wildcard in the action name of that service
+	always []ref            // NotAction statements and service wildcards ("*", "*:Get*")
+}
+
+func (ix *index) add(r ref) {
+	st := r.st
+	if st.NotAction {
+		ix.always = append(ix.always, r)
+		return
+	}
+	for i := range st.Actions {
+		if st.Actions[i].HasServiceWildcard() {
+			ix.always = append(ix.always, r)
+			return
+		}
+	}
+	wildSvc := map[string]bool{}
+	for i := range st.Actions {
+		if _, ok := st.Actions[i].Exact(); !ok {
+			wildSvc[st.Actions[i].Service] = true
+		}
+	}
+	for svc := range wildSvc {
+		if ix.bySvc == nil {
+			ix.bySvc = map[string][]ref{}
+		}
+		ix.bySvc[svc] = append(ix.bySvc[svc], r)
+	}
+	seen := map[string]bool{}
+	for i := range st.Actions {
+		key, ok := st.Actions[i].Exact()
+		if !ok || wildSvc[st.Actions[i].Service] || seen[key] {
+			continue
+		}
+		seen[key] = true
+		if ix.exact == nil {
+			ix.exact = map[string][]ref{}
+		}
+		ix.exact[key] = append(ix.exact[key], r)
+	}
+}
+
+// Evaluator decides requests against one compiled PolicySet. It is immutable and safe for concurrent use.
+type Evaluator struct {
+	set       PolicySet
+	principal index // identity, boundary and session statements
+	resource  index
+	scp       []index
+	rcp       []index
+}
+
+// New compiles a PolicySet for Decide. Policies are used as given; parse them with the right policy.Type.
+func New(set PolicySet) *Evaluator {
+	e := &Evaluator{set: set}
+	addAll := func(ix *index, layer Layer, level int, atts []Attached) {
+		for i := range atts {
+			a := &atts[i]
+			if a.Policy == nil {
+				continue
+			}
+			for _, st := range a.Policy.Statements {
+				ix.add(ref{layer: layer, level: level, att: a, st: st})
+			}
+		}
+	}
+	addAll(&e.principal, LayerIdentity, 0, e.set.Identity)
+	if e.set.Boundary != nil {
+		addAll(&e.principal, LayerBoundary, 0, []Attached{*e.set.Boundary})
+	}
+	addAll(&e.principal, LayerSession, 0, e.set.Session)
+	if e.set.Resource != nil {
+		addAll(&e.resource, LayerResource, 0, []Attached{*e.set.Resource})
+	}
+	e.scp = make([]index, len(e.set.SCPs))
+	for i := range e.set.SCPs {
+		addAll(&e.scp[i], LayerSCP, i, e.set.SCPs[i].Policies)
+	}
+	e.rcp = make([]index, len(e.set.RCPs))
+	for i := range e.set.RCPs {
+		addAll(&e.rcp[i], LayerRCP, i, e.set.RCPs[i].Policies)
+	}
+	return e
+}
+
+// Decide evaluates one request with a PolicySet in one call; use New and Evaluator.Decide to decide many.
+func Decide(set PolicySet, req *Request) Decision {
+	return New(set).Decide(req)
+}
+
+// tally is what one pass over the applicable statements found.
+type tally struct {
+	deny                        bool
+	identity, boundary, session bool
+	resource                    matchKind
+	levels                      uint64 // bit i: SCP level i allowed
+	rcpLevels                   uint64
+}
+
+// maxActionLen bounds the action names folded on the stack; longer ones are folded on the heap.
+const maxActionLen = 256
+
+// Decide evaluates the request following AWS's policy evaluation logic.
+func (e *Evaluator) Decide(req *Request) Decision {
+	var d Decision
+	var buf [maxActionLen]byte
+	action := foldAction(req.Action, &buf)
+	svc, name, _ := strings.Cut(action, ":")
+
+	p := &req.Principal
+	slr := p.IsServiceLinkedRole()
+	scpApplies := e.set.SCPs != nil && !e.set.PrincipalAccountIsManagement && p.isAWSIdentity() && !slr
+	rcpApplies := e.set.RCPs != nil && !e.set.ResourceAccountIsManagement && p.Type != PrincipalService && !slr
+	if len(e.set.SCPs) > 64 || len(e.set.RCPs) > 64 {
+		// An organization has at most five levels of OUs; more levels than bits is a malformed set: deny.
+		d.Missing = LayerSCP
+		return d
+	}
+
+	var t tally
+	st := scanState{e: e, req: req, svc: svc, name: name, action: action, d: &d, t: &t}
+	if p.isAWSIdentity() && p.Type != PrincipalRoot {
+		st.scan(&e.principal)
+	}
+	if e.set.Resource != nil {
+		st.scan(&e.resource)
+	}
+	if scpApplies {
+		for i := range e.scp {
+			st.scan(&e.scp[i])
+		}
+	}
+	if rcpApplies {
+		for i := range e.rcp {
+			st.scan(&e.rcp[i])
+		}
+	}
+
+	if t.deny {
+		d.Result = ExplicitDeny
+		d.keep(policy.Deny)
+		return d
+	}
+	if rcpApplies {
+		for i := range e.set.RCPs {
+			if t.rcpLevels&(1<<i) == 0 {
+				return d.implicit(LayerRCP, e.set.RCPs[i].Name)
+			}
+		}
+	}
+	if scpApplies {
+		for i := range e.set.SCPs {
+			if t.levels&(1<<i) == 0 {
+				return d.implicit(LayerSCP, e.set.SCPs[i].Name)
+			}
+		}
+	}
+
+	identityOK := t.identity || p.Type == PrincipalRoot
+	boundaryOK := e.set.Boundary == nil || t.boundary || !(p.Type == PrincipalUser || p.Type == PrincipalAssumedRole)
+	sessionOK := len(e.set.Session) == 0 || t.session
+	resAllow := t.resource != matchNone
+	cross := p.Account != "" && req.ResourceAccount != "" && p.Account != req.ResourceAccount
+
+	var missing Layer
+	switch {
+	case !p.isAWSIdentity():
+		// Services, anonymous callers and federated identities have no identity policies: the resource policy decides.
+		if !resAllow {
+			missing = LayerResource
+		}
+	case cross:
+		// Cross-account: the resource policy must allow, and so must the principal's own account.
+		switch {
+		case !resAllow:
+			missing = LayerResource
+		default:
+			missing = identityPathMissing(identityOK, boundaryOK, sessionOK)
+		}
+	case e.set.ResourcePolicyRequired:
+		switch t.resource {
+		case matchNone:
+			missing = LayerResource
+		case matchDirect:
+		case matchRole:
+			missing = identityPathMissing(true, boundaryOK, sessionOK)
+		default: // the policy delegates to the account: identity-based policies must allow
+			missing = identityPathMissing(identityOK, boundaryOK, sessionOK)
+		}
+	default:
+		// Same account: a resource policy that names the user or the session allows by itself; one that names the
+		// role is still limited by the boundary and session policies; one that names the account delegates to IAM.
+		switch {
+		case t.resource == matchDirect:
+		case t.resource == matchRole && boundaryOK && sessionOK:
+		default:
+			missing = identityPathMissing(identityOK || t.resource == matchRole, boundaryOK, sessionOK)
+		}
+	}
+	if missing != LayerNone {
+		return d.implicit(missing, "")
+	}
+	d.Result = Allowed
+	d.keep(policy.Allow)
+	return d
+}
+
+func identityPathMissing(identityOK, boundaryOK, sessionOK bool) Layer {
+	switch {
+	case !identityOK:
+		return LayerIdentity
+	case !boundaryOK:
+		return LayerBoundary
+	case !sessionOK:
+		return LayerSession
+	}
+	return LayerNone
+}
+
+// implicit turns d into an implicit deny for the layer.
+func (d *Decision) implicit(l Layer, level string) Decision {
+	d.Result, d.Missing, d.MissingLevel = ImplicitDeny, l, level
+	d.n, d.extra = 0, nil
+	return *d
+}
+
+// keep drops the matches whose effect is not eff.
+func (d *Decision) keep(eff policy.Effect) {
+	all := d.Matched()
+	n := 0
+	for _, m := range all {
+		if m.Statement.Effect == eff {
+			all[n] = m
+			n++
+		}
+	}
+	if d.n > inlineMatches {
+		d.extra = all[:n]
+		if n <= inlineMatches {
+			copy(d.inline[:], all[:n])
+			d.extra = nil
+		}
+	}
+	d.n = n
+}
+
+// scanState carries one request through the indexes.
+type scanState struct {
+	e         *Evaluator
+	req       *Request
+	svc, name string
+	action    string
+	d         *Decision
+	t         *tally
+}
+
+func (s *scanState) scan(ix *index) {
+	if refs, ok := ix.exact[s.action]; ok {
+		for i := range refs {
+			s.check(&refs[i], true)
+		}
+	}
+	if refs, ok := ix.bySvc[s.svc]; ok {
+		for i := range refs {
+			s.check(&refs[i], false)
+		}
+	}
+	for i := range ix.always {
+		s.check(&ix.always[i], false)
+	}
+}
+
+// check evaluates one statement and records a match.
+func (s *scanState) check(r *ref, actionMatched bool) {
+	st := r.st
+	if !actionMatched && !st.MatchAction(s.svc, s.name) {
+		return
+	}
+	ctx := s.req.Context
+	if !st.MatchResource(s.req.Resource, ctx) {
+		return
+	}
+	kind := matchDirect
+	if st.Principal != nil {
+		if st.NotPrincipal {
+			if excludedBy(st.Principal, &s.req.Principal) {
+				return
+			}
+		} else if kind = matchPrincipal(st.Principal, &s.req.Principal); kind == matchNone {
+			return
+		}
+	}
+	if !st.MatchConditions(ctx) {
+		return
+	}
+	m := Match{Layer: r.layer, Policy: r.att, Statement: st}
+	switch r.layer {
+	case LayerSCP:
+		m.Level = s.e.set.SCPs[r.level].Name
+	case LayerRCP:
+		m.Level = s.e.set.RCPs[r.level].Name
+	}
+	if st.Effect == policy.Deny {
+		s.t.deny = true
+		s.d.add(m)
+		return
+	}
+	switch r.layer {
+	case LayerIdentity:
+		s.t.identity = true
+	case LayerBoundary:
+		s.t.boundary = true
+	case LayerSession:
+		s.t.session = true
+	case LayerResource:
+		s.t.resource = max(s.t.resource, kind)
+	case LayerSCP:
+		s.t.levels |= 1 << r.level
+	case LayerRCP:
+		s.t.rcpLevels |= 1 << r.level
+	}
+	s.d.add(m)
+}
+
+// foldAction lower-cases an action into buf and returns it as a string that lives no longer than buf: Decide
+// only compares it, never stores it. Actions longer than buf are folded on the heap.
+func foldAction(action string, buf *[maxActionLen]byte) string {
+	if len(action) > maxActionLen {
+		return strings.ToLower(action)
+	}
+	lower := true
+	for i := 0; i < len(action); i++ {
+		if c := action[i]; c >= 'A' && c <= 'Z' {
+			lower = false
+			break
+		}
+	}
+	if lower {
+		return action
+	}
+	n := copy(buf[:], action)
+	for i := 0; i < n; i++ {
+		if c := buf[i]; c >= 'A' && c <= 'Z' {
+			buf[i] = c + ('a' - 'A')
+		}
+	}
+	return unsafe.String(&buf[0], n)
+}

@@ -1,0 +1,89 @@
+package policy
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+)
+
+type validateCase struct {
+	Name       string          `json:"name"`
+	Doc        string          `json:"doc"`
+	Note       string          `json:"note"`
+	PolicyType string          `json:"policyType"`
+	Policy     json.RawMessage `json:"policy"`
+	Valid      bool            `json:"valid"`
+	Line       int             `json:"line"`
+}
+
+// documentText returns the case's document: a JSON string is the text itself, an object is taken as written.
+func documentText(raw json.RawMessage) []byte {
+	var s string
+	if len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
+		return []byte(s)
+	}
+	return raw
+}
+
+func loadValidateCorpus(t testing.TB) []validateCase {
+	files, err := filepath.Glob("testdata/validate/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(files)
+	var all []validateCase
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Cases []validateCase `json:"cases"`
+		}
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		all = append(all, doc.Cases...)
+	}
+	return all
+}
+
+// TestValidationCorpus checks that Parse accepts and rejects what AWS does, and names the right line.
+func TestValidationCorpus(t *testing.T) {
+	cases := loadValidateCorpus(t)
+	if len(cases) == 0 {
+		t.Fatal("no cases")
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			typ, err := ParseType(c.PolicyType)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Parse(documentText(c.Policy), typ)
+			if c.Valid {
+				if err != nil {
+					t.Fatalf("rejected a valid %s policy: %v\n%s", typ, err, c.Note)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("accepted an invalid %s policy\n%s", typ, c.Note)
+			}
+			pe, ok := err.(*ParseError)
+			if !ok {
+				t.Fatalf("error %T is not a *ParseError", err)
+			}
+			if c.Line > 0 {
+				for _, f := range pe.Findings {
+					if f.Severity == SeverityError && f.Line == c.Line {
+						return
+					}
+				}
+				t.Errorf("no error on line %d: %v", c.Line, pe.Findings)
+			}
+		})
+	}
+}
