@@ -90,13 +90,20 @@ type Request struct {
 // Match is one statement that matched a request.
 type Match struct {
 	Layer     Layer
-	Level     string // the organization level, for SCPs and RCPs
-	Policy    *Attached
+	Policy    *Attached // for SCPs and RCPs, AttachedTo names the organization level
 	Statement *policy.Statement
 }
 
+// Level returns the organization level of an SCP or RCP match, and "" for other layers.
+func (m Match) Level() string {
+	if m.Layer == LayerSCP || m.Layer == LayerRCP {
+		return m.Policy.AttachedTo
+	}
+	return ""
+}
+
 // inlineMatches is how many matched statements a Decision holds without allocating.
-const inlineMatches = 6
+const inlineMatches = 8
 
 // Decision is the outcome of one request with its explanation.
 type Decision struct {
@@ -136,16 +143,42 @@ func (d *Decision) add(m Match) {
 // ref is one statement in an index.
 type ref struct {
 	layer Layer
+	exact bool // found through the exact-action list: the action is known to match
 	level int
 	att   *Attached
 	st    *policy.Statement
 }
 
-// index finds the statements that can match an action without scanning the others.
+// index finds the statements that can match an action without scanning the others. After seal, a lookup is one
+// map access: exact holds, per action named exactly somewhere, every statement that can match that action
+// (exactly, by a wildcard of its service, or always); bySvc likewise per service; always the rest.
 type index struct {
-	exact  map[string][]ref // "service:action", lower-cased: statements naming the action exactly
-	bySvc  map[string][]ref // service prefix: statements with a wildcard in the action name of that service
+	exact  map[string][]ref // "service:action", lower-cased
+	bySvc  map[string][]ref // service prefix
 	always []ref            // NotAction statements and service wildcards ("*", "*:Get*")
+}
+
+// seal merges the lists so that each lookup needs one map access.
+func (ix *index) seal() {
+	for key, refs := range ix.exact {
+		svc, _, _ := strings.Cut(key, ":")
+		merged := append(append(append([]ref(nil), refs...), ix.bySvc[svc]...), ix.always...)
+		ix.exact[key] = merged
+	}
+	for svc, refs := range ix.bySvc {
+		ix.bySvc[svc] = append(append([]ref(nil), refs...), ix.always...)
+	}
+}
+
+// lookup returns the statements that can match the lower-cased action.
+func (ix *index) lookup(action, svc string) []ref {
+	if refs, ok := ix.exact[action]; ok {
+		return refs
+	}
+	if refs, ok := ix.bySvc[svc]; ok {
+		return refs
+	}
+	return ix.always
 }
 
 func (ix *index) add(r ref) {
@@ -182,7 +215,9 @@ func (ix *index) add(r ref) {
 		if ix.exact == nil {
 			ix.exact = map[string][]ref{}
 		}
+		r.exact = true
 		ix.exact[key] = append(ix.exact[key], r)
+		r.exact = false
 	}
 }
 
@@ -209,6 +244,16 @@ func New(set PolicySet) *Evaluator {
 			}
 		}
 	}
+	defer func() {
+		e.principal.seal()
+		e.resource.seal()
+		for i := range e.scp {
+			e.scp[i].seal()
+		}
+		for i := range e.rcp {
+			e.rcp[i].seal()
+		}
+	}()
 	addAll(&e.principal, LayerIdentity, 0, e.set.Identity)
 	if e.set.Boundary != nil {
 		addAll(&e.principal, LayerBoundary, 0, []Attached{*e.set.Boundary})
@@ -217,15 +262,34 @@ func New(set PolicySet) *Evaluator {
 	if e.set.Resource != nil {
 		addAll(&e.resource, LayerResource, 0, []Attached{*e.set.Resource})
 	}
+	e.set.SCPs = copyLevels(e.set.SCPs)
 	e.scp = make([]index, len(e.set.SCPs))
 	for i := range e.set.SCPs {
 		addAll(&e.scp[i], LayerSCP, i, e.set.SCPs[i].Policies)
 	}
+	e.set.RCPs = copyLevels(e.set.RCPs)
 	e.rcp = make([]index, len(e.set.RCPs))
 	for i := range e.set.RCPs {
 		addAll(&e.rcp[i], LayerRCP, i, e.set.RCPs[i].Policies)
 	}
 	return e
+}
+
+// copyLevels copies organization levels so that each attached policy names its level in AttachedTo.
+func copyLevels(levels []Level) []Level {
+	if levels == nil {
+		return nil
+	}
+	out := make([]Level, len(levels))
+	for i, l := range levels {
+		out[i] = Level{Name: l.Name, Policies: append([]Attached(nil), l.Policies...)}
+		for j := range out[i].Policies {
+			if out[i].Policies[j].AttachedTo == "" {
+				out[i].Policies[j].AttachedTo = l.Name
+			}
+		}
+	}
+	return out
 }
 
 // Decide evaluates one request with a PolicySet in one call; use New and Evaluator.Decide to decide many.
@@ -243,7 +307,7 @@ type tally struct {
 }
 
 // maxActionLen bounds the action names folded on the stack; longer ones are folded on the heap.
-const maxActionLen = 256
+const maxActionLen = 96
 
 // Decide evaluates the request following AWS's policy evaluation logic.
 func (e *Evaluator) Decide(req *Request) Decision {
@@ -371,22 +435,29 @@ func (d *Decision) implicit(l Layer, level string) Decision {
 
 // keep drops the matches whose effect is not eff.
 func (d *Decision) keep(eff policy.Effect) {
-	all := d.Matched()
-	n := 0
-	for _, m := range all {
+	if d.n <= inlineMatches {
+		n := 0
+		for i := 0; i < d.n; i++ {
+			if d.inline[i].Statement.Effect == eff {
+				d.inline[n] = d.inline[i]
+				n++
+			}
+		}
+		d.n = n
+		return
+	}
+	out := d.extra[:0]
+	for _, m := range d.extra {
 		if m.Statement.Effect == eff {
-			all[n] = m
-			n++
+			out = append(out, m)
 		}
 	}
-	if d.n > inlineMatches {
-		d.extra = all[:n]
-		if n <= inlineMatches {
-			copy(d.inline[:], all[:n])
-			d.extra = nil
-		}
+	d.n = len(out)
+	if len(out) <= inlineMatches {
+		copy(d.inline[:], out)
+		out = nil
 	}
-	d.n = n
+	d.extra = out
 }
 
 // scanState carries one request through the indexes.
@@ -400,25 +471,16 @@ type scanState struct {
 }
 
 func (s *scanState) scan(ix *index) {
-	if refs, ok := ix.exact[s.action]; ok {
-		for i := range refs {
-			s.check(&refs[i], true)
-		}
-	}
-	if refs, ok := ix.bySvc[s.svc]; ok {
-		for i := range refs {
-			s.check(&refs[i], false)
-		}
-	}
-	for i := range ix.always {
-		s.check(&ix.always[i], false)
+	refs := ix.lookup(s.action, s.svc)
+	for i := range refs {
+		s.check(&refs[i])
 	}
 }
 
 // check evaluates one statement and records a match.
-func (s *scanState) check(r *ref, actionMatched bool) {
+func (s *scanState) check(r *ref) {
 	st := r.st
-	if !actionMatched && !st.MatchAction(s.svc, s.name) {
+	if !r.exact && !st.MatchAction(s.svc, s.name) {
 		return
 	}
 	ctx := s.req.Context
@@ -439,12 +501,6 @@ func (s *scanState) check(r *ref, actionMatched bool) {
 		return
 	}
 	m := Match{Layer: r.layer, Policy: r.att, Statement: st}
-	switch r.layer {
-	case LayerSCP:
-		m.Level = s.e.set.SCPs[r.level].Name
-	case LayerRCP:
-		m.Level = s.e.set.RCPs[r.level].Name
-	}
 	if st.Effect == policy.Deny {
 		s.t.deny = true
 		s.d.add(m)

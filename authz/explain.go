@@ -57,8 +57,8 @@ func (m Match) Describe() string {
 	}
 	fmt.Fprintf(&b, " of %s %q", m.Layer.Describe(), m.Policy.Name)
 	switch {
-	case m.Level != "":
-		fmt.Fprintf(&b, " at %s", m.Level)
+	case m.Level() != "":
+		fmt.Fprintf(&b, " at %s", m.Level())
 	case m.Policy.AttachedTo != "":
 		fmt.Fprintf(&b, " attached to %s", m.Policy.AttachedTo)
 	}

@@ -310,12 +310,14 @@ func (p *pattern) resolve(ctx Context) (string, bool) {
 // '*' crosses '/'. Policy variables are substituted before the pattern is split, since a value may hold a colon
 // (aws:userid of a role session does).
 type arnPattern struct {
-	raw     string
-	any     bool // "*"
-	literal bool // no wildcard, no variable
-	vars    bool // variables enabled
-	hasVars bool
-	segs    []arnSeg
+	raw        string
+	any        bool // "*"
+	literal    bool // no wildcard, no variable
+	vars       bool // variables enabled
+	hasVars    bool
+	segs       []arnSeg
+	prefix     string // literal text before the first wildcard: a quick reject
+	prefixStar bool   // the pattern is prefix + "*": a prefix test decides
 }
 
 type arnSeg struct {
@@ -348,6 +350,11 @@ func compileARNPattern(text string, vars bool) arnPattern {
 	for _, seg := range strings.Split(text, ":") {
 		a.segs = append(a.segs, arnSeg{glob: compilePattern(seg, vars), expand: strings.HasSuffix(seg, "*") && !strings.HasSuffix(seg, "${*}")})
 	}
+	if i := strings.IndexAny(text, "*?$"); i >= 0 {
+		a.prefix = text[:i]
+		// A final '*' expands over everything after the prefix, colons included.
+		a.prefixStar = i == len(text)-1 && text[i] == '*'
+	}
 	return a
 }
 
@@ -367,6 +374,12 @@ func (a *arnPattern) match(s string, ctx Context) bool {
 		}
 		sub := compileARNPattern(text, true)
 		return sub.match(s, ctx)
+	}
+	if !strings.HasPrefix(s, a.prefix) {
+		return false
+	}
+	if a.prefixStar {
+		return true
 	}
 	var buf [maxStackSegs]string
 	parts := buf[:0]
