@@ -76,6 +76,16 @@ type PolicySet struct {
 	// RCPs of the resource's account, likewise; they do not apply to resources of the management account.
 	RCPs                        []Level
 	ResourceAccountIsManagement bool
+	// RCPServices lists the service prefixes whose resources RCPs govern; nil means DefaultRCPServices.
+	RCPServices []string
+}
+
+// DefaultRCPServices are the services whose resources resource control policies apply to, as the AWS
+// Organizations User Guide lists them ("Resource control policies", list of supported AWS services): Amazon S3,
+// AWS STS, AWS KMS, Amazon SQS, AWS Secrets Manager, Amazon Cognito identity pools, Amazon ECR, Amazon OpenSearch
+// Serverless, Amazon DynamoDB and Amazon CloudWatch Logs. It is data, not logic: override it in PolicySet.
+func DefaultRCPServices() []string {
+	return []string{"s3", "sts", "kms", "sqs", "secretsmanager", "cognito-identity", "ecr", "aoss", "dynamodb", "logs"}
 }
 
 // Request is one authorization request.
@@ -223,7 +233,8 @@ func (ix *index) add(r ref) {
 
 // Evaluator decides requests against one compiled PolicySet. It is immutable and safe for concurrent use.
 type Evaluator struct {
-	set       PolicySet
+	set         PolicySet
+	rcpServices map[string]bool
 	principal index // identity, boundary and session statements
 	resource  index
 	scp       []index
@@ -232,7 +243,14 @@ type Evaluator struct {
 
 // New compiles a PolicySet for Decide. Policies are used as given; parse them with the right policy.Type.
 func New(set PolicySet) *Evaluator {
-	e := &Evaluator{set: set}
+	e := &Evaluator{set: set, rcpServices: map[string]bool{}}
+	rs := set.RCPServices
+	if rs == nil {
+		rs = DefaultRCPServices()
+	}
+	for _, svc := range rs {
+		e.rcpServices[strings.ToLower(svc)] = true
+	}
 	addAll := func(ix *index, layer Layer, level int, atts []Attached) {
 		for i := range atts {
 			a := &atts[i]
@@ -319,7 +337,9 @@ func (e *Evaluator) Decide(req *Request) Decision {
 	p := &req.Principal
 	slr := p.IsServiceLinkedRole()
 	scpApplies := e.set.SCPs != nil && !e.set.PrincipalAccountIsManagement && p.isAWSIdentity() && !slr
-	rcpApplies := e.set.RCPs != nil && !e.set.ResourceAccountIsManagement && p.Type != PrincipalService && !slr
+	// RCPs govern the resources of the services that support them, for every caller (AWS service principals
+	// included) except service-linked roles.
+	rcpApplies := e.set.RCPs != nil && !e.set.ResourceAccountIsManagement && !slr && e.rcpServices[svc]
 	if len(e.set.SCPs) > 64 || len(e.set.RCPs) > 64 {
 		// An organization has at most five levels of OUs; more levels than bits is a malformed set: deny.
 		d.Missing = LayerSCP
@@ -327,7 +347,9 @@ func (e *Evaluator) Decide(req *Request) Decision {
 	}
 
 	var t tally
-	st := scanState{e: e, req: req, svc: svc, name: name, action: action, d: &d, t: &t}
+	var target policy.Target
+	target.Reset(req.Resource)
+	st := scanState{e: e, req: req, svc: svc, name: name, action: action, target: &target, d: &d, t: &t}
 	if p.isAWSIdentity() && p.Type != PrincipalRoot {
 		st.scan(&e.principal)
 	}
@@ -366,8 +388,10 @@ func (e *Evaluator) Decide(req *Request) Decision {
 	}
 
 	identityOK := t.identity || p.Type == PrincipalRoot
-	boundaryOK := e.set.Boundary == nil || t.boundary || !(p.Type == PrincipalUser || p.Type == PrincipalAssumedRole)
-	sessionOK := len(e.set.Session) == 0 || t.session
+	boundaryOK := e.set.Boundary == nil || t.boundary || p.Type == PrincipalRoot
+	// A role session without session policies has the role's permissions; a federated user's session
+	// (GetFederationToken) without a session policy has none.
+	sessionOK := t.session || (len(e.set.Session) == 0 && p.Type != PrincipalFederatedUser)
 	resAllow := t.resource != matchNone
 	cross := p.Account != "" && req.ResourceAccount != "" && p.Account != req.ResourceAccount
 
@@ -387,10 +411,13 @@ func (e *Evaluator) Decide(req *Request) Decision {
 			missing = identityPathMissing(identityOK, boundaryOK, sessionOK)
 		}
 	case e.set.ResourcePolicyRequired:
+		// A resource policy that must allow (role trust, KMS key policy) and names the principal itself still
+		// needs the principal's permissions boundary to allow ("Update a role trust policy").
 		switch t.resource {
 		case matchNone:
 			missing = LayerResource
 		case matchDirect:
+			missing = identityPathMissing(true, boundaryOK, true)
 		case matchRole:
 			missing = identityPathMissing(true, boundaryOK, sessionOK)
 		default: // the policy delegates to the account: identity-based policies must allow
@@ -466,6 +493,7 @@ type scanState struct {
 	req       *Request
 	svc, name string
 	action    string
+	target    *policy.Target
 	d         *Decision
 	t         *tally
 }
@@ -484,13 +512,15 @@ func (s *scanState) check(r *ref) {
 		return
 	}
 	ctx := s.req.Context
-	if !st.MatchResource(s.req.Resource, ctx) {
+	if !st.MatchTarget(s.target, ctx) {
 		return
 	}
 	kind := matchDirect
 	if st.Principal != nil {
 		if st.NotPrincipal {
-			if excludedBy(st.Principal, &s.req.Principal) {
+			// A NotPrincipal Deny always applies to a principal that has a permissions boundary, whatever it
+			// lists (Permissions boundaries; NotPrincipal).
+			if !(st.Effect == policy.Deny && s.e.set.Boundary != nil) && excludedBy(st.Principal, &s.req.Principal) {
 				return
 			}
 		} else if kind = matchPrincipal(st.Principal, &s.req.Principal); kind == matchNone {

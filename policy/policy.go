@@ -174,11 +174,18 @@ func (s *Statement) MatchAction(service, name string) bool {
 // MatchResource reports whether the statement's Resource (or NotResource) element applies to the resource.
 // A statement without either element (a trust policy) applies to any resource.
 func (s *Statement) MatchResource(resource string, ctx Context) bool {
+	var t Target
+	t.Reset(resource)
+	return s.MatchTarget(&t, ctx)
+}
+
+// MatchTarget is MatchResource for a resource split once into a Target.
+func (s *Statement) MatchTarget(t *Target, ctx Context) bool {
 	if len(s.Resources) == 0 {
 		return true
 	}
 	for i := range s.Resources {
-		if s.Resources[i].Match(resource, ctx) {
+		if s.Resources[i].arn.matchTarget(t, ctx) {
 			return !s.NotResource
 		}
 	}

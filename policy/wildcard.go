@@ -36,7 +36,8 @@ type pattern struct {
 	stars        bool
 	hasVars      bool
 	literal      bool   // no wildcard and no variable: lit is compared directly
-	lit          string // the literal text when literal is set
+	lit          string // the literal text when literal or prefixOnly is set
+	prefixOnly   bool   // the pattern is a literal followed by one '*': a prefix test decides
 }
 
 // compilePattern parses text as a wildcard pattern. When vars is true, ${...} is a policy variable and ${*}, ${?} and
@@ -111,6 +112,9 @@ func compilePattern(text string, vars bool) pattern {
 			p.segs = append(p.segs, s)
 		}
 	}
+	if !p.leadingStar && p.trailingStar && len(p.segs) == 1 && len(p.segs[0]) == 1 && p.segs[0][0].kind == pieceLit {
+		p.prefixOnly, p.lit = true, p.segs[0][0].lit
+	}
 	return p
 }
 
@@ -139,6 +143,9 @@ func (p *pattern) isAny() bool { return p.stars && len(p.segs) == 0 }
 func (p *pattern) match(s string, ctx Context) bool {
 	if p.literal {
 		return s == p.lit
+	}
+	if p.prefixOnly {
+		return strings.HasPrefix(s, p.lit)
 	}
 	if p.isAny() {
 		return true
@@ -318,6 +325,7 @@ type arnPattern struct {
 	segs       []arnSeg
 	prefix     string // literal text before the first wildcard: a quick reject
 	prefixStar bool   // the pattern is prefix + "*": a prefix test decides
+	needle     string // the longest literal run after the prefix: it must occur in a match
 }
 
 type arnSeg struct {
@@ -354,12 +362,67 @@ func compileARNPattern(text string, vars bool) arnPattern {
 		a.prefix = text[:i]
 		// A final '*' expands over everything after the prefix, colons included.
 		a.prefixStar = i == len(text)-1 && text[i] == '*'
+		// The longest run of plain text after the first wildcard must occur in any matching ARN.
+		for _, run := range strings.FieldsFunc(text[i:], func(r rune) bool { return r == '*' || r == '?' || r == '$' || r == '{' || r == '}' }) {
+			if len(run) > len(a.needle) {
+				a.needle = run
+			}
+		}
+		if len(a.needle) < 4 {
+			a.needle = "" // too short to pay for the search
+		}
 	}
 	return a
 }
 
-// maxStackSegs is how many ARN segments match splits without allocating.
+// maxStackSegs is how many ARN segments a Target holds without allocating.
 const maxStackSegs = 16
+
+// Target is a request's resource split once at its colons, so that every statement's Resource patterns can be
+// matched without splitting it again. The zero value is empty; Reset fills it.
+type Target struct {
+	s     string
+	n     int
+	parts [maxStackSegs]string
+	more  []string // all parts, when there are more than maxStackSegs
+}
+
+// Reset splits resource into the target.
+func (t *Target) Reset(resource string) {
+	t.s, t.n, t.more = resource, 0, nil
+	s := resource
+	for {
+		i := strings.IndexByte(s, ':')
+		part := s
+		if i >= 0 {
+			part = s[:i]
+		}
+		if t.n < maxStackSegs {
+			t.parts[t.n] = part
+		} else {
+			if t.more == nil {
+				t.more = append([]string(nil), t.parts[:]...)
+			}
+			t.more = append(t.more, part)
+		}
+		t.n++
+		if i < 0 {
+			return
+		}
+		s = s[i+1:]
+	}
+}
+
+// String returns the resource.
+func (t *Target) String() string { return t.s }
+
+// Parts returns the colon-separated parts.
+func (t *Target) Parts() []string {
+	if t.more != nil {
+		return t.more
+	}
+	return t.parts[:t.n]
+}
 
 func (a *arnPattern) match(s string, ctx Context) bool {
 	switch {
@@ -381,17 +444,35 @@ func (a *arnPattern) match(s string, ctx Context) bool {
 	if a.prefixStar {
 		return true
 	}
-	var buf [maxStackSegs]string
-	parts := buf[:0]
-	for {
-		i := strings.IndexByte(s, ':')
-		if i < 0 {
-			parts = append(parts, s)
-			break
-		}
-		parts = append(parts, s[:i])
-		s = s[i+1:]
+	var t Target
+	t.Reset(s)
+	return a.matchParts(t.Parts(), ctx)
+}
+
+// matchTarget is match for a resource already split into a Target.
+func (a *arnPattern) matchTarget(t *Target, ctx Context) bool {
+	switch {
+	case a.any:
+		return true
+	case a.literal:
+		return t.s == a.raw
+	case a.hasVars:
+		return a.match(t.s, ctx)
 	}
+	if !strings.HasPrefix(t.s, a.prefix) {
+		return false
+	}
+	if a.prefixStar {
+		return true
+	}
+	if a.needle != "" && !strings.Contains(t.s[len(a.prefix):], a.needle) {
+		return false
+	}
+	return a.matchParts(t.Parts(), ctx)
+}
+
+// matchParts matches the colon-separated parts of an ARN.
+func (a *arnPattern) matchParts(parts []string, ctx Context) bool {
 	segs := a.segs
 	pos := 0
 	for first := true; len(segs) > 0; first = false {
