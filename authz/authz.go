@@ -235,10 +235,10 @@ func (ix *index) add(r ref) {
 type Evaluator struct {
 	set         PolicySet
 	rcpServices map[string]bool
-	principal index // identity, boundary and session statements
-	resource  index
-	scp       []index
-	rcp       []index
+	principal   index // identity, boundary and session statements
+	resource    index
+	scp         []index
+	rcp         []index
 }
 
 // New compiles a PolicySet for Decide. Policies are used as given; parse them with the right policy.Type.
