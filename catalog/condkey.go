@@ -212,8 +212,14 @@ func keyPrefix(name string) string {
 }
 
 // splitTemplate splits a key name at its placeholders, ${...} and <...>, and
-// returns the fixed text around them, or nil if the name has none.
+// returns the fixed text around them, or nil if the name has none. A few
+// services spell the tag-key placeholder as plain text ("secretsmanager:
+// ResourceTag/tag-key", "ssm:resourceTag/tag-key"); a final "Tag/tag-key" is
+// a placeholder too.
 func splitTemplate(name string) []string {
+	if strings.HasSuffix(strings.ToLower(name), "tag/tag-key") {
+		return []string{name[:len(name)-len("tag-key")], ""}
+	}
 	var parts []string
 	start := 0
 	for i := 0; i < len(name); i++ {

@@ -458,6 +458,7 @@ func (p *parser) actions(m *member) []ActionPattern {
 			p.errorf(CodeInvalidAction, offs[i], "%s %q: %s", m.key, v, msg)
 			continue
 		}
+		a.Pos = p.pos(offs[i])
 		out = append(out, a)
 	}
 	return out
@@ -504,7 +505,7 @@ func (p *parser) resources(m *member, vars bool) []ResourcePattern {
 			p.errorf(CodeInvalidResource, offs[i], "%s %q must be an ARN (arn:partition:service:region:account:resource) or \"*\"", m.key, v)
 			continue
 		}
-		out = append(out, ResourcePattern{Raw: v, arn: compileARNPattern(v, vars)})
+		out = append(out, ResourcePattern{Raw: v, Pos: p.pos(offs[i]), arn: compileARNPattern(v, vars)})
 	}
 	return out
 }

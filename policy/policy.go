@@ -122,6 +122,7 @@ type Principals struct {
 // ActionPattern is one value of Action or NotAction, e.g. "s3:Get*".
 type ActionPattern struct {
 	Raw     string
+	Pos     Pos    // where the value is in the document
 	Service string // lower-cased service prefix; "*" for the lone "*"
 	name    pattern
 	exact   bool   // no wildcard: Key identifies the action
@@ -154,6 +155,7 @@ func (a *ActionPattern) Match(service, name string) bool {
 // ResourcePattern is one value of Resource or NotResource.
 type ResourcePattern struct {
 	Raw string
+	Pos Pos // where the value is in the document
 	arn arnPattern
 }
 
