@@ -376,21 +376,39 @@ func compileARNPattern(text string, vars bool) arnPattern {
 }
 
 // maxStackSegs is how many ARN segments a Target holds without allocating.
-const maxStackSegs = 16
+const maxStackSegs = 10
 
-// Target is a request's resource split once at its colons, so that every statement's Resource patterns can be
-// matched without splitting it again. The zero value is empty; Reset fills it.
+// Target is a request's resource, split at its colons at most once however many statements look at it. The zero
+// value is empty; Reset fills it.
 type Target struct {
 	s     string
-	n     int
+	n     int // parts filled; -1 before the first split
 	parts [maxStackSegs]string
 	more  []string // all parts, when there are more than maxStackSegs
 }
 
-// Reset splits resource into the target.
+// Reset makes t the target for resource.
 func (t *Target) Reset(resource string) {
-	t.s, t.n, t.more = resource, 0, nil
-	s := resource
+	t.s, t.n, t.more = resource, -1, nil
+}
+
+// String returns the resource.
+func (t *Target) String() string { return t.s }
+
+// Parts returns the colon-separated parts, splitting on first use.
+func (t *Target) Parts() []string {
+	if t.n < 0 {
+		t.split()
+	}
+	if t.more != nil {
+		return t.more
+	}
+	return t.parts[:t.n]
+}
+
+func (t *Target) split() {
+	t.n = 0
+	s := t.s
 	for {
 		i := strings.IndexByte(s, ':')
 		part := s
@@ -411,17 +429,6 @@ func (t *Target) Reset(resource string) {
 		}
 		s = s[i+1:]
 	}
-}
-
-// String returns the resource.
-func (t *Target) String() string { return t.s }
-
-// Parts returns the colon-separated parts.
-func (t *Target) Parts() []string {
-	if t.more != nil {
-		return t.more
-	}
-	return t.parts[:t.n]
 }
 
 func (a *arnPattern) match(s string, ctx Context) bool {
