@@ -113,7 +113,7 @@ func (m Match) Level() string {
 }
 
 // inlineMatches is how many matched statements a Decision holds without allocating.
-const inlineMatches = 8
+const inlineMatches = 4
 
 // Decision is the outcome of one request with its explanation.
 type Decision struct {
@@ -332,7 +332,13 @@ func (e *Evaluator) Decide(req *Request) Decision {
 	var d Decision
 	var buf [maxActionLen]byte
 	action := foldAction(req.Action, &buf)
-	svc, name, _ := strings.Cut(action, ":")
+	svc, name := action, ""
+	for i := 0; i < len(action); i++ {
+		if action[i] == ':' {
+			svc, name = action[:i], action[i+1:]
+			break
+		}
+	}
 
 	p := &req.Principal
 	slr := p.IsServiceLinkedRole()
