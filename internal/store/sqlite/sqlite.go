@@ -1,0 +1,388 @@
+// Package sqlite implements the store contract on an embedded SQLite database (modernc.org/sqlite, pure Go): one
+// file in the data directory, WAL journal, a busy timeout, writes in BEGIN IMMEDIATE transactions on a single
+// connection, reads on a pool, and migrations embedded in the binary.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/iamd-dev/iamd/internal/store"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is a store.Store on one SQLite file.
+type Store struct {
+	w, r *sql.DB
+	gen  atomic.Uint64
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database file at path and applies pending migrations.
+func Open(ctx context.Context, path string) (*Store, error) {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	dsn := "file:" + path + "?" + q.Encode()
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	s := &Store{w: w}
+	if err := s.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(8)
+	s.r = r
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Generation increases after every committed Update.
+func (s *Store) Generation() uint64 { return s.gen.Load() }
+
+func (s *Store) migrate(ctx context.Context) error {
+	var version int
+	if err := s.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	files, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		base := strings.TrimPrefix(f, "migrations/")
+		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: bad name", f)
+		}
+		if n <= version {
+			continue
+		}
+		body, err := migrations.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		tx, err := s.w.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", n)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+// View runs fn in a read transaction.
+func (s *Store) View(ctx context.Context, fn func(ctx context.Context, r store.Reader) error) error {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(ctx, &txn{tx: tx})
+}
+
+// Update runs fn in a write transaction and commits when it returns nil.
+func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin write: %w", err)
+	}
+	if err := fn(ctx, &txn{tx: tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	s.gen.Add(1)
+	return nil
+}
+
+// txn implements store.Tx on a database/sql transaction.
+type txn struct{ tx *sql.Tx }
+
+func key(name string) string { return strings.ToLower(name) }
+
+func isConstraint(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE)
+}
+
+const entityCols = "account, kind, name, path, id, arn, parent, created, data"
+
+func scanEntity(sc interface{ Scan(...any) error }) (*store.Entity, error) {
+	var e store.Entity
+	var created int64
+	if err := sc.Scan(&e.Account, &e.Kind, &e.Name, &e.Path, &e.ID, &e.ARN, &e.Parent, &created, &e.Data); err != nil {
+		return nil, err
+	}
+	e.Created = time.Unix(0, created).UTC()
+	return &e, nil
+}
+
+func (t *txn) Get(ctx context.Context, account string, kind store.Kind, name string) (*store.Entity, error) {
+	row := t.tx.QueryRowContext(ctx, "SELECT "+entityCols+" FROM entities WHERE account = ? AND kind = ? AND name_key = ?", account, string(kind), key(name))
+	e, err := scanEntity(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%s %q: %w", kind, name, store.ErrNotFound)
+	}
+	return e, err
+}
+
+func (t *txn) GetByID(ctx context.Context, id string) (*store.Entity, error) {
+	if id == "" {
+		return nil, store.ErrNotFound
+	}
+	e, err := scanEntity(t.tx.QueryRowContext(ctx, "SELECT "+entityCols+" FROM entities WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("id %q: %w", id, store.ErrNotFound)
+	}
+	return e, err
+}
+
+func listWhere(q store.ListQuery) (string, []any) {
+	where := "account = ? AND kind = ?"
+	args := []any{q.Account, string(q.Kind)}
+	if q.PathPrefix != "" && q.PathPrefix != "/" {
+		where += " AND substr(path, 1, ?) = ?"
+		args = append(args, len(q.PathPrefix), q.PathPrefix)
+	}
+	if q.Parent != "" {
+		where += " AND parent = ?"
+		args = append(args, q.Parent)
+	}
+	return where, args
+}
+
+func (t *txn) List(ctx context.Context, q store.ListQuery) (store.Page, error) {
+	where, args := listWhere(q)
+	if q.After != "" {
+		where += " AND name_key > ?"
+		args = append(args, q.After)
+	}
+	query := "SELECT " + entityCols + ", name_key FROM entities WHERE " + where + " ORDER BY name_key"
+	if q.Limit > 0 {
+		query += " LIMIT ?"
+		args = append(args, q.Limit+1)
+	}
+	rows, err := t.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return store.Page{}, err
+	}
+	defer rows.Close()
+	var page store.Page
+	var keys []string
+	for rows.Next() {
+		var e store.Entity
+		var created int64
+		var k string
+		if err := rows.Scan(&e.Account, &e.Kind, &e.Name, &e.Path, &e.ID, &e.ARN, &e.Parent, &created, &e.Data, &k); err != nil {
+			return store.Page{}, err
+		}
+		e.Created = time.Unix(0, created).UTC()
+		page.Entities = append(page.Entities, &e)
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return store.Page{}, err
+	}
+	if q.Limit > 0 && len(page.Entities) > q.Limit {
+		page.Entities = page.Entities[:q.Limit]
+		page.Next = keys[q.Limit-1]
+	}
+	return page, nil
+}
+
+func (t *txn) Count(ctx context.Context, q store.ListQuery) (int, error) {
+	where, args := listWhere(q)
+	var n int
+	err := t.tx.QueryRowContext(ctx, "SELECT count(*) FROM entities WHERE "+where, args...).Scan(&n)
+	return n, err
+}
+
+func linkWhere(q store.LinkQuery) (string, []any) {
+	where := "account = ? AND kind = ?"
+	args := []any{q.Account, q.Kind}
+	if q.From != "" {
+		where += " AND src = ?"
+		args = append(args, q.From)
+	}
+	if q.To != "" {
+		where += " AND dst = ?"
+		args = append(args, q.To)
+	}
+	return where, args
+}
+
+func (t *txn) Links(ctx context.Context, q store.LinkQuery) ([]store.Link, error) {
+	where, args := linkWhere(q)
+	rows, err := t.tx.QueryContext(ctx, "SELECT account, kind, src, dst, created FROM links WHERE "+where+" ORDER BY src, dst", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Link
+	for rows.Next() {
+		var l store.Link
+		var created int64
+		if err := rows.Scan(&l.Account, &l.Kind, &l.From, &l.To, &created); err != nil {
+			return nil, err
+		}
+		l.Created = time.Unix(0, created).UTC()
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+func (t *txn) CountLinks(ctx context.Context, q store.LinkQuery) (int, error) {
+	where, args := linkWhere(q)
+	var n int
+	err := t.tx.QueryRowContext(ctx, "SELECT count(*) FROM links WHERE "+where, args...).Scan(&n)
+	return n, err
+}
+
+func (t *txn) Setting(ctx context.Context, account, k string) ([]byte, error) {
+	var v []byte
+	err := t.tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE account = ? AND key = ?", account, k).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("setting %q: %w", k, store.ErrNotFound)
+	}
+	return v, err
+}
+
+func (t *txn) Accounts(ctx context.Context) ([]string, error) {
+	rows, err := t.tx.QueryContext(ctx, "SELECT account FROM entities UNION SELECT account FROM settings ORDER BY 1")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func (t *txn) Insert(ctx context.Context, e *store.Entity) error {
+	_, err := t.tx.ExecContext(ctx, "INSERT INTO entities (account, kind, name_key, name, path, id, arn, parent, created, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		e.Account, string(e.Kind), key(e.Name), e.Name, e.Path, e.ID, e.ARN, e.Parent, e.Created.UnixNano(), e.Data)
+	if isConstraint(err) {
+		return fmt.Errorf("%s %q: %w", e.Kind, e.Name, store.ErrConflict)
+	}
+	return err
+}
+
+func (t *txn) Update(ctx context.Context, e *store.Entity) error {
+	res, err := t.tx.ExecContext(ctx, "UPDATE entities SET name = ?, path = ?, id = ?, arn = ?, parent = ?, data = ? WHERE account = ? AND kind = ? AND name_key = ?",
+		e.Name, e.Path, e.ID, e.ARN, e.Parent, e.Data, e.Account, string(e.Kind), key(e.Name))
+	if isConstraint(err) {
+		return fmt.Errorf("%s %q: %w", e.Kind, e.Name, store.ErrConflict)
+	}
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%s %q: %w", e.Kind, e.Name, store.ErrNotFound)
+	}
+	return nil
+}
+
+func (t *txn) Delete(ctx context.Context, account string, kind store.Kind, name string) error {
+	res, err := t.tx.ExecContext(ctx, "DELETE FROM entities WHERE account = ? AND kind = ? AND name_key = ?", account, string(kind), key(name))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%s %q: %w", kind, name, store.ErrNotFound)
+	}
+	return nil
+}
+
+func (t *txn) Link(ctx context.Context, l store.Link) error {
+	_, err := t.tx.ExecContext(ctx, "INSERT INTO links (account, kind, src, dst, created) VALUES (?, ?, ?, ?, ?)", l.Account, l.Kind, l.From, l.To, l.Created.UnixNano())
+	if isConstraint(err) {
+		return fmt.Errorf("link %s %s -> %s: %w", l.Kind, l.From, l.To, store.ErrConflict)
+	}
+	return err
+}
+
+func (t *txn) Unlink(ctx context.Context, l store.Link) error {
+	res, err := t.tx.ExecContext(ctx, "DELETE FROM links WHERE account = ? AND kind = ? AND src = ? AND dst = ?", l.Account, l.Kind, l.From, l.To)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("link %s %s -> %s: %w", l.Kind, l.From, l.To, store.ErrNotFound)
+	}
+	return nil
+}
+
+func (t *txn) UnlinkAll(ctx context.Context, q store.LinkQuery) (int, error) {
+	where, args := linkWhere(q)
+	res, err := t.tx.ExecContext(ctx, "DELETE FROM links WHERE "+where, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+func (t *txn) PutSetting(ctx context.Context, account, k string, value []byte) error {
+	_, err := t.tx.ExecContext(ctx, "INSERT INTO settings (account, key, value) VALUES (?, ?, ?) ON CONFLICT (account, key) DO UPDATE SET value = excluded.value", account, k, value)
+	return err
+}
+
+func (t *txn) DeleteSetting(ctx context.Context, account, k string) error {
+	res, err := t.tx.ExecContext(ctx, "DELETE FROM settings WHERE account = ? AND key = ?", account, k)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("setting %q: %w", k, store.ErrNotFound)
+	}
+	return nil
+}

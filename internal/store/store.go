@@ -1,0 +1,120 @@
+// Package store defines iamd's storage contract: entities (users, groups, roles, policies, keys, ...) kept per
+// account with case-insensitively unique names and globally unique IDs, links between them (group membership,
+// policy attachment, ...), per-account settings, all read and written in transactions. Implementations live in
+// subpackages (sqlite, later postgres) and all pass the same conformance suite in storetest. The store speaks only
+// these records; domain packages give Data its meaning.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Implementations wrap them; callers test with errors.Is.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrConflict = errors.New("store: already exists") // a name or ID is taken
+)
+
+// Kind names a type of entity, e.g. "user". Names are unique per account and kind, ignoring case.
+type Kind string
+
+// Entity is one stored object.
+type Entity struct {
+	Account string
+	Kind    Kind
+	Name    string    // unique per account and kind, case-insensitively; kept as written
+	Path    string    // IAM path, "/" by default; List filters on its prefix
+	ID      string    // unique across the store when not empty (AIDA..., AKIA..., ...)
+	ARN     string    // informative; not indexed
+	Parent  string    // owner's name for owned entities (an access key's user); List filters on it
+	Created time.Time // set by the caller
+	Data    []byte    // the domain record, opaque to the store
+}
+
+// Link is a relation between two entities of an account, e.g. kind "member" from "user/alice" to "group/dev".
+type Link struct {
+	Account string
+	Kind    string
+	From    string
+	To      string
+	Created time.Time
+}
+
+// ListQuery selects entities of one kind in one account, ordered by name ignoring case.
+type ListQuery struct {
+	Account    string
+	Kind       Kind
+	PathPrefix string // "" or "/" for all
+	Parent     string // "" for any; otherwise only entities owned by Parent
+	After      string // page marker: only names that sort after this one (as returned in Page.Next)
+	Limit      int    // at most this many; 0 means no limit
+}
+
+// Page is one page of a List.
+type Page struct {
+	Entities []*Entity
+	Next     string // marker for the next page; "" when this page is the last
+}
+
+// LinkQuery selects links of one kind; From and To filter when not empty.
+type LinkQuery struct {
+	Account string
+	Kind    string
+	From    string
+	To      string
+}
+
+// Reader is the read side of a transaction.
+type Reader interface {
+	// Get returns the entity with the name (case-insensitively), or ErrNotFound.
+	Get(ctx context.Context, account string, kind Kind, name string) (*Entity, error)
+	// GetByID returns the entity with the unique ID, or ErrNotFound.
+	GetByID(ctx context.Context, id string) (*Entity, error)
+	// List returns one page of entities in name order.
+	List(ctx context.Context, q ListQuery) (Page, error)
+	// Count returns how many entities List would return without paging.
+	Count(ctx context.Context, q ListQuery) (int, error)
+	// Links returns the links that match, ordered by From then To.
+	Links(ctx context.Context, q LinkQuery) ([]Link, error)
+	// CountLinks returns how many links match.
+	CountLinks(ctx context.Context, q LinkQuery) (int, error)
+	// Setting returns a per-account setting, or ErrNotFound.
+	Setting(ctx context.Context, account, key string) ([]byte, error)
+	// Accounts lists the accounts that have any entity or setting, in order.
+	Accounts(ctx context.Context) ([]string, error)
+}
+
+// Tx is a read-write transaction.
+type Tx interface {
+	Reader
+	// Insert adds an entity; ErrConflict when the name (case-insensitively) or the ID is taken.
+	Insert(ctx context.Context, e *Entity) error
+	// Update replaces the entity with the same account, kind and name (case-insensitively); ErrNotFound if absent.
+	// The name may change case; Name, Path, ID, ARN, Parent and Data are all replaced.
+	Update(ctx context.Context, e *Entity) error
+	// Delete removes an entity; ErrNotFound if absent. Links are not touched.
+	Delete(ctx context.Context, account string, kind Kind, name string) error
+	// Link adds a link; ErrConflict if it exists.
+	Link(ctx context.Context, l Link) error
+	// Unlink removes a link; ErrNotFound if absent.
+	Unlink(ctx context.Context, l Link) error
+	// UnlinkAll removes every link that matches and returns how many.
+	UnlinkAll(ctx context.Context, q LinkQuery) (int, error)
+	// PutSetting sets a per-account setting.
+	PutSetting(ctx context.Context, account, key string, value []byte) error
+	// DeleteSetting removes a per-account setting; ErrNotFound if absent.
+	DeleteSetting(ctx context.Context, account, key string) error
+}
+
+// Store runs transactions. A function passed to View or Update must do all its work through the handle it is given
+// and must not keep it; Update commits when the function returns nil and rolls back otherwise, so nothing is
+// half-applied.
+type Store interface {
+	View(ctx context.Context, fn func(ctx context.Context, r Reader) error) error
+	Update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	// Generation increases after every committed Update; caches of derived data compare it.
+	Generation() uint64
+	Close() error
+}
