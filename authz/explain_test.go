@@ -39,9 +39,9 @@ func TestReasonAndExplain(t *testing.T) {
 			explainParts: []string{"implicitDeny: no identity-based policy allows s3:PutObject"},
 		},
 		{
-			name:   "explicit deny names the statement and its place",
-			set:    authz.PolicySet{Identity: []authz.Attached{attached("Deny", "user/alice", denyPut, policy.TypeIdentity)}},
-			reason: "with an explicit deny in an identity-based policy",
+			name:         "explicit deny names the statement and its place",
+			set:          authz.PolicySet{Identity: []authz.Attached{attached("Deny", "user/alice", denyPut, policy.TypeIdentity)}},
+			reason:       "with an explicit deny in an identity-based policy",
 			explainParts: []string{"explicitDeny: denied by", `Deny statement 0 (Sid "NoPuts") of identity-based policy "Deny" attached to user/alice, lines 2:3-2:81`},
 		},
 		{

@@ -73,7 +73,9 @@ func view(t *testing.T, s store.Store, fn func(ctx context.Context, r store.Read
 }
 
 func insertThenGetIgnoresCase(t *testing.T, s store.Store) {
-	mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error { return tx.Insert(ctx, ent("111122223333", "user", "Alice", "AIDA1")) })
+	mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.Insert(ctx, ent("111122223333", "user", "Alice", "AIDA1"))
+	})
 	view(t, s, func(ctx context.Context, r store.Reader) error {
 		e, err := r.Get(ctx, "111122223333", "user", "aLiCe")
 		if err != nil {
@@ -87,8 +89,12 @@ func insertThenGetIgnoresCase(t *testing.T, s store.Store) {
 }
 
 func insertRejectsDuplicateName(t *testing.T, s store.Store) {
-	mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error { return tx.Insert(ctx, ent("1", "user", "Alice", "AIDA1")) })
-	err := update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.Insert(ctx, ent("1", "user", "ALICE", "AIDA2")) })
+	mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.Insert(ctx, ent("1", "user", "Alice", "AIDA1"))
+	})
+	err := update(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.Insert(ctx, ent("1", "user", "ALICE", "AIDA2"))
+	})
 	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("err = %v, want ErrConflict", err)
 	}
@@ -121,7 +127,9 @@ func sameNameElsewhere(t *testing.T, s store.Store) {
 }
 
 func getByID(t *testing.T, s store.Store) {
-	mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error { return tx.Insert(ctx, ent("1", "access-key", "AKIA1", "AKIA1")) })
+	mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.Insert(ctx, ent("1", "access-key", "AKIA1", "AKIA1"))
+	})
 	view(t, s, func(ctx context.Context, r store.Reader) error {
 		e, err := r.GetByID(ctx, "AKIA1")
 		if err != nil || e.Kind != "access-key" || e.Account != "1" {
