@@ -1,0 +1,88 @@
+// Package awserr is the error that AWS APIs return: a code, a message, an HTTP status and whether the sender or
+// the service is at fault. Domain packages return *Error for what the caller did wrong; the wire layer writes it in
+// the protocol's shape, and turns any other error into an InternalFailure without showing its text.
+package awserr
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Error is an AWS API error.
+type Error struct {
+	Code       string
+	Message    string
+	HTTPStatus int
+	Receiver   bool  // the service's fault (Type Receiver); false: the sender's
+	Cause      error // internal detail for logs; never sent
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Unwrap returns the internal cause.
+func (e *Error) Unwrap() error { return e.Cause }
+
+// Type returns "Sender" or "Receiver" as the query protocol's error body names it.
+func (e *Error) Type() string {
+	if e.Receiver {
+		return "Receiver"
+	}
+	return "Sender"
+}
+
+// New returns a sender error with a formatted message.
+func New(code string, status int, format string, args ...any) *Error {
+	return &Error{Code: code, HTTPStatus: status, Message: fmt.Sprintf(format, args...)}
+}
+
+// As returns the *Error in err's chain, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e, true
+	}
+	return nil, false
+}
+
+// Constructors for the codes IAM and STS return, with their HTTP statuses.
+
+func NoSuchEntity(format string, args ...any) *Error {
+	return New("NoSuchEntity", http.StatusNotFound, format, args...)
+}
+func EntityAlreadyExists(format string, args ...any) *Error {
+	return New("EntityAlreadyExists", http.StatusConflict, format, args...)
+}
+func DeleteConflict(format string, args ...any) *Error {
+	return New("DeleteConflict", http.StatusConflict, format, args...)
+}
+func LimitExceeded(format string, args ...any) *Error {
+	return New("LimitExceeded", http.StatusConflict, format, args...)
+}
+func ValidationError(format string, args ...any) *Error {
+	return New("ValidationError", http.StatusBadRequest, format, args...)
+}
+func InvalidInput(format string, args ...any) *Error {
+	return New("InvalidInput", http.StatusBadRequest, format, args...)
+}
+func MalformedPolicyDocument(format string, args ...any) *Error {
+	return New("MalformedPolicyDocument", http.StatusBadRequest, format, args...)
+}
+func UnmodifiableEntity(format string, args ...any) *Error {
+	return New("UnmodifiableEntity", http.StatusBadRequest, format, args...)
+}
+func AccessDenied(format string, args ...any) *Error {
+	return New("AccessDenied", http.StatusForbidden, format, args...)
+}
+func NotImplemented(action string) *Error {
+	return New("NotImplemented", http.StatusNotImplemented, "%s is not implemented by iamd yet", action)
+}
+func InvalidAction(action string) *Error {
+	return New("InvalidAction", http.StatusBadRequest, "The action %s is not valid for this web service.", action)
+}
+
+// Internal wraps an unexpected error: the client sees only that the service failed.
+func Internal(cause error) *Error {
+	return &Error{Code: "ServiceFailure", HTTPStatus: http.StatusInternalServerError, Receiver: true,
+		Message: "The request processing has failed because of an unknown error, exception or failure.", Cause: cause}
+}
