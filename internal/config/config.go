@@ -1,0 +1,137 @@
+// Package config is iamd serve's configuration: one struct with defaults, filled from flags and their IAMD_*
+// environment twins (a flag wins over the environment), validated, and redacted when printed.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// Config is the server's configuration.
+type Config struct {
+	Listen              string // address to listen on
+	DataDir             string // directory for the database and the master key
+	AccountID           string // the default account's 12-digit ID
+	Region              string // the region iamd answers for (STS, aws:RequestedRegion default)
+	RootAccessKeyID     string // the default account's root access key ID; generated when empty
+	RootSecretAccessKey string `redact:"true"`
+	TLSCert             string // PEM certificate file; with TLSKey, serve HTTPS
+	TLSKey              string // PEM private key file
+	AWSData             string // directory with newer AWS authorization data, overriding the embedded copy
+	LogLevel            string // debug, info, warn, error
+	LogFormat           string // text or json
+}
+
+// Default returns the defaults.
+func Default() Config {
+	return Config{
+		Listen:    "127.0.0.1:4566",
+		DataDir:   "./iamd-data",
+		AccountID: "123456789012",
+		Region:    "us-east-1",
+		LogLevel:  "info",
+		LogFormat: "text",
+	}
+}
+
+// flagSpec ties a flag to its environment variable and field.
+type flagSpec struct {
+	name, env, usage string
+	field            func(c *Config) *string
+}
+
+var specs = []flagSpec{
+	{"listen", "IAMD_LISTEN", "address to listen on", func(c *Config) *string { return &c.Listen }},
+	{"data", "IAMD_DATA", "data directory (database and master key)", func(c *Config) *string { return &c.DataDir }},
+	{"account-id", "IAMD_ACCOUNT_ID", "12-digit ID of the default account", func(c *Config) *string { return &c.AccountID }},
+	{"region", "IAMD_REGION", "region iamd answers for", func(c *Config) *string { return &c.Region }},
+	{"root-access-key-id", "IAMD_ROOT_ACCESS_KEY_ID", "root access key ID of the default account (generated when unset)", func(c *Config) *string { return &c.RootAccessKeyID }},
+	{"root-secret-access-key", "IAMD_ROOT_SECRET_ACCESS_KEY", "root secret access key of the default account", func(c *Config) *string { return &c.RootSecretAccessKey }},
+	{"tls-cert", "IAMD_TLS_CERT", "PEM certificate file; with --tls-key, serve HTTPS", func(c *Config) *string { return &c.TLSCert }},
+	{"tls-key", "IAMD_TLS_KEY", "PEM private key file", func(c *Config) *string { return &c.TLSKey }},
+	{"aws-data", "IAMD_AWS_DATA", "directory of newer AWS authorization data to use instead of the embedded copy", func(c *Config) *string { return &c.AWSData }},
+	{"log-level", "IAMD_LOG_LEVEL", "debug, info, warn or error", func(c *Config) *string { return &c.LogLevel }},
+	{"log-format", "IAMD_LOG_FORMAT", "text or json", func(c *Config) *string { return &c.LogFormat }},
+}
+
+// Parse builds the configuration from defaults, then the environment, then the flags in args.
+func Parse(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	c := Default()
+	for _, s := range specs {
+		if v := getenv(s.env); v != "" {
+			*s.field(&c) = v
+		}
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, s := range specs {
+		fs.StringVar(s.field(&c), s.name, *s.field(&c), s.usage+" (env "+s.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return c, c.Validate()
+}
+
+var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("listen address %q: %w", c.Listen, err))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data directory must not be empty"))
+	}
+	if !accountRE.MatchString(c.AccountID) {
+		errs = append(errs, fmt.Errorf("account ID %q must be 12 digits", c.AccountID))
+	}
+	if (c.RootAccessKeyID == "") != (c.RootSecretAccessKey == "") {
+		errs = append(errs, errors.New("set both IAMD_ROOT_ACCESS_KEY_ID and IAMD_ROOT_SECRET_ACCESS_KEY, or neither"))
+	}
+	if c.RootAccessKeyID != "" && (len(c.RootAccessKeyID) < 16 || len(c.RootAccessKeyID) > 128) {
+		errs = append(errs, errors.New("root access key ID must be 16 to 128 characters"))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("set both --tls-cert and --tls-key, or neither"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log format %q: want text or json", c.LogFormat))
+	}
+	return errors.Join(errs...)
+}
+
+// DatabasePath is the SQLite file in the data directory.
+func (c Config) DatabasePath() string { return filepath.Join(c.DataDir, "iamd.db") }
+
+// MasterKeyPath is the file of the key that encrypts secrets at rest.
+func (c Config) MasterKeyPath() string { return filepath.Join(c.DataDir, "master.key") }
+
+// String prints the configuration with secrets redacted.
+func (c Config) String() string {
+	secret := ""
+	if c.RootSecretAccessKey != "" {
+		secret = "REDACTED"
+	}
+	return fmt.Sprintf("listen=%s data=%s account=%s region=%s root-access-key-id=%s root-secret-access-key=%s tls=%t aws-data=%q log=%s/%s",
+		c.Listen, c.DataDir, c.AccountID, c.Region, c.RootAccessKeyID, secret, c.TLSCert != "", c.AWSData, c.LogLevel, c.LogFormat)
+}
+
+// EnsureDataDir creates the data directory with private permissions.
+func (c Config) EnsureDataDir() error { return os.MkdirAll(c.DataDir, 0o700) }

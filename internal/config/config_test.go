@@ -1,0 +1,55 @@
+package config
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestParsePrecedence(t *testing.T) {
+	c, err := Parse("serve", []string{"--listen", "127.0.0.1:9000"}, env(map[string]string{"IAMD_LISTEN": "127.0.0.1:8000", "IAMD_ACCOUNT_ID": "111122223333"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:9000" {
+		t.Errorf("flag should win over env: %s", c.Listen)
+	}
+	if c.AccountID != "111122223333" {
+		t.Errorf("env should win over default: %s", c.AccountID)
+	}
+	if c.DataDir != "./iamd-data" || c.Region != "us-east-1" {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestValidateRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"short account", []string{"--account-id", "123"}, "12 digits"},
+		{"half root credentials", []string{"--root-access-key-id", "AKIAEXAMPLEEXAMPLE1"}, "both"},
+		{"half tls", []string{"--tls-cert", "c.pem"}, "tls"},
+		{"bad listen", []string{"--listen", "nonsense"}, "listen"},
+		{"bad log level", []string{"--log-level", "loud"}, "log level"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("serve", tt.args, env(nil), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestStringRedactsSecret(t *testing.T) {
+	c := Default()
+	c.RootAccessKeyID, c.RootSecretAccessKey = "AKIAEXAMPLEEXAMPLE1", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY12"
+	if s := c.String(); strings.Contains(s, "wJalr") || !strings.Contains(s, "REDACTED") {
+		t.Fatal(s)
+	}
+}
