@@ -410,14 +410,14 @@ func (p *parser) statement(n *node, index int, vars bool, sids map[string]bool) 
 		if m == nil {
 			m = notPrincipal
 		}
-		p.errorf(CodePrincipalNotAllowed, m.keyStart, "%s is not allowed in a %s policy: the principal is whoever the policy is attached to", m.key, p.typ)
+		p.errorf(CodePrincipalNotAllowed, m.keyStart, "%s is not allowed in %s %s policy: the principal is whoever the policy is attached to", m.key, article(p.typ.String()), p.typ)
 	case !takesPrincipal:
 	case principal != nil && notPrincipal != nil:
 		p.errorf(CodePrincipalAndNot, notPrincipal.keyStart, "a statement may have Principal or NotPrincipal, not both")
 	case principal == nil && notPrincipal == nil:
-		p.errorf(CodeMissingPrincipal, n.start, "statement %d of a %s policy needs a Principal", index, p.typ)
+		p.errorf(CodeMissingPrincipal, n.start, "statement %d of %s %s policy needs a Principal", index, article(p.typ.String()), p.typ)
 	case notPrincipal != nil && (p.typ == TypeRCP || p.typ == TypeTrust):
-		p.errorf(CodePrincipalNotAllowed, notPrincipal.keyStart, "NotPrincipal is not supported in a %s policy", p.typ)
+		p.errorf(CodePrincipalNotAllowed, notPrincipal.keyStart, "NotPrincipal is not supported in %s %s policy", article(p.typ.String()), p.typ)
 	case notPrincipal != nil && st.Effect == Allow && effect != nil:
 		p.errorf(CodePrincipalNotAllowed, notPrincipal.keyStart, "NotPrincipal may be used only with \"Effect\": \"Deny\"")
 	default:
@@ -438,7 +438,7 @@ func (p *parser) statement(n *node, index int, vars bool, sids map[string]bool) 
 
 func (p *parser) sid(v string, m *member, sids map[string]bool) {
 	if (p.typ.isIAM() || p.typ == TypeSCP || p.typ == TypeRCP) && !iamSid.MatchString(v) {
-		p.errorf(CodeInvalidSid, m.value.start, "Sid %q may contain only letters and digits (A-Z, a-z, 0-9) in a %s policy", v, p.typ)
+		p.errorf(CodeInvalidSid, m.value.start, "Sid %q may contain only letters and digits (A-Z, a-z, 0-9) in %s %s policy", v, article(p.typ.String()), p.typ)
 	}
 	if v == "" {
 		return
@@ -632,4 +632,12 @@ func (p *parser) conditions(m *member, vars bool) []*Condition {
 		}
 	}
 	return out
+}
+
+// article returns "an" before a vowel and "a" otherwise.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiouAEIOU", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }

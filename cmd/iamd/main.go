@@ -1,0 +1,119 @@
+// Command iamd is AWS IAM as open-source software. This package is wiring only: it parses the command line and
+// calls the packages that do the work. Each subcommand is in a file of its own.
+//
+//	iamd version [--aws-data DIR]
+//	iamd policy validate [--type TYPE] [--output text|json] [--aws-data DIR] FILE...
+//	iamd policy simulate --cli-input-json FILE [--output json|text] [--no-paginate] [--aws-data DIR]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+)
+
+// version is the release version, set when building: go build -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+// Exit codes.
+const (
+	exitOK    = 0 // done; for validate, no error-level finding
+	exitFail  = 1 // the command ran and the answer is no: an invalid policy, an error from the operation
+	exitUsage = 2 // the command could not run: bad usage, an unreadable file, unloadable AWS data
+)
+
+// envAWSData is the environment twin of the --aws-data flag.
+const envAWSData = "IAMD_AWS_DATA"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// stdio is what a command reads and writes besides its arguments.
+type stdio struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+const usage = `iamd is AWS IAM as open-source software.
+
+Usage:
+  iamd version [--aws-data DIR]
+  iamd policy validate [--type TYPE] [--output text|json] [--aws-data DIR] FILE...
+  iamd policy simulate --cli-input-json FILE [--output json|text] [--no-paginate] [--aws-data DIR]
+
+--aws-data DIR (or IAMD_AWS_DATA) reads the AWS authorization data from DIR instead of the copy built in.
+Run "iamd COMMAND -h" for a command's flags.
+`
+
+// run runs iamd with the given arguments (without the program name) and returns the exit code. getenv reads the
+// environment, as os.Getenv does.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	s := stdio{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "version":
+		return runVersion(ctx, s, args[1:])
+	case "policy":
+		return runPolicy(ctx, s, args[1:])
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "iamd: unknown command %q\n\n%s", args[0], usage)
+	return exitUsage
+}
+
+// newFlagSet returns a flag set that reports errors to stderr and prints usageText (then the flags) for -h.
+func newFlagSet(name, usageText string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageText)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args with fs, allowing flags after positional arguments ("FILE --output json") as well as
+// before; "--" ends the flags. It returns the positional arguments, or the exit code to end with: 0 for -h, 2 for
+// a usage error (already reported by fs).
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, int, bool) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, exitOK, false
+			}
+			return nil, exitUsage, false
+		}
+		rest := fs.Args()
+		if consumed := args[:len(args)-len(rest)]; len(consumed) > 0 && consumed[len(consumed)-1] == "--" {
+			return append(pos, rest...), 0, true
+		}
+		if len(rest) == 0 {
+			return pos, 0, true
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// usageError reports a usage error of a flag set and returns exitUsage.
+func usageError(fs *flag.FlagSet, format string, args ...any) int {
+	fmt.Fprintf(fs.Output(), "%s: %s\n", fs.Name(), fmt.Sprintf(format, args...))
+	fs.Usage()
+	return exitUsage
+}
