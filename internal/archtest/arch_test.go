@@ -82,7 +82,7 @@ func TestPackageDocs(t *testing.T) {
 func TestEngineAndDomainStayPure(t *testing.T) {
 	pure := []string{"arn", "policy", "policy/lint", "authz", "internal/iam", "internal/sts", "internal/org"}
 	forbidden := []string{"net/http", "database/sql", "github.com/jackc/pgx", "modernc.org/sqlite", module + "/internal/api",
-		module + "/internal/store", "log", "log/slog", "os"}
+		module + "/internal/store/sqlite", module + "/internal/store/postgres", "log", "log/slog", "os"}
 	for _, p := range loadTree(t) {
 		isPure := false
 		for _, d := range pure {

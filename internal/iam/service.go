@@ -1,0 +1,365 @@
+package iam
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/iamd-dev/iamd/authz"
+	"github.com/iamd-dev/iamd/catalog"
+	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/secret"
+	"github.com/iamd-dev/iamd/internal/store"
+	"github.com/iamd-dev/iamd/policy"
+)
+
+// Service runs IAM operations.
+type Service struct {
+	Store   store.Store
+	Catalog *catalog.Catalog
+	Box     *secret.Box
+	Now     func() time.Time
+	Region  string
+
+	mu       sync.Mutex
+	evals    map[string]cachedEval
+	compiled map[string]*policy.Policy
+}
+
+// New returns a service.
+func New(st store.Store, cat *catalog.Catalog, box *secret.Box, now func() time.Time, region string) *Service {
+	return &Service{Store: st, Catalog: cat, Box: box, Now: now, Region: region,
+		evals: map[string]cachedEval{}, compiled: map[string]*policy.Policy{}}
+}
+
+type cachedEval struct {
+	gen  uint64
+	ev   *authz.Evaluator
+	tags map[string]string
+}
+
+// Caller is who makes a request, as authentication established it, with the facts of the request that policies
+// can test.
+type Caller struct {
+	Principal       authz.Principal
+	Name            string // the user's or role's name; "" for root
+	UserID          string // aws:userid
+	AccessKeyID     string
+	SessionTags     map[string]string
+	SourceIP        string
+	SecureTransport bool
+	Region          string // the region the request was signed for
+	UserAgent       string
+	Time            time.Time
+}
+
+// IsRoot reports whether the caller is the account's root user.
+func (c *Caller) IsRoot() bool { return c.Principal.Type == authz.PrincipalRoot }
+
+// Account returns the caller's account.
+func (c *Caller) Account() string { return c.Principal.Account }
+
+const maxCachedEvaluators = 10000
+
+// compile parses a policy document once per distinct text and type.
+func (s *Service) compile(doc string, typ policy.Type) (*policy.Policy, error) {
+	sum := sha256.Sum256([]byte(doc))
+	key := typ.String() + ":" + hex.EncodeToString(sum[:16])
+	s.mu.Lock()
+	p, ok := s.compiled[key]
+	s.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err := policy.Parse([]byte(doc), typ)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.compiled) > 4*maxCachedEvaluators {
+		clear(s.compiled)
+	}
+	s.compiled[key] = p
+	s.mu.Unlock()
+	return p, nil
+}
+
+// managedPolicyDocument returns the default version's document of a managed policy, customer or AWS.
+func (s *Service) managedPolicyDocument(ctx context.Context, r store.Reader, arn string) (string, string, error) {
+	if strings.HasPrefix(arn, "arn:aws:iam::aws:policy/") {
+		mp, ok := s.Catalog.ManagedPolicy(arn)
+		if !ok {
+			return "", "", awserr.NoSuchEntity("Policy %s does not exist or is not attachable.", arn)
+		}
+		return string(mp.Document), mp.Name, nil
+	}
+	acct, _, name, err := splitPolicyARN(arn)
+	if err != nil {
+		return "", "", err
+	}
+	e, err := r.Get(ctx, acct, KindPolicy, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", "", awserr.NoSuchEntity("Policy %s does not exist or is not attachable.", arn)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	mp, err := decode[ManagedPolicy](e)
+	if err != nil {
+		return "", "", err
+	}
+	v := mp.DefaultVersion()
+	if v == nil {
+		return "", "", fmt.Errorf("policy %s has no default version", arn)
+	}
+	return v.Document, mp.PolicyName, nil
+}
+
+// splitPolicyARN splits arn:aws:iam::ACCOUNT:policy/PATH/NAME.
+func splitPolicyARN(arn string) (account, path, name string, err error) {
+	const pre = "arn:aws:iam::"
+	rest, ok := strings.CutPrefix(arn, pre)
+	if !ok {
+		return "", "", "", awserr.InvalidInput("ARN %s is not valid.", arn)
+	}
+	account, res, ok := strings.Cut(rest, ":")
+	if !ok || !strings.HasPrefix(res, "policy/") {
+		return "", "", "", awserr.InvalidInput("ARN %s is not valid.", arn)
+	}
+	res = strings.TrimPrefix(res, "policy")
+	i := strings.LastIndexByte(res, '/')
+	return account, res[:i+1], res[i+1:], nil
+}
+
+// attachedPolicies loads the managed policies attached to an entity (by its unique ID).
+func (s *Service) attachedPolicies(ctx context.Context, r store.Reader, account, ownerID, where string) ([]authz.Attached, error) {
+	links, err := r.Links(ctx, store.LinkQuery{Account: account, Kind: LinkAttached, From: ownerID})
+	if err != nil {
+		return nil, err
+	}
+	var out []authz.Attached
+	for _, l := range links {
+		doc, name, err := s.managedPolicyDocument(ctx, r, l.To)
+		if err != nil {
+			return nil, err
+		}
+		p, err := s.compile(doc, policy.TypeIdentity)
+		if err != nil {
+			return nil, fmt.Errorf("stored policy %s: %w", l.To, err)
+		}
+		out = append(out, authz.Attached{Name: name, ARN: l.To, AttachedTo: where, Policy: p})
+	}
+	return out, nil
+}
+
+func (s *Service) inlinePolicies(list []InlinePolicy, where string) ([]authz.Attached, error) {
+	var out []authz.Attached
+	for _, ip := range list {
+		p, err := s.compile(ip.Document, policy.TypeIdentity)
+		if err != nil {
+			return nil, fmt.Errorf("stored inline policy %s of %s: %w", ip.Name, where, err)
+		}
+		out = append(out, authz.Attached{Name: ip.Name, AttachedTo: where, Policy: p})
+	}
+	return out, nil
+}
+
+func (s *Service) boundary(ctx context.Context, r store.Reader, arn, where string) (*authz.Attached, error) {
+	if arn == "" {
+		return nil, nil
+	}
+	doc, name, err := s.managedPolicyDocument(ctx, r, arn)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.compile(doc, policy.TypeBoundary)
+	if err != nil {
+		return nil, err
+	}
+	return &authz.Attached{Name: name, ARN: arn, AttachedTo: where, Policy: p}, nil
+}
+
+// principalSet loads the caller's effective policies and tags.
+func (s *Service) principalSet(ctx context.Context, r store.Reader, c *Caller) (authz.PolicySet, map[string]string, error) {
+	var set authz.PolicySet
+	acct := c.Account()
+	switch c.Principal.Type {
+	case authz.PrincipalUser:
+		e, err := r.Get(ctx, acct, KindUser, c.Name)
+		if err != nil {
+			return set, nil, fmt.Errorf("caller's user %s: %w", c.Name, err)
+		}
+		u, err := decode[User](e)
+		if err != nil {
+			return set, nil, err
+		}
+		where := "user/" + u.UserName
+		if set.Identity, err = s.inlinePolicies(u.Policies, where); err != nil {
+			return set, nil, err
+		}
+		att, err := s.attachedPolicies(ctx, r, acct, u.UserID, where)
+		if err != nil {
+			return set, nil, err
+		}
+		set.Identity = append(set.Identity, att...)
+		groups, err := r.Links(ctx, store.LinkQuery{Account: acct, Kind: LinkMember, From: u.UserID})
+		if err != nil {
+			return set, nil, err
+		}
+		for _, l := range groups {
+			ge, err := r.GetByID(ctx, l.To)
+			if err != nil {
+				return set, nil, err
+			}
+			g, err := decode[Group](ge)
+			if err != nil {
+				return set, nil, err
+			}
+			gw := "group/" + g.GroupName
+			in, err := s.inlinePolicies(g.Policies, gw)
+			if err != nil {
+				return set, nil, err
+			}
+			att, err := s.attachedPolicies(ctx, r, acct, g.GroupID, gw)
+			if err != nil {
+				return set, nil, err
+			}
+			set.Identity = append(append(set.Identity, in...), att...)
+		}
+		if set.Boundary, err = s.boundary(ctx, r, u.PermissionsBoundary, where); err != nil {
+			return set, nil, err
+		}
+		tags := map[string]string{}
+		for _, t := range u.Tags {
+			tags[t.Key] = t.Value
+		}
+		return set, tags, nil
+	case authz.PrincipalAssumedRole:
+		e, err := r.Get(ctx, acct, KindRole, c.Name)
+		if err != nil {
+			return set, nil, fmt.Errorf("caller's role %s: %w", c.Name, err)
+		}
+		ro, err := decode[Role](e)
+		if err != nil {
+			return set, nil, err
+		}
+		where := "role/" + ro.RoleName
+		if set.Identity, err = s.inlinePolicies(ro.Policies, where); err != nil {
+			return set, nil, err
+		}
+		att, err := s.attachedPolicies(ctx, r, acct, ro.RoleID, where)
+		if err != nil {
+			return set, nil, err
+		}
+		set.Identity = append(set.Identity, att...)
+		if set.Boundary, err = s.boundary(ctx, r, ro.PermissionsBoundary, where); err != nil {
+			return set, nil, err
+		}
+		tags := map[string]string{}
+		for _, t := range ro.Tags {
+			tags[t.Key] = t.Value
+		}
+		for k, v := range c.SessionTags {
+			tags[k] = v
+		}
+		return set, tags, nil
+	}
+	return set, nil, nil
+}
+
+// evaluator returns the caller's compiled policies, cached until the store changes.
+func (s *Service) evaluator(ctx context.Context, r store.Reader, c *Caller) (*authz.Evaluator, map[string]string, error) {
+	key := c.Principal.ARN + "|" + c.AccessKeyID
+	gen := s.Store.Generation()
+	s.mu.Lock()
+	ce, ok := s.evals[key]
+	s.mu.Unlock()
+	if ok && ce.gen == gen {
+		return ce.ev, ce.tags, nil
+	}
+	set, tags, err := s.principalSet(ctx, r, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	ev := authz.New(set)
+	s.mu.Lock()
+	if len(s.evals) >= maxCachedEvaluators {
+		clear(s.evals)
+	}
+	s.evals[key] = cachedEval{gen: gen, ev: ev, tags: tags}
+	s.mu.Unlock()
+	return ev, tags, nil
+}
+
+// requestContext builds the context keys every request carries.
+func (s *Service) requestContext(c *Caller, tags map[string]string) policy.Context {
+	ctx := policy.Context{}
+	authz.SetPrincipalKeys(ctx, c.Principal, c.UserID, tags)
+	t := c.Time
+	if t.IsZero() {
+		t = s.Now()
+	}
+	ctx.Set("aws:CurrentTime", t.UTC().Format(time.RFC3339))
+	ctx.Set("aws:EpochTime", fmt.Sprint(t.Unix()))
+	if c.SourceIP != "" {
+		ctx.Set("aws:SourceIp", c.SourceIP)
+	}
+	ctx.Set("aws:SecureTransport", fmt.Sprint(c.SecureTransport))
+	region := c.Region
+	if region == "" {
+		region = s.Region
+	}
+	ctx.Set("aws:RequestedRegion", region)
+	if c.UserAgent != "" {
+		ctx.Set("aws:UserAgent", c.UserAgent)
+	}
+	ctx.Set("aws:ViaAWSService", "false")
+	ctx.Set("aws:PrincipalIsAWSService", "false")
+	return ctx
+}
+
+// Authorization is one check: an action on a resource of an account, with the operation's own context keys.
+type Authorization struct {
+	Action        string // "iam:CreateUser"
+	Resource      string // the resource ARN, or "*"
+	ResourceOwner string // the account owning the resource; "" for the caller's account
+	Context       policy.Context
+}
+
+// Authorize decides whether the caller may perform the action and returns AccessDenied, with AWS's message, when it
+// may not. The denial's explanation rides in the error's cause for the log.
+func (s *Service) Authorize(ctx context.Context, r store.Reader, c *Caller, a Authorization) error {
+	owner := a.ResourceOwner
+	if owner == "" {
+		owner = c.Account()
+	}
+	if c.IsRoot() && owner == c.Account() {
+		return nil // the root user may do everything in its own account
+	}
+	ev, tags, err := s.evaluator(ctx, r, c)
+	if err != nil {
+		return err
+	}
+	rc := s.requestContext(c, tags)
+	for k, v := range a.Context {
+		rc[k] = v
+	}
+	req := authz.Request{Principal: c.Principal, Action: a.Action, Resource: a.Resource, ResourceAccount: owner, Context: rc}
+	if c.IsRoot() {
+		// Cross-account access by another account's root: IAM resources have no resource-based policies.
+		return &awserr.Error{Code: "AccessDenied", HTTPStatus: 403,
+			Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", c.Principal.ARN, a.Action, a.Resource)}
+	}
+	d := ev.Decide(&req)
+	if d.Result == authz.Allowed {
+		return nil
+	}
+	return &awserr.Error{Code: "AccessDenied", HTTPStatus: 403,
+		Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", c.Principal.ARN, a.Action, a.Resource, d.Reason(a.Action)),
+		Cause:   errors.New(d.Explain(a.Action))}
+}
