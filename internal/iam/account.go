@@ -1,0 +1,167 @@
+package iam
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/iamd-dev/iamd/authz"
+	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/secret"
+	"github.com/iamd-dev/iamd/internal/store"
+)
+
+// Account is the stored record of an account.
+type Account struct {
+	ID      string    `json:"id"`
+	Created time.Time `json:"created"`
+}
+
+const settingAccount = "account"
+
+// RootKey is the stored record of an account root's access key.
+type RootKey struct {
+	AccessKeyID  string    `json:"id"`
+	Account      string    `json:"account"`
+	SealedSecret []byte    `json:"secret"`
+	CreateDate   time.Time `json:"created"`
+}
+
+// accountCreated returns when the account was created.
+func (s *Service) accountCreated(ctx context.Context, r store.Reader, account string) (time.Time, error) {
+	v, err := r.Setting(ctx, account, settingAccount)
+	if notFound(err) {
+		return time.Time{}, awserr.NoSuchEntity("The account %s does not exist.", account)
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	var a Account
+	if err := json.Unmarshal(v, &a); err != nil {
+		return time.Time{}, err
+	}
+	return a.Created, nil
+}
+
+// RootCredentials are an account root's access key pair, shown once when created.
+type RootCredentials struct {
+	AccountID       string
+	AccessKeyID     string
+	SecretAccessKey string
+	Created         bool // false when the account already had a root key and none was given
+}
+
+// EnsureAccount creates the account if it does not exist and makes sure its root user has an access key: the one
+// given (replacing any other), or a new one when the account has none. The secret of an existing generated key is
+// never returned again.
+func (s *Service) EnsureAccount(ctx context.Context, account, accessKeyID, secretKey string) (RootCredentials, error) {
+	out := RootCredentials{AccountID: account}
+	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+		if _, err := tx.Setting(ctx, account, settingAccount); notFound(err) {
+			a := Account{ID: account, Created: s.Now().UTC().Truncate(time.Second)}
+			if err := tx.PutSetting(ctx, account, settingAccount, encode(a)); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+		page, err := tx.List(ctx, store.ListQuery{Account: account, Kind: KindRootKey})
+		if err != nil {
+			return err
+		}
+		if accessKeyID != "" {
+			for _, e := range page.Entities {
+				k, err := decode[RootKey](e)
+				if err != nil {
+					return err
+				}
+				if e.Name == accessKeyID {
+					if plain, err := s.Box.Open(k.SealedSecret, []byte(accessKeyID)); err == nil && secret.Equal(string(plain), secretKey) {
+						out.AccessKeyID = accessKeyID
+						return nil
+					}
+				}
+				if err := tx.Delete(ctx, account, KindRootKey, e.Name); err != nil {
+					return err
+				}
+			}
+			out.AccessKeyID, out.SecretAccessKey = accessKeyID, secretKey
+			return s.putRootKey(ctx, tx, account, accessKeyID, secretKey)
+		}
+		if len(page.Entities) > 0 {
+			out.AccessKeyID = page.Entities[0].Name
+			return nil
+		}
+		out.AccessKeyID, out.SecretAccessKey, out.Created = secret.NewID("AKIA", 20), secret.NewSecretAccessKey(), true
+		return s.putRootKey(ctx, tx, account, out.AccessKeyID, out.SecretAccessKey)
+	})
+	return out, err
+}
+
+func (s *Service) putRootKey(ctx context.Context, tx store.Tx, account, id, secretKey string) error {
+	k := RootKey{AccessKeyID: id, Account: account, SealedSecret: s.Box.Seal([]byte(secretKey), []byte(id)), CreateDate: s.Now().UTC().Truncate(time.Second)}
+	err := tx.Insert(ctx, &store.Entity{Account: account, Kind: KindRootKey, Name: id, Path: "/", ID: id, ARN: authzRoot(account), Created: k.CreateDate, Data: encode(k)})
+	if conflict(err) {
+		return fmt.Errorf("access key ID %s is already in use", id)
+	}
+	return err
+}
+
+func authzRoot(account string) string { return "arn:aws:iam::" + account + ":root" }
+
+// Credential is what authentication needs to know about an access key: its secret and whom it belongs to.
+type Credential struct {
+	Secret []byte
+	Caller Caller // the caller template; request facts are added per request
+	Active bool
+}
+
+// LookupAccessKey finds an access key of a root user or an IAM user by its ID and opens its secret.
+func (s *Service) LookupAccessKey(ctx context.Context, id string) (*Credential, error) {
+	var cred *Credential
+	err := s.view(ctx, func(ctx context.Context, r store.Reader) error {
+		e, err := r.GetByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		switch e.Kind {
+		case KindRootKey:
+			k, err := decode[RootKey](e)
+			if err != nil {
+				return err
+			}
+			plain, err := s.Box.Open(k.SealedSecret, []byte(id))
+			if err != nil {
+				return err
+			}
+			cred = &Credential{Secret: plain, Active: true, Caller: Caller{
+				Principal: authz.Principal{Type: authz.PrincipalRoot, ARN: authzRoot(k.Account), Account: k.Account},
+				UserID:    k.Account, AccessKeyID: id}}
+		case KindAccessKey:
+			k, err := decode[AccessKey](e)
+			if err != nil {
+				return err
+			}
+			plain, err := s.Box.Open(k.SealedSecret, []byte(id))
+			if err != nil {
+				return err
+			}
+			u, err := getUser(ctx, r, e.Account, k.UserName)
+			if err != nil {
+				return err
+			}
+			cred = &Credential{Secret: plain, Active: strings.EqualFold(k.Status, "Active"), Caller: Caller{
+				Principal: authz.Principal{Type: authz.PrincipalUser, ARN: u.ARN, Account: e.Account},
+				Name:      u.UserName, UserID: u.UserID, AccessKeyID: id}}
+		default:
+			return store.ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cred, nil
+}

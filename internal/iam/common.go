@@ -1,0 +1,208 @@
+package iam
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/store"
+	"github.com/iamd-dev/iamd/policy"
+)
+
+// Quotas, as the IAM User Guide's "IAM and AWS STS quotas" lists them.
+const (
+	MaxUsersPerAccount            = 5000
+	MaxGroupsPerAccount           = 300
+	MaxRolesPerAccount            = 1000
+	MaxPoliciesPerAccount         = 1500
+	MaxInstanceProfilesPerAccount = 1000
+	MaxGroupsPerUser              = 10
+	MaxManagedPoliciesPerEntity   = 10
+	MaxAccessKeysPerUser          = 2
+	MaxPolicyVersions             = 5
+	MaxTagsPerResource            = 50
+	MaxManagedPolicySize          = 6144
+	MaxUserInlinePolicySize       = 2048
+	MaxGroupInlinePolicySize      = 5120
+	MaxRoleInlinePolicySize       = 10240
+	MaxTrustPolicySize            = 2048
+	DefaultMaxItems               = 100
+)
+
+// run runs fn in a write transaction and turns store sentinels into AWS errors where a handler forgot.
+func (s *Service) update(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	return s.Store.Update(ctx, fn)
+}
+
+func (s *Service) view(ctx context.Context, fn func(ctx context.Context, r store.Reader) error) error {
+	return s.Store.View(ctx, fn)
+}
+
+// str returns *p or def.
+func str(p *string, def string) string {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// arnFor builds an IAM ARN: arn:aws:iam::ACCOUNT:TYPE PATH NAME.
+func arnFor(account, typ, path, name string) string {
+	return "arn:aws:iam::" + account + ":" + typ + path + name
+}
+
+// pageOf reads Marker and MaxItems.
+type pageArgs struct {
+	after string
+	limit int
+}
+
+func pageArgsOf(marker *string, maxItems *int32) (pageArgs, error) {
+	pa := pageArgs{limit: DefaultMaxItems}
+	if maxItems != nil {
+		pa.limit = int(*maxItems)
+	}
+	if marker != nil && *marker != "" {
+		b, err := base64.RawURLEncoding.DecodeString(*marker)
+		if err != nil {
+			return pa, awserr.ValidationError("Invalid Marker.")
+		}
+		pa.after = string(b)
+	}
+	return pa, nil
+}
+
+// nextMarker encodes a store page marker for the client.
+func nextMarker(next string) (*bool, *string) {
+	if next == "" {
+		return ptr(false), nil
+	}
+	return ptr(true), ptr(base64.RawURLEncoding.EncodeToString([]byte(next)))
+}
+
+// notFound reports whether err is the store's not-found.
+func notFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// conflict reports whether err is the store's conflict.
+func conflict(err error) bool { return errors.Is(err, store.ErrConflict) }
+
+// tagContext adds aws:RequestTag/* and aws:TagKeys for tags in a request.
+func tagContext(ctx policy.Context, keys, values []string) {
+	if len(keys) == 0 {
+		return
+	}
+	for i, k := range keys {
+		ctx.Set("aws:RequestTag/"+k, values[i])
+	}
+	ctx.Set("aws:TagKeys", keys...)
+}
+
+// resourceTagContext adds aws:ResourceTag/* and iam:ResourceTag/* for an existing resource's tags.
+func resourceTagContext(ctx policy.Context, tags []Tag) {
+	for _, t := range tags {
+		ctx.Set("aws:ResourceTag/"+t.Key, t.Value)
+		ctx.Set("iam:ResourceTag/"+t.Key, t.Value)
+	}
+}
+
+// mergeTags applies new tags over existing ones (tag keys compare case-insensitively, as IAM's do) and checks the
+// quota.
+func mergeTags(existing []Tag, add []Tag, quotaName string) ([]Tag, error) {
+	out := append([]Tag(nil), existing...)
+	for _, t := range add {
+		replaced := false
+		for i := range out {
+			if strings.EqualFold(out[i].Key, t.Key) {
+				out[i] = t
+				replaced = true
+			}
+		}
+		if !replaced {
+			out = append(out, t)
+		}
+	}
+	if len(out) > MaxTagsPerResource {
+		return nil, awserr.LimitExceeded("The number of tags has reached the maximum limit.")
+	}
+	return out, nil
+}
+
+// removeTags deletes tag keys (case-insensitively).
+func removeTags(existing []Tag, keys []string) []Tag {
+	var out []Tag
+	for _, t := range existing {
+		drop := false
+		for _, k := range keys {
+			if strings.EqualFold(t.Key, k) {
+				drop = true
+			}
+		}
+		if !drop {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// checkDuplicateTagKeys rejects a request that names one key twice.
+func checkDuplicateTagKeys(keys []string) error {
+	seen := map[string]bool{}
+	for _, k := range keys {
+		lk := strings.ToLower(k)
+		if seen[lk] {
+			return awserr.InvalidInput("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+		}
+		seen[lk] = true
+	}
+	return nil
+}
+
+// checkPolicyDocument parses a policy document as AWS does on write and returns MalformedPolicyDocument with the
+// engine's message.
+func checkPolicyDocument(doc string, typ policy.Type, maxSize int, what string) error {
+	if n := policySize(doc); n > maxSize {
+		return awserr.LimitExceeded("Cannot exceed quota for %s: %d", what, maxSize)
+	}
+	if _, err := policy.Parse([]byte(doc), typ); err != nil {
+		var pe *policy.ParseError
+		if errors.As(err, &pe) && len(pe.Findings) > 0 {
+			return awserr.MalformedPolicyDocument("%s", pe.Findings[0].Message)
+		}
+		return awserr.MalformedPolicyDocument("%v", err)
+	}
+	return nil
+}
+
+// policySize counts a policy's characters as IAM does for its quotas: whitespace does not count.
+func policySize(doc string) int {
+	n := 0
+	for _, r := range doc {
+		switch r {
+		case ' ', '\t', '\n', '\r':
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// internal wraps an unexpected error.
+func internal(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := awserr.As(err); ok {
+		return err
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	return awserr.Internal(err)
+}
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -1,0 +1,391 @@
+package iam
+
+import (
+	"context"
+	"strings"
+
+	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
+	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/secret"
+	"github.com/iamd-dev/iamd/internal/store"
+	"github.com/iamd-dev/iamd/policy"
+)
+
+// getUser loads a user by name, with AWS's NoSuchEntity when absent.
+func getUser(ctx context.Context, r store.Reader, account, name string) (*User, error) {
+	e, err := r.Get(ctx, account, KindUser, name)
+	if notFound(err) {
+		return nil, awserr.NoSuchEntity("The user with name %s cannot be found.", name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decode[User](e)
+}
+
+func putUser(ctx context.Context, tx store.Tx, account string, u *User, insert bool) error {
+	e := &store.Entity{Account: account, Kind: KindUser, Name: u.UserName, Path: u.Path, ID: u.UserID, ARN: u.ARN, Created: u.CreateDate, Data: encode(u)}
+	if insert {
+		return tx.Insert(ctx, e)
+	}
+	return tx.Update(ctx, e)
+}
+
+// userShape converts a record to the API's User; full includes tags and the boundary (GetUser, CreateUser).
+func userShape(u *User, full bool) iamtypes.User {
+	out := iamtypes.User{Path: u.Path, UserName: u.UserName, UserId: u.UserID, Arn: u.ARN, CreateDate: u.CreateDate, PasswordLastUsed: u.PasswordLastUsed}
+	if full {
+		if u.PermissionsBoundary != "" {
+			out.PermissionsBoundary = boundaryShape(u.PermissionsBoundary)
+		}
+		out.Tags = tagShapes(u.Tags)
+	}
+	return out
+}
+
+func boundaryShape(arn string) *iamtypes.AttachedPermissionsBoundary {
+	t := iamtypes.PermissionsBoundaryAttachmentType("PermissionsBoundaryPolicy")
+	return &iamtypes.AttachedPermissionsBoundary{PermissionsBoundaryType: &t, PermissionsBoundaryArn: ptr(arn)}
+}
+
+func tagShapes(tags []Tag) []iamtypes.Tag {
+	var out []iamtypes.Tag
+	for _, t := range tags {
+		out = append(out, iamtypes.Tag{Key: t.Key, Value: t.Value})
+	}
+	return out
+}
+
+func tagsOf(in []iamtypes.Tag) ([]Tag, []string, []string) {
+	var tags []Tag
+	var keys, values []string
+	for _, t := range in {
+		tags = append(tags, Tag{Key: t.Key, Value: t.Value})
+		keys = append(keys, t.Key)
+		values = append(values, t.Value)
+	}
+	return tags, keys, values
+}
+
+// checkBoundaryPolicy verifies that a permissions boundary names an existing managed policy.
+func (s *Service) checkBoundaryPolicy(ctx context.Context, r store.Reader, arn string) error {
+	if _, _, err := s.managedPolicyDocument(ctx, r, arn); err != nil {
+		if _, ok := awserr.As(err); ok {
+			return awserr.NoSuchEntity("Scope ARN: %s does not exist or is not attachable.", arn)
+		}
+		return err
+	}
+	return nil
+}
+
+// CreateUser creates an IAM user.
+func (s *Service) CreateUser(ctx context.Context, c *Caller, in *iamtypes.CreateUserRequest) (*iamtypes.CreateUserResponse, error) {
+	acct := c.Account()
+	path := str(in.Path, "/")
+	tags, keys, values := tagsOf(in.Tags)
+	if err := checkDuplicateTagKeys(keys); err != nil {
+		return nil, err
+	}
+	if len(tags) > MaxTagsPerResource {
+		return nil, awserr.LimitExceeded("The number of tags has reached the maximum limit.")
+	}
+	u := &User{UserName: in.UserName, UserID: secret.NewID("AIDA", 21), ARN: arnFor(acct, "user", path, in.UserName), Path: path,
+		CreateDate: s.Now().UTC().Truncate(1e9), PermissionsBoundary: str(in.PermissionsBoundary, ""), Tags: tags}
+	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+		actx := policy.Context{}
+		tagContext(actx, keys, values)
+		if u.PermissionsBoundary != "" {
+			actx.Set("iam:PermissionsBoundary", u.PermissionsBoundary)
+		}
+		if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:CreateUser", Resource: u.ARN, Context: actx}); err != nil {
+			return err
+		}
+		if len(tags) > 0 {
+			if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:TagUser", Resource: u.ARN, Context: actx}); err != nil {
+				return err
+			}
+		}
+		if u.PermissionsBoundary != "" {
+			if err := s.checkBoundaryPolicy(ctx, tx, u.PermissionsBoundary); err != nil {
+				return err
+			}
+		}
+		n, err := tx.Count(ctx, store.ListQuery{Account: acct, Kind: KindUser})
+		if err != nil {
+			return err
+		}
+		if n >= MaxUsersPerAccount {
+			return awserr.LimitExceeded("Cannot exceed quota for UsersPerAccount: %d", MaxUsersPerAccount)
+		}
+		if err := putUser(ctx, tx, acct, u, true); err != nil {
+			if conflict(err) {
+				return awserr.EntityAlreadyExists("User with name %s already exists.", in.UserName)
+			}
+			return err
+		}
+		if u.PermissionsBoundary != "" {
+			return tx.Link(ctx, store.Link{Account: acct, Kind: LinkBoundary, From: u.UserID, To: u.PermissionsBoundary, Created: u.CreateDate})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, internal(err)
+	}
+	out := userShape(u, true)
+	return &iamtypes.CreateUserResponse{User: &out}, nil
+}
+
+// GetUser returns a user; without a name, the caller itself.
+func (s *Service) GetUser(ctx context.Context, c *Caller, in *iamtypes.GetUserRequest) (*iamtypes.GetUserResponse, error) {
+	acct := c.Account()
+	name := str(in.UserName, "")
+	var out iamtypes.User
+	err := s.view(ctx, func(ctx context.Context, r store.Reader) error {
+		if name == "" {
+			switch {
+			case c.IsRoot():
+				if err := s.Authorize(ctx, r, c, Authorization{Action: "iam:GetUser", Resource: c.Principal.ARN}); err != nil {
+					return err
+				}
+				created, err := s.accountCreated(ctx, r, acct)
+				if err != nil {
+					return err
+				}
+				out = iamtypes.User{UserId: acct, Arn: c.Principal.ARN, CreateDate: created}
+				return nil
+			case c.Name != "" && strings.HasPrefix(c.Principal.ARN, "arn:aws:iam::"):
+				name = c.Name
+			default:
+				return awserr.ValidationError("Must specify userName when calling with non-User credentials")
+			}
+		}
+		u, err := getUser(ctx, r, acct, name)
+		if err != nil {
+			if _, ok := awserr.As(err); ok {
+				// Authorize against the ARN the user would have, so a denied caller learns nothing.
+				if aerr := s.Authorize(ctx, r, c, Authorization{Action: "iam:GetUser", Resource: arnFor(acct, "user", "/", name)}); aerr != nil {
+					return aerr
+				}
+			}
+			return err
+		}
+		actx := policy.Context{}
+		resourceTagContext(actx, u.Tags)
+		if err := s.Authorize(ctx, r, c, Authorization{Action: "iam:GetUser", Resource: u.ARN, Context: actx}); err != nil {
+			return err
+		}
+		out = userShape(u, true)
+		return nil
+	})
+	if err != nil {
+		return nil, internal(err)
+	}
+	return &iamtypes.GetUserResponse{User: &out}, nil
+}
+
+// ListUsers lists users, optionally under a path prefix, a page at a time.
+func (s *Service) ListUsers(ctx context.Context, c *Caller, in *iamtypes.ListUsersRequest) (*iamtypes.ListUsersResponse, error) {
+	acct := c.Account()
+	prefix := str(in.PathPrefix, "/")
+	pa, err := pageArgsOf(in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	out := &iamtypes.ListUsersResponse{Users: []iamtypes.User{}}
+	err = s.view(ctx, func(ctx context.Context, r store.Reader) error {
+		if err := s.Authorize(ctx, r, c, Authorization{Action: "iam:ListUsers", Resource: arnFor(acct, "user", prefix, "")}); err != nil {
+			return err
+		}
+		page, err := r.List(ctx, store.ListQuery{Account: acct, Kind: KindUser, PathPrefix: prefix, After: pa.after, Limit: pa.limit})
+		if err != nil {
+			return err
+		}
+		for _, e := range page.Entities {
+			u, err := decode[User](e)
+			if err != nil {
+				return err
+			}
+			out.Users = append(out.Users, userShape(u, false))
+		}
+		out.IsTruncated, out.Marker = nextMarker(page.Next)
+		return nil
+	})
+	if err != nil {
+		return nil, internal(err)
+	}
+	return out, nil
+}
+
+// UpdateUser renames a user or changes its path.
+func (s *Service) UpdateUser(ctx context.Context, c *Caller, in *iamtypes.UpdateUserRequest) error {
+	acct := c.Account()
+	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+		u, err := getUser(ctx, tx, acct, in.UserName)
+		if err != nil {
+			if aerr := s.Authorize(ctx, tx, c, Authorization{Action: "iam:UpdateUser", Resource: arnFor(acct, "user", "/", in.UserName)}); aerr != nil {
+				return aerr
+			}
+			return err
+		}
+		actx := policy.Context{}
+		resourceTagContext(actx, u.Tags)
+		if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:UpdateUser", Resource: u.ARN, Context: actx}); err != nil {
+			return err
+		}
+		newName, newPath := str(in.NewUserName, u.UserName), str(in.NewPath, u.Path)
+		newARN := arnFor(acct, "user", newPath, newName)
+		if newARN != u.ARN {
+			// Renaming also needs permission on the new name.
+			if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:UpdateUser", Resource: newARN, Context: actx}); err != nil {
+				return err
+			}
+		}
+		oldName := u.UserName
+		u.UserName, u.Path, u.ARN = newName, newPath, newARN
+		if !strings.EqualFold(oldName, newName) {
+			if err := tx.Delete(ctx, acct, KindUser, oldName); err != nil {
+				return err
+			}
+			if err := putUser(ctx, tx, acct, u, true); err != nil {
+				if conflict(err) {
+					return awserr.EntityAlreadyExists("User with name %s already exists.", newName)
+				}
+				return err
+			}
+			return s.renameUserKeys(ctx, tx, acct, oldName, newName)
+		}
+		return putUser(ctx, tx, acct, u, false)
+	})
+	return internal(err)
+}
+
+// renameUserKeys moves a renamed user's access keys to the new name.
+func (s *Service) renameUserKeys(ctx context.Context, tx store.Tx, acct, oldName, newName string) error {
+	page, err := tx.List(ctx, store.ListQuery{Account: acct, Kind: KindAccessKey, Parent: strings.ToLower(oldName)})
+	if err != nil {
+		return err
+	}
+	for _, e := range page.Entities {
+		k, err := decode[AccessKey](e)
+		if err != nil {
+			return err
+		}
+		k.UserName = newName
+		e.Parent, e.Data = strings.ToLower(newName), encode(k)
+		if err := tx.Update(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteUser deletes a user that has nothing attached.
+func (s *Service) DeleteUser(ctx context.Context, c *Caller, in *iamtypes.DeleteUserRequest) error {
+	acct := c.Account()
+	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+		u, err := getUser(ctx, tx, acct, in.UserName)
+		if err != nil {
+			if aerr := s.Authorize(ctx, tx, c, Authorization{Action: "iam:DeleteUser", Resource: arnFor(acct, "user", "/", in.UserName)}); aerr != nil {
+				return aerr
+			}
+			return err
+		}
+		actx := policy.Context{}
+		resourceTagContext(actx, u.Tags)
+		if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:DeleteUser", Resource: u.ARN, Context: actx}); err != nil {
+			return err
+		}
+		if n, err := tx.Count(ctx, store.ListQuery{Account: acct, Kind: KindAccessKey, Parent: strings.ToLower(u.UserName)}); err != nil {
+			return err
+		} else if n > 0 {
+			return awserr.DeleteConflict("Cannot delete entity, must delete access keys first.")
+		}
+		if n, err := tx.CountLinks(ctx, store.LinkQuery{Account: acct, Kind: LinkMember, From: u.UserID}); err != nil {
+			return err
+		} else if n > 0 {
+			return awserr.DeleteConflict("Cannot delete entity, must remove users from group first.")
+		}
+		if n, err := tx.CountLinks(ctx, store.LinkQuery{Account: acct, Kind: LinkAttached, From: u.UserID}); err != nil {
+			return err
+		} else if n > 0 {
+			return awserr.DeleteConflict("Cannot delete entity, must detach all policies first.")
+		}
+		if len(u.Policies) > 0 {
+			return awserr.DeleteConflict("Cannot delete entity, must delete policies first.")
+		}
+		if _, err := tx.UnlinkAll(ctx, store.LinkQuery{Account: acct, Kind: LinkBoundary, From: u.UserID}); err != nil {
+			return err
+		}
+		return tx.Delete(ctx, acct, KindUser, u.UserName)
+	})
+	return internal(err)
+}
+
+// TagUser adds or replaces tags on a user.
+func (s *Service) TagUser(ctx context.Context, c *Caller, in *iamtypes.TagUserRequest) error {
+	acct := c.Account()
+	tags, keys, values := tagsOf(in.Tags)
+	if err := checkDuplicateTagKeys(keys); err != nil {
+		return err
+	}
+	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+		u, err := getUser(ctx, tx, acct, in.UserName)
+		if err != nil {
+			return err
+		}
+		actx := policy.Context{}
+		resourceTagContext(actx, u.Tags)
+		tagContext(actx, keys, values)
+		if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:TagUser", Resource: u.ARN, Context: actx}); err != nil {
+			return err
+		}
+		if u.Tags, err = mergeTags(u.Tags, tags, "TagsPerUser"); err != nil {
+			return err
+		}
+		return putUser(ctx, tx, acct, u, false)
+	})
+	return internal(err)
+}
+
+// UntagUser removes tags from a user.
+func (s *Service) UntagUser(ctx context.Context, c *Caller, in *iamtypes.UntagUserRequest) error {
+	acct := c.Account()
+	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+		u, err := getUser(ctx, tx, acct, in.UserName)
+		if err != nil {
+			return err
+		}
+		actx := policy.Context{}
+		resourceTagContext(actx, u.Tags)
+		actx.Set("aws:TagKeys", in.TagKeys...)
+		if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:UntagUser", Resource: u.ARN, Context: actx}); err != nil {
+			return err
+		}
+		u.Tags = removeTags(u.Tags, in.TagKeys)
+		return putUser(ctx, tx, acct, u, false)
+	})
+	return internal(err)
+}
+
+// ListUserTags lists a user's tags.
+func (s *Service) ListUserTags(ctx context.Context, c *Caller, in *iamtypes.ListUserTagsRequest) (*iamtypes.ListUserTagsResponse, error) {
+	acct := c.Account()
+	out := &iamtypes.ListUserTagsResponse{Tags: []iamtypes.Tag{}, IsTruncated: ptr(false)}
+	err := s.view(ctx, func(ctx context.Context, r store.Reader) error {
+		u, err := getUser(ctx, r, acct, in.UserName)
+		if err != nil {
+			return err
+		}
+		actx := policy.Context{}
+		resourceTagContext(actx, u.Tags)
+		if err := s.Authorize(ctx, r, c, Authorization{Action: "iam:ListUserTags", Resource: u.ARN, Context: actx}); err != nil {
+			return err
+		}
+		out.Tags = append(out.Tags, tagShapes(u.Tags)...)
+		return nil
+	})
+	if err != nil {
+		return nil, internal(err)
+	}
+	return out, nil
+}
