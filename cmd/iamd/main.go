@@ -1,6 +1,7 @@
 // Command iamd is AWS IAM as open-source software. This package is wiring only: it parses the command line and
 // calls the packages that do the work. Each subcommand is in a file of its own.
 //
+//	iamd serve [--listen ADDR] [--data DIR] [...]
 //	iamd version [--aws-data DIR]
 //	iamd policy validate [--type TYPE] [--output text|json] [--aws-data DIR] FILE...
 //	iamd policy simulate --cli-input-json FILE [--output json|text] [--no-paginate] [--aws-data DIR]
@@ -14,6 +15,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 )
 
 // version is the release version, set when building: go build -ldflags "-X main.version=v1.2.3".
@@ -30,7 +32,7 @@ const (
 const envAWSData = "IAMD_AWS_DATA"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -47,6 +49,7 @@ type stdio struct {
 const usage = `iamd is AWS IAM as open-source software.
 
 Usage:
+  iamd serve [--listen 127.0.0.1:4566] [--data ./iamd-data] [--account-id ID] [--tls-cert F --tls-key F]
   iamd version [--aws-data DIR]
   iamd policy validate [--type TYPE] [--output text|json] [--aws-data DIR] FILE...
   iamd policy simulate --cli-input-json FILE [--output json|text] [--no-paginate] [--aws-data DIR]
@@ -64,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return exitUsage
 	}
 	switch args[0] {
+	case "serve":
+		return runServe(ctx, s, args[1:])
 	case "version":
 		return runVersion(ctx, s, args[1:])
 	case "policy":

@@ -25,6 +25,8 @@ type Service struct {
 	Box     *secret.Box
 	Now     func() time.Time
 	Region  string
+	// OnDecision, when set, is told the result of every authorization decision (for metrics).
+	OnDecision func(result authz.Result)
 
 	mu       sync.Mutex
 	evals    map[string]cachedEval
@@ -356,6 +358,9 @@ func (s *Service) Authorize(ctx context.Context, r store.Reader, c *Caller, a Au
 			Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", c.Principal.ARN, a.Action, a.Resource)}
 	}
 	d := ev.Decide(&req)
+	if s.OnDecision != nil {
+		s.OnDecision(d.Result)
+	}
 	if d.Result == authz.Allowed {
 		return nil
 	}

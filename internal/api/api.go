@@ -1,0 +1,305 @@
+// Package api is iamd's AWS wire layer: it reads AWS query-protocol requests (form-encoded POST or GET with Action
+// and Version), authenticates them, routes each Action to its operation, and writes AWS's XML responses and error
+// bodies with a request ID. Handlers return errors; only this package writes error bodies.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/iamd-dev/iamd/internal/api/awsquery"
+	"github.com/iamd-dev/iamd/internal/apitypes"
+	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
+	ststypes "github.com/iamd-dev/iamd/internal/apitypes/sts"
+	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/iam"
+)
+
+// XML namespaces of the services' query-protocol responses.
+const (
+	IAMNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"
+	STSNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
+)
+
+// maxBody bounds a request body: the largest IAM request (a 10,240-character role policy, URL-encoded) is far
+// smaller.
+const maxBody = 1 << 20
+
+// Authenticator establishes who signed a request.
+type Authenticator interface {
+	Authenticate(ctx context.Context, r *http.Request, body []byte) (*iam.Caller, error)
+}
+
+// Observer is told about every request, for metrics.
+type Observer interface {
+	ObserveRequest(service, action, outcome string, d time.Duration)
+}
+
+// Handler serves the AWS APIs.
+type Handler struct {
+	auth   Authenticator
+	logger *slog.Logger
+	obs    Observer
+	codec  *awsquery.Codec
+	iam    map[string]operation
+	sts    map[string]operation
+}
+
+// operation is one routable action bound to the method that runs it.
+type operation struct {
+	op apitypes.Operation
+	fn reflect.Value // nil when iamd does not implement the action yet
+}
+
+// STS is the part of the STS service this handler serves.
+type STS interface {
+	GetCallerIdentity(ctx context.Context, c *iam.Caller, in *ststypes.GetCallerIdentityRequest) (*ststypes.GetCallerIdentityResponse, error)
+}
+
+// New returns a handler for the IAM service and the STS operations given.
+func New(auth Authenticator, iamSvc *iam.Service, sts any, logger *slog.Logger, obs Observer) *Handler {
+	h := &Handler{auth: auth, logger: logger, obs: obs, codec: &awsquery.Codec{}}
+	h.iam = bind(iamtypes.Operations(), iamSvc)
+	h.sts = bind(ststypes.Operations(), sts)
+	return h
+}
+
+var (
+	ctxType    = reflect.TypeFor[context.Context]()
+	callerType = reflect.TypeFor[*iam.Caller]()
+	errorType  = reflect.TypeFor[error]()
+)
+
+// bind finds, for every operation of a model, the service method of the same name with one of the shapes
+// (ctx, *Caller, *In) (*Out, error), (ctx, *Caller, *In) error, (ctx, *Caller) (*Out, error).
+func bind(ops []apitypes.Operation, svc any) map[string]operation {
+	out := make(map[string]operation, len(ops))
+	v := reflect.ValueOf(svc)
+	for _, op := range ops {
+		o := operation{op: op}
+		if v.IsValid() {
+			if m := v.MethodByName(op.Name); m.IsValid() && signatureFits(m.Type(), op) {
+				o.fn = m
+			}
+		}
+		out[op.Name] = o
+	}
+	return out
+}
+
+func signatureFits(t reflect.Type, op apitypes.Operation) bool {
+	nIn := 2
+	if op.HasInput() {
+		nIn = 3
+	}
+	if t.NumIn() != nIn || t.In(0) != ctxType || t.In(1) != callerType {
+		return false
+	}
+	if op.HasInput() && t.In(2) != reflect.TypeOf(op.NewInput()) {
+		return false
+	}
+	if op.HasOutput() {
+		return t.NumOut() == 2 && t.Out(0) == reflect.TypeOf(op.NewOutput()) && t.Out(1) == errorType
+	}
+	return t.NumOut() == 1 && t.Out(0) == errorType
+}
+
+// Implemented lists the actions of a service ("iam" or "sts") that iamd runs.
+func (h *Handler) Implemented(service string) []string {
+	ops := h.iam
+	if service == "sts" {
+		ops = h.sts
+	}
+	var out []string
+	for name, o := range ops {
+		if o.fn.IsValid() {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// newRequestID returns a random request ID in the UUID form AWS uses.
+func newRequestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	s := hex.EncodeToString(b[:])
+	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
+}
+
+// ServeHTTP handles one AWS API request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	reqID := newRequestID()
+	service, action := "iam", ""
+	err := h.serve(w, r, reqID, &service, &action)
+	outcome := "ok"
+	if err != nil {
+		outcome = h.writeError(w, r, service, action, reqID, err)
+	}
+	if h.obs != nil {
+		h.obs.ObserveRequest(service, action, outcome, time.Since(start))
+	}
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, service, action *string) error {
+	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		return &awsquery.Error{Code: "InvalidAction", Message: "Only GET and POST requests are supported.", Status: http.StatusBadRequest}
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return awserr.New("IncompleteBody", http.StatusBadRequest, "The request body could not be read.")
+	}
+	if len(body) > maxBody {
+		return awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", maxBody)
+	}
+	form, err := awsquery.ParseRequest(r, body)
+	if err != nil {
+		return err
+	}
+	*action = form.Get("Action")
+	*service = serviceOf(r, form)
+	caller, err := h.auth.Authenticate(r.Context(), r, body)
+	if err != nil {
+		return err
+	}
+	c := *caller
+	c.SourceIP = sourceIP(r)
+	c.SecureTransport = r.TLS != nil
+	c.UserAgent = r.UserAgent()
+	c.Time = time.Now().UTC()
+	ops, xmlns := h.iam, IAMNamespace
+	if *service == "sts" {
+		ops, xmlns = h.sts, STSNamespace
+	}
+	o, ok := ops[*action]
+	if !ok {
+		return awserr.InvalidAction(*action)
+	}
+	if !o.fn.IsValid() {
+		return awserr.NotImplemented(*action)
+	}
+	args := []reflect.Value{reflect.ValueOf(r.Context()), reflect.ValueOf(&c)}
+	if o.op.HasInput() {
+		in := o.op.NewInput()
+		if err := h.codec.Decode(form, in); err != nil {
+			return err
+		}
+		if v, ok := in.(apitypes.Validator); ok {
+			if err := v.Validate(); err != nil {
+				return err
+			}
+		}
+		args = append(args, reflect.ValueOf(in))
+	}
+	res := o.fn.Call(args)
+	if e := res[len(res)-1].Interface(); e != nil {
+		return e.(error)
+	}
+	var result any
+	if o.op.HasOutput() {
+		result = res[0].Interface()
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("x-amzn-RequestId", reqID)
+	return h.codec.EncodeResponse(w, *action, xmlns, result, reqID)
+}
+
+// serviceOf tells IAM from STS by the credential scope's service, or by the action for unsigned requests.
+func serviceOf(r *http.Request, form url.Values) string {
+	cred := r.URL.Query().Get("X-Amz-Credential")
+	if a := r.Header.Get("Authorization"); a != "" {
+		if i := strings.Index(a, "Credential="); i >= 0 {
+			cred = a[i+len("Credential="):]
+		}
+	}
+	parts := strings.Split(cred, "/")
+	if len(parts) >= 4 && parts[3] == "sts" {
+		return "sts"
+	}
+	if form.Get("Version") == "2011-06-15" {
+		return "sts"
+	}
+	return "iam"
+}
+
+// sourceIP is the address of the peer: iamd listens on the network itself, so no forwarding header is trusted.
+func sourceIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// writeError writes err as an AWS error body and logs it; it returns the outcome label for metrics.
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, service, action, reqID string, err error) string {
+	if errors.Is(err, context.Canceled) {
+		h.logger.Info("request canceled by client", "request_id", reqID, "action", action)
+		return "canceled"
+	}
+	info, ok := errorInfo(err)
+	level := slog.LevelInfo
+	if !ok {
+		info = awsquery.ErrorInfo{Type: "Receiver", Code: "ServiceFailure", HTTPStatus: http.StatusInternalServerError,
+			Message: "The request processing has failed because of an unknown error, exception or failure."}
+		level = slog.LevelError
+	}
+	if info.HTTPStatus >= 500 {
+		level = slog.LevelError
+	}
+	attrs := []any{"request_id", reqID, "service", service, "action", action, "code", info.Code, "status", info.HTTPStatus}
+	if ae, ok := awserr.As(err); ok && ae.Cause != nil {
+		attrs = append(attrs, "cause", ae.Cause.Error())
+	} else if !ok {
+		attrs = append(attrs, "cause", err.Error())
+	}
+	h.logger.Log(r.Context(), level, "request failed", attrs...)
+	xmlns := IAMNamespace
+	if service == "sts" {
+		xmlns = STSNamespace
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("x-amzn-RequestId", reqID)
+	w.WriteHeader(info.HTTPStatus)
+	if encErr := awsquery.EncodeError(w, xmlns, info, reqID); encErr != nil {
+		h.logger.Error("writing error body", "request_id", reqID, "err", encErr)
+	}
+	if info.Code == "AccessDenied" || info.Code == "AccessDeniedException" {
+		return "denied"
+	}
+	if info.HTTPStatus >= 500 {
+		return "error"
+	}
+	return "client_error"
+}
+
+// errorInfo maps an error to its wire form.
+func errorInfo(err error) (awsquery.ErrorInfo, bool) {
+	if ae, ok := awserr.As(err); ok {
+		if ae.HTTPStatus >= 500 && ae.Code == "ServiceFailure" {
+			return awsquery.ErrorInfo{Type: ae.Type(), Code: ae.Code, Message: ae.Message, HTTPStatus: ae.HTTPStatus}, true
+		}
+		return awsquery.ErrorInfo{Type: ae.Type(), Code: ae.Code, Message: ae.Message, HTTPStatus: ae.HTTPStatus}, true
+	}
+	if info, ok := awsquery.Info(err); ok {
+		return info, true
+	}
+	return awsquery.ErrorInfo{}, false
+}
+
+// String helps debugging.
+func (o operation) String() string { return fmt.Sprintf("%s(%v)", o.op.Name, o.fn.IsValid()) }

@@ -1,0 +1,175 @@
+// Package server assembles iamd serve from its configuration: it opens the store, loads the AWS data, builds the
+// IAM and STS services and the AWS API handler with authentication, metrics and health checks, and serves HTTP or
+// HTTPS on a listener until its context ends, then shuts down gracefully.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/iamd-dev/iamd/authz"
+	"github.com/iamd-dev/iamd/catalog"
+	"github.com/iamd-dev/iamd/internal/api"
+	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/config"
+	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/secret"
+	"github.com/iamd-dev/iamd/internal/sigv4"
+	"github.com/iamd-dev/iamd/internal/store"
+	"github.com/iamd-dev/iamd/internal/store/sqlite"
+	"github.com/iamd-dev/iamd/internal/sts"
+	"github.com/iamd-dev/iamd/internal/telemetry"
+)
+
+// Server is a configured iamd server.
+type Server struct {
+	cfg     config.Config
+	logger  *slog.Logger
+	store   store.Store
+	IAM     *iam.Service
+	handler http.Handler
+	// Root is the default account's root credentials; the secret is set only when it was generated or given.
+	Root iam.RootCredentials
+}
+
+// New builds a server: it creates the data directory and database as needed and makes sure the default account
+// and its root access key exist.
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, error) {
+	if err := cfg.EnsureDataDir(); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	var cat *catalog.Catalog
+	var err error
+	if cfg.AWSData != "" {
+		cat, err = catalog.LoadDir(cfg.AWSData)
+	} else {
+		cat, err = catalog.Embedded()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("AWS data: %w", err)
+	}
+	key, err := secret.LoadOrCreateKey(cfg.MasterKeyPath())
+	if err != nil {
+		return nil, err
+	}
+	box, err := secret.NewBox(key)
+	if err != nil {
+		return nil, err
+	}
+	st, err := sqlite.Open(ctx, cfg.DatabasePath())
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := telemetry.NewMetrics(reg)
+	svc := iam.New(st, cat, box, time.Now, cfg.Region)
+	svc.OnDecision = func(r authz.Result) { metrics.ObserveDecision(r.String()) }
+	root, err := svc.EnsureAccount(ctx, cfg.AccountID, cfg.RootAccessKeyID, cfg.RootSecretAccessKey)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("default account: %w", err)
+	}
+	verifier := &sigv4.Verifier{Keys: keyStore{svc}, Services: []string{"iam", "sts"}}
+	h := api.New(authenticator{verifier}, svc, sts.New(), logger, metrics)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if err := st.View(r.Context(), func(ctx context.Context, rd store.Reader) error {
+			_, err := rd.Setting(ctx, cfg.AccountID, "account")
+			return err
+		}); err != nil {
+			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/", h)
+	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: mux, Root: root}, nil
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close releases the store.
+func (s *Server) Close() error { return s.store.Close() }
+
+// Run serves on ln until ctx is done, then stops accepting requests and waits up to ten seconds for those in
+// flight. It serves HTTPS when the configuration names a certificate.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if s.cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("TLS certificate: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	if serveErr := <-errc; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return err
+}
+
+// keyStore gives the SigV4 verifier the secrets of iamd's access keys.
+type keyStore struct{ svc *iam.Service }
+
+func (k keyStore) LookupKey(ctx context.Context, id string) (sigv4.Key, error) {
+	cred, err := k.svc.LookupAccessKey(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return sigv4.Key{}, sigv4.ErrUnknownAccessKey
+	}
+	if err != nil {
+		return sigv4.Key{}, err
+	}
+	if !cred.Active {
+		return sigv4.Key{}, sigv4.ErrUnknownAccessKey
+	}
+	caller := cred.Caller
+	return sigv4.Key{Secret: cred.Secret, Identity: &caller}, nil
+}
+
+// authenticator turns a verified signature into the caller.
+type authenticator struct{ v *sigv4.Verifier }
+
+func (a authenticator) Authenticate(ctx context.Context, r *http.Request, body []byte) (*iam.Caller, error) {
+	res, err := a.v.Verify(ctx, r, body)
+	if err != nil {
+		var se *sigv4.Error
+		if errors.As(err, &se) {
+			return nil, &awserr.Error{Code: se.Code, Message: se.Message, HTTPStatus: se.HTTPStatus}
+		}
+		return nil, err
+	}
+	c := *res.Identity.(*iam.Caller)
+	c.Region = res.Region
+	return &c, nil
+}
