@@ -1,0 +1,90 @@
+package iam_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
+)
+
+func TestUsersLifecycle(t *testing.T) {
+	ctx := context.Background()
+	svc, root := newService(t)
+	out, err := svc.CreateUser(ctx, root, &iamtypes.CreateUserRequest{UserName: "Alice", Path: str("/ops/"), Tags: []iamtypes.Tag{{Key: "team", Value: "blue"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.User.Arn != "arn:aws:iam::123456789012:user/ops/Alice" || !strings.HasPrefix(out.User.UserId, "AIDA") || len(out.User.UserId) != 21 {
+		t.Fatalf("created %+v", out.User)
+	}
+	_, err = svc.CreateUser(ctx, root, &iamtypes.CreateUserRequest{UserName: "alice"})
+	wantCode(t, err, "EntityAlreadyExists")
+	got, err := svc.GetUser(ctx, root, &iamtypes.GetUserRequest{UserName: str("ALICE")})
+	if err != nil || got.User.UserName != "Alice" || len(got.User.Tags) != 1 {
+		t.Fatalf("get: %+v %v", got, err)
+	}
+	if err := svc.UpdateUser(ctx, root, &iamtypes.UpdateUserRequest{UserName: "alice", NewUserName: str("alice2"), NewPath: str("/")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.GetUser(ctx, root, &iamtypes.GetUserRequest{UserName: str("Alice")})
+	wantCode(t, err, "NoSuchEntity")
+	if err := svc.DeleteUser(ctx, root, &iamtypes.DeleteUserRequest{UserName: "alice2"}); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, svc.DeleteUser(ctx, root, &iamtypes.DeleteUserRequest{UserName: "alice2"}), "NoSuchEntity")
+}
+
+func TestListUsersPagesAndFiltersByPath(t *testing.T) {
+	ctx := context.Background()
+	svc, root := newService(t)
+	for i := 0; i < 5; i++ {
+		path := "/"
+		if i%2 == 0 {
+			path = "/eng/"
+		}
+		if _, err := svc.CreateUser(ctx, root, &iamtypes.CreateUserRequest{UserName: fmt.Sprintf("u%d", i), Path: &path}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var names []string
+	var marker *string
+	for {
+		max := int32(2)
+		page, err := svc.ListUsers(ctx, root, &iamtypes.ListUsersRequest{Marker: marker, MaxItems: &max})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range page.Users {
+			names = append(names, u.UserName)
+		}
+		if !*page.IsTruncated {
+			break
+		}
+		marker = page.Marker
+	}
+	if fmt.Sprint(names) != "[u0 u1 u2 u3 u4]" {
+		t.Fatalf("paged %v", names)
+	}
+	eng, err := svc.ListUsers(ctx, root, &iamtypes.ListUsersRequest{PathPrefix: str("/eng/")})
+	if err != nil || len(eng.Users) != 3 {
+		t.Fatalf("eng: %+v %v", eng, err)
+	}
+}
+
+func TestUserWithoutPolicyIsDeniedWithAWSMessage(t *testing.T) {
+	ctx := context.Background()
+	svc, root := newService(t)
+	bob := userCaller(t, svc, root, "bob")
+	_, err := svc.CreateUser(ctx, bob, &iamtypes.CreateUserRequest{UserName: "eve"})
+	wantCode(t, err, "AccessDenied")
+	want := "User: arn:aws:iam::123456789012:user/bob is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::123456789012:user/eve because no identity-based policy allows the iam:CreateUser action"
+	if err.Error() != "AccessDenied: "+want {
+		t.Fatalf("message:\n%s\nwant\n%s", err.Error(), want)
+	}
+	_, err = svc.ListUsers(ctx, bob, &iamtypes.ListUsersRequest{})
+	if err == nil || !strings.Contains(err.Error(), "on resource: arn:aws:iam::123456789012:user/ ") {
+		t.Fatalf("list: %v", err)
+	}
+}
