@@ -1,0 +1,98 @@
+package server_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestHealthz(t *testing.T) {
+	s := startServer(t)
+	resp, err := http.Get(s.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("healthz: %d", resp.StatusCode)
+	}
+}
+
+func TestAWSCLIGetCallerIdentityAsRoot(t *testing.T) {
+	s := startServer(t)
+	var out struct{ UserId, Account, Arn string }
+	s.mustCLI(t, rootCreds, &out, "sts", "get-caller-identity")
+	if out.Account != account || out.Arn != "arn:aws:iam::"+account+":root" {
+		t.Fatalf("got %+v", out)
+	}
+}
+
+func TestAWSCLIUsers(t *testing.T) {
+	s := startServer(t)
+	var created struct{ User struct{ UserName, UserId, Arn, Path string } }
+	s.mustCLI(t, rootCreds, &created, "iam", "create-user", "--user-name", "alice", "--path", "/eng/", "--tags", "Key=team,Value=blue")
+	if created.User.Arn != "arn:aws:iam::"+account+":user/eng/alice" || !strings.HasPrefix(created.User.UserId, "AIDA") {
+		t.Fatalf("created %+v", created)
+	}
+	var got struct {
+		User struct {
+			UserName string
+			Tags     []struct{ Key, Value string }
+		}
+	}
+	s.mustCLI(t, rootCreds, &got, "iam", "get-user", "--user-name", "alice")
+	if got.User.UserName != "alice" || len(got.User.Tags) != 1 || got.User.Tags[0].Value != "blue" {
+		t.Fatalf("got %+v", got)
+	}
+	var list struct{ Users []struct{ UserName string } }
+	s.mustCLI(t, rootCreds, &list, "iam", "list-users", "--path-prefix", "/eng/")
+	if len(list.Users) != 1 {
+		t.Fatalf("list %+v", list)
+	}
+	_, errOut, code := s.awsCLI(t, rootCreds, "iam", "create-user", "--user-name", "ALICE")
+	if code == 0 || !strings.Contains(errOut, "(EntityAlreadyExists)") || !strings.Contains(errOut, "User with name ALICE already exists.") {
+		t.Fatalf("duplicate: exit %d %s", code, errOut)
+	}
+	_, errOut, code = s.awsCLI(t, rootCreds, "iam", "get-user", "--user-name", "nobody")
+	if code == 0 || !strings.Contains(errOut, "(NoSuchEntity)") || !strings.Contains(errOut, "The user with name nobody cannot be found.") {
+		t.Fatalf("missing: exit %d %s", code, errOut)
+	}
+	_, errOut, code = s.awsCLI(t, rootCreds, "iam", "create-user", "--user-name", strings.Repeat("x", 65))
+	if code == 0 || !strings.Contains(errOut, "(ValidationError)") {
+		t.Fatalf("long name: exit %d %s", code, errOut)
+	}
+	s.mustCLI(t, rootCreds, nil, "iam", "delete-user", "--user-name", "alice")
+}
+
+func TestAWSCLITamperedSignatureIsRejected(t *testing.T) {
+	s := startServer(t)
+	_, errOut, code := s.awsCLI(t, creds{rootKeyID, strings.Replace(rootSecret, "w", "x", 1)}, "iam", "list-users")
+	if code == 0 || !strings.Contains(errOut, "(SignatureDoesNotMatch)") {
+		t.Fatalf("wrong secret: exit %d %s", code, errOut)
+	}
+	_, errOut, code = s.awsCLI(t, creds{"AKIAUNKNOWNUNKNOWN00", rootSecret}, "iam", "list-users")
+	if code == 0 || !strings.Contains(errOut, "(InvalidClientTokenId)") {
+		t.Fatalf("unknown key: exit %d %s", code, errOut)
+	}
+}
+
+func TestUnknownActionIsInvalidAction(t *testing.T) {
+	s := startServer(t)
+	out, _, code := s.python(t, rootCreds, `
+import os, botocore.session, botocore.awsrequest, botocore.auth, botocore.credentials, urllib.request
+creds = botocore.credentials.Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
+body = "Action=FrobnicateUsers&Version=2010-05-08"
+req = botocore.awsrequest.AWSRequest(method="POST", url=os.environ["IAMD_ENDPOINT"] + "/", data=body,
+    headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+botocore.auth.SigV4Auth(creds, "iam", "us-east-1").add_auth(req)
+p = req.prepare()
+r = urllib.request.Request(p.url, data=body.encode(), headers=dict(p.headers), method="POST")
+try:
+    urllib.request.urlopen(r)
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode())
+`)
+	if code != 0 || !strings.Contains(out, "400") || !strings.Contains(out, "<Code>InvalidAction</Code>") || !strings.Contains(out, "<ErrorResponse") {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+}

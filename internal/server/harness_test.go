@@ -1,0 +1,155 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/iamd-dev/iamd/internal/config"
+	"github.com/iamd-dev/iamd/internal/server"
+)
+
+const (
+	rootKeyID  = "AKIAIOSFODNN7EXAMPLE"
+	rootSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	account    = "123456789012"
+)
+
+// testServer is a real iamd on a loopback listener with a fresh data directory.
+type testServer struct {
+	URL  string
+	Data string
+	srv  *server.Server
+	logs *strings.Builder
+}
+
+func startServer(t testing.TB) *testServer {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.RootAccessKeyID, cfg.RootSecretAccessKey = rootKeyID, rootSecret
+	cfg.Listen = "127.0.0.1:0"
+	logs := &strings.Builder{}
+	logger := slog.New(slog.NewTextHandler(&syncWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := server.New(ctx, cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("server: %v", err)
+		}
+		srv.Close()
+	})
+	return &testServer{URL: "http://" + ln.Addr().String(), Data: cfg.DataDir, srv: srv, logs: logs}
+}
+
+// syncWriter serialises log writes from the server's goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// creds is an access key pair.
+type creds struct{ id, secret string }
+
+var rootCreds = creds{rootKeyID, rootSecret}
+
+// awsCLI runs the AWS CLI against the server with the given credentials and returns stdout, stderr and the exit
+// code. It skips the test when the AWS CLI is not installed.
+func (s *testServer) awsCLI(t testing.TB, c creds, args ...string) (string, string, int) {
+	t.Helper()
+	bin, err := exec.LookPath("aws")
+	if err != nil {
+		t.Skip("the AWS CLI (aws) is not installed")
+	}
+	home := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, append([]string{"--endpoint-url", s.URL, "--output", "json"}, args...)...)
+	cmd.Env = []string{
+		"HOME=" + home, "PATH=" + os.Getenv("PATH"),
+		"AWS_ACCESS_KEY_ID=" + c.id, "AWS_SECRET_ACCESS_KEY=" + c.secret, "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
+		"AWS_MAX_ATTEMPTS=1", "AWS_RETRY_MODE=standard",
+	}
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+// mustCLI runs the AWS CLI, fails the test on a non-zero exit and decodes the JSON output into v (when not nil).
+func (s *testServer) mustCLI(t testing.TB, c creds, v any, args ...string) {
+	t.Helper()
+	out, errOut, code := s.awsCLI(t, c, args...)
+	if code != 0 {
+		t.Fatalf("aws %s: exit %d\n%s", strings.Join(args, " "), code, errOut)
+	}
+	if v != nil {
+		if err := json.Unmarshal([]byte(out), v); err != nil {
+			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+}
+
+// python runs a Python script with boto3 against the server; it skips when python3 or boto3 is missing.
+func (s *testServer) python(t testing.TB, c creds, script string) (string, string, int) {
+	t.Helper()
+	bin, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 is not installed")
+	}
+	if err := exec.Command(bin, "-c", "import boto3").Run(); err != nil {
+		t.Skip("boto3 is not installed")
+	}
+	home := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-c", script)
+	cmd.Env = []string{
+		"HOME=" + home, "PATH=" + os.Getenv("PATH"),
+		"AWS_ACCESS_KEY_ID=" + c.id, "AWS_SECRET_ACCESS_KEY=" + c.secret, "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
+		"IAMD_ENDPOINT=" + s.URL, "AWS_MAX_ATTEMPTS=1",
+	}
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
