@@ -29,7 +29,9 @@ func TestAWSCLIGetCallerIdentityAsRoot(t *testing.T) {
 
 func TestAWSCLIUsers(t *testing.T) {
 	s := startServer(t)
-	var created struct{ User struct{ UserName, UserId, Arn, Path string } }
+	var created struct {
+		User struct{ UserName, UserId, Arn, Path string }
+	}
 	s.mustCLI(t, rootCreds, &created, "iam", "create-user", "--user-name", "alice", "--path", "/eng/", "--tags", "Key=team,Value=blue")
 	if created.User.Arn != "arn:aws:iam::"+account+":user/eng/alice" || !strings.HasPrefix(created.User.UserId, "AIDA") {
 		t.Fatalf("created %+v", created)
