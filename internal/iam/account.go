@@ -118,8 +118,38 @@ type Credential struct {
 	Active bool
 }
 
-// LookupAccessKey finds an access key of a root user or an IAM user by its ID and opens its secret.
+// LookupAccessKey finds an access key of a root user or an IAM user by its ID and opens its secret. Results are
+// cached until the store changes.
 func (s *Service) LookupAccessKey(ctx context.Context, id string) (*Credential, error) {
+	gen := s.Store.Generation()
+	s.mu.Lock()
+	if s.creds == nil {
+		s.creds = map[string]cachedCred{}
+	}
+	cc, ok := s.creds[id]
+	s.mu.Unlock()
+	if ok && cc.gen == gen {
+		return cc.cred, nil
+	}
+	cred, err := s.lookupAccessKey(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.creds) >= maxCachedEvaluators {
+		clear(s.creds)
+	}
+	s.creds[id] = cachedCred{gen: gen, cred: cred}
+	s.mu.Unlock()
+	return cred, nil
+}
+
+type cachedCred struct {
+	gen  uint64
+	cred *Credential
+}
+
+func (s *Service) lookupAccessKey(ctx context.Context, id string) (*Credential, error) {
 	var cred *Credential
 	err := s.view(ctx, func(ctx context.Context, r store.Reader) error {
 		e, err := r.GetByID(ctx, id)

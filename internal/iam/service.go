@@ -31,6 +31,7 @@ type Service struct {
 	mu       sync.Mutex
 	evals    map[string]cachedEval
 	compiled map[string]*policy.Policy
+	creds    map[string]cachedCred
 }
 
 // New returns a service.
