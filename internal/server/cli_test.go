@@ -98,3 +98,33 @@ except urllib.error.HTTPError as e:
 		t.Fatalf("exit %d: %s", code, out)
 	}
 }
+
+func TestAWSCLISimulateCustomPolicy(t *testing.T) {
+	s := startServer(t)
+	var out struct {
+		EvaluationResults []struct {
+			EvalActionName, EvalDecision string
+			MatchedStatements            []struct {
+				SourcePolicyId string
+				StartPosition  struct{ Line, Column int }
+			}
+		}
+	}
+	s.mustCLI(t, rootCreds, &out, "iam", "simulate-custom-policy",
+		"--policy-input-list", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}`,
+		"--action-names", "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "--resource-arns", "arn:aws:s3:::b/k")
+	got := map[string]string{}
+	for _, r := range out.EvaluationResults {
+		got[r.EvalActionName] = r.EvalDecision
+	}
+	if got["s3:GetObject"] != "allowed" || got["s3:PutObject"] != "implicitDeny" || got["s3:DeleteObject"] != "explicitDeny" {
+		t.Fatalf("decisions %v", got)
+	}
+	if ms := out.EvaluationResults[0].MatchedStatements; len(ms) != 1 || ms[0].SourcePolicyId != "PolicyInputList.1" || ms[0].StartPosition.Column != 38 {
+		t.Fatalf("matched %+v", ms)
+	}
+	_, errOut, code := s.awsCLI(t, rootCreds, "iam", "simulate-custom-policy", "--policy-input-list", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",}]}`, "--action-names", "s3:GetObject")
+	if code == 0 || !strings.Contains(errOut, "(MalformedPolicyDocument)") {
+		t.Fatalf("malformed: %d %s", code, errOut)
+	}
+}

@@ -98,6 +98,8 @@ func newSimulation(in CustomInput) (*simulation, error) {
 		s.owner = a.Account
 	}
 	switch {
+	case in.Principal != nil && in.CallerArn == "" && in.Principal.Caller.Type != authz.PrincipalAnonymous:
+		s.principal = in.Principal.Caller
 	case in.CallerArn != "":
 		p, err := authz.PrincipalFromARN(in.CallerArn)
 		if err != nil || p.Type != authz.PrincipalUser {
@@ -156,7 +158,7 @@ func validate(in CustomInput) error {
 			}
 		}
 	}
-	if len(in.PolicyInputList) == 0 {
+	if len(in.PolicyInputList) == 0 && in.Principal == nil {
 		v.addf("null", "policyInputList", "Member must not be null")
 	}
 	checkPolicies(in.PolicyInputList, "policyInputList")
@@ -217,6 +219,9 @@ func (s *simulation) parsePolicies(in CustomInput) error {
 		if index > 0 {
 			id = list + "." + strconv.Itoa(index)
 		}
+		if index < 0 {
+			id = list // a principal's own policy, reported by name
+		}
 		p, err := policy.Parse([]byte(doc), typ)
 		if err != nil {
 			var pe *policy.ParseError
@@ -227,6 +232,18 @@ func (s *simulation) parsePolicies(in CustomInput) error {
 		}
 		s.sources = append(s.sources, source{id: id, typ: srcType, rank: rank, pol: p})
 		return nil
+	}
+	if p := in.Principal; p != nil {
+		for _, np := range p.Policies {
+			if err := add(np.Document, np.ID, -1, policy.TypeIdentity, TypeIAMPolicy, 0); err != nil {
+				return err
+			}
+		}
+		if p.Boundary != nil && len(in.PermissionsBoundaryPolicyInputList) == 0 {
+			if err := add(p.Boundary.Document, p.Boundary.ID, -1, policy.TypeBoundary, TypeBoundaryPolicy, len(in.PolicyInputList)+1); err != nil {
+				return err
+			}
+		}
 	}
 	for i, doc := range in.PolicyInputList {
 		if err := add(doc, SourcePolicyInputList, i+1, policy.TypeIdentity, TypeIAMPolicy, i+1); err != nil {

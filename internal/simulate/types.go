@@ -1,5 +1,7 @@
 package simulate
 
+import "github.com/iamd-dev/iamd/authz"
+
 // The shapes below mirror the IAM API's shapes of the same names (botocore's iam 2010-05-08 model), member for
 // member and in the model's order, with the JSON names the AWS CLI prints. Optional members use omitzero: a nil
 // slice or map, or a nil pointer, is a member AWS did not send, and an empty non-nil one is a member AWS sent empty
@@ -34,6 +36,23 @@ type CustomInput struct {
 	MaxItems int `json:"MaxItems,omitzero"`
 	// Marker continues a truncated response: the Marker it returned.
 	Marker string `json:"Marker,omitzero"`
+
+	// Principal, for SimulatePrincipalPolicy, holds the policies of the simulated principal as iamd stores them;
+	// PolicyInputList then adds to them and may be empty.
+	Principal *PrincipalPolicies `json:"-"`
+}
+
+// PrincipalPolicies are a user's, group's or role's own policies, simulated with their names as SourcePolicyId.
+type PrincipalPolicies struct {
+	Caller   authz.Principal // the simulated caller (a user or a role session); the zero value for a group
+	Policies []NamedPolicy   // identity-based policies (the user's and its groups', or the role's)
+	Boundary *NamedPolicy    // the permissions boundary, unless PermissionsBoundaryPolicyInputList replaces it
+}
+
+// NamedPolicy is a stored policy document and the id it is reported under.
+type NamedPolicy struct {
+	ID       string // SourcePolicyId, e.g. the policy's name
+	Document string
 }
 
 // ContextEntry is ContextEntry: one request context key and its values.
