@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,8 +28,10 @@ var migrations embed.FS
 
 // Store is a store.Store on one SQLite file.
 type Store struct {
-	w, r *sql.DB
-	gen  atomic.Uint64
+	w, r   *sql.DB
+	gen    atomic.Uint64
+	wStmts sync.Map // query text -> *sql.Stmt on w
+	rStmts sync.Map // query text -> *sql.Stmt on r
 }
 
 var _ store.Store = (*Store)(nil)
@@ -63,6 +66,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	for _, m := range []*sync.Map{&s.rStmts, &s.wStmts} {
+		m.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -117,8 +123,13 @@ func (s *Store) View(ctx context.Context, fn func(ctx context.Context, r store.R
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}
-	defer tx.Rollback()
-	return fn(ctx, &txn{tx: tx})
+	t := &txn{tx: tx, stmts: &s.rStmts}
+	err = fn(ctx, t)
+	tx.Rollback()
+	if len(t.pending) > 0 {
+		prepare(ctx, s.r, &s.rStmts, t.pending)
+	}
+	return err
 }
 
 // Update runs fn in a write transaction and commits when it returns nil.
@@ -127,7 +138,8 @@ func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx stor
 	if err != nil {
 		return fmt.Errorf("begin write: %w", err)
 	}
-	if err := fn(ctx, &txn{tx: tx}); err != nil {
+	t := &txn{tx: tx, stmts: &s.wStmts}
+	if err := fn(ctx, t); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -135,11 +147,66 @@ func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx stor
 		return fmt.Errorf("commit: %w", err)
 	}
 	s.gen.Add(1)
+	if len(t.pending) > 0 {
+		prepare(ctx, s.w, &s.wStmts, t.pending)
+	}
 	return nil
 }
 
-// txn implements store.Tx on a database/sql transaction.
-type txn struct{ tx *sql.Tx }
+// txn implements store.Tx on a database/sql transaction. A query runs as a prepared statement once it has been
+// seen: the first time it runs directly, and after the transaction the store prepares it (outside any transaction,
+// since the writer has a single connection) for every later transaction.
+type txn struct {
+	tx      *sql.Tx
+	stmts   *sync.Map
+	pending []string
+}
+
+// stmt returns the prepared statement for query in this transaction, or nil when it is not prepared yet.
+func (t *txn) stmt(ctx context.Context, query string) *sql.Stmt {
+	if st, ok := t.stmts.Load(query); ok {
+		return t.tx.StmtContext(ctx, st.(*sql.Stmt))
+	}
+	t.pending = append(t.pending, query)
+	return nil
+}
+
+// prepare prepares the queries a finished transaction ran for the first time.
+func prepare(ctx context.Context, db *sql.DB, stmts *sync.Map, queries []string) {
+	for _, q := range queries {
+		if _, ok := stmts.Load(q); ok {
+			continue
+		}
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			continue // the query keeps running unprepared
+		}
+		if _, loaded := stmts.LoadOrStore(q, st); loaded {
+			st.Close()
+		}
+	}
+}
+
+func (t *txn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, query, args...)
+}
+
+func (t *txn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, query, args...)
+}
+
+func (t *txn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, query, args...)
+}
 
 func key(name string) string { return strings.ToLower(name) }
 
@@ -161,7 +228,7 @@ func scanEntity(sc interface{ Scan(...any) error }) (*store.Entity, error) {
 }
 
 func (t *txn) Get(ctx context.Context, account string, kind store.Kind, name string) (*store.Entity, error) {
-	row := t.tx.QueryRowContext(ctx, "SELECT "+entityCols+" FROM entities WHERE account = ? AND kind = ? AND name_key = ?", account, string(kind), key(name))
+	row := t.queryRow(ctx, "SELECT "+entityCols+" FROM entities WHERE account = ? AND kind = ? AND name_key = ?", account, string(kind), key(name))
 	e, err := scanEntity(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%s %q: %w", kind, name, store.ErrNotFound)
@@ -173,7 +240,7 @@ func (t *txn) GetByID(ctx context.Context, id string) (*store.Entity, error) {
 	if id == "" {
 		return nil, store.ErrNotFound
 	}
-	e, err := scanEntity(t.tx.QueryRowContext(ctx, "SELECT "+entityCols+" FROM entities WHERE id = ?", id))
+	e, err := scanEntity(t.queryRow(ctx, "SELECT "+entityCols+" FROM entities WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("id %q: %w", id, store.ErrNotFound)
 	}
@@ -205,7 +272,7 @@ func (t *txn) List(ctx context.Context, q store.ListQuery) (store.Page, error) {
 		query += " LIMIT ?"
 		args = append(args, q.Limit+1)
 	}
-	rows, err := t.tx.QueryContext(ctx, query, args...)
+	rows, err := t.query(ctx, query, args...)
 	if err != nil {
 		return store.Page{}, err
 	}
@@ -236,7 +303,7 @@ func (t *txn) List(ctx context.Context, q store.ListQuery) (store.Page, error) {
 func (t *txn) Count(ctx context.Context, q store.ListQuery) (int, error) {
 	where, args := listWhere(q)
 	var n int
-	err := t.tx.QueryRowContext(ctx, "SELECT count(*) FROM entities WHERE "+where, args...).Scan(&n)
+	err := t.queryRow(ctx, "SELECT count(*) FROM entities WHERE "+where, args...).Scan(&n)
 	return n, err
 }
 
@@ -256,7 +323,7 @@ func linkWhere(q store.LinkQuery) (string, []any) {
 
 func (t *txn) Links(ctx context.Context, q store.LinkQuery) ([]store.Link, error) {
 	where, args := linkWhere(q)
-	rows, err := t.tx.QueryContext(ctx, "SELECT account, kind, src, dst, created FROM links WHERE "+where+" ORDER BY src, dst", args...)
+	rows, err := t.query(ctx, "SELECT account, kind, src, dst, created FROM links WHERE "+where+" ORDER BY src, dst", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -277,13 +344,13 @@ func (t *txn) Links(ctx context.Context, q store.LinkQuery) ([]store.Link, error
 func (t *txn) CountLinks(ctx context.Context, q store.LinkQuery) (int, error) {
 	where, args := linkWhere(q)
 	var n int
-	err := t.tx.QueryRowContext(ctx, "SELECT count(*) FROM links WHERE "+where, args...).Scan(&n)
+	err := t.queryRow(ctx, "SELECT count(*) FROM links WHERE "+where, args...).Scan(&n)
 	return n, err
 }
 
 func (t *txn) Setting(ctx context.Context, account, k string) ([]byte, error) {
 	var v []byte
-	err := t.tx.QueryRowContext(ctx, "SELECT value FROM settings WHERE account = ? AND key = ?", account, k).Scan(&v)
+	err := t.queryRow(ctx, "SELECT value FROM settings WHERE account = ? AND key = ?", account, k).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("setting %q: %w", k, store.ErrNotFound)
 	}
@@ -291,7 +358,7 @@ func (t *txn) Setting(ctx context.Context, account, k string) ([]byte, error) {
 }
 
 func (t *txn) Accounts(ctx context.Context) ([]string, error) {
-	rows, err := t.tx.QueryContext(ctx, "SELECT account FROM entities UNION SELECT account FROM settings ORDER BY 1")
+	rows, err := t.query(ctx, "SELECT account FROM entities UNION SELECT account FROM settings ORDER BY 1")
 	if err != nil {
 		return nil, err
 	}
@@ -308,7 +375,7 @@ func (t *txn) Accounts(ctx context.Context) ([]string, error) {
 }
 
 func (t *txn) Insert(ctx context.Context, e *store.Entity) error {
-	_, err := t.tx.ExecContext(ctx, "INSERT INTO entities (account, kind, name_key, name, path, id, arn, parent, created, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := t.exec(ctx, "INSERT INTO entities (account, kind, name_key, name, path, id, arn, parent, created, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		e.Account, string(e.Kind), key(e.Name), e.Name, e.Path, e.ID, e.ARN, e.Parent, e.Created.UnixNano(), e.Data)
 	if isConstraint(err) {
 		return fmt.Errorf("%s %q: %w", e.Kind, e.Name, store.ErrConflict)
@@ -317,7 +384,7 @@ func (t *txn) Insert(ctx context.Context, e *store.Entity) error {
 }
 
 func (t *txn) Update(ctx context.Context, e *store.Entity) error {
-	res, err := t.tx.ExecContext(ctx, "UPDATE entities SET name = ?, path = ?, id = ?, arn = ?, parent = ?, data = ? WHERE account = ? AND kind = ? AND name_key = ?",
+	res, err := t.exec(ctx, "UPDATE entities SET name = ?, path = ?, id = ?, arn = ?, parent = ?, data = ? WHERE account = ? AND kind = ? AND name_key = ?",
 		e.Name, e.Path, e.ID, e.ARN, e.Parent, e.Data, e.Account, string(e.Kind), key(e.Name))
 	if isConstraint(err) {
 		return fmt.Errorf("%s %q: %w", e.Kind, e.Name, store.ErrConflict)
@@ -332,7 +399,7 @@ func (t *txn) Update(ctx context.Context, e *store.Entity) error {
 }
 
 func (t *txn) Delete(ctx context.Context, account string, kind store.Kind, name string) error {
-	res, err := t.tx.ExecContext(ctx, "DELETE FROM entities WHERE account = ? AND kind = ? AND name_key = ?", account, string(kind), key(name))
+	res, err := t.exec(ctx, "DELETE FROM entities WHERE account = ? AND kind = ? AND name_key = ?", account, string(kind), key(name))
 	if err != nil {
 		return err
 	}
@@ -343,7 +410,7 @@ func (t *txn) Delete(ctx context.Context, account string, kind store.Kind, name 
 }
 
 func (t *txn) Link(ctx context.Context, l store.Link) error {
-	_, err := t.tx.ExecContext(ctx, "INSERT INTO links (account, kind, src, dst, created) VALUES (?, ?, ?, ?, ?)", l.Account, l.Kind, l.From, l.To, l.Created.UnixNano())
+	_, err := t.exec(ctx, "INSERT INTO links (account, kind, src, dst, created) VALUES (?, ?, ?, ?, ?)", l.Account, l.Kind, l.From, l.To, l.Created.UnixNano())
 	if isConstraint(err) {
 		return fmt.Errorf("link %s %s -> %s: %w", l.Kind, l.From, l.To, store.ErrConflict)
 	}
@@ -351,7 +418,7 @@ func (t *txn) Link(ctx context.Context, l store.Link) error {
 }
 
 func (t *txn) Unlink(ctx context.Context, l store.Link) error {
-	res, err := t.tx.ExecContext(ctx, "DELETE FROM links WHERE account = ? AND kind = ? AND src = ? AND dst = ?", l.Account, l.Kind, l.From, l.To)
+	res, err := t.exec(ctx, "DELETE FROM links WHERE account = ? AND kind = ? AND src = ? AND dst = ?", l.Account, l.Kind, l.From, l.To)
 	if err != nil {
 		return err
 	}
@@ -363,7 +430,7 @@ func (t *txn) Unlink(ctx context.Context, l store.Link) error {
 
 func (t *txn) UnlinkAll(ctx context.Context, q store.LinkQuery) (int, error) {
 	where, args := linkWhere(q)
-	res, err := t.tx.ExecContext(ctx, "DELETE FROM links WHERE "+where, args...)
+	res, err := t.exec(ctx, "DELETE FROM links WHERE "+where, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -372,12 +439,12 @@ func (t *txn) UnlinkAll(ctx context.Context, q store.LinkQuery) (int, error) {
 }
 
 func (t *txn) PutSetting(ctx context.Context, account, k string, value []byte) error {
-	_, err := t.tx.ExecContext(ctx, "INSERT INTO settings (account, key, value) VALUES (?, ?, ?) ON CONFLICT (account, key) DO UPDATE SET value = excluded.value", account, k, value)
+	_, err := t.exec(ctx, "INSERT INTO settings (account, key, value) VALUES (?, ?, ?) ON CONFLICT (account, key) DO UPDATE SET value = excluded.value", account, k, value)
 	return err
 }
 
 func (t *txn) DeleteSetting(ctx context.Context, account, k string) error {
-	res, err := t.tx.ExecContext(ctx, "DELETE FROM settings WHERE account = ? AND key = ?", account, k)
+	res, err := t.exec(ctx, "DELETE FROM settings WHERE account = ? AND key = ?", account, k)
 	if err != nil {
 		return err
 	}
