@@ -82,6 +82,12 @@ var rootCreds = creds{rootKeyID, rootSecret}
 // code. It skips the test when the AWS CLI is not installed.
 func (s *testServer) awsCLI(t testing.TB, c creds, args ...string) (string, string, int) {
 	t.Helper()
+	return s.awsCLIEnv(t, c, nil, args...)
+}
+
+// awsCLIEnv is awsCLI with extra environment variables.
+func (s *testServer) awsCLIEnv(t testing.TB, c creds, extraEnv []string, args ...string) (string, string, int) {
+	t.Helper()
 	bin, err := exec.LookPath("aws")
 	if err != nil {
 		t.Skip("the AWS CLI (aws) is not installed")
@@ -96,6 +102,7 @@ func (s *testServer) awsCLI(t testing.TB, c creds, args ...string) (string, stri
 		"AWS_CONFIG_FILE=" + filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
 		"AWS_MAX_ATTEMPTS=1", "AWS_RETRY_MODE=standard",
 	}
+	cmd.Env = append(cmd.Env, extraEnv...)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
