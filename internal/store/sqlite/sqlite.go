@@ -28,6 +28,7 @@ var migrations embed.FS
 
 // Store is a store.Store on one SQLite file.
 type Store struct {
+	cache  readCache
 	w, r   *sql.DB
 	gen    atomic.Uint64
 	wStmts sync.Map // query text -> *sql.Stmt on w
@@ -118,16 +119,17 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 // View runs fn in a read transaction.
+//
+// Point reads (Get, GetByID, Setting, Links) are served from a cache of the current generation when they can; the
+// database transaction begins only at the first read the cache cannot answer.
 func (s *Store) View(ctx context.Context, fn func(ctx context.Context, r store.Reader) error) error {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return fmt.Errorf("begin read: %w", err)
-	}
-	t := &txn{tx: tx, stmts: &s.rStmts}
-	err = fn(ctx, t)
-	tx.Rollback()
-	if len(t.pending) > 0 {
-		prepare(ctx, s.r, &s.rStmts, t.pending)
+	v := &view{s: s, gen: s.gen.Load()}
+	err := fn(ctx, v)
+	if v.t != nil {
+		v.t.tx.Rollback()
+		if len(v.t.pending) > 0 {
+			prepare(ctx, s.r, &s.rStmts, v.t.pending)
+		}
 	}
 	return err
 }
