@@ -195,3 +195,43 @@ func (s *Service) lookupAccessKey(ctx context.Context, id string) (*Credential, 
 	}
 	return cred, nil
 }
+
+// keyUseInterval is how often a key's last use is written: AWS records it at most every 15 minutes.
+const keyUseInterval = 15 * time.Minute
+
+// RecordKeyUse notes that an IAM user's access key authenticated a request for a service in a region. It writes
+// at most once per key in keyUseInterval, so the store (and the caches keyed on its generation) are not churned by
+// every request.
+func (s *Service) RecordKeyUse(ctx context.Context, id, service, region string) error {
+	now := s.Now().UTC().Truncate(time.Second)
+	s.mu.Lock()
+	if s.keyUse == nil {
+		s.keyUse = map[string]time.Time{}
+	}
+	last, seen := s.keyUse[id]
+	if seen && now.Sub(last) < keyUseInterval {
+		s.mu.Unlock()
+		return nil
+	}
+	if len(s.keyUse) >= maxCachedEvaluators {
+		clear(s.keyUse)
+	}
+	s.keyUse[id] = now
+	s.mu.Unlock()
+	return s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+		e, err := tx.GetByID(ctx, id)
+		if err != nil || e.Kind != KindAccessKey {
+			return nil // root keys and vanished keys are not tracked
+		}
+		k, err := decode[AccessKey](e)
+		if err != nil {
+			return err
+		}
+		if k.LastUsedDate != nil && now.Sub(*k.LastUsedDate) < keyUseInterval && k.LastService == service && k.LastRegion == region {
+			return nil
+		}
+		k.LastUsedDate, k.LastService, k.LastRegion = &now, service, region
+		e.Data = encode(k)
+		return tx.Update(ctx, e)
+	})
+}

@@ -32,6 +32,7 @@ type Service struct {
 	evals    map[string]cachedEval
 	compiled map[string]*policy.Policy
 	creds    map[string]cachedCred
+	keyUse   map[string]time.Time
 }
 
 // New returns a service.

@@ -82,7 +82,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		return nil, fmt.Errorf("default account: %w", err)
 	}
 	verifier := &sigv4.Verifier{Keys: keyStore{svc}, Services: []string{"iam", "sts"}}
-	h := api.New(authenticator{verifier}, svc, sts.New(), logger, metrics)
+	h := api.New(authenticator{v: verifier, svc: svc, logger: logger}, svc, sts.New(), logger, metrics)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -158,7 +158,11 @@ func (k keyStore) LookupKey(ctx context.Context, id string) (sigv4.Key, error) {
 }
 
 // authenticator turns a verified signature into the caller.
-type authenticator struct{ v *sigv4.Verifier }
+type authenticator struct {
+	v      *sigv4.Verifier
+	svc    *iam.Service
+	logger *slog.Logger
+}
 
 func (a authenticator) Authenticate(ctx context.Context, r *http.Request, body []byte) (*iam.Caller, error) {
 	res, err := a.v.Verify(ctx, r, body)
@@ -171,5 +175,8 @@ func (a authenticator) Authenticate(ctx context.Context, r *http.Request, body [
 	}
 	c := *res.Identity.(*iam.Caller)
 	c.Region = res.Region
+	if err := a.svc.RecordKeyUse(ctx, res.AccessKeyID, res.Service, res.Region); err != nil {
+		a.logger.Warn("recording access key use", "access_key_id", res.AccessKeyID, "err", err)
+	}
 	return &c, nil
 }
