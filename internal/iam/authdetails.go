@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"crypto/sha256"
 	"strconv"
 	"strings"
 
@@ -10,25 +9,6 @@ import (
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/store"
 )
-
-// urlEncodeDocument encodes a policy document as IAM returns documents: percent-encoded (RFC 3986, every byte
-// but the unreserved characters), which the AWS CLI and SDKs decode.
-func urlEncodeDocument(doc string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(doc) * 2)
-	for i := 0; i < len(doc); i++ {
-		c := doc[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
-	return b.String()
-}
 
 // GetAccountAuthorizationDetails returns every user, group, role and managed policy of the account with their
 // policies, filtered by entity type and paged across all of them in that order.
@@ -290,7 +270,7 @@ func (s *Service) GetAccountAuthorizationDetails(ctx context.Context, c *Caller,
 				if skip {
 					continue
 				}
-				mp := &ManagedPolicy{PolicyName: amp.Name, PolicyID: authDetailsAWSPolicyID(amp.ARN), ARN: amp.ARN, Path: amp.Path,
+				mp := &ManagedPolicy{PolicyName: amp.Name, PolicyID: awsManagedPolicyID(amp.ARN), ARN: amp.ARN, Path: amp.Path,
 					CreateDate: amp.CreateDate, UpdateDate: amp.UpdateDate,
 					Versions: []PolicyVersion{{VersionID: amp.DefaultVersionID, Document: string(amp.Document), IsDefault: true, CreateDate: amp.UpdateDate}}}
 				d, err := policyDetail(mp)
@@ -311,15 +291,4 @@ func (s *Service) GetAccountAuthorizationDetails(ctx context.Context, c *Caller,
 		return nil, internal(err)
 	}
 	return out, nil
-}
-
-// authDetailsAWSPolicyID derives a stable ANPA ID for an AWS managed policy, whose real ID our data lacks.
-func authDetailsAWSPolicyID(arn string) string {
-	sum := sha256.Sum256([]byte(arn))
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-	b := []byte("ANPA")
-	for i := 0; len(b) < 21; i++ {
-		b = append(b, alphabet[int(sum[i])%len(alphabet)])
-	}
-	return string(b)
 }

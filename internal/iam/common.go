@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -206,3 +207,35 @@ func internal(err error) error {
 }
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// urlEncodeDocument encodes a policy document as IAM returns documents in its responses: percent-encoded as in
+// RFC 3986 (everything but letters, digits and "-._~"; a space is %20), which the AWS CLI and SDKs decode.
+func urlEncodeDocument(doc string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(doc) * 2)
+	for i := 0; i < len(doc); i++ {
+		c := doc[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
+
+// awsManagedPolicyID derives a stable PolicyId for an AWS managed policy, whose real ID our data lacks: "ANPA"
+// followed by 17 characters of AWS's ID alphabet (A-Z, 2-7), one per leading byte of the SHA-256 of the ARN (the
+// byte modulo 32) — 21 characters like AWS's, the same on every server and every run.
+func awsManagedPolicyID(arn string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	sum := sha256.Sum256([]byte(arn))
+	b := []byte("ANPA")
+	for i := 0; len(b) < 21; i++ {
+		b = append(b, alphabet[int(sum[i])%len(alphabet)])
+	}
+	return string(b)
+}

@@ -91,7 +91,7 @@ func (s *Service) polGetInline(ctx context.Context, c *Caller, kind store.Kind, 
 			return polNoSuchInline(kind, policyName)
 		}
 		p := (*o.inline)[i]
-		owner, polName, doc = o.name, p.Name, polURLEncode(p.Document)
+		owner, polName, doc = o.name, p.Name, urlEncodeDocument(p.Document)
 		return nil
 	})
 	return owner, polName, doc, internal(err)

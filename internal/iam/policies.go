@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"slices"
 	"sort"
@@ -160,20 +159,6 @@ func (s *Service) polForWrite(ctx context.Context, r store.Reader, c *Caller, ac
 	return ref, nil
 }
 
-// polAWSPolicyID derives a stable PolicyId for an AWS managed policy. AWS's own IDs are not in the catalog, so the ID
-// is "ANPA" followed by 17 characters of AWS's ID alphabet (A-Z and 2-7), one for each of the first bytes of the
-// SHA-256 of the policy's ARN (the byte modulo 32): 21 characters like AWS's, the same on every server and every
-// run. GetAccountAuthorizationDetails derives the same ID (authDetailsAWSPolicyID); the two must stay equal.
-func polAWSPolicyID(arn string) string {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-	sum := sha256.Sum256([]byte(arn))
-	b := []byte("ANPA")
-	for i := 0; len(b) < 21; i++ {
-		b = append(b, alphabet[int(sum[i])%len(alphabet)])
-	}
-	return string(b)
-}
-
 // polCounts are how many entities of the account use a policy as a permissions policy and as a boundary.
 type polCounts struct{ attached, boundary int }
 
@@ -231,7 +216,7 @@ func polShape(ref *polRef, n polCounts, full bool) iamtypes.Policy {
 		return out
 	}
 	mp := ref.AWS
-	out.PolicyId = ptr(polAWSPolicyID(mp.ARN))
+	out.PolicyId = ptr(awsManagedPolicyID(mp.ARN))
 	out.DefaultVersionId = ptr(mp.DefaultVersionID)
 	out.IsAttachable = ptr(mp.IsAttachable)
 	out.CreateDate, out.UpdateDate = ptr(mp.CreateDate.UTC()), ptr(mp.UpdateDate.UTC())
@@ -243,7 +228,7 @@ func polShape(ref *polRef, n polCounts, full bool) iamtypes.Policy {
 func polVersionShape(v PolicyVersion, withDocument bool) iamtypes.PolicyVersion {
 	out := iamtypes.PolicyVersion{VersionId: ptr(v.VersionID), IsDefaultVersion: ptr(v.IsDefault), CreateDate: ptr(v.CreateDate)}
 	if withDocument {
-		out.Document = ptr(polURLEncode(v.Document))
+		out.Document = ptr(urlEncodeDocument(v.Document))
 	}
 	return out
 }
@@ -277,26 +262,6 @@ func polFindVersion(versions []PolicyVersion, arn, id string) (int, error) {
 		}
 	}
 	return -1, awserr.NoSuchEntity("Policy %s version %s does not exist or is not attachable.", arn, id)
-}
-
-// polURLEncode percent-encodes a policy document as IAM returns documents (RFC 3986: everything but letters, digits
-// and "-._~" is encoded, a space as %20), which the SDKs and the CLI decode.
-func polURLEncode(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(s) * 2)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '.', c == '_', c == '~':
-			b.WriteByte(c)
-		default:
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
-		}
-	}
-	return b.String()
 }
 
 // polPage returns the page of items, sorted by key, that come after the marker, and the marker of the next page.

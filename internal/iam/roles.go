@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -54,12 +53,6 @@ func rolesCheckModifiable(ro *Role) error {
 	return nil
 }
 
-// rolesEncodeDocument encodes a policy document as IAM returns documents in its responses: percent-encoded as in
-// RFC 3986 (a space is %20), which the SDKs and the CLI decode.
-func rolesEncodeDocument(doc string) string {
-	return strings.ReplaceAll(url.QueryEscape(doc), "+", "%20")
-}
-
 // roleView selects the members of a Role that an operation returns.
 type roleView int
 
@@ -72,7 +65,7 @@ const (
 // rolesShape converts a record to the API's Role.
 func rolesShape(ro *Role, view roleView) iamtypes.Role {
 	out := iamtypes.Role{Path: ro.Path, RoleName: ro.RoleName, RoleId: ro.RoleID, Arn: ro.ARN, CreateDate: ro.CreateDate,
-		AssumeRolePolicyDocument: ptr(rolesEncodeDocument(ro.AssumeRolePolicyDocument))}
+		AssumeRolePolicyDocument: ptr(urlEncodeDocument(ro.AssumeRolePolicyDocument))}
 	if ro.Description != "" {
 		out.Description = ptr(ro.Description)
 	}
