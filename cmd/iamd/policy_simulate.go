@@ -140,9 +140,11 @@ func decodeCustomInput(raw []byte) (simulate.CustomInput, error) {
 // inputParameters lists the parameters of SimulateCustomPolicy, in the model's order.
 func inputParameters() []string {
 	t := reflect.TypeFor[simulate.CustomInput]()
-	names := make([]string, t.NumField())
-	for i := range names {
-		names[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	var names []string
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "-" {
+			names = append(names, name)
+		}
 	}
 	return names
 }
