@@ -143,11 +143,11 @@ const (
 func (s *Service) GetAccountSummary(ctx context.Context, c *Caller) (*iamtypes.GetAccountSummaryResponse, error) {
 	acct := c.Account()
 	m := iamtypes.SummaryMapType{
-		iamtypes.SummaryKeyTypeUsersQuota:                        MaxUsersPerAccount,
-		iamtypes.SummaryKeyTypeGroupsQuota:                       MaxGroupsPerAccount,
-		iamtypes.SummaryKeyTypeRolesQuota:                        MaxRolesPerAccount,
-		iamtypes.SummaryKeyTypePoliciesQuota:                     MaxPoliciesPerAccount,
-		iamtypes.SummaryKeyTypeInstanceProfilesQuota:             MaxInstanceProfilesPerAccount,
+		iamtypes.SummaryKeyTypeUsersQuota:                        int32(s.Quotas.UsersPerAccount),
+		iamtypes.SummaryKeyTypeGroupsQuota:                       int32(s.Quotas.GroupsPerAccount),
+		iamtypes.SummaryKeyTypeRolesQuota:                        int32(s.Quotas.RolesPerAccount),
+		iamtypes.SummaryKeyTypePoliciesQuota:                     int32(s.Quotas.PoliciesPerAccount),
+		iamtypes.SummaryKeyTypeInstanceProfilesQuota:             int32(s.Quotas.InstanceProfilesPerAccount),
 		iamtypes.SummaryKeyTypeServerCertificatesQuota:           acctopsServerCertificatesQuota,
 		iamtypes.SummaryKeyTypeUserPolicySizeQuota:               MaxUserInlinePolicySize,
 		iamtypes.SummaryKeyTypeGroupPolicySizeQuota:              MaxGroupInlinePolicySize,

@@ -13,13 +13,65 @@ import (
 	"github.com/iamd-dev/iamd/policy"
 )
 
-// Quotas, as the IAM User Guide's "IAM and AWS STS quotas" lists them.
+// Account quotas, as the IAM User Guide's "IAM and AWS STS quotas" lists their defaults. AWS raises some of them on
+// request; Quotas holds the values in force.
 const (
 	MaxUsersPerAccount            = 5000
 	MaxGroupsPerAccount           = 300
 	MaxRolesPerAccount            = 1000
 	MaxPoliciesPerAccount         = 1500
 	MaxInstanceProfilesPerAccount = 1000
+)
+
+// Quotas are the account quotas in force; an operator may raise the adjustable ones up to AWS's maximums.
+type Quotas struct {
+	UsersPerAccount            int
+	GroupsPerAccount           int
+	RolesPerAccount            int
+	PoliciesPerAccount         int
+	InstanceProfilesPerAccount int
+}
+
+// DefaultQuotas are AWS's defaults.
+func DefaultQuotas() Quotas {
+	return Quotas{MaxUsersPerAccount, MaxGroupsPerAccount, MaxRolesPerAccount, MaxPoliciesPerAccount, MaxInstanceProfilesPerAccount}
+}
+
+// quotaLimits are the highest values AWS grants for each adjustable quota.
+var quotaLimits = map[string]int{"UsersPerAccount": 5000, "GroupsPerAccount": 500, "RolesPerAccount": 5000,
+	"PoliciesPerAccount": 5000, "InstanceProfilesPerAccount": 5000}
+
+// ParseQuotas reads "Name=N,Name=N" over the defaults, e.g. "RolesPerAccount=5000,PoliciesPerAccount=5000".
+func ParseQuotas(spec string) (Quotas, error) {
+	q := DefaultQuotas()
+	if strings.TrimSpace(spec) == "" {
+		return q, nil
+	}
+	for _, kv := range strings.Split(spec, ",") {
+		name, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		limit, known := quotaLimits[name]
+		n := 0
+		if _, err := fmt.Sscan(val, &n); !ok || !known || err != nil || n < 1 || n > limit {
+			return q, fmt.Errorf("quota %q: want NAME=N with NAME one of UsersPerAccount, GroupsPerAccount, RolesPerAccount, PoliciesPerAccount, InstanceProfilesPerAccount and N from 1 to AWS's maximum", kv)
+		}
+		switch name {
+		case "UsersPerAccount":
+			q.UsersPerAccount = n
+		case "GroupsPerAccount":
+			q.GroupsPerAccount = n
+		case "RolesPerAccount":
+			q.RolesPerAccount = n
+		case "PoliciesPerAccount":
+			q.PoliciesPerAccount = n
+		case "InstanceProfilesPerAccount":
+			q.InstanceProfilesPerAccount = n
+		}
+	}
+	return q, nil
+}
+
+// Per-entity quotas.
+const (
 	MaxGroupsPerUser              = 10
 	MaxManagedPoliciesPerEntity   = 10
 	MaxAccessKeysPerUser          = 2

@@ -316,8 +316,8 @@ func (s *Service) CreatePolicy(ctx context.Context, c *Caller, in *iamtypes.Crea
 		if err != nil {
 			return err
 		}
-		if n >= MaxPoliciesPerAccount {
-			return awserr.LimitExceeded("Cannot exceed quota for PoliciesPerAccount: %d", MaxPoliciesPerAccount)
+		if n >= s.Quotas.PoliciesPerAccount {
+			return awserr.LimitExceeded("Cannot exceed quota for PoliciesPerAccount: %d", s.Quotas.PoliciesPerAccount)
 		}
 		e := &store.Entity{Account: acct, Kind: KindPolicy, Name: mp.PolicyName, Path: mp.Path, ID: mp.PolicyID, ARN: mp.ARN, Created: now, Data: encode(mp)}
 		if err := tx.Insert(ctx, e); err != nil {
@@ -396,16 +396,25 @@ func (s *Service) ListPolicies(ctx context.Context, c *Caller, in *iamtypes.List
 			items = append(items, item{key: polNameKey(ref.Name, ref.ARN), p: polShape(ref, n, false)})
 		}
 		if scope != iamtypes.PolicyScopeTypeAWS {
-			page, err := r.List(ctx, store.ListQuery{Account: acct, Kind: KindPolicy, PathPrefix: prefix})
-			if err != nil {
-				return err
-			}
-			for _, e := range page.Entities {
-				mp, err := decode[ManagedPolicy](e)
+			// Read the account's policies a page at a time from the marker on, until one more than a page is kept:
+			// later ones sort after everything this page can show.
+			after, _, _ := strings.Cut(pa.after, "\x00")
+			for {
+				page, err := r.List(ctx, store.ListQuery{Account: acct, Kind: KindPolicy, PathPrefix: prefix, After: after, Limit: pa.limit + 1})
 				if err != nil {
 					return err
 				}
-				keep(&polRef{ARN: mp.ARN, Name: mp.PolicyName, Path: mp.Path, Customer: mp})
+				for _, e := range page.Entities {
+					mp, err := decode[ManagedPolicy](e)
+					if err != nil {
+						return err
+					}
+					keep(&polRef{ARN: mp.ARN, Name: mp.PolicyName, Path: mp.Path, Customer: mp})
+				}
+				if page.Next == "" || len(items) > pa.limit {
+					break
+				}
+				after = page.Next
 			}
 		}
 		if scope != iamtypes.PolicyScopeTypeLocal {

@@ -134,8 +134,8 @@ func (s *Service) CreateInstanceProfile(ctx context.Context, c *Caller, in *iamt
 		if err != nil {
 			return err
 		}
-		if n >= MaxInstanceProfilesPerAccount {
-			return awserr.LimitExceeded("Cannot exceed quota for InstanceProfilesPerAccount: %d", MaxInstanceProfilesPerAccount)
+		if n >= s.Quotas.InstanceProfilesPerAccount {
+			return awserr.LimitExceeded("Cannot exceed quota for InstanceProfilesPerAccount: %d", s.Quotas.InstanceProfilesPerAccount)
 		}
 		if err := profilesSave(ctx, tx, acct, p, true); err != nil {
 			if conflict(err) {

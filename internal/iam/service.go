@@ -25,6 +25,8 @@ type Service struct {
 	Box     *secret.Box
 	Now     func() time.Time
 	Region  string
+	// Quotas are the account quotas in force (New sets AWS's defaults).
+	Quotas Quotas
 	// OnDecision, when set, is told the result of every authorization decision (for metrics).
 	OnDecision func(result authz.Result)
 
@@ -37,7 +39,7 @@ type Service struct {
 
 // New returns a service.
 func New(st store.Store, cat *catalog.Catalog, box *secret.Box, now func() time.Time, region string) *Service {
-	return &Service{Store: st, Catalog: cat, Box: box, Now: now, Region: region,
+	return &Service{Store: st, Catalog: cat, Box: box, Now: now, Region: region, Quotas: DefaultQuotas(),
 		evals: map[string]cachedEval{}, compiled: map[string]*policy.Policy{}}
 }
 

@@ -114,8 +114,8 @@ func (s *Service) CreateUser(ctx context.Context, c *Caller, in *iamtypes.Create
 		if err != nil {
 			return err
 		}
-		if n >= MaxUsersPerAccount {
-			return awserr.LimitExceeded("Cannot exceed quota for UsersPerAccount: %d", MaxUsersPerAccount)
+		if n >= s.Quotas.UsersPerAccount {
+			return awserr.LimitExceeded("Cannot exceed quota for UsersPerAccount: %d", s.Quotas.UsersPerAccount)
 		}
 		if err := putUser(ctx, tx, acct, u, true); err != nil {
 			if conflict(err) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
+	"github.com/iamd-dev/iamd/internal/iam"
 )
 
 func TestUsersLifecycle(t *testing.T) {
@@ -86,5 +87,17 @@ func TestUserWithoutPolicyIsDeniedWithAWSMessage(t *testing.T) {
 	_, err = svc.ListUsers(ctx, bob, &iamtypes.ListUsersRequest{})
 	if err == nil || !strings.Contains(err.Error(), "on resource: arn:aws:iam::123456789012:user/ ") {
 		t.Fatalf("list: %v", err)
+	}
+}
+
+func TestParseQuotas(t *testing.T) {
+	q, err := iam.ParseQuotas("RolesPerAccount=5000, PoliciesPerAccount=4000")
+	if err != nil || q.RolesPerAccount != 5000 || q.PoliciesPerAccount != 4000 || q.UsersPerAccount != iam.MaxUsersPerAccount {
+		t.Fatalf("%+v %v", q, err)
+	}
+	for _, bad := range []string{"RolesPerAccount=5001", "Nope=1", "RolesPerAccount", "GroupsPerAccount=0"} {
+		if _, err := iam.ParseQuotas(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }

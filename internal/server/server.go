@@ -74,7 +74,13 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := telemetry.NewMetrics(reg)
+	quotas, err := iam.ParseQuotas(cfg.Quotas)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	svc := iam.New(st, cat, box, time.Now, cfg.Region)
+	svc.Quotas = quotas
 	svc.OnDecision = func(r authz.Result) { metrics.ObserveDecision(r.String()) }
 	root, err := svc.EnsureAccount(ctx, cfg.AccountID, cfg.RootAccessKeyID, cfg.RootSecretAccessKey)
 	if err != nil {
