@@ -60,7 +60,10 @@ func BenchmarkAtScale(b *testing.B) {
 				return err
 			}},
 			{"GetRole", func() error { _, err := svc.GetRole(ctx, alice, &iamtypes.GetRoleRequest{RoleName: role}); return err }},
-			{"GetPolicy", func() error { _, err := svc.GetPolicy(ctx, alice, &iamtypes.GetPolicyRequest{PolicyArn: policyARN}); return err }},
+			{"GetPolicy", func() error {
+				_, err := svc.GetPolicy(ctx, alice, &iamtypes.GetPolicyRequest{PolicyArn: policyARN})
+				return err
+			}},
 			{"ListUsersFirstPage", func() error { _, err := svc.ListUsers(ctx, alice, &iamtypes.ListUsersRequest{}); return err }},
 			{"ListRolesFirstPage", func() error { _, err := svc.ListRoles(ctx, alice, &iamtypes.ListRolesRequest{}); return err }},
 			{"ListPoliciesFirstPage", func() error {

@@ -72,17 +72,17 @@ func ParseQuotas(spec string) (Quotas, error) {
 
 // Per-entity quotas.
 const (
-	MaxGroupsPerUser              = 10
-	MaxManagedPoliciesPerEntity   = 10
-	MaxAccessKeysPerUser          = 2
-	MaxPolicyVersions             = 5
-	MaxTagsPerResource            = 50
-	MaxManagedPolicySize          = 6144
-	MaxUserInlinePolicySize       = 2048
-	MaxGroupInlinePolicySize      = 5120
-	MaxRoleInlinePolicySize       = 10240
-	MaxTrustPolicySize            = 2048
-	DefaultMaxItems               = 100
+	MaxGroupsPerUser            = 10
+	MaxManagedPoliciesPerEntity = 10
+	MaxAccessKeysPerUser        = 2
+	MaxPolicyVersions           = 5
+	MaxTagsPerResource          = 50
+	MaxManagedPolicySize        = 6144
+	MaxUserInlinePolicySize     = 2048
+	MaxGroupInlinePolicySize    = 5120
+	MaxRoleInlinePolicySize     = 10240
+	MaxTrustPolicySize          = 2048
+	DefaultMaxItems             = 100
 )
 
 // run runs fn in a write transaction and turns store sentinels into AWS errors where a handler forgot.
