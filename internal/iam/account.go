@@ -27,6 +27,8 @@ type RootKey struct {
 	Account      string    `json:"account"`
 	SealedSecret []byte    `json:"secret"`
 	CreateDate   time.Time `json:"created"`
+	Inactive     bool      `json:"inactive,omitempty"`   // deactivated with UpdateAccessKey
+	Configured   bool      `json:"configured,omitempty"` // given by the operator (IAMD_ROOT_ACCESS_KEY_ID), not created by a call
 }
 
 // accountCreated returns when the account was created.
@@ -72,6 +74,7 @@ func (s *Service) EnsureAccount(ctx context.Context, account, accessKeyID, secre
 			return err
 		}
 		if accessKeyID != "" {
+			// The operator's key replaces the key the operator configured before; keys created through the API stay.
 			for _, e := range page.Entities {
 				k, err := decode[RootKey](e)
 				if err != nil {
@@ -83,25 +86,27 @@ func (s *Service) EnsureAccount(ctx context.Context, account, accessKeyID, secre
 						return nil
 					}
 				}
-				if err := tx.Delete(ctx, account, KindRootKey, e.Name); err != nil {
-					return err
+				if e.Name == accessKeyID || k.Configured {
+					if err := tx.Delete(ctx, account, KindRootKey, e.Name); err != nil {
+						return err
+					}
 				}
 			}
 			out.AccessKeyID, out.SecretAccessKey = accessKeyID, secretKey
-			return s.putRootKey(ctx, tx, account, accessKeyID, secretKey)
+			return s.putRootKey(ctx, tx, account, accessKeyID, secretKey, true)
 		}
 		if len(page.Entities) > 0 {
 			out.AccessKeyID = page.Entities[0].Name
 			return nil
 		}
 		out.AccessKeyID, out.SecretAccessKey, out.Created = secret.NewID("AKIA", 20), secret.NewSecretAccessKey(), true
-		return s.putRootKey(ctx, tx, account, out.AccessKeyID, out.SecretAccessKey)
+		return s.putRootKey(ctx, tx, account, out.AccessKeyID, out.SecretAccessKey, false)
 	})
 	return out, err
 }
 
-func (s *Service) putRootKey(ctx context.Context, tx store.Tx, account, id, secretKey string) error {
-	k := RootKey{AccessKeyID: id, Account: account, SealedSecret: s.Box.Seal([]byte(secretKey), []byte(id)), CreateDate: s.Now().UTC().Truncate(time.Second)}
+func (s *Service) putRootKey(ctx context.Context, tx store.Tx, account, id, secretKey string, configured bool) error {
+	k := RootKey{AccessKeyID: id, Account: account, SealedSecret: s.Box.Seal([]byte(secretKey), []byte(id)), CreateDate: s.Now().UTC().Truncate(time.Second), Configured: configured}
 	err := tx.Insert(ctx, &store.Entity{Account: account, Kind: KindRootKey, Name: id, Path: "/", ID: id, ARN: authzRoot(account), Created: k.CreateDate, Data: encode(k)})
 	if conflict(err) {
 		return fmt.Errorf("access key ID %s is already in use", id)
@@ -166,7 +171,7 @@ func (s *Service) lookupAccessKey(ctx context.Context, id string) (*Credential, 
 			if err != nil {
 				return err
 			}
-			cred = &Credential{Secret: plain, Active: true, Caller: Caller{
+			cred = &Credential{Secret: plain, Active: !k.Inactive, Caller: Caller{
 				Principal: authz.Principal{Type: authz.PrincipalRoot, ARN: authzRoot(k.Account), Account: k.Account},
 				UserID:    k.Account, AccessKeyID: id}}
 		case KindAccessKey:

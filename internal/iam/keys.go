@@ -188,7 +188,11 @@ func keysMetadata(e *store.Entity) (iamtypes.AccessKeyMetadata, error) {
 		if err != nil {
 			return iamtypes.AccessKeyMetadata{}, err
 		}
-		return iamtypes.AccessKeyMetadata{AccessKeyId: ptr(k.AccessKeyID), Status: ptr(iamtypes.StatusTypeActive), CreateDate: ptr(k.CreateDate)}, nil
+		status := iamtypes.StatusTypeActive
+		if k.Inactive {
+			status = iamtypes.StatusTypeInactive
+		}
+		return iamtypes.AccessKeyMetadata{AccessKeyId: ptr(k.AccessKeyID), Status: ptr(status), CreateDate: ptr(k.CreateDate)}, nil
 	}
 	k, err := decode[AccessKey](e)
 	if err != nil {
@@ -214,12 +218,16 @@ func (s *Service) UpdateAccessKey(ctx context.Context, c *Caller, in *iamtypes.U
 			return err
 		}
 		if owner.root {
-			if status == keysActive {
-				return nil // root keys are always active
+			k, err := decode[RootKey](e)
+			if err != nil {
+				return err
 			}
-			// Root keys have no stored status yet, and authentication would not honour one: refuse rather than
-			// report a deactivation that does not take effect.
-			return awserr.New("NotImplemented", 501, "Deactivating a root user's access key is not implemented by iamd yet; delete the key instead.")
+			if k.Inactive == (status == keysInactive) {
+				return nil
+			}
+			k.Inactive = status == keysInactive
+			e.Data = encode(k)
+			return tx.Update(ctx, e)
 		}
 		k, err := decode[AccessKey](e)
 		if err != nil {

@@ -324,9 +324,24 @@ func TestRootAccessKeys(t *testing.T) {
 	if err := svc.UpdateAccessKey(ctx, root, &iamtypes.UpdateAccessKeyRequest{AccessKeyId: id, Status: "Active"}); err != nil {
 		t.Fatalf("activating an active root key: %v", err)
 	}
-	wantCode(t, svc.UpdateAccessKey(ctx, root, &iamtypes.UpdateAccessKeyRequest{AccessKeyId: id, Status: "Inactive"}), "NotImplemented")
-	if cred, err := svc.LookupAccessKey(ctx, id); err != nil || !cred.Active {
-		t.Fatalf("root key after refused deactivation: %+v %v", cred, err)
+	if err := svc.UpdateAccessKey(ctx, root, &iamtypes.UpdateAccessKeyRequest{AccessKeyId: id, Status: "Inactive"}); err != nil {
+		t.Fatalf("deactivating a root key: %v", err)
+	}
+	if cred, err := svc.LookupAccessKey(ctx, id); err != nil || cred.Active {
+		t.Fatalf("root key after deactivation: %+v %v", cred, err)
+	}
+	list, err = svc.ListAccessKeys(ctx, root, &iamtypes.ListAccessKeysRequest{})
+	if err != nil || len(list.AccessKeyMetadata) != 2 {
+		t.Fatalf("root keys: %+v %v", list, err)
+	}
+	inactive := 0
+	for _, m := range list.AccessKeyMetadata {
+		if *m.Status == iamtypes.StatusTypeInactive {
+			inactive++
+		}
+	}
+	if inactive != 1 {
+		t.Fatalf("inactive root keys listed: %d", inactive)
 	}
 
 	// The root user's keys are not an IAM user's: a user's key ID is not found among them and vice versa.

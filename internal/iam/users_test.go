@@ -101,3 +101,40 @@ func TestParseQuotas(t *testing.T) {
 		}
 	}
 }
+
+func TestEnsureAccountKeepsKeysCreatedThroughTheAPI(t *testing.T) {
+	ctx := context.Background()
+	svc, root := newService(t)
+	if _, err := svc.EnsureAccount(ctx, testAccount, "AKIAOPERATOR00000001", "secret-one-secret-one-secret-one-secret1"); err != nil {
+		t.Fatal(err)
+	}
+	// Make room: newService gave the root user a generated key.
+	keys, err := svc.ListAccessKeys(ctx, root, &iamtypes.ListAccessKeysRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys.AccessKeyMetadata {
+		if *k.AccessKeyId != "AKIAOPERATOR00000001" {
+			if err := svc.DeleteAccessKey(ctx, root, &iamtypes.DeleteAccessKeyRequest{AccessKeyId: *k.AccessKeyId}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	made, err := svc.CreateAccessKey(ctx, root, &iamtypes.CreateAccessKeyRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The operator rotates the configured key: the old configured key goes, the API-created one stays.
+	if _, err := svc.EnsureAccount(ctx, testAccount, "AKIAOPERATOR00000002", "secret-two-secret-two-secret-two-secret2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.LookupAccessKey(ctx, made.AccessKey.AccessKeyId); err != nil {
+		t.Fatalf("API-created root key lost: %v", err)
+	}
+	if _, err := svc.LookupAccessKey(ctx, "AKIAOPERATOR00000001"); err == nil {
+		t.Fatal("the replaced configured key still authenticates")
+	}
+	if _, err := svc.LookupAccessKey(ctx, "AKIAOPERATOR00000002"); err != nil {
+		t.Fatal(err)
+	}
+}
