@@ -384,7 +384,7 @@ func (s *Service) ListInstanceProfileTags(ctx context.Context, c *Caller, in *ia
 			return err
 		}
 		var page []Tag
-		page, out.IsTruncated, out.Marker, err = rolesTagPage(p.Tags, pa)
+		page, out.IsTruncated, out.Marker, err = tagPage(p.Tags, pa)
 		out.Tags = append(out.Tags, tagShapes(page)...)
 		return err
 	})

@@ -508,7 +508,7 @@ func (s *Service) ListRoleTags(ctx context.Context, c *Caller, in *iamtypes.List
 			return err
 		}
 		var page []Tag
-		page, out.IsTruncated, out.Marker, err = rolesTagPage(ro.Tags, pa)
+		page, out.IsTruncated, out.Marker, err = tagPage(ro.Tags, pa)
 		out.Tags = append(out.Tags, tagShapes(page)...)
 		return err
 	})
@@ -519,7 +519,7 @@ func (s *Service) ListRoleTags(ctx context.Context, c *Caller, in *iamtypes.List
 }
 
 // rolesTagPage returns one page of a resource's tags; the marker is the position of the next tag.
-func rolesTagPage(tags []Tag, pa pageArgs) ([]Tag, *bool, *string, error) {
+func tagPage(tags []Tag, pa pageArgs) ([]Tag, *bool, *string, error) {
 	start := 0
 	if pa.after != "" {
 		n, err := strconv.Atoi(pa.after)

@@ -367,11 +367,15 @@ func (s *Service) UntagUser(ctx context.Context, c *Caller, in *iamtypes.UntagUs
 	return internal(err)
 }
 
-// ListUserTags lists a user's tags.
+// ListUserTags lists a user's tags, a page at a time.
 func (s *Service) ListUserTags(ctx context.Context, c *Caller, in *iamtypes.ListUserTagsRequest) (*iamtypes.ListUserTagsResponse, error) {
 	acct := c.Account()
-	out := &iamtypes.ListUserTagsResponse{Tags: []iamtypes.Tag{}, IsTruncated: ptr(false)}
-	err := s.view(ctx, func(ctx context.Context, r store.Reader) error {
+	pa, err := pageArgsOf(in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	out := &iamtypes.ListUserTagsResponse{Tags: []iamtypes.Tag{}}
+	err = s.view(ctx, func(ctx context.Context, r store.Reader) error {
 		u, err := getUser(ctx, r, acct, in.UserName)
 		if err != nil {
 			return err
@@ -381,8 +385,10 @@ func (s *Service) ListUserTags(ctx context.Context, c *Caller, in *iamtypes.List
 		if err := s.Authorize(ctx, r, c, Authorization{Action: "iam:ListUserTags", Resource: u.ARN, Context: actx}); err != nil {
 			return err
 		}
-		out.Tags = append(out.Tags, tagShapes(u.Tags)...)
-		return nil
+		var page []Tag
+		page, out.IsTruncated, out.Marker, err = tagPage(u.Tags, pa)
+		out.Tags = append(out.Tags, tagShapes(page)...)
+		return err
 	})
 	if err != nil {
 		return nil, internal(err)
