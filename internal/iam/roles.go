@@ -518,7 +518,7 @@ func (s *Service) ListRoleTags(ctx context.Context, c *Caller, in *iamtypes.List
 	return out, nil
 }
 
-// rolesTagPage returns one page of a resource's tags; the marker is the position of the next tag.
+// tagPage returns one page of a resource's tags; the marker is the position of the next tag.
 func tagPage(tags []Tag, pa pageArgs) ([]Tag, *bool, *string, error) {
 	start := 0
 	if pa.after != "" {

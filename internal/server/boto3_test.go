@@ -76,6 +76,7 @@ func requireAllowed(t *testing.T, what string, o boto3Outcome) {
 }
 
 func TestBoto3NarrowManagedPolicyAllowsOnlyWhatItNames(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	policy := map[string]any{
 		"Version": "2012-10-17",
@@ -135,7 +136,9 @@ emit({"GetUser": call(iam.get_user, UserName="dana"), "GetSelf": call(iam.get_us
 	})
 	t.Run("GetUser without a name returns the caller", func(t *testing.T) {
 		requireAllowed(t, "get_user()", dana.GetSelf)
-		var got struct{ User struct{ UserName, Arn string } }
+		var got struct {
+			User struct{ UserName, Arn string }
+		}
 		if err := json.Unmarshal(dana.GetSelf.OK, &got); err != nil {
 			t.Fatal(err)
 		}
@@ -172,6 +175,7 @@ emit({"GetUser": call(iam.get_user, UserName="dana"), "GetSelf": call(iam.get_us
 }
 
 func TestBoto3PaginatorsReturnEveryUserOnce(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	names := []string{"pat", "quinn", "riley", "sam", "terry"}
 	var got struct {
@@ -213,6 +217,7 @@ emit({"Pages": pages, "FirstTwo": [u["UserName"] for u in first["Users"]], "Next
 }
 
 func TestBoto3RejectsBadCredentials(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	cases := []struct {
 		name  string
@@ -240,6 +245,7 @@ func TestBoto3RejectsBadCredentials(t *testing.T) {
 }
 
 func TestBoto3DecodesPolicyDocumentsAsSent(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	sent := map[string]string{
 		"trust": `{"Version":"2012-10-17","Statement":[{"Sid":"Services","Effect":"Allow",
