@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +36,32 @@ type Service struct {
 	compiled map[string]*policy.Policy
 	creds    map[string]cachedCred
 	keyUse   map[string]time.Time
+	decoded  map[string]any // read-only records decoded from their stored bytes, for read operations
+}
+
+// readRecord decodes an entity's record for a read-only use, sharing one decoded value per distinct stored record.
+// The result must not be modified.
+func readRecord[T any](s *Service, e *store.Entity) (*T, error) {
+	key := string(e.Kind) + "\x00" + string(e.Data)
+	s.mu.Lock()
+	v, ok := s.decoded[key]
+	s.mu.Unlock()
+	if ok {
+		if t, ok := v.(*T); ok {
+			return t, nil
+		}
+	}
+	t, err := decode[T](e)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.decoded == nil || len(s.decoded) >= maxCachedEvaluators {
+		s.decoded = map[string]any{}
+	}
+	s.decoded[key] = t
+	s.mu.Unlock()
+	return t, nil
 }
 
 // New returns a service.
@@ -44,9 +71,10 @@ func New(st store.Store, cat *catalog.Catalog, box *secret.Box, now func() time.
 }
 
 type cachedEval struct {
-	gen  uint64
-	ev   *authz.Evaluator
-	tags map[string]string
+	gen       uint64
+	ev        *authz.Evaluator
+	tags      map[string]string
+	principal policy.Context // the keys derived from the principal, copied into each request's context
 }
 
 // Caller is who makes a request, as authentication established it, with the facts of the request that policies
@@ -279,53 +307,57 @@ func (s *Service) principalSet(ctx context.Context, r store.Reader, c *Caller) (
 }
 
 // evaluator returns the caller's compiled policies, cached until the store changes.
-func (s *Service) evaluator(ctx context.Context, r store.Reader, c *Caller) (*authz.Evaluator, map[string]string, error) {
+func (s *Service) evaluator(ctx context.Context, r store.Reader, c *Caller) (cachedEval, error) {
 	key := c.Principal.ARN + "|" + c.AccessKeyID
 	gen := s.Store.Generation()
 	s.mu.Lock()
 	ce, ok := s.evals[key]
 	s.mu.Unlock()
 	if ok && ce.gen == gen {
-		return ce.ev, ce.tags, nil
+		return ce, nil
 	}
 	set, tags, err := s.principalSet(ctx, r, c)
 	if err != nil {
-		return nil, nil, err
+		return cachedEval{}, err
 	}
-	ev := authz.New(set)
+	ce = cachedEval{gen: gen, ev: authz.New(set), tags: tags, principal: policy.Context{}}
+	authz.SetPrincipalKeys(ce.principal, c.Principal, c.UserID, tags)
 	s.mu.Lock()
 	if len(s.evals) >= maxCachedEvaluators {
 		clear(s.evals)
 	}
-	s.evals[key] = cachedEval{gen: gen, ev: ev, tags: tags}
+	s.evals[key] = ce
 	s.mu.Unlock()
-	return ev, tags, nil
+	return ce, nil
 }
 
-// requestContext builds the context keys every request carries.
-func (s *Service) requestContext(c *Caller, tags map[string]string) policy.Context {
-	ctx := policy.Context{}
-	authz.SetPrincipalKeys(ctx, c.Principal, c.UserID, tags)
+// requestContext builds the context keys every request carries: the principal's (computed once per cached
+// evaluator) and the request's. Keys are written lower-cased, as policy.Context stores them.
+func (s *Service) requestContext(c *Caller, principal policy.Context, extra int) policy.Context {
+	ctx := make(policy.Context, len(principal)+8+extra)
+	for k, v := range principal {
+		ctx[k] = v
+	}
 	t := c.Time
 	if t.IsZero() {
 		t = s.Now()
 	}
-	ctx.Set("aws:CurrentTime", t.UTC().Format(time.RFC3339))
-	ctx.Set("aws:EpochTime", fmt.Sprint(t.Unix()))
+	ctx["aws:currenttime"] = []string{t.UTC().Format(time.RFC3339)}
+	ctx["aws:epochtime"] = []string{strconv.FormatInt(t.Unix(), 10)}
 	if c.SourceIP != "" {
-		ctx.Set("aws:SourceIp", c.SourceIP)
+		ctx["aws:sourceip"] = []string{c.SourceIP}
 	}
-	ctx.Set("aws:SecureTransport", fmt.Sprint(c.SecureTransport))
+	ctx["aws:securetransport"] = []string{strconv.FormatBool(c.SecureTransport)}
 	region := c.Region
 	if region == "" {
 		region = s.Region
 	}
-	ctx.Set("aws:RequestedRegion", region)
+	ctx["aws:requestedregion"] = []string{region}
 	if c.UserAgent != "" {
-		ctx.Set("aws:UserAgent", c.UserAgent)
+		ctx["aws:useragent"] = []string{c.UserAgent}
 	}
-	ctx.Set("aws:ViaAWSService", "false")
-	ctx.Set("aws:PrincipalIsAWSService", "false")
+	ctx["aws:viaawsservice"] = []string{"false"}
+	ctx["aws:principalisawsservice"] = []string{"false"}
 	return ctx
 }
 
@@ -347,11 +379,12 @@ func (s *Service) Authorize(ctx context.Context, r store.Reader, c *Caller, a Au
 	if c.IsRoot() && owner == c.Account() {
 		return nil // the root user may do everything in its own account
 	}
-	ev, tags, err := s.evaluator(ctx, r, c)
+	ce, err := s.evaluator(ctx, r, c)
 	if err != nil {
 		return err
 	}
-	rc := s.requestContext(c, tags)
+	ev := ce.ev
+	rc := s.requestContext(c, ce.principal, len(a.Context))
 	for k, v := range a.Context {
 		rc[k] = v
 	}

@@ -23,6 +23,18 @@ func getUser(ctx context.Context, r store.Reader, account, name string) (*User, 
 	return decode[User](e)
 }
 
+// readUser is getUser for read-only use: the record is shared and must not be modified.
+func (s *Service) readUser(ctx context.Context, r store.Reader, account, name string) (*User, error) {
+	e, err := r.Get(ctx, account, KindUser, name)
+	if notFound(err) {
+		return nil, awserr.NoSuchEntity("The user with name %s cannot be found.", name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return readRecord[User](s, e)
+}
+
 func putUser(ctx context.Context, tx store.Tx, account string, u *User, insert bool) error {
 	e := &store.Entity{Account: account, Kind: KindUser, Name: u.UserName, Path: u.Path, ID: u.UserID, ARN: u.ARN, Created: u.CreateDate, Data: encode(u)}
 	if insert {
@@ -159,7 +171,7 @@ func (s *Service) GetUser(ctx context.Context, c *Caller, in *iamtypes.GetUserRe
 				return awserr.ValidationError("Must specify userName when calling with non-User credentials")
 			}
 		}
-		u, err := getUser(ctx, r, acct, name)
+		u, err := s.readUser(ctx, r, acct, name)
 		if err != nil {
 			if _, ok := awserr.As(err); ok {
 				// Authorize against the ARN the user would have, so a denied caller learns nothing.

@@ -74,7 +74,8 @@ func BenchmarkGetUserAuthorized(b *testing.B) {
 	}
 }
 
-// benchUser creates alice with an access key and a policy allowing iam:GetUser, and returns her credentials.
+// benchUser creates alice with an access key and an inline policy allowing iam:GetUser on user/*, and returns
+// her credentials: the benchmarks' caller is an IAM user, so every request goes through the policy engine.
 func benchUser(b *testing.B, s *testServer) sigv4.Credentials {
 	b.Helper()
 	ctx := context.Background()
@@ -82,8 +83,18 @@ func benchUser(b *testing.B, s *testServer) sigv4.Credentials {
 	if _, err := s.srv.IAM.CreateUser(ctx, root, &iamtypes.CreateUserRequest{UserName: "alice"}); err != nil {
 		b.Fatal(err)
 	}
-	return sigv4.Credentials{AccessKeyID: rootKeyID, SecretAccessKey: rootSecret}
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"arn:aws:iam::` + account + `:user/*"}]}`
+	if err := s.srv.IAM.PutUserPolicy(ctx, root, &iamtypes.PutUserPolicyRequest{UserName: "alice", PolicyName: "read", PolicyDocument: doc}); err != nil {
+		b.Fatal(err)
+	}
+	key, err := s.srv.IAM.CreateAccessKey(ctx, root, &iamtypes.CreateAccessKeyRequest{UserName: ptrTo("alice")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return sigv4.Credentials{AccessKeyID: key.AccessKey.AccessKeyId, SecretAccessKey: key.AccessKey.SecretAccessKey}
 }
+
+func ptrTo[T any](v T) *T { return &v }
 
 // BenchmarkHandlerGetUser: the server's own work for the GetUser of BenchmarkGetUserAuthorized — SigV4
 // verification, decoding, authorization, the store read and the XML response — called in process, without the
