@@ -2,6 +2,7 @@ package authz
 
 import (
 	"strings"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/iamd-dev/iamd/policy"
@@ -239,6 +240,72 @@ type Evaluator struct {
 	resource    index
 	scp         []index
 	rcp         []index
+
+	// byAction caches, per lower-cased action, the statements of each index whose Action element matches it, so a
+	// decision tests only statements that apply to its action. The map is replaced, never changed, when an action
+	// is added, so readers need no lock.
+	byAction atomic.Pointer[map[string]*actionRefs]
+}
+
+// actionRefs are the statements of each index that match one action.
+type actionRefs struct {
+	principal, resource []ref
+	scp, rcp            [][]ref
+}
+
+// maxCachedActions bounds byAction; past it, decisions filter the index lists each time.
+const maxCachedActions = 4096
+
+// filter keeps the refs whose Action element matches the action.
+func filterRefs(refs []ref, svc, name string) []ref {
+	var out []ref
+	for _, r := range refs {
+		if r.exact || r.st.MatchAction(svc, name) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// refsFor returns the statements that apply to the action, from the cache or by filtering the indexes.
+func (e *Evaluator) refsFor(action, svc, name string) *actionRefs {
+	if m := e.byAction.Load(); m != nil {
+		if ar, ok := (*m)[action]; ok {
+			return ar
+		}
+	}
+	ar := &actionRefs{
+		principal: filterRefs(e.principal.lookup(action, svc), svc, name),
+		resource:  filterRefs(e.resource.lookup(action, svc), svc, name),
+		scp:       make([][]ref, len(e.scp)),
+		rcp:       make([][]ref, len(e.rcp)),
+	}
+	for i := range e.scp {
+		ar.scp[i] = filterRefs(e.scp[i].lookup(action, svc), svc, name)
+	}
+	for i := range e.rcp {
+		ar.rcp[i] = filterRefs(e.rcp[i].lookup(action, svc), svc, name)
+	}
+	for {
+		old := e.byAction.Load()
+		n := 0
+		if old != nil {
+			n = len(*old)
+		}
+		if n >= maxCachedActions {
+			return ar
+		}
+		next := make(map[string]*actionRefs, n+1)
+		if old != nil {
+			for k, v := range *old {
+				next[k] = v
+			}
+		}
+		next[strings.Clone(action)] = ar
+		if e.byAction.CompareAndSwap(old, &next) {
+			return ar
+		}
+	}
 }
 
 // New compiles a PolicySet for Decide. Policies are used as given; parse them with the right policy.Type.
@@ -356,20 +423,21 @@ func (e *Evaluator) Decide(req *Request) Decision {
 	var target policy.Target
 	target.Reset(req.Resource)
 	st := scanState{e: e, req: req, svc: svc, name: name, action: action, target: &target, d: &d, t: &t}
+	ar := e.refsFor(action, svc, name)
 	if p.isAWSIdentity() && p.Type != PrincipalRoot {
-		st.scan(&e.principal)
+		st.scan(ar.principal)
 	}
 	if e.set.Resource != nil {
-		st.scan(&e.resource)
+		st.scan(ar.resource)
 	}
 	if scpApplies {
-		for i := range e.scp {
-			st.scan(&e.scp[i])
+		for i := range ar.scp {
+			st.scan(ar.scp[i])
 		}
 	}
 	if rcpApplies {
-		for i := range e.rcp {
-			st.scan(&e.rcp[i])
+		for i := range ar.rcp {
+			st.scan(ar.rcp[i])
 		}
 	}
 
@@ -504,8 +572,8 @@ type scanState struct {
 	t         *tally
 }
 
-func (s *scanState) scan(ix *index) {
-	refs := ix.lookup(s.action, s.svc)
+// scan checks statements whose Action element is known to match.
+func (s *scanState) scan(refs []ref) {
 	for i := range refs {
 		s.check(&refs[i])
 	}
@@ -514,9 +582,6 @@ func (s *scanState) scan(ix *index) {
 // check evaluates one statement and records a match.
 func (s *scanState) check(r *ref) {
 	st := r.st
-	if !r.exact && !st.MatchAction(s.svc, s.name) {
-		return
-	}
 	ctx := s.req.Context
 	if !st.MatchTarget(s.target, ctx) {
 		return

@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
@@ -271,24 +272,53 @@ func (s *Service) UpdateUser(ctx context.Context, c *Caller, in *iamtypes.Update
 	return internal(err)
 }
 
-// renameUserKeys moves a renamed user's access keys to the new name.
+// userOwnedKinds are the credentials a user owns, stored with Parent set to the user's lower-cased name and the
+// user's name in the record's "user" field.
+var userOwnedKinds = [...]store.Kind{KindAccessKey, KindSSHPublicKey, KindSigningCertificate, KindServiceCredential}
+
+// renameUserKeys moves a renamed user's credentials (access keys, SSH keys, signing certificates, service-specific
+// credentials and the login profile) to the new name.
 func (s *Service) renameUserKeys(ctx context.Context, tx store.Tx, acct, oldName, newName string) error {
-	page, err := tx.List(ctx, store.ListQuery{Account: acct, Kind: KindAccessKey, Parent: strings.ToLower(oldName)})
-	if err != nil {
-		return err
+	rewrite := func(e *store.Entity) error {
+		var rec map[string]any
+		if err := json.Unmarshal(e.Data, &rec); err != nil {
+			return err
+		}
+		rec["user"] = newName
+		e.Data = encode(rec)
+		return nil
 	}
-	for _, e := range page.Entities {
-		k, err := decode[AccessKey](e)
+	for _, kind := range userOwnedKinds {
+		page, err := tx.List(ctx, store.ListQuery{Account: acct, Kind: kind, Parent: strings.ToLower(oldName)})
 		if err != nil {
 			return err
 		}
-		k.UserName = newName
-		e.Parent, e.Data = strings.ToLower(newName), encode(k)
-		if err := tx.Update(ctx, e); err != nil {
-			return err
+		for _, e := range page.Entities {
+			if err := rewrite(e); err != nil {
+				return err
+			}
+			e.Parent = strings.ToLower(newName)
+			if err := tx.Update(ctx, e); err != nil {
+				return err
+			}
 		}
 	}
-	return nil
+	// The login profile is named after its user.
+	e, err := tx.Get(ctx, acct, KindLoginProfile, oldName)
+	if notFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := rewrite(e); err != nil {
+		return err
+	}
+	if err := tx.Delete(ctx, acct, KindLoginProfile, oldName); err != nil {
+		return err
+	}
+	e.Name, e.Parent = newName, strings.ToLower(newName)
+	return tx.Insert(ctx, e)
 }
 
 // DeleteUser deletes a user that has nothing attached.
@@ -307,10 +337,28 @@ func (s *Service) DeleteUser(ctx context.Context, c *Caller, in *iamtypes.Delete
 		if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:DeleteUser", Resource: u.ARN, Context: actx}); err != nil {
 			return err
 		}
-		if n, err := tx.Count(ctx, store.ListQuery{Account: acct, Kind: KindAccessKey, Parent: strings.ToLower(u.UserName)}); err != nil {
+		if _, err := tx.Get(ctx, acct, KindLoginProfile, u.UserName); err == nil {
+			return awserr.DeleteConflict("Cannot delete entity, must delete login profile first.")
+		} else if !notFound(err) {
+			return err
+		}
+		for _, owned := range []struct {
+			kind store.Kind
+			what string
+		}{
+			{KindAccessKey, "access keys"}, {KindSigningCertificate, "signing certificates"},
+			{KindSSHPublicKey, "SSH public keys"}, {KindServiceCredential, "service specific credentials"},
+		} {
+			if n, err := tx.Count(ctx, store.ListQuery{Account: acct, Kind: owned.kind, Parent: strings.ToLower(u.UserName)}); err != nil {
+				return err
+			} else if n > 0 {
+				return awserr.DeleteConflict("Cannot delete entity, must delete %s first.", owned.what)
+			}
+		}
+		if n, err := tx.CountLinks(ctx, store.LinkQuery{Account: acct, Kind: LinkMFADevice, From: u.UserID}); err != nil {
 			return err
 		} else if n > 0 {
-			return awserr.DeleteConflict("Cannot delete entity, must delete access keys first.")
+			return awserr.DeleteConflict("Cannot delete entity, must delete MFA device first.")
 		}
 		if n, err := tx.CountLinks(ctx, store.LinkQuery{Account: acct, Kind: LinkMember, From: u.UserID}); err != nil {
 			return err

@@ -102,6 +102,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		io.WriteString(w, "ok\n")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("POST /iamd/v1/signin", api.NewSignInHandler(svc, logger))
 	mux.Handle("/", h)
 	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: mux, Root: root}, nil
 }

@@ -1,0 +1,4 @@
+package iam
+
+// Exported for the external tests of the credential family.
+var ExportSSHKeyParse = sshkeysParse
