@@ -249,8 +249,17 @@ type Evaluator struct {
 
 // actionRefs are the statements of each index that match one action.
 type actionRefs struct {
+	svc                 string // the action's service prefix, lower-cased
 	principal, resource []ref
 	scp, rcp            [][]ref
+}
+
+// cachedRefs returns the cached statements for an action as spelled, or nil.
+func (e *Evaluator) cachedRefs(action string) *actionRefs {
+	if m := e.byAction.Load(); m != nil {
+		return (*m)[action]
+	}
+	return nil
 }
 
 // maxCachedActions bounds byAction; past it, decisions filter the index lists each time.
@@ -267,14 +276,16 @@ func filterRefs(refs []ref, svc, name string) []ref {
 	return out
 }
 
-// refsFor returns the statements that apply to the action, from the cache or by filtering the indexes.
-func (e *Evaluator) refsFor(action, svc, name string) *actionRefs {
+// refsFor returns the statements that apply to an action (spelled as requested, and lower-cased with its parts),
+// from the cache or by filtering the indexes, and caches them under both spellings.
+func (e *Evaluator) refsFor(spelled, action, svc, name string) *actionRefs {
 	if m := e.byAction.Load(); m != nil {
 		if ar, ok := (*m)[action]; ok {
-			return ar
+			return e.remember(spelled, ar)
 		}
 	}
 	ar := &actionRefs{
+		svc:       strings.Clone(svc),
 		principal: filterRefs(e.principal.lookup(action, svc), svc, name),
 		resource:  filterRefs(e.resource.lookup(action, svc), svc, name),
 		scp:       make([][]ref, len(e.scp)),
@@ -286,11 +297,20 @@ func (e *Evaluator) refsFor(action, svc, name string) *actionRefs {
 	for i := range e.rcp {
 		ar.rcp[i] = filterRefs(e.rcp[i].lookup(action, svc), svc, name)
 	}
+	e.remember(action, ar)
+	return e.remember(spelled, ar)
+}
+
+// remember caches ar under key (copy-on-write, so readers need no lock) unless the cache is full.
+func (e *Evaluator) remember(key string, ar *actionRefs) *actionRefs {
 	for {
 		old := e.byAction.Load()
 		n := 0
 		if old != nil {
 			n = len(*old)
+			if _, ok := (*old)[key]; ok {
+				return ar
+			}
 		}
 		if n >= maxCachedActions {
 			return ar
@@ -301,7 +321,7 @@ func (e *Evaluator) refsFor(action, svc, name string) *actionRefs {
 				next[k] = v
 			}
 		}
-		next[strings.Clone(action)] = ar
+		next[strings.Clone(key)] = ar
 		if e.byAction.CompareAndSwap(old, &next) {
 			return ar
 		}
@@ -397,15 +417,22 @@ const maxActionLen = 96
 // Decide evaluates the request following AWS's policy evaluation logic.
 func (e *Evaluator) Decide(req *Request) Decision {
 	var d Decision
-	var buf [maxActionLen]byte
-	action := foldAction(req.Action, &buf)
-	svc, name := action, ""
-	for i := 0; i < len(action); i++ {
-		if action[i] == ':' {
-			svc, name = action[:i], action[i+1:]
-			break
+	// The statements that apply to the action, cached under the action as the request spells it, so the common
+	// case needs neither case folding nor the index.
+	ar := e.cachedRefs(req.Action)
+	if ar == nil {
+		var buf [maxActionLen]byte
+		action := foldAction(req.Action, &buf)
+		svc, name := action, ""
+		for i := 0; i < len(action); i++ {
+			if action[i] == ':' {
+				svc, name = action[:i], action[i+1:]
+				break
+			}
 		}
+		ar = e.refsFor(req.Action, action, svc, name)
 	}
+	svc := ar.svc
 
 	p := &req.Principal
 	slr := p.IsServiceLinkedRole()
@@ -422,8 +449,7 @@ func (e *Evaluator) Decide(req *Request) Decision {
 	var t tally
 	var target policy.Target
 	target.Reset(req.Resource)
-	st := scanState{e: e, req: req, svc: svc, name: name, action: action, target: &target, d: &d, t: &t}
-	ar := e.refsFor(action, svc, name)
+	st := scanState{e: e, req: req, target: &target, d: &d, t: &t}
 	if p.isAWSIdentity() && p.Type != PrincipalRoot {
 		st.scan(ar.principal)
 	}
@@ -563,13 +589,11 @@ func (d *Decision) keep(eff policy.Effect) {
 
 // scanState carries one request through the indexes.
 type scanState struct {
-	e         *Evaluator
-	req       *Request
-	svc, name string
-	action    string
-	target    *policy.Target
-	d         *Decision
-	t         *tally
+	e      *Evaluator
+	req    *Request
+	target *policy.Target
+	d      *Decision
+	t      *tally
 }
 
 // scan checks statements whose Action element is known to match.

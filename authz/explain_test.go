@@ -1,6 +1,7 @@
 package authz_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -130,5 +131,36 @@ func TestSetPrincipalKeys(t *testing.T) {
 	}
 	if _, ok := ctx.Get("aws:username"); ok {
 		t.Error("a role session has no aws:username")
+	}
+}
+
+// TestDecideIsSafeForConcurrentUse: one Evaluator decides for many goroutines at once, across actions spelled in
+// different cases, with the same answers as alone (run with -race).
+func TestDecideIsSafeForConcurrentUse(t *testing.T) {
+	ev := authz.New(authz.PolicySet{Identity: []authz.Attached{attached("p", "user/alice",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","iam:List*"],"Resource":"*"},{"Effect":"Deny","Action":"s3:GetObjectAcl","Resource":"*"}]}`, policy.TypeIdentity)}})
+	actions := map[string]authz.Result{
+		"s3:GetObject": authz.Allowed, "S3:GETOBJECT": authz.Allowed, "s3:getobjectacl": authz.ExplicitDeny,
+		"iam:ListUsers": authz.Allowed, "iam:CreateUser": authz.ImplicitDeny, "ec2:RunInstances": authz.ImplicitDeny,
+	}
+	done := make(chan error)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for i := 0; i < 200; i++ {
+				for action, want := range actions {
+					req := &authz.Request{Principal: user(t), Action: action, Resource: "arn:aws:s3:::b/k", Context: policy.Context{}}
+					if got := ev.Decide(req).Result; got != want {
+						done <- fmt.Errorf("%s: %s, want %s", action, got, want)
+						return
+					}
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
