@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"errors"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -60,7 +59,7 @@ type mfaDevice struct {
 var ErrMFACodeInvalid = errors.New("iam: MFA authentication code is not valid")
 
 func mfaInvalidCode() error {
-	return awserr.New("InvalidAuthenticationCode", http.StatusForbidden, "Authentication code for device is not valid.")
+	return awserr.New("InvalidAuthenticationCode", 403, "Authentication code for device is not valid.")
 }
 
 func mfaNoSuchDevice(serial string) error {
