@@ -111,7 +111,8 @@ func (x *xmlWriter) indent(depth int) {
 
 func (x *xmlWriter) open(depth int, name, xmlns string) {
 	x.indent(depth)
-	x.b.WriteString("<" + name)
+	x.b.WriteByte('<')
+	x.b.WriteString(name)
 	if xmlns != "" {
 		x.b.WriteString(` xmlns="`)
 		escape(x.b, xmlns, true)
@@ -122,19 +123,27 @@ func (x *xmlWriter) open(depth int, name, xmlns string) {
 
 func (x *xmlWriter) close(depth int, name string) {
 	x.indent(depth)
-	x.b.WriteString("</" + name + ">\n")
+	x.b.WriteString("</")
+	x.b.WriteString(name)
+	x.b.WriteString(">\n")
 }
 
 func (x *xmlWriter) empty(depth int, name string) {
 	x.indent(depth)
-	x.b.WriteString("<" + name + "/>\n")
+	x.b.WriteByte('<')
+	x.b.WriteString(name)
+	x.b.WriteString("/>\n")
 }
 
 func (x *xmlWriter) leaf(depth int, name, text string) {
 	x.indent(depth)
-	x.b.WriteString("<" + name + ">")
+	x.b.WriteByte('<')
+	x.b.WriteString(name)
+	x.b.WriteByte('>')
 	escape(x.b, text, false)
-	x.b.WriteString("</" + name + ">\n")
+	x.b.WriteString("</")
+	x.b.WriteString(name)
+	x.b.WriteString(">\n")
 }
 
 type xmlField struct {
@@ -196,17 +205,18 @@ func (c *Codec) xmlPlanFor(t reflect.Type) *xmlPlan {
 
 // structElem writes <name>members</name>, or <name/> when no member is written.
 func (x *xmlWriter) structElem(depth int, name string, sv reflect.Value) error {
-	var inner bytes.Buffer
-	sub := &xmlWriter{b: &inner, c: x.c}
-	if err := sub.members(depth+1, sv); err != nil {
+	// Write the opening tag, then the members; if there were none, take the tag back and write <name/>.
+	start := x.b.Len()
+	x.open(depth, name, "")
+	afterOpen := x.b.Len()
+	if err := x.members(depth+1, sv); err != nil {
 		return err
 	}
-	if inner.Len() == 0 {
+	if x.b.Len() == afterOpen {
+		x.b.Truncate(start)
 		x.empty(depth, name)
 		return nil
 	}
-	x.open(depth, name, "")
-	x.b.Write(inner.Bytes())
 	x.close(depth, name)
 	return nil
 }
@@ -334,6 +344,17 @@ func FormatTimestamp(t time.Time) string {
 // &#xD; so it survives parsing, and characters XML cannot hold as U+FFFD. Quotes and apostrophes in text stay
 // as they are, so messages read as AWS writes them.
 func escape(b *bytes.Buffer, s string, attr bool) {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '&' || c == '<' || c == '>' || c == '"' || c >= 0x80 {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		b.WriteString(s)
+		return
+	}
 	for _, r := range s {
 		switch {
 		case r == '&':
