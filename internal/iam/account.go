@@ -121,10 +121,14 @@ type Credential struct {
 	Secret []byte
 	Caller Caller // the caller template; request facts are added per request
 	Active bool
+	// SessionToken is the token temporary credentials must present with every request, and Expires when they stop
+	// working; both are empty for a long-term key.
+	SessionToken string
+	Expires      time.Time
 }
 
-// LookupAccessKey finds an access key of a root user or an IAM user by its ID and opens its secret. Results are
-// cached until the store changes.
+// LookupAccessKey finds an access key of a root user or an IAM user, or temporary credentials (KindSession), by its
+// ID and opens its secret (and session token). Results are cached until the store changes.
 func (s *Service) LookupAccessKey(ctx context.Context, id string) (*Credential, error) {
 	gen := s.Store.Generation()
 	s.mu.Lock()
@@ -190,6 +194,9 @@ func (s *Service) lookupAccessKey(ctx context.Context, id string) (*Credential, 
 			cred = &Credential{Secret: plain, Active: strings.EqualFold(k.Status, "Active"), Caller: Caller{
 				Principal: authz.Principal{Type: authz.PrincipalUser, ARN: u.ARN, Account: e.Account},
 				Name:      u.UserName, UserID: u.UserID, AccessKeyID: id}}
+		case KindSession:
+			cred, err = s.lookupSession(ctx, r, e)
+			return err
 		default:
 			return store.ErrNotFound
 		}

@@ -90,6 +90,13 @@ type Caller struct {
 	Region          string // the region the request was signed for
 	UserAgent       string
 	Time            time.Time
+	// SessionToken is true when the request was signed with temporary credentials (an ASIA key and its token).
+	SessionToken bool
+	// MFAPresent is true when those temporary credentials were issued with MFA, at MFAAuthTime; TokenIssueTime is
+	// when they were issued. All three are zero for a long-term key.
+	MFAPresent     bool
+	MFAAuthTime    time.Time
+	TokenIssueTime time.Time
 }
 
 // IsRoot reports whether the caller is the account's root user.
@@ -334,7 +341,7 @@ func (s *Service) evaluator(ctx context.Context, r store.Reader, c *Caller) (cac
 // requestContext builds the context keys every request carries: the principal's (computed once per cached
 // evaluator) and the request's. Keys are written lower-cased, as policy.Context stores them.
 func (s *Service) requestContext(c *Caller, principal policy.Context, extra int) policy.Context {
-	ctx := make(policy.Context, len(principal)+8+extra)
+	ctx := make(policy.Context, len(principal)+11+extra)
 	for k, v := range principal {
 		ctx[k] = v
 	}
@@ -358,6 +365,17 @@ func (s *Service) requestContext(c *Caller, principal policy.Context, extra int)
 	}
 	ctx["aws:viaawsservice"] = []string{"false"}
 	ctx["aws:principalisawsservice"] = []string{"false"}
+	if c.SessionToken {
+		// AWS's global condition keys: aws:MultiFactorAuthPresent and aws:TokenIssueTime are present only for
+		// temporary credentials (absent for long-term access keys), aws:MultiFactorAuthAge only when MFA was used.
+		// The age changes with every request, so it is computed here and never cached with the principal's keys.
+		ctx["aws:multifactorauthpresent"] = []string{strconv.FormatBool(c.MFAPresent)}
+		ctx["aws:tokenissuetime"] = []string{c.TokenIssueTime.UTC().Format(time.RFC3339)}
+		if c.MFAPresent {
+			age := max(int64(t.Sub(c.MFAAuthTime)/time.Second), 0)
+			ctx["aws:multifactorauthage"] = []string{strconv.FormatInt(age, 10)}
+		}
+	}
 	return ctx
 }
 
@@ -370,11 +388,15 @@ type Authorization struct {
 }
 
 // Authorize decides whether the caller may perform the action and returns AccessDenied, with AWS's message, when it
-// may not. The denial's explanation rides in the error's cause for the log.
+// may not. The denial's explanation rides in the error's cause for the log. Temporary credentials issued without
+// MFA cannot call IAM at all, the root user's included: AWS answers such calls InvalidClientTokenId.
 func (s *Service) Authorize(ctx context.Context, r store.Reader, c *Caller, a Authorization) error {
 	owner := a.ResourceOwner
 	if owner == "" {
 		owner = c.Account()
+	}
+	if !sessionMayCall(c, a.Action) {
+		return errSessionWithoutMFA()
 	}
 	if c.IsRoot() && owner == c.Account() {
 		return nil // the root user may do everything in its own account

@@ -88,7 +88,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		return nil, fmt.Errorf("default account: %w", err)
 	}
 	verifier := &sigv4.Verifier{Keys: keyStore{svc}, Services: []string{"iam", "sts"}}
-	h := api.New(authenticator{v: verifier, svc: svc, logger: logger}, svc, sts.New(), logger, metrics)
+	h := api.New(authenticator{v: verifier, svc: svc, logger: logger}, svc, sts.New(svc), logger, metrics)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -161,7 +161,7 @@ func (k keyStore) LookupKey(ctx context.Context, id string) (sigv4.Key, error) {
 		return sigv4.Key{}, sigv4.ErrUnknownAccessKey
 	}
 	caller := cred.Caller
-	return sigv4.Key{Secret: cred.Secret, Identity: &caller}, nil
+	return sigv4.Key{Secret: cred.Secret, SessionToken: cred.SessionToken, Expires: cred.Expires, Identity: &caller}, nil
 }
 
 // authenticator turns a verified signature into the caller.

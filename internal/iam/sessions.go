@@ -1,0 +1,216 @@
+package iam
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/iamd-dev/iamd/authz"
+	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/secret"
+	"github.com/iamd-dev/iamd/internal/store"
+)
+
+// KindSession is the store kind of a set of temporary credentials (GetSessionToken). The entity's name and ID are
+// the ASIA access key ID, so LookupAccessKey finds it with GetByID like a long-term key.
+const KindSession store.Kind = "session"
+
+// sessionTokenBytes is the amount of randomness in a session token; it is sent base64-encoded.
+const sessionTokenBytes = 96
+
+// sessionRetention is how long an expired session is kept, so that its use is answered ExpiredToken rather than
+// InvalidClientTokenId; sessions older than that are deleted when new ones are issued.
+const sessionRetention = 24 * time.Hour
+
+// sessionSweepBatch bounds how many sessions one issue looks at for deletion.
+const sessionSweepBatch = 100
+
+// session is the stored record of temporary credentials. The secret and the token are sealed with the service's
+// box, bound to the access key ID; neither is ever returned again after NewSessionCredentials.
+type session struct {
+	AccessKeyID  string     `json:"id"`
+	Account      string     `json:"account"`
+	SealedSecret []byte     `json:"secret"`
+	SealedToken  []byte     `json:"token"`
+	Issued       time.Time  `json:"issued"`
+	Expiration   time.Time  `json:"expires"`
+	Root         bool       `json:"root,omitempty"`     // the session stands for the account's root user
+	UserName     string     `json:"userName,omitempty"` // else for this IAM user
+	UserID       string     `json:"userId,omitempty"`
+	UserARN      string     `json:"userArn,omitempty"`
+	MFA          bool       `json:"mfa,omitempty"`     // MFA was authenticated when the session was issued
+	MFATime      *time.Time `json:"mfaTime,omitempty"` // when
+	SourceKeyID  string     `json:"sourceKey"`         // the long-term key that asked for the session
+}
+
+// SessionOptions describe temporary credentials to issue.
+type SessionOptions struct {
+	Duration time.Duration // how long they work; the caller checks the limits of the operation
+	MFA      bool          // an MFA code was verified for the request that asks for them
+}
+
+// SessionCredentials are temporary credentials, shown once when issued.
+type SessionCredentials struct {
+	AccessKeyID     string
+	SecretAccessKey string
+	SessionToken    string
+	Expiration      time.Time
+}
+
+// ErrSessionCredentials is returned by NewSessionCredentials when the caller itself signed with temporary
+// credentials.
+var ErrSessionCredentials = fmt.Errorf("iam: temporary credentials cannot issue temporary credentials")
+
+// NewSessionCredentials issues temporary credentials standing for the caller (an IAM user or the root user, signed
+// with a long-term key), in the caller's write transaction, so that an MFA check made in the same transaction
+// commits with them. It also deletes a few sessions of the account that expired more than a day ago.
+func (s *Service) NewSessionCredentials(ctx context.Context, tx store.Tx, c *Caller, opt SessionOptions) (*SessionCredentials, error) {
+	if c.SessionToken {
+		return nil, ErrSessionCredentials
+	}
+	if opt.Duration <= 0 {
+		return nil, fmt.Errorf("iam: session duration %v is not positive", opt.Duration)
+	}
+	now := s.Now().UTC().Truncate(time.Second)
+	rec := session{Account: c.Account(), Issued: now, Expiration: now.Add(opt.Duration), SourceKeyID: c.AccessKeyID}
+	switch c.Principal.Type {
+	case authz.PrincipalRoot:
+		rec.Root = true
+	case authz.PrincipalUser:
+		u, err := getUser(ctx, tx, c.Account(), c.Name)
+		if err != nil {
+			return nil, err
+		}
+		rec.UserName, rec.UserID, rec.UserARN = u.UserName, u.UserID, u.ARN
+	default:
+		return nil, fmt.Errorf("iam: %s cannot have session credentials of its own", c.Principal.ARN)
+	}
+	if opt.MFA {
+		rec.MFA, rec.MFATime = true, &now
+	}
+	if err := s.sweepSessions(ctx, tx, c.Account(), now); err != nil {
+		return nil, err
+	}
+	out := &SessionCredentials{SecretAccessKey: secret.NewSecretAccessKey(), SessionToken: newSessionToken(), Expiration: rec.Expiration}
+	for range 3 { // a clash of random IDs is next to impossible; try again rather than fail
+		out.AccessKeyID = secret.NewID("ASIA", 20)
+		rec.AccessKeyID = out.AccessKeyID
+		rec.SealedSecret = s.Box.Seal([]byte(out.SecretAccessKey), []byte(out.AccessKeyID))
+		rec.SealedToken = s.Box.Seal([]byte(out.SessionToken), []byte(out.AccessKeyID))
+		arn := rec.UserARN
+		if rec.Root {
+			arn = authzRoot(rec.Account)
+		}
+		err := tx.Insert(ctx, &store.Entity{Account: rec.Account, Kind: KindSession, Name: out.AccessKeyID, Path: "/",
+			ID: out.AccessKeyID, ARN: arn, Created: now, Data: encode(rec)})
+		if conflict(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("iam: could not allocate a unique session access key ID")
+}
+
+// newSessionToken returns an opaque random session token.
+func newSessionToken() string {
+	b := make([]byte, sessionTokenBytes)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// sweepSessions deletes up to a batch of the account's sessions that expired more than sessionRetention ago,
+// starting at a random point of the key ID space
+// (and wrapping around) so that repeated issues cover every session.
+func (s *Service) sweepSessions(ctx context.Context, tx store.Tx, account string, now time.Time) error {
+	after := secret.NewID("ASIA", 6)
+	page, err := tx.List(ctx, store.ListQuery{Account: account, Kind: KindSession, After: after, Limit: sessionSweepBatch})
+	if err != nil {
+		return err
+	}
+	entities := page.Entities
+	if n := len(entities); n < sessionSweepBatch { // wrap around to the start of the key ID space
+		first, err := tx.List(ctx, store.ListQuery{Account: account, Kind: KindSession, Limit: sessionSweepBatch - n})
+		if err != nil {
+			return err
+		}
+		for _, e := range first.Entities {
+			if e.Name <= after {
+				entities = append(entities, e)
+			}
+		}
+	}
+	for _, e := range entities {
+		rec, err := decode[session](e)
+		if err != nil {
+			return err
+		}
+		if now.Sub(rec.Expiration) > sessionRetention {
+			if err := tx.Delete(ctx, account, KindSession, e.Name); err != nil && !notFound(err) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// lookupSession opens a session record for authentication. A session whose user no longer exists is not found.
+func (s *Service) lookupSession(ctx context.Context, r store.Reader, e *store.Entity) (*Credential, error) {
+	rec, err := decode[session](e)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := s.Box.Open(rec.SealedSecret, []byte(rec.AccessKeyID))
+	if err != nil {
+		return nil, err
+	}
+	token, err := s.Box.Open(rec.SealedToken, []byte(rec.AccessKeyID))
+	if err != nil {
+		return nil, err
+	}
+	c := Caller{AccessKeyID: rec.AccessKeyID, SessionToken: true, MFAPresent: rec.MFA, TokenIssueTime: rec.Issued}
+	if rec.MFATime != nil {
+		c.MFAAuthTime = *rec.MFATime
+	}
+	if rec.Root {
+		c.Principal = authz.Principal{Type: authz.PrincipalRoot, ARN: authzRoot(rec.Account), Account: rec.Account}
+		c.UserID = rec.Account
+	} else {
+		u, err := getUser(ctx, r, rec.Account, rec.UserName)
+		if _, ok := awserr.As(err); ok {
+			return nil, store.ErrNotFound // the user was deleted: its sessions stop working
+		}
+		if err != nil {
+			return nil, err
+		}
+		if u.UserID != rec.UserID {
+			return nil, store.ErrNotFound // a new user of the same name is not the session's
+		}
+		c.Principal = authz.Principal{Type: authz.PrincipalUser, ARN: u.ARN, Account: rec.Account}
+		c.Name, c.UserID = u.UserName, u.UserID
+	}
+	return &Credential{Secret: plain, Active: true, Caller: c, SessionToken: string(token), Expires: rec.Expiration}, nil
+}
+
+// errSessionWithoutMFA is AWS's answer to an IAM call signed with GetSessionToken credentials issued without MFA:
+// IAM does not accept the token at all.
+func errSessionWithoutMFA() error {
+	return &awserr.Error{Code: "InvalidClientTokenId", HTTPStatus: 403, Message: "The security token included in the request is invalid"}
+}
+
+// sessionMayCall reports whether temporary credentials may be used for an action at all: GetSessionToken
+// credentials issued without MFA cannot call IAM.
+func sessionMayCall(c *Caller, action string) bool {
+	if !c.SessionToken || c.MFAPresent {
+		return true
+	}
+	svc, _, _ := strings.Cut(action, ":")
+	return !strings.EqualFold(svc, "iam")
+}
