@@ -27,8 +27,11 @@ type RootKey struct {
 	Account      string    `json:"account"`
 	SealedSecret []byte    `json:"secret"`
 	CreateDate   time.Time `json:"created"`
-	Inactive     bool      `json:"inactive,omitempty"`   // deactivated with UpdateAccessKey
-	Configured   bool      `json:"configured,omitempty"` // given by the operator (IAMD_ROOT_ACCESS_KEY_ID), not created by a call
+	Inactive     bool       `json:"inactive,omitempty"`   // deactivated with UpdateAccessKey
+	Configured   bool       `json:"configured,omitempty"` // given by the operator (IAMD_ROOT_ACCESS_KEY_ID), not created by a call
+	LastUsedDate *time.Time `json:"lastUsed,omitempty"`
+	LastService  string     `json:"lastService,omitempty"`
+	LastRegion   string     `json:"lastRegion,omitempty"`
 }
 
 // accountCreated returns when the account was created.
@@ -232,18 +235,33 @@ func (s *Service) RecordKeyUse(ctx context.Context, id, service, region string) 
 	s.mu.Unlock()
 	return s.update(ctx, func(ctx context.Context, tx store.Tx) error {
 		e, err := tx.GetByID(ctx, id)
-		if err != nil || e.Kind != KindAccessKey {
-			return nil // root keys and vanished keys are not tracked
-		}
-		k, err := decode[AccessKey](e)
 		if err != nil {
-			return err
+			return nil // a vanished key
 		}
-		if k.LastUsedDate != nil && now.Sub(*k.LastUsedDate) < keyUseInterval && k.LastService == service && k.LastRegion == region {
-			return nil
+		switch e.Kind {
+		case KindAccessKey:
+			k, err := decode[AccessKey](e)
+			if err != nil {
+				return err
+			}
+			if k.LastUsedDate != nil && now.Sub(*k.LastUsedDate) < keyUseInterval && k.LastService == service && k.LastRegion == region {
+				return nil
+			}
+			k.LastUsedDate, k.LastService, k.LastRegion = &now, service, region
+			e.Data = encode(k)
+		case KindRootKey:
+			k, err := decode[RootKey](e)
+			if err != nil {
+				return err
+			}
+			if k.LastUsedDate != nil && now.Sub(*k.LastUsedDate) < keyUseInterval && k.LastService == service && k.LastRegion == region {
+				return nil
+			}
+			k.LastUsedDate, k.LastService, k.LastRegion = &now, service, region
+			e.Data = encode(k)
+		default:
+			return nil // temporary credentials are not tracked
 		}
-		k.LastUsedDate, k.LastService, k.LastRegion = &now, service, region
-		e.Data = encode(k)
 		return tx.Update(ctx, e)
 	})
 }

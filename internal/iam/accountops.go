@@ -184,6 +184,8 @@ func (s *Service) GetAccountSummary(ctx context.Context, c *Caller) (*iamtypes.G
 			{iamtypes.SummaryKeyTypeRoles, KindRole},
 			{iamtypes.SummaryKeyTypePolicies, KindPolicy},
 			{iamtypes.SummaryKeyTypeInstanceProfiles, KindInstanceProfile},
+			{iamtypes.SummaryKeyTypeMFADevices, KindMFADevice},
+			{iamtypes.SummaryKeyTypeServerCertificates, KindServerCertificate},
 		}
 		for _, k := range counts {
 			n, err := r.Count(ctx, store.ListQuery{Account: acct, Kind: k.kind})
@@ -203,6 +205,14 @@ func (s *Service) GetAccountSummary(ctx context.Context, c *Caller) (*iamtypes.G
 			return err
 		}
 		m[iamtypes.SummaryKeyTypePolicyVersionsInUse] = int32(n)
+		if n, err = r.CountLinks(ctx, store.LinkQuery{Account: acct, Kind: LinkMFADevice}); err != nil {
+			return err
+		}
+		m[iamtypes.SummaryKeyTypeMFADevicesInUse] = int32(n)
+		if n, err = r.Count(ctx, store.ListQuery{Account: acct, Kind: KindSigningCertificate, Parent: sigcertRootParent}); err != nil {
+			return err
+		}
+		m[iamtypes.SummaryKeyTypeAccountSigningCertificatesPresent] = int32(min(n, 1))
 		return nil
 	})
 	if err != nil {

@@ -165,8 +165,11 @@ func (s *Service) credBuildReport(ctx context.Context, r store.Reader, account s
 		if err != nil {
 			return nil, err
 		}
-		// Root keys' use is not recorded (RecordKeyUse skips them).
-		rkeys = append(rkeys, credKeyCols{credBool(!k.Inactive), credTime(k.CreateDate), credNA, credNA, credNA})
+		cols := credKeyCols{credBool(!k.Inactive), credTime(k.CreateDate), credNA, credNA, credNA}
+		if k.LastUsedDate != nil {
+			cols = credKeyCols{credBool(!k.Inactive), credTime(k.CreateDate), credTime(*k.LastUsedDate), k.LastRegion, k.LastService}
+		}
+		rkeys = append(rkeys, cols)
 	}
 	rcerts, err := s.credCertColumns(ctx, r, account, sigcertRootParent)
 	if err != nil {

@@ -278,7 +278,17 @@ func (s *Service) GetAccessKeyLastUsed(ctx context.Context, c *Caller, in *iamty
 			return keysNoSuchKey(in.AccessKeyId)
 		}
 		if e.Kind == KindRootKey {
-			return s.Authorize(ctx, r, c, Authorization{Action: "iam:GetAccessKeyLastUsed", Resource: authzRoot(acct)})
+			if err := s.Authorize(ctx, r, c, Authorization{Action: "iam:GetAccessKeyLastUsed", Resource: authzRoot(acct)}); err != nil {
+				return err
+			}
+			k, err := decode[RootKey](e)
+			if err != nil {
+				return err
+			}
+			if k.LastUsedDate != nil {
+				out.AccessKeyLastUsed = &iamtypes.AccessKeyLastUsed{LastUsedDate: k.LastUsedDate, ServiceName: k.LastService, Region: k.LastRegion}
+			}
+			return nil
 		}
 		k, err := decode[AccessKey](e)
 		if err != nil {

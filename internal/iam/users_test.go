@@ -138,3 +138,20 @@ func TestEnsureAccountKeepsKeysCreatedThroughTheAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestRootKeyUseIsRecorded(t *testing.T) {
+	ctx := context.Background()
+	svc, root := newService(t)
+	keys, err := svc.ListAccessKeys(ctx, root, &iamtypes.ListAccessKeysRequest{})
+	if err != nil || len(keys.AccessKeyMetadata) != 1 {
+		t.Fatalf("root keys: %+v %v", keys, err)
+	}
+	id := *keys.AccessKeyMetadata[0].AccessKeyId
+	if err := svc.RecordKeyUse(ctx, id, "iam", "us-east-1"); err != nil {
+		t.Fatal(err)
+	}
+	last, err := svc.GetAccessKeyLastUsed(ctx, root, &iamtypes.GetAccessKeyLastUsedRequest{AccessKeyId: id})
+	if err != nil || last.AccessKeyLastUsed.LastUsedDate == nil || last.AccessKeyLastUsed.ServiceName != "iam" || last.AccessKeyLastUsed.Region != "us-east-1" {
+		t.Fatalf("root key last used: %+v %v", last.AccessKeyLastUsed, err)
+	}
+}
