@@ -23,10 +23,10 @@ const settingAccount = "account"
 
 // RootKey is the stored record of an account root's access key.
 type RootKey struct {
-	AccessKeyID  string    `json:"id"`
-	Account      string    `json:"account"`
-	SealedSecret []byte    `json:"secret"`
-	CreateDate   time.Time `json:"created"`
+	AccessKeyID  string     `json:"id"`
+	Account      string     `json:"account"`
+	SealedSecret []byte     `json:"secret"`
+	CreateDate   time.Time  `json:"created"`
 	Inactive     bool       `json:"inactive,omitempty"`   // deactivated with UpdateAccessKey
 	Configured   bool       `json:"configured,omitempty"` // given by the operator (IAMD_ROOT_ACCESS_KEY_ID), not created by a call
 	LastUsedDate *time.Time `json:"lastUsed,omitempty"`
