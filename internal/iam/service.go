@@ -97,6 +97,14 @@ type Caller struct {
 	MFAPresent     bool
 	MFAAuthTime    time.Time
 	TokenIssueTime time.Time
+	// RoleSession is true for the credentials of a role session (AssumeRole). SessionPolicies (documents) and
+	// SessionPolicyARNs (managed policies) are its session policies, which the engine intersects with the role's;
+	// TransitiveTagKeys name the session tags that carry into chained sessions; SourceIdentity, once set, stays.
+	RoleSession       bool
+	SessionPolicies   []string
+	SessionPolicyARNs []string
+	TransitiveTagKeys []string
+	SourceIdentity    string
 }
 
 // IsRoot reports whether the caller is the account's root user.
@@ -301,6 +309,9 @@ func (s *Service) principalSet(ctx context.Context, r store.Reader, c *Caller) (
 		if set.Boundary, err = s.boundary(ctx, r, ro.PermissionsBoundary, where); err != nil {
 			return set, nil, err
 		}
+		if set.Session, err = s.sessionPolicies(ctx, r, c); err != nil {
+			return set, nil, err
+		}
 		tags := map[string]string{}
 		for _, t := range ro.Tags {
 			tags[t.Key] = t.Value
@@ -365,6 +376,9 @@ func (s *Service) requestContext(c *Caller, principal policy.Context, extra int)
 	}
 	ctx["aws:viaawsservice"] = []string{"false"}
 	ctx["aws:principalisawsservice"] = []string{"false"}
+	if c.SourceIdentity != "" {
+		ctx["aws:sourceidentity"] = []string{c.SourceIdentity}
+	}
 	if c.SessionToken {
 		// AWS's global condition keys: aws:MultiFactorAuthPresent and aws:TokenIssueTime are present only for
 		// temporary credentials (absent for long-term access keys), aws:MultiFactorAuthAge only when MFA was used.

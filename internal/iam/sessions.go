@@ -44,6 +44,8 @@ type session struct {
 	MFA          bool       `json:"mfa,omitempty"`     // MFA was authenticated when the session was issued
 	MFATime      *time.Time `json:"mfaTime,omitempty"` // when
 	SourceKeyID  string     `json:"sourceKey"`         // the long-term key that asked for the session
+	// Role is set for a role session (AssumeRole); the user fields are then empty.
+	Role *roleSession `json:"role,omitempty"`
 }
 
 // SessionOptions describe temporary credentials to issue.
@@ -94,27 +96,11 @@ func (s *Service) NewSessionCredentials(ctx context.Context, tx store.Tx, c *Cal
 	if err := s.sweepSessions(ctx, tx, c.Account(), now); err != nil {
 		return nil, err
 	}
-	out := &SessionCredentials{SecretAccessKey: secret.NewSecretAccessKey(), SessionToken: newSessionToken(), Expiration: rec.Expiration}
-	for range 3 { // a clash of random IDs is next to impossible; try again rather than fail
-		out.AccessKeyID = secret.NewID("ASIA", 20)
-		rec.AccessKeyID = out.AccessKeyID
-		rec.SealedSecret = s.Box.Seal([]byte(out.SecretAccessKey), []byte(out.AccessKeyID))
-		rec.SealedToken = s.Box.Seal([]byte(out.SessionToken), []byte(out.AccessKeyID))
-		arn := rec.UserARN
-		if rec.Root {
-			arn = authzRoot(rec.Account)
-		}
-		err := tx.Insert(ctx, &store.Entity{Account: rec.Account, Kind: KindSession, Name: out.AccessKeyID, Path: "/",
-			ID: out.AccessKeyID, ARN: arn, Created: now, Data: encode(rec)})
-		if conflict(err) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		return out, nil
+	arn := rec.UserARN
+	if rec.Root {
+		arn = authzRoot(rec.Account)
 	}
-	return nil, fmt.Errorf("iam: could not allocate a unique session access key ID")
+	return s.insertSession(ctx, tx, &rec, arn)
 }
 
 // newSessionToken returns an opaque random session token.
@@ -179,7 +165,11 @@ func (s *Service) lookupSession(ctx context.Context, r store.Reader, e *store.En
 	if rec.MFATime != nil {
 		c.MFAAuthTime = *rec.MFATime
 	}
-	if rec.Root {
+	if rec.Role != nil {
+		if err := roleSessionCaller(ctx, r, rec, &c); err != nil {
+			return nil, err
+		}
+	} else if rec.Root {
 		c.Principal = authz.Principal{Type: authz.PrincipalRoot, ARN: authzRoot(rec.Account), Account: rec.Account}
 		c.UserID = rec.Account
 	} else {
@@ -206,9 +196,9 @@ func errSessionWithoutMFA() error {
 }
 
 // sessionMayCall reports whether temporary credentials may be used for an action at all: GetSessionToken
-// credentials issued without MFA cannot call IAM.
+// credentials issued without MFA cannot call IAM. Role sessions (AssumeRole) are not so limited.
 func sessionMayCall(c *Caller, action string) bool {
-	if !c.SessionToken || c.MFAPresent {
+	if !c.SessionToken || c.MFAPresent || c.RoleSession {
 		return true
 	}
 	svc, _, _ := strings.Cut(action, ":")

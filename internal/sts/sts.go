@@ -1,5 +1,5 @@
 // Package sts is the STS service's domain: the identity of a caller (GetCallerIdentity) and temporary credentials
-// (GetSessionToken), later role sessions and federation. It knows nothing of HTTP or storage engines.
+// (GetSessionToken), role sessions (AssumeRole), later federation. It knows nothing of HTTP or storage engines.
 package sts
 
 import (

@@ -1,0 +1,257 @@
+package sts
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/iamd-dev/iamd/authz"
+	ststypes "github.com/iamd-dev/iamd/internal/apitypes/sts"
+	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/store"
+	"github.com/iamd-dev/iamd/policy"
+)
+
+// AssumeRole limits, from the STS API reference (AssumeRole): DurationSeconds from 900 seconds up to the role's
+// maximum session duration, 3600 seconds by default; a role session that assumes a role (role chaining) is limited
+// to one hour; up to 10 managed session policy ARNs; the plaintext of the inline and managed session policies
+// together can't exceed 2,048 characters.
+const (
+	roleDefaultDuration  = 3600 * time.Second
+	roleChainMaxDuration = 3600 * time.Second
+	maxSessionPolicyARNs = 10
+	packedPolicyBudget   = 2048 // characters of session policy plaintext (inline document and ARNs)
+	packedTagBudget      = 2048 // characters of session tag keys and values (iamd's approximation of AWS's packing)
+)
+
+// AssumeRole issues a role session: the role (of any account iamd holds) must trust the caller in its trust
+// policy, and for a caller of another account, or a trust policy naming only the caller's account, the caller's
+// identity-based policies must allow sts:AssumeRole on it too.
+func (s *Service) AssumeRole(ctx context.Context, c *iam.Caller, in *ststypes.AssumeRoleRequest) (*ststypes.AssumeRoleResponse, error) {
+	if c.IsRoot() {
+		return nil, accessDenied("Roles may not be assumed by root accounts.")
+	}
+	denied := func(action string) error {
+		return accessDenied(fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", c.Principal.ARN, action, in.RoleArn))
+	}
+
+	// Session policies.
+	inline := deref(in.Policy)
+	policyChars := 0
+	if inline != "" {
+		if err := iam.CheckSessionPolicy(inline); err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, []byte(inline)); err == nil {
+			policyChars += buf.Len()
+		} else {
+			policyChars += len(inline)
+		}
+	}
+	if len(in.PolicyArns) > maxSessionPolicyARNs {
+		return nil, awserr.ValidationError("1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to %d", maxSessionPolicyARNs)
+	}
+	var policyARNs []string
+	for _, pd := range in.PolicyArns {
+		a := deref(pd.Arn)
+		if a == "" {
+			continue
+		}
+		policyARNs = append(policyARNs, a)
+		policyChars += len(a)
+	}
+
+	// Session tags: those the caller's session passes on (transitive, when chaining), then the request's.
+	tags := map[string]string{}
+	var transitive []string
+	chained := c.RoleSession
+	if chained {
+		for _, k := range c.TransitiveTagKeys {
+			if v, ok := c.SessionTags[k]; ok {
+				tags[k] = v
+				transitive = append(transitive, k)
+			}
+		}
+	}
+	tagChars := 0
+	reqTags := policy.Context{}
+	var tagKeys []string
+	for _, t := range in.Tags {
+		for k := range tags {
+			if strings.EqualFold(k, t.Key) && k != t.Key {
+				delete(tags, k)
+			}
+		}
+		tags[t.Key] = t.Value
+		tagChars += len(t.Key) + len(t.Value)
+		reqTags.Set("aws:RequestTag/"+t.Key, t.Value)
+		tagKeys = append(tagKeys, t.Key)
+	}
+	for _, k := range in.TransitiveTagKeys {
+		if _, ok := tags[k]; ok && !contains(transitive, k) {
+			transitive = append(transitive, k)
+		}
+	}
+	policyPct := (policyChars*100 + packedPolicyBudget - 1) / packedPolicyBudget
+	tagPct := (tagChars*100 + packedTagBudget - 1) / packedTagBudget
+	switch {
+	case tagPct > 100:
+		return nil, packedTooLarge(fmt.Sprintf("Packed size of session tags consumes %d%% of allotted space.", tagPct))
+	case policyPct > 100 || policyPct+tagPct > 100:
+		return nil, packedTooLarge(fmt.Sprintf("Packed policy consumes %d%% of allotted space, please use smaller policy.", policyPct+tagPct))
+	}
+
+	// Source identity: once set, it stays for the chain.
+	sourceIdentity := c.SourceIdentity
+	if in.SourceIdentity != nil {
+		if sourceIdentity != "" && *in.SourceIdentity != sourceIdentity {
+			return nil, denied("sts:SetSourceIdentity")
+		}
+		sourceIdentity = *in.SourceIdentity
+	}
+
+	serial, code := deref(in.SerialNumber), deref(in.TokenCode)
+	if (serial == "") != (code == "") {
+		return nil, accessDenied("MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.")
+	}
+
+	var out *iam.SessionCredentials
+	var ro *iam.Role
+	err := s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		ro, err = s.IAM.RoleByARN(ctx, tx, in.RoleArn)
+		if errors.Is(err, store.ErrNotFound) {
+			return denied("sts:AssumeRole") // AWS does not tell whether the role exists
+		}
+		if err != nil {
+			return err
+		}
+		caller := *c
+		if serial != "" {
+			if c.Principal.Type != authz.PrincipalUser {
+				return errMFAFailed() // only IAM users have MFA devices in iamd
+			}
+			err := s.IAM.VerifyMFADevice(ctx, tx, c.Account(), c.Name, serial, code)
+			if errors.Is(err, iam.ErrMFACodeInvalid) {
+				return errMFAFailed()
+			}
+			if err != nil {
+				return err
+			}
+			caller.SessionToken, caller.MFAPresent, caller.MFAAuthTime = true, true, s.IAM.Now()
+			if caller.TokenIssueTime.IsZero() {
+				caller.TokenIssueTime = caller.MFAAuthTime
+			}
+		}
+		actx := policy.Context{}
+		actx.Set("sts:RoleSessionName", in.RoleSessionName)
+		if in.ExternalId != nil {
+			actx.Set("sts:ExternalId", *in.ExternalId)
+		}
+		if in.SourceIdentity != nil {
+			actx.Set("sts:SourceIdentity", *in.SourceIdentity)
+		}
+		for k, v := range reqTags {
+			actx[k] = v
+		}
+		if chained { // the tags the caller's session passes on (IAM User Guide, "Chaining roles with session tags")
+			for _, k := range c.TransitiveTagKeys {
+				if v, ok := c.SessionTags[k]; ok {
+					actx.Set("sts:TransitiveTag/"+k, v)
+				}
+			}
+		}
+		if len(tagKeys) > 0 {
+			actx.Set("aws:TagKeys", tagKeys...)
+		}
+		if len(in.TransitiveTagKeys) > 0 {
+			actx.Set("sts:TransitiveTagKeys", in.TransitiveTagKeys...)
+		}
+		owner := accountOf(ro.ARN)
+		check := func(action string) error {
+			return s.IAM.AuthorizeWithResourcePolicy(ctx, tx, &caller, iam.Authorization{Action: action, Resource: ro.ARN,
+				ResourceOwner: owner, Context: actx}, ro.AssumeRolePolicyDocument, policy.TypeTrust, "trust policy of role/"+ro.RoleName)
+		}
+		if err := check("sts:AssumeRole"); err != nil {
+			return err
+		}
+		if len(in.Tags) > 0 {
+			if err := check("sts:TagSession"); err != nil {
+				return err
+			}
+		}
+		if in.SourceIdentity != nil && c.SourceIdentity == "" {
+			if err := check("sts:SetSourceIdentity"); err != nil {
+				return err
+			}
+		}
+		for _, a := range policyARNs {
+			if err := s.IAM.CheckSessionPolicyARN(ctx, tx, a); err != nil {
+				return err
+			}
+		}
+
+		d := roleDefaultDuration
+		if in.DurationSeconds != nil {
+			d = time.Duration(*in.DurationSeconds) * time.Second
+			if chained && d > roleChainMaxDuration {
+				return awserr.ValidationError("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+			}
+			maxD := time.Duration(ro.MaxSessionDuration) * time.Second
+			if maxD <= 0 {
+				maxD = roleDefaultDuration
+			}
+			if d > maxD {
+				return awserr.ValidationError("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+			}
+		}
+		out, err = s.IAM.NewRoleSessionCredentials(ctx, tx, &caller, ro, iam.RoleSessionOptions{Duration: d,
+			SessionName: in.RoleSessionName, Tags: tags, TransitiveTagKeys: transitive, Policy: inline,
+			PolicyARNs: policyARNs, SourceIdentity: sourceIdentity, MFA: caller.MFAPresent})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := &ststypes.AssumeRoleResponse{
+		Credentials: &ststypes.Credentials{AccessKeyId: out.AccessKeyID, SecretAccessKey: out.SecretAccessKey,
+			SessionToken: out.SessionToken, Expiration: out.Expiration},
+		AssumedRoleUser: &ststypes.AssumedRoleUser{AssumedRoleId: ro.RoleID + ":" + in.RoleSessionName,
+			Arn: iam.AssumedRoleARN(accountOf(ro.ARN), ro.RoleName, in.RoleSessionName)},
+	}
+	if inline != "" || len(policyARNs) > 0 || len(in.Tags) > 0 {
+		n := int32(policyPct + tagPct)
+		resp.PackedPolicySize = &n
+	}
+	if sourceIdentity != "" {
+		resp.SourceIdentity = ptr(sourceIdentity)
+	}
+	return resp, nil
+}
+
+func packedTooLarge(msg string) error {
+	return &awserr.Error{Code: "PackedPolicyTooLarge", HTTPStatus: 400, Message: msg}
+}
+
+func accountOf(a string) string {
+	parts := strings.SplitN(a, ":", 6)
+	if len(parts) < 5 {
+		return ""
+	}
+	return parts[4]
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
