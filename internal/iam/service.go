@@ -238,6 +238,8 @@ func (s *Service) principalSet(ctx context.Context, r store.Reader, c *Caller) (
 	var set authz.PolicySet
 	acct := c.Account()
 	switch c.Principal.Type {
+	case authz.PrincipalFederatedUser:
+		return s.federatedPolicySet(ctx, r, c)
 	case authz.PrincipalUser:
 		e, err := r.Get(ctx, acct, KindUser, c.Name)
 		if err != nil {

@@ -46,6 +46,9 @@ type session struct {
 	SourceKeyID  string     `json:"sourceKey"`         // the long-term key that asked for the session
 	// Role is set for a role session (AssumeRole); the user fields are then empty.
 	Role *roleSession `json:"role,omitempty"`
+	// Federated is set for a federated user's session (GetFederationToken); the user fields name the IAM user (or
+	// Root the root user) who asked for it.
+	Federated *federatedSession `json:"federated,omitempty"`
 }
 
 // SessionOptions describe temporary credentials to issue.
@@ -169,6 +172,10 @@ func (s *Service) lookupSession(ctx context.Context, r store.Reader, e *store.En
 		if err := roleSessionCaller(ctx, r, rec, &c); err != nil {
 			return nil, err
 		}
+	} else if rec.Federated != nil {
+		if err := federatedCaller(ctx, r, rec, &c); err != nil {
+			return nil, err
+		}
 	} else if rec.Root {
 		c.Principal = authz.Principal{Type: authz.PrincipalRoot, ARN: authzRoot(rec.Account), Account: rec.Account}
 		c.UserID = rec.Account
@@ -198,9 +205,13 @@ func errSessionWithoutMFA() error {
 // sessionMayCall reports whether temporary credentials may be used for an action at all: GetSessionToken
 // credentials issued without MFA cannot call IAM. Role sessions (AssumeRole) are not so limited.
 func sessionMayCall(c *Caller, action string) bool {
+	svc, _, _ := strings.Cut(action, ":")
+	if c.Principal.Type == authz.PrincipalFederatedUser {
+		// GetFederationToken credentials cannot call IAM at all (the STS API reference, GetFederationToken).
+		return !strings.EqualFold(svc, "iam")
+	}
 	if !c.SessionToken || c.MFAPresent || c.RoleSession {
 		return true
 	}
-	svc, _, _ := strings.Cut(action, ":")
 	return !strings.EqualFold(svc, "iam")
 }
