@@ -1,9 +1,7 @@
 package sts
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -42,29 +40,9 @@ func (s *Service) AssumeRole(ctx context.Context, c *iam.Caller, in *ststypes.As
 
 	// Session policies.
 	inline := deref(in.Policy)
-	policyChars := 0
-	if inline != "" {
-		if err := iam.CheckSessionPolicy(inline); err != nil {
-			return nil, err
-		}
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, []byte(inline)); err == nil {
-			policyChars += buf.Len()
-		} else {
-			policyChars += len(inline)
-		}
-	}
-	if len(in.PolicyArns) > maxSessionPolicyARNs {
-		return nil, awserr.ValidationError("1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to %d", maxSessionPolicyARNs)
-	}
-	var policyARNs []string
-	for _, pd := range in.PolicyArns {
-		a := deref(pd.Arn)
-		if a == "" {
-			continue
-		}
-		policyARNs = append(policyARNs, a)
-		policyChars += len(a)
+	policyARNs, policyChars, err := sessionPolicies(inline, in.PolicyArns)
+	if err != nil {
+		return nil, err
 	}
 
 	// Session tags: those the caller's session passes on (transitive, when chaining), then the request's.
@@ -98,13 +76,9 @@ func (s *Service) AssumeRole(ctx context.Context, c *iam.Caller, in *ststypes.As
 			transitive = append(transitive, k)
 		}
 	}
-	policyPct := (policyChars*100 + packedPolicyBudget - 1) / packedPolicyBudget
-	tagPct := (tagChars*100 + packedTagBudget - 1) / packedTagBudget
-	switch {
-	case tagPct > 100:
-		return nil, packedTooLarge(fmt.Sprintf("Packed size of session tags consumes %d%% of allotted space.", tagPct))
-	case policyPct > 100 || policyPct+tagPct > 100:
-		return nil, packedTooLarge(fmt.Sprintf("Packed policy consumes %d%% of allotted space, please use smaller policy.", policyPct+tagPct))
+	packedPct, err := packedSize(policyChars, tagChars)
+	if err != nil {
+		return nil, err
 	}
 
 	// Source identity: once set, it stays for the chain.
@@ -123,7 +97,7 @@ func (s *Service) AssumeRole(ctx context.Context, c *iam.Caller, in *ststypes.As
 
 	var out *iam.SessionCredentials
 	var ro *iam.Role
-	err := s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	err = s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		var err error
 		ro, err = s.IAM.RoleByARN(ctx, tx, in.RoleArn)
 		if errors.Is(err, store.ErrNotFound) {
@@ -226,7 +200,7 @@ func (s *Service) AssumeRole(ctx context.Context, c *iam.Caller, in *ststypes.As
 			Arn: iam.AssumedRoleARN(accountOf(ro.ARN), ro.RoleName, in.RoleSessionName)},
 	}
 	if inline != "" || len(policyARNs) > 0 || len(in.Tags) > 0 {
-		n := int32(policyPct + tagPct)
+		n := int32(packedPct)
 		resp.PackedPolicySize = &n
 	}
 	if sourceIdentity != "" {

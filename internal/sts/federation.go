@@ -1,11 +1,8 @@
 package sts
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -44,27 +41,9 @@ func (s *Service) GetFederationToken(ctx context.Context, c *iam.Caller, in *sts
 	}
 
 	inline := deref(in.Policy)
-	policyChars := 0
-	if inline != "" {
-		if err := iam.CheckSessionPolicy(inline); err != nil {
-			return nil, err
-		}
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, []byte(inline)); err == nil {
-			policyChars += buf.Len()
-		} else {
-			policyChars += len(inline)
-		}
-	}
-	if len(in.PolicyArns) > maxSessionPolicyARNs {
-		return nil, awserr.ValidationError("1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to %d", maxSessionPolicyARNs)
-	}
-	var policyARNs []string
-	for _, pd := range in.PolicyArns {
-		if a := deref(pd.Arn); a != "" {
-			policyARNs = append(policyARNs, a)
-			policyChars += len(a)
-		}
+	policyARNs, policyChars, err := sessionPolicies(inline, in.PolicyArns)
+	if err != nil {
+		return nil, err
 	}
 	tags := map[string]string{}
 	tagChars := 0
@@ -84,19 +63,15 @@ func (s *Service) GetFederationToken(ctx context.Context, c *iam.Caller, in *sts
 	if len(tagKeys) > 0 {
 		actx.Set("aws:TagKeys", tagKeys...)
 	}
-	policyPct := (policyChars*100 + packedPolicyBudget - 1) / packedPolicyBudget
-	tagPct := (tagChars*100 + packedTagBudget - 1) / packedTagBudget
-	switch {
-	case tagPct > 100:
-		return nil, packedTooLarge(fmt.Sprintf("Packed size of session tags consumes %d%% of allotted space.", tagPct))
-	case policyPct > 100 || policyPct+tagPct > 100:
-		return nil, packedTooLarge(fmt.Sprintf("Packed policy consumes %d%% of allotted space, please use smaller policy.", policyPct+tagPct))
+	packedPct, err := packedSize(policyChars, tagChars)
+	if err != nil {
+		return nil, err
 	}
 
 	acct := c.Account()
 	fedARN := iam.FederatedUserARN(acct, in.Name)
 	var out *iam.SessionCredentials
-	err := s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	err = s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		if err := s.IAM.Authorize(ctx, tx, c, iam.Authorization{Action: "sts:GetFederationToken", Resource: fedARN, Context: actx}); err != nil {
 			return err
 		}
@@ -124,7 +99,7 @@ func (s *Service) GetFederationToken(ctx context.Context, c *iam.Caller, in *sts
 		FederatedUser: &ststypes.FederatedUser{FederatedUserId: acct + ":" + in.Name, Arn: fedARN},
 	}
 	if inline != "" || len(policyARNs) > 0 || len(in.Tags) > 0 {
-		n := int32(policyPct + tagPct)
+		n := int32(packedPct)
 		resp.PackedPolicySize = &n
 	}
 	return resp, nil
