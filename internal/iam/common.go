@@ -291,3 +291,47 @@ func awsManagedPolicyID(arn string) string {
 	}
 	return string(b)
 }
+
+// listPage is one page of a path-filtered List operation.
+type listPage[S any] struct {
+	items     []S
+	truncated *bool
+	marker    *string
+}
+
+// listByPath runs a List operation over entities of one kind under a path prefix, as ListUsers, ListGroups,
+// ListRoles and ListInstanceProfiles do: authorized on the path-prefix ARN (arn:aws:iam::ACCT:TYPE/PREFIX), one
+// store page from the marker, each record decoded and shaped.
+func listByPath[R, S any](s *Service, ctx context.Context, c *Caller, action string, kind store.Kind, arnType string,
+	pathPrefix, marker *string, maxItems *int32, shape func(ctx context.Context, r store.Reader, rec *R) (S, error)) (listPage[S], error) {
+	acct := c.Account()
+	prefix := str(pathPrefix, "/")
+	out := listPage[S]{items: []S{}}
+	pa, err := pageArgsOf(marker, maxItems)
+	if err != nil {
+		return out, err
+	}
+	err = s.view(ctx, func(ctx context.Context, r store.Reader) error {
+		if err := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(acct, arnType, prefix, "")}); err != nil {
+			return err
+		}
+		page, err := r.List(ctx, store.ListQuery{Account: acct, Kind: kind, PathPrefix: prefix, After: pa.after, Limit: pa.limit})
+		if err != nil {
+			return err
+		}
+		for _, e := range page.Entities {
+			rec, err := decode[R](e)
+			if err != nil {
+				return err
+			}
+			item, err := shape(ctx, r, rec)
+			if err != nil {
+				return err
+			}
+			out.items = append(out.items, item)
+		}
+		out.truncated, out.marker = nextMarker(page.Next)
+		return nil
+	})
+	return out, internal(err)
+}

@@ -150,35 +150,12 @@ func (s *Service) GetGroup(ctx context.Context, c *Caller, in *iamtypes.GetGroup
 
 // ListGroups lists groups, optionally under a path prefix, a page at a time.
 func (s *Service) ListGroups(ctx context.Context, c *Caller, in *iamtypes.ListGroupsRequest) (*iamtypes.ListGroupsResponse, error) {
-	acct := c.Account()
-	prefix := str(in.PathPrefix, "/")
-	pa, err := pageArgsOf(in.Marker, in.MaxItems)
+	p, err := listByPath(s, ctx, c, "iam:ListGroups", KindGroup, "group", in.PathPrefix, in.Marker, in.MaxItems,
+		func(_ context.Context, _ store.Reader, g *Group) (iamtypes.Group, error) { return groupsShape(g), nil })
 	if err != nil {
 		return nil, err
 	}
-	out := &iamtypes.ListGroupsResponse{Groups: []iamtypes.Group{}}
-	err = s.view(ctx, func(ctx context.Context, r store.Reader) error {
-		if err := s.Authorize(ctx, r, c, Authorization{Action: "iam:ListGroups", Resource: arnFor(acct, "group", prefix, "")}); err != nil {
-			return err
-		}
-		page, err := r.List(ctx, store.ListQuery{Account: acct, Kind: KindGroup, PathPrefix: prefix, After: pa.after, Limit: pa.limit})
-		if err != nil {
-			return err
-		}
-		for _, e := range page.Entities {
-			g, err := decode[Group](e)
-			if err != nil {
-				return err
-			}
-			out.Groups = append(out.Groups, groupsShape(g))
-		}
-		out.IsTruncated, out.Marker = nextMarker(page.Next)
-		return nil
-	})
-	if err != nil {
-		return nil, internal(err)
-	}
-	return out, nil
+	return &iamtypes.ListGroupsResponse{Groups: p.items, IsTruncated: p.truncated, Marker: p.marker}, nil
 }
 
 // UpdateGroup renames a group or changes its path. Memberships and attached policies follow, as they link the

@@ -173,39 +173,14 @@ func (s *Service) GetInstanceProfile(ctx context.Context, c *Caller, in *iamtype
 
 // ListInstanceProfiles lists instance profiles, optionally under a path prefix, a page at a time.
 func (s *Service) ListInstanceProfiles(ctx context.Context, c *Caller, in *iamtypes.ListInstanceProfilesRequest) (*iamtypes.ListInstanceProfilesResponse, error) {
-	acct := c.Account()
-	prefix := str(in.PathPrefix, "/")
-	pa, err := pageArgsOf(in.Marker, in.MaxItems)
+	p, err := listByPath(s, ctx, c, "iam:ListInstanceProfiles", KindInstanceProfile, "instance-profile", in.PathPrefix, in.Marker, in.MaxItems,
+		func(ctx context.Context, r store.Reader, ip *InstanceProfile) (iamtypes.InstanceProfile, error) {
+			return profilesShape(ctx, r, c.Account(), ip, false)
+		})
 	if err != nil {
 		return nil, err
 	}
-	out := &iamtypes.ListInstanceProfilesResponse{InstanceProfiles: []iamtypes.InstanceProfile{}}
-	err = s.view(ctx, func(ctx context.Context, r store.Reader) error {
-		if err := s.Authorize(ctx, r, c, Authorization{Action: "iam:ListInstanceProfiles", Resource: arnFor(acct, "instance-profile", prefix, "")}); err != nil {
-			return err
-		}
-		page, err := r.List(ctx, store.ListQuery{Account: acct, Kind: KindInstanceProfile, PathPrefix: prefix, After: pa.after, Limit: pa.limit})
-		if err != nil {
-			return err
-		}
-		for _, e := range page.Entities {
-			p, err := decode[InstanceProfile](e)
-			if err != nil {
-				return err
-			}
-			shape, err := profilesShape(ctx, r, acct, p, false)
-			if err != nil {
-				return err
-			}
-			out.InstanceProfiles = append(out.InstanceProfiles, shape)
-		}
-		out.IsTruncated, out.Marker = nextMarker(page.Next)
-		return nil
-	})
-	if err != nil {
-		return nil, internal(err)
-	}
-	return out, nil
+	return &iamtypes.ListInstanceProfilesResponse{InstanceProfiles: p.items, IsTruncated: p.truncated, Marker: p.marker}, nil
 }
 
 // DeleteInstanceProfile deletes an instance profile that holds no role.

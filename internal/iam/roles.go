@@ -311,35 +311,14 @@ func (s *Service) GetRole(ctx context.Context, c *Caller, in *iamtypes.GetRoleRe
 // ListRoles lists roles, optionally under a path prefix, a page at a time. As in AWS, the items carry no tags,
 // permissions boundary or last use.
 func (s *Service) ListRoles(ctx context.Context, c *Caller, in *iamtypes.ListRolesRequest) (*iamtypes.ListRolesResponse, error) {
-	acct := c.Account()
-	prefix := str(in.PathPrefix, "/")
-	pa, err := pageArgsOf(in.Marker, in.MaxItems)
+	p, err := listByPath(s, ctx, c, "iam:ListRoles", KindRole, "role", in.PathPrefix, in.Marker, in.MaxItems,
+		func(_ context.Context, _ store.Reader, ro *Role) (iamtypes.Role, error) {
+			return rolesShape(ro, roleViewList), nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	out := &iamtypes.ListRolesResponse{Roles: []iamtypes.Role{}}
-	err = s.view(ctx, func(ctx context.Context, r store.Reader) error {
-		if err := s.Authorize(ctx, r, c, Authorization{Action: "iam:ListRoles", Resource: arnFor(acct, "role", prefix, "")}); err != nil {
-			return err
-		}
-		page, err := r.List(ctx, store.ListQuery{Account: acct, Kind: KindRole, PathPrefix: prefix, After: pa.after, Limit: pa.limit})
-		if err != nil {
-			return err
-		}
-		for _, e := range page.Entities {
-			ro, err := decode[Role](e)
-			if err != nil {
-				return err
-			}
-			out.Roles = append(out.Roles, rolesShape(ro, roleViewList))
-		}
-		out.IsTruncated, out.Marker = nextMarker(page.Next)
-		return nil
-	})
-	if err != nil {
-		return nil, internal(err)
-	}
-	return out, nil
+	return &iamtypes.ListRolesResponse{Roles: p.items, IsTruncated: p.truncated, Marker: p.marker}, nil
 }
 
 // UpdateRole changes a role's description and maximum session duration; a member left out keeps its value. The

@@ -198,35 +198,14 @@ func (s *Service) GetUser(ctx context.Context, c *Caller, in *iamtypes.GetUserRe
 
 // ListUsers lists users, optionally under a path prefix, a page at a time.
 func (s *Service) ListUsers(ctx context.Context, c *Caller, in *iamtypes.ListUsersRequest) (*iamtypes.ListUsersResponse, error) {
-	acct := c.Account()
-	prefix := str(in.PathPrefix, "/")
-	pa, err := pageArgsOf(in.Marker, in.MaxItems)
+	p, err := listByPath(s, ctx, c, "iam:ListUsers", KindUser, "user", in.PathPrefix, in.Marker, in.MaxItems,
+		func(_ context.Context, _ store.Reader, u *User) (iamtypes.User, error) {
+			return userShape(u, false), nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	out := &iamtypes.ListUsersResponse{Users: []iamtypes.User{}}
-	err = s.view(ctx, func(ctx context.Context, r store.Reader) error {
-		if err := s.Authorize(ctx, r, c, Authorization{Action: "iam:ListUsers", Resource: arnFor(acct, "user", prefix, "")}); err != nil {
-			return err
-		}
-		page, err := r.List(ctx, store.ListQuery{Account: acct, Kind: KindUser, PathPrefix: prefix, After: pa.after, Limit: pa.limit})
-		if err != nil {
-			return err
-		}
-		for _, e := range page.Entities {
-			u, err := decode[User](e)
-			if err != nil {
-				return err
-			}
-			out.Users = append(out.Users, userShape(u, false))
-		}
-		out.IsTruncated, out.Marker = nextMarker(page.Next)
-		return nil
-	})
-	if err != nil {
-		return nil, internal(err)
-	}
-	return out, nil
+	return &iamtypes.ListUsersResponse{Users: p.items, IsTruncated: p.truncated, Marker: p.marker}, nil
 }
 
 // UpdateUser renames a user or changes its path.
