@@ -172,11 +172,16 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, se
 	}
 	*action = form.Get("Action")
 	*service = serviceOf(r, form)
-	caller, err := h.auth.Authenticate(r.Context(), r, body)
-	if err != nil {
-		return err
+	var c iam.Caller
+	if *service == "sts" && unsignedActions[*action] && !signed(r) {
+		// The web identity token or SAML assertion is the credential; the domain verifies it.
+	} else {
+		caller, err := h.auth.Authenticate(r.Context(), r, body)
+		if err != nil {
+			return err
+		}
+		c = *caller
 	}
-	c := *caller
 	c.SourceIP = sourceIP(r)
 	c.SecureTransport = r.TLS != nil
 	c.UserAgent = r.UserAgent()
@@ -216,6 +221,15 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, se
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("x-amzn-RequestId", reqID)
 	return h.codec.EncodeResponse(w, *action, xmlns, result, reqID)
+}
+
+// unsignedActions are the STS actions that AWS accepts without a signature (the model's "authtype": "none"): the
+// request carries its own credential, a web identity token or a SAML assertion.
+var unsignedActions = map[string]bool{"AssumeRoleWithWebIdentity": true, "AssumeRoleWithSAML": true}
+
+// signed reports whether a request carries a SigV4 signature, in its headers or its query string.
+func signed(r *http.Request) bool {
+	return r.Header.Get("Authorization") != "" || r.URL.Query().Get("X-Amz-Signature") != ""
 }
 
 // serviceOf tells IAM from STS by the credential scope's service, or by the action for unsigned requests.
