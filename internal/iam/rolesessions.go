@@ -269,3 +269,38 @@ func (s *Service) sessionPolicies(ctx context.Context, r store.Reader, c *Caller
 	}
 	return out, nil
 }
+
+// AuthorizeFederatedTrust decides whether a federated principal (a web identity or SAML provider, as
+// authz.PrincipalWebIdentity or authz.PrincipalSAML with Provider set) may perform action (sts:AssumeRoleWithWebIdentity,
+// sts:AssumeRoleWithSAML, sts:TagSession, sts:SetSourceIdentity) on ro. Such a principal has no identity-based
+// policies: the role's trust policy alone decides, with the claims of the token or assertion as condition keys in
+// extra. c is the unsigned request's caller (source IP, time, transport). The AccessDenied message is AWS's
+// "Not authorized to perform sts:AssumeRoleWithWebIdentity" form.
+func (s *Service) AuthorizeFederatedTrust(ctx context.Context, c *Caller, p authz.Principal, action string, ro *Role, extra policy.Context) error {
+	rp, err := s.compile(ro.AssumeRolePolicyDocument, policy.TypeTrust)
+	if err != nil {
+		return fmt.Errorf("stored trust policy of %s: %w", ro.ARN, err)
+	}
+	set := authz.PolicySet{Resource: &authz.Attached{Name: "trust policy of role/" + ro.RoleName, AttachedTo: ro.ARN, Policy: rp},
+		ResourcePolicyRequired: true}
+	principal := policy.Context{}
+	authz.SetPrincipalKeys(principal, p, "", nil)
+	rc := s.requestContext(c, principal, len(extra))
+	for k, v := range extra {
+		rc[k] = v
+	}
+	owner := accountOfARN(ro.ARN)
+	if p.Account == "" {
+		p.Account = owner
+	}
+	req := authz.Request{Principal: p, Action: action, Resource: ro.ARN, ResourceAccount: owner, Context: rc}
+	d := authz.New(set).Decide(&req)
+	if s.OnDecision != nil {
+		s.OnDecision(d.Result)
+	}
+	if d.Result == authz.Allowed {
+		return nil
+	}
+	return &awserr.Error{Code: "AccessDenied", HTTPStatus: 403, Message: "Not authorized to perform " + action,
+		Cause: errors.New(d.Explain(action))}
+}
