@@ -32,6 +32,12 @@ const (
 	STSNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
 )
 
+// EncodedMessageHeader is the request header with which a caller asks that an AccessDenied answer carry an encoded
+// authorization failure message ("X-Iamd-Authorization-Message: encoded"), decodable with STS
+// DecodeAuthorizationMessage by a principal of the same account allowed sts:DecodeAuthorizationMessage. AWS's own
+// services that return such messages (EC2, for one) always do; IAM and STS never do, so iamd does when asked.
+const EncodedMessageHeader = "X-Iamd-Authorization-Message"
+
 // maxBody bounds a request body: the largest IAM request (a 10,240-character role policy, URL-encoded) is far
 // smaller.
 const maxBody = 1 << 20
@@ -54,6 +60,8 @@ type Handler struct {
 	codec  *awsquery.Codec
 	iam    map[string]operation
 	sts    map[string]operation
+	// encode seals the detail of a denied request for DecodeAuthorizationMessage.
+	encode func(*iam.AuthorizationFailure) string
 }
 
 // operation is one routable action bound to the method that runs it.
@@ -71,6 +79,9 @@ type STS interface {
 func New(auth Authenticator, iamSvc *iam.Service, sts any, logger *slog.Logger, obs Observer) *Handler {
 	h := &Handler{auth: auth, logger: logger, obs: obs, codec: &awsquery.Codec{}}
 	h.iam = bind(iamtypes.Operations(), iamSvc)
+	if iamSvc != nil {
+		h.encode = iamSvc.EncodeAuthorizationMessage
+	}
 	h.sts = bind(ststypes.Operations(), sts)
 	return h
 }
@@ -282,6 +293,12 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, service, ac
 		attrs = append(attrs, "cause", err.Error())
 	}
 	h.logger.Log(r.Context(), level, "request failed", attrs...)
+	var failure *iam.AuthorizationFailure
+	if h.encode != nil && strings.EqualFold(r.Header.Get(EncodedMessageHeader), "encoded") && errors.As(err, &failure) {
+		if enc := h.encode(failure); enc != "" {
+			info.Message += " Encoded authorization failure message: " + enc
+		}
+	}
 	xmlns := IAMNamespace
 	if service == "sts" {
 		xmlns = STSNamespace

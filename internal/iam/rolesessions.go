@@ -93,10 +93,6 @@ func (s *Service) CheckSessionPolicyARN(ctx context.Context, r store.Reader, arn
 // resource policy that names only the principal's account, the caller's identity-based policies must allow too.
 // The AccessDenied message names the caller, the action and the resource as AWS's does.
 func (s *Service) AuthorizeWithResourcePolicy(ctx context.Context, r store.Reader, c *Caller, a Authorization, doc string, typ policy.Type, name string) error {
-	denied := func(cause error) error {
-		return &awserr.Error{Code: "AccessDenied", HTTPStatus: 403,
-			Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", c.Principal.ARN, a.Action, a.Resource), Cause: cause}
-	}
 	if !sessionMayCall(c, a.Action) {
 		return errSessionWithoutMFA()
 	}
@@ -128,7 +124,13 @@ func (s *Service) AuthorizeWithResourcePolicy(ctx context.Context, r store.Reade
 	if d.Result == authz.Allowed {
 		return nil
 	}
-	return denied(errors.New(d.Explain(a.Action)))
+	// AWS names the reason when the caller's side denied (identity-based policies, boundary, session policies,
+	// organization policies), and only the resource when the trust policy did not allow.
+	msg := fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", c.Principal.ARN, a.Action, a.Resource)
+	if d.Result == authz.ExplicitDeny || d.Missing != authz.LayerResource {
+		msg += " " + d.Reason(a.Action)
+	}
+	return &awserr.Error{Code: "AccessDenied", HTTPStatus: 403, Message: msg, Cause: newAuthorizationFailure(c, &req, &d)}
 }
 
 // NewRoleSessionCredentials issues a role session of ro for the caller, in the caller's write transaction, and

@@ -441,5 +441,5 @@ func (s *Service) Authorize(ctx context.Context, r store.Reader, c *Caller, a Au
 	}
 	return &awserr.Error{Code: "AccessDenied", HTTPStatus: 403,
 		Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", c.Principal.ARN, a.Action, a.Resource, d.Reason(a.Action)),
-		Cause:   errors.New(d.Explain(a.Action))}
+		Cause:   newAuthorizationFailure(c, &req, &d)}
 }
