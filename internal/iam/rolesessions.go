@@ -96,6 +96,9 @@ func (s *Service) AuthorizeWithResourcePolicy(ctx context.Context, r store.Reade
 	if !sessionMayCall(c, a.Action) {
 		return errSessionWithoutMFA()
 	}
+	if stsActionRefused(c, a.Action) {
+		return errSTSRefused(c, a)
+	}
 	rp, err := s.compile(doc, typ)
 	if err != nil {
 		return fmt.Errorf("stored resource policy of %s: %w", a.Resource, err)

@@ -414,6 +414,9 @@ func (s *Service) Authorize(ctx context.Context, r store.Reader, c *Caller, a Au
 	if !sessionMayCall(c, a.Action) {
 		return errSessionWithoutMFA()
 	}
+	if stsActionRefused(c, a.Action) {
+		return errSTSRefused(c, a)
+	}
 	if c.IsRoot() && owner == c.Account() {
 		return nil // the root user may do everything in its own account
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -214,4 +215,26 @@ func sessionMayCall(c *Caller, action string) bool {
 		return true
 	}
 	return !strings.EqualFold(svc, "iam")
+}
+
+// stsActionRefused reports whether temporary credentials that are not a role session are refused an STS action
+// whatever the policies say. The STS API reference: GetFederationToken credentials "cannot call any STS API except
+// GetCallerIdentity"; GetSessionToken credentials "cannot call any STS API except AssumeRole or
+// GetCallerIdentity" (GetCallerIdentity needs no authorization, so it never comes here).
+func stsActionRefused(c *Caller, action string) bool {
+	svc, op, _ := strings.Cut(action, ":")
+	if !strings.EqualFold(svc, "sts") || !c.SessionToken || c.RoleSession {
+		return false
+	}
+	if c.Principal.Type == authz.PrincipalFederatedUser {
+		return true
+	}
+	return !strings.EqualFold(op, "AssumeRole")
+}
+
+// errSTSRefused is the AccessDenied answer to an STS action that the caller's kind of credentials cannot call.
+func errSTSRefused(c *Caller, a Authorization) error {
+	return &awserr.Error{Code: "AccessDenied", HTTPStatus: 403,
+		Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", c.Principal.ARN, a.Action, a.Resource),
+		Cause:   errors.New("temporary credentials from GetSessionToken or GetFederationToken cannot call this STS action")}
 }
