@@ -60,6 +60,7 @@ type Handler struct {
 	codec  *awsquery.Codec
 	iam    map[string]operation
 	sts    map[string]operation
+	json   []jsonService // AWS JSON-protocol services, by X-Amz-Target prefix
 	// encode seals the detail of a denied request for DecodeAuthorizationMessage.
 	encode func(*iam.AuthorizationFailure) string
 }
@@ -153,6 +154,10 @@ func newRequestID() string {
 
 // ServeHTTP handles one AWS API request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		h.serveJSON(w, r, target)
+		return
+	}
 	start := time.Now()
 	reqID := newRequestID()
 	service, action := "iam", ""

@@ -16,6 +16,9 @@ type Error struct {
 	HTTPStatus int
 	Receiver   bool  // the service's fault (Type Receiver); false: the sender's
 	Cause      error // internal detail for logs; never sent
+	// Reason is the machine-readable reason that some JSON-protocol errors carry besides the message
+	// (Organizations' ConstraintViolationException, InvalidInputException, HandshakeConstraintViolationException).
+	Reason string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

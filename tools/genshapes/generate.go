@@ -282,6 +282,9 @@ func (g *gen) goType(shapeName string, required bool) string {
 	case "double":
 		return ptr + "float64"
 	case "timestamp":
+		if g.json() {
+			return ptr + "apitypes.Timestamp"
+		}
 		return ptr + "time.Time"
 	case "blob":
 		return "[]byte"
@@ -303,6 +306,9 @@ func (g *gen) elemType(shapeName string) string {
 	return g.goType(shapeName, true)
 }
 
+// json reports whether the model is of the AWS JSON protocol.
+func (g *gen) json() bool { return g.m.Metadata.Protocol == "json" }
+
 func (g *gen) tags(mb Member, required bool) string {
 	s := g.shape(mb.Ref.Shape)
 	wire := mb.Name
@@ -312,6 +318,9 @@ func (g *gen) tags(mb Member, required bool) string {
 	omit := ""
 	if !required {
 		omit = ",omitempty"
+	}
+	if g.json() {
+		return fmt.Sprintf("`json:%q`", wire+omit)
 	}
 	var q, x string
 	switch s.Type {
@@ -353,7 +362,11 @@ func (g *gen) write() {
 	g.p("package %s\n\n", g.opt.Package)
 	header := g.buf.Len()
 	g.p("// Service metadata from the model.\nconst (\n")
-	g.p("\tServiceID = %q\n\tAPIVersion = %q\n\tEndpointPrefix = %q\n\tXMLNamespace = %q\n)\n\n", md.ServiceID, md.APIVersion, md.EndpointPrefix, md.XMLNamespace)
+	if g.json() {
+		g.p("\tServiceID = %q\n\tAPIVersion = %q\n\tEndpointPrefix = %q\n\tJSONVersion = %q\n\tTargetPrefix = %q\n)\n\n", md.ServiceID, md.APIVersion, md.EndpointPrefix, md.JSONVersion, md.TargetPrefix)
+	} else {
+		g.p("\tServiceID = %q\n\tAPIVersion = %q\n\tEndpointPrefix = %q\n\tXMLNamespace = %q\n)\n\n", md.ServiceID, md.APIVersion, md.EndpointPrefix, md.XMLNamespace)
+	}
 
 	g.writeOperations()
 	g.writeErrors()
@@ -528,6 +541,9 @@ func (g *gen) writeMap(name string) {
 		g.p("// %s is the map shape %s.\n", gn, name)
 	}
 	g.p("type %s map[%s]%s\n\n", gn, keyType, valType)
+	if g.json() {
+		return // encoding/json writes maps as JSON objects, as the protocol does
+	}
 	g.p("// MarshalXML writes the query protocol's <entry><%s/><%s/></entry> form.\n", keyName, valName)
 	g.p("func (m %s) MarshalXML(e *xml.Encoder, start xml.StartElement) error {\n\treturn apitypes.MarshalXMLMap(e, start, m, %q, %q)\n}\n\n", gn, keyName, valName)
 	g.p("// UnmarshalXML reads the query protocol's <entry><%s/><%s/></entry> form.\n", keyName, valName)

@@ -24,6 +24,8 @@ type Metadata struct {
 	Protocol       string `json:"protocol"`
 	ServiceID      string `json:"serviceId"`
 	XMLNamespace   string `json:"xmlNamespace"`
+	JSONVersion    string `json:"jsonVersion"`
+	TargetPrefix   string `json:"targetPrefix"`
 }
 
 // Operation is one operation.
@@ -162,8 +164,8 @@ func DecodeModel(r io.Reader) (*Model, error) {
 	if err := dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf("decoding model: %w", err)
 	}
-	if m.Metadata.Protocol != "query" {
-		return nil, fmt.Errorf("model protocol is %q; genshapes writes query-protocol shapes only", m.Metadata.Protocol)
+	if m.Metadata.Protocol != "query" && m.Metadata.Protocol != "json" {
+		return nil, fmt.Errorf("model protocol is %q; genshapes writes query and JSON protocol shapes only", m.Metadata.Protocol)
 	}
 	check := func(where string, r *Ref) error {
 		if r == nil {

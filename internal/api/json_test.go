@@ -1,0 +1,96 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/iamd-dev/iamd/authz"
+	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
+	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/iam"
+)
+
+// fakeAuth accepts requests whose Authorization header is "ok" and answers others as SigV4 would.
+type fakeAuth struct{}
+
+func (fakeAuth) Authenticate(ctx context.Context, r *http.Request, body []byte) (*iam.Caller, error) {
+	switch r.Header.Get("Authorization") {
+	case "ok":
+		return &iam.Caller{Principal: authz.Principal{Type: authz.PrincipalRoot, ARN: "arn:aws:iam::111122223333:root", Account: "111122223333"}}, nil
+	case "":
+		return nil, &awserr.Error{Code: "MissingAuthenticationToken", HTTPStatus: 403, Message: "Request is missing Authentication Token"}
+	}
+	return nil, &awserr.Error{Code: "InvalidClientTokenId", HTTPStatus: 403, Message: "The security token included in the request is invalid."}
+}
+
+// fakeOrg implements two Organizations operations.
+type fakeOrg struct{}
+
+func (fakeOrg) DescribeOrganization(ctx context.Context, c *iam.Caller) (*orgtypes.DescribeOrganizationResponse, error) {
+	id := "o-exampleorgid"
+	return &orgtypes.DescribeOrganizationResponse{Organization: &orgtypes.Organization{Id: &id, MasterAccountId: &c.Principal.Account}}, nil
+}
+
+func (fakeOrg) CreateOrganizationalUnit(ctx context.Context, c *iam.Caller, in *orgtypes.CreateOrganizationalUnitRequest) (*orgtypes.CreateOrganizationalUnitResponse, error) {
+	return nil, &awserr.Error{Code: "DuplicateOrganizationalUnitException", HTTPStatus: 400, Message: "An OU with the same name already exists."}
+}
+
+func TestJSONProtocol(t *testing.T) {
+	h := New(fakeAuth{}, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgtypes.Operations(), fakeOrg{})
+	cases := []struct {
+		name, target, auth, body string
+		status                   int
+		want                     map[string]string
+	}{
+		{"operation with no input", "AWSOrganizationsV20161128.DescribeOrganization", "ok", "{}", 200, nil},
+		{"domain error", "AWSOrganizationsV20161128.CreateOrganizationalUnit", "ok", `{"ParentId":"r-ab12","Name":"prod"}`, 400,
+			map[string]string{"__type": "DuplicateOrganizationalUnitException", "Message": "An OU with the same name already exists."}},
+		{"model validation", "AWSOrganizationsV20161128.CreateOrganizationalUnit", "ok", `{"ParentId":"r-ab12"}`, 400,
+			map[string]string{"__type": "InvalidInputException", "Reason": "INPUT_REQUIRED"}},
+		{"pattern", "AWSOrganizationsV20161128.CreateOrganizationalUnit", "ok", `{"ParentId":"nope","Name":"x"}`, 400,
+			map[string]string{"__type": "InvalidInputException", "Reason": "INVALID_PATTERN"}},
+		{"bad JSON", "AWSOrganizationsV20161128.CreateOrganizationalUnit", "ok", `{"ParentId":`, 400,
+			map[string]string{"__type": "SerializationException"}},
+		{"not implemented", "AWSOrganizationsV20161128.ListRoots", "ok", `{}`, 501, map[string]string{"__type": "NotImplementedException"}},
+		{"unknown operation", "AWSOrganizationsV20161128.Nope", "ok", `{}`, 400, map[string]string{"__type": "UnknownOperationException"}},
+		{"unknown key", "AWSOrganizationsV20161128.DescribeOrganization", "bad", `{}`, 403, map[string]string{"__type": "UnrecognizedClientException"}},
+		{"unsigned", "AWSOrganizationsV20161128.DescribeOrganization", "", `{}`, 403, map[string]string{"__type": "MissingAuthenticationTokenException"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/", strings.NewReader(tc.body))
+			r.Header.Set("X-Amz-Target", tc.target)
+			r.Header.Set("Content-Type", "application/x-amz-json-1.1")
+			if tc.auth != "" {
+				r.Header.Set("Authorization", tc.auth)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != tc.status || w.Header().Get("x-amzn-RequestId") == "" || w.Header().Get("Content-Type") != "application/x-amz-json-1.1" {
+				t.Fatalf("status %d headers %v body %s", w.Code, w.Header(), w.Body)
+			}
+			var got map[string]any
+			if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+				t.Fatalf("body %s: %v", w.Body, err)
+			}
+			if tc.want == nil {
+				org, _ := got["Organization"].(map[string]any)
+				if org["Id"] != "o-exampleorgid" || org["MasterAccountId"] != "111122223333" {
+					t.Fatalf("body %s", w.Body)
+				}
+			}
+			for k, v := range tc.want {
+				if got[k] != v {
+					t.Fatalf("%s = %v, want %s (body %s)", k, got[k], v, w.Body)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,10 @@
+// Package orgtypes holds the AWS Organizations API (2016-11-28) shapes: request and response structs, enums, the
+// operation table and the error shapes, generated from botocore's Organizations model by tools/genshapes into
+// zz_generated_shapes.go. Organizations speaks the AWS JSON 1.1 protocol, so members carry json tags and
+// timestamps are apitypes.Timestamp (epoch seconds on the wire).
+//
+// Regenerate with:
+//
+//	go run ./tools/genshapes -model "$(python3 -c 'import botocore,os;print(os.path.dirname(botocore.__file__))')/data/organizations/2016-11-28/service-2.json.gz" \
+//		-package orgtypes -out internal/apitypes/org/zz_generated_shapes.go
+package orgtypes
