@@ -111,13 +111,19 @@ func (s *Service) AuthorizeWithResourcePolicy(ctx context.Context, r store.Reade
 	set.ResourcePolicyRequired = true
 	principal := policy.Context{}
 	authz.SetPrincipalKeys(principal, c.Principal, c.UserID, tags)
-	rc := s.requestContext(c, principal, len(a.Context))
+	if err := s.applyPrincipalOrg(ctx, r, c, &set, principal); err != nil {
+		return err
+	}
+	rc := s.requestContext(c, principal, len(a.Context)+3)
 	for k, v := range a.Context {
 		rc[k] = v
 	}
 	owner := a.ResourceOwner
 	if owner == "" {
 		owner = c.Account()
+	}
+	if _, err := s.applyResourceOrg(ctx, r, owner, &set, rc); err != nil {
+		return err
 	}
 	req := authz.Request{Principal: c.Principal, Action: a.Action, Resource: a.Resource, ResourceAccount: owner, Context: rc}
 	d := authz.New(set).Decide(&req)
@@ -290,11 +296,19 @@ func (s *Service) AuthorizeFederatedTrust(ctx context.Context, c *Caller, p auth
 		ResourcePolicyRequired: true}
 	principal := policy.Context{}
 	authz.SetPrincipalKeys(principal, p, "", nil)
-	rc := s.requestContext(c, principal, len(extra))
+	rc := s.requestContext(c, principal, len(extra)+3)
 	for k, v := range extra {
 		rc[k] = v
 	}
 	owner := accountOfARN(ro.ARN)
+	if s.Orgs != nil { // RCPs govern STS for every caller, federated ones included
+		if err := s.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+			_, err := s.applyResourceOrg(ctx, r, owner, &set, rc)
+			return err
+		}); err != nil {
+			return err
+		}
+	}
 	if p.Account == "" {
 		p.Account = owner
 	}

@@ -30,6 +30,8 @@ type Service struct {
 	Quotas Quotas
 	// OnDecision, when set, is told the result of every authorization decision (for metrics).
 	OnDecision func(result authz.Result)
+	// Orgs, when set, tells decisions about organizations: SCPs, RCPs and the org condition keys.
+	Orgs Organizations
 
 	mu       sync.Mutex
 	evals    map[string]cachedEval
@@ -73,6 +75,7 @@ func New(st store.Store, cat *catalog.Catalog, box *secret.Box, now func() time.
 type cachedEval struct {
 	gen       uint64
 	ev        *authz.Evaluator
+	set       authz.PolicySet // what ev was built from
 	tags      map[string]string
 	principal policy.Context // the keys derived from the principal, copied into each request's context
 }
@@ -340,8 +343,12 @@ func (s *Service) evaluator(ctx context.Context, r store.Reader, c *Caller) (cac
 	if err != nil {
 		return cachedEval{}, err
 	}
-	ce = cachedEval{gen: gen, ev: authz.New(set), tags: tags, principal: policy.Context{}}
+	ce = cachedEval{gen: gen, tags: tags, principal: policy.Context{}}
 	authz.SetPrincipalKeys(ce.principal, c.Principal, c.UserID, tags)
+	if err := s.applyPrincipalOrg(ctx, r, c, &set, ce.principal); err != nil {
+		return cachedEval{}, err
+	}
+	ce.set, ce.ev = set, authz.New(set)
 	s.mu.Lock()
 	if len(s.evals) >= maxCachedEvaluators {
 		clear(s.evals)
@@ -418,19 +425,37 @@ func (s *Service) Authorize(ctx context.Context, r store.Reader, c *Caller, a Au
 		return errSTSRefused(c, a)
 	}
 	if c.IsRoot() && owner == c.Account() {
-		return nil // the root user may do everything in its own account
+		// The root user may do everything in its own account, unless its account is a member of an organization
+		// whose SCPs then limit it.
+		v, err := s.accountOrg(ctx, r, owner)
+		if err != nil {
+			return err
+		}
+		if v == nil || v.SCPs == nil || v.Management == owner {
+			return nil
+		}
 	}
 	ce, err := s.evaluator(ctx, r, c)
 	if err != nil {
 		return err
 	}
 	ev := ce.ev
-	rc := s.requestContext(c, ce.principal, len(a.Context))
+	rc := s.requestContext(c, ce.principal, len(a.Context)+3)
 	for k, v := range a.Context {
 		rc[k] = v
 	}
+	if s.Orgs != nil {
+		set := ce.set
+		rcps, err := s.applyResourceOrg(ctx, r, owner, &set, rc)
+		if err != nil {
+			return err
+		}
+		if rcps && rcpGoverned(a.Action) {
+			ev = authz.New(set) // the resource's account brings its RCPs: not the cached evaluator's set
+		}
+	}
 	req := authz.Request{Principal: c.Principal, Action: a.Action, Resource: a.Resource, ResourceAccount: owner, Context: rc}
-	if c.IsRoot() {
+	if c.IsRoot() && owner != c.Account() {
 		// Cross-account access by another account's root: IAM resources have no resource-based policies.
 		return &awserr.Error{Code: "AccessDenied", HTTPStatus: 403,
 			Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", c.Principal.ARN, a.Action, a.Resource)}

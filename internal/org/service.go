@@ -1,0 +1,348 @@
+package org
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"sync"
+	"time"
+
+	"github.com/iamd-dev/iamd/authz"
+	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/store"
+	"github.com/iamd-dev/iamd/policy"
+)
+
+// Policy types.
+const (
+	TypeSCP = "SERVICE_CONTROL_POLICY"
+	TypeRCP = "RESOURCE_CONTROL_POLICY"
+	TypeTag = "TAG_POLICY"
+)
+
+// ManagedPolicy is an AWS managed organization policy, present in every organization.
+type ManagedPolicy struct {
+	ID, Name, Description, Type, Content string
+}
+
+// ARN is the policy's ARN: AWS managed policies live in the "aws" namespace.
+func (m ManagedPolicy) ARN() string {
+	return "arn:aws:organizations::aws:policy/" + typeSegment(m.Type) + "/" + m.ID
+}
+
+// AWS managed policies, as the Organizations User Guide documents them: FullAWSAccess is attached to the root,
+// every OU and every account when SCPs are enabled; RCPFullAWSAccess likewise when RCPs are.
+var managedPolicies = []ManagedPolicy{
+	{ID: "p-FullAWSAccess", Name: "FullAWSAccess", Description: "Allows access to every operation", Type: TypeSCP,
+		Content: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`},
+	{ID: "p-RCPFullAWSAccess", Name: "RCPFullAWSAccess", Description: "Allows access to every operation", Type: TypeRCP,
+		Content: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`},
+}
+
+// Managed returns the AWS managed policy with the given ID.
+func Managed(id string) (ManagedPolicy, bool) {
+	for _, m := range managedPolicies {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return ManagedPolicy{}, false
+}
+
+// managedFor returns the AWS managed policy attached by default for a policy type.
+func managedFor(typ string) (ManagedPolicy, bool) {
+	for _, m := range managedPolicies {
+		if m.Type == typ {
+			return m, true
+		}
+	}
+	return ManagedPolicy{}, false
+}
+
+// typeSegment is a policy type as its ARNs write it: service_control_policy.
+func typeSegment(typ string) string {
+	b := []byte(typ)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// Service runs Organizations operations and answers the IAM service's questions about organizations.
+type Service struct {
+	IAM *iam.Service
+
+	mu    sync.Mutex
+	views map[string]cachedView // by account, valid for one store generation
+}
+
+type cachedView struct {
+	gen  uint64
+	view *iam.OrgView
+}
+
+// New returns the Organizations service; it keeps its records in the IAM service's store.
+func New(svc *iam.Service) *Service { return &Service{IAM: svc, views: map[string]cachedView{}} }
+
+func (s *Service) now() time.Time { return s.IAM.Now().UTC().Truncate(time.Second) }
+
+// ARNs, as the Organizations API reference writes them.
+func orgARN(mgmt, orgID string) string {
+	return "arn:aws:organizations::" + mgmt + ":organization/" + orgID
+}
+func rootARN(mgmt, orgID, rootID string) string {
+	return "arn:aws:organizations::" + mgmt + ":root/" + orgID + "/" + rootID
+}
+func ouARN(mgmt, orgID, ouID string) string {
+	return "arn:aws:organizations::" + mgmt + ":ou/" + orgID + "/" + ouID
+}
+func accountARN(mgmt, orgID, acct string) string {
+	return "arn:aws:organizations::" + mgmt + ":account/" + orgID + "/" + acct
+}
+func policyARN(mgmt, orgID, typ, id string) string {
+	if m, ok := Managed(id); ok {
+		return m.ARN()
+	}
+	return "arn:aws:organizations::" + mgmt + ":policy/" + orgID + "/" + typeSegment(typ) + "/" + id
+}
+func handshakeARN(mgmt, orgID, action, id string) string {
+	return "arn:aws:organizations::" + mgmt + ":handshake/" + orgID + "/" + action + "/" + id
+}
+
+const lowerDigits = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+// randomString returns n random characters of alphabet.
+func randomString(alphabet string, n int) string {
+	b := make([]byte, n)
+	max := big.NewInt(int64(len(alphabet)))
+	for i := range b {
+		v, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panic("org: crypto/rand failed: " + err.Error())
+		}
+		b[i] = alphabet[v.Int64()]
+	}
+	return string(b)
+}
+
+// New IDs in the forms of the Organizations API reference.
+func newOrgID() string             { return "o-" + randomString(lowerDigits, 10) }
+func newRootID() string            { return "r-" + randomString(lowerDigits, 4) }
+func newOUID(rootID string) string { return "ou-" + rootID[2:] + "-" + randomString(lowerDigits, 8) }
+func newPolicyID() string          { return "p-" + randomString(lowerDigits, 8) }
+func newHandshakeID() string       { return "h-" + randomString(lowerDigits, 10) }
+func newCreateAccountID() string   { return "car-" + randomString(lowerDigits, 10) }
+
+// Errors shared by the operations.
+func errNotInUse() error {
+	return &awserr.Error{Code: "AWSOrganizationsNotInUseException", HTTPStatus: 400,
+		Message: "Your account is not a member of an organization."}
+}
+
+func errAccessDenied() error {
+	return &awserr.Error{Code: "AccessDeniedException", HTTPStatus: 400,
+		Message: "You don't have permissions to access this resource."}
+}
+
+// membership returns the organization an account belongs to, or nil.
+func membership(ctx context.Context, r store.Reader, account string) (*Membership, error) {
+	b, err := r.Setting(ctx, account, settingMembership)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m Membership
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// loadOrg returns the organization whose management account is mgmt.
+func loadOrg(ctx context.Context, r store.Reader, mgmt string) (*Organization, error) {
+	e, err := r.Get(ctx, mgmt, KindOrganization, orgName)
+	if err != nil {
+		return nil, err
+	}
+	return decode[Organization](e)
+}
+
+// callerOrg returns the organization of the caller's account, AWSOrganizationsNotInUseException when it has none.
+func (s *Service) callerOrg(ctx context.Context, r store.Reader, c *iam.Caller) (*Organization, error) {
+	m, err := membership(ctx, r, c.Account())
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, errNotInUse()
+	}
+	o, err := loadOrg(ctx, r, m.Management)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNotInUse()
+	}
+	return o, err
+}
+
+// authorize checks an Organizations action for the caller: the caller's policies must allow it (SCPs do not
+// limit the management account); management is true for operations only the management account may call.
+func (s *Service) authorize(ctx context.Context, r store.Reader, c *iam.Caller, o *Organization, action, resource string, management bool) error {
+	if management && c.Account() != o.Management {
+		return errAccessDenied()
+	}
+	return accessDeniedException(s.IAM.Authorize(ctx, r, c, iam.Authorization{Action: action, Resource: resource, ResourceOwner: c.Account()}))
+}
+
+// enabled reports whether a policy type is enabled on the organization's root.
+func (o *Organization) enabled(typ string) bool {
+	for _, t := range o.EnabledTypes {
+		if t == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// AccountOrg implements iam.Organizations: the organization of account, its path and the SCPs and RCPs at each
+// level from the root down, cached for one store generation.
+func (s *Service) AccountOrg(ctx context.Context, r store.Reader, account string) (*iam.OrgView, error) {
+	gen := s.IAM.Store.Generation()
+	s.mu.Lock()
+	cv, ok := s.views[account]
+	s.mu.Unlock()
+	if ok && cv.gen == gen {
+		return cv.view, nil
+	}
+	v, err := s.accountOrg(ctx, r, account)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.views) > 10000 {
+		clear(s.views)
+	}
+	s.views[account] = cachedView{gen: gen, view: v}
+	s.mu.Unlock()
+	return v, nil
+}
+
+func (s *Service) accountOrg(ctx context.Context, r store.Reader, account string) (*iam.OrgView, error) {
+	m, err := membership(ctx, r, account)
+	if err != nil || m == nil {
+		return nil, err
+	}
+	o, err := loadOrg(ctx, r, m.Management)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	levels, err := s.levelsOf(ctx, r, o, account)
+	if err != nil {
+		return nil, err
+	}
+	v := &iam.OrgView{OrgID: o.ID, Management: o.Management}
+	path := o.ID + "/"
+	for _, l := range levels[:len(levels)-1] { // the account itself is not part of its path
+		path += l.id + "/"
+	}
+	v.Paths = path
+	if o.enabled(TypeSCP) {
+		if v.SCPs, err = s.policyLevels(ctx, r, o, levels, TypeSCP, policy.TypeSCP); err != nil {
+			return nil, err
+		}
+	}
+	if o.enabled(TypeRCP) {
+		if v.RCPs, err = s.policyLevels(ctx, r, o, levels, TypeRCP, policy.TypeRCP); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// level is one node on the path from the root to an account.
+type level struct {
+	id, name string // name as explanations print it: "root r-ab12", "ou-ab12-11111111 (prod)", "account 111122223333"
+}
+
+// levelsOf returns the path of an account from the root down, the account last.
+func (s *Service) levelsOf(ctx context.Context, r store.Reader, o *Organization, account string) ([]level, error) {
+	e, err := r.Get(ctx, o.Management, KindOrgAccount, account)
+	if err != nil {
+		return nil, fmt.Errorf("organization account %s: %w", account, err)
+	}
+	out := []level{{id: account, name: "account " + account}}
+	parent := e.Parent
+	for depth := 0; parent != o.RootID; depth++ {
+		if depth > 10 {
+			return nil, fmt.Errorf("organization %s: OU nesting deeper than AWS allows above account %s", o.ID, account)
+		}
+		ou, err := r.Get(ctx, o.Management, KindOU, parent)
+		if err != nil {
+			return nil, fmt.Errorf("organizational unit %s: %w", parent, err)
+		}
+		rec, err := decode[OU](ou)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, level{id: ou.Name, name: "OU " + ou.Name + " (" + rec.Name + ")"})
+		parent = ou.Parent
+	}
+	out = append(out, level{id: o.RootID, name: "root " + o.RootID})
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}
+
+// policyLevels compiles the policies of one type attached at each level.
+func (s *Service) policyLevels(ctx context.Context, r store.Reader, o *Organization, levels []level, typ string, ptyp policy.Type) ([]authz.Level, error) {
+	out := make([]authz.Level, 0, len(levels))
+	for _, l := range levels {
+		links, err := r.Links(ctx, store.LinkQuery{Account: o.Management, Kind: LinkAttached, From: l.id})
+		if err != nil {
+			return nil, err
+		}
+		lv := authz.Level{Name: l.name}
+		for _, ln := range links {
+			name, ptype, content, err := s.policyContent(ctx, r, o, ln.To)
+			if err != nil {
+				return nil, err
+			}
+			if ptype != typ {
+				continue
+			}
+			p, err := policy.Parse([]byte(content), ptyp)
+			if err != nil {
+				return nil, fmt.Errorf("stored %s %s: %w", typ, ln.To, err)
+			}
+			lv.Policies = append(lv.Policies, authz.Attached{Name: name, ARN: policyARN(o.Management, o.ID, typ, ln.To), AttachedTo: l.name, Policy: p})
+		}
+		out = append(out, lv)
+	}
+	return out, nil
+}
+
+// policyContent returns the name, type and document of an AWS managed or customer managed policy.
+func (s *Service) policyContent(ctx context.Context, r store.Reader, o *Organization, id string) (name, typ, content string, err error) {
+	if m, ok := Managed(id); ok {
+		return m.Name, m.Type, m.Content, nil
+	}
+	e, err := r.Get(ctx, o.Management, KindPolicy, id)
+	if err != nil {
+		return "", "", "", fmt.Errorf("organization policy %s: %w", id, err)
+	}
+	p, err := decode[Policy](e)
+	if err != nil {
+		return "", "", "", err
+	}
+	return p.Name, p.Type, p.Content, nil
+}
