@@ -450,7 +450,9 @@ func (e *Evaluator) Decide(req *Request) Decision {
 	var target policy.Target
 	target.Reset(req.Resource)
 	st := scanState{e: e, req: req, target: &target, d: &d, t: &t}
-	if p.isAWSIdentity() && p.Type != PrincipalRoot {
+	// The root user has no identity-based policies of its own, but a privileged root session (AssumeRoot) carries
+	// its root-task policy among them, whose Denies apply; its Allows add nothing to the root user's.
+	if p.isAWSIdentity() {
 		st.scan(ar.principal)
 	}
 	if e.set.Resource != nil {

@@ -19,6 +19,10 @@ type OrgView struct {
 	// SCPs and RCPs are the policies of that type attached at each level from the root down to the account, nil
 	// when the policy type is not enabled on the root.
 	SCPs, RCPs []authz.Level
+	// AllFeatures is true for an organization with all features (not only consolidated billing).
+	AllFeatures bool
+	// TrustedServices are the service principals with trusted access to the organization.
+	TrustedServices []string
 }
 
 // Organizations tells the IAM service which organization an account belongs to, if any; internal/org implements

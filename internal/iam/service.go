@@ -108,6 +108,9 @@ type Caller struct {
 	SessionPolicyARNs []string
 	TransitiveTagKeys []string
 	SourceIdentity    string
+	// RootTask is true for a privileged root session (AssumeRoot): the root user limited by the root-task policy
+	// in SessionPolicyARNs.
+	RootTask bool
 }
 
 // IsRoot reports whether the caller is the account's root user.
@@ -325,6 +328,20 @@ func (s *Service) principalSet(ctx context.Context, r store.Reader, c *Caller) (
 			tags[k] = v
 		}
 		return set, tags, nil
+	case authz.PrincipalRoot:
+		// A privileged root session's root-task policy only denies (everything but its task): it limits the
+		// root user as an identity-based policy would, the root user's own permissions being complete.
+		for _, arn := range c.SessionPolicyARNs {
+			doc, name, err := s.managedPolicyDocument(ctx, r, arn)
+			if err != nil {
+				return set, nil, err
+			}
+			p, err := s.compile(doc, policy.TypeIdentity)
+			if err != nil {
+				return set, nil, fmt.Errorf("root-task policy %s: %w", arn, err)
+			}
+			set.Identity = append(set.Identity, authz.Attached{Name: name, ARN: arn, AttachedTo: "root session", Policy: p})
+		}
 	}
 	return set, nil, nil
 }
@@ -424,7 +441,7 @@ func (s *Service) Authorize(ctx context.Context, r store.Reader, c *Caller, a Au
 	if stsActionRefused(c, a.Action) {
 		return errSTSRefused(c, a)
 	}
-	if c.IsRoot() && owner == c.Account() {
+	if c.IsRoot() && owner == c.Account() && !c.RootTask {
 		// The root user may do everything in its own account, unless its account is a member of an organization
 		// whose SCPs then limit it.
 		v, err := s.accountOrg(ctx, r, owner)

@@ -45,6 +45,9 @@ type session struct {
 	MFA          bool       `json:"mfa,omitempty"`     // MFA was authenticated when the session was issued
 	MFATime      *time.Time `json:"mfaTime,omitempty"` // when
 	SourceKeyID  string     `json:"sourceKey"`         // the long-term key that asked for the session
+	// TaskPolicyARN is set for a privileged root session (AssumeRoot): the root-task policy that limits it.
+	TaskPolicyARN  string `json:"taskPolicy,omitempty"`
+	SourceIdentity string `json:"sourceIdentity,omitempty"`
 	// Role is set for a role session (AssumeRole); the user fields are then empty.
 	Role *roleSession `json:"role,omitempty"`
 	// Federated is set for a federated user's session (GetFederationToken); the user fields name the IAM user (or
@@ -180,6 +183,11 @@ func (s *Service) lookupSession(ctx context.Context, r store.Reader, e *store.En
 	} else if rec.Root {
 		c.Principal = authz.Principal{Type: authz.PrincipalRoot, ARN: authzRoot(rec.Account), Account: rec.Account}
 		c.UserID = rec.Account
+		if rec.TaskPolicyARN != "" {
+			c.RootTask = true
+			c.SessionPolicyARNs = []string{rec.TaskPolicyARN}
+			c.SourceIdentity = rec.SourceIdentity
+		}
 	} else {
 		u, err := getUser(ctx, r, rec.Account, rec.UserName)
 		if _, ok := awserr.As(err); ok {
@@ -211,7 +219,7 @@ func sessionMayCall(c *Caller, action string) bool {
 		// GetFederationToken credentials cannot call IAM at all (the STS API reference, GetFederationToken).
 		return !strings.EqualFold(svc, "iam")
 	}
-	if !c.SessionToken || c.MFAPresent || c.RoleSession {
+	if !c.SessionToken || c.MFAPresent || c.RoleSession || c.RootTask {
 		return true
 	}
 	return !strings.EqualFold(svc, "iam")
@@ -237,4 +245,19 @@ func errSTSRefused(c *Caller, a Authorization) error {
 	return &awserr.Error{Code: "AccessDenied", HTTPStatus: 403,
 		Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", c.Principal.ARN, a.Action, a.Resource),
 		Cause:   errors.New("temporary credentials from GetSessionToken or GetFederationToken cannot call this STS action")}
+}
+
+// NewRootTaskSession issues a privileged root session for a member account (AssumeRoot), limited by the AWS
+// managed root-task policy taskPolicyARN as its session policy, in the caller's write transaction.
+func (s *Service) NewRootTaskSession(ctx context.Context, tx store.Tx, account, taskPolicyARN, sourceKeyID, sourceIdentity string, d time.Duration) (*SessionCredentials, error) {
+	if d <= 0 {
+		return nil, fmt.Errorf("iam: session duration %v is not positive", d)
+	}
+	now := s.Now().UTC().Truncate(time.Second)
+	rec := session{Account: account, Issued: now, Expiration: now.Add(d), Root: true, SourceKeyID: sourceKeyID,
+		TaskPolicyARN: taskPolicyARN, SourceIdentity: sourceIdentity}
+	if err := s.sweepSessions(ctx, tx, account, now); err != nil {
+		return nil, err
+	}
+	return s.insertSession(ctx, tx, &rec, authzRoot(account))
 }

@@ -36,9 +36,11 @@ type Organization struct {
 	RootID          string `json:"rootId"`
 	// EnabledTypes are the policy types enabled on the root (SERVICE_CONTROL_POLICY, RESOURCE_CONTROL_POLICY,
 	// TAG_POLICY, ...).
-	EnabledTypes []string  `json:"enabledTypes,omitempty"`
-	RootTags     []Tag     `json:"rootTags,omitempty"`
-	Created      time.Time `json:"created"`
+	EnabledTypes []string `json:"enabledTypes,omitempty"`
+	RootTags     []Tag    `json:"rootTags,omitempty"`
+	// ServiceAccess lists the AWS services with trusted access to the organization (EnableAWSServiceAccess).
+	ServiceAccess []ServiceAccess `json:"serviceAccess,omitempty"`
+	Created       time.Time       `json:"created"`
 }
 
 // Membership is the setting a member account carries.
@@ -95,4 +97,10 @@ func decode[T any](e *store.Entity) (*T, error) {
 		return nil, err
 	}
 	return &v, nil
+}
+
+// ServiceAccess is one service principal trusted by the organization.
+type ServiceAccess struct {
+	ServicePrincipal string    `json:"servicePrincipal"`
+	Enabled          time.Time `json:"enabled"`
 }

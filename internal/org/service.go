@@ -77,6 +77,8 @@ func typeSegment(typ string) string {
 // Service runs Organizations operations and answers the IAM service's questions about organizations.
 type Service struct {
 	IAM *iam.Service
+	// MaxAccounts is the quota of accounts in an organization; 0 means AWS's default, DefaultMaxAccounts.
+	MaxAccounts int
 
 	mu    sync.Mutex
 	views map[string]cachedView // by account, valid for one store generation
@@ -249,7 +251,10 @@ func (s *Service) accountOrg(ctx context.Context, r store.Reader, account string
 	if err != nil {
 		return nil, err
 	}
-	v := &iam.OrgView{OrgID: o.ID, Management: o.Management}
+	v := &iam.OrgView{OrgID: o.ID, Management: o.Management, AllFeatures: o.FeatureSet == "ALL"}
+	for _, sa := range o.ServiceAccess {
+		v.TrustedServices = append(v.TrustedServices, sa.ServicePrincipal)
+	}
 	path := o.ID + "/"
 	for _, l := range levels[:len(levels)-1] { // the account itself is not part of its path
 		path += l.id + "/"

@@ -1,0 +1,83 @@
+package org
+
+import (
+	"context"
+	"slices"
+
+	"github.com/iamd-dev/iamd/internal/apitypes"
+	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
+	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/store"
+)
+
+// saveOrg writes the organization record back.
+func saveOrg(ctx context.Context, tx store.Tx, o *Organization) error {
+	e, err := tx.Get(ctx, o.Management, KindOrganization, orgName)
+	if err != nil {
+		return err
+	}
+	e.Data = encode(o)
+	return tx.Update(ctx, e)
+}
+
+// EnableAWSServiceAccess gives an AWS service trusted access to the organization (the management account only).
+// IAM's centralized root access needs it for iam.amazonaws.com.
+func (s *Service) EnableAWSServiceAccess(ctx context.Context, c *iam.Caller, in *orgtypes.EnableAWSServiceAccessRequest) error {
+	return s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		o, err := s.callerOrg(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		if err := s.authorize(ctx, tx, c, o, "organizations:EnableAWSServiceAccess", "*", true); err != nil {
+			return err
+		}
+		if o.FeatureSet != "ALL" {
+			return &awserr.Error{Code: "ConstraintViolationException", HTTPStatus: 400, Reason: "ENABLE_ALL_FEATURES_REQUIRED",
+				Message: "This operation requires the organization to have all features enabled."} // AWS's text unconfirmed
+		}
+		if slices.ContainsFunc(o.ServiceAccess, func(sa ServiceAccess) bool { return sa.ServicePrincipal == in.ServicePrincipal }) {
+			return nil // enabling again is not an error
+		}
+		o.ServiceAccess = append(o.ServiceAccess, ServiceAccess{ServicePrincipal: in.ServicePrincipal, Enabled: s.now()})
+		return saveOrg(ctx, tx, o)
+	})
+}
+
+// DisableAWSServiceAccess removes a service's trusted access.
+func (s *Service) DisableAWSServiceAccess(ctx context.Context, c *iam.Caller, in *orgtypes.DisableAWSServiceAccessRequest) error {
+	return s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		o, err := s.callerOrg(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		if err := s.authorize(ctx, tx, c, o, "organizations:DisableAWSServiceAccess", "*", true); err != nil {
+			return err
+		}
+		o.ServiceAccess = slices.DeleteFunc(o.ServiceAccess, func(sa ServiceAccess) bool { return sa.ServicePrincipal == in.ServicePrincipal })
+		return saveOrg(ctx, tx, o)
+	})
+}
+
+// ListAWSServiceAccessForOrganization lists the services with trusted access.
+func (s *Service) ListAWSServiceAccessForOrganization(ctx context.Context, c *iam.Caller, in *orgtypes.ListAWSServiceAccessForOrganizationRequest) (*orgtypes.ListAWSServiceAccessForOrganizationResponse, error) {
+	out := &orgtypes.ListAWSServiceAccessForOrganizationResponse{EnabledServicePrincipals: []orgtypes.EnabledServicePrincipal{}}
+	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+		o, err := s.callerOrg(ctx, r, c)
+		if err != nil {
+			return err
+		}
+		if err := s.authorize(ctx, r, c, o, "organizations:ListAWSServiceAccessForOrganization", "*", true); err != nil {
+			return err
+		}
+		for _, sa := range o.ServiceAccess {
+			out.EnabledServicePrincipals = append(out.EnabledServicePrincipals, orgtypes.EnabledServicePrincipal{
+				ServicePrincipal: ptr(sa.ServicePrincipal), DateEnabled: ptr(apitypes.NewTimestamp(sa.Enabled))})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
