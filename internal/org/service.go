@@ -197,7 +197,12 @@ func (s *Service) callerOrg(ctx context.Context, r store.Reader, c *iam.Caller) 
 // limit the management account); management is true for operations only the management account may call.
 func (s *Service) authorize(ctx context.Context, r store.Reader, c *iam.Caller, o *Organization, action, resource string, management bool) error {
 	if management && c.Account() != o.Management {
-		return errAccessDenied()
+		// A delegated administrator may call the read-only ones (delegated.go).
+		if ok, err := s.delegatedReader(ctx, r, o, c.Account(), action); err != nil {
+			return err
+		} else if !ok {
+			return errAccessDenied()
+		}
 	}
 	return accessDeniedException(s.IAM.Authorize(ctx, r, c, iam.Authorization{Action: action, Resource: resource, ResourceOwner: c.Account()}))
 }

@@ -1,0 +1,38 @@
+package org
+
+import (
+	"context"
+
+	"github.com/iamd-dev/iamd/internal/store"
+)
+
+// JoinForTest makes account a member of the organization whose management account is mgmt, under the root, as
+// CreateAccount and invitations do, for tests that need a member account without those operations.
+func JoinForTest(ctx context.Context, s *Service, mgmt, account string) error {
+	return s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		o, err := loadOrg(ctx, tx, mgmt)
+		if err != nil {
+			return err
+		}
+		return s.join(ctx, tx, o, Account{ID: account, Name: "member " + account, Email: defaultEmail(account), Status: "ACTIVE",
+			JoinedMethod: "INVITED", Joined: s.now()}, o.RootID)
+	})
+}
+
+// EffectiveTagPolicyForTest parses the tag policies attached at each level, root first, and merges them.
+func EffectiveTagPolicyForTest(levels [][]string) (string, bool, error) {
+	var docs [][]*tagNode
+	for _, l := range levels {
+		var level []*tagNode
+		for _, d := range l {
+			n, err := parseTagPolicy([]byte(d))
+			if err != nil {
+				return "", false, err
+			}
+			level = append(level, n)
+		}
+		docs = append(docs, level)
+	}
+	out, ok := effectiveTagPolicy(docs)
+	return out, ok, nil
+}
