@@ -26,6 +26,7 @@ type Config struct {
 	TLSKey              string // PEM private key file
 	AWSData             string // directory with newer AWS authorization data, overriding the embedded copy
 	Quotas              string // raised account quotas, "RolesPerAccount=5000,PoliciesPerAccount=5000"
+	OIDCCAFile          string // PEM CA bundle trusted (besides the system roots) when fetching OIDC issuers' keys
 	LogLevel            string // debug, info, warn, error
 	LogFormat           string // text or json
 }
@@ -59,6 +60,7 @@ var specs = []flagSpec{
 	{"tls-key", "IAMD_TLS_KEY", "PEM private key file", func(c *Config) *string { return &c.TLSKey }},
 	{"aws-data", "IAMD_AWS_DATA", "directory of newer AWS authorization data to use instead of the embedded copy", func(c *Config) *string { return &c.AWSData }},
 	{"quotas", "IAMD_QUOTAS", "raised account quotas as AWS grants them, e.g. RolesPerAccount=5000,PoliciesPerAccount=5000", func(c *Config) *string { return &c.Quotas }},
+	{"oidc-ca-file", "IAMD_OIDC_CA_FILE", "PEM CA bundle to trust, besides the system roots, when fetching OpenID Connect issuers' keys", func(c *Config) *string { return &c.OIDCCAFile }},
 	{"log-level", "IAMD_LOG_LEVEL", "debug, info, warn or error", func(c *Config) *string { return &c.LogLevel }},
 	{"log-format", "IAMD_LOG_FORMAT", "text or json", func(c *Config) *string { return &c.LogFormat }},
 }

@@ -17,6 +17,7 @@ const (
 	KindInstanceProfile store.Kind = "instance-profile"
 	KindAccessKey       store.Kind = "access-key"
 	KindRootKey         store.Kind = "root-key"
+	KindOIDCProvider    store.Kind = "oidc-provider" // named by its URL without https://
 )
 
 // Link kinds in the store. Links join unique IDs, so that renaming an entity keeps them.

@@ -26,9 +26,9 @@ type decodedMessage struct {
 		}
 	}
 	Context struct {
-		Principal struct{ ID, Name, ARN string }
-		Action    string
-		Resource  string
+		Principal  struct{ ID, Name, ARN string }
+		Action     string
+		Resource   string
 		Conditions struct {
 			Items []struct {
 				Key    string

@@ -16,6 +16,8 @@ import (
 // Service runs STS operations.
 type Service struct {
 	IAM *iam.Service
+	// WebIdentityKeys fetches OIDC issuers' signing keys for AssumeRoleWithWebIdentity; nil answers IDPCommunicationError.
+	WebIdentityKeys IssuerKeys
 }
 
 // New returns the STS service, which keeps its sessions in the IAM service's store.
