@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -81,6 +82,18 @@ const maxPresignExpires = 7 * 24 * time.Hour
 // request; on an authentication failure it returns an *Error worded as IAM and STS word it. The checks run in
 // the order AWS runs them, so a request with several faults gets the error AWS would give.
 func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (*Result, error) {
+	return v.verify(ctx, r, body, nil)
+}
+
+// VerifyPayloadHash is Verify for a request known by the SHA-256 of its body rather than the body itself, as when
+// a service asks iamd to verify a request it received: payloadSHA256 stands in for the body's hash wherever
+// Verify would hash the body. r.Body is not read.
+func (v *Verifier) VerifyPayloadHash(ctx context.Context, r *http.Request, payloadSHA256 [32]byte) (*Result, error) {
+	return v.verify(ctx, r, nil, &payloadSHA256)
+}
+
+// verify is Verify with the body's hash given (bodyHash non-nil) or computed from body.
+func (v *Verifier) verify(ctx context.Context, r *http.Request, body []byte, bodyHash *[32]byte) (*Result, error) {
 	now := time.Now()
 	if v.Now != nil {
 		now = v.Now()
@@ -194,9 +207,18 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (*R
 	unsigned := payloadHash == unsignedPayload
 	if payloadHash != "" && !unsigned {
 		declared, ok := decodeHex32(payloadHash)
-		if sum := sha256.Sum256(body); !ok || !hmac.Equal(declared[:], sum[:]) {
+		var sum [32]byte
+		if bodyHash != nil {
+			sum = *bodyHash
+		} else {
+			sum = sha256.Sum256(body)
+		}
+		if !ok || !hmac.Equal(declared[:], sum[:]) {
 			return nil, errMismatch(msgSignatureMismatch)
 		}
+	}
+	if payloadHash == "" && bodyHash != nil {
+		payloadHash = hex.EncodeToString(bodyHash[:])
 	}
 
 	// The signature. A '+' in the query is taken as a space first (botocore's and AWS's reading), then, if that

@@ -1,0 +1,494 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/iamd-dev/iamd/authz"
+	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/sigv4"
+	"github.com/iamd-dev/iamd/policy"
+)
+
+// SignatureVerifier verifies the SigV4 signature of a request known by its body's SHA-256; it accepts any service
+// in the credential scope (the caller of /verify names the one it expects).
+type SignatureVerifier interface {
+	VerifyPayloadHash(ctx context.Context, r *http.Request, payloadSHA256 [32]byte) (*sigv4.Result, error)
+}
+
+// DecisionHandler serves iamd's decision API for the operators' own services: POST /iamd/v1/authorize (may this
+// principal do this action on this resource?) and POST /iamd/v1/verify (who signed this request?). Both take and
+// answer JSON; the call itself is signed with SigV4 for the service "iamd" and authorized by iamd:Authorize. It
+// logs each call at debug level with its request ID, never a header or a signature.
+type DecisionHandler struct {
+	auth   Authenticator // verifies the call itself (credential scope service "iamd")
+	inner  SignatureVerifier
+	svc    *iam.Service
+	logger *slog.Logger
+	obs    Observer
+}
+
+// NewDecisionHandler returns the decision API handler. auth authenticates calls signed for "iamd"; inner verifies
+// the requests that /verify describes.
+func NewDecisionHandler(auth Authenticator, inner SignatureVerifier, svc *iam.Service, logger *slog.Logger, obs Observer) *DecisionHandler {
+	return &DecisionHandler{auth: auth, inner: inner, svc: svc, logger: logger, obs: obs}
+}
+
+// Paths of the decision API.
+const (
+	AuthorizePath = "/iamd/v1/authorize"
+	VerifyPath    = "/iamd/v1/verify"
+)
+
+// authorizeRequest is the body of POST /iamd/v1/authorize.
+type authorizeRequest struct {
+	Principal      string                     `json:"principal"`
+	AccessKeyID    string                     `json:"accessKeyId"`
+	Action         string                     `json:"action"`
+	Resource       string                     `json:"resource"`
+	ResourceOwner  string                     `json:"resourceOwner"`
+	ResourcePolicy json.RawMessage            `json:"resourcePolicy"`
+	Context        map[string]json.RawMessage `json:"context"`
+}
+
+type authorizeResponse struct {
+	Decision          string             `json:"decision"`
+	Principal         string             `json:"principal"`
+	MatchedStatements []matchedStatement `json:"matchedStatements"`
+	Reason            string             `json:"reason"`
+}
+
+type matchedStatement struct {
+	Effect         string `json:"effect"`
+	Layer          string `json:"layer"`
+	Policy         string `json:"policy"`
+	PolicyARN      string `json:"policyArn,omitempty"`
+	AttachedTo     string `json:"attachedTo"`
+	StatementIndex int    `json:"statementIndex"`
+	Sid            string `json:"sid"`
+}
+
+// verifyRequest is the body of POST /iamd/v1/verify.
+type verifyRequest struct {
+	Service    string              `json:"service"`
+	Method     string              `json:"method"`
+	URL        string              `json:"url"`
+	Headers    map[string][]string `json:"headers"`
+	BodySHA256 *string             `json:"bodySHA256"`
+	Body       *string             `json:"body"`
+}
+
+type verifyResponse struct {
+	Authenticated bool            `json:"authenticated"`
+	AccessKeyID   string          `json:"accessKeyId,omitempty"`
+	Region        string          `json:"region,omitempty"`
+	Principal     *verifiedWho    `json:"principal,omitempty"`
+	Session       *verifiedSess   `json:"session,omitempty"`
+	Error         *decisionErrMsg `json:"error,omitempty"`
+}
+
+type verifiedWho struct {
+	ARN     string `json:"arn"`
+	Account string `json:"account"`
+	Type    string `json:"type"`
+	UserID  string `json:"userId"`
+}
+
+type verifiedSess struct {
+	Issued         string            `json:"issued"`
+	Expires        string            `json:"expires"`
+	MFA            bool              `json:"mfa"`
+	MFAAuthTime    string            `json:"mfaAuthTime,omitempty"`
+	SourceIdentity string            `json:"sourceIdentity,omitempty"`
+	Tags           map[string]string `json:"tags,omitempty"`
+}
+
+// decisionErrMsg is the JSON error body of the decision API, and the error of an unauthenticated /verify answer.
+type decisionErrMsg struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (h *DecisionHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	reqID := newRequestID()
+	action := "Authorize"
+	if r.URL.Path == VerifyPath {
+		action = "Verify"
+	}
+	w.Header().Set("x-amzn-RequestId", reqID)
+	w.Header().Set("Cache-Control", "no-store")
+	attrs, err := h.serve(w, r, action)
+	outcome := "ok"
+	if err != nil {
+		outcome = h.writeError(w, r, action, reqID, err)
+	}
+	if h.obs != nil {
+		h.obs.ObserveRequest("iamd", action, outcome, time.Since(start))
+	}
+	h.logger.LogAttrs(r.Context(), slog.LevelDebug, "decision API request",
+		append([]slog.Attr{slog.String("request_id", reqID), slog.String("action", action), slog.String("outcome", outcome),
+			slog.Duration("duration", time.Since(start))}, attrs...)...)
+}
+
+// serve runs one call and writes its 200 answer; it returns what to log about it.
+func (h *DecisionHandler) serve(w http.ResponseWriter, r *http.Request, action string) ([]slog.Attr, error) {
+	if r.Method != http.MethodPost {
+		return nil, awserr.New("InvalidAction", http.StatusMethodNotAllowed, "Only POST requests are supported.")
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, awserr.New("IncompleteBody", http.StatusBadRequest, "The request body could not be read.")
+	}
+	if len(body) > maxBody {
+		return nil, awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", maxBody)
+	}
+	caller, err := h.auth.Authenticate(r.Context(), r, body)
+	if err != nil {
+		return nil, err
+	}
+	c := *caller
+	c.SourceIP = sourceIP(r)
+	c.SecureTransport = r.TLS != nil
+	c.UserAgent = r.UserAgent()
+	c.Time = time.Now().UTC()
+	attrs := []slog.Attr{slog.String("caller", c.Principal.ARN)}
+	if action == "Verify" {
+		return h.verify(r.Context(), w, &c, body, attrs)
+	}
+	in, err := decodeAuthorize(body)
+	if err != nil {
+		return attrs, err
+	}
+	attrs = append(attrs, slog.String("principal", in.Principal), slog.String("access_key_id", in.AccessKeyID),
+		slog.String("target_action", in.Action), slog.String("resource", in.Resource))
+	res, err := h.svc.Decide(r.Context(), &c, in)
+	if err != nil {
+		return attrs, err
+	}
+	attrs = append(attrs, slog.String("decision", res.Decision.String()))
+	out := authorizeResponse{Decision: res.Decision.String(), Principal: res.Principal, Reason: res.Reason,
+		MatchedStatements: make([]matchedStatement, 0, len(res.Matched))}
+	for _, m := range res.Matched {
+		out.MatchedStatements = append(out.MatchedStatements, matchedStatement{Effect: m.Effect, Layer: m.Layer, Policy: m.Policy,
+			PolicyARN: m.PolicyARN, AttachedTo: m.AttachedTo, StatementIndex: m.StatementIndex, Sid: m.Sid})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return attrs, nil
+}
+
+// verify answers /verify: 200 with authenticated true or false; an error only for a fault of the call itself.
+func (h *DecisionHandler) verify(ctx context.Context, w http.ResponseWriter, c *iam.Caller, body []byte, attrs []slog.Attr) ([]slog.Attr, error) {
+	if err := h.svc.AuthorizeVerify(ctx, c); err != nil {
+		return attrs, err
+	}
+	vr, hash, err := decodeVerify(body)
+	if err != nil {
+		return attrs, err
+	}
+	attrs = append(attrs, slog.String("service", vr.Service), slog.String("method", vr.Method))
+	res, err := h.inner.VerifyPayloadHash(ctx, describedRequest(ctx, vr), hash)
+	if err == nil && res.Service != vr.Service {
+		// AWS's wording when the credential scope names another service.
+		err = &sigv4.Error{Code: sigv4.CodeSignatureDoesNotMatch, HTTPStatus: http.StatusForbidden,
+			Message: fmt.Sprintf("Credential should be scoped to correct service: '%s'. ", vr.Service)}
+	}
+	var se *sigv4.Error
+	if errors.As(err, &se) {
+		attrs = append(attrs, slog.Bool("authenticated", false), slog.String("code", se.Code))
+		writeJSON(w, http.StatusOK, verifyResponse{Error: &decisionErrMsg{Code: se.Code, Message: se.Message}})
+		return attrs, nil
+	}
+	if err != nil {
+		return attrs, err
+	}
+	who, ok := res.Identity.(*iam.Caller)
+	if !ok {
+		return attrs, fmt.Errorf("verify: key store gave identity %T", res.Identity)
+	}
+	if err := h.svc.RecordKeyUse(ctx, res.AccessKeyID, res.Service, res.Region); err != nil {
+		h.logger.Warn("recording access key use", "access_key_id", res.AccessKeyID, "err", err)
+	}
+	out := verifyResponse{Authenticated: true, AccessKeyID: res.AccessKeyID, Region: res.Region,
+		Principal: &verifiedWho{ARN: who.Principal.ARN, Account: who.Account(), Type: principalTypeName(who.Principal.Type), UserID: who.UserID}}
+	if who.SessionToken {
+		s := &verifiedSess{Issued: who.TokenIssueTime.UTC().Format(time.RFC3339), MFA: who.MFAPresent,
+			SourceIdentity: who.SourceIdentity, Tags: who.SessionTags}
+		if who.MFAPresent {
+			s.MFAAuthTime = who.MFAAuthTime.UTC().Format(time.RFC3339)
+		}
+		cred, err := h.svc.LookupAccessKey(ctx, res.AccessKeyID)
+		if err != nil {
+			return attrs, err
+		}
+		s.Expires = cred.Expires.UTC().Format(time.RFC3339)
+		out.Session = s
+	}
+	attrs = append(attrs, slog.Bool("authenticated", true), slog.String("principal", who.Principal.ARN))
+	writeJSON(w, http.StatusOK, out)
+	return attrs, nil
+}
+
+// principalTypeName names a principal type as /verify answers it.
+func principalTypeName(t authz.PrincipalType) string {
+	if t == authz.PrincipalRoot {
+		return "Root"
+	}
+	return t.String()
+}
+
+// decodeAuthorize reads the body of /authorize: a JSON object whose context values are strings, numbers, booleans
+// or lists of those (numbers keep their JSON text).
+func decodeAuthorize(body []byte) (*iam.DecisionRequest, error) {
+	var in authorizeRequest
+	if err := decodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	out := &iam.DecisionRequest{Principal: in.Principal, AccessKeyID: in.AccessKeyID, Action: in.Action,
+		Resource: in.Resource, ResourceOwner: in.ResourceOwner, Context: make(policy.Context, len(in.Context))}
+	switch rp := bytes.TrimSpace(in.ResourcePolicy); {
+	case len(rp) == 0 || string(rp) == "null":
+	case rp[0] == '{':
+		out.ResourcePolicy = string(rp)
+	case rp[0] == '"': // the policy as a JSON string, as IAM's own APIs carry documents
+		var s string
+		if err := json.Unmarshal(rp, &s); err != nil {
+			return nil, validationError("resourcePolicy", "must be a policy JSON object")
+		}
+		out.ResourcePolicy = s
+	default:
+		return nil, validationError("resourcePolicy", "must be a policy JSON object")
+	}
+	for k, raw := range in.Context {
+		if k == "" {
+			return nil, awserr.ValidationError("1 validation error detected: a context key must not be empty")
+		}
+		vals, ok := contextValues(raw)
+		if !ok {
+			return nil, validationError("context."+k, "must be a string, number, boolean or a list of those")
+		}
+		out.Context.Set(k, vals...)
+	}
+	return out, nil
+}
+
+// contextValues stringifies one context value: a scalar, or a list of scalars.
+func contextValues(raw json.RawMessage) ([]string, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '[' {
+		var list []json.RawMessage
+		if json.Unmarshal(raw, &list) != nil {
+			return nil, false
+		}
+		out := make([]string, 0, len(list))
+		for _, item := range list {
+			s, ok := scalar(item)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, s)
+		}
+		return out, true
+	}
+	s, ok := scalar(raw)
+	if !ok {
+		return nil, false
+	}
+	return []string{s}, true
+}
+
+func scalar(raw json.RawMessage) (string, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "", false
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return "", false
+		}
+		return s, true
+	case 't', 'f':
+		var b bool
+		if json.Unmarshal(raw, &b) != nil {
+			return "", false
+		}
+		if b {
+			return "true", true
+		}
+		return "false", true
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		var n json.Number
+		if json.Unmarshal(raw, &n) != nil {
+			return "", false
+		}
+		return n.String(), true
+	}
+	return "", false
+}
+
+// decodeVerify reads the body of /verify and the SHA-256 of the described request's body.
+func decodeVerify(body []byte) (*verifyRequest, [32]byte, error) {
+	var in verifyRequest
+	var hash [32]byte
+	if err := decodeJSON(body, &in); err != nil {
+		return nil, hash, err
+	}
+	switch {
+	case in.Service == "":
+		return nil, hash, validationError("service", "must not be null")
+	case in.Method == "":
+		return nil, hash, validationError("method", "must not be null")
+	case in.URL == "":
+		return nil, hash, validationError("url", "must not be null")
+	case in.Body != nil && in.BodySHA256 != nil && *in.BodySHA256 != "":
+		return nil, hash, awserr.ValidationError("1 validation error detected: body and bodySHA256 cannot both be given")
+	}
+	if !validToken(in.Method) {
+		return nil, hash, validationError("method", "must be an HTTP method")
+	}
+	u, err := url.Parse(in.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
+		return nil, hash, validationError("url", "must be an absolute http or https URL")
+	}
+	for name := range in.Headers {
+		if !validToken(name) {
+			return nil, hash, validationError("headers", "must map header names to their values")
+		}
+	}
+	switch {
+	case in.BodySHA256 != nil && *in.BodySHA256 != "": // "" is taken as absent
+		b, err := hex.DecodeString(*in.BodySHA256)
+		if err != nil || len(b) != sha256.Size {
+			return nil, hash, validationError("bodySHA256", "must be the hex SHA-256 of the body")
+		}
+		copy(hash[:], b)
+	case in.Body != nil:
+		b, err := base64.StdEncoding.DecodeString(*in.Body)
+		if err != nil {
+			return nil, hash, validationError("body", "must be base64")
+		}
+		hash = sha256.Sum256(b)
+	default:
+		hash = sha256.Sum256(nil)
+	}
+	return &in, hash, nil
+}
+
+// validToken reports whether s is an HTTP token (a method or a header name).
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// describedRequest rebuilds the request a service received as the SigV4 verifier reads one on a server: the path
+// exactly as sent (RequestURI), the raw query, the headers, the Host header in Host.
+func describedRequest(ctx context.Context, vr *verifyRequest) *http.Request {
+	u, _ := url.Parse(vr.URL) // checked by decodeVerify
+	r := (&http.Request{Method: vr.Method, URL: u, Header: make(http.Header, len(vr.Headers)), Host: u.Host}).WithContext(ctx)
+	for name, vals := range vr.Headers {
+		for _, v := range vals {
+			r.Header.Add(name, v)
+		}
+	}
+	if hv := r.Header.Values("Host"); len(hv) > 0 {
+		r.Host = hv[0]
+		r.Header.Del("Host")
+	}
+	// The path as the client sent it: between the authority and the query or fragment of the URL given.
+	rest := vr.URL[strings.Index(vr.URL, "://")+3:]
+	path := "/"
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		path = rest[i:]
+		if j := strings.IndexAny(path, "?#"); j >= 0 {
+			path = path[:j]
+		}
+	}
+	r.RequestURI = path
+	if u.RawQuery != "" {
+		r.RequestURI += "?" + u.RawQuery
+	}
+	return r
+}
+
+// decodeJSON reads one JSON object and nothing after it.
+func decodeJSON(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return validationError(te.Field, "has the wrong JSON type")
+		}
+		return awserr.ValidationError("The request body is not a valid JSON object.")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return awserr.ValidationError("The request body is not a valid JSON object.")
+	}
+	return nil
+}
+
+func validationError(field, constraint string) error {
+	return awserr.ValidationError("1 validation error detected: Value at '%s' failed to satisfy constraint: Member %s", field, constraint)
+}
+
+// writeError writes err as the decision API's JSON error body and returns the outcome label for metrics. Internal
+// causes go to the log, never to the client.
+func (h *DecisionHandler) writeError(w http.ResponseWriter, r *http.Request, action, reqID string, err error) string {
+	if errors.Is(err, context.Canceled) {
+		h.logger.Info("request canceled by client", "request_id", reqID, "action", action)
+		return "canceled"
+	}
+	body := decisionErrMsg{Code: "ServiceFailure", Message: "The request processing has failed because of an unknown error, exception or failure."}
+	status := http.StatusInternalServerError
+	level := slog.LevelError
+	ae, ok := awserr.As(err)
+	if ok {
+		body, status, level = decisionErrMsg{Code: ae.Code, Message: ae.Message}, ae.HTTPStatus, slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+	}
+	attrs := []any{"request_id", reqID, "service", "iamd", "action", action, "code", body.Code, "status", status}
+	if ok && ae.Cause != nil {
+		attrs = append(attrs, "cause", ae.Cause.Error())
+	} else if !ok {
+		attrs = append(attrs, "cause", err.Error())
+	}
+	h.logger.Log(r.Context(), level, "request failed", attrs...)
+	writeJSON(w, status, body)
+	switch {
+	case body.Code == "AccessDenied":
+		return "denied"
+	case status >= 500:
+		return "error"
+	}
+	return "client_error"
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

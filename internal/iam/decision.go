@@ -1,0 +1,418 @@
+package iam
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/iamd-dev/iamd/arn"
+	"github.com/iamd-dev/iamd/authz"
+	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/store"
+	"github.com/iamd-dev/iamd/policy"
+)
+
+// ActionAuthorize is the action a caller of the decision API must be allowed, on the ARN of the principal it asks
+// about (or "*" to verify signatures).
+const ActionAuthorize = "iamd:Authorize"
+
+// DecisionRequest asks the decision API whether a principal of iamd may perform an action on a resource of the
+// asking service. Exactly one of Principal and AccessKeyID names who asks.
+type DecisionRequest struct {
+	Principal     string // a user, role, assumed-role, federated-user or root ARN
+	AccessKeyID   string // one exact access key or session, with its session policies, tags and MFA facts
+	Action        string // "service:Action"
+	Resource      string // the resource ARN, or "*"
+	ResourceOwner string // the resource's account; "" for the resource ARN's account, else the principal's
+	// ResourcePolicy is the resource's resource-based policy (JSON), "" for none. The principals it names need not
+	// exist.
+	ResourcePolicy string
+	// Context holds the request's condition keys as the asking service supplies them; the keys iamd derives from
+	// the principal and its clock are ignored here (see derivedKey).
+	Context policy.Context
+}
+
+// DecisionStatement is one statement that decided.
+type DecisionStatement struct {
+	Effect         string // Allow or Deny
+	Layer          string // identity, resource, boundary, session, scp, rcp
+	Policy         string // the policy's name
+	PolicyARN      string // the managed policy's ARN; "" for inline and resource policies
+	AttachedTo     string // the ARN of the user, group or role, "session", the resource, or the organization level
+	StatementIndex int    // 0-based position in the policy
+	Sid            string
+}
+
+// DecisionResult is the decision API's answer.
+type DecisionResult struct {
+	Decision  authz.Result
+	Principal string // the principal ARN decided for
+	Matched   []DecisionStatement
+	Reason    string // AWS-worded: "because no identity-based policy allows the notes:GetNote action", ...
+}
+
+// Decide answers a decision request for the caller, a service of the principal's account allowed iamd:Authorize on
+// the principal's ARN. The principal is resolved as iamd knows it (its identity-based policies, groups, boundary,
+// and for an access key its session); the keys derived from it and iamd's clock replace any supplied. It reads in
+// one store transaction (an access key is first looked up as authentication looks it up).
+func (s *Service) Decide(ctx context.Context, c *Caller, in *DecisionRequest) (*DecisionResult, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	var rp *policy.Policy
+	if in.ResourcePolicy != "" {
+		p, err := s.compile(in.ResourcePolicy, policy.TypeResource)
+		if err != nil {
+			var pe *policy.ParseError
+			if errors.As(err, &pe) && len(pe.Findings) > 0 {
+				return nil, awserr.MalformedPolicyDocument("%s", pe.Findings[0].Message)
+			}
+			return nil, awserr.MalformedPolicyDocument("%v", err)
+		}
+		rp = p
+	}
+	now := s.Now().UTC()
+	var keyed *Caller
+	var keyUnusable error // an inactive or expired key, told only to a caller allowed to ask about its owner
+	if in.AccessKeyID != "" {
+		k, unusable, err := s.keyPrincipal(ctx, in.AccessKeyID, now)
+		if err != nil {
+			return nil, err
+		}
+		keyed, keyUnusable = k, unusable
+	}
+	var out *DecisionResult
+	err := s.view(ctx, func(ctx context.Context, r store.Reader) error {
+		principalARN := in.Principal
+		if keyed != nil {
+			principalARN = keyed.Principal.ARN
+		}
+		if acct := accountOfARN(principalARN); acct != c.Account() {
+			// Organizations come later. Another account's key is named by its ID, not by whom it belongs to.
+			if keyed != nil {
+				return notAuthorizedFor(c, in.AccessKeyID)
+			}
+			return notAuthorizedFor(c, principalARN)
+		}
+		if err := s.Authorize(ctx, r, c, Authorization{Action: ActionAuthorize, Resource: principalARN}); err != nil {
+			return err
+		}
+		if keyUnusable != nil {
+			return keyUnusable
+		}
+		target := keyed
+		if target == nil {
+			t, err := s.principalByARN(ctx, r, in.Principal)
+			if err != nil {
+				return err
+			}
+			target = t
+		}
+		target.Time = now
+		res, err := s.decideFor(ctx, r, target, in, rp)
+		if err != nil {
+			return err
+		}
+		res.Principal = principalARN
+		out = res
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// notAuthorizedFor is the AccessDenied answer for a principal the caller may not ask about.
+func notAuthorizedFor(c *Caller, resource string) error {
+	return &awserr.Error{Code: "AccessDenied", HTTPStatus: 403,
+		Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", c.Principal.ARN, ActionAuthorize, resource)}
+}
+
+func (in *DecisionRequest) validate() error {
+	switch {
+	case in.Principal == "" && in.AccessKeyID == "":
+		return awserr.ValidationError("1 validation error detected: either principal or accessKeyId must be given.")
+	case in.Principal != "" && in.AccessKeyID != "":
+		return awserr.ValidationError("1 validation error detected: principal and accessKeyId cannot both be given.")
+	case in.Action == "":
+		return awserr.ValidationError("1 validation error detected: Value null at 'action' failed to satisfy constraint: Member must not be null")
+	case in.Resource == "":
+		return awserr.ValidationError("1 validation error detected: Value null at 'resource' failed to satisfy constraint: Member must not be null")
+	}
+	if svc, name, ok := strings.Cut(in.Action, ":"); !ok || svc == "" || name == "" || strings.ContainsAny(in.Action, " \t\n*?") {
+		return awserr.ValidationError("1 validation error detected: Value '%s' at 'action' failed to satisfy constraint: Member must be of the form service:Action", in.Action)
+	}
+	if a, err := arn.Parse(in.Principal); in.Principal != "" && (err != nil || a.Partition != "aws" || !isAccountID(a.Account)) {
+		return invalidParameter("The principal %s is not a valid ARN.", in.Principal)
+	}
+	if in.ResourceOwner != "" && !isAccountID(in.ResourceOwner) {
+		return invalidParameter("The resourceOwner %q is not a 12-digit account ID.", in.ResourceOwner)
+	}
+	return nil
+}
+
+func invalidParameter(format string, args ...any) error {
+	return awserr.New("InvalidParameterValue", 400, format, args...)
+}
+
+// keyPrincipal is the caller an access key stands for, exactly as authentication gives it. An unknown key is
+// NoSuchEntity (whether a key exists is no secret AWS keeps either: sts:GetAccessKeyInfo tells any caller a key's
+// account). An inactive or expired key can sign nothing, so there is nothing to decide for: unusable is then
+// NoSuchEntity too, for Decide to return once the caller may ask about the key's owner.
+func (s *Service) keyPrincipal(ctx context.Context, id string, now time.Time) (c *Caller, unusable, err error) {
+	cred, err := s.LookupAccessKey(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, awserr.NoSuchEntity("The Access Key with id %s cannot be found.", id)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	// iamd's wording: AWS has no operation that answers for an inactive or expired key by ID.
+	if !cred.Active {
+		unusable = awserr.NoSuchEntity("The Access Key with id %s is inactive.", id)
+	} else if !cred.Expires.IsZero() && !now.Before(cred.Expires) {
+		unusable = awserr.NoSuchEntity("The Access Key with id %s has expired.", id)
+	}
+	caller := cred.Caller
+	return &caller, unusable, nil
+}
+
+// principalByARN resolves a principal ARN of the caller's account into the caller the engine decides for:
+//   - a user ARN (path included, exactly as the user's ARN) is that user with its policies, groups and boundary;
+//   - a role ARN is a session of the role without session policies or session tags (principal type AssumedRole,
+//     aws:PrincipalArn the role's ARN), the session's name unknown;
+//   - an assumed-role ARN is that session of the role, likewise without session policies or tags, which several
+//     sessions of one name may differ in;
+//   - the root ARN is the account's root user;
+//   - a federated-user ARN is a federated user whose session (and so whose permissions) the ARN does not name:
+//     decideFor answers implicitDeny for it.
+func (s *Service) principalByARN(ctx context.Context, r store.Reader, principalARN string) (*Caller, error) {
+	a, err := arn.Parse(principalARN)
+	if err != nil || a.Partition != "aws" {
+		return nil, invalidParameter("The principal %s is not a valid ARN.", principalARN)
+	}
+	switch {
+	case a.Service == "iam" && a.Resource == "root" && a.Region == "":
+		return &Caller{Principal: authz.Principal{Type: authz.PrincipalRoot, ARN: principalARN, Account: a.Account}, UserID: a.Account}, nil
+	case a.Service == "iam" && strings.HasPrefix(a.Resource, "user/") && a.Region == "":
+		name := a.Resource[strings.LastIndexByte(a.Resource, '/')+1:]
+		u, err := getUser(ctx, r, a.Account, name)
+		if err != nil {
+			return nil, err
+		}
+		if u.ARN != principalARN { // the path must match too
+			return nil, awserr.NoSuchEntity("The user with name %s cannot be found.", name)
+		}
+		return &Caller{Principal: authz.Principal{Type: authz.PrincipalUser, ARN: u.ARN, Account: a.Account}, Name: u.UserName, UserID: u.UserID}, nil
+	case a.Service == "iam" && strings.HasPrefix(a.Resource, "role/") && a.Region == "":
+		ro, err := s.RoleByARN(ctx, r, principalARN)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, awserr.NoSuchEntity("The role with name %s cannot be found.", a.Resource[strings.LastIndexByte(a.Resource, '/')+1:])
+		}
+		if err != nil {
+			return nil, err
+		}
+		// The session's name is unknown: its ARN ends in "/", which no policy names, and aws:userid is absent.
+		return &Caller{Principal: authz.Principal{Type: authz.PrincipalAssumedRole, ARN: AssumedRoleARN(a.Account, ro.RoleName, ""),
+			Account: a.Account, RoleARN: ro.ARN}, Name: ro.RoleName, RoleSession: true}, nil
+	case a.Service == "sts" && strings.HasPrefix(a.Resource, "assumed-role/") && a.Region == "":
+		parts := strings.Split(a.Resource, "/")
+		if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
+			return nil, invalidParameter("The principal %s is not a valid assumed-role ARN (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION).", principalARN)
+		}
+		e, err := r.Get(ctx, a.Account, KindRole, parts[1])
+		if notFound(err) {
+			return nil, awserr.NoSuchEntity("The role with name %s cannot be found.", parts[1])
+		}
+		if err != nil {
+			return nil, err
+		}
+		ro, err := decode[Role](e)
+		if err != nil {
+			return nil, err
+		}
+		return &Caller{Principal: authz.Principal{Type: authz.PrincipalAssumedRole, ARN: principalARN, Account: a.Account, RoleARN: ro.ARN},
+			Name: ro.RoleName, UserID: ro.RoleID + ":" + parts[2], RoleSession: true}, nil
+	case a.Service == "sts" && strings.HasPrefix(a.Resource, "federated-user/") && len(a.Resource) > len("federated-user/") && a.Region == "":
+		return &Caller{Principal: authz.Principal{Type: authz.PrincipalFederatedUser, ARN: principalARN, Account: a.Account}}, nil
+	}
+	return nil, invalidParameter("The principal %s is not a user, role, assumed-role, federated-user or root ARN.", principalARN)
+}
+
+// derivedKey reports whether a (lower-cased) condition key is one iamd derives itself, so that a supplied value
+// is ignored.
+func derivedKey(k string) bool {
+	switch k {
+	case "aws:principalarn", "aws:principalaccount", "aws:principaltype", "aws:principalorgid", "aws:principalorgpaths",
+		"aws:principalisawsservice", "aws:principalservicename", "aws:principalservicenamelist", "aws:userid",
+		"aws:username", "aws:multifactorauthpresent", "aws:multifactorauthage", "aws:tokenissuetime",
+		"aws:sourceidentity", "aws:currenttime", "aws:epochtime", "aws:federatedprovider":
+		return true
+	}
+	return strings.HasPrefix(k, "aws:principaltag/")
+}
+
+// decideFor runs the engine for the target principal.
+func (s *Service) decideFor(ctx context.Context, r store.Reader, target *Caller, in *DecisionRequest, rp *policy.Policy) (*DecisionResult, error) {
+	owner := in.ResourceOwner
+	if owner == "" {
+		if a, err := arn.Parse(in.Resource); err == nil && a.Account != "" {
+			owner = a.Account
+		} else {
+			owner = target.Account()
+		}
+	}
+	if target.Principal.Type == authz.PrincipalFederatedUser && target.AccessKeyID == "" {
+		// A federated user's permissions are its session's: the issuing user's policies intersected with the
+		// session policies. The ARN names no session, so nothing is known to allow; ask by accessKeyId instead.
+		d := authz.Decision{Result: authz.ImplicitDeny, Missing: authz.LayerSession}
+		if s.OnDecision != nil {
+			s.OnDecision(d.Result)
+		}
+		return &DecisionResult{Decision: d.Result, Reason: d.Reason(in.Action)}, nil
+	}
+	var ev *authz.Evaluator
+	var principalKeys policy.Context
+	// The evaluator cache is keyed by principal ARN and access key: safe for a user, the root user and an exact key,
+	// whose policies those determine, but not for a role or role session asked about by ARN, which must never share
+	// an entry with a real session of the same ARN (and its session policies).
+	cacheable := target.AccessKeyID != "" || target.Principal.Type == authz.PrincipalUser || target.Principal.Type == authz.PrincipalRoot
+	if rp == nil && cacheable {
+		ce, err := s.evaluator(ctx, r, target)
+		if err != nil {
+			return nil, err
+		}
+		ev, principalKeys = ce.ev, ce.principal
+	} else {
+		set, tags, err := s.principalSet(ctx, r, target)
+		if err != nil {
+			return nil, err
+		}
+		if rp != nil {
+			set.Resource = &authz.Attached{Name: "resourcePolicy", AttachedTo: in.Resource, Policy: rp}
+		}
+		ev = authz.New(set)
+		principalKeys = policy.Context{}
+		authz.SetPrincipalKeys(principalKeys, target.Principal, target.UserID, tags)
+	}
+	rc := s.requestContext(target, principalKeys, len(in.Context))
+	// Only what the asking service supplies: it knows the transport and region of its own request.
+	delete(rc, "aws:securetransport")
+	delete(rc, "aws:requestedregion")
+	for k, v := range in.Context {
+		k = strings.ToLower(k)
+		if derivedKey(k) {
+			continue
+		}
+		rc[k] = v
+	}
+	req := authz.Request{Principal: target.Principal, Action: in.Action, Resource: in.Resource, ResourceAccount: owner, Context: rc}
+	d := ev.Decide(&req)
+	if s.OnDecision != nil {
+		s.OnDecision(d.Result)
+	}
+	res := &DecisionResult{Decision: d.Result, Reason: decisionReason(&d, in.Action)}
+	names := attachedARNs{s: s, r: r, account: target.Account()}
+	for _, m := range d.Matched() {
+		st := DecisionStatement{Effect: m.Statement.Effect.String(), Layer: m.Layer.String(), Policy: m.Policy.Name,
+			PolicyARN: m.Policy.ARN, StatementIndex: m.Statement.Index, Sid: m.Statement.Sid}
+		switch {
+		case m.Level() != "":
+			st.AttachedTo = m.Level()
+		case m.Layer == authz.LayerResource || m.Layer == authz.LayerSession:
+			st.AttachedTo = m.Policy.AttachedTo
+		default:
+			a, err := names.arn(ctx, m.Policy.AttachedTo)
+			if err != nil {
+				return nil, err
+			}
+			st.AttachedTo = a
+		}
+		res.Matched = append(res.Matched, st)
+	}
+	return res, nil
+}
+
+// decisionReason words a decision as AWS's AccessDenied messages end ("because no identity-based policy allows
+// the s3:GetObject action", "with an explicit deny in an identity-based policy"), and an Allow by the kinds of
+// policy that allowed ("allowed by an identity-based policy and a permissions boundary").
+func decisionReason(d *authz.Decision, action string) string {
+	if d.Result != authz.Allowed {
+		return d.Reason(action)
+	}
+	seen := map[authz.Layer]bool{}
+	for _, m := range d.Matched() {
+		seen[m.Layer] = true
+	}
+	var layers []string
+	for _, l := range []authz.Layer{authz.LayerIdentity, authz.LayerResource, authz.LayerBoundary, authz.LayerSession, authz.LayerSCP, authz.LayerRCP} {
+		if seen[l] {
+			desc := l.Describe()
+			art := "a "
+			if strings.ContainsRune("aeiou", rune(desc[0])) {
+				art = "an "
+			}
+			layers = append(layers, art+desc)
+		}
+	}
+	if len(layers) == 0 {
+		return "allowed" // the root user in its own account
+	}
+	return "allowed by " + strings.Join(layers, " and ")
+}
+
+// attachedARNs turns where a policy is attached, as the engine names it ("user/alice", "group/dev", "role/R"),
+// into the entity's ARN, path included.
+type attachedARNs struct {
+	s       *Service
+	r       store.Reader
+	account string
+	seen    map[string]string
+}
+
+func (n *attachedARNs) arn(ctx context.Context, where string) (string, error) {
+	if a, ok := n.seen[where]; ok {
+		return a, nil
+	}
+	kind, name, ok := strings.Cut(where, "/")
+	if !ok {
+		if where == "root" {
+			return authzRoot(n.account), nil
+		}
+		return where, nil
+	}
+	var k store.Kind
+	switch kind {
+	case "user":
+		k = KindUser
+	case "group":
+		k = KindGroup
+	case "role":
+		k = KindRole
+	default:
+		return where, nil
+	}
+	out := "arn:aws:iam::" + n.account + ":" + where // the entity vanished: its ARN without a path
+	e, err := n.r.Get(ctx, n.account, k, name)
+	switch {
+	case err == nil:
+		out = e.ARN
+	case !notFound(err):
+		return "", err
+	}
+	if n.seen == nil {
+		n.seen = map[string]string{}
+	}
+	n.seen[where] = out
+	return out, nil
+}
+
+// AuthorizeVerify checks that the caller may verify the signatures of requests it received: iamd:Authorize on "*".
+func (s *Service) AuthorizeVerify(ctx context.Context, c *Caller) error {
+	return s.view(ctx, func(ctx context.Context, r store.Reader) error {
+		return s.Authorize(ctx, r, c, Authorization{Action: ActionAuthorize, Resource: "*"})
+	})
+}
