@@ -5,6 +5,7 @@
 //	iamd version [--aws-data DIR]
 //	iamd policy validate [--type TYPE] [--output text|json] [--aws-data DIR] FILE...
 //	iamd policy simulate --cli-input-json FILE [--output json|text] [--no-paginate] [--aws-data DIR]
+//	iamd account create --id ACCOUNT_ID [--data DIR] [--access-key-id ID --secret-access-key SECRET]
 package main
 
 import (
@@ -53,6 +54,7 @@ Usage:
   iamd version [--aws-data DIR]
   iamd policy validate [--type TYPE] [--output text|json] [--aws-data DIR] FILE...
   iamd policy simulate --cli-input-json FILE [--output json|text] [--no-paginate] [--aws-data DIR]
+  iamd account create --id ACCOUNT_ID [--data DIR] [--access-key-id ID --secret-access-key SECRET]
 
 --aws-data DIR (or IAMD_AWS_DATA) reads the AWS authorization data from DIR instead of the copy built in.
 Run "iamd COMMAND -h" for a command's flags.
@@ -73,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runVersion(ctx, s, args[1:])
 	case "policy":
 		return runPolicy(ctx, s, args[1:])
+	case "account":
+		return runAccount(ctx, s, args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
