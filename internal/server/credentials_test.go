@@ -39,8 +39,8 @@ func startServerWithClock(t *testing.T) (*testServer, *offsetClock) {
 	cfg.DataDir = t.TempDir()
 	cfg.RootAccessKeyID, cfg.RootSecretAccessKey = rootKeyID, rootSecret
 	cfg.Listen = "127.0.0.1:0"
-	logs := &strings.Builder{}
-	logger := slog.New(slog.NewTextHandler(&syncWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.New(ctx, cfg, logger)
 	if err != nil {

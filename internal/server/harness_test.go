@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -29,17 +28,20 @@ type testServer struct {
 	URL  string
 	Data string
 	srv  *server.Server
-	logs *strings.Builder
+	logs *logBuffer
 }
 
-func startServer(t testing.TB) *testServer {
+func startServer(t testing.TB, opts ...func(*config.Config)) *testServer {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.RootAccessKeyID, cfg.RootSecretAccessKey = rootKeyID, rootSecret
 	cfg.Listen = "127.0.0.1:0"
-	logs := &strings.Builder{}
-	logger := slog.New(slog.NewTextHandler(&syncWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	for _, o := range opts { // a test's own settings, e.g. --oidc-ca-file
+		o(&cfg)
+	}
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.New(ctx, cfg, logger)
 	if err != nil {
@@ -61,16 +63,23 @@ func startServer(t testing.TB) *testServer {
 	return &testServer{URL: "http://" + ln.Addr().String(), Data: cfg.DataDir, srv: srv, logs: logs}
 }
 
-// syncWriter serialises log writes from the server's goroutines.
-type syncWriter struct {
+// logBuffer is the server's log, written by its goroutines and read by the test at any time.
+type logBuffer struct {
 	mu sync.Mutex
-	w  io.Writer
+	b  strings.Builder
 }
 
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns what was logged so far.
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // creds is an access key pair.

@@ -21,9 +21,12 @@ import (
 	"github.com/iamd-dev/iamd/authz"
 	"github.com/iamd-dev/iamd/catalog"
 	"github.com/iamd-dev/iamd/internal/api"
+	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/oidc"
+	"github.com/iamd-dev/iamd/internal/org"
 	"github.com/iamd-dev/iamd/internal/secret"
 	"github.com/iamd-dev/iamd/internal/sigv4"
 	"github.com/iamd-dev/iamd/internal/store"
@@ -39,6 +42,8 @@ type Server struct {
 	store   store.Store
 	IAM     *iam.Service
 	handler http.Handler
+	// operator serves the operator endpoint and publishes the serve file while Run runs.
+	operator *operator
 	// Root is the default account's root credentials; the secret is set only when it was generated or given.
 	Root iam.RootCredentials
 }
@@ -87,8 +92,16 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		st.Close()
 		return nil, fmt.Errorf("default account: %w", err)
 	}
-	verifier := &sigv4.Verifier{Keys: keyStore{svc}, Services: []string{"iam", "sts"}}
-	h := api.New(authenticator{v: verifier, svc: svc, logger: logger}, svc, sts.New(svc), logger, metrics)
+	orgs := org.New(svc)
+	svc.Orgs = orgs
+	verifier := &sigv4.Verifier{Keys: keyStore{svc}, Services: []string{"iam", "sts", "organizations"}}
+	stsSvc := sts.New(svc)
+	if stsSvc.WebIdentityKeys, err = oidc.New(oidc.Options{CAFile: cfg.OIDCCAFile}); err != nil {
+		st.Close()
+		return nil, err
+	}
+	h := api.New(authenticator{v: verifier, svc: svc, logger: logger}, svc, stsSvc, logger, metrics)
+	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgtypes.Operations(), orgs)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -103,8 +116,19 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("POST /iamd/v1/signin", api.NewSignInHandler(svc, logger))
+	// The decision API: calls are signed for the service "iamd"; /verify checks requests signed for any service.
+	decisionAuth := authenticator{v: &sigv4.Verifier{Keys: keyStore{svc}, Services: []string{"iamd"}}, svc: svc, logger: logger}
+	decisions := api.NewDecisionHandler(decisionAuth, &sigv4.Verifier{Keys: keyStore{svc}}, svc, logger, metrics)
+	mux.Handle("POST "+api.AuthorizePath, decisions)
+	mux.Handle("POST "+api.VerifyPath, decisions)
+	op, err := newOperator(svc, logger)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	mux.Handle("POST "+OperatorAccountsPath, op)
 	mux.Handle("/", h)
-	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: mux, Root: root}, nil
+	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: mux, Root: root, operator: op}, nil
 }
 
 // Handler returns the server's HTTP handler.
@@ -130,6 +154,11 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
+	unpublish, perr := s.operator.publish(s.cfg.DataDir, ln.Addr(), srv.TLSConfig)
+	if perr != nil {
+		return perr
+	}
+	defer unpublish()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
