@@ -249,7 +249,8 @@ func derivedKey(k string) bool {
 	case "aws:principalarn", "aws:principalaccount", "aws:principaltype", "aws:principalorgid", "aws:principalorgpaths",
 		"aws:principalisawsservice", "aws:principalservicename", "aws:principalservicenamelist", "aws:userid",
 		"aws:username", "aws:multifactorauthpresent", "aws:multifactorauthage", "aws:tokenissuetime",
-		"aws:sourceidentity", "aws:currenttime", "aws:epochtime", "aws:federatedprovider":
+		"aws:sourceidentity", "aws:currenttime", "aws:epochtime", "aws:federatedprovider",
+		"aws:resourceaccount", "aws:resourceorgid", "aws:resourceorgpaths":
 		return true
 	}
 	return strings.HasPrefix(k, "aws:principaltag/")
@@ -276,6 +277,7 @@ func (s *Service) decideFor(ctx context.Context, r store.Reader, target *Caller,
 	}
 	var ev *authz.Evaluator
 	var principalKeys policy.Context
+	var set authz.PolicySet
 	// The evaluator cache is keyed by principal ARN and access key: safe for a user, the root user and an exact key,
 	// whose policies those determine, but not for a role or role session asked about by ARN, which must never share
 	// an entry with a real session of the same ARN (and its session policies).
@@ -285,18 +287,22 @@ func (s *Service) decideFor(ctx context.Context, r store.Reader, target *Caller,
 		if err != nil {
 			return nil, err
 		}
-		ev, principalKeys = ce.ev, ce.principal
+		ev, principalKeys, set = ce.ev, ce.principal, ce.set
 	} else {
-		set, tags, err := s.principalSet(ctx, r, target)
-		if err != nil {
+		var tags map[string]string
+		var err error
+		if set, tags, err = s.principalSet(ctx, r, target); err != nil {
 			return nil, err
 		}
 		if rp != nil {
 			set.Resource = &authz.Attached{Name: "resourcePolicy", AttachedTo: in.Resource, Policy: rp}
 		}
-		ev = authz.New(set)
 		principalKeys = policy.Context{}
 		authz.SetPrincipalKeys(principalKeys, target.Principal, target.UserID, tags)
+		if err := s.applyPrincipalOrg(ctx, r, target, &set, principalKeys); err != nil {
+			return nil, err
+		}
+		ev = authz.New(set)
 	}
 	rc := s.requestContext(target, principalKeys, len(in.Context))
 	// Only what the asking service supplies: it knows the transport and region of its own request.
@@ -308,6 +314,12 @@ func (s *Service) decideFor(ctx context.Context, r store.Reader, target *Caller,
 			continue
 		}
 		rc[k] = v
+	}
+	// The resource's account: aws:ResourceAccount and its organization's keys, and its RCPs where they govern.
+	if rcps, err := s.applyResourceOrg(ctx, r, owner, &set, rc); err != nil {
+		return nil, err
+	} else if rcps && rcpGoverned(in.Action) {
+		ev = authz.New(set)
 	}
 	req := authz.Request{Principal: target.Principal, Action: in.Action, Resource: in.Resource, ResourceAccount: owner, Context: rc}
 	d := ev.Decide(&req)

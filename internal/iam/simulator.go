@@ -193,7 +193,16 @@ func (s *Service) SimulatePrincipalPolicy(ctx context.Context, c *Caller, in *ia
 		}
 		var err error
 		pp, err = s.principalPolicies(ctx, r, in.PolicySourceArn)
-		return err
+		if err != nil {
+			return err
+		}
+		// the simulated principal's account brings its organization's SCPs, as AWS's simulator applies them
+		v, err := s.accountOrg(ctx, r, accountOfARN(in.PolicySourceArn))
+		if err != nil || v == nil || v.SCPs == nil {
+			return err
+		}
+		pp.SCPs, pp.Management = v.SCPs, v.Management == accountOfARN(in.PolicySourceArn)
+		return nil
 	})
 	if err != nil {
 		return nil, internal(err)

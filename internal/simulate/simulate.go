@@ -83,6 +83,7 @@ type simulation struct {
 	hasRes   bool
 
 	full, identitySide, resourceSide *authz.Evaluator
+	orgs                             *authz.Evaluator // the SCPs alone, for OrganizationsDecisionDetail; nil without
 }
 
 func newSimulation(in CustomInput) (*simulation, error) {
@@ -139,6 +140,15 @@ func newSimulation(in CustomInput) (*simulation, error) {
 		case TypeResourcePolicy:
 			set.Resource = &att
 		}
+	}
+	if p := in.Principal; p != nil && p.SCPs != nil {
+		set.SCPs, set.PrincipalAccountIsManagement = p.SCPs, p.Management
+		all, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`), policy.TypeIdentity)
+		if err != nil {
+			return nil, err
+		}
+		s.orgs = authz.New(authz.PolicySet{Identity: []authz.Attached{{Name: "all", Policy: all}}, SCPs: p.SCPs,
+			PrincipalAccountIsManagement: p.Management})
 	}
 	s.full = authz.New(set)
 	s.identitySide = authz.New(authz.PolicySet{Identity: set.Identity, Boundary: set.Boundary})
@@ -294,6 +304,7 @@ type resourceEval struct {
 	cross    bool
 	details  map[string]Decision // set for cross-account requests
 	boundary *PermissionsBoundaryDecisionDetail
+	orgs     *OrganizationsDecisionDetail
 	explain  string
 }
 
@@ -319,6 +330,9 @@ func (s *simulation) evaluate(action, resource string) resourceEval {
 	}
 	if s.boundary != nil {
 		e.boundary = &PermissionsBoundaryDecisionDetail{AllowedByPermissionsBoundary: s.boundaryAllows(action, resource)}
+	}
+	if s.orgs != nil {
+		e.orgs = &OrganizationsDecisionDetail{AllowedByOrganizations: s.orgs.Decide(&req).Result == authz.Allowed}
 	}
 	return e
 }
@@ -433,6 +447,7 @@ func (s *simulation) action(name string) EvaluationResult {
 		res.MatchedStatements = e.matched
 		res.MissingContextValues = e.missing
 		res.PermissionsBoundaryDecisionDetail = e.boundary
+		res.OrganizationsDecisionDetail = e.orgs
 		if e.cross {
 			res.EvalDecisionDetails = e.details
 		}
@@ -470,6 +485,12 @@ func (s *simulation) action(name string) EvaluationResult {
 				d = stricter(prev, d)
 			}
 			res.EvalDecisionDetails[k] = d
+		}
+		if e.orgs != nil {
+			if res.OrganizationsDecisionDetail == nil {
+				res.OrganizationsDecisionDetail = &OrganizationsDecisionDetail{AllowedByOrganizations: true}
+			}
+			res.OrganizationsDecisionDetail.AllowedByOrganizations = res.OrganizationsDecisionDetail.AllowedByOrganizations && e.orgs.AllowedByOrganizations
 		}
 		if e.boundary != nil {
 			if res.PermissionsBoundaryDecisionDetail == nil {

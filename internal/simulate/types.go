@@ -47,6 +47,11 @@ type PrincipalPolicies struct {
 	Caller   authz.Principal // the simulated caller (a user or a role session); the zero value for a group
 	Policies []NamedPolicy   // identity-based policies (the user's and its groups', or the role's)
 	Boundary *NamedPolicy    // the permissions boundary, unless PermissionsBoundaryPolicyInputList replaces it
+	// SCPs are the service control policies of the principal's account, one level each from the root down, when
+	// the account is in an organization with SCPs enabled; Management is true for its management account, which
+	// SCPs do not limit. The results then carry OrganizationsDecisionDetail.
+	SCPs       []authz.Level
+	Management bool
 }
 
 // NamedPolicy is a stored policy document and the id it is reported under.
