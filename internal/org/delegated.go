@@ -62,7 +62,7 @@ func (s *Service) RegisterDelegatedAdministrator(ctx context.Context, c *iam.Cal
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:RegisterDelegatedAdministrator", accountARN(o.Management, o.ID, in.AccountId), true); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:RegisterDelegatedAdministrator", accountARN(o.Management, o.ID, in.AccountId), true, conditionKeys("organizations:ServicePrincipal", in.ServicePrincipal)); err != nil {
 			return err
 		}
 		if err := delegCheckPrincipal(in.ServicePrincipal); err != nil {
@@ -96,7 +96,7 @@ func (s *Service) DeregisterDelegatedAdministrator(ctx context.Context, c *iam.C
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:DeregisterDelegatedAdministrator", accountARN(o.Management, o.ID, in.AccountId), true); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:DeregisterDelegatedAdministrator", accountARN(o.Management, o.ID, in.AccountId), true, conditionKeys("organizations:ServicePrincipal", in.ServicePrincipal)); err != nil {
 			return err
 		}
 		if err := delegCheckPrincipal(in.ServicePrincipal); err != nil {

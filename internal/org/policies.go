@@ -158,7 +158,7 @@ func (s *Service) CreatePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:CreatePolicy", "*", true); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:CreatePolicy", "*", true, conditionKeys("organizations:PolicyType", string(in.Type))); err != nil {
 			return err
 		}
 		typ := string(in.Type)
@@ -414,10 +414,14 @@ func (s *Service) policyAndTarget(ctx context.Context, r store.Reader, c *iam.Ca
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := s.authorize(ctx, r, c, o, action, policyARN(o.Management, o.ID, "", policyID), true); err != nil {
+	keys := policy.Context{}
+	if _, typ, _, err := s.policyContent(ctx, r, o, policyID); err == nil { // a missing policy is answered below
+		keys.Set("organizations:PolicyType", typ)
+	}
+	if err := s.authorize(ctx, r, c, o, action, policyARN(o.Management, o.ID, "", policyID), true, keys); err != nil {
 		return nil, nil, nil, err
 	}
-	if err := s.authorize(ctx, r, c, o, action, targetARN(o, targetID), true); err != nil {
+	if err := s.authorize(ctx, r, c, o, action, targetARN(o, targetID), true, keys); err != nil {
 		return nil, nil, nil, err
 	}
 	p, err := loadPolicy(ctx, r, o, policyID)
@@ -577,7 +581,7 @@ func (s *Service) EnablePolicyType(ctx context.Context, c *iam.Caller, in *orgty
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:EnablePolicyType", rootARN(o.Management, o.ID, in.RootId), true); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:EnablePolicyType", rootARN(o.Management, o.ID, in.RootId), true, conditionKeys("organizations:PolicyType", string(in.PolicyType))); err != nil {
 			return err
 		}
 		if in.RootId != o.RootID {
@@ -629,7 +633,7 @@ func (s *Service) DisablePolicyType(ctx context.Context, c *iam.Caller, in *orgt
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:DisablePolicyType", rootARN(o.Management, o.ID, in.RootId), true); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:DisablePolicyType", rootARN(o.Management, o.ID, in.RootId), true, conditionKeys("organizations:PolicyType", string(in.PolicyType))); err != nil {
 			return err
 		}
 		if in.RootId != o.RootID {

@@ -195,7 +195,8 @@ func (s *Service) callerOrg(ctx context.Context, r store.Reader, c *iam.Caller) 
 
 // authorize checks an Organizations action for the caller: the caller's policies must allow it (SCPs do not
 // limit the management account); management is true for operations only the management account may call.
-func (s *Service) authorize(ctx context.Context, r store.Reader, c *iam.Caller, o *Organization, action, resource string, management bool) error {
+// keys are the operation's condition keys (organizations:PolicyType, organizations:ServicePrincipal, ...).
+func (s *Service) authorize(ctx context.Context, r store.Reader, c *iam.Caller, o *Organization, action, resource string, management bool, keys ...policy.Context) error {
 	if management && c.Account() != o.Management {
 		// A delegated administrator may call the read-only ones (delegated.go).
 		if ok, err := s.delegatedReader(ctx, r, o, c.Account(), action); err != nil {
@@ -204,7 +205,18 @@ func (s *Service) authorize(ctx context.Context, r store.Reader, c *iam.Caller, 
 			return errAccessDenied()
 		}
 	}
-	return accessDeniedException(s.IAM.Authorize(ctx, r, c, iam.Authorization{Action: action, Resource: resource, ResourceOwner: c.Account()}))
+	var k policy.Context
+	if len(keys) > 0 {
+		k = keys[0]
+	}
+	return accessDeniedException(s.IAM.Authorize(ctx, r, c, iam.Authorization{Action: action, Resource: resource, ResourceOwner: c.Account(), Context: k}))
+}
+
+// conditionKeys builds a context of one key and its value.
+func conditionKeys(key, value string) policy.Context {
+	k := policy.Context{}
+	k.Set(key, value)
+	return k
 }
 
 // enabled reports whether a policy type is enabled on the organization's root.

@@ -29,7 +29,7 @@ func (s *Service) EnableAWSServiceAccess(ctx context.Context, c *iam.Caller, in 
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:EnableAWSServiceAccess", "*", true); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:EnableAWSServiceAccess", "*", true, conditionKeys("organizations:ServicePrincipal", in.ServicePrincipal)); err != nil {
 			return err
 		}
 		if o.FeatureSet != "ALL" {
@@ -51,7 +51,7 @@ func (s *Service) DisableAWSServiceAccess(ctx context.Context, c *iam.Caller, in
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:DisableAWSServiceAccess", "*", true); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:DisableAWSServiceAccess", "*", true, conditionKeys("organizations:ServicePrincipal", in.ServicePrincipal)); err != nil {
 			return err
 		}
 		o.ServiceAccess = slices.DeleteFunc(o.ServiceAccess, func(sa ServiceAccess) bool { return sa.ServicePrincipal == in.ServicePrincipal })
