@@ -66,7 +66,7 @@ func TestOrganizationPoliciesApplyEverywhere(t *testing.T) {
 	bucketPolicy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + outsider + `:root"},"Action":"s3:GetObject","Resource":"*"}]}`
 	for _, tc := range []struct {
 		name, asker, principal, action, resource, owner, resourcePolicy string
-		want                                                           authz.Result
+		want                                                            authz.Result
 	}{
 		{"member allowed by identity and FullAWSAccess", member, "arn:aws:iam::" + member + ":user/alice", "s3:GetObject", "arn:aws:s3:::b/k", member, "", authz.Allowed},
 		{"member denied by the SCP", member, "arn:aws:iam::" + member + ":user/alice", "s3:DeleteObject", "arn:aws:s3:::b/k", member, "", authz.ExplicitDeny},
