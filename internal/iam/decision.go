@@ -89,8 +89,17 @@ func (s *Service) Decide(ctx context.Context, c *Caller, in *DecisionRequest) (*
 		if keyed != nil {
 			principalARN = keyed.Principal.ARN
 		}
-		if acct := accountOfARN(principalARN); acct != c.Account() {
-			// Organizations come later. Another account's key is named by its ID, not by whom it belongs to.
+		acct := accountOfARN(principalARN)
+		managed := false // the caller's account is the management account of the principal's organization
+		if acct != c.Account() {
+			v, err := s.accountOrg(ctx, r, acct)
+			if err != nil {
+				return err
+			}
+			managed = v != nil && v.Management == c.Account()
+		}
+		if acct != c.Account() && !managed {
+			// Another account's key is named by its ID, not by whom it belongs to.
 			if keyed != nil {
 				return notAuthorizedFor(c, in.AccessKeyID)
 			}

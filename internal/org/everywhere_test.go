@@ -108,3 +108,35 @@ func orgIDOf(t *testing.T, s *org.Service, c *iam.Caller) string {
 	}
 	return *d.Organization.Id
 }
+
+// TestDecisionAPIAcrossTheOrganization: the management account may ask about principals of its member accounts;
+// a member may not ask about the management account's, nor an outsider about a member's.
+func TestDecisionAPIAcrossTheOrganization(t *testing.T) {
+	ctx := context.Background()
+	s := newOrgService(t)
+	if _, err := s.CreateOrganization(ctx, rootOf(mgmt), &orgtypes.CreateOrganizationRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := org.JoinForTest(ctx, s, mgmt, member); err != nil {
+		t.Fatal(err)
+	}
+	const outsider = "333333333333"
+	if _, err := s.IAM.EnsureAccount(ctx, outsider, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{mgmt, member} {
+		if _, err := s.IAM.CreateUser(ctx, rootOf(a), &iamtypes.CreateUserRequest{UserName: "alice"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ask := func(asker, principalAccount string) error {
+		_, err := s.IAM.Decide(ctx, rootOf(asker), &iam.DecisionRequest{Principal: "arn:aws:iam::" + principalAccount + ":user/alice",
+			Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", Context: policy.Context{}})
+		return err
+	}
+	if err := ask(mgmt, member); err != nil {
+		t.Fatalf("management asking about a member: %v", err)
+	}
+	wantCode(t, ask(member, mgmt), "AccessDenied")
+	wantCode(t, ask(outsider, member), "AccessDenied")
+}
