@@ -171,19 +171,12 @@ func (s *Service) AssumeRole(ctx context.Context, c *iam.Caller, in *ststypes.As
 			}
 		}
 
-		d := roleDefaultDuration
-		if in.DurationSeconds != nil {
-			d = time.Duration(*in.DurationSeconds) * time.Second
-			if chained && d > roleChainMaxDuration {
-				return awserr.ValidationError("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
-			}
-			maxD := time.Duration(ro.MaxSessionDuration) * time.Second
-			if maxD <= 0 {
-				maxD = roleDefaultDuration
-			}
-			if d > maxD {
-				return awserr.ValidationError("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
-			}
+		if chained && in.DurationSeconds != nil && time.Duration(*in.DurationSeconds)*time.Second > roleChainMaxDuration {
+			return awserr.ValidationError("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+		}
+		d, err := roleDuration(in.DurationSeconds, ro)
+		if err != nil {
+			return err
 		}
 		out, err = s.IAM.NewRoleSessionCredentials(ctx, tx, &caller, ro, iam.RoleSessionOptions{Duration: d,
 			SessionName: in.RoleSessionName, Tags: tags, TransitiveTagKeys: transitive, Policy: inline,

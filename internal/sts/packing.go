@@ -2,12 +2,17 @@ package sts
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
+	"github.com/iamd-dev/iamd/authz"
 	ststypes "github.com/iamd-dev/iamd/internal/apitypes/sts"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/store"
+	"github.com/iamd-dev/iamd/policy"
 )
 
 // sessionPolicies checks the session policies of an AssumeRole or GetFederationToken request (the inline document
@@ -52,4 +57,47 @@ func packedSize(policyChars, tagChars int) (int, error) {
 		return 0, packedTooLarge(fmt.Sprintf("Packed policy consumes %d%% of allotted space, please use smaller policy.", policyPct+tagPct))
 	}
 	return policyPct + tagPct, nil
+}
+
+// roleDuration is a role session's duration: DurationSeconds, one hour by default, up to the role's maximum
+// session duration.
+func roleDuration(seconds *int32, ro *iam.Role) (time.Duration, error) {
+	if seconds == nil {
+		return roleDefaultDuration, nil
+	}
+	d := time.Duration(*seconds) * time.Second
+	maxD := time.Duration(ro.MaxSessionDuration) * time.Second
+	if maxD <= 0 {
+		maxD = roleDefaultDuration
+	}
+	if d > maxD {
+		return 0, awserr.ValidationError("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+	}
+	return d, nil
+}
+
+// federatedTrust decides a web identity or SAML principal's request to assume ro with the role's trust policy:
+// the assume action, sts:TagSession when the session carries tags, sts:SetSourceIdentity when it sets a source
+// identity; the managed session policies must then exist.
+func (s *Service) federatedTrust(ctx context.Context, r store.Reader, c *iam.Caller, p authz.Principal, action string, ro *iam.Role,
+	actx policy.Context, tagged bool, sourceIdentity string, policyARNs []string) error {
+	if err := s.IAM.AuthorizeFederatedTrust(ctx, c, p, action, ro, actx); err != nil {
+		return err
+	}
+	if tagged {
+		if err := s.IAM.AuthorizeFederatedTrust(ctx, c, p, "sts:TagSession", ro, actx); err != nil {
+			return err
+		}
+	}
+	if sourceIdentity != "" {
+		if err := s.IAM.AuthorizeFederatedTrust(ctx, c, p, "sts:SetSourceIdentity", ro, actx); err != nil {
+			return err
+		}
+	}
+	for _, a := range policyARNs {
+		if err := s.IAM.CheckSessionPolicyARN(ctx, r, a); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -321,37 +321,15 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, c *iam.Caller, in *sts
 		}
 
 		p := authz.Principal{Type: authz.PrincipalSAML, Provider: in.PrincipalArn, Account: providerAcct}
-		if err := s.IAM.AuthorizeFederatedTrust(ctx, c, p, "sts:AssumeRoleWithSAML", ro, actx); err != nil {
+		if err := s.federatedTrust(ctx, tx, c, p, "sts:AssumeRoleWithSAML", ro, actx, tagged, sourceIdentity, policyARNs); err != nil {
 			return err
-		}
-		if tagged {
-			if err := s.IAM.AuthorizeFederatedTrust(ctx, c, p, "sts:TagSession", ro, actx); err != nil {
-				return err
-			}
-		}
-		if sourceIdentity != "" {
-			if err := s.IAM.AuthorizeFederatedTrust(ctx, c, p, "sts:SetSourceIdentity", ro, actx); err != nil {
-				return err
-			}
-		}
-		for _, a := range policyARNs {
-			if err := s.IAM.CheckSessionPolicyARN(ctx, tx, a); err != nil {
-				return err
-			}
 		}
 
 		// Duration: DurationSeconds (default one hour) up to the role's maximum, then capped by the SessionDuration
 		// attribute and the AuthnStatement's SessionNotOnOrAfter.
-		d := roleDefaultDuration
-		if in.DurationSeconds != nil {
-			d = time.Duration(*in.DurationSeconds) * time.Second
-			maxD := time.Duration(ro.MaxSessionDuration) * time.Second
-			if maxD <= 0 {
-				maxD = roleDefaultDuration
-			}
-			if d > maxD {
-				return awserr.ValidationError("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
-			}
+		d, err := roleDuration(in.DurationSeconds, ro)
+		if err != nil {
+			return err
 		}
 		if vals := as.Attributes[samlAttrSessionDuration]; len(vals) > 0 {
 			n, err := strconv.Atoi(vals[0])

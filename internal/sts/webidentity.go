@@ -284,34 +284,12 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, c *iam.Caller, 
 		if err != nil {
 			return err
 		}
-		if err := s.IAM.AuthorizeFederatedTrust(ctx, c, principal, "sts:AssumeRoleWithWebIdentity", ro, actx); err != nil {
+		if err := s.federatedTrust(ctx, tx, c, principal, "sts:AssumeRoleWithWebIdentity", ro, actx, len(tags) > 0, sourceIdentity, policyARNs); err != nil {
 			return err
 		}
-		if len(tags) > 0 {
-			if err := s.IAM.AuthorizeFederatedTrust(ctx, c, principal, "sts:TagSession", ro, actx); err != nil {
-				return err
-			}
-		}
-		if sourceIdentity != "" {
-			if err := s.IAM.AuthorizeFederatedTrust(ctx, c, principal, "sts:SetSourceIdentity", ro, actx); err != nil {
-				return err
-			}
-		}
-		for _, a := range policyARNs {
-			if err := s.IAM.CheckSessionPolicyARN(ctx, tx, a); err != nil {
-				return err
-			}
-		}
-		d := roleDefaultDuration
-		if in.DurationSeconds != nil {
-			d = time.Duration(*in.DurationSeconds) * time.Second
-			maxD := time.Duration(ro.MaxSessionDuration) * time.Second
-			if maxD <= 0 {
-				maxD = roleDefaultDuration
-			}
-			if d > maxD {
-				return awserr.ValidationError("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
-			}
+		d, err := roleDuration(in.DurationSeconds, ro)
+		if err != nil {
+			return err
 		}
 		out, err = s.IAM.NewRoleSessionCredentials(ctx, tx, c, ro, iam.RoleSessionOptions{Duration: d,
 			SessionName: in.RoleSessionName, Tags: tags, TransitiveTagKeys: transitive, Policy: inline,
