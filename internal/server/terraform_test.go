@@ -38,7 +38,15 @@ func terraformMirror() string {
 
 // TestTerraform applies a realistic IAM configuration with the AWS provider from the local mirror, checks that a
 // second plan shows no changes, and destroys it.
-func TestTerraform(t *testing.T) {
+func TestTerraform(t *testing.T) { applyTerraform(t, "testdata/terraform/main.tf") }
+
+// TestTerraformOrganizations does the same for an organization: policy types, trusted access, an OU, an SCP and a
+// tag policy with their attachments (the provider speaks Organizations' JSON protocol through aws-sdk-go-v2).
+func TestTerraformOrganizations(t *testing.T) { applyTerraform(t, "testdata/terraform-org/main.tf") }
+
+// applyTerraform applies a configuration against a fresh server, checks that a second plan shows no changes, and
+// destroys it.
+func applyTerraform(t *testing.T, config string) {
 	tf, err := exec.LookPath("terraform")
 	if err != nil {
 		t.Skip("terraform is not installed")
@@ -49,7 +57,7 @@ func TestTerraform(t *testing.T) {
 	}
 	s := startServer(t)
 	dir := t.TempDir()
-	src, err := os.ReadFile("testdata/terraform/main.tf")
+	src, err := os.ReadFile(config)
 	if err != nil {
 		t.Fatal(err)
 	}
