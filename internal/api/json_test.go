@@ -94,3 +94,31 @@ func TestJSONProtocol(t *testing.T) {
 		})
 	}
 }
+
+// FuzzJSONProtocol feeds arbitrary targets and bodies to the JSON protocol: every answer is a JSON object with a
+// request ID, and nothing but the service's own failures is a 5xx.
+func FuzzJSONProtocol(f *testing.F) {
+	h := New(fakeAuth{}, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgtypes.Operations(), fakeOrg{})
+	f.Add("AWSOrganizationsV20161128.CreateOrganizationalUnit", `{"ParentId":"r-ab12","Name":"prod"}`)
+	f.Add("AWSOrganizationsV20161128.DescribeOrganization", `{}`)
+	f.Add("AWSOrganizationsV20161128.CreateOrganizationalUnit", `{"ParentId":12,"Name":null,"Tags":[{"Key":1}]}`)
+	f.Add("Nope.Nope", `[`)
+	f.Fuzz(func(t *testing.T, target, body string) {
+		if target == "" {
+			return // no X-Amz-Target: the query protocol's request
+		}
+		r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+		r.Header.Set("X-Amz-Target", target)
+		r.Header.Set("Authorization", "ok")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code >= 500 && w.Code != http.StatusNotImplemented {
+			t.Fatalf("status %d for %q %q: %s", w.Code, target, body, w.Body)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || w.Header().Get("x-amzn-RequestId") == "" {
+			t.Fatalf("answer %q (%v) for %q %q", w.Body, err, target, body)
+		}
+	})
+}
