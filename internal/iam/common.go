@@ -30,16 +30,20 @@ type Quotas struct {
 	RolesPerAccount            int
 	PoliciesPerAccount         int
 	InstanceProfilesPerAccount int
+	// AccountsPerOrganization is Organizations' quota of member accounts (10 by default), kept here so that one
+	// --quotas flag raises it too.
+	AccountsPerOrganization int
 }
 
 // DefaultQuotas are AWS's defaults.
 func DefaultQuotas() Quotas {
-	return Quotas{MaxUsersPerAccount, MaxGroupsPerAccount, MaxRolesPerAccount, MaxPoliciesPerAccount, MaxInstanceProfilesPerAccount}
+	return Quotas{UsersPerAccount: MaxUsersPerAccount, GroupsPerAccount: MaxGroupsPerAccount, RolesPerAccount: MaxRolesPerAccount,
+		PoliciesPerAccount: MaxPoliciesPerAccount, InstanceProfilesPerAccount: MaxInstanceProfilesPerAccount, AccountsPerOrganization: 10}
 }
 
 // quotaLimits are the highest values AWS grants for each adjustable quota.
 var quotaLimits = map[string]int{"UsersPerAccount": 5000, "GroupsPerAccount": 500, "RolesPerAccount": 5000,
-	"PoliciesPerAccount": 5000, "InstanceProfilesPerAccount": 5000}
+	"PoliciesPerAccount": 5000, "InstanceProfilesPerAccount": 5000, "AccountsPerOrganization": 10000}
 
 // ParseQuotas reads "Name=N,Name=N" over the defaults, e.g. "RolesPerAccount=5000,PoliciesPerAccount=5000".
 func ParseQuotas(spec string) (Quotas, error) {
@@ -52,7 +56,7 @@ func ParseQuotas(spec string) (Quotas, error) {
 		limit, known := quotaLimits[name]
 		n := 0
 		if _, err := fmt.Sscan(val, &n); !ok || !known || err != nil || n < 1 || n > limit {
-			return q, fmt.Errorf("quota %q: want NAME=N with NAME one of UsersPerAccount, GroupsPerAccount, RolesPerAccount, PoliciesPerAccount, InstanceProfilesPerAccount and N from 1 to AWS's maximum", kv)
+			return q, fmt.Errorf("quota %q: want NAME=N with NAME one of UsersPerAccount, GroupsPerAccount, RolesPerAccount, PoliciesPerAccount, InstanceProfilesPerAccount, AccountsPerOrganization and N from 1 to AWS's maximum", kv)
 		}
 		switch name {
 		case "UsersPerAccount":
@@ -65,6 +69,8 @@ func ParseQuotas(spec string) (Quotas, error) {
 			q.PoliciesPerAccount = n
 		case "InstanceProfilesPerAccount":
 			q.InstanceProfilesPerAccount = n
+		case "AccountsPerOrganization":
+			q.AccountsPerOrganization = n
 		}
 	}
 	return q, nil

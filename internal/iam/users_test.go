@@ -92,7 +92,11 @@ func TestUserWithoutPolicyIsDeniedWithAWSMessage(t *testing.T) {
 
 func TestParseQuotas(t *testing.T) {
 	q, err := iam.ParseQuotas("RolesPerAccount=5000, PoliciesPerAccount=4000")
-	if err != nil || q.RolesPerAccount != 5000 || q.PoliciesPerAccount != 4000 || q.UsersPerAccount != iam.MaxUsersPerAccount {
+	if err != nil || q.RolesPerAccount != 5000 || q.PoliciesPerAccount != 4000 || q.UsersPerAccount != iam.MaxUsersPerAccount ||
+		q.AccountsPerOrganization != 10 {
+		t.Fatalf("%+v %v", q, err)
+	}
+	if q, err := iam.ParseQuotas("AccountsPerOrganization=50"); err != nil || q.AccountsPerOrganization != 50 {
 		t.Fatalf("%+v %v", q, err)
 	}
 	for _, bad := range []string{"RolesPerAccount=5001", "Nope=1", "RolesPerAccount", "GroupsPerAccount=0"} {

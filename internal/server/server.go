@@ -93,6 +93,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		return nil, fmt.Errorf("default account: %w", err)
 	}
 	orgs := org.New(svc)
+	orgs.MaxAccounts = quotas.AccountsPerOrganization
 	svc.Orgs = orgs
 	verifier := &sigv4.Verifier{Keys: keyStore{svc}, Services: []string{"iam", "sts", "organizations"}}
 	stsSvc := sts.New(svc)
