@@ -83,11 +83,11 @@ func (h *Handler) runJSON(r *http.Request, svc *jsonService, opName string) ([]b
 		return nil, err
 	}
 	if svc == nil {
-		return nil, &awserr.Error{Code: "UnknownOperationException", HTTPStatus: http.StatusBadRequest}
+		return nil, &awserr.Error{Code: "UnknownOperationException", HTTPStatus: http.StatusBadRequest, Message: "The operation is not known to this service."} // iamd's text
 	}
 	o, ok := svc.ops[opName]
 	if !ok {
-		return nil, &awserr.Error{Code: "UnknownOperationException", HTTPStatus: http.StatusBadRequest}
+		return nil, &awserr.Error{Code: "UnknownOperationException", HTTPStatus: http.StatusBadRequest, Message: "The operation is not known to this service."} // iamd's text
 	}
 	if !o.fn.IsValid() {
 		return nil, &awserr.Error{Code: "NotImplementedException", HTTPStatus: http.StatusNotImplemented,

@@ -77,8 +77,12 @@ func checkContent(typ, content string) error {
 	}
 	if err != nil {
 		// AWS's sentence (as reported in org-formation/org-formation-cli#225), then what the engine found.
+		detail := err.Error()
+		if detail != "" {
+			detail = strings.ToUpper(detail[:1]) + detail[1:]
+		}
 		return &awserr.Error{Code: "MalformedPolicyDocumentException", HTTPStatus: 400,
-			Message: "The provided policy document does not meet the requirements of the specified policy type. " + err.Error()}
+			Message: "The provided policy document does not meet the requirements of the specified policy type. " + detail, Cause: err}
 	}
 	return nil
 }
@@ -510,6 +514,8 @@ func (s *Service) ListPoliciesForTarget(ctx context.Context, c *iam.Caller, in *
 			}
 			all = append(all, summaryOf(o, p))
 		}
+		// by name, so that pages are stable whatever the random policy IDs
+		slices.SortStableFunc(all, func(a, b orgtypes.PolicySummary) int { return strings.Compare(*a.Name, *b.Name) })
 		out.Policies, out.NextToken, err = pageOf(all, in.NextToken, in.MaxResults)
 		return err
 	})
