@@ -88,7 +88,7 @@ func TestOrganizationPoliciesWithTheCLI(t *testing.T) {
 	s.mustCLI(t, rootCreds, nil, "organizations", "attach-policy", "--policy-id", deny, "--target-id", account)
 	var listed struct{ Policies []struct{ Id string } }
 	s.mustCLI(t, rootCreds, &listed, "organizations", "list-policies-for-target", "--target-id", ouID, "--filter", "SERVICE_CONTROL_POLICY")
-	if len(listed.Policies) != 2 || listed.Policies[0].Id != "p-FullAWSAccess" || listed.Policies[1].Id != deny {
+	if len(listed.Policies) != 2 || listed.Policies[0].Id != deny || listed.Policies[1].Id != "p-FullAWSAccess" { // by name
 		t.Fatalf("policies for the OU: %+v", listed)
 	}
 	out, errOut, code = s.awsCLI(t, rootCreds, "organizations", "create-policy", "--type", "SERVICE_CONTROL_POLICY", "--name", "bad",
