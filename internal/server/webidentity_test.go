@@ -146,6 +146,20 @@ print(out["AssumedRoleUser"]["Arn"], out["SubjectFromWebIdentityToken"], out["Au
 		}
 	})
 
+	t.Run("the AWS CLI's web identity credential provider", func(t *testing.T) {
+		// As on EKS or in CI: a token file and a role in the environment, no keys. The CLI's credential chain calls
+		// AssumeRoleWithWebIdentity itself (at AWS_ENDPOINT_URL_STS) and signs the command with the session.
+		tokenFile := filepath.Join(t.TempDir(), "token")
+		if err := os.WriteFile(tokenFile, []byte(is.token(t, sub, aud, inAnHour, nil)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		o, e, code := s.awsCLIEnv(t, creds{}, []string{"AWS_ROLE_ARN=" + roleARN, "AWS_WEB_IDENTITY_TOKEN_FILE=" + tokenFile,
+			"AWS_ROLE_SESSION_NAME=pod", "AWS_ENDPOINT_URL_STS=" + s.URL}, "sts", "get-caller-identity")
+		if code != 0 || !strings.Contains(o, `"arn:aws:sts::`+account+`:assumed-role/web-deployers/pod"`) {
+			t.Fatalf("get-caller-identity: exit %d %s %s", code, o, e)
+		}
+	})
+
 	other, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
