@@ -25,6 +25,8 @@ type AuthorizationFailure struct {
 	Context      policy.Context
 	Matched      []authz.Match
 	Explanation  string
+	// Missing is, for an implicit deny, the layer that lacked an Allow.
+	Missing authz.Layer
 }
 
 func (f *AuthorizationFailure) Error() string { return f.Explanation }
@@ -32,7 +34,7 @@ func (f *AuthorizationFailure) Error() string { return f.Explanation }
 func newAuthorizationFailure(c *Caller, req *authz.Request, d *authz.Decision) *AuthorizationFailure {
 	return &AuthorizationFailure{Account: c.Account(), ExplicitDeny: d.Result == authz.ExplicitDeny, PrincipalID: c.UserID,
 		Name: c.Name, PrincipalARN: c.Principal.ARN, Action: req.Action, Resource: req.Resource, Context: req.Context,
-		Matched: append([]authz.Match(nil), d.Matched()...), Explanation: d.Explain(req.Action)}
+		Matched: append([]authz.Match(nil), d.Matched()...), Explanation: d.Explain(req.Action), Missing: d.Missing}
 }
 
 // The decoded message's JSON, in the shape AWS's DecodeAuthorizationMessage returns: lists are objects with an

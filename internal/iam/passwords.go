@@ -335,12 +335,14 @@ func (s *Service) ChangePassword(ctx context.Context, c *Caller, in *iamtypes.Ch
 		if err != nil {
 			return err
 		}
-		if pol == nil || !pol.AllowUsersToChangePassword {
-			actx := policy.Context{}
-			resourceTagContext(actx, u.Tags)
-			if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:ChangePassword", Resource: u.ARN, Context: actx}); err != nil {
-				return err
-			}
+		authorize := s.Authorize
+		if pol != nil && pol.AllowUsersToChangePassword {
+			authorize = s.authorizeAsIfAllowed
+		}
+		actx := policy.Context{}
+		resourceTagContext(actx, u.Tags)
+		if err := authorize(ctx, tx, c, Authorization{Action: "iam:ChangePassword", Resource: u.ARN, Context: actx}); err != nil {
+			return err
 		}
 		p, err := passwordsProfile(ctx, tx, acct, u.UserName)
 		if err != nil {

@@ -449,3 +449,28 @@ func FuzzPasswordPolicyCheck(f *testing.F) {
 		}
 	})
 }
+
+// TestChangePasswordExplicitDenyWins: AllowUsersToChangePassword acts like an attached Allow, so an explicit Deny of
+// iam:ChangePassword (or of reading the password policy) still refuses.
+func TestChangePasswordExplicitDenyWins(t *testing.T) {
+	ctx := context.Background()
+	svc, root := newService(t)
+	alice := userCaller(t, svc, root, "alice")
+	if _, err := svc.CreateLoginProfile(ctx, root, &iamtypes.CreateLoginProfileRequest{UserName: str("alice"), Password: str("First-pass-1")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.UpdateAccountPasswordPolicy(ctx, root, &iamtypes.UpdateAccountPasswordPolicyRequest{AllowUsersToChangePassword: pwBool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.GetAccountPasswordPolicy(ctx, alice); err != nil {
+		t.Fatalf("reading the policy without a permission: %v", err)
+	}
+	if err := svc.PutUserPolicy(ctx, root, &iamtypes.PutUserPolicyRequest{UserName: "alice", PolicyName: "locked", PolicyDocument: `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Deny","Action":["iam:ChangePassword","iam:GetAccountPasswordPolicy"],"Resource":"*"}]}`}); err != nil {
+		t.Fatal(err)
+	}
+	err := svc.ChangePassword(ctx, alice, &iamtypes.ChangePasswordRequest{OldPassword: "First-pass-1", NewPassword: "Second-pass-2"})
+	wantCode(t, err, "AccessDenied")
+	_, err = svc.GetAccountPasswordPolicy(ctx, alice)
+	wantCode(t, err, "AccessDenied")
+}

@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -208,10 +209,12 @@ func (s *Service) GetAccountPasswordPolicy(ctx context.Context, c *Caller) (*iam
 		if err != nil {
 			return err
 		}
-		if p == nil || !p.AllowUsersToChangePassword || c.Principal.Type != authz.PrincipalUser {
-			if err := s.Authorize(ctx, r, c, Authorization{Action: "iam:GetAccountPasswordPolicy", Resource: "*"}); err != nil {
-				return err
-			}
+		authorize := s.Authorize
+		if p != nil && p.AllowUsersToChangePassword && c.Principal.Type == authz.PrincipalUser {
+			authorize = s.authorizeAsIfAllowed
+		}
+		if err := authorize(ctx, r, c, Authorization{Action: "iam:GetAccountPasswordPolicy", Resource: "*"}); err != nil {
+			return err
 		}
 		if p == nil {
 			return pwpolicyNotFound(acct)
@@ -241,4 +244,17 @@ func (s *Service) DeleteAccountPasswordPolicy(ctx context.Context, c *Caller) er
 		return nil
 	})
 	return internal(err)
+}
+
+// authorizeAsIfAllowed decides an action that the account grants every IAM user by setting, as an attached policy
+// would (AllowUsersToChangePassword "does the same thing as attaching IAMUserChangePassword to every user"): only
+// the lack of an identity-based Allow is made good; an explicit deny, a boundary, a session policy or an SCP still
+// refuses.
+func (s *Service) authorizeAsIfAllowed(ctx context.Context, r store.Reader, c *Caller, a Authorization) error {
+	err := s.Authorize(ctx, r, c, a)
+	var f *AuthorizationFailure
+	if err != nil && errors.As(err, &f) && !f.ExplicitDeny && f.Missing == authz.LayerIdentity {
+		return nil
+	}
+	return err
 }
