@@ -561,18 +561,15 @@ func (s *Service) UntagServerCertificate(ctx context.Context, c *Caller, in *iam
 
 // ListServerCertificateTags lists a server certificate's tags.
 func (s *Service) ListServerCertificateTags(ctx context.Context, c *Caller, in *iamtypes.ListServerCertificateTagsRequest) (*iamtypes.ListServerCertificateTagsResponse, error) {
-	var sc *ServerCert
-	err := s.view(ctx, func(ctx context.Context, r store.Reader) error {
-		var err error
-		sc, err = s.srvcertLoad(ctx, r, c, "iam:ListServerCertificateTags", in.ServerCertificateName, nil)
-		return err
+	tags, truncated, marker, err := s.listTags(ctx, in.Marker, in.MaxItems, func(ctx context.Context, r store.Reader) ([]Tag, error) {
+		sc, err := s.srvcertLoad(ctx, r, c, "iam:ListServerCertificateTags", in.ServerCertificateName, nil)
+		if err != nil {
+			return nil, err
+		}
+		return sc.Tags, nil
 	})
 	if err != nil {
-		return nil, internal(err)
+		return nil, err
 	}
-	tags := tagShapes(sc.Tags)
-	if tags == nil {
-		tags = []iamtypes.Tag{}
-	}
-	return &iamtypes.ListServerCertificateTagsResponse{Tags: tags, IsTruncated: ptr(false)}, nil
+	return &iamtypes.ListServerCertificateTagsResponse{Tags: tags, IsTruncated: truncated, Marker: marker}, nil
 }

@@ -204,6 +204,18 @@ func TestServerCertificatesLifecycle(t *testing.T) {
 	if err != nil || len(tags.Tags) != 1 || tags.Tags[0].Key != "team" {
 		t.Fatalf("tags %+v %v", tags, err)
 	}
+	// tags come a page at a time, like every other entity's
+	if err := svc.TagServerCertificate(ctx, root, &iamtypes.TagServerCertificateRequest{ServerCertificateName: "site", Tags: []iamtypes.Tag{{Key: "owner", Value: "ops"}}}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := svc.ListServerCertificateTags(ctx, root, &iamtypes.ListServerCertificateTagsRequest{ServerCertificateName: "site", MaxItems: ptr32(1)})
+	if err != nil || len(first.Tags) != 1 || first.IsTruncated == nil || !*first.IsTruncated || first.Marker == nil {
+		t.Fatalf("first page %+v %v", first, err)
+	}
+	second, err := svc.ListServerCertificateTags(ctx, root, &iamtypes.ListServerCertificateTagsRequest{ServerCertificateName: "site", Marker: first.Marker})
+	if err != nil || len(second.Tags) != 1 || second.Tags[0].Key == first.Tags[0].Key || (second.IsTruncated != nil && *second.IsTruncated) {
+		t.Fatalf("second page %+v %v", second, err)
+	}
 	if err := svc.DeleteServerCertificate(ctx, root, &iamtypes.DeleteServerCertificateRequest{ServerCertificateName: "site"}); err != nil {
 		t.Fatal(err)
 	}

@@ -576,28 +576,20 @@ func (s *Service) UntagMFADevice(ctx context.Context, c *Caller, in *iamtypes.Un
 
 // ListMFADeviceTags lists a virtual MFA device's tags, a page at a time.
 func (s *Service) ListMFADeviceTags(ctx context.Context, c *Caller, in *iamtypes.ListMFADeviceTagsRequest) (*iamtypes.ListMFADeviceTagsResponse, error) {
-	pa, err := pageArgsOf(in.Marker, in.MaxItems)
+	tags, truncated, marker, err := s.listTags(ctx, in.Marker, in.MaxItems, func(ctx context.Context, r store.Reader) ([]Tag, error) {
+		_, d, err := s.mfaFindForTag(ctx, r, c, "iam:ListMFADeviceTags", in.SerialNumber)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.mfaAuthorizeDevice(ctx, r, c, "iam:ListMFADeviceTags", d, nil); err != nil {
+			return nil, err
+		}
+		return d.Tags, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := &iamtypes.ListMFADeviceTagsResponse{Tags: []iamtypes.Tag{}}
-	err = s.view(ctx, func(ctx context.Context, r store.Reader) error {
-		_, d, err := s.mfaFindForTag(ctx, r, c, "iam:ListMFADeviceTags", in.SerialNumber)
-		if err != nil {
-			return err
-		}
-		if err := s.mfaAuthorizeDevice(ctx, r, c, "iam:ListMFADeviceTags", d, nil); err != nil {
-			return err
-		}
-		var page []Tag
-		page, out.IsTruncated, out.Marker, err = tagPage(d.Tags, pa)
-		out.Tags = append(out.Tags, tagShapes(page)...)
-		return err
-	})
-	if err != nil {
-		return nil, internal(err)
-	}
-	return out, nil
+	return &iamtypes.ListMFADeviceTagsResponse{Tags: tags, IsTruncated: truncated, Marker: marker}, nil
 }
 
 // VerifyUserMFA checks an authentication code against the MFA devices enabled for a user, for sign-in. It runs in

@@ -357,23 +357,15 @@ func (s *Service) UntagOpenIDConnectProvider(ctx context.Context, c *Caller, in 
 
 // ListOpenIDConnectProviderTags lists a provider's tags, a page at a time.
 func (s *Service) ListOpenIDConnectProviderTags(ctx context.Context, c *Caller, in *iamtypes.ListOpenIDConnectProviderTagsRequest) (*iamtypes.ListOpenIDConnectProviderTagsResponse, error) {
-	pa, err := pageArgsOf(in.Marker, in.MaxItems)
+	tags, truncated, marker, err := s.listTags(ctx, in.Marker, in.MaxItems, func(ctx context.Context, r store.Reader) ([]Tag, error) {
+		p, err := s.oidcAuthorized(ctx, r, c, "iam:ListOpenIDConnectProviderTags", in.OpenIDConnectProviderArn, nil)
+		if err != nil {
+			return nil, err
+		}
+		return p.Tags, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := &iamtypes.ListOpenIDConnectProviderTagsResponse{Tags: []iamtypes.Tag{}}
-	err = s.view(ctx, func(ctx context.Context, r store.Reader) error {
-		p, err := s.oidcAuthorized(ctx, r, c, "iam:ListOpenIDConnectProviderTags", in.OpenIDConnectProviderArn, nil)
-		if err != nil {
-			return err
-		}
-		var page []Tag
-		page, out.IsTruncated, out.Marker, err = tagPage(p.Tags, pa)
-		out.Tags = append(out.Tags, tagShapes(page)...)
-		return err
-	})
-	if err != nil {
-		return nil, internal(err)
-	}
-	return out, nil
+	return &iamtypes.ListOpenIDConnectProviderTagsResponse{Tags: tags, IsTruncated: truncated, Marker: marker}, nil
 }

@@ -639,34 +639,15 @@ func (s *Service) UntagPolicy(ctx context.Context, c *Caller, in *iamtypes.Untag
 
 // ListPolicyTags lists a managed policy's tags (an AWS managed policy has none), a page at a time.
 func (s *Service) ListPolicyTags(ctx context.Context, c *Caller, in *iamtypes.ListPolicyTagsRequest) (*iamtypes.ListPolicyTagsResponse, error) {
-	pa, err := pageArgsOf(in.Marker, in.MaxItems)
+	tags, truncated, marker, err := s.listTags(ctx, in.Marker, in.MaxItems, func(ctx context.Context, r store.Reader) ([]Tag, error) {
+		ref, err := s.polForRead(ctx, r, c, "iam:ListPolicyTags", in.PolicyArn)
+		if err != nil {
+			return nil, err
+		}
+		return ref.tags(), nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := &iamtypes.ListPolicyTagsResponse{Tags: []iamtypes.Tag{}}
-	err = s.view(ctx, func(ctx context.Context, r store.Reader) error {
-		ref, err := s.polForRead(ctx, r, c, "iam:ListPolicyTags", in.PolicyArn)
-		if err != nil {
-			return err
-		}
-		// Tags keep the order they were added in; the marker is a position.
-		type item struct {
-			key string
-			tag Tag
-		}
-		var items []item
-		for i, t := range ref.tags() {
-			items = append(items, item{key: fmt.Sprintf("%04d", i), tag: t})
-		}
-		page, next := polPage(items, func(it item) string { return it.key }, pa)
-		for _, it := range page {
-			out.Tags = append(out.Tags, iamtypes.Tag{Key: it.tag.Key, Value: it.tag.Value})
-		}
-		out.IsTruncated, out.Marker = nextMarker(next)
-		return nil
-	})
-	if err != nil {
-		return nil, internal(err)
-	}
-	return out, nil
+	return &iamtypes.ListPolicyTagsResponse{Tags: tags, IsTruncated: truncated, Marker: marker}, nil
 }

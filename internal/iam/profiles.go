@@ -348,23 +348,15 @@ func (s *Service) UntagInstanceProfile(ctx context.Context, c *Caller, in *iamty
 
 // ListInstanceProfileTags lists an instance profile's tags, a page at a time.
 func (s *Service) ListInstanceProfileTags(ctx context.Context, c *Caller, in *iamtypes.ListInstanceProfileTagsRequest) (*iamtypes.ListInstanceProfileTagsResponse, error) {
-	pa, err := pageArgsOf(in.Marker, in.MaxItems)
+	tags, truncated, marker, err := s.listTags(ctx, in.Marker, in.MaxItems, func(ctx context.Context, r store.Reader) ([]Tag, error) {
+		p, err := s.profilesAuthorized(ctx, r, c, "iam:ListInstanceProfileTags", in.InstanceProfileName, nil)
+		if err != nil {
+			return nil, err
+		}
+		return p.Tags, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := &iamtypes.ListInstanceProfileTagsResponse{Tags: []iamtypes.Tag{}}
-	err = s.view(ctx, func(ctx context.Context, r store.Reader) error {
-		p, err := s.profilesAuthorized(ctx, r, c, "iam:ListInstanceProfileTags", in.InstanceProfileName, nil)
-		if err != nil {
-			return err
-		}
-		var page []Tag
-		page, out.IsTruncated, out.Marker, err = tagPage(p.Tags, pa)
-		out.Tags = append(out.Tags, tagShapes(page)...)
-		return err
-	})
-	if err != nil {
-		return nil, internal(err)
-	}
-	return out, nil
+	return &iamtypes.ListInstanceProfileTagsResponse{Tags: tags, IsTruncated: truncated, Marker: marker}, nil
 }

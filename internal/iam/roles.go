@@ -476,25 +476,39 @@ func (s *Service) UntagRole(ctx context.Context, c *Caller, in *iamtypes.UntagRo
 
 // ListRoleTags lists a role's tags, a page at a time.
 func (s *Service) ListRoleTags(ctx context.Context, c *Caller, in *iamtypes.ListRoleTagsRequest) (*iamtypes.ListRoleTagsResponse, error) {
-	pa, err := pageArgsOf(in.Marker, in.MaxItems)
+	tags, truncated, marker, err := s.listTags(ctx, in.Marker, in.MaxItems, func(ctx context.Context, r store.Reader) ([]Tag, error) {
+		ro, err := s.rolesAuthorized(ctx, r, c, "iam:ListRoleTags", in.RoleName, nil)
+		if err != nil {
+			return nil, err
+		}
+		return ro.Tags, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := &iamtypes.ListRoleTagsResponse{Tags: []iamtypes.Tag{}}
-	err = s.view(ctx, func(ctx context.Context, r store.Reader) error {
-		ro, err := s.rolesAuthorized(ctx, r, c, "iam:ListRoleTags", in.RoleName, nil)
-		if err != nil {
-			return err
-		}
-		var page []Tag
-		page, out.IsTruncated, out.Marker, err = tagPage(ro.Tags, pa)
-		out.Tags = append(out.Tags, tagShapes(page)...)
-		return err
-	})
+	return &iamtypes.ListRoleTagsResponse{Tags: tags, IsTruncated: truncated, Marker: marker}, nil
+}
+
+// listTags answers a List*Tags operation: load authorizes the caller and returns the entity's tags, in one read
+// transaction; the answer is one page of them (the marker is the position of the next tag).
+func (s *Service) listTags(ctx context.Context, marker *string, maxItems *int32, load func(ctx context.Context, r store.Reader) ([]Tag, error)) ([]iamtypes.Tag, *bool, *string, error) {
+	pa, err := pageArgsOf(marker, maxItems)
 	if err != nil {
-		return nil, internal(err)
+		return nil, nil, nil, err
 	}
-	return out, nil
+	var tags []Tag
+	if err := s.view(ctx, func(ctx context.Context, r store.Reader) error {
+		var err error
+		tags, err = load(ctx, r)
+		return err
+	}); err != nil {
+		return nil, nil, nil, internal(err)
+	}
+	page, truncated, next, err := tagPage(tags, pa)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return append([]iamtypes.Tag{}, tagShapes(page)...), truncated, next, nil
 }
 
 // tagPage returns one page of a resource's tags; the marker is the position of the next tag.

@@ -377,26 +377,15 @@ func (s *Service) UntagSAMLProvider(ctx context.Context, c *Caller, in *iamtypes
 
 // ListSAMLProviderTags lists a provider's tags, a page at a time.
 func (s *Service) ListSAMLProviderTags(ctx context.Context, c *Caller, in *iamtypes.ListSAMLProviderTagsRequest) (*iamtypes.ListSAMLProviderTagsResponse, error) {
-	pa, err := pageArgsOf(in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	var p *SAMLProvider
-	err = s.view(ctx, func(ctx context.Context, r store.Reader) error {
-		var err error
-		p, err = s.samlLoad(ctx, r, c, "iam:ListSAMLProviderTags", in.SAMLProviderArn, nil)
-		return err
+	tags, truncated, marker, err := s.listTags(ctx, in.Marker, in.MaxItems, func(ctx context.Context, r store.Reader) ([]Tag, error) {
+		p, err := s.samlLoad(ctx, r, c, "iam:ListSAMLProviderTags", in.SAMLProviderArn, nil)
+		if err != nil {
+			return nil, err
+		}
+		return p.Tags, nil
 	})
 	if err != nil {
-		return nil, internal(err)
-	}
-	page, truncated, marker, err := tagPage(p.Tags, pa)
-	if err != nil {
 		return nil, err
-	}
-	tags := tagShapes(page)
-	if tags == nil {
-		tags = []iamtypes.Tag{}
 	}
 	return &iamtypes.ListSAMLProviderTagsResponse{Tags: tags, IsTruncated: truncated, Marker: marker}, nil
 }

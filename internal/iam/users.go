@@ -408,29 +408,20 @@ func (s *Service) UntagUser(ctx context.Context, c *Caller, in *iamtypes.UntagUs
 
 // ListUserTags lists a user's tags, a page at a time.
 func (s *Service) ListUserTags(ctx context.Context, c *Caller, in *iamtypes.ListUserTagsRequest) (*iamtypes.ListUserTagsResponse, error) {
-	acct := c.Account()
-	pa, err := pageArgsOf(in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	out := &iamtypes.ListUserTagsResponse{Tags: []iamtypes.Tag{}}
-	err = s.view(ctx, func(ctx context.Context, r store.Reader) error {
-		u, err := getUser(ctx, r, acct, in.UserName)
+	tags, truncated, marker, err := s.listTags(ctx, in.Marker, in.MaxItems, func(ctx context.Context, r store.Reader) ([]Tag, error) {
+		u, err := getUser(ctx, r, c.Account(), in.UserName)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		actx := policy.Context{}
 		resourceTagContext(actx, u.Tags)
 		if err := s.Authorize(ctx, r, c, Authorization{Action: "iam:ListUserTags", Resource: u.ARN, Context: actx}); err != nil {
-			return err
+			return nil, err
 		}
-		var page []Tag
-		page, out.IsTruncated, out.Marker, err = tagPage(u.Tags, pa)
-		out.Tags = append(out.Tags, tagShapes(page)...)
-		return err
+		return u.Tags, nil
 	})
 	if err != nil {
-		return nil, internal(err)
+		return nil, err
 	}
-	return out, nil
+	return &iamtypes.ListUserTagsResponse{Tags: tags, IsTruncated: truncated, Marker: marker}, nil
 }
