@@ -285,9 +285,9 @@ func (s *Service) sessionPolicies(ctx context.Context, r store.Reader, c *Caller
 // authz.PrincipalWebIdentity or authz.PrincipalSAML with Provider set) may perform action (sts:AssumeRoleWithWebIdentity,
 // sts:AssumeRoleWithSAML, sts:TagSession, sts:SetSourceIdentity) on ro. Such a principal has no identity-based
 // policies: the role's trust policy alone decides, with the claims of the token or assertion as condition keys in
-// extra. c is the unsigned request's caller (source IP, time, transport). The AccessDenied message is AWS's
+// extra, read with r (the caller's transaction). c is the unsigned request's caller (source IP, time, transport). The AccessDenied message is AWS's
 // "Not authorized to perform sts:AssumeRoleWithWebIdentity" form.
-func (s *Service) AuthorizeFederatedTrust(ctx context.Context, c *Caller, p authz.Principal, action string, ro *Role, extra policy.Context) error {
+func (s *Service) AuthorizeFederatedTrust(ctx context.Context, r store.Reader, c *Caller, p authz.Principal, action string, ro *Role, extra policy.Context) error {
 	rp, err := s.compile(ro.AssumeRolePolicyDocument, policy.TypeTrust)
 	if err != nil {
 		return fmt.Errorf("stored trust policy of %s: %w", ro.ARN, err)
@@ -301,13 +301,9 @@ func (s *Service) AuthorizeFederatedTrust(ctx context.Context, c *Caller, p auth
 		rc[k] = v
 	}
 	owner := accountOfARN(ro.ARN)
-	if s.Orgs != nil { // RCPs govern STS for every caller, federated ones included
-		if err := s.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
-			_, err := s.applyResourceOrg(ctx, r, owner, &set, rc)
-			return err
-		}); err != nil {
-			return err
-		}
+	// RCPs govern STS for every caller, federated ones included
+	if _, err := s.applyResourceOrg(ctx, r, owner, &set, rc); err != nil {
+		return err
 	}
 	if p.Account == "" {
 		p.Account = owner
