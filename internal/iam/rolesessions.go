@@ -284,9 +284,9 @@ func (s *Service) sessionPolicies(ctx context.Context, r store.Reader, c *Caller
 // AuthorizeFederatedTrust decides whether a federated principal (a web identity or SAML provider, as
 // authz.PrincipalWebIdentity or authz.PrincipalSAML with Provider set) may perform action (sts:AssumeRoleWithWebIdentity,
 // sts:AssumeRoleWithSAML, sts:TagSession, sts:SetSourceIdentity) on ro. Such a principal has no identity-based
-// policies: the role's trust policy alone decides, with the claims of the token or assertion as condition keys in
-// extra, read with r (the caller's transaction). c is the unsigned request's caller (source IP, time, transport). The AccessDenied message is AWS's
-// "Not authorized to perform sts:AssumeRoleWithWebIdentity" form.
+// policies: the role's trust policy alone decides (with the RCPs of the role's organization, read with r), with the
+// claims of the token or assertion as condition keys in extra. c is the unsigned request's caller (source IP, time,
+// transport). The AccessDenied message is AWS's "Not authorized to perform sts:AssumeRoleWithWebIdentity" form.
 func (s *Service) AuthorizeFederatedTrust(ctx context.Context, r store.Reader, c *Caller, p authz.Principal, action string, ro *Role, extra policy.Context) error {
 	rp, err := s.compile(ro.AssumeRolePolicyDocument, policy.TypeTrust)
 	if err != nil {
