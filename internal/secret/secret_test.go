@@ -2,9 +2,12 @@ package secret
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -34,19 +37,49 @@ func TestBoxRoundTripAndBinding(t *testing.T) {
 	}
 }
 
-func TestLoadOrCreateKeyPersistsWithPrivateMode(t *testing.T) {
+func TestWriteKeyThenReadKeyWithPrivateMode(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "master.key")
-	k1, err := LoadOrCreateKey(path)
-	if err != nil {
+	if _, err := ReadKey(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("missing key: %v, want fs.ErrNotExist", err)
+	}
+	k1 := NewKey()
+	if err := WriteKey(path, k1); err != nil {
 		t.Fatal(err)
 	}
 	st, err := os.Stat(path)
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v, %v", st.Mode(), err)
 	}
-	k2, err := LoadOrCreateKey(path)
+	k2, err := ReadKey(path)
 	if err != nil || !bytes.Equal(k1, k2) {
 		t.Fatal("key changed on reload")
+	}
+	if err := WriteKey(path, NewKey()); err == nil {
+		t.Fatal("WriteKey replaced an existing key")
+	}
+	if err := os.WriteFile(path, []byte("not a key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadKey(path); err == nil || strings.Contains(err.Error(), "not a key") {
+		t.Fatalf("a bad key file: %v", err)
+	}
+}
+
+func TestKeyCheckOpensOnlyWithItsKey(t *testing.T) {
+	a, _ := NewBox(NewKey())
+	b, _ := NewBox(NewKey())
+	check := a.NewCheck()
+	if err := a.Verify(check); err != nil {
+		t.Fatalf("own key: %v", err)
+	}
+	if err := b.Verify(check); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("other key: %v, want ErrWrongKey", err)
+	}
+	if err := a.Verify(a.Seal([]byte("iamd master key check"), []byte("AKIA1"))); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("a secret sealed for another owner passed as a key check: %v", err)
+	}
+	if err := a.Verify(nil); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("empty check: %v", err)
 	}
 }
 

@@ -27,10 +27,8 @@ import (
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/oidc"
 	"github.com/iamd-dev/iamd/internal/org"
-	"github.com/iamd-dev/iamd/internal/secret"
 	"github.com/iamd-dev/iamd/internal/sigv4"
 	"github.com/iamd-dev/iamd/internal/store"
-	"github.com/iamd-dev/iamd/internal/store/sqlite"
 	"github.com/iamd-dev/iamd/internal/sts"
 	"github.com/iamd-dev/iamd/internal/telemetry"
 )
@@ -64,15 +62,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	if err != nil {
 		return nil, fmt.Errorf("AWS data: %w", err)
 	}
-	key, err := secret.LoadOrCreateKey(cfg.MasterKeyPath())
-	if err != nil {
-		return nil, err
-	}
-	box, err := secret.NewBox(key)
-	if err != nil {
-		return nil, err
-	}
-	st, err := sqlite.Open(ctx, cfg.DatabasePath())
+	box, st, err := openData(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
 	}
