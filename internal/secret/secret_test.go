@@ -2,6 +2,7 @@ package secret
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"io/fs"
 	"os"
@@ -93,4 +94,31 @@ func TestIDFormats(t *testing.T) {
 	if !Equal("a", "a") || Equal("a", "b") {
 		t.Fatal("Equal")
 	}
+}
+
+// FuzzReadKey: whatever a key file holds, ReadKey returns a 32-byte key or an error, and the error never quotes
+// the file (which may be a key of another format).
+func FuzzReadKey(f *testing.F) {
+	f.Add([]byte(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, KeySize)) + "\n"))
+	f.Add([]byte("c2hvcnQ=\n"))
+	f.Add([]byte("not base64 at all \r\n"))
+	f.Add([]byte{})
+	path := filepath.Join(f.TempDir(), "master.key")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		key, err := ReadKey(path)
+		if err != nil {
+			trimmed := strings.TrimSpace(string(data))
+			rest := strings.ReplaceAll(err.Error(), path, "")
+			if len(trimmed) >= 8 && !strings.Contains("secret:  does not hold a base64 32-byte key", trimmed) && strings.Contains(rest, trimmed) {
+				t.Fatalf("the error quotes the file: %v", err)
+			}
+			return
+		}
+		if len(key) != KeySize {
+			t.Fatalf("key of %d bytes", len(key))
+		}
+	})
 }
