@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -33,7 +34,7 @@ var ErrDataDir = errors.New("refusing the data directory")
 //     database are refused with a message that names the files.
 //
 // No message holds key material.
-func openData(ctx context.Context, cfg config.Config, logger interface{ Warn(string, ...any) }) (*secret.Box, *sqlite.Store, error) {
+func openData(ctx context.Context, cfg config.Config, logger *slog.Logger) (*secret.Box, *sqlite.Store, error) {
 	keyPath, dbPath := cfg.MasterKeyPath(), cfg.DatabasePath()
 	stagedPath := keyPath + ".new"
 	key, err := secret.ReadKey(keyPath)
@@ -59,7 +60,7 @@ func openData(ctx context.Context, cfg config.Config, logger interface{ Warn(str
 
 // matchKey returns the box of the data directory's key (key is nil when the key file is missing), creating the
 // key of a new directory, or the error that refuses the directory.
-func matchKey(ctx context.Context, st store.Store, key []byte, keyPath, dbPath, stagedPath string, logger interface{ Warn(string, ...any) }) (*secret.Box, error) {
+func matchKey(ctx context.Context, st store.Store, key []byte, keyPath, dbPath, stagedPath string, logger *slog.Logger) (*secret.Box, error) {
 	var check []byte
 	var accounts []string
 	err := st.View(ctx, func(ctx context.Context, r store.Reader) error {
