@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Config is the server's configuration.
@@ -29,17 +30,19 @@ type Config struct {
 	OIDCCAFile          string // PEM CA bundle trusted (besides the system roots) when fetching OIDC issuers' keys
 	LogLevel            string // debug, info, warn, error
 	LogFormat           string // text or json
+	ShutdownGrace       string // how long a stop waits for requests in flight before closing their connections (a Go duration)
 }
 
 // Default returns the defaults.
 func Default() Config {
 	return Config{
-		Listen:    "127.0.0.1:4566",
-		DataDir:   "./iamd-data",
-		AccountID: "123456789012",
-		Region:    "us-east-1",
-		LogLevel:  "info",
-		LogFormat: "text",
+		Listen:        "127.0.0.1:4566",
+		DataDir:       "./iamd-data",
+		AccountID:     "123456789012",
+		Region:        "us-east-1",
+		LogLevel:      "info",
+		LogFormat:     "text",
+		ShutdownGrace: "10s",
 	}
 }
 
@@ -63,6 +66,7 @@ var specs = []flagSpec{
 	{"oidc-ca-file", "IAMD_OIDC_CA_FILE", "PEM CA bundle to trust, besides the system roots, when fetching OpenID Connect issuers' keys", func(c *Config) *string { return &c.OIDCCAFile }},
 	{"log-level", "IAMD_LOG_LEVEL", "debug, info, warn or error", func(c *Config) *string { return &c.LogLevel }},
 	{"log-format", "IAMD_LOG_FORMAT", "text or json", func(c *Config) *string { return &c.LogFormat }},
+	{"shutdown-grace", "IAMD_SHUTDOWN_GRACE", "how long a stop waits for requests in flight before closing their connections", func(c *Config) *string { return &c.ShutdownGrace }},
 }
 
 // Parse builds the configuration from defaults, then the environment, then the flags in args.
@@ -118,7 +122,19 @@ func (c Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log format %q: want text or json", c.LogFormat))
 	}
+	if d, err := time.ParseDuration(c.ShutdownGrace); err != nil || d < 0 {
+		errs = append(errs, fmt.Errorf("shutdown grace %q: want a duration such as 10s", c.ShutdownGrace))
+	}
 	return errors.Join(errs...)
+}
+
+// ShutdownGracePeriod is ShutdownGrace as a duration (10 seconds when it does not parse; Validate rejects that).
+func (c Config) ShutdownGracePeriod() time.Duration {
+	d, err := time.ParseDuration(c.ShutdownGrace)
+	if err != nil || d < 0 {
+		return 10 * time.Second
+	}
+	return d
 }
 
 // DatabasePath is the SQLite file in the data directory.

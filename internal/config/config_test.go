@@ -35,6 +35,8 @@ func TestValidateRejects(t *testing.T) {
 		{"half tls", []string{"--tls-cert", "c.pem"}, "tls"},
 		{"bad listen", []string{"--listen", "nonsense"}, "listen"},
 		{"bad log level", []string{"--log-level", "loud"}, "log level"},
+		{"bad shutdown grace", []string{"--shutdown-grace", "soon"}, "shutdown grace"},
+		{"negative shutdown grace", []string{"--shutdown-grace", "-1s"}, "shutdown grace"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,5 +53,15 @@ func TestStringRedactsSecret(t *testing.T) {
 	c.RootAccessKeyID, c.RootSecretAccessKey = "AKIAEXAMPLEEXAMPLE1", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY12"
 	if s := c.String(); strings.Contains(s, "wJalr") || !strings.Contains(s, "REDACTED") {
 		t.Fatal(s)
+	}
+}
+
+func TestShutdownGraceDefaultsToTenSecondsAndParses(t *testing.T) {
+	if d := Default().ShutdownGracePeriod(); d.String() != "10s" {
+		t.Errorf("default grace %v", d)
+	}
+	c, err := Parse("serve", nil, env(map[string]string{"IAMD_SHUTDOWN_GRACE": "250ms"}), io.Discard)
+	if err != nil || c.ShutdownGracePeriod().String() != "250ms" {
+		t.Fatalf("grace %v, %v", c.ShutdownGracePeriod(), err)
 	}
 }

@@ -62,35 +62,73 @@ func (b *Box) Open(ciphertext, additional []byte) ([]byte, error) {
 	return out, nil
 }
 
-// LoadOrCreateKey reads the base64 key in path, creating it with a random key (mode 0600) when it does not exist.
-func LoadOrCreateKey(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if err == nil {
-		key, err := base64.StdEncoding.DecodeString(string(trimSpace(data)))
-		if err != nil || len(key) != KeySize {
-			return nil, fmt.Errorf("secret: %s does not hold a base64 %d-byte key", path, KeySize)
-		}
-		return key, nil
+// ErrWrongKey is returned by Box.Verify when a key check was sealed with another key.
+var ErrWrongKey = errors.New("secret: the key check does not open with this key")
+
+// The key check is a fixed value sealed under fixed additional data that no secret uses, so that a store can tell,
+// before it serves, whether a key is the one its secrets were sealed with.
+var (
+	checkAdditional = []byte("iamd master key check v1")
+	checkPlaintext  = []byte("iamd master key check")
+)
+
+// NewCheck returns a key check for this box's key, to keep next to the secrets it seals.
+func (b *Box) NewCheck() []byte { return b.Seal(checkPlaintext, checkAdditional) }
+
+// Verify returns nil when check (from NewCheck) was sealed with this box's key, and ErrWrongKey otherwise.
+func (b *Box) Verify(check []byte) error {
+	p, err := b.Open(check, checkAdditional)
+	if err != nil || !Equal(string(p), string(checkPlaintext)) {
+		return ErrWrongKey
 	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
+	return nil
+}
+
+// NewKey returns a random box key.
+func NewKey() []byte {
 	key := make([]byte, KeySize)
 	if _, err := rand.Read(key); err != nil {
-		return nil, err
+		panic(err) // crypto/rand never fails on supported platforms
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	return key
+}
+
+// ReadKey reads the base64 key in path. A missing file is an error that wraps fs.ErrNotExist. Errors never hold
+// the file's content.
+func ReadKey(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
+	key, err := base64.StdEncoding.DecodeString(string(trimSpace(data)))
+	if err != nil || len(key) != KeySize {
+		return nil, fmt.Errorf("secret: %s does not hold a base64 %d-byte key", path, KeySize)
+	}
+	return key, nil
+}
+
+// WriteKey writes key in base64 to a new file at path (mode 0600, created with its directory if needed; an
+// existing file is an error) and syncs it to disk.
+func WriteKey(path string, key []byte) error {
+	if len(key) != KeySize {
+		return fmt.Errorf("secret: key must be %d bytes, not %d", KeySize, len(key))
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
 	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
 		f.Close()
-		return nil, err
+		return err
 	}
-	return key, f.Close()
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func trimSpace(b []byte) []byte {

@@ -2,9 +2,13 @@ package secret
 
 import (
 	"bytes"
+	"encoding/base64"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -34,19 +38,49 @@ func TestBoxRoundTripAndBinding(t *testing.T) {
 	}
 }
 
-func TestLoadOrCreateKeyPersistsWithPrivateMode(t *testing.T) {
+func TestWriteKeyThenReadKeyWithPrivateMode(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "master.key")
-	k1, err := LoadOrCreateKey(path)
-	if err != nil {
+	if _, err := ReadKey(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("missing key: %v, want fs.ErrNotExist", err)
+	}
+	k1 := NewKey()
+	if err := WriteKey(path, k1); err != nil {
 		t.Fatal(err)
 	}
 	st, err := os.Stat(path)
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v, %v", st.Mode(), err)
 	}
-	k2, err := LoadOrCreateKey(path)
+	k2, err := ReadKey(path)
 	if err != nil || !bytes.Equal(k1, k2) {
 		t.Fatal("key changed on reload")
+	}
+	if err := WriteKey(path, NewKey()); err == nil {
+		t.Fatal("WriteKey replaced an existing key")
+	}
+	if err := os.WriteFile(path, []byte("not a key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadKey(path); err == nil || strings.Contains(err.Error(), "not a key") {
+		t.Fatalf("a bad key file: %v", err)
+	}
+}
+
+func TestKeyCheckOpensOnlyWithItsKey(t *testing.T) {
+	a, _ := NewBox(NewKey())
+	b, _ := NewBox(NewKey())
+	check := a.NewCheck()
+	if err := a.Verify(check); err != nil {
+		t.Fatalf("own key: %v", err)
+	}
+	if err := b.Verify(check); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("other key: %v, want ErrWrongKey", err)
+	}
+	if err := a.Verify(a.Seal([]byte("iamd master key check"), []byte("AKIA1"))); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("a secret sealed for another owner passed as a key check: %v", err)
+	}
+	if err := a.Verify(nil); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("empty check: %v", err)
 	}
 }
 
@@ -60,4 +94,31 @@ func TestIDFormats(t *testing.T) {
 	if !Equal("a", "a") || Equal("a", "b") {
 		t.Fatal("Equal")
 	}
+}
+
+// FuzzReadKey: whatever a key file holds, ReadKey returns a 32-byte key or an error, and the error never quotes
+// the file (which may be a key of another format).
+func FuzzReadKey(f *testing.F) {
+	f.Add([]byte(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, KeySize)) + "\n"))
+	f.Add([]byte("c2hvcnQ=\n"))
+	f.Add([]byte("not base64 at all \r\n"))
+	f.Add([]byte{})
+	path := filepath.Join(f.TempDir(), "master.key")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		key, err := ReadKey(path)
+		if err != nil {
+			trimmed := strings.TrimSpace(string(data))
+			rest := strings.ReplaceAll(err.Error(), path, "")
+			if len(trimmed) >= 8 && !strings.Contains("secret:  does not hold a base64 32-byte key", trimmed) && strings.Contains(rest, trimmed) {
+				t.Fatalf("the error quotes the file: %v", err)
+			}
+			return
+		}
+		if len(key) != KeySize {
+			t.Fatalf("key of %d bytes", len(key))
+		}
+	})
 }

@@ -29,8 +29,6 @@ import (
 	"github.com/iamd-dev/iamd/catalog"
 	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/iam"
-	"github.com/iamd-dev/iamd/internal/secret"
-	"github.com/iamd-dev/iamd/internal/store/sqlite"
 )
 
 // OperatorAccountsPath is the operator-only endpoint that creates an account: POST a JSON AccountRequest with
@@ -363,15 +361,7 @@ func CreateAccountInDir(ctx context.Context, cfg config.Config, req AccountReque
 	if err != nil {
 		return out, fmt.Errorf("AWS data: %w", err)
 	}
-	key, err := secret.LoadOrCreateKey(cfg.MasterKeyPath())
-	if err != nil {
-		return out, err
-	}
-	box, err := secret.NewBox(key)
-	if err != nil {
-		return out, err
-	}
-	st, err := sqlite.Open(ctx, cfg.DatabasePath())
+	box, st, err := openData(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return out, err
 	}

@@ -27,10 +27,8 @@ import (
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/oidc"
 	"github.com/iamd-dev/iamd/internal/org"
-	"github.com/iamd-dev/iamd/internal/secret"
 	"github.com/iamd-dev/iamd/internal/sigv4"
 	"github.com/iamd-dev/iamd/internal/store"
-	"github.com/iamd-dev/iamd/internal/store/sqlite"
 	"github.com/iamd-dev/iamd/internal/sts"
 	"github.com/iamd-dev/iamd/internal/telemetry"
 )
@@ -44,6 +42,8 @@ type Server struct {
 	handler http.Handler
 	// operator serves the operator endpoint and publishes the serve file while Run runs.
 	operator *operator
+	// inflight keeps the requests being served, for the log of a stop that cuts some off.
+	inflight *inflight
 	// Root is the default account's root credentials; the secret is set only when it was generated or given.
 	Root iam.RootCredentials
 }
@@ -64,15 +64,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	if err != nil {
 		return nil, fmt.Errorf("AWS data: %w", err)
 	}
-	key, err := secret.LoadOrCreateKey(cfg.MasterKeyPath())
-	if err != nil {
-		return nil, err
-	}
-	box, err := secret.NewBox(key)
-	if err != nil {
-		return nil, err
-	}
-	st, err := sqlite.Open(ctx, cfg.DatabasePath())
+	box, st, err := openData(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +121,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	}
 	mux.Handle("POST "+OperatorAccountsPath, op)
 	mux.Handle("/", h)
-	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: mux, Root: root, operator: op}, nil
+	inflight := &inflight{}
+	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: inflight.wrap(mux), Root: root, operator: op, inflight: inflight}, nil
 }
 
 // Handler returns the server's HTTP handler.
@@ -138,8 +131,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Close releases the store.
 func (s *Server) Close() error { return s.store.Close() }
 
-// Run serves on ln until ctx is done, then stops accepting requests and waits up to ten seconds for those in
-// flight. It serves HTTPS when the configuration names a certificate.
+// Run serves on ln until ctx is done, then stops accepting requests, waits up to the configured grace period (ten
+// seconds by default) for those in flight and closes the connections still open (see stop). It serves HTTPS when
+// the configuration names a certificate.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.handler,
@@ -167,9 +161,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	err := srv.Shutdown(shutdownCtx)
+	err := s.stop(ctx, srv)
 	if serveErr := <-errc; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr
 	}

@@ -84,6 +84,9 @@ type Reader interface {
 	Setting(ctx context.Context, account, key string) ([]byte, error)
 	// Accounts lists the accounts that have any entity or setting, in order.
 	Accounts(ctx context.Context) ([]string, error)
+	// Meta returns a store-wide value (one that belongs to no account, such as the check that the master key opens
+	// this store's secrets), or ErrNotFound. Meta values do not make an account for Accounts.
+	Meta(ctx context.Context, key string) ([]byte, error)
 }
 
 // Tx is a read-write transaction.
@@ -106,6 +109,8 @@ type Tx interface {
 	PutSetting(ctx context.Context, account, key string, value []byte) error
 	// DeleteSetting removes a per-account setting; ErrNotFound if absent.
 	DeleteSetting(ctx context.Context, account, key string) error
+	// PutMeta sets a store-wide value.
+	PutMeta(ctx context.Context, key string, value []byte) error
 }
 
 // Store runs transactions. A function passed to View or Update must do all its work through the handle it is given

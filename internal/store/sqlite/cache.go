@@ -10,8 +10,14 @@ import (
 	"github.com/iamd-dev/iamd/internal/store"
 )
 
-// maxCached bounds the read cache; it is emptied when full and whenever the generation changes.
-const maxCached = 50000
+// maxCached bounds the read cache's values and maxMissing its not-founds; each part is emptied when full, and both
+// whenever the generation changes. Not-founds are kept apart because anyone can ask for what does not exist (an
+// unknown access key ID is looked up before its signature is checked): a flood of them may cycle the small map of
+// misses but can neither grow memory beyond it nor evict what exists.
+const (
+	maxCached  = 50000
+	maxMissing = 4096
+)
 
 // readCache keeps point reads of one store generation. A value read by a view that began at generation g is kept
 // under g and served only while the store is still at g, so a commit (which moves the generation on) retires every
@@ -19,7 +25,8 @@ const maxCached = 50000
 type readCache struct {
 	mu      sync.Mutex
 	gen     uint64
-	entries map[string]cached
+	entries map[string]cached // values found
+	missing map[string]cached // not-founds
 }
 
 type cached struct {
@@ -35,7 +42,10 @@ func (c *readCache) get(gen uint64, key string) (cached, bool) {
 	if c.gen != gen {
 		return cached{}, false
 	}
-	v, ok := c.entries[key]
+	if v, ok := c.entries[key]; ok {
+		return v, true
+	}
+	v, ok := c.missing[key]
 	return v, ok
 }
 
@@ -45,10 +55,27 @@ func (c *readCache) put(viewGen, currentGen uint64, key string, v cached) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.entries == nil || c.gen != viewGen || len(c.entries) >= maxCached {
-		c.gen, c.entries = viewGen, map[string]cached{}
+	if c.gen != viewGen {
+		c.gen, c.entries, c.missing = viewGen, nil, nil
+	}
+	if v.err != nil {
+		if c.missing == nil || len(c.missing) >= maxMissing {
+			c.missing = map[string]cached{}
+		}
+		c.missing[key] = v
+		return
+	}
+	if c.entries == nil || len(c.entries) >= maxCached {
+		c.entries = map[string]cached{}
 	}
 	c.entries[key] = v
+}
+
+// size reports how many values and not-founds the cache holds.
+func (c *readCache) size() (values, missing int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries), len(c.missing)
 }
 
 // view is a read transaction that begins lazily.
@@ -64,7 +91,7 @@ func (v *view) tx(ctx context.Context) (*txn, error) {
 		if err != nil {
 			return nil, fmt.Errorf("begin read: %w", err)
 		}
-		v.t = &txn{tx: tx, stmts: &v.s.rStmts}
+		v.t = &txn{tx: tx, stmts: &v.s.rStmts, trace: v.s.trace}
 	}
 	return v.t, nil
 }
@@ -159,4 +186,13 @@ func (v *view) Accounts(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	return t.Accounts(ctx)
+}
+
+// Meta is read at start only: it is not cached.
+func (v *view) Meta(ctx context.Context, k string) ([]byte, error) {
+	t, err := v.tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return t.Meta(ctx, k)
 }

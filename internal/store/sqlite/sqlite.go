@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,12 +34,24 @@ type Store struct {
 	gen    atomic.Uint64
 	wStmts sync.Map // query text -> *sql.Stmt on w
 	rStmts sync.Map // query text -> *sql.Stmt on r
+	// trace, when set (by tests, before the store is used), sees every statement a transaction runs with its
+	// arguments, so that a test can check the query plan of each.
+	trace func(query string, args []any)
 }
 
 var _ store.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the database file at path and applies pending migrations.
+// ErrDamaged is returned by Open for a database that SQLite's integrity check finds damaged.
+var ErrDamaged = errors.New("database is damaged")
+
+// Open opens (creating if needed) the database file at path, checks it with SQLite's quick integrity check and
+// applies pending migrations. A new database, its WAL and its shared-memory file are readable by their owner only
+// (SQLite gives the -wal and -shm files the database file's mode whatever the umask), and an existing one that
+// others could read is made so. A database the check finds damaged is refused with ErrDamaged.
 func Open(ctx context.Context, path string) (*Store, error) {
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "busy_timeout(10000)")
@@ -51,6 +64,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	w.SetMaxOpenConns(1)
 	s := &Store{w: w}
+	if err := check(ctx, w, path); err != nil {
+		w.Close()
+		return nil, err
+	}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -63,6 +80,68 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	r.SetMaxOpenConns(8)
 	s.r = r
 	return s, nil
+}
+
+// createPrivate creates the database file with mode 0600 before SQLite opens it (SQLite would create it 0644 less
+// the umask), and takes away the group's and others' access to an existing database and its -wal and -shm files.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// check runs PRAGMA quick_check, which reads every page of every b-tree (without comparing indexes with their
+// tables), and refuses a damaged database rather than serving from it.
+func check(ctx context.Context, db *sql.DB, path string) error {
+	rows, err := db.QueryContext(ctx, "PRAGMA quick_check")
+	if err != nil {
+		return checkErr(path, err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return checkErr(path, err)
+		}
+		if line != "ok" && len(problems) < 5 {
+			problems = append(problems, strings.Join(strings.Fields(line), " "))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return checkErr(path, err)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s: %w (PRAGMA quick_check: %s); restore it from a backup", path, ErrDamaged, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func checkErr(path string, err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_CORRUPT || se.Code()&0xff == sqlite3.SQLITE_NOTADB) {
+		return fmt.Errorf("%s: %w (%v); restore it from a backup", path, ErrDamaged, err)
+	}
+	return fmt.Errorf("check %s: %w", path, err)
 }
 
 // Close closes the database.
@@ -140,7 +219,7 @@ func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx stor
 	if err != nil {
 		return fmt.Errorf("begin write: %w", err)
 	}
-	t := &txn{tx: tx, stmts: &s.wStmts}
+	t := &txn{tx: tx, stmts: &s.wStmts, trace: s.trace}
 	if err := fn(ctx, t); err != nil {
 		tx.Rollback()
 		return err
@@ -162,6 +241,7 @@ type txn struct {
 	tx      *sql.Tx
 	stmts   *sync.Map
 	pending []string
+	trace   func(query string, args []any)
 }
 
 // stmt returns the prepared statement for query in this transaction, or nil when it is not prepared yet.
@@ -190,6 +270,9 @@ func prepare(ctx context.Context, db *sql.DB, stmts *sync.Map, queries []string)
 }
 
 func (t *txn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if t.trace != nil {
+		t.trace(query, args)
+	}
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -197,6 +280,9 @@ func (t *txn) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 }
 
 func (t *txn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if t.trace != nil {
+		t.trace(query, args)
+	}
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -204,6 +290,9 @@ func (t *txn) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 }
 
 func (t *txn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if t.trace != nil {
+		t.trace(query, args)
+	}
 	if st := t.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -242,7 +331,9 @@ func (t *txn) GetByID(ctx context.Context, id string) (*store.Entity, error) {
 	if id == "" {
 		return nil, store.ErrNotFound
 	}
-	e, err := scanEntity(t.queryRow(ctx, "SELECT "+entityCols+" FROM entities WHERE id = ?", id))
+	// The unique index on id is partial (WHERE id <> ''): the query repeats that term so that SQLite may use it.
+	// Without it, an unknown ID (which anyone can send as an access key ID) costs a scan of every entity.
+	e, err := scanEntity(t.queryRow(ctx, "SELECT "+entityCols+" FROM entities WHERE id = ? AND id <> ''", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("id %q: %w", id, store.ErrNotFound)
 	}
@@ -360,7 +451,12 @@ func (t *txn) Setting(ctx context.Context, account, k string) ([]byte, error) {
 }
 
 func (t *txn) Accounts(ctx context.Context) ([]string, error) {
-	rows, err := t.query(ctx, "SELECT account FROM entities UNION SELECT account FROM settings ORDER BY 1")
+	// Each table is walked from one account to the next through its primary key (a skip scan written out), so
+	// the cost grows with the number of accounts, not of entities.
+	rows, err := t.query(ctx, `WITH RECURSIVE
+  e(a) AS (SELECT (SELECT min(account) FROM entities) UNION ALL SELECT (SELECT min(account) FROM entities WHERE account > e.a) FROM e WHERE e.a IS NOT NULL),
+  s(a) AS (SELECT (SELECT min(account) FROM settings) UNION ALL SELECT (SELECT min(account) FROM settings WHERE account > s.a) FROM s WHERE s.a IS NOT NULL)
+SELECT a FROM e WHERE a IS NOT NULL UNION SELECT a FROM s WHERE a IS NOT NULL ORDER BY 1`)
 	if err != nil {
 		return nil, err
 	}
@@ -374,6 +470,20 @@ func (t *txn) Accounts(ctx context.Context) ([]string, error) {
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+func (t *txn) Meta(ctx context.Context, k string) ([]byte, error) {
+	var v []byte
+	err := t.queryRow(ctx, "SELECT value FROM meta WHERE key = ?", k).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("meta %q: %w", k, store.ErrNotFound)
+	}
+	return v, err
+}
+
+func (t *txn) PutMeta(ctx context.Context, k string, value []byte) error {
+	_, err := t.exec(ctx, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", k, value)
+	return err
 }
 
 func (t *txn) Insert(ctx context.Context, e *store.Entity) error {

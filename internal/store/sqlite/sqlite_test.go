@@ -2,7 +2,12 @@ package sqlite_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/iamd-dev/iamd/internal/store"
@@ -41,6 +46,150 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 		return err
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestUnknownIDLookupsCannotGrowOrFlushTheCache: access key IDs are looked up before the signature is checked, so
+// anyone can send unknown ones by the million. Their not-founds must stay within a small bound and must not push
+// out what the cache holds of what exists.
+func TestUnknownIDLookupsCannotGrowOrFlushTheCache(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "iamd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		return tx.Insert(ctx, &store.Entity{Account: "1", Kind: "accesskey", Name: "AKIAKNOWN", Path: "/", ID: "AKIAKNOWN", Data: []byte("{}")})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	getByID := func(id string) error {
+		return s.View(ctx, func(ctx context.Context, r store.Reader) error { _, err := r.GetByID(ctx, id); return err })
+	}
+	if err := getByID("AKIAKNOWN"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 * sqlite.MaxMissing {
+		if err := getByID(fmt.Sprintf("AKIAUNKNOWN%09d", i)); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown ID: %v", err)
+		}
+	}
+	values, missing := sqlite.CacheSize(s)
+	if missing > sqlite.MaxMissing {
+		t.Errorf("%d not-founds cached, want at most %d", missing, sqlite.MaxMissing)
+	}
+	if values != 1 {
+		t.Errorf("%d values cached after the flood of unknown IDs, want the 1 known key still there", values)
+	}
+}
+
+// TestNewDatabaseFilesAreOwnerOnly: the database, its WAL and its shared-memory file hold sealed secrets and
+// password hashes; created in a directory others can enter, with the common umask 022, none may be readable by
+// them. SQLite creates -wal and -shm with the database file's mode (and fchmods them to it whatever the umask);
+// the test checks that modernc.org/sqlite does so too.
+func TestNewDatabaseFilesAreOwnerOnly(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "iamd.db")
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Update(ctx, func(ctx context.Context, tx store.Tx) error { return tx.PutSetting(ctx, "1", "k", []byte("v")) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.View(ctx, func(ctx context.Context, r store.Reader) error { _, err := r.Accounts(ctx); return err }); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want -rw-------", filepath.Base(p), fi.Mode().Perm())
+		}
+	}
+}
+
+// TestExistingWorldReadableDatabaseIsMadeOwnerOnly: a database created by an earlier iamd (0644) is tightened when
+// opened.
+func TestExistingWorldReadableDatabaseIsMadeOwnerOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "iamd.db")
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err = sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v, %v; want -rw-------", fi.Mode().Perm(), err)
+	}
+}
+
+// TestDamagedDatabaseIsRefused: a database whose pages are damaged is refused at open with ErrDamaged and a message
+// that names the file, instead of serving what can still be read.
+func TestDamagedDatabaseIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "iamd.db")
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, s, 2000)
+	s.Close()
+	DamageDatabase(t, path)
+	s, err = sqlite.Open(ctx, path)
+	if err == nil {
+		s.Close()
+		t.Fatal("a damaged database opened")
+	}
+	if !errors.Is(err, sqlite.ErrDamaged) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("err = %v, want ErrDamaged naming %s", err, path)
+	}
+	t.Log(err)
+}
+
+// DamageDatabase overwrites one page in the middle of a closed database file, as a failing disk or a stray write
+// would.
+func DamageDatabase(t *testing.T, path string) {
+	t.Helper()
+	if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > 0 {
+		t.Fatalf("%s-wal holds %d bytes: the database was not checkpointed on close", path, fi.Size())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageSize := int(data[16])<<8 | int(data[17])
+	if pageSize == 1 {
+		pageSize = 65536
+	}
+	pages := len(data) / pageSize
+	if pages < 10 {
+		t.Fatalf("only %d pages: too small to damage in the middle", pages)
+	}
+	middle := pages / 2 * pageSize
+	for i := middle; i < middle+pageSize; i++ {
+		data[i] = 0x5a
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -36,6 +36,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"GenerationIncreasesOnCommitOnly", generation},
 		{"ConcurrentWritersSerialize", concurrentWriters},
 		{"Accounts", accounts},
+		{"MetaIsStoreWideAndMakesNoAccount", meta},
+		{"GetByIDOfUnknownOrEmptyIDIsNotFound", getByIDUnknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -419,4 +421,41 @@ func accounts(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
+}
+
+func meta(t *testing.T, s store.Store) {
+	view(t, s, func(ctx context.Context, r store.Reader) error {
+		if _, err := r.Meta(ctx, "check"); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("missing meta: %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+	mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error { return tx.PutMeta(ctx, "check", []byte("a")) })
+	mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error { return tx.PutMeta(ctx, "check", []byte("b")) })
+	view(t, s, func(ctx context.Context, r store.Reader) error {
+		v, err := r.Meta(ctx, "check")
+		if err != nil || string(v) != "b" {
+			return fmt.Errorf("meta = %q, %v", v, err)
+		}
+		if got, err := r.Accounts(ctx); err != nil || len(got) != 0 {
+			return fmt.Errorf("accounts = %v, %v; a meta value belongs to no account", got, err)
+		}
+		return nil
+	})
+}
+
+// getByIDUnknown: IDs come from requests before they are authenticated; an unknown one, or none, is simply absent,
+// again and again.
+func getByIDUnknown(t *testing.T, s store.Store) {
+	mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error { return tx.Insert(ctx, ent("1", "user", "a", "")) })
+	for range 3 {
+		view(t, s, func(ctx context.Context, r store.Reader) error {
+			for _, id := range []string{"", "AKIAUNKNOWN", "AKIAunknown"} {
+				if e, err := r.GetByID(ctx, id); !errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("GetByID(%q) = %+v, %v; want ErrNotFound", id, e, err)
+				}
+			}
+			return nil
+		})
+	}
 }
