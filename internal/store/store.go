@@ -50,9 +50,9 @@ type ListQuery struct {
 	Parent     string // "" for any; otherwise only entities owned by Parent
 	// ARN is "" for any; otherwise only entities whose ARN is exactly this (compared case-sensitively, as ARNs are).
 	// Implementations answer it from an index on (account, kind, ARN), never by scanning the kind.
-	ARN string
-	After      string // page marker: only names that sort after this one (as returned in Page.Next)
-	Limit      int    // at most this many; 0 means no limit
+	ARN   string
+	After string // page marker: only names that sort after this one (as returned in Page.Next)
+	Limit int    // at most this many; 0 means no limit
 }
 
 // Page is one page of a List.
