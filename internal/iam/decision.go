@@ -111,7 +111,7 @@ func isRoleARN(resource string) bool {
 // and for an access key or an assumed-role ARN its session); the keys derived from it and iamd's clock replace any
 // supplied. An assumed-role ARN is decided for every live session with that ARN, each with its session policies,
 // tags, source identity and MFA facts, and the answer is the most restrictive of theirs; with no live session it is
-// implicitDeny, never the role's permissions (which a session's policies could only narrow). It reads in one store
+// implicitDeny, never the role's permissions (which a session's policies narrow). It reads in one store
 // transaction (an access key is first looked up as authentication looks it up).
 func (s *Service) Decide(ctx context.Context, c *Caller, in *DecisionRequest) (*DecisionResult, error) {
 	if err := in.validate(); err != nil {
@@ -292,7 +292,7 @@ func (s *Service) keyPrincipal(ctx context.Context, id string, now time.Time) (c
 // principalByARN resolves a principal ARN of the caller's account into the caller the engine decides for:
 //   - a user ARN (path included, exactly as the user's ARN) is that user with its policies, groups and boundary;
 //   - a role ARN is a session of the role without session policies or session tags (principal type AssumedRole,
-//     aws:PrincipalArn the role's ARN), the session's name unknown: the most any session of the role may do;
+//     aws:PrincipalArn the role's ARN), the session's name unknown: a question about the role, not any session;
 //   - an assumed-role ARN is checked here (its role must exist) but decided by decideSessionsByARN, for its live
 //     sessions; the caller returned (the role without any session) is never decided for;
 //   - the root ARN is the account's root user;

@@ -28,8 +28,9 @@ type sessionTarget struct {
 // narrowed by its session policies, with its session tags, source identity and MFA facts as condition keys: iamd
 // knows them only for the sessions it issued. So each live (unexpired) session with exactly that ARN is decided,
 // and the answer is the most restrictive of theirs (an explicit deny before an implicit deny before an allow),
-// naming the session that gave it. With no live session the answer is implicitDeny: the role's permissions alone
-// would allow more than any session of it may do, and nothing is allowed on facts iamd does not have.
+// naming the session that gave it. With no live session the answer is implicitDeny: the session's policies, tags
+// and source identity are facts iamd does not have, and the role's permissions without them could allow what the
+// session may not do.
 func (s *Service) decideSessionsByARN(ctx context.Context, r store.Reader, in *DecisionRequest, rp *authz.Attached, mustAllow bool, now time.Time) (*DecisionResult, error) {
 	// The role must exist (NoSuchEntity otherwise), as for a role ARN.
 	if _, err := s.principalByARN(ctx, r, in.Principal); err != nil {

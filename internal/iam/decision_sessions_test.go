@@ -2,6 +2,7 @@ package iam_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,4 +167,19 @@ func TestDecideSessionsByARN(t *testing.T) {
 			t.Fatalf("decision = %v (%s)", res.Decision, res.Reason)
 		}
 	})
+}
+
+// TestDecideSessionsByARNRefusesTooMany: more session records under one ARN than iamd decides over are refused with
+// a clear error asking for accessKeyId, never answered from a subset of them.
+func TestDecideSessionsByARNRefusesTooMany(t *testing.T) {
+	f := newDecisionFixture(t)
+	for range 101 {
+		f.issueSession(t, "busy", iam.RoleSessionOptions{}, time.Time{})
+	}
+	_, err := f.svc.Decide(context.Background(), f.service, &iam.DecisionRequest{Principal: "arn:aws:sts::123456789012:assumed-role/app/busy",
+		Action: "notes:GetNote", Resource: "*"})
+	wantCode(t, err, "InvalidParameterValue")
+	if !strings.Contains(err.Error(), "accessKeyId") {
+		t.Fatalf("message %q", err)
+	}
 }
