@@ -96,6 +96,14 @@ func (s *Service) liveSessionsByARN(ctx context.Context, r store.Reader, princip
 		return nil, invalidParameter("More than %d sessions have the ARN %s; name the session by its accessKeyId instead.", maxSessionsByARN, principalARN)
 	}
 	roleName := strings.Split(a.Resource, "/")[1] // checked by principalByARN
+	re, err := r.Get(ctx, a.Account, KindRole, roleName)
+	if err != nil {
+		return nil, err // checked by principalByARN: the role exists
+	}
+	ro, err := decode[Role](re)
+	if err != nil {
+		return nil, err
+	}
 	var out []sessionTarget
 	for _, e := range page.Entities {
 		rec, err := decode[session](e)
@@ -110,15 +118,18 @@ func (s *Service) liveSessionsByARN(ctx context.Context, r store.Reader, princip
 			c.MFAAuthTime = *rec.MFATime
 		}
 		t := sessionTarget{caller: c, expires: rec.Expiration}
-		err = roleSessionCaller(ctx, r, rec, c)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			// The session's role was deleted; a role of the same name (checked by principalByARN) is another role.
+		// A session whose role was deleted is never decided with the policies of a later role of the same name:
+		// the role IDs are compared here, whatever authentication makes of such a session.
+		if rec.Role.RoleID == ro.RoleID {
+			err = roleSessionCaller(ctx, r, rec, c)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return nil, err
+			}
+		}
+		if rec.Role.RoleID != ro.RoleID || err != nil {
 			c.Principal = authz.Principal{Type: authz.PrincipalAssumedRole, ARN: principalARN, Account: a.Account, RoleARN: rec.Role.RoleARN}
 			c.Name, c.RoleSession = roleName, true
 			t.roleGone = true
-		case err != nil:
-			return nil, err
 		}
 		out = append(out, t)
 	}
