@@ -125,6 +125,10 @@ type Query struct {
 	ResourceOwner string // account owning the resource; "" is the resource ARN's account, else the principal's
 	// ResourcePolicy is the resource's policy as a JSON object, when it has one.
 	ResourcePolicy json.RawMessage
+	// ResourcePolicyMustAllow, when not nil, says whether the resource policy itself must allow (an identity-based
+	// Allow is then not enough unless the resource policy delegates to the principal's account). nil leaves it to
+	// iamd's default, AWS's rule: true for kms: actions given a key policy and for sts:AssumeRole* on a role ARN.
+	ResourcePolicyMustAllow *bool
 	// Context holds condition keys: values are strings, numbers, booleans, or slices of those. Keys iamd derives
 	// itself (aws:PrincipalArn, aws:CurrentTime...) are ignored by iamd.
 	Context map[string]any
@@ -186,13 +190,14 @@ type verifyAnswer struct {
 
 // authorizeRequest is the body of POST /iamd/v1/authorize.
 type authorizeRequest struct {
-	Principal      string          `json:"principal,omitempty"`
-	AccessKeyID    string          `json:"accessKeyId,omitempty"`
-	Action         string          `json:"action"`
-	Resource       string          `json:"resource"`
-	ResourceOwner  string          `json:"resourceOwner,omitempty"`
-	ResourcePolicy json.RawMessage `json:"resourcePolicy,omitempty"`
-	Context        map[string]any  `json:"context,omitempty"`
+	Principal               string          `json:"principal,omitempty"`
+	AccessKeyID             string          `json:"accessKeyId,omitempty"`
+	Action                  string          `json:"action"`
+	Resource                string          `json:"resource"`
+	ResourceOwner           string          `json:"resourceOwner,omitempty"`
+	ResourcePolicy          json.RawMessage `json:"resourcePolicy,omitempty"`
+	ResourcePolicyMustAllow *bool           `json:"resourcePolicyMustAllow,omitempty"`
+	Context                 map[string]any  `json:"context,omitempty"`
 }
 
 // unsignedPayload is the X-Amz-Content-Sha256 value that leaves the body out of a signature.
@@ -256,7 +261,8 @@ func (c *Client) Authorize(ctx context.Context, q Query) (*Decision, error) {
 	}
 	in := authorizeRequest{
 		Principal: q.Principal, AccessKeyID: q.AccessKeyID, Action: q.Action, Resource: q.Resource,
-		ResourceOwner: q.ResourceOwner, ResourcePolicy: q.ResourcePolicy, Context: q.Context,
+		ResourceOwner: q.ResourceOwner, ResourcePolicy: q.ResourcePolicy, ResourcePolicyMustAllow: q.ResourcePolicyMustAllow,
+		Context: q.Context,
 	}
 	var out Decision
 	if err := c.call(ctx, "/iamd/v1/authorize", in, &out); err != nil {

@@ -134,3 +134,20 @@ func TestCredentialsDoNotPrintSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthorizeSendsResourcePolicyMustAllowOnlyWhenSet: nil leaves iamd's default (AWS's rule for the action);
+// true and false are sent as they are.
+func TestAuthorizeSendsResourcePolicyMustAllowOnlyWhenSet(t *testing.T) {
+	yes, no := true, false
+	for _, v := range []*bool{nil, &yes, &no} {
+		f := newFakeIAMD(t)
+		if _, err := f.client().Authorize(context.Background(), gate.Query{AccessKeyID: aliceKey, Action: "kms:Decrypt", Resource: "*",
+			ResourcePolicyMustAllow: v}); err != nil {
+			t.Fatal(err)
+		}
+		got := f.lastQuery().ResourcePolicyMustAllow
+		if (got == nil) != (v == nil) || got != nil && *got != *v {
+			t.Errorf("sent %v, want %v", got, v)
+		}
+	}
+}

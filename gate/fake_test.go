@@ -54,6 +54,7 @@ type fakeIAMD struct {
 type authorizeBody struct {
 	Principal, AccessKeyID, Action, Resource string
 	Context                                  map[string]any
+	ResourcePolicyMustAllow                  *bool `json:"resourcePolicyMustAllow"`
 }
 
 type verifyBody struct {

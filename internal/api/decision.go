@@ -30,7 +30,8 @@ type SignatureVerifier interface {
 }
 
 // DecisionHandler serves iamd's decision API for the operators' own services: POST /iamd/v1/authorize (may this
-// principal do this action on this resource?) and POST /iamd/v1/verify (who signed this request?). Both take and
+// principal do this action on this resource? its body is authorizeRequest) and POST /iamd/v1/verify (who signed
+// this request?). Both take and
 // answer JSON; the call itself is signed with SigV4 for the service "iamd" and authorized by iamd:Authorize. It
 // logs each call at debug level with its request ID, never a header or a signature.
 type DecisionHandler struct {
@@ -54,21 +55,45 @@ const (
 )
 
 // authorizeRequest is the body of POST /iamd/v1/authorize.
+//
+//   - principal or accessKeyId (exactly one): who asks. An accessKeyId names one key or session exactly. An
+//     assumed-role ARN is decided for each live session with that ARN (with its session policies, tags, source
+//     identity and MFA facts) and answers the most restrictive decision, naming that session in "session"; with no
+//     live session it answers implicitDeny. A federated-user ARN answers implicitDeny (ask by accessKeyId).
+//   - action, resource, resourceOwner, context: the request asked about.
+//   - resourcePolicy: the resource's resource-based policy, as a JSON object or string. For sts:AssumeRole*,
+//     sts:TagSession, sts:SetSourceIdentity and sts:SetContext on a role iamd holds, the role's trust policy when
+//     absent.
+//   - resourcePolicyMustAllow (boolean, optional): whether the resource policy itself must allow, so that an
+//     identity-based Allow is not enough unless the resource policy delegates to the principal's account (as a KMS
+//     key policy naming the account root does); with no resource policy nothing is then allowed. Absent, it is
+//     AWS's rule for the action: true for kms: actions given a resourcePolicy (a KMS key policy) and for the
+//     trust-policy actions on a role ARN; false otherwise. The answer's resourcePolicyMustAllow says what applied.
 type authorizeRequest struct {
-	Principal      string                     `json:"principal"`
-	AccessKeyID    string                     `json:"accessKeyId"`
-	Action         string                     `json:"action"`
-	Resource       string                     `json:"resource"`
-	ResourceOwner  string                     `json:"resourceOwner"`
-	ResourcePolicy json.RawMessage            `json:"resourcePolicy"`
-	Context        map[string]json.RawMessage `json:"context"`
+	Principal               string                     `json:"principal"`
+	AccessKeyID             string                     `json:"accessKeyId"`
+	Action                  string                     `json:"action"`
+	Resource                string                     `json:"resource"`
+	ResourceOwner           string                     `json:"resourceOwner"`
+	ResourcePolicy          json.RawMessage            `json:"resourcePolicy"`
+	ResourcePolicyMustAllow *bool                      `json:"resourcePolicyMustAllow"`
+	Context                 map[string]json.RawMessage `json:"context"`
 }
 
 type authorizeResponse struct {
-	Decision          string             `json:"decision"`
-	Principal         string             `json:"principal"`
-	MatchedStatements []matchedStatement `json:"matchedStatements"`
-	Reason            string             `json:"reason"`
+	Decision                string             `json:"decision"`
+	Principal               string             `json:"principal"`
+	MatchedStatements       []matchedStatement `json:"matchedStatements"`
+	Reason                  string             `json:"reason"`
+	ResourcePolicyMustAllow bool               `json:"resourcePolicyMustAllow"`
+	Session                 *decidedSession    `json:"session,omitempty"`
+}
+
+// decidedSession names the session an assumed-role ARN was decided as.
+type decidedSession struct {
+	AccessKeyID  string `json:"accessKeyId"`
+	Expires      string `json:"expires"`
+	LiveSessions int    `json:"liveSessions"`
 }
 
 type matchedStatement struct {
@@ -181,7 +206,12 @@ func (h *DecisionHandler) serve(w http.ResponseWriter, r *http.Request, action s
 	}
 	attrs = append(attrs, slog.String("decision", res.Decision.String()))
 	out := authorizeResponse{Decision: res.Decision.String(), Principal: res.Principal, Reason: res.Reason,
-		MatchedStatements: make([]matchedStatement, 0, len(res.Matched))}
+		MatchedStatements: make([]matchedStatement, 0, len(res.Matched)), ResourcePolicyMustAllow: res.ResourcePolicyMustAllow}
+	if res.Session != nil {
+		out.Session = &decidedSession{AccessKeyID: res.Session.AccessKeyID, Expires: res.Session.Expires.UTC().Format(time.RFC3339),
+			LiveSessions: res.Session.LiveSessions}
+		attrs = append(attrs, slog.String("decided_session", res.Session.AccessKeyID))
+	}
 	for _, m := range res.Matched {
 		out.MatchedStatements = append(out.MatchedStatements, matchedStatement{Effect: m.Effect, Layer: m.Layer, Policy: m.Policy,
 			PolicyARN: m.PolicyARN, AttachedTo: m.AttachedTo, StatementIndex: m.StatementIndex, Sid: m.Sid})
@@ -258,7 +288,8 @@ func decodeAuthorize(body []byte) (*iam.DecisionRequest, error) {
 		return nil, err
 	}
 	out := &iam.DecisionRequest{Principal: in.Principal, AccessKeyID: in.AccessKeyID, Action: in.Action,
-		Resource: in.Resource, ResourceOwner: in.ResourceOwner, Context: make(policy.Context, len(in.Context))}
+		Resource: in.Resource, ResourceOwner: in.ResourceOwner, ResourcePolicyMustAllow: in.ResourcePolicyMustAllow,
+		Context: make(policy.Context, len(in.Context))}
 	switch rp := bytes.TrimSpace(in.ResourcePolicy); {
 	case len(rp) == 0 || string(rp) == "null":
 	case rp[0] == '{':

@@ -3,11 +3,14 @@ package api
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/iam"
 )
 
 func TestDecodeAuthorizeStringifiesContext(t *testing.T) {
@@ -31,6 +34,32 @@ func TestDecodeAuthorizeStringifiesContext(t *testing.T) {
 	}
 }
 
+func TestDecodeAuthorizeResourcePolicyMustAllow(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       *bool // nil: absent, the action's default applies
+	}{
+		{"absent", `{"action":"kms:Decrypt"}`, nil},
+		{"null", `{"resourcePolicyMustAllow":null}`, nil},
+		{"true", `{"resourcePolicyMustAllow":true}`, ptr(true)},
+		{"false", `{"resourcePolicyMustAllow":false}`, ptr(false)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, err := decodeAuthorize([]byte(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := in.ResourcePolicyMustAllow
+			if (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
+				t.Fatalf("resourcePolicyMustAllow = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
 func TestDecodeRejectsLikeAValidationError(t *testing.T) {
 	tests := []struct{ name, body string }{
 		{"not JSON", `{not json`},
@@ -42,6 +71,8 @@ func TestDecodeRejectsLikeAValidationError(t *testing.T) {
 		{"empty context key", `{"context":{"":"v"}}`},
 		{"resource policy a number", `{"resourcePolicy":7}`},
 		{"action a number", `{"action":7}`},
+		{"resourcePolicyMustAllow a string", `{"resourcePolicyMustAllow":"true"}`},
+		{"resourcePolicyMustAllow a number", `{"resourcePolicyMustAllow":1}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,6 +152,9 @@ func FuzzDecodeDecisionRequests(f *testing.F) {
 		`{"service":"notes","method":"POST","url":"https://h","body":"aGVsbG8="}`,
 		`{"service":"s","method":"M","url":"http://[::1]:80/%zz?%%"}`,
 		`{"context":{"k":null}}`, `[]`, `null`, ``,
+		`{"principal":"arn:aws:sts::123456789012:assumed-role/R/s1","action":"kms:Decrypt","resource":"*","resourcePolicy":{"Statement":[]},"resourcePolicyMustAllow":true}`,
+		`{"resourcePolicyMustAllow":false}`, `{"resourcePolicyMustAllow":null}`, `{"resourcePolicyMustAllow":"false"}`,
+		`{"ResourcePolicyMustAllow":true,"resourcepolicymustallow":false}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -141,6 +175,18 @@ func FuzzDecodeDecisionRequests(f *testing.F) {
 					t.Fatalf("context key %q = %q", k, v)
 				}
 			}
+			// What was decoded reads back the same once written in the API's own form (a policy object is kept as
+			// sent, so one holding invalid UTF-8 cannot be written back exactly as a JSON string).
+			if !utf8.ValidString(in.ResourcePolicy) {
+				return
+			}
+			again, err := decodeAuthorize(encodeAuthorize(t, in))
+			if err != nil {
+				t.Fatalf("re-encoded request: %v", err)
+			}
+			if !sameDecisionRequest(in, again) {
+				t.Fatalf("decoded %+v, then %+v", in, again)
+			}
 		}
 		vr, _, err := decodeVerify(body)
 		checkErr(err)
@@ -151,4 +197,37 @@ func FuzzDecodeDecisionRequests(f *testing.F) {
 			}
 		}
 	})
+}
+
+// encodeAuthorize writes a decoded request back as an /authorize body.
+func encodeAuthorize(t *testing.T, in *iam.DecisionRequest) []byte {
+	t.Helper()
+	out := map[string]any{"principal": in.Principal, "accessKeyId": in.AccessKeyID, "action": in.Action, "resource": in.Resource,
+		"resourceOwner": in.ResourceOwner, "context": map[string][]string(in.Context)}
+	if in.ResourcePolicy != "" {
+		out["resourcePolicy"] = in.ResourcePolicy // as a JSON string
+	}
+	if in.ResourcePolicyMustAllow != nil {
+		out["resourcePolicyMustAllow"] = *in.ResourcePolicyMustAllow
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func sameDecisionRequest(a, b *iam.DecisionRequest) bool {
+	if a.Principal != b.Principal || a.AccessKeyID != b.AccessKeyID || a.Action != b.Action || a.Resource != b.Resource ||
+		a.ResourceOwner != b.ResourceOwner || a.ResourcePolicy != b.ResourcePolicy || len(a.Context) != len(b.Context) ||
+		(a.ResourcePolicyMustAllow == nil) != (b.ResourcePolicyMustAllow == nil) ||
+		a.ResourcePolicyMustAllow != nil && *a.ResourcePolicyMustAllow != *b.ResourcePolicyMustAllow {
+		return false
+	}
+	for k, v := range a.Context {
+		if !slices.Equal(v, b.Context[k]) {
+			return false
+		}
+	}
+	return true
 }

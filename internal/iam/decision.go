@@ -27,8 +27,14 @@ type DecisionRequest struct {
 	Resource      string // the resource ARN, or "*"
 	ResourceOwner string // the resource's account; "" for the resource ARN's account, else the principal's
 	// ResourcePolicy is the resource's resource-based policy (JSON), "" for none. The principals it names need not
-	// exist.
+	// exist. For a trust-policy action (sts:AssumeRole*, sts:TagSession, sts:SetSourceIdentity, sts:SetContext) on
+	// the ARN of a role iamd holds, "" means the role's own trust policy.
 	ResourcePolicy string
+	// ResourcePolicyMustAllow, when set, says whether the resource policy itself must allow (an identity-based
+	// Allow is then not enough unless the resource policy delegates to the principal's account, as a KMS key policy
+	// naming the account root does); with no resource policy nothing is allowed. nil applies AWS's rule for the
+	// action: see DefaultResourcePolicyMustAllow.
+	ResourcePolicyMustAllow *bool
 	// Context holds the request's condition keys as the asking service supplies them; the keys iamd derives from
 	// the principal and its clock are ignored here (see derivedKey).
 	Context policy.Context
@@ -51,12 +57,62 @@ type DecisionResult struct {
 	Principal string // the principal ARN decided for
 	Matched   []DecisionStatement
 	Reason    string // AWS-worded: "because no identity-based policy allows the notes:GetNote action", ...
+	// ResourcePolicyMustAllow is whether the resource policy had to allow (as asked, or AWS's rule for the action).
+	ResourcePolicyMustAllow bool
+	// Session names the session that decided when the principal was an assumed-role ARN: of the live sessions
+	// with that ARN, the one whose answer was the most restrictive. nil otherwise.
+	Session *DecisionSession
+}
+
+// DecisionSession is the role session an assumed-role ARN was decided as.
+type DecisionSession struct {
+	AccessKeyID  string // the session's ASIA key ID
+	Expires      time.Time
+	LiveSessions int // how many live sessions share the ARN; each was decided
+}
+
+// DefaultResourcePolicyMustAllow reports whether AWS requires the resource policy itself to allow the action, when
+// the caller does not say. The IAM User Guide ("Policy evaluation for requests within a single account") names the
+// two exceptions to "an identity-based or a resource-based Allow is enough": role trust policies and KMS key
+// policies "must explicitly allow access for principals". So: for "kms:" actions when a key policy is given (the
+// AWS KMS Developer Guide, "Key policies in AWS KMS": "Unless the key policy explicitly allows it, you cannot use
+// IAM policies to allow access to a KMS key"; actions on no key, such as kms:CreateKey, have no key policy and
+// are IAM's alone), and for the actions a trust policy governs (sts:AssumeRole*, sts:TagSession,
+// sts:SetSourceIdentity, sts:SetContext) on a role ARN.
+func DefaultResourcePolicyMustAllow(action, resource string, resourcePolicy bool) bool {
+	svc, _, _ := strings.Cut(action, ":")
+	switch {
+	case strings.EqualFold(svc, "kms"):
+		return resourcePolicy
+	case trustAction(action):
+		return isRoleARN(resource)
+	}
+	return false
+}
+
+// trustAction reports whether an action is decided against a role's trust policy.
+func trustAction(action string) bool {
+	svc, name, _ := strings.Cut(action, ":")
+	if !strings.EqualFold(svc, "sts") {
+		return false
+	}
+	lower := strings.ToLower(name)
+	return strings.HasPrefix(lower, "assumerole") || lower == "tagsession" || lower == "setsourceidentity" || lower == "setcontext"
+}
+
+// isRoleARN reports whether a resource is an IAM role ARN (arn:aws:iam::ACCOUNT:role/...).
+func isRoleARN(resource string) bool {
+	a, err := arn.Parse(resource)
+	return err == nil && a.Service == "iam" && a.Region == "" && isAccountID(a.Account) && strings.HasPrefix(a.Resource, "role/")
 }
 
 // Decide answers a decision request for the caller, a service of the principal's account allowed iamd:Authorize on
 // the principal's ARN. The principal is resolved as iamd knows it (its identity-based policies, groups, boundary,
-// and for an access key its session); the keys derived from it and iamd's clock replace any supplied. It reads in
-// one store transaction (an access key is first looked up as authentication looks it up).
+// and for an access key or an assumed-role ARN its session); the keys derived from it and iamd's clock replace any
+// supplied. An assumed-role ARN is decided for every live session with that ARN, each with its session policies,
+// tags, source identity and MFA facts, and the answer is the most restrictive of theirs; with no live session it is
+// implicitDeny, never the role's permissions (which a session's policies narrow). It reads in one store
+// transaction (an access key is first looked up as authentication looks it up).
 func (s *Service) Decide(ctx context.Context, c *Caller, in *DecisionRequest) (*DecisionResult, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
@@ -111,20 +167,31 @@ func (s *Service) Decide(ctx context.Context, c *Caller, in *DecisionRequest) (*
 		if keyUnusable != nil {
 			return keyUnusable
 		}
-		target := keyed
-		if target == nil {
-			t, err := s.principalByARN(ctx, r, in.Principal)
-			if err != nil {
-				return err
-			}
-			target = t
-		}
-		target.Time = now
-		res, err := s.decideFor(ctx, r, target, in, rp)
+		rpol, mustAllow, err := s.decisionResourcePolicy(ctx, r, in, rp)
 		if err != nil {
 			return err
 		}
+		var res *DecisionResult
+		if keyed == nil && isAssumedRoleARN(in.Principal) {
+			res, err = s.decideSessionsByARN(ctx, r, in, rpol, mustAllow, now)
+		} else {
+			target := keyed
+			if target == nil {
+				if target, err = s.principalByARN(ctx, r, in.Principal); err != nil {
+					return err
+				}
+			}
+			target.Time = now
+			res, err = s.decideFor(ctx, r, target, in, rpol, mustAllow)
+		}
+		if err != nil {
+			return err
+		}
+		if s.OnDecision != nil {
+			s.OnDecision(res.Decision)
+		}
 		res.Principal = principalARN
+		res.ResourcePolicyMustAllow = mustAllow
 		out = res
 		return nil
 	})
@@ -132,6 +199,39 @@ func (s *Service) Decide(ctx context.Context, c *Caller, in *DecisionRequest) (*
 		return nil, err
 	}
 	return out, nil
+}
+
+// decisionResourcePolicy is the resource policy a request is decided with and whether it must allow: the one
+// given; else, for a trust-policy action on a role iamd holds, the role's trust policy.
+func (s *Service) decisionResourcePolicy(ctx context.Context, r store.Reader, in *DecisionRequest, given *policy.Policy) (*authz.Attached, bool, error) {
+	var att *authz.Attached
+	switch {
+	case given != nil:
+		att = &authz.Attached{Name: "resourcePolicy", AttachedTo: in.Resource, Policy: given}
+	case trustAction(in.Action) && isRoleARN(in.Resource):
+		ro, err := s.RoleByARN(ctx, r, in.Resource)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, false, err
+		}
+		if err == nil {
+			p, err := s.compile(ro.AssumeRolePolicyDocument, policy.TypeTrust)
+			if err != nil {
+				return nil, false, fmt.Errorf("stored trust policy of %s: %w", ro.ARN, err)
+			}
+			att = &authz.Attached{Name: "trustPolicy", AttachedTo: ro.ARN, Policy: p}
+		}
+	}
+	mustAllow := DefaultResourcePolicyMustAllow(in.Action, in.Resource, given != nil)
+	if in.ResourcePolicyMustAllow != nil {
+		mustAllow = *in.ResourcePolicyMustAllow
+	}
+	return att, mustAllow, nil
+}
+
+// isAssumedRoleARN reports whether a principal ARN names a role session (arn:aws:sts::ACCOUNT:assumed-role/...).
+func isAssumedRoleARN(principal string) bool {
+	a, err := arn.Parse(principal)
+	return err == nil && a.Service == "sts" && a.Region == "" && strings.HasPrefix(a.Resource, "assumed-role/")
 }
 
 // notAuthorizedFor is the AccessDenied answer for a principal the caller may not ask about.
@@ -192,9 +292,9 @@ func (s *Service) keyPrincipal(ctx context.Context, id string, now time.Time) (c
 // principalByARN resolves a principal ARN of the caller's account into the caller the engine decides for:
 //   - a user ARN (path included, exactly as the user's ARN) is that user with its policies, groups and boundary;
 //   - a role ARN is a session of the role without session policies or session tags (principal type AssumedRole,
-//     aws:PrincipalArn the role's ARN), the session's name unknown;
-//   - an assumed-role ARN is that session of the role, likewise without session policies or tags, which several
-//     sessions of one name may differ in;
+//     aws:PrincipalArn the role's ARN), the session's name unknown: a question about the role, not any session;
+//   - an assumed-role ARN is checked here (its role must exist) but decided by decideSessionsByARN, for its live
+//     sessions; the caller returned (the role without any session) is never decided for;
 //   - the root ARN is the account's root user;
 //   - a federated-user ARN is a federated user whose session (and so whose permissions) the ARN does not name:
 //     decideFor answers implicitDeny for it.
@@ -265,8 +365,9 @@ func derivedKey(k string) bool {
 	return strings.HasPrefix(k, "aws:principaltag/")
 }
 
-// decideFor runs the engine for the target principal.
-func (s *Service) decideFor(ctx context.Context, r store.Reader, target *Caller, in *DecisionRequest, rp *policy.Policy) (*DecisionResult, error) {
+// decideFor runs the engine for the target principal, with the resource policy rp (nil for none), which must allow
+// when mustAllow is set. It does not report to OnDecision: Decide reports its one answer.
+func (s *Service) decideFor(ctx context.Context, r store.Reader, target *Caller, in *DecisionRequest, rp *authz.Attached, mustAllow bool) (*DecisionResult, error) {
 	owner := in.ResourceOwner
 	if owner == "" {
 		if a, err := arn.Parse(in.Resource); err == nil && a.Account != "" {
@@ -279,9 +380,6 @@ func (s *Service) decideFor(ctx context.Context, r store.Reader, target *Caller,
 		// A federated user's permissions are its session's: the issuing user's policies intersected with the
 		// session policies. The ARN names no session, so nothing is known to allow; ask by accessKeyId instead.
 		d := authz.Decision{Result: authz.ImplicitDeny, Missing: authz.LayerSession}
-		if s.OnDecision != nil {
-			s.OnDecision(d.Result)
-		}
 		return &DecisionResult{Decision: d.Result, Reason: d.Reason(in.Action)}, nil
 	}
 	var ev *authz.Evaluator
@@ -291,7 +389,7 @@ func (s *Service) decideFor(ctx context.Context, r store.Reader, target *Caller,
 	// whose policies those determine, but not for a role or role session asked about by ARN, which must never share
 	// an entry with a real session of the same ARN (and its session policies).
 	cacheable := target.AccessKeyID != "" || target.Principal.Type == authz.PrincipalUser || target.Principal.Type == authz.PrincipalRoot
-	if rp == nil && cacheable {
+	if rp == nil && !mustAllow && cacheable {
 		ce, err := s.evaluator(ctx, r, target)
 		if err != nil {
 			return nil, err
@@ -303,9 +401,8 @@ func (s *Service) decideFor(ctx context.Context, r store.Reader, target *Caller,
 		if set, tags, err = s.principalSet(ctx, r, target); err != nil {
 			return nil, err
 		}
-		if rp != nil {
-			set.Resource = &authz.Attached{Name: "resourcePolicy", AttachedTo: in.Resource, Policy: rp}
-		}
+		set.Resource = rp
+		set.ResourcePolicyRequired = mustAllow
 		principalKeys = policy.Context{}
 		authz.SetPrincipalKeys(principalKeys, target.Principal, target.UserID, tags)
 		if err := s.applyPrincipalOrg(ctx, r, target, &set, principalKeys); err != nil {
@@ -332,9 +429,6 @@ func (s *Service) decideFor(ctx context.Context, r store.Reader, target *Caller,
 	}
 	req := authz.Request{Principal: target.Principal, Action: in.Action, Resource: in.Resource, ResourceAccount: owner, Context: rc}
 	d := ev.Decide(&req)
-	if s.OnDecision != nil {
-		s.OnDecision(d.Result)
-	}
 	res := &DecisionResult{Decision: d.Result, Reason: decisionReason(&d, in.Action)}
 	names := attachedARNs{s: s, r: r, account: target.Account()}
 	for _, m := range d.Matched() {

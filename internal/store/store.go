@@ -27,7 +27,7 @@ type Entity struct {
 	Name    string    // unique per account and kind, case-insensitively; kept as written
 	Path    string    // IAM path, "/" by default; List filters on its prefix
 	ID      string    // unique across the store when not empty (AIDA..., AKIA..., ...)
-	ARN     string    // informative; not indexed
+	ARN     string    // as the domain writes it; ListQuery.ARN selects on it exactly (case-sensitively), by an index
 	Parent  string    // owner's name for owned entities (an access key's user); List filters on it
 	Created time.Time // set by the caller
 	Data    []byte    // the domain record, opaque to the store
@@ -48,8 +48,11 @@ type ListQuery struct {
 	Kind       Kind
 	PathPrefix string // "" or "/" for all
 	Parent     string // "" for any; otherwise only entities owned by Parent
-	After      string // page marker: only names that sort after this one (as returned in Page.Next)
-	Limit      int    // at most this many; 0 means no limit
+	// ARN is "" for any; otherwise only entities whose ARN is exactly this (compared case-sensitively, as ARNs are).
+	// Implementations answer it from an index on (account, kind, ARN), never by scanning the kind.
+	ARN   string
+	After string // page marker: only names that sort after this one (as returned in Page.Next)
+	Limit int    // at most this many; 0 means no limit
 }
 
 // Page is one page of a List.

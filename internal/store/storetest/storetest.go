@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DeleteRemovesAndMissingIsNotFound", deleteRemoves},
 		{"ListPagesInNameOrder", listPages},
 		{"ListFiltersPathPrefixAndParent", listFilters},
+		{"ListFiltersExactARN", listFiltersARN},
 		{"CountMatchesList", countMatchesList},
 		{"LinksAddListCountRemove", links},
 		{"Settings", settings},
@@ -250,6 +251,53 @@ func listFilters(t *testing.T, s store.Store) {
 	check(store.ListQuery{PathPrefix: "/ops"}, "[b c d]")
 	check(store.ListQuery{Parent: "x"}, "[a c]")
 	check(store.ListQuery{Parent: "x", PathPrefix: "/ops/"}, "[c]")
+}
+
+// listFiltersARN: ListQuery.ARN selects the entities whose ARN is exactly the one given, in name order, paged
+// like any List, never another account's or kind's, and ARNs differing only in case do not match.
+func listFiltersARN(t *testing.T, s store.Store) {
+	const a1, a2 = "arn:aws:sts::1:assumed-role/R/s1", "arn:aws:sts::1:assumed-role/R/s2"
+	mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error {
+		for i, p := range []struct {
+			account string
+			kind    store.Kind
+			name    string
+			arn     string
+		}{{"1", "session", "d", a1}, {"1", "session", "b", a2}, {"1", "session", "a", a1}, {"1", "session", "c", a1},
+			{"1", "other", "e", a1}, {"2", "session", "f", a1}, {"1", "session", "g", "arn:aws:sts::1:assumed-role/r/s1"}} {
+			e := ent(p.account, p.kind, p.name, fmt.Sprint("S", i))
+			e.ARN = p.arn
+			if err := tx.Insert(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, s, func(ctx context.Context, r store.Reader) error {
+		var got []string
+		q := store.ListQuery{Account: "1", Kind: "session", ARN: a1, Limit: 2}
+		for {
+			page, err := r.List(ctx, q)
+			if err != nil {
+				return err
+			}
+			for _, e := range page.Entities {
+				got = append(got, e.Name)
+			}
+			if page.Next == "" {
+				break
+			}
+			q.After = page.Next
+		}
+		if fmt.Sprint(got) != "[a c d]" {
+			return fmt.Errorf("ARN %s: got %v, want [a c d]", a1, got)
+		}
+		n, err := r.Count(ctx, store.ListQuery{Account: "1", Kind: "session", ARN: a1})
+		if err != nil || n != 3 {
+			return fmt.Errorf("Count = %d, %v; want 3", n, err)
+		}
+		return nil
+	})
 }
 
 func countMatchesList(t *testing.T, s store.Store) {
