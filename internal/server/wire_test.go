@@ -2,9 +2,11 @@ package server_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -483,5 +485,47 @@ func TestDuplicateAuthorizationHeaderIsRefused(t *testing.T) {
 			t.Fatalf("two Authorization headers: %d %s", resp.StatusCode, out)
 		}
 		req.Body = io.NopCloser(strings.NewReader(body))
+	}
+}
+
+// TestDecisionAPIKeepsUnsignedPayloadForOtherServicesOnly: /verify still authenticates a request signed for S3 with
+// UNSIGNED-PAYLOAD (legitimate there), while a decision API call of its own signed that way is refused.
+func TestDecisionAPIKeepsUnsignedPayloadForOtherServicesOnly(t *testing.T) {
+	s := startServer(t)
+	svc := s.userWithPolicy(t, "storage-service", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iamd:Authorize","Resource":"*"}]}`)
+	alice := s.userWithPolicy(t, "alice", "")
+
+	put, _ := http.NewRequest(http.MethodPut, "https://bucket.s3.amazonaws.com/key", strings.NewReader("object bytes"))
+	put.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+	sigv4.Sign(put, nil, sigv4.Credentials{AccessKeyID: alice.id, SecretAccessKey: alice.secret}, "us-east-1", "s3", time.Now())
+	headers := map[string][]string{"Host": {put.URL.Host}}
+	for k, v := range put.Header {
+		headers[k] = v
+	}
+	described, _ := json.Marshal(map[string]any{"service": "s3", "method": "PUT", "url": put.URL.String(), "headers": headers,
+		"bodySHA256": sha256Hex("object bytes")})
+
+	call := func(payloadHash string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/iamd/v1/verify", bytes.NewReader(described))
+		req.Header.Set("Content-Type", "application/json")
+		if payloadHash != "" {
+			req.Header.Set("X-Amz-Content-Sha256", payloadHash)
+		}
+		sigv4.Sign(req, described, sigv4.Credentials{AccessKeyID: svc.id, SecretAccessKey: svc.secret}, "us-east-1", "iamd", time.Now())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	if status, out := call(""); status != http.StatusOK || out["authenticated"] != true || out["accessKeyId"] != alice.id {
+		t.Fatalf("/verify of an S3 request with UNSIGNED-PAYLOAD: %d %v", status, out)
+	}
+	if status, out := call("UNSIGNED-PAYLOAD"); status != http.StatusForbidden || out["code"] != "SignatureDoesNotMatch" {
+		t.Fatalf("a /verify call signed with UNSIGNED-PAYLOAD: %d %v", status, out)
 	}
 }
