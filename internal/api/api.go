@@ -42,15 +42,21 @@ const EncodedMessageHeader = "X-Iamd-Authorization-Message"
 // smaller.
 const maxBody = 1 << 20
 
-// Authenticator establishes who signed a request.
+// Authenticator establishes who signed a request. service is the signing name of the API the request calls
+// ("iam", "sts", "organizations", "iamd"); a signature whose credential scope names another service is refused.
 type Authenticator interface {
-	Authenticate(ctx context.Context, r *http.Request, body []byte) (*iam.Caller, error)
+	Authenticate(ctx context.Context, r *http.Request, body []byte, service string) (*iam.Caller, error)
 }
 
-// Observer is told about every request, for metrics.
+// Observer is told about every request, for metrics. Every argument comes from a bounded set: the service is one
+// iamd serves or "unknown", the action an operation of the service's model or "unknown" (never the raw Action or
+// X-Amz-Target of a request), the outcome one of ok, denied, client_error, error, canceled.
 type Observer interface {
 	ObserveRequest(service, action, outcome string, d time.Duration)
 }
+
+// unknownLabel is the metrics label of an action or service that is not in iamd's models.
+const unknownLabel = "unknown"
 
 // Handler serves the AWS APIs.
 type Handler struct {
@@ -63,7 +69,13 @@ type Handler struct {
 	json   []jsonService // AWS JSON-protocol services, by X-Amz-Target prefix
 	// encode seals the detail of a denied request for DecodeAuthorizationMessage.
 	encode func(*iam.AuthorizationFailure) string
+	// admit bounds the requests being read and authenticated; nil admits all.
+	admit *Admission
 }
+
+// Admit makes h count the requests it reads and authenticates against a (shared with the other handlers of the
+// server). Call it before serving.
+func (h *Handler) Admit(a *Admission) { h.admit = a }
 
 // operation is one routable action bound to the method that runs it.
 type operation struct {
@@ -167,36 +179,34 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		outcome = h.writeError(w, r, service, action, reqID, err)
 	}
 	if h.obs != nil {
-		h.obs.ObserveRequest(service, action, outcome, time.Since(start))
+		h.obs.ObserveRequest(service, h.actionLabel(service, action), outcome, time.Since(start))
 	}
+}
+
+// actionLabel is the metrics label of an action: its name when the service's model has it, else "unknown".
+func (h *Handler) actionLabel(service, action string) string {
+	ops := h.iam
+	if service == "sts" {
+		ops = h.sts
+	}
+	if _, ok := ops[action]; ok {
+		return action
+	}
+	return unknownLabel
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, service, action *string) error {
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		return &awsquery.Error{Code: "InvalidAction", Message: "Only GET and POST requests are supported.", Status: http.StatusBadRequest}
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return awserr.New("IncompleteBody", http.StatusBadRequest, "The request body could not be read.")
+	leave, ok := h.admit.enter()
+	if !ok {
+		return errBusy()
 	}
-	if len(body) > maxBody {
-		return awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", maxBody)
-	}
-	form, err := awsquery.ParseRequest(r, body)
+	form, c, err := h.readAndAuthenticate(r, service, action)
+	leave()
 	if err != nil {
 		return err
-	}
-	*action = form.Get("Action")
-	*service = serviceOf(r, form)
-	var c iam.Caller
-	if *service == "sts" && unsignedActions[*action] && !signed(r) {
-		// The web identity token or SAML assertion is the credential; the domain verifies it.
-	} else {
-		caller, err := h.auth.Authenticate(r.Context(), r, body)
-		if err != nil {
-			return err
-		}
-		c = *caller
 	}
 	c.SourceIP = sourceIP(r)
 	c.SecureTransport = r.TLS != nil
@@ -239,6 +249,34 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, se
 	return h.codec.EncodeResponse(w, *action, xmlns, result, reqID)
 }
 
+// readAndAuthenticate reads the body and the form of a query-protocol request, tells its service and action, and
+// establishes the caller (none for STS's actions whose credential is in the request).
+func (h *Handler) readAndAuthenticate(r *http.Request, service, action *string) (url.Values, iam.Caller, error) {
+	var c iam.Caller
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, c, awserr.New("IncompleteBody", http.StatusBadRequest, "The request body could not be read.")
+	}
+	if len(body) > maxBody {
+		return nil, c, awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", maxBody)
+	}
+	form, err := awsquery.ParseRequest(r, body)
+	if err != nil {
+		return nil, c, err
+	}
+	*action = form.Get("Action")
+	*service = h.serviceOf(*action, form)
+	if *service == "sts" && unsignedActions[*action] && !signed(r) {
+		// The web identity token or SAML assertion is the credential; the domain verifies it.
+		return form, c, nil
+	}
+	caller, err := h.auth.Authenticate(r.Context(), r, body, *service)
+	if err != nil {
+		return nil, c, err
+	}
+	return form, *caller, nil
+}
+
 // unsignedActions are the STS actions that AWS accepts without a signature (the model's "authtype": "none"): the
 // request carries its own credential, a web identity token or a SAML assertion.
 var unsignedActions = map[string]bool{"AssumeRoleWithWebIdentity": true, "AssumeRoleWithSAML": true}
@@ -248,19 +286,17 @@ func signed(r *http.Request) bool {
 	return r.Header.Get("Authorization") != "" || r.URL.Query().Get("X-Amz-Signature") != ""
 }
 
-// serviceOf tells IAM from STS by the credential scope's service, or by the action for unsigned requests.
-func serviceOf(r *http.Request, form url.Values) string {
-	cred := r.URL.Query().Get("X-Amz-Credential")
-	if a := r.Header.Get("Authorization"); a != "" {
-		if i := strings.Index(a, "Credential="); i >= 0 {
-			cred = a[i+len("Credential="):]
-		}
-	}
-	parts := strings.Split(cred, "/")
-	if len(parts) >= 4 && parts[3] == "sts" {
+// serviceOf tells which API a query-protocol request calls, as AWS tells it by the endpoint: the service whose
+// model has the action (IAM's and STS's actions are disjoint), else STS for STS's API version, else IAM. The
+// credential scope plays no part: a request must be signed for the API it calls.
+func (h *Handler) serviceOf(action string, form url.Values) string {
+	if _, ok := h.sts[action]; ok {
 		return "sts"
 	}
-	if form.Get("Version") == "2011-06-15" {
+	if _, ok := h.iam[action]; ok {
+		return "iam"
+	}
+	if form.Get("Version") == ststypes.APIVersion {
 		return "sts"
 	}
 	return "iam"

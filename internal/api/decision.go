@@ -40,7 +40,15 @@ type DecisionHandler struct {
 	svc    *iam.Service
 	logger *slog.Logger
 	obs    Observer
+	admit  *Admission // bounds the calls being read and authenticated; nil admits all
 }
+
+// Admit makes h count the calls it reads and authenticates against a (shared with the other handlers of the
+// server). Call it before serving.
+func (h *DecisionHandler) Admit(a *Admission) { h.admit = a }
+
+// DecisionService is the signing name of the decision API's own calls.
+const DecisionService = "iamd"
 
 // NewDecisionHandler returns the decision API handler. auth authenticates calls signed for "iamd"; inner verifies
 // the requests that /verify describes.
@@ -174,14 +182,12 @@ func (h *DecisionHandler) serve(w http.ResponseWriter, r *http.Request, action s
 	if r.Method != http.MethodPost {
 		return nil, awserr.New("InvalidAction", http.StatusMethodNotAllowed, "Only POST requests are supported.")
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return nil, awserr.New("IncompleteBody", http.StatusBadRequest, "The request body could not be read.")
+	leave, ok := h.admit.enter()
+	if !ok {
+		return nil, errBusy()
 	}
-	if len(body) > maxBody {
-		return nil, awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", maxBody)
-	}
-	caller, err := h.auth.Authenticate(r.Context(), r, body)
+	body, caller, err := h.readAndAuthenticate(r)
+	leave()
 	if err != nil {
 		return nil, err
 	}
@@ -218,6 +224,22 @@ func (h *DecisionHandler) serve(w http.ResponseWriter, r *http.Request, action s
 	}
 	writeJSON(w, http.StatusOK, out)
 	return attrs, nil
+}
+
+// readAndAuthenticate reads a call's body and establishes who signed it (for the service "iamd").
+func (h *DecisionHandler) readAndAuthenticate(r *http.Request) ([]byte, *iam.Caller, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, nil, awserr.New("IncompleteBody", http.StatusBadRequest, "The request body could not be read.")
+	}
+	if len(body) > maxBody {
+		return nil, nil, awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", maxBody)
+	}
+	caller, err := h.auth.Authenticate(r.Context(), r, body, DecisionService)
+	if err != nil {
+		return nil, nil, err
+	}
+	return body, caller, nil
 }
 
 // verify answers /verify: 200 with authenticated true or false; an error only for a fault of the call itself.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/iamd-dev/iamd/internal/apitypes"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/iam"
 )
 
 // jsonService is an AWS JSON 1.1 protocol service: POST / with X-Amz-Target: TargetPrefix.Operation and a JSON
@@ -49,9 +50,12 @@ func (h *Handler) serveJSON(w http.ResponseWriter, r *http.Request, target strin
 	start := time.Now()
 	reqID := newRequestID()
 	svc, opName, known := h.jsonTarget(target)
-	service := "unknown"
+	service, opLabel := unknownLabel, unknownLabel
 	if known {
 		service = svc.name
+		if _, ok := svc.ops[opName]; ok {
+			opLabel = opName
+		}
 	}
 	out, err := h.runJSON(r, svc, opName)
 	outcome := "ok"
@@ -63,7 +67,7 @@ func (h *Handler) serveJSON(w http.ResponseWriter, r *http.Request, target strin
 		w.Write(out)
 	}
 	if h.obs != nil {
-		h.obs.ObserveRequest(service, opName, outcome, time.Since(start))
+		h.obs.ObserveRequest(service, opLabel, outcome, time.Since(start))
 	}
 }
 
@@ -71,14 +75,12 @@ func (h *Handler) runJSON(r *http.Request, svc *jsonService, opName string) ([]b
 	if r.Method != http.MethodPost {
 		return nil, &awserr.Error{Code: "UnknownOperationException", HTTPStatus: http.StatusBadRequest, Message: "Only POST requests are supported."}
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return nil, awserr.New("IncompleteBody", http.StatusBadRequest, "The request body could not be read.")
+	leave, ok := h.admit.enter()
+	if !ok {
+		return nil, errBusy()
 	}
-	if len(body) > maxBody {
-		return nil, awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", maxBody)
-	}
-	caller, err := h.auth.Authenticate(r.Context(), r, body)
+	body, caller, err := h.readAndAuthenticateJSON(r, svc)
+	leave()
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +124,27 @@ func (h *Handler) runJSON(r *http.Request, svc *jsonService, opName string) ([]b
 		return []byte("{}"), nil
 	}
 	return json.Marshal(res[0].Interface())
+}
+
+// readAndAuthenticateJSON reads a JSON-protocol request's body and establishes its caller; the signature must be
+// for the service the target names (for an unknown target, for any service the authenticator accepts).
+func (h *Handler) readAndAuthenticateJSON(r *http.Request, svc *jsonService) ([]byte, *iam.Caller, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, nil, awserr.New("IncompleteBody", http.StatusBadRequest, "The request body could not be read.")
+	}
+	if len(body) > maxBody {
+		return nil, nil, awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", maxBody)
+	}
+	service := ""
+	if svc != nil {
+		service = svc.name
+	}
+	caller, err := h.auth.Authenticate(r.Context(), r, body, service)
+	if err != nil {
+		return nil, nil, err
+	}
+	return body, caller, nil
 }
 
 // jsonValidationError turns the model's validation failures into the InvalidInputException of the JSON services,

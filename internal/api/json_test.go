@@ -19,7 +19,7 @@ import (
 // fakeAuth accepts requests whose Authorization header is "ok" and answers others as SigV4 would.
 type fakeAuth struct{}
 
-func (fakeAuth) Authenticate(ctx context.Context, r *http.Request, body []byte) (*iam.Caller, error) {
+func (fakeAuth) Authenticate(ctx context.Context, r *http.Request, body []byte, service string) (*iam.Caller, error) {
 	switch r.Header.Get("Authorization") {
 	case "ok":
 		return &iam.Caller{Principal: authz.Principal{Type: authz.PrincipalRoot, ARN: "arn:aws:iam::111122223333:root", Account: "111122223333"}}, nil

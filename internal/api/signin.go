@@ -22,7 +22,12 @@ type SignInHandler struct {
 	svc     *iam.Service
 	limiter *iam.SignInLimiter
 	logger  *slog.Logger
+	admit   *Admission // bounds the sign-ins in progress (each hashes a password); nil admits all
 }
+
+// Admit makes h count the sign-ins in progress against a (shared with the other handlers of the server). Call it
+// before serving.
+func (h *SignInHandler) Admit(a *Admission) { h.admit = a }
 
 // NewSignInHandler returns the sign-in handler for a service.
 func NewSignInHandler(svc *iam.Service, logger *slog.Logger) *SignInHandler {
@@ -58,6 +63,14 @@ func (h *SignInHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		ip = host
 	}
+	leave, ok := h.admit.enter()
+	if !ok {
+		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "sign-in refused", slog.String("sourceIp", ip), slog.String("reason", "server busy"))
+		w.Header().Set("Retry-After", "1")
+		signinWrite(w, http.StatusServiceUnavailable, signinErrorBody{Error: "server busy, retry later"})
+		return
+	}
+	defer leave()
 	var req signinRequest
 	body, err := io.ReadAll(io.LimitReader(r.Body, signinMaxBody+1))
 	if err != nil || len(body) > signinMaxBody || json.Unmarshal(body, &req) != nil {

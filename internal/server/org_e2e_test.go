@@ -74,7 +74,7 @@ func TestOrganizationGuardrails(t *testing.T) {
 	// deny-list SCP at the root
 	denyList := `{"Version":"2012-10-17","Statement":[
 	 {"Sid":"NoLeaving","Effect":"Deny","Action":"organizations:LeaveOrganization","Resource":"*"},
-	 {"Sid":"TwoRegions","Effect":"Deny","NotAction":["sts:*","organizations:*"],"Resource":"*",
+	 {"Sid":"TwoRegions","Effect":"Deny","NotAction":["iam:*","organizations:*"],"Resource":"*",
 	  "Condition":{"StringNotEquals":{"aws:RequestedRegion":["us-east-1","eu-west-1"]}}}]}`
 	var pol struct {
 		Policy struct{ PolicySummary struct{ Id string } }
@@ -84,11 +84,14 @@ func TestOrganizationGuardrails(t *testing.T) {
 
 	o, e, code := s.sessionCLI(t, prod1, "organizations", "leave-organization")
 	wantCLIError(t, o, e, code, "AccessDeniedException", "with an explicit deny in a service control policy")
-	mustSession(prod1, "--region", "eu-west-1", "iam", "list-users")
-	o, e, code = s.sessionCLI(t, prod1, "--region", "ap-south-1", "iam", "list-users")
+	// STS answers in the Region the CLI signs for; IAM is a global service, requested in us-east-1 from any Region
+	// (which is why AWS's region-restricting SCP examples exempt iam:*).
+	mustSession(prod1, "--region", "eu-west-1", "sts", "get-access-key-info", "--access-key-id", prod1.AccessKeyId)
+	o, e, code = s.sessionCLI(t, prod1, "--region", "ap-south-1", "sts", "get-access-key-info", "--access-key-id", prod1.AccessKeyId)
 	wantCLIError(t, o, e, code, "AccessDenied", "with an explicit deny in a service control policy")
+	mustSession(prod1, "--region", "ap-south-1", "iam", "list-users")
 	// the management account is unaffected
-	if o, e, code := s.awsCLI(t, admin, "--region", "ap-south-1", "iam", "list-users"); code != 0 {
+	if o, e, code := s.awsCLI(t, admin, "--region", "ap-south-1", "sts", "get-access-key-info", "--access-key-id", admin.id); code != 0 {
 		t.Fatalf("management account in ap-south-1: exit %d %s %s", code, o, e)
 	}
 

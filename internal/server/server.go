@@ -23,6 +23,7 @@ import (
 	"github.com/iamd-dev/iamd/internal/api"
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/oidc"
@@ -46,6 +47,8 @@ type Server struct {
 	inflight *inflight
 	// Root is the default account's root credentials; the secret is set only when it was generated or given.
 	Root iam.RootCredentials
+	// Timeouts bound how long a connection may hold the server; set them before Run (zero fields take defaults).
+	Timeouts HTTPTimeouts
 }
 
 // New builds a server: it creates the data directory and database as needed and makes sure the default account
@@ -87,7 +90,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	orgs := org.New(svc)
 	orgs.MaxAccounts = quotas.AccountsPerOrganization
 	svc.Orgs = orgs
-	verifier := &sigv4.Verifier{Keys: keyStore{svc}, Services: []string{"iam", "sts", "organizations"}}
+	// The AWS APIs: each request must be signed for the API it calls, in a Region of the aws partition.
+	verifier := &sigv4.Verifier{Keys: keyStore{svc}, Services: []string{"iam", "sts", "organizations"}, Regions: awsregion.Names()}
 	stsSvc := sts.New(svc)
 	if stsSvc.WebIdentityKeys, err = oidc.New(oidc.Options{CAFile: cfg.OIDCCAFile}); err != nil {
 		st.Close()
@@ -95,6 +99,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	}
 	h := api.New(authenticator{v: verifier, svc: svc, logger: logger}, svc, stsSvc, logger, metrics)
 	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgtypes.Operations(), orgs)
+	admission := api.NewAdmission(maxUnauthenticated)
+	h.Admit(admission)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -108,10 +114,14 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		io.WriteString(w, "ok\n")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.Handle("POST /iamd/v1/signin", api.NewSignInHandler(svc, logger))
-	// The decision API: calls are signed for the service "iamd"; /verify checks requests signed for any service.
-	decisionAuth := authenticator{v: &sigv4.Verifier{Keys: keyStore{svc}, Services: []string{"iamd"}}, svc: svc, logger: logger}
-	decisions := api.NewDecisionHandler(decisionAuth, &sigv4.Verifier{Keys: keyStore{svc}}, svc, logger, metrics)
+	signin := api.NewSignInHandler(svc, logger)
+	signin.Admit(admission)
+	mux.Handle("POST /iamd/v1/signin", signin)
+	// The decision API: calls are signed for the service "iamd"; /verify checks requests signed for any service,
+	// in any Region, with UNSIGNED-PAYLOAD where that service (S3, say) accepts it.
+	decisionAuth := authenticator{v: &sigv4.Verifier{Keys: keyStore{svc}, Services: []string{api.DecisionService}, Regions: awsregion.Names()}, svc: svc, logger: logger}
+	decisions := api.NewDecisionHandler(decisionAuth, &sigv4.Verifier{Keys: keyStore{svc}, AllowUnsignedPayload: true}, svc, logger, metrics)
+	decisions.Admit(admission)
 	mux.Handle("POST "+api.AuthorizePath, decisions)
 	mux.Handle("POST "+api.VerifyPath, decisions)
 	op, err := newOperator(svc, logger)
@@ -122,7 +132,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	mux.Handle("POST "+OperatorAccountsPath, op)
 	mux.Handle("/", h)
 	inflight := &inflight{}
-	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: inflight.wrap(mux), Root: root, operator: op, inflight: inflight}, nil
+	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: inflight.wrap(refuseChunked(mux)), Root: root, operator: op, inflight: inflight}, nil
 }
 
 // Handler returns the server's HTTP handler.
@@ -135,12 +145,7 @@ func (s *Server) Close() error { return s.store.Close() }
 // seconds by default) for those in flight and closes the connections still open (see stop). It serves HTTPS when
 // the configuration names a certificate.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
+	srv := s.newHTTPServer(ctx)
 	if s.cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
 		if err != nil {
@@ -193,8 +198,8 @@ type authenticator struct {
 	logger *slog.Logger
 }
 
-func (a authenticator) Authenticate(ctx context.Context, r *http.Request, body []byte) (*iam.Caller, error) {
-	res, err := a.v.Verify(ctx, r, body)
+func (a authenticator) Authenticate(ctx context.Context, r *http.Request, body []byte, service string) (*iam.Caller, error) {
+	res, err := a.v.VerifyFor(ctx, r, body, service)
 	if err != nil {
 		var se *sigv4.Error
 		if errors.As(err, &se) {
@@ -203,8 +208,8 @@ func (a authenticator) Authenticate(ctx context.Context, r *http.Request, body [
 		return nil, err
 	}
 	c := *res.Identity.(*iam.Caller)
-	c.Region = res.Region
-	if err := a.svc.RecordKeyUse(ctx, res.AccessKeyID, res.Service, res.Region); err != nil {
+	c.Region = requestedRegion(res.Service, res.Region)
+	if err := a.svc.RecordKeyUse(ctx, res.AccessKeyID, res.Service, c.Region); err != nil {
 		a.logger.Warn("recording access key use", "access_key_id", res.AccessKeyID, "err", err)
 	}
 	return &c, nil

@@ -6,10 +6,13 @@
 // Signature=…") or a presigned URL (X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date, X-Amz-Expires,
 // X-Amz-SignedHeaders, X-Amz-Signature and X-Amz-Security-Token in the query). It rebuilds the canonical request
 // as AWS specifies it for services other than S3 (path normalised and URI-encoded twice, query sorted and
-// re-encoded, headers lower-cased, trimmed and joined, payload hash from X-Amz-Content-Sha256 or the body),
+// re-encoded, headers lower-cased, trimmed and joined, payload hash always the body's — X-Amz-Content-Sha256 must
+// match it, and UNSIGNED-PAYLOAD is accepted only by a Verifier set to allow it, as S3 does),
 // derives the signing key (cached per secret, date, region and service inside the Verifier), compares signatures
-// in constant time, and enforces the clock skew, presigned expiry, credential scope, session token and key
-// expiry. A failure is an *Error carrying the code, message and HTTP status that IAM and STS return.
+// in constant time, and enforces the clock skew, presigned expiry, credential scope (a known Region, and the
+// service of the API called: VerifyFor), session token and key expiry. A repeated Authorization, X-Amz-Date,
+// X-Amz-Security-Token or X-Amz-Content-Sha256 header is refused. A failure is an *Error carrying the code,
+// message and HTTP status that IAM and STS return.
 //
 // Sign and Presign produce such signatures, for tests and for iamd's own clients.
 package sigv4

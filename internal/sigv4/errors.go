@@ -81,6 +81,13 @@ func errRequestExpired() *Error {
 	return &Error{Code: CodeRequestExpired, Message: msgRequestExpired, HTTPStatus: http.StatusBadRequest}
 }
 
+// errDuplicateHeader refuses a request that sends a header of the signature (Authorization, X-Amz-Date,
+// X-Amz-Security-Token, X-Amz-Content-Sha256) more than once. The wording is iamd's: we could not confirm what
+// AWS answers to a repeated Authorization header, so the code is the one AWS uses for malformed signatures.
+func errDuplicateHeader(name string) *Error {
+	return errIncomplete("The request must carry at most one '" + name + "' header.")
+}
+
 // errBadDate: "Date must be in ISO-8601 'basic format'. Got '201'. See http://en.wikipedia.org/wiki/ISO_8601".
 func errBadDate(got string) *Error {
 	return errIncomplete("Date must be in ISO-8601 'basic format'. Got '" + got + "'. See http://en.wikipedia.org/wiki/ISO_8601")

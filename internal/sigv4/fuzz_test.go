@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -198,6 +200,63 @@ func FuzzSignVerifyRoundTrip(f *testing.F) {
 		}
 		if _, err := testVerifier().Verify(context.Background(), sr, got); err != nil {
 			t.Fatalf("Verify: %v\n%s", err, wire.String())
+		}
+	})
+}
+
+// FuzzVerifyScopeAndPayloadHash: whatever Region, service and X-Amz-Content-Sha256 a request is signed with, and
+// whatever body it then carries, VerifyFor accepts it only when the scope names the API's service and a Region the
+// Verifier knows, and the payload hash is the body's (absent, or its hex SHA-256): a signature never covers a
+// body it did not hash.
+func FuzzVerifyScopeAndPayloadHash(f *testing.F) {
+	sum := sha256.Sum256([]byte(cliBody))
+	f.Add("us-east-1", "iam", "", cliBody, cliBody)
+	f.Add("us-east-1", "iam", unsignedPayload, cliBody, "Action=DeleteUser&UserName=bob")
+	f.Add("us-east-1", "iam", hex.EncodeToString(sum[:]), cliBody, cliBody)
+	f.Add("us-east-1", "iam", strings.ToUpper(hex.EncodeToString(sum[:])), cliBody, cliBody)
+	f.Add("xx-fake-9", "iam", "", cliBody, cliBody)
+	f.Add("us-east-1", "sts", "", cliBody, cliBody)
+	f.Add("us-east-1", "iam", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", cliBody, "")
+	f.Fuzz(func(t *testing.T, region, service, payload, signedBody, sentBody string) {
+		for i := 0; i < len(payload); i++ {
+			if c := payload[i]; c < ' ' || c == 0x7f {
+				return // not a valid header field value
+			}
+		}
+		r := cliRequest(t, signedBody)
+		if payload != "" {
+			r.Header.Set("X-Amz-Content-Sha256", payload)
+		}
+		Sign(r, []byte(signedBody), userCreds, region, service, testNow())
+		r.Body = io.NopCloser(strings.NewReader(sentBody))
+		r.ContentLength = int64(len(sentBody))
+		var wire bytes.Buffer
+		if err := r.Write(&wire); err != nil {
+			return
+		}
+		sr, err := http.ReadRequest(bufio.NewReader(&wire))
+		if err != nil {
+			return
+		}
+		got, err := io.ReadAll(sr.Body)
+		if err != nil {
+			return
+		}
+		res, err := testVerifier().VerifyFor(context.Background(), sr, got, "iam")
+		if err != nil {
+			return
+		}
+		bodySum := sha256.Sum256(got)
+		declared := sr.Header.Get("X-Amz-Content-Sha256")
+		switch {
+		case res.Region != "us-east-1" || res.Service != "iam":
+			t.Fatalf("accepted a scope for %s in %s", res.Service, res.Region)
+		case res.UnsignedPayload:
+			t.Fatal("accepted UNSIGNED-PAYLOAD")
+		case declared != "" && !strings.EqualFold(declared, hex.EncodeToString(bodySum[:])):
+			t.Fatalf("accepted payload hash %q for a body hashing to %x", declared, bodySum)
+		case declared == "" && signedBody != string(got):
+			t.Fatalf("accepted a body %q signed as %q", got, signedBody)
 		}
 	})
 }

@@ -53,6 +53,13 @@ type Verifier struct {
 	Services []string
 	// Regions are the regions a credential scope may name; empty accepts any region.
 	Regions []string
+	// AllowUnsignedPayload accepts X-Amz-Content-Sha256: UNSIGNED-PAYLOAD, which leaves the body out of the
+	// signature, as S3 and a few other services do. Off (the default), the payload hash is always the body's: a
+	// request declaring UNSIGNED-PAYLOAD, a STREAMING-* value or any hash but its body's is refused as
+	// SignatureDoesNotMatch, which is what IAM, STS and Organizations answer (they hash the body they received
+	// whatever the header says; see opendal-reqsign issue 346: "Only s3 related service support this option,
+	// other service would result in SignatureDoesNotMatch error").
+	AllowUnsignedPayload bool
 	// KeyCacheSize bounds the cache of derived signing keys; zero means 1024, negative disables the cache.
 	KeyCacheSize int
 
@@ -82,18 +89,26 @@ const maxPresignExpires = 7 * 24 * time.Hour
 // request; on an authentication failure it returns an *Error worded as IAM and STS word it. The checks run in
 // the order AWS runs them, so a request with several faults gets the error AWS would give.
 func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (*Result, error) {
-	return v.verify(ctx, r, body, nil)
+	return v.verify(ctx, r, body, nil, "")
+}
+
+// VerifyFor is Verify for a request that must be signed for service (the API it calls, e.g. "iam" for an IAM
+// action): a credential scope naming any other service, even one of v.Services, is refused with AWS's
+// "Credential should be scoped to correct service: 'iam'. ". An empty service is Verify.
+func (v *Verifier) VerifyFor(ctx context.Context, r *http.Request, body []byte, service string) (*Result, error) {
+	return v.verify(ctx, r, body, nil, service)
 }
 
 // VerifyPayloadHash is Verify for a request known by the SHA-256 of its body rather than the body itself, as when
 // a service asks iamd to verify a request it received: payloadSHA256 stands in for the body's hash wherever
 // Verify would hash the body. r.Body is not read.
 func (v *Verifier) VerifyPayloadHash(ctx context.Context, r *http.Request, payloadSHA256 [32]byte) (*Result, error) {
-	return v.verify(ctx, r, nil, &payloadSHA256)
+	return v.verify(ctx, r, nil, &payloadSHA256, "")
 }
 
-// verify is Verify with the body's hash given (bodyHash non-nil) or computed from body.
-func (v *Verifier) verify(ctx context.Context, r *http.Request, body []byte, bodyHash *[32]byte) (*Result, error) {
+// verify is Verify with the body's hash given (bodyHash non-nil) or computed from body, and the service the scope
+// must name ("" for any of v.Services).
+func (v *Verifier) verify(ctx context.Context, r *http.Request, body []byte, bodyHash *[32]byte, service string) (*Result, error) {
 	now := time.Now()
 	if v.Now != nil {
 		now = v.Now()
@@ -105,6 +120,12 @@ func (v *Verifier) verify(ctx context.Context, r *http.Request, body []byte, bod
 	rawQuery := ""
 	if r.URL != nil {
 		rawQuery = r.URL.RawQuery
+	}
+
+	// A header the signature's meaning rests on, sent twice, leaves it ambiguous which one was signed and which
+	// one is used.
+	if name := duplicatedAuthHeader(r.Header); name != "" {
+		return nil, errDuplicateHeader(name)
 	}
 
 	// Which form, and its parameters.
@@ -185,7 +206,7 @@ func (v *Verifier) verify(ctx context.Context, r *http.Request, body []byte, bod
 	if serr != nil {
 		return nil, serr
 	}
-	if err := v.checkScope(sc, a.date); err != nil {
+	if err := v.checkScope(sc, a.date, service); err != nil {
 		return nil, err
 	}
 
@@ -201,10 +222,10 @@ func (v *Verifier) verify(ctx context.Context, r *http.Request, body []byte, bod
 		return nil, fmt.Errorf("sigv4: looking up access key: %w", err)
 	}
 
-	// The payload hash: X-Amz-Content-Sha256 when sent (UNSIGNED-PAYLOAD, or the body's hash, which must then
-	// match the body), else the body's hash.
+	// The payload hash: X-Amz-Content-Sha256 when sent (the body's hash, which must then match the body, or
+	// UNSIGNED-PAYLOAD where AllowUnsignedPayload accepts it), else the body's hash.
 	payloadHash := headerValue(r.Header, "X-Amz-Content-Sha256")
-	unsigned := payloadHash == unsignedPayload
+	unsigned := payloadHash == unsignedPayload && v.AllowUnsignedPayload
 	if payloadHash != "" && !unsigned {
 		declared, ok := decodeHex32(payloadHash)
 		var sum [32]byte
@@ -269,9 +290,18 @@ func signatureMatches(r *http.Request, rawQuery string, a authorization, sc scop
 // 'dynamodb'. Credential should be scoped with a valid terminator: 'aws4_request', not 'e'. Date in Credential
 // scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: 'b' != '20130609', from
 // '20130609T095204Z'. ".
-func (v *Verifier) checkScope(sc scope, amzDate string) *Error {
+//
+// A non-empty service is the one the scope must name, whatever v.Services holds.
+func (v *Verifier) checkScope(sc scope, amzDate, service string) *Error {
 	badRegion := len(v.Regions) > 0 && !slices.Contains(v.Regions, sc.region)
 	badService := len(v.Services) > 0 && !slices.Contains(v.Services, sc.service)
+	wantService := ""
+	if len(v.Services) > 0 {
+		wantService = v.Services[0]
+	}
+	if service != "" {
+		badService, wantService = sc.service != service, service
+	}
 	badTerminator := sc.terminator != terminator
 	badDate := sc.date != amzDate[:8]
 	if !badRegion && !badService && !badTerminator && !badDate {
@@ -282,7 +312,7 @@ func (v *Verifier) checkScope(sc scope, amzDate string) *Error {
 		fmt.Fprintf(&b, "Credential should be scoped to a valid region, not '%s'. ", sc.region)
 	}
 	if badService {
-		fmt.Fprintf(&b, "Credential should be scoped to correct service: '%s'. ", v.Services[0])
+		fmt.Fprintf(&b, "Credential should be scoped to correct service: '%s'. ", wantService)
 	}
 	if badTerminator {
 		fmt.Fprintf(&b, "Credential should be scoped with a valid terminator: 'aws4_request', not '%s'. ", sc.terminator)
@@ -306,6 +336,17 @@ func wirePath(r *http.Request) string {
 		return "/"
 	}
 	return r.URL.EscapedPath()
+}
+
+// duplicatedAuthHeader returns the first header saying who signed a request, when, for which body or with which
+// session that h carries more than once, or "".
+func duplicatedAuthHeader(h http.Header) string {
+	for _, name := range [...]string{"Authorization", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-Sha256"} {
+		if len(h[name]) > 1 {
+			return name
+		}
+	}
+	return ""
 }
 
 // headerValue is http.Header.Get for a key already in canonical form, without Get's canonicalisation cost.

@@ -213,22 +213,47 @@ func TestVerifyReadsHTTPDateWhenNoXAmzDate(t *testing.T) {
 	}
 }
 
-// TestVerifyUnsignedPayload: X-Amz-Content-Sha256: UNSIGNED-PAYLOAD leaves the body out of the signature, and
-// Result says so; a declared hash must match the body.
+// TestVerifyUnsignedPayload: X-Amz-Content-Sha256: UNSIGNED-PAYLOAD leaves the body out of the signature only
+// where the Verifier allows it (an S3-style service), and Result says so; elsewhere (IAM, STS, Organizations) it,
+// a streaming value and any hash but the body's are refused, so a body swapped after signing never runs. A
+// declared hash must match the body either way.
 func TestVerifyUnsignedPayload(t *testing.T) {
-	r := cliRequest(t, cliBody)
-	r.Header.Set("X-Amz-Content-Sha256", unsignedPayload)
-	Sign(r, nil, userCreds, "us-east-1", "iam", testNow())
-	sr, _ := toServer(t, r)
-	res, err := testVerifier().Verify(context.Background(), sr, []byte("Action=DeleteUser&UserName=bob"))
-	if err != nil {
-		t.Fatalf("Verify: %v", err)
-	}
-	if !res.UnsignedPayload {
-		t.Error("UnsignedPayload not reported")
+	swapped := []byte("Action=DeleteUser&UserName=bob")
+	for _, c := range []struct {
+		name    string
+		allow   bool
+		payload string
+		wantErr bool
+	}{
+		{"UNSIGNED-PAYLOAD is refused by default", false, unsignedPayload, true},
+		{"UNSIGNED-PAYLOAD is accepted where allowed", true, unsignedPayload, false},
+		{"a streaming payload is refused by default", false, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", true},
+		{"a streaming payload is refused where unsigned payloads are allowed", true, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := cliRequest(t, cliBody)
+			r.Header.Set("X-Amz-Content-Sha256", c.payload)
+			Sign(r, nil, userCreds, "us-east-1", "iam", testNow())
+			sr, _ := toServer(t, r)
+			v := testVerifier()
+			v.AllowUnsignedPayload = c.allow
+			res, err := v.Verify(context.Background(), sr, swapped)
+			if c.wantErr {
+				if code(err) != CodeSignatureDoesNotMatch {
+					t.Fatalf("Verify = %+v, %v; want SignatureDoesNotMatch", res, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			if !res.UnsignedPayload {
+				t.Error("UnsignedPayload not reported")
+			}
+		})
 	}
 
-	r = cliRequest(t, cliBody)
+	r := cliRequest(t, cliBody)
 	r.Header.Set("X-Amz-Content-Sha256", "9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e") // SHA-256 of "Param1=value1"
 	Sign(r, []byte(cliBody), userCreds, "us-east-1", "iam", testNow())
 	sr, body := toServer(t, r)
@@ -237,6 +262,50 @@ func TestVerifyUnsignedPayload(t *testing.T) {
 	}
 	if _, err := testVerifier().Verify(context.Background(), sr, []byte("Param1=value1")); err != nil {
 		t.Errorf("a declared payload hash that is the body's: %v", err)
+	}
+}
+
+// TestVerifyForNamesTheAPIsService: VerifyFor refuses a scope for another service, even one the Verifier lists,
+// with AWS's message naming the API's service.
+func TestVerifyForNamesTheAPIsService(t *testing.T) {
+	for _, c := range []struct{ signed, want, message string }{
+		{"iam", "iam", ""},
+		{"sts", "sts", ""},
+		{"sts", "iam", "Credential should be scoped to correct service: 'iam'. "},
+		{"iam", "sts", "Credential should be scoped to correct service: 'sts'. "},
+	} {
+		r, body := signedCLIRequest(t, userCreds, "us-east-1", c.signed, testNow())
+		res, err := testVerifier().VerifyFor(context.Background(), r, body, c.want)
+		if c.message == "" {
+			if err != nil || res.Service != c.signed {
+				t.Errorf("signed for %s, verified for %s: %+v, %v", c.signed, c.want, res, err)
+			}
+			continue
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.Code != CodeSignatureDoesNotMatch || e.Message != c.message || e.HTTPStatus != 403 {
+			t.Errorf("signed for %s, verified for %s: %v; want %q", c.signed, c.want, err, c.message)
+		}
+	}
+}
+
+// TestVerifyRefusesDuplicatedSignatureHeaders: a second Authorization, X-Amz-Date, X-Amz-Security-Token or
+// X-Amz-Content-Sha256 header is refused as IncompleteSignature, whichever value was signed.
+func TestVerifyRefusesDuplicatedSignatureHeaders(t *testing.T) {
+	for _, name := range []string{"Authorization", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-Sha256"} {
+		t.Run(name, func(t *testing.T) {
+			r, body := signedCLIRequest(t, tempCreds, "us-east-1", "iam", testNow())
+			first := r.Header.Get(name)
+			if first == "" {
+				first = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+			}
+			r.Header[name] = []string{first, first}
+			_, err := testVerifier().Verify(context.Background(), r, body)
+			var e *Error
+			if !errors.As(err, &e) || e.Code != CodeIncompleteSignature || e.HTTPStatus != 400 || !strings.Contains(e.Message, name) {
+				t.Fatalf("Verify: %v", err)
+			}
+		})
 	}
 }
 

@@ -1,6 +1,11 @@
 // Package telemetry sets up iamd's structured logs (log/slog) and its Prometheus metrics: requests by service,
 // action and outcome, their latency, and authorization decisions by result. Metrics register on the registry they
 // are given; nothing is global.
+//
+// Every label value must come from a set iamd fixes (the services it serves, the operations of their models,
+// its outcomes and decision results), never from a request as sent: each distinct value is a series kept for the
+// life of the process, so a label taken from an unauthenticated request would let anyone grow /metrics and the
+// server's memory without bound. Callers map anything else to "unknown".
 package telemetry
 
 import (
@@ -57,7 +62,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-// ObserveRequest records one request.
+// ObserveRequest records one request. service, action and outcome must be bounded (see the package comment).
 func (m *Metrics) ObserveRequest(service, action, outcome string, d time.Duration) {
 	if action == "" {
 		action = "unknown"
