@@ -63,6 +63,9 @@ type Handler struct {
 	json   []jsonService // AWS JSON-protocol services, by X-Amz-Target prefix
 	// encode seals the detail of a denied request for DecodeAuthorizationMessage.
 	encode func(*iam.AuthorizationFailure) string
+	// now is the IAM service's clock (the test clock when it is offset), the time of each request
+	// (aws:CurrentTime).
+	now func() time.Time
 }
 
 // operation is one routable action bound to the method that runs it.
@@ -78,10 +81,11 @@ type STS interface {
 
 // New returns a handler for the IAM service and the STS operations given.
 func New(auth Authenticator, iamSvc *iam.Service, sts any, logger *slog.Logger, obs Observer) *Handler {
-	h := &Handler{auth: auth, logger: logger, obs: obs, codec: &awsquery.Codec{}}
+	h := &Handler{auth: auth, logger: logger, obs: obs, codec: &awsquery.Codec{}, now: time.Now}
 	h.iam = bind(iamtypes.Operations(), iamSvc)
 	if iamSvc != nil {
 		h.encode = iamSvc.EncodeAuthorizationMessage
+		h.now = func() time.Time { return iamSvc.Now() }
 	}
 	h.sts = bind(ststypes.Operations(), sts)
 	return h
@@ -201,7 +205,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, se
 	c.SourceIP = sourceIP(r)
 	c.SecureTransport = r.TLS != nil
 	c.UserAgent = r.UserAgent()
-	c.Time = time.Now().UTC()
+	c.Time = h.now().UTC()
 	ops, xmlns := h.iam, IAMNamespace
 	if *service == "sts" {
 		ops, xmlns = h.sts, STSNamespace

@@ -12,6 +12,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
+
+	"github.com/iamd-dev/iamd/internal/clock"
 )
 
 // Config is the server's configuration.
@@ -29,6 +32,9 @@ type Config struct {
 	OIDCCAFile          string // PEM CA bundle trusted (besides the system roots) when fetching OIDC issuers' keys
 	LogLevel            string // debug, info, warn, error
 	LogFormat           string // text or json
+	// ClockOffset sets the test clock ahead of the real time at start: a Go duration or days ("49h", "90d");
+	// empty for the real clock. See ClockOffsetDuration.
+	ClockOffset string
 }
 
 // Default returns the defaults.
@@ -63,6 +69,7 @@ var specs = []flagSpec{
 	{"oidc-ca-file", "IAMD_OIDC_CA_FILE", "PEM CA bundle to trust, besides the system roots, when fetching OpenID Connect issuers' keys", func(c *Config) *string { return &c.OIDCCAFile }},
 	{"log-level", "IAMD_LOG_LEVEL", "debug, info, warn or error", func(c *Config) *string { return &c.LogLevel }},
 	{"log-format", "IAMD_LOG_FORMAT", "text or json", func(c *Config) *string { return &c.LogFormat }},
+	{"clock-offset", "IAMD_CLOCK_OFFSET", "for tests: run iamd's clock this far ahead of the real time, e.g. 49h or 90d (signatures and external tokens stay on the real time)", func(c *Config) *string { return &c.ClockOffset }},
 }
 
 // Parse builds the configuration from defaults, then the environment, then the flags in args.
@@ -118,7 +125,18 @@ func (c Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log format %q: want text or json", c.LogFormat))
 	}
+	if _, err := c.ClockOffsetDuration(); err != nil {
+		errs = append(errs, fmt.Errorf("clock offset: %w", err))
+	}
 	return errors.Join(errs...)
+}
+
+// ClockOffsetDuration is ClockOffset parsed: zero when empty.
+func (c Config) ClockOffsetDuration() (time.Duration, error) {
+	if c.ClockOffset == "" {
+		return 0, nil
+	}
+	return clock.ParseDuration(c.ClockOffset)
 }
 
 // DatabasePath is the SQLite file in the data directory.

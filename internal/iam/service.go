@@ -24,7 +24,11 @@ type Service struct {
 	Store   store.Store
 	Catalog *catalog.Catalog
 	Box     *secret.Box
-	Now     func() time.Time
+	// Now is the clock of every time-based rule (the test clock when it is offset).
+	Now func() time.Time
+	// RealNow is the real time, for what other parties' clocks produced: TOTP codes of authenticator apps, OIDC
+	// and SAML tokens (their issuers use the real time). nil means Now.
+	RealNow func() time.Time
 	Region  string
 	// Quotas are the account quotas in force (New sets AWS's defaults).
 	Quotas Quotas
@@ -70,6 +74,14 @@ func readRecord[T any](s *Service, e *store.Entity) (*T, error) {
 func New(st store.Store, cat *catalog.Catalog, box *secret.Box, now func() time.Time, region string) *Service {
 	return &Service{Store: st, Catalog: cat, Box: box, Now: now, Region: region, Quotas: DefaultQuotas(),
 		evals: map[string]cachedEval{}, compiled: map[string]*policy.Policy{}}
+}
+
+// RealTime is the real time (RealNow), whatever the test clock says; Now when RealNow is not set.
+func (s *Service) RealTime() time.Time {
+	if s.RealNow != nil {
+		return s.RealNow()
+	}
+	return s.Now()
 }
 
 type cachedEval struct {

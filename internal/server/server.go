@@ -23,6 +23,7 @@ import (
 	"github.com/iamd-dev/iamd/internal/api"
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/clock"
 	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/oidc"
@@ -46,6 +47,8 @@ type Server struct {
 	operator *operator
 	// Root is the default account's root credentials; the secret is set only when it was generated or given.
 	Root iam.RootCredentials
+	// Clock is the test clock every time-based rule follows (the real time unless --clock-offset or an advance).
+	Clock *clock.Clock
 }
 
 // New builds a server: it creates the data directory and database as needed and makes sure the default account
@@ -63,6 +66,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	}
 	if err != nil {
 		return nil, fmt.Errorf("AWS data: %w", err)
+	}
+	clk, err := newClock(cfg, logger)
+	if err != nil {
+		return nil, err
 	}
 	key, err := secret.LoadOrCreateKey(cfg.MasterKeyPath())
 	if err != nil {
@@ -84,7 +91,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		st.Close()
 		return nil, err
 	}
-	svc := iam.New(st, cat, box, time.Now, cfg.Region)
+	svc := iam.New(st, cat, box, clk.Now, cfg.Region)
+	svc.RealNow = clk.Real
 	svc.Quotas = quotas
 	svc.OnDecision = func(r authz.Result) { metrics.ObserveDecision(r.String()) }
 	root, err := svc.EnsureAccount(ctx, cfg.AccountID, cfg.RootAccessKeyID, cfg.RootSecretAccessKey)
@@ -95,7 +103,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	orgs := org.New(svc)
 	orgs.MaxAccounts = quotas.AccountsPerOrganization
 	svc.Orgs = orgs
-	verifier := &sigv4.Verifier{Keys: keyStore{svc}, Services: []string{"iam", "sts", "organizations"}}
+	verifier := &sigv4.Verifier{Keys: keyStore{svc, clk}, Services: []string{"iam", "sts", "organizations"}}
 	stsSvc := sts.New(svc)
 	if stsSvc.WebIdentityKeys, err = oidc.New(oidc.Options{CAFile: cfg.OIDCCAFile}); err != nil {
 		st.Close()
@@ -114,22 +122,26 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 			return
 		}
 		io.WriteString(w, "ok\n")
+		if off := clk.Offset(); off > 0 {
+			fmt.Fprintf(w, "clock-offset: %s\n", off)
+		}
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("POST /iamd/v1/signin", api.NewSignInHandler(svc, logger))
 	// The decision API: calls are signed for the service "iamd"; /verify checks requests signed for any service.
-	decisionAuth := authenticator{v: &sigv4.Verifier{Keys: keyStore{svc}, Services: []string{"iamd"}}, svc: svc, logger: logger}
-	decisions := api.NewDecisionHandler(decisionAuth, &sigv4.Verifier{Keys: keyStore{svc}}, svc, logger, metrics)
+	decisionAuth := authenticator{v: &sigv4.Verifier{Keys: keyStore{svc, clk}, Services: []string{"iamd"}}, svc: svc, logger: logger}
+	decisions := api.NewDecisionHandler(decisionAuth, &sigv4.Verifier{Keys: keyStore{svc, clk}}, svc, logger, metrics)
 	mux.Handle("POST "+api.AuthorizePath, decisions)
 	mux.Handle("POST "+api.VerifyPath, decisions)
-	op, err := newOperator(svc, logger)
+	op, err := newOperator(svc, clk, logger)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	mux.Handle("POST "+OperatorAccountsPath, op)
+	mux.HandleFunc("POST "+OperatorClockPath, op.serveClock)
 	mux.Handle("/", h)
-	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: mux, Root: root, operator: op}, nil
+	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: mux, Root: root, operator: op, Clock: clk}, nil
 }
 
 // Handler returns the server's HTTP handler.
@@ -176,8 +188,12 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// keyStore gives the SigV4 verifier the secrets of iamd's access keys.
-type keyStore struct{ svc *iam.Service }
+// keyStore gives the SigV4 verifier the secrets of iamd's access keys. The verifier checks signatures against the
+// real time; a temporary credential's expiry, on iamd's (test) clock, is handed to it as the real time it falls at.
+type keyStore struct {
+	svc *iam.Service
+	clk *clock.Clock
+}
 
 func (k keyStore) LookupKey(ctx context.Context, id string) (sigv4.Key, error) {
 	cred, err := k.svc.LookupAccessKey(ctx, id)
@@ -191,7 +207,11 @@ func (k keyStore) LookupKey(ctx context.Context, id string) (sigv4.Key, error) {
 		return sigv4.Key{}, sigv4.ErrUnknownAccessKey
 	}
 	caller := cred.Caller
-	return sigv4.Key{Secret: cred.Secret, SessionToken: cred.SessionToken, Expires: cred.Expires, Identity: &caller}, nil
+	expires := cred.Expires
+	if !expires.IsZero() {
+		expires = expires.Add(-k.clk.Offset())
+	}
+	return sigv4.Key{Secret: cred.Secret, SessionToken: cred.SessionToken, Expires: expires, Identity: &caller}, nil
 }
 
 // authenticator turns a verified signature into the caller.
