@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/base32"
 	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
@@ -82,6 +83,27 @@ func TestClockOffsetAtStartIsShownAndFollowed(t *testing.T) {
 	code, body := s.call(t, rootCreds, "iam", url.Values{"Action": {"CreateUser"}, "UserName": {"early"}})
 	mustOK(t, "CreateUser", code, body) // signed at the real time: signatures do not follow the clock
 	near(t, "CreateDate", xmlTime(t, body, "CreateDate"), time.Now().Add(49*time.Hour))
+
+	// An authenticator app's codes are on the real time: a virtual MFA device is enabled with them under the offset.
+	code, body = s.call(t, rootCreds, "iam", url.Values{"Action": {"CreateVirtualMFADevice"}, "VirtualMFADeviceName": {"early"}})
+	mustOK(t, "CreateVirtualMFADevice", code, body)
+	m := regexp.MustCompile(`<Base32StringSeed>([^<]+)</Base32StringSeed>`).FindStringSubmatch(body)
+	serial := regexp.MustCompile(`<SerialNumber>([^<]+)</SerialNumber>`).FindStringSubmatch(body)
+	if m == nil || serial == nil {
+		t.Fatalf("CreateVirtualMFADevice: %s", body)
+	}
+	b32, err := base64.StdEncoding.DecodeString(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.TrimRight(string(b32), "="))
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := time.Now()
+	code, body = s.call(t, rootCreds, "iam", url.Values{"Action": {"EnableMFADevice"}, "UserName": {"early"}, "SerialNumber": {serial[1]},
+		"AuthenticationCode1": {totpAt(t, seed, real.Add(-30*time.Second))}, "AuthenticationCode2": {totpAt(t, seed, real)}})
+	mustOK(t, "EnableMFADevice with real-time codes under a 49h offset", code, body)
 
 	if st := s.advance(t, "1d"); st.Offset != "73h0m0s" {
 		t.Fatalf("offset after advancing 1d: %+v", st)
