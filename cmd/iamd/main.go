@@ -6,6 +6,7 @@
 //	iamd policy validate [--type TYPE] [--output text|json] [--aws-data DIR] FILE...
 //	iamd policy simulate --cli-input-json FILE [--output json|text] [--no-paginate] [--aws-data DIR]
 //	iamd account create --id ACCOUNT_ID [--data DIR] [--access-key-id ID --secret-access-key SECRET]
+//	iamd clock advance DURATION [--data DIR]
 package main
 
 import (
@@ -55,6 +56,7 @@ Usage:
   iamd policy validate [--type TYPE] [--output text|json] [--aws-data DIR] FILE...
   iamd policy simulate --cli-input-json FILE [--output json|text] [--no-paginate] [--aws-data DIR]
   iamd account create --id ACCOUNT_ID [--data DIR] [--access-key-id ID --secret-access-key SECRET]
+  iamd clock advance DURATION [--data DIR]
 
 --aws-data DIR (or IAMD_AWS_DATA) reads the AWS authorization data from DIR instead of the copy built in.
 Run "iamd COMMAND -h" for a command's flags.
@@ -77,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runPolicy(ctx, s, args[1:])
 	case "account":
 		return runAccount(ctx, s, args[1:])
+	case "clock":
+		return runClock(ctx, s, args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

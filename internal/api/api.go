@@ -71,6 +71,9 @@ type Handler struct {
 	encode func(*iam.AuthorizationFailure) string
 	// admit bounds the requests being read and authenticated; nil admits all.
 	admit *Admission
+	// now is the IAM service's clock (the test clock when it is offset), the time of each request
+	// (aws:CurrentTime).
+	now func() time.Time
 }
 
 // Admit makes h count the requests it reads and authenticates against a (shared with the other handlers of the
@@ -90,10 +93,11 @@ type STS interface {
 
 // New returns a handler for the IAM service and the STS operations given.
 func New(auth Authenticator, iamSvc *iam.Service, sts any, logger *slog.Logger, obs Observer) *Handler {
-	h := &Handler{auth: auth, logger: logger, obs: obs, codec: &awsquery.Codec{}}
+	h := &Handler{auth: auth, logger: logger, obs: obs, codec: &awsquery.Codec{}, now: time.Now}
 	h.iam = bind(iamtypes.Operations(), iamSvc)
 	if iamSvc != nil {
 		h.encode = iamSvc.EncodeAuthorizationMessage
+		h.now = func() time.Time { return iamSvc.Now() }
 	}
 	h.sts = bind(ststypes.Operations(), sts)
 	return h
@@ -211,7 +215,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, se
 	c.SourceIP = sourceIP(r)
 	c.SecureTransport = r.TLS != nil
 	c.UserAgent = r.UserAgent()
-	c.Time = time.Now().UTC()
+	c.Time = h.now().UTC()
 	ops, xmlns := h.iam, IAMNamespace
 	if *service == "sts" {
 		ops, xmlns = h.sts, STSNamespace

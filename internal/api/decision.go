@@ -195,7 +195,7 @@ func (h *DecisionHandler) serve(w http.ResponseWriter, r *http.Request, action s
 	c.SourceIP = sourceIP(r)
 	c.SecureTransport = r.TLS != nil
 	c.UserAgent = r.UserAgent()
-	c.Time = time.Now().UTC()
+	c.Time = h.svc.Now().UTC()
 	attrs := []slog.Attr{slog.String("caller", c.Principal.ARN)}
 	if action == "Verify" {
 		return h.verify(r.Context(), w, &c, body, attrs)

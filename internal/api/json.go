@@ -99,7 +99,7 @@ func (h *Handler) runJSON(r *http.Request, svc *jsonService, opName string) ([]b
 	c.SourceIP = sourceIP(r)
 	c.SecureTransport = r.TLS != nil
 	c.UserAgent = r.UserAgent()
-	c.Time = time.Now().UTC()
+	c.Time = h.now().UTC()
 	args := []reflect.Value{reflect.ValueOf(r.Context()), reflect.ValueOf(&c)}
 	if o.op.HasInput() {
 		in := o.op.NewInput()

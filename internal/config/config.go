@@ -13,6 +13,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/iamd-dev/iamd/internal/clock"
 )
 
 // Config is the server's configuration.
@@ -31,6 +33,9 @@ type Config struct {
 	LogLevel            string // debug, info, warn, error
 	LogFormat           string // text or json
 	ShutdownGrace       string // how long a stop waits for requests in flight before closing their connections (a Go duration)
+	// ClockOffset sets the test clock ahead of the real time at start: a Go duration or days ("49h", "90d");
+	// empty for the real clock. See ClockOffsetDuration.
+	ClockOffset string
 }
 
 // Default returns the defaults.
@@ -67,6 +72,7 @@ var specs = []flagSpec{
 	{"log-level", "IAMD_LOG_LEVEL", "debug, info, warn or error", func(c *Config) *string { return &c.LogLevel }},
 	{"log-format", "IAMD_LOG_FORMAT", "text or json", func(c *Config) *string { return &c.LogFormat }},
 	{"shutdown-grace", "IAMD_SHUTDOWN_GRACE", "how long a stop waits for requests in flight before closing their connections", func(c *Config) *string { return &c.ShutdownGrace }},
+	{"clock-offset", "IAMD_CLOCK_OFFSET", "for tests: run iamd's clock this far ahead of the real time, e.g. 49h or 90d (signatures and external tokens stay on the real time)", func(c *Config) *string { return &c.ClockOffset }},
 }
 
 // Parse builds the configuration from defaults, then the environment, then the flags in args.
@@ -125,6 +131,9 @@ func (c Config) Validate() error {
 	if d, err := time.ParseDuration(c.ShutdownGrace); err != nil || d < 0 {
 		errs = append(errs, fmt.Errorf("shutdown grace %q: want a duration such as 10s", c.ShutdownGrace))
 	}
+	if _, err := c.ClockOffsetDuration(); err != nil {
+		errs = append(errs, fmt.Errorf("clock offset: %w", err))
+	}
 	return errors.Join(errs...)
 }
 
@@ -135,6 +144,14 @@ func (c Config) ShutdownGracePeriod() time.Duration {
 		return 10 * time.Second
 	}
 	return d
+}
+
+// ClockOffsetDuration is ClockOffset parsed: zero when empty.
+func (c Config) ClockOffsetDuration() (time.Duration, error) {
+	if c.ClockOffset == "" {
+		return 0, nil
+	}
+	return clock.ParseDuration(c.ClockOffset)
 }
 
 // DatabasePath is the SQLite file in the data directory.
@@ -149,8 +166,9 @@ func (c Config) String() string {
 	if c.RootSecretAccessKey != "" {
 		secret = "REDACTED"
 	}
-	return fmt.Sprintf("listen=%s data=%s account=%s region=%s root-access-key-id=%s root-secret-access-key=%s tls=%t aws-data=%q log=%s/%s",
-		c.Listen, c.DataDir, c.AccountID, c.Region, c.RootAccessKeyID, secret, c.TLSCert != "", c.AWSData, c.LogLevel, c.LogFormat)
+	return fmt.Sprintf("listen=%s data=%s account=%s region=%s root-access-key-id=%s root-secret-access-key=%s tls=%t aws-data=%q log=%s/%s shutdown-grace=%s clock-offset=%q",
+		c.Listen, c.DataDir, c.AccountID, c.Region, c.RootAccessKeyID, secret, c.TLSCert != "", c.AWSData, c.LogLevel, c.LogFormat,
+		c.ShutdownGracePeriod(), c.ClockOffset)
 }
 
 // EnsureDataDir creates the data directory with private permissions.

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/iamd-dev/iamd/authz"
-	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
 )
@@ -69,17 +68,13 @@ func (s *Service) NewFederatedSessionCredentials(ctx context.Context, tx store.T
 func federatedCaller(ctx context.Context, r store.Reader, rec *session, c *Caller) error {
 	fs := rec.Federated
 	if !rec.Root {
-		u, err := getUser(ctx, r, rec.Account, rec.UserName)
-		if _, ok := awserr.As(err); ok {
-			return store.ErrNotFound
-		}
+		// The session outlives the IAM user who asked for it, without that user's policies.
+		deleted, err := sessionUserDeleted(ctx, r, rec)
 		if err != nil {
 			return err
 		}
-		if u.UserID != rec.UserID {
-			return store.ErrNotFound
-		}
-		c.Name = u.UserName
+		c.PrincipalDeleted = deleted
+		c.Name = rec.UserName
 	}
 	c.Principal = authz.Principal{Type: authz.PrincipalFederatedUser, ARN: FederatedUserARN(rec.Account, fs.Name), Account: rec.Account}
 	c.UserID = rec.Account + ":" + fs.Name
@@ -109,6 +104,7 @@ func (s *Service) federatedPolicySet(ctx context.Context, r store.Reader, c *Cal
 	} else {
 		uc := *c
 		uc.Principal.Type = authz.PrincipalUser
+		uc.UserID = "" // the federated user's aws:userid is not the IAM user's ID; lookupSession checked that
 		var err error
 		set, tags, err = s.principalSet(ctx, r, &uc)
 		if err != nil {

@@ -277,12 +277,12 @@ func (s *Service) EnableMFADevice(ctx context.Context, c *Caller, in *iamtypes.E
 		if err != nil {
 			return err
 		}
-		now := s.Now().UTC()
-		step, ok := totpMatchPair(seed, in.AuthenticationCode1, in.AuthenticationCode2, totpStep(now), mfaEnableWindow, d.LastStep)
+		// the codes come from the user's authenticator, on the real time; the enable date is on iamd's clock
+		step, ok := totpMatchPair(seed, in.AuthenticationCode1, in.AuthenticationCode2, totpStep(s.RealTime()), mfaEnableWindow, d.LastStep)
 		if !ok {
 			return mfaInvalidCode()
 		}
-		enabled := now.Truncate(time.Second)
+		enabled := s.Now().UTC().Truncate(time.Second)
 		d.UserID, d.EnableDate, d.LastStep, d.Drift = u.UserID, &enabled, step, 0
 		if err := mfaPut(ctx, tx, e, d); err != nil {
 			return err
@@ -368,7 +368,7 @@ func (s *Service) ResyncMFADevice(ctx context.Context, c *Caller, in *iamtypes.R
 		if err != nil {
 			return err
 		}
-		now := totpStep(s.Now())
+		now := totpStep(s.RealTime()) // authenticator apps run on the real time
 		step, ok := totpMatchPair(seed, in.AuthenticationCode1, in.AuthenticationCode2, now, mfaResyncWindow, d.LastStep)
 		if !ok {
 			return mfaInvalidCode()
@@ -633,7 +633,7 @@ func (s *Service) mfaVerify(ctx context.Context, tx store.Tx, account string, u 
 	if _, ok := totpParseCode(code); !ok {
 		return ErrMFACodeInvalid
 	}
-	now := totpStep(s.Now())
+	now := totpStep(s.RealTime()) // authenticator apps run on the real time
 	for _, serial := range serials {
 		e, d, err := mfaUserDevice(ctx, tx, account, u, serial)
 		if err != nil {

@@ -157,12 +157,23 @@ func (s *Service) passwordsUser(ctx context.Context, r store.Reader, c *Caller, 
 }
 
 // passwordsCheckNew applies the account policy to a new password: its character rules and, for a profile that
-// exists, reuse of the current password and of the remembered earlier ones.
-func passwordsCheckNew(pol *PasswordPolicy, prof *PasswordProfile, password string) error {
+// exists, reuse of the current password and of the remembered earlier ones. An account without a custom policy
+// gets AWS's default policy, which has no reuse rule.
+func passwordsCheckNew(ctx context.Context, r store.Reader, account string, pol *PasswordPolicy, prof *PasswordProfile, password string) error {
+	if pol == nil {
+		names, err := pwpolicyAccountNames(ctx, r, account)
+		if err != nil {
+			return err
+		}
+		if msg := pwpolicyCheckDefault(password, names); msg != "" {
+			return pwpolicyViolation(msg)
+		}
+		return nil
+	}
 	if msg := pol.Check(password); msg != "" {
 		return pwpolicyViolation(msg)
 	}
-	if pol == nil || pol.PasswordReusePrevention <= 0 || prof == nil {
+	if pol.PasswordReusePrevention <= 0 || prof == nil {
 		return nil
 	}
 	recent := append([]string{prof.Hash}, prof.History...)
@@ -213,7 +224,7 @@ func (s *Service) CreateLoginProfile(ctx context.Context, c *Caller, in *iamtype
 		if err != nil {
 			return err
 		}
-		if err := passwordsCheckNew(pol, nil, *in.Password); err != nil {
+		if err := passwordsCheckNew(ctx, tx, acct, pol, nil, *in.Password); err != nil {
 			return err
 		}
 		p := &PasswordProfile{UserName: u.UserName, UserID: u.UserID, CreateDate: now, PasswordChanged: now,
@@ -284,7 +295,7 @@ func (s *Service) UpdateLoginProfile(ctx context.Context, c *Caller, in *iamtype
 			if err != nil {
 				return err
 			}
-			if err := passwordsCheckNew(pol, p, *in.Password); err != nil {
+			if err := passwordsCheckNew(ctx, tx, acct, pol, p, *in.Password); err != nil {
 				return err
 			}
 			passwordsReplace(p, hash, now)
@@ -354,7 +365,7 @@ func (s *Service) ChangePassword(ctx context.Context, c *Caller, in *iamtypes.Ch
 		if !passwordsVerify(in.OldPassword, p.Hash) {
 			return awserr.AccessDenied("The old password is incorrect.")
 		}
-		if err := passwordsCheckNew(pol, p, in.NewPassword); err != nil {
+		if err := passwordsCheckNew(ctx, tx, acct, pol, p, in.NewPassword); err != nil {
 			return err
 		}
 		passwordsReplace(p, newHash, now)

@@ -99,6 +99,9 @@ func (s *Service) AuthorizeWithResourcePolicy(ctx context.Context, r store.Reade
 	if stsActionRefused(c, a.Action) {
 		return errSTSRefused(c, a)
 	}
+	if c.PrincipalDeleted {
+		return errPrincipalDeleted(c, a)
+	}
 	rp, err := s.compile(doc, typ)
 	if err != nil {
 		return fmt.Errorf("stored resource policy of %s: %w", a.Resource, err)
@@ -217,24 +220,33 @@ func accountOfARN(a string) string {
 	return parts[4]
 }
 
-// roleSessionCaller builds the caller of a role session; a session whose role was deleted (or replaced by a role
-// of the same name) is not found.
+// roleSessionCaller builds the caller of a role session. The session is bound to the role's unique ID: when the
+// role was deleted, or replaced by a new role of the same name, the credentials still authenticate until they
+// expire, as on AWS ("temporary security credentials are valid until they expire"; IAM User Guide, Disabling
+// permissions for temporary security credentials), but the caller is marked PrincipalDeleted and no policy applies.
 func roleSessionCaller(ctx context.Context, r store.Reader, rec *session, c *Caller) error {
 	rs := rec.Role
 	e, err := r.Get(ctx, rec.Account, KindRole, rs.RoleName)
-	if err != nil {
-		return store.ErrNotFound
-	}
-	ro, err := decode[Role](e)
-	if err != nil {
+	if err != nil && !notFound(err) {
 		return err
 	}
-	if ro.RoleID != rs.RoleID {
-		return store.ErrNotFound
+	roleARN := rs.RoleARN
+	if err == nil {
+		ro, err := decode[Role](e)
+		if err != nil {
+			return err
+		}
+		if ro.RoleID == rs.RoleID {
+			roleARN = ro.ARN
+		} else {
+			c.PrincipalDeleted = true
+		}
+	} else {
+		c.PrincipalDeleted = true
 	}
-	c.Principal = authz.Principal{Type: authz.PrincipalAssumedRole, ARN: AssumedRoleARN(rec.Account, ro.RoleName, rs.SessionName),
-		Account: rec.Account, RoleARN: ro.ARN}
-	c.Name, c.UserID = ro.RoleName, ro.RoleID+":"+rs.SessionName
+	c.Principal = authz.Principal{Type: authz.PrincipalAssumedRole, ARN: AssumedRoleARN(rec.Account, rs.RoleName, rs.SessionName),
+		Account: rec.Account, RoleARN: roleARN}
+	c.Name, c.UserID = rs.RoleName, rs.RoleID+":"+rs.SessionName
 	c.RoleSession = true
 	c.SessionTags = rs.Tags
 	c.TransitiveTagKeys = rs.TransitiveTagKeys

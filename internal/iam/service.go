@@ -24,7 +24,11 @@ type Service struct {
 	Store   store.Store
 	Catalog *catalog.Catalog
 	Box     *secret.Box
-	Now     func() time.Time
+	// Now is the clock of every time-based rule (the test clock when it is offset).
+	Now func() time.Time
+	// RealNow is the real time, for what other parties' clocks produced: TOTP codes of authenticator apps, OIDC
+	// and SAML tokens (their issuers use the real time). nil means Now.
+	RealNow func() time.Time
 	Region  string
 	// Quotas are the account quotas in force (New sets AWS's defaults).
 	Quotas Quotas
@@ -72,6 +76,14 @@ func New(st store.Store, cat *catalog.Catalog, box *secret.Box, now func() time.
 		evals: map[string]cachedEval{}, compiled: map[string]*policy.Policy{}}
 }
 
+// RealTime is the real time (RealNow), whatever the test clock says; Now when RealNow is not set.
+func (s *Service) RealTime() time.Time {
+	if s.RealNow != nil {
+		return s.RealNow()
+	}
+	return s.Now()
+}
+
 type cachedEval struct {
 	gen       uint64
 	ev        *authz.Evaluator
@@ -111,6 +123,11 @@ type Caller struct {
 	// RootTask is true for a privileged root session (AssumeRoot): the root user limited by the root-task policy
 	// in SessionPolicyARNs.
 	RootTask bool
+	// PrincipalDeleted is true for temporary credentials whose role or IAM user was deleted (or replaced by a new
+	// one of the same name, which has another unique ID) after they were issued. As on AWS, they keep
+	// authenticating until they expire, but no policy of the principal applies any more: every authorized action
+	// is AccessDenied (GetCallerIdentity, which needs no permission, still answers).
+	PrincipalDeleted bool
 }
 
 // IsRoot reports whether the caller is the account's root user.
@@ -243,17 +260,26 @@ func (s *Service) boundary(ctx context.Context, r store.Reader, arn, where strin
 func (s *Service) principalSet(ctx context.Context, r store.Reader, c *Caller) (authz.PolicySet, map[string]string, error) {
 	var set authz.PolicySet
 	acct := c.Account()
+	if c.PrincipalDeleted {
+		return s.deletedPrincipalSet()
+	}
 	switch c.Principal.Type {
 	case authz.PrincipalFederatedUser:
 		return s.federatedPolicySet(ctx, r, c)
 	case authz.PrincipalUser:
 		e, err := r.Get(ctx, acct, KindUser, c.Name)
+		if notFound(err) {
+			return s.deletedPrincipalSet() // deleted since the caller authenticated
+		}
 		if err != nil {
 			return set, nil, fmt.Errorf("caller's user %s: %w", c.Name, err)
 		}
 		u, err := decode[User](e)
 		if err != nil {
 			return set, nil, err
+		}
+		if c.UserID != "" && u.UserID != c.UserID {
+			return s.deletedPrincipalSet() // a new user of the same name: its policies are not the caller's
 		}
 		where := "user/" + u.UserName
 		if set.Identity, err = s.inlinePolicies(u.Policies, where); err != nil {
@@ -298,12 +324,20 @@ func (s *Service) principalSet(ctx context.Context, r store.Reader, c *Caller) (
 		return set, tags, nil
 	case authz.PrincipalAssumedRole:
 		e, err := r.Get(ctx, acct, KindRole, c.Name)
+		if notFound(err) {
+			return s.deletedPrincipalSet() // deleted since the caller authenticated
+		}
 		if err != nil {
 			return set, nil, fmt.Errorf("caller's role %s: %w", c.Name, err)
 		}
 		ro, err := decode[Role](e)
 		if err != nil {
 			return set, nil, err
+		}
+		// A role session is bound to the role's unique ID (aws:userid is ROLEID:SESSION): a new role of the same
+		// name never lends its policies to an old session.
+		if roleID, _, ok := strings.Cut(c.UserID, ":"); ok && roleID != ro.RoleID {
+			return s.deletedPrincipalSet()
 		}
 		where := "role/" + ro.RoleName
 		if set.Identity, err = s.inlinePolicies(ro.Policies, where); err != nil {
@@ -344,6 +378,35 @@ func (s *Service) principalSet(ctx context.Context, r store.Reader, c *Caller) (
 		}
 	}
 	return set, nil, nil
+}
+
+// denyAll is the identity layer of a caller whose principal was deleted: an explicit deny of everything, so that
+// no other layer (a resource-based policy that names the principal, in the decision API as anywhere) can allow.
+const denyAll = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`
+
+// deletedPrincipalSet is the policy set of a caller whose role or user no longer exists.
+func (s *Service) deletedPrincipalSet() (authz.PolicySet, map[string]string, error) {
+	p, err := s.compile(denyAll, policy.TypeIdentity)
+	if err != nil {
+		return authz.PolicySet{}, nil, err
+	}
+	return authz.PolicySet{Identity: []authz.Attached{{Name: "deleted-principal", AttachedTo: "deleted principal", Policy: p}}}, nil, nil
+}
+
+// errPrincipalDeleted is the answer to every authorized action of a caller whose role or user was deleted: AWS's
+// implicit-deny AccessDenied, the principal's policies being gone.
+func errPrincipalDeleted(c *Caller, a Authorization) error {
+	return &awserr.Error{Code: "AccessDenied", HTTPStatus: 403,
+		Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action",
+			c.Principal.ARN, a.Action, a.Resource, a.Action),
+		Cause: fmt.Errorf("the %s of these temporary credentials was deleted after they were issued", deletedKind(c))}
+}
+
+func deletedKind(c *Caller) string {
+	if c.Principal.Type == authz.PrincipalAssumedRole {
+		return "role"
+	}
+	return "user"
 }
 
 // evaluator returns the caller's compiled policies, cached until the store changes.
@@ -440,6 +503,9 @@ func (s *Service) Authorize(ctx context.Context, r store.Reader, c *Caller, a Au
 	}
 	if stsActionRefused(c, a.Action) {
 		return errSTSRefused(c, a)
+	}
+	if c.PrincipalDeleted {
+		return errPrincipalDeleted(c, a)
 	}
 	if c.IsRoot() && owner == c.Account() && !c.RootTask {
 		// The root user may do everything in its own account, unless its account is a member of an organization

@@ -189,20 +189,30 @@ func (s *Service) lookupSession(ctx context.Context, r store.Reader, e *store.En
 			c.SourceIdentity = rec.SourceIdentity
 		}
 	} else {
-		u, err := getUser(ctx, r, rec.Account, rec.UserName)
-		if _, ok := awserr.As(err); ok {
-			return nil, store.ErrNotFound // the user was deleted: its sessions stop working
-		}
+		// A user's session outlives the user, as on AWS, but without its policies: a deleted user, or a new user
+		// of the same name (another unique ID), leaves the caller PrincipalDeleted.
+		deleted, err := sessionUserDeleted(ctx, r, rec)
 		if err != nil {
 			return nil, err
 		}
-		if u.UserID != rec.UserID {
-			return nil, store.ErrNotFound // a new user of the same name is not the session's
-		}
-		c.Principal = authz.Principal{Type: authz.PrincipalUser, ARN: u.ARN, Account: rec.Account}
-		c.Name, c.UserID = u.UserName, u.UserID
+		c.PrincipalDeleted = deleted
+		c.Principal = authz.Principal{Type: authz.PrincipalUser, ARN: rec.UserARN, Account: rec.Account}
+		c.Name, c.UserID = rec.UserName, rec.UserID
 	}
 	return &Credential{Secret: plain, Active: true, Caller: c, SessionToken: string(token), Expires: rec.Expiration}, nil
+}
+
+// sessionUserDeleted reports whether the IAM user a session was issued to no longer exists, or was replaced by a
+// new user of the same name.
+func sessionUserDeleted(ctx context.Context, r store.Reader, rec *session) (bool, error) {
+	u, err := getUser(ctx, r, rec.Account, rec.UserName)
+	if _, ok := awserr.As(err); ok {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return u.UserID != rec.UserID, nil
 }
 
 // errSessionWithoutMFA is AWS's answer to an IAM call signed with GetSessionToken credentials issued without MFA:

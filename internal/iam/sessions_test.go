@@ -64,12 +64,16 @@ func TestSessionCredentialsAuthenticateAsTheUser(t *testing.T) {
 	if !errors.Is(err, iam.ErrSessionCredentials) {
 		t.Fatalf("session from a session: %v", err)
 	}
-	// A deleted user's sessions stop working.
+	// A deleted user's sessions keep authenticating until they expire, as on AWS, but with no permission left.
 	if err := svc.DeleteUser(context.Background(), root, &iamtypes.DeleteUserRequest{UserName: "alice"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.LookupAccessKey(context.Background(), out.AccessKeyID); !errors.Is(err, store.ErrNotFound) {
+	cred, err = svc.LookupAccessKey(context.Background(), out.AccessKeyID)
+	if err != nil {
 		t.Fatalf("session of a deleted user: %v", err)
+	}
+	if !cred.Caller.PrincipalDeleted || cred.Caller.Principal.ARN != alice.Principal.ARN {
+		t.Fatalf("caller of a deleted user's session: %+v", cred.Caller)
 	}
 }
 

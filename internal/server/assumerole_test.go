@@ -148,9 +148,13 @@ func TestAWSCLIAssumeRole(t *testing.T) {
 		s.mustCLI(t, rootCreds, nil, "iam", "create-role", "--role-name", "gone", "--assume-role-policy-document", trustDoc(aliceARN, ""))
 		s.mustCLI(t, alice, &out, "sts", "assume-role", "--role-arn", roleARN("gone"), "--role-session-name", "s-g")
 		s.mustCLI(t, rootCreds, nil, "iam", "delete-role", "--role-name", "gone")
+		// As on AWS, the credentials authenticate until they expire (GetCallerIdentity needs no permission), but
+		// the deleted role's permissions are gone.
 		o, e, code := s.sessionCLI(t, out.Credentials, "sts", "get-caller-identity")
-		if code == 0 {
-			t.Fatalf("a deleted role's session still works: %s %s", o, e)
+		if code != 0 || !strings.Contains(o, "assumed-role/gone/s-g") {
+			t.Fatalf("get-caller-identity with a deleted role's session: exit %d %s %s", code, o, e)
 		}
+		o, e, code = s.sessionCLI(t, out.Credentials, "iam", "list-users")
+		wantCLIError(t, o, e, code, "AccessDenied", "assumed-role/gone/s-g is not authorized to perform: iam:ListUsers")
 	})
 }

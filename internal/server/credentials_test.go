@@ -48,6 +48,7 @@ func startServerWithClock(t *testing.T) (*testServer, *offsetClock) {
 	}
 	clk := &offsetClock{}
 	srv.IAM.Now = clk.now
+	srv.IAM.RealNow = clk.now // the tests' authenticator codes follow this clock too
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

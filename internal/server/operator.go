@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/iamd-dev/iamd/catalog"
+	"github.com/iamd-dev/iamd/internal/clock"
 	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/iam"
 )
@@ -83,19 +84,22 @@ const operatorMaxBody = 16 << 10
 // file. It never logs the token or a secret.
 type operator struct {
 	svc    *iam.Service
+	clock  *clock.Clock
 	token  string
 	logger *slog.Logger
 }
 
-func newOperator(svc *iam.Service, logger *slog.Logger) (*operator, error) {
+func newOperator(svc *iam.Service, clk *clock.Clock, logger *slog.Logger) (*operator, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return nil, fmt.Errorf("operator token: %w", err)
 	}
-	return &operator{svc: svc, token: hex.EncodeToString(b), logger: logger}, nil
+	return &operator{svc: svc, clock: clk, token: hex.EncodeToString(b), logger: logger}, nil
 }
 
-func (o *operator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// authorized checks the operator token of a request to any operator endpoint; when it is missing or wrong it
+// answers the request (401 or 403) and returns false.
+func (o *operator) authorized(w http.ResponseWriter, r *http.Request) bool {
 	w.Header().Set("Cache-Control", "no-store")
 	remote := r.RemoteAddr
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -104,13 +108,21 @@ func (o *operator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="iamd operator"`)
 		writeOperator(w, http.StatusUnauthorized, OperatorError{Code: "MissingAuthenticationToken",
 			Message: "the operator endpoint needs Authorization: Bearer TOKEN, the token of the data directory's " + ServeFileName})
-		return
+		return false
 	}
 	if subtle.ConstantTimeCompare([]byte(tok), []byte(o.token)) != 1 {
 		o.logger.LogAttrs(r.Context(), slog.LevelWarn, "operator request refused", slog.String("remote", remote), slog.String("reason", "wrong token"))
 		writeOperator(w, http.StatusForbidden, OperatorError{Code: "AccessDenied", Message: "the operator token is not valid"})
+		return false
+	}
+	return true
+}
+
+func (o *operator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !o.authorized(w, r) {
 		return
 	}
+	remote := r.RemoteAddr
 	var req AccountRequest
 	if err := decodeOperator(http.MaxBytesReader(w, r.Body, operatorMaxBody), &req); err != nil {
 		writeOperator(w, http.StatusBadRequest, OperatorError{Code: "MalformedRequest", Message: err.Error()})
@@ -149,12 +161,16 @@ func operatorStatus(err error) (int, string) {
 	return http.StatusInternalServerError, "InternalError"
 }
 
-// decodeOperator reads exactly one JSON object with only AccountRequest's fields.
-func decodeOperator(r io.Reader, req *AccountRequest) error {
+// decodeOperator reads exactly one JSON object with only the fields of req (an AccountRequest or ClockRequest).
+func decodeOperator(r io.Reader, req any) error {
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(req); err != nil {
-		return fmt.Errorf("the request body is not a JSON account request: %w", err)
+		kind := "account"
+		if _, ok := req.(*ClockRequest); ok {
+			kind = "clock"
+		}
+		return fmt.Errorf("the request body is not a JSON %s request: %w", kind, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return errors.New("the request body has data after the JSON object")
@@ -263,40 +279,9 @@ func (e *remoteError) Unwrap() error { return e.kind }
 // iam.ErrInvalidAccountRequest, iam.ErrAccessKeyInUse or ErrOperatorRefused.
 func CreateAccountOnServer(ctx context.Context, dataDir string, req AccountRequest) (AccountCredentials, error) {
 	var out AccountCredentials
-	sf, err := readServeFile(dataDir)
-	if errors.Is(err, os.ErrNotExist) {
-		return out, ErrNoServer
-	}
+	sf, resp, data, err := postOperator(ctx, dataDir, OperatorAccountsPath, req)
 	if err != nil {
 		return out, err
-	}
-	tr := &http.Transport{Proxy: nil} // never through a proxy: the request carries the token and the answer a secret
-	if strings.HasPrefix(sf.URL, "https://") {
-		tr.TLSClientConfig = pinnedTLS(sf.CertSHA256)
-	}
-	client := &http.Client{Transport: tr, Timeout: time.Minute}
-	defer tr.CloseIdleConnections()
-	body, err := json.Marshal(req)
-	if err != nil {
-		return out, err
-	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(sf.URL, "/")+OperatorAccountsPath, bytes.NewReader(body))
-	if err != nil {
-		return out, fmt.Errorf("%s: %w", ServeFileName, err)
-	}
-	hreq.Header.Set("Content-Type", "application/json")
-	hreq.Header.Set("Authorization", "Bearer "+sf.Token)
-	resp, err := client.Do(hreq)
-	if err != nil {
-		if oe := (*net.OpError)(nil); errors.As(err, &oe) && oe.Op == "dial" {
-			return out, fmt.Errorf("%w: nothing answers at %s (a stale %s)", ErrNoServer, sf.URL, ServeFileName)
-		}
-		return out, fmt.Errorf("the server at %s: %w", sf.URL, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, operatorMaxBody))
-	if err != nil {
-		return out, fmt.Errorf("the server at %s: %w", sf.URL, err)
 	}
 	if resp.StatusCode == http.StatusCreated {
 		if err := json.Unmarshal(data, &out); err != nil || out.AccountId == "" || out.AccessKeyId == "" {
@@ -320,6 +305,48 @@ func CreateAccountOnServer(ctx context.Context, dataDir string, req AccountReque
 		kind = iam.ErrInvalidAccountRequest
 	}
 	return out, &remoteError{msg: oe.Message, kind: kind}
+}
+
+// postOperator posts req as JSON to an operator endpoint of the server that serves dataDir and returns its serve
+// file, response and body. It returns ErrNoServer (or an error wrapping it) when there is no serve file or nothing
+// answers at its URL.
+func postOperator(ctx context.Context, dataDir, path string, req any) (ServeFile, *http.Response, []byte, error) {
+	sf, err := readServeFile(dataDir)
+	if errors.Is(err, os.ErrNotExist) {
+		return sf, nil, nil, ErrNoServer
+	}
+	if err != nil {
+		return sf, nil, nil, err
+	}
+	tr := &http.Transport{Proxy: nil} // never through a proxy: the request carries the token and the answer a secret
+	if strings.HasPrefix(sf.URL, "https://") {
+		tr.TLSClientConfig = pinnedTLS(sf.CertSHA256)
+	}
+	client := &http.Client{Transport: tr, Timeout: time.Minute}
+	defer tr.CloseIdleConnections()
+	body, err := json.Marshal(req)
+	if err != nil {
+		return sf, nil, nil, err
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(sf.URL, "/")+path, bytes.NewReader(body))
+	if err != nil {
+		return sf, nil, nil, fmt.Errorf("%s: %w", ServeFileName, err)
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Header.Set("Authorization", "Bearer "+sf.Token)
+	resp, err := client.Do(hreq)
+	if err != nil {
+		if oe := (*net.OpError)(nil); errors.As(err, &oe) && oe.Op == "dial" {
+			return sf, nil, nil, fmt.Errorf("%w: nothing answers at %s (a stale %s)", ErrNoServer, sf.URL, ServeFileName)
+		}
+		return sf, nil, nil, fmt.Errorf("the server at %s: %w", sf.URL, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, operatorMaxBody))
+	if err != nil {
+		return sf, nil, nil, fmt.Errorf("the server at %s: %w", sf.URL, err)
+	}
+	return sf, resp, data, nil
 }
 
 // pinnedTLS trusts exactly the certificate with the given SHA-256 (hex), whatever its names or issuer: the serve

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/iamd-dev/iamd/internal/clock"
 	"github.com/iamd-dev/iamd/internal/iam"
 )
 
@@ -67,6 +69,39 @@ func FuzzServeFile(f *testing.F) {
 		}
 		if sf.Token == "" || !(strings.HasPrefix(sf.URL, "http://") || strings.HasPrefix(sf.URL, "https://")) {
 			t.Fatalf("accepted %+v", sf)
+		}
+	})
+}
+
+// FuzzOperatorClockRequest feeds the clock endpoint's body parser and the advance it carries arbitrary bodies: they
+// never panic, and an accepted advance never moves the clock backwards or past its limit.
+func FuzzOperatorClockRequest(f *testing.F) {
+	for _, seed := range []string{`{"Advance":"90d"}`, `{"Advance":"49h"}`, `{"Advance":"-1h"}`, `{"Advance":"1d-1h"}`,
+		`{"Advance":90}`, `{"Advance":"1h","Offset":"2h"}`, `{}`, `null`, ``} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var req ClockRequest
+		if err := decodeOperator(bytes.NewReader(body), &req); err != nil {
+			return
+		}
+		clk, err := clock.New(time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := clock.ParseDuration(req.Advance)
+		if err != nil {
+			return
+		}
+		off, err := clk.Advance(d)
+		if err != nil {
+			if off != time.Hour || clk.Offset() != time.Hour {
+				t.Fatalf("a refused advance of %v moved the clock to %v", d, clk.Offset())
+			}
+			return
+		}
+		if off <= time.Hour || off > clock.MaxOffset {
+			t.Fatalf("advance of %v: offset %v", d, off)
 		}
 	})
 }

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -24,6 +23,7 @@ import (
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/awsregion"
+	"github.com/iamd-dev/iamd/internal/clock"
 	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/oidc"
@@ -49,6 +49,8 @@ type Server struct {
 	Root iam.RootCredentials
 	// Timeouts bound how long a connection may hold the server; set them before Run (zero fields take defaults).
 	Timeouts HTTPTimeouts
+	// Clock is the test clock every time-based rule follows (the real time unless --clock-offset or an advance).
+	Clock *clock.Clock
 }
 
 // New builds a server: it creates the data directory and database as needed and makes sure the default account
@@ -67,6 +69,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	if err != nil {
 		return nil, fmt.Errorf("AWS data: %w", err)
 	}
+	clk, err := newClock(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
 	box, st, err := openData(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
@@ -79,7 +85,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		st.Close()
 		return nil, err
 	}
-	svc := iam.New(st, cat, box, time.Now, cfg.Region)
+	svc := iam.New(st, cat, box, clk.Now, cfg.Region)
+	svc.RealNow = clk.Real
 	svc.Quotas = quotas
 	svc.OnDecision = func(r authz.Result) { metrics.ObserveDecision(r.String()) }
 	root, err := svc.EnsureAccount(ctx, cfg.AccountID, cfg.RootAccessKeyID, cfg.RootSecretAccessKey)
@@ -91,7 +98,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	orgs.MaxAccounts = quotas.AccountsPerOrganization
 	svc.Orgs = orgs
 	// The AWS APIs: each request must be signed for the API it calls, in a Region of the aws partition.
-	verifier := &sigv4.Verifier{Keys: keyStore{svc}, Services: []string{"iam", "sts", "organizations"}, Regions: awsregion.Names()}
+	verifier := &sigv4.Verifier{Keys: keyStore{svc, clk}, Services: []string{"iam", "sts", "organizations"}, Regions: awsregion.Names()}
 	stsSvc := sts.New(svc)
 	if stsSvc.WebIdentityKeys, err = oidc.New(oidc.Options{CAFile: cfg.OIDCCAFile}); err != nil {
 		st.Close()
@@ -112,6 +119,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 			return
 		}
 		io.WriteString(w, "ok\n")
+		if off := clk.Offset(); off > 0 {
+			fmt.Fprintf(w, "clock-offset: %s\n", off)
+		}
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	signin := api.NewSignInHandler(svc, logger)
@@ -119,20 +129,21 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	mux.Handle("POST /iamd/v1/signin", signin)
 	// The decision API: calls are signed for the service "iamd"; /verify checks requests signed for any service,
 	// in any Region, with UNSIGNED-PAYLOAD where that service (S3, say) accepts it.
-	decisionAuth := authenticator{v: &sigv4.Verifier{Keys: keyStore{svc}, Services: []string{api.DecisionService}, Regions: awsregion.Names()}, svc: svc, logger: logger}
-	decisions := api.NewDecisionHandler(decisionAuth, &sigv4.Verifier{Keys: keyStore{svc}, AllowUnsignedPayload: true}, svc, logger, metrics)
+	decisionAuth := authenticator{v: &sigv4.Verifier{Keys: keyStore{svc, clk}, Services: []string{api.DecisionService}, Regions: awsregion.Names()}, svc: svc, logger: logger}
+	decisions := api.NewDecisionHandler(decisionAuth, &sigv4.Verifier{Keys: keyStore{svc, clk}, AllowUnsignedPayload: true}, svc, logger, metrics)
 	decisions.Admit(admission)
 	mux.Handle("POST "+api.AuthorizePath, decisions)
 	mux.Handle("POST "+api.VerifyPath, decisions)
-	op, err := newOperator(svc, logger)
+	op, err := newOperator(svc, clk, logger)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	mux.Handle("POST "+OperatorAccountsPath, op)
+	mux.HandleFunc("POST "+OperatorClockPath, op.serveClock)
 	mux.Handle("/", h)
 	inflight := &inflight{}
-	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: inflight.wrap(refuseChunked(mux)), Root: root, operator: op, inflight: inflight}, nil
+	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: inflight.wrap(refuseChunked(mux)), Root: root, operator: op, inflight: inflight, Clock: clk}, nil
 }
 
 // Handler returns the server's HTTP handler.
@@ -173,8 +184,12 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// keyStore gives the SigV4 verifier the secrets of iamd's access keys.
-type keyStore struct{ svc *iam.Service }
+// keyStore gives the SigV4 verifier the secrets of iamd's access keys. The verifier checks signatures against the
+// real time; a temporary credential's expiry, on iamd's (test) clock, is handed to it as the real time it falls at.
+type keyStore struct {
+	svc *iam.Service
+	clk *clock.Clock
+}
 
 func (k keyStore) LookupKey(ctx context.Context, id string) (sigv4.Key, error) {
 	cred, err := k.svc.LookupAccessKey(ctx, id)
@@ -188,7 +203,11 @@ func (k keyStore) LookupKey(ctx context.Context, id string) (sigv4.Key, error) {
 		return sigv4.Key{}, sigv4.ErrUnknownAccessKey
 	}
 	caller := cred.Caller
-	return sigv4.Key{Secret: cred.Secret, SessionToken: cred.SessionToken, Expires: cred.Expires, Identity: &caller}, nil
+	expires := cred.Expires
+	if !expires.IsZero() {
+		expires = expires.Add(-k.clk.Offset())
+	}
+	return sigv4.Key{Secret: cred.Secret, SessionToken: cred.SessionToken, Expires: expires, Identity: &caller}, nil
 }
 
 // authenticator turns a verified signature into the caller.

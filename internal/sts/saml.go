@@ -216,7 +216,7 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, c *iam.Caller, in *sts
 		// Not confirmed against AWS's text.
 		return nil, awserr.ValidationError("Principal exists outside the account of the Role being assumed.")
 	}
-	now := s.IAM.Now().UTC()
+	now := s.IAM.RealTime().UTC() // the IdP's NotBefore and NotOnOrAfter are on the real time
 	var (
 		out            *iam.SessionCredentials
 		ro             *iam.Role

@@ -208,7 +208,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, c *iam.Caller, 
 	if len(keys) == 0 {
 		return nil, invalidToken("Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements")
 	}
-	cl, err := verifyWebIdentityToken(tok, keys, s.IAM.Now())
+	cl, err := verifyWebIdentityToken(tok, keys, s.IAM.RealTime()) // the issuer's exp and nbf are on the real time
 	if err != nil {
 		return nil, err
 	}
