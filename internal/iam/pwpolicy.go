@@ -52,13 +52,8 @@ func pwpolicyIsSymbol(r rune) bool {
 	return r < utf8.RuneSelf && strings.ContainsRune(pwpolicySymbols, r)
 }
 
-// Check returns the first rule of the policy the password breaks, as AWS words it for PasswordPolicyViolation,
-// or "" when the password satisfies every rule. Length is counted in characters. A nil policy has no rules.
-func (p *PasswordPolicy) Check(password string) string {
-	if p == nil {
-		return ""
-	}
-	var upper, lower, digit, symbol bool
+// pwpolicyKinds reports which of AWS's four kinds of password characters the password has.
+func pwpolicyKinds(password string) (upper, lower, digit, symbol bool) {
 	for _, r := range password {
 		switch {
 		case r >= 'A' && r <= 'Z':
@@ -71,6 +66,16 @@ func (p *PasswordPolicy) Check(password string) string {
 			symbol = true
 		}
 	}
+	return upper, lower, digit, symbol
+}
+
+// Check returns the first rule of the policy the password breaks, as AWS words it for PasswordPolicyViolation,
+// or "" when the password satisfies every rule. Length is counted in characters. A nil policy has no rules.
+func (p *PasswordPolicy) Check(password string) string {
+	if p == nil {
+		return ""
+	}
+	upper, lower, digit, symbol := pwpolicyKinds(password)
 	switch {
 	case utf8.RuneCountInString(password) < p.MinimumPasswordLength:
 		return fmt.Sprintf("Password should have a minimum length of %d", p.MinimumPasswordLength)
@@ -111,19 +116,7 @@ func pwpolicyCheckDefault(password string, names []string) string {
 		// the wire layer already refuses more than 128 characters; kept for callers that bypass it
 		return fmt.Sprintf("Password should have a maximum length of %d", pwpolicyMaxLength)
 	}
-	var upper, lower, digit, symbol bool
-	for _, r := range password {
-		switch {
-		case r >= 'A' && r <= 'Z':
-			upper = true
-		case r >= 'a' && r <= 'z':
-			lower = true
-		case r >= '0' && r <= '9':
-			digit = true
-		case pwpolicyIsSymbol(r):
-			symbol = true
-		}
-	}
+	upper, lower, digit, symbol := pwpolicyKinds(password)
 	var missing []string
 	for _, k := range []struct {
 		have bool

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base32"
@@ -11,8 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/server"
 )
 
@@ -35,34 +31,12 @@ func (c *offsetClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 // serves its first request.
 func startServerWithClock(t *testing.T) (*testServer, *offsetClock) {
 	t.Helper()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.RootAccessKeyID, cfg.RootSecretAccessKey = rootKeyID, rootSecret
-	cfg.Listen = "127.0.0.1:0"
-	logs := &logBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
 	clk := &offsetClock{}
-	srv.IAM.Now = clk.now
-	srv.IAM.RealNow = clk.now // the tests' authenticator codes follow this clock too
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-		srv.Close()
+	s := startTunedServer(t, func(srv *server.Server) {
+		srv.IAM.Now = clk.now
+		srv.IAM.RealNow = clk.now // the tests' authenticator codes follow this clock too
 	})
-	return &testServer{URL: "http://" + ln.Addr().String(), Data: cfg.DataDir, srv: srv, logs: logs}, clk
+	return s, clk
 }
 
 // sessionCreds are temporary credentials as GetSessionToken returns them.

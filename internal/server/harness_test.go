@@ -33,6 +33,13 @@ type testServer struct {
 
 func startServer(t testing.TB, opts ...func(*config.Config)) *testServer {
 	t.Helper()
+	return startTunedServer(t, nil, opts...)
+}
+
+// startTunedServer is startServer with the server's own settings (its timeouts, say) changed by tune, when not nil,
+// before it runs.
+func startTunedServer(t testing.TB, tune func(*server.Server), opts ...func(*config.Config)) *testServer {
+	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.RootAccessKeyID, cfg.RootSecretAccessKey = rootKeyID, rootSecret
@@ -46,6 +53,9 @@ func startServer(t testing.TB, opts ...func(*config.Config)) *testServer {
 	srv, err := server.New(ctx, cfg, logger)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tune != nil {
+		tune(srv)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -3,14 +3,12 @@ package server_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -20,40 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/server"
 	"github.com/iamd-dev/iamd/internal/sigv4"
 )
-
-// startTunedServer is startServer with the server's settings changed by tune before it runs.
-func startTunedServer(t *testing.T, tune func(*server.Server)) *testServer {
-	t.Helper()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.RootAccessKeyID, cfg.RootSecretAccessKey = rootKeyID, rootSecret
-	logs := &logBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tune(srv)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-		srv.Close()
-	})
-	return &testServer{URL: "http://" + ln.Addr().String(), Data: cfg.DataDir, srv: srv, logs: logs}
-}
 
 // wireRequest is a raw AWS API request: a form-encoded query-protocol call or, with target set, a JSON one.
 type wireRequest struct {
