@@ -33,7 +33,7 @@ func TestSignInHandler(t *testing.T) {
 		t.Fatal(err)
 	}
 	box, _ := secret.NewBox(bytes.Repeat([]byte{1}, secret.KeySize))
-	svc := iam.New(st, cat, box, time.Now, "us-east-1")
+	svc := iam.New(st, cat, box, time.Now, "us-east-1", iam.Options{})
 	const acct = "123456789012"
 	if _, err := svc.EnsureAccount(ctx, acct, "", ""); err != nil {
 		t.Fatal(err)

@@ -143,11 +143,11 @@ const (
 func (s *Service) GetAccountSummary(ctx context.Context, c *Caller) (*iamtypes.GetAccountSummaryResponse, error) {
 	acct := c.Account()
 	m := iamtypes.SummaryMapType{
-		iamtypes.SummaryKeyTypeUsersQuota:                        int32(s.Quotas.UsersPerAccount),
-		iamtypes.SummaryKeyTypeGroupsQuota:                       int32(s.Quotas.GroupsPerAccount),
-		iamtypes.SummaryKeyTypeRolesQuota:                        int32(s.Quotas.RolesPerAccount),
-		iamtypes.SummaryKeyTypePoliciesQuota:                     int32(s.Quotas.PoliciesPerAccount),
-		iamtypes.SummaryKeyTypeInstanceProfilesQuota:             int32(s.Quotas.InstanceProfilesPerAccount),
+		iamtypes.SummaryKeyTypeUsersQuota:                        int32(s.quotas.UsersPerAccount),
+		iamtypes.SummaryKeyTypeGroupsQuota:                       int32(s.quotas.GroupsPerAccount),
+		iamtypes.SummaryKeyTypeRolesQuota:                        int32(s.quotas.RolesPerAccount),
+		iamtypes.SummaryKeyTypePoliciesQuota:                     int32(s.quotas.PoliciesPerAccount),
+		iamtypes.SummaryKeyTypeInstanceProfilesQuota:             int32(s.quotas.InstanceProfilesPerAccount),
 		iamtypes.SummaryKeyTypeServerCertificatesQuota:           acctopsServerCertificatesQuota,
 		iamtypes.SummaryKeyTypeUserPolicySizeQuota:               MaxUserInlinePolicySize,
 		iamtypes.SummaryKeyTypeGroupPolicySizeQuota:              MaxGroupInlinePolicySize,

@@ -18,8 +18,9 @@ const scaleTrust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Prin
 func BenchmarkAtScale(b *testing.B) {
 	for _, n := range []int{0, 5000} {
 		ctx := context.Background()
-		svc, root := newService(b)
-		svc.Quotas.RolesPerAccount, svc.Quotas.PoliciesPerAccount = 5000, 5000
+		q := iam.DefaultQuotas()
+		q.RolesPerAccount, q.PoliciesPerAccount = 5000, 5000
+		svc, root := newServiceWith(b, iam.Options{Quotas: q})
 		for i := 0; i < n; i++ {
 			if i < n-1 {
 				if _, err := svc.CreateUser(ctx, root, &iamtypes.CreateUserRequest{UserName: fmt.Sprintf("user%05d", i)}); err != nil {

@@ -187,8 +187,8 @@ func (s *Service) Decide(ctx context.Context, c *Caller, in *DecisionRequest) (*
 		if err != nil {
 			return err
 		}
-		if s.OnDecision != nil {
-			s.OnDecision(res.Decision)
+		if s.onDecision != nil {
+			s.onDecision(res.Decision)
 		}
 		res.Principal = principalARN
 		res.ResourcePolicyMustAllow = mustAllow

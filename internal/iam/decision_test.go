@@ -36,9 +36,9 @@ func must(t *testing.T, err error) {
 func newDecisionFixture(t *testing.T) *decisionFixture {
 	t.Helper()
 	ctx := context.Background()
-	svc, root := newService(t)
-	f := &decisionFixture{svc: svc, root: root}
-	svc.OnDecision = func(r authz.Result) { f.decisions = append(f.decisions, r) }
+	f := &decisionFixture{}
+	svc, root := newServiceWith(t, iam.Options{OnDecision: func(r authz.Result) { f.decisions = append(f.decisions, r) }})
+	f.svc, f.root = svc, root
 	if _, err := svc.EnsureAccount(ctx, otherAccount, "", ""); err != nil {
 		t.Fatal(err)
 	}

@@ -80,8 +80,8 @@ func (s *Service) CreateGroup(ctx context.Context, c *Caller, in *iamtypes.Creat
 		if err != nil {
 			return err
 		}
-		if n >= s.Quotas.GroupsPerAccount {
-			return awserr.LimitExceeded("Cannot exceed quota for GroupsPerAccount: %d", s.Quotas.GroupsPerAccount)
+		if n >= s.quotas.GroupsPerAccount {
+			return awserr.LimitExceeded("Cannot exceed quota for GroupsPerAccount: %d", s.quotas.GroupsPerAccount)
 		}
 		if err := groupsSave(ctx, tx, acct, g, true); err != nil {
 			if conflict(err) {

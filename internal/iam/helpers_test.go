@@ -36,6 +36,12 @@ var testCatalog = func() func(t testing.TB) *catalog.Catalog {
 // newService returns a service on a fresh SQLite file with the test account created, and the account's root caller.
 func newService(t testing.TB) (*iam.Service, *iam.Caller) {
 	t.Helper()
+	return newServiceWith(t, iam.Options{})
+}
+
+// newServiceWith is newService with the service's options.
+func newServiceWith(t testing.TB, opt iam.Options) (*iam.Service, *iam.Caller) {
+	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "iamd.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +51,7 @@ func newService(t testing.TB) (*iam.Service, *iam.Caller) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := iam.New(st, testCatalog(t), box, func() time.Time { return time.Now() }, "us-east-1")
+	svc := iam.New(st, testCatalog(t), box, func() time.Time { return time.Now() }, "us-east-1", opt)
 	if _, err := svc.EnsureAccount(context.Background(), testAccount, "", ""); err != nil {
 		t.Fatal(err)
 	}

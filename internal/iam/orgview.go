@@ -33,10 +33,10 @@ type Organizations interface {
 
 // accountOrg returns the organization of account, or nil when iamd has no organizations or the account is in none.
 func (s *Service) accountOrg(ctx context.Context, r store.Reader, account string) (*OrgView, error) {
-	if s.Orgs == nil || account == "" {
+	if s.orgs == nil || account == "" {
 		return nil, nil
 	}
-	return s.Orgs.AccountOrg(ctx, r, account)
+	return s.orgs.AccountOrg(ctx, r, account)
 }
 
 // applyPrincipalOrg adds the SCPs of the principal's account to set and aws:PrincipalOrgID and

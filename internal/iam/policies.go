@@ -316,8 +316,8 @@ func (s *Service) CreatePolicy(ctx context.Context, c *Caller, in *iamtypes.Crea
 		if err != nil {
 			return err
 		}
-		if n >= s.Quotas.PoliciesPerAccount {
-			return awserr.LimitExceeded("Cannot exceed quota for PoliciesPerAccount: %d", s.Quotas.PoliciesPerAccount)
+		if n >= s.quotas.PoliciesPerAccount {
+			return awserr.LimitExceeded("Cannot exceed quota for PoliciesPerAccount: %d", s.quotas.PoliciesPerAccount)
 		}
 		e := &store.Entity{Account: acct, Kind: KindPolicy, Name: mp.PolicyName, Path: mp.Path, ID: mp.PolicyID, ARN: mp.ARN, Created: now, Data: encode(mp)}
 		if err := tx.Insert(ctx, e); err != nil {

@@ -134,8 +134,8 @@ func (s *Service) CreateInstanceProfile(ctx context.Context, c *Caller, in *iamt
 		if err != nil {
 			return err
 		}
-		if n >= s.Quotas.InstanceProfilesPerAccount {
-			return awserr.LimitExceeded("Cannot exceed quota for InstanceProfilesPerAccount: %d", s.Quotas.InstanceProfilesPerAccount)
+		if n >= s.quotas.InstanceProfilesPerAccount {
+			return awserr.LimitExceeded("Cannot exceed quota for InstanceProfilesPerAccount: %d", s.quotas.InstanceProfilesPerAccount)
 		}
 		if err := profilesSave(ctx, tx, acct, p, true); err != nil {
 			if conflict(err) {

@@ -276,8 +276,8 @@ func (s *Service) rolesInsert(ctx context.Context, tx store.Tx, acct string, ro 
 	if err != nil {
 		return err
 	}
-	if n >= s.Quotas.RolesPerAccount {
-		return awserr.LimitExceeded("Cannot exceed quota for RolesPerAccount: %d", s.Quotas.RolesPerAccount)
+	if n >= s.quotas.RolesPerAccount {
+		return awserr.LimitExceeded("Cannot exceed quota for RolesPerAccount: %d", s.quotas.RolesPerAccount)
 	}
 	if err := rolesSave(ctx, tx, acct, ro, true); err != nil {
 		if conflict(err) {

@@ -27,15 +27,16 @@ type Service struct {
 	// Now is the clock of every time-based rule (the test clock when it is offset).
 	Now func() time.Time
 	// RealNow is the real time, for what other parties' clocks produced: TOTP codes of authenticator apps, OIDC
-	// and SAML tokens (their issuers use the real time). nil means Now.
+	// and SAML tokens (their issuers use the real time). nil means Now. New sets it from Options.RealNow; a test
+	// may swap Now and RealNow before the service serves.
 	RealNow func() time.Time
 	Region  string
-	// Quotas are the account quotas in force (New sets AWS's defaults).
-	Quotas Quotas
-	// OnDecision, when set, is told the result of every authorization decision (for metrics).
-	OnDecision func(result authz.Result)
-	// Orgs, when set, tells decisions about organizations: SCPs, RCPs and the org condition keys.
-	Orgs Organizations
+
+	// quotas are the account quotas in force; onDecision, when set, is told the result of every authorization
+	// decision; orgs, when set, tells decisions about organizations. All three come from Options and never change.
+	quotas     Quotas
+	onDecision func(result authz.Result)
+	orgs       Organizations
 
 	mu       sync.Mutex
 	evals    map[string]cachedEval
@@ -70,11 +71,34 @@ func readRecord[T any](s *Service, e *store.Entity) (*T, error) {
 	return t, nil
 }
 
+// Options are the service's settings beyond its store, data, secrets, clock and Region. The zero value is AWS's
+// defaults with no organizations.
+type Options struct {
+	// RealNow is the real time (see Service.RealNow); nil means the service's clock.
+	RealNow func() time.Time
+	// Quotas are the account quotas in force; the zero value means AWS's defaults (DefaultQuotas).
+	Quotas Quotas
+	// OnDecision, when set, is told the result of every authorization decision (for metrics).
+	OnDecision func(result authz.Result)
+	// Orgs, when set, tells decisions about organizations: SCPs, RCPs and the org condition keys. It needs only
+	// the store (internal/org's View), so it is built before the IAM service; the Organizations service, which
+	// needs IAM, is built after it.
+	Orgs Organizations
+}
+
 // New returns a service.
-func New(st store.Store, cat *catalog.Catalog, box *secret.Box, now func() time.Time, region string) *Service {
-	return &Service{Store: st, Catalog: cat, Box: box, Now: now, Region: region, Quotas: DefaultQuotas(),
+func New(st store.Store, cat *catalog.Catalog, box *secret.Box, now func() time.Time, region string, opt Options) *Service {
+	q := opt.Quotas
+	if q == (Quotas{}) {
+		q = DefaultQuotas()
+	}
+	return &Service{Store: st, Catalog: cat, Box: box, Now: now, Region: region, RealNow: opt.RealNow,
+		quotas: q, onDecision: opt.OnDecision, orgs: opt.Orgs,
 		evals: map[string]cachedEval{}, compiled: map[string]*policy.Policy{}}
 }
+
+// Time is the time on the service's clock (Now), for the services that share it (STS, Organizations).
+func (s *Service) Time() time.Time { return s.Now() }
 
 // RealTime is the real time (RealNow), whatever the test clock says; Now when RealNow is not set.
 func (s *Service) RealTime() time.Time {
@@ -527,7 +551,7 @@ func (s *Service) Authorize(ctx context.Context, r store.Reader, c *Caller, a Au
 	for k, v := range a.Context {
 		rc[k] = v
 	}
-	if s.Orgs != nil {
+	if s.orgs != nil {
 		set := ce.set
 		rcps, err := s.applyResourceOrg(ctx, r, owner, &set, rc)
 		if err != nil {
@@ -544,8 +568,8 @@ func (s *Service) Authorize(ctx context.Context, r store.Reader, c *Caller, a Au
 			Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", c.Principal.ARN, a.Action, a.Resource)}
 	}
 	d := ev.Decide(&req)
-	if s.OnDecision != nil {
-		s.OnDecision(d.Result)
+	if s.onDecision != nil {
+		s.onDecision(d.Result)
 	}
 	if d.Result == authz.Allowed {
 		return nil

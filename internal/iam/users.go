@@ -127,8 +127,8 @@ func (s *Service) CreateUser(ctx context.Context, c *Caller, in *iamtypes.Create
 		if err != nil {
 			return err
 		}
-		if n >= s.Quotas.UsersPerAccount {
-			return awserr.LimitExceeded("Cannot exceed quota for UsersPerAccount: %d", s.Quotas.UsersPerAccount)
+		if n >= s.quotas.UsersPerAccount {
+			return awserr.LimitExceeded("Cannot exceed quota for UsersPerAccount: %d", s.quotas.UsersPerAccount)
 		}
 		if err := putUser(ctx, tx, acct, u, true); err != nil {
 			if conflict(err) {

@@ -179,7 +179,7 @@ func (s *Service) acctNewID(ctx context.Context, r store.Reader) (string, error)
 		if id[0] == '0' {
 			continue // keep IDs that read as numbers the same length
 		}
-		ok, err := s.IAM.AccountExists(ctx, r, id)
+		ok, err := s.iam.AccountExists(ctx, r, id)
 		if err != nil {
 			return "", err
 		}
@@ -224,7 +224,7 @@ func (s *Service) CreateAccount(ctx context.Context, c *iam.Caller, in *orgtypes
 		return nil, err
 	}
 	var rec *createAccountRecord
-	err = s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -258,10 +258,10 @@ func (s *Service) CreateAccount(ctx context.Context, c *iam.Caller, in *orgtypes
 				return err
 			}
 			rec.AccountID = id
-			if err := s.IAM.EnsureAccountTx(ctx, tx, id); err != nil {
+			if err := s.iam.EnsureAccountTx(ctx, tx, id); err != nil {
 				return err
 			}
-			if err := s.IAM.CreateAccessRoleTx(ctx, tx, id, roleName, o.Management); err != nil {
+			if err := s.iam.CreateAccessRoleTx(ctx, tx, id, roleName, o.Management); err != nil {
 				return err
 			}
 			if err := s.join(ctx, tx, o, Account{ID: id, Name: in.AccountName, Email: in.Email, Status: "ACTIVE",
@@ -282,7 +282,7 @@ func (s *Service) CreateAccount(ctx context.Context, c *iam.Caller, in *orgtypes
 // DescribeCreateAccountStatus reports a CreateAccount request's status.
 func (s *Service) DescribeCreateAccountStatus(ctx context.Context, c *iam.Caller, in *orgtypes.DescribeCreateAccountStatusRequest) (*orgtypes.DescribeCreateAccountStatusResponse, error) {
 	var rec *createAccountRecord
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err
@@ -312,7 +312,7 @@ func (s *Service) DescribeCreateAccountStatus(ctx context.Context, c *iam.Caller
 // ListCreateAccountStatus lists CreateAccount requests, of the given states when States is not empty.
 func (s *Service) ListCreateAccountStatus(ctx context.Context, c *iam.Caller, in *orgtypes.ListCreateAccountStatusRequest) (*orgtypes.ListCreateAccountStatusResponse, error) {
 	out := &orgtypes.ListCreateAccountStatusResponse{CreateAccountStatuses: []orgtypes.CreateAccountStatus{}}
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err
@@ -374,7 +374,7 @@ func acctStateWanted(states []orgtypes.CreateAccountState, state string) bool {
 // DescribeAccount describes a member account; the management account and delegated administrators may call it.
 func (s *Service) DescribeAccount(ctx context.Context, c *iam.Caller, in *orgtypes.DescribeAccountRequest) (*orgtypes.DescribeAccountResponse, error) {
 	var out orgtypes.Account
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err
@@ -398,7 +398,7 @@ func (s *Service) DescribeAccount(ctx context.Context, c *iam.Caller, in *orgtyp
 // ListAccounts lists the organization's accounts, the management account included, in account ID order.
 func (s *Service) ListAccounts(ctx context.Context, c *iam.Caller, in *orgtypes.ListAccountsRequest) (*orgtypes.ListAccountsResponse, error) {
 	var out orgtypes.ListAccountsResponse
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err
@@ -418,7 +418,7 @@ func (s *Service) ListAccounts(ctx context.Context, c *iam.Caller, in *orgtypes.
 // ListAccountsForParent lists the accounts directly under a root or OU.
 func (s *Service) ListAccountsForParent(ctx context.Context, c *iam.Caller, in *orgtypes.ListAccountsForParentRequest) (*orgtypes.ListAccountsForParentResponse, error) {
 	var out orgtypes.ListAccountsForParentResponse
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err
@@ -485,7 +485,7 @@ func (s *Service) acctCanLeave(ctx context.Context, r store.Reader, o *Organizat
 			"You cannot remove an account that is a delegated administrator for a service. Deregister it as a delegated administrator first.")
 	}
 	if a.JoinedMethod == "CREATED" {
-		ok, err := s.IAM.HasRootKey(ctx, r, a.ID)
+		ok, err := s.iam.HasRootKey(ctx, r, a.ID)
 		if err != nil {
 			return err
 		}
@@ -515,7 +515,7 @@ func (s *Service) acctRemove(ctx context.Context, tx store.Tx, o *Organization, 
 
 // RemoveAccountFromOrganization removes a member account; only the management account may call it.
 func (s *Service) RemoveAccountFromOrganization(ctx context.Context, c *iam.Caller, in *orgtypes.RemoveAccountFromOrganizationRequest) error {
-	return s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	return s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -537,7 +537,7 @@ func (s *Service) RemoveAccountFromOrganization(ctx context.Context, c *iam.Call
 // LeaveOrganization takes the caller's member account out of its organization. The caller's policies and the SCPs
 // of its account must allow organizations:LeaveOrganization.
 func (s *Service) LeaveOrganization(ctx context.Context, c *iam.Caller) error {
-	return s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	return s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err

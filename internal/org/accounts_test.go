@@ -13,11 +13,10 @@ import (
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
-	"github.com/iamd-dev/iamd/internal/org"
 )
 
 // newOrg returns the service with an organization whose management account is mgmt, and its root ID.
-func newOrg(t *testing.T) (*org.Service, string) {
+func newOrg(t *testing.T) (*service, string) {
 	t.Helper()
 	s := newOrgService(t)
 	if _, err := s.CreateOrganization(context.Background(), rootOf(mgmt), &orgtypes.CreateOrganizationRequest{}); err != nil {
@@ -30,7 +29,7 @@ func newOrg(t *testing.T) (*org.Service, string) {
 	return s, *roots.Roots[0].Id
 }
 
-func createAccount(t *testing.T, s *org.Service, name, email string) orgtypes.CreateAccountStatus {
+func createAccount(t *testing.T, s *service, name, email string) orgtypes.CreateAccountStatus {
 	t.Helper()
 	out, err := s.CreateAccount(context.Background(), rootOf(mgmt), &orgtypes.CreateAccountRequest{AccountName: name, Email: email})
 	if err != nil {
@@ -268,8 +267,8 @@ func TestHandshakeTransitions(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
 		name    string
-		first   func(s *org.Service, id string) error
-		then    func(s *org.Service, id string) error
+		first   func(s *service, id string) error
+		then    func(s *service, id string) error
 		code    string
 		wantNow string
 	}{
@@ -303,22 +302,22 @@ func TestHandshakeTransitions(t *testing.T) {
 	}
 }
 
-func accept(acct string) func(*org.Service, string) error {
-	return func(s *org.Service, id string) error {
+func accept(acct string) func(*service, string) error {
+	return func(s *service, id string) error {
 		_, err := s.AcceptHandshake(context.Background(), rootOf(acct), &orgtypes.AcceptHandshakeRequest{HandshakeId: id})
 		return err
 	}
 }
 
-func decline(acct string) func(*org.Service, string) error {
-	return func(s *org.Service, id string) error {
+func decline(acct string) func(*service, string) error {
+	return func(s *service, id string) error {
 		_, err := s.DeclineHandshake(context.Background(), rootOf(acct), &orgtypes.DeclineHandshakeRequest{HandshakeId: id})
 		return err
 	}
 }
 
-func cancel(acct string) func(*org.Service, string) error {
-	return func(s *org.Service, id string) error {
+func cancel(acct string) func(*service, string) error {
+	return func(s *service, id string) error {
 		_, err := s.CancelHandshake(context.Background(), rootOf(acct), &orgtypes.CancelHandshakeRequest{HandshakeId: id})
 		return err
 	}

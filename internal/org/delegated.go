@@ -57,7 +57,7 @@ func delegCheckPrincipal(p string) error {
 
 // RegisterDelegatedAdministrator registers a member account as a delegated administrator of a service.
 func (s *Service) RegisterDelegatedAdministrator(ctx context.Context, c *iam.Caller, in *orgtypes.RegisterDelegatedAdministratorRequest) error {
-	return s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	return s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -91,7 +91,7 @@ func (s *Service) RegisterDelegatedAdministrator(ctx context.Context, c *iam.Cal
 
 // DeregisterDelegatedAdministrator ends a registration.
 func (s *Service) DeregisterDelegatedAdministrator(ctx context.Context, c *iam.Caller, in *orgtypes.DeregisterDelegatedAdministratorRequest) error {
-	return s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	return s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -134,7 +134,7 @@ func delegList(ctx context.Context, r store.Reader, o *Organization, account str
 // given, with the date of their first registration.
 func (s *Service) ListDelegatedAdministrators(ctx context.Context, c *iam.Caller, in *orgtypes.ListDelegatedAdministratorsRequest) (*orgtypes.ListDelegatedAdministratorsResponse, error) {
 	out := &orgtypes.ListDelegatedAdministratorsResponse{DelegatedAdministrators: []orgtypes.DelegatedAdministrator{}}
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err
@@ -191,7 +191,7 @@ func (s *Service) ListDelegatedAdministrators(ctx context.Context, c *iam.Caller
 // ListDelegatedServicesForAccount lists the services an account is a delegated administrator of.
 func (s *Service) ListDelegatedServicesForAccount(ctx context.Context, c *iam.Caller, in *orgtypes.ListDelegatedServicesForAccountRequest) (*orgtypes.ListDelegatedServicesForAccountResponse, error) {
 	out := &orgtypes.ListDelegatedServicesForAccountResponse{DelegatedServices: []orgtypes.DelegatedService{}}
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err

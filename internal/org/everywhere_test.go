@@ -31,7 +31,7 @@ func TestOrganizationPoliciesApplyEverywhere(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := org.JoinForTest(ctx, s, mgmt, member); err != nil {
+	if err := org.JoinForTest(ctx, s.Service, mgmt, member); err != nil {
 		t.Fatal(err)
 	}
 	attach := func(typ orgtypes.PolicyType, name, doc string) {
@@ -100,7 +100,7 @@ func TestOrganizationPoliciesApplyEverywhere(t *testing.T) {
 	}
 }
 
-func orgIDOf(t *testing.T, s *org.Service, c *iam.Caller) string {
+func orgIDOf(t *testing.T, s *service, c *iam.Caller) string {
 	t.Helper()
 	d, err := s.DescribeOrganization(context.Background(), c)
 	if err != nil {
@@ -117,7 +117,7 @@ func TestDecisionAPIAcrossTheOrganization(t *testing.T) {
 	if _, err := s.CreateOrganization(ctx, rootOf(mgmt), &orgtypes.CreateOrganizationRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := org.JoinForTest(ctx, s, mgmt, member); err != nil {
+	if err := org.JoinForTest(ctx, s.Service, mgmt, member); err != nil {
 		t.Fatal(err)
 	}
 	const outsider = "333333333333"

@@ -142,7 +142,7 @@ func (s *Service) hsTarget(ctx context.Context, r store.Reader, t *orgtypes.Hand
 	if acct == "" {
 		return "", nil
 	}
-	ok, err := s.IAM.AccountExists(ctx, r, acct)
+	ok, err := s.iam.AccountExists(ctx, r, acct)
 	if err != nil || !ok {
 		return "", err
 	}
@@ -190,7 +190,7 @@ func (s *Service) InviteAccountToOrganization(ctx context.Context, c *iam.Caller
 		return nil, err
 	}
 	var h *handshakeRecord
-	err = s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -311,7 +311,7 @@ func hsOrg(ctx context.Context, r store.Reader, h *handshakeRecord) (*Organizati
 // hsRespond runs AcceptHandshake and DeclineHandshake: the invited account moves an open handshake to state.
 func (s *Service) hsRespond(ctx context.Context, c *iam.Caller, id, action, state string) (*handshakeRecord, error) {
 	var h *handshakeRecord
-	err := s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		var (
 			originator bool
 			err        error
@@ -385,7 +385,7 @@ func (s *Service) DeclineHandshake(ctx context.Context, c *iam.Caller, in *orgty
 // CancelHandshake cancels an open invitation; only the management account that sent it may.
 func (s *Service) CancelHandshake(ctx context.Context, c *iam.Caller, in *orgtypes.CancelHandshakeRequest) (*orgtypes.CancelHandshakeResponse, error) {
 	var h *handshakeRecord
-	err := s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		var (
 			originator bool
 			err        error
@@ -419,7 +419,7 @@ func (s *Service) CancelHandshake(ctx context.Context, c *iam.Caller, in *orgtyp
 // DescribeHandshake describes a handshake to either party.
 func (s *Service) DescribeHandshake(ctx context.Context, c *iam.Caller, in *orgtypes.DescribeHandshakeRequest) (*orgtypes.DescribeHandshakeResponse, error) {
 	var h *handshakeRecord
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		var err error
 		if h, _, err = hsLoad(ctx, r, c, in.HandshakeId); err != nil {
 			return err
@@ -483,8 +483,8 @@ func (s *Service) ListHandshakesForAccount(ctx context.Context, c *iam.Caller, i
 		return nil, err
 	}
 	var out orgtypes.ListHandshakesForAccountResponse
-	err = s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
-		if err := accessDeniedException(s.IAM.Authorize(ctx, r, c, iam.Authorization{Action: "organizations:ListHandshakesForAccount",
+	err = s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
+		if err := accessDeniedException(s.iam.Authorize(ctx, r, c, iam.Authorization{Action: "organizations:ListHandshakesForAccount",
 			Resource: "*", ResourceOwner: c.Account()})); err != nil {
 			return err
 		}
@@ -524,7 +524,7 @@ func (s *Service) ListHandshakesForOrganization(ctx context.Context, c *iam.Call
 		return nil, err
 	}
 	var out orgtypes.ListHandshakesForOrganizationResponse
-	err = s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err = s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err

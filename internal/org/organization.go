@@ -45,8 +45,8 @@ func (s *Service) CreateOrganization(ctx context.Context, c *iam.Caller, in *org
 		fs = string(*in.FeatureSet)
 	}
 	var out *Organization
-	err := s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		if err := s.IAM.Authorize(ctx, tx, c, iam.Authorization{Action: "organizations:CreateOrganization", Resource: "*"}); err != nil {
+	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := s.iam.Authorize(ctx, tx, c, iam.Authorization{Action: "organizations:CreateOrganization", Resource: "*"}); err != nil {
 			return accessDeniedException(err)
 		}
 		acct := c.Account()
@@ -108,7 +108,7 @@ func accessDeniedException(err error) error {
 // DescribeOrganization describes the caller's organization; any member account may call it.
 func (s *Service) DescribeOrganization(ctx context.Context, c *iam.Caller) (*orgtypes.DescribeOrganizationResponse, error) {
 	var o *Organization
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		var err error
 		if o, err = s.callerOrg(ctx, r, c); err != nil {
 			return err
@@ -124,7 +124,7 @@ func (s *Service) DescribeOrganization(ctx context.Context, c *iam.Caller) (*org
 // DeleteOrganization deletes an organization that has no member account but the management account, with its OUs,
 // policies and their attachments.
 func (s *Service) DeleteOrganization(ctx context.Context, c *iam.Caller) error {
-	return s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	return s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -164,7 +164,7 @@ func (s *Service) DeleteOrganization(ctx context.Context, c *iam.Caller) error {
 // ListRoots lists the organization's root (there is one).
 func (s *Service) ListRoots(ctx context.Context, c *iam.Caller, in *orgtypes.ListRootsRequest) (*orgtypes.ListRootsResponse, error) {
 	var o *Organization
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		var err error
 		if o, err = s.callerOrg(ctx, r, c); err != nil {
 			return err

@@ -26,7 +26,7 @@ const (
 )
 
 // newOrgService returns the Organizations service over a real SQLite store with two standalone accounts.
-func newOrgService(t *testing.T) *org.Service {
+func newOrgService(t *testing.T) *service {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "iamd.db"))
@@ -42,15 +42,20 @@ func newOrgService(t *testing.T) *org.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := iam.New(st, cat, box, time.Now, "us-east-1")
+	view := org.NewView(st)
+	svc := iam.New(st, cat, box, time.Now, "us-east-1", iam.Options{Orgs: view})
 	for _, a := range []string{mgmt, member} {
 		if _, err := svc.EnsureAccount(ctx, a, "", ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	o := org.New(svc)
-	svc.Orgs = o
-	return o
+	return &service{org.New(st, svc, view, org.Options{}), svc}
+}
+
+// service is the Organizations service under test with the IAM service it runs on, for the tests' own IAM calls.
+type service struct {
+	*org.Service
+	IAM *iam.Service
 }
 
 func rootOf(account string) *iam.Caller {

@@ -132,7 +132,7 @@ func errDuplicateOU() error {
 // CreateOrganizationalUnit creates an OU under the root or an OU, with the default policies of the enabled types.
 func (s *Service) CreateOrganizationalUnit(ctx context.Context, c *iam.Caller, in *orgtypes.CreateOrganizationalUnitRequest) (*orgtypes.CreateOrganizationalUnitResponse, error) {
 	var out *orgtypes.OrganizationalUnit
-	err := s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -196,7 +196,7 @@ func (s *Service) CreateOrganizationalUnit(ctx context.Context, c *iam.Caller, i
 // UpdateOrganizationalUnit renames an OU.
 func (s *Service) UpdateOrganizationalUnit(ctx context.Context, c *iam.Caller, in *orgtypes.UpdateOrganizationalUnitRequest) (*orgtypes.UpdateOrganizationalUnitResponse, error) {
 	var out *orgtypes.OrganizationalUnit
-	err := s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -238,7 +238,7 @@ func (s *Service) UpdateOrganizationalUnit(ctx context.Context, c *iam.Caller, i
 
 // DeleteOrganizationalUnit deletes an OU that has no accounts and no child OUs, with its policy attachments.
 func (s *Service) DeleteOrganizationalUnit(ctx context.Context, c *iam.Caller, in *orgtypes.DeleteOrganizationalUnitRequest) error {
-	return s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	return s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -271,7 +271,7 @@ func (s *Service) DeleteOrganizationalUnit(ctx context.Context, c *iam.Caller, i
 // DescribeOrganizationalUnit describes an OU.
 func (s *Service) DescribeOrganizationalUnit(ctx context.Context, c *iam.Caller, in *orgtypes.DescribeOrganizationalUnitRequest) (*orgtypes.DescribeOrganizationalUnitResponse, error) {
 	var out *orgtypes.OrganizationalUnit
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err
@@ -343,7 +343,7 @@ func pageOf[T any](items []T, token *string, max *int32) ([]T, *string, error) {
 // ListOrganizationalUnitsForParent lists the OUs directly under a root or OU.
 func (s *Service) ListOrganizationalUnitsForParent(ctx context.Context, c *iam.Caller, in *orgtypes.ListOrganizationalUnitsForParentRequest) (*orgtypes.ListOrganizationalUnitsForParentResponse, error) {
 	out := &orgtypes.ListOrganizationalUnitsForParentResponse{OrganizationalUnits: []orgtypes.OrganizationalUnit{}}
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err
@@ -383,7 +383,7 @@ func (s *Service) ListOrganizationalUnitsForParent(ctx context.Context, c *iam.C
 // ListChildren lists the accounts or the OUs directly under a root or OU.
 func (s *Service) ListChildren(ctx context.Context, c *iam.Caller, in *orgtypes.ListChildrenRequest) (*orgtypes.ListChildrenResponse, error) {
 	out := &orgtypes.ListChildrenResponse{Children: []orgtypes.Child{}}
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err
@@ -419,7 +419,7 @@ func (s *Service) ListChildren(ctx context.Context, c *iam.Caller, in *orgtypes.
 // ListParents lists the parent (there is one) of an account or OU.
 func (s *Service) ListParents(ctx context.Context, c *iam.Caller, in *orgtypes.ListParentsRequest) (*orgtypes.ListParentsResponse, error) {
 	var out *orgtypes.ListParentsResponse
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err
@@ -454,7 +454,7 @@ func (s *Service) ListParents(ctx context.Context, c *iam.Caller, in *orgtypes.L
 
 // MoveAccount moves an account from its parent to another root or OU; the policies it inherits change with it.
 func (s *Service) MoveAccount(ctx context.Context, c *iam.Caller, in *orgtypes.MoveAccountRequest) error {
-	return s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	return s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err

@@ -9,7 +9,7 @@ import (
 // JoinForTest makes account a member of the organization whose management account is mgmt, under the root, as
 // CreateAccount and invitations do, for tests that need a member account without those operations.
 func JoinForTest(ctx context.Context, s *Service, mgmt, account string) error {
-	return s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	return s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := loadOrg(ctx, tx, mgmt)
 		if err != nil {
 			return err

@@ -10,14 +10,14 @@ import (
 )
 
 // newOrgWithMember returns the service with an organization of mgmt, member joined under the root, and the root ID.
-func newOrgWithMember(t *testing.T) (*org.Service, string) {
+func newOrgWithMember(t *testing.T) (*service, string) {
 	t.Helper()
 	ctx := context.Background()
 	s := newOrgService(t)
 	if _, err := s.CreateOrganization(ctx, rootOf(mgmt), &orgtypes.CreateOrganizationRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := org.JoinForTest(ctx, s, mgmt, member); err != nil {
+	if err := org.JoinForTest(ctx, s.Service, mgmt, member); err != nil {
 		t.Fatal(err)
 	}
 	roots, err := s.ListRoots(ctx, rootOf(mgmt), &orgtypes.ListRootsRequest{})
@@ -27,7 +27,7 @@ func newOrgWithMember(t *testing.T) (*org.Service, string) {
 	return s, *roots.Roots[0].Id
 }
 
-func mustOU(t *testing.T, s *org.Service, parent, name string) *orgtypes.OrganizationalUnit {
+func mustOU(t *testing.T, s *service, parent, name string) *orgtypes.OrganizationalUnit {
 	t.Helper()
 	out, err := s.CreateOrganizationalUnit(context.Background(), rootOf(mgmt), &orgtypes.CreateOrganizationalUnitRequest{ParentId: parent, Name: name})
 	if err != nil {

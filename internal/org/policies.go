@@ -157,7 +157,7 @@ func checkName(all []*policyRec, typ, name, except string) error {
 // CreatePolicy creates a customer managed policy of a type iamd supports.
 func (s *Service) CreatePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.CreatePolicyRequest) (*orgtypes.CreatePolicyResponse, error) {
 	var out *orgtypes.Policy
-	err := s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -214,7 +214,7 @@ func (s *Service) CreatePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.
 // UpdatePolicy changes a customer managed policy's name, description or content.
 func (s *Service) UpdatePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.UpdatePolicyRequest) (*orgtypes.UpdatePolicyResponse, error) {
 	var out *orgtypes.Policy
-	err := s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -263,7 +263,7 @@ func (s *Service) UpdatePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.
 
 // DeletePolicy deletes a customer managed policy that is attached nowhere.
 func (s *Service) DeletePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.DeletePolicyRequest) error {
-	return s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	return s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -293,7 +293,7 @@ func (s *Service) DeletePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.
 // DescribePolicy describes a policy, AWS managed ones included.
 func (s *Service) DescribePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.DescribePolicyRequest) (*orgtypes.DescribePolicyResponse, error) {
 	var out *orgtypes.Policy
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err
@@ -317,7 +317,7 @@ func (s *Service) DescribePolicy(ctx context.Context, c *iam.Caller, in *orgtype
 // ListPolicies lists the policies of a type, AWS managed first.
 func (s *Service) ListPolicies(ctx context.Context, c *iam.Caller, in *orgtypes.ListPoliciesRequest) (*orgtypes.ListPoliciesResponse, error) {
 	out := &orgtypes.ListPoliciesResponse{}
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err
@@ -419,7 +419,7 @@ func (s *Service) policyAndTarget(ctx context.Context, r store.Reader, c *iam.Ca
 		return nil, nil, nil, err
 	}
 	keys := policy.Context{}
-	if _, typ, _, err := s.policyContent(ctx, r, o, policyID); err == nil { // a missing policy is answered below
+	if _, typ, _, err := policyContent(ctx, r, o, policyID); err == nil { // a missing policy is answered below
 		keys.Set("organizations:PolicyType", typ)
 	}
 	if err := s.authorize(ctx, r, c, o, action, policyARN(o.Management, o.ID, "", policyID), true, keys); err != nil {
@@ -441,7 +441,7 @@ func (s *Service) policyAndTarget(ctx context.Context, r store.Reader, c *iam.Ca
 
 // AttachPolicy attaches a policy of an enabled type to a root, OU or account.
 func (s *Service) AttachPolicy(ctx context.Context, c *iam.Caller, in *orgtypes.AttachPolicyRequest) error {
-	return s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	return s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, p, t, err := s.policyAndTarget(ctx, tx, c, "organizations:AttachPolicy", in.PolicyId, in.TargetId)
 		if err != nil {
 			return err
@@ -467,7 +467,7 @@ func (s *Service) AttachPolicy(ctx context.Context, c *iam.Caller, in *orgtypes.
 // DetachPolicy detaches a policy from a root, OU or account; a target keeps at least one SCP (and one RCP) while the
 // type is enabled.
 func (s *Service) DetachPolicy(ctx context.Context, c *iam.Caller, in *orgtypes.DetachPolicyRequest) error {
-	return s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	return s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, p, t, err := s.policyAndTarget(ctx, tx, c, "organizations:DetachPolicy", in.PolicyId, in.TargetId)
 		if err != nil {
 			return err
@@ -490,7 +490,7 @@ func (s *Service) DetachPolicy(ctx context.Context, c *iam.Caller, in *orgtypes.
 // ListPoliciesForTarget lists the policies of a type attached directly to a root, OU or account.
 func (s *Service) ListPoliciesForTarget(ctx context.Context, c *iam.Caller, in *orgtypes.ListPoliciesForTargetRequest) (*orgtypes.ListPoliciesForTargetResponse, error) {
 	out := &orgtypes.ListPoliciesForTargetResponse{}
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err
@@ -528,7 +528,7 @@ func (s *Service) ListPoliciesForTarget(ctx context.Context, c *iam.Caller, in *
 // ListTargetsForPolicy lists the roots, OUs and accounts a policy is attached to.
 func (s *Service) ListTargetsForPolicy(ctx context.Context, c *iam.Caller, in *orgtypes.ListTargetsForPolicyRequest) (*orgtypes.ListTargetsForPolicyResponse, error) {
 	out := &orgtypes.ListTargetsForPolicyResponse{}
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err
@@ -582,7 +582,7 @@ func saveEnabledTypes(ctx context.Context, tx store.Tx, o *Organization) error {
 // root, every OU and every account.
 func (s *Service) EnablePolicyType(ctx context.Context, c *iam.Caller, in *orgtypes.EnablePolicyTypeRequest) (*orgtypes.EnablePolicyTypeResponse, error) {
 	var out orgtypes.Root
-	err := s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -634,7 +634,7 @@ func (s *Service) EnablePolicyType(ctx context.Context, c *iam.Caller, in *orgty
 // DisablePolicyType disables a policy type on the root and detaches every policy of the type from every target.
 func (s *Service) DisablePolicyType(ctx context.Context, c *iam.Caller, in *orgtypes.DisablePolicyTypeRequest) (*orgtypes.DisablePolicyTypeResponse, error) {
 	var out orgtypes.Root
-	err := s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -687,7 +687,7 @@ func errNoEffectivePolicy() error {
 // the account merged with their inheritance operators. Other types have no effective policy in iamd.
 func (s *Service) DescribeEffectivePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.DescribeEffectivePolicyRequest) (*orgtypes.DescribeEffectivePolicyResponse, error) {
 	var out *orgtypes.EffectivePolicy
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err
@@ -708,7 +708,7 @@ func (s *Service) DescribeEffectivePolicy(ctx context.Context, c *iam.Caller, in
 		if typ != TypeTag || !o.enabled(typ) {
 			return errNoEffectivePolicy()
 		}
-		levels, err := s.levelsOf(ctx, r, o, acct)
+		levels, err := levelsOf(ctx, r, o, acct)
 		if err != nil {
 			return err
 		}

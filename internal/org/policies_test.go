@@ -29,7 +29,7 @@ const (
 	allowReadIAM   = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:Get*","iam:List*"],"Resource":"*"}]}`
 )
 
-func mustPolicy(t *testing.T, s *org.Service, typ orgtypes.PolicyType, name, content string) string {
+func mustPolicy(t *testing.T, s *service, typ orgtypes.PolicyType, name, content string) string {
 	t.Helper()
 	out, err := s.CreatePolicy(context.Background(), rootOf(mgmt), &orgtypes.CreatePolicyRequest{Type: typ, Name: name, Description: name, Content: content})
 	if err != nil {
@@ -38,14 +38,14 @@ func mustPolicy(t *testing.T, s *org.Service, typ orgtypes.PolicyType, name, con
 	return *out.Policy.PolicySummary.Id
 }
 
-func enable(t *testing.T, s *org.Service, root string, typ orgtypes.PolicyType) {
+func enable(t *testing.T, s *service, root string, typ orgtypes.PolicyType) {
 	t.Helper()
 	if _, err := s.EnablePolicyType(context.Background(), rootOf(mgmt), &orgtypes.EnablePolicyTypeRequest{RootId: root, PolicyType: typ}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func attach(t *testing.T, s *org.Service, policyID, target string) {
+func attach(t *testing.T, s *service, policyID, target string) {
 	t.Helper()
 	if err := s.AttachPolicy(context.Background(), rootOf(mgmt), &orgtypes.AttachPolicyRequest{PolicyId: policyID, TargetId: target}); err != nil {
 		t.Fatalf("attach %s to %s: %v", policyID, target, err)
@@ -176,7 +176,7 @@ func TestAttachAndDetachPolicyRules(t *testing.T) {
 }
 
 // memberUser creates an IAM user in the member account whose identity policy allows every IAM action.
-func memberUser(t *testing.T, s *org.Service, account, name string) *iam.Caller {
+func memberUser(t *testing.T, s *service, account, name string) *iam.Caller {
 	t.Helper()
 	ctx := context.Background()
 	u, err := s.IAM.CreateUser(ctx, rootOf(account), &iamtypes.CreateUserRequest{UserName: name})

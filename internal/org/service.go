@@ -74,25 +74,29 @@ func typeSegment(typ string) string {
 	return string(b)
 }
 
-// Service runs Organizations operations and answers the IAM service's questions about organizations.
+// Service runs Organizations operations.
 type Service struct {
-	IAM *iam.Service
+	store store.Store
+	iam   IAM
+	view  *View
+	// MaxAccounts is the quota of accounts in an organization; 0 means AWS's default, DefaultMaxAccounts. New sets
+	// it from Options; a test may change it before the service serves.
+	MaxAccounts int
+}
+
+// Options are the Organizations service's settings.
+type Options struct {
 	// MaxAccounts is the quota of accounts in an organization; 0 means AWS's default, DefaultMaxAccounts.
 	MaxAccounts int
-
-	mu    sync.Mutex
-	views map[string]cachedView // by account, valid for one store generation
 }
 
-type cachedView struct {
-	gen  uint64
-	view *iam.OrgView
+// New returns the Organizations service. It keeps its records in st, the store IAM uses; view is the view of
+// organizations the IAM service was built with (NewView), whose answers it shares.
+func New(st store.Store, i IAM, view *View, opt Options) *Service {
+	return &Service{store: st, iam: i, view: view, MaxAccounts: opt.MaxAccounts}
 }
 
-// New returns the Organizations service; it keeps its records in the IAM service's store.
-func New(svc *iam.Service) *Service { return &Service{IAM: svc, views: map[string]cachedView{}} }
-
-func (s *Service) now() time.Time { return s.IAM.Now().UTC().Truncate(time.Second) }
+func (s *Service) now() time.Time { return s.iam.Time().UTC().Truncate(time.Second) }
 
 // ARNs, as the Organizations API reference writes them.
 func orgARN(mgmt, orgID string) string {
@@ -209,7 +213,7 @@ func (s *Service) authorize(ctx context.Context, r store.Reader, c *iam.Caller, 
 	if len(keys) > 0 {
 		k = keys[0]
 	}
-	return accessDeniedException(s.IAM.Authorize(ctx, r, c, iam.Authorization{Action: action, Resource: resource, ResourceOwner: c.Account(), Context: k}))
+	return accessDeniedException(s.iam.Authorize(ctx, r, c, iam.Authorization{Action: action, Resource: resource, ResourceOwner: c.Account(), Context: k}))
 }
 
 // conditionKeys builds a context of one key and its value.
@@ -229,30 +233,56 @@ func (o *Organization) enabled(typ string) bool {
 	return false
 }
 
+// View answers the IAM service's questions about organizations (it implements iam.Organizations): the
+// organization of an account, its path and the SCPs and RCPs at each level from the root down. It needs only the
+// store, so it is built first and handed to both the IAM service (iam.Options.Orgs) and the Organizations
+// service, which needs IAM: there is no construction cycle. Answers are kept for one store generation.
+type View struct {
+	store store.Store
+
+	mu    sync.Mutex
+	views map[string]cachedView // by account, valid for one store generation
+}
+
+type cachedView struct {
+	gen  uint64
+	view *iam.OrgView
+}
+
+// NewView returns the view of the organizations kept in st.
+func NewView(st store.Store) *View { return &View{store: st, views: map[string]cachedView{}} }
+
+var _ iam.Organizations = (*View)(nil)
+
 // AccountOrg implements iam.Organizations: the organization of account, its path and the SCPs and RCPs at each
 // level from the root down, cached for one store generation.
-func (s *Service) AccountOrg(ctx context.Context, r store.Reader, account string) (*iam.OrgView, error) {
-	gen := s.IAM.Store.Generation()
-	s.mu.Lock()
-	cv, ok := s.views[account]
-	s.mu.Unlock()
+func (v *View) AccountOrg(ctx context.Context, r store.Reader, account string) (*iam.OrgView, error) {
+	gen := v.store.Generation()
+	v.mu.Lock()
+	cv, ok := v.views[account]
+	v.mu.Unlock()
 	if ok && cv.gen == gen {
 		return cv.view, nil
 	}
-	v, err := s.accountOrg(ctx, r, account)
+	ov, err := accountOrg(ctx, r, account)
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	if len(s.views) > 10000 {
-		clear(s.views)
+	v.mu.Lock()
+	if len(v.views) > 10000 {
+		clear(v.views)
 	}
-	s.views[account] = cachedView{gen: gen, view: v}
-	s.mu.Unlock()
-	return v, nil
+	v.views[account] = cachedView{gen: gen, view: ov}
+	v.mu.Unlock()
+	return ov, nil
 }
 
-func (s *Service) accountOrg(ctx context.Context, r store.Reader, account string) (*iam.OrgView, error) {
+// AccountOrg is the view's answer for account (see View.AccountOrg).
+func (s *Service) AccountOrg(ctx context.Context, r store.Reader, account string) (*iam.OrgView, error) {
+	return s.view.AccountOrg(ctx, r, account)
+}
+
+func accountOrg(ctx context.Context, r store.Reader, account string) (*iam.OrgView, error) {
 	m, err := membership(ctx, r, account)
 	if err != nil || m == nil {
 		return nil, err
@@ -264,7 +294,7 @@ func (s *Service) accountOrg(ctx context.Context, r store.Reader, account string
 	if err != nil {
 		return nil, err
 	}
-	levels, err := s.levelsOf(ctx, r, o, account)
+	levels, err := levelsOf(ctx, r, o, account)
 	if err != nil {
 		return nil, err
 	}
@@ -278,12 +308,12 @@ func (s *Service) accountOrg(ctx context.Context, r store.Reader, account string
 	}
 	v.Paths = path
 	if o.enabled(TypeSCP) {
-		if v.SCPs, err = s.policyLevels(ctx, r, o, levels, TypeSCP, policy.TypeSCP); err != nil {
+		if v.SCPs, err = policyLevels(ctx, r, o, levels, TypeSCP, policy.TypeSCP); err != nil {
 			return nil, err
 		}
 	}
 	if o.enabled(TypeRCP) {
-		if v.RCPs, err = s.policyLevels(ctx, r, o, levels, TypeRCP, policy.TypeRCP); err != nil {
+		if v.RCPs, err = policyLevels(ctx, r, o, levels, TypeRCP, policy.TypeRCP); err != nil {
 			return nil, err
 		}
 	}
@@ -296,7 +326,7 @@ type level struct {
 }
 
 // levelsOf returns the path of an account from the root down, the account last.
-func (s *Service) levelsOf(ctx context.Context, r store.Reader, o *Organization, account string) ([]level, error) {
+func levelsOf(ctx context.Context, r store.Reader, o *Organization, account string) ([]level, error) {
 	e, err := r.Get(ctx, o.Management, KindOrgAccount, account)
 	if err != nil {
 		return nil, fmt.Errorf("organization account %s: %w", account, err)
@@ -326,7 +356,7 @@ func (s *Service) levelsOf(ctx context.Context, r store.Reader, o *Organization,
 }
 
 // policyLevels compiles the policies of one type attached at each level.
-func (s *Service) policyLevels(ctx context.Context, r store.Reader, o *Organization, levels []level, typ string, ptyp policy.Type) ([]authz.Level, error) {
+func policyLevels(ctx context.Context, r store.Reader, o *Organization, levels []level, typ string, ptyp policy.Type) ([]authz.Level, error) {
 	out := make([]authz.Level, 0, len(levels))
 	for _, l := range levels {
 		links, err := r.Links(ctx, store.LinkQuery{Account: o.Management, Kind: LinkAttached, From: l.id})
@@ -335,7 +365,7 @@ func (s *Service) policyLevels(ctx context.Context, r store.Reader, o *Organizat
 		}
 		lv := authz.Level{Name: l.name}
 		for _, ln := range links {
-			name, ptype, content, err := s.policyContent(ctx, r, o, ln.To)
+			name, ptype, content, err := policyContent(ctx, r, o, ln.To)
 			if err != nil {
 				return nil, err
 			}
@@ -354,7 +384,7 @@ func (s *Service) policyLevels(ctx context.Context, r store.Reader, o *Organizat
 }
 
 // policyContent returns the name, type and document of an AWS managed or customer managed policy.
-func (s *Service) policyContent(ctx context.Context, r store.Reader, o *Organization, id string) (name, typ, content string, err error) {
+func policyContent(ctx context.Context, r store.Reader, o *Organization, id string) (name, typ, content string, err error) {
 	if m, ok := Managed(id); ok {
 		return m.Name, m.Type, m.Content, nil
 	}

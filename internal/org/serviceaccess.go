@@ -24,7 +24,7 @@ func saveOrg(ctx context.Context, tx store.Tx, o *Organization) error {
 // EnableAWSServiceAccess gives an AWS service trusted access to the organization (the management account only).
 // IAM's centralized root access needs it for iam.amazonaws.com.
 func (s *Service) EnableAWSServiceAccess(ctx context.Context, c *iam.Caller, in *orgtypes.EnableAWSServiceAccessRequest) error {
-	return s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	return s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -46,7 +46,7 @@ func (s *Service) EnableAWSServiceAccess(ctx context.Context, c *iam.Caller, in 
 
 // DisableAWSServiceAccess removes a service's trusted access.
 func (s *Service) DisableAWSServiceAccess(ctx context.Context, c *iam.Caller, in *orgtypes.DisableAWSServiceAccessRequest) error {
-	return s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	return s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -62,7 +62,7 @@ func (s *Service) DisableAWSServiceAccess(ctx context.Context, c *iam.Caller, in
 // ListAWSServiceAccessForOrganization lists the services with trusted access.
 func (s *Service) ListAWSServiceAccessForOrganization(ctx context.Context, c *iam.Caller, in *orgtypes.ListAWSServiceAccessForOrganizationRequest) (*orgtypes.ListAWSServiceAccessForOrganizationResponse, error) {
 	out := &orgtypes.ListAWSServiceAccessForOrganizationResponse{EnabledServicePrincipals: []orgtypes.EnabledServicePrincipal{}}
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err

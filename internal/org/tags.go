@@ -120,7 +120,7 @@ func taggableOf[T any](e *store.Entity, field func(*T) *[]Tag) (*taggable, error
 
 // TagResource adds tags to an account, OU, root or policy.
 func (s *Service) TagResource(ctx context.Context, c *iam.Caller, in *orgtypes.TagResourceRequest) error {
-	return s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	return s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -142,7 +142,7 @@ func (s *Service) TagResource(ctx context.Context, c *iam.Caller, in *orgtypes.T
 
 // UntagResource removes tags by key; keys the resource does not carry are ignored.
 func (s *Service) UntagResource(ctx context.Context, c *iam.Caller, in *orgtypes.UntagResourceRequest) error {
-	return s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	return s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -171,7 +171,7 @@ func (s *Service) UntagResource(ctx context.Context, c *iam.Caller, in *orgtypes
 // ListTagsForResource lists the tags of an account, OU, root or policy.
 func (s *Service) ListTagsForResource(ctx context.Context, c *iam.Caller, in *orgtypes.ListTagsForResourceRequest) (*orgtypes.ListTagsForResourceResponse, error) {
 	out := &orgtypes.ListTagsForResourceResponse{Tags: []orgtypes.Tag{}}
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		o, err := s.callerOrg(ctx, r, c)
 		if err != nil {
 			return err

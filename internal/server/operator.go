@@ -393,7 +393,7 @@ func CreateAccountInDir(ctx context.Context, cfg config.Config, req AccountReque
 		return out, err
 	}
 	defer st.Close()
-	rc, err := iam.New(st, cat, box, time.Now, cfg.Region).CreateAccount(ctx, req.AccountId, req.AccessKeyId, req.SecretAccessKey)
+	rc, err := iam.New(st, cat, box, time.Now, cfg.Region, iam.Options{}).CreateAccount(ctx, req.AccountId, req.AccessKeyId, req.SecretAccessKey)
 	if err != nil {
 		return out, err
 	}

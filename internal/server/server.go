@@ -85,25 +85,25 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		st.Close()
 		return nil, err
 	}
-	svc := iam.New(st, cat, box, clk.Now, cfg.Region)
-	svc.RealNow = clk.Real
-	svc.Quotas = quotas
-	svc.OnDecision = func(r authz.Result) { metrics.ObserveDecision(r.String()) }
+	webKeys, err := oidc.New(oidc.Options{CAFile: cfg.OIDCCAFile})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	// The view of organizations needs only the store: IAM's decisions take it at construction, and the
+	// Organizations service, which needs IAM, shares it.
+	orgView := org.NewView(st)
+	svc := iam.New(st, cat, box, clk.Now, cfg.Region, iam.Options{RealNow: clk.Real, Quotas: quotas, Orgs: orgView,
+		OnDecision: func(r authz.Result) { metrics.ObserveDecision(r.String()) }})
 	root, err := svc.EnsureAccount(ctx, cfg.AccountID, cfg.RootAccessKeyID, cfg.RootSecretAccessKey)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("default account: %w", err)
 	}
-	orgs := org.New(svc)
-	orgs.MaxAccounts = quotas.AccountsPerOrganization
-	svc.Orgs = orgs
+	orgs := org.New(st, svc, orgView, org.Options{MaxAccounts: quotas.AccountsPerOrganization})
+	stsSvc := sts.New(st, svc, sts.Options{Region: cfg.Region, WebIdentityKeys: webKeys})
 	// The AWS APIs: each request must be signed for the API it calls, in a Region of the aws partition.
 	verifier := &sigv4.Verifier{Keys: keyStore{svc, clk}, Services: []string{"iam", "sts", "organizations"}, Regions: awsregion.Names()}
-	stsSvc := sts.New(svc)
-	if stsSvc.WebIdentityKeys, err = oidc.New(oidc.Options{CAFile: cfg.OIDCCAFile}); err != nil {
-		st.Close()
-		return nil, err
-	}
 	h := api.New(authenticator{v: verifier, svc: svc, logger: logger}, svc, stsSvc, logger, metrics)
 	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgtypes.Operations(), orgs)
 	admission := api.NewAdmission(maxUnauthenticated)

@@ -97,9 +97,9 @@ func (s *Service) AssumeRole(ctx context.Context, c *iam.Caller, in *ststypes.As
 
 	var out *iam.SessionCredentials
 	var ro *iam.Role
-	err = s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		var err error
-		ro, err = s.IAM.RoleByARN(ctx, tx, in.RoleArn)
+		ro, err = s.iam.RoleByARN(ctx, tx, in.RoleArn)
 		if errors.Is(err, store.ErrNotFound) {
 			return denied("sts:AssumeRole") // AWS does not tell whether the role exists
 		}
@@ -111,14 +111,14 @@ func (s *Service) AssumeRole(ctx context.Context, c *iam.Caller, in *ststypes.As
 			if c.Principal.Type != authz.PrincipalUser {
 				return errMFAFailed() // only IAM users have MFA devices in iamd
 			}
-			err := s.IAM.VerifyMFADevice(ctx, tx, c.Account(), c.Name, serial, code)
+			err := s.iam.VerifyMFADevice(ctx, tx, c.Account(), c.Name, serial, code)
 			if errors.Is(err, iam.ErrMFACodeInvalid) {
 				return errMFAFailed()
 			}
 			if err != nil {
 				return err
 			}
-			caller.SessionToken, caller.MFAPresent, caller.MFAAuthTime = true, true, s.IAM.Now()
+			caller.SessionToken, caller.MFAPresent, caller.MFAAuthTime = true, true, s.iam.Time()
 			if caller.TokenIssueTime.IsZero() {
 				caller.TokenIssueTime = caller.MFAAuthTime
 			}
@@ -149,7 +149,7 @@ func (s *Service) AssumeRole(ctx context.Context, c *iam.Caller, in *ststypes.As
 		}
 		owner := accountOf(ro.ARN)
 		check := func(action string) error {
-			return s.IAM.AuthorizeWithResourcePolicy(ctx, tx, &caller, iam.Authorization{Action: action, Resource: ro.ARN,
+			return s.iam.AuthorizeWithResourcePolicy(ctx, tx, &caller, iam.Authorization{Action: action, Resource: ro.ARN,
 				ResourceOwner: owner, Context: actx}, ro.AssumeRolePolicyDocument, policy.TypeTrust, "trust policy of role/"+ro.RoleName)
 		}
 		if err := check("sts:AssumeRole"); err != nil {
@@ -166,7 +166,7 @@ func (s *Service) AssumeRole(ctx context.Context, c *iam.Caller, in *ststypes.As
 			}
 		}
 		for _, a := range policyARNs {
-			if err := s.IAM.CheckSessionPolicyARN(ctx, tx, a); err != nil {
+			if err := s.iam.CheckSessionPolicyARN(ctx, tx, a); err != nil {
 				return err
 			}
 		}
@@ -178,7 +178,7 @@ func (s *Service) AssumeRole(ctx context.Context, c *iam.Caller, in *ststypes.As
 		if err != nil {
 			return err
 		}
-		out, err = s.IAM.NewRoleSessionCredentials(ctx, tx, &caller, ro, iam.RoleSessionOptions{Duration: d,
+		out, err = s.iam.NewRoleSessionCredentials(ctx, tx, &caller, ro, iam.RoleSessionOptions{Duration: d,
 			SessionName: in.RoleSessionName, Tags: tags, TransitiveTagKeys: transitive, Policy: inline,
 			PolicyARNs: policyARNs, SourceIdentity: sourceIdentity, MFA: caller.MFAPresent})
 		return err

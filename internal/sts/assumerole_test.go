@@ -22,7 +22,19 @@ import (
 
 const acct = "123456789012"
 
-func setup(t *testing.T) (*sts.Service, *iam.Caller, *iam.Caller) {
+// service is the STS service under test with the IAM service it runs on, for the tests' own IAM calls.
+type service struct {
+	*sts.Service
+	IAM *iam.Service
+}
+
+func setup(t *testing.T) (*service, *iam.Caller, *iam.Caller) {
+	t.Helper()
+	return setupWith(t, iam.Options{})
+}
+
+// setupWith is setup with the IAM service's options.
+func setupWith(t *testing.T, opt iam.Options) (*service, *iam.Caller, *iam.Caller) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "iamd.db"))
@@ -38,7 +50,7 @@ func setup(t *testing.T) (*sts.Service, *iam.Caller, *iam.Caller) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := iam.New(st, cat, box, time.Now, "us-east-1")
+	svc := iam.New(st, cat, box, time.Now, "us-east-1", opt)
 	if _, err := svc.EnsureAccount(ctx, acct, "", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +70,7 @@ func setup(t *testing.T) (*sts.Service, *iam.Caller, *iam.Caller) {
 			t.Fatal(err)
 		}
 	}
-	return sts.New(svc), root, alice
+	return &service{sts.New(st, svc, sts.Options{Region: "us-east-1"}), svc}, root, alice
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -71,7 +83,7 @@ func wantCode(t *testing.T, err error, code string) {
 }
 
 // sessionCaller authenticates the credentials of an AssumeRole answer as iamd's server does.
-func sessionCaller(t *testing.T, s *sts.Service, out *ststypes.AssumeRoleResponse) *iam.Caller {
+func sessionCaller(t *testing.T, s *service, out *ststypes.AssumeRoleResponse) *iam.Caller {
 	t.Helper()
 	cred, err := s.IAM.LookupAccessKey(context.Background(), out.Credentials.AccessKeyId)
 	if err != nil {

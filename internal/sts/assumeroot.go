@@ -56,37 +56,37 @@ func (s *Service) AssumeRoot(ctx context.Context, c *iam.Caller, in *ststypes.As
 		d = time.Duration(*in.DurationSeconds) * time.Second // the model caps it at 900
 	}
 	var out *iam.SessionCredentials
-	err := s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		actx := policy.Context{}
 		actx.Set("sts:TaskPolicyArn", task)
-		if err := s.IAM.Authorize(ctx, tx, c, iam.Authorization{Action: "sts:AssumeRoot", Resource: resource, Context: actx}); err != nil {
+		if err := s.iam.Authorize(ctx, tx, c, iam.Authorization{Action: "sts:AssumeRoot", Resource: resource, Context: actx}); err != nil {
 			return err
 		}
-		v, err := s.IAM.AccountOrg(ctx, tx, c.Account())
+		v, err := s.iam.AccountOrg(ctx, tx, c.Account())
 		if err != nil {
 			return err
 		}
 		if v == nil || v.Management != c.Account() || target == v.Management {
 			return denied()
 		}
-		tv, err := s.IAM.AccountOrg(ctx, tx, target)
+		tv, err := s.iam.AccountOrg(ctx, tx, target)
 		if err != nil {
 			return err
 		}
 		if tv == nil || tv.OrgID != v.OrgID {
 			return denied()
 		}
-		on, err := s.IAM.RootSessionsEnabled(ctx, tx, v.Management)
+		on, err := s.iam.RootSessionsEnabled(ctx, tx, v.Management)
 		if err != nil {
 			return err
 		}
 		if !on {
 			return denied()
 		}
-		if err := s.IAM.CheckSessionPolicyARN(ctx, tx, task); err != nil {
+		if err := s.iam.CheckSessionPolicyARN(ctx, tx, task); err != nil {
 			return err
 		}
-		out, err = s.IAM.NewRootTaskSession(ctx, tx, target, task, c.AccessKeyID, c.SourceIdentity, d)
+		out, err = s.iam.NewRootTaskSession(ctx, tx, target, task, c.AccessKeyID, c.SourceIdentity, d)
 		return err
 	})
 	if err != nil {

@@ -20,15 +20,14 @@ func (f fakeOrgs) AccountOrg(ctx context.Context, r store.Reader, account string
 
 func TestAssumeRoot(t *testing.T) {
 	ctx := context.Background()
-	s, root, alice := setup(t)
 	const member, outsider = "222233334444", "555566667777"
+	view := &iam.OrgView{OrgID: "o-aaaaaaaaaa", Management: acct, Paths: "o-aaaaaaaaaa/r-aaaa/", AllFeatures: true}
+	s, root, alice := setupWith(t, iam.Options{Orgs: fakeOrgs{acct: view, member: view}})
 	for _, a := range []string{member, outsider} {
 		if _, err := s.IAM.EnsureAccount(ctx, a, "", ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	view := &iam.OrgView{OrgID: "o-aaaaaaaaaa", Management: acct, Paths: "o-aaaaaaaaaa/r-aaaa/", AllFeatures: true}
-	s.IAM.Orgs = fakeOrgs{acct: view, member: view}
 	if err := s.IAM.PutUserPolicy(ctx, root, &iamtypes.PutUserPolicyRequest{UserName: "alice", PolicyName: "root-tasks",
 		PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRoot","Resource":"*",
 		"Condition":{"StringEquals":{"sts:TaskPolicyArn":"arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"}}}]}`}); err != nil {

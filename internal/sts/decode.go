@@ -13,13 +13,13 @@ import (
 // whose request was denied, when its policies allow sts:DecodeAuthorizationMessage. The decoded JSON has AWS's
 // shape: allowed, explicitDeny, matchedStatements, failures and context (principal, action, resource, conditions).
 func (s *Service) DecodeAuthorizationMessage(ctx context.Context, c *iam.Caller, in *ststypes.DecodeAuthorizationMessageRequest) (*ststypes.DecodeAuthorizationMessageResponse, error) {
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
-		return s.IAM.Authorize(ctx, r, c, iam.Authorization{Action: "sts:DecodeAuthorizationMessage", Resource: "*"})
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
+		return s.iam.Authorize(ctx, r, c, iam.Authorization{Action: "sts:DecodeAuthorizationMessage", Resource: "*"})
 	})
 	if err != nil {
 		return nil, err
 	}
-	msg, err := s.IAM.DecodeAuthorizationMessage(c.Account(), in.EncodedMessage)
+	msg, err := s.iam.DecodeAuthorizationMessage(c.Account(), in.EncodedMessage)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,6 @@ import (
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	ststypes "github.com/iamd-dev/iamd/internal/apitypes/sts"
 	"github.com/iamd-dev/iamd/internal/iam"
-	"github.com/iamd-dev/iamd/internal/sts"
 )
 
 // decodedMessage is the part of a decoded authorization message the tests read.
@@ -39,7 +38,7 @@ type decodedMessage struct {
 }
 
 // encodedFailure makes c's call of iam:ListUsers fail and returns the encoded message of that failure.
-func encodedFailure(t *testing.T, s *sts.Service, c *iam.Caller) string {
+func encodedFailure(t *testing.T, s *service, c *iam.Caller) string {
 	t.Helper()
 	_, err := s.IAM.ListUsers(context.Background(), c, &iamtypes.ListUsersRequest{})
 	var f *iam.AuthorizationFailure

@@ -71,22 +71,22 @@ func (s *Service) GetFederationToken(ctx context.Context, c *iam.Caller, in *sts
 	acct := c.Account()
 	fedARN := iam.FederatedUserARN(acct, in.Name)
 	var out *iam.SessionCredentials
-	err = s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		if err := s.IAM.Authorize(ctx, tx, c, iam.Authorization{Action: "sts:GetFederationToken", Resource: fedARN, Context: actx}); err != nil {
+	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := s.iam.Authorize(ctx, tx, c, iam.Authorization{Action: "sts:GetFederationToken", Resource: fedARN, Context: actx}); err != nil {
 			return err
 		}
 		if len(tagKeys) > 0 {
-			if err := s.IAM.Authorize(ctx, tx, c, iam.Authorization{Action: "sts:TagSession", Resource: fedARN, Context: actx}); err != nil {
+			if err := s.iam.Authorize(ctx, tx, c, iam.Authorization{Action: "sts:TagSession", Resource: fedARN, Context: actx}); err != nil {
 				return err
 			}
 		}
 		for _, a := range policyARNs {
-			if err := s.IAM.CheckSessionPolicyARN(ctx, tx, a); err != nil {
+			if err := s.iam.CheckSessionPolicyARN(ctx, tx, a); err != nil {
 				return err
 			}
 		}
 		var err error
-		out, err = s.IAM.NewFederatedSessionCredentials(ctx, tx, c, iam.FederatedSessionOptions{Duration: d, Name: in.Name,
+		out, err = s.iam.NewFederatedSessionCredentials(ctx, tx, c, iam.FederatedSessionOptions{Duration: d, Name: in.Name,
 			Tags: tags, Policy: inline, PolicyARNs: policyARNs})
 		return err
 	})
@@ -110,8 +110,8 @@ func (s *Service) GetFederationToken(ctx context.Context, c *iam.Caller, in *sts
 // answers for the keys it holds and, for any other (or deleted) key, that the key does not exist.
 func (s *Service) GetAccessKeyInfo(ctx context.Context, c *iam.Caller, in *ststypes.GetAccessKeyInfoRequest) (*ststypes.GetAccessKeyInfoResponse, error) {
 	var account string
-	err := s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
-		if err := s.IAM.Authorize(ctx, r, c, iam.Authorization{Action: "sts:GetAccessKeyInfo", Resource: "*"}); err != nil {
+	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
+		if err := s.iam.Authorize(ctx, r, c, iam.Authorization{Action: "sts:GetAccessKeyInfo", Resource: "*"}); err != nil {
 			return err
 		}
 		e, err := r.GetByID(ctx, in.AccessKeyId)

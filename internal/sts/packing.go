@@ -81,21 +81,21 @@ func roleDuration(seconds *int32, ro *iam.Role) (time.Duration, error) {
 // identity; the managed session policies must then exist.
 func (s *Service) federatedTrust(ctx context.Context, r store.Reader, c *iam.Caller, p authz.Principal, action string, ro *iam.Role,
 	actx policy.Context, tagged bool, sourceIdentity string, policyARNs []string) error {
-	if err := s.IAM.AuthorizeFederatedTrust(ctx, r, c, p, action, ro, actx); err != nil {
+	if err := s.iam.AuthorizeFederatedTrust(ctx, r, c, p, action, ro, actx); err != nil {
 		return err
 	}
 	if tagged {
-		if err := s.IAM.AuthorizeFederatedTrust(ctx, r, c, p, "sts:TagSession", ro, actx); err != nil {
+		if err := s.iam.AuthorizeFederatedTrust(ctx, r, c, p, "sts:TagSession", ro, actx); err != nil {
 			return err
 		}
 	}
 	if sourceIdentity != "" {
-		if err := s.IAM.AuthorizeFederatedTrust(ctx, r, c, p, "sts:SetSourceIdentity", ro, actx); err != nil {
+		if err := s.iam.AuthorizeFederatedTrust(ctx, r, c, p, "sts:SetSourceIdentity", ro, actx); err != nil {
 			return err
 		}
 	}
 	for _, a := range policyARNs {
-		if err := s.IAM.CheckSessionPolicyARN(ctx, r, a); err != nil {
+		if err := s.iam.CheckSessionPolicyARN(ctx, r, a); err != nil {
 			return err
 		}
 	}

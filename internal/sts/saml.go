@@ -216,7 +216,7 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, c *iam.Caller, in *sts
 		// Not confirmed against AWS's text.
 		return nil, awserr.ValidationError("Principal exists outside the account of the Role being assumed.")
 	}
-	now := s.IAM.RealTime().UTC() // the IdP's NotBefore and NotOnOrAfter are on the real time
+	now := s.iam.RealTime().UTC() // the IdP's NotBefore and NotOnOrAfter are on the real time
 	var (
 		out            *iam.SessionCredentials
 		ro             *iam.Role
@@ -226,16 +226,16 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, c *iam.Caller, in *sts
 		packedPct      int
 		tagged         bool
 	)
-	err = s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		var err error
-		ro, err = s.IAM.RoleByARN(ctx, tx, in.RoleArn)
+		ro, err = s.iam.RoleByARN(ctx, tx, in.RoleArn)
 		if errors.Is(err, store.ErrNotFound) {
 			return samlDenied()
 		}
 		if err != nil {
 			return err
 		}
-		prov, err := s.IAM.SAMLProviderByARN(ctx, tx, in.PrincipalArn)
+		prov, err := s.iam.SAMLProviderByARN(ctx, tx, in.PrincipalArn)
 		if errors.Is(err, store.ErrNotFound) {
 			// Not confirmed against AWS's text.
 			return samlInvalidToken("Specified provider doesn't exist", nil)
@@ -248,8 +248,8 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, c *iam.Caller, in *sts
 			return err
 		}
 		endpoints := []string{samlSignInURL}
-		if s.IAM.Region != "" {
-			endpoints = append(endpoints, "https://"+s.IAM.Region+".signin.aws.amazon.com/saml")
+		if s.region != "" {
+			endpoints = append(endpoints, "https://"+s.region+".signin.aws.amazon.com/saml")
 		}
 		as, err = samlsp.Verify(in.SAMLAssertion, md, samlsp.Expect{Now: now, Recipients: endpoints,
 			Audiences: append(endpoints, "urn:amazon:webservices"), MaxAge: samlMaxAge})
@@ -346,7 +346,7 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, c *iam.Caller, in *sts
 			}
 			d = min(d, left)
 		}
-		out, err = s.IAM.NewRoleSessionCredentials(ctx, tx, c, ro, iam.RoleSessionOptions{Duration: d, SessionName: sessionName,
+		out, err = s.iam.NewRoleSessionCredentials(ctx, tx, c, ro, iam.RoleSessionOptions{Duration: d, SessionName: sessionName,
 			Tags: tags, TransitiveTagKeys: transitive, Policy: inline, PolicyARNs: policyARNs, SourceIdentity: sourceIdentity})
 		return err
 	})

@@ -12,7 +12,6 @@ import (
 	ststypes "github.com/iamd-dev/iamd/internal/apitypes/sts"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/samlsp/samltest"
-	"github.com/iamd-dev/iamd/internal/sts"
 )
 
 const (
@@ -24,7 +23,7 @@ const (
 
 // samlSetup creates a SAML provider for a test IdP and two roles that trust it: "federated" for the subject alice
 // (with tagging and source identity), "plain" for anyone, without tagging.
-func samlSetup(t *testing.T) (*sts.Service, *samltest.IdP) {
+func samlSetup(t *testing.T) (*service, *samltest.IdP) {
 	t.Helper()
 	ctx := context.Background()
 	s, root, _ := setup(t)

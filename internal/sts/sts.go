@@ -15,13 +15,27 @@ import (
 
 // Service runs STS operations.
 type Service struct {
-	IAM *iam.Service
-	// WebIdentityKeys fetches OIDC issuers' signing keys for AssumeRoleWithWebIdentity; nil answers IDPCommunicationError.
+	store  store.Store
+	iam    IAM
+	region string
+	// WebIdentityKeys fetches OIDC issuers' signing keys for AssumeRoleWithWebIdentity; nil answers
+	// IDPCommunicationError. New sets it from Options; a test may swap it before the service serves.
 	WebIdentityKeys IssuerKeys
 }
 
-// New returns the STS service, which keeps its sessions in the IAM service's store.
-func New(svc *iam.Service) *Service { return &Service{IAM: svc} }
+// Options are the STS service's settings.
+type Options struct {
+	// Region is the server's Region: its SAML sign-in endpoint is a recipient AssumeRoleWithSAML accepts.
+	Region string
+	// WebIdentityKeys fetches OIDC issuers' signing keys; nil answers IDPCommunicationError.
+	WebIdentityKeys IssuerKeys
+}
+
+// New returns the STS service. It keeps its sessions in st, the store IAM uses, through the IAM service's
+// transactions-taking methods.
+func New(st store.Store, i IAM, opt Options) *Service {
+	return &Service{store: st, iam: i, region: opt.Region, WebIdentityKeys: opt.WebIdentityKeys}
+}
 
 // GetCallerIdentity returns who signed the request. It needs no permission: AWS answers it even when a policy
 // denies sts:GetCallerIdentity. For GetSessionToken credentials it names the user (or root) they stand for.
@@ -65,12 +79,12 @@ func (s *Service) GetSessionToken(ctx context.Context, c *iam.Caller, in *ststyp
 	}
 	mfa := serial != ""
 	var out *iam.SessionCredentials
-	err := s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		if mfa {
 			if c.IsRoot() {
 				return errMFAFailed() // iamd keeps no MFA device for the root user
 			}
-			err := s.IAM.VerifyMFADevice(ctx, tx, c.Account(), c.Name, serial, code)
+			err := s.iam.VerifyMFADevice(ctx, tx, c.Account(), c.Name, serial, code)
 			if errors.Is(err, iam.ErrMFACodeInvalid) {
 				return errMFAFailed()
 			}
@@ -79,7 +93,7 @@ func (s *Service) GetSessionToken(ctx context.Context, c *iam.Caller, in *ststyp
 			}
 		}
 		var err error
-		out, err = s.IAM.NewSessionCredentials(ctx, tx, c, iam.SessionOptions{Duration: d, MFA: mfa})
+		out, err = s.iam.NewSessionCredentials(ctx, tx, c, iam.SessionOptions{Duration: d, MFA: mfa})
 		return err
 	})
 	if err != nil {

@@ -187,9 +187,9 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, c *iam.Caller, 
 	// is apart from the write transaction below so that no store transaction is held open across the fetch; the
 	// write transaction looks the provider up again.
 	var prov *iam.OIDCProvider
-	err = s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+	err = s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		var err error
-		prov, err = s.IAM.OIDCProviderForIssuer(ctx, r, account, issuer)
+		prov, err = s.iam.OIDCProviderForIssuer(ctx, r, account, issuer)
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -208,7 +208,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, c *iam.Caller, 
 	if len(keys) == 0 {
 		return nil, invalidToken("Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements")
 	}
-	cl, err := verifyWebIdentityToken(tok, keys, s.IAM.RealTime()) // the issuer's exp and nbf are on the real time
+	cl, err := verifyWebIdentityToken(tok, keys, s.iam.RealTime()) // the issuer's exp and nbf are on the real time
 	if err != nil {
 		return nil, err
 	}
@@ -265,8 +265,8 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, c *iam.Caller, 
 
 	var out *iam.SessionCredentials
 	var ro *iam.Role
-	err = s.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		p, err := s.IAM.OIDCProviderForIssuer(ctx, tx, account, issuer)
+	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		p, err := s.iam.OIDCProviderForIssuer(ctx, tx, account, issuer)
 		if errors.Is(err, store.ErrNotFound) {
 			return invalidToken("No OpenIDConnect provider found in your account for " + issuer)
 		}
@@ -277,7 +277,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, c *iam.Caller, 
 			return invalidToken("Incorrect token audience")
 		}
 		principal := authz.Principal{Type: authz.PrincipalWebIdentity, Provider: p.ARN, Account: account}
-		ro, err = s.IAM.RoleByARN(ctx, tx, in.RoleArn)
+		ro, err = s.iam.RoleByARN(ctx, tx, in.RoleArn)
 		if errors.Is(err, store.ErrNotFound) {
 			return accessDenied("Not authorized to perform sts:AssumeRoleWithWebIdentity") // as for a role that does not trust
 		}
@@ -291,7 +291,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, c *iam.Caller, 
 		if err != nil {
 			return err
 		}
-		out, err = s.IAM.NewRoleSessionCredentials(ctx, tx, c, ro, iam.RoleSessionOptions{Duration: d,
+		out, err = s.iam.NewRoleSessionCredentials(ctx, tx, c, ro, iam.RoleSessionOptions{Duration: d,
 			SessionName: in.RoleSessionName, Tags: tags, TransitiveTagKeys: transitive, Policy: inline,
 			PolicyARNs: policyARNs, SourceIdentity: sourceIdentity})
 		return err

@@ -112,7 +112,7 @@ func with(m map[string]any, kv ...any) map[string]any {
 
 // webSetup registers the issuer with client ID "app" and a role "web" trusting it for subject user-1 and audience
 // app, with session tags and source identity allowed.
-func webSetup(t testing.TB, idp *webIdP) *sts.Service {
+func webSetup(t testing.TB, idp *webIdP) *service {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "iamd.db"))
@@ -128,7 +128,7 @@ func webSetup(t testing.TB, idp *webIdP) *sts.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := iam.New(st, cat, box, time.Now, "us-east-1")
+	svc := iam.New(st, cat, box, time.Now, "us-east-1", iam.Options{})
 	if _, err := svc.EnsureAccount(ctx, acct, "", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -142,9 +142,7 @@ func webSetup(t testing.TB, idp *webIdP) *sts.Service {
 	if _, err := svc.CreateRole(ctx, root, &iamtypes.CreateRoleRequest{RoleName: "web", AssumeRolePolicyDocument: trust}); err != nil {
 		t.Fatal(err)
 	}
-	s := sts.New(svc)
-	s.WebIdentityKeys = staticKeys{issuer: webIssuer, keys: idp.keys()}
-	return s
+	return &service{sts.New(st, svc, sts.Options{Region: "us-east-1", WebIdentityKeys: staticKeys{issuer: webIssuer, keys: idp.keys()}}), svc}
 }
 
 func webRequest(token string) *ststypes.AssumeRoleWithWebIdentityRequest {
