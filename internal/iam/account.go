@@ -131,9 +131,9 @@ type Credential struct {
 }
 
 // LookupAccessKey finds an access key of a root user or an IAM user, or temporary credentials (KindSession), by its
-// ID and opens its secret (and session token). Results are cached until the store changes.
+// ID and opens its secret (and session token). Results are cached until a write other than a usage stamp.
 func (s *Service) LookupAccessKey(ctx context.Context, id string) (*Credential, error) {
-	gen := s.Store.Generation()
+	gen := s.Store.PolicyGeneration()
 	s.mu.Lock()
 	if s.creds == nil {
 		s.creds = map[string]cachedCred{}
@@ -233,7 +233,8 @@ func (s *Service) RecordKeyUse(ctx context.Context, id, service, region string) 
 	}
 	s.keyUse[id] = now
 	s.mu.Unlock()
-	return s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	// A usage stamp: no decision reads it, so it leaves compiled evaluators and cached credentials in place.
+	return s.Store.UpdateStamps(ctx, func(ctx context.Context, tx store.Tx) error {
 		e, err := tx.GetByID(ctx, id)
 		if err != nil {
 			return nil // a vanished key

@@ -2,8 +2,6 @@ package iam
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -38,12 +36,13 @@ type Service struct {
 	onDecision func(result authz.Result)
 	orgs       Organizations
 
-	mu       sync.Mutex
-	evals    map[string]cachedEval
-	compiled map[string]*policy.Policy
-	creds    map[string]cachedCred
-	keyUse   map[string]time.Time
-	decoded  map[string]any // read-only records decoded from their stored bytes, for read operations
+	// compiler keeps compiled policies and callers' evaluators, beside the engine.
+	compiler compileCache
+
+	mu      sync.Mutex
+	creds   map[string]cachedCred
+	keyUse  map[string]time.Time
+	decoded map[string]any // read-only records decoded from their stored bytes, for read operations
 }
 
 // readRecord decodes an entity's record for a read-only use, sharing one decoded value per distinct stored record.
@@ -93,8 +92,7 @@ func New(st store.Store, cat *catalog.Catalog, box *secret.Box, now func() time.
 		q = DefaultQuotas()
 	}
 	return &Service{Store: st, Catalog: cat, Box: box, Now: now, Region: region, RealNow: opt.RealNow,
-		quotas: q, onDecision: opt.OnDecision, orgs: opt.Orgs,
-		evals: map[string]cachedEval{}, compiled: map[string]*policy.Policy{}}
+		quotas: q, onDecision: opt.OnDecision, orgs: opt.Orgs}
 }
 
 // Time is the time on the service's clock (Now), for the services that share it (STS, Organizations).
@@ -106,14 +104,6 @@ func (s *Service) RealTime() time.Time {
 		return s.RealNow()
 	}
 	return s.Now()
-}
-
-type cachedEval struct {
-	gen       uint64
-	ev        *authz.Evaluator
-	set       authz.PolicySet // what ev was built from
-	tags      map[string]string
-	principal policy.Context // the keys derived from the principal, copied into each request's context
 }
 
 // Caller is who makes a request, as authentication established it, with the facts of the request that policies
@@ -164,25 +154,7 @@ const maxCachedEvaluators = 10000
 
 // compile parses a policy document once per distinct text and type.
 func (s *Service) compile(doc string, typ policy.Type) (*policy.Policy, error) {
-	sum := sha256.Sum256([]byte(doc))
-	key := typ.String() + ":" + hex.EncodeToString(sum[:16])
-	s.mu.Lock()
-	p, ok := s.compiled[key]
-	s.mu.Unlock()
-	if ok {
-		return p, nil
-	}
-	p, err := policy.Parse([]byte(doc), typ)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	if len(s.compiled) > 4*maxCachedEvaluators {
-		clear(s.compiled)
-	}
-	s.compiled[key] = p
-	s.mu.Unlock()
-	return p, nil
+	return s.compiler.compile(doc, typ)
 }
 
 // managedPolicyDocument returns the default version's document of a managed policy, customer or AWS.
@@ -433,32 +405,25 @@ func deletedKind(c *Caller) string {
 	return "user"
 }
 
-// evaluator returns the caller's compiled policies, cached until the store changes.
+// evaluator returns the caller's compiled policies, cached until a write that may change them (a usage stamp,
+// such as an access key's last use, does not).
 func (s *Service) evaluator(ctx context.Context, r store.Reader, c *Caller) (cachedEval, error) {
 	key := c.Principal.ARN + "|" + c.AccessKeyID
-	gen := s.Store.Generation()
-	s.mu.Lock()
-	ce, ok := s.evals[key]
-	s.mu.Unlock()
-	if ok && ce.gen == gen {
+	gen := s.Store.PolicyGeneration()
+	if ce, ok := s.compiler.evaluator(key, gen); ok {
 		return ce, nil
 	}
 	set, tags, err := s.principalSet(ctx, r, c)
 	if err != nil {
 		return cachedEval{}, err
 	}
-	ce = cachedEval{gen: gen, tags: tags, principal: policy.Context{}}
+	ce := cachedEval{gen: gen, tags: tags, principal: policy.Context{}}
 	authz.SetPrincipalKeys(ce.principal, c.Principal, c.UserID, tags)
 	if err := s.applyPrincipalOrg(ctx, r, c, &set, ce.principal); err != nil {
 		return cachedEval{}, err
 	}
 	ce.set, ce.ev = set, authz.New(set)
-	s.mu.Lock()
-	if len(s.evals) >= maxCachedEvaluators {
-		clear(s.evals)
-	}
-	s.evals[key] = ce
-	s.mu.Unlock()
+	s.compiler.putEvaluator(key, ce)
 	return ce, nil
 }
 

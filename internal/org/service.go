@@ -257,7 +257,7 @@ var _ iam.Organizations = (*View)(nil)
 // AccountOrg implements iam.Organizations: the organization of account, its path and the SCPs and RCPs at each
 // level from the root down, cached for one store generation.
 func (v *View) AccountOrg(ctx context.Context, r store.Reader, account string) (*iam.OrgView, error) {
-	gen := v.store.Generation()
+	gen := v.store.PolicyGeneration()
 	v.mu.Lock()
 	cv, ok := v.views[account]
 	v.mu.Unlock()

@@ -30,6 +30,7 @@ import (
 	"github.com/iamd-dev/iamd/internal/org"
 	"github.com/iamd-dev/iamd/internal/sigv4"
 	"github.com/iamd-dev/iamd/internal/store"
+	"github.com/iamd-dev/iamd/internal/store/cachestore"
 	"github.com/iamd-dev/iamd/internal/sts"
 	"github.com/iamd-dev/iamd/internal/telemetry"
 )
@@ -73,10 +74,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	if err != nil {
 		return nil, err
 	}
-	box, st, err := openData(ctx, cfg, logger)
+	box, db, err := openData(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
 	}
+	// Point reads are answered from a cache of the store's current generation, in front of the store.
+	st := cachestore.New(db)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := telemetry.NewMetrics(reg)

@@ -122,7 +122,14 @@ type Tx interface {
 type Store interface {
 	View(ctx context.Context, fn func(ctx context.Context, r Reader) error) error
 	Update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
-	// Generation increases after every committed Update; caches of derived data compare it.
+	// UpdateStamps is Update for a write that only stamps usage (an access key's last use): data that no
+	// authorization decision and no credential lookup reads. It moves Generation but not PolicyGeneration, so
+	// compiled evaluators survive it. A caller must not write anything else through it.
+	UpdateStamps(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	// Generation increases after every committed Update or UpdateStamps; caches of stored records compare it.
 	Generation() uint64
+	// PolicyGeneration increases after every committed Update (not UpdateStamps); caches of what decisions derive
+	// from the store (compiled evaluators, credentials, organization views) compare it.
+	PolicyGeneration() uint64
 	Close() error
 }

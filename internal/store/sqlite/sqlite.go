@@ -29,11 +29,11 @@ var migrations embed.FS
 
 // Store is a store.Store on one SQLite file.
 type Store struct {
-	cache  readCache
 	w, r   *sql.DB
-	gen    atomic.Uint64
-	wStmts sync.Map // query text -> *sql.Stmt on w
-	rStmts sync.Map // query text -> *sql.Stmt on r
+	gen    atomic.Uint64 // every commit
+	pgen   atomic.Uint64 // commits of Update, not UpdateStamps
+	wStmts sync.Map      // query text -> *sql.Stmt on w
+	rStmts sync.Map      // query text -> *sql.Stmt on r
 	// trace, when set (by tests, before the store is used), sees every statement a transaction runs with its
 	// arguments, so that a test can check the query plan of each.
 	trace func(query string, args []any)
@@ -152,8 +152,11 @@ func (s *Store) Close() error {
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
-// Generation increases after every committed Update.
+// Generation increases after every committed Update or UpdateStamps.
 func (s *Store) Generation() uint64 { return s.gen.Load() }
+
+// PolicyGeneration increases after every committed Update.
+func (s *Store) PolicyGeneration() uint64 { return s.pgen.Load() }
 
 func (s *Store) migrate(ctx context.Context) error {
 	var version int
@@ -197,12 +200,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// View runs fn in a read transaction.
-//
-// Point reads (Get, GetByID, Setting, Links) are served from a cache of the current generation when they can; the
-// database transaction begins only at the first read the cache cannot answer.
+// View runs fn in a read transaction. The database transaction begins at the first read, so a View whose reads a
+// cache in front of the store answers (internal/store/cachestore) costs the database nothing.
 func (s *Store) View(ctx context.Context, fn func(ctx context.Context, r store.Reader) error) error {
-	v := &view{s: s, gen: s.gen.Load()}
+	v := &view{s: s}
 	err := fn(ctx, v)
 	if v.t != nil {
 		v.t.tx.Rollback()
@@ -215,6 +216,15 @@ func (s *Store) View(ctx context.Context, fn func(ctx context.Context, r store.R
 
 // Update runs fn in a write transaction and commits when it returns nil.
 func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	return s.update(ctx, fn, true)
+}
+
+// UpdateStamps runs fn in a write transaction that stamps usage only: its commit leaves PolicyGeneration alone.
+func (s *Store) UpdateStamps(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	return s.update(ctx, fn, false)
+}
+
+func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error, policy bool) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin write: %w", err)
@@ -226,6 +236,9 @@ func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx stor
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if policy {
+		s.pgen.Add(1) // before gen: a reader that sees the new gen never pairs it with the old policy generation
 	}
 	s.gen.Add(1)
 	if len(t.pending) > 0 {

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Settings", settings},
 		{"FailedUpdateChangesNothing", failedUpdateChangesNothing},
 		{"GenerationIncreasesOnCommitOnly", generation},
+		{"StampsMoveGenerationNotPolicyGeneration", stampGeneration},
 		{"ConcurrentWritersSerialize", concurrentWriters},
 		{"Accounts", accounts},
 		{"MetaIsStoreWideAndMakesNoAccount", meta},
@@ -411,6 +412,42 @@ func generation(t *testing.T, s store.Store) {
 	_ = update(t, s, func(ctx context.Context, tx store.Tx) error { return errors.New("rollback") })
 	if s.Generation() != g1 {
 		t.Fatal("generation moved on a rollback")
+	}
+}
+
+func stampGeneration(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	g0, p0 := s.Generation(), s.PolicyGeneration()
+	mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error { return tx.PutSetting(ctx, "1", "k", []byte("v")) })
+	g1, p1 := s.Generation(), s.PolicyGeneration()
+	if g1 <= g0 || p1 <= p0 {
+		t.Fatalf("after an Update: generation %d (was %d), policy generation %d (was %d); want both moved", g1, g0, p1, p0)
+	}
+	if err := s.View(ctx, func(ctx context.Context, r store.Reader) error { _, err := r.Setting(ctx, "1", "k"); return err }); err != nil {
+		t.Fatal(err) // a read a cache may keep
+	}
+	if err := s.UpdateStamps(ctx, func(ctx context.Context, tx store.Tx) error { return tx.PutSetting(ctx, "1", "k", []byte("w")) }); err != nil {
+		t.Fatal(err)
+	}
+	g2, p2 := s.Generation(), s.PolicyGeneration()
+	if g2 <= g1 || p2 != p1 {
+		t.Fatalf("after UpdateStamps: generation %d (was %d), policy generation %d (was %d); want only the first moved", g2, g1, p2, p1)
+	}
+	err := s.View(ctx, func(ctx context.Context, r store.Reader) error {
+		v, err := r.Setting(ctx, "1", "k")
+		if err == nil && string(v) != "w" {
+			err = fmt.Errorf("setting %q after the stamp, want %q", v, "w")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdateStamps(ctx, func(ctx context.Context, tx store.Tx) error { return errors.New("rollback") }); err == nil {
+		t.Fatal("UpdateStamps hid the function's error")
+	}
+	if s.Generation() != g2 || s.PolicyGeneration() != p2 {
+		t.Fatal("a generation moved on a rolled-back UpdateStamps")
 	}
 }
 
