@@ -95,11 +95,9 @@ func (s *Service) AssumeRole(ctx context.Context, c *iam.Caller, in *ststypes.As
 		return nil, accessDenied("MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.")
 	}
 
-	var out *iam.SessionCredentials
-	var ro *iam.Role
+	var out *issuedSession
 	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		var err error
-		ro, err = s.iam.RoleByARN(ctx, tx, in.RoleArn)
+		ro, err := s.iam.RoleByARN(ctx, tx, in.RoleArn)
 		if errors.Is(err, store.ErrNotFound) {
 			return denied("sts:AssumeRole") // AWS does not tell whether the role exists
 		}
@@ -178,28 +176,17 @@ func (s *Service) AssumeRole(ctx context.Context, c *iam.Caller, in *ststypes.As
 		if err != nil {
 			return err
 		}
-		out, err = s.iam.NewRoleSessionCredentials(ctx, tx, &caller, ro, iam.RoleSessionOptions{Duration: d,
+		out, err = s.issueRoleSession(ctx, tx, &caller, ro, sessionRequest{opt: iam.RoleSessionOptions{Duration: d,
 			SessionName: in.RoleSessionName, Tags: tags, TransitiveTagKeys: transitive, Policy: inline,
-			PolicyARNs: policyARNs, SourceIdentity: sourceIdentity, MFA: caller.MFAPresent})
+			PolicyARNs: policyARNs, SourceIdentity: sourceIdentity, MFA: caller.MFAPresent},
+			packedPct: packedPct, tagged: len(in.Tags) > 0})
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	resp := &ststypes.AssumeRoleResponse{
-		Credentials: &ststypes.Credentials{AccessKeyId: out.AccessKeyID, SecretAccessKey: out.SecretAccessKey,
-			SessionToken: out.SessionToken, Expiration: out.Expiration},
-		AssumedRoleUser: &ststypes.AssumedRoleUser{AssumedRoleId: ro.RoleID + ":" + in.RoleSessionName,
-			Arn: iam.AssumedRoleARN(accountOf(ro.ARN), ro.RoleName, in.RoleSessionName)},
-	}
-	if inline != "" || len(policyARNs) > 0 || len(in.Tags) > 0 {
-		n := int32(packedPct)
-		resp.PackedPolicySize = &n
-	}
-	if sourceIdentity != "" {
-		resp.SourceIdentity = ptr(sourceIdentity)
-	}
-	return resp, nil
+	return &ststypes.AssumeRoleResponse{Credentials: out.credentials, AssumedRoleUser: out.assumedRoleUser,
+		PackedPolicySize: out.packedPolicySize, SourceIdentity: out.sourceIdentity}, nil
 }
 
 func packedTooLarge(msg string) error {

@@ -218,17 +218,16 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, c *iam.Caller, in *sts
 	}
 	now := s.iam.RealTime().UTC() // the IdP's NotBefore and NotOnOrAfter are on the real time
 	var (
-		out            *iam.SessionCredentials
-		ro             *iam.Role
-		as             *samlsp.Assertion
-		sessionName    string
-		sourceIdentity string
-		packedPct      int
-		tagged         bool
+		out *issuedSession
+		as  *samlsp.Assertion
 	)
 	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		var err error
-		ro, err = s.iam.RoleByARN(ctx, tx, in.RoleArn)
+		var (
+			sessionName, sourceIdentity string
+			packedPct                   int
+			tagged                      bool
+		)
+		ro, err := s.iam.RoleByARN(ctx, tx, in.RoleArn)
 		if errors.Is(err, store.ErrNotFound) {
 			return samlDenied()
 		}
@@ -346,30 +345,23 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, c *iam.Caller, in *sts
 			}
 			d = min(d, left)
 		}
-		out, err = s.iam.NewRoleSessionCredentials(ctx, tx, c, ro, iam.RoleSessionOptions{Duration: d, SessionName: sessionName,
-			Tags: tags, TransitiveTagKeys: transitive, Policy: inline, PolicyARNs: policyARNs, SourceIdentity: sourceIdentity})
+		out, err = s.issueRoleSession(ctx, tx, c, ro, sessionRequest{opt: iam.RoleSessionOptions{Duration: d, SessionName: sessionName,
+			Tags: tags, TransitiveTagKeys: transitive, Policy: inline, PolicyARNs: policyARNs, SourceIdentity: sourceIdentity},
+			packedPct: packedPct, tagged: tagged})
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	resp := &ststypes.AssumeRoleWithSAMLResponse{
-		Credentials: &ststypes.Credentials{AccessKeyId: out.AccessKeyID, SecretAccessKey: out.SecretAccessKey,
-			SessionToken: out.SessionToken, Expiration: out.Expiration},
-		AssumedRoleUser: &ststypes.AssumedRoleUser{AssumedRoleId: ro.RoleID + ":" + sessionName,
-			Arn: iam.AssumedRoleARN(accountOf(ro.ARN), ro.RoleName, sessionName)},
-		Subject:       ptr(as.Subject),
-		SubjectType:   ptr(samlSubjectType(as.SubjectFormat)),
-		Issuer:        ptr(as.Issuer),
-		Audience:      ptr(as.Recipient),
-		NameQualifier: ptr(samlNameQualifier(as.Issuer, providerAcct, providerName)),
-	}
-	if inline != "" || len(policyARNs) > 0 || tagged {
-		n := int32(packedPct)
-		resp.PackedPolicySize = &n
-	}
-	if sourceIdentity != "" {
-		resp.SourceIdentity = ptr(sourceIdentity)
-	}
-	return resp, nil
+	return &ststypes.AssumeRoleWithSAMLResponse{
+		Credentials:      out.credentials,
+		AssumedRoleUser:  out.assumedRoleUser,
+		Subject:          ptr(as.Subject),
+		SubjectType:      ptr(samlSubjectType(as.SubjectFormat)),
+		Issuer:           ptr(as.Issuer),
+		Audience:         ptr(as.Recipient),
+		NameQualifier:    ptr(samlNameQualifier(as.Issuer, providerAcct, providerName)),
+		PackedPolicySize: out.packedPolicySize,
+		SourceIdentity:   out.sourceIdentity,
+	}, nil
 }

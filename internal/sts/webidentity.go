@@ -263,8 +263,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, c *iam.Caller, 
 	actx.Set("sts:RoleSessionName", in.RoleSessionName)
 	webConditionKeys(actx, prov.URL, cl)
 
-	var out *iam.SessionCredentials
-	var ro *iam.Role
+	var out *issuedSession
 	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		p, err := s.iam.OIDCProviderForIssuer(ctx, tx, account, issuer)
 		if errors.Is(err, store.ErrNotFound) {
@@ -277,7 +276,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, c *iam.Caller, 
 			return invalidToken("Incorrect token audience")
 		}
 		principal := authz.Principal{Type: authz.PrincipalWebIdentity, Provider: p.ARN, Account: account}
-		ro, err = s.iam.RoleByARN(ctx, tx, in.RoleArn)
+		ro, err := s.iam.RoleByARN(ctx, tx, in.RoleArn)
 		if errors.Is(err, store.ErrNotFound) {
 			return accessDenied("Not authorized to perform sts:AssumeRoleWithWebIdentity") // as for a role that does not trust
 		}
@@ -291,33 +290,25 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, c *iam.Caller, 
 		if err != nil {
 			return err
 		}
-		out, err = s.iam.NewRoleSessionCredentials(ctx, tx, c, ro, iam.RoleSessionOptions{Duration: d,
+		out, err = s.issueRoleSession(ctx, tx, c, ro, sessionRequest{opt: iam.RoleSessionOptions{Duration: d,
 			SessionName: in.RoleSessionName, Tags: tags, TransitiveTagKeys: transitive, Policy: inline,
-			PolicyARNs: policyARNs, SourceIdentity: sourceIdentity})
+			PolicyARNs: policyARNs, SourceIdentity: sourceIdentity}, packedPct: packedPct, tagged: len(tags) > 0})
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	resp := &ststypes.AssumeRoleWithWebIdentityResponse{
-		Credentials: &ststypes.Credentials{AccessKeyId: out.AccessKeyID, SecretAccessKey: out.SecretAccessKey,
-			SessionToken: out.SessionToken, Expiration: out.Expiration},
+	return &ststypes.AssumeRoleWithWebIdentityResponse{
+		Credentials:                 out.credentials,
 		SubjectFromWebIdentityToken: ptr(cl.Subject),
-		AssumedRoleUser: &ststypes.AssumedRoleUser{AssumedRoleId: ro.RoleID + ":" + in.RoleSessionName,
-			Arn: iam.AssumedRoleARN(account, ro.RoleName, in.RoleSessionName)},
+		AssumedRoleUser:             out.assumedRoleUser,
 		// The API reference says Provider holds the token's iss; AWS's answers for IAM OIDC providers (EKS, GitHub)
 		// carry the provider's ARN, which iamd follows.
-		Provider: ptr(prov.ARN),
-		Audience: ptr(audience),
-	}
-	if inline != "" || len(policyARNs) > 0 || len(tags) > 0 {
-		n := int32(packedPct)
-		resp.PackedPolicySize = &n
-	}
-	if sourceIdentity != "" {
-		resp.SourceIdentity = ptr(sourceIdentity)
-	}
-	return resp, nil
+		Provider:         ptr(prov.ARN),
+		Audience:         ptr(audience),
+		PackedPolicySize: out.packedPolicySize,
+		SourceIdentity:   out.sourceIdentity,
+	}, nil
 }
 
 // errIDPCommunication is AWS's IDPCommunicationError (message from the service model's description); the cause
