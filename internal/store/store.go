@@ -129,7 +129,8 @@ type Store interface {
 	// Generation increases after every committed Update or UpdateStamps; caches of stored records compare it.
 	Generation() uint64
 	// PolicyGeneration increases after every committed Update (not UpdateStamps); caches of what decisions derive
-	// from the store (compiled evaluators, credentials, organization views) compare it.
+	// from the store (compiled evaluators, credentials, organization views) compare it, reading it before the
+	// records they derive from. A commit moves Generation no later than PolicyGeneration.
 	PolicyGeneration() uint64
 	Close() error
 }

@@ -237,10 +237,14 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	if policy {
-		s.pgen.Add(1) // before gen: a reader that sees the new gen never pairs it with the old policy generation
-	}
+	// gen first: a cache of derived data reads the policy generation before it reads the records it derives from,
+	// so while pgen still has its old value those reads must already miss the read cache (whose entries gen
+	// retires) and see the commit; the derived value is then kept under the old policy generation, which the next
+	// line retires. The other order would let a derivation from stale cached records be kept as current.
 	s.gen.Add(1)
+	if policy {
+		s.pgen.Add(1)
+	}
 	if len(t.pending) > 0 {
 		prepare(ctx, s.w, &s.wStmts, t.pending)
 	}
