@@ -18,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/iamd-dev/iamd/authz"
-	"github.com/iamd-dev/iamd/catalog"
 	"github.com/iamd-dev/iamd/internal/api"
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
@@ -56,27 +55,15 @@ type Server struct {
 // New builds a server: it creates the data directory and database as needed and makes sure the default account
 // and its root access key exist.
 func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, error) {
-	if err := cfg.EnsureDataDir(); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
-	}
-	var cat *catalog.Catalog
-	var err error
-	if cfg.AWSData != "" {
-		cat, err = catalog.LoadDir(cfg.AWSData)
-	} else {
-		cat, err = catalog.Embedded()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("AWS data: %w", err)
-	}
 	clk, err := newClock(cfg, logger)
 	if err != nil {
 		return nil, err
 	}
-	box, st, err := openData(ctx, cfg, logger)
+	core, err := bootstrap(ctx, cfg, logger, clk.Now)
 	if err != nil {
 		return nil, err
 	}
+	st, svc := core.store, core.iam
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := telemetry.NewMetrics(reg)
@@ -85,7 +72,6 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		st.Close()
 		return nil, err
 	}
-	svc := iam.New(st, cat, box, clk.Now, cfg.Region)
 	svc.RealNow = clk.Real
 	svc.Quotas = quotas
 	svc.OnDecision = func(r authz.Result) { metrics.ObserveDecision(r.String()) }
