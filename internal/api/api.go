@@ -8,22 +8,23 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
-	"reflect"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
-	"github.com/iamd-dev/iamd/internal/apitypes"
-	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
+	"github.com/iamd-dev/iamd/internal/api/dispatch"
+	"github.com/iamd-dev/iamd/internal/api/iamapi"
+	"github.com/iamd-dev/iamd/internal/api/stsapi"
 	ststypes "github.com/iamd-dev/iamd/internal/apitypes/sts"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/sts"
 )
 
 // XML namespaces of the services' query-protocol responses.
@@ -64,8 +65,8 @@ type Handler struct {
 	logger *slog.Logger
 	obs    Observer
 	codec  *awsquery.Codec
-	iam    map[string]operation
-	sts    map[string]operation
+	iam    map[string]dispatch.Operation
+	sts    map[string]dispatch.Operation
 	json   []jsonService // AWS JSON-protocol services, by X-Amz-Target prefix
 	// encode seals the detail of a denied request for DecodeAuthorizationMessage.
 	encode func(*iam.AuthorizationFailure) string
@@ -80,70 +81,21 @@ type Handler struct {
 // server). Call it before serving.
 func (h *Handler) Admit(a *Admission) { h.admit = a }
 
-// operation is one routable action bound to the method that runs it.
-type operation struct {
-	op apitypes.Operation
-	fn reflect.Value // nil when iamd does not implement the action yet
-}
-
-// STS is the part of the STS service this handler serves.
-type STS interface {
-	GetCallerIdentity(ctx context.Context, c *iam.Caller, in *ststypes.GetCallerIdentityRequest) (*ststypes.GetCallerIdentityResponse, error)
-}
-
-// New returns a handler for the IAM service and the STS operations given.
-func New(auth Authenticator, iamSvc *iam.Service, sts any, logger *slog.Logger, obs Observer) *Handler {
+// New returns a handler for the IAM and STS services. Each operation is bound to its method by the generated
+// tables of iamapi and stsapi (no reflection); the operations a service lacks answer NotImplemented, and all
+// answer NotImplemented when the service is nil.
+func New(auth Authenticator, iamSvc *iam.Service, stsSvc *sts.Service, logger *slog.Logger, obs Observer) *Handler {
 	h := &Handler{auth: auth, logger: logger, obs: obs, codec: &awsquery.Codec{}, now: time.Now}
-	h.iam = bind(iamtypes.Operations(), iamSvc)
+	h.iam = dispatch.Index(iamapi.Bind(iamSvc))
 	if iamSvc != nil {
 		h.encode = iamSvc.EncodeAuthorizationMessage
 		h.now = func() time.Time { return iamSvc.Now() }
 	}
-	h.sts = bind(ststypes.Operations(), sts)
+	h.sts = dispatch.Index(stsapi.Bind(stsSvc))
 	return h
 }
 
-var (
-	ctxType    = reflect.TypeFor[context.Context]()
-	callerType = reflect.TypeFor[*iam.Caller]()
-	errorType  = reflect.TypeFor[error]()
-)
-
-// bind finds, for every operation of a model, the service method of the same name with one of the shapes
-// (ctx, *Caller, *In) (*Out, error), (ctx, *Caller, *In) error, (ctx, *Caller) (*Out, error).
-func bind(ops []apitypes.Operation, svc any) map[string]operation {
-	out := make(map[string]operation, len(ops))
-	v := reflect.ValueOf(svc)
-	for _, op := range ops {
-		o := operation{op: op}
-		if v.IsValid() {
-			if m := v.MethodByName(op.Name); m.IsValid() && signatureFits(m.Type(), op) {
-				o.fn = m
-			}
-		}
-		out[op.Name] = o
-	}
-	return out
-}
-
-func signatureFits(t reflect.Type, op apitypes.Operation) bool {
-	nIn := 2
-	if op.HasInput() {
-		nIn = 3
-	}
-	if t.NumIn() != nIn || t.In(0) != ctxType || t.In(1) != callerType {
-		return false
-	}
-	if op.HasInput() && t.In(2) != reflect.TypeOf(op.NewInput()) {
-		return false
-	}
-	if op.HasOutput() {
-		return t.NumOut() == 2 && t.Out(0) == reflect.TypeOf(op.NewOutput()) && t.Out(1) == errorType
-	}
-	return t.NumOut() == 1 && t.Out(0) == errorType
-}
-
-// Implemented lists the actions of a service ("iam" or "sts") that iamd runs.
+// Implemented lists, sorted, the actions of a service ("iam" or "sts") that iamd runs.
 func (h *Handler) Implemented(service string) []string {
 	ops := h.iam
 	if service == "sts" {
@@ -151,10 +103,11 @@ func (h *Handler) Implemented(service string) []string {
 	}
 	var out []string
 	for name, o := range ops {
-		if o.fn.IsValid() {
+		if o.Implemented {
 			out = append(out, name)
 		}
 	}
+	sort.Strings(out)
 	return out
 }
 
@@ -224,29 +177,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, se
 	if !ok {
 		return awserr.InvalidAction(*action)
 	}
-	if !o.fn.IsValid() {
+	if !o.Implemented {
 		return awserr.NotImplemented(*action)
 	}
-	args := []reflect.Value{reflect.ValueOf(r.Context()), reflect.ValueOf(&c)}
-	if o.op.HasInput() {
-		in := o.op.NewInput()
-		if err := h.codec.Decode(form, in); err != nil {
-			return err
-		}
-		if v, ok := in.(apitypes.Validator); ok {
-			if err := v.Validate(); err != nil {
-				return err
-			}
-		}
-		args = append(args, reflect.ValueOf(in))
-	}
-	res := o.fn.Call(args)
-	if e := res[len(res)-1].Interface(); e != nil {
-		return e.(error)
-	}
-	var result any
-	if o.op.HasOutput() {
-		result = res[0].Interface()
+	result, err := o.Call(r.Context(), &c, &queryInput{codec: h.codec, form: form})
+	if err != nil {
+		return err
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("x-amzn-RequestId", reqID)
@@ -280,6 +216,16 @@ func (h *Handler) readAndAuthenticate(r *http.Request, service, action *string) 
 	}
 	return form, *caller, nil
 }
+
+// queryInput decodes an operation's input from the form of a query-protocol request; a model violation is
+// answered as it is (ValidationError).
+type queryInput struct {
+	codec *awsquery.Codec
+	form  url.Values
+}
+
+func (q *queryInput) Decode(in any) error     { return q.codec.Decode(q.form, in) }
+func (q *queryInput) Invalid(err error) error { return err }
 
 // unsignedActions are the STS actions that AWS accepts without a signature (the model's "authtype": "none"): the
 // request carries its own credential, a web identity token or a SAML assertion.
@@ -376,6 +322,3 @@ func errorInfo(err error) (awsquery.ErrorInfo, bool) {
 	}
 	return awsquery.ErrorInfo{}, false
 }
-
-// String helps debugging.
-func (o operation) String() string { return fmt.Sprintf("%s(%v)", o.op.Name, o.fn.IsValid()) }

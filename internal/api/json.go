@@ -7,10 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"reflect"
 	"strings"
 	"time"
 
+	"github.com/iamd-dev/iamd/internal/api/dispatch"
 	"github.com/iamd-dev/iamd/internal/apitypes"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
@@ -21,14 +21,13 @@ import (
 type jsonService struct {
 	name   string // the signing name and metrics label, e.g. "organizations"
 	prefix string // the target prefix, e.g. "AWSOrganizationsV20161128"
-	ops    map[string]operation
+	ops    map[string]dispatch.Operation
 }
 
 // AddJSONService serves an AWS JSON 1.1 protocol service whose requests name targetPrefix in X-Amz-Target; ops
-// is the model's operation table and svc the domain service whose methods run them (bound by name and signature
-// as for the query protocol). Call it before serving.
-func (h *Handler) AddJSONService(name, targetPrefix string, ops []apitypes.Operation, svc any) {
-	h.json = append(h.json, jsonService{name: name, prefix: targetPrefix, ops: bind(ops, svc)})
+// is the service's generated operation table bound to the domain (orgapi.Bind). Call it before serving.
+func (h *Handler) AddJSONService(name, targetPrefix string, ops []dispatch.Operation) {
+	h.json = append(h.json, jsonService{name: name, prefix: targetPrefix, ops: dispatch.Index(ops)})
 }
 
 // jsonTarget finds the service and operation name of an X-Amz-Target header.
@@ -91,40 +90,43 @@ func (h *Handler) runJSON(r *http.Request, svc *jsonService, opName string) ([]b
 	if !ok {
 		return nil, &awserr.Error{Code: "UnknownOperationException", HTTPStatus: http.StatusBadRequest, Message: "The operation is not known to this service."} // iamd's text
 	}
-	if !o.fn.IsValid() {
-		return nil, &awserr.Error{Code: "NotImplementedException", HTTPStatus: http.StatusNotImplemented,
-			Message: "iamd does not implement " + opName + " yet."}
+	if !o.Implemented {
+		return nil, awserr.NotImplementedException(opName)
 	}
 	c := *caller
 	c.SourceIP = sourceIP(r)
 	c.SecureTransport = r.TLS != nil
 	c.UserAgent = r.UserAgent()
 	c.Time = h.now().UTC()
-	args := []reflect.Value{reflect.ValueOf(r.Context()), reflect.ValueOf(&c)}
-	if o.op.HasInput() {
-		in := o.op.NewInput()
-		if len(bytes.TrimSpace(body)) > 0 {
-			if err := json.Unmarshal(body, in); err != nil {
-				return nil, &awserr.Error{Code: "SerializationException", HTTPStatus: http.StatusBadRequest,
-					Message: "The request body is not valid JSON for " + opName + ".", Cause: err}
-			}
-		}
-		if v, ok := in.(apitypes.Validator); ok {
-			if err := v.Validate(); err != nil {
-				return nil, jsonValidationError(err)
-			}
-		}
-		args = append(args, reflect.ValueOf(in))
+	out, err := o.Call(r.Context(), &c, &jsonInput{body: body, op: opName})
+	if err != nil {
+		return nil, err
 	}
-	res := o.fn.Call(args)
-	if e := res[len(res)-1].Interface(); e != nil {
-		return nil, e.(error)
-	}
-	if !o.op.HasOutput() || res[0].IsNil() {
+	if out == nil {
 		return []byte("{}"), nil
 	}
-	return json.Marshal(res[0].Interface())
+	return json.Marshal(out)
 }
+
+// jsonInput decodes an operation's input from the JSON body of a request (an empty body is the empty input); a
+// model violation is answered as the JSON services answer it (jsonValidationError).
+type jsonInput struct {
+	body []byte
+	op   string
+}
+
+func (j *jsonInput) Decode(in any) error {
+	if len(bytes.TrimSpace(j.body)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(j.body, in); err != nil {
+		return &awserr.Error{Code: "SerializationException", HTTPStatus: http.StatusBadRequest,
+			Message: "The request body is not valid JSON for " + j.op + ".", Cause: err}
+	}
+	return nil
+}
+
+func (j *jsonInput) Invalid(err error) error { return jsonValidationError(err) }
 
 // readAndAuthenticateJSON reads a JSON-protocol request's body and establishes its caller; the signature must be
 // for the service the target names (for an unknown target, for any service the authenticator accepts).

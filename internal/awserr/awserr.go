@@ -80,6 +80,12 @@ func AccessDenied(format string, args ...any) *Error {
 func NotImplemented(action string) *Error {
 	return New("NotImplemented", http.StatusNotImplemented, "%s is not implemented by iamd yet", action)
 }
+
+// NotImplementedException is NotImplemented in the AWS JSON protocol's words (Organizations). iamd's text: AWS
+// implements every operation of its models.
+func NotImplementedException(op string) *Error {
+	return &Error{Code: "NotImplementedException", HTTPStatus: http.StatusNotImplemented, Message: "iamd does not implement " + op + " yet."}
+}
 func InvalidAction(action string) *Error {
 	return New("InvalidAction", http.StatusBadRequest, "The action %s is not valid for this web service.", action)
 }
