@@ -19,6 +19,7 @@ import (
 
 	"github.com/iamd-dev/iamd/authz"
 	"github.com/iamd-dev/iamd/internal/api"
+	"github.com/iamd-dev/iamd/internal/api/orgapi"
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/awsregion"
@@ -91,7 +92,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		return nil, err
 	}
 	h := api.New(authenticator{v: verifier, svc: svc, logger: logger}, svc, stsSvc, logger, metrics)
-	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgtypes.Operations(), orgs)
+	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgapi.Bind(orgs))
 	admission := api.NewAdmission(maxUnauthenticated)
 	h.Admit(admission)
 
