@@ -19,6 +19,7 @@ func TestHealthz(t *testing.T) {
 }
 
 func TestAWSCLIGetCallerIdentityAsRoot(t *testing.T) {
+	needRealClient(t, "aws")
 	s := startServer(t)
 	var out struct{ UserId, Account, Arn string }
 	s.mustCLI(t, rootCreds, &out, "sts", "get-caller-identity")
@@ -28,6 +29,7 @@ func TestAWSCLIGetCallerIdentityAsRoot(t *testing.T) {
 }
 
 func TestAWSCLIUsers(t *testing.T) {
+	needRealClient(t, "aws")
 	s := startServer(t)
 	var created struct {
 		User struct{ UserName, UserId, Arn, Path string }
@@ -67,6 +69,7 @@ func TestAWSCLIUsers(t *testing.T) {
 }
 
 func TestAWSCLITamperedSignatureIsRejected(t *testing.T) {
+	needRealClient(t, "aws")
 	s := startServer(t)
 	_, errOut, code := s.awsCLI(t, creds{rootKeyID, strings.Replace(rootSecret, "w", "x", 1)}, "iam", "list-users")
 	if code == 0 || !strings.Contains(errOut, "(SignatureDoesNotMatch)") {
@@ -79,6 +82,7 @@ func TestAWSCLITamperedSignatureIsRejected(t *testing.T) {
 }
 
 func TestUnknownActionIsInvalidAction(t *testing.T) {
+	needRealClient(t, "boto3")
 	s := startServer(t)
 	out, _, code := s.python(t, rootCreds, `
 import os, botocore.session, botocore.awsrequest, botocore.auth, botocore.credentials, urllib.request
@@ -100,6 +104,7 @@ except urllib.error.HTTPError as e:
 }
 
 func TestAWSCLISimulateCustomPolicy(t *testing.T) {
+	needRealClient(t, "aws")
 	s := startServer(t)
 	var out struct {
 		EvaluationResults []struct {

@@ -97,6 +97,52 @@ type creds struct{ id, secret string }
 
 var rootCreds = creds{rootKeyID, rootSecret}
 
+// realClients are the real clients the tests drive, each with the process that must exist for it: a command on
+// PATH and, for a Python library, the import that must succeed.
+var realClients = map[string]struct {
+	bin, imports string
+}{
+	"aws":       {bin: "aws"},
+	"boto3":     {bin: "python3", imports: "boto3"},
+	"botocore":  {bin: "python3", imports: "botocore"},
+	"terraform": {bin: "terraform"},
+}
+
+// realClientPaths remembers, per client, where it was found or why it is absent: looking up a Python import starts
+// an interpreter, so it is done once per test binary.
+var realClientPaths sync.Map // client name -> func() (string, string)
+
+// needRealClient is the one gate of the tests that start a real client's process (the AWS CLI, python3 with boto3,
+// Terraform): it skips the test under -short (each such process costs about a second; go test -short runs the
+// in-process tests only) and when the client is not installed, and otherwise returns the path of the program to run.
+func needRealClient(t testing.TB, client string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("-short: skipping the real-client test (%s)", client)
+	}
+	want, ok := realClients[client]
+	if !ok {
+		t.Fatalf("needRealClient: unknown client %q", client)
+	}
+	find, _ := realClientPaths.LoadOrStore(client, sync.OnceValues(func() (string, string) {
+		bin, err := exec.LookPath(want.bin)
+		if err != nil {
+			return "", want.bin + " is not installed"
+		}
+		if want.imports != "" {
+			if err := exec.Command(bin, "-c", "import "+want.imports).Run(); err != nil {
+				return "", want.imports + " is not importable by " + want.bin
+			}
+		}
+		return bin, ""
+	}))
+	bin, absent := find.(func() (string, string))()
+	if absent != "" {
+		t.Skipf("skipping the real-client test: %s", absent)
+	}
+	return bin
+}
+
 // awsCLI runs the AWS CLI against the server with the given credentials and returns stdout, stderr and the exit
 // code. It skips the test when the AWS CLI is not installed.
 func (s *testServer) awsCLI(t testing.TB, c creds, args ...string) (string, string, int) {
@@ -107,10 +153,7 @@ func (s *testServer) awsCLI(t testing.TB, c creds, args ...string) (string, stri
 // awsCLIEnv is awsCLI with extra environment variables.
 func (s *testServer) awsCLIEnv(t testing.TB, c creds, extraEnv []string, args ...string) (string, string, int) {
 	t.Helper()
-	bin, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("the AWS CLI (aws) is not installed")
-	}
+	bin := needRealClient(t, "aws")
 	home := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -124,7 +167,7 @@ func (s *testServer) awsCLIEnv(t testing.TB, c creds, extraEnv []string, args ..
 	cmd.Env = append(cmd.Env, extraEnv...)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
@@ -151,13 +194,7 @@ func (s *testServer) mustCLI(t testing.TB, c creds, v any, args ...string) {
 // python runs a Python script with boto3 against the server; it skips when python3 or boto3 is missing.
 func (s *testServer) python(t testing.TB, c creds, script string) (string, string, int) {
 	t.Helper()
-	bin, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 is not installed")
-	}
-	if err := exec.Command(bin, "-c", "import boto3").Run(); err != nil {
-		t.Skip("boto3 is not installed")
-	}
+	bin := needRealClient(t, "boto3")
 	home := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -170,7 +207,7 @@ func (s *testServer) python(t testing.TB, c creds, script string) (string, strin
 	}
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
