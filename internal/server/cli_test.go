@@ -21,6 +21,7 @@ func TestHealthz(t *testing.T) {
 func TestAWSCLIGetCallerIdentityAsRoot(t *testing.T) {
 	needRealClient(t, "aws")
 	s := startServer(t)
+	s.cliProcess = true // the aws command as installed: the quickstart's own steps
 	var out struct{ UserId, Account, Arn string }
 	s.mustCLI(t, rootCreds, &out, "sts", "get-caller-identity")
 	if out.Account != account || out.Arn != "arn:aws:iam::"+account+":root" {
@@ -31,6 +32,7 @@ func TestAWSCLIGetCallerIdentityAsRoot(t *testing.T) {
 func TestAWSCLIUsers(t *testing.T) {
 	needRealClient(t, "aws")
 	s := startServer(t)
+	s.cliProcess = true // the aws command as installed: the quickstart's own steps
 	var created struct {
 		User struct{ UserName, UserId, Arn, Path string }
 	}
@@ -71,6 +73,7 @@ func TestAWSCLIUsers(t *testing.T) {
 func TestAWSCLITamperedSignatureIsRejected(t *testing.T) {
 	needRealClient(t, "aws")
 	s := startServer(t)
+	s.cliProcess = true // the aws command as installed: the quickstart's own steps
 	_, errOut, code := s.awsCLI(t, creds{rootKeyID, strings.Replace(rootSecret, "w", "x", 1)}, "iam", "list-users")
 	if code == 0 || !strings.Contains(errOut, "(SignatureDoesNotMatch)") {
 		t.Fatalf("wrong secret: exit %d %s", code, errOut)

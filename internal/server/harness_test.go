@@ -29,6 +29,9 @@ type testServer struct {
 	Data string
 	srv  *server.Server
 	logs *logBuffer
+	// cliProcess makes awsCLI start the aws command for each call, for the tests whose point is the AWS CLI as
+	// installed (its entry point, certificate bundle, exit codes) rather than what the server answers it.
+	cliProcess bool
 }
 
 func startServer(t testing.TB, opts ...func(*config.Config)) *testServer {
@@ -150,21 +153,29 @@ func (s *testServer) awsCLI(t testing.TB, c creds, args ...string) (string, stri
 	return s.awsCLIEnv(t, c, nil, args...)
 }
 
-// awsCLIEnv is awsCLI with extra environment variables.
+// awsCLIEnv is awsCLI with extra environment variables. The command runs in one of the test binary's AWS CLI
+// drivers (the CLI's own code in a Python process that runs many commands: starting the aws command costs about a
+// second of CPU per call), or as the aws command itself when the server's cliProcess is set or no driver can run.
 func (s *testServer) awsCLIEnv(t testing.TB, c creds, extraEnv []string, args ...string) (string, string, int) {
 	t.Helper()
 	bin := needRealClient(t, "aws")
 	home := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append([]string{"--endpoint-url", s.URL, "--output", "json"}, args...)...)
-	cmd.Env = []string{
+	args = append([]string{"--endpoint-url", s.URL, "--output", "json"}, args...)
+	env := append([]string{
 		"HOME=" + home, "PATH=" + os.Getenv("PATH"),
 		"AWS_ACCESS_KEY_ID=" + c.id, "AWS_SECRET_ACCESS_KEY=" + c.secret, "AWS_DEFAULT_REGION=us-east-1",
 		"AWS_CONFIG_FILE=" + filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
 		"AWS_MAX_ATTEMPTS=1", "AWS_RETRY_MODE=standard",
+	}, extraEnv...)
+	if !s.cliProcess {
+		if stdout, stderr, code, ok := runCLIInProcess(t, env, args); ok {
+			return stdout, stderr, code
+		}
 	}
-	cmd.Env = append(cmd.Env, extraEnv...)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = env
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -77,7 +77,7 @@ func TestHTTPSWithAWSCLI(t *testing.T) {
 		<-done
 		srv.Close()
 	}()
-	s := &testServer{URL: "https://" + ln.Addr().String()}
+	s := &testServer{URL: "https://" + ln.Addr().String(), cliProcess: true} // the aws command's own trust of AWS_CA_BUNDLE
 	out, errOut, code := s.awsCLIEnv(t, rootCreds, []string{"AWS_CA_BUNDLE=" + certFile}, "sts", "get-caller-identity")
 	if code != 0 || !strings.Contains(out, "arn:aws:iam::"+account+":root") {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
