@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -43,8 +44,22 @@ func startServer(t testing.TB, opts ...func(*config.Config)) *testServer {
 // before it runs.
 func startTunedServer(t testing.TB, tune func(*server.Server), opts ...func(*config.Config)) *testServer {
 	t.Helper()
+	s, stop, err := launchServer(t.TempDir(), tune, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("server: %v", err)
+		}
+	})
+	return s
+}
+
+// launchServer starts a server on a data directory; stop ends it and returns what its Run returned.
+func launchServer(dataDir string, tune func(*server.Server), opts ...func(*config.Config)) (*testServer, func() error, error) {
 	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
+	cfg.DataDir = dataDir
 	cfg.RootAccessKeyID, cfg.RootSecretAccessKey = rootKeyID, rootSecret
 	cfg.Listen = "127.0.0.1:0"
 	for _, o := range opts { // a test's own settings, e.g. --oidc-ca-file
@@ -55,25 +70,78 @@ func startTunedServer(t testing.TB, tune func(*server.Server), opts ...func(*con
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.New(ctx, cfg, logger)
 	if err != nil {
-		t.Fatal(err)
+		cancel()
+		return nil, nil, err
 	}
 	if tune != nil {
 		tune(srv)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		cancel()
+		srv.Close()
+		return nil, nil, err
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx, ln) }()
-	t.Cleanup(func() {
+	stop := func() error {
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
+		err := <-done
 		srv.Close()
-	})
-	return &testServer{URL: "http://" + ln.Addr().String(), Data: cfg.DataDir, srv: srv, logs: logs}
+		return err
+	}
+	return &testServer{URL: "http://" + ln.Addr().String(), Data: cfg.DataDir, srv: srv, logs: logs}, stop, nil
+}
+
+// sharedServers are the servers that the tests of one file share where their state allows (each test uses names of
+// its own and asserts nothing about what others create): one per key, started by the first test that asks for it
+// and stopped by TestMain once every test has run.
+var sharedServers = struct {
+	mu    sync.Mutex
+	byKey map[string]*testServer
+	stops []func() error
+	dirs  []string
+}{byKey: map[string]*testServer{}}
+
+// sharedServer returns a copy of the server shared under key (by convention, the test file's name), so that a test
+// may set its own cliProcess.
+func sharedServer(t testing.TB, key string) *testServer {
+	t.Helper()
+	sharedServers.mu.Lock()
+	defer sharedServers.mu.Unlock()
+	s, ok := sharedServers.byKey[key]
+	if !ok {
+		dir, err := os.MkdirTemp("", "iamd-shared-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sharedServers.dirs = append(sharedServers.dirs, dir)
+		var stop func() error
+		if s, stop, err = launchServer(dir, nil); err != nil {
+			t.Fatal(err)
+		}
+		sharedServers.byKey[key] = s
+		sharedServers.stops = append(sharedServers.stops, stop)
+	}
+	cp := *s
+	return &cp
+}
+
+// TestMain stops the shared servers after the tests and removes their data.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	sharedServers.mu.Lock()
+	for _, stop := range sharedServers.stops {
+		if err := stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "shared server: %v\n", err)
+			code = 1
+		}
+	}
+	for _, dir := range sharedServers.dirs {
+		os.RemoveAll(dir)
+	}
+	sharedServers.mu.Unlock()
+	os.Exit(code)
 }
 
 // logBuffer is the server's log, written by its goroutines and read by the test at any time.
