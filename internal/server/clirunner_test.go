@@ -159,3 +159,52 @@ func runCLIInProcess(t testing.TB, env, args []string) (stdout, stderr string, c
 	cliDrivers.mu.Unlock()
 	return ans.Stdout, ans.Stderr, ans.RC, true
 }
+
+// TestCLIDriverAnswersAsTheAWSCommand: a command run in a CLI driver prints the same stdout and stderr and exits
+// with the same code as the aws command run as a process: a result, a service error, an error of the CLI's own
+// argument parsing, and a call with temporary credentials from the environment.
+func TestCLIDriverAnswersAsTheAWSCommand(t *testing.T) {
+	needRealClient(t, "aws")
+	if _, ok := cliDrivers.usable(); !ok {
+		t.Skip("python3 cannot import awscli: the tests start the aws command")
+	}
+	s := sharedServer(t, "cli_test.go")
+	inProcess, process := *s, *s
+	process.cliProcess = true
+	var sc sessionCreds
+	if err := json.Unmarshal([]byte(mustCLIOut(t, &inProcess, "sts", "get-session-token")), &struct{ Credentials *sessionCreds }{&sc}); err != nil || sc.SessionToken == "" {
+		t.Fatalf("get-session-token: %v %+v", err, sc)
+	}
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+	}{
+		{"result", nil, []string{"iam", "list-users", "--path-prefix", "/nobody-here/"}},
+		{"service-error", nil, []string{"iam", "get-user", "--user-name", "nobody"}},
+		{"argument-error", nil, []string{"iam", "get-user", "--no-such-option"}},
+		{"session-credentials", []string{"AWS_SESSION_TOKEN=" + sc.SessionToken}, []string{"sts", "get-caller-identity"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := rootCreds
+			if tc.env != nil {
+				c = sc.creds()
+			}
+			o1, e1, x1 := inProcess.awsCLIEnv(t, c, tc.env, tc.args...)
+			o2, e2, x2 := process.awsCLIEnv(t, c, tc.env, tc.args...)
+			if o1 != o2 || e1 != e2 || x1 != x2 {
+				t.Fatalf("driver: exit %d\n%s%s\naws command: exit %d\n%s%s", x1, o1, e1, x2, o2, e2)
+			}
+		})
+	}
+}
+
+// mustCLIOut runs the AWS CLI as root and returns its stdout, failing the test on a non-zero exit.
+func mustCLIOut(t *testing.T, s *testServer, args ...string) string {
+	t.Helper()
+	out, errOut, code := s.awsCLI(t, rootCreds, args...)
+	if code != 0 {
+		t.Fatalf("aws %s: exit %d\n%s", strings.Join(args, " "), code, errOut)
+	}
+	return out
+}
