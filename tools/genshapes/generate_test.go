@@ -143,6 +143,9 @@ func quoteJSON(s string) string {
 // TestCommittedShapesAreUpToDate: internal/apitypes/{iam,sts,org} and the dispatch of internal/api/{iam,sts,org}api
 // are what the generator makes from the botocore models on this machine (go generate ./internal/... rewrites them).
 func TestCommittedShapesAreUpToDate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the real-client test (python3 for botocore's models)")
+	}
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 is not installed; cannot locate botocore's models")
