@@ -49,6 +49,10 @@ type Server struct {
 	Root iam.RootCredentials
 	// Timeouts bound how long a connection may hold the server; set them before Run (zero fields take defaults).
 	Timeouts HTTPTimeouts
+	// MaxUnauthenticated is how many requests are read and authenticated at once, past which iamd answers 503; set
+	// it before Run (zero takes the default, 256).
+	MaxUnauthenticated int
+	admission          *api.Admission
 	// Clock is the test clock every time-based rule follows (the real time unless --clock-offset or an advance).
 	Clock *clock.Clock
 }
@@ -130,7 +134,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	mux.HandleFunc("POST "+OperatorClockPath, op.serveClock)
 	mux.Handle("/", h)
 	inflight := &inflight{}
-	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: inflight.wrap(refuseChunked(mux)), Root: root, operator: op, inflight: inflight, Clock: clk}, nil
+	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: inflight.wrap(refuseChunked(mux)), Root: root, operator: op, inflight: inflight, Clock: clk, admission: admission}, nil
 }
 
 // Handler returns the server's HTTP handler.
