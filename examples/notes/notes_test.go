@@ -176,6 +176,9 @@ print(json.dumps(results))
 // allows and denies exactly as the callers' IAM policies in a real iamd say, and refuses requests that are not
 // authentic as AWS does.
 func TestNotesServiceWithBoto3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the real-client test (boto3)")
+	}
 	iamdURL := startIAMD(t)
 	var users map[string]gate.Credentials
 	out := python(t, setupScript, "", "AWS_ACCESS_KEY_ID="+rootKeyID, "AWS_SECRET_ACCESS_KEY="+rootSecret, "IAMD_ENDPOINT="+iamdURL)

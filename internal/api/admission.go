@@ -19,6 +19,10 @@ func NewAdmission(n int) *Admission {
 	return &Admission{slots: make(chan struct{}, max(n, 1))}
 }
 
+// SetSlots changes the number of slots to n (at least 1). Call it before serving: requests admitted under the old
+// number would give back their slots to the new one.
+func (a *Admission) SetSlots(n int) { a.slots = make(chan struct{}, max(n, 1)) }
+
 // enter takes a slot and returns the function that gives it back, or false when every slot is taken.
 func (a *Admission) enter() (leave func(), ok bool) {
 	if a == nil {

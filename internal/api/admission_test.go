@@ -15,7 +15,7 @@ import (
 // at once with 503 ServiceUnavailable in its protocol's shape; once a slot is free it is served again.
 func TestAdmissionAnswersServiceUnavailableWhenFull(t *testing.T) {
 	h := New(fakeAuth{}, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgtypes.Operations(), fakeOrg{})
+	h.AddJSONService("organizations", orgtypes.TargetPrefix, fakeOrgOps())
 	a := NewAdmission(1)
 	h.Admit(a)
 	jsonCall := func() *httptest.ResponseRecorder {

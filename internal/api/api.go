@@ -8,22 +8,22 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
-	"reflect"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
-	"github.com/iamd-dev/iamd/internal/apitypes"
-	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
+	"github.com/iamd-dev/iamd/internal/api/dispatch"
+	"github.com/iamd-dev/iamd/internal/api/iamapi"
+	"github.com/iamd-dev/iamd/internal/api/stsapi"
 	ststypes "github.com/iamd-dev/iamd/internal/apitypes/sts"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/sts"
 )
 
 // XML namespaces of the services' query-protocol responses.
@@ -60,90 +60,37 @@ const unknownLabel = "unknown"
 
 // Handler serves the AWS APIs.
 type Handler struct {
-	auth   Authenticator
-	logger *slog.Logger
-	obs    Observer
-	codec  *awsquery.Codec
-	iam    map[string]operation
-	sts    map[string]operation
-	json   []jsonService // AWS JSON-protocol services, by X-Amz-Target prefix
+	p     pipeline
+	codec *awsquery.Codec
+	iam   map[string]dispatch.Operation
+	sts   map[string]dispatch.Operation
+	json  []jsonService // AWS JSON-protocol services, by X-Amz-Target prefix
 	// encode seals the detail of a denied request for DecodeAuthorizationMessage.
 	encode func(*iam.AuthorizationFailure) string
-	// admit bounds the requests being read and authenticated; nil admits all.
-	admit *Admission
-	// now is the IAM service's clock (the test clock when it is offset), the time of each request
-	// (aws:CurrentTime).
-	now func() time.Time
 }
 
 // Admit makes h count the requests it reads and authenticates against a (shared with the other handlers of the
 // server). Call it before serving.
-func (h *Handler) Admit(a *Admission) { h.admit = a }
+func (h *Handler) Admit(a *Admission) { h.p.admit = a }
 
-// operation is one routable action bound to the method that runs it.
-type operation struct {
-	op apitypes.Operation
-	fn reflect.Value // nil when iamd does not implement the action yet
-}
+// Record makes h tell rec about every request it serves (the audit trail's hook). Call it before serving.
+func (h *Handler) Record(rec Recorder) { h.p.rec = rec }
 
-// STS is the part of the STS service this handler serves.
-type STS interface {
-	GetCallerIdentity(ctx context.Context, c *iam.Caller, in *ststypes.GetCallerIdentityRequest) (*ststypes.GetCallerIdentityResponse, error)
-}
-
-// New returns a handler for the IAM service and the STS operations given.
-func New(auth Authenticator, iamSvc *iam.Service, sts any, logger *slog.Logger, obs Observer) *Handler {
-	h := &Handler{auth: auth, logger: logger, obs: obs, codec: &awsquery.Codec{}, now: time.Now}
-	h.iam = bind(iamtypes.Operations(), iamSvc)
+// New returns a handler for the IAM and STS services. Each operation is bound to its method by the generated
+// tables of iamapi and stsapi (no reflection); the operations a service lacks answer NotImplemented, and all
+// answer NotImplemented when the service is nil.
+func New(auth Authenticator, iamSvc *iam.Service, stsSvc *sts.Service, logger *slog.Logger, obs Observer) *Handler {
+	h := &Handler{p: pipeline{auth: auth, logger: logger, obs: obs, now: time.Now}, codec: &awsquery.Codec{}}
+	h.iam = dispatch.Index(iamapi.Bind(iamSvc))
 	if iamSvc != nil {
 		h.encode = iamSvc.EncodeAuthorizationMessage
-		h.now = func() time.Time { return iamSvc.Now() }
+		h.p.now = func() time.Time { return iamSvc.Now() }
 	}
-	h.sts = bind(ststypes.Operations(), sts)
+	h.sts = dispatch.Index(stsapi.Bind(stsSvc))
 	return h
 }
 
-var (
-	ctxType    = reflect.TypeFor[context.Context]()
-	callerType = reflect.TypeFor[*iam.Caller]()
-	errorType  = reflect.TypeFor[error]()
-)
-
-// bind finds, for every operation of a model, the service method of the same name with one of the shapes
-// (ctx, *Caller, *In) (*Out, error), (ctx, *Caller, *In) error, (ctx, *Caller) (*Out, error).
-func bind(ops []apitypes.Operation, svc any) map[string]operation {
-	out := make(map[string]operation, len(ops))
-	v := reflect.ValueOf(svc)
-	for _, op := range ops {
-		o := operation{op: op}
-		if v.IsValid() {
-			if m := v.MethodByName(op.Name); m.IsValid() && signatureFits(m.Type(), op) {
-				o.fn = m
-			}
-		}
-		out[op.Name] = o
-	}
-	return out
-}
-
-func signatureFits(t reflect.Type, op apitypes.Operation) bool {
-	nIn := 2
-	if op.HasInput() {
-		nIn = 3
-	}
-	if t.NumIn() != nIn || t.In(0) != ctxType || t.In(1) != callerType {
-		return false
-	}
-	if op.HasInput() && t.In(2) != reflect.TypeOf(op.NewInput()) {
-		return false
-	}
-	if op.HasOutput() {
-		return t.NumOut() == 2 && t.Out(0) == reflect.TypeOf(op.NewOutput()) && t.Out(1) == errorType
-	}
-	return t.NumOut() == 1 && t.Out(0) == errorType
-}
-
-// Implemented lists the actions of a service ("iam" or "sts") that iamd runs.
+// Implemented lists, sorted, the actions of a service ("iam" or "sts") that iamd runs.
 func (h *Handler) Implemented(service string) []string {
 	ops := h.iam
 	if service == "sts" {
@@ -151,10 +98,11 @@ func (h *Handler) Implemented(service string) []string {
 	}
 	var out []string
 	for name, o := range ops {
-		if o.fn.IsValid() {
+		if o.Implemented {
 			out = append(out, name)
 		}
 	}
+	sort.Strings(out)
 	return out
 }
 
@@ -174,17 +122,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveJSON(w, r, target)
 		return
 	}
-	start := time.Now()
-	reqID := newRequestID()
-	service, action := "iam", ""
-	err := h.serve(w, r, reqID, &service, &action)
-	outcome := "ok"
-	if err != nil {
-		outcome = h.writeError(w, r, service, action, reqID, err)
-	}
-	if h.obs != nil {
-		h.obs.ObserveRequest(service, h.actionLabel(service, action), outcome, time.Since(start))
-	}
+	ex := h.p.begin("iam")
+	err := h.serve(w, r, ex)
+	h.p.end(w, r, ex, queryProtocol{h}, err)
 }
 
 // actionLabel is the metrics label of an action: its name when the service's model has it, else "unknown".
@@ -199,87 +139,55 @@ func (h *Handler) actionLabel(service, action string) string {
 	return unknownLabel
 }
 
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, service, action *string) error {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ex *exchange) error {
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		return &awsquery.Error{Code: "InvalidAction", Message: "Only GET and POST requests are supported.", Status: http.StatusBadRequest}
 	}
-	leave, ok := h.admit.enter()
-	if !ok {
-		return errBusy()
-	}
-	form, c, err := h.readAndAuthenticate(r, service, action)
-	leave()
+	var form url.Values
+	_, c, err := h.p.authenticate(r, ex, func(body []byte) (bool, error) {
+		var err error
+		if form, err = awsquery.ParseRequest(r, body); err != nil {
+			return false, err
+		}
+		ex.operation = form.Get("Action")
+		ex.service = h.serviceOf(ex.operation, form)
+		ex.signedFor = ex.service
+		ex.label = h.actionLabel(ex.service, ex.operation)
+		// The web identity token or SAML assertion is the credential; the domain verifies it.
+		return ex.service == "sts" && unsignedActions[ex.operation] && !signed(r), nil
+	})
 	if err != nil {
 		return err
 	}
-	c.SourceIP = sourceIP(r)
-	c.SecureTransport = r.TLS != nil
-	c.UserAgent = r.UserAgent()
-	c.Time = h.now().UTC()
 	ops, xmlns := h.iam, IAMNamespace
-	if *service == "sts" {
+	if ex.service == "sts" {
 		ops, xmlns = h.sts, STSNamespace
 	}
-	o, ok := ops[*action]
+	o, ok := ops[ex.operation]
 	if !ok {
-		return awserr.InvalidAction(*action)
+		return awserr.InvalidAction(ex.operation)
 	}
-	if !o.fn.IsValid() {
-		return awserr.NotImplemented(*action)
+	if !o.Implemented {
+		return awserr.NotImplemented(ex.operation)
 	}
-	args := []reflect.Value{reflect.ValueOf(r.Context()), reflect.ValueOf(&c)}
-	if o.op.HasInput() {
-		in := o.op.NewInput()
-		if err := h.codec.Decode(form, in); err != nil {
-			return err
-		}
-		if v, ok := in.(apitypes.Validator); ok {
-			if err := v.Validate(); err != nil {
-				return err
-			}
-		}
-		args = append(args, reflect.ValueOf(in))
-	}
-	res := o.fn.Call(args)
-	if e := res[len(res)-1].Interface(); e != nil {
-		return e.(error)
-	}
-	var result any
-	if o.op.HasOutput() {
-		result = res[0].Interface()
+	result, err := o.Call(r.Context(), &c, &queryInput{codec: h.codec, form: form})
+	if err != nil {
+		return err
 	}
 	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("x-amzn-RequestId", reqID)
-	return h.codec.EncodeResponse(w, *action, xmlns, result, reqID)
+	w.Header().Set("x-amzn-RequestId", ex.reqID)
+	return h.codec.EncodeResponse(w, ex.operation, xmlns, result, ex.reqID)
 }
 
-// readAndAuthenticate reads the body and the form of a query-protocol request, tells its service and action, and
-// establishes the caller (none for STS's actions whose credential is in the request).
-func (h *Handler) readAndAuthenticate(r *http.Request, service, action *string) (url.Values, iam.Caller, error) {
-	var c iam.Caller
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return nil, c, awserr.New("IncompleteBody", http.StatusBadRequest, "The request body could not be read.")
-	}
-	if len(body) > maxBody {
-		return nil, c, awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", maxBody)
-	}
-	form, err := awsquery.ParseRequest(r, body)
-	if err != nil {
-		return nil, c, err
-	}
-	*action = form.Get("Action")
-	*service = h.serviceOf(*action, form)
-	if *service == "sts" && unsignedActions[*action] && !signed(r) {
-		// The web identity token or SAML assertion is the credential; the domain verifies it.
-		return form, c, nil
-	}
-	caller, err := h.auth.Authenticate(r.Context(), r, body, *service)
-	if err != nil {
-		return nil, c, err
-	}
-	return form, *caller, nil
+// queryInput decodes an operation's input from the form of a query-protocol request; a model violation is
+// answered as it is (ValidationError).
+type queryInput struct {
+	codec *awsquery.Codec
+	form  url.Values
 }
+
+func (q *queryInput) Decode(in any) error     { return q.codec.Decode(q.form, in) }
+func (q *queryInput) Invalid(err error) error { return err }
 
 // unsignedActions are the STS actions that AWS accepts without a signature (the model's "authtype": "none"): the
 // request carries its own credential, a web identity token or a SAML assertion.
@@ -315,67 +223,30 @@ func sourceIP(r *http.Request) string {
 	return host
 }
 
-// writeError writes err as an AWS error body and logs it; it returns the outcome label for metrics.
-func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, service, action, reqID string, err error) string {
-	if errors.Is(err, context.Canceled) {
-		h.logger.Info("request canceled by client", "request_id", reqID, "action", action)
-		return "canceled"
-	}
-	info, ok := errorInfo(err)
-	level := slog.LevelInfo
-	if !ok {
-		info = awsquery.ErrorInfo{Type: "Receiver", Code: "ServiceFailure", HTTPStatus: http.StatusInternalServerError,
-			Message: "The request processing has failed because of an unknown error, exception or failure."}
-		level = slog.LevelError
-	}
-	if info.HTTPStatus >= 500 {
-		level = slog.LevelError
-	}
-	attrs := []any{"request_id", reqID, "service", service, "action", action, "code", info.Code, "status", info.HTTPStatus}
-	if ae, ok := awserr.As(err); ok && ae.Cause != nil {
-		attrs = append(attrs, "cause", ae.Cause.Error())
-	} else if !ok {
-		attrs = append(attrs, "cause", err.Error())
-	}
-	h.logger.Log(r.Context(), level, "request failed", attrs...)
+// queryProtocol writes the query protocol's errors: an XML ErrorResponse in the namespace of the service called.
+type queryProtocol struct{ h *Handler }
+
+func (queryProtocol) internalError() awsquery.ErrorInfo {
+	return awsquery.ErrorInfo{Type: "Receiver", Code: "ServiceFailure", HTTPStatus: http.StatusInternalServerError, Message: internalFailure}
+}
+
+func (queryProtocol) code(c string) string { return c }
+
+func (q queryProtocol) writeError(w http.ResponseWriter, r *http.Request, ex *exchange, info awsquery.ErrorInfo, err error) {
 	var failure *iam.AuthorizationFailure
-	if h.encode != nil && strings.EqualFold(r.Header.Get(EncodedMessageHeader), "encoded") && errors.As(err, &failure) {
-		if enc := h.encode(failure); enc != "" {
+	if q.h.encode != nil && strings.EqualFold(r.Header.Get(EncodedMessageHeader), "encoded") && errors.As(err, &failure) {
+		if enc := q.h.encode(failure); enc != "" {
 			info.Message += " Encoded authorization failure message: " + enc
 		}
 	}
 	xmlns := IAMNamespace
-	if service == "sts" {
+	if ex.service == "sts" {
 		xmlns = STSNamespace
 	}
 	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("x-amzn-RequestId", reqID)
+	w.Header().Set("x-amzn-RequestId", ex.reqID)
 	w.WriteHeader(info.HTTPStatus)
-	if encErr := awsquery.EncodeError(w, xmlns, info, reqID); encErr != nil {
-		h.logger.Error("writing error body", "request_id", reqID, "err", encErr)
+	if encErr := awsquery.EncodeError(w, xmlns, info, ex.reqID); encErr != nil {
+		q.h.p.logger.Error("writing error body", "request_id", ex.reqID, "err", encErr)
 	}
-	if info.Code == "AccessDenied" || info.Code == "AccessDeniedException" {
-		return "denied"
-	}
-	if info.HTTPStatus >= 500 {
-		return "error"
-	}
-	return "client_error"
 }
-
-// errorInfo maps an error to its wire form.
-func errorInfo(err error) (awsquery.ErrorInfo, bool) {
-	if ae, ok := awserr.As(err); ok {
-		if ae.HTTPStatus >= 500 && ae.Code == "ServiceFailure" {
-			return awsquery.ErrorInfo{Type: ae.Type(), Code: ae.Code, Message: ae.Message, HTTPStatus: ae.HTTPStatus}, true
-		}
-		return awsquery.ErrorInfo{Type: ae.Type(), Code: ae.Code, Message: ae.Message, HTTPStatus: ae.HTTPStatus}, true
-	}
-	if info, ok := awsquery.Info(err); ok {
-		return info, true
-	}
-	return awsquery.ErrorInfo{}, false
-}
-
-// String helps debugging.
-func (o operation) String() string { return fmt.Sprintf("%s(%v)", o.op.Name, o.fn.IsValid()) }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/iamd-dev/iamd/authz"
+	"github.com/iamd-dev/iamd/internal/api/awsquery"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/sigv4"
@@ -35,17 +36,18 @@ type SignatureVerifier interface {
 // answer JSON; the call itself is signed with SigV4 for the service "iamd" and authorized by iamd:Authorize. It
 // logs each call at debug level with its request ID, never a header or a signature.
 type DecisionHandler struct {
-	auth   Authenticator // verifies the call itself (credential scope service "iamd")
+	p      pipeline // its Authenticator verifies the call itself (credential scope service "iamd")
 	inner  SignatureVerifier
 	svc    *iam.Service
 	logger *slog.Logger
-	obs    Observer
-	admit  *Admission // bounds the calls being read and authenticated; nil admits all
 }
 
 // Admit makes h count the calls it reads and authenticates against a (shared with the other handlers of the
 // server). Call it before serving.
-func (h *DecisionHandler) Admit(a *Admission) { h.admit = a }
+func (h *DecisionHandler) Admit(a *Admission) { h.p.admit = a }
+
+// Record makes h tell rec about every call it serves (the audit trail's hook). Call it before serving.
+func (h *DecisionHandler) Record(rec Recorder) { h.p.rec = rec }
 
 // DecisionService is the signing name of the decision API's own calls.
 const DecisionService = "iamd"
@@ -53,7 +55,7 @@ const DecisionService = "iamd"
 // NewDecisionHandler returns the decision API handler. auth authenticates calls signed for "iamd"; inner verifies
 // the requests that /verify describes.
 func NewDecisionHandler(auth Authenticator, inner SignatureVerifier, svc *iam.Service, logger *slog.Logger, obs Observer) *DecisionHandler {
-	return &DecisionHandler{auth: auth, inner: inner, svc: svc, logger: logger, obs: obs}
+	return &DecisionHandler{p: pipeline{auth: auth, logger: logger, obs: obs, now: svc.Now}, inner: inner, svc: svc, logger: logger}
 }
 
 // Paths of the decision API.
@@ -156,46 +158,30 @@ type decisionErrMsg struct {
 }
 
 func (h *DecisionHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	reqID := newRequestID()
+	ex := h.p.begin(DecisionService)
 	action := "Authorize"
 	if r.URL.Path == VerifyPath {
 		action = "Verify"
 	}
-	w.Header().Set("x-amzn-RequestId", reqID)
+	ex.operation, ex.label = action, action
+	w.Header().Set("x-amzn-RequestId", ex.reqID)
 	w.Header().Set("Cache-Control", "no-store")
-	attrs, err := h.serve(w, r, action)
-	outcome := "ok"
-	if err != nil {
-		outcome = h.writeError(w, r, action, reqID, err)
-	}
-	if h.obs != nil {
-		h.obs.ObserveRequest("iamd", action, outcome, time.Since(start))
-	}
+	attrs, err := h.serve(w, r, ex, action)
+	outcome := h.p.end(w, r, ex, decisionProtocol{}, err)
 	h.logger.LogAttrs(r.Context(), slog.LevelDebug, "decision API request",
-		append([]slog.Attr{slog.String("request_id", reqID), slog.String("action", action), slog.String("outcome", outcome),
-			slog.Duration("duration", time.Since(start))}, attrs...)...)
+		append([]slog.Attr{slog.String("request_id", ex.reqID), slog.String("action", action), slog.String("outcome", outcome),
+			slog.Duration("duration", time.Since(ex.start))}, attrs...)...)
 }
 
 // serve runs one call and writes its 200 answer; it returns what to log about it.
-func (h *DecisionHandler) serve(w http.ResponseWriter, r *http.Request, action string) ([]slog.Attr, error) {
+func (h *DecisionHandler) serve(w http.ResponseWriter, r *http.Request, ex *exchange, action string) ([]slog.Attr, error) {
 	if r.Method != http.MethodPost {
 		return nil, awserr.New("InvalidAction", http.StatusMethodNotAllowed, "Only POST requests are supported.")
 	}
-	leave, ok := h.admit.enter()
-	if !ok {
-		return nil, errBusy()
-	}
-	body, caller, err := h.readAndAuthenticate(r)
-	leave()
+	body, c, err := h.p.authenticate(r, ex, nil)
 	if err != nil {
 		return nil, err
 	}
-	c := *caller
-	c.SourceIP = sourceIP(r)
-	c.SecureTransport = r.TLS != nil
-	c.UserAgent = r.UserAgent()
-	c.Time = h.svc.Now().UTC()
 	attrs := []slog.Attr{slog.String("caller", c.Principal.ARN)}
 	if action == "Verify" {
 		return h.verify(r.Context(), w, &c, body, attrs)
@@ -211,6 +197,7 @@ func (h *DecisionHandler) serve(w http.ResponseWriter, r *http.Request, action s
 		return attrs, err
 	}
 	attrs = append(attrs, slog.String("decision", res.Decision.String()))
+	ex.decision = res.Decision.String()
 	out := authorizeResponse{Decision: res.Decision.String(), Principal: res.Principal, Reason: res.Reason,
 		MatchedStatements: make([]matchedStatement, 0, len(res.Matched)), ResourcePolicyMustAllow: res.ResourcePolicyMustAllow}
 	if res.Session != nil {
@@ -224,22 +211,6 @@ func (h *DecisionHandler) serve(w http.ResponseWriter, r *http.Request, action s
 	}
 	writeJSON(w, http.StatusOK, out)
 	return attrs, nil
-}
-
-// readAndAuthenticate reads a call's body and establishes who signed it (for the service "iamd").
-func (h *DecisionHandler) readAndAuthenticate(r *http.Request) ([]byte, *iam.Caller, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return nil, nil, awserr.New("IncompleteBody", http.StatusBadRequest, "The request body could not be read.")
-	}
-	if len(body) > maxBody {
-		return nil, nil, awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", maxBody)
-	}
-	caller, err := h.auth.Authenticate(r.Context(), r, body, DecisionService)
-	if err != nil {
-		return nil, nil, err
-	}
-	return body, caller, nil
 }
 
 // verify answers /verify: 200 with authenticated true or false; an error only for a fault of the call itself.
@@ -506,38 +477,17 @@ func validationError(field, constraint string) error {
 	return awserr.ValidationError("1 validation error detected: Value at '%s' failed to satisfy constraint: Member %s", field, constraint)
 }
 
-// writeError writes err as the decision API's JSON error body and returns the outcome label for metrics. Internal
-// causes go to the log, never to the client.
-func (h *DecisionHandler) writeError(w http.ResponseWriter, r *http.Request, action, reqID string, err error) string {
-	if errors.Is(err, context.Canceled) {
-		h.logger.Info("request canceled by client", "request_id", reqID, "action", action)
-		return "canceled"
-	}
-	body := decisionErrMsg{Code: "ServiceFailure", Message: "The request processing has failed because of an unknown error, exception or failure."}
-	status := http.StatusInternalServerError
-	level := slog.LevelError
-	ae, ok := awserr.As(err)
-	if ok {
-		body, status, level = decisionErrMsg{Code: ae.Code, Message: ae.Message}, ae.HTTPStatus, slog.LevelInfo
-		if status >= 500 {
-			level = slog.LevelError
-		}
-	}
-	attrs := []any{"request_id", reqID, "service", "iamd", "action", action, "code", body.Code, "status", status}
-	if ok && ae.Cause != nil {
-		attrs = append(attrs, "cause", ae.Cause.Error())
-	} else if !ok {
-		attrs = append(attrs, "cause", err.Error())
-	}
-	h.logger.Log(r.Context(), level, "request failed", attrs...)
-	writeJSON(w, status, body)
-	switch {
-	case body.Code == "AccessDenied":
-		return "denied"
-	case status >= 500:
-		return "error"
-	}
-	return "client_error"
+// decisionProtocol writes the decision API's errors: {"code", "message"} in JSON.
+type decisionProtocol struct{}
+
+func (decisionProtocol) internalError() awsquery.ErrorInfo {
+	return awsquery.ErrorInfo{Type: "Receiver", Code: "ServiceFailure", HTTPStatus: http.StatusInternalServerError, Message: internalFailure}
+}
+
+func (decisionProtocol) code(c string) string { return c }
+
+func (decisionProtocol) writeError(w http.ResponseWriter, r *http.Request, ex *exchange, info awsquery.ErrorInfo, err error) {
+	writeJSON(w, info.HTTPStatus, decisionErrMsg{Code: info.Code, Message: info.Message})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

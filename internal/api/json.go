@@ -4,16 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
-	"reflect"
 	"strings"
-	"time"
 
+	"github.com/iamd-dev/iamd/internal/api/awsquery"
+	"github.com/iamd-dev/iamd/internal/api/dispatch"
 	"github.com/iamd-dev/iamd/internal/apitypes"
 	"github.com/iamd-dev/iamd/internal/awserr"
-	"github.com/iamd-dev/iamd/internal/iam"
 )
 
 // jsonService is an AWS JSON 1.1 protocol service: POST / with X-Amz-Target: TargetPrefix.Operation and a JSON
@@ -21,14 +18,13 @@ import (
 type jsonService struct {
 	name   string // the signing name and metrics label, e.g. "organizations"
 	prefix string // the target prefix, e.g. "AWSOrganizationsV20161128"
-	ops    map[string]operation
+	ops    map[string]dispatch.Operation
 }
 
 // AddJSONService serves an AWS JSON 1.1 protocol service whose requests name targetPrefix in X-Amz-Target; ops
-// is the model's operation table and svc the domain service whose methods run them (bound by name and signature
-// as for the query protocol). Call it before serving.
-func (h *Handler) AddJSONService(name, targetPrefix string, ops []apitypes.Operation, svc any) {
-	h.json = append(h.json, jsonService{name: name, prefix: targetPrefix, ops: bind(ops, svc)})
+// is the service's generated operation table bound to the domain (orgapi.Bind). Call it before serving.
+func (h *Handler) AddJSONService(name, targetPrefix string, ops []dispatch.Operation) {
+	h.json = append(h.json, jsonService{name: name, prefix: targetPrefix, ops: dispatch.Index(ops)})
 }
 
 // jsonTarget finds the service and operation name of an X-Amz-Target header.
@@ -47,40 +43,29 @@ func (h *Handler) jsonTarget(target string) (*jsonService, string, bool) {
 
 // serveJSON handles one JSON-protocol request.
 func (h *Handler) serveJSON(w http.ResponseWriter, r *http.Request, target string) {
-	start := time.Now()
-	reqID := newRequestID()
+	ex := h.p.begin(unknownLabel)
 	svc, opName, known := h.jsonTarget(target)
-	service, opLabel := unknownLabel, unknownLabel
+	ex.operation, ex.signedFor = opName, ""
 	if known {
-		service = svc.name
+		ex.service, ex.signedFor = svc.name, svc.name
 		if _, ok := svc.ops[opName]; ok {
-			opLabel = opName
+			ex.label = opName
 		}
 	}
-	out, err := h.runJSON(r, svc, opName)
-	outcome := "ok"
-	if err != nil {
-		outcome = h.writeJSONError(w, r, service, opName, reqID, err)
-	} else {
+	out, err := h.runJSON(r, ex, svc, opName)
+	if err == nil {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		w.Header().Set("x-amzn-RequestId", reqID)
+		w.Header().Set("x-amzn-RequestId", ex.reqID)
 		w.Write(out)
 	}
-	if h.obs != nil {
-		h.obs.ObserveRequest(service, opLabel, outcome, time.Since(start))
-	}
+	h.p.end(w, r, ex, jsonProtocol{}, err)
 }
 
-func (h *Handler) runJSON(r *http.Request, svc *jsonService, opName string) ([]byte, error) {
+func (h *Handler) runJSON(r *http.Request, ex *exchange, svc *jsonService, opName string) ([]byte, error) {
 	if r.Method != http.MethodPost {
 		return nil, &awserr.Error{Code: "UnknownOperationException", HTTPStatus: http.StatusBadRequest, Message: "Only POST requests are supported."}
 	}
-	leave, ok := h.admit.enter()
-	if !ok {
-		return nil, errBusy()
-	}
-	body, caller, err := h.readAndAuthenticateJSON(r, svc)
-	leave()
+	body, c, err := h.p.authenticate(r, ex, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -91,61 +76,38 @@ func (h *Handler) runJSON(r *http.Request, svc *jsonService, opName string) ([]b
 	if !ok {
 		return nil, &awserr.Error{Code: "UnknownOperationException", HTTPStatus: http.StatusBadRequest, Message: "The operation is not known to this service."} // iamd's text
 	}
-	if !o.fn.IsValid() {
-		return nil, &awserr.Error{Code: "NotImplementedException", HTTPStatus: http.StatusNotImplemented,
-			Message: "iamd does not implement " + opName + " yet."}
+	if !o.Implemented {
+		return nil, awserr.NotImplementedException(opName)
 	}
-	c := *caller
-	c.SourceIP = sourceIP(r)
-	c.SecureTransport = r.TLS != nil
-	c.UserAgent = r.UserAgent()
-	c.Time = h.now().UTC()
-	args := []reflect.Value{reflect.ValueOf(r.Context()), reflect.ValueOf(&c)}
-	if o.op.HasInput() {
-		in := o.op.NewInput()
-		if len(bytes.TrimSpace(body)) > 0 {
-			if err := json.Unmarshal(body, in); err != nil {
-				return nil, &awserr.Error{Code: "SerializationException", HTTPStatus: http.StatusBadRequest,
-					Message: "The request body is not valid JSON for " + opName + ".", Cause: err}
-			}
-		}
-		if v, ok := in.(apitypes.Validator); ok {
-			if err := v.Validate(); err != nil {
-				return nil, jsonValidationError(err)
-			}
-		}
-		args = append(args, reflect.ValueOf(in))
+	out, err := o.Call(r.Context(), &c, &jsonInput{body: body, op: opName})
+	if err != nil {
+		return nil, err
 	}
-	res := o.fn.Call(args)
-	if e := res[len(res)-1].Interface(); e != nil {
-		return nil, e.(error)
-	}
-	if !o.op.HasOutput() || res[0].IsNil() {
+	if out == nil {
 		return []byte("{}"), nil
 	}
-	return json.Marshal(res[0].Interface())
+	return json.Marshal(out)
 }
 
-// readAndAuthenticateJSON reads a JSON-protocol request's body and establishes its caller; the signature must be
-// for the service the target names (for an unknown target, for any service the authenticator accepts).
-func (h *Handler) readAndAuthenticateJSON(r *http.Request, svc *jsonService) ([]byte, *iam.Caller, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return nil, nil, awserr.New("IncompleteBody", http.StatusBadRequest, "The request body could not be read.")
-	}
-	if len(body) > maxBody {
-		return nil, nil, awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", maxBody)
-	}
-	service := ""
-	if svc != nil {
-		service = svc.name
-	}
-	caller, err := h.auth.Authenticate(r.Context(), r, body, service)
-	if err != nil {
-		return nil, nil, err
-	}
-	return body, caller, nil
+// jsonInput decodes an operation's input from the JSON body of a request (an empty body is the empty input); a
+// model violation is answered as the JSON services answer it (jsonValidationError).
+type jsonInput struct {
+	body []byte
+	op   string
 }
+
+func (j *jsonInput) Decode(in any) error {
+	if len(bytes.TrimSpace(j.body)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(j.body, in); err != nil {
+		return &awserr.Error{Code: "SerializationException", HTTPStatus: http.StatusBadRequest,
+			Message: "The request body is not valid JSON for " + j.op + ".", Cause: err}
+	}
+	return nil
+}
+
+func (j *jsonInput) Invalid(err error) error { return jsonValidationError(err) }
 
 // jsonValidationError turns the model's validation failures into the InvalidInputException of the JSON services,
 // with the reason AWS's Organizations gives for the first violation.
@@ -187,44 +149,28 @@ var jsonCode = map[string]string{
 	"ExpiredToken":               "ExpiredTokenException",
 }
 
-// writeJSONError writes err as a JSON-protocol error and logs it; it returns the outcome label for metrics.
-func (h *Handler) writeJSONError(w http.ResponseWriter, r *http.Request, service, op, reqID string, err error) string {
-	info, ok := errorInfo(err)
-	level := slog.LevelInfo
-	if !ok {
-		info.Code, info.HTTPStatus = "ServiceException", http.StatusInternalServerError
-		info.Message = "The request processing has failed because of an unknown error, exception or failure."
-		level = slog.LevelError
+// jsonProtocol writes the AWS JSON 1.1 protocol's errors: {"__type", "Message"} and, for some, "Reason".
+type jsonProtocol struct{}
+
+func (jsonProtocol) internalError() awsquery.ErrorInfo {
+	return awsquery.ErrorInfo{Code: "ServiceException", HTTPStatus: http.StatusInternalServerError, Message: internalFailure}
+}
+
+func (jsonProtocol) code(c string) string {
+	if j, ok := jsonCode[c]; ok {
+		return j
 	}
-	if info.HTTPStatus >= 500 {
-		level = slog.LevelError
-	}
-	if c, ok := jsonCode[info.Code]; ok {
-		info.Code = c
-	}
-	attrs := []any{"request_id", reqID, "service", service, "action", op, "code", info.Code, "status", info.HTTPStatus}
+	return c
+}
+
+func (jsonProtocol) writeError(w http.ResponseWriter, r *http.Request, ex *exchange, info awsquery.ErrorInfo, err error) {
 	body := map[string]string{"__type": info.Code, "Message": info.Message}
-	if ae, ok := awserr.As(err); ok {
-		if ae.Cause != nil {
-			attrs = append(attrs, "cause", ae.Cause.Error())
-		}
-		if ae.Reason != "" {
-			body["Reason"] = ae.Reason
-		}
-	} else if !ok {
-		attrs = append(attrs, "cause", err.Error())
+	if ae, ok := awserr.As(err); ok && ae.Reason != "" {
+		body["Reason"] = ae.Reason
 	}
-	h.logger.Log(r.Context(), level, "request failed", attrs...)
 	b, _ := json.Marshal(body)
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("x-amzn-RequestId", reqID)
+	w.Header().Set("x-amzn-RequestId", ex.reqID)
 	w.WriteHeader(info.HTTPStatus)
 	w.Write(b)
-	switch {
-	case info.Code == "AccessDeniedException":
-		return "denied"
-	case info.HTTPStatus >= 500:
-		return "error"
-	}
-	return "client_error"
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/iamd-dev/iamd/authz"
+	"github.com/iamd-dev/iamd/internal/api/dispatch"
+	"github.com/iamd-dev/iamd/internal/api/orgapi"
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
@@ -41,9 +43,17 @@ func (fakeOrg) CreateOrganizationalUnit(ctx context.Context, c *iam.Caller, in *
 	return nil, &awserr.Error{Code: "DuplicateOrganizationalUnitException", HTTPStatus: 400, Message: "An OU with the same name already exists."}
 }
 
+// fakeOrgOps binds fakeOrg as orgapi.Bind binds the domain: its two methods, NotImplementedException for the rest.
+func fakeOrgOps() []dispatch.Operation {
+	return orgapi.Operations(struct {
+		orgapi.UnimplementedOrganizations
+		fakeOrg
+	}{}, fakeOrg{})
+}
+
 func TestJSONProtocol(t *testing.T) {
 	h := New(fakeAuth{}, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgtypes.Operations(), fakeOrg{})
+	h.AddJSONService("organizations", orgtypes.TargetPrefix, fakeOrgOps())
 	cases := []struct {
 		name, target, auth, body string
 		status                   int
@@ -99,7 +109,7 @@ func TestJSONProtocol(t *testing.T) {
 // request ID, and nothing but the service's own failures is a 5xx.
 func FuzzJSONProtocol(f *testing.F) {
 	h := New(fakeAuth{}, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgtypes.Operations(), fakeOrg{})
+	h.AddJSONService("organizations", orgtypes.TargetPrefix, fakeOrgOps())
 	f.Add("AWSOrganizationsV20161128.CreateOrganizationalUnit", `{"ParentId":"r-ab12","Name":"prod"}`)
 	f.Add("AWSOrganizationsV20161128.DescribeOrganization", `{}`)
 	f.Add("AWSOrganizationsV20161128.CreateOrganizationalUnit", `{"ParentId":12,"Name":null,"Tags":[{"Key":1}]}`)

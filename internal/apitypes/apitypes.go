@@ -2,7 +2,6 @@ package apitypes
 
 import (
 	"encoding/base64"
-	"net/http"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -124,8 +123,8 @@ func (e *ValidationError) ErrorCode() string { return "ValidationError" }
 // ErrorMessage is the wire message, the same as Error.
 func (e *ValidationError) ErrorMessage() string { return e.Error() }
 
-// HTTPStatus is 400.
-func (e *ValidationError) HTTPStatus() int { return http.StatusBadRequest }
+// HTTPStatus is 400 (Bad Request; a plain number, so that the shapes stay free of net/http).
+func (e *ValidationError) HTTPStatus() int { return 400 }
 
 // SenderFault is true: the caller sent a bad value.
 func (e *ValidationError) SenderFault() bool { return true }

@@ -6,7 +6,17 @@ package awserr
 import (
 	"errors"
 	"fmt"
-	"net/http"
+)
+
+// HTTP statuses of AWS errors, as plain numbers: this package, like the domains that use it, stays free of
+// net/http (internal/archtest checks the transitive imports); the wire layer writes them.
+const (
+	StatusBadRequest          = 400
+	StatusForbidden           = 403
+	StatusNotFound            = 404
+	StatusConflict            = 409
+	StatusInternalServerError = 500
+	StatusNotImplemented      = 501
 )
 
 // Error is an AWS API error.
@@ -51,41 +61,47 @@ func As(err error) (*Error, bool) {
 // Constructors for the codes IAM and STS return, with their HTTP statuses.
 
 func NoSuchEntity(format string, args ...any) *Error {
-	return New("NoSuchEntity", http.StatusNotFound, format, args...)
+	return New("NoSuchEntity", StatusNotFound, format, args...)
 }
 func EntityAlreadyExists(format string, args ...any) *Error {
-	return New("EntityAlreadyExists", http.StatusConflict, format, args...)
+	return New("EntityAlreadyExists", StatusConflict, format, args...)
 }
 func DeleteConflict(format string, args ...any) *Error {
-	return New("DeleteConflict", http.StatusConflict, format, args...)
+	return New("DeleteConflict", StatusConflict, format, args...)
 }
 func LimitExceeded(format string, args ...any) *Error {
-	return New("LimitExceeded", http.StatusConflict, format, args...)
+	return New("LimitExceeded", StatusConflict, format, args...)
 }
 func ValidationError(format string, args ...any) *Error {
-	return New("ValidationError", http.StatusBadRequest, format, args...)
+	return New("ValidationError", StatusBadRequest, format, args...)
 }
 func InvalidInput(format string, args ...any) *Error {
-	return New("InvalidInput", http.StatusBadRequest, format, args...)
+	return New("InvalidInput", StatusBadRequest, format, args...)
 }
 func MalformedPolicyDocument(format string, args ...any) *Error {
-	return New("MalformedPolicyDocument", http.StatusBadRequest, format, args...)
+	return New("MalformedPolicyDocument", StatusBadRequest, format, args...)
 }
 func UnmodifiableEntity(format string, args ...any) *Error {
-	return New("UnmodifiableEntity", http.StatusBadRequest, format, args...)
+	return New("UnmodifiableEntity", StatusBadRequest, format, args...)
 }
 func AccessDenied(format string, args ...any) *Error {
-	return New("AccessDenied", http.StatusForbidden, format, args...)
+	return New("AccessDenied", StatusForbidden, format, args...)
 }
 func NotImplemented(action string) *Error {
-	return New("NotImplemented", http.StatusNotImplemented, "%s is not implemented by iamd yet", action)
+	return New("NotImplemented", StatusNotImplemented, "%s is not implemented by iamd yet", action)
+}
+
+// NotImplementedException is NotImplemented in the AWS JSON protocol's words (Organizations). iamd's text: AWS
+// implements every operation of its models.
+func NotImplementedException(op string) *Error {
+	return &Error{Code: "NotImplementedException", HTTPStatus: StatusNotImplemented, Message: "iamd does not implement " + op + " yet."}
 }
 func InvalidAction(action string) *Error {
-	return New("InvalidAction", http.StatusBadRequest, "The action %s is not valid for this web service.", action)
+	return New("InvalidAction", StatusBadRequest, "The action %s is not valid for this web service.", action)
 }
 
 // Internal wraps an unexpected error: the client sees only that the service failed.
 func Internal(cause error) *Error {
-	return &Error{Code: "ServiceFailure", HTTPStatus: http.StatusInternalServerError, Receiver: true,
+	return &Error{Code: "ServiceFailure", HTTPStatus: StatusInternalServerError, Receiver: true,
 		Message: "The request processing has failed because of an unknown error, exception or failure.", Cause: cause}
 }

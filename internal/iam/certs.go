@@ -517,46 +517,29 @@ func (s *Service) ListServerCertificates(ctx context.Context, c *Caller, in *iam
 	return out, nil
 }
 
+// serverCertificateTagging describes server certificates for tagEntity; a missing certificate is authorized against
+// its ARN at the root path, with the request's keys.
+func serverCertificateTagging() taggable[ServerCert] {
+	return taggable[ServerCert]{tagAction: "iam:TagServerCertificate", untagAction: "iam:UntagServerCertificate", maxTags: MaxTagsPerResource,
+		untagKeysOnlyWhenSome: true,
+		load: func(s *Service, ctx context.Context, r store.Reader, c *Caller, action, name string, actx policy.Context) (*ServerCert, error) {
+			return s.srvcertLoad(ctx, r, c, action, name, actx)
+		},
+		tags: func(sc *ServerCert) *[]Tag { return &sc.Tags },
+		save: func(ctx context.Context, tx store.Tx, account string, sc *ServerCert) error {
+			return srvcertPut(ctx, tx, account, sc, false)
+		},
+	}
+}
+
 // TagServerCertificate adds or replaces tags on a server certificate.
 func (s *Service) TagServerCertificate(ctx context.Context, c *Caller, in *iamtypes.TagServerCertificateRequest) error {
-	acct := c.Account()
-	tags, keys, values := tagsOf(in.Tags)
-	if err := checkDuplicateTagKeys(keys); err != nil {
-		return err
-	}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		actx := policy.Context{}
-		tagContext(actx, keys, values)
-		sc, err := s.srvcertLoad(ctx, tx, c, "iam:TagServerCertificate", in.ServerCertificateName, actx)
-		if err != nil {
-			return err
-		}
-		merged, err := mergeTags(sc.Tags, tags, "")
-		if err != nil {
-			return err
-		}
-		sc.Tags = merged
-		return srvcertPut(ctx, tx, acct, sc, false)
-	})
-	return internal(err)
+	return tagEntity(ctx, s, c, serverCertificateTagging(), in.ServerCertificateName, in.Tags)
 }
 
 // UntagServerCertificate removes tags from a server certificate.
 func (s *Service) UntagServerCertificate(ctx context.Context, c *Caller, in *iamtypes.UntagServerCertificateRequest) error {
-	acct := c.Account()
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		actx := policy.Context{}
-		if len(in.TagKeys) > 0 {
-			actx.Set("aws:TagKeys", in.TagKeys...)
-		}
-		sc, err := s.srvcertLoad(ctx, tx, c, "iam:UntagServerCertificate", in.ServerCertificateName, actx)
-		if err != nil {
-			return err
-		}
-		sc.Tags = removeTags(sc.Tags, in.TagKeys)
-		return srvcertPut(ctx, tx, acct, sc, false)
-	})
-	return internal(err)
+	return untagEntity(ctx, s, c, serverCertificateTagging(), in.ServerCertificateName, in.TagKeys)
 }
 
 // ListServerCertificateTags lists a server certificate's tags.

@@ -170,8 +170,8 @@ func resourceTagContext(ctx policy.Context, tags []Tag) {
 }
 
 // mergeTags applies new tags over existing ones (tag keys compare case-insensitively, as IAM's do) and checks the
-// quota.
-func mergeTags(existing []Tag, add []Tag, quotaName string) ([]Tag, error) {
+// quota of max tags.
+func mergeTags(existing []Tag, add []Tag, max int) ([]Tag, error) {
 	out := append([]Tag(nil), existing...)
 	for _, t := range add {
 		replaced := false
@@ -185,7 +185,7 @@ func mergeTags(existing []Tag, add []Tag, quotaName string) ([]Tag, error) {
 			out = append(out, t)
 		}
 	}
-	if len(out) > MaxTagsPerResource {
+	if len(out) > max {
 		return nil, awserr.LimitExceeded("The number of tags has reached the maximum limit.")
 	}
 	return out, nil

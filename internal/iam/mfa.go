@@ -532,46 +532,39 @@ func (s *Service) GetMFADevice(ctx context.Context, c *Caller, in *iamtypes.GetM
 	return out, nil
 }
 
+// mfaTagged is a virtual MFA device with the store entity it is saved back into.
+type mfaTagged struct {
+	e *store.Entity
+	d *mfaDevice
+}
+
+// mfaDeviceTagging describes virtual MFA devices for tagEntity; a missing device is authorized against the serial
+// number asked for, without the request's keys.
+func mfaDeviceTagging() taggable[mfaTagged] {
+	return taggable[mfaTagged]{tagAction: "iam:TagMFADevice", untagAction: "iam:UntagMFADevice", maxTags: MaxTagsPerResource,
+		load: func(s *Service, ctx context.Context, r store.Reader, c *Caller, action, serial string, actx policy.Context) (*mfaTagged, error) {
+			e, d, err := s.mfaFindForTag(ctx, r, c, action, serial)
+			if err != nil {
+				return nil, err
+			}
+			if err := s.mfaAuthorizeDevice(ctx, r, c, action, d, actx); err != nil {
+				return nil, err
+			}
+			return &mfaTagged{e: e, d: d}, nil
+		},
+		tags: func(m *mfaTagged) *[]Tag { return &m.d.Tags },
+		save: func(ctx context.Context, tx store.Tx, _ string, m *mfaTagged) error { return mfaPut(ctx, tx, m.e, m.d) },
+	}
+}
+
 // TagMFADevice adds or replaces tags on a virtual MFA device.
 func (s *Service) TagMFADevice(ctx context.Context, c *Caller, in *iamtypes.TagMFADeviceRequest) error {
-	tags, keys, values := tagsOf(in.Tags)
-	if err := checkDuplicateTagKeys(keys); err != nil {
-		return err
-	}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		e, d, err := s.mfaFindForTag(ctx, tx, c, "iam:TagMFADevice", in.SerialNumber)
-		if err != nil {
-			return err
-		}
-		actx := policy.Context{}
-		tagContext(actx, keys, values)
-		if err := s.mfaAuthorizeDevice(ctx, tx, c, "iam:TagMFADevice", d, actx); err != nil {
-			return err
-		}
-		if d.Tags, err = mergeTags(d.Tags, tags, "TagsPerMFADevice"); err != nil {
-			return err
-		}
-		return mfaPut(ctx, tx, e, d)
-	})
-	return internal(err)
+	return tagEntity(ctx, s, c, mfaDeviceTagging(), in.SerialNumber, in.Tags)
 }
 
 // UntagMFADevice removes tags from a virtual MFA device.
 func (s *Service) UntagMFADevice(ctx context.Context, c *Caller, in *iamtypes.UntagMFADeviceRequest) error {
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		e, d, err := s.mfaFindForTag(ctx, tx, c, "iam:UntagMFADevice", in.SerialNumber)
-		if err != nil {
-			return err
-		}
-		actx := policy.Context{}
-		actx.Set("aws:TagKeys", in.TagKeys...)
-		if err := s.mfaAuthorizeDevice(ctx, tx, c, "iam:UntagMFADevice", d, actx); err != nil {
-			return err
-		}
-		d.Tags = removeTags(d.Tags, in.TagKeys)
-		return mfaPut(ctx, tx, e, d)
-	})
-	return internal(err)
+	return untagEntity(ctx, s, c, mfaDeviceTagging(), in.SerialNumber, in.TagKeys)
 }
 
 // ListMFADeviceTags lists a virtual MFA device's tags, a page at a time.

@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -319,40 +320,27 @@ func (s *Service) UpdateOpenIDConnectProviderThumbprint(ctx context.Context, c *
 	return internal(err)
 }
 
+// oidcProviderTagging describes OIDC providers for tagEntity; a missing provider is authorized against the ARN asked for.
+func oidcProviderTagging() taggable[OIDCProvider] {
+	return taggable[OIDCProvider]{tagAction: "iam:TagOpenIDConnectProvider", untagAction: "iam:UntagOpenIDConnectProvider", maxTags: MaxTagsPerResource,
+		load: func(s *Service, ctx context.Context, r store.Reader, c *Caller, action, arn string, actx policy.Context) (*OIDCProvider, error) {
+			return s.oidcAuthorized(ctx, r, c, action, arn, func(own policy.Context) { maps.Copy(own, actx) })
+		},
+		tags: func(p *OIDCProvider) *[]Tag { return &p.Tags },
+		save: func(ctx context.Context, tx store.Tx, account string, p *OIDCProvider) error {
+			return oidcSave(ctx, tx, account, p, false)
+		},
+	}
+}
+
 // TagOpenIDConnectProvider adds or replaces tags on a provider.
 func (s *Service) TagOpenIDConnectProvider(ctx context.Context, c *Caller, in *iamtypes.TagOpenIDConnectProviderRequest) error {
-	tags, keys, values := tagsOf(in.Tags)
-	if err := checkDuplicateTagKeys(keys); err != nil {
-		return err
-	}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		p, err := s.oidcAuthorized(ctx, tx, c, "iam:TagOpenIDConnectProvider", in.OpenIDConnectProviderArn, func(actx policy.Context) {
-			tagContext(actx, keys, values)
-		})
-		if err != nil {
-			return err
-		}
-		if p.Tags, err = mergeTags(p.Tags, tags, "TagsPerOpenIDConnectProvider"); err != nil {
-			return err
-		}
-		return oidcSave(ctx, tx, c.Account(), p, false)
-	})
-	return internal(err)
+	return tagEntity(ctx, s, c, oidcProviderTagging(), in.OpenIDConnectProviderArn, in.Tags)
 }
 
 // UntagOpenIDConnectProvider removes tags from a provider.
 func (s *Service) UntagOpenIDConnectProvider(ctx context.Context, c *Caller, in *iamtypes.UntagOpenIDConnectProviderRequest) error {
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		p, err := s.oidcAuthorized(ctx, tx, c, "iam:UntagOpenIDConnectProvider", in.OpenIDConnectProviderArn, func(actx policy.Context) {
-			actx.Set("aws:TagKeys", in.TagKeys...)
-		})
-		if err != nil {
-			return err
-		}
-		p.Tags = removeTags(p.Tags, in.TagKeys)
-		return oidcSave(ctx, tx, c.Account(), p, false)
-	})
-	return internal(err)
+	return untagEntity(ctx, s, c, oidcProviderTagging(), in.OpenIDConnectProviderArn, in.TagKeys)
 }
 
 // ListOpenIDConnectProviderTags lists a provider's tags, a page at a time.

@@ -601,40 +601,26 @@ func (s *Service) SetDefaultPolicyVersion(ctx context.Context, c *Caller, in *ia
 	return internal(err)
 }
 
+// policyTagging describes customer managed policies for tagEntity; an AWS managed policy is refused as polForWrite
+// refuses any change to one.
+func policyTagging() taggable[polRef] {
+	return taggable[polRef]{tagAction: "iam:TagPolicy", untagAction: "iam:UntagPolicy", maxTags: MaxTagsPerResource,
+		load: func(s *Service, ctx context.Context, r store.Reader, c *Caller, action, arn string, actx policy.Context) (*polRef, error) {
+			return s.polForWrite(ctx, r, c, action, arn, actx)
+		},
+		tags: func(ref *polRef) *[]Tag { return &ref.Customer.Tags },
+		save: func(ctx context.Context, tx store.Tx, _ string, ref *polRef) error { return ref.save(ctx, tx) },
+	}
+}
+
 // TagPolicy adds or replaces tags on a customer managed policy.
 func (s *Service) TagPolicy(ctx context.Context, c *Caller, in *iamtypes.TagPolicyRequest) error {
-	tags, keys, values := tagsOf(in.Tags)
-	if err := checkDuplicateTagKeys(keys); err != nil {
-		return err
-	}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		actx := policy.Context{}
-		tagContext(actx, keys, values)
-		ref, err := s.polForWrite(ctx, tx, c, "iam:TagPolicy", in.PolicyArn, actx)
-		if err != nil {
-			return err
-		}
-		if ref.Customer.Tags, err = mergeTags(ref.Customer.Tags, tags, "TagsPerPolicy"); err != nil {
-			return err
-		}
-		return ref.save(ctx, tx)
-	})
-	return internal(err)
+	return tagEntity(ctx, s, c, policyTagging(), in.PolicyArn, in.Tags)
 }
 
 // UntagPolicy removes tags from a customer managed policy.
 func (s *Service) UntagPolicy(ctx context.Context, c *Caller, in *iamtypes.UntagPolicyRequest) error {
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		actx := policy.Context{}
-		actx.Set("aws:TagKeys", in.TagKeys...)
-		ref, err := s.polForWrite(ctx, tx, c, "iam:UntagPolicy", in.PolicyArn, actx)
-		if err != nil {
-			return err
-		}
-		ref.Customer.Tags = removeTags(ref.Customer.Tags, in.TagKeys)
-		return ref.save(ctx, tx)
-	})
-	return internal(err)
+	return untagEntity(ctx, s, c, policyTagging(), in.PolicyArn, in.TagKeys)
 }
 
 // ListPolicyTags lists a managed policy's tags (an AWS managed policy has none), a page at a time.

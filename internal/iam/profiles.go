@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"maps"
 	"sort"
 	"strings"
 
@@ -308,42 +309,28 @@ func (s *Service) ListInstanceProfilesForRole(ctx context.Context, c *Caller, in
 	return out, nil
 }
 
+// instanceProfileTagging describes instance profiles for tagEntity; a missing profile is authorized against its ARN
+// at the root path.
+func instanceProfileTagging() taggable[InstanceProfile] {
+	return taggable[InstanceProfile]{tagAction: "iam:TagInstanceProfile", untagAction: "iam:UntagInstanceProfile", maxTags: MaxTagsPerResource,
+		load: func(s *Service, ctx context.Context, r store.Reader, c *Caller, action, name string, actx policy.Context) (*InstanceProfile, error) {
+			return s.profilesAuthorized(ctx, r, c, action, name, func(own policy.Context) { maps.Copy(own, actx) })
+		},
+		tags: func(p *InstanceProfile) *[]Tag { return &p.Tags },
+		save: func(ctx context.Context, tx store.Tx, account string, p *InstanceProfile) error {
+			return profilesSave(ctx, tx, account, p, false)
+		},
+	}
+}
+
 // TagInstanceProfile adds or replaces tags on an instance profile.
 func (s *Service) TagInstanceProfile(ctx context.Context, c *Caller, in *iamtypes.TagInstanceProfileRequest) error {
-	acct := c.Account()
-	tags, keys, values := tagsOf(in.Tags)
-	if err := checkDuplicateTagKeys(keys); err != nil {
-		return err
-	}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		p, err := s.profilesAuthorized(ctx, tx, c, "iam:TagInstanceProfile", in.InstanceProfileName, func(actx policy.Context) {
-			tagContext(actx, keys, values)
-		})
-		if err != nil {
-			return err
-		}
-		if p.Tags, err = mergeTags(p.Tags, tags, "TagsPerInstanceProfile"); err != nil {
-			return err
-		}
-		return profilesSave(ctx, tx, acct, p, false)
-	})
-	return internal(err)
+	return tagEntity(ctx, s, c, instanceProfileTagging(), in.InstanceProfileName, in.Tags)
 }
 
 // UntagInstanceProfile removes tags from an instance profile.
 func (s *Service) UntagInstanceProfile(ctx context.Context, c *Caller, in *iamtypes.UntagInstanceProfileRequest) error {
-	acct := c.Account()
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		p, err := s.profilesAuthorized(ctx, tx, c, "iam:UntagInstanceProfile", in.InstanceProfileName, func(actx policy.Context) {
-			actx.Set("aws:TagKeys", in.TagKeys...)
-		})
-		if err != nil {
-			return err
-		}
-		p.Tags = removeTags(p.Tags, in.TagKeys)
-		return profilesSave(ctx, tx, acct, p, false)
-	})
-	return internal(err)
+	return untagEntity(ctx, s, c, instanceProfileTagging(), in.InstanceProfileName, in.TagKeys)
 }
 
 // ListInstanceProfileTags lists an instance profile's tags, a page at a time.

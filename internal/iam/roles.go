@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -436,42 +437,27 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, c *Caller, in *iam
 	return internal(err)
 }
 
+// roleTagging describes roles for tagEntity; a missing role is authorized against its ARN at the root path.
+func roleTagging() taggable[Role] {
+	return taggable[Role]{tagAction: "iam:TagRole", untagAction: "iam:UntagRole", maxTags: MaxTagsPerResource,
+		load: func(s *Service, ctx context.Context, r store.Reader, c *Caller, action, name string, actx policy.Context) (*Role, error) {
+			return s.rolesAuthorized(ctx, r, c, action, name, func(_ *Role, own policy.Context) { maps.Copy(own, actx) })
+		},
+		tags: func(ro *Role) *[]Tag { return &ro.Tags },
+		save: func(ctx context.Context, tx store.Tx, account string, ro *Role) error {
+			return rolesSave(ctx, tx, account, ro, false)
+		},
+	}
+}
+
 // TagRole adds or replaces tags on a role. AWS lets service-linked roles be tagged.
 func (s *Service) TagRole(ctx context.Context, c *Caller, in *iamtypes.TagRoleRequest) error {
-	acct := c.Account()
-	tags, keys, values := tagsOf(in.Tags)
-	if err := checkDuplicateTagKeys(keys); err != nil {
-		return err
-	}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		ro, err := s.rolesAuthorized(ctx, tx, c, "iam:TagRole", in.RoleName, func(_ *Role, actx policy.Context) {
-			tagContext(actx, keys, values)
-		})
-		if err != nil {
-			return err
-		}
-		if ro.Tags, err = mergeTags(ro.Tags, tags, "TagsPerRole"); err != nil {
-			return err
-		}
-		return rolesSave(ctx, tx, acct, ro, false)
-	})
-	return internal(err)
+	return tagEntity(ctx, s, c, roleTagging(), in.RoleName, in.Tags)
 }
 
 // UntagRole removes tags from a role.
 func (s *Service) UntagRole(ctx context.Context, c *Caller, in *iamtypes.UntagRoleRequest) error {
-	acct := c.Account()
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		ro, err := s.rolesAuthorized(ctx, tx, c, "iam:UntagRole", in.RoleName, func(_ *Role, actx policy.Context) {
-			actx.Set("aws:TagKeys", in.TagKeys...)
-		})
-		if err != nil {
-			return err
-		}
-		ro.Tags = removeTags(ro.Tags, in.TagKeys)
-		return rolesSave(ctx, tx, acct, ro, false)
-	})
-	return internal(err)
+	return untagEntity(ctx, s, c, roleTagging(), in.RoleName, in.TagKeys)
 }
 
 // ListRoleTags lists a role's tags, a page at a time.

@@ -333,46 +333,29 @@ func (s *Service) ListSAMLProviders(ctx context.Context, c *Caller, in *iamtypes
 	return out, nil
 }
 
+// samlProviderTagging describes SAML providers for tagEntity; a missing provider is authorized against the ARN asked
+// for, with the request's keys.
+func samlProviderTagging() taggable[SAMLProvider] {
+	return taggable[SAMLProvider]{tagAction: "iam:TagSAMLProvider", untagAction: "iam:UntagSAMLProvider", maxTags: MaxTagsPerResource,
+		untagKeysOnlyWhenSome: true,
+		load: func(s *Service, ctx context.Context, r store.Reader, c *Caller, action, arn string, actx policy.Context) (*SAMLProvider, error) {
+			return s.samlLoad(ctx, r, c, action, arn, actx)
+		},
+		tags: func(p *SAMLProvider) *[]Tag { return &p.Tags },
+		save: func(ctx context.Context, tx store.Tx, account string, p *SAMLProvider) error {
+			return samlPut(ctx, tx, account, p, false)
+		},
+	}
+}
+
 // TagSAMLProvider adds or replaces tags on a provider.
 func (s *Service) TagSAMLProvider(ctx context.Context, c *Caller, in *iamtypes.TagSAMLProviderRequest) error {
-	acct := c.Account()
-	tags, keys, values := tagsOf(in.Tags)
-	if err := checkDuplicateTagKeys(keys); err != nil {
-		return err
-	}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		actx := policy.Context{}
-		tagContext(actx, keys, values)
-		p, err := s.samlLoad(ctx, tx, c, "iam:TagSAMLProvider", in.SAMLProviderArn, actx)
-		if err != nil {
-			return err
-		}
-		merged, err := mergeTags(p.Tags, tags, "")
-		if err != nil {
-			return err
-		}
-		p.Tags = merged
-		return samlPut(ctx, tx, acct, p, false)
-	})
-	return internal(err)
+	return tagEntity(ctx, s, c, samlProviderTagging(), in.SAMLProviderArn, in.Tags)
 }
 
 // UntagSAMLProvider removes tags from a provider.
 func (s *Service) UntagSAMLProvider(ctx context.Context, c *Caller, in *iamtypes.UntagSAMLProviderRequest) error {
-	acct := c.Account()
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		actx := policy.Context{}
-		if len(in.TagKeys) > 0 {
-			actx.Set("aws:TagKeys", in.TagKeys...)
-		}
-		p, err := s.samlLoad(ctx, tx, c, "iam:UntagSAMLProvider", in.SAMLProviderArn, actx)
-		if err != nil {
-			return err
-		}
-		p.Tags = removeTags(p.Tags, in.TagKeys)
-		return samlPut(ctx, tx, acct, p, false)
-	})
-	return internal(err)
+	return untagEntity(ctx, s, c, samlProviderTagging(), in.SAMLProviderArn, in.TagKeys)
 }
 
 // ListSAMLProviderTags lists a provider's tags, a page at a time.

@@ -360,50 +360,36 @@ func (s *Service) DeleteUser(ctx context.Context, c *Caller, in *iamtypes.Delete
 	return internal(err)
 }
 
+// userTagging describes users for tagEntity: a missing user is NoSuchEntity without an authorization first, as
+// TagUser and UntagUser have always answered.
+func userTagging() taggable[User] {
+	return taggable[User]{tagAction: "iam:TagUser", untagAction: "iam:UntagUser", maxTags: MaxTagsPerResource,
+		load: func(s *Service, ctx context.Context, r store.Reader, c *Caller, action, name string, actx policy.Context) (*User, error) {
+			u, err := getUser(ctx, r, c.Account(), name)
+			if err != nil {
+				return nil, err
+			}
+			resourceTagContext(actx, u.Tags)
+			if err := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: u.ARN, Context: actx}); err != nil {
+				return nil, err
+			}
+			return u, nil
+		},
+		tags: func(u *User) *[]Tag { return &u.Tags },
+		save: func(ctx context.Context, tx store.Tx, account string, u *User) error {
+			return putUser(ctx, tx, account, u, false)
+		},
+	}
+}
+
 // TagUser adds or replaces tags on a user.
 func (s *Service) TagUser(ctx context.Context, c *Caller, in *iamtypes.TagUserRequest) error {
-	acct := c.Account()
-	tags, keys, values := tagsOf(in.Tags)
-	if err := checkDuplicateTagKeys(keys); err != nil {
-		return err
-	}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		u, err := getUser(ctx, tx, acct, in.UserName)
-		if err != nil {
-			return err
-		}
-		actx := policy.Context{}
-		resourceTagContext(actx, u.Tags)
-		tagContext(actx, keys, values)
-		if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:TagUser", Resource: u.ARN, Context: actx}); err != nil {
-			return err
-		}
-		if u.Tags, err = mergeTags(u.Tags, tags, "TagsPerUser"); err != nil {
-			return err
-		}
-		return putUser(ctx, tx, acct, u, false)
-	})
-	return internal(err)
+	return tagEntity(ctx, s, c, userTagging(), in.UserName, in.Tags)
 }
 
 // UntagUser removes tags from a user.
 func (s *Service) UntagUser(ctx context.Context, c *Caller, in *iamtypes.UntagUserRequest) error {
-	acct := c.Account()
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		u, err := getUser(ctx, tx, acct, in.UserName)
-		if err != nil {
-			return err
-		}
-		actx := policy.Context{}
-		resourceTagContext(actx, u.Tags)
-		actx.Set("aws:TagKeys", in.TagKeys...)
-		if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:UntagUser", Resource: u.ARN, Context: actx}); err != nil {
-			return err
-		}
-		u.Tags = removeTags(u.Tags, in.TagKeys)
-		return putUser(ctx, tx, acct, u, false)
-	})
-	return internal(err)
+	return untagEntity(ctx, s, c, userTagging(), in.UserName, in.TagKeys)
 }
 
 // ListUserTags lists a user's tags, a page at a time.

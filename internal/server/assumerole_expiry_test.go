@@ -8,6 +8,7 @@ import (
 // TestAWSCLIExpiredRoleSession: a role session issued an hour ago for 15 minutes is refused with ExpiredToken,
 // while a fresh one works.
 func TestAWSCLIExpiredRoleSession(t *testing.T) {
+	needRealClient(t, "aws")
 	s, clk := startServerWithClock(t)
 	alice := credsUserWithKey(t, s, "alice")
 	aliceARN := "arn:aws:iam::" + account + ":user/alice"

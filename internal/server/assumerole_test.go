@@ -23,6 +23,7 @@ const allowAssumeAny = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","
 // TestAWSCLIAssumeRole drives AssumeRole through the AWS CLI: same-account and cross-account trust, ExternalId,
 // duration limits, role chaining, session policies, session tags and the session's identity.
 func TestAWSCLIAssumeRole(t *testing.T) {
+	needRealClient(t, "aws")
 	s := startServer(t)
 	alice := credsUserWithKey(t, s, "alice")
 	bob := credsUserWithKey(t, s, "bob")

@@ -9,6 +9,7 @@ import (
 // enabled, then a management-account admin takes a privileged root session of a member account limited by the
 // IAMAuditRootUserCredentials task policy.
 func TestAWSCLIAssumeRoot(t *testing.T) {
+	needRealClient(t, "aws")
 	s := startServer(t)
 	s.mustCLI(t, rootCreds, nil, "organizations", "create-organization")
 	var st struct{ CreateAccountStatus struct{ AccountId string } }

@@ -10,6 +10,8 @@ import (
 // authorization failure message on a denied IAM call, and decodes it with the AWS CLI's sts
 // decode-authorization-message; without the header the message carries nothing encoded.
 func TestEncodedAuthorizationMessage(t *testing.T) {
+	needRealClient(t, "aws")
+	needRealClient(t, "boto3")
 	s := startServer(t)
 	alice := credsUserWithKey(t, s, "alice")
 	s.mustCLI(t, rootCreds, nil, "iam", "put-user-policy", "--user-name", "alice", "--policy-name", "decode", "--policy-document",

@@ -76,6 +76,7 @@ func requireAllowed(t *testing.T, what string, o boto3Outcome) {
 }
 
 func TestBoto3NarrowManagedPolicyAllowsOnlyWhatItNames(t *testing.T) {
+	needRealClient(t, "boto3")
 	t.Parallel()
 	s := startServer(t)
 	policy := map[string]any{
@@ -175,6 +176,7 @@ emit({"GetUser": call(iam.get_user, UserName="dana"), "GetSelf": call(iam.get_us
 }
 
 func TestBoto3PaginatorsReturnEveryUserOnce(t *testing.T) {
+	needRealClient(t, "boto3")
 	t.Parallel()
 	s := startServer(t)
 	names := []string{"pat", "quinn", "riley", "sam", "terry"}
@@ -217,6 +219,7 @@ emit({"Pages": pages, "FirstTwo": [u["UserName"] for u in first["Users"]], "Next
 }
 
 func TestBoto3RejectsBadCredentials(t *testing.T) {
+	needRealClient(t, "boto3")
 	t.Parallel()
 	s := startServer(t)
 	cases := []struct {
@@ -245,6 +248,7 @@ func TestBoto3RejectsBadCredentials(t *testing.T) {
 }
 
 func TestBoto3DecodesPolicyDocumentsAsSent(t *testing.T) {
+	needRealClient(t, "boto3")
 	t.Parallel()
 	s := startServer(t)
 	sent := map[string]string{

@@ -7,7 +7,7 @@ import (
 )
 
 func TestHealthz(t *testing.T) {
-	s := startServer(t)
+	s := sharedServer(t, "cli_test.go")
 	resp, err := http.Get(s.URL + "/healthz")
 	if err != nil {
 		t.Fatal(err)
@@ -19,7 +19,9 @@ func TestHealthz(t *testing.T) {
 }
 
 func TestAWSCLIGetCallerIdentityAsRoot(t *testing.T) {
-	s := startServer(t)
+	needRealClient(t, "aws")
+	s := sharedServer(t, "cli_test.go")
+	s.cliProcess = true // the aws command as installed: the quickstart's own steps
 	var out struct{ UserId, Account, Arn string }
 	s.mustCLI(t, rootCreds, &out, "sts", "get-caller-identity")
 	if out.Account != account || out.Arn != "arn:aws:iam::"+account+":root" {
@@ -28,7 +30,9 @@ func TestAWSCLIGetCallerIdentityAsRoot(t *testing.T) {
 }
 
 func TestAWSCLIUsers(t *testing.T) {
-	s := startServer(t)
+	needRealClient(t, "aws")
+	s := sharedServer(t, "cli_test.go")
+	s.cliProcess = true // the aws command as installed: the quickstart's own steps
 	var created struct {
 		User struct{ UserName, UserId, Arn, Path string }
 	}
@@ -67,7 +71,9 @@ func TestAWSCLIUsers(t *testing.T) {
 }
 
 func TestAWSCLITamperedSignatureIsRejected(t *testing.T) {
-	s := startServer(t)
+	needRealClient(t, "aws")
+	s := sharedServer(t, "cli_test.go")
+	s.cliProcess = true // the aws command as installed: the quickstart's own steps
 	_, errOut, code := s.awsCLI(t, creds{rootKeyID, strings.Replace(rootSecret, "w", "x", 1)}, "iam", "list-users")
 	if code == 0 || !strings.Contains(errOut, "(SignatureDoesNotMatch)") {
 		t.Fatalf("wrong secret: exit %d %s", code, errOut)
@@ -79,7 +85,8 @@ func TestAWSCLITamperedSignatureIsRejected(t *testing.T) {
 }
 
 func TestUnknownActionIsInvalidAction(t *testing.T) {
-	s := startServer(t)
+	needRealClient(t, "boto3")
+	s := sharedServer(t, "cli_test.go")
 	out, _, code := s.python(t, rootCreds, `
 import os, botocore.session, botocore.awsrequest, botocore.auth, botocore.credentials, urllib.request
 creds = botocore.credentials.Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
@@ -100,7 +107,8 @@ except urllib.error.HTTPError as e:
 }
 
 func TestAWSCLISimulateCustomPolicy(t *testing.T) {
-	s := startServer(t)
+	needRealClient(t, "aws")
+	s := sharedServer(t, "cli_test.go")
 	var out struct {
 		EvaluationResults []struct {
 			EvalActionName, EvalDecision string

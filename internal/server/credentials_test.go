@@ -60,15 +60,11 @@ func wantCLIError(t *testing.T, stdout, stderr string, exit int, code, msg strin
 	}
 }
 
-// credsUserWithKey creates a user and an access key as root.
+// credsUserWithKey creates a user and an access key as root, over the query API in process: it is the setup of
+// tests that need no real client, so that they run under -short too.
 func credsUserWithKey(t *testing.T, s *testServer, name string) creds {
 	t.Helper()
-	s.mustCLI(t, rootCreds, nil, "iam", "create-user", "--user-name", name)
-	var out struct {
-		AccessKey struct{ AccessKeyId, SecretAccessKey string }
-	}
-	s.mustCLI(t, rootCreds, &out, "iam", "create-access-key", "--user-name", name)
-	return creds{out.AccessKey.AccessKeyId, out.AccessKey.SecretAccessKey}
+	return s.userWithPolicy(t, name, "")
 }
 
 // totpAt is the virtual device's code at a time, as an authenticator app computes it.
@@ -95,6 +91,7 @@ const blockWithoutMFA = `{"Version":"2012-10-17","Statement":[
 // TestAWSCLICredentials drives passwords, virtual MFA, GetSessionToken and the credential report through the AWS
 // CLI, then checks that no secret of any kind reached the log or, in clear, the data directory.
 func TestAWSCLICredentials(t *testing.T) {
+	needRealClient(t, "aws")
 	s, clk := startServerWithClock(t)
 	secrets := []string{rootSecret}
 

@@ -53,6 +53,8 @@ out = {}
 // TestDecisionAPIWithBoto3 calls /iamd/v1/authorize and /iamd/v1/verify signed by botocore, as a service written
 // in Python would.
 func TestDecisionAPIWithBoto3(t *testing.T) {
+	needRealClient(t, "boto3")
+	needRealClient(t, "aws")
 	s := startServer(t)
 	svcKey := credsUserWithKey(t, s, "notes-service")
 	s.mustCLI(t, rootCreds, nil, "iam", "put-user-policy", "--user-name", "notes-service", "--policy-name", "decide", "--policy-document",

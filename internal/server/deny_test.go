@@ -83,6 +83,7 @@ func iamUserARN(name string) string { return "arn:aws:iam::" + account + ":user/
 // denies, a permissions boundary and conditions, then checks that no secret access key leaked to the log or, in
 // clear, to the data directory.
 func TestAWSCLIAuthorization(t *testing.T) {
+	needRealClient(t, "aws")
 	t.Parallel()
 	sc := &cliScenario{s: startServer(t), secrets: []string{rootSecret}}
 

@@ -16,6 +16,7 @@ type federationOut struct {
 // identify the federated user and, as on AWS, cannot call IAM at all (their intersection semantics are tested in
 // internal/sts on other services' actions).
 func TestAWSCLIFederation(t *testing.T) {
+	needRealClient(t, "aws")
 	s := startServer(t)
 	alice := credsUserWithKey(t, s, "alice")
 	s.mustCLI(t, rootCreds, nil, "iam", "put-user-policy", "--user-name", "alice", "--policy-name", "fed", "--policy-document",

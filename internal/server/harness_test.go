@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -29,6 +30,9 @@ type testServer struct {
 	Data string
 	srv  *server.Server
 	logs *logBuffer
+	// cliProcess makes awsCLI start the aws command for each call, for the tests whose point is the AWS CLI as
+	// installed (its entry point, certificate bundle, exit codes) rather than what the server answers it.
+	cliProcess bool
 }
 
 func startServer(t testing.TB, opts ...func(*config.Config)) *testServer {
@@ -40,8 +44,22 @@ func startServer(t testing.TB, opts ...func(*config.Config)) *testServer {
 // before it runs.
 func startTunedServer(t testing.TB, tune func(*server.Server), opts ...func(*config.Config)) *testServer {
 	t.Helper()
+	s, stop, err := launchServer(t.TempDir(), tune, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("server: %v", err)
+		}
+	})
+	return s
+}
+
+// launchServer starts a server on a data directory; stop ends it and returns what its Run returned.
+func launchServer(dataDir string, tune func(*server.Server), opts ...func(*config.Config)) (*testServer, func() error, error) {
 	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
+	cfg.DataDir = dataDir
 	cfg.RootAccessKeyID, cfg.RootSecretAccessKey = rootKeyID, rootSecret
 	cfg.Listen = "127.0.0.1:0"
 	for _, o := range opts { // a test's own settings, e.g. --oidc-ca-file
@@ -52,25 +70,78 @@ func startTunedServer(t testing.TB, tune func(*server.Server), opts ...func(*con
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.New(ctx, cfg, logger)
 	if err != nil {
-		t.Fatal(err)
+		cancel()
+		return nil, nil, err
 	}
 	if tune != nil {
 		tune(srv)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		cancel()
+		srv.Close()
+		return nil, nil, err
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx, ln) }()
-	t.Cleanup(func() {
+	stop := func() error {
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
+		err := <-done
 		srv.Close()
-	})
-	return &testServer{URL: "http://" + ln.Addr().String(), Data: cfg.DataDir, srv: srv, logs: logs}
+		return err
+	}
+	return &testServer{URL: "http://" + ln.Addr().String(), Data: cfg.DataDir, srv: srv, logs: logs}, stop, nil
+}
+
+// sharedServers are the servers that the tests of one file share where their state allows (each test uses names of
+// its own and asserts nothing about what others create): one per key, started by the first test that asks for it
+// and stopped by TestMain once every test has run.
+var sharedServers = struct {
+	mu    sync.Mutex
+	byKey map[string]*testServer
+	stops []func() error
+	dirs  []string
+}{byKey: map[string]*testServer{}}
+
+// sharedServer returns a copy of the server shared under key (by convention, the test file's name), so that a test
+// may set its own cliProcess.
+func sharedServer(t testing.TB, key string) *testServer {
+	t.Helper()
+	sharedServers.mu.Lock()
+	defer sharedServers.mu.Unlock()
+	s, ok := sharedServers.byKey[key]
+	if !ok {
+		dir, err := os.MkdirTemp("", "iamd-shared-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sharedServers.dirs = append(sharedServers.dirs, dir)
+		var stop func() error
+		if s, stop, err = launchServer(dir, nil); err != nil {
+			t.Fatal(err)
+		}
+		sharedServers.byKey[key] = s
+		sharedServers.stops = append(sharedServers.stops, stop)
+	}
+	cp := *s
+	return &cp
+}
+
+// TestMain stops the shared servers after the tests and removes their data.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	sharedServers.mu.Lock()
+	for _, stop := range sharedServers.stops {
+		if err := stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "shared server: %v\n", err)
+			code = 1
+		}
+	}
+	for _, dir := range sharedServers.dirs {
+		os.RemoveAll(dir)
+	}
+	sharedServers.mu.Unlock()
+	os.Exit(code)
 }
 
 // logBuffer is the server's log, written by its goroutines and read by the test at any time.
@@ -97,6 +168,52 @@ type creds struct{ id, secret string }
 
 var rootCreds = creds{rootKeyID, rootSecret}
 
+// realClients are the real clients the tests drive, each with the process that must exist for it: a command on
+// PATH and, for a Python library, the import that must succeed.
+var realClients = map[string]struct {
+	bin, imports string
+}{
+	"aws":       {bin: "aws"},
+	"boto3":     {bin: "python3", imports: "boto3"},
+	"botocore":  {bin: "python3", imports: "botocore"},
+	"terraform": {bin: "terraform"},
+}
+
+// realClientPaths remembers, per client, where it was found or why it is absent: looking up a Python import starts
+// an interpreter, so it is done once per test binary.
+var realClientPaths sync.Map // client name -> func() (string, string)
+
+// needRealClient is the one gate of the tests that start a real client's process (the AWS CLI, python3 with boto3,
+// Terraform): it skips the test under -short (each such process costs about a second; go test -short runs the
+// in-process tests only) and when the client is not installed, and otherwise returns the path of the program to run.
+func needRealClient(t testing.TB, client string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("-short: skipping the real-client test (%s)", client)
+	}
+	want, ok := realClients[client]
+	if !ok {
+		t.Fatalf("needRealClient: unknown client %q", client)
+	}
+	find, _ := realClientPaths.LoadOrStore(client, sync.OnceValues(func() (string, string) {
+		bin, err := exec.LookPath(want.bin)
+		if err != nil {
+			return "", want.bin + " is not installed"
+		}
+		if want.imports != "" {
+			if err := exec.Command(bin, "-c", "import "+want.imports).Run(); err != nil {
+				return "", want.imports + " is not importable by " + want.bin
+			}
+		}
+		return bin, ""
+	}))
+	bin, absent := find.(func() (string, string))()
+	if absent != "" {
+		t.Skipf("skipping the real-client test: %s", absent)
+	}
+	return bin
+}
+
 // awsCLI runs the AWS CLI against the server with the given credentials and returns stdout, stderr and the exit
 // code. It skips the test when the AWS CLI is not installed.
 func (s *testServer) awsCLI(t testing.TB, c creds, args ...string) (string, string, int) {
@@ -104,27 +221,32 @@ func (s *testServer) awsCLI(t testing.TB, c creds, args ...string) (string, stri
 	return s.awsCLIEnv(t, c, nil, args...)
 }
 
-// awsCLIEnv is awsCLI with extra environment variables.
+// awsCLIEnv is awsCLI with extra environment variables. The command runs in one of the test binary's AWS CLI
+// drivers (the CLI's own code in a Python process that runs many commands: starting the aws command costs about a
+// second of CPU per call), or as the aws command itself when the server's cliProcess is set or no driver can run.
 func (s *testServer) awsCLIEnv(t testing.TB, c creds, extraEnv []string, args ...string) (string, string, int) {
 	t.Helper()
-	bin, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("the AWS CLI (aws) is not installed")
-	}
+	bin := needRealClient(t, "aws")
 	home := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append([]string{"--endpoint-url", s.URL, "--output", "json"}, args...)...)
-	cmd.Env = []string{
+	args = append([]string{"--endpoint-url", s.URL, "--output", "json"}, args...)
+	env := append([]string{
 		"HOME=" + home, "PATH=" + os.Getenv("PATH"),
 		"AWS_ACCESS_KEY_ID=" + c.id, "AWS_SECRET_ACCESS_KEY=" + c.secret, "AWS_DEFAULT_REGION=us-east-1",
 		"AWS_CONFIG_FILE=" + filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
 		"AWS_MAX_ATTEMPTS=1", "AWS_RETRY_MODE=standard",
+	}, extraEnv...)
+	if !s.cliProcess {
+		if stdout, stderr, code, ok := runCLIInProcess(t, env, args); ok {
+			return stdout, stderr, code
+		}
 	}
-	cmd.Env = append(cmd.Env, extraEnv...)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = env
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
@@ -151,13 +273,7 @@ func (s *testServer) mustCLI(t testing.TB, c creds, v any, args ...string) {
 // python runs a Python script with boto3 against the server; it skips when python3 or boto3 is missing.
 func (s *testServer) python(t testing.TB, c creds, script string) (string, string, int) {
 	t.Helper()
-	bin, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 is not installed")
-	}
-	if err := exec.Command(bin, "-c", "import boto3").Run(); err != nil {
-		t.Skip("boto3 is not installed")
-	}
+	bin := needRealClient(t, "boto3")
 	home := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -170,7 +286,7 @@ func (s *testServer) python(t testing.TB, c creds, script string) (string, strin
 	}
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()

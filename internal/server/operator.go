@@ -26,7 +26,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/iamd-dev/iamd/catalog"
 	"github.com/iamd-dev/iamd/internal/clock"
 	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/iam"
@@ -375,25 +374,12 @@ func CreateAccountInDir(ctx context.Context, cfg config.Config, req AccountReque
 	if err := iam.ValidateAccountRequest(req.AccountId, req.AccessKeyId, req.SecretAccessKey); err != nil {
 		return out, err
 	}
-	if err := cfg.EnsureDataDir(); err != nil {
-		return out, fmt.Errorf("data directory: %w", err)
-	}
-	var cat *catalog.Catalog
-	var err error
-	if cfg.AWSData != "" {
-		cat, err = catalog.LoadDir(cfg.AWSData)
-	} else {
-		cat, err = catalog.Embedded()
-	}
-	if err != nil {
-		return out, fmt.Errorf("AWS data: %w", err)
-	}
-	box, st, err := openData(ctx, cfg, slog.New(slog.DiscardHandler))
+	core, err := bootstrap(ctx, cfg, slog.New(slog.DiscardHandler), time.Now, nil)
 	if err != nil {
 		return out, err
 	}
-	defer st.Close()
-	rc, err := iam.New(st, cat, box, time.Now, cfg.Region, iam.Options{}).CreateAccount(ctx, req.AccountId, req.AccessKeyId, req.SecretAccessKey)
+	defer core.store.Close()
+	rc, err := core.iam.CreateAccount(ctx, req.AccountId, req.AccessKeyId, req.SecretAccessKey)
 	if err != nil {
 		return out, err
 	}

@@ -120,8 +120,8 @@ func TestOperatorEndpointRefusesWithoutTheTokenAndAnswersAWSShapes(t *testing.T)
 		})
 	}
 	t.Run("the-existing-account-keeps-its-key", func(t *testing.T) {
-		s.mustCLI(t, creds{"AKIAEXAMPLEOPERATOR1", goodSecret}, nil, "sts", "get-caller-identity")
-		s.mustCLI(t, rootCreds, nil, "sts", "get-caller-identity")
+		s.sdkCallerARN(t, creds{"AKIAEXAMPLEOPERATOR1", goodSecret}, "")
+		s.sdkCallerARN(t, rootCreds, "")
 	})
 	t.Run("no-token-or-secret-in-logs", func(t *testing.T) {
 		logs := s.logs.String()
@@ -338,9 +338,8 @@ func TestCreateAccountOnHTTPSServerTrustsThePinnedCertificate(t *testing.T) {
 		t.Fatalf("%+v %v", c.AccountId, err)
 	}
 	s := &testServer{URL: url}
-	out, errOut, code := s.awsCLIEnv(t, creds{c.AccessKeyId, c.SecretAccessKey}, []string{"AWS_CA_BUNDLE=" + certFile}, "sts", "get-caller-identity")
-	if code != 0 || !strings.Contains(out, "arn:aws:iam::111122223333:root") {
-		t.Fatalf("exit %d %s %s", code, out, errOut)
+	if arn := s.sdkCallerARN(t, creds{c.AccessKeyId, c.SecretAccessKey}, certFile); !strings.Contains(arn, "arn:aws:iam::111122223333:root") {
+		t.Fatalf("caller %s", arn)
 	}
 
 	// Another certificate than the pinned one is refused, and is not mistaken for a gone server.
@@ -367,10 +366,8 @@ func TestCreateAccountInDir(t *testing.T) {
 		// A server started later on the directory knows the account and its key.
 		url, _ := runServer(t, cfg)
 		s := &testServer{URL: url}
-		var id struct{ Arn string }
-		s.mustCLI(t, creds{c.AccessKeyId, c.SecretAccessKey}, &id, "sts", "get-caller-identity")
-		if id.Arn != "arn:aws:iam::111122223333:root" {
-			t.Fatalf("arn %s", id.Arn)
+		if arn := s.sdkCallerARN(t, creds{c.AccessKeyId, c.SecretAccessKey}, ""); arn != "arn:aws:iam::111122223333:root" {
+			t.Fatalf("arn %s", arn)
 		}
 	})
 	t.Run("existing-directory", func(t *testing.T) {
@@ -402,10 +399,8 @@ func TestCreateAccountInDir(t *testing.T) {
 		}
 		url, _ := runServer(t, cfg)
 		s := &testServer{URL: url}
-		var id struct{ Arn string }
-		s.mustCLI(t, creds{given.AccessKeyId, given.SecretAccessKey}, &id, "sts", "get-caller-identity")
-		if id.Arn != "arn:aws:iam::444455556666:root" {
-			t.Fatalf("arn %s", id.Arn)
+		if arn := s.sdkCallerARN(t, creds{given.AccessKeyId, given.SecretAccessKey}, ""); arn != "arn:aws:iam::444455556666:root" {
+			t.Fatalf("arn %s", arn)
 		}
 		// The key-in-use attempt created no account 777788889999.
 		if _, err := server.CreateAccountOnServer(ctx, cfg.DataDir, server.AccountRequest{AccountId: "777788889999"}); err != nil {

@@ -10,6 +10,7 @@ import (
 // with CreateAccount and entered through its OrganizationAccountAccessRole, a standalone account invited and
 // joining, paging, delegated administrators, leaving (and an SCP that forbids it) and AWS's errors.
 func TestAWSCLIOrganizationAccounts(t *testing.T) {
+	needRealClient(t, "aws")
 	s := startServer(t)
 	const standalone = "444455556666"
 	alone := creds{"AKIAEXAMPLESTANDALON", "standaloneSecretKeyForTheInvitedAccount1"}

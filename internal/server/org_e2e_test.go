@@ -12,6 +12,7 @@ import (
 // unaffected; an RCP denying principals from outside the organization blocks an external account's principal
 // that a role's trust policy would otherwise let in.
 func TestOrganizationGuardrails(t *testing.T) {
+	needRealClient(t, "aws")
 	s := startServer(t)
 	cli := func(c creds, v any, args ...string) { t.Helper(); s.mustCLI(t, c, v, args...) }
 

@@ -37,6 +37,7 @@ func joinOrgMember(t *testing.T, s *testServer, orgID, rootID, id string) creds 
 }
 
 func TestOrganizationPoliciesWithTheCLI(t *testing.T) {
+	needRealClient(t, "aws")
 	s := startServer(t)
 	const memberID = "210987654321"
 	var created struct{ Organization struct{ Id string } }

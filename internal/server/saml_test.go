@@ -76,6 +76,7 @@ func httpGet(t *testing.T, u string) string {
 // metadata, a role trusts it on conditions of saml:aud and saml:sub, and sts assume-role-with-saml (unsigned) turns
 // the IdP's assertions into role sessions, or refuses them.
 func TestAWSCLIAssumeRoleWithSAML(t *testing.T) {
+	needRealClient(t, "aws")
 	s := startServer(t)
 	idp := samlIdP(t)
 	providerARN := "arn:aws:iam::" + account + ":saml-provider/corp"

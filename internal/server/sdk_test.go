@@ -2,7 +2,11 @@ package server_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -76,4 +80,28 @@ func TestSDKv2UsersAndCallerIdentity(t *testing.T) {
 	if !errors.As(err, &ae) || ae.ErrorCode() != "SignatureDoesNotMatch" {
 		t.Fatalf("tampered: %v", err)
 	}
+}
+
+// sdkCallerARN calls GetCallerIdentity with aws-sdk-go-v2 and returns the caller's ARN, failing the test on an error:
+// the in-process stand-in for "aws sts get-caller-identity" where the AWS CLI is not what a test is about. With a
+// caFile, the client trusts that certificate as AWS_CA_BUNDLE makes the CLI do.
+func (s *testServer) sdkCallerARN(t *testing.T, c creds, caFile string) string {
+	t.Helper()
+	cfg := s.sdkConfig(c)
+	if caFile != "" {
+		pemBytes, err := os.ReadFile(caFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pemBytes) {
+			t.Fatalf("no certificate in %s", caFile)
+		}
+		cfg.HTTPClient = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	}
+	id, err := awssts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &awssts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatalf("GetCallerIdentity: %v", err)
+	}
+	return aws.ToString(id.Arn)
 }

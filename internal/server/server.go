@@ -18,8 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/iamd-dev/iamd/authz"
-	"github.com/iamd-dev/iamd/catalog"
 	"github.com/iamd-dev/iamd/internal/api"
+	"github.com/iamd-dev/iamd/internal/api/orgapi"
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/awsregion"
@@ -30,7 +30,6 @@ import (
 	"github.com/iamd-dev/iamd/internal/org"
 	"github.com/iamd-dev/iamd/internal/sigv4"
 	"github.com/iamd-dev/iamd/internal/store"
-	"github.com/iamd-dev/iamd/internal/store/cachestore"
 	"github.com/iamd-dev/iamd/internal/sts"
 	"github.com/iamd-dev/iamd/internal/telemetry"
 )
@@ -50,6 +49,10 @@ type Server struct {
 	Root iam.RootCredentials
 	// Timeouts bound how long a connection may hold the server; set them before Run (zero fields take defaults).
 	Timeouts HTTPTimeouts
+	// MaxUnauthenticated is how many requests are read and authenticated at once, past which iamd answers 503; set
+	// it before Run (zero takes the default, 256).
+	MaxUnauthenticated int
+	admission          *api.Admission
 	// Clock is the test clock every time-based rule follows (the real time unless --clock-offset or an advance).
 	Clock *clock.Clock
 }
@@ -57,47 +60,33 @@ type Server struct {
 // New builds a server: it creates the data directory and database as needed and makes sure the default account
 // and its root access key exist.
 func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, error) {
-	if err := cfg.EnsureDataDir(); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
-	}
-	var cat *catalog.Catalog
-	var err error
-	if cfg.AWSData != "" {
-		cat, err = catalog.LoadDir(cfg.AWSData)
-	} else {
-		cat, err = catalog.Embedded()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("AWS data: %w", err)
-	}
 	clk, err := newClock(cfg, logger)
 	if err != nil {
 		return nil, err
 	}
-	box, db, err := openData(ctx, cfg, logger)
-	if err != nil {
-		return nil, err
-	}
-	// Point reads are answered from a cache of the store's current generation, in front of the store.
-	st := cachestore.New(db)
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := telemetry.NewMetrics(reg)
 	quotas, err := iam.ParseQuotas(cfg.Quotas)
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
 	webKeys, err := oidc.New(oidc.Options{CAFile: cfg.OIDCCAFile})
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := telemetry.NewMetrics(reg)
 	// The view of organizations needs only the store: IAM's decisions take it at construction, and the
 	// Organizations service, which needs IAM, shares it.
-	orgView := org.NewView(st)
-	svc := iam.New(st, cat, box, clk.Now, cfg.Region, iam.Options{RealNow: clk.Real, Quotas: quotas, Orgs: orgView,
-		OnDecision: func(r authz.Result) { metrics.ObserveDecision(r.String()) }})
+	var orgView *org.View
+	core, err := bootstrap(ctx, cfg, logger, clk.Now, func(st store.Store) iam.Options {
+		orgView = org.NewView(st)
+		return iam.Options{RealNow: clk.Real, Quotas: quotas, Orgs: orgView,
+			OnDecision: func(r authz.Result) { metrics.ObserveDecision(r.String()) }}
+	})
+	if err != nil {
+		return nil, err
+	}
+	st, svc := core.store, core.iam
 	root, err := svc.EnsureAccount(ctx, cfg.AccountID, cfg.RootAccessKeyID, cfg.RootSecretAccessKey)
 	if err != nil {
 		st.Close()
@@ -108,7 +97,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	// The AWS APIs: each request must be signed for the API it calls, in a Region of the aws partition.
 	verifier := &sigv4.Verifier{Keys: keyStore{svc, clk}, Services: []string{"iam", "sts", "organizations"}, Regions: awsregion.Names()}
 	h := api.New(authenticator{v: verifier, svc: svc, logger: logger}, svc, stsSvc, logger, metrics)
-	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgtypes.Operations(), orgs)
+	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgapi.Bind(orgs))
 	admission := api.NewAdmission(maxUnauthenticated)
 	h.Admit(admission)
 
@@ -146,7 +135,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	mux.HandleFunc("POST "+OperatorClockPath, op.serveClock)
 	mux.Handle("/", h)
 	inflight := &inflight{}
-	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: inflight.wrap(refuseChunked(mux)), Root: root, operator: op, inflight: inflight, Clock: clk}, nil
+	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: inflight.wrap(refuseChunked(mux)), Root: root, operator: op, inflight: inflight, Clock: clk, admission: admission}, nil
 }
 
 // Handler returns the server's HTTP handler.

@@ -47,10 +47,7 @@ func TestTerraformOrganizations(t *testing.T) { applyTerraform(t, "testdata/terr
 // applyTerraform applies a configuration against a fresh server, checks that a second plan shows no changes, and
 // destroys it.
 func applyTerraform(t *testing.T, config string) {
-	tf, err := exec.LookPath("terraform")
-	if err != nil {
-		t.Skip("terraform is not installed")
-	}
+	tf := needRealClient(t, "terraform")
 	mirror := terraformMirror()
 	if mirror == "" {
 		t.Skip("no local Terraform provider mirror with hashicorp/aws (set IAMD_TF_PLUGIN_MIRROR to the directory that holds registry.terraform.io)")

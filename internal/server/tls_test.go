@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,6 +55,7 @@ func selfSigned(t *testing.T) (certFile, keyFile string) {
 
 // TestHTTPSWithAWSCLI serves HTTPS and checks that the AWS CLI, trusting the test CA, talks to it.
 func TestHTTPSWithAWSCLI(t *testing.T) {
+	needRealClient(t, "aws")
 	certFile, keyFile := selfSigned(t)
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
@@ -75,7 +77,7 @@ func TestHTTPSWithAWSCLI(t *testing.T) {
 		<-done
 		srv.Close()
 	}()
-	s := &testServer{URL: "https://" + ln.Addr().String()}
+	s := &testServer{URL: "https://" + ln.Addr().String(), cliProcess: true} // the aws command's own trust of AWS_CA_BUNDLE
 	out, errOut, code := s.awsCLIEnv(t, rootCreds, []string{"AWS_CA_BUNDLE=" + certFile}, "sts", "get-caller-identity")
 	if code != 0 || !strings.Contains(out, "arn:aws:iam::"+account+":root") {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
@@ -92,8 +94,9 @@ func TestHTTPSWithAWSCLI(t *testing.T) {
 
 func TestMetricsCountRequestsAndDecisions(t *testing.T) {
 	s := startServer(t)
-	s.mustCLI(t, rootCreds, nil, "iam", "list-users")
-	s.awsCLI(t, rootCreds, "iam", "get-user", "--user-name", "ghost")
+	// The requests "aws iam list-users" and "aws iam get-user --user-name ghost" send, over the query API in process.
+	s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"ListUsers"}})
+	s.call(t, rootCreds, "iam", url.Values{"Action": {"GetUser"}, "UserName": {"ghost"}})
 	resp, err := http.Get(s.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)

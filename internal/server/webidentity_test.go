@@ -77,6 +77,7 @@ func (is *oidcIssuer) token(t *testing.T, sub, aud string, exp time.Time, key *r
 // --oidc-ca-file, the provider is created with the CLI, a role trusts it on conditions of <issuer>:sub and :aud, and
 // sts assume-role-with-web-identity (unsigned) turns the issuer's tokens into role sessions, or refuses them.
 func TestAWSCLIAssumeRoleWithWebIdentity(t *testing.T) {
+	needRealClient(t, "aws")
 	is := startOIDCIssuer(t)
 	s := startServer(t, func(c *config.Config) { c.OIDCCAFile = is.CAFile })
 	name := strings.TrimPrefix(is.URL, "https://")

@@ -30,7 +30,7 @@ const (
 	defaultIdleTimeout   = 120 * time.Second
 )
 
-// maxUnauthenticated is how many requests iamd reads and authenticates at once (api.Admission); more answer 503
+// maxUnauthenticated is the default of Server.MaxUnauthenticated: how many requests iamd reads and authenticates at once (api.Admission); more answer 503
 // ServiceUnavailable at once. It bounds the memory and CPU that clients without a credential can take, while
 // leaving room for many well-behaved parallel clients (Terraform runs 10 at a time by default).
 const maxUnauthenticated = 256
@@ -55,8 +55,12 @@ func (t HTTPTimeouts) withDefaults() HTTPTimeouts {
 	return t
 }
 
-// newHTTPServer is the http.Server that Run serves with: s's handler, its timeouts, its logger.
+// newHTTPServer sizes the admission of unauthenticated work and returns the http.Server that Run serves with: s's
+// handler, its timeouts, its logger.
 func (s *Server) newHTTPServer(ctx context.Context) *http.Server {
+	if s.MaxUnauthenticated > 0 {
+		s.admission.SetSlots(s.MaxUnauthenticated)
+	}
 	t := s.Timeouts.withDefaults()
 	return &http.Server{
 		Handler:           s.handler,

@@ -369,8 +369,11 @@ func TestIdleKeepAliveConnectionIsClosed(t *testing.T) {
 // /healthz still answers 200, a further API request is answered at once with 503 ServiceUnavailable in AWS's
 // shape (no unbounded queue), and the held connections are cut off at the body timeout.
 func TestHealthzAnswersWhileManyConnectionsHoldBodies(t *testing.T) {
-	s := startTunedServer(t, func(srv *server.Server) { srv.Timeouts.Body = 6 * time.Second })
-	const held = 300 // more than the server's 256 admission slots
+	const slots, held = 16, 24 // more clients than the server reads at once
+	s := startTunedServer(t, func(srv *server.Server) {
+		srv.Timeouts.Body = 3 * time.Second
+		srv.MaxUnauthenticated = slots
+	})
 	conns := make([]net.Conn, 0, held)
 	for range held {
 		c := s.rawConn(t)

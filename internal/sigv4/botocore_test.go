@@ -77,6 +77,9 @@ type botocoreRequest struct {
 // TestVerifyAcceptsBotocoreSignatures: requests signed by the installed botocore — the signer of the AWS CLI v1
 // and boto3 — verify, sent to the server as botocore's prepared request would go on the wire.
 func TestVerifyAcceptsBotocoreSignatures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the real-client test (botocore)")
+	}
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 is not installed; skipping the botocore interoperability test")

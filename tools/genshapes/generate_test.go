@@ -11,6 +11,8 @@ import (
 	"testing"
 )
 
+const module = "github.com/iamd-dev/iamd"
+
 var update = flag.Bool("update", false, "rewrite testdata/mini.go.golden")
 
 // TestGenerateMatchesGolden: the small model under testdata, which uses every rule, generates exactly
@@ -138,9 +140,12 @@ func quoteJSON(s string) string {
 	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
 }
 
-// TestCommittedShapesAreUpToDate: internal/apitypes/{iam,sts} are what the generator makes from the botocore
-// models on this machine.
+// TestCommittedShapesAreUpToDate: internal/apitypes/{iam,sts,org} and the dispatch of internal/api/{iam,sts,org}api
+// are what the generator makes from the botocore models on this machine (go generate ./internal/... rewrites them).
 func TestCommittedShapesAreUpToDate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the real-client test (python3 for botocore's models)")
+	}
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 is not installed; cannot locate botocore's models")
@@ -150,16 +155,27 @@ func TestCommittedShapesAreUpToDate(t *testing.T) {
 		t.Skip("botocore is not importable by python3; cannot locate its models")
 	}
 	data := filepath.Join(strings.TrimSpace(string(out)), "data")
-	for _, tc := range []struct{ model, pkg, file string }{
-		{"iam/2010-05-08/service-2.json.gz", "iamtypes", "../../internal/apitypes/iam/zz_generated_shapes.go"},
-		{"sts/2011-06-15/service-2.json.gz", "ststypes", "../../internal/apitypes/sts/zz_generated_shapes.go"},
+	for _, tc := range []struct{ model, pkg, file, types string }{
+		{"iam/2010-05-08/service-2.json.gz", "iamtypes", "../../internal/apitypes/iam/zz_generated_shapes.go", ""},
+		{"sts/2011-06-15/service-2.json.gz", "ststypes", "../../internal/apitypes/sts/zz_generated_shapes.go", ""},
+		{"organizations/2016-11-28/service-2.json.gz", "orgtypes", "../../internal/apitypes/org/zz_generated_shapes.go", ""},
+		{"iam/2010-05-08/service-2.json.gz", "iamapi", "../../internal/api/iamapi/zz_generated_dispatch.go", "iamtypes=" + module + "/internal/apitypes/iam"},
+		{"sts/2011-06-15/service-2.json.gz", "stsapi", "../../internal/api/stsapi/zz_generated_dispatch.go", "ststypes=" + module + "/internal/apitypes/sts"},
+		{"organizations/2016-11-28/service-2.json.gz", "orgapi", "../../internal/api/orgapi/zz_generated_dispatch.go", "orgtypes=" + module + "/internal/apitypes/org"},
 	} {
 		t.Run(tc.pkg, func(t *testing.T) {
 			m, err := ReadModel(filepath.Join(data, tc.model))
 			if err != nil {
 				t.Skipf("model not available: %v", err)
 			}
-			got, err := Generate(m, Options{Package: tc.pkg, Source: "service-2.json.gz"})
+			var got []byte
+			if tc.types == "" {
+				got, err = Generate(m, Options{Package: tc.pkg, Source: "service-2.json.gz"})
+			} else {
+				name, path, _ := strings.Cut(tc.types, "=")
+				got, err = GenerateDispatch(m, DispatchOptions{Package: tc.pkg, Source: "service-2.json.gz", TypesName: name, TypesImport: path,
+					CallerImport: module + "/internal/iam", CallerType: "Caller"})
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,11 +1,15 @@
-// Command genshapes generates Go API shapes from a botocore service model (query protocol).
+// Command genshapes generates Go API shapes from a botocore service model (query or JSON protocol), and the
+// typed dispatch of its operations for the wire layer.
 //
 //	go run ./tools/genshapes -model PATH/service-2.json.gz -package iamtypes -out internal/apitypes/iam/zz_generated_shapes.go
+//	go run ./tools/genshapes -dispatch -model PATH/service-2.json.gz -package iamapi \
+//		-types iamtypes=github.com/iamd-dev/iamd/internal/apitypes/iam -out internal/api/iamapi/zz_generated_dispatch.go
 //
 // For every structure an operation uses (inputs, outputs and what they nest) it writes a struct with its
 // members in model order, named string types with constants for enums, Validate methods built from the
 // model's constraints, the service's operation table and its error shapes. The rules it follows are in
-// generate.go's doc comment.
+// generate.go's doc comment. With -dispatch it writes instead the service's interface (one method per
+// operation), its Unimplemented default and its operation table; see dispatch.go.
 package main
 
 import (
@@ -14,6 +18,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 func main() {
@@ -26,6 +31,9 @@ func run(args []string, stderr io.Writer) int {
 	modelPath := fs.String("model", "", "botocore service-2.json or service-2.json.gz")
 	pkg := fs.String("package", "", "Go package name of the output")
 	out := fs.String("out", "", "output file (stdout when empty)")
+	dispatch := fs.Bool("dispatch", false, "write the operations' interface, Unimplemented default and table instead of the shapes")
+	types := fs.String("types", "", "with -dispatch: the shapes package as name=importpath")
+	caller := fs.String("caller", "github.com/iamd-dev/iamd/internal/iam.Caller", "with -dispatch: the caller type as importpath.Type")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -34,12 +42,25 @@ func run(args []string, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	typesName, typesImport, okTypes := strings.Cut(*types, "=")
+	dot := strings.LastIndex(*caller, ".")
+	if *dispatch && (!okTypes || typesName == "" || typesImport == "" || dot <= strings.LastIndex(*caller, "/")) {
+		fmt.Fprintln(stderr, "genshapes: -dispatch needs -types name=importpath and -caller importpath.Type")
+		fs.Usage()
+		return 2
+	}
 	m, err := ReadModel(*modelPath)
 	if err != nil {
 		fmt.Fprintln(stderr, "genshapes:", err)
 		return 1
 	}
-	src, err := Generate(m, Options{Package: *pkg, Source: filepath.Base(*modelPath)})
+	var src []byte
+	if *dispatch {
+		src, err = GenerateDispatch(m, DispatchOptions{Package: *pkg, Source: filepath.Base(*modelPath),
+			TypesName: typesName, TypesImport: typesImport, CallerImport: (*caller)[:dot], CallerType: (*caller)[dot+1:]})
+	} else {
+		src, err = Generate(m, Options{Package: *pkg, Source: filepath.Base(*modelPath)})
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "genshapes:", err)
 		return 1

@@ -166,6 +166,9 @@ json.dump(out, sys.stdout)
 // TestBotocoreReadsOurXML: botocore, the parser under boto3 and the AWS CLI, reads every golden response
 // into the dict an AWS response would give.
 func TestBotocoreReadsOurXML(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the real-client test (botocore)")
+	}
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 is not installed; cannot check the XML against botocore")

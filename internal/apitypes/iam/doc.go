@@ -11,3 +11,5 @@
 //	go run ./tools/genshapes -model "$(python3 -c 'import botocore,os;print(os.path.dirname(botocore.__file__))')/data/iam/2010-05-08/service-2.json.gz" \
 //		-package iamtypes -out internal/apitypes/iam/zz_generated_shapes.go
 package iamtypes
+
+//go:generate sh -c "go run ../../../tools/genshapes -model \"$(python3 -c 'import botocore,os;print(os.path.dirname(botocore.__file__))')/data/iam/2010-05-08/service-2.json.gz\" -package iamtypes -out zz_generated_shapes.go"

@@ -8,3 +8,5 @@
 //	go run ./tools/genshapes -model "$(python3 -c 'import botocore,os;print(os.path.dirname(botocore.__file__))')/data/organizations/2016-11-28/service-2.json.gz" \
 //		-package orgtypes -out internal/apitypes/org/zz_generated_shapes.go
 package orgtypes
+
+//go:generate sh -c "go run ../../../tools/genshapes -model \"$(python3 -c 'import botocore,os;print(os.path.dirname(botocore.__file__))')/data/organizations/2016-11-28/service-2.json.gz\" -package orgtypes -out zz_generated_shapes.go"

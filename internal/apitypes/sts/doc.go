@@ -11,3 +11,5 @@
 //	go run ./tools/genshapes -model "$(python3 -c 'import botocore,os;print(os.path.dirname(botocore.__file__))')/data/sts/2011-06-15/service-2.json.gz" \
 //		-package ststypes -out internal/apitypes/sts/zz_generated_shapes.go
 package ststypes
+
+//go:generate sh -c "go run ../../../tools/genshapes -model \"$(python3 -c 'import botocore,os;print(os.path.dirname(botocore.__file__))')/data/sts/2011-06-15/service-2.json.gz\" -package ststypes -out zz_generated_shapes.go"

@@ -1,0 +1,198 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/iamd-dev/iamd/internal/api/awsquery"
+	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/iam"
+)
+
+// The pipeline: every AWS-protocol request (query/XML, JSON 1.1, the decision API) goes through the same stages,
+// in this order, here and nowhere else:
+//
+//  1. begin: the request ID and the start time (exchange).
+//  2. admit: a slot of the shared Admission while the request is unauthenticated.
+//  3. read: the body, at most maxBody bytes.
+//  4. parse: the protocol finds the service and operation (query: from the form; JSON: X-Amz-Target; decision:
+//     the path) — route, given to authenticate.
+//  5. authenticate: SigV4 for the service the request calls (Authenticator), or none for the operations whose
+//     request carries its own credential.
+//  6. caller: the request's facts on the caller (source IP, TLS, user agent, time).
+//  7. dispatch and encode: the protocol's own work, which writes the 200 answer.
+//  8. end: the one error edge (a client's cancel is logged once and never answered nor counted as a failure; an
+//     error that is not an AWS error is logged with its cause and answered as the protocol's internal failure),
+//     then the metrics Observer and the Recorder — the stage where the audit trail records each request and its
+//     decision.
+//
+// What differs between protocols is in wireProtocol.
+
+// Record is what the pipeline tells a Recorder about one finished request. It holds no secret: no header, no
+// signature, no body.
+type Record struct {
+	RequestID string
+	// Service is the API called ("iam", "sts", "organizations", "iamd") or "unknown"; Operation the operation's
+	// name in its model, or "unknown" (never the raw Action or X-Amz-Target).
+	Service, Operation string
+	// Caller is the ARN of the authenticated caller; empty when the request was not authenticated (refused
+	// before, or an STS call that carries its own credential).
+	Caller string
+	// Outcome is the metrics outcome: ok, denied, client_error, error or canceled; ErrorCode the AWS error code
+	// answered, empty when none.
+	Outcome, ErrorCode string
+	// Decision is the decision the decision API answered for /authorize (allowed, explicitDeny, implicitDeny).
+	Decision string
+}
+
+// Recorder is told once about every request that reached the pipeline, after its answer was written; it is the
+// hook of the audit trail. It must not block for long.
+type Recorder interface {
+	RecordRequest(ctx context.Context, rec Record)
+}
+
+// exchange is one request going through the pipeline.
+type exchange struct {
+	start     time.Time
+	reqID     string
+	service   string // the service called, as far as known (the metrics label)
+	signedFor string // the service the signature must be for ("" for any the authenticator accepts)
+	operation string // the raw operation named by the request, for logs
+	label     string // the operation's metrics label: its name in the model, or unknownLabel
+	caller    string // ARN of the authenticated caller
+	decision  string // the decision API's answer
+}
+
+// pipeline holds the stages every protocol shares.
+type pipeline struct {
+	auth   Authenticator
+	logger *slog.Logger
+	obs    Observer
+	rec    Recorder
+	// admit bounds the requests being read and authenticated; nil admits all.
+	admit *Admission
+	// now is the IAM service's clock, the time of each request (aws:CurrentTime).
+	now func() time.Time
+}
+
+// wireProtocol is what differs between the protocols at the pipeline's edges.
+type wireProtocol interface {
+	// internalError is the protocol's answer to an error that is not an AWS error.
+	internalError() awsquery.ErrorInfo
+	// code is the protocol's spelling of an error code (the JSON services rename the query protocol's).
+	code(c string) string
+	// writeError writes the error body for info (and err, for what the protocol adds from it).
+	writeError(w http.ResponseWriter, r *http.Request, ex *exchange, info awsquery.ErrorInfo, err error)
+}
+
+// begin starts the exchange of a request to service.
+func (p *pipeline) begin(service string) *exchange {
+	return &exchange{start: time.Now(), reqID: newRequestID(), service: service, signedFor: service, label: unknownLabel}
+}
+
+// authenticate reads the body of a request within an admission slot, lets route read the service and operation
+// from it, and establishes the caller for the service the signature must be for (ex.signedFor). route returns unsigned when the
+// request carries its own credential: it then has no caller but its facts.
+func (p *pipeline) authenticate(r *http.Request, ex *exchange, route func(body []byte) (unsigned bool, err error)) ([]byte, iam.Caller, error) {
+	var c iam.Caller
+	leave, ok := p.admit.enter()
+	if !ok {
+		return nil, c, errBusy()
+	}
+	defer leave()
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, c, awserr.New("IncompleteBody", http.StatusBadRequest, "The request body could not be read.")
+	}
+	if len(body) > maxBody {
+		return nil, c, awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", maxBody)
+	}
+	unsigned := false
+	if route != nil {
+		if unsigned, err = route(body); err != nil {
+			return nil, c, err
+		}
+	}
+	if !unsigned {
+		caller, err := p.auth.Authenticate(r.Context(), r, body, ex.signedFor)
+		if err != nil {
+			return nil, c, err
+		}
+		c = *caller
+		ex.caller = c.Principal.ARN
+	}
+	c.SourceIP = sourceIP(r)
+	c.SecureTransport = r.TLS != nil
+	c.UserAgent = r.UserAgent()
+	c.Time = p.now().UTC()
+	return body, c, nil
+}
+
+// end is the pipeline's one error edge and its last stage: it writes err (when not nil) in the protocol's shape,
+// logs it, and tells the Observer and the Recorder. It returns the outcome.
+func (p *pipeline) end(w http.ResponseWriter, r *http.Request, ex *exchange, proto wireProtocol, err error) string {
+	outcome, code := "ok", ""
+	if err != nil {
+		outcome, code = p.fail(w, r, ex, proto, err)
+	}
+	if p.obs != nil {
+		p.obs.ObserveRequest(ex.service, ex.label, outcome, time.Since(ex.start))
+	}
+	if p.rec != nil {
+		p.rec.RecordRequest(r.Context(), Record{RequestID: ex.reqID, Service: ex.service, Operation: ex.label, Caller: ex.caller,
+			Outcome: outcome, ErrorCode: code, Decision: ex.decision})
+	}
+	return outcome
+}
+
+// fail writes err and logs it; a client's cancel is logged and not answered (nobody is listening).
+func (p *pipeline) fail(w http.ResponseWriter, r *http.Request, ex *exchange, proto wireProtocol, err error) (outcome, code string) {
+	if errors.Is(err, context.Canceled) {
+		p.logger.Info("request canceled by client", "request_id", ex.reqID, "action", ex.operation)
+		return "canceled", ""
+	}
+	info, ok := errorInfo(err)
+	level := slog.LevelInfo
+	if !ok {
+		info = proto.internalError()
+		level = slog.LevelError
+	}
+	if info.HTTPStatus >= 500 {
+		level = slog.LevelError
+	}
+	info.Code = proto.code(info.Code)
+	attrs := []any{"request_id", ex.reqID, "service", ex.service, "action", ex.operation, "code", info.Code, "status", info.HTTPStatus}
+	if ae, ok := awserr.As(err); ok && ae.Cause != nil {
+		attrs = append(attrs, "cause", ae.Cause.Error())
+	} else if !ok {
+		attrs = append(attrs, "cause", err.Error())
+	}
+	p.logger.Log(r.Context(), level, "request failed", attrs...)
+	proto.writeError(w, r, ex, info, err)
+	switch {
+	case info.Code == "AccessDenied" || info.Code == "AccessDeniedException":
+		return "denied", info.Code
+	case info.HTTPStatus >= 500:
+		return "error", info.Code
+	}
+	return "client_error", info.Code
+}
+
+// errorInfo maps an error to its wire form: an *awserr.Error, or any error that knows its AWS form
+// (awsquery.APIError: the query codec's errors, the model's ValidationError).
+func errorInfo(err error) (awsquery.ErrorInfo, bool) {
+	if ae, ok := awserr.As(err); ok {
+		return awsquery.ErrorInfo{Type: ae.Type(), Code: ae.Code, Message: ae.Message, HTTPStatus: ae.HTTPStatus}, true
+	}
+	if info, ok := awsquery.Info(err); ok {
+		return info, true
+	}
+	return awsquery.ErrorInfo{}, false
+}
+
+// internalFailure is the message of an error that is not an AWS error, as AWS words its InternalFailure.
+const internalFailure = "The request processing has failed because of an unknown error, exception or failure."
