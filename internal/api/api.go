@@ -141,7 +141,7 @@ func (h *Handler) actionLabel(service, action string) string {
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ex *exchange) error {
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
-		return &awsquery.Error{Code: "InvalidAction", Message: "Only GET and POST requests are supported.", Status: http.StatusBadRequest}
+		return &awserr.Error{Code: "InvalidAction", Message: "Only GET and POST requests are supported.", HTTPStatus: http.StatusBadRequest}
 	}
 	var form url.Values
 	_, c, err := h.p.authenticate(r, ex, func(body []byte) (bool, error) {

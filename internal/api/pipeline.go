@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
+	"github.com/iamd-dev/iamd/internal/apitypes"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
 )
@@ -182,14 +183,17 @@ func (p *pipeline) fail(w http.ResponseWriter, r *http.Request, ex *exchange, pr
 	return "client_error", info.Code
 }
 
-// errorInfo maps an error to its wire form: an *awserr.Error, or any error that knows its AWS form
-// (awsquery.APIError: the query codec's errors, the model's ValidationError).
+// errorInfo is the one mapping of an error to its wire form: an *awserr.Error (what every layer returns, the
+// query codec's errors included), or the model's *apitypes.ValidationError (generated Validate methods report
+// it as itself, so that its text stays exactly AWS's). Any other error is not an AWS error: the caller answers
+// the protocol's internal failure without showing its text.
 func errorInfo(err error) (awsquery.ErrorInfo, bool) {
 	if ae, ok := awserr.As(err); ok {
 		return awsquery.ErrorInfo{Type: ae.Type(), Code: ae.Code, Message: ae.Message, HTTPStatus: ae.HTTPStatus}, true
 	}
-	if info, ok := awsquery.Info(err); ok {
-		return info, true
+	var ve *apitypes.ValidationError
+	if errors.As(err, &ve) {
+		return awsquery.ErrorInfo{Type: "Sender", Code: ve.ErrorCode(), Message: ve.ErrorMessage(), HTTPStatus: ve.HTTPStatus()}, true
 	}
 	return awsquery.ErrorInfo{}, false
 }

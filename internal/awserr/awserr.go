@@ -1,6 +1,8 @@
-// Package awserr is the error that AWS APIs return: a code, a message, an HTTP status and whether the sender or
-// the service is at fault. Domain packages return *Error for what the caller did wrong; the wire layer writes it in
-// the protocol's shape, and turns any other error into an InternalFailure without showing its text.
+// Package awserr is the one error type of iamd's AWS APIs: a code, a message, an HTTP status, whether the sender
+// or the service is at fault, and an internal cause. Every layer returns *Error for what the caller did wrong (the
+// domains, the query codec in internal/api/awsquery, the wire layer itself); internal/api maps it to the wire in
+// one place and writes it in the protocol's shape. The cause is unwrappable (errors.Unwrap, errors.Is) and is
+// logged, never written to the wire. Any other error becomes the protocol's internal failure without its text.
 package awserr
 
 import (

@@ -38,7 +38,7 @@ func Decode(form url.Values, v any) error {
 //
 // Parameters that name no member are ignored, as AWS ignores them. A value that cannot be converted, a list
 // index that is not a positive integer, or a scalar member given sub-keys (UserName.1=x) is a
-// *Error with code MalformedInput.
+// *awserr.Error with code MalformedInput whose cause is a *ParamError naming the parameter.
 func (c *Codec) Decode(form url.Values, v any) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {

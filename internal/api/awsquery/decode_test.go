@@ -10,6 +10,7 @@ import (
 
 	iam "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	sts "github.com/iamd-dev/iamd/internal/apitypes/sts"
+	"github.com/iamd-dev/iamd/internal/awserr"
 )
 
 // kitchen is a test shape using every tag form the generator writes.
@@ -116,11 +117,12 @@ func TestDecodeRejectsUnreadableValues(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var got kitchen
 			err := Decode(form(tc.form), &got)
-			var qe *Error
+			var qe *awserr.Error
 			if !errors.As(err, &qe) {
-				t.Fatalf("err = %v, want *Error", err)
+				t.Fatalf("err = %v, want *awserr.Error", err)
 			}
-			if qe.Code != CodeMalformedInput || qe.Status != 400 || qe.Param != tc.param {
+			var pe *ParamError
+			if qe.Code != CodeMalformedInput || qe.HTTPStatus != 400 || !errors.As(err, &pe) || pe.Param != tc.param {
 				t.Errorf("err = %+v, want MalformedInput 400 at %s", qe, tc.param)
 			}
 		})

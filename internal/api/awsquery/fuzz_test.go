@@ -10,6 +10,7 @@ import (
 
 	iam "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	sts "github.com/iamd-dev/iamd/internal/apitypes/sts"
+	"github.com/iamd-dev/iamd/internal/awserr"
 )
 
 var decodeSeeds = []string{
@@ -37,7 +38,7 @@ func FuzzDecode(f *testing.F) {
 		for _, target := range targets {
 			err := c.Decode(form, target)
 			if err != nil {
-				var qe *Error
+				var qe *awserr.Error
 				if !errors.As(err, &qe) || qe.Code != CodeMalformedInput {
 					t.Fatalf("Decode(%T) error %v is not MalformedInput", target, err)
 				}
@@ -77,7 +78,7 @@ func FuzzParseRequest(f *testing.F) {
 		r.Header.Set("Content-Type", contentType)
 		values, err := ParseRequest(r, []byte(body))
 		if err != nil {
-			var qe *Error
+			var qe *awserr.Error
 			if !errors.As(err, &qe) || !codes[qe.Code] {
 				t.Fatalf("error %v has no known code", err)
 			}

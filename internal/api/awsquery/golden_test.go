@@ -3,13 +3,11 @@ package awsquery
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -213,29 +211,5 @@ func TestBotocoreReadsOurXML(t *testing.T) {
 			w, _ := json.Marshal(want)
 			t.Errorf("%s: botocore read\n%s\nwant\n%s", tc.name, g, w)
 		}
-	}
-}
-
-// TestEncodeErrorFromValidation: a ValidationError from a generated Validate is written as AWS writes it.
-func TestEncodeErrorFromValidation(t *testing.T) {
-	in := iam.GetUserRequest{UserName: ptr(strings.Repeat("a", 129))}
-	info, ok := Info(in.Validate())
-	if !ok {
-		t.Fatal("Info does not recognise a validation error")
-	}
-	if info.Code != "ValidationError" || info.HTTPStatus != 400 || info.Type != "Sender" {
-		t.Fatalf("info = %+v", info)
-	}
-	var b bytes.Buffer
-	if err := EncodeError(&b, iam.XMLNamespace, info, "r"); err != nil {
-		t.Fatal(err)
-	}
-	want := "<Message>1 validation error detected: Value '" + strings.Repeat("a", 129) +
-		"' at 'userName' failed to satisfy constraint: Member must have length less than or equal to 128</Message>"
-	if !strings.Contains(b.String(), want) {
-		t.Errorf("body %s lacks %s", b.String(), want)
-	}
-	if _, ok := Info(errors.New("plain")); ok {
-		t.Error("Info recognised a plain error")
 	}
 }

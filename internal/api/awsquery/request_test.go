@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/iamd-dev/iamd/internal/awserr"
 )
 
 func TestParseRequest(t *testing.T) {
@@ -48,8 +50,8 @@ func TestParseRequest(t *testing.T) {
 			}
 			got, err := ParseRequest(r, []byte(tc.body))
 			if tc.wantCode != "" {
-				var qe *Error
-				if !errors.As(err, &qe) || qe.Code != tc.wantCode || qe.Status != tc.wantStatus {
+				var qe *awserr.Error
+				if !errors.As(err, &qe) || qe.Code != tc.wantCode || qe.HTTPStatus != tc.wantStatus {
 					t.Fatalf("err = %v, want %s (%d)", err, tc.wantCode, tc.wantStatus)
 				}
 				return
@@ -70,8 +72,8 @@ func TestMissingVersionNamesTheAction(t *testing.T) {
 	r := httptest.NewRequest(http.MethodGet, "/?Action=GetCallerIdentity", nil)
 	_, err := ParseRequest(r, nil)
 	want := "Could not find operation GetCallerIdentity for version NO_VERSION_SPECIFIED"
-	if info, ok := Info(err); !ok || info.Message != want || info.Code != "InvalidAction" {
-		t.Errorf("got %+v, want InvalidAction %q", info, want)
+	if ae, ok := awserr.As(err); !ok || ae.Message != want || ae.Code != "InvalidAction" {
+		t.Errorf("got %+v, want InvalidAction %q", err, want)
 	}
 	if got := UnknownOperation("Frob", "2010-05-08").Message; got != "Could not find operation Frob for version 2010-05-08" {
 		t.Errorf("UnknownOperation message = %q", got)
