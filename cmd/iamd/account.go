@@ -25,19 +25,9 @@ its first root key.
 
 // runAccount runs "iamd account SUBCOMMAND".
 func runAccount(ctx context.Context, s stdio, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(s.stderr, accountUsage)
-		return exitUsage
-	}
-	switch args[0] {
-	case "create":
-		return runAccountCreate(ctx, s, args[1:])
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(s.stdout, accountUsage)
-		return exitOK
-	}
-	fmt.Fprintf(s.stderr, "iamd account: unknown command %q\n\n%s", args[0], accountUsage)
-	return exitUsage
+	return runSubcommand(ctx, s, "iamd account", accountUsage, args, map[string]command{
+		"create": runAccountCreate,
+	})
 }
 
 // runAccountCreate creates an account through the running server on the data directory, or in the directory.

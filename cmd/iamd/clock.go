@@ -24,19 +24,9 @@ Prints the new offset and the clock's time.
 
 // runClock runs "iamd clock SUBCOMMAND".
 func runClock(ctx context.Context, s stdio, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(s.stderr, clockUsage)
-		return exitUsage
-	}
-	switch args[0] {
-	case "advance":
-		return runClockAdvance(ctx, s, args[1:])
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(s.stdout, clockUsage)
-		return exitOK
-	}
-	fmt.Fprintf(s.stderr, "iamd clock: unknown command %q\n\n%s", args[0], clockUsage)
-	return exitUsage
+	return runSubcommand(ctx, s, "iamd clock", clockUsage, args, map[string]command{
+		"advance": runClockAdvance,
+	})
 }
 
 // runClockAdvance advances the running server's clock.

@@ -89,6 +89,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return exitUsage
 }
 
+// command runs one subcommand with the arguments after its name and returns the exit code.
+type command func(ctx context.Context, s stdio, args []string) int
+
+// runSubcommand runs the subcommand of name (e.g. "iamd policy") that args[0] names, prints usage for help, and
+// answers a missing or unknown subcommand with the usage and exitUsage.
+func runSubcommand(ctx context.Context, s stdio, name, usage string, args []string, commands map[string]command) int {
+	if len(args) == 0 {
+		fmt.Fprint(s.stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(s.stdout, usage)
+		return exitOK
+	}
+	if run, ok := commands[args[0]]; ok {
+		return run(ctx, s, args[1:])
+	}
+	fmt.Fprintf(s.stderr, "%s: unknown command %q\n\n%s", name, args[0], usage)
+	return exitUsage
+}
+
 // newFlagSet returns a flag set that reports errors to stderr and prints usageText (then the flags) for -h.
 func newFlagSet(name, usageText string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)

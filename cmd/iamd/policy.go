@@ -14,21 +14,10 @@ const policyUsage = `Usage:
 
 // runPolicy dispatches "iamd policy SUBCOMMAND".
 func runPolicy(ctx context.Context, s stdio, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(s.stderr, policyUsage)
-		return exitUsage
-	}
-	switch args[0] {
-	case "validate":
-		return runPolicyValidate(ctx, s, args[1:])
-	case "simulate":
-		return runPolicySimulate(ctx, s, args[1:])
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(s.stdout, policyUsage)
-		return exitOK
-	}
-	fmt.Fprintf(s.stderr, "iamd policy: unknown command %q\n\n%s", args[0], policyUsage)
-	return exitUsage
+	return runSubcommand(ctx, s, "iamd policy", policyUsage, args, map[string]command{
+		"validate": runPolicyValidate,
+		"simulate": runPolicySimulate,
+	})
 }
 
 // readInput reads a file named on the command line; "-" is standard input. It returns the name to use in messages.
