@@ -95,11 +95,7 @@ func TestDecisionAPISessionPoliciesByARN(t *testing.T) {
 	ask := func(principal, action string) string {
 		return `{"principal":"arn:aws:sts::123456789012:` + principal + `","action":"` + action + `","resource":"` + object + `"}`
 	}
-	tests := []struct {
-		name string
-		body string
-		want map[string]any // fields of the 200 answer
-	}{
+	tests := []authorizeCase{
 		{"session policy allows only GetObject: PutObject by ARN is denied", ask("assumed-role/app/s1", "s3:PutObject"),
 			map[string]any{"decision": "implicitDeny", "reason": "because no session policy allows the s3:PutObject action",
 				"session": map[string]any{"liveSessions": 1}}},
@@ -119,19 +115,7 @@ func TestDecisionAPISessionPoliciesByARN(t *testing.T) {
 		{"a federated user by ARN", ask("federated-user/fed", "s3:GetObject"),
 			map[string]any{"decision": "implicitDeny"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			status, out := s.authorizeRaw(t, svc, tt.body)
-			if status != 200 {
-				t.Fatalf("status %d: %v", status, out)
-			}
-			for k, want := range tt.want {
-				if !subsetJSON(out[k], want) {
-					t.Errorf("%s = %v, want %v (answer %v)", k, out[k], want, out)
-				}
-			}
-		})
-	}
+	runAuthorizeCases(t, s, svc, tests)
 	t.Run("expired sessions are not live", func(t *testing.T) {
 		clk.advance(16 * time.Minute)
 		status, out := s.authorizeRaw(t, svc, ask("assumed-role/app/s1", "s3:GetObject"))
@@ -160,10 +144,7 @@ func TestDecisionAPIResourcePolicyMustAllow(t *testing.T) {
 	keyPolicy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/notes-service"},"Action":"kms:*","Resource":"*"}]}`
 	delegating := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:*","Resource":"*"}]}`
 	const keyUser = `"principal":"arn:aws:iam::123456789012:user/keyuser"`
-	tests := []struct {
-		name, body string
-		want       map[string]any
-	}{
+	tests := []authorizeCase{
 		{"key policy not allowing the principal denies though identity allows",
 			`{` + keyUser + `,"action":"kms:Decrypt","resource":"` + key + `","resourcePolicy":` + keyPolicy + `}`,
 			map[string]any{"decision": "implicitDeny", "reason": "because no resource-based policy allows the kms:Decrypt action", "resourcePolicyMustAllow": true}},
@@ -183,19 +164,7 @@ func TestDecisionAPIResourcePolicyMustAllow(t *testing.T) {
 			`{` + keyUser + `,"action":"sts:AssumeRole","resource":"arn:aws:iam::123456789012:role/locked","resourcePolicyMustAllow":false}`,
 			map[string]any{"decision": "allowed"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			status, out := s.authorizeRaw(t, svc, tt.body)
-			if status != 200 {
-				t.Fatalf("status %d: %v", status, out)
-			}
-			for k, want := range tt.want {
-				if !subsetJSON(out[k], want) {
-					t.Errorf("%s = %v, want %v (answer %v)", k, out[k], want, out)
-				}
-			}
-		})
-	}
+	runAuthorizeCases(t, s, svc, tests)
 	t.Run("a non-boolean resourcePolicyMustAllow is a ValidationError", func(t *testing.T) {
 		status, out := s.authorizeRaw(t, svc, `{`+keyUser+`,"action":"kms:Decrypt","resource":"*","resourcePolicyMustAllow":"no"}`)
 		if status != 400 || out["code"] != "ValidationError" {
@@ -219,4 +188,29 @@ func sdkUserWithKey(t *testing.T, c *awsiam.Client, name, policy string) creds {
 		t.Fatal(err)
 	}
 	return creds{aws.ToString(k.AccessKey.AccessKeyId), aws.ToString(k.AccessKey.SecretAccessKey)}
+}
+
+// authorizeCase is a call of /iamd/v1/authorize with the fields its 200 answer must have.
+type authorizeCase struct {
+	name string
+	body string
+	want map[string]any // fields of the 200 answer
+}
+
+// runAuthorizeCases asks each case as the service user svc, one subtest each.
+func runAuthorizeCases(t *testing.T, s *testServer, svc creds, tests []authorizeCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, out := s.authorizeRaw(t, svc, tt.body)
+			if status != 200 {
+				t.Fatalf("status %d: %v", status, out)
+			}
+			for k, want := range tt.want {
+				if !subsetJSON(out[k], want) {
+					t.Errorf("%s = %v, want %v (answer %v)", k, out[k], want, out)
+				}
+			}
+		})
+	}
 }
