@@ -1,13 +1,11 @@
 package server_test
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/iamd-dev/iamd/internal/sigv4"
 )
@@ -38,23 +36,7 @@ func (s *testServer) mustTempCreds(t *testing.T, c creds, params url.Values) tem
 // callTemp is call signed with temporary credentials, at the real time.
 func (s *testServer) callTemp(t testing.TB, c tempCreds, service string, params url.Values) (int, string) {
 	t.Helper()
-	if params.Get("Version") == "" {
-		params.Set("Version", map[string]string{"iam": "2010-05-08", "sts": "2011-06-15"}[service])
-	}
-	body := params.Encode()
-	req, err := http.NewRequest(http.MethodPost, s.URL+"/", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	sigv4.Sign(req, []byte(body), sigv4.Credentials{AccessKeyID: c.id, SecretAccessKey: c.secret, SessionToken: c.token}, "us-east-1", service, time.Now())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(out)
+	return s.callSigned(t, sigv4.Credentials{AccessKeyID: c.id, SecretAccessKey: c.secret, SessionToken: c.token}, service, params)
 }
 
 func mustOK(t *testing.T, what string, code int, body string) {

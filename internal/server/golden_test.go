@@ -21,6 +21,12 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // call sends one signed query-protocol request and returns the status and body.
 func (s *testServer) call(t testing.TB, c creds, service string, params url.Values) (int, string) {
 	t.Helper()
+	return s.callSigned(t, sigv4.Credentials{AccessKeyID: c.id, SecretAccessKey: c.secret}, service, params)
+}
+
+// callSigned sends one query-protocol request signed with cred at the real time and returns the status and body.
+func (s *testServer) callSigned(t testing.TB, cred sigv4.Credentials, service string, params url.Values) (int, string) {
+	t.Helper()
 	if params.Get("Version") == "" {
 		params.Set("Version", map[string]string{"iam": "2010-05-08", "sts": "2011-06-15"}[service])
 	}
@@ -30,7 +36,7 @@ func (s *testServer) call(t testing.TB, c creds, service string, params url.Valu
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	sigv4.Sign(req, []byte(body), sigv4.Credentials{AccessKeyID: c.id, SecretAccessKey: c.secret}, "us-east-1", service, time.Now())
+	sigv4.Sign(req, []byte(body), cred, "us-east-1", service, time.Now())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
