@@ -58,7 +58,7 @@ for op in ("list_users", "list_roles"):
 	}{{"iam:ListUsers", false}, {"iam:ListRoles", true}} {
 		enc := lines[2+i][strings.Index(lines[2+i], marker)+len(marker):]
 		var dec struct{ DecodedMessage string }
-		s.mustCLI(t, alice, &dec, "sts", "decode-authorization-message", "--encoded-message", enc)
+		s.mustCLI(t, alice, &dec, "sts", "decode-authorization-message", "--encoded-message="+enc)
 		var m decodedAWSMessage
 		if err := json.Unmarshal([]byte(dec.DecodedMessage), &m); err != nil {
 			t.Fatalf("decoded message: %v\n%s", err, dec.DecodedMessage)
@@ -68,7 +68,7 @@ for op in ("list_users", "list_roles"):
 			t.Fatalf("decoded %s", dec.DecodedMessage)
 		}
 		// only principals allowed sts:DecodeAuthorizationMessage may decode
-		o, e, code := s.awsCLI(t, credsUserWithKey(t, s, "bob"+string(rune('a'+i))), "sts", "decode-authorization-message", "--encoded-message", enc)
+		o, e, code := s.awsCLI(t, credsUserWithKey(t, s, "bob"+string(rune('a'+i))), "sts", "decode-authorization-message", "--encoded-message="+enc)
 		wantCLIError(t, o, e, code, "AccessDenied", "sts:DecodeAuthorizationMessage")
 	}
 }
