@@ -57,6 +57,9 @@ func TestWebIdentityTokenVerifiedByOIDCLibrary(t *testing.T) {
 				t.Fatal(err)
 			}
 			raw := aws.ToString(out.WebIdentityToken)
+			if strings.Contains(s.logs.String(), raw[strings.LastIndex(raw, ".")+1:]) {
+				t.Error("the token is in the server's log")
+			}
 			if d := aws.ToTime(out.Expiration).Sub(before); d < 120*time.Second || d > 125*time.Second {
 				t.Errorf("Expiration %s is %s after the request", aws.ToTime(out.Expiration), d)
 			}
