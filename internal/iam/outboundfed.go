@@ -78,7 +78,7 @@ func outboundKeyAD(account, kid string) []byte {
 }
 
 // outboundIssuerBase holds the base URL the accounts' issuers live under; the server sets it once it knows its
-// address, while requests may be read it.
+// address, while requests may be reading it.
 type outboundIssuerBase struct{ v atomic.Pointer[string] }
 
 // SetOutboundIssuerBase sets the base URL of the accounts' issuers (scheme, host and optional path, no trailing
