@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -182,5 +184,37 @@ func TestAWSCLIOutboundWebIdentityFederation(t *testing.T) {
 	_, stderr, code = s.awsCLI(t, rootCreds, "sts", "get-web-identity-token", "--audience", "x", "--signing-algorithm", "RS256")
 	if code == 0 || !strings.Contains(stderr, "OutboundWebIdentityFederationDisabledException") {
 		t.Fatalf("token after disabling: exit %d, %s", code, stderr)
+	}
+}
+
+// TestGoldenOutboundWebIdentityFederation pins the wire answers of the four operations, errors included. The
+// issuer URL's port and the token change from run to run and are replaced by placeholders.
+func TestGoldenOutboundWebIdentityFederation(t *testing.T) {
+	s := startServer(t)
+	token := regexp.MustCompile(`<WebIdentityToken>[^<]+</WebIdentityToken>`)
+	steps := []struct {
+		name, service string
+		params        map[string]string
+	}{
+		{"GetOutboundWebIdentityFederationInfo-never-enabled", "iam", map[string]string{"Action": "GetOutboundWebIdentityFederationInfo"}},
+		{"GetWebIdentityToken-disabled", "sts", map[string]string{"Action": "GetWebIdentityToken", "Audience.member.1": "x", "SigningAlgorithm": "RS256"}},
+		{"EnableOutboundWebIdentityFederation", "iam", map[string]string{"Action": "EnableOutboundWebIdentityFederation"}},
+		{"EnableOutboundWebIdentityFederation-enabled", "iam", map[string]string{"Action": "EnableOutboundWebIdentityFederation"}},
+		{"GetOutboundWebIdentityFederationInfo", "iam", map[string]string{"Action": "GetOutboundWebIdentityFederationInfo"}},
+		{"GetWebIdentityToken", "sts", map[string]string{"Action": "GetWebIdentityToken", "Audience.member.1": "https://api.example.com",
+			"SigningAlgorithm": "ES384", "DurationSeconds": "60", "Tags.member.1.Key": "job", "Tags.member.1.Value": "42"}},
+		{"GetWebIdentityToken-bad-algorithm", "sts", map[string]string{"Action": "GetWebIdentityToken", "Audience.member.1": "x", "SigningAlgorithm": "HS256"}},
+		{"DisableOutboundWebIdentityFederation", "iam", map[string]string{"Action": "DisableOutboundWebIdentityFederation"}},
+		{"DisableOutboundWebIdentityFederation-disabled", "iam", map[string]string{"Action": "DisableOutboundWebIdentityFederation"}},
+	}
+	for _, st := range steps {
+		params := url.Values{}
+		for k, v := range st.params {
+			params.Set(k, v)
+		}
+		status, body := s.call(t, rootCreds, st.service, params)
+		body = strings.ReplaceAll(body, s.URL, "http://127.0.0.1:PORT")
+		body = token.ReplaceAllString(body, "<WebIdentityToken>TOKEN</WebIdentityToken>")
+		golden(t, st.name, status, body)
 	}
 }
