@@ -356,6 +356,9 @@ func (s *Service) OutboundIdentity(ctx context.Context, r store.Reader, c *Calle
 		if err != nil {
 			return nil, fmt.Errorf("caller's session %s: %w", c.AccessKeyID, err)
 		}
+		if e.Kind != KindSession {
+			return nil, fmt.Errorf("caller's session %s is a %s", c.AccessKeyID, e.Kind)
+		}
 		rec, err := decode[session](e)
 		if err != nil {
 			return nil, err

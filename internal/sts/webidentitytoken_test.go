@@ -20,8 +20,14 @@ const issuerBase = "http://127.0.0.1:4566"
 // at now (moved by the returned pointer).
 func tokenSetup(t *testing.T) (*service, *iam.Caller, *iam.Caller, *time.Time) {
 	t.Helper()
+	return tokenSetupWith(t, iam.Options{})
+}
+
+// tokenSetupWith is tokenSetup with the IAM service's options.
+func tokenSetupWith(t *testing.T, opt iam.Options) (*service, *iam.Caller, *iam.Caller, *time.Time) {
+	t.Helper()
 	ctx := context.Background()
-	s, root, alice := setup(t)
+	s, root, alice := setupWith(t, opt)
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	s.IAM.Now = func() time.Time { return now }
 	s.IAM.SetOutboundIssuerBase(issuerBase)
@@ -262,5 +268,20 @@ func TestGetWebIdentityTokenConditionKeys(t *testing.T) {
 			}
 			wantCode(t, err, tc.want)
 		})
+	}
+}
+
+// TestGetWebIdentityTokenOrganizationClaims checks org_id and ou_path for an account in an organization.
+func TestGetWebIdentityTokenOrganizationClaims(t *testing.T) {
+	view := &iam.OrgView{OrgID: "o-aaaaaaaaaa", Management: "999988887777", Paths: "o-aaaaaaaaaa/r-aaaa/ou-aaaa-11111111/", AllFeatures: true}
+	s, _, alice, _ := tokenSetupWith(t, iam.Options{Orgs: fakeOrgs{acct: view}})
+	out, err := s.GetWebIdentityToken(context.Background(), alice, webTokenRequest("RS256", "x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, c := verifiedClaims(t, s, *out.WebIdentityToken, "RS256")
+	aws := c["https://sts.amazonaws.com/"].(map[string]any)
+	if aws["org_id"] != view.OrgID || aws["ou_path"] != view.Paths {
+		t.Errorf("org_id = %v, ou_path = %v", aws["org_id"], aws["ou_path"])
 	}
 }
