@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -30,6 +31,7 @@ type Config struct {
 	AWSData             string // directory with newer AWS authorization data, overriding the embedded copy
 	Quotas              string // raised account quotas, "RolesPerAccount=5000,PoliciesPerAccount=5000"
 	OIDCCAFile          string // PEM CA bundle trusted (besides the system roots) when fetching OIDC issuers' keys
+	OIDCIssuerURL       string // base URL of the accounts' outbound web identity token issuers; "" derives it from the listener
 	LogLevel            string // debug, info, warn, error
 	LogFormat           string // text or json
 	ShutdownGrace       string // how long a stop waits for requests in flight before closing their connections (a Go duration)
@@ -69,6 +71,7 @@ var specs = []flagSpec{
 	{"aws-data", "IAMD_AWS_DATA", "directory of newer AWS authorization data to use instead of the embedded copy", func(c *Config) *string { return &c.AWSData }},
 	{"quotas", "IAMD_QUOTAS", "raised account quotas as AWS grants them, e.g. RolesPerAccount=5000,PoliciesPerAccount=5000", func(c *Config) *string { return &c.Quotas }},
 	{"oidc-ca-file", "IAMD_OIDC_CA_FILE", "PEM CA bundle to trust, besides the system roots, when fetching OpenID Connect issuers' keys", func(c *Config) *string { return &c.OIDCCAFile }},
+	{"oidc-issuer-url", "IAMD_OIDC_ISSUER_URL", "base URL of the accounts' outbound web identity token issuers, as external services reach iamd (default: from the address iamd listens on)", func(c *Config) *string { return &c.OIDCIssuerURL }},
 	{"log-level", "IAMD_LOG_LEVEL", "debug, info, warn or error", func(c *Config) *string { return &c.LogLevel }},
 	{"log-format", "IAMD_LOG_FORMAT", "text or json", func(c *Config) *string { return &c.LogFormat }},
 	{"shutdown-grace", "IAMD_SHUTDOWN_GRACE", "how long a stop waits for requests in flight before closing their connections", func(c *Config) *string { return &c.ShutdownGrace }},
@@ -131,10 +134,25 @@ func (c Config) Validate() error {
 	if d, err := time.ParseDuration(c.ShutdownGrace); err != nil || d < 0 {
 		errs = append(errs, fmt.Errorf("shutdown grace %q: want a duration such as 10s", c.ShutdownGrace))
 	}
+	if c.OIDCIssuerURL != "" {
+		if err := validateIssuerURL(c.OIDCIssuerURL); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if _, err := c.ClockOffsetDuration(); err != nil {
 		errs = append(errs, fmt.Errorf("clock offset: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// validateIssuerURL checks an issuer base URL: absolute http or https with a host, and no query, fragment or user
+// (an OpenID Connect issuer identifier has none, OpenID Connect Discovery 1.0 section 2).
+func validateIssuerURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("OIDC issuer URL %q: want http(s)://host[:port][/path] without query, fragment or user", s)
+	}
+	return nil
 }
 
 // ShutdownGracePeriod is ShutdownGrace as a duration (10 seconds when it does not parse; Validate rejects that).

@@ -37,6 +37,8 @@ func TestValidateRejects(t *testing.T) {
 		{"bad log level", []string{"--log-level", "loud"}, "log level"},
 		{"bad shutdown grace", []string{"--shutdown-grace", "soon"}, "shutdown grace"},
 		{"negative shutdown grace", []string{"--shutdown-grace", "-1s"}, "shutdown grace"},
+		{"relative OIDC issuer URL", []string{"--oidc-issuer-url", "iamd.example.com"}, "OIDC issuer URL"},
+		{"OIDC issuer URL with a query", []string{"--oidc-issuer-url", "https://iamd.example.com/?a=b"}, "OIDC issuer URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

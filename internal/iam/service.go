@@ -38,6 +38,8 @@ type Service struct {
 
 	// compiler keeps compiled policies and callers' evaluators, beside the engine.
 	compiler compileCache
+	// outboundBase is the base URL of the accounts' outbound identity federation issuers (outboundfed.go).
+	outboundBase outboundIssuerBase
 
 	mu      sync.Mutex
 	creds   map[string]cachedCred

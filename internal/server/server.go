@@ -92,6 +92,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		st.Close()
 		return nil, fmt.Errorf("default account: %w", err)
 	}
+	svc.SetOutboundIssuerBase(issuerBase(cfg.OIDCIssuerURL, cfg.Listen, cfg.TLSCert != ""))
 	orgs := org.New(st, svc, orgView, org.Options{MaxAccounts: quotas.AccountsPerOrganization})
 	stsSvc := sts.New(st, svc, sts.Options{Region: cfg.Region, WebIdentityKeys: webKeys})
 	// The AWS APIs: each request must be signed for the API it calls, in a Region of the aws partition.
@@ -133,6 +134,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	}
 	mux.Handle("POST "+OperatorAccountsPath, op)
 	mux.HandleFunc("POST "+OperatorClockPath, op.serveClock)
+	mountOIDCIssuer(mux, svc, logger)
 	mux.Handle("/", h)
 	inflight := &inflight{}
 	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: inflight.wrap(refuseChunked(mux)), Root: root, operator: op, inflight: inflight, Clock: clk, admission: admission}, nil
@@ -157,6 +159,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
+	s.IAM.SetOutboundIssuerBase(issuerBase(s.cfg.OIDCIssuerURL, ln.Addr().String(), s.cfg.TLSCert != ""))
 	unpublish, perr := s.operator.publish(s.cfg.DataDir, ln.Addr(), srv.TLSConfig)
 	if perr != nil {
 		return perr
