@@ -35,6 +35,8 @@ type Service struct {
 	quotas     Quotas
 	onDecision func(result authz.Result)
 	orgs       Organizations
+	// saml reads SAML providers' metadata documents (Options.SAML); nil refuses every document.
+	saml SAMLMetadataParser
 
 	// compiler keeps compiled policies and callers' evaluators, beside the engine.
 	compiler compileCache
@@ -83,6 +85,9 @@ type Options struct {
 	// the store (internal/org's View), so it is built before the IAM service; the Organizations service, which
 	// needs IAM, is built after it.
 	Orgs Organizations
+	// SAML reads SAML identity providers' metadata documents (internal/samlsp); nil fails CreateSAMLProvider and
+	// UpdateSAMLProvider with a metadata document.
+	SAML SAMLMetadataParser
 }
 
 // New returns a service.
@@ -92,7 +97,7 @@ func New(st store.Store, cat *catalog.Catalog, box *secret.Box, now func() time.
 		q = DefaultQuotas()
 	}
 	return &Service{Store: st, Catalog: cat, Box: box, Now: now, Region: region, RealNow: opt.RealNow,
-		quotas: q, onDecision: opt.OnDecision, orgs: opt.Orgs}
+		quotas: q, onDecision: opt.OnDecision, orgs: opt.Orgs, saml: opt.SAML}
 }
 
 // Time is the time on the service's clock (Now), for the services that share it (STS, Organizations).
