@@ -98,7 +98,7 @@ func (c *credentialCache) put(id string, gen uint64, cred *Credential) {
 }
 
 // keyUseThrottle remembers, per access key ID, when RecordKeyUse last wrote its last use, so that a key in steady
-// use writes at most once per interval (keyUseInterval). Forgetting (when the bound is reached, or on restart)
+// use writes at most once per interval (keyUseInterval when 0, so the zero value is ready to use). Forgetting (when the bound is reached, or on restart)
 // only costs one more write, which the store-side check in RecordKeyUse also throttles.
 type keyUseThrottle struct {
 	interval time.Duration
@@ -108,7 +108,11 @@ type keyUseThrottle struct {
 // due reports whether the use of key id at now should be written: true the first time and once interval has
 // passed since the last use it let through, which it then remembers as now.
 func (k *keyUseThrottle) due(id string, now time.Time) bool {
-	return k.last.putUnless(id, now, func(last time.Time) bool { return now.Sub(last) < k.interval })
+	interval := k.interval
+	if interval <= 0 {
+		interval = keyUseInterval
+	}
+	return k.last.putUnless(id, now, func(last time.Time) bool { return now.Sub(last) < interval })
 }
 
 // recordCache shares one decoded value per distinct stored record among read operations (readRecord). It is keyed

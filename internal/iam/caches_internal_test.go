@@ -86,6 +86,10 @@ func TestKeyUseThrottleLetsOneUsePerInterval(t *testing.T) {
 			t.Errorf("due(%s, +%v) = %v, want %v", st.id, st.at, got, st.want)
 		}
 	}
+	var zero keyUseThrottle // keyUseInterval
+	if !zero.due("AKIA1", t0) || zero.due("AKIA1", t0.Add(keyUseInterval-time.Second)) || !zero.due("AKIA1", t0.Add(keyUseInterval)) {
+		t.Error("the zero throttle does not let one use through per keyUseInterval")
+	}
 }
 
 func TestKeyUseThrottleBounded(t *testing.T) {

@@ -71,7 +71,7 @@ func New(st store.Store, cat *catalog.Catalog, box *secret.Box, now func() time.
 		q = DefaultQuotas()
 	}
 	return &Service{Store: st, Catalog: cat, Box: box, Now: now, Region: region, RealNow: opt.RealNow,
-		quotas: q, onDecision: opt.OnDecision, orgs: opt.Orgs, saml: opt.SAML, keyUse: keyUseThrottle{interval: keyUseInterval}}
+		quotas: q, onDecision: opt.OnDecision, orgs: opt.Orgs, saml: opt.SAML}
 }
 
 // Time is the time on the service's clock (Now), for the services that share it (STS, Organizations).
