@@ -38,27 +38,17 @@ type depException struct {
 	root, via, forbidden, reason string
 }
 
-var depExceptions = []depException{
-	{"internal/iam", "github.com/russellhaering/gosaml2", "net/http",
-		"internal/samlsp verifies SAML responses with gosaml2's SAMLServiceProvider, whose package also has an HTTP redirect helper (AuthRedirect) and so imports net/http (#12: move SAML verification behind an interface the wire layer implements)"},
-	{"internal/sts", "github.com/russellhaering/gosaml2", "net/http",
-		"through internal/iam's internal/samlsp (#12, as for internal/iam)"},
-	{"internal/org", "github.com/russellhaering/gosaml2", "net/http",
-		"through internal/iam's internal/samlsp (#12, as for internal/iam)"},
-}
+// depExceptions is empty: SAML, the last exception (gosaml2 imports net/http), is verified behind the domain's ports
+// (iam.SAMLMetadataParser, sts.SAMLVerifier) by internal/samlsp, which only the server wires in (#12).
+var depExceptions []depException
 
 // allowedThirdParty are the modules outside the standard library and iamd that a domain root may depend on, with
 // what needs them; a new one is a decision to write down here.
 var allowedThirdParty = map[string]string{
-	"github.com/beevik/etree":                       "XML trees of SAML responses (goxmldsig)",
-	"github.com/go-jose/go-jose/v4":                 "web identity tokens (sts AssumeRoleWithWebIdentity)",
-	"github.com/jonboulle/clockwork":                "a clock inside goxmldsig",
-	"github.com/mattermost/xml-roundtrip-validator": "SAML response hardening (gosaml2)",
-	"github.com/russellhaering/gosaml2":             "SAML responses (internal/samlsp; see depExceptions)",
-	"github.com/russellhaering/goxmldsig":           "XML signatures of SAML responses",
-	"golang.org/x/crypto":                           "argon2 password hashes, SSH public keys",
-	"golang.org/x/sys":                              "CPU feature detection of golang.org/x/crypto",
-	"rsc.io/qr":                                     "QR codes of virtual MFA devices",
+	"github.com/go-jose/go-jose/v4": "web identity tokens (sts AssumeRoleWithWebIdentity)",
+	"golang.org/x/crypto":           "argon2 password hashes, SSH public keys",
+	"golang.org/x/sys":              "CPU feature detection of golang.org/x/crypto",
+	"rsc.io/qr":                     "QR codes of virtual MFA devices",
 }
 
 // listedPackage is what TestDomainDependencies reads of `go list -deps -json`.

@@ -134,31 +134,15 @@ type Credential struct {
 // ID and opens its secret (and session token). Results are cached until a write other than a usage stamp.
 func (s *Service) LookupAccessKey(ctx context.Context, id string) (*Credential, error) {
 	gen := s.Store.PolicyGeneration()
-	s.mu.Lock()
-	if s.creds == nil {
-		s.creds = map[string]cachedCred{}
-	}
-	cc, ok := s.creds[id]
-	s.mu.Unlock()
-	if ok && cc.gen == gen {
-		return cc.cred, nil
+	if cred, ok := s.creds.get(id, gen); ok {
+		return cred, nil
 	}
 	cred, err := s.lookupAccessKey(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	if len(s.creds) >= maxCachedEvaluators {
-		clear(s.creds)
-	}
-	s.creds[id] = cachedCred{gen: gen, cred: cred}
-	s.mu.Unlock()
+	s.creds.put(id, gen, cred)
 	return cred, nil
-}
-
-type cachedCred struct {
-	gen  uint64
-	cred *Credential
 }
 
 func (s *Service) lookupAccessKey(ctx context.Context, id string) (*Credential, error) {
@@ -219,20 +203,9 @@ const keyUseInterval = 15 * time.Minute
 // every request.
 func (s *Service) RecordKeyUse(ctx context.Context, id, service, region string) error {
 	now := s.Now().UTC().Truncate(time.Second)
-	s.mu.Lock()
-	if s.keyUse == nil {
-		s.keyUse = map[string]time.Time{}
-	}
-	last, seen := s.keyUse[id]
-	if seen && now.Sub(last) < keyUseInterval {
-		s.mu.Unlock()
+	if !s.keyUse.due(id, now) {
 		return nil
 	}
-	if len(s.keyUse) >= maxCachedEvaluators {
-		clear(s.keyUse)
-	}
-	s.keyUse[id] = now
-	s.mu.Unlock()
 	// A usage stamp: no decision reads it, so it leaves compiled evaluators and cached credentials in place.
 	return s.Store.UpdateStamps(ctx, func(ctx context.Context, tx store.Tx) error {
 		e, err := tx.GetByID(ctx, id)

@@ -12,6 +12,7 @@ import (
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/samlsp"
 	"github.com/iamd-dev/iamd/internal/secret"
 	"github.com/iamd-dev/iamd/internal/store/sqlite"
 )
@@ -34,9 +35,10 @@ var testCatalog = func() func(t testing.TB) *catalog.Catalog {
 }()
 
 // newService returns a service on a fresh SQLite file with the test account created, and the account's root caller.
+// It reads SAML metadata as the server does (internal/samlsp).
 func newService(t testing.TB) (*iam.Service, *iam.Caller) {
 	t.Helper()
-	return newServiceWith(t, iam.Options{})
+	return newServiceWith(t, iam.Options{SAML: samlsp.Provider{}})
 }
 
 // newServiceWith is newService with the service's options.

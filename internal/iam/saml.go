@@ -4,13 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	"github.com/iamd-dev/iamd/internal/awserr"
-	"github.com/iamd-dev/iamd/internal/samlsp"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
 )
@@ -25,6 +25,27 @@ const MaxSAMLProvidersPerAccount = 100
 // samlDefaultValidity is how long a provider whose metadata sets no validUntil stays valid. AWS reports a
 // ValidUntil about a hundred years after creation for such documents (not confirmed in AWS's documentation).
 const samlDefaultValidity = 100 * 365 * 24 * time.Hour
+
+// SAMLMetadata is what a service provider keeps of a SAML identity provider's metadata document: the IdP's entity
+// ID, the end of the document's validity and the certificates that sign its responses.
+type SAMLMetadata struct {
+	EntityID     string
+	ValidUntil   time.Time // zero when the document does not say
+	SigningCerts []*x509.Certificate
+}
+
+// SAMLMetadataParser reads an identity provider's metadata document for CreateSAMLProvider and UpdateSAMLProvider.
+// The SAML protocol (XML, its signatures) stays outside the domain: internal/samlsp implements this, and the server
+// passes it in Options.SAML.
+type SAMLMetadataParser interface {
+	// ParseSAMLMetadata returns the metadata of an md:EntityDescriptor with an IDPSSODescriptor and at least one
+	// signing certificate, or an error for any document that is not one.
+	ParseSAMLMetadata(doc []byte) (*SAMLMetadata, error)
+}
+
+// errNoSAMLParser is the cause of the failure of every SAML provider write when the service has no
+// SAMLMetadataParser: no document is accepted unread.
+var errNoSAMLParser = errors.New("iam: no SAML metadata parser configured")
 
 // SAMLProvider is the stored record of a SAML provider: its metadata document as uploaded, with what
 // AssumeRoleWithSAML needs of it (the IdP's entity ID and signing certificates, DER) parsed at upload.
@@ -41,8 +62,8 @@ type SAMLProvider struct {
 }
 
 // SAMLMetadata returns the provider's parsed metadata.
-func (p *SAMLProvider) SAMLMetadata() (*samlsp.Metadata, error) {
-	md := &samlsp.Metadata{EntityID: p.EntityID, ValidUntil: p.ValidUntil}
+func (p *SAMLProvider) SAMLMetadata() (*SAMLMetadata, error) {
+	md := &SAMLMetadata{EntityID: p.EntityID, ValidUntil: p.ValidUntil}
 	for _, der := range p.Certs {
 		c, err := x509.ParseCertificate(der)
 		if err != nil {
@@ -97,9 +118,12 @@ func samlSplitARN(arn string) (account, name string, ok bool) {
 }
 
 // samlParseMetadata parses an uploaded metadata document, answering AWS's InvalidInput "Could not parse metadata."
-// (the message the IAM User Guide's SAML troubleshooting page quotes).
-func samlParseMetadata(doc string) (*samlsp.Metadata, error) {
-	md, err := samlsp.ParseMetadata([]byte(doc))
+// (the message the IAM User Guide's SAML troubleshooting page quotes). Without a parser it fails (ServiceFailure).
+func (s *Service) samlParseMetadata(doc string) (*SAMLMetadata, error) {
+	if s.saml == nil {
+		return nil, errNoSAMLParser
+	}
+	md, err := s.saml.ParseSAMLMetadata([]byte(doc))
 	if err != nil {
 		return nil, &awserr.Error{Code: "InvalidInput", HTTPStatus: 400, Message: "Could not parse metadata.", Cause: err}
 	}
@@ -107,7 +131,7 @@ func samlParseMetadata(doc string) (*samlsp.Metadata, error) {
 }
 
 // samlApplyMetadata stores a parsed metadata document in the record.
-func samlApplyMetadata(p *SAMLProvider, doc string, md *samlsp.Metadata) {
+func samlApplyMetadata(p *SAMLProvider, doc string, md *SAMLMetadata) {
 	p.Metadata, p.EntityID, p.ValidUntil = doc, md.EntityID, md.ValidUntil
 	if p.ValidUntil.IsZero() {
 		p.ValidUntil = p.CreateDate.Add(samlDefaultValidity)
@@ -215,7 +239,7 @@ func (s *Service) CreateSAMLProvider(ctx context.Context, c *Caller, in *iamtype
 		if err := samlCheckEncryption(in.AssertionEncryptionMode, in.AddPrivateKey, nil); err != nil {
 			return err
 		}
-		md, err := samlParseMetadata(in.SAMLMetadataDocument)
+		md, err := s.samlParseMetadata(in.SAMLMetadataDocument)
 		if err != nil {
 			return err
 		}
@@ -273,7 +297,7 @@ func (s *Service) UpdateSAMLProvider(ctx context.Context, c *Caller, in *iamtype
 		if in.SAMLMetadataDocument == nil {
 			return nil
 		}
-		md, err := samlParseMetadata(*in.SAMLMetadataDocument)
+		md, err := s.samlParseMetadata(*in.SAMLMetadataDocument)
 		if err != nil {
 			return err
 		}

@@ -180,3 +180,29 @@ func TestSAMLProviderQuota(t *testing.T) {
 		t.Fatalf("list: %v %d", err, len(list.SAMLProviderList))
 	}
 }
+
+// TestSAMLProviderWithoutParserFailsClosed: a service built without a SAMLMetadataParser stores no metadata
+// document unread: CreateSAMLProvider and UpdateSAMLProvider with a document fail (ServiceFailure) and change nothing.
+func TestSAMLProviderWithoutParserFailsClosed(t *testing.T) {
+	ctx := context.Background()
+	svc, root := newService(t)
+	idp := samlIdP(t, "https://idp.example.com/n")
+	arn := "arn:aws:iam::" + testAccount + ":saml-provider/corp"
+	if _, err := svc.CreateSAMLProvider(ctx, root, &iamtypes.CreateSAMLProviderRequest{Name: "corp", SAMLMetadataDocument: idp.Metadata()}); err != nil {
+		t.Fatal(err)
+	}
+	bare := iam.New(svc.Store, svc.Catalog, svc.Box, svc.Now, "us-east-1", iam.Options{})
+	_, err := bare.CreateSAMLProvider(ctx, root, &iamtypes.CreateSAMLProviderRequest{Name: "other", SAMLMetadataDocument: idp.Metadata()})
+	wantCode(t, err, "ServiceFailure")
+	other := samlIdP(t, "https://idp.example.com/other").Metadata()
+	_, err = bare.UpdateSAMLProvider(ctx, root, &iamtypes.UpdateSAMLProviderRequest{SAMLProviderArn: arn, SAMLMetadataDocument: str(other)})
+	wantCode(t, err, "ServiceFailure")
+	list, err := bare.ListSAMLProviders(ctx, root, &iamtypes.ListSAMLProvidersRequest{})
+	if err != nil || len(list.SAMLProviderList) != 1 {
+		t.Fatalf("list: %v %+v", err, list)
+	}
+	got, err := bare.GetSAMLProvider(ctx, root, &iamtypes.GetSAMLProviderRequest{SAMLProviderArn: arn})
+	if err != nil || *got.SAMLMetadataDocument != idp.Metadata() {
+		t.Fatalf("after failures: %v %+v", err, got)
+	}
+}

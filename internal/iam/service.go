@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/iamd-dev/iamd/authz"
@@ -35,41 +34,18 @@ type Service struct {
 	quotas     Quotas
 	onDecision func(result authz.Result)
 	orgs       Organizations
+	// saml reads SAML providers' metadata documents (Options.SAML); nil refuses every document.
+	saml SAMLMetadataParser
 
 	// compiler keeps compiled policies and callers' evaluators, beside the engine.
 	compiler compileCache
 	// outboundBase is the base URL of the accounts' outbound identity federation issuers (outboundfed.go).
 	outboundBase outboundIssuerBase
 
-	mu      sync.Mutex
-	creds   map[string]cachedCred
-	keyUse  map[string]time.Time
-	decoded map[string]any // read-only records decoded from their stored bytes, for read operations
-}
-
-// readRecord decodes an entity's record for a read-only use, sharing one decoded value per distinct stored record.
-// The result must not be modified.
-func readRecord[T any](s *Service, e *store.Entity) (*T, error) {
-	key := string(e.Kind) + "\x00" + string(e.Data)
-	s.mu.Lock()
-	v, ok := s.decoded[key]
-	s.mu.Unlock()
-	if ok {
-		if t, ok := v.(*T); ok {
-			return t, nil
-		}
-	}
-	t, err := decode[T](e)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	if s.decoded == nil || len(s.decoded) >= maxCachedEvaluators {
-		s.decoded = map[string]any{}
-	}
-	s.decoded[key] = t
-	s.mu.Unlock()
-	return t, nil
+	// creds, keyUse and records are the service's caches, each with its own lock (caches.go).
+	creds   credentialCache
+	keyUse  keyUseThrottle
+	records recordCache
 }
 
 // Options are the service's settings beyond its store, data, secrets, clock and Region. The zero value is AWS's
@@ -85,6 +61,9 @@ type Options struct {
 	// the store (internal/org's View), so it is built before the IAM service; the Organizations service, which
 	// needs IAM, is built after it.
 	Orgs Organizations
+	// SAML reads SAML identity providers' metadata documents (internal/samlsp); nil fails CreateSAMLProvider and
+	// UpdateSAMLProvider with a metadata document.
+	SAML SAMLMetadataParser
 }
 
 // New returns a service.
@@ -94,7 +73,7 @@ func New(st store.Store, cat *catalog.Catalog, box *secret.Box, now func() time.
 		q = DefaultQuotas()
 	}
 	return &Service{Store: st, Catalog: cat, Box: box, Now: now, Region: region, RealNow: opt.RealNow,
-		quotas: q, onDecision: opt.OnDecision, orgs: opt.Orgs}
+		quotas: q, onDecision: opt.OnDecision, orgs: opt.Orgs, saml: opt.SAML}
 }
 
 // Time is the time on the service's clock (Now), for the services that share it (STS, Organizations).

@@ -2,6 +2,11 @@
 // provider's metadata document (entity ID, signing certificates, validity) and verifies a base64 samlp:Response
 // against it (XML signature, issuer, recipient, audience, validity window), returning the assertion's subject and
 // attributes. It does no I/O and keeps no state; the clock is the caller's.
+//
+// It is the SAML side of the domain's SAML ports: Provider implements iam.SAMLMetadataParser (for SAML providers'
+// metadata) and sts.SAMLVerifier (for AssumeRoleWithSAML), and the server wires it into both services. The types and
+// refusal reasons are the domain's own, so that the domain's dependencies stay free of the XML and signature
+// libraries (and of net/http, which gosaml2 imports).
 package samlsp
 
 import (
@@ -16,6 +21,8 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/sts"
 	saml2 "github.com/russellhaering/gosaml2"
 	dsig "github.com/russellhaering/goxmldsig"
 )
@@ -35,23 +42,37 @@ const MinRSAKeyBits = 1024
 // ErrMetadata is returned for a metadata document that is not a usable IdP EntityDescriptor.
 var ErrMetadata = errors.New("samlsp: could not parse metadata")
 
-// Reasons a SAML response is refused. Verify wraps one of them with the detail.
+// Reasons a SAML response is refused. Verify wraps one of them with the detail. They are STS's (sts.ErrSAML*),
+// which maps each to the error AssumeRoleWithSAML answers.
 var (
-	ErrMalformed    = errors.New("samlsp: malformed SAML response")
-	ErrSignature    = errors.New("samlsp: response signature invalid")
-	ErrIssuer       = errors.New("samlsp: issuer not present in the provider's metadata")
-	ErrRecipient    = errors.New("samlsp: recipient not accepted")
-	ErrAudience     = errors.New("samlsp: audience not accepted")
-	ErrExpired      = errors.New("samlsp: assertion expired")
-	ErrNotYetValid  = errors.New("samlsp: assertion not yet valid")
-	ErrUnsuccessful = errors.New("samlsp: response status is not success")
+	ErrMalformed    = sts.ErrSAMLMalformed
+	ErrSignature    = sts.ErrSAMLSignature
+	ErrIssuer       = sts.ErrSAMLIssuer
+	ErrRecipient    = sts.ErrSAMLRecipient
+	ErrAudience     = sts.ErrSAMLAudience
+	ErrExpired      = sts.ErrSAMLExpired
+	ErrNotYetValid  = sts.ErrSAMLNotYetValid
+	ErrUnsuccessful = sts.ErrSAMLUnsuccessful
 )
 
-// Metadata is what a service provider keeps of an IdP's metadata document.
-type Metadata struct {
-	EntityID     string
-	ValidUntil   time.Time // zero when the document does not say
-	SigningCerts []*x509.Certificate
+// Metadata is what a service provider keeps of an IdP's metadata document (IAM's record of a SAML provider).
+type Metadata = iam.SAMLMetadata
+
+// Provider is the service provider the domain runs SAML through: iam.SAMLMetadataParser and sts.SAMLVerifier over
+// ParseMetadata and Verify. The zero value is ready to use.
+type Provider struct{}
+
+var (
+	_ iam.SAMLMetadataParser = Provider{}
+	_ sts.SAMLVerifier       = Provider{}
+)
+
+// ParseSAMLMetadata is ParseMetadata.
+func (Provider) ParseSAMLMetadata(doc []byte) (*iam.SAMLMetadata, error) { return ParseMetadata(doc) }
+
+// VerifySAMLResponse is Verify.
+func (Provider) VerifySAMLResponse(encoded string, md *iam.SAMLMetadata, exp sts.SAMLExpect) (*sts.SAMLAssertion, error) {
+	return Verify(encoded, md, exp)
 }
 
 // ParseMetadata reads an md:EntityDescriptor (or an md:EntitiesDescriptor holding exactly one) with an
@@ -165,28 +186,11 @@ func ParseMetadata(doc []byte) (*Metadata, error) {
 	return md, nil
 }
 
-// Expect is what a response must match.
-type Expect struct {
-	Now        time.Time
-	Recipients []string      // accepted SubjectConfirmationData Recipient values (and Response Destination, when set)
-	Audiences  []string      // accepted Audience values; every AudienceRestriction must name one
-	MaxAge     time.Duration // how long after its IssueInstant a response may be redeemed; 0 for no limit
-}
+// Expect is what a response must match (STS's sts.SAMLExpect).
+type Expect = sts.SAMLExpect
 
-// Assertion is the verified content of a response's (first) assertion.
-type Assertion struct {
-	Issuer              string
-	Subject             string // NameID
-	SubjectFormat       string // NameID Format, as written
-	Recipient           string
-	Audiences           []string
-	IssueInstant        time.Time
-	SessionNotOnOrAfter time.Time // zero when the AuthnStatement does not set it
-	// Attributes are the attribute values by attribute Name, in document order; FriendlyNames maps a Name to its
-	// FriendlyName where one is given.
-	Attributes    map[string][]string
-	FriendlyNames map[string]string
-}
+// Assertion is the verified content of a response's (first) assertion (STS's sts.SAMLAssertion).
+type Assertion = sts.SAMLAssertion
 
 // Verify checks a base64 samlp:Response against an IdP's metadata: the Response or each Assertion must carry an
 // enveloped XML signature by one of the metadata's signing certificates, the issuer must be the metadata's

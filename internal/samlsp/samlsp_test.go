@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/samlsp"
 	"github.com/iamd-dev/iamd/internal/samlsp/samltest"
+	"github.com/iamd-dev/iamd/internal/sts"
 )
 
 const (
@@ -217,4 +219,32 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("accepted a response of issuer %q for %q", as.Issuer, as.Subject)
 		}
 	})
+}
+
+// TestProviderIsTheDomainsSAML: Provider, the value the server wires into IAM and STS, reads metadata and verifies
+// responses as ParseMetadata and Verify do, refusing with the domain's reasons.
+func TestProviderIsTheDomainsSAML(t *testing.T) {
+	idp := newIdP(t)
+	var (
+		parser   iam.SAMLMetadataParser = samlsp.Provider{}
+		verifier sts.SAMLVerifier       = samlsp.Provider{}
+	)
+	md, err := parser.ParseSAMLMetadata([]byte(idp.Metadata()))
+	if err != nil || md.EntityID != entityID || len(md.SigningCerts) != 1 {
+		t.Fatalf("metadata: %v %+v", err, md)
+	}
+	if _, err := parser.ParseSAMLMetadata([]byte("<x/>")); !errors.Is(err, samlsp.ErrMetadata) {
+		t.Fatalf("bad metadata: %v", err)
+	}
+	signed, err := idp.Sign(idp.AWS(t0, "alice", roleARN, provARN))
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := verifier.VerifySAMLResponse(signed, md, expect(t0))
+	if err != nil || as.Subject != "alice" || as.Issuer != entityID || as.Recipient != samltest.AWSSignIn {
+		t.Fatalf("verify: %v %+v", err, as)
+	}
+	if _, err := verifier.VerifySAMLResponse(signed, md, expect(t0.Add(time.Hour))); !errors.Is(err, sts.ErrSAMLExpired) {
+		t.Fatalf("late: %v, want sts.ErrSAMLExpired", err)
+	}
 }

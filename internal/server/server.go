@@ -28,6 +28,7 @@ import (
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/oidc"
 	"github.com/iamd-dev/iamd/internal/org"
+	"github.com/iamd-dev/iamd/internal/samlsp"
 	"github.com/iamd-dev/iamd/internal/sigv4"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/internal/sts"
@@ -80,7 +81,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	var orgView *org.View
 	core, err := bootstrap(ctx, cfg, logger, clk.Now, func(st store.Store) iam.Options {
 		orgView = org.NewView(st)
-		return iam.Options{RealNow: clk.Real, Quotas: quotas, Orgs: orgView,
+		return iam.Options{RealNow: clk.Real, Quotas: quotas, Orgs: orgView, SAML: samlsp.Provider{},
 			OnDecision: func(r authz.Result) { metrics.ObserveDecision(r.String()) }}
 	})
 	if err != nil {
@@ -94,7 +95,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	}
 	svc.SetOutboundIssuerBase(issuerBase(cfg.OIDCIssuerURL, cfg.Listen, cfg.TLSCert != ""))
 	orgs := org.New(st, svc, orgView, org.Options{MaxAccounts: quotas.AccountsPerOrganization})
-	stsSvc := sts.New(st, svc, sts.Options{Region: cfg.Region, WebIdentityKeys: webKeys})
+	stsSvc := sts.New(st, svc, sts.Options{Region: cfg.Region, WebIdentityKeys: webKeys, SAML: samlsp.Provider{}})
 	// The AWS APIs: each request must be signed for the API it calls, in a Region of the aws partition.
 	verifier := &sigv4.Verifier{Keys: keyStore{svc, clk}, Services: []string{"iam", "sts", "organizations"}, Regions: awsregion.Names()}
 	h := api.New(authenticator{v: verifier, svc: svc, logger: logger}, svc, stsSvc, logger, metrics)

@@ -14,6 +14,7 @@ import (
 	ststypes "github.com/iamd-dev/iamd/internal/apitypes/sts"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/samlsp"
 	"github.com/iamd-dev/iamd/internal/secret"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/internal/store/sqlite"
@@ -30,10 +31,11 @@ type service struct {
 
 func setup(t *testing.T) (*service, *iam.Caller, *iam.Caller) {
 	t.Helper()
-	return setupWith(t, iam.Options{})
+	return setupWith(t, iam.Options{SAML: samlsp.Provider{}})
 }
 
-// setupWith is setup with the IAM service's options.
+// setupWith is setup with the IAM service's options. STS verifies SAML responses as the server does
+// (internal/samlsp).
 func setupWith(t *testing.T, opt iam.Options) (*service, *iam.Caller, *iam.Caller) {
 	t.Helper()
 	ctx := context.Background()
@@ -70,7 +72,7 @@ func setupWith(t *testing.T, opt iam.Options) (*service, *iam.Caller, *iam.Calle
 			t.Fatal(err)
 		}
 	}
-	return &service{sts.New(st, svc, sts.Options{Region: "us-east-1"}), svc}, root, alice
+	return &service{sts.New(st, svc, sts.Options{Region: "us-east-1", SAML: samlsp.Provider{}}), svc}, root, alice
 }
 
 func ptr[T any](v T) *T { return &v }

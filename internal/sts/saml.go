@@ -14,7 +14,6 @@ import (
 	ststypes "github.com/iamd-dev/iamd/internal/apitypes/sts"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
-	"github.com/iamd-dev/iamd/internal/samlsp"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
 )
@@ -42,6 +41,56 @@ const (
 	samlSignInURL          = "https://signin.aws.amazon.com/saml"
 	samlNameIDFormatPrefix = "urn:oasis:names:tc:SAML:2.0:nameid-format:"
 )
+
+// SAMLExpect is what a SAML response must match for AssumeRoleWithSAML.
+type SAMLExpect struct {
+	Now        time.Time
+	Recipients []string      // accepted SubjectConfirmationData Recipient values (and Response Destination, when set)
+	Audiences  []string      // accepted Audience values; every AudienceRestriction must name one
+	MaxAge     time.Duration // how long after its IssueInstant a response may be redeemed; 0 for no limit
+}
+
+// SAMLAssertion is the verified content of a response's (first) assertion: the facts AssumeRoleWithSAML decides on
+// and answers with.
+type SAMLAssertion struct {
+	Issuer              string
+	Subject             string // NameID
+	SubjectFormat       string // NameID Format, as written
+	Recipient           string
+	Audiences           []string
+	IssueInstant        time.Time
+	SessionNotOnOrAfter time.Time // zero when the AuthnStatement does not set it
+	// Attributes are the attribute values by attribute Name, in document order; FriendlyNames maps a Name to its
+	// FriendlyName where one is given.
+	Attributes    map[string][]string
+	FriendlyNames map[string]string
+}
+
+// SAMLVerifier verifies the samlp:Response of AssumeRoleWithSAML against the metadata of the SAML provider it names.
+// The SAML protocol (XML, its signatures) stays outside the domain: internal/samlsp implements this, and the server
+// passes it in Options.SAML.
+type SAMLVerifier interface {
+	// VerifySAMLResponse checks a base64 samlp:Response: its XML signature by one of md's signing certificates,
+	// its issuer (md's entity ID), recipient, audience and validity window at exp.Now. A refusal wraps one of the
+	// ErrSAML* reasons, which decide the error the caller sees.
+	VerifySAMLResponse(encoded string, md *iam.SAMLMetadata, exp SAMLExpect) (*SAMLAssertion, error)
+}
+
+// Reasons a SAML response is refused; a SAMLVerifier wraps one of them with the detail.
+var (
+	ErrSAMLMalformed    = errors.New("saml: malformed SAML response")
+	ErrSAMLSignature    = errors.New("saml: response signature invalid")
+	ErrSAMLIssuer       = errors.New("saml: issuer not present in the provider's metadata")
+	ErrSAMLRecipient    = errors.New("saml: recipient not accepted")
+	ErrSAMLAudience     = errors.New("saml: audience not accepted")
+	ErrSAMLExpired      = errors.New("saml: assertion expired")
+	ErrSAMLNotYetValid  = errors.New("saml: assertion not yet valid")
+	ErrSAMLUnsuccessful = errors.New("saml: response status is not success")
+)
+
+// errNoSAMLVerifier is the cause of AssumeRoleWithSAML's failure when the service has no SAMLVerifier: no response
+// is accepted unverified.
+var errNoSAMLVerifier = errors.New("sts: no SAML verifier configured")
 
 // samlSessionName is the pattern AWS gives in its error for a bad RoleSessionName attribute.
 var samlSessionName = regexp.MustCompile(`^[a-zA-Z_0-9+=,.@-]{2,64}$`)
@@ -86,19 +135,19 @@ func samlDenied() error {
 // others are iamd's own, as AWS's could not be confirmed.
 func samlVerifyError(err error) error {
 	switch {
-	case errors.Is(err, samlsp.ErrSignature):
+	case errors.Is(err, ErrSAMLSignature):
 		return samlInvalidToken("Response signature invalid", err)
-	case errors.Is(err, samlsp.ErrIssuer):
+	case errors.Is(err, ErrSAMLIssuer):
 		return samlInvalidToken("Issuer not present in specified provider", err)
-	case errors.Is(err, samlsp.ErrExpired):
+	case errors.Is(err, ErrSAMLExpired):
 		return &awserr.Error{Code: "ExpiredTokenException", HTTPStatus: 400, Message: "Token must be redeemed within 5 minutes of issuance", Cause: err}
-	case errors.Is(err, samlsp.ErrNotYetValid):
+	case errors.Is(err, ErrSAMLNotYetValid):
 		return samlInvalidToken("Assertion is not yet valid", err)
-	case errors.Is(err, samlsp.ErrAudience):
+	case errors.Is(err, ErrSAMLAudience):
 		return samlInvalidToken("Invalid audience in SAML response", err)
-	case errors.Is(err, samlsp.ErrRecipient):
+	case errors.Is(err, ErrSAMLRecipient):
 		return samlInvalidToken("Invalid recipient in SAML response", err)
-	case errors.Is(err, samlsp.ErrUnsuccessful):
+	case errors.Is(err, ErrSAMLUnsuccessful):
 		return &awserr.Error{Code: "IDPRejectedClaim", HTTPStatus: 403, Message: "The SAML response reports that authentication failed", Cause: err}
 	}
 	return samlInvalidToken("Invalid SAML response", err)
@@ -141,7 +190,7 @@ func samlHasRolePair(values []string, roleARN, providerARN string) bool {
 }
 
 // samlConditionKeys returns the saml:* keys of a verified assertion.
-func samlConditionKeys(as *samlsp.Assertion, account, providerName string) policy.Context {
+func samlConditionKeys(as *SAMLAssertion, account, providerName string) policy.Context {
 	ctx := policy.Context{}
 	ctx.Set("saml:aud", as.Recipient) // AWS takes saml:aud from the Recipient, not the Audience
 	ctx.Set("saml:iss", as.Issuer)
@@ -216,10 +265,13 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, c *iam.Caller, in *sts
 		// Not confirmed against AWS's text.
 		return nil, awserr.ValidationError("Principal exists outside the account of the Role being assumed.")
 	}
+	if s.saml == nil {
+		return nil, awserr.Internal(errNoSAMLVerifier)
+	}
 	now := s.iam.RealTime().UTC() // the IdP's NotBefore and NotOnOrAfter are on the real time
 	var (
 		out *issuedSession
-		as  *samlsp.Assertion
+		as  *SAMLAssertion
 	)
 	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		var (
@@ -250,7 +302,7 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, c *iam.Caller, in *sts
 		if s.region != "" {
 			endpoints = append(endpoints, "https://"+s.region+".signin.aws.amazon.com/saml")
 		}
-		as, err = samlsp.Verify(in.SAMLAssertion, md, samlsp.Expect{Now: now, Recipients: endpoints,
+		as, err = s.saml.VerifySAMLResponse(in.SAMLAssertion, md, SAMLExpect{Now: now, Recipients: endpoints,
 			Audiences: append(endpoints, "urn:amazon:webservices"), MaxAge: samlMaxAge})
 		if err != nil {
 			return samlVerifyError(err)

@@ -4,6 +4,9 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +15,7 @@ import (
 	ststypes "github.com/iamd-dev/iamd/internal/apitypes/sts"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/samlsp/samltest"
+	"github.com/iamd-dev/iamd/internal/sts"
 )
 
 const (
@@ -163,6 +167,79 @@ func TestAssumeRoleWithSAMLRefused(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), tc.assertion[:40]) {
 				t.Fatalf("the error carries the assertion: %v", err)
+			}
+		})
+	}
+}
+
+// refusingVerifier is an sts.SAMLVerifier that refuses every response for one reason, and records what it was
+// asked to check.
+type refusingVerifier struct {
+	reason error
+	md     *iam.SAMLMetadata
+	exp    sts.SAMLExpect
+}
+
+func (v *refusingVerifier) VerifySAMLResponse(encoded string, md *iam.SAMLMetadata, exp sts.SAMLExpect) (*sts.SAMLAssertion, error) {
+	v.md, v.exp = md, exp
+	return nil, fmt.Errorf("%w: detail", v.reason)
+}
+
+// TestAssumeRoleWithSAMLWithoutVerifierFailsClosed: an STS service built without a SAMLVerifier refuses every
+// AssumeRoleWithSAML, even one whose response a verifier would accept, and issues no credentials.
+func TestAssumeRoleWithSAMLWithoutVerifierFailsClosed(t *testing.T) {
+	s, idp := samlSetup(t)
+	assertion, err := idp.Sign(idp.AWS(time.Now(), "alice", samlNoTags, samlProvider))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &ststypes.AssumeRoleWithSAMLRequest{RoleArn: samlNoTags, PrincipalArn: samlProvider, SAMLAssertion: assertion}
+	if _, err := s.AssumeRoleWithSAML(context.Background(), unsigned(), in); err != nil {
+		t.Fatalf("with the verifier: %v", err)
+	}
+	bare := sts.New(s.IAM.Store, s.IAM, sts.Options{Region: "us-east-1"})
+	out, err := bare.AssumeRoleWithSAML(context.Background(), unsigned(), in)
+	wantCode(t, err, "ServiceFailure")
+	if out != nil {
+		t.Fatalf("credentials issued without a verifier: %+v", out)
+	}
+}
+
+// TestAssumeRoleWithSAMLVerifierReasons: the verifier's reason for a refusal decides AWS's error, whatever verifier
+// is wired in; the verifier is given the provider's stored metadata and AWS's sign-in endpoints.
+func TestAssumeRoleWithSAMLVerifierReasons(t *testing.T) {
+	s, idp := samlSetup(t)
+	assertion, err := idp.Sign(idp.AWS(time.Now(), "alice", samlRole, samlProvider))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		reason    error
+		code, msg string
+	}{
+		{sts.ErrSAMLSignature, "InvalidIdentityToken", "Response signature invalid"},
+		{sts.ErrSAMLIssuer, "InvalidIdentityToken", "Issuer not present in specified provider"},
+		{sts.ErrSAMLExpired, "ExpiredTokenException", "Token must be redeemed within 5 minutes of issuance"},
+		{sts.ErrSAMLNotYetValid, "InvalidIdentityToken", "Assertion is not yet valid"},
+		{sts.ErrSAMLAudience, "InvalidIdentityToken", "Invalid audience in SAML response"},
+		{sts.ErrSAMLRecipient, "InvalidIdentityToken", "Invalid recipient in SAML response"},
+		{sts.ErrSAMLUnsuccessful, "IDPRejectedClaim", "The SAML response reports that authentication failed"},
+		{sts.ErrSAMLMalformed, "InvalidIdentityToken", "Invalid SAML response"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason.Error(), func(t *testing.T) {
+			v := &refusingVerifier{reason: tc.reason}
+			svc := sts.New(s.IAM.Store, s.IAM, sts.Options{Region: "eu-west-1", SAML: v})
+			out, err := svc.AssumeRoleWithSAML(context.Background(), unsigned(),
+				&ststypes.AssumeRoleWithSAMLRequest{RoleArn: samlRole, PrincipalArn: samlProvider, SAMLAssertion: assertion})
+			wantCode(t, err, tc.code)
+			if out != nil || !strings.Contains(err.Error(), tc.msg) || !errors.Is(err, tc.reason) {
+				t.Fatalf("err = %v, out = %+v; want %q wrapping %v", err, out, tc.msg, tc.reason)
+			}
+			if v.md == nil || v.md.EntityID != samlEntity || len(v.md.SigningCerts) != 1 ||
+				!slices.Equal(v.exp.Recipients, []string{samltest.AWSSignIn, "https://eu-west-1.signin.aws.amazon.com/saml"}) ||
+				!slices.Contains(v.exp.Audiences, "urn:amazon:webservices") || v.exp.MaxAge != 5*time.Minute {
+				t.Fatalf("verifier asked md=%+v exp=%+v", v.md, v.exp)
 			}
 		})
 	}

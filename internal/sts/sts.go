@@ -18,6 +18,7 @@ type Service struct {
 	store  store.Store
 	iam    IAM
 	region string
+	saml   SAMLVerifier // nil refuses every AssumeRoleWithSAML
 	// WebIdentityKeys fetches OIDC issuers' signing keys for AssumeRoleWithWebIdentity; nil answers
 	// IDPCommunicationError. New sets it from Options; a test may swap it before the service serves.
 	WebIdentityKeys IssuerKeys
@@ -29,12 +30,14 @@ type Options struct {
 	Region string
 	// WebIdentityKeys fetches OIDC issuers' signing keys; nil answers IDPCommunicationError.
 	WebIdentityKeys IssuerKeys
+	// SAML verifies AssumeRoleWithSAML's responses (internal/samlsp); nil refuses every one with ServiceFailure.
+	SAML SAMLVerifier
 }
 
 // New returns the STS service. It keeps its sessions in st, the store IAM uses, through the IAM service's
 // transactions-taking methods.
 func New(st store.Store, i IAM, opt Options) *Service {
-	return &Service{store: st, iam: i, region: opt.Region, WebIdentityKeys: opt.WebIdentityKeys}
+	return &Service{store: st, iam: i, region: opt.Region, saml: opt.SAML, WebIdentityKeys: opt.WebIdentityKeys}
 }
 
 // GetCallerIdentity returns who signed the request. It needs no permission: AWS answers it even when a policy
