@@ -106,8 +106,8 @@ func (h *Handler) Implemented(service string) []string {
 	return out
 }
 
-// newRequestID returns a random request ID in the UUID form AWS uses.
-func newRequestID() string {
+// NewRequestID returns a random request ID in the UUID form AWS uses.
+func NewRequestID() string {
 	var b [16]byte
 	rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40
@@ -122,7 +122,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveJSON(w, r, target)
 		return
 	}
-	ex := h.p.begin("iam")
+	ex := h.p.begin(r, "iam")
 	err := h.serve(w, r, ex)
 	h.p.end(w, r, ex, queryProtocol{h}, err)
 }

@@ -158,7 +158,7 @@ type decisionErrMsg struct {
 }
 
 func (h *DecisionHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ex := h.p.begin(DecisionService)
+	ex := h.p.begin(r, DecisionService)
 	action := "Authorize"
 	if r.URL.Path == VerifyPath {
 		action = "Verify"

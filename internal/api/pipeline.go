@@ -90,9 +90,24 @@ type wireProtocol interface {
 	writeError(w http.ResponseWriter, r *http.Request, ex *exchange, info awsquery.ErrorInfo, err error)
 }
 
-// begin starts the exchange of a request to service.
-func (p *pipeline) begin(service string) *exchange {
-	return &exchange{start: time.Now(), reqID: newRequestID(), service: service, signedFor: service, label: unknownLabel}
+// begin starts the exchange of a request to service, with the request ID its context carries (WithRequestID) or a
+// new one.
+func (p *pipeline) begin(r *http.Request, service string) *exchange {
+	id, _ := r.Context().Value(requestIDKey{}).(string)
+	if id == "" {
+		id = NewRequestID()
+	}
+	return &exchange{start: time.Now(), reqID: id, service: service, signedFor: service, label: unknownLabel}
+}
+
+// requestIDKey is the context key of a request ID given by the server.
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying id (from NewRequestID) as the ID the pipeline answers and logs the request
+// with. The server gives each request its ID as it starts tracking it, so that what it logs about the requests in
+// flight (a stop that cuts them off) names the IDs their clients see and the request logs hold.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
 }
 
 // authenticate reads the body of a request within an admission slot, lets route read the service and operation
