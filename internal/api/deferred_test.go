@@ -64,7 +64,7 @@ func TestEveryOperationIsImplementedOrDeferred(t *testing.T) {
 	deferred := readDeferred(t)
 	models := []struct {
 		service, table string
-		ops        []dispatch.Operation
+		ops            []dispatch.Operation
 	}{
 		{"iam", "iamapi (*iam.Service)", iamapi.Operations(iamapi.Binding{}, (*iam.Service)(nil))},
 		{"sts", "stsapi (*sts.Service)", stsapi.Operations(stsapi.Binding{}, (*sts.Service)(nil))},
