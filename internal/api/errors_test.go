@@ -11,6 +11,8 @@ import (
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/sigv4"
+	"github.com/iamd-dev/iamd/internal/simulate"
 )
 
 // TestEncodeErrorFromValidation: a ValidationError from a generated Validate is written as AWS writes it.
@@ -43,6 +45,8 @@ func TestEncodeErrorFromValidation(t *testing.T) {
 func TestErrorInfoIsTheOneMapping(t *testing.T) {
 	secretCause := errors.New("store: disk full at /var/lib/secret")
 	decodeErr := awsquery.Decode(url.Values{"UserName.1": {"alice"}}, new(iamtypes.CreateUserRequest))
+	_, simErr := simulate.Custom(simulate.CustomInput{PolicyInputList: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`}, ActionNames: []string{"s3:GetObject"}, Marker: "x"})
+	_, simPolicyErr := simulate.Custom(simulate.CustomInput{PolicyInputList: []string{`{not json`}, ActionNames: []string{"s3:GetObject"}})
 	cases := []struct {
 		name string
 		err  error
@@ -58,6 +62,13 @@ func TestErrorInfoIsTheOneMapping(t *testing.T) {
 			awsquery.ErrorInfo{Type: "Sender", Code: "InvalidAction", Message: "Could not find operation Frob for version NO_VERSION_SPECIFIED", HTTPStatus: 400}},
 		{"the query decoder's error", decodeErr,
 			awsquery.ErrorInfo{Type: "Sender", Code: "MalformedInput", Message: "Invalid parameter UserName.1: UserName takes a single value.", HTTPStatus: 400}},
+		{"a refused signature, as sigv4 words it", fmt.Errorf("authenticate: %w", &sigv4.Error{Code: sigv4.CodeSignatureDoesNotMatch, HTTPStatus: 403,
+			Message: "Credential should be scoped to correct service: 'iam'. "}),
+			awsquery.ErrorInfo{Type: "Sender", Code: "SignatureDoesNotMatch", Message: "Credential should be scoped to correct service: 'iam'. ", HTTPStatus: 403}},
+		{"the simulator's error", simErr,
+			awsquery.ErrorInfo{Type: "Sender", Code: "InvalidInput", Message: `Invalid Marker "x"`, HTTPStatus: 400}},
+		{"the simulator's malformed policy", simPolicyErr,
+			awsquery.ErrorInfo{Type: "Sender", Code: "MalformedPolicyDocument", Message: "PolicyInputList.1: " + policyParseMessage(simPolicyErr), HTTPStatus: 400}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,4 +81,13 @@ func TestErrorInfoIsTheOneMapping(t *testing.T) {
 	if got := errors.Unwrap(awserr.Internal(secretCause)); got != secretCause {
 		t.Errorf("errors.Unwrap(Internal(cause)) = %v, want the cause", got)
 	}
+}
+
+// policyParseMessage is the engine's message for the policy of a simulator's *PolicyError.
+func policyParseMessage(err error) string {
+	var pe *simulate.PolicyError
+	if !errors.As(err, &pe) {
+		return "(not a *simulate.PolicyError: " + fmt.Sprint(err) + ")"
+	}
+	return pe.Err.Error()
 }

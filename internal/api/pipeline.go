@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/iamd-dev/iamd/internal/apitypes"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/sigv4"
 )
 
 // The pipeline: every AWS-protocol request (query/XML, JSON 1.1, the decision API) goes through the same stages,
@@ -70,7 +72,9 @@ type exchange struct {
 
 // pipeline holds the stages every protocol shares.
 type pipeline struct {
-	auth   Authenticator
+	auth Authenticator
+	// keyUse records the access key of each verified signature; nil records none.
+	keyUse keyUseRecorder
 	logger *slog.Logger
 	obs    Observer
 	rec    Recorder
@@ -134,12 +138,22 @@ func (p *pipeline) authenticate(r *http.Request, ex *exchange, route func(body [
 		}
 	}
 	if !unsigned {
-		caller, err := p.auth.Authenticate(r.Context(), r, body, ex.signedFor)
+		res, err := p.auth.VerifyFor(r.Context(), r, body, ex.signedFor)
 		if err != nil {
 			return nil, c, err
 		}
+		caller, ok := res.Identity.(*iam.Caller)
+		if !ok {
+			return nil, c, fmt.Errorf("authenticate: the key store gave identity %T", res.Identity)
+		}
 		c = *caller
+		c.Region = requestedRegion(res.Service, res.Region)
 		ex.caller = c.Principal.ARN
+		if p.keyUse != nil {
+			if err := p.keyUse.RecordKeyUse(r.Context(), res.AccessKeyID, res.Service, c.Region); err != nil {
+				p.logger.Warn("recording access key use", "request_id", ex.reqID, "access_key_id", res.AccessKeyID, "err", err)
+			}
+		}
 	}
 	c.SourceIP = sourceIP(r)
 	c.SecureTransport = r.TLS != nil
@@ -199,9 +213,10 @@ func (p *pipeline) fail(w http.ResponseWriter, r *http.Request, ex *exchange, pr
 }
 
 // errorInfo is the one mapping of an error to its wire form: an *awserr.Error (what every layer returns, the
-// query codec's errors included), or the model's *apitypes.ValidationError (generated Validate methods report
-// it as itself, so that its text stays exactly AWS's). Any other error is not an AWS error: the caller answers
-// the protocol's internal failure without showing its text.
+// query codec's and the simulator's errors included), the model's *apitypes.ValidationError (generated Validate
+// methods report it as itself, so that its text stays exactly AWS's), or a *sigv4.Error (a refused signature,
+// passed on as sigv4 words it). Any other error is not an AWS error: the caller answers the protocol's internal
+// failure without showing its text.
 func errorInfo(err error) (awsquery.ErrorInfo, bool) {
 	if ae, ok := awserr.As(err); ok {
 		return awsquery.ErrorInfo{Type: ae.Type(), Code: ae.Code, Message: ae.Message, HTTPStatus: ae.HTTPStatus}, true
@@ -210,7 +225,26 @@ func errorInfo(err error) (awsquery.ErrorInfo, bool) {
 	if errors.As(err, &ve) {
 		return awsquery.ErrorInfo{Type: "Sender", Code: ve.ErrorCode(), Message: ve.ErrorMessage(), HTTPStatus: ve.HTTPStatus()}, true
 	}
+	var se *sigv4.Error
+	if errors.As(err, &se) {
+		return awsquery.ErrorInfo{Type: "Sender", Code: se.Code, Message: se.Message, HTTPStatus: se.HTTPStatus}, true
+	}
 	return awsquery.ErrorInfo{}, false
+}
+
+// globalRegion is the Region of the endpoints of AWS's global services (IAM, Organizations) in the aws partition.
+const globalRegion = "us-east-1"
+
+// requestedRegion is aws:RequestedRegion for a request to service signed for region. IAM and Organizations are
+// global services whose single endpoint is in us-east-1, so their requests are made to us-east-1 whatever Region
+// the client signed for (AWS's example policy "Denies access to AWS based on the requested Region" exempts them
+// for that reason); STS and iamd's decision API answer in the Region the request was signed for.
+func requestedRegion(service, region string) string {
+	switch service {
+	case "iam", "organizations":
+		return globalRegion
+	}
+	return region
 }
 
 // internalFailure is the message of an error that is not an AWS error, as AWS words its InternalFailure.

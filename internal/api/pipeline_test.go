@@ -18,6 +18,7 @@ import (
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/secret"
+	"github.com/iamd-dev/iamd/internal/sigv4"
 	"github.com/iamd-dev/iamd/internal/store/sqlite"
 )
 
@@ -44,11 +45,11 @@ func (rs *records) take() []Record {
 // cancelingAuth is fakeAuth, except that it fails as a store read would once the client has gone.
 type cancelingAuth struct{ fakeAuth }
 
-func (a cancelingAuth) Authenticate(ctx context.Context, r *http.Request, body []byte, service string) (*iam.Caller, error) {
+func (a cancelingAuth) VerifyFor(ctx context.Context, r *http.Request, body []byte, service string) (*sigv4.Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, awserr.Internal(err)
 	}
-	return a.fakeAuth.Authenticate(ctx, r, body, service)
+	return a.fakeAuth.VerifyFor(ctx, r, body, service)
 }
 
 const rootARN = "arn:aws:iam::111122223333:root"
