@@ -80,6 +80,8 @@ type pipeline struct {
 	rec    Recorder
 	// admit bounds the requests being read and authenticated; nil admits all.
 	admit *Admission
+	// maxBody bounds a request body; zero is the AWS APIs' bound, maxBody.
+	maxBody int64
 	// now is the IAM service's clock, the time of each request (aws:CurrentTime).
 	now func() time.Time
 }
@@ -124,12 +126,16 @@ func (p *pipeline) authenticate(r *http.Request, ex *exchange, route func(body [
 		return nil, c, errBusy()
 	}
 	defer leave()
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	limit := p.maxBody
+	if limit <= 0 {
+		limit = maxBody
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return nil, c, awserr.New("IncompleteBody", http.StatusBadRequest, "The request body could not be read.")
 	}
-	if len(body) > maxBody {
-		return nil, c, awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", maxBody)
+	if int64(len(body)) > limit {
+		return nil, c, awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", limit)
 	}
 	unsigned := false
 	if route != nil {
@@ -179,8 +185,13 @@ func (p *pipeline) end(w http.ResponseWriter, r *http.Request, ex *exchange, pro
 	return outcome
 }
 
-// fail writes err and logs it; a client's cancel is logged and not answered (nobody is listening).
+// fail writes err and logs it; a client's cancel is logged and not answered (nobody is listening). The request's
+// context speaks for how the request ended when err does not: a client that has gone is a cancel whatever error
+// its absence caused (a store read cut short), and a server-side deadline that has passed is ServiceUnavailable.
 func (p *pipeline) fail(w http.ResponseWriter, r *http.Request, ex *exchange, proto wireProtocol, err error) (outcome, code string) {
+	if ctxErr := r.Context().Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		err = fmt.Errorf("%w (the request's context: %w)", err, ctxErr)
+	}
 	if errors.Is(err, context.Canceled) {
 		p.logger.Info("request canceled by client", "request_id", ex.reqID, "action", ex.operation)
 		return "canceled", ""
@@ -212,13 +223,26 @@ func (p *pipeline) fail(w http.ResponseWriter, r *http.Request, ex *exchange, pr
 	return "client_error", info.Code
 }
 
-// errorInfo is the one mapping of an error to its wire form: an *awserr.Error (what every layer returns, the
-// query codec's and the simulator's errors included), the model's *apitypes.ValidationError (generated Validate
-// methods report it as itself, so that its text stays exactly AWS's), or a *sigv4.Error (a refused signature,
-// passed on as sigv4 words it). Any other error is not an AWS error: the caller answers the protocol's internal
-// failure without showing its text.
+// errorInfo is the one mapping of an error to its wire form, before the protocol spells it:
+//   - a server-side deadline (context.DeadlineExceeded) that ended the request without an answer of the sender's
+//     fault: ServiceUnavailable, which clients retry;
+//   - an *awserr.Error: what every layer returns, the query codec's and the simulator's errors included;
+//   - the model's *apitypes.ValidationError (generated Validate methods report it as itself, so that its text stays
+//     exactly AWS's);
+//   - a *sigv4.Error: a refused signature, as sigv4 words it;
+//   - an *iam.SignInError: a refused sign-in (401), with its public message only;
+//   - the operator's account errors of iam (ErrInvalidAccountRequest, ErrAccountExists, ErrAccessKeyInUse), whose
+//     text names the account or key and never a secret.
+//
+// Any other error is not an AWS error: the caller answers the protocol's internal failure without showing its
+// text.
 func errorInfo(err error) (awsquery.ErrorInfo, bool) {
-	if ae, ok := awserr.As(err); ok {
+	ae, isAWS := awserr.As(err)
+	if errors.Is(err, context.DeadlineExceeded) && (!isAWS || ae.Receiver) {
+		busy := errBusy()
+		return awsquery.ErrorInfo{Type: busy.Type(), Code: busy.Code, Message: busy.Message, HTTPStatus: busy.HTTPStatus}, true
+	}
+	if isAWS {
 		return awsquery.ErrorInfo{Type: ae.Type(), Code: ae.Code, Message: ae.Message, HTTPStatus: ae.HTTPStatus}, true
 	}
 	var ve *apitypes.ValidationError
@@ -228,6 +252,18 @@ func errorInfo(err error) (awsquery.ErrorInfo, bool) {
 	var se *sigv4.Error
 	if errors.As(err, &se) {
 		return awsquery.ErrorInfo{Type: "Sender", Code: se.Code, Message: se.Message, HTTPStatus: se.HTTPStatus}, true
+	}
+	var sie *iam.SignInError
+	if errors.As(err, &sie) {
+		return awsquery.ErrorInfo{Type: "Sender", Code: "SignInFailed", Message: sie.Public, HTTPStatus: http.StatusUnauthorized}, true
+	}
+	switch {
+	case errors.Is(err, iam.ErrInvalidAccountRequest):
+		return awsquery.ErrorInfo{Type: "Sender", Code: "InvalidInput", Message: err.Error(), HTTPStatus: http.StatusBadRequest}, true
+	case errors.Is(err, iam.ErrAccountExists):
+		return awsquery.ErrorInfo{Type: "Sender", Code: "AccountAlreadyExists", Message: err.Error(), HTTPStatus: http.StatusConflict}, true
+	case errors.Is(err, iam.ErrAccessKeyInUse):
+		return awsquery.ErrorInfo{Type: "Sender", Code: "AccessKeyInUse", Message: err.Error(), HTTPStatus: http.StatusConflict}, true
 	}
 	return awsquery.ErrorInfo{}, false
 }

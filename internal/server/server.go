@@ -117,6 +117,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	signin := api.NewSignInHandler(svc, logger)
 	signin.Admit(admission)
+	signin.Observe(metrics)
 	mux.Handle("POST /iamd/v1/signin", signin)
 	// The decision API: calls are signed for the service "iamd"; /verify checks requests signed for any service,
 	// in any Region, with UNSIGNED-PAYLOAD where that service (S3, say) accepts it.
@@ -130,8 +131,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		st.Close()
 		return nil, err
 	}
-	mux.Handle("POST "+OperatorAccountsPath, op)
-	mux.HandleFunc("POST "+OperatorClockPath, op.serveClock)
+	accounts, clockop := op.endpoints(metrics, admission)
+	mux.Handle("POST "+OperatorAccountsPath, accounts)
+	mux.Handle("POST "+OperatorClockPath, clockop)
 	mux.Handle("/", h)
 	inflight := &inflight{}
 	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: inflight.wrap(refuseChunked(mux)), Root: root, operator: op, inflight: inflight, Clock: clk, admission: admission}, nil
