@@ -16,22 +16,24 @@ import (
 	"github.com/iamd-dev/iamd/internal/sigv4"
 )
 
-// The pipeline: every AWS-protocol request (query/XML, JSON 1.1, the decision API) goes through the same stages,
-// in this order, here and nowhere else:
+// The pipeline: every request to an API iamd serves — the AWS protocols (query/XML, JSON 1.1), the decision API,
+// and iamd's own endpoints with their own credential (sign-in, the operator's; Endpoint) — goes through the same
+// stages, in this order, here and nowhere else:
 //
-//  1. begin: the request ID and the start time (exchange).
+//  1. begin: the request ID (the one the server's in-flight tracker gave it, or a new one) and the start time.
 //  2. admit: a slot of the shared Admission while the request is unauthenticated.
 //  3. read: the body, at most maxBody bytes.
 //  4. parse: the protocol finds the service and operation (query: from the form; JSON: X-Amz-Target; decision:
 //     the path) — route, given to authenticate.
-//  5. authenticate: SigV4 for the service the request calls (Authenticator), or none for the operations whose
-//     request carries its own credential.
+//  5. authenticate: SigV4 for the service the request calls (Authenticator: sigv4 parses and checks the credential
+//     scope, once), or the request's own credential (a web identity token or SAML assertion, checked by the
+//     domain; a password or the operator token, checked by the Endpoint inside the admission slot).
 //  6. caller: the request's facts on the caller (source IP, TLS, user agent, time).
 //  7. dispatch and encode: the protocol's own work, which writes the 200 answer.
-//  8. end: the one error edge (a client's cancel is logged once and never answered nor counted as a failure; an
-//     error that is not an AWS error is logged with its cause and answered as the protocol's internal failure),
-//     then the metrics Observer and the Recorder — the stage where the audit trail records each request and its
-//     decision.
+//  8. end: the one error edge, errorInfo (a client's cancel is logged once and never answered nor counted as a
+//     failure; a server-side deadline is ServiceUnavailable; an error that is not an AWS error is logged with its
+//     cause and answered as the protocol's internal failure), then the metrics Observer and the Recorder — the
+//     stage where the audit trail records each request and its decision.
 //
 // What differs between protocols is in wireProtocol.
 
