@@ -60,6 +60,9 @@ func (e *Endpoint[A]) Admit(a *Admission) { e.p.admit = a }
 // Record makes e tell rec about every request it serves (the audit trail's hook). Call it before serving.
 func (e *Endpoint[A]) Record(rec Recorder) { e.p.rec = rec }
 
+// Observe makes e tell obs about every request it serves, for metrics. Call it before serving.
+func (e *Endpoint[A]) Observe(obs Observer) { e.p.obs = obs }
+
 func (e *Endpoint[A]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := e.p.begin(r, e.spec.Service)
 	ex.operation, ex.label = e.spec.Operation, e.spec.Operation

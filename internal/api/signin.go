@@ -31,12 +31,8 @@ func NewSignInHandler(svc *iam.Service, logger *slog.Logger) *SignInHandler {
 	h := &SignInHandler{svc: svc, limiter: iam.NewSignInLimiter(svc.Now), logger: logger}
 	h.Endpoint = NewEndpoint(EndpointSpec[*iam.SignInResult]{Service: "iamd", Operation: "SignIn", MaxBody: signinMaxBody,
 		Authenticate: h.signIn, Call: h.answer, ErrorAnswer: signinErrorAnswer}, logger, nil)
-	h.Endpoint.p.now = svc.Now
 	return h
 }
-
-// Observe makes h tell obs about every sign-in, for metrics. Call it before serving.
-func (h *SignInHandler) Observe(obs Observer) { h.p.obs = obs }
 
 type signinRequest struct {
 	Account  string `json:"account"`
