@@ -189,16 +189,18 @@ func (p *pipeline) end(w http.ResponseWriter, r *http.Request, ex *exchange, pro
 
 // fail writes err and logs it; a client's cancel is logged and not answered (nobody is listening). The request's
 // context speaks for how the request ended when err does not: a client that has gone is a cancel whatever error
-// its absence caused (a store read cut short), and a server-side deadline that has passed is ServiceUnavailable.
+// its absence caused (a store read cut short), and a server-side deadline that has passed is ServiceUnavailable
+// unless err is the sender's fault.
 func (p *pipeline) fail(w http.ResponseWriter, r *http.Request, ex *exchange, proto wireProtocol, err error) (outcome, code string) {
-	if ctxErr := r.Context().Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
-		err = fmt.Errorf("%w (the request's context: %w)", err, ctxErr)
-	}
-	if errors.Is(err, context.Canceled) {
+	ctxErr := r.Context().Err()
+	if errors.Is(err, context.Canceled) || errors.Is(ctxErr, context.Canceled) {
 		p.logger.Info("request canceled by client", "request_id", ex.reqID, "action", ex.operation)
 		return "canceled", ""
 	}
 	info, ok := errorInfo(err)
+	if errors.Is(ctxErr, context.DeadlineExceeded) && (!ok || info.Type == "Receiver") {
+		info, ok = errorInfo(ctxErr)
+	}
 	level := slog.LevelInfo
 	if !ok {
 		info = proto.internalError()
@@ -226,8 +228,8 @@ func (p *pipeline) fail(w http.ResponseWriter, r *http.Request, ex *exchange, pr
 }
 
 // errorInfo is the one mapping of an error to its wire form, before the protocol spells it:
-//   - a server-side deadline (context.DeadlineExceeded) that ended the request without an answer of the sender's
-//     fault: ServiceUnavailable, which clients retry;
+//   - a server-side deadline (context.DeadlineExceeded in err's chain) that ended the request without an answer
+//     of the sender's fault: ServiceUnavailable, which clients retry;
 //   - an *awserr.Error: what every layer returns, the query codec's and the simulator's errors included;
 //   - the model's *apitypes.ValidationError (generated Validate methods report it as itself, so that its text stays
 //     exactly AWS's);
@@ -239,12 +241,17 @@ func (p *pipeline) fail(w http.ResponseWriter, r *http.Request, ex *exchange, pr
 // Any other error is not an AWS error: the caller answers the protocol's internal failure without showing its
 // text.
 func errorInfo(err error) (awsquery.ErrorInfo, bool) {
-	ae, isAWS := awserr.As(err)
-	if errors.Is(err, context.DeadlineExceeded) && (!isAWS || ae.Receiver) {
+	info, ok := typedErrorInfo(err)
+	if errors.Is(err, context.DeadlineExceeded) && (!ok || info.Type == "Receiver") {
 		busy := errBusy()
 		return awsquery.ErrorInfo{Type: busy.Type(), Code: busy.Code, Message: busy.Message, HTTPStatus: busy.HTTPStatus}, true
 	}
-	if isAWS {
+	return info, ok
+}
+
+// typedErrorInfo is errorInfo by the error's type alone.
+func typedErrorInfo(err error) (awsquery.ErrorInfo, bool) {
+	if ae, ok := awserr.As(err); ok {
 		return awsquery.ErrorInfo{Type: ae.Type(), Code: ae.Code, Message: ae.Message, HTTPStatus: ae.HTTPStatus}, true
 	}
 	var ve *apitypes.ValidationError
