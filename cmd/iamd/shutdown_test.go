@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -66,8 +67,15 @@ func TestServeStopsCleanlyWhenTheGracePeriodCutsOffASlowRequest(t *testing.T) {
 			t.Errorf("the stop's log line %q does not say %q\nstderr: %s", warn, want, s.stderr)
 		}
 	}
+	// The request cut off is named by its request ID, the one its request log lines carry.
+	if !requestIDRE.MatchString(warn) {
+		t.Errorf("the stop's log line %q names no request ID", warn)
+	}
 	t.Log(warn)
 	if !strings.Contains(s.stderr.String(), `msg="iamd stopped"`) {
 		t.Errorf("no \"iamd stopped\" line:\n%s", s.stderr)
 	}
 }
+
+// requestIDRE matches a request ID as iamd gives it (api.NewRequestID) in a cut-off request's description.
+var requestIDRE = regexp.MustCompile(`request [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}: POST /`)

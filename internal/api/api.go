@@ -23,6 +23,7 @@ import (
 	ststypes "github.com/iamd-dev/iamd/internal/apitypes/sts"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/sigv4"
 	"github.com/iamd-dev/iamd/internal/sts"
 )
 
@@ -42,10 +43,17 @@ const EncodedMessageHeader = "X-Iamd-Authorization-Message"
 // smaller.
 const maxBody = 1 << 20
 
-// Authenticator establishes who signed a request. service is the signing name of the API the request calls
-// ("iam", "sts", "organizations", "iamd"); a signature whose credential scope names another service is refused.
+// Authenticator checks the SigV4 signature of a request (a *sigv4.Verifier whose KeyStore gives each key's
+// *iam.Caller as its Identity). service is the signing name of the API the request calls ("iam", "sts",
+// "organizations", "iamd"): sigv4 parses the credential scope once and refuses one that names another service. A
+// refusal is a *sigv4.Error, which the pipeline's error edge maps to the wire.
 type Authenticator interface {
-	Authenticate(ctx context.Context, r *http.Request, body []byte, service string) (*iam.Caller, error)
+	VerifyFor(ctx context.Context, r *http.Request, body []byte, service string) (*sigv4.Result, error)
+}
+
+// keyUseRecorder records that a request was signed with an access key (iam.Service's RecordKeyUse).
+type keyUseRecorder interface {
+	RecordKeyUse(ctx context.Context, accessKeyID, service, region string) error
 }
 
 // Observer is told about every request, for metrics. Every argument comes from a bounded set: the service is one
@@ -85,6 +93,7 @@ func New(auth Authenticator, iamSvc *iam.Service, stsSvc *sts.Service, logger *s
 	if iamSvc != nil {
 		h.encode = iamSvc.EncodeAuthorizationMessage
 		h.p.now = func() time.Time { return iamSvc.Now() }
+		h.p.keyUse = iamSvc
 	}
 	h.sts = dispatch.Index(stsapi.Bind(stsSvc))
 	return h
@@ -106,8 +115,8 @@ func (h *Handler) Implemented(service string) []string {
 	return out
 }
 
-// newRequestID returns a random request ID in the UUID form AWS uses.
-func newRequestID() string {
+// NewRequestID returns a random request ID in the UUID form AWS uses.
+func NewRequestID() string {
 	var b [16]byte
 	rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40
@@ -122,7 +131,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveJSON(w, r, target)
 		return
 	}
-	ex := h.p.begin("iam")
+	ex := h.p.begin(r, "iam")
 	err := h.serve(w, r, ex)
 	h.p.end(w, r, ex, queryProtocol{h}, err)
 }

@@ -24,10 +24,10 @@ import (
 	"github.com/iamd-dev/iamd/policy"
 )
 
-// SignatureVerifier verifies the SigV4 signature of a request known by its body's SHA-256; it accepts any service
-// in the credential scope (the caller of /verify names the one it expects).
+// SignatureVerifier verifies the SigV4 signature of a request known by its body's SHA-256, for the service the
+// caller of /verify names (a *sigv4.Verifier, which parses and checks the credential scope once).
 type SignatureVerifier interface {
-	VerifyPayloadHash(ctx context.Context, r *http.Request, payloadSHA256 [32]byte) (*sigv4.Result, error)
+	VerifyPayloadHashFor(ctx context.Context, r *http.Request, payloadSHA256 [32]byte, service string) (*sigv4.Result, error)
 }
 
 // DecisionHandler serves iamd's decision API for the operators' own services: POST /iamd/v1/authorize (may this
@@ -55,7 +55,7 @@ const DecisionService = "iamd"
 // NewDecisionHandler returns the decision API handler. auth authenticates calls signed for "iamd"; inner verifies
 // the requests that /verify describes.
 func NewDecisionHandler(auth Authenticator, inner SignatureVerifier, svc *iam.Service, logger *slog.Logger, obs Observer) *DecisionHandler {
-	return &DecisionHandler{p: pipeline{auth: auth, logger: logger, obs: obs, now: svc.Now}, inner: inner, svc: svc, logger: logger}
+	return &DecisionHandler{p: pipeline{auth: auth, keyUse: svc, logger: logger, obs: obs, now: svc.Now}, inner: inner, svc: svc, logger: logger}
 }
 
 // Paths of the decision API.
@@ -158,7 +158,7 @@ type decisionErrMsg struct {
 }
 
 func (h *DecisionHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ex := h.p.begin(DecisionService)
+	ex := h.p.begin(r, DecisionService)
 	action := "Authorize"
 	if r.URL.Path == VerifyPath {
 		action = "Verify"
@@ -223,16 +223,14 @@ func (h *DecisionHandler) verify(ctx context.Context, w http.ResponseWriter, c *
 		return attrs, err
 	}
 	attrs = append(attrs, slog.String("service", vr.Service), slog.String("method", vr.Method))
-	res, err := h.inner.VerifyPayloadHash(ctx, describedRequest(ctx, vr), hash)
-	if err == nil && res.Service != vr.Service {
-		// AWS's wording when the credential scope names another service.
-		err = &sigv4.Error{Code: sigv4.CodeSignatureDoesNotMatch, HTTPStatus: http.StatusForbidden,
-			Message: fmt.Sprintf("Credential should be scoped to correct service: '%s'. ", vr.Service)}
-	}
+	res, err := h.inner.VerifyPayloadHashFor(ctx, describedRequest(ctx, vr), hash, vr.Service)
 	var se *sigv4.Error
 	if errors.As(err, &se) {
-		attrs = append(attrs, slog.Bool("authenticated", false), slog.String("code", se.Code))
-		writeJSON(w, http.StatusOK, verifyResponse{Error: &decisionErrMsg{Code: se.Code, Message: se.Message}})
+		// The described request is not authenticated: the answer, not a failure of the call. Its error is worded
+		// by the one mapping of the error edge.
+		info, _ := errorInfo(err)
+		attrs = append(attrs, slog.Bool("authenticated", false), slog.String("code", info.Code))
+		writeJSON(w, http.StatusOK, verifyResponse{Error: &decisionErrMsg{Code: info.Code, Message: info.Message}})
 		return attrs, nil
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -11,6 +12,9 @@ import (
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/sigv4"
+	"github.com/iamd-dev/iamd/internal/simulate"
 )
 
 // TestEncodeErrorFromValidation: a ValidationError from a generated Validate is written as AWS writes it.
@@ -38,11 +42,14 @@ func TestEncodeErrorFromValidation(t *testing.T) {
 	}
 }
 
-// TestErrorInfoIsTheOneMapping: every AWS error reaches the wire through errorInfo with its code, message, status
-// and fault; its cause never does.
+// TestErrorInfoIsTheOneMapping: every error type that reaches the pipeline's edge, on every path (AWS APIs, the
+// decision API, sign-in, the operator's endpoints), reaches the wire through errorInfo with its code, message,
+// status and fault; its cause never does. (A client's cancel never reaches errorInfo: it is not answered.)
 func TestErrorInfoIsTheOneMapping(t *testing.T) {
 	secretCause := errors.New("store: disk full at /var/lib/secret")
 	decodeErr := awsquery.Decode(url.Values{"UserName.1": {"alice"}}, new(iamtypes.CreateUserRequest))
+	_, simErr := simulate.Custom(simulate.CustomInput{PolicyInputList: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`}, ActionNames: []string{"s3:GetObject"}, Marker: "x"})
+	_, simPolicyErr := simulate.Custom(simulate.CustomInput{PolicyInputList: []string{`{not json`}, ActionNames: []string{"s3:GetObject"}})
 	cases := []struct {
 		name string
 		err  error
@@ -58,6 +65,27 @@ func TestErrorInfoIsTheOneMapping(t *testing.T) {
 			awsquery.ErrorInfo{Type: "Sender", Code: "InvalidAction", Message: "Could not find operation Frob for version NO_VERSION_SPECIFIED", HTTPStatus: 400}},
 		{"the query decoder's error", decodeErr,
 			awsquery.ErrorInfo{Type: "Sender", Code: "MalformedInput", Message: "Invalid parameter UserName.1: UserName takes a single value.", HTTPStatus: 400}},
+		{"a refused signature, as sigv4 words it", fmt.Errorf("authenticate: %w", &sigv4.Error{Code: sigv4.CodeSignatureDoesNotMatch, HTTPStatus: 403,
+			Message: "Credential should be scoped to correct service: 'iam'. "}),
+			awsquery.ErrorInfo{Type: "Sender", Code: "SignatureDoesNotMatch", Message: "Credential should be scoped to correct service: 'iam'. ", HTTPStatus: 403}},
+		{"the simulator's error", simErr,
+			awsquery.ErrorInfo{Type: "Sender", Code: "InvalidInput", Message: `Invalid Marker "x"`, HTTPStatus: 400}},
+		{"a server-side deadline", fmt.Errorf("store: %w", context.DeadlineExceeded),
+			awsquery.ErrorInfo{Type: "Receiver", Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server.", HTTPStatus: 503}},
+		{"an internal failure past the deadline", awserr.Internal(context.DeadlineExceeded),
+			awsquery.ErrorInfo{Type: "Receiver", Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server.", HTTPStatus: 503}},
+		{"the sender's error keeps its code whatever its cause", &awserr.Error{Code: "IDPCommunicationError", HTTPStatus: 400, Message: "unreachable", Cause: context.DeadlineExceeded},
+			awsquery.ErrorInfo{Type: "Sender", Code: "IDPCommunicationError", Message: "unreachable", HTTPStatus: 400}},
+		{"a refused sign-in shows only its public message", &iam.SignInError{Public: iam.SignInFailedMessage, Reason: "wrong password"},
+			awsquery.ErrorInfo{Type: "Sender", Code: "SignInFailed", Message: iam.SignInFailedMessage, HTTPStatus: 401}},
+		{"the operator's invalid account", fmt.Errorf("%w: account ID must be 12 digits", iam.ErrInvalidAccountRequest),
+			awsquery.ErrorInfo{Type: "Sender", Code: "InvalidInput", Message: "invalid account request: account ID must be 12 digits", HTTPStatus: 400}},
+		{"the operator's existing account", fmt.Errorf("account 111122223333 %w", iam.ErrAccountExists),
+			awsquery.ErrorInfo{Type: "Sender", Code: "AccountAlreadyExists", Message: "account 111122223333 already exists", HTTPStatus: 409}},
+		{"the operator's key in use", fmt.Errorf("access key ID AKIAEXAMPLE %w", iam.ErrAccessKeyInUse),
+			awsquery.ErrorInfo{Type: "Sender", Code: "AccessKeyInUse", Message: "access key ID AKIAEXAMPLE is already in use", HTTPStatus: 409}},
+		{"the simulator's malformed policy", simPolicyErr,
+			awsquery.ErrorInfo{Type: "Sender", Code: "MalformedPolicyDocument", Message: "PolicyInputList.1: " + policyParseMessage(simPolicyErr), HTTPStatus: 400}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,4 +98,13 @@ func TestErrorInfoIsTheOneMapping(t *testing.T) {
 	if got := errors.Unwrap(awserr.Internal(secretCause)); got != secretCause {
 		t.Errorf("errors.Unwrap(Internal(cause)) = %v, want the cause", got)
 	}
+}
+
+// policyParseMessage is the engine's message for the policy of a simulator's *PolicyError.
+func policyParseMessage(err error) string {
+	var pe *simulate.PolicyError
+	if !errors.As(err, &pe) {
+		return "(not a *simulate.PolicyError: " + fmt.Sprint(err) + ")"
+	}
+	return pe.Err.Error()
 }

@@ -43,7 +43,7 @@ func (h *Handler) jsonTarget(target string) (*jsonService, string, bool) {
 
 // serveJSON handles one JSON-protocol request.
 func (h *Handler) serveJSON(w http.ResponseWriter, r *http.Request, target string) {
-	ex := h.p.begin(unknownLabel)
+	ex := h.p.begin(r, unknownLabel)
 	svc, opName, known := h.jsonTarget(target)
 	ex.operation, ex.signedFor = opName, ""
 	if known {

@@ -16,19 +16,21 @@ import (
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/sigv4"
 )
 
 // fakeAuth accepts requests whose Authorization header is "ok" and answers others as SigV4 would.
 type fakeAuth struct{}
 
-func (fakeAuth) Authenticate(ctx context.Context, r *http.Request, body []byte, service string) (*iam.Caller, error) {
+func (fakeAuth) VerifyFor(ctx context.Context, r *http.Request, body []byte, service string) (*sigv4.Result, error) {
 	switch r.Header.Get("Authorization") {
 	case "ok":
-		return &iam.Caller{Principal: authz.Principal{Type: authz.PrincipalRoot, ARN: "arn:aws:iam::111122223333:root", Account: "111122223333"}}, nil
+		return &sigv4.Result{AccessKeyID: "AKIAFAKE", Service: service, Region: "us-east-1",
+			Identity: &iam.Caller{Principal: authz.Principal{Type: authz.PrincipalRoot, ARN: "arn:aws:iam::111122223333:root", Account: "111122223333"}}}, nil
 	case "":
-		return nil, &awserr.Error{Code: "MissingAuthenticationToken", HTTPStatus: 403, Message: "Request is missing Authentication Token"}
+		return nil, &sigv4.Error{Code: sigv4.CodeMissingAuthenticationToken, HTTPStatus: 403, Message: "Request is missing Authentication Token"}
 	}
-	return nil, &awserr.Error{Code: "InvalidClientTokenId", HTTPStatus: 403, Message: "The security token included in the request is invalid."}
+	return nil, &sigv4.Error{Code: sigv4.CodeInvalidClientTokenID, HTTPStatus: 403, Message: "The security token included in the request is invalid."}
 }
 
 // fakeOrg implements two Organizations operations.

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,24 +13,27 @@ import (
 	"github.com/iamd-dev/iamd/internal/apitypes"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/sigv4"
 )
 
-// The pipeline: every AWS-protocol request (query/XML, JSON 1.1, the decision API) goes through the same stages,
-// in this order, here and nowhere else:
+// The pipeline: every request to an API iamd serves — the AWS protocols (query/XML, JSON 1.1), the decision API,
+// and iamd's own endpoints with their own credential (sign-in, the operator's; Endpoint) — goes through the same
+// stages, in this order, here and nowhere else:
 //
-//  1. begin: the request ID and the start time (exchange).
+//  1. begin: the request ID (the one the server's in-flight tracker gave it, or a new one) and the start time.
 //  2. admit: a slot of the shared Admission while the request is unauthenticated.
 //  3. read: the body, at most maxBody bytes.
 //  4. parse: the protocol finds the service and operation (query: from the form; JSON: X-Amz-Target; decision:
 //     the path) — route, given to authenticate.
-//  5. authenticate: SigV4 for the service the request calls (Authenticator), or none for the operations whose
-//     request carries its own credential.
+//  5. authenticate: SigV4 for the service the request calls (Authenticator: sigv4 parses and checks the credential
+//     scope, once), or the request's own credential (a web identity token or SAML assertion, checked by the
+//     domain; a password or the operator token, checked by the Endpoint inside the admission slot).
 //  6. caller: the request's facts on the caller (source IP, TLS, user agent, time).
 //  7. dispatch and encode: the protocol's own work, which writes the 200 answer.
-//  8. end: the one error edge (a client's cancel is logged once and never answered nor counted as a failure; an
-//     error that is not an AWS error is logged with its cause and answered as the protocol's internal failure),
-//     then the metrics Observer and the Recorder — the stage where the audit trail records each request and its
-//     decision.
+//  8. end: the one error edge, errorInfo (a client's cancel is logged once and never answered nor counted as a
+//     failure; a server-side deadline is ServiceUnavailable; an error that is not an AWS error is logged with its
+//     cause and answered as the protocol's internal failure), then the metrics Observer and the Recorder — the
+//     stage where the audit trail records each request and its decision.
 //
 // What differs between protocols is in wireProtocol.
 
@@ -70,12 +74,16 @@ type exchange struct {
 
 // pipeline holds the stages every protocol shares.
 type pipeline struct {
-	auth   Authenticator
+	auth Authenticator
+	// keyUse records the access key of each verified signature; nil records none.
+	keyUse keyUseRecorder
 	logger *slog.Logger
 	obs    Observer
 	rec    Recorder
 	// admit bounds the requests being read and authenticated; nil admits all.
 	admit *Admission
+	// maxBody bounds a request body; zero is the AWS APIs' bound, maxBody.
+	maxBody int64
 	// now is the IAM service's clock, the time of each request (aws:CurrentTime).
 	now func() time.Time
 }
@@ -90,9 +98,24 @@ type wireProtocol interface {
 	writeError(w http.ResponseWriter, r *http.Request, ex *exchange, info awsquery.ErrorInfo, err error)
 }
 
-// begin starts the exchange of a request to service.
-func (p *pipeline) begin(service string) *exchange {
-	return &exchange{start: time.Now(), reqID: newRequestID(), service: service, signedFor: service, label: unknownLabel}
+// begin starts the exchange of a request to service, with the request ID its context carries (WithRequestID) or a
+// new one.
+func (p *pipeline) begin(r *http.Request, service string) *exchange {
+	id, _ := r.Context().Value(requestIDKey{}).(string)
+	if id == "" {
+		id = NewRequestID()
+	}
+	return &exchange{start: time.Now(), reqID: id, service: service, signedFor: service, label: unknownLabel}
+}
+
+// requestIDKey is the context key of a request ID given by the server.
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying id (from NewRequestID) as the ID the pipeline answers and logs the request
+// with. The server gives each request its ID as it starts tracking it, so that what it logs about the requests in
+// flight (a stop that cuts them off) names the IDs their clients see and the request logs hold.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
 }
 
 // authenticate reads the body of a request within an admission slot, lets route read the service and operation
@@ -105,12 +128,16 @@ func (p *pipeline) authenticate(r *http.Request, ex *exchange, route func(body [
 		return nil, c, errBusy()
 	}
 	defer leave()
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	limit := p.maxBody
+	if limit <= 0 {
+		limit = maxBody
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return nil, c, awserr.New("IncompleteBody", http.StatusBadRequest, "The request body could not be read.")
 	}
-	if len(body) > maxBody {
-		return nil, c, awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", maxBody)
+	if int64(len(body)) > limit {
+		return nil, c, awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", limit)
 	}
 	unsigned := false
 	if route != nil {
@@ -119,12 +146,22 @@ func (p *pipeline) authenticate(r *http.Request, ex *exchange, route func(body [
 		}
 	}
 	if !unsigned {
-		caller, err := p.auth.Authenticate(r.Context(), r, body, ex.signedFor)
+		res, err := p.auth.VerifyFor(r.Context(), r, body, ex.signedFor)
 		if err != nil {
 			return nil, c, err
 		}
+		caller, ok := res.Identity.(*iam.Caller)
+		if !ok {
+			return nil, c, fmt.Errorf("authenticate: the key store gave identity %T", res.Identity)
+		}
 		c = *caller
+		c.Region = requestedRegion(res.Service, res.Region)
 		ex.caller = c.Principal.ARN
+		if p.keyUse != nil {
+			if err := p.keyUse.RecordKeyUse(r.Context(), res.AccessKeyID, res.Service, c.Region); err != nil {
+				p.logger.Warn("recording access key use", "request_id", ex.reqID, "access_key_id", res.AccessKeyID, "err", err)
+			}
+		}
 	}
 	c.SourceIP = sourceIP(r)
 	c.SecureTransport = r.TLS != nil
@@ -150,13 +187,20 @@ func (p *pipeline) end(w http.ResponseWriter, r *http.Request, ex *exchange, pro
 	return outcome
 }
 
-// fail writes err and logs it; a client's cancel is logged and not answered (nobody is listening).
+// fail writes err and logs it; a client's cancel is logged and not answered (nobody is listening). The request's
+// context speaks for how the request ended when err does not: a client that has gone is a cancel whatever error
+// its absence caused (a store read cut short), and a server-side deadline that has passed is ServiceUnavailable
+// unless err is the sender's fault.
 func (p *pipeline) fail(w http.ResponseWriter, r *http.Request, ex *exchange, proto wireProtocol, err error) (outcome, code string) {
-	if errors.Is(err, context.Canceled) {
+	ctxErr := r.Context().Err()
+	if errors.Is(err, context.Canceled) || errors.Is(ctxErr, context.Canceled) {
 		p.logger.Info("request canceled by client", "request_id", ex.reqID, "action", ex.operation)
 		return "canceled", ""
 	}
 	info, ok := errorInfo(err)
+	if errors.Is(ctxErr, context.DeadlineExceeded) && (!ok || info.Type == "Receiver") {
+		info, ok = errorInfo(ctxErr)
+	}
 	level := slog.LevelInfo
 	if !ok {
 		info = proto.internalError()
@@ -183,11 +227,30 @@ func (p *pipeline) fail(w http.ResponseWriter, r *http.Request, ex *exchange, pr
 	return "client_error", info.Code
 }
 
-// errorInfo is the one mapping of an error to its wire form: an *awserr.Error (what every layer returns, the
-// query codec's errors included), or the model's *apitypes.ValidationError (generated Validate methods report
-// it as itself, so that its text stays exactly AWS's). Any other error is not an AWS error: the caller answers
-// the protocol's internal failure without showing its text.
+// errorInfo is the one mapping of an error to its wire form, before the protocol spells it:
+//   - a server-side deadline (context.DeadlineExceeded in err's chain) that ended the request without an answer
+//     of the sender's fault: ServiceUnavailable, which clients retry;
+//   - an *awserr.Error: what every layer returns, the query codec's and the simulator's errors included;
+//   - the model's *apitypes.ValidationError (generated Validate methods report it as itself, so that its text stays
+//     exactly AWS's);
+//   - a *sigv4.Error: a refused signature, as sigv4 words it;
+//   - an *iam.SignInError: a refused sign-in (401), with its public message only;
+//   - the operator's account errors of iam (ErrInvalidAccountRequest, ErrAccountExists, ErrAccessKeyInUse), whose
+//     text names the account or key and never a secret.
+//
+// Any other error is not an AWS error: the caller answers the protocol's internal failure without showing its
+// text.
 func errorInfo(err error) (awsquery.ErrorInfo, bool) {
+	info, ok := typedErrorInfo(err)
+	if errors.Is(err, context.DeadlineExceeded) && (!ok || info.Type == "Receiver") {
+		busy := errBusy()
+		return awsquery.ErrorInfo{Type: busy.Type(), Code: busy.Code, Message: busy.Message, HTTPStatus: busy.HTTPStatus}, true
+	}
+	return info, ok
+}
+
+// typedErrorInfo is errorInfo by the error's type alone.
+func typedErrorInfo(err error) (awsquery.ErrorInfo, bool) {
 	if ae, ok := awserr.As(err); ok {
 		return awsquery.ErrorInfo{Type: ae.Type(), Code: ae.Code, Message: ae.Message, HTTPStatus: ae.HTTPStatus}, true
 	}
@@ -195,7 +258,38 @@ func errorInfo(err error) (awsquery.ErrorInfo, bool) {
 	if errors.As(err, &ve) {
 		return awsquery.ErrorInfo{Type: "Sender", Code: ve.ErrorCode(), Message: ve.ErrorMessage(), HTTPStatus: ve.HTTPStatus()}, true
 	}
+	var se *sigv4.Error
+	if errors.As(err, &se) {
+		return awsquery.ErrorInfo{Type: "Sender", Code: se.Code, Message: se.Message, HTTPStatus: se.HTTPStatus}, true
+	}
+	var sie *iam.SignInError
+	if errors.As(err, &sie) {
+		return awsquery.ErrorInfo{Type: "Sender", Code: "SignInFailed", Message: sie.Public, HTTPStatus: http.StatusUnauthorized}, true
+	}
+	switch {
+	case errors.Is(err, iam.ErrInvalidAccountRequest):
+		return awsquery.ErrorInfo{Type: "Sender", Code: "InvalidInput", Message: err.Error(), HTTPStatus: http.StatusBadRequest}, true
+	case errors.Is(err, iam.ErrAccountExists):
+		return awsquery.ErrorInfo{Type: "Sender", Code: "AccountAlreadyExists", Message: err.Error(), HTTPStatus: http.StatusConflict}, true
+	case errors.Is(err, iam.ErrAccessKeyInUse):
+		return awsquery.ErrorInfo{Type: "Sender", Code: "AccessKeyInUse", Message: err.Error(), HTTPStatus: http.StatusConflict}, true
+	}
 	return awsquery.ErrorInfo{}, false
+}
+
+// globalRegion is the Region of the endpoints of AWS's global services (IAM, Organizations) in the aws partition.
+const globalRegion = "us-east-1"
+
+// requestedRegion is aws:RequestedRegion for a request to service signed for region. IAM and Organizations are
+// global services whose single endpoint is in us-east-1, so their requests are made to us-east-1 whatever Region
+// the client signed for (AWS's example policy "Denies access to AWS based on the requested Region" exempts them
+// for that reason); STS and iamd's decision API answer in the Region the request was signed for.
+func requestedRegion(service, region string) string {
+	switch service {
+	case "iam", "organizations":
+		return globalRegion
+	}
+	return region
 }
 
 // internalFailure is the message of an error that is not an AWS error, as AWS words its InternalFailure.

@@ -3,12 +3,12 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
+	"github.com/iamd-dev/iamd/internal/api/awsquery"
+	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
 )
 
@@ -16,22 +16,22 @@ import (
 const signinMaxBody = 8 << 10
 
 // SignInHandler serves POST /iamd/v1/signin: console-style password sign-in for IAM users, answering a session
-// token. It owns the in-memory limiter of failed attempts. It never logs the password or the MFA code; it logs each
-// refused attempt with the user, account, source address and the reason.
+// token. It runs through the pipeline as an Endpoint whose credential is the password (checked inside the admission
+// slot: each attempt hashes a password). It owns the in-memory limiter of failed attempts. It never logs the
+// password or the MFA code; it logs each refused attempt with the user, account, source address and the reason.
 type SignInHandler struct {
+	*Endpoint[*iam.SignInResult]
 	svc     *iam.Service
 	limiter *iam.SignInLimiter
 	logger  *slog.Logger
-	admit   *Admission // bounds the sign-ins in progress (each hashes a password); nil admits all
 }
-
-// Admit makes h count the sign-ins in progress against a (shared with the other handlers of the server). Call it
-// before serving.
-func (h *SignInHandler) Admit(a *Admission) { h.admit = a }
 
 // NewSignInHandler returns the sign-in handler for a service.
 func NewSignInHandler(svc *iam.Service, logger *slog.Logger) *SignInHandler {
-	return &SignInHandler{svc: svc, limiter: iam.NewSignInLimiter(svc.Now), logger: logger}
+	h := &SignInHandler{svc: svc, limiter: iam.NewSignInLimiter(svc.Now), logger: logger}
+	h.Endpoint = NewEndpoint(EndpointSpec[*iam.SignInResult]{Service: "iamd", Operation: "SignIn", MaxBody: signinMaxBody,
+		Authenticate: h.signIn, Call: h.answer, ErrorAnswer: signinErrorAnswer}, logger, nil)
+	return h
 }
 
 type signinRequest struct {
@@ -52,54 +52,50 @@ type signinErrorBody struct {
 	Error string `json:"error"`
 }
 
-func (h *SignInHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		signinWrite(w, http.StatusMethodNotAllowed, signinErrorBody{Error: "method not allowed"})
-		return
+// errMalformedSignIn refuses a body that is not a sign-in request.
+var errMalformedSignIn = &awserr.Error{Code: "MalformedRequest", HTTPStatus: http.StatusBadRequest, Message: "malformed sign-in request"}
+
+// signIn reads the request and signs the user in: the password is the request's credential.
+func (h *SignInHandler) signIn(req *EndpointRequest) (*iam.SignInResult, error) {
+	ctx := req.HTTP.Context()
+	var in signinRequest
+	if json.Unmarshal(req.Body, &in) != nil {
+		h.logger.LogAttrs(ctx, slog.LevelWarn, "sign-in refused", slog.String("request_id", req.RequestID),
+			slog.String("sourceIp", req.SourceIP), slog.String("reason", "malformed request"))
+		return nil, errMalformedSignIn
 	}
-	ip := r.RemoteAddr
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		ip = host
+	res, err := h.limiter.SignIn(ctx, h.svc, in.Account, in.UserName, in.Password, in.MFACode, req.SourceIP)
+	var se *iam.SignInError
+	if errors.As(err, &se) {
+		h.logger.LogAttrs(ctx, slog.LevelWarn, "sign-in refused", slog.String("request_id", req.RequestID), slog.String("account", in.Account),
+			slog.String("user", in.UserName), slog.String("sourceIp", req.SourceIP), slog.String("reason", se.Reason))
 	}
-	leave, ok := h.admit.enter()
-	if !ok {
-		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "sign-in refused", slog.String("sourceIp", ip), slog.String("reason", "server busy"))
-		w.Header().Set("Retry-After", "1")
-		signinWrite(w, http.StatusServiceUnavailable, signinErrorBody{Error: "server busy, retry later"})
-		return
-	}
-	defer leave()
-	var req signinRequest
-	body, err := io.ReadAll(io.LimitReader(r.Body, signinMaxBody+1))
-	if err != nil || len(body) > signinMaxBody || json.Unmarshal(body, &req) != nil {
-		h.logger.LogAttrs(r.Context(), slog.LevelWarn, "sign-in refused", slog.String("sourceIp", ip), slog.String("reason", "malformed request"))
-		signinWrite(w, http.StatusBadRequest, signinErrorBody{Error: "malformed sign-in request"})
-		return
-	}
-	res, err := h.limiter.SignIn(r.Context(), h.svc, req.Account, req.UserName, req.Password, req.MFACode, ip)
 	if err != nil {
-		var se *iam.SignInError
-		if errors.As(err, &se) {
-			h.logger.LogAttrs(r.Context(), slog.LevelWarn, "sign-in refused", slog.String("account", req.Account),
-				slog.String("user", req.UserName), slog.String("sourceIp", ip), slog.String("reason", se.Reason))
-			signinWrite(w, http.StatusUnauthorized, signinErrorBody{Error: se.Public})
-			return
-		}
-		h.logger.LogAttrs(r.Context(), slog.LevelError, "sign-in failed", slog.String("account", req.Account),
-			slog.String("user", req.UserName), slog.String("sourceIp", ip), slog.Any("error", err))
-		signinWrite(w, http.StatusInternalServerError, signinErrorBody{Error: "internal error"})
-		return
+		return nil, err
 	}
-	h.logger.LogAttrs(r.Context(), slog.LevelInfo, "sign-in", slog.String("account", res.Account),
-		slog.String("user", res.UserName), slog.String("sourceIp", ip))
-	signinWrite(w, http.StatusOK, signinResponse{SessionToken: res.SessionToken, Expiration: res.Expiration.UTC().Format(time.RFC3339),
-		PasswordResetRequired: res.PasswordResetRequired, PasswordExpired: res.PasswordExpired})
+	h.logger.LogAttrs(ctx, slog.LevelInfo, "sign-in", slog.String("request_id", req.RequestID), slog.String("account", res.Account),
+		slog.String("user", res.UserName), slog.String("sourceIp", req.SourceIP))
+	return res, nil
 }
 
-func signinWrite(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+// answer is the 200 answer of a sign-in.
+func (h *SignInHandler) answer(_ *EndpointRequest, res *iam.SignInResult) (int, any, error) {
+	return http.StatusOK, signinResponse{SessionToken: res.SessionToken, Expiration: res.Expiration.UTC().Format(time.RFC3339),
+		PasswordResetRequired: res.PasswordResetRequired, PasswordExpired: res.PasswordExpired}, nil
+}
+
+// signinErrorAnswer words sign-in's errors: {"error": "..."}, with no detail a caller could learn users from.
+func signinErrorAnswer(hdr http.Header, info awsquery.ErrorInfo) (int, any) {
+	switch {
+	case info.HTTPStatus == http.StatusUnauthorized:
+		return http.StatusUnauthorized, signinErrorBody{Error: info.Message}
+	case info.HTTPStatus == http.StatusMethodNotAllowed:
+		return http.StatusMethodNotAllowed, signinErrorBody{Error: "method not allowed"}
+	case info.HTTPStatus == http.StatusServiceUnavailable:
+		hdr.Set("Retry-After", "1")
+		return http.StatusServiceUnavailable, signinErrorBody{Error: "server busy, retry later"}
+	case info.HTTPStatus >= 500:
+		return http.StatusInternalServerError, signinErrorBody{Error: "internal error"}
+	}
+	return http.StatusBadRequest, signinErrorBody{Error: errMalformedSignIn.Message}
 }

@@ -28,19 +28,6 @@ func convert[T any](from any) (*T, error) {
 	return &out, nil
 }
 
-// simulationError maps the simulator's errors to AWS's.
-func simulationError(err error) error {
-	var se *simulate.Error
-	var pe *simulate.PolicyError
-	switch {
-	case errors.As(err, &se):
-		return awserr.New(se.Code, 400, "%s", se.Message)
-	case errors.As(err, &pe):
-		return awserr.MalformedPolicyDocument("%s", pe.Error())
-	}
-	return err
-}
-
 // SimulateCustomPolicy simulates policies given in the request.
 func (s *Service) SimulateCustomPolicy(ctx context.Context, c *Caller, in *iamtypes.SimulateCustomPolicyRequest) (*iamtypes.SimulatePolicyResponse, error) {
 	if err := s.view(ctx, func(ctx context.Context, r store.Reader) error {
@@ -58,7 +45,7 @@ func (s *Service) SimulateCustomPolicy(ctx context.Context, c *Caller, in *iamty
 func (s *Service) runSimulation(sin *simulate.CustomInput) (*iamtypes.SimulatePolicyResponse, error) {
 	out, err := simulate.Custom(*sin)
 	if err != nil {
-		return nil, internal(simulationError(err))
+		return nil, internal(err) // the simulator's errors are AWS errors already
 	}
 	resp, err := convert[iamtypes.SimulatePolicyResponse](out)
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/iamd-dev/iamd/internal/api"
+	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/clock"
 	"github.com/iamd-dev/iamd/internal/config"
 )
@@ -49,31 +51,21 @@ func newClock(cfg config.Config, logger *slog.Logger) (*clock.Clock, error) {
 	return clk, nil
 }
 
-// serveClock serves OperatorClockPath. The clock only moves forward: expiry, last-used dates and the order of
+// advanceClock serves OperatorClockPath. The clock only moves forward: expiry, last-used dates and the order of
 // events (the trail's included) assume time never goes back.
-func (o *operator) serveClock(w http.ResponseWriter, r *http.Request) {
-	if !o.authorized(w, r) {
-		return
-	}
-	var req ClockRequest
-	if err := decodeOperator(http.MaxBytesReader(w, r.Body, operatorMaxBody), &req); err != nil {
-		writeOperator(w, http.StatusBadRequest, OperatorError{Code: "MalformedRequest", Message: err.Error()})
-		return
-	}
-	d, err := clock.ParseDuration(req.Advance)
+func (o *operator) advanceClock(req *api.EndpointRequest, in *ClockRequest) (int, any, error) {
+	r := req.HTTP
+	d, err := clock.ParseDuration(in.Advance)
 	if err == nil {
 		_, err = o.clock.Advance(d)
 	}
 	if err != nil {
-		o.logger.LogAttrs(r.Context(), slog.LevelInfo, "operator clock advance refused", slog.String("remote", r.RemoteAddr),
-			slog.String("advance", req.Advance), slog.Any("err", err))
-		writeOperator(w, http.StatusBadRequest, OperatorError{Code: "InvalidInput", Message: err.Error()})
-		return
+		return 0, nil, &awserr.Error{Code: "InvalidInput", HTTPStatus: http.StatusBadRequest, Message: err.Error(), Cause: err}
 	}
 	st := ClockState{Offset: o.clock.Offset().String(), Now: o.clock.Now().UTC().Format(time.RFC3339)}
-	o.logger.LogAttrs(r.Context(), slog.LevelWarn, "the test clock was advanced", slog.String("remote", r.RemoteAddr),
+	o.logger.LogAttrs(r.Context(), slog.LevelWarn, "the test clock was advanced", slog.String("request_id", req.RequestID), slog.String("remote", r.RemoteAddr),
 		slog.String("advance", d.String()), slog.String("clock_offset", st.Offset), slog.String("clock_now", st.Now))
-	writeOperator(w, http.StatusOK, st)
+	return http.StatusOK, st, nil
 }
 
 // ErrInvalidClockAdvance is wrapped by the error of AdvanceClockOnServer when the server refused the advance (not a

@@ -26,6 +26,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/iamd-dev/iamd/internal/api"
+	"github.com/iamd-dev/iamd/internal/api/awsquery"
+	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/clock"
 	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/iam"
@@ -96,68 +99,70 @@ func newOperator(svc *iam.Service, clk *clock.Clock, logger *slog.Logger) (*oper
 	return &operator{svc: svc, clock: clk, token: hex.EncodeToString(b), logger: logger}, nil
 }
 
-// authorized checks the operator token of a request to any operator endpoint; when it is missing or wrong it
-// answers the request (401 or 403) and returns false.
-func (o *operator) authorized(w http.ResponseWriter, r *http.Request) bool {
-	w.Header().Set("Cache-Control", "no-store")
-	remote := r.RemoteAddr
+// authorize checks the operator token of a request to any operator endpoint: a missing one is
+// MissingAuthenticationToken (401), a wrong one AccessDenied (403).
+func (o *operator) authorize(req *api.EndpointRequest) error {
+	r := req.HTTP
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || tok == "" {
-		o.logger.LogAttrs(r.Context(), slog.LevelWarn, "operator request refused", slog.String("remote", remote), slog.String("reason", "no bearer token"))
-		w.Header().Set("WWW-Authenticate", `Bearer realm="iamd operator"`)
-		writeOperator(w, http.StatusUnauthorized, OperatorError{Code: "MissingAuthenticationToken",
-			Message: "the operator endpoint needs Authorization: Bearer TOKEN, the token of the data directory's " + ServeFileName})
-		return false
+		o.logger.LogAttrs(r.Context(), slog.LevelWarn, "operator request refused", slog.String("request_id", req.RequestID),
+			slog.String("remote", r.RemoteAddr), slog.String("reason", "no bearer token"))
+		return &awserr.Error{Code: "MissingAuthenticationToken", HTTPStatus: http.StatusUnauthorized,
+			Message: "the operator endpoint needs Authorization: Bearer TOKEN, the token of the data directory's " + ServeFileName}
 	}
 	if subtle.ConstantTimeCompare([]byte(tok), []byte(o.token)) != 1 {
-		o.logger.LogAttrs(r.Context(), slog.LevelWarn, "operator request refused", slog.String("remote", remote), slog.String("reason", "wrong token"))
-		writeOperator(w, http.StatusForbidden, OperatorError{Code: "AccessDenied", Message: "the operator token is not valid"})
-		return false
+		o.logger.LogAttrs(r.Context(), slog.LevelWarn, "operator request refused", slog.String("request_id", req.RequestID),
+			slog.String("remote", r.RemoteAddr), slog.String("reason", "wrong token"))
+		return &awserr.Error{Code: "AccessDenied", HTTPStatus: http.StatusForbidden, Message: "the operator token is not valid"}
 	}
-	return true
+	return nil
 }
 
-func (o *operator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !o.authorized(w, r) {
-		return
-	}
-	remote := r.RemoteAddr
-	var req AccountRequest
-	if err := decodeOperator(http.MaxBytesReader(w, r.Body, operatorMaxBody), &req); err != nil {
-		writeOperator(w, http.StatusBadRequest, OperatorError{Code: "MalformedRequest", Message: err.Error()})
-		return
-	}
-	rc, err := o.svc.CreateAccount(r.Context(), req.AccountId, req.AccessKeyId, req.SecretAccessKey)
-	status, code := operatorStatus(err)
-	if status != http.StatusCreated {
-		level := slog.LevelInfo
-		msg := err.Error()
-		if status == http.StatusInternalServerError {
-			level, msg = slog.LevelError, "internal error"
+// operatorRequest checks the operator token of a request and decodes its body into a new T.
+func operatorRequest[T any](o *operator) func(req *api.EndpointRequest) (*T, error) {
+	return func(req *api.EndpointRequest) (*T, error) {
+		if err := o.authorize(req); err != nil {
+			return nil, err
 		}
-		o.logger.LogAttrs(r.Context(), level, "operator account creation failed", slog.String("remote", remote),
-			slog.String("account", req.AccountId), slog.String("code", code), slog.Any("err", err))
-		writeOperator(w, status, OperatorError{Code: code, Message: msg})
-		return
+		in := new(T)
+		if err := decodeOperator(bytes.NewReader(req.Body), in); err != nil {
+			return nil, &awserr.Error{Code: "MalformedRequest", HTTPStatus: http.StatusBadRequest, Message: err.Error()}
+		}
+		return in, nil
 	}
-	o.logger.LogAttrs(r.Context(), slog.LevelInfo, "operator created account", slog.String("remote", remote),
-		slog.String("account", rc.AccountID), slog.String("root_access_key_id", rc.AccessKeyID))
-	writeOperator(w, http.StatusCreated, AccountCredentials{AccountId: rc.AccountID, AccessKeyId: rc.AccessKeyID, SecretAccessKey: rc.SecretAccessKey})
 }
 
-// operatorStatus maps CreateAccount's outcome to the endpoint's status and error code.
-func operatorStatus(err error) (int, string) {
-	switch {
-	case err == nil:
-		return http.StatusCreated, ""
-	case errors.Is(err, iam.ErrInvalidAccountRequest):
-		return http.StatusBadRequest, "InvalidInput"
-	case errors.Is(err, iam.ErrAccountExists):
-		return http.StatusConflict, "AccountAlreadyExists"
-	case errors.Is(err, iam.ErrAccessKeyInUse):
-		return http.StatusConflict, "AccessKeyInUse"
+// operatorErrorAnswer words the operator endpoints' errors as an OperatorError.
+func operatorErrorAnswer(hdr http.Header, info awsquery.ErrorInfo) (int, any) {
+	if info.HTTPStatus == http.StatusUnauthorized {
+		hdr.Set("WWW-Authenticate", `Bearer realm="iamd operator"`)
 	}
-	return http.StatusInternalServerError, "InternalError"
+	return info.HTTPStatus, OperatorError{Code: info.Code, Message: info.Message}
+}
+
+// endpoints returns the handlers of the operator endpoints, run through the wire layer's pipeline (request IDs,
+// admission, body limit, the one error edge, metrics and the audit hook) with the operator token as their
+// credential.
+func (o *operator) endpoints(obs api.Observer, admit *api.Admission) (accounts, clock http.Handler) {
+	a := api.NewEndpoint(api.EndpointSpec[*AccountRequest]{Service: "iamd", Operation: "CreateAccount", MaxBody: operatorMaxBody,
+		Authenticate: operatorRequest[AccountRequest](o), Call: o.createAccount, ErrorAnswer: operatorErrorAnswer}, o.logger, obs)
+	c := api.NewEndpoint(api.EndpointSpec[*ClockRequest]{Service: "iamd", Operation: "AdvanceClock", MaxBody: operatorMaxBody,
+		Authenticate: operatorRequest[ClockRequest](o), Call: o.advanceClock, ErrorAnswer: operatorErrorAnswer}, o.logger, obs)
+	a.Admit(admit)
+	c.Admit(admit)
+	return a, c
+}
+
+// createAccount serves OperatorAccountsPath.
+func (o *operator) createAccount(req *api.EndpointRequest, in *AccountRequest) (int, any, error) {
+	r := req.HTTP
+	rc, err := o.svc.CreateAccount(r.Context(), in.AccountId, in.AccessKeyId, in.SecretAccessKey)
+	if err != nil {
+		return 0, nil, err
+	}
+	o.logger.LogAttrs(r.Context(), slog.LevelInfo, "operator created account", slog.String("request_id", req.RequestID), slog.String("remote", r.RemoteAddr),
+		slog.String("account", rc.AccountID), slog.String("root_access_key_id", rc.AccessKeyID))
+	return http.StatusCreated, AccountCredentials{AccountId: rc.AccountID, AccessKeyId: rc.AccessKeyID, SecretAccessKey: rc.SecretAccessKey}, nil
 }
 
 // decodeOperator reads exactly one JSON object with only the fields of req (an AccountRequest or ClockRequest).
@@ -175,12 +180,6 @@ func decodeOperator(r io.Reader, req any) error {
 		return errors.New("the request body has data after the JSON object")
 	}
 	return nil
-}
-
-func writeOperator(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }
 
 // publish writes the serve file for a server listening on addr (with TLS when tlsCfg is not nil) and returns the

@@ -21,7 +21,6 @@ import (
 	"github.com/iamd-dev/iamd/internal/api"
 	"github.com/iamd-dev/iamd/internal/api/orgapi"
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
-	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/clock"
 	"github.com/iamd-dev/iamd/internal/config"
@@ -98,7 +97,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	stsSvc := sts.New(st, svc, sts.Options{Region: cfg.Region, WebIdentityKeys: webKeys, SAML: samlsp.Provider{}})
 	// The AWS APIs: each request must be signed for the API it calls, in a Region of the aws partition.
 	verifier := &sigv4.Verifier{Keys: keyStore{svc, clk}, Services: []string{"iam", "sts", "organizations"}, Regions: awsregion.Names()}
-	h := api.New(authenticator{v: verifier, svc: svc, logger: logger}, svc, stsSvc, logger, metrics)
+	h := api.New(verifier, svc, stsSvc, logger, metrics)
 	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgapi.Bind(orgs))
 	admission := api.NewAdmission(maxUnauthenticated)
 	h.Admit(admission)
@@ -120,10 +119,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	signin := api.NewSignInHandler(svc, logger)
 	signin.Admit(admission)
+	signin.Observe(metrics)
 	mux.Handle("POST /iamd/v1/signin", signin)
 	// The decision API: calls are signed for the service "iamd"; /verify checks requests signed for any service,
 	// in any Region, with UNSIGNED-PAYLOAD where that service (S3, say) accepts it.
-	decisionAuth := authenticator{v: &sigv4.Verifier{Keys: keyStore{svc, clk}, Services: []string{api.DecisionService}, Regions: awsregion.Names()}, svc: svc, logger: logger}
+	decisionAuth := &sigv4.Verifier{Keys: keyStore{svc, clk}, Services: []string{api.DecisionService}, Regions: awsregion.Names()}
 	decisions := api.NewDecisionHandler(decisionAuth, &sigv4.Verifier{Keys: keyStore{svc, clk}, AllowUnsignedPayload: true}, svc, logger, metrics)
 	decisions.Admit(admission)
 	mux.Handle("POST "+api.AuthorizePath, decisions)
@@ -133,8 +133,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		st.Close()
 		return nil, err
 	}
-	mux.Handle("POST "+OperatorAccountsPath, op)
-	mux.HandleFunc("POST "+OperatorClockPath, op.serveClock)
+	accounts, clockop := op.endpoints(metrics, admission)
+	mux.Handle("POST "+OperatorAccountsPath, accounts)
+	mux.Handle("POST "+OperatorClockPath, clockop)
 	mountOIDCIssuer(mux, svc, logger)
 	mux.Handle("/", h)
 	inflight := &inflight{}
@@ -204,28 +205,4 @@ func (k keyStore) LookupKey(ctx context.Context, id string) (sigv4.Key, error) {
 		expires = expires.Add(-k.clk.Offset())
 	}
 	return sigv4.Key{Secret: cred.Secret, SessionToken: cred.SessionToken, Expires: expires, Identity: &caller}, nil
-}
-
-// authenticator turns a verified signature into the caller.
-type authenticator struct {
-	v      *sigv4.Verifier
-	svc    *iam.Service
-	logger *slog.Logger
-}
-
-func (a authenticator) Authenticate(ctx context.Context, r *http.Request, body []byte, service string) (*iam.Caller, error) {
-	res, err := a.v.VerifyFor(ctx, r, body, service)
-	if err != nil {
-		var se *sigv4.Error
-		if errors.As(err, &se) {
-			return nil, &awserr.Error{Code: se.Code, Message: se.Message, HTTPStatus: se.HTTPStatus}
-		}
-		return nil, err
-	}
-	c := *res.Identity.(*iam.Caller)
-	c.Region = requestedRegion(res.Service, res.Region)
-	if err := a.svc.RecordKeyUse(ctx, res.AccessKeyID, res.Service, c.Region); err != nil {
-		a.logger.Warn("recording access key use", "access_key_id", res.AccessKeyID, "err", err)
-	}
-	return &c, nil
 }

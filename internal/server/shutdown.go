@@ -8,6 +8,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/iamd-dev/iamd/internal/api"
 )
 
 // inflight keeps the requests being served, so that a stop can say which ones its grace period cut off.
@@ -18,14 +20,15 @@ type inflight struct {
 }
 
 type inflightRequest struct {
-	start                  time.Time
-	method, path, op, from string
+	start                         time.Time
+	reqID, method, path, op, from string
 }
 
 // maxOpLen bounds what a request's own header puts in the log.
 const maxOpLen = 80
 
-// wrap returns h, keeping each request in f while h serves it.
+// wrap returns h, keeping each request in f while h serves it. It gives each request its request ID
+// (api.WithRequestID), so that the stop's log line names the IDs that the request logs and the clients hold.
 func (f *inflight) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The operation, where it can be known without reading the body: the JSON protocol names it in a header
@@ -47,14 +50,15 @@ func (f *inflight) wrap(h http.Handler) http.Handler {
 		}
 		id := f.next
 		f.next++
-		f.reqs[id] = inflightRequest{start: time.Now(), method: r.Method, path: path, op: op, from: r.RemoteAddr}
+		reqID := api.NewRequestID()
+		f.reqs[id] = inflightRequest{start: time.Now(), reqID: reqID, method: r.Method, path: path, op: op, from: r.RemoteAddr}
 		f.mu.Unlock()
 		defer func() {
 			f.mu.Lock()
 			delete(f.reqs, id)
 			f.mu.Unlock()
 		}()
-		h.ServeHTTP(w, r)
+		h.ServeHTTP(w, r.WithContext(api.WithRequestID(r.Context(), reqID)))
 	})
 }
 
@@ -76,7 +80,7 @@ func (f *inflight) describe(now time.Time) (int, []string) {
 			out = append(out, fmt.Sprintf("and %d more", len(reqs)-maxListed))
 			break
 		}
-		d := fmt.Sprintf("%s %s from %s for %s", r.method, r.path, r.from, now.Sub(r.start).Round(time.Millisecond))
+		d := fmt.Sprintf("request %s: %s %s from %s for %s", r.reqID, r.method, r.path, r.from, now.Sub(r.start).Round(time.Millisecond))
 		if r.op != "" {
 			d += " operation " + r.op
 		}

@@ -90,18 +90,3 @@ func refuseChunked(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
-
-// globalRegion is the Region of the endpoints of AWS's global services (IAM, Organizations) in the aws partition.
-const globalRegion = "us-east-1"
-
-// requestedRegion is aws:RequestedRegion for a request to service signed for region. IAM and Organizations are
-// global services whose single endpoint is in us-east-1, so their requests are made to us-east-1 whatever Region
-// the client signed for (AWS's example policy "Denies access to AWS based on the requested Region" exempts them
-// for that reason); STS and iamd's decision API answer in the Region the request was signed for.
-func requestedRegion(service, region string) string {
-	switch service {
-	case "iam", "organizations":
-		return globalRegion
-	}
-	return region
-}

@@ -3,6 +3,7 @@ package sigv4
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"net/http"
 	"testing"
 )
@@ -37,4 +38,20 @@ func resignWithHeader(t *testing.T, body []byte, hash string) (*http.Request, []
 	r.Header.Set("X-Amz-Content-Sha256", hash)
 	Sign(r, body, userCreds, "us-east-1", "iam", testNow())
 	return toServer(t, r)
+}
+
+// TestVerifyPayloadHashForChecksTheScopesService: a request known by its body's hash is held to the service it
+// must be signed for by the same scope check as VerifyFor, with AWS's message; the Verifier needs no Services.
+func TestVerifyPayloadHashForChecksTheScopesService(t *testing.T) {
+	r, body := signedCLIRequest(t, userCreds, "us-east-1", "iam", testNow())
+	v := &Verifier{Keys: testVerifier().Keys, Now: testVerifier().Now}
+	if res, err := v.VerifyPayloadHashFor(context.Background(), r, sha256.Sum256(body), "iam"); err != nil || res.Service != "iam" {
+		t.Fatalf("signed for iam, verified for iam: %+v, %v", res, err)
+	}
+	_, err := v.VerifyPayloadHashFor(context.Background(), r, sha256.Sum256(body), "notes")
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeSignatureDoesNotMatch || e.HTTPStatus != 403 ||
+		e.Message != "Credential should be scoped to correct service: 'notes'. " {
+		t.Fatalf("signed for iam, verified for notes: %v", err)
+	}
 }

@@ -106,6 +106,13 @@ func (v *Verifier) VerifyPayloadHash(ctx context.Context, r *http.Request, paylo
 	return v.verify(ctx, r, nil, &payloadSHA256, "")
 }
 
+// VerifyPayloadHashFor is VerifyPayloadHash for a request that must be signed for service, as VerifyFor: the
+// credential scope, parsed once, is checked against it with every other part of the scope, and a mismatch is an
+// *Error in AWS's words. An empty service is VerifyPayloadHash.
+func (v *Verifier) VerifyPayloadHashFor(ctx context.Context, r *http.Request, payloadSHA256 [32]byte, service string) (*Result, error) {
+	return v.verify(ctx, r, nil, &payloadSHA256, service)
+}
+
 // verify is Verify with the body's hash given (bodyHash non-nil) or computed from body, and the service the scope
 // must name ("" for any of v.Services).
 func (v *Verifier) verify(ctx context.Context, r *http.Request, body []byte, bodyHash *[32]byte, service string) (*Result, error) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/policy"
 )
 
@@ -14,16 +15,13 @@ const (
 	CodeMalformedPolicyDocument = "MalformedPolicyDocument" // a policy of the input does not parse (400)
 )
 
-// Error is an error of the operation as AWS reports it. PolicyError is the other error Custom returns.
-type Error struct {
-	Code    string // CodeInvalidInput or CodeValidationError
-	Message string
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+// Error is an error of the operation as the IAM API reports it: the simulator's errors are AWS errors at their
+// source (code InvalidInput or ValidationError, status 400; a *PolicyError holds a MalformedPolicyDocument one), so
+// that the wire layer maps them as it maps every other, in one place.
+type Error = awserr.Error
 
 func invalidInput(format string, args ...any) *Error {
-	return &Error{Code: CodeInvalidInput, Message: fmt.Sprintf(format, args...)}
+	return awserr.InvalidInput(format, args...)
 }
 
 // validation collects violations of the model's constraints and reports them in one ValidationError, worded as
@@ -53,7 +51,7 @@ func (v *validation) err() error {
 	if len(v.problems) == 1 {
 		noun = "error"
 	}
-	return &Error{Code: CodeValidationError, Message: fmt.Sprintf("%d validation %s detected: %s", len(v.problems), noun, strings.Join(v.problems, "; "))}
+	return awserr.ValidationError("%d validation %s detected: %s", len(v.problems), noun, strings.Join(v.problems, "; "))
 }
 
 // quoteValue quotes a value for a validation message, eliding a long one (policy documents).
@@ -65,7 +63,8 @@ func quoteValue(s string) string {
 	return "'" + s + "'"
 }
 
-// PolicyError reports a policy of the input that does not parse; AWS answers it with MalformedPolicyDocument.
+// PolicyError reports a policy of the input that does not parse. It is AWS's MalformedPolicyDocument: its chain
+// holds the engine's *policy.ParseError (the findings) and the *Error that the IAM API answers, naming the policy.
 type PolicyError struct {
 	List     string // SourcePolicyInputList, SourceBoundaryList or SourceResourcePolicy
 	Index    int    // the policy's position in its list, from 1; 0 for the ResourcePolicy
@@ -78,4 +77,7 @@ func (e *PolicyError) Code() string { return CodeMalformedPolicyDocument }
 
 func (e *PolicyError) Error() string { return e.PolicyID + ": " + e.Err.Error() }
 
-func (e *PolicyError) Unwrap() error { return e.Err }
+// Unwrap returns the engine's error and the AWS error.
+func (e *PolicyError) Unwrap() []error {
+	return []error{e.Err, awserr.MalformedPolicyDocument("%s", e.Error())}
+}

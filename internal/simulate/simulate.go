@@ -32,7 +32,8 @@ var policyChars = regexp.MustCompile(`^[\x{0009}\x{000A}\x{000D}\x{0020}-\x{00FF
 // ResourceSpecificResults holds each resource's own result; EvalResourceName is set only when one resource is
 // listed. This is AWS's current behaviour; it formerly returned one result per action and resource.
 //
-// Errors are *Error (InvalidInput, ValidationError) or *PolicyError (MalformedPolicyDocument).
+// Errors are *Error (InvalidInput, ValidationError) or *PolicyError (whose chain holds a MalformedPolicyDocument
+// *Error).
 func Custom(in CustomInput) (*Output, error) {
 	s, err := newSimulation(in)
 	if err != nil {
