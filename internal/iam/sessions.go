@@ -53,6 +53,9 @@ type session struct {
 	// Federated is set for a federated user's session (GetFederationToken); the user fields name the IAM user (or
 	// Root the root user) who asked for it.
 	Federated *federatedSession `json:"federated,omitempty"`
+	// Delegation is set for the session a delegation request's trade-in token was exchanged for
+	// (GetDelegatedAccessToken): the identity that accepted the request, limited by the request's policy.
+	Delegation *delegatedSession `json:"delegation,omitempty"`
 }
 
 // SessionOptions describe temporary credentials to issue.
@@ -199,6 +202,7 @@ func (s *Service) lookupSession(ctx context.Context, r store.Reader, e *store.En
 		c.Principal = authz.Principal{Type: authz.PrincipalUser, ARN: rec.UserARN, Account: rec.Account}
 		c.Name, c.UserID = rec.UserName, rec.UserID
 	}
+	delegationCaller(rec, &c)
 	return &Credential{Secret: plain, Active: true, Caller: c, SessionToken: string(token), Expires: rec.Expiration}, nil
 }
 

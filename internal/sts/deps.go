@@ -57,6 +57,7 @@ type IAM interface {
 	MFAVerifier
 	Directory
 	Clock
+	DelegationExchanger
 }
 
 var _ IAM = (*iam.Service)(nil)
