@@ -22,9 +22,9 @@ package iam
 // Where AWS does not say, iamd fails closed and chose:
 //   - Permissions.PolicyTemplateArn names a managed policy of the requesting (partner) account, or an AWS managed
 //     policy: AWS's partner templates are registered at onboarding, iamd's are policies the partner owns. A
-//     parameter NAME replaces the placeholder {{NAME}} in the template's strings: a one-value parameter anywhere
-//     in a string, a many-valued one only as a whole string (which becomes the list of values). A placeholder
-//     without parameter, or a parameter without placeholder, is InvalidInput.
+//     parameter NAME replaces the placeholder {{NAME}} in the template's strings; a string with a many-valued
+//     parameter becomes the list of its fillings, one per value (at most one many-valued parameter per string). A
+//     placeholder without parameter, or a parameter without placeholder, is InvalidInput.
 //   - the NotificationChannel must be an SNS topic ARN. iamd has no SNS: SendDelegationToken keeps the token sealed
 //     in the request, and DelegationToken gives it to the operator (the part of iamd standing for the channel).
 //   - the trade-in token is exchanged once, by an identity of the requesting account; any other use is
@@ -321,53 +321,62 @@ func delegationRender(tmpl string, params []delegationParam) (string, error) {
 	return string(b), nil
 }
 
-// delegationFillString fills the placeholders of one JSON string of a template.
+// delegationFillString fills the placeholders of one JSON string of a template. A string with a many-valued
+// parameter becomes the list of the string filled with each value (one many-valued parameter per string).
 func delegationFillString(s string, byName map[string]*delegationParam, used map[string]bool) (any, error) {
 	if !strings.Contains(s, "{{") {
 		return s, nil
 	}
-	if name, ok := strings.CutPrefix(s, "{{"); ok && strings.HasSuffix(name, "}}") && !strings.Contains(name[:len(name)-2], "{{") {
-		name = name[:len(name)-2]
-		p, ok := byName[name]
-		if !ok {
-			return nil, awserr.InvalidInput("Policy template parameter %s has no value.", name)
-		}
-		used[name] = true
-		if len(p.Values) == 1 {
-			return p.Values[0], nil
-		}
-		out := make([]any, len(p.Values))
-		for i, v := range p.Values {
-			out[i] = v
-		}
-		return out, nil
-	}
-	var b strings.Builder
+	var parts []string // literal, name, literal, name, ..., literal
+	var many *delegationParam
 	rest := s
 	for {
 		i := strings.Index(rest, "{{")
-		if i < 0 {
-			b.WriteString(rest)
-			return b.String(), nil
+		j := -1
+		if i >= 0 {
+			j = strings.Index(rest[i:], "}}")
 		}
-		j := strings.Index(rest[i:], "}}")
-		if j < 0 {
-			b.WriteString(rest)
-			return b.String(), nil
+		if i < 0 || j < 0 {
+			parts = append(parts, rest)
+			break
 		}
 		name := rest[i+2 : i+j]
 		p, ok := byName[name]
 		if !ok {
 			return nil, awserr.InvalidInput("Policy template parameter %s has no value.", name)
 		}
-		if len(p.Values) != 1 {
-			return nil, awserr.InvalidInput("Policy parameter %s has several values but is used inside a string.", name)
-		}
 		used[name] = true
-		b.WriteString(rest[:i])
-		b.WriteString(p.Values[0])
+		if len(p.Values) > 1 {
+			if many != nil && many != p {
+				return nil, awserr.InvalidInput("Policy parameters %s and %s both have several values and are used in one string.", many.Name, name)
+			}
+			many = p
+		}
+		parts = append(parts, rest[:i], name)
 		rest = rest[i+j+2:]
 	}
+	fill := func(value string) string {
+		var b strings.Builder
+		for k, part := range parts {
+			switch {
+			case k%2 == 0:
+				b.WriteString(part)
+			case many != nil && part == many.Name:
+				b.WriteString(value)
+			default:
+				b.WriteString(byName[part].Values[0])
+			}
+		}
+		return b.String()
+	}
+	if many == nil {
+		return fill(""), nil
+	}
+	out := make([]any, len(many.Values))
+	for i, v := range many.Values {
+		out[i] = fill(v)
+	}
+	return out, nil
 }
 
 // delegationShape is the request as the API answers it, at time t.
@@ -546,7 +555,7 @@ func (s *Service) AssociateDelegationRequest(ctx context.Context, c *Caller, in 
 			d.OwnerAccount, d.OwnerID = c.Account(), c.Principal.ARN
 			d.moveTo(iamtypes.StateTypeASSIGNED, now)
 			return tx.Insert(ctx, &store.Entity{Account: d.OwnerAccount, Kind: KindDelegationOwned, Name: d.ID, Path: "/",
-				Parent: d.OwnerID, ARN: delegationARN(d.OwnerAccount, d.ID), Created: now})
+				Parent: d.OwnerID, ARN: delegationARN(d.OwnerAccount, d.ID), Created: now, Data: []byte("{}")})
 		})
 }
 
