@@ -17,7 +17,9 @@ package iam
 //   - the delegated credentials stand for the identity that accepted the request, as recorded at acceptance, with
 //     the request's permission policy as their session policy: they never allow more than both. They work from the
 //     exchange until SessionDuration after SendDelegationToken. The maximum duration is 12 hours (the model's
-//     range); a root user may approve 4 hours at most (User Guide, "IAM temporary delegation").
+//     range); a root user may approve 4 hours at most (User Guide, "IAM temporary delegation"). Unlike
+//     GetSessionToken credentials, a delegated user or root session may call IAM without MFA: partners use them
+//     to set up the account (User Guide, "How it works").
 //
 // Where AWS does not say, iamd fails closed and chose:
 //   - Permissions.PolicyTemplateArn names a managed policy of the requesting (partner) account, or an AWS managed

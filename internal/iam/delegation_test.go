@@ -174,6 +174,7 @@ func TestDelegationDelegatedSessionNeverExceedsRequestOrApprover(t *testing.T) {
 		{"in the request but not the approver's resources", "s3:GetObject", "arn:aws:s3:::backups/b1", false},
 		{"in the request but not the approver's actions", "s3:PutObject", "arn:aws:s3:::backups/a1", false},
 		{"the approver's but not in the request", "iam:ListDelegationRequests", "*", false},
+		{"an IAM action in both, without MFA", "iam:GetDelegationRequest", "*", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := f.svc.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
@@ -225,6 +226,10 @@ func TestDelegationRootApprovalLimitsTheRootSession(t *testing.T) {
 		t.Fatalf("requested action refused: %v", err)
 	}
 	wantCode(t, decide("s3:DeleteBucket", "arn:aws:s3:::backups"), "AccessDenied")
+	if err := decide("iam:GetRole", "arn:aws:iam::"+testAccount+":role/x"); err != nil {
+		t.Fatalf("requested IAM action refused: %v", err)
+	}
+	wantCode(t, decide("iam:CreateUser", "arn:aws:iam::"+testAccount+":user/x"), "AccessDenied")
 }
 
 func TestDelegationRefusesWhatAWSRefuses(t *testing.T) {

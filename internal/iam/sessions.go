@@ -236,6 +236,11 @@ func sessionMayCall(c *Caller, action string) bool {
 	if !c.SessionToken || c.MFAPresent || c.RoleSession || c.RootTask {
 		return true
 	}
+	if len(c.SessionPolicies) > 0 {
+		// A user's or the root user's delegated session (delegation.go; only those carry session policies here):
+		// a partner's credentials for setting up the account, IAM included, limited by the request's policy.
+		return true
+	}
 	return !strings.EqualFold(svc, "iam")
 }
 
