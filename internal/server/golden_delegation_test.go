@@ -25,7 +25,7 @@ func TestGoldenDelegation(t *testing.T) {
 	create := url.Values{"Action": {"CreateDelegationRequest"}, "OwnerAccountId": {account}, "Description": {"Set up Example"},
 		"RequestMessage": {"First setup"}, "RequestorWorkflowId": {"wf-golden"}, "SessionDuration": {"900"},
 		"NotificationChannel": {"arn:aws:sns:us-east-1:" + partnerAccount + ":delegations"}, "RedirectUrl": {"https://example.com/done"},
-		"Permissions.PolicyTemplateArn": {"arn:aws:iam::" + partnerAccount + ":policy/onboarding"},
+		"Permissions.PolicyTemplateArn":        {"arn:aws:iam::" + partnerAccount + ":policy/onboarding"},
 		"Permissions.Parameters.member.1.Name": {"Prefix"}, "Permissions.Parameters.member.1.Values.member.1": {"example-"}}
 	status, body := s.call(t, partner, "iam", create)
 	golden(t, "Delegation-CreateDelegationRequest", status, body)
