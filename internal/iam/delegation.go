@@ -31,10 +31,13 @@ package iam
 //     in the request, and DelegationToken gives it to the operator (the part of iamd standing for the channel).
 //   - the trade-in token is exchanged once, by an identity of the requesting account; any other use is
 //     ExpiredTradeInTokenException, which tells nothing about the request.
+//   - RequestorName is the requesting account's alias when it has one, else its ID. An expired request stays
+//     readable for 7 days, then the requestor's next CreateDelegationRequest deletes it (and frees its workflow ID).
 //   - an identity whose own session carries session policies (or a federated user, or a privileged root session)
 //     cannot accept a request: its delegated session could not keep both limits.
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -74,6 +77,7 @@ type delegationRecord struct {
 	ID               string              `json:"id"`
 	RequestorAccount string              `json:"requestor"`
 	RequestorARN     string              `json:"requestorArn"`
+	RequestorName    string              `json:"requestorName,omitempty"` // the requestor account's alias, if any
 	OwnerAccount     string              `json:"ownerAccount,omitempty"`
 	OwnerID          string              `json:"ownerId,omitempty"`
 	Description      string              `json:"description"`
@@ -223,6 +227,16 @@ func (s *Service) CreateDelegationRequest(ctx context.Context, c *Caller, in *ia
 		if err := s.Authorize(ctx, tx, c, a); err != nil {
 			return err
 		}
+		if err := s.sweepDelegations(ctx, tx, d.RequestorAccount, now); err != nil {
+			return err
+		}
+		aliases, err := tx.List(ctx, store.ListQuery{Account: d.RequestorAccount, Kind: KindAccountAlias, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(aliases.Entities) > 0 {
+			d.RequestorName = aliases.Entities[0].Name
+		}
 		tmpl, _, err := s.delegationTemplate(ctx, tx, c.Account(), d.TemplateARN)
 		if err != nil {
 			return err
@@ -244,6 +258,40 @@ func (s *Service) CreateDelegationRequest(ctx context.Context, c *Caller, in *ia
 		return nil, internal(err)
 	}
 	return &iamtypes.CreateDelegationRequestResponse{DelegationRequestId: ptr(d.ID)}, nil
+}
+
+// delegationRetention is how long an expired request stays readable (as EXPIRED) before a later
+// CreateDelegationRequest of its requestor deletes it, which frees its workflow ID.
+const delegationRetention = 7 * 24 * time.Hour
+
+// delegationSweepBatch bounds how many of the requestor's requests one creation looks at for deletion.
+const delegationSweepBatch = 100
+
+// sweepDelegations deletes up to a batch of the requestor's requests that expired more than delegationRetention
+// ago, with their owner's index entry.
+func (s *Service) sweepDelegations(ctx context.Context, tx store.Tx, account string, now time.Time) error {
+	page, err := tx.List(ctx, store.ListQuery{Account: account, Kind: KindDelegationRequest, Limit: delegationSweepBatch})
+	if err != nil {
+		return err
+	}
+	for _, e := range page.Entities {
+		d, err := decode[delegationRecord](e)
+		if err != nil {
+			return err
+		}
+		if d.state(now) != iamtypes.StateTypeEXPIRED || now.Sub(d.Expires) <= delegationRetention {
+			continue
+		}
+		if err := tx.Delete(ctx, account, KindDelegationRequest, e.Name); err != nil && !notFound(err) {
+			return err
+		}
+		if d.OwnerID != "" {
+			if err := tx.Delete(ctx, d.OwnerAccount, KindDelegationOwned, d.ID); err != nil && !notFound(err) {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // delegationTemplate returns a template's document: a managed policy of the requesting account or of AWS.
@@ -385,7 +433,7 @@ func delegationFillString(s string, byName map[string]*delegationParam, used map
 func delegationShape(d *delegationRecord, t time.Time) iamtypes.DelegationRequest {
 	out := iamtypes.DelegationRequest{DelegationRequestId: ptr(d.ID), Description: ptr(d.Description),
 		PermissionPolicy: ptr(d.Policy), State: ptr(d.state(t)), ExpirationTime: ptr(d.Expires), RequestorId: ptr(d.RequestorAccount),
-		RequestorName: ptr(d.RequestorAccount), CreateDate: ptr(d.Created), SessionDuration: ptr(d.SessionDuration),
+		RequestorName: ptr(cmp.Or(d.RequestorName, d.RequestorAccount)), CreateDate: ptr(d.Created), SessionDuration: ptr(d.SessionDuration),
 		OnlySendByOwner: ptr(d.OnlySendByOwner), UpdatedTime: ptr(d.Updated),
 		Permissions: &iamtypes.DelegationPermission{PolicyTemplateArn: ptr(d.TemplateARN)}}
 	for _, p := range d.Parameters {

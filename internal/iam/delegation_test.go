@@ -318,6 +318,32 @@ func TestDelegationRequestsExpireOnTheServiceClock(t *testing.T) {
 		t.Fatalf("assigned request after 7 more days: %s", st)
 	}
 	wantCode(t, f.svc.AcceptDelegationRequest(ctx, f.root, &iamtypes.AcceptDelegationRequestRequest{DelegationRequestId: assigned}), "InvalidInput")
+
+	// A week after expiry, the next request of the partner deletes the expired ones, freeing their workflow IDs.
+	f.clk.t = f.clk.t.Add(7*24*time.Hour + time.Second)
+	again := f.create(t, "workflow-b", nil)
+	if st := f.state(t, f.root, again); st != iamtypes.StateTypeUNASSIGNED {
+		t.Fatalf("new request: %s", st)
+	}
+	_, err := f.svc.GetDelegationRequest(ctx, f.root, &iamtypes.GetDelegationRequestRequest{DelegationRequestId: assigned})
+	wantCode(t, err, "NoSuchEntity")
+	list, err := f.svc.ListDelegationRequests(ctx, f.root, &iamtypes.ListDelegationRequestsRequest{})
+	must(t, err)
+	if len(list.DelegationRequests) != 0 {
+		t.Fatalf("the deleted request is still listed: %+v", list.DelegationRequests)
+	}
+}
+
+func TestDelegationRequestorNameIsTheAccountAlias(t *testing.T) {
+	f := newDelegFixture(t)
+	ctx := context.Background()
+	must(t, f.svc.CreateAccountAlias(ctx, f.partner, &iamtypes.CreateAccountAliasRequest{AccountAlias: "example-partner"}))
+	id := f.create(t, "workflow-alias", nil)
+	out, err := f.svc.GetDelegationRequest(ctx, f.root, &iamtypes.GetDelegationRequestRequest{DelegationRequestId: id})
+	must(t, err)
+	if *out.DelegationRequest.RequestorName != "example-partner" || *out.DelegationRequest.RequestorId != delegPartner {
+		t.Fatalf("requestor = %s %s", *out.DelegationRequest.RequestorId, *out.DelegationRequest.RequestorName)
+	}
 }
 
 func TestListDelegationRequestsListsOwnedRequestsOnly(t *testing.T) {

@@ -94,7 +94,11 @@ func (s *Service) delegationSummary(d *delegationRecord) (string, error) {
 		return "", fmt.Errorf("stored delegation policy: %w", err)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Account %s requests temporary access", d.RequestorAccount)
+	fmt.Fprintf(&b, "Account %s", d.RequestorAccount)
+	if d.RequestorName != "" {
+		fmt.Fprintf(&b, " (%s)", d.RequestorName)
+	}
+	b.WriteString(" requests temporary access")
 	if d.OwnerAccount != "" {
 		fmt.Fprintf(&b, " to account %s", d.OwnerAccount)
 	}
