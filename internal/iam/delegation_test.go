@@ -13,6 +13,7 @@ import (
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
+	"github.com/iamd-dev/iamd/policy"
 )
 
 var updateSummary = flag.Bool("update", false, "rewrite the golden files of testdata/summary")
@@ -185,6 +186,15 @@ func TestDelegationDelegatedSessionNeverExceedsRequestOrApprover(t *testing.T) {
 			}
 		})
 	}
+
+	// A trust policy that names the approving user does not lift the request's limits: the request allows no
+	// sts:AssumeRole.
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + admin.Principal.ARN + `"},"Action":"sts:AssumeRole"}]}`
+	err = f.svc.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
+		return f.svc.AuthorizeWithResourcePolicy(ctx, r, delegated, iam.Authorization{Action: "sts:AssumeRole",
+			Resource: "arn:aws:iam::" + testAccount + ":role/trusting"}, trust, policy.TypeTrust, "trusting")
+	})
+	wantCode(t, err, "AccessDenied")
 
 	// The token is used once.
 	err = f.svc.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
