@@ -12,7 +12,8 @@ package iam
 //     after it entered any later state; an expired request reads as EXPIRED and allows nothing more.
 //   - visibility: a request without owner account can be read by any account; once targeted to an account, only
 //     identities of that account see it (to the others it does not exist). The owner (the identity that associated
-//     it) has a default permission to get and update it; every other call needs the IAM permission on
+//     it) has a default permission to get, summarize and update it (no Allow needed; an explicit deny, a boundary,
+//     session policies or SCPs still refuse); every other call needs the IAM permission on
 //     arn:aws:iam::OWNER-ACCOUNT:delegation-request/ID (condition key iam:DelegationRequestOwner).
 //   - the delegated credentials stand for the identity that accepted the request, as recorded at acceptance, with
 //     the request's permission policy as their session policy: they never allow more than both. They work from the
@@ -178,12 +179,10 @@ func loadDelegation(ctx context.Context, r store.Reader, c *Caller, id string) (
 	return e, d, nil
 }
 
-// authorizeDelegation decides an operation on a request the caller can see. The owner needs no permission for
-// the operations AWS grants it by default (ownerMay).
+// authorizeDelegation decides an operation on a request the caller can see. For the operations AWS grants the
+// owner by default (ownerMay), the owner needs no identity-based policy that allows them, but an explicit deny, a
+// permissions boundary, session policies or SCPs still refuse.
 func (s *Service) authorizeDelegation(ctx context.Context, r store.Reader, c *Caller, d *delegationRecord, action string, ownerMay bool) error {
-	if ownerMay && d.OwnerID != "" && d.OwnerID == c.Principal.ARN {
-		return nil
-	}
 	acct := d.OwnerAccount
 	if acct == "" {
 		acct = c.Account()
@@ -191,6 +190,9 @@ func (s *Service) authorizeDelegation(ctx context.Context, r store.Reader, c *Ca
 	a := Authorization{Action: action, Resource: delegationARN(acct, d.ID), ResourceOwner: acct, Context: policy.Context{}}
 	if d.OwnerID != "" {
 		a.Context.Set("iam:DelegationRequestOwner", d.OwnerID)
+	}
+	if ownerMay && d.OwnerID != "" && d.OwnerID == c.Principal.ARN {
+		return s.authorizeAsIfAllowed(ctx, r, c, a)
 	}
 	return s.Authorize(ctx, r, c, a)
 }

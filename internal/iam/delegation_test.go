@@ -492,3 +492,22 @@ func TestGetHumanReadableSummaryGolden(t *testing.T) {
 	_, err = f.svc.GetHumanReadableSummary(ctx, f.root, &iamtypes.GetHumanReadableSummaryRequest{EntityArn: "arn:aws:iam::" + testAccount + ":role/x"})
 	wantCode(t, err, "InvalidInput")
 }
+
+// TestDelegationOwnerDefaultPermissionYieldsToAnExplicitDeny: the owner reads and updates its request without a
+// policy that allows it, but not against an explicit deny.
+func TestDelegationOwnerDefaultPermissionYieldsToAnExplicitDeny(t *testing.T) {
+	f := newDelegFixture(t)
+	ctx := context.Background()
+	id := f.create(t, "workflow-owner", nil)
+	carol := userCaller(t, f.svc, f.root, "carol")
+	gkGrant(t, f.svc, f.root, carol, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:AssociateDelegationRequest","Resource":"*"}]}`)
+	must(t, f.svc.AssociateDelegationRequest(ctx, carol, &iamtypes.AssociateDelegationRequestRequest{DelegationRequestId: id}))
+	if st := f.state(t, carol, id); st != iamtypes.StateTypeASSIGNED {
+		t.Fatalf("state = %s", st)
+	}
+	must(t, f.svc.PutUserPolicy(ctx, f.root, &iamtypes.PutUserPolicyRequest{UserName: "carol", PolicyName: "deny",
+		PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:UpdateDelegationRequest","Resource":"*"}]}`}))
+	wantCode(t, f.svc.UpdateDelegationRequest(ctx, carol, &iamtypes.UpdateDelegationRequestRequest{DelegationRequestId: id}), "AccessDenied")
+	// Accepting is not among the owner's default permissions.
+	wantCode(t, f.svc.AcceptDelegationRequest(ctx, carol, &iamtypes.AcceptDelegationRequestRequest{DelegationRequestId: id}), "AccessDenied")
+}
