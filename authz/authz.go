@@ -496,6 +496,10 @@ func (e *Evaluator) Decide(req *Request) Decision {
 	sessionOK := t.session || (len(e.set.Session) == 0 && p.Type != PrincipalFederatedUser)
 	resAllow := t.resource != matchNone
 	cross := p.Account != "" && req.ResourceAccount != "" && p.Account != req.ResourceAccount
+	// A resource policy that names the IAM user does not lift the session policies of a session standing for
+	// that user (iamd's delegated sessions): "the session policy limits the total permissions granted by the
+	// resource-based policy and the identity-based policy" (IAM User Guide, session policies).
+	directOK := p.Type != PrincipalUser || len(e.set.Session) == 0 || t.session
 
 	var missing Layer
 	switch {
@@ -519,7 +523,7 @@ func (e *Evaluator) Decide(req *Request) Decision {
 		case matchNone:
 			missing = LayerResource
 		case matchDirect:
-			missing = identityPathMissing(true, boundaryOK, true)
+			missing = identityPathMissing(true, boundaryOK, directOK)
 		case matchRole:
 			missing = identityPathMissing(true, boundaryOK, sessionOK)
 		default: // the policy delegates to the account: identity-based policies must allow
@@ -529,7 +533,9 @@ func (e *Evaluator) Decide(req *Request) Decision {
 		// Same account: a resource policy that names the user or the session allows by itself; one that names the
 		// role is still limited by the boundary and session policies; one that names the account delegates to IAM.
 		switch {
+		case t.resource == matchDirect && directOK:
 		case t.resource == matchDirect:
+			missing = LayerSession
 		case t.resource == matchRole && boundaryOK && sessionOK:
 		default:
 			missing = identityPathMissing(identityOK || t.resource == matchRole, boundaryOK, sessionOK)

@@ -213,6 +213,11 @@ func (s *Service) GetAccountSummary(ctx context.Context, c *Caller) (*iamtypes.G
 			return err
 		}
 		m[iamtypes.SummaryKeyTypeAccountSigningCertificatesPresent] = int32(min(n, 1))
+		v, err := stsprefsTokenVersion(ctx, r, acct)
+		if err != nil {
+			return err
+		}
+		m[iamtypes.SummaryKeyTypeGlobalEndpointTokenVersion] = v
 		return nil
 	})
 	if err != nil {

@@ -294,6 +294,9 @@ func (s *Service) principalSet(ctx context.Context, r store.Reader, c *Caller) (
 		if set.Boundary, err = s.boundary(ctx, r, u.PermissionsBoundary, where); err != nil {
 			return set, nil, err
 		}
+		if set.Session, err = s.sessionPolicies(ctx, r, c); err != nil { // a delegated session's (delegation.go)
+			return set, nil, err
+		}
 		tags := map[string]string{}
 		for _, t := range u.Tags {
 			tags[t.Key] = t.Value
@@ -352,6 +355,18 @@ func (s *Service) principalSet(ctx context.Context, r store.Reader, c *Caller) (
 				return set, nil, fmt.Errorf("root-task policy %s: %w", arn, err)
 			}
 			set.Identity = append(set.Identity, authz.Attached{Name: name, ARN: arn, AttachedTo: "root session", Policy: p})
+		}
+		if len(c.SessionPolicies) > 0 {
+			// A delegated root session (delegation.go): the root user's complete permissions, limited by the
+			// request's policy as a session policy.
+			p, err := s.compile(allowAll, policy.TypeIdentity)
+			if err != nil {
+				return set, nil, err
+			}
+			set.Identity = append(set.Identity, authz.Attached{Name: "root", AttachedTo: "root session", Policy: p})
+			if set.Session, err = s.sessionPolicies(ctx, r, c); err != nil {
+				return set, nil, err
+			}
 		}
 	}
 	return set, nil, nil
@@ -477,7 +492,7 @@ func (s *Service) Authorize(ctx context.Context, r store.Reader, c *Caller, a Au
 	if c.PrincipalDeleted {
 		return errPrincipalDeleted(c, a)
 	}
-	if c.IsRoot() && owner == c.Account() && !c.RootTask {
+	if c.IsRoot() && owner == c.Account() && !c.RootTask && len(c.SessionPolicies) == 0 {
 		// The root user may do everything in its own account, unless its account is a member of an organization
 		// whose SCPs then limit it.
 		v, err := s.accountOrg(ctx, r, owner)

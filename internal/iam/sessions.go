@@ -53,6 +53,9 @@ type session struct {
 	// Federated is set for a federated user's session (GetFederationToken); the user fields name the IAM user (or
 	// Root the root user) who asked for it.
 	Federated *federatedSession `json:"federated,omitempty"`
+	// Delegation is set for the session a delegation request's trade-in token was exchanged for
+	// (GetDelegatedAccessToken): the identity that accepted the request, limited by the request's policy.
+	Delegation *delegatedSession `json:"delegation,omitempty"`
 }
 
 // SessionOptions describe temporary credentials to issue.
@@ -199,6 +202,7 @@ func (s *Service) lookupSession(ctx context.Context, r store.Reader, e *store.En
 		c.Principal = authz.Principal{Type: authz.PrincipalUser, ARN: rec.UserARN, Account: rec.Account}
 		c.Name, c.UserID = rec.UserName, rec.UserID
 	}
+	delegationCaller(rec, &c)
 	return &Credential{Secret: plain, Active: true, Caller: c, SessionToken: string(token), Expires: rec.Expiration}, nil
 }
 
@@ -230,6 +234,11 @@ func sessionMayCall(c *Caller, action string) bool {
 		return !strings.EqualFold(svc, "iam")
 	}
 	if !c.SessionToken || c.MFAPresent || c.RoleSession || c.RootTask {
+		return true
+	}
+	if len(c.SessionPolicies) > 0 {
+		// A user's or the root user's delegated session (delegation.go; only those carry session policies here):
+		// a partner's credentials for setting up the account, IAM included, limited by the request's policy.
 		return true
 	}
 	return !strings.EqualFold(svc, "iam")

@@ -58,6 +58,7 @@ type IAM interface {
 	Directory
 	Clock
 	OutboundIssuer
+	DelegationExchanger
 }
 
 var _ IAM = (*iam.Service)(nil)
