@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -86,25 +87,36 @@ func (h *Handler) runJSON(r *http.Request, ex *exchange, svc *jsonService, opNam
 	if out == nil {
 		return []byte("{}"), nil
 	}
-	return json.Marshal(out)
+	o2, ok := out.(dispatch.JSONOutput)
+	if !ok {
+		return nil, fmt.Errorf("api: the output %T of %s has no JSON encoder", out, opName)
+	}
+	return o2.AppendJSON(make([]byte, 0, 1024)), nil
 }
 
-// jsonInput decodes an operation's input from the JSON body of a request (an empty body is the empty input); a
-// model violation is answered as the JSON services answer it (jsonValidationError).
+// jsonInput hands an operation's generated decoder the JSON body of a request (a body of only white space is
+// the empty input); a body the decoder rejects is a SerializationException, and a model violation is answered as
+// the JSON services answer it (jsonValidationError).
 type jsonInput struct {
 	body []byte
 	op   string
 }
 
+// Decode is not how JSON operations read their input: the generated tables use Body (dispatch.Body).
 func (j *jsonInput) Decode(in any) error {
+	return fmt.Errorf("api: %s: the JSON protocol reads inputs with generated decoders, not into %T", j.op, in)
+}
+
+func (j *jsonInput) Body() []byte {
 	if len(bytes.TrimSpace(j.body)) == 0 {
 		return nil
 	}
-	if err := json.Unmarshal(j.body, in); err != nil {
-		return &awserr.Error{Code: "SerializationException", HTTPStatus: http.StatusBadRequest,
-			Message: "The request body is not valid JSON for " + j.op + ".", Cause: err}
-	}
-	return nil
+	return j.body
+}
+
+func (j *jsonInput) Malformed(err error) error {
+	return &awserr.Error{Code: "SerializationException", HTTPStatus: http.StatusBadRequest,
+		Message: "The request body is not valid JSON for " + j.op + ".", Cause: err}
 }
 
 func (j *jsonInput) Invalid(err error) error { return jsonValidationError(err) }

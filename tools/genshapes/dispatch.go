@@ -160,7 +160,7 @@ func GenerateDispatch(m *Model, opt DispatchOptions) ([]byte, error) {
 		case op.Output != nil:
 			bind = "OutputOnly"
 		}
-		p("\t\t\tCall: dispatch.%s(impl.%s),\n\t\t},\n", bind, op.Name)
+		p("\t\t\tCall: %s,\n\t\t},\n", callExpr(md.Protocol, bind, op, goNames))
 	}
 	p("\t}\n}\n")
 	out, err := format.Source(buf.Bytes())
@@ -168,6 +168,23 @@ func GenerateDispatch(m *Model, opt DispatchOptions) ([]byte, error) {
 		return buf.Bytes(), fmt.Errorf("gofmt of generated code: %w", err)
 	}
 	return out, nil
+}
+
+// callExpr is the Call of op: dispatch.<bind>(impl.Op) for the query protocol, whose decoder fills the shapes
+// itself; for the JSON protocol, dispatch.JSON<bind> with the operation's generated decoder and encoder
+// (GenerateJSONCodec), unless the operation has neither input nor output.
+func callExpr(protocol, bind string, op *Operation, goNames map[string]string) string {
+	if protocol != "json" || bind == "Neither" {
+		return "dispatch." + bind + "(impl." + op.Name + ")"
+	}
+	args := []string{"impl." + op.Name}
+	if op.Input != nil {
+		args = append([]string{"decode" + goNames[op.Input.Shape]}, args...)
+	}
+	if op.Output != nil {
+		args = append(args, "append"+goNames[op.Output.Shape])
+	}
+	return "dispatch.JSON" + bind + "(" + strings.Join(args, ", ") + ")"
 }
 
 func protocolName(p string) string {
