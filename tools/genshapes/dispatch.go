@@ -40,7 +40,9 @@ const (
 //     service takes the domain's method wherever there is one;
 //   - Operations(impl, domain), the table: per operation a dispatch.Operation whose Call (dispatch.InputOutput
 //     and its siblings, by the operation's shape) decodes the input, validates it and calls impl's method, and
-//     whose Implemented says whether domain has the method itself.
+//     whose Implemented says whether domain has the method itself. For a JSON protocol model the Calls are
+//     dispatch.JSONInputOutput and its siblings, given the operation's generated decoder and encoder
+//     (decode<Input>, append<Output>: GenerateJSONCodec writes them into the same package).
 //
 // A domain method with the operation's name but another signature is a compile error where the binding asserts
 // that its type implements the interface.
