@@ -232,7 +232,7 @@ func (d *Decoder) enter() error {
 }
 
 // object consumes an object at '{', calling member with each member's name (unescaped; valid until the next
-// call) with the decoder at the member's value.
+// call; invalid UTF-8 is left as it is) with the decoder at the member's value.
 func (d *Decoder) object(member func(d *Decoder, name []byte) error) error {
 	if err := d.enter(); err != nil {
 		return err
@@ -254,8 +254,14 @@ func (d *Decoder) object(member func(d *Decoder, name []byte) error) error {
 			return d.syntax("after object key")
 		}
 		d.pos++
-		d.key = unquote(d.key[:0], raw)
-		if err := member(d, d.key); err != nil {
+		name := raw[1 : len(raw)-1]
+		if slices.Contains(name, '\\') {
+			// Without escapes the name is used as it is: invalid UTF-8 in it cannot match a member's (ASCII)
+			// name exactly and folds as the U+FFFD that unquoting would have put in its place.
+			d.key = unquote(d.key[:0], raw)
+			name = d.key
+		}
+		if err := member(d, name); err != nil {
 			return err
 		}
 		switch d.peek() {
