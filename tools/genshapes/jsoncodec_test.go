@@ -175,40 +175,14 @@ var _ MiniJSON = struct {
 		t.Fatal(err)
 	}
 	shapes, dispatch, codec := miniJSON(t)
+	gs := filepath.Join(root, "tools", "genshapes")
 	build := func(t *testing.T, extra string) ([]byte, error) {
-		dir := t.TempDir()
-		gs := filepath.Join(root, "tools", "genshapes")
-		files := map[string][]byte{
+		return buildScratch(t, goBin, map[string][]byte{
 			filepath.Join(gs, "internal_minijson", "minijsontypes", "zz_generated_shapes.go"): shapes,
 			filepath.Join(gs, miniJSONAPIDir, "zz_generated_dispatch.go"):                     dispatch,
 			filepath.Join(gs, miniJSONAPIDir, "zz_generated_codec.go"):                        codec,
 			filepath.Join(gs, miniJSONAPIDir, "extra_test.go"):                                []byte(extra),
-		}
-		var pairs []string
-		for target, src := range files {
-			file := filepath.Join(dir, filepath.Base(target))
-			if err := os.WriteFile(file, src, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			pairs = append(pairs, quoteJSON(target)+": "+quoteJSON(file))
-		}
-		overlay := filepath.Join(dir, "overlay.json")
-		if err := os.WriteFile(overlay, []byte(`{"Replace": {`+strings.Join(pairs, ", ")+`}}`), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		bin := filepath.Join(dir, "minijsonapi.test")
-		cmd := exec.Command(goBin, "test", "-c", "-vet=off", "-o", bin, "-overlay", overlay, "./"+miniJSONAPIDir)
-		cmd.Dir = gs
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return out, err
-		}
-		run := exec.Command(bin, "-test.count=1", "-test.run=TestDispatch", "-test.v")
-		run.Dir = dir
-		out, err := run.CombinedOutput()
-		if err == nil && !bytes.Contains(out, []byte("--- PASS: TestDispatch")) {
-			t.Fatalf("TestDispatch did not run:\n%s", out)
-		}
-		return out, err
+		}, miniJSONAPIDir)
 	}
 	t.Run("exact signature compiles and dispatches through the codec", func(t *testing.T) {
 		if out, err := build(t, good); err != nil {
