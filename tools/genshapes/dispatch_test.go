@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,13 +67,7 @@ func TestGenerateDispatchMatchesGolden(t *testing.T) {
 // domain has an operation's method with the exact signature compiles, runs it and answers NotImplemented for the
 // rest; a domain method with the operation's name and another signature is a compile error.
 func TestGeneratedDispatchChecksSignatures(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds scratch packages")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go tool not found")
-	}
+	goBin := scratchGo(t)
 	shapes, err := os.ReadFile(filepath.Join("testdata", "mini.go.golden"))
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -93,13 +92,7 @@ func TestGenerateJSONCodecRefuses(t *testing.T) {
 // package: a domain method with the exact signature compiles and runs through the generated decoder and encoder;
 // one with another signature is a compile error, as for the query protocol.
 func TestGeneratedJSONDispatchChecksSignatures(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds scratch packages")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go tool not found")
-	}
+	goBin := scratchGo(t)
 	good := `package minijsonapi
 
 import (

@@ -9,6 +9,19 @@ import (
 	"testing"
 )
 
+// scratchGo returns the go tool for buildScratch, or skips the test under -short or without one.
+func scratchGo(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds scratch packages")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go tool not found")
+	}
+	return goBin
+}
+
 // buildScratch lays files (absolute target path → content) over the module with go's -overlay, builds the test
 // binary of the package at pkgDir (relative to this directory) and runs its TestDispatch. It returns the
 // compiler's output when the build fails, else the test's.
