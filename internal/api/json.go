@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
 	"github.com/iamd-dev/iamd/internal/api/dispatch"
@@ -19,12 +21,17 @@ type jsonService struct {
 	name   string // the signing name and metrics label, e.g. "organizations"
 	prefix string // the target prefix, e.g. "AWSOrganizationsV20161128"
 	ops    map[string]dispatch.Operation
+	bufs   *sync.Pool // of *[]byte: answer bodies, reused
 }
+
+// maxPooledBody bounds the answer buffers kept for reuse, so that one large answer does not stay in memory.
+const maxPooledBody = 64 << 10
 
 // AddJSONService serves an AWS JSON 1.1 protocol service whose requests name targetPrefix in X-Amz-Target; ops
 // is the service's generated operation table bound to the domain (orgapi.Bind). Call it before serving.
 func (h *Handler) AddJSONService(name, targetPrefix string, ops []dispatch.Operation) {
-	h.json = append(h.json, jsonService{name: name, prefix: targetPrefix, ops: dispatch.Index(ops)})
+	bufs := &sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+	h.json = append(h.json, jsonService{name: name, prefix: targetPrefix, ops: dispatch.Index(ops), bufs: bufs})
 }
 
 // jsonTarget finds the service and operation name of an X-Amz-Target header.
@@ -54,14 +61,24 @@ func (h *Handler) serveJSON(w http.ResponseWriter, r *http.Request, target strin
 	}
 	out, err := h.runJSON(r, ex, svc, opName)
 	if err == nil {
+		bp := svc.bufs.Get().(*[]byte)
+		body := append((*bp)[:0], "{}"...)
+		if out != nil {
+			body = out.AppendJSON((*bp)[:0])
+		}
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		w.Header().Set("x-amzn-RequestId", ex.reqID)
-		w.Write(out)
+		w.Write(body)
+		if cap(body) <= maxPooledBody {
+			*bp = body[:0]
+			svc.bufs.Put(bp)
+		}
 	}
 	h.p.end(w, r, ex, jsonProtocol{}, err)
 }
 
-func (h *Handler) runJSON(r *http.Request, ex *exchange, svc *jsonService, opName string) ([]byte, error) {
+// runJSON runs the operation and returns its output, nil for an operation that answers {}.
+func (h *Handler) runJSON(r *http.Request, ex *exchange, svc *jsonService, opName string) (dispatch.JSONOutput, error) {
 	if r.Method != http.MethodPost {
 		return nil, &awserr.Error{Code: "UnknownOperationException", HTTPStatus: http.StatusBadRequest, Message: "Only POST requests are supported."}
 	}
@@ -84,27 +101,38 @@ func (h *Handler) runJSON(r *http.Request, ex *exchange, svc *jsonService, opNam
 		return nil, err
 	}
 	if out == nil {
-		return []byte("{}"), nil
+		return nil, nil
 	}
-	return json.Marshal(out)
+	jo, ok := out.(dispatch.JSONOutput)
+	if !ok {
+		return nil, fmt.Errorf("api: the output %T of %s has no JSON encoder", out, opName)
+	}
+	return jo, nil
 }
 
-// jsonInput decodes an operation's input from the JSON body of a request (an empty body is the empty input); a
-// model violation is answered as the JSON services answer it (jsonValidationError).
+// jsonInput hands an operation's generated decoder the JSON body of a request (a body of only white space is
+// the empty input); a body the decoder rejects is a SerializationException, and a model violation is answered as
+// the JSON services answer it (jsonValidationError).
 type jsonInput struct {
 	body []byte
 	op   string
 }
 
+// Decode is not how JSON operations read their input: the generated tables use Body (dispatch.Body).
 func (j *jsonInput) Decode(in any) error {
+	return fmt.Errorf("api: %s: the JSON protocol reads inputs with generated decoders, not into %T", j.op, in)
+}
+
+func (j *jsonInput) Body() []byte {
 	if len(bytes.TrimSpace(j.body)) == 0 {
 		return nil
 	}
-	if err := json.Unmarshal(j.body, in); err != nil {
-		return &awserr.Error{Code: "SerializationException", HTTPStatus: http.StatusBadRequest,
-			Message: "The request body is not valid JSON for " + j.op + ".", Cause: err}
-	}
-	return nil
+	return j.body
+}
+
+func (j *jsonInput) Malformed(err error) error {
+	return &awserr.Error{Code: "SerializationException", HTTPStatus: http.StatusBadRequest,
+		Message: "The request body is not valid JSON for " + j.op + ".", Cause: err}
 }
 
 func (j *jsonInput) Invalid(err error) error { return jsonValidationError(err) }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/iamd-dev/iamd/internal/apitypes"
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
@@ -42,7 +41,7 @@ type createAccountRecord struct {
 func (r *createAccountRecord) shape() orgtypes.CreateAccountStatus {
 	st := orgtypes.CreateAccountState(r.State)
 	out := orgtypes.CreateAccountStatus{Id: ptr(r.ID), AccountName: ptr(r.AccountName), State: &st,
-		RequestedTimestamp: ptr(apitypes.NewTimestamp(r.Requested)), CompletedTimestamp: ptr(apitypes.NewTimestamp(r.Completed))}
+		RequestedTimestamp: ptr(r.Requested), CompletedTimestamp: ptr(r.Completed)}
 	if r.AccountID != "" {
 		out.AccountId = ptr(r.AccountID)
 	}
@@ -106,7 +105,7 @@ func acctShape(o *Organization, a *Account) orgtypes.Account {
 	state := orgtypes.AccountState(a.Status) // ACTIVE, SUSPENDED and PENDING_CLOSURE have the same names in both
 	jm := orgtypes.AccountJoinedMethod(a.JoinedMethod)
 	return orgtypes.Account{Id: ptr(a.ID), Arn: ptr(accountARN(o.Management, o.ID, a.ID)), Email: ptr(a.Email), Name: ptr(a.Name),
-		Status: &status, State: &state, JoinedMethod: &jm, JoinedTimestamp: ptr(apitypes.NewTimestamp(a.Joined))}
+		Status: &status, State: &state, JoinedMethod: &jm, JoinedTimestamp: ptr(a.Joined)}
 }
 
 // acctLoad returns a member account of o, AccountNotFoundException when it is not one.

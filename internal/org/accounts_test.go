@@ -202,7 +202,7 @@ func TestInvitedAccountJoinsAndLeaves(t *testing.T) {
 	h := inv.Handshake
 	if *h.State != "OPEN" || *h.Action != "INVITE" || len(h.Parties) != 2 || !regexp.MustCompile(`^h-[a-z0-9]{8,32}$`).MatchString(*h.Id) ||
 		!regexp.MustCompile(`^arn:aws:organizations::`+mgmt+`:handshake/o-[a-z0-9]{10}/invite/h-`).MatchString(*h.Arn) ||
-		h.ExpirationTimestamp.Time.Sub(h.RequestedTimestamp.Time).Hours() != 15*24 {
+		h.ExpirationTimestamp.Sub(*h.RequestedTimestamp).Hours() != 15*24 {
 		t.Fatalf("handshake %+v", h)
 	}
 	_, err = s.InviteAccountToOrganization(ctx, rootOf(mgmt), &orgtypes.InviteAccountToOrganizationRequest{Target: &orgtypes.HandshakeParty{Type: "ACCOUNT", Id: member}})
@@ -514,7 +514,7 @@ func TestInvitationExpiresAfterFifteenDays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	later := inv.Handshake.ExpirationTimestamp.Time
+	later := *inv.Handshake.ExpirationTimestamp
 	s.IAM.Now = func() time.Time { return later }
 	d, err := s.DescribeHandshake(ctx, rootOf(member), &orgtypes.DescribeHandshakeRequest{HandshakeId: *inv.Handshake.Id})
 	if err != nil || *d.Handshake.State != "EXPIRED" {

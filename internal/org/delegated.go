@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/iamd-dev/iamd/internal/apitypes"
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
@@ -174,7 +173,7 @@ func (s *Service) ListDelegatedAdministrators(ctx context.Context, c *iam.Caller
 			sh := acctShape(o, a)
 			out.DelegatedAdministrators = append(out.DelegatedAdministrators, orgtypes.DelegatedAdministrator{Id: sh.Id, Arn: sh.Arn,
 				Email: sh.Email, Name: sh.Name, Status: sh.Status, State: sh.State, JoinedMethod: sh.JoinedMethod,
-				JoinedTimestamp: sh.JoinedTimestamp, DelegationEnabledDate: ptr(apitypes.NewTimestamp(first[id]))})
+				JoinedTimestamp: sh.JoinedTimestamp, DelegationEnabledDate: ptr(first[id])})
 			if len(out.DelegatedAdministrators) == limit && i < len(ids)-1 {
 				out.NextToken = acctNextToken(id)
 				break
@@ -222,7 +221,7 @@ func (s *Service) ListDelegatedServicesForAccount(ctx context.Context, c *iam.Ca
 		}
 		for i, d := range kept {
 			out.DelegatedServices = append(out.DelegatedServices, orgtypes.DelegatedService{ServicePrincipal: ptr(d.ServicePrincipal),
-				DelegationEnabledDate: ptr(apitypes.NewTimestamp(d.Enabled))})
+				DelegationEnabledDate: ptr(d.Enabled)})
 			if len(out.DelegatedServices) == limit && i < len(kept)-1 {
 				out.NextToken = acctNextToken(d.ServicePrincipal)
 				break

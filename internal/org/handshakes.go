@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/iamd-dev/iamd/internal/apitypes"
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
@@ -79,7 +78,7 @@ func (h *handshakeRecord) shape(now time.Time) orgtypes.Handshake {
 			{Id: h.OrgID, Type: orgtypes.HandshakePartyTypeORGANIZATION},
 			{Id: h.TargetID, Type: orgtypes.HandshakePartyType(h.TargetType)},
 		},
-		RequestedTimestamp: ptr(apitypes.NewTimestamp(h.Requested)), ExpirationTimestamp: ptr(apitypes.NewTimestamp(h.Expires)),
+		RequestedTimestamp: ptr(h.Requested), ExpirationTimestamp: ptr(h.Expires),
 		Resources: resources}
 }
 

@@ -8,7 +8,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/iamd-dev/iamd/internal/apitypes"
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
@@ -743,7 +742,7 @@ func (s *Service) DescribeEffectivePolicy(ctx context.Context, c *iam.Caller, in
 			return errNoEffectivePolicy()
 		}
 		pt := orgtypes.EffectivePolicyType(typ)
-		out = &orgtypes.EffectivePolicy{PolicyContent: ptr(content), LastUpdatedTimestamp: ptr(apitypes.NewTimestamp(updated)),
+		out = &orgtypes.EffectivePolicy{PolicyContent: ptr(content), LastUpdatedTimestamp: ptr(updated),
 			TargetId: ptr(acct), PolicyType: &pt}
 		return nil
 	})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 
-	"github.com/iamd-dev/iamd/internal/apitypes"
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
@@ -72,7 +71,7 @@ func (s *Service) ListAWSServiceAccessForOrganization(ctx context.Context, c *ia
 		}
 		for _, sa := range o.ServiceAccess {
 			out.EnabledServicePrincipals = append(out.EnabledServicePrincipals, orgtypes.EnabledServicePrincipal{
-				ServicePrincipal: ptr(sa.ServicePrincipal), DateEnabled: ptr(apitypes.NewTimestamp(sa.Enabled))})
+				ServicePrincipal: ptr(sa.ServicePrincipal), DateEnabled: ptr(sa.Enabled)})
 		}
 		return nil
 	})

@@ -40,7 +40,9 @@ const (
 //     service takes the domain's method wherever there is one;
 //   - Operations(impl, domain), the table: per operation a dispatch.Operation whose Call (dispatch.InputOutput
 //     and its siblings, by the operation's shape) decodes the input, validates it and calls impl's method, and
-//     whose Implemented says whether domain has the method itself.
+//     whose Implemented says whether domain has the method itself. For a JSON protocol model the Calls are
+//     dispatch.JSONInputOutput and its siblings, given the operation's generated decoder and encoder
+//     (decode<Input>, append<Output>: GenerateJSONCodec writes them into the same package).
 //
 // A domain method with the operation's name but another signature is a compile error where the binding asserts
 // that its type implements the interface.
@@ -160,7 +162,7 @@ func GenerateDispatch(m *Model, opt DispatchOptions) ([]byte, error) {
 		case op.Output != nil:
 			bind = "OutputOnly"
 		}
-		p("\t\t\tCall: dispatch.%s(impl.%s),\n\t\t},\n", bind, op.Name)
+		p("\t\t\tCall: %s,\n\t\t},\n", callExpr(md.Protocol, bind, op, goNames))
 	}
 	p("\t}\n}\n")
 	out, err := format.Source(buf.Bytes())
@@ -168,6 +170,23 @@ func GenerateDispatch(m *Model, opt DispatchOptions) ([]byte, error) {
 		return buf.Bytes(), fmt.Errorf("gofmt of generated code: %w", err)
 	}
 	return out, nil
+}
+
+// callExpr is the Call of op: dispatch.<bind>(impl.Op) for the query protocol, whose decoder fills the shapes
+// itself; for the JSON protocol, dispatch.JSON<bind> with the operation's generated decoder and encoder
+// (GenerateJSONCodec), unless the operation has neither input nor output.
+func callExpr(protocol, bind string, op *Operation, goNames map[string]string) string {
+	if protocol != "json" || bind == "Neither" {
+		return "dispatch." + bind + "(impl." + op.Name + ")"
+	}
+	args := []string{"impl." + op.Name}
+	if op.Input != nil {
+		args = append([]string{"decode" + goNames[op.Input.Shape]}, args...)
+	}
+	if op.Output != nil {
+		args = append(args, "append"+goNames[op.Output.Shape])
+	}
+	return "dispatch.JSON" + bind + "(" + strings.Join(args, ", ") + ")"
 }
 
 func protocolName(p string) string {

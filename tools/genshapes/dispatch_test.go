@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,13 +67,7 @@ func TestGenerateDispatchMatchesGolden(t *testing.T) {
 // domain has an operation's method with the exact signature compiles, runs it and answers NotImplemented for the
 // rest; a domain method with the operation's name and another signature is a compile error.
 func TestGeneratedDispatchChecksSignatures(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds scratch packages")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go tool not found")
-	}
+	goBin := scratchGo(t)
 	shapes, err := os.ReadFile(filepath.Join("testdata", "mini.go.golden"))
 	if err != nil {
 		t.Fatal(err)
@@ -159,38 +152,11 @@ var _ Mini = struct {
 	typesDir := filepath.Join(root, "tools", "genshapes", "internal_minidispatch", "minitypes")
 	apiDir := filepath.Join(root, "tools", "genshapes", "internal_minidispatch", "miniapi")
 	build := func(t *testing.T, extra string) ([]byte, error) {
-		dir := t.TempDir()
-		files := map[string]string{
-			filepath.Join(typesDir, "zz_generated_shapes.go"): string(shapes),
-			filepath.Join(apiDir, "zz_generated_dispatch.go"): string(miniDispatch(t, "query")),
-			filepath.Join(apiDir, "extra_test.go"):            extra,
-		}
-		var pairs []string
-		for target, body := range files {
-			src := filepath.Join(dir, filepath.Base(target))
-			if err := os.WriteFile(src, []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			pairs = append(pairs, quoteJSON(target)+": "+quoteJSON(src))
-		}
-		overlay := filepath.Join(dir, "overlay.json")
-		if err := os.WriteFile(overlay, []byte(`{"Replace": {`+strings.Join(pairs, ", ")+`}}`), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		bin := filepath.Join(dir, "miniapi.test")
-		cmd := exec.Command(goBin, "test", "-c", "-vet=off", "-o", bin, "-overlay", overlay, "./internal_minidispatch/miniapi")
-		cmd.Dir = filepath.Join(root, "tools", "genshapes")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			return out, err
-		}
-		run := exec.Command(bin, "-test.count=1", "-test.run=TestDispatch", "-test.v")
-		run.Dir = dir
-		out, err = run.CombinedOutput()
-		if err == nil && !bytes.Contains(out, []byte("--- PASS: TestDispatch")) {
-			t.Fatalf("TestDispatch did not run:\n%s", out)
-		}
-		return out, err
+		return buildScratch(t, goBin, map[string][]byte{
+			filepath.Join(typesDir, "zz_generated_shapes.go"): shapes,
+			filepath.Join(apiDir, "zz_generated_dispatch.go"): miniDispatch(t, "query"),
+			filepath.Join(apiDir, "extra_test.go"):            []byte(extra),
+		}, "internal_minidispatch/miniapi")
 	}
 	t.Run("exact signature compiles and dispatches", func(t *testing.T) {
 		if out, err := build(t, good); err != nil {

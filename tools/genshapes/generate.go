@@ -32,7 +32,8 @@ type Options struct {
 //     never pointers: nil means absent. Blobs are []byte.
 //   - A string shape with an enum becomes a named string type with one constant per value
 //     (TypeName + value in CamelCase) and a Values method; other scalar shapes use Go's built-in types.
-//   - Tags: query:"WireName" for scalars and structures; lists carry their element prefix
+//   - Tags (query protocol only; JSON protocol shapes carry none, their codec is generated into the wire layer
+//     by GenerateJSONCodec): query:"WireName" for scalars and structures; lists carry their element prefix
 //     (query:"Users.member", or the flattened name); maps their entry prefix (query:"Name.entry", plus
 //     ",key=K,value=V" when the model renames them). xml:"Users>member" for non-flattened lists, the element
 //     name for flattened ones, ",omitempty" on optional members. WireName is locationName when set.
@@ -282,9 +283,6 @@ func (g *gen) goType(shapeName string, required bool) string {
 	case "double":
 		return ptr + "float64"
 	case "timestamp":
-		if g.json() {
-			return ptr + "apitypes.Timestamp"
-		}
 		return ptr + "time.Time"
 	case "blob":
 		return "[]byte"
@@ -320,7 +318,7 @@ func (g *gen) tags(mb Member, required bool) string {
 		omit = ",omitempty"
 	}
 	if g.json() {
-		return fmt.Sprintf("`json:%q`", wire+omit)
+		return "" // the JSON codec is generated into the wire layer (GenerateJSONCodec)
 	}
 	var q, x string
 	switch s.Type {
@@ -542,7 +540,7 @@ func (g *gen) writeMap(name string) {
 	}
 	g.p("type %s map[%s]%s\n\n", gn, keyType, valType)
 	if g.json() {
-		return // encoding/json writes maps as JSON objects, as the protocol does
+		return // the JSON protocol's codec lives in the wire layer
 	}
 	g.p("// MarshalXML writes the query protocol's <entry><%s/><%s/></entry> form.\n", keyName, valName)
 	g.p("func (m %s) MarshalXML(e *xml.Encoder, start xml.StartElement) error {\n\treturn apitypes.MarshalXMLMap(e, start, m, %q, %q)\n}\n\n", gn, keyName, valName)
@@ -563,7 +561,11 @@ func (g *gen) writeStruct(name string) {
 		fn := g.fieldName(mb.Name, fieldNames)
 		req := s.IsRequired(mb.Name)
 		g.comment("\t", fn, mb.Ref.Documentation)
-		g.p("\t%s %s %s\n", fn, g.goType(mb.Ref.Shape, req), g.tags(mb, req))
+		g.p("\t%s %s", fn, g.goType(mb.Ref.Shape, req))
+		if tags := g.tags(mb, req); tags != "" {
+			g.p(" %s", tags)
+		}
+		g.p("\n")
 	}
 	g.p("}\n\n")
 	if g.inputReach[name] {

@@ -162,6 +162,7 @@ func TestCommittedShapesAreUpToDate(t *testing.T) {
 		{"iam/2010-05-08/service-2.json.gz", "iamapi", "../../internal/api/iamapi/zz_generated_dispatch.go", "iamtypes=" + module + "/internal/apitypes/iam"},
 		{"sts/2011-06-15/service-2.json.gz", "stsapi", "../../internal/api/stsapi/zz_generated_dispatch.go", "ststypes=" + module + "/internal/apitypes/sts"},
 		{"organizations/2016-11-28/service-2.json.gz", "orgapi", "../../internal/api/orgapi/zz_generated_dispatch.go", "orgtypes=" + module + "/internal/apitypes/org"},
+		{"organizations/2016-11-28/service-2.json.gz", "orgapi", "../../internal/api/orgapi/zz_generated_codec.go", "orgtypes=" + module + "/internal/apitypes/org"},
 	} {
 		t.Run(tc.pkg, func(t *testing.T) {
 			m, err := ReadModel(filepath.Join(data, tc.model))
@@ -169,10 +170,13 @@ func TestCommittedShapesAreUpToDate(t *testing.T) {
 				t.Skipf("model not available: %v", err)
 			}
 			var got []byte
-			if tc.types == "" {
+			name, path, _ := strings.Cut(tc.types, "=")
+			switch {
+			case tc.types == "":
 				got, err = Generate(m, Options{Package: tc.pkg, Source: "service-2.json.gz"})
-			} else {
-				name, path, _ := strings.Cut(tc.types, "=")
+			case strings.HasSuffix(tc.file, "_codec.go"):
+				got, err = GenerateJSONCodec(m, CodecOptions{Package: tc.pkg, Source: "service-2.json.gz", TypesName: name, TypesImport: path})
+			default:
 				got, err = GenerateDispatch(m, DispatchOptions{Package: tc.pkg, Source: "service-2.json.gz", TypesName: name, TypesImport: path,
 					CallerImport: module + "/internal/iam", CallerType: "Caller"})
 			}

@@ -476,70 +476,70 @@ func Operations(impl Organizations, domain any) []dispatch.Operation {
 			Implemented: dispatch.Has[interface {
 				AcceptHandshake(context.Context, *iam.Caller, *orgtypes.AcceptHandshakeRequest) (*orgtypes.AcceptHandshakeResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.AcceptHandshake),
+			Call: dispatch.JSONInputOutput(decodeAcceptHandshakeRequest, impl.AcceptHandshake, appendAcceptHandshakeResponse),
 		},
 		{
 			Name: "AttachPolicy",
 			Implemented: dispatch.Has[interface {
 				AttachPolicy(context.Context, *iam.Caller, *orgtypes.AttachPolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.AttachPolicy),
+			Call: dispatch.JSONInputOnly(decodeAttachPolicyRequest, impl.AttachPolicy),
 		},
 		{
 			Name: "CancelHandshake",
 			Implemented: dispatch.Has[interface {
 				CancelHandshake(context.Context, *iam.Caller, *orgtypes.CancelHandshakeRequest) (*orgtypes.CancelHandshakeResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CancelHandshake),
+			Call: dispatch.JSONInputOutput(decodeCancelHandshakeRequest, impl.CancelHandshake, appendCancelHandshakeResponse),
 		},
 		{
 			Name: "CloseAccount",
 			Implemented: dispatch.Has[interface {
 				CloseAccount(context.Context, *iam.Caller, *orgtypes.CloseAccountRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.CloseAccount),
+			Call: dispatch.JSONInputOnly(decodeCloseAccountRequest, impl.CloseAccount),
 		},
 		{
 			Name: "CreateAccount",
 			Implemented: dispatch.Has[interface {
 				CreateAccount(context.Context, *iam.Caller, *orgtypes.CreateAccountRequest) (*orgtypes.CreateAccountResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreateAccount),
+			Call: dispatch.JSONInputOutput(decodeCreateAccountRequest, impl.CreateAccount, appendCreateAccountResponse),
 		},
 		{
 			Name: "CreateGovCloudAccount",
 			Implemented: dispatch.Has[interface {
 				CreateGovCloudAccount(context.Context, *iam.Caller, *orgtypes.CreateGovCloudAccountRequest) (*orgtypes.CreateGovCloudAccountResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreateGovCloudAccount),
+			Call: dispatch.JSONInputOutput(decodeCreateGovCloudAccountRequest, impl.CreateGovCloudAccount, appendCreateGovCloudAccountResponse),
 		},
 		{
 			Name: "CreateOrganization",
 			Implemented: dispatch.Has[interface {
 				CreateOrganization(context.Context, *iam.Caller, *orgtypes.CreateOrganizationRequest) (*orgtypes.CreateOrganizationResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreateOrganization),
+			Call: dispatch.JSONInputOutput(decodeCreateOrganizationRequest, impl.CreateOrganization, appendCreateOrganizationResponse),
 		},
 		{
 			Name: "CreateOrganizationalUnit",
 			Implemented: dispatch.Has[interface {
 				CreateOrganizationalUnit(context.Context, *iam.Caller, *orgtypes.CreateOrganizationalUnitRequest) (*orgtypes.CreateOrganizationalUnitResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreateOrganizationalUnit),
+			Call: dispatch.JSONInputOutput(decodeCreateOrganizationalUnitRequest, impl.CreateOrganizationalUnit, appendCreateOrganizationalUnitResponse),
 		},
 		{
 			Name: "CreatePolicy",
 			Implemented: dispatch.Has[interface {
 				CreatePolicy(context.Context, *iam.Caller, *orgtypes.CreatePolicyRequest) (*orgtypes.CreatePolicyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreatePolicy),
+			Call: dispatch.JSONInputOutput(decodeCreatePolicyRequest, impl.CreatePolicy, appendCreatePolicyResponse),
 		},
 		{
 			Name: "DeclineHandshake",
 			Implemented: dispatch.Has[interface {
 				DeclineHandshake(context.Context, *iam.Caller, *orgtypes.DeclineHandshakeRequest) (*orgtypes.DeclineHandshakeResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.DeclineHandshake),
+			Call: dispatch.JSONInputOutput(decodeDeclineHandshakeRequest, impl.DeclineHandshake, appendDeclineHandshakeResponse),
 		},
 		{
 			Name: "DeleteOrganization",
@@ -553,14 +553,14 @@ func Operations(impl Organizations, domain any) []dispatch.Operation {
 			Implemented: dispatch.Has[interface {
 				DeleteOrganizationalUnit(context.Context, *iam.Caller, *orgtypes.DeleteOrganizationalUnitRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteOrganizationalUnit),
+			Call: dispatch.JSONInputOnly(decodeDeleteOrganizationalUnitRequest, impl.DeleteOrganizationalUnit),
 		},
 		{
 			Name: "DeletePolicy",
 			Implemented: dispatch.Has[interface {
 				DeletePolicy(context.Context, *iam.Caller, *orgtypes.DeletePolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeletePolicy),
+			Call: dispatch.JSONInputOnly(decodeDeletePolicyRequest, impl.DeletePolicy),
 		},
 		{
 			Name: "DeleteResourcePolicy",
@@ -574,126 +574,126 @@ func Operations(impl Organizations, domain any) []dispatch.Operation {
 			Implemented: dispatch.Has[interface {
 				DeregisterDelegatedAdministrator(context.Context, *iam.Caller, *orgtypes.DeregisterDelegatedAdministratorRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeregisterDelegatedAdministrator),
+			Call: dispatch.JSONInputOnly(decodeDeregisterDelegatedAdministratorRequest, impl.DeregisterDelegatedAdministrator),
 		},
 		{
 			Name: "DescribeAccount",
 			Implemented: dispatch.Has[interface {
 				DescribeAccount(context.Context, *iam.Caller, *orgtypes.DescribeAccountRequest) (*orgtypes.DescribeAccountResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.DescribeAccount),
+			Call: dispatch.JSONInputOutput(decodeDescribeAccountRequest, impl.DescribeAccount, appendDescribeAccountResponse),
 		},
 		{
 			Name: "DescribeCreateAccountStatus",
 			Implemented: dispatch.Has[interface {
 				DescribeCreateAccountStatus(context.Context, *iam.Caller, *orgtypes.DescribeCreateAccountStatusRequest) (*orgtypes.DescribeCreateAccountStatusResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.DescribeCreateAccountStatus),
+			Call: dispatch.JSONInputOutput(decodeDescribeCreateAccountStatusRequest, impl.DescribeCreateAccountStatus, appendDescribeCreateAccountStatusResponse),
 		},
 		{
 			Name: "DescribeEffectivePolicy",
 			Implemented: dispatch.Has[interface {
 				DescribeEffectivePolicy(context.Context, *iam.Caller, *orgtypes.DescribeEffectivePolicyRequest) (*orgtypes.DescribeEffectivePolicyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.DescribeEffectivePolicy),
+			Call: dispatch.JSONInputOutput(decodeDescribeEffectivePolicyRequest, impl.DescribeEffectivePolicy, appendDescribeEffectivePolicyResponse),
 		},
 		{
 			Name: "DescribeHandshake",
 			Implemented: dispatch.Has[interface {
 				DescribeHandshake(context.Context, *iam.Caller, *orgtypes.DescribeHandshakeRequest) (*orgtypes.DescribeHandshakeResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.DescribeHandshake),
+			Call: dispatch.JSONInputOutput(decodeDescribeHandshakeRequest, impl.DescribeHandshake, appendDescribeHandshakeResponse),
 		},
 		{
 			Name: "DescribeOrganization",
 			Implemented: dispatch.Has[interface {
 				DescribeOrganization(context.Context, *iam.Caller) (*orgtypes.DescribeOrganizationResponse, error)
 			}](domain),
-			Call: dispatch.OutputOnly(impl.DescribeOrganization),
+			Call: dispatch.JSONOutputOnly(impl.DescribeOrganization, appendDescribeOrganizationResponse),
 		},
 		{
 			Name: "DescribeOrganizationalUnit",
 			Implemented: dispatch.Has[interface {
 				DescribeOrganizationalUnit(context.Context, *iam.Caller, *orgtypes.DescribeOrganizationalUnitRequest) (*orgtypes.DescribeOrganizationalUnitResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.DescribeOrganizationalUnit),
+			Call: dispatch.JSONInputOutput(decodeDescribeOrganizationalUnitRequest, impl.DescribeOrganizationalUnit, appendDescribeOrganizationalUnitResponse),
 		},
 		{
 			Name: "DescribePolicy",
 			Implemented: dispatch.Has[interface {
 				DescribePolicy(context.Context, *iam.Caller, *orgtypes.DescribePolicyRequest) (*orgtypes.DescribePolicyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.DescribePolicy),
+			Call: dispatch.JSONInputOutput(decodeDescribePolicyRequest, impl.DescribePolicy, appendDescribePolicyResponse),
 		},
 		{
 			Name: "DescribeResourcePolicy",
 			Implemented: dispatch.Has[interface {
 				DescribeResourcePolicy(context.Context, *iam.Caller) (*orgtypes.DescribeResourcePolicyResponse, error)
 			}](domain),
-			Call: dispatch.OutputOnly(impl.DescribeResourcePolicy),
+			Call: dispatch.JSONOutputOnly(impl.DescribeResourcePolicy, appendDescribeResourcePolicyResponse),
 		},
 		{
 			Name: "DescribeResponsibilityTransfer",
 			Implemented: dispatch.Has[interface {
 				DescribeResponsibilityTransfer(context.Context, *iam.Caller, *orgtypes.DescribeResponsibilityTransferRequest) (*orgtypes.DescribeResponsibilityTransferResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.DescribeResponsibilityTransfer),
+			Call: dispatch.JSONInputOutput(decodeDescribeResponsibilityTransferRequest, impl.DescribeResponsibilityTransfer, appendDescribeResponsibilityTransferResponse),
 		},
 		{
 			Name: "DetachPolicy",
 			Implemented: dispatch.Has[interface {
 				DetachPolicy(context.Context, *iam.Caller, *orgtypes.DetachPolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DetachPolicy),
+			Call: dispatch.JSONInputOnly(decodeDetachPolicyRequest, impl.DetachPolicy),
 		},
 		{
 			Name: "DisableAWSServiceAccess",
 			Implemented: dispatch.Has[interface {
 				DisableAWSServiceAccess(context.Context, *iam.Caller, *orgtypes.DisableAWSServiceAccessRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DisableAWSServiceAccess),
+			Call: dispatch.JSONInputOnly(decodeDisableAWSServiceAccessRequest, impl.DisableAWSServiceAccess),
 		},
 		{
 			Name: "DisablePolicyType",
 			Implemented: dispatch.Has[interface {
 				DisablePolicyType(context.Context, *iam.Caller, *orgtypes.DisablePolicyTypeRequest) (*orgtypes.DisablePolicyTypeResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.DisablePolicyType),
+			Call: dispatch.JSONInputOutput(decodeDisablePolicyTypeRequest, impl.DisablePolicyType, appendDisablePolicyTypeResponse),
 		},
 		{
 			Name: "EnableAWSServiceAccess",
 			Implemented: dispatch.Has[interface {
 				EnableAWSServiceAccess(context.Context, *iam.Caller, *orgtypes.EnableAWSServiceAccessRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.EnableAWSServiceAccess),
+			Call: dispatch.JSONInputOnly(decodeEnableAWSServiceAccessRequest, impl.EnableAWSServiceAccess),
 		},
 		{
 			Name: "EnableAllFeatures",
 			Implemented: dispatch.Has[interface {
 				EnableAllFeatures(context.Context, *iam.Caller, *orgtypes.EnableAllFeaturesRequest) (*orgtypes.EnableAllFeaturesResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.EnableAllFeatures),
+			Call: dispatch.JSONInputOutput(decodeEnableAllFeaturesRequest, impl.EnableAllFeatures, appendEnableAllFeaturesResponse),
 		},
 		{
 			Name: "EnablePolicyType",
 			Implemented: dispatch.Has[interface {
 				EnablePolicyType(context.Context, *iam.Caller, *orgtypes.EnablePolicyTypeRequest) (*orgtypes.EnablePolicyTypeResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.EnablePolicyType),
+			Call: dispatch.JSONInputOutput(decodeEnablePolicyTypeRequest, impl.EnablePolicyType, appendEnablePolicyTypeResponse),
 		},
 		{
 			Name: "InviteAccountToOrganization",
 			Implemented: dispatch.Has[interface {
 				InviteAccountToOrganization(context.Context, *iam.Caller, *orgtypes.InviteAccountToOrganizationRequest) (*orgtypes.InviteAccountToOrganizationResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.InviteAccountToOrganization),
+			Call: dispatch.JSONInputOutput(decodeInviteAccountToOrganizationRequest, impl.InviteAccountToOrganization, appendInviteAccountToOrganizationResponse),
 		},
 		{
 			Name: "InviteOrganizationToTransferResponsibility",
 			Implemented: dispatch.Has[interface {
 				InviteOrganizationToTransferResponsibility(context.Context, *iam.Caller, *orgtypes.InviteOrganizationToTransferResponsibilityRequest) (*orgtypes.InviteOrganizationToTransferResponsibilityResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.InviteOrganizationToTransferResponsibility),
+			Call: dispatch.JSONInputOutput(decodeInviteOrganizationToTransferResponsibilityRequest, impl.InviteOrganizationToTransferResponsibility, appendInviteOrganizationToTransferResponsibilityResponse),
 		},
 		{
 			Name: "LeaveOrganization",
@@ -707,210 +707,210 @@ func Operations(impl Organizations, domain any) []dispatch.Operation {
 			Implemented: dispatch.Has[interface {
 				ListAWSServiceAccessForOrganization(context.Context, *iam.Caller, *orgtypes.ListAWSServiceAccessForOrganizationRequest) (*orgtypes.ListAWSServiceAccessForOrganizationResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListAWSServiceAccessForOrganization),
+			Call: dispatch.JSONInputOutput(decodeListAWSServiceAccessForOrganizationRequest, impl.ListAWSServiceAccessForOrganization, appendListAWSServiceAccessForOrganizationResponse),
 		},
 		{
 			Name: "ListAccounts",
 			Implemented: dispatch.Has[interface {
 				ListAccounts(context.Context, *iam.Caller, *orgtypes.ListAccountsRequest) (*orgtypes.ListAccountsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListAccounts),
+			Call: dispatch.JSONInputOutput(decodeListAccountsRequest, impl.ListAccounts, appendListAccountsResponse),
 		},
 		{
 			Name: "ListAccountsForParent",
 			Implemented: dispatch.Has[interface {
 				ListAccountsForParent(context.Context, *iam.Caller, *orgtypes.ListAccountsForParentRequest) (*orgtypes.ListAccountsForParentResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListAccountsForParent),
+			Call: dispatch.JSONInputOutput(decodeListAccountsForParentRequest, impl.ListAccountsForParent, appendListAccountsForParentResponse),
 		},
 		{
 			Name: "ListAccountsWithInvalidEffectivePolicy",
 			Implemented: dispatch.Has[interface {
 				ListAccountsWithInvalidEffectivePolicy(context.Context, *iam.Caller, *orgtypes.ListAccountsWithInvalidEffectivePolicyRequest) (*orgtypes.ListAccountsWithInvalidEffectivePolicyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListAccountsWithInvalidEffectivePolicy),
+			Call: dispatch.JSONInputOutput(decodeListAccountsWithInvalidEffectivePolicyRequest, impl.ListAccountsWithInvalidEffectivePolicy, appendListAccountsWithInvalidEffectivePolicyResponse),
 		},
 		{
 			Name: "ListChildren",
 			Implemented: dispatch.Has[interface {
 				ListChildren(context.Context, *iam.Caller, *orgtypes.ListChildrenRequest) (*orgtypes.ListChildrenResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListChildren),
+			Call: dispatch.JSONInputOutput(decodeListChildrenRequest, impl.ListChildren, appendListChildrenResponse),
 		},
 		{
 			Name: "ListCreateAccountStatus",
 			Implemented: dispatch.Has[interface {
 				ListCreateAccountStatus(context.Context, *iam.Caller, *orgtypes.ListCreateAccountStatusRequest) (*orgtypes.ListCreateAccountStatusResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListCreateAccountStatus),
+			Call: dispatch.JSONInputOutput(decodeListCreateAccountStatusRequest, impl.ListCreateAccountStatus, appendListCreateAccountStatusResponse),
 		},
 		{
 			Name: "ListDelegatedAdministrators",
 			Implemented: dispatch.Has[interface {
 				ListDelegatedAdministrators(context.Context, *iam.Caller, *orgtypes.ListDelegatedAdministratorsRequest) (*orgtypes.ListDelegatedAdministratorsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListDelegatedAdministrators),
+			Call: dispatch.JSONInputOutput(decodeListDelegatedAdministratorsRequest, impl.ListDelegatedAdministrators, appendListDelegatedAdministratorsResponse),
 		},
 		{
 			Name: "ListDelegatedServicesForAccount",
 			Implemented: dispatch.Has[interface {
 				ListDelegatedServicesForAccount(context.Context, *iam.Caller, *orgtypes.ListDelegatedServicesForAccountRequest) (*orgtypes.ListDelegatedServicesForAccountResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListDelegatedServicesForAccount),
+			Call: dispatch.JSONInputOutput(decodeListDelegatedServicesForAccountRequest, impl.ListDelegatedServicesForAccount, appendListDelegatedServicesForAccountResponse),
 		},
 		{
 			Name: "ListEffectivePolicyValidationErrors",
 			Implemented: dispatch.Has[interface {
 				ListEffectivePolicyValidationErrors(context.Context, *iam.Caller, *orgtypes.ListEffectivePolicyValidationErrorsRequest) (*orgtypes.ListEffectivePolicyValidationErrorsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListEffectivePolicyValidationErrors),
+			Call: dispatch.JSONInputOutput(decodeListEffectivePolicyValidationErrorsRequest, impl.ListEffectivePolicyValidationErrors, appendListEffectivePolicyValidationErrorsResponse),
 		},
 		{
 			Name: "ListHandshakesForAccount",
 			Implemented: dispatch.Has[interface {
 				ListHandshakesForAccount(context.Context, *iam.Caller, *orgtypes.ListHandshakesForAccountRequest) (*orgtypes.ListHandshakesForAccountResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListHandshakesForAccount),
+			Call: dispatch.JSONInputOutput(decodeListHandshakesForAccountRequest, impl.ListHandshakesForAccount, appendListHandshakesForAccountResponse),
 		},
 		{
 			Name: "ListHandshakesForOrganization",
 			Implemented: dispatch.Has[interface {
 				ListHandshakesForOrganization(context.Context, *iam.Caller, *orgtypes.ListHandshakesForOrganizationRequest) (*orgtypes.ListHandshakesForOrganizationResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListHandshakesForOrganization),
+			Call: dispatch.JSONInputOutput(decodeListHandshakesForOrganizationRequest, impl.ListHandshakesForOrganization, appendListHandshakesForOrganizationResponse),
 		},
 		{
 			Name: "ListInboundResponsibilityTransfers",
 			Implemented: dispatch.Has[interface {
 				ListInboundResponsibilityTransfers(context.Context, *iam.Caller, *orgtypes.ListInboundResponsibilityTransfersRequest) (*orgtypes.ListInboundResponsibilityTransfersResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListInboundResponsibilityTransfers),
+			Call: dispatch.JSONInputOutput(decodeListInboundResponsibilityTransfersRequest, impl.ListInboundResponsibilityTransfers, appendListInboundResponsibilityTransfersResponse),
 		},
 		{
 			Name: "ListOrganizationalUnitsForParent",
 			Implemented: dispatch.Has[interface {
 				ListOrganizationalUnitsForParent(context.Context, *iam.Caller, *orgtypes.ListOrganizationalUnitsForParentRequest) (*orgtypes.ListOrganizationalUnitsForParentResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListOrganizationalUnitsForParent),
+			Call: dispatch.JSONInputOutput(decodeListOrganizationalUnitsForParentRequest, impl.ListOrganizationalUnitsForParent, appendListOrganizationalUnitsForParentResponse),
 		},
 		{
 			Name: "ListOutboundResponsibilityTransfers",
 			Implemented: dispatch.Has[interface {
 				ListOutboundResponsibilityTransfers(context.Context, *iam.Caller, *orgtypes.ListOutboundResponsibilityTransfersRequest) (*orgtypes.ListOutboundResponsibilityTransfersResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListOutboundResponsibilityTransfers),
+			Call: dispatch.JSONInputOutput(decodeListOutboundResponsibilityTransfersRequest, impl.ListOutboundResponsibilityTransfers, appendListOutboundResponsibilityTransfersResponse),
 		},
 		{
 			Name: "ListParents",
 			Implemented: dispatch.Has[interface {
 				ListParents(context.Context, *iam.Caller, *orgtypes.ListParentsRequest) (*orgtypes.ListParentsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListParents),
+			Call: dispatch.JSONInputOutput(decodeListParentsRequest, impl.ListParents, appendListParentsResponse),
 		},
 		{
 			Name: "ListPolicies",
 			Implemented: dispatch.Has[interface {
 				ListPolicies(context.Context, *iam.Caller, *orgtypes.ListPoliciesRequest) (*orgtypes.ListPoliciesResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListPolicies),
+			Call: dispatch.JSONInputOutput(decodeListPoliciesRequest, impl.ListPolicies, appendListPoliciesResponse),
 		},
 		{
 			Name: "ListPoliciesForTarget",
 			Implemented: dispatch.Has[interface {
 				ListPoliciesForTarget(context.Context, *iam.Caller, *orgtypes.ListPoliciesForTargetRequest) (*orgtypes.ListPoliciesForTargetResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListPoliciesForTarget),
+			Call: dispatch.JSONInputOutput(decodeListPoliciesForTargetRequest, impl.ListPoliciesForTarget, appendListPoliciesForTargetResponse),
 		},
 		{
 			Name: "ListRoots",
 			Implemented: dispatch.Has[interface {
 				ListRoots(context.Context, *iam.Caller, *orgtypes.ListRootsRequest) (*orgtypes.ListRootsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListRoots),
+			Call: dispatch.JSONInputOutput(decodeListRootsRequest, impl.ListRoots, appendListRootsResponse),
 		},
 		{
 			Name: "ListTagsForResource",
 			Implemented: dispatch.Has[interface {
 				ListTagsForResource(context.Context, *iam.Caller, *orgtypes.ListTagsForResourceRequest) (*orgtypes.ListTagsForResourceResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListTagsForResource),
+			Call: dispatch.JSONInputOutput(decodeListTagsForResourceRequest, impl.ListTagsForResource, appendListTagsForResourceResponse),
 		},
 		{
 			Name: "ListTargetsForPolicy",
 			Implemented: dispatch.Has[interface {
 				ListTargetsForPolicy(context.Context, *iam.Caller, *orgtypes.ListTargetsForPolicyRequest) (*orgtypes.ListTargetsForPolicyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListTargetsForPolicy),
+			Call: dispatch.JSONInputOutput(decodeListTargetsForPolicyRequest, impl.ListTargetsForPolicy, appendListTargetsForPolicyResponse),
 		},
 		{
 			Name: "MoveAccount",
 			Implemented: dispatch.Has[interface {
 				MoveAccount(context.Context, *iam.Caller, *orgtypes.MoveAccountRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.MoveAccount),
+			Call: dispatch.JSONInputOnly(decodeMoveAccountRequest, impl.MoveAccount),
 		},
 		{
 			Name: "PutResourcePolicy",
 			Implemented: dispatch.Has[interface {
 				PutResourcePolicy(context.Context, *iam.Caller, *orgtypes.PutResourcePolicyRequest) (*orgtypes.PutResourcePolicyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.PutResourcePolicy),
+			Call: dispatch.JSONInputOutput(decodePutResourcePolicyRequest, impl.PutResourcePolicy, appendPutResourcePolicyResponse),
 		},
 		{
 			Name: "RegisterDelegatedAdministrator",
 			Implemented: dispatch.Has[interface {
 				RegisterDelegatedAdministrator(context.Context, *iam.Caller, *orgtypes.RegisterDelegatedAdministratorRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.RegisterDelegatedAdministrator),
+			Call: dispatch.JSONInputOnly(decodeRegisterDelegatedAdministratorRequest, impl.RegisterDelegatedAdministrator),
 		},
 		{
 			Name: "RemoveAccountFromOrganization",
 			Implemented: dispatch.Has[interface {
 				RemoveAccountFromOrganization(context.Context, *iam.Caller, *orgtypes.RemoveAccountFromOrganizationRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.RemoveAccountFromOrganization),
+			Call: dispatch.JSONInputOnly(decodeRemoveAccountFromOrganizationRequest, impl.RemoveAccountFromOrganization),
 		},
 		{
 			Name: "TagResource",
 			Implemented: dispatch.Has[interface {
 				TagResource(context.Context, *iam.Caller, *orgtypes.TagResourceRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.TagResource),
+			Call: dispatch.JSONInputOnly(decodeTagResourceRequest, impl.TagResource),
 		},
 		{
 			Name: "TerminateResponsibilityTransfer",
 			Implemented: dispatch.Has[interface {
 				TerminateResponsibilityTransfer(context.Context, *iam.Caller, *orgtypes.TerminateResponsibilityTransferRequest) (*orgtypes.TerminateResponsibilityTransferResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.TerminateResponsibilityTransfer),
+			Call: dispatch.JSONInputOutput(decodeTerminateResponsibilityTransferRequest, impl.TerminateResponsibilityTransfer, appendTerminateResponsibilityTransferResponse),
 		},
 		{
 			Name: "UntagResource",
 			Implemented: dispatch.Has[interface {
 				UntagResource(context.Context, *iam.Caller, *orgtypes.UntagResourceRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UntagResource),
+			Call: dispatch.JSONInputOnly(decodeUntagResourceRequest, impl.UntagResource),
 		},
 		{
 			Name: "UpdateOrganizationalUnit",
 			Implemented: dispatch.Has[interface {
 				UpdateOrganizationalUnit(context.Context, *iam.Caller, *orgtypes.UpdateOrganizationalUnitRequest) (*orgtypes.UpdateOrganizationalUnitResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.UpdateOrganizationalUnit),
+			Call: dispatch.JSONInputOutput(decodeUpdateOrganizationalUnitRequest, impl.UpdateOrganizationalUnit, appendUpdateOrganizationalUnitResponse),
 		},
 		{
 			Name: "UpdatePolicy",
 			Implemented: dispatch.Has[interface {
 				UpdatePolicy(context.Context, *iam.Caller, *orgtypes.UpdatePolicyRequest) (*orgtypes.UpdatePolicyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.UpdatePolicy),
+			Call: dispatch.JSONInputOutput(decodeUpdatePolicyRequest, impl.UpdatePolicy, appendUpdatePolicyResponse),
 		},
 		{
 			Name: "UpdateResponsibilityTransfer",
 			Implemented: dispatch.Has[interface {
 				UpdateResponsibilityTransfer(context.Context, *iam.Caller, *orgtypes.UpdateResponsibilityTransferRequest) (*orgtypes.UpdateResponsibilityTransferResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.UpdateResponsibilityTransfer),
+			Call: dispatch.JSONInputOutput(decodeUpdateResponsibilityTransferRequest, impl.UpdateResponsibilityTransfer, appendUpdateResponsibilityTransferResponse),
 		},
 	}
 }

@@ -1,7 +1,8 @@
 // Package orgtypes holds the AWS Organizations API (2016-11-28) shapes: request and response structs, enums, the
 // operation table and the error shapes, generated from botocore's Organizations model by tools/genshapes into
-// zz_generated_shapes.go. Organizations speaks the AWS JSON 1.1 protocol, so members carry json tags and
-// timestamps are apitypes.Timestamp (epoch seconds on the wire).
+// zz_generated_shapes.go. The shapes carry no wire metadata: timestamps are time.Time and members have no tags.
+// Organizations speaks the AWS JSON 1.1 protocol; its codec (epoch-second timestamps, member names, escaping)
+// is generated into the wire layer, internal/api/orgapi/zz_generated_codec.go.
 //
 // Regenerate with:
 //

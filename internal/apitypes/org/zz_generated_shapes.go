@@ -5,6 +5,7 @@ package orgtypes
 import (
 	"regexp"
 	"strconv"
+	"time"
 
 	"github.com/iamd-dev/iamd/internal/apitypes"
 )
@@ -1070,7 +1071,7 @@ func (TargetType) Values() []TargetType {
 // AcceptHandshakeRequest is the structure shape AcceptHandshakeRequest.
 type AcceptHandshakeRequest struct {
 	// HandshakeId: ID for the handshake that you want to accept.
-	HandshakeId string `json:"HandshakeId"`
+	HandshakeId string
 }
 
 // Validate checks AcceptHandshakeRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1089,37 +1090,37 @@ func (in *AcceptHandshakeRequest) validate(v *apitypes.Validation, p string) {
 // AcceptHandshakeResponse is the structure shape AcceptHandshakeResponse.
 type AcceptHandshakeResponse struct {
 	// Handshake: A Handshake object.
-	Handshake *Handshake `json:"Handshake,omitempty"`
+	Handshake *Handshake
 }
 
 // Account: Contains information about an Amazon Web Services account that is a member of an organization.
 type Account struct {
 	// Id: The unique identifier (ID) of the account.
-	Id *string `json:"Id,omitempty"`
+	Id *string
 	// Arn: The Amazon Resource Name (ARN) of the account.
-	Arn *string `json:"Arn,omitempty"`
+	Arn *string
 	// Email: The email address associated with the Amazon Web Services account.
-	Email *string `json:"Email,omitempty"`
+	Email *string
 	// Name: The friendly name of the account.
-	Name *string `json:"Name,omitempty"`
+	Name *string
 	// Status: The status of the account in the organization.
-	Status *AccountStatus `json:"Status,omitempty"`
+	Status *AccountStatus
 	// State: Each state represents a specific phase in the account lifecycle.
-	State *AccountState `json:"State,omitempty"`
+	State *AccountState
 	// Paths: The paths in the organization where the account exists.
-	Paths []string `json:"Paths,omitempty"`
+	Paths []string
 	// JoinedMethod: The method by which the account joined the organization.
-	JoinedMethod *AccountJoinedMethod `json:"JoinedMethod,omitempty"`
+	JoinedMethod *AccountJoinedMethod
 	// JoinedTimestamp: The date the account became a part of the organization.
-	JoinedTimestamp *apitypes.Timestamp `json:"JoinedTimestamp,omitempty"`
+	JoinedTimestamp *time.Time
 }
 
 // AttachPolicyRequest is the structure shape AttachPolicyRequest.
 type AttachPolicyRequest struct {
 	// PolicyId: ID for the policy that you want to attach to the target.
-	PolicyId string `json:"PolicyId"`
+	PolicyId string
 	// TargetId: ID for the root, OU, or account that you want to attach the policy to.
-	TargetId string `json:"TargetId"`
+	TargetId string
 }
 
 // Validate checks AttachPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1140,7 +1141,7 @@ func (in *AttachPolicyRequest) validate(v *apitypes.Validation, p string) {
 // CancelHandshakeRequest is the structure shape CancelHandshakeRequest.
 type CancelHandshakeRequest struct {
 	// HandshakeId: ID for the handshake that you want to cancel.
-	HandshakeId string `json:"HandshakeId"`
+	HandshakeId string
 }
 
 // Validate checks CancelHandshakeRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1159,21 +1160,21 @@ func (in *CancelHandshakeRequest) validate(v *apitypes.Validation, p string) {
 // CancelHandshakeResponse is the structure shape CancelHandshakeResponse.
 type CancelHandshakeResponse struct {
 	// Handshake: A Handshake object.
-	Handshake *Handshake `json:"Handshake,omitempty"`
+	Handshake *Handshake
 }
 
 // Child: Contains a list of child entities, either OUs or accounts.
 type Child struct {
 	// Id: The unique identifier (ID) of this child entity.
-	Id *string `json:"Id,omitempty"`
+	Id *string
 	// Type: The type of this child entity.
-	Type *ChildType `json:"Type,omitempty"`
+	Type *ChildType
 }
 
 // CloseAccountRequest is the structure shape CloseAccountRequest.
 type CloseAccountRequest struct {
 	// AccountId: Retrieves the Amazon Web Services account Id for the current CloseAccount API request.
-	AccountId string `json:"AccountId"`
+	AccountId string
 }
 
 // Validate checks CloseAccountRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1192,15 +1193,15 @@ func (in *CloseAccountRequest) validate(v *apitypes.Validation, p string) {
 // CreateAccountRequest is the structure shape CreateAccountRequest.
 type CreateAccountRequest struct {
 	// Email: The email address of the owner to assign to the new member account.
-	Email string `json:"Email"`
+	Email string
 	// AccountName: The friendly name of the member account.
-	AccountName string `json:"AccountName"`
+	AccountName string
 	// RoleName: The name of an IAM role that Organizations automatically preconfigures in the new member account.
-	RoleName *string `json:"RoleName,omitempty"`
+	RoleName *string
 	// IamUserAccessToBilling: If set to ALLOW, the new account enables IAM users to access account billing information if they have the required permissions.
-	IamUserAccessToBilling *IAMUserAccessToBilling `json:"IamUserAccessToBilling,omitempty"`
+	IamUserAccessToBilling *IAMUserAccessToBilling
 	// Tags: A list of tags that you want to attach to the newly created account.
-	Tags []Tag `json:"Tags,omitempty"`
+	Tags []Tag
 }
 
 // Validate checks CreateAccountRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1241,41 +1242,41 @@ func (in *CreateAccountRequest) validate(v *apitypes.Validation, p string) {
 // CreateAccountResponse is the structure shape CreateAccountResponse.
 type CreateAccountResponse struct {
 	// CreateAccountStatus: A structure that contains details about the request to create an account.
-	CreateAccountStatus *CreateAccountStatus `json:"CreateAccountStatus,omitempty"`
+	CreateAccountStatus *CreateAccountStatus
 }
 
 // CreateAccountStatus: Contains the status about a CreateAccount or CreateGovCloudAccount request to create an Amazon Web Services account or an Amazon Web Services GovCloud (US) account in an organization.
 type CreateAccountStatus struct {
 	// Id: The unique identifier (ID) that references this request.
-	Id *string `json:"Id,omitempty"`
+	Id *string
 	// AccountName: The account name given to the account when it was created.
-	AccountName *string `json:"AccountName,omitempty"`
+	AccountName *string
 	// State: The status of the asynchronous request to create an Amazon Web Services account.
-	State *CreateAccountState `json:"State,omitempty"`
+	State *CreateAccountState
 	// RequestedTimestamp: The date and time that the request was made for the account creation.
-	RequestedTimestamp *apitypes.Timestamp `json:"RequestedTimestamp,omitempty"`
+	RequestedTimestamp *time.Time
 	// CompletedTimestamp: The date and time that the account was created and the request completed.
-	CompletedTimestamp *apitypes.Timestamp `json:"CompletedTimestamp,omitempty"`
+	CompletedTimestamp *time.Time
 	// AccountId: If the account was created successfully, the unique identifier (ID) of the new account.
-	AccountId *string `json:"AccountId,omitempty"`
+	AccountId *string
 	// GovCloudAccountId: If the account was created successfully, the ID for the new account in the Amazon Web Services GovCloud (US) Region.
-	GovCloudAccountId *string `json:"GovCloudAccountId,omitempty"`
+	GovCloudAccountId *string
 	// FailureReason: If the request failed, a description of the reason for the failure.
-	FailureReason *CreateAccountFailureReason `json:"FailureReason,omitempty"`
+	FailureReason *CreateAccountFailureReason
 }
 
 // CreateGovCloudAccountRequest is the structure shape CreateGovCloudAccountRequest.
 type CreateGovCloudAccountRequest struct {
 	// Email: Specifies the email address of the owner to assign to the new member account in the commercial Region.
-	Email string `json:"Email"`
+	Email string
 	// AccountName: The friendly name of the member account.
-	AccountName string `json:"AccountName"`
+	AccountName string
 	// RoleName: (Optional) The name of an IAM role that Organizations automatically preconfigures in the new member accounts in both the Amazon Web Services GovCloud (US) Region and in the commercial Region.
-	RoleName *string `json:"RoleName,omitempty"`
+	RoleName *string
 	// IamUserAccessToBilling: If set to ALLOW, the new linked account in the commercial Region enables IAM users to access account billing information if they have the required permissions.
-	IamUserAccessToBilling *IAMUserAccessToBilling `json:"IamUserAccessToBilling,omitempty"`
+	IamUserAccessToBilling *IAMUserAccessToBilling
 	// Tags: A list of tags that you want to attach to the newly created account.
-	Tags []Tag `json:"Tags,omitempty"`
+	Tags []Tag
 }
 
 // Validate checks CreateGovCloudAccountRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1315,13 +1316,13 @@ func (in *CreateGovCloudAccountRequest) validate(v *apitypes.Validation, p strin
 
 // CreateGovCloudAccountResponse is the structure shape CreateGovCloudAccountResponse.
 type CreateGovCloudAccountResponse struct {
-	CreateAccountStatus *CreateAccountStatus `json:"CreateAccountStatus,omitempty"`
+	CreateAccountStatus *CreateAccountStatus
 }
 
 // CreateOrganizationRequest is the structure shape CreateOrganizationRequest.
 type CreateOrganizationRequest struct {
 	// FeatureSet: Specifies the feature set supported by the new organization.
-	FeatureSet *OrganizationFeatureSet `json:"FeatureSet,omitempty"`
+	FeatureSet *OrganizationFeatureSet
 }
 
 // Validate checks CreateOrganizationRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1341,17 +1342,17 @@ func (in *CreateOrganizationRequest) validate(v *apitypes.Validation, p string) 
 // CreateOrganizationResponse is the structure shape CreateOrganizationResponse.
 type CreateOrganizationResponse struct {
 	// Organization: A structure that contains details about the newly created organization.
-	Organization *Organization `json:"Organization,omitempty"`
+	Organization *Organization
 }
 
 // CreateOrganizationalUnitRequest is the structure shape CreateOrganizationalUnitRequest.
 type CreateOrganizationalUnitRequest struct {
 	// ParentId: ID for the parent root or OU that you want to create the new OU in.
-	ParentId string `json:"ParentId"`
+	ParentId string
 	// Name: The friendly name to assign to the new OU.
-	Name string `json:"Name"`
+	Name string
 	// Tags: A list of tags that you want to attach to the newly created OU.
-	Tags []Tag `json:"Tags,omitempty"`
+	Tags []Tag
 }
 
 // Validate checks CreateOrganizationalUnitRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1381,21 +1382,21 @@ func (in *CreateOrganizationalUnitRequest) validate(v *apitypes.Validation, p st
 // CreateOrganizationalUnitResponse is the structure shape CreateOrganizationalUnitResponse.
 type CreateOrganizationalUnitResponse struct {
 	// OrganizationalUnit: A structure that contains details about the newly created OU.
-	OrganizationalUnit *OrganizationalUnit `json:"OrganizationalUnit,omitempty"`
+	OrganizationalUnit *OrganizationalUnit
 }
 
 // CreatePolicyRequest is the structure shape CreatePolicyRequest.
 type CreatePolicyRequest struct {
 	// Content: The policy text content to add to the new policy.
-	Content string `json:"Content"`
+	Content string
 	// Description: An optional description to assign to the policy.
-	Description string `json:"Description"`
+	Description string
 	// Name: The friendly name to assign to the policy.
-	Name string `json:"Name"`
+	Name string
 	// Type: The type of policy to create.
-	Type PolicyType `json:"Type"`
+	Type PolicyType
 	// Tags: A list of tags that you want to attach to the newly created policy.
-	Tags []Tag `json:"Tags,omitempty"`
+	Tags []Tag
 }
 
 // Validate checks CreatePolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1432,13 +1433,13 @@ func (in *CreatePolicyRequest) validate(v *apitypes.Validation, p string) {
 // CreatePolicyResponse is the structure shape CreatePolicyResponse.
 type CreatePolicyResponse struct {
 	// Policy: A structure that contains details about the newly created policy.
-	Policy *Policy `json:"Policy,omitempty"`
+	Policy *Policy
 }
 
 // DeclineHandshakeRequest is the structure shape DeclineHandshakeRequest.
 type DeclineHandshakeRequest struct {
 	// HandshakeId: ID for the handshake that you want to decline.
-	HandshakeId string `json:"HandshakeId"`
+	HandshakeId string
 }
 
 // Validate checks DeclineHandshakeRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1457,43 +1458,43 @@ func (in *DeclineHandshakeRequest) validate(v *apitypes.Validation, p string) {
 // DeclineHandshakeResponse is the structure shape DeclineHandshakeResponse.
 type DeclineHandshakeResponse struct {
 	// Handshake: A Handshake object.
-	Handshake *Handshake `json:"Handshake,omitempty"`
+	Handshake *Handshake
 }
 
 // DelegatedAdministrator: Contains information about the delegated administrator.
 type DelegatedAdministrator struct {
 	// Id: The unique identifier (ID) of the delegated administrator's account.
-	Id *string `json:"Id,omitempty"`
+	Id *string
 	// Arn: The Amazon Resource Name (ARN) of the delegated administrator's account.
-	Arn *string `json:"Arn,omitempty"`
+	Arn *string
 	// Email: The email address that is associated with the delegated administrator's Amazon Web Services account.
-	Email *string `json:"Email,omitempty"`
+	Email *string
 	// Name: The friendly name of the delegated administrator's account.
-	Name *string `json:"Name,omitempty"`
+	Name *string
 	// Status: The status of the delegated administrator's account in the organization.
-	Status *AccountStatus `json:"Status,omitempty"`
+	Status *AccountStatus
 	// State: Each state represents a specific phase in the account lifecycle.
-	State *AccountState `json:"State,omitempty"`
+	State *AccountState
 	// JoinedMethod: The method by which the delegated administrator's account joined the organization.
-	JoinedMethod *AccountJoinedMethod `json:"JoinedMethod,omitempty"`
+	JoinedMethod *AccountJoinedMethod
 	// JoinedTimestamp: The date when the delegated administrator's account became a part of the organization.
-	JoinedTimestamp *apitypes.Timestamp `json:"JoinedTimestamp,omitempty"`
+	JoinedTimestamp *time.Time
 	// DelegationEnabledDate: The date when the account was made a delegated administrator.
-	DelegationEnabledDate *apitypes.Timestamp `json:"DelegationEnabledDate,omitempty"`
+	DelegationEnabledDate *time.Time
 }
 
 // DelegatedService: Contains information about the Amazon Web Services service for which the account is a delegated administrator.
 type DelegatedService struct {
 	// ServicePrincipal: The name of an Amazon Web Services service that can request an operation for the specified service.
-	ServicePrincipal *string `json:"ServicePrincipal,omitempty"`
+	ServicePrincipal *string
 	// DelegationEnabledDate: The date that the account became a delegated administrator for this service.
-	DelegationEnabledDate *apitypes.Timestamp `json:"DelegationEnabledDate,omitempty"`
+	DelegationEnabledDate *time.Time
 }
 
 // DeleteOrganizationalUnitRequest is the structure shape DeleteOrganizationalUnitRequest.
 type DeleteOrganizationalUnitRequest struct {
 	// OrganizationalUnitId: ID for the organizational unit that you want to delete.
-	OrganizationalUnitId string `json:"OrganizationalUnitId"`
+	OrganizationalUnitId string
 }
 
 // Validate checks DeleteOrganizationalUnitRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1512,7 +1513,7 @@ func (in *DeleteOrganizationalUnitRequest) validate(v *apitypes.Validation, p st
 // DeletePolicyRequest is the structure shape DeletePolicyRequest.
 type DeletePolicyRequest struct {
 	// PolicyId: ID for the policy that you want to delete.
-	PolicyId string `json:"PolicyId"`
+	PolicyId string
 }
 
 // Validate checks DeletePolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1531,9 +1532,9 @@ func (in *DeletePolicyRequest) validate(v *apitypes.Validation, p string) {
 // DeregisterDelegatedAdministratorRequest is the structure shape DeregisterDelegatedAdministratorRequest.
 type DeregisterDelegatedAdministratorRequest struct {
 	// AccountId: The account ID number of the member account in the organization that you want to deregister as a delegated administrator.
-	AccountId string `json:"AccountId"`
+	AccountId string
 	// ServicePrincipal: The service principal name of an Amazon Web Services service for which the account is a delegated administrator.
-	ServicePrincipal string `json:"ServicePrincipal"`
+	ServicePrincipal string
 }
 
 // Validate checks DeregisterDelegatedAdministratorRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1558,7 +1559,7 @@ func (in *DeregisterDelegatedAdministratorRequest) validate(v *apitypes.Validati
 // DescribeAccountRequest is the structure shape DescribeAccountRequest.
 type DescribeAccountRequest struct {
 	// AccountId: The unique identifier (ID) of the Amazon Web Services account that you want information about.
-	AccountId string `json:"AccountId"`
+	AccountId string
 }
 
 // Validate checks DescribeAccountRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1577,13 +1578,13 @@ func (in *DescribeAccountRequest) validate(v *apitypes.Validation, p string) {
 // DescribeAccountResponse is the structure shape DescribeAccountResponse.
 type DescribeAccountResponse struct {
 	// Account: A structure that contains information about the requested account.
-	Account *Account `json:"Account,omitempty"`
+	Account *Account
 }
 
 // DescribeCreateAccountStatusRequest is the structure shape DescribeCreateAccountStatusRequest.
 type DescribeCreateAccountStatusRequest struct {
 	// CreateAccountRequestId: Specifies the Id value that uniquely identifies the CreateAccount request.
-	CreateAccountRequestId string `json:"CreateAccountRequestId"`
+	CreateAccountRequestId string
 }
 
 // Validate checks DescribeCreateAccountStatusRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1602,15 +1603,15 @@ func (in *DescribeCreateAccountStatusRequest) validate(v *apitypes.Validation, p
 // DescribeCreateAccountStatusResponse is the structure shape DescribeCreateAccountStatusResponse.
 type DescribeCreateAccountStatusResponse struct {
 	// CreateAccountStatus: A structure that contains the current status of an account creation request.
-	CreateAccountStatus *CreateAccountStatus `json:"CreateAccountStatus,omitempty"`
+	CreateAccountStatus *CreateAccountStatus
 }
 
 // DescribeEffectivePolicyRequest is the structure shape DescribeEffectivePolicyRequest.
 type DescribeEffectivePolicyRequest struct {
 	// PolicyType: The type of policy that you want information about.
-	PolicyType EffectivePolicyType `json:"PolicyType"`
+	PolicyType EffectivePolicyType
 	// TargetId: When you're signed in as the management account, specify the ID of the account that you want details about.
-	TargetId *string `json:"TargetId,omitempty"`
+	TargetId *string
 }
 
 // Validate checks DescribeEffectivePolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1632,13 +1633,13 @@ func (in *DescribeEffectivePolicyRequest) validate(v *apitypes.Validation, p str
 // DescribeEffectivePolicyResponse is the structure shape DescribeEffectivePolicyResponse.
 type DescribeEffectivePolicyResponse struct {
 	// EffectivePolicy: The contents of the effective policy.
-	EffectivePolicy *EffectivePolicy `json:"EffectivePolicy,omitempty"`
+	EffectivePolicy *EffectivePolicy
 }
 
 // DescribeHandshakeRequest is the structure shape DescribeHandshakeRequest.
 type DescribeHandshakeRequest struct {
 	// HandshakeId: ID for the handshake that you want information about.
-	HandshakeId string `json:"HandshakeId"`
+	HandshakeId string
 }
 
 // Validate checks DescribeHandshakeRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1657,19 +1658,19 @@ func (in *DescribeHandshakeRequest) validate(v *apitypes.Validation, p string) {
 // DescribeHandshakeResponse is the structure shape DescribeHandshakeResponse.
 type DescribeHandshakeResponse struct {
 	// Handshake: A Handshake object.
-	Handshake *Handshake `json:"Handshake,omitempty"`
+	Handshake *Handshake
 }
 
 // DescribeOrganizationResponse is the structure shape DescribeOrganizationResponse.
 type DescribeOrganizationResponse struct {
 	// Organization: A structure that contains information about the organization.
-	Organization *Organization `json:"Organization,omitempty"`
+	Organization *Organization
 }
 
 // DescribeOrganizationalUnitRequest is the structure shape DescribeOrganizationalUnitRequest.
 type DescribeOrganizationalUnitRequest struct {
 	// OrganizationalUnitId: ID for the organizational unit that you want details about.
-	OrganizationalUnitId string `json:"OrganizationalUnitId"`
+	OrganizationalUnitId string
 }
 
 // Validate checks DescribeOrganizationalUnitRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1688,13 +1689,13 @@ func (in *DescribeOrganizationalUnitRequest) validate(v *apitypes.Validation, p 
 // DescribeOrganizationalUnitResponse is the structure shape DescribeOrganizationalUnitResponse.
 type DescribeOrganizationalUnitResponse struct {
 	// OrganizationalUnit: A structure that contains details about the specified OU.
-	OrganizationalUnit *OrganizationalUnit `json:"OrganizationalUnit,omitempty"`
+	OrganizationalUnit *OrganizationalUnit
 }
 
 // DescribePolicyRequest is the structure shape DescribePolicyRequest.
 type DescribePolicyRequest struct {
 	// PolicyId: ID for the policy that you want details about.
-	PolicyId string `json:"PolicyId"`
+	PolicyId string
 }
 
 // Validate checks DescribePolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1713,19 +1714,19 @@ func (in *DescribePolicyRequest) validate(v *apitypes.Validation, p string) {
 // DescribePolicyResponse is the structure shape DescribePolicyResponse.
 type DescribePolicyResponse struct {
 	// Policy: A structure that contains details about the specified policy.
-	Policy *Policy `json:"Policy,omitempty"`
+	Policy *Policy
 }
 
 // DescribeResourcePolicyResponse is the structure shape DescribeResourcePolicyResponse.
 type DescribeResourcePolicyResponse struct {
 	// ResourcePolicy: A structure that contains details about the resource policy.
-	ResourcePolicy *ResourcePolicy `json:"ResourcePolicy,omitempty"`
+	ResourcePolicy *ResourcePolicy
 }
 
 // DescribeResponsibilityTransferRequest is the structure shape DescribeResponsibilityTransferRequest.
 type DescribeResponsibilityTransferRequest struct {
 	// Id: ID for the transfer.
-	Id string `json:"Id"`
+	Id string
 }
 
 // Validate checks DescribeResponsibilityTransferRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1743,15 +1744,15 @@ func (in *DescribeResponsibilityTransferRequest) validate(v *apitypes.Validation
 // DescribeResponsibilityTransferResponse is the structure shape DescribeResponsibilityTransferResponse.
 type DescribeResponsibilityTransferResponse struct {
 	// ResponsibilityTransfer: A ResponsibilityTransfer object.
-	ResponsibilityTransfer *ResponsibilityTransfer `json:"ResponsibilityTransfer,omitempty"`
+	ResponsibilityTransfer *ResponsibilityTransfer
 }
 
 // DetachPolicyRequest is the structure shape DetachPolicyRequest.
 type DetachPolicyRequest struct {
 	// PolicyId: ID for the policy you want to detach.
-	PolicyId string `json:"PolicyId"`
+	PolicyId string
 	// TargetId: ID for the root, OU, or account that you want to detach the policy from.
-	TargetId string `json:"TargetId"`
+	TargetId string
 }
 
 // Validate checks DetachPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1772,7 +1773,7 @@ func (in *DetachPolicyRequest) validate(v *apitypes.Validation, p string) {
 // DisableAWSServiceAccessRequest is the structure shape DisableAWSServiceAccessRequest.
 type DisableAWSServiceAccessRequest struct {
 	// ServicePrincipal: The service principal name of the Amazon Web Services service for which you want to disable integration with your organization.
-	ServicePrincipal string `json:"ServicePrincipal"`
+	ServicePrincipal string
 }
 
 // Validate checks DisableAWSServiceAccessRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1795,9 +1796,9 @@ func (in *DisableAWSServiceAccessRequest) validate(v *apitypes.Validation, p str
 // DisablePolicyTypeRequest is the structure shape DisablePolicyTypeRequest.
 type DisablePolicyTypeRequest struct {
 	// RootId: ID for the root in which you want to disable a policy type.
-	RootId string `json:"RootId"`
+	RootId string
 	// PolicyType: The policy type that you want to disable in this root.
-	PolicyType PolicyType `json:"PolicyType"`
+	PolicyType PolicyType
 }
 
 // Validate checks DisablePolicyTypeRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1817,37 +1818,37 @@ func (in *DisablePolicyTypeRequest) validate(v *apitypes.Validation, p string) {
 // DisablePolicyTypeResponse is the structure shape DisablePolicyTypeResponse.
 type DisablePolicyTypeResponse struct {
 	// Root: A structure that shows the root with the updated list of enabled policy types.
-	Root *Root `json:"Root,omitempty"`
+	Root *Root
 }
 
 // EffectivePolicy: Contains rules to be applied to the affected accounts.
 type EffectivePolicy struct {
 	// PolicyContent: The text content of the policy.
-	PolicyContent *string `json:"PolicyContent,omitempty"`
+	PolicyContent *string
 	// LastUpdatedTimestamp: The time of the last update to this policy.
-	LastUpdatedTimestamp *apitypes.Timestamp `json:"LastUpdatedTimestamp,omitempty"`
+	LastUpdatedTimestamp *time.Time
 	// TargetId: The account ID of the policy target.
-	TargetId *string `json:"TargetId,omitempty"`
+	TargetId *string
 	// PolicyType: The policy type.
-	PolicyType *EffectivePolicyType `json:"PolicyType,omitempty"`
+	PolicyType *EffectivePolicyType
 }
 
 // EffectivePolicyValidationError: Contains details about the validation errors that occurred when generating or enforcing an effective policy, such as which policies contributed to the error and location of the error.
 type EffectivePolicyValidationError struct {
 	// ErrorCode: The error code for the validation error.
-	ErrorCode *string `json:"ErrorCode,omitempty"`
+	ErrorCode *string
 	// ErrorMessage: The error message for the validation error.
-	ErrorMessage *string `json:"ErrorMessage,omitempty"`
+	ErrorMessage *string
 	// PathToError: The path within the effective policy where the validation error occurred.
-	PathToError *string `json:"PathToError,omitempty"`
+	PathToError *string
 	// ContributingPolicies: The individual policies inherited and attached to the account which contributed to the validation error.
-	ContributingPolicies []string `json:"ContributingPolicies,omitempty"`
+	ContributingPolicies []string
 }
 
 // EnableAWSServiceAccessRequest is the structure shape EnableAWSServiceAccessRequest.
 type EnableAWSServiceAccessRequest struct {
 	// ServicePrincipal: The service principal name of the Amazon Web Services service for which you want to enable integration with your organization.
-	ServicePrincipal string `json:"ServicePrincipal"`
+	ServicePrincipal string
 }
 
 // Validate checks EnableAWSServiceAccessRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1885,15 +1886,15 @@ func (in *EnableAllFeaturesRequest) validate(v *apitypes.Validation, p string) {
 // EnableAllFeaturesResponse is the structure shape EnableAllFeaturesResponse.
 type EnableAllFeaturesResponse struct {
 	// Handshake: A structure that contains details about the handshake created to support this request to enable all features in the organization.
-	Handshake *Handshake `json:"Handshake,omitempty"`
+	Handshake *Handshake
 }
 
 // EnablePolicyTypeRequest is the structure shape EnablePolicyTypeRequest.
 type EnablePolicyTypeRequest struct {
 	// RootId: ID for the root in which you want to enable a policy type.
-	RootId string `json:"RootId"`
+	RootId string
 	// PolicyType: The policy type that you want to enable.
-	PolicyType PolicyType `json:"PolicyType"`
+	PolicyType PolicyType
 }
 
 // Validate checks EnablePolicyTypeRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -1913,43 +1914,43 @@ func (in *EnablePolicyTypeRequest) validate(v *apitypes.Validation, p string) {
 // EnablePolicyTypeResponse is the structure shape EnablePolicyTypeResponse.
 type EnablePolicyTypeResponse struct {
 	// Root: A structure that shows the root with the updated list of enabled policy types.
-	Root *Root `json:"Root,omitempty"`
+	Root *Root
 }
 
 // EnabledServicePrincipal: A structure that contains details of a service principal that represents an Amazon Web Services service that is enabled to integrate with Organizations.
 type EnabledServicePrincipal struct {
 	// ServicePrincipal: The name of the service principal.
-	ServicePrincipal *string `json:"ServicePrincipal,omitempty"`
+	ServicePrincipal *string
 	// DateEnabled: The date that the service principal was enabled for integration with Organizations.
-	DateEnabled *apitypes.Timestamp `json:"DateEnabled,omitempty"`
+	DateEnabled *time.Time
 }
 
 // Handshake: Contains details for a handshake.
 type Handshake struct {
 	// Id: ID for the handshake.
-	Id *string `json:"Id,omitempty"`
+	Id *string
 	// Arn: Amazon Resource Name (ARN) for the handshake.
-	Arn *string `json:"Arn,omitempty"`
+	Arn *string
 	// Parties: An array of HandshakeParty objects.
-	Parties []HandshakeParty `json:"Parties,omitempty"`
+	Parties []HandshakeParty
 	// State: Current state for the handshake.
-	State *HandshakeState `json:"State,omitempty"`
+	State *HandshakeState
 	// RequestedTimestamp: Timestamp when the handshake request was made.
-	RequestedTimestamp *apitypes.Timestamp `json:"RequestedTimestamp,omitempty"`
+	RequestedTimestamp *time.Time
 	// ExpirationTimestamp: Timestamp when the handshake expires.
-	ExpirationTimestamp *apitypes.Timestamp `json:"ExpirationTimestamp,omitempty"`
+	ExpirationTimestamp *time.Time
 	// Action: The type of handshake: INVITE: Handshake sent to a standalone account requesting that it to join the sender's organization.
-	Action *ActionType `json:"Action,omitempty"`
+	Action *ActionType
 	// Resources: An array of HandshakeResource objects.
-	Resources []HandshakeResource `json:"Resources,omitempty"`
+	Resources []HandshakeResource
 }
 
 // HandshakeFilter: Contains the filter used to select the handshakes for an operation.
 type HandshakeFilter struct {
 	// ActionType: The type of handshake.
-	ActionType *ActionType `json:"ActionType,omitempty"`
+	ActionType *ActionType
 	// ParentHandshakeId: The parent handshake.
-	ParentHandshakeId *string `json:"ParentHandshakeId,omitempty"`
+	ParentHandshakeId *string
 }
 
 // Validate checks HandshakeFilter against the model's constraints and returns a *apitypes.ValidationError
@@ -1973,9 +1974,9 @@ func (in *HandshakeFilter) validate(v *apitypes.Validation, p string) {
 // HandshakeParty: Contains details for a participant in a handshake.
 type HandshakeParty struct {
 	// Id: ID for the participant: Acccount ID, organization ID, or email address.
-	Id string `json:"Id"`
+	Id string
 	// Type: The type of ID for the participant.
-	Type HandshakePartyType `json:"Type"`
+	Type HandshakePartyType
 }
 
 // Validate checks HandshakeParty against the model's constraints and returns a *apitypes.ValidationError
@@ -1999,21 +2000,21 @@ func (in *HandshakeParty) validate(v *apitypes.Validation, p string) {
 // HandshakeResource: Contains additional details for a handshake.
 type HandshakeResource struct {
 	// Value: Additional information for the handshake.
-	Value *string `json:"Value,omitempty"`
+	Value *string
 	// Type: The type of information being passed, specifying how the value is to be interpreted by the other party: ACCOUNT: ID for an Amazon Web Services account.
-	Type *HandshakeResourceType `json:"Type,omitempty"`
+	Type *HandshakeResourceType
 	// Resources: An array of HandshakeResource objects.
-	Resources []HandshakeResource `json:"Resources,omitempty"`
+	Resources []HandshakeResource
 }
 
 // InviteAccountToOrganizationRequest is the structure shape InviteAccountToOrganizationRequest.
 type InviteAccountToOrganizationRequest struct {
 	// Target: The identifier (ID) of the Amazon Web Services account that you want to invite to join your organization.
-	Target *HandshakeParty `json:"Target"`
+	Target *HandshakeParty
 	// Notes: Additional information that you want to include in the generated email to the recipient account owner.
-	Notes *string `json:"Notes,omitempty"`
+	Notes *string
 	// Tags: A list of tags that you want to attach to the account when it becomes a member of the organization.
-	Tags []Tag `json:"Tags,omitempty"`
+	Tags []Tag
 }
 
 // Validate checks InviteAccountToOrganizationRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2044,23 +2045,23 @@ func (in *InviteAccountToOrganizationRequest) validate(v *apitypes.Validation, p
 // InviteAccountToOrganizationResponse is the structure shape InviteAccountToOrganizationResponse.
 type InviteAccountToOrganizationResponse struct {
 	// Handshake: A structure that contains details about the handshake that is created to support this invitation request.
-	Handshake *Handshake `json:"Handshake,omitempty"`
+	Handshake *Handshake
 }
 
 // InviteOrganizationToTransferResponsibilityRequest is the structure shape InviteOrganizationToTransferResponsibilityRequest.
 type InviteOrganizationToTransferResponsibilityRequest struct {
 	// Type: The type of responsibility you want to designate to your organization.
-	Type ResponsibilityTransferType `json:"Type"`
+	Type ResponsibilityTransferType
 	// Target: A HandshakeParty object.
-	Target *HandshakeParty `json:"Target"`
+	Target *HandshakeParty
 	// Notes: Additional information that you want to include in the invitation.
-	Notes *string `json:"Notes,omitempty"`
+	Notes *string
 	// StartTimestamp: Timestamp when the recipient will begin managing the specified responsibilities.
-	StartTimestamp apitypes.Timestamp `json:"StartTimestamp"`
+	StartTimestamp time.Time
 	// SourceName: Name you want to assign to the transfer.
-	SourceName string `json:"SourceName"`
+	SourceName string
 	// Tags: A list of tags that you want to attach to the transfer.
-	Tags []Tag `json:"Tags,omitempty"`
+	Tags []Tag
 }
 
 // Validate checks InviteOrganizationToTransferResponsibilityRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2097,15 +2098,15 @@ func (in *InviteOrganizationToTransferResponsibilityRequest) validate(v *apitype
 
 // InviteOrganizationToTransferResponsibilityResponse is the structure shape InviteOrganizationToTransferResponsibilityResponse.
 type InviteOrganizationToTransferResponsibilityResponse struct {
-	Handshake *Handshake `json:"Handshake,omitempty"`
+	Handshake *Handshake
 }
 
 // ListAWSServiceAccessForOrganizationRequest is the structure shape ListAWSServiceAccessForOrganizationRequest.
 type ListAWSServiceAccessForOrganizationRequest struct {
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListAWSServiceAccessForOrganizationRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2129,19 +2130,19 @@ func (in *ListAWSServiceAccessForOrganizationRequest) validate(v *apitypes.Valid
 // ListAWSServiceAccessForOrganizationResponse is the structure shape ListAWSServiceAccessForOrganizationResponse.
 type ListAWSServiceAccessForOrganizationResponse struct {
 	// EnabledServicePrincipals: A list of the service principals for the services that are enabled to integrate with your organization.
-	EnabledServicePrincipals []EnabledServicePrincipal `json:"EnabledServicePrincipals,omitempty"`
+	EnabledServicePrincipals []EnabledServicePrincipal
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // ListAccountsForParentRequest is the structure shape ListAccountsForParentRequest.
 type ListAccountsForParentRequest struct {
 	// ParentId: The unique identifier (ID) for the parent root or organization unit (OU) whose accounts you want to list.
-	ParentId string `json:"ParentId"`
+	ParentId string
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListAccountsForParentRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2167,17 +2168,17 @@ func (in *ListAccountsForParentRequest) validate(v *apitypes.Validation, p strin
 // ListAccountsForParentResponse is the structure shape ListAccountsForParentResponse.
 type ListAccountsForParentResponse struct {
 	// Accounts: A list of the accounts in the specified root or OU.
-	Accounts []Account `json:"Accounts,omitempty"`
+	Accounts []Account
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // ListAccountsRequest is the structure shape ListAccountsRequest.
 type ListAccountsRequest struct {
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListAccountsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2201,19 +2202,19 @@ func (in *ListAccountsRequest) validate(v *apitypes.Validation, p string) {
 // ListAccountsResponse is the structure shape ListAccountsResponse.
 type ListAccountsResponse struct {
 	// Accounts: A list of objects in the organization.
-	Accounts []Account `json:"Accounts,omitempty"`
+	Accounts []Account
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // ListAccountsWithInvalidEffectivePolicyRequest is the structure shape ListAccountsWithInvalidEffectivePolicyRequest.
 type ListAccountsWithInvalidEffectivePolicyRequest struct {
 	// PolicyType: The type of policy that you want information about.
-	PolicyType EffectivePolicyType `json:"PolicyType"`
+	PolicyType EffectivePolicyType
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListAccountsWithInvalidEffectivePolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2238,23 +2239,23 @@ func (in *ListAccountsWithInvalidEffectivePolicyRequest) validate(v *apitypes.Va
 // ListAccountsWithInvalidEffectivePolicyResponse is the structure shape ListAccountsWithInvalidEffectivePolicyResponse.
 type ListAccountsWithInvalidEffectivePolicyResponse struct {
 	// Accounts: The accounts in the organization which have an invalid effective policy for the specified policy type.
-	Accounts []Account `json:"Accounts,omitempty"`
+	Accounts []Account
 	// PolicyType: The specified policy type.
-	PolicyType *EffectivePolicyType `json:"PolicyType,omitempty"`
+	PolicyType *EffectivePolicyType
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // ListChildrenRequest is the structure shape ListChildrenRequest.
 type ListChildrenRequest struct {
 	// ParentId: The unique identifier (ID) for the parent root or OU whose children you want to list.
-	ParentId string `json:"ParentId"`
+	ParentId string
 	// ChildType: Filters the output to include only the specified child type.
-	ChildType ChildType `json:"ChildType"`
+	ChildType ChildType
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListChildrenRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2281,19 +2282,19 @@ func (in *ListChildrenRequest) validate(v *apitypes.Validation, p string) {
 // ListChildrenResponse is the structure shape ListChildrenResponse.
 type ListChildrenResponse struct {
 	// Children: The list of children of the specified parent container.
-	Children []Child `json:"Children,omitempty"`
+	Children []Child
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // ListCreateAccountStatusRequest is the structure shape ListCreateAccountStatusRequest.
 type ListCreateAccountStatusRequest struct {
 	// States: A list of one or more states that you want included in the response.
-	States []CreateAccountState `json:"States,omitempty"`
+	States []CreateAccountState
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListCreateAccountStatusRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2322,19 +2323,19 @@ func (in *ListCreateAccountStatusRequest) validate(v *apitypes.Validation, p str
 // ListCreateAccountStatusResponse is the structure shape ListCreateAccountStatusResponse.
 type ListCreateAccountStatusResponse struct {
 	// CreateAccountStatuses: A list of objects with details about the requests.
-	CreateAccountStatuses []CreateAccountStatus `json:"CreateAccountStatuses,omitempty"`
+	CreateAccountStatuses []CreateAccountStatus
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // ListDelegatedAdministratorsRequest is the structure shape ListDelegatedAdministratorsRequest.
 type ListDelegatedAdministratorsRequest struct {
 	// ServicePrincipal: Specifies a service principal name.
-	ServicePrincipal *string `json:"ServicePrincipal,omitempty"`
+	ServicePrincipal *string
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListDelegatedAdministratorsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2362,19 +2363,19 @@ func (in *ListDelegatedAdministratorsRequest) validate(v *apitypes.Validation, p
 // ListDelegatedAdministratorsResponse is the structure shape ListDelegatedAdministratorsResponse.
 type ListDelegatedAdministratorsResponse struct {
 	// DelegatedAdministrators: The list of delegated administrators in your organization.
-	DelegatedAdministrators []DelegatedAdministrator `json:"DelegatedAdministrators,omitempty"`
+	DelegatedAdministrators []DelegatedAdministrator
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // ListDelegatedServicesForAccountRequest is the structure shape ListDelegatedServicesForAccountRequest.
 type ListDelegatedServicesForAccountRequest struct {
 	// AccountId: The account ID number of a delegated administrator account in the organization.
-	AccountId string `json:"AccountId"`
+	AccountId string
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListDelegatedServicesForAccountRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2400,21 +2401,21 @@ func (in *ListDelegatedServicesForAccountRequest) validate(v *apitypes.Validatio
 // ListDelegatedServicesForAccountResponse is the structure shape ListDelegatedServicesForAccountResponse.
 type ListDelegatedServicesForAccountResponse struct {
 	// DelegatedServices: The services for which the account is a delegated administrator.
-	DelegatedServices []DelegatedService `json:"DelegatedServices,omitempty"`
+	DelegatedServices []DelegatedService
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // ListEffectivePolicyValidationErrorsRequest is the structure shape ListEffectivePolicyValidationErrorsRequest.
 type ListEffectivePolicyValidationErrorsRequest struct {
 	// AccountId: The ID of the account that you want details about.
-	AccountId string `json:"AccountId"`
+	AccountId string
 	// PolicyType: The type of policy that you want information about.
-	PolicyType EffectivePolicyType `json:"PolicyType"`
+	PolicyType EffectivePolicyType
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListEffectivePolicyValidationErrorsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2441,27 +2442,27 @@ func (in *ListEffectivePolicyValidationErrorsRequest) validate(v *apitypes.Valid
 // ListEffectivePolicyValidationErrorsResponse is the structure shape ListEffectivePolicyValidationErrorsResponse.
 type ListEffectivePolicyValidationErrorsResponse struct {
 	// AccountId: The ID of the specified account.
-	AccountId *string `json:"AccountId,omitempty"`
+	AccountId *string
 	// PolicyType: The specified policy type.
-	PolicyType *EffectivePolicyType `json:"PolicyType,omitempty"`
+	PolicyType *EffectivePolicyType
 	// Path: The path in the organization where the specified account exists.
-	Path *string `json:"Path,omitempty"`
+	Path *string
 	// EvaluationTimestamp: The time when the latest effective policy was generated for the specified account.
-	EvaluationTimestamp *apitypes.Timestamp `json:"EvaluationTimestamp,omitempty"`
+	EvaluationTimestamp *time.Time
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// EffectivePolicyValidationErrors: The EffectivePolicyValidationError object contains details about the validation errors that occurred when generating or enforcing an effective policy, such as which policies contributed to the erro...
-	EffectivePolicyValidationErrors []EffectivePolicyValidationError `json:"EffectivePolicyValidationErrors,omitempty"`
+	EffectivePolicyValidationErrors []EffectivePolicyValidationError
 }
 
 // ListHandshakesForAccountRequest is the structure shape ListHandshakesForAccountRequest.
 type ListHandshakesForAccountRequest struct {
 	// Filter: A HandshakeFilter object.
-	Filter *HandshakeFilter `json:"Filter,omitempty"`
+	Filter *HandshakeFilter
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListHandshakesForAccountRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2488,19 +2489,19 @@ func (in *ListHandshakesForAccountRequest) validate(v *apitypes.Validation, p st
 // ListHandshakesForAccountResponse is the structure shape ListHandshakesForAccountResponse.
 type ListHandshakesForAccountResponse struct {
 	// Handshakes: An array of Handshakeobjects.
-	Handshakes []Handshake `json:"Handshakes,omitempty"`
+	Handshakes []Handshake
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // ListHandshakesForOrganizationRequest is the structure shape ListHandshakesForOrganizationRequest.
 type ListHandshakesForOrganizationRequest struct {
 	// Filter: A HandshakeFilter object.
-	Filter *HandshakeFilter `json:"Filter,omitempty"`
+	Filter *HandshakeFilter
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListHandshakesForOrganizationRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2527,21 +2528,21 @@ func (in *ListHandshakesForOrganizationRequest) validate(v *apitypes.Validation,
 // ListHandshakesForOrganizationResponse is the structure shape ListHandshakesForOrganizationResponse.
 type ListHandshakesForOrganizationResponse struct {
 	// Handshakes: An array of Handshakeobjects.
-	Handshakes []Handshake `json:"Handshakes,omitempty"`
+	Handshakes []Handshake
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // ListInboundResponsibilityTransfersRequest is the structure shape ListInboundResponsibilityTransfersRequest.
 type ListInboundResponsibilityTransfersRequest struct {
 	// Type: The type of responsibility.
-	Type ResponsibilityTransferType `json:"Type"`
+	Type ResponsibilityTransferType
 	// Id: ID for the transfer.
-	Id *string `json:"Id,omitempty"`
+	Id *string
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListInboundResponsibilityTransfersRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2569,19 +2570,19 @@ func (in *ListInboundResponsibilityTransfersRequest) validate(v *apitypes.Valida
 // ListInboundResponsibilityTransfersResponse is the structure shape ListInboundResponsibilityTransfersResponse.
 type ListInboundResponsibilityTransfersResponse struct {
 	// ResponsibilityTransfers: A ResponsibilityTransfers object.
-	ResponsibilityTransfers []ResponsibilityTransfer `json:"ResponsibilityTransfers,omitempty"`
+	ResponsibilityTransfers []ResponsibilityTransfer
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // ListOrganizationalUnitsForParentRequest is the structure shape ListOrganizationalUnitsForParentRequest.
 type ListOrganizationalUnitsForParentRequest struct {
 	// ParentId: ID for the root or OU whose child OUs you want to list.
-	ParentId string `json:"ParentId"`
+	ParentId string
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListOrganizationalUnitsForParentRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2607,19 +2608,19 @@ func (in *ListOrganizationalUnitsForParentRequest) validate(v *apitypes.Validati
 // ListOrganizationalUnitsForParentResponse is the structure shape ListOrganizationalUnitsForParentResponse.
 type ListOrganizationalUnitsForParentResponse struct {
 	// OrganizationalUnits: A list of the OUs in the specified root or parent OU.
-	OrganizationalUnits []OrganizationalUnit `json:"OrganizationalUnits,omitempty"`
+	OrganizationalUnits []OrganizationalUnit
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // ListOutboundResponsibilityTransfersRequest is the structure shape ListOutboundResponsibilityTransfersRequest.
 type ListOutboundResponsibilityTransfersRequest struct {
 	// Type: The type of responsibility.
-	Type ResponsibilityTransferType `json:"Type"`
+	Type ResponsibilityTransferType
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListOutboundResponsibilityTransfersRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2644,19 +2645,19 @@ func (in *ListOutboundResponsibilityTransfersRequest) validate(v *apitypes.Valid
 // ListOutboundResponsibilityTransfersResponse is the structure shape ListOutboundResponsibilityTransfersResponse.
 type ListOutboundResponsibilityTransfersResponse struct {
 	// ResponsibilityTransfers: An array of ResponsibilityTransfer objects.
-	ResponsibilityTransfers []ResponsibilityTransfer `json:"ResponsibilityTransfers,omitempty"`
+	ResponsibilityTransfers []ResponsibilityTransfer
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // ListParentsRequest is the structure shape ListParentsRequest.
 type ListParentsRequest struct {
 	// ChildId: ID for the OU or account whose parent containers you want to list.
-	ChildId string `json:"ChildId"`
+	ChildId string
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListParentsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2682,21 +2683,21 @@ func (in *ListParentsRequest) validate(v *apitypes.Validation, p string) {
 // ListParentsResponse is the structure shape ListParentsResponse.
 type ListParentsResponse struct {
 	// Parents: A list of parents for the specified child account or OU.
-	Parents []Parent `json:"Parents,omitempty"`
+	Parents []Parent
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // ListPoliciesForTargetRequest is the structure shape ListPoliciesForTargetRequest.
 type ListPoliciesForTargetRequest struct {
 	// TargetId: ID for the root, organizational unit, or account whose policies you want to list.
-	TargetId string `json:"TargetId"`
+	TargetId string
 	// Filter: The type of policy that you want to include in the returned list.
-	Filter PolicyType `json:"Filter"`
+	Filter PolicyType
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListPoliciesForTargetRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2723,19 +2724,19 @@ func (in *ListPoliciesForTargetRequest) validate(v *apitypes.Validation, p strin
 // ListPoliciesForTargetResponse is the structure shape ListPoliciesForTargetResponse.
 type ListPoliciesForTargetResponse struct {
 	// Policies: The list of policies that match the criteria in the request.
-	Policies []PolicySummary `json:"Policies,omitempty"`
+	Policies []PolicySummary
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // ListPoliciesRequest is the structure shape ListPoliciesRequest.
 type ListPoliciesRequest struct {
 	// Filter: Specifies the type of policy that you want to include in the response.
-	Filter PolicyType `json:"Filter"`
+	Filter PolicyType
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListPoliciesRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2760,17 +2761,17 @@ func (in *ListPoliciesRequest) validate(v *apitypes.Validation, p string) {
 // ListPoliciesResponse is the structure shape ListPoliciesResponse.
 type ListPoliciesResponse struct {
 	// Policies: A list of policies that match the filter criteria in the request.
-	Policies []PolicySummary `json:"Policies,omitempty"`
+	Policies []PolicySummary
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // ListRootsRequest is the structure shape ListRootsRequest.
 type ListRootsRequest struct {
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListRootsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2794,17 +2795,17 @@ func (in *ListRootsRequest) validate(v *apitypes.Validation, p string) {
 // ListRootsResponse is the structure shape ListRootsResponse.
 type ListRootsResponse struct {
 	// Roots: A list of roots that are defined in an organization.
-	Roots []Root `json:"Roots,omitempty"`
+	Roots []Root
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // ListTagsForResourceRequest is the structure shape ListTagsForResourceRequest.
 type ListTagsForResourceRequest struct {
 	// ResourceId: The ID of the resource with the tags to list.
-	ResourceId string `json:"ResourceId"`
+	ResourceId string
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // Validate checks ListTagsForResourceRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2827,19 +2828,19 @@ func (in *ListTagsForResourceRequest) validate(v *apitypes.Validation, p string)
 // ListTagsForResourceResponse is the structure shape ListTagsForResourceResponse.
 type ListTagsForResourceResponse struct {
 	// Tags: The tags that are assigned to the resource.
-	Tags []Tag `json:"Tags,omitempty"`
+	Tags []Tag
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // ListTargetsForPolicyRequest is the structure shape ListTargetsForPolicyRequest.
 type ListTargetsForPolicyRequest struct {
 	// PolicyId: ID for the policy whose attachments you want to know.
-	PolicyId string `json:"PolicyId"`
+	PolicyId string
 	// NextToken: The parameter for receiving additional results if you receive a NextToken response in a previous request.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 	// MaxResults: The maximum number of items to return in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32
 }
 
 // Validate checks ListTargetsForPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2865,19 +2866,19 @@ func (in *ListTargetsForPolicyRequest) validate(v *apitypes.Validation, p string
 // ListTargetsForPolicyResponse is the structure shape ListTargetsForPolicyResponse.
 type ListTargetsForPolicyResponse struct {
 	// Targets: A list of structures, each of which contains details about one of the entities to which the specified policy is attached.
-	Targets []PolicyTargetSummary `json:"Targets,omitempty"`
+	Targets []PolicyTargetSummary
 	// NextToken: If present, indicates that more output is available than is included in the current response.
-	NextToken *string `json:"NextToken,omitempty"`
+	NextToken *string
 }
 
 // MoveAccountRequest is the structure shape MoveAccountRequest.
 type MoveAccountRequest struct {
 	// AccountId: ID for the account that you want to move.
-	AccountId string `json:"AccountId"`
+	AccountId string
 	// SourceParentId: ID for the root or organizational unit that you want to move the account from.
-	SourceParentId string `json:"SourceParentId"`
+	SourceParentId string
 	// DestinationParentId: ID for the root or organizational unit that you want to move the account to.
-	DestinationParentId string `json:"DestinationParentId"`
+	DestinationParentId string
 }
 
 // Validate checks MoveAccountRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2900,91 +2901,91 @@ func (in *MoveAccountRequest) validate(v *apitypes.Validation, p string) {
 // Organization: Contains details about an organization.
 type Organization struct {
 	// Id: The unique identifier (ID) of an organization.
-	Id *string `json:"Id,omitempty"`
+	Id *string
 	// Arn: The Amazon Resource Name (ARN) of an organization.
-	Arn *string `json:"Arn,omitempty"`
+	Arn *string
 	// FeatureSet: Specifies the functionality that currently is available to the organization.
-	FeatureSet *OrganizationFeatureSet `json:"FeatureSet,omitempty"`
+	FeatureSet *OrganizationFeatureSet
 	// MasterAccountArn: The Amazon Resource Name (ARN) of the account that is designated as the management account for the organization.
-	MasterAccountArn *string `json:"MasterAccountArn,omitempty"`
+	MasterAccountArn *string
 	// MasterAccountId: The unique identifier (ID) of the management account of an organization.
-	MasterAccountId *string `json:"MasterAccountId,omitempty"`
+	MasterAccountId *string
 	// MasterAccountEmail: The email address that is associated with the Amazon Web Services account that is designated as the management account for the organization.
-	MasterAccountEmail *string `json:"MasterAccountEmail,omitempty"`
+	MasterAccountEmail *string
 	// AvailablePolicyTypes: Do not use.
-	AvailablePolicyTypes []PolicyTypeSummary `json:"AvailablePolicyTypes,omitempty"`
+	AvailablePolicyTypes []PolicyTypeSummary
 }
 
 // OrganizationalUnit: Contains details about an organizational unit (OU).
 type OrganizationalUnit struct {
 	// Id: The unique identifier (ID) associated with this OU.
-	Id *string `json:"Id,omitempty"`
+	Id *string
 	// Arn: The Amazon Resource Name (ARN) of this OU.
-	Arn *string `json:"Arn,omitempty"`
+	Arn *string
 	// Name: The friendly name of this OU.
-	Name *string `json:"Name,omitempty"`
+	Name *string
 	// Path: The path in the organization where this OU exists.
-	Path *string `json:"Path,omitempty"`
+	Path *string
 }
 
 // Parent: Contains information about either a root or an organizational unit (OU) that can contain OUs or accounts in an organization.
 type Parent struct {
 	// Id: The unique identifier (ID) of the parent entity.
-	Id *string `json:"Id,omitempty"`
+	Id *string
 	// Type: The type of the parent entity.
-	Type *ParentType `json:"Type,omitempty"`
+	Type *ParentType
 }
 
 // Policy: Contains rules to be applied to the affected accounts.
 type Policy struct {
 	// PolicySummary: A structure that contains additional details about the policy.
-	PolicySummary *PolicySummary `json:"PolicySummary,omitempty"`
+	PolicySummary *PolicySummary
 	// Content: The text content of the policy.
-	Content *string `json:"Content,omitempty"`
+	Content *string
 }
 
 // PolicySummary: Contains information about a policy, but does not include the content.
 type PolicySummary struct {
 	// Id: The unique identifier (ID) of the policy.
-	Id *string `json:"Id,omitempty"`
+	Id *string
 	// Arn: The Amazon Resource Name (ARN) of the policy.
-	Arn *string `json:"Arn,omitempty"`
+	Arn *string
 	// Name: The friendly name of the policy.
-	Name *string `json:"Name,omitempty"`
+	Name *string
 	// Description: The description of the policy.
-	Description *string `json:"Description,omitempty"`
+	Description *string
 	// Type: The type of policy.
-	Type *PolicyType `json:"Type,omitempty"`
+	Type *PolicyType
 	// AwsManaged: A boolean value that indicates whether the specified policy is an Amazon Web Services managed policy.
-	AwsManaged *bool `json:"AwsManaged,omitempty"`
+	AwsManaged *bool
 }
 
 // PolicyTargetSummary: Contains information about a root, OU, or account that a policy is attached to.
 type PolicyTargetSummary struct {
 	// TargetId: The unique identifier (ID) of the policy target.
-	TargetId *string `json:"TargetId,omitempty"`
+	TargetId *string
 	// Arn: The Amazon Resource Name (ARN) of the policy target.
-	Arn *string `json:"Arn,omitempty"`
+	Arn *string
 	// Name: The friendly name of the policy target.
-	Name *string `json:"Name,omitempty"`
+	Name *string
 	// Type: The type of the policy target.
-	Type *TargetType `json:"Type,omitempty"`
+	Type *TargetType
 }
 
 // PolicyTypeSummary: Contains information about a policy type and its status in the associated root.
 type PolicyTypeSummary struct {
 	// Type: The name of the policy type.
-	Type *PolicyType `json:"Type,omitempty"`
+	Type *PolicyType
 	// Status: The status of the policy type as it relates to the associated root.
-	Status *PolicyTypeStatus `json:"Status,omitempty"`
+	Status *PolicyTypeStatus
 }
 
 // PutResourcePolicyRequest is the structure shape PutResourcePolicyRequest.
 type PutResourcePolicyRequest struct {
 	// Content: If provided, the new content for the resource policy.
-	Content string `json:"Content"`
+	Content string
 	// Tags: A list of tags that you want to attach to the newly created resource policy.
-	Tags []Tag `json:"Tags,omitempty"`
+	Tags []Tag
 }
 
 // Validate checks PutResourcePolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3012,15 +3013,15 @@ func (in *PutResourcePolicyRequest) validate(v *apitypes.Validation, p string) {
 // PutResourcePolicyResponse is the structure shape PutResourcePolicyResponse.
 type PutResourcePolicyResponse struct {
 	// ResourcePolicy: A structure that contains details about the resource policy.
-	ResourcePolicy *ResourcePolicy `json:"ResourcePolicy,omitempty"`
+	ResourcePolicy *ResourcePolicy
 }
 
 // RegisterDelegatedAdministratorRequest is the structure shape RegisterDelegatedAdministratorRequest.
 type RegisterDelegatedAdministratorRequest struct {
 	// AccountId: The account ID number of the member account in the organization to register as a delegated administrator.
-	AccountId string `json:"AccountId"`
+	AccountId string
 	// ServicePrincipal: The service principal of the Amazon Web Services service for which you want to make the member account a delegated administrator.
-	ServicePrincipal string `json:"ServicePrincipal"`
+	ServicePrincipal string
 }
 
 // Validate checks RegisterDelegatedAdministratorRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3045,7 +3046,7 @@ func (in *RegisterDelegatedAdministratorRequest) validate(v *apitypes.Validation
 // RemoveAccountFromOrganizationRequest is the structure shape RemoveAccountFromOrganizationRequest.
 type RemoveAccountFromOrganizationRequest struct {
 	// AccountId: ID for the member account that you want to remove from the organization.
-	AccountId string `json:"AccountId"`
+	AccountId string
 }
 
 // Validate checks RemoveAccountFromOrganizationRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3064,61 +3065,61 @@ func (in *RemoveAccountFromOrganizationRequest) validate(v *apitypes.Validation,
 // ResourcePolicy: A structure that contains details about a resource policy.
 type ResourcePolicy struct {
 	// ResourcePolicySummary: A structure that contains resource policy ID and Amazon Resource Name (ARN).
-	ResourcePolicySummary *ResourcePolicySummary `json:"ResourcePolicySummary,omitempty"`
+	ResourcePolicySummary *ResourcePolicySummary
 	// Content: The policy text of the resource policy.
-	Content *string `json:"Content,omitempty"`
+	Content *string
 }
 
 // ResourcePolicySummary: A structure that contains resource policy ID and Amazon Resource Name (ARN).
 type ResourcePolicySummary struct {
 	// Id: The unique identifier (ID) of the resource policy.
-	Id *string `json:"Id,omitempty"`
+	Id *string
 	// Arn: The Amazon Resource Name (ARN) of the resource policy.
-	Arn *string `json:"Arn,omitempty"`
+	Arn *string
 }
 
 // ResponsibilityTransfer: Contains details for a transfer.
 type ResponsibilityTransfer struct {
 	// Arn: Amazon Resource Name (ARN) for the transfer.
-	Arn *string `json:"Arn,omitempty"`
+	Arn *string
 	// Name: Name assigned to the transfer.
-	Name *string `json:"Name,omitempty"`
+	Name *string
 	// Id: ID for the transfer.
-	Id *string `json:"Id,omitempty"`
+	Id *string
 	// Type: The type of transfer.
-	Type *ResponsibilityTransferType `json:"Type,omitempty"`
+	Type *ResponsibilityTransferType
 	// Status: Status for the transfer.
-	Status *ResponsibilityTransferStatus `json:"Status,omitempty"`
+	Status *ResponsibilityTransferStatus
 	// Source: Account that allows another account external to its organization to manage the specified responsibilities for the organization.
-	Source *TransferParticipant `json:"Source,omitempty"`
+	Source *TransferParticipant
 	// Target: Account that manages the specified responsibilities for another organization.
-	Target *TransferParticipant `json:"Target,omitempty"`
+	Target *TransferParticipant
 	// StartTimestamp: Timestamp when the transfer starts.
-	StartTimestamp *apitypes.Timestamp `json:"StartTimestamp,omitempty"`
+	StartTimestamp *time.Time
 	// EndTimestamp: Timestamp when the transfer ends.
-	EndTimestamp *apitypes.Timestamp `json:"EndTimestamp,omitempty"`
+	EndTimestamp *time.Time
 	// ActiveHandshakeId: ID for the handshake of the transfer.
-	ActiveHandshakeId *string `json:"ActiveHandshakeId,omitempty"`
+	ActiveHandshakeId *string
 }
 
 // Root: Contains details about a root.
 type Root struct {
 	// Id: The unique identifier (ID) for the root.
-	Id *string `json:"Id,omitempty"`
+	Id *string
 	// Arn: The Amazon Resource Name (ARN) of the root.
-	Arn *string `json:"Arn,omitempty"`
+	Arn *string
 	// Name: The friendly name of the root.
-	Name *string `json:"Name,omitempty"`
+	Name *string
 	// PolicyTypes: The types of policies that are currently enabled for the root and therefore can be attached to the root or to its OUs or accounts.
-	PolicyTypes []PolicyTypeSummary `json:"PolicyTypes,omitempty"`
+	PolicyTypes []PolicyTypeSummary
 }
 
 // Tag: A custom key-value pair associated with a resource within your organization.
 type Tag struct {
 	// Key: The key identifier, or name, of the tag.
-	Key string `json:"Key"`
+	Key string
 	// Value: The string value that's associated with the key of the tag.
-	Value string `json:"Value"`
+	Value string
 }
 
 // Validate checks Tag against the model's constraints and returns a *apitypes.ValidationError
@@ -3143,9 +3144,9 @@ func (in *Tag) validate(v *apitypes.Validation, p string) {
 // TagResourceRequest is the structure shape TagResourceRequest.
 type TagResourceRequest struct {
 	// ResourceId: The ID of the resource to add a tag to.
-	ResourceId string `json:"ResourceId"`
+	ResourceId string
 	// Tags: A list of tags to add to the specified resource.
-	Tags []Tag `json:"Tags"`
+	Tags []Tag
 }
 
 // Validate checks TagResourceRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3171,9 +3172,9 @@ func (in *TagResourceRequest) validate(v *apitypes.Validation, p string) {
 // TerminateResponsibilityTransferRequest is the structure shape TerminateResponsibilityTransferRequest.
 type TerminateResponsibilityTransferRequest struct {
 	// Id: ID for the transfer.
-	Id string `json:"Id"`
+	Id string
 	// EndTimestamp: Timestamp when the responsibility transfer is to end.
-	EndTimestamp *apitypes.Timestamp `json:"EndTimestamp,omitempty"`
+	EndTimestamp *time.Time
 }
 
 // Validate checks TerminateResponsibilityTransferRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3191,23 +3192,23 @@ func (in *TerminateResponsibilityTransferRequest) validate(v *apitypes.Validatio
 // TerminateResponsibilityTransferResponse is the structure shape TerminateResponsibilityTransferResponse.
 type TerminateResponsibilityTransferResponse struct {
 	// ResponsibilityTransfer: A ResponsibilityTransfer object.
-	ResponsibilityTransfer *ResponsibilityTransfer `json:"ResponsibilityTransfer,omitempty"`
+	ResponsibilityTransfer *ResponsibilityTransfer
 }
 
 // TransferParticipant: Contains details for a participant in a transfer.
 type TransferParticipant struct {
 	// ManagementAccountId: ID for the management account.
-	ManagementAccountId *string `json:"ManagementAccountId,omitempty"`
+	ManagementAccountId *string
 	// ManagementAccountEmail: Email address for the management account.
-	ManagementAccountEmail *string `json:"ManagementAccountEmail,omitempty"`
+	ManagementAccountEmail *string
 }
 
 // UntagResourceRequest is the structure shape UntagResourceRequest.
 type UntagResourceRequest struct {
 	// ResourceId: The ID of the resource to remove a tag from.
-	ResourceId string `json:"ResourceId"`
+	ResourceId string
 	// TagKeys: The list of keys for tags to remove from the specified resource.
-	TagKeys []string `json:"TagKeys"`
+	TagKeys []string
 }
 
 // Validate checks UntagResourceRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3234,9 +3235,9 @@ func (in *UntagResourceRequest) validate(v *apitypes.Validation, p string) {
 // UpdateOrganizationalUnitRequest is the structure shape UpdateOrganizationalUnitRequest.
 type UpdateOrganizationalUnitRequest struct {
 	// OrganizationalUnitId: ID for the OU that you want to rename.
-	OrganizationalUnitId string `json:"OrganizationalUnitId"`
+	OrganizationalUnitId string
 	// Name: The new name that you want to assign to the OU.
-	Name *string `json:"Name,omitempty"`
+	Name *string
 }
 
 // Validate checks UpdateOrganizationalUnitRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3259,19 +3260,19 @@ func (in *UpdateOrganizationalUnitRequest) validate(v *apitypes.Validation, p st
 // UpdateOrganizationalUnitResponse is the structure shape UpdateOrganizationalUnitResponse.
 type UpdateOrganizationalUnitResponse struct {
 	// OrganizationalUnit: A structure that contains the details about the specified OU, including its new name.
-	OrganizationalUnit *OrganizationalUnit `json:"OrganizationalUnit,omitempty"`
+	OrganizationalUnit *OrganizationalUnit
 }
 
 // UpdatePolicyRequest is the structure shape UpdatePolicyRequest.
 type UpdatePolicyRequest struct {
 	// PolicyId: ID for the policy that you want to update.
-	PolicyId string `json:"PolicyId"`
+	PolicyId string
 	// Name: If provided, the new name for the policy.
-	Name *string `json:"Name,omitempty"`
+	Name *string
 	// Description: If provided, the new description for the policy.
-	Description *string `json:"Description,omitempty"`
+	Description *string
 	// Content: If provided, the new content for the policy.
-	Content *string `json:"Content,omitempty"`
+	Content *string
 }
 
 // Validate checks UpdatePolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3302,15 +3303,15 @@ func (in *UpdatePolicyRequest) validate(v *apitypes.Validation, p string) {
 // UpdatePolicyResponse is the structure shape UpdatePolicyResponse.
 type UpdatePolicyResponse struct {
 	// Policy: A structure that contains details about the updated policy, showing the requested changes.
-	Policy *Policy `json:"Policy,omitempty"`
+	Policy *Policy
 }
 
 // UpdateResponsibilityTransferRequest is the structure shape UpdateResponsibilityTransferRequest.
 type UpdateResponsibilityTransferRequest struct {
 	// Id: ID for the transfer.
-	Id string `json:"Id"`
+	Id string
 	// Name: New name you want to assign to the transfer.
-	Name string `json:"Name"`
+	Name string
 }
 
 // Validate checks UpdateResponsibilityTransferRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3333,5 +3334,5 @@ func (in *UpdateResponsibilityTransferRequest) validate(v *apitypes.Validation, 
 
 // UpdateResponsibilityTransferResponse is the structure shape UpdateResponsibilityTransferResponse.
 type UpdateResponsibilityTransferResponse struct {
-	ResponsibilityTransfer *ResponsibilityTransfer `json:"ResponsibilityTransfer,omitempty"`
+	ResponsibilityTransfer *ResponsibilityTransfer
 }

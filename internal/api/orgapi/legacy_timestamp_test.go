@@ -1,4 +1,4 @@
-package apitypes
+package orgapi
 
 import (
 	"bytes"
@@ -8,16 +8,15 @@ import (
 	"time"
 )
 
-// Timestamp is a timestamp member of an AWS JSON protocol shape. The protocol writes timestamps as epoch seconds,
-// a JSON number with up to millisecond precision (1732541234.123); on input it also accepts an ISO 8601 string,
-// as SDKs may send one.
-type Timestamp struct{ time.Time }
+// legacyTimestamp is apitypes.Timestamp as it was when the Organizations shapes carried json tags (removed with
+// issue #12), kept for the differential tests: the timestamp members of the frozen tagged shapes.
+type legacyTimestamp struct{ time.Time }
 
-// NewTimestamp returns t as a Timestamp, truncated to milliseconds in UTC.
-func NewTimestamp(t time.Time) Timestamp { return Timestamp{t.UTC().Truncate(time.Millisecond)} }
+func newLegacyTimestamp(t time.Time) legacyTimestamp {
+	return legacyTimestamp{t.UTC().Truncate(time.Millisecond)}
+}
 
-// MarshalJSON writes epoch seconds.
-func (t Timestamp) MarshalJSON() ([]byte, error) {
+func (t legacyTimestamp) MarshalJSON() ([]byte, error) {
 	ms := t.UnixMilli()
 	if ms%1000 == 0 {
 		return strconv.AppendInt(nil, ms/1000, 10), nil
@@ -25,8 +24,7 @@ func (t Timestamp) MarshalJSON() ([]byte, error) {
 	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', -1, 64), nil
 }
 
-// UnmarshalJSON reads epoch seconds or an ISO 8601 string.
-func (t *Timestamp) UnmarshalJSON(b []byte) error {
+func (t *legacyTimestamp) UnmarshalJSON(b []byte) error {
 	if bytes.Equal(b, []byte("null")) {
 		return nil
 	}

@@ -1,0 +1,98 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/iamd-dev/iamd/internal/iam"
+)
+
+// Body is the Decoder of a protocol whose generated code reads the request body itself (the AWS JSON protocol):
+// the JSON Calls take the body from it instead of calling Decode.
+type Body interface {
+	Decoder
+	// Body returns the request body, or nil when there is none (the operation's empty input).
+	Body() []byte
+	// Malformed returns the protocol's answer to a body the operation's generated decoder rejected.
+	Malformed(err error) error
+}
+
+// JSONOutput is what the JSON Calls return: the operation's output with its generated encoder.
+type JSONOutput interface {
+	// AppendJSON appends the output as the body of the answer.
+	AppendJSON(b []byte) []byte
+}
+
+// JSONInputOutput makes the Call of a JSON protocol operation with an input and an output: dec (generated)
+// reads a new *T from the body, the input is validated and f called; a non-nil output is returned as a
+// JSONOutput written by enc (generated).
+func JSONInputOutput[T any, In interface {
+	*T
+	Validate() error
+}, O any, Out interface{ *O }](dec func([]byte, In) error, f func(context.Context, *iam.Caller, In) (Out, error), enc func([]byte, Out) []byte) Call {
+	return func(ctx context.Context, c *iam.Caller, d Decoder) (any, error) {
+		in, err := decodeBody[T](d, dec)
+		if err != nil {
+			return nil, err
+		}
+		out, err := f(ctx, c, in)
+		if err != nil || out == nil {
+			return nil, err
+		}
+		return jsonOutput[Out]{out, enc}, nil
+	}
+}
+
+// JSONInputOnly makes the Call of a JSON protocol operation with an input and no output.
+func JSONInputOnly[T any, In interface {
+	*T
+	Validate() error
+}](dec func([]byte, In) error, f func(context.Context, *iam.Caller, In) error) Call {
+	return func(ctx context.Context, c *iam.Caller, d Decoder) (any, error) {
+		in, err := decodeBody[T](d, dec)
+		if err != nil {
+			return nil, err
+		}
+		return nil, f(ctx, c, in)
+	}
+}
+
+// JSONOutputOnly makes the Call of a JSON protocol operation with no input and an output; it reads nothing
+// from the request.
+func JSONOutputOnly[O any, Out interface{ *O }](f func(context.Context, *iam.Caller) (Out, error), enc func([]byte, Out) []byte) Call {
+	return func(ctx context.Context, c *iam.Caller, _ Decoder) (any, error) {
+		out, err := f(ctx, c)
+		if err != nil || out == nil {
+			return nil, err
+		}
+		return jsonOutput[Out]{out, enc}, nil
+	}
+}
+
+type jsonOutput[Out any] struct {
+	v   Out
+	enc func([]byte, Out) []byte
+}
+
+func (o jsonOutput[Out]) AppendJSON(b []byte) []byte { return o.enc(b, o.v) }
+
+// decodeBody reads and validates a new input with the generated decoder dec.
+func decodeBody[T any, In interface {
+	*T
+	Validate() error
+}](d Decoder, dec func([]byte, In) error) (In, error) {
+	b, ok := d.(Body)
+	if !ok {
+		return nil, fmt.Errorf("dispatch: %T does not hand over the request body a JSON operation reads", d)
+	}
+	in := In(new(T))
+	if body := b.Body(); body != nil {
+		if err := dec(body, in); err != nil {
+			return nil, b.Malformed(err)
+		}
+	}
+	if err := in.Validate(); err != nil {
+		return nil, d.Invalid(err)
+	}
+	return in, nil
+}
