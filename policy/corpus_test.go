@@ -16,6 +16,8 @@ type validateCase struct {
 	Policy     json.RawMessage `json:"policy"`
 	Valid      bool            `json:"valid"`
 	Line       int             `json:"line"`
+	Managed    bool            `json:"managed"`    // a managed policy (CreatePolicy): parsed with ParseManaged
+	AWSMessage string          `json:"awsMessage"` // the MalformedPolicyDocument text IAM answers, when known
 }
 
 // documentText returns the case's document: a JSON string is the text itself, an object is taken as written.
@@ -62,7 +64,11 @@ func TestValidationCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = Parse(documentText(c.Policy), typ)
+			parse := Parse
+			if c.Managed {
+				parse = ParseManaged
+			}
+			_, err = parse(documentText(c.Policy), typ)
 			if c.Valid {
 				if err != nil {
 					t.Fatalf("rejected a valid %s policy: %v\n%s", typ, err, c.Note)
@@ -75,6 +81,9 @@ func TestValidationCorpus(t *testing.T) {
 			pe, ok := err.(*ParseError)
 			if !ok {
 				t.Fatalf("error %T is not a *ParseError", err)
+			}
+			if got := pe.AWSMessage(); c.AWSMessage != "" && got != c.AWSMessage {
+				t.Errorf("IAM's answer:\n got %q\nwant %q\nfindings: %v", got, c.AWSMessage, pe.Findings)
 			}
 			if c.Line > 0 {
 				for _, f := range pe.Findings {
