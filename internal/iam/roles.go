@@ -142,7 +142,7 @@ func rolesCheckSessionDuration(d int32) error {
 // such principals when the policy is saved; account roots, "*", assumed-role and federated-user sessions, services
 // and federated providers are accepted as written.
 func (s *Service) rolesCheckTrustPolicy(ctx context.Context, r store.Reader, doc string) error {
-	if err := checkPolicyDocument(doc, policy.TypeTrust, MaxTrustPolicySize, "ACLSizePerRole"); err != nil {
+	if err := checkPolicyDocument(doc, policy.TypeTrust, false, MaxTrustPolicySize, "ACLSizePerRole"); err != nil {
 		return err
 	}
 	p, err := s.compile(doc, policy.TypeTrust)
