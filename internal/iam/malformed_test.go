@@ -142,3 +142,45 @@ func TestTrustPoliciesAsAWSParsesThem(t *testing.T) {
 		})
 	}
 }
+
+// TestTrustPolicyRefusesServicePrincipalsAWSDoesNotHave: CreateRole and UpdateAssumeRolePolicy refuse a service
+// principal AWS has not, with IAM's text, and take the ones AWS has (judged from the shipped AWS data).
+func TestTrustPolicyRefusesServicePrincipalsAWSDoesNotHave(t *testing.T) {
+	ctx := context.Background()
+	svc, root := newService(t)
+	trust := func(services ...string) string {
+		b, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+			"Effect": "Allow", "Principal": map[string]any{"Service": services}, "Action": "sts:AssumeRole"}}})
+		return string(b)
+	}
+	rpCreateRole(t, svc, root, "existing")
+	for _, p := range []string{
+		"ec2.amazonaws.com", "lambda.amazonaws.com", "states.amazonaws.com", "ecs-tasks.amazonaws.com",
+		"monitoring.rds.amazonaws.com", "eks-fargate-pods.amazonaws.com", "edgelambda.amazonaws.com",
+		"logs.us-east-1.amazonaws.com", "delivery.logs.amazonaws.com", "vpc-flow-logs.amazonaws.com",
+		"airflow-env.amazonaws.com", "scheduler.amazonaws.com", "alexa-appkit.amazon.com",
+	} {
+		t.Run("accepts "+p, func(t *testing.T) {
+			if err := svc.UpdateAssumeRolePolicy(ctx, root, &iamtypes.UpdateAssumeRolePolicyRequest{RoleName: "existing", PolicyDocument: trust(p)}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		services []string
+		bad      string
+	}{
+		{[]string{"nope.amazonaws.com"}, "nope.amazonaws.com"},                 // CloudFormation event for CreateRole
+		{[]string{"codepipeiine.amazonaws.com"}, "codepipeiine.amazonaws.com"}, // a misspelt codepipeline
+		{[]string{"eks.amazonaws.com.cn"}, "eks.amazonaws.com.cn"},             // China's form in the aws partition
+		{[]string{"ec2.amazonaws.com", "invalid.amazonaws.com"}, "invalid.amazonaws.com"},
+	} {
+		t.Run("refuses "+tc.bad, func(t *testing.T) {
+			want := `Invalid principal in policy: "SERVICE":"` + tc.bad + `"`
+			_, err := svc.CreateRole(ctx, root, &iamtypes.CreateRoleRequest{RoleName: "r", AssumeRolePolicyDocument: trust(tc.services...)})
+			rpWant(t, err, "MalformedPolicyDocument", want)
+			err = svc.UpdateAssumeRolePolicy(ctx, root, &iamtypes.UpdateAssumeRolePolicyRequest{RoleName: "existing", PolicyDocument: trust(tc.services...)})
+			rpWant(t, err, "MalformedPolicyDocument", want)
+		})
+	}
+}
