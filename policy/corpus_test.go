@@ -96,3 +96,27 @@ func TestValidationCorpus(t *testing.T) {
 		})
 	}
 }
+
+// TestParseStoredTakesWhatOnlyWritesRefuse: a document stored before iamd checked Resource ARN forms and Date values
+// as IAM does still compiles, with warnings, and its odd values match nothing; grammar errors still fail.
+func TestParseStoredTakesWhatOnlyWritesRefuse(t *testing.T) {
+	doc := []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject",` +
+		`"Resource":["arn:aws:s3:us-east-1::bucket/*","arn:aws:s3:::other/*"],"Condition":{"DateGreaterThan":{"aws:CurrentTime":"234-13"}}}]}`)
+	if _, err := Parse(doc, TypeIdentity); err == nil {
+		t.Fatal("Parse took a region in an S3 ARN")
+	}
+	p, err := ParseStored(doc, TypeIdentity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(p.Findings); n != 2 {
+		t.Errorf("%d findings, want 2 warnings: %v", n, p.Findings)
+	}
+	st := p.Statements[0]
+	if st.MatchResource("arn:aws:s3:::bucket/key", nil) || !st.MatchResource("arn:aws:s3:::other/key", nil) {
+		t.Error("the refused ARN matched, or the good one did not")
+	}
+	if _, err := ParseStored([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject"}]}`), TypeIdentity); err == nil {
+		t.Error("ParseStored took a statement without Resource")
+	}
+}

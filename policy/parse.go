@@ -113,8 +113,20 @@ func ParseManaged(doc []byte, typ Type) (*Policy, error) {
 	return parse(doc, typ, true)
 }
 
+// ParseStored is Parse for a document IAM accepted when it was written, compiled again to be evaluated: the checks
+// IAM makes of Resource ARN forms and Date condition values are warnings here, so that a policy stored before iamd
+// made them still evaluates (such a value never matches a request).
+func ParseStored(doc []byte, typ Type) (*Policy, error) {
+	p := &parser{text: doc, typ: typ, stored: true, stmt: -1}
+	return p.run()
+}
+
 func parse(doc []byte, typ Type, managed bool) (*Policy, error) {
 	p := &parser{text: doc, typ: typ, managed: managed, stmt: -1}
+	return p.run()
+}
+
+func (p *parser) run() (*Policy, error) {
 	pol := p.parse()
 	sort.SliceStable(p.findings, func(i, j int) bool {
 		a, b := p.findings[i], p.findings[j]
@@ -145,6 +157,7 @@ type parser struct {
 	text       []byte
 	typ        Type
 	managed    bool // a managed policy: IAM requires Version 2012-10-17
+	stored     bool // a stored document: write-time value checks are warnings (ParseStored)
 	stmt       int  // index of the statement being parsed; -1 outside statements
 	findings   []Finding
 	lineStarts []int
@@ -180,6 +193,15 @@ func (p *parser) addAWS(sev Severity, t awsText, code string, off int, format st
 // errorf adds an error that IAM reports as a syntax error.
 func (p *parser) errorf(code string, off int, format string, args ...any) {
 	p.addAWS(SeverityError, awsSyntax, code, off, format, args...)
+}
+
+// written adds an error of a check IAM makes when a document is written: a warning in a stored document.
+func (p *parser) written(t awsText, code string, off int, format string, args ...any) {
+	if p.stored {
+		p.add(SeverityWarning, code, off, format, args...)
+		return
+	}
+	p.fail(t, code, off, format, args...)
 }
 
 // fail adds an error that IAM reports with the text t.
@@ -561,8 +583,10 @@ func (p *parser) resources(m *member, vars bool) []ResourcePattern {
 	out := make([]ResourcePattern, 0, len(vals))
 	for i, v := range vals {
 		if bad := checkResource(v, vars); bad.msg != "" {
-			p.fail(bad.aws, CodeInvalidResource, offs[i], "%s %q: %s", m.key, v, bad.msg)
-			continue
+			p.written(bad.aws, CodeInvalidResource, offs[i], "%s %q: %s", m.key, v, bad.msg)
+			if !p.stored {
+				continue
+			}
 		}
 		out = append(out, ResourcePattern{Raw: v, Pos: p.pos(offs[i]), arn: compileARNPattern(v, vars)})
 	}
@@ -688,7 +712,7 @@ func (p *parser) conditions(m *member, vars bool) []*Condition {
 					v := compileValue(spec, it.text, vars)
 					switch {
 					case spec.family == famDate && !(vars && strings.Contains(it.text, "${")) && !legacyDate(it.text):
-						p.fail(awsLegacy, CodeInvalidConditionValue, it.start, "%q is not a date (ISO 8601, or seconds since the epoch)", it.text)
+						p.written(awsLegacy, CodeInvalidConditionValue, it.start, "%q is not a date (ISO 8601, or seconds since the epoch)", it.text)
 					case !v.ok:
 						p.add(SeverityWarning, CodeInvalidConditionValue, it.start, "%q is not a valid value for %s, so it never matches", it.text, spec.name)
 					}
