@@ -10,8 +10,21 @@ import (
 // order: a document that is not JSON, then (managed policies) the Version, then the grammar ("Syntax errors in
 // policy."), then a principal where none belongs, then its older parser ("The policy failed legacy parsing"), then
 // the Sids, then each statement in turn (its resources, its actions, whether it has resources). The texts and the
-// order are those AWS gave for the documents of the validation corpus (policy/testdata/validate/aws-messages.json,
-// whose cases cite where each text comes from).
+// order are those AWS gave for the documents of the validation corpus (policy/testdata/validate/aws-moto.json and
+// principals.json, whose cases cite where each text comes from).
+//
+// Which checks apply to which kind of document:
+//   - managed policies (CreatePolicy, CreatePolicyVersion; permissions boundaries are managed policies): all of
+//     them, and "Version": "2012-10-17" is required (ParseManaged);
+//   - inline policies (PutUserPolicy, PutGroupPolicy, PutRolePolicy) and session policies: the same, without the
+//     Version rule (a missing Version means 2008-10-17);
+//   - identity-based policies of any kind refuse Principal and NotPrincipal ("Policy document should not specify a
+//     principal.");
+//   - role trust policies: a document that is not JSON is "This policy contains invalid Json", Resource is
+//     "Has prohibited field Resource", a principal is required, and an empty list under one principal type is
+//     taken when another names someone; IAM also checks the principals themselves (internal/iam);
+//   - resource-based policies of other services and Organizations policies are parsed by the same grammar, but
+//     their services answer with their own texts; AWSMessage is IAM's.
 
 // stage is where in IAM's order of checks a finding is made.
 type stage uint8
@@ -128,7 +141,7 @@ func checkResource(v string, vars bool) problem {
 		return problem{}
 	}
 	if !strings.Contains(v, ":") {
-		return problem{`it must be an ARN (arn:partition:service:region:account:resource) or "*"`,
+		return problem{`must be an ARN (arn:partition:service:region:account:resource) or "*"`,
 			awsStatement(subResource, fmt.Sprintf(`Resource %s must be in ARN format or "*".`, v))}
 	}
 	parts := strings.Split(v, ":")
@@ -141,32 +154,32 @@ func checkResource(v string, vars bool) problem {
 	variable := func(s string) bool { return strings.ContainsAny(s, "*?") || (vars && strings.Contains(s, "${")) }
 	switch {
 	case !knownPartition(partition) && !variable(partition):
-		return problem{fmt.Sprintf("%q is not an AWS partition (%s)", partition, strings.Join(partitions[:], ", ")),
+		return problem{fmt.Sprintf("names the partition %q, which AWS does not have (%s)", partition, strings.Join(partitions[:], ", ")),
 			awsStatement(subResource, fmt.Sprintf(`Partition "%s" is not valid for resource "%s".`, partition, norm))}
 	case parts[0] != "arn":
-		return problem{`it must be an ARN (arn:partition:service:region:account:resource) or "*"`,
+		return problem{`must be an ARN (arn:partition:service:region:account:resource) or "*"`,
 			awsStatement(subResource, fmt.Sprintf(`Resource %s must be in ARN format or "*".`, v))}
 	case service == "" || ((len(parts) == 4 || len(parts) == 5) && !strings.Contains(v, "*")):
 		// IAM took "arn:aws:fdsasf" (the rest is "*") and refused "arn:aws:s3::example_bucket"; a segment-final
 		// '*' may stand for the missing fields (the Resource element page), so only a plain short ARN is refused.
-		return problem{"an ARN is arn:partition:service:region:account:resource, with a service", awsLegacy}
+		return problem{"is not a whole ARN (arn:partition:service:region:account:resource, with a service)", awsLegacy}
 	case strings.ContainsAny(service, "*?"):
-		return problem{"the service of a resource ARN may not have wildcards",
+		return problem{"has wildcards in its service, which must be written out",
 			awsStatement(subResource, "Resource vendor must be fully qualified and cannot contain regexes.")}
 	}
 	switch service {
 	case "iam":
 		if region != "" {
-			return problem{"IAM resources have no region",
+			return problem{"has a region, which IAM resources do not",
 				awsStatement(subResource, fmt.Sprintf("IAM resource %s cannot contain region information.", norm))}
 		}
 		if path := strings.Join(full[5:], ":"); !iamPath(path) {
-			return problem{"an IAM resource is \"*\" or starts with " + strings.Join(iamResourcePrefixes[:], ", "),
+			return problem{"is not an IAM resource: after the account comes \"*\" or a path starting with " + strings.Join(iamResourcePrefixes[:], ", "),
 				awsStatement(subResource, msgIAMPath)}
 		}
 	case "s3":
 		if region != "" && account == "" {
-			return problem{"S3 buckets and objects have no region",
+			return problem{"has a region, which S3 buckets and objects do not",
 				awsStatement(subResource, fmt.Sprintf("Resource %s can not contain region information.", norm))}
 		}
 	}

@@ -583,7 +583,7 @@ func (p *parser) resources(m *member, vars bool) []ResourcePattern {
 	out := make([]ResourcePattern, 0, len(vals))
 	for i, v := range vals {
 		if bad := checkResource(v, vars); bad.msg != "" {
-			p.written(bad.aws, CodeInvalidResource, offs[i], "%s %q: %s", m.key, v, bad.msg)
+			p.written(bad.aws, CodeInvalidResource, offs[i], "%s %q %s", m.key, v, bad.msg)
 			if !p.stored {
 				continue
 			}
