@@ -9,7 +9,7 @@ import (
 func TestAWSCLIPolicyValidationAsAWS(t *testing.T) {
 	needRealClient(t, "aws")
 	s := sharedServer(t, "policyvalidation_test.go")
-	const tfTrust = `{"Version":"2012-10-17","Statement":[{"Sid":"","Effect":"Allow","Action":"sts:AssumeRole",` +
+	const tfTrust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole",` +
 		`"Principal":{"AWS":"arn:aws:iam::123456789012:root","Service":[]}}]}`
 	s.mustCLI(t, rootCreds, nil, "iam", "create-role", "--role-name", "tf-assumable", "--assume-role-policy-document", tfTrust)
 	s.mustCLI(t, rootCreds, nil, "iam", "delete-role", "--role-name", "tf-assumable")
