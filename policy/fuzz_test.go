@@ -5,8 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -70,6 +72,13 @@ func FuzzParse(f *testing.F) {
 		p, err := Parse(doc, pt)
 		if err == nil && !json.Valid(doc) {
 			t.Fatalf("accepted invalid JSON %q", doc)
+		}
+		if _, merr := ParseManaged(doc, pt); err != nil && merr == nil {
+			t.Fatalf("ParseManaged accepted what Parse refused: %v", err)
+		} else if merr != nil {
+			if pe, ok := merr.(*ParseError); !ok || pe.AWSMessage() == "" {
+				t.Fatalf("ParseManaged: error %v has no IAM text", merr)
+			}
 		}
 		if err != nil {
 			pe, ok := err.(*ParseError)
@@ -196,6 +205,44 @@ func FuzzCondition(f *testing.F) {
 		}
 		if eval(pair[0]+"IfExists") != pos {
 			t.Fatalf("%sIfExists differs from %s for a present key", pair[0], pair[0])
+		}
+	})
+}
+
+// FuzzLegacyDate checks the Date-value reader IAM's older parser applies: it never panics, takes every count of
+// seconds that fits in 64 bits, and takes every RFC 3339 time with a four-digit year.
+func FuzzLegacyDate(f *testing.F) {
+	for _, s := range []string{"2017-07-01T00:00:00Z", "01T", "2016-12-13t2:00:00.593194+23", "-292275054",
+		"234-13", "2016-12-13t2:00:00.593194+1", "2016-12-13t2:00:00.1999999999+10:59", "9223372036854775808",
+		"2016-12-13T21:20:37.593194+00:00", "sdfdsf", "T10:00", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ok := legacyDate(s)
+		if _, err := strconv.ParseInt(s, 10, 64); err == nil && !ok {
+			t.Fatalf("refused the epoch count %q", s)
+		}
+		if tm, err := time.Parse(time.RFC3339Nano, s); err == nil && tm.Year() >= 1000 && !ok {
+			t.Fatalf("refused the RFC 3339 time %q", s)
+		}
+	})
+}
+
+// FuzzCheckResource checks IAM's reading of Resource values: it never panics, takes "*" and every ARN of six or
+// more fields in the aws partition with a plain service other than iam and s3.
+func FuzzCheckResource(f *testing.F) {
+	for _, s := range []string{"*", "arn:aws:s3:::b", "a:b:c", "arn:aws", "arn:aws:iam::1:user/x", "arn:aws:ec2:r:a:i/*", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		bad := checkResource(v, true)
+		if (bad.msg == "") != (bad.aws.msg == "") {
+			t.Fatalf("%q: engine and IAM texts disagree: %+v", v, bad)
+		}
+		parts := strings.Split(v, ":")
+		if len(parts) >= 6 && parts[0] == "arn" && parts[1] == "aws" && parts[2] != "" && parts[2] != "iam" && parts[2] != "s3" &&
+			!strings.ContainsAny(parts[2], "*?") && bad.msg != "" {
+			t.Fatalf("refused %q: %s", v, bad.msg)
 		}
 	})
 }

@@ -26,6 +26,9 @@ type Finding struct {
 	Pos      Pos      `json:"-"`
 	Line     int      `json:"line"`
 	Col      int      `json:"column"`
+
+	aws  awsText // what IAM answers for it, and when IAM finds it
+	stmt int     // the statement it is in; -1 outside any
 }
 
 func (f Finding) String() string {
@@ -33,6 +36,7 @@ func (f Finding) String() string {
 }
 
 // ParseError is returned by Parse when a document has error-level findings. It lists every finding, errors first.
+// AWSMessage gives the one text IAM answers for the document (its MalformedPolicyDocument message).
 type ParseError struct{ Findings []Finding }
 
 func (e *ParseError) Error() string {
@@ -92,7 +96,7 @@ const (
 
 var (
 	iamSid       = regexp.MustCompile(`^[A-Za-z0-9]*$`)
-	serviceRE    = regexp.MustCompile(`^[a-zA-Z0-9*?-]+$`)
+	serviceRE    = regexp.MustCompile(`^[a-zA-Z0-9*?._-]+$`)
 	actionNameRE = regexp.MustCompile(`^[a-zA-Z0-9*?_-]+$`)
 	accountIDRE  = regexp.MustCompile(`^[0-9]{12}$`)
 )
@@ -100,7 +104,29 @@ var (
 // Parse parses, validates and compiles a policy document used as the given type. On error-level findings it returns
 // a *ParseError (with warnings too); on success warnings are in Policy.Findings.
 func Parse(doc []byte, typ Type) (*Policy, error) {
-	p := &parser{text: doc, typ: typ}
+	return parse(doc, typ, false)
+}
+
+// ParseManaged is Parse for a managed policy (CreatePolicy, CreatePolicyVersion), which IAM also refuses without
+// "Version": "2012-10-17".
+func ParseManaged(doc []byte, typ Type) (*Policy, error) {
+	return parse(doc, typ, true)
+}
+
+// ParseStored is Parse for a document IAM accepted when it was written, compiled again to be evaluated: the checks
+// IAM makes of Resource ARN forms and Date condition values are warnings here, so that a policy stored before iamd
+// made them still evaluates (such a value never matches a request).
+func ParseStored(doc []byte, typ Type) (*Policy, error) {
+	p := &parser{text: doc, typ: typ, stored: true, stmt: -1}
+	return p.run()
+}
+
+func parse(doc []byte, typ Type, managed bool) (*Policy, error) {
+	p := &parser{text: doc, typ: typ, managed: managed, stmt: -1}
+	return p.run()
+}
+
+func (p *parser) run() (*Policy, error) {
 	pol := p.parse()
 	sort.SliceStable(p.findings, func(i, j int) bool {
 		a, b := p.findings[i], p.findings[j]
@@ -130,6 +156,9 @@ func MustParse(doc string, typ Type) *Policy {
 type parser struct {
 	text       []byte
 	typ        Type
+	managed    bool // a managed policy: IAM requires Version 2012-10-17
+	stored     bool // a stored document: write-time value checks are warnings (ParseStored)
+	stmt       int  // index of the statement being parsed; -1 outside statements
 	findings   []Finding
 	lineStarts []int
 }
@@ -152,12 +181,32 @@ func (p *parser) pos(off int) Pos {
 }
 
 func (p *parser) add(sev Severity, code string, off int, format string, args ...any) {
-	pos := p.pos(off)
-	p.findings = append(p.findings, Finding{Code: code, Severity: sev, Message: fmt.Sprintf(format, args...), Pos: pos, Line: pos.Line, Col: pos.Col})
+	p.addAWS(sev, awsText{}, code, off, format, args...)
 }
 
+func (p *parser) addAWS(sev Severity, t awsText, code string, off int, format string, args ...any) {
+	pos := p.pos(off)
+	p.findings = append(p.findings, Finding{Code: code, Severity: sev, Message: fmt.Sprintf(format, args...), Pos: pos, Line: pos.Line, Col: pos.Col,
+		aws: t, stmt: p.stmt})
+}
+
+// errorf adds an error that IAM reports as a syntax error.
 func (p *parser) errorf(code string, off int, format string, args ...any) {
-	p.add(SeverityError, code, off, format, args...)
+	p.addAWS(SeverityError, awsSyntax, code, off, format, args...)
+}
+
+// written adds an error of a check IAM makes when a document is written: a warning in a stored document.
+func (p *parser) written(t awsText, code string, off int, format string, args ...any) {
+	if p.stored {
+		p.add(SeverityWarning, code, off, format, args...)
+		return
+	}
+	p.fail(t, code, off, format, args...)
+}
+
+// fail adds an error that IAM reports with the text t.
+func (p *parser) fail(t awsText, code string, off int, format string, args ...any) {
+	p.addAWS(SeverityError, t, code, off, format, args...)
 }
 
 func (p *parser) parse() *Policy {
@@ -169,7 +218,11 @@ func (p *parser) parse() *Policy {
 		if errors.As(err, &se) {
 			off = se.off
 		}
-		p.errorf(CodeJSONSyntax, off, "the policy is not valid JSON: %v", err)
+		t := awsText{msg: msgSyntax, stage: stageJSON}
+		if p.typ == TypeTrust {
+			t.msg = msgInvalidJSON
+		}
+		p.fail(t, CodeJSONSyntax, off, "the policy is not valid JSON: %v", err)
 		return pol
 	}
 	if p.typ.isIAM() {
@@ -201,7 +254,7 @@ func (p *parser) parse() *Policy {
 			}
 		case "Id":
 			if p.typ == TypeIdentity || p.typ == TypeBoundary || p.typ == TypeSession {
-				p.errorf(CodeUnknownElement, m.keyStart, "Id is allowed in resource-based policies, not in a %s policy", p.typ)
+				p.add(SeverityWarning, CodeUnknownElement, m.keyStart, "Id is meant for resource-based policies; IAM keeps it in %s %s policy but nothing uses it", article(p.typ.String()), p.typ)
 			}
 			if v, ok := p.str(m); ok {
 				pol.ID = v
@@ -221,7 +274,15 @@ func (p *parser) parse() *Policy {
 		}
 		p.errorf(CodeInvalidVersion, off, "a resource control policy must have \"Version\": %q", Version2012)
 	}
-	if _, ok := seen["Version"]; !ok {
+	if _, ok := seen["Version"]; p.managed && (!ok || pol.Version == Version2008) {
+		off, code := root.start, CodeMissingVersion
+		for _, m := range root.keys {
+			if m.key == "Version" {
+				off, code = m.value.start, CodeInvalidVersion
+			}
+		}
+		p.fail(awsText{msg: msgVersion, stage: stageVersion}, code, off, "a managed policy must have \"Version\": %q", Version2012)
+	} else if _, ok := seen["Version"]; !ok {
 		p.add(SeverityWarning, CodeMissingVersion, root.start,
 			"the policy has no Version, so AWS reads it as version %s: policy variables such as ${aws:username} are taken literally; add \"Version\": %q", Version2008, Version2012)
 	}
@@ -282,15 +343,18 @@ func (p *parser) str(m *member) (string, bool) {
 	return m.value.text, true
 }
 
-// strings reads a string or a non-empty list of strings.
-func (p *parser) strs(m *member) ([]string, []int, bool) {
+// strs reads a string or a list of strings; an empty list is reported with empty (nil: not an error).
+func (p *parser) strs(m *member, empty *awsText) ([]string, []int, bool) {
 	switch m.value.kind {
 	case kindString:
 		return []string{m.value.text}, []int{m.value.start}, true
 	case kindArray:
 		if len(m.value.items) == 0 {
-			p.errorf(CodeEmptyValue, m.value.start, "%s must not be an empty list", m.key)
-			return nil, nil, false
+			if empty != nil {
+				p.fail(*empty, CodeEmptyValue, m.value.start, "%s must not be an empty list", m.key)
+				return nil, nil, false
+			}
+			return nil, nil, true
 		}
 		out := make([]string, 0, len(m.value.items))
 		offs := make([]int, 0, len(m.value.items))
@@ -318,6 +382,8 @@ func (p *parser) statement(n *node, index int, vars bool, sids map[string]bool) 
 		p.errorf(CodeWrongType, n.start, "statement %d must be an object, not %s", index, n.kind)
 		return nil
 	}
+	p.stmt = index
+	defer func() { p.stmt = -1 }()
 	st := &Statement{Index: index, Span: Span{Start: p.pos(n.start), End: p.pos(n.end)}}
 	seen := map[string]bool{}
 	var action, notAction, resource, notResource, principal, notPrincipal, effect, condition *member
@@ -363,15 +429,40 @@ func (p *parser) statement(n *node, index int, vars bool, sids map[string]bool) 
 		case "Deny":
 			st.Effect = Deny
 		default:
-			p.errorf(CodeInvalidEffect, effect.value.start, "Effect must be \"Allow\" or \"Deny\", not %q", v)
+			t := awsSyntax
+			if strings.EqualFold(v, "Allow") || strings.EqualFold(v, "Deny") {
+				t = awsLegacy // IAM's grammar takes it; its older parser does not
+			}
+			p.fail(t, CodeInvalidEffect, effect.value.start, "Effect must be \"Allow\" or \"Deny\", not %q", v)
 		}
+	}
+	// Resource / NotResource, checked before the actions as IAM does
+	switch {
+	case resource != nil && notResource != nil:
+		p.errorf(CodeResourceAndNot, notResource.keyStart, "a statement may have Resource or NotResource, not both")
+	case p.typ == TypeTrust && (resource != nil || notResource != nil):
+		m := resource
+		if m == nil {
+			m = notResource
+		}
+		p.fail(awsText{msg: "Has prohibited field " + m.key, stage: stageSyntax}, CodeResourceNotAllowed, m.keyStart,
+			"a role trust policy has no %s element: the resource is the role itself", m.key)
+	case p.typ == TypeTrust:
+	case resource == nil && notResource == nil:
+		p.fail(awsNoResources, CodeMissingResource, n.start, "statement %d has neither Resource nor NotResource", index)
+	default:
+		m := resource
+		if m == nil {
+			m, st.NotResource = notResource, true
+		}
+		st.Resources = p.resources(m, vars)
 	}
 	// Action / NotAction
 	switch {
 	case action != nil && notAction != nil:
 		p.errorf(CodeActionAndNotAction, notAction.keyStart, "a statement may have Action or NotAction, not both")
 	case action == nil && notAction == nil:
-		p.errorf(CodeMissingAction, n.start, "statement %d has neither Action nor NotAction", index)
+		p.fail(awsNoActions, CodeMissingAction, n.start, "statement %d has neither Action nor NotAction", index)
 	default:
 		m := action
 		if m == nil {
@@ -382,26 +473,6 @@ func (p *parser) statement(n *node, index int, vars bool, sids map[string]bool) 
 			p.errorf(CodeInvalidAction, m.keyStart, "NotAction is not supported in resource control policies")
 		}
 	}
-	// Resource / NotResource
-	switch {
-	case resource != nil && notResource != nil:
-		p.errorf(CodeResourceAndNot, notResource.keyStart, "a statement may have Resource or NotResource, not both")
-	case p.typ == TypeTrust && (resource != nil || notResource != nil):
-		m := resource
-		if m == nil {
-			m = notResource
-		}
-		p.errorf(CodeResourceNotAllowed, m.keyStart, "a role trust policy has no %s element: the resource is the role itself", m.key)
-	case p.typ == TypeTrust:
-	case resource == nil && notResource == nil:
-		p.errorf(CodeMissingResource, n.start, "statement %d has neither Resource nor NotResource", index)
-	default:
-		m := resource
-		if m == nil {
-			m, st.NotResource = notResource, true
-		}
-		st.Resources = p.resources(m, vars)
-	}
 	// Principal / NotPrincipal
 	takesPrincipal := p.typ == TypeResource || p.typ == TypeTrust || p.typ == TypeRCP
 	switch {
@@ -410,7 +481,8 @@ func (p *parser) statement(n *node, index int, vars bool, sids map[string]bool) 
 		if m == nil {
 			m = notPrincipal
 		}
-		p.errorf(CodePrincipalNotAllowed, m.keyStart, "%s is not allowed in %s %s policy: the principal is whoever the policy is attached to", m.key, article(p.typ.String()), p.typ)
+		p.fail(awsText{msg: "Policy document should not specify a principal.", stage: stagePrincipal}, CodePrincipalNotAllowed, m.keyStart,
+			"%s is not allowed in %s %s policy: the principal is whoever the policy is attached to", m.key, article(p.typ.String()), p.typ)
 	case !takesPrincipal:
 	case principal != nil && notPrincipal != nil:
 		p.errorf(CodePrincipalAndNot, notPrincipal.keyStart, "a statement may have Principal or NotPrincipal, not both")
@@ -438,25 +510,28 @@ func (p *parser) statement(n *node, index int, vars bool, sids map[string]bool) 
 
 func (p *parser) sid(v string, m *member, sids map[string]bool) {
 	if (p.typ.isIAM() || p.typ == TypeSCP || p.typ == TypeRCP) && !iamSid.MatchString(v) {
-		p.errorf(CodeInvalidSid, m.value.start, "Sid %q may contain only letters and digits (A-Z, a-z, 0-9) in %s %s policy", v, article(p.typ.String()), p.typ)
+		p.fail(awsText{msg: msgSidFormat, stage: stageSid}, CodeInvalidSid, m.value.start, "Sid %q may contain only letters and digits (A-Z, a-z, 0-9) in %s %s policy", v, article(p.typ.String()), p.typ)
 	}
 	if v == "" {
 		return
 	}
 	if sids[v] {
-		p.errorf(CodeDuplicateSid, m.value.start, "Sid %q is used by more than one statement; Sids must be unique within a policy", v)
+		p.fail(awsText{msg: "Statement IDs (SID) in a single policy must be unique.", stage: stageSid}, CodeDuplicateSid, m.value.start, "Sid %q is used by more than one statement; Sids must be unique within a policy", v)
 	}
 	sids[v] = true
 }
 
 func (p *parser) actions(m *member) []ActionPattern {
-	vals, offs, _ := p.strs(m)
+	vals, offs, _ := p.strs(m, &awsNoActions)
 	out := make([]ActionPattern, 0, len(vals))
 	for i, v := range vals {
-		a, msg := compileAction(v)
-		if msg != "" {
-			p.errorf(CodeInvalidAction, offs[i], "%s %q: %s", m.key, v, msg)
+		a, bad := compileAction(v)
+		if bad.msg != "" {
+			p.fail(bad.aws, CodeInvalidAction, offs[i], "%s %q: %s", m.key, v, bad.msg)
 			continue
+		}
+		if a.Raw != "*" && !actionNameRE.MatchString(v[strings.IndexByte(v, ':')+1:]) {
+			p.add(SeverityWarning, CodeInvalidAction, offs[i], "%s %q: no AWS action name has characters other than letters, digits, '_' and '-', so it matches nothing", m.key, v)
 		}
 		a.Pos = p.pos(offs[i])
 		out = append(out, a)
@@ -464,24 +539,30 @@ func (p *parser) actions(m *member) []ActionPattern {
 	return out
 }
 
-// compileAction compiles one Action value; msg is non-empty when the value is malformed.
-func compileAction(v string) (ActionPattern, string) {
+// problem is a malformed value: the engine's explanation and IAM's answer.
+type problem struct {
+	msg string
+	aws awsText
+}
+
+// compileAction compiles one Action value; bad.msg is non-empty when IAM refuses the value. IAM checks only the
+// vendor (service prefix) and the one colon: any text after the colon is taken (and then matches no action).
+func compileAction(v string) (ActionPattern, problem) {
 	a := ActionPattern{Raw: v}
 	if v == "*" {
 		a.Service, a.anySvc = "*", true
 		a.svcGlob = compilePattern("*", false)
 		a.name = compilePattern("*", false)
-		return a, ""
+		return a, problem{}
 	}
 	svc, name, ok := strings.Cut(v, ":")
-	if !ok {
-		return a, "an action is written service:ActionName (for example s3:GetObject), or \"*\""
-	}
-	if !serviceRE.MatchString(svc) {
-		return a, "the service prefix may contain only letters, digits, hyphens and wildcards"
-	}
-	if name == "" || !actionNameRE.MatchString(name) {
-		return a, "the action name may contain only letters, digits, '_', '-' and wildcards"
+	switch {
+	case !ok:
+		return a, problem{"an action is written service:ActionName (for example s3:GetObject), or \"*\"", awsStatement(subAction, msgNoVendor)}
+	case strings.Contains(name, ":"):
+		return a, problem{"an action has one colon, between the service prefix and the action name", awsStatement(subAction, "Actions/Condition can contain only one colon.")}
+	case !serviceRE.MatchString(svc):
+		return a, problem{"the service prefix may contain only letters, digits, '.', '_', '-' and wildcards", awsStatement(subAction, "Vendor "+svc+" is not valid")}
 	}
 	a.Service = strings.ToLower(svc)
 	lname := strings.ToLower(name)
@@ -494,16 +575,18 @@ func compileAction(v string) (ActionPattern, string) {
 		a.exact = true
 		a.key = a.Service + ":" + lname
 	}
-	return a, ""
+	return a, problem{}
 }
 
 func (p *parser) resources(m *member, vars bool) []ResourcePattern {
-	vals, offs, _ := p.strs(m)
+	vals, offs, _ := p.strs(m, &awsNoResources)
 	out := make([]ResourcePattern, 0, len(vals))
 	for i, v := range vals {
-		if v != "*" && !strings.HasPrefix(v, "arn:") {
-			p.errorf(CodeInvalidResource, offs[i], "%s %q must be an ARN (arn:partition:service:region:account:resource) or \"*\"", m.key, v)
-			continue
+		if bad := checkResource(v, vars); bad.msg != "" {
+			p.written(bad.aws, CodeInvalidResource, offs[i], "%s %q %s", m.key, v, bad.msg)
+			if !p.stored {
+				continue
+			}
 		}
 		out = append(out, ResourcePattern{Raw: v, Pos: p.pos(offs[i]), arn: compileARNPattern(v, vars)})
 	}
@@ -525,31 +608,33 @@ func (p *parser) principals(m *member) *Principals {
 		p.errorf(CodeWrongType, m.value.start, "%s must be \"*\" or an object, not %s", m.key, m.value.kind)
 		return nil
 	}
-	if len(m.value.keys) == 0 {
-		p.errorf(CodeInvalidPrincipal, m.value.start, "%s must name at least one principal", m.key)
-		return nil
-	}
 	seen := map[string]bool{}
+	bad := false
 	for i := range m.value.keys {
 		k := &m.value.keys[i]
 		if !p.unique(seen, k) {
 			continue
 		}
-		vals, offs, _ := p.strs(k)
+		// An empty list names no principal of that type; AWS takes it as long as the element names someone.
+		vals, offs, ok := p.strs(k, nil)
+		bad = bad || !ok
 		switch k.key {
 		case "AWS":
 			for j, v := range vals {
+				invalid := awsText{msg: fmt.Sprintf("Invalid principal in policy: \"AWS\":\"%s\"", v), stage: stageStatement, sub: subPrincipal}
 				switch {
 				case v == "*":
 					pr.Any = true
 				case accountIDRE.MatchString(v):
 					pr.AWS = append(pr.AWS, "arn:aws:iam::"+v+":root")
 				case strings.ContainsAny(v, "*?"):
-					p.errorf(CodeInvalidPrincipal, offs[j], "AWS principal %q: a wildcard may not stand for part of a principal; use \"*\" or a condition on aws:PrincipalArn", v)
+					p.fail(invalid, CodeInvalidPrincipal, offs[j], "AWS principal %q: a wildcard may not stand for part of a principal; use \"*\" or a condition on aws:PrincipalArn", v)
+					bad = true
 				case strings.HasPrefix(v, "arn:"):
 					pr.AWS = append(pr.AWS, v)
 				default:
-					p.errorf(CodeInvalidPrincipal, offs[j], "AWS principal %q must be an ARN, a 12-digit account ID or \"*\"", v)
+					p.fail(invalid, CodeInvalidPrincipal, offs[j], "AWS principal %q must be an ARN, a 12-digit account ID or \"*\"", v)
+					bad = true
 				}
 			}
 		case "Service":
@@ -560,7 +645,12 @@ func (p *parser) principals(m *member) *Principals {
 			pr.CanonicalUser = append(pr.CanonicalUser, vals...)
 		default:
 			p.unknown(k, "AWS, Service, Federated, CanonicalUser")
+			bad = true
 		}
+	}
+	if !bad && !pr.Any && len(pr.AWS)+len(pr.Service)+len(pr.Federated)+len(pr.CanonicalUser) == 0 {
+		p.errorf(CodeInvalidPrincipal, m.value.start, "%s must name at least one principal", m.key)
+		return nil
 	}
 	return pr
 }
@@ -577,17 +667,21 @@ func (p *parser) conditions(m *member, vars bool) []*Condition {
 		if !p.unique(seenOp, op) {
 			continue
 		}
-		q, spec, ifExists, ok := parseOperator(op.key)
-		if !ok {
-			p.errorf(CodeUnknownOperator, op.keyStart, "%q is not a condition operator", op.key)
-			continue
-		}
 		if op.value.kind != kindObject {
 			p.errorf(CodeWrongType, op.value.start, "the value of condition operator %s must be an object of condition keys, not %s", op.key, op.value.kind)
 			continue
 		}
-		if len(op.value.keys) == 0 {
-			p.errorf(CodeInvalidCondition, op.value.start, "condition operator %s has no condition keys", op.key)
+		q, spec, ifExists, ok := parseOperator(op.key)
+		switch {
+		case !ok && len(op.value.keys) == 0:
+			// IAM takes an unknown operator that tests no key: it has nothing to evaluate.
+			p.add(SeverityWarning, CodeUnknownOperator, op.keyStart, "%q is not a condition operator; it tests no key, so it has no effect", op.key)
+			continue
+		case !ok:
+			p.errorf(CodeUnknownOperator, op.keyStart, "%q is not a condition operator", op.key)
+			continue
+		case len(op.value.keys) == 0:
+			p.add(SeverityWarning, CodeInvalidCondition, op.value.start, "condition operator %s tests no condition key, so it has no effect", op.key)
 		}
 		seenKey := map[string]bool{}
 		for j := range op.value.keys {
@@ -607,8 +701,7 @@ func (p *parser) conditions(m *member, vars bool) []*Condition {
 			if k.value.kind == kindArray {
 				items = k.value.items
 				if len(items) == 0 {
-					p.errorf(CodeEmptyValue, k.value.start, "condition key %s has an empty list of values", k.key)
-					continue
+					p.add(SeverityWarning, CodeEmptyValue, k.value.start, "condition key %s has an empty list of values, so no value of the key matches it", k.key)
 				}
 			}
 			bad := false
@@ -617,7 +710,10 @@ func (p *parser) conditions(m *member, vars bool) []*Condition {
 				case kindString, kindNumber, kindBool:
 					c.Values = append(c.Values, it.text)
 					v := compileValue(spec, it.text, vars)
-					if !v.ok {
+					switch {
+					case spec.family == famDate && !(vars && strings.Contains(it.text, "${")) && !legacyDate(it.text):
+						p.written(awsLegacy, CodeInvalidConditionValue, it.start, "%q is not a date (ISO 8601, or seconds since the epoch)", it.text)
+					case !v.ok:
 						p.add(SeverityWarning, CodeInvalidConditionValue, it.start, "%q is not a valid value for %s, so it never matches", it.text, spec.name)
 					}
 					c.match = append(c.match, v)

@@ -221,20 +221,30 @@ func checkDuplicateTagKeys(keys []string) error {
 	return nil
 }
 
-// checkPolicyDocument parses a policy document as AWS does on write and returns MalformedPolicyDocument with the
-// engine's message.
-func checkPolicyDocument(doc string, typ policy.Type, maxSize int, what string) error {
+// checkPolicyDocument parses a policy document as AWS does on write and returns MalformedPolicyDocument with IAM's
+// text. A managed policy (CreatePolicy, CreatePolicyVersion) must also have Version 2012-10-17.
+func checkPolicyDocument(doc string, typ policy.Type, managed bool, maxSize int, what string) error {
 	if n := policySize(doc); n > maxSize {
 		return awserr.LimitExceeded("Cannot exceed quota for %s: %d", what, maxSize)
 	}
-	if _, err := policy.Parse([]byte(doc), typ); err != nil {
-		var pe *policy.ParseError
-		if errors.As(err, &pe) && len(pe.Findings) > 0 {
-			return awserr.MalformedPolicyDocument("%s", pe.Findings[0].Message)
-		}
-		return awserr.MalformedPolicyDocument("%v", err)
+	parse := policy.Parse
+	if managed {
+		parse = policy.ParseManaged
 	}
-	return nil
+	_, err := parse([]byte(doc), typ)
+	return malformed(err)
+}
+
+// malformed turns a parse error into MalformedPolicyDocument with the text IAM answers.
+func malformed(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *policy.ParseError
+	if errors.As(err, &pe) {
+		return awserr.MalformedPolicyDocument("%s", pe.AWSMessage())
+	}
+	return awserr.MalformedPolicyDocument("%v", err)
 }
 
 // policySize counts a policy's characters as IAM does for its quotas: whitespace does not count.

@@ -27,7 +27,8 @@ type cachedEval struct {
 	principal policy.Context // the keys derived from the principal, copied into each request's context
 }
 
-// compile parses a policy document once per distinct text and type.
+// compile parses a policy document once per distinct text and type. Documents are checked as IAM checks them when
+// they are written (checkPolicyDocument); compiling again is lenient about checks iamd added since.
 func (c *compileCache) compile(doc string, typ policy.Type) (*policy.Policy, error) {
 	sum := sha256.Sum256([]byte(doc))
 	key := typ.String() + ":" + hex.EncodeToString(sum[:16])
@@ -37,7 +38,7 @@ func (c *compileCache) compile(doc string, typ policy.Type) (*policy.Policy, err
 	if ok {
 		return p, nil
 	}
-	p, err := policy.Parse([]byte(doc), typ)
+	p, err := policy.ParseStored([]byte(doc), typ) // checked when written; see ParseStored
 	if err != nil {
 		return nil, err
 	}

@@ -65,7 +65,7 @@ func (s *Service) polPutInline(ctx context.Context, c *Caller, kind store.Kind, 
 		if maxSize := polInlineMaxSize(kind); total > maxSize {
 			return awserr.LimitExceeded("Maximum policy size of %d bytes exceeded for %s %s", maxSize, o.label, o.name)
 		}
-		if err := checkPolicyDocument(doc, policy.TypeIdentity, math.MaxInt, "PolicySize"); err != nil {
+		if err := checkPolicyDocument(doc, policy.TypeIdentity, false, math.MaxInt, "PolicySize"); err != nil {
 			return err
 		}
 		if i >= 0 {

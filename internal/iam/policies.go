@@ -309,7 +309,7 @@ func (s *Service) CreatePolicy(ctx context.Context, c *Caller, in *iamtypes.Crea
 				return err
 			}
 		}
-		if err := checkPolicyDocument(in.PolicyDocument, policy.TypeIdentity, MaxManagedPolicySize, "PolicySize"); err != nil {
+		if err := checkPolicyDocument(in.PolicyDocument, policy.TypeIdentity, true, MaxManagedPolicySize, "PolicySize"); err != nil {
 			return err
 		}
 		n, err := tx.Count(ctx, store.ListQuery{Account: acct, Kind: KindPolicy})
@@ -474,7 +474,7 @@ func (s *Service) CreatePolicyVersion(ctx context.Context, c *Caller, in *iamtyp
 		if err != nil {
 			return err
 		}
-		if err := checkPolicyDocument(in.PolicyDocument, policy.TypeIdentity, MaxManagedPolicySize, "PolicySize"); err != nil {
+		if err := checkPolicyDocument(in.PolicyDocument, policy.TypeIdentity, true, MaxManagedPolicySize, "PolicySize"); err != nil {
 			return err
 		}
 		mp := ref.Customer

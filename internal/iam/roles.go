@@ -139,10 +139,10 @@ func rolesCheckSessionDuration(d int32) error {
 
 // rolesCheckTrustPolicy validates a trust policy as IAM does on write: the policy language for trust policies, the
 // size quota, and the principals it names. An IAM user or role of an account iamd holds must exist, as AWS resolves
-// such principals when the policy is saved; account roots, "*", assumed-role and federated-user sessions, services
-// and federated providers are accepted as written.
+// such principals when the policy is saved; account roots, "*", assumed-role and federated-user sessions and
+// federated providers are accepted as written. A service principal must be one AWS has (knownServicePrincipal).
 func (s *Service) rolesCheckTrustPolicy(ctx context.Context, r store.Reader, doc string) error {
-	if err := checkPolicyDocument(doc, policy.TypeTrust, MaxTrustPolicySize, "ACLSizePerRole"); err != nil {
+	if err := checkPolicyDocument(doc, policy.TypeTrust, false, MaxTrustPolicySize, "ACLSizePerRole"); err != nil {
 		return err
 	}
 	p, err := s.compile(doc, policy.TypeTrust)
@@ -160,6 +160,11 @@ func (s *Service) rolesCheckTrustPolicy(ctx context.Context, r store.Reader, doc
 			}
 			if !ok {
 				return awserr.MalformedPolicyDocument("Invalid principal in policy: \"AWS\":\"%s\"", a)
+			}
+		}
+		for _, svc := range st.Principal.Service {
+			if !knownServicePrincipal(s.Catalog, svc) {
+				return awserr.MalformedPolicyDocument("Invalid principal in policy: \"SERVICE\":\"%s\"", svc)
 			}
 		}
 	}

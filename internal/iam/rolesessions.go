@@ -72,14 +72,8 @@ func (s *Service) RoleByARN(ctx context.Context, r store.Reader, roleARN string)
 
 // CheckSessionPolicy parses an inline session policy as AWS does, answering MalformedPolicyDocument.
 func CheckSessionPolicy(doc string) error {
-	if _, err := policy.Parse([]byte(doc), policy.TypeSession); err != nil {
-		var pe *policy.ParseError
-		if errors.As(err, &pe) && len(pe.Findings) > 0 {
-			return awserr.MalformedPolicyDocument("%s", pe.Findings[0].Message)
-		}
-		return awserr.MalformedPolicyDocument("%v", err)
-	}
-	return nil
+	_, err := policy.Parse([]byte(doc), policy.TypeSession)
+	return malformed(err)
 }
 
 // CheckSessionPolicyARN checks that a managed session policy exists (AWS or customer managed).

@@ -143,5 +143,27 @@ resource "aws_iam_user_policy" "bob_self" {
   })
 }
 
+# The trust policy terraform-aws-modules' iam-assumable-role module writes: one principals block per type, and a
+# type with no identifiers rendered as an empty list ("Service": []), which AWS accepts.
+data "aws_iam_policy_document" "assumable" {
+  statement {
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+    principals {
+      type        = "Service"
+      identifiers = []
+    }
+  }
+}
+
+resource "aws_iam_role" "assumable" {
+  name               = "assumable"
+  assume_role_policy = data.aws_iam_policy_document.assumable.json
+}
+
 output "alice_key_id" { value = aws_iam_access_key.alice.id }
 output "role_arn" { value = aws_iam_role.app.arn }
