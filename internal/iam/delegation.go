@@ -246,7 +246,7 @@ func (s *Service) CreateDelegationRequest(ctx context.Context, c *Caller, in *ia
 		if d.Policy, err = delegationRender(tmpl, d.Parameters); err != nil {
 			return err
 		}
-		if err := checkPolicyDocument(d.Policy, policy.TypeSession, MaxManagedPolicySize, "PolicySize"); err != nil {
+		if err := checkPolicyDocument(d.Policy, policy.TypeSession, false, MaxManagedPolicySize, "PolicySize"); err != nil {
 			return err
 		}
 		err = tx.Insert(ctx, &store.Entity{Account: d.RequestorAccount, Kind: KindDelegationRequest, Name: d.WorkflowID, Path: "/",
