@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,45 +43,9 @@ func (c *Codec) Decode(form url.Values, v any) error {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
 		return fmt.Errorf("awsquery: Decode needs a non-nil pointer to a struct, got %T", v)
 	}
-	root := buildTree(form)
+	root := ParseForm(form)
 	_, err := c.decodeStruct(root, rv.Elem(), "")
 	return err
-}
-
-// node is one segment of the dotted parameter names: Tags.member.1.Key is root→Tags→member→1→Key.
-type node struct {
-	value    string
-	has      bool
-	children map[string]*node
-}
-
-func buildTree(form url.Values) *node {
-	root := &node{}
-	for key, vals := range form {
-		n := root
-		for _, seg := range strings.Split(key, ".") {
-			if n.children == nil {
-				n.children = map[string]*node{}
-			}
-			c := n.children[seg]
-			if c == nil {
-				c = &node{}
-				n.children[seg] = c
-			}
-			n = c
-		}
-		if len(vals) > 0 {
-			n.value, n.has = vals[0], true
-		}
-	}
-	return root
-}
-
-func (n *node) child(seg string) *node {
-	if n == nil {
-		return nil
-	}
-	return n.children[seg]
 }
 
 type fieldKind int
@@ -158,10 +121,10 @@ func (c *Codec) plan(t reflect.Type) *structPlan {
 }
 
 // decodeStruct fills the struct sv from n; it reports whether any member was set.
-func (c *Codec) decodeStruct(n *node, sv reflect.Value, prefix string) (bool, error) {
+func (c *Codec) decodeStruct(n *Node, sv reflect.Value, prefix string) (bool, error) {
 	set := false
 	for _, fp := range c.plan(sv.Type()).fields {
-		child := n.child(fp.name)
+		child := n.Child(fp.name)
 		if child == nil {
 			continue
 		}
@@ -174,7 +137,7 @@ func (c *Codec) decodeStruct(n *node, sv reflect.Value, prefix string) (bool, er
 	return set, nil
 }
 
-func (c *Codec) decodeField(n *node, fv reflect.Value, fp *fieldPlan, param string) (bool, error) {
+func (c *Codec) decodeField(n *Node, fv reflect.Value, fp *fieldPlan, param string) (bool, error) {
 	switch fp.kind {
 	case kindStruct:
 		nv := reflect.New(fv.Type().Elem())
@@ -202,34 +165,10 @@ func (c *Codec) decodeField(n *node, fv reflect.Value, fp *fieldPlan, param stri
 	}
 }
 
-type indexed struct {
-	i int
-	n *node
-}
-
-// items returns the children of n, which must all be positive integer indices, ordered by index.
-func items(n *node, param string) ([]indexed, error) {
-	out := make([]indexed, 0, len(n.children))
-	for seg, c := range n.children {
-		i, err := strconv.Atoi(seg)
-		if err != nil || i < 1 || seg[0] == '+' {
-			return nil, errMalformedInput(param+"."+seg, seg+" is not a valid index.")
-		}
-		out = append(out, indexed{i, c})
-	}
-	sort.Slice(out, func(a, b int) bool { return out[a].i < out[b].i })
-	for k := 1; k < len(out); k++ {
-		if out[k].i == out[k-1].i {
-			return nil, errMalformedInput(param, "Index "+strconv.Itoa(out[k].i)+" of "+param+" is given twice.")
-		}
-	}
-	return out, nil
-}
-
-func (c *Codec) decodeList(n *node, fv reflect.Value, fp *fieldPlan, param string) (bool, error) {
+func (c *Codec) decodeList(n *Node, fv reflect.Value, fp *fieldPlan, param string) (bool, error) {
 	container := n
 	if fp.item != "" {
-		container = n.child(fp.item)
+		container = n.Child(fp.item)
 		param += "." + fp.item
 	}
 	if container == nil || len(container.children) == 0 {
@@ -240,7 +179,7 @@ func (c *Codec) decodeList(n *node, fv reflect.Value, fp *fieldPlan, param strin
 		}
 		return false, nil
 	}
-	list, err := items(container, param)
+	list, err := container.items(param)
 	if err != nil {
 		return false, err
 	}
@@ -259,7 +198,7 @@ func (c *Codec) decodeList(n *node, fv reflect.Value, fp *fieldPlan, param strin
 }
 
 // decodeElem fills a list element or map value: a structure by value, or a scalar.
-func (c *Codec) decodeElem(n *node, ev reflect.Value, param string) error {
+func (c *Codec) decodeElem(n *Node, ev reflect.Value, param string) error {
 	if ev.Kind() == reflect.Struct && ev.Type() != timeType {
 		_, err := c.decodeStruct(n, ev, param+".")
 		return err
@@ -270,16 +209,16 @@ func (c *Codec) decodeElem(n *node, ev reflect.Value, param string) error {
 	return setScalar(ev, n.value, param)
 }
 
-func (c *Codec) decodeMap(n *node, fv reflect.Value, fp *fieldPlan, param string) (bool, error) {
+func (c *Codec) decodeMap(n *Node, fv reflect.Value, fp *fieldPlan, param string) (bool, error) {
 	container := n
 	if fp.item != "" {
-		container = n.child(fp.item)
+		container = n.Child(fp.item)
 		param += "." + fp.item
 	}
 	if container == nil || len(container.children) == 0 {
 		return false, nil
 	}
-	list, err := items(container, param)
+	list, err := container.items(param)
 	if err != nil {
 		return false, err
 	}
@@ -287,7 +226,7 @@ func (c *Codec) decodeMap(n *node, fv reflect.Value, fp *fieldPlan, param string
 	m := reflect.MakeMapWithSize(mt, len(list))
 	for _, it := range list {
 		p := param + "." + strconv.Itoa(it.i)
-		kn := it.n.child(fp.key)
+		kn := it.n.Child(fp.key)
 		if kn == nil || !kn.has {
 			return false, errMalformedInput(p, "Missing parameter "+p+"."+fp.key+".")
 		}
@@ -296,7 +235,7 @@ func (c *Codec) decodeMap(n *node, fv reflect.Value, fp *fieldPlan, param string
 			return false, err
 		}
 		vv := reflect.New(mt.Elem()).Elem()
-		if vn := it.n.child(fp.value); vn != nil {
+		if vn := it.n.Child(fp.value); vn != nil {
 			if err := c.decodeElem(vn, vv, p+"."+fp.value); err != nil {
 				return false, err
 			}
@@ -365,28 +304,4 @@ func setScalar(v reflect.Value, s, param string) error {
 		return fmt.Errorf("awsquery: %s: unsupported kind %s", param, v.Kind())
 	}
 	return nil
-}
-
-// parseTimestamp reads the ISO 8601 forms SDKs send: 2024-05-01T12:00:00Z, with fractional seconds or a
-// numeric zone, or without a zone (taken as UTC).
-func parseTimestamp(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
-	}
-	t, err := time.Parse("2006-01-02T15:04:05.999999999", s)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return t.UTC(), nil
-}
-
-// errSubKeys reports a scalar member given sub-keys (UserName.1=x), naming the first sub-key in order.
-func errSubKeys(n *node, param string) error {
-	first := ""
-	for seg := range n.children {
-		if first == "" || seg < first {
-			first = seg
-		}
-	}
-	return errMalformedInput(param, "Invalid parameter "+param+"."+first+": "+param+" takes a single value.")
 }

@@ -1,7 +1,6 @@
 package awsquery
 
 import (
-	"bytes"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -40,9 +39,7 @@ func EncodeResponse(w io.Writer, action, xmlns string, result any, requestID str
 // left out when its tag has omitempty (optional members) and written <Users/> otherwise (required ones).
 // The whole document is built before anything is written to w.
 func (c *Codec) EncodeResponse(w io.Writer, action, xmlns string, result any, requestID string) error {
-	var b bytes.Buffer
-	e := &xmlWriter{b: &b, c: c}
-	e.open(0, action+"Response", xmlns)
+	e := &xmlWriter{Writer: NewResponse(action, xmlns), c: c}
 	rv := reflect.ValueOf(result)
 	for rv.IsValid() && rv.Kind() == reflect.Pointer {
 		if rv.IsNil() {
@@ -59,12 +56,7 @@ func (c *Codec) EncodeResponse(w io.Writer, action, xmlns string, result any, re
 			return err
 		}
 	}
-	e.open(1, "ResponseMetadata", "")
-	e.leaf(2, "RequestId", requestID)
-	e.close(1, "ResponseMetadata")
-	e.close(0, action+"Response")
-	_, err := w.Write(b.Bytes())
-	return err
+	return e.WriteResponse(w, action, requestID)
 }
 
 // EncodeError writes a query-protocol error response:
@@ -80,70 +72,26 @@ func (c *Codec) EncodeResponse(w io.Writer, action, xmlns string, result any, re
 //
 // An empty Type is written as Sender. The caller sets the HTTP status (e.HTTPStatus) before calling it.
 func EncodeError(w io.Writer, xmlns string, e ErrorInfo, requestID string) error {
-	var b bytes.Buffer
-	x := &xmlWriter{b: &b}
+	x := &Writer{}
 	typ := e.Type
 	if typ == "" {
 		typ = "Sender"
 	}
 	x.open(0, "ErrorResponse", xmlns)
-	x.open(1, "Error", "")
-	x.leaf(2, "Type", typ)
-	x.leaf(2, "Code", e.Code)
-	x.leaf(2, "Message", e.Message)
-	x.close(1, "Error")
-	x.leaf(1, "RequestId", requestID)
-	x.close(0, "ErrorResponse")
-	_, err := w.Write(b.Bytes())
+	x.Open(1, "Error")
+	x.String(2, "Type", typ)
+	x.String(2, "Code", e.Code)
+	x.String(2, "Message", e.Message)
+	x.Close(1, "Error")
+	x.String(1, "RequestId", requestID)
+	x.Close(0, "ErrorResponse")
+	_, err := w.Write(x.b.Bytes())
 	return err
 }
 
 type xmlWriter struct {
-	b *bytes.Buffer
+	*Writer
 	c *Codec
-}
-
-func (x *xmlWriter) indent(depth int) {
-	for i := 0; i < depth; i++ {
-		x.b.WriteString("  ")
-	}
-}
-
-func (x *xmlWriter) open(depth int, name, xmlns string) {
-	x.indent(depth)
-	x.b.WriteByte('<')
-	x.b.WriteString(name)
-	if xmlns != "" {
-		x.b.WriteString(` xmlns="`)
-		escape(x.b, xmlns, true)
-		x.b.WriteString(`"`)
-	}
-	x.b.WriteString(">\n")
-}
-
-func (x *xmlWriter) close(depth int, name string) {
-	x.indent(depth)
-	x.b.WriteString("</")
-	x.b.WriteString(name)
-	x.b.WriteString(">\n")
-}
-
-func (x *xmlWriter) empty(depth int, name string) {
-	x.indent(depth)
-	x.b.WriteByte('<')
-	x.b.WriteString(name)
-	x.b.WriteString("/>\n")
-}
-
-func (x *xmlWriter) leaf(depth int, name, text string) {
-	x.indent(depth)
-	x.b.WriteByte('<')
-	x.b.WriteString(name)
-	x.b.WriteByte('>')
-	escape(x.b, text, false)
-	x.b.WriteString("</")
-	x.b.WriteString(name)
-	x.b.WriteString(">\n")
 }
 
 type xmlField struct {
@@ -206,18 +154,11 @@ func (c *Codec) xmlPlanFor(t reflect.Type) *xmlPlan {
 // structElem writes <name>members</name>, or <name/> when no member is written.
 func (x *xmlWriter) structElem(depth int, name string, sv reflect.Value) error {
 	// Write the opening tag, then the members; if there were none, take the tag back and write <name/>.
-	start := x.b.Len()
-	x.open(depth, name, "")
-	afterOpen := x.b.Len()
+	m := x.StartStruct(depth, name)
 	if err := x.members(depth+1, sv); err != nil {
 		return err
 	}
-	if x.b.Len() == afterOpen {
-		x.b.Truncate(start)
-		x.empty(depth, name)
-		return nil
-	}
-	x.close(depth, name)
+	x.EndStruct(m, depth, name)
 	return nil
 }
 
@@ -250,16 +191,16 @@ func (x *xmlWriter) field(depth int, f *xmlField, v reflect.Value) error {
 			return nil
 		}
 		if v.Len() == 0 {
-			x.empty(depth, f.name)
+			x.Empty(depth, f.name)
 			return nil
 		}
-		x.open(depth, f.name, "")
+		x.Open(depth, f.name)
 		for i := 0; i < v.Len(); i++ {
 			if err := x.value(depth+1, f.item, v.Index(i)); err != nil {
 				return err
 			}
 		}
-		x.close(depth, f.name)
+		x.Close(depth, f.name)
 		return nil
 	case v.Kind() == reflect.Slice: // blob
 		if v.IsNil() && f.omitempty {
@@ -271,23 +212,23 @@ func (x *xmlWriter) field(depth int, f *xmlField, v reflect.Value) error {
 			return nil
 		}
 		if v.Len() == 0 {
-			x.empty(depth, f.name)
+			x.Empty(depth, f.name)
 			return nil
 		}
 		keys := v.MapKeys()
 		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i].Interface()) < fmt.Sprint(keys[j].Interface()) })
-		x.open(depth, f.name, "")
+		x.Open(depth, f.name)
 		for _, k := range keys {
-			x.open(depth+1, "entry", "")
+			x.Open(depth+1, "entry")
 			if err := x.value(depth+2, f.key, k); err != nil {
 				return err
 			}
 			if err := x.value(depth+2, f.value, v.MapIndex(k)); err != nil {
 				return err
 			}
-			x.close(depth+1, "entry")
+			x.Close(depth+1, "entry")
 		}
-		x.close(depth, f.name)
+		x.Close(depth, f.name)
 		return nil
 	default:
 		return x.value(depth, f.name, v)
@@ -303,23 +244,23 @@ func (x *xmlWriter) value(depth int, name string, v reflect.Value) error {
 		v = v.Elem()
 	}
 	if v.Type() == timeType {
-		x.leaf(depth, name, FormatTimestamp(v.Interface().(time.Time)))
+		x.String(depth, name, FormatTimestamp(v.Interface().(time.Time)))
 		return nil
 	}
 	switch v.Kind() {
 	case reflect.Struct:
 		return x.structElem(depth, name, v)
 	case reflect.String:
-		x.leaf(depth, name, v.String())
+		x.String(depth, name, v.String())
 	case reflect.Bool:
-		x.leaf(depth, name, strconv.FormatBool(v.Bool()))
+		x.String(depth, name, strconv.FormatBool(v.Bool()))
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		x.leaf(depth, name, strconv.FormatInt(v.Int(), 10))
+		x.String(depth, name, strconv.FormatInt(v.Int(), 10))
 	case reflect.Float32, reflect.Float64:
-		x.leaf(depth, name, strconv.FormatFloat(v.Float(), 'f', -1, v.Type().Bits()))
+		x.String(depth, name, strconv.FormatFloat(v.Float(), 'f', -1, v.Type().Bits()))
 	case reflect.Slice:
 		if v.Type().Elem().Kind() == reflect.Uint8 {
-			x.leaf(depth, name, base64.StdEncoding.EncodeToString(v.Bytes()))
+			x.String(depth, name, base64.StdEncoding.EncodeToString(v.Bytes()))
 			return nil
 		}
 		return fmt.Errorf("awsquery: cannot encode nested list in %s", name)
@@ -327,52 +268,4 @@ func (x *xmlWriter) value(depth int, name string, v reflect.Value) error {
 		return fmt.Errorf("awsquery: cannot encode %s (%s)", name, v.Type())
 	}
 	return nil
-}
-
-// FormatTimestamp writes t as AWS writes timestamps in query-protocol responses: UTC, ISO 8601, whole
-// seconds (2024-05-01T12:00:00Z) unless t has a fraction of a second, then milliseconds
-// (2024-05-01T12:00:00.123Z).
-func FormatTimestamp(t time.Time) string {
-	t = t.UTC()
-	if t.Nanosecond()/int(time.Millisecond) == 0 {
-		return t.Format("2006-01-02T15:04:05Z")
-	}
-	return t.Format("2006-01-02T15:04:05.000Z")
-}
-
-// escape writes s as XML character data: &, < and > as entities (and " in attributes), a carriage return as
-// &#xD; so it survives parsing, and characters XML cannot hold as U+FFFD. Quotes and apostrophes in text stay
-// as they are, so messages read as AWS writes them.
-func escape(b *bytes.Buffer, s string, attr bool) {
-	plain := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '&' || c == '<' || c == '>' || c == '"' || c >= 0x80 {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		b.WriteString(s)
-		return
-	}
-	for _, r := range s {
-		switch {
-		case r == '&':
-			b.WriteString("&amp;")
-		case r == '<':
-			b.WriteString("&lt;")
-		case r == '>':
-			b.WriteString("&gt;")
-		case r == '"' && attr:
-			b.WriteString("&quot;")
-		case r == '\r':
-			b.WriteString("&#xD;")
-		case r == '\t' || r == '\n':
-			b.WriteRune(r)
-		case r < 0x20 || r == 0xFFFE || r == 0xFFFF || (r >= 0xD800 && r <= 0xDFFF):
-			b.WriteRune('\uFFFD')
-		default:
-			b.WriteRune(r)
-		}
-	}
 }
