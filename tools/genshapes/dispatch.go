@@ -6,6 +6,7 @@ import (
 	"go/format"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -40,7 +41,10 @@ const (
 //     service takes the domain's method wherever there is one;
 //   - Operations(impl, domain), the table: per operation a dispatch.Operation whose Call (dispatch.InputOutput
 //     and its siblings, by the operation's shape) decodes the input, validates it and calls impl's method, and
-//     whose Implemented says whether domain has the method itself.
+//     whose Implemented says whether domain has the method itself. For a query-protocol service the table
+//     holds dispatch.QueryOperation values built with dispatch.QueryInputOutput and its siblings from the
+//     generated codec of the same package (genshapes -codec: decodeXxxRequest, encodeXxxResponse), and the
+//     result element is named after the operation (<XxxResult>).
 //
 // A domain method with the operation's name but another signature is a compile error where the binding asserts
 // that its type implements the interface.
@@ -147,7 +151,11 @@ func GenerateDispatch(m *Model, opt DispatchOptions) ([]byte, error) {
 	p("// Operations binds every operation of the model to impl, sorted by name. Each Call decodes the input, validates\n")
 	p("// it against the model and calls impl's method. domain is the service impl takes its methods from: an operation\n")
 	p("// is Implemented when domain has its method with its exact signature (a nil domain implements none).\n")
-	p("func Operations(impl %s, domain any) []dispatch.Operation {\n\treturn []dispatch.Operation{\n", svc)
+	table, prefix := "Operation", ""
+	if md.Protocol == "query" {
+		table, prefix = "QueryOperation", "Query"
+	}
+	p("func Operations(impl %s, domain any) []dispatch.%s {\n\treturn []dispatch.%s{\n", svc, table, table)
 	for _, op := range ops {
 		p("\t\t{\n\t\t\tName: %q,\n", op.Name)
 		p("\t\t\tImplemented: dispatch.Has[interface{ %s%s }](domain),\n", op.Name, sig(op, false))
@@ -160,7 +168,20 @@ func GenerateDispatch(m *Model, opt DispatchOptions) ([]byte, error) {
 		case op.Output != nil:
 			bind = "OutputOnly"
 		}
-		p("\t\t\tCall: dispatch.%s(impl.%s),\n\t\t},\n", bind, op.Name)
+		if prefix == "" {
+			p("\t\t\tCall: dispatch.%s(impl.%s),\n\t\t},\n", bind, op.Name)
+			continue
+		}
+		// The query protocol's Call reads and writes with the generated codec (genshapes -codec).
+		var args []string
+		if op.Input != nil {
+			args = append(args, "decode"+goNames[op.Input.Shape])
+		}
+		args = append(args, "impl."+op.Name)
+		if op.Output != nil {
+			args = append(args, "encode"+goNames[op.Output.Shape], strconv.Quote(op.Name+"Result"))
+		}
+		p("\t\t\tCall: dispatch.%s%s(%s),\n\t\t},\n", prefix, bind, strings.Join(args, ", "))
 	}
 	p("\t}\n}\n")
 	out, err := format.Source(buf.Bytes())

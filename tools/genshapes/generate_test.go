@@ -155,24 +155,31 @@ func TestCommittedShapesAreUpToDate(t *testing.T) {
 		t.Skip("botocore is not importable by python3; cannot locate its models")
 	}
 	data := filepath.Join(strings.TrimSpace(string(out)), "data")
-	for _, tc := range []struct{ model, pkg, file, types string }{
-		{"iam/2010-05-08/service-2.json.gz", "iamtypes", "../../internal/apitypes/iam/zz_generated_shapes.go", ""},
-		{"sts/2011-06-15/service-2.json.gz", "ststypes", "../../internal/apitypes/sts/zz_generated_shapes.go", ""},
-		{"organizations/2016-11-28/service-2.json.gz", "orgtypes", "../../internal/apitypes/org/zz_generated_shapes.go", ""},
-		{"iam/2010-05-08/service-2.json.gz", "iamapi", "../../internal/api/iamapi/zz_generated_dispatch.go", "iamtypes=" + module + "/internal/apitypes/iam"},
-		{"sts/2011-06-15/service-2.json.gz", "stsapi", "../../internal/api/stsapi/zz_generated_dispatch.go", "ststypes=" + module + "/internal/apitypes/sts"},
-		{"organizations/2016-11-28/service-2.json.gz", "orgapi", "../../internal/api/orgapi/zz_generated_dispatch.go", "orgtypes=" + module + "/internal/apitypes/org"},
+	for _, tc := range []struct {
+		model, pkg, file, types string
+		codec                   bool
+	}{
+		{"iam/2010-05-08/service-2.json.gz", "iamtypes", "../../internal/apitypes/iam/zz_generated_shapes.go", "", false},
+		{"sts/2011-06-15/service-2.json.gz", "ststypes", "../../internal/apitypes/sts/zz_generated_shapes.go", "", false},
+		{"organizations/2016-11-28/service-2.json.gz", "orgtypes", "../../internal/apitypes/org/zz_generated_shapes.go", "", false},
+		{"iam/2010-05-08/service-2.json.gz", "iamapi", "../../internal/api/iamapi/zz_generated_dispatch.go", "iamtypes=" + module + "/internal/apitypes/iam", false},
+		{"sts/2011-06-15/service-2.json.gz", "stsapi", "../../internal/api/stsapi/zz_generated_dispatch.go", "ststypes=" + module + "/internal/apitypes/sts", false},
+		{"organizations/2016-11-28/service-2.json.gz", "orgapi", "../../internal/api/orgapi/zz_generated_dispatch.go", "orgtypes=" + module + "/internal/apitypes/org", false},
+		{"iam/2010-05-08/service-2.json.gz", "iamapi", "../../internal/api/iamapi/zz_generated_codec.go", "iamtypes=" + module + "/internal/apitypes/iam", true},
+		{"sts/2011-06-15/service-2.json.gz", "stsapi", "../../internal/api/stsapi/zz_generated_codec.go", "ststypes=" + module + "/internal/apitypes/sts", true},
 	} {
-		t.Run(tc.pkg, func(t *testing.T) {
+		t.Run(tc.pkg+"/"+filepath.Base(tc.file), func(t *testing.T) {
 			m, err := ReadModel(filepath.Join(data, tc.model))
 			if err != nil {
 				t.Skipf("model not available: %v", err)
 			}
 			var got []byte
-			if tc.types == "" {
+			switch name, path, _ := strings.Cut(tc.types, "="); {
+			case tc.codec:
+				got, err = GenerateCodec(m, CodecOptions{Package: tc.pkg, Source: "service-2.json.gz", TypesName: name, TypesImport: path})
+			case tc.types == "":
 				got, err = Generate(m, Options{Package: tc.pkg, Source: "service-2.json.gz"})
-			} else {
-				name, path, _ := strings.Cut(tc.types, "=")
+			default:
 				got, err = GenerateDispatch(m, DispatchOptions{Package: tc.pkg, Source: "service-2.json.gz", TypesName: name, TypesImport: path,
 					CallerImport: module + "/internal/iam", CallerType: "Caller"})
 			}

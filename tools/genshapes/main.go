@@ -4,12 +4,15 @@
 //	go run ./tools/genshapes -model PATH/service-2.json.gz -package iamtypes -out internal/apitypes/iam/zz_generated_shapes.go
 //	go run ./tools/genshapes -dispatch -model PATH/service-2.json.gz -package iamapi \
 //		-types iamtypes=github.com/iamd-dev/iamd/internal/apitypes/iam -out internal/api/iamapi/zz_generated_dispatch.go
+//	go run ./tools/genshapes -codec -model PATH/service-2.json.gz -package iamapi \
+//		-types iamtypes=github.com/iamd-dev/iamd/internal/apitypes/iam -out internal/api/iamapi/zz_generated_codec.go
 //
 // For every structure an operation uses (inputs, outputs and what they nest) it writes a struct with its
 // members in model order, named string types with constants for enums, Validate methods built from the
 // model's constraints, the service's operation table and its error shapes. The rules it follows are in
 // generate.go's doc comment. With -dispatch it writes instead the service's interface (one method per
-// operation), its Unimplemented default and its operation table; see dispatch.go.
+// operation), its Unimplemented default and its operation table; see dispatch.go. With -codec it writes the
+// reflection-free query-protocol decoders and encoders of the shapes, for the wire layer; see querycodec.go.
 package main
 
 import (
@@ -32,7 +35,8 @@ func run(args []string, stderr io.Writer) int {
 	pkg := fs.String("package", "", "Go package name of the output")
 	out := fs.String("out", "", "output file (stdout when empty)")
 	dispatch := fs.Bool("dispatch", false, "write the operations' interface, Unimplemented default and table instead of the shapes")
-	types := fs.String("types", "", "with -dispatch: the shapes package as name=importpath")
+	codec := fs.Bool("codec", false, "write the query-protocol codec (decoders and encoders of the shapes) instead of the shapes")
+	types := fs.String("types", "", "with -dispatch or -codec: the shapes package as name=importpath")
 	caller := fs.String("caller", "github.com/iamd-dev/iamd/internal/iam.Caller", "with -dispatch: the caller type as importpath.Type")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -44,6 +48,11 @@ func run(args []string, stderr io.Writer) int {
 	}
 	typesName, typesImport, okTypes := strings.Cut(*types, "=")
 	dot := strings.LastIndex(*caller, ".")
+	if *codec && (*dispatch || !okTypes || typesName == "" || typesImport == "") {
+		fmt.Fprintln(stderr, "genshapes: -codec needs -types name=importpath and excludes -dispatch")
+		fs.Usage()
+		return 2
+	}
 	if *dispatch && (!okTypes || typesName == "" || typesImport == "" || dot <= strings.LastIndex(*caller, "/")) {
 		fmt.Fprintln(stderr, "genshapes: -dispatch needs -types name=importpath and -caller importpath.Type")
 		fs.Usage()
@@ -55,10 +64,13 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	var src []byte
-	if *dispatch {
+	switch {
+	case *codec:
+		src, err = GenerateCodec(m, CodecOptions{Package: *pkg, Source: filepath.Base(*modelPath), TypesName: typesName, TypesImport: typesImport})
+	case *dispatch:
 		src, err = GenerateDispatch(m, DispatchOptions{Package: *pkg, Source: filepath.Base(*modelPath),
 			TypesName: typesName, TypesImport: typesImport, CallerImport: (*caller)[:dot], CallerType: (*caller)[dot+1:]})
-	} else {
+	default:
 		src, err = Generate(m, Options{Package: *pkg, Source: filepath.Base(*modelPath)})
 	}
 	if err != nil {

@@ -20,19 +20,24 @@ type Decoder interface {
 	Invalid(err error) error
 }
 
-// Operation is one operation of a service model bound to its implementation.
-type Operation struct {
+// Op is one operation of a service model bound to its implementation; C is what the protocol runs (Call for
+// the JSON protocol, QueryCall for the query protocol).
+type Op[C any] struct {
 	// Name is the operation's name in the model (the query protocol's Action, the JSON protocol's target
 	// suffix).
 	Name string
 	// Implemented is false when the domain service has no method for the operation and the binding answers it
 	// with the Unimplemented default; the wire layer then answers NotImplemented before reading the input.
 	Implemented bool
-	// Call decodes the input with d (operations without input read nothing), validates it against the model,
-	// calls the method and returns its output: a pointer to the generated output shape, or nil when the
-	// operation has no output or the method returned none.
-	Call Call
+	// Call decodes the input (operations without input read nothing), validates it against the model, calls
+	// the method and hands over its output.
+	Call C
 }
+
+// Operation is an operation of a JSON-protocol service: its Call decodes the input with a Decoder and returns
+// the output, a pointer to the generated output shape, or nil when the operation has no output or the method
+// returned none.
+type Operation = Op[Call]
 
 // Has reports whether v has the method set of I. The generated tables use it, with I the one-method interface of
 // an operation's exact signature, to tell which operations a domain service implements itself.
@@ -42,8 +47,8 @@ func Has[I any](v any) bool {
 }
 
 // Index returns ops by name.
-func Index(ops []Operation) map[string]Operation {
-	m := make(map[string]Operation, len(ops))
+func Index[C any](ops []Op[C]) map[string]Op[C] {
+	m := make(map[string]Op[C], len(ops))
 	for _, o := range ops {
 		m[o.Name] = o
 	}
