@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -9,8 +10,11 @@ import (
 	"testing"
 
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
+	"github.com/iamd-dev/iamd/internal/api/dispatch"
+	"github.com/iamd-dev/iamd/internal/api/iamapi"
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/iam"
 )
 
 // TestEncodeErrorFromValidation: a ValidationError from a generated Validate is written as AWS writes it.
@@ -42,7 +46,8 @@ func TestEncodeErrorFromValidation(t *testing.T) {
 // and fault; its cause never does.
 func TestErrorInfoIsTheOneMapping(t *testing.T) {
 	secretCause := errors.New("store: disk full at /var/lib/secret")
-	decodeErr := awsquery.Decode(url.Values{"UserName.1": {"alice"}}, new(iamtypes.CreateUserRequest))
+	decodeErr := dispatch.Index(iamapi.Bind(nil))["CreateUser"].Call(context.Background(), &iam.Caller{},
+		url.Values{"UserName.1": {"alice"}}, awsquery.NewResponse("CreateUser", IAMNamespace))
 	cases := []struct {
 		name string
 		err  error

@@ -32,10 +32,9 @@ type Options struct {
 //     never pointers: nil means absent. Blobs are []byte.
 //   - A string shape with an enum becomes a named string type with one constant per value
 //     (TypeName + value in CamelCase) and a Values method; other scalar shapes use Go's built-in types.
-//   - Tags: query:"WireName" for scalars and structures; lists carry their element prefix
-//     (query:"Users.member", or the flattened name); maps their entry prefix (query:"Name.entry", plus
-//     ",key=K,value=V" when the model renames them). xml:"Users>member" for non-flattened lists, the element
-//     name for flattened ones, ",omitempty" on optional members. WireName is locationName when set.
+//   - Tags: none for query-protocol models (IAM, STS): their shapes are plain Go, and the wire names live in
+//     the generated codec of the wire layer (genshapes -codec, querycodec.go). JSON-protocol models get
+//     json:"WireName" (",omitempty" on optional members), WireName being locationName when set.
 //   - Validate: for every structure reachable from an input, checks in model order, per member: not null
 //     (required; a required string that is empty counts as null when the shape's minimum length is at least
 //     1, since "" could not be valid there anyway; required numbers, booleans and timestamps cannot be seen
@@ -310,7 +309,10 @@ func (g *gen) elemType(shapeName string) string {
 func (g *gen) json() bool { return g.m.Metadata.Protocol == "json" }
 
 func (g *gen) tags(mb Member, required bool) string {
-	s := g.shape(mb.Ref.Shape)
+	if !g.json() {
+		// Query-protocol shapes carry no wire metadata: the names are the generated codec's (querycodec.go).
+		return ""
+	}
 	wire := mb.Name
 	if mb.Ref.LocationName != "" {
 		wire = mb.Ref.LocationName
@@ -319,37 +321,7 @@ func (g *gen) tags(mb Member, required bool) string {
 	if !required {
 		omit = ",omitempty"
 	}
-	if g.json() {
-		return fmt.Sprintf("`json:%q`", wire+omit)
-	}
-	var q, x string
-	switch s.Type {
-	case "list":
-		item := s.Member.LocationName
-		if mb.Ref.Flattened || s.Flattened {
-			if item == "" {
-				item = wire
-			}
-			q, x = item, item+omit
-		} else {
-			if item == "" {
-				item = "member"
-			}
-			q, x = wire+"."+item, wire+">"+item+omit
-		}
-	case "map":
-		q = wire + ".entry"
-		if s.Key.LocationName != "" && s.Key.LocationName != "key" {
-			q += ",key=" + s.Key.LocationName
-		}
-		if s.Value.LocationName != "" && s.Value.LocationName != "value" {
-			q += ",value=" + s.Value.LocationName
-		}
-		x = wire + omit
-	default:
-		q, x = wire, wire+omit
-	}
-	return fmt.Sprintf("`query:%q xml:%q`", q, x)
+	return fmt.Sprintf("`json:%q`", wire+omit)
 }
 
 func (g *gen) write() {
@@ -384,7 +356,6 @@ func (g *gen) write() {
 	body := g.buf.String()[header:]
 	var std, local []string
 	for _, im := range []struct{ path, use string }{
-		{"encoding/xml", "*xml.Encoder"},
 		{"regexp", "regexp.MustCompile("},
 		{"strconv", "strconv.Itoa("},
 		{"time", "time.Time"},
@@ -529,25 +500,11 @@ func (g *gen) writeMap(name string) {
 	gn := g.goNames[name]
 	keyType := g.elemType(s.Key.Shape)
 	valType := g.elemType(s.Value.Shape)
-	keyName, valName := "key", "value"
-	if s.Key.LocationName != "" {
-		keyName = s.Key.LocationName
-	}
-	if s.Value.LocationName != "" {
-		valName = s.Value.LocationName
-	}
 	g.comment("", gn, s.Documentation)
 	if docLine(s.Documentation) == "" {
 		g.p("// %s is the map shape %s.\n", gn, name)
 	}
 	g.p("type %s map[%s]%s\n\n", gn, keyType, valType)
-	if g.json() {
-		return // encoding/json writes maps as JSON objects, as the protocol does
-	}
-	g.p("// MarshalXML writes the query protocol's <entry><%s/><%s/></entry> form.\n", keyName, valName)
-	g.p("func (m %s) MarshalXML(e *xml.Encoder, start xml.StartElement) error {\n\treturn apitypes.MarshalXMLMap(e, start, m, %q, %q)\n}\n\n", gn, keyName, valName)
-	g.p("// UnmarshalXML reads the query protocol's <entry><%s/><%s/></entry> form.\n", keyName, valName)
-	g.p("func (m *%s) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {\n\treturn apitypes.UnmarshalXMLMap(d, start, m, %q, %q)\n}\n\n", gn, keyName, valName)
 }
 
 func (g *gen) writeStruct(name string) {

@@ -9,6 +9,39 @@ import (
 	"time"
 )
 
+// ContentType is the Content-Type IAM and STS send with query-protocol responses.
+const ContentType = "text/xml"
+
+// EncodeError writes a query-protocol error response:
+//
+//	<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+//	  <Error>
+//	    <Type>Sender</Type>
+//	    <Code>NoSuchEntity</Code>
+//	    <Message>The user with name bob cannot be found.</Message>
+//	  </Error>
+//	  <RequestId>...</RequestId>
+//	</ErrorResponse>
+//
+// An empty Type is written as Sender. The caller sets the HTTP status (e.HTTPStatus) before calling it.
+func EncodeError(w io.Writer, xmlns string, e ErrorInfo, requestID string) error {
+	x := &Writer{}
+	typ := e.Type
+	if typ == "" {
+		typ = "Sender"
+	}
+	x.open(0, "ErrorResponse", xmlns)
+	x.Open(1, "Error")
+	x.String(2, "Type", typ)
+	x.String(2, "Code", e.Code)
+	x.String(2, "Message", e.Message)
+	x.Close(1, "Error")
+	x.String(1, "RequestId", requestID)
+	x.Close(0, "ErrorResponse")
+	_, err := w.Write(x.b.Bytes())
+	return err
+}
+
 // Writer builds a query-protocol XML document as IAM and STS write it: one element per line, indented by two
 // spaces per depth, no XML declaration. The generated encoders of internal/api/iamapi and stsapi
 // (tools/genshapes -codec) call it, one function per structure shape:
