@@ -247,85 +247,51 @@ func Bool(n *Node, param string, dst *bool) error {
 
 // Int32 reads a base-10 integer in the range of an int32.
 func Int32(n *Node, param string, dst *int32) error {
-	s, err := n.text(param)
-	if err != nil {
-		return err
-	}
-	v, err := strconv.ParseInt(s, 10, 32)
-	if err != nil {
-		return badValue(param, s, "expected an integer in range")
-	}
-	*dst = int32(v)
-	return nil
+	return scalar(n, param, dst, "expected an integer in range", func(s string) (int32, error) {
+		v, err := strconv.ParseInt(s, 10, 32)
+		return int32(v), err
+	})
 }
 
 // Int64 reads a base-10 integer in the range of an int64.
 func Int64(n *Node, param string, dst *int64) error {
-	s, err := n.text(param)
-	if err != nil {
-		return err
-	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return badValue(param, s, "expected an integer in range")
-	}
-	*dst = v
-	return nil
+	return scalar(n, param, dst, "expected an integer in range", func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) })
 }
 
 // Float32 reads a number in the range of a float32.
 func Float32(n *Node, param string, dst *float32) error {
-	s, err := n.text(param)
-	if err != nil {
-		return err
-	}
-	v, err := strconv.ParseFloat(s, 32)
-	if err != nil {
-		return badValue(param, s, "expected a number")
-	}
-	*dst = float32(v)
-	return nil
+	return scalar(n, param, dst, "expected a number", func(s string) (float32, error) {
+		v, err := strconv.ParseFloat(s, 32)
+		return float32(v), err
+	})
 }
 
 // Float64 reads a number.
 func Float64(n *Node, param string, dst *float64) error {
-	s, err := n.text(param)
-	if err != nil {
-		return err
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return badValue(param, s, "expected a number")
-	}
-	*dst = v
-	return nil
+	return scalar(n, param, dst, "expected a number", func(s string) (float64, error) { return strconv.ParseFloat(s, 64) })
 }
 
 // Time reads an ISO 8601 timestamp.
 func Time(n *Node, param string, dst *time.Time) error {
-	s, err := n.text(param)
-	if err != nil {
-		return err
-	}
-	t, err := parseTimestamp(s)
-	if err != nil {
-		return badValue(param, s, "expected an ISO 8601 timestamp")
-	}
-	*dst = t
-	return nil
+	return scalar(n, param, dst, "expected an ISO 8601 timestamp", parseTimestamp)
 }
 
 // Blob reads base64 (standard alphabet, padded).
 func Blob(n *Node, param string, dst *[]byte) error {
+	return scalar(n, param, dst, "expected base64", base64.StdEncoding.DecodeString)
+}
+
+// scalar reads the text at n with parse; what says what was expected when it does not parse.
+func scalar[T any](n *Node, param string, dst *T, what string, parse func(string) (T, error)) error {
 	s, err := n.text(param)
 	if err != nil {
 		return err
 	}
-	b, err := base64.StdEncoding.DecodeString(s)
+	v, err := parse(s)
 	if err != nil {
-		return badValue(param, s, "expected base64")
+		return badValue(param, s, what)
 	}
-	*dst = b
+	*dst = v
 	return nil
 }
 
