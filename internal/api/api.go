@@ -68,11 +68,10 @@ const unknownLabel = "unknown"
 
 // Handler serves the AWS APIs.
 type Handler struct {
-	p     pipeline
-	codec *awsquery.Codec
-	iam   map[string]dispatch.Operation
-	sts   map[string]dispatch.Operation
-	json  []jsonService // AWS JSON-protocol services, by X-Amz-Target prefix
+	p    pipeline
+	iam  map[string]dispatch.QueryOperation
+	sts  map[string]dispatch.QueryOperation
+	json []jsonService // AWS JSON-protocol services, by X-Amz-Target prefix
 	// encode seals the detail of a denied request for DecodeAuthorizationMessage.
 	encode func(*iam.AuthorizationFailure) string
 }
@@ -88,7 +87,7 @@ func (h *Handler) Record(rec Recorder) { h.p.rec = rec }
 // tables of iamapi and stsapi (no reflection); the operations a service lacks answer NotImplemented, and all
 // answer NotImplemented when the service is nil.
 func New(auth Authenticator, iamSvc *iam.Service, stsSvc *sts.Service, logger *slog.Logger, obs Observer) *Handler {
-	h := &Handler{p: pipeline{auth: auth, logger: logger, obs: obs, now: time.Now}, codec: &awsquery.Codec{}}
+	h := &Handler{p: pipeline{auth: auth, logger: logger, obs: obs, now: time.Now}}
 	h.iam = dispatch.Index(iamapi.Bind(iamSvc))
 	if iamSvc != nil {
 		h.encode = iamSvc.EncodeAuthorizationMessage
@@ -179,24 +178,14 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ex *exchange) er
 	if !o.Implemented {
 		return awserr.NotImplemented(ex.operation)
 	}
-	result, err := o.Call(r.Context(), &c, &queryInput{codec: h.codec, form: form})
-	if err != nil {
+	x := awsquery.NewResponse(o.Name, xmlns)
+	if err := o.Call(r.Context(), &c, form, x); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("Content-Type", awsquery.ContentType)
 	w.Header().Set("x-amzn-RequestId", ex.reqID)
-	return h.codec.EncodeResponse(w, ex.operation, xmlns, result, ex.reqID)
+	return x.WriteResponse(w, o.Name, ex.reqID)
 }
-
-// queryInput decodes an operation's input from the form of a query-protocol request; a model violation is
-// answered as it is (ValidationError).
-type queryInput struct {
-	codec *awsquery.Codec
-	form  url.Values
-}
-
-func (q *queryInput) Decode(in any) error     { return q.codec.Decode(q.form, in) }
-func (q *queryInput) Invalid(err error) error { return err }
 
 // unsignedActions are the STS actions that AWS accepts without a signature (the model's "authtype": "none"): the
 // request carries its own credential, a web identity token or a SAML assertion.

@@ -56,6 +56,20 @@ func readDeferred(t *testing.T) map[string]map[string]string {
 	return out
 }
 
+// opImpl is an operation's name and whether its domain service has its method.
+type opImpl struct {
+	Name        string
+	Implemented bool
+}
+
+func opsImplemented[C any](ops []dispatch.Op[C]) []opImpl {
+	out := make([]opImpl, len(ops))
+	for i, o := range ops {
+		out[i] = opImpl{o.Name, o.Implemented}
+	}
+	return out
+}
+
 // TestEveryOperationIsImplementedOrDeferred: each operation of the IAM, STS and Organizations models is either
 // implemented by its domain service (the generated table's Implemented) or listed in deferred.txt with the issue it
 // is deferred to, never both. A domain method whose name misses the operation's falls back to the generated
@@ -64,11 +78,11 @@ func TestEveryOperationIsImplementedOrDeferred(t *testing.T) {
 	deferred := readDeferred(t)
 	models := []struct {
 		service, table string
-		ops            []dispatch.Operation
+		ops            []opImpl
 	}{
-		{"iam", "iamapi (*iam.Service)", iamapi.Operations(iamapi.Binding{}, (*iam.Service)(nil))},
-		{"sts", "stsapi (*sts.Service)", stsapi.Operations(stsapi.Binding{}, (*sts.Service)(nil))},
-		{"organizations", "orgapi (*org.Service)", orgapi.Operations(orgapi.Binding{}, (*org.Service)(nil))},
+		{"iam", "iamapi (*iam.Service)", opsImplemented(iamapi.Operations(iamapi.Binding{}, (*iam.Service)(nil)))},
+		{"sts", "stsapi (*sts.Service)", opsImplemented(stsapi.Operations(stsapi.Binding{}, (*sts.Service)(nil)))},
+		{"organizations", "orgapi (*org.Service)", opsImplemented(orgapi.Operations(orgapi.Binding{}, (*org.Service)(nil)))},
 	}
 	total, implemented := 0, 0
 	for _, m := range models {

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
+	"github.com/iamd-dev/iamd/internal/api/dispatch"
+	"github.com/iamd-dev/iamd/internal/api/iamapi"
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
@@ -47,7 +49,8 @@ func TestEncodeErrorFromValidation(t *testing.T) {
 // status and fault; its cause never does. (A client's cancel never reaches errorInfo: it is not answered.)
 func TestErrorInfoIsTheOneMapping(t *testing.T) {
 	secretCause := errors.New("store: disk full at /var/lib/secret")
-	decodeErr := awsquery.Decode(url.Values{"UserName.1": {"alice"}}, new(iamtypes.CreateUserRequest))
+	decodeErr := dispatch.Index(iamapi.Bind(nil))["CreateUser"].Call(context.Background(), &iam.Caller{},
+		url.Values{"UserName.1": {"alice"}}, awsquery.NewResponse("CreateUser", IAMNamespace))
 	_, simErr := simulate.Custom(simulate.CustomInput{PolicyInputList: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`}, ActionNames: []string{"s3:GetObject"}, Marker: "x"})
 	_, simPolicyErr := simulate.Custom(simulate.CustomInput{PolicyInputList: []string{`{not json`}, ActionNames: []string{"s3:GetObject"}})
 	cases := []struct {

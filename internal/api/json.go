@@ -118,11 +118,6 @@ type jsonInput struct {
 	op   string
 }
 
-// Decode is not how JSON operations read their input: the generated tables use Body (dispatch.Body).
-func (j *jsonInput) Decode(in any) error {
-	return fmt.Errorf("api: %s: the JSON protocol reads inputs with generated decoders, not into %T", j.op, in)
-}
-
 func (j *jsonInput) Body() []byte {
 	if len(bytes.TrimSpace(j.body)) == 0 {
 		return nil

@@ -1,8 +1,6 @@
 package apitypes_test
 
 import (
-	"encoding/xml"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -52,39 +50,5 @@ func TestFormatValue(t *testing.T) {
 				t.Errorf("got %q want %q", got, tc.want)
 			}
 		})
-	}
-}
-
-// TestGeneratedStructsWorkWithEncodingXML: the xml tags and map types read and write the query protocol's
-// form with encoding/xml too.
-func TestGeneratedStructsWorkWithEncodingXML(t *testing.T) {
-	in := iam.GetAccountSummaryResponse{SummaryMap: iam.SummaryMapType{iam.SummaryKeyTypeUsers: 3, iam.SummaryKeyTypeGroups: 1}}
-	b, err := xml.Marshal(struct {
-		XMLName xml.Name `xml:"GetAccountSummaryResult"`
-		iam.GetAccountSummaryResponse
-	}{GetAccountSummaryResponse: in})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := "<GetAccountSummaryResult><SummaryMap><entry><key>Groups</key><value>1</value></entry><entry><key>Users</key><value>3</value></entry></SummaryMap></GetAccountSummaryResult>"
-	if string(b) != want {
-		t.Errorf("got  %s\nwant %s", b, want)
-	}
-	var out iam.GetAccountSummaryResponse
-	if err := xml.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(out, in) {
-		t.Errorf("round trip: %+v", out)
-	}
-
-	var users iam.ListUsersResponse
-	err = xml.Unmarshal([]byte(`<ListUsersResult><Users><member><UserName>a</UserName><CreateDate>2024-05-01T12:00:00Z</CreateDate></member>`+
-		`<member><UserName>b</UserName></member></Users><IsTruncated>true</IsTruncated></ListUsersResult>`), &users)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(users.Users) != 2 || users.Users[1].UserName != "b" || users.IsTruncated == nil || !*users.IsTruncated || users.Users[0].CreateDate.Year() != 2024 {
-		t.Errorf("got %+v", users)
 	}
 }

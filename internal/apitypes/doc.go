@@ -4,7 +4,8 @@
 //
 // The shapes themselves live in the sub-packages and are generated from botocore's service models by
 // tools/genshapes. Both the domain packages and the wire layer use them, so there is one type set per
-// service rather than a domain copy and a wire copy.
+// service rather than a domain copy and a wire copy. The IAM and STS shapes are plain Go (no struct tags, no
+// XML methods): their query-protocol codec is generated into the wire layer (internal/api/iamapi, stsapi).
 //
 // Validation errors follow the wording of AWS's query-protocol ValidationError, for example
 //

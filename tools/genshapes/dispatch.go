@@ -6,6 +6,7 @@ import (
 	"go/format"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -40,9 +41,11 @@ const (
 //     service takes the domain's method wherever there is one;
 //   - Operations(impl, domain), the table: per operation a dispatch.Operation whose Call (dispatch.InputOutput
 //     and its siblings, by the operation's shape) decodes the input, validates it and calls impl's method, and
-//     whose Implemented says whether domain has the method itself. For a JSON protocol model the Calls are
-//     dispatch.JSONInputOutput and its siblings, given the operation's generated decoder and encoder
-//     (decode<Input>, append<Output>: GenerateJSONCodec writes them into the same package).
+//     whose Implemented says whether domain has the method itself. The Calls read and write with the generated
+//     codec of the same package (genshapes -codec): for a query-protocol service the table holds
+//     dispatch.QueryOperation values built with dispatch.QueryInputOutput and its siblings (decodeXxxRequest,
+//     encodeXxxResponse, the result element named after the operation, <XxxResult>); for a JSON protocol service
+//     dispatch.JSONInputOutput and its siblings (decodeXxxRequest, appendXxxResponse).
 //
 // A domain method with the operation's name but another signature is a compile error where the binding asserts
 // that its type implements the interface.
@@ -149,7 +152,11 @@ func GenerateDispatch(m *Model, opt DispatchOptions) ([]byte, error) {
 	p("// Operations binds every operation of the model to impl, sorted by name. Each Call decodes the input, validates\n")
 	p("// it against the model and calls impl's method. domain is the service impl takes its methods from: an operation\n")
 	p("// is Implemented when domain has its method with its exact signature (a nil domain implements none).\n")
-	p("func Operations(impl %s, domain any) []dispatch.Operation {\n\treturn []dispatch.Operation{\n", svc)
+	table := "Operation"
+	if md.Protocol == "query" {
+		table = "QueryOperation"
+	}
+	p("func Operations(impl %s, domain any) []dispatch.%s {\n\treturn []dispatch.%s{\n", svc, table, table)
 	for _, op := range ops {
 		p("\t\t{\n\t\t\tName: %q,\n", op.Name)
 		p("\t\t\tImplemented: dispatch.Has[interface{ %s%s }](domain),\n", op.Name, sig(op, false))
@@ -172,11 +179,24 @@ func GenerateDispatch(m *Model, opt DispatchOptions) ([]byte, error) {
 	return out, nil
 }
 
-// callExpr is the Call of op: dispatch.<bind>(impl.Op) for the query protocol, whose decoder fills the shapes
-// itself; for the JSON protocol, dispatch.JSON<bind> with the operation's generated decoder and encoder
-// (GenerateJSONCodec), unless the operation has neither input nor output.
+// callExpr is the Call of op, which reads and writes with the generated codec of the same package (genshapes
+// -codec): for the query protocol dispatch.Query<bind> with decode<Input>, the method, encode<Output> and the
+// result element's name (GenerateQueryCodec); for the JSON protocol dispatch.JSON<bind> with decode<Input>, the
+// method and append<Output> (GenerateJSONCodec). A JSON operation with neither input nor output is
+// dispatch.Neither.
 func callExpr(protocol, bind string, op *Operation, goNames map[string]string) string {
-	if protocol != "json" || bind == "Neither" {
+	if protocol == "query" {
+		var args []string
+		if op.Input != nil {
+			args = append(args, "decode"+goNames[op.Input.Shape])
+		}
+		args = append(args, "impl."+op.Name)
+		if op.Output != nil {
+			args = append(args, "encode"+goNames[op.Output.Shape], strconv.Quote(op.Name+"Result"))
+		}
+		return "dispatch.Query" + bind + "(" + strings.Join(args, ", ") + ")"
+	}
+	if bind == "Neither" {
 		return "dispatch." + bind + "(impl." + op.Name + ")"
 	}
 	args := []string{"impl." + op.Name}

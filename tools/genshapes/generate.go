@@ -32,11 +32,9 @@ type Options struct {
 //     never pointers: nil means absent. Blobs are []byte.
 //   - A string shape with an enum becomes a named string type with one constant per value
 //     (TypeName + value in CamelCase) and a Values method; other scalar shapes use Go's built-in types.
-//   - Tags (query protocol only; JSON protocol shapes carry none, their codec is generated into the wire layer
-//     by GenerateJSONCodec): query:"WireName" for scalars and structures; lists carry their element prefix
-//     (query:"Users.member", or the flattened name); maps their entry prefix (query:"Name.entry", plus
-//     ",key=K,value=V" when the model renames them). xml:"Users>member" for non-flattened lists, the element
-//     name for flattened ones, ",omitempty" on optional members. WireName is locationName when set.
+//   - No tags and no wire methods: the shapes are plain Go, and the wire names and encodings live in the
+//     codec generated into the wire layer (genshapes -codec: querycodec.go for IAM and STS, jsoncodec.go for
+//     Organizations).
 //   - Validate: for every structure reachable from an input, checks in model order, per member: not null
 //     (required; a required string that is empty counts as null when the shape's minimum length is at least
 //     1, since "" could not be valid there anyway; required numbers, booleans and timestamps cannot be seen
@@ -307,49 +305,6 @@ func (g *gen) elemType(shapeName string) string {
 // json reports whether the model is of the AWS JSON protocol.
 func (g *gen) json() bool { return g.m.Metadata.Protocol == "json" }
 
-func (g *gen) tags(mb Member, required bool) string {
-	s := g.shape(mb.Ref.Shape)
-	wire := mb.Name
-	if mb.Ref.LocationName != "" {
-		wire = mb.Ref.LocationName
-	}
-	omit := ""
-	if !required {
-		omit = ",omitempty"
-	}
-	if g.json() {
-		return "" // the JSON codec is generated into the wire layer (GenerateJSONCodec)
-	}
-	var q, x string
-	switch s.Type {
-	case "list":
-		item := s.Member.LocationName
-		if mb.Ref.Flattened || s.Flattened {
-			if item == "" {
-				item = wire
-			}
-			q, x = item, item+omit
-		} else {
-			if item == "" {
-				item = "member"
-			}
-			q, x = wire+"."+item, wire+">"+item+omit
-		}
-	case "map":
-		q = wire + ".entry"
-		if s.Key.LocationName != "" && s.Key.LocationName != "key" {
-			q += ",key=" + s.Key.LocationName
-		}
-		if s.Value.LocationName != "" && s.Value.LocationName != "value" {
-			q += ",value=" + s.Value.LocationName
-		}
-		x = wire + omit
-	default:
-		q, x = wire, wire+omit
-	}
-	return fmt.Sprintf("`query:%q xml:%q`", q, x)
-}
-
 func (g *gen) write() {
 	md := g.m.Metadata
 	src := ""
@@ -382,7 +337,6 @@ func (g *gen) write() {
 	body := g.buf.String()[header:]
 	var std, local []string
 	for _, im := range []struct{ path, use string }{
-		{"encoding/xml", "*xml.Encoder"},
 		{"regexp", "regexp.MustCompile("},
 		{"strconv", "strconv.Itoa("},
 		{"time", "time.Time"},
@@ -527,25 +481,11 @@ func (g *gen) writeMap(name string) {
 	gn := g.goNames[name]
 	keyType := g.elemType(s.Key.Shape)
 	valType := g.elemType(s.Value.Shape)
-	keyName, valName := "key", "value"
-	if s.Key.LocationName != "" {
-		keyName = s.Key.LocationName
-	}
-	if s.Value.LocationName != "" {
-		valName = s.Value.LocationName
-	}
 	g.comment("", gn, s.Documentation)
 	if docLine(s.Documentation) == "" {
 		g.p("// %s is the map shape %s.\n", gn, name)
 	}
 	g.p("type %s map[%s]%s\n\n", gn, keyType, valType)
-	if g.json() {
-		return // the JSON protocol's codec lives in the wire layer
-	}
-	g.p("// MarshalXML writes the query protocol's <entry><%s/><%s/></entry> form.\n", keyName, valName)
-	g.p("func (m %s) MarshalXML(e *xml.Encoder, start xml.StartElement) error {\n\treturn apitypes.MarshalXMLMap(e, start, m, %q, %q)\n}\n\n", gn, keyName, valName)
-	g.p("// UnmarshalXML reads the query protocol's <entry><%s/><%s/></entry> form.\n", keyName, valName)
-	g.p("func (m *%s) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {\n\treturn apitypes.UnmarshalXMLMap(d, start, m, %q, %q)\n}\n\n", gn, keyName, valName)
 }
 
 func (g *gen) writeStruct(name string) {
@@ -562,9 +502,6 @@ func (g *gen) writeStruct(name string) {
 		req := s.IsRequired(mb.Name)
 		g.comment("\t", fn, mb.Ref.Documentation)
 		g.p("\t%s %s", fn, g.goType(mb.Ref.Shape, req))
-		if tags := g.tags(mb, req); tags != "" {
-			g.p(" %s", tags)
-		}
 		g.p("\n")
 	}
 	g.p("}\n\n")

@@ -7,14 +7,15 @@ import (
 	"strconv"
 )
 
-// CodecOptions control the generation of a JSON protocol service's codec (genshapes -codec).
+// CodecOptions control the generation of a service's codec (genshapes -codec): GenerateQueryCodec for the query
+// protocol (IAM, STS), GenerateJSONCodec for the JSON protocol (Organizations).
 type CodecOptions struct {
-	// Package is the Go package name of the output (orgapi).
+	// Package is the Go package name of the output (iamapi, orgapi).
 	Package string
 	// Source names the model file in the header (base name only, so output does not depend on paths).
 	Source string
-	// TypesName and TypesImport name the package of the service's generated shapes (orgtypes,
-	// github.com/iamd-dev/iamd/internal/apitypes/org).
+	// TypesName and TypesImport name the package of the service's generated shapes (iamtypes,
+	// github.com/iamd-dev/iamd/internal/apitypes/iam).
 	TypesName, TypesImport string
 }
 

@@ -6,13 +6,16 @@
 //		-types iamtypes=github.com/iamd-dev/iamd/internal/apitypes/iam -out internal/api/iamapi/zz_generated_dispatch.go
 //	go run ./tools/genshapes -codec -model PATH/service-2.json.gz -package orgapi \
 //		-types orgtypes=github.com/iamd-dev/iamd/internal/apitypes/org -out internal/api/orgapi/zz_generated_codec.go
+//	go run ./tools/genshapes -codec -model PATH/service-2.json.gz -package iamapi \
+//		-types iamtypes=github.com/iamd-dev/iamd/internal/apitypes/iam -out internal/api/iamapi/zz_generated_codec.go
 //
 // For every structure an operation uses (inputs, outputs and what they nest) it writes a struct with its
 // members in model order, named string types with constants for enums, Validate methods built from the
 // model's constraints, the service's operation table and its error shapes. The rules it follows are in
 // generate.go's doc comment. With -dispatch it writes instead the service's interface (one method per
-// operation), its Unimplemented default and its operation table; see dispatch.go. With -codec (JSON protocol
-// models) it writes the shapes' reflection-free JSON encoders and decoders; see jsoncodec.go.
+// operation), its Unimplemented default and its operation table; see dispatch.go. With -codec it writes the
+// reflection-free codec of the shapes for the wire layer: query-protocol decoders and XML encoders
+// (querycodec.go) or JSON encoders and decoders (jsoncodec.go), by the model's protocol.
 package main
 
 import (
@@ -35,7 +38,7 @@ func run(args []string, stderr io.Writer) int {
 	pkg := fs.String("package", "", "Go package name of the output")
 	out := fs.String("out", "", "output file (stdout when empty)")
 	dispatch := fs.Bool("dispatch", false, "write the operations' interface, Unimplemented default and table instead of the shapes")
-	codec := fs.Bool("codec", false, "write the JSON protocol codec of the shapes instead of the shapes")
+	codec := fs.Bool("codec", false, "write the codec of the shapes (query or JSON protocol, by the model) instead of the shapes")
 	types := fs.String("types", "", "with -dispatch or -codec: the shapes package as name=importpath")
 	caller := fs.String("caller", "github.com/iamd-dev/iamd/internal/iam.Caller", "with -dispatch: the caller type as importpath.Type")
 	if err := fs.Parse(args); err != nil {
@@ -48,8 +51,8 @@ func run(args []string, stderr io.Writer) int {
 	}
 	typesName, typesImport, okTypes := strings.Cut(*types, "=")
 	dot := strings.LastIndex(*caller, ".")
-	if *codec && (!okTypes || typesName == "" || typesImport == "") {
-		fmt.Fprintln(stderr, "genshapes: -codec needs -types name=importpath")
+	if *codec && (*dispatch || !okTypes || typesName == "" || typesImport == "") {
+		fmt.Fprintln(stderr, "genshapes: -codec needs -types name=importpath and excludes -dispatch")
 		fs.Usage()
 		return 2
 	}
@@ -66,7 +69,12 @@ func run(args []string, stderr io.Writer) int {
 	var src []byte
 	switch {
 	case *codec:
-		src, err = GenerateJSONCodec(m, CodecOptions{Package: *pkg, Source: filepath.Base(*modelPath), TypesName: typesName, TypesImport: typesImport})
+		opt := CodecOptions{Package: *pkg, Source: filepath.Base(*modelPath), TypesName: typesName, TypesImport: typesImport}
+		if m.Metadata.Protocol == "json" {
+			src, err = GenerateJSONCodec(m, opt)
+		} else {
+			src, err = GenerateQueryCodec(m, opt)
+		}
 	case *dispatch:
 		src, err = GenerateDispatch(m, DispatchOptions{Package: *pkg, Source: filepath.Base(*modelPath),
 			TypesName: typesName, TypesImport: typesImport, CallerImport: (*caller)[:dot], CallerType: (*caller)[dot+1:]})

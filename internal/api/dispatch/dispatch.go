@@ -1,7 +1,7 @@
 // Package dispatch holds what the generated operation tables of the wire layer share (internal/api/iamapi,
-// stsapi, orgapi): an Operation binds one operation of a service model to the method that runs it, with no
-// reflection, and a Decoder is how a protocol hands the operation its input. tools/genshapes -dispatch writes the
-// tables; see CONTRIBUTING.md, "Adding an operation".
+// stsapi, orgapi): an Op binds one operation of a service model to the method that runs it and to the generated
+// codec of its shapes, with no reflection (QueryOperation for IAM and STS, Operation for the JSON protocol).
+// tools/genshapes -dispatch writes the tables; see CONTRIBUTING.md, "Adding an operation".
 package dispatch
 
 import (
@@ -10,29 +10,32 @@ import (
 	"github.com/iamd-dev/iamd/internal/iam"
 )
 
-// Decoder reads the input of one operation from a request, in the request's protocol.
+// Decoder is what a JSON-protocol Call needs of the protocol besides the body (see Body): how it answers an
+// input that breaks the model.
 type Decoder interface {
-	// Decode fills in, a new input structure of the operation (a pointer to a generated shape), from the
-	// request.
-	Decode(in any) error
 	// Invalid returns the protocol's answer to an input that breaks the model's constraints; err is what the
 	// input's Validate returned (a *apitypes.ValidationError).
 	Invalid(err error) error
 }
 
-// Operation is one operation of a service model bound to its implementation.
-type Operation struct {
+// Op is one operation of a service model bound to its implementation; C is what the protocol runs (Call for
+// the JSON protocol, QueryCall for the query protocol).
+type Op[C any] struct {
 	// Name is the operation's name in the model (the query protocol's Action, the JSON protocol's target
 	// suffix).
 	Name string
 	// Implemented is false when the domain service has no method for the operation and the binding answers it
 	// with the Unimplemented default; the wire layer then answers NotImplemented before reading the input.
 	Implemented bool
-	// Call decodes the input with d (operations without input read nothing), validates it against the model,
-	// calls the method and returns its output: a pointer to the generated output shape, or nil when the
-	// operation has no output or the method returned none.
-	Call Call
+	// Call decodes the input (operations without input read nothing), validates it against the model, calls
+	// the method and hands over its output.
+	Call C
 }
+
+// Operation is an operation of a JSON-protocol service: its Call decodes the input with a Decoder and returns
+// the output, a pointer to the generated output shape, or nil when the operation has no output or the method
+// returned none.
+type Operation = Op[Call]
 
 // Has reports whether v has the method set of I. The generated tables use it, with I the one-method interface of
 // an operation's exact signature, to tell which operations a domain service implements itself.
@@ -42,8 +45,8 @@ func Has[I any](v any) bool {
 }
 
 // Index returns ops by name.
-func Index(ops []Operation) map[string]Operation {
-	m := make(map[string]Operation, len(ops))
+func Index[C any](ops []Op[C]) map[string]Op[C] {
+	m := make(map[string]Op[C], len(ops))
 	for _, o := range ops {
 		m[o.Name] = o
 	}
@@ -53,68 +56,9 @@ func Index(ops []Operation) map[string]Operation {
 // Call is what an Operation runs.
 type Call = func(ctx context.Context, c *iam.Caller, d Decoder) (any, error)
 
-// InputOutput makes the Call of an operation with an input and an output: it decodes a new *T with d, validates
-// it and calls f; a nil output is returned as nil.
-func InputOutput[T any, In interface {
-	*T
-	Validate() error
-}, O any, Out interface{ *O }](f func(context.Context, *iam.Caller, In) (Out, error)) Call {
-	return func(ctx context.Context, c *iam.Caller, d Decoder) (any, error) {
-		in, err := decode[T, In](d)
-		if err != nil {
-			return nil, err
-		}
-		out, err := f(ctx, c, in)
-		if err != nil || out == nil {
-			return nil, err
-		}
-		return out, nil
-	}
-}
-
-// InputOnly makes the Call of an operation with an input and no output.
-func InputOnly[T any, In interface {
-	*T
-	Validate() error
-}](f func(context.Context, *iam.Caller, In) error) Call {
-	return func(ctx context.Context, c *iam.Caller, d Decoder) (any, error) {
-		in, err := decode[T, In](d)
-		if err != nil {
-			return nil, err
-		}
-		return nil, f(ctx, c, in)
-	}
-}
-
-// OutputOnly makes the Call of an operation with no input and an output; it reads nothing from the request.
-func OutputOnly[O any, Out interface{ *O }](f func(context.Context, *iam.Caller) (Out, error)) Call {
-	return func(ctx context.Context, c *iam.Caller, _ Decoder) (any, error) {
-		out, err := f(ctx, c)
-		if err != nil || out == nil {
-			return nil, err
-		}
-		return out, nil
-	}
-}
-
 // Neither makes the Call of an operation with no input and no output.
 func Neither(f func(context.Context, *iam.Caller) error) Call {
 	return func(ctx context.Context, c *iam.Caller, _ Decoder) (any, error) {
 		return nil, f(ctx, c)
 	}
-}
-
-// decode reads and validates a new input.
-func decode[T any, In interface {
-	*T
-	Validate() error
-}](d Decoder) (In, error) {
-	in := In(new(T))
-	if err := d.Decode(in); err != nil {
-		return nil, err
-	}
-	if err := in.Validate(); err != nil {
-		return nil, d.Invalid(err)
-	}
-	return in, nil
 }

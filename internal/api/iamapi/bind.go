@@ -16,7 +16,7 @@ type Binding struct {
 var _ IAM = Binding{}
 
 // Bind returns the IAM operations that svc runs; with a nil svc, every operation answers NotImplemented.
-func Bind(svc *iam.Service) []dispatch.Operation {
+func Bind(svc *iam.Service) []dispatch.QueryOperation {
 	if svc == nil {
 		return Operations(UnimplementedIAM{}, nil)
 	}

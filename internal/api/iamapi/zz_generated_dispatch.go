@@ -1260,1239 +1260,1239 @@ func notImplemented(op string) error { return awserr.NotImplemented(op) }
 // Operations binds every operation of the model to impl, sorted by name. Each Call decodes the input, validates
 // it against the model and calls impl's method. domain is the service impl takes its methods from: an operation
 // is Implemented when domain has its method with its exact signature (a nil domain implements none).
-func Operations(impl IAM, domain any) []dispatch.Operation {
-	return []dispatch.Operation{
+func Operations(impl IAM, domain any) []dispatch.QueryOperation {
+	return []dispatch.QueryOperation{
 		{
 			Name: "AcceptDelegationRequest",
 			Implemented: dispatch.Has[interface {
 				AcceptDelegationRequest(context.Context, *iam.Caller, *iamtypes.AcceptDelegationRequestRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.AcceptDelegationRequest),
+			Call: dispatch.QueryInputOnly(decodeAcceptDelegationRequestRequest, impl.AcceptDelegationRequest),
 		},
 		{
 			Name: "AddClientIDToOpenIDConnectProvider",
 			Implemented: dispatch.Has[interface {
 				AddClientIDToOpenIDConnectProvider(context.Context, *iam.Caller, *iamtypes.AddClientIDToOpenIDConnectProviderRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.AddClientIDToOpenIDConnectProvider),
+			Call: dispatch.QueryInputOnly(decodeAddClientIDToOpenIDConnectProviderRequest, impl.AddClientIDToOpenIDConnectProvider),
 		},
 		{
 			Name: "AddRoleToInstanceProfile",
 			Implemented: dispatch.Has[interface {
 				AddRoleToInstanceProfile(context.Context, *iam.Caller, *iamtypes.AddRoleToInstanceProfileRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.AddRoleToInstanceProfile),
+			Call: dispatch.QueryInputOnly(decodeAddRoleToInstanceProfileRequest, impl.AddRoleToInstanceProfile),
 		},
 		{
 			Name: "AddUserToGroup",
 			Implemented: dispatch.Has[interface {
 				AddUserToGroup(context.Context, *iam.Caller, *iamtypes.AddUserToGroupRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.AddUserToGroup),
+			Call: dispatch.QueryInputOnly(decodeAddUserToGroupRequest, impl.AddUserToGroup),
 		},
 		{
 			Name: "AssociateDelegationRequest",
 			Implemented: dispatch.Has[interface {
 				AssociateDelegationRequest(context.Context, *iam.Caller, *iamtypes.AssociateDelegationRequestRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.AssociateDelegationRequest),
+			Call: dispatch.QueryInputOnly(decodeAssociateDelegationRequestRequest, impl.AssociateDelegationRequest),
 		},
 		{
 			Name: "AttachGroupPolicy",
 			Implemented: dispatch.Has[interface {
 				AttachGroupPolicy(context.Context, *iam.Caller, *iamtypes.AttachGroupPolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.AttachGroupPolicy),
+			Call: dispatch.QueryInputOnly(decodeAttachGroupPolicyRequest, impl.AttachGroupPolicy),
 		},
 		{
 			Name: "AttachRolePolicy",
 			Implemented: dispatch.Has[interface {
 				AttachRolePolicy(context.Context, *iam.Caller, *iamtypes.AttachRolePolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.AttachRolePolicy),
+			Call: dispatch.QueryInputOnly(decodeAttachRolePolicyRequest, impl.AttachRolePolicy),
 		},
 		{
 			Name: "AttachUserPolicy",
 			Implemented: dispatch.Has[interface {
 				AttachUserPolicy(context.Context, *iam.Caller, *iamtypes.AttachUserPolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.AttachUserPolicy),
+			Call: dispatch.QueryInputOnly(decodeAttachUserPolicyRequest, impl.AttachUserPolicy),
 		},
 		{
 			Name: "ChangePassword",
 			Implemented: dispatch.Has[interface {
 				ChangePassword(context.Context, *iam.Caller, *iamtypes.ChangePasswordRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.ChangePassword),
+			Call: dispatch.QueryInputOnly(decodeChangePasswordRequest, impl.ChangePassword),
 		},
 		{
 			Name: "CreateAccessKey",
 			Implemented: dispatch.Has[interface {
 				CreateAccessKey(context.Context, *iam.Caller, *iamtypes.CreateAccessKeyRequest) (*iamtypes.CreateAccessKeyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreateAccessKey),
+			Call: dispatch.QueryInputOutput(decodeCreateAccessKeyRequest, impl.CreateAccessKey, encodeCreateAccessKeyResponse, "CreateAccessKeyResult"),
 		},
 		{
 			Name: "CreateAccountAlias",
 			Implemented: dispatch.Has[interface {
 				CreateAccountAlias(context.Context, *iam.Caller, *iamtypes.CreateAccountAliasRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.CreateAccountAlias),
+			Call: dispatch.QueryInputOnly(decodeCreateAccountAliasRequest, impl.CreateAccountAlias),
 		},
 		{
 			Name: "CreateDelegationRequest",
 			Implemented: dispatch.Has[interface {
 				CreateDelegationRequest(context.Context, *iam.Caller, *iamtypes.CreateDelegationRequestRequest) (*iamtypes.CreateDelegationRequestResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreateDelegationRequest),
+			Call: dispatch.QueryInputOutput(decodeCreateDelegationRequestRequest, impl.CreateDelegationRequest, encodeCreateDelegationRequestResponse, "CreateDelegationRequestResult"),
 		},
 		{
 			Name: "CreateGroup",
 			Implemented: dispatch.Has[interface {
 				CreateGroup(context.Context, *iam.Caller, *iamtypes.CreateGroupRequest) (*iamtypes.CreateGroupResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreateGroup),
+			Call: dispatch.QueryInputOutput(decodeCreateGroupRequest, impl.CreateGroup, encodeCreateGroupResponse, "CreateGroupResult"),
 		},
 		{
 			Name: "CreateInstanceProfile",
 			Implemented: dispatch.Has[interface {
 				CreateInstanceProfile(context.Context, *iam.Caller, *iamtypes.CreateInstanceProfileRequest) (*iamtypes.CreateInstanceProfileResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreateInstanceProfile),
+			Call: dispatch.QueryInputOutput(decodeCreateInstanceProfileRequest, impl.CreateInstanceProfile, encodeCreateInstanceProfileResponse, "CreateInstanceProfileResult"),
 		},
 		{
 			Name: "CreateLoginProfile",
 			Implemented: dispatch.Has[interface {
 				CreateLoginProfile(context.Context, *iam.Caller, *iamtypes.CreateLoginProfileRequest) (*iamtypes.CreateLoginProfileResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreateLoginProfile),
+			Call: dispatch.QueryInputOutput(decodeCreateLoginProfileRequest, impl.CreateLoginProfile, encodeCreateLoginProfileResponse, "CreateLoginProfileResult"),
 		},
 		{
 			Name: "CreateOpenIDConnectProvider",
 			Implemented: dispatch.Has[interface {
 				CreateOpenIDConnectProvider(context.Context, *iam.Caller, *iamtypes.CreateOpenIDConnectProviderRequest) (*iamtypes.CreateOpenIDConnectProviderResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreateOpenIDConnectProvider),
+			Call: dispatch.QueryInputOutput(decodeCreateOpenIDConnectProviderRequest, impl.CreateOpenIDConnectProvider, encodeCreateOpenIDConnectProviderResponse, "CreateOpenIDConnectProviderResult"),
 		},
 		{
 			Name: "CreatePolicy",
 			Implemented: dispatch.Has[interface {
 				CreatePolicy(context.Context, *iam.Caller, *iamtypes.CreatePolicyRequest) (*iamtypes.CreatePolicyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreatePolicy),
+			Call: dispatch.QueryInputOutput(decodeCreatePolicyRequest, impl.CreatePolicy, encodeCreatePolicyResponse, "CreatePolicyResult"),
 		},
 		{
 			Name: "CreatePolicyVersion",
 			Implemented: dispatch.Has[interface {
 				CreatePolicyVersion(context.Context, *iam.Caller, *iamtypes.CreatePolicyVersionRequest) (*iamtypes.CreatePolicyVersionResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreatePolicyVersion),
+			Call: dispatch.QueryInputOutput(decodeCreatePolicyVersionRequest, impl.CreatePolicyVersion, encodeCreatePolicyVersionResponse, "CreatePolicyVersionResult"),
 		},
 		{
 			Name: "CreateRole",
 			Implemented: dispatch.Has[interface {
 				CreateRole(context.Context, *iam.Caller, *iamtypes.CreateRoleRequest) (*iamtypes.CreateRoleResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreateRole),
+			Call: dispatch.QueryInputOutput(decodeCreateRoleRequest, impl.CreateRole, encodeCreateRoleResponse, "CreateRoleResult"),
 		},
 		{
 			Name: "CreateSAMLProvider",
 			Implemented: dispatch.Has[interface {
 				CreateSAMLProvider(context.Context, *iam.Caller, *iamtypes.CreateSAMLProviderRequest) (*iamtypes.CreateSAMLProviderResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreateSAMLProvider),
+			Call: dispatch.QueryInputOutput(decodeCreateSAMLProviderRequest, impl.CreateSAMLProvider, encodeCreateSAMLProviderResponse, "CreateSAMLProviderResult"),
 		},
 		{
 			Name: "CreateServiceLinkedRole",
 			Implemented: dispatch.Has[interface {
 				CreateServiceLinkedRole(context.Context, *iam.Caller, *iamtypes.CreateServiceLinkedRoleRequest) (*iamtypes.CreateServiceLinkedRoleResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreateServiceLinkedRole),
+			Call: dispatch.QueryInputOutput(decodeCreateServiceLinkedRoleRequest, impl.CreateServiceLinkedRole, encodeCreateServiceLinkedRoleResponse, "CreateServiceLinkedRoleResult"),
 		},
 		{
 			Name: "CreateServiceSpecificCredential",
 			Implemented: dispatch.Has[interface {
 				CreateServiceSpecificCredential(context.Context, *iam.Caller, *iamtypes.CreateServiceSpecificCredentialRequest) (*iamtypes.CreateServiceSpecificCredentialResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreateServiceSpecificCredential),
+			Call: dispatch.QueryInputOutput(decodeCreateServiceSpecificCredentialRequest, impl.CreateServiceSpecificCredential, encodeCreateServiceSpecificCredentialResponse, "CreateServiceSpecificCredentialResult"),
 		},
 		{
 			Name: "CreateUser",
 			Implemented: dispatch.Has[interface {
 				CreateUser(context.Context, *iam.Caller, *iamtypes.CreateUserRequest) (*iamtypes.CreateUserResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreateUser),
+			Call: dispatch.QueryInputOutput(decodeCreateUserRequest, impl.CreateUser, encodeCreateUserResponse, "CreateUserResult"),
 		},
 		{
 			Name: "CreateVirtualMFADevice",
 			Implemented: dispatch.Has[interface {
 				CreateVirtualMFADevice(context.Context, *iam.Caller, *iamtypes.CreateVirtualMFADeviceRequest) (*iamtypes.CreateVirtualMFADeviceResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.CreateVirtualMFADevice),
+			Call: dispatch.QueryInputOutput(decodeCreateVirtualMFADeviceRequest, impl.CreateVirtualMFADevice, encodeCreateVirtualMFADeviceResponse, "CreateVirtualMFADeviceResult"),
 		},
 		{
 			Name: "DeactivateMFADevice",
 			Implemented: dispatch.Has[interface {
 				DeactivateMFADevice(context.Context, *iam.Caller, *iamtypes.DeactivateMFADeviceRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeactivateMFADevice),
+			Call: dispatch.QueryInputOnly(decodeDeactivateMFADeviceRequest, impl.DeactivateMFADevice),
 		},
 		{
 			Name: "DeleteAccessKey",
 			Implemented: dispatch.Has[interface {
 				DeleteAccessKey(context.Context, *iam.Caller, *iamtypes.DeleteAccessKeyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteAccessKey),
+			Call: dispatch.QueryInputOnly(decodeDeleteAccessKeyRequest, impl.DeleteAccessKey),
 		},
 		{
 			Name: "DeleteAccountAlias",
 			Implemented: dispatch.Has[interface {
 				DeleteAccountAlias(context.Context, *iam.Caller, *iamtypes.DeleteAccountAliasRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteAccountAlias),
+			Call: dispatch.QueryInputOnly(decodeDeleteAccountAliasRequest, impl.DeleteAccountAlias),
 		},
 		{
 			Name: "DeleteAccountPasswordPolicy",
 			Implemented: dispatch.Has[interface {
 				DeleteAccountPasswordPolicy(context.Context, *iam.Caller) error
 			}](domain),
-			Call: dispatch.Neither(impl.DeleteAccountPasswordPolicy),
+			Call: dispatch.QueryNeither(impl.DeleteAccountPasswordPolicy),
 		},
 		{
 			Name: "DeleteGroup",
 			Implemented: dispatch.Has[interface {
 				DeleteGroup(context.Context, *iam.Caller, *iamtypes.DeleteGroupRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteGroup),
+			Call: dispatch.QueryInputOnly(decodeDeleteGroupRequest, impl.DeleteGroup),
 		},
 		{
 			Name: "DeleteGroupPolicy",
 			Implemented: dispatch.Has[interface {
 				DeleteGroupPolicy(context.Context, *iam.Caller, *iamtypes.DeleteGroupPolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteGroupPolicy),
+			Call: dispatch.QueryInputOnly(decodeDeleteGroupPolicyRequest, impl.DeleteGroupPolicy),
 		},
 		{
 			Name: "DeleteInstanceProfile",
 			Implemented: dispatch.Has[interface {
 				DeleteInstanceProfile(context.Context, *iam.Caller, *iamtypes.DeleteInstanceProfileRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteInstanceProfile),
+			Call: dispatch.QueryInputOnly(decodeDeleteInstanceProfileRequest, impl.DeleteInstanceProfile),
 		},
 		{
 			Name: "DeleteLoginProfile",
 			Implemented: dispatch.Has[interface {
 				DeleteLoginProfile(context.Context, *iam.Caller, *iamtypes.DeleteLoginProfileRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteLoginProfile),
+			Call: dispatch.QueryInputOnly(decodeDeleteLoginProfileRequest, impl.DeleteLoginProfile),
 		},
 		{
 			Name: "DeleteOpenIDConnectProvider",
 			Implemented: dispatch.Has[interface {
 				DeleteOpenIDConnectProvider(context.Context, *iam.Caller, *iamtypes.DeleteOpenIDConnectProviderRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteOpenIDConnectProvider),
+			Call: dispatch.QueryInputOnly(decodeDeleteOpenIDConnectProviderRequest, impl.DeleteOpenIDConnectProvider),
 		},
 		{
 			Name: "DeletePolicy",
 			Implemented: dispatch.Has[interface {
 				DeletePolicy(context.Context, *iam.Caller, *iamtypes.DeletePolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeletePolicy),
+			Call: dispatch.QueryInputOnly(decodeDeletePolicyRequest, impl.DeletePolicy),
 		},
 		{
 			Name: "DeletePolicyVersion",
 			Implemented: dispatch.Has[interface {
 				DeletePolicyVersion(context.Context, *iam.Caller, *iamtypes.DeletePolicyVersionRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeletePolicyVersion),
+			Call: dispatch.QueryInputOnly(decodeDeletePolicyVersionRequest, impl.DeletePolicyVersion),
 		},
 		{
 			Name: "DeleteRole",
 			Implemented: dispatch.Has[interface {
 				DeleteRole(context.Context, *iam.Caller, *iamtypes.DeleteRoleRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteRole),
+			Call: dispatch.QueryInputOnly(decodeDeleteRoleRequest, impl.DeleteRole),
 		},
 		{
 			Name: "DeleteRolePermissionsBoundary",
 			Implemented: dispatch.Has[interface {
 				DeleteRolePermissionsBoundary(context.Context, *iam.Caller, *iamtypes.DeleteRolePermissionsBoundaryRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteRolePermissionsBoundary),
+			Call: dispatch.QueryInputOnly(decodeDeleteRolePermissionsBoundaryRequest, impl.DeleteRolePermissionsBoundary),
 		},
 		{
 			Name: "DeleteRolePolicy",
 			Implemented: dispatch.Has[interface {
 				DeleteRolePolicy(context.Context, *iam.Caller, *iamtypes.DeleteRolePolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteRolePolicy),
+			Call: dispatch.QueryInputOnly(decodeDeleteRolePolicyRequest, impl.DeleteRolePolicy),
 		},
 		{
 			Name: "DeleteSAMLProvider",
 			Implemented: dispatch.Has[interface {
 				DeleteSAMLProvider(context.Context, *iam.Caller, *iamtypes.DeleteSAMLProviderRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteSAMLProvider),
+			Call: dispatch.QueryInputOnly(decodeDeleteSAMLProviderRequest, impl.DeleteSAMLProvider),
 		},
 		{
 			Name: "DeleteSSHPublicKey",
 			Implemented: dispatch.Has[interface {
 				DeleteSSHPublicKey(context.Context, *iam.Caller, *iamtypes.DeleteSSHPublicKeyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteSSHPublicKey),
+			Call: dispatch.QueryInputOnly(decodeDeleteSSHPublicKeyRequest, impl.DeleteSSHPublicKey),
 		},
 		{
 			Name: "DeleteServerCertificate",
 			Implemented: dispatch.Has[interface {
 				DeleteServerCertificate(context.Context, *iam.Caller, *iamtypes.DeleteServerCertificateRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteServerCertificate),
+			Call: dispatch.QueryInputOnly(decodeDeleteServerCertificateRequest, impl.DeleteServerCertificate),
 		},
 		{
 			Name: "DeleteServiceLinkedRole",
 			Implemented: dispatch.Has[interface {
 				DeleteServiceLinkedRole(context.Context, *iam.Caller, *iamtypes.DeleteServiceLinkedRoleRequest) (*iamtypes.DeleteServiceLinkedRoleResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.DeleteServiceLinkedRole),
+			Call: dispatch.QueryInputOutput(decodeDeleteServiceLinkedRoleRequest, impl.DeleteServiceLinkedRole, encodeDeleteServiceLinkedRoleResponse, "DeleteServiceLinkedRoleResult"),
 		},
 		{
 			Name: "DeleteServiceSpecificCredential",
 			Implemented: dispatch.Has[interface {
 				DeleteServiceSpecificCredential(context.Context, *iam.Caller, *iamtypes.DeleteServiceSpecificCredentialRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteServiceSpecificCredential),
+			Call: dispatch.QueryInputOnly(decodeDeleteServiceSpecificCredentialRequest, impl.DeleteServiceSpecificCredential),
 		},
 		{
 			Name: "DeleteSigningCertificate",
 			Implemented: dispatch.Has[interface {
 				DeleteSigningCertificate(context.Context, *iam.Caller, *iamtypes.DeleteSigningCertificateRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteSigningCertificate),
+			Call: dispatch.QueryInputOnly(decodeDeleteSigningCertificateRequest, impl.DeleteSigningCertificate),
 		},
 		{
 			Name: "DeleteUser",
 			Implemented: dispatch.Has[interface {
 				DeleteUser(context.Context, *iam.Caller, *iamtypes.DeleteUserRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteUser),
+			Call: dispatch.QueryInputOnly(decodeDeleteUserRequest, impl.DeleteUser),
 		},
 		{
 			Name: "DeleteUserPermissionsBoundary",
 			Implemented: dispatch.Has[interface {
 				DeleteUserPermissionsBoundary(context.Context, *iam.Caller, *iamtypes.DeleteUserPermissionsBoundaryRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteUserPermissionsBoundary),
+			Call: dispatch.QueryInputOnly(decodeDeleteUserPermissionsBoundaryRequest, impl.DeleteUserPermissionsBoundary),
 		},
 		{
 			Name: "DeleteUserPolicy",
 			Implemented: dispatch.Has[interface {
 				DeleteUserPolicy(context.Context, *iam.Caller, *iamtypes.DeleteUserPolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteUserPolicy),
+			Call: dispatch.QueryInputOnly(decodeDeleteUserPolicyRequest, impl.DeleteUserPolicy),
 		},
 		{
 			Name: "DeleteVirtualMFADevice",
 			Implemented: dispatch.Has[interface {
 				DeleteVirtualMFADevice(context.Context, *iam.Caller, *iamtypes.DeleteVirtualMFADeviceRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DeleteVirtualMFADevice),
+			Call: dispatch.QueryInputOnly(decodeDeleteVirtualMFADeviceRequest, impl.DeleteVirtualMFADevice),
 		},
 		{
 			Name: "DetachGroupPolicy",
 			Implemented: dispatch.Has[interface {
 				DetachGroupPolicy(context.Context, *iam.Caller, *iamtypes.DetachGroupPolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DetachGroupPolicy),
+			Call: dispatch.QueryInputOnly(decodeDetachGroupPolicyRequest, impl.DetachGroupPolicy),
 		},
 		{
 			Name: "DetachRolePolicy",
 			Implemented: dispatch.Has[interface {
 				DetachRolePolicy(context.Context, *iam.Caller, *iamtypes.DetachRolePolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DetachRolePolicy),
+			Call: dispatch.QueryInputOnly(decodeDetachRolePolicyRequest, impl.DetachRolePolicy),
 		},
 		{
 			Name: "DetachUserPolicy",
 			Implemented: dispatch.Has[interface {
 				DetachUserPolicy(context.Context, *iam.Caller, *iamtypes.DetachUserPolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.DetachUserPolicy),
+			Call: dispatch.QueryInputOnly(decodeDetachUserPolicyRequest, impl.DetachUserPolicy),
 		},
 		{
 			Name: "DisableOrganizationsRootCredentialsManagement",
 			Implemented: dispatch.Has[interface {
 				DisableOrganizationsRootCredentialsManagement(context.Context, *iam.Caller, *iamtypes.DisableOrganizationsRootCredentialsManagementRequest) (*iamtypes.DisableOrganizationsRootCredentialsManagementResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.DisableOrganizationsRootCredentialsManagement),
+			Call: dispatch.QueryInputOutput(decodeDisableOrganizationsRootCredentialsManagementRequest, impl.DisableOrganizationsRootCredentialsManagement, encodeDisableOrganizationsRootCredentialsManagementResponse, "DisableOrganizationsRootCredentialsManagementResult"),
 		},
 		{
 			Name: "DisableOrganizationsRootSessions",
 			Implemented: dispatch.Has[interface {
 				DisableOrganizationsRootSessions(context.Context, *iam.Caller, *iamtypes.DisableOrganizationsRootSessionsRequest) (*iamtypes.DisableOrganizationsRootSessionsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.DisableOrganizationsRootSessions),
+			Call: dispatch.QueryInputOutput(decodeDisableOrganizationsRootSessionsRequest, impl.DisableOrganizationsRootSessions, encodeDisableOrganizationsRootSessionsResponse, "DisableOrganizationsRootSessionsResult"),
 		},
 		{
 			Name: "DisableOutboundWebIdentityFederation",
 			Implemented: dispatch.Has[interface {
 				DisableOutboundWebIdentityFederation(context.Context, *iam.Caller) error
 			}](domain),
-			Call: dispatch.Neither(impl.DisableOutboundWebIdentityFederation),
+			Call: dispatch.QueryNeither(impl.DisableOutboundWebIdentityFederation),
 		},
 		{
 			Name: "EnableMFADevice",
 			Implemented: dispatch.Has[interface {
 				EnableMFADevice(context.Context, *iam.Caller, *iamtypes.EnableMFADeviceRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.EnableMFADevice),
+			Call: dispatch.QueryInputOnly(decodeEnableMFADeviceRequest, impl.EnableMFADevice),
 		},
 		{
 			Name: "EnableOrganizationsRootCredentialsManagement",
 			Implemented: dispatch.Has[interface {
 				EnableOrganizationsRootCredentialsManagement(context.Context, *iam.Caller, *iamtypes.EnableOrganizationsRootCredentialsManagementRequest) (*iamtypes.EnableOrganizationsRootCredentialsManagementResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.EnableOrganizationsRootCredentialsManagement),
+			Call: dispatch.QueryInputOutput(decodeEnableOrganizationsRootCredentialsManagementRequest, impl.EnableOrganizationsRootCredentialsManagement, encodeEnableOrganizationsRootCredentialsManagementResponse, "EnableOrganizationsRootCredentialsManagementResult"),
 		},
 		{
 			Name: "EnableOrganizationsRootSessions",
 			Implemented: dispatch.Has[interface {
 				EnableOrganizationsRootSessions(context.Context, *iam.Caller, *iamtypes.EnableOrganizationsRootSessionsRequest) (*iamtypes.EnableOrganizationsRootSessionsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.EnableOrganizationsRootSessions),
+			Call: dispatch.QueryInputOutput(decodeEnableOrganizationsRootSessionsRequest, impl.EnableOrganizationsRootSessions, encodeEnableOrganizationsRootSessionsResponse, "EnableOrganizationsRootSessionsResult"),
 		},
 		{
 			Name: "EnableOutboundWebIdentityFederation",
 			Implemented: dispatch.Has[interface {
 				EnableOutboundWebIdentityFederation(context.Context, *iam.Caller) (*iamtypes.EnableOutboundWebIdentityFederationResponse, error)
 			}](domain),
-			Call: dispatch.OutputOnly(impl.EnableOutboundWebIdentityFederation),
+			Call: dispatch.QueryOutputOnly(impl.EnableOutboundWebIdentityFederation, encodeEnableOutboundWebIdentityFederationResponse, "EnableOutboundWebIdentityFederationResult"),
 		},
 		{
 			Name: "GenerateCredentialReport",
 			Implemented: dispatch.Has[interface {
 				GenerateCredentialReport(context.Context, *iam.Caller) (*iamtypes.GenerateCredentialReportResponse, error)
 			}](domain),
-			Call: dispatch.OutputOnly(impl.GenerateCredentialReport),
+			Call: dispatch.QueryOutputOnly(impl.GenerateCredentialReport, encodeGenerateCredentialReportResponse, "GenerateCredentialReportResult"),
 		},
 		{
 			Name: "GenerateOrganizationsAccessReport",
 			Implemented: dispatch.Has[interface {
 				GenerateOrganizationsAccessReport(context.Context, *iam.Caller, *iamtypes.GenerateOrganizationsAccessReportRequest) (*iamtypes.GenerateOrganizationsAccessReportResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GenerateOrganizationsAccessReport),
+			Call: dispatch.QueryInputOutput(decodeGenerateOrganizationsAccessReportRequest, impl.GenerateOrganizationsAccessReport, encodeGenerateOrganizationsAccessReportResponse, "GenerateOrganizationsAccessReportResult"),
 		},
 		{
 			Name: "GenerateServiceLastAccessedDetails",
 			Implemented: dispatch.Has[interface {
 				GenerateServiceLastAccessedDetails(context.Context, *iam.Caller, *iamtypes.GenerateServiceLastAccessedDetailsRequest) (*iamtypes.GenerateServiceLastAccessedDetailsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GenerateServiceLastAccessedDetails),
+			Call: dispatch.QueryInputOutput(decodeGenerateServiceLastAccessedDetailsRequest, impl.GenerateServiceLastAccessedDetails, encodeGenerateServiceLastAccessedDetailsResponse, "GenerateServiceLastAccessedDetailsResult"),
 		},
 		{
 			Name: "GetAccessKeyLastUsed",
 			Implemented: dispatch.Has[interface {
 				GetAccessKeyLastUsed(context.Context, *iam.Caller, *iamtypes.GetAccessKeyLastUsedRequest) (*iamtypes.GetAccessKeyLastUsedResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetAccessKeyLastUsed),
+			Call: dispatch.QueryInputOutput(decodeGetAccessKeyLastUsedRequest, impl.GetAccessKeyLastUsed, encodeGetAccessKeyLastUsedResponse, "GetAccessKeyLastUsedResult"),
 		},
 		{
 			Name: "GetAccountAuthorizationDetails",
 			Implemented: dispatch.Has[interface {
 				GetAccountAuthorizationDetails(context.Context, *iam.Caller, *iamtypes.GetAccountAuthorizationDetailsRequest) (*iamtypes.GetAccountAuthorizationDetailsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetAccountAuthorizationDetails),
+			Call: dispatch.QueryInputOutput(decodeGetAccountAuthorizationDetailsRequest, impl.GetAccountAuthorizationDetails, encodeGetAccountAuthorizationDetailsResponse, "GetAccountAuthorizationDetailsResult"),
 		},
 		{
 			Name: "GetAccountPasswordPolicy",
 			Implemented: dispatch.Has[interface {
 				GetAccountPasswordPolicy(context.Context, *iam.Caller) (*iamtypes.GetAccountPasswordPolicyResponse, error)
 			}](domain),
-			Call: dispatch.OutputOnly(impl.GetAccountPasswordPolicy),
+			Call: dispatch.QueryOutputOnly(impl.GetAccountPasswordPolicy, encodeGetAccountPasswordPolicyResponse, "GetAccountPasswordPolicyResult"),
 		},
 		{
 			Name: "GetAccountSummary",
 			Implemented: dispatch.Has[interface {
 				GetAccountSummary(context.Context, *iam.Caller) (*iamtypes.GetAccountSummaryResponse, error)
 			}](domain),
-			Call: dispatch.OutputOnly(impl.GetAccountSummary),
+			Call: dispatch.QueryOutputOnly(impl.GetAccountSummary, encodeGetAccountSummaryResponse, "GetAccountSummaryResult"),
 		},
 		{
 			Name: "GetContextKeysForCustomPolicy",
 			Implemented: dispatch.Has[interface {
 				GetContextKeysForCustomPolicy(context.Context, *iam.Caller, *iamtypes.GetContextKeysForCustomPolicyRequest) (*iamtypes.GetContextKeysForPolicyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetContextKeysForCustomPolicy),
+			Call: dispatch.QueryInputOutput(decodeGetContextKeysForCustomPolicyRequest, impl.GetContextKeysForCustomPolicy, encodeGetContextKeysForPolicyResponse, "GetContextKeysForCustomPolicyResult"),
 		},
 		{
 			Name: "GetContextKeysForPrincipalPolicy",
 			Implemented: dispatch.Has[interface {
 				GetContextKeysForPrincipalPolicy(context.Context, *iam.Caller, *iamtypes.GetContextKeysForPrincipalPolicyRequest) (*iamtypes.GetContextKeysForPolicyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetContextKeysForPrincipalPolicy),
+			Call: dispatch.QueryInputOutput(decodeGetContextKeysForPrincipalPolicyRequest, impl.GetContextKeysForPrincipalPolicy, encodeGetContextKeysForPolicyResponse, "GetContextKeysForPrincipalPolicyResult"),
 		},
 		{
 			Name: "GetCredentialReport",
 			Implemented: dispatch.Has[interface {
 				GetCredentialReport(context.Context, *iam.Caller) (*iamtypes.GetCredentialReportResponse, error)
 			}](domain),
-			Call: dispatch.OutputOnly(impl.GetCredentialReport),
+			Call: dispatch.QueryOutputOnly(impl.GetCredentialReport, encodeGetCredentialReportResponse, "GetCredentialReportResult"),
 		},
 		{
 			Name: "GetDelegationRequest",
 			Implemented: dispatch.Has[interface {
 				GetDelegationRequest(context.Context, *iam.Caller, *iamtypes.GetDelegationRequestRequest) (*iamtypes.GetDelegationRequestResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetDelegationRequest),
+			Call: dispatch.QueryInputOutput(decodeGetDelegationRequestRequest, impl.GetDelegationRequest, encodeGetDelegationRequestResponse, "GetDelegationRequestResult"),
 		},
 		{
 			Name: "GetGroup",
 			Implemented: dispatch.Has[interface {
 				GetGroup(context.Context, *iam.Caller, *iamtypes.GetGroupRequest) (*iamtypes.GetGroupResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetGroup),
+			Call: dispatch.QueryInputOutput(decodeGetGroupRequest, impl.GetGroup, encodeGetGroupResponse, "GetGroupResult"),
 		},
 		{
 			Name: "GetGroupPolicy",
 			Implemented: dispatch.Has[interface {
 				GetGroupPolicy(context.Context, *iam.Caller, *iamtypes.GetGroupPolicyRequest) (*iamtypes.GetGroupPolicyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetGroupPolicy),
+			Call: dispatch.QueryInputOutput(decodeGetGroupPolicyRequest, impl.GetGroupPolicy, encodeGetGroupPolicyResponse, "GetGroupPolicyResult"),
 		},
 		{
 			Name: "GetHumanReadableSummary",
 			Implemented: dispatch.Has[interface {
 				GetHumanReadableSummary(context.Context, *iam.Caller, *iamtypes.GetHumanReadableSummaryRequest) (*iamtypes.GetHumanReadableSummaryResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetHumanReadableSummary),
+			Call: dispatch.QueryInputOutput(decodeGetHumanReadableSummaryRequest, impl.GetHumanReadableSummary, encodeGetHumanReadableSummaryResponse, "GetHumanReadableSummaryResult"),
 		},
 		{
 			Name: "GetInstanceProfile",
 			Implemented: dispatch.Has[interface {
 				GetInstanceProfile(context.Context, *iam.Caller, *iamtypes.GetInstanceProfileRequest) (*iamtypes.GetInstanceProfileResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetInstanceProfile),
+			Call: dispatch.QueryInputOutput(decodeGetInstanceProfileRequest, impl.GetInstanceProfile, encodeGetInstanceProfileResponse, "GetInstanceProfileResult"),
 		},
 		{
 			Name: "GetLoginProfile",
 			Implemented: dispatch.Has[interface {
 				GetLoginProfile(context.Context, *iam.Caller, *iamtypes.GetLoginProfileRequest) (*iamtypes.GetLoginProfileResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetLoginProfile),
+			Call: dispatch.QueryInputOutput(decodeGetLoginProfileRequest, impl.GetLoginProfile, encodeGetLoginProfileResponse, "GetLoginProfileResult"),
 		},
 		{
 			Name: "GetMFADevice",
 			Implemented: dispatch.Has[interface {
 				GetMFADevice(context.Context, *iam.Caller, *iamtypes.GetMFADeviceRequest) (*iamtypes.GetMFADeviceResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetMFADevice),
+			Call: dispatch.QueryInputOutput(decodeGetMFADeviceRequest, impl.GetMFADevice, encodeGetMFADeviceResponse, "GetMFADeviceResult"),
 		},
 		{
 			Name: "GetOpenIDConnectProvider",
 			Implemented: dispatch.Has[interface {
 				GetOpenIDConnectProvider(context.Context, *iam.Caller, *iamtypes.GetOpenIDConnectProviderRequest) (*iamtypes.GetOpenIDConnectProviderResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetOpenIDConnectProvider),
+			Call: dispatch.QueryInputOutput(decodeGetOpenIDConnectProviderRequest, impl.GetOpenIDConnectProvider, encodeGetOpenIDConnectProviderResponse, "GetOpenIDConnectProviderResult"),
 		},
 		{
 			Name: "GetOrganizationsAccessReport",
 			Implemented: dispatch.Has[interface {
 				GetOrganizationsAccessReport(context.Context, *iam.Caller, *iamtypes.GetOrganizationsAccessReportRequest) (*iamtypes.GetOrganizationsAccessReportResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetOrganizationsAccessReport),
+			Call: dispatch.QueryInputOutput(decodeGetOrganizationsAccessReportRequest, impl.GetOrganizationsAccessReport, encodeGetOrganizationsAccessReportResponse, "GetOrganizationsAccessReportResult"),
 		},
 		{
 			Name: "GetOutboundWebIdentityFederationInfo",
 			Implemented: dispatch.Has[interface {
 				GetOutboundWebIdentityFederationInfo(context.Context, *iam.Caller) (*iamtypes.GetOutboundWebIdentityFederationInfoResponse, error)
 			}](domain),
-			Call: dispatch.OutputOnly(impl.GetOutboundWebIdentityFederationInfo),
+			Call: dispatch.QueryOutputOnly(impl.GetOutboundWebIdentityFederationInfo, encodeGetOutboundWebIdentityFederationInfoResponse, "GetOutboundWebIdentityFederationInfoResult"),
 		},
 		{
 			Name: "GetPolicy",
 			Implemented: dispatch.Has[interface {
 				GetPolicy(context.Context, *iam.Caller, *iamtypes.GetPolicyRequest) (*iamtypes.GetPolicyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetPolicy),
+			Call: dispatch.QueryInputOutput(decodeGetPolicyRequest, impl.GetPolicy, encodeGetPolicyResponse, "GetPolicyResult"),
 		},
 		{
 			Name: "GetPolicyVersion",
 			Implemented: dispatch.Has[interface {
 				GetPolicyVersion(context.Context, *iam.Caller, *iamtypes.GetPolicyVersionRequest) (*iamtypes.GetPolicyVersionResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetPolicyVersion),
+			Call: dispatch.QueryInputOutput(decodeGetPolicyVersionRequest, impl.GetPolicyVersion, encodeGetPolicyVersionResponse, "GetPolicyVersionResult"),
 		},
 		{
 			Name: "GetRole",
 			Implemented: dispatch.Has[interface {
 				GetRole(context.Context, *iam.Caller, *iamtypes.GetRoleRequest) (*iamtypes.GetRoleResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetRole),
+			Call: dispatch.QueryInputOutput(decodeGetRoleRequest, impl.GetRole, encodeGetRoleResponse, "GetRoleResult"),
 		},
 		{
 			Name: "GetRolePolicy",
 			Implemented: dispatch.Has[interface {
 				GetRolePolicy(context.Context, *iam.Caller, *iamtypes.GetRolePolicyRequest) (*iamtypes.GetRolePolicyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetRolePolicy),
+			Call: dispatch.QueryInputOutput(decodeGetRolePolicyRequest, impl.GetRolePolicy, encodeGetRolePolicyResponse, "GetRolePolicyResult"),
 		},
 		{
 			Name: "GetSAMLProvider",
 			Implemented: dispatch.Has[interface {
 				GetSAMLProvider(context.Context, *iam.Caller, *iamtypes.GetSAMLProviderRequest) (*iamtypes.GetSAMLProviderResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetSAMLProvider),
+			Call: dispatch.QueryInputOutput(decodeGetSAMLProviderRequest, impl.GetSAMLProvider, encodeGetSAMLProviderResponse, "GetSAMLProviderResult"),
 		},
 		{
 			Name: "GetSSHPublicKey",
 			Implemented: dispatch.Has[interface {
 				GetSSHPublicKey(context.Context, *iam.Caller, *iamtypes.GetSSHPublicKeyRequest) (*iamtypes.GetSSHPublicKeyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetSSHPublicKey),
+			Call: dispatch.QueryInputOutput(decodeGetSSHPublicKeyRequest, impl.GetSSHPublicKey, encodeGetSSHPublicKeyResponse, "GetSSHPublicKeyResult"),
 		},
 		{
 			Name: "GetServerCertificate",
 			Implemented: dispatch.Has[interface {
 				GetServerCertificate(context.Context, *iam.Caller, *iamtypes.GetServerCertificateRequest) (*iamtypes.GetServerCertificateResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetServerCertificate),
+			Call: dispatch.QueryInputOutput(decodeGetServerCertificateRequest, impl.GetServerCertificate, encodeGetServerCertificateResponse, "GetServerCertificateResult"),
 		},
 		{
 			Name: "GetServiceLastAccessedDetails",
 			Implemented: dispatch.Has[interface {
 				GetServiceLastAccessedDetails(context.Context, *iam.Caller, *iamtypes.GetServiceLastAccessedDetailsRequest) (*iamtypes.GetServiceLastAccessedDetailsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetServiceLastAccessedDetails),
+			Call: dispatch.QueryInputOutput(decodeGetServiceLastAccessedDetailsRequest, impl.GetServiceLastAccessedDetails, encodeGetServiceLastAccessedDetailsResponse, "GetServiceLastAccessedDetailsResult"),
 		},
 		{
 			Name: "GetServiceLastAccessedDetailsWithEntities",
 			Implemented: dispatch.Has[interface {
 				GetServiceLastAccessedDetailsWithEntities(context.Context, *iam.Caller, *iamtypes.GetServiceLastAccessedDetailsWithEntitiesRequest) (*iamtypes.GetServiceLastAccessedDetailsWithEntitiesResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetServiceLastAccessedDetailsWithEntities),
+			Call: dispatch.QueryInputOutput(decodeGetServiceLastAccessedDetailsWithEntitiesRequest, impl.GetServiceLastAccessedDetailsWithEntities, encodeGetServiceLastAccessedDetailsWithEntitiesResponse, "GetServiceLastAccessedDetailsWithEntitiesResult"),
 		},
 		{
 			Name: "GetServiceLinkedRoleDeletionStatus",
 			Implemented: dispatch.Has[interface {
 				GetServiceLinkedRoleDeletionStatus(context.Context, *iam.Caller, *iamtypes.GetServiceLinkedRoleDeletionStatusRequest) (*iamtypes.GetServiceLinkedRoleDeletionStatusResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetServiceLinkedRoleDeletionStatus),
+			Call: dispatch.QueryInputOutput(decodeGetServiceLinkedRoleDeletionStatusRequest, impl.GetServiceLinkedRoleDeletionStatus, encodeGetServiceLinkedRoleDeletionStatusResponse, "GetServiceLinkedRoleDeletionStatusResult"),
 		},
 		{
 			Name: "GetUser",
 			Implemented: dispatch.Has[interface {
 				GetUser(context.Context, *iam.Caller, *iamtypes.GetUserRequest) (*iamtypes.GetUserResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetUser),
+			Call: dispatch.QueryInputOutput(decodeGetUserRequest, impl.GetUser, encodeGetUserResponse, "GetUserResult"),
 		},
 		{
 			Name: "GetUserPolicy",
 			Implemented: dispatch.Has[interface {
 				GetUserPolicy(context.Context, *iam.Caller, *iamtypes.GetUserPolicyRequest) (*iamtypes.GetUserPolicyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetUserPolicy),
+			Call: dispatch.QueryInputOutput(decodeGetUserPolicyRequest, impl.GetUserPolicy, encodeGetUserPolicyResponse, "GetUserPolicyResult"),
 		},
 		{
 			Name: "ListAccessKeys",
 			Implemented: dispatch.Has[interface {
 				ListAccessKeys(context.Context, *iam.Caller, *iamtypes.ListAccessKeysRequest) (*iamtypes.ListAccessKeysResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListAccessKeys),
+			Call: dispatch.QueryInputOutput(decodeListAccessKeysRequest, impl.ListAccessKeys, encodeListAccessKeysResponse, "ListAccessKeysResult"),
 		},
 		{
 			Name: "ListAccountAliases",
 			Implemented: dispatch.Has[interface {
 				ListAccountAliases(context.Context, *iam.Caller, *iamtypes.ListAccountAliasesRequest) (*iamtypes.ListAccountAliasesResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListAccountAliases),
+			Call: dispatch.QueryInputOutput(decodeListAccountAliasesRequest, impl.ListAccountAliases, encodeListAccountAliasesResponse, "ListAccountAliasesResult"),
 		},
 		{
 			Name: "ListAttachedGroupPolicies",
 			Implemented: dispatch.Has[interface {
 				ListAttachedGroupPolicies(context.Context, *iam.Caller, *iamtypes.ListAttachedGroupPoliciesRequest) (*iamtypes.ListAttachedGroupPoliciesResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListAttachedGroupPolicies),
+			Call: dispatch.QueryInputOutput(decodeListAttachedGroupPoliciesRequest, impl.ListAttachedGroupPolicies, encodeListAttachedGroupPoliciesResponse, "ListAttachedGroupPoliciesResult"),
 		},
 		{
 			Name: "ListAttachedRolePolicies",
 			Implemented: dispatch.Has[interface {
 				ListAttachedRolePolicies(context.Context, *iam.Caller, *iamtypes.ListAttachedRolePoliciesRequest) (*iamtypes.ListAttachedRolePoliciesResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListAttachedRolePolicies),
+			Call: dispatch.QueryInputOutput(decodeListAttachedRolePoliciesRequest, impl.ListAttachedRolePolicies, encodeListAttachedRolePoliciesResponse, "ListAttachedRolePoliciesResult"),
 		},
 		{
 			Name: "ListAttachedUserPolicies",
 			Implemented: dispatch.Has[interface {
 				ListAttachedUserPolicies(context.Context, *iam.Caller, *iamtypes.ListAttachedUserPoliciesRequest) (*iamtypes.ListAttachedUserPoliciesResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListAttachedUserPolicies),
+			Call: dispatch.QueryInputOutput(decodeListAttachedUserPoliciesRequest, impl.ListAttachedUserPolicies, encodeListAttachedUserPoliciesResponse, "ListAttachedUserPoliciesResult"),
 		},
 		{
 			Name: "ListDelegationRequests",
 			Implemented: dispatch.Has[interface {
 				ListDelegationRequests(context.Context, *iam.Caller, *iamtypes.ListDelegationRequestsRequest) (*iamtypes.ListDelegationRequestsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListDelegationRequests),
+			Call: dispatch.QueryInputOutput(decodeListDelegationRequestsRequest, impl.ListDelegationRequests, encodeListDelegationRequestsResponse, "ListDelegationRequestsResult"),
 		},
 		{
 			Name: "ListEntitiesForPolicy",
 			Implemented: dispatch.Has[interface {
 				ListEntitiesForPolicy(context.Context, *iam.Caller, *iamtypes.ListEntitiesForPolicyRequest) (*iamtypes.ListEntitiesForPolicyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListEntitiesForPolicy),
+			Call: dispatch.QueryInputOutput(decodeListEntitiesForPolicyRequest, impl.ListEntitiesForPolicy, encodeListEntitiesForPolicyResponse, "ListEntitiesForPolicyResult"),
 		},
 		{
 			Name: "ListGroupPolicies",
 			Implemented: dispatch.Has[interface {
 				ListGroupPolicies(context.Context, *iam.Caller, *iamtypes.ListGroupPoliciesRequest) (*iamtypes.ListGroupPoliciesResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListGroupPolicies),
+			Call: dispatch.QueryInputOutput(decodeListGroupPoliciesRequest, impl.ListGroupPolicies, encodeListGroupPoliciesResponse, "ListGroupPoliciesResult"),
 		},
 		{
 			Name: "ListGroups",
 			Implemented: dispatch.Has[interface {
 				ListGroups(context.Context, *iam.Caller, *iamtypes.ListGroupsRequest) (*iamtypes.ListGroupsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListGroups),
+			Call: dispatch.QueryInputOutput(decodeListGroupsRequest, impl.ListGroups, encodeListGroupsResponse, "ListGroupsResult"),
 		},
 		{
 			Name: "ListGroupsForUser",
 			Implemented: dispatch.Has[interface {
 				ListGroupsForUser(context.Context, *iam.Caller, *iamtypes.ListGroupsForUserRequest) (*iamtypes.ListGroupsForUserResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListGroupsForUser),
+			Call: dispatch.QueryInputOutput(decodeListGroupsForUserRequest, impl.ListGroupsForUser, encodeListGroupsForUserResponse, "ListGroupsForUserResult"),
 		},
 		{
 			Name: "ListInstanceProfileTags",
 			Implemented: dispatch.Has[interface {
 				ListInstanceProfileTags(context.Context, *iam.Caller, *iamtypes.ListInstanceProfileTagsRequest) (*iamtypes.ListInstanceProfileTagsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListInstanceProfileTags),
+			Call: dispatch.QueryInputOutput(decodeListInstanceProfileTagsRequest, impl.ListInstanceProfileTags, encodeListInstanceProfileTagsResponse, "ListInstanceProfileTagsResult"),
 		},
 		{
 			Name: "ListInstanceProfiles",
 			Implemented: dispatch.Has[interface {
 				ListInstanceProfiles(context.Context, *iam.Caller, *iamtypes.ListInstanceProfilesRequest) (*iamtypes.ListInstanceProfilesResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListInstanceProfiles),
+			Call: dispatch.QueryInputOutput(decodeListInstanceProfilesRequest, impl.ListInstanceProfiles, encodeListInstanceProfilesResponse, "ListInstanceProfilesResult"),
 		},
 		{
 			Name: "ListInstanceProfilesForRole",
 			Implemented: dispatch.Has[interface {
 				ListInstanceProfilesForRole(context.Context, *iam.Caller, *iamtypes.ListInstanceProfilesForRoleRequest) (*iamtypes.ListInstanceProfilesForRoleResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListInstanceProfilesForRole),
+			Call: dispatch.QueryInputOutput(decodeListInstanceProfilesForRoleRequest, impl.ListInstanceProfilesForRole, encodeListInstanceProfilesForRoleResponse, "ListInstanceProfilesForRoleResult"),
 		},
 		{
 			Name: "ListMFADeviceTags",
 			Implemented: dispatch.Has[interface {
 				ListMFADeviceTags(context.Context, *iam.Caller, *iamtypes.ListMFADeviceTagsRequest) (*iamtypes.ListMFADeviceTagsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListMFADeviceTags),
+			Call: dispatch.QueryInputOutput(decodeListMFADeviceTagsRequest, impl.ListMFADeviceTags, encodeListMFADeviceTagsResponse, "ListMFADeviceTagsResult"),
 		},
 		{
 			Name: "ListMFADevices",
 			Implemented: dispatch.Has[interface {
 				ListMFADevices(context.Context, *iam.Caller, *iamtypes.ListMFADevicesRequest) (*iamtypes.ListMFADevicesResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListMFADevices),
+			Call: dispatch.QueryInputOutput(decodeListMFADevicesRequest, impl.ListMFADevices, encodeListMFADevicesResponse, "ListMFADevicesResult"),
 		},
 		{
 			Name: "ListOpenIDConnectProviderTags",
 			Implemented: dispatch.Has[interface {
 				ListOpenIDConnectProviderTags(context.Context, *iam.Caller, *iamtypes.ListOpenIDConnectProviderTagsRequest) (*iamtypes.ListOpenIDConnectProviderTagsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListOpenIDConnectProviderTags),
+			Call: dispatch.QueryInputOutput(decodeListOpenIDConnectProviderTagsRequest, impl.ListOpenIDConnectProviderTags, encodeListOpenIDConnectProviderTagsResponse, "ListOpenIDConnectProviderTagsResult"),
 		},
 		{
 			Name: "ListOpenIDConnectProviders",
 			Implemented: dispatch.Has[interface {
 				ListOpenIDConnectProviders(context.Context, *iam.Caller, *iamtypes.ListOpenIDConnectProvidersRequest) (*iamtypes.ListOpenIDConnectProvidersResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListOpenIDConnectProviders),
+			Call: dispatch.QueryInputOutput(decodeListOpenIDConnectProvidersRequest, impl.ListOpenIDConnectProviders, encodeListOpenIDConnectProvidersResponse, "ListOpenIDConnectProvidersResult"),
 		},
 		{
 			Name: "ListOrganizationsFeatures",
 			Implemented: dispatch.Has[interface {
 				ListOrganizationsFeatures(context.Context, *iam.Caller, *iamtypes.ListOrganizationsFeaturesRequest) (*iamtypes.ListOrganizationsFeaturesResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListOrganizationsFeatures),
+			Call: dispatch.QueryInputOutput(decodeListOrganizationsFeaturesRequest, impl.ListOrganizationsFeatures, encodeListOrganizationsFeaturesResponse, "ListOrganizationsFeaturesResult"),
 		},
 		{
 			Name: "ListPolicies",
 			Implemented: dispatch.Has[interface {
 				ListPolicies(context.Context, *iam.Caller, *iamtypes.ListPoliciesRequest) (*iamtypes.ListPoliciesResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListPolicies),
+			Call: dispatch.QueryInputOutput(decodeListPoliciesRequest, impl.ListPolicies, encodeListPoliciesResponse, "ListPoliciesResult"),
 		},
 		{
 			Name: "ListPoliciesGrantingServiceAccess",
 			Implemented: dispatch.Has[interface {
 				ListPoliciesGrantingServiceAccess(context.Context, *iam.Caller, *iamtypes.ListPoliciesGrantingServiceAccessRequest) (*iamtypes.ListPoliciesGrantingServiceAccessResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListPoliciesGrantingServiceAccess),
+			Call: dispatch.QueryInputOutput(decodeListPoliciesGrantingServiceAccessRequest, impl.ListPoliciesGrantingServiceAccess, encodeListPoliciesGrantingServiceAccessResponse, "ListPoliciesGrantingServiceAccessResult"),
 		},
 		{
 			Name: "ListPolicyTags",
 			Implemented: dispatch.Has[interface {
 				ListPolicyTags(context.Context, *iam.Caller, *iamtypes.ListPolicyTagsRequest) (*iamtypes.ListPolicyTagsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListPolicyTags),
+			Call: dispatch.QueryInputOutput(decodeListPolicyTagsRequest, impl.ListPolicyTags, encodeListPolicyTagsResponse, "ListPolicyTagsResult"),
 		},
 		{
 			Name: "ListPolicyVersions",
 			Implemented: dispatch.Has[interface {
 				ListPolicyVersions(context.Context, *iam.Caller, *iamtypes.ListPolicyVersionsRequest) (*iamtypes.ListPolicyVersionsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListPolicyVersions),
+			Call: dispatch.QueryInputOutput(decodeListPolicyVersionsRequest, impl.ListPolicyVersions, encodeListPolicyVersionsResponse, "ListPolicyVersionsResult"),
 		},
 		{
 			Name: "ListRolePolicies",
 			Implemented: dispatch.Has[interface {
 				ListRolePolicies(context.Context, *iam.Caller, *iamtypes.ListRolePoliciesRequest) (*iamtypes.ListRolePoliciesResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListRolePolicies),
+			Call: dispatch.QueryInputOutput(decodeListRolePoliciesRequest, impl.ListRolePolicies, encodeListRolePoliciesResponse, "ListRolePoliciesResult"),
 		},
 		{
 			Name: "ListRoleTags",
 			Implemented: dispatch.Has[interface {
 				ListRoleTags(context.Context, *iam.Caller, *iamtypes.ListRoleTagsRequest) (*iamtypes.ListRoleTagsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListRoleTags),
+			Call: dispatch.QueryInputOutput(decodeListRoleTagsRequest, impl.ListRoleTags, encodeListRoleTagsResponse, "ListRoleTagsResult"),
 		},
 		{
 			Name: "ListRoles",
 			Implemented: dispatch.Has[interface {
 				ListRoles(context.Context, *iam.Caller, *iamtypes.ListRolesRequest) (*iamtypes.ListRolesResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListRoles),
+			Call: dispatch.QueryInputOutput(decodeListRolesRequest, impl.ListRoles, encodeListRolesResponse, "ListRolesResult"),
 		},
 		{
 			Name: "ListSAMLProviderTags",
 			Implemented: dispatch.Has[interface {
 				ListSAMLProviderTags(context.Context, *iam.Caller, *iamtypes.ListSAMLProviderTagsRequest) (*iamtypes.ListSAMLProviderTagsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListSAMLProviderTags),
+			Call: dispatch.QueryInputOutput(decodeListSAMLProviderTagsRequest, impl.ListSAMLProviderTags, encodeListSAMLProviderTagsResponse, "ListSAMLProviderTagsResult"),
 		},
 		{
 			Name: "ListSAMLProviders",
 			Implemented: dispatch.Has[interface {
 				ListSAMLProviders(context.Context, *iam.Caller, *iamtypes.ListSAMLProvidersRequest) (*iamtypes.ListSAMLProvidersResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListSAMLProviders),
+			Call: dispatch.QueryInputOutput(decodeListSAMLProvidersRequest, impl.ListSAMLProviders, encodeListSAMLProvidersResponse, "ListSAMLProvidersResult"),
 		},
 		{
 			Name: "ListSSHPublicKeys",
 			Implemented: dispatch.Has[interface {
 				ListSSHPublicKeys(context.Context, *iam.Caller, *iamtypes.ListSSHPublicKeysRequest) (*iamtypes.ListSSHPublicKeysResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListSSHPublicKeys),
+			Call: dispatch.QueryInputOutput(decodeListSSHPublicKeysRequest, impl.ListSSHPublicKeys, encodeListSSHPublicKeysResponse, "ListSSHPublicKeysResult"),
 		},
 		{
 			Name: "ListServerCertificateTags",
 			Implemented: dispatch.Has[interface {
 				ListServerCertificateTags(context.Context, *iam.Caller, *iamtypes.ListServerCertificateTagsRequest) (*iamtypes.ListServerCertificateTagsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListServerCertificateTags),
+			Call: dispatch.QueryInputOutput(decodeListServerCertificateTagsRequest, impl.ListServerCertificateTags, encodeListServerCertificateTagsResponse, "ListServerCertificateTagsResult"),
 		},
 		{
 			Name: "ListServerCertificates",
 			Implemented: dispatch.Has[interface {
 				ListServerCertificates(context.Context, *iam.Caller, *iamtypes.ListServerCertificatesRequest) (*iamtypes.ListServerCertificatesResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListServerCertificates),
+			Call: dispatch.QueryInputOutput(decodeListServerCertificatesRequest, impl.ListServerCertificates, encodeListServerCertificatesResponse, "ListServerCertificatesResult"),
 		},
 		{
 			Name: "ListServiceSpecificCredentials",
 			Implemented: dispatch.Has[interface {
 				ListServiceSpecificCredentials(context.Context, *iam.Caller, *iamtypes.ListServiceSpecificCredentialsRequest) (*iamtypes.ListServiceSpecificCredentialsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListServiceSpecificCredentials),
+			Call: dispatch.QueryInputOutput(decodeListServiceSpecificCredentialsRequest, impl.ListServiceSpecificCredentials, encodeListServiceSpecificCredentialsResponse, "ListServiceSpecificCredentialsResult"),
 		},
 		{
 			Name: "ListSigningCertificates",
 			Implemented: dispatch.Has[interface {
 				ListSigningCertificates(context.Context, *iam.Caller, *iamtypes.ListSigningCertificatesRequest) (*iamtypes.ListSigningCertificatesResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListSigningCertificates),
+			Call: dispatch.QueryInputOutput(decodeListSigningCertificatesRequest, impl.ListSigningCertificates, encodeListSigningCertificatesResponse, "ListSigningCertificatesResult"),
 		},
 		{
 			Name: "ListUserPolicies",
 			Implemented: dispatch.Has[interface {
 				ListUserPolicies(context.Context, *iam.Caller, *iamtypes.ListUserPoliciesRequest) (*iamtypes.ListUserPoliciesResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListUserPolicies),
+			Call: dispatch.QueryInputOutput(decodeListUserPoliciesRequest, impl.ListUserPolicies, encodeListUserPoliciesResponse, "ListUserPoliciesResult"),
 		},
 		{
 			Name: "ListUserTags",
 			Implemented: dispatch.Has[interface {
 				ListUserTags(context.Context, *iam.Caller, *iamtypes.ListUserTagsRequest) (*iamtypes.ListUserTagsResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListUserTags),
+			Call: dispatch.QueryInputOutput(decodeListUserTagsRequest, impl.ListUserTags, encodeListUserTagsResponse, "ListUserTagsResult"),
 		},
 		{
 			Name: "ListUsers",
 			Implemented: dispatch.Has[interface {
 				ListUsers(context.Context, *iam.Caller, *iamtypes.ListUsersRequest) (*iamtypes.ListUsersResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListUsers),
+			Call: dispatch.QueryInputOutput(decodeListUsersRequest, impl.ListUsers, encodeListUsersResponse, "ListUsersResult"),
 		},
 		{
 			Name: "ListVirtualMFADevices",
 			Implemented: dispatch.Has[interface {
 				ListVirtualMFADevices(context.Context, *iam.Caller, *iamtypes.ListVirtualMFADevicesRequest) (*iamtypes.ListVirtualMFADevicesResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ListVirtualMFADevices),
+			Call: dispatch.QueryInputOutput(decodeListVirtualMFADevicesRequest, impl.ListVirtualMFADevices, encodeListVirtualMFADevicesResponse, "ListVirtualMFADevicesResult"),
 		},
 		{
 			Name: "PutGroupPolicy",
 			Implemented: dispatch.Has[interface {
 				PutGroupPolicy(context.Context, *iam.Caller, *iamtypes.PutGroupPolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.PutGroupPolicy),
+			Call: dispatch.QueryInputOnly(decodePutGroupPolicyRequest, impl.PutGroupPolicy),
 		},
 		{
 			Name: "PutRolePermissionsBoundary",
 			Implemented: dispatch.Has[interface {
 				PutRolePermissionsBoundary(context.Context, *iam.Caller, *iamtypes.PutRolePermissionsBoundaryRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.PutRolePermissionsBoundary),
+			Call: dispatch.QueryInputOnly(decodePutRolePermissionsBoundaryRequest, impl.PutRolePermissionsBoundary),
 		},
 		{
 			Name: "PutRolePolicy",
 			Implemented: dispatch.Has[interface {
 				PutRolePolicy(context.Context, *iam.Caller, *iamtypes.PutRolePolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.PutRolePolicy),
+			Call: dispatch.QueryInputOnly(decodePutRolePolicyRequest, impl.PutRolePolicy),
 		},
 		{
 			Name: "PutUserPermissionsBoundary",
 			Implemented: dispatch.Has[interface {
 				PutUserPermissionsBoundary(context.Context, *iam.Caller, *iamtypes.PutUserPermissionsBoundaryRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.PutUserPermissionsBoundary),
+			Call: dispatch.QueryInputOnly(decodePutUserPermissionsBoundaryRequest, impl.PutUserPermissionsBoundary),
 		},
 		{
 			Name: "PutUserPolicy",
 			Implemented: dispatch.Has[interface {
 				PutUserPolicy(context.Context, *iam.Caller, *iamtypes.PutUserPolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.PutUserPolicy),
+			Call: dispatch.QueryInputOnly(decodePutUserPolicyRequest, impl.PutUserPolicy),
 		},
 		{
 			Name: "RejectDelegationRequest",
 			Implemented: dispatch.Has[interface {
 				RejectDelegationRequest(context.Context, *iam.Caller, *iamtypes.RejectDelegationRequestRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.RejectDelegationRequest),
+			Call: dispatch.QueryInputOnly(decodeRejectDelegationRequestRequest, impl.RejectDelegationRequest),
 		},
 		{
 			Name: "RemoveClientIDFromOpenIDConnectProvider",
 			Implemented: dispatch.Has[interface {
 				RemoveClientIDFromOpenIDConnectProvider(context.Context, *iam.Caller, *iamtypes.RemoveClientIDFromOpenIDConnectProviderRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.RemoveClientIDFromOpenIDConnectProvider),
+			Call: dispatch.QueryInputOnly(decodeRemoveClientIDFromOpenIDConnectProviderRequest, impl.RemoveClientIDFromOpenIDConnectProvider),
 		},
 		{
 			Name: "RemoveRoleFromInstanceProfile",
 			Implemented: dispatch.Has[interface {
 				RemoveRoleFromInstanceProfile(context.Context, *iam.Caller, *iamtypes.RemoveRoleFromInstanceProfileRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.RemoveRoleFromInstanceProfile),
+			Call: dispatch.QueryInputOnly(decodeRemoveRoleFromInstanceProfileRequest, impl.RemoveRoleFromInstanceProfile),
 		},
 		{
 			Name: "RemoveUserFromGroup",
 			Implemented: dispatch.Has[interface {
 				RemoveUserFromGroup(context.Context, *iam.Caller, *iamtypes.RemoveUserFromGroupRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.RemoveUserFromGroup),
+			Call: dispatch.QueryInputOnly(decodeRemoveUserFromGroupRequest, impl.RemoveUserFromGroup),
 		},
 		{
 			Name: "ResetServiceSpecificCredential",
 			Implemented: dispatch.Has[interface {
 				ResetServiceSpecificCredential(context.Context, *iam.Caller, *iamtypes.ResetServiceSpecificCredentialRequest) (*iamtypes.ResetServiceSpecificCredentialResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.ResetServiceSpecificCredential),
+			Call: dispatch.QueryInputOutput(decodeResetServiceSpecificCredentialRequest, impl.ResetServiceSpecificCredential, encodeResetServiceSpecificCredentialResponse, "ResetServiceSpecificCredentialResult"),
 		},
 		{
 			Name: "ResyncMFADevice",
 			Implemented: dispatch.Has[interface {
 				ResyncMFADevice(context.Context, *iam.Caller, *iamtypes.ResyncMFADeviceRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.ResyncMFADevice),
+			Call: dispatch.QueryInputOnly(decodeResyncMFADeviceRequest, impl.ResyncMFADevice),
 		},
 		{
 			Name: "SendDelegationToken",
 			Implemented: dispatch.Has[interface {
 				SendDelegationToken(context.Context, *iam.Caller, *iamtypes.SendDelegationTokenRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.SendDelegationToken),
+			Call: dispatch.QueryInputOnly(decodeSendDelegationTokenRequest, impl.SendDelegationToken),
 		},
 		{
 			Name: "SetDefaultPolicyVersion",
 			Implemented: dispatch.Has[interface {
 				SetDefaultPolicyVersion(context.Context, *iam.Caller, *iamtypes.SetDefaultPolicyVersionRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.SetDefaultPolicyVersion),
+			Call: dispatch.QueryInputOnly(decodeSetDefaultPolicyVersionRequest, impl.SetDefaultPolicyVersion),
 		},
 		{
 			Name: "SetSecurityTokenServicePreferences",
 			Implemented: dispatch.Has[interface {
 				SetSecurityTokenServicePreferences(context.Context, *iam.Caller, *iamtypes.SetSecurityTokenServicePreferencesRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.SetSecurityTokenServicePreferences),
+			Call: dispatch.QueryInputOnly(decodeSetSecurityTokenServicePreferencesRequest, impl.SetSecurityTokenServicePreferences),
 		},
 		{
 			Name: "SimulateCustomPolicy",
 			Implemented: dispatch.Has[interface {
 				SimulateCustomPolicy(context.Context, *iam.Caller, *iamtypes.SimulateCustomPolicyRequest) (*iamtypes.SimulatePolicyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.SimulateCustomPolicy),
+			Call: dispatch.QueryInputOutput(decodeSimulateCustomPolicyRequest, impl.SimulateCustomPolicy, encodeSimulatePolicyResponse, "SimulateCustomPolicyResult"),
 		},
 		{
 			Name: "SimulatePrincipalPolicy",
 			Implemented: dispatch.Has[interface {
 				SimulatePrincipalPolicy(context.Context, *iam.Caller, *iamtypes.SimulatePrincipalPolicyRequest) (*iamtypes.SimulatePolicyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.SimulatePrincipalPolicy),
+			Call: dispatch.QueryInputOutput(decodeSimulatePrincipalPolicyRequest, impl.SimulatePrincipalPolicy, encodeSimulatePolicyResponse, "SimulatePrincipalPolicyResult"),
 		},
 		{
 			Name: "TagInstanceProfile",
 			Implemented: dispatch.Has[interface {
 				TagInstanceProfile(context.Context, *iam.Caller, *iamtypes.TagInstanceProfileRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.TagInstanceProfile),
+			Call: dispatch.QueryInputOnly(decodeTagInstanceProfileRequest, impl.TagInstanceProfile),
 		},
 		{
 			Name: "TagMFADevice",
 			Implemented: dispatch.Has[interface {
 				TagMFADevice(context.Context, *iam.Caller, *iamtypes.TagMFADeviceRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.TagMFADevice),
+			Call: dispatch.QueryInputOnly(decodeTagMFADeviceRequest, impl.TagMFADevice),
 		},
 		{
 			Name: "TagOpenIDConnectProvider",
 			Implemented: dispatch.Has[interface {
 				TagOpenIDConnectProvider(context.Context, *iam.Caller, *iamtypes.TagOpenIDConnectProviderRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.TagOpenIDConnectProvider),
+			Call: dispatch.QueryInputOnly(decodeTagOpenIDConnectProviderRequest, impl.TagOpenIDConnectProvider),
 		},
 		{
 			Name: "TagPolicy",
 			Implemented: dispatch.Has[interface {
 				TagPolicy(context.Context, *iam.Caller, *iamtypes.TagPolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.TagPolicy),
+			Call: dispatch.QueryInputOnly(decodeTagPolicyRequest, impl.TagPolicy),
 		},
 		{
 			Name: "TagRole",
 			Implemented: dispatch.Has[interface {
 				TagRole(context.Context, *iam.Caller, *iamtypes.TagRoleRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.TagRole),
+			Call: dispatch.QueryInputOnly(decodeTagRoleRequest, impl.TagRole),
 		},
 		{
 			Name: "TagSAMLProvider",
 			Implemented: dispatch.Has[interface {
 				TagSAMLProvider(context.Context, *iam.Caller, *iamtypes.TagSAMLProviderRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.TagSAMLProvider),
+			Call: dispatch.QueryInputOnly(decodeTagSAMLProviderRequest, impl.TagSAMLProvider),
 		},
 		{
 			Name: "TagServerCertificate",
 			Implemented: dispatch.Has[interface {
 				TagServerCertificate(context.Context, *iam.Caller, *iamtypes.TagServerCertificateRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.TagServerCertificate),
+			Call: dispatch.QueryInputOnly(decodeTagServerCertificateRequest, impl.TagServerCertificate),
 		},
 		{
 			Name: "TagUser",
 			Implemented: dispatch.Has[interface {
 				TagUser(context.Context, *iam.Caller, *iamtypes.TagUserRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.TagUser),
+			Call: dispatch.QueryInputOnly(decodeTagUserRequest, impl.TagUser),
 		},
 		{
 			Name: "UntagInstanceProfile",
 			Implemented: dispatch.Has[interface {
 				UntagInstanceProfile(context.Context, *iam.Caller, *iamtypes.UntagInstanceProfileRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UntagInstanceProfile),
+			Call: dispatch.QueryInputOnly(decodeUntagInstanceProfileRequest, impl.UntagInstanceProfile),
 		},
 		{
 			Name: "UntagMFADevice",
 			Implemented: dispatch.Has[interface {
 				UntagMFADevice(context.Context, *iam.Caller, *iamtypes.UntagMFADeviceRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UntagMFADevice),
+			Call: dispatch.QueryInputOnly(decodeUntagMFADeviceRequest, impl.UntagMFADevice),
 		},
 		{
 			Name: "UntagOpenIDConnectProvider",
 			Implemented: dispatch.Has[interface {
 				UntagOpenIDConnectProvider(context.Context, *iam.Caller, *iamtypes.UntagOpenIDConnectProviderRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UntagOpenIDConnectProvider),
+			Call: dispatch.QueryInputOnly(decodeUntagOpenIDConnectProviderRequest, impl.UntagOpenIDConnectProvider),
 		},
 		{
 			Name: "UntagPolicy",
 			Implemented: dispatch.Has[interface {
 				UntagPolicy(context.Context, *iam.Caller, *iamtypes.UntagPolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UntagPolicy),
+			Call: dispatch.QueryInputOnly(decodeUntagPolicyRequest, impl.UntagPolicy),
 		},
 		{
 			Name: "UntagRole",
 			Implemented: dispatch.Has[interface {
 				UntagRole(context.Context, *iam.Caller, *iamtypes.UntagRoleRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UntagRole),
+			Call: dispatch.QueryInputOnly(decodeUntagRoleRequest, impl.UntagRole),
 		},
 		{
 			Name: "UntagSAMLProvider",
 			Implemented: dispatch.Has[interface {
 				UntagSAMLProvider(context.Context, *iam.Caller, *iamtypes.UntagSAMLProviderRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UntagSAMLProvider),
+			Call: dispatch.QueryInputOnly(decodeUntagSAMLProviderRequest, impl.UntagSAMLProvider),
 		},
 		{
 			Name: "UntagServerCertificate",
 			Implemented: dispatch.Has[interface {
 				UntagServerCertificate(context.Context, *iam.Caller, *iamtypes.UntagServerCertificateRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UntagServerCertificate),
+			Call: dispatch.QueryInputOnly(decodeUntagServerCertificateRequest, impl.UntagServerCertificate),
 		},
 		{
 			Name: "UntagUser",
 			Implemented: dispatch.Has[interface {
 				UntagUser(context.Context, *iam.Caller, *iamtypes.UntagUserRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UntagUser),
+			Call: dispatch.QueryInputOnly(decodeUntagUserRequest, impl.UntagUser),
 		},
 		{
 			Name: "UpdateAccessKey",
 			Implemented: dispatch.Has[interface {
 				UpdateAccessKey(context.Context, *iam.Caller, *iamtypes.UpdateAccessKeyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UpdateAccessKey),
+			Call: dispatch.QueryInputOnly(decodeUpdateAccessKeyRequest, impl.UpdateAccessKey),
 		},
 		{
 			Name: "UpdateAccountPasswordPolicy",
 			Implemented: dispatch.Has[interface {
 				UpdateAccountPasswordPolicy(context.Context, *iam.Caller, *iamtypes.UpdateAccountPasswordPolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UpdateAccountPasswordPolicy),
+			Call: dispatch.QueryInputOnly(decodeUpdateAccountPasswordPolicyRequest, impl.UpdateAccountPasswordPolicy),
 		},
 		{
 			Name: "UpdateAssumeRolePolicy",
 			Implemented: dispatch.Has[interface {
 				UpdateAssumeRolePolicy(context.Context, *iam.Caller, *iamtypes.UpdateAssumeRolePolicyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UpdateAssumeRolePolicy),
+			Call: dispatch.QueryInputOnly(decodeUpdateAssumeRolePolicyRequest, impl.UpdateAssumeRolePolicy),
 		},
 		{
 			Name: "UpdateDelegationRequest",
 			Implemented: dispatch.Has[interface {
 				UpdateDelegationRequest(context.Context, *iam.Caller, *iamtypes.UpdateDelegationRequestRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UpdateDelegationRequest),
+			Call: dispatch.QueryInputOnly(decodeUpdateDelegationRequestRequest, impl.UpdateDelegationRequest),
 		},
 		{
 			Name: "UpdateGroup",
 			Implemented: dispatch.Has[interface {
 				UpdateGroup(context.Context, *iam.Caller, *iamtypes.UpdateGroupRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UpdateGroup),
+			Call: dispatch.QueryInputOnly(decodeUpdateGroupRequest, impl.UpdateGroup),
 		},
 		{
 			Name: "UpdateLoginProfile",
 			Implemented: dispatch.Has[interface {
 				UpdateLoginProfile(context.Context, *iam.Caller, *iamtypes.UpdateLoginProfileRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UpdateLoginProfile),
+			Call: dispatch.QueryInputOnly(decodeUpdateLoginProfileRequest, impl.UpdateLoginProfile),
 		},
 		{
 			Name: "UpdateOpenIDConnectProviderThumbprint",
 			Implemented: dispatch.Has[interface {
 				UpdateOpenIDConnectProviderThumbprint(context.Context, *iam.Caller, *iamtypes.UpdateOpenIDConnectProviderThumbprintRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UpdateOpenIDConnectProviderThumbprint),
+			Call: dispatch.QueryInputOnly(decodeUpdateOpenIDConnectProviderThumbprintRequest, impl.UpdateOpenIDConnectProviderThumbprint),
 		},
 		{
 			Name: "UpdateRole",
 			Implemented: dispatch.Has[interface {
 				UpdateRole(context.Context, *iam.Caller, *iamtypes.UpdateRoleRequest) (*iamtypes.UpdateRoleResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.UpdateRole),
+			Call: dispatch.QueryInputOutput(decodeUpdateRoleRequest, impl.UpdateRole, encodeUpdateRoleResponse, "UpdateRoleResult"),
 		},
 		{
 			Name: "UpdateRoleDescription",
 			Implemented: dispatch.Has[interface {
 				UpdateRoleDescription(context.Context, *iam.Caller, *iamtypes.UpdateRoleDescriptionRequest) (*iamtypes.UpdateRoleDescriptionResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.UpdateRoleDescription),
+			Call: dispatch.QueryInputOutput(decodeUpdateRoleDescriptionRequest, impl.UpdateRoleDescription, encodeUpdateRoleDescriptionResponse, "UpdateRoleDescriptionResult"),
 		},
 		{
 			Name: "UpdateSAMLProvider",
 			Implemented: dispatch.Has[interface {
 				UpdateSAMLProvider(context.Context, *iam.Caller, *iamtypes.UpdateSAMLProviderRequest) (*iamtypes.UpdateSAMLProviderResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.UpdateSAMLProvider),
+			Call: dispatch.QueryInputOutput(decodeUpdateSAMLProviderRequest, impl.UpdateSAMLProvider, encodeUpdateSAMLProviderResponse, "UpdateSAMLProviderResult"),
 		},
 		{
 			Name: "UpdateSSHPublicKey",
 			Implemented: dispatch.Has[interface {
 				UpdateSSHPublicKey(context.Context, *iam.Caller, *iamtypes.UpdateSSHPublicKeyRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UpdateSSHPublicKey),
+			Call: dispatch.QueryInputOnly(decodeUpdateSSHPublicKeyRequest, impl.UpdateSSHPublicKey),
 		},
 		{
 			Name: "UpdateServerCertificate",
 			Implemented: dispatch.Has[interface {
 				UpdateServerCertificate(context.Context, *iam.Caller, *iamtypes.UpdateServerCertificateRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UpdateServerCertificate),
+			Call: dispatch.QueryInputOnly(decodeUpdateServerCertificateRequest, impl.UpdateServerCertificate),
 		},
 		{
 			Name: "UpdateServiceSpecificCredential",
 			Implemented: dispatch.Has[interface {
 				UpdateServiceSpecificCredential(context.Context, *iam.Caller, *iamtypes.UpdateServiceSpecificCredentialRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UpdateServiceSpecificCredential),
+			Call: dispatch.QueryInputOnly(decodeUpdateServiceSpecificCredentialRequest, impl.UpdateServiceSpecificCredential),
 		},
 		{
 			Name: "UpdateSigningCertificate",
 			Implemented: dispatch.Has[interface {
 				UpdateSigningCertificate(context.Context, *iam.Caller, *iamtypes.UpdateSigningCertificateRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UpdateSigningCertificate),
+			Call: dispatch.QueryInputOnly(decodeUpdateSigningCertificateRequest, impl.UpdateSigningCertificate),
 		},
 		{
 			Name: "UpdateUser",
 			Implemented: dispatch.Has[interface {
 				UpdateUser(context.Context, *iam.Caller, *iamtypes.UpdateUserRequest) error
 			}](domain),
-			Call: dispatch.InputOnly(impl.UpdateUser),
+			Call: dispatch.QueryInputOnly(decodeUpdateUserRequest, impl.UpdateUser),
 		},
 		{
 			Name: "UploadSSHPublicKey",
 			Implemented: dispatch.Has[interface {
 				UploadSSHPublicKey(context.Context, *iam.Caller, *iamtypes.UploadSSHPublicKeyRequest) (*iamtypes.UploadSSHPublicKeyResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.UploadSSHPublicKey),
+			Call: dispatch.QueryInputOutput(decodeUploadSSHPublicKeyRequest, impl.UploadSSHPublicKey, encodeUploadSSHPublicKeyResponse, "UploadSSHPublicKeyResult"),
 		},
 		{
 			Name: "UploadServerCertificate",
 			Implemented: dispatch.Has[interface {
 				UploadServerCertificate(context.Context, *iam.Caller, *iamtypes.UploadServerCertificateRequest) (*iamtypes.UploadServerCertificateResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.UploadServerCertificate),
+			Call: dispatch.QueryInputOutput(decodeUploadServerCertificateRequest, impl.UploadServerCertificate, encodeUploadServerCertificateResponse, "UploadServerCertificateResult"),
 		},
 		{
 			Name: "UploadSigningCertificate",
 			Implemented: dispatch.Has[interface {
 				UploadSigningCertificate(context.Context, *iam.Caller, *iamtypes.UploadSigningCertificateRequest) (*iamtypes.UploadSigningCertificateResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.UploadSigningCertificate),
+			Call: dispatch.QueryInputOutput(decodeUploadSigningCertificateRequest, impl.UploadSigningCertificate, encodeUploadSigningCertificateResponse, "UploadSigningCertificateResult"),
 		},
 	}
 }

@@ -16,7 +16,7 @@ type Binding struct {
 var _ STS = Binding{}
 
 // Bind returns the STS operations that svc runs; with a nil svc, every operation answers NotImplemented.
-func Bind(svc *sts.Service) []dispatch.Operation {
+func Bind(svc *sts.Service) []dispatch.QueryOperation {
 	if svc == nil {
 		return Operations(UnimplementedSTS{}, nil)
 	}

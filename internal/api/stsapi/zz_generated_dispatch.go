@@ -105,84 +105,84 @@ func notImplemented(op string) error { return awserr.NotImplemented(op) }
 // Operations binds every operation of the model to impl, sorted by name. Each Call decodes the input, validates
 // it against the model and calls impl's method. domain is the service impl takes its methods from: an operation
 // is Implemented when domain has its method with its exact signature (a nil domain implements none).
-func Operations(impl STS, domain any) []dispatch.Operation {
-	return []dispatch.Operation{
+func Operations(impl STS, domain any) []dispatch.QueryOperation {
+	return []dispatch.QueryOperation{
 		{
 			Name: "AssumeRole",
 			Implemented: dispatch.Has[interface {
 				AssumeRole(context.Context, *iam.Caller, *ststypes.AssumeRoleRequest) (*ststypes.AssumeRoleResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.AssumeRole),
+			Call: dispatch.QueryInputOutput(decodeAssumeRoleRequest, impl.AssumeRole, encodeAssumeRoleResponse, "AssumeRoleResult"),
 		},
 		{
 			Name: "AssumeRoleWithSAML",
 			Implemented: dispatch.Has[interface {
 				AssumeRoleWithSAML(context.Context, *iam.Caller, *ststypes.AssumeRoleWithSAMLRequest) (*ststypes.AssumeRoleWithSAMLResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.AssumeRoleWithSAML),
+			Call: dispatch.QueryInputOutput(decodeAssumeRoleWithSAMLRequest, impl.AssumeRoleWithSAML, encodeAssumeRoleWithSAMLResponse, "AssumeRoleWithSAMLResult"),
 		},
 		{
 			Name: "AssumeRoleWithWebIdentity",
 			Implemented: dispatch.Has[interface {
 				AssumeRoleWithWebIdentity(context.Context, *iam.Caller, *ststypes.AssumeRoleWithWebIdentityRequest) (*ststypes.AssumeRoleWithWebIdentityResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.AssumeRoleWithWebIdentity),
+			Call: dispatch.QueryInputOutput(decodeAssumeRoleWithWebIdentityRequest, impl.AssumeRoleWithWebIdentity, encodeAssumeRoleWithWebIdentityResponse, "AssumeRoleWithWebIdentityResult"),
 		},
 		{
 			Name: "AssumeRoot",
 			Implemented: dispatch.Has[interface {
 				AssumeRoot(context.Context, *iam.Caller, *ststypes.AssumeRootRequest) (*ststypes.AssumeRootResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.AssumeRoot),
+			Call: dispatch.QueryInputOutput(decodeAssumeRootRequest, impl.AssumeRoot, encodeAssumeRootResponse, "AssumeRootResult"),
 		},
 		{
 			Name: "DecodeAuthorizationMessage",
 			Implemented: dispatch.Has[interface {
 				DecodeAuthorizationMessage(context.Context, *iam.Caller, *ststypes.DecodeAuthorizationMessageRequest) (*ststypes.DecodeAuthorizationMessageResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.DecodeAuthorizationMessage),
+			Call: dispatch.QueryInputOutput(decodeDecodeAuthorizationMessageRequest, impl.DecodeAuthorizationMessage, encodeDecodeAuthorizationMessageResponse, "DecodeAuthorizationMessageResult"),
 		},
 		{
 			Name: "GetAccessKeyInfo",
 			Implemented: dispatch.Has[interface {
 				GetAccessKeyInfo(context.Context, *iam.Caller, *ststypes.GetAccessKeyInfoRequest) (*ststypes.GetAccessKeyInfoResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetAccessKeyInfo),
+			Call: dispatch.QueryInputOutput(decodeGetAccessKeyInfoRequest, impl.GetAccessKeyInfo, encodeGetAccessKeyInfoResponse, "GetAccessKeyInfoResult"),
 		},
 		{
 			Name: "GetCallerIdentity",
 			Implemented: dispatch.Has[interface {
 				GetCallerIdentity(context.Context, *iam.Caller, *ststypes.GetCallerIdentityRequest) (*ststypes.GetCallerIdentityResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetCallerIdentity),
+			Call: dispatch.QueryInputOutput(decodeGetCallerIdentityRequest, impl.GetCallerIdentity, encodeGetCallerIdentityResponse, "GetCallerIdentityResult"),
 		},
 		{
 			Name: "GetDelegatedAccessToken",
 			Implemented: dispatch.Has[interface {
 				GetDelegatedAccessToken(context.Context, *iam.Caller, *ststypes.GetDelegatedAccessTokenRequest) (*ststypes.GetDelegatedAccessTokenResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetDelegatedAccessToken),
+			Call: dispatch.QueryInputOutput(decodeGetDelegatedAccessTokenRequest, impl.GetDelegatedAccessToken, encodeGetDelegatedAccessTokenResponse, "GetDelegatedAccessTokenResult"),
 		},
 		{
 			Name: "GetFederationToken",
 			Implemented: dispatch.Has[interface {
 				GetFederationToken(context.Context, *iam.Caller, *ststypes.GetFederationTokenRequest) (*ststypes.GetFederationTokenResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetFederationToken),
+			Call: dispatch.QueryInputOutput(decodeGetFederationTokenRequest, impl.GetFederationToken, encodeGetFederationTokenResponse, "GetFederationTokenResult"),
 		},
 		{
 			Name: "GetSessionToken",
 			Implemented: dispatch.Has[interface {
 				GetSessionToken(context.Context, *iam.Caller, *ststypes.GetSessionTokenRequest) (*ststypes.GetSessionTokenResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetSessionToken),
+			Call: dispatch.QueryInputOutput(decodeGetSessionTokenRequest, impl.GetSessionToken, encodeGetSessionTokenResponse, "GetSessionTokenResult"),
 		},
 		{
 			Name: "GetWebIdentityToken",
 			Implemented: dispatch.Has[interface {
 				GetWebIdentityToken(context.Context, *iam.Caller, *ststypes.GetWebIdentityTokenRequest) (*ststypes.GetWebIdentityTokenResponse, error)
 			}](domain),
-			Call: dispatch.InputOutput(impl.GetWebIdentityToken),
+			Call: dispatch.QueryInputOutput(decodeGetWebIdentityTokenRequest, impl.GetWebIdentityToken, encodeGetWebIdentityTokenResponse, "GetWebIdentityTokenResult"),
 		},
 	}
 }

@@ -3,7 +3,6 @@
 package iamtypes
 
 import (
-	"encoding/xml"
 	"regexp"
 	"strconv"
 	"time"
@@ -2227,46 +2226,16 @@ func (SummaryStateType) Values() []SummaryStateType {
 // CertificationMapType is the map shape CertificationMapType.
 type CertificationMapType map[string]string
 
-// MarshalXML writes the query protocol's <entry><key/><value/></entry> form.
-func (m CertificationMapType) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
-	return apitypes.MarshalXMLMap(e, start, m, "key", "value")
-}
-
-// UnmarshalXML reads the query protocol's <entry><key/><value/></entry> form.
-func (m *CertificationMapType) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	return apitypes.UnmarshalXMLMap(d, start, m, "key", "value")
-}
-
 // EvalDecisionDetailsType is the map shape EvalDecisionDetailsType.
 type EvalDecisionDetailsType map[string]PolicyEvaluationDecisionType
-
-// MarshalXML writes the query protocol's <entry><key/><value/></entry> form.
-func (m EvalDecisionDetailsType) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
-	return apitypes.MarshalXMLMap(e, start, m, "key", "value")
-}
-
-// UnmarshalXML reads the query protocol's <entry><key/><value/></entry> form.
-func (m *EvalDecisionDetailsType) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	return apitypes.UnmarshalXMLMap(d, start, m, "key", "value")
-}
 
 // SummaryMapType is the map shape summaryMapType.
 type SummaryMapType map[SummaryKeyType]int32
 
-// MarshalXML writes the query protocol's <entry><key/><value/></entry> form.
-func (m SummaryMapType) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
-	return apitypes.MarshalXMLMap(e, start, m, "key", "value")
-}
-
-// UnmarshalXML reads the query protocol's <entry><key/><value/></entry> form.
-func (m *SummaryMapType) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	return apitypes.UnmarshalXMLMap(d, start, m, "key", "value")
-}
-
 // AcceptDelegationRequestRequest is the structure shape AcceptDelegationRequestRequest.
 type AcceptDelegationRequestRequest struct {
 	// DelegationRequestId: The unique identifier of the delegation request to accept.
-	DelegationRequestId string `query:"DelegationRequestId" xml:"DelegationRequestId"`
+	DelegationRequestId string
 }
 
 // Validate checks AcceptDelegationRequestRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2289,61 +2258,61 @@ func (in *AcceptDelegationRequestRequest) validate(v *apitypes.Validation, p str
 // AccessDetail: An object that contains details about when a principal in the reported Organizations entity last attempted to access an Amazon Web Services service.
 type AccessDetail struct {
 	// ServiceName: The name of the service in which access was attempted.
-	ServiceName string `query:"ServiceName" xml:"ServiceName"`
+	ServiceName string
 	// ServiceNamespace: The namespace of the service in which access was attempted.
-	ServiceNamespace string `query:"ServiceNamespace" xml:"ServiceNamespace"`
+	ServiceNamespace string
 	// Region: The Region where the last service access attempt occurred.
-	Region *string `query:"Region" xml:"Region,omitempty"`
+	Region *string
 	// EntityPath: The path of the Organizations entity (root, organizational unit, or account) from which an authenticated principal last attempted to access the service.
-	EntityPath *string `query:"EntityPath" xml:"EntityPath,omitempty"`
+	EntityPath *string
 	// LastAuthenticatedTime: The date and time, in ISO 8601 date-time format, when an authenticated principal most recently attempted to access the service.
-	LastAuthenticatedTime *time.Time `query:"LastAuthenticatedTime" xml:"LastAuthenticatedTime,omitempty"`
+	LastAuthenticatedTime *time.Time
 	// TotalAuthenticatedEntities: The number of accounts with authenticated principals (root user, IAM users, and IAM roles) that attempted to access the service in the tracking period.
-	TotalAuthenticatedEntities *int32 `query:"TotalAuthenticatedEntities" xml:"TotalAuthenticatedEntities,omitempty"`
+	TotalAuthenticatedEntities *int32
 }
 
 // AccessKey: Contains information about an Amazon Web Services access key.
 type AccessKey struct {
 	// UserName: The name of the IAM user that the access key is associated with.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// AccessKeyId: The ID for this access key.
-	AccessKeyId string `query:"AccessKeyId" xml:"AccessKeyId"`
+	AccessKeyId string
 	// Status: The status of the access key.
-	Status StatusType `query:"Status" xml:"Status"`
+	Status StatusType
 	// SecretAccessKey: The secret key used to sign requests.
-	SecretAccessKey string `query:"SecretAccessKey" xml:"SecretAccessKey"`
+	SecretAccessKey string
 	// CreateDate: The date when the access key was created.
-	CreateDate *time.Time `query:"CreateDate" xml:"CreateDate,omitempty"`
+	CreateDate *time.Time
 }
 
 // AccessKeyLastUsed: Contains information about the last time an Amazon Web Services access key was used since IAM began tracking this information on April 22, 2015.
 type AccessKeyLastUsed struct {
 	// LastUsedDate: The date and time, in ISO 8601 date-time format, when the access key was most recently used.
-	LastUsedDate *time.Time `query:"LastUsedDate" xml:"LastUsedDate,omitempty"`
+	LastUsedDate *time.Time
 	// ServiceName: The name of the Amazon Web Services service with which this access key was most recently used.
-	ServiceName string `query:"ServiceName" xml:"ServiceName"`
+	ServiceName string
 	// Region: The Amazon Web Services Region where this access key was most recently used.
-	Region string `query:"Region" xml:"Region"`
+	Region string
 }
 
 // AccessKeyMetadata: Contains information about an Amazon Web Services access key, without its secret key.
 type AccessKeyMetadata struct {
 	// UserName: The name of the IAM user that the key is associated with.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// AccessKeyId: The ID for this access key.
-	AccessKeyId *string `query:"AccessKeyId" xml:"AccessKeyId,omitempty"`
+	AccessKeyId *string
 	// Status: The status of the access key.
-	Status *StatusType `query:"Status" xml:"Status,omitempty"`
+	Status *StatusType
 	// CreateDate: The date when the access key was created.
-	CreateDate *time.Time `query:"CreateDate" xml:"CreateDate,omitempty"`
+	CreateDate *time.Time
 }
 
 // AddClientIDToOpenIDConnectProviderRequest is the structure shape AddClientIDToOpenIDConnectProviderRequest.
 type AddClientIDToOpenIDConnectProviderRequest struct {
 	// OpenIDConnectProviderArn: The Amazon Resource Name (ARN) of the IAM OpenID Connect (OIDC) provider resource to add the client ID to.
-	OpenIDConnectProviderArn string `query:"OpenIDConnectProviderArn" xml:"OpenIDConnectProviderArn"`
+	OpenIDConnectProviderArn string
 	// ClientID: The client ID (also known as audience) to add to the IAM OpenID Connect provider resource.
-	ClientID string `query:"ClientID" xml:"ClientID"`
+	ClientID string
 }
 
 // Validate checks AddClientIDToOpenIDConnectProviderRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2370,9 +2339,9 @@ func (in *AddClientIDToOpenIDConnectProviderRequest) validate(v *apitypes.Valida
 // AddRoleToInstanceProfileRequest is the structure shape AddRoleToInstanceProfileRequest.
 type AddRoleToInstanceProfileRequest struct {
 	// InstanceProfileName: The name of the instance profile to update.
-	InstanceProfileName string `query:"InstanceProfileName" xml:"InstanceProfileName"`
+	InstanceProfileName string
 	// RoleName: The name of the role to add.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 }
 
 // Validate checks AddRoleToInstanceProfileRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2401,9 +2370,9 @@ func (in *AddRoleToInstanceProfileRequest) validate(v *apitypes.Validation, p st
 // AddUserToGroupRequest is the structure shape AddUserToGroupRequest.
 type AddUserToGroupRequest struct {
 	// GroupName: The name of the group to update.
-	GroupName string `query:"GroupName" xml:"GroupName"`
+	GroupName string
 	// UserName: The name of the user to add.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 }
 
 // Validate checks AddUserToGroupRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2432,7 +2401,7 @@ func (in *AddUserToGroupRequest) validate(v *apitypes.Validation, p string) {
 // AssociateDelegationRequestRequest is the structure shape AssociateDelegationRequestRequest.
 type AssociateDelegationRequestRequest struct {
 	// DelegationRequestId: The unique identifier of the delegation request to associate.
-	DelegationRequestId string `query:"DelegationRequestId" xml:"DelegationRequestId"`
+	DelegationRequestId string
 }
 
 // Validate checks AssociateDelegationRequestRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2455,9 +2424,9 @@ func (in *AssociateDelegationRequestRequest) validate(v *apitypes.Validation, p 
 // AttachGroupPolicyRequest is the structure shape AttachGroupPolicyRequest.
 type AttachGroupPolicyRequest struct {
 	// GroupName: The name (friendly name, not ARN) of the group to attach the policy to.
-	GroupName string `query:"GroupName" xml:"GroupName"`
+	GroupName string
 	// PolicyArn: The Amazon Resource Name (ARN) of the IAM policy you want to attach.
-	PolicyArn string `query:"PolicyArn" xml:"PolicyArn"`
+	PolicyArn string
 }
 
 // Validate checks AttachGroupPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2485,9 +2454,9 @@ func (in *AttachGroupPolicyRequest) validate(v *apitypes.Validation, p string) {
 // AttachRolePolicyRequest is the structure shape AttachRolePolicyRequest.
 type AttachRolePolicyRequest struct {
 	// RoleName: The name (friendly name, not ARN) of the role to attach the policy to.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 	// PolicyArn: The Amazon Resource Name (ARN) of the IAM policy you want to attach.
-	PolicyArn string `query:"PolicyArn" xml:"PolicyArn"`
+	PolicyArn string
 }
 
 // Validate checks AttachRolePolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2515,9 +2484,9 @@ func (in *AttachRolePolicyRequest) validate(v *apitypes.Validation, p string) {
 // AttachUserPolicyRequest is the structure shape AttachUserPolicyRequest.
 type AttachUserPolicyRequest struct {
 	// UserName: The name (friendly name, not ARN) of the IAM user to attach the policy to.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// PolicyArn: The Amazon Resource Name (ARN) of the IAM policy you want to attach.
-	PolicyArn string `query:"PolicyArn" xml:"PolicyArn"`
+	PolicyArn string
 }
 
 // Validate checks AttachUserPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2545,24 +2514,24 @@ func (in *AttachUserPolicyRequest) validate(v *apitypes.Validation, p string) {
 // AttachedPermissionsBoundary: Contains information about an attached permissions boundary.
 type AttachedPermissionsBoundary struct {
 	// PermissionsBoundaryType: The permissions boundary usage type that indicates what type of IAM resource is used as the permissions boundary for an entity.
-	PermissionsBoundaryType *PermissionsBoundaryAttachmentType `query:"PermissionsBoundaryType" xml:"PermissionsBoundaryType,omitempty"`
+	PermissionsBoundaryType *PermissionsBoundaryAttachmentType
 	// PermissionsBoundaryArn: The ARN of the policy used to set the permissions boundary for the user or role.
-	PermissionsBoundaryArn *string `query:"PermissionsBoundaryArn" xml:"PermissionsBoundaryArn,omitempty"`
+	PermissionsBoundaryArn *string
 }
 
 // AttachedPolicy: Contains information about an attached policy.
 type AttachedPolicy struct {
 	// PolicyName: The friendly name of the attached policy.
-	PolicyName *string `query:"PolicyName" xml:"PolicyName,omitempty"`
-	PolicyArn  *string `query:"PolicyArn" xml:"PolicyArn,omitempty"`
+	PolicyName *string
+	PolicyArn  *string
 }
 
 // ChangePasswordRequest is the structure shape ChangePasswordRequest.
 type ChangePasswordRequest struct {
 	// OldPassword: The IAM user's current password.
-	OldPassword string `query:"OldPassword" xml:"OldPassword"`
+	OldPassword string
 	// NewPassword: The new password.
-	NewPassword string `query:"NewPassword" xml:"NewPassword"`
+	NewPassword string
 }
 
 // Validate checks ChangePasswordRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2591,11 +2560,11 @@ func (in *ChangePasswordRequest) validate(v *apitypes.Validation, p string) {
 // ContextEntry: Contains information about a condition context key.
 type ContextEntry struct {
 	// ContextKeyName: The full name of a condition context key, including the service prefix.
-	ContextKeyName *string `query:"ContextKeyName" xml:"ContextKeyName,omitempty"`
+	ContextKeyName *string
 	// ContextKeyValues: The value (or values, if the condition context key supports multiple values) to provide to the simulation when the key is referenced by a Condition element in an input policy.
-	ContextKeyValues []string `query:"ContextKeyValues.member" xml:"ContextKeyValues>member,omitempty"`
+	ContextKeyValues []string
 	// ContextKeyType: The data type of the value (or values) specified in the ContextKeyValues parameter.
-	ContextKeyType *ContextKeyTypeEnum `query:"ContextKeyType" xml:"ContextKeyType,omitempty"`
+	ContextKeyType *ContextKeyTypeEnum
 }
 
 // Validate checks ContextEntry against the model's constraints and returns a *apitypes.ValidationError
@@ -2618,7 +2587,7 @@ func (in *ContextEntry) validate(v *apitypes.Validation, p string) {
 // CreateAccessKeyRequest is the structure shape CreateAccessKeyRequest.
 type CreateAccessKeyRequest struct {
 	// UserName: The name of the IAM user that the new key will belong to.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 }
 
 // Validate checks CreateAccessKeyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2639,13 +2608,13 @@ func (in *CreateAccessKeyRequest) validate(v *apitypes.Validation, p string) {
 // CreateAccessKeyResponse: Contains the response to a successful CreateAccessKey request.
 type CreateAccessKeyResponse struct {
 	// AccessKey: A structure with details about the access key.
-	AccessKey *AccessKey `query:"AccessKey" xml:"AccessKey"`
+	AccessKey *AccessKey
 }
 
 // CreateAccountAliasRequest is the structure shape CreateAccountAliasRequest.
 type CreateAccountAliasRequest struct {
 	// AccountAlias: The account alias to create.
-	AccountAlias string `query:"AccountAlias" xml:"AccountAlias"`
+	AccountAlias string
 }
 
 // Validate checks CreateAccountAliasRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2668,23 +2637,23 @@ func (in *CreateAccountAliasRequest) validate(v *apitypes.Validation, p string) 
 // CreateDelegationRequestRequest is the structure shape CreateDelegationRequestRequest.
 type CreateDelegationRequestRequest struct {
 	// OwnerAccountId: The Amazon Web Services account ID this delegation request is targeted to.
-	OwnerAccountId *string `query:"OwnerAccountId" xml:"OwnerAccountId,omitempty"`
+	OwnerAccountId *string
 	// Description: A description of the delegation request.
-	Description string `query:"Description" xml:"Description"`
+	Description string
 	// Permissions: The permissions to be delegated in this delegation request.
-	Permissions *DelegationPermission `query:"Permissions" xml:"Permissions"`
+	Permissions *DelegationPermission
 	// RequestMessage: A message explaining the reason for the delegation request.
-	RequestMessage *string `query:"RequestMessage" xml:"RequestMessage,omitempty"`
+	RequestMessage *string
 	// RequestorWorkflowId: The workflow ID associated with the requestor.
-	RequestorWorkflowId string `query:"RequestorWorkflowId" xml:"RequestorWorkflowId"`
+	RequestorWorkflowId string
 	// RedirectUrl: The URL to redirect to after the delegation request is processed.
-	RedirectUrl *string `query:"RedirectUrl" xml:"RedirectUrl,omitempty"`
+	RedirectUrl *string
 	// NotificationChannel: The notification channel for updates about the delegation request.
-	NotificationChannel string `query:"NotificationChannel" xml:"NotificationChannel"`
+	NotificationChannel string
 	// SessionDuration: The duration for which the delegated session should remain active, in seconds.
-	SessionDuration int32 `query:"SessionDuration" xml:"SessionDuration"`
+	SessionDuration int32
 	// OnlySendByOwner: Specifies whether the delegation token should only be sent by the owner.
-	OnlySendByOwner *bool `query:"OnlySendByOwner" xml:"OnlySendByOwner,omitempty"`
+	OnlySendByOwner *bool
 }
 
 // Validate checks CreateDelegationRequestRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2732,17 +2701,17 @@ func (in *CreateDelegationRequestRequest) validate(v *apitypes.Validation, p str
 // CreateDelegationRequestResponse is the structure shape CreateDelegationRequestResponse.
 type CreateDelegationRequestResponse struct {
 	// ConsoleDeepLink: A deep link URL to the Amazon Web Services Management Console for managing the delegation request.
-	ConsoleDeepLink *string `query:"ConsoleDeepLink" xml:"ConsoleDeepLink,omitempty"`
+	ConsoleDeepLink *string
 	// DelegationRequestId: The unique identifier for the created delegation request.
-	DelegationRequestId *string `query:"DelegationRequestId" xml:"DelegationRequestId,omitempty"`
+	DelegationRequestId *string
 }
 
 // CreateGroupRequest is the structure shape CreateGroupRequest.
 type CreateGroupRequest struct {
 	// Path: The path to the group.
-	Path *string `query:"Path" xml:"Path,omitempty"`
+	Path *string
 	// GroupName: The name of the group to create.
-	GroupName string `query:"GroupName" xml:"GroupName"`
+	GroupName string
 }
 
 // Validate checks CreateGroupRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2769,17 +2738,17 @@ func (in *CreateGroupRequest) validate(v *apitypes.Validation, p string) {
 // CreateGroupResponse: Contains the response to a successful CreateGroup request.
 type CreateGroupResponse struct {
 	// Group: A structure containing details about the new group.
-	Group *Group `query:"Group" xml:"Group"`
+	Group *Group
 }
 
 // CreateInstanceProfileRequest is the structure shape CreateInstanceProfileRequest.
 type CreateInstanceProfileRequest struct {
 	// InstanceProfileName: The name of the instance profile to create.
-	InstanceProfileName string `query:"InstanceProfileName" xml:"InstanceProfileName"`
+	InstanceProfileName string
 	// Path: The path to the instance profile.
-	Path *string `query:"Path" xml:"Path,omitempty"`
+	Path *string
 	// Tags: A list of tags that you want to attach to the newly created IAM instance profile.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }
 
 // Validate checks CreateInstanceProfileRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2812,17 +2781,17 @@ func (in *CreateInstanceProfileRequest) validate(v *apitypes.Validation, p strin
 // CreateInstanceProfileResponse: Contains the response to a successful CreateInstanceProfile request.
 type CreateInstanceProfileResponse struct {
 	// InstanceProfile: A structure containing details about the new instance profile.
-	InstanceProfile *InstanceProfile `query:"InstanceProfile" xml:"InstanceProfile"`
+	InstanceProfile *InstanceProfile
 }
 
 // CreateLoginProfileRequest is the structure shape CreateLoginProfileRequest.
 type CreateLoginProfileRequest struct {
 	// UserName: The name of the IAM user to create a password for.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// Password: The new password for the user.
-	Password *string `query:"Password" xml:"Password,omitempty"`
+	Password *string
 	// PasswordResetRequired: Specifies whether the user is required to set a new password on next sign-in.
-	PasswordResetRequired *bool `query:"PasswordResetRequired" xml:"PasswordResetRequired,omitempty"`
+	PasswordResetRequired *bool
 }
 
 // Validate checks CreateLoginProfileRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2847,19 +2816,19 @@ func (in *CreateLoginProfileRequest) validate(v *apitypes.Validation, p string) 
 // CreateLoginProfileResponse: Contains the response to a successful CreateLoginProfile request.
 type CreateLoginProfileResponse struct {
 	// LoginProfile: A structure containing the user name and password create date.
-	LoginProfile *LoginProfile `query:"LoginProfile" xml:"LoginProfile"`
+	LoginProfile *LoginProfile
 }
 
 // CreateOpenIDConnectProviderRequest is the structure shape CreateOpenIDConnectProviderRequest.
 type CreateOpenIDConnectProviderRequest struct {
 	// Url: The URL of the identity provider.
-	Url string `query:"Url" xml:"Url"`
+	Url string
 	// ClientIDList: Provides a list of client IDs, also known as audiences.
-	ClientIDList []string `query:"ClientIDList.member" xml:"ClientIDList>member,omitempty"`
+	ClientIDList []string
 	// ThumbprintList: A list of server certificate thumbprints for the OpenID Connect (OIDC) identity provider's server certificates.
-	ThumbprintList []string `query:"ThumbprintList.member" xml:"ThumbprintList>member,omitempty"`
+	ThumbprintList []string
 	// Tags: A list of tags that you want to attach to the new IAM OpenID Connect (OIDC) provider.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }
 
 // Validate checks CreateOpenIDConnectProviderRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2897,23 +2866,23 @@ func (in *CreateOpenIDConnectProviderRequest) validate(v *apitypes.Validation, p
 // CreateOpenIDConnectProviderResponse: Contains the response to a successful CreateOpenIDConnectProvider request.
 type CreateOpenIDConnectProviderResponse struct {
 	// OpenIDConnectProviderArn: The Amazon Resource Name (ARN) of the new IAM OpenID Connect provider that is created.
-	OpenIDConnectProviderArn *string `query:"OpenIDConnectProviderArn" xml:"OpenIDConnectProviderArn,omitempty"`
+	OpenIDConnectProviderArn *string
 	// Tags: A list of tags that are attached to the new IAM OIDC provider.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }
 
 // CreatePolicyRequest is the structure shape CreatePolicyRequest.
 type CreatePolicyRequest struct {
 	// PolicyName: The friendly name of the policy.
-	PolicyName string `query:"PolicyName" xml:"PolicyName"`
+	PolicyName string
 	// Path: The path for the policy.
-	Path *string `query:"Path" xml:"Path,omitempty"`
+	Path *string
 	// PolicyDocument: The JSON policy document that you want to use as the content for the new policy.
-	PolicyDocument string `query:"PolicyDocument" xml:"PolicyDocument"`
+	PolicyDocument string
 	// Description: A friendly description of the policy.
-	Description *string `query:"Description" xml:"Description,omitempty"`
+	Description *string
 	// Tags: A list of tags that you want to attach to the new IAM customer managed policy.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }
 
 // Validate checks CreatePolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2955,17 +2924,17 @@ func (in *CreatePolicyRequest) validate(v *apitypes.Validation, p string) {
 // CreatePolicyResponse: Contains the response to a successful CreatePolicy request.
 type CreatePolicyResponse struct {
 	// Policy: A structure containing details about the new policy.
-	Policy *Policy `query:"Policy" xml:"Policy,omitempty"`
+	Policy *Policy
 }
 
 // CreatePolicyVersionRequest is the structure shape CreatePolicyVersionRequest.
 type CreatePolicyVersionRequest struct {
 	// PolicyArn: The Amazon Resource Name (ARN) of the IAM policy to which you want to add a new version.
-	PolicyArn string `query:"PolicyArn" xml:"PolicyArn"`
+	PolicyArn string
 	// PolicyDocument: The JSON policy document that you want to use as the content for this new version of the policy.
-	PolicyDocument string `query:"PolicyDocument" xml:"PolicyDocument"`
+	PolicyDocument string
 	// SetAsDefault: Specifies whether to set this version as the policy's default version.
-	SetAsDefault *bool `query:"SetAsDefault" xml:"SetAsDefault,omitempty"`
+	SetAsDefault *bool
 }
 
 // Validate checks CreatePolicyVersionRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -2993,25 +2962,25 @@ func (in *CreatePolicyVersionRequest) validate(v *apitypes.Validation, p string)
 // CreatePolicyVersionResponse: Contains the response to a successful CreatePolicyVersion request.
 type CreatePolicyVersionResponse struct {
 	// PolicyVersion: A structure containing details about the new policy version.
-	PolicyVersion *PolicyVersion `query:"PolicyVersion" xml:"PolicyVersion,omitempty"`
+	PolicyVersion *PolicyVersion
 }
 
 // CreateRoleRequest is the structure shape CreateRoleRequest.
 type CreateRoleRequest struct {
 	// Path: The path to the role.
-	Path *string `query:"Path" xml:"Path,omitempty"`
+	Path *string
 	// RoleName: The name of the role to create.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 	// AssumeRolePolicyDocument: The trust relationship policy document that grants an entity permission to assume the role.
-	AssumeRolePolicyDocument string `query:"AssumeRolePolicyDocument" xml:"AssumeRolePolicyDocument"`
+	AssumeRolePolicyDocument string
 	// Description: A description of the role.
-	Description *string `query:"Description" xml:"Description,omitempty"`
+	Description *string
 	// MaxSessionDuration: The maximum session duration (in seconds) that you want to set for the specified role.
-	MaxSessionDuration *int32 `query:"MaxSessionDuration" xml:"MaxSessionDuration,omitempty"`
+	MaxSessionDuration *int32
 	// PermissionsBoundary: The ARN of the managed policy that is used to set the permissions boundary for the role.
-	PermissionsBoundary *string `query:"PermissionsBoundary" xml:"PermissionsBoundary,omitempty"`
+	PermissionsBoundary *string
 	// Tags: A list of tags that you want to attach to the new role.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }
 
 // Validate checks CreateRoleRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3060,21 +3029,21 @@ func (in *CreateRoleRequest) validate(v *apitypes.Validation, p string) {
 // CreateRoleResponse: Contains the response to a successful CreateRole request.
 type CreateRoleResponse struct {
 	// Role: A structure containing details about the new role.
-	Role *Role `query:"Role" xml:"Role"`
+	Role *Role
 }
 
 // CreateSAMLProviderRequest is the structure shape CreateSAMLProviderRequest.
 type CreateSAMLProviderRequest struct {
 	// SAMLMetadataDocument: An XML document generated by an identity provider (IdP) that supports SAML 2.0.
-	SAMLMetadataDocument string `query:"SAMLMetadataDocument" xml:"SAMLMetadataDocument"`
+	SAMLMetadataDocument string
 	// Name: The name of the provider to create.
-	Name string `query:"Name" xml:"Name"`
+	Name string
 	// Tags: A list of tags that you want to attach to the new IAM SAML provider.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 	// AssertionEncryptionMode: Specifies the encryption setting for the SAML provider.
-	AssertionEncryptionMode *AssertionEncryptionModeType `query:"AssertionEncryptionMode" xml:"AssertionEncryptionMode,omitempty"`
+	AssertionEncryptionMode *AssertionEncryptionModeType
 	// AddPrivateKey: The private key generated from your external identity provider.
-	AddPrivateKey *string `query:"AddPrivateKey" xml:"AddPrivateKey,omitempty"`
+	AddPrivateKey *string
 }
 
 // Validate checks CreateSAMLProviderRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3115,19 +3084,19 @@ func (in *CreateSAMLProviderRequest) validate(v *apitypes.Validation, p string) 
 // CreateSAMLProviderResponse: Contains the response to a successful CreateSAMLProvider request.
 type CreateSAMLProviderResponse struct {
 	// SAMLProviderArn: The Amazon Resource Name (ARN) of the new SAML provider resource in IAM.
-	SAMLProviderArn *string `query:"SAMLProviderArn" xml:"SAMLProviderArn,omitempty"`
+	SAMLProviderArn *string
 	// Tags: A list of tags that are attached to the new IAM SAML provider.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }
 
 // CreateServiceLinkedRoleRequest is the structure shape CreateServiceLinkedRoleRequest.
 type CreateServiceLinkedRoleRequest struct {
 	// AWSServiceName: The service principal for the Amazon Web Services service to which this role is attached.
-	AWSServiceName string `query:"AWSServiceName" xml:"AWSServiceName"`
+	AWSServiceName string
 	// Description: The description of the role.
-	Description *string `query:"Description" xml:"Description,omitempty"`
+	Description *string
 	// CustomSuffix: A string that you provide, which is combined with the service-provided prefix to form the complete role name.
-	CustomSuffix *string `query:"CustomSuffix" xml:"CustomSuffix,omitempty"`
+	CustomSuffix *string
 }
 
 // Validate checks CreateServiceLinkedRoleRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3158,17 +3127,17 @@ func (in *CreateServiceLinkedRoleRequest) validate(v *apitypes.Validation, p str
 // CreateServiceLinkedRoleResponse is the structure shape CreateServiceLinkedRoleResponse.
 type CreateServiceLinkedRoleResponse struct {
 	// Role: A Role object that contains details about the newly created role.
-	Role *Role `query:"Role" xml:"Role,omitempty"`
+	Role *Role
 }
 
 // CreateServiceSpecificCredentialRequest is the structure shape CreateServiceSpecificCredentialRequest.
 type CreateServiceSpecificCredentialRequest struct {
 	// UserName: The name of the IAM user that is to be associated with the credentials.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// ServiceName: The name of the Amazon Web Services service that is to be associated with the credentials.
-	ServiceName string `query:"ServiceName" xml:"ServiceName"`
+	ServiceName string
 	// CredentialAgeDays: The number of days until the service specific credential expires.
-	CredentialAgeDays *int32 `query:"CredentialAgeDays" xml:"CredentialAgeDays,omitempty"`
+	CredentialAgeDays *int32
 }
 
 // Validate checks CreateServiceSpecificCredentialRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3194,19 +3163,19 @@ func (in *CreateServiceSpecificCredentialRequest) validate(v *apitypes.Validatio
 // CreateServiceSpecificCredentialResponse is the structure shape CreateServiceSpecificCredentialResponse.
 type CreateServiceSpecificCredentialResponse struct {
 	// ServiceSpecificCredential: A structure that contains information about the newly created service-specific credential.
-	ServiceSpecificCredential *ServiceSpecificCredential `query:"ServiceSpecificCredential" xml:"ServiceSpecificCredential,omitempty"`
+	ServiceSpecificCredential *ServiceSpecificCredential
 }
 
 // CreateUserRequest is the structure shape CreateUserRequest.
 type CreateUserRequest struct {
 	// Path: The path for the user name.
-	Path *string `query:"Path" xml:"Path,omitempty"`
+	Path *string
 	// UserName: The name of the user to create.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// PermissionsBoundary: The ARN of the managed policy that is used to set the permissions boundary for the user.
-	PermissionsBoundary *string `query:"PermissionsBoundary" xml:"PermissionsBoundary,omitempty"`
+	PermissionsBoundary *string
 	// Tags: A list of tags that you want to attach to the new user.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }
 
 // Validate checks CreateUserRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3242,17 +3211,17 @@ func (in *CreateUserRequest) validate(v *apitypes.Validation, p string) {
 // CreateUserResponse: Contains the response to a successful CreateUser request.
 type CreateUserResponse struct {
 	// User: A structure with details about the new IAM user.
-	User *User `query:"User" xml:"User,omitempty"`
+	User *User
 }
 
 // CreateVirtualMFADeviceRequest is the structure shape CreateVirtualMFADeviceRequest.
 type CreateVirtualMFADeviceRequest struct {
 	// Path: The path for the virtual MFA device.
-	Path *string `query:"Path" xml:"Path,omitempty"`
+	Path *string
 	// VirtualMFADeviceName: The name of the virtual MFA device, which must be unique.
-	VirtualMFADeviceName string `query:"VirtualMFADeviceName" xml:"VirtualMFADeviceName"`
+	VirtualMFADeviceName string
 	// Tags: A list of tags that you want to attach to the new IAM virtual MFA device.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }
 
 // Validate checks CreateVirtualMFADeviceRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3285,15 +3254,15 @@ func (in *CreateVirtualMFADeviceRequest) validate(v *apitypes.Validation, p stri
 // CreateVirtualMFADeviceResponse: Contains the response to a successful CreateVirtualMFADevice request.
 type CreateVirtualMFADeviceResponse struct {
 	// VirtualMFADevice: A structure containing details about the new virtual MFA device.
-	VirtualMFADevice *VirtualMFADevice `query:"VirtualMFADevice" xml:"VirtualMFADevice"`
+	VirtualMFADevice *VirtualMFADevice
 }
 
 // DeactivateMFADeviceRequest is the structure shape DeactivateMFADeviceRequest.
 type DeactivateMFADeviceRequest struct {
 	// UserName: The name of the user whose MFA device you want to deactivate.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// SerialNumber: The serial number that uniquely identifies the MFA device.
-	SerialNumber string `query:"SerialNumber" xml:"SerialNumber"`
+	SerialNumber string
 }
 
 // Validate checks DeactivateMFADeviceRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3320,9 +3289,9 @@ func (in *DeactivateMFADeviceRequest) validate(v *apitypes.Validation, p string)
 // DelegationPermission: Contains information about the permissions being delegated in a delegation request.
 type DelegationPermission struct {
 	// PolicyTemplateArn: This ARN maps to a pre-registered policy content for this partner.
-	PolicyTemplateArn *string `query:"PolicyTemplateArn" xml:"PolicyTemplateArn,omitempty"`
+	PolicyTemplateArn *string
 	// Parameters: A list of policy parameters that define the scope and constraints of the delegated permissions.
-	Parameters []PolicyParameter `query:"Parameters.member" xml:"Parameters>member,omitempty"`
+	Parameters []PolicyParameter
 }
 
 // Validate checks DelegationPermission against the model's constraints and returns a *apitypes.ValidationError
@@ -3348,51 +3317,51 @@ func (in *DelegationPermission) validate(v *apitypes.Validation, p string) {
 // DelegationRequest: Contains information about a delegation request, including its status, permissions, and associated metadata.
 type DelegationRequest struct {
 	// DelegationRequestId: The unique identifier for the delegation request.
-	DelegationRequestId *string `query:"DelegationRequestId" xml:"DelegationRequestId,omitempty"`
+	DelegationRequestId *string
 	// OwnerAccountId: Amazon Web Services account ID of the owner of the delegation request.
-	OwnerAccountId *string `query:"OwnerAccountId" xml:"OwnerAccountId,omitempty"`
+	OwnerAccountId *string
 	// Description: Description of the delegation request.
-	Description *string `query:"Description" xml:"Description,omitempty"`
+	Description *string
 	// RequestMessage: A custom message that is added to the delegation request by the partner.
-	RequestMessage *string               `query:"RequestMessage" xml:"RequestMessage,omitempty"`
-	Permissions    *DelegationPermission `query:"Permissions" xml:"Permissions,omitempty"`
+	RequestMessage *string
+	Permissions    *DelegationPermission
 	// PermissionPolicy: JSON content of the associated permission policy of this delegation request.
-	PermissionPolicy *string `query:"PermissionPolicy" xml:"PermissionPolicy,omitempty"`
+	PermissionPolicy *string
 	// RolePermissionRestrictionArns: If the PermissionPolicy includes role creation permissions, this element will include the list of permissions boundary policies associated with the role creation.
-	RolePermissionRestrictionArns []string `query:"RolePermissionRestrictionArns.member" xml:"RolePermissionRestrictionArns>member,omitempty"`
+	RolePermissionRestrictionArns []string
 	// OwnerId: ARN of the owner of this delegation request.
-	OwnerId    *string `query:"OwnerId" xml:"OwnerId,omitempty"`
-	ApproverId *string `query:"ApproverId" xml:"ApproverId,omitempty"`
+	OwnerId    *string
+	ApproverId *string
 	// State: The state of this delegation request.
-	State *StateType `query:"State" xml:"State,omitempty"`
+	State *StateType
 	// ExpirationTime: The expiry time of this delegation request See the Understanding the Request Lifecycle for details on the life time of a delegation request at each state.
-	ExpirationTime *time.Time `query:"ExpirationTime" xml:"ExpirationTime,omitempty"`
+	ExpirationTime *time.Time
 	// RequestorId: Identity of the requestor of this delegation request.
-	RequestorId *string `query:"RequestorId" xml:"RequestorId,omitempty"`
+	RequestorId *string
 	// RequestorName: A friendly name of the requestor.
-	RequestorName *string `query:"RequestorName" xml:"RequestorName,omitempty"`
+	RequestorName *string
 	// CreateDate: Creation date (timestamp) of this delegation request.
-	CreateDate *time.Time `query:"CreateDate" xml:"CreateDate,omitempty"`
+	CreateDate *time.Time
 	// SessionDuration: The life-time of the requested session credential.
-	SessionDuration *int32 `query:"SessionDuration" xml:"SessionDuration,omitempty"`
+	SessionDuration *int32
 	// RedirectUrl: A URL to be redirected to once the delegation request is approved.
-	RedirectUrl *string `query:"RedirectUrl" xml:"RedirectUrl,omitempty"`
+	RedirectUrl *string
 	// Notes: Notes added to this delegation request, if this request was updated via the UpdateDelegationRequest API.
-	Notes *string `query:"Notes" xml:"Notes,omitempty"`
+	Notes *string
 	// RejectionReason: Reasons for rejecting this delegation request, if this request was rejected.
-	RejectionReason *string `query:"RejectionReason" xml:"RejectionReason,omitempty"`
+	RejectionReason *string
 	// OnlySendByOwner: A flag indicating whether the SendDelegationToken must be called by the owner of this delegation request.
-	OnlySendByOwner *bool `query:"OnlySendByOwner" xml:"OnlySendByOwner,omitempty"`
+	OnlySendByOwner *bool
 	// UpdatedTime: Last updated timestamp of the request.
-	UpdatedTime *time.Time `query:"UpdatedTime" xml:"UpdatedTime,omitempty"`
+	UpdatedTime *time.Time
 }
 
 // DeleteAccessKeyRequest is the structure shape DeleteAccessKeyRequest.
 type DeleteAccessKeyRequest struct {
 	// UserName: The name of the user whose access key pair you want to delete.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// AccessKeyId: The access key ID for the access key ID and secret access key you want to delete.
-	AccessKeyId string `query:"AccessKeyId" xml:"AccessKeyId"`
+	AccessKeyId string
 }
 
 // Validate checks DeleteAccessKeyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3419,7 +3388,7 @@ func (in *DeleteAccessKeyRequest) validate(v *apitypes.Validation, p string) {
 // DeleteAccountAliasRequest is the structure shape DeleteAccountAliasRequest.
 type DeleteAccountAliasRequest struct {
 	// AccountAlias: The name of the account alias to delete.
-	AccountAlias string `query:"AccountAlias" xml:"AccountAlias"`
+	AccountAlias string
 }
 
 // Validate checks DeleteAccountAliasRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3442,9 +3411,9 @@ func (in *DeleteAccountAliasRequest) validate(v *apitypes.Validation, p string) 
 // DeleteGroupPolicyRequest is the structure shape DeleteGroupPolicyRequest.
 type DeleteGroupPolicyRequest struct {
 	// GroupName: The name (friendly name, not ARN) identifying the group that the policy is embedded in.
-	GroupName string `query:"GroupName" xml:"GroupName"`
+	GroupName string
 	// PolicyName: The name identifying the policy document to delete.
-	PolicyName string `query:"PolicyName" xml:"PolicyName"`
+	PolicyName string
 }
 
 // Validate checks DeleteGroupPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3473,7 +3442,7 @@ func (in *DeleteGroupPolicyRequest) validate(v *apitypes.Validation, p string) {
 // DeleteGroupRequest is the structure shape DeleteGroupRequest.
 type DeleteGroupRequest struct {
 	// GroupName: The name of the IAM group to delete.
-	GroupName string `query:"GroupName" xml:"GroupName"`
+	GroupName string
 }
 
 // Validate checks DeleteGroupRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3496,7 +3465,7 @@ func (in *DeleteGroupRequest) validate(v *apitypes.Validation, p string) {
 // DeleteInstanceProfileRequest is the structure shape DeleteInstanceProfileRequest.
 type DeleteInstanceProfileRequest struct {
 	// InstanceProfileName: The name of the instance profile to delete.
-	InstanceProfileName string `query:"InstanceProfileName" xml:"InstanceProfileName"`
+	InstanceProfileName string
 }
 
 // Validate checks DeleteInstanceProfileRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3519,7 +3488,7 @@ func (in *DeleteInstanceProfileRequest) validate(v *apitypes.Validation, p strin
 // DeleteLoginProfileRequest is the structure shape DeleteLoginProfileRequest.
 type DeleteLoginProfileRequest struct {
 	// UserName: The name of the user whose password you want to delete.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 }
 
 // Validate checks DeleteLoginProfileRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3540,7 +3509,7 @@ func (in *DeleteLoginProfileRequest) validate(v *apitypes.Validation, p string) 
 // DeleteOpenIDConnectProviderRequest is the structure shape DeleteOpenIDConnectProviderRequest.
 type DeleteOpenIDConnectProviderRequest struct {
 	// OpenIDConnectProviderArn: The Amazon Resource Name (ARN) of the IAM OpenID Connect provider resource object to delete.
-	OpenIDConnectProviderArn string `query:"OpenIDConnectProviderArn" xml:"OpenIDConnectProviderArn"`
+	OpenIDConnectProviderArn string
 }
 
 // Validate checks DeleteOpenIDConnectProviderRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3562,7 +3531,7 @@ func (in *DeleteOpenIDConnectProviderRequest) validate(v *apitypes.Validation, p
 // DeletePolicyRequest is the structure shape DeletePolicyRequest.
 type DeletePolicyRequest struct {
 	// PolicyArn: The Amazon Resource Name (ARN) of the IAM policy you want to delete.
-	PolicyArn string `query:"PolicyArn" xml:"PolicyArn"`
+	PolicyArn string
 }
 
 // Validate checks DeletePolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3584,9 +3553,9 @@ func (in *DeletePolicyRequest) validate(v *apitypes.Validation, p string) {
 // DeletePolicyVersionRequest is the structure shape DeletePolicyVersionRequest.
 type DeletePolicyVersionRequest struct {
 	// PolicyArn: The Amazon Resource Name (ARN) of the IAM policy from which you want to delete a version.
-	PolicyArn string `query:"PolicyArn" xml:"PolicyArn"`
+	PolicyArn string
 	// VersionId: The policy version to delete.
-	VersionId string `query:"VersionId" xml:"VersionId"`
+	VersionId string
 }
 
 // Validate checks DeletePolicyVersionRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3609,7 +3578,7 @@ func (in *DeletePolicyVersionRequest) validate(v *apitypes.Validation, p string)
 // DeleteRolePermissionsBoundaryRequest is the structure shape DeleteRolePermissionsBoundaryRequest.
 type DeleteRolePermissionsBoundaryRequest struct {
 	// RoleName: The name (friendly name, not ARN) of the IAM role from which you want to remove the permissions boundary.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 }
 
 // Validate checks DeleteRolePermissionsBoundaryRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3632,9 +3601,9 @@ func (in *DeleteRolePermissionsBoundaryRequest) validate(v *apitypes.Validation,
 // DeleteRolePolicyRequest is the structure shape DeleteRolePolicyRequest.
 type DeleteRolePolicyRequest struct {
 	// RoleName: The name (friendly name, not ARN) identifying the role that the policy is embedded in.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 	// PolicyName: The name of the inline policy to delete from the specified IAM role.
-	PolicyName string `query:"PolicyName" xml:"PolicyName"`
+	PolicyName string
 }
 
 // Validate checks DeleteRolePolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3663,7 +3632,7 @@ func (in *DeleteRolePolicyRequest) validate(v *apitypes.Validation, p string) {
 // DeleteRoleRequest is the structure shape DeleteRoleRequest.
 type DeleteRoleRequest struct {
 	// RoleName: The name of the role to delete.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 }
 
 // Validate checks DeleteRoleRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3686,7 +3655,7 @@ func (in *DeleteRoleRequest) validate(v *apitypes.Validation, p string) {
 // DeleteSAMLProviderRequest is the structure shape DeleteSAMLProviderRequest.
 type DeleteSAMLProviderRequest struct {
 	// SAMLProviderArn: The Amazon Resource Name (ARN) of the SAML provider to delete.
-	SAMLProviderArn string `query:"SAMLProviderArn" xml:"SAMLProviderArn"`
+	SAMLProviderArn string
 }
 
 // Validate checks DeleteSAMLProviderRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3708,9 +3677,9 @@ func (in *DeleteSAMLProviderRequest) validate(v *apitypes.Validation, p string) 
 // DeleteSSHPublicKeyRequest is the structure shape DeleteSSHPublicKeyRequest.
 type DeleteSSHPublicKeyRequest struct {
 	// UserName: The name of the IAM user associated with the SSH public key.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// SSHPublicKeyId: The unique identifier for the SSH public key.
-	SSHPublicKeyId string `query:"SSHPublicKeyId" xml:"SSHPublicKeyId"`
+	SSHPublicKeyId string
 }
 
 // Validate checks DeleteSSHPublicKeyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3739,7 +3708,7 @@ func (in *DeleteSSHPublicKeyRequest) validate(v *apitypes.Validation, p string) 
 // DeleteServerCertificateRequest is the structure shape DeleteServerCertificateRequest.
 type DeleteServerCertificateRequest struct {
 	// ServerCertificateName: The name of the server certificate you want to delete.
-	ServerCertificateName string `query:"ServerCertificateName" xml:"ServerCertificateName"`
+	ServerCertificateName string
 }
 
 // Validate checks DeleteServerCertificateRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3762,7 +3731,7 @@ func (in *DeleteServerCertificateRequest) validate(v *apitypes.Validation, p str
 // DeleteServiceLinkedRoleRequest is the structure shape DeleteServiceLinkedRoleRequest.
 type DeleteServiceLinkedRoleRequest struct {
 	// RoleName: The name of the service-linked role to be deleted.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 }
 
 // Validate checks DeleteServiceLinkedRoleRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3785,15 +3754,15 @@ func (in *DeleteServiceLinkedRoleRequest) validate(v *apitypes.Validation, p str
 // DeleteServiceLinkedRoleResponse is the structure shape DeleteServiceLinkedRoleResponse.
 type DeleteServiceLinkedRoleResponse struct {
 	// DeletionTaskId: The deletion task identifier that you can use to check the status of the deletion.
-	DeletionTaskId string `query:"DeletionTaskId" xml:"DeletionTaskId"`
+	DeletionTaskId string
 }
 
 // DeleteServiceSpecificCredentialRequest is the structure shape DeleteServiceSpecificCredentialRequest.
 type DeleteServiceSpecificCredentialRequest struct {
 	// UserName: The name of the IAM user associated with the service-specific credential.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// ServiceSpecificCredentialId: The unique identifier of the service-specific credential.
-	ServiceSpecificCredentialId string `query:"ServiceSpecificCredentialId" xml:"ServiceSpecificCredentialId"`
+	ServiceSpecificCredentialId string
 }
 
 // Validate checks DeleteServiceSpecificCredentialRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3820,9 +3789,9 @@ func (in *DeleteServiceSpecificCredentialRequest) validate(v *apitypes.Validatio
 // DeleteSigningCertificateRequest is the structure shape DeleteSigningCertificateRequest.
 type DeleteSigningCertificateRequest struct {
 	// UserName: The name of the user the signing certificate belongs to.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// CertificateId: The ID of the signing certificate to delete.
-	CertificateId string `query:"CertificateId" xml:"CertificateId"`
+	CertificateId string
 }
 
 // Validate checks DeleteSigningCertificateRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3849,7 +3818,7 @@ func (in *DeleteSigningCertificateRequest) validate(v *apitypes.Validation, p st
 // DeleteUserPermissionsBoundaryRequest is the structure shape DeleteUserPermissionsBoundaryRequest.
 type DeleteUserPermissionsBoundaryRequest struct {
 	// UserName: The name (friendly name, not ARN) of the IAM user from which you want to remove the permissions boundary.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 }
 
 // Validate checks DeleteUserPermissionsBoundaryRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3872,9 +3841,9 @@ func (in *DeleteUserPermissionsBoundaryRequest) validate(v *apitypes.Validation,
 // DeleteUserPolicyRequest is the structure shape DeleteUserPolicyRequest.
 type DeleteUserPolicyRequest struct {
 	// UserName: The name (friendly name, not ARN) identifying the user that the policy is embedded in.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// PolicyName: The name identifying the policy document to delete.
-	PolicyName string `query:"PolicyName" xml:"PolicyName"`
+	PolicyName string
 }
 
 // Validate checks DeleteUserPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3903,7 +3872,7 @@ func (in *DeleteUserPolicyRequest) validate(v *apitypes.Validation, p string) {
 // DeleteUserRequest is the structure shape DeleteUserRequest.
 type DeleteUserRequest struct {
 	// UserName: The name of the user to delete.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 }
 
 // Validate checks DeleteUserRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3926,7 +3895,7 @@ func (in *DeleteUserRequest) validate(v *apitypes.Validation, p string) {
 // DeleteVirtualMFADeviceRequest is the structure shape DeleteVirtualMFADeviceRequest.
 type DeleteVirtualMFADeviceRequest struct {
 	// SerialNumber: The serial number that uniquely identifies the MFA device.
-	SerialNumber string `query:"SerialNumber" xml:"SerialNumber"`
+	SerialNumber string
 }
 
 // Validate checks DeleteVirtualMFADeviceRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3949,17 +3918,17 @@ func (in *DeleteVirtualMFADeviceRequest) validate(v *apitypes.Validation, p stri
 // DeletionTaskFailureReasonType: The reason that the service-linked role deletion failed.
 type DeletionTaskFailureReasonType struct {
 	// Reason: A short description of the reason that the service-linked role deletion failed.
-	Reason *string `query:"Reason" xml:"Reason,omitempty"`
+	Reason *string
 	// RoleUsageList: A list of objects that contains details about the service-linked role deletion failure, if that information is returned by the service.
-	RoleUsageList []RoleUsageType `query:"RoleUsageList.member" xml:"RoleUsageList>member,omitempty"`
+	RoleUsageList []RoleUsageType
 }
 
 // DetachGroupPolicyRequest is the structure shape DetachGroupPolicyRequest.
 type DetachGroupPolicyRequest struct {
 	// GroupName: The name (friendly name, not ARN) of the IAM group to detach the policy from.
-	GroupName string `query:"GroupName" xml:"GroupName"`
+	GroupName string
 	// PolicyArn: The Amazon Resource Name (ARN) of the IAM policy you want to detach.
-	PolicyArn string `query:"PolicyArn" xml:"PolicyArn"`
+	PolicyArn string
 }
 
 // Validate checks DetachGroupPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -3987,9 +3956,9 @@ func (in *DetachGroupPolicyRequest) validate(v *apitypes.Validation, p string) {
 // DetachRolePolicyRequest is the structure shape DetachRolePolicyRequest.
 type DetachRolePolicyRequest struct {
 	// RoleName: The name (friendly name, not ARN) of the IAM role to detach the policy from.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 	// PolicyArn: The Amazon Resource Name (ARN) of the IAM policy you want to detach.
-	PolicyArn string `query:"PolicyArn" xml:"PolicyArn"`
+	PolicyArn string
 }
 
 // Validate checks DetachRolePolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4017,9 +3986,9 @@ func (in *DetachRolePolicyRequest) validate(v *apitypes.Validation, p string) {
 // DetachUserPolicyRequest is the structure shape DetachUserPolicyRequest.
 type DetachUserPolicyRequest struct {
 	// UserName: The name (friendly name, not ARN) of the IAM user to detach the policy from.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// PolicyArn: The Amazon Resource Name (ARN) of the IAM policy you want to detach.
-	PolicyArn string `query:"PolicyArn" xml:"PolicyArn"`
+	PolicyArn string
 }
 
 // Validate checks DetachUserPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4062,9 +4031,9 @@ func (in *DisableOrganizationsRootCredentialsManagementRequest) validate(v *apit
 // DisableOrganizationsRootCredentialsManagementResponse is the structure shape DisableOrganizationsRootCredentialsManagementResponse.
 type DisableOrganizationsRootCredentialsManagementResponse struct {
 	// OrganizationId: The unique identifier (ID) of an organization.
-	OrganizationId *string `query:"OrganizationId" xml:"OrganizationId,omitempty"`
+	OrganizationId *string
 	// EnabledFeatures: The features enabled for centralized root access for member accounts in your organization.
-	EnabledFeatures []FeatureType `query:"EnabledFeatures.member" xml:"EnabledFeatures>member,omitempty"`
+	EnabledFeatures []FeatureType
 }
 
 // DisableOrganizationsRootSessionsRequest is the structure shape DisableOrganizationsRootSessionsRequest.
@@ -4085,21 +4054,21 @@ func (in *DisableOrganizationsRootSessionsRequest) validate(v *apitypes.Validati
 // DisableOrganizationsRootSessionsResponse is the structure shape DisableOrganizationsRootSessionsResponse.
 type DisableOrganizationsRootSessionsResponse struct {
 	// OrganizationId: The unique identifier (ID) of an organization.
-	OrganizationId *string `query:"OrganizationId" xml:"OrganizationId,omitempty"`
+	OrganizationId *string
 	// EnabledFeatures: The features you have enabled for centralized root access of member accounts in your organization.
-	EnabledFeatures []FeatureType `query:"EnabledFeatures.member" xml:"EnabledFeatures>member,omitempty"`
+	EnabledFeatures []FeatureType
 }
 
 // EnableMFADeviceRequest is the structure shape EnableMFADeviceRequest.
 type EnableMFADeviceRequest struct {
 	// UserName: The name of the IAM user for whom you want to enable the MFA device.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// SerialNumber: The serial number that uniquely identifies the MFA device.
-	SerialNumber string `query:"SerialNumber" xml:"SerialNumber"`
+	SerialNumber string
 	// AuthenticationCode1: An authentication code emitted by the device.
-	AuthenticationCode1 string `query:"AuthenticationCode1" xml:"AuthenticationCode1"`
+	AuthenticationCode1 string
 	// AuthenticationCode2: A subsequent authentication code emitted by the device.
-	AuthenticationCode2 string `query:"AuthenticationCode2" xml:"AuthenticationCode2"`
+	AuthenticationCode2 string
 }
 
 // Validate checks EnableMFADeviceRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4155,9 +4124,9 @@ func (in *EnableOrganizationsRootCredentialsManagementRequest) validate(v *apity
 // EnableOrganizationsRootCredentialsManagementResponse is the structure shape EnableOrganizationsRootCredentialsManagementResponse.
 type EnableOrganizationsRootCredentialsManagementResponse struct {
 	// OrganizationId: The unique identifier (ID) of an organization.
-	OrganizationId *string `query:"OrganizationId" xml:"OrganizationId,omitempty"`
+	OrganizationId *string
 	// EnabledFeatures: The features you have enabled for centralized root access.
-	EnabledFeatures []FeatureType `query:"EnabledFeatures.member" xml:"EnabledFeatures>member,omitempty"`
+	EnabledFeatures []FeatureType
 }
 
 // EnableOrganizationsRootSessionsRequest is the structure shape EnableOrganizationsRootSessionsRequest.
@@ -4178,82 +4147,82 @@ func (in *EnableOrganizationsRootSessionsRequest) validate(v *apitypes.Validatio
 // EnableOrganizationsRootSessionsResponse is the structure shape EnableOrganizationsRootSessionsResponse.
 type EnableOrganizationsRootSessionsResponse struct {
 	// OrganizationId: The unique identifier (ID) of an organization.
-	OrganizationId *string `query:"OrganizationId" xml:"OrganizationId,omitempty"`
+	OrganizationId *string
 	// EnabledFeatures: The features you have enabled for centralized root access.
-	EnabledFeatures []FeatureType `query:"EnabledFeatures.member" xml:"EnabledFeatures>member,omitempty"`
+	EnabledFeatures []FeatureType
 }
 
 // EnableOutboundWebIdentityFederationResponse is the structure shape EnableOutboundWebIdentityFederationResponse.
 type EnableOutboundWebIdentityFederationResponse struct {
 	// IssuerIdentifier: A unique issuer URL for your Amazon Web Services account that hosts the OpenID Connect (OIDC) discovery endpoints at /.well-known/openid-configuration and /.well-known/jwks.json.
-	IssuerIdentifier *string `query:"IssuerIdentifier" xml:"IssuerIdentifier,omitempty"`
+	IssuerIdentifier *string
 }
 
 // EntityDetails: An object that contains details about when the IAM entities (users or roles) were last used in an attempt to access the specified Amazon Web Services service.
 type EntityDetails struct {
 	// EntityInfo: The EntityInfo object that contains details about the entity (user or role).
-	EntityInfo *EntityInfo `query:"EntityInfo" xml:"EntityInfo"`
+	EntityInfo *EntityInfo
 	// LastAuthenticated: The date and time, in ISO 8601 date-time format, when the authenticated entity last attempted to access Amazon Web Services.
-	LastAuthenticated *time.Time `query:"LastAuthenticated" xml:"LastAuthenticated,omitempty"`
+	LastAuthenticated *time.Time
 }
 
 // EntityInfo: Contains details about the specified entity (user or role).
 type EntityInfo struct {
-	Arn string `query:"Arn" xml:"Arn"`
+	Arn string
 	// Name: The name of the entity (user or role).
-	Name string `query:"Name" xml:"Name"`
+	Name string
 	// Type: The type of entity (user or role).
-	Type PolicyOwnerEntityType `query:"Type" xml:"Type"`
+	Type PolicyOwnerEntityType
 	// Id: The identifier of the entity (user or role).
-	Id string `query:"Id" xml:"Id"`
+	Id string
 	// Path: The path to the entity (user or role).
-	Path *string `query:"Path" xml:"Path,omitempty"`
+	Path *string
 }
 
 // ErrorDetails: Contains information about the reason that the operation failed.
 type ErrorDetails struct {
 	// Message: Detailed information about the reason that the operation failed.
-	Message string `query:"Message" xml:"Message"`
+	Message string
 	// Code: The error code associated with the operation failure.
-	Code string `query:"Code" xml:"Code"`
+	Code string
 }
 
 // EvaluationResult: Contains the results of a simulation.
 type EvaluationResult struct {
 	// EvalActionName: The name of the API operation tested on the indicated resource.
-	EvalActionName string `query:"EvalActionName" xml:"EvalActionName"`
+	EvalActionName string
 	// EvalResourceName: The ARN of the resource that the indicated API operation was tested on.
-	EvalResourceName *string `query:"EvalResourceName" xml:"EvalResourceName,omitempty"`
+	EvalResourceName *string
 	// EvalDecision: The result of the simulation.
-	EvalDecision PolicyEvaluationDecisionType `query:"EvalDecision" xml:"EvalDecision"`
+	EvalDecision PolicyEvaluationDecisionType
 	// MatchedStatements: A list of the statements in the input policies that determine the result for this scenario.
-	MatchedStatements []Statement `query:"MatchedStatements.member" xml:"MatchedStatements>member,omitempty"`
+	MatchedStatements []Statement
 	// MissingContextValues: A list of context keys that are required by the included input policies but that were not provided by one of the input parameters.
-	MissingContextValues []string `query:"MissingContextValues.member" xml:"MissingContextValues>member,omitempty"`
+	MissingContextValues []string
 	// OrganizationsDecisionDetail: A structure that details how Organizations and its service control policies affect the results of the simulation.
-	OrganizationsDecisionDetail *OrganizationsDecisionDetail `query:"OrganizationsDecisionDetail" xml:"OrganizationsDecisionDetail,omitempty"`
+	OrganizationsDecisionDetail *OrganizationsDecisionDetail
 	// PermissionsBoundaryDecisionDetail: Contains information about the effect that a permissions boundary has on a policy simulation when the boundary is applied to an IAM entity.
-	PermissionsBoundaryDecisionDetail *PermissionsBoundaryDecisionDetail `query:"PermissionsBoundaryDecisionDetail" xml:"PermissionsBoundaryDecisionDetail,omitempty"`
+	PermissionsBoundaryDecisionDetail *PermissionsBoundaryDecisionDetail
 	// EvalDecisionDetails: Additional details about the results of the cross-account evaluation decision.
-	EvalDecisionDetails EvalDecisionDetailsType `query:"EvalDecisionDetails.entry" xml:"EvalDecisionDetails,omitempty"`
+	EvalDecisionDetails EvalDecisionDetailsType
 	// ResourceSpecificResults: The individual results of the simulation of the API operation specified in EvalActionName on each resource.
-	ResourceSpecificResults []ResourceSpecificResult `query:"ResourceSpecificResults.member" xml:"ResourceSpecificResults>member,omitempty"`
+	ResourceSpecificResults []ResourceSpecificResult
 }
 
 // GenerateCredentialReportResponse: Contains the response to a successful GenerateCredentialReport request.
 type GenerateCredentialReportResponse struct {
 	// State: Information about the state of the credential report.
-	State *ReportStateType `query:"State" xml:"State,omitempty"`
+	State *ReportStateType
 	// Description: Information about the credential report.
-	Description *string `query:"Description" xml:"Description,omitempty"`
+	Description *string
 }
 
 // GenerateOrganizationsAccessReportRequest is the structure shape GenerateOrganizationsAccessReportRequest.
 type GenerateOrganizationsAccessReportRequest struct {
 	// EntityPath: The path of the Organizations entity (root, OU, or account).
-	EntityPath string `query:"EntityPath" xml:"EntityPath"`
+	EntityPath string
 	// OrganizationsPolicyId: The identifier of the Organizations service control policy (SCP).
-	OrganizationsPolicyId *string `query:"OrganizationsPolicyId" xml:"OrganizationsPolicyId,omitempty"`
+	OrganizationsPolicyId *string
 }
 
 // Validate checks GenerateOrganizationsAccessReportRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4279,15 +4248,15 @@ func (in *GenerateOrganizationsAccessReportRequest) validate(v *apitypes.Validat
 // GenerateOrganizationsAccessReportResponse is the structure shape GenerateOrganizationsAccessReportResponse.
 type GenerateOrganizationsAccessReportResponse struct {
 	// JobId: The job identifier that you can use in the GetOrganizationsAccessReport operation.
-	JobId *string `query:"JobId" xml:"JobId,omitempty"`
+	JobId *string
 }
 
 // GenerateServiceLastAccessedDetailsRequest is the structure shape GenerateServiceLastAccessedDetailsRequest.
 type GenerateServiceLastAccessedDetailsRequest struct {
 	// Arn: The ARN of the IAM resource (user, group, role, or managed policy) used to generate information about when the resource was last used in an attempt to access an Amazon Web Services service.
-	Arn string `query:"Arn" xml:"Arn"`
+	Arn string
 	// Granularity: The level of detail that you want to generate.
-	Granularity *AccessAdvisorUsageGranularityType `query:"Granularity" xml:"Granularity,omitempty"`
+	Granularity *AccessAdvisorUsageGranularityType
 }
 
 // Validate checks GenerateServiceLastAccessedDetailsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4312,13 +4281,13 @@ func (in *GenerateServiceLastAccessedDetailsRequest) validate(v *apitypes.Valida
 // GenerateServiceLastAccessedDetailsResponse is the structure shape GenerateServiceLastAccessedDetailsResponse.
 type GenerateServiceLastAccessedDetailsResponse struct {
 	// JobId: The JobId that you can use in the GetServiceLastAccessedDetails or GetServiceLastAccessedDetailsWithEntities operations.
-	JobId *string `query:"JobId" xml:"JobId,omitempty"`
+	JobId *string
 }
 
 // GetAccessKeyLastUsedRequest is the structure shape GetAccessKeyLastUsedRequest.
 type GetAccessKeyLastUsedRequest struct {
 	// AccessKeyId: The identifier of an access key.
-	AccessKeyId string `query:"AccessKeyId" xml:"AccessKeyId"`
+	AccessKeyId string
 }
 
 // Validate checks GetAccessKeyLastUsedRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4341,19 +4310,19 @@ func (in *GetAccessKeyLastUsedRequest) validate(v *apitypes.Validation, p string
 // GetAccessKeyLastUsedResponse: Contains the response to a successful GetAccessKeyLastUsed request.
 type GetAccessKeyLastUsedResponse struct {
 	// UserName: The name of the IAM user that owns this access key.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// AccessKeyLastUsed: Contains information about the last time the access key was used.
-	AccessKeyLastUsed *AccessKeyLastUsed `query:"AccessKeyLastUsed" xml:"AccessKeyLastUsed,omitempty"`
+	AccessKeyLastUsed *AccessKeyLastUsed
 }
 
 // GetAccountAuthorizationDetailsRequest is the structure shape GetAccountAuthorizationDetailsRequest.
 type GetAccountAuthorizationDetailsRequest struct {
 	// Filter: A list of entity types used to filter the results.
-	Filter []EntityType `query:"Filter.member" xml:"Filter>member,omitempty"`
+	Filter []EntityType
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // Validate checks GetAccountAuthorizationDetailsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4382,35 +4351,35 @@ func (in *GetAccountAuthorizationDetailsRequest) validate(v *apitypes.Validation
 // GetAccountAuthorizationDetailsResponse: Contains the response to a successful GetAccountAuthorizationDetails request.
 type GetAccountAuthorizationDetailsResponse struct {
 	// UserDetailList: A list containing information about IAM users.
-	UserDetailList []UserDetail `query:"UserDetailList.member" xml:"UserDetailList>member,omitempty"`
+	UserDetailList []UserDetail
 	// GroupDetailList: A list containing information about IAM groups.
-	GroupDetailList []GroupDetail `query:"GroupDetailList.member" xml:"GroupDetailList>member,omitempty"`
+	GroupDetailList []GroupDetail
 	// RoleDetailList: A list containing information about IAM roles.
-	RoleDetailList []RoleDetail `query:"RoleDetailList.member" xml:"RoleDetailList>member,omitempty"`
+	RoleDetailList []RoleDetail
 	// Policies: A list containing information about managed policies.
-	Policies []ManagedPolicyDetail `query:"Policies.member" xml:"Policies>member,omitempty"`
+	Policies []ManagedPolicyDetail
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // GetAccountPasswordPolicyResponse: Contains the response to a successful GetAccountPasswordPolicy request.
 type GetAccountPasswordPolicyResponse struct {
 	// PasswordPolicy: A structure that contains details about the account's password policy.
-	PasswordPolicy *PasswordPolicy `query:"PasswordPolicy" xml:"PasswordPolicy"`
+	PasswordPolicy *PasswordPolicy
 }
 
 // GetAccountSummaryResponse: Contains the response to a successful GetAccountSummary request.
 type GetAccountSummaryResponse struct {
 	// SummaryMap: A set of key–value pairs containing information about IAM entity usage and IAM quotas.
-	SummaryMap SummaryMapType `query:"SummaryMap.entry" xml:"SummaryMap,omitempty"`
+	SummaryMap SummaryMapType
 }
 
 // GetContextKeysForCustomPolicyRequest is the structure shape GetContextKeysForCustomPolicyRequest.
 type GetContextKeysForCustomPolicyRequest struct {
 	// PolicyInputList: A list of policies for which you want the list of context keys referenced in those policies.
-	PolicyInputList []string `query:"PolicyInputList.member" xml:"PolicyInputList>member"`
+	PolicyInputList []string
 }
 
 // Validate checks GetContextKeysForCustomPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4435,15 +4404,15 @@ func (in *GetContextKeysForCustomPolicyRequest) validate(v *apitypes.Validation,
 // GetContextKeysForPolicyResponse: Contains the response to a successful GetContextKeysForPrincipalPolicy or GetContextKeysForCustomPolicy request.
 type GetContextKeysForPolicyResponse struct {
 	// ContextKeyNames: The list of context keys that are referenced in the input policies.
-	ContextKeyNames []string `query:"ContextKeyNames.member" xml:"ContextKeyNames>member,omitempty"`
+	ContextKeyNames []string
 }
 
 // GetContextKeysForPrincipalPolicyRequest is the structure shape GetContextKeysForPrincipalPolicyRequest.
 type GetContextKeysForPrincipalPolicyRequest struct {
 	// PolicySourceArn: The ARN of a user, group, or role whose policies contain the context keys that you want listed.
-	PolicySourceArn string `query:"PolicySourceArn" xml:"PolicySourceArn"`
+	PolicySourceArn string
 	// PolicyInputList: An optional list of additional policies for which you want the list of context keys that are referenced.
-	PolicyInputList []string `query:"PolicyInputList.member" xml:"PolicyInputList>member,omitempty"`
+	PolicyInputList []string
 }
 
 // Validate checks GetContextKeysForPrincipalPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4471,19 +4440,19 @@ func (in *GetContextKeysForPrincipalPolicyRequest) validate(v *apitypes.Validati
 // GetCredentialReportResponse: Contains the response to a successful GetCredentialReport request.
 type GetCredentialReportResponse struct {
 	// Content: Contains the credential report.
-	Content []byte `query:"Content" xml:"Content,omitempty"`
+	Content []byte
 	// ReportFormat: The format (MIME type) of the credential report.
-	ReportFormat *ReportFormatType `query:"ReportFormat" xml:"ReportFormat,omitempty"`
+	ReportFormat *ReportFormatType
 	// GeneratedTime: The date and time when the credential report was created, in ISO 8601 date-time format.
-	GeneratedTime *time.Time `query:"GeneratedTime" xml:"GeneratedTime,omitempty"`
+	GeneratedTime *time.Time
 }
 
 // GetDelegationRequestRequest is the structure shape GetDelegationRequestRequest.
 type GetDelegationRequestRequest struct {
 	// DelegationRequestId: The unique identifier of the delegation request to retrieve.
-	DelegationRequestId string `query:"DelegationRequestId" xml:"DelegationRequestId"`
+	DelegationRequestId string
 	// DelegationPermissionCheck: Specifies whether to perform a permission check for the delegation request.
-	DelegationPermissionCheck *bool `query:"DelegationPermissionCheck" xml:"DelegationPermissionCheck,omitempty"`
+	DelegationPermissionCheck *bool
 }
 
 // Validate checks GetDelegationRequestRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4506,19 +4475,19 @@ func (in *GetDelegationRequestRequest) validate(v *apitypes.Validation, p string
 // GetDelegationRequestResponse is the structure shape GetDelegationRequestResponse.
 type GetDelegationRequestResponse struct {
 	// DelegationRequest: The delegation request object containing all details about the request.
-	DelegationRequest *DelegationRequest `query:"DelegationRequest" xml:"DelegationRequest,omitempty"`
+	DelegationRequest *DelegationRequest
 	// PermissionCheckStatus: The status of the permission check for the delegation request.
-	PermissionCheckStatus *PermissionCheckStatusType `query:"PermissionCheckStatus" xml:"PermissionCheckStatus,omitempty"`
+	PermissionCheckStatus *PermissionCheckStatusType
 	// PermissionCheckResult: The result of the permission check, indicating whether the caller has sufficient permissions to cover the requested permissions.
-	PermissionCheckResult *PermissionCheckResultType `query:"PermissionCheckResult" xml:"PermissionCheckResult,omitempty"`
+	PermissionCheckResult *PermissionCheckResultType
 }
 
 // GetGroupPolicyRequest is the structure shape GetGroupPolicyRequest.
 type GetGroupPolicyRequest struct {
 	// GroupName: The name of the group the policy is associated with.
-	GroupName string `query:"GroupName" xml:"GroupName"`
+	GroupName string
 	// PolicyName: The name of the policy document to get.
-	PolicyName string `query:"PolicyName" xml:"PolicyName"`
+	PolicyName string
 }
 
 // Validate checks GetGroupPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4547,21 +4516,21 @@ func (in *GetGroupPolicyRequest) validate(v *apitypes.Validation, p string) {
 // GetGroupPolicyResponse: Contains the response to a successful GetGroupPolicy request.
 type GetGroupPolicyResponse struct {
 	// GroupName: The group the policy is associated with.
-	GroupName string `query:"GroupName" xml:"GroupName"`
+	GroupName string
 	// PolicyName: The name of the policy.
-	PolicyName string `query:"PolicyName" xml:"PolicyName"`
+	PolicyName string
 	// PolicyDocument: The policy document.
-	PolicyDocument string `query:"PolicyDocument" xml:"PolicyDocument"`
+	PolicyDocument string
 }
 
 // GetGroupRequest is the structure shape GetGroupRequest.
 type GetGroupRequest struct {
 	// GroupName: The name of the group.
-	GroupName string `query:"GroupName" xml:"GroupName"`
+	GroupName string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks GetGroupRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4591,21 +4560,21 @@ func (in *GetGroupRequest) validate(v *apitypes.Validation, p string) {
 // GetGroupResponse: Contains the response to a successful GetGroup request.
 type GetGroupResponse struct {
 	// Group: A structure that contains details about the group.
-	Group *Group `query:"Group" xml:"Group"`
+	Group *Group
 	// Users: A list of users in the group.
-	Users []User `query:"Users.member" xml:"Users>member"`
+	Users []User
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // GetHumanReadableSummaryRequest is the structure shape GetHumanReadableSummaryRequest.
 type GetHumanReadableSummaryRequest struct {
 	// EntityArn: Arn of the entity to be summarized.
-	EntityArn string `query:"EntityArn" xml:"EntityArn"`
+	EntityArn string
 	// Locale: A string representing the locale to use for the summary generation.
-	Locale *string `query:"Locale" xml:"Locale,omitempty"`
+	Locale *string
 }
 
 // Validate checks GetHumanReadableSummaryRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4630,17 +4599,17 @@ func (in *GetHumanReadableSummaryRequest) validate(v *apitypes.Validation, p str
 // GetHumanReadableSummaryResponse is the structure shape GetHumanReadableSummaryResponse.
 type GetHumanReadableSummaryResponse struct {
 	// SummaryContent: Summary content in the specified locale.
-	SummaryContent *string `query:"SummaryContent" xml:"SummaryContent,omitempty"`
+	SummaryContent *string
 	// Locale: The locale that this response was generated for.
-	Locale *string `query:"Locale" xml:"Locale,omitempty"`
+	Locale *string
 	// SummaryState: State of summary generation.
-	SummaryState *SummaryStateType `query:"SummaryState" xml:"SummaryState,omitempty"`
+	SummaryState *SummaryStateType
 }
 
 // GetInstanceProfileRequest is the structure shape GetInstanceProfileRequest.
 type GetInstanceProfileRequest struct {
 	// InstanceProfileName: The name of the instance profile to get information about.
-	InstanceProfileName string `query:"InstanceProfileName" xml:"InstanceProfileName"`
+	InstanceProfileName string
 }
 
 // Validate checks GetInstanceProfileRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4663,13 +4632,13 @@ func (in *GetInstanceProfileRequest) validate(v *apitypes.Validation, p string) 
 // GetInstanceProfileResponse: Contains the response to a successful GetInstanceProfile request.
 type GetInstanceProfileResponse struct {
 	// InstanceProfile: A structure containing details about the instance profile.
-	InstanceProfile *InstanceProfile `query:"InstanceProfile" xml:"InstanceProfile"`
+	InstanceProfile *InstanceProfile
 }
 
 // GetLoginProfileRequest is the structure shape GetLoginProfileRequest.
 type GetLoginProfileRequest struct {
 	// UserName: The name of the user whose login profile you want to retrieve.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 }
 
 // Validate checks GetLoginProfileRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4690,15 +4659,15 @@ func (in *GetLoginProfileRequest) validate(v *apitypes.Validation, p string) {
 // GetLoginProfileResponse: Contains the response to a successful GetLoginProfile request.
 type GetLoginProfileResponse struct {
 	// LoginProfile: A structure containing the user name and the profile creation date for the user.
-	LoginProfile *LoginProfile `query:"LoginProfile" xml:"LoginProfile"`
+	LoginProfile *LoginProfile
 }
 
 // GetMFADeviceRequest is the structure shape GetMFADeviceRequest.
 type GetMFADeviceRequest struct {
 	// SerialNumber: Serial number that uniquely identifies the MFA device.
-	SerialNumber string `query:"SerialNumber" xml:"SerialNumber"`
+	SerialNumber string
 	// UserName: The friendly name identifying the user.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 }
 
 // Validate checks GetMFADeviceRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4725,19 +4694,19 @@ func (in *GetMFADeviceRequest) validate(v *apitypes.Validation, p string) {
 // GetMFADeviceResponse is the structure shape GetMFADeviceResponse.
 type GetMFADeviceResponse struct {
 	// UserName: The friendly name identifying the user.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// SerialNumber: Serial number that uniquely identifies the MFA device.
-	SerialNumber string `query:"SerialNumber" xml:"SerialNumber"`
+	SerialNumber string
 	// EnableDate: The date that a specified user's MFA device was first enabled.
-	EnableDate *time.Time `query:"EnableDate" xml:"EnableDate,omitempty"`
+	EnableDate *time.Time
 	// Certifications: The certifications of a specified user's MFA device.
-	Certifications CertificationMapType `query:"Certifications.entry" xml:"Certifications,omitempty"`
+	Certifications CertificationMapType
 }
 
 // GetOpenIDConnectProviderRequest is the structure shape GetOpenIDConnectProviderRequest.
 type GetOpenIDConnectProviderRequest struct {
 	// OpenIDConnectProviderArn: The Amazon Resource Name (ARN) of the OIDC provider resource object in IAM to get information for.
-	OpenIDConnectProviderArn string `query:"OpenIDConnectProviderArn" xml:"OpenIDConnectProviderArn"`
+	OpenIDConnectProviderArn string
 }
 
 // Validate checks GetOpenIDConnectProviderRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4759,27 +4728,27 @@ func (in *GetOpenIDConnectProviderRequest) validate(v *apitypes.Validation, p st
 // GetOpenIDConnectProviderResponse: Contains the response to a successful GetOpenIDConnectProvider request.
 type GetOpenIDConnectProviderResponse struct {
 	// Url: The URL that the IAM OIDC provider resource object is associated with.
-	Url *string `query:"Url" xml:"Url,omitempty"`
+	Url *string
 	// ClientIDList: A list of client IDs (also known as audiences) that are associated with the specified IAM OIDC provider resource object.
-	ClientIDList []string `query:"ClientIDList.member" xml:"ClientIDList>member,omitempty"`
+	ClientIDList []string
 	// ThumbprintList: A list of certificate thumbprints that are associated with the specified IAM OIDC provider resource object.
-	ThumbprintList []string `query:"ThumbprintList.member" xml:"ThumbprintList>member,omitempty"`
+	ThumbprintList []string
 	// CreateDate: The date and time when the IAM OIDC provider resource object was created in the Amazon Web Services account.
-	CreateDate *time.Time `query:"CreateDate" xml:"CreateDate,omitempty"`
+	CreateDate *time.Time
 	// Tags: A list of tags that are attached to the specified IAM OIDC provider.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }
 
 // GetOrganizationsAccessReportRequest is the structure shape GetOrganizationsAccessReportRequest.
 type GetOrganizationsAccessReportRequest struct {
 	// JobId: The identifier of the request generated by the GenerateOrganizationsAccessReport operation.
-	JobId string `query:"JobId" xml:"JobId"`
+	JobId string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// SortKey: The key that is used to sort the results.
-	SortKey *SortKeyType `query:"SortKey" xml:"SortKey,omitempty"`
+	SortKey *SortKeyType
 }
 
 // Validate checks GetOrganizationsAccessReportRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4811,36 +4780,36 @@ func (in *GetOrganizationsAccessReportRequest) validate(v *apitypes.Validation, 
 // GetOrganizationsAccessReportResponse is the structure shape GetOrganizationsAccessReportResponse.
 type GetOrganizationsAccessReportResponse struct {
 	// JobStatus: The status of the job.
-	JobStatus JobStatusType `query:"JobStatus" xml:"JobStatus"`
+	JobStatus JobStatusType
 	// JobCreationDate: The date and time, in ISO 8601 date-time format, when the report job was created.
-	JobCreationDate time.Time `query:"JobCreationDate" xml:"JobCreationDate"`
+	JobCreationDate time.Time
 	// JobCompletionDate: The date and time, in ISO 8601 date-time format, when the generated report job was completed or failed.
-	JobCompletionDate *time.Time `query:"JobCompletionDate" xml:"JobCompletionDate,omitempty"`
+	JobCompletionDate *time.Time
 	// NumberOfServicesAccessible: The number of services that the applicable SCPs allow account principals to access.
-	NumberOfServicesAccessible *int32 `query:"NumberOfServicesAccessible" xml:"NumberOfServicesAccessible,omitempty"`
+	NumberOfServicesAccessible *int32
 	// NumberOfServicesNotAccessed: The number of services that account principals are allowed but did not attempt to access.
-	NumberOfServicesNotAccessed *int32 `query:"NumberOfServicesNotAccessed" xml:"NumberOfServicesNotAccessed,omitempty"`
+	NumberOfServicesNotAccessed *int32
 	// AccessDetails: An object that contains details about the most recent attempt to access the service.
-	AccessDetails []AccessDetail `query:"AccessDetails.member" xml:"AccessDetails>member,omitempty"`
+	AccessDetails []AccessDetail
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker       *string       `query:"Marker" xml:"Marker,omitempty"`
-	ErrorDetails *ErrorDetails `query:"ErrorDetails" xml:"ErrorDetails,omitempty"`
+	Marker       *string
+	ErrorDetails *ErrorDetails
 }
 
 // GetOutboundWebIdentityFederationInfoResponse is the structure shape GetOutboundWebIdentityFederationInfoResponse.
 type GetOutboundWebIdentityFederationInfoResponse struct {
 	// IssuerIdentifier: A unique issuer URL for your Amazon Web Services account that hosts the OpenID Connect (OIDC) discovery endpoints at /.well-known/openid-configuration and /.well-known/jwks.json.
-	IssuerIdentifier *string `query:"IssuerIdentifier" xml:"IssuerIdentifier,omitempty"`
+	IssuerIdentifier *string
 	// JwtVendingEnabled: Indicates whether outbound identity federation is currently enabled for your Amazon Web Services account.
-	JwtVendingEnabled *bool `query:"JwtVendingEnabled" xml:"JwtVendingEnabled,omitempty"`
+	JwtVendingEnabled *bool
 }
 
 // GetPolicyRequest is the structure shape GetPolicyRequest.
 type GetPolicyRequest struct {
 	// PolicyArn: The Amazon Resource Name (ARN) of the managed policy that you want information about.
-	PolicyArn string `query:"PolicyArn" xml:"PolicyArn"`
+	PolicyArn string
 }
 
 // Validate checks GetPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4862,15 +4831,15 @@ func (in *GetPolicyRequest) validate(v *apitypes.Validation, p string) {
 // GetPolicyResponse: Contains the response to a successful GetPolicy request.
 type GetPolicyResponse struct {
 	// Policy: A structure containing details about the policy.
-	Policy *Policy `query:"Policy" xml:"Policy,omitempty"`
+	Policy *Policy
 }
 
 // GetPolicyVersionRequest is the structure shape GetPolicyVersionRequest.
 type GetPolicyVersionRequest struct {
 	// PolicyArn: The Amazon Resource Name (ARN) of the managed policy that you want information about.
-	PolicyArn string `query:"PolicyArn" xml:"PolicyArn"`
+	PolicyArn string
 	// VersionId: Identifies the policy version to retrieve.
-	VersionId string `query:"VersionId" xml:"VersionId"`
+	VersionId string
 }
 
 // Validate checks GetPolicyVersionRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4893,15 +4862,15 @@ func (in *GetPolicyVersionRequest) validate(v *apitypes.Validation, p string) {
 // GetPolicyVersionResponse: Contains the response to a successful GetPolicyVersion request.
 type GetPolicyVersionResponse struct {
 	// PolicyVersion: A structure containing details about the policy version.
-	PolicyVersion *PolicyVersion `query:"PolicyVersion" xml:"PolicyVersion,omitempty"`
+	PolicyVersion *PolicyVersion
 }
 
 // GetRolePolicyRequest is the structure shape GetRolePolicyRequest.
 type GetRolePolicyRequest struct {
 	// RoleName: The name of the role associated with the policy.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 	// PolicyName: The name of the policy document to get.
-	PolicyName string `query:"PolicyName" xml:"PolicyName"`
+	PolicyName string
 }
 
 // Validate checks GetRolePolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4930,17 +4899,17 @@ func (in *GetRolePolicyRequest) validate(v *apitypes.Validation, p string) {
 // GetRolePolicyResponse: Contains the response to a successful GetRolePolicy request.
 type GetRolePolicyResponse struct {
 	// RoleName: The role the policy is associated with.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 	// PolicyName: The name of the policy.
-	PolicyName string `query:"PolicyName" xml:"PolicyName"`
+	PolicyName string
 	// PolicyDocument: The policy document.
-	PolicyDocument string `query:"PolicyDocument" xml:"PolicyDocument"`
+	PolicyDocument string
 }
 
 // GetRoleRequest is the structure shape GetRoleRequest.
 type GetRoleRequest struct {
 	// RoleName: The name of the IAM role to get information about.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 }
 
 // Validate checks GetRoleRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4963,13 +4932,13 @@ func (in *GetRoleRequest) validate(v *apitypes.Validation, p string) {
 // GetRoleResponse: Contains the response to a successful GetRole request.
 type GetRoleResponse struct {
 	// Role: A structure containing details about the IAM role.
-	Role *Role `query:"Role" xml:"Role"`
+	Role *Role
 }
 
 // GetSAMLProviderRequest is the structure shape GetSAMLProviderRequest.
 type GetSAMLProviderRequest struct {
 	// SAMLProviderArn: The Amazon Resource Name (ARN) of the SAML provider resource object in IAM to get information about.
-	SAMLProviderArn string `query:"SAMLProviderArn" xml:"SAMLProviderArn"`
+	SAMLProviderArn string
 }
 
 // Validate checks GetSAMLProviderRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -4991,29 +4960,29 @@ func (in *GetSAMLProviderRequest) validate(v *apitypes.Validation, p string) {
 // GetSAMLProviderResponse: Contains the response to a successful GetSAMLProvider request.
 type GetSAMLProviderResponse struct {
 	// SAMLProviderUUID: The unique identifier assigned to the SAML provider.
-	SAMLProviderUUID *string `query:"SAMLProviderUUID" xml:"SAMLProviderUUID,omitempty"`
+	SAMLProviderUUID *string
 	// SAMLMetadataDocument: The XML metadata document that includes information about an identity provider.
-	SAMLMetadataDocument *string `query:"SAMLMetadataDocument" xml:"SAMLMetadataDocument,omitempty"`
+	SAMLMetadataDocument *string
 	// CreateDate: The date and time when the SAML provider was created.
-	CreateDate *time.Time `query:"CreateDate" xml:"CreateDate,omitempty"`
+	CreateDate *time.Time
 	// ValidUntil: The expiration date and time for the SAML provider.
-	ValidUntil *time.Time `query:"ValidUntil" xml:"ValidUntil,omitempty"`
+	ValidUntil *time.Time
 	// Tags: A list of tags that are attached to the specified IAM SAML provider.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 	// AssertionEncryptionMode: Specifies the encryption setting for the SAML provider.
-	AssertionEncryptionMode *AssertionEncryptionModeType `query:"AssertionEncryptionMode" xml:"AssertionEncryptionMode,omitempty"`
+	AssertionEncryptionMode *AssertionEncryptionModeType
 	// PrivateKeyList: The private key metadata for the SAML provider.
-	PrivateKeyList []SAMLPrivateKey `query:"PrivateKeyList.member" xml:"PrivateKeyList>member,omitempty"`
+	PrivateKeyList []SAMLPrivateKey
 }
 
 // GetSSHPublicKeyRequest is the structure shape GetSSHPublicKeyRequest.
 type GetSSHPublicKeyRequest struct {
 	// UserName: The name of the IAM user associated with the SSH public key.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// SSHPublicKeyId: The unique identifier for the SSH public key.
-	SSHPublicKeyId string `query:"SSHPublicKeyId" xml:"SSHPublicKeyId"`
+	SSHPublicKeyId string
 	// Encoding: Specifies the public key encoding format to use in the response.
-	Encoding EncodingType `query:"Encoding" xml:"Encoding"`
+	Encoding EncodingType
 }
 
 // Validate checks GetSSHPublicKeyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5043,13 +5012,13 @@ func (in *GetSSHPublicKeyRequest) validate(v *apitypes.Validation, p string) {
 // GetSSHPublicKeyResponse: Contains the response to a successful GetSSHPublicKey request.
 type GetSSHPublicKeyResponse struct {
 	// SSHPublicKey: A structure containing details about the SSH public key.
-	SSHPublicKey *SSHPublicKey `query:"SSHPublicKey" xml:"SSHPublicKey,omitempty"`
+	SSHPublicKey *SSHPublicKey
 }
 
 // GetServerCertificateRequest is the structure shape GetServerCertificateRequest.
 type GetServerCertificateRequest struct {
 	// ServerCertificateName: The name of the server certificate you want to retrieve information about.
-	ServerCertificateName string `query:"ServerCertificateName" xml:"ServerCertificateName"`
+	ServerCertificateName string
 }
 
 // Validate checks GetServerCertificateRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5072,17 +5041,17 @@ func (in *GetServerCertificateRequest) validate(v *apitypes.Validation, p string
 // GetServerCertificateResponse: Contains the response to a successful GetServerCertificate request.
 type GetServerCertificateResponse struct {
 	// ServerCertificate: A structure containing details about the server certificate.
-	ServerCertificate *ServerCertificate `query:"ServerCertificate" xml:"ServerCertificate"`
+	ServerCertificate *ServerCertificate
 }
 
 // GetServiceLastAccessedDetailsRequest is the structure shape GetServiceLastAccessedDetailsRequest.
 type GetServiceLastAccessedDetailsRequest struct {
 	// JobId: The ID of the request generated by the GenerateServiceLastAccessedDetails operation.
-	JobId string `query:"JobId" xml:"JobId"`
+	JobId string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // Validate checks GetServiceLastAccessedDetailsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5111,33 +5080,33 @@ func (in *GetServiceLastAccessedDetailsRequest) validate(v *apitypes.Validation,
 // GetServiceLastAccessedDetailsResponse is the structure shape GetServiceLastAccessedDetailsResponse.
 type GetServiceLastAccessedDetailsResponse struct {
 	// JobStatus: The status of the job.
-	JobStatus JobStatusType `query:"JobStatus" xml:"JobStatus"`
+	JobStatus JobStatusType
 	// JobType: The type of job.
-	JobType *AccessAdvisorUsageGranularityType `query:"JobType" xml:"JobType,omitempty"`
+	JobType *AccessAdvisorUsageGranularityType
 	// JobCreationDate: The date and time, in ISO 8601 date-time format, when the report job was created.
-	JobCreationDate time.Time `query:"JobCreationDate" xml:"JobCreationDate"`
+	JobCreationDate time.Time
 	// ServicesLastAccessed: A ServiceLastAccessed object that contains details about the most recent attempt to access the service.
-	ServicesLastAccessed []ServiceLastAccessed `query:"ServicesLastAccessed.member" xml:"ServicesLastAccessed>member"`
+	ServicesLastAccessed []ServiceLastAccessed
 	// JobCompletionDate: The date and time, in ISO 8601 date-time format, when the generated report job was completed or failed.
-	JobCompletionDate time.Time `query:"JobCompletionDate" xml:"JobCompletionDate"`
+	JobCompletionDate time.Time
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// Error: An object that contains details about the reason the operation failed.
-	Error *ErrorDetails `query:"Error" xml:"Error,omitempty"`
+	Error *ErrorDetails
 }
 
 // GetServiceLastAccessedDetailsWithEntitiesRequest is the structure shape GetServiceLastAccessedDetailsWithEntitiesRequest.
 type GetServiceLastAccessedDetailsWithEntitiesRequest struct {
 	// JobId: The ID of the request generated by the GenerateServiceLastAccessedDetails operation.
-	JobId string `query:"JobId" xml:"JobId"`
+	JobId string
 	// ServiceNamespace: The service namespace for an Amazon Web Services service.
-	ServiceNamespace string `query:"ServiceNamespace" xml:"ServiceNamespace"`
+	ServiceNamespace string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // Validate checks GetServiceLastAccessedDetailsWithEntitiesRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5172,25 +5141,25 @@ func (in *GetServiceLastAccessedDetailsWithEntitiesRequest) validate(v *apitypes
 // GetServiceLastAccessedDetailsWithEntitiesResponse is the structure shape GetServiceLastAccessedDetailsWithEntitiesResponse.
 type GetServiceLastAccessedDetailsWithEntitiesResponse struct {
 	// JobStatus: The status of the job.
-	JobStatus JobStatusType `query:"JobStatus" xml:"JobStatus"`
+	JobStatus JobStatusType
 	// JobCreationDate: The date and time, in ISO 8601 date-time format, when the report job was created.
-	JobCreationDate time.Time `query:"JobCreationDate" xml:"JobCreationDate"`
+	JobCreationDate time.Time
 	// JobCompletionDate: The date and time, in ISO 8601 date-time format, when the generated report job was completed or failed.
-	JobCompletionDate time.Time `query:"JobCompletionDate" xml:"JobCompletionDate"`
+	JobCompletionDate time.Time
 	// EntityDetailsList: An EntityDetailsList object that contains details about when an IAM entity (user or role) used group or policy permissions in an attempt to access the specified Amazon Web Services service.
-	EntityDetailsList []EntityDetails `query:"EntityDetailsList.member" xml:"EntityDetailsList>member"`
+	EntityDetailsList []EntityDetails
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// Error: An object that contains details about the reason the operation failed.
-	Error *ErrorDetails `query:"Error" xml:"Error,omitempty"`
+	Error *ErrorDetails
 }
 
 // GetServiceLinkedRoleDeletionStatusRequest is the structure shape GetServiceLinkedRoleDeletionStatusRequest.
 type GetServiceLinkedRoleDeletionStatusRequest struct {
 	// DeletionTaskId: The deletion task identifier.
-	DeletionTaskId string `query:"DeletionTaskId" xml:"DeletionTaskId"`
+	DeletionTaskId string
 }
 
 // Validate checks GetServiceLinkedRoleDeletionStatusRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5212,17 +5181,17 @@ func (in *GetServiceLinkedRoleDeletionStatusRequest) validate(v *apitypes.Valida
 // GetServiceLinkedRoleDeletionStatusResponse is the structure shape GetServiceLinkedRoleDeletionStatusResponse.
 type GetServiceLinkedRoleDeletionStatusResponse struct {
 	// Status: The status of the deletion.
-	Status DeletionTaskStatusType `query:"Status" xml:"Status"`
+	Status DeletionTaskStatusType
 	// Reason: An object that contains details about the reason the deletion failed.
-	Reason *DeletionTaskFailureReasonType `query:"Reason" xml:"Reason,omitempty"`
+	Reason *DeletionTaskFailureReasonType
 }
 
 // GetUserPolicyRequest is the structure shape GetUserPolicyRequest.
 type GetUserPolicyRequest struct {
 	// UserName: The name of the user who the policy is associated with.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// PolicyName: The name of the policy document to get.
-	PolicyName string `query:"PolicyName" xml:"PolicyName"`
+	PolicyName string
 }
 
 // Validate checks GetUserPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5251,17 +5220,17 @@ func (in *GetUserPolicyRequest) validate(v *apitypes.Validation, p string) {
 // GetUserPolicyResponse: Contains the response to a successful GetUserPolicy request.
 type GetUserPolicyResponse struct {
 	// UserName: The user the policy is associated with.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// PolicyName: The name of the policy.
-	PolicyName string `query:"PolicyName" xml:"PolicyName"`
+	PolicyName string
 	// PolicyDocument: The policy document.
-	PolicyDocument string `query:"PolicyDocument" xml:"PolicyDocument"`
+	PolicyDocument string
 }
 
 // GetUserRequest is the structure shape GetUserRequest.
 type GetUserRequest struct {
 	// UserName: The name of the user to get information about.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 }
 
 // Validate checks GetUserRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5282,66 +5251,66 @@ func (in *GetUserRequest) validate(v *apitypes.Validation, p string) {
 // GetUserResponse: Contains the response to a successful GetUser request.
 type GetUserResponse struct {
 	// User: A structure containing details about the IAM user.
-	User *User `query:"User" xml:"User"`
+	User *User
 }
 
 // Group: Contains information about an IAM group entity.
 type Group struct {
 	// Path: The path to the group.
-	Path string `query:"Path" xml:"Path"`
+	Path string
 	// GroupName: The friendly name that identifies the group.
-	GroupName string `query:"GroupName" xml:"GroupName"`
+	GroupName string
 	// GroupId: The stable and unique string identifying the group.
-	GroupId string `query:"GroupId" xml:"GroupId"`
+	GroupId string
 	// Arn: The Amazon Resource Name (ARN) specifying the group.
-	Arn string `query:"Arn" xml:"Arn"`
+	Arn string
 	// CreateDate: The date and time, in ISO 8601 date-time format, when the group was created.
-	CreateDate time.Time `query:"CreateDate" xml:"CreateDate"`
+	CreateDate time.Time
 }
 
 // GroupDetail: Contains information about an IAM group, including all of the group's policies.
 type GroupDetail struct {
 	// Path: The path to the group.
-	Path *string `query:"Path" xml:"Path,omitempty"`
+	Path *string
 	// GroupName: The friendly name that identifies the group.
-	GroupName *string `query:"GroupName" xml:"GroupName,omitempty"`
+	GroupName *string
 	// GroupId: The stable and unique string identifying the group.
-	GroupId *string `query:"GroupId" xml:"GroupId,omitempty"`
-	Arn     *string `query:"Arn" xml:"Arn,omitempty"`
+	GroupId *string
+	Arn     *string
 	// CreateDate: The date and time, in ISO 8601 date-time format, when the group was created.
-	CreateDate *time.Time `query:"CreateDate" xml:"CreateDate,omitempty"`
+	CreateDate *time.Time
 	// GroupPolicyList: A list of the inline policies embedded in the group.
-	GroupPolicyList []PolicyDetail `query:"GroupPolicyList.member" xml:"GroupPolicyList>member,omitempty"`
+	GroupPolicyList []PolicyDetail
 	// AttachedManagedPolicies: A list of the managed policies attached to the group.
-	AttachedManagedPolicies []AttachedPolicy `query:"AttachedManagedPolicies.member" xml:"AttachedManagedPolicies>member,omitempty"`
+	AttachedManagedPolicies []AttachedPolicy
 }
 
 // InstanceProfile: Contains information about an instance profile.
 type InstanceProfile struct {
 	// Path: The path to the instance profile.
-	Path string `query:"Path" xml:"Path"`
+	Path string
 	// InstanceProfileName: The name identifying the instance profile.
-	InstanceProfileName string `query:"InstanceProfileName" xml:"InstanceProfileName"`
+	InstanceProfileName string
 	// InstanceProfileId: The stable and unique string identifying the instance profile.
-	InstanceProfileId string `query:"InstanceProfileId" xml:"InstanceProfileId"`
+	InstanceProfileId string
 	// Arn: The Amazon Resource Name (ARN) specifying the instance profile.
-	Arn string `query:"Arn" xml:"Arn"`
+	Arn string
 	// CreateDate: The date when the instance profile was created.
-	CreateDate time.Time `query:"CreateDate" xml:"CreateDate"`
+	CreateDate time.Time
 	// Roles: The role associated with the instance profile.
-	Roles []Role `query:"Roles.member" xml:"Roles>member"`
+	Roles []Role
 	// Tags: A list of tags that are attached to the instance profile.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }
 
 // ListAccessKeysRequest is the structure shape ListAccessKeysRequest.
 type ListAccessKeysRequest struct {
 	// UserName: The name of the user.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListAccessKeysRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5369,19 +5338,19 @@ func (in *ListAccessKeysRequest) validate(v *apitypes.Validation, p string) {
 // ListAccessKeysResponse: Contains the response to a successful ListAccessKeys request.
 type ListAccessKeysResponse struct {
 	// AccessKeyMetadata: A list of objects containing metadata about the access keys.
-	AccessKeyMetadata []AccessKeyMetadata `query:"AccessKeyMetadata.member" xml:"AccessKeyMetadata>member"`
+	AccessKeyMetadata []AccessKeyMetadata
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListAccountAliasesRequest is the structure shape ListAccountAliasesRequest.
 type ListAccountAliasesRequest struct {
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListAccountAliasesRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5405,23 +5374,23 @@ func (in *ListAccountAliasesRequest) validate(v *apitypes.Validation, p string) 
 // ListAccountAliasesResponse: Contains the response to a successful ListAccountAliases request.
 type ListAccountAliasesResponse struct {
 	// AccountAliases: A list of aliases associated with the account.
-	AccountAliases []string `query:"AccountAliases.member" xml:"AccountAliases>member"`
+	AccountAliases []string
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListAttachedGroupPoliciesRequest is the structure shape ListAttachedGroupPoliciesRequest.
 type ListAttachedGroupPoliciesRequest struct {
 	// GroupName: The name (friendly name, not ARN) of the group to list attached policies for.
-	GroupName string `query:"GroupName" xml:"GroupName"`
+	GroupName string
 	// PathPrefix: The path prefix for filtering the results.
-	PathPrefix *string `query:"PathPrefix" xml:"PathPrefix,omitempty"`
+	PathPrefix *string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListAttachedGroupPoliciesRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5455,23 +5424,23 @@ func (in *ListAttachedGroupPoliciesRequest) validate(v *apitypes.Validation, p s
 // ListAttachedGroupPoliciesResponse: Contains the response to a successful ListAttachedGroupPolicies request.
 type ListAttachedGroupPoliciesResponse struct {
 	// AttachedPolicies: A list of the attached policies.
-	AttachedPolicies []AttachedPolicy `query:"AttachedPolicies.member" xml:"AttachedPolicies>member,omitempty"`
+	AttachedPolicies []AttachedPolicy
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListAttachedRolePoliciesRequest is the structure shape ListAttachedRolePoliciesRequest.
 type ListAttachedRolePoliciesRequest struct {
 	// RoleName: The name (friendly name, not ARN) of the role to list attached policies for.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 	// PathPrefix: The path prefix for filtering the results.
-	PathPrefix *string `query:"PathPrefix" xml:"PathPrefix,omitempty"`
+	PathPrefix *string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListAttachedRolePoliciesRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5505,23 +5474,23 @@ func (in *ListAttachedRolePoliciesRequest) validate(v *apitypes.Validation, p st
 // ListAttachedRolePoliciesResponse: Contains the response to a successful ListAttachedRolePolicies request.
 type ListAttachedRolePoliciesResponse struct {
 	// AttachedPolicies: A list of the attached policies.
-	AttachedPolicies []AttachedPolicy `query:"AttachedPolicies.member" xml:"AttachedPolicies>member,omitempty"`
+	AttachedPolicies []AttachedPolicy
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListAttachedUserPoliciesRequest is the structure shape ListAttachedUserPoliciesRequest.
 type ListAttachedUserPoliciesRequest struct {
 	// UserName: The name (friendly name, not ARN) of the user to list attached policies for.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// PathPrefix: The path prefix for filtering the results.
-	PathPrefix *string `query:"PathPrefix" xml:"PathPrefix,omitempty"`
+	PathPrefix *string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListAttachedUserPoliciesRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5555,21 +5524,21 @@ func (in *ListAttachedUserPoliciesRequest) validate(v *apitypes.Validation, p st
 // ListAttachedUserPoliciesResponse: Contains the response to a successful ListAttachedUserPolicies request.
 type ListAttachedUserPoliciesResponse struct {
 	// AttachedPolicies: A list of the attached policies.
-	AttachedPolicies []AttachedPolicy `query:"AttachedPolicies.member" xml:"AttachedPolicies>member,omitempty"`
+	AttachedPolicies []AttachedPolicy
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListDelegationRequestsRequest is the structure shape ListDelegationRequestsRequest.
 type ListDelegationRequestsRequest struct {
 	// OwnerId: The owner ID to filter delegation requests by.
-	OwnerId *string `query:"OwnerId" xml:"OwnerId,omitempty"`
+	OwnerId *string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListDelegationRequestsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5597,27 +5566,27 @@ func (in *ListDelegationRequestsRequest) validate(v *apitypes.Validation, p stri
 // ListDelegationRequestsResponse is the structure shape ListDelegationRequestsResponse.
 type ListDelegationRequestsResponse struct {
 	// DelegationRequests: A list of delegation requests that match the specified criteria.
-	DelegationRequests []DelegationRequest `query:"DelegationRequests.member" xml:"DelegationRequests>member,omitempty"`
+	DelegationRequests []DelegationRequest
 	// Marker: When isTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"isTruncated" xml:"isTruncated,omitempty"`
+	IsTruncated *bool
 }
 
 // ListEntitiesForPolicyRequest is the structure shape ListEntitiesForPolicyRequest.
 type ListEntitiesForPolicyRequest struct {
 	// PolicyArn: The Amazon Resource Name (ARN) of the IAM policy for which you want the versions.
-	PolicyArn string `query:"PolicyArn" xml:"PolicyArn"`
+	PolicyArn string
 	// EntityFilter: The entity type to use for filtering the results.
-	EntityFilter *EntityType `query:"EntityFilter" xml:"EntityFilter,omitempty"`
+	EntityFilter *EntityType
 	// PathPrefix: The path prefix for filtering the results.
-	PathPrefix *string `query:"PathPrefix" xml:"PathPrefix,omitempty"`
+	PathPrefix *string
 	// PolicyUsageFilter: The policy usage method to use for filtering the results.
-	PolicyUsageFilter *PolicyUsageType `query:"PolicyUsageFilter" xml:"PolicyUsageFilter,omitempty"`
+	PolicyUsageFilter *PolicyUsageType
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListEntitiesForPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5656,25 +5625,25 @@ func (in *ListEntitiesForPolicyRequest) validate(v *apitypes.Validation, p strin
 // ListEntitiesForPolicyResponse: Contains the response to a successful ListEntitiesForPolicy request.
 type ListEntitiesForPolicyResponse struct {
 	// PolicyGroups: A list of IAM groups that the policy is attached to.
-	PolicyGroups []PolicyGroup `query:"PolicyGroups.member" xml:"PolicyGroups>member,omitempty"`
+	PolicyGroups []PolicyGroup
 	// PolicyUsers: A list of IAM users that the policy is attached to.
-	PolicyUsers []PolicyUser `query:"PolicyUsers.member" xml:"PolicyUsers>member,omitempty"`
+	PolicyUsers []PolicyUser
 	// PolicyRoles: A list of IAM roles that the policy is attached to.
-	PolicyRoles []PolicyRole `query:"PolicyRoles.member" xml:"PolicyRoles>member,omitempty"`
+	PolicyRoles []PolicyRole
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListGroupPoliciesRequest is the structure shape ListGroupPoliciesRequest.
 type ListGroupPoliciesRequest struct {
 	// GroupName: The name of the group to list policies for.
-	GroupName string `query:"GroupName" xml:"GroupName"`
+	GroupName string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListGroupPoliciesRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5704,21 +5673,21 @@ func (in *ListGroupPoliciesRequest) validate(v *apitypes.Validation, p string) {
 // ListGroupPoliciesResponse: Contains the response to a successful ListGroupPolicies request.
 type ListGroupPoliciesResponse struct {
 	// PolicyNames: A list of policy names.
-	PolicyNames []string `query:"PolicyNames.member" xml:"PolicyNames>member"`
+	PolicyNames []string
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListGroupsForUserRequest is the structure shape ListGroupsForUserRequest.
 type ListGroupsForUserRequest struct {
 	// UserName: The name of the user to list groups for.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListGroupsForUserRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5748,21 +5717,21 @@ func (in *ListGroupsForUserRequest) validate(v *apitypes.Validation, p string) {
 // ListGroupsForUserResponse: Contains the response to a successful ListGroupsForUser request.
 type ListGroupsForUserResponse struct {
 	// Groups: A list of groups.
-	Groups []Group `query:"Groups.member" xml:"Groups>member"`
+	Groups []Group
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListGroupsRequest is the structure shape ListGroupsRequest.
 type ListGroupsRequest struct {
 	// PathPrefix: The path prefix for filtering the results.
-	PathPrefix *string `query:"PathPrefix" xml:"PathPrefix,omitempty"`
+	PathPrefix *string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListGroupsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5790,21 +5759,21 @@ func (in *ListGroupsRequest) validate(v *apitypes.Validation, p string) {
 // ListGroupsResponse: Contains the response to a successful ListGroups request.
 type ListGroupsResponse struct {
 	// Groups: A list of groups.
-	Groups []Group `query:"Groups.member" xml:"Groups>member"`
+	Groups []Group
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListInstanceProfileTagsRequest is the structure shape ListInstanceProfileTagsRequest.
 type ListInstanceProfileTagsRequest struct {
 	// InstanceProfileName: The name of the IAM instance profile whose tags you want to see.
-	InstanceProfileName string `query:"InstanceProfileName" xml:"InstanceProfileName"`
+	InstanceProfileName string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListInstanceProfileTagsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5834,21 +5803,21 @@ func (in *ListInstanceProfileTagsRequest) validate(v *apitypes.Validation, p str
 // ListInstanceProfileTagsResponse is the structure shape ListInstanceProfileTagsResponse.
 type ListInstanceProfileTagsResponse struct {
 	// Tags: The list of tags that are currently attached to the IAM instance profile.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member"`
+	Tags []Tag
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListInstanceProfilesForRoleRequest is the structure shape ListInstanceProfilesForRoleRequest.
 type ListInstanceProfilesForRoleRequest struct {
 	// RoleName: The name of the role to list instance profiles for.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListInstanceProfilesForRoleRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5878,21 +5847,21 @@ func (in *ListInstanceProfilesForRoleRequest) validate(v *apitypes.Validation, p
 // ListInstanceProfilesForRoleResponse: Contains the response to a successful ListInstanceProfilesForRole request.
 type ListInstanceProfilesForRoleResponse struct {
 	// InstanceProfiles: A list of instance profiles.
-	InstanceProfiles []InstanceProfile `query:"InstanceProfiles.member" xml:"InstanceProfiles>member"`
+	InstanceProfiles []InstanceProfile
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListInstanceProfilesRequest is the structure shape ListInstanceProfilesRequest.
 type ListInstanceProfilesRequest struct {
 	// PathPrefix: The path prefix for filtering the results.
-	PathPrefix *string `query:"PathPrefix" xml:"PathPrefix,omitempty"`
+	PathPrefix *string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListInstanceProfilesRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5920,21 +5889,21 @@ func (in *ListInstanceProfilesRequest) validate(v *apitypes.Validation, p string
 // ListInstanceProfilesResponse: Contains the response to a successful ListInstanceProfiles request.
 type ListInstanceProfilesResponse struct {
 	// InstanceProfiles: A list of instance profiles.
-	InstanceProfiles []InstanceProfile `query:"InstanceProfiles.member" xml:"InstanceProfiles>member"`
+	InstanceProfiles []InstanceProfile
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListMFADeviceTagsRequest is the structure shape ListMFADeviceTagsRequest.
 type ListMFADeviceTagsRequest struct {
 	// SerialNumber: The unique identifier for the IAM virtual MFA device whose tags you want to see.
-	SerialNumber string `query:"SerialNumber" xml:"SerialNumber"`
+	SerialNumber string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListMFADeviceTagsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -5964,21 +5933,21 @@ func (in *ListMFADeviceTagsRequest) validate(v *apitypes.Validation, p string) {
 // ListMFADeviceTagsResponse is the structure shape ListMFADeviceTagsResponse.
 type ListMFADeviceTagsResponse struct {
 	// Tags: The list of tags that are currently attached to the virtual MFA device.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member"`
+	Tags []Tag
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListMFADevicesRequest is the structure shape ListMFADevicesRequest.
 type ListMFADevicesRequest struct {
 	// UserName: The name of the user whose MFA devices you want to list.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListMFADevicesRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6006,21 +5975,21 @@ func (in *ListMFADevicesRequest) validate(v *apitypes.Validation, p string) {
 // ListMFADevicesResponse: Contains the response to a successful ListMFADevices request.
 type ListMFADevicesResponse struct {
 	// MFADevices: A list of MFA devices.
-	MFADevices []MFADevice `query:"MFADevices.member" xml:"MFADevices>member"`
+	MFADevices []MFADevice
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListOpenIDConnectProviderTagsRequest is the structure shape ListOpenIDConnectProviderTagsRequest.
 type ListOpenIDConnectProviderTagsRequest struct {
 	// OpenIDConnectProviderArn: The ARN of the OpenID Connect (OIDC) identity provider whose tags you want to see.
-	OpenIDConnectProviderArn string `query:"OpenIDConnectProviderArn" xml:"OpenIDConnectProviderArn"`
+	OpenIDConnectProviderArn string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListOpenIDConnectProviderTagsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6049,11 +6018,11 @@ func (in *ListOpenIDConnectProviderTagsRequest) validate(v *apitypes.Validation,
 // ListOpenIDConnectProviderTagsResponse is the structure shape ListOpenIDConnectProviderTagsResponse.
 type ListOpenIDConnectProviderTagsResponse struct {
 	// Tags: The list of tags that are currently attached to the OpenID Connect (OIDC) identity provider.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member"`
+	Tags []Tag
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListOpenIDConnectProvidersRequest is the structure shape ListOpenIDConnectProvidersRequest.
@@ -6074,7 +6043,7 @@ func (in *ListOpenIDConnectProvidersRequest) validate(v *apitypes.Validation, p 
 // ListOpenIDConnectProvidersResponse: Contains the response to a successful ListOpenIDConnectProviders request.
 type ListOpenIDConnectProvidersResponse struct {
 	// OpenIDConnectProviderList: The list of IAM OIDC provider resource objects defined in the Amazon Web Services account.
-	OpenIDConnectProviderList []OpenIDConnectProviderListEntry `query:"OpenIDConnectProviderList.member" xml:"OpenIDConnectProviderList>member,omitempty"`
+	OpenIDConnectProviderList []OpenIDConnectProviderListEntry
 }
 
 // ListOrganizationsFeaturesRequest is the structure shape ListOrganizationsFeaturesRequest.
@@ -6095,27 +6064,27 @@ func (in *ListOrganizationsFeaturesRequest) validate(v *apitypes.Validation, p s
 // ListOrganizationsFeaturesResponse is the structure shape ListOrganizationsFeaturesResponse.
 type ListOrganizationsFeaturesResponse struct {
 	// OrganizationId: The unique identifier (ID) of an organization.
-	OrganizationId *string `query:"OrganizationId" xml:"OrganizationId,omitempty"`
+	OrganizationId *string
 	// EnabledFeatures: Specifies the features that are currently available in your organization.
-	EnabledFeatures []FeatureType `query:"EnabledFeatures.member" xml:"EnabledFeatures>member,omitempty"`
+	EnabledFeatures []FeatureType
 }
 
 // ListPoliciesGrantingServiceAccessEntry: Contains details about the permissions policies that are attached to the specified identity (user, group, or role).
 type ListPoliciesGrantingServiceAccessEntry struct {
 	// ServiceNamespace: The namespace of the service that was accessed.
-	ServiceNamespace *string `query:"ServiceNamespace" xml:"ServiceNamespace,omitempty"`
+	ServiceNamespace *string
 	// Policies: The PoliciesGrantingServiceAccess object that contains details about the policy.
-	Policies []PolicyGrantingServiceAccess `query:"Policies.member" xml:"Policies>member,omitempty"`
+	Policies []PolicyGrantingServiceAccess
 }
 
 // ListPoliciesGrantingServiceAccessRequest is the structure shape ListPoliciesGrantingServiceAccessRequest.
 type ListPoliciesGrantingServiceAccessRequest struct {
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// Arn: The ARN of the IAM identity (user, group, or role) whose policies you want to list.
-	Arn string `query:"Arn" xml:"Arn"`
+	Arn string
 	// ServiceNamespaces: The service namespace for the Amazon Web Services services whose policies you want to list.
-	ServiceNamespaces []string `query:"ServiceNamespaces.member" xml:"ServiceNamespaces>member"`
+	ServiceNamespaces []string
 }
 
 // Validate checks ListPoliciesGrantingServiceAccessRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6150,27 +6119,27 @@ func (in *ListPoliciesGrantingServiceAccessRequest) validate(v *apitypes.Validat
 // ListPoliciesGrantingServiceAccessResponse is the structure shape ListPoliciesGrantingServiceAccessResponse.
 type ListPoliciesGrantingServiceAccessResponse struct {
 	// PoliciesGrantingServiceAccess: A ListPoliciesGrantingServiceAccess object that contains details about the permissions policies attached to the specified identity (user, group, or role).
-	PoliciesGrantingServiceAccess []ListPoliciesGrantingServiceAccessEntry `query:"PoliciesGrantingServiceAccess.member" xml:"PoliciesGrantingServiceAccess>member"`
+	PoliciesGrantingServiceAccess []ListPoliciesGrantingServiceAccessEntry
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListPoliciesRequest is the structure shape ListPoliciesRequest.
 type ListPoliciesRequest struct {
 	// Scope: The scope to use for filtering the results.
-	Scope *PolicyScopeType `query:"Scope" xml:"Scope,omitempty"`
+	Scope *PolicyScopeType
 	// OnlyAttached: A flag to filter the results to only the attached policies.
-	OnlyAttached *bool `query:"OnlyAttached" xml:"OnlyAttached,omitempty"`
+	OnlyAttached *bool
 	// PathPrefix: The path prefix for filtering the results.
-	PathPrefix *string `query:"PathPrefix" xml:"PathPrefix,omitempty"`
+	PathPrefix *string
 	// PolicyUsageFilter: The policy usage method to use for filtering the results.
-	PolicyUsageFilter *PolicyUsageType `query:"PolicyUsageFilter" xml:"PolicyUsageFilter,omitempty"`
+	PolicyUsageFilter *PolicyUsageType
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListPoliciesRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6204,21 +6173,21 @@ func (in *ListPoliciesRequest) validate(v *apitypes.Validation, p string) {
 // ListPoliciesResponse: Contains the response to a successful ListPolicies request.
 type ListPoliciesResponse struct {
 	// Policies: A list of policies.
-	Policies []Policy `query:"Policies.member" xml:"Policies>member,omitempty"`
+	Policies []Policy
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListPolicyTagsRequest is the structure shape ListPolicyTagsRequest.
 type ListPolicyTagsRequest struct {
 	// PolicyArn: The ARN of the IAM customer managed policy whose tags you want to see.
-	PolicyArn string `query:"PolicyArn" xml:"PolicyArn"`
+	PolicyArn string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListPolicyTagsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6247,21 +6216,21 @@ func (in *ListPolicyTagsRequest) validate(v *apitypes.Validation, p string) {
 // ListPolicyTagsResponse is the structure shape ListPolicyTagsResponse.
 type ListPolicyTagsResponse struct {
 	// Tags: The list of tags that are currently attached to the IAM customer managed policy.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member"`
+	Tags []Tag
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListPolicyVersionsRequest is the structure shape ListPolicyVersionsRequest.
 type ListPolicyVersionsRequest struct {
 	// PolicyArn: The Amazon Resource Name (ARN) of the IAM policy for which you want the versions.
-	PolicyArn string `query:"PolicyArn" xml:"PolicyArn"`
+	PolicyArn string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListPolicyVersionsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6290,21 +6259,21 @@ func (in *ListPolicyVersionsRequest) validate(v *apitypes.Validation, p string) 
 // ListPolicyVersionsResponse: Contains the response to a successful ListPolicyVersions request.
 type ListPolicyVersionsResponse struct {
 	// Versions: A list of policy versions.
-	Versions []PolicyVersion `query:"Versions.member" xml:"Versions>member,omitempty"`
+	Versions []PolicyVersion
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListRolePoliciesRequest is the structure shape ListRolePoliciesRequest.
 type ListRolePoliciesRequest struct {
 	// RoleName: The name of the role to list policies for.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListRolePoliciesRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6334,21 +6303,21 @@ func (in *ListRolePoliciesRequest) validate(v *apitypes.Validation, p string) {
 // ListRolePoliciesResponse: Contains the response to a successful ListRolePolicies request.
 type ListRolePoliciesResponse struct {
 	// PolicyNames: A list of policy names.
-	PolicyNames []string `query:"PolicyNames.member" xml:"PolicyNames>member"`
+	PolicyNames []string
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListRoleTagsRequest is the structure shape ListRoleTagsRequest.
 type ListRoleTagsRequest struct {
 	// RoleName: The name of the IAM role for which you want to see the list of tags.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListRoleTagsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6378,21 +6347,21 @@ func (in *ListRoleTagsRequest) validate(v *apitypes.Validation, p string) {
 // ListRoleTagsResponse is the structure shape ListRoleTagsResponse.
 type ListRoleTagsResponse struct {
 	// Tags: The list of tags that are currently attached to the role.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member"`
+	Tags []Tag
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListRolesRequest is the structure shape ListRolesRequest.
 type ListRolesRequest struct {
 	// PathPrefix: The path prefix for filtering the results.
-	PathPrefix *string `query:"PathPrefix" xml:"PathPrefix,omitempty"`
+	PathPrefix *string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListRolesRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6420,21 +6389,21 @@ func (in *ListRolesRequest) validate(v *apitypes.Validation, p string) {
 // ListRolesResponse: Contains the response to a successful ListRoles request.
 type ListRolesResponse struct {
 	// Roles: A list of roles.
-	Roles []Role `query:"Roles.member" xml:"Roles>member"`
+	Roles []Role
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListSAMLProviderTagsRequest is the structure shape ListSAMLProviderTagsRequest.
 type ListSAMLProviderTagsRequest struct {
 	// SAMLProviderArn: The ARN of the Security Assertion Markup Language (SAML) identity provider whose tags you want to see.
-	SAMLProviderArn string `query:"SAMLProviderArn" xml:"SAMLProviderArn"`
+	SAMLProviderArn string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListSAMLProviderTagsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6463,11 +6432,11 @@ func (in *ListSAMLProviderTagsRequest) validate(v *apitypes.Validation, p string
 // ListSAMLProviderTagsResponse is the structure shape ListSAMLProviderTagsResponse.
 type ListSAMLProviderTagsResponse struct {
 	// Tags: The list of tags that are currently attached to the Security Assertion Markup Language (SAML) identity provider.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member"`
+	Tags []Tag
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListSAMLProvidersRequest is the structure shape ListSAMLProvidersRequest.
@@ -6488,17 +6457,17 @@ func (in *ListSAMLProvidersRequest) validate(v *apitypes.Validation, p string) {
 // ListSAMLProvidersResponse: Contains the response to a successful ListSAMLProviders request.
 type ListSAMLProvidersResponse struct {
 	// SAMLProviderList: The list of SAML provider resource objects defined in IAM for this Amazon Web Services account.
-	SAMLProviderList []SAMLProviderListEntry `query:"SAMLProviderList.member" xml:"SAMLProviderList>member,omitempty"`
+	SAMLProviderList []SAMLProviderListEntry
 }
 
 // ListSSHPublicKeysRequest is the structure shape ListSSHPublicKeysRequest.
 type ListSSHPublicKeysRequest struct {
 	// UserName: The name of the IAM user to list SSH public keys for.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListSSHPublicKeysRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6526,21 +6495,21 @@ func (in *ListSSHPublicKeysRequest) validate(v *apitypes.Validation, p string) {
 // ListSSHPublicKeysResponse: Contains the response to a successful ListSSHPublicKeys request.
 type ListSSHPublicKeysResponse struct {
 	// SSHPublicKeys: A list of the SSH public keys assigned to IAM user.
-	SSHPublicKeys []SSHPublicKeyMetadata `query:"SSHPublicKeys.member" xml:"SSHPublicKeys>member,omitempty"`
+	SSHPublicKeys []SSHPublicKeyMetadata
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListServerCertificateTagsRequest is the structure shape ListServerCertificateTagsRequest.
 type ListServerCertificateTagsRequest struct {
 	// ServerCertificateName: The name of the IAM server certificate whose tags you want to see.
-	ServerCertificateName string `query:"ServerCertificateName" xml:"ServerCertificateName"`
+	ServerCertificateName string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListServerCertificateTagsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6570,21 +6539,21 @@ func (in *ListServerCertificateTagsRequest) validate(v *apitypes.Validation, p s
 // ListServerCertificateTagsResponse is the structure shape ListServerCertificateTagsResponse.
 type ListServerCertificateTagsResponse struct {
 	// Tags: The list of tags that are currently attached to the IAM server certificate.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member"`
+	Tags []Tag
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListServerCertificatesRequest is the structure shape ListServerCertificatesRequest.
 type ListServerCertificatesRequest struct {
 	// PathPrefix: The path prefix for filtering the results.
-	PathPrefix *string `query:"PathPrefix" xml:"PathPrefix,omitempty"`
+	PathPrefix *string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListServerCertificatesRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6612,25 +6581,25 @@ func (in *ListServerCertificatesRequest) validate(v *apitypes.Validation, p stri
 // ListServerCertificatesResponse: Contains the response to a successful ListServerCertificates request.
 type ListServerCertificatesResponse struct {
 	// ServerCertificateMetadataList: A list of server certificates.
-	ServerCertificateMetadataList []ServerCertificateMetadata `query:"ServerCertificateMetadataList.member" xml:"ServerCertificateMetadataList>member"`
+	ServerCertificateMetadataList []ServerCertificateMetadata
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListServiceSpecificCredentialsRequest is the structure shape ListServiceSpecificCredentialsRequest.
 type ListServiceSpecificCredentialsRequest struct {
 	// UserName: The name of the user whose service-specific credentials you want information about.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// ServiceName: Filters the returned results to only those for the specified Amazon Web Services service.
-	ServiceName *string `query:"ServiceName" xml:"ServiceName,omitempty"`
+	ServiceName *string
 	// AllUsers: A flag indicating whether to list service specific credentials for all users.
-	AllUsers *bool `query:"AllUsers" xml:"AllUsers,omitempty"`
+	AllUsers *bool
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListServiceSpecificCredentialsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6658,21 +6627,21 @@ func (in *ListServiceSpecificCredentialsRequest) validate(v *apitypes.Validation
 // ListServiceSpecificCredentialsResponse is the structure shape ListServiceSpecificCredentialsResponse.
 type ListServiceSpecificCredentialsResponse struct {
 	// ServiceSpecificCredentials: A list of structures that each contain details about a service-specific credential.
-	ServiceSpecificCredentials []ServiceSpecificCredentialMetadata `query:"ServiceSpecificCredentials.member" xml:"ServiceSpecificCredentials>member,omitempty"`
+	ServiceSpecificCredentials []ServiceSpecificCredentialMetadata
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 }
 
 // ListSigningCertificatesRequest is the structure shape ListSigningCertificatesRequest.
 type ListSigningCertificatesRequest struct {
 	// UserName: The name of the IAM user whose signing certificates you want to examine.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListSigningCertificatesRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6700,21 +6669,21 @@ func (in *ListSigningCertificatesRequest) validate(v *apitypes.Validation, p str
 // ListSigningCertificatesResponse: Contains the response to a successful ListSigningCertificates request.
 type ListSigningCertificatesResponse struct {
 	// Certificates: A list of the user's signing certificate information.
-	Certificates []SigningCertificate `query:"Certificates.member" xml:"Certificates>member"`
+	Certificates []SigningCertificate
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListUserPoliciesRequest is the structure shape ListUserPoliciesRequest.
 type ListUserPoliciesRequest struct {
 	// UserName: The name of the user to list policies for.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListUserPoliciesRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6744,21 +6713,21 @@ func (in *ListUserPoliciesRequest) validate(v *apitypes.Validation, p string) {
 // ListUserPoliciesResponse: Contains the response to a successful ListUserPolicies request.
 type ListUserPoliciesResponse struct {
 	// PolicyNames: A list of policy names.
-	PolicyNames []string `query:"PolicyNames.member" xml:"PolicyNames>member"`
+	PolicyNames []string
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListUserTagsRequest is the structure shape ListUserTagsRequest.
 type ListUserTagsRequest struct {
 	// UserName: The name of the IAM user whose tags you want to see.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListUserTagsRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6788,21 +6757,21 @@ func (in *ListUserTagsRequest) validate(v *apitypes.Validation, p string) {
 // ListUserTagsResponse is the structure shape ListUserTagsResponse.
 type ListUserTagsResponse struct {
 	// Tags: The list of tags that are currently attached to the user.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member"`
+	Tags []Tag
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListUsersRequest is the structure shape ListUsersRequest.
 type ListUsersRequest struct {
 	// PathPrefix: The path prefix for filtering the results.
-	PathPrefix *string `query:"PathPrefix" xml:"PathPrefix,omitempty"`
+	PathPrefix *string
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListUsersRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6830,21 +6799,21 @@ func (in *ListUsersRequest) validate(v *apitypes.Validation, p string) {
 // ListUsersResponse: Contains the response to a successful ListUsers request.
 type ListUsersResponse struct {
 	// Users: A list of users.
-	Users []User `query:"Users.member" xml:"Users>member"`
+	Users []User
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // ListVirtualMFADevicesRequest is the structure shape ListVirtualMFADevicesRequest.
 type ListVirtualMFADevicesRequest struct {
 	// AssignmentStatus: The status (Unassigned or Assigned) of the devices to list.
-	AssignmentStatus *AssignmentStatusType `query:"AssignmentStatus" xml:"AssignmentStatus,omitempty"`
+	AssignmentStatus *AssignmentStatusType
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 }
 
 // Validate checks ListVirtualMFADevicesRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -6871,165 +6840,165 @@ func (in *ListVirtualMFADevicesRequest) validate(v *apitypes.Validation, p strin
 // ListVirtualMFADevicesResponse: Contains the response to a successful ListVirtualMFADevices request.
 type ListVirtualMFADevicesResponse struct {
 	// VirtualMFADevices: The list of virtual MFA devices in the current account that match the AssignmentStatus value that was passed in the request.
-	VirtualMFADevices []VirtualMFADevice `query:"VirtualMFADevices.member" xml:"VirtualMFADevices>member"`
+	VirtualMFADevices []VirtualMFADevice
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // LoginProfile: Contains the user name and password create date for a user.
 type LoginProfile struct {
 	// UserName: The name of the user, which can be used for signing in to the Amazon Web Services Management Console.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// CreateDate: The date when the password for the user was created.
-	CreateDate time.Time `query:"CreateDate" xml:"CreateDate"`
+	CreateDate time.Time
 	// PasswordResetRequired: Specifies whether the user is required to set a new password on next sign-in.
-	PasswordResetRequired *bool `query:"PasswordResetRequired" xml:"PasswordResetRequired,omitempty"`
+	PasswordResetRequired *bool
 }
 
 // MFADevice: Contains information about an MFA device.
 type MFADevice struct {
 	// UserName: The user with whom the MFA device is associated.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// SerialNumber: The serial number that uniquely identifies the MFA device.
-	SerialNumber string `query:"SerialNumber" xml:"SerialNumber"`
+	SerialNumber string
 	// EnableDate: The date when the MFA device was enabled for the user.
-	EnableDate time.Time `query:"EnableDate" xml:"EnableDate"`
+	EnableDate time.Time
 }
 
 // ManagedPolicyDetail: Contains information about a managed policy, including the policy's ARN, versions, and the number of principal entities (users, groups, and roles) that the policy is attached to.
 type ManagedPolicyDetail struct {
 	// PolicyName: The friendly name (not ARN) identifying the policy.
-	PolicyName *string `query:"PolicyName" xml:"PolicyName,omitempty"`
+	PolicyName *string
 	// PolicyId: The stable and unique string identifying the policy.
-	PolicyId *string `query:"PolicyId" xml:"PolicyId,omitempty"`
-	Arn      *string `query:"Arn" xml:"Arn,omitempty"`
+	PolicyId *string
+	Arn      *string
 	// Path: The path to the policy.
-	Path *string `query:"Path" xml:"Path,omitempty"`
+	Path *string
 	// DefaultVersionId: The identifier for the version of the policy that is set as the default (operative) version.
-	DefaultVersionId *string `query:"DefaultVersionId" xml:"DefaultVersionId,omitempty"`
+	DefaultVersionId *string
 	// AttachmentCount: The number of principal entities (users, groups, and roles) that the policy is attached to.
-	AttachmentCount *int32 `query:"AttachmentCount" xml:"AttachmentCount,omitempty"`
+	AttachmentCount *int32
 	// PermissionsBoundaryUsageCount: The number of entities (users and roles) for which the policy is used as the permissions boundary.
-	PermissionsBoundaryUsageCount *int32 `query:"PermissionsBoundaryUsageCount" xml:"PermissionsBoundaryUsageCount,omitempty"`
+	PermissionsBoundaryUsageCount *int32
 	// IsAttachable: Specifies whether the policy can be attached to an IAM user, group, or role.
-	IsAttachable *bool `query:"IsAttachable" xml:"IsAttachable,omitempty"`
+	IsAttachable *bool
 	// Description: A friendly description of the policy.
-	Description *string `query:"Description" xml:"Description,omitempty"`
+	Description *string
 	// CreateDate: The date and time, in ISO 8601 date-time format, when the policy was created.
-	CreateDate *time.Time `query:"CreateDate" xml:"CreateDate,omitempty"`
+	CreateDate *time.Time
 	// UpdateDate: The date and time, in ISO 8601 date-time format, when the policy was last updated.
-	UpdateDate *time.Time `query:"UpdateDate" xml:"UpdateDate,omitempty"`
+	UpdateDate *time.Time
 	// PolicyVersionList: A list containing information about the versions of the policy.
-	PolicyVersionList []PolicyVersion `query:"PolicyVersionList.member" xml:"PolicyVersionList>member,omitempty"`
+	PolicyVersionList []PolicyVersion
 }
 
 // OpenIDConnectProviderListEntry: Contains the Amazon Resource Name (ARN) for an IAM OpenID Connect provider.
 type OpenIDConnectProviderListEntry struct {
-	Arn *string `query:"Arn" xml:"Arn,omitempty"`
+	Arn *string
 }
 
 // OrganizationsDecisionDetail: Contains information about the effect that Organizations has on a policy simulation.
 type OrganizationsDecisionDetail struct {
 	// AllowedByOrganizations: Specifies whether the simulated operation is allowed by the Organizations service control policies that impact the simulated user's account.
-	AllowedByOrganizations *bool `query:"AllowedByOrganizations" xml:"AllowedByOrganizations,omitempty"`
+	AllowedByOrganizations *bool
 }
 
 // PasswordPolicy: Contains information about the account password policy.
 type PasswordPolicy struct {
 	// MinimumPasswordLength: Minimum length to require for IAM user passwords.
-	MinimumPasswordLength *int32 `query:"MinimumPasswordLength" xml:"MinimumPasswordLength,omitempty"`
+	MinimumPasswordLength *int32
 	// RequireSymbols: Specifies whether IAM user passwords must contain at least one of the following symbols: ! @ # $ % ^ & * ( ) _ + - = [ ] { } | '
-	RequireSymbols *bool `query:"RequireSymbols" xml:"RequireSymbols,omitempty"`
+	RequireSymbols *bool
 	// RequireNumbers: Specifies whether IAM user passwords must contain at least one numeric character (0 to 9).
-	RequireNumbers *bool `query:"RequireNumbers" xml:"RequireNumbers,omitempty"`
+	RequireNumbers *bool
 	// RequireUppercaseCharacters: Specifies whether IAM user passwords must contain at least one uppercase character (A to Z).
-	RequireUppercaseCharacters *bool `query:"RequireUppercaseCharacters" xml:"RequireUppercaseCharacters,omitempty"`
+	RequireUppercaseCharacters *bool
 	// RequireLowercaseCharacters: Specifies whether IAM user passwords must contain at least one lowercase character (a to z).
-	RequireLowercaseCharacters *bool `query:"RequireLowercaseCharacters" xml:"RequireLowercaseCharacters,omitempty"`
+	RequireLowercaseCharacters *bool
 	// AllowUsersToChangePassword: Specifies whether IAM users are allowed to change their own password.
-	AllowUsersToChangePassword *bool `query:"AllowUsersToChangePassword" xml:"AllowUsersToChangePassword,omitempty"`
+	AllowUsersToChangePassword *bool
 	// ExpirePasswords: Indicates whether passwords in the account expire.
-	ExpirePasswords *bool `query:"ExpirePasswords" xml:"ExpirePasswords,omitempty"`
+	ExpirePasswords *bool
 	// MaxPasswordAge: The number of days that an IAM user password is valid.
-	MaxPasswordAge *int32 `query:"MaxPasswordAge" xml:"MaxPasswordAge,omitempty"`
+	MaxPasswordAge *int32
 	// PasswordReusePrevention: Specifies the number of previous passwords that IAM users are prevented from reusing.
-	PasswordReusePrevention *int32 `query:"PasswordReusePrevention" xml:"PasswordReusePrevention,omitempty"`
+	PasswordReusePrevention *int32
 	// HardExpiry: Specifies whether IAM users are prevented from setting a new password via the Amazon Web Services Management Console after their password has expired.
-	HardExpiry *bool `query:"HardExpiry" xml:"HardExpiry,omitempty"`
+	HardExpiry *bool
 }
 
 // PermissionsBoundaryDecisionDetail: Contains information about the effect that a permissions boundary has on a policy simulation when the boundary is applied to an IAM entity.
 type PermissionsBoundaryDecisionDetail struct {
 	// AllowedByPermissionsBoundary: Specifies whether an action is allowed by a permissions boundary that is applied to an IAM entity (user or role).
-	AllowedByPermissionsBoundary *bool `query:"AllowedByPermissionsBoundary" xml:"AllowedByPermissionsBoundary,omitempty"`
+	AllowedByPermissionsBoundary *bool
 }
 
 // Policy: Contains information about a managed policy.
 type Policy struct {
 	// PolicyName: The friendly name (not ARN) identifying the policy.
-	PolicyName *string `query:"PolicyName" xml:"PolicyName,omitempty"`
+	PolicyName *string
 	// PolicyId: The stable and unique string identifying the policy.
-	PolicyId *string `query:"PolicyId" xml:"PolicyId,omitempty"`
-	Arn      *string `query:"Arn" xml:"Arn,omitempty"`
+	PolicyId *string
+	Arn      *string
 	// Path: The path to the policy.
-	Path *string `query:"Path" xml:"Path,omitempty"`
+	Path *string
 	// DefaultVersionId: The identifier for the version of the policy that is set as the default version.
-	DefaultVersionId *string `query:"DefaultVersionId" xml:"DefaultVersionId,omitempty"`
+	DefaultVersionId *string
 	// AttachmentCount: The number of entities (users, groups, and roles) that the policy is attached to.
-	AttachmentCount *int32 `query:"AttachmentCount" xml:"AttachmentCount,omitempty"`
+	AttachmentCount *int32
 	// PermissionsBoundaryUsageCount: The number of entities (users and roles) for which the policy is used to set the permissions boundary.
-	PermissionsBoundaryUsageCount *int32 `query:"PermissionsBoundaryUsageCount" xml:"PermissionsBoundaryUsageCount,omitempty"`
+	PermissionsBoundaryUsageCount *int32
 	// IsAttachable: Specifies whether the policy can be attached to an IAM user, group, or role.
-	IsAttachable *bool `query:"IsAttachable" xml:"IsAttachable,omitempty"`
+	IsAttachable *bool
 	// Description: A friendly description of the policy.
-	Description *string `query:"Description" xml:"Description,omitempty"`
+	Description *string
 	// CreateDate: The date and time, in ISO 8601 date-time format, when the policy was created.
-	CreateDate *time.Time `query:"CreateDate" xml:"CreateDate,omitempty"`
+	CreateDate *time.Time
 	// UpdateDate: The date and time, in ISO 8601 date-time format, when the policy was last updated.
-	UpdateDate *time.Time `query:"UpdateDate" xml:"UpdateDate,omitempty"`
+	UpdateDate *time.Time
 	// Tags: A list of tags that are attached to the instance profile.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }
 
 // PolicyDetail: Contains information about an IAM policy, including the policy document.
 type PolicyDetail struct {
 	// PolicyName: The name of the policy.
-	PolicyName *string `query:"PolicyName" xml:"PolicyName,omitempty"`
+	PolicyName *string
 	// PolicyDocument: The policy document.
-	PolicyDocument *string `query:"PolicyDocument" xml:"PolicyDocument,omitempty"`
+	PolicyDocument *string
 }
 
 // PolicyGrantingServiceAccess: Contains details about the permissions policies that are attached to the specified identity (user, group, or role).
 type PolicyGrantingServiceAccess struct {
 	// PolicyName: The policy name.
-	PolicyName string `query:"PolicyName" xml:"PolicyName"`
+	PolicyName string
 	// PolicyType: The policy type.
-	PolicyType PolicyType `query:"PolicyType" xml:"PolicyType"`
-	PolicyArn  *string    `query:"PolicyArn" xml:"PolicyArn,omitempty"`
+	PolicyType PolicyType
+	PolicyArn  *string
 	// EntityType: The type of entity (user or role) that used the policy to access the service to which the inline policy is attached.
-	EntityType *PolicyOwnerEntityType `query:"EntityType" xml:"EntityType,omitempty"`
+	EntityType *PolicyOwnerEntityType
 	// EntityName: The name of the entity (user or role) to which the inline policy is attached.
-	EntityName *string `query:"EntityName" xml:"EntityName,omitempty"`
+	EntityName *string
 }
 
 // PolicyGroup: Contains information about a group that a managed policy is attached to.
 type PolicyGroup struct {
 	// GroupName: The name (friendly name, not ARN) identifying the group.
-	GroupName *string `query:"GroupName" xml:"GroupName,omitempty"`
+	GroupName *string
 	// GroupId: The stable and unique string identifying the group.
-	GroupId *string `query:"GroupId" xml:"GroupId,omitempty"`
+	GroupId *string
 }
 
 // PolicyParameter: Contains information about a policy parameter used to customize delegated permissions.
 type PolicyParameter struct {
 	// Name: The name of the policy parameter.
-	Name *string `query:"Name" xml:"Name,omitempty"`
+	Name *string
 	// Values: The allowed values for the policy parameter.
-	Values []string `query:"Values.member" xml:"Values>member,omitempty"`
+	Values []string
 	// Type: The data type of the policy parameter value.
-	Type *PolicyParameterTypeEnum `query:"Type" xml:"Type,omitempty"`
+	Type *PolicyParameterTypeEnum
 }
 
 // Validate checks PolicyParameter against the model's constraints and returns a *apitypes.ValidationError
@@ -7058,47 +7027,47 @@ func (in *PolicyParameter) validate(v *apitypes.Validation, p string) {
 // PolicyRole: Contains information about a role that a managed policy is attached to.
 type PolicyRole struct {
 	// RoleName: The name (friendly name, not ARN) identifying the role.
-	RoleName *string `query:"RoleName" xml:"RoleName,omitempty"`
+	RoleName *string
 	// RoleId: The stable and unique string identifying the role.
-	RoleId *string `query:"RoleId" xml:"RoleId,omitempty"`
+	RoleId *string
 }
 
 // PolicyUser: Contains information about a user that a managed policy is attached to.
 type PolicyUser struct {
 	// UserName: The name (friendly name, not ARN) identifying the user.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// UserId: The stable and unique string identifying the user.
-	UserId *string `query:"UserId" xml:"UserId,omitempty"`
+	UserId *string
 }
 
 // PolicyVersion: Contains information about a version of a managed policy.
 type PolicyVersion struct {
 	// Document: The policy document.
-	Document *string `query:"Document" xml:"Document,omitempty"`
+	Document *string
 	// VersionId: The identifier for the policy version.
-	VersionId *string `query:"VersionId" xml:"VersionId,omitempty"`
+	VersionId *string
 	// IsDefaultVersion: Specifies whether the policy version is set as the policy's default version.
-	IsDefaultVersion *bool `query:"IsDefaultVersion" xml:"IsDefaultVersion,omitempty"`
+	IsDefaultVersion *bool
 	// CreateDate: The date and time, in ISO 8601 date-time format, when the policy version was created.
-	CreateDate *time.Time `query:"CreateDate" xml:"CreateDate,omitempty"`
+	CreateDate *time.Time
 }
 
 // Position: Contains the row and column of a location of a Statement element in a policy document.
 type Position struct {
 	// Line: The line containing the specified position in the document.
-	Line *int32 `query:"Line" xml:"Line,omitempty"`
+	Line *int32
 	// Column: The column in the line containing the specified position in the document.
-	Column *int32 `query:"Column" xml:"Column,omitempty"`
+	Column *int32
 }
 
 // PutGroupPolicyRequest is the structure shape PutGroupPolicyRequest.
 type PutGroupPolicyRequest struct {
 	// GroupName: The name of the group to associate the policy with.
-	GroupName string `query:"GroupName" xml:"GroupName"`
+	GroupName string
 	// PolicyName: The name of the policy document.
-	PolicyName string `query:"PolicyName" xml:"PolicyName"`
+	PolicyName string
 	// PolicyDocument: The policy document.
-	PolicyDocument string `query:"PolicyDocument" xml:"PolicyDocument"`
+	PolicyDocument string
 }
 
 // Validate checks PutGroupPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -7133,9 +7102,9 @@ func (in *PutGroupPolicyRequest) validate(v *apitypes.Validation, p string) {
 // PutRolePermissionsBoundaryRequest is the structure shape PutRolePermissionsBoundaryRequest.
 type PutRolePermissionsBoundaryRequest struct {
 	// RoleName: The name (friendly name, not ARN) of the IAM role for which you want to set the permissions boundary.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 	// PermissionsBoundary: The ARN of the managed policy that is used to set the permissions boundary for the role.
-	PermissionsBoundary string `query:"PermissionsBoundary" xml:"PermissionsBoundary"`
+	PermissionsBoundary string
 }
 
 // Validate checks PutRolePermissionsBoundaryRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -7163,11 +7132,11 @@ func (in *PutRolePermissionsBoundaryRequest) validate(v *apitypes.Validation, p 
 // PutRolePolicyRequest is the structure shape PutRolePolicyRequest.
 type PutRolePolicyRequest struct {
 	// RoleName: The name of the role to associate the policy with.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 	// PolicyName: The name of the policy document.
-	PolicyName string `query:"PolicyName" xml:"PolicyName"`
+	PolicyName string
 	// PolicyDocument: The policy document.
-	PolicyDocument string `query:"PolicyDocument" xml:"PolicyDocument"`
+	PolicyDocument string
 }
 
 // Validate checks PutRolePolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -7202,9 +7171,9 @@ func (in *PutRolePolicyRequest) validate(v *apitypes.Validation, p string) {
 // PutUserPermissionsBoundaryRequest is the structure shape PutUserPermissionsBoundaryRequest.
 type PutUserPermissionsBoundaryRequest struct {
 	// UserName: The name (friendly name, not ARN) of the IAM user for which you want to set the permissions boundary.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// PermissionsBoundary: The ARN of the managed policy that is used to set the permissions boundary for the user.
-	PermissionsBoundary string `query:"PermissionsBoundary" xml:"PermissionsBoundary"`
+	PermissionsBoundary string
 }
 
 // Validate checks PutUserPermissionsBoundaryRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -7232,11 +7201,11 @@ func (in *PutUserPermissionsBoundaryRequest) validate(v *apitypes.Validation, p 
 // PutUserPolicyRequest is the structure shape PutUserPolicyRequest.
 type PutUserPolicyRequest struct {
 	// UserName: The name of the user to associate the policy with.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// PolicyName: The name of the policy document.
-	PolicyName string `query:"PolicyName" xml:"PolicyName"`
+	PolicyName string
 	// PolicyDocument: The policy document.
-	PolicyDocument string `query:"PolicyDocument" xml:"PolicyDocument"`
+	PolicyDocument string
 }
 
 // Validate checks PutUserPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -7271,9 +7240,9 @@ func (in *PutUserPolicyRequest) validate(v *apitypes.Validation, p string) {
 // RejectDelegationRequestRequest is the structure shape RejectDelegationRequestRequest.
 type RejectDelegationRequestRequest struct {
 	// DelegationRequestId: The unique identifier of the delegation request to reject.
-	DelegationRequestId string `query:"DelegationRequestId" xml:"DelegationRequestId"`
+	DelegationRequestId string
 	// Notes: Optional notes explaining the reason for rejecting the delegation request.
-	Notes *string `query:"Notes" xml:"Notes,omitempty"`
+	Notes *string
 }
 
 // Validate checks RejectDelegationRequestRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -7300,9 +7269,9 @@ func (in *RejectDelegationRequestRequest) validate(v *apitypes.Validation, p str
 // RemoveClientIDFromOpenIDConnectProviderRequest is the structure shape RemoveClientIDFromOpenIDConnectProviderRequest.
 type RemoveClientIDFromOpenIDConnectProviderRequest struct {
 	// OpenIDConnectProviderArn: The Amazon Resource Name (ARN) of the IAM OIDC provider resource to remove the client ID from.
-	OpenIDConnectProviderArn string `query:"OpenIDConnectProviderArn" xml:"OpenIDConnectProviderArn"`
+	OpenIDConnectProviderArn string
 	// ClientID: The client ID (also known as audience) to remove from the IAM OIDC provider resource.
-	ClientID string `query:"ClientID" xml:"ClientID"`
+	ClientID string
 }
 
 // Validate checks RemoveClientIDFromOpenIDConnectProviderRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -7329,9 +7298,9 @@ func (in *RemoveClientIDFromOpenIDConnectProviderRequest) validate(v *apitypes.V
 // RemoveRoleFromInstanceProfileRequest is the structure shape RemoveRoleFromInstanceProfileRequest.
 type RemoveRoleFromInstanceProfileRequest struct {
 	// InstanceProfileName: The name of the instance profile to update.
-	InstanceProfileName string `query:"InstanceProfileName" xml:"InstanceProfileName"`
+	InstanceProfileName string
 	// RoleName: The name of the role to remove.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 }
 
 // Validate checks RemoveRoleFromInstanceProfileRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -7360,9 +7329,9 @@ func (in *RemoveRoleFromInstanceProfileRequest) validate(v *apitypes.Validation,
 // RemoveUserFromGroupRequest is the structure shape RemoveUserFromGroupRequest.
 type RemoveUserFromGroupRequest struct {
 	// GroupName: The name of the group to update.
-	GroupName string `query:"GroupName" xml:"GroupName"`
+	GroupName string
 	// UserName: The name of the user to remove.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 }
 
 // Validate checks RemoveUserFromGroupRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -7391,9 +7360,9 @@ func (in *RemoveUserFromGroupRequest) validate(v *apitypes.Validation, p string)
 // ResetServiceSpecificCredentialRequest is the structure shape ResetServiceSpecificCredentialRequest.
 type ResetServiceSpecificCredentialRequest struct {
 	// UserName: The name of the IAM user associated with the service-specific credential.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// ServiceSpecificCredentialId: The unique identifier of the service-specific credential.
-	ServiceSpecificCredentialId string `query:"ServiceSpecificCredentialId" xml:"ServiceSpecificCredentialId"`
+	ServiceSpecificCredentialId string
 }
 
 // Validate checks ResetServiceSpecificCredentialRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -7420,35 +7389,35 @@ func (in *ResetServiceSpecificCredentialRequest) validate(v *apitypes.Validation
 // ResetServiceSpecificCredentialResponse is the structure shape ResetServiceSpecificCredentialResponse.
 type ResetServiceSpecificCredentialResponse struct {
 	// ServiceSpecificCredential: A structure with details about the updated service-specific credential, including the new password.
-	ServiceSpecificCredential *ServiceSpecificCredential `query:"ServiceSpecificCredential" xml:"ServiceSpecificCredential,omitempty"`
+	ServiceSpecificCredential *ServiceSpecificCredential
 }
 
 // ResourceSpecificResult: Contains the result of the simulation of a single API operation call on a single resource.
 type ResourceSpecificResult struct {
 	// EvalResourceName: The name of the simulated resource, in Amazon Resource Name (ARN) format.
-	EvalResourceName string `query:"EvalResourceName" xml:"EvalResourceName"`
+	EvalResourceName string
 	// EvalResourceDecision: The result of the simulation of the simulated API operation on the resource specified in EvalResourceName.
-	EvalResourceDecision PolicyEvaluationDecisionType `query:"EvalResourceDecision" xml:"EvalResourceDecision"`
+	EvalResourceDecision PolicyEvaluationDecisionType
 	// MatchedStatements: A list of the statements in the input policies that determine the result for this part of the simulation.
-	MatchedStatements []Statement `query:"MatchedStatements.member" xml:"MatchedStatements>member,omitempty"`
+	MatchedStatements []Statement
 	// MissingContextValues: A list of context keys that are required by the included input policies but that were not provided by one of the input parameters.
-	MissingContextValues []string `query:"MissingContextValues.member" xml:"MissingContextValues>member,omitempty"`
+	MissingContextValues []string
 	// EvalDecisionDetails: Additional details about the results of the evaluation decision on a single resource.
-	EvalDecisionDetails EvalDecisionDetailsType `query:"EvalDecisionDetails.entry" xml:"EvalDecisionDetails,omitempty"`
+	EvalDecisionDetails EvalDecisionDetailsType
 	// PermissionsBoundaryDecisionDetail: Contains information about the effect that a permissions boundary has on a policy simulation when that boundary is applied to an IAM entity.
-	PermissionsBoundaryDecisionDetail *PermissionsBoundaryDecisionDetail `query:"PermissionsBoundaryDecisionDetail" xml:"PermissionsBoundaryDecisionDetail,omitempty"`
+	PermissionsBoundaryDecisionDetail *PermissionsBoundaryDecisionDetail
 }
 
 // ResyncMFADeviceRequest is the structure shape ResyncMFADeviceRequest.
 type ResyncMFADeviceRequest struct {
 	// UserName: The name of the user whose MFA device you want to resynchronize.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// SerialNumber: Serial number that uniquely identifies the MFA device.
-	SerialNumber string `query:"SerialNumber" xml:"SerialNumber"`
+	SerialNumber string
 	// AuthenticationCode1: An authentication code emitted by the device.
-	AuthenticationCode1 string `query:"AuthenticationCode1" xml:"AuthenticationCode1"`
+	AuthenticationCode1 string
 	// AuthenticationCode2: A subsequent authentication code emitted by the device.
-	AuthenticationCode2 string `query:"AuthenticationCode2" xml:"AuthenticationCode2"`
+	AuthenticationCode2 string
 }
 
 // Validate checks ResyncMFADeviceRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -7489,122 +7458,122 @@ func (in *ResyncMFADeviceRequest) validate(v *apitypes.Validation, p string) {
 // Role: Contains information about an IAM role.
 type Role struct {
 	// Path: The path to the role.
-	Path string `query:"Path" xml:"Path"`
+	Path string
 	// RoleName: The friendly name that identifies the role.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 	// RoleId: The stable and unique string identifying the role.
-	RoleId string `query:"RoleId" xml:"RoleId"`
+	RoleId string
 	// Arn: The Amazon Resource Name (ARN) specifying the role.
-	Arn string `query:"Arn" xml:"Arn"`
+	Arn string
 	// CreateDate: The date and time, in ISO 8601 date-time format, when the role was created.
-	CreateDate time.Time `query:"CreateDate" xml:"CreateDate"`
+	CreateDate time.Time
 	// AssumeRolePolicyDocument: The policy that grants an entity permission to assume the role.
-	AssumeRolePolicyDocument *string `query:"AssumeRolePolicyDocument" xml:"AssumeRolePolicyDocument,omitempty"`
+	AssumeRolePolicyDocument *string
 	// Description: A description of the role that you provide.
-	Description *string `query:"Description" xml:"Description,omitempty"`
+	Description *string
 	// MaxSessionDuration: The maximum session duration (in seconds) for the specified role.
-	MaxSessionDuration *int32 `query:"MaxSessionDuration" xml:"MaxSessionDuration,omitempty"`
+	MaxSessionDuration *int32
 	// PermissionsBoundary: The ARN of the policy used to set the permissions boundary for the role.
-	PermissionsBoundary *AttachedPermissionsBoundary `query:"PermissionsBoundary" xml:"PermissionsBoundary,omitempty"`
+	PermissionsBoundary *AttachedPermissionsBoundary
 	// Tags: A list of tags that are attached to the role.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 	// RoleLastUsed: Contains information about the last time that an IAM role was used.
-	RoleLastUsed *RoleLastUsed `query:"RoleLastUsed" xml:"RoleLastUsed,omitempty"`
+	RoleLastUsed *RoleLastUsed
 }
 
 // RoleDetail: Contains information about an IAM role, including all of the role's policies.
 type RoleDetail struct {
 	// Path: The path to the role.
-	Path *string `query:"Path" xml:"Path,omitempty"`
+	Path *string
 	// RoleName: The friendly name that identifies the role.
-	RoleName *string `query:"RoleName" xml:"RoleName,omitempty"`
+	RoleName *string
 	// RoleId: The stable and unique string identifying the role.
-	RoleId *string `query:"RoleId" xml:"RoleId,omitempty"`
-	Arn    *string `query:"Arn" xml:"Arn,omitempty"`
+	RoleId *string
+	Arn    *string
 	// CreateDate: The date and time, in ISO 8601 date-time format, when the role was created.
-	CreateDate *time.Time `query:"CreateDate" xml:"CreateDate,omitempty"`
+	CreateDate *time.Time
 	// AssumeRolePolicyDocument: The trust policy that grants permission to assume the role.
-	AssumeRolePolicyDocument *string `query:"AssumeRolePolicyDocument" xml:"AssumeRolePolicyDocument,omitempty"`
+	AssumeRolePolicyDocument *string
 	// InstanceProfileList: A list of instance profiles that contain this role.
-	InstanceProfileList []InstanceProfile `query:"InstanceProfileList.member" xml:"InstanceProfileList>member,omitempty"`
+	InstanceProfileList []InstanceProfile
 	// RolePolicyList: A list of inline policies embedded in the role.
-	RolePolicyList []PolicyDetail `query:"RolePolicyList.member" xml:"RolePolicyList>member,omitempty"`
+	RolePolicyList []PolicyDetail
 	// AttachedManagedPolicies: A list of managed policies attached to the role.
-	AttachedManagedPolicies []AttachedPolicy `query:"AttachedManagedPolicies.member" xml:"AttachedManagedPolicies>member,omitempty"`
+	AttachedManagedPolicies []AttachedPolicy
 	// PermissionsBoundary: The ARN of the policy used to set the permissions boundary for the role.
-	PermissionsBoundary *AttachedPermissionsBoundary `query:"PermissionsBoundary" xml:"PermissionsBoundary,omitempty"`
+	PermissionsBoundary *AttachedPermissionsBoundary
 	// Tags: A list of tags that are attached to the role.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 	// RoleLastUsed: Contains information about the last time that an IAM role was used.
-	RoleLastUsed *RoleLastUsed `query:"RoleLastUsed" xml:"RoleLastUsed,omitempty"`
+	RoleLastUsed *RoleLastUsed
 }
 
 // RoleLastUsed: Contains information about the last time that an IAM role was used.
 type RoleLastUsed struct {
 	// LastUsedDate: The date and time, in ISO 8601 date-time format that the role was last used.
-	LastUsedDate *time.Time `query:"LastUsedDate" xml:"LastUsedDate,omitempty"`
+	LastUsedDate *time.Time
 	// Region: The name of the Amazon Web Services Region in which the role was last used.
-	Region *string `query:"Region" xml:"Region,omitempty"`
+	Region *string
 }
 
 // RoleUsageType: An object that contains details about how a service-linked role is used, if that information is returned by the service.
 type RoleUsageType struct {
 	// Region: The name of the Region where the service-linked role is being used.
-	Region *string `query:"Region" xml:"Region,omitempty"`
+	Region *string
 	// Resources: The name of the resource that is using the service-linked role.
-	Resources []string `query:"Resources.member" xml:"Resources>member,omitempty"`
+	Resources []string
 }
 
 // SAMLPrivateKey: Contains the private keys for the SAML provider.
 type SAMLPrivateKey struct {
 	// KeyId: The unique identifier for the SAML private key.
-	KeyId *string `query:"KeyId" xml:"KeyId,omitempty"`
+	KeyId *string
 	// Timestamp: The date and time, in ISO 8601 date-time format, when the private key was uploaded.
-	Timestamp *time.Time `query:"Timestamp" xml:"Timestamp,omitempty"`
+	Timestamp *time.Time
 }
 
 // SAMLProviderListEntry: Contains the list of SAML providers for this account.
 type SAMLProviderListEntry struct {
 	// Arn: The Amazon Resource Name (ARN) of the SAML provider.
-	Arn *string `query:"Arn" xml:"Arn,omitempty"`
+	Arn *string
 	// ValidUntil: The expiration date and time for the SAML provider.
-	ValidUntil *time.Time `query:"ValidUntil" xml:"ValidUntil,omitempty"`
+	ValidUntil *time.Time
 	// CreateDate: The date and time when the SAML provider was created.
-	CreateDate *time.Time `query:"CreateDate" xml:"CreateDate,omitempty"`
+	CreateDate *time.Time
 }
 
 // SSHPublicKey: Contains information about an SSH public key.
 type SSHPublicKey struct {
 	// UserName: The name of the IAM user associated with the SSH public key.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// SSHPublicKeyId: The unique identifier for the SSH public key.
-	SSHPublicKeyId string `query:"SSHPublicKeyId" xml:"SSHPublicKeyId"`
+	SSHPublicKeyId string
 	// Fingerprint: The MD5 message digest of the SSH public key.
-	Fingerprint string `query:"Fingerprint" xml:"Fingerprint"`
+	Fingerprint string
 	// SSHPublicKeyBody: The SSH public key.
-	SSHPublicKeyBody string `query:"SSHPublicKeyBody" xml:"SSHPublicKeyBody"`
+	SSHPublicKeyBody string
 	// Status: The status of the SSH public key.
-	Status StatusType `query:"Status" xml:"Status"`
+	Status StatusType
 	// UploadDate: The date and time, in ISO 8601 date-time format, when the SSH public key was uploaded.
-	UploadDate *time.Time `query:"UploadDate" xml:"UploadDate,omitempty"`
+	UploadDate *time.Time
 }
 
 // SSHPublicKeyMetadata: Contains information about an SSH public key, without the key's body or fingerprint.
 type SSHPublicKeyMetadata struct {
 	// UserName: The name of the IAM user associated with the SSH public key.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// SSHPublicKeyId: The unique identifier for the SSH public key.
-	SSHPublicKeyId string `query:"SSHPublicKeyId" xml:"SSHPublicKeyId"`
+	SSHPublicKeyId string
 	// Status: The status of the SSH public key.
-	Status StatusType `query:"Status" xml:"Status"`
+	Status StatusType
 	// UploadDate: The date and time, in ISO 8601 date-time format, when the SSH public key was uploaded.
-	UploadDate time.Time `query:"UploadDate" xml:"UploadDate"`
+	UploadDate time.Time
 }
 
 // SendDelegationTokenRequest is the structure shape SendDelegationTokenRequest.
 type SendDelegationTokenRequest struct {
 	// DelegationRequestId: The unique identifier of the delegation request for which to send the token.
-	DelegationRequestId string `query:"DelegationRequestId" xml:"DelegationRequestId"`
+	DelegationRequestId string
 }
 
 // Validate checks SendDelegationTokenRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -7627,99 +7596,99 @@ func (in *SendDelegationTokenRequest) validate(v *apitypes.Validation, p string)
 // ServerCertificate: Contains information about a server certificate.
 type ServerCertificate struct {
 	// ServerCertificateMetadata: The meta information of the server certificate, such as its name, path, ID, and ARN.
-	ServerCertificateMetadata *ServerCertificateMetadata `query:"ServerCertificateMetadata" xml:"ServerCertificateMetadata"`
+	ServerCertificateMetadata *ServerCertificateMetadata
 	// CertificateBody: The contents of the public key certificate.
-	CertificateBody string `query:"CertificateBody" xml:"CertificateBody"`
+	CertificateBody string
 	// CertificateChain: The contents of the public key certificate chain.
-	CertificateChain *string `query:"CertificateChain" xml:"CertificateChain,omitempty"`
+	CertificateChain *string
 	// Tags: A list of tags that are attached to the server certificate.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }
 
 // ServerCertificateMetadata: Contains information about a server certificate without its certificate body, certificate chain, and private key.
 type ServerCertificateMetadata struct {
 	// Path: The path to the server certificate.
-	Path string `query:"Path" xml:"Path"`
+	Path string
 	// ServerCertificateName: The name that identifies the server certificate.
-	ServerCertificateName string `query:"ServerCertificateName" xml:"ServerCertificateName"`
+	ServerCertificateName string
 	// ServerCertificateId: The stable and unique string identifying the server certificate.
-	ServerCertificateId string `query:"ServerCertificateId" xml:"ServerCertificateId"`
+	ServerCertificateId string
 	// Arn: The Amazon Resource Name (ARN) specifying the server certificate.
-	Arn string `query:"Arn" xml:"Arn"`
+	Arn string
 	// UploadDate: The date when the server certificate was uploaded.
-	UploadDate *time.Time `query:"UploadDate" xml:"UploadDate,omitempty"`
+	UploadDate *time.Time
 	// Expiration: The date on which the certificate is set to expire.
-	Expiration *time.Time `query:"Expiration" xml:"Expiration,omitempty"`
+	Expiration *time.Time
 }
 
 // ServiceLastAccessed: Contains details about the most recent attempt to access the service.
 type ServiceLastAccessed struct {
 	// ServiceName: The name of the service in which access was attempted.
-	ServiceName string `query:"ServiceName" xml:"ServiceName"`
+	ServiceName string
 	// LastAuthenticated: The date and time, in ISO 8601 date-time format, when an authenticated entity most recently attempted to access the service.
-	LastAuthenticated *time.Time `query:"LastAuthenticated" xml:"LastAuthenticated,omitempty"`
+	LastAuthenticated *time.Time
 	// ServiceNamespace: The namespace of the service in which access was attempted.
-	ServiceNamespace string `query:"ServiceNamespace" xml:"ServiceNamespace"`
+	ServiceNamespace string
 	// LastAuthenticatedEntity: The ARN of the authenticated entity (user or role) that last attempted to access the service.
-	LastAuthenticatedEntity *string `query:"LastAuthenticatedEntity" xml:"LastAuthenticatedEntity,omitempty"`
+	LastAuthenticatedEntity *string
 	// LastAuthenticatedRegion: The Region from which the authenticated entity (user or role) last attempted to access the service.
-	LastAuthenticatedRegion *string `query:"LastAuthenticatedRegion" xml:"LastAuthenticatedRegion,omitempty"`
+	LastAuthenticatedRegion *string
 	// TotalAuthenticatedEntities: The total number of authenticated principals (root user, IAM users, or IAM roles) that have attempted to access the service.
-	TotalAuthenticatedEntities *int32 `query:"TotalAuthenticatedEntities" xml:"TotalAuthenticatedEntities,omitempty"`
+	TotalAuthenticatedEntities *int32
 	// TrackedActionsLastAccessed: An object that contains details about the most recent attempt to access a tracked action within the service.
-	TrackedActionsLastAccessed []TrackedActionLastAccessed `query:"TrackedActionsLastAccessed.member" xml:"TrackedActionsLastAccessed>member,omitempty"`
+	TrackedActionsLastAccessed []TrackedActionLastAccessed
 }
 
 // ServiceSpecificCredential: Contains the details of a service-specific credential.
 type ServiceSpecificCredential struct {
 	// CreateDate: The date and time, in ISO 8601 date-time format, when the service-specific credential were created.
-	CreateDate time.Time `query:"CreateDate" xml:"CreateDate"`
+	CreateDate time.Time
 	// ExpirationDate: The date and time when the service specific credential expires.
-	ExpirationDate *time.Time `query:"ExpirationDate" xml:"ExpirationDate,omitempty"`
+	ExpirationDate *time.Time
 	// ServiceName: The name of the service associated with the service-specific credential.
-	ServiceName string `query:"ServiceName" xml:"ServiceName"`
+	ServiceName string
 	// ServiceUserName: The generated user name for the service-specific credential.
-	ServiceUserName *string `query:"ServiceUserName" xml:"ServiceUserName,omitempty"`
+	ServiceUserName *string
 	// ServicePassword: The generated password for the service-specific credential.
-	ServicePassword *string `query:"ServicePassword" xml:"ServicePassword,omitempty"`
+	ServicePassword *string
 	// ServiceCredentialAlias: For Bedrock API keys and CloudWatch Logs API keys, this is the public portion of the credential that includes the IAM user name and a suffix containing version and creation information.
-	ServiceCredentialAlias *string `query:"ServiceCredentialAlias" xml:"ServiceCredentialAlias,omitempty"`
+	ServiceCredentialAlias *string
 	// ServiceCredentialSecret: For Bedrock API keys and CloudWatch Logs API keys, this is the secret portion of the credential that should be used to authenticate API calls.
-	ServiceCredentialSecret *string `query:"ServiceCredentialSecret" xml:"ServiceCredentialSecret,omitempty"`
+	ServiceCredentialSecret *string
 	// ServiceSpecificCredentialId: The unique identifier for the service-specific credential.
-	ServiceSpecificCredentialId string `query:"ServiceSpecificCredentialId" xml:"ServiceSpecificCredentialId"`
+	ServiceSpecificCredentialId string
 	// UserName: The name of the IAM user associated with the service-specific credential.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// Status: The status of the service-specific credential.
-	Status StatusType `query:"Status" xml:"Status"`
+	Status StatusType
 }
 
 // ServiceSpecificCredentialMetadata: Contains additional details about a service-specific credential.
 type ServiceSpecificCredentialMetadata struct {
 	// UserName: The name of the IAM user associated with the service-specific credential.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// Status: The status of the service-specific credential.
-	Status StatusType `query:"Status" xml:"Status"`
+	Status StatusType
 	// ServiceUserName: The generated user name for the service-specific credential.
-	ServiceUserName *string `query:"ServiceUserName" xml:"ServiceUserName,omitempty"`
+	ServiceUserName *string
 	// ServiceCredentialAlias: For Bedrock API keys and CloudWatch Logs API keys, this is the public portion of the credential that includes the IAM user name and a suffix containing version and creation information.
-	ServiceCredentialAlias *string `query:"ServiceCredentialAlias" xml:"ServiceCredentialAlias,omitempty"`
+	ServiceCredentialAlias *string
 	// CreateDate: The date and time, in ISO 8601 date-time format, when the service-specific credential were created.
-	CreateDate time.Time `query:"CreateDate" xml:"CreateDate"`
+	CreateDate time.Time
 	// ExpirationDate: The date and time when the service specific credential expires.
-	ExpirationDate *time.Time `query:"ExpirationDate" xml:"ExpirationDate,omitempty"`
+	ExpirationDate *time.Time
 	// ServiceSpecificCredentialId: The unique identifier for the service-specific credential.
-	ServiceSpecificCredentialId string `query:"ServiceSpecificCredentialId" xml:"ServiceSpecificCredentialId"`
+	ServiceSpecificCredentialId string
 	// ServiceName: The name of the service associated with the service-specific credential.
-	ServiceName string `query:"ServiceName" xml:"ServiceName"`
+	ServiceName string
 }
 
 // SetDefaultPolicyVersionRequest is the structure shape SetDefaultPolicyVersionRequest.
 type SetDefaultPolicyVersionRequest struct {
 	// PolicyArn: The Amazon Resource Name (ARN) of the IAM policy whose default version you want to set.
-	PolicyArn string `query:"PolicyArn" xml:"PolicyArn"`
+	PolicyArn string
 	// VersionId: The version of the policy to set as the default (operative) version.
-	VersionId string `query:"VersionId" xml:"VersionId"`
+	VersionId string
 }
 
 // Validate checks SetDefaultPolicyVersionRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -7742,7 +7711,7 @@ func (in *SetDefaultPolicyVersionRequest) validate(v *apitypes.Validation, p str
 // SetSecurityTokenServicePreferencesRequest is the structure shape SetSecurityTokenServicePreferencesRequest.
 type SetSecurityTokenServicePreferencesRequest struct {
 	// GlobalEndpointTokenVersion: The version of the global endpoint token.
-	GlobalEndpointTokenVersion GlobalEndpointTokenVersion `query:"GlobalEndpointTokenVersion" xml:"GlobalEndpointTokenVersion"`
+	GlobalEndpointTokenVersion GlobalEndpointTokenVersion
 }
 
 // Validate checks SetSecurityTokenServicePreferencesRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -7760,41 +7729,41 @@ func (in *SetSecurityTokenServicePreferencesRequest) validate(v *apitypes.Valida
 // SigningCertificate: Contains information about an X.509 signing certificate.
 type SigningCertificate struct {
 	// UserName: The name of the user the signing certificate is associated with.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// CertificateId: The ID for the signing certificate.
-	CertificateId string `query:"CertificateId" xml:"CertificateId"`
+	CertificateId string
 	// CertificateBody: The contents of the signing certificate.
-	CertificateBody string `query:"CertificateBody" xml:"CertificateBody"`
+	CertificateBody string
 	// Status: The status of the signing certificate.
-	Status StatusType `query:"Status" xml:"Status"`
+	Status StatusType
 	// UploadDate: The date when the signing certificate was uploaded.
-	UploadDate *time.Time `query:"UploadDate" xml:"UploadDate,omitempty"`
+	UploadDate *time.Time
 }
 
 // SimulateCustomPolicyRequest is the structure shape SimulateCustomPolicyRequest.
 type SimulateCustomPolicyRequest struct {
 	// PolicyInputList: A list of policy documents to include in the simulation.
-	PolicyInputList []string `query:"PolicyInputList.member" xml:"PolicyInputList>member"`
+	PolicyInputList []string
 	// PermissionsBoundaryPolicyInputList: The IAM permissions boundary policy to simulate.
-	PermissionsBoundaryPolicyInputList []string `query:"PermissionsBoundaryPolicyInputList.member" xml:"PermissionsBoundaryPolicyInputList>member,omitempty"`
+	PermissionsBoundaryPolicyInputList []string
 	// ActionNames: A list of names of API operations to evaluate in the simulation.
-	ActionNames []string `query:"ActionNames.member" xml:"ActionNames>member"`
+	ActionNames []string
 	// ResourceArns: A list of ARNs of Amazon Web Services resources to include in the simulation.
-	ResourceArns []string `query:"ResourceArns.member" xml:"ResourceArns>member,omitempty"`
+	ResourceArns []string
 	// ResourcePolicy: A resource-based policy to include in the simulation provided as a string.
-	ResourcePolicy *string `query:"ResourcePolicy" xml:"ResourcePolicy,omitempty"`
+	ResourcePolicy *string
 	// ResourceOwner: An ARN representing the Amazon Web Services account ID that specifies the owner of any simulated resource that does not identify its owner in the resource ARN.
-	ResourceOwner *string `query:"ResourceOwner" xml:"ResourceOwner,omitempty"`
+	ResourceOwner *string
 	// CallerArn: The ARN of the IAM user that you want to use as the simulated caller of the API operations.
-	CallerArn *string `query:"CallerArn" xml:"CallerArn,omitempty"`
+	CallerArn *string
 	// ContextEntries: A list of context keys and corresponding values for the simulation to use.
-	ContextEntries []ContextEntry `query:"ContextEntries.member" xml:"ContextEntries>member,omitempty"`
+	ContextEntries []ContextEntry
 	// ResourceHandlingOption: Specifies the type of simulation to run.
-	ResourceHandlingOption *string `query:"ResourceHandlingOption" xml:"ResourceHandlingOption,omitempty"`
+	ResourceHandlingOption *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // Validate checks SimulateCustomPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -7862,39 +7831,39 @@ func (in *SimulateCustomPolicyRequest) validate(v *apitypes.Validation, p string
 // SimulatePolicyResponse: Contains the response to a successful SimulatePrincipalPolicy or SimulateCustomPolicy request.
 type SimulatePolicyResponse struct {
 	// EvaluationResults: The results of the simulation.
-	EvaluationResults []EvaluationResult `query:"EvaluationResults.member" xml:"EvaluationResults>member,omitempty"`
+	EvaluationResults []EvaluationResult
 	// IsTruncated: A flag that indicates whether there are more items to return.
-	IsTruncated *bool `query:"IsTruncated" xml:"IsTruncated,omitempty"`
+	IsTruncated *bool
 	// Marker: When IsTruncated is true, this element is present and contains the value to use for the Marker parameter in a subsequent pagination request.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // SimulatePrincipalPolicyRequest is the structure shape SimulatePrincipalPolicyRequest.
 type SimulatePrincipalPolicyRequest struct {
 	// PolicySourceArn: The Amazon Resource Name (ARN) of a user, group, or role whose policies you want to include in the simulation.
-	PolicySourceArn string `query:"PolicySourceArn" xml:"PolicySourceArn"`
+	PolicySourceArn string
 	// PolicyInputList: An optional list of additional policy documents to include in the simulation.
-	PolicyInputList []string `query:"PolicyInputList.member" xml:"PolicyInputList>member,omitempty"`
+	PolicyInputList []string
 	// PermissionsBoundaryPolicyInputList: The IAM permissions boundary policy to simulate.
-	PermissionsBoundaryPolicyInputList []string `query:"PermissionsBoundaryPolicyInputList.member" xml:"PermissionsBoundaryPolicyInputList>member,omitempty"`
+	PermissionsBoundaryPolicyInputList []string
 	// ActionNames: A list of names of API operations to evaluate in the simulation.
-	ActionNames []string `query:"ActionNames.member" xml:"ActionNames>member"`
+	ActionNames []string
 	// ResourceArns: A list of ARNs of Amazon Web Services resources to include in the simulation.
-	ResourceArns []string `query:"ResourceArns.member" xml:"ResourceArns>member,omitempty"`
+	ResourceArns []string
 	// ResourcePolicy: A resource-based policy to include in the simulation provided as a string.
-	ResourcePolicy *string `query:"ResourcePolicy" xml:"ResourcePolicy,omitempty"`
+	ResourcePolicy *string
 	// ResourceOwner: An Amazon Web Services account ID that specifies the owner of any simulated resource that does not identify its owner in the resource ARN.
-	ResourceOwner *string `query:"ResourceOwner" xml:"ResourceOwner,omitempty"`
+	ResourceOwner *string
 	// CallerArn: The ARN of the IAM user that you want to specify as the simulated caller of the API operations.
-	CallerArn *string `query:"CallerArn" xml:"CallerArn,omitempty"`
+	CallerArn *string
 	// ContextEntries: A list of context keys and corresponding values for the simulation to use.
-	ContextEntries []ContextEntry `query:"ContextEntries.member" xml:"ContextEntries>member,omitempty"`
+	ContextEntries []ContextEntry
 	// ResourceHandlingOption: Specifies the type of simulation to run.
-	ResourceHandlingOption *string `query:"ResourceHandlingOption" xml:"ResourceHandlingOption,omitempty"`
+	ResourceHandlingOption *string
 	// MaxItems: Use this only when paginating results to indicate the maximum number of items you want in the response.
-	MaxItems *int32 `query:"MaxItems" xml:"MaxItems,omitempty"`
+	MaxItems *int32
 	// Marker: Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated.
-	Marker *string `query:"Marker" xml:"Marker,omitempty"`
+	Marker *string
 }
 
 // Validate checks SimulatePrincipalPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -7965,21 +7934,21 @@ func (in *SimulatePrincipalPolicyRequest) validate(v *apitypes.Validation, p str
 // Statement: Contains a reference to a Statement element in a policy document that determines the result of the simulation.
 type Statement struct {
 	// SourcePolicyId: The identifier of the policy that was provided as an input.
-	SourcePolicyId *string `query:"SourcePolicyId" xml:"SourcePolicyId,omitempty"`
+	SourcePolicyId *string
 	// SourcePolicyType: The type of the policy.
-	SourcePolicyType *PolicySourceType `query:"SourcePolicyType" xml:"SourcePolicyType,omitempty"`
+	SourcePolicyType *PolicySourceType
 	// StartPosition: The row and column of the beginning of the Statement in an IAM policy.
-	StartPosition *Position `query:"StartPosition" xml:"StartPosition,omitempty"`
+	StartPosition *Position
 	// EndPosition: The row and column of the end of a Statement in an IAM policy.
-	EndPosition *Position `query:"EndPosition" xml:"EndPosition,omitempty"`
+	EndPosition *Position
 }
 
 // Tag: A structure that represents user-provided metadata that can be associated with an IAM resource.
 type Tag struct {
 	// Key: The key name that can be used to look up or retrieve the associated value.
-	Key string `query:"Key" xml:"Key"`
+	Key string
 	// Value: The value associated with this tag.
-	Value string `query:"Value" xml:"Value"`
+	Value string
 }
 
 // Validate checks Tag against the model's constraints and returns a *apitypes.ValidationError
@@ -8004,9 +7973,9 @@ func (in *Tag) validate(v *apitypes.Validation, p string) {
 // TagInstanceProfileRequest is the structure shape TagInstanceProfileRequest.
 type TagInstanceProfileRequest struct {
 	// InstanceProfileName: The name of the IAM instance profile to which you want to add tags.
-	InstanceProfileName string `query:"InstanceProfileName" xml:"InstanceProfileName"`
+	InstanceProfileName string
 	// Tags: The list of tags that you want to attach to the IAM instance profile.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member"`
+	Tags []Tag
 }
 
 // Validate checks TagInstanceProfileRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8037,9 +8006,9 @@ func (in *TagInstanceProfileRequest) validate(v *apitypes.Validation, p string) 
 // TagMFADeviceRequest is the structure shape TagMFADeviceRequest.
 type TagMFADeviceRequest struct {
 	// SerialNumber: The unique identifier for the IAM virtual MFA device to which you want to add tags.
-	SerialNumber string `query:"SerialNumber" xml:"SerialNumber"`
+	SerialNumber string
 	// Tags: The list of tags that you want to attach to the IAM virtual MFA device.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member"`
+	Tags []Tag
 }
 
 // Validate checks TagMFADeviceRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8070,9 +8039,9 @@ func (in *TagMFADeviceRequest) validate(v *apitypes.Validation, p string) {
 // TagOpenIDConnectProviderRequest is the structure shape TagOpenIDConnectProviderRequest.
 type TagOpenIDConnectProviderRequest struct {
 	// OpenIDConnectProviderArn: The ARN of the OIDC identity provider in IAM to which you want to add tags.
-	OpenIDConnectProviderArn string `query:"OpenIDConnectProviderArn" xml:"OpenIDConnectProviderArn"`
+	OpenIDConnectProviderArn string
 	// Tags: The list of tags that you want to attach to the OIDC identity provider in IAM.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member"`
+	Tags []Tag
 }
 
 // Validate checks TagOpenIDConnectProviderRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8102,9 +8071,9 @@ func (in *TagOpenIDConnectProviderRequest) validate(v *apitypes.Validation, p st
 // TagPolicyRequest is the structure shape TagPolicyRequest.
 type TagPolicyRequest struct {
 	// PolicyArn: The ARN of the IAM customer managed policy to which you want to add tags.
-	PolicyArn string `query:"PolicyArn" xml:"PolicyArn"`
+	PolicyArn string
 	// Tags: The list of tags that you want to attach to the IAM customer managed policy.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member"`
+	Tags []Tag
 }
 
 // Validate checks TagPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8134,9 +8103,9 @@ func (in *TagPolicyRequest) validate(v *apitypes.Validation, p string) {
 // TagRoleRequest is the structure shape TagRoleRequest.
 type TagRoleRequest struct {
 	// RoleName: The name of the IAM role to which you want to add tags.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 	// Tags: The list of tags that you want to attach to the IAM role.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member"`
+	Tags []Tag
 }
 
 // Validate checks TagRoleRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8167,9 +8136,9 @@ func (in *TagRoleRequest) validate(v *apitypes.Validation, p string) {
 // TagSAMLProviderRequest is the structure shape TagSAMLProviderRequest.
 type TagSAMLProviderRequest struct {
 	// SAMLProviderArn: The ARN of the SAML identity provider in IAM to which you want to add tags.
-	SAMLProviderArn string `query:"SAMLProviderArn" xml:"SAMLProviderArn"`
+	SAMLProviderArn string
 	// Tags: The list of tags that you want to attach to the SAML identity provider in IAM.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member"`
+	Tags []Tag
 }
 
 // Validate checks TagSAMLProviderRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8199,9 +8168,9 @@ func (in *TagSAMLProviderRequest) validate(v *apitypes.Validation, p string) {
 // TagServerCertificateRequest is the structure shape TagServerCertificateRequest.
 type TagServerCertificateRequest struct {
 	// ServerCertificateName: The name of the IAM server certificate to which you want to add tags.
-	ServerCertificateName string `query:"ServerCertificateName" xml:"ServerCertificateName"`
+	ServerCertificateName string
 	// Tags: The list of tags that you want to attach to the IAM server certificate.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member"`
+	Tags []Tag
 }
 
 // Validate checks TagServerCertificateRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8232,9 +8201,9 @@ func (in *TagServerCertificateRequest) validate(v *apitypes.Validation, p string
 // TagUserRequest is the structure shape TagUserRequest.
 type TagUserRequest struct {
 	// UserName: The name of the IAM user to which you want to add tags.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// Tags: The list of tags that you want to attach to the IAM user.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member"`
+	Tags []Tag
 }
 
 // Validate checks TagUserRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8265,20 +8234,20 @@ func (in *TagUserRequest) validate(v *apitypes.Validation, p string) {
 // TrackedActionLastAccessed: Contains details about the most recent attempt to access an action within the service.
 type TrackedActionLastAccessed struct {
 	// ActionName: The name of the tracked action to which access was attempted.
-	ActionName         *string `query:"ActionName" xml:"ActionName,omitempty"`
-	LastAccessedEntity *string `query:"LastAccessedEntity" xml:"LastAccessedEntity,omitempty"`
+	ActionName         *string
+	LastAccessedEntity *string
 	// LastAccessedTime: The date and time, in ISO 8601 date-time format, when an authenticated entity most recently attempted to access the tracked service.
-	LastAccessedTime *time.Time `query:"LastAccessedTime" xml:"LastAccessedTime,omitempty"`
+	LastAccessedTime *time.Time
 	// LastAccessedRegion: The Region from which the authenticated entity (user or role) last attempted to access the tracked action.
-	LastAccessedRegion *string `query:"LastAccessedRegion" xml:"LastAccessedRegion,omitempty"`
+	LastAccessedRegion *string
 }
 
 // UntagInstanceProfileRequest is the structure shape UntagInstanceProfileRequest.
 type UntagInstanceProfileRequest struct {
 	// InstanceProfileName: The name of the IAM instance profile from which you want to remove tags.
-	InstanceProfileName string `query:"InstanceProfileName" xml:"InstanceProfileName"`
+	InstanceProfileName string
 	// TagKeys: A list of key names as a simple array of strings.
-	TagKeys []string `query:"TagKeys.member" xml:"TagKeys>member"`
+	TagKeys []string
 }
 
 // Validate checks UntagInstanceProfileRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8310,9 +8279,9 @@ func (in *UntagInstanceProfileRequest) validate(v *apitypes.Validation, p string
 // UntagMFADeviceRequest is the structure shape UntagMFADeviceRequest.
 type UntagMFADeviceRequest struct {
 	// SerialNumber: The unique identifier for the IAM virtual MFA device from which you want to remove tags.
-	SerialNumber string `query:"SerialNumber" xml:"SerialNumber"`
+	SerialNumber string
 	// TagKeys: A list of key names as a simple array of strings.
-	TagKeys []string `query:"TagKeys.member" xml:"TagKeys>member"`
+	TagKeys []string
 }
 
 // Validate checks UntagMFADeviceRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8344,9 +8313,9 @@ func (in *UntagMFADeviceRequest) validate(v *apitypes.Validation, p string) {
 // UntagOpenIDConnectProviderRequest is the structure shape UntagOpenIDConnectProviderRequest.
 type UntagOpenIDConnectProviderRequest struct {
 	// OpenIDConnectProviderArn: The ARN of the OIDC provider in IAM from which you want to remove tags.
-	OpenIDConnectProviderArn string `query:"OpenIDConnectProviderArn" xml:"OpenIDConnectProviderArn"`
+	OpenIDConnectProviderArn string
 	// TagKeys: A list of key names as a simple array of strings.
-	TagKeys []string `query:"TagKeys.member" xml:"TagKeys>member"`
+	TagKeys []string
 }
 
 // Validate checks UntagOpenIDConnectProviderRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8377,9 +8346,9 @@ func (in *UntagOpenIDConnectProviderRequest) validate(v *apitypes.Validation, p 
 // UntagPolicyRequest is the structure shape UntagPolicyRequest.
 type UntagPolicyRequest struct {
 	// PolicyArn: The ARN of the IAM customer managed policy from which you want to remove tags.
-	PolicyArn string `query:"PolicyArn" xml:"PolicyArn"`
+	PolicyArn string
 	// TagKeys: A list of key names as a simple array of strings.
-	TagKeys []string `query:"TagKeys.member" xml:"TagKeys>member"`
+	TagKeys []string
 }
 
 // Validate checks UntagPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8410,9 +8379,9 @@ func (in *UntagPolicyRequest) validate(v *apitypes.Validation, p string) {
 // UntagRoleRequest is the structure shape UntagRoleRequest.
 type UntagRoleRequest struct {
 	// RoleName: The name of the IAM role from which you want to remove tags.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 	// TagKeys: A list of key names as a simple array of strings.
-	TagKeys []string `query:"TagKeys.member" xml:"TagKeys>member"`
+	TagKeys []string
 }
 
 // Validate checks UntagRoleRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8444,9 +8413,9 @@ func (in *UntagRoleRequest) validate(v *apitypes.Validation, p string) {
 // UntagSAMLProviderRequest is the structure shape UntagSAMLProviderRequest.
 type UntagSAMLProviderRequest struct {
 	// SAMLProviderArn: The ARN of the SAML identity provider in IAM from which you want to remove tags.
-	SAMLProviderArn string `query:"SAMLProviderArn" xml:"SAMLProviderArn"`
+	SAMLProviderArn string
 	// TagKeys: A list of key names as a simple array of strings.
-	TagKeys []string `query:"TagKeys.member" xml:"TagKeys>member"`
+	TagKeys []string
 }
 
 // Validate checks UntagSAMLProviderRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8477,9 +8446,9 @@ func (in *UntagSAMLProviderRequest) validate(v *apitypes.Validation, p string) {
 // UntagServerCertificateRequest is the structure shape UntagServerCertificateRequest.
 type UntagServerCertificateRequest struct {
 	// ServerCertificateName: The name of the IAM server certificate from which you want to remove tags.
-	ServerCertificateName string `query:"ServerCertificateName" xml:"ServerCertificateName"`
+	ServerCertificateName string
 	// TagKeys: A list of key names as a simple array of strings.
-	TagKeys []string `query:"TagKeys.member" xml:"TagKeys>member"`
+	TagKeys []string
 }
 
 // Validate checks UntagServerCertificateRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8511,9 +8480,9 @@ func (in *UntagServerCertificateRequest) validate(v *apitypes.Validation, p stri
 // UntagUserRequest is the structure shape UntagUserRequest.
 type UntagUserRequest struct {
 	// UserName: The name of the IAM user from which you want to remove tags.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// TagKeys: A list of key names as a simple array of strings.
-	TagKeys []string `query:"TagKeys.member" xml:"TagKeys>member"`
+	TagKeys []string
 }
 
 // Validate checks UntagUserRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8545,11 +8514,11 @@ func (in *UntagUserRequest) validate(v *apitypes.Validation, p string) {
 // UpdateAccessKeyRequest is the structure shape UpdateAccessKeyRequest.
 type UpdateAccessKeyRequest struct {
 	// UserName: The name of the user whose key you want to update.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// AccessKeyId: The access key ID of the secret access key you want to update.
-	AccessKeyId string `query:"AccessKeyId" xml:"AccessKeyId"`
+	AccessKeyId string
 	// Status: The status you want to assign to the secret access key.
-	Status StatusType `query:"Status" xml:"Status"`
+	Status StatusType
 }
 
 // Validate checks UpdateAccessKeyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8577,23 +8546,23 @@ func (in *UpdateAccessKeyRequest) validate(v *apitypes.Validation, p string) {
 // UpdateAccountPasswordPolicyRequest is the structure shape UpdateAccountPasswordPolicyRequest.
 type UpdateAccountPasswordPolicyRequest struct {
 	// MinimumPasswordLength: The minimum number of characters allowed in an IAM user password.
-	MinimumPasswordLength *int32 `query:"MinimumPasswordLength" xml:"MinimumPasswordLength,omitempty"`
+	MinimumPasswordLength *int32
 	// RequireSymbols: Specifies whether IAM user passwords must contain at least one of the following non-alphanumeric characters: ! @ # $ % ^ & * ( ) _ + - = [ ] { } | ' If you do not specify a value for this parameter...
-	RequireSymbols *bool `query:"RequireSymbols" xml:"RequireSymbols,omitempty"`
+	RequireSymbols *bool
 	// RequireNumbers: Specifies whether IAM user passwords must contain at least one numeric character (0 to 9).
-	RequireNumbers *bool `query:"RequireNumbers" xml:"RequireNumbers,omitempty"`
+	RequireNumbers *bool
 	// RequireUppercaseCharacters: Specifies whether IAM user passwords must contain at least one uppercase character from the ISO basic Latin alphabet (A to Z).
-	RequireUppercaseCharacters *bool `query:"RequireUppercaseCharacters" xml:"RequireUppercaseCharacters,omitempty"`
+	RequireUppercaseCharacters *bool
 	// RequireLowercaseCharacters: Specifies whether IAM user passwords must contain at least one lowercase character from the ISO basic Latin alphabet (a to z).
-	RequireLowercaseCharacters *bool `query:"RequireLowercaseCharacters" xml:"RequireLowercaseCharacters,omitempty"`
+	RequireLowercaseCharacters *bool
 	// AllowUsersToChangePassword: Allows all IAM users in your account to use the Amazon Web Services Management Console to change their own passwords.
-	AllowUsersToChangePassword *bool `query:"AllowUsersToChangePassword" xml:"AllowUsersToChangePassword,omitempty"`
+	AllowUsersToChangePassword *bool
 	// MaxPasswordAge: The number of days that an IAM user password is valid.
-	MaxPasswordAge *int32 `query:"MaxPasswordAge" xml:"MaxPasswordAge,omitempty"`
+	MaxPasswordAge *int32
 	// PasswordReusePrevention: Specifies the number of previous passwords that IAM users are prevented from reusing.
-	PasswordReusePrevention *int32 `query:"PasswordReusePrevention" xml:"PasswordReusePrevention,omitempty"`
+	PasswordReusePrevention *int32
 	// HardExpiry: Prevents IAM users who are accessing the account via the Amazon Web Services Management Console from setting a new console password after their password has expired.
-	HardExpiry *bool `query:"HardExpiry" xml:"HardExpiry,omitempty"`
+	HardExpiry *bool
 }
 
 // Validate checks UpdateAccountPasswordPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8619,9 +8588,9 @@ func (in *UpdateAccountPasswordPolicyRequest) validate(v *apitypes.Validation, p
 // UpdateAssumeRolePolicyRequest is the structure shape UpdateAssumeRolePolicyRequest.
 type UpdateAssumeRolePolicyRequest struct {
 	// RoleName: The name of the role to update with the new policy.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 	// PolicyDocument: The policy that grants an entity permission to assume the role.
-	PolicyDocument string `query:"PolicyDocument" xml:"PolicyDocument"`
+	PolicyDocument string
 }
 
 // Validate checks UpdateAssumeRolePolicyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8650,9 +8619,9 @@ func (in *UpdateAssumeRolePolicyRequest) validate(v *apitypes.Validation, p stri
 // UpdateDelegationRequestRequest is the structure shape UpdateDelegationRequestRequest.
 type UpdateDelegationRequestRequest struct {
 	// DelegationRequestId: The unique identifier of the delegation request to update.
-	DelegationRequestId string `query:"DelegationRequestId" xml:"DelegationRequestId"`
+	DelegationRequestId string
 	// Notes: Additional notes or comments to add to the delegation request.
-	Notes *string `query:"Notes" xml:"Notes,omitempty"`
+	Notes *string
 }
 
 // Validate checks UpdateDelegationRequestRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8679,11 +8648,11 @@ func (in *UpdateDelegationRequestRequest) validate(v *apitypes.Validation, p str
 // UpdateGroupRequest is the structure shape UpdateGroupRequest.
 type UpdateGroupRequest struct {
 	// GroupName: Name of the IAM group to update.
-	GroupName string `query:"GroupName" xml:"GroupName"`
+	GroupName string
 	// NewPath: New path for the IAM group.
-	NewPath *string `query:"NewPath" xml:"NewPath,omitempty"`
+	NewPath *string
 	// NewGroupName: New name for the IAM group.
-	NewGroupName *string `query:"NewGroupName" xml:"NewGroupName,omitempty"`
+	NewGroupName *string
 }
 
 // Validate checks UpdateGroupRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8714,11 +8683,11 @@ func (in *UpdateGroupRequest) validate(v *apitypes.Validation, p string) {
 // UpdateLoginProfileRequest is the structure shape UpdateLoginProfileRequest.
 type UpdateLoginProfileRequest struct {
 	// UserName: The name of the user whose password you want to update.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// Password: The new password for the specified IAM user.
-	Password *string `query:"Password" xml:"Password,omitempty"`
+	Password *string
 	// PasswordResetRequired: Allows this new password to be used only once by requiring the specified IAM user to set a new password on next sign-in.
-	PasswordResetRequired *bool `query:"PasswordResetRequired" xml:"PasswordResetRequired,omitempty"`
+	PasswordResetRequired *bool
 }
 
 // Validate checks UpdateLoginProfileRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8745,9 +8714,9 @@ func (in *UpdateLoginProfileRequest) validate(v *apitypes.Validation, p string) 
 // UpdateOpenIDConnectProviderThumbprintRequest is the structure shape UpdateOpenIDConnectProviderThumbprintRequest.
 type UpdateOpenIDConnectProviderThumbprintRequest struct {
 	// OpenIDConnectProviderArn: The Amazon Resource Name (ARN) of the IAM OIDC provider resource object for which you want to update the thumbprint.
-	OpenIDConnectProviderArn string `query:"OpenIDConnectProviderArn" xml:"OpenIDConnectProviderArn"`
+	OpenIDConnectProviderArn string
 	// ThumbprintList: A list of certificate thumbprints that are associated with the specified IAM OpenID Connect provider.
-	ThumbprintList []string `query:"ThumbprintList.member" xml:"ThumbprintList>member"`
+	ThumbprintList []string
 }
 
 // Validate checks UpdateOpenIDConnectProviderThumbprintRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8776,9 +8745,9 @@ func (in *UpdateOpenIDConnectProviderThumbprintRequest) validate(v *apitypes.Val
 // UpdateRoleDescriptionRequest is the structure shape UpdateRoleDescriptionRequest.
 type UpdateRoleDescriptionRequest struct {
 	// RoleName: The name of the role that you want to modify.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 	// Description: The new description that you want to apply to the specified role.
-	Description string `query:"Description" xml:"Description"`
+	Description string
 }
 
 // Validate checks UpdateRoleDescriptionRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8803,17 +8772,17 @@ func (in *UpdateRoleDescriptionRequest) validate(v *apitypes.Validation, p strin
 // UpdateRoleDescriptionResponse is the structure shape UpdateRoleDescriptionResponse.
 type UpdateRoleDescriptionResponse struct {
 	// Role: A structure that contains details about the modified role.
-	Role *Role `query:"Role" xml:"Role,omitempty"`
+	Role *Role
 }
 
 // UpdateRoleRequest is the structure shape UpdateRoleRequest.
 type UpdateRoleRequest struct {
 	// RoleName: The name of the role that you want to modify.
-	RoleName string `query:"RoleName" xml:"RoleName"`
+	RoleName string
 	// Description: The new description that you want to apply to the specified role.
-	Description *string `query:"Description" xml:"Description,omitempty"`
+	Description *string
 	// MaxSessionDuration: The maximum session duration (in seconds) that you want to set for the specified role.
-	MaxSessionDuration *int32 `query:"MaxSessionDuration" xml:"MaxSessionDuration,omitempty"`
+	MaxSessionDuration *int32
 }
 
 // Validate checks UpdateRoleRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8847,15 +8816,15 @@ type UpdateRoleResponse struct {
 // UpdateSAMLProviderRequest is the structure shape UpdateSAMLProviderRequest.
 type UpdateSAMLProviderRequest struct {
 	// SAMLMetadataDocument: An XML document generated by an identity provider (IdP) that supports SAML 2.0.
-	SAMLMetadataDocument *string `query:"SAMLMetadataDocument" xml:"SAMLMetadataDocument,omitempty"`
+	SAMLMetadataDocument *string
 	// SAMLProviderArn: The Amazon Resource Name (ARN) of the SAML provider to update.
-	SAMLProviderArn string `query:"SAMLProviderArn" xml:"SAMLProviderArn"`
+	SAMLProviderArn string
 	// AssertionEncryptionMode: Specifies the encryption setting for the SAML provider.
-	AssertionEncryptionMode *AssertionEncryptionModeType `query:"AssertionEncryptionMode" xml:"AssertionEncryptionMode,omitempty"`
+	AssertionEncryptionMode *AssertionEncryptionModeType
 	// AddPrivateKey: Specifies the new private key from your external identity provider.
-	AddPrivateKey *string `query:"AddPrivateKey" xml:"AddPrivateKey,omitempty"`
+	AddPrivateKey *string
 	// RemovePrivateKey: The Key ID of the private key to remove.
-	RemovePrivateKey *string `query:"RemovePrivateKey" xml:"RemovePrivateKey,omitempty"`
+	RemovePrivateKey *string
 }
 
 // Validate checks UpdateSAMLProviderRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8891,17 +8860,17 @@ func (in *UpdateSAMLProviderRequest) validate(v *apitypes.Validation, p string) 
 // UpdateSAMLProviderResponse: Contains the response to a successful UpdateSAMLProvider request.
 type UpdateSAMLProviderResponse struct {
 	// SAMLProviderArn: The Amazon Resource Name (ARN) of the SAML provider that was updated.
-	SAMLProviderArn *string `query:"SAMLProviderArn" xml:"SAMLProviderArn,omitempty"`
+	SAMLProviderArn *string
 }
 
 // UpdateSSHPublicKeyRequest is the structure shape UpdateSSHPublicKeyRequest.
 type UpdateSSHPublicKeyRequest struct {
 	// UserName: The name of the IAM user associated with the SSH public key.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// SSHPublicKeyId: The unique identifier for the SSH public key.
-	SSHPublicKeyId string `query:"SSHPublicKeyId" xml:"SSHPublicKeyId"`
+	SSHPublicKeyId string
 	// Status: The status to assign to the SSH public key.
-	Status StatusType `query:"Status" xml:"Status"`
+	Status StatusType
 }
 
 // Validate checks UpdateSSHPublicKeyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8931,11 +8900,11 @@ func (in *UpdateSSHPublicKeyRequest) validate(v *apitypes.Validation, p string) 
 // UpdateServerCertificateRequest is the structure shape UpdateServerCertificateRequest.
 type UpdateServerCertificateRequest struct {
 	// ServerCertificateName: The name of the server certificate that you want to update.
-	ServerCertificateName string `query:"ServerCertificateName" xml:"ServerCertificateName"`
+	ServerCertificateName string
 	// NewPath: The new path for the server certificate.
-	NewPath *string `query:"NewPath" xml:"NewPath,omitempty"`
+	NewPath *string
 	// NewServerCertificateName: The new name for the server certificate.
-	NewServerCertificateName *string `query:"NewServerCertificateName" xml:"NewServerCertificateName,omitempty"`
+	NewServerCertificateName *string
 }
 
 // Validate checks UpdateServerCertificateRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8966,11 +8935,11 @@ func (in *UpdateServerCertificateRequest) validate(v *apitypes.Validation, p str
 // UpdateServiceSpecificCredentialRequest is the structure shape UpdateServiceSpecificCredentialRequest.
 type UpdateServiceSpecificCredentialRequest struct {
 	// UserName: The name of the IAM user associated with the service-specific credential.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// ServiceSpecificCredentialId: The unique identifier of the service-specific credential.
-	ServiceSpecificCredentialId string `query:"ServiceSpecificCredentialId" xml:"ServiceSpecificCredentialId"`
+	ServiceSpecificCredentialId string
 	// Status: The status to be assigned to the service-specific credential.
-	Status StatusType `query:"Status" xml:"Status"`
+	Status StatusType
 }
 
 // Validate checks UpdateServiceSpecificCredentialRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -8998,11 +8967,11 @@ func (in *UpdateServiceSpecificCredentialRequest) validate(v *apitypes.Validatio
 // UpdateSigningCertificateRequest is the structure shape UpdateSigningCertificateRequest.
 type UpdateSigningCertificateRequest struct {
 	// UserName: The name of the IAM user the signing certificate belongs to.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// CertificateId: The ID of the signing certificate you want to update.
-	CertificateId string `query:"CertificateId" xml:"CertificateId"`
+	CertificateId string
 	// Status: The status you want to assign to the certificate.
-	Status StatusType `query:"Status" xml:"Status"`
+	Status StatusType
 }
 
 // Validate checks UpdateSigningCertificateRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -9030,11 +8999,11 @@ func (in *UpdateSigningCertificateRequest) validate(v *apitypes.Validation, p st
 // UpdateUserRequest is the structure shape UpdateUserRequest.
 type UpdateUserRequest struct {
 	// UserName: Name of the user to update.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// NewPath: New path for the IAM user.
-	NewPath *string `query:"NewPath" xml:"NewPath,omitempty"`
+	NewPath *string
 	// NewUserName: New name for the user.
-	NewUserName *string `query:"NewUserName" xml:"NewUserName,omitempty"`
+	NewUserName *string
 }
 
 // Validate checks UpdateUserRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -9065,9 +9034,9 @@ func (in *UpdateUserRequest) validate(v *apitypes.Validation, p string) {
 // UploadSSHPublicKeyRequest is the structure shape UploadSSHPublicKeyRequest.
 type UploadSSHPublicKeyRequest struct {
 	// UserName: The name of the IAM user to associate the SSH public key with.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// SSHPublicKeyBody: The SSH public key.
-	SSHPublicKeyBody string `query:"SSHPublicKeyBody" xml:"SSHPublicKeyBody"`
+	SSHPublicKeyBody string
 }
 
 // Validate checks UploadSSHPublicKeyRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -9096,23 +9065,23 @@ func (in *UploadSSHPublicKeyRequest) validate(v *apitypes.Validation, p string) 
 // UploadSSHPublicKeyResponse: Contains the response to a successful UploadSSHPublicKey request.
 type UploadSSHPublicKeyResponse struct {
 	// SSHPublicKey: Contains information about the SSH public key.
-	SSHPublicKey *SSHPublicKey `query:"SSHPublicKey" xml:"SSHPublicKey,omitempty"`
+	SSHPublicKey *SSHPublicKey
 }
 
 // UploadServerCertificateRequest is the structure shape UploadServerCertificateRequest.
 type UploadServerCertificateRequest struct {
 	// Path: The path for the server certificate.
-	Path *string `query:"Path" xml:"Path,omitempty"`
+	Path *string
 	// ServerCertificateName: The name for the server certificate.
-	ServerCertificateName string `query:"ServerCertificateName" xml:"ServerCertificateName"`
+	ServerCertificateName string
 	// CertificateBody: The contents of the public key certificate in PEM-encoded format.
-	CertificateBody string `query:"CertificateBody" xml:"CertificateBody"`
+	CertificateBody string
 	// PrivateKey: The contents of the private key in PEM-encoded format.
-	PrivateKey string `query:"PrivateKey" xml:"PrivateKey"`
+	PrivateKey string
 	// CertificateChain: The contents of the certificate chain.
-	CertificateChain *string `query:"CertificateChain" xml:"CertificateChain,omitempty"`
+	CertificateChain *string
 	// Tags: A list of tags that you want to attach to the new IAM server certificate resource.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }
 
 // Validate checks UploadServerCertificateRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -9161,17 +9130,17 @@ func (in *UploadServerCertificateRequest) validate(v *apitypes.Validation, p str
 // UploadServerCertificateResponse: Contains the response to a successful UploadServerCertificate request.
 type UploadServerCertificateResponse struct {
 	// ServerCertificateMetadata: The meta information of the uploaded server certificate without its certificate body, certificate chain, and private key.
-	ServerCertificateMetadata *ServerCertificateMetadata `query:"ServerCertificateMetadata" xml:"ServerCertificateMetadata,omitempty"`
+	ServerCertificateMetadata *ServerCertificateMetadata
 	// Tags: A list of tags that are attached to the new IAM server certificate.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }
 
 // UploadSigningCertificateRequest is the structure shape UploadSigningCertificateRequest.
 type UploadSigningCertificateRequest struct {
 	// UserName: The name of the user the signing certificate is for.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// CertificateBody: The contents of the signing certificate.
-	CertificateBody string `query:"CertificateBody" xml:"CertificateBody"`
+	CertificateBody string
 }
 
 // Validate checks UploadSigningCertificateRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -9198,64 +9167,64 @@ func (in *UploadSigningCertificateRequest) validate(v *apitypes.Validation, p st
 // UploadSigningCertificateResponse: Contains the response to a successful UploadSigningCertificate request.
 type UploadSigningCertificateResponse struct {
 	// Certificate: Information about the certificate.
-	Certificate *SigningCertificate `query:"Certificate" xml:"Certificate"`
+	Certificate *SigningCertificate
 }
 
 // User: Contains information about an IAM user entity.
 type User struct {
 	// Path: The path to the user.
-	Path string `query:"Path" xml:"Path"`
+	Path string
 	// UserName: The friendly name identifying the user.
-	UserName string `query:"UserName" xml:"UserName"`
+	UserName string
 	// UserId: The stable and unique string identifying the user.
-	UserId string `query:"UserId" xml:"UserId"`
+	UserId string
 	// Arn: The Amazon Resource Name (ARN) that identifies the user.
-	Arn string `query:"Arn" xml:"Arn"`
+	Arn string
 	// CreateDate: The date and time, in ISO 8601 date-time format, when the user was created.
-	CreateDate time.Time `query:"CreateDate" xml:"CreateDate"`
+	CreateDate time.Time
 	// PasswordLastUsed: The date and time, in ISO 8601 date-time format, when the user's password was last used to sign in to an Amazon Web Services website.
-	PasswordLastUsed *time.Time `query:"PasswordLastUsed" xml:"PasswordLastUsed,omitempty"`
+	PasswordLastUsed *time.Time
 	// PermissionsBoundary: For more information about permissions boundaries, see Permissions boundaries for IAM identities in the IAM User Guide.
-	PermissionsBoundary *AttachedPermissionsBoundary `query:"PermissionsBoundary" xml:"PermissionsBoundary,omitempty"`
+	PermissionsBoundary *AttachedPermissionsBoundary
 	// Tags: A list of tags that are associated with the user.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }
 
 // UserDetail: Contains information about an IAM user, including all the user's policies and all the IAM groups the user is in.
 type UserDetail struct {
 	// Path: The path to the user.
-	Path *string `query:"Path" xml:"Path,omitempty"`
+	Path *string
 	// UserName: The friendly name identifying the user.
-	UserName *string `query:"UserName" xml:"UserName,omitempty"`
+	UserName *string
 	// UserId: The stable and unique string identifying the user.
-	UserId *string `query:"UserId" xml:"UserId,omitempty"`
-	Arn    *string `query:"Arn" xml:"Arn,omitempty"`
+	UserId *string
+	Arn    *string
 	// CreateDate: The date and time, in ISO 8601 date-time format, when the user was created.
-	CreateDate *time.Time `query:"CreateDate" xml:"CreateDate,omitempty"`
+	CreateDate *time.Time
 	// UserPolicyList: A list of the inline policies embedded in the user.
-	UserPolicyList []PolicyDetail `query:"UserPolicyList.member" xml:"UserPolicyList>member,omitempty"`
+	UserPolicyList []PolicyDetail
 	// GroupList: A list of IAM groups that the user is in.
-	GroupList []string `query:"GroupList.member" xml:"GroupList>member,omitempty"`
+	GroupList []string
 	// AttachedManagedPolicies: A list of the managed policies attached to the user.
-	AttachedManagedPolicies []AttachedPolicy `query:"AttachedManagedPolicies.member" xml:"AttachedManagedPolicies>member,omitempty"`
+	AttachedManagedPolicies []AttachedPolicy
 	// PermissionsBoundary: The ARN of the policy used to set the permissions boundary for the user.
-	PermissionsBoundary *AttachedPermissionsBoundary `query:"PermissionsBoundary" xml:"PermissionsBoundary,omitempty"`
+	PermissionsBoundary *AttachedPermissionsBoundary
 	// Tags: A list of tags that are associated with the user.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }
 
 // VirtualMFADevice: Contains information about a virtual MFA device.
 type VirtualMFADevice struct {
 	// SerialNumber: The serial number associated with VirtualMFADevice.
-	SerialNumber string `query:"SerialNumber" xml:"SerialNumber"`
+	SerialNumber string
 	// Base32StringSeed: The base32 seed defined as specified in RFC3548.
-	Base32StringSeed []byte `query:"Base32StringSeed" xml:"Base32StringSeed,omitempty"`
+	Base32StringSeed []byte
 	// QRCodePNG: A QR code PNG image that encodes otpauth://totp/$virtualMFADeviceName@$AccountName?secret=$Base32String where $virtualMFADeviceName is one of the create call arguments.
-	QRCodePNG []byte `query:"QRCodePNG" xml:"QRCodePNG,omitempty"`
+	QRCodePNG []byte
 	// User: The IAM user associated with this virtual MFA device.
-	User *User `query:"User" xml:"User,omitempty"`
+	User *User
 	// EnableDate: The date and time on which the virtual MFA device was enabled.
-	EnableDate *time.Time `query:"EnableDate" xml:"EnableDate,omitempty"`
+	EnableDate *time.Time
 	// Tags: A list of tags that are attached to the virtual MFA device.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }

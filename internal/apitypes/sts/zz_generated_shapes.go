@@ -178,29 +178,29 @@ var (
 // AssumeRoleRequest is the structure shape AssumeRoleRequest.
 type AssumeRoleRequest struct {
 	// RoleArn: The Amazon Resource Name (ARN) of the role to assume.
-	RoleArn string `query:"RoleArn" xml:"RoleArn"`
+	RoleArn string
 	// RoleSessionName: An identifier for the assumed role session.
-	RoleSessionName string `query:"RoleSessionName" xml:"RoleSessionName"`
+	RoleSessionName string
 	// PolicyArns: The Amazon Resource Names (ARNs) of the IAM managed policies that you want to use as managed session policies.
-	PolicyArns []PolicyDescriptorType `query:"PolicyArns.member" xml:"PolicyArns>member,omitempty"`
+	PolicyArns []PolicyDescriptorType
 	// Policy: An IAM policy in JSON format that you want to use as an inline session policy.
-	Policy *string `query:"Policy" xml:"Policy,omitempty"`
+	Policy *string
 	// DurationSeconds: The duration, in seconds, of the role session.
-	DurationSeconds *int32 `query:"DurationSeconds" xml:"DurationSeconds,omitempty"`
+	DurationSeconds *int32
 	// Tags: A list of session tags that you want to pass.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 	// TransitiveTagKeys: A list of keys for session tags that you want to set as transitive.
-	TransitiveTagKeys []string `query:"TransitiveTagKeys.member" xml:"TransitiveTagKeys>member,omitempty"`
+	TransitiveTagKeys []string
 	// ExternalId: A unique identifier that might be required when you assume a role in another account.
-	ExternalId *string `query:"ExternalId" xml:"ExternalId,omitempty"`
+	ExternalId *string
 	// SerialNumber: The identification number of the MFA device that is associated with the user who is making the AssumeRole call.
-	SerialNumber *string `query:"SerialNumber" xml:"SerialNumber,omitempty"`
+	SerialNumber *string
 	// TokenCode: The value provided by the MFA device, if the trust policy of the role being assumed requires MFA.
-	TokenCode *string `query:"TokenCode" xml:"TokenCode,omitempty"`
+	TokenCode *string
 	// SourceIdentity: The source identity specified by the principal that is calling the AssumeRole operation.
-	SourceIdentity *string `query:"SourceIdentity" xml:"SourceIdentity,omitempty"`
+	SourceIdentity *string
 	// ProvidedContexts: A list of previously acquired trusted context assertions in the format of a JSON array.
-	ProvidedContexts []ProvidedContext `query:"ProvidedContexts.member" xml:"ProvidedContexts>member,omitempty"`
+	ProvidedContexts []ProvidedContext
 }
 
 // Validate checks AssumeRoleRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -276,29 +276,29 @@ func (in *AssumeRoleRequest) validate(v *apitypes.Validation, p string) {
 // AssumeRoleResponse: Contains the response to a successful AssumeRole request, including temporary Amazon Web Services credentials that can be used to make Amazon Web Services requests.
 type AssumeRoleResponse struct {
 	// Credentials: The temporary security credentials, which include an access key ID, a secret access key, and a security (or session) token.
-	Credentials *Credentials `query:"Credentials" xml:"Credentials,omitempty"`
+	Credentials *Credentials
 	// AssumedRoleUser: The Amazon Resource Name (ARN) and the assumed role ID, which are identifiers that you can use to refer to the resulting temporary security credentials.
-	AssumedRoleUser *AssumedRoleUser `query:"AssumedRoleUser" xml:"AssumedRoleUser,omitempty"`
+	AssumedRoleUser *AssumedRoleUser
 	// PackedPolicySize: A percentage value that indicates the packed size of the session policies and session tags combined passed in the request.
-	PackedPolicySize *int32 `query:"PackedPolicySize" xml:"PackedPolicySize,omitempty"`
+	PackedPolicySize *int32
 	// SourceIdentity: The source identity specified by the principal that is calling the AssumeRole operation.
-	SourceIdentity *string `query:"SourceIdentity" xml:"SourceIdentity,omitempty"`
+	SourceIdentity *string
 }
 
 // AssumeRoleWithSAMLRequest is the structure shape AssumeRoleWithSAMLRequest.
 type AssumeRoleWithSAMLRequest struct {
 	// RoleArn: The Amazon Resource Name (ARN) of the role that the caller is assuming.
-	RoleArn string `query:"RoleArn" xml:"RoleArn"`
+	RoleArn string
 	// PrincipalArn: The Amazon Resource Name (ARN) of the SAML provider in IAM that describes the IdP.
-	PrincipalArn string `query:"PrincipalArn" xml:"PrincipalArn"`
+	PrincipalArn string
 	// SAMLAssertion: The base64 encoded SAML authentication response provided by the IdP.
-	SAMLAssertion string `query:"SAMLAssertion" xml:"SAMLAssertion"`
+	SAMLAssertion string
 	// PolicyArns: The Amazon Resource Names (ARNs) of the IAM managed policies that you want to use as managed session policies.
-	PolicyArns []PolicyDescriptorType `query:"PolicyArns.member" xml:"PolicyArns>member,omitempty"`
+	PolicyArns []PolicyDescriptorType
 	// Policy: An IAM policy in JSON format that you want to use as an inline session policy.
-	Policy *string `query:"Policy" xml:"Policy,omitempty"`
+	Policy *string
 	// DurationSeconds: The duration, in seconds, of the role session.
-	DurationSeconds *int32 `query:"DurationSeconds" xml:"DurationSeconds,omitempty"`
+	DurationSeconds *int32
 }
 
 // Validate checks AssumeRoleWithSAMLRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -344,41 +344,41 @@ func (in *AssumeRoleWithSAMLRequest) validate(v *apitypes.Validation, p string) 
 // AssumeRoleWithSAMLResponse: Contains the response to a successful AssumeRoleWithSAML request, including temporary Amazon Web Services credentials that can be used to make Amazon Web Services requests.
 type AssumeRoleWithSAMLResponse struct {
 	// Credentials: The temporary security credentials, which include an access key ID, a secret access key, and a security (or session) token.
-	Credentials *Credentials `query:"Credentials" xml:"Credentials,omitempty"`
+	Credentials *Credentials
 	// AssumedRoleUser: The identifiers for the temporary security credentials that the operation returns.
-	AssumedRoleUser *AssumedRoleUser `query:"AssumedRoleUser" xml:"AssumedRoleUser,omitempty"`
+	AssumedRoleUser *AssumedRoleUser
 	// PackedPolicySize: A percentage value that indicates the packed size of the session policies and session tags combined passed in the request.
-	PackedPolicySize *int32 `query:"PackedPolicySize" xml:"PackedPolicySize,omitempty"`
+	PackedPolicySize *int32
 	// Subject: The value of the NameID element in the Subject element of the SAML assertion.
-	Subject *string `query:"Subject" xml:"Subject,omitempty"`
+	Subject *string
 	// SubjectType: The format of the name ID, as defined by the Format attribute in the NameID element of the SAML assertion.
-	SubjectType *string `query:"SubjectType" xml:"SubjectType,omitempty"`
+	SubjectType *string
 	// Issuer: The value of the Issuer element of the SAML assertion.
-	Issuer *string `query:"Issuer" xml:"Issuer,omitempty"`
+	Issuer *string
 	// Audience: The value of the Recipient attribute of the SubjectConfirmationData element of the SAML assertion.
-	Audience *string `query:"Audience" xml:"Audience,omitempty"`
+	Audience *string
 	// NameQualifier: A hash value based on the concatenation of the following: The Issuer response value.
-	NameQualifier *string `query:"NameQualifier" xml:"NameQualifier,omitempty"`
+	NameQualifier *string
 	// SourceIdentity: The value in the SourceIdentity attribute in the SAML assertion.
-	SourceIdentity *string `query:"SourceIdentity" xml:"SourceIdentity,omitempty"`
+	SourceIdentity *string
 }
 
 // AssumeRoleWithWebIdentityRequest is the structure shape AssumeRoleWithWebIdentityRequest.
 type AssumeRoleWithWebIdentityRequest struct {
 	// RoleArn: The Amazon Resource Name (ARN) of the role that the caller is assuming.
-	RoleArn string `query:"RoleArn" xml:"RoleArn"`
+	RoleArn string
 	// RoleSessionName: An identifier for the assumed role session.
-	RoleSessionName string `query:"RoleSessionName" xml:"RoleSessionName"`
+	RoleSessionName string
 	// WebIdentityToken: The OAuth 2.0 access token or OpenID Connect ID token that is provided by the identity provider.
-	WebIdentityToken string `query:"WebIdentityToken" xml:"WebIdentityToken"`
+	WebIdentityToken string
 	// ProviderId: The fully qualified host component of the domain name of the OAuth 2.0 identity provider.
-	ProviderId *string `query:"ProviderId" xml:"ProviderId,omitempty"`
+	ProviderId *string
 	// PolicyArns: The Amazon Resource Names (ARNs) of the IAM managed policies that you want to use as managed session policies.
-	PolicyArns []PolicyDescriptorType `query:"PolicyArns.member" xml:"PolicyArns>member,omitempty"`
+	PolicyArns []PolicyDescriptorType
 	// Policy: An IAM policy in JSON format that you want to use as an inline session policy.
-	Policy *string `query:"Policy" xml:"Policy,omitempty"`
+	Policy *string
 	// DurationSeconds: The duration, in seconds, of the role session.
-	DurationSeconds *int32 `query:"DurationSeconds" xml:"DurationSeconds,omitempty"`
+	DurationSeconds *int32
 }
 
 // Validate checks AssumeRoleWithWebIdentityRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -427,29 +427,29 @@ func (in *AssumeRoleWithWebIdentityRequest) validate(v *apitypes.Validation, p s
 // AssumeRoleWithWebIdentityResponse: Contains the response to a successful AssumeRoleWithWebIdentity request, including temporary Amazon Web Services credentials that can be used to make Amazon Web Services requests.
 type AssumeRoleWithWebIdentityResponse struct {
 	// Credentials: The temporary security credentials, which include an access key ID, a secret access key, and a security token.
-	Credentials *Credentials `query:"Credentials" xml:"Credentials,omitempty"`
+	Credentials *Credentials
 	// SubjectFromWebIdentityToken: The unique user identifier that is returned by the identity provider.
-	SubjectFromWebIdentityToken *string `query:"SubjectFromWebIdentityToken" xml:"SubjectFromWebIdentityToken,omitempty"`
+	SubjectFromWebIdentityToken *string
 	// AssumedRoleUser: The Amazon Resource Name (ARN) and the assumed role ID, which are identifiers that you can use to refer to the resulting temporary security credentials.
-	AssumedRoleUser *AssumedRoleUser `query:"AssumedRoleUser" xml:"AssumedRoleUser,omitempty"`
+	AssumedRoleUser *AssumedRoleUser
 	// PackedPolicySize: A percentage value that indicates the packed size of the session policies and session tags combined passed in the request.
-	PackedPolicySize *int32 `query:"PackedPolicySize" xml:"PackedPolicySize,omitempty"`
+	PackedPolicySize *int32
 	// Provider: The issuing authority of the web identity token presented.
-	Provider *string `query:"Provider" xml:"Provider,omitempty"`
+	Provider *string
 	// Audience: The intended audience (also known as client ID) of the web identity token.
-	Audience *string `query:"Audience" xml:"Audience,omitempty"`
+	Audience *string
 	// SourceIdentity: The value of the source identity that is returned in the JSON web token (JWT) from the identity provider.
-	SourceIdentity *string `query:"SourceIdentity" xml:"SourceIdentity,omitempty"`
+	SourceIdentity *string
 }
 
 // AssumeRootRequest is the structure shape AssumeRootRequest.
 type AssumeRootRequest struct {
 	// TargetPrincipal: The member account principal ARN or account ID.
-	TargetPrincipal string `query:"TargetPrincipal" xml:"TargetPrincipal"`
+	TargetPrincipal string
 	// TaskPolicyArn: The identity based policy that scopes the session to the privileged tasks that can be performed.
-	TaskPolicyArn *PolicyDescriptorType `query:"TaskPolicyArn" xml:"TaskPolicyArn"`
+	TaskPolicyArn *PolicyDescriptorType
 	// DurationSeconds: The duration, in seconds, of the privileged session.
-	DurationSeconds *int32 `query:"DurationSeconds" xml:"DurationSeconds,omitempty"`
+	DurationSeconds *int32
 }
 
 // Validate checks AssumeRootRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -479,35 +479,35 @@ func (in *AssumeRootRequest) validate(v *apitypes.Validation, p string) {
 // AssumeRootResponse is the structure shape AssumeRootResponse.
 type AssumeRootResponse struct {
 	// Credentials: The temporary security credentials, which include an access key ID, a secret access key, and a security token.
-	Credentials *Credentials `query:"Credentials" xml:"Credentials,omitempty"`
+	Credentials *Credentials
 	// SourceIdentity: The source identity specified by the principal that is calling the AssumeRoot operation.
-	SourceIdentity *string `query:"SourceIdentity" xml:"SourceIdentity,omitempty"`
+	SourceIdentity *string
 }
 
 // AssumedRoleUser: The identifiers for the temporary security credentials that the operation returns.
 type AssumedRoleUser struct {
 	// AssumedRoleId: A unique identifier that contains the role ID and the role session name of the role that is being assumed.
-	AssumedRoleId string `query:"AssumedRoleId" xml:"AssumedRoleId"`
+	AssumedRoleId string
 	// Arn: The ARN of the temporary security credentials that are returned from the AssumeRole action.
-	Arn string `query:"Arn" xml:"Arn"`
+	Arn string
 }
 
 // Credentials: Amazon Web Services credentials for API authentication.
 type Credentials struct {
 	// AccessKeyId: The access key ID that identifies the temporary security credentials.
-	AccessKeyId string `query:"AccessKeyId" xml:"AccessKeyId"`
+	AccessKeyId string
 	// SecretAccessKey: The secret access key that can be used to sign requests.
-	SecretAccessKey string `query:"SecretAccessKey" xml:"SecretAccessKey"`
+	SecretAccessKey string
 	// SessionToken: The token that users must pass to the service API to use the temporary credentials.
-	SessionToken string `query:"SessionToken" xml:"SessionToken"`
+	SessionToken string
 	// Expiration: The date on which the current credentials expire.
-	Expiration time.Time `query:"Expiration" xml:"Expiration"`
+	Expiration time.Time
 }
 
 // DecodeAuthorizationMessageRequest is the structure shape DecodeAuthorizationMessageRequest.
 type DecodeAuthorizationMessageRequest struct {
 	// EncodedMessage: The encoded message that was returned with the response.
-	EncodedMessage string `query:"EncodedMessage" xml:"EncodedMessage"`
+	EncodedMessage string
 }
 
 // Validate checks DecodeAuthorizationMessageRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -529,21 +529,21 @@ func (in *DecodeAuthorizationMessageRequest) validate(v *apitypes.Validation, p 
 // DecodeAuthorizationMessageResponse: A document that contains additional information about the authorization status of a request from an encoded message that is returned in response to an Amazon Web Services request.
 type DecodeAuthorizationMessageResponse struct {
 	// DecodedMessage: The API returns a response with the decoded message.
-	DecodedMessage *string `query:"DecodedMessage" xml:"DecodedMessage,omitempty"`
+	DecodedMessage *string
 }
 
 // FederatedUser: Identifiers for the federated user that is associated with the credentials.
 type FederatedUser struct {
 	// FederatedUserId: The string that identifies the federated user associated with the credentials, similar to the unique ID of an IAM user.
-	FederatedUserId string `query:"FederatedUserId" xml:"FederatedUserId"`
+	FederatedUserId string
 	// Arn: The ARN that specifies the federated user that is associated with the credentials.
-	Arn string `query:"Arn" xml:"Arn"`
+	Arn string
 }
 
 // GetAccessKeyInfoRequest is the structure shape GetAccessKeyInfoRequest.
 type GetAccessKeyInfoRequest struct {
 	// AccessKeyId: The identifier of an access key.
-	AccessKeyId string `query:"AccessKeyId" xml:"AccessKeyId"`
+	AccessKeyId string
 }
 
 // Validate checks GetAccessKeyInfoRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -566,7 +566,7 @@ func (in *GetAccessKeyInfoRequest) validate(v *apitypes.Validation, p string) {
 // GetAccessKeyInfoResponse is the structure shape GetAccessKeyInfoResponse.
 type GetAccessKeyInfoResponse struct {
 	// Account: The number used to identify the Amazon Web Services account.
-	Account *string `query:"Account" xml:"Account,omitempty"`
+	Account *string
 }
 
 // GetCallerIdentityRequest is the structure shape GetCallerIdentityRequest.
@@ -587,17 +587,17 @@ func (in *GetCallerIdentityRequest) validate(v *apitypes.Validation, p string) {
 // GetCallerIdentityResponse: Contains the response to a successful GetCallerIdentity request, including information about the entity making the request.
 type GetCallerIdentityResponse struct {
 	// UserId: The unique identifier of the calling entity.
-	UserId *string `query:"UserId" xml:"UserId,omitempty"`
+	UserId *string
 	// Account: The Amazon Web Services account ID number of the account that owns or contains the calling entity.
-	Account *string `query:"Account" xml:"Account,omitempty"`
+	Account *string
 	// Arn: The Amazon Web Services ARN associated with the calling entity.
-	Arn *string `query:"Arn" xml:"Arn,omitempty"`
+	Arn *string
 }
 
 // GetDelegatedAccessTokenRequest is the structure shape GetDelegatedAccessTokenRequest.
 type GetDelegatedAccessTokenRequest struct {
 	// TradeInToken: The token to exchange for temporary Amazon Web Services credentials.
-	TradeInToken string `query:"TradeInToken" xml:"TradeInToken"`
+	TradeInToken string
 }
 
 // Validate checks GetDelegatedAccessTokenRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -613,25 +613,25 @@ func (in *GetDelegatedAccessTokenRequest) validate(v *apitypes.Validation, p str
 
 // GetDelegatedAccessTokenResponse is the structure shape GetDelegatedAccessTokenResponse.
 type GetDelegatedAccessTokenResponse struct {
-	Credentials *Credentials `query:"Credentials" xml:"Credentials,omitempty"`
+	Credentials *Credentials
 	// PackedPolicySize: The percentage of the maximum policy size that is used by the session policy.
-	PackedPolicySize *int32 `query:"PackedPolicySize" xml:"PackedPolicySize,omitempty"`
+	PackedPolicySize *int32
 	// AssumedPrincipal: The Amazon Resource Name (ARN) of the principal that was assumed when obtaining the delegated access token.
-	AssumedPrincipal *string `query:"AssumedPrincipal" xml:"AssumedPrincipal,omitempty"`
+	AssumedPrincipal *string
 }
 
 // GetFederationTokenRequest is the structure shape GetFederationTokenRequest.
 type GetFederationTokenRequest struct {
 	// Name: The name of the federated user.
-	Name string `query:"Name" xml:"Name"`
+	Name string
 	// Policy: An IAM policy in JSON format that you want to use as an inline session policy.
-	Policy *string `query:"Policy" xml:"Policy,omitempty"`
+	Policy *string
 	// PolicyArns: The Amazon Resource Names (ARNs) of the IAM managed policies that you want to use as a managed session policy.
-	PolicyArns []PolicyDescriptorType `query:"PolicyArns.member" xml:"PolicyArns>member,omitempty"`
+	PolicyArns []PolicyDescriptorType
 	// DurationSeconds: The duration, in seconds, that the session should last.
-	DurationSeconds *int32 `query:"DurationSeconds" xml:"DurationSeconds,omitempty"`
+	DurationSeconds *int32
 	// Tags: A list of session tags.
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }
 
 // Validate checks GetFederationTokenRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -672,21 +672,21 @@ func (in *GetFederationTokenRequest) validate(v *apitypes.Validation, p string) 
 // GetFederationTokenResponse: Contains the response to a successful GetFederationToken request, including temporary Amazon Web Services credentials that can be used to make Amazon Web Services requests.
 type GetFederationTokenResponse struct {
 	// Credentials: The temporary security credentials, which include an access key ID, a secret access key, and a security (or session) token.
-	Credentials *Credentials `query:"Credentials" xml:"Credentials,omitempty"`
+	Credentials *Credentials
 	// FederatedUser: Identifiers for the federated user associated with the credentials (such as arn:aws:sts::123456789012:federated-user/Bob or 123456789012:Bob).
-	FederatedUser *FederatedUser `query:"FederatedUser" xml:"FederatedUser,omitempty"`
+	FederatedUser *FederatedUser
 	// PackedPolicySize: A percentage value that indicates the packed size of the session policies and session tags combined passed in the request.
-	PackedPolicySize *int32 `query:"PackedPolicySize" xml:"PackedPolicySize,omitempty"`
+	PackedPolicySize *int32
 }
 
 // GetSessionTokenRequest is the structure shape GetSessionTokenRequest.
 type GetSessionTokenRequest struct {
 	// DurationSeconds: The duration, in seconds, that the credentials should remain valid.
-	DurationSeconds *int32 `query:"DurationSeconds" xml:"DurationSeconds,omitempty"`
+	DurationSeconds *int32
 	// SerialNumber: The identification number of the MFA device that is associated with the IAM user who is making the GetSessionToken call.
-	SerialNumber *string `query:"SerialNumber" xml:"SerialNumber,omitempty"`
+	SerialNumber *string
 	// TokenCode: The value provided by the MFA device, if MFA is required.
-	TokenCode *string `query:"TokenCode" xml:"TokenCode,omitempty"`
+	TokenCode *string
 }
 
 // Validate checks GetSessionTokenRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -714,19 +714,19 @@ func (in *GetSessionTokenRequest) validate(v *apitypes.Validation, p string) {
 // GetSessionTokenResponse: Contains the response to a successful GetSessionToken request, including temporary Amazon Web Services credentials that can be used to make Amazon Web Services requests.
 type GetSessionTokenResponse struct {
 	// Credentials: The temporary security credentials, which include an access key ID, a secret access key, and a security (or session) token.
-	Credentials *Credentials `query:"Credentials" xml:"Credentials,omitempty"`
+	Credentials *Credentials
 }
 
 // GetWebIdentityTokenRequest is the structure shape GetWebIdentityTokenRequest.
 type GetWebIdentityTokenRequest struct {
 	// Audience: The intended recipient of the web identity token.
-	Audience []string `query:"Audience.member" xml:"Audience>member"`
+	Audience []string
 	// DurationSeconds: The duration, in seconds, for which the JSON Web Token (JWT) will remain valid.
-	DurationSeconds *int32 `query:"DurationSeconds" xml:"DurationSeconds,omitempty"`
+	DurationSeconds *int32
 	// SigningAlgorithm: The cryptographic algorithm to use for signing the JSON Web Token (JWT).
-	SigningAlgorithm string `query:"SigningAlgorithm" xml:"SigningAlgorithm"`
+	SigningAlgorithm string
 	// Tags: An optional list of tags to include in the JSON Web Token (JWT).
-	Tags []Tag `query:"Tags.member" xml:"Tags>member,omitempty"`
+	Tags []Tag
 }
 
 // Validate checks GetWebIdentityTokenRequest against the model's constraints and returns a *apitypes.ValidationError
@@ -765,15 +765,15 @@ func (in *GetWebIdentityTokenRequest) validate(v *apitypes.Validation, p string)
 // GetWebIdentityTokenResponse is the structure shape GetWebIdentityTokenResponse.
 type GetWebIdentityTokenResponse struct {
 	// WebIdentityToken: A signed JSON Web Token (JWT) that represents the caller's Amazon Web Services identity.
-	WebIdentityToken *string `query:"WebIdentityToken" xml:"WebIdentityToken,omitempty"`
+	WebIdentityToken *string
 	// Expiration: The date and time when the web identity token expires, in UTC.
-	Expiration *time.Time `query:"Expiration" xml:"Expiration,omitempty"`
+	Expiration *time.Time
 }
 
 // PolicyDescriptorType: A reference to the IAM managed policy that is passed as a session policy for a role session or a federated user session.
 type PolicyDescriptorType struct {
 	// Arn: The Amazon Resource Name (ARN) of the IAM managed policy to use as a session policy for the role.
-	Arn *string `query:"arn" xml:"arn,omitempty"`
+	Arn *string
 }
 
 // Validate checks PolicyDescriptorType against the model's constraints and returns a *apitypes.ValidationError
@@ -794,9 +794,9 @@ func (in *PolicyDescriptorType) validate(v *apitypes.Validation, p string) {
 // ProvidedContext: Contains information about the provided context.
 type ProvidedContext struct {
 	// ProviderArn: The context provider ARN from which the trusted context assertion was generated.
-	ProviderArn *string `query:"ProviderArn" xml:"ProviderArn,omitempty"`
+	ProviderArn *string
 	// ContextAssertion: The signed and encrypted trusted context assertion generated by the context provider.
-	ContextAssertion *string `query:"ContextAssertion" xml:"ContextAssertion,omitempty"`
+	ContextAssertion *string
 }
 
 // Validate checks ProvidedContext against the model's constraints and returns a *apitypes.ValidationError
@@ -820,9 +820,9 @@ func (in *ProvidedContext) validate(v *apitypes.Validation, p string) {
 // Tag: You can pass custom key-value pair attributes when you assume a role or federate a user.
 type Tag struct {
 	// Key: The key for a session tag.
-	Key string `query:"Key" xml:"Key"`
+	Key string
 	// Value: The value for a session tag.
-	Value string `query:"Value" xml:"Value"`
+	Value string
 }
 
 // Validate checks Tag against the model's constraints and returns a *apitypes.ValidationError
