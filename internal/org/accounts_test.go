@@ -380,7 +380,7 @@ func TestCreatedAccountLeavesOnlyWithRootCredentials(t *testing.T) {
 
 func TestSCPDenyingLeaveOrganizationStopsIt(t *testing.T) {
 	ctx := context.Background()
-	s, _ := newOrg(t)
+	s, root := newOrg(t)
 	inv, err := s.InviteAccountToOrganization(ctx, rootOf(mgmt), &orgtypes.InviteAccountToOrganizationRequest{Target: &orgtypes.HandshakeParty{Type: "ACCOUNT", Id: member}})
 	if err != nil {
 		t.Fatal(err)
@@ -388,7 +388,9 @@ func TestSCPDenyingLeaveOrganizationStopsIt(t *testing.T) {
 	if _, err := s.AcceptHandshake(ctx, rootOf(member), &orgtypes.AcceptHandshakeRequest{HandshakeId: *inv.Handshake.Id}); err != nil {
 		t.Fatal(err)
 	}
-	// SCPs are enabled since CreateOrganization
+	if _, err := s.EnablePolicyType(ctx, rootOf(mgmt), &orgtypes.EnablePolicyTypeRequest{RootId: root, PolicyType: "SERVICE_CONTROL_POLICY"}); err != nil {
+		t.Fatal(err)
+	}
 	p, err := s.CreatePolicy(ctx, rootOf(mgmt), &orgtypes.CreatePolicyRequest{Name: "stay", Description: "no leaving", Type: "SERVICE_CONTROL_POLICY",
 		Content: `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"organizations:LeaveOrganization","Resource":"*"}]}`})
 	if err != nil {

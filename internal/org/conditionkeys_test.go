@@ -42,6 +42,9 @@ func TestOrganizationsConditionKeys(t *testing.T) {
 	if _, err := s.EnablePolicyType(ctx, tagger, &orgtypes.EnablePolicyTypeRequest{RootId: rootID, PolicyType: orgtypes.PolicyTypeTAGPOLICY}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.EnablePolicyType(ctx, mroot, &orgtypes.EnablePolicyTypeRequest{RootId: rootID, PolicyType: orgtypes.PolicyTypeSERVICECONTROLPOLICY}); err != nil {
+		t.Fatal(err)
+	}
 	_, err = s.CreatePolicy(ctx, tagger, &orgtypes.CreatePolicyRequest{Name: "scp", Description: "d", Type: orgtypes.PolicyTypeSERVICECONTROLPOLICY,
 		Content: `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}`})
 	wantCode(t, err, "AccessDeniedException")

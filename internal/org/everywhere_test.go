@@ -26,9 +26,10 @@ func TestOrganizationPoliciesApplyEverywhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	rootID := *roots.Roots[0].Id
-	// SCPs are enabled since CreateOrganization
-	if _, err := s.EnablePolicyType(ctx, mroot, &orgtypes.EnablePolicyTypeRequest{RootId: rootID, PolicyType: orgtypes.PolicyTypeRESOURCECONTROLPOLICY}); err != nil {
-		t.Fatal(err)
+	for _, typ := range []orgtypes.PolicyType{orgtypes.PolicyTypeSERVICECONTROLPOLICY, orgtypes.PolicyTypeRESOURCECONTROLPOLICY} {
+		if _, err := s.EnablePolicyType(ctx, mroot, &orgtypes.EnablePolicyTypeRequest{RootId: rootID, PolicyType: typ}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := org.JoinForTest(ctx, s.Service, mgmt, member); err != nil {
 		t.Fatal(err)

@@ -37,10 +37,8 @@ func rootShape(o *Organization) orgtypes.Root {
 	return r
 }
 
-// CreateOrganization makes the caller's account the management account of a new organization with a root. With all
-// features (FeatureSet ALL, the default), service control policies are enabled in the root and FullAWSAccess is
-// attached to it and to the management account, as the API reference says; with CONSOLIDATED_BILLING no policy type
-// is enabled.
+// CreateOrganization makes the caller's account the management account of a new organization with a root and no
+// policy types enabled (the console enables SCPs; the API does not).
 func (s *Service) CreateOrganization(ctx context.Context, c *iam.Caller, in *orgtypes.CreateOrganizationRequest) (*orgtypes.CreateOrganizationResponse, error) {
 	fs := "ALL"
 	if in.FeatureSet != nil {
@@ -63,14 +61,8 @@ func (s *Service) CreateOrganization(ctx context.Context, c *iam.Caller, in *org
 		now := s.now()
 		out = &Organization{ID: newOrgID(), FeatureSet: fs, Management: acct, ManagementEmail: defaultEmail(acct),
 			RootID: newRootID(), Created: now}
-		if fs == "ALL" {
-			out.EnabledTypes = []string{TypeSCP}
-		}
 		if err := tx.Insert(ctx, &store.Entity{Account: acct, Kind: KindOrganization, Name: orgName, Path: "/", ID: out.ID,
 			ARN: orgARN(acct, out.ID), Created: now, Data: encode(out)}); err != nil {
-			return err
-		}
-		if err := s.attachDefaults(ctx, tx, out, out.RootID); err != nil {
 			return err
 		}
 		return s.join(ctx, tx, out, Account{ID: acct, Name: acct, Email: out.ManagementEmail, Status: "ACTIVE", JoinedMethod: "CREATED", Joined: now}, out.RootID)

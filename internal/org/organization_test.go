@@ -5,7 +5,6 @@ import (
 	"context"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"testing"
 	"time"
 
@@ -99,16 +98,13 @@ func TestOrganizationLifecycle(t *testing.T) {
 	_, err = s.ListRoots(ctx, rootOf(member), &orgtypes.ListRootsRequest{})
 	wantCode(t, err, "AWSOrganizationsNotInUseException")
 
-	// the management account's view: its path, and FullAWSAccess at the root and on the account, since
-	// CreateOrganization with all features enables SCPs
+	// the management account's view: its path, no SCPs while the type is not enabled
 	err = s.IAM.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		v, err := s.AccountOrg(ctx, r, mgmt)
 		if err != nil {
 			return err
 		}
-		if v == nil || v.OrgID != *o.Id || v.Management != mgmt || v.Paths != *o.Id+"/"+*roots.Roots[0].Id+"/" ||
-			len(v.SCPs) != 2 || len(v.SCPs[0].Policies) != 1 || v.SCPs[0].Policies[0].Name != "FullAWSAccess" ||
-			len(v.SCPs[1].Policies) != 1 || v.SCPs[1].Policies[0].Name != "FullAWSAccess" {
+		if v == nil || v.OrgID != *o.Id || v.Management != mgmt || v.Paths != *o.Id+"/"+*roots.Roots[0].Id+"/" || v.SCPs != nil {
 			t.Fatalf("view %+v", v)
 		}
 		none, err := s.AccountOrg(ctx, r, member)
@@ -144,56 +140,4 @@ func TestOrganizationLifecycle(t *testing.T) {
 	}
 	_, err = s.DescribeOrganization(ctx, rootOf(mgmt))
 	wantCode(t, err, "AWSOrganizationsNotInUseException")
-}
-
-// TestCreateOrganizationWithAllFeaturesEnablesSCPs: as the API reference says, an organization created with all
-// features has service control policies enabled in its root, FullAWSAccess attached to the root and the management
-// account; one created for consolidated billing has no policy type enabled.
-func TestCreateOrganizationWithAllFeaturesEnablesSCPs(t *testing.T) {
-	ctx := context.Background()
-	for _, tc := range []struct {
-		name       string
-		featureSet orgtypes.OrganizationFeatureSet
-		wantSCP    bool
-	}{
-		{"default feature set", "", true},
-		{"all features", orgtypes.OrganizationFeatureSetALL, true},
-		{"consolidated billing", orgtypes.OrganizationFeatureSetCONSOLIDATEDBILLING, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newOrgService(t)
-			in := &orgtypes.CreateOrganizationRequest{}
-			if tc.featureSet != "" {
-				in.FeatureSet = &tc.featureSet
-			}
-			if _, err := s.CreateOrganization(ctx, rootOf(mgmt), in); err != nil {
-				t.Fatal(err)
-			}
-			roots, err := s.ListRoots(ctx, rootOf(mgmt), &orgtypes.ListRootsRequest{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			types := roots.Roots[0].PolicyTypes
-			if got := len(types) == 1 && *types[0].Type == orgtypes.PolicyTypeSERVICECONTROLPOLICY && *types[0].Status == orgtypes.PolicyTypeStatusENABLED; got != tc.wantSCP {
-				t.Fatalf("root policy types %+v, want SCP enabled: %v", types, tc.wantSCP)
-			}
-			if !tc.wantSCP {
-				if len(types) != 0 {
-					t.Fatalf("root policy types %+v, want none", types)
-				}
-				return
-			}
-			targets, err := s.ListTargetsForPolicy(ctx, rootOf(mgmt), &orgtypes.ListTargetsForPolicyRequest{PolicyId: "p-FullAWSAccess"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var ids []string
-			for _, tg := range targets.Targets {
-				ids = append(ids, *tg.TargetId)
-			}
-			if len(ids) != 2 || !slices.Contains(ids, *roots.Roots[0].Id) || !slices.Contains(ids, mgmt) {
-				t.Fatalf("FullAWSAccess targets %v, want the root and the management account", ids)
-			}
-		})
-	}
 }

@@ -98,10 +98,6 @@ func TestCreatePolicyValidatesContentNameAndType(t *testing.T) {
 func TestAttachAndDetachPolicyRules(t *testing.T) {
 	ctx := context.Background()
 	s, root := newOrgWithMember(t)
-	// CreateOrganization enabled SCPs; disable them to see attaching refused while the type is not enabled
-	if _, err := s.DisablePolicyType(ctx, rootOf(mgmt), &orgtypes.DisablePolicyTypeRequest{RootId: root, PolicyType: orgtypes.PolicyTypeSERVICECONTROLPOLICY}); err != nil {
-		t.Fatal(err)
-	}
 	ou := mustOU(t, s, root, "prod")
 	deny := mustPolicy(t, s, orgtypes.PolicyTypeSERVICECONTROLPOLICY, "deny", denyCreateUser)
 
@@ -199,7 +195,7 @@ func TestSCPsAttachedAlongThePathLimitMembersNotTheManagementAccount(t *testing.
 	s, root := newOrgWithMember(t)
 	bob := memberUser(t, s, member, "bob")
 	admin := memberUser(t, s, mgmt, "admin")
-	// SCPs are enabled since CreateOrganization
+	enable(t, s, root, orgtypes.PolicyTypeSERVICECONTROLPOLICY)
 	ou := mustOU(t, s, root, "workloads")
 	if err := s.MoveAccount(ctx, rootOf(mgmt), &orgtypes.MoveAccountRequest{AccountId: member, SourceParentId: root, DestinationParentId: *ou.Id}); err != nil {
 		t.Fatal(err)

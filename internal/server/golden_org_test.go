@@ -88,9 +88,7 @@ func TestGoldenOrganizations(t *testing.T) {
 	step("CreateOrganization-again", "CreateOrganization", `{}`)
 	roots := step("ListRoots", "ListRoots", `{}`)
 	root := regexp.MustCompile(`r-[a-z0-9]{4}`).FindString(roots)
-	// CreateOrganization with all features enabled SCPs already
-	step("EnablePolicyType-already-enabled", "EnablePolicyType", `{"RootId":"`+root+`","PolicyType":"SERVICE_CONTROL_POLICY"}`)
-	step("EnablePolicyType", "EnablePolicyType", `{"RootId":"`+root+`","PolicyType":"TAG_POLICY"}`)
+	step("EnablePolicyType", "EnablePolicyType", `{"RootId":"`+root+`","PolicyType":"SERVICE_CONTROL_POLICY"}`)
 	ou := step("CreateOrganizationalUnit", "CreateOrganizationalUnit", `{"ParentId":"`+root+`","Name":"Production"}`)
 	ouID := regexp.MustCompile(`ou-[a-z0-9]{4}-[a-z0-9]{8}`).FindString(ou)
 	step("CreateOrganizationalUnit-missing-name", "CreateOrganizationalUnit", `{"ParentId":"`+root+`"}`)

@@ -128,7 +128,9 @@ func TestAWSCLIOrganizationAccounts(t *testing.T) {
 		"--service-principal", "guardduty.amazonaws.com")
 
 	// an SCP that denies organizations:LeaveOrganization stops the member; without it, the member leaves
-	// (CreateOrganization enabled SCPs)
+	var roots struct{ Roots []struct{ Id string } }
+	s.mustCLI(t, rootCreds, &roots, "organizations", "list-roots")
+	s.mustCLI(t, rootCreds, nil, "organizations", "enable-policy-type", "--root-id", roots.Roots[0].Id, "--policy-type", "SERVICE_CONTROL_POLICY")
 	var pol struct {
 		Policy struct{ PolicySummary struct{ Id string } }
 	}

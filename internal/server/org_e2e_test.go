@@ -21,7 +21,8 @@ func TestOrganizationGuardrails(t *testing.T) {
 	orgID := org.Organization.Id
 	var roots struct{ Roots []struct{ Id string } }
 	cli(rootCreds, &roots, "organizations", "list-roots")
-	rootID := roots.Roots[0].Id // CreateOrganization with all features enabled SCPs in it
+	rootID := roots.Roots[0].Id
+	cli(rootCreds, nil, "organizations", "enable-policy-type", "--root-id", rootID, "--policy-type", "SERVICE_CONTROL_POLICY")
 
 	ou := func(name string) string {
 		var out struct{ OrganizationalUnit struct{ Id string } }

@@ -12,9 +12,8 @@ import (
 )
 
 // joinOrgMember creates an iamd account with a root key and records it as a member of the caller's organization,
-// under the root, with FullAWSAccess attached (SCPs are enabled since CreateOrganization), the way CreateAccount and
-// accepted invitations leave it; it returns the member's root key. Call it before enabling other policy types (it
-// attaches no other default policy).
+// under the root, the way CreateAccount and accepted invitations leave it; it returns the member's root key. Call
+// it before enabling policy types (it attaches no default policy).
 func joinOrgMember(t *testing.T, s *testServer, orgID, rootID, id string) creds {
 	t.Helper()
 	ctx := context.Background()
@@ -27,9 +26,6 @@ func joinOrgMember(t *testing.T, s *testServer, orgID, rootID, id string) creds 
 	err := s.srv.IAM.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.Insert(ctx, &store.Entity{Account: account, Kind: org.KindOrgAccount, Name: id, Path: "/", Parent: rootID,
 			ARN: "arn:aws:organizations::" + account + ":account/" + orgID + "/" + id, Created: time.Now(), Data: a}); err != nil {
-			return err
-		}
-		if err := tx.Link(ctx, store.Link{Account: account, Kind: org.LinkAttached, From: id, To: "p-FullAWSAccess", Created: time.Now()}); err != nil {
 			return err
 		}
 		return tx.PutSetting(ctx, id, "org.membership", m) // the membership setting every member account carries
@@ -65,19 +61,15 @@ func TestOrganizationPoliciesWithTheCLI(t *testing.T) {
 	bob := userIn(memberRoot, "bob")
 	admin := userIn(rootCreds, "admin")
 
-	// CreateOrganization with all features enabled SCPs in the root, as the API reference says
 	var enabled struct {
-		Roots []struct {
+		Root struct {
 			PolicyTypes []struct{ Type, Status string }
 		}
 	}
-	s.mustCLI(t, rootCreds, &enabled, "organizations", "list-roots")
-	if len(enabled.Roots) != 1 || len(enabled.Roots[0].PolicyTypes) != 1 || enabled.Roots[0].PolicyTypes[0].Type != "SERVICE_CONTROL_POLICY" ||
-		enabled.Roots[0].PolicyTypes[0].Status != "ENABLED" {
-		t.Fatalf("list-roots: %+v", enabled)
+	s.mustCLI(t, rootCreds, &enabled, "organizations", "enable-policy-type", "--root-id", root, "--policy-type", "SERVICE_CONTROL_POLICY")
+	if len(enabled.Root.PolicyTypes) != 1 || enabled.Root.PolicyTypes[0].Type != "SERVICE_CONTROL_POLICY" {
+		t.Fatalf("enable-policy-type: %+v", enabled)
 	}
-	o, e, c := s.awsCLI(t, rootCreds, "organizations", "enable-policy-type", "--root-id", root, "--policy-type", "SERVICE_CONTROL_POLICY")
-	wantCLIError(t, o, e, c, "PolicyTypeAlreadyEnabledException", "already enabled")
 	var ou struct {
 		OrganizationalUnit struct{ Id, Name, Path string }
 	}
