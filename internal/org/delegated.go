@@ -171,7 +171,7 @@ func (s *Service) ListDelegatedAdministrators(ctx context.Context, c *iam.Caller
 			if err != nil {
 				return err
 			}
-			sh := acctShape(o, a)
+			sh := s.acctShape(o, a, s.now())
 			out.DelegatedAdministrators = append(out.DelegatedAdministrators, orgtypes.DelegatedAdministrator{Id: sh.Id, Arn: sh.Arn,
 				Email: sh.Email, Name: sh.Name, Status: sh.Status, State: sh.State, JoinedMethod: sh.JoinedMethod,
 				JoinedTimestamp: sh.JoinedTimestamp, DelegationEnabledDate: ptr(apitypes.NewTimestamp(first[id]))})

@@ -28,6 +28,12 @@ const (
 // newOrgService returns the Organizations service over a real SQLite store with two standalone accounts.
 func newOrgService(t *testing.T) *service {
 	t.Helper()
+	return newOrgServiceAt(t, time.Now)
+}
+
+// newOrgServiceAt is newOrgService on the clock now.
+func newOrgServiceAt(t *testing.T, now func() time.Time) *service {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "iamd.db"))
 	if err != nil {
@@ -43,7 +49,7 @@ func newOrgService(t *testing.T) *service {
 		t.Fatal(err)
 	}
 	view := org.NewView(st)
-	svc := iam.New(st, cat, box, time.Now, "us-east-1", iam.Options{Orgs: view})
+	svc := iam.New(st, cat, box, now, "us-east-1", iam.Options{Orgs: view})
 	for _, a := range []string{mgmt, member} {
 		if _, err := svc.EnsureAccount(ctx, a, "", ""); err != nil {
 			t.Fatal(err)

@@ -41,6 +41,8 @@ type Organization struct {
 	// ServiceAccess lists the AWS services with trusted access to the organization (EnableAWSServiceAccess).
 	ServiceAccess []ServiceAccess `json:"serviceAccess,omitempty"`
 	Created       time.Time       `json:"created"`
+	// Closures are the times of the CloseAccount requests of the last 30 days, for AWS's rolling closure quota.
+	Closures []time.Time `json:"closures,omitempty"`
 }
 
 // Membership is the setting a member account carries.
@@ -54,10 +56,12 @@ type Account struct {
 	ID           string    `json:"id"`
 	Name         string    `json:"name"`
 	Email        string    `json:"email"`
-	Status       string    `json:"status"`       // ACTIVE, SUSPENDED, PENDING_CLOSURE
+	Status       string    `json:"status"`       // ACTIVE, or PENDING_CLOSURE once CloseAccount was called (closing.go)
 	JoinedMethod string    `json:"joinedMethod"` // INVITED or CREATED
 	Joined       time.Time `json:"joined"`
 	Tags         []Tag     `json:"tags,omitempty"`
+	// ClosureRequested is when CloseAccount was called for the account; zero for an account never closed.
+	ClosureRequested time.Time `json:"closureRequested,omitzero"`
 }
 
 // OU is an organizational unit record.

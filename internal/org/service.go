@@ -82,18 +82,28 @@ type Service struct {
 	// MaxAccounts is the quota of accounts in an organization; 0 means AWS's default, DefaultMaxAccounts. New sets
 	// it from Options; a test may change it before the service serves.
 	MaxAccounts int
+	// CloseAccountQuota and ClosureDelay are Options' (closing.go); a test may change them before the service serves.
+	CloseAccountQuota int
+	ClosureDelay      time.Duration
 }
 
 // Options are the Organizations service's settings.
 type Options struct {
 	// MaxAccounts is the quota of accounts in an organization; 0 means AWS's default, DefaultMaxAccounts.
 	MaxAccounts int
+	// CloseAccountQuota is how many accounts CloseAccount may close in a rolling 30 days; 0 means AWS's rule
+	// (closeQuota: the higher of 250 and 20% of the member accounts, at most 1,000).
+	CloseAccountQuota int
+	// ClosureDelay is how long a closing account stays PENDING_CLOSURE on the service's clock before it is closed
+	// (Status SUSPENDED, State CLOSED); 0 means DefaultClosureDelay.
+	ClosureDelay time.Duration
 }
 
 // New returns the Organizations service. It keeps its records in st, the store IAM uses; view is the view of
 // organizations the IAM service was built with (NewView), whose answers it shares.
 func New(st store.Store, i IAM, view *View, opt Options) *Service {
-	return &Service{store: st, iam: i, view: view, MaxAccounts: opt.MaxAccounts}
+	return &Service{store: st, iam: i, view: view, MaxAccounts: opt.MaxAccounts, CloseAccountQuota: opt.CloseAccountQuota,
+		ClosureDelay: opt.ClosureDelay}
 }
 
 func (s *Service) now() time.Time { return s.iam.Time().UTC().Truncate(time.Second) }
@@ -298,7 +308,15 @@ func accountOrg(ctx context.Context, r store.Reader, account string) (*iam.OrgVi
 	if err != nil {
 		return nil, err
 	}
-	v := &iam.OrgView{OrgID: o.ID, Management: o.Management, AllFeatures: o.FeatureSet == "ALL"}
+	e, err := r.Get(ctx, o.Management, KindOrgAccount, account)
+	if err != nil {
+		return nil, fmt.Errorf("organization account %s: %w", account, err)
+	}
+	a, err := decode[Account](e)
+	if err != nil {
+		return nil, err
+	}
+	v := &iam.OrgView{OrgID: o.ID, Management: o.Management, AllFeatures: o.FeatureSet == "ALL", Closed: acctClosing(a)}
 	for _, sa := range o.ServiceAccess {
 		v.TrustedServices = append(v.TrustedServices, sa.ServicePrincipal)
 	}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/iamd-dev/iamd/internal/apitypes"
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
-	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
 )
@@ -33,8 +32,7 @@ func (s *Service) EnableAWSServiceAccess(ctx context.Context, c *iam.Caller, in 
 			return err
 		}
 		if o.FeatureSet != "ALL" {
-			return &awserr.Error{Code: "ConstraintViolationException", HTTPStatus: 400, Reason: "ENABLE_ALL_FEATURES_REQUIRED",
-				Message: "This operation requires the organization to have all features enabled."} // AWS's text unconfirmed
+			return errNotAllFeatures() // ENABLE_ALL_FEATURES_REQUIRED, used before, is no reason AWS has
 		}
 		if slices.ContainsFunc(o.ServiceAccess, func(sa ServiceAccess) bool { return sa.ServicePrincipal == in.ServicePrincipal }) {
 			return nil // enabling again is not an error
