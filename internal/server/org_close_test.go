@@ -18,7 +18,9 @@ func TestAWSCLICloseAccount(t *testing.T) {
 	memberRoot := joinOrgMember(t, s, created.Organization.Id, roots.Roots[0].Id, memberID)
 	s.mustCLI(t, memberRoot, nil, "sts", "get-caller-identity")
 
-	type accountOut struct{ Account struct{ Id, Status, State string } }
+	type accountOut struct {
+		Account struct{ Id, Status, State string }
+	}
 	describe := func(status, state string) {
 		t.Helper()
 		var a accountOut
