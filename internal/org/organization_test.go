@@ -55,7 +55,7 @@ func newOrgServiceAt(t *testing.T, now func() time.Time) *service {
 			t.Fatal(err)
 		}
 	}
-	return &service{org.New(st, svc, view, org.Options{}), svc}
+	return &service{org.New(st, svc, view, org.Options{Catalog: cat}), svc}
 }
 
 // service is the Organizations service under test with the IAM service it runs on, for the tests' own IAM calls.

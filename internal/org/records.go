@@ -17,14 +17,16 @@ const (
 	KindHandshake      store.Kind = "org-handshake" // a handshake, named and ID'd by handshake ID
 	KindCreateAccount  store.Kind = "org-car"       // a CreateAccount request's status, named and ID'd by car-... ID
 	KindDelegatedAdmin store.Kind = "org-delegated" // a delegated administrator registration, named ACCOUNT/SERVICE
+	KindResourcePolicy store.Kind = "org-rpolicy"   // the organization's resource policy, named resourcePolicyName, ID'd rp-...
 
 	// LinkAttached links a target (root, OU or account ID) to an attached policy ID.
 	LinkAttached = "org-attached"
 	// LinkHandshakeParty links, in an invited account's namespace, the account to a handshake ID it takes part in.
 	LinkHandshakeParty = "org-handshake-party"
 
-	orgName           = "organization"
-	settingMembership = "org.membership" // on every member account: Membership
+	orgName            = "organization"
+	resourcePolicyName = "resourcepolicy"
+	settingMembership  = "org.membership" // on every member account: Membership
 )
 
 // Organization is an organization record.

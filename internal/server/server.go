@@ -92,7 +92,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		st.Close()
 		return nil, fmt.Errorf("default account: %w", err)
 	}
-	orgs := org.New(st, svc, orgView, org.Options{MaxAccounts: quotas.AccountsPerOrganization})
+	orgs := org.New(st, svc, orgView, org.Options{MaxAccounts: quotas.AccountsPerOrganization, Catalog: svc.Catalog})
 	stsSvc := sts.New(st, svc, sts.Options{Region: cfg.Region, WebIdentityKeys: webKeys})
 	// The AWS APIs: each request must be signed for the API it calls, in a Region of the aws partition.
 	verifier := &sigv4.Verifier{Keys: keyStore{svc, clk}, Services: []string{"iam", "sts", "organizations"}, Regions: awsregion.Names()}
