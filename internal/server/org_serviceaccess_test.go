@@ -1,0 +1,25 @@
+package server_test
+
+import "testing"
+
+// TestAWSCLIServicePrincipalsAWSHas: trusted access and delegated administrators with the AWS CLI take only the
+// service principals AWS has.
+func TestAWSCLIServicePrincipalsAWSHas(t *testing.T) {
+	needRealClient(t, "aws")
+	s := startServer(t)
+	var created struct{ Organization struct{ Id string } }
+	s.mustCLI(t, rootCreds, &created, "organizations", "create-organization")
+	var roots struct{ Roots []struct{ Id string } }
+	s.mustCLI(t, rootCreds, &roots, "organizations", "list-roots")
+	const memberID = "210987654321"
+	joinOrgMember(t, s, created.Organization.Id, roots.Roots[0].Id, memberID)
+
+	s.mustCLI(t, rootCreds, nil, "organizations", "enable-aws-service-access", "--service-principal", "tagpolicies.tag.amazonaws.com")
+	o, e, c := s.awsCLI(t, rootCreds, "organizations", "enable-aws-service-access", "--service-principal", "nosuchservice.amazonaws.com")
+	wantCLIError(t, o, e, c, "InvalidInputException", "You specified a service principal that isn't recognized.")
+	o, e, c = s.awsCLI(t, rootCreds, "organizations", "register-delegated-administrator", "--account-id", memberID,
+		"--service-principal", "nosuchservice.amazonaws.com")
+	wantCLIError(t, o, e, c, "InvalidInputException", "You specified a service principal that isn't recognized.")
+	s.mustCLI(t, rootCreds, nil, "organizations", "register-delegated-administrator", "--account-id", memberID,
+		"--service-principal", "securityhub.amazonaws.com")
+}
