@@ -46,7 +46,6 @@ func delegErrNotRegistered() error {
 		Message: "The specified account is not a delegated administrator for this Amazon Web Services service."}
 }
 
-
 // RegisterDelegatedAdministrator registers a member account as a delegated administrator of a service.
 func (s *Service) RegisterDelegatedAdministrator(ctx context.Context, c *iam.Caller, in *orgtypes.RegisterDelegatedAdministratorRequest) error {
 	return s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
