@@ -333,11 +333,7 @@ func accountOrg(ctx context.Context, r store.Reader, account string) (*iam.OrgVi
 	for _, sa := range o.ServiceAccess {
 		v.TrustedServices = append(v.TrustedServices, sa.ServicePrincipal)
 	}
-	path := o.ID + "/"
-	for _, l := range levels[:len(levels)-1] { // the account itself is not part of its path
-		path += l.id + "/"
-	}
-	v.Paths = path
+	v.Paths = orgPath(o, levels)
 	if o.enabled(TypeSCP) {
 		if v.SCPs, err = policyLevels(ctx, r, o, levels, TypeSCP, policy.TypeSCP); err != nil {
 			return nil, err
@@ -349,6 +345,15 @@ func accountOrg(ctx context.Context, r store.Reader, account string) (*iam.OrgVi
 		}
 	}
 	return v, nil
+}
+
+// orgPath is an account's path as aws:PrincipalOrgPaths writes it, "o-.../r-.../ou-.../", from its levels.
+func orgPath(o *Organization, levels []level) string {
+	path := o.ID + "/"
+	for _, l := range levels[:len(levels)-1] { // the account itself is not part of its path
+		path += l.id + "/"
+	}
+	return path
 }
 
 // level is one node on the path from the root to an account.
