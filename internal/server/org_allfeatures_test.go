@@ -1,9 +1,6 @@
 package server_test
 
-import (
-	"context"
-	"testing"
-)
+import "testing"
 
 // TestAWSCLIEnableAllFeatures moves a consolidated-billing organization to all features with the AWS CLI: the
 // invited member approves its ENABLE_ALL_FEATURES handshake and the management account accepts its
@@ -11,11 +8,7 @@ import (
 func TestAWSCLIEnableAllFeatures(t *testing.T) {
 	needRealClient(t, "aws")
 	s := startServer(t)
-	const standalone = "444455556666"
-	alone := creds{"AKIAEXAMPLESTANDALON", "standaloneSecretKeyForTheInvitedAccount1"}
-	if _, err := s.srv.IAM.EnsureAccount(context.Background(), standalone, alone.id, alone.secret); err != nil {
-		t.Fatal(err)
-	}
+	standalone, alone := standaloneAccount(t, s)
 	s.mustCLI(t, rootCreds, nil, "organizations", "create-organization", "--feature-set", "CONSOLIDATED_BILLING")
 	type handshake struct {
 		Handshake struct{ Id, State, Action, Arn string }

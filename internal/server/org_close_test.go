@@ -11,11 +11,7 @@ func TestAWSCLICloseAccount(t *testing.T) {
 	needRealClient(t, "aws")
 	s := startServer(t)
 	const memberID = "210987654321"
-	var created struct{ Organization struct{ Id string } }
-	s.mustCLI(t, rootCreds, &created, "organizations", "create-organization")
-	var roots struct{ Roots []struct{ Id string } }
-	s.mustCLI(t, rootCreds, &roots, "organizations", "list-roots")
-	memberRoot := joinOrgMember(t, s, created.Organization.Id, roots.Roots[0].Id, memberID)
+	_, _, memberRoot := cliOrgWithMember(t, s, memberID)
 	s.mustCLI(t, memberRoot, nil, "sts", "get-caller-identity")
 
 	type accountOut struct {

@@ -10,11 +10,7 @@ func TestAWSCLIResourcePolicy(t *testing.T) {
 	needRealClient(t, "aws")
 	s := startServer(t)
 	const memberID = "210987654321"
-	var created struct{ Organization struct{ Id string } }
-	s.mustCLI(t, rootCreds, &created, "organizations", "create-organization")
-	var roots struct{ Roots []struct{ Id string } }
-	s.mustCLI(t, rootCreds, &roots, "organizations", "list-roots")
-	memberRoot := joinOrgMember(t, s, created.Organization.Id, roots.Roots[0].Id, memberID)
+	orgID, _, memberRoot := cliOrgWithMember(t, s, memberID)
 
 	o, e, c := s.awsCLI(t, rootCreds, "organizations", "describe-resource-policy")
 	wantCLIError(t, o, e, c, "ResourcePolicyNotFoundException", "We can't find a resource policy request with the parameter that you specified.")
@@ -31,7 +27,7 @@ func TestAWSCLIResourcePolicy(t *testing.T) {
 	}
 	s.mustCLI(t, rootCreds, &put, "organizations", "put-resource-policy", "--content", doc, "--tags", "Key=team,Value=platform")
 	sum := put.ResourcePolicy.ResourcePolicySummary
-	if !strings.HasPrefix(sum.Id, "rp-") || sum.Arn != "arn:aws:organizations::"+account+":resourcepolicy/"+created.Organization.Id+"/"+sum.Id ||
+	if !strings.HasPrefix(sum.Id, "rp-") || sum.Arn != "arn:aws:organizations::"+account+":resourcepolicy/"+orgID+"/"+sum.Id ||
 		put.ResourcePolicy.Content != doc {
 		t.Fatalf("put-resource-policy %+v", put)
 	}

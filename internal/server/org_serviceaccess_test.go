@@ -7,12 +7,8 @@ import "testing"
 func TestAWSCLIServicePrincipalsAWSHas(t *testing.T) {
 	needRealClient(t, "aws")
 	s := startServer(t)
-	var created struct{ Organization struct{ Id string } }
-	s.mustCLI(t, rootCreds, &created, "organizations", "create-organization")
-	var roots struct{ Roots []struct{ Id string } }
-	s.mustCLI(t, rootCreds, &roots, "organizations", "list-roots")
 	const memberID = "210987654321"
-	joinOrgMember(t, s, created.Organization.Id, roots.Roots[0].Id, memberID)
+	cliOrgWithMember(t, s, memberID)
 
 	s.mustCLI(t, rootCreds, nil, "organizations", "enable-aws-service-access", "--service-principal", "tagpolicies.tag.amazonaws.com")
 	o, e, c := s.awsCLI(t, rootCreds, "organizations", "enable-aws-service-access", "--service-principal", "nosuchservice.amazonaws.com")
