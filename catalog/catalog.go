@@ -76,6 +76,9 @@ type Catalog struct {
 	keys     keyIndex
 
 	policies policySet
+
+	principalsOnce sync.Once
+	principals     map[string]bool // ServicePrincipal's set
 }
 
 // Embedded returns a catalog built from the copy of the data embedded in the

@@ -182,10 +182,19 @@ func (s *Service) lookupAccessKey(ctx context.Context, id string) (*Credential, 
 				Principal: authz.Principal{Type: authz.PrincipalUser, ARN: u.ARN, Account: e.Account},
 				Name:      u.UserName, UserID: u.UserID, AccessKeyID: id}}
 		case KindSession:
-			cred, err = s.lookupSession(ctx, r, e)
-			return err
+			if cred, err = s.lookupSession(ctx, r, e); err != nil {
+				return err
+			}
 		default:
 			return store.ErrNotFound
+		}
+		// A closed account is suspended: its credentials fail as unknown ones do.
+		v, err := s.accountOrg(ctx, r, cred.Caller.Account())
+		if err != nil {
+			return err
+		}
+		if v != nil && v.Closed {
+			cred.Active = false
 		}
 		return nil
 	})

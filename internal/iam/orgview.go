@@ -23,6 +23,9 @@ type OrgView struct {
 	AllFeatures bool
 	// TrustedServices are the service principals with trusted access to the organization.
 	TrustedServices []string
+	// Closed is true for an account being closed or closed (Organizations CloseAccount): AWS suspends it, and none
+	// of its credentials authenticate a request.
+	Closed bool
 }
 
 // Organizations tells the IAM service which organization an account belongs to, if any; internal/org implements

@@ -99,14 +99,17 @@ func acctTags(in []orgtypes.Tag) ([]Tag, error) {
 	return out, nil
 }
 
-// acctShape is the API's Account.
-func acctShape(o *Organization, a *Account) orgtypes.Account {
-	status := orgtypes.AccountStatus(a.Status)
-	state := orgtypes.AccountState(a.Status) // ACTIVE, SUSPENDED and PENDING_CLOSURE have the same names in both
+// acctShape is the API's Account, with its Status and State at now (closing.go).
+func (s *Service) acctShape(o *Organization, a *Account, now time.Time) orgtypes.Account {
+	st, sta := s.acctStatus(a, now)
+	status, state := orgtypes.AccountStatus(st), orgtypes.AccountState(sta)
 	jm := orgtypes.AccountJoinedMethod(a.JoinedMethod)
 	return orgtypes.Account{Id: ptr(a.ID), Arn: ptr(accountARN(o.Management, o.ID, a.ID)), Email: ptr(a.Email), Name: ptr(a.Name),
-		Status: &status, State: &state, JoinedMethod: &jm, JoinedTimestamp: ptr(a.Joined)}
+		Status: &status, State: &state, JoinedMethod: &jm, JoinedTimestamp: stamp(a.Joined)}
 }
+
+// stamp is a time as the API's shapes carry it.
+func stamp(t time.Time) *time.Time { return ptr(t) }
 
 // acctLoad returns a member account of o, AccountNotFoundException when it is not one.
 func acctLoad(ctx context.Context, r store.Reader, o *Organization, id string) (*store.Entity, *Account, error) {
@@ -151,7 +154,7 @@ func acctNextToken(next string) *string {
 const acctDefaultPage = 20
 
 // acctList lists the member accounts of o, of one parent when parent is not empty, a page at a time.
-func acctList(ctx context.Context, r store.Reader, o *Organization, parent string, token *string, max *int32) ([]orgtypes.Account, *string, error) {
+func (s *Service) acctList(ctx context.Context, r store.Reader, o *Organization, parent string, token *string, max *int32) ([]orgtypes.Account, *string, error) {
 	after, limit, err := acctPageArgs(token, max, acctDefaultPage)
 	if err != nil {
 		return nil, nil, err
@@ -161,12 +164,13 @@ func acctList(ctx context.Context, r store.Reader, o *Organization, parent strin
 		return nil, nil, err
 	}
 	out := make([]orgtypes.Account, 0, len(page.Entities))
+	now := s.now()
 	for _, e := range page.Entities {
 		a, err := decode[Account](e)
 		if err != nil {
 			return nil, nil, err
 		}
-		out = append(out, acctShape(o, a))
+		out = append(out, s.acctShape(o, a, now))
 	}
 	return out, acctNextToken(page.Next), nil
 }
@@ -385,7 +389,7 @@ func (s *Service) DescribeAccount(ctx context.Context, c *iam.Caller, in *orgtyp
 		if err != nil {
 			return err
 		}
-		out = acctShape(o, a)
+		out = s.acctShape(o, a, s.now())
 		return nil
 	})
 	if err != nil {
@@ -405,7 +409,7 @@ func (s *Service) ListAccounts(ctx context.Context, c *iam.Caller, in *orgtypes.
 		if err := s.authorize(ctx, r, c, o, "organizations:ListAccounts", "*", true); err != nil {
 			return err
 		}
-		out.Accounts, out.NextToken, err = acctList(ctx, r, o, "", in.NextToken, in.MaxResults)
+		out.Accounts, out.NextToken, err = s.acctList(ctx, r, o, "", in.NextToken, in.MaxResults)
 		return err
 	})
 	if err != nil {
@@ -435,7 +439,7 @@ func (s *Service) ListAccountsForParent(ctx context.Context, c *iam.Caller, in *
 		if err := s.authorize(ctx, r, c, o, "organizations:ListAccountsForParent", resource, true); err != nil {
 			return err
 		}
-		out.Accounts, out.NextToken, err = acctList(ctx, r, o, in.ParentId, in.NextToken, in.MaxResults)
+		out.Accounts, out.NextToken, err = s.acctList(ctx, r, o, in.ParentId, in.NextToken, in.MaxResults)
 		return err
 	})
 	if err != nil {
@@ -483,7 +487,7 @@ func (s *Service) acctCanLeave(ctx context.Context, r store.Reader, o *Organizat
 		return acctErrConstraint("CANNOT_REMOVE_DELEGATED_ADMINISTRATOR_FROM_ORG",
 			"You cannot remove an account that is a delegated administrator for a service. Deregister it as a delegated administrator first.")
 	}
-	if a.JoinedMethod == "CREATED" {
+	if a.JoinedMethod == "CREATED" && a.ClosureRequested.IsZero() { // a closed account will not stand alone
 		ok, err := s.iam.HasRootKey(ctx, r, a.ID)
 		if err != nil {
 			return err

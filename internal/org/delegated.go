@@ -45,15 +45,6 @@ func delegErrNotRegistered() error {
 		Message: "The specified account is not a delegated administrator for this Amazon Web Services service."}
 }
 
-// delegCheckPrincipal refuses a service principal that is not an AWS service's.
-func delegCheckPrincipal(p string) error {
-	if !strings.HasSuffix(strings.ToLower(p), ".amazonaws.com") || len(p) <= len(".amazonaws.com") {
-		// Unconfirmed message: the reason is the API reference's UNRECOGNIZED_SERVICE_PRINCIPAL.
-		return acctErrInvalidInput("UNRECOGNIZED_SERVICE_PRINCIPAL", "You specified a service principal that isn't recognized.")
-	}
-	return nil
-}
-
 // RegisterDelegatedAdministrator registers a member account as a delegated administrator of a service.
 func (s *Service) RegisterDelegatedAdministrator(ctx context.Context, c *iam.Caller, in *orgtypes.RegisterDelegatedAdministratorRequest) error {
 	return s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
@@ -64,7 +55,7 @@ func (s *Service) RegisterDelegatedAdministrator(ctx context.Context, c *iam.Cal
 		if err := s.authorize(ctx, tx, c, o, "organizations:RegisterDelegatedAdministrator", accountARN(o.Management, o.ID, in.AccountId), true, conditionKeys("organizations:ServicePrincipal", in.ServicePrincipal)); err != nil {
 			return err
 		}
-		if err := delegCheckPrincipal(in.ServicePrincipal); err != nil {
+		if err := s.checkServicePrincipal(in.ServicePrincipal); err != nil {
 			return err
 		}
 		if _, _, err := acctLoad(ctx, tx, o, in.AccountId); err != nil {
@@ -98,7 +89,7 @@ func (s *Service) DeregisterDelegatedAdministrator(ctx context.Context, c *iam.C
 		if err := s.authorize(ctx, tx, c, o, "organizations:DeregisterDelegatedAdministrator", accountARN(o.Management, o.ID, in.AccountId), true, conditionKeys("organizations:ServicePrincipal", in.ServicePrincipal)); err != nil {
 			return err
 		}
-		if err := delegCheckPrincipal(in.ServicePrincipal); err != nil {
+		if err := s.checkServicePrincipal(in.ServicePrincipal); err != nil {
 			return err
 		}
 		if _, _, err := acctLoad(ctx, tx, o, in.AccountId); err != nil {
@@ -170,7 +161,7 @@ func (s *Service) ListDelegatedAdministrators(ctx context.Context, c *iam.Caller
 			if err != nil {
 				return err
 			}
-			sh := acctShape(o, a)
+			sh := s.acctShape(o, a, s.now())
 			out.DelegatedAdministrators = append(out.DelegatedAdministrators, orgtypes.DelegatedAdministrator{Id: sh.Id, Arn: sh.Arn,
 				Email: sh.Email, Name: sh.Name, Status: sh.Status, State: sh.State, JoinedMethod: sh.JoinedMethod,
 				JoinedTimestamp: sh.JoinedTimestamp, DelegationEnabledDate: ptr(first[id])})

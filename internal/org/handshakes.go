@@ -30,7 +30,12 @@ const hsLifetime = 15 * 24 * time.Hour
 
 // handshakeRecord is a stored handshake.
 type handshakeRecord struct {
-	ID              string    `json:"id"`
+	ID string `json:"id"`
+	// Action is INVITE (written as "" by older records), ENABLE_ALL_FEATURES or APPROVE_ALL_FEATURES (allfeatures.go).
+	Action string `json:"action,omitempty"`
+	// Parent is, for the ENABLE_ALL_FEATURES handshake of a member account and for APPROVE_ALL_FEATURES, the
+	// organization's ENABLE_ALL_FEATURES handshake.
+	Parent          string    `json:"parent,omitempty"`
 	OrgID           string    `json:"orgId"`
 	Management      string    `json:"management"`
 	ManagementEmail string    `json:"managementEmail"`
@@ -39,30 +44,45 @@ type handshakeRecord struct {
 	TargetType      string    `json:"targetType"` // ACCOUNT or EMAIL
 	TargetID        string    `json:"targetId"`
 	Account         string    `json:"account,omitempty"` // the iamd account the target names, "" when none
-	State           string    `json:"state"`             // OPEN, ACCEPTED, DECLINED, CANCELED (EXPIRED is computed)
+	State           string    `json:"state"`             // REQUESTED, OPEN, ACCEPTED, DECLINED, CANCELED (EXPIRED is computed)
 	Requested       time.Time `json:"requested"`
 	Expires         time.Time `json:"expires"`
 	Notes           string    `json:"notes,omitempty"`
 	Tags            []Tag     `json:"tags,omitempty"`
 }
 
-// state is the handshake's state at now: an open handshake past its expiration is EXPIRED.
+// state is the handshake's state at now: a handshake still waiting for an answer past its expiration is EXPIRED.
 func (h *handshakeRecord) state(now time.Time) string {
-	if h.State == "OPEN" && !now.Before(h.Expires) {
+	if (h.State == "OPEN" || h.State == "REQUESTED") && !now.Before(h.Expires) {
 		return "EXPIRED"
 	}
 	return h.State
 }
 
-func (h *handshakeRecord) arn() string { return handshakeARN(h.Management, h.OrgID, "invite", h.ID) }
+// action is the handshake's action type.
+func (h *handshakeRecord) action() string {
+	if h.Action == "" {
+		return string(orgtypes.ActionTypeINVITE)
+	}
+	return h.Action
+}
+
+func (h *handshakeRecord) arn() string {
+	return handshakeARN(h.Management, h.OrgID, typeSegment(h.action()), h.ID)
+}
+
+func hsResource(t orgtypes.HandshakeResourceType, v string) orgtypes.HandshakeResource {
+	return orgtypes.HandshakeResource{Type: &t, Value: ptr(v)}
+}
 
 // shape is the API's Handshake, as the API reference's examples show an invitation.
 func (h *handshakeRecord) shape(now time.Time) orgtypes.Handshake {
+	if h.action() != string(orgtypes.ActionTypeINVITE) {
+		return h.allFeaturesShape(now)
+	}
 	state := orgtypes.HandshakeState(h.state(now))
 	action := orgtypes.ActionTypeINVITE
-	res := func(t orgtypes.HandshakeResourceType, v string) orgtypes.HandshakeResource {
-		return orgtypes.HandshakeResource{Type: &t, Value: ptr(v)}
-	}
+	res := hsResource
 	orgRes := res(orgtypes.HandshakeResourceTypeORGANIZATION, h.OrgID)
 	orgRes.Resources = []orgtypes.HandshakeResource{
 		res(orgtypes.HandshakeResourceTypeMASTEREMAIL, h.ManagementEmail),
@@ -78,7 +98,7 @@ func (h *handshakeRecord) shape(now time.Time) orgtypes.Handshake {
 			{Id: h.OrgID, Type: orgtypes.HandshakePartyTypeORGANIZATION},
 			{Id: h.TargetID, Type: orgtypes.HandshakePartyType(h.TargetType)},
 		},
-		RequestedTimestamp: ptr(h.Requested), ExpirationTimestamp: ptr(h.Expires),
+		RequestedTimestamp: stamp(h.Requested), ExpirationTimestamp: stamp(h.Expires),
 		Resources: resources}
 }
 
@@ -174,7 +194,7 @@ func (s *Service) hsOpenInvites(ctx context.Context, r store.Reader, o *Organiza
 	now := s.now()
 	n := 0
 	for _, h := range all {
-		if h.state(now) == "OPEN" {
+		if h.action() == string(orgtypes.ActionTypeINVITE) && h.state(now) == "OPEN" {
 			n++
 		}
 	}
@@ -223,8 +243,13 @@ func (s *Service) InviteAccountToOrganization(ctx context.Context, c *iam.Caller
 			return err
 		}
 		now := s.now()
+		if pending, err := s.allFeaturesPending(ctx, tx, o); err != nil {
+			return err
+		} else if pending != nil {
+			return hsErrConstraint("INVITE_DISABLED_DURING_ENABLE_ALL_FEATURES", "You can't issue new invitations to join an organization while it's in the process of enabling all features. You can resume inviting accounts after you finalize the process when all accounts have agreed to the change.")
+		}
 		for _, x := range all {
-			if x.state(now) == "OPEN" && x.TargetType == string(in.Target.Type) && strings.EqualFold(x.TargetID, in.Target.Id) {
+			if x.action() == string(orgtypes.ActionTypeINVITE) && x.state(now) == "OPEN" && x.TargetType == string(in.Target.Type) && strings.EqualFold(x.TargetID, in.Target.Id) {
 				// Unconfirmed: the API reference's description of DuplicateHandshakeException.
 				return &awserr.Error{Code: "DuplicateHandshakeException", HTTPStatus: 400,
 					Message: "A handshake with the same action and target already exists."}
@@ -325,6 +350,9 @@ func (s *Service) hsRespond(ctx context.Context, c *iam.Caller, id, action, stat
 		if err := s.authorize(ctx, tx, c, o, action, h.arn(), false); err != nil {
 			return err
 		}
+		if h.action() != string(orgtypes.ActionTypeINVITE) {
+			return s.allFeaturesRespond(ctx, tx, o, c, h, state)
+		}
 		if originator {
 			return errAccessDenied() // only the invited account answers an invitation
 		}
@@ -402,6 +430,9 @@ func (s *Service) CancelHandshake(ctx context.Context, c *iam.Caller, in *orgtyp
 		if !originator {
 			return errAccessDenied()
 		}
+		if h.action() != string(orgtypes.ActionTypeINVITE) {
+			return s.allFeaturesCancel(ctx, tx, h)
+		}
 		if have := h.state(s.now()); have != "OPEN" {
 			return hsErrState(have, "CANCELED")
 		}
@@ -437,7 +468,6 @@ func (s *Service) DescribeHandshake(ctx context.Context, c *iam.Caller, in *orgt
 }
 
 // hsFilter checks a HandshakeFilter (at most one of its members) and reports whether a handshake passes it.
-// iamd's handshakes are invitations, which have no parent handshake.
 func hsFilter(f *orgtypes.HandshakeFilter) (func(*handshakeRecord) bool, error) {
 	if f == nil || (f.ActionType == nil && f.ParentHandshakeId == nil) {
 		return func(*handshakeRecord) bool { return true }, nil
@@ -447,10 +477,9 @@ func hsFilter(f *orgtypes.HandshakeFilter) (func(*handshakeRecord) bool, error) 
 		return nil, acctErrInvalidInput("MAX_LIMIT_EXCEEDED_FILTER", "You can specify only one filter parameter for the operation.")
 	}
 	if f.ActionType != nil {
-		want := *f.ActionType == orgtypes.ActionTypeINVITE
-		return func(*handshakeRecord) bool { return want }, nil
+		return func(h *handshakeRecord) bool { return h.action() == string(*f.ActionType) }, nil
 	}
-	return func(*handshakeRecord) bool { return false }, nil
+	return func(h *handshakeRecord) bool { return h.Parent != "" && h.Parent == *f.ParentHandshakeId }, nil
 }
 
 // hsPage returns the handshakes after the token's ID, at most max of them, and the next token.

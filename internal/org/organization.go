@@ -143,7 +143,7 @@ func (s *Service) DeleteOrganization(ctx context.Context, c *iam.Caller) error {
 		if _, err := tx.UnlinkAll(ctx, store.LinkQuery{Account: o.Management, Kind: LinkAttached}); err != nil {
 			return err
 		}
-		for _, k := range []store.Kind{KindOU, KindPolicy, KindOrgAccount, KindHandshake, KindCreateAccount, KindDelegatedAdmin} {
+		for _, k := range []store.Kind{KindOU, KindPolicy, KindOrgAccount, KindHandshake, KindCreateAccount, KindDelegatedAdmin, KindResourcePolicy} {
 			page, err := tx.List(ctx, store.ListQuery{Account: o.Management, Kind: k})
 			if err != nil {
 				return err

@@ -28,6 +28,12 @@ const (
 // newOrgService returns the Organizations service over a real SQLite store with two standalone accounts.
 func newOrgService(t *testing.T) *service {
 	t.Helper()
+	return newOrgServiceAt(t, time.Now)
+}
+
+// newOrgServiceAt is newOrgService on the clock now.
+func newOrgServiceAt(t *testing.T, now func() time.Time) *service {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "iamd.db"))
 	if err != nil {
@@ -43,13 +49,13 @@ func newOrgService(t *testing.T) *service {
 		t.Fatal(err)
 	}
 	view := org.NewView(st)
-	svc := iam.New(st, cat, box, time.Now, "us-east-1", iam.Options{Orgs: view})
+	svc := iam.New(st, cat, box, now, "us-east-1", iam.Options{Orgs: view})
 	for _, a := range []string{mgmt, member} {
 		if _, err := svc.EnsureAccount(ctx, a, "", ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return &service{org.New(st, svc, view, org.Options{}), svc}
+	return &service{org.New(st, svc, view, org.Options{Catalog: cat}), svc}
 }
 
 // service is the Organizations service under test with the IAM service it runs on, for the tests' own IAM calls.
@@ -140,4 +146,28 @@ func TestOrganizationLifecycle(t *testing.T) {
 	}
 	_, err = s.DescribeOrganization(ctx, rootOf(mgmt))
 	wantCode(t, err, "AWSOrganizationsNotInUseException")
+}
+
+// TestCreateOrganizationLeavesPolicyTypesDisabled pins AWS's behaviour, which differs from its API reference's text
+// ("service control policies automatically enabled in the root"): through the API, a new root has no policy type
+// enabled whatever the feature set. terraform-provider-aws's acceptance tests, run against AWS, create an
+// organization with all features and assert roots.0.policy_types.# = 0, then enable SCPs with EnablePolicyType,
+// which would answer PolicyTypeAlreadyEnabledException otherwise. The console enables SCPs; the API does not.
+func TestCreateOrganizationLeavesPolicyTypesDisabled(t *testing.T) {
+	ctx := context.Background()
+	s := newOrgService(t)
+	if _, err := s.CreateOrganization(ctx, rootOf(mgmt), &orgtypes.CreateOrganizationRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	roots, err := s.ListRoots(ctx, rootOf(mgmt), &orgtypes.ListRootsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(roots.Roots[0].PolicyTypes); n != 0 {
+		t.Fatalf("a new root has %d policy types enabled, want none: %+v", n, roots.Roots[0].PolicyTypes)
+	}
+	out, err := s.EnablePolicyType(ctx, rootOf(mgmt), &orgtypes.EnablePolicyTypeRequest{RootId: *roots.Roots[0].Id, PolicyType: orgtypes.PolicyTypeSERVICECONTROLPOLICY})
+	if err != nil || len(out.Root.PolicyTypes) != 1 {
+		t.Fatalf("enabling SCPs on a new root: %v %+v", err, out)
+	}
 }

@@ -36,3 +36,6 @@ func EffectiveTagPolicyForTest(levels [][]string) (string, bool, error) {
 	out, ok := effectiveTagPolicy(docs)
 	return out, ok, nil
 }
+
+// CloseQuotaForTest is AWS's closure quota for an organization with members member accounts.
+func CloseQuotaForTest(members int) int { return closeQuota(members) }

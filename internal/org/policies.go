@@ -700,49 +700,15 @@ func (s *Service) DescribeEffectivePolicy(ctx context.Context, c *iam.Caller, in
 			return err
 		}
 		typ := string(in.PolicyType)
-		if typ != TypeTag || !o.enabled(typ) {
-			return errNoEffectivePolicy()
-		}
-		levels, err := levelsOf(ctx, r, o, acct)
+		content, updated, ok, err := effectivePolicy(ctx, r, o, acct, typ)
 		if err != nil {
 			return err
 		}
-		var docs [][]*tagNode
-		var updated time.Time
-		for _, l := range levels {
-			links, err := r.Links(ctx, store.LinkQuery{Account: o.Management, Kind: LinkAttached, From: l.id})
-			if err != nil {
-				return err
-			}
-			var level []*tagNode
-			for _, ln := range links {
-				p, err := loadPolicy(ctx, r, o, ln.To)
-				if err != nil {
-					return err
-				}
-				if p.Type != TypeTag {
-					continue
-				}
-				doc, err := parseTagPolicy([]byte(p.Content))
-				if err != nil {
-					return err
-				}
-				level = append(level, doc)
-				if p.entity != nil && p.entity.Created.After(updated) {
-					updated = p.entity.Created
-				}
-				if ln.Created.After(updated) {
-					updated = ln.Created
-				}
-			}
-			docs = append(docs, level)
-		}
-		content, ok := effectiveTagPolicy(docs)
 		if !ok {
 			return errNoEffectivePolicy()
 		}
 		pt := orgtypes.EffectivePolicyType(typ)
-		out = &orgtypes.EffectivePolicy{PolicyContent: ptr(content), LastUpdatedTimestamp: ptr(updated),
+		out = &orgtypes.EffectivePolicy{PolicyContent: ptr(content), LastUpdatedTimestamp: stamp(updated),
 			TargetId: ptr(acct), PolicyType: &pt}
 		return nil
 	})
@@ -750,4 +716,47 @@ func (s *Service) DescribeEffectivePolicy(ctx context.Context, c *iam.Caller, in
 		return nil, err
 	}
 	return &orgtypes.DescribeEffectivePolicyResponse{EffectivePolicy: out}, nil
+}
+
+// effectivePolicy returns an account's effective policy of a type and when it last changed; ok is false when the
+// account has none (iamd computes effective tag policies only).
+func effectivePolicy(ctx context.Context, r store.Reader, o *Organization, acct, typ string) (content string, updated time.Time, ok bool, err error) {
+	if typ != TypeTag || !o.enabled(typ) {
+		return "", time.Time{}, false, nil
+	}
+	levels, err := levelsOf(ctx, r, o, acct)
+	if err != nil {
+		return "", time.Time{}, false, err
+	}
+	var docs [][]*tagNode
+	for _, l := range levels {
+		links, err := r.Links(ctx, store.LinkQuery{Account: o.Management, Kind: LinkAttached, From: l.id})
+		if err != nil {
+			return "", time.Time{}, false, err
+		}
+		var level []*tagNode
+		for _, ln := range links {
+			p, err := loadPolicy(ctx, r, o, ln.To)
+			if err != nil {
+				return "", time.Time{}, false, err
+			}
+			if p.Type != TypeTag {
+				continue
+			}
+			doc, err := parseTagPolicy([]byte(p.Content))
+			if err != nil {
+				return "", time.Time{}, false, err
+			}
+			level = append(level, doc)
+			if p.entity != nil && p.entity.Created.After(updated) {
+				updated = p.entity.Created
+			}
+			if ln.Created.After(updated) {
+				updated = ln.Created
+			}
+		}
+		docs = append(docs, level)
+	}
+	content, ok = effectiveTagPolicy(docs)
+	return content, updated, ok, nil
 }

@@ -17,14 +17,16 @@ const (
 	KindHandshake      store.Kind = "org-handshake" // a handshake, named and ID'd by handshake ID
 	KindCreateAccount  store.Kind = "org-car"       // a CreateAccount request's status, named and ID'd by car-... ID
 	KindDelegatedAdmin store.Kind = "org-delegated" // a delegated administrator registration, named ACCOUNT/SERVICE
+	KindResourcePolicy store.Kind = "org-rpolicy"   // the organization's resource policy, named resourcePolicyName, ID'd rp-...
 
 	// LinkAttached links a target (root, OU or account ID) to an attached policy ID.
 	LinkAttached = "org-attached"
 	// LinkHandshakeParty links, in an invited account's namespace, the account to a handshake ID it takes part in.
 	LinkHandshakeParty = "org-handshake-party"
 
-	orgName           = "organization"
-	settingMembership = "org.membership" // on every member account: Membership
+	orgName            = "organization"
+	resourcePolicyName = "resourcepolicy"
+	settingMembership  = "org.membership" // on every member account: Membership
 )
 
 // Organization is an organization record.
@@ -41,6 +43,8 @@ type Organization struct {
 	// ServiceAccess lists the AWS services with trusted access to the organization (EnableAWSServiceAccess).
 	ServiceAccess []ServiceAccess `json:"serviceAccess,omitempty"`
 	Created       time.Time       `json:"created"`
+	// Closures are the times of the CloseAccount requests of the last 30 days, for AWS's rolling closure quota.
+	Closures []time.Time `json:"closures,omitempty"`
 }
 
 // Membership is the setting a member account carries.
@@ -54,10 +58,12 @@ type Account struct {
 	ID           string    `json:"id"`
 	Name         string    `json:"name"`
 	Email        string    `json:"email"`
-	Status       string    `json:"status"`       // ACTIVE, SUSPENDED, PENDING_CLOSURE
+	Status       string    `json:"status"`       // ACTIVE, or PENDING_CLOSURE once CloseAccount was called (closing.go)
 	JoinedMethod string    `json:"joinedMethod"` // INVITED or CREATED
 	Joined       time.Time `json:"joined"`
 	Tags         []Tag     `json:"tags,omitempty"`
+	// ClosureRequested is when CloseAccount was called for the account; zero for an account never closed.
+	ClosureRequested time.Time `json:"closureRequested,omitzero"`
 }
 
 // OU is an organizational unit record.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/iamd-dev/iamd/authz"
+	"github.com/iamd-dev/iamd/catalog"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
@@ -82,18 +83,34 @@ type Service struct {
 	// MaxAccounts is the quota of accounts in an organization; 0 means AWS's default, DefaultMaxAccounts. New sets
 	// it from Options; a test may change it before the service serves.
 	MaxAccounts int
+	// CloseAccountQuota and ClosureDelay are Options' (closing.go); a test may change them before the service serves.
+	CloseAccountQuota int
+	ClosureDelay      time.Duration
+
+	catalog *catalog.Catalog
 }
 
 // Options are the Organizations service's settings.
 type Options struct {
 	// MaxAccounts is the quota of accounts in an organization; 0 means AWS's default, DefaultMaxAccounts.
 	MaxAccounts int
+	// CloseAccountQuota is how many accounts CloseAccount may close in a rolling 30 days; 0 means AWS's rule
+	// (closeQuota: the higher of 250 and 20% of the member accounts, at most 1,000).
+	CloseAccountQuota int
+	// ClosureDelay is how long a closing account stays PENDING_CLOSURE on the service's clock before it is closed
+	// (Status SUSPENDED, State CLOSED); 0 means DefaultClosureDelay.
+	ClosureDelay time.Duration
+	// Catalog is AWS's service authorization data: the Organizations actions a resource policy may delegate and the
+	// service principals AWS has. Without it, iamd accepts any organizations action a resource policy names that
+	// delegation allows by name, and any *.amazonaws.com service principal.
+	Catalog *catalog.Catalog
 }
 
 // New returns the Organizations service. It keeps its records in st, the store IAM uses; view is the view of
 // organizations the IAM service was built with (NewView), whose answers it shares.
 func New(st store.Store, i IAM, view *View, opt Options) *Service {
-	return &Service{store: st, iam: i, view: view, MaxAccounts: opt.MaxAccounts}
+	return &Service{store: st, iam: i, view: view, MaxAccounts: opt.MaxAccounts, CloseAccountQuota: opt.CloseAccountQuota,
+		ClosureDelay: opt.ClosureDelay, catalog: opt.Catalog}
 }
 
 func (s *Service) now() time.Time { return s.iam.Time().UTC().Truncate(time.Second) }
@@ -201,17 +218,23 @@ func (s *Service) callerOrg(ctx context.Context, r store.Reader, c *iam.Caller) 
 // limit the management account); management is true for operations only the management account may call.
 // keys are the operation's condition keys (organizations:PolicyType, organizations:ServicePrincipal, ...).
 func (s *Service) authorize(ctx context.Context, r store.Reader, c *iam.Caller, o *Organization, action, resource string, management bool, keys ...policy.Context) error {
-	if management && c.Account() != o.Management {
-		// A delegated administrator may call the read-only ones (delegated.go).
-		if ok, err := s.delegatedReader(ctx, r, o, c.Account(), action); err != nil {
-			return err
-		} else if !ok {
-			return errAccessDenied()
-		}
-	}
 	var k policy.Context
 	if len(keys) > 0 {
 		k = keys[0]
+	}
+	if management && c.Account() != o.Management {
+		// A delegated administrator may call the read-only ones (delegated.go), and the organization's resource
+		// policy may open others to member accounts (resourcepolicy.go).
+		ok, err := s.delegatedReader(ctx, r, o, c.Account(), action)
+		if err == nil && !ok {
+			ok, err = s.resourcePolicyAllows(ctx, r, o, c, action, resource, k)
+		}
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errAccessDenied()
+		}
 	}
 	return accessDeniedException(s.iam.Authorize(ctx, r, c, iam.Authorization{Action: action, Resource: resource, ResourceOwner: c.Account(), Context: k}))
 }
@@ -298,15 +321,19 @@ func accountOrg(ctx context.Context, r store.Reader, account string) (*iam.OrgVi
 	if err != nil {
 		return nil, err
 	}
-	v := &iam.OrgView{OrgID: o.ID, Management: o.Management, AllFeatures: o.FeatureSet == "ALL"}
+	e, err := r.Get(ctx, o.Management, KindOrgAccount, account)
+	if err != nil {
+		return nil, fmt.Errorf("organization account %s: %w", account, err)
+	}
+	a, err := decode[Account](e)
+	if err != nil {
+		return nil, err
+	}
+	v := &iam.OrgView{OrgID: o.ID, Management: o.Management, AllFeatures: o.FeatureSet == "ALL", Closed: acctClosing(a)}
 	for _, sa := range o.ServiceAccess {
 		v.TrustedServices = append(v.TrustedServices, sa.ServicePrincipal)
 	}
-	path := o.ID + "/"
-	for _, l := range levels[:len(levels)-1] { // the account itself is not part of its path
-		path += l.id + "/"
-	}
-	v.Paths = path
+	v.Paths = orgPath(o, levels)
 	if o.enabled(TypeSCP) {
 		if v.SCPs, err = policyLevels(ctx, r, o, levels, TypeSCP, policy.TypeSCP); err != nil {
 			return nil, err
@@ -318,6 +345,15 @@ func accountOrg(ctx context.Context, r store.Reader, account string) (*iam.OrgVi
 		}
 	}
 	return v, nil
+}
+
+// orgPath is an account's path as aws:PrincipalOrgPaths writes it, "o-.../r-.../ou-.../", from its levels.
+func orgPath(o *Organization, levels []level) string {
+	path := o.ID + "/"
+	for _, l := range levels[:len(levels)-1] { // the account itself is not part of its path
+		path += l.id + "/"
+	}
+	return path
 }
 
 // level is one node on the path from the root to an account.

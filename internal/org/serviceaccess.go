@@ -3,12 +3,42 @@ package org
 import (
 	"context"
 	"slices"
+	"strings"
 
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
-	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
 )
+
+// orgPrincipalsNotInData are service principals that the Organizations User Guide lists among the services that work
+// with Organizations ("AWS services that you can use with AWS Organizations") but that AWS's service authorization
+// data and managed policies, which the catalog holds, never name.
+var orgPrincipalsNotInData = []string{
+	"ipam.amazonaws.com",
+	"member.org.stacksets.cloudformation.amazonaws.com",
+	"opsdatasync.ssm.amazonaws.com",
+	"storage-lens.s3.amazonaws.com",
+	"tagpolicies.tag.amazonaws.com",
+}
+
+// checkServicePrincipal refuses a service principal AWS does not have: one the catalog does not name (catalog
+// ServicePrincipal) and the User Guide does not list. Without a catalog, any *.amazonaws.com name passes.
+func (s *Service) checkServicePrincipal(p string) error {
+	lp := strings.ToLower(p)
+	known := slices.Contains(orgPrincipalsNotInData, lp)
+	switch {
+	case known:
+	case s.catalog != nil:
+		known = s.catalog.ServicePrincipal(lp)
+	default:
+		known = strings.HasSuffix(lp, ".amazonaws.com") && len(lp) > len(".amazonaws.com")
+	}
+	if !known {
+		// The message is the API reference's description of the reason; AWS's live text is unconfirmed.
+		return errInvalidInput("UNRECOGNIZED_SERVICE_PRINCIPAL", "You specified a service principal that isn't recognized.")
+	}
+	return nil
+}
 
 // saveOrg writes the organization record back.
 func saveOrg(ctx context.Context, tx store.Tx, o *Organization) error {
@@ -31,9 +61,11 @@ func (s *Service) EnableAWSServiceAccess(ctx context.Context, c *iam.Caller, in 
 		if err := s.authorize(ctx, tx, c, o, "organizations:EnableAWSServiceAccess", "*", true, conditionKeys("organizations:ServicePrincipal", in.ServicePrincipal)); err != nil {
 			return err
 		}
+		if err := s.checkServicePrincipal(in.ServicePrincipal); err != nil {
+			return err
+		}
 		if o.FeatureSet != "ALL" {
-			return &awserr.Error{Code: "ConstraintViolationException", HTTPStatus: 400, Reason: "ENABLE_ALL_FEATURES_REQUIRED",
-				Message: "This operation requires the organization to have all features enabled."} // AWS's text unconfirmed
+			return errNotAllFeatures() // ENABLE_ALL_FEATURES_REQUIRED, used before, is no reason AWS has
 		}
 		if slices.ContainsFunc(o.ServiceAccess, func(sa ServiceAccess) bool { return sa.ServicePrincipal == in.ServicePrincipal }) {
 			return nil // enabling again is not an error
@@ -51,6 +83,9 @@ func (s *Service) DisableAWSServiceAccess(ctx context.Context, c *iam.Caller, in
 			return err
 		}
 		if err := s.authorize(ctx, tx, c, o, "organizations:DisableAWSServiceAccess", "*", true, conditionKeys("organizations:ServicePrincipal", in.ServicePrincipal)); err != nil {
+			return err
+		}
+		if err := s.checkServicePrincipal(in.ServicePrincipal); err != nil {
 			return err
 		}
 		o.ServiceAccess = slices.DeleteFunc(o.ServiceAccess, func(sa ServiceAccess) bool { return sa.ServicePrincipal == in.ServicePrincipal })

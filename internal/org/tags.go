@@ -56,11 +56,14 @@ func resourceARN(o *Organization, id string) string {
 		return containerARN(o, id)
 	case strings.HasPrefix(id, "p-"):
 		return policyARN(o.Management, o.ID, "", id)
+	case strings.HasPrefix(id, "rp-"):
+		return resourcePolicyARN(o, id)
 	}
 	return accountARN(o.Management, o.ID, id)
 }
 
-// findTaggable loads a root, OU, account or customer managed policy by ID; TargetNotFoundException when there is none.
+// findTaggable loads a root, OU, account, customer managed policy or the resource policy by ID;
+// TargetNotFoundException when there is none.
 func findTaggable(ctx context.Context, r store.Reader, o *Organization, id string) (*taggable, error) {
 	if id == o.RootID {
 		return &taggable{arn: rootARN(o.Management, o.ID, id), tags: o.RootTags, save: func(ctx context.Context, tx store.Tx, tags []Tag) error {
@@ -76,6 +79,16 @@ func findTaggable(ctx context.Context, r store.Reader, o *Organization, id strin
 			e.Data = encode(cur)
 			return tx.Update(ctx, e)
 		}}, nil
+	}
+	if strings.HasPrefix(id, "rp-") {
+		e, rec, err := loadResourcePolicy(ctx, r, o)
+		if err != nil {
+			return nil, err
+		}
+		if rec == nil || rec.ID != id {
+			return nil, errTargetNotFound()
+		}
+		return taggableOf[resourcePolicyRecord](e, func(v *resourcePolicyRecord) *[]Tag { return &v.Tags })
 	}
 	var kind store.Kind
 	switch {

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 )
@@ -12,11 +11,7 @@ import (
 func TestAWSCLIOrganizationAccounts(t *testing.T) {
 	needRealClient(t, "aws")
 	s := startServer(t)
-	const standalone = "444455556666"
-	alone := creds{"AKIAEXAMPLESTANDALON", "standaloneSecretKeyForTheInvitedAccount1"}
-	if _, err := s.srv.IAM.EnsureAccount(context.Background(), standalone, alone.id, alone.secret); err != nil {
-		t.Fatal(err)
-	}
+	standalone, alone := standaloneAccount(t, s)
 	var org struct{ Organization struct{ Id string } }
 	s.mustCLI(t, rootCreds, &org, "organizations", "create-organization")
 

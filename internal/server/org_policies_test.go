@@ -36,6 +36,29 @@ func joinOrgMember(t *testing.T, s *testServer, orgID, rootID, id string) creds 
 	return c
 }
 
+// cliOrgWithMember creates an organization with the AWS CLI and records memberID as a member under its root
+// (joinOrgMember); it returns the organization's ID, the root's ID and the member's root key.
+func cliOrgWithMember(t *testing.T, s *testServer, memberID string) (orgID, rootID string, member creds) {
+	t.Helper()
+	var created struct{ Organization struct{ Id string } }
+	s.mustCLI(t, rootCreds, &created, "organizations", "create-organization")
+	var roots struct{ Roots []struct{ Id string } }
+	s.mustCLI(t, rootCreds, &roots, "organizations", "list-roots")
+	orgID, rootID = created.Organization.Id, roots.Roots[0].Id
+	return orgID, rootID, joinOrgMember(t, s, orgID, rootID, memberID)
+}
+
+// standaloneAccount gives iamd a standalone account with a root key, to be invited into an organization.
+func standaloneAccount(t *testing.T, s *testServer) (string, creds) {
+	t.Helper()
+	const id = "444455556666"
+	c := creds{"AKIAEXAMPLESTANDALON", "standaloneSecretKeyForTheInvitedAccount1"}
+	if _, err := s.srv.IAM.EnsureAccount(context.Background(), id, c.id, c.secret); err != nil {
+		t.Fatal(err)
+	}
+	return id, c
+}
+
 func TestOrganizationPoliciesWithTheCLI(t *testing.T) {
 	needRealClient(t, "aws")
 	s := startServer(t)

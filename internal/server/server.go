@@ -93,7 +93,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		return nil, fmt.Errorf("default account: %w", err)
 	}
 	svc.SetOutboundIssuerBase(issuerBase(cfg.OIDCIssuerURL, cfg.Listen, cfg.TLSCert != ""))
-	orgs := org.New(st, svc, orgView, org.Options{MaxAccounts: quotas.AccountsPerOrganization})
+	orgs := org.New(st, svc, orgView, org.Options{MaxAccounts: quotas.AccountsPerOrganization, Catalog: svc.Catalog})
 	stsSvc := sts.New(st, svc, sts.Options{Region: cfg.Region, WebIdentityKeys: webKeys, SAML: samlsp.Provider{}})
 	// The AWS APIs: each request must be signed for the API it calls, in a Region of the aws partition.
 	verifier := &sigv4.Verifier{Keys: keyStore{svc, clk}, Services: []string{"iam", "sts", "organizations"}, Regions: awsregion.Names()}

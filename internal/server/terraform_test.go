@@ -44,15 +44,27 @@ func TestTerraform(t *testing.T) { applyTerraform(t, "testdata/terraform/main.tf
 // tag policy with their attachments (the provider speaks Organizations' JSON protocol through aws-sdk-go-v2).
 func TestTerraformOrganizations(t *testing.T) { applyTerraform(t, "testdata/terraform-org/main.tf") }
 
+// TestTerraformOrganizationAccountClosed applies a member account made by Terraform in an existing organization and
+// destroys it with close_on_deletion: CloseAccount, then the provider's wait until the account is SUSPENDED (one
+// closure delay on iamd's clock). The closed account stays in the organization, as on AWS.
+func TestTerraformOrganizationAccountClosed(t *testing.T) {
+	applyTerraform(t, "testdata/terraform-org-account/main.tf", func(s *testServer) {
+		s.mustCLI(t, rootCreds, nil, "organizations", "create-organization")
+	})
+}
+
 // applyTerraform applies a configuration against a fresh server, checks that a second plan shows no changes, and
-// destroys it.
-func applyTerraform(t *testing.T, config string) {
+// destroys it. setup runs against the server before the apply.
+func applyTerraform(t *testing.T, config string, setup ...func(*testServer)) {
 	tf := needRealClient(t, "terraform")
 	mirror := terraformMirror()
 	if mirror == "" {
 		t.Skip("no local Terraform provider mirror with hashicorp/aws (set IAMD_TF_PLUGIN_MIRROR to the directory that holds registry.terraform.io)")
 	}
 	s := startServer(t)
+	for _, f := range setup {
+		f(s)
+	}
 	dir := t.TempDir()
 	src, err := os.ReadFile(config)
 	if err != nil {

@@ -1,0 +1,21 @@
+package server_test
+
+import "testing"
+
+// TestAWSCLIServicePrincipalsAWSHas: trusted access and delegated administrators with the AWS CLI take only the
+// service principals AWS has.
+func TestAWSCLIServicePrincipalsAWSHas(t *testing.T) {
+	needRealClient(t, "aws")
+	s := startServer(t)
+	const memberID = "210987654321"
+	cliOrgWithMember(t, s, memberID)
+
+	s.mustCLI(t, rootCreds, nil, "organizations", "enable-aws-service-access", "--service-principal", "tagpolicies.tag.amazonaws.com")
+	o, e, c := s.awsCLI(t, rootCreds, "organizations", "enable-aws-service-access", "--service-principal", "nosuchservice.amazonaws.com")
+	wantCLIError(t, o, e, c, "InvalidInputException", "You specified a service principal that isn't recognized.")
+	o, e, c = s.awsCLI(t, rootCreds, "organizations", "register-delegated-administrator", "--account-id", memberID,
+		"--service-principal", "nosuchservice.amazonaws.com")
+	wantCLIError(t, o, e, c, "InvalidInputException", "You specified a service principal that isn't recognized.")
+	s.mustCLI(t, rootCreds, nil, "organizations", "register-delegated-administrator", "--account-id", memberID,
+		"--service-principal", "securityhub.amazonaws.com")
+}
