@@ -10,52 +10,6 @@ import (
 	"unicode/utf8"
 )
 
-// Operation describes one operation of a service model, as the router needs it.
-type Operation struct {
-	// Name is the operation name, which is also the query protocol's Action.
-	Name string
-	// HTTPMethod and HTTPPath are the model's http binding (POST / for the query protocol).
-	HTTPMethod string
-	HTTPPath   string
-	// InputShape and OutputShape name the model shapes; empty when the operation has none.
-	InputShape  string
-	OutputShape string
-	// ResultWrapper is the element that wraps the output in a query-protocol response
-	// (CreateUserResult); empty when the operation has no output.
-	ResultWrapper string
-	// NewInput returns a new *XxxRequest for the operation, or nil when the operation takes no input.
-	NewInput func() any
-	// NewOutput returns a new *XxxResponse for the operation, or nil when the operation returns no output.
-	NewOutput func() any
-	// Errors lists the error shapes the model says the operation can return, by shape name.
-	Errors []string
-}
-
-// HasInput reports whether the operation takes an input structure.
-func (o Operation) HasInput() bool { return o.NewInput != nil }
-
-// HasOutput reports whether the operation returns an output structure.
-func (o Operation) HasOutput() bool { return o.NewOutput != nil }
-
-// ErrorShape is one modelled error: the shape name, the wire code and the HTTP status.
-type ErrorShape struct {
-	Shape string
-	// Code is the query-protocol error code (error.code in the model; the shape name when absent).
-	Code string
-	// HTTPStatus is error.httpStatusCode (400 when absent).
-	HTTPStatus int
-	// SenderFault is error.senderFault: the error is the caller's fault (Type Sender rather than Receiver).
-	SenderFault bool
-}
-
-// Fault returns "Sender" or "Receiver", as the query protocol writes it in <Type>.
-func (e ErrorShape) Fault() string {
-	if e.SenderFault {
-		return "Sender"
-	}
-	return "Receiver"
-}
-
 // Validator is implemented by every generated input structure.
 type Validator interface {
 	Validate() error

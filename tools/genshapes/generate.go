@@ -321,8 +321,6 @@ func (g *gen) write() {
 		g.p("\tServiceID = %q\n\tAPIVersion = %q\n\tEndpointPrefix = %q\n\tXMLNamespace = %q\n)\n\n", md.ServiceID, md.APIVersion, md.EndpointPrefix, md.XMLNamespace)
 	}
 
-	g.writeOperations()
-	g.writeErrors()
 	g.writePatterns()
 	for _, name := range g.enums {
 		g.writeEnum(name)
@@ -367,60 +365,6 @@ func (g *gen) write() {
 	}
 	head.WriteString(body)
 	g.buf = head
-}
-
-func (g *gen) writeOperations() {
-	g.p("// Operations returns the model's operations, sorted by name; each call returns a new slice.\n")
-	g.p("func Operations() []apitypes.Operation {\n\treturn []apitypes.Operation{\n")
-	for _, op := range g.ops {
-		g.p("\t\t{\n\t\t\tName: %q,\n\t\t\tHTTPMethod: %q,\n\t\t\tHTTPPath: %q,\n", op.Name, op.HTTP.Method, op.HTTP.RequestURI)
-		if op.Input != nil {
-			g.p("\t\t\tInputShape: %q,\n\t\t\tNewInput: func() any { return new(%s) },\n", op.Input.Shape, g.goNames[op.Input.Shape])
-		}
-		if op.Output != nil {
-			g.p("\t\t\tOutputShape: %q,\n\t\t\tResultWrapper: %q,\n\t\t\tNewOutput: func() any { return new(%s) },\n", op.Output.Shape, op.Output.ResultWrapper, g.goNames[op.Output.Shape])
-		}
-		if len(op.Errors) > 0 {
-			g.p("\t\t\tErrors: []string{")
-			for i, e := range op.Errors {
-				if i > 0 {
-					g.p(", ")
-				}
-				g.p("%q", e.Shape)
-			}
-			g.p("},\n")
-		}
-		g.p("\t\t},\n")
-	}
-	g.p("\t}\n}\n\n")
-}
-
-func (g *gen) writeErrors() {
-	var names []string
-	for name, s := range g.m.Shapes {
-		if s.Exception {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
-	g.p("// Errors returns the model's error shapes, sorted by shape name; each call returns a new slice.\n")
-	g.p("// Where the model gives no error block, the code is the shape name, the status 400 and the fault the sender's.\n")
-	g.p("func Errors() []apitypes.ErrorShape {\n\treturn []apitypes.ErrorShape{\n")
-	for _, name := range names {
-		s := g.shape(name)
-		code, status, sender := name, 400, true
-		if s.Error != nil {
-			if s.Error.Code != "" {
-				code = s.Error.Code
-			}
-			if s.Error.HTTPStatusCode != 0 {
-				status = s.Error.HTTPStatusCode
-			}
-			sender = s.Error.SenderFault
-		}
-		g.p("\t\t{Shape: %q, Code: %q, HTTPStatus: %d, SenderFault: %v},\n", name, code, status, sender)
-	}
-	g.p("\t}\n}\n\n")
 }
 
 func (g *gen) writePatterns() {
