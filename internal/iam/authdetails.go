@@ -139,8 +139,9 @@ func (d *authDetails) each(ctx context.Context, kind store.Kind, fn func(e *stor
 // and <RolePolicyList/>, and the AWS CLI's example output (aws iam get-account-authorization-details) has
 // "UserPolicyList": [], "AttachedManagedPolicies": [], "GroupPolicyList": [] and "RolePolicyList": []. Tags are
 // "Tags": [] for a user or role without tags in captured real outputs (public GetAccountAuthorizationDetails dumps
-// used as test fixtures, e.g. praetorian-inc's aurelian); the sample responses predate tags. Permissions boundary
-// and RoleLastUsed stay absent when there is none.
+// used as test fixtures, e.g. praetorian-inc's aurelian and duo-labs' parliament); the sample responses predate
+// tags. Those dumps also have "RoleLastUsed": {} for a role never used, as GetRole sends it. A permissions boundary
+// stays absent when there is none.
 
 // users emits the users with their inline, attached and boundary policies and their groups' names.
 func (d *authDetails) users(ctx context.Context) error {
@@ -200,12 +201,10 @@ func (d *authDetails) roles(ctx context.Context) error {
 		}
 		det := iamtypes.RoleDetail{Path: ptr(ro.Path), RoleName: ptr(ro.RoleName), RoleId: ptr(ro.RoleID), Arn: ptr(ro.ARN),
 			CreateDate: ptr(ro.CreateDate), AssumeRolePolicyDocument: ptr(urlEncodeDocument(ro.AssumeRolePolicyDocument)),
-			RolePolicyList: inlineDetails(ro.Policies), Tags: tagList(ro.Tags), InstanceProfileList: []iamtypes.InstanceProfile{}}
+			RolePolicyList: inlineDetails(ro.Policies), Tags: tagList(ro.Tags), InstanceProfileList: []iamtypes.InstanceProfile{},
+			RoleLastUsed: roleLastUsedShape(ro)}
 		if ro.PermissionsBoundary != "" {
 			det.PermissionsBoundary = boundaryShape(ro.PermissionsBoundary)
-		}
-		if ro.LastUsed != nil {
-			det.RoleLastUsed = &iamtypes.RoleLastUsed{LastUsedDate: ptr(ro.LastUsed.Date), Region: ptr(ro.LastUsed.Region)}
 		}
 		if det.AttachedManagedPolicies, err = d.attached(ctx, ro.RoleID); err != nil {
 			return err

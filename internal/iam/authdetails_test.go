@@ -128,7 +128,8 @@ func TestAuthorizationDetailsRejectsBadMarker(t *testing.T) {
 
 // TestAuthorizationDetailsSendsEmptyLists checks that an entry's lists are present and empty, not absent, for a
 // user, group or role without inline or attached policies, groups or tags, as AWS sends them (the API reference's
-// sample response and the AWS CLI's example output; see authdetails.go), while an entity that has them lists them.
+// sample response and the AWS CLI's example output; see authdetails.go), while an entity that has them lists them;
+// and that a role never used has an empty RoleLastUsed.
 func TestAuthorizationDetailsSendsEmptyLists(t *testing.T) {
 	ctx := context.Background()
 	svc, root := newService(t)
@@ -182,8 +183,11 @@ func TestAuthorizationDetailsSendsEmptyLists(t *testing.T) {
 	}
 	for _, r := range out.RoleDetailList {
 		check(t, *r.RoleName, roleLists, present(r.RolePolicyList, r.AttachedManagedPolicies, r.InstanceProfileList, r.Tags), wantRoles[*r.RoleName])
-		if r.PermissionsBoundary != nil || r.RoleLastUsed != nil {
-			t.Errorf("role %s: boundary %v, last used %v; want both absent", *r.RoleName, r.PermissionsBoundary, r.RoleLastUsed)
+		if r.PermissionsBoundary != nil {
+			t.Errorf("role %s: boundary %v; want none", *r.RoleName, r.PermissionsBoundary)
+		}
+		if lu := r.RoleLastUsed; lu == nil || lu.LastUsedDate != nil || lu.Region != nil {
+			t.Errorf("role %s: RoleLastUsed %+v; want present and empty for a role never used", *r.RoleName, lu)
 		}
 	}
 	if len(out.UserDetailList) != 2 || len(out.GroupDetailList) != 2 || len(out.RoleDetailList) != 2 {
