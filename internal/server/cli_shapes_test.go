@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -59,5 +60,33 @@ func TestAWSCLIDeleteOpenIDConnectProviderIsIdempotent(t *testing.T) {
 		"arn:aws:iam::"+account+":oidc-provider/never.example.com")
 	if code == 0 || !strings.Contains(errOut, "(AccessDenied)") {
 		t.Fatalf("delete by a user without a policy: exit %d %s; want AccessDenied", code, errOut)
+	}
+}
+
+// TestAWSCLIVirtualMFADeviceNamesAreScopedByPath checks with aws iam create-virtual-mfa-device that a device's name
+// is unique within its path: the same name under another path is a new device whose serial number carries the path,
+// and under the same path it is refused with AWS's text.
+func TestAWSCLIVirtualMFADeviceNamesAreScopedByPath(t *testing.T) {
+	needRealClient(t, "aws")
+	s := sharedServer(t, "cli_shapes_test.go")
+	dir := t.TempDir()
+	create := func(path, name string) (string, string, int) {
+		args := []string{"iam", "create-virtual-mfa-device", "--virtual-mfa-device-name", name,
+			"--outfile", filepath.Join(dir, strings.Trim(path, "/")+name+".png"), "--bootstrap-method", "QRCodePNG"}
+		if path != "" {
+			args = append(args, "--path", path)
+		}
+		return s.awsCLI(t, rootCreds, args...)
+	}
+	prefix := "arn:aws:iam::" + account + ":mfa/"
+	for _, tc := range []struct{ path, want string }{{"", prefix + "scoped"}, {"/team/", prefix + "team/scoped"}} {
+		out, errOut, code := create(tc.path, "scoped")
+		if code != 0 || !strings.Contains(out, `"SerialNumber": "`+tc.want+`"`) {
+			t.Fatalf("create under %q: exit %d\n%s%s", tc.path, code, out, errOut)
+		}
+	}
+	_, errOut, code := create("/team/", "Scoped")
+	if code == 0 || !strings.Contains(errOut, "(EntityAlreadyExists)") || !strings.Contains(errOut, "MFADevice entity at the same path and name already exists.") {
+		t.Fatalf("same name under the same path: exit %d %s", code, errOut)
 	}
 }
