@@ -134,6 +134,15 @@ func (d *authDetails) each(ctx context.Context, kind store.Kind, fn func(e *stor
 	}
 }
 
+// The lists of a user's, group's and role's entry are present even when empty, as AWS sends them: the sample
+// response of the API reference (GetAccountAuthorizationDetails) has <AttachedManagedPolicies/>, <GroupPolicyList/>
+// and <RolePolicyList/>, and the AWS CLI's example output (aws iam get-account-authorization-details) has
+// "UserPolicyList": [], "AttachedManagedPolicies": [], "GroupPolicyList": [] and "RolePolicyList": []. Tags are
+// "Tags": [] for a user or role without tags in captured real outputs (public GetAccountAuthorizationDetails dumps
+// used as test fixtures, e.g. praetorian-inc's aurelian and duo-labs' parliament); the sample responses predate
+// tags. Those dumps also have "RoleLastUsed": {} for a role never used, as GetRole sends it. A permissions boundary
+// stays absent when there is none.
+
 // users emits the users with their inline, attached and boundary policies and their groups' names.
 func (d *authDetails) users(ctx context.Context) error {
 	return d.each(ctx, KindUser, func(e *store.Entity) error {
@@ -142,7 +151,7 @@ func (d *authDetails) users(ctx context.Context) error {
 			return err
 		}
 		det := iamtypes.UserDetail{Path: ptr(u.Path), UserName: ptr(u.UserName), UserId: ptr(u.UserID), Arn: ptr(u.ARN),
-			CreateDate: ptr(u.CreateDate), UserPolicyList: inlineDetails(u.Policies), Tags: tagShapes(u.Tags)}
+			CreateDate: ptr(u.CreateDate), UserPolicyList: inlineDetails(u.Policies), Tags: tagList(u.Tags)}
 		if u.PermissionsBoundary != "" {
 			det.PermissionsBoundary = boundaryShape(u.PermissionsBoundary)
 		}
@@ -192,12 +201,10 @@ func (d *authDetails) roles(ctx context.Context) error {
 		}
 		det := iamtypes.RoleDetail{Path: ptr(ro.Path), RoleName: ptr(ro.RoleName), RoleId: ptr(ro.RoleID), Arn: ptr(ro.ARN),
 			CreateDate: ptr(ro.CreateDate), AssumeRolePolicyDocument: ptr(urlEncodeDocument(ro.AssumeRolePolicyDocument)),
-			RolePolicyList: inlineDetails(ro.Policies), Tags: tagShapes(ro.Tags), InstanceProfileList: []iamtypes.InstanceProfile{}}
+			RolePolicyList: inlineDetails(ro.Policies), Tags: tagList(ro.Tags), InstanceProfileList: []iamtypes.InstanceProfile{},
+			RoleLastUsed: roleLastUsedShape(ro)}
 		if ro.PermissionsBoundary != "" {
 			det.PermissionsBoundary = boundaryShape(ro.PermissionsBoundary)
-		}
-		if ro.LastUsed != nil {
-			det.RoleLastUsed = &iamtypes.RoleLastUsed{LastUsedDate: ptr(ro.LastUsed.Date), Region: ptr(ro.LastUsed.Region)}
 		}
 		if det.AttachedManagedPolicies, err = d.attached(ctx, ro.RoleID); err != nil {
 			return err
@@ -272,7 +279,7 @@ func (d *authDetails) attached(ctx context.Context, ownerID string) ([]iamtypes.
 	if err != nil {
 		return nil, err
 	}
-	var list []iamtypes.AttachedPolicy
+	list := []iamtypes.AttachedPolicy{}
 	for _, l := range links {
 		name := l.To[strings.LastIndexByte(l.To, '/')+1:]
 		list = append(list, iamtypes.AttachedPolicy{PolicyName: ptr(name), PolicyArn: ptr(l.To)})
@@ -291,13 +298,21 @@ func (d *authDetails) usage(ctx context.Context, arn string) (atts, bounds int, 
 	return atts, bounds, nil
 }
 
-// inlineDetails lists inline policies with their documents encoded as IAM returns them.
+// inlineDetails lists inline policies with their documents encoded as IAM returns them; none is an empty list.
 func inlineDetails(ps []InlinePolicy) []iamtypes.PolicyDetail {
-	var list []iamtypes.PolicyDetail
+	list := []iamtypes.PolicyDetail{}
 	for _, p := range ps {
 		list = append(list, iamtypes.PolicyDetail{PolicyName: ptr(p.Name), PolicyDocument: ptr(urlEncodeDocument(p.Document))})
 	}
 	return list
+}
+
+// tagList is tagShapes for where AWS sends an entity's tags as a list even when it has none.
+func tagList(tags []Tag) []iamtypes.Tag {
+	if len(tags) == 0 {
+		return []iamtypes.Tag{}
+	}
+	return tagShapes(tags)
 }
 
 // policyDetail is a managed policy's entry with every version and its usage counts.

@@ -125,3 +125,72 @@ func TestAuthorizationDetailsRejectsBadMarker(t *testing.T) {
 		ptWantError(t, err, "ValidationError", "Invalid Marker.")
 	}
 }
+
+// TestAuthorizationDetailsSendsEmptyLists checks that an entry's lists are present and empty, not absent, for a
+// user, group or role without inline or attached policies, groups or tags, as AWS sends them (the API reference's
+// sample response and the AWS CLI's example output; see authdetails.go), while an entity that has them lists them;
+// and that a role never used has an empty RoleLastUsed.
+func TestAuthorizationDetailsSendsEmptyLists(t *testing.T) {
+	ctx := context.Background()
+	svc, root := newService(t)
+	authDetailsFixture(t, svc, root)
+	out, err := svc.GetAccountAuthorizationDetails(ctx, root, &iamtypes.GetAccountAuthorizationDetailsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// present reports, for each named list, whether it is non-nil and how long it is.
+	type lists map[string][2]int
+	present := func(ls ...any) [][2]int {
+		var got [][2]int
+		for _, l := range ls {
+			v := reflect.ValueOf(l)
+			p := 0
+			if !v.IsNil() {
+				p = 1
+			}
+			got = append(got, [2]int{p, v.Len()})
+		}
+		return got
+	}
+	check := func(t *testing.T, name string, names []string, got [][2]int, want lists) {
+		t.Helper()
+		for i, n := range names {
+			if got[i] != want[n] {
+				t.Errorf("%s %s: (present, len) = %v, want %v", name, n, got[i], want[n])
+			}
+		}
+	}
+	userLists := []string{"UserPolicyList", "GroupList", "AttachedManagedPolicies", "Tags"}
+	wantUsers := map[string]lists{
+		"alice": {"UserPolicyList": {1, 1}, "GroupList": {1, 1}, "AttachedManagedPolicies": {1, 1}, "Tags": {1, 0}},
+		"bob":   {"UserPolicyList": {1, 0}, "GroupList": {1, 0}, "AttachedManagedPolicies": {1, 0}, "Tags": {1, 0}},
+	}
+	for _, u := range out.UserDetailList {
+		check(t, *u.UserName, userLists, present(u.UserPolicyList, u.GroupList, u.AttachedManagedPolicies, u.Tags), wantUsers[*u.UserName])
+	}
+	groupLists := []string{"GroupPolicyList", "AttachedManagedPolicies"}
+	wantGroups := map[string]lists{
+		"admins": {"GroupPolicyList": {1, 0}, "AttachedManagedPolicies": {1, 1}},
+		"devs":   {"GroupPolicyList": {1, 1}, "AttachedManagedPolicies": {1, 0}},
+	}
+	for _, g := range out.GroupDetailList {
+		check(t, *g.GroupName, groupLists, present(g.GroupPolicyList, g.AttachedManagedPolicies), wantGroups[*g.GroupName])
+	}
+	roleLists := []string{"RolePolicyList", "AttachedManagedPolicies", "InstanceProfileList", "Tags"}
+	wantRoles := map[string]lists{
+		"app": {"RolePolicyList": {1, 0}, "AttachedManagedPolicies": {1, 1}, "InstanceProfileList": {1, 1}, "Tags": {1, 0}},
+		"ops": {"RolePolicyList": {1, 0}, "AttachedManagedPolicies": {1, 0}, "InstanceProfileList": {1, 0}, "Tags": {1, 0}},
+	}
+	for _, r := range out.RoleDetailList {
+		check(t, *r.RoleName, roleLists, present(r.RolePolicyList, r.AttachedManagedPolicies, r.InstanceProfileList, r.Tags), wantRoles[*r.RoleName])
+		if r.PermissionsBoundary != nil {
+			t.Errorf("role %s: boundary %v; want none", *r.RoleName, r.PermissionsBoundary)
+		}
+		if lu := r.RoleLastUsed; lu == nil || lu.LastUsedDate != nil || lu.Region != nil {
+			t.Errorf("role %s: RoleLastUsed %+v; want present and empty for a role never used", *r.RoleName, lu)
+		}
+	}
+	if len(out.UserDetailList) != 2 || len(out.GroupDetailList) != 2 || len(out.RoleDetailList) != 2 {
+		t.Fatalf("got %d users, %d groups, %d roles; want 2 of each", len(out.UserDetailList), len(out.GroupDetailList), len(out.RoleDetailList))
+	}
+}

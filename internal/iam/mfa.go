@@ -18,8 +18,10 @@ import (
 	"github.com/iamd-dev/iamd/policy"
 )
 
-// KindMFADevice is the store kind of a virtual MFA device. The entity's name is the device name, its ID and ARN the
-// device's serial number (arn:aws:iam::ACCOUNT:mfa/PATH/NAME), so a device is found by serial number with GetByID.
+// KindMFADevice is the store kind of a virtual MFA device. Its ID and ARN are the device's serial number
+// (arn:aws:iam::ACCOUNT:mfa/PATH+NAME, arn:aws:iam::ACCOUNT:mfa/NAME under the path /), so a device is found by serial
+// number with GetByID. The entity's name is what follows "mfa/" in it (mfaKey): AWS scopes a virtual MFA device's
+// name by its path, so two devices may share a name under different paths.
 const KindMFADevice store.Kind = "mfa-device"
 
 // LinkMFADevice joins a user's unique ID to the serial number of each MFA device enabled for the user. DeleteUser
@@ -85,6 +87,15 @@ func mfaGet(ctx context.Context, r store.Reader, account, serial string) (*store
 		return nil, nil, err
 	}
 	return e, d, nil
+}
+
+// mfaKey is a virtual MFA device's name in the store: its path without the leading slash, then its name, as in its
+// serial number after "mfa/". The name is unique within its path: the API reference documents VirtualMFADeviceName
+// as "The name of the virtual MFA device, which must be unique. Use with path to uniquely identify a virtual MFA
+// device.", and AWS's EntityAlreadyExists text is "MFADevice entity at the same path and name already exists." Within
+// a path names are compared without regard to case, as the store compares every IAM name.
+func mfaKey(path, name string) string {
+	return strings.TrimPrefix(path, "/") + name
 }
 
 func mfaPut(ctx context.Context, tx store.Tx, e *store.Entity, d *mfaDevice) error {
@@ -224,7 +235,7 @@ func (s *Service) CreateVirtualMFADevice(ctx context.Context, c *Caller, in *iam
 		if accountName, err = mfaAccountName(ctx, tx, acct); err != nil {
 			return err
 		}
-		e := &store.Entity{Account: acct, Kind: KindMFADevice, Name: d.Name, Path: path, ID: serial, ARN: serial, Created: d.CreateDate, Data: encode(d)}
+		e := &store.Entity{Account: acct, Kind: KindMFADevice, Name: mfaKey(path, d.Name), Path: path, ID: serial, ARN: serial, Created: d.CreateDate, Data: encode(d)}
 		if err := tx.Insert(ctx, e); err != nil {
 			if conflict(err) {
 				return awserr.EntityAlreadyExists("MFADevice entity at the same path and name already exists.")
@@ -383,7 +394,7 @@ func (s *Service) ResyncMFADevice(ctx context.Context, c *Caller, in *iamtypes.R
 func (s *Service) DeleteVirtualMFADevice(ctx context.Context, c *Caller, in *iamtypes.DeleteVirtualMFADeviceRequest) error {
 	acct := c.Account()
 	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		_, d, err := s.mfaFindForTag(ctx, tx, c, "iam:DeleteVirtualMFADevice", in.SerialNumber)
+		e, d, err := s.mfaFindForTag(ctx, tx, c, "iam:DeleteVirtualMFADevice", in.SerialNumber)
 		if err != nil {
 			return err
 		}
@@ -402,7 +413,7 @@ func (s *Service) DeleteVirtualMFADevice(ctx context.Context, c *Caller, in *iam
 				return err
 			}
 		}
-		return tx.Delete(ctx, acct, KindMFADevice, d.Name)
+		return tx.Delete(ctx, acct, KindMFADevice, e.Name)
 	})
 	return internal(err)
 }

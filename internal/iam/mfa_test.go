@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"image/png"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,7 +118,8 @@ func TestCreateVirtualMFADeviceErrors(t *testing.T) {
 		code   string
 	}{
 		{"name taken", root, iamtypes.CreateVirtualMFADeviceRequest{VirtualMFADeviceName: "taken"}, "EntityAlreadyExists"},
-		{"name taken in other case and path", root, iamtypes.CreateVirtualMFADeviceRequest{VirtualMFADeviceName: "TAKEN", Path: str("/x/")}, "EntityAlreadyExists"},
+		{"name taken in other case", root, iamtypes.CreateVirtualMFADeviceRequest{VirtualMFADeviceName: "TAKEN"}, "EntityAlreadyExists"},
+		{"name taken in other case under the same path given", root, iamtypes.CreateVirtualMFADeviceRequest{VirtualMFADeviceName: "Taken", Path: str("/")}, "EntityAlreadyExists"},
 		{"duplicate tag keys", root, iamtypes.CreateVirtualMFADeviceRequest{VirtualMFADeviceName: "d", Tags: []iamtypes.Tag{{Key: "a"}, {Key: "A"}}}, "InvalidInput"},
 		{"user without a policy", bob, iamtypes.CreateVirtualMFADeviceRequest{VirtualMFADeviceName: "bob"}, "AccessDenied"},
 	}
@@ -129,6 +131,69 @@ func TestCreateVirtualMFADeviceErrors(t *testing.T) {
 	}
 	if n := len(mfaListVirtual(t, svc, root, "Any")); n != 1 {
 		t.Errorf("%d devices after failed creates, want 1", n)
+	}
+}
+
+// TestVirtualMFADeviceNamesAreScopedByPath checks how AWS scopes a virtual MFA device's name: by its path. The serial
+// number is arn:aws:iam::ACCOUNT:mfa/ followed by the path without its leading slash and the name; a name taken under
+// one path is free under another ("Use with path to uniquely identify a virtual MFA device", says the API reference),
+// and taken under the same path it is refused with AWS's text, "MFADevice entity at the same path and name already
+// exists." (as in CloudTrail records of a refused CreateVirtualMFADevice). Deleting one leaves the other.
+func TestVirtualMFADeviceNamesAreScopedByPath(t *testing.T) {
+	svc, root, _ := mfaSetup(t)
+	ctx := context.Background()
+	create := func(path *string, name string) (string, error) {
+		out, err := svc.CreateVirtualMFADevice(ctx, root, &iamtypes.CreateVirtualMFADeviceRequest{Path: path, VirtualMFADeviceName: name})
+		if err != nil {
+			return "", err
+		}
+		return out.VirtualMFADevice.SerialNumber, nil
+	}
+	prefix := "arn:aws:iam::" + testAccount + ":mfa/"
+	serials := map[string]string{}
+	for _, tc := range []struct {
+		path       *string
+		name, want string
+	}{
+		{nil, "phone", prefix + "phone"},
+		{str("/team/"), "phone", prefix + "team/phone"},
+		{str("/team/sub/"), "phone", prefix + "team/sub/phone"},
+		{str("/team/"), "phone2", prefix + "team/phone2"},
+	} {
+		got, err := create(tc.path, tc.name)
+		if err != nil || got != tc.want {
+			t.Fatalf("create %v %s: %q, %v; want %q", tc.path, tc.name, got, err, tc.want)
+		}
+		serials[got] = tc.name
+	}
+	_, err := create(str("/team/"), "Phone")
+	wantCode(t, err, "EntityAlreadyExists")
+	if err == nil || !strings.Contains(err.Error(), "MFADevice entity at the same path and name already exists.") {
+		t.Errorf("duplicate under the same path: %v", err)
+	}
+	list := mfaListVirtual(t, svc, root, "Any")
+	if len(list) != len(serials) {
+		t.Fatalf("listed %d devices, want %d", len(list), len(serials))
+	}
+	for _, d := range list {
+		if _, ok := serials[d.SerialNumber]; !ok {
+			t.Errorf("listed unknown device %s", d.SerialNumber)
+		}
+	}
+	if err := svc.DeleteVirtualMFADevice(ctx, root, &iamtypes.DeleteVirtualMFADeviceRequest{SerialNumber: prefix + "team/phone"}); err != nil {
+		t.Fatal(err)
+	}
+	left := mfaListVirtual(t, svc, root, "Any")
+	for _, d := range left {
+		if d.SerialNumber == prefix+"team/phone" {
+			t.Fatal("deleted device still listed")
+		}
+	}
+	if len(left) != len(serials)-1 {
+		t.Fatalf("%d devices left, want %d", len(left), len(serials)-1)
+	}
+	if _, err := create(str("/team/"), "phone"); err != nil {
+		t.Fatalf("the deleted device's name is free again under its path: %v", err)
 	}
 }
 

@@ -223,11 +223,17 @@ func (s *Service) GetOpenIDConnectProvider(ctx context.Context, c *Caller, in *i
 }
 
 // DeleteOpenIDConnectProvider deletes a provider. Roles that trust it keep their trust policies (as in AWS) and
-// can no longer be assumed with its tokens.
+// can no longer be assumed with its tokens. Deleting a provider that does not exist succeeds, once authorized.
 func (s *Service) DeleteOpenIDConnectProvider(ctx context.Context, c *Caller, in *iamtypes.DeleteOpenIDConnectProviderRequest) error {
 	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
 		p, err := s.oidcAuthorized(ctx, tx, c, "iam:DeleteOpenIDConnectProvider", in.OpenIDConnectProviderArn, nil)
 		if err != nil {
+			// The API reference: "This operation is idempotent; it does not fail or return an error if you call the
+			// operation for a provider that does not exist." oidcAuthorized has authorized the caller on the ARN as
+			// named before it reports the provider missing, so a caller without the permission is still refused.
+			if ae, ok := awserr.As(err); ok && ae.Code == "NoSuchEntity" {
+				return nil
+			}
 			return err
 		}
 		return tx.Delete(ctx, c.Account(), KindOIDCProvider, p.URL)

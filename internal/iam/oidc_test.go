@@ -143,6 +143,29 @@ func TestOpenIDConnectProviderLifecycle(t *testing.T) {
 	}
 }
 
+// TestDeleteOpenIDConnectProviderIsIdempotent checks that deleting a provider that does not exist, or no longer
+// does, succeeds, as the API reference says: "This operation is idempotent; it does not fail or return an error if
+// you call the operation for a provider that does not exist." (TestOpenIDConnectProviderDeniedWithoutPolicy checks
+// that a caller without the permission is refused all the same.)
+func TestDeleteOpenIDConnectProviderIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	svc, root := newService(t)
+	arn := createOIDC(t, svc, root, testIssuer, "app")
+	for _, tc := range []struct{ name, arn string }{
+		{"delete", arn},
+		{"delete again", arn},
+		{"delete one never created", "arn:aws:iam::" + testAccount + ":oidc-provider/never.example.com"},
+	} {
+		if err := svc.DeleteOpenIDConnectProvider(ctx, root, &iamtypes.DeleteOpenIDConnectProviderRequest{OpenIDConnectProviderArn: tc.arn}); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	list, err := svc.ListOpenIDConnectProviders(ctx, root, &iamtypes.ListOpenIDConnectProvidersRequest{})
+	if err != nil || len(list.OpenIDConnectProviderList) != 0 {
+		t.Fatalf("ListOpenIDConnectProviders = %+v, %v; want none", list, err)
+	}
+}
+
 func TestOpenIDConnectProviderForIssuer(t *testing.T) {
 	ctx := context.Background()
 	svc, root := newService(t)
@@ -204,6 +227,9 @@ func TestOpenIDConnectProviderDeniedWithoutPolicy(t *testing.T) {
 		}},
 		{"delete", func() error {
 			return svc.DeleteOpenIDConnectProvider(ctx, alice, &iamtypes.DeleteOpenIDConnectProviderRequest{OpenIDConnectProviderArn: arn})
+		}},
+		{"delete a missing provider is still authorized first", func() error {
+			return svc.DeleteOpenIDConnectProvider(ctx, alice, &iamtypes.DeleteOpenIDConnectProviderRequest{OpenIDConnectProviderArn: missing})
 		}},
 		{"add client ID", func() error {
 			return svc.AddClientIDToOpenIDConnectProvider(ctx, alice, &iamtypes.AddClientIDToOpenIDConnectProviderRequest{OpenIDConnectProviderArn: arn, ClientID: "x"})

@@ -80,13 +80,20 @@ func rolesShape(ro *Role, view roleView) iamtypes.Role {
 		out.Tags = tagShapes(ro.Tags)
 	}
 	if view == roleViewGet {
-		out.RoleLastUsed = &iamtypes.RoleLastUsed{}
-		if ro.LastUsed != nil {
-			d := ro.LastUsed.Date
-			out.RoleLastUsed.LastUsedDate = &d
-			if ro.LastUsed.Region != "" {
-				out.RoleLastUsed.Region = ptr(ro.LastUsed.Region)
-			}
+		out.RoleLastUsed = roleLastUsedShape(ro)
+	}
+	return out
+}
+
+// roleLastUsedShape is a role's RoleLastUsed as GetRole and GetAccountAuthorizationDetails send it: present, and
+// empty (<RoleLastUsed/>) for a role never used.
+func roleLastUsedShape(ro *Role) *iamtypes.RoleLastUsed {
+	out := &iamtypes.RoleLastUsed{}
+	if ro.LastUsed != nil {
+		d := ro.LastUsed.Date
+		out.LastUsedDate = &d
+		if ro.LastUsed.Region != "" {
+			out.Region = ptr(ro.LastUsed.Region)
 		}
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	"github.com/iamd-dev/iamd/internal/iam"
@@ -157,5 +158,34 @@ func TestRootKeyUseIsRecorded(t *testing.T) {
 	last, err := svc.GetAccessKeyLastUsed(ctx, root, &iamtypes.GetAccessKeyLastUsedRequest{AccessKeyId: id})
 	if err != nil || last.AccessKeyLastUsed.LastUsedDate == nil || last.AccessKeyLastUsed.ServiceName != "iam" || last.AccessKeyLastUsed.Region != "us-east-1" {
 		t.Fatalf("root key last used: %+v %v", last.AccessKeyLastUsed, err)
+	}
+}
+
+// TestGetUserWithoutNameAsRootDescribesTheAccount checks GetUser without UserName called by the root user: AWS
+// answers with the account's root ARN, the account ID as UserId and the account's creation date, and no Path and
+// no UserName (a real answer, boto3's get_user() as root: {'UserId': '712755113868', 'Arn':
+// 'arn:aws:iam::712755113868:root', 'CreateDate': ..., 'PasswordLastUsed': ...}, in grycap/scar#180). The shape's
+// Path and UserName are required strings, so the domain leaves them empty; iamd has no root console sign-in, so no
+// PasswordLastUsed either.
+func TestGetUserWithoutNameAsRootDescribesTheAccount(t *testing.T) {
+	ctx := context.Background()
+	svc, root := newService(t)
+	before := time.Now().Add(-time.Minute)
+	got, err := svc.GetUser(ctx, root, &iamtypes.GetUserRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := got.User
+	if u.Path != "" || u.UserName != "" {
+		t.Errorf("Path %q, UserName %q; want both absent (empty)", u.Path, u.UserName)
+	}
+	if u.UserId != testAccount || u.Arn != "arn:aws:iam::"+testAccount+":root" {
+		t.Errorf("UserId %q, Arn %q; want the account ID and the root ARN", u.UserId, u.Arn)
+	}
+	if u.CreateDate.Before(before) || u.CreateDate.After(time.Now()) {
+		t.Errorf("CreateDate %v; want the account's creation", u.CreateDate)
+	}
+	if u.PasswordLastUsed != nil || u.PermissionsBoundary != nil || u.Tags != nil {
+		t.Errorf("PasswordLastUsed %v, PermissionsBoundary %v, Tags %v; want none", u.PasswordLastUsed, u.PermissionsBoundary, u.Tags)
 	}
 }

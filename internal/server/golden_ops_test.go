@@ -107,6 +107,8 @@ func goldenScenario() []step {
 		{"DeleteInstanceProfile", "iam", map[string]string{"Action": "DeleteInstanceProfile", "InstanceProfileName": "app"}},
 		{"DeleteRolePolicy", "iam", map[string]string{"Action": "DeleteRolePolicy", "RoleName": "app", "PolicyName": "inline3"}},
 		{"DetachRolePolicy", "iam", map[string]string{"Action": "DetachRolePolicy", "RoleName": "app", "PolicyArn": pol}},
+		// The role has no inline or attached policy, instance profile or tag left: AWS sends those lists empty.
+		{"GetAccountAuthorizationDetails-empty-lists", "iam", map[string]string{"Action": "GetAccountAuthorizationDetails", "Filter.member.1": "Role"}},
 		{"DeleteRole", "iam", map[string]string{"Action": "DeleteRole", "RoleName": "app"}},
 		{"DeleteAccountAlias", "iam", map[string]string{"Action": "DeleteAccountAlias", "AccountAlias": "example-corp"}},
 		{"DeleteUserPermissionsBoundary", "iam", map[string]string{"Action": "DeleteUserPermissionsBoundary", "UserName": "alice"}},
