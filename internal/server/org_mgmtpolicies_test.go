@@ -16,7 +16,9 @@ func TestManagementPoliciesWithTheCLI(t *testing.T) {
 	ouID := ou.OrganizationalUnit.Id
 	s.mustCLI(t, rootCreds, nil, "organizations", "move-account", "--account-id", memberID, "--source-parent-id", root, "--destination-parent-id", ouID)
 
-	var pol struct{ Policy struct{ PolicySummary struct{ Id string } } }
+	var pol struct {
+		Policy struct{ PolicySummary struct{ Id string } }
+	}
 	create := func(typ, name, content string) string {
 		s.mustCLI(t, rootCreds, &pol, "organizations", "create-policy", "--type", typ, "--name", name, "--description", name, "--content", content)
 		return pol.Policy.PolicySummary.Id
@@ -30,7 +32,9 @@ func TestManagementPoliciesWithTheCLI(t *testing.T) {
 		s.mustCLI(t, rootCreds, nil, "organizations", "enable-policy-type", "--root-id", root, "--policy-type", typ)
 	}
 	var roots struct {
-		Roots []struct{ PolicyTypes []struct{ Type, Status string } }
+		Roots []struct {
+			PolicyTypes []struct{ Type, Status string }
+		}
 	}
 	s.mustCLI(t, rootCreds, &roots, "organizations", "list-roots")
 	enabled := map[string]string{}
