@@ -31,7 +31,8 @@ const hsLifetime = 15 * 24 * time.Hour
 // handshakeRecord is a stored handshake.
 type handshakeRecord struct {
 	ID string `json:"id"`
-	// Action is INVITE (written as "" by older records), ENABLE_ALL_FEATURES or APPROVE_ALL_FEATURES (allfeatures.go).
+	// Action is INVITE (written as "" by older records), ENABLE_ALL_FEATURES or APPROVE_ALL_FEATURES (allfeatures.go),
+	// or TRANSFER_RESPONSIBILITY (transfers.go).
 	Action string `json:"action,omitempty"`
 	// Parent is, for the ENABLE_ALL_FEATURES handshake of a member account and for APPROVE_ALL_FEATURES, the
 	// organization's ENABLE_ALL_FEATURES handshake.
@@ -49,6 +50,11 @@ type handshakeRecord struct {
 	Expires         time.Time `json:"expires"`
 	Notes           string    `json:"notes,omitempty"`
 	Tags            []Tag     `json:"tags,omitempty"`
+	// Transfer, TransferType and TransferStart are, for TRANSFER_RESPONSIBILITY, the transfer it invites to
+	// (transfers.go).
+	Transfer      string    `json:"transfer,omitempty"`
+	TransferType  string    `json:"transferType,omitempty"`
+	TransferStart time.Time `json:"transferStart,omitzero"`
 }
 
 // state is the handshake's state at now: a handshake still waiting for an answer past its expiration is EXPIRED.
@@ -77,7 +83,11 @@ func hsResource(t orgtypes.HandshakeResourceType, v string) orgtypes.HandshakeRe
 
 // shape is the API's Handshake, as the API reference's examples show an invitation.
 func (h *handshakeRecord) shape(now time.Time) orgtypes.Handshake {
-	if h.action() != string(orgtypes.ActionTypeINVITE) {
+	switch h.action() {
+	case string(orgtypes.ActionTypeINVITE):
+	case actionTransfer:
+		return h.transferShape(now)
+	default:
 		return h.allFeaturesShape(now)
 	}
 	state := orgtypes.HandshakeState(h.state(now))
@@ -350,7 +360,11 @@ func (s *Service) hsRespond(ctx context.Context, c *iam.Caller, id, action, stat
 		if err := s.authorize(ctx, tx, c, o, action, h.arn(), false); err != nil {
 			return err
 		}
-		if h.action() != string(orgtypes.ActionTypeINVITE) {
+		switch h.action() {
+		case string(orgtypes.ActionTypeINVITE):
+		case actionTransfer:
+			return s.transferRespond(ctx, tx, c, h, originator, state)
+		default:
 			return s.allFeaturesRespond(ctx, tx, o, c, h, state)
 		}
 		if originator {
@@ -430,7 +444,11 @@ func (s *Service) CancelHandshake(ctx context.Context, c *iam.Caller, in *orgtyp
 		if !originator {
 			return errAccessDenied()
 		}
-		if h.action() != string(orgtypes.ActionTypeINVITE) {
+		switch h.action() {
+		case string(orgtypes.ActionTypeINVITE):
+		case actionTransfer:
+			return s.transferCancel(ctx, tx, h)
+		default:
 			return s.allFeaturesCancel(ctx, tx, h)
 		}
 		if have := h.state(s.now()); have != "OPEN" {

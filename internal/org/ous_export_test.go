@@ -19,13 +19,14 @@ func JoinForTest(ctx context.Context, s *Service, mgmt, account string) error {
 	})
 }
 
-// EffectiveTagPolicyForTest parses the tag policies attached at each level, root first, and merges them.
-func EffectiveTagPolicyForTest(levels [][]string) (string, bool, error) {
-	var docs [][]*tagNode
+// EffectivePolicyForTest parses the management policies of a type attached at each level, root first, and merges
+// them.
+func EffectivePolicyForTest(typ string, levels [][]string) (string, bool, error) {
+	var docs [][]*mgmtNode
 	for _, l := range levels {
-		var level []*tagNode
+		var level []*mgmtNode
 		for _, d := range l {
-			n, err := parseTagPolicy([]byte(d))
+			n, err := parseMgmtPolicy(typ, []byte(d))
 			if err != nil {
 				return "", false, err
 			}
@@ -33,8 +34,13 @@ func EffectiveTagPolicyForTest(levels [][]string) (string, bool, error) {
 		}
 		docs = append(docs, level)
 	}
-	out, ok := effectiveTagPolicy(docs)
+	out, ok := effectiveMgmtPolicy(docs)
 	return out, ok, nil
+}
+
+// EffectiveTagPolicyForTest merges the tag policies attached at each level, root first.
+func EffectiveTagPolicyForTest(levels [][]string) (string, bool, error) {
+	return EffectivePolicyForTest(TypeTag, levels)
 }
 
 // CloseQuotaForTest is AWS's closure quota for an organization with members member accounts.

@@ -23,10 +23,27 @@ type policyQuota struct {
 	maxContent, maxPolicies, maxAttached int
 }
 
+// policyQuotas holds every policy type of the API (botocore's PolicyType enum). The quotas page and the policy
+// types table of "Managing organization policies" give the SCP, RCP, tag, backup, AI services opt-out, chat
+// applications, declarative and Security Hub figures; the upgrade rollout syntax page gives 5,120 (bytes there,
+// counted here as characters like the others). For the attachments of chat applications, declarative, Security
+// Hub, Inspector, upgrade rollout, Bedrock, S3 and network security director policies, and the sizes and policy
+// counts of the last four besides upgrade rollout, iamd found no figure and takes the management policies' usual
+// 10,000 characters, 1,000 policies and 10 attachments.
 var policyQuotas = map[string]policyQuota{
-	TypeSCP: {maxContent: 5120, maxPolicies: 10000, maxAttached: 5},
-	TypeRCP: {maxContent: 5120, maxPolicies: 1000, maxAttached: 5},
-	TypeTag: {maxContent: 10000, maxPolicies: 1000, maxAttached: 10},
+	TypeSCP:                     {maxContent: 5120, maxPolicies: 10000, maxAttached: 5},
+	TypeRCP:                     {maxContent: 5120, maxPolicies: 1000, maxAttached: 5},
+	TypeTag:                     {maxContent: 10000, maxPolicies: 1000, maxAttached: 10},
+	TypeBackup:                  {maxContent: 10000, maxPolicies: 1000, maxAttached: 10},
+	TypeAIOptOut:                {maxContent: 2500, maxPolicies: 1000, maxAttached: 5},
+	TypeChatbot:                 {maxContent: 10000, maxPolicies: 1000, maxAttached: 10},
+	TypeDeclarativeEC2:          {maxContent: 10000, maxPolicies: 1000, maxAttached: 10},
+	TypeSecurityHub:             {maxContent: 10000, maxPolicies: 1000, maxAttached: 10},
+	TypeInspector:               {maxContent: 10000, maxPolicies: 1000, maxAttached: 10},
+	TypeUpgradeRollout:          {maxContent: 5120, maxPolicies: 1000, maxAttached: 10},
+	TypeBedrock:                 {maxContent: 10000, maxPolicies: 1000, maxAttached: 10},
+	TypeS3:                      {maxContent: 10000, maxPolicies: 1000, maxAttached: 10},
+	TypeNetworkSecurityDirector: {maxContent: 10000, maxPolicies: 1000, maxAttached: 10},
 }
 
 // Errors of the policy operations; messages as the API reference's exception descriptions write them (the live
@@ -51,8 +68,8 @@ func errRootNotFound() error {
 	return &awserr.Error{Code: "RootNotFoundException", HTTPStatus: 400, Message: "We can't find a root with the RootId that you specified."}
 }
 
-// supportedType reports whether iamd keeps policies of a type: SCPs and RCPs (enforced on every decision) and tag
-// policies (merged into effective policies). Other types answer PolicyTypeNotAvailableForOrganizationException.
+// supportedType reports whether iamd keeps policies of a type: SCPs and RCPs (enforced on every decision) and every
+// management policy type (merged into effective policies).
 func supportedType(typ string) bool { _, ok := policyQuotas[typ]; return ok }
 
 // checkContent validates a policy document for its type.
@@ -67,8 +84,8 @@ func checkContent(typ, content string) error {
 		_, err = policy.Parse([]byte(content), policy.TypeSCP)
 	case TypeRCP:
 		_, err = policy.Parse([]byte(content), policy.TypeRCP)
-	case TypeTag:
-		_, err = parseTagPolicy([]byte(content))
+	default:
+		_, err = parseMgmtPolicy(typ, []byte(content))
 	}
 	if err != nil {
 		// AWS's sentence (as reported in org-formation/org-formation-cli#225), then what the engine found.
@@ -678,8 +695,8 @@ func errNoEffectivePolicy() error {
 		Message: "If you ran this action on the management account, this policy type is not enabled. If you ran the action on a member account, the account doesn't have an effective policy of this type. Contact the administrator of your organization."}
 }
 
-// DescribeEffectivePolicy returns an account's effective tag policy: the tag policies attached from the root down to
-// the account merged with their inheritance operators. Other types have no effective policy in iamd.
+// DescribeEffectivePolicy returns an account's effective policy of a management policy type: the policies of the type
+// attached from the root down to the account merged with their inheritance operators. SCPs and RCPs have none.
 func (s *Service) DescribeEffectivePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.DescribeEffectivePolicyRequest) (*orgtypes.DescribeEffectivePolicyResponse, error) {
 	var out *orgtypes.EffectivePolicy
 	err := s.store.View(ctx, func(ctx context.Context, r store.Reader) error {
@@ -719,31 +736,31 @@ func (s *Service) DescribeEffectivePolicy(ctx context.Context, c *iam.Caller, in
 }
 
 // effectivePolicy returns an account's effective policy of a type and when it last changed; ok is false when the
-// account has none (iamd computes effective tag policies only).
+// account has none (no policy of the type applies, the type is not enabled, or it is not a management type).
 func effectivePolicy(ctx context.Context, r store.Reader, o *Organization, acct, typ string) (content string, updated time.Time, ok bool, err error) {
-	if typ != TypeTag || !o.enabled(typ) {
+	if !isManagementType(typ) || !o.enabled(typ) {
 		return "", time.Time{}, false, nil
 	}
 	levels, err := levelsOf(ctx, r, o, acct)
 	if err != nil {
 		return "", time.Time{}, false, err
 	}
-	var docs [][]*tagNode
+	var docs [][]*mgmtNode
 	for _, l := range levels {
 		links, err := r.Links(ctx, store.LinkQuery{Account: o.Management, Kind: LinkAttached, From: l.id})
 		if err != nil {
 			return "", time.Time{}, false, err
 		}
-		var level []*tagNode
+		var level []*mgmtNode
 		for _, ln := range links {
 			p, err := loadPolicy(ctx, r, o, ln.To)
 			if err != nil {
 				return "", time.Time{}, false, err
 			}
-			if p.Type != TypeTag {
+			if p.Type != typ {
 				continue
 			}
-			doc, err := parseTagPolicy([]byte(p.Content))
+			doc, err := parseMgmtPolicy(typ, []byte(p.Content))
 			if err != nil {
 				return "", time.Time{}, false, err
 			}
@@ -757,6 +774,6 @@ func effectivePolicy(ctx context.Context, r store.Reader, o *Organization, acct,
 		}
 		docs = append(docs, level)
 	}
-	content, ok = effectiveTagPolicy(docs)
+	content, ok = effectiveMgmtPolicy(docs)
 	return content, updated, ok, nil
 }

@@ -69,7 +69,11 @@ func TestCreatePolicyValidatesContentNameAndType(t *testing.T) {
 		{"a tag policy with an unknown setting", "TAG_POLICY", "tp", `{"tags":{"cc":{"tag_color":{"@@assign":"x"}}}}`, "MalformedPolicyDocumentException", ""},
 		{"a tag policy with an unknown operator", "TAG_POLICY", "tp", `{"tags":{"cc":{"tag_value":{"@@replace":["x"]}}}}`, "MalformedPolicyDocumentException", ""},
 		{"a tag policy whose tag_key differs from its policy key", "TAG_POLICY", "tp", `{"tags":{"cc":{"tag_key":{"@@assign":"Owner"}}}}`, "MalformedPolicyDocumentException", ""},
-		{"a type iamd does not keep", "BACKUP_POLICY", "b", `{}`, "PolicyTypeNotAvailableForOrganizationException", ""},
+		{"a backup policy with an element other than plans", "BACKUP_POLICY", "b", `{"backup_plans":{}}`, "MalformedPolicyDocumentException", ""},
+		{"an AI services opt-out policy with a value in the wrong case", "AISERVICES_OPT_OUT_POLICY", "ai", `{"services":{"default":{"opt_out_policy":{"@@assign":"OptOut"}}}}`, "MalformedPolicyDocumentException", ""},
+		{"an AI services opt-out policy over 2,500 characters", "AISERVICES_OPT_OUT_POLICY", "ai", `{"services":{"default":{"opt_out_policy":{"@@assign":"optOut"}}},"x":"` + strings.Repeat("a", 2500) + `"}`, "ConstraintViolationException", "POLICY_CONTENT_LIMIT_EXCEEDED"},
+		{"an S3 policy neither all nor none", "S3_POLICY", "s3", `{"s3_attributes":{"public_access_block_configuration":{"@@assign":"some"}}}`, "MalformedPolicyDocumentException", ""},
+		{"a declarative policy mixing operators and elements", "DECLARATIVE_POLICY_EC2", "d", `{"ec2_attributes":{"image_block_public_access":{"@@assign":"x","state":{"@@assign":"block_new_sharing"}}}}`, "MalformedPolicyDocumentException", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.CreatePolicy(ctx, rootOf(mgmt), &orgtypes.CreatePolicyRequest{Type: orgtypes.PolicyType(tc.typ), Name: tc.policyName, Content: tc.content})

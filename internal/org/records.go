@@ -18,11 +18,14 @@ const (
 	KindCreateAccount  store.Kind = "org-car"       // a CreateAccount request's status, named and ID'd by car-... ID
 	KindDelegatedAdmin store.Kind = "org-delegated" // a delegated administrator registration, named ACCOUNT/SERVICE
 	KindResourcePolicy store.Kind = "org-rpolicy"   // the organization's resource policy, named resourcePolicyName, ID'd rp-...
+	KindTransfer       store.Kind = "org-transfer"  // a responsibility transfer, in its Target's namespace, named and ID'd rt-...
 
 	// LinkAttached links a target (root, OU or account ID) to an attached policy ID.
 	LinkAttached = "org-attached"
 	// LinkHandshakeParty links, in an invited account's namespace, the account to a handshake ID it takes part in.
 	LinkHandshakeParty = "org-handshake-party"
+	// LinkTransferParty links, in a transfer's Source account's namespace, the account to the transfer's ID.
+	LinkTransferParty = "org-transfer-party"
 
 	orgName            = "organization"
 	resourcePolicyName = "resourcepolicy"

@@ -23,6 +23,17 @@ const (
 	TypeSCP = "SERVICE_CONTROL_POLICY"
 	TypeRCP = "RESOURCE_CONTROL_POLICY"
 	TypeTag = "TAG_POLICY"
+
+	TypeBackup                  = "BACKUP_POLICY"
+	TypeAIOptOut                = "AISERVICES_OPT_OUT_POLICY"
+	TypeChatbot                 = "CHATBOT_POLICY"
+	TypeDeclarativeEC2          = "DECLARATIVE_POLICY_EC2"
+	TypeSecurityHub             = "SECURITYHUB_POLICY"
+	TypeInspector               = "INSPECTOR_POLICY"
+	TypeUpgradeRollout          = "UPGRADE_ROLLOUT_POLICY"
+	TypeBedrock                 = "BEDROCK_POLICY"
+	TypeS3                      = "S3_POLICY"
+	TypeNetworkSecurityDirector = "NETWORK_SECURITY_DIRECTOR_POLICY"
 )
 
 // ManagedPolicy is an AWS managed organization policy, present in every organization.
