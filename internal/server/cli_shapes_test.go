@@ -21,11 +21,11 @@ func TestAWSCLIGetUserAsRoot(t *testing.T) {
 	if d, _ := got.User["CreateDate"].(string); d == "" {
 		t.Errorf("get-user as root: no CreateDate in %v", got.User)
 	}
-	// AWS leaves Path and UserName out. The domain leaves them empty (they are required strings of the User shape),
-	// and today's query encoder writes a required member even when empty (<Path></Path>), which the CLI shows as "".
-	// Until the encoder leaves an empty required string out, "" is accepted here, and no other value.
+	// AWS leaves Path and UserName out. The domain leaves them empty (they are required strings of the User shape,
+	// never empty otherwise), and the query encoder leaves out a required string whose model minimum is 1 when it
+	// is empty.
 	for _, k := range []string{"Path", "UserName"} {
-		if v, ok := got.User[k]; ok && v != "" {
+		if v, ok := got.User[k]; ok {
 			t.Errorf("get-user as root: %s is %q; AWS leaves it out", k, v)
 		}
 	}

@@ -26,7 +26,8 @@ const jsonprotoImport = "github.com/iamd-dev/iamd/internal/api/jsonproto"
 //
 //   - per structure reachable from an operation's output, append<Shape>(b, v) []byte, which appends v as a
 //     JSON object: members in model order under their wire names (locationName when set), optional members
-//     (pointers, and lists when empty) left out, required ones always written (null when nil);
+//     (pointers and lists) left out when nil — a non-nil empty list is written [], as AWS sends
+//     empty lists — required ones always written (null when nil);
 //   - per structure reachable from an operation's input, read<Shape>(d, v) and its member table, which read a
 //     JSON object into v, and per operation input decode<Shape>(data, v), which reads a whole body.
 //
@@ -177,7 +178,7 @@ func (c *codecGen) writeAppend(name string) error {
 			if req {
 				c.p("\t%s\t%s", key, inner)
 			} else {
-				c.p("\tif len(%s) > 0 {\n\t\t%s\t\t%s\t}\n", fn, key, inner)
+				c.p("\tif %s != nil {\n\t\t%s\t\t%s\t}\n", fn, key, inner)
 			}
 		default:
 			f, ok := scalarFuncs[ms.Type]

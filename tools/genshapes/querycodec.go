@@ -362,6 +362,11 @@ func (c *queryCodecGen) encoder(name string) error {
 				return err
 			}
 			body = w + "\n"
+			if required && ms.Type == "string" && minAtLeastOne(ms) {
+				// A required string the model says is never empty is left out when the domain has none: AWS
+				// answers GetUser for the root user without Path and UserName (User's required members).
+				body = fmt.Sprintf("if %s != \"\" {\n%s}\n", f, body)
+			}
 		}
 		if guard {
 			c.p("\tif %s != nil {\n%s\t}\n", f, body)
@@ -371,4 +376,10 @@ func (c *queryCodecGen) encoder(name string) error {
 	}
 	c.p("\tx.EndStruct(m, d, name)\n}\n\n")
 	return nil
+}
+
+// minAtLeastOne reports whether the model gives a string shape a minimum length of at least 1.
+func minAtLeastOne(s *Shape) bool {
+	n, err := s.Min.Int64()
+	return err == nil && n >= 1
 }

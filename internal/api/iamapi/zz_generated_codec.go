@@ -4054,7 +4054,9 @@ func decodeUploadSigningCertificateRequest(n *awsquery.Node, p string, v *iamtyp
 func encodeAccessDetail(x *awsquery.Writer, d int, name string, v *iamtypes.AccessDetail) {
 	m := x.StartStruct(d, name)
 	x.String(d+1, "ServiceName", v.ServiceName)
-	x.String(d+1, "ServiceNamespace", v.ServiceNamespace)
+	if v.ServiceNamespace != "" {
+		x.String(d+1, "ServiceNamespace", v.ServiceNamespace)
+	}
 	if v.Region != nil {
 		x.String(d+1, "Region", *v.Region)
 	}
@@ -4073,8 +4075,12 @@ func encodeAccessDetail(x *awsquery.Writer, d int, name string, v *iamtypes.Acce
 // encodeAccessKey writes v as element name at depth d.
 func encodeAccessKey(x *awsquery.Writer, d int, name string, v *iamtypes.AccessKey) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "UserName", v.UserName)
-	x.String(d+1, "AccessKeyId", v.AccessKeyId)
+	if v.UserName != "" {
+		x.String(d+1, "UserName", v.UserName)
+	}
+	if v.AccessKeyId != "" {
+		x.String(d+1, "AccessKeyId", v.AccessKeyId)
+	}
 	x.String(d+1, "Status", string(v.Status))
 	x.String(d+1, "SecretAccessKey", v.SecretAccessKey)
 	if v.CreateDate != nil {
@@ -4384,7 +4390,9 @@ func encodeDelegationRequest(x *awsquery.Writer, d int, name string, v *iamtypes
 // encodeDeleteServiceLinkedRoleResponse writes v as element name at depth d.
 func encodeDeleteServiceLinkedRoleResponse(x *awsquery.Writer, d int, name string, v *iamtypes.DeleteServiceLinkedRoleResponse) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "DeletionTaskId", v.DeletionTaskId)
+	if v.DeletionTaskId != "" {
+		x.String(d+1, "DeletionTaskId", v.DeletionTaskId)
+	}
 	x.EndStruct(m, d, name)
 }
 
@@ -4512,10 +4520,16 @@ func encodeEntityDetails(x *awsquery.Writer, d int, name string, v *iamtypes.Ent
 // encodeEntityInfo writes v as element name at depth d.
 func encodeEntityInfo(x *awsquery.Writer, d int, name string, v *iamtypes.EntityInfo) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "Arn", v.Arn)
-	x.String(d+1, "Name", v.Name)
+	if v.Arn != "" {
+		x.String(d+1, "Arn", v.Arn)
+	}
+	if v.Name != "" {
+		x.String(d+1, "Name", v.Name)
+	}
 	x.String(d+1, "Type", string(v.Type))
-	x.String(d+1, "Id", v.Id)
+	if v.Id != "" {
+		x.String(d+1, "Id", v.Id)
+	}
 	if v.Path != nil {
 		x.String(d+1, "Path", *v.Path)
 	}
@@ -4533,7 +4547,9 @@ func encodeErrorDetails(x *awsquery.Writer, d int, name string, v *iamtypes.Erro
 // encodeEvaluationResult writes v as element name at depth d.
 func encodeEvaluationResult(x *awsquery.Writer, d int, name string, v *iamtypes.EvaluationResult) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "EvalActionName", v.EvalActionName)
+	if v.EvalActionName != "" {
+		x.String(d+1, "EvalActionName", v.EvalActionName)
+	}
 	if v.EvalResourceName != nil {
 		x.String(d+1, "EvalResourceName", *v.EvalResourceName)
 	}
@@ -4771,9 +4787,15 @@ func encodeGetDelegationRequestResponse(x *awsquery.Writer, d int, name string, 
 // encodeGetGroupPolicyResponse writes v as element name at depth d.
 func encodeGetGroupPolicyResponse(x *awsquery.Writer, d int, name string, v *iamtypes.GetGroupPolicyResponse) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "GroupName", v.GroupName)
-	x.String(d+1, "PolicyName", v.PolicyName)
-	x.String(d+1, "PolicyDocument", v.PolicyDocument)
+	if v.GroupName != "" {
+		x.String(d+1, "GroupName", v.GroupName)
+	}
+	if v.PolicyName != "" {
+		x.String(d+1, "PolicyName", v.PolicyName)
+	}
+	if v.PolicyDocument != "" {
+		x.String(d+1, "PolicyDocument", v.PolicyDocument)
+	}
 	x.EndStruct(m, d, name)
 }
 
@@ -4840,7 +4862,9 @@ func encodeGetMFADeviceResponse(x *awsquery.Writer, d int, name string, v *iamty
 	if v.UserName != nil {
 		x.String(d+1, "UserName", *v.UserName)
 	}
-	x.String(d+1, "SerialNumber", v.SerialNumber)
+	if v.SerialNumber != "" {
+		x.String(d+1, "SerialNumber", v.SerialNumber)
+	}
 	if v.EnableDate != nil {
 		x.Time(d+1, "EnableDate", *v.EnableDate)
 	}
@@ -4976,9 +5000,15 @@ func encodeGetPolicyVersionResponse(x *awsquery.Writer, d int, name string, v *i
 // encodeGetRolePolicyResponse writes v as element name at depth d.
 func encodeGetRolePolicyResponse(x *awsquery.Writer, d int, name string, v *iamtypes.GetRolePolicyResponse) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "RoleName", v.RoleName)
-	x.String(d+1, "PolicyName", v.PolicyName)
-	x.String(d+1, "PolicyDocument", v.PolicyDocument)
+	if v.RoleName != "" {
+		x.String(d+1, "RoleName", v.RoleName)
+	}
+	if v.PolicyName != "" {
+		x.String(d+1, "PolicyName", v.PolicyName)
+	}
+	if v.PolicyDocument != "" {
+		x.String(d+1, "PolicyDocument", v.PolicyDocument)
+	}
 	x.EndStruct(m, d, name)
 }
 
@@ -5122,9 +5152,15 @@ func encodeGetServiceLinkedRoleDeletionStatusResponse(x *awsquery.Writer, d int,
 // encodeGetUserPolicyResponse writes v as element name at depth d.
 func encodeGetUserPolicyResponse(x *awsquery.Writer, d int, name string, v *iamtypes.GetUserPolicyResponse) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "UserName", v.UserName)
-	x.String(d+1, "PolicyName", v.PolicyName)
-	x.String(d+1, "PolicyDocument", v.PolicyDocument)
+	if v.UserName != "" {
+		x.String(d+1, "UserName", v.UserName)
+	}
+	if v.PolicyName != "" {
+		x.String(d+1, "PolicyName", v.PolicyName)
+	}
+	if v.PolicyDocument != "" {
+		x.String(d+1, "PolicyDocument", v.PolicyDocument)
+	}
 	x.EndStruct(m, d, name)
 }
 
@@ -5140,10 +5176,18 @@ func encodeGetUserResponse(x *awsquery.Writer, d int, name string, v *iamtypes.G
 // encodeGroup writes v as element name at depth d.
 func encodeGroup(x *awsquery.Writer, d int, name string, v *iamtypes.Group) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "Path", v.Path)
-	x.String(d+1, "GroupName", v.GroupName)
-	x.String(d+1, "GroupId", v.GroupId)
-	x.String(d+1, "Arn", v.Arn)
+	if v.Path != "" {
+		x.String(d+1, "Path", v.Path)
+	}
+	if v.GroupName != "" {
+		x.String(d+1, "GroupName", v.GroupName)
+	}
+	if v.GroupId != "" {
+		x.String(d+1, "GroupId", v.GroupId)
+	}
+	if v.Arn != "" {
+		x.String(d+1, "Arn", v.Arn)
+	}
 	x.Time(d+1, "CreateDate", v.CreateDate)
 	x.EndStruct(m, d, name)
 }
@@ -5194,10 +5238,18 @@ func encodeGroupDetail(x *awsquery.Writer, d int, name string, v *iamtypes.Group
 // encodeInstanceProfile writes v as element name at depth d.
 func encodeInstanceProfile(x *awsquery.Writer, d int, name string, v *iamtypes.InstanceProfile) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "Path", v.Path)
-	x.String(d+1, "InstanceProfileName", v.InstanceProfileName)
-	x.String(d+1, "InstanceProfileId", v.InstanceProfileId)
-	x.String(d+1, "Arn", v.Arn)
+	if v.Path != "" {
+		x.String(d+1, "Path", v.Path)
+	}
+	if v.InstanceProfileName != "" {
+		x.String(d+1, "InstanceProfileName", v.InstanceProfileName)
+	}
+	if v.InstanceProfileId != "" {
+		x.String(d+1, "InstanceProfileId", v.InstanceProfileId)
+	}
+	if v.Arn != "" {
+		x.String(d+1, "Arn", v.Arn)
+	}
 	x.Time(d+1, "CreateDate", v.CreateDate)
 	if len(v.Roles) == 0 {
 		x.Empty(d+1, "Roles")
@@ -6032,7 +6084,9 @@ func encodeListVirtualMFADevicesResponse(x *awsquery.Writer, d int, name string,
 // encodeLoginProfile writes v as element name at depth d.
 func encodeLoginProfile(x *awsquery.Writer, d int, name string, v *iamtypes.LoginProfile) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "UserName", v.UserName)
+	if v.UserName != "" {
+		x.String(d+1, "UserName", v.UserName)
+	}
 	x.Time(d+1, "CreateDate", v.CreateDate)
 	if v.PasswordResetRequired != nil {
 		x.Bool(d+1, "PasswordResetRequired", *v.PasswordResetRequired)
@@ -6043,8 +6097,12 @@ func encodeLoginProfile(x *awsquery.Writer, d int, name string, v *iamtypes.Logi
 // encodeMFADevice writes v as element name at depth d.
 func encodeMFADevice(x *awsquery.Writer, d int, name string, v *iamtypes.MFADevice) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "UserName", v.UserName)
-	x.String(d+1, "SerialNumber", v.SerialNumber)
+	if v.UserName != "" {
+		x.String(d+1, "UserName", v.UserName)
+	}
+	if v.SerialNumber != "" {
+		x.String(d+1, "SerialNumber", v.SerialNumber)
+	}
 	x.Time(d+1, "EnableDate", v.EnableDate)
 	x.EndStruct(m, d, name)
 }
@@ -6227,7 +6285,9 @@ func encodePolicyDetail(x *awsquery.Writer, d int, name string, v *iamtypes.Poli
 // encodePolicyGrantingServiceAccess writes v as element name at depth d.
 func encodePolicyGrantingServiceAccess(x *awsquery.Writer, d int, name string, v *iamtypes.PolicyGrantingServiceAccess) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "PolicyName", v.PolicyName)
+	if v.PolicyName != "" {
+		x.String(d+1, "PolicyName", v.PolicyName)
+	}
 	x.String(d+1, "PolicyType", string(v.PolicyType))
 	if v.PolicyArn != nil {
 		x.String(d+1, "PolicyArn", *v.PolicyArn)
@@ -6342,7 +6402,9 @@ func encodeResetServiceSpecificCredentialResponse(x *awsquery.Writer, d int, nam
 // encodeResourceSpecificResult writes v as element name at depth d.
 func encodeResourceSpecificResult(x *awsquery.Writer, d int, name string, v *iamtypes.ResourceSpecificResult) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "EvalResourceName", v.EvalResourceName)
+	if v.EvalResourceName != "" {
+		x.String(d+1, "EvalResourceName", v.EvalResourceName)
+	}
 	x.String(d+1, "EvalResourceDecision", string(v.EvalResourceDecision))
 	if v.MatchedStatements != nil {
 		if len(v.MatchedStatements) == 0 {
@@ -6389,10 +6451,18 @@ func encodeResourceSpecificResult(x *awsquery.Writer, d int, name string, v *iam
 // encodeRole writes v as element name at depth d.
 func encodeRole(x *awsquery.Writer, d int, name string, v *iamtypes.Role) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "Path", v.Path)
-	x.String(d+1, "RoleName", v.RoleName)
-	x.String(d+1, "RoleId", v.RoleId)
-	x.String(d+1, "Arn", v.Arn)
+	if v.Path != "" {
+		x.String(d+1, "Path", v.Path)
+	}
+	if v.RoleName != "" {
+		x.String(d+1, "RoleName", v.RoleName)
+	}
+	if v.RoleId != "" {
+		x.String(d+1, "RoleId", v.RoleId)
+	}
+	if v.Arn != "" {
+		x.String(d+1, "Arn", v.Arn)
+	}
 	x.Time(d+1, "CreateDate", v.CreateDate)
 	if v.AssumeRolePolicyDocument != nil {
 		x.String(d+1, "AssumeRolePolicyDocument", *v.AssumeRolePolicyDocument)
@@ -6559,10 +6629,18 @@ func encodeSAMLProviderListEntry(x *awsquery.Writer, d int, name string, v *iamt
 // encodeSSHPublicKey writes v as element name at depth d.
 func encodeSSHPublicKey(x *awsquery.Writer, d int, name string, v *iamtypes.SSHPublicKey) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "UserName", v.UserName)
-	x.String(d+1, "SSHPublicKeyId", v.SSHPublicKeyId)
-	x.String(d+1, "Fingerprint", v.Fingerprint)
-	x.String(d+1, "SSHPublicKeyBody", v.SSHPublicKeyBody)
+	if v.UserName != "" {
+		x.String(d+1, "UserName", v.UserName)
+	}
+	if v.SSHPublicKeyId != "" {
+		x.String(d+1, "SSHPublicKeyId", v.SSHPublicKeyId)
+	}
+	if v.Fingerprint != "" {
+		x.String(d+1, "Fingerprint", v.Fingerprint)
+	}
+	if v.SSHPublicKeyBody != "" {
+		x.String(d+1, "SSHPublicKeyBody", v.SSHPublicKeyBody)
+	}
 	x.String(d+1, "Status", string(v.Status))
 	if v.UploadDate != nil {
 		x.Time(d+1, "UploadDate", *v.UploadDate)
@@ -6573,8 +6651,12 @@ func encodeSSHPublicKey(x *awsquery.Writer, d int, name string, v *iamtypes.SSHP
 // encodeSSHPublicKeyMetadata writes v as element name at depth d.
 func encodeSSHPublicKeyMetadata(x *awsquery.Writer, d int, name string, v *iamtypes.SSHPublicKeyMetadata) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "UserName", v.UserName)
-	x.String(d+1, "SSHPublicKeyId", v.SSHPublicKeyId)
+	if v.UserName != "" {
+		x.String(d+1, "UserName", v.UserName)
+	}
+	if v.SSHPublicKeyId != "" {
+		x.String(d+1, "SSHPublicKeyId", v.SSHPublicKeyId)
+	}
 	x.String(d+1, "Status", string(v.Status))
 	x.Time(d+1, "UploadDate", v.UploadDate)
 	x.EndStruct(m, d, name)
@@ -6586,7 +6668,9 @@ func encodeServerCertificate(x *awsquery.Writer, d int, name string, v *iamtypes
 	if v.ServerCertificateMetadata != nil {
 		encodeServerCertificateMetadata(x, d+1, "ServerCertificateMetadata", v.ServerCertificateMetadata)
 	}
-	x.String(d+1, "CertificateBody", v.CertificateBody)
+	if v.CertificateBody != "" {
+		x.String(d+1, "CertificateBody", v.CertificateBody)
+	}
 	if v.CertificateChain != nil {
 		x.String(d+1, "CertificateChain", *v.CertificateChain)
 	}
@@ -6607,10 +6691,18 @@ func encodeServerCertificate(x *awsquery.Writer, d int, name string, v *iamtypes
 // encodeServerCertificateMetadata writes v as element name at depth d.
 func encodeServerCertificateMetadata(x *awsquery.Writer, d int, name string, v *iamtypes.ServerCertificateMetadata) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "Path", v.Path)
-	x.String(d+1, "ServerCertificateName", v.ServerCertificateName)
-	x.String(d+1, "ServerCertificateId", v.ServerCertificateId)
-	x.String(d+1, "Arn", v.Arn)
+	if v.Path != "" {
+		x.String(d+1, "Path", v.Path)
+	}
+	if v.ServerCertificateName != "" {
+		x.String(d+1, "ServerCertificateName", v.ServerCertificateName)
+	}
+	if v.ServerCertificateId != "" {
+		x.String(d+1, "ServerCertificateId", v.ServerCertificateId)
+	}
+	if v.Arn != "" {
+		x.String(d+1, "Arn", v.Arn)
+	}
 	if v.UploadDate != nil {
 		x.Time(d+1, "UploadDate", *v.UploadDate)
 	}
@@ -6627,7 +6719,9 @@ func encodeServiceLastAccessed(x *awsquery.Writer, d int, name string, v *iamtyp
 	if v.LastAuthenticated != nil {
 		x.Time(d+1, "LastAuthenticated", *v.LastAuthenticated)
 	}
-	x.String(d+1, "ServiceNamespace", v.ServiceNamespace)
+	if v.ServiceNamespace != "" {
+		x.String(d+1, "ServiceNamespace", v.ServiceNamespace)
+	}
 	if v.LastAuthenticatedEntity != nil {
 		x.String(d+1, "LastAuthenticatedEntity", *v.LastAuthenticatedEntity)
 	}
@@ -6671,8 +6765,12 @@ func encodeServiceSpecificCredential(x *awsquery.Writer, d int, name string, v *
 	if v.ServiceCredentialSecret != nil {
 		x.String(d+1, "ServiceCredentialSecret", *v.ServiceCredentialSecret)
 	}
-	x.String(d+1, "ServiceSpecificCredentialId", v.ServiceSpecificCredentialId)
-	x.String(d+1, "UserName", v.UserName)
+	if v.ServiceSpecificCredentialId != "" {
+		x.String(d+1, "ServiceSpecificCredentialId", v.ServiceSpecificCredentialId)
+	}
+	if v.UserName != "" {
+		x.String(d+1, "UserName", v.UserName)
+	}
 	x.String(d+1, "Status", string(v.Status))
 	x.EndStruct(m, d, name)
 }
@@ -6680,7 +6778,9 @@ func encodeServiceSpecificCredential(x *awsquery.Writer, d int, name string, v *
 // encodeServiceSpecificCredentialMetadata writes v as element name at depth d.
 func encodeServiceSpecificCredentialMetadata(x *awsquery.Writer, d int, name string, v *iamtypes.ServiceSpecificCredentialMetadata) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "UserName", v.UserName)
+	if v.UserName != "" {
+		x.String(d+1, "UserName", v.UserName)
+	}
 	x.String(d+1, "Status", string(v.Status))
 	if v.ServiceUserName != nil {
 		x.String(d+1, "ServiceUserName", *v.ServiceUserName)
@@ -6692,7 +6792,9 @@ func encodeServiceSpecificCredentialMetadata(x *awsquery.Writer, d int, name str
 	if v.ExpirationDate != nil {
 		x.Time(d+1, "ExpirationDate", *v.ExpirationDate)
 	}
-	x.String(d+1, "ServiceSpecificCredentialId", v.ServiceSpecificCredentialId)
+	if v.ServiceSpecificCredentialId != "" {
+		x.String(d+1, "ServiceSpecificCredentialId", v.ServiceSpecificCredentialId)
+	}
 	x.String(d+1, "ServiceName", v.ServiceName)
 	x.EndStruct(m, d, name)
 }
@@ -6700,9 +6802,15 @@ func encodeServiceSpecificCredentialMetadata(x *awsquery.Writer, d int, name str
 // encodeSigningCertificate writes v as element name at depth d.
 func encodeSigningCertificate(x *awsquery.Writer, d int, name string, v *iamtypes.SigningCertificate) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "UserName", v.UserName)
-	x.String(d+1, "CertificateId", v.CertificateId)
-	x.String(d+1, "CertificateBody", v.CertificateBody)
+	if v.UserName != "" {
+		x.String(d+1, "UserName", v.UserName)
+	}
+	if v.CertificateId != "" {
+		x.String(d+1, "CertificateId", v.CertificateId)
+	}
+	if v.CertificateBody != "" {
+		x.String(d+1, "CertificateBody", v.CertificateBody)
+	}
 	x.String(d+1, "Status", string(v.Status))
 	if v.UploadDate != nil {
 		x.Time(d+1, "UploadDate", *v.UploadDate)
@@ -6754,7 +6862,9 @@ func encodeStatement(x *awsquery.Writer, d int, name string, v *iamtypes.Stateme
 // encodeTag writes v as element name at depth d.
 func encodeTag(x *awsquery.Writer, d int, name string, v *iamtypes.Tag) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "Key", v.Key)
+	if v.Key != "" {
+		x.String(d+1, "Key", v.Key)
+	}
 	x.String(d+1, "Value", v.Value)
 	x.EndStruct(m, d, name)
 }
@@ -6842,10 +6952,18 @@ func encodeUploadSigningCertificateResponse(x *awsquery.Writer, d int, name stri
 // encodeUser writes v as element name at depth d.
 func encodeUser(x *awsquery.Writer, d int, name string, v *iamtypes.User) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "Path", v.Path)
-	x.String(d+1, "UserName", v.UserName)
-	x.String(d+1, "UserId", v.UserId)
-	x.String(d+1, "Arn", v.Arn)
+	if v.Path != "" {
+		x.String(d+1, "Path", v.Path)
+	}
+	if v.UserName != "" {
+		x.String(d+1, "UserName", v.UserName)
+	}
+	if v.UserId != "" {
+		x.String(d+1, "UserId", v.UserId)
+	}
+	if v.Arn != "" {
+		x.String(d+1, "Arn", v.Arn)
+	}
 	x.Time(d+1, "CreateDate", v.CreateDate)
 	if v.PasswordLastUsed != nil {
 		x.Time(d+1, "PasswordLastUsed", *v.PasswordLastUsed)
@@ -6938,7 +7056,9 @@ func encodeUserDetail(x *awsquery.Writer, d int, name string, v *iamtypes.UserDe
 // encodeVirtualMFADevice writes v as element name at depth d.
 func encodeVirtualMFADevice(x *awsquery.Writer, d int, name string, v *iamtypes.VirtualMFADevice) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "SerialNumber", v.SerialNumber)
+	if v.SerialNumber != "" {
+		x.String(d+1, "SerialNumber", v.SerialNumber)
+	}
 	if v.Base32StringSeed != nil {
 		x.Blob(d+1, "Base32StringSeed", v.Base32StringSeed)
 	}

@@ -5,7 +5,7 @@
 // The codecs answer exactly as encoding/json did over the json-tagged shapes they replace, since that is what
 // clients have seen:
 //
-//   - writing: members in model order, optional members left out when nil (lists when empty), required ones
+//   - writing: members in model order, optional members left out when nil (a non-nil empty list is written []), required ones
 //     written as null when nil; strings escaped as json.Marshal escapes them, HTML characters included;
 //     timestamps as epoch seconds with up to millisecond precision (1732541234.123).
 //   - reading: the body must be one valid JSON value (RFC 8259, nesting at most 10000 deep) with only

@@ -66,7 +66,7 @@ func appendAccount(b []byte, v *orgtypes.Account) []byte {
 		b = jsonproto.Member(b, n, `"State":`)
 		b = jsonproto.AppendString(b, *v.State)
 	}
-	if len(v.Paths) > 0 {
+	if v.Paths != nil {
 		b = jsonproto.Member(b, n, `"Paths":`)
 		b = jsonproto.AppendList(b, v.Paths, jsonproto.StringElem)
 	}
@@ -897,7 +897,7 @@ func appendEffectivePolicyValidationError(b []byte, v *orgtypes.EffectivePolicyV
 		b = jsonproto.Member(b, n, `"PathToError":`)
 		b = jsonproto.AppendString(b, *v.PathToError)
 	}
-	if len(v.ContributingPolicies) > 0 {
+	if v.ContributingPolicies != nil {
 		b = jsonproto.Member(b, n, `"ContributingPolicies":`)
 		b = jsonproto.AppendList(b, v.ContributingPolicies, jsonproto.StringElem)
 	}
@@ -1011,7 +1011,7 @@ func appendHandshake(b []byte, v *orgtypes.Handshake) []byte {
 		b = jsonproto.Member(b, n, `"Arn":`)
 		b = jsonproto.AppendString(b, *v.Arn)
 	}
-	if len(v.Parties) > 0 {
+	if v.Parties != nil {
 		b = jsonproto.Member(b, n, `"Parties":`)
 		b = jsonproto.AppendList(b, v.Parties, appendHandshakeParty)
 	}
@@ -1031,7 +1031,7 @@ func appendHandshake(b []byte, v *orgtypes.Handshake) []byte {
 		b = jsonproto.Member(b, n, `"Action":`)
 		b = jsonproto.AppendString(b, *v.Action)
 	}
-	if len(v.Resources) > 0 {
+	if v.Resources != nil {
 		b = jsonproto.Member(b, n, `"Resources":`)
 		b = jsonproto.AppendList(b, v.Resources, appendHandshakeResource)
 	}
@@ -1095,7 +1095,7 @@ func appendHandshakeResource(b []byte, v *orgtypes.HandshakeResource) []byte {
 		b = jsonproto.Member(b, n, `"Type":`)
 		b = jsonproto.AppendString(b, *v.Type)
 	}
-	if len(v.Resources) > 0 {
+	if v.Resources != nil {
 		b = jsonproto.Member(b, n, `"Resources":`)
 		b = jsonproto.AppendList(b, v.Resources, appendHandshakeResource)
 	}
@@ -1204,7 +1204,7 @@ func memberListAWSServiceAccessForOrganizationRequest(d *jsonproto.Decoder, v *o
 func appendListAWSServiceAccessForOrganizationResponse(b []byte, v *orgtypes.ListAWSServiceAccessForOrganizationResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.EnabledServicePrincipals) > 0 {
+	if v.EnabledServicePrincipals != nil {
 		b = jsonproto.Member(b, n, `"EnabledServicePrincipals":`)
 		b = jsonproto.AppendList(b, v.EnabledServicePrincipals, appendEnabledServicePrincipal)
 	}
@@ -1243,7 +1243,7 @@ func memberListAccountsForParentRequest(d *jsonproto.Decoder, v *orgtypes.ListAc
 func appendListAccountsForParentResponse(b []byte, v *orgtypes.ListAccountsForParentResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.Accounts) > 0 {
+	if v.Accounts != nil {
 		b = jsonproto.Member(b, n, `"Accounts":`)
 		b = jsonproto.AppendList(b, v.Accounts, appendAccount)
 	}
@@ -1280,7 +1280,7 @@ func memberListAccountsRequest(d *jsonproto.Decoder, v *orgtypes.ListAccountsReq
 func appendListAccountsResponse(b []byte, v *orgtypes.ListAccountsResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.Accounts) > 0 {
+	if v.Accounts != nil {
 		b = jsonproto.Member(b, n, `"Accounts":`)
 		b = jsonproto.AppendList(b, v.Accounts, appendAccount)
 	}
@@ -1319,7 +1319,7 @@ func memberListAccountsWithInvalidEffectivePolicyRequest(d *jsonproto.Decoder, v
 func appendListAccountsWithInvalidEffectivePolicyResponse(b []byte, v *orgtypes.ListAccountsWithInvalidEffectivePolicyResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.Accounts) > 0 {
+	if v.Accounts != nil {
 		b = jsonproto.Member(b, n, `"Accounts":`)
 		b = jsonproto.AppendList(b, v.Accounts, appendAccount)
 	}
@@ -1364,7 +1364,7 @@ func memberListChildrenRequest(d *jsonproto.Decoder, v *orgtypes.ListChildrenReq
 func appendListChildrenResponse(b []byte, v *orgtypes.ListChildrenResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.Children) > 0 {
+	if v.Children != nil {
 		b = jsonproto.Member(b, n, `"Children":`)
 		b = jsonproto.AppendList(b, v.Children, appendChild)
 	}
@@ -1403,7 +1403,7 @@ func memberListCreateAccountStatusRequest(d *jsonproto.Decoder, v *orgtypes.List
 func appendListCreateAccountStatusResponse(b []byte, v *orgtypes.ListCreateAccountStatusResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.CreateAccountStatuses) > 0 {
+	if v.CreateAccountStatuses != nil {
 		b = jsonproto.Member(b, n, `"CreateAccountStatuses":`)
 		b = jsonproto.AppendList(b, v.CreateAccountStatuses, appendCreateAccountStatus)
 	}
@@ -1442,7 +1442,7 @@ func memberListDelegatedAdministratorsRequest(d *jsonproto.Decoder, v *orgtypes.
 func appendListDelegatedAdministratorsResponse(b []byte, v *orgtypes.ListDelegatedAdministratorsResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.DelegatedAdministrators) > 0 {
+	if v.DelegatedAdministrators != nil {
 		b = jsonproto.Member(b, n, `"DelegatedAdministrators":`)
 		b = jsonproto.AppendList(b, v.DelegatedAdministrators, appendDelegatedAdministrator)
 	}
@@ -1481,7 +1481,7 @@ func memberListDelegatedServicesForAccountRequest(d *jsonproto.Decoder, v *orgty
 func appendListDelegatedServicesForAccountResponse(b []byte, v *orgtypes.ListDelegatedServicesForAccountResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.DelegatedServices) > 0 {
+	if v.DelegatedServices != nil {
 		b = jsonproto.Member(b, n, `"DelegatedServices":`)
 		b = jsonproto.AppendList(b, v.DelegatedServices, appendDelegatedService)
 	}
@@ -1542,7 +1542,7 @@ func appendListEffectivePolicyValidationErrorsResponse(b []byte, v *orgtypes.Lis
 		b = jsonproto.Member(b, n, `"NextToken":`)
 		b = jsonproto.AppendString(b, *v.NextToken)
 	}
-	if len(v.EffectivePolicyValidationErrors) > 0 {
+	if v.EffectivePolicyValidationErrors != nil {
 		b = jsonproto.Member(b, n, `"EffectivePolicyValidationErrors":`)
 		b = jsonproto.AppendList(b, v.EffectivePolicyValidationErrors, appendEffectivePolicyValidationError)
 	}
@@ -1577,7 +1577,7 @@ func memberListHandshakesForAccountRequest(d *jsonproto.Decoder, v *orgtypes.Lis
 func appendListHandshakesForAccountResponse(b []byte, v *orgtypes.ListHandshakesForAccountResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.Handshakes) > 0 {
+	if v.Handshakes != nil {
 		b = jsonproto.Member(b, n, `"Handshakes":`)
 		b = jsonproto.AppendList(b, v.Handshakes, appendHandshake)
 	}
@@ -1616,7 +1616,7 @@ func memberListHandshakesForOrganizationRequest(d *jsonproto.Decoder, v *orgtype
 func appendListHandshakesForOrganizationResponse(b []byte, v *orgtypes.ListHandshakesForOrganizationResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.Handshakes) > 0 {
+	if v.Handshakes != nil {
 		b = jsonproto.Member(b, n, `"Handshakes":`)
 		b = jsonproto.AppendList(b, v.Handshakes, appendHandshake)
 	}
@@ -1657,7 +1657,7 @@ func memberListInboundResponsibilityTransfersRequest(d *jsonproto.Decoder, v *or
 func appendListInboundResponsibilityTransfersResponse(b []byte, v *orgtypes.ListInboundResponsibilityTransfersResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.ResponsibilityTransfers) > 0 {
+	if v.ResponsibilityTransfers != nil {
 		b = jsonproto.Member(b, n, `"ResponsibilityTransfers":`)
 		b = jsonproto.AppendList(b, v.ResponsibilityTransfers, appendResponsibilityTransfer)
 	}
@@ -1696,7 +1696,7 @@ func memberListOrganizationalUnitsForParentRequest(d *jsonproto.Decoder, v *orgt
 func appendListOrganizationalUnitsForParentResponse(b []byte, v *orgtypes.ListOrganizationalUnitsForParentResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.OrganizationalUnits) > 0 {
+	if v.OrganizationalUnits != nil {
 		b = jsonproto.Member(b, n, `"OrganizationalUnits":`)
 		b = jsonproto.AppendList(b, v.OrganizationalUnits, appendOrganizationalUnit)
 	}
@@ -1735,7 +1735,7 @@ func memberListOutboundResponsibilityTransfersRequest(d *jsonproto.Decoder, v *o
 func appendListOutboundResponsibilityTransfersResponse(b []byte, v *orgtypes.ListOutboundResponsibilityTransfersResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.ResponsibilityTransfers) > 0 {
+	if v.ResponsibilityTransfers != nil {
 		b = jsonproto.Member(b, n, `"ResponsibilityTransfers":`)
 		b = jsonproto.AppendList(b, v.ResponsibilityTransfers, appendResponsibilityTransfer)
 	}
@@ -1774,7 +1774,7 @@ func memberListParentsRequest(d *jsonproto.Decoder, v *orgtypes.ListParentsReque
 func appendListParentsResponse(b []byte, v *orgtypes.ListParentsResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.Parents) > 0 {
+	if v.Parents != nil {
 		b = jsonproto.Member(b, n, `"Parents":`)
 		b = jsonproto.AppendList(b, v.Parents, appendParent)
 	}
@@ -1815,7 +1815,7 @@ func memberListPoliciesForTargetRequest(d *jsonproto.Decoder, v *orgtypes.ListPo
 func appendListPoliciesForTargetResponse(b []byte, v *orgtypes.ListPoliciesForTargetResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.Policies) > 0 {
+	if v.Policies != nil {
 		b = jsonproto.Member(b, n, `"Policies":`)
 		b = jsonproto.AppendList(b, v.Policies, appendPolicySummary)
 	}
@@ -1854,7 +1854,7 @@ func memberListPoliciesRequest(d *jsonproto.Decoder, v *orgtypes.ListPoliciesReq
 func appendListPoliciesResponse(b []byte, v *orgtypes.ListPoliciesResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.Policies) > 0 {
+	if v.Policies != nil {
 		b = jsonproto.Member(b, n, `"Policies":`)
 		b = jsonproto.AppendList(b, v.Policies, appendPolicySummary)
 	}
@@ -1891,7 +1891,7 @@ func memberListRootsRequest(d *jsonproto.Decoder, v *orgtypes.ListRootsRequest, 
 func appendListRootsResponse(b []byte, v *orgtypes.ListRootsResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.Roots) > 0 {
+	if v.Roots != nil {
 		b = jsonproto.Member(b, n, `"Roots":`)
 		b = jsonproto.AppendList(b, v.Roots, appendRoot)
 	}
@@ -1928,7 +1928,7 @@ func memberListTagsForResourceRequest(d *jsonproto.Decoder, v *orgtypes.ListTags
 func appendListTagsForResourceResponse(b []byte, v *orgtypes.ListTagsForResourceResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.Tags) > 0 {
+	if v.Tags != nil {
 		b = jsonproto.Member(b, n, `"Tags":`)
 		b = jsonproto.AppendList(b, v.Tags, appendTag)
 	}
@@ -1967,7 +1967,7 @@ func memberListTargetsForPolicyRequest(d *jsonproto.Decoder, v *orgtypes.ListTar
 func appendListTargetsForPolicyResponse(b []byte, v *orgtypes.ListTargetsForPolicyResponse) []byte {
 	b = append(b, '{')
 	n := len(b)
-	if len(v.Targets) > 0 {
+	if v.Targets != nil {
 		b = jsonproto.Member(b, n, `"Targets":`)
 		b = jsonproto.AppendList(b, v.Targets, appendPolicyTargetSummary)
 	}
@@ -2030,7 +2030,7 @@ func appendOrganization(b []byte, v *orgtypes.Organization) []byte {
 		b = jsonproto.Member(b, n, `"MasterAccountEmail":`)
 		b = jsonproto.AppendString(b, *v.MasterAccountEmail)
 	}
-	if len(v.AvailablePolicyTypes) > 0 {
+	if v.AvailablePolicyTypes != nil {
 		b = jsonproto.Member(b, n, `"AvailablePolicyTypes":`)
 		b = jsonproto.AppendList(b, v.AvailablePolicyTypes, appendPolicyTypeSummary)
 	}
@@ -2327,7 +2327,7 @@ func appendRoot(b []byte, v *orgtypes.Root) []byte {
 		b = jsonproto.Member(b, n, `"Name":`)
 		b = jsonproto.AppendString(b, *v.Name)
 	}
-	if len(v.PolicyTypes) > 0 {
+	if v.PolicyTypes != nil {
 		b = jsonproto.Member(b, n, `"PolicyTypes":`)
 		b = jsonproto.AppendList(b, v.PolicyTypes, appendPolicyTypeSummary)
 	}

@@ -1,7 +1,9 @@
 // Code generated from internal/apitypes/org/zz_generated_shapes.go as genshapes wrote it before the shapes lost
 // their json tags (issue #12): the type declarations only, each renamed with a "legacy" prefix, apitypes.Timestamp
 // replaced by legacyTimestamp. DO NOT EDIT. It is frozen: the differential tests compare encoding/json over these
-// tagged shapes with the generated codec over the plain ones, so it must not follow the model.
+// tagged shapes with the generated codec over the plain ones, so it must not follow the model. One change since
+// (issue #13): optional lists are tagged omitzero, not omitempty, since the codec now writes a non-nil empty list
+// as [] (AWS sends empty lists) and leaves out only a nil one.
 
 package orgapi
 
@@ -37,7 +39,7 @@ type legacyAccount struct {
 	Name            *string                    `json:"Name,omitempty"`
 	Status          *legacyAccountStatus       `json:"Status,omitempty"`
 	State           *legacyAccountState        `json:"State,omitempty"`
-	Paths           []string                   `json:"Paths,omitempty"`
+	Paths           []string                   `json:"Paths,omitzero"`
 	JoinedMethod    *legacyAccountJoinedMethod `json:"JoinedMethod,omitempty"`
 	JoinedTimestamp *legacyTimestamp           `json:"JoinedTimestamp,omitempty"`
 }
@@ -63,7 +65,7 @@ type legacyCreateAccountRequest struct {
 	AccountName            string                        `json:"AccountName"`
 	RoleName               *string                       `json:"RoleName,omitempty"`
 	IamUserAccessToBilling *legacyIAMUserAccessToBilling `json:"IamUserAccessToBilling,omitempty"`
-	Tags                   []legacyTag                   `json:"Tags,omitempty"`
+	Tags                   []legacyTag                   `json:"Tags,omitzero"`
 }
 type legacyCreateAccountResponse struct {
 	CreateAccountStatus *legacyCreateAccountStatus `json:"CreateAccountStatus,omitempty"`
@@ -83,7 +85,7 @@ type legacyCreateGovCloudAccountRequest struct {
 	AccountName            string                        `json:"AccountName"`
 	RoleName               *string                       `json:"RoleName,omitempty"`
 	IamUserAccessToBilling *legacyIAMUserAccessToBilling `json:"IamUserAccessToBilling,omitempty"`
-	Tags                   []legacyTag                   `json:"Tags,omitempty"`
+	Tags                   []legacyTag                   `json:"Tags,omitzero"`
 }
 type legacyCreateGovCloudAccountResponse struct {
 	CreateAccountStatus *legacyCreateAccountStatus `json:"CreateAccountStatus,omitempty"`
@@ -97,7 +99,7 @@ type legacyCreateOrganizationResponse struct {
 type legacyCreateOrganizationalUnitRequest struct {
 	ParentId string      `json:"ParentId"`
 	Name     string      `json:"Name"`
-	Tags     []legacyTag `json:"Tags,omitempty"`
+	Tags     []legacyTag `json:"Tags,omitzero"`
 }
 type legacyCreateOrganizationalUnitResponse struct {
 	OrganizationalUnit *legacyOrganizationalUnit `json:"OrganizationalUnit,omitempty"`
@@ -107,7 +109,7 @@ type legacyCreatePolicyRequest struct {
 	Description string           `json:"Description"`
 	Name        string           `json:"Name"`
 	Type        legacyPolicyType `json:"Type"`
-	Tags        []legacyTag      `json:"Tags,omitempty"`
+	Tags        []legacyTag      `json:"Tags,omitzero"`
 }
 type legacyCreatePolicyResponse struct {
 	Policy *legacyPolicy `json:"Policy,omitempty"`
@@ -216,7 +218,7 @@ type legacyEffectivePolicyValidationError struct {
 	ErrorCode            *string  `json:"ErrorCode,omitempty"`
 	ErrorMessage         *string  `json:"ErrorMessage,omitempty"`
 	PathToError          *string  `json:"PathToError,omitempty"`
-	ContributingPolicies []string `json:"ContributingPolicies,omitempty"`
+	ContributingPolicies []string `json:"ContributingPolicies,omitzero"`
 }
 type legacyEnableAWSServiceAccessRequest struct {
 	ServicePrincipal string `json:"ServicePrincipal"`
@@ -239,12 +241,12 @@ type legacyEnabledServicePrincipal struct {
 type legacyHandshake struct {
 	Id                  *string                   `json:"Id,omitempty"`
 	Arn                 *string                   `json:"Arn,omitempty"`
-	Parties             []legacyHandshakeParty    `json:"Parties,omitempty"`
+	Parties             []legacyHandshakeParty    `json:"Parties,omitzero"`
 	State               *legacyHandshakeState     `json:"State,omitempty"`
 	RequestedTimestamp  *legacyTimestamp          `json:"RequestedTimestamp,omitempty"`
 	ExpirationTimestamp *legacyTimestamp          `json:"ExpirationTimestamp,omitempty"`
 	Action              *legacyActionType         `json:"Action,omitempty"`
-	Resources           []legacyHandshakeResource `json:"Resources,omitempty"`
+	Resources           []legacyHandshakeResource `json:"Resources,omitzero"`
 }
 type legacyHandshakeFilter struct {
 	ActionType        *legacyActionType `json:"ActionType,omitempty"`
@@ -257,12 +259,12 @@ type legacyHandshakeParty struct {
 type legacyHandshakeResource struct {
 	Value     *string                      `json:"Value,omitempty"`
 	Type      *legacyHandshakeResourceType `json:"Type,omitempty"`
-	Resources []legacyHandshakeResource    `json:"Resources,omitempty"`
+	Resources []legacyHandshakeResource    `json:"Resources,omitzero"`
 }
 type legacyInviteAccountToOrganizationRequest struct {
 	Target *legacyHandshakeParty `json:"Target"`
 	Notes  *string               `json:"Notes,omitempty"`
-	Tags   []legacyTag           `json:"Tags,omitempty"`
+	Tags   []legacyTag           `json:"Tags,omitzero"`
 }
 type legacyInviteAccountToOrganizationResponse struct {
 	Handshake *legacyHandshake `json:"Handshake,omitempty"`
@@ -273,7 +275,7 @@ type legacyInviteOrganizationToTransferResponsibilityRequest struct {
 	Notes          *string                          `json:"Notes,omitempty"`
 	StartTimestamp legacyTimestamp                  `json:"StartTimestamp"`
 	SourceName     string                           `json:"SourceName"`
-	Tags           []legacyTag                      `json:"Tags,omitempty"`
+	Tags           []legacyTag                      `json:"Tags,omitzero"`
 }
 type legacyInviteOrganizationToTransferResponsibilityResponse struct {
 	Handshake *legacyHandshake `json:"Handshake,omitempty"`
@@ -283,7 +285,7 @@ type legacyListAWSServiceAccessForOrganizationRequest struct {
 	MaxResults *int32  `json:"MaxResults,omitempty"`
 }
 type legacyListAWSServiceAccessForOrganizationResponse struct {
-	EnabledServicePrincipals []legacyEnabledServicePrincipal `json:"EnabledServicePrincipals,omitempty"`
+	EnabledServicePrincipals []legacyEnabledServicePrincipal `json:"EnabledServicePrincipals,omitzero"`
 	NextToken                *string                         `json:"NextToken,omitempty"`
 }
 type legacyListAccountsForParentRequest struct {
@@ -292,7 +294,7 @@ type legacyListAccountsForParentRequest struct {
 	MaxResults *int32  `json:"MaxResults,omitempty"`
 }
 type legacyListAccountsForParentResponse struct {
-	Accounts  []legacyAccount `json:"Accounts,omitempty"`
+	Accounts  []legacyAccount `json:"Accounts,omitzero"`
 	NextToken *string         `json:"NextToken,omitempty"`
 }
 type legacyListAccountsRequest struct {
@@ -300,7 +302,7 @@ type legacyListAccountsRequest struct {
 	MaxResults *int32  `json:"MaxResults,omitempty"`
 }
 type legacyListAccountsResponse struct {
-	Accounts  []legacyAccount `json:"Accounts,omitempty"`
+	Accounts  []legacyAccount `json:"Accounts,omitzero"`
 	NextToken *string         `json:"NextToken,omitempty"`
 }
 type legacyListAccountsWithInvalidEffectivePolicyRequest struct {
@@ -309,7 +311,7 @@ type legacyListAccountsWithInvalidEffectivePolicyRequest struct {
 	MaxResults *int32                    `json:"MaxResults,omitempty"`
 }
 type legacyListAccountsWithInvalidEffectivePolicyResponse struct {
-	Accounts   []legacyAccount            `json:"Accounts,omitempty"`
+	Accounts   []legacyAccount            `json:"Accounts,omitzero"`
 	PolicyType *legacyEffectivePolicyType `json:"PolicyType,omitempty"`
 	NextToken  *string                    `json:"NextToken,omitempty"`
 }
@@ -320,16 +322,16 @@ type legacyListChildrenRequest struct {
 	MaxResults *int32          `json:"MaxResults,omitempty"`
 }
 type legacyListChildrenResponse struct {
-	Children  []legacyChild `json:"Children,omitempty"`
+	Children  []legacyChild `json:"Children,omitzero"`
 	NextToken *string       `json:"NextToken,omitempty"`
 }
 type legacyListCreateAccountStatusRequest struct {
-	States     []legacyCreateAccountState `json:"States,omitempty"`
+	States     []legacyCreateAccountState `json:"States,omitzero"`
 	NextToken  *string                    `json:"NextToken,omitempty"`
 	MaxResults *int32                     `json:"MaxResults,omitempty"`
 }
 type legacyListCreateAccountStatusResponse struct {
-	CreateAccountStatuses []legacyCreateAccountStatus `json:"CreateAccountStatuses,omitempty"`
+	CreateAccountStatuses []legacyCreateAccountStatus `json:"CreateAccountStatuses,omitzero"`
 	NextToken             *string                     `json:"NextToken,omitempty"`
 }
 type legacyListDelegatedAdministratorsRequest struct {
@@ -338,7 +340,7 @@ type legacyListDelegatedAdministratorsRequest struct {
 	MaxResults       *int32  `json:"MaxResults,omitempty"`
 }
 type legacyListDelegatedAdministratorsResponse struct {
-	DelegatedAdministrators []legacyDelegatedAdministrator `json:"DelegatedAdministrators,omitempty"`
+	DelegatedAdministrators []legacyDelegatedAdministrator `json:"DelegatedAdministrators,omitzero"`
 	NextToken               *string                        `json:"NextToken,omitempty"`
 }
 type legacyListDelegatedServicesForAccountRequest struct {
@@ -347,7 +349,7 @@ type legacyListDelegatedServicesForAccountRequest struct {
 	MaxResults *int32  `json:"MaxResults,omitempty"`
 }
 type legacyListDelegatedServicesForAccountResponse struct {
-	DelegatedServices []legacyDelegatedService `json:"DelegatedServices,omitempty"`
+	DelegatedServices []legacyDelegatedService `json:"DelegatedServices,omitzero"`
 	NextToken         *string                  `json:"NextToken,omitempty"`
 }
 type legacyListEffectivePolicyValidationErrorsRequest struct {
@@ -362,7 +364,7 @@ type legacyListEffectivePolicyValidationErrorsResponse struct {
 	Path                            *string                                `json:"Path,omitempty"`
 	EvaluationTimestamp             *legacyTimestamp                       `json:"EvaluationTimestamp,omitempty"`
 	NextToken                       *string                                `json:"NextToken,omitempty"`
-	EffectivePolicyValidationErrors []legacyEffectivePolicyValidationError `json:"EffectivePolicyValidationErrors,omitempty"`
+	EffectivePolicyValidationErrors []legacyEffectivePolicyValidationError `json:"EffectivePolicyValidationErrors,omitzero"`
 }
 type legacyListHandshakesForAccountRequest struct {
 	Filter     *legacyHandshakeFilter `json:"Filter,omitempty"`
@@ -370,7 +372,7 @@ type legacyListHandshakesForAccountRequest struct {
 	MaxResults *int32                 `json:"MaxResults,omitempty"`
 }
 type legacyListHandshakesForAccountResponse struct {
-	Handshakes []legacyHandshake `json:"Handshakes,omitempty"`
+	Handshakes []legacyHandshake `json:"Handshakes,omitzero"`
 	NextToken  *string           `json:"NextToken,omitempty"`
 }
 type legacyListHandshakesForOrganizationRequest struct {
@@ -379,7 +381,7 @@ type legacyListHandshakesForOrganizationRequest struct {
 	MaxResults *int32                 `json:"MaxResults,omitempty"`
 }
 type legacyListHandshakesForOrganizationResponse struct {
-	Handshakes []legacyHandshake `json:"Handshakes,omitempty"`
+	Handshakes []legacyHandshake `json:"Handshakes,omitzero"`
 	NextToken  *string           `json:"NextToken,omitempty"`
 }
 type legacyListInboundResponsibilityTransfersRequest struct {
@@ -389,7 +391,7 @@ type legacyListInboundResponsibilityTransfersRequest struct {
 	MaxResults *int32                           `json:"MaxResults,omitempty"`
 }
 type legacyListInboundResponsibilityTransfersResponse struct {
-	ResponsibilityTransfers []legacyResponsibilityTransfer `json:"ResponsibilityTransfers,omitempty"`
+	ResponsibilityTransfers []legacyResponsibilityTransfer `json:"ResponsibilityTransfers,omitzero"`
 	NextToken               *string                        `json:"NextToken,omitempty"`
 }
 type legacyListOrganizationalUnitsForParentRequest struct {
@@ -398,7 +400,7 @@ type legacyListOrganizationalUnitsForParentRequest struct {
 	MaxResults *int32  `json:"MaxResults,omitempty"`
 }
 type legacyListOrganizationalUnitsForParentResponse struct {
-	OrganizationalUnits []legacyOrganizationalUnit `json:"OrganizationalUnits,omitempty"`
+	OrganizationalUnits []legacyOrganizationalUnit `json:"OrganizationalUnits,omitzero"`
 	NextToken           *string                    `json:"NextToken,omitempty"`
 }
 type legacyListOutboundResponsibilityTransfersRequest struct {
@@ -407,7 +409,7 @@ type legacyListOutboundResponsibilityTransfersRequest struct {
 	MaxResults *int32                           `json:"MaxResults,omitempty"`
 }
 type legacyListOutboundResponsibilityTransfersResponse struct {
-	ResponsibilityTransfers []legacyResponsibilityTransfer `json:"ResponsibilityTransfers,omitempty"`
+	ResponsibilityTransfers []legacyResponsibilityTransfer `json:"ResponsibilityTransfers,omitzero"`
 	NextToken               *string                        `json:"NextToken,omitempty"`
 }
 type legacyListParentsRequest struct {
@@ -416,7 +418,7 @@ type legacyListParentsRequest struct {
 	MaxResults *int32  `json:"MaxResults,omitempty"`
 }
 type legacyListParentsResponse struct {
-	Parents   []legacyParent `json:"Parents,omitempty"`
+	Parents   []legacyParent `json:"Parents,omitzero"`
 	NextToken *string        `json:"NextToken,omitempty"`
 }
 type legacyListPoliciesForTargetRequest struct {
@@ -426,7 +428,7 @@ type legacyListPoliciesForTargetRequest struct {
 	MaxResults *int32           `json:"MaxResults,omitempty"`
 }
 type legacyListPoliciesForTargetResponse struct {
-	Policies  []legacyPolicySummary `json:"Policies,omitempty"`
+	Policies  []legacyPolicySummary `json:"Policies,omitzero"`
 	NextToken *string               `json:"NextToken,omitempty"`
 }
 type legacyListPoliciesRequest struct {
@@ -435,7 +437,7 @@ type legacyListPoliciesRequest struct {
 	MaxResults *int32           `json:"MaxResults,omitempty"`
 }
 type legacyListPoliciesResponse struct {
-	Policies  []legacyPolicySummary `json:"Policies,omitempty"`
+	Policies  []legacyPolicySummary `json:"Policies,omitzero"`
 	NextToken *string               `json:"NextToken,omitempty"`
 }
 type legacyListRootsRequest struct {
@@ -443,7 +445,7 @@ type legacyListRootsRequest struct {
 	MaxResults *int32  `json:"MaxResults,omitempty"`
 }
 type legacyListRootsResponse struct {
-	Roots     []legacyRoot `json:"Roots,omitempty"`
+	Roots     []legacyRoot `json:"Roots,omitzero"`
 	NextToken *string      `json:"NextToken,omitempty"`
 }
 type legacyListTagsForResourceRequest struct {
@@ -451,7 +453,7 @@ type legacyListTagsForResourceRequest struct {
 	NextToken  *string `json:"NextToken,omitempty"`
 }
 type legacyListTagsForResourceResponse struct {
-	Tags      []legacyTag `json:"Tags,omitempty"`
+	Tags      []legacyTag `json:"Tags,omitzero"`
 	NextToken *string     `json:"NextToken,omitempty"`
 }
 type legacyListTargetsForPolicyRequest struct {
@@ -460,7 +462,7 @@ type legacyListTargetsForPolicyRequest struct {
 	MaxResults *int32  `json:"MaxResults,omitempty"`
 }
 type legacyListTargetsForPolicyResponse struct {
-	Targets   []legacyPolicyTargetSummary `json:"Targets,omitempty"`
+	Targets   []legacyPolicyTargetSummary `json:"Targets,omitzero"`
 	NextToken *string                     `json:"NextToken,omitempty"`
 }
 type legacyMoveAccountRequest struct {
@@ -475,7 +477,7 @@ type legacyOrganization struct {
 	MasterAccountArn     *string                       `json:"MasterAccountArn,omitempty"`
 	MasterAccountId      *string                       `json:"MasterAccountId,omitempty"`
 	MasterAccountEmail   *string                       `json:"MasterAccountEmail,omitempty"`
-	AvailablePolicyTypes []legacyPolicyTypeSummary     `json:"AvailablePolicyTypes,omitempty"`
+	AvailablePolicyTypes []legacyPolicyTypeSummary     `json:"AvailablePolicyTypes,omitzero"`
 }
 type legacyOrganizationalUnit struct {
 	Id   *string `json:"Id,omitempty"`
@@ -511,7 +513,7 @@ type legacyPolicyTypeSummary struct {
 }
 type legacyPutResourcePolicyRequest struct {
 	Content string      `json:"Content"`
-	Tags    []legacyTag `json:"Tags,omitempty"`
+	Tags    []legacyTag `json:"Tags,omitzero"`
 }
 type legacyPutResourcePolicyResponse struct {
 	ResourcePolicy *legacyResourcePolicy `json:"ResourcePolicy,omitempty"`
@@ -547,7 +549,7 @@ type legacyRoot struct {
 	Id          *string                   `json:"Id,omitempty"`
 	Arn         *string                   `json:"Arn,omitempty"`
 	Name        *string                   `json:"Name,omitempty"`
-	PolicyTypes []legacyPolicyTypeSummary `json:"PolicyTypes,omitempty"`
+	PolicyTypes []legacyPolicyTypeSummary `json:"PolicyTypes,omitzero"`
 }
 type legacyTag struct {
 	Key   string `json:"Key"`

@@ -534,15 +534,21 @@ func encodeAssumeRootResponse(x *awsquery.Writer, d int, name string, v *ststype
 // encodeAssumedRoleUser writes v as element name at depth d.
 func encodeAssumedRoleUser(x *awsquery.Writer, d int, name string, v *ststypes.AssumedRoleUser) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "AssumedRoleId", v.AssumedRoleId)
-	x.String(d+1, "Arn", v.Arn)
+	if v.AssumedRoleId != "" {
+		x.String(d+1, "AssumedRoleId", v.AssumedRoleId)
+	}
+	if v.Arn != "" {
+		x.String(d+1, "Arn", v.Arn)
+	}
 	x.EndStruct(m, d, name)
 }
 
 // encodeCredentials writes v as element name at depth d.
 func encodeCredentials(x *awsquery.Writer, d int, name string, v *ststypes.Credentials) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "AccessKeyId", v.AccessKeyId)
+	if v.AccessKeyId != "" {
+		x.String(d+1, "AccessKeyId", v.AccessKeyId)
+	}
 	x.String(d+1, "SecretAccessKey", v.SecretAccessKey)
 	x.String(d+1, "SessionToken", v.SessionToken)
 	x.Time(d+1, "Expiration", v.Expiration)
@@ -561,8 +567,12 @@ func encodeDecodeAuthorizationMessageResponse(x *awsquery.Writer, d int, name st
 // encodeFederatedUser writes v as element name at depth d.
 func encodeFederatedUser(x *awsquery.Writer, d int, name string, v *ststypes.FederatedUser) {
 	m := x.StartStruct(d, name)
-	x.String(d+1, "FederatedUserId", v.FederatedUserId)
-	x.String(d+1, "Arn", v.Arn)
+	if v.FederatedUserId != "" {
+		x.String(d+1, "FederatedUserId", v.FederatedUserId)
+	}
+	if v.Arn != "" {
+		x.String(d+1, "Arn", v.Arn)
+	}
 	x.EndStruct(m, d, name)
 }
 
