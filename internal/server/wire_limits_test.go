@@ -155,3 +155,16 @@ emit(call(client().create_policy, PolicyName="big", PolicyDocument="A" * (2 << 2
 		t.Fatalf("boto3: %+v %s", out.Error, out.OK)
 	}
 }
+
+// TestWireTagWithoutValueIsNullByItsPath: over HTTP, a tag sent without Value is AWS's ValidationError naming
+// the member by its wire path.
+func TestWireTagWithoutValueIsNullByItsPath(t *testing.T) {
+	s := startServer(t)
+	s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"CreateUser"}, "UserName": {"bob"}})
+	status, body := s.call(t, rootCreds, "iam", url.Values{"Action": {"TagUser"}, "UserName": {"bob"},
+		"Tags.member.1.Key": {"a"}, "Tags.member.1.Value": {"x"}, "Tags.member.2.Key": {"b"}})
+	want := "<Message>1 validation error detected: Value null at 'tags.2.member.value' failed to satisfy constraint: Member must not be null</Message>"
+	if status != http.StatusBadRequest || errorCode(body) != "ValidationError" || !strings.Contains(body, want) {
+		t.Fatalf("%d %s", status, body)
+	}
+}
