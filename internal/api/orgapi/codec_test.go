@@ -3,6 +3,7 @@ package orgapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iamd-dev/iamd/internal/api/jsonproto"
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 )
 
@@ -114,6 +116,9 @@ func checkDecode(t testing.TB, in codecInput, body []byte) {
 	legacy, plain := in.newLegacy(), in.newPlain()
 	errL := json.Unmarshal(body, legacy)
 	errP := in.decode(body, plain)
+	if absent := (*jsonproto.Absent)(nil); errors.As(errP, &absent) {
+		errP = nil // read completely; it reports required members left out, which Validate turns into nulls
+	}
 	if (errL == nil) != (errP == nil) {
 		t.Fatalf("%s %q: encoding/json says %v, the codec %v", in.shape, body, errL, errP)
 	}
