@@ -43,7 +43,9 @@ type Absent struct {
 	Paths []string
 }
 
-func (e *Absent) Error() string { return "json: required members absent: " + strings.Join(e.Paths, ", ") }
+func (e *Absent) Error() string {
+	return "json: required members absent: " + strings.Join(e.Paths, ", ")
+}
 
 // Decode reads data, which must hold one JSON value and nothing but whitespace after it, into v with read.
 func Decode[T any](data []byte, v *T, read func(*Decoder, *T) error) error {
