@@ -8,12 +8,16 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/pem"
+	"io"
 	"math/big"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/iamd-dev/iamd/internal/samlsp/samltest"
 )
 
 // moreNormalizers replace what the credential scenario's answers change from run to run, beyond normalize's.
@@ -214,4 +218,80 @@ func TestGoldenCredentialResponses(t *testing.T) {
 		t.Fatalf("DeleteServiceLinkedRole: %s", task)
 	}
 	call("GetServiceLinkedRoleDeletionStatus", map[string]string{"Action": "GetServiceLinkedRoleDeletionStatus", "DeletionTaskId": taskID[1]})
+}
+
+// stsNormalizers replace what an STS answer changes from run to run, beyond normalize's.
+var stsNormalizers = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`<SessionToken>[^<]+</SessionToken>`), "<SessionToken>TOKEN</SessionToken>"},
+	{regexp.MustCompile(`(?s)<SAMLProviderMetadataDocument>.*?</SAMLProviderMetadataDocument>`), "<SAMLProviderMetadataDocument>METADATA</SAMLProviderMetadataDocument>"},
+	{regexp.MustCompile(`(?s)<SAMLMetadataDocument>.*?</SAMLMetadataDocument>`), "<SAMLMetadataDocument>METADATA</SAMLMetadataDocument>"},
+	{regexp.MustCompile(`<AssertionEncryptionMode>[^<]+</AssertionEncryptionMode>`), "<AssertionEncryptionMode>MODE</AssertionEncryptionMode>"},
+	{regexp.MustCompile(`<SAMLProviderUUID>[^<]+</SAMLProviderUUID>`), "<SAMLProviderUUID>UUID</SAMLProviderUUID>"},
+	{regexp.MustCompile(`<KeyId>[^<]+</KeyId>`), "<KeyId>KEY-ID</KeyId>"},
+}
+
+func goldenSTS(t *testing.T, name string, status int, body string) {
+	t.Helper()
+	for _, n := range stsNormalizers {
+		body = n.re.ReplaceAllString(body, n.with)
+	}
+	goldenMore(t, name, status, body)
+}
+
+// TestGoldenSTSAndSAMLResponses pins the XML of STS's credential operations and of IAM's SAML providers.
+func TestGoldenSTSAndSAMLResponses(t *testing.T) {
+	s := startServer(t)
+	acct := account
+	call := func(c creds, service, name string, params map[string]string) string {
+		t.Helper()
+		v := url.Values{}
+		for k, x := range params {
+			v.Set(k, x)
+		}
+		status, body := s.call(t, c, service, v)
+		goldenSTS(t, name, status, body)
+		return body
+	}
+	idp, err := samltest.New("https://idp.example.com/saml", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	provider := "arn:aws:iam::" + acct + ":saml-provider/corp"
+	call(rootCreds, "iam", "CreateSAMLProvider", map[string]string{"Action": "CreateSAMLProvider", "Name": "corp", "SAMLMetadataDocument": idp.Metadata()})
+	call(rootCreds, "iam", "GetSAMLProvider", map[string]string{"Action": "GetSAMLProvider", "SAMLProviderArn": provider})
+	call(rootCreds, "iam", "ListSAMLProviders", map[string]string{"Action": "ListSAMLProviders"})
+	call(rootCreds, "iam", "UpdateSAMLProvider", map[string]string{"Action": "UpdateSAMLProvider", "SAMLProviderArn": provider, "SAMLMetadataDocument": idp.Metadata()})
+	call(rootCreds, "iam", "TagSAMLProvider", map[string]string{"Action": "TagSAMLProvider", "SAMLProviderArn": provider, "Tags.member.1.Key": "k", "Tags.member.1.Value": "v"})
+	call(rootCreds, "iam", "ListSAMLProviderTags", map[string]string{"Action": "ListSAMLProviderTags", "SAMLProviderArn": provider})
+	call(rootCreds, "iam", "UntagSAMLProvider", map[string]string{"Action": "UntagSAMLProvider", "SAMLProviderArn": provider, "TagKeys.member.1": "k"})
+
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + provider + `"},"Action":"sts:AssumeRoleWithSAML",` +
+		`"Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}},` +
+		`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acct + `:root"},"Action":"sts:AssumeRole"}]}`
+	s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"CreateRole"}, "RoleName": {"fed"}, "AssumeRolePolicyDocument": {trust}})
+	role := "arn:aws:iam::" + acct + ":role/fed"
+	assertion, err := idp.Sign(idp.AWS(time.Now(), "bob", role, provider))
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"Action": {"AssumeRoleWithSAML"}, "Version": {"2011-06-15"}, "RoleArn": {role}, "PrincipalArn": {provider}, "SAMLAssertion": {assertion}}
+	resp, err := http.Post(s.URL+"/", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	goldenSTS(t, "AssumeRoleWithSAML", resp.StatusCode, string(body))
+	call(rootCreds, "iam", "DeleteSAMLProvider", map[string]string{"Action": "DeleteSAMLProvider", "SAMLProviderArn": provider})
+
+	user := s.userWithPolicy(t, "carol", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:*","iam:ChangePassword"],"Resource":"*"}]}`)
+	call(user, "sts", "AssumeRole", map[string]string{"Action": "AssumeRole", "RoleArn": role, "RoleSessionName": "carol-session"})
+	call(user, "sts", "GetSessionToken", map[string]string{"Action": "GetSessionToken", "DurationSeconds": "900"})
+	call(user, "sts", "GetFederationToken", map[string]string{"Action": "GetFederationToken", "Name": "carol-fed", "Policy": goldenPolicy})
+	call(user, "sts", "GetAccessKeyInfo", map[string]string{"Action": "GetAccessKeyInfo", "AccessKeyId": user.id})
+	s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"CreateLoginProfile"}, "UserName": {"carol"}, "Password": {"Correct-Horse-9!"}})
+	call(user, "iam", "ChangePassword", map[string]string{"Action": "ChangePassword", "OldPassword": "Correct-Horse-9!", "NewPassword": "Battery-Staple-7?"})
 }
