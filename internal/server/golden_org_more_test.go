@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -146,6 +147,28 @@ func TestGoldenOrganizationsOperations(t *testing.T) {
 	}
 	setupAs(alone, "AcceptHandshake", `{"HandshakeId":"`+h+`"}`)
 	step(alone, "LeaveOrganization", "LeaveOrganization", `{}`)
+
+	ou2 := regexp.MustCompile(`ou-[a-z0-9]{4}-[a-z0-9]{8}`).FindString(setup("CreateOrganizationalUnit", `{"ParentId":"`+root+`","Name":"Temp"}`))
+	step(rootCreds, "DeleteOrganizationalUnit", "DeleteOrganizationalUnit", `{"OrganizationalUnitId":"`+ou2+`"}`)
+
+	// IAM's centralized root access, which needs the organization's trusted access for IAM, and STS AssumeRoot.
+	setup("EnableAWSServiceAccess", `{"ServicePrincipal":"iam.amazonaws.com"}`)
+	query := func(c creds, service, name string, params url.Values) {
+		t.Helper()
+		status, body := s.call(t, c, service, params)
+		for _, n := range orgNormalizers {
+			body = n.re.ReplaceAllString(body, n.with)
+		}
+		goldenSTS(t, name, status, strings.ReplaceAll(body, created, "210987654321"))
+	}
+	query(rootCreds, "iam", "EnableOrganizationsRootCredentialsManagement", url.Values{"Action": {"EnableOrganizationsRootCredentialsManagement"}})
+	query(rootCreds, "iam", "EnableOrganizationsRootSessions", url.Values{"Action": {"EnableOrganizationsRootSessions"}})
+	query(rootCreds, "iam", "ListOrganizationsFeatures", url.Values{"Action": {"ListOrganizationsFeatures"}})
+	admin := s.userWithPolicy(t, "admin", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRoot","Resource":"*"}]}`)
+	query(admin, "sts", "AssumeRoot", url.Values{"Action": {"AssumeRoot"}, "TargetPrincipal": {created},
+		"TaskPolicyArn.arn": {"arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"}})
+	query(rootCreds, "iam", "DisableOrganizationsRootSessions", url.Values{"Action": {"DisableOrganizationsRootSessions"}})
+	query(rootCreds, "iam", "DisableOrganizationsRootCredentialsManagement", url.Values{"Action": {"DisableOrganizationsRootCredentialsManagement"}})
 
 	step(rootCreds, "CloseAccount", "CloseAccount", `{"AccountId":"`+created+`"}`)
 }
