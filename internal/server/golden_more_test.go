@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -17,7 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/samlsp/samltest"
+	"github.com/iamd-dev/iamd/internal/sigv4"
 )
 
 // moreNormalizers replace what the credential scenario's answers change from run to run, beyond normalize's.
@@ -294,4 +297,71 @@ func TestGoldenSTSAndSAMLResponses(t *testing.T) {
 	call(user, "sts", "GetAccessKeyInfo", map[string]string{"Action": "GetAccessKeyInfo", "AccessKeyId": user.id})
 	s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"CreateLoginProfile"}, "UserName": {"carol"}, "Password": {"Correct-Horse-9!"}})
 	call(user, "iam", "ChangePassword", map[string]string{"Action": "ChangePassword", "OldPassword": "Correct-Horse-9!", "NewPassword": "Battery-Staple-7?"})
+}
+
+// TestGoldenWebIdentityDecodeAndReject pins AssumeRoleWithWebIdentity, DecodeAuthorizationMessage and
+// RejectDelegationRequest.
+func TestGoldenWebIdentityDecodeAndReject(t *testing.T) {
+	is := startOIDCIssuer(t)
+	s := startServer(t, func(c *config.Config) { c.OIDCCAFile = is.CAFile })
+	port := regexp.MustCompile(`127\.0\.0\.1:[0-9]+`)
+	name := strings.TrimPrefix(is.URL, "https://")
+	provider := "arn:aws:iam::" + account + ":oidc-provider/" + name
+	s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"CreateOpenIDConnectProvider"}, "Url": {is.URL}, "ClientIDList.member.1": {"sts.amazonaws.com"}})
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + provider + `"},` +
+		`"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` + name + `:aud":"sts.amazonaws.com"}}}]}`
+	s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"CreateRole"}, "RoleName": {"web"}, "AssumeRolePolicyDocument": {trust}})
+	form := url.Values{"Action": {"AssumeRoleWithWebIdentity"}, "Version": {"2011-06-15"}, "RoleArn": {"arn:aws:iam::" + account + ":role/web"},
+		"RoleSessionName": {"deploy"}, "WebIdentityToken": {is.token(t, "repo:acme/app", "sts.amazonaws.com", time.Now().Add(time.Hour), nil)}}
+	resp, err := http.Post(s.URL+"/", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	goldenSTS(t, "AssumeRoleWithWebIdentity", resp.StatusCode, port.ReplaceAllString(string(body), "127.0.0.1:PORT"))
+
+	// An AccessDenied with its encoded authorization message, decoded.
+	alice := s.userWithPolicy(t, "alice", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:DecodeAuthorizationMessage","Resource":"*"},`+
+		`{"Sid":"NoRoles","Effect":"Deny","Action":"iam:ListRoles","Resource":"*"}]}`)
+	denied := url.Values{"Action": {"ListRoles"}, "Version": {"2010-05-08"}}.Encode()
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/", strings.NewReader(denied))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	req.Header.Set("X-Iamd-Authorization-Message", "encoded")
+	sigv4.Sign(req, []byte(denied), sigv4.Credentials{AccessKeyID: alice.id, SecretAccessKey: alice.secret}, "us-east-1", "iam", time.Now())
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	enc := regexp.MustCompile(`Encoded authorization failure message: ([^<]+)</Message>`).FindStringSubmatch(string(body))
+	if enc == nil {
+		t.Fatalf("no encoded message: %s", body)
+	}
+	status, out := s.call(t, alice, "sts", url.Values{"Action": {"DecodeAuthorizationMessage"}, "EncodedMessage": {enc[1]}})
+	goldenSTS(t, "DecodeAuthorizationMessage", status, regexp.MustCompile(`("aws:epochtime","values":\{"items":\[\{"value":")[0-9]+`).ReplaceAllString(out, "${1}1767225600"))
+
+	// A delegation request rejected by the account it was assigned to.
+	const partnerAccount = "111122223333"
+	partner := creds{"AKIAPARTNER000000002", "partnerSecretKey0000000000000000000000000"}
+	if _, err := s.srv.IAM.EnsureAccount(context.Background(), partnerAccount, partner.id, partner.secret); err != nil {
+		t.Fatal(err)
+	}
+	s.mustCall(t, partner, "iam", url.Values{"Action": {"CreatePolicy"}, "PolicyName": {"onboarding"},
+		"PolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"*"}]}`}})
+	created := s.mustCall(t, partner, "iam", url.Values{"Action": {"CreateDelegationRequest"}, "OwnerAccountId": {account}, "Description": {"Set up Example"},
+		"RequestMessage": {"Setup"}, "RequestorWorkflowId": {"wf-reject"}, "SessionDuration": {"900"},
+		"NotificationChannel": {"arn:aws:sns:us-east-1:" + partnerAccount + ":delegations"},
+		"Permissions.PolicyTemplateArn": {"arn:aws:iam::" + partnerAccount + ":policy/onboarding"}})
+	id := regexp.MustCompile(`<DelegationRequestId>([^<]+)</DelegationRequestId>`).FindStringSubmatch(created)
+	if id == nil {
+		t.Fatalf("CreateDelegationRequest: %s", created)
+	}
+	s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"AssociateDelegationRequest"}, "DelegationRequestId": {id[1]}})
+	status, out = s.call(t, rootCreds, "iam", url.Values{"Action": {"RejectDelegationRequest"}, "DelegationRequestId": {id[1]}, "Notes": {"not now"}})
+	golden(t, "Delegation-RejectDelegationRequest", status, out)
 }
