@@ -355,7 +355,7 @@ func TestGoldenWebIdentityDecodeAndReject(t *testing.T) {
 		"PolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"*"}]}`}})
 	created := s.mustCall(t, partner, "iam", url.Values{"Action": {"CreateDelegationRequest"}, "OwnerAccountId": {account}, "Description": {"Set up Example"},
 		"RequestMessage": {"Setup"}, "RequestorWorkflowId": {"wf-reject"}, "SessionDuration": {"900"},
-		"NotificationChannel": {"arn:aws:sns:us-east-1:" + partnerAccount + ":delegations"},
+		"NotificationChannel":           {"arn:aws:sns:us-east-1:" + partnerAccount + ":delegations"},
 		"Permissions.PolicyTemplateArn": {"arn:aws:iam::" + partnerAccount + ":policy/onboarding"}})
 	id := regexp.MustCompile(`<DelegationRequestId>([^<]+)</DelegationRequestId>`).FindStringSubmatch(created)
 	if id == nil {
