@@ -20,6 +20,7 @@ import (
 	"github.com/iamd-dev/iamd/internal/api/dispatch"
 	"github.com/iamd-dev/iamd/internal/api/iamapi"
 	"github.com/iamd-dev/iamd/internal/api/stsapi"
+	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	ststypes "github.com/iamd-dev/iamd/internal/apitypes/sts"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
@@ -161,6 +162,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ex *exchange) er
 		ex.service = h.serviceOf(ex.operation, form)
 		ex.signedFor = ex.service
 		ex.label = h.actionLabel(ex.service, ex.operation)
+		if v := form.Get("Version"); v != apiVersion(ex.service) {
+			return false, awsquery.UnknownVersion(ex.operation, v)
+		}
 		// The web identity token or SAML assertion is the credential; the domain verifies it.
 		return ex.service == "sts" && unsignedActions[ex.operation] && !signed(r), nil
 	})
@@ -210,6 +214,14 @@ func (h *Handler) serviceOf(action string, form url.Values) string {
 		return "sts"
 	}
 	return "iam"
+}
+
+// apiVersion is the one API Version a query-protocol service answers (its model's apiVersion).
+func apiVersion(service string) string {
+	if service == "sts" {
+		return ststypes.APIVersion
+	}
+	return iamtypes.APIVersion
 }
 
 // sourceIP is the address of the peer: iamd listens on the network itself, so no forwarding header is trusted.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
@@ -22,7 +23,8 @@ import (
 //
 //  1. begin: the request ID (the one the server's in-flight tracker gave it, or a new one) and the start time.
 //  2. admit: a slot of the shared Admission while the request is unauthenticated.
-//  3. read: the body, at most maxBody bytes.
+//  3. read: the body, at most maxBody bytes (a larger one is drained, within bounds, and refused with 413 and
+//     Connection: close, so that the answer reaches a client still sending; tooLarge).
 //  4. parse: the protocol finds the service and operation (query: from the form; JSON: X-Amz-Target; decision:
 //     the path) — route, given to authenticate.
 //  5. authenticate: SigV4 for the service the request calls (Authenticator: sigv4 parses and checks the credential
@@ -70,6 +72,7 @@ type exchange struct {
 	label     string // the operation's metrics label: its name in the model, or unknownLabel
 	caller    string // ARN of the authenticated caller
 	decision  string // the decision API's answer
+	closeConn bool   // the answer closes the connection (an oversized body was refused)
 }
 
 // pipeline holds the stages every protocol shares.
@@ -132,12 +135,16 @@ func (p *pipeline) authenticate(r *http.Request, ex *exchange, route func(body [
 	if limit <= 0 {
 		limit = maxBody
 	}
+	if r.ContentLength > limit {
+		// Refused before reading: a client waiting for 100 Continue never sends the body.
+		return nil, c, p.tooLarge(r, ex, limit)
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return nil, c, awserr.New("IncompleteBody", http.StatusBadRequest, "The request body could not be read.")
 	}
 	if int64(len(body)) > limit {
-		return nil, c, awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", limit)
+		return nil, c, p.tooLarge(r, ex, limit)
 	}
 	unsigned := false
 	if route != nil {
@@ -168,6 +175,25 @@ func (p *pipeline) authenticate(r *http.Request, ex *exchange, route func(body [
 	c.UserAgent = r.UserAgent()
 	c.Time = p.now().UTC()
 	return body, c, nil
+}
+
+// drainFactor bounds what tooLarge reads and discards of an oversized body, as a multiple of the body limit.
+const drainFactor = 16
+
+// tooLarge refuses a body over limit. The answer must reach a client that is still sending: a server that
+// closes the connection with unread data in its receive buffer makes the kernel send a reset, which can destroy
+// the answer before the client reads it. So tooLarge reads and discards the rest of the body, up to drainFactor
+// times the limit and within the server's body timeout (http.Server.ReadTimeout), unless the client waits for
+// 100 Continue (it then sends nothing more); the answer then closes the connection (ex.closeConn).
+func (p *pipeline) tooLarge(r *http.Request, ex *exchange, limit int64) error {
+	ex.closeConn = true
+	if !strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		n, _ := io.Copy(io.Discard, io.LimitReader(r.Body, drainFactor*limit))
+		if n == drainFactor*limit {
+			p.logger.Info("oversized body not drained to its end", "request_id", ex.reqID, "drained", n)
+		}
+	}
+	return awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "The request body is larger than %d bytes.", limit)
 }
 
 // end is the pipeline's one error edge and its last stage: it writes err (when not nil) in the protocol's shape,
@@ -217,6 +243,9 @@ func (p *pipeline) fail(w http.ResponseWriter, r *http.Request, ex *exchange, pr
 		attrs = append(attrs, "cause", err.Error())
 	}
 	p.logger.Log(r.Context(), level, "request failed", attrs...)
+	if ex.closeConn {
+		w.Header().Set("Connection", "close")
+	}
 	proto.writeError(w, r, ex, info, err)
 	switch {
 	case info.Code == "AccessDenied" || info.Code == "AccessDeniedException":

@@ -66,3 +66,51 @@ func TestQueryOperationsDecodeBeforeAnswering(t *testing.T) {
 		t.Errorf("GetCallerIdentity: %v", ae)
 	}
 }
+
+// TestQueryRequiredMemberAbsentIsNull: a required member that the request leaves out is "Value null at '<path>'"
+// by its wire path, also where its Go type cannot show the absence (a tag without Value, a policy version
+// without VersionId, an enum); an empty value given is a value, checked against the model's constraints.
+func TestQueryRequiredMemberAbsentIsNull(t *testing.T) {
+	ops := dispatch.Index(append(iamapi.Bind(nil), stsapi.Bind(nil)...))
+	cases := []struct {
+		name, op, form, want string
+	}{
+		{"a tag without Value", "TagUser", "UserName=bob&Tags.member.1.Key=a&Tags.member.1.Value=x&Tags.member.2.Key=b",
+			"1 validation error detected: Value null at 'tags.2.member.value' failed to satisfy constraint: Member must not be null"},
+		{"two tags without Value", "TagRole", "RoleName=r&Tags.member.1.Key=a&Tags.member.2.Key=b",
+			"2 validation errors detected: Value null at 'tags.1.member.value' failed to satisfy constraint: Member must not be null; " +
+				"Value null at 'tags.2.member.value' failed to satisfy constraint: Member must not be null"},
+		{"a tag with an empty Value is valid", "TagUser", "UserName=bob&Tags.member.1.Key=a&Tags.member.1.Value=", ""},
+		{"a tag without Key", "TagUser", "UserName=bob&Tags.member.1.Value=v",
+			"1 validation error detected: Value null at 'tags.1.member.key' failed to satisfy constraint: Member must not be null"},
+		{"group name absent", "GetGroup", "",
+			"1 validation error detected: Value null at 'groupName' failed to satisfy constraint: Member must not be null"},
+		{"version ID absent, not ''", "GetPolicyVersion", "PolicyArn=arn:aws:iam::123456789012:policy/p",
+			"1 validation error detected: Value null at 'versionId' failed to satisfy constraint: Member must not be null"},
+		{"version ID given empty", "GetPolicyVersion", "PolicyArn=arn:aws:iam::123456789012:policy/p&VersionId=",
+			"1 validation error detected: Value '' at 'versionId' failed to satisfy constraint: Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?"},
+		{"enum absent", "GetSSHPublicKey", "UserName=bob&SSHPublicKeyId=APKAEIBAERJR2EXAMPLE",
+			"1 validation error detected: Value null at 'encoding' failed to satisfy constraint: Member must not be null"},
+		{"STS session tag without Value", "AssumeRole", "RoleArn=arn:aws:iam::123456789012:role/r&RoleSessionName=sess&Tags.member.1.Key=k",
+			"1 validation error detected: Value null at 'tags.1.member.value' failed to satisfy constraint: Member must not be null"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			form, err := url.ParseQuery(tc.form)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = ops[tc.op].Call(context.Background(), &iam.Caller{}, form, awsquery.NewResponse(tc.op, IAMNamespace))
+			var ve *apitypes.ValidationError
+			if tc.want == "" {
+				if errors.As(err, &ve) {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if !errors.As(err, &ve) || err.Error() != tc.want {
+				t.Fatalf("got  %v\nwant %s", err, tc.want)
+			}
+		})
+	}
+}

@@ -83,6 +83,36 @@ func (e *ValidationError) HTTPStatus() int { return 400 }
 // SenderFault is true: the caller sent a bad value.
 func (e *ValidationError) SenderFault() bool { return true }
 
+// WithNulls adds to err (nil or what a Validate method returned) the violation "Value null at '<path>' ...
+// Member must not be null" for each of paths: required members a decoder found absent where the shape's Go type
+// cannot show it (a tag without Value). Those come first, and replace any violation Validate reported at the
+// same path (the zero value it saw there was never sent). It returns err unchanged when paths is empty.
+func WithNulls(err error, paths []string) error {
+	if len(paths) == 0 {
+		return err
+	}
+	var v Validation
+	null := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		if !null[p] {
+			null[p] = true
+			v.Null(p)
+		}
+	}
+	if err != nil {
+		ve, ok := err.(*ValidationError)
+		if !ok {
+			return err
+		}
+		for _, x := range ve.Violations {
+			if !null[x.Path] {
+				v.Add(x)
+			}
+		}
+	}
+	return v.Err()
+}
+
 // Validation collects violations; generated Validate methods drive it. The zero value is ready to use.
 type Validation struct {
 	violations []Violation

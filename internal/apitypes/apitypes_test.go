@@ -1,6 +1,7 @@
 package apitypes_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -50,5 +51,22 @@ func TestFormatValue(t *testing.T) {
 				t.Errorf("got %q want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestWithNullsReplacesWhatTheZeroValueFailed: a member a decoder found absent is null, first, and what Validate
+// said about the zero value it saw at that path is dropped; other violations stay.
+func TestWithNullsReplacesWhatTheZeroValueFailed(t *testing.T) {
+	var v apitypes.Validation
+	v.Pattern("versionId", "", regexp.MustCompile(`^v[1-9]$`), `v[1-9]`, false)
+	v.StringLength("policyArn", "x", 20, 2048, false)
+	got := apitypes.WithNulls(v.Err(), []string{"versionId"}).Error()
+	want := "2 validation errors detected: Value null at 'versionId' failed to satisfy constraint: Member must not be null; " +
+		"Value 'x' at 'policyArn' failed to satisfy constraint: Member must have length greater than or equal to 20"
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if apitypes.WithNulls(nil, nil) != nil {
+		t.Error("no nulls and no error is an error")
 	}
 }

@@ -20,7 +20,9 @@ const (
 	goldenPolicy2 = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"*"}]}`
 )
 
-// goldenScenario exercises every IAM operation iamd implements, in an order where each has what it needs.
+// goldenScenario exercises IAM's core operations, in an order where each has what it needs; the other golden
+// tests answer the rest, and TestGoldenCoversEveryImplementedOperation checks that together they answer every
+// operation iamd implements.
 func goldenScenario() []step {
 	acct := account
 	pol := "arn:aws:iam::" + acct + ":policy/app/AppRead"

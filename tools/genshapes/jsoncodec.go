@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/format"
 	"strconv"
+	"strings"
 )
 
 // CodecOptions control the generation of a service's codec (genshapes -codec): GenerateQueryCodec for the query
@@ -222,7 +223,17 @@ func (c *codecGen) writeRead(name string) error {
 		}
 		c.p("%q", wire)
 	}
-	c.p(")\n\n")
+	c.p(")")
+	var required []string
+	for i, mb := range s.Members {
+		if s.IsRequired(mb.Name) && c.absenceUnseen(mb.Ref.Shape) {
+			required = append(required, strconv.Itoa(i))
+		}
+	}
+	if len(required) > 0 {
+		c.p(".Require(%s)", strings.Join(required, ", "))
+	}
+	c.p("\n\n")
 	c.p("// read%s reads a JSON object into v.\n", gn)
 	c.p("func read%s(d *jsonproto.Decoder, v *%s.%s) error {\n\treturn jsonproto.Object(d, v, &members%s, member%s)\n}\n\n", gn, c.types, gn, gn, gn)
 	c.p("func member%s(d *jsonproto.Decoder, v *%s.%s, i int) error {\n", gn, c.types, gn)

@@ -233,6 +233,12 @@ func (c *queryCodecGen) decoder(name string) error {
 			c.p("\tif c := n.Child(%q); c != nil {\n\t\tok, err := %s\n", wire, call)
 			c.p("\t\tif err != nil {\n\t\t\treturn false, err\n\t\t}\n\t\tset = set || ok\n\t}\n")
 		}
+		for _, mb := range s.Members {
+			if s.IsRequired(mb.Name) && c.absenceUnseen(mb.Ref.Shape) {
+				wire, _, _, _ := c.wireNames(mb)
+				c.p("\tif n.Child(%q) == nil {\n\t\tn.Missing(p + %q)\n\t}\n", wire, wire)
+			}
+		}
 		c.p("\treturn set, nil\n}\n\n")
 	}
 	if !c.elems[name] {
@@ -241,6 +247,22 @@ func (c *queryCodecGen) decoder(name string) error {
 	c.p("func decode%sElem(n *awsquery.Node, p string, v *%s) error {\n", gn, c.typeName(name))
 	c.p("\t_, err := decode%s(n, p+\".\", v)\n\treturn err\n}\n\n", gn)
 	return nil
+}
+
+// absenceUnseen reports whether a required member of shape, held in its plain Go type, looks the same absent
+// as given: a string the model allows empty (a tag's Value), a number, a boolean, a timestamp. The decoder
+// reports such a member's absence (Node.Missing) for the ValidationError "Value null at ...", which
+// Validate cannot tell.
+func (g *gen) absenceUnseen(shape string) bool {
+	s := g.shape(shape)
+	switch s.Type {
+	case "string":
+		minLen, _, _ := bound(s.Min)
+		return minLen < 1
+	case "integer", "long", "boolean", "float", "double", "timestamp":
+		return true
+	}
+	return false
 }
 
 // checkElem refuses list elements the codec cannot write: lists and maps.

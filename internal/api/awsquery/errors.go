@@ -61,5 +61,17 @@ func UnknownOperation(action, version string) *awserr.Error {
 	}
 }
 
+// UnknownVersion is AWS's answer to a Version the service does not have: the same InvalidAction text as an
+// unknown Action ("Could not find operation GetPolicy for version 201"), with HTTP 404 — the status IAM
+// answered a request whose Version was cut short, as quoted from AWS in
+// github.com/hashicorp/terraform-provider-aws/issues/49189 (a missing Version is 400 there, as UnknownOperation
+// answers it).
+func UnknownVersion(action, version string) *awserr.Error {
+	e := UnknownOperation(action, version)
+	e.HTTPStatus = awserr.StatusNotFound
+	e.Cause = &ParamError{Param: "Version"}
+	return e
+}
+
 // NoVersionSpecified is how AWS names the version of a request that has no Version parameter.
 const NoVersionSpecified = "NO_VERSION_SPECIFIED"

@@ -29,11 +29,17 @@ type Node struct {
 	value    string
 	has      bool
 	children map[string]*Node
+	tree     *tree
+}
+
+// tree is what the nodes of one request's parameters share: the required members found absent.
+type tree struct {
+	missing []string
 }
 
 // ParseForm returns the root of the parameter tree of form; of repeated values the first counts.
 func ParseForm(form url.Values) *Node {
-	root := &Node{}
+	root := &Node{tree: &tree{}}
 	for key, vals := range form {
 		n := root
 		for _, seg := range strings.Split(key, ".") {
@@ -42,7 +48,7 @@ func ParseForm(form url.Values) *Node {
 			}
 			c := n.children[seg]
 			if c == nil {
-				c = &Node{}
+				c = &Node{tree: root.tree}
 				n.children[seg] = c
 			}
 			n = c
@@ -60,6 +66,59 @@ func (n *Node) Child(seg string) *Node {
 		return nil
 	}
 	return n.children[seg]
+}
+
+// Missing records that the required member named by param (its parameter name, Tags.member.2.Value) is absent.
+// A generated decoder calls it for the required members whose Go type cannot tell absent from given (a plain
+// string the model allows empty, a number, a boolean, a timestamp): Validate cannot see their absence.
+func (n *Node) Missing(param string) {
+	if n != nil && n.tree != nil {
+		n.tree.missing = append(n.tree.missing, param)
+	}
+}
+
+// MissingPaths returns the member paths, in AWS's form ('tags.2.member.value'), of the required members that
+// the decoders found absent (Missing), in the order found.
+func (n *Node) MissingPaths() []string {
+	if n == nil || n.tree == nil || len(n.tree.missing) == 0 {
+		return nil
+	}
+	out := make([]string, len(n.tree.missing))
+	for i, param := range n.tree.missing {
+		out[i] = MemberPath(param)
+	}
+	return out
+}
+
+// MemberPath is the member path AWS's validation messages name for a parameter: each name with its first
+// letter lowered and a list's index before its item name (Tags.member.2.Value is 'tags.2.member.value';
+// PolicyArns.member.1.arn is 'policyArns.1.member.arn').
+func MemberPath(param string) string {
+	segs := strings.Split(param, ".")
+	for i, seg := range segs {
+		if seg != "" {
+			segs[i] = strings.ToLower(seg[:1]) + seg[1:]
+		}
+	}
+	for i := 1; i < len(segs); i++ {
+		if (segs[i-1] == "member" || segs[i-1] == "entry") && isIndex(segs[i]) {
+			segs[i-1], segs[i] = segs[i], segs[i-1]
+			i++
+		}
+	}
+	return strings.Join(segs, ".")
+}
+
+func isIndex(seg string) bool {
+	if seg == "" {
+		return false
+	}
+	for _, r := range seg {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Scalar decodes the scalar member at n into *dst with parse; it reports whether the member was given.

@@ -79,3 +79,17 @@ func TestMissingVersionNamesTheAction(t *testing.T) {
 		t.Errorf("UnknownOperation message = %q", got)
 	}
 }
+
+func TestMemberPathIsAWSs(t *testing.T) {
+	for param, want := range map[string]string{
+		"UserName":                               "userName",
+		"Tags.member.2.Value":                    "tags.2.member.value",
+		"PolicyArns.member.1.arn":                "policyArns.1.member.arn",
+		"ContextEntries.member.3.ContextKeyName": "contextEntries.3.member.contextKeyName",
+		"Attributes.entry.1.value":               "attributes.1.entry.value",
+	} {
+		if got := MemberPath(param); got != want {
+			t.Errorf("MemberPath(%q) = %q, want %q", param, got, want)
+		}
+	}
+}

@@ -2,8 +2,11 @@ package dispatch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/iamd-dev/iamd/internal/api/jsonproto"
+	"github.com/iamd-dev/iamd/internal/apitypes"
 	"github.com/iamd-dev/iamd/internal/iam"
 )
 
@@ -86,12 +89,17 @@ func decodeBody[T any, In interface {
 		return nil, fmt.Errorf("dispatch: %T does not hand over the request body a JSON operation reads", d)
 	}
 	in := In(new(T))
+	var nulls []string
 	if body := b.Body(); body != nil {
 		if err := dec(body, in); err != nil {
-			return nil, b.Malformed(err)
+			var absent *jsonproto.Absent
+			if !errors.As(err, &absent) {
+				return nil, b.Malformed(err)
+			}
+			nulls = absent.Paths
 		}
 	}
-	if err := in.Validate(); err != nil {
+	if err := apitypes.WithNulls(in.Validate(), nulls); err != nil {
 		return nil, d.Invalid(err)
 	}
 	return in, nil

@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
+	"github.com/iamd-dev/iamd/internal/apitypes"
 	"github.com/iamd-dev/iamd/internal/iam"
 )
 
@@ -88,10 +89,11 @@ func decodeQuery[T any, In interface {
 	Validate() error
 }](decode Decode[In], form url.Values) (In, error) {
 	in := In(new(T))
-	if _, err := decode(awsquery.ParseForm(form), "", in); err != nil {
+	root := awsquery.ParseForm(form)
+	if _, err := decode(root, "", in); err != nil {
 		return nil, err
 	}
-	if err := in.Validate(); err != nil {
+	if err := apitypes.WithNulls(in.Validate(), root.MissingPaths()); err != nil {
 		return nil, err
 	}
 	return in, nil

@@ -297,6 +297,12 @@ func decodeCreateDelegationRequestRequest(n *awsquery.Node, p string, v *iamtype
 		}
 		set = set || ok
 	}
+	if n.Child("Description") == nil {
+		n.Missing(p + "Description")
+	}
+	if n.Child("SessionDuration") == nil {
+		n.Missing(p + "SessionDuration")
+	}
 	return set, nil
 }
 
@@ -623,6 +629,9 @@ func decodeCreateServiceSpecificCredentialRequest(n *awsquery.Node, p string, v 
 		}
 		set = set || ok
 	}
+	if n.Child("ServiceName") == nil {
+		n.Missing(p + "ServiceName")
+	}
 	return set, nil
 }
 
@@ -861,6 +870,9 @@ func decodeDeletePolicyVersionRequest(n *awsquery.Node, p string, v *iamtypes.De
 			return false, err
 		}
 		set = set || ok
+	}
+	if n.Child("VersionId") == nil {
+		n.Missing(p + "VersionId")
 	}
 	return set, nil
 }
@@ -1506,6 +1518,9 @@ func decodeGetPolicyVersionRequest(n *awsquery.Node, p string, v *iamtypes.GetPo
 		}
 		set = set || ok
 	}
+	if n.Child("VersionId") == nil {
+		n.Missing(p + "VersionId")
+	}
 	return set, nil
 }
 
@@ -1578,6 +1593,9 @@ func decodeGetSSHPublicKeyRequest(n *awsquery.Node, p string, v *iamtypes.GetSSH
 			return false, err
 		}
 		set = set || ok
+	}
+	if n.Child("Encoding") == nil {
+		n.Missing(p + "Encoding")
 	}
 	return set, nil
 }
@@ -2995,6 +3013,9 @@ func decodeSetDefaultPolicyVersionRequest(n *awsquery.Node, p string, v *iamtype
 		}
 		set = set || ok
 	}
+	if n.Child("VersionId") == nil {
+		n.Missing(p + "VersionId")
+	}
 	return set, nil
 }
 
@@ -3007,6 +3028,9 @@ func decodeSetSecurityTokenServicePreferencesRequest(n *awsquery.Node, p string,
 			return false, err
 		}
 		set = set || ok
+	}
+	if n.Child("GlobalEndpointTokenVersion") == nil {
+		n.Missing(p + "GlobalEndpointTokenVersion")
 	}
 	return set, nil
 }
@@ -3200,6 +3224,9 @@ func decodeTag(n *awsquery.Node, p string, v *iamtypes.Tag) (bool, error) {
 			return false, err
 		}
 		set = set || ok
+	}
+	if n.Child("Value") == nil {
+		n.Missing(p + "Value")
 	}
 	return set, nil
 }
@@ -3553,6 +3580,9 @@ func decodeUpdateAccessKeyRequest(n *awsquery.Node, p string, v *iamtypes.Update
 		}
 		set = set || ok
 	}
+	if n.Child("Status") == nil {
+		n.Missing(p + "Status")
+	}
 	return set, nil
 }
 
@@ -3756,6 +3786,9 @@ func decodeUpdateRoleDescriptionRequest(n *awsquery.Node, p string, v *iamtypes.
 		}
 		set = set || ok
 	}
+	if n.Child("Description") == nil {
+		n.Missing(p + "Description")
+	}
 	return set, nil
 }
 
@@ -3851,6 +3884,9 @@ func decodeUpdateSSHPublicKeyRequest(n *awsquery.Node, p string, v *iamtypes.Upd
 		}
 		set = set || ok
 	}
+	if n.Child("Status") == nil {
+		n.Missing(p + "Status")
+	}
 	return set, nil
 }
 
@@ -3905,6 +3941,9 @@ func decodeUpdateServiceSpecificCredentialRequest(n *awsquery.Node, p string, v 
 		}
 		set = set || ok
 	}
+	if n.Child("Status") == nil {
+		n.Missing(p + "Status")
+	}
 	return set, nil
 }
 
@@ -3931,6 +3970,9 @@ func decodeUpdateSigningCertificateRequest(n *awsquery.Node, p string, v *iamtyp
 			return false, err
 		}
 		set = set || ok
+	}
+	if n.Child("Status") == nil {
+		n.Missing(p + "Status")
 	}
 	return set, nil
 }

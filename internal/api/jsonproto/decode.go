@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf16"
@@ -29,6 +30,21 @@ type Decoder struct {
 	pos   int
 	depth int
 	key   []byte // scratch for member names with escapes
+	// path is the member path of the value being read, in AWS's form by segments (tags, 1, member, value);
+	// missing the paths of the required members found absent (Members.Require).
+	path    []string
+	missing []string
+}
+
+// Absent is what Decode returns for a body that reads but leaves out (or sends null for) required members
+// whose Go type cannot show their absence (Members.Require): Paths names them in AWS's form
+// ('tags.2.member.value'), in the order found. The value read is complete otherwise.
+type Absent struct {
+	Paths []string
+}
+
+func (e *Absent) Error() string {
+	return "json: required members absent: " + strings.Join(e.Paths, ", ")
 }
 
 // Decode reads data, which must hold one JSON value and nothing but whitespace after it, into v with read.
@@ -40,6 +56,9 @@ func Decode[T any](data []byte, v *T, read func(*Decoder, *T) error) error {
 	d.space()
 	if d.pos < len(d.data) {
 		return d.syntax("after top-level value")
+	}
+	if len(d.missing) > 0 {
+		return &Absent{Paths: d.missing}
 	}
 	return nil
 }
@@ -401,6 +420,10 @@ func text(raw []byte) string {
 type Members struct {
 	exact  []string
 	folded []string
+	// paths are the names as AWS's member paths spell them (first letter lowered); required the indices of
+	// the members whose absence Object reports.
+	paths    []string
+	required []int
 }
 
 // NewMembers returns the member names of a structure, in model order.
@@ -408,8 +431,33 @@ func NewMembers(names ...string) Members {
 	m := Members{exact: names}
 	for _, n := range names {
 		m.folded = append(m.folded, string(fold(nil, []byte(n))))
+		m.paths = append(m.paths, lowerFirst(n))
 	}
 	return m
+}
+
+// Require returns m with the members at the indices idx (at most 64) marked required and invisible when absent
+// in their Go type (a plain string the model allows empty, a number, a boolean, a timestamp): Object reports
+// each of them absent or null in the body, and Decode returns them in an *Absent.
+func (m Members) Require(idx ...int) Members {
+	if len(idx) > 64 {
+		panic("jsonproto: more than 64 required members")
+	}
+	m.required = idx
+	return m
+}
+
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToLower(r)) + s[n:]
+}
+
+// absentPath is the member path of member i of the object being read.
+func (d *Decoder) absentPath(name string) string {
+	if len(d.path) == 0 {
+		return name
+	}
+	return strings.Join(d.path, ".") + "." + name
 }
 
 // index returns the member a name means, or -1: the member with exactly that name, else the first whose name
@@ -467,7 +515,33 @@ func Object[T any](d *Decoder, v *T, members *Members, member func(d *Decoder, v
 	default:
 		return d.mismatch("a structure")
 	}
-	return d.object(func(d *Decoder, name []byte) error { return member(d, v, members.index(name)) })
+	var seen uint64 // bit k: members.required[k] was given, not null
+	err := d.object(func(d *Decoder, name []byte) error {
+		i := members.index(name)
+		if i < 0 {
+			return member(d, v, i)
+		}
+		if len(members.required) > 0 && d.peek() != 'n' {
+			for k, r := range members.required {
+				if r == i {
+					seen |= 1 << k
+				}
+			}
+		}
+		d.path = append(d.path, members.paths[i])
+		err := member(d, v, i)
+		d.path = d.path[:len(d.path)-1]
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for k, r := range members.required {
+		if seen&(1<<k) == 0 {
+			d.missing = append(d.missing, d.absentPath(members.paths[r]))
+		}
+	}
+	return nil
 }
 
 // Struct reads an optional nested structure (a pointer member): null sets it to nil; an object is read into
@@ -505,7 +579,10 @@ func List[T any](d *Decoder, p *[]T, elem func(*Decoder, *T) error) error {
 			s = s[:i+1]
 		}
 		i++
-		return elem(d, &s[i-1])
+		d.path = append(d.path, strconv.Itoa(i), "member")
+		err := elem(d, &s[i-1])
+		d.path = d.path[:len(d.path)-2]
+		return err
 	})
 	if err != nil {
 		return err

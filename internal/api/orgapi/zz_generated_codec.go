@@ -12,7 +12,7 @@ func decodeAcceptHandshakeRequest(data []byte, v *orgtypes.AcceptHandshakeReques
 	return jsonproto.Decode(data, v, readAcceptHandshakeRequest)
 }
 
-var membersAcceptHandshakeRequest = jsonproto.NewMembers("HandshakeId")
+var membersAcceptHandshakeRequest = jsonproto.NewMembers("HandshakeId").Require(0)
 
 // readAcceptHandshakeRequest reads a JSON object into v.
 func readAcceptHandshakeRequest(d *jsonproto.Decoder, v *orgtypes.AcceptHandshakeRequest) error {
@@ -86,7 +86,7 @@ func decodeAttachPolicyRequest(data []byte, v *orgtypes.AttachPolicyRequest) err
 	return jsonproto.Decode(data, v, readAttachPolicyRequest)
 }
 
-var membersAttachPolicyRequest = jsonproto.NewMembers("PolicyId", "TargetId")
+var membersAttachPolicyRequest = jsonproto.NewMembers("PolicyId", "TargetId").Require(0, 1)
 
 // readAttachPolicyRequest reads a JSON object into v.
 func readAttachPolicyRequest(d *jsonproto.Decoder, v *orgtypes.AttachPolicyRequest) error {
@@ -108,7 +108,7 @@ func decodeCancelHandshakeRequest(data []byte, v *orgtypes.CancelHandshakeReques
 	return jsonproto.Decode(data, v, readCancelHandshakeRequest)
 }
 
-var membersCancelHandshakeRequest = jsonproto.NewMembers("HandshakeId")
+var membersCancelHandshakeRequest = jsonproto.NewMembers("HandshakeId").Require(0)
 
 // readCancelHandshakeRequest reads a JSON object into v.
 func readCancelHandshakeRequest(d *jsonproto.Decoder, v *orgtypes.CancelHandshakeRequest) error {
@@ -154,7 +154,7 @@ func decodeCloseAccountRequest(data []byte, v *orgtypes.CloseAccountRequest) err
 	return jsonproto.Decode(data, v, readCloseAccountRequest)
 }
 
-var membersCloseAccountRequest = jsonproto.NewMembers("AccountId")
+var membersCloseAccountRequest = jsonproto.NewMembers("AccountId").Require(0)
 
 // readCloseAccountRequest reads a JSON object into v.
 func readCloseAccountRequest(d *jsonproto.Decoder, v *orgtypes.CloseAccountRequest) error {
@@ -322,7 +322,7 @@ func decodeCreateOrganizationalUnitRequest(data []byte, v *orgtypes.CreateOrgani
 	return jsonproto.Decode(data, v, readCreateOrganizationalUnitRequest)
 }
 
-var membersCreateOrganizationalUnitRequest = jsonproto.NewMembers("ParentId", "Name", "Tags")
+var membersCreateOrganizationalUnitRequest = jsonproto.NewMembers("ParentId", "Name", "Tags").Require(0)
 
 // readCreateOrganizationalUnitRequest reads a JSON object into v.
 func readCreateOrganizationalUnitRequest(d *jsonproto.Decoder, v *orgtypes.CreateOrganizationalUnitRequest) error {
@@ -357,7 +357,7 @@ func decodeCreatePolicyRequest(data []byte, v *orgtypes.CreatePolicyRequest) err
 	return jsonproto.Decode(data, v, readCreatePolicyRequest)
 }
 
-var membersCreatePolicyRequest = jsonproto.NewMembers("Content", "Description", "Name", "Type", "Tags")
+var membersCreatePolicyRequest = jsonproto.NewMembers("Content", "Description", "Name", "Type", "Tags").Require(1, 3)
 
 // readCreatePolicyRequest reads a JSON object into v.
 func readCreatePolicyRequest(d *jsonproto.Decoder, v *orgtypes.CreatePolicyRequest) error {
@@ -396,7 +396,7 @@ func decodeDeclineHandshakeRequest(data []byte, v *orgtypes.DeclineHandshakeRequ
 	return jsonproto.Decode(data, v, readDeclineHandshakeRequest)
 }
 
-var membersDeclineHandshakeRequest = jsonproto.NewMembers("HandshakeId")
+var membersDeclineHandshakeRequest = jsonproto.NewMembers("HandshakeId").Require(0)
 
 // readDeclineHandshakeRequest reads a JSON object into v.
 func readDeclineHandshakeRequest(d *jsonproto.Decoder, v *orgtypes.DeclineHandshakeRequest) error {
@@ -485,7 +485,7 @@ func decodeDeleteOrganizationalUnitRequest(data []byte, v *orgtypes.DeleteOrgani
 	return jsonproto.Decode(data, v, readDeleteOrganizationalUnitRequest)
 }
 
-var membersDeleteOrganizationalUnitRequest = jsonproto.NewMembers("OrganizationalUnitId")
+var membersDeleteOrganizationalUnitRequest = jsonproto.NewMembers("OrganizationalUnitId").Require(0)
 
 // readDeleteOrganizationalUnitRequest reads a JSON object into v.
 func readDeleteOrganizationalUnitRequest(d *jsonproto.Decoder, v *orgtypes.DeleteOrganizationalUnitRequest) error {
@@ -505,7 +505,7 @@ func decodeDeletePolicyRequest(data []byte, v *orgtypes.DeletePolicyRequest) err
 	return jsonproto.Decode(data, v, readDeletePolicyRequest)
 }
 
-var membersDeletePolicyRequest = jsonproto.NewMembers("PolicyId")
+var membersDeletePolicyRequest = jsonproto.NewMembers("PolicyId").Require(0)
 
 // readDeletePolicyRequest reads a JSON object into v.
 func readDeletePolicyRequest(d *jsonproto.Decoder, v *orgtypes.DeletePolicyRequest) error {
@@ -525,7 +525,7 @@ func decodeDeregisterDelegatedAdministratorRequest(data []byte, v *orgtypes.Dere
 	return jsonproto.Decode(data, v, readDeregisterDelegatedAdministratorRequest)
 }
 
-var membersDeregisterDelegatedAdministratorRequest = jsonproto.NewMembers("AccountId", "ServicePrincipal")
+var membersDeregisterDelegatedAdministratorRequest = jsonproto.NewMembers("AccountId", "ServicePrincipal").Require(0)
 
 // readDeregisterDelegatedAdministratorRequest reads a JSON object into v.
 func readDeregisterDelegatedAdministratorRequest(d *jsonproto.Decoder, v *orgtypes.DeregisterDelegatedAdministratorRequest) error {
@@ -547,7 +547,7 @@ func decodeDescribeAccountRequest(data []byte, v *orgtypes.DescribeAccountReques
 	return jsonproto.Decode(data, v, readDescribeAccountRequest)
 }
 
-var membersDescribeAccountRequest = jsonproto.NewMembers("AccountId")
+var membersDescribeAccountRequest = jsonproto.NewMembers("AccountId").Require(0)
 
 // readDescribeAccountRequest reads a JSON object into v.
 func readDescribeAccountRequest(d *jsonproto.Decoder, v *orgtypes.DescribeAccountRequest) error {
@@ -578,7 +578,7 @@ func decodeDescribeCreateAccountStatusRequest(data []byte, v *orgtypes.DescribeC
 	return jsonproto.Decode(data, v, readDescribeCreateAccountStatusRequest)
 }
 
-var membersDescribeCreateAccountStatusRequest = jsonproto.NewMembers("CreateAccountRequestId")
+var membersDescribeCreateAccountStatusRequest = jsonproto.NewMembers("CreateAccountRequestId").Require(0)
 
 // readDescribeCreateAccountStatusRequest reads a JSON object into v.
 func readDescribeCreateAccountStatusRequest(d *jsonproto.Decoder, v *orgtypes.DescribeCreateAccountStatusRequest) error {
@@ -609,7 +609,7 @@ func decodeDescribeEffectivePolicyRequest(data []byte, v *orgtypes.DescribeEffec
 	return jsonproto.Decode(data, v, readDescribeEffectivePolicyRequest)
 }
 
-var membersDescribeEffectivePolicyRequest = jsonproto.NewMembers("PolicyType", "TargetId")
+var membersDescribeEffectivePolicyRequest = jsonproto.NewMembers("PolicyType", "TargetId").Require(0)
 
 // readDescribeEffectivePolicyRequest reads a JSON object into v.
 func readDescribeEffectivePolicyRequest(d *jsonproto.Decoder, v *orgtypes.DescribeEffectivePolicyRequest) error {
@@ -642,7 +642,7 @@ func decodeDescribeHandshakeRequest(data []byte, v *orgtypes.DescribeHandshakeRe
 	return jsonproto.Decode(data, v, readDescribeHandshakeRequest)
 }
 
-var membersDescribeHandshakeRequest = jsonproto.NewMembers("HandshakeId")
+var membersDescribeHandshakeRequest = jsonproto.NewMembers("HandshakeId").Require(0)
 
 // readDescribeHandshakeRequest reads a JSON object into v.
 func readDescribeHandshakeRequest(d *jsonproto.Decoder, v *orgtypes.DescribeHandshakeRequest) error {
@@ -684,7 +684,7 @@ func decodeDescribeOrganizationalUnitRequest(data []byte, v *orgtypes.DescribeOr
 	return jsonproto.Decode(data, v, readDescribeOrganizationalUnitRequest)
 }
 
-var membersDescribeOrganizationalUnitRequest = jsonproto.NewMembers("OrganizationalUnitId")
+var membersDescribeOrganizationalUnitRequest = jsonproto.NewMembers("OrganizationalUnitId").Require(0)
 
 // readDescribeOrganizationalUnitRequest reads a JSON object into v.
 func readDescribeOrganizationalUnitRequest(d *jsonproto.Decoder, v *orgtypes.DescribeOrganizationalUnitRequest) error {
@@ -715,7 +715,7 @@ func decodeDescribePolicyRequest(data []byte, v *orgtypes.DescribePolicyRequest)
 	return jsonproto.Decode(data, v, readDescribePolicyRequest)
 }
 
-var membersDescribePolicyRequest = jsonproto.NewMembers("PolicyId")
+var membersDescribePolicyRequest = jsonproto.NewMembers("PolicyId").Require(0)
 
 // readDescribePolicyRequest reads a JSON object into v.
 func readDescribePolicyRequest(d *jsonproto.Decoder, v *orgtypes.DescribePolicyRequest) error {
@@ -757,7 +757,7 @@ func decodeDescribeResponsibilityTransferRequest(data []byte, v *orgtypes.Descri
 	return jsonproto.Decode(data, v, readDescribeResponsibilityTransferRequest)
 }
 
-var membersDescribeResponsibilityTransferRequest = jsonproto.NewMembers("Id")
+var membersDescribeResponsibilityTransferRequest = jsonproto.NewMembers("Id").Require(0)
 
 // readDescribeResponsibilityTransferRequest reads a JSON object into v.
 func readDescribeResponsibilityTransferRequest(d *jsonproto.Decoder, v *orgtypes.DescribeResponsibilityTransferRequest) error {
@@ -788,7 +788,7 @@ func decodeDetachPolicyRequest(data []byte, v *orgtypes.DetachPolicyRequest) err
 	return jsonproto.Decode(data, v, readDetachPolicyRequest)
 }
 
-var membersDetachPolicyRequest = jsonproto.NewMembers("PolicyId", "TargetId")
+var membersDetachPolicyRequest = jsonproto.NewMembers("PolicyId", "TargetId").Require(0, 1)
 
 // readDetachPolicyRequest reads a JSON object into v.
 func readDetachPolicyRequest(d *jsonproto.Decoder, v *orgtypes.DetachPolicyRequest) error {
@@ -830,7 +830,7 @@ func decodeDisablePolicyTypeRequest(data []byte, v *orgtypes.DisablePolicyTypeRe
 	return jsonproto.Decode(data, v, readDisablePolicyTypeRequest)
 }
 
-var membersDisablePolicyTypeRequest = jsonproto.NewMembers("RootId", "PolicyType")
+var membersDisablePolicyTypeRequest = jsonproto.NewMembers("RootId", "PolicyType").Require(0, 1)
 
 // readDisablePolicyTypeRequest reads a JSON object into v.
 func readDisablePolicyTypeRequest(d *jsonproto.Decoder, v *orgtypes.DisablePolicyTypeRequest) error {
@@ -956,7 +956,7 @@ func decodeEnablePolicyTypeRequest(data []byte, v *orgtypes.EnablePolicyTypeRequ
 	return jsonproto.Decode(data, v, readEnablePolicyTypeRequest)
 }
 
-var membersEnablePolicyTypeRequest = jsonproto.NewMembers("RootId", "PolicyType")
+var membersEnablePolicyTypeRequest = jsonproto.NewMembers("RootId", "PolicyType").Require(0, 1)
 
 // readEnablePolicyTypeRequest reads a JSON object into v.
 func readEnablePolicyTypeRequest(d *jsonproto.Decoder, v *orgtypes.EnablePolicyTypeRequest) error {
@@ -1066,7 +1066,7 @@ func appendHandshakeParty(b []byte, v *orgtypes.HandshakeParty) []byte {
 	return append(b, '}')
 }
 
-var membersHandshakeParty = jsonproto.NewMembers("Id", "Type")
+var membersHandshakeParty = jsonproto.NewMembers("Id", "Type").Require(1)
 
 // readHandshakeParty reads a JSON object into v.
 func readHandshakeParty(d *jsonproto.Decoder, v *orgtypes.HandshakeParty) error {
@@ -1142,7 +1142,7 @@ func decodeInviteOrganizationToTransferResponsibilityRequest(data []byte, v *org
 	return jsonproto.Decode(data, v, readInviteOrganizationToTransferResponsibilityRequest)
 }
 
-var membersInviteOrganizationToTransferResponsibilityRequest = jsonproto.NewMembers("Type", "Target", "Notes", "StartTimestamp", "SourceName", "Tags")
+var membersInviteOrganizationToTransferResponsibilityRequest = jsonproto.NewMembers("Type", "Target", "Notes", "StartTimestamp", "SourceName", "Tags").Require(0, 3)
 
 // readInviteOrganizationToTransferResponsibilityRequest reads a JSON object into v.
 func readInviteOrganizationToTransferResponsibilityRequest(d *jsonproto.Decoder, v *orgtypes.InviteOrganizationToTransferResponsibilityRequest) error {
@@ -1220,7 +1220,7 @@ func decodeListAccountsForParentRequest(data []byte, v *orgtypes.ListAccountsFor
 	return jsonproto.Decode(data, v, readListAccountsForParentRequest)
 }
 
-var membersListAccountsForParentRequest = jsonproto.NewMembers("ParentId", "NextToken", "MaxResults")
+var membersListAccountsForParentRequest = jsonproto.NewMembers("ParentId", "NextToken", "MaxResults").Require(0)
 
 // readListAccountsForParentRequest reads a JSON object into v.
 func readListAccountsForParentRequest(d *jsonproto.Decoder, v *orgtypes.ListAccountsForParentRequest) error {
@@ -1296,7 +1296,7 @@ func decodeListAccountsWithInvalidEffectivePolicyRequest(data []byte, v *orgtype
 	return jsonproto.Decode(data, v, readListAccountsWithInvalidEffectivePolicyRequest)
 }
 
-var membersListAccountsWithInvalidEffectivePolicyRequest = jsonproto.NewMembers("PolicyType", "NextToken", "MaxResults")
+var membersListAccountsWithInvalidEffectivePolicyRequest = jsonproto.NewMembers("PolicyType", "NextToken", "MaxResults").Require(0)
 
 // readListAccountsWithInvalidEffectivePolicyRequest reads a JSON object into v.
 func readListAccountsWithInvalidEffectivePolicyRequest(d *jsonproto.Decoder, v *orgtypes.ListAccountsWithInvalidEffectivePolicyRequest) error {
@@ -1339,7 +1339,7 @@ func decodeListChildrenRequest(data []byte, v *orgtypes.ListChildrenRequest) err
 	return jsonproto.Decode(data, v, readListChildrenRequest)
 }
 
-var membersListChildrenRequest = jsonproto.NewMembers("ParentId", "ChildType", "NextToken", "MaxResults")
+var membersListChildrenRequest = jsonproto.NewMembers("ParentId", "ChildType", "NextToken", "MaxResults").Require(0, 1)
 
 // readListChildrenRequest reads a JSON object into v.
 func readListChildrenRequest(d *jsonproto.Decoder, v *orgtypes.ListChildrenRequest) error {
@@ -1458,7 +1458,7 @@ func decodeListDelegatedServicesForAccountRequest(data []byte, v *orgtypes.ListD
 	return jsonproto.Decode(data, v, readListDelegatedServicesForAccountRequest)
 }
 
-var membersListDelegatedServicesForAccountRequest = jsonproto.NewMembers("AccountId", "NextToken", "MaxResults")
+var membersListDelegatedServicesForAccountRequest = jsonproto.NewMembers("AccountId", "NextToken", "MaxResults").Require(0)
 
 // readListDelegatedServicesForAccountRequest reads a JSON object into v.
 func readListDelegatedServicesForAccountRequest(d *jsonproto.Decoder, v *orgtypes.ListDelegatedServicesForAccountRequest) error {
@@ -1497,7 +1497,7 @@ func decodeListEffectivePolicyValidationErrorsRequest(data []byte, v *orgtypes.L
 	return jsonproto.Decode(data, v, readListEffectivePolicyValidationErrorsRequest)
 }
 
-var membersListEffectivePolicyValidationErrorsRequest = jsonproto.NewMembers("AccountId", "PolicyType", "NextToken", "MaxResults")
+var membersListEffectivePolicyValidationErrorsRequest = jsonproto.NewMembers("AccountId", "PolicyType", "NextToken", "MaxResults").Require(0, 1)
 
 // readListEffectivePolicyValidationErrorsRequest reads a JSON object into v.
 func readListEffectivePolicyValidationErrorsRequest(d *jsonproto.Decoder, v *orgtypes.ListEffectivePolicyValidationErrorsRequest) error {
@@ -1632,7 +1632,7 @@ func decodeListInboundResponsibilityTransfersRequest(data []byte, v *orgtypes.Li
 	return jsonproto.Decode(data, v, readListInboundResponsibilityTransfersRequest)
 }
 
-var membersListInboundResponsibilityTransfersRequest = jsonproto.NewMembers("Type", "Id", "NextToken", "MaxResults")
+var membersListInboundResponsibilityTransfersRequest = jsonproto.NewMembers("Type", "Id", "NextToken", "MaxResults").Require(0)
 
 // readListInboundResponsibilityTransfersRequest reads a JSON object into v.
 func readListInboundResponsibilityTransfersRequest(d *jsonproto.Decoder, v *orgtypes.ListInboundResponsibilityTransfersRequest) error {
@@ -1673,7 +1673,7 @@ func decodeListOrganizationalUnitsForParentRequest(data []byte, v *orgtypes.List
 	return jsonproto.Decode(data, v, readListOrganizationalUnitsForParentRequest)
 }
 
-var membersListOrganizationalUnitsForParentRequest = jsonproto.NewMembers("ParentId", "NextToken", "MaxResults")
+var membersListOrganizationalUnitsForParentRequest = jsonproto.NewMembers("ParentId", "NextToken", "MaxResults").Require(0)
 
 // readListOrganizationalUnitsForParentRequest reads a JSON object into v.
 func readListOrganizationalUnitsForParentRequest(d *jsonproto.Decoder, v *orgtypes.ListOrganizationalUnitsForParentRequest) error {
@@ -1712,7 +1712,7 @@ func decodeListOutboundResponsibilityTransfersRequest(data []byte, v *orgtypes.L
 	return jsonproto.Decode(data, v, readListOutboundResponsibilityTransfersRequest)
 }
 
-var membersListOutboundResponsibilityTransfersRequest = jsonproto.NewMembers("Type", "NextToken", "MaxResults")
+var membersListOutboundResponsibilityTransfersRequest = jsonproto.NewMembers("Type", "NextToken", "MaxResults").Require(0)
 
 // readListOutboundResponsibilityTransfersRequest reads a JSON object into v.
 func readListOutboundResponsibilityTransfersRequest(d *jsonproto.Decoder, v *orgtypes.ListOutboundResponsibilityTransfersRequest) error {
@@ -1751,7 +1751,7 @@ func decodeListParentsRequest(data []byte, v *orgtypes.ListParentsRequest) error
 	return jsonproto.Decode(data, v, readListParentsRequest)
 }
 
-var membersListParentsRequest = jsonproto.NewMembers("ChildId", "NextToken", "MaxResults")
+var membersListParentsRequest = jsonproto.NewMembers("ChildId", "NextToken", "MaxResults").Require(0)
 
 // readListParentsRequest reads a JSON object into v.
 func readListParentsRequest(d *jsonproto.Decoder, v *orgtypes.ListParentsRequest) error {
@@ -1790,7 +1790,7 @@ func decodeListPoliciesForTargetRequest(data []byte, v *orgtypes.ListPoliciesFor
 	return jsonproto.Decode(data, v, readListPoliciesForTargetRequest)
 }
 
-var membersListPoliciesForTargetRequest = jsonproto.NewMembers("TargetId", "Filter", "NextToken", "MaxResults")
+var membersListPoliciesForTargetRequest = jsonproto.NewMembers("TargetId", "Filter", "NextToken", "MaxResults").Require(0, 1)
 
 // readListPoliciesForTargetRequest reads a JSON object into v.
 func readListPoliciesForTargetRequest(d *jsonproto.Decoder, v *orgtypes.ListPoliciesForTargetRequest) error {
@@ -1831,7 +1831,7 @@ func decodeListPoliciesRequest(data []byte, v *orgtypes.ListPoliciesRequest) err
 	return jsonproto.Decode(data, v, readListPoliciesRequest)
 }
 
-var membersListPoliciesRequest = jsonproto.NewMembers("Filter", "NextToken", "MaxResults")
+var membersListPoliciesRequest = jsonproto.NewMembers("Filter", "NextToken", "MaxResults").Require(0)
 
 // readListPoliciesRequest reads a JSON object into v.
 func readListPoliciesRequest(d *jsonproto.Decoder, v *orgtypes.ListPoliciesRequest) error {
@@ -1907,7 +1907,7 @@ func decodeListTagsForResourceRequest(data []byte, v *orgtypes.ListTagsForResour
 	return jsonproto.Decode(data, v, readListTagsForResourceRequest)
 }
 
-var membersListTagsForResourceRequest = jsonproto.NewMembers("ResourceId", "NextToken")
+var membersListTagsForResourceRequest = jsonproto.NewMembers("ResourceId", "NextToken").Require(0)
 
 // readListTagsForResourceRequest reads a JSON object into v.
 func readListTagsForResourceRequest(d *jsonproto.Decoder, v *orgtypes.ListTagsForResourceRequest) error {
@@ -1944,7 +1944,7 @@ func decodeListTargetsForPolicyRequest(data []byte, v *orgtypes.ListTargetsForPo
 	return jsonproto.Decode(data, v, readListTargetsForPolicyRequest)
 }
 
-var membersListTargetsForPolicyRequest = jsonproto.NewMembers("PolicyId", "NextToken", "MaxResults")
+var membersListTargetsForPolicyRequest = jsonproto.NewMembers("PolicyId", "NextToken", "MaxResults").Require(0)
 
 // readListTargetsForPolicyRequest reads a JSON object into v.
 func readListTargetsForPolicyRequest(d *jsonproto.Decoder, v *orgtypes.ListTargetsForPolicyRequest) error {
@@ -1983,7 +1983,7 @@ func decodeMoveAccountRequest(data []byte, v *orgtypes.MoveAccountRequest) error
 	return jsonproto.Decode(data, v, readMoveAccountRequest)
 }
 
-var membersMoveAccountRequest = jsonproto.NewMembers("AccountId", "SourceParentId", "DestinationParentId")
+var membersMoveAccountRequest = jsonproto.NewMembers("AccountId", "SourceParentId", "DestinationParentId").Require(0, 1, 2)
 
 // readMoveAccountRequest reads a JSON object into v.
 func readMoveAccountRequest(d *jsonproto.Decoder, v *orgtypes.MoveAccountRequest) error {
@@ -2197,7 +2197,7 @@ func decodeRegisterDelegatedAdministratorRequest(data []byte, v *orgtypes.Regist
 	return jsonproto.Decode(data, v, readRegisterDelegatedAdministratorRequest)
 }
 
-var membersRegisterDelegatedAdministratorRequest = jsonproto.NewMembers("AccountId", "ServicePrincipal")
+var membersRegisterDelegatedAdministratorRequest = jsonproto.NewMembers("AccountId", "ServicePrincipal").Require(0)
 
 // readRegisterDelegatedAdministratorRequest reads a JSON object into v.
 func readRegisterDelegatedAdministratorRequest(d *jsonproto.Decoder, v *orgtypes.RegisterDelegatedAdministratorRequest) error {
@@ -2219,7 +2219,7 @@ func decodeRemoveAccountFromOrganizationRequest(data []byte, v *orgtypes.RemoveA
 	return jsonproto.Decode(data, v, readRemoveAccountFromOrganizationRequest)
 }
 
-var membersRemoveAccountFromOrganizationRequest = jsonproto.NewMembers("AccountId")
+var membersRemoveAccountFromOrganizationRequest = jsonproto.NewMembers("AccountId").Require(0)
 
 // readRemoveAccountFromOrganizationRequest reads a JSON object into v.
 func readRemoveAccountFromOrganizationRequest(d *jsonproto.Decoder, v *orgtypes.RemoveAccountFromOrganizationRequest) error {
@@ -2345,7 +2345,7 @@ func appendTag(b []byte, v *orgtypes.Tag) []byte {
 	return append(b, '}')
 }
 
-var membersTag = jsonproto.NewMembers("Key", "Value")
+var membersTag = jsonproto.NewMembers("Key", "Value").Require(1)
 
 // readTag reads a JSON object into v.
 func readTag(d *jsonproto.Decoder, v *orgtypes.Tag) error {
@@ -2367,7 +2367,7 @@ func decodeTagResourceRequest(data []byte, v *orgtypes.TagResourceRequest) error
 	return jsonproto.Decode(data, v, readTagResourceRequest)
 }
 
-var membersTagResourceRequest = jsonproto.NewMembers("ResourceId", "Tags")
+var membersTagResourceRequest = jsonproto.NewMembers("ResourceId", "Tags").Require(0)
 
 // readTagResourceRequest reads a JSON object into v.
 func readTagResourceRequest(d *jsonproto.Decoder, v *orgtypes.TagResourceRequest) error {
@@ -2389,7 +2389,7 @@ func decodeTerminateResponsibilityTransferRequest(data []byte, v *orgtypes.Termi
 	return jsonproto.Decode(data, v, readTerminateResponsibilityTransferRequest)
 }
 
-var membersTerminateResponsibilityTransferRequest = jsonproto.NewMembers("Id", "EndTimestamp")
+var membersTerminateResponsibilityTransferRequest = jsonproto.NewMembers("Id", "EndTimestamp").Require(0)
 
 // readTerminateResponsibilityTransferRequest reads a JSON object into v.
 func readTerminateResponsibilityTransferRequest(d *jsonproto.Decoder, v *orgtypes.TerminateResponsibilityTransferRequest) error {
@@ -2437,7 +2437,7 @@ func decodeUntagResourceRequest(data []byte, v *orgtypes.UntagResourceRequest) e
 	return jsonproto.Decode(data, v, readUntagResourceRequest)
 }
 
-var membersUntagResourceRequest = jsonproto.NewMembers("ResourceId", "TagKeys")
+var membersUntagResourceRequest = jsonproto.NewMembers("ResourceId", "TagKeys").Require(0)
 
 // readUntagResourceRequest reads a JSON object into v.
 func readUntagResourceRequest(d *jsonproto.Decoder, v *orgtypes.UntagResourceRequest) error {
@@ -2459,7 +2459,7 @@ func decodeUpdateOrganizationalUnitRequest(data []byte, v *orgtypes.UpdateOrgani
 	return jsonproto.Decode(data, v, readUpdateOrganizationalUnitRequest)
 }
 
-var membersUpdateOrganizationalUnitRequest = jsonproto.NewMembers("OrganizationalUnitId", "Name")
+var membersUpdateOrganizationalUnitRequest = jsonproto.NewMembers("OrganizationalUnitId", "Name").Require(0)
 
 // readUpdateOrganizationalUnitRequest reads a JSON object into v.
 func readUpdateOrganizationalUnitRequest(d *jsonproto.Decoder, v *orgtypes.UpdateOrganizationalUnitRequest) error {
@@ -2492,7 +2492,7 @@ func decodeUpdatePolicyRequest(data []byte, v *orgtypes.UpdatePolicyRequest) err
 	return jsonproto.Decode(data, v, readUpdatePolicyRequest)
 }
 
-var membersUpdatePolicyRequest = jsonproto.NewMembers("PolicyId", "Name", "Description", "Content")
+var membersUpdatePolicyRequest = jsonproto.NewMembers("PolicyId", "Name", "Description", "Content").Require(0)
 
 // readUpdatePolicyRequest reads a JSON object into v.
 func readUpdatePolicyRequest(d *jsonproto.Decoder, v *orgtypes.UpdatePolicyRequest) error {
@@ -2529,7 +2529,7 @@ func decodeUpdateResponsibilityTransferRequest(data []byte, v *orgtypes.UpdateRe
 	return jsonproto.Decode(data, v, readUpdateResponsibilityTransferRequest)
 }
 
-var membersUpdateResponsibilityTransferRequest = jsonproto.NewMembers("Id", "Name")
+var membersUpdateResponsibilityTransferRequest = jsonproto.NewMembers("Id", "Name").Require(0)
 
 // readUpdateResponsibilityTransferRequest reads a JSON object into v.
 func readUpdateResponsibilityTransferRequest(d *jsonproto.Decoder, v *orgtypes.UpdateResponsibilityTransferRequest) error {

@@ -268,6 +268,9 @@ func decodeGetDelegatedAccessTokenRequest(n *awsquery.Node, p string, v *ststype
 		}
 		set = set || ok
 	}
+	if n.Child("TradeInToken") == nil {
+		n.Missing(p + "TradeInToken")
+	}
 	return set, nil
 }
 
@@ -432,6 +435,9 @@ func decodeTag(n *awsquery.Node, p string, v *ststypes.Tag) (bool, error) {
 			return false, err
 		}
 		set = set || ok
+	}
+	if n.Child("Value") == nil {
+		n.Missing(p + "Value")
 	}
 	return set, nil
 }
