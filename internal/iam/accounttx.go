@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/secret"
@@ -47,15 +48,20 @@ const AdministratorAccessARN = awsPolicyPrefix + "AdministratorAccess"
 // (arn:aws:iam::MGMT:root) to call sts:AssumeRole and has AdministratorAccess attached, as the Organizations User
 // Guide describes it. The account's role quota applies.
 func (s *Service) CreateAccessRoleTx(ctx context.Context, tx store.Tx, account, roleName, trusted string) error {
-	if _, ok := s.Catalog.ManagedPolicy(AdministratorAccessARN); !ok {
+	p, err := partitionOf(ctx, tx, account)
+	if err != nil {
+		return err
+	}
+	_, admin, ok := s.awsManagedPolicy(p.ManagedPolicyPrefix() + strings.TrimPrefix(AdministratorAccessARN, awsPolicyPrefix))
+	if !ok || admin == "" {
 		return fmt.Errorf("the catalog has no %s", AdministratorAccessARN)
 	}
-	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + trusted +
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + p.IAMPrefix() + trusted +
 		`:root"},"Action":"sts:AssumeRole"}]}`
-	ro := &Role{RoleName: roleName, RoleID: secret.NewID("AROA", 21), ARN: arnFor(account, "role", "/", roleName), Path: "/",
+	ro := &Role{RoleName: roleName, RoleID: secret.NewID("AROA", 21), ARN: arnFor(p, account, "role", "/", roleName), Path: "/",
 		CreateDate: s.Now().UTC().Truncate(time.Second), AssumeRolePolicyDocument: trust, MaxSessionDuration: rolesDefaultSessionDuration}
 	if err := s.rolesInsert(ctx, tx, account, ro); err != nil {
 		return err
 	}
-	return tx.Link(ctx, store.Link{Account: account, Kind: LinkAttached, From: ro.RoleID, To: AdministratorAccessARN, Created: ro.CreateDate})
+	return tx.Link(ctx, store.Link{Account: account, Kind: LinkAttached, From: ro.RoleID, To: admin, Created: ro.CreateDate})
 }

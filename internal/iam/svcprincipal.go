@@ -22,8 +22,9 @@ import (
 //  4. one of servicePrincipalsDocumented, principals the AWS documentation gives that no prefix or managed policy
 //     shows.
 //
-// Anything else ending in .amazonaws.com is refused, and so is NAME.amazonaws.com.cn: that is the form of China's
-// partition, and iamd's accounts are in the aws partition (AWS refused eks.amazonaws.com.cn there). A service
+// Anything else ending in .amazonaws.com is refused, and so is NAME.amazonaws.com.cn outside China: that is the
+// form of China's partition (AWS refused eks.amazonaws.com.cn in aws). In an aws-cn account the caller maps
+// NAME.amazonaws.com.cn to NAME.amazonaws.com first (awsregion.Partition.ServicePrincipalName), so both forms pass. A service
 // principal of another form (alexa-appkit.amazon.com) is taken as written.
 
 // servicePrincipalsDocumented are service principals that match no service prefix and that no AWS managed policy

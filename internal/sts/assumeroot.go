@@ -37,7 +37,7 @@ func (s *Service) AssumeRoot(ctx context.Context, c *iam.Caller, in *ststypes.As
 	if !accountIDRE.MatchString(target) {
 		return nil, awserr.ValidationError("The TargetPrincipal must be a member account ID or the ARN of its root user.") // AWS's text unconfirmed
 	}
-	resource := "arn:aws:iam::" + target + ":root"
+	resource := c.Partition().IAMPrefix() + target + ":root"
 	denied := func() error {
 		return accessDenied(fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRoot on resource: %s", c.Principal.ARN, resource))
 	}
