@@ -53,7 +53,9 @@ func TestAWSCLIPartitionAccounts(t *testing.T) {
 			s.mustCLI(t, root, nil, "--region", tc.region, "iam", "create-role", "--role-name", "ops",
 				"--assume-role-policy-document", trustDoc(prefix+"iam::"+tc.account+":root", ""))
 			s.mustCLI(t, root, nil, "--region", tc.region, "iam", "put-user-policy", "--user-name", "alice", "--policy-name", "assume", "--policy-document", allowAssumeAny)
-			var key struct{ AccessKey struct{ AccessKeyId, SecretAccessKey string } }
+			var key struct {
+				AccessKey struct{ AccessKeyId, SecretAccessKey string }
+			}
 			s.mustCLI(t, root, &key, "--region", tc.region, "iam", "create-access-key", "--user-name", "alice")
 			alice := creds{key.AccessKey.AccessKeyId, key.AccessKey.SecretAccessKey}
 			var ar assumeRoleOut
