@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/secret"
 	"github.com/iamd-dev/iamd/internal/store"
 )
@@ -30,6 +31,12 @@ func (s *Service) HasRootKey(ctx context.Context, r store.Reader, account string
 
 // EnsureAccountTx creates the account, without root credentials, if iamd does not hold it yet, inside tx.
 func (s *Service) EnsureAccountTx(ctx context.Context, tx store.Tx, account string) error {
+	return s.EnsureAccountInTx(ctx, tx, awsregion.AWS, account)
+}
+
+// EnsureAccountInTx is EnsureAccountTx for an account of partition p (a GovCloud account that Organizations'
+// CreateGovCloudAccount pairs with a commercial one). An account iamd holds already keeps its partition.
+func (s *Service) EnsureAccountInTx(ctx context.Context, tx store.Tx, p awsregion.Partition, account string) error {
 	if !isAccountID(account) {
 		return fmt.Errorf("account ID %q: want 12 digits", account)
 	}
@@ -37,7 +44,7 @@ func (s *Service) EnsureAccountTx(ctx context.Context, tx store.Tx, account stri
 	if err != nil || ok {
 		return err
 	}
-	return tx.PutSetting(ctx, account, settingAccount, encode(Account{ID: account, Created: s.Now().UTC().Truncate(time.Second)}))
+	return tx.PutSetting(ctx, account, settingAccount, encode(Account{ID: account, Created: s.Now().UTC().Truncate(time.Second), Partition: partitionField(p)}))
 }
 
 // AdministratorAccessARN is the AWS managed policy that Organizations attaches to the access role of a new account.

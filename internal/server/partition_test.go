@@ -75,3 +75,60 @@ func TestAWSCLIPartitionAccounts(t *testing.T) {
 		t.Fatalf("server URL %s", s.URL)
 	}
 }
+
+// TestAWSCLICreateGovCloudAccount: the management account of an organization in aws creates a commercial member
+// account paired with a standalone aws-us-gov account; the GovCloud account is not in the organization, takes its
+// first root key from the operator ("iamd account create --partition aws-us-gov") and signs for us-gov-west-1.
+func TestAWSCLICreateGovCloudAccount(t *testing.T) {
+	needRealClient(t, "aws")
+	s := startServer(t)
+	serveFile(t, s.URL, s.Data)
+	s.mustCLI(t, rootCreds, nil, "organizations", "create-organization")
+	var created struct {
+		CreateAccountStatus struct{ Id, State, AccountId, GovCloudAccountId, AccountName string }
+	}
+	s.mustCLI(t, rootCreds, &created, "organizations", "create-gov-cloud-account", "--email", "gov@example.com", "--account-name", "gov")
+	st := created.CreateAccountStatus
+	if st.State != "SUCCEEDED" || len(st.AccountId) != 12 || len(st.GovCloudAccountId) != 12 || st.AccountId == st.GovCloudAccountId ||
+		!strings.HasPrefix(st.Id, "car-") || st.AccountName != "gov" {
+		t.Fatalf("create-gov-cloud-account %+v", st)
+	}
+	var status struct {
+		CreateAccountStatus struct{ State, AccountId, GovCloudAccountId string }
+	}
+	s.mustCLI(t, rootCreds, &status, "organizations", "describe-create-account-status", "--create-account-request-id", st.Id)
+	if status.CreateAccountStatus.GovCloudAccountId != st.GovCloudAccountId || status.CreateAccountStatus.AccountId != st.AccountId {
+		t.Fatalf("describe-create-account-status %+v", status)
+	}
+	// The commercial account is a member; the GovCloud account is not.
+	var listed struct{ Accounts []struct{ Id string } }
+	s.mustCLI(t, rootCreds, &listed, "organizations", "list-accounts")
+	ids := ""
+	for _, a := range listed.Accounts {
+		ids += a.Id + " "
+	}
+	if !strings.Contains(ids, st.AccountId) || strings.Contains(ids, st.GovCloudAccountId) {
+		t.Fatalf("accounts %s (commercial %s, GovCloud %s)", ids, st.AccountId, st.GovCloudAccountId)
+	}
+	// The GovCloud account is in aws-us-gov: asking for it in another partition is refused, in its own it gets
+	// its first root key and its access role is there with GovCloud's AdministratorAccess.
+	if _, err := server.CreateAccountOnServer(context.Background(), s.Data, server.AccountRequest{AccountId: st.GovCloudAccountId}); err == nil ||
+		!strings.Contains(err.Error(), "is in the aws-us-gov partition") {
+		t.Fatalf("the GovCloud account as an aws account: %v", err)
+	}
+	c, err := server.CreateAccountOnServer(context.Background(), s.Data, server.AccountRequest{AccountId: st.GovCloudAccountId, Partition: "aws-us-gov"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gov := creds{c.AccessKeyId, c.SecretAccessKey}
+	var roles struct{ AttachedPolicies []struct{ PolicyArn string } }
+	s.mustCLI(t, gov, &roles, "--region", "us-gov-west-1", "iam", "list-attached-role-policies", "--role-name", "OrganizationAccountAccessRole")
+	if len(roles.AttachedPolicies) != 1 || roles.AttachedPolicies[0].PolicyArn != "arn:aws-us-gov:iam::aws:policy/AdministratorAccess" {
+		t.Fatalf("access role policies %+v", roles)
+	}
+	// An organization's account in another partition cannot call it.
+	out, errOut, code := s.awsCLI(t, gov, "--region", "us-gov-west-1", "organizations", "create-gov-cloud-account", "--email", "x@example.com", "--account-name", "x")
+	if code == 0 || !strings.Contains(errOut, "UnsupportedAPIEndpointException") {
+		t.Fatalf("create-gov-cloud-account from GovCloud: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
