@@ -110,7 +110,7 @@ func (s *Service) acctShape(o *Organization, a *Account, now time.Time) orgtypes
 	st, sta := s.acctStatus(a, now)
 	status, state := orgtypes.AccountStatus(st), orgtypes.AccountState(sta)
 	jm := orgtypes.AccountJoinedMethod(a.JoinedMethod)
-	return orgtypes.Account{Id: ptr(a.ID), Arn: ptr(accountARN(o.Management, o.ID, a.ID)), Email: ptr(a.Email), Name: ptr(a.Name),
+	return orgtypes.Account{Id: ptr(a.ID), Arn: ptr(accountARN(o.Partition, o.Management, o.ID, a.ID)), Email: ptr(a.Email), Name: ptr(a.Name),
 		Status: &status, State: &state, JoinedMethod: &jm, JoinedTimestamp: stamp(a.Joined)}
 }
 
@@ -296,7 +296,7 @@ func (s *Service) createAccount(ctx context.Context, c *iam.Caller, action, acco
 				return err
 			}
 			rec.AccountID = id
-			if err := s.iam.EnsureAccountTx(ctx, tx, id); err != nil {
+			if err := s.iam.EnsureAccountInTx(ctx, tx, o.Partition, id); err != nil {
 				return err
 			}
 			if err := s.iam.CreateAccessRoleTx(ctx, tx, id, roleName, o.Management); err != nil {
@@ -430,7 +430,7 @@ func (s *Service) DescribeAccount(ctx context.Context, c *iam.Caller, in *orgtyp
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, r, c, o, "organizations:DescribeAccount", accountARN(o.Management, o.ID, in.AccountId), true); err != nil {
+		if err := s.authorize(ctx, r, c, o, "organizations:DescribeAccount", accountARN(o.Partition, o.Management, o.ID, in.AccountId), true); err != nil {
 			return err
 		}
 		_, a, err := acctLoad(ctx, r, o, in.AccountId)
@@ -501,11 +501,11 @@ func (s *Service) ListAccountsForParent(ctx context.Context, c *iam.Caller, in *
 func acctParentARN(ctx context.Context, r store.Reader, o *Organization, id string) (string, error) {
 	if strings.HasPrefix(id, "r-") {
 		if id == o.RootID {
-			return rootARN(o.Management, o.ID, id), nil
+			return rootARN(o.Partition, o.Management, o.ID, id), nil
 		}
-		return rootARN(o.Management, o.ID, id), acctErrParentNotFound()
+		return rootARN(o.Partition, o.Management, o.ID, id), acctErrParentNotFound()
 	}
-	arn := ouARN(o.Management, o.ID, id)
+	arn := ouARN(o.Partition, o.Management, o.ID, id)
 	if _, err := r.Get(ctx, o.Management, KindOU, id); errors.Is(err, store.ErrNotFound) {
 		return arn, acctErrParentNotFound()
 	} else if err != nil {
@@ -571,7 +571,7 @@ func (s *Service) RemoveAccountFromOrganization(ctx context.Context, c *iam.Call
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:RemoveAccountFromOrganization", accountARN(o.Management, o.ID, in.AccountId), true); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:RemoveAccountFromOrganization", accountARN(o.Partition, o.Management, o.ID, in.AccountId), true); err != nil {
 			return err
 		}
 		_, a, err := acctLoad(ctx, tx, o, in.AccountId)
