@@ -80,6 +80,15 @@ func TestARNsFollowTheAccountsPartition(t *testing.T) {
 			if err != nil || len(att.AttachedPolicies) != 1 || *att.AttachedPolicies[0].PolicyArn != own {
 				t.Fatalf("attached: %v %+v", err, att)
 			}
+			scope, yes := iamtypes.PolicyScopeTypeAWS, true
+			listed, err := svc.ListPolicies(ctx, root, &iamtypes.ListPoliciesRequest{Scope: &scope, OnlyAttached: &yes})
+			if err != nil || len(listed.Policies) != 1 || *listed.Policies[0].Arn != own || *listed.Policies[0].AttachmentCount != 1 {
+				t.Fatalf("ListPolicies: %v %+v", err, listed)
+			}
+			got, err := svc.GetPolicy(ctx, root, &iamtypes.GetPolicyRequest{PolicyArn: own})
+			if err != nil || *got.Policy.Arn != own {
+				t.Fatalf("GetPolicy: %v %+v", err, got)
+			}
 			// The aws account does not see China's or GovCloud's managed policies.
 			if _, err := svc.CreateUser(ctx, awsRoot, &iamtypes.CreateUserRequest{UserName: "bob-" + tc.p.String()}); err != nil {
 				t.Fatal(err)

@@ -443,11 +443,12 @@ func (s *Service) ListPolicies(ctx context.Context, c *Caller, in *iamtypes.List
 				if !strings.HasPrefix(mp.Path, prefix) {
 					continue
 				}
-				n := counts[mp.ARN]
+				parn := c.Partition().ManagedPolicyPrefix() + strings.TrimPrefix(mp.ARN, awsPolicyPrefix)
+				n := counts[parn]
 				if mp.Deprecated && n.attached == 0 && n.boundary == 0 {
 					continue // a deprecated policy stays visible only to accounts that still use it
 				}
-				keep(&polRef{ARN: mp.ARN, Name: mp.Name, Path: mp.Path, AWS: mp})
+				keep(&polRef{ARN: parn, Name: mp.Name, Path: mp.Path, AWS: mp})
 			}
 		}
 		slices.SortFunc(items, func(a, b item) int { return strings.Compare(a.key, b.key) })
