@@ -3,7 +3,6 @@ package awsregion
 import (
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // Partition is an AWS partition: a group of Regions with its own accounts, ARNs ("arn:PARTITION:...") and DNS
@@ -88,24 +87,6 @@ func (p Partition) IAMRegion() string {
 		return "us-gov-west-1"
 	}
 	return "us-east-1"
-}
-
-// ServicePrincipal is the partition's name of a service's principal (ec2 → ec2.amazonaws.com, or
-// ec2.amazonaws.com.cn in China). China also accepts the commercial form for most services; see
-// ServicePrincipalName.
-func (p Partition) ServicePrincipal(service string) string { return service + "." + p.DNSSuffix() }
-
-// ServicePrincipalName returns the service principal name with the partition's DNS suffix replaced by the
-// commercial one (ec2.amazonaws.com.cn → ec2.amazonaws.com) and whether it was of the partition's own form. In
-// the partitions whose suffix is amazonaws.com it returns principal unchanged.
-func (p Partition) ServicePrincipalName(principal string) (string, bool) {
-	if p.DNSSuffix() == "amazonaws.com" {
-		return principal, false
-	}
-	if name, ok := strings.CutSuffix(strings.ToLower(principal), "."+p.DNSSuffix()); ok {
-		return name + ".amazonaws.com", true
-	}
-	return principal, false
 }
 
 // AllRegions returns the Regions of every partition iamd's accounts can be in, sorted.

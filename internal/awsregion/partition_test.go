@@ -62,26 +62,6 @@ func TestOfARNReadsThePartitionField(t *testing.T) {
 	}
 }
 
-func TestServicePrincipalNameMapsChinasSuffix(t *testing.T) {
-	for _, tc := range []struct {
-		p        Partition
-		in, want string
-		ownForm  bool
-	}{
-		{China, "ec2.amazonaws.com.cn", "ec2.amazonaws.com", true},
-		{China, "lambda.amazonaws.com", "lambda.amazonaws.com", false},
-		{AWS, "ec2.amazonaws.com.cn", "ec2.amazonaws.com.cn", false},
-		{GovCloud, "ec2.amazonaws.com", "ec2.amazonaws.com", false},
-	} {
-		if got, own := tc.p.ServicePrincipalName(tc.in); got != tc.want || own != tc.ownForm {
-			t.Errorf("%s.ServicePrincipalName(%q) = %q, %v", tc.p, tc.in, got, own)
-		}
-	}
-	if got := China.ServicePrincipal("ec2"); got != "ec2.amazonaws.com.cn" {
-		t.Errorf("ServicePrincipal = %q", got)
-	}
-}
-
 func TestAllRegionsHoldsEveryPartition(t *testing.T) {
 	all := AllRegions()
 	for _, r := range []string{"us-east-1", "cn-north-1", "cn-northwest-1", "us-gov-west-1", "us-gov-east-1"} {

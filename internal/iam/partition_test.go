@@ -70,6 +70,9 @@ func TestARNsFollowTheAccountsPartition(t *testing.T) {
 			} else if tc.p != awsregion.China {
 				wantCode(t, err, "MalformedPolicyDocument")
 			}
+			// China refuses the China suffix for most services (monitoring.rds.amazonaws.com.cn, as AWS did).
+			_, err = svc.CreateRole(ctx, root, &iamtypes.CreateRoleRequest{RoleName: "rds", AssumeRolePolicyDocument: trust(`{"Service":"monitoring.rds.amazonaws.com.cn"}`)})
+			wantCode(t, err, "MalformedPolicyDocument")
 			err = svc.AttachUserPolicy(ctx, root, &iamtypes.AttachUserPolicyRequest{UserName: "alice", PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess"})
 			wantCode(t, err, "NoSuchEntity")
 			own := tc.p.ManagedPolicyPrefix() + "ReadOnlyAccess"

@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -150,7 +151,8 @@ func rolesCheckSessionDuration(d int32) error {
 // such principals when the policy is saved; account roots, "*", assumed-role and federated-user sessions and
 // federated providers are accepted as written. A service principal must be one AWS has (knownServicePrincipal).
 // AWS principals must be of the role's partition p (roles trust only their own partition); in China a service
-// principal may also be written with the partition's suffix (ec2.amazonaws.com.cn).
+// principal is written as elsewhere (NAME.amazonaws.com), and also, for the few services AWS documents so,
+// with China's suffix (servicePrincipalsChina).
 func (s *Service) rolesCheckTrustPolicy(ctx context.Context, r store.Reader, p awsregion.Partition, doc string) error {
 	if err := checkPolicyDocument(doc, policy.TypeTrust, false, MaxTrustPolicySize, "ACLSizePerRole"); err != nil {
 		return err
@@ -173,8 +175,7 @@ func (s *Service) rolesCheckTrustPolicy(ctx context.Context, r store.Reader, p a
 			}
 		}
 		for _, svc := range st.Principal.Service {
-			name, _ := p.ServicePrincipalName(svc)
-			if !knownServicePrincipal(s.Catalog, name) {
+			if !(p == awsregion.China && slices.Contains(servicePrincipalsChina, strings.ToLower(svc))) && !knownServicePrincipal(s.Catalog, svc) {
 				return awserr.MalformedPolicyDocument("Invalid principal in policy: \"SERVICE\":\"%s\"", svc)
 			}
 		}
