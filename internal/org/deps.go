@@ -15,6 +15,7 @@ type IAM interface {
 	Authorize(ctx context.Context, r store.Reader, c *iam.Caller, a iam.Authorization) error
 	AccountExists(ctx context.Context, r store.Reader, account string) (bool, error)
 	HasRootKey(ctx context.Context, r store.Reader, account string) (bool, error)
+	AccountPartition(ctx context.Context, r store.Reader, account string) (awsregion.Partition, error)
 	EnsureAccountTx(ctx context.Context, tx store.Tx, account string) error
 	EnsureAccountInTx(ctx context.Context, tx store.Tx, p awsregion.Partition, account string) error
 	CreateAccessRoleTx(ctx context.Context, tx store.Tx, account, roleName, trusted string) error

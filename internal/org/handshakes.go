@@ -245,6 +245,15 @@ func (s *Service) InviteAccountToOrganization(ctx context.Context, c *iam.Caller
 			return err
 		}
 		if acct != "" {
+			// An account of another partition does not exist in the organization's: the invitation reaches nobody,
+			// as one to an ID iamd does not hold.
+			if p, err := s.iam.AccountPartition(ctx, tx, acct); err != nil {
+				return err
+			} else if p.String() != o.Partition.String() {
+				acct = ""
+			}
+		}
+		if acct != "" {
 			if m, err := membership(ctx, tx, acct); err != nil {
 				return err
 			} else if m != nil {

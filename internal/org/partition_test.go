@@ -70,3 +70,33 @@ func TestOrganizationARNsFollowThePartition(t *testing.T) {
 	_, err = s.CreateGovCloudAccount(ctx, root, &orgtypes.CreateGovCloudAccountRequest{AccountName: "g", Email: "g@example.cn"})
 	wantCode(t, err, "UnsupportedAPIEndpointException")
 }
+
+// TestInvitationsStayInThePartition: an organization in aws invites a GovCloud account by its ID; the invitation
+// reaches nobody there (another partition's account does not exist in aws), so it cannot accept it.
+func TestInvitationsStayInThePartition(t *testing.T) {
+	ctx := context.Background()
+	s := newOrgService(t)
+	const gov = "444444444444"
+	rc, err := s.IAM.CreateAccountIn(ctx, awsregion.GovCloud, gov, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, err := s.IAM.LookupAccessKey(ctx, rc.AccessKeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateOrganization(ctx, rootOf(mgmt), &orgtypes.CreateOrganizationRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := s.InviteAccountToOrganization(ctx, rootOf(mgmt), &orgtypes.InviteAccountToOrganizationRequest{
+		Target: &orgtypes.HandshakeParty{Type: orgtypes.HandshakePartyTypeACCOUNT, Id: gov}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed, err := s.ListHandshakesForAccount(ctx, &cred.Caller, &orgtypes.ListHandshakesForAccountRequest{})
+	if err != nil || len(listed.Handshakes) != 0 {
+		t.Fatalf("the GovCloud account sees %v %+v", err, listed)
+	}
+	_, err = s.AcceptHandshake(ctx, &cred.Caller, &orgtypes.AcceptHandshakeRequest{HandshakeId: *inv.Handshake.Id})
+	wantCode(t, err, "HandshakeNotFoundException")
+}
