@@ -98,11 +98,34 @@ func (p *Principal) String() string {
 	return p.ARN
 }
 
-// accountRoot reports whether entry is the root ARN of account, without allocating.
-func accountRoot(entry, account string) bool {
-	const pre, suf = "arn:aws:iam::", ":root"
-	return account != "" && len(entry) == len(pre)+len(account)+len(suf) &&
-		strings.HasPrefix(entry, pre) && strings.HasSuffix(entry, suf) && entry[len(pre):len(pre)+len(account)] == account
+// accountRoot reports whether entry is the root ARN of the principal's account (arn:PARTITION:iam::ACCOUNT:root),
+// in the partition of the principal's ARN, without allocating.
+func accountRoot(entry string, p *Principal) bool {
+	const mid, suf = ":iam::", ":root"
+	part := arnPartition(p.ARN)
+	if part == "" {
+		part = "aws"
+	}
+	account := p.Account
+	if account == "" || arnPartition(entry) != part {
+		return false
+	}
+	rest := entry[len("arn:")+len(part):]
+	return len(rest) == len(mid)+len(account)+len(suf) &&
+		strings.HasPrefix(rest, mid) && strings.HasSuffix(rest, suf) && rest[len(mid):len(mid)+len(account)] == account
+}
+
+// arnPartition returns the partition field of an ARN ("aws-cn" of "arn:aws-cn:iam::..."), or "".
+func arnPartition(s string) string {
+	rest, ok := strings.CutPrefix(s, "arn:")
+	if !ok {
+		return ""
+	}
+	i := strings.IndexByte(rest, ':')
+	if i < 0 {
+		return ""
+	}
+	return rest[:i]
 }
 
 // SetPrincipalKeys fills the context keys AWS derives from the principal: aws:PrincipalArn, aws:PrincipalAccount,
@@ -188,7 +211,7 @@ func matchPrincipal(pr *policy.Principals, p *Principal) matchKind {
 			return matchDirect
 		case p.Type == PrincipalAssumedRole && e == p.RoleARN:
 			best = max(best, matchRole)
-		case accountRoot(e, p.Account):
+		case accountRoot(e, p):
 			best = max(best, matchAccount)
 		}
 	}
@@ -211,7 +234,7 @@ func excludedBy(pr *policy.Principals, p *Principal) bool {
 	}
 	hasAccount := func() bool {
 		for _, e := range pr.AWS {
-			if accountRoot(e, p.Account) {
+			if accountRoot(e, p) {
 				return true
 			}
 		}

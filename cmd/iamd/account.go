@@ -6,20 +6,24 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/server"
 )
 
 const accountUsage = `Usage:
-  iamd account create --id ACCOUNT_ID [--data DIR] [--access-key-id ID --secret-access-key SECRET]
+  iamd account create --id ACCOUNT_ID [--partition aws|aws-cn|aws-us-gov] [--data DIR]
+                      [--access-key-id ID --secret-access-key SECRET]
 
 Creates a standalone account with the chosen 12-digit ID and prints its root credentials once, as JSON:
 {"AccountId": ..., "AccessKeyId": ..., "SecretAccessKey": ...}. A root key is generated unless one is given.
 When an iamd server runs on DIR (it keeps DIR/` + server.ServeFileName + `), the account is created through that
 server's operator endpoint and is usable at once; otherwise in DIR directly (created if absent). An account whose
 root has a key is refused (exit 1) and keeps its key; one that Organizations created without root credentials gets
-its first root key.
+its first root key. --partition puts the account in the China (aws-cn) or GovCloud (aws-us-gov) partition: its
+ARNs begin arn:aws-cn: or arn:aws-us-gov:, and its requests must be signed for a Region of that partition
+(cn-north-1, us-gov-west-1, ...). The default is aws.
 
 `
 
@@ -43,6 +47,7 @@ func runAccountCreate(ctx context.Context, s stdio, args []string) int {
 	fs.StringVar(&req.AccountId, "id", "", "12-digit ID of the new account")
 	fs.StringVar(&req.AccessKeyId, "access-key-id", "", "root access key ID to use instead of a generated one")
 	fs.StringVar(&req.SecretAccessKey, "secret-access-key", "", "root secret access key, with --access-key-id")
+	fs.StringVar(&req.Partition, "partition", "aws", "partition of the account: aws, aws-cn or aws-us-gov")
 	fs.StringVar(&cfg.AWSData, "aws-data", cfg.AWSData, "directory of AWS authorization data, when creating in the directory (env "+envAWSData+")")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
@@ -56,6 +61,11 @@ func runAccountCreate(ctx context.Context, s stdio, args []string) int {
 	}
 	if err := iam.ValidateAccountRequest(req.AccountId, req.AccessKeyId, req.SecretAccessKey); err != nil {
 		return usageError(fs, "%v", err)
+	}
+	if p, err := awsregion.ParsePartition(req.Partition); err != nil {
+		return usageError(fs, "--partition: %v", err)
+	} else if p == awsregion.AWS {
+		req.Partition = "" // the default: the request and the printed credentials stay as they were before partitions
 	}
 	creds, err := server.CreateAccountOnServer(ctx, cfg.DataDir, req)
 	if errors.Is(err, server.ErrNoServer) {

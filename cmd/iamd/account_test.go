@@ -165,3 +165,21 @@ func TestAccountCreateUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestAccountCreateInAPartition: --partition aws-cn makes a China account (its partition is printed with its
+// credentials; aws, the default, is not). A partition iamd does not know is a usage error. (What the account does
+// on the wire: internal/server TestAWSCLIPartitionAccounts.)
+func TestAccountCreateInAPartition(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	r := runIamd(t, nil, "", "account", "create", "--data", dir, "--id", "210987654321", "--partition", "aws-cn")
+	var out map[string]string
+	if r.code != exitOK || json.Unmarshal([]byte(r.stdout), &out) != nil || len(out) != 4 || out["Partition"] != "aws-cn" || out["AccountId"] != "210987654321" {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	printedAccount(t, runIamd(t, nil, "", "account", "create", "--data", dir, "--id", "111122223333", "--partition", "aws"), "111122223333")
+	r = runIamd(t, nil, "", "account", "create", "--data", dir, "--id", "444455556666", "--partition", "aws-iso")
+	if r.code != exitUsage || !strings.Contains(r.stderr, `partition "aws-iso"`) {
+		t.Fatalf("exit %d\nstderr: %s", r.code, r.stderr)
+	}
+}

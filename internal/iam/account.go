@@ -9,6 +9,7 @@ import (
 
 	"github.com/iamd-dev/iamd/authz"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/secret"
 	"github.com/iamd-dev/iamd/internal/store"
 )
@@ -17,6 +18,28 @@ import (
 type Account struct {
 	ID      string    `json:"id"`
 	Created time.Time `json:"created"`
+	// Partition is the partition the account is in; empty (every account written before iamd knew partitions) is aws.
+	Partition awsregion.Partition `json:"partition,omitempty"`
+}
+
+// AccountPartition returns the partition of an account: aws for one iamd does not hold or that names none.
+func (s *Service) AccountPartition(ctx context.Context, r store.Reader, account string) (awsregion.Partition, error) {
+	return partitionOf(ctx, r, account)
+}
+
+func partitionOf(ctx context.Context, r store.Reader, account string) (awsregion.Partition, error) {
+	v, err := r.Setting(ctx, account, settingAccount)
+	if notFound(err) {
+		return awsregion.AWS, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	var a Account
+	if err := json.Unmarshal(v, &a); err != nil {
+		return "", err
+	}
+	return awsregion.ParsePartition(string(a.Partition))
 }
 
 const settingAccount = "account"
@@ -56,6 +79,7 @@ type RootCredentials struct {
 	AccessKeyID     string
 	SecretAccessKey string
 	Created         bool // false when the account already had a root key and none was given
+	Partition       awsregion.Partition
 }
 
 // EnsureAccount creates the account if it does not exist and makes sure its root user has an access key: the one
@@ -109,15 +133,40 @@ func (s *Service) EnsureAccount(ctx context.Context, account, accessKeyID, secre
 }
 
 func (s *Service) putRootKey(ctx context.Context, tx store.Tx, account, id, secretKey string, configured bool) error {
+	root, err := s.rootARN(ctx, tx, account)
+	if err != nil {
+		return err
+	}
 	k := RootKey{AccessKeyID: id, Account: account, SealedSecret: s.Box.Seal([]byte(secretKey), []byte(id)), CreateDate: s.Now().UTC().Truncate(time.Second), Configured: configured}
-	err := tx.Insert(ctx, &store.Entity{Account: account, Kind: KindRootKey, Name: id, Path: "/", ID: id, ARN: authzRoot(account), Created: k.CreateDate, Data: encode(k)})
+	err = tx.Insert(ctx, &store.Entity{Account: account, Kind: KindRootKey, Name: id, Path: "/", ID: id, ARN: root, Created: k.CreateDate, Data: encode(k)})
 	if conflict(err) {
 		return fmt.Errorf("access key ID %s is already in use", id)
 	}
 	return err
 }
 
-func authzRoot(account string) string { return "arn:aws:iam::" + account + ":root" }
+// partitionField is how an account record stores partition p: empty for aws, as records written before iamd knew
+// partitions have it.
+func partitionField(p awsregion.Partition) awsregion.Partition {
+	if p == awsregion.AWS {
+		return ""
+	}
+	return p
+}
+
+// rootARN is the ARN of the account's root user, in the account's partition.
+func (s *Service) rootARN(ctx context.Context, r store.Reader, account string) (string, error) {
+	p, err := s.AccountPartition(ctx, r, account)
+	if err != nil {
+		return "", err
+	}
+	return authzRoot(p, account), nil
+}
+
+// authzRoot is the ARN of the account's root user in partition p.
+func authzRoot(p awsregion.Partition, account string) string {
+	return p.IAMPrefix() + account + ":root"
+}
 
 // Credential is what authentication needs to know about an access key: its secret and whom it belongs to.
 type Credential struct {
@@ -162,8 +211,12 @@ func (s *Service) lookupAccessKey(ctx context.Context, id string) (*Credential, 
 			if err != nil {
 				return err
 			}
+			root, err := s.rootARN(ctx, r, k.Account)
+			if err != nil {
+				return err
+			}
 			cred = &Credential{Secret: plain, Active: !k.Inactive, Caller: Caller{
-				Principal: authz.Principal{Type: authz.PrincipalRoot, ARN: authzRoot(k.Account), Account: k.Account},
+				Principal: authz.Principal{Type: authz.PrincipalRoot, ARN: root, Account: k.Account},
 				UserID:    k.Account, AccessKeyID: id}}
 		case KindAccessKey:
 			k, err := decode[AccessKey](e)

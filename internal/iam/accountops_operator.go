@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/secret"
 	"github.com/iamd-dev/iamd/internal/store"
 )
@@ -53,20 +54,35 @@ func ValidateAccountRequest(account, accessKeyID, secretKey string) error {
 // Organizations' CreateAccount made) gets its first root key, which lets it stand alone. The returned credentials
 // hold the secret; it is not kept anywhere else in plain text. Everything happens in one store transaction.
 func (s *Service) CreateAccount(ctx context.Context, account, accessKeyID, secretKey string) (RootCredentials, error) {
+	return s.CreateAccountIn(ctx, awsregion.AWS, account, accessKeyID, secretKey)
+}
+
+// CreateAccountIn is CreateAccount for an account in partition p. An account that exists without root credentials
+// keeps the partition it was created in; asking for another is ErrInvalidAccountRequest.
+func (s *Service) CreateAccountIn(ctx context.Context, p awsregion.Partition, account, accessKeyID, secretKey string) (RootCredentials, error) {
 	if err := ValidateAccountRequest(account, accessKeyID, secretKey); err != nil {
 		return RootCredentials{}, err
+	}
+	p, err := awsregion.ParsePartition(string(p))
+	if err != nil {
+		return RootCredentials{}, fmt.Errorf("%w: %v", ErrInvalidAccountRequest, err)
 	}
 	configured := accessKeyID != ""
 	if !configured {
 		accessKeyID, secretKey = secret.NewID("AKIA", 20), secret.NewSecretAccessKey()
 	}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	err = s.update(ctx, func(ctx context.Context, tx store.Tx) error {
 		_, err := tx.Setting(ctx, account, settingAccount)
 		exists := err == nil
 		if err != nil && !notFound(err) {
 			return err
 		}
 		if exists {
+			if have, err := partitionOf(ctx, tx, account); err != nil {
+				return err
+			} else if have != p {
+				return fmt.Errorf("%w: account %s is in the %s partition", ErrInvalidAccountRequest, account, have)
+			}
 			if n, err := tx.Count(ctx, store.ListQuery{Account: account, Kind: KindRootKey}); err != nil {
 				return err
 			} else if n > 0 {
@@ -79,7 +95,7 @@ func (s *Service) CreateAccount(ctx context.Context, account, accessKeyID, secre
 			return err
 		}
 		if !exists {
-			a := Account{ID: account, Created: s.Now().UTC().Truncate(time.Second)}
+			a := Account{ID: account, Created: s.Now().UTC().Truncate(time.Second), Partition: partitionField(p)}
 			if err := tx.PutSetting(ctx, account, settingAccount, encode(a)); err != nil {
 				return err
 			}
@@ -89,5 +105,5 @@ func (s *Service) CreateAccount(ctx context.Context, account, accessKeyID, secre
 	if err != nil {
 		return RootCredentials{}, err
 	}
-	return RootCredentials{AccountID: account, AccessKeyID: accessKeyID, SecretAccessKey: secretKey, Created: true}, nil
+	return RootCredentials{AccountID: account, AccessKeyID: accessKeyID, SecretAccessKey: secretKey, Created: true, Partition: p}, nil
 }

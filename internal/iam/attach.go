@@ -96,7 +96,7 @@ func (s *Service) polAuthorizeOwner(ctx context.Context, r store.Reader, c *Call
 	o, err := polLoadOwner(ctx, r, acct, kind, name)
 	if err != nil {
 		if _, ok := awserr.As(err); ok {
-			if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(acct, polLabel(kind), "/", name), Context: actx}); aerr != nil {
+			if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(c.Partition(), acct, polLabel(kind), "/", name), Context: actx}); aerr != nil {
 				return nil, aerr
 			}
 		}

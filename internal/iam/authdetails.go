@@ -7,6 +7,7 @@ import (
 
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/store"
 )
 
@@ -27,7 +28,7 @@ func (s *Service) GetAccountAuthorizationDetails(ctx context.Context, c *Caller,
 		if err := s.Authorize(ctx, r, c, Authorization{Action: "iam:GetAccountAuthorizationDetails", Resource: "*"}); err != nil {
 			return err
 		}
-		d := &authDetails{s: s, r: r, acct: c.Account(), page: page, out: out}
+		d := &authDetails{s: s, r: r, acct: c.Account(), part: c.Partition(), page: page, out: out}
 		// The emitters in the order AWS lists the kinds; the Filter picks which of them run.
 		emitters := []struct {
 			kind iamtypes.EntityType
@@ -104,6 +105,7 @@ type authDetails struct {
 	s    *Service
 	r    store.Reader
 	acct string
+	part awsregion.Partition // the account's: AWS managed policies are shown with its ARNs
 	page *detailsPager
 	out  *iamtypes.GetAccountAuthorizationDetailsResponse
 }
@@ -252,7 +254,8 @@ func (d *authDetails) localPolicies(ctx context.Context) error {
 // permissions policy or a boundary).
 func (d *authDetails) awsPolicies(ctx context.Context) error {
 	for _, amp := range d.s.Catalog.ManagedPolicies() {
-		atts, bounds, err := d.usage(ctx, amp.ARN)
+		parn := d.part.ManagedPolicyPrefix() + strings.TrimPrefix(amp.ARN, awsPolicyPrefix)
+		atts, bounds, err := d.usage(ctx, parn)
 		if err != nil {
 			return err
 		}
@@ -265,7 +268,7 @@ func (d *authDetails) awsPolicies(ctx context.Context) error {
 			}
 			continue
 		}
-		mp := &ManagedPolicy{PolicyName: amp.Name, PolicyID: awsManagedPolicyID(amp.ARN), ARN: amp.ARN, Path: amp.Path,
+		mp := &ManagedPolicy{PolicyName: amp.Name, PolicyID: awsManagedPolicyID(amp.ARN), ARN: parn, Path: amp.Path,
 			CreateDate: amp.CreateDate, UpdateDate: amp.UpdateDate,
 			Versions: []PolicyVersion{{VersionID: amp.DefaultVersionID, Document: string(amp.Document), IsDefault: true, CreateDate: amp.UpdateDate}}}
 		d.out.Policies = append(d.out.Policies, policyDetail(mp, atts, bounds))

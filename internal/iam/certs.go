@@ -324,7 +324,7 @@ func (s *Service) srvcertLoad(ctx context.Context, r store.Reader, c *Caller, ac
 	sc, err := srvcertGet(ctx, r, acct, name)
 	if err != nil {
 		if _, ok := awserr.As(err); ok {
-			if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(acct, "server-certificate", "/", name), Context: actx}); aerr != nil {
+			if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(c.Partition(), acct, "server-certificate", "/", name), Context: actx}); aerr != nil {
 				return nil, aerr
 			}
 		}
@@ -366,7 +366,7 @@ func (s *Service) UploadServerCertificate(ctx context.Context, c *Caller, in *ia
 	if len(tags) > MaxTagsPerResource {
 		return nil, awserr.LimitExceeded("The number of tags has reached the maximum limit.")
 	}
-	sc := &ServerCert{Name: in.ServerCertificateName, ID: secret.NewID("ASCA", 21), ARN: arnFor(acct, "server-certificate", path, in.ServerCertificateName),
+	sc := &ServerCert{Name: in.ServerCertificateName, ID: secret.NewID("ASCA", 21), ARN: arnFor(c.Partition(), acct, "server-certificate", path, in.ServerCertificateName),
 		Path: path, Body: in.CertificateBody, Chain: str(in.CertificateChain, ""), UploadDate: s.Now().UTC().Truncate(time.Second), Tags: tags}
 	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
 		actx := policy.Context{}
@@ -449,7 +449,7 @@ func (s *Service) UpdateServerCertificate(ctx context.Context, c *Caller, in *ia
 			return err
 		}
 		newName, newPath := str(in.NewServerCertificateName, sc.Name), str(in.NewPath, sc.Path)
-		newARN := arnFor(acct, "server-certificate", newPath, newName)
+		newARN := arnFor(c.Partition(), acct, "server-certificate", newPath, newName)
 		if newARN != sc.ARN {
 			if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:UpdateServerCertificate", Resource: newARN}); err != nil {
 				return err

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
 )
@@ -110,9 +111,9 @@ func str(p *string, def string) string {
 
 func ptr[T any](v T) *T { return &v }
 
-// arnFor builds an IAM ARN: arn:aws:iam::ACCOUNT:TYPE PATH NAME.
-func arnFor(account, typ, path, name string) string {
-	return "arn:aws:iam::" + account + ":" + typ + path + name
+// arnFor builds an IAM ARN in partition p: arn:PARTITION:iam::ACCOUNT:TYPE PATH NAME.
+func arnFor(p awsregion.Partition, account, typ, path, name string) string {
+	return p.IAMPrefix() + account + ":" + typ + path + name
 }
 
 // pageOf reads Marker and MaxItems.
@@ -328,7 +329,7 @@ func listByPath[R, S any](s *Service, ctx context.Context, c *Caller, action str
 		return out, err
 	}
 	err = s.view(ctx, func(ctx context.Context, r store.Reader) error {
-		if err := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(acct, arnType, prefix, "")}); err != nil {
+		if err := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(c.Partition(), acct, arnType, prefix, "")}); err != nil {
 			return err
 		}
 		page, err := r.List(ctx, store.ListQuery{Account: acct, Kind: kind, PathPrefix: prefix, After: pa.after, Limit: pa.limit})

@@ -175,7 +175,11 @@ func (s *Service) credBuildReport(ctx context.Context, r store.Reader, account s
 	if err != nil {
 		return nil, err
 	}
-	row := []string{credRootUser, authzRoot(account), credTime(created), credNotSupported, credRootPasswordLastUsed(),
+	root, err := s.rootARN(ctx, r, account)
+	if err != nil {
+		return nil, err
+	}
+	row := []string{credRootUser, root, credTime(created), credNotSupported, credRootPasswordLastUsed(),
 		credNotSupported, credNotSupported, credBool(credRootMFAActive())}
 	if err := w.Write(credAppendCols(row, rkeys, rcerts)); err != nil {
 		return nil, err

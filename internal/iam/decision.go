@@ -10,6 +10,7 @@ import (
 	"github.com/iamd-dev/iamd/arn"
 	"github.com/iamd-dev/iamd/authz"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
 )
@@ -325,7 +326,7 @@ func (s *Service) principalByARN(ctx context.Context, r store.Reader, principalA
 			return nil, err
 		}
 		// The session's name is unknown: its ARN ends in "/", which no policy names, and aws:userid is absent.
-		return &Caller{Principal: authz.Principal{Type: authz.PrincipalAssumedRole, ARN: AssumedRoleARN(a.Account, ro.RoleName, ""),
+		return &Caller{Principal: authz.Principal{Type: authz.PrincipalAssumedRole, ARN: AssumedRoleARN(awsregion.OfARN(ro.ARN), a.Account, ro.RoleName, ""),
 			Account: a.Account, RoleARN: ro.ARN}, Name: ro.RoleName, RoleSession: true}, nil
 	case a.Service == "sts" && strings.HasPrefix(a.Resource, "assumed-role/") && a.Region == "":
 		parts := strings.Split(a.Resource, "/")
@@ -495,7 +496,7 @@ func (n *attachedARNs) arn(ctx context.Context, where string) (string, error) {
 	kind, name, ok := strings.Cut(where, "/")
 	if !ok {
 		if where == "root" {
-			return authzRoot(n.account), nil
+			return n.s.rootARN(ctx, n.r, n.account)
 		}
 		return where, nil
 	}
@@ -510,7 +511,11 @@ func (n *attachedARNs) arn(ctx context.Context, where string) (string, error) {
 	default:
 		return where, nil
 	}
-	out := "arn:aws:iam::" + n.account + ":" + where // the entity vanished: its ARN without a path
+	p, err := partitionOf(ctx, n.r, n.account)
+	if err != nil {
+		return "", err
+	}
+	out := p.IAMPrefix() + n.account + ":" + where // the entity vanished: its ARN without a path
 	e, err := n.r.Get(ctx, n.account, k, name)
 	switch {
 	case err == nil:

@@ -54,6 +54,7 @@ import (
 	"github.com/iamd-dev/iamd/authz"
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
 )
@@ -298,7 +299,7 @@ func (s *Service) sweepDelegations(ctx context.Context, tx store.Tx, account str
 
 // delegationTemplate returns a template's document: a managed policy of the requesting account or of AWS.
 func (s *Service) delegationTemplate(ctx context.Context, r store.Reader, account, arn string) (string, string, error) {
-	if !strings.HasPrefix(arn, "arn:aws:iam::aws:policy/") && !strings.HasPrefix(arn, "arn:aws:iam::"+account+":policy/") {
+	if p := awsregion.OfARN(arn); !strings.HasPrefix(arn, p.ManagedPolicyPrefix()) && !strings.HasPrefix(arn, p.IAMPrefix()+account+":policy/") {
 		return "", "", awserr.InvalidInput("PolicyTemplateArn %s is not a policy template of the requesting account.", arn)
 	}
 	doc, name, err := s.managedPolicyDocument(ctx, r, arn)
@@ -672,7 +673,7 @@ func delegationApproverOf(c *Caller, d *delegationRecord) (*delegationApprover, 
 		ap.User, ap.UserID = c.Name, c.UserID
 	case authz.PrincipalAssumedRole:
 		roleID, _, _ := strings.Cut(c.UserID, ":")
-		_, sessionName, _ := strings.Cut(strings.TrimPrefix(c.Principal.ARN, "arn:aws:sts::"+c.Account()+":assumed-role/"), "/")
+		_, sessionName, _ := strings.Cut(strings.TrimPrefix(c.Principal.ARN, c.Partition().ARNPrefix()+"sts::"+c.Account()+":assumed-role/"), "/")
 		ap.Role = &roleSession{RoleName: c.Name, RoleID: roleID, RoleARN: c.Principal.RoleARN, SessionName: sessionName,
 			Tags: c.SessionTags, TransitiveTagKeys: c.TransitiveTagKeys, SourceIdentity: c.SourceIdentity}
 	default:

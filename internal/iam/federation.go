@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/iamd-dev/iamd/authz"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
 )
@@ -27,9 +28,9 @@ type FederatedSessionOptions struct {
 	PolicyARNs []string
 }
 
-// FederatedUserARN returns the ARN of a federated user: arn:aws:sts::ACCOUNT:federated-user/NAME.
-func FederatedUserARN(account, name string) string {
-	return "arn:aws:sts::" + account + ":federated-user/" + name
+// FederatedUserARN returns the ARN of a federated user in partition p: arn:PARTITION:sts::ACCOUNT:federated-user/NAME.
+func FederatedUserARN(p awsregion.Partition, account, name string) string {
+	return p.ARNPrefix() + "sts::" + account + ":federated-user/" + name
 }
 
 // NewFederatedSessionCredentials issues a federated user's session for the caller (an IAM user or the root user
@@ -59,7 +60,7 @@ func (s *Service) NewFederatedSessionCredentials(ctx context.Context, tx store.T
 	if err := s.sweepSessions(ctx, tx, c.Account(), now); err != nil {
 		return nil, err
 	}
-	return s.insertSession(ctx, tx, &rec, FederatedUserARN(rec.Account, opt.Name))
+	return s.insertSession(ctx, tx, &rec, FederatedUserARN(c.Partition(), rec.Account, opt.Name))
 }
 
 // federatedCaller builds the caller of a federated user's session: the principal is the federated user, Name the
@@ -76,7 +77,11 @@ func federatedCaller(ctx context.Context, r store.Reader, rec *session, c *Calle
 		c.PrincipalDeleted = deleted
 		c.Name = rec.UserName
 	}
-	c.Principal = authz.Principal{Type: authz.PrincipalFederatedUser, ARN: FederatedUserARN(rec.Account, fs.Name), Account: rec.Account}
+	p, err := partitionOf(ctx, r, rec.Account)
+	if err != nil {
+		return err
+	}
+	c.Principal = authz.Principal{Type: authz.PrincipalFederatedUser, ARN: FederatedUserARN(p, rec.Account, fs.Name), Account: rec.Account}
 	c.UserID = rec.Account + ":" + fs.Name
 	c.SessionTags = fs.Tags
 	if fs.Policy != "" {

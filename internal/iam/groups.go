@@ -42,7 +42,7 @@ func groupsShape(g *Group) iamtypes.Group {
 // groupsAuthorizeMissing authorizes an action on the ARN a missing group would have, so that a caller who may not
 // act on it learns nothing about whether it exists; it returns notFoundErr when the caller may.
 func (s *Service) groupsAuthorizeMissing(ctx context.Context, r store.Reader, c *Caller, action, name string, notFoundErr error) error {
-	if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(c.Account(), "group", "/", name)}); aerr != nil {
+	if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(c.Partition(), c.Account(), "group", "/", name)}); aerr != nil {
 		return aerr
 	}
 	return notFoundErr
@@ -70,7 +70,7 @@ func groupsPage[T any](items []T, name func(T) string, pa pageArgs) ([]T, string
 func (s *Service) CreateGroup(ctx context.Context, c *Caller, in *iamtypes.CreateGroupRequest) (*iamtypes.CreateGroupResponse, error) {
 	acct := c.Account()
 	path := str(in.Path, "/")
-	g := &Group{GroupName: in.GroupName, GroupID: secret.NewID("AGPA", 21), ARN: arnFor(acct, "group", path, in.GroupName), Path: path,
+	g := &Group{GroupName: in.GroupName, GroupID: secret.NewID("AGPA", 21), ARN: arnFor(c.Partition(), acct, "group", path, in.GroupName), Path: path,
 		CreateDate: s.Now().UTC().Truncate(time.Second)}
 	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
 		if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:CreateGroup", Resource: g.ARN}); err != nil {
@@ -174,7 +174,7 @@ func (s *Service) UpdateGroup(ctx context.Context, c *Caller, in *iamtypes.Updat
 			return err
 		}
 		newName, newPath := str(in.NewGroupName, g.GroupName), str(in.NewPath, g.Path)
-		newARN := arnFor(acct, "group", newPath, newName)
+		newARN := arnFor(c.Partition(), acct, "group", newPath, newName)
 		if newARN != g.ARN {
 			// AWS requires permission on both the old and the new group.
 			if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:UpdateGroup", Resource: newARN}); err != nil {
@@ -304,7 +304,7 @@ func (s *Service) ListGroupsForUser(ctx context.Context, c *Caller, in *iamtypes
 		u, err := getUser(ctx, r, acct, in.UserName)
 		if err != nil {
 			if _, ok := awserr.As(err); ok {
-				if aerr := s.Authorize(ctx, r, c, Authorization{Action: "iam:ListGroupsForUser", Resource: arnFor(acct, "user", "/", in.UserName)}); aerr != nil {
+				if aerr := s.Authorize(ctx, r, c, Authorization{Action: "iam:ListGroupsForUser", Resource: arnFor(c.Partition(), acct, "user", "/", in.UserName)}); aerr != nil {
 					return aerr
 				}
 			}

@@ -34,7 +34,7 @@ func (s *Service) keysAuthorize(ctx context.Context, r store.Reader, c *Caller, 
 		switch {
 		case c.IsRoot():
 			// Without a user name the root user works on its own keys.
-			if err := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: authzRoot(acct)}); err != nil {
+			if err := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: authzRoot(c.Partition(), acct)}); err != nil {
 				return keysOwner{}, err
 			}
 			return keysOwner{root: true}, nil
@@ -48,7 +48,7 @@ func (s *Service) keysAuthorize(ctx context.Context, r store.Reader, c *Caller, 
 	if err != nil {
 		if _, ok := awserr.As(err); ok {
 			// Authorize against the ARN the user would have, so a denied caller learns nothing.
-			if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(acct, "user", "/", name)}); aerr != nil {
+			if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(c.Partition(), acct, "user", "/", name)}); aerr != nil {
 				return keysOwner{}, aerr
 			}
 		}
@@ -94,7 +94,11 @@ func keysFind(ctx context.Context, r store.Reader, account string, owner keysOwn
 // keysPutRootKey stores a new root access key, sealed like the keys EnsureAccount creates.
 func (s *Service) keysPutRootKey(ctx context.Context, tx store.Tx, account, id, secretKey string, created time.Time) error {
 	k := RootKey{AccessKeyID: id, Account: account, SealedSecret: s.Box.Seal([]byte(secretKey), []byte(id)), CreateDate: created}
-	return tx.Insert(ctx, &store.Entity{Account: account, Kind: KindRootKey, Name: id, Path: "/", ID: id, ARN: authzRoot(account), Created: created, Data: encode(k)})
+	root, err := s.rootARN(ctx, tx, account)
+	if err != nil {
+		return err
+	}
+	return tx.Insert(ctx, &store.Entity{Account: account, Kind: KindRootKey, Name: id, Path: "/", ID: id, ARN: root, Created: created, Data: encode(k)})
 }
 
 // CreateAccessKey creates an access key for a user, by default the caller; for the root user without a user name,
@@ -272,13 +276,13 @@ func (s *Service) GetAccessKeyLastUsed(ctx context.Context, c *Caller, in *iamty
 		}
 		if err != nil || e.Account != acct || (e.Kind != KindAccessKey && e.Kind != KindRootKey) {
 			// Only a caller allowed to read the last use of every user's keys learns that the key does not exist.
-			if aerr := s.Authorize(ctx, r, c, Authorization{Action: "iam:GetAccessKeyLastUsed", Resource: arnFor(acct, "user", "/", "*")}); aerr != nil {
+			if aerr := s.Authorize(ctx, r, c, Authorization{Action: "iam:GetAccessKeyLastUsed", Resource: arnFor(c.Partition(), acct, "user", "/", "*")}); aerr != nil {
 				return aerr
 			}
 			return keysNoSuchKey(in.AccessKeyId)
 		}
 		if e.Kind == KindRootKey {
-			if err := s.Authorize(ctx, r, c, Authorization{Action: "iam:GetAccessKeyLastUsed", Resource: authzRoot(acct)}); err != nil {
+			if err := s.Authorize(ctx, r, c, Authorization{Action: "iam:GetAccessKeyLastUsed", Resource: authzRoot(c.Partition(), acct)}); err != nil {
 				return err
 			}
 			k, err := decode[RootKey](e)

@@ -144,7 +144,7 @@ func (s *Service) mfaUser(ctx context.Context, r store.Reader, c *Caller, action
 	if name == "" {
 		switch {
 		case c.IsRoot():
-			return nil, s.Authorize(ctx, r, c, Authorization{Action: action, Resource: authzRoot(acct)})
+			return nil, s.Authorize(ctx, r, c, Authorization{Action: action, Resource: authzRoot(c.Partition(), acct)})
 		case c.Principal.Type == authz.PrincipalUser && c.Name != "":
 			name = c.Name
 		default:
@@ -155,7 +155,7 @@ func (s *Service) mfaUser(ctx context.Context, r store.Reader, c *Caller, action
 	if err != nil {
 		if _, ok := awserr.As(err); ok {
 			// Authorize against the ARN the user would have, so a denied caller learns nothing.
-			if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(acct, "user", "/", name)}); aerr != nil {
+			if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(c.Partition(), acct, "user", "/", name)}); aerr != nil {
 				return nil, aerr
 			}
 		}
@@ -216,7 +216,7 @@ func (s *Service) CreateVirtualMFADevice(ctx context.Context, c *Caller, in *iam
 		return nil, internal(err)
 	}
 	b32 := mfaBase32.EncodeToString(seed)
-	serial := arnFor(acct, "mfa", path, in.VirtualMFADeviceName)
+	serial := arnFor(c.Partition(), acct, "mfa", path, in.VirtualMFADeviceName)
 	d := &mfaDevice{Name: in.VirtualMFADeviceName, Path: path, SerialNumber: serial, CreateDate: s.Now().UTC().Truncate(time.Second),
 		SealedSeed: s.Box.Seal(seed, []byte(serial)), Tags: tags}
 	var accountName string

@@ -9,6 +9,7 @@ import (
 
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
 )
@@ -33,8 +34,8 @@ type OIDCProvider struct {
 }
 
 // OIDCProviderARN returns the ARN of the provider of an issuer URL ("https://host/path") in account.
-func OIDCProviderARN(account, issuer string) string {
-	return "arn:aws:iam::" + account + ":oidc-provider/" + oidcName(issuer)
+func OIDCProviderARN(p awsregion.Partition, account, issuer string) string {
+	return p.IAMPrefix() + account + ":oidc-provider/" + oidcName(issuer)
 }
 
 // oidcName is the provider's name: its URL without the https:// scheme.
@@ -82,7 +83,7 @@ func errNoOIDCProvider(arn string) error {
 // given before NoSuchEntity, so a caller without the permission learns nothing.
 func (s *Service) oidcAuthorized(ctx context.Context, r store.Reader, c *Caller, action, arn string, more func(actx policy.Context)) (*OIDCProvider, error) {
 	acct := c.Account()
-	prefix := "arn:aws:iam::" + acct + ":oidc-provider/"
+	prefix := c.Partition().IAMPrefix() + acct + ":oidc-provider/"
 	var p *OIDCProvider
 	if name, ok := strings.CutPrefix(arn, prefix); ok && name != "" {
 		e, err := r.Get(ctx, acct, KindOIDCProvider, name)
@@ -168,7 +169,7 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, c *Caller, in
 	if len(tags) > MaxTagsPerResource {
 		return nil, awserr.LimitExceeded("The number of tags has reached the maximum limit.")
 	}
-	p := &OIDCProvider{URL: name, ARN: OIDCProviderARN(acct, in.Url), ClientIDs: clientIDs,
+	p := &OIDCProvider{URL: name, ARN: OIDCProviderARN(c.Partition(), acct, in.Url), ClientIDs: clientIDs,
 		Thumbprints: dedupe(in.ThumbprintList), CreateDate: s.Now().UTC().Truncate(time.Second), Tags: tags}
 	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
 		actx := policy.Context{}

@@ -142,7 +142,7 @@ func (s *Service) passwordsUser(ctx context.Context, r store.Reader, c *Caller, 
 	if err != nil {
 		if _, ok := awserr.As(err); ok {
 			// Authorize against the ARN the user would have, so a denied caller learns nothing.
-			if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(acct, "user", "/", name)}); aerr != nil {
+			if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(c.Partition(), acct, "user", "/", name)}); aerr != nil {
 				return nil, aerr
 			}
 		}

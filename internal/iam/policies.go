@@ -12,6 +12,7 @@ import (
 	"github.com/iamd-dev/iamd/catalog"
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/secret"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
@@ -46,9 +47,25 @@ func (p *polRef) save(ctx context.Context, tx store.Tx) error {
 	return tx.Update(ctx, p.Entity)
 }
 
+// awsManagedPolicy finds the AWS managed policy an ARN of any partition names (arn:aws-cn:iam::aws:policy/X is
+// the catalog's arn:aws:iam::aws:policy/X) and returns it with its ARN in the ARN's partition; ok is false when
+// arn is not an AWS managed policy ARN, mp nil when the catalog has no such policy.
+func (s *Service) awsManagedPolicy(arn string) (mp *catalog.ManagedPolicy, partitionARN string, ok bool) {
+	p := awsregion.OfARN(arn)
+	rest, ok := strings.CutPrefix(arn, p.ManagedPolicyPrefix())
+	if !ok {
+		return nil, "", false
+	}
+	mp, found := s.Catalog.ManagedPolicy(awsPolicyPrefix + rest)
+	if !found {
+		return nil, "", true
+	}
+	return mp, p.ManagedPolicyPrefix() + strings.TrimPrefix(mp.ARN, awsPolicyPrefix), true
+}
+
 // polAccountOf returns the account field of an IAM ARN ("aws" for AWS managed policies), or "".
 func polAccountOf(arn string) string {
-	rest, ok := strings.CutPrefix(arn, "arn:aws:iam::")
+	rest, ok := strings.CutPrefix(arn, awsregion.OfARN(arn).IAMPrefix())
 	if !ok {
 		return ""
 	}
@@ -70,18 +87,22 @@ func polReadOwner(arn string) string {
 // customer managed policies (the name compares case-insensitively, the path exactly). It returns nil and no error
 // when there is no such policy, and InvalidInput when the ARN is not a policy ARN.
 func (s *Service) polResolve(ctx context.Context, r store.Reader, acct, arn string) (*polRef, error) {
-	if strings.HasPrefix(arn, awsPolicyPrefix) {
-		mp, ok := s.Catalog.ManagedPolicy(arn)
-		if !ok {
+	p, err := partitionOf(ctx, r, acct)
+	if err != nil {
+		return nil, err
+	}
+	if mp, parn, ok := s.awsManagedPolicy(arn); ok {
+		// Another partition's AWS managed policy does not exist in this one.
+		if mp == nil || awsregion.OfARN(arn) != p {
 			return nil, nil
 		}
-		return &polRef{ARN: mp.ARN, Name: mp.Name, Path: mp.Path, AWS: mp}, nil
+		return &polRef{ARN: parn, Name: mp.Name, Path: mp.Path, AWS: mp}, nil
 	}
 	account, path, name, err := splitPolicyARN(arn)
 	if err != nil {
 		return nil, err
 	}
-	if account != acct || name == "" {
+	if account != acct || name == "" || awsregion.OfARN(arn) != p {
 		return nil, nil
 	}
 	e, err := r.Get(ctx, acct, KindPolicy, name)
@@ -295,7 +316,7 @@ func (s *Service) CreatePolicy(ctx context.Context, c *Caller, in *iamtypes.Crea
 		return nil, awserr.LimitExceeded("The number of tags has reached the maximum limit.")
 	}
 	now := s.polNow()
-	mp := &ManagedPolicy{PolicyName: in.PolicyName, PolicyID: secret.NewID("ANPA", 21), ARN: arnFor(acct, "policy", path, in.PolicyName),
+	mp := &ManagedPolicy{PolicyName: in.PolicyName, PolicyID: secret.NewID("ANPA", 21), ARN: arnFor(c.Partition(), acct, "policy", path, in.PolicyName),
 		Path: path, Description: str(in.Description, ""), CreateDate: now, UpdateDate: now, Tags: tags,
 		Versions: []PolicyVersion{{VersionID: "v1", Document: in.PolicyDocument, IsDefault: true, CreateDate: now}}, NextVersion: 2}
 	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
@@ -422,11 +443,12 @@ func (s *Service) ListPolicies(ctx context.Context, c *Caller, in *iamtypes.List
 				if !strings.HasPrefix(mp.Path, prefix) {
 					continue
 				}
-				n := counts[mp.ARN]
+				parn := c.Partition().ManagedPolicyPrefix() + strings.TrimPrefix(mp.ARN, awsPolicyPrefix)
+				n := counts[parn]
 				if mp.Deprecated && n.attached == 0 && n.boundary == 0 {
 					continue // a deprecated policy stays visible only to accounts that still use it
 				}
-				keep(&polRef{ARN: mp.ARN, Name: mp.Name, Path: mp.Path, AWS: mp})
+				keep(&polRef{ARN: parn, Name: mp.Name, Path: mp.Path, AWS: mp})
 			}
 		}
 		slices.SortFunc(items, func(a, b item) int { return strings.Compare(a.key, b.key) })

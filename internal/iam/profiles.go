@@ -91,7 +91,7 @@ func (s *Service) profilesAuthorized(ctx context.Context, r store.Reader, c *Cal
 	p, err := profilesLoad(ctx, r, acct, name)
 	if err != nil {
 		if _, ok := awserr.As(err); ok {
-			if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(acct, "instance-profile", "/", name)}); aerr != nil {
+			if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(c.Partition(), acct, "instance-profile", "/", name)}); aerr != nil {
 				return nil, aerr
 			}
 		}
@@ -119,7 +119,7 @@ func (s *Service) CreateInstanceProfile(ctx context.Context, c *Caller, in *iamt
 		return nil, awserr.LimitExceeded("The number of tags has reached the maximum limit.")
 	}
 	p := &InstanceProfile{InstanceProfileName: in.InstanceProfileName, InstanceProfileID: secret.NewID("AIPA", 21),
-		ARN: arnFor(acct, "instance-profile", path, in.InstanceProfileName), Path: path, CreateDate: s.Now().UTC().Truncate(1e9), Tags: tags}
+		ARN: arnFor(c.Partition(), acct, "instance-profile", path, in.InstanceProfileName), Path: path, CreateDate: s.Now().UTC().Truncate(1e9), Tags: tags}
 	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
 		actx := policy.Context{}
 		tagContext(actx, keys, values)
@@ -217,7 +217,7 @@ func (s *Service) AddRoleToInstanceProfile(ctx context.Context, c *Caller, in *i
 		}
 		pctx := rolesContext(ro)
 		pctx.Set("iam:PassedToService", "ec2.amazonaws.com")
-		pctx.Set("iam:AssociatedResourceArn", "arn:aws:ec2:*:"+acct+":instance/*")
+		pctx.Set("iam:AssociatedResourceArn", c.Partition().ARN("ec2", "*", acct, "instance/*"))
 		if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:PassRole", Resource: ro.ARN, Context: pctx}); err != nil {
 			return err
 		}

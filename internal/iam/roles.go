@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/iamd-dev/iamd/arn"
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/secret"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
@@ -117,7 +119,7 @@ func (s *Service) rolesAuthorized(ctx context.Context, r store.Reader, c *Caller
 	ro, err := rolesLoad(ctx, r, acct, name)
 	if err != nil {
 		if _, ok := awserr.As(err); ok {
-			if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(acct, "role", "/", name)}); aerr != nil {
+			if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(c.Partition(), acct, "role", "/", name)}); aerr != nil {
 				return nil, aerr
 			}
 		}
@@ -148,20 +150,23 @@ func rolesCheckSessionDuration(d int32) error {
 // size quota, and the principals it names. An IAM user or role of an account iamd holds must exist, as AWS resolves
 // such principals when the policy is saved; account roots, "*", assumed-role and federated-user sessions and
 // federated providers are accepted as written. A service principal must be one AWS has (knownServicePrincipal).
-func (s *Service) rolesCheckTrustPolicy(ctx context.Context, r store.Reader, doc string) error {
+// AWS principals must be of the role's partition p (roles trust only their own partition); in China a service
+// principal is written as elsewhere (NAME.amazonaws.com), and also, for the few services AWS documents so,
+// with China's suffix (servicePrincipalsChina).
+func (s *Service) rolesCheckTrustPolicy(ctx context.Context, r store.Reader, p awsregion.Partition, doc string) error {
 	if err := checkPolicyDocument(doc, policy.TypeTrust, false, MaxTrustPolicySize, "ACLSizePerRole"); err != nil {
 		return err
 	}
-	p, err := s.compile(doc, policy.TypeTrust)
+	compiled, err := s.compile(doc, policy.TypeTrust)
 	if err != nil {
 		return err
 	}
-	for _, st := range p.Statements {
+	for _, st := range compiled.Statements {
 		if st.Principal == nil {
 			continue
 		}
 		for _, a := range st.Principal.AWS {
-			ok, err := s.rolesPrincipalExists(ctx, r, a)
+			ok, err := s.rolesPrincipalExists(ctx, r, p, a)
 			if err != nil {
 				return err
 			}
@@ -170,7 +175,7 @@ func (s *Service) rolesCheckTrustPolicy(ctx context.Context, r store.Reader, doc
 			}
 		}
 		for _, svc := range st.Principal.Service {
-			if !knownServicePrincipal(s.Catalog, svc) {
+			if !(p == awsregion.China && slices.Contains(servicePrincipalsChina, strings.ToLower(svc))) && !knownServicePrincipal(s.Catalog, svc) {
 				return awserr.MalformedPolicyDocument("Invalid principal in policy: \"SERVICE\":\"%s\"", svc)
 			}
 		}
@@ -179,9 +184,9 @@ func (s *Service) rolesCheckTrustPolicy(ctx context.Context, r store.Reader, doc
 }
 
 // rolesPrincipalExists reports whether an AWS principal ARN of a trust policy may be saved.
-func (s *Service) rolesPrincipalExists(ctx context.Context, r store.Reader, principal string) (bool, error) {
+func (s *Service) rolesPrincipalExists(ctx context.Context, r store.Reader, p awsregion.Partition, principal string) (bool, error) {
 	a, err := arn.Parse(principal)
-	if err != nil || a.Partition != "aws" || a.Region != "" || !isAccountID(a.Account) {
+	if err != nil || a.Partition != p.String() || a.Region != "" || !isAccountID(a.Account) {
 		return false, nil
 	}
 	switch a.Service {
@@ -249,7 +254,7 @@ func (s *Service) CreateRole(ctx context.Context, c *Caller, in *iamtypes.Create
 			return nil, err
 		}
 	}
-	ro := &Role{RoleName: in.RoleName, RoleID: secret.NewID("AROA", 21), ARN: arnFor(acct, "role", path, in.RoleName), Path: path,
+	ro := &Role{RoleName: in.RoleName, RoleID: secret.NewID("AROA", 21), ARN: arnFor(c.Partition(), acct, "role", path, in.RoleName), Path: path,
 		CreateDate: s.Now().UTC().Truncate(1e9), AssumeRolePolicyDocument: in.AssumeRolePolicyDocument,
 		Description: str(in.Description, ""), MaxSessionDuration: maxSession, PermissionsBoundary: str(in.PermissionsBoundary, ""), Tags: tags}
 	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
@@ -266,7 +271,7 @@ func (s *Service) CreateRole(ctx context.Context, c *Caller, in *iamtypes.Create
 				return err
 			}
 		}
-		if err := s.rolesCheckTrustPolicy(ctx, tx, ro.AssumeRolePolicyDocument); err != nil {
+		if err := s.rolesCheckTrustPolicy(ctx, tx, c.Partition(), ro.AssumeRolePolicyDocument); err != nil {
 			return err
 		}
 		if ro.PermissionsBoundary != "" {
@@ -440,7 +445,7 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, c *Caller, in *iam
 		if err := rolesCheckModifiable(ro); err != nil {
 			return err
 		}
-		if err := s.rolesCheckTrustPolicy(ctx, tx, in.PolicyDocument); err != nil {
+		if err := s.rolesCheckTrustPolicy(ctx, tx, c.Partition(), in.PolicyDocument); err != nil {
 			return err
 		}
 		ro.AssumeRolePolicyDocument = in.PolicyDocument
@@ -620,7 +625,7 @@ func (s *Service) rolesAuthorizedUser(ctx context.Context, r store.Reader, c *Ca
 	u, err := getUser(ctx, r, acct, name)
 	if err != nil {
 		if _, ok := awserr.As(err); ok {
-			if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(acct, "user", "/", name)}); aerr != nil {
+			if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(c.Partition(), acct, "user", "/", name)}); aerr != nil {
 				return nil, aerr
 			}
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/iamd-dev/iamd/authz"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/secret"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
@@ -40,14 +41,14 @@ type RoleSessionOptions struct {
 	MFA               bool
 }
 
-// AssumedRoleARN returns the ARN of a role session: arn:aws:sts::ACCOUNT:assumed-role/ROLENAME/SESSION.
-func AssumedRoleARN(account, roleName, sessionName string) string {
-	return "arn:aws:sts::" + account + ":assumed-role/" + roleName + "/" + sessionName
+// AssumedRoleARN returns the ARN of a role session in partition p: arn:PARTITION:sts::ACCOUNT:assumed-role/ROLENAME/SESSION.
+func AssumedRoleARN(p awsregion.Partition, account, roleName, sessionName string) string {
+	return p.ARNPrefix() + "sts::" + account + ":assumed-role/" + roleName + "/" + sessionName
 }
 
 // RoleByARN loads a role of any account iamd holds by its ARN. It returns store.ErrNotFound when there is none.
 func (s *Service) RoleByARN(ctx context.Context, r store.Reader, roleARN string) (*Role, error) {
-	rest, ok := strings.CutPrefix(roleARN, "arn:aws:iam::")
+	rest, ok := strings.CutPrefix(roleARN, awsregion.OfARN(roleARN).IAMPrefix())
 	if !ok {
 		return nil, store.ErrNotFound
 	}
@@ -181,7 +182,7 @@ func (s *Service) NewRoleSessionCredentials(ctx context.Context, tx store.Tx, c 
 			return nil, err
 		}
 	}
-	return s.insertSession(ctx, tx, &rec, AssumedRoleARN(acct, ro.RoleName, opt.SessionName))
+	return s.insertSession(ctx, tx, &rec, AssumedRoleARN(awsregion.OfARN(ro.ARN), acct, ro.RoleName, opt.SessionName))
 }
 
 // insertSession seals the new credentials into the record and stores it under a fresh ASIA key ID.
@@ -238,7 +239,7 @@ func roleSessionCaller(ctx context.Context, r store.Reader, rec *session, c *Cal
 	} else {
 		c.PrincipalDeleted = true
 	}
-	c.Principal = authz.Principal{Type: authz.PrincipalAssumedRole, ARN: AssumedRoleARN(rec.Account, rs.RoleName, rs.SessionName),
+	c.Principal = authz.Principal{Type: authz.PrincipalAssumedRole, ARN: AssumedRoleARN(awsregion.OfARN(rs.RoleARN), rec.Account, rs.RoleName, rs.SessionName),
 		Account: rec.Account, RoleARN: roleARN}
 	c.Name, c.UserID = rs.RoleName, rs.RoleID+":"+rs.SessionName
 	c.RoleSession = true

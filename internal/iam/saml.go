@@ -11,6 +11,7 @@ import (
 
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
 )
@@ -74,9 +75,9 @@ func (p *SAMLProvider) SAMLMetadata() (*SAMLMetadata, error) {
 	return md, nil
 }
 
-// SAMLProviderARN returns arn:aws:iam::ACCOUNT:saml-provider/NAME.
-func SAMLProviderARN(account, name string) string {
-	return arnFor(account, "saml-provider", "/", name)
+// SAMLProviderARN returns arn:PARTITION:iam::ACCOUNT:saml-provider/NAME.
+func SAMLProviderARN(p awsregion.Partition, account, name string) string {
+	return arnFor(p, account, "saml-provider", "/", name)
 }
 
 // SAMLProviderByARN loads a SAML provider of any account iamd holds by its ARN. It returns store.ErrNotFound when
@@ -102,7 +103,7 @@ func (s *Service) SAMLProviderByARN(ctx context.Context, r store.Reader, arn str
 
 // samlSplitARN splits arn:aws:iam::ACCOUNT:saml-provider/NAME.
 func samlSplitARN(arn string) (account, name string, ok bool) {
-	rest, ok := strings.CutPrefix(arn, "arn:aws:iam::")
+	rest, ok := strings.CutPrefix(arn, awsregion.OfARN(arn).IAMPrefix())
 	if !ok {
 		return "", "", false
 	}
@@ -223,7 +224,7 @@ func (s *Service) CreateSAMLProvider(ctx context.Context, c *Caller, in *iamtype
 	if len(tags) > MaxTagsPerResource {
 		return nil, awserr.LimitExceeded("The number of tags has reached the maximum limit.")
 	}
-	p := &SAMLProvider{Name: in.Name, ARN: SAMLProviderARN(acct, in.Name), UUID: newUUID(),
+	p := &SAMLProvider{Name: in.Name, ARN: SAMLProviderARN(c.Partition(), acct, in.Name), UUID: newUUID(),
 		CreateDate: s.Now().UTC().Truncate(time.Second), Tags: tags}
 	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
 		actx := policy.Context{}

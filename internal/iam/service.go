@@ -11,6 +11,7 @@ import (
 	"github.com/iamd-dev/iamd/authz"
 	"github.com/iamd-dev/iamd/catalog"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/secret"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
@@ -87,6 +88,9 @@ func (s *Service) RealTime() time.Time {
 	return s.Now()
 }
 
+// Partition is the partition of the caller's account, read from its principal's ARN.
+func (c *Caller) Partition() awsregion.Partition { return awsregion.OfARN(c.Principal.ARN) }
+
 // Caller is who makes a request, as authentication established it, with the facts of the request that policies
 // can test.
 type Caller struct {
@@ -140,9 +144,8 @@ func (s *Service) compile(doc string, typ policy.Type) (*policy.Policy, error) {
 
 // managedPolicyDocument returns the default version's document of a managed policy, customer or AWS.
 func (s *Service) managedPolicyDocument(ctx context.Context, r store.Reader, arn string) (string, string, error) {
-	if strings.HasPrefix(arn, "arn:aws:iam::aws:policy/") {
-		mp, ok := s.Catalog.ManagedPolicy(arn)
-		if !ok {
+	if mp, _, ok := s.awsManagedPolicy(arn); ok {
+		if mp == nil {
 			return "", "", awserr.NoSuchEntity("Policy %s does not exist or is not attachable.", arn)
 		}
 		return string(mp.Document), mp.Name, nil
@@ -169,10 +172,9 @@ func (s *Service) managedPolicyDocument(ctx context.Context, r store.Reader, arn
 	return v.Document, mp.PolicyName, nil
 }
 
-// splitPolicyARN splits arn:aws:iam::ACCOUNT:policy/PATH/NAME.
+// splitPolicyARN splits arn:PARTITION:iam::ACCOUNT:policy/PATH/NAME.
 func splitPolicyARN(arn string) (account, path, name string, err error) {
-	const pre = "arn:aws:iam::"
-	rest, ok := strings.CutPrefix(arn, pre)
+	rest, ok := strings.CutPrefix(arn, awsregion.OfARN(arn).IAMPrefix())
 	if !ok {
 		return "", "", "", awserr.InvalidInput("ARN %s is not valid.", arn)
 	}

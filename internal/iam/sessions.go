@@ -108,7 +108,7 @@ func (s *Service) NewSessionCredentials(ctx context.Context, tx store.Tx, c *Cal
 	}
 	arn := rec.UserARN
 	if rec.Root {
-		arn = authzRoot(rec.Account)
+		arn = authzRoot(c.Partition(), rec.Account)
 	}
 	return s.insertSession(ctx, tx, &rec, arn)
 }
@@ -184,7 +184,11 @@ func (s *Service) lookupSession(ctx context.Context, r store.Reader, e *store.En
 			return nil, err
 		}
 	} else if rec.Root {
-		c.Principal = authz.Principal{Type: authz.PrincipalRoot, ARN: authzRoot(rec.Account), Account: rec.Account}
+		root, err := s.rootARN(ctx, r, rec.Account)
+		if err != nil {
+			return nil, err
+		}
+		c.Principal = authz.Principal{Type: authz.PrincipalRoot, ARN: root, Account: rec.Account}
 		c.UserID = rec.Account
 		if rec.TaskPolicyARN != "" {
 			c.RootTask = true
@@ -278,5 +282,9 @@ func (s *Service) NewRootTaskSession(ctx context.Context, tx store.Tx, account, 
 	if err := s.sweepSessions(ctx, tx, account, now); err != nil {
 		return nil, err
 	}
-	return s.insertSession(ctx, tx, &rec, authzRoot(account))
+	root, err := s.rootARN(ctx, tx, account)
+	if err != nil {
+		return nil, err
+	}
+	return s.insertSession(ctx, tx, &rec, root)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/iamd-dev/iamd/authz"
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/simulate"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
@@ -147,7 +148,7 @@ func (s *Service) principalPolicies(ctx context.Context, r store.Reader, sourceA
 		if err != nil {
 			return nil, err
 		}
-		pp.Caller = authz.Principal{Type: authz.PrincipalAssumedRole, ARN: "arn:aws:sts::" + acct + ":assumed-role/" + ro.RoleName + "/simulation", Account: acct, RoleARN: ro.ARN}
+		pp.Caller = authz.Principal{Type: authz.PrincipalAssumedRole, ARN: AssumedRoleARN(awsregion.OfARN(ro.ARN), acct, ro.RoleName, "simulation"), Account: acct, RoleARN: ro.ARN}
 		addInline(ro.Policies)
 		if err := addAttached(ro.RoleID); err != nil {
 			return nil, err
@@ -159,7 +160,7 @@ func (s *Service) principalPolicies(ctx context.Context, r store.Reader, sourceA
 
 // splitEntityARN splits arn:aws:iam::ACCOUNT:TYPE/PATH/NAME into account, type and name.
 func splitEntityARN(a string) (account, kind, name string, err error) {
-	rest, ok := strings.CutPrefix(a, "arn:aws:iam::")
+	rest, ok := strings.CutPrefix(a, awsregion.OfARN(a).IAMPrefix())
 	if !ok {
 		return "", "", "", awserr.InvalidInput("Invalid ARN %s.", a)
 	}

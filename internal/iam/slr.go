@@ -337,7 +337,7 @@ func (s *Service) CreateServiceLinkedRole(ctx context.Context, c *Caller, in *ia
 		name += "_" + suffix
 	}
 	now := s.Now().UTC().Truncate(time.Second)
-	ro := &Role{RoleName: name, RoleID: secret.NewID("AROA", 21), ARN: arnFor(acct, "role", path, name), Path: path, CreateDate: now,
+	ro := &Role{RoleName: name, RoleID: secret.NewID("AROA", 21), ARN: arnFor(c.Partition(), acct, "role", path, name), Path: path, CreateDate: now,
 		AssumeRolePolicyDocument: slrTrustPolicy(principal), Description: str(in.Description, ""),
 		MaxSessionDuration: rolesDefaultSessionDuration, ServiceLinked: true}
 	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
@@ -345,7 +345,7 @@ func (s *Service) CreateServiceLinkedRole(ctx context.Context, c *Caller, in *ia
 		actx.Set("iam:AWSServiceName", principal)
 		resource := ro.ARN
 		if !known {
-			resource = arnFor(acct, "role", path, "")
+			resource = arnFor(c.Partition(), acct, "role", path, "")
 		}
 		if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:CreateServiceLinkedRole", Resource: resource, Context: actx}); err != nil {
 			return err
@@ -415,7 +415,7 @@ func (s *Service) GetServiceLinkedRoleDeletionStatus(ctx context.Context, c *Cal
 	if len(parts) != 5 || parts[0] != "task" || parts[1] != strings.Trim(slrPathPrefix, "/") || parts[2] == "" || parts[3] == "" || parts[4] == "" {
 		return nil, awserr.InvalidInput("Invalid deletion task id: %s", in.DeletionTaskId)
 	}
-	roleARN := arnFor(acct, "role", slrPathPrefix+parts[2]+"/", parts[3])
+	roleARN := arnFor(c.Partition(), acct, "role", slrPathPrefix+parts[2]+"/", parts[3])
 	out := &iamtypes.GetServiceLinkedRoleDeletionStatusResponse{}
 	err := s.view(ctx, func(ctx context.Context, r store.Reader) error {
 		if err := s.Authorize(ctx, r, c, Authorization{Action: "iam:GetServiceLinkedRoleDeletionStatus", Resource: roleARN}); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/iamd-dev/iamd/catalog"
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
 )
@@ -71,7 +72,7 @@ func (s *Service) GetHumanReadableSummary(ctx context.Context, c *Caller, in *ia
 
 // summaryEntity splits arn:aws:iam::ACCOUNT:delegation-request/ID.
 func summaryEntity(arn string) (account, id string, ok bool) {
-	rest, ok := strings.CutPrefix(arn, "arn:aws:iam::")
+	rest, ok := strings.CutPrefix(arn, awsregion.OfARN(arn).IAMPrefix())
 	if !ok {
 		return "", "", false
 	}

@@ -67,7 +67,7 @@ func (s *Service) svccredsOwner(ctx context.Context, r store.Reader, c *Caller, 
 	u, err := getUser(ctx, r, acct, name)
 	if err != nil {
 		if _, ok := awserr.As(err); ok {
-			if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(acct, "user", "/", name), Context: actx}); aerr != nil {
+			if aerr := s.Authorize(ctx, r, c, Authorization{Action: action, Resource: arnFor(c.Partition(), acct, "user", "/", name), Context: actx}); aerr != nil {
 				return nil, aerr
 			}
 		}
@@ -210,7 +210,7 @@ func (s *Service) ListServiceSpecificCredentials(ctx context.Context, c *Caller,
 	err = s.view(ctx, func(ctx context.Context, r store.Reader) error {
 		q := store.ListQuery{Account: acct, Kind: KindServiceCredential, After: pa.after, Limit: pa.limit}
 		if in.AllUsers != nil && *in.AllUsers {
-			if err := s.Authorize(ctx, r, c, Authorization{Action: "iam:ListServiceSpecificCredentials", Resource: arnFor(acct, "user", "/", "*")}); err != nil {
+			if err := s.Authorize(ctx, r, c, Authorization{Action: "iam:ListServiceSpecificCredentials", Resource: arnFor(c.Partition(), acct, "user", "/", "*")}); err != nil {
 				return err
 			}
 		} else {

@@ -22,8 +22,11 @@ import (
 //  4. one of servicePrincipalsDocumented, principals the AWS documentation gives that no prefix or managed policy
 //     shows.
 //
-// Anything else ending in .amazonaws.com is refused, and so is NAME.amazonaws.com.cn: that is the form of China's
-// partition, and iamd's accounts are in the aws partition (AWS refused eks.amazonaws.com.cn there). A service
+// Anything else ending in .amazonaws.com is refused, and so is NAME.amazonaws.com.cn: AWS refused
+// eks.amazonaws.com.cn in aws, and in China too most services take only NAME.amazonaws.com (AWS China refused
+// monitoring.rds.amazonaws.com.cn, terraform-aws-modules/terraform-aws-rds-aurora issue 437; ECS's principal is
+// ecs-tasks.amazonaws.com there, terraform-aws-modules/terraform-aws-ecs issue 124). The China-suffixed names AWS
+// does take in aws-cn accounts are servicePrincipalsChina. A service
 // principal of another form (alexa-appkit.amazon.com) is taken as written.
 
 // servicePrincipalsDocumented are service principals that match no service prefix and that no AWS managed policy
@@ -38,6 +41,10 @@ var servicePrincipalsDocumented = []string{
 	"reveal-samples.macie.amazonaws.com",
 	"vmie.amazonaws.com",
 }
+
+// servicePrincipalsChina are the service principals with China's DNS suffix that an aws-cn account's trust policy
+// may name besides NAME.amazonaws.com: EC2's, which the China documentation of roles for EC2 instances gives.
+var servicePrincipalsChina = []string{"ec2.amazonaws.com.cn"}
 
 // knownServicePrincipal reports whether a trust policy may name the service principal.
 func knownServicePrincipal(cat *catalog.Catalog, principal string) bool {

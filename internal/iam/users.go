@@ -102,7 +102,7 @@ func (s *Service) CreateUser(ctx context.Context, c *Caller, in *iamtypes.Create
 	if len(tags) > MaxTagsPerResource {
 		return nil, awserr.LimitExceeded("The number of tags has reached the maximum limit.")
 	}
-	u := &User{UserName: in.UserName, UserID: secret.NewID("AIDA", 21), ARN: arnFor(acct, "user", path, in.UserName), Path: path,
+	u := &User{UserName: in.UserName, UserID: secret.NewID("AIDA", 21), ARN: arnFor(c.Partition(), acct, "user", path, in.UserName), Path: path,
 		CreateDate: s.Now().UTC().Truncate(1e9), PermissionsBoundary: str(in.PermissionsBoundary, ""), Tags: tags}
 	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
 		actx := policy.Context{}
@@ -166,7 +166,7 @@ func (s *Service) GetUser(ctx context.Context, c *Caller, in *iamtypes.GetUserRe
 				}
 				out = iamtypes.User{UserId: acct, Arn: c.Principal.ARN, CreateDate: created}
 				return nil
-			case c.Name != "" && strings.HasPrefix(c.Principal.ARN, "arn:aws:iam::"):
+			case c.Name != "" && strings.HasPrefix(c.Principal.ARN, c.Partition().IAMPrefix()):
 				name = c.Name
 			default:
 				return awserr.ValidationError("Must specify userName when calling with non-User credentials")
@@ -176,7 +176,7 @@ func (s *Service) GetUser(ctx context.Context, c *Caller, in *iamtypes.GetUserRe
 		if err != nil {
 			if _, ok := awserr.As(err); ok {
 				// Authorize against the ARN the user would have, so a denied caller learns nothing.
-				if aerr := s.Authorize(ctx, r, c, Authorization{Action: "iam:GetUser", Resource: arnFor(acct, "user", "/", name)}); aerr != nil {
+				if aerr := s.Authorize(ctx, r, c, Authorization{Action: "iam:GetUser", Resource: arnFor(c.Partition(), acct, "user", "/", name)}); aerr != nil {
 					return aerr
 				}
 			}
@@ -214,7 +214,7 @@ func (s *Service) UpdateUser(ctx context.Context, c *Caller, in *iamtypes.Update
 	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
 		u, err := getUser(ctx, tx, acct, in.UserName)
 		if err != nil {
-			if aerr := s.Authorize(ctx, tx, c, Authorization{Action: "iam:UpdateUser", Resource: arnFor(acct, "user", "/", in.UserName)}); aerr != nil {
+			if aerr := s.Authorize(ctx, tx, c, Authorization{Action: "iam:UpdateUser", Resource: arnFor(c.Partition(), acct, "user", "/", in.UserName)}); aerr != nil {
 				return aerr
 			}
 			return err
@@ -225,7 +225,7 @@ func (s *Service) UpdateUser(ctx context.Context, c *Caller, in *iamtypes.Update
 			return err
 		}
 		newName, newPath := str(in.NewUserName, u.UserName), str(in.NewPath, u.Path)
-		newARN := arnFor(acct, "user", newPath, newName)
+		newARN := arnFor(c.Partition(), acct, "user", newPath, newName)
 		if newARN != u.ARN {
 			// Renaming also needs permission on the new name.
 			if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:UpdateUser", Resource: newARN, Context: actx}); err != nil {
@@ -306,7 +306,7 @@ func (s *Service) DeleteUser(ctx context.Context, c *Caller, in *iamtypes.Delete
 	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
 		u, err := getUser(ctx, tx, acct, in.UserName)
 		if err != nil {
-			if aerr := s.Authorize(ctx, tx, c, Authorization{Action: "iam:DeleteUser", Resource: arnFor(acct, "user", "/", in.UserName)}); aerr != nil {
+			if aerr := s.Authorize(ctx, tx, c, Authorization{Action: "iam:DeleteUser", Resource: arnFor(c.Partition(), acct, "user", "/", in.UserName)}); aerr != nil {
 				return aerr
 			}
 			return err

@@ -9,6 +9,7 @@ import (
 
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
 )
@@ -29,13 +30,15 @@ const acctMaxTags = 50
 // createAccountRecord is the stored status of a CreateAccount request (KindCreateAccount, in the management
 // account's namespace, named and ID'd by its car-... ID).
 type createAccountRecord struct {
-	ID            string    `json:"id"`
-	AccountName   string    `json:"accountName"`
-	State         string    `json:"state"` // SUCCEEDED or FAILED: iamd creates accounts at once
-	Requested     time.Time `json:"requested"`
-	Completed     time.Time `json:"completed"`
-	AccountID     string    `json:"accountId,omitempty"`
-	FailureReason string    `json:"failureReason,omitempty"`
+	ID          string    `json:"id"`
+	AccountName string    `json:"accountName"`
+	State       string    `json:"state"` // SUCCEEDED or FAILED: iamd creates accounts at once
+	Requested   time.Time `json:"requested"`
+	Completed   time.Time `json:"completed"`
+	AccountID   string    `json:"accountId,omitempty"`
+	// GovCloudAccountID is the aws-us-gov account that CreateGovCloudAccount paired with AccountID.
+	GovCloudAccountID string `json:"govCloudAccountId,omitempty"`
+	FailureReason     string `json:"failureReason,omitempty"`
 }
 
 func (r *createAccountRecord) shape() orgtypes.CreateAccountStatus {
@@ -44,6 +47,9 @@ func (r *createAccountRecord) shape() orgtypes.CreateAccountStatus {
 		RequestedTimestamp: ptr(r.Requested), CompletedTimestamp: ptr(r.Completed)}
 	if r.AccountID != "" {
 		out.AccountId = ptr(r.AccountID)
+	}
+	if r.GovCloudAccountID != "" {
+		out.GovCloudAccountId = ptr(r.GovCloudAccountID)
 	}
 	if r.FailureReason != "" {
 		fr := orgtypes.CreateAccountFailureReason(r.FailureReason)
@@ -104,7 +110,7 @@ func (s *Service) acctShape(o *Organization, a *Account, now time.Time) orgtypes
 	st, sta := s.acctStatus(a, now)
 	status, state := orgtypes.AccountStatus(st), orgtypes.AccountState(sta)
 	jm := orgtypes.AccountJoinedMethod(a.JoinedMethod)
-	return orgtypes.Account{Id: ptr(a.ID), Arn: ptr(accountARN(o.Management, o.ID, a.ID)), Email: ptr(a.Email), Name: ptr(a.Name),
+	return orgtypes.Account{Id: ptr(a.ID), Arn: ptr(accountARN(o.Partition, o.Management, o.ID, a.ID)), Email: ptr(a.Email), Name: ptr(a.Name),
 		Status: &status, State: &state, JoinedMethod: &jm, JoinedTimestamp: stamp(a.Joined)}
 }
 
@@ -218,11 +224,40 @@ func acctEmailInUse(ctx context.Context, r store.Reader, o *Organization, email 
 // the root with the default policies. As in AWS, a request that cannot be carried out for reasons of the account
 // (the account quota, an email address in use) is not an error: its status is FAILED with the reason.
 func (s *Service) CreateAccount(ctx context.Context, c *iam.Caller, in *orgtypes.CreateAccountRequest) (*orgtypes.CreateAccountResponse, error) {
-	roleName := acctDefaultRoleName
-	if in.RoleName != nil && *in.RoleName != "" {
-		roleName = *in.RoleName
+	st, err := s.createAccount(ctx, c, "organizations:CreateAccount", in.AccountName, in.Email, in.RoleName, in.Tags, false)
+	if err != nil {
+		return nil, err
 	}
-	tags, err := acctTags(in.Tags)
+	return &orgtypes.CreateAccountResponse{CreateAccountStatus: st}, nil
+}
+
+// CreateGovCloudAccount creates two accounts, as the API reference describes it: a member account in the commercial
+// (aws) partition, joined to the caller's organization like CreateAccount's, and a standalone account in the
+// aws-us-gov partition paired with it (GovCloudAccountId), outside the organization. Both get the access role
+// (RoleName): the commercial one trusts the management account, the GovCloud one trusts the same account ID in
+// aws-us-gov, as AWS has it trust the GovCloud account paired with the management account. Neither gets root
+// credentials; the operator gives the GovCloud account its first root key with
+// "iamd account create --partition aws-us-gov --id ID". Only an organization in the aws partition can call it.
+func (s *Service) CreateGovCloudAccount(ctx context.Context, c *iam.Caller, in *orgtypes.CreateGovCloudAccountRequest) (*orgtypes.CreateGovCloudAccountResponse, error) {
+	if c.Partition() != awsregion.AWS {
+		// The model's UnsupportedAPIEndpointException; AWS's exact text for this case is unconfirmed.
+		return nil, &awserr.Error{Code: "UnsupportedAPIEndpointException", HTTPStatus: 400,
+			Message: "This action isn't available in the current Amazon Web Services Region."}
+	}
+	st, err := s.createAccount(ctx, c, "organizations:CreateGovCloudAccount", in.AccountName, in.Email, in.RoleName, in.Tags, true)
+	if err != nil {
+		return nil, err
+	}
+	return &orgtypes.CreateGovCloudAccountResponse{CreateAccountStatus: st}, nil
+}
+
+// createAccount runs CreateAccount (action organizations:CreateAccount) or, with govCloud, CreateGovCloudAccount.
+func (s *Service) createAccount(ctx context.Context, c *iam.Caller, action, accountName, email string, role *string, inTags []orgtypes.Tag, govCloud bool) (*orgtypes.CreateAccountStatus, error) {
+	roleName := acctDefaultRoleName
+	if role != nil && *role != "" {
+		roleName = *role
+	}
+	tags, err := acctTags(inTags)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +267,7 @@ func (s *Service) CreateAccount(ctx context.Context, c *iam.Caller, in *orgtypes
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:CreateAccount", "*", true); err != nil {
+		if err := s.authorize(ctx, tx, c, o, action, "*", true); err != nil {
 			return err
 		}
 		if len(tags) > 0 {
@@ -241,12 +276,12 @@ func (s *Service) CreateAccount(ctx context.Context, c *iam.Caller, in *orgtypes
 			}
 		}
 		now := s.now()
-		rec = &createAccountRecord{ID: newCreateAccountID(), AccountName: in.AccountName, Requested: now, Completed: now, State: "SUCCEEDED"}
+		rec = &createAccountRecord{ID: newCreateAccountID(), AccountName: accountName, Requested: now, Completed: now, State: "SUCCEEDED"}
 		n, err := tx.Count(ctx, store.ListQuery{Account: o.Management, Kind: KindOrgAccount})
 		if err != nil {
 			return err
 		}
-		inUse, err := acctEmailInUse(ctx, tx, o, in.Email)
+		inUse, err := acctEmailInUse(ctx, tx, o, email)
 		if err != nil {
 			return err
 		}
@@ -261,15 +296,28 @@ func (s *Service) CreateAccount(ctx context.Context, c *iam.Caller, in *orgtypes
 				return err
 			}
 			rec.AccountID = id
-			if err := s.iam.EnsureAccountTx(ctx, tx, id); err != nil {
+			if err := s.iam.EnsureAccountInTx(ctx, tx, o.Partition, id); err != nil {
 				return err
 			}
 			if err := s.iam.CreateAccessRoleTx(ctx, tx, id, roleName, o.Management); err != nil {
 				return err
 			}
-			if err := s.join(ctx, tx, o, Account{ID: id, Name: in.AccountName, Email: in.Email, Status: "ACTIVE",
+			if err := s.join(ctx, tx, o, Account{ID: id, Name: accountName, Email: email, Status: "ACTIVE",
 				JoinedMethod: "CREATED", Joined: now, Tags: tags}, o.RootID); err != nil {
 				return err
+			}
+			if govCloud {
+				gov, err := s.acctNewID(ctx, tx)
+				if err != nil {
+					return err
+				}
+				rec.GovCloudAccountID = gov
+				if err := s.iam.EnsureAccountInTx(ctx, tx, awsregion.GovCloud, gov); err != nil {
+					return err
+				}
+				if err := s.iam.CreateAccessRoleTx(ctx, tx, gov, roleName, o.Management); err != nil {
+					return err
+				}
 			}
 		}
 		return tx.Insert(ctx, &store.Entity{Account: o.Management, Kind: KindCreateAccount, Name: rec.ID, ID: rec.ID, Path: "/",
@@ -279,7 +327,7 @@ func (s *Service) CreateAccount(ctx context.Context, c *iam.Caller, in *orgtypes
 		return nil, err
 	}
 	st := rec.shape()
-	return &orgtypes.CreateAccountResponse{CreateAccountStatus: &st}, nil
+	return &st, nil
 }
 
 // DescribeCreateAccountStatus reports a CreateAccount request's status.
@@ -382,7 +430,7 @@ func (s *Service) DescribeAccount(ctx context.Context, c *iam.Caller, in *orgtyp
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, r, c, o, "organizations:DescribeAccount", accountARN(o.Management, o.ID, in.AccountId), true); err != nil {
+		if err := s.authorize(ctx, r, c, o, "organizations:DescribeAccount", accountARN(o.Partition, o.Management, o.ID, in.AccountId), true); err != nil {
 			return err
 		}
 		_, a, err := acctLoad(ctx, r, o, in.AccountId)
@@ -453,11 +501,11 @@ func (s *Service) ListAccountsForParent(ctx context.Context, c *iam.Caller, in *
 func acctParentARN(ctx context.Context, r store.Reader, o *Organization, id string) (string, error) {
 	if strings.HasPrefix(id, "r-") {
 		if id == o.RootID {
-			return rootARN(o.Management, o.ID, id), nil
+			return rootARN(o.Partition, o.Management, o.ID, id), nil
 		}
-		return rootARN(o.Management, o.ID, id), acctErrParentNotFound()
+		return rootARN(o.Partition, o.Management, o.ID, id), acctErrParentNotFound()
 	}
-	arn := ouARN(o.Management, o.ID, id)
+	arn := ouARN(o.Partition, o.Management, o.ID, id)
 	if _, err := r.Get(ctx, o.Management, KindOU, id); errors.Is(err, store.ErrNotFound) {
 		return arn, acctErrParentNotFound()
 	} else if err != nil {
@@ -523,7 +571,7 @@ func (s *Service) RemoveAccountFromOrganization(ctx context.Context, c *iam.Call
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:RemoveAccountFromOrganization", accountARN(o.Management, o.ID, in.AccountId), true); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:RemoveAccountFromOrganization", accountARN(o.Partition, o.Management, o.ID, in.AccountId), true); err != nil {
 			return err
 		}
 		_, a, err := acctLoad(ctx, tx, o, in.AccountId)

@@ -83,7 +83,7 @@ func hsInsert(ctx context.Context, tx store.Tx, h *handshakeRecord) error {
 // organization's own).
 func (s *Service) allFeaturesHandshake(o *Organization, action, parent, account string) *handshakeRecord {
 	now := s.now()
-	return &handshakeRecord{ID: newHandshakeID(), Action: action, Parent: parent, OrgID: o.ID, Management: o.Management,
+	return &handshakeRecord{ID: newHandshakeID(), Action: action, Parent: parent, OrgID: o.ID, Management: o.Management, Partition: o.Partition,
 		ManagementEmail: o.ManagementEmail, FeatureSet: o.FeatureSet, Account: account, State: "REQUESTED",
 		Requested: now, Expires: now.Add(hsLifetime)}
 }

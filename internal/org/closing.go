@@ -90,7 +90,7 @@ func (s *Service) CloseAccount(ctx context.Context, c *iam.Caller, in *orgtypes.
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:CloseAccount", accountARN(o.Management, o.ID, in.AccountId), true); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:CloseAccount", accountARN(o.Partition, o.Management, o.ID, in.AccountId), true); err != nil {
 			return err
 		}
 		if o.FeatureSet != "ALL" {

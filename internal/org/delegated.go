@@ -52,7 +52,7 @@ func (s *Service) RegisterDelegatedAdministrator(ctx context.Context, c *iam.Cal
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:RegisterDelegatedAdministrator", accountARN(o.Management, o.ID, in.AccountId), true, conditionKeys("organizations:ServicePrincipal", in.ServicePrincipal)); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:RegisterDelegatedAdministrator", accountARN(o.Partition, o.Management, o.ID, in.AccountId), true, conditionKeys("organizations:ServicePrincipal", in.ServicePrincipal)); err != nil {
 			return err
 		}
 		if err := s.checkServicePrincipal(in.ServicePrincipal); err != nil {
@@ -86,7 +86,7 @@ func (s *Service) DeregisterDelegatedAdministrator(ctx context.Context, c *iam.C
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:DeregisterDelegatedAdministrator", accountARN(o.Management, o.ID, in.AccountId), true, conditionKeys("organizations:ServicePrincipal", in.ServicePrincipal)); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:DeregisterDelegatedAdministrator", accountARN(o.Partition, o.Management, o.ID, in.AccountId), true, conditionKeys("organizations:ServicePrincipal", in.ServicePrincipal)); err != nil {
 			return err
 		}
 		if err := s.checkServicePrincipal(in.ServicePrincipal); err != nil {
@@ -186,7 +186,7 @@ func (s *Service) ListDelegatedServicesForAccount(ctx context.Context, c *iam.Ca
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, r, c, o, "organizations:ListDelegatedServicesForAccount", accountARN(o.Management, o.ID, in.AccountId), true); err != nil {
+		if err := s.authorize(ctx, r, c, o, "organizations:ListDelegatedServicesForAccount", accountARN(o.Partition, o.Management, o.ID, in.AccountId), true); err != nil {
 			return err
 		}
 		after, limit, err := acctPageArgs(in.NextToken, in.MaxResults, acctDefaultPage)

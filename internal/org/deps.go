@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
 )
@@ -14,7 +15,9 @@ type IAM interface {
 	Authorize(ctx context.Context, r store.Reader, c *iam.Caller, a iam.Authorization) error
 	AccountExists(ctx context.Context, r store.Reader, account string) (bool, error)
 	HasRootKey(ctx context.Context, r store.Reader, account string) (bool, error)
+	AccountPartition(ctx context.Context, r store.Reader, account string) (awsregion.Partition, error)
 	EnsureAccountTx(ctx context.Context, tx store.Tx, account string) error
+	EnsureAccountInTx(ctx context.Context, tx store.Tx, p awsregion.Partition, account string) error
 	CreateAccessRoleTx(ctx context.Context, tx store.Tx, account, roleName, trusted string) error
 	// Time is the time on IAM's clock (the test clock when it is offset).
 	Time() time.Time

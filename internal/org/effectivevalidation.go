@@ -47,7 +47,7 @@ func (s *Service) ListEffectivePolicyValidationErrors(ctx context.Context, c *ia
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, r, c, o, "organizations:ListEffectivePolicyValidationErrors", accountARN(o.Management, o.ID, in.AccountId), true,
+		if err := s.authorize(ctx, r, c, o, "organizations:ListEffectivePolicyValidationErrors", accountARN(o.Partition, o.Management, o.ID, in.AccountId), true,
 			conditionKeys("organizations:PolicyType", string(in.PolicyType))); err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
 )
@@ -36,20 +37,22 @@ type handshakeRecord struct {
 	Action string `json:"action,omitempty"`
 	// Parent is, for the ENABLE_ALL_FEATURES handshake of a member account and for APPROVE_ALL_FEATURES, the
 	// organization's ENABLE_ALL_FEATURES handshake.
-	Parent          string    `json:"parent,omitempty"`
-	OrgID           string    `json:"orgId"`
-	Management      string    `json:"management"`
-	ManagementEmail string    `json:"managementEmail"`
-	ManagementName  string    `json:"managementName"`
-	FeatureSet      string    `json:"featureSet"`
-	TargetType      string    `json:"targetType"` // ACCOUNT or EMAIL
-	TargetID        string    `json:"targetId"`
-	Account         string    `json:"account,omitempty"` // the iamd account the target names, "" when none
-	State           string    `json:"state"`             // REQUESTED, OPEN, ACCEPTED, DECLINED, CANCELED (EXPIRED is computed)
-	Requested       time.Time `json:"requested"`
-	Expires         time.Time `json:"expires"`
-	Notes           string    `json:"notes,omitempty"`
-	Tags            []Tag     `json:"tags,omitempty"`
+	Parent     string `json:"parent,omitempty"`
+	OrgID      string `json:"orgId"`
+	Management string `json:"management"`
+	// Partition is the organization's partition (Organization.Partition); empty is aws.
+	Partition       awsregion.Partition `json:"partition,omitempty"`
+	ManagementEmail string              `json:"managementEmail"`
+	ManagementName  string              `json:"managementName"`
+	FeatureSet      string              `json:"featureSet"`
+	TargetType      string              `json:"targetType"` // ACCOUNT or EMAIL
+	TargetID        string              `json:"targetId"`
+	Account         string              `json:"account,omitempty"` // the iamd account the target names, "" when none
+	State           string              `json:"state"`             // REQUESTED, OPEN, ACCEPTED, DECLINED, CANCELED (EXPIRED is computed)
+	Requested       time.Time           `json:"requested"`
+	Expires         time.Time           `json:"expires"`
+	Notes           string              `json:"notes,omitempty"`
+	Tags            []Tag               `json:"tags,omitempty"`
 	// Transfer, TransferType and TransferStart are, for TRANSFER_RESPONSIBILITY, the transfer it invites to
 	// (transfers.go).
 	Transfer      string    `json:"transfer,omitempty"`
@@ -74,7 +77,7 @@ func (h *handshakeRecord) action() string {
 }
 
 func (h *handshakeRecord) arn() string {
-	return handshakeARN(h.Management, h.OrgID, typeSegment(h.action()), h.ID)
+	return handshakeARN(h.Partition, h.Management, h.OrgID, typeSegment(h.action()), h.ID)
 }
 
 func hsResource(t orgtypes.HandshakeResourceType, v string) orgtypes.HandshakeResource {
@@ -227,7 +230,7 @@ func (s *Service) InviteAccountToOrganization(ctx context.Context, c *iam.Caller
 		// The Service Authorization Reference names the invited account as the resource.
 		resource := "*"
 		if in.Target.Type == orgtypes.HandshakePartyTypeACCOUNT {
-			resource = accountARN(o.Management, o.ID, in.Target.Id)
+			resource = accountARN(o.Partition, o.Management, o.ID, in.Target.Id)
 		}
 		if err := s.authorize(ctx, tx, c, o, "organizations:InviteAccountToOrganization", resource, true); err != nil {
 			return err
@@ -240,6 +243,15 @@ func (s *Service) InviteAccountToOrganization(ctx context.Context, c *iam.Caller
 		acct, err := s.hsTarget(ctx, tx, in.Target)
 		if err != nil {
 			return err
+		}
+		if acct != "" {
+			// An account of another partition does not exist in the organization's: the invitation reaches nobody,
+			// as one to an ID iamd does not hold.
+			if p, err := s.iam.AccountPartition(ctx, tx, acct); err != nil {
+				return err
+			} else if p.String() != o.Partition.String() {
+				acct = ""
+			}
 		}
 		if acct != "" {
 			if m, err := membership(ctx, tx, acct); err != nil {
@@ -278,7 +290,7 @@ func (s *Service) InviteAccountToOrganization(ctx context.Context, c *iam.Caller
 		} else if _, ok := awserr.As(err); !ok {
 			return err
 		}
-		h = &handshakeRecord{ID: newHandshakeID(), OrgID: o.ID, Management: o.Management, ManagementEmail: o.ManagementEmail,
+		h = &handshakeRecord{ID: newHandshakeID(), OrgID: o.ID, Management: o.Management, Partition: o.Partition, ManagementEmail: o.ManagementEmail,
 			ManagementName: mgmtName, FeatureSet: o.FeatureSet, TargetType: string(in.Target.Type), TargetID: in.Target.Id,
 			Account: acct, State: "OPEN", Requested: now, Expires: now.Add(hsLifetime), Tags: tags}
 		if in.Notes != nil {

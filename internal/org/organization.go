@@ -6,6 +6,7 @@ import (
 
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
 )
@@ -18,8 +19,8 @@ func ptr[T any](v T) *T { return &v }
 // organizationShape is the API's Organization.
 func organizationShape(o *Organization) *orgtypes.Organization {
 	fs := orgtypes.OrganizationFeatureSet(o.FeatureSet)
-	out := &orgtypes.Organization{Id: ptr(o.ID), Arn: ptr(orgARN(o.Management, o.ID)), FeatureSet: &fs,
-		MasterAccountArn: ptr("arn:aws:organizations::" + o.Management + ":account/" + o.ID + "/" + o.Management),
+	out := &orgtypes.Organization{Id: ptr(o.ID), Arn: ptr(orgARN(o.Partition, o.Management, o.ID)), FeatureSet: &fs,
+		MasterAccountArn: ptr(accountARN(o.Partition, o.Management, o.ID, o.Management)),
 		MasterAccountId:  ptr(o.Management), MasterAccountEmail: ptr(o.ManagementEmail),
 		AvailablePolicyTypes: []orgtypes.PolicyTypeSummary{}}
 	// AvailablePolicyTypes is deprecated; AWS lists SERVICE_CONTROL_POLICY there.
@@ -30,7 +31,7 @@ func organizationShape(o *Organization) *orgtypes.Organization {
 
 // rootShape is the API's Root.
 func rootShape(o *Organization) orgtypes.Root {
-	r := orgtypes.Root{Id: ptr(o.RootID), Arn: ptr(rootARN(o.Management, o.ID, o.RootID)), Name: ptr("Root"), PolicyTypes: []orgtypes.PolicyTypeSummary{}}
+	r := orgtypes.Root{Id: ptr(o.RootID), Arn: ptr(rootARN(o.Partition, o.Management, o.ID, o.RootID)), Name: ptr("Root"), PolicyTypes: []orgtypes.PolicyTypeSummary{}}
 	for _, t := range o.EnabledTypes {
 		r.PolicyTypes = append(r.PolicyTypes, orgtypes.PolicyTypeSummary{Type: ptr(orgtypes.PolicyType(t)), Status: ptr(orgtypes.PolicyTypeStatusENABLED)})
 	}
@@ -61,8 +62,11 @@ func (s *Service) CreateOrganization(ctx context.Context, c *iam.Caller, in *org
 		now := s.now()
 		out = &Organization{ID: newOrgID(), FeatureSet: fs, Management: acct, ManagementEmail: defaultEmail(acct),
 			RootID: newRootID(), Created: now}
+		if p := c.Partition(); p != awsregion.AWS {
+			out.Partition = p
+		}
 		if err := tx.Insert(ctx, &store.Entity{Account: acct, Kind: KindOrganization, Name: orgName, Path: "/", ID: out.ID,
-			ARN: orgARN(acct, out.ID), Created: now, Data: encode(out)}); err != nil {
+			ARN: orgARN(out.Partition, acct, out.ID), Created: now, Data: encode(out)}); err != nil {
 			return err
 		}
 		return s.join(ctx, tx, out, Account{ID: acct, Name: acct, Email: out.ManagementEmail, Status: "ACTIVE", JoinedMethod: "CREATED", Joined: now}, out.RootID)
@@ -76,7 +80,7 @@ func (s *Service) CreateOrganization(ctx context.Context, c *iam.Caller, in *org
 // join records an account as a member of o under parent, with the default policies of every enabled type.
 func (s *Service) join(ctx context.Context, tx store.Tx, o *Organization, a Account, parent string) error {
 	if err := tx.Insert(ctx, &store.Entity{Account: o.Management, Kind: KindOrgAccount, Name: a.ID, Path: "/", Parent: parent,
-		ARN: accountARN(o.Management, o.ID, a.ID), Created: a.Joined, Data: encode(a)}); err != nil {
+		ARN: accountARN(o.Partition, o.Management, o.ID, a.ID), Created: a.Joined, Data: encode(a)}); err != nil {
 		return err
 	}
 	if err := tx.PutSetting(ctx, a.ID, settingMembership, encode(Membership{OrgID: o.ID, Management: o.Management})); err != nil {
@@ -129,7 +133,7 @@ func (s *Service) DeleteOrganization(ctx context.Context, c *iam.Caller) error {
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:DeleteOrganization", orgARN(o.Management, o.ID), true); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:DeleteOrganization", orgARN(o.Partition, o.Management, o.ID), true); err != nil {
 			return err
 		}
 		n, err := tx.Count(ctx, store.ListQuery{Account: o.Management, Kind: KindOrgAccount})

@@ -48,9 +48,9 @@ func errInvalidInput(reason, msg string) error {
 // containerARN is the ARN of a root or OU ID, written from its form alone (for authorization before lookups).
 func containerARN(o *Organization, id string) string {
 	if strings.HasPrefix(id, "r-") {
-		return rootARN(o.Management, o.ID, id)
+		return rootARN(o.Partition, o.Management, o.ID, id)
 	}
-	return ouARN(o.Management, o.ID, id)
+	return ouARN(o.Partition, o.Management, o.ID, id)
 }
 
 // getOU returns an OU of the organization, store.ErrNotFound when there is none.
@@ -104,7 +104,7 @@ func ouPath(o *Organization, chain []string) string {
 }
 
 func ouShape(o *Organization, ou *OU, chain []string) *orgtypes.OrganizationalUnit {
-	return &orgtypes.OrganizationalUnit{Id: ptr(ou.ID), Arn: ptr(ouARN(o.Management, o.ID, ou.ID)), Name: ptr(ou.Name), Path: ptr(ouPath(o, chain))}
+	return &orgtypes.OrganizationalUnit{Id: ptr(ou.ID), Arn: ptr(ouARN(o.Partition, o.Management, o.ID, ou.ID)), Name: ptr(ou.Name), Path: ptr(ouPath(o, chain))}
 }
 
 // siblingNamed reports whether another OU under parent has the name (AWS compares OU names as written).
@@ -167,7 +167,7 @@ func (s *Service) CreateOrganizationalUnit(ctx context.Context, c *iam.Caller, i
 			return errDuplicateOU()
 		}
 		ou := &OU{ID: newOUID(o.RootID), Name: in.Name}
-		arn := ouARN(o.Management, o.ID, ou.ID)
+		arn := ouARN(o.Partition, o.Management, o.ID, ou.ID)
 		if len(in.Tags) > 0 {
 			// Tagging on create also needs organizations:TagResource, as the API reference says.
 			if err := s.authorize(ctx, tx, c, o, "organizations:TagResource", arn, true); err != nil {
@@ -201,7 +201,7 @@ func (s *Service) UpdateOrganizationalUnit(ctx context.Context, c *iam.Caller, i
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:UpdateOrganizationalUnit", ouARN(o.Management, o.ID, in.OrganizationalUnitId), true); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:UpdateOrganizationalUnit", ouARN(o.Partition, o.Management, o.ID, in.OrganizationalUnitId), true); err != nil {
 			return err
 		}
 		e, ou, err := getOU(ctx, tx, o, in.OrganizationalUnitId)
@@ -243,7 +243,7 @@ func (s *Service) DeleteOrganizationalUnit(ctx context.Context, c *iam.Caller, i
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:DeleteOrganizationalUnit", ouARN(o.Management, o.ID, in.OrganizationalUnitId), true); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:DeleteOrganizationalUnit", ouARN(o.Partition, o.Management, o.ID, in.OrganizationalUnitId), true); err != nil {
 			return err
 		}
 		if _, _, err := getOU(ctx, tx, o, in.OrganizationalUnitId); errors.Is(err, store.ErrNotFound) {
@@ -276,7 +276,7 @@ func (s *Service) DescribeOrganizationalUnit(ctx context.Context, c *iam.Caller,
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, r, c, o, "organizations:DescribeOrganizationalUnit", ouARN(o.Management, o.ID, in.OrganizationalUnitId), true); err != nil {
+		if err := s.authorize(ctx, r, c, o, "organizations:DescribeOrganizationalUnit", ouARN(o.Partition, o.Management, o.ID, in.OrganizationalUnitId), true); err != nil {
 			return err
 		}
 		_, ou, err := getOU(ctx, r, o, in.OrganizationalUnitId)
@@ -424,10 +424,10 @@ func (s *Service) ListParents(ctx context.Context, c *iam.Caller, in *orgtypes.L
 		if err != nil {
 			return err
 		}
-		arn := ouARN(o.Management, o.ID, in.ChildId)
+		arn := ouARN(o.Partition, o.Management, o.ID, in.ChildId)
 		kind := KindOU
 		if !strings.HasPrefix(in.ChildId, "ou-") {
-			arn, kind = accountARN(o.Management, o.ID, in.ChildId), KindOrgAccount
+			arn, kind = accountARN(o.Partition, o.Management, o.ID, in.ChildId), KindOrgAccount
 		}
 		if err := s.authorize(ctx, r, c, o, "organizations:ListParents", arn, true); err != nil {
 			return err
@@ -459,7 +459,7 @@ func (s *Service) MoveAccount(ctx context.Context, c *iam.Caller, in *orgtypes.M
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:MoveAccount", accountARN(o.Management, o.ID, in.AccountId), true); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:MoveAccount", accountARN(o.Partition, o.Management, o.ID, in.AccountId), true); err != nil {
 			return err
 		}
 		e, err := tx.Get(ctx, o.Management, KindOrgAccount, in.AccountId)

@@ -125,7 +125,7 @@ func loadPolicy(ctx context.Context, r store.Reader, o *Organization, id string)
 }
 
 func summaryOf(o *Organization, p *policyRec) orgtypes.PolicySummary {
-	return orgtypes.PolicySummary{Id: ptr(p.ID), Arn: ptr(policyARN(o.Management, o.ID, p.Type, p.ID)), Name: ptr(p.Name),
+	return orgtypes.PolicySummary{Id: ptr(p.ID), Arn: ptr(policyARN(o.Partition, o.Management, o.ID, p.Type, p.ID)), Name: ptr(p.Name),
 		Description: ptr(p.Description), Type: ptr(orgtypes.PolicyType(p.Type)), AwsManaged: ptr(p.managed)}
 }
 
@@ -201,7 +201,7 @@ func (s *Service) CreatePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.
 			return errConstraint("POLICY_NUMBER_LIMIT_EXCEEDED", "You attempted to exceed the number of policies that you can have in an organization.")
 		}
 		p := &policyRec{Policy: Policy{ID: newPolicyID(), Name: in.Name, Description: in.Description, Type: typ, Content: in.Content}}
-		arn := policyARN(o.Management, o.ID, typ, p.ID)
+		arn := policyARN(o.Partition, o.Management, o.ID, typ, p.ID)
 		if len(in.Tags) > 0 {
 			if err := s.authorize(ctx, tx, c, o, "organizations:TagResource", arn, true); err != nil {
 				return err
@@ -231,7 +231,7 @@ func (s *Service) UpdatePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:UpdatePolicy", policyARN(o.Management, o.ID, "", in.PolicyId), true); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:UpdatePolicy", policyARN(o.Partition, o.Management, o.ID, "", in.PolicyId), true); err != nil {
 			return err
 		}
 		p, err := loadPolicy(ctx, tx, o, in.PolicyId)
@@ -280,7 +280,7 @@ func (s *Service) DeletePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:DeletePolicy", policyARN(o.Management, o.ID, "", in.PolicyId), true); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:DeletePolicy", policyARN(o.Partition, o.Management, o.ID, "", in.PolicyId), true); err != nil {
 			return err
 		}
 		p, err := loadPolicy(ctx, tx, o, in.PolicyId)
@@ -310,7 +310,7 @@ func (s *Service) DescribePolicy(ctx context.Context, c *iam.Caller, in *orgtype
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, r, c, o, "organizations:DescribePolicy", policyARN(o.Management, o.ID, "", in.PolicyId), true); err != nil {
+		if err := s.authorize(ctx, r, c, o, "organizations:DescribePolicy", policyARN(o.Partition, o.Management, o.ID, "", in.PolicyId), true); err != nil {
 			return err
 		}
 		p, err := loadPolicy(ctx, r, o, in.PolicyId)
@@ -371,7 +371,7 @@ type target struct {
 // findTarget loads a root, OU or account of the organization; TargetNotFoundException when there is none.
 func findTarget(ctx context.Context, r store.Reader, o *Organization, id string) (*target, error) {
 	if id == o.RootID {
-		return &target{id: id, arn: rootARN(o.Management, o.ID, id), name: "Root", typ: orgtypes.TargetTypeROOT}, nil
+		return &target{id: id, arn: rootARN(o.Partition, o.Management, o.ID, id), name: "Root", typ: orgtypes.TargetTypeROOT}, nil
 	}
 	if strings.HasPrefix(id, "ou-") {
 		e, ou, err := getOU(ctx, r, o, id)
@@ -394,7 +394,7 @@ func findTarget(ctx context.Context, r store.Reader, o *Organization, id string)
 	if err != nil {
 		return nil, err
 	}
-	return &target{id: id, arn: accountARN(o.Management, o.ID, id), name: a.Name, typ: orgtypes.TargetTypeACCOUNT}, nil
+	return &target{id: id, arn: accountARN(o.Partition, o.Management, o.ID, id), name: a.Name, typ: orgtypes.TargetTypeACCOUNT}, nil
 }
 
 // targetARN is the ARN of a target ID, written from its form alone (for authorization before lookups).
@@ -402,7 +402,7 @@ func targetARN(o *Organization, id string) string {
 	if strings.HasPrefix(id, "r-") || strings.HasPrefix(id, "ou-") {
 		return containerARN(o, id)
 	}
-	return accountARN(o.Management, o.ID, id)
+	return accountARN(o.Partition, o.Management, o.ID, id)
 }
 
 // attachedOfType returns the IDs of the policies of a type attached to a target.
@@ -434,7 +434,7 @@ func (s *Service) policyAndTarget(ctx context.Context, r store.Reader, c *iam.Ca
 	if _, typ, _, err := policyContent(ctx, r, o, policyID); err == nil { // a missing policy is answered below
 		keys.Set("organizations:PolicyType", typ)
 	}
-	if err := s.authorize(ctx, r, c, o, action, policyARN(o.Management, o.ID, "", policyID), true, keys); err != nil {
+	if err := s.authorize(ctx, r, c, o, action, policyARN(o.Partition, o.Management, o.ID, "", policyID), true, keys); err != nil {
 		return nil, nil, nil, err
 	}
 	if err := s.authorize(ctx, r, c, o, action, targetARN(o, targetID), true, keys); err != nil {
@@ -545,7 +545,7 @@ func (s *Service) ListTargetsForPolicy(ctx context.Context, c *iam.Caller, in *o
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, r, c, o, "organizations:ListTargetsForPolicy", policyARN(o.Management, o.ID, "", in.PolicyId), true); err != nil {
+		if err := s.authorize(ctx, r, c, o, "organizations:ListTargetsForPolicy", policyARN(o.Partition, o.Management, o.ID, "", in.PolicyId), true); err != nil {
 			return err
 		}
 		if _, err := loadPolicy(ctx, r, o, in.PolicyId); err != nil {
@@ -599,7 +599,7 @@ func (s *Service) EnablePolicyType(ctx context.Context, c *iam.Caller, in *orgty
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:EnablePolicyType", rootARN(o.Management, o.ID, in.RootId), true, conditionKeys("organizations:PolicyType", string(in.PolicyType))); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:EnablePolicyType", rootARN(o.Partition, o.Management, o.ID, in.RootId), true, conditionKeys("organizations:PolicyType", string(in.PolicyType))); err != nil {
 			return err
 		}
 		if in.RootId != o.RootID {
@@ -651,7 +651,7 @@ func (s *Service) DisablePolicyType(ctx context.Context, c *iam.Caller, in *orgt
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ctx, tx, c, o, "organizations:DisablePolicyType", rootARN(o.Management, o.ID, in.RootId), true, conditionKeys("organizations:PolicyType", string(in.PolicyType))); err != nil {
+		if err := s.authorize(ctx, tx, c, o, "organizations:DisablePolicyType", rootARN(o.Partition, o.Management, o.ID, in.RootId), true, conditionKeys("organizations:PolicyType", string(in.PolicyType))); err != nil {
 			return err
 		}
 		if in.RootId != o.RootID {
@@ -708,7 +708,7 @@ func (s *Service) DescribeEffectivePolicy(ctx context.Context, c *iam.Caller, in
 		if in.TargetId != nil {
 			acct = *in.TargetId
 		}
-		if err := s.authorize(ctx, r, c, o, "organizations:DescribeEffectivePolicy", accountARN(o.Management, o.ID, acct), acct != c.Account()); err != nil {
+		if err := s.authorize(ctx, r, c, o, "organizations:DescribeEffectivePolicy", accountARN(o.Partition, o.Management, o.ID, acct), acct != c.Account()); err != nil {
 			return err
 		}
 		if _, err := r.Get(ctx, o.Management, KindOrgAccount, acct); errors.Is(err, store.ErrNotFound) {

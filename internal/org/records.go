@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/store"
 )
 
@@ -34,11 +35,13 @@ const (
 
 // Organization is an organization record.
 type Organization struct {
-	ID              string `json:"id"`
-	FeatureSet      string `json:"featureSet"` // ALL or CONSOLIDATED_BILLING
-	Management      string `json:"management"` // the management account's ID
-	ManagementEmail string `json:"managementEmail"`
-	RootID          string `json:"rootId"`
+	ID         string `json:"id"`
+	FeatureSet string `json:"featureSet"` // ALL or CONSOLIDATED_BILLING
+	Management string `json:"management"` // the management account's ID
+	// Partition is the management account's partition, which the organization's ARNs carry; empty is aws.
+	Partition       awsregion.Partition `json:"partition,omitempty"`
+	ManagementEmail string              `json:"managementEmail"`
+	RootID          string              `json:"rootId"`
 	// EnabledTypes are the policy types enabled on the root (SERVICE_CONTROL_POLICY, RESOURCE_CONTROL_POLICY,
 	// TAG_POLICY, ...).
 	EnabledTypes []string `json:"enabledTypes,omitempty"`

@@ -7,6 +7,7 @@ import (
 
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
@@ -42,7 +43,7 @@ type resourcePolicyRecord struct {
 }
 
 func resourcePolicyARN(o *Organization, id string) string {
-	return "arn:aws:organizations::" + o.Management + ":resourcepolicy/" + o.ID + "/" + id
+	return o.Partition.ARN("organizations", "", o.Management, "resourcepolicy/"+o.ID+"/"+id)
 }
 
 func newResourcePolicyID() string { return "rp-" + randomString(lowerDigits, 8) }
@@ -95,7 +96,7 @@ func (s *Service) checkResourcePolicy(content string) (*policy.Policy, error) {
 			return nil, errInvalidInput("UNSUPPORTED_RESOURCE_IN_RESOURCE_POLICY", "The resource policy may not use NotResource.")
 		}
 		for _, r := range st.Resources {
-			if r.Raw != "*" && !strings.HasPrefix(r.Raw, "arn:aws:organizations::") {
+			if r.Raw != "*" && !strings.HasPrefix(r.Raw, awsregion.OfARN(r.Raw).ARNPrefix()+"organizations::") {
 				return nil, errInvalidInput("UNSUPPORTED_RESOURCE_IN_RESOURCE_POLICY", "The resource policy names a resource that is not an Organizations resource: "+r.Raw)
 			}
 		}
@@ -283,7 +284,7 @@ func namesCaller(p *policy.Principals, c *iam.Caller) bool {
 		return true
 	}
 	for _, a := range p.AWS {
-		if a == "*" || a == "arn:aws:iam::"+c.Account()+":root" || a == c.Principal.ARN {
+		if a == "*" || a == c.Partition().IAMPrefix()+c.Account()+":root" || a == c.Principal.ARN {
 			return true
 		}
 	}

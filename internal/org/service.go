@@ -13,6 +13,7 @@ import (
 	"github.com/iamd-dev/iamd/authz"
 	"github.com/iamd-dev/iamd/catalog"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
@@ -41,9 +42,12 @@ type ManagedPolicy struct {
 	ID, Name, Description, Type, Content string
 }
 
-// ARN is the policy's ARN: AWS managed policies live in the "aws" namespace.
-func (m ManagedPolicy) ARN() string {
-	return "arn:aws:organizations::aws:policy/" + typeSegment(m.Type) + "/" + m.ID
+// ARN is the policy's ARN in the aws partition: AWS managed policies live in the "aws" namespace.
+func (m ManagedPolicy) ARN() string { return m.ARNIn(awsregion.AWS) }
+
+// ARNIn is the policy's ARN in partition p.
+func (m ManagedPolicy) ARNIn(p awsregion.Partition) string {
+	return p.ARN("organizations", "", "aws", "policy/"+typeSegment(m.Type)+"/"+m.ID)
 }
 
 // AWS managed policies, as the Organizations User Guide documents them: FullAWSAccess is attached to the root,
@@ -126,27 +130,27 @@ func New(st store.Store, i IAM, view *View, opt Options) *Service {
 
 func (s *Service) now() time.Time { return s.iam.Time().UTC().Truncate(time.Second) }
 
-// ARNs, as the Organizations API reference writes them.
-func orgARN(mgmt, orgID string) string {
-	return "arn:aws:organizations::" + mgmt + ":organization/" + orgID
+// ARNs, as the Organizations API reference writes them, in the organization's partition p.
+func orgARN(p awsregion.Partition, mgmt, orgID string) string {
+	return p.ARN("organizations", "", mgmt, "organization/"+orgID)
 }
-func rootARN(mgmt, orgID, rootID string) string {
-	return "arn:aws:organizations::" + mgmt + ":root/" + orgID + "/" + rootID
+func rootARN(p awsregion.Partition, mgmt, orgID, rootID string) string {
+	return p.ARN("organizations", "", mgmt, "root/"+orgID+"/"+rootID)
 }
-func ouARN(mgmt, orgID, ouID string) string {
-	return "arn:aws:organizations::" + mgmt + ":ou/" + orgID + "/" + ouID
+func ouARN(p awsregion.Partition, mgmt, orgID, ouID string) string {
+	return p.ARN("organizations", "", mgmt, "ou/"+orgID+"/"+ouID)
 }
-func accountARN(mgmt, orgID, acct string) string {
-	return "arn:aws:organizations::" + mgmt + ":account/" + orgID + "/" + acct
+func accountARN(p awsregion.Partition, mgmt, orgID, acct string) string {
+	return p.ARN("organizations", "", mgmt, "account/"+orgID+"/"+acct)
 }
-func policyARN(mgmt, orgID, typ, id string) string {
+func policyARN(p awsregion.Partition, mgmt, orgID, typ, id string) string {
 	if m, ok := Managed(id); ok {
-		return m.ARN()
+		return m.ARNIn(p)
 	}
-	return "arn:aws:organizations::" + mgmt + ":policy/" + orgID + "/" + typeSegment(typ) + "/" + id
+	return p.ARN("organizations", "", mgmt, "policy/"+orgID+"/"+typeSegment(typ)+"/"+id)
 }
-func handshakeARN(mgmt, orgID, action, id string) string {
-	return "arn:aws:organizations::" + mgmt + ":handshake/" + orgID + "/" + action + "/" + id
+func handshakeARN(p awsregion.Partition, mgmt, orgID, action, id string) string {
+	return p.ARN("organizations", "", mgmt, "handshake/"+orgID+"/"+action+"/"+id)
 }
 
 const lowerDigits = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -423,7 +427,7 @@ func policyLevels(ctx context.Context, r store.Reader, o *Organization, levels [
 			if err != nil {
 				return nil, fmt.Errorf("stored %s %s: %w", typ, ln.To, err)
 			}
-			lv.Policies = append(lv.Policies, authz.Attached{Name: name, ARN: policyARN(o.Management, o.ID, typ, ln.To), AttachedTo: l.name, Policy: p})
+			lv.Policies = append(lv.Policies, authz.Attached{Name: name, ARN: policyARN(o.Partition, o.Management, o.ID, typ, ln.To), AttachedTo: l.name, Policy: p})
 		}
 		out = append(out, lv)
 	}

@@ -55,18 +55,18 @@ func resourceARN(o *Organization, id string) string {
 	case strings.HasPrefix(id, "r-"), strings.HasPrefix(id, "ou-"):
 		return containerARN(o, id)
 	case strings.HasPrefix(id, "p-"):
-		return policyARN(o.Management, o.ID, "", id)
+		return policyARN(o.Partition, o.Management, o.ID, "", id)
 	case strings.HasPrefix(id, "rp-"):
 		return resourcePolicyARN(o, id)
 	}
-	return accountARN(o.Management, o.ID, id)
+	return accountARN(o.Partition, o.Management, o.ID, id)
 }
 
 // findTaggable loads a root, OU, account, customer managed policy or the resource policy by ID;
 // TargetNotFoundException when there is none.
 func findTaggable(ctx context.Context, r store.Reader, o *Organization, id string) (*taggable, error) {
 	if id == o.RootID {
-		return &taggable{arn: rootARN(o.Management, o.ID, id), tags: o.RootTags, save: func(ctx context.Context, tx store.Tx, tags []Tag) error {
+		return &taggable{arn: rootARN(o.Partition, o.Management, o.ID, id), tags: o.RootTags, save: func(ctx context.Context, tx store.Tx, tags []Tag) error {
 			e, err := tx.Get(ctx, o.Management, KindOrganization, orgName)
 			if err != nil {
 				return err

@@ -207,7 +207,7 @@ func (s *Service) InviteOrganizationToTransferResponsibility(ctx context.Context
 		}
 		resource := "*"
 		if in.Target.Type == orgtypes.HandshakePartyTypeACCOUNT {
-			resource = accountARN(o.Management, o.ID, in.Target.Id)
+			resource = accountARN(o.Partition, o.Management, o.ID, in.Target.Id)
 		}
 		keys := policy.Context{}
 		keys.Set("organizations:TransferType", string(in.Type))
@@ -263,7 +263,7 @@ func (s *Service) InviteOrganizationToTransferResponsibility(ctx context.Context
 		if in.Target.Type == orgtypes.HandshakePartyTypeEMAIL {
 			t.SourceEmail = in.Target.Id
 		}
-		h = &handshakeRecord{ID: newHandshakeID(), Action: actionTransfer, OrgID: o.ID, Management: o.Management,
+		h = &handshakeRecord{ID: newHandshakeID(), Action: actionTransfer, OrgID: o.ID, Management: o.Management, Partition: o.Partition,
 			ManagementEmail: o.ManagementEmail, ManagementName: mgmtName, FeatureSet: o.FeatureSet,
 			TargetType: string(in.Target.Type), TargetID: in.Target.Id, Account: acct, State: "OPEN", Requested: now,
 			Expires: t.Expires, Transfer: t.ID, TransferType: t.Type, TransferStart: t.Start}

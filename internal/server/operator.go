@@ -29,6 +29,7 @@ import (
 	"github.com/iamd-dev/iamd/internal/api"
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/clock"
 	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/iam"
@@ -57,6 +58,8 @@ type AccountRequest struct {
 	AccountId       string
 	AccessKeyId     string `json:",omitempty"`
 	SecretAccessKey string `json:",omitempty"`
+	// Partition is the account's partition: aws (the default, when empty), aws-cn or aws-us-gov.
+	Partition string `json:",omitempty"`
 }
 
 // AccountCredentials are a new account's root credentials, shown once.
@@ -64,6 +67,8 @@ type AccountCredentials struct {
 	AccountId       string
 	AccessKeyId     string
 	SecretAccessKey string
+	// Partition is the account's partition when it is not aws (aws-cn, aws-us-gov).
+	Partition string `json:",omitempty"`
 }
 
 // OperatorError is the operator endpoint's error body.
@@ -156,13 +161,13 @@ func (o *operator) endpoints(obs api.Observer, admit *api.Admission) (accounts, 
 // createAccount serves OperatorAccountsPath.
 func (o *operator) createAccount(req *api.EndpointRequest, in *AccountRequest) (int, any, error) {
 	r := req.HTTP
-	rc, err := o.svc.CreateAccount(r.Context(), in.AccountId, in.AccessKeyId, in.SecretAccessKey)
+	rc, err := o.svc.CreateAccountIn(r.Context(), awsregion.Partition(in.Partition), in.AccountId, in.AccessKeyId, in.SecretAccessKey)
 	if err != nil {
 		return 0, nil, err
 	}
 	o.logger.LogAttrs(r.Context(), slog.LevelInfo, "operator created account", slog.String("request_id", req.RequestID), slog.String("remote", r.RemoteAddr),
 		slog.String("account", rc.AccountID), slog.String("root_access_key_id", rc.AccessKeyID))
-	return http.StatusCreated, AccountCredentials{AccountId: rc.AccountID, AccessKeyId: rc.AccessKeyID, SecretAccessKey: rc.SecretAccessKey}, nil
+	return http.StatusCreated, accountCredentials(rc), nil
 }
 
 // decodeOperator reads exactly one JSON object with only the fields of req (an AccountRequest or ClockRequest).
@@ -378,9 +383,19 @@ func CreateAccountInDir(ctx context.Context, cfg config.Config, req AccountReque
 		return out, err
 	}
 	defer core.store.Close()
-	rc, err := core.iam.CreateAccount(ctx, req.AccountId, req.AccessKeyId, req.SecretAccessKey)
+	rc, err := core.iam.CreateAccountIn(ctx, awsregion.Partition(req.Partition), req.AccountId, req.AccessKeyId, req.SecretAccessKey)
 	if err != nil {
 		return out, err
 	}
-	return AccountCredentials{AccountId: rc.AccountID, AccessKeyId: rc.AccessKeyID, SecretAccessKey: rc.SecretAccessKey}, nil
+	return accountCredentials(rc), nil
+}
+
+// accountCredentials is how the operator API shows a new account's root credentials: the partition only when it
+// is not aws.
+func accountCredentials(rc iam.RootCredentials) AccountCredentials {
+	out := AccountCredentials{AccountId: rc.AccountID, AccessKeyId: rc.AccessKeyID, SecretAccessKey: rc.SecretAccessKey}
+	if rc.Partition != awsregion.AWS {
+		out.Partition = rc.Partition.String()
+	}
+	return out
 }

@@ -95,8 +95,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	svc.SetOutboundIssuerBase(issuerBase(cfg.OIDCIssuerURL, cfg.Listen, cfg.TLSCert != ""))
 	orgs := org.New(st, svc, orgView, org.Options{MaxAccounts: quotas.AccountsPerOrganization, Catalog: svc.Catalog})
 	stsSvc := sts.New(st, svc, sts.Options{Region: cfg.Region, WebIdentityKeys: webKeys, SAML: samlsp.Provider{}})
-	// The AWS APIs: each request must be signed for the API it calls, in a Region of the aws partition.
-	verifier := &sigv4.Verifier{Keys: keyStore{svc, clk}, Services: []string{"iam", "sts", "organizations"}, Regions: awsregion.Names()}
+	// The AWS APIs: each request must be signed for the API it calls, in a Region of its account's partition.
+	keys := newKeyStore(svc, clk)
+	verifier := &sigv4.Verifier{Keys: keys, Services: []string{"iam", "sts", "organizations"}, Regions: awsregion.AllRegions()}
 	h := api.New(verifier, svc, stsSvc, logger, metrics)
 	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgapi.Bind(orgs))
 	admission := api.NewAdmission(maxUnauthenticated)
@@ -123,8 +124,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	mux.Handle("POST /iamd/v1/signin", signin)
 	// The decision API: calls are signed for the service "iamd"; /verify checks requests signed for any service,
 	// in any Region, with UNSIGNED-PAYLOAD where that service (S3, say) accepts it.
-	decisionAuth := &sigv4.Verifier{Keys: keyStore{svc, clk}, Services: []string{api.DecisionService}, Regions: awsregion.Names()}
-	decisions := api.NewDecisionHandler(decisionAuth, &sigv4.Verifier{Keys: keyStore{svc, clk}, AllowUnsignedPayload: true}, svc, logger, metrics)
+	decisionAuth := &sigv4.Verifier{Keys: keys, Services: []string{api.DecisionService}, Regions: awsregion.AllRegions()}
+	decisions := api.NewDecisionHandler(decisionAuth, &sigv4.Verifier{Keys: keyStore{svc: svc, clk: clk}, AllowUnsignedPayload: true}, svc, logger, metrics)
 	decisions.Admit(admission)
 	mux.Handle("POST "+api.AuthorizePath, decisions)
 	mux.Handle("POST "+api.VerifyPath, decisions)
@@ -186,6 +187,18 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 type keyStore struct {
 	svc *iam.Service
 	clk *clock.Clock
+	// regions are each partition's Regions, to which a key's requests are held; nil holds them to none (the
+	// verifier of requests for other services, which takes any Region).
+	regions map[awsregion.Partition][]string
+}
+
+// newKeyStore returns the key store of the AWS APIs: a key signs only for the Regions of its account's partition.
+func newKeyStore(svc *iam.Service, clk *clock.Clock) keyStore {
+	regions := map[awsregion.Partition][]string{}
+	for _, p := range []awsregion.Partition{awsregion.AWS, awsregion.China, awsregion.GovCloud} {
+		regions[p] = p.Regions()
+	}
+	return keyStore{svc: svc, clk: clk, regions: regions}
 }
 
 func (k keyStore) LookupKey(ctx context.Context, id string) (sigv4.Key, error) {
@@ -204,5 +217,6 @@ func (k keyStore) LookupKey(ctx context.Context, id string) (sigv4.Key, error) {
 	if !expires.IsZero() {
 		expires = expires.Add(-k.clk.Offset())
 	}
-	return sigv4.Key{Secret: cred.Secret, SessionToken: cred.SessionToken, Expires: expires, Identity: &caller}, nil
+	return sigv4.Key{Secret: cred.Secret, SessionToken: cred.SessionToken, Expires: expires, Identity: &caller,
+		Regions: k.regions[caller.Partition()]}, nil
 }

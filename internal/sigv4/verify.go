@@ -36,6 +36,10 @@ type Key struct {
 	SessionToken string
 	Expires      time.Time // when a temporary credential stops working; zero: never
 	Identity     any       // whatever the caller needs about the key's owner, handed back in Result
+	// Regions, when not empty, are the only Regions the key's requests may be signed for (those of its account's
+	// partition); a scope naming another is refused as AWS refuses a Region it does not serve, after the key is
+	// known and before the signature is checked.
+	Regions []string
 }
 
 // Verifier authenticates SigV4-signed requests. It needs only Keys; the other fields have AWS's defaults. It is
@@ -227,6 +231,9 @@ func (v *Verifier) verify(ctx context.Context, r *http.Request, body []byte, bod
 			return nil, errInvalidToken()
 		}
 		return nil, fmt.Errorf("sigv4: looking up access key: %w", err)
+	}
+	if len(key.Regions) > 0 && !slices.Contains(key.Regions, sc.region) {
+		return nil, errMismatch("Credential should be scoped to a valid region, not '" + sc.region + "'. ")
 	}
 
 	// The payload hash: X-Amz-Content-Sha256 when sent (the body's hash, which must then match the body, or

@@ -637,3 +637,34 @@ func TestSignReplacesAnEarlierSignature(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestVerifyHoldsAKeyToItsRegions: a key with Regions (its account's partition's) signs for those only; another
+// Region, valid for the Verifier, is refused as a Region AWS does not serve, and a key without Regions signs for any.
+func TestVerifyHoldsAKeyToItsRegions(t *testing.T) {
+	keys := mapStore{userKeyID: {Secret: []byte(userSecret), Regions: []string{"cn-north-1", "cn-northwest-1"}}}
+	v := &Verifier{Keys: keys, Now: testNow, Regions: []string{"us-east-1", "cn-north-1", "cn-northwest-1"}}
+	for _, tc := range []struct {
+		region, wantCode, wantMsg string
+	}{
+		{"cn-north-1", "", ""},
+		{"cn-northwest-1", "", ""},
+		{"us-east-1", CodeSignatureDoesNotMatch, "Credential should be scoped to a valid region, not 'us-east-1'. "},
+	} {
+		r, body := signedCLIRequest(t, userCreds, tc.region, "iam", testNow())
+		res, err := v.Verify(context.Background(), r, body)
+		if tc.wantCode == "" {
+			if err != nil || res.Region != tc.region {
+				t.Errorf("%s: %v", tc.region, err)
+			}
+			continue
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.Code != tc.wantCode || e.Message != tc.wantMsg {
+			t.Errorf("%s: %v", tc.region, err)
+		}
+	}
+	r, body := signedCLIRequest(t, userCreds, "us-east-1", "iam", testNow())
+	if _, err := (&Verifier{Keys: testStore(), Now: testNow, Regions: []string{"us-east-1"}}).Verify(context.Background(), r, body); err != nil {
+		t.Errorf("a key without Regions: %v", err)
+	}
+}

@@ -15,15 +15,16 @@ import (
 )
 
 // AssumeRoot limits, from the STS API reference (AssumeRoot): a privileged session lasts at most 900 seconds, the
-// default; the task policy is one of the AWS managed policies under arn:aws:iam::aws:policy/root-task/.
+// default; the task policy is one of the AWS managed policies under arn:aws:iam::aws:policy/root-task/ (in the
+// caller's partition).
 const (
 	rootTaskMaxDuration = 900 * time.Second
-	rootTaskPolicyPath  = "arn:aws:iam::aws:policy/root-task/"
+	rootTaskPolicyPath  = "root-task/" // under the partition's managed policy prefix
 )
 
 var (
 	accountIDRE   = regexp.MustCompile(`^[0-9]{12}$`)
-	accountRootRE = regexp.MustCompile(`^arn:aws:iam::([0-9]{12}):root$`)
+	accountRootRE = regexp.MustCompile(`^arn:aws(?:-cn|-us-gov)?:iam::([0-9]{12}):root$`)
 )
 
 // AssumeRoot issues a short privileged session of a member account's root user, limited by a root-task policy, to
@@ -37,7 +38,7 @@ func (s *Service) AssumeRoot(ctx context.Context, c *iam.Caller, in *ststypes.As
 	if !accountIDRE.MatchString(target) {
 		return nil, awserr.ValidationError("The TargetPrincipal must be a member account ID or the ARN of its root user.") // AWS's text unconfirmed
 	}
-	resource := "arn:aws:iam::" + target + ":root"
+	resource := c.Partition().IAMPrefix() + target + ":root"
 	denied := func() error {
 		return accessDenied(fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRoot on resource: %s", c.Principal.ARN, resource))
 	}
@@ -48,8 +49,8 @@ func (s *Service) AssumeRoot(ctx context.Context, c *iam.Caller, in *ststypes.As
 	if in.TaskPolicyArn != nil && in.TaskPolicyArn.Arn != nil {
 		task = *in.TaskPolicyArn.Arn
 	}
-	if !strings.HasPrefix(task, rootTaskPolicyPath) {
-		return nil, awserr.ValidationError("The TaskPolicyArn must name an AWS managed policy under %s.", rootTaskPolicyPath) // AWS's text unconfirmed
+	if taskPath := c.Partition().ManagedPolicyPrefix() + rootTaskPolicyPath; !strings.HasPrefix(task, taskPath) {
+		return nil, awserr.ValidationError("The TaskPolicyArn must name an AWS managed policy under %s.", taskPath) // AWS's text unconfirmed
 	}
 	d := rootTaskMaxDuration
 	if in.DurationSeconds != nil && *in.DurationSeconds > 0 {

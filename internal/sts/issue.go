@@ -4,6 +4,7 @@ import (
 	"context"
 
 	ststypes "github.com/iamd-dev/iamd/internal/apitypes/sts"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
 )
@@ -41,7 +42,7 @@ func (s *Service) issueRoleSession(ctx context.Context, tx store.Tx, c *iam.Call
 		credentials: &ststypes.Credentials{AccessKeyId: out.AccessKeyID, SecretAccessKey: out.SecretAccessKey,
 			SessionToken: out.SessionToken, Expiration: out.Expiration},
 		assumedRoleUser: &ststypes.AssumedRoleUser{AssumedRoleId: ro.RoleID + ":" + name,
-			Arn: iam.AssumedRoleARN(accountOf(ro.ARN), ro.RoleName, name)},
+			Arn: iam.AssumedRoleARN(awsregion.OfARN(ro.ARN), accountOf(ro.ARN), ro.RoleName, name)},
 	}
 	if req.opt.Policy != "" || len(req.opt.PolicyARNs) > 0 || req.tagged {
 		n := int32(req.packedPct)

@@ -13,6 +13,7 @@ import (
 	"github.com/iamd-dev/iamd/authz"
 	ststypes "github.com/iamd-dev/iamd/internal/apitypes/sts"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
@@ -223,7 +224,7 @@ func samlConditionKeys(as *SAMLAssertion, account, providerName string) policy.C
 
 // samlRoleARNValid checks the shape of a role ARN: arn:aws:iam::ACCOUNT:role/...
 func samlRoleARNValid(a string) bool {
-	rest, ok := strings.CutPrefix(a, "arn:aws:iam::")
+	rest, ok := strings.CutPrefix(a, awsregion.OfARN(a).IAMPrefix())
 	if !ok {
 		return false
 	}
@@ -233,7 +234,7 @@ func samlRoleARNValid(a string) bool {
 
 // samlProviderParts splits a SAML provider ARN into its account and name.
 func samlProviderParts(a string) (account, name string, ok bool) {
-	rest, ok := strings.CutPrefix(a, "arn:aws:iam::")
+	rest, ok := strings.CutPrefix(a, awsregion.OfARN(a).IAMPrefix())
 	if !ok {
 		return "", "", false
 	}
