@@ -14,7 +14,7 @@ package iam
 //     identities of that account see it (to the others it does not exist). The owner (the identity that associated
 //     it) has a default permission to get, summarize and update it (no Allow needed; an explicit deny, a boundary,
 //     session policies or SCPs still refuse); every other call needs the IAM permission on
-//     arn:aws:iam::OWNER-ACCOUNT:delegation-request/ID (condition key iam:DelegationRequestOwner).
+//     arn:PARTITION:iam::OWNER-ACCOUNT:delegation-request/ID (condition key iam:DelegationRequestOwner).
 //   - the delegated credentials stand for the identity that accepted the request, as recorded at acceptance, with
 //     the request's permission policy as their session policy: they never allow more than both. They work from the
 //     exchange until SessionDuration after SendDelegationToken. The maximum duration is 12 hours (the model's
@@ -122,9 +122,10 @@ type delegationApprover struct {
 	MFATime *time.Time   `json:"mfaTime,omitempty"`
 }
 
-// delegationARN is a request's ARN in the account that owns it.
-func delegationARN(account, id string) string {
-	return "arn:aws:iam::" + account + ":delegation-request/" + id
+// arnIn is the request's ARN in account, in the requestor's partition (an owner is always of the same partition:
+// ARNs of another partition name nothing here).
+func (d *delegationRecord) arnIn(account string) string {
+	return awsregion.OfARN(d.RequestorARN).ARN("iam", "", account, "delegation-request/"+d.ID)
 }
 
 // state returns the request's state at t: EXPIRED once its current state timed out.
@@ -188,7 +189,7 @@ func (s *Service) authorizeDelegation(ctx context.Context, r store.Reader, c *Ca
 	if acct == "" {
 		acct = c.Account()
 	}
-	a := Authorization{Action: action, Resource: delegationARN(acct, d.ID), ResourceOwner: acct, Context: policy.Context{}}
+	a := Authorization{Action: action, Resource: d.arnIn(acct), ResourceOwner: acct, Context: policy.Context{}}
 	if d.OwnerID != "" {
 		a.Context.Set("iam:DelegationRequestOwner", d.OwnerID)
 	}
@@ -203,7 +204,7 @@ func (s *Service) CreateDelegationRequest(ctx context.Context, c *Caller, in *ia
 	if in.Permissions == nil || str(in.Permissions.PolicyTemplateArn, "") == "" {
 		return nil, awserr.InvalidInput("Permissions must name a PolicyTemplateArn.")
 	}
-	if !strings.HasPrefix(in.NotificationChannel, "arn:aws:sns:") || strings.Count(in.NotificationChannel, ":") != 5 {
+	if !strings.HasPrefix(in.NotificationChannel, c.Partition().ARNPrefix()+"sns:") || strings.Count(in.NotificationChannel, ":") != 5 {
 		return nil, awserr.InvalidInput("NotificationChannel must be the ARN of an Amazon SNS topic.")
 	}
 	if in.OwnerAccountId != nil && *in.OwnerAccountId == c.Account() {
@@ -223,7 +224,7 @@ func (s *Service) CreateDelegationRequest(ctx context.Context, c *Caller, in *ia
 		d.Parameters = append(d.Parameters, dp)
 	}
 	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		a := Authorization{Action: "iam:CreateDelegationRequest", Resource: delegationARN(c.Account(), d.ID), Context: policy.Context{}}
+		a := Authorization{Action: "iam:CreateDelegationRequest", Resource: d.arnIn(c.Account()), Context: policy.Context{}}
 		a.Context.Set("iam:DelegationDuration", strconv.Itoa(int(in.SessionDuration)))
 		a.Context.Set("iam:NotificationChannel", in.NotificationChannel)
 		a.Context.Set("iam:TemplateArn", d.TemplateARN)
@@ -251,7 +252,7 @@ func (s *Service) CreateDelegationRequest(ctx context.Context, c *Caller, in *ia
 			return err
 		}
 		err = tx.Insert(ctx, &store.Entity{Account: d.RequestorAccount, Kind: KindDelegationRequest, Name: d.WorkflowID, Path: "/",
-			ID: d.ID, ARN: delegationARN(d.RequestorAccount, d.ID), Created: now, Data: encode(d)})
+			ID: d.ID, ARN: d.arnIn(d.RequestorAccount), Created: now, Data: encode(d)})
 		if conflict(err) {
 			return awserr.EntityAlreadyExists("A delegation request with workflow id %s already exists.", d.WorkflowID)
 		}
@@ -608,7 +609,7 @@ func (s *Service) AssociateDelegationRequest(ctx context.Context, c *Caller, in 
 			d.OwnerAccount, d.OwnerID = c.Account(), c.Principal.ARN
 			d.moveTo(iamtypes.StateTypeASSIGNED, now)
 			return tx.Insert(ctx, &store.Entity{Account: d.OwnerAccount, Kind: KindDelegationOwned, Name: d.ID, Path: "/",
-				Parent: d.OwnerID, ARN: delegationARN(d.OwnerAccount, d.ID), Created: now, Data: []byte("{}")})
+				Parent: d.OwnerID, ARN: d.arnIn(d.OwnerAccount), Created: now, Data: []byte("{}")})
 		})
 }
 
@@ -705,7 +706,7 @@ func (s *Service) SendDelegationToken(ctx context.Context, c *Caller, in *iamtyp
 			if d.OnlySendByOwner && c.Principal.ARN != d.OwnerID {
 				return &awserr.Error{Code: "AccessDenied", HTTPStatus: 403, Message: fmt.Sprintf(
 					"User: %s is not authorized to perform: iam:SendDelegationToken on resource: %s because only the owner of the delegation request may send its token",
-					c.Principal.ARN, delegationARN(d.OwnerAccount, d.ID))}
+					c.Principal.ARN, d.arnIn(d.OwnerAccount))}
 			}
 			b := make([]byte, delegationTokenBytes)
 			if _, err := rand.Read(b); err != nil {

@@ -92,6 +92,22 @@ func TestARNsFollowTheAccountsPartition(t *testing.T) {
 			if err != nil || *got.Policy.Arn != own {
 				t.Fatalf("GetPolicy: %v %+v", err, got)
 			}
+			// A delegation request filed from the partition is notified through the partition's SNS.
+			tmpl, err := svc.CreatePolicy(ctx, root, &iamtypes.CreatePolicyRequest{PolicyName: "tmpl",
+				PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`})
+			if err != nil || !strings.HasPrefix(*tmpl.Policy.Arn, pre+"iam::"+tc.account+":policy/") {
+				t.Fatalf("CreatePolicy: %v %+v", err, tmpl)
+			}
+			deleg := &iamtypes.CreateDelegationRequestRequest{Description: "d", RequestorWorkflowId: "wf", SessionDuration: 900,
+				Permissions:         &iamtypes.DelegationPermission{PolicyTemplateArn: tmpl.Policy.Arn},
+				NotificationChannel: "arn:aws:sns:us-east-1:" + tc.account + ":t"}
+			_, err = svc.CreateDelegationRequest(ctx, root, deleg)
+			wantCode(t, err, "InvalidInput")
+			deleg.NotificationChannel = pre + "sns:" + tc.p.Regions()[0] + ":" + tc.account + ":t"
+			dr, err := svc.CreateDelegationRequest(ctx, root, deleg)
+			if err != nil || dr.DelegationRequestId == nil {
+				t.Fatalf("CreateDelegationRequest: %v %+v", err, dr)
+			}
 			// The aws account does not see China's or GovCloud's managed policies.
 			if _, err := svc.CreateUser(ctx, awsRoot, &iamtypes.CreateUserRequest{UserName: "bob-" + tc.p.String()}); err != nil {
 				t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/policy"
@@ -46,9 +47,11 @@ type transferRecord struct {
 	SourceOrg   string    `json:"sourceOrg,omitempty"` // set on acceptance
 	Start       time.Time `json:"start"`
 	End         time.Time `json:"end,omitzero"`
-	Handshake   string    `json:"handshake"`
-	Expires     time.Time `json:"expires"` // the handshake's expiration
-	Tags        []Tag     `json:"tags,omitempty"`
+	// Partition is the organizations' partition (an invitation never crosses partitions); empty is aws.
+	Partition awsregion.Partition `json:"partition,omitempty"`
+	Handshake string              `json:"handshake"`
+	Expires   time.Time           `json:"expires"` // the handshake's expiration
+	Tags      []Tag               `json:"tags,omitempty"`
 }
 
 func newTransferID() string { return "rt-" + randomString(lowerDigits, 12) }
@@ -74,7 +77,7 @@ func (t *transferRecord) arn(account string) string {
 	if account != t.Target {
 		orgID = t.SourceOrg
 	}
-	return "arn:aws:organizations::" + account + ":transfer/" + orgID + "/" + strings.ToLower(t.Type) + "/" + t.direction(account) + "/" + t.ID
+	return t.Partition.ARN("organizations", "", account, "transfer/"+orgID+"/"+strings.ToLower(t.Type)+"/"+t.direction(account)+"/"+t.ID)
 }
 
 func (t *transferRecord) shape(account string, now time.Time) orgtypes.ResponsibilityTransfer {
@@ -256,7 +259,7 @@ func (s *Service) InviteOrganizationToTransferResponsibility(ctx context.Context
 		}
 		t := &transferRecord{ID: newTransferID(), Name: in.SourceName, Type: string(in.Type), Status: "REQUESTED",
 			Target: o.Management, TargetEmail: o.ManagementEmail, TargetOrg: o.ID, Source: acct,
-			Start: in.StartTimestamp.UTC(), Expires: now.Add(hsLifetime), Tags: tags}
+			Start: in.StartTimestamp.UTC(), Expires: now.Add(hsLifetime), Tags: tags, Partition: o.Partition}
 		if acct != "" {
 			t.SourceEmail = defaultEmail(acct)
 		}
