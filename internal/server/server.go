@@ -125,7 +125,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	// The decision API: calls are signed for the service "iamd"; /verify checks requests signed for any service,
 	// in any Region, with UNSIGNED-PAYLOAD where that service (S3, say) accepts it.
 	decisionAuth := &sigv4.Verifier{Keys: keys, Services: []string{api.DecisionService}, Regions: awsregion.AllRegions()}
-	decisions := api.NewDecisionHandler(decisionAuth, &sigv4.Verifier{Keys: keyStore{svc: svc, clk: clk}, AllowUnsignedPayload: true}, svc, logger, metrics)
+	decisions := api.NewDecisionHandler(decisionAuth, &sigv4.Verifier{Keys: keyStore{svc: svc, clk: clk}, AllowUnsignedPayload: true,
+		SignedPayloadServices: []string{"iam", "sts", "organizations", api.DecisionService}}, svc, logger, metrics)
 	decisions.Admit(admission)
 	mux.Handle("POST "+api.AuthorizePath, decisions)
 	mux.Handle("POST "+api.VerifyPath, decisions)

@@ -504,4 +504,25 @@ func TestDecisionAPIKeepsUnsignedPayloadForOtherServicesOnly(t *testing.T) {
 	if status, out := call("UNSIGNED-PAYLOAD"); status != http.StatusForbidden || out["code"] != "SignatureDoesNotMatch" {
 		t.Fatalf("a /verify call signed with UNSIGNED-PAYLOAD: %d %v", status, out)
 	}
+
+	// A described request to IAM, STS or Organizations is held to its body, as those APIs hold it: UNSIGNED-PAYLOAD
+	// does not authenticate it through /verify either.
+	for _, api := range []struct{ service, body string }{
+		{"iam", "Action=ListUsers&Version=2010-05-08"},
+		{"sts", "Action=GetCallerIdentity&Version=2011-06-15"},
+		{"organizations", "{}"},
+	} {
+		r, _ := http.NewRequest(http.MethodPost, "https://"+api.service+".amazonaws.com/", strings.NewReader(api.body))
+		r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+		sigv4.Sign(r, nil, sigv4.Credentials{AccessKeyID: alice.id, SecretAccessKey: alice.secret}, "us-east-1", api.service, time.Now())
+		hs := map[string][]string{"Host": {r.URL.Host}}
+		for k, v := range r.Header {
+			hs[k] = v
+		}
+		described, _ = json.Marshal(map[string]any{"service": api.service, "method": "POST", "url": r.URL.String(), "headers": hs,
+			"bodySHA256": sha256Hex(api.body)})
+		if status, out := call(""); status == http.StatusOK && out["authenticated"] == true {
+			t.Fatalf("/verify authenticated a %s request signed with UNSIGNED-PAYLOAD: %v", api.service, out)
+		}
+	}
 }

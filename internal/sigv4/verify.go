@@ -64,6 +64,11 @@ type Verifier struct {
 	// whatever the header says; see opendal-reqsign issue 346: "Only s3 related service support this option,
 	// other service would result in SignatureDoesNotMatch error").
 	AllowUnsignedPayload bool
+	// SignedPayloadServices are the services whose requests never take UNSIGNED-PAYLOAD, even where
+	// AllowUnsignedPayload accepts it for the others: a verifier of requests to any service (the decision API's
+	// /verify) names IAM, STS and Organizations here, so a described request to them is held to its body as they
+	// hold it.
+	SignedPayloadServices []string
 	// KeyCacheSize bounds the cache of derived signing keys; zero means 1024, negative disables the cache.
 	KeyCacheSize int
 
@@ -239,7 +244,7 @@ func (v *Verifier) verify(ctx context.Context, r *http.Request, body []byte, bod
 	// The payload hash: X-Amz-Content-Sha256 when sent (the body's hash, which must then match the body, or
 	// UNSIGNED-PAYLOAD where AllowUnsignedPayload accepts it), else the body's hash.
 	payloadHash := headerValue(r.Header, "X-Amz-Content-Sha256")
-	unsigned := payloadHash == unsignedPayload && v.AllowUnsignedPayload
+	unsigned := payloadHash == unsignedPayload && v.AllowUnsignedPayload && !slices.Contains(v.SignedPayloadServices, sc.service)
 	if payloadHash != "" && !unsigned {
 		declared, ok := decodeHex32(payloadHash)
 		var sum [32]byte
