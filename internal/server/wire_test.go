@@ -371,7 +371,9 @@ func TestIdleKeepAliveConnectionIsClosed(t *testing.T) {
 func TestHealthzAnswersWhileManyConnectionsHoldBodies(t *testing.T) {
 	const slots, held = 16, 24 // more clients than the server reads at once
 	s := startTunedServer(t, func(srv *server.Server) {
-		srv.Timeouts.Body = 3 * time.Second
+		// Long enough that, on a loaded machine, every slot is still held when the last connection is taken in:
+		// the window in which an API request finds no slot runs from then until the first body times out.
+		srv.Timeouts.Body = 8 * time.Second
 		srv.MaxUnauthenticated = slots
 	})
 	conns := make([]net.Conn, 0, held)
@@ -383,7 +385,7 @@ func TestHealthzAnswersWhileManyConnectionsHoldBodies(t *testing.T) {
 	// Once the server has taken them all in, an API request finds no slot.
 	var status int
 	var body string
-	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(8 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if status, body = s.call(t, rootCreds, "iam", url.Values{"Action": {"ListUsers"}}); status != http.StatusOK {
 			break
 		}
@@ -402,7 +404,7 @@ func TestHealthzAnswersWhileManyConnectionsHoldBodies(t *testing.T) {
 	}
 	// The held connections are answered or closed at the body timeout; then the API serves again.
 	for _, c := range conns {
-		if closed, got := closedWithin(c, 10*time.Second); !closed {
+		if closed, got := closedWithin(c, 15*time.Second); !closed {
 			t.Fatalf("a held connection stayed open; read %q", got)
 		}
 	}
