@@ -69,6 +69,50 @@ type LinkQuery struct {
 	To      string
 }
 
+// Event is one record of the audit trail: an event of one account (a CloudTrail record, which the audit package
+// encodes), with the lookup attributes it is found by.
+type Event struct {
+	// Seq is the event's place in the trail, assigned by the store when the event is appended: it increases in
+	// commit order across all accounts, so a reader that has seen every event up to Seq n and asks for those after
+	// n misses none. Ignored on append.
+	Seq     int64
+	Account string
+	ID      string    // the eventID, unique across the store
+	Time    time.Time // the eventTime; stored to the nanosecond
+	// Attrs are the lookup attributes the event is found by (EventName, Username, ResourceName, ...); a name may
+	// appear more than once (an event about two resources). Implementations index them with the time.
+	Attrs []EventAttr
+	Data  []byte // the record, opaque to the store
+}
+
+// EventAttr is one lookup attribute of an event. Values compare exactly (case-sensitively).
+type EventAttr struct {
+	Name, Value string
+}
+
+// EventQuery selects the events of one account, newest first (by Time, then Seq).
+type EventQuery struct {
+	Account string
+	// Attr, when its Name is not empty, keeps only the events that carry exactly this attribute. Implementations
+	// answer it from an index on (account, name, value, time), never by scanning the account's events.
+	Attr EventAttr
+	// From and To bound Time, both inclusive; a zero time leaves that side open.
+	From, To time.Time
+	// After, when not zero, is the last event of the previous page: only events that sort after it (older, or as
+	// old with a smaller Seq) are returned.
+	After EventCursor
+	Limit int // at most this many; 0 means no limit
+}
+
+// EventCursor is the place of an event in the newest-first order of EventQuery.
+type EventCursor struct {
+	Time time.Time
+	Seq  int64
+}
+
+// Cursor is the place of e in the order of EventQuery, the After of the page that follows e.
+func (e *Event) Cursor() EventCursor { return EventCursor{Time: e.Time, Seq: e.Seq} }
+
 // Reader is the read side of a transaction.
 type Reader interface {
 	// Get returns the entity with the name (case-insensitively), or ErrNotFound.
@@ -90,6 +134,11 @@ type Reader interface {
 	// Meta returns a store-wide value (one that belongs to no account, such as the check that the master key opens
 	// this store's secrets), or ErrNotFound. Meta values do not make an account for Accounts.
 	Meta(ctx context.Context, key string) ([]byte, error)
+	// Events returns the events that match, newest first.
+	Events(ctx context.Context, q EventQuery) ([]*Event, error)
+	// EventsSince returns, across all accounts, the events whose Seq is greater than seq, in Seq order, at most
+	// limit of them (0: no limit): what a reader that follows the trail (tail, export) reads next.
+	EventsSince(ctx context.Context, seq int64, limit int) ([]*Event, error)
 }
 
 // Tx is a read-write transaction.
@@ -114,6 +163,10 @@ type Tx interface {
 	DeleteSetting(ctx context.Context, account, key string) error
 	// PutMeta sets a store-wide value.
 	PutMeta(ctx context.Context, key string, value []byte) error
+	// AppendEvent appends an event to the trail, in this transaction: it is committed with the change it
+	// describes, or not at all. An event whose ID is stored already replaces that one (its Time, Attrs and Data)
+	// and takes a new Seq, so that a reader following the trail reads the new version too.
+	AppendEvent(ctx context.Context, e *Event) error
 }
 
 // Store runs transactions. A function passed to View or Update must do all its work through the handle it is given
@@ -126,6 +179,13 @@ type Store interface {
 	// authorization decision and no credential lookup reads. It moves Generation but not PolicyGeneration, so
 	// compiled evaluators survive it. A caller must not write anything else through it.
 	UpdateStamps(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	// AppendEvents appends events (or replaces those whose ID is stored, as Tx.AppendEvent does) in a transaction of
+	// its own, all or none. Events are read by no cache and no decision: it moves neither Generation nor
+	// PolicyGeneration.
+	AppendEvents(ctx context.Context, events []*Event) error
+	// PruneEvents removes the events whose Time is before t, with their attributes, and returns how many; like
+	// AppendEvents it moves no generation.
+	PruneEvents(ctx context.Context, before time.Time) (int, error)
 	// Generation increases after every committed Update or UpdateStamps; caches of stored records compare it.
 	Generation() uint64
 	// PolicyGeneration increases after every committed Update (not UpdateStamps); caches of what decisions derive
