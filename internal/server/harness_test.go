@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iamd-dev/iamd/internal/audit/audittest"
 	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/server"
+	"github.com/iamd-dev/iamd/internal/store"
 )
 
 const (
@@ -87,10 +90,32 @@ func launchServer(dataDir string, tune func(*server.Server), opts ...func(*confi
 	stop := func() error {
 		cancel()
 		err := <-done
+		err = errors.Join(err, checkTrail(srv))
 		srv.Close()
 		return err
 	}
 	return &testServer{URL: "http://" + ln.Addr().String(), Data: cfg.DataDir, srv: srv, logs: logs}, stop, nil
+}
+
+// checkTrail is the schema test of the audit trail, run as every test server stops: once the server has answered
+// its last request, every event in its trail must be a CloudTrail record with the fields CloudTrail always writes,
+// of the right types (internal/audit/audittest), so every server test feeds it.
+func checkTrail(srv *server.Server) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	schema, err := audittest.CloudTrailRecord()
+	if err != nil {
+		return err
+	}
+	if err := srv.FlushTrail(ctx); err != nil {
+		return fmt.Errorf("the audit trail: %w", err)
+	}
+	return server.StoreOf(srv).View(ctx, func(ctx context.Context, r store.Reader) error {
+		if err := schema.CheckTrail(ctx, r); err != nil {
+			return fmt.Errorf("the audit trail: %w", err)
+		}
+		return nil
+	})
 }
 
 // sharedServers are the servers that the tests of one file share where their state allows (each test uses names of
