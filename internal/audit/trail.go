@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
 )
 
@@ -103,7 +104,7 @@ func (t *Trail) Begin(ctx context.Context, c *Call) (context.Context, error) {
 		return ctx, &awserr.Error{Code: "ServiceUnavailable", HTTPStatus: http.StatusServiceUnavailable, Receiver: true,
 			Message: "The request has failed due to a temporary failure of the server."}
 	}
-	return withCall(ctx, c), nil
+	return iam.WithDecisionObserver(withCall(ctx, c), c), nil
 }
 
 // End records a finished call: its complete event replaces the one written with its change, or is appended. It

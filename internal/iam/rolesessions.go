@@ -125,9 +125,7 @@ func (s *Service) AuthorizeWithResourcePolicy(ctx context.Context, r store.Reade
 	}
 	req := authz.Request{Principal: c.Principal, Action: a.Action, Resource: a.Resource, ResourceAccount: owner, Context: rc}
 	d := authz.New(set).Decide(&req)
-	if s.onDecision != nil {
-		s.onDecision(d.Result)
-	}
+	s.observe(ctx, &req, &d)
 	if d.Result == authz.Allowed {
 		return nil
 	}
@@ -317,9 +315,7 @@ func (s *Service) AuthorizeFederatedTrust(ctx context.Context, r store.Reader, c
 	}
 	req := authz.Request{Principal: p, Action: action, Resource: ro.ARN, ResourceAccount: owner, Context: rc}
 	d := authz.New(set).Decide(&req)
-	if s.onDecision != nil {
-		s.onDecision(d.Result)
-	}
+	s.observe(ctx, &req, &d)
 	if d.Result == authz.Allowed {
 		return nil
 	}
