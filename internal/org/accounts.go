@@ -66,8 +66,9 @@ func (s *Service) maxAccounts() int {
 	return DefaultMaxAccounts
 }
 
-// Errors of the account operations. The messages are those AWS clients report (AccountNotFoundException) or, where
-// no real response could be found, the exception's description in the Organizations API reference (marked).
+// Errors of the account operations. The messages are those AWS clients report (AccountNotFoundException; the cases
+// and their sources are in testdata/errors/aws-texts.json) or, where no real response could be found, the
+// exception's description in the Organizations API reference (marked).
 func acctErrNotFound() error {
 	return &awserr.Error{Code: "AccountNotFoundException", HTTPStatus: 400, Message: "You specified an account that doesn't exist."}
 }
