@@ -542,9 +542,10 @@ func (s *Service) acctCanLeave(ctx context.Context, r store.Reader, o *Organizat
 			return err
 		}
 		if !ok {
-			// Unconfirmed message: the reason is the API reference's ACCOUNT_CANNOT_LEAVE_WITHOUT_EULA.
+			// The message is AWS's (testdata/errors/aws-texts.json); the reason it comes with is unconfirmed, this is
+			// the API reference's for an account that has not finished its sign-up.
 			return acctErrConstraint("ACCOUNT_CANNOT_LEAVE_WITHOUT_EULA",
-				"The member account cannot leave the organization until it has the information it needs to operate as a standalone account.")
+				"The member account is missing one or more of the prerequisites required to operate as a standalone account. To add what is missing, sign-in to the member account using the AWS Organizations console, then select to leave the organization. You will then be prompted to enter any missing information.")
 		}
 	}
 	return nil

@@ -210,6 +210,19 @@ var awsTextSituations = map[string]func(t *testing.T, s *service, root string) e
 	"RegisterDelegatedAdministrator: the service principal is not one AWS has": func(t *testing.T, s *service, _ string) error {
 		return s.RegisterDelegatedAdministrator(context.Background(), rootOf(mgmt), &orgtypes.RegisterDelegatedAdministratorRequest{AccountId: member, ServicePrincipal: unknownService})
 	},
+	"RemoveAccountFromOrganization: a created account has not completed its sign-up": func(t *testing.T, s *service, _ string) error {
+		id := *createAccount(t, s, "dev", "dev@example.com").AccountId
+		return s.RemoveAccountFromOrganization(context.Background(), rootOf(mgmt), &orgtypes.RemoveAccountFromOrganizationRequest{AccountId: id})
+	},
+	"CloseAccount: the organization has used its close account quota": func(t *testing.T, s *service, _ string) error {
+		s.CloseAccountQuota = 1
+		first := *createAccount(t, s, "a", "a@example.com").AccountId
+		second := *createAccount(t, s, "b", "b@example.com").AccountId
+		if err := s.CloseAccount(context.Background(), rootOf(mgmt), &orgtypes.CloseAccountRequest{AccountId: first}); err != nil {
+			t.Fatal(err)
+		}
+		return s.CloseAccount(context.Background(), rootOf(mgmt), &orgtypes.CloseAccountRequest{AccountId: second})
+	},
 	"EnableAllFeatures: the organization already has all features": func(t *testing.T, s *service, _ string) error {
 		_, err := s.EnableAllFeatures(context.Background(), rootOf(mgmt), &orgtypes.EnableAllFeaturesRequest{})
 		return err
