@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -86,12 +87,19 @@ func BenchmarkGetUserAuthorized(b *testing.B) {
 // her credentials: the benchmarks' caller is an IAM user, so every request goes through the policy engine.
 func benchUser(b *testing.B, s *testServer) sigv4.Credentials {
 	b.Helper()
+	return benchUserAllowed(b, s, "iam:GetUser")
+}
+
+// benchUserAllowed is benchUser with an inline policy allowing actions on user/*.
+func benchUserAllowed(b *testing.B, s *testServer, actions ...string) sigv4.Credentials {
+	b.Helper()
 	ctx := context.Background()
 	root := &iam.Caller{Principal: authz.Principal{Type: authz.PrincipalRoot, ARN: "arn:aws:iam::" + account + ":root", Account: account}, UserID: account}
 	if _, err := s.srv.IAM.CreateUser(ctx, root, &iamtypes.CreateUserRequest{UserName: "alice"}); err != nil {
 		b.Fatal(err)
 	}
-	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"arn:aws:iam::` + account + `:user/*"}]}`
+	acts, _ := json.Marshal(actions)
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":` + string(acts) + `,"Resource":"arn:aws:iam::` + account + `:user/*"}]}`
 	if err := s.srv.IAM.PutUserPolicy(ctx, root, &iamtypes.PutUserPolicyRequest{UserName: "alice", PolicyName: "read", PolicyDocument: doc}); err != nil {
 		b.Fatal(err)
 	}
@@ -124,6 +132,7 @@ func serveLoop(b *testing.B, h http.Handler, req *http.Request, body, want strin
 	for b.Loop() {
 		r := req.Clone(context.Background())
 		r.Body = io.NopCloser(strings.NewReader(body))
+		r.RemoteAddr = "127.0.0.1:40000" // as net/http's server sets it: the trail's sourceIPAddress
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
 		// bytes.Contains on the body, not strings.Contains on w.Body.String(): the check must not allocate, so that

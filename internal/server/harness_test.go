@@ -47,7 +47,14 @@ func startServer(t testing.TB, opts ...func(*config.Config)) *testServer {
 // before it runs.
 func startTunedServer(t testing.TB, tune func(*server.Server), opts ...func(*config.Config)) *testServer {
 	t.Helper()
-	s, stop, err := launchServer(t.TempDir(), tune, opts...)
+	return startServerWith(t, server.New, tune, opts...)
+}
+
+// startServerWith is startTunedServer with the server made by newServer (server.New, or server.NewUntrailed).
+func startServerWith(t testing.TB, newServer func(context.Context, config.Config, *slog.Logger) (*server.Server, error),
+	tune func(*server.Server), opts ...func(*config.Config)) *testServer {
+	t.Helper()
+	s, stop, err := launchServerWith(newServer, t.TempDir(), tune, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +68,12 @@ func startTunedServer(t testing.TB, tune func(*server.Server), opts ...func(*con
 
 // launchServer starts a server on a data directory; stop ends it and returns what its Run returned.
 func launchServer(dataDir string, tune func(*server.Server), opts ...func(*config.Config)) (*testServer, func() error, error) {
+	return launchServerWith(server.New, dataDir, tune, opts...)
+}
+
+// launchServerWith is launchServer with the server made by newServer (server.New, or server.NewUntrailed).
+func launchServerWith(newServer func(context.Context, config.Config, *slog.Logger) (*server.Server, error), dataDir string,
+	tune func(*server.Server), opts ...func(*config.Config)) (*testServer, func() error, error) {
 	cfg := config.Default()
 	cfg.DataDir = dataDir
 	cfg.RootAccessKeyID, cfg.RootSecretAccessKey = rootKeyID, rootSecret
@@ -71,7 +84,7 @@ func launchServer(dataDir string, tune func(*server.Server), opts ...func(*confi
 	logs := &logBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, cfg, logger)
+	srv, err := newServer(ctx, cfg, logger)
 	if err != nil {
 		cancel()
 		return nil, nil, err

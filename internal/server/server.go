@@ -64,6 +64,17 @@ type Server struct {
 // New builds a server: it creates the data directory and database as needed and makes sure the default account
 // and its root access key exist.
 func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, error) {
+	return newServer(ctx, cfg, logger, options{})
+}
+
+// options are settings of a server that only tests change.
+type options struct {
+	// untrailed leaves the handlers without the audit trail's recorder: no request is recorded. The benchmarks
+	// compare it with a recorded server, to measure what the trail costs.
+	untrailed bool
+}
+
+func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger, o options) (*Server, error) {
 	clk, err := newClock(cfg, logger)
 	if err != nil {
 		return nil, err
@@ -101,7 +112,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	}
 	st, svc := core.store, core.iam
 	trail.SetReadOnly(readOnlyFrom(svc.Catalog))
-	rec := api.TrailRecorder(trail)
+	var rec api.Recorder = api.TrailRecorder(trail)
+	if o.untrailed {
+		rec = nil
+	}
 	root, err := svc.EnsureAccount(ctx, cfg.AccountID, cfg.RootAccessKeyID, cfg.RootSecretAccessKey)
 	if err != nil {
 		trail.Close(ctx)
