@@ -58,4 +58,3 @@ func TestDigestKeyIsStoredSealed(t *testing.T) {
 		t.Fatalf("the sealed key does not open to the signing key: %v", err)
 	}
 }
-

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -265,5 +267,40 @@ func TestVerifyReportsAChainRestartedInTheSameDirectory(t *testing.T) {
 	b, _ := json.Marshal(rep.Problems)
 	if !strings.Contains(string(b), "starts a new chain") {
 		t.Errorf("%s", b)
+	}
+}
+
+// TestAWSCLIValidatorAcceptsTheDigests: the AWS CLI's own digest validator (the code of "aws cloudtrail
+// validate-logs") accepts every exported digest and log file, with the public key as ListPublicKeys gives it
+// (base64 of the PKCS#1 DER), and rejects a modified digest.
+func TestAWSCLIValidatorAcceptsTheDigests(t *testing.T) {
+	t.Parallel()
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found: the AWS CLI's validator is not run")
+	}
+	if out, err := exec.Command(python, "-c", "import awscli.customizations.cloudtrail.validation").CombinedOutput(); err != nil {
+		t.Skipf("the AWS CLI (awscli) is not installed for python3: %s", out)
+	}
+	st, dir := newStore(t), t.TempDir()
+	threeHours(t, st)
+	res := export(t, st, dir, t0.Add(3*time.Hour+2*time.Minute))
+	pub := base64.StdEncoding.EncodeToString(signer().public().Value)
+	run := func() string {
+		out, err := exec.Command(python, append([]string{"testdata/awscli_validate.py", dir, pub}, res.Digests...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("awscli_validate.py: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	out := run()
+	if strings.Count(out, "valid ") != len(res.Digests)+len(res.LogFiles) || strings.Contains(out, "INVALID") {
+		t.Fatalf("the AWS CLI's validator:\n%s", out)
+	}
+	f := res.Digests[1]
+	p := filepath.Join(dir, f)
+	gzipWrite(t, p, bytes.Replace(gunzip(t, p), []byte(`"logFiles":[`), []byte(`"logFiles": [`), 1)) // only its hash changes
+	if out := run(); !strings.Contains(out, "INVALID "+f+": Digest file\ts3://iamd-trail/"+f+"\tINVALID: signature verification failed") {
+		t.Fatalf("the AWS CLI's validator accepts a modified digest:\n%s", out)
 	}
 }
