@@ -27,6 +27,7 @@ the JSON object {"signature": HEX, "signature-algorithm": "SHA256withRSA"}. The 
 DIR/` + logfile.PublicKeyDir + `/FINGERPRINT.pem; the signing key is made once and kept in the database, sealed with
 the master key. An hour is exported once it ended --settle ago. The export is incremental: DIR/` + logfile.StateFile + `
 keeps its place, and the next export continues the files and the digest chain. It runs beside a running server.
+Events are stamped with the server's clock: for a server run with --clock-offset, give the export the same offset.
 
 `
 
@@ -39,6 +40,7 @@ func runEventsExport(ctx context.Context, s stdio, args []string) int {
 	if v := s.getenv("IAMD_REGION"); v != "" {
 		cfg.Region = v
 	}
+	cfg.ClockOffset = s.getenv("IAMD_CLOCK_OFFSET")
 	o := logfile.Options{Bucket: logfile.DefaultBucket, Settle: logfile.DefaultSettle}
 	fs := newFlagSet("iamd events export", eventsExportUsage, s.stderr)
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (env IAMD_DATA)")
@@ -46,6 +48,7 @@ func runEventsExport(ctx context.Context, s stdio, args []string) int {
 	fs.StringVar(&o.Bucket, "bucket", o.Bucket, "bucket name the log files and digests name")
 	fs.StringVar(&cfg.Region, "region", cfg.Region, "the trail's home Region, in digest file names (env IAMD_REGION)")
 	fs.DurationVar(&o.Settle, "settle", o.Settle, "export an hour once it ended this long ago")
+	fs.StringVar(&cfg.ClockOffset, "clock-offset", cfg.ClockOffset, "the clock offset of the server that recorded the events, e.g. 90d (env IAMD_CLOCK_OFFSET)")
 	pos, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -60,13 +63,18 @@ func runEventsExport(ctx context.Context, s stdio, args []string) int {
 		return usageError(fs, "--settle must be positive")
 	}
 	o.HomeRegion = cfg.Region
+	offset, err := cfg.ClockOffsetDuration()
+	if err != nil {
+		return usageError(fs, "--clock-offset: %v", err)
+	}
+	o.Now = func() time.Time { return time.Now().Add(offset) }
 	st, box, err := server.OpenData(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		fmt.Fprintf(s.stderr, "iamd events export: %v\n", err)
 		return exitFail
 	}
 	defer st.Close()
-	if o.Signer, err = audit.DigestSigningKey(ctx, st, box, time.Now()); err != nil {
+	if o.Signer, err = audit.DigestSigningKey(ctx, st, box, o.Now()); err != nil {
 		fmt.Fprintf(s.stderr, "iamd events export: %v\n", err)
 		return exitFail
 	}

@@ -296,3 +296,31 @@ func TestEventsExportBesideARunningServer(t *testing.T) {
 	}
 	s.stop(t)
 }
+
+// TestEventsExportFollowsTheServersClockOffset: events stamped by a server whose clock runs ahead are exported once
+// the export is given the same offset.
+func TestEventsExportFollowsTheServersClockOffset(t *testing.T) {
+	t.Parallel()
+	data, _ := dataDirWithEvents(t)
+	st, err := sqlite.Open(context.Background(), filepath.Join(data, "iamd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ahead := time.Now().Add(48 * time.Hour).Add(-2 * time.Hour)
+	rec := fmt.Appendf(nil, `{"eventVersion":"1.11","eventTime":%q,"awsRegion":"us-east-1","eventID":"ahead","recipientAccountId":%q}`, ahead.Format(audit.TimeFormat), eventsAccount)
+	err = st.AppendEvents(context.Background(), []*store.Event{{Account: eventsAccount, ID: "ahead", Time: ahead, Data: rec}})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "trail")
+	if r := runIamd(t, nil, "", "events", "export", "--out", out, "--data", data); r.code != exitOK || !strings.Contains(r.stdout, "Exported 6 events") {
+		t.Fatalf("export at the real time: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	if r := runIamd(t, map[string]string{"IAMD_CLOCK_OFFSET": "2d"}, "", "events", "export", "--out", out, "--data", data); r.code != exitOK || !strings.Contains(r.stdout, "Exported 1 events") {
+		t.Fatalf("export 2 days ahead: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	if r := runIamd(t, nil, "", "events", "verify", out); r.code != exitOK {
+		t.Fatalf("verify: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+}

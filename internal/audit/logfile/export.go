@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -164,11 +165,22 @@ func Export(ctx context.Context, trail Trail, o Options) (Result, error) {
 	}
 	st.DigestedUntil = until
 	res.Until = until
+	// The files reach the disk before the state that says they were written.
+	written := slices.Concat(res.LogFiles, res.Digests)
+	for _, d := range res.Digests {
+		written = append(written, d+SignatureSuffix)
+	}
+	if err := syncFiles(o.Dir, written); err != nil {
+		return res, fmt.Errorf("logfile: %w", err)
+	}
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return res, err
 	}
-	return res, writeFile(o.Dir, StateFile, append(b, '\n'))
+	if err := writeFile(o.Dir, StateFile, append(b, '\n')); err != nil {
+		return res, err
+	}
+	return res, syncFiles(o.Dir, []string{StateFile})
 }
 
 type pendingKey struct {
