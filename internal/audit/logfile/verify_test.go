@@ -275,6 +275,9 @@ func TestVerifyReportsAChainRestartedInTheSameDirectory(t *testing.T) {
 // (base64 of the PKCS#1 DER), and rejects a modified digest.
 func TestAWSCLIValidatorAcceptsTheDigests(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("-short: the AWS CLI's validator takes seconds to start")
+	}
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 not found: the AWS CLI's validator is not run")
