@@ -35,7 +35,7 @@ const (
 	acctB = "444455556666"
 )
 
-func newStore(t *testing.T) *sqlite.Store {
+func newStore(t testing.TB) *sqlite.Store {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "iamd.db"))
 	if err != nil {
@@ -72,7 +72,9 @@ func (s *testSigner) public() audit.DigestPublicKey {
 }
 
 // publicKeys are the signer's public keys as the export writes them.
-func publicKeys(t *testing.T, dir string) map[string]*rsa.PublicKey {
+func publicKeys(t *testing.T, dir string) map[string]*rsa.PublicKey { return publicKeysOf(t, dir) }
+
+func publicKeysOf(t testing.TB, dir string) map[string]*rsa.PublicKey {
 	t.Helper()
 	keys := map[string]*rsa.PublicKey{}
 	entries, err := os.ReadDir(filepath.Join(dir, logfile.PublicKeyDir))
@@ -112,7 +114,7 @@ func event(account, region, id string, t time.Time) *store.Event {
 	return &store.Event{Account: account, ID: id, Time: t, Data: b, Attrs: []store.EventAttr{{Name: audit.AttrEventName, Value: "ListUsers"}}}
 }
 
-func appendEvents(t *testing.T, st store.Store, events ...*store.Event) {
+func appendEvents(t testing.TB, st store.Store, events ...*store.Event) {
 	t.Helper()
 	if err := st.AppendEvents(context.Background(), events); err != nil {
 		t.Fatal(err)
@@ -120,7 +122,7 @@ func appendEvents(t *testing.T, st store.Store, events ...*store.Event) {
 }
 
 // export runs an export to dir at now.
-func export(t *testing.T, st store.Store, dir string, now time.Time, opts ...func(*logfile.Options)) logfile.Result {
+func export(t testing.TB, st store.Store, dir string, now time.Time, opts ...func(*logfile.Options)) logfile.Result {
 	t.Helper()
 	s := signer()
 	o := logfile.Options{Dir: dir, Signer: s, Now: func() time.Time { return now }, PublicKeys: []audit.DigestPublicKey{s.public()}}
@@ -203,7 +205,7 @@ func readDigest(t *testing.T, p string) logfile.Digest {
 }
 
 // threeHours appends events of two accounts over three hours from t0 (one in eu-west-1) and returns them.
-func threeHours(t *testing.T, st store.Store) []*store.Event {
+func threeHours(t testing.TB, st store.Store) []*store.Event {
 	t.Helper()
 	var evs []*store.Event
 	for i := range 9 {
