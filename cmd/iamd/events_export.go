@@ -91,6 +91,9 @@ func runEventsExport(ctx context.Context, s stdio, args []string) int {
 		fmt.Fprintf(s.stderr, "iamd events export: %v\n", err)
 		return exitFail
 	}
+	if res.Skipped > 0 {
+		fmt.Fprintf(s.stderr, "iamd events export: left out %d events whose account is not a 12-digit account ID\n", res.Skipped)
+	}
 	until := "nothing yet"
 	if !res.Until.IsZero() {
 		until = res.Until.Format(audit.TimeFormat)

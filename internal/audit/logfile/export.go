@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -47,7 +48,10 @@ type Options struct {
 
 // Result says what an export wrote.
 type Result struct {
-	Events   int
+	Events int
+	// Skipped counts the events left out because their account is not a 12-digit account ID: it names a directory
+	// of the layout, so a value from a request is never trusted with a path.
+	Skipped  int
 	LogFiles []string // object keys, in the order written
 	Digests  []string
 	// Until is the end of the last hour digested: every event older than it, and appended before the export, is
@@ -197,6 +201,12 @@ type exporter struct {
 	open      map[pendingKey]*pendingFile
 }
 
+// The account and Region of an event name directories of the layout.
+var (
+	accountRE = regexp.MustCompile(`^\d{12}$`)
+	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
+)
+
 // readBatch is how many events an export reads at a time.
 const readBatch = 1000
 
@@ -221,7 +231,6 @@ func (x *exporter) exportEvents(ctx context.Context, trail Trail, res *Result) e
 				return err
 			}
 			x.st.LastSeq = e.Seq
-			res.Events++
 		}
 		if len(batch) < readBatch {
 			return x.flushAll(res)
@@ -239,8 +248,12 @@ func (x *exporter) add(e *store.Event, res *Result) error {
 	if err := json.Unmarshal(e.Data, &rec); err != nil {
 		return fmt.Errorf("logfile: event %s (Seq %d): %w", e.ID, e.Seq, err)
 	}
+	if !accountRE.MatchString(e.Account) {
+		res.Skipped++
+		return nil
+	}
 	region := rec.AWSRegion
-	if region == "" {
+	if !regionRE.MatchString(region) {
 		region = x.o.HomeRegion
 	}
 	t := e.Time.UTC()
@@ -263,6 +276,7 @@ func (x *exporter) add(e *store.Event, res *Result) error {
 		p = &pendingFile{chain: k.chain, delivery: delivery, firstSeq: e.Seq, first: t, oldest: t, newest: t}
 		x.open[k] = p
 	}
+	res.Events++
 	p.records = append(p.records, e.Data)
 	p.oldest, p.newest = minTime(p.oldest, t), maxTime(p.newest, t)
 	if len(p.records) >= x.o.MaxRecords {

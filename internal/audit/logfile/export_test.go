@@ -314,3 +314,24 @@ func TestExportRefusesAnotherBucket(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestExportKeepsRequestValuesOutOfPaths: an event whose account is not an account ID is left out (counted), and
+// one whose Region is not a Region's name goes to the home Region, so that no value of a request names a path.
+func TestExportKeepsRequestValuesOutOfPaths(t *testing.T) {
+	t.Parallel()
+	st, dir := newStore(t), t.TempDir()
+	bad := event(acctA, "../../../etc", "ev-region", t0.Add(5*time.Minute))
+	evil := event(acctA, "us-east-1", "ev-account", t0.Add(6*time.Minute))
+	evil.Account = "../../outside"
+	appendEvents(t, st, bad, evil)
+	res := export(t, st, dir, t0.Add(time.Hour+2*time.Minute))
+	if res.Events != 1 || res.Skipped != 1 || len(res.LogFiles) != 1 || !strings.HasPrefix(res.LogFiles[0], "AWSLogs/"+acctA+"/CloudTrail/us-east-1/") {
+		t.Fatalf("%+v", res)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "outside")); err == nil {
+		t.Fatal("a file was written outside the directory")
+	}
+	if rep := verify(t, dir); !rep.OK() {
+		t.Fatalf("%+v", rep)
+	}
+}
