@@ -15,7 +15,7 @@ import (
 // (no outcome, no responseElements yet). It returns the store's record and the CloudTrail record.
 func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 	c.mu.Lock()
-	params, response, id := c.params, c.response, c.eventID
+	params, response, id, allowed := c.params, c.response, c.eventID, c.allowed
 	c.mu.Unlock()
 	ev := &Event{
 		EventVersion:    EventVersion,
@@ -74,6 +74,9 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		if explanation == nil {
 			explanation = explain(out.Err)
 		}
+	}
+	if explanation == nil && allowed != nil && ev.ErrorCode == "" {
+		explanation = &Explanation{Decision: "allowed", Action: allowed.action, Resource: allowed.resource, Statements: Statements(allowed.matched)}
 	}
 	if explanation != nil {
 		add, err := json.Marshal(map[string]any{"iamdDecision": explanation})

@@ -77,10 +77,17 @@ func TestTrailRecordsAChangeWithItsEventAndADenialWithItsExplanation(t *testing.
 	if err := json.Unmarshal(ev.AdditionalEventData, &add); err != nil || add.Decision.Decision != "implicitDeny" || add.Decision.MissingLayer == "" {
 		t.Fatalf("additionalEventData %s (%v)", ev.AdditionalEventData, err)
 	}
-	t.Logf("%s", mustJSON(ev))
-}
-
-func mustJSON(v any) string {
-	b, _ := json.MarshalIndent(v, "", "  ")
-	return string(b)
+	// An allowed call names the statement that allowed it.
+	carol := s.userWithPolicy(t, "trail-carol", `{"Version":"2012-10-17","Statement":[{"Sid":"Lists","Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}`)
+	if status, body := s.call(t, carol, "iam", url.Values{"Action": {"ListUsers"}}); status != 200 {
+		t.Fatalf("ListUsers as carol: %d %s", status, body)
+	}
+	evs = trailEvents(t, s, "123456789012", store.EventAttr{Name: audit.AttrUsername, Value: "trail-carol"})
+	if len(evs) == 0 {
+		t.Fatal("no event of trail-carol")
+	}
+	if err := json.Unmarshal(evs[0].AdditionalEventData, &add); err != nil || add.Decision.Decision != "allowed" || len(add.Decision.Statements) != 1 ||
+		add.Decision.Statements[0].Sid != "Lists" || add.Decision.Statements[0].Effect != "Allow" {
+		t.Fatalf("allowed call's additionalEventData %s (%v)", evs[0].AdditionalEventData, err)
+	}
 }
