@@ -45,7 +45,9 @@ const (
 //     codec of the same package (genshapes -codec): for a query-protocol service the table holds
 //     dispatch.QueryOperation values built with dispatch.QueryInputOutput and its siblings (decodeXxxRequest,
 //     encodeXxxResponse, the result element named after the operation, <XxxResult>); for a JSON protocol service
-//     dispatch.JSONInputOutput and its siblings (decodeXxxRequest, appendXxxResponse).
+//     dispatch.JSONInputOutput and its siblings (decodeXxxRequest, appendXxxResponse). The Calls also take the
+//     trail encoders of the input and output (trailXxxRequest, trailXxxResponse; genshapes -trail), with which
+//     they report both to the audit trail.
 //
 // A domain method with the operation's name but another signature is a compile error where the binding asserts
 // that its type implements the interface.
@@ -180,31 +182,33 @@ func GenerateDispatch(m *Model, opt DispatchOptions) ([]byte, error) {
 }
 
 // callExpr is the Call of op, which reads and writes with the generated codec of the same package (genshapes
-// -codec): for the query protocol dispatch.Query<bind> with decode<Input>, the method, encode<Output> and the
-// result element's name (GenerateQueryCodec); for the JSON protocol dispatch.JSON<bind> with decode<Input>, the
-// method and append<Output> (GenerateJSONCodec). A JSON operation with neither input nor output is
+// -codec) and reports to the audit trail with its trail encoders (genshapes -trail): for the query protocol
+// dispatch.Query<bind> with decode<Input>, trail<Input>, the method, encode<Output>, trail<Output> and the result
+// element's name (GenerateQueryCodec); for the JSON protocol dispatch.JSON<bind> with decode<Input>,
+// trail<Input>, the method, append<Output> and trail<Output> (GenerateJSONCodec). A JSON operation with neither input nor output is
 // dispatch.Neither.
 func callExpr(protocol, bind string, op *Operation, goNames map[string]string) string {
 	if protocol == "query" {
 		var args []string
 		if op.Input != nil {
-			args = append(args, "decode"+goNames[op.Input.Shape])
+			args = append(args, "decode"+goNames[op.Input.Shape], "trail"+goNames[op.Input.Shape])
 		}
 		args = append(args, "impl."+op.Name)
 		if op.Output != nil {
-			args = append(args, "encode"+goNames[op.Output.Shape], strconv.Quote(op.Name+"Result"))
+			args = append(args, "encode"+goNames[op.Output.Shape], "trail"+goNames[op.Output.Shape], strconv.Quote(op.Name+"Result"))
 		}
 		return "dispatch.Query" + bind + "(" + strings.Join(args, ", ") + ")"
 	}
 	if bind == "Neither" {
 		return "dispatch." + bind + "(impl." + op.Name + ")"
 	}
-	args := []string{"impl." + op.Name}
+	var args []string
 	if op.Input != nil {
-		args = append([]string{"decode" + goNames[op.Input.Shape]}, args...)
+		args = append(args, "decode"+goNames[op.Input.Shape], "trail"+goNames[op.Input.Shape])
 	}
+	args = append(args, "impl."+op.Name)
 	if op.Output != nil {
-		args = append(args, "append"+goNames[op.Output.Shape])
+		args = append(args, "append"+goNames[op.Output.Shape], "trail"+goNames[op.Output.Shape])
 	}
 	return "dispatch.JSON" + bind + "(" + strings.Join(args, ", ") + ")"
 }
