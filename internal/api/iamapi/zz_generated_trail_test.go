@@ -3,76 +3,69 @@
 package iamapi
 
 import (
+	"github.com/iamd-dev/iamd/internal/api/trailjson/trailtest"
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 )
 
-// trailCase is an operation's input and output shapes (nil when it has none) with their trail encoders.
-type trailCase struct {
-	Name              string
-	In, Out           any
-	TrailIn, TrailOut func(b []byte) []byte
-	InShape, OutShape string
-}
-
 // trailCases returns a new case per operation of the model, sorted by name: the encoders read In and Out.
-func trailCases() []trailCase {
-	var cases []trailCase
+func trailCases() []trailtest.Case {
+	var cases []trailtest.Case
 	{
-		c := trailCase{Name: "AcceptDelegationRequest", InShape: "AcceptDelegationRequestRequest", OutShape: ""}
+		c := trailtest.Case{Name: "AcceptDelegationRequest", InShape: "AcceptDelegationRequestRequest", OutShape: ""}
 		in := new(iamtypes.AcceptDelegationRequestRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailAcceptDelegationRequestRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "AddClientIDToOpenIDConnectProvider", InShape: "AddClientIDToOpenIDConnectProviderRequest", OutShape: ""}
+		c := trailtest.Case{Name: "AddClientIDToOpenIDConnectProvider", InShape: "AddClientIDToOpenIDConnectProviderRequest", OutShape: ""}
 		in := new(iamtypes.AddClientIDToOpenIDConnectProviderRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailAddClientIDToOpenIDConnectProviderRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "AddRoleToInstanceProfile", InShape: "AddRoleToInstanceProfileRequest", OutShape: ""}
+		c := trailtest.Case{Name: "AddRoleToInstanceProfile", InShape: "AddRoleToInstanceProfileRequest", OutShape: ""}
 		in := new(iamtypes.AddRoleToInstanceProfileRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailAddRoleToInstanceProfileRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "AddUserToGroup", InShape: "AddUserToGroupRequest", OutShape: ""}
+		c := trailtest.Case{Name: "AddUserToGroup", InShape: "AddUserToGroupRequest", OutShape: ""}
 		in := new(iamtypes.AddUserToGroupRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailAddUserToGroupRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "AssociateDelegationRequest", InShape: "AssociateDelegationRequestRequest", OutShape: ""}
+		c := trailtest.Case{Name: "AssociateDelegationRequest", InShape: "AssociateDelegationRequestRequest", OutShape: ""}
 		in := new(iamtypes.AssociateDelegationRequestRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailAssociateDelegationRequestRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "AttachGroupPolicy", InShape: "AttachGroupPolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "AttachGroupPolicy", InShape: "AttachGroupPolicyRequest", OutShape: ""}
 		in := new(iamtypes.AttachGroupPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailAttachGroupPolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "AttachRolePolicy", InShape: "AttachRolePolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "AttachRolePolicy", InShape: "AttachRolePolicyRequest", OutShape: ""}
 		in := new(iamtypes.AttachRolePolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailAttachRolePolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "AttachUserPolicy", InShape: "AttachUserPolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "AttachUserPolicy", InShape: "AttachUserPolicyRequest", OutShape: ""}
 		in := new(iamtypes.AttachUserPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailAttachUserPolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ChangePassword", InShape: "ChangePasswordRequest", OutShape: ""}
+		c := trailtest.Case{Name: "ChangePassword", InShape: "ChangePasswordRequest", OutShape: ""}
 		in := new(iamtypes.ChangePasswordRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailChangePasswordRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreateAccessKey", InShape: "CreateAccessKeyRequest", OutShape: "CreateAccessKeyResponse"}
+		c := trailtest.Case{Name: "CreateAccessKey", InShape: "CreateAccessKeyRequest", OutShape: "CreateAccessKeyResponse"}
 		in := new(iamtypes.CreateAccessKeyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateAccessKeyRequest(b, in) }
 		out := new(iamtypes.CreateAccessKeyResponse)
@@ -80,13 +73,13 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreateAccountAlias", InShape: "CreateAccountAliasRequest", OutShape: ""}
+		c := trailtest.Case{Name: "CreateAccountAlias", InShape: "CreateAccountAliasRequest", OutShape: ""}
 		in := new(iamtypes.CreateAccountAliasRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateAccountAliasRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreateDelegationRequest", InShape: "CreateDelegationRequestRequest", OutShape: "CreateDelegationRequestResponse"}
+		c := trailtest.Case{Name: "CreateDelegationRequest", InShape: "CreateDelegationRequestRequest", OutShape: "CreateDelegationRequestResponse"}
 		in := new(iamtypes.CreateDelegationRequestRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateDelegationRequestRequest(b, in) }
 		out := new(iamtypes.CreateDelegationRequestResponse)
@@ -94,7 +87,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreateGroup", InShape: "CreateGroupRequest", OutShape: "CreateGroupResponse"}
+		c := trailtest.Case{Name: "CreateGroup", InShape: "CreateGroupRequest", OutShape: "CreateGroupResponse"}
 		in := new(iamtypes.CreateGroupRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateGroupRequest(b, in) }
 		out := new(iamtypes.CreateGroupResponse)
@@ -102,7 +95,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreateInstanceProfile", InShape: "CreateInstanceProfileRequest", OutShape: "CreateInstanceProfileResponse"}
+		c := trailtest.Case{Name: "CreateInstanceProfile", InShape: "CreateInstanceProfileRequest", OutShape: "CreateInstanceProfileResponse"}
 		in := new(iamtypes.CreateInstanceProfileRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateInstanceProfileRequest(b, in) }
 		out := new(iamtypes.CreateInstanceProfileResponse)
@@ -110,7 +103,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreateLoginProfile", InShape: "CreateLoginProfileRequest", OutShape: "CreateLoginProfileResponse"}
+		c := trailtest.Case{Name: "CreateLoginProfile", InShape: "CreateLoginProfileRequest", OutShape: "CreateLoginProfileResponse"}
 		in := new(iamtypes.CreateLoginProfileRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateLoginProfileRequest(b, in) }
 		out := new(iamtypes.CreateLoginProfileResponse)
@@ -118,7 +111,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreateOpenIDConnectProvider", InShape: "CreateOpenIDConnectProviderRequest", OutShape: "CreateOpenIDConnectProviderResponse"}
+		c := trailtest.Case{Name: "CreateOpenIDConnectProvider", InShape: "CreateOpenIDConnectProviderRequest", OutShape: "CreateOpenIDConnectProviderResponse"}
 		in := new(iamtypes.CreateOpenIDConnectProviderRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateOpenIDConnectProviderRequest(b, in) }
 		out := new(iamtypes.CreateOpenIDConnectProviderResponse)
@@ -126,7 +119,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreatePolicy", InShape: "CreatePolicyRequest", OutShape: "CreatePolicyResponse"}
+		c := trailtest.Case{Name: "CreatePolicy", InShape: "CreatePolicyRequest", OutShape: "CreatePolicyResponse"}
 		in := new(iamtypes.CreatePolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreatePolicyRequest(b, in) }
 		out := new(iamtypes.CreatePolicyResponse)
@@ -134,7 +127,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreatePolicyVersion", InShape: "CreatePolicyVersionRequest", OutShape: "CreatePolicyVersionResponse"}
+		c := trailtest.Case{Name: "CreatePolicyVersion", InShape: "CreatePolicyVersionRequest", OutShape: "CreatePolicyVersionResponse"}
 		in := new(iamtypes.CreatePolicyVersionRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreatePolicyVersionRequest(b, in) }
 		out := new(iamtypes.CreatePolicyVersionResponse)
@@ -142,7 +135,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreateRole", InShape: "CreateRoleRequest", OutShape: "CreateRoleResponse"}
+		c := trailtest.Case{Name: "CreateRole", InShape: "CreateRoleRequest", OutShape: "CreateRoleResponse"}
 		in := new(iamtypes.CreateRoleRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateRoleRequest(b, in) }
 		out := new(iamtypes.CreateRoleResponse)
@@ -150,7 +143,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreateSAMLProvider", InShape: "CreateSAMLProviderRequest", OutShape: "CreateSAMLProviderResponse"}
+		c := trailtest.Case{Name: "CreateSAMLProvider", InShape: "CreateSAMLProviderRequest", OutShape: "CreateSAMLProviderResponse"}
 		in := new(iamtypes.CreateSAMLProviderRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateSAMLProviderRequest(b, in) }
 		out := new(iamtypes.CreateSAMLProviderResponse)
@@ -158,7 +151,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreateServiceLinkedRole", InShape: "CreateServiceLinkedRoleRequest", OutShape: "CreateServiceLinkedRoleResponse"}
+		c := trailtest.Case{Name: "CreateServiceLinkedRole", InShape: "CreateServiceLinkedRoleRequest", OutShape: "CreateServiceLinkedRoleResponse"}
 		in := new(iamtypes.CreateServiceLinkedRoleRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateServiceLinkedRoleRequest(b, in) }
 		out := new(iamtypes.CreateServiceLinkedRoleResponse)
@@ -166,7 +159,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreateServiceSpecificCredential", InShape: "CreateServiceSpecificCredentialRequest", OutShape: "CreateServiceSpecificCredentialResponse"}
+		c := trailtest.Case{Name: "CreateServiceSpecificCredential", InShape: "CreateServiceSpecificCredentialRequest", OutShape: "CreateServiceSpecificCredentialResponse"}
 		in := new(iamtypes.CreateServiceSpecificCredentialRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateServiceSpecificCredentialRequest(b, in) }
 		out := new(iamtypes.CreateServiceSpecificCredentialResponse)
@@ -174,7 +167,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreateUser", InShape: "CreateUserRequest", OutShape: "CreateUserResponse"}
+		c := trailtest.Case{Name: "CreateUser", InShape: "CreateUserRequest", OutShape: "CreateUserResponse"}
 		in := new(iamtypes.CreateUserRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateUserRequest(b, in) }
 		out := new(iamtypes.CreateUserResponse)
@@ -182,7 +175,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreateVirtualMFADevice", InShape: "CreateVirtualMFADeviceRequest", OutShape: "CreateVirtualMFADeviceResponse"}
+		c := trailtest.Case{Name: "CreateVirtualMFADevice", InShape: "CreateVirtualMFADeviceRequest", OutShape: "CreateVirtualMFADeviceResponse"}
 		in := new(iamtypes.CreateVirtualMFADeviceRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateVirtualMFADeviceRequest(b, in) }
 		out := new(iamtypes.CreateVirtualMFADeviceResponse)
@@ -190,107 +183,107 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeactivateMFADevice", InShape: "DeactivateMFADeviceRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeactivateMFADevice", InShape: "DeactivateMFADeviceRequest", OutShape: ""}
 		in := new(iamtypes.DeactivateMFADeviceRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeactivateMFADeviceRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteAccessKey", InShape: "DeleteAccessKeyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteAccessKey", InShape: "DeleteAccessKeyRequest", OutShape: ""}
 		in := new(iamtypes.DeleteAccessKeyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteAccessKeyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteAccountAlias", InShape: "DeleteAccountAliasRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteAccountAlias", InShape: "DeleteAccountAliasRequest", OutShape: ""}
 		in := new(iamtypes.DeleteAccountAliasRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteAccountAliasRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteAccountPasswordPolicy", InShape: "", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteAccountPasswordPolicy", InShape: "", OutShape: ""}
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteGroup", InShape: "DeleteGroupRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteGroup", InShape: "DeleteGroupRequest", OutShape: ""}
 		in := new(iamtypes.DeleteGroupRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteGroupRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteGroupPolicy", InShape: "DeleteGroupPolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteGroupPolicy", InShape: "DeleteGroupPolicyRequest", OutShape: ""}
 		in := new(iamtypes.DeleteGroupPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteGroupPolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteInstanceProfile", InShape: "DeleteInstanceProfileRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteInstanceProfile", InShape: "DeleteInstanceProfileRequest", OutShape: ""}
 		in := new(iamtypes.DeleteInstanceProfileRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteInstanceProfileRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteLoginProfile", InShape: "DeleteLoginProfileRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteLoginProfile", InShape: "DeleteLoginProfileRequest", OutShape: ""}
 		in := new(iamtypes.DeleteLoginProfileRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteLoginProfileRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteOpenIDConnectProvider", InShape: "DeleteOpenIDConnectProviderRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteOpenIDConnectProvider", InShape: "DeleteOpenIDConnectProviderRequest", OutShape: ""}
 		in := new(iamtypes.DeleteOpenIDConnectProviderRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteOpenIDConnectProviderRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeletePolicy", InShape: "DeletePolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeletePolicy", InShape: "DeletePolicyRequest", OutShape: ""}
 		in := new(iamtypes.DeletePolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeletePolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeletePolicyVersion", InShape: "DeletePolicyVersionRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeletePolicyVersion", InShape: "DeletePolicyVersionRequest", OutShape: ""}
 		in := new(iamtypes.DeletePolicyVersionRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeletePolicyVersionRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteRole", InShape: "DeleteRoleRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteRole", InShape: "DeleteRoleRequest", OutShape: ""}
 		in := new(iamtypes.DeleteRoleRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteRoleRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteRolePermissionsBoundary", InShape: "DeleteRolePermissionsBoundaryRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteRolePermissionsBoundary", InShape: "DeleteRolePermissionsBoundaryRequest", OutShape: ""}
 		in := new(iamtypes.DeleteRolePermissionsBoundaryRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteRolePermissionsBoundaryRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteRolePolicy", InShape: "DeleteRolePolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteRolePolicy", InShape: "DeleteRolePolicyRequest", OutShape: ""}
 		in := new(iamtypes.DeleteRolePolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteRolePolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteSAMLProvider", InShape: "DeleteSAMLProviderRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteSAMLProvider", InShape: "DeleteSAMLProviderRequest", OutShape: ""}
 		in := new(iamtypes.DeleteSAMLProviderRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteSAMLProviderRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteSSHPublicKey", InShape: "DeleteSSHPublicKeyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteSSHPublicKey", InShape: "DeleteSSHPublicKeyRequest", OutShape: ""}
 		in := new(iamtypes.DeleteSSHPublicKeyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteSSHPublicKeyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteServerCertificate", InShape: "DeleteServerCertificateRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteServerCertificate", InShape: "DeleteServerCertificateRequest", OutShape: ""}
 		in := new(iamtypes.DeleteServerCertificateRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteServerCertificateRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteServiceLinkedRole", InShape: "DeleteServiceLinkedRoleRequest", OutShape: "DeleteServiceLinkedRoleResponse"}
+		c := trailtest.Case{Name: "DeleteServiceLinkedRole", InShape: "DeleteServiceLinkedRoleRequest", OutShape: "DeleteServiceLinkedRoleResponse"}
 		in := new(iamtypes.DeleteServiceLinkedRoleRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteServiceLinkedRoleRequest(b, in) }
 		out := new(iamtypes.DeleteServiceLinkedRoleResponse)
@@ -298,61 +291,61 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteServiceSpecificCredential", InShape: "DeleteServiceSpecificCredentialRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteServiceSpecificCredential", InShape: "DeleteServiceSpecificCredentialRequest", OutShape: ""}
 		in := new(iamtypes.DeleteServiceSpecificCredentialRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteServiceSpecificCredentialRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteSigningCertificate", InShape: "DeleteSigningCertificateRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteSigningCertificate", InShape: "DeleteSigningCertificateRequest", OutShape: ""}
 		in := new(iamtypes.DeleteSigningCertificateRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteSigningCertificateRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteUser", InShape: "DeleteUserRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteUser", InShape: "DeleteUserRequest", OutShape: ""}
 		in := new(iamtypes.DeleteUserRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteUserRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteUserPermissionsBoundary", InShape: "DeleteUserPermissionsBoundaryRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteUserPermissionsBoundary", InShape: "DeleteUserPermissionsBoundaryRequest", OutShape: ""}
 		in := new(iamtypes.DeleteUserPermissionsBoundaryRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteUserPermissionsBoundaryRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteUserPolicy", InShape: "DeleteUserPolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteUserPolicy", InShape: "DeleteUserPolicyRequest", OutShape: ""}
 		in := new(iamtypes.DeleteUserPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteUserPolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteVirtualMFADevice", InShape: "DeleteVirtualMFADeviceRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteVirtualMFADevice", InShape: "DeleteVirtualMFADeviceRequest", OutShape: ""}
 		in := new(iamtypes.DeleteVirtualMFADeviceRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteVirtualMFADeviceRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DetachGroupPolicy", InShape: "DetachGroupPolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DetachGroupPolicy", InShape: "DetachGroupPolicyRequest", OutShape: ""}
 		in := new(iamtypes.DetachGroupPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDetachGroupPolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DetachRolePolicy", InShape: "DetachRolePolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DetachRolePolicy", InShape: "DetachRolePolicyRequest", OutShape: ""}
 		in := new(iamtypes.DetachRolePolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDetachRolePolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DetachUserPolicy", InShape: "DetachUserPolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DetachUserPolicy", InShape: "DetachUserPolicyRequest", OutShape: ""}
 		in := new(iamtypes.DetachUserPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDetachUserPolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DisableOrganizationsRootCredentialsManagement", InShape: "DisableOrganizationsRootCredentialsManagementRequest", OutShape: "DisableOrganizationsRootCredentialsManagementResponse"}
+		c := trailtest.Case{Name: "DisableOrganizationsRootCredentialsManagement", InShape: "DisableOrganizationsRootCredentialsManagementRequest", OutShape: "DisableOrganizationsRootCredentialsManagementResponse"}
 		in := new(iamtypes.DisableOrganizationsRootCredentialsManagementRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDisableOrganizationsRootCredentialsManagementRequest(b, in) }
 		out := new(iamtypes.DisableOrganizationsRootCredentialsManagementResponse)
@@ -360,7 +353,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DisableOrganizationsRootSessions", InShape: "DisableOrganizationsRootSessionsRequest", OutShape: "DisableOrganizationsRootSessionsResponse"}
+		c := trailtest.Case{Name: "DisableOrganizationsRootSessions", InShape: "DisableOrganizationsRootSessionsRequest", OutShape: "DisableOrganizationsRootSessionsResponse"}
 		in := new(iamtypes.DisableOrganizationsRootSessionsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDisableOrganizationsRootSessionsRequest(b, in) }
 		out := new(iamtypes.DisableOrganizationsRootSessionsResponse)
@@ -368,17 +361,17 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DisableOutboundWebIdentityFederation", InShape: "", OutShape: ""}
+		c := trailtest.Case{Name: "DisableOutboundWebIdentityFederation", InShape: "", OutShape: ""}
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "EnableMFADevice", InShape: "EnableMFADeviceRequest", OutShape: ""}
+		c := trailtest.Case{Name: "EnableMFADevice", InShape: "EnableMFADeviceRequest", OutShape: ""}
 		in := new(iamtypes.EnableMFADeviceRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailEnableMFADeviceRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "EnableOrganizationsRootCredentialsManagement", InShape: "EnableOrganizationsRootCredentialsManagementRequest", OutShape: "EnableOrganizationsRootCredentialsManagementResponse"}
+		c := trailtest.Case{Name: "EnableOrganizationsRootCredentialsManagement", InShape: "EnableOrganizationsRootCredentialsManagementRequest", OutShape: "EnableOrganizationsRootCredentialsManagementResponse"}
 		in := new(iamtypes.EnableOrganizationsRootCredentialsManagementRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailEnableOrganizationsRootCredentialsManagementRequest(b, in) }
 		out := new(iamtypes.EnableOrganizationsRootCredentialsManagementResponse)
@@ -386,7 +379,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "EnableOrganizationsRootSessions", InShape: "EnableOrganizationsRootSessionsRequest", OutShape: "EnableOrganizationsRootSessionsResponse"}
+		c := trailtest.Case{Name: "EnableOrganizationsRootSessions", InShape: "EnableOrganizationsRootSessionsRequest", OutShape: "EnableOrganizationsRootSessionsResponse"}
 		in := new(iamtypes.EnableOrganizationsRootSessionsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailEnableOrganizationsRootSessionsRequest(b, in) }
 		out := new(iamtypes.EnableOrganizationsRootSessionsResponse)
@@ -394,19 +387,19 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "EnableOutboundWebIdentityFederation", InShape: "", OutShape: "EnableOutboundWebIdentityFederationResponse"}
+		c := trailtest.Case{Name: "EnableOutboundWebIdentityFederation", InShape: "", OutShape: "EnableOutboundWebIdentityFederationResponse"}
 		out := new(iamtypes.EnableOutboundWebIdentityFederationResponse)
 		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailEnableOutboundWebIdentityFederationResponse(b, out) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GenerateCredentialReport", InShape: "", OutShape: "GenerateCredentialReportResponse"}
+		c := trailtest.Case{Name: "GenerateCredentialReport", InShape: "", OutShape: "GenerateCredentialReportResponse"}
 		out := new(iamtypes.GenerateCredentialReportResponse)
 		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailGenerateCredentialReportResponse(b, out) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GenerateOrganizationsAccessReport", InShape: "GenerateOrganizationsAccessReportRequest", OutShape: "GenerateOrganizationsAccessReportResponse"}
+		c := trailtest.Case{Name: "GenerateOrganizationsAccessReport", InShape: "GenerateOrganizationsAccessReportRequest", OutShape: "GenerateOrganizationsAccessReportResponse"}
 		in := new(iamtypes.GenerateOrganizationsAccessReportRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGenerateOrganizationsAccessReportRequest(b, in) }
 		out := new(iamtypes.GenerateOrganizationsAccessReportResponse)
@@ -414,7 +407,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GenerateServiceLastAccessedDetails", InShape: "GenerateServiceLastAccessedDetailsRequest", OutShape: "GenerateServiceLastAccessedDetailsResponse"}
+		c := trailtest.Case{Name: "GenerateServiceLastAccessedDetails", InShape: "GenerateServiceLastAccessedDetailsRequest", OutShape: "GenerateServiceLastAccessedDetailsResponse"}
 		in := new(iamtypes.GenerateServiceLastAccessedDetailsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGenerateServiceLastAccessedDetailsRequest(b, in) }
 		out := new(iamtypes.GenerateServiceLastAccessedDetailsResponse)
@@ -422,7 +415,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetAccessKeyLastUsed", InShape: "GetAccessKeyLastUsedRequest", OutShape: "GetAccessKeyLastUsedResponse"}
+		c := trailtest.Case{Name: "GetAccessKeyLastUsed", InShape: "GetAccessKeyLastUsedRequest", OutShape: "GetAccessKeyLastUsedResponse"}
 		in := new(iamtypes.GetAccessKeyLastUsedRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetAccessKeyLastUsedRequest(b, in) }
 		out := new(iamtypes.GetAccessKeyLastUsedResponse)
@@ -430,7 +423,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetAccountAuthorizationDetails", InShape: "GetAccountAuthorizationDetailsRequest", OutShape: "GetAccountAuthorizationDetailsResponse"}
+		c := trailtest.Case{Name: "GetAccountAuthorizationDetails", InShape: "GetAccountAuthorizationDetailsRequest", OutShape: "GetAccountAuthorizationDetailsResponse"}
 		in := new(iamtypes.GetAccountAuthorizationDetailsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetAccountAuthorizationDetailsRequest(b, in) }
 		out := new(iamtypes.GetAccountAuthorizationDetailsResponse)
@@ -438,19 +431,19 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetAccountPasswordPolicy", InShape: "", OutShape: "GetAccountPasswordPolicyResponse"}
+		c := trailtest.Case{Name: "GetAccountPasswordPolicy", InShape: "", OutShape: "GetAccountPasswordPolicyResponse"}
 		out := new(iamtypes.GetAccountPasswordPolicyResponse)
 		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailGetAccountPasswordPolicyResponse(b, out) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetAccountSummary", InShape: "", OutShape: "GetAccountSummaryResponse"}
+		c := trailtest.Case{Name: "GetAccountSummary", InShape: "", OutShape: "GetAccountSummaryResponse"}
 		out := new(iamtypes.GetAccountSummaryResponse)
 		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailGetAccountSummaryResponse(b, out) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetContextKeysForCustomPolicy", InShape: "GetContextKeysForCustomPolicyRequest", OutShape: "GetContextKeysForPolicyResponse"}
+		c := trailtest.Case{Name: "GetContextKeysForCustomPolicy", InShape: "GetContextKeysForCustomPolicyRequest", OutShape: "GetContextKeysForPolicyResponse"}
 		in := new(iamtypes.GetContextKeysForCustomPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetContextKeysForCustomPolicyRequest(b, in) }
 		out := new(iamtypes.GetContextKeysForPolicyResponse)
@@ -458,7 +451,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetContextKeysForPrincipalPolicy", InShape: "GetContextKeysForPrincipalPolicyRequest", OutShape: "GetContextKeysForPolicyResponse"}
+		c := trailtest.Case{Name: "GetContextKeysForPrincipalPolicy", InShape: "GetContextKeysForPrincipalPolicyRequest", OutShape: "GetContextKeysForPolicyResponse"}
 		in := new(iamtypes.GetContextKeysForPrincipalPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetContextKeysForPrincipalPolicyRequest(b, in) }
 		out := new(iamtypes.GetContextKeysForPolicyResponse)
@@ -466,13 +459,13 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetCredentialReport", InShape: "", OutShape: "GetCredentialReportResponse"}
+		c := trailtest.Case{Name: "GetCredentialReport", InShape: "", OutShape: "GetCredentialReportResponse"}
 		out := new(iamtypes.GetCredentialReportResponse)
 		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailGetCredentialReportResponse(b, out) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetDelegationRequest", InShape: "GetDelegationRequestRequest", OutShape: "GetDelegationRequestResponse"}
+		c := trailtest.Case{Name: "GetDelegationRequest", InShape: "GetDelegationRequestRequest", OutShape: "GetDelegationRequestResponse"}
 		in := new(iamtypes.GetDelegationRequestRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetDelegationRequestRequest(b, in) }
 		out := new(iamtypes.GetDelegationRequestResponse)
@@ -480,7 +473,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetGroup", InShape: "GetGroupRequest", OutShape: "GetGroupResponse"}
+		c := trailtest.Case{Name: "GetGroup", InShape: "GetGroupRequest", OutShape: "GetGroupResponse"}
 		in := new(iamtypes.GetGroupRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetGroupRequest(b, in) }
 		out := new(iamtypes.GetGroupResponse)
@@ -488,7 +481,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetGroupPolicy", InShape: "GetGroupPolicyRequest", OutShape: "GetGroupPolicyResponse"}
+		c := trailtest.Case{Name: "GetGroupPolicy", InShape: "GetGroupPolicyRequest", OutShape: "GetGroupPolicyResponse"}
 		in := new(iamtypes.GetGroupPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetGroupPolicyRequest(b, in) }
 		out := new(iamtypes.GetGroupPolicyResponse)
@@ -496,7 +489,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetHumanReadableSummary", InShape: "GetHumanReadableSummaryRequest", OutShape: "GetHumanReadableSummaryResponse"}
+		c := trailtest.Case{Name: "GetHumanReadableSummary", InShape: "GetHumanReadableSummaryRequest", OutShape: "GetHumanReadableSummaryResponse"}
 		in := new(iamtypes.GetHumanReadableSummaryRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetHumanReadableSummaryRequest(b, in) }
 		out := new(iamtypes.GetHumanReadableSummaryResponse)
@@ -504,7 +497,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetInstanceProfile", InShape: "GetInstanceProfileRequest", OutShape: "GetInstanceProfileResponse"}
+		c := trailtest.Case{Name: "GetInstanceProfile", InShape: "GetInstanceProfileRequest", OutShape: "GetInstanceProfileResponse"}
 		in := new(iamtypes.GetInstanceProfileRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetInstanceProfileRequest(b, in) }
 		out := new(iamtypes.GetInstanceProfileResponse)
@@ -512,7 +505,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetLoginProfile", InShape: "GetLoginProfileRequest", OutShape: "GetLoginProfileResponse"}
+		c := trailtest.Case{Name: "GetLoginProfile", InShape: "GetLoginProfileRequest", OutShape: "GetLoginProfileResponse"}
 		in := new(iamtypes.GetLoginProfileRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetLoginProfileRequest(b, in) }
 		out := new(iamtypes.GetLoginProfileResponse)
@@ -520,7 +513,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetMFADevice", InShape: "GetMFADeviceRequest", OutShape: "GetMFADeviceResponse"}
+		c := trailtest.Case{Name: "GetMFADevice", InShape: "GetMFADeviceRequest", OutShape: "GetMFADeviceResponse"}
 		in := new(iamtypes.GetMFADeviceRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetMFADeviceRequest(b, in) }
 		out := new(iamtypes.GetMFADeviceResponse)
@@ -528,7 +521,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetOpenIDConnectProvider", InShape: "GetOpenIDConnectProviderRequest", OutShape: "GetOpenIDConnectProviderResponse"}
+		c := trailtest.Case{Name: "GetOpenIDConnectProvider", InShape: "GetOpenIDConnectProviderRequest", OutShape: "GetOpenIDConnectProviderResponse"}
 		in := new(iamtypes.GetOpenIDConnectProviderRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetOpenIDConnectProviderRequest(b, in) }
 		out := new(iamtypes.GetOpenIDConnectProviderResponse)
@@ -536,7 +529,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetOrganizationsAccessReport", InShape: "GetOrganizationsAccessReportRequest", OutShape: "GetOrganizationsAccessReportResponse"}
+		c := trailtest.Case{Name: "GetOrganizationsAccessReport", InShape: "GetOrganizationsAccessReportRequest", OutShape: "GetOrganizationsAccessReportResponse"}
 		in := new(iamtypes.GetOrganizationsAccessReportRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetOrganizationsAccessReportRequest(b, in) }
 		out := new(iamtypes.GetOrganizationsAccessReportResponse)
@@ -544,13 +537,13 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetOutboundWebIdentityFederationInfo", InShape: "", OutShape: "GetOutboundWebIdentityFederationInfoResponse"}
+		c := trailtest.Case{Name: "GetOutboundWebIdentityFederationInfo", InShape: "", OutShape: "GetOutboundWebIdentityFederationInfoResponse"}
 		out := new(iamtypes.GetOutboundWebIdentityFederationInfoResponse)
 		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailGetOutboundWebIdentityFederationInfoResponse(b, out) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetPolicy", InShape: "GetPolicyRequest", OutShape: "GetPolicyResponse"}
+		c := trailtest.Case{Name: "GetPolicy", InShape: "GetPolicyRequest", OutShape: "GetPolicyResponse"}
 		in := new(iamtypes.GetPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetPolicyRequest(b, in) }
 		out := new(iamtypes.GetPolicyResponse)
@@ -558,7 +551,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetPolicyVersion", InShape: "GetPolicyVersionRequest", OutShape: "GetPolicyVersionResponse"}
+		c := trailtest.Case{Name: "GetPolicyVersion", InShape: "GetPolicyVersionRequest", OutShape: "GetPolicyVersionResponse"}
 		in := new(iamtypes.GetPolicyVersionRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetPolicyVersionRequest(b, in) }
 		out := new(iamtypes.GetPolicyVersionResponse)
@@ -566,7 +559,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetRole", InShape: "GetRoleRequest", OutShape: "GetRoleResponse"}
+		c := trailtest.Case{Name: "GetRole", InShape: "GetRoleRequest", OutShape: "GetRoleResponse"}
 		in := new(iamtypes.GetRoleRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetRoleRequest(b, in) }
 		out := new(iamtypes.GetRoleResponse)
@@ -574,7 +567,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetRolePolicy", InShape: "GetRolePolicyRequest", OutShape: "GetRolePolicyResponse"}
+		c := trailtest.Case{Name: "GetRolePolicy", InShape: "GetRolePolicyRequest", OutShape: "GetRolePolicyResponse"}
 		in := new(iamtypes.GetRolePolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetRolePolicyRequest(b, in) }
 		out := new(iamtypes.GetRolePolicyResponse)
@@ -582,7 +575,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetSAMLProvider", InShape: "GetSAMLProviderRequest", OutShape: "GetSAMLProviderResponse"}
+		c := trailtest.Case{Name: "GetSAMLProvider", InShape: "GetSAMLProviderRequest", OutShape: "GetSAMLProviderResponse"}
 		in := new(iamtypes.GetSAMLProviderRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetSAMLProviderRequest(b, in) }
 		out := new(iamtypes.GetSAMLProviderResponse)
@@ -590,7 +583,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetSSHPublicKey", InShape: "GetSSHPublicKeyRequest", OutShape: "GetSSHPublicKeyResponse"}
+		c := trailtest.Case{Name: "GetSSHPublicKey", InShape: "GetSSHPublicKeyRequest", OutShape: "GetSSHPublicKeyResponse"}
 		in := new(iamtypes.GetSSHPublicKeyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetSSHPublicKeyRequest(b, in) }
 		out := new(iamtypes.GetSSHPublicKeyResponse)
@@ -598,7 +591,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetServerCertificate", InShape: "GetServerCertificateRequest", OutShape: "GetServerCertificateResponse"}
+		c := trailtest.Case{Name: "GetServerCertificate", InShape: "GetServerCertificateRequest", OutShape: "GetServerCertificateResponse"}
 		in := new(iamtypes.GetServerCertificateRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetServerCertificateRequest(b, in) }
 		out := new(iamtypes.GetServerCertificateResponse)
@@ -606,7 +599,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetServiceLastAccessedDetails", InShape: "GetServiceLastAccessedDetailsRequest", OutShape: "GetServiceLastAccessedDetailsResponse"}
+		c := trailtest.Case{Name: "GetServiceLastAccessedDetails", InShape: "GetServiceLastAccessedDetailsRequest", OutShape: "GetServiceLastAccessedDetailsResponse"}
 		in := new(iamtypes.GetServiceLastAccessedDetailsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetServiceLastAccessedDetailsRequest(b, in) }
 		out := new(iamtypes.GetServiceLastAccessedDetailsResponse)
@@ -614,7 +607,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetServiceLastAccessedDetailsWithEntities", InShape: "GetServiceLastAccessedDetailsWithEntitiesRequest", OutShape: "GetServiceLastAccessedDetailsWithEntitiesResponse"}
+		c := trailtest.Case{Name: "GetServiceLastAccessedDetailsWithEntities", InShape: "GetServiceLastAccessedDetailsWithEntitiesRequest", OutShape: "GetServiceLastAccessedDetailsWithEntitiesResponse"}
 		in := new(iamtypes.GetServiceLastAccessedDetailsWithEntitiesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetServiceLastAccessedDetailsWithEntitiesRequest(b, in) }
 		out := new(iamtypes.GetServiceLastAccessedDetailsWithEntitiesResponse)
@@ -622,7 +615,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetServiceLinkedRoleDeletionStatus", InShape: "GetServiceLinkedRoleDeletionStatusRequest", OutShape: "GetServiceLinkedRoleDeletionStatusResponse"}
+		c := trailtest.Case{Name: "GetServiceLinkedRoleDeletionStatus", InShape: "GetServiceLinkedRoleDeletionStatusRequest", OutShape: "GetServiceLinkedRoleDeletionStatusResponse"}
 		in := new(iamtypes.GetServiceLinkedRoleDeletionStatusRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetServiceLinkedRoleDeletionStatusRequest(b, in) }
 		out := new(iamtypes.GetServiceLinkedRoleDeletionStatusResponse)
@@ -630,7 +623,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetUser", InShape: "GetUserRequest", OutShape: "GetUserResponse"}
+		c := trailtest.Case{Name: "GetUser", InShape: "GetUserRequest", OutShape: "GetUserResponse"}
 		in := new(iamtypes.GetUserRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetUserRequest(b, in) }
 		out := new(iamtypes.GetUserResponse)
@@ -638,7 +631,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetUserPolicy", InShape: "GetUserPolicyRequest", OutShape: "GetUserPolicyResponse"}
+		c := trailtest.Case{Name: "GetUserPolicy", InShape: "GetUserPolicyRequest", OutShape: "GetUserPolicyResponse"}
 		in := new(iamtypes.GetUserPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetUserPolicyRequest(b, in) }
 		out := new(iamtypes.GetUserPolicyResponse)
@@ -646,7 +639,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListAccessKeys", InShape: "ListAccessKeysRequest", OutShape: "ListAccessKeysResponse"}
+		c := trailtest.Case{Name: "ListAccessKeys", InShape: "ListAccessKeysRequest", OutShape: "ListAccessKeysResponse"}
 		in := new(iamtypes.ListAccessKeysRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListAccessKeysRequest(b, in) }
 		out := new(iamtypes.ListAccessKeysResponse)
@@ -654,7 +647,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListAccountAliases", InShape: "ListAccountAliasesRequest", OutShape: "ListAccountAliasesResponse"}
+		c := trailtest.Case{Name: "ListAccountAliases", InShape: "ListAccountAliasesRequest", OutShape: "ListAccountAliasesResponse"}
 		in := new(iamtypes.ListAccountAliasesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListAccountAliasesRequest(b, in) }
 		out := new(iamtypes.ListAccountAliasesResponse)
@@ -662,7 +655,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListAttachedGroupPolicies", InShape: "ListAttachedGroupPoliciesRequest", OutShape: "ListAttachedGroupPoliciesResponse"}
+		c := trailtest.Case{Name: "ListAttachedGroupPolicies", InShape: "ListAttachedGroupPoliciesRequest", OutShape: "ListAttachedGroupPoliciesResponse"}
 		in := new(iamtypes.ListAttachedGroupPoliciesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListAttachedGroupPoliciesRequest(b, in) }
 		out := new(iamtypes.ListAttachedGroupPoliciesResponse)
@@ -670,7 +663,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListAttachedRolePolicies", InShape: "ListAttachedRolePoliciesRequest", OutShape: "ListAttachedRolePoliciesResponse"}
+		c := trailtest.Case{Name: "ListAttachedRolePolicies", InShape: "ListAttachedRolePoliciesRequest", OutShape: "ListAttachedRolePoliciesResponse"}
 		in := new(iamtypes.ListAttachedRolePoliciesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListAttachedRolePoliciesRequest(b, in) }
 		out := new(iamtypes.ListAttachedRolePoliciesResponse)
@@ -678,7 +671,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListAttachedUserPolicies", InShape: "ListAttachedUserPoliciesRequest", OutShape: "ListAttachedUserPoliciesResponse"}
+		c := trailtest.Case{Name: "ListAttachedUserPolicies", InShape: "ListAttachedUserPoliciesRequest", OutShape: "ListAttachedUserPoliciesResponse"}
 		in := new(iamtypes.ListAttachedUserPoliciesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListAttachedUserPoliciesRequest(b, in) }
 		out := new(iamtypes.ListAttachedUserPoliciesResponse)
@@ -686,7 +679,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListDelegationRequests", InShape: "ListDelegationRequestsRequest", OutShape: "ListDelegationRequestsResponse"}
+		c := trailtest.Case{Name: "ListDelegationRequests", InShape: "ListDelegationRequestsRequest", OutShape: "ListDelegationRequestsResponse"}
 		in := new(iamtypes.ListDelegationRequestsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListDelegationRequestsRequest(b, in) }
 		out := new(iamtypes.ListDelegationRequestsResponse)
@@ -694,7 +687,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListEntitiesForPolicy", InShape: "ListEntitiesForPolicyRequest", OutShape: "ListEntitiesForPolicyResponse"}
+		c := trailtest.Case{Name: "ListEntitiesForPolicy", InShape: "ListEntitiesForPolicyRequest", OutShape: "ListEntitiesForPolicyResponse"}
 		in := new(iamtypes.ListEntitiesForPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListEntitiesForPolicyRequest(b, in) }
 		out := new(iamtypes.ListEntitiesForPolicyResponse)
@@ -702,7 +695,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListGroupPolicies", InShape: "ListGroupPoliciesRequest", OutShape: "ListGroupPoliciesResponse"}
+		c := trailtest.Case{Name: "ListGroupPolicies", InShape: "ListGroupPoliciesRequest", OutShape: "ListGroupPoliciesResponse"}
 		in := new(iamtypes.ListGroupPoliciesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListGroupPoliciesRequest(b, in) }
 		out := new(iamtypes.ListGroupPoliciesResponse)
@@ -710,7 +703,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListGroups", InShape: "ListGroupsRequest", OutShape: "ListGroupsResponse"}
+		c := trailtest.Case{Name: "ListGroups", InShape: "ListGroupsRequest", OutShape: "ListGroupsResponse"}
 		in := new(iamtypes.ListGroupsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListGroupsRequest(b, in) }
 		out := new(iamtypes.ListGroupsResponse)
@@ -718,7 +711,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListGroupsForUser", InShape: "ListGroupsForUserRequest", OutShape: "ListGroupsForUserResponse"}
+		c := trailtest.Case{Name: "ListGroupsForUser", InShape: "ListGroupsForUserRequest", OutShape: "ListGroupsForUserResponse"}
 		in := new(iamtypes.ListGroupsForUserRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListGroupsForUserRequest(b, in) }
 		out := new(iamtypes.ListGroupsForUserResponse)
@@ -726,7 +719,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListInstanceProfileTags", InShape: "ListInstanceProfileTagsRequest", OutShape: "ListInstanceProfileTagsResponse"}
+		c := trailtest.Case{Name: "ListInstanceProfileTags", InShape: "ListInstanceProfileTagsRequest", OutShape: "ListInstanceProfileTagsResponse"}
 		in := new(iamtypes.ListInstanceProfileTagsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListInstanceProfileTagsRequest(b, in) }
 		out := new(iamtypes.ListInstanceProfileTagsResponse)
@@ -734,7 +727,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListInstanceProfiles", InShape: "ListInstanceProfilesRequest", OutShape: "ListInstanceProfilesResponse"}
+		c := trailtest.Case{Name: "ListInstanceProfiles", InShape: "ListInstanceProfilesRequest", OutShape: "ListInstanceProfilesResponse"}
 		in := new(iamtypes.ListInstanceProfilesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListInstanceProfilesRequest(b, in) }
 		out := new(iamtypes.ListInstanceProfilesResponse)
@@ -742,7 +735,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListInstanceProfilesForRole", InShape: "ListInstanceProfilesForRoleRequest", OutShape: "ListInstanceProfilesForRoleResponse"}
+		c := trailtest.Case{Name: "ListInstanceProfilesForRole", InShape: "ListInstanceProfilesForRoleRequest", OutShape: "ListInstanceProfilesForRoleResponse"}
 		in := new(iamtypes.ListInstanceProfilesForRoleRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListInstanceProfilesForRoleRequest(b, in) }
 		out := new(iamtypes.ListInstanceProfilesForRoleResponse)
@@ -750,7 +743,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListMFADeviceTags", InShape: "ListMFADeviceTagsRequest", OutShape: "ListMFADeviceTagsResponse"}
+		c := trailtest.Case{Name: "ListMFADeviceTags", InShape: "ListMFADeviceTagsRequest", OutShape: "ListMFADeviceTagsResponse"}
 		in := new(iamtypes.ListMFADeviceTagsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListMFADeviceTagsRequest(b, in) }
 		out := new(iamtypes.ListMFADeviceTagsResponse)
@@ -758,7 +751,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListMFADevices", InShape: "ListMFADevicesRequest", OutShape: "ListMFADevicesResponse"}
+		c := trailtest.Case{Name: "ListMFADevices", InShape: "ListMFADevicesRequest", OutShape: "ListMFADevicesResponse"}
 		in := new(iamtypes.ListMFADevicesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListMFADevicesRequest(b, in) }
 		out := new(iamtypes.ListMFADevicesResponse)
@@ -766,7 +759,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListOpenIDConnectProviderTags", InShape: "ListOpenIDConnectProviderTagsRequest", OutShape: "ListOpenIDConnectProviderTagsResponse"}
+		c := trailtest.Case{Name: "ListOpenIDConnectProviderTags", InShape: "ListOpenIDConnectProviderTagsRequest", OutShape: "ListOpenIDConnectProviderTagsResponse"}
 		in := new(iamtypes.ListOpenIDConnectProviderTagsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListOpenIDConnectProviderTagsRequest(b, in) }
 		out := new(iamtypes.ListOpenIDConnectProviderTagsResponse)
@@ -774,7 +767,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListOpenIDConnectProviders", InShape: "ListOpenIDConnectProvidersRequest", OutShape: "ListOpenIDConnectProvidersResponse"}
+		c := trailtest.Case{Name: "ListOpenIDConnectProviders", InShape: "ListOpenIDConnectProvidersRequest", OutShape: "ListOpenIDConnectProvidersResponse"}
 		in := new(iamtypes.ListOpenIDConnectProvidersRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListOpenIDConnectProvidersRequest(b, in) }
 		out := new(iamtypes.ListOpenIDConnectProvidersResponse)
@@ -782,7 +775,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListOrganizationsFeatures", InShape: "ListOrganizationsFeaturesRequest", OutShape: "ListOrganizationsFeaturesResponse"}
+		c := trailtest.Case{Name: "ListOrganizationsFeatures", InShape: "ListOrganizationsFeaturesRequest", OutShape: "ListOrganizationsFeaturesResponse"}
 		in := new(iamtypes.ListOrganizationsFeaturesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListOrganizationsFeaturesRequest(b, in) }
 		out := new(iamtypes.ListOrganizationsFeaturesResponse)
@@ -790,7 +783,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListPolicies", InShape: "ListPoliciesRequest", OutShape: "ListPoliciesResponse"}
+		c := trailtest.Case{Name: "ListPolicies", InShape: "ListPoliciesRequest", OutShape: "ListPoliciesResponse"}
 		in := new(iamtypes.ListPoliciesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListPoliciesRequest(b, in) }
 		out := new(iamtypes.ListPoliciesResponse)
@@ -798,7 +791,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListPoliciesGrantingServiceAccess", InShape: "ListPoliciesGrantingServiceAccessRequest", OutShape: "ListPoliciesGrantingServiceAccessResponse"}
+		c := trailtest.Case{Name: "ListPoliciesGrantingServiceAccess", InShape: "ListPoliciesGrantingServiceAccessRequest", OutShape: "ListPoliciesGrantingServiceAccessResponse"}
 		in := new(iamtypes.ListPoliciesGrantingServiceAccessRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListPoliciesGrantingServiceAccessRequest(b, in) }
 		out := new(iamtypes.ListPoliciesGrantingServiceAccessResponse)
@@ -806,7 +799,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListPolicyTags", InShape: "ListPolicyTagsRequest", OutShape: "ListPolicyTagsResponse"}
+		c := trailtest.Case{Name: "ListPolicyTags", InShape: "ListPolicyTagsRequest", OutShape: "ListPolicyTagsResponse"}
 		in := new(iamtypes.ListPolicyTagsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListPolicyTagsRequest(b, in) }
 		out := new(iamtypes.ListPolicyTagsResponse)
@@ -814,7 +807,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListPolicyVersions", InShape: "ListPolicyVersionsRequest", OutShape: "ListPolicyVersionsResponse"}
+		c := trailtest.Case{Name: "ListPolicyVersions", InShape: "ListPolicyVersionsRequest", OutShape: "ListPolicyVersionsResponse"}
 		in := new(iamtypes.ListPolicyVersionsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListPolicyVersionsRequest(b, in) }
 		out := new(iamtypes.ListPolicyVersionsResponse)
@@ -822,7 +815,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListRolePolicies", InShape: "ListRolePoliciesRequest", OutShape: "ListRolePoliciesResponse"}
+		c := trailtest.Case{Name: "ListRolePolicies", InShape: "ListRolePoliciesRequest", OutShape: "ListRolePoliciesResponse"}
 		in := new(iamtypes.ListRolePoliciesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListRolePoliciesRequest(b, in) }
 		out := new(iamtypes.ListRolePoliciesResponse)
@@ -830,7 +823,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListRoleTags", InShape: "ListRoleTagsRequest", OutShape: "ListRoleTagsResponse"}
+		c := trailtest.Case{Name: "ListRoleTags", InShape: "ListRoleTagsRequest", OutShape: "ListRoleTagsResponse"}
 		in := new(iamtypes.ListRoleTagsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListRoleTagsRequest(b, in) }
 		out := new(iamtypes.ListRoleTagsResponse)
@@ -838,7 +831,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListRoles", InShape: "ListRolesRequest", OutShape: "ListRolesResponse"}
+		c := trailtest.Case{Name: "ListRoles", InShape: "ListRolesRequest", OutShape: "ListRolesResponse"}
 		in := new(iamtypes.ListRolesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListRolesRequest(b, in) }
 		out := new(iamtypes.ListRolesResponse)
@@ -846,7 +839,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListSAMLProviderTags", InShape: "ListSAMLProviderTagsRequest", OutShape: "ListSAMLProviderTagsResponse"}
+		c := trailtest.Case{Name: "ListSAMLProviderTags", InShape: "ListSAMLProviderTagsRequest", OutShape: "ListSAMLProviderTagsResponse"}
 		in := new(iamtypes.ListSAMLProviderTagsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListSAMLProviderTagsRequest(b, in) }
 		out := new(iamtypes.ListSAMLProviderTagsResponse)
@@ -854,7 +847,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListSAMLProviders", InShape: "ListSAMLProvidersRequest", OutShape: "ListSAMLProvidersResponse"}
+		c := trailtest.Case{Name: "ListSAMLProviders", InShape: "ListSAMLProvidersRequest", OutShape: "ListSAMLProvidersResponse"}
 		in := new(iamtypes.ListSAMLProvidersRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListSAMLProvidersRequest(b, in) }
 		out := new(iamtypes.ListSAMLProvidersResponse)
@@ -862,7 +855,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListSSHPublicKeys", InShape: "ListSSHPublicKeysRequest", OutShape: "ListSSHPublicKeysResponse"}
+		c := trailtest.Case{Name: "ListSSHPublicKeys", InShape: "ListSSHPublicKeysRequest", OutShape: "ListSSHPublicKeysResponse"}
 		in := new(iamtypes.ListSSHPublicKeysRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListSSHPublicKeysRequest(b, in) }
 		out := new(iamtypes.ListSSHPublicKeysResponse)
@@ -870,7 +863,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListServerCertificateTags", InShape: "ListServerCertificateTagsRequest", OutShape: "ListServerCertificateTagsResponse"}
+		c := trailtest.Case{Name: "ListServerCertificateTags", InShape: "ListServerCertificateTagsRequest", OutShape: "ListServerCertificateTagsResponse"}
 		in := new(iamtypes.ListServerCertificateTagsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListServerCertificateTagsRequest(b, in) }
 		out := new(iamtypes.ListServerCertificateTagsResponse)
@@ -878,7 +871,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListServerCertificates", InShape: "ListServerCertificatesRequest", OutShape: "ListServerCertificatesResponse"}
+		c := trailtest.Case{Name: "ListServerCertificates", InShape: "ListServerCertificatesRequest", OutShape: "ListServerCertificatesResponse"}
 		in := new(iamtypes.ListServerCertificatesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListServerCertificatesRequest(b, in) }
 		out := new(iamtypes.ListServerCertificatesResponse)
@@ -886,7 +879,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListServiceSpecificCredentials", InShape: "ListServiceSpecificCredentialsRequest", OutShape: "ListServiceSpecificCredentialsResponse"}
+		c := trailtest.Case{Name: "ListServiceSpecificCredentials", InShape: "ListServiceSpecificCredentialsRequest", OutShape: "ListServiceSpecificCredentialsResponse"}
 		in := new(iamtypes.ListServiceSpecificCredentialsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListServiceSpecificCredentialsRequest(b, in) }
 		out := new(iamtypes.ListServiceSpecificCredentialsResponse)
@@ -894,7 +887,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListSigningCertificates", InShape: "ListSigningCertificatesRequest", OutShape: "ListSigningCertificatesResponse"}
+		c := trailtest.Case{Name: "ListSigningCertificates", InShape: "ListSigningCertificatesRequest", OutShape: "ListSigningCertificatesResponse"}
 		in := new(iamtypes.ListSigningCertificatesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListSigningCertificatesRequest(b, in) }
 		out := new(iamtypes.ListSigningCertificatesResponse)
@@ -902,7 +895,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListUserPolicies", InShape: "ListUserPoliciesRequest", OutShape: "ListUserPoliciesResponse"}
+		c := trailtest.Case{Name: "ListUserPolicies", InShape: "ListUserPoliciesRequest", OutShape: "ListUserPoliciesResponse"}
 		in := new(iamtypes.ListUserPoliciesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListUserPoliciesRequest(b, in) }
 		out := new(iamtypes.ListUserPoliciesResponse)
@@ -910,7 +903,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListUserTags", InShape: "ListUserTagsRequest", OutShape: "ListUserTagsResponse"}
+		c := trailtest.Case{Name: "ListUserTags", InShape: "ListUserTagsRequest", OutShape: "ListUserTagsResponse"}
 		in := new(iamtypes.ListUserTagsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListUserTagsRequest(b, in) }
 		out := new(iamtypes.ListUserTagsResponse)
@@ -918,7 +911,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListUsers", InShape: "ListUsersRequest", OutShape: "ListUsersResponse"}
+		c := trailtest.Case{Name: "ListUsers", InShape: "ListUsersRequest", OutShape: "ListUsersResponse"}
 		in := new(iamtypes.ListUsersRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListUsersRequest(b, in) }
 		out := new(iamtypes.ListUsersResponse)
@@ -926,7 +919,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListVirtualMFADevices", InShape: "ListVirtualMFADevicesRequest", OutShape: "ListVirtualMFADevicesResponse"}
+		c := trailtest.Case{Name: "ListVirtualMFADevices", InShape: "ListVirtualMFADevicesRequest", OutShape: "ListVirtualMFADevicesResponse"}
 		in := new(iamtypes.ListVirtualMFADevicesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListVirtualMFADevicesRequest(b, in) }
 		out := new(iamtypes.ListVirtualMFADevicesResponse)
@@ -934,61 +927,61 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "PutGroupPolicy", InShape: "PutGroupPolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "PutGroupPolicy", InShape: "PutGroupPolicyRequest", OutShape: ""}
 		in := new(iamtypes.PutGroupPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailPutGroupPolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "PutRolePermissionsBoundary", InShape: "PutRolePermissionsBoundaryRequest", OutShape: ""}
+		c := trailtest.Case{Name: "PutRolePermissionsBoundary", InShape: "PutRolePermissionsBoundaryRequest", OutShape: ""}
 		in := new(iamtypes.PutRolePermissionsBoundaryRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailPutRolePermissionsBoundaryRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "PutRolePolicy", InShape: "PutRolePolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "PutRolePolicy", InShape: "PutRolePolicyRequest", OutShape: ""}
 		in := new(iamtypes.PutRolePolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailPutRolePolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "PutUserPermissionsBoundary", InShape: "PutUserPermissionsBoundaryRequest", OutShape: ""}
+		c := trailtest.Case{Name: "PutUserPermissionsBoundary", InShape: "PutUserPermissionsBoundaryRequest", OutShape: ""}
 		in := new(iamtypes.PutUserPermissionsBoundaryRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailPutUserPermissionsBoundaryRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "PutUserPolicy", InShape: "PutUserPolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "PutUserPolicy", InShape: "PutUserPolicyRequest", OutShape: ""}
 		in := new(iamtypes.PutUserPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailPutUserPolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "RejectDelegationRequest", InShape: "RejectDelegationRequestRequest", OutShape: ""}
+		c := trailtest.Case{Name: "RejectDelegationRequest", InShape: "RejectDelegationRequestRequest", OutShape: ""}
 		in := new(iamtypes.RejectDelegationRequestRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailRejectDelegationRequestRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "RemoveClientIDFromOpenIDConnectProvider", InShape: "RemoveClientIDFromOpenIDConnectProviderRequest", OutShape: ""}
+		c := trailtest.Case{Name: "RemoveClientIDFromOpenIDConnectProvider", InShape: "RemoveClientIDFromOpenIDConnectProviderRequest", OutShape: ""}
 		in := new(iamtypes.RemoveClientIDFromOpenIDConnectProviderRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailRemoveClientIDFromOpenIDConnectProviderRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "RemoveRoleFromInstanceProfile", InShape: "RemoveRoleFromInstanceProfileRequest", OutShape: ""}
+		c := trailtest.Case{Name: "RemoveRoleFromInstanceProfile", InShape: "RemoveRoleFromInstanceProfileRequest", OutShape: ""}
 		in := new(iamtypes.RemoveRoleFromInstanceProfileRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailRemoveRoleFromInstanceProfileRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "RemoveUserFromGroup", InShape: "RemoveUserFromGroupRequest", OutShape: ""}
+		c := trailtest.Case{Name: "RemoveUserFromGroup", InShape: "RemoveUserFromGroupRequest", OutShape: ""}
 		in := new(iamtypes.RemoveUserFromGroupRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailRemoveUserFromGroupRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ResetServiceSpecificCredential", InShape: "ResetServiceSpecificCredentialRequest", OutShape: "ResetServiceSpecificCredentialResponse"}
+		c := trailtest.Case{Name: "ResetServiceSpecificCredential", InShape: "ResetServiceSpecificCredentialRequest", OutShape: "ResetServiceSpecificCredentialResponse"}
 		in := new(iamtypes.ResetServiceSpecificCredentialRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailResetServiceSpecificCredentialRequest(b, in) }
 		out := new(iamtypes.ResetServiceSpecificCredentialResponse)
@@ -996,31 +989,31 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ResyncMFADevice", InShape: "ResyncMFADeviceRequest", OutShape: ""}
+		c := trailtest.Case{Name: "ResyncMFADevice", InShape: "ResyncMFADeviceRequest", OutShape: ""}
 		in := new(iamtypes.ResyncMFADeviceRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailResyncMFADeviceRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "SendDelegationToken", InShape: "SendDelegationTokenRequest", OutShape: ""}
+		c := trailtest.Case{Name: "SendDelegationToken", InShape: "SendDelegationTokenRequest", OutShape: ""}
 		in := new(iamtypes.SendDelegationTokenRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailSendDelegationTokenRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "SetDefaultPolicyVersion", InShape: "SetDefaultPolicyVersionRequest", OutShape: ""}
+		c := trailtest.Case{Name: "SetDefaultPolicyVersion", InShape: "SetDefaultPolicyVersionRequest", OutShape: ""}
 		in := new(iamtypes.SetDefaultPolicyVersionRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailSetDefaultPolicyVersionRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "SetSecurityTokenServicePreferences", InShape: "SetSecurityTokenServicePreferencesRequest", OutShape: ""}
+		c := trailtest.Case{Name: "SetSecurityTokenServicePreferences", InShape: "SetSecurityTokenServicePreferencesRequest", OutShape: ""}
 		in := new(iamtypes.SetSecurityTokenServicePreferencesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailSetSecurityTokenServicePreferencesRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "SimulateCustomPolicy", InShape: "SimulateCustomPolicyRequest", OutShape: "SimulatePolicyResponse"}
+		c := trailtest.Case{Name: "SimulateCustomPolicy", InShape: "SimulateCustomPolicyRequest", OutShape: "SimulatePolicyResponse"}
 		in := new(iamtypes.SimulateCustomPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailSimulateCustomPolicyRequest(b, in) }
 		out := new(iamtypes.SimulatePolicyResponse)
@@ -1028,7 +1021,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "SimulatePrincipalPolicy", InShape: "SimulatePrincipalPolicyRequest", OutShape: "SimulatePolicyResponse"}
+		c := trailtest.Case{Name: "SimulatePrincipalPolicy", InShape: "SimulatePrincipalPolicyRequest", OutShape: "SimulatePolicyResponse"}
 		in := new(iamtypes.SimulatePrincipalPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailSimulatePrincipalPolicyRequest(b, in) }
 		out := new(iamtypes.SimulatePolicyResponse)
@@ -1036,145 +1029,145 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "TagInstanceProfile", InShape: "TagInstanceProfileRequest", OutShape: ""}
+		c := trailtest.Case{Name: "TagInstanceProfile", InShape: "TagInstanceProfileRequest", OutShape: ""}
 		in := new(iamtypes.TagInstanceProfileRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailTagInstanceProfileRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "TagMFADevice", InShape: "TagMFADeviceRequest", OutShape: ""}
+		c := trailtest.Case{Name: "TagMFADevice", InShape: "TagMFADeviceRequest", OutShape: ""}
 		in := new(iamtypes.TagMFADeviceRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailTagMFADeviceRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "TagOpenIDConnectProvider", InShape: "TagOpenIDConnectProviderRequest", OutShape: ""}
+		c := trailtest.Case{Name: "TagOpenIDConnectProvider", InShape: "TagOpenIDConnectProviderRequest", OutShape: ""}
 		in := new(iamtypes.TagOpenIDConnectProviderRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailTagOpenIDConnectProviderRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "TagPolicy", InShape: "TagPolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "TagPolicy", InShape: "TagPolicyRequest", OutShape: ""}
 		in := new(iamtypes.TagPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailTagPolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "TagRole", InShape: "TagRoleRequest", OutShape: ""}
+		c := trailtest.Case{Name: "TagRole", InShape: "TagRoleRequest", OutShape: ""}
 		in := new(iamtypes.TagRoleRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailTagRoleRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "TagSAMLProvider", InShape: "TagSAMLProviderRequest", OutShape: ""}
+		c := trailtest.Case{Name: "TagSAMLProvider", InShape: "TagSAMLProviderRequest", OutShape: ""}
 		in := new(iamtypes.TagSAMLProviderRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailTagSAMLProviderRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "TagServerCertificate", InShape: "TagServerCertificateRequest", OutShape: ""}
+		c := trailtest.Case{Name: "TagServerCertificate", InShape: "TagServerCertificateRequest", OutShape: ""}
 		in := new(iamtypes.TagServerCertificateRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailTagServerCertificateRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "TagUser", InShape: "TagUserRequest", OutShape: ""}
+		c := trailtest.Case{Name: "TagUser", InShape: "TagUserRequest", OutShape: ""}
 		in := new(iamtypes.TagUserRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailTagUserRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UntagInstanceProfile", InShape: "UntagInstanceProfileRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UntagInstanceProfile", InShape: "UntagInstanceProfileRequest", OutShape: ""}
 		in := new(iamtypes.UntagInstanceProfileRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUntagInstanceProfileRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UntagMFADevice", InShape: "UntagMFADeviceRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UntagMFADevice", InShape: "UntagMFADeviceRequest", OutShape: ""}
 		in := new(iamtypes.UntagMFADeviceRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUntagMFADeviceRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UntagOpenIDConnectProvider", InShape: "UntagOpenIDConnectProviderRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UntagOpenIDConnectProvider", InShape: "UntagOpenIDConnectProviderRequest", OutShape: ""}
 		in := new(iamtypes.UntagOpenIDConnectProviderRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUntagOpenIDConnectProviderRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UntagPolicy", InShape: "UntagPolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UntagPolicy", InShape: "UntagPolicyRequest", OutShape: ""}
 		in := new(iamtypes.UntagPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUntagPolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UntagRole", InShape: "UntagRoleRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UntagRole", InShape: "UntagRoleRequest", OutShape: ""}
 		in := new(iamtypes.UntagRoleRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUntagRoleRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UntagSAMLProvider", InShape: "UntagSAMLProviderRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UntagSAMLProvider", InShape: "UntagSAMLProviderRequest", OutShape: ""}
 		in := new(iamtypes.UntagSAMLProviderRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUntagSAMLProviderRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UntagServerCertificate", InShape: "UntagServerCertificateRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UntagServerCertificate", InShape: "UntagServerCertificateRequest", OutShape: ""}
 		in := new(iamtypes.UntagServerCertificateRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUntagServerCertificateRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UntagUser", InShape: "UntagUserRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UntagUser", InShape: "UntagUserRequest", OutShape: ""}
 		in := new(iamtypes.UntagUserRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUntagUserRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UpdateAccessKey", InShape: "UpdateAccessKeyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UpdateAccessKey", InShape: "UpdateAccessKeyRequest", OutShape: ""}
 		in := new(iamtypes.UpdateAccessKeyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateAccessKeyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UpdateAccountPasswordPolicy", InShape: "UpdateAccountPasswordPolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UpdateAccountPasswordPolicy", InShape: "UpdateAccountPasswordPolicyRequest", OutShape: ""}
 		in := new(iamtypes.UpdateAccountPasswordPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateAccountPasswordPolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UpdateAssumeRolePolicy", InShape: "UpdateAssumeRolePolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UpdateAssumeRolePolicy", InShape: "UpdateAssumeRolePolicyRequest", OutShape: ""}
 		in := new(iamtypes.UpdateAssumeRolePolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateAssumeRolePolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UpdateDelegationRequest", InShape: "UpdateDelegationRequestRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UpdateDelegationRequest", InShape: "UpdateDelegationRequestRequest", OutShape: ""}
 		in := new(iamtypes.UpdateDelegationRequestRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateDelegationRequestRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UpdateGroup", InShape: "UpdateGroupRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UpdateGroup", InShape: "UpdateGroupRequest", OutShape: ""}
 		in := new(iamtypes.UpdateGroupRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateGroupRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UpdateLoginProfile", InShape: "UpdateLoginProfileRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UpdateLoginProfile", InShape: "UpdateLoginProfileRequest", OutShape: ""}
 		in := new(iamtypes.UpdateLoginProfileRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateLoginProfileRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UpdateOpenIDConnectProviderThumbprint", InShape: "UpdateOpenIDConnectProviderThumbprintRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UpdateOpenIDConnectProviderThumbprint", InShape: "UpdateOpenIDConnectProviderThumbprintRequest", OutShape: ""}
 		in := new(iamtypes.UpdateOpenIDConnectProviderThumbprintRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateOpenIDConnectProviderThumbprintRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UpdateRole", InShape: "UpdateRoleRequest", OutShape: "UpdateRoleResponse"}
+		c := trailtest.Case{Name: "UpdateRole", InShape: "UpdateRoleRequest", OutShape: "UpdateRoleResponse"}
 		in := new(iamtypes.UpdateRoleRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateRoleRequest(b, in) }
 		out := new(iamtypes.UpdateRoleResponse)
@@ -1182,7 +1175,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UpdateRoleDescription", InShape: "UpdateRoleDescriptionRequest", OutShape: "UpdateRoleDescriptionResponse"}
+		c := trailtest.Case{Name: "UpdateRoleDescription", InShape: "UpdateRoleDescriptionRequest", OutShape: "UpdateRoleDescriptionResponse"}
 		in := new(iamtypes.UpdateRoleDescriptionRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateRoleDescriptionRequest(b, in) }
 		out := new(iamtypes.UpdateRoleDescriptionResponse)
@@ -1190,7 +1183,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UpdateSAMLProvider", InShape: "UpdateSAMLProviderRequest", OutShape: "UpdateSAMLProviderResponse"}
+		c := trailtest.Case{Name: "UpdateSAMLProvider", InShape: "UpdateSAMLProviderRequest", OutShape: "UpdateSAMLProviderResponse"}
 		in := new(iamtypes.UpdateSAMLProviderRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateSAMLProviderRequest(b, in) }
 		out := new(iamtypes.UpdateSAMLProviderResponse)
@@ -1198,37 +1191,37 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UpdateSSHPublicKey", InShape: "UpdateSSHPublicKeyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UpdateSSHPublicKey", InShape: "UpdateSSHPublicKeyRequest", OutShape: ""}
 		in := new(iamtypes.UpdateSSHPublicKeyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateSSHPublicKeyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UpdateServerCertificate", InShape: "UpdateServerCertificateRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UpdateServerCertificate", InShape: "UpdateServerCertificateRequest", OutShape: ""}
 		in := new(iamtypes.UpdateServerCertificateRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateServerCertificateRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UpdateServiceSpecificCredential", InShape: "UpdateServiceSpecificCredentialRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UpdateServiceSpecificCredential", InShape: "UpdateServiceSpecificCredentialRequest", OutShape: ""}
 		in := new(iamtypes.UpdateServiceSpecificCredentialRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateServiceSpecificCredentialRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UpdateSigningCertificate", InShape: "UpdateSigningCertificateRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UpdateSigningCertificate", InShape: "UpdateSigningCertificateRequest", OutShape: ""}
 		in := new(iamtypes.UpdateSigningCertificateRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateSigningCertificateRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UpdateUser", InShape: "UpdateUserRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UpdateUser", InShape: "UpdateUserRequest", OutShape: ""}
 		in := new(iamtypes.UpdateUserRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateUserRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UploadSSHPublicKey", InShape: "UploadSSHPublicKeyRequest", OutShape: "UploadSSHPublicKeyResponse"}
+		c := trailtest.Case{Name: "UploadSSHPublicKey", InShape: "UploadSSHPublicKeyRequest", OutShape: "UploadSSHPublicKeyResponse"}
 		in := new(iamtypes.UploadSSHPublicKeyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUploadSSHPublicKeyRequest(b, in) }
 		out := new(iamtypes.UploadSSHPublicKeyResponse)
@@ -1236,7 +1229,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UploadServerCertificate", InShape: "UploadServerCertificateRequest", OutShape: "UploadServerCertificateResponse"}
+		c := trailtest.Case{Name: "UploadServerCertificate", InShape: "UploadServerCertificateRequest", OutShape: "UploadServerCertificateResponse"}
 		in := new(iamtypes.UploadServerCertificateRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUploadServerCertificateRequest(b, in) }
 		out := new(iamtypes.UploadServerCertificateResponse)
@@ -1244,7 +1237,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UploadSigningCertificate", InShape: "UploadSigningCertificateRequest", OutShape: "UploadSigningCertificateResponse"}
+		c := trailtest.Case{Name: "UploadSigningCertificate", InShape: "UploadSigningCertificateRequest", OutShape: "UploadSigningCertificateResponse"}
 		in := new(iamtypes.UploadSigningCertificateRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUploadSigningCertificateRequest(b, in) }
 		out := new(iamtypes.UploadSigningCertificateResponse)

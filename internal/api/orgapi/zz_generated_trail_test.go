@@ -3,22 +3,15 @@
 package orgapi
 
 import (
+	"github.com/iamd-dev/iamd/internal/api/trailjson/trailtest"
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 )
 
-// trailCase is an operation's input and output shapes (nil when it has none) with their trail encoders.
-type trailCase struct {
-	Name              string
-	In, Out           any
-	TrailIn, TrailOut func(b []byte) []byte
-	InShape, OutShape string
-}
-
 // trailCases returns a new case per operation of the model, sorted by name: the encoders read In and Out.
-func trailCases() []trailCase {
-	var cases []trailCase
+func trailCases() []trailtest.Case {
+	var cases []trailtest.Case
 	{
-		c := trailCase{Name: "AcceptHandshake", InShape: "AcceptHandshakeRequest", OutShape: "AcceptHandshakeResponse"}
+		c := trailtest.Case{Name: "AcceptHandshake", InShape: "AcceptHandshakeRequest", OutShape: "AcceptHandshakeResponse"}
 		in := new(orgtypes.AcceptHandshakeRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailAcceptHandshakeRequest(b, in) }
 		out := new(orgtypes.AcceptHandshakeResponse)
@@ -26,13 +19,13 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "AttachPolicy", InShape: "AttachPolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "AttachPolicy", InShape: "AttachPolicyRequest", OutShape: ""}
 		in := new(orgtypes.AttachPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailAttachPolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CancelHandshake", InShape: "CancelHandshakeRequest", OutShape: "CancelHandshakeResponse"}
+		c := trailtest.Case{Name: "CancelHandshake", InShape: "CancelHandshakeRequest", OutShape: "CancelHandshakeResponse"}
 		in := new(orgtypes.CancelHandshakeRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCancelHandshakeRequest(b, in) }
 		out := new(orgtypes.CancelHandshakeResponse)
@@ -40,13 +33,13 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CloseAccount", InShape: "CloseAccountRequest", OutShape: ""}
+		c := trailtest.Case{Name: "CloseAccount", InShape: "CloseAccountRequest", OutShape: ""}
 		in := new(orgtypes.CloseAccountRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCloseAccountRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreateAccount", InShape: "CreateAccountRequest", OutShape: "CreateAccountResponse"}
+		c := trailtest.Case{Name: "CreateAccount", InShape: "CreateAccountRequest", OutShape: "CreateAccountResponse"}
 		in := new(orgtypes.CreateAccountRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateAccountRequest(b, in) }
 		out := new(orgtypes.CreateAccountResponse)
@@ -54,7 +47,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreateGovCloudAccount", InShape: "CreateGovCloudAccountRequest", OutShape: "CreateGovCloudAccountResponse"}
+		c := trailtest.Case{Name: "CreateGovCloudAccount", InShape: "CreateGovCloudAccountRequest", OutShape: "CreateGovCloudAccountResponse"}
 		in := new(orgtypes.CreateGovCloudAccountRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateGovCloudAccountRequest(b, in) }
 		out := new(orgtypes.CreateGovCloudAccountResponse)
@@ -62,7 +55,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreateOrganization", InShape: "CreateOrganizationRequest", OutShape: "CreateOrganizationResponse"}
+		c := trailtest.Case{Name: "CreateOrganization", InShape: "CreateOrganizationRequest", OutShape: "CreateOrganizationResponse"}
 		in := new(orgtypes.CreateOrganizationRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateOrganizationRequest(b, in) }
 		out := new(orgtypes.CreateOrganizationResponse)
@@ -70,7 +63,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreateOrganizationalUnit", InShape: "CreateOrganizationalUnitRequest", OutShape: "CreateOrganizationalUnitResponse"}
+		c := trailtest.Case{Name: "CreateOrganizationalUnit", InShape: "CreateOrganizationalUnitRequest", OutShape: "CreateOrganizationalUnitResponse"}
 		in := new(orgtypes.CreateOrganizationalUnitRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateOrganizationalUnitRequest(b, in) }
 		out := new(orgtypes.CreateOrganizationalUnitResponse)
@@ -78,7 +71,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "CreatePolicy", InShape: "CreatePolicyRequest", OutShape: "CreatePolicyResponse"}
+		c := trailtest.Case{Name: "CreatePolicy", InShape: "CreatePolicyRequest", OutShape: "CreatePolicyResponse"}
 		in := new(orgtypes.CreatePolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreatePolicyRequest(b, in) }
 		out := new(orgtypes.CreatePolicyResponse)
@@ -86,7 +79,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeclineHandshake", InShape: "DeclineHandshakeRequest", OutShape: "DeclineHandshakeResponse"}
+		c := trailtest.Case{Name: "DeclineHandshake", InShape: "DeclineHandshakeRequest", OutShape: "DeclineHandshakeResponse"}
 		in := new(orgtypes.DeclineHandshakeRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeclineHandshakeRequest(b, in) }
 		out := new(orgtypes.DeclineHandshakeResponse)
@@ -94,33 +87,33 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteOrganization", InShape: "", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteOrganization", InShape: "", OutShape: ""}
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteOrganizationalUnit", InShape: "DeleteOrganizationalUnitRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteOrganizationalUnit", InShape: "DeleteOrganizationalUnitRequest", OutShape: ""}
 		in := new(orgtypes.DeleteOrganizationalUnitRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteOrganizationalUnitRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeletePolicy", InShape: "DeletePolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeletePolicy", InShape: "DeletePolicyRequest", OutShape: ""}
 		in := new(orgtypes.DeletePolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeletePolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeleteResourcePolicy", InShape: "", OutShape: ""}
+		c := trailtest.Case{Name: "DeleteResourcePolicy", InShape: "", OutShape: ""}
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DeregisterDelegatedAdministrator", InShape: "DeregisterDelegatedAdministratorRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DeregisterDelegatedAdministrator", InShape: "DeregisterDelegatedAdministratorRequest", OutShape: ""}
 		in := new(orgtypes.DeregisterDelegatedAdministratorRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeregisterDelegatedAdministratorRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DescribeAccount", InShape: "DescribeAccountRequest", OutShape: "DescribeAccountResponse"}
+		c := trailtest.Case{Name: "DescribeAccount", InShape: "DescribeAccountRequest", OutShape: "DescribeAccountResponse"}
 		in := new(orgtypes.DescribeAccountRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDescribeAccountRequest(b, in) }
 		out := new(orgtypes.DescribeAccountResponse)
@@ -128,7 +121,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DescribeCreateAccountStatus", InShape: "DescribeCreateAccountStatusRequest", OutShape: "DescribeCreateAccountStatusResponse"}
+		c := trailtest.Case{Name: "DescribeCreateAccountStatus", InShape: "DescribeCreateAccountStatusRequest", OutShape: "DescribeCreateAccountStatusResponse"}
 		in := new(orgtypes.DescribeCreateAccountStatusRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDescribeCreateAccountStatusRequest(b, in) }
 		out := new(orgtypes.DescribeCreateAccountStatusResponse)
@@ -136,7 +129,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DescribeEffectivePolicy", InShape: "DescribeEffectivePolicyRequest", OutShape: "DescribeEffectivePolicyResponse"}
+		c := trailtest.Case{Name: "DescribeEffectivePolicy", InShape: "DescribeEffectivePolicyRequest", OutShape: "DescribeEffectivePolicyResponse"}
 		in := new(orgtypes.DescribeEffectivePolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDescribeEffectivePolicyRequest(b, in) }
 		out := new(orgtypes.DescribeEffectivePolicyResponse)
@@ -144,7 +137,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DescribeHandshake", InShape: "DescribeHandshakeRequest", OutShape: "DescribeHandshakeResponse"}
+		c := trailtest.Case{Name: "DescribeHandshake", InShape: "DescribeHandshakeRequest", OutShape: "DescribeHandshakeResponse"}
 		in := new(orgtypes.DescribeHandshakeRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDescribeHandshakeRequest(b, in) }
 		out := new(orgtypes.DescribeHandshakeResponse)
@@ -152,13 +145,13 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DescribeOrganization", InShape: "", OutShape: "DescribeOrganizationResponse"}
+		c := trailtest.Case{Name: "DescribeOrganization", InShape: "", OutShape: "DescribeOrganizationResponse"}
 		out := new(orgtypes.DescribeOrganizationResponse)
 		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailDescribeOrganizationResponse(b, out) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DescribeOrganizationalUnit", InShape: "DescribeOrganizationalUnitRequest", OutShape: "DescribeOrganizationalUnitResponse"}
+		c := trailtest.Case{Name: "DescribeOrganizationalUnit", InShape: "DescribeOrganizationalUnitRequest", OutShape: "DescribeOrganizationalUnitResponse"}
 		in := new(orgtypes.DescribeOrganizationalUnitRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDescribeOrganizationalUnitRequest(b, in) }
 		out := new(orgtypes.DescribeOrganizationalUnitResponse)
@@ -166,7 +159,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DescribePolicy", InShape: "DescribePolicyRequest", OutShape: "DescribePolicyResponse"}
+		c := trailtest.Case{Name: "DescribePolicy", InShape: "DescribePolicyRequest", OutShape: "DescribePolicyResponse"}
 		in := new(orgtypes.DescribePolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDescribePolicyRequest(b, in) }
 		out := new(orgtypes.DescribePolicyResponse)
@@ -174,13 +167,13 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DescribeResourcePolicy", InShape: "", OutShape: "DescribeResourcePolicyResponse"}
+		c := trailtest.Case{Name: "DescribeResourcePolicy", InShape: "", OutShape: "DescribeResourcePolicyResponse"}
 		out := new(orgtypes.DescribeResourcePolicyResponse)
 		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailDescribeResourcePolicyResponse(b, out) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DescribeResponsibilityTransfer", InShape: "DescribeResponsibilityTransferRequest", OutShape: "DescribeResponsibilityTransferResponse"}
+		c := trailtest.Case{Name: "DescribeResponsibilityTransfer", InShape: "DescribeResponsibilityTransferRequest", OutShape: "DescribeResponsibilityTransferResponse"}
 		in := new(orgtypes.DescribeResponsibilityTransferRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDescribeResponsibilityTransferRequest(b, in) }
 		out := new(orgtypes.DescribeResponsibilityTransferResponse)
@@ -188,19 +181,19 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DetachPolicy", InShape: "DetachPolicyRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DetachPolicy", InShape: "DetachPolicyRequest", OutShape: ""}
 		in := new(orgtypes.DetachPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDetachPolicyRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DisableAWSServiceAccess", InShape: "DisableAWSServiceAccessRequest", OutShape: ""}
+		c := trailtest.Case{Name: "DisableAWSServiceAccess", InShape: "DisableAWSServiceAccessRequest", OutShape: ""}
 		in := new(orgtypes.DisableAWSServiceAccessRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDisableAWSServiceAccessRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DisablePolicyType", InShape: "DisablePolicyTypeRequest", OutShape: "DisablePolicyTypeResponse"}
+		c := trailtest.Case{Name: "DisablePolicyType", InShape: "DisablePolicyTypeRequest", OutShape: "DisablePolicyTypeResponse"}
 		in := new(orgtypes.DisablePolicyTypeRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDisablePolicyTypeRequest(b, in) }
 		out := new(orgtypes.DisablePolicyTypeResponse)
@@ -208,13 +201,13 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "EnableAWSServiceAccess", InShape: "EnableAWSServiceAccessRequest", OutShape: ""}
+		c := trailtest.Case{Name: "EnableAWSServiceAccess", InShape: "EnableAWSServiceAccessRequest", OutShape: ""}
 		in := new(orgtypes.EnableAWSServiceAccessRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailEnableAWSServiceAccessRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "EnableAllFeatures", InShape: "EnableAllFeaturesRequest", OutShape: "EnableAllFeaturesResponse"}
+		c := trailtest.Case{Name: "EnableAllFeatures", InShape: "EnableAllFeaturesRequest", OutShape: "EnableAllFeaturesResponse"}
 		in := new(orgtypes.EnableAllFeaturesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailEnableAllFeaturesRequest(b, in) }
 		out := new(orgtypes.EnableAllFeaturesResponse)
@@ -222,7 +215,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "EnablePolicyType", InShape: "EnablePolicyTypeRequest", OutShape: "EnablePolicyTypeResponse"}
+		c := trailtest.Case{Name: "EnablePolicyType", InShape: "EnablePolicyTypeRequest", OutShape: "EnablePolicyTypeResponse"}
 		in := new(orgtypes.EnablePolicyTypeRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailEnablePolicyTypeRequest(b, in) }
 		out := new(orgtypes.EnablePolicyTypeResponse)
@@ -230,7 +223,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "InviteAccountToOrganization", InShape: "InviteAccountToOrganizationRequest", OutShape: "InviteAccountToOrganizationResponse"}
+		c := trailtest.Case{Name: "InviteAccountToOrganization", InShape: "InviteAccountToOrganizationRequest", OutShape: "InviteAccountToOrganizationResponse"}
 		in := new(orgtypes.InviteAccountToOrganizationRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailInviteAccountToOrganizationRequest(b, in) }
 		out := new(orgtypes.InviteAccountToOrganizationResponse)
@@ -238,7 +231,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "InviteOrganizationToTransferResponsibility", InShape: "InviteOrganizationToTransferResponsibilityRequest", OutShape: "InviteOrganizationToTransferResponsibilityResponse"}
+		c := trailtest.Case{Name: "InviteOrganizationToTransferResponsibility", InShape: "InviteOrganizationToTransferResponsibilityRequest", OutShape: "InviteOrganizationToTransferResponsibilityResponse"}
 		in := new(orgtypes.InviteOrganizationToTransferResponsibilityRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailInviteOrganizationToTransferResponsibilityRequest(b, in) }
 		out := new(orgtypes.InviteOrganizationToTransferResponsibilityResponse)
@@ -246,11 +239,11 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "LeaveOrganization", InShape: "", OutShape: ""}
+		c := trailtest.Case{Name: "LeaveOrganization", InShape: "", OutShape: ""}
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListAWSServiceAccessForOrganization", InShape: "ListAWSServiceAccessForOrganizationRequest", OutShape: "ListAWSServiceAccessForOrganizationResponse"}
+		c := trailtest.Case{Name: "ListAWSServiceAccessForOrganization", InShape: "ListAWSServiceAccessForOrganizationRequest", OutShape: "ListAWSServiceAccessForOrganizationResponse"}
 		in := new(orgtypes.ListAWSServiceAccessForOrganizationRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListAWSServiceAccessForOrganizationRequest(b, in) }
 		out := new(orgtypes.ListAWSServiceAccessForOrganizationResponse)
@@ -258,7 +251,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListAccounts", InShape: "ListAccountsRequest", OutShape: "ListAccountsResponse"}
+		c := trailtest.Case{Name: "ListAccounts", InShape: "ListAccountsRequest", OutShape: "ListAccountsResponse"}
 		in := new(orgtypes.ListAccountsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListAccountsRequest(b, in) }
 		out := new(orgtypes.ListAccountsResponse)
@@ -266,7 +259,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListAccountsForParent", InShape: "ListAccountsForParentRequest", OutShape: "ListAccountsForParentResponse"}
+		c := trailtest.Case{Name: "ListAccountsForParent", InShape: "ListAccountsForParentRequest", OutShape: "ListAccountsForParentResponse"}
 		in := new(orgtypes.ListAccountsForParentRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListAccountsForParentRequest(b, in) }
 		out := new(orgtypes.ListAccountsForParentResponse)
@@ -274,7 +267,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListAccountsWithInvalidEffectivePolicy", InShape: "ListAccountsWithInvalidEffectivePolicyRequest", OutShape: "ListAccountsWithInvalidEffectivePolicyResponse"}
+		c := trailtest.Case{Name: "ListAccountsWithInvalidEffectivePolicy", InShape: "ListAccountsWithInvalidEffectivePolicyRequest", OutShape: "ListAccountsWithInvalidEffectivePolicyResponse"}
 		in := new(orgtypes.ListAccountsWithInvalidEffectivePolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListAccountsWithInvalidEffectivePolicyRequest(b, in) }
 		out := new(orgtypes.ListAccountsWithInvalidEffectivePolicyResponse)
@@ -282,7 +275,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListChildren", InShape: "ListChildrenRequest", OutShape: "ListChildrenResponse"}
+		c := trailtest.Case{Name: "ListChildren", InShape: "ListChildrenRequest", OutShape: "ListChildrenResponse"}
 		in := new(orgtypes.ListChildrenRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListChildrenRequest(b, in) }
 		out := new(orgtypes.ListChildrenResponse)
@@ -290,7 +283,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListCreateAccountStatus", InShape: "ListCreateAccountStatusRequest", OutShape: "ListCreateAccountStatusResponse"}
+		c := trailtest.Case{Name: "ListCreateAccountStatus", InShape: "ListCreateAccountStatusRequest", OutShape: "ListCreateAccountStatusResponse"}
 		in := new(orgtypes.ListCreateAccountStatusRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListCreateAccountStatusRequest(b, in) }
 		out := new(orgtypes.ListCreateAccountStatusResponse)
@@ -298,7 +291,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListDelegatedAdministrators", InShape: "ListDelegatedAdministratorsRequest", OutShape: "ListDelegatedAdministratorsResponse"}
+		c := trailtest.Case{Name: "ListDelegatedAdministrators", InShape: "ListDelegatedAdministratorsRequest", OutShape: "ListDelegatedAdministratorsResponse"}
 		in := new(orgtypes.ListDelegatedAdministratorsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListDelegatedAdministratorsRequest(b, in) }
 		out := new(orgtypes.ListDelegatedAdministratorsResponse)
@@ -306,7 +299,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListDelegatedServicesForAccount", InShape: "ListDelegatedServicesForAccountRequest", OutShape: "ListDelegatedServicesForAccountResponse"}
+		c := trailtest.Case{Name: "ListDelegatedServicesForAccount", InShape: "ListDelegatedServicesForAccountRequest", OutShape: "ListDelegatedServicesForAccountResponse"}
 		in := new(orgtypes.ListDelegatedServicesForAccountRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListDelegatedServicesForAccountRequest(b, in) }
 		out := new(orgtypes.ListDelegatedServicesForAccountResponse)
@@ -314,7 +307,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListEffectivePolicyValidationErrors", InShape: "ListEffectivePolicyValidationErrorsRequest", OutShape: "ListEffectivePolicyValidationErrorsResponse"}
+		c := trailtest.Case{Name: "ListEffectivePolicyValidationErrors", InShape: "ListEffectivePolicyValidationErrorsRequest", OutShape: "ListEffectivePolicyValidationErrorsResponse"}
 		in := new(orgtypes.ListEffectivePolicyValidationErrorsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListEffectivePolicyValidationErrorsRequest(b, in) }
 		out := new(orgtypes.ListEffectivePolicyValidationErrorsResponse)
@@ -322,7 +315,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListHandshakesForAccount", InShape: "ListHandshakesForAccountRequest", OutShape: "ListHandshakesForAccountResponse"}
+		c := trailtest.Case{Name: "ListHandshakesForAccount", InShape: "ListHandshakesForAccountRequest", OutShape: "ListHandshakesForAccountResponse"}
 		in := new(orgtypes.ListHandshakesForAccountRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListHandshakesForAccountRequest(b, in) }
 		out := new(orgtypes.ListHandshakesForAccountResponse)
@@ -330,7 +323,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListHandshakesForOrganization", InShape: "ListHandshakesForOrganizationRequest", OutShape: "ListHandshakesForOrganizationResponse"}
+		c := trailtest.Case{Name: "ListHandshakesForOrganization", InShape: "ListHandshakesForOrganizationRequest", OutShape: "ListHandshakesForOrganizationResponse"}
 		in := new(orgtypes.ListHandshakesForOrganizationRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListHandshakesForOrganizationRequest(b, in) }
 		out := new(orgtypes.ListHandshakesForOrganizationResponse)
@@ -338,7 +331,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListInboundResponsibilityTransfers", InShape: "ListInboundResponsibilityTransfersRequest", OutShape: "ListInboundResponsibilityTransfersResponse"}
+		c := trailtest.Case{Name: "ListInboundResponsibilityTransfers", InShape: "ListInboundResponsibilityTransfersRequest", OutShape: "ListInboundResponsibilityTransfersResponse"}
 		in := new(orgtypes.ListInboundResponsibilityTransfersRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListInboundResponsibilityTransfersRequest(b, in) }
 		out := new(orgtypes.ListInboundResponsibilityTransfersResponse)
@@ -346,7 +339,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListOrganizationalUnitsForParent", InShape: "ListOrganizationalUnitsForParentRequest", OutShape: "ListOrganizationalUnitsForParentResponse"}
+		c := trailtest.Case{Name: "ListOrganizationalUnitsForParent", InShape: "ListOrganizationalUnitsForParentRequest", OutShape: "ListOrganizationalUnitsForParentResponse"}
 		in := new(orgtypes.ListOrganizationalUnitsForParentRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListOrganizationalUnitsForParentRequest(b, in) }
 		out := new(orgtypes.ListOrganizationalUnitsForParentResponse)
@@ -354,7 +347,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListOutboundResponsibilityTransfers", InShape: "ListOutboundResponsibilityTransfersRequest", OutShape: "ListOutboundResponsibilityTransfersResponse"}
+		c := trailtest.Case{Name: "ListOutboundResponsibilityTransfers", InShape: "ListOutboundResponsibilityTransfersRequest", OutShape: "ListOutboundResponsibilityTransfersResponse"}
 		in := new(orgtypes.ListOutboundResponsibilityTransfersRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListOutboundResponsibilityTransfersRequest(b, in) }
 		out := new(orgtypes.ListOutboundResponsibilityTransfersResponse)
@@ -362,7 +355,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListParents", InShape: "ListParentsRequest", OutShape: "ListParentsResponse"}
+		c := trailtest.Case{Name: "ListParents", InShape: "ListParentsRequest", OutShape: "ListParentsResponse"}
 		in := new(orgtypes.ListParentsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListParentsRequest(b, in) }
 		out := new(orgtypes.ListParentsResponse)
@@ -370,7 +363,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListPolicies", InShape: "ListPoliciesRequest", OutShape: "ListPoliciesResponse"}
+		c := trailtest.Case{Name: "ListPolicies", InShape: "ListPoliciesRequest", OutShape: "ListPoliciesResponse"}
 		in := new(orgtypes.ListPoliciesRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListPoliciesRequest(b, in) }
 		out := new(orgtypes.ListPoliciesResponse)
@@ -378,7 +371,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListPoliciesForTarget", InShape: "ListPoliciesForTargetRequest", OutShape: "ListPoliciesForTargetResponse"}
+		c := trailtest.Case{Name: "ListPoliciesForTarget", InShape: "ListPoliciesForTargetRequest", OutShape: "ListPoliciesForTargetResponse"}
 		in := new(orgtypes.ListPoliciesForTargetRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListPoliciesForTargetRequest(b, in) }
 		out := new(orgtypes.ListPoliciesForTargetResponse)
@@ -386,7 +379,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListRoots", InShape: "ListRootsRequest", OutShape: "ListRootsResponse"}
+		c := trailtest.Case{Name: "ListRoots", InShape: "ListRootsRequest", OutShape: "ListRootsResponse"}
 		in := new(orgtypes.ListRootsRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListRootsRequest(b, in) }
 		out := new(orgtypes.ListRootsResponse)
@@ -394,7 +387,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListTagsForResource", InShape: "ListTagsForResourceRequest", OutShape: "ListTagsForResourceResponse"}
+		c := trailtest.Case{Name: "ListTagsForResource", InShape: "ListTagsForResourceRequest", OutShape: "ListTagsForResourceResponse"}
 		in := new(orgtypes.ListTagsForResourceRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListTagsForResourceRequest(b, in) }
 		out := new(orgtypes.ListTagsForResourceResponse)
@@ -402,7 +395,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "ListTargetsForPolicy", InShape: "ListTargetsForPolicyRequest", OutShape: "ListTargetsForPolicyResponse"}
+		c := trailtest.Case{Name: "ListTargetsForPolicy", InShape: "ListTargetsForPolicyRequest", OutShape: "ListTargetsForPolicyResponse"}
 		in := new(orgtypes.ListTargetsForPolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListTargetsForPolicyRequest(b, in) }
 		out := new(orgtypes.ListTargetsForPolicyResponse)
@@ -410,13 +403,13 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "MoveAccount", InShape: "MoveAccountRequest", OutShape: ""}
+		c := trailtest.Case{Name: "MoveAccount", InShape: "MoveAccountRequest", OutShape: ""}
 		in := new(orgtypes.MoveAccountRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailMoveAccountRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "PutResourcePolicy", InShape: "PutResourcePolicyRequest", OutShape: "PutResourcePolicyResponse"}
+		c := trailtest.Case{Name: "PutResourcePolicy", InShape: "PutResourcePolicyRequest", OutShape: "PutResourcePolicyResponse"}
 		in := new(orgtypes.PutResourcePolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailPutResourcePolicyRequest(b, in) }
 		out := new(orgtypes.PutResourcePolicyResponse)
@@ -424,25 +417,25 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "RegisterDelegatedAdministrator", InShape: "RegisterDelegatedAdministratorRequest", OutShape: ""}
+		c := trailtest.Case{Name: "RegisterDelegatedAdministrator", InShape: "RegisterDelegatedAdministratorRequest", OutShape: ""}
 		in := new(orgtypes.RegisterDelegatedAdministratorRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailRegisterDelegatedAdministratorRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "RemoveAccountFromOrganization", InShape: "RemoveAccountFromOrganizationRequest", OutShape: ""}
+		c := trailtest.Case{Name: "RemoveAccountFromOrganization", InShape: "RemoveAccountFromOrganizationRequest", OutShape: ""}
 		in := new(orgtypes.RemoveAccountFromOrganizationRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailRemoveAccountFromOrganizationRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "TagResource", InShape: "TagResourceRequest", OutShape: ""}
+		c := trailtest.Case{Name: "TagResource", InShape: "TagResourceRequest", OutShape: ""}
 		in := new(orgtypes.TagResourceRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailTagResourceRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "TerminateResponsibilityTransfer", InShape: "TerminateResponsibilityTransferRequest", OutShape: "TerminateResponsibilityTransferResponse"}
+		c := trailtest.Case{Name: "TerminateResponsibilityTransfer", InShape: "TerminateResponsibilityTransferRequest", OutShape: "TerminateResponsibilityTransferResponse"}
 		in := new(orgtypes.TerminateResponsibilityTransferRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailTerminateResponsibilityTransferRequest(b, in) }
 		out := new(orgtypes.TerminateResponsibilityTransferResponse)
@@ -450,13 +443,13 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UntagResource", InShape: "UntagResourceRequest", OutShape: ""}
+		c := trailtest.Case{Name: "UntagResource", InShape: "UntagResourceRequest", OutShape: ""}
 		in := new(orgtypes.UntagResourceRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUntagResourceRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UpdateOrganizationalUnit", InShape: "UpdateOrganizationalUnitRequest", OutShape: "UpdateOrganizationalUnitResponse"}
+		c := trailtest.Case{Name: "UpdateOrganizationalUnit", InShape: "UpdateOrganizationalUnitRequest", OutShape: "UpdateOrganizationalUnitResponse"}
 		in := new(orgtypes.UpdateOrganizationalUnitRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateOrganizationalUnitRequest(b, in) }
 		out := new(orgtypes.UpdateOrganizationalUnitResponse)
@@ -464,7 +457,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UpdatePolicy", InShape: "UpdatePolicyRequest", OutShape: "UpdatePolicyResponse"}
+		c := trailtest.Case{Name: "UpdatePolicy", InShape: "UpdatePolicyRequest", OutShape: "UpdatePolicyResponse"}
 		in := new(orgtypes.UpdatePolicyRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdatePolicyRequest(b, in) }
 		out := new(orgtypes.UpdatePolicyResponse)
@@ -472,7 +465,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "UpdateResponsibilityTransfer", InShape: "UpdateResponsibilityTransferRequest", OutShape: "UpdateResponsibilityTransferResponse"}
+		c := trailtest.Case{Name: "UpdateResponsibilityTransfer", InShape: "UpdateResponsibilityTransferRequest", OutShape: "UpdateResponsibilityTransferResponse"}
 		in := new(orgtypes.UpdateResponsibilityTransferRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateResponsibilityTransferRequest(b, in) }
 		out := new(orgtypes.UpdateResponsibilityTransferResponse)

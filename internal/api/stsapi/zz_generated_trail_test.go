@@ -3,22 +3,15 @@
 package stsapi
 
 import (
+	"github.com/iamd-dev/iamd/internal/api/trailjson/trailtest"
 	ststypes "github.com/iamd-dev/iamd/internal/apitypes/sts"
 )
 
-// trailCase is an operation's input and output shapes (nil when it has none) with their trail encoders.
-type trailCase struct {
-	Name              string
-	In, Out           any
-	TrailIn, TrailOut func(b []byte) []byte
-	InShape, OutShape string
-}
-
 // trailCases returns a new case per operation of the model, sorted by name: the encoders read In and Out.
-func trailCases() []trailCase {
-	var cases []trailCase
+func trailCases() []trailtest.Case {
+	var cases []trailtest.Case
 	{
-		c := trailCase{Name: "AssumeRole", InShape: "AssumeRoleRequest", OutShape: "AssumeRoleResponse"}
+		c := trailtest.Case{Name: "AssumeRole", InShape: "AssumeRoleRequest", OutShape: "AssumeRoleResponse"}
 		in := new(ststypes.AssumeRoleRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailAssumeRoleRequest(b, in) }
 		out := new(ststypes.AssumeRoleResponse)
@@ -26,7 +19,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "AssumeRoleWithSAML", InShape: "AssumeRoleWithSAMLRequest", OutShape: "AssumeRoleWithSAMLResponse"}
+		c := trailtest.Case{Name: "AssumeRoleWithSAML", InShape: "AssumeRoleWithSAMLRequest", OutShape: "AssumeRoleWithSAMLResponse"}
 		in := new(ststypes.AssumeRoleWithSAMLRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailAssumeRoleWithSAMLRequest(b, in) }
 		out := new(ststypes.AssumeRoleWithSAMLResponse)
@@ -34,7 +27,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "AssumeRoleWithWebIdentity", InShape: "AssumeRoleWithWebIdentityRequest", OutShape: "AssumeRoleWithWebIdentityResponse"}
+		c := trailtest.Case{Name: "AssumeRoleWithWebIdentity", InShape: "AssumeRoleWithWebIdentityRequest", OutShape: "AssumeRoleWithWebIdentityResponse"}
 		in := new(ststypes.AssumeRoleWithWebIdentityRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailAssumeRoleWithWebIdentityRequest(b, in) }
 		out := new(ststypes.AssumeRoleWithWebIdentityResponse)
@@ -42,7 +35,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "AssumeRoot", InShape: "AssumeRootRequest", OutShape: "AssumeRootResponse"}
+		c := trailtest.Case{Name: "AssumeRoot", InShape: "AssumeRootRequest", OutShape: "AssumeRootResponse"}
 		in := new(ststypes.AssumeRootRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailAssumeRootRequest(b, in) }
 		out := new(ststypes.AssumeRootResponse)
@@ -50,7 +43,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "DecodeAuthorizationMessage", InShape: "DecodeAuthorizationMessageRequest", OutShape: "DecodeAuthorizationMessageResponse"}
+		c := trailtest.Case{Name: "DecodeAuthorizationMessage", InShape: "DecodeAuthorizationMessageRequest", OutShape: "DecodeAuthorizationMessageResponse"}
 		in := new(ststypes.DecodeAuthorizationMessageRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDecodeAuthorizationMessageRequest(b, in) }
 		out := new(ststypes.DecodeAuthorizationMessageResponse)
@@ -58,7 +51,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetAccessKeyInfo", InShape: "GetAccessKeyInfoRequest", OutShape: "GetAccessKeyInfoResponse"}
+		c := trailtest.Case{Name: "GetAccessKeyInfo", InShape: "GetAccessKeyInfoRequest", OutShape: "GetAccessKeyInfoResponse"}
 		in := new(ststypes.GetAccessKeyInfoRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetAccessKeyInfoRequest(b, in) }
 		out := new(ststypes.GetAccessKeyInfoResponse)
@@ -66,7 +59,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetCallerIdentity", InShape: "GetCallerIdentityRequest", OutShape: "GetCallerIdentityResponse"}
+		c := trailtest.Case{Name: "GetCallerIdentity", InShape: "GetCallerIdentityRequest", OutShape: "GetCallerIdentityResponse"}
 		in := new(ststypes.GetCallerIdentityRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetCallerIdentityRequest(b, in) }
 		out := new(ststypes.GetCallerIdentityResponse)
@@ -74,7 +67,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetDelegatedAccessToken", InShape: "GetDelegatedAccessTokenRequest", OutShape: "GetDelegatedAccessTokenResponse"}
+		c := trailtest.Case{Name: "GetDelegatedAccessToken", InShape: "GetDelegatedAccessTokenRequest", OutShape: "GetDelegatedAccessTokenResponse"}
 		in := new(ststypes.GetDelegatedAccessTokenRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetDelegatedAccessTokenRequest(b, in) }
 		out := new(ststypes.GetDelegatedAccessTokenResponse)
@@ -82,7 +75,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetFederationToken", InShape: "GetFederationTokenRequest", OutShape: "GetFederationTokenResponse"}
+		c := trailtest.Case{Name: "GetFederationToken", InShape: "GetFederationTokenRequest", OutShape: "GetFederationTokenResponse"}
 		in := new(ststypes.GetFederationTokenRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetFederationTokenRequest(b, in) }
 		out := new(ststypes.GetFederationTokenResponse)
@@ -90,7 +83,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetSessionToken", InShape: "GetSessionTokenRequest", OutShape: "GetSessionTokenResponse"}
+		c := trailtest.Case{Name: "GetSessionToken", InShape: "GetSessionTokenRequest", OutShape: "GetSessionTokenResponse"}
 		in := new(ststypes.GetSessionTokenRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetSessionTokenRequest(b, in) }
 		out := new(ststypes.GetSessionTokenResponse)
@@ -98,7 +91,7 @@ func trailCases() []trailCase {
 		cases = append(cases, c)
 	}
 	{
-		c := trailCase{Name: "GetWebIdentityToken", InShape: "GetWebIdentityTokenRequest", OutShape: "GetWebIdentityTokenResponse"}
+		c := trailtest.Case{Name: "GetWebIdentityToken", InShape: "GetWebIdentityTokenRequest", OutShape: "GetWebIdentityTokenResponse"}
 		in := new(ststypes.GetWebIdentityTokenRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetWebIdentityTokenRequest(b, in) }
 		out := new(ststypes.GetWebIdentityTokenResponse)
