@@ -1,0 +1,68 @@
+package trailtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"testing"
+)
+
+// Recorder is a dispatch.Trail that keeps what it was told: Events lists "request" and "response" in the order
+// they came, and JSON writes the event's two members from the encoders.
+type Recorder struct {
+	Events            []string
+	request, response func([]byte) []byte
+}
+
+// Request keeps the encoder of the call's input.
+func (r *Recorder) Request(enc func(b []byte) []byte) {
+	r.Events = append(r.Events, "request")
+	r.request = enc
+}
+
+// Response keeps the encoder of the call's output.
+func (r *Recorder) Response(enc func(b []byte) []byte) {
+	r.Events = append(r.Events, "response")
+	r.response = enc
+}
+
+// JSON returns {"requestParameters": ..., "responseElements": ...} as an event would hold them, null for what
+// the Recorder was not told, indented; it fails the test when an encoder wrote no valid JSON.
+func (r *Recorder) JSON(t testing.TB) []byte {
+	t.Helper()
+	member := func(enc func([]byte) []byte) json.RawMessage {
+		if enc == nil {
+			return json.RawMessage("null")
+		}
+		b := enc(nil)
+		if !json.Valid(b) {
+			t.Fatalf("the trail encoder wrote no valid JSON: %s", b)
+		}
+		return b
+	}
+	out, err := json.MarshalIndent(struct {
+		RequestParameters json.RawMessage `json:"requestParameters"`
+		ResponseElements  json.RawMessage `json:"responseElements"`
+	}{member(r.request), member(r.response)}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(out, '\n')
+}
+
+// MatchGolden compares got with the file at path; update rewrites the file first.
+func MatchGolden(t testing.TB, path string, got []byte, update bool) {
+	t.Helper()
+	if update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs; run go test -update and review the diff:\n%s", path, got)
+	}
+}
