@@ -41,7 +41,9 @@ func (trailDomain) CreateLoginProfile(_ context.Context, _ *iam.Caller, in *iamt
 		PasswordResetRequired: in.PasswordResetRequired}}, nil
 }
 
-func (trailDomain) ChangePassword(context.Context, *iam.Caller, *iamtypes.ChangePasswordRequest) error { return nil }
+func (trailDomain) ChangePassword(context.Context, *iam.Caller, *iamtypes.ChangePasswordRequest) error {
+	return nil
+}
 
 func (trailDomain) CreateVirtualMFADevice(_ context.Context, _ *iam.Caller, in *iamtypes.CreateVirtualMFADeviceRequest) (*iamtypes.CreateVirtualMFADeviceResponse, error) {
 	return &iamtypes.CreateVirtualMFADeviceResponse{VirtualMFADevice: &iamtypes.VirtualMFADevice{
@@ -49,7 +51,9 @@ func (trailDomain) CreateVirtualMFADevice(_ context.Context, _ *iam.Caller, in *
 		QRCodePNG: []byte("\x89PNG\r\n\x1a\n")}}, nil
 }
 
-func (trailDomain) EnableMFADevice(context.Context, *iam.Caller, *iamtypes.EnableMFADeviceRequest) error { return nil }
+func (trailDomain) EnableMFADevice(context.Context, *iam.Caller, *iamtypes.EnableMFADeviceRequest) error {
+	return nil
+}
 
 func (trailDomain) UploadServerCertificate(_ context.Context, _ *iam.Caller, in *iamtypes.UploadServerCertificateRequest) (*iamtypes.UploadServerCertificateResponse, error) {
 	return &iamtypes.UploadServerCertificateResponse{ServerCertificateMetadata: &iamtypes.ServerCertificateMetadata{Path: "/",
