@@ -2,9 +2,12 @@ package trailtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"testing"
+
+	"github.com/iamd-dev/iamd/internal/api/dispatch"
 )
 
 // Recorder is a dispatch.Trail that keeps what it was told: Events lists "request" and "response" in the order
@@ -64,5 +67,23 @@ func MatchGolden(t testing.TB, path string, got []byte, update bool) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs; run go test -update and review the diff:\n%s", path, got)
+	}
+}
+
+// Golden runs call with a Recorder as the context's dispatch.Trail, compares the event's requestParameters and
+// responseElements with the golden file at path (update rewrites it), and fails the test when any of secrets is
+// in them.
+func Golden(t *testing.T, path string, update bool, secrets []string, call func(context.Context) error) {
+	t.Helper()
+	var rec Recorder
+	if err := call(dispatch.WithTrail(context.Background(), &rec)); err != nil {
+		t.Fatal(err)
+	}
+	got := rec.JSON(t)
+	MatchGolden(t, path, got, update)
+	for _, secret := range secrets {
+		if secret != "" && bytes.Contains(got, []byte(secret)) {
+			t.Errorf("the secret %q is in the trail:\n%s", secret, got)
+		}
 	}
 }
