@@ -2,12 +2,9 @@ package iamapi
 
 import (
 	"context"
-	"net/url"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/iamd-dev/iamd/internal/api/awsquery"
 	"github.com/iamd-dev/iamd/internal/api/dispatch"
 	"github.com/iamd-dev/iamd/internal/api/trailjson/trailtest"
 	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
@@ -91,13 +88,7 @@ func TestTrailGolden(t *testing.T) {
 	}{}, trailDomain{}))
 	for _, tc := range trailCasesGolden {
 		t.Run(tc.name, func(t *testing.T) {
-			form, err := url.ParseQuery(tc.form)
-			if err != nil {
-				t.Fatal(err)
-			}
-			trailtest.Golden(t, filepath.Join("testdata", "trail", tc.name+".json"), *update, []string{tc.secret}, func(ctx context.Context) error {
-				return ops[tc.action].Call(ctx, &iam.Caller{}, form, awsquery.NewResponse(tc.action, iamtypes.XMLNamespace))
-			})
+			trailtest.QueryGolden(t, ops, iamtypes.XMLNamespace, tc.name, tc.action, tc.form, *update, []string{tc.secret})
 		})
 	}
 }

@@ -3,12 +3,9 @@ package stsapi
 import (
 	"context"
 	"flag"
-	"net/url"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/iamd-dev/iamd/internal/api/awsquery"
 	"github.com/iamd-dev/iamd/internal/api/dispatch"
 	"github.com/iamd-dev/iamd/internal/api/trailjson/trailtest"
 	ststypes "github.com/iamd-dev/iamd/internal/apitypes/sts"
@@ -76,13 +73,7 @@ func TestTrailGolden(t *testing.T) {
 	}{}, trailDomain{}))
 	for _, tc := range trailCasesGolden {
 		t.Run(tc.name, func(t *testing.T) {
-			form, err := url.ParseQuery(tc.form)
-			if err != nil {
-				t.Fatal(err)
-			}
-			trailtest.Golden(t, filepath.Join("testdata", "trail", tc.name+".json"), *update, secretsOfTrailCases, func(ctx context.Context) error {
-				return ops[tc.action].Call(ctx, &iam.Caller{}, form, awsquery.NewResponse(tc.action, ststypes.XMLNamespace))
-			})
+			trailtest.QueryGolden(t, ops, ststypes.XMLNamespace, tc.name, tc.action, tc.form, *update, secretsOfTrailCases)
 		})
 	}
 }

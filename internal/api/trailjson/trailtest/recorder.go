@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/url"
 	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/iamd-dev/iamd/internal/api/awsquery"
 	"github.com/iamd-dev/iamd/internal/api/dispatch"
+	"github.com/iamd-dev/iamd/internal/iam"
 )
 
 // Recorder is a dispatch.Trail that keeps what it was told: Events lists "request" and "response" in the order
@@ -86,4 +90,17 @@ func Golden(t *testing.T, path string, update bool, secrets []string, call func(
 			t.Errorf("the secret %q is in the trail:\n%s", secret, got)
 		}
 	}
+}
+
+// QueryGolden is Golden for a query-protocol operation of ops (IAM, STS): it runs the operation named action
+// on the form of the URL-encoded query and compares the trail with testdata/trail/<name>.json.
+func QueryGolden(t *testing.T, ops map[string]dispatch.QueryOperation, namespace, name, action, query string, update bool, secrets []string) {
+	t.Helper()
+	form, err := url.ParseQuery(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Golden(t, filepath.Join("testdata", "trail", name+".json"), update, secrets, func(ctx context.Context) error {
+		return ops[action].Call(ctx, &iam.Caller{}, form, awsquery.NewResponse(action, namespace))
+	})
 }
