@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
+	"github.com/iamd-dev/iamd/internal/api/dispatch"
 	"github.com/iamd-dev/iamd/internal/apitypes"
 	"github.com/iamd-dev/iamd/internal/audit"
 	"github.com/iamd-dev/iamd/internal/awserr"
@@ -76,14 +77,14 @@ type Recorder interface {
 type exchange struct {
 	start     time.Time
 	reqID     string
-	service   string // the service called, as far as known (the metrics label)
-	signedFor string // the service the signature must be for ("" for any the authenticator accepts)
-	operation string // the raw operation named by the request, for logs
-	label     string // the operation's metrics label: its name in the model, or unknownLabel
-	caller    string // ARN of the authenticated caller
-	decision  string // the decision API's answer
+	service   string      // the service called, as far as known (the metrics label)
+	signedFor string      // the service the signature must be for ("" for any the authenticator accepts)
+	operation string      // the raw operation named by the request, for logs
+	label     string      // the operation's metrics label: its name in the model, or unknownLabel
+	caller    string      // ARN of the authenticated caller
+	decision  string      // the decision API's answer
 	call      *audit.Call // the request as the audit trail records it; nil until the caller is known
-	closeConn bool   // the answer closes the connection (an oversized body was refused)
+	closeConn bool        // the answer closes the connection (an oversized body was refused)
 }
 
 // pipeline holds the stages every protocol shares.
@@ -147,6 +148,8 @@ func (p *pipeline) authenticate(r *http.Request, ex *exchange, route func(body [
 		if ctx, err = p.rec.Begin(ctx, ex.call); err != nil {
 			return r.Context(), nil, c, err
 		}
+		// The generated operation tables tell the call its decoded input and its output.
+		ctx = dispatch.WithTrail(ctx, ex.call)
 	}
 	return ctx, body, c, nil
 }
@@ -398,7 +401,9 @@ func TrailRecorder(t Trail) Recorder { return trailRecorder{t} }
 
 type trailRecorder struct{ t Trail }
 
-func (r trailRecorder) Begin(ctx context.Context, c *audit.Call) (context.Context, error) { return r.t.Begin(ctx, c) }
+func (r trailRecorder) Begin(ctx context.Context, c *audit.Call) (context.Context, error) {
+	return r.t.Begin(ctx, c)
+}
 
 func (r trailRecorder) RecordRequest(ctx context.Context, rec Record) {
 	r.t.End(ctx, rec.Call, audit.Outcome{ErrorCode: rec.ErrorCode, ErrorMessage: rec.ErrorMessage, Err: rec.Err,

@@ -74,7 +74,11 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 			// A data event's own denial (the decision asked about) stands unless the decision API call failed.
 			ev.ErrorCode, ev.ErrorMessage = out.ErrorCode, out.ErrorMessage
 		}
-		if ev.ErrorCode == "" && response != nil && c.Data == nil {
+		// CloudTrail writes responseElements for calls that change something, and null for those that only read
+		// (the CloudTrail User Guide, "CloudTrail record contents": "If an action doesn't change state ... this
+		// element is omitted").
+		// STS is the exception: its calls read only, yet their events carry the credentials' identifiers.
+		if ev.ErrorCode == "" && response != nil && c.Data == nil && (!ev.ReadOnly || c.Service == "sts") {
 			ev.ResponseElements = response(nil)
 		}
 		if explanation == nil {
@@ -204,10 +208,23 @@ func accountFromParams(params json.RawMessage) string {
 		return ""
 	}
 	a, err := arn.Parse(p.RoleArn)
-	if err != nil {
+	if err != nil || !accountID(a.Account) {
 		return ""
 	}
 	return a.Account
+}
+
+// accountID reports whether s is an AWS account ID (twelve digits): an unsigned request names any text it likes.
+func accountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // explain is the explanation of a denial carried by err, or nil.
