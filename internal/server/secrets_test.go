@@ -2,10 +2,12 @@ package server_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -17,8 +19,10 @@ import (
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/audit"
+	"github.com/iamd-dev/iamd/internal/audit/logfile"
 	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/samlsp/samltest"
+	"github.com/iamd-dev/iamd/internal/secret"
 	"github.com/iamd-dev/iamd/internal/server"
 	"github.com/iamd-dev/iamd/internal/store"
 )
@@ -308,6 +312,11 @@ func TestSecretsNeverEnterTheTrail(t *testing.T) {
 	// The raw files: the database and its write-ahead log while the server runs, and the database once it has
 	// stopped (the log checkpointed into it).
 	grepFiles(t, dir, secrets, "while serving")
+	exported := t.TempDir()
+	if res, _ := exportTrail(t, s, exported); res.Events < len(events) {
+		t.Errorf("the export holds %d events, the trail %d", res.Events, len(events))
+	}
+	grepExport(t, exported, secrets)
 	stopped = true
 	if err := stop(); err != nil {
 		t.Fatal(err)
@@ -366,4 +375,76 @@ func grepFiles(t *testing.T, dir string, secrets secretSet, when string) {
 		t.Fatalf("%s: no database file in %s", when, dir)
 	}
 	t.Logf("%s: looked in %d files of the data directory", when, n)
+}
+
+// exportTrail exports the server's trail into dir as CloudTrail log files and digests ("iamd events export"), signed
+// with a digest key made for the test, once the hour of the calls has closed; it returns what was exported and the
+// digests' public keys.
+func exportTrail(t *testing.T, s *testServer, dir string) (logfile.Result, []audit.DigestPublicKey) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.srv.FlushTrail(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := server.StoreOf(s.srv)
+	box, err := secret.NewBox(secret.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := audit.DigestSigningKey(ctx, st, box, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []audit.DigestPublicKey
+	if err := st.View(ctx, func(ctx context.Context, r store.Reader) error {
+		keys, err = audit.DigestPublicKeys(ctx, r)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(2 * time.Hour)
+	res, err := logfile.Export(ctx, st, logfile.Options{Dir: dir, Signer: signer, PublicKeys: keys, Now: func() time.Time { return later }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, keys
+}
+
+// grepExport fails the test for each secret found in a file of an export (log files decompressed, digests as
+// they are).
+func grepExport(t *testing.T, dir string, secrets secretSet) {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(path, ".gz") {
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			if b, err = io.ReadAll(zr); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+		}
+		n++
+		for what, v := range secrets {
+			if bytes.Contains(b, []byte(v)) {
+				t.Errorf("the %s is in the exported %s", what, path)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatalf("the export in %s holds no file", dir)
+	}
+	t.Logf("export: looked in %d files", n)
 }
