@@ -1,0 +1,210 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iamd-dev/iamd/internal/audit"
+	"github.com/iamd-dev/iamd/internal/store"
+)
+
+// lastAccessPolicy allows two tracked IAM actions and one S3 action, so that the reports stay short.
+const lastAccessPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ListUsers","iam:GetUser","s3:GetObject"],"Resource":"*"}]}`
+
+var jobIDRE = regexp.MustCompile(`<JobId>([^<]+)</JobId>`)
+
+// TestGoldenLastAccessedResponses answers the six last-accessed operations over HTTP: a user's report (service
+// and action level), its entities, the policies granting a service, the errors of a bad ARN and an unknown job,
+// and the Organizations report of the management account.
+func TestGoldenLastAccessedResponses(t *testing.T) {
+	s := startServer(t)
+	acct := account
+	alice := s.userWithPolicy(t, "la-alice", lastAccessPolicy)
+	s.mustCall(t, alice, "iam", url.Values{"Action": {"ListUsers"}})
+	flushTrail(t, s)
+	call := func(name string, c creds, params map[string]string) string {
+		t.Helper()
+		v := url.Values{}
+		for k, x := range params {
+			v.Set(k, x)
+		}
+		status, body := s.call(t, c, "iam", v)
+		golden(t, name, status, body)
+		return body
+	}
+	job := func(body string) string {
+		t.Helper()
+		m := jobIDRE.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no JobId in %s", body)
+		}
+		return m[1]
+	}
+	aliceARN := "arn:aws:iam::" + acct + ":user/la-alice"
+	j := job(call("GenerateServiceLastAccessedDetails", rootCreds, map[string]string{"Action": "GenerateServiceLastAccessedDetails", "Arn": aliceARN}))
+	call("GetServiceLastAccessedDetails", rootCreds, map[string]string{"Action": "GetServiceLastAccessedDetails", "JobId": j})
+	call("GetServiceLastAccessedDetails-paged", rootCreds, map[string]string{"Action": "GetServiceLastAccessedDetails", "JobId": j, "MaxItems": "1"})
+	call("GetServiceLastAccessedDetailsWithEntities", rootCreds, map[string]string{"Action": "GetServiceLastAccessedDetailsWithEntities", "JobId": j, "ServiceNamespace": "iam"})
+	ja := job(call("GenerateServiceLastAccessedDetails-action-level", rootCreds, map[string]string{"Action": "GenerateServiceLastAccessedDetails", "Arn": aliceARN, "Granularity": "ACTION_LEVEL"}))
+	call("GetServiceLastAccessedDetails-action-level", rootCreds, map[string]string{"Action": "GetServiceLastAccessedDetails", "JobId": ja})
+	call("GenerateServiceLastAccessedDetails-invalid-arn", rootCreds, map[string]string{"Action": "GenerateServiceLastAccessedDetails", "Arn": "arn:aws:s3:::a-bucket-name"})
+	call("GenerateServiceLastAccessedDetails-missing", rootCreds, map[string]string{"Action": "GenerateServiceLastAccessedDetails", "Arn": "arn:aws:iam::" + acct + ":role/nobody"})
+	call("GetServiceLastAccessedDetails-missing", rootCreds, map[string]string{"Action": "GetServiceLastAccessedDetails", "JobId": "00000000-0000-4000-8000-000000000000"})
+	call("ListPoliciesGrantingServiceAccess", rootCreds, map[string]string{"Action": "ListPoliciesGrantingServiceAccess", "Arn": aliceARN,
+		"ServiceNamespaces.member.1": "iam", "ServiceNamespaces.member.2": "ec2"})
+
+	// The Organizations report of the management account: every service (it is not limited by SCPs), a page
+	// of two in namespace order.
+	var org struct{ Organization struct{ Id string } }
+	_, body := s.callJSON(t, rootCreds, "CreateOrganization", `{"FeatureSet":"ALL"}`)
+	if err := json.Unmarshal([]byte(body), &org); err != nil {
+		t.Fatal(err)
+	}
+	var roots struct{ Roots []struct{ Id string } }
+	_, body = s.callJSON(t, rootCreds, "ListRoots", `{}`)
+	if err := json.Unmarshal([]byte(body), &roots); err != nil || len(roots.Roots) != 1 {
+		t.Fatalf("ListRoots: %v %s", err, body)
+	}
+	s.callJSON(t, rootCreds, "EnablePolicyType", `{"RootId":"`+roots.Roots[0].Id+`","PolicyType":"SERVICE_CONTROL_POLICY"}`)
+	path := org.Organization.Id + "/" + roots.Roots[0].Id + "/" + acct
+	flushTrail(t, s)
+	normalizeOrg := func(s string) string {
+		return strings.NewReplacer(org.Organization.Id, "o-exampleorg", roots.Roots[0].Id, "r-exam").Replace(s)
+	}
+	v := url.Values{"Action": {"GenerateOrganizationsAccessReport"}, "EntityPath": {path}}
+	status, body := s.call(t, rootCreds, "iam", v)
+	golden(t, "GenerateOrganizationsAccessReport", status, normalizeOrg(body))
+	oj := job(body)
+	status, body = s.call(t, rootCreds, "iam", url.Values{"Action": {"GetOrganizationsAccessReport"}, "JobId": {oj}, "MaxItems": {"2"}})
+	golden(t, "GetOrganizationsAccessReport", status, normalizeOrg(body))
+	// Sorted by the last use, newest first: the services the management account used come first.
+	status, body = s.call(t, rootCreds, "iam", url.Values{"Action": {"GetOrganizationsAccessReport"}, "JobId": {oj}, "MaxItems": {"2"},
+		"SortKey": {"LAST_AUTHENTICATED_TIME_DESCENDING"}})
+	var rep struct {
+		Details []struct {
+			Namespace string `xml:"ServiceNamespace"`
+			Path      string `xml:"EntityPath"`
+			Last      string `xml:"LastAuthenticatedTime"`
+		} `xml:"GetOrganizationsAccessReportResult>AccessDetails>member"`
+	}
+	if err := xml.Unmarshal([]byte(body), &rep); err != nil || status != 200 || len(rep.Details) != 2 {
+		t.Fatalf("GetOrganizationsAccessReport by time: %d %v\n%s", status, err, body)
+	}
+	used := map[string]bool{}
+	for _, d := range rep.Details {
+		if d.Last == "" || d.Path != path {
+			t.Fatalf("detail %+v, want a use from %s", d, path)
+		}
+		used[d.Namespace] = true
+	}
+	if !used["iam"] || !used["organizations"] {
+		t.Fatalf("the management account's iam and organizations calls are not the newest uses: %+v", rep.Details)
+	}
+	status, body = s.call(t, rootCreds, "iam", url.Values{"Action": {"GenerateOrganizationsAccessReport"}, "EntityPath": {org.Organization.Id + "/r-zzzz"}})
+	golden(t, "GenerateOrganizationsAccessReport-missing", status, normalizeOrg(body))
+}
+
+// flushTrail waits until every answered request's event is in the store (a read-only call's event is written in
+// a batch after the answer; AWS's own data takes up to four hours).
+func flushTrail(t *testing.T, s *testServer) {
+	t.Helper()
+	if err := s.srv.FlushTrail(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLastAccessedAgreesWithTheTrail: a service a user called appears in its report with the time and region of
+// the trail's newest event of that call (to the second), and one it never called has no use.
+func TestLastAccessedAgreesWithTheTrail(t *testing.T) {
+	s := startServer(t)
+	alice := s.userWithPolicy(t, "trail-la", lastAccessPolicy)
+	s.mustCall(t, alice, "iam", url.Values{"Action": {"ListUsers"}})
+	evs := trailEvents(t, s, account, store.EventAttr{Name: audit.AttrPrincipalAction, Value: audit.PrincipalAction("arn:aws:iam::"+account+":user/trail-la", "iam", "ListUsers")})
+	if len(evs) != 1 {
+		t.Fatalf("trail events of the ListUsers call: %d", len(evs))
+	}
+	body := s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"GenerateServiceLastAccessedDetails"}, "Arn": {"arn:aws:iam::" + account + ":user/trail-la"}})
+	j := jobIDRE.FindStringSubmatch(body)[1]
+	body = s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"GetServiceLastAccessedDetails"}, "JobId": {j}})
+	var rep struct {
+		Services []struct {
+			Namespace string `xml:"ServiceNamespace"`
+			Last      string `xml:"LastAuthenticated"`
+			Region    string `xml:"LastAuthenticatedRegion"`
+		} `xml:"GetServiceLastAccessedDetailsResult>ServicesLastAccessed>member"`
+	}
+	if err := xml.Unmarshal([]byte(body), &rep); err != nil || len(rep.Services) != 2 {
+		t.Fatalf("%v\n%s", err, body)
+	}
+	for _, svc := range rep.Services {
+		switch svc.Namespace {
+		case "iam":
+			last, err := time.Parse(time.RFC3339, svc.Last)
+			if err != nil {
+				t.Fatalf("LastAuthenticated %q: %v", svc.Last, err)
+			}
+			evTime, _ := evs[0].Time()
+			if !last.Equal(evTime) || svc.Region != evs[0].AWSRegion {
+				t.Fatalf("iam last used %s in %s; the trail's event %s in %s", last, svc.Region, evTime, evs[0].AWSRegion)
+			}
+		case "s3":
+			if svc.Last != "" {
+				t.Fatalf("s3, never called, last used %s", svc.Last)
+			}
+		}
+	}
+}
+
+// TestLastAccessedWithTheAWSCLI: `aws iam generate-service-last-accessed-details` then
+// `get-service-last-accessed-details --job-id` show the service a user used with its LastAuthenticated, and the one
+// it never used without.
+func TestLastAccessedWithTheAWSCLI(t *testing.T) {
+	needRealClient(t, "aws")
+	s := startServer(t)
+	alice := s.userWithPolicy(t, "cli-la", lastAccessPolicy)
+	s.mustCLI(t, alice, nil, "iam", "list-users")
+	flushTrail(t, s)
+	var gen struct{ JobId string }
+	s.mustCLI(t, rootCreds, &gen, "iam", "generate-service-last-accessed-details", "--arn", "arn:aws:iam::"+account+":user/cli-la",
+		"--granularity", "ACTION_LEVEL")
+	var rep struct {
+		JobStatus            string
+		ServicesLastAccessed []struct {
+			ServiceNamespace           string
+			LastAuthenticated          *string
+			LastAuthenticatedEntity    *string
+			TotalAuthenticatedEntities *int
+			TrackedActionsLastAccessed []struct {
+				ActionName       string
+				LastAccessedTime *string
+			}
+		}
+	}
+	s.mustCLI(t, rootCreds, &rep, "iam", "get-service-last-accessed-details", "--job-id", gen.JobId)
+	if rep.JobStatus != "COMPLETED" || len(rep.ServicesLastAccessed) != 2 {
+		t.Fatalf("report %+v", rep)
+	}
+	for _, svc := range rep.ServicesLastAccessed {
+		switch svc.ServiceNamespace {
+		case "iam":
+			if svc.LastAuthenticated == nil || *svc.LastAuthenticatedEntity != "arn:aws:iam::"+account+":user/cli-la" || *svc.TotalAuthenticatedEntities != 1 {
+				t.Fatalf("iam %+v", svc)
+			}
+			for _, a := range svc.TrackedActionsLastAccessed {
+				if (a.ActionName == "ListUsers") != (a.LastAccessedTime != nil) {
+					t.Fatalf("tracked action %s last accessed %v", a.ActionName, a.LastAccessedTime)
+				}
+			}
+		case "s3":
+			if svc.LastAuthenticated != nil {
+				t.Fatalf("s3 never used, reported %+v", svc)
+			}
+		}
+	}
+}
