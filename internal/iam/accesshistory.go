@@ -51,3 +51,52 @@ func (s *Service) lastAccess(ctx context.Context, r store.Reader, q AccessQuery)
 	}
 	return s.history.LastAccess(ctx, r, q)
 }
+
+// keyLastUse is an access key's last use: the newer of the use stamped on the key (RecordKeyUse writes it at most
+// every keyUseInterval) and the history's newest request signed with the key, so that GetAccessKeyLastUsed and the
+// credential report agree with the trail to the second, and keep the stamp once the trail's events are pruned.
+func (s *Service) keyLastUse(ctx context.Context, r store.Reader, acct, id string, date *time.Time, service, region string) (*time.Time, string, string, error) {
+	a, err := s.lastAccess(ctx, r, AccessQuery{Account: acct, AccessKeyID: id})
+	if err != nil {
+		return nil, "", "", err
+	}
+	if a != nil {
+		t := a.Time.UTC().Truncate(time.Second)
+		if date == nil || !t.Before(*date) {
+			return &t, a.Service, a.Region, nil
+		}
+	}
+	return date, service, region, nil
+}
+
+// roleLastUse is a role's RoleLastUsed: the newer of the use stamped on the role when it is assumed and the
+// history's newest request of its sessions within the tracking period (and since the role was created: an older
+// role of the same name is another role).
+func (s *Service) roleLastUse(ctx context.Context, r store.Reader, acct string, ro *Role) (*RoleLastUsed, error) {
+	since := s.Now().Add(-TrackingPeriod)
+	if ro.CreateDate.After(since) {
+		since = ro.CreateDate
+	}
+	a, err := s.lastAccess(ctx, r, AccessQuery{Account: acct, Principal: ro.ARN, Since: since})
+	if err != nil {
+		return nil, err
+	}
+	if a != nil {
+		t := a.Time.UTC().Truncate(time.Second)
+		if ro.LastUsed == nil || !t.Before(ro.LastUsed.Date) {
+			return &RoleLastUsed{Date: t, Region: a.Region}, nil
+		}
+	}
+	return ro.LastUsed, nil
+}
+
+// withLastUse is a copy of ro whose LastUsed is roleLastUse's.
+func (s *Service) withLastUse(ctx context.Context, r store.Reader, acct string, ro *Role) (*Role, error) {
+	lu, err := s.roleLastUse(ctx, r, acct, ro)
+	if err != nil {
+		return nil, err
+	}
+	cp := *ro
+	cp.LastUsed = lu
+	return &cp, nil
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/audit"
+	"github.com/iamd-dev/iamd/internal/sigv4"
 	"github.com/iamd-dev/iamd/internal/store"
 )
 
@@ -206,5 +207,65 @@ func TestLastAccessedWithTheAWSCLI(t *testing.T) {
 				t.Fatalf("s3 never used, reported %+v", svc)
 			}
 		}
+	}
+}
+
+// TestLastUsedAgreesWithTheTrail: GetAccessKeyLastUsed and GetRole's RoleLastUsed give the time (to the second),
+// the region and the service of the trail's newest request signed with the key, or made by a session of the role,
+// even when the stamp on the key (written at most every 15 minutes) or on the role (written when it is assumed)
+// is older.
+func TestLastUsedAgreesWithTheTrail(t *testing.T) {
+	s := startServer(t)
+	const trust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`
+	alice := s.userWithPolicy(t, "lu-alice", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ListUsers","sts:AssumeRole"],"Resource":"*"}]}`)
+	s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"CreateRole"}, "RoleName": {"lu-role"}, "AssumeRolePolicyDocument": {trust}})
+	s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"PutRolePolicy"}, "RoleName": {"lu-role"}, "PolicyName": {"p"},
+		"PolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*"}]}`}})
+	body := s.mustCall(t, alice, "sts", url.Values{"Action": {"AssumeRole"}, "RoleArn": {"arn:aws:iam::" + account + ":role/lu-role"}, "RoleSessionName": {"s1"}})
+	s.mustCall(t, alice, "iam", url.Values{"Action": {"ListUsers"}})
+	var assumed struct {
+		Creds sessionCreds `xml:"AssumeRoleResult>Credentials"`
+	}
+	if err := xml.Unmarshal([]byte(body), &assumed); err != nil || assumed.Creds.SessionToken == "" {
+		t.Fatalf("AssumeRole: %v\n%s", err, body)
+	}
+	// A second later: the key's stamp and the role's stamp stay where they were; the trail moves on.
+	time.Sleep(1100 * time.Millisecond)
+	s.mustCall(t, alice, "iam", url.Values{"Action": {"ListUsers"}})
+	status, body := s.callSigned(t, sigv4.Credentials{AccessKeyID: assumed.Creds.AccessKeyId, SecretAccessKey: assumed.Creds.SecretAccessKey,
+		SessionToken: assumed.Creds.SessionToken}, "iam", url.Values{"Action": {"ListRoles"}})
+	if status != 200 {
+		t.Fatalf("ListRoles as the role: %d %s", status, body)
+	}
+	flushTrail(t, s)
+
+	keyEvents := trailEvents(t, s, account, store.EventAttr{Name: audit.AttrAccessKeyID, Value: alice.id})
+	var lu struct {
+		Date    string `xml:"GetAccessKeyLastUsedResult>AccessKeyLastUsed>LastUsedDate"`
+		Service string `xml:"GetAccessKeyLastUsedResult>AccessKeyLastUsed>ServiceName"`
+		Region  string `xml:"GetAccessKeyLastUsedResult>AccessKeyLastUsed>Region"`
+	}
+	body = s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"GetAccessKeyLastUsed"}, "AccessKeyId": {alice.id}})
+	if err := xml.Unmarshal([]byte(body), &lu); err != nil || len(keyEvents) == 0 {
+		t.Fatalf("%v %d\n%s", err, len(keyEvents), body)
+	}
+	newest := keyEvents[0]
+	if lu.Date != newest.EventTime || lu.Service != newest.Namespace() || lu.Region != newest.AWSRegion {
+		t.Fatalf("access key last used %s %s %s; the trail's newest event %s %s %s (%s)", lu.Date, lu.Service, lu.Region,
+			newest.EventTime, newest.Namespace(), newest.AWSRegion, newest.EventName)
+	}
+
+	roleEvents := trailEvents(t, s, account, store.EventAttr{Name: audit.AttrPrincipal, Value: "arn:aws:iam::" + account + ":role/lu-role"})
+	var role struct {
+		Date   string `xml:"GetRoleResult>Role>RoleLastUsed>LastUsedDate"`
+		Region string `xml:"GetRoleResult>Role>RoleLastUsed>Region"`
+	}
+	body = s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"GetRole"}, "RoleName": {"lu-role"}})
+	if err := xml.Unmarshal([]byte(body), &role); err != nil || len(roleEvents) == 0 {
+		t.Fatalf("%v %d\n%s", err, len(roleEvents), body)
+	}
+	if role.Date != roleEvents[0].EventTime || role.Region != roleEvents[0].AWSRegion || roleEvents[0].EventName != "ListRoles" {
+		t.Fatalf("RoleLastUsed %s %s; the trail's newest event of the role %s %s (%s)", role.Date, role.Region,
+			roleEvents[0].EventTime, roleEvents[0].AWSRegion, roleEvents[0].EventName)
 	}
 }
