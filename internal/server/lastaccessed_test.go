@@ -269,3 +269,104 @@ func TestLastUsedAgreesWithTheTrail(t *testing.T) {
 			roleEvents[0].EventTime, roleEvents[0].AWSRegion, roleEvents[0].EventName)
 	}
 }
+
+// TestOrganizationsAccessReportFollowsTheSCPsAndTheAccounts: a root's report takes its member accounts' requests
+// but not the management account's; an OU whose only SCP allows iam and sts lists just those two services for an
+// account in it; a report by policy ID lists the services that SCP allows and counts only the accounts it applies
+// to.
+func TestOrganizationsAccessReportFollowsTheSCPsAndTheAccounts(t *testing.T) {
+	s := startServer(t)
+	org := func(op, body string, v any) {
+		t.Helper()
+		status, out := s.callJSON(t, rootCreds, op, body)
+		if status != 200 {
+			t.Fatalf("%s: %d %s", op, status, out)
+		}
+		if v != nil {
+			if err := json.Unmarshal([]byte(out), v); err != nil {
+				t.Fatalf("%s: %v %s", op, err, out)
+			}
+		}
+	}
+	var o struct{ Organization struct{ Id string } }
+	org("CreateOrganization", `{"FeatureSet":"ALL"}`, &o)
+	var roots struct{ Roots []struct{ Id string } }
+	org("ListRoots", `{}`, &roots)
+	root := roots.Roots[0].Id
+	org("EnablePolicyType", `{"RootId":"`+root+`","PolicyType":"SERVICE_CONTROL_POLICY"}`, nil)
+	var ou struct{ OrganizationalUnit struct{ Id string } }
+	org("CreateOrganizationalUnit", `{"ParentId":"`+root+`","Name":"Sandbox"}`, &ou)
+	var car struct{ CreateAccountStatus struct{ Id, AccountId string } }
+	org("CreateAccount", `{"Email":"m1@example.com","AccountName":"m1"}`, &car)
+	org("DescribeCreateAccountStatus", `{"CreateAccountRequestId":"`+car.CreateAccountStatus.Id+`"}`, &car)
+	member := car.CreateAccountStatus.AccountId
+	org("MoveAccount", `{"AccountId":"`+member+`","SourceParentId":"`+root+`","DestinationParentId":"`+ou.OrganizationalUnit.Id+`"}`, nil)
+	var pol struct{ Policy struct{ PolicySummary struct{ Id string } } }
+	allowList := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*","sts:*"],"Resource":"*"}]}`
+	body, _ := json.Marshal(map[string]string{"Name": "iam-sts", "Description": "allow-list", "Type": "SERVICE_CONTROL_POLICY", "Content": allowList})
+	org("CreatePolicy", string(body), &pol)
+	org("AttachPolicy", `{"PolicyId":"`+pol.Policy.PolicySummary.Id+`","TargetId":"`+ou.OrganizationalUnit.Id+`"}`, nil)
+	org("DetachPolicy", `{"PolicyId":"p-FullAWSAccess","TargetId":"`+ou.OrganizationalUnit.Id+`"}`, nil)
+
+	// The member's admin role, assumed by the management account's admin, lists the member's users.
+	admin := s.userWithPolicy(t, "org-admin", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
+	out := s.mustCall(t, admin, "sts", url.Values{"Action": {"AssumeRole"}, "RoleArn": {"arn:aws:iam::" + member + ":role/OrganizationAccountAccessRole"}, "RoleSessionName": {"ops"}})
+	var assumed struct {
+		Creds sessionCreds `xml:"AssumeRoleResult>Credentials"`
+	}
+	if err := xml.Unmarshal([]byte(out), &assumed); err != nil {
+		t.Fatal(err)
+	}
+	if status, out := s.callSigned(t, sigv4.Credentials{AccessKeyID: assumed.Creds.AccessKeyId, SecretAccessKey: assumed.Creds.SecretAccessKey,
+		SessionToken: assumed.Creds.SessionToken}, "iam", url.Values{"Action": {"ListUsers"}}); status != 200 {
+		t.Fatalf("ListUsers in the member account: %d %s", status, out)
+	}
+	flushTrail(t, s)
+
+	type detail struct {
+		Namespace string `xml:"ServiceNamespace"`
+		Path      string `xml:"EntityPath"`
+		Last      string `xml:"LastAuthenticatedTime"`
+	}
+	report := func(path, policyID string) map[string]detail {
+		t.Helper()
+		v := url.Values{"Action": {"GenerateOrganizationsAccessReport"}, "EntityPath": {path}}
+		if policyID != "" {
+			v.Set("OrganizationsPolicyId", policyID)
+		}
+		out := s.mustCall(t, rootCreds, "iam", v)
+		j := jobIDRE.FindStringSubmatch(out)[1]
+		out = s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"GetOrganizationsAccessReport"}, "JobId": {j}, "MaxItems": {"1000"}})
+		var rep struct {
+			Details []detail `xml:"GetOrganizationsAccessReportResult>AccessDetails>member"`
+		}
+		if err := xml.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]detail{}
+		for _, d := range rep.Details {
+			m[d.Namespace] = d
+		}
+		return m
+	}
+	rootPath := o.Organization.Id + "/" + root
+	ouPath := rootPath + "/" + ou.OrganizationalUnit.Id
+	memberPath := ouPath + "/" + member
+
+	byRoot := report(rootPath, "")
+	if len(byRoot) < 100 || byRoot["iam"].Path != memberPath || byRoot["organizations"].Last != "" {
+		t.Fatalf("root report: %d services, iam %+v, organizations %+v (the management account's use must not count)", len(byRoot), byRoot["iam"], byRoot["organizations"])
+	}
+	byAccount := report(memberPath, "")
+	if len(byAccount) != 2 || byAccount["iam"].Last == "" || byAccount["sts"].Last != "" {
+		t.Fatalf("member account report under the iam/sts allow-list: %+v", byAccount)
+	}
+	byPolicy := report(rootPath, pol.Policy.PolicySummary.Id)
+	if len(byPolicy) != 2 || byPolicy["iam"].Path != memberPath {
+		t.Fatalf("report of the allow-list SCP: %+v", byPolicy)
+	}
+	byMgmt := report(rootPath+"/"+account, "")
+	if len(byMgmt) < 100 || byMgmt["organizations"].Path != rootPath+"/"+account {
+		t.Fatalf("management account report: %d services, organizations %+v", len(byMgmt), byMgmt["organizations"])
+	}
+}
