@@ -63,9 +63,11 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		signInEvent(ev, c.SignIn)
 	}
 	if out != nil {
-		if out.Canceled {
+		switch {
+		case out.Canceled:
 			ev.ErrorCode, ev.ErrorMessage = "RequestCanceled", "The client closed the connection before the answer."
-		} else {
+		case out.ErrorCode != "" || c.Data == nil:
+			// A data event's own denial (the decision asked about) stands unless the decision API call failed.
 			ev.ErrorCode, ev.ErrorMessage = out.ErrorCode, out.ErrorMessage
 		}
 		if ev.ErrorCode == "" && response != nil && c.Data == nil {

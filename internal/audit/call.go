@@ -116,3 +116,18 @@ type Outcome struct {
 	// Canceled is true when the client went away before the answer.
 	Canceled bool
 }
+
+// ObserveFederated records the web identity or SAML user a call that carries its own credential was
+// authenticated as (iam.FederatedObserver): CloudTrail's WebIdentityUser and SAMLUser identities.
+func (c *Call) ObserveFederated(p authz.Principal, subject string) {
+	u := &UserIdentity{Type: "WebIdentityUser", PrincipalID: p.Provider + ":" + subject, UserName: subject, IdentityProvider: p.Provider,
+		AccountID: p.Account}
+	if p.Type == authz.PrincipalSAML {
+		u.Type = "SAMLUser"
+	}
+	c.mu.Lock()
+	if c.Identity == nil {
+		c.Identity = u
+	}
+	c.mu.Unlock()
+}

@@ -293,6 +293,15 @@ func (s *Service) sessionPolicies(ctx context.Context, r store.Reader, c *Caller
 // claims of the token or assertion as condition keys in extra. c is the unsigned request's caller (source IP, time,
 // transport). The AccessDenied message is AWS's "Not authorized to perform sts:AssumeRoleWithWebIdentity" form.
 func (s *Service) AuthorizeFederatedTrust(ctx context.Context, r store.Reader, c *Caller, p authz.Principal, action string, ro *Role, extra policy.Context) error {
+	if o, ok := ctx.Value(decisionObserverKey{}).(FederatedObserver); ok {
+		sub, _ := extra.Get(p.Provider + ":sub")
+		if p.Type == authz.PrincipalSAML {
+			sub, _ = extra.Get("saml:sub")
+		}
+		if len(sub) > 0 {
+			o.ObserveFederated(p, sub[0])
+		}
+	}
 	rp, err := s.compile(ro.AssumeRolePolicyDocument, policy.TypeTrust)
 	if err != nil {
 		return fmt.Errorf("stored trust policy of %s: %w", ro.ARN, err)

@@ -552,6 +552,13 @@ type DecisionObserver interface {
 	ObserveDecision(req *authz.Request, d *authz.Decision)
 }
 
+// FederatedObserver is told, by a request's DecisionObserver when it implements it, the web identity or SAML
+// principal a request that carries its own credential (AssumeRoleWithWebIdentity, AssumeRoleWithSAML) was
+// authenticated as, with its subject.
+type FederatedObserver interface {
+	ObserveFederated(p authz.Principal, subject string)
+}
+
 // decisionObserverKey is the context key of a request's DecisionObserver.
 type decisionObserverKey struct{}
 
