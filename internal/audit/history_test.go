@@ -312,3 +312,41 @@ func wantCode(t *testing.T, err error, code string) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestServiceLastAccessedCountsDecisionAPIRequests: an authorization asked of the decision API is the data event
+// of the service asked about, by the principal asked about, so it is that principal's use of that service and
+// action (whoever asked).
+func TestServiceLastAccessedCountsDecisionAPIRequests(t *testing.T) {
+	ctx := context.Background()
+	f := newLastAccessFixture(t)
+	alice := f.user(t, "alice", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:*","Resource":"*"}]}`)
+	at := f.now.Add(-time.Minute)
+	call := &audit.Call{RequestID: "r", Time: at, Service: "iamd", Operation: "Authorize", Caller: f.root, Region: "eu-west-3",
+		Data: &audit.DataRequest{Action: "dynamodb:CreateTable", Resource: "arn:aws:dynamodb:eu-west-3:123456789012:table/t", Principal: alice.Principal.ARN,
+			Explanation: &audit.Explanation{Decision: "allowed"}}}
+	if _, err := f.trail.Begin(ctx, call); err != nil {
+		t.Fatal(err)
+	}
+	f.trail.End(ctx, call, audit.Outcome{})
+	if err := f.trail.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, m := f.report(t, alice.Principal.ARN, iamtypes.AccessAdvisorUsageGranularityTypeACTIONLEVEL)
+	ddb := m["dynamodb"]
+	if ddb.LastAuthenticated == nil || !ddb.LastAuthenticated.Equal(at.Truncate(time.Second)) || *ddb.LastAuthenticatedEntity != alice.Principal.ARN {
+		t.Fatalf("dynamodb %+v", ddb)
+	}
+	found := false
+	for _, a := range ddb.TrackedActionsLastAccessed {
+		if (*a.ActionName == "CreateTable") != (a.LastAccessedTime != nil) {
+			t.Fatalf("tracked action %s last accessed %v", *a.ActionName, a.LastAccessedTime)
+		}
+		found = found || *a.ActionName == "CreateTable"
+	}
+	if !found {
+		t.Fatal("dynamodb:CreateTable, a tracked action the policy allows, is not listed")
+	}
+	if len(m) != 1 {
+		t.Fatalf("services %v: the asker's own use is not alice's", m)
+	}
+}
