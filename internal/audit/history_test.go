@@ -45,7 +45,8 @@ func newLastAccessFixture(t *testing.T) *lastAccessFixture {
 	}
 	trail := audit.New(st, audit.Options{})
 	t.Cleanup(func() { trail.Close(ctx) })
-	f := &lastAccessFixture{trail: trail, now: time.Now().UTC()}
+	// Entities are created well before the tracking period; start moves the clock to now.
+	f := &lastAccessFixture{trail: trail, now: time.Now().UTC().Add(-500 * 24 * time.Hour)}
 	f.svc = iam.New(trail.Store(), cat, box, func() time.Time { return f.now }, "us-east-1", iam.Options{History: audit.History{}})
 	if _, err := f.svc.EnsureAccount(ctx, account, "", ""); err != nil {
 		t.Fatal(err)
@@ -53,6 +54,9 @@ func newLastAccessFixture(t *testing.T) *lastAccessFixture {
 	f.root = &iam.Caller{Principal: authz.Principal{Type: authz.PrincipalRoot, ARN: "arn:aws:iam::" + account + ":root", Account: account}, UserID: account}
 	return f
 }
+
+// start moves the clock from the time the entities were created to now, when the requests are made.
+func (f *lastAccessFixture) start() { f.now = time.Now().UTC() }
 
 // user creates a user with an inline policy and returns it as a caller.
 func (f *lastAccessFixture) user(t *testing.T, name, doc string) *iam.Caller {
@@ -117,6 +121,7 @@ const s3AndIAMPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","
 func TestServiceLastAccessedReportsTheTrailsNewestUseOfEachAllowedService(t *testing.T) {
 	f := newLastAccessFixture(t)
 	alice := f.user(t, "alice", s3AndIAMPolicy)
+	f.start()
 	old := f.now.Add(-iam.TrackingPeriod - time.Hour)
 	f.call(t, alice, "sqs", "SendMessage", "eu-west-1", old)
 	t1 := f.now.Add(-2 * time.Hour)
@@ -148,6 +153,7 @@ func TestServiceLastAccessedReportsTheTrailsNewestUseOfEachAllowedService(t *tes
 func TestServiceLastAccessedActionLevelReportsTrackedActions(t *testing.T) {
 	f := newLastAccessFixture(t)
 	alice := f.user(t, "alice", s3AndIAMPolicy)
+	f.start()
 	t1 := f.now.Add(-time.Hour)
 	f.call(t, alice, "iam", "ListUsers", "us-east-1", t1)
 	_, m := f.report(t, alice.Principal.ARN, iamtypes.AccessAdvisorUsageGranularityTypeACTIONLEVEL)
@@ -188,6 +194,7 @@ func TestServiceLastAccessedGroupReportCountsItsMembersAndListsThemWithEntities(
 		}
 		members = append(members, c)
 	}
+	f.start()
 	f.call(t, members[1], "s3", "GetObject", "us-east-1", f.now.Add(-3*time.Hour))
 	f.call(t, members[2], "s3", "GetObject", "us-east-1", f.now.Add(-time.Hour))
 	job, m := f.report(t, g.Group.Arn, iamtypes.AccessAdvisorUsageGranularityTypeSERVICELEVEL)
@@ -231,6 +238,7 @@ func TestServiceLastAccessedRoleReportCountsItsSessions(t *testing.T) {
 	if err := f.svc.PutRolePolicy(ctx, f.root, &iamtypes.PutRolePolicyRequest{RoleName: "app", PolicyName: "p", PolicyDocument: s3AndIAMPolicy}); err != nil {
 		t.Fatal(err)
 	}
+	f.start()
 	session := &iam.Caller{Principal: authz.Principal{Type: authz.PrincipalAssumedRole, ARN: "arn:aws:sts::" + account + ":assumed-role/app/s1",
 		RoleARN: ro.Role.Arn, Account: account}, Name: "app", UserID: ro.Role.RoleId + ":s1", SessionToken: true, RoleSession: true, TokenIssueTime: f.now}
 	at := f.now.Add(-time.Minute)
@@ -263,6 +271,7 @@ func TestServiceLastAccessedErrors(t *testing.T) {
 			wantCode(t, err, tc.code)
 		})
 	}
+	f.start()
 	_, err := f.svc.GetServiceLastAccessedDetails(ctx, f.root, &iamtypes.GetServiceLastAccessedDetailsRequest{JobId: "00000000-0000-4000-8000-000000000000"})
 	wantCode(t, err, "NoSuchEntity")
 }
@@ -320,6 +329,7 @@ func TestServiceLastAccessedCountsDecisionAPIRequests(t *testing.T) {
 	ctx := context.Background()
 	f := newLastAccessFixture(t)
 	alice := f.user(t, "alice", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:*","Resource":"*"}]}`)
+	f.start()
 	at := f.now.Add(-time.Minute)
 	call := &audit.Call{RequestID: "r", Time: at, Service: "iamd", Operation: "Authorize", Caller: f.root, Region: "eu-west-3",
 		Data: &audit.DataRequest{Action: "dynamodb:CreateTable", Resource: "arn:aws:dynamodb:eu-west-3:123456789012:table/t", Principal: alice.Principal.ARN,

@@ -55,6 +55,8 @@ type laEntity struct {
 	Type string `json:"type"` // USER or ROLE
 	ID   string `json:"id"`
 	Path string `json:"path"`
+	// Created bounds the requests that count: an older entity of the same ARN was another entity.
+	Created time.Time `json:"created"`
 }
 
 // jobService is one service of a report.
@@ -282,11 +284,11 @@ func (s *Service) groupPolicies(ctx context.Context, r store.Reader, acct string
 }
 
 func userEntity(u *User) laEntity {
-	return laEntity{ARN: u.ARN, Name: u.UserName, Type: string(iamtypes.PolicyOwnerEntityTypeUSER), ID: u.UserID, Path: u.Path}
+	return laEntity{ARN: u.ARN, Name: u.UserName, Type: string(iamtypes.PolicyOwnerEntityTypeUSER), ID: u.UserID, Path: u.Path, Created: u.CreateDate}
 }
 
 func roleEntity(ro *Role) laEntity {
-	return laEntity{ARN: ro.ARN, Name: ro.RoleName, Type: string(iamtypes.PolicyOwnerEntityTypeROLE), ID: ro.RoleID, Path: ro.Path}
+	return laEntity{ARN: ro.ARN, Name: ro.RoleName, Type: string(iamtypes.PolicyOwnerEntityTypeROLE), ID: ro.RoleID, Path: ro.Path, Created: ro.CreateDate}
 }
 
 // groupMembers are the users of a group.
@@ -533,11 +535,17 @@ func (s *Service) GenerateServiceLastAccessedDetails(ctx context.Context, c *Cal
 // laServiceUse reads, for each service, the newest use by each entity over the tracking period (and, for actions,
 // the newest use of each tracked action).
 func (s *Service) laServiceUse(ctx context.Context, r store.Reader, acct string, entities []laEntity, services []laService, actions bool, now time.Time) ([]jobService, error) {
-	since := now.Add(-TrackingPeriod)
+	period := now.Add(-TrackingPeriod)
+	sinceOf := func(e laEntity) time.Time {
+		if e.Created.After(period) {
+			return e.Created
+		}
+		return period
+	}
 	// An entity that made no request at all in the period used no service: one read spares one per service.
 	var active []int
 	for i, e := range entities {
-		a, err := s.lastAccess(ctx, r, AccessQuery{Account: acct, Principal: e.ARN, Since: since})
+		a, err := s.lastAccess(ctx, r, AccessQuery{Account: acct, Principal: e.ARN, Since: sinceOf(e)})
 		if err != nil {
 			return nil, err
 		}
@@ -549,7 +557,7 @@ func (s *Service) laServiceUse(ctx context.Context, r store.Reader, acct string,
 	for _, ls := range services {
 		js := jobService{Namespace: ls.svc.Prefix, Name: ls.svc.Name}
 		for _, i := range active {
-			a, err := s.lastAccess(ctx, r, AccessQuery{Account: acct, Principal: entities[i].ARN, Service: ls.svc.Prefix, Since: since})
+			a, err := s.lastAccess(ctx, r, AccessQuery{Account: acct, Principal: entities[i].ARN, Service: ls.svc.Prefix, Since: sinceOf(entities[i])})
 			if err != nil {
 				return nil, err
 			}
@@ -567,7 +575,7 @@ func (s *Service) laServiceUse(ctx context.Context, r store.Reader, acct string,
 			for _, name := range ls.tracked {
 				ja := jobAction{Name: name}
 				for _, u := range js.Used {
-					a, err := s.lastAccess(ctx, r, AccessQuery{Account: acct, Principal: entities[u.Entity].ARN, Service: ls.svc.Prefix, Action: name, Since: since})
+					a, err := s.lastAccess(ctx, r, AccessQuery{Account: acct, Principal: entities[u.Entity].ARN, Service: ls.svc.Prefix, Action: name, Since: sinceOf(entities[u.Entity])})
 					if err != nil {
 						return nil, err
 					}
