@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -449,7 +450,7 @@ func (s *Service) allowedServices(pols []*policy.Policy, tracked bool) []laServi
 				services = append(services, svc)
 			}
 		}
-		sortServices(services)
+		slices.SortFunc(services, func(a, b *catalog.Service) int { return strings.Compare(a.Prefix, b.Prefix) })
 	}
 	var out []laService
 	for _, svc := range services {
@@ -458,14 +459,6 @@ func (s *Service) allowedServices(pols []*policy.Policy, tracked bool) []laServi
 		}
 	}
 	return out
-}
-
-func sortServices(list []*catalog.Service) {
-	for i := 1; i < len(list); i++ {
-		for j := i; j > 0 && list[j].Prefix < list[j-1].Prefix; j-- {
-			list[j], list[j-1] = list[j-1], list[j]
-		}
-	}
 }
 
 // denyEverywhere reports whether a Deny statement applies to every resource (Resource "*").
@@ -731,24 +724,19 @@ func (s *Service) GetServiceLastAccessedDetailsWithEntities(ctx context.Context,
 
 // sortEntityDetails orders entities by their last use, newest first; those never used come last, by name.
 func sortEntityDetails(list []iamtypes.EntityDetails) {
-	less := func(a, b iamtypes.EntityDetails) bool {
+	slices.SortStableFunc(list, func(a, b iamtypes.EntityDetails) int {
 		switch {
 		case a.LastAuthenticated != nil && b.LastAuthenticated != nil:
-			if !a.LastAuthenticated.Equal(*b.LastAuthenticated) {
-				return a.LastAuthenticated.After(*b.LastAuthenticated)
+			if c := b.LastAuthenticated.Compare(*a.LastAuthenticated); c != 0 {
+				return c
 			}
 		case a.LastAuthenticated != nil:
-			return true
+			return -1
 		case b.LastAuthenticated != nil:
-			return false
+			return 1
 		}
-		return a.EntityInfo.Arn < b.EntityInfo.Arn
-	}
-	for i := 1; i < len(list); i++ {
-		for j := i; j > 0 && less(list[j], list[j-1]); j-- {
-			list[j], list[j-1] = list[j-1], list[j]
-		}
-	}
+		return strings.Compare(a.EntityInfo.Arn, b.EntityInfo.Arn)
+	})
 }
 
 // ListPoliciesGrantingServiceAccess lists, for each service namespace asked, the permissions policies of a user
