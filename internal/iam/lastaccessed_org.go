@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -183,22 +184,13 @@ func orgAccountsUnder(accounts []OrgEntityAccount, targets []string) []OrgEntity
 	for _, a := range accounts {
 		parts := strings.Split(a.Path, "/")
 		for _, t := range targets {
-			if containsString(parts, t) {
+			if slices.Contains(parts, t) {
 				out = append(out, a)
 				break
 			}
 		}
 	}
 	return out
-}
-
-func containsString(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func withoutAccount(accounts []OrgEntityAccount, id string) []OrgEntityAccount {
