@@ -50,6 +50,11 @@ func (s *Server) PruneTrail(ctx context.Context) (int, error) {
 	if err != nil || keep == 0 {
 		return 0, err
 	}
+	// Events still queued are written first: a complete event written after the pruning would bring back the one
+	// its change wrote.
+	if err := s.trail.Flush(ctx); err != nil {
+		return 0, err
+	}
 	return s.store.PruneEvents(ctx, s.Clock.Now().Add(-keep))
 }
 
