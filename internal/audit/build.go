@@ -59,9 +59,6 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		account = ev.RecipientAccountID
 		explanation = c.Data.Explanation
 	}
-	if c.SignIn != nil {
-		signInEvent(ev, c.SignIn)
-	}
 	if out != nil {
 		if out.Canceled {
 			ev.ErrorCode, ev.ErrorMessage = "RequestCanceled", "The client closed the connection before the answer."
@@ -74,6 +71,10 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		if explanation == nil {
 			explanation = explain(out.Err)
 		}
+	}
+	if c.SignIn != nil {
+		// After the outcome: a sign-in's failure is written as CloudTrail writes it, not as the error answered.
+		signInEvent(ev, c.SignIn)
 	}
 	if explanation != nil {
 		add, err := json.Marshal(map[string]any{"iamdDecision": explanation})
@@ -278,6 +279,7 @@ func signInEvent(ev *Event, s *SignIn) {
 	ev.EventSource, ev.EventName, ev.EventType = "signin.amazonaws.com", "ConsoleLogin", TypeConsoleSignIn
 	ev.RequestParameters = nil
 	result := "Success"
+	ev.ErrorCode, ev.ErrorMessage = "", ""
 	if !s.Success {
 		result = "Failure"
 		ev.ErrorMessage = "Failed authentication"

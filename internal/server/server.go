@@ -164,6 +164,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		st.Close()
 		return nil, err
 	}
+	op.account = cfg.AccountID
 	accounts, clockop := op.endpoints(metrics, admission, rec)
 	mux.Handle("POST "+OperatorAccountsPath, accounts)
 	mux.Handle("POST "+OperatorClockPath, clockop)
