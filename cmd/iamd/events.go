@@ -1,0 +1,19 @@
+package main
+
+import "context"
+
+const eventsUsage = `Usage:
+  iamd events tail [--data DIR] [--follow] [-n N] [--since DURATION] [--account ID] [--username NAME]
+                   [--event-name NAME] [--event-source SOURCE] [--errors-only]
+
+tail prints the audit trail's events as JSON lines and, with --follow, the new ones as they come.
+Run "iamd events COMMAND -h" for a command's flags.
+
+`
+
+// runEvents runs "iamd events SUBCOMMAND".
+func runEvents(ctx context.Context, s stdio, args []string) int {
+	return runSubcommand(ctx, s, "iamd events", eventsUsage, args, map[string]command{
+		"tail": runEventsTail,
+	})
+}
