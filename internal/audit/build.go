@@ -15,7 +15,7 @@ import (
 // (no outcome, no responseElements yet). It returns the store's record and the CloudTrail record.
 func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 	c.mu.Lock()
-	params, response, id := c.params, c.response, c.eventID
+	params, response, id, allowed := c.params, c.response, c.eventID, c.allowed
 	c.mu.Unlock()
 	ev := &Event{
 		EventVersion:    EventVersion,
@@ -60,9 +60,11 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		explanation = c.Data.Explanation
 	}
 	if out != nil {
-		if out.Canceled {
+		switch {
+		case out.Canceled:
 			ev.ErrorCode, ev.ErrorMessage = "RequestCanceled", "The client closed the connection before the answer."
-		} else {
+		case out.ErrorCode != "" || c.Data == nil:
+			// A data event's own denial (the decision asked about) stands unless the decision API call failed.
 			ev.ErrorCode, ev.ErrorMessage = out.ErrorCode, out.ErrorMessage
 		}
 		if ev.ErrorCode == "" && response != nil && c.Data == nil {
@@ -75,6 +77,9 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 	if c.SignIn != nil {
 		// After the outcome: a sign-in's failure is written as CloudTrail writes it, not as the error answered.
 		signInEvent(ev, c.SignIn)
+	}
+	if explanation == nil && allowed != nil && ev.ErrorCode == "" {
+		explanation = &Explanation{Decision: "allowed", Action: allowed.action, Resource: allowed.resource, Statements: Statements(allowed.matched)}
 	}
 	if explanation != nil {
 		add, err := json.Marshal(map[string]any{"iamdDecision": explanation})

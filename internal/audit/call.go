@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/iamd-dev/iamd/authz"
 	"github.com/iamd-dev/iamd/internal/iam"
 )
 
@@ -39,6 +40,26 @@ type Call struct {
 	params    func([]byte) []byte
 	response  func([]byte) []byte
 	committed bool // the event was appended in the transaction of a change that committed
+	// allowed is the last authorization decision of the call that allowed (ObserveDecision).
+	allowed *allowedDecision
+}
+
+// allowedDecision is what the trail keeps of a decision that allowed: the compiled statements it matched are
+// immutable, so keeping them costs a copy of the slice.
+type allowedDecision struct {
+	action, resource string
+	matched          []authz.Match
+}
+
+// ObserveDecision keeps the last decision that allowed, to explain the call (iam.DecisionObserver).
+func (c *Call) ObserveDecision(req *authz.Request, d *authz.Decision) {
+	if d.Result != authz.Allowed {
+		return
+	}
+	a := &allowedDecision{action: req.Action, resource: req.Resource, matched: append([]authz.Match(nil), d.Matched()...)}
+	c.mu.Lock()
+	c.allowed = a
+	c.mu.Unlock()
 }
 
 // DataRequest is the request a decision API caller asked about.
@@ -94,4 +115,19 @@ type Outcome struct {
 	Err error
 	// Canceled is true when the client went away before the answer.
 	Canceled bool
+}
+
+// ObserveFederated records the web identity or SAML user a call that carries its own credential was
+// authenticated as (iam.FederatedObserver): CloudTrail's WebIdentityUser and SAMLUser identities.
+func (c *Call) ObserveFederated(p authz.Principal, subject string) {
+	u := &UserIdentity{Type: "WebIdentityUser", PrincipalID: p.Provider + ":" + subject, UserName: subject, IdentityProvider: p.Provider,
+		AccountID: p.Account}
+	if p.Type == authz.PrincipalSAML {
+		u.Type = "SAMLUser"
+	}
+	c.mu.Lock()
+	if c.Identity == nil {
+		c.Identity = u
+	}
+	c.mu.Unlock()
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
 )
 
@@ -60,9 +61,9 @@ type Trail struct {
 }
 
 type queued struct {
-	ev     *store.Event
-	record []byte
-	flush  chan error // non-nil: a Flush waiting for the queue to be written up to here
+	call  *Call
+	out   Outcome
+	flush chan error // non-nil: a Flush waiting for the queue to be written up to here
 }
 
 // queueSize bounds the events waiting to be written; a request whose event finds the queue full waits.
@@ -103,41 +104,27 @@ func (t *Trail) Begin(ctx context.Context, c *Call) (context.Context, error) {
 		return ctx, &awserr.Error{Code: "ServiceUnavailable", HTTPStatus: http.StatusServiceUnavailable, Receiver: true,
 			Message: "The request has failed due to a temporary failure of the server."}
 	}
-	return withCall(ctx, c), nil
+	return iam.WithDecisionObserver(withCall(ctx, c), c), nil
 }
 
-// End records a finished call: its complete event replaces the one written with its change, or is appended. It
-// waits only while the queue is full.
+// End records a finished call: its complete event replaces the one written with its change, or is appended. The
+// event is built and written by the trail's writer, in a batch; End waits only while the writer's queue is full.
 func (t *Trail) End(ctx context.Context, c *Call, out Outcome) {
 	c.mu.Lock()
 	if c.eventID == "" {
 		c.eventID = newEventID()
 	}
 	c.mu.Unlock()
-	ev, rec, err := t.build(c, &out)
-	if err != nil {
-		t.logger.Error("audit: building an event", "request_id", c.RequestID, "err", err)
-		t.fail("build")
-		return
-	}
-	if t.opts.Metrics != nil {
-		t.opts.Metrics.EventRecorded(rec)
-	}
-	data := ev.Data
-	if ev.Account == "" {
-		// No account to keep it in: it reaches the sinks only.
-		t.toSinks(ctx, "", data)
-		return
-	}
 	if t.closed.Load() {
-		t.logger.Error("audit: event after the trail closed", "request_id", c.RequestID, "event_id", ev.ID)
+		t.logger.Error("audit: event after the trail closed", "request_id", c.RequestID, "event_id", c.eventID)
 		return
 	}
+	q := &queued{call: c, out: out}
 	select {
-	case t.queue <- &queued{ev: ev, record: data}:
+	case t.queue <- q:
 	case <-ctx.Done():
 		// The client went away while the queue was full; the event must still be written.
-		t.queue <- &queued{ev: ev, record: data}
+		t.queue <- q
 	}
 }
 
@@ -209,8 +196,9 @@ func (t *Trail) run() {
 	}
 }
 
-// write appends a batch of events in one transaction (each is retried alone if the batch fails, so that one bad
-// event does not lose the others), then hands them to the sinks, and answers the flushes in it.
+// write builds the events of a batch of calls and appends them in one transaction (each is retried alone if the
+// batch fails, so that one bad event does not lose the others), then hands them to the sinks, and answers the
+// flushes in it. An event that names no account reaches the sinks only.
 func (t *Trail) write(batch []*queued) {
 	if len(batch) == 0 {
 		return
@@ -218,10 +206,25 @@ func (t *Trail) write(batch []*queued) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	evs := make([]*store.Event, 0, len(batch))
+	var orphans [][]byte
 	for _, q := range batch {
-		if q.ev != nil {
-			evs = append(evs, q.ev)
+		if q.call == nil {
+			continue
 		}
+		ev, rec, err := t.build(q.call, &q.out)
+		if err != nil {
+			t.logger.Error("audit: building an event", "request_id", q.call.RequestID, "err", err)
+			t.fail("build")
+			continue
+		}
+		if t.opts.Metrics != nil {
+			t.opts.Metrics.EventRecorded(rec)
+		}
+		if ev.Account == "" {
+			orphans = append(orphans, ev.Data)
+			continue
+		}
+		evs = append(evs, ev)
 	}
 	var werr error
 	if err := t.inner.AppendEvents(ctx, evs); err != nil {
@@ -233,12 +236,15 @@ func (t *Trail) write(batch []*queued) {
 			}
 		}
 	}
-	serr := error(nil)
-	for _, q := range batch {
-		if q.ev != nil {
-			if err := t.toSinks(ctx, q.ev.Account, q.record); err != nil {
-				serr = err
-			}
+	var serr error
+	for _, e := range evs {
+		if err := t.toSinks(ctx, e.Account, e.Data); err != nil {
+			serr = err
+		}
+	}
+	for _, d := range orphans {
+		if err := t.toSinks(ctx, "", d); err != nil {
+			serr = err
 		}
 	}
 	if werr == nil && serr == nil && len(evs) > 0 {

@@ -77,10 +77,59 @@ func TestTrailRecordsAChangeWithItsEventAndADenialWithItsExplanation(t *testing.
 	if err := json.Unmarshal(ev.AdditionalEventData, &add); err != nil || add.Decision.Decision != "implicitDeny" || add.Decision.MissingLayer == "" {
 		t.Fatalf("additionalEventData %s (%v)", ev.AdditionalEventData, err)
 	}
-	t.Logf("%s", mustJSON(ev))
+	// An allowed call names the statement that allowed it.
+	carol := s.userWithPolicy(t, "trail-carol", `{"Version":"2012-10-17","Statement":[{"Sid":"Lists","Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}`)
+	if status, body := s.call(t, carol, "iam", url.Values{"Action": {"ListUsers"}}); status != 200 {
+		t.Fatalf("ListUsers as carol: %d %s", status, body)
+	}
+	evs = trailEvents(t, s, "123456789012", store.EventAttr{Name: audit.AttrUsername, Value: "trail-carol"})
+	if len(evs) == 0 {
+		t.Fatal("no event of trail-carol")
+	}
+	if err := json.Unmarshal(evs[0].AdditionalEventData, &add); err != nil || add.Decision.Decision != "allowed" || len(add.Decision.Statements) != 1 ||
+		add.Decision.Statements[0].Sid != "Lists" || add.Decision.Statements[0].Effect != "Allow" {
+		t.Fatalf("allowed call's additionalEventData %s (%v)", evs[0].AdditionalEventData, err)
+	}
 }
 
-func mustJSON(v any) string {
-	b, _ := json.MarshalIndent(v, "", "  ")
-	return string(b)
+// TestTrailRecordsDecisionAPICallsAsDataEventsOfTheServiceAsked: an authorization asked of the decision API is
+// recorded as a data event of the service asked about (eventSource notes.amazonaws.com, eventName GetNote), by the
+// principal asked about, denied with AccessDenied and the engine's explanation, with the caller of the decision
+// API named in additionalEventData.
+func TestTrailRecordsDecisionAPICallsAsDataEventsOfTheServiceAsked(t *testing.T) {
+	s := startServer(t)
+	credsUserWithKey(t, s, "dave")
+	for _, action := range []string{"notes:GetNote", "notes:DeleteNote"} {
+		status, out := s.authorizeRaw(t, rootCreds, `{"principal":"arn:aws:iam::123456789012:user/dave","action":"`+action+`","resource":"arn:aws:notes:us-east-1:123456789012:note/n1"}`)
+		if status != 200 || out["decision"] != "implicitDeny" {
+			t.Fatalf("authorize %s: %d %v", action, status, out)
+		}
+	}
+	evs := trailEvents(t, s, "123456789012", store.EventAttr{Name: audit.AttrEventSource, Value: "notes.amazonaws.com"})
+	if len(evs) != 2 {
+		t.Fatalf("%d events of notes.amazonaws.com", len(evs))
+	}
+	ev := evs[1] // newest first: GetNote was asked first
+	if ev.EventName != "GetNote" || ev.EventCategory != audit.CategoryData || ev.ManagementEvent || !ev.ReadOnly ||
+		ev.UserIdentity.Type != "IAMUser" || ev.UserIdentity.UserName != "dave" || ev.ErrorCode != "AccessDenied" ||
+		len(ev.Resources) != 1 || ev.Resources[0].ARN != "arn:aws:notes:us-east-1:123456789012:note/n1" {
+		t.Fatalf("event %+v", ev)
+	}
+	if evs[0].EventName != "DeleteNote" || evs[0].ReadOnly {
+		t.Fatalf("DeleteNote event %+v", evs[0])
+	}
+	var add struct {
+		Decision audit.Explanation `json:"iamdDecision"`
+		Caller   struct {
+			Caller string `json:"caller"`
+		} `json:"iamdDecisionAPI"`
+	}
+	if err := json.Unmarshal(ev.AdditionalEventData, &add); err != nil || add.Decision.Decision != "implicitDeny" ||
+		add.Caller.Caller != "arn:aws:iam::123456789012:root" {
+		t.Fatalf("additionalEventData %s (%v)", ev.AdditionalEventData, err)
+	}
+	// Found by the principal's user name, as LookupEvents finds it.
+	if got := trailEvents(t, s, "123456789012", store.EventAttr{Name: audit.AttrUsername, Value: "dave"}); len(got) < 2 {
+		t.Fatalf("%d events of dave", len(got))
+	}
 }
