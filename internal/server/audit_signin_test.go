@@ -63,27 +63,27 @@ func TestSignInIsRecordedAsCloudTrailRecordsConsoleLogin(t *testing.T) {
 	}
 	evs := trailEvents(t, s, account, store.EventAttr{Name: audit.AttrEventName, Value: "ConsoleLogin"})
 	if len(evs) != 3 {
-		t.Fatalf("%d ConsoleLogin events: %s", len(evs), mustJSON(evs))
+		t.Fatalf("%d ConsoleLogin events: %s", len(evs), eventJSON(evs))
 	}
 	hidden, failed, ok := evs[0], evs[1], evs[2] // newest first
 	for _, ev := range evs {
 		if ev.EventSource != "signin.amazonaws.com" || ev.EventType != audit.TypeConsoleSignIn || ev.ReadOnly ||
 			ev.RecipientAccountID != account || ev.ErrorCode != "" || ev.UserIdentity.Type != "IAMUser" {
-			t.Fatalf("event %s", mustJSON(ev))
+			t.Fatalf("event %s", eventJSON(ev))
 		}
 	}
 	u := ok.UserIdentity
 	if u.ARN != "arn:aws:iam::"+account+":user/si-pat" || u.UserName != "si-pat" || u.AccountID != account || !strings.HasPrefix(u.PrincipalID, "AIDA") ||
 		string(ok.ResponseElements) != `{"ConsoleLogin":"Success"}` || ok.ErrorMessage != "" || !strings.Contains(string(ok.AdditionalEventData), `"MFAUsed":"No"`) {
-		t.Fatalf("success %s", mustJSON(ok))
+		t.Fatalf("success %s", eventJSON(ok))
 	}
 	f := failed.UserIdentity
 	if f.UserName != "si-pat" || f.PrincipalID != u.PrincipalID || f.ARN != "" || failed.ErrorMessage != "Failed authentication" ||
 		string(failed.ResponseElements) != `{"ConsoleLogin":"Failure"}` {
-		t.Fatalf("failure %s", mustJSON(failed))
+		t.Fatalf("failure %s", eventJSON(failed))
 	}
 	if h := hidden.UserIdentity; h.UserName != audit.Hidden || h.PrincipalID != "" || hidden.ErrorMessage != "Failed authentication" {
-		t.Fatalf("unknown user %s", mustJSON(hidden))
+		t.Fatalf("unknown user %s", eventJSON(hidden))
 	}
 	if byName := trailEvents(t, s, account, store.EventAttr{Name: audit.AttrUsername, Value: "si-pat"}); len(byName) < 2 {
 		t.Fatalf("LookupEvents by Username si-pat finds %d events", len(byName))
@@ -117,11 +117,11 @@ func TestOperatorCallsAreRecordedWithoutSecrets(t *testing.T) {
 	if ev.EventSource != "iamd.amazonaws.com" || ev.UserIdentity.Type != "AWSService" || ev.UserIdentity.InvokedBy != "iamd-operator" ||
 		ev.RecipientAccountID != newAccount || ev.ErrorCode != "" || ev.ReadOnly || params["accountId"] != newAccount ||
 		params["accessKeyId"] != keyID || params["secretAccessKey"] != audit.Hidden {
-		t.Fatalf("CreateAccount event %s", mustJSON(ev))
+		t.Fatalf("CreateAccount event %s", eventJSON(ev))
 	}
 	clk := trailEvents(t, s, account, store.EventAttr{Name: audit.AttrEventName, Value: "AdvanceClock"})
 	if len(clk) != 1 || clk[0].UserIdentity.InvokedBy != "iamd-operator" || !strings.Contains(string(clk[0].RequestParameters), `"advance":"1d"`) {
-		t.Fatalf("AdvanceClock events %s", mustJSON(clk))
+		t.Fatalf("AdvanceClock events %s", eventJSON(clk))
 	}
 	all := allEventData(t, s)
 	for _, v := range []string{secret, sf.Token} {
