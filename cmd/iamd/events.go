@@ -5,8 +5,11 @@ import "context"
 const eventsUsage = `Usage:
   iamd events tail [--data DIR] [--follow] [-n N] [--since DURATION] [--account ID] [--username NAME]
                    [--event-name NAME] [--event-source SOURCE] [--errors-only]
+  iamd events export --out DIR [--data DIR] [--bucket NAME] [--region REGION] [--settle DURATION]
+  iamd events verify [--public-key FILE] DIR
 
-tail prints the audit trail's events as JSON lines and, with --follow, the new ones as they come.
+tail prints the audit trail's events as JSON lines and, with --follow, the new ones as they come; export writes the
+trail as CloudTrail log files and signed hourly digest files; verify checks them.
 Run "iamd events COMMAND -h" for a command's flags.
 
 `
@@ -14,6 +17,8 @@ Run "iamd events COMMAND -h" for a command's flags.
 // runEvents runs "iamd events SUBCOMMAND".
 func runEvents(ctx context.Context, s stdio, args []string) int {
 	return runSubcommand(ctx, s, "iamd events", eventsUsage, args, map[string]command{
-		"tail": runEventsTail,
+		"export": runEventsExport,
+		"verify": runEventsVerify,
+		"tail":   runEventsTail,
 	})
 }

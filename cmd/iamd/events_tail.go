@@ -4,19 +4,17 @@ import (
 	"bufio"
 	"cmp"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
-	"os"
+	"log/slog"
 	"slices"
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/audit"
 	"github.com/iamd-dev/iamd/internal/clock"
 	"github.com/iamd-dev/iamd/internal/config"
+	"github.com/iamd-dev/iamd/internal/server"
 	"github.com/iamd-dev/iamd/internal/store"
-	"github.com/iamd-dev/iamd/internal/store/sqlite"
 )
 
 const eventsTailUsage = `Usage:
@@ -91,7 +89,9 @@ func runEventsTail(ctx context.Context, s stdio, args []string) int {
 			n = 0
 		}
 	}
-	st, err := openTrail(ctx, cfg)
+	// Opened as the other commands that read a data directory open it (its master key checked, nothing created);
+	// events are not sealed, so the key is not used.
+	st, _, err := server.OpenData(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		fmt.Fprintf(s.stderr, "iamd events tail: %v\n", err)
 		return exitFail
@@ -115,18 +115,6 @@ func runEventsTail(ctx context.Context, s stdio, args []string) int {
 		return exitFail
 	}
 	return exitOK
-}
-
-// openTrail opens the database of an existing data directory for reading its trail. Events are not sealed, so the
-// master key is not needed; a directory without a database is refused, never created.
-func openTrail(ctx context.Context, cfg config.Config) (*sqlite.Store, error) {
-	path := cfg.DatabasePath()
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("no iamd database in %s (%s is missing)", cfg.DataDir, path)
-	} else if err != nil {
-		return nil, err
-	}
-	return sqlite.Open(ctx, path)
 }
 
 // tailer prints the events of a store that pass a filter.

@@ -7,6 +7,8 @@
 //	iamd policy simulate --cli-input-json FILE [--output json|text] [--no-paginate] [--aws-data DIR]
 //	iamd account create --id ACCOUNT_ID [--data DIR] [--access-key-id ID --secret-access-key SECRET]
 //	iamd clock advance DURATION [--data DIR]
+//	iamd events export --out DIR [--data DIR] [--bucket NAME] [--region REGION] [--settle DURATION]
+//	iamd events verify [--public-key FILE] DIR
 //	iamd events tail [--data DIR] [--follow] [-n N] [--since DURATION] [filters]
 package main
 
@@ -58,6 +60,8 @@ Usage:
   iamd policy simulate --cli-input-json FILE [--output json|text] [--no-paginate] [--aws-data DIR]
   iamd account create --id ACCOUNT_ID [--data DIR] [--access-key-id ID --secret-access-key SECRET]
   iamd clock advance DURATION [--data DIR]
+  iamd events export --out DIR [--data DIR] [--bucket NAME] [--region REGION] [--settle DURATION]
+  iamd events verify [--public-key FILE] DIR
   iamd events tail [--data DIR] [--follow] [-n N] [--since DURATION] [--username NAME] [--errors-only] [...]
 
 --aws-data DIR (or IAMD_AWS_DATA) reads the AWS authorization data from DIR instead of the copy built in.

@@ -201,10 +201,23 @@ func accountFromParams(params json.RawMessage) string {
 		return ""
 	}
 	a, err := arn.Parse(p.RoleArn)
-	if err != nil {
+	if err != nil || !accountID(a.Account) {
 		return ""
 	}
 	return a.Account
+}
+
+// accountID reports whether s is an AWS account ID (twelve digits): an unsigned request names any text it likes.
+func accountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // explain is the explanation of a denial carried by err, or nil.

@@ -83,7 +83,9 @@ func TestChangeAndItsEventCommitTogether(t *testing.T) {
 		t.Fatalf("after End: %+v; want the same event with a new Seq", evs)
 	}
 	// A call with no change is appended by End alone; an Update without a call in its context writes no event.
-	if err := svcStore.Update(ctx, func(ctx context.Context, tx store.Tx) error { return tx.PutSetting(ctx, "111122223333", "y", []byte("1")) }); err != nil {
+	if err := svcStore.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		return tx.PutSetting(ctx, "111122223333", "y", []byte("1"))
+	}); err != nil {
 		t.Fatal(err)
 	}
 	tr.End(ctx, &Call{RequestID: "r2", Time: alice.Time, Service: "iam", Operation: "GetUser", Caller: alice}, Outcome{})
