@@ -214,3 +214,19 @@ func TestEventsTailRefusesADirectoryWithoutADatabase(t *testing.T) {
 		t.Fatal("tail created a database")
 	}
 }
+
+// TestServeAuditLogDashWritesEventsToStandardOutput: "iamd serve --audit-log -" writes each event as a JSON line
+// to its standard output, after the lines that show the root key.
+func TestServeAuditLogDashWritesEventsToStandardOutput(t *testing.T) {
+	t.Parallel()
+	client := newClient(t)
+	s := startServe(t, nil, "--data", filepath.Join(t.TempDir(), "data"), "--audit-log", "-")
+	endpoint := s.waitFor(t, s.stdout, exportEndpointRE)
+	root := sigv4.Credentials{AccessKeyID: s.waitFor(t, s.stdout, exportKeyIDRE), SecretAccessKey: s.waitFor(t, s.stdout, exportSecretRE)}
+	createUser(t, client, endpoint, root, "stdout-ann")
+	line := s.waitFor(t, s.stdout, regexp.MustCompile(`(?m)^(\{.*"eventName":"CreateUser".*\})$`))
+	var ev audit.Event
+	if err := json.Unmarshal([]byte(line), &ev); err != nil || ev.UserIdentity.Type != "Root" || ev.EventSource != "iam.amazonaws.com" {
+		t.Fatalf("audit line %q: %v", line, err)
+	}
+}

@@ -225,3 +225,12 @@ func eventJSON(v any) string {
 	b, _ := json.MarshalIndent(v, "", "  ")
 	return string(b)
 }
+
+// TestServerRefusesAnAuditLogItCannotOpen: a --audit-log in a directory that does not exist stops the start, with
+// the flag named, rather than serving without the log.
+func TestServerRefusesAnAuditLogItCannotOpen(t *testing.T) {
+	_, _, err := launchServer(t.TempDir(), nil, func(c *config.Config) { c.AuditLog = filepath.Join(t.TempDir(), "gone", "audit.jsonl") })
+	if err == nil || !strings.Contains(err.Error(), "--audit-log") {
+		t.Fatalf("start with an unopenable audit log: %v", err)
+	}
+}

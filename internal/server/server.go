@@ -65,7 +65,11 @@ type Server struct {
 
 // New builds a server: it creates the data directory and database as needed and makes sure the default account
 // and its root access key exist.
-func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, error) {
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Option) (*Server, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	clk, err := newClock(cfg, logger)
 	if err != nil {
 		return nil, err
@@ -81,7 +85,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := telemetry.NewMetrics(reg)
-	trailOpts, sink, err := trailOptions(cfg, logger, telemetry.NewAuditMetrics(reg))
+	trailOpts, sink, err := trailOptions(cfg, logger, telemetry.NewAuditMetrics(reg), o.stdout)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"time"
@@ -11,15 +12,29 @@ import (
 	"github.com/iamd-dev/iamd/internal/config"
 )
 
+// Option changes how New builds a server.
+type Option func(*options)
+
+type options struct {
+	stdout io.Writer
+}
+
+// WithStdout makes "--audit-log -" write to w (the command's standard output) rather than the process's.
+func WithStdout(w io.Writer) Option { return func(o *options) { o.stdout = w } }
+
 // trailOptions are the audit trail's options from the configuration: its metrics, the JSON-lines log of
-// --audit-log (opened here; the caller closes it after the trail) and --audit-fail-closed.
-func trailOptions(cfg config.Config, logger *slog.Logger, metrics audit.Metrics) (audit.Options, *audit.JSONLines, error) {
+// --audit-log (opened here; the caller closes it after the trail; "-" writes to stdout, os.Stdout when nil) and
+// --audit-fail-closed.
+func trailOptions(cfg config.Config, logger *slog.Logger, metrics audit.Metrics, stdout io.Writer) (audit.Options, *audit.JSONLines, error) {
 	o := audit.Options{Logger: logger, FailClosed: cfg.AuditFailClosed, Metrics: metrics}
 	var sink *audit.JSONLines
 	switch cfg.AuditLog {
 	case "":
 	case "-":
-		sink = audit.NewJSONLines(os.Stdout)
+		if stdout == nil {
+			stdout = os.Stdout
+		}
+		sink = audit.NewJSONLines(stdout)
 	default:
 		var err error
 		if sink, err = audit.OpenJSONLines(cfg.AuditLog); err != nil {
