@@ -297,14 +297,22 @@ func signInEvent(ev *Event, s *SignIn) {
 	ev.EventSource, ev.EventName, ev.EventType = "signin.amazonaws.com", "ConsoleLogin", TypeConsoleSignIn
 	ev.RequestParameters = nil
 	result := "Success"
-	ev.ErrorCode, ev.ErrorMessage = "", ""
-	if !s.Success {
+	switch {
+	case !s.Success:
 		result = "Failure"
-		ev.ErrorMessage = "Failed authentication"
+		ev.ErrorCode, ev.ErrorMessage = "", SignInFailed
+	case ev.ErrorCode != "":
+		// The password was right but no session was answered (a trail failing closed, a client gone): not a
+		// success, and not an authentication failure; the error answered stays.
+		result = "Failure"
 	}
 	ev.ResponseElements, _ = json.Marshal(map[string]string{"ConsoleLogin": result})
 	ev.AdditionalEventData, _ = json.Marshal(map[string]string{"MFAUsed": yesNo(s.MFAUsed), "MobileVersion": "No"})
 }
+
+// SignInFailed is the errorMessage of a refused sign-in, as CloudTrail writes it (and as the CIS benchmark's metric
+// filter for console authentication failures matches it).
+const SignInFailed = "Failed authentication"
 
 func yesNo(b bool) string {
 	if b {

@@ -67,7 +67,7 @@ func (m *AuditMetrics) EventRecorded(ev *audit.Event) {
 		if ev.UserIdentity.Type == "Root" {
 			m.root.WithLabelValues(service, ev.EventName).Inc()
 		}
-		if ev.ErrorMessage != "" || ev.ErrorCode != "" {
+		if ev.ErrorMessage == audit.SignInFailed {
 			account := ev.RecipientAccountID
 			if account == "" {
 				account = "unknown"
