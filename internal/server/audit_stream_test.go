@@ -13,6 +13,7 @@ import (
 
 	"github.com/iamd-dev/iamd/internal/audit"
 	"github.com/iamd-dev/iamd/internal/config"
+	"github.com/iamd-dev/iamd/internal/server"
 	"github.com/iamd-dev/iamd/internal/store"
 )
 
@@ -121,6 +122,12 @@ func TestFailClosedRefusesChangesWhileTheAuditLogCannotWrite(t *testing.T) {
 	}
 	mustCallOK(t, s, "ListUsers", url.Values{"Action": {"ListUsers"}})
 	mustCallOK(t, s, "GetUser", url.Values{"Action": {"GetUser"}})
+	// The operator's changes are refused too.
+	serveFile(t, s.URL, s.Data)
+	if _, err := server.CreateAccountOnServer(context.Background(), s.Data, server.AccountRequest{AccountId: "210987654321"}); err == nil ||
+		!strings.Contains(err.Error(), "temporary failure") {
+		t.Fatalf("operator CreateAccount while the trail fails: %v", err)
+	}
 	// The refusal is itself recorded, in the store.
 	evs := trailEvents(t, s, account, store.EventAttr{Name: audit.AttrEventName, Value: "CreateUser"})
 	if len(evs) != 1 || evs[0].ErrorCode != "ServiceUnavailable" {
