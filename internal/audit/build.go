@@ -67,7 +67,11 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 			// A data event's own denial (the decision asked about) stands unless the decision API call failed.
 			ev.ErrorCode, ev.ErrorMessage = out.ErrorCode, out.ErrorMessage
 		}
-		if ev.ErrorCode == "" && response != nil && c.Data == nil {
+		// CloudTrail writes responseElements for calls that change something, and null for those that only read
+		// (the CloudTrail User Guide, "CloudTrail record contents": "If an action doesn't change state ... this
+		// element is omitted").
+		// STS is the exception: its calls read only, yet their events carry the credentials' identifiers.
+		if ev.ErrorCode == "" && response != nil && c.Data == nil && (!ev.ReadOnly || c.Service == "sts") {
 			ev.ResponseElements = response(nil)
 		}
 		if explanation == nil {
