@@ -187,8 +187,13 @@ func TestEventsTailPrintsAndFollowsARunningServersTrail(t *testing.T) {
 	}
 	createUser(t, client, endpoint, root, "tail-late")
 	late := next("new event")
-	if late.EventName != "CreateUser" || late.EventID == created[1].EventID || late.UserIdentity.Type != "Root" {
+	if late.EventName != "CreateUser" || late.EventID == created[1].EventID || late.UserIdentity.Type != "Root" ||
+		!strings.Contains(string(late.RequestParameters), `"tail-late"`) {
 		t.Fatalf("follow printed %+v", late)
+	}
+	// The complete record, with the response, not the one the change stored first.
+	if r := string(late.ResponseElements); r == "" || r == "null" {
+		t.Fatalf("follow printed the record without its response: %+v", late)
 	}
 	// Printed once: nothing more comes for the same call.
 	select {
