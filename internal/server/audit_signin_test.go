@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/iamd-dev/iamd/internal/audit"
+	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/server"
 	"github.com/iamd-dev/iamd/internal/store"
 )
@@ -25,13 +28,24 @@ func postSignIn(t *testing.T, s *testServer, acct, user, password string) int {
 	return resp.StatusCode
 }
 
-// allEventData is every stored event's record, of every account, for grepping.
-func allEventData(t *testing.T, s *testServer) string {
+// withAuditLog starts a server with an audit log in the test's directory, whose content allEventData adds.
+func withAuditLog(t *testing.T) (string, func(*config.Config)) {
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	return path, func(c *config.Config) { c.AuditLog = path }
+}
+
+// allEventData is every stored event's record, of every account, and the audit log at logPath, for grepping.
+func allEventData(t *testing.T, s *testServer, logPath string) string {
 	t.Helper()
 	if err := s.srv.FlushTrail(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
+	log, err := os.ReadFile(logPath)
+	if err != nil || len(log) == 0 {
+		t.Fatalf("audit log: %d bytes, %v", len(log), err)
+	}
+	b.Write(log)
 	server.StoreOf(s.srv).View(context.Background(), func(ctx context.Context, r store.Reader) error {
 		evs, err := r.EventsSince(ctx, 0, 100000)
 		for _, e := range evs {
@@ -46,9 +60,11 @@ func allEventData(t *testing.T, s *testServer) string {
 // TestSignInIsRecordedAsCloudTrailRecordsConsoleLogin: a console sign-in is a ConsoleLogin event of
 // signin.amazonaws.com in the account signed in to. A success names the user in full; a wrong password names the
 // existing user without its ARN, with errorMessage "Failed authentication" and no errorCode; a user that does not
-// exist is written HIDDEN_DUE_TO_SECURITY_REASONS. Neither the password nor the mistyped name is stored.
+// exist is written HIDDEN_DUE_TO_SECURITY_REASONS. Neither the password nor the mistyped name is stored or
+// written to the audit log.
 func TestSignInIsRecordedAsCloudTrailRecordsConsoleLogin(t *testing.T) {
-	s := startServer(t)
+	logPath, opt := withAuditLog(t)
+	s := startServer(t, opt)
 	const pw, typo = "Correct-Horse-Audit-9", "si-pat-typo"
 	mustCallOK(t, s, "CreateUser", url.Values{"Action": {"CreateUser"}, "UserName": {"si-pat"}})
 	mustCallOK(t, s, "CreateLoginProfile", url.Values{"Action": {"CreateLoginProfile"}, "UserName": {"si-pat"}, "Password": {pw}})
@@ -88,7 +104,7 @@ func TestSignInIsRecordedAsCloudTrailRecordsConsoleLogin(t *testing.T) {
 	if byName := trailEvents(t, s, account, store.EventAttr{Name: audit.AttrUsername, Value: "si-pat"}); len(byName) < 2 {
 		t.Fatalf("LookupEvents by Username si-pat finds %d events", len(byName))
 	}
-	all := allEventData(t, s)
+	all := allEventData(t, s, logPath)
 	for _, secret := range []string{pw, typo} {
 		if strings.Contains(all, secret) {
 			t.Errorf("%q is in the trail", secret)
@@ -98,9 +114,11 @@ func TestSignInIsRecordedAsCloudTrailRecordsConsoleLogin(t *testing.T) {
 
 // TestOperatorCallsAreRecordedWithoutSecrets: the operator's CreateAccount is an event of iamd.amazonaws.com in the
 // account it creates, by {"type":"AWSService","invokedBy":"iamd-operator"}, with the given secret key hidden; an
-// AdvanceClock is one in the default account. Neither the secret nor the operator token is in the trail.
+// AdvanceClock is one in the default account. Neither the secret nor the operator token is in the trail
+// or the audit log.
 func TestOperatorCallsAreRecordedWithoutSecrets(t *testing.T) {
-	s := startServer(t)
+	logPath, opt := withAuditLog(t)
+	s := startServer(t, opt)
 	const newAccount, keyID, secret = "210987654321", "AKIAOPERATORAUDIT01", "operatorAuditSecret/0123456789abcdefghijKL"
 	sf := serveFile(t, s.URL, s.Data)
 	if _, err := server.CreateAccountOnServer(context.Background(), s.Data, server.AccountRequest{AccountId: newAccount, AccessKeyId: keyID, SecretAccessKey: secret}); err != nil {
@@ -123,7 +141,7 @@ func TestOperatorCallsAreRecordedWithoutSecrets(t *testing.T) {
 	if len(clk) != 1 || clk[0].UserIdentity.InvokedBy != "iamd-operator" || !strings.Contains(string(clk[0].RequestParameters), `"advance":"1d"`) {
 		t.Fatalf("AdvanceClock events %s", eventJSON(clk))
 	}
-	all := allEventData(t, s)
+	all := allEventData(t, s, logPath)
 	for _, v := range []string{secret, sf.Token} {
 		if v == "" || strings.Contains(all, v) {
 			t.Errorf("secret %q in the trail (or empty)", v)
