@@ -413,10 +413,25 @@ func attrsOf(ev *Event) []store.EventAttr {
 	add(AttrUsername, usernameOf(&ev.UserIdentity))
 	add(AttrEventSource, ev.EventSource)
 	add(AttrAccessKeyID, ev.UserIdentity.AccessKeyID)
-	add(AttrPrincipal, principalOf(&ev.UserIdentity))
+	principal := principalOf(&ev.UserIdentity)
+	add(AttrPrincipal, principal)
 	for _, r := range LookupResources(ev) {
 		add(AttrResourceType, r.Type)
 		add(AttrResourceName, r.Name)
 	}
+	attrs = appendLastAccessAttrs(attrs, ev, principal)
 	return attrs
+}
+
+// appendLastAccessAttrs adds the attributes IAM's last-accessed data is read by (history.go): the principal's use
+// of the event's service and of its action. An event with no principal (an unauthenticated call) has neither: AWS
+// reports no unauthenticated requests.
+func appendLastAccessAttrs(attrs []store.EventAttr, ev *Event, principal string) []store.EventAttr {
+	ns := ev.Namespace()
+	if principal == "" || ns == "" || ev.EventName == "" {
+		return attrs
+	}
+	return append(attrs,
+		store.EventAttr{Name: AttrPrincipalService, Value: PrincipalService(principal, ns)},
+		store.EventAttr{Name: AttrPrincipalAction, Value: PrincipalAction(principal, ns, ev.EventName)})
 }
