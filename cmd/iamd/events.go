@@ -3,10 +3,13 @@ package main
 import "context"
 
 const eventsUsage = `Usage:
+  iamd events tail [--data DIR] [--follow] [-n N] [--since DURATION] [--account ID] [--username NAME]
+                   [--event-name NAME] [--event-source SOURCE] [--errors-only]
   iamd events export --out DIR [--data DIR] [--bucket NAME] [--region REGION] [--settle DURATION]
   iamd events verify [--public-key FILE] DIR
 
-export writes the audit trail as CloudTrail log files and signed hourly digest files; verify checks them.
+tail prints the audit trail's events as JSON lines and, with --follow, the new ones as they come; export writes the
+trail as CloudTrail log files and signed hourly digest files; verify checks them.
 Run "iamd events COMMAND -h" for a command's flags.
 
 `
@@ -16,5 +19,6 @@ func runEvents(ctx context.Context, s stdio, args []string) int {
 	return runSubcommand(ctx, s, "iamd events", eventsUsage, args, map[string]command{
 		"export": runEventsExport,
 		"verify": runEventsVerify,
+		"tail":   runEventsTail,
 	})
 }

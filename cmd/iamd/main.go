@@ -9,6 +9,7 @@
 //	iamd clock advance DURATION [--data DIR]
 //	iamd events export --out DIR [--data DIR] [--bucket NAME] [--region REGION] [--settle DURATION]
 //	iamd events verify [--public-key FILE] DIR
+//	iamd events tail [--data DIR] [--follow] [-n N] [--since DURATION] [filters]
 package main
 
 import (
@@ -61,6 +62,7 @@ Usage:
   iamd clock advance DURATION [--data DIR]
   iamd events export --out DIR [--data DIR] [--bucket NAME] [--region REGION] [--settle DURATION]
   iamd events verify [--public-key FILE] DIR
+  iamd events tail [--data DIR] [--follow] [-n N] [--since DURATION] [--username NAME] [--errors-only] [...]
 
 --aws-data DIR (or IAMD_AWS_DATA) reads the AWS authorization data from DIR instead of the copy built in.
 Run "iamd COMMAND -h" for a command's flags.

@@ -24,7 +24,7 @@ func runServe(ctx context.Context, s stdio, args []string) int {
 		return exitUsage
 	}
 	logger := telemetry.NewLogger(s.stderr, cfg.LogLevel, cfg.LogFormat)
-	srv, err := server.New(ctx, cfg, logger)
+	srv, err := server.New(ctx, cfg, logger, server.WithStdout(s.stdout))
 	if err != nil {
 		fmt.Fprintf(s.stderr, "iamd serve: %v\n", err)
 		return exitFail

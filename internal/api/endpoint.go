@@ -1,11 +1,13 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
+	"github.com/iamd-dev/iamd/internal/audit"
 	"github.com/iamd-dev/iamd/internal/awserr"
 )
 
@@ -36,6 +38,12 @@ type EndpointSpec[A any] struct {
 	// ErrorAnswer returns the status and the JSON body of an error answer from the error's wire form (errorInfo's, or
 	// the endpoint's internal failure for an error that is not an AWS error); it may set headers on h.
 	ErrorAnswer func(h http.Header, info awsquery.ErrorInfo) (int, any)
+	// Audit, when not nil, fills in the request's audit record with what only the endpoint knows (Call.Account,
+	// Identity, SignIn, Request): the account the request acts in, who made it, a sign-in's outcome. It is called
+	// once Authenticate has run: when it succeeded, before Call runs (err is nil), so that a change is written with
+	// its event in the right account, and again when the request ends; when it failed, at the end, with auth's
+	// zero value and its error. It must not keep c.
+	Audit func(req *EndpointRequest, auth A, err error, c *audit.Call)
 }
 
 // EndpointRequest is a request to an Endpoint, as Authenticate and Call see it.
@@ -58,7 +66,12 @@ func NewEndpoint[A any](spec EndpointSpec[A], logger *slog.Logger, obs Observer)
 func (e *Endpoint[A]) Admit(a *Admission) { e.p.admit = a }
 
 // Record makes e tell rec about every request it serves (the audit trail's hook). Call it before serving.
-func (e *Endpoint[A]) Record(rec Recorder) { e.p.rec = rec }
+func (e *Endpoint[A]) Record(rec Recorder) {
+	e.p.rec = rec
+	if e.spec.Audit != nil {
+		e.p.rec = endpointRecorder[A]{rec: rec, audit: e.spec.Audit}
+	}
+}
 
 // Observe makes e tell obs about every request it serves, for metrics. Call it before serving.
 func (e *Endpoint[A]) Observe(obs Observer) { e.p.obs = obs }
@@ -68,14 +81,19 @@ func (e *Endpoint[A]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex.operation, ex.label = e.spec.Operation, e.spec.Operation
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("x-amzn-RequestId", ex.reqID)
-	status, out, err := e.serve(w, r, ex)
+	var st *endpointAudit[A]
+	if e.spec.Audit != nil && e.p.rec != nil {
+		st = &endpointAudit[A]{}
+		r = r.WithContext(context.WithValue(r.Context(), endpointAuditKey{}, st))
+	}
+	status, out, err := e.serve(w, r, ex, st)
 	if err == nil {
 		writeJSON(w, status, out)
 	}
 	e.p.end(w, r, ex, endpointProtocol[A]{e}, err)
 }
 
-func (e *Endpoint[A]) serve(w http.ResponseWriter, r *http.Request, ex *exchange) (int, any, error) {
+func (e *Endpoint[A]) serve(w http.ResponseWriter, r *http.Request, ex *exchange, st *endpointAudit[A]) (int, any, error) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		return 0, nil, &awserr.Error{Code: "MethodNotAllowed", HTTPStatus: http.StatusMethodNotAllowed, Message: "Only POST requests are supported."}
@@ -86,6 +104,9 @@ func (e *Endpoint[A]) serve(w http.ResponseWriter, r *http.Request, ex *exchange
 		req.Body = body
 		var err error
 		auth, err = e.spec.Authenticate(req)
+		if st != nil {
+			st.req, st.auth, st.err = req, auth, err
+		}
 		return true, err
 	})
 	if err != nil {
@@ -107,4 +128,38 @@ func (endpointProtocol[A]) code(c string) string { return c }
 func (p endpointProtocol[A]) writeError(w http.ResponseWriter, r *http.Request, ex *exchange, info awsquery.ErrorInfo, err error) {
 	status, body := p.e.spec.ErrorAnswer(w.Header(), info)
 	writeJSON(w, status, body)
+}
+
+// endpointAudit is what an Endpoint's Audit hook is told about one request: the request and its credential's
+// result, once Authenticate has run (req is nil before).
+type endpointAudit[A any] struct {
+	req  *EndpointRequest
+	auth A
+	err  error
+}
+
+// endpointAuditKey is the context key of a request's *endpointAudit, which the Endpoint's recorder reads.
+type endpointAuditKey struct{}
+
+// endpointRecorder is the Recorder of an Endpoint with an Audit hook: it lets the hook fill in the call before it
+// is begun and before it is recorded.
+type endpointRecorder[A any] struct {
+	rec   Recorder
+	audit func(req *EndpointRequest, auth A, err error, c *audit.Call)
+}
+
+func (r endpointRecorder[A]) fill(ctx context.Context, c *audit.Call) {
+	if st, ok := ctx.Value(endpointAuditKey{}).(*endpointAudit[A]); ok && st.req != nil && c != nil {
+		r.audit(st.req, st.auth, st.err, c)
+	}
+}
+
+func (r endpointRecorder[A]) Begin(ctx context.Context, c *audit.Call) (context.Context, error) {
+	r.fill(ctx, c)
+	return r.rec.Begin(ctx, c)
+}
+
+func (r endpointRecorder[A]) RecordRequest(ctx context.Context, rec Record) {
+	r.fill(ctx, rec.Call)
+	r.rec.RecordRequest(ctx, rec)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
+	"github.com/iamd-dev/iamd/internal/audit"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
 )
@@ -30,7 +31,7 @@ type SignInHandler struct {
 func NewSignInHandler(svc *iam.Service, logger *slog.Logger) *SignInHandler {
 	h := &SignInHandler{svc: svc, limiter: iam.NewSignInLimiter(svc.Now), logger: logger}
 	h.Endpoint = NewEndpoint(EndpointSpec[*iam.SignInResult]{Service: "iamd", Operation: "SignIn", MaxBody: signinMaxBody,
-		Authenticate: h.signIn, Call: h.answer, ErrorAnswer: signinErrorAnswer}, logger, nil)
+		Authenticate: h.signIn, Call: h.answer, ErrorAnswer: signinErrorAnswer, Audit: h.audit}, logger, nil)
 	return h
 }
 
@@ -98,4 +99,44 @@ func signinErrorAnswer(hdr http.Header, info awsquery.ErrorInfo) (int, any) {
 		return http.StatusInternalServerError, signinErrorBody{Error: "internal error"}
 	}
 	return http.StatusBadRequest, signinErrorBody{Error: errMalformedSignIn.Message}
+}
+
+// audit fills in the record of a sign-in as CloudTrail records a console sign-in (CloudTrail User Guide, "AWS
+// Management Console sign-in events"): a ConsoleLogin event in the account signed in to, by the IAM user. A
+// success names the user (principalId, arn, accountId, userName); a refusal names the user only when it exists
+// (principalId, accountId, userName, as CloudTrail's example of a failed IAM user sign-in) and otherwise writes
+// the user name as HIDDEN_DUE_TO_SECURITY_REASONS, since a mistyped name may be a password. A refusal in an account
+// iamd does not hold has no account to be kept in: it reaches the audit log only. A request that is not a sign-in
+// attempt (a malformed body) is recorded as a call of iamd's SignIn with no sign-in outcome.
+func (h *SignInHandler) audit(req *EndpointRequest, res *iam.SignInResult, err error, c *audit.Call) {
+	if res != nil {
+		c.Account = res.Account
+		c.SignIn = &audit.SignIn{UserName: res.UserName, Success: true, MFAUsed: res.MFAUsed}
+		c.Identity = &audit.UserIdentity{Type: "IAMUser", PrincipalID: res.UserID, ARN: res.ARN, AccountID: res.Account, UserName: res.UserName}
+		return
+	}
+	var se *iam.SignInError
+	if !errors.As(err, &se) {
+		return
+	}
+	var in signinRequest
+	if json.Unmarshal(req.Body, &in) != nil {
+		return
+	}
+	subject, lerr := h.svc.SignInSubjectOf(req.HTTP.Context(), in.Account, in.UserName)
+	if lerr != nil {
+		h.logger.Error("audit: looking up the subject of a refused sign-in", "request_id", req.RequestID, "err", lerr)
+	}
+	name := audit.Hidden
+	id := &audit.UserIdentity{Type: "IAMUser", UserName: name}
+	if subject.AccountExists {
+		c.Account = in.Account
+		id.AccountID = in.Account
+	}
+	if subject.UserID != "" {
+		name = in.UserName
+		id.PrincipalID, id.UserName = subject.UserID, name
+	}
+	c.Identity = id
+	c.SignIn = &audit.SignIn{UserName: name}
 }

@@ -63,9 +63,6 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		account = ev.RecipientAccountID
 		explanation = c.Data.Explanation
 	}
-	if c.SignIn != nil {
-		signInEvent(ev, c.SignIn)
-	}
 	if out != nil {
 		switch {
 		case out.Canceled:
@@ -84,6 +81,10 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		if explanation == nil {
 			explanation = explain(out.Err)
 		}
+	}
+	if c.SignIn != nil {
+		// After the outcome: a sign-in's failure is written as CloudTrail writes it, not as the error answered.
+		signInEvent(ev, c.SignIn)
 	}
 	if explanation == nil && allowed != nil && ev.ErrorCode == "" {
 		explanation = &Explanation{Decision: "allowed", Action: allowed.action, Resource: allowed.resource, Statements: Statements(allowed.matched)}
@@ -304,13 +305,22 @@ func signInEvent(ev *Event, s *SignIn) {
 	ev.EventSource, ev.EventName, ev.EventType = "signin.amazonaws.com", "ConsoleLogin", TypeConsoleSignIn
 	ev.RequestParameters = nil
 	result := "Success"
-	if !s.Success {
+	switch {
+	case !s.Success:
 		result = "Failure"
-		ev.ErrorMessage = "Failed authentication"
+		ev.ErrorCode, ev.ErrorMessage = "", SignInFailed
+	case ev.ErrorCode != "":
+		// The password was right but no session was answered (a trail failing closed, a client gone): not a
+		// success, and not an authentication failure; the error answered stays.
+		result = "Failure"
 	}
 	ev.ResponseElements, _ = json.Marshal(map[string]string{"ConsoleLogin": result})
 	ev.AdditionalEventData, _ = json.Marshal(map[string]string{"MFAUsed": yesNo(s.MFAUsed), "MobileVersion": "No"})
 }
+
+// SignInFailed is the errorMessage of a refused sign-in, as CloudTrail writes it (and as the CIS benchmark's metric
+// filter for console authentication failures matches it).
+const SignInFailed = "Failed authentication"
 
 func yesNo(b bool) string {
 	if b {

@@ -239,14 +239,20 @@ func (t *Trail) write(batch []*queued) {
 			}
 		}
 	}
-	if werr == nil {
-		t.failing.Store(false)
-	}
+	var serr error
 	for _, e := range evs {
-		t.toSinks(ctx, e.Account, e.Data)
+		if err := t.toSinks(ctx, e.Account, e.Data); err != nil {
+			serr = err
+		}
 	}
 	for _, d := range orphans {
-		t.toSinks(ctx, "", d)
+		if err := t.toSinks(ctx, "", d); err != nil {
+			serr = err
+		}
+	}
+	if werr == nil && serr == nil && len(evs) > 0 {
+		// Every write of this batch succeeded: the trail writes again (a failing-closed trail serves changes again).
+		t.recover()
 	}
 	for _, q := range batch {
 		if q.flush != nil {
@@ -255,19 +261,33 @@ func (t *Trail) write(batch []*queued) {
 	}
 }
 
-func (t *Trail) toSinks(ctx context.Context, account string, record []byte) {
+// toSinks hands a record to every sink; it returns the last error.
+func (t *Trail) toSinks(ctx context.Context, account string, record []byte) error {
+	var last error
 	for _, s := range t.opts.Sinks {
 		if err := s.WriteEvent(ctx, account, record); err != nil {
 			t.logger.Error("audit: writing to a sink", "err", err)
 			t.fail("sink")
+			last = err
 		}
+	}
+	return last
+}
+
+// fail marks the trail failing after a failed write, logs the change once and counts every failure.
+func (t *Trail) fail(where string) {
+	if !t.failing.Swap(true) && t.opts.FailClosed {
+		t.logger.Error("audit: the trail cannot write; refusing mutating calls until a write succeeds (fail closed)", "where", where)
+	}
+	if t.opts.Metrics != nil {
+		t.opts.Metrics.TrailFailed(where)
 	}
 }
 
-func (t *Trail) fail(where string) {
-	t.failing.Store(true)
-	if t.opts.Metrics != nil {
-		t.opts.Metrics.TrailFailed(where)
+// recover marks the trail writing again after a batch was written everywhere.
+func (t *Trail) recover() {
+	if t.failing.Swap(false) {
+		t.logger.Warn("audit: the trail writes again")
 	}
 }
 
@@ -295,6 +315,7 @@ func (s *txStore) Update(ctx context.Context, fn func(ctx context.Context, tx st
 			return nil // nowhere to keep it; End hands it to the sinks
 		}
 		if err := tx.AppendEvent(ctx, ev); err != nil {
+			s.t.fail("store")
 			return fmt.Errorf("audit: the event of the change: %w", err)
 		}
 		return nil

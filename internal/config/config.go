@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,18 +39,31 @@ type Config struct {
 	// ClockOffset sets the test clock ahead of the real time at start: a Go duration or days ("49h", "90d");
 	// empty for the real clock. See ClockOffsetDuration.
 	ClockOffset string
+	// AuditLog is a file the audit trail also writes each event to, as a line of JSON (created 0600, appended);
+	// "-" is standard output; empty for none.
+	AuditLog string
+	// AuditFailClosed refuses mutating calls (503 ServiceUnavailable) while the trail cannot write an event to the
+	// store or to the audit log.
+	AuditFailClosed bool
+	// AuditRetention is how long events are kept: a Go duration or days ("2160h", "90d"); "0" keeps them forever.
+	// See AuditRetentionPeriod.
+	AuditRetention string
 }
+
+// DefaultAuditRetention is how long the trail keeps events by default: 90 days, as CloudTrail's event history.
+const DefaultAuditRetention = "2160h"
 
 // Default returns the defaults.
 func Default() Config {
 	return Config{
-		Listen:        "127.0.0.1:4566",
-		DataDir:       "./iamd-data",
-		AccountID:     "123456789012",
-		Region:        "us-east-1",
-		LogLevel:      "info",
-		LogFormat:     "text",
-		ShutdownGrace: "10s",
+		Listen:         "127.0.0.1:4566",
+		DataDir:        "./iamd-data",
+		AccountID:      "123456789012",
+		Region:         "us-east-1",
+		LogLevel:       "info",
+		LogFormat:      "text",
+		ShutdownGrace:  "10s",
+		AuditRetention: DefaultAuditRetention,
 	}
 }
 
@@ -76,6 +90,18 @@ var specs = []flagSpec{
 	{"log-format", "IAMD_LOG_FORMAT", "text or json", func(c *Config) *string { return &c.LogFormat }},
 	{"shutdown-grace", "IAMD_SHUTDOWN_GRACE", "how long a stop waits for requests in flight before closing their connections", func(c *Config) *string { return &c.ShutdownGrace }},
 	{"clock-offset", "IAMD_CLOCK_OFFSET", "for tests: run iamd's clock this far ahead of the real time, e.g. 49h or 90d (signatures and external tokens stay on the real time)", func(c *Config) *string { return &c.ClockOffset }},
+	{"audit-log", "IAMD_AUDIT_LOG", "also write every audit event to this file as a line of JSON, for log shippers (created 0600 and appended; - for standard output)", func(c *Config) *string { return &c.AuditLog }},
+	{"audit-retention", "IAMD_AUDIT_RETENTION", "how long the audit trail keeps events, e.g. 2160h or 90d (0: forever); older events are pruned at start and hourly", func(c *Config) *string { return &c.AuditRetention }},
+}
+
+// boolSpec ties a boolean flag to its environment variable ("true", "1", ...) and field.
+type boolSpec struct {
+	name, env, usage string
+	field            func(c *Config) *bool
+}
+
+var boolSpecs = []boolSpec{
+	{"audit-fail-closed", "IAMD_AUDIT_FAIL_CLOSED", "refuse mutating calls with 503 ServiceUnavailable while the audit trail cannot write an event (to the database or the --audit-log); read-only calls are still served, and changes are served again once a write succeeds. Without it, calls go on and the failure is logged and counted (iamd_trail_write_failures_total)", func(c *Config) *bool { return &c.AuditFailClosed }},
 }
 
 // Parse builds the configuration from defaults, then the environment, then the flags in args.
@@ -86,10 +112,23 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 			*s.field(&c) = v
 		}
 	}
+	var envErrs []error
+	for _, s := range boolSpecs {
+		if v := getenv(s.env); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				envErrs = append(envErrs, fmt.Errorf("%s=%q: want true or false", s.env, v))
+			}
+			*s.field(&c) = b
+		}
+	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	for _, s := range specs {
 		fs.StringVar(s.field(&c), s.name, *s.field(&c), s.usage+" (env "+s.env+")")
+	}
+	for _, s := range boolSpecs {
+		fs.BoolVar(s.field(&c), s.name, *s.field(&c), s.usage+" (env "+s.env+")")
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -97,7 +136,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
-	return c, c.Validate()
+	return c, errors.Join(append(envErrs, c.Validate())...)
 }
 
 var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
@@ -142,6 +181,9 @@ func (c Config) Validate() error {
 	if _, err := c.ClockOffsetDuration(); err != nil {
 		errs = append(errs, fmt.Errorf("clock offset: %w", err))
 	}
+	if _, err := c.AuditRetentionPeriod(); err != nil {
+		errs = append(errs, fmt.Errorf("audit retention: %w", err))
+	}
 	return errors.Join(errs...)
 }
 
@@ -172,6 +214,25 @@ func (c Config) ClockOffsetDuration() (time.Duration, error) {
 	return clock.ParseDuration(c.ClockOffset)
 }
 
+// AuditRetentionPeriod is AuditRetention parsed: zero keeps events forever; empty is the default, 90 days.
+func (c Config) AuditRetentionPeriod() (time.Duration, error) {
+	v := c.AuditRetention
+	if v == "" {
+		v = DefaultAuditRetention
+	}
+	if v == "0" {
+		return 0, nil
+	}
+	d, err := clock.ParseDuration(v)
+	if err != nil {
+		return 0, err
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%q is negative", v)
+	}
+	return d, nil
+}
+
 // DatabasePath is the SQLite file in the data directory.
 func (c Config) DatabasePath() string { return filepath.Join(c.DataDir, "iamd.db") }
 
@@ -184,9 +245,9 @@ func (c Config) String() string {
 	if c.RootSecretAccessKey != "" {
 		secret = "REDACTED"
 	}
-	return fmt.Sprintf("listen=%s data=%s account=%s region=%s root-access-key-id=%s root-secret-access-key=%s tls=%t aws-data=%q log=%s/%s shutdown-grace=%s clock-offset=%q",
+	return fmt.Sprintf("listen=%s data=%s account=%s region=%s root-access-key-id=%s root-secret-access-key=%s tls=%t aws-data=%q log=%s/%s shutdown-grace=%s clock-offset=%q audit-log=%q audit-fail-closed=%t audit-retention=%s",
 		c.Listen, c.DataDir, c.AccountID, c.Region, c.RootAccessKeyID, secret, c.TLSCert != "", c.AWSData, c.LogLevel, c.LogFormat,
-		c.ShutdownGracePeriod(), c.ClockOffset)
+		c.ShutdownGracePeriod(), c.ClockOffset, c.AuditLog, c.AuditFailClosed, c.AuditRetention)
 }
 
 // EnsureDataDir creates the data directory with private permissions.

@@ -67,3 +67,34 @@ func TestShutdownGraceDefaultsToTenSecondsAndParses(t *testing.T) {
 		t.Fatalf("grace %v, %v", c.ShutdownGracePeriod(), err)
 	}
 }
+
+// TestAuditSettings: --audit-fail-closed and its environment twin, --audit-retention's default of 90 days, days
+// and 0 (forever), and the refusal of values that are not durations.
+func TestAuditSettings(t *testing.T) {
+	c, err := Parse("serve", []string{"--audit-log", "-"}, env(map[string]string{"IAMD_AUDIT_FAIL_CLOSED": "true"}), io.Discard)
+	if err != nil || !c.AuditFailClosed || c.AuditLog != "-" {
+		t.Fatalf("%+v %v", c, err)
+	}
+	if d, err := c.AuditRetentionPeriod(); err != nil || d.Hours() != 2160 {
+		t.Fatalf("default retention %v %v", d, err)
+	}
+	for v, hours := range map[string]float64{"90d": 2160, "1h": 1, "0": 0} {
+		c, err := Parse("serve", []string{"--audit-retention", v}, env(nil), io.Discard)
+		if d, _ := c.AuditRetentionPeriod(); err != nil || d.Hours() != hours {
+			t.Errorf("--audit-retention %s: %v %v", v, d, err)
+		}
+	}
+	for _, bad := range []struct{ args, env []string }{
+		{args: []string{"--audit-retention", "soon"}},
+		{args: []string{"--audit-retention", "-1h"}},
+		{env: []string{"IAMD_AUDIT_FAIL_CLOSED", "maybe"}},
+	} {
+		e := map[string]string{}
+		if bad.env != nil {
+			e[bad.env[0]] = bad.env[1]
+		}
+		if _, err := Parse("serve", bad.args, env(e), io.Discard); err == nil {
+			t.Errorf("%v %v accepted", bad.args, bad.env)
+		}
+	}
+}

@@ -54,6 +54,8 @@ type SignInResult struct {
 	Account               string
 	UserName              string
 	UserID                string
+	ARN                   string // the user's ARN
+	MFAUsed               bool   // the user has an MFA device and its code was checked
 	SessionToken          string
 	Expiration            time.Time
 	PasswordResetRequired bool
@@ -125,6 +127,7 @@ func (s *Service) SignIn(ctx context.Context, account, userName, password, mfaCo
 			if required && !valid {
 				return signinFailed("wrong MFA code")
 			}
+			res.MFAUsed = required
 		}
 		pol, err := pwpolicyLoad(ctx, tx, account)
 		if err != nil {
@@ -144,7 +147,7 @@ func (s *Service) SignIn(ctx context.Context, account, userName, password, mfaCo
 		if err := putUser(ctx, tx, account, u, false); err != nil {
 			return err
 		}
-		res.UserName, res.UserID = u.UserName, u.UserID
+		res.UserName, res.UserID, res.ARN = u.UserName, u.UserID, u.ARN
 		res.Expiration = now.Add(SignInSessionDuration).Truncate(time.Second)
 		res.SessionToken = signinToken(key, account, u.UserName, u.UserID, res.Expiration)
 		return nil
@@ -375,4 +378,41 @@ func (l *SignInLimiter) SignIn(ctx context.Context, s *Service, account, userNam
 		l.fail(uk, ik)
 	}
 	return res, err
+}
+
+// SignInSubject is what the audit trail records of a refused sign-in: whether the account and the user named
+// exist, and the user's ID when it does (CloudTrail writes a failed sign-in's user name only for a user that
+// exists). It reads only.
+type SignInSubject struct {
+	AccountExists bool
+	// UserID is the user's unique ID; empty when the account has no such user.
+	UserID string
+}
+
+// SignInSubjectOf looks up the account and user a sign-in named, for the record of a refused sign-in.
+func (s *Service) SignInSubjectOf(ctx context.Context, account, userName string) (SignInSubject, error) {
+	var out SignInSubject
+	if account == "" {
+		return out, nil
+	}
+	err := s.view(ctx, func(ctx context.Context, r store.Reader) error {
+		ok, err := s.AccountExists(ctx, r, account)
+		if err != nil || !ok {
+			return err
+		}
+		out.AccountExists = true
+		if userName == "" {
+			return nil
+		}
+		e, err := r.Get(ctx, account, KindUser, userName)
+		if notFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		out.UserID = e.ID
+		return nil
+	})
+	return out, err
 }

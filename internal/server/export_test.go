@@ -13,5 +13,5 @@ func StoreOf(s *Server) store.Store { return s.store }
 
 // NewUntrailed is New without the audit trail's recorder: no request is recorded (the benchmarks' baseline).
 func NewUntrailed(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, error) {
-	return newServer(ctx, cfg, logger, options{untrailed: true})
+	return New(ctx, cfg, logger, func(o *options) { o.untrailed = true })
 }

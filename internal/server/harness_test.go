@@ -47,7 +47,7 @@ func startServer(t testing.TB, opts ...func(*config.Config)) *testServer {
 // before it runs.
 func startTunedServer(t testing.TB, tune func(*server.Server), opts ...func(*config.Config)) *testServer {
 	t.Helper()
-	return startServerWith(t, server.New, tune, opts...)
+	return startServerWith(t, newDefaultServer, tune, opts...)
 }
 
 // startServerWith is startTunedServer with the server made by newServer (server.New, or server.NewUntrailed).
@@ -68,7 +68,12 @@ func startServerWith(t testing.TB, newServer func(context.Context, config.Config
 
 // launchServer starts a server on a data directory; stop ends it and returns what its Run returned.
 func launchServer(dataDir string, tune func(*server.Server), opts ...func(*config.Config)) (*testServer, func() error, error) {
-	return launchServerWith(server.New, dataDir, tune, opts...)
+	return launchServerWith(newDefaultServer, dataDir, tune, opts...)
+}
+
+// newDefaultServer is server.New without options, how the tests' servers are made.
+func newDefaultServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (*server.Server, error) {
+	return server.New(ctx, cfg, logger)
 }
 
 // launchServerWith is launchServer with the server made by newServer (server.New, or server.NewUntrailed).

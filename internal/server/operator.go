@@ -94,6 +94,9 @@ type operator struct {
 	clock  *clock.Clock
 	token  string
 	logger *slog.Logger
+	// account is the server's default account, where the operator's calls that act on no one account (the clock)
+	// and refused operator requests are recorded.
+	account string
 }
 
 func newOperator(svc *iam.Service, clk *clock.Clock, logger *slog.Logger) (*operator, error) {
@@ -150,9 +153,9 @@ func operatorErrorAnswer(hdr http.Header, info awsquery.ErrorInfo) (int, any) {
 // credential.
 func (o *operator) endpoints(obs api.Observer, admit *api.Admission, rec api.Recorder) (accounts, clock http.Handler) {
 	a := api.NewEndpoint(api.EndpointSpec[*AccountRequest]{Service: "iamd", Operation: "CreateAccount", MaxBody: operatorMaxBody,
-		Authenticate: operatorRequest[AccountRequest](o), Call: o.createAccount, ErrorAnswer: operatorErrorAnswer}, o.logger, obs)
+		Authenticate: operatorRequest[AccountRequest](o), Call: o.createAccount, ErrorAnswer: operatorErrorAnswer, Audit: o.auditAccount}, o.logger, obs)
 	c := api.NewEndpoint(api.EndpointSpec[*ClockRequest]{Service: "iamd", Operation: "AdvanceClock", MaxBody: operatorMaxBody,
-		Authenticate: operatorRequest[ClockRequest](o), Call: o.advanceClock, ErrorAnswer: operatorErrorAnswer}, o.logger, obs)
+		Authenticate: operatorRequest[ClockRequest](o), Call: o.advanceClock, ErrorAnswer: operatorErrorAnswer, Audit: o.auditClock}, o.logger, obs)
 	a.Admit(admit)
 	c.Admit(admit)
 	a.Record(rec)

@@ -39,10 +39,12 @@ import (
 
 // Server is a configured iamd server.
 type Server struct {
-	cfg     config.Config
-	logger  *slog.Logger
-	store   store.Store
-	trail   *audit.Trail
+	cfg    config.Config
+	logger *slog.Logger
+	store  store.Store
+	trail  *audit.Trail
+	// sink is the JSON-lines audit log (--audit-log), closed after the trail; nil without one.
+	sink    *audit.JSONLines
 	IAM     *iam.Service
 	handler http.Handler
 	// operator serves the operator endpoint and publishes the serve file while Run runs.
@@ -63,18 +65,11 @@ type Server struct {
 
 // New builds a server: it creates the data directory and database as needed and makes sure the default account
 // and its root access key exist.
-func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, error) {
-	return newServer(ctx, cfg, logger, options{})
-}
-
-// options are settings of a server that only tests change.
-type options struct {
-	// untrailed leaves the handlers without the audit trail's recorder: no request is recorded. The benchmarks
-	// compare it with a recorded server, to measure what the trail costs.
-	untrailed bool
-}
-
-func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger, o options) (*Server, error) {
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Option) (*Server, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	clk, err := newClock(cfg, logger)
 	if err != nil {
 		return nil, err
@@ -90,6 +85,10 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger, o op
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := telemetry.NewMetrics(reg)
+	trailOpts, sink, err := trailOptions(cfg, logger, telemetry.NewAuditMetrics(reg), o.stdout)
+	if err != nil {
+		return nil, err
+	}
 	// The view of organizations needs only the store: IAM's decisions take it at construction, and the
 	// Organizations service, which needs IAM, shares it.
 	var orgView *org.View
@@ -97,7 +96,7 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger, o op
 	core, err := bootstrap(ctx, cfg, logger, clk.Now, func(st store.Store) store.Store {
 		// Every request is recorded; a change's event is written in the change's transaction, through the store
 		// the services use.
-		trail = audit.New(st, audit.Options{Logger: logger, ReadOnly: nil})
+		trail = audit.New(st, trailOpts)
 		return trail.Store()
 	}, func(st store.Store) iam.Options {
 		orgView = org.NewView(st)
@@ -108,6 +107,7 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger, o op
 		if trail != nil {
 			trail.Close(ctx)
 		}
+		closeSink(sink)
 		return nil, err
 	}
 	st, svc := core.store, core.iam
@@ -119,6 +119,7 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger, o op
 	root, err := svc.EnsureAccount(ctx, cfg.AccountID, cfg.RootAccessKeyID, cfg.RootSecretAccessKey)
 	if err != nil {
 		trail.Close(ctx)
+		closeSink(sink)
 		st.Close()
 		return nil, fmt.Errorf("default account: %w", err)
 	}
@@ -166,16 +167,18 @@ func newServer(ctx context.Context, cfg config.Config, logger *slog.Logger, o op
 	op, err := newOperator(svc, clk, logger)
 	if err != nil {
 		trail.Close(ctx)
+		closeSink(sink)
 		st.Close()
 		return nil, err
 	}
+	op.account = cfg.AccountID
 	accounts, clockop := op.endpoints(metrics, admission, rec)
 	mux.Handle("POST "+OperatorAccountsPath, accounts)
 	mux.Handle("POST "+OperatorClockPath, clockop)
 	mountOIDCIssuer(mux, svc, logger)
 	mux.Handle("/", h)
 	inflight := &inflight{}
-	return &Server{cfg: cfg, logger: logger, store: st, trail: trail, IAM: svc, handler: inflight.wrap(refuseChunked(mux)), Root: root, operator: op, inflight: inflight, Clock: clk, admission: admission}, nil
+	return &Server{cfg: cfg, logger: logger, store: st, trail: trail, sink: sink, IAM: svc, handler: inflight.wrap(refuseChunked(mux)), Root: root, operator: op, inflight: inflight, Clock: clk, admission: admission}, nil
 }
 
 // Handler returns the server's HTTP handler.
@@ -185,7 +188,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return errors.Join(s.trail.Close(ctx), s.store.Close())
+	return errors.Join(s.trail.Close(ctx), closeSink(s.sink), s.store.Close())
 }
 
 // FlushTrail waits until every request answered so far has its event in the store.
@@ -223,6 +226,8 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		return perr
 	}
 	defer unpublish()
+	pruneDone := s.pruneTrailHourly(ctx)
+	defer func() { <-pruneDone }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

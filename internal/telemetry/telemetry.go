@@ -5,7 +5,9 @@
 // Every label value must come from a set iamd fixes (the services it serves, the operations of their models,
 // its outcomes and decision results), never from a request as sent: each distinct value is a series kept for the
 // life of the process, so a label taken from an unauthenticated request would let anyone grow /metrics and the
-// server's memory without bound. Callers map anything else to "unknown".
+// server's memory without bound. Callers map anything else to "unknown". The audit trail's alerting counters
+// (AuditMetrics) name authenticated principals, actions and accounts; those labels are capped at MaxPrincipals
+// distinct values each, past which they read "other".
 package telemetry
 
 import (
