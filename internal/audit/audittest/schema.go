@@ -21,8 +21,7 @@ import (
 //go:embed cloudtrail-record.schema.json
 var recordSchema []byte
 
-// Schema is a JSON Schema in the subset this package reads: type, enum, pattern, minLength, required,
-// dependentRequired, properties, additionalProperties (true or false), items, and $ref to "#/$defs/NAME". A
+// Schema is a JSON Schema in the subset this package reads: type, enum, pattern, minLength, required, properties, additionalProperties (true or false), items, and $ref to "#/$defs/NAME". A
 // schema that uses any other keyword is refused when it is parsed, so that no rule of the data file is silently
 // ignored.
 type Schema struct {
@@ -31,20 +30,19 @@ type Schema struct {
 }
 
 type node struct {
-	Schema            string              `json:"$schema"`
-	ID                string              `json:"$id"`
-	Title             string              `json:"title"`
-	Comment           string              `json:"$comment"`
-	Description       string              `json:"description"`
-	Ref               string              `json:"$ref"`
-	Defs              map[string]*node    `json:"$defs"`
-	Type              typeList            `json:"type"`
-	Enum              []any               `json:"enum"`
-	Pattern           string              `json:"pattern"`
-	MinLength         int                 `json:"minLength"`
-	Required          []string            `json:"required"`
-	DependentRequired map[string][]string `json:"dependentRequired"`
-	Properties        map[string]*node    `json:"properties"`
+	Schema      string           `json:"$schema"`
+	ID          string           `json:"$id"`
+	Title       string           `json:"title"`
+	Comment     string           `json:"$comment"`
+	Description string           `json:"description"`
+	Ref         string           `json:"$ref"`
+	Defs        map[string]*node `json:"$defs"`
+	Type        typeList         `json:"type"`
+	Enum        []any            `json:"enum"`
+	Pattern     string           `json:"pattern"`
+	MinLength   int              `json:"minLength"`
+	Required    []string         `json:"required"`
+	Properties  map[string]*node `json:"properties"`
 	// AdditionalProperties false refuses members that Properties does not name.
 	AdditionalProperties *bool `json:"additionalProperties"`
 	Items                *node `json:"items"`
@@ -199,16 +197,6 @@ func (s *Schema) check(n *node, v any, path string, out *[]Violation) {
 		for _, r := range n.Required {
 			if _, ok := v[r]; !ok {
 				bad("required member %q is missing", r)
-			}
-		}
-		for k, needs := range n.DependentRequired {
-			if _, ok := v[k]; !ok {
-				continue
-			}
-			for _, r := range needs {
-				if _, ok := v[r]; !ok {
-					bad("member %q is present without %q", k, r)
-				}
 			}
 		}
 		keys := make([]string, 0, len(v))
