@@ -15,7 +15,10 @@
 // generate.go's doc comment. With -dispatch it writes instead the service's interface (one method per
 // operation), its Unimplemented default and its operation table; see dispatch.go. With -codec it writes the
 // reflection-free codec of the shapes for the wire layer: query-protocol decoders and XML encoders
-// (querycodec.go) or JSON encoders and decoders (jsoncodec.go), by the model's protocol.
+// (querycodec.go) or JSON encoders and decoders (jsoncodec.go), by the model's protocol. -operations limits all
+// three to the operations named (Model.SelectOperations), for a service iamd serves only in part:
+//
+//	go run ./tools/genshapes -codec -operations LookupEvents,DescribeTrails -model PATH/service-2.json.gz ...
 package main
 
 import (
@@ -40,6 +43,7 @@ func run(args []string, stderr io.Writer) int {
 	dispatch := fs.Bool("dispatch", false, "write the operations' interface, Unimplemented default and table instead of the shapes")
 	codec := fs.Bool("codec", false, "write the codec of the shapes (query or JSON protocol, by the model) instead of the shapes")
 	types := fs.String("types", "", "with -dispatch or -codec: the shapes package as name=importpath")
+	operations := fs.String("operations", "", "comma-separated operations to generate (all when empty); with -dispatch the others are listed as not implemented")
 	caller := fs.String("caller", "github.com/iamd-dev/iamd/internal/iam.Caller", "with -dispatch: the caller type as importpath.Type")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -66,6 +70,13 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "genshapes:", err)
 		return 1
 	}
+	var others []string
+	if *operations != "" {
+		if others, err = m.SelectOperations(strings.Split(*operations, ",")); err != nil {
+			fmt.Fprintln(stderr, "genshapes:", err)
+			return 1
+		}
+	}
 	var src []byte
 	switch {
 	case *codec:
@@ -77,7 +88,7 @@ func run(args []string, stderr io.Writer) int {
 		}
 	case *dispatch:
 		src, err = GenerateDispatch(m, DispatchOptions{Package: *pkg, Source: filepath.Base(*modelPath),
-			TypesName: typesName, TypesImport: typesImport, CallerImport: (*caller)[:dot], CallerType: (*caller)[dot+1:]})
+			TypesName: typesName, TypesImport: typesImport, CallerImport: (*caller)[:dot], CallerType: (*caller)[dot+1:], Others: others})
 	default:
 		src, err = Generate(m, Options{Package: *pkg, Source: filepath.Base(*modelPath)})
 	}
