@@ -1,0 +1,74 @@
+package audit
+
+import (
+	"context"
+	"time"
+
+	"github.com/iamd-dev/iamd/internal/awsregion"
+	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/store"
+)
+
+// IAM is what CloudTrail's API needs of the IAM service: to authorize the caller, to know the partition of its
+// account (the trail's ARN), and its clock. *iam.Service implements it.
+type IAM interface {
+	Authorize(ctx context.Context, r store.Reader, c *iam.Caller, a iam.Authorization) error
+	AccountPartition(ctx context.Context, r store.Reader, account string) (awsregion.Partition, error)
+	// Time is the time on IAM's clock (the test clock when it is offset).
+	Time() time.Time
+}
+
+var _ IAM = (*iam.Service)(nil)
+
+// ListedPublicKey is one public key of the trail's digest signatures, as ListPublicKeys shows it.
+type ListedPublicKey struct {
+	Value       []byte // DER of the PKCS#1 RSAPublicKey
+	Fingerprint string
+	// ValidityStartTime is when the key began to sign; ValidityEndTime when it stopped, zero while it signs.
+	ValidityStartTime, ValidityEndTime time.Time
+}
+
+// PublicKeys returns the public keys that sign or have signed the trail's digests, oldest first.
+type PublicKeys func(ctx context.Context, r store.Reader) ([]ListedPublicKey, error)
+
+// DefaultRetention is how far back LookupEvents looks when the request gives no StartTime: CloudTrail's 90 days
+// of event history.
+const DefaultRetention = 90 * 24 * time.Hour
+
+// Options configure the Service.
+type Options struct {
+	// Retention is how long events are kept (--audit-retention), the default window of LookupEvents;
+	// DefaultRetention when zero.
+	Retention time.Duration
+	// Started is when the trail began to record (the server's start), GetTrailStatus's StartLoggingTime; IAM's
+	// time at New when zero.
+	Started time.Time
+	// PublicKeys lists the digest signing keys for ListPublicKeys; nil answers an empty list.
+	PublicKeys PublicKeys
+}
+
+// Service is CloudTrail's API over the audit trail: LookupEvents reads the caller's account's events from the
+// store's index; DescribeTrails, GetTrailStatus and ListTrails show the account's one trail (DefaultTrailName), which
+// is always on; ListPublicKeys lists the keys that sign the trail's digests. Every call is authorized by IAM's
+// engine as cloudtrail:<Operation>.
+type Service struct {
+	st   store.Store
+	iam  IAM
+	opts Options
+}
+
+// New returns the service over st.
+func New(st store.Store, iamSvc IAM, opts Options) *Service {
+	if opts.Retention <= 0 {
+		opts.Retention = DefaultRetention
+	}
+	if opts.Started.IsZero() {
+		opts.Started = iamSvc.Time()
+	}
+	return &Service{st: st, iam: iamSvc, opts: opts}
+}
+
+// authorize runs the IAM check of action (cloudtrail:Operation) on resource for the caller.
+func (s *Service) authorize(ctx context.Context, r store.Reader, c *iam.Caller, action, resource string) error {
+	return s.iam.Authorize(ctx, r, c, iam.Authorization{Action: "cloudtrail:" + action, Resource: resource})
+}
