@@ -134,7 +134,8 @@ type Reader interface {
 	// Meta returns a store-wide value (one that belongs to no account, such as the check that the master key opens
 	// this store's secrets), or ErrNotFound. Meta values do not make an account for Accounts.
 	Meta(ctx context.Context, key string) ([]byte, error)
-	// Events returns the events that match, newest first.
+	// Events returns the events that match, newest first. Events read back carry Seq, Account, ID, Time and Data,
+	// not Attrs.
 	Events(ctx context.Context, q EventQuery) ([]*Event, error)
 	// EventsSince returns, across all accounts, the events whose Seq is greater than seq, in Seq order, at most
 	// limit of them (0: no limit): what a reader that follows the trail (tail, export) reads next.

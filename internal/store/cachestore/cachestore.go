@@ -8,6 +8,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/iamd-dev/iamd/internal/store"
 )
@@ -63,6 +64,16 @@ func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx stor
 // UpdateStamps is the wrapped store's UpdateStamps; its commit moves Generation, which retires the cache.
 func (s *Store) UpdateStamps(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
 	return s.inner.UpdateStamps(ctx, fn)
+}
+
+// AppendEvents is the wrapped store's; events are read by no cache.
+func (s *Store) AppendEvents(ctx context.Context, events []*store.Event) error {
+	return s.inner.AppendEvents(ctx, events)
+}
+
+// PruneEvents is the wrapped store's.
+func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) {
+	return s.inner.PruneEvents(ctx, before)
 }
 
 // Generation is the wrapped store's.
@@ -218,3 +229,13 @@ func (v *view) Accounts(ctx context.Context) ([]string, error) { return v.r.Acco
 
 // Meta is read at start only: it is not cached.
 func (v *view) Meta(ctx context.Context, k string) ([]byte, error) { return v.r.Meta(ctx, k) }
+
+// Events are not cached: the trail grows with every request.
+func (v *view) Events(ctx context.Context, q store.EventQuery) ([]*store.Event, error) {
+	return v.r.Events(ctx, q)
+}
+
+// EventsSince is not cached.
+func (v *view) EventsSince(ctx context.Context, seq int64, limit int) ([]*store.Event, error) {
+	return v.r.EventsSince(ctx, seq, limit)
+}

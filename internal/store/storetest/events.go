@@ -1,0 +1,218 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iamd-dev/iamd/internal/store"
+)
+
+// eventTests are the behaviours of the audit trail's part of the contract.
+var eventTests = []struct {
+	name string
+	fn   func(t *testing.T, s store.Store)
+}{
+	{"EventAppendedInUpdateCommitsWithIt", eventInUpdate},
+	{"EventsNewestFirstPagedByCursor", eventsNewestFirst},
+	{"EventsByAttributeWithinInclusiveTimes", eventsByAttribute},
+	{"EventsOfOtherAccountsAreNotSeen", eventsOtherAccounts},
+	{"EventReplacedTakesNewSeqAndAttributes", eventReplaced},
+	{"EventsSinceFollowsSeqAcrossAccounts", eventsSince},
+	{"AppendEventsMovesNoGeneration", appendEventsNoGeneration},
+	{"PruneEventsRemovesOlderWithAttributes", pruneEvents},
+}
+
+func ev(account, id string, at time.Time, attrs ...string) *store.Event {
+	e := &store.Event{Account: account, ID: id, Time: at, Data: []byte(`{"eventID":"` + id + `"}`)}
+	for _, a := range attrs {
+		name, value, _ := strings.Cut(a, "=")
+		e.Attrs = append(e.Attrs, store.EventAttr{Name: name, Value: value})
+	}
+	return e
+}
+
+func events(t *testing.T, s store.Store, q store.EventQuery) string {
+	t.Helper()
+	var ids []string
+	view(t, s, func(ctx context.Context, r store.Reader) error {
+		got, err := r.Events(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, e := range got {
+			ids = append(ids, e.ID)
+		}
+		return nil
+	})
+	return strings.Join(ids, " ")
+}
+
+func appendEvents(t *testing.T, s store.Store, evs ...*store.Event) {
+	t.Helper()
+	if err := s.AppendEvents(context.Background(), evs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func eventInUpdate(t *testing.T, s store.Store) {
+	err := update(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.Insert(ctx, ent("1", "user", "a", "")); err != nil {
+			return err
+		}
+		if err := tx.AppendEvent(ctx, ev("1", "e-failed", t0, "EventName=CreateUser")); err != nil {
+			return err
+		}
+		return errors.New("the change fails")
+	})
+	if err == nil {
+		t.Fatal("a failed Update committed")
+	}
+	mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.Insert(ctx, ent("1", "user", "b", "")); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, ev("1", "e-ok", t0, "EventName=CreateUser"))
+	})
+	if got := events(t, s, store.EventQuery{Account: "1"}); got != "e-ok" {
+		t.Fatalf("events = %q; want only the committed change's event", got)
+	}
+	if got := events(t, s, store.EventQuery{Account: "1", Attr: store.EventAttr{Name: "EventName", Value: "CreateUser"}}); got != "e-ok" {
+		t.Fatalf("events by name = %q; the rolled-back event's attributes must be gone too", got)
+	}
+}
+
+func eventsNewestFirst(t *testing.T, s store.Store) {
+	// Two events share a time: the later appended (greater Seq) comes first.
+	appendEvents(t, s, ev("1", "a", t0), ev("1", "b", t0.Add(time.Second)), ev("1", "c", t0.Add(time.Second)), ev("1", "d", t0.Add(2*time.Second)))
+	if got := events(t, s, store.EventQuery{Account: "1"}); got != "d c b a" {
+		t.Fatalf("events = %q; want newest first, then by Seq", got)
+	}
+	var pages []string
+	var after store.EventCursor
+	for range 5 {
+		var page []*store.Event
+		view(t, s, func(ctx context.Context, r store.Reader) error {
+			var err error
+			page, err = r.Events(ctx, store.EventQuery{Account: "1", After: after, Limit: 2})
+			return err
+		})
+		if len(page) == 0 {
+			break
+		}
+		var ids []string
+		for _, e := range page {
+			ids = append(ids, e.ID)
+			if e.Seq == 0 || e.Account != "1" || e.Time.IsZero() || len(e.Data) == 0 {
+				t.Fatalf("event read back without its fields: %+v", e)
+			}
+		}
+		pages = append(pages, strings.Join(ids, " "))
+		after = page[len(page)-1].Cursor()
+	}
+	if fmt.Sprint(pages) != "[d c b a]" {
+		t.Fatalf("pages = %q; want [d c] then [b a]", pages)
+	}
+}
+
+func eventsByAttribute(t *testing.T, s store.Store) {
+	appendEvents(t, s,
+		ev("1", "a", t0, "Username=alice", "EventName=CreateUser", "ResourceName=x", "ResourceName=y"),
+		ev("1", "b", t0.Add(time.Second), "Username=bob", "EventName=CreateUser"),
+		ev("1", "c", t0.Add(2*time.Second), "Username=alice", "EventName=GetUser"),
+		ev("1", "d", t0.Add(3*time.Second), "Username=Alice"))
+	for _, tc := range []struct {
+		q    store.EventQuery
+		want string
+	}{
+		{store.EventQuery{Attr: store.EventAttr{Name: "Username", Value: "alice"}}, "c a"},
+		{store.EventQuery{Attr: store.EventAttr{Name: "Username", Value: "Alice"}}, "d"},
+		{store.EventQuery{Attr: store.EventAttr{Name: "EventName", Value: "CreateUser"}}, "b a"},
+		{store.EventQuery{Attr: store.EventAttr{Name: "ResourceName", Value: "y"}}, "a"},
+		{store.EventQuery{Attr: store.EventAttr{Name: "Username", Value: "alice"}, From: t0, To: t0}, "a"},
+		{store.EventQuery{Attr: store.EventAttr{Name: "Username", Value: "alice"}, From: t0.Add(time.Nanosecond)}, "c"},
+		{store.EventQuery{From: t0.Add(time.Second), To: t0.Add(2 * time.Second)}, "c b"},
+		{store.EventQuery{Attr: store.EventAttr{Name: "Username", Value: "carol"}}, ""},
+	} {
+		tc.q.Account = "1"
+		if got := events(t, s, tc.q); got != tc.want {
+			t.Errorf("%+v: events = %q, want %q", tc.q, got, tc.want)
+		}
+	}
+}
+
+func eventsOtherAccounts(t *testing.T, s store.Store) {
+	appendEvents(t, s, ev("1", "a", t0, "Username=alice"), ev("2", "b", t0, "Username=alice"))
+	if got := events(t, s, store.EventQuery{Account: "2", Attr: store.EventAttr{Name: "Username", Value: "alice"}}); got != "b" {
+		t.Fatalf("account 2's events = %q", got)
+	}
+	if got := events(t, s, store.EventQuery{Account: "3"}); got != "" {
+		t.Fatalf("account 3's events = %q", got)
+	}
+}
+
+func eventReplaced(t *testing.T, s store.Store) {
+	appendEvents(t, s, ev("1", "a", t0, "EventName=CreateUser"), ev("1", "b", t0))
+	var before, after []*store.Event
+	view(t, s, func(ctx context.Context, r store.Reader) (err error) { before, err = r.EventsSince(ctx, 0, 0); return })
+	done := ev("1", "a", t0, "EventName=CreateUser", "ErrorCode=none")
+	done.Data = []byte(`{"eventID":"a","done":true}`)
+	appendEvents(t, s, done)
+	view(t, s, func(ctx context.Context, r store.Reader) (err error) { after, err = r.EventsSince(ctx, 0, 0); return })
+	if len(before) != 2 || len(after) != 2 || after[1].ID != "a" || after[1].Seq <= before[1].Seq || string(after[1].Data) != string(done.Data) {
+		t.Fatalf("after replacing a: %v; want b then the new a, with a Seq past b's", after)
+	}
+	if got := events(t, s, store.EventQuery{Account: "1", Attr: store.EventAttr{Name: "ErrorCode", Value: "none"}}); got != "a" {
+		t.Fatalf("the replacement's attribute finds %q", got)
+	}
+	if got := events(t, s, store.EventQuery{Account: "1"}); got != "a b" {
+		t.Fatalf("events = %q; the replaced event is one event", got)
+	}
+}
+
+func eventsSince(t *testing.T, s store.Store) {
+	appendEvents(t, s, ev("2", "a", t0.Add(time.Hour)), ev("1", "b", t0))
+	mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error { return tx.AppendEvent(ctx, ev("3", "c", t0)) })
+	var all []*store.Event
+	view(t, s, func(ctx context.Context, r store.Reader) (err error) { all, err = r.EventsSince(ctx, 0, 0); return })
+	if len(all) != 3 || all[0].ID != "a" || all[1].ID != "b" || all[2].ID != "c" || !(all[0].Seq < all[1].Seq && all[1].Seq < all[2].Seq) {
+		t.Fatalf("EventsSince(0) = %v; want a, b, c in append order", all)
+	}
+	var rest []*store.Event
+	view(t, s, func(ctx context.Context, r store.Reader) (err error) { rest, err = r.EventsSince(ctx, all[0].Seq, 1); return })
+	if len(rest) != 1 || rest[0].ID != "b" {
+		t.Fatalf("EventsSince(a, 1) = %v; want b", rest)
+	}
+}
+
+func appendEventsNoGeneration(t *testing.T, s store.Store) {
+	g, pg := s.Generation(), s.PolicyGeneration()
+	appendEvents(t, s, ev("1", "a", t0))
+	if _, err := s.PruneEvents(context.Background(), t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if s.Generation() != g || s.PolicyGeneration() != pg {
+		t.Fatalf("generations moved: %d→%d, %d→%d", g, s.Generation(), pg, s.PolicyGeneration())
+	}
+}
+
+func pruneEvents(t *testing.T, s store.Store) {
+	appendEvents(t, s, ev("1", "old", t0, "Username=alice"), ev("1", "new", t0.Add(24*time.Hour), "Username=alice"))
+	n, err := s.PruneEvents(context.Background(), t0.Add(time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("PruneEvents = %d, %v; want 1", n, err)
+	}
+	if got := events(t, s, store.EventQuery{Account: "1", Attr: store.EventAttr{Name: "Username", Value: "alice"}}); got != "new" {
+		t.Fatalf("after pruning: %q", got)
+	}
+	// A new event after pruning still follows the pruned ones in Seq.
+	appendEvents(t, s, ev("1", "newer", t0.Add(48*time.Hour)))
+	var all []*store.Event
+	view(t, s, func(ctx context.Context, r store.Reader) (err error) { all, err = r.EventsSince(ctx, 0, 0); return })
+	if len(all) != 2 || all[1].ID != "newer" || all[1].Seq <= 2 {
+		t.Fatalf("after pruning and appending: %v", all)
+	}
+}
