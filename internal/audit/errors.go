@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"net/http"
 	"strings"
 
 	"github.com/iamd-dev/iamd/internal/awserr"
@@ -11,7 +10,7 @@ import (
 // for a client error). Where no AWS-verified message is known, the message is the sentence CloudTrail's API
 // reference gives for the error (botocore's model documentation).
 func ctError(code, msg string) *awserr.Error {
-	return &awserr.Error{Code: code, HTTPStatus: http.StatusBadRequest, Message: msg}
+	return &awserr.Error{Code: code, HTTPStatus: 400, Message: msg}
 }
 
 func errInvalidLookupAttributes(msg string) *awserr.Error {

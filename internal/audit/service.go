@@ -2,8 +2,10 @@ package audit
 
 import (
 	"context"
+	"strings"
 	"time"
 
+	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
@@ -68,7 +70,19 @@ func New(st store.Store, iamSvc IAM, opts Options) *Service {
 	return &Service{st: st, iam: iamSvc, opts: opts}
 }
 
-// authorize runs the IAM check of action (cloudtrail:Operation) on resource for the caller.
+// authorize runs the IAM check of action (cloudtrail:Operation) on resource for the caller. A refusal is
+// CloudTrail's AccessDeniedException (HTTP 400, as the JSON services answer it); for an action without a resource
+// type (resource "*") its message names no resource, as AWS words it: "User: ARN is not authorized to perform:
+// cloudtrail:LookupEvents because no identity-based policy allows the cloudtrail:LookupEvents action".
 func (s *Service) authorize(ctx context.Context, r store.Reader, c *iam.Caller, action, resource string) error {
-	return s.iam.Authorize(ctx, r, c, iam.Authorization{Action: "cloudtrail:" + action, Resource: resource})
+	err := s.iam.Authorize(ctx, r, c, iam.Authorization{Action: "cloudtrail:" + action, Resource: resource})
+	ae, ok := awserr.As(err)
+	if !ok || ae.Code != "AccessDenied" {
+		return err
+	}
+	msg := ae.Message
+	if resource == "*" {
+		msg = strings.Replace(msg, " on resource: * ", " ", 1)
+	}
+	return &awserr.Error{Code: "AccessDeniedException", HTTPStatus: 400, Message: msg, Cause: ae.Cause}
 }
