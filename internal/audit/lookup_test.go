@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/iamd-dev/iamd/authz"
-	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	cttypes "github.com/iamd-dev/iamd/internal/apitypes/cloudtrail"
+	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	"github.com/iamd-dev/iamd/internal/audit"
 	"github.com/iamd-dev/iamd/internal/iam"
 )

@@ -44,7 +44,10 @@ func Bind(svc *audit.Service) []dispatch.Operation {
 
 // input is a request body whose model violations are answered with CloudTrail's errors; others as the wire layer
 // answers them.
-type input struct{ dispatch.Body }
+type input struct{ b dispatch.Body }
+
+func (in input) Body() []byte              { return in.b.Body() }
+func (in input) Malformed(err error) error { return in.b.Malformed(err) }
 
 func (in input) Invalid(err error) error {
 	var ve *apitypes.ValidationError
@@ -54,5 +57,5 @@ func (in input) Invalid(err error) error {
 			return ae
 		}
 	}
-	return in.Body.Invalid(err)
+	return in.b.Invalid(err)
 }
