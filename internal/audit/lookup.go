@@ -232,7 +232,7 @@ func formatToken(c store.EventCursor, b binding) string {
 
 // parseToken reads a NextToken made by formatToken for a query with binding b.
 func parseToken(tok string, b binding) (store.EventCursor, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(tok)
 	if err != nil || len(raw) != tokenLen || raw[0] != tokenVersion || binding(raw[17:]) != b {
 		return store.EventCursor{}, errInvalidNextToken()
 	}
