@@ -153,7 +153,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ex *exchange) er
 		return &awserr.Error{Code: "InvalidAction", Message: "Only GET and POST requests are supported.", HTTPStatus: http.StatusBadRequest}
 	}
 	var form url.Values
-	_, c, err := h.p.authenticate(r, ex, func(body []byte) (bool, error) {
+	ctx, _, c, err := h.p.authenticate(r, ex, func(body []byte) (bool, error) {
 		var err error
 		if form, err = awsquery.ParseRequest(r, body); err != nil {
 			return false, err
@@ -183,7 +183,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ex *exchange) er
 		return awserr.NotImplemented(ex.operation)
 	}
 	x := awsquery.NewResponse(o.Name, xmlns)
-	if err := o.Call(r.Context(), &c, form, x); err != nil {
+	if err := o.Call(ctx, &c, form, x); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", awsquery.ContentType)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/iamd-dev/iamd/authz"
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
+	"github.com/iamd-dev/iamd/internal/audit"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/sigv4"
@@ -178,13 +179,13 @@ func (h *DecisionHandler) serve(w http.ResponseWriter, r *http.Request, ex *exch
 	if r.Method != http.MethodPost {
 		return nil, awserr.New("InvalidAction", http.StatusMethodNotAllowed, "Only POST requests are supported.")
 	}
-	body, c, err := h.p.authenticate(r, ex, nil)
+	ctx, body, c, err := h.p.authenticate(r, ex, nil)
 	if err != nil {
 		return nil, err
 	}
 	attrs := []slog.Attr{slog.String("caller", c.Principal.ARN)}
 	if action == "Verify" {
-		return h.verify(r.Context(), w, &c, body, attrs)
+		return h.verify(ctx, w, &c, body, attrs)
 	}
 	in, err := decodeAuthorize(body)
 	if err != nil {
@@ -192,7 +193,7 @@ func (h *DecisionHandler) serve(w http.ResponseWriter, r *http.Request, ex *exch
 	}
 	attrs = append(attrs, slog.String("principal", in.Principal), slog.String("access_key_id", in.AccessKeyID),
 		slog.String("target_action", in.Action), slog.String("resource", in.Resource))
-	res, err := h.svc.Decide(r.Context(), &c, in)
+	res, err := h.svc.Decide(ctx, &c, in)
 	if err != nil {
 		return attrs, err
 	}
@@ -208,6 +209,9 @@ func (h *DecisionHandler) serve(w http.ResponseWriter, r *http.Request, ex *exch
 	for _, m := range res.Matched {
 		out.MatchedStatements = append(out.MatchedStatements, matchedStatement{Effect: m.Effect, Layer: m.Layer, Policy: m.Policy,
 			PolicyARN: m.PolicyARN, AttachedTo: m.AttachedTo, StatementIndex: m.StatementIndex, Sid: m.Sid})
+	}
+	if ex.call != nil {
+		ex.call.Data = dataRequest(in, res)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return attrs, nil
@@ -492,4 +496,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// dataRequest is the authorization asked of the decision API as the audit trail records it: a data event of the
+// service asked about, with the engine's explanation.
+func dataRequest(in *iam.DecisionRequest, res *iam.DecisionResult) *audit.DataRequest {
+	x := &audit.Explanation{Decision: res.Decision.String(), Action: in.Action, Resource: in.Resource, Reason: res.Reason,
+		Statements: make([]audit.DecidingStatement, 0, len(res.Matched))}
+	for _, m := range res.Matched {
+		policy := m.Policy
+		if m.PolicyARN != "" {
+			policy = m.PolicyARN
+		}
+		x.Statements = append(x.Statements, audit.DecidingStatement{Policy: policy, Layer: m.Layer, Sid: m.Sid, Index: m.StatementIndex,
+			Effect: m.Effect, AttachedTo: m.AttachedTo})
+	}
+	return &audit.DataRequest{Action: in.Action, Resource: in.Resource, Principal: res.Principal, AccessKeyID: in.AccessKeyID, Explanation: x}
 }

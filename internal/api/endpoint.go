@@ -82,7 +82,7 @@ func (e *Endpoint[A]) serve(w http.ResponseWriter, r *http.Request, ex *exchange
 	}
 	req := &EndpointRequest{HTTP: r, RequestID: ex.reqID, SourceIP: sourceIP(r)}
 	var auth A
-	_, _, err := e.p.authenticate(r, ex, func(body []byte) (bool, error) {
+	ctx, _, _, err := e.p.authenticate(r, ex, func(body []byte) (bool, error) {
 		req.Body = body
 		var err error
 		auth, err = e.spec.Authenticate(req)
@@ -91,6 +91,7 @@ func (e *Endpoint[A]) serve(w http.ResponseWriter, r *http.Request, ex *exchange
 	if err != nil {
 		return 0, nil, err
 	}
+	req.HTTP = r.WithContext(ctx)
 	return e.spec.Call(req, auth)
 }
 

@@ -84,7 +84,7 @@ func (h *Handler) runJSON(r *http.Request, ex *exchange, svc *jsonService, opNam
 	if r.Method != http.MethodPost {
 		return nil, &awserr.Error{Code: "UnknownOperationException", HTTPStatus: http.StatusBadRequest, Message: "Only POST requests are supported."}
 	}
-	body, c, err := h.p.authenticate(r, ex, nil)
+	ctx, body, c, err := h.p.authenticate(r, ex, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func (h *Handler) runJSON(r *http.Request, ex *exchange, svc *jsonService, opNam
 	if !o.Implemented {
 		return nil, awserr.NotImplementedException(opName)
 	}
-	out, err := o.Call(r.Context(), &c, &jsonInput{body: body, op: opName})
+	out, err := o.Call(ctx, &c, &jsonInput{body: body, op: opName})
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
 	"github.com/iamd-dev/iamd/internal/apitypes"
+	"github.com/iamd-dev/iamd/internal/audit"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/sigv4"
@@ -54,11 +56,19 @@ type Record struct {
 	Outcome, ErrorCode string
 	// Decision is the decision the decision API answered for /authorize (allowed, explicitDeny, implicitDeny).
 	Decision string
+	// Call is the request as the audit trail records it (what Begin was given, when it was), with the facts the
+	// pipeline knows at the end; ErrorMessage and Err are the error answered and its cause.
+	Call         *audit.Call
+	ErrorMessage string
+	Err          error
 }
 
-// Recorder is told once about every request that reached the pipeline, after its answer was written; it is the
-// hook of the audit trail. It must not block for long.
+// Recorder is the hook of the audit trail. Begin is told a request once its caller is known, before the operation
+// runs (not for a request refused before): the operation runs with the context it returns, and an error refuses
+// the request (a trail failing closed). RecordRequest is told once about every request that reached the pipeline,
+// after its answer was written; it must not block for long.
 type Recorder interface {
+	Begin(ctx context.Context, c *audit.Call) (context.Context, error)
 	RecordRequest(ctx context.Context, rec Record)
 }
 
@@ -72,6 +82,7 @@ type exchange struct {
 	label     string // the operation's metrics label: its name in the model, or unknownLabel
 	caller    string // ARN of the authenticated caller
 	decision  string // the decision API's answer
+	call      *audit.Call // the request as the audit trail records it; nil until the caller is known
 	closeConn bool   // the answer closes the connection (an oversized body was refused)
 }
 
@@ -123,8 +134,55 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 
 // authenticate reads the body of a request within an admission slot, lets route read the service and operation
 // from it, and establishes the caller for the service the signature must be for (ex.signedFor). route returns unsigned when the
-// request carries its own credential: it then has no caller but its facts.
-func (p *pipeline) authenticate(r *http.Request, ex *exchange, route func(body []byte) (unsigned bool, err error)) ([]byte, iam.Caller, error) {
+// request carries its own credential: it then has no caller but its facts. It tells the Recorder the request
+// (Begin) and returns the context the operation runs with.
+func (p *pipeline) authenticate(r *http.Request, ex *exchange, route func(body []byte) (unsigned bool, err error)) (context.Context, []byte, iam.Caller, error) {
+	ctx := r.Context()
+	body, c, err := p.readAndVerify(r, ex, route)
+	if err != nil {
+		return ctx, nil, c, err
+	}
+	if p.rec != nil {
+		ex.call = p.auditCall(r, ex, &c)
+		if ctx, err = p.rec.Begin(ctx, ex.call); err != nil {
+			return r.Context(), nil, c, err
+		}
+	}
+	return ctx, body, c, nil
+}
+
+// auditCall is the request as the audit trail records it.
+func (p *pipeline) auditCall(r *http.Request, ex *exchange, c *iam.Caller) *audit.Call {
+	call := &audit.Call{RequestID: ex.reqID, Service: ex.service, Operation: ex.label, UserAgent: r.UserAgent(), SourceIP: sourceIP(r)}
+	if c != nil {
+		cc := *c
+		call.Time, call.Region = cc.Time, cc.Region
+		if cc.Principal.ARN != "" {
+			call.Caller = &cc
+		}
+	} else {
+		call.Time = p.now().UTC()
+	}
+	if r.TLS != nil {
+		call.TLS = &audit.TLSDetails{TLSVersion: tlsVersion(r.TLS.Version), CipherSuite: tls.CipherSuiteName(r.TLS.CipherSuite),
+			ClientProvidedHostHeader: r.Host}
+	}
+	return call
+}
+
+// tlsVersion is CloudTrail's spelling of a TLS version ("TLSv1.3").
+func tlsVersion(v uint16) string {
+	switch v {
+	case tls.VersionTLS13:
+		return "TLSv1.3"
+	case tls.VersionTLS12:
+		return "TLSv1.2"
+	}
+	return strings.Replace(tls.VersionName(v), "TLS 1.", "TLSv1.", 1)
+}
+
+// readAndVerify is authenticate's reading and checking, within the admission slot.
+func (p *pipeline) readAndVerify(r *http.Request, ex *exchange, route func(body []byte) (unsigned bool, err error)) ([]byte, iam.Caller, error) {
 	var c iam.Caller
 	leave, ok := p.admit.enter()
 	if !ok {
@@ -199,16 +257,21 @@ func (p *pipeline) tooLarge(r *http.Request, ex *exchange, limit int64) error {
 // end is the pipeline's one error edge and its last stage: it writes err (when not nil) in the protocol's shape,
 // logs it, and tells the Observer and the Recorder. It returns the outcome.
 func (p *pipeline) end(w http.ResponseWriter, r *http.Request, ex *exchange, proto wireProtocol, err error) string {
-	outcome, code := "ok", ""
+	outcome, code, msg := "ok", "", ""
 	if err != nil {
-		outcome, code = p.fail(w, r, ex, proto, err)
+		outcome, code, msg = p.fail(w, r, ex, proto, err)
 	}
 	if p.obs != nil {
 		p.obs.ObserveRequest(ex.service, ex.label, outcome, time.Since(ex.start))
 	}
 	if p.rec != nil {
+		call := ex.call
+		if call == nil {
+			call = p.auditCall(r, ex, nil)
+		}
+		call.Service, call.Operation = ex.service, ex.label
 		p.rec.RecordRequest(r.Context(), Record{RequestID: ex.reqID, Service: ex.service, Operation: ex.label, Caller: ex.caller,
-			Outcome: outcome, ErrorCode: code, Decision: ex.decision})
+			Outcome: outcome, ErrorCode: code, Decision: ex.decision, Call: call, ErrorMessage: msg, Err: err})
 	}
 	return outcome
 }
@@ -217,11 +280,11 @@ func (p *pipeline) end(w http.ResponseWriter, r *http.Request, ex *exchange, pro
 // context speaks for how the request ended when err does not: a client that has gone is a cancel whatever error
 // its absence caused (a store read cut short), and a server-side deadline that has passed is ServiceUnavailable
 // unless err is the sender's fault.
-func (p *pipeline) fail(w http.ResponseWriter, r *http.Request, ex *exchange, proto wireProtocol, err error) (outcome, code string) {
+func (p *pipeline) fail(w http.ResponseWriter, r *http.Request, ex *exchange, proto wireProtocol, err error) (outcome, code, message string) {
 	ctxErr := r.Context().Err()
 	if errors.Is(err, context.Canceled) || errors.Is(ctxErr, context.Canceled) {
 		p.logger.Info("request canceled by client", "request_id", ex.reqID, "action", ex.operation)
-		return "canceled", ""
+		return "canceled", "", ""
 	}
 	info, ok := errorInfo(err)
 	if errors.Is(ctxErr, context.DeadlineExceeded) && (!ok || info.Type == "Receiver") {
@@ -249,11 +312,11 @@ func (p *pipeline) fail(w http.ResponseWriter, r *http.Request, ex *exchange, pr
 	proto.writeError(w, r, ex, info, err)
 	switch {
 	case info.Code == "AccessDenied" || info.Code == "AccessDeniedException":
-		return "denied", info.Code
+		return "denied", info.Code, info.Message
 	case info.HTTPStatus >= 500:
-		return "error", info.Code
+		return "error", info.Code, info.Message
 	}
-	return "client_error", info.Code
+	return "client_error", info.Code, info.Message
 }
 
 // errorInfo is the one mapping of an error to its wire form, before the protocol spells it:
@@ -323,3 +386,21 @@ func requestedRegion(service, region string) string {
 
 // internalFailure is the message of an error that is not an AWS error, as AWS words its InternalFailure.
 const internalFailure = "The request processing has failed because of an unknown error, exception or failure."
+
+// Trail is the audit trail as the pipeline records to it (*audit.Trail).
+type Trail interface {
+	Begin(ctx context.Context, c *audit.Call) (context.Context, error)
+	End(ctx context.Context, c *audit.Call, out audit.Outcome)
+}
+
+// TrailRecorder is the Recorder that records each request in an audit trail.
+func TrailRecorder(t Trail) Recorder { return trailRecorder{t} }
+
+type trailRecorder struct{ t Trail }
+
+func (r trailRecorder) Begin(ctx context.Context, c *audit.Call) (context.Context, error) { return r.t.Begin(ctx, c) }
+
+func (r trailRecorder) RecordRequest(ctx context.Context, rec Record) {
+	r.t.End(ctx, rec.Call, audit.Outcome{ErrorCode: rec.ErrorCode, ErrorMessage: rec.ErrorMessage, Err: rec.Err,
+		Canceled: rec.Outcome == "canceled"})
+}

@@ -125,9 +125,7 @@ func (s *Service) AuthorizeWithResourcePolicy(ctx context.Context, r store.Reade
 	}
 	req := authz.Request{Principal: c.Principal, Action: a.Action, Resource: a.Resource, ResourceAccount: owner, Context: rc}
 	d := authz.New(set).Decide(&req)
-	if s.onDecision != nil {
-		s.onDecision(d.Result)
-	}
+	s.observe(ctx, &req, &d)
 	if d.Result == authz.Allowed {
 		return nil
 	}
@@ -295,6 +293,15 @@ func (s *Service) sessionPolicies(ctx context.Context, r store.Reader, c *Caller
 // claims of the token or assertion as condition keys in extra. c is the unsigned request's caller (source IP, time,
 // transport). The AccessDenied message is AWS's "Not authorized to perform sts:AssumeRoleWithWebIdentity" form.
 func (s *Service) AuthorizeFederatedTrust(ctx context.Context, r store.Reader, c *Caller, p authz.Principal, action string, ro *Role, extra policy.Context) error {
+	if o, ok := ctx.Value(decisionObserverKey{}).(FederatedObserver); ok {
+		sub, _ := extra.Get(p.Provider + ":sub")
+		if p.Type == authz.PrincipalSAML {
+			sub, _ = extra.Get("saml:sub")
+		}
+		if len(sub) > 0 {
+			o.ObserveFederated(p, sub[0])
+		}
+	}
 	rp, err := s.compile(ro.AssumeRolePolicyDocument, policy.TypeTrust)
 	if err != nil {
 		return fmt.Errorf("stored trust policy of %s: %w", ro.ARN, err)
@@ -317,9 +324,7 @@ func (s *Service) AuthorizeFederatedTrust(ctx context.Context, r store.Reader, c
 	}
 	req := authz.Request{Principal: p, Action: action, Resource: ro.ARN, ResourceAccount: owner, Context: rc}
 	d := authz.New(set).Decide(&req)
-	if s.onDecision != nil {
-		s.onDecision(d.Result)
-	}
+	s.observe(ctx, &req, &d)
 	if d.Result == authz.Allowed {
 		return nil
 	}

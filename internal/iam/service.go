@@ -531,13 +531,43 @@ func (s *Service) Authorize(ctx context.Context, r store.Reader, c *Caller, a Au
 			Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", c.Principal.ARN, a.Action, a.Resource)}
 	}
 	d := ev.Decide(&req)
-	if s.onDecision != nil {
-		s.onDecision(d.Result)
-	}
+	s.observe(ctx, &req, &d)
 	if d.Result == authz.Allowed {
 		return nil
 	}
 	return &awserr.Error{Code: "AccessDenied", HTTPStatus: 403,
 		Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", c.Principal.ARN, a.Action, a.Resource, d.Reason(a.Action)),
 		Cause:   newAuthorizationFailure(c, &req, &d)}
+}
+
+// DecisionObserver is told each authorization decision that the operation of a request makes (the audit trail
+// keeps the last allow to explain the call; a denial explains itself through its error). It must not keep d, which
+// the caller reuses, nor take long.
+type DecisionObserver interface {
+	ObserveDecision(req *authz.Request, d *authz.Decision)
+}
+
+// FederatedObserver is told, by a request's DecisionObserver when it implements it, the web identity or SAML
+// principal a request that carries its own credential (AssumeRoleWithWebIdentity, AssumeRoleWithSAML) was
+// authenticated as, with its subject.
+type FederatedObserver interface {
+	ObserveFederated(p authz.Principal, subject string)
+}
+
+// decisionObserverKey is the context key of a request's DecisionObserver.
+type decisionObserverKey struct{}
+
+// WithDecisionObserver returns ctx carrying o, which every authorization decision made with ctx is told about.
+func WithDecisionObserver(ctx context.Context, o DecisionObserver) context.Context {
+	return context.WithValue(ctx, decisionObserverKey{}, o)
+}
+
+// observe reports a decision to the metrics hook and to the request's observer.
+func (s *Service) observe(ctx context.Context, req *authz.Request, d *authz.Decision) {
+	if s.onDecision != nil {
+		s.onDecision(d.Result)
+	}
+	if o, ok := ctx.Value(decisionObserverKey{}).(DecisionObserver); ok {
+		o.ObserveDecision(req, d)
+	}
 }

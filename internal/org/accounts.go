@@ -66,8 +66,9 @@ func (s *Service) maxAccounts() int {
 	return DefaultMaxAccounts
 }
 
-// Errors of the account operations. The messages are those AWS clients report (AccountNotFoundException) or, where
-// no real response could be found, the exception's description in the Organizations API reference (marked).
+// Errors of the account operations. The messages are those AWS clients report (AccountNotFoundException; the cases
+// and their sources are in testdata/errors/aws-texts.json) or, where no real response could be found, the
+// exception's description in the Organizations API reference (marked).
 func acctErrNotFound() error {
 	return &awserr.Error{Code: "AccountNotFoundException", HTTPStatus: 400, Message: "You specified an account that doesn't exist."}
 }
@@ -541,9 +542,10 @@ func (s *Service) acctCanLeave(ctx context.Context, r store.Reader, o *Organizat
 			return err
 		}
 		if !ok {
-			// Unconfirmed message: the reason is the API reference's ACCOUNT_CANNOT_LEAVE_WITHOUT_EULA.
+			// The message is AWS's (testdata/errors/aws-texts.json); the reason it comes with is unconfirmed, this is
+			// the API reference's for an account that has not finished its sign-up.
 			return acctErrConstraint("ACCOUNT_CANNOT_LEAVE_WITHOUT_EULA",
-				"The member account cannot leave the organization until it has the information it needs to operate as a standalone account.")
+				"The member account is missing one or more of the prerequisites required to operate as a standalone account. To add what is missing, sign-in to the member account using the AWS Organizations console, then select to leave the organization. You will then be prompted to enter any missing information.")
 		}
 	}
 	return nil

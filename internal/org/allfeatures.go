@@ -101,7 +101,7 @@ func (s *Service) EnableAllFeatures(ctx context.Context, c *iam.Caller, _ *orgty
 			return err
 		}
 		if o.FeatureSet == "ALL" {
-			return hsErrConstraint("ORGANIZATION_ALREADY_HAS_ALL_FEATURES", "The handshake request is invalid because the organization has already enabled all features.")
+			return hsErrConstraint("ORGANIZATION_ALREADY_HAS_ALL_FEATURES", "All features are already enabled on this organization.")
 		}
 		if pending, err := s.allFeaturesPending(ctx, tx, o); err != nil {
 			return err

@@ -39,10 +39,16 @@ func (s *Service) delegatedReader(ctx context.Context, r store.Reader, o *Organi
 	return n > 0, err
 }
 
+// Errors of the delegated administrator operations, in the words moto's Organizations tests assert
+// (testdata/errors/aws-texts.json).
 func delegErrNotRegistered() error {
-	// Unconfirmed: the API reference's description of AccountNotRegisteredException.
 	return &awserr.Error{Code: "AccountNotRegisteredException", HTTPStatus: 400,
-		Message: "The specified account is not a delegated administrator for this Amazon Web Services service."}
+		Message: "The provided account is not a registered delegated administrator for your organization."}
+}
+
+func delegErrAlreadyRegistered() error {
+	return &awserr.Error{Code: "AccountAlreadyRegisteredException", HTTPStatus: 400,
+		Message: "The provided account is already a delegated administrator for your organization."}
 }
 
 // RegisterDelegatedAdministrator registers a member account as a delegated administrator of a service.
@@ -62,18 +68,15 @@ func (s *Service) RegisterDelegatedAdministrator(ctx context.Context, c *iam.Cal
 			return err
 		}
 		if in.AccountId == o.Management {
-			// Unconfirmed message: the reason is the API reference's CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR.
 			return acctErrConstraint("CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR",
-				"You can't register the management account of your organization as a delegated administrator for an Amazon Web Services service integrated with your organization.")
+				"You cannot register master account/yourself as delegated administrator for your organization.")
 		}
 		now := s.now()
 		rec := delegationRecord{Account: in.AccountId, ServicePrincipal: in.ServicePrincipal, Enabled: now}
 		err = tx.Insert(ctx, &store.Entity{Account: o.Management, Kind: KindDelegatedAdmin, Name: delegName(in.AccountId, in.ServicePrincipal),
 			Path: "/", Parent: in.AccountId, Created: now, Data: encode(rec)})
 		if errors.Is(err, store.ErrConflict) {
-			// Unconfirmed: the API reference's description of AccountAlreadyRegisteredException.
-			return &awserr.Error{Code: "AccountAlreadyRegisteredException", HTTPStatus: 400,
-				Message: "The specified account is already a delegated administrator for this Amazon Web Services service."}
+			return delegErrAlreadyRegistered()
 		}
 		return err
 	})

@@ -33,10 +33,6 @@ func errChildNotFound() error {
 	return &awserr.Error{Code: "ChildNotFoundException", HTTPStatus: 400, Message: "We can't find an organizational unit (OU) or AWS account with the ChildId that you specified."}
 }
 
-func errAccountNotFound() error {
-	return &awserr.Error{Code: "AccountNotFoundException", HTTPStatus: 400, Message: "We can't find an AWS account with the AccountId that you specified, or the account whose credentials you used to make this request isn't a member of an organization."}
-}
-
 func errConstraint(reason, msg string) error {
 	return &awserr.Error{Code: "ConstraintViolationException", HTTPStatus: 400, Reason: reason, Message: msg}
 }
@@ -464,7 +460,7 @@ func (s *Service) MoveAccount(ctx context.Context, c *iam.Caller, in *orgtypes.M
 		}
 		e, err := tx.Get(ctx, o.Management, KindOrgAccount, in.AccountId)
 		if errors.Is(err, store.ErrNotFound) {
-			return errAccountNotFound()
+			return acctErrNotFound()
 		}
 		if err != nil {
 			return err

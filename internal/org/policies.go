@@ -46,14 +46,24 @@ var policyQuotas = map[string]policyQuota{
 	TypeNetworkSecurityDirector: {maxContent: 10000, maxPolicies: 1000, maxAttached: 10},
 }
 
-// Errors of the policy operations; messages as the API reference's exception descriptions write them (the live
-// service's exact texts are unconfirmed).
+// Errors of the policy operations. Where AWS's own text is on record (testdata/errors/aws-texts.json names the
+// source of each), the message is that text; the others are the API reference's exception descriptions.
 func errPolicyNotFound() error {
 	return &awserr.Error{Code: "PolicyNotFoundException", HTTPStatus: 400, Message: "We can't find a policy with the PolicyId that you specified."}
 }
 
+// policyDoesNotExist rewrites loadPolicy's PolicyNotFoundException into the text DescribePolicy and
+// ListTargetsForPolicy answer with; DeletePolicy and UpdatePolicy keep errPolicyNotFound's (both are asserted by
+// moto's Organizations tests, each for its operations).
+func policyDoesNotExist(err error) error {
+	if ae, ok := awserr.As(err); ok && ae.Code == "PolicyNotFoundException" {
+		return &awserr.Error{Code: ae.Code, HTTPStatus: ae.HTTPStatus, Message: "You specified a policy that doesn't exist."}
+	}
+	return err
+}
+
 func errPolicyTypeNotEnabled() error {
-	return &awserr.Error{Code: "PolicyTypeNotEnabledException", HTTPStatus: 400, Message: "The specified policy type isn't currently enabled in this root. You can't attach policies of the specified type to entities in a root until you enable that type in the root."}
+	return &awserr.Error{Code: "PolicyTypeNotEnabledException", HTTPStatus: 400, Message: "This operation can be performed only for enabled policy types."}
 }
 
 func errPolicyTypeNotAvailable() error {
@@ -65,7 +75,7 @@ func errImmutable() error {
 }
 
 func errRootNotFound() error {
-	return &awserr.Error{Code: "RootNotFoundException", HTTPStatus: 400, Message: "We can't find a root with the RootId that you specified."}
+	return &awserr.Error{Code: "RootNotFoundException", HTTPStatus: 400, Message: "You specified a root that doesn't exist."}
 }
 
 // supportedType reports whether iamd keeps policies of a type: SCPs and RCPs (enforced on every decision) and every
@@ -315,7 +325,7 @@ func (s *Service) DescribePolicy(ctx context.Context, c *iam.Caller, in *orgtype
 		}
 		p, err := loadPolicy(ctx, r, o, in.PolicyId)
 		if err != nil {
-			return err
+			return policyDoesNotExist(err)
 		}
 		out = policyShape(o, p)
 		return nil
@@ -466,7 +476,7 @@ func (s *Service) AttachPolicy(ctx context.Context, c *iam.Caller, in *orgtypes.
 			return err
 		}
 		if slices.Contains(ids, p.ID) {
-			return &awserr.Error{Code: "DuplicatePolicyAttachmentException", HTTPStatus: 400, Message: "The selected policy is already attached to the specified target."}
+			return &awserr.Error{Code: "DuplicatePolicyAttachmentException", HTTPStatus: 400, Message: "A policy with the specified name and type already exists."}
 		}
 		if len(ids) >= policyQuotas[p.Type].maxAttached {
 			// AWS's text, as reported in hashicorp/terraform-provider-aws#41493.
@@ -549,7 +559,7 @@ func (s *Service) ListTargetsForPolicy(ctx context.Context, c *iam.Caller, in *o
 			return err
 		}
 		if _, err := loadPolicy(ctx, r, o, in.PolicyId); err != nil {
-			return err
+			return policyDoesNotExist(err)
 		}
 		links, err := r.Links(ctx, store.LinkQuery{Account: o.Management, Kind: LinkAttached, To: in.PolicyId})
 		if err != nil {
@@ -610,7 +620,7 @@ func (s *Service) EnablePolicyType(ctx context.Context, c *iam.Caller, in *orgty
 			return errPolicyTypeNotAvailable()
 		}
 		if o.enabled(typ) {
-			return &awserr.Error{Code: "PolicyTypeAlreadyEnabledException", HTTPStatus: 400, Message: "The specified policy type is already enabled in the specified root."}
+			return &awserr.Error{Code: "PolicyTypeAlreadyEnabledException", HTTPStatus: 400, Message: "The specified policy type is already enabled."}
 		}
 		o.EnabledTypes = append(o.EnabledTypes, typ)
 		if err := saveEnabledTypes(ctx, tx, o); err != nil {

@@ -34,8 +34,7 @@ func (s *Service) checkServicePrincipal(p string) error {
 		known = strings.HasSuffix(lp, ".amazonaws.com") && len(lp) > len(".amazonaws.com")
 	}
 	if !known {
-		// The message is the API reference's description of the reason; AWS's live text is unconfirmed.
-		return errInvalidInput("UNRECOGNIZED_SERVICE_PRINCIPAL", "You specified a service principal that isn't recognized.")
+		return errInvalidInput("UNRECOGNIZED_SERVICE_PRINCIPAL", "You specified an unrecognized service principal.")
 	}
 	return nil
 }

@@ -14,8 +14,11 @@ import (
 // maxTags is how many tags an account, OU, root or policy can carry (Organizations User Guide, tagging quotas).
 const maxTags = 50
 
+// errTargetNotFound is AWS's TargetNotFoundException as moto's tests record it for ListPoliciesForTarget and the
+// tagging operations (testdata/errors/aws-texts.json); AttachPolicy and DetachPolicy answer the same exception with
+// the same text, for which no response of their own is on record.
 func errTargetNotFound() error {
-	return &awserr.Error{Code: "TargetNotFoundException", HTTPStatus: 400, Message: "We can't find a root, OU, account, or policy with the TargetId that you specified."}
+	return &awserr.Error{Code: "TargetNotFoundException", HTTPStatus: 400, Message: "You specified a target that doesn't exist."}
 }
 
 // mergeTags adds tags to existing ones (a key already there takes the new value) and checks the result.

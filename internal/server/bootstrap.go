@@ -24,8 +24,10 @@ type core struct {
 // copy), opens the directory's database with its master key (openData: a new directory gets both; a key and a
 // database that do not belong together are refused), puts the read cache in front of it (cachestore) and builds the
 // IAM service on them with now as its clock and the options that opts makes for the store (none when opts is nil:
-// serve passes its quotas, metrics and view of organizations). The caller closes core.store.
-func bootstrap(ctx context.Context, cfg config.Config, logger *slog.Logger, now func() time.Time, opts func(store.Store) iam.Options) (*core, error) {
+// serve passes its quotas, metrics and view of organizations). wrap, when not nil, gives the store the services
+// use in place of the cached one (serve's audit trail, which writes a change's event with it). The caller closes
+// core.store.
+func bootstrap(ctx context.Context, cfg config.Config, logger *slog.Logger, now func() time.Time, wrap func(store.Store) store.Store, opts func(store.Store) iam.Options) (*core, error) {
 	if err := cfg.EnsureDataDir(); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
@@ -44,7 +46,10 @@ func bootstrap(ctx context.Context, cfg config.Config, logger *slog.Logger, now 
 		return nil, err
 	}
 	// Point reads are answered from a cache of the store's current generation, in front of the store.
-	st := cachestore.New(db)
+	var st store.Store = cachestore.New(db)
+	if wrap != nil {
+		st = wrap(st)
+	}
 	var o iam.Options
 	if opts != nil {
 		o = opts(st)

@@ -24,7 +24,7 @@ func TestBootstrapOpensOneDataDirectoryForServeAndAccountCreate(t *testing.T) {
 	cfg.DataDir = filepath.Join(t.TempDir(), "new", "data")
 	logger := slog.New(slog.DiscardHandler)
 	fixed := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	first, err := bootstrap(ctx, cfg, logger, func() time.Time { return fixed }, nil)
+	first, err := bootstrap(ctx, cfg, logger, func() time.Time { return fixed }, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestBootstrapOpensOneDataDirectoryForServeAndAccountCreate(t *testing.T) {
 		t.Fatalf("no master key after a first bootstrap: %v", err)
 	}
 
-	again, err := bootstrap(ctx, cfg, logger, time.Now, nil)
+	again, err := bootstrap(ctx, cfg, logger, time.Now, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestBootstrapRefusesBadAWSDataBeforeOpeningTheDatabase(t *testing.T) {
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.AWSData = filepath.Join(t.TempDir(), "absent")
-	_, err := bootstrap(context.Background(), cfg, slog.New(slog.DiscardHandler), time.Now, nil)
+	_, err := bootstrap(context.Background(), cfg, slog.New(slog.DiscardHandler), time.Now, nil, nil)
 	if err == nil || !strings.HasPrefix(err.Error(), "AWS data: ") {
 		t.Fatalf("err %v, want an AWS data error", err)
 	}

@@ -148,13 +148,15 @@ func operatorErrorAnswer(hdr http.Header, info awsquery.ErrorInfo) (int, any) {
 // endpoints returns the handlers of the operator endpoints, run through the wire layer's pipeline (request IDs,
 // admission, body limit, the one error edge, metrics and the audit hook) with the operator token as their
 // credential.
-func (o *operator) endpoints(obs api.Observer, admit *api.Admission) (accounts, clock http.Handler) {
+func (o *operator) endpoints(obs api.Observer, admit *api.Admission, rec api.Recorder) (accounts, clock http.Handler) {
 	a := api.NewEndpoint(api.EndpointSpec[*AccountRequest]{Service: "iamd", Operation: "CreateAccount", MaxBody: operatorMaxBody,
 		Authenticate: operatorRequest[AccountRequest](o), Call: o.createAccount, ErrorAnswer: operatorErrorAnswer}, o.logger, obs)
 	c := api.NewEndpoint(api.EndpointSpec[*ClockRequest]{Service: "iamd", Operation: "AdvanceClock", MaxBody: operatorMaxBody,
 		Authenticate: operatorRequest[ClockRequest](o), Call: o.advanceClock, ErrorAnswer: operatorErrorAnswer}, o.logger, obs)
 	a.Admit(admit)
 	c.Admit(admit)
+	a.Record(rec)
+	c.Record(rec)
 	return a, c
 }
 
@@ -378,7 +380,7 @@ func CreateAccountInDir(ctx context.Context, cfg config.Config, req AccountReque
 	if err := iam.ValidateAccountRequest(req.AccountId, req.AccessKeyId, req.SecretAccessKey); err != nil {
 		return out, err
 	}
-	core, err := bootstrap(ctx, cfg, slog.New(slog.DiscardHandler), time.Now, nil)
+	core, err := bootstrap(ctx, cfg, slog.New(slog.DiscardHandler), time.Now, nil, nil)
 	if err != nil {
 		return out, err
 	}

@@ -51,5 +51,5 @@ func TestAWSCLIEnableAllFeatures(t *testing.T) {
 		t.Fatalf("feature set %s", org.Organization.FeatureSet)
 	}
 	o, e, c = s.awsCLI(t, rootCreds, "organizations", "enable-all-features")
-	wantCLIError(t, o, e, c, "HandshakeConstraintViolationException", "already enabled all features")
+	wantCLIError(t, o, e, c, "HandshakeConstraintViolationException", "All features are already enabled on this organization.")
 }

@@ -12,10 +12,10 @@ func TestAWSCLIServicePrincipalsAWSHas(t *testing.T) {
 
 	s.mustCLI(t, rootCreds, nil, "organizations", "enable-aws-service-access", "--service-principal", "tagpolicies.tag.amazonaws.com")
 	o, e, c := s.awsCLI(t, rootCreds, "organizations", "enable-aws-service-access", "--service-principal", "nosuchservice.amazonaws.com")
-	wantCLIError(t, o, e, c, "InvalidInputException", "You specified a service principal that isn't recognized.")
+	wantCLIError(t, o, e, c, "InvalidInputException", "You specified an unrecognized service principal.")
 	o, e, c = s.awsCLI(t, rootCreds, "organizations", "register-delegated-administrator", "--account-id", memberID,
 		"--service-principal", "nosuchservice.amazonaws.com")
-	wantCLIError(t, o, e, c, "InvalidInputException", "You specified a service principal that isn't recognized.")
+	wantCLIError(t, o, e, c, "InvalidInputException", "You specified an unrecognized service principal.")
 	s.mustCLI(t, rootCreds, nil, "organizations", "register-delegated-administrator", "--account-id", memberID,
 		"--service-principal", "securityhub.amazonaws.com")
 }

@@ -12,12 +12,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/iamd-dev/iamd/authz"
+	"github.com/iamd-dev/iamd/catalog"
 	"github.com/iamd-dev/iamd/internal/api"
 	"github.com/iamd-dev/iamd/internal/api/ctapi"
 	"github.com/iamd-dev/iamd/internal/api/orgapi"
@@ -42,6 +44,7 @@ type Server struct {
 	cfg     config.Config
 	logger  *slog.Logger
 	store   store.Store
+	trail   *audit.Trail
 	IAM     *iam.Service
 	handler http.Handler
 	// operator serves the operator endpoint and publishes the serve file while Run runs.
@@ -81,17 +84,29 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	// The view of organizations needs only the store: IAM's decisions take it at construction, and the
 	// Organizations service, which needs IAM, shares it.
 	var orgView *org.View
-	core, err := bootstrap(ctx, cfg, logger, clk.Now, func(st store.Store) iam.Options {
+	var trail *audit.Trail
+	core, err := bootstrap(ctx, cfg, logger, clk.Now, func(st store.Store) store.Store {
+		// Every request is recorded; a change's event is written in the change's transaction, through the store
+		// the services use.
+		trail = audit.New(st, audit.Options{Logger: logger, ReadOnly: nil})
+		return trail.Store()
+	}, func(st store.Store) iam.Options {
 		orgView = org.NewView(st)
 		return iam.Options{RealNow: clk.Real, Quotas: quotas, Orgs: orgView, SAML: samlsp.Provider{},
 			OnDecision: func(r authz.Result) { metrics.ObserveDecision(r.String()) }}
 	})
 	if err != nil {
+		if trail != nil {
+			trail.Close(ctx)
+		}
 		return nil, err
 	}
 	st, svc := core.store, core.iam
+	trail.SetReadOnly(readOnlyFrom(svc.Catalog))
+	rec := api.TrailRecorder(trail)
 	root, err := svc.EnsureAccount(ctx, cfg.AccountID, cfg.RootAccessKeyID, cfg.RootSecretAccessKey)
 	if err != nil {
+		trail.Close(ctx)
 		st.Close()
 		return nil, fmt.Errorf("default account: %w", err)
 	}
@@ -108,6 +123,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	h.AddJSONService("cloudtrail", cttypes.TargetPrefix, ctapi.Bind(trail))
 	admission := api.NewAdmission(maxUnauthenticated)
 	h.Admit(admission)
+	h.Record(rec)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -126,6 +142,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	signin := api.NewSignInHandler(svc, logger)
 	signin.Admit(admission)
+	signin.Record(rec)
 	signin.Observe(metrics)
 	mux.Handle("POST /iamd/v1/signin", signin)
 	// The decision API: calls are signed for the service "iamd"; /verify checks requests signed for any service,
@@ -134,27 +151,49 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	decisions := api.NewDecisionHandler(decisionAuth, &sigv4.Verifier{Keys: keyStore{svc: svc, clk: clk}, AllowUnsignedPayload: true,
 		SignedPayloadServices: []string{"iam", "sts", "organizations", api.DecisionService}}, svc, logger, metrics)
 	decisions.Admit(admission)
+	decisions.Record(rec)
 	mux.Handle("POST "+api.AuthorizePath, decisions)
 	mux.Handle("POST "+api.VerifyPath, decisions)
 	op, err := newOperator(svc, clk, logger)
 	if err != nil {
+		trail.Close(ctx)
 		st.Close()
 		return nil, err
 	}
-	accounts, clockop := op.endpoints(metrics, admission)
+	accounts, clockop := op.endpoints(metrics, admission, rec)
 	mux.Handle("POST "+OperatorAccountsPath, accounts)
 	mux.Handle("POST "+OperatorClockPath, clockop)
 	mountOIDCIssuer(mux, svc, logger)
 	mux.Handle("/", h)
 	inflight := &inflight{}
-	return &Server{cfg: cfg, logger: logger, store: st, IAM: svc, handler: inflight.wrap(refuseChunked(mux)), Root: root, operator: op, inflight: inflight, Clock: clk, admission: admission}, nil
+	return &Server{cfg: cfg, logger: logger, store: st, trail: trail, IAM: svc, handler: inflight.wrap(refuseChunked(mux)), Root: root, operator: op, inflight: inflight, Clock: clk, admission: admission}, nil
 }
 
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Close releases the store.
-func (s *Server) Close() error { return s.store.Close() }
+// Close writes the audit trail's queued events and releases the store.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return errors.Join(s.trail.Close(ctx), s.store.Close())
+}
+
+// FlushTrail waits until every request answered so far has its event in the store.
+func (s *Server) FlushTrail(ctx context.Context) error { return s.trail.Flush(ctx) }
+
+// readOnlyFrom is CloudTrail's readOnly of an operation from the AWS service data: an action whose access level
+// is List or Read only reads; an operation the data lacks is judged by its name.
+func readOnlyFrom(cat *catalog.Catalog) func(service, operation string) bool {
+	return func(service, operation string) bool {
+		if cat != nil {
+			if a, ok := cat.Action(service, operation); ok {
+				return a.AccessLevel == catalog.AccessList || a.AccessLevel == catalog.AccessRead
+			}
+		}
+		return audit.ReadOnlyByName(operation)
+	}
+}
 
 // Run serves on ln until ctx is done, then stops accepting requests, waits up to the configured grace period (ten
 // seconds by default) for those in flight and closes the connections still open (see stop). It serves HTTPS when

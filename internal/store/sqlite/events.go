@@ -12,26 +12,7 @@ import (
 
 // AppendEvent appends (or replaces) an event in this transaction.
 func (t *txn) AppendEvent(ctx context.Context, e *store.Event) error {
-	if e.ID == "" || e.Account == "" {
-		return fmt.Errorf("append event: an event needs an account and an ID")
-	}
-	// A replaced event leaves with its attributes (ON DELETE CASCADE) and comes back with a new seq.
-	if _, err := t.exec(ctx, "DELETE FROM events WHERE id = ?", e.ID); err != nil {
-		return fmt.Errorf("append event %s: %w", e.ID, err)
-	}
-	ts := e.Time.UnixNano()
-	var seq int64
-	if err := t.queryRow(ctx, "INSERT INTO events (account, id, time, data) VALUES (?, ?, ?, ?) RETURNING seq", e.Account, e.ID, ts, e.Data).Scan(&seq); err != nil {
-		return fmt.Errorf("append event %s: %w", e.ID, err)
-	}
-	for _, a := range e.Attrs {
-		// OR IGNORE: the same attribute given twice is one row.
-		if _, err := t.exec(ctx, "INSERT OR IGNORE INTO event_attrs (account, name, value, time, seq) VALUES (?, ?, ?, ?, ?)", e.Account, a.Name, a.Value, ts, seq); err != nil {
-			return fmt.Errorf("append event %s: %w", e.ID, err)
-		}
-	}
-	e.Seq = seq
-	return nil
+	return t.appendEvents(ctx, []*store.Event{e})
 }
 
 // AppendEvents appends events in a transaction of their own, which moves no generation.
@@ -39,14 +20,109 @@ func (s *Store) AppendEvents(ctx context.Context, events []*store.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	return s.write(ctx, func(ctx context.Context, t *txn) error {
-		for _, e := range events {
-			if err := t.AppendEvent(ctx, e); err != nil {
+	return s.write(ctx, func(ctx context.Context, t *txn) error { return t.appendEvents(ctx, events) })
+}
+
+// chunkSizes are the row counts of the multi-row statements appendEvents runs: a batch is cut into chunks of these
+// sizes, largest first, so that a few statement texts (each prepared once) serve every batch size.
+var chunkSizes = [...]int{64, 16, 4, 1}
+
+// chunks calls fn with consecutive parts of n items, each of a size in chunkSizes.
+func chunks(n int, fn func(from, to int) error) error {
+	i := 0
+	for _, size := range chunkSizes {
+		for ; n-i >= size; i += size {
+			if err := fn(i, i+size); err != nil {
 				return err
 			}
 		}
-		return nil
+	}
+	return nil
+}
+
+// rows returns "(?, ?, ...), (...)" for n rows of cols columns.
+func rows(n, cols int) string {
+	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	return strings.Repeat(row+", ", n-1) + row
+}
+
+// appendEvents appends a batch with a few multi-row statements: the events the batch replaces leave (with their
+// attributes, ON DELETE CASCADE), the events come in (RETURNING their new seq), then their attributes.
+func (t *txn) appendEvents(ctx context.Context, evs []*store.Event) error {
+	ids := make(map[string]bool, len(evs))
+	for _, e := range evs {
+		if e.ID == "" || e.Account == "" {
+			return fmt.Errorf("append event: an event needs an account and an ID")
+		}
+		if ids[e.ID] {
+			// The same event twice in one batch: the later replaces the earlier, one at a time.
+			for _, e := range evs {
+				if err := t.appendEvents(ctx, []*store.Event{e}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		ids[e.ID] = true
+	}
+	err := chunks(len(evs), func(from, to int) error {
+		part := evs[from:to]
+		args := make([]any, 0, len(part)*4)
+		for _, e := range part {
+			args = append(args, e.ID)
+		}
+		if _, err := t.exec(ctx, "DELETE FROM events WHERE id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ")+")", args...); err != nil {
+			return err
+		}
+		args = args[:0]
+		for _, e := range part {
+			args = append(args, e.Account, e.ID, e.Time.UnixNano(), e.Data)
+		}
+		rs, err := t.query(ctx, "INSERT INTO events (account, id, time, data) VALUES "+rows(len(part), 4)+" RETURNING seq, id", args...)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		byID := make(map[string]*store.Event, len(part))
+		for _, e := range part {
+			byID[e.ID] = e
+		}
+		for rs.Next() {
+			var seq int64
+			var id string
+			if err := rs.Scan(&seq, &id); err != nil {
+				return err
+			}
+			byID[id].Seq = seq
+		}
+		return rs.Err()
 	})
+	if err != nil {
+		return fmt.Errorf("append events: %w", err)
+	}
+	type attrRow struct {
+		e *store.Event
+		a store.EventAttr
+	}
+	var attrs []attrRow
+	for _, e := range evs {
+		for _, a := range e.Attrs {
+			attrs = append(attrs, attrRow{e, a})
+		}
+	}
+	err = chunks(len(attrs), func(from, to int) error {
+		args := make([]any, 0, (to-from)*5)
+		for _, r := range attrs[from:to] {
+			args = append(args, r.e.Account, r.a.Name, r.a.Value, r.e.Time.UnixNano(), r.e.Seq)
+		}
+		// OR IGNORE: the same attribute given twice is one row.
+		_, err := t.exec(ctx, "INSERT OR IGNORE INTO event_attrs (account, name, value, time, seq) VALUES "+rows(to-from, 5), args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("append events: %w", err)
+	}
+	return nil
 }
 
 // PruneEvents removes the events older than before.

@@ -1,0 +1,393 @@
+package audit
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/iamd-dev/iamd/arn"
+	"github.com/iamd-dev/iamd/authz"
+	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/store"
+)
+
+// build makes the event of c: the complete one when out is not nil, else the one written with the call's change
+// (no outcome, no responseElements yet). It returns the store's record and the CloudTrail record.
+func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
+	c.mu.Lock()
+	params, response, id, allowed := c.params, c.response, c.eventID, c.allowed
+	c.mu.Unlock()
+	ev := &Event{
+		EventVersion:    EventVersion,
+		EventTime:       c.Time.UTC().Format(TimeFormat),
+		EventSource:     c.Service + ".amazonaws.com",
+		EventName:       c.Operation,
+		AWSRegion:       c.Region,
+		SourceIPAddress: c.SourceIP,
+		UserAgent:       c.UserAgent,
+		RequestID:       c.RequestID,
+		EventID:         id,
+		EventType:       TypeAPICall,
+		ManagementEvent: true,
+		EventCategory:   CategoryManagement,
+		TLSDetails:      c.TLS,
+	}
+	if ev.AWSRegion == "" {
+		ev.AWSRegion = "us-east-1"
+	}
+	if params != nil {
+		ev.RequestParameters = params(nil)
+	}
+	account := c.Account
+	switch {
+	case c.Caller != nil && c.Caller.Principal.Type != authz.PrincipalAnonymous:
+		ev.UserIdentity = identityOf(c.Caller)
+		account = c.Caller.Account()
+	case c.Identity != nil:
+		ev.UserIdentity = *c.Identity
+	default:
+		ev.UserIdentity = UserIdentity{Type: "Unknown"}
+	}
+	if account == "" {
+		account = accountFromParams(ev.RequestParameters)
+	}
+	ev.RecipientAccountID = account
+	ev.ReadOnly = t.readOnly(c)
+	var explanation *Explanation
+	if c.Data != nil {
+		t.dataEvent(ev, c)
+		account = ev.RecipientAccountID
+		explanation = c.Data.Explanation
+	}
+	if c.SignIn != nil {
+		signInEvent(ev, c.SignIn)
+	}
+	if out != nil {
+		if out.Canceled {
+			ev.ErrorCode, ev.ErrorMessage = "RequestCanceled", "The client closed the connection before the answer."
+		} else {
+			ev.ErrorCode, ev.ErrorMessage = out.ErrorCode, out.ErrorMessage
+		}
+		if ev.ErrorCode == "" && response != nil && c.Data == nil {
+			ev.ResponseElements = response(nil)
+		}
+		if explanation == nil {
+			explanation = explain(out.Err)
+		}
+	}
+	if explanation == nil && allowed != nil && ev.ErrorCode == "" {
+		explanation = &Explanation{Decision: "allowed", Action: allowed.action, Resource: allowed.resource, Statements: Statements(allowed.matched)}
+	}
+	if explanation != nil {
+		add, err := json.Marshal(map[string]any{"iamdDecision": explanation})
+		if err != nil {
+			return nil, nil, err
+		}
+		ev.AdditionalEventData = mergeAdditional(ev.AdditionalEventData, add)
+	}
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return nil, nil, err
+	}
+	se := &store.Event{Account: account, ID: id, Time: c.Time, Data: data, Attrs: attrsOf(ev)}
+	return se, ev, nil
+}
+
+// readOnly is CloudTrail's readOnly of a call.
+func (t *Trail) readOnly(c *Call) bool {
+	if c.SignIn != nil {
+		return false
+	}
+	if t.opts.ReadOnly != nil {
+		return t.opts.ReadOnly(c.Service, c.Operation)
+	}
+	return ReadOnlyByName(c.Operation)
+}
+
+// ReadOnlyByName is CloudTrail's readOnly judged by an operation's name: Get, List, Describe, Lookup, Simulate and
+// Decode calls read only.
+func ReadOnlyByName(op string) bool {
+	for _, p := range []string{"Get", "List", "Describe", "Lookup", "Simulate", "Decode"} {
+		if strings.HasPrefix(op, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// identityOf is the userIdentity of an authenticated caller (CloudTrail User Guide, "CloudTrail userIdentity
+// element").
+func identityOf(c *iam.Caller) UserIdentity {
+	p := c.Principal
+	u := UserIdentity{ARN: p.ARN, AccountID: p.Account, AccessKeyID: c.AccessKeyID, PrincipalID: c.UserID}
+	switch p.Type {
+	case authz.PrincipalRoot:
+		u.Type, u.PrincipalID = "Root", p.Account
+	case authz.PrincipalUser:
+		u.Type, u.UserName = "IAMUser", c.Name
+	case authz.PrincipalAssumedRole:
+		u.Type = "AssumedRole"
+		roleID, _, _ := strings.Cut(c.UserID, ":")
+		u.SessionContext = &SessionContext{SessionIssuer: &SessionIssuer{Type: "Role", PrincipalID: roleID, ARN: p.RoleARN,
+			AccountID: p.Account, UserName: c.Name}}
+	case authz.PrincipalFederatedUser:
+		u.Type = "FederatedUser"
+		u.SessionContext = &SessionContext{}
+	default:
+		u.Type = "Unknown"
+	}
+	if c.SessionToken {
+		if u.SessionContext == nil {
+			u.SessionContext = &SessionContext{}
+		}
+		u.SessionContext.Attributes = SessionAttributes{CreationDate: c.TokenIssueTime.UTC().Format(TimeFormat),
+			MFAAuthenticated: boolString(c.MFAPresent)}
+		u.SessionContext.SourceIdentity = c.SourceIdentity
+	}
+	return u
+}
+
+func boolString(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+// usernameOf is LookupEvents' Username of an identity: the IAM user's name, "root", the role session's or the
+// federated user's name.
+func usernameOf(u *UserIdentity) string {
+	switch u.Type {
+	case "IAMUser":
+		return u.UserName
+	case "Root":
+		return "root"
+	case "AssumedRole", "FederatedUser":
+		if i := strings.LastIndexByte(u.ARN, '/'); i >= 0 {
+			return u.ARN[i+1:]
+		}
+	case "WebIdentityUser", "SAMLUser":
+		return u.UserName
+	}
+	return u.UserName
+}
+
+// principalOf is the IAM entity whose permissions a call used: the user, the role of a session, the root.
+func principalOf(u *UserIdentity) string {
+	switch u.Type {
+	case "IAMUser", "Root":
+		return u.ARN
+	case "AssumedRole":
+		if u.SessionContext != nil && u.SessionContext.SessionIssuer != nil {
+			return u.SessionContext.SessionIssuer.ARN
+		}
+	}
+	return ""
+}
+
+// accountFromParams finds the account of an unsigned call in its request parameters (the roleArn of
+// AssumeRoleWithWebIdentity and AssumeRoleWithSAML).
+func accountFromParams(params json.RawMessage) string {
+	if len(params) == 0 {
+		return ""
+	}
+	var p struct {
+		RoleArn string `json:"roleArn"`
+	}
+	if json.Unmarshal(params, &p) != nil || p.RoleArn == "" {
+		return ""
+	}
+	a, err := arn.Parse(p.RoleArn)
+	if err != nil {
+		return ""
+	}
+	return a.Account
+}
+
+// explain is the explanation of a denial carried by err, or nil.
+func explain(err error) *Explanation {
+	var f *iam.AuthorizationFailure
+	if err == nil || !errors.As(err, &f) {
+		return nil
+	}
+	x := &Explanation{Decision: "implicitDeny", Action: f.Action, Resource: f.Resource, Reason: f.Explanation}
+	if f.ExplicitDeny {
+		x.Decision = "explicitDeny"
+	} else {
+		x.MissingLayer = f.Missing.String()
+	}
+	x.Statements = Statements(f.Matched)
+	return x
+}
+
+// Statements are the deciding statements of matches.
+func Statements(ms []authz.Match) []DecidingStatement {
+	out := make([]DecidingStatement, 0, len(ms))
+	for _, m := range ms {
+		d := DecidingStatement{Layer: m.Layer.String()}
+		if m.Policy != nil {
+			d.Policy, d.AttachedTo = m.Policy.Name, m.Policy.AttachedTo
+			if m.Policy.ARN != "" {
+				d.Policy = m.Policy.ARN
+			}
+		}
+		if m.Statement != nil {
+			d.Sid, d.Index, d.Effect = m.Statement.Sid, m.Statement.Index, m.Statement.Effect.String()
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// dataEvent makes ev the data event of an authorization asked of the decision API: the service and action asked
+// about, by the principal asked about, with the decision API's caller in additionalEventData.
+func (t *Trail) dataEvent(ev *Event, c *Call) {
+	d := c.Data
+	svc, action, _ := strings.Cut(d.Action, ":")
+	ev.EventSource, ev.EventName = strings.ToLower(svc)+".amazonaws.com", action
+	ev.EventCategory, ev.ManagementEvent = CategoryData, false
+	ev.ReadOnly = t.opts.ReadOnly != nil && t.opts.ReadOnly(strings.ToLower(svc), action) || t.opts.ReadOnly == nil && ReadOnlyByName(action)
+	asker := ev.UserIdentity
+	ev.UserIdentity = UserIdentity{Type: "Unknown", ARN: d.Principal, AccessKeyID: d.AccessKeyID}
+	if p, err := authz.PrincipalFromARN(d.Principal); err == nil {
+		ev.UserIdentity.AccountID = p.Account
+		ev.RecipientAccountID = p.Account
+		switch p.Type {
+		case authz.PrincipalRoot:
+			ev.UserIdentity.Type, ev.UserIdentity.PrincipalID = "Root", p.Account
+		case authz.PrincipalUser:
+			ev.UserIdentity.Type = "IAMUser"
+			ev.UserIdentity.UserName = d.Principal[strings.LastIndexByte(d.Principal, '/')+1:]
+		case authz.PrincipalAssumedRole:
+			ev.UserIdentity.Type = "AssumedRole"
+			ev.UserIdentity.SessionContext = &SessionContext{SessionIssuer: &SessionIssuer{Type: "Role", ARN: p.RoleARN, AccountID: p.Account,
+				UserName: p.RoleARN[strings.LastIndexByte(p.RoleARN, '/')+1:]}}
+		case authz.PrincipalFederatedUser:
+			ev.UserIdentity.Type = "FederatedUser"
+		}
+	}
+	params, _ := json.Marshal(map[string]string{"resource": d.Resource})
+	ev.RequestParameters = params
+	if d.Explanation != nil && d.Explanation.Decision != "allowed" {
+		ev.ErrorCode, ev.ErrorMessage = "AccessDenied", d.Explanation.Reason
+	}
+	ev.Resources = []Resource{{ARN: d.Resource}}
+	add, _ := json.Marshal(map[string]any{"iamdDecisionAPI": map[string]string{"caller": asker.ARN, "requestID": c.RequestID}})
+	ev.AdditionalEventData = mergeAdditional(ev.AdditionalEventData, add)
+}
+
+// signInEvent makes ev a ConsoleLogin event (CloudTrail User Guide, "AWS Management Console sign-in events").
+func signInEvent(ev *Event, s *SignIn) {
+	ev.EventSource, ev.EventName, ev.EventType = "signin.amazonaws.com", "ConsoleLogin", TypeConsoleSignIn
+	ev.RequestParameters = nil
+	result := "Success"
+	if !s.Success {
+		result = "Failure"
+		ev.ErrorMessage = "Failed authentication"
+	}
+	ev.ResponseElements, _ = json.Marshal(map[string]string{"ConsoleLogin": result})
+	ev.AdditionalEventData, _ = json.Marshal(map[string]string{"MFAUsed": yesNo(s.MFAUsed), "MobileVersion": "No"})
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "Yes"
+	}
+	return "No"
+}
+
+// mergeAdditional merges two JSON objects (b's members win).
+func mergeAdditional(a, b json.RawMessage) json.RawMessage {
+	if len(a) == 0 {
+		return b
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(a, &m) != nil {
+		return b
+	}
+	var n map[string]json.RawMessage
+	if json.Unmarshal(b, &n) != nil {
+		return a
+	}
+	for k, v := range n {
+		m[k] = v
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return a
+	}
+	return out
+}
+
+// resourceMembers maps the request parameters that name an IAM or Organizations resource to LookupEvents'
+// resource type.
+var resourceMembers = []struct{ member, typ string }{
+	{"userName", "AWS::IAM::User"},
+	{"groupName", "AWS::IAM::Group"},
+	{"roleName", "AWS::IAM::Role"},
+	{"policyArn", "AWS::IAM::Policy"},
+	{"instanceProfileName", "AWS::IAM::InstanceProfile"},
+	{"accessKeyId", "AWS::IAM::AccessKey"},
+	{"serialNumber", "AWS::IAM::MFADevice"},
+	{"sAMLProviderArn", "AWS::IAM::SAMLProvider"},
+	{"openIDConnectProviderArn", "AWS::IAM::OIDCProvider"},
+	{"serverCertificateName", "AWS::IAM::ServerCertificate"},
+	{"accountId", "AWS::Organizations::Account"},
+	{"policyId", "AWS::Organizations::Policy"},
+	{"organizationalUnitId", "AWS::Organizations::OrganizationalUnit"},
+}
+
+// LookupResource is a resource LookupEvents names for an event.
+type LookupResource struct {
+	Type, Name string
+}
+
+// LookupResources are the resources LookupEvents names for an event: the resources of a data event, and those its
+// request parameters name (userName, roleName, policyArn, ...).
+func LookupResources(ev *Event) []LookupResource {
+	var out []LookupResource
+	for _, r := range ev.Resources {
+		out = append(out, LookupResource{Type: r.Type, Name: r.ARN})
+	}
+	if len(ev.RequestParameters) == 0 || ev.RequestParameters[0] != '{' {
+		return out
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(ev.RequestParameters, &m) != nil {
+		return nil
+	}
+	for _, rm := range resourceMembers {
+		raw, ok := m[rm.member]
+		if !ok {
+			continue
+		}
+		var v string
+		if json.Unmarshal(raw, &v) != nil || v == "" || v == Hidden {
+			continue
+		}
+		out = append(out, LookupResource{Type: rm.typ, Name: v})
+	}
+	return out
+}
+
+// attrsOf are the lookup attributes of an event.
+func attrsOf(ev *Event) []store.EventAttr {
+	attrs := make([]store.EventAttr, 0, 8)
+	add := func(name, value string) {
+		if value != "" {
+			attrs = append(attrs, store.EventAttr{Name: name, Value: value})
+		}
+	}
+	add(AttrEventID, ev.EventID)
+	add(AttrEventName, ev.EventName)
+	add(AttrReadOnly, boolString(ev.ReadOnly))
+	add(AttrUsername, usernameOf(&ev.UserIdentity))
+	add(AttrEventSource, ev.EventSource)
+	add(AttrAccessKeyID, ev.UserIdentity.AccessKeyID)
+	add(AttrPrincipal, principalOf(&ev.UserIdentity))
+	for _, r := range LookupResources(ev) {
+		add(AttrResourceType, r.Type)
+		add(AttrResourceName, r.Name)
+	}
+	return attrs
+}

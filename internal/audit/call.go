@@ -1,0 +1,133 @@
+package audit
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/iamd-dev/iamd/authz"
+	"github.com/iamd-dev/iamd/internal/iam"
+)
+
+// Call is one request as the trail records it. The wire layer fills in its facts, hands it to Trail.Begin once the
+// caller is known (before the operation runs) and to Trail.End once the answer is written; the generated
+// operation tables tell it the decoded input and the output (Request, Response).
+type Call struct {
+	RequestID string
+	Time      time.Time
+	// Service is the signing name of the API called (iam, sts, organizations, cloudtrail, iamd) or "signin";
+	// Operation the operation's name in its model, or "unknown".
+	Service, Operation string
+	// Caller is the authenticated caller; nil when the request carries its own credential (a web identity token,
+	// a SAML assertion, a password) or was refused before it was authenticated.
+	Caller *iam.Caller
+	// Account is the account the call is recorded in when Caller is nil: the role's account of an unsigned STS
+	// call, the account a sign-in names. Empty: the trail finds it in the request parameters (roleArn) or, failing
+	// that, keeps the event out of the store (it still reaches the sinks).
+	Account string
+	// Identity, when not nil, is the userIdentity as the wire layer knows it for a call with no Caller (sign-in).
+	Identity                    *UserIdentity
+	SourceIP, UserAgent, Region string
+	TLS                         *TLSDetails
+	// Data, for an authorization asked of the decision API, is the request asked about: the call is recorded as
+	// a data event of that service, by the principal asked about.
+	Data *DataRequest
+	// SignIn, for a console sign-in, is its outcome: the call is recorded as an AwsConsoleSignIn event.
+	SignIn *SignIn
+
+	mu        sync.Mutex
+	eventID   string
+	params    func([]byte) []byte
+	response  func([]byte) []byte
+	committed bool // the event was appended in the transaction of a change that committed
+	// allowed is the last authorization decision of the call that allowed (ObserveDecision).
+	allowed *allowedDecision
+}
+
+// allowedDecision is what the trail keeps of a decision that allowed: the compiled statements it matched are
+// immutable, so keeping them costs a copy of the slice.
+type allowedDecision struct {
+	action, resource string
+	matched          []authz.Match
+}
+
+// ObserveDecision keeps the last decision that allowed, to explain the call (iam.DecisionObserver).
+func (c *Call) ObserveDecision(req *authz.Request, d *authz.Decision) {
+	if d.Result != authz.Allowed {
+		return
+	}
+	a := &allowedDecision{action: req.Action, resource: req.Resource, matched: append([]authz.Match(nil), d.Matched()...)}
+	c.mu.Lock()
+	c.allowed = a
+	c.mu.Unlock()
+}
+
+// DataRequest is the request a decision API caller asked about.
+type DataRequest struct {
+	Action    string // service:Action as asked
+	Resource  string
+	Principal string // the principal's ARN, as decided
+	// AccessKeyID is the key the principal was named by, if it was.
+	AccessKeyID string
+	Explanation *Explanation
+}
+
+// SignIn is the outcome of a console sign-in.
+type SignIn struct {
+	UserName string
+	Success  bool
+	MFAUsed  bool
+}
+
+// Request is told the encoder of the call's decoded input (CloudTrail's requestParameters).
+func (c *Call) Request(enc func([]byte) []byte) {
+	c.mu.Lock()
+	c.params = enc
+	c.mu.Unlock()
+}
+
+// Response is told the encoder of the call's output (CloudTrail's responseElements).
+func (c *Call) Response(enc func([]byte) []byte) {
+	c.mu.Lock()
+	c.response = enc
+	c.mu.Unlock()
+}
+
+// callKey is the context key of the Call a request's context carries.
+type callKey struct{}
+
+// withCall returns ctx carrying c: the request's own audit record, which the trail's store appends with the
+// request's change.
+func withCall(ctx context.Context, c *Call) context.Context {
+	return context.WithValue(ctx, callKey{}, c)
+}
+
+func callOf(ctx context.Context) *Call {
+	c, _ := ctx.Value(callKey{}).(*Call)
+	return c
+}
+
+// Outcome is how a call ended.
+type Outcome struct {
+	// ErrorCode and ErrorMessage are the AWS error answered; empty for a success.
+	ErrorCode, ErrorMessage string
+	// Err is the error the call ended with (its chain may hold the authorization failure that explains a denial).
+	Err error
+	// Canceled is true when the client went away before the answer.
+	Canceled bool
+}
+
+// ObserveFederated records the web identity or SAML user a call that carries its own credential was
+// authenticated as (iam.FederatedObserver): CloudTrail's WebIdentityUser and SAMLUser identities.
+func (c *Call) ObserveFederated(p authz.Principal, subject string) {
+	u := &UserIdentity{Type: "WebIdentityUser", PrincipalID: p.Provider + ":" + subject, UserName: subject, IdentityProvider: p.Provider,
+		AccountID: p.Account}
+	if p.Type == authz.PrincipalSAML {
+		u.Type = "SAMLUser"
+	}
+	c.mu.Lock()
+	if c.Identity == nil {
+		c.Identity = u
+	}
+	c.mu.Unlock()
+}

@@ -1,0 +1,315 @@
+package audit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/iamd-dev/iamd/internal/awserr"
+	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/store"
+)
+
+// Sink receives each event once it is complete and stored (a JSON-lines file, a log shipper). Write must not keep
+// the slice.
+type Sink interface {
+	WriteEvent(ctx context.Context, account string, record []byte) error
+}
+
+// Metrics is told about the events recorded (telemetry's counters); nil counts nothing.
+type Metrics interface {
+	// EventRecorded is told each event: its source and name, the identity type, and the error code ("" when none).
+	EventRecorded(ev *Event)
+	// TrailFailed is told each failed write of events to the store or a sink.
+	TrailFailed(where string)
+}
+
+// Options configure a Trail.
+type Options struct {
+	Logger *slog.Logger
+	// ReadOnly reports whether an operation of a service ("iam", "CreateUser") only reads (CloudTrail's readOnly):
+	// its event is then appended after the answer, in a batch, rather than with a change. Nil: by the operation's
+	// name (Get, List, Describe, ...).
+	ReadOnly func(service, operation string) bool
+	// Sinks receive every event after it is stored.
+	Sinks []Sink
+	// FailClosed refuses a mutating call (503 ServiceUnavailable, before it runs) while the trail cannot write:
+	// after a failed write of events to the store or to a sink, until a write succeeds again. A mutating call's own
+	// event is always written in the transaction of its change, whatever this setting.
+	FailClosed bool
+	Metrics    Metrics
+	// BatchDelay bounds how long an event waits to be written with others; 0 means 5ms.
+	BatchDelay time.Duration
+}
+
+// Trail records every call as a CloudTrail event.
+type Trail struct {
+	inner   store.Store
+	opts    Options
+	logger  *slog.Logger
+	queue   chan *queued
+	done    chan struct{}
+	closed  atomic.Bool
+	wg      sync.WaitGroup
+	failing atomic.Bool // the last write to the store or a sink failed
+}
+
+type queued struct {
+	call  *Call
+	out   Outcome
+	flush chan error // non-nil: a Flush waiting for the queue to be written up to here
+}
+
+// queueSize bounds the events waiting to be written; a request whose event finds the queue full waits.
+const queueSize = 4096
+
+// New returns a trail that keeps its events in st. Call Close to write what is queued.
+func New(st store.Store, opts Options) *Trail {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.BatchDelay <= 0 {
+		opts.BatchDelay = 5 * time.Millisecond
+	}
+	t := &Trail{inner: st, opts: opts, logger: opts.Logger, queue: make(chan *queued, queueSize), done: make(chan struct{})}
+	t.wg.Add(1)
+	go t.run()
+	return t
+}
+
+// SetReadOnly sets Options.ReadOnly (the AWS data that judges it is loaded with the services the trail's store
+// serves). Call it before the trail records anything.
+func (t *Trail) SetReadOnly(f func(service, operation string) bool) { t.opts.ReadOnly = f }
+
+// Store returns the store the domain services must use: the store the trail was made with, whose Update appends
+// the event of the request its context carries (Begin) in the same transaction as the request's change.
+func (t *Trail) Store() store.Store { return &txStore{Store: t.inner, t: t} }
+
+// Begin is told a call once its caller is known, before the operation runs. It returns the context the operation
+// must run with (carrying the call, so that its change is written with its event), or ServiceUnavailable when the
+// trail is failing closed and the call would change something.
+func (t *Trail) Begin(ctx context.Context, c *Call) (context.Context, error) {
+	c.mu.Lock()
+	if c.eventID == "" {
+		c.eventID = newEventID()
+	}
+	c.mu.Unlock()
+	if t.opts.FailClosed && t.failing.Load() && !t.readOnly(c) {
+		return ctx, &awserr.Error{Code: "ServiceUnavailable", HTTPStatus: http.StatusServiceUnavailable, Receiver: true,
+			Message: "The request has failed due to a temporary failure of the server."}
+	}
+	return iam.WithDecisionObserver(withCall(ctx, c), c), nil
+}
+
+// End records a finished call: its complete event replaces the one written with its change, or is appended. The
+// event is built and written by the trail's writer, in a batch; End waits only while the writer's queue is full.
+func (t *Trail) End(ctx context.Context, c *Call, out Outcome) {
+	c.mu.Lock()
+	if c.eventID == "" {
+		c.eventID = newEventID()
+	}
+	c.mu.Unlock()
+	if t.closed.Load() {
+		t.logger.Error("audit: event after the trail closed", "request_id", c.RequestID, "event_id", c.eventID)
+		return
+	}
+	q := &queued{call: c, out: out}
+	select {
+	case t.queue <- q:
+	case <-ctx.Done():
+		// The client went away while the queue was full; the event must still be written.
+		t.queue <- q
+	}
+}
+
+// Flush waits until every event queued before it is written.
+func (t *Trail) Flush(ctx context.Context) error {
+	f := make(chan error, 1)
+	select {
+	case t.queue <- &queued{flush: f}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-f:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close writes what is queued and stops the writer. Events ended after Close are logged and dropped.
+func (t *Trail) Close(ctx context.Context) error {
+	if t.closed.Swap(true) {
+		return nil
+	}
+	err := t.Flush(ctx)
+	close(t.done)
+	t.wg.Wait()
+	return err
+}
+
+// Failing reports whether the last write of events failed.
+func (t *Trail) Failing() bool { return t.failing.Load() }
+
+// maxBatch bounds the events written in one transaction.
+const maxBatch = 512
+
+// run writes queued events in batches: what arrives within BatchDelay of the first goes in one transaction.
+func (t *Trail) run() {
+	defer t.wg.Done()
+	var batch []*queued
+	var timer <-chan time.Time
+	for {
+		select {
+		case q := <-t.queue:
+			batch = append(batch, q)
+			if q.flush != nil || len(batch) >= maxBatch {
+				t.write(batch)
+				batch, timer = batch[:0], nil
+				continue
+			}
+			if timer == nil {
+				timer = time.After(t.opts.BatchDelay)
+			}
+		case <-timer:
+			t.write(batch)
+			batch, timer = batch[:0], nil
+		case <-t.done:
+			// Close flushed before done: anything left arrived after.
+			for {
+				select {
+				case q := <-t.queue:
+					batch = append(batch, q)
+				default:
+					t.write(batch)
+					return
+				}
+			}
+		}
+	}
+}
+
+// write builds the events of a batch of calls and appends them in one transaction (each is retried alone if the
+// batch fails, so that one bad event does not lose the others), then hands them to the sinks, and answers the
+// flushes in it. An event that names no account reaches the sinks only.
+func (t *Trail) write(batch []*queued) {
+	if len(batch) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	evs := make([]*store.Event, 0, len(batch))
+	var orphans [][]byte
+	for _, q := range batch {
+		if q.call == nil {
+			continue
+		}
+		ev, rec, err := t.build(q.call, &q.out)
+		if err != nil {
+			t.logger.Error("audit: building an event", "request_id", q.call.RequestID, "err", err)
+			t.fail("build")
+			continue
+		}
+		if t.opts.Metrics != nil {
+			t.opts.Metrics.EventRecorded(rec)
+		}
+		if ev.Account == "" {
+			orphans = append(orphans, ev.Data)
+			continue
+		}
+		evs = append(evs, ev)
+	}
+	var werr error
+	if err := t.inner.AppendEvents(ctx, evs); err != nil {
+		for _, e := range evs {
+			if err := t.inner.AppendEvents(ctx, []*store.Event{e}); err != nil {
+				werr = err
+				t.logger.Error("audit: writing an event", "event_id", e.ID, "err", err)
+				t.fail("store")
+			}
+		}
+	}
+	if werr == nil {
+		t.failing.Store(false)
+	}
+	for _, e := range evs {
+		t.toSinks(ctx, e.Account, e.Data)
+	}
+	for _, d := range orphans {
+		t.toSinks(ctx, "", d)
+	}
+	for _, q := range batch {
+		if q.flush != nil {
+			q.flush <- werr
+		}
+	}
+}
+
+func (t *Trail) toSinks(ctx context.Context, account string, record []byte) {
+	for _, s := range t.opts.Sinks {
+		if err := s.WriteEvent(ctx, account, record); err != nil {
+			t.logger.Error("audit: writing to a sink", "err", err)
+			t.fail("sink")
+		}
+	}
+}
+
+func (t *Trail) fail(where string) {
+	t.failing.Store(true)
+	if t.opts.Metrics != nil {
+		t.opts.Metrics.TrailFailed(where)
+	}
+}
+
+// txStore is the store the domain services use: its Update appends the event of the call in the context with the
+// change.
+type txStore struct {
+	store.Store
+	t *Trail
+}
+
+func (s *txStore) Update(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	c := callOf(ctx)
+	if c == nil {
+		return s.Store.Update(ctx, fn)
+	}
+	err := s.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := fn(ctx, tx); err != nil {
+			return err
+		}
+		ev, _, err := s.t.build(c, nil)
+		if err != nil {
+			return fmt.Errorf("audit: the event of the change: %w", err)
+		}
+		if ev.Account == "" {
+			return nil // nowhere to keep it; End hands it to the sinks
+		}
+		if err := tx.AppendEvent(ctx, ev); err != nil {
+			return fmt.Errorf("audit: the event of the change: %w", err)
+		}
+		return nil
+	})
+	if err == nil {
+		c.mu.Lock()
+		c.committed = true
+		c.mu.Unlock()
+	}
+	return err
+}
+
+// newEventID returns a random eventID in the UUID form CloudTrail uses.
+func newEventID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	s := hex.EncodeToString(b[:])
+	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
+}
