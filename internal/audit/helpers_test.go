@@ -34,7 +34,7 @@ type fixture struct {
 	Store store.Store
 }
 
-func newFixture(t *testing.T, opts audit.Options) *fixture {
+func newFixture(t *testing.T, opts audit.ServiceOptions) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "iamd.db"))
@@ -56,7 +56,7 @@ func newFixture(t *testing.T, opts audit.Options) *fixture {
 			t.Fatal(err)
 		}
 	}
-	return &fixture{audit.New(st, svc, opts), svc, st}
+	return &fixture{audit.NewService(st, svc, opts), svc, st}
 }
 
 func rootOf(account string) *iam.Caller {
@@ -122,7 +122,8 @@ func (f *fixture) appendEvents(t *testing.T, seeds ...seed) {
 		}
 		attrs := []store.EventAttr{{Name: audit.AttrEventID, Value: rec.EventID}, {Name: audit.AttrEventName, Value: rec.EventName},
 			{Name: audit.AttrReadOnly, Value: strconv.FormatBool(rec.ReadOnly)}, {Name: audit.AttrEventSource, Value: rec.EventSource}}
-		if u := rec.LookupUsername(); u != "" {
+		// LookupEvents' Username: the user's name, the role session's, root
+		if u := map[string]string{"IAMUser": s.user, "AssumedRole": s.user, "Root": "root"}[rec.UserIdentity.Type]; u != "" {
 			attrs = append(attrs, store.EventAttr{Name: audit.AttrUsername, Value: u})
 		}
 		if rec.UserIdentity.AccessKeyID != "" {

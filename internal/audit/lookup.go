@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	cttypes "github.com/iamd-dev/iamd/internal/apitypes/cloudtrail"
@@ -150,32 +149,12 @@ func lookupEvent(e *store.Event) (cttypes.Event, error) {
 	id, t, data := e.ID, e.Time.UTC().Truncate(time.Second), string(e.Data)
 	ev := cttypes.Event{EventId: &id, EventName: nonEmpty(rec.EventName), ReadOnly: ptr(strconv.FormatBool(rec.ReadOnly)),
 		AccessKeyId: nonEmpty(rec.UserIdentity.AccessKeyID), EventTime: &t, EventSource: nonEmpty(rec.EventSource),
-		Resources: make([]cttypes.Resource, 0, len(rec.Resources)), CloudTrailEvent: &data}
-	ev.Username = nonEmpty(rec.LookupUsername())
-	for _, r := range rec.Resources {
-		ev.Resources = append(ev.Resources, cttypes.Resource{ResourceType: nonEmpty(r.Type), ResourceName: nonEmpty(r.ARN)})
+		Resources: []cttypes.Resource{}, CloudTrailEvent: &data}
+	ev.Username = nonEmpty(usernameOf(&rec.UserIdentity))
+	for _, r := range LookupResources(&rec) {
+		ev.Resources = append(ev.Resources, cttypes.Resource{ResourceType: nonEmpty(r.Type), ResourceName: nonEmpty(r.Name)})
 	}
 	return ev, nil
-}
-
-// LookupUsername is the record's Username as LookupEvents shows it and finds it by (CloudTrail's "User name"
-// lookup attribute): the IAM user's name, "root" for the root user, the session name of a role session, the
-// federated user's name; otherwise the identity's userName, if any. The store does not return an event's
-// attributes, so LookupEvents derives Username from the record; the pipeline indexes AttrUsername with this too.
-func (e *Event) LookupUsername() string {
-	u := &e.UserIdentity
-	switch u.Type {
-	case "Root":
-		return "root"
-	case "AssumedRole", "FederatedUser":
-		if u.UserName != "" {
-			return u.UserName
-		}
-		if i := strings.LastIndexByte(u.ARN, '/'); i >= 0 {
-			return u.ARN[i+1:]
-		}
-	}
-	return u.UserName
 }
 
 // Tokens: base64url of a version byte, the cursor (Time in Unix nanoseconds, Seq) and the first bytes of the

@@ -44,7 +44,7 @@ func attr(key cttypes.LookupAttributeKey, value string) []cttypes.LookupAttribut
 // TestLookupEventsFindsByEachAttribute: each of CloudTrail's eight lookup attributes selects exactly the caller's
 // account's events that carry it, newest first; values compare exactly.
 func TestLookupEventsFindsByEachAttribute(t *testing.T) {
-	f := newFixture(t, audit.Options{})
+	f := newFixture(t, audit.ServiceOptions{})
 	f.appendEvents(t, trailSeeds...)
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -83,7 +83,7 @@ func TestLookupEventsFindsByEachAttribute(t *testing.T) {
 // time (to the second), source, Username, resources (type and name; [] when none) and the stored record as
 // CloudTrailEvent.
 func TestLookupEventsAnswersEventFields(t *testing.T) {
-	f := newFixture(t, audit.Options{})
+	f := newFixture(t, audit.ServiceOptions{})
 	f.appendEvents(t, trailSeeds...)
 	out, err := f.LookupEvents(context.Background(), rootOf(acct), &cttypes.LookupEventsRequest{MaxResults: ptr[int32](2)})
 	if err != nil {
@@ -111,7 +111,7 @@ func TestLookupEventsAnswersEventFields(t *testing.T) {
 // has no token; a token belongs to its query: used with another attribute, time range or account, or altered, it
 // is InvalidNextTokenException. MaxResults may change between pages.
 func TestLookupEventsPagesWithNextToken(t *testing.T) {
-	f := newFixture(t, audit.Options{})
+	f := newFixture(t, audit.ServiceOptions{})
 	var seeds []seed
 	for i := range 7 {
 		// two events share each second, so pages split ties by Seq
@@ -176,7 +176,7 @@ func TestLookupEventsPagesWithNextToken(t *testing.T) {
 // TestLookupEventsTimeRange: StartTime and EndTime are inclusive to the second; without them the last 90 days
 // (Options.Retention) are searched, counted back from EndTime when it is earlier than now.
 func TestLookupEventsTimeRange(t *testing.T) {
-	f := newFixture(t, audit.Options{})
+	f := newFixture(t, audit.ServiceOptions{})
 	f.appendEvents(t,
 		seed{id: "t0", name: "GetUser", source: "iam.amazonaws.com", user: "u", ago: 0},
 		seed{id: "t10", name: "GetUser", source: "iam.amazonaws.com", user: "u", ago: 10*time.Second - 300*time.Millisecond},
@@ -214,7 +214,7 @@ func TestLookupEventsTimeRange(t *testing.T) {
 // TestLookupEventsInsightAnswersNone: iamd records no Insights events, so EventCategory insight answers an empty
 // list (after authorization).
 func TestLookupEventsInsightAnswersNone(t *testing.T) {
-	f := newFixture(t, audit.Options{})
+	f := newFixture(t, audit.ServiceOptions{})
 	f.appendEvents(t, trailSeeds...)
 	out, err := f.LookupEvents(context.Background(), rootOf(acct), &cttypes.LookupEventsRequest{EventCategory: ptr(cttypes.EventCategoryInsight)})
 	if err != nil || out.Events == nil || len(out.Events) != 0 || out.NextToken != nil {
@@ -257,7 +257,7 @@ func TestErrorsAsCloudTrailAnswersThem(t *testing.T) {
 	if err := json.Unmarshal(b, &cases); err != nil {
 		t.Fatal(err)
 	}
-	f := newFixture(t, audit.Options{})
+	f := newFixture(t, audit.ServiceOptions{})
 	f.appendEvents(t, trailSeeds...)
 	ctx := context.Background()
 	for _, tc := range cases {
@@ -300,7 +300,7 @@ func TestErrorsAsCloudTrailAnswersThem(t *testing.T) {
 // TestLookupEventsIsAuthorized: an IAM user needs cloudtrail:LookupEvents (on "*"); the refusal is CloudTrail's
 // AccessDeniedException, whose message names no resource, as AWS's does for an action without a resource type.
 func TestLookupEventsIsAuthorized(t *testing.T) {
-	f := newFixture(t, audit.Options{})
+	f := newFixture(t, audit.ServiceOptions{})
 	f.appendEvents(t, trailSeeds...)
 	ctx := context.Background()
 	u, err := f.IAM.CreateUser(ctx, rootOf(acct), &iamtypes.CreateUserRequest{UserName: "dave"})

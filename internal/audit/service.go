@@ -37,8 +37,8 @@ type PublicKeys func(ctx context.Context, r store.Reader) ([]ListedPublicKey, er
 // of event history.
 const DefaultRetention = 90 * 24 * time.Hour
 
-// Options configure the Service.
-type Options struct {
+// ServiceOptions configure the Service.
+type ServiceOptions struct {
 	// Retention is how long events are kept (--audit-retention), the default window of LookupEvents;
 	// DefaultRetention when zero.
 	Retention time.Duration
@@ -56,11 +56,11 @@ type Options struct {
 type Service struct {
 	st   store.Store
 	iam  IAM
-	opts Options
+	opts ServiceOptions
 }
 
-// New returns the service over st.
-func New(st store.Store, iamSvc IAM, opts Options) *Service {
+// NewService returns CloudTrail's API over the trail kept in st.
+func NewService(st store.Store, iamSvc IAM, opts ServiceOptions) *Service {
 	if opts.Retention <= 0 {
 		opts.Retention = DefaultRetention
 	}

@@ -18,23 +18,23 @@ import (
 // digests of `iamd events export`).
 const DefaultTrailName = "iamd"
 
-// trail is the account's trail as DescribeTrails and GetTrailStatus name it.
-type trail struct {
+// trailView is the account's trail as DescribeTrails and GetTrailStatus show it.
+type trailView struct {
 	name, arn, homeRegion string
 }
 
 // accountTrail returns the trail of account: its home Region is the partition's first (the Region of IAM's
 // global endpoint: us-east-1, cn-north-1, us-gov-west-1).
-func (s *Service) accountTrail(ctx context.Context, r store.Reader, account string) (trail, error) {
+func (s *Service) accountTrail(ctx context.Context, r store.Reader, account string) (trailView, error) {
 	p, err := s.iam.AccountPartition(ctx, r, account)
 	if err != nil {
-		return trail{}, fmt.Errorf("trail of %s: %w", account, err)
+		return trailView{}, fmt.Errorf("trail of %s: %w", account, err)
 	}
 	home := p.IAMRegion()
-	return trail{name: DefaultTrailName, arn: p.ARN("cloudtrail", home, account, "trail/"+DefaultTrailName), homeRegion: home}, nil
+	return trailView{name: DefaultTrailName, arn: p.ARN("cloudtrail", home, account, "trail/"+DefaultTrailName), homeRegion: home}, nil
 }
 
-func (t trail) describe() cttypes.Trail {
+func (t trailView) describe() cttypes.Trail {
 	return cttypes.Trail{Name: ptr(t.name), IncludeGlobalServiceEvents: ptr(true), IsMultiRegionTrail: ptr(true),
 		HomeRegion: ptr(t.homeRegion), TrailARN: ptr(t.arn), LogFileValidationEnabled: ptr(true),
 		HasCustomEventSelectors: ptr(false), HasInsightSelectors: ptr(false), IsOrganizationTrail: ptr(false)}
@@ -42,7 +42,7 @@ func (t trail) describe() cttypes.Trail {
 
 // matches reports whether a trail name or ARN given by the caller names t; a name or ARN that is not well formed
 // is CloudTrail's InvalidTrailNameException or CloudTrailARNInvalidException.
-func (t trail) matches(nameOrARN string) (bool, error) {
+func (t trailView) matches(nameOrARN string) (bool, error) {
 	if strings.HasPrefix(nameOrARN, "arn:") {
 		a, err := arn.Parse(nameOrARN)
 		if err != nil || a.Service != "cloudtrail" || a.Region == "" || a.Account == "" || !strings.HasPrefix(a.Resource, "trail/") ||
@@ -141,7 +141,7 @@ func (s *Service) ListTrails(ctx context.Context, c *iam.Caller, in *cttypes.Lis
 }
 
 // GetTrailStatus answers for the account's trail, named by name or ARN: it is logging since the trail began to
-// record (Options.Started), and its latest delivery is the account's newest event. Another trail is
+// record (ServiceOptions.Started), and its latest delivery is the account's newest event. Another trail is
 // TrailNotFoundException. Authorized as cloudtrail:GetTrailStatus on the trail's ARN.
 func (s *Service) GetTrailStatus(ctx context.Context, c *iam.Caller, in *cttypes.GetTrailStatusRequest) (*cttypes.GetTrailStatusResponse, error) {
 	var out *cttypes.GetTrailStatusResponse
@@ -186,7 +186,7 @@ func (s *Service) GetTrailStatus(ctx context.Context, c *iam.Caller, in *cttypes
 	return out, nil
 }
 
-// ListPublicKeys lists the digest signing keys (Options.PublicKeys) valid at some time in [StartTime, EndTime],
+// ListPublicKeys lists the digest signing keys (ServiceOptions.PublicKeys) valid at some time in [StartTime, EndTime],
 // both defaulting to now: with neither, the key that signs now. StartTime after EndTime is
 // InvalidTimeRangeException. Authorized as cloudtrail:ListPublicKeys on "*".
 func (s *Service) ListPublicKeys(ctx context.Context, c *iam.Caller, in *cttypes.ListPublicKeysRequest) (*cttypes.ListPublicKeysResponse, error) {

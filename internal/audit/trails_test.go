@@ -19,7 +19,7 @@ const trailARN = "arn:aws:cloudtrail:us-east-1:111111111111:trail/iamd"
 // log file validation, home us-east-1; named by name or ARN or not at all; names of other trails are left out;
 // outside its home Region it is a shadow trail, left out when IncludeShadowTrails is false.
 func TestDescribeTrailsShowsTheAccountsTrail(t *testing.T) {
-	f := newFixture(t, audit.Options{})
+	f := newFixture(t, audit.ServiceOptions{})
 	ctx := context.Background()
 	inRegion := func(region string) *iam.Caller { c := rootOf(acct); c.Region = region; return c }
 	for _, tc := range []struct {
@@ -63,7 +63,7 @@ func TestDescribeTrailsShowsTheAccountsTrail(t *testing.T) {
 
 // TestTrailOfAnotherPartition: an account of the China partition has its trail there, home cn-north-1.
 func TestTrailOfAnotherPartition(t *testing.T) {
-	f := newFixture(t, audit.Options{})
+	f := newFixture(t, audit.ServiceOptions{})
 	ctx := context.Background()
 	const cn = "333333333333"
 	if err := f.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
@@ -84,7 +84,7 @@ func TestTrailOfAnotherPartition(t *testing.T) {
 
 // TestListTrailsListsTheAccountsTrail: ListTrails names the trail with its ARN and home Region.
 func TestListTrailsListsTheAccountsTrail(t *testing.T) {
-	f := newFixture(t, audit.Options{})
+	f := newFixture(t, audit.ServiceOptions{})
 	out, err := f.ListTrails(context.Background(), rootOf(acct), &cttypes.ListTrailsRequest{})
 	if err != nil || len(out.Trails) != 1 || *out.Trails[0].TrailARN != trailARN || *out.Trails[0].Name != "iamd" || *out.Trails[0].HomeRegion != "us-east-1" || out.NextToken != nil {
 		t.Fatalf("%v %+v", err, out)
@@ -95,7 +95,7 @@ func TestListTrailsListsTheAccountsTrail(t *testing.T) {
 // its latest delivery is the account's newest event; before any event there is none.
 func TestGetTrailStatusIsLogging(t *testing.T) {
 	started := now.Add(-time.Hour)
-	f := newFixture(t, audit.Options{Started: started})
+	f := newFixture(t, audit.ServiceOptions{Started: started})
 	ctx := context.Background()
 	out, err := f.GetTrailStatus(ctx, rootOf(acct), &cttypes.GetTrailStatusRequest{Name: "iamd"})
 	if err != nil {
@@ -120,14 +120,14 @@ func TestGetTrailStatusIsLogging(t *testing.T) {
 // time in [StartTime, EndTime] (both now by default: the key that signs now).
 func TestListPublicKeysListsTheDigestKeys(t *testing.T) {
 	ctx := context.Background()
-	f := newFixture(t, audit.Options{})
+	f := newFixture(t, audit.ServiceOptions{})
 	out, err := f.ListPublicKeys(ctx, rootOf(acct), &cttypes.ListPublicKeysRequest{})
 	if err != nil || out.PublicKeyList == nil || len(out.PublicKeyList) != 0 {
 		t.Fatalf("%v %+v", err, out)
 	}
 	old := audit.ListedPublicKey{Value: []byte{1}, Fingerprint: "old", ValidityStartTime: now.Add(-48 * time.Hour), ValidityEndTime: now.Add(-24 * time.Hour)}
 	cur := audit.ListedPublicKey{Value: []byte{2}, Fingerprint: "cur", ValidityStartTime: now.Add(-24 * time.Hour)}
-	f = newFixture(t, audit.Options{PublicKeys: func(context.Context, store.Reader) ([]audit.ListedPublicKey, error) {
+	f = newFixture(t, audit.ServiceOptions{PublicKeys: func(context.Context, store.Reader) ([]audit.ListedPublicKey, error) {
 		return []audit.ListedPublicKey{old, cur}, nil
 	}})
 	for _, tc := range []struct {
@@ -158,7 +158,7 @@ func TestListPublicKeysListsTheDigestKeys(t *testing.T) {
 		})
 	}
 	boom := errors.New("boom")
-	f = newFixture(t, audit.Options{PublicKeys: func(context.Context, store.Reader) ([]audit.ListedPublicKey, error) { return nil, boom }})
+	f = newFixture(t, audit.ServiceOptions{PublicKeys: func(context.Context, store.Reader) ([]audit.ListedPublicKey, error) { return nil, boom }})
 	if _, err := f.ListPublicKeys(ctx, rootOf(acct), &cttypes.ListPublicKeysRequest{}); !errors.Is(err, boom) {
 		t.Fatalf("a failing key source: %v", err)
 	}

@@ -11,9 +11,8 @@ import (
 
 	cttypes "github.com/iamd-dev/iamd/internal/apitypes/cloudtrail"
 	"github.com/iamd-dev/iamd/internal/audit"
-	"github.com/iamd-dev/iamd/internal/config"
+	"github.com/iamd-dev/iamd/internal/server"
 	"github.com/iamd-dev/iamd/internal/store"
-	"github.com/iamd-dev/iamd/internal/store/sqlite"
 )
 
 // trailEvent is an event the CloudTrail tests store in the server's trail: who called what, when.
@@ -23,16 +22,10 @@ type trailEvent struct {
 	readOnly               bool
 }
 
-// seedTrail appends events of the default account to the running server's trail, through its database file (SQLite
-// in WAL mode lets a second connection write beside the server's), with the lookup attributes the trail indexes.
+// seedTrail appends events of the default account to the running server's trail, with the lookup attributes the
+// trail indexes: a trail of fixed times, beside the events of the test's own calls.
 func (s *testServer) seedTrail(t *testing.T, events ...trailEvent) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, config.Config{DataDir: s.Data}.DatabasePath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	var stored []*store.Event
 	for _, e := range events {
 		key := "AKIA" + strings.ToUpper(e.user) + "EXAMPLE"
@@ -51,7 +44,7 @@ func (s *testServer) seedTrail(t *testing.T, events ...trailEvent) {
 			{Name: audit.AttrReadOnly, Value: fmt.Sprint(e.readOnly)}, {Name: audit.AttrEventSource, Value: e.source},
 			{Name: audit.AttrAccessKeyID, Value: key}}})
 	}
-	if err := st.AppendEvents(ctx, stored); err != nil {
+	if err := server.StoreOf(s.srv).AppendEvents(context.Background(), stored); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -199,5 +192,46 @@ print("ok")
 `)
 	if code != 0 || strings.TrimSpace(out) != "ok" {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestLookupEventsFindsADeniedCall: the calls the server records are what LookupEvents answers. A call iamd denies
+// is found with the AWS CLI by Username and with boto3 by EventName, with AccessDenied, AWS's message and the
+// engine's explanation in its CloudTrailEvent.
+func TestLookupEventsFindsADeniedCall(t *testing.T) {
+	needRealClient(t, "aws")
+	s := startServer(t)
+	dora := credsUserWithKey(t, s, "ct-dora")
+	out, errOut, code := s.awsCLI(t, dora, "iam", "list-roles")
+	wantCLIError(t, out, errOut, code, "AccessDenied", "iam:ListRoles")
+	if err := s.srv.FlushTrail(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var found struct {
+		Events []struct{ EventName, Username, ReadOnly, CloudTrailEvent string }
+	}
+	s.mustCLI(t, rootCreds, &found, "cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=Username,AttributeValue=ct-dora")
+	if len(found.Events) == 0 {
+		t.Fatal("no event of ct-dora")
+	}
+	e := found.Events[0]
+	var rec audit.Event
+	if err := json.Unmarshal([]byte(e.CloudTrailEvent), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if e.EventName != "ListRoles" || e.Username != "ct-dora" || e.ReadOnly != "true" || rec.ErrorCode != "AccessDenied" ||
+		!strings.Contains(rec.ErrorMessage, "is not authorized to perform: iam:ListRoles") || !strings.Contains(string(rec.AdditionalEventData), "implicitDeny") {
+		t.Fatalf("event %+v\n%s", e, e.CloudTrailEvent)
+	}
+	needRealClient(t, "boto3")
+	py, errOut, code := s.python(t, rootCreds, `
+import os, json, boto3
+ct = boto3.client("cloudtrail", endpoint_url=os.environ["IAMD_ENDPOINT"])
+evs = ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "ListRoles"}])["Events"]
+rec = json.loads(evs[0]["CloudTrailEvent"])
+print(evs[0]["Username"], rec["errorCode"], rec["additionalEventData"]["iamdDecision"]["decision"])
+`)
+	if code != 0 || strings.TrimSpace(py) != "ct-dora AccessDenied implicitDeny" {
+		t.Fatalf("boto3: exit %d\n%s\n%s", code, py, errOut)
 	}
 }

@@ -119,8 +119,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	h := api.New(verifier, svc, stsSvc, logger, metrics)
 	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgapi.Bind(orgs))
 	// CloudTrail's API over the audit trail, on the same endpoint.
-	trail := audit.New(st, svc, audit.Options{Started: clk.Now()})
-	h.AddJSONService("cloudtrail", cttypes.TargetPrefix, ctapi.Bind(trail))
+	cloudTrail := audit.NewService(st, svc, audit.ServiceOptions{Started: clk.Now()})
+	h.AddJSONService("cloudtrail", cttypes.TargetPrefix, ctapi.Bind(cloudTrail))
 	admission := api.NewAdmission(maxUnauthenticated)
 	h.Admit(admission)
 	h.Record(rec)
