@@ -34,7 +34,7 @@ type fixture struct {
 	Store store.Store
 }
 
-func newFixture(t *testing.T, opts audit.ServiceOptions) *fixture {
+func newFixture(t testing.TB, opts audit.ServiceOptions) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "iamd.db"))
