@@ -7,6 +7,8 @@
 //	iamd policy simulate --cli-input-json FILE [--output json|text] [--no-paginate] [--aws-data DIR]
 //	iamd account create --id ACCOUNT_ID [--data DIR] [--access-key-id ID --secret-access-key SECRET]
 //	iamd clock advance DURATION [--data DIR]
+//	iamd events export --out DIR [--data DIR] [--bucket NAME] [--region REGION] [--settle DURATION]
+//	iamd events verify [--public-key FILE] DIR
 package main
 
 import (
@@ -57,6 +59,8 @@ Usage:
   iamd policy simulate --cli-input-json FILE [--output json|text] [--no-paginate] [--aws-data DIR]
   iamd account create --id ACCOUNT_ID [--data DIR] [--access-key-id ID --secret-access-key SECRET]
   iamd clock advance DURATION [--data DIR]
+  iamd events export --out DIR [--data DIR] [--bucket NAME] [--region REGION] [--settle DURATION]
+  iamd events verify [--public-key FILE] DIR
 
 --aws-data DIR (or IAMD_AWS_DATA) reads the AWS authorization data from DIR instead of the copy built in.
 Run "iamd COMMAND -h" for a command's flags.
@@ -81,6 +85,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runAccount(ctx, s, args[1:])
 	case "clock":
 		return runClock(ctx, s, args[1:])
+	case "events":
+		return runEvents(ctx, s, args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -76,14 +76,14 @@ type Recorder interface {
 type exchange struct {
 	start     time.Time
 	reqID     string
-	service   string // the service called, as far as known (the metrics label)
-	signedFor string // the service the signature must be for ("" for any the authenticator accepts)
-	operation string // the raw operation named by the request, for logs
-	label     string // the operation's metrics label: its name in the model, or unknownLabel
-	caller    string // ARN of the authenticated caller
-	decision  string // the decision API's answer
+	service   string      // the service called, as far as known (the metrics label)
+	signedFor string      // the service the signature must be for ("" for any the authenticator accepts)
+	operation string      // the raw operation named by the request, for logs
+	label     string      // the operation's metrics label: its name in the model, or unknownLabel
+	caller    string      // ARN of the authenticated caller
+	decision  string      // the decision API's answer
 	call      *audit.Call // the request as the audit trail records it; nil until the caller is known
-	closeConn bool   // the answer closes the connection (an oversized body was refused)
+	closeConn bool        // the answer closes the connection (an oversized body was refused)
 }
 
 // pipeline holds the stages every protocol shares.
@@ -398,7 +398,9 @@ func TrailRecorder(t Trail) Recorder { return trailRecorder{t} }
 
 type trailRecorder struct{ t Trail }
 
-func (r trailRecorder) Begin(ctx context.Context, c *audit.Call) (context.Context, error) { return r.t.Begin(ctx, c) }
+func (r trailRecorder) Begin(ctx context.Context, c *audit.Call) (context.Context, error) {
+	return r.t.Begin(ctx, c)
+}
 
 func (r trailRecorder) RecordRequest(ctx context.Context, rec Record) {
 	r.t.End(ctx, rec.Call, audit.Outcome{ErrorCode: rec.ErrorCode, ErrorMessage: rec.ErrorMessage, Err: rec.Err,

@@ -16,8 +16,8 @@ import (
 
 	"github.com/iamd-dev/iamd/catalog"
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
-	"github.com/iamd-dev/iamd/internal/audit"
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
+	"github.com/iamd-dev/iamd/internal/audit"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/secret"
@@ -31,7 +31,9 @@ type records struct {
 	list []Record
 }
 
-func (rs *records) Begin(ctx context.Context, c *audit.Call) (context.Context, error) { return ctx, nil }
+func (rs *records) Begin(ctx context.Context, c *audit.Call) (context.Context, error) {
+	return ctx, nil
+}
 
 func (rs *records) RecordRequest(ctx context.Context, rec Record) {
 	rs.mu.Lock()

@@ -63,9 +63,11 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		signInEvent(ev, c.SignIn)
 	}
 	if out != nil {
-		if out.Canceled {
+		switch {
+		case out.Canceled:
 			ev.ErrorCode, ev.ErrorMessage = "RequestCanceled", "The client closed the connection before the answer."
-		} else {
+		case out.ErrorCode != "" || c.Data == nil:
+			// A data event's own denial (the decision asked about) stands unless the decision API call failed.
 			ev.ErrorCode, ev.ErrorMessage = out.ErrorCode, out.ErrorMessage
 		}
 		if ev.ErrorCode == "" && response != nil && c.Data == nil {
@@ -198,10 +200,23 @@ func accountFromParams(params json.RawMessage) string {
 		return ""
 	}
 	a, err := arn.Parse(p.RoleArn)
-	if err != nil {
+	if err != nil || !accountID(a.Account) {
 		return ""
 	}
 	return a.Account
+}
+
+// accountID reports whether s is an AWS account ID (twelve digits): an unsigned request names any text it likes.
+func accountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // explain is the explanation of a denial carried by err, or nil.

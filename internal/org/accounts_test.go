@@ -424,6 +424,12 @@ func TestDelegatedAdministrator(t *testing.T) {
 	}
 	_, err = s.ListAccounts(ctx, rootOf(member), &orgtypes.ListAccountsRequest{})
 	wantCode(t, err, "AccessDeniedException")
+	// A service needs trusted access before it gets a delegated administrator (SERVICE_ACCESS_NOT_ENABLED).
+	err = reg(member, svc)
+	wantCode(t, err, "ConstraintViolationException")
+	if err := s.EnableAWSServiceAccess(ctx, rootOf(mgmt), &orgtypes.EnableAWSServiceAccessRequest{ServicePrincipal: svc}); err != nil {
+		t.Fatal(err)
+	}
 	if err := reg(member, svc); err != nil {
 		t.Fatal(err)
 	}

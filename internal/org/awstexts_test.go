@@ -191,8 +191,14 @@ var awsTextSituations = map[string]func(t *testing.T, s *service, root string) e
 	"RegisterDelegatedAdministrator: the account is the management account": func(t *testing.T, s *service, _ string) error {
 		return s.RegisterDelegatedAdministrator(context.Background(), rootOf(mgmt), &orgtypes.RegisterDelegatedAdministratorRequest{AccountId: mgmt, ServicePrincipal: knownPrincipal})
 	},
+	"RegisterDelegatedAdministrator: the service has no trusted access": func(t *testing.T, s *service, _ string) error {
+		return s.RegisterDelegatedAdministrator(context.Background(), rootOf(mgmt), &orgtypes.RegisterDelegatedAdministratorRequest{AccountId: member, ServicePrincipal: knownPrincipal})
+	},
 	"RegisterDelegatedAdministrator: the account is already registered for the service": func(t *testing.T, s *service, _ string) error {
 		in := &orgtypes.RegisterDelegatedAdministratorRequest{AccountId: member, ServicePrincipal: knownPrincipal}
+		if err := s.EnableAWSServiceAccess(context.Background(), rootOf(mgmt), &orgtypes.EnableAWSServiceAccessRequest{ServicePrincipal: knownPrincipal}); err != nil {
+			t.Fatal(err)
+		}
 		if err := s.RegisterDelegatedAdministrator(context.Background(), rootOf(mgmt), in); err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package org
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -70,6 +71,12 @@ func (s *Service) RegisterDelegatedAdministrator(ctx context.Context, c *iam.Cal
 		if in.AccountId == o.Management {
 			return acctErrConstraint("CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR",
 				"You cannot register master account/yourself as delegated administrator for your organization.")
+		}
+		// The reason SERVICE_ACCESS_NOT_ENABLED (botocore's ConstraintViolationException: "You attempted to register
+		// a delegated administrator before you enabled service access"), worded as AWS answers it.
+		if !slices.ContainsFunc(o.ServiceAccess, func(sa ServiceAccess) bool { return sa.ServicePrincipal == in.ServicePrincipal }) {
+			return acctErrConstraint("SERVICE_ACCESS_NOT_ENABLED",
+				"You must enable service access before you delegate an administrator for this service. Call the AWS API EnableAWSServiceAccess first.")
 		}
 		now := s.now()
 		rec := delegationRecord{Account: in.AccountId, ServicePrincipal: in.ServicePrincipal, Enabled: now}

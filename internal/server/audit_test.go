@@ -91,3 +91,45 @@ func TestTrailRecordsAChangeWithItsEventAndADenialWithItsExplanation(t *testing.
 		t.Fatalf("allowed call's additionalEventData %s (%v)", evs[0].AdditionalEventData, err)
 	}
 }
+
+// TestTrailRecordsDecisionAPICallsAsDataEventsOfTheServiceAsked: an authorization asked of the decision API is
+// recorded as a data event of the service asked about (eventSource notes.amazonaws.com, eventName GetNote), by the
+// principal asked about, denied with AccessDenied and the engine's explanation, with the caller of the decision
+// API named in additionalEventData.
+func TestTrailRecordsDecisionAPICallsAsDataEventsOfTheServiceAsked(t *testing.T) {
+	s := startServer(t)
+	credsUserWithKey(t, s, "dave")
+	for _, action := range []string{"notes:GetNote", "notes:DeleteNote"} {
+		status, out := s.authorizeRaw(t, rootCreds, `{"principal":"arn:aws:iam::123456789012:user/dave","action":"`+action+`","resource":"arn:aws:notes:us-east-1:123456789012:note/n1"}`)
+		if status != 200 || out["decision"] != "implicitDeny" {
+			t.Fatalf("authorize %s: %d %v", action, status, out)
+		}
+	}
+	evs := trailEvents(t, s, "123456789012", store.EventAttr{Name: audit.AttrEventSource, Value: "notes.amazonaws.com"})
+	if len(evs) != 2 {
+		t.Fatalf("%d events of notes.amazonaws.com", len(evs))
+	}
+	ev := evs[1] // newest first: GetNote was asked first
+	if ev.EventName != "GetNote" || ev.EventCategory != audit.CategoryData || ev.ManagementEvent || !ev.ReadOnly ||
+		ev.UserIdentity.Type != "IAMUser" || ev.UserIdentity.UserName != "dave" || ev.ErrorCode != "AccessDenied" ||
+		len(ev.Resources) != 1 || ev.Resources[0].ARN != "arn:aws:notes:us-east-1:123456789012:note/n1" {
+		t.Fatalf("event %+v", ev)
+	}
+	if evs[0].EventName != "DeleteNote" || evs[0].ReadOnly {
+		t.Fatalf("DeleteNote event %+v", evs[0])
+	}
+	var add struct {
+		Decision audit.Explanation `json:"iamdDecision"`
+		Caller   struct {
+			Caller string `json:"caller"`
+		} `json:"iamdDecisionAPI"`
+	}
+	if err := json.Unmarshal(ev.AdditionalEventData, &add); err != nil || add.Decision.Decision != "implicitDeny" ||
+		add.Caller.Caller != "arn:aws:iam::123456789012:root" {
+		t.Fatalf("additionalEventData %s (%v)", ev.AdditionalEventData, err)
+	}
+	// Found by the principal's user name, as LookupEvents finds it.
+	if got := trailEvents(t, s, "123456789012", store.EventAttr{Name: audit.AttrUsername, Value: "dave"}); len(got) < 2 {
+		t.Fatalf("%d events of dave", len(got))
+	}
+}

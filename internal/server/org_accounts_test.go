@@ -106,6 +106,7 @@ func TestAWSCLIOrganizationAccounts(t *testing.T) {
 	wantCLIError(t, o, e, c, "AccessDeniedException", "")
 
 	// a delegated administrator reads the organization
+	s.mustCLI(t, rootCreds, nil, "organizations", "enable-aws-service-access", "--service-principal", "guardduty.amazonaws.com")
 	s.mustCLI(t, rootCreds, nil, "organizations", "register-delegated-administrator", "--account-id", standalone,
 		"--service-principal", "guardduty.amazonaws.com")
 	s.mustCLI(t, alone, &accounts, "organizations", "list-accounts")

@@ -16,6 +16,11 @@ func TestAWSCLIServicePrincipalsAWSHas(t *testing.T) {
 	o, e, c = s.awsCLI(t, rootCreds, "organizations", "register-delegated-administrator", "--account-id", memberID,
 		"--service-principal", "nosuchservice.amazonaws.com")
 	wantCLIError(t, o, e, c, "InvalidInputException", "You specified an unrecognized service principal.")
+	// Without trusted access, no delegated administrator (AWS's SERVICE_ACCESS_NOT_ENABLED).
+	o, e, c = s.awsCLI(t, rootCreds, "organizations", "register-delegated-administrator", "--account-id", memberID,
+		"--service-principal", "securityhub.amazonaws.com")
+	wantCLIError(t, o, e, c, "ConstraintViolationException", "You must enable service access before you delegate an administrator for this service.")
+	s.mustCLI(t, rootCreds, nil, "organizations", "enable-aws-service-access", "--service-principal", "securityhub.amazonaws.com")
 	s.mustCLI(t, rootCreds, nil, "organizations", "register-delegated-administrator", "--account-id", memberID,
 		"--service-principal", "securityhub.amazonaws.com")
 }

@@ -103,14 +103,14 @@ func TestGenerateDispatchMatchesGolden(t *testing.T) {
 		"func notImplemented(op string) error { return awserr.NotImplemented(op) }",
 		"func Operations(impl Mini, domain any) []dispatch.QueryOperation {",
 		"Call: dispatch.QueryNeither(impl.Ping),",
-		`Call: dispatch.QueryInputOutput(decodePutThingRequest, impl.PutThing, encodePutThingResponse, "PutThingResult"),`,
+		`Call: dispatch.QueryInputOutput(decodePutThingRequest, trailPutThingRequest, impl.PutThing, encodePutThingResponse, trailPutThingResponse, "PutThingResult"),`,
 	} {
 		if !strings.Contains(squeeze(string(got)), squeeze(s)) {
 			t.Errorf("generated dispatch lacks %q", s)
 		}
 	}
 	if json := miniDispatch(t, "json"); !bytes.Contains(json, []byte("return awserr.NotImplementedException(op)")) ||
-		!bytes.Contains(json, []byte("Call: dispatch.JSONInputOutput(decodePutThingRequest, impl.PutThing, appendPutThingResponse),")) {
+		!bytes.Contains(json, []byte("Call: dispatch.JSONInputOutput(decodePutThingRequest, trailPutThingRequest, impl.PutThing, appendPutThingResponse, trailPutThingResponse),")) {
 		t.Errorf("a JSON-protocol service does not answer NotImplementedException:\n%s", json)
 	}
 }
@@ -209,6 +209,7 @@ var _ Mini = struct {
 			filepath.Join(typesDir, "zz_generated_shapes.go"): shapes,
 			filepath.Join(apiDir, "zz_generated_dispatch.go"): miniDispatch(t, "query"),
 			filepath.Join(apiDir, "zz_generated_codec.go"):    miniCodec(t),
+			filepath.Join(apiDir, "zz_generated_trail.go"):    miniTrail(t),
 			filepath.Join(apiDir, "extra_test.go"):            []byte(extra),
 		}, "internal_minidispatch/miniapi")
 	}

@@ -127,8 +127,8 @@ func quoteJSON(s string) string {
 	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
 }
 
-// TestCommittedShapesAreUpToDate: internal/apitypes/{iam,sts,org} and the dispatch of internal/api/{iam,sts,org}api
-// are what the generator makes from the botocore models on this machine (go generate ./internal/... rewrites them).
+// TestCommittedShapesAreUpToDate: internal/apitypes/{iam,sts,org} and the dispatch, codec and trail encoders of
+// internal/api/{iam,sts,org}api are what the generator makes from the botocore models on this machine (go generate ./internal/... rewrites them).
 func TestCommittedShapesAreUpToDate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the real-client test (python3 for botocore's models)")
@@ -155,9 +155,17 @@ func TestCommittedShapesAreUpToDate(t *testing.T) {
 		{"iam/2010-05-08/service-2.json.gz", "iamapi", "../../internal/api/iamapi/zz_generated_codec.go", "iamtypes=" + module + "/internal/apitypes/iam", ""},
 		{"sts/2011-06-15/service-2.json.gz", "stsapi", "../../internal/api/stsapi/zz_generated_codec.go", "ststypes=" + module + "/internal/apitypes/sts", ""},
 		{"organizations/2016-11-28/service-2.json.gz", "orgapi", "../../internal/api/orgapi/zz_generated_codec.go", "orgtypes=" + module + "/internal/apitypes/org", ""},
+		{"iam/2010-05-08/service-2.json.gz", "iamapi", "../../internal/api/iamapi/zz_generated_trail.go", "iamtypes=" + module + "/internal/apitypes/iam", ""},
+		{"sts/2011-06-15/service-2.json.gz", "stsapi", "../../internal/api/stsapi/zz_generated_trail.go", "ststypes=" + module + "/internal/apitypes/sts", ""},
+		{"organizations/2016-11-28/service-2.json.gz", "orgapi", "../../internal/api/orgapi/zz_generated_trail.go", "orgtypes=" + module + "/internal/apitypes/org", ""},
+		{"iam/2010-05-08/service-2.json.gz", "iamapi", "../../internal/api/iamapi/zz_generated_trail_test.go", "iamtypes=" + module + "/internal/apitypes/iam", ""},
+		{"sts/2011-06-15/service-2.json.gz", "stsapi", "../../internal/api/stsapi/zz_generated_trail_test.go", "ststypes=" + module + "/internal/apitypes/sts", ""},
+		{"organizations/2016-11-28/service-2.json.gz", "orgapi", "../../internal/api/orgapi/zz_generated_trail_test.go", "orgtypes=" + module + "/internal/apitypes/org", ""},
 		{"cloudtrail/2013-11-01/service-2.json.gz", "cttypes", "../../internal/apitypes/cloudtrail/zz_generated_shapes.go", "", ctOps},
 		{"cloudtrail/2013-11-01/service-2.json.gz", "ctapi", "../../internal/api/ctapi/zz_generated_dispatch.go", "cttypes=" + module + "/internal/apitypes/cloudtrail", ctOps},
 		{"cloudtrail/2013-11-01/service-2.json.gz", "ctapi", "../../internal/api/ctapi/zz_generated_codec.go", "cttypes=" + module + "/internal/apitypes/cloudtrail", ctOps},
+		{"cloudtrail/2013-11-01/service-2.json.gz", "ctapi", "../../internal/api/ctapi/zz_generated_trail.go", "cttypes=" + module + "/internal/apitypes/cloudtrail", ctOps},
+		{"cloudtrail/2013-11-01/service-2.json.gz", "ctapi", "../../internal/api/ctapi/zz_generated_trail_test.go", "cttypes=" + module + "/internal/apitypes/cloudtrail", ctOps},
 	} {
 		t.Run(tc.pkg+"/"+filepath.Base(tc.file), func(t *testing.T) {
 			m, err := ReadModel(filepath.Join(data, tc.model))
@@ -174,6 +182,10 @@ func TestCommittedShapesAreUpToDate(t *testing.T) {
 			name, path, _ := strings.Cut(tc.types, "=")
 			codec := CodecOptions{Package: tc.pkg, Source: "service-2.json.gz", TypesName: name, TypesImport: path}
 			switch {
+			case strings.HasSuffix(tc.file, "_trail.go"):
+				got, err = GenerateTrail(m, codec)
+			case strings.HasSuffix(tc.file, "_trail_test.go"):
+				got, err = GenerateTrailCases(m, codec)
 			case tc.types == "":
 				got, err = Generate(m, Options{Package: tc.pkg, Source: "service-2.json.gz"})
 			case strings.HasSuffix(tc.file, "_codec.go") && m.Metadata.Protocol == "json":

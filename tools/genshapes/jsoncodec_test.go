@@ -13,8 +13,8 @@ const (
 	miniJSONAPIDir      = "internal_minijson/minijsonapi"
 )
 
-// miniJSON returns the shapes, dispatch and codec of testdata/minijson.json (a JSON protocol model).
-func miniJSON(t *testing.T) (shapes, dispatch, codec []byte) {
+// miniJSON returns the shapes, dispatch, codec and trail encoders of testdata/minijson.json (a JSON protocol model).
+func miniJSON(t *testing.T) (shapes, dispatch, codec, trail []byte) {
 	t.Helper()
 	m, err := ReadModel(filepath.Join("testdata", "minijson.json"))
 	if err != nil {
@@ -31,13 +31,17 @@ func miniJSON(t *testing.T) (shapes, dispatch, codec []byte) {
 		TypesImport: miniJSONTypesImport}); err != nil {
 		t.Fatal(err)
 	}
-	return shapes, dispatch, codec
+	if trail, err = GenerateTrail(m, CodecOptions{Package: "minijsonapi", Source: "minijson.json", TypesName: "minijsontypes",
+		TypesImport: miniJSONTypesImport}); err != nil {
+		t.Fatal(err)
+	}
+	return shapes, dispatch, codec, trail
 }
 
 // TestGenerateJSONCodecMatchesGolden: the mini JSON model's codec is exactly testdata/minijson_codec.go.golden
 // (go test -update rewrites it), and its shapes carry no wire metadata.
 func TestGenerateJSONCodecMatchesGolden(t *testing.T) {
-	shapes, dispatch, codec := miniJSON(t)
+	shapes, dispatch, codec, _ := miniJSON(t)
 	golden := filepath.Join("testdata", "minijson_codec.go.golden")
 	if *update {
 		if err := os.WriteFile(golden, codec, 0o644); err != nil {
@@ -62,9 +66,9 @@ func TestGenerateJSONCodecMatchesGolden(t *testing.T) {
 		}
 	}
 	for _, s := range []string{
-		"Call: dispatch.JSONInputOutput(decodePutThingRequest, impl.PutThing, appendPutThingResponse),",
-		"Call: dispatch.JSONOutputOnly(impl.GetThing, appendGetThingResponse),",
-		"Call: dispatch.JSONInputOnly(decodeDeleteThingRequest, impl.DeleteThing),",
+		"Call: dispatch.JSONInputOutput(decodePutThingRequest, trailPutThingRequest, impl.PutThing, appendPutThingResponse, trailPutThingResponse),",
+		"Call: dispatch.JSONOutputOnly(impl.GetThing, appendGetThingResponse, trailGetThingResponse),",
+		"Call: dispatch.JSONInputOnly(decodeDeleteThingRequest, trailDeleteThingRequest, impl.DeleteThing),",
 		"Call: dispatch.Neither(impl.Ping),",
 	} {
 		if !strings.Contains(squeeze(string(dispatch)), squeeze(s)) {
@@ -167,13 +171,14 @@ var _ MiniJSON = struct {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shapes, dispatch, codec := miniJSON(t)
+	shapes, dispatch, codec, trail := miniJSON(t)
 	gs := filepath.Join(root, "tools", "genshapes")
 	build := func(t *testing.T, extra string) ([]byte, error) {
 		return buildScratch(t, goBin, map[string][]byte{
 			filepath.Join(gs, "internal_minijson", "minijsontypes", "zz_generated_shapes.go"): shapes,
 			filepath.Join(gs, miniJSONAPIDir, "zz_generated_dispatch.go"):                     dispatch,
 			filepath.Join(gs, miniJSONAPIDir, "zz_generated_codec.go"):                        codec,
+			filepath.Join(gs, miniJSONAPIDir, "zz_generated_trail.go"):                        trail,
 			filepath.Join(gs, miniJSONAPIDir, "extra_test.go"):                                []byte(extra),
 		}, miniJSONAPIDir)
 	}

@@ -70,35 +70,35 @@ func Operations(impl CloudTrail, domain any) []dispatch.Operation {
 			Implemented: dispatch.Has[interface {
 				DescribeTrails(context.Context, *iam.Caller, *cttypes.DescribeTrailsRequest) (*cttypes.DescribeTrailsResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeDescribeTrailsRequest, impl.DescribeTrails, appendDescribeTrailsResponse),
+			Call: dispatch.JSONInputOutput(decodeDescribeTrailsRequest, trailDescribeTrailsRequest, impl.DescribeTrails, appendDescribeTrailsResponse, trailDescribeTrailsResponse),
 		},
 		{
 			Name: "GetTrailStatus",
 			Implemented: dispatch.Has[interface {
 				GetTrailStatus(context.Context, *iam.Caller, *cttypes.GetTrailStatusRequest) (*cttypes.GetTrailStatusResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeGetTrailStatusRequest, impl.GetTrailStatus, appendGetTrailStatusResponse),
+			Call: dispatch.JSONInputOutput(decodeGetTrailStatusRequest, trailGetTrailStatusRequest, impl.GetTrailStatus, appendGetTrailStatusResponse, trailGetTrailStatusResponse),
 		},
 		{
 			Name: "ListPublicKeys",
 			Implemented: dispatch.Has[interface {
 				ListPublicKeys(context.Context, *iam.Caller, *cttypes.ListPublicKeysRequest) (*cttypes.ListPublicKeysResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListPublicKeysRequest, impl.ListPublicKeys, appendListPublicKeysResponse),
+			Call: dispatch.JSONInputOutput(decodeListPublicKeysRequest, trailListPublicKeysRequest, impl.ListPublicKeys, appendListPublicKeysResponse, trailListPublicKeysResponse),
 		},
 		{
 			Name: "ListTrails",
 			Implemented: dispatch.Has[interface {
 				ListTrails(context.Context, *iam.Caller, *cttypes.ListTrailsRequest) (*cttypes.ListTrailsResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListTrailsRequest, impl.ListTrails, appendListTrailsResponse),
+			Call: dispatch.JSONInputOutput(decodeListTrailsRequest, trailListTrailsRequest, impl.ListTrails, appendListTrailsResponse, trailListTrailsResponse),
 		},
 		{
 			Name: "LookupEvents",
 			Implemented: dispatch.Has[interface {
 				LookupEvents(context.Context, *iam.Caller, *cttypes.LookupEventsRequest) (*cttypes.LookupEventsResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeLookupEventsRequest, impl.LookupEvents, appendLookupEventsResponse),
+			Call: dispatch.JSONInputOutput(decodeLookupEventsRequest, trailLookupEventsRequest, impl.LookupEvents, appendLookupEventsResponse, trailLookupEventsResponse),
 		},
 		// The service's other operations: no shapes are generated for them, and iamd does not run them.
 		{Name: "AddTags"},

@@ -1,6 +1,8 @@
 // Package dispatch holds what the generated operation tables of the wire layer share (internal/api/iamapi,
 // stsapi, orgapi): an Op binds one operation of a service model to the method that runs it and to the generated
-// codec of its shapes, with no reflection (QueryOperation for IAM and STS, Operation for the JSON protocol).
+// codec of its shapes, with no reflection (QueryOperation for IAM and STS, Operation for the JSON protocol). The
+// Calls tell the context's Trail (WithTrail), when it has one, the decoded input and the output, for the audit
+// trail's requestParameters and responseElements.
 // tools/genshapes -dispatch writes the tables; see CONTRIBUTING.md, "Adding an operation".
 package dispatch
 

@@ -28,13 +28,16 @@ type JSONOutput interface {
 
 // JSONInputOutput makes the Call of a JSON protocol operation with an input and an output: dec (generated)
 // reads a new *T from the body, the input is validated and f called; a non-nil output is returned as a
-// JSONOutput written by enc (generated).
+// JSONOutput written by enc (generated). The ctx's Trail, when there is one, is told the input (trailIn) and the
+// output (trailOut).
 func JSONInputOutput[T any, In interface {
 	*T
 	Validate() error
-}, O any, Out interface{ *O }](dec func([]byte, In) error, f func(context.Context, *iam.Caller, In) (Out, error), enc func([]byte, Out) []byte) Call {
+}, O any, Out interface{ *O }](dec func([]byte, In) error, trailIn TrailEncode[In], f func(context.Context, *iam.Caller, In) (Out, error),
+	enc func([]byte, Out) []byte, trailOut TrailEncode[Out]) Call {
 	return func(ctx context.Context, c *iam.Caller, d Decoder) (any, error) {
-		in, err := decodeBody[T](d, dec)
+		t := trailOf(ctx)
+		in, err := decodeBody[T](t, d, dec, trailIn)
 		if err != nil {
 			return nil, err
 		}
@@ -42,17 +45,19 @@ func JSONInputOutput[T any, In interface {
 		if err != nil || out == nil {
 			return nil, err
 		}
+		reportResponse(t, trailOut, out)
 		return jsonOutput[Out]{out, enc}, nil
 	}
 }
 
-// JSONInputOnly makes the Call of a JSON protocol operation with an input and no output.
+// JSONInputOnly makes the Call of a JSON protocol operation with an input and no output; the ctx's Trail, when
+// there is one, is told the input (trailIn).
 func JSONInputOnly[T any, In interface {
 	*T
 	Validate() error
-}](dec func([]byte, In) error, f func(context.Context, *iam.Caller, In) error) Call {
+}](dec func([]byte, In) error, trailIn TrailEncode[In], f func(context.Context, *iam.Caller, In) error) Call {
 	return func(ctx context.Context, c *iam.Caller, d Decoder) (any, error) {
-		in, err := decodeBody[T](d, dec)
+		in, err := decodeBody[T](trailOf(ctx), d, dec, trailIn)
 		if err != nil {
 			return nil, err
 		}
@@ -61,13 +66,14 @@ func JSONInputOnly[T any, In interface {
 }
 
 // JSONOutputOnly makes the Call of a JSON protocol operation with no input and an output; it reads nothing
-// from the request.
-func JSONOutputOnly[O any, Out interface{ *O }](f func(context.Context, *iam.Caller) (Out, error), enc func([]byte, Out) []byte) Call {
+// from the request. The ctx's Trail, when there is one, is told the output (trailOut).
+func JSONOutputOnly[O any, Out interface{ *O }](f func(context.Context, *iam.Caller) (Out, error), enc func([]byte, Out) []byte, trailOut TrailEncode[Out]) Call {
 	return func(ctx context.Context, c *iam.Caller, _ Decoder) (any, error) {
 		out, err := f(ctx, c)
 		if err != nil || out == nil {
 			return nil, err
 		}
+		reportResponse(trailOf(ctx), trailOut, out)
 		return jsonOutput[Out]{out, enc}, nil
 	}
 }
@@ -79,11 +85,12 @@ type jsonOutput[Out any] struct {
 
 func (o jsonOutput[Out]) AppendJSON(b []byte) []byte { return o.enc(b, o.v) }
 
-// decodeBody reads and validates a new input with the generated decoder dec.
+// decodeBody reads a new input with the generated decoder dec, reports it to t (when there is one) and validates
+// it.
 func decodeBody[T any, In interface {
 	*T
 	Validate() error
-}](d Decoder, dec func([]byte, In) error) (In, error) {
+}](t Trail, d Decoder, dec func([]byte, In) error, trailIn TrailEncode[In]) (In, error) {
 	b, ok := d.(Body)
 	if !ok {
 		return nil, fmt.Errorf("dispatch: %T does not hand over the request body a JSON operation reads", d)
@@ -99,6 +106,7 @@ func decodeBody[T any, In interface {
 			nulls = absent.Paths
 		}
 	}
+	reportRequest(t, trailIn, in)
 	if err := apitypes.WithNulls(in.Validate(), nulls); err != nil {
 		return nil, d.Invalid(err)
 	}

@@ -25,13 +25,15 @@ type Decode[In any] = func(n *awsquery.Node, prefix string, in In) (bool, error)
 type Encode[Out any] = func(x *awsquery.Writer, depth int, name string, out Out)
 
 // QueryInputOutput makes the QueryCall of an operation with an input and an output; result is the name of the
-// result element.
+// result element. The ctx's Trail, when there is one, is told the input (trailIn) and the output (trailOut).
 func QueryInputOutput[T any, In interface {
 	*T
 	Validate() error
-}, O any, Out interface{ *O }](decode Decode[In], f func(context.Context, *iam.Caller, In) (Out, error), encode Encode[Out], result string) QueryCall {
+}, O any, Out interface{ *O }](decode Decode[In], trailIn TrailEncode[In], f func(context.Context, *iam.Caller, In) (Out, error),
+	encode Encode[Out], trailOut TrailEncode[Out], result string) QueryCall {
 	return func(ctx context.Context, c *iam.Caller, form url.Values, x *awsquery.Writer) error {
-		in, err := decodeQuery[T](decode, form)
+		t := trailOf(ctx)
+		in, err := decodeQuery[T](t, decode, trailIn, form)
 		if err != nil {
 			return err
 		}
@@ -41,18 +43,20 @@ func QueryInputOutput[T any, In interface {
 		}
 		if out != nil {
 			encode(x, 1, result, out)
+			reportResponse(t, trailOut, out)
 		}
 		return nil
 	}
 }
 
-// QueryInputOnly makes the QueryCall of an operation with an input and no output.
+// QueryInputOnly makes the QueryCall of an operation with an input and no output; the ctx's Trail, when there is
+// one, is told the input (trailIn).
 func QueryInputOnly[T any, In interface {
 	*T
 	Validate() error
-}](decode Decode[In], f func(context.Context, *iam.Caller, In) error) QueryCall {
+}](decode Decode[In], trailIn TrailEncode[In], f func(context.Context, *iam.Caller, In) error) QueryCall {
 	return func(ctx context.Context, c *iam.Caller, form url.Values, _ *awsquery.Writer) error {
-		in, err := decodeQuery[T](decode, form)
+		in, err := decodeQuery[T](trailOf(ctx), decode, trailIn, form)
 		if err != nil {
 			return err
 		}
@@ -61,8 +65,8 @@ func QueryInputOnly[T any, In interface {
 }
 
 // QueryOutputOnly makes the QueryCall of an operation with no input and an output; it reads nothing from the
-// request.
-func QueryOutputOnly[O any, Out interface{ *O }](f func(context.Context, *iam.Caller) (Out, error), encode Encode[Out], result string) QueryCall {
+// request. The ctx's Trail, when there is one, is told the output (trailOut).
+func QueryOutputOnly[O any, Out interface{ *O }](f func(context.Context, *iam.Caller) (Out, error), encode Encode[Out], trailOut TrailEncode[Out], result string) QueryCall {
 	return func(ctx context.Context, c *iam.Caller, _ url.Values, x *awsquery.Writer) error {
 		out, err := f(ctx, c)
 		if err != nil {
@@ -70,6 +74,7 @@ func QueryOutputOnly[O any, Out interface{ *O }](f func(context.Context, *iam.Ca
 		}
 		if out != nil {
 			encode(x, 1, result, out)
+			reportResponse(trailOf(ctx), trailOut, out)
 		}
 		return nil
 	}
@@ -82,17 +87,18 @@ func QueryNeither(f func(context.Context, *iam.Caller) error) QueryCall {
 	}
 }
 
-// decodeQuery reads a new input from form and validates it; a model violation is answered as it is
-// (ValidationError).
+// decodeQuery reads a new input from form, reports it to t (when there is one) and validates it; a model
+// violation is answered as it is (ValidationError).
 func decodeQuery[T any, In interface {
 	*T
 	Validate() error
-}](decode Decode[In], form url.Values) (In, error) {
+}](t Trail, decode Decode[In], trailIn TrailEncode[In], form url.Values) (In, error) {
 	in := In(new(T))
 	root := awsquery.ParseForm(form)
 	if _, err := decode(root, "", in); err != nil {
 		return nil, err
 	}
+	reportRequest(t, trailIn, in)
 	if err := apitypes.WithNulls(in.Validate(), root.MissingPaths()); err != nil {
 		return nil, err
 	}

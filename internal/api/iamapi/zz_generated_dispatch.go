@@ -1267,189 +1267,189 @@ func Operations(impl IAM, domain any) []dispatch.QueryOperation {
 			Implemented: dispatch.Has[interface {
 				AcceptDelegationRequest(context.Context, *iam.Caller, *iamtypes.AcceptDelegationRequestRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeAcceptDelegationRequestRequest, impl.AcceptDelegationRequest),
+			Call: dispatch.QueryInputOnly(decodeAcceptDelegationRequestRequest, trailAcceptDelegationRequestRequest, impl.AcceptDelegationRequest),
 		},
 		{
 			Name: "AddClientIDToOpenIDConnectProvider",
 			Implemented: dispatch.Has[interface {
 				AddClientIDToOpenIDConnectProvider(context.Context, *iam.Caller, *iamtypes.AddClientIDToOpenIDConnectProviderRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeAddClientIDToOpenIDConnectProviderRequest, impl.AddClientIDToOpenIDConnectProvider),
+			Call: dispatch.QueryInputOnly(decodeAddClientIDToOpenIDConnectProviderRequest, trailAddClientIDToOpenIDConnectProviderRequest, impl.AddClientIDToOpenIDConnectProvider),
 		},
 		{
 			Name: "AddRoleToInstanceProfile",
 			Implemented: dispatch.Has[interface {
 				AddRoleToInstanceProfile(context.Context, *iam.Caller, *iamtypes.AddRoleToInstanceProfileRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeAddRoleToInstanceProfileRequest, impl.AddRoleToInstanceProfile),
+			Call: dispatch.QueryInputOnly(decodeAddRoleToInstanceProfileRequest, trailAddRoleToInstanceProfileRequest, impl.AddRoleToInstanceProfile),
 		},
 		{
 			Name: "AddUserToGroup",
 			Implemented: dispatch.Has[interface {
 				AddUserToGroup(context.Context, *iam.Caller, *iamtypes.AddUserToGroupRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeAddUserToGroupRequest, impl.AddUserToGroup),
+			Call: dispatch.QueryInputOnly(decodeAddUserToGroupRequest, trailAddUserToGroupRequest, impl.AddUserToGroup),
 		},
 		{
 			Name: "AssociateDelegationRequest",
 			Implemented: dispatch.Has[interface {
 				AssociateDelegationRequest(context.Context, *iam.Caller, *iamtypes.AssociateDelegationRequestRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeAssociateDelegationRequestRequest, impl.AssociateDelegationRequest),
+			Call: dispatch.QueryInputOnly(decodeAssociateDelegationRequestRequest, trailAssociateDelegationRequestRequest, impl.AssociateDelegationRequest),
 		},
 		{
 			Name: "AttachGroupPolicy",
 			Implemented: dispatch.Has[interface {
 				AttachGroupPolicy(context.Context, *iam.Caller, *iamtypes.AttachGroupPolicyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeAttachGroupPolicyRequest, impl.AttachGroupPolicy),
+			Call: dispatch.QueryInputOnly(decodeAttachGroupPolicyRequest, trailAttachGroupPolicyRequest, impl.AttachGroupPolicy),
 		},
 		{
 			Name: "AttachRolePolicy",
 			Implemented: dispatch.Has[interface {
 				AttachRolePolicy(context.Context, *iam.Caller, *iamtypes.AttachRolePolicyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeAttachRolePolicyRequest, impl.AttachRolePolicy),
+			Call: dispatch.QueryInputOnly(decodeAttachRolePolicyRequest, trailAttachRolePolicyRequest, impl.AttachRolePolicy),
 		},
 		{
 			Name: "AttachUserPolicy",
 			Implemented: dispatch.Has[interface {
 				AttachUserPolicy(context.Context, *iam.Caller, *iamtypes.AttachUserPolicyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeAttachUserPolicyRequest, impl.AttachUserPolicy),
+			Call: dispatch.QueryInputOnly(decodeAttachUserPolicyRequest, trailAttachUserPolicyRequest, impl.AttachUserPolicy),
 		},
 		{
 			Name: "ChangePassword",
 			Implemented: dispatch.Has[interface {
 				ChangePassword(context.Context, *iam.Caller, *iamtypes.ChangePasswordRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeChangePasswordRequest, impl.ChangePassword),
+			Call: dispatch.QueryInputOnly(decodeChangePasswordRequest, trailChangePasswordRequest, impl.ChangePassword),
 		},
 		{
 			Name: "CreateAccessKey",
 			Implemented: dispatch.Has[interface {
 				CreateAccessKey(context.Context, *iam.Caller, *iamtypes.CreateAccessKeyRequest) (*iamtypes.CreateAccessKeyResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeCreateAccessKeyRequest, impl.CreateAccessKey, encodeCreateAccessKeyResponse, "CreateAccessKeyResult"),
+			Call: dispatch.QueryInputOutput(decodeCreateAccessKeyRequest, trailCreateAccessKeyRequest, impl.CreateAccessKey, encodeCreateAccessKeyResponse, trailCreateAccessKeyResponse, "CreateAccessKeyResult"),
 		},
 		{
 			Name: "CreateAccountAlias",
 			Implemented: dispatch.Has[interface {
 				CreateAccountAlias(context.Context, *iam.Caller, *iamtypes.CreateAccountAliasRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeCreateAccountAliasRequest, impl.CreateAccountAlias),
+			Call: dispatch.QueryInputOnly(decodeCreateAccountAliasRequest, trailCreateAccountAliasRequest, impl.CreateAccountAlias),
 		},
 		{
 			Name: "CreateDelegationRequest",
 			Implemented: dispatch.Has[interface {
 				CreateDelegationRequest(context.Context, *iam.Caller, *iamtypes.CreateDelegationRequestRequest) (*iamtypes.CreateDelegationRequestResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeCreateDelegationRequestRequest, impl.CreateDelegationRequest, encodeCreateDelegationRequestResponse, "CreateDelegationRequestResult"),
+			Call: dispatch.QueryInputOutput(decodeCreateDelegationRequestRequest, trailCreateDelegationRequestRequest, impl.CreateDelegationRequest, encodeCreateDelegationRequestResponse, trailCreateDelegationRequestResponse, "CreateDelegationRequestResult"),
 		},
 		{
 			Name: "CreateGroup",
 			Implemented: dispatch.Has[interface {
 				CreateGroup(context.Context, *iam.Caller, *iamtypes.CreateGroupRequest) (*iamtypes.CreateGroupResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeCreateGroupRequest, impl.CreateGroup, encodeCreateGroupResponse, "CreateGroupResult"),
+			Call: dispatch.QueryInputOutput(decodeCreateGroupRequest, trailCreateGroupRequest, impl.CreateGroup, encodeCreateGroupResponse, trailCreateGroupResponse, "CreateGroupResult"),
 		},
 		{
 			Name: "CreateInstanceProfile",
 			Implemented: dispatch.Has[interface {
 				CreateInstanceProfile(context.Context, *iam.Caller, *iamtypes.CreateInstanceProfileRequest) (*iamtypes.CreateInstanceProfileResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeCreateInstanceProfileRequest, impl.CreateInstanceProfile, encodeCreateInstanceProfileResponse, "CreateInstanceProfileResult"),
+			Call: dispatch.QueryInputOutput(decodeCreateInstanceProfileRequest, trailCreateInstanceProfileRequest, impl.CreateInstanceProfile, encodeCreateInstanceProfileResponse, trailCreateInstanceProfileResponse, "CreateInstanceProfileResult"),
 		},
 		{
 			Name: "CreateLoginProfile",
 			Implemented: dispatch.Has[interface {
 				CreateLoginProfile(context.Context, *iam.Caller, *iamtypes.CreateLoginProfileRequest) (*iamtypes.CreateLoginProfileResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeCreateLoginProfileRequest, impl.CreateLoginProfile, encodeCreateLoginProfileResponse, "CreateLoginProfileResult"),
+			Call: dispatch.QueryInputOutput(decodeCreateLoginProfileRequest, trailCreateLoginProfileRequest, impl.CreateLoginProfile, encodeCreateLoginProfileResponse, trailCreateLoginProfileResponse, "CreateLoginProfileResult"),
 		},
 		{
 			Name: "CreateOpenIDConnectProvider",
 			Implemented: dispatch.Has[interface {
 				CreateOpenIDConnectProvider(context.Context, *iam.Caller, *iamtypes.CreateOpenIDConnectProviderRequest) (*iamtypes.CreateOpenIDConnectProviderResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeCreateOpenIDConnectProviderRequest, impl.CreateOpenIDConnectProvider, encodeCreateOpenIDConnectProviderResponse, "CreateOpenIDConnectProviderResult"),
+			Call: dispatch.QueryInputOutput(decodeCreateOpenIDConnectProviderRequest, trailCreateOpenIDConnectProviderRequest, impl.CreateOpenIDConnectProvider, encodeCreateOpenIDConnectProviderResponse, trailCreateOpenIDConnectProviderResponse, "CreateOpenIDConnectProviderResult"),
 		},
 		{
 			Name: "CreatePolicy",
 			Implemented: dispatch.Has[interface {
 				CreatePolicy(context.Context, *iam.Caller, *iamtypes.CreatePolicyRequest) (*iamtypes.CreatePolicyResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeCreatePolicyRequest, impl.CreatePolicy, encodeCreatePolicyResponse, "CreatePolicyResult"),
+			Call: dispatch.QueryInputOutput(decodeCreatePolicyRequest, trailCreatePolicyRequest, impl.CreatePolicy, encodeCreatePolicyResponse, trailCreatePolicyResponse, "CreatePolicyResult"),
 		},
 		{
 			Name: "CreatePolicyVersion",
 			Implemented: dispatch.Has[interface {
 				CreatePolicyVersion(context.Context, *iam.Caller, *iamtypes.CreatePolicyVersionRequest) (*iamtypes.CreatePolicyVersionResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeCreatePolicyVersionRequest, impl.CreatePolicyVersion, encodeCreatePolicyVersionResponse, "CreatePolicyVersionResult"),
+			Call: dispatch.QueryInputOutput(decodeCreatePolicyVersionRequest, trailCreatePolicyVersionRequest, impl.CreatePolicyVersion, encodeCreatePolicyVersionResponse, trailCreatePolicyVersionResponse, "CreatePolicyVersionResult"),
 		},
 		{
 			Name: "CreateRole",
 			Implemented: dispatch.Has[interface {
 				CreateRole(context.Context, *iam.Caller, *iamtypes.CreateRoleRequest) (*iamtypes.CreateRoleResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeCreateRoleRequest, impl.CreateRole, encodeCreateRoleResponse, "CreateRoleResult"),
+			Call: dispatch.QueryInputOutput(decodeCreateRoleRequest, trailCreateRoleRequest, impl.CreateRole, encodeCreateRoleResponse, trailCreateRoleResponse, "CreateRoleResult"),
 		},
 		{
 			Name: "CreateSAMLProvider",
 			Implemented: dispatch.Has[interface {
 				CreateSAMLProvider(context.Context, *iam.Caller, *iamtypes.CreateSAMLProviderRequest) (*iamtypes.CreateSAMLProviderResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeCreateSAMLProviderRequest, impl.CreateSAMLProvider, encodeCreateSAMLProviderResponse, "CreateSAMLProviderResult"),
+			Call: dispatch.QueryInputOutput(decodeCreateSAMLProviderRequest, trailCreateSAMLProviderRequest, impl.CreateSAMLProvider, encodeCreateSAMLProviderResponse, trailCreateSAMLProviderResponse, "CreateSAMLProviderResult"),
 		},
 		{
 			Name: "CreateServiceLinkedRole",
 			Implemented: dispatch.Has[interface {
 				CreateServiceLinkedRole(context.Context, *iam.Caller, *iamtypes.CreateServiceLinkedRoleRequest) (*iamtypes.CreateServiceLinkedRoleResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeCreateServiceLinkedRoleRequest, impl.CreateServiceLinkedRole, encodeCreateServiceLinkedRoleResponse, "CreateServiceLinkedRoleResult"),
+			Call: dispatch.QueryInputOutput(decodeCreateServiceLinkedRoleRequest, trailCreateServiceLinkedRoleRequest, impl.CreateServiceLinkedRole, encodeCreateServiceLinkedRoleResponse, trailCreateServiceLinkedRoleResponse, "CreateServiceLinkedRoleResult"),
 		},
 		{
 			Name: "CreateServiceSpecificCredential",
 			Implemented: dispatch.Has[interface {
 				CreateServiceSpecificCredential(context.Context, *iam.Caller, *iamtypes.CreateServiceSpecificCredentialRequest) (*iamtypes.CreateServiceSpecificCredentialResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeCreateServiceSpecificCredentialRequest, impl.CreateServiceSpecificCredential, encodeCreateServiceSpecificCredentialResponse, "CreateServiceSpecificCredentialResult"),
+			Call: dispatch.QueryInputOutput(decodeCreateServiceSpecificCredentialRequest, trailCreateServiceSpecificCredentialRequest, impl.CreateServiceSpecificCredential, encodeCreateServiceSpecificCredentialResponse, trailCreateServiceSpecificCredentialResponse, "CreateServiceSpecificCredentialResult"),
 		},
 		{
 			Name: "CreateUser",
 			Implemented: dispatch.Has[interface {
 				CreateUser(context.Context, *iam.Caller, *iamtypes.CreateUserRequest) (*iamtypes.CreateUserResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeCreateUserRequest, impl.CreateUser, encodeCreateUserResponse, "CreateUserResult"),
+			Call: dispatch.QueryInputOutput(decodeCreateUserRequest, trailCreateUserRequest, impl.CreateUser, encodeCreateUserResponse, trailCreateUserResponse, "CreateUserResult"),
 		},
 		{
 			Name: "CreateVirtualMFADevice",
 			Implemented: dispatch.Has[interface {
 				CreateVirtualMFADevice(context.Context, *iam.Caller, *iamtypes.CreateVirtualMFADeviceRequest) (*iamtypes.CreateVirtualMFADeviceResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeCreateVirtualMFADeviceRequest, impl.CreateVirtualMFADevice, encodeCreateVirtualMFADeviceResponse, "CreateVirtualMFADeviceResult"),
+			Call: dispatch.QueryInputOutput(decodeCreateVirtualMFADeviceRequest, trailCreateVirtualMFADeviceRequest, impl.CreateVirtualMFADevice, encodeCreateVirtualMFADeviceResponse, trailCreateVirtualMFADeviceResponse, "CreateVirtualMFADeviceResult"),
 		},
 		{
 			Name: "DeactivateMFADevice",
 			Implemented: dispatch.Has[interface {
 				DeactivateMFADevice(context.Context, *iam.Caller, *iamtypes.DeactivateMFADeviceRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeactivateMFADeviceRequest, impl.DeactivateMFADevice),
+			Call: dispatch.QueryInputOnly(decodeDeactivateMFADeviceRequest, trailDeactivateMFADeviceRequest, impl.DeactivateMFADevice),
 		},
 		{
 			Name: "DeleteAccessKey",
 			Implemented: dispatch.Has[interface {
 				DeleteAccessKey(context.Context, *iam.Caller, *iamtypes.DeleteAccessKeyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteAccessKeyRequest, impl.DeleteAccessKey),
+			Call: dispatch.QueryInputOnly(decodeDeleteAccessKeyRequest, trailDeleteAccessKeyRequest, impl.DeleteAccessKey),
 		},
 		{
 			Name: "DeleteAccountAlias",
 			Implemented: dispatch.Has[interface {
 				DeleteAccountAlias(context.Context, *iam.Caller, *iamtypes.DeleteAccountAliasRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteAccountAliasRequest, impl.DeleteAccountAlias),
+			Call: dispatch.QueryInputOnly(decodeDeleteAccountAliasRequest, trailDeleteAccountAliasRequest, impl.DeleteAccountAlias),
 		},
 		{
 			Name: "DeleteAccountPasswordPolicy",
@@ -1463,175 +1463,175 @@ func Operations(impl IAM, domain any) []dispatch.QueryOperation {
 			Implemented: dispatch.Has[interface {
 				DeleteGroup(context.Context, *iam.Caller, *iamtypes.DeleteGroupRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteGroupRequest, impl.DeleteGroup),
+			Call: dispatch.QueryInputOnly(decodeDeleteGroupRequest, trailDeleteGroupRequest, impl.DeleteGroup),
 		},
 		{
 			Name: "DeleteGroupPolicy",
 			Implemented: dispatch.Has[interface {
 				DeleteGroupPolicy(context.Context, *iam.Caller, *iamtypes.DeleteGroupPolicyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteGroupPolicyRequest, impl.DeleteGroupPolicy),
+			Call: dispatch.QueryInputOnly(decodeDeleteGroupPolicyRequest, trailDeleteGroupPolicyRequest, impl.DeleteGroupPolicy),
 		},
 		{
 			Name: "DeleteInstanceProfile",
 			Implemented: dispatch.Has[interface {
 				DeleteInstanceProfile(context.Context, *iam.Caller, *iamtypes.DeleteInstanceProfileRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteInstanceProfileRequest, impl.DeleteInstanceProfile),
+			Call: dispatch.QueryInputOnly(decodeDeleteInstanceProfileRequest, trailDeleteInstanceProfileRequest, impl.DeleteInstanceProfile),
 		},
 		{
 			Name: "DeleteLoginProfile",
 			Implemented: dispatch.Has[interface {
 				DeleteLoginProfile(context.Context, *iam.Caller, *iamtypes.DeleteLoginProfileRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteLoginProfileRequest, impl.DeleteLoginProfile),
+			Call: dispatch.QueryInputOnly(decodeDeleteLoginProfileRequest, trailDeleteLoginProfileRequest, impl.DeleteLoginProfile),
 		},
 		{
 			Name: "DeleteOpenIDConnectProvider",
 			Implemented: dispatch.Has[interface {
 				DeleteOpenIDConnectProvider(context.Context, *iam.Caller, *iamtypes.DeleteOpenIDConnectProviderRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteOpenIDConnectProviderRequest, impl.DeleteOpenIDConnectProvider),
+			Call: dispatch.QueryInputOnly(decodeDeleteOpenIDConnectProviderRequest, trailDeleteOpenIDConnectProviderRequest, impl.DeleteOpenIDConnectProvider),
 		},
 		{
 			Name: "DeletePolicy",
 			Implemented: dispatch.Has[interface {
 				DeletePolicy(context.Context, *iam.Caller, *iamtypes.DeletePolicyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeletePolicyRequest, impl.DeletePolicy),
+			Call: dispatch.QueryInputOnly(decodeDeletePolicyRequest, trailDeletePolicyRequest, impl.DeletePolicy),
 		},
 		{
 			Name: "DeletePolicyVersion",
 			Implemented: dispatch.Has[interface {
 				DeletePolicyVersion(context.Context, *iam.Caller, *iamtypes.DeletePolicyVersionRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeletePolicyVersionRequest, impl.DeletePolicyVersion),
+			Call: dispatch.QueryInputOnly(decodeDeletePolicyVersionRequest, trailDeletePolicyVersionRequest, impl.DeletePolicyVersion),
 		},
 		{
 			Name: "DeleteRole",
 			Implemented: dispatch.Has[interface {
 				DeleteRole(context.Context, *iam.Caller, *iamtypes.DeleteRoleRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteRoleRequest, impl.DeleteRole),
+			Call: dispatch.QueryInputOnly(decodeDeleteRoleRequest, trailDeleteRoleRequest, impl.DeleteRole),
 		},
 		{
 			Name: "DeleteRolePermissionsBoundary",
 			Implemented: dispatch.Has[interface {
 				DeleteRolePermissionsBoundary(context.Context, *iam.Caller, *iamtypes.DeleteRolePermissionsBoundaryRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteRolePermissionsBoundaryRequest, impl.DeleteRolePermissionsBoundary),
+			Call: dispatch.QueryInputOnly(decodeDeleteRolePermissionsBoundaryRequest, trailDeleteRolePermissionsBoundaryRequest, impl.DeleteRolePermissionsBoundary),
 		},
 		{
 			Name: "DeleteRolePolicy",
 			Implemented: dispatch.Has[interface {
 				DeleteRolePolicy(context.Context, *iam.Caller, *iamtypes.DeleteRolePolicyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteRolePolicyRequest, impl.DeleteRolePolicy),
+			Call: dispatch.QueryInputOnly(decodeDeleteRolePolicyRequest, trailDeleteRolePolicyRequest, impl.DeleteRolePolicy),
 		},
 		{
 			Name: "DeleteSAMLProvider",
 			Implemented: dispatch.Has[interface {
 				DeleteSAMLProvider(context.Context, *iam.Caller, *iamtypes.DeleteSAMLProviderRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteSAMLProviderRequest, impl.DeleteSAMLProvider),
+			Call: dispatch.QueryInputOnly(decodeDeleteSAMLProviderRequest, trailDeleteSAMLProviderRequest, impl.DeleteSAMLProvider),
 		},
 		{
 			Name: "DeleteSSHPublicKey",
 			Implemented: dispatch.Has[interface {
 				DeleteSSHPublicKey(context.Context, *iam.Caller, *iamtypes.DeleteSSHPublicKeyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteSSHPublicKeyRequest, impl.DeleteSSHPublicKey),
+			Call: dispatch.QueryInputOnly(decodeDeleteSSHPublicKeyRequest, trailDeleteSSHPublicKeyRequest, impl.DeleteSSHPublicKey),
 		},
 		{
 			Name: "DeleteServerCertificate",
 			Implemented: dispatch.Has[interface {
 				DeleteServerCertificate(context.Context, *iam.Caller, *iamtypes.DeleteServerCertificateRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteServerCertificateRequest, impl.DeleteServerCertificate),
+			Call: dispatch.QueryInputOnly(decodeDeleteServerCertificateRequest, trailDeleteServerCertificateRequest, impl.DeleteServerCertificate),
 		},
 		{
 			Name: "DeleteServiceLinkedRole",
 			Implemented: dispatch.Has[interface {
 				DeleteServiceLinkedRole(context.Context, *iam.Caller, *iamtypes.DeleteServiceLinkedRoleRequest) (*iamtypes.DeleteServiceLinkedRoleResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeDeleteServiceLinkedRoleRequest, impl.DeleteServiceLinkedRole, encodeDeleteServiceLinkedRoleResponse, "DeleteServiceLinkedRoleResult"),
+			Call: dispatch.QueryInputOutput(decodeDeleteServiceLinkedRoleRequest, trailDeleteServiceLinkedRoleRequest, impl.DeleteServiceLinkedRole, encodeDeleteServiceLinkedRoleResponse, trailDeleteServiceLinkedRoleResponse, "DeleteServiceLinkedRoleResult"),
 		},
 		{
 			Name: "DeleteServiceSpecificCredential",
 			Implemented: dispatch.Has[interface {
 				DeleteServiceSpecificCredential(context.Context, *iam.Caller, *iamtypes.DeleteServiceSpecificCredentialRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteServiceSpecificCredentialRequest, impl.DeleteServiceSpecificCredential),
+			Call: dispatch.QueryInputOnly(decodeDeleteServiceSpecificCredentialRequest, trailDeleteServiceSpecificCredentialRequest, impl.DeleteServiceSpecificCredential),
 		},
 		{
 			Name: "DeleteSigningCertificate",
 			Implemented: dispatch.Has[interface {
 				DeleteSigningCertificate(context.Context, *iam.Caller, *iamtypes.DeleteSigningCertificateRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteSigningCertificateRequest, impl.DeleteSigningCertificate),
+			Call: dispatch.QueryInputOnly(decodeDeleteSigningCertificateRequest, trailDeleteSigningCertificateRequest, impl.DeleteSigningCertificate),
 		},
 		{
 			Name: "DeleteUser",
 			Implemented: dispatch.Has[interface {
 				DeleteUser(context.Context, *iam.Caller, *iamtypes.DeleteUserRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteUserRequest, impl.DeleteUser),
+			Call: dispatch.QueryInputOnly(decodeDeleteUserRequest, trailDeleteUserRequest, impl.DeleteUser),
 		},
 		{
 			Name: "DeleteUserPermissionsBoundary",
 			Implemented: dispatch.Has[interface {
 				DeleteUserPermissionsBoundary(context.Context, *iam.Caller, *iamtypes.DeleteUserPermissionsBoundaryRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteUserPermissionsBoundaryRequest, impl.DeleteUserPermissionsBoundary),
+			Call: dispatch.QueryInputOnly(decodeDeleteUserPermissionsBoundaryRequest, trailDeleteUserPermissionsBoundaryRequest, impl.DeleteUserPermissionsBoundary),
 		},
 		{
 			Name: "DeleteUserPolicy",
 			Implemented: dispatch.Has[interface {
 				DeleteUserPolicy(context.Context, *iam.Caller, *iamtypes.DeleteUserPolicyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteUserPolicyRequest, impl.DeleteUserPolicy),
+			Call: dispatch.QueryInputOnly(decodeDeleteUserPolicyRequest, trailDeleteUserPolicyRequest, impl.DeleteUserPolicy),
 		},
 		{
 			Name: "DeleteVirtualMFADevice",
 			Implemented: dispatch.Has[interface {
 				DeleteVirtualMFADevice(context.Context, *iam.Caller, *iamtypes.DeleteVirtualMFADeviceRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDeleteVirtualMFADeviceRequest, impl.DeleteVirtualMFADevice),
+			Call: dispatch.QueryInputOnly(decodeDeleteVirtualMFADeviceRequest, trailDeleteVirtualMFADeviceRequest, impl.DeleteVirtualMFADevice),
 		},
 		{
 			Name: "DetachGroupPolicy",
 			Implemented: dispatch.Has[interface {
 				DetachGroupPolicy(context.Context, *iam.Caller, *iamtypes.DetachGroupPolicyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDetachGroupPolicyRequest, impl.DetachGroupPolicy),
+			Call: dispatch.QueryInputOnly(decodeDetachGroupPolicyRequest, trailDetachGroupPolicyRequest, impl.DetachGroupPolicy),
 		},
 		{
 			Name: "DetachRolePolicy",
 			Implemented: dispatch.Has[interface {
 				DetachRolePolicy(context.Context, *iam.Caller, *iamtypes.DetachRolePolicyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDetachRolePolicyRequest, impl.DetachRolePolicy),
+			Call: dispatch.QueryInputOnly(decodeDetachRolePolicyRequest, trailDetachRolePolicyRequest, impl.DetachRolePolicy),
 		},
 		{
 			Name: "DetachUserPolicy",
 			Implemented: dispatch.Has[interface {
 				DetachUserPolicy(context.Context, *iam.Caller, *iamtypes.DetachUserPolicyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeDetachUserPolicyRequest, impl.DetachUserPolicy),
+			Call: dispatch.QueryInputOnly(decodeDetachUserPolicyRequest, trailDetachUserPolicyRequest, impl.DetachUserPolicy),
 		},
 		{
 			Name: "DisableOrganizationsRootCredentialsManagement",
 			Implemented: dispatch.Has[interface {
 				DisableOrganizationsRootCredentialsManagement(context.Context, *iam.Caller, *iamtypes.DisableOrganizationsRootCredentialsManagementRequest) (*iamtypes.DisableOrganizationsRootCredentialsManagementResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeDisableOrganizationsRootCredentialsManagementRequest, impl.DisableOrganizationsRootCredentialsManagement, encodeDisableOrganizationsRootCredentialsManagementResponse, "DisableOrganizationsRootCredentialsManagementResult"),
+			Call: dispatch.QueryInputOutput(decodeDisableOrganizationsRootCredentialsManagementRequest, trailDisableOrganizationsRootCredentialsManagementRequest, impl.DisableOrganizationsRootCredentialsManagement, encodeDisableOrganizationsRootCredentialsManagementResponse, trailDisableOrganizationsRootCredentialsManagementResponse, "DisableOrganizationsRootCredentialsManagementResult"),
 		},
 		{
 			Name: "DisableOrganizationsRootSessions",
 			Implemented: dispatch.Has[interface {
 				DisableOrganizationsRootSessions(context.Context, *iam.Caller, *iamtypes.DisableOrganizationsRootSessionsRequest) (*iamtypes.DisableOrganizationsRootSessionsResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeDisableOrganizationsRootSessionsRequest, impl.DisableOrganizationsRootSessions, encodeDisableOrganizationsRootSessionsResponse, "DisableOrganizationsRootSessionsResult"),
+			Call: dispatch.QueryInputOutput(decodeDisableOrganizationsRootSessionsRequest, trailDisableOrganizationsRootSessionsRequest, impl.DisableOrganizationsRootSessions, encodeDisableOrganizationsRootSessionsResponse, trailDisableOrganizationsRootSessionsResponse, "DisableOrganizationsRootSessionsResult"),
 		},
 		{
 			Name: "DisableOutboundWebIdentityFederation",
@@ -1645,854 +1645,854 @@ func Operations(impl IAM, domain any) []dispatch.QueryOperation {
 			Implemented: dispatch.Has[interface {
 				EnableMFADevice(context.Context, *iam.Caller, *iamtypes.EnableMFADeviceRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeEnableMFADeviceRequest, impl.EnableMFADevice),
+			Call: dispatch.QueryInputOnly(decodeEnableMFADeviceRequest, trailEnableMFADeviceRequest, impl.EnableMFADevice),
 		},
 		{
 			Name: "EnableOrganizationsRootCredentialsManagement",
 			Implemented: dispatch.Has[interface {
 				EnableOrganizationsRootCredentialsManagement(context.Context, *iam.Caller, *iamtypes.EnableOrganizationsRootCredentialsManagementRequest) (*iamtypes.EnableOrganizationsRootCredentialsManagementResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeEnableOrganizationsRootCredentialsManagementRequest, impl.EnableOrganizationsRootCredentialsManagement, encodeEnableOrganizationsRootCredentialsManagementResponse, "EnableOrganizationsRootCredentialsManagementResult"),
+			Call: dispatch.QueryInputOutput(decodeEnableOrganizationsRootCredentialsManagementRequest, trailEnableOrganizationsRootCredentialsManagementRequest, impl.EnableOrganizationsRootCredentialsManagement, encodeEnableOrganizationsRootCredentialsManagementResponse, trailEnableOrganizationsRootCredentialsManagementResponse, "EnableOrganizationsRootCredentialsManagementResult"),
 		},
 		{
 			Name: "EnableOrganizationsRootSessions",
 			Implemented: dispatch.Has[interface {
 				EnableOrganizationsRootSessions(context.Context, *iam.Caller, *iamtypes.EnableOrganizationsRootSessionsRequest) (*iamtypes.EnableOrganizationsRootSessionsResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeEnableOrganizationsRootSessionsRequest, impl.EnableOrganizationsRootSessions, encodeEnableOrganizationsRootSessionsResponse, "EnableOrganizationsRootSessionsResult"),
+			Call: dispatch.QueryInputOutput(decodeEnableOrganizationsRootSessionsRequest, trailEnableOrganizationsRootSessionsRequest, impl.EnableOrganizationsRootSessions, encodeEnableOrganizationsRootSessionsResponse, trailEnableOrganizationsRootSessionsResponse, "EnableOrganizationsRootSessionsResult"),
 		},
 		{
 			Name: "EnableOutboundWebIdentityFederation",
 			Implemented: dispatch.Has[interface {
 				EnableOutboundWebIdentityFederation(context.Context, *iam.Caller) (*iamtypes.EnableOutboundWebIdentityFederationResponse, error)
 			}](domain),
-			Call: dispatch.QueryOutputOnly(impl.EnableOutboundWebIdentityFederation, encodeEnableOutboundWebIdentityFederationResponse, "EnableOutboundWebIdentityFederationResult"),
+			Call: dispatch.QueryOutputOnly(impl.EnableOutboundWebIdentityFederation, encodeEnableOutboundWebIdentityFederationResponse, trailEnableOutboundWebIdentityFederationResponse, "EnableOutboundWebIdentityFederationResult"),
 		},
 		{
 			Name: "GenerateCredentialReport",
 			Implemented: dispatch.Has[interface {
 				GenerateCredentialReport(context.Context, *iam.Caller) (*iamtypes.GenerateCredentialReportResponse, error)
 			}](domain),
-			Call: dispatch.QueryOutputOnly(impl.GenerateCredentialReport, encodeGenerateCredentialReportResponse, "GenerateCredentialReportResult"),
+			Call: dispatch.QueryOutputOnly(impl.GenerateCredentialReport, encodeGenerateCredentialReportResponse, trailGenerateCredentialReportResponse, "GenerateCredentialReportResult"),
 		},
 		{
 			Name: "GenerateOrganizationsAccessReport",
 			Implemented: dispatch.Has[interface {
 				GenerateOrganizationsAccessReport(context.Context, *iam.Caller, *iamtypes.GenerateOrganizationsAccessReportRequest) (*iamtypes.GenerateOrganizationsAccessReportResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGenerateOrganizationsAccessReportRequest, impl.GenerateOrganizationsAccessReport, encodeGenerateOrganizationsAccessReportResponse, "GenerateOrganizationsAccessReportResult"),
+			Call: dispatch.QueryInputOutput(decodeGenerateOrganizationsAccessReportRequest, trailGenerateOrganizationsAccessReportRequest, impl.GenerateOrganizationsAccessReport, encodeGenerateOrganizationsAccessReportResponse, trailGenerateOrganizationsAccessReportResponse, "GenerateOrganizationsAccessReportResult"),
 		},
 		{
 			Name: "GenerateServiceLastAccessedDetails",
 			Implemented: dispatch.Has[interface {
 				GenerateServiceLastAccessedDetails(context.Context, *iam.Caller, *iamtypes.GenerateServiceLastAccessedDetailsRequest) (*iamtypes.GenerateServiceLastAccessedDetailsResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGenerateServiceLastAccessedDetailsRequest, impl.GenerateServiceLastAccessedDetails, encodeGenerateServiceLastAccessedDetailsResponse, "GenerateServiceLastAccessedDetailsResult"),
+			Call: dispatch.QueryInputOutput(decodeGenerateServiceLastAccessedDetailsRequest, trailGenerateServiceLastAccessedDetailsRequest, impl.GenerateServiceLastAccessedDetails, encodeGenerateServiceLastAccessedDetailsResponse, trailGenerateServiceLastAccessedDetailsResponse, "GenerateServiceLastAccessedDetailsResult"),
 		},
 		{
 			Name: "GetAccessKeyLastUsed",
 			Implemented: dispatch.Has[interface {
 				GetAccessKeyLastUsed(context.Context, *iam.Caller, *iamtypes.GetAccessKeyLastUsedRequest) (*iamtypes.GetAccessKeyLastUsedResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetAccessKeyLastUsedRequest, impl.GetAccessKeyLastUsed, encodeGetAccessKeyLastUsedResponse, "GetAccessKeyLastUsedResult"),
+			Call: dispatch.QueryInputOutput(decodeGetAccessKeyLastUsedRequest, trailGetAccessKeyLastUsedRequest, impl.GetAccessKeyLastUsed, encodeGetAccessKeyLastUsedResponse, trailGetAccessKeyLastUsedResponse, "GetAccessKeyLastUsedResult"),
 		},
 		{
 			Name: "GetAccountAuthorizationDetails",
 			Implemented: dispatch.Has[interface {
 				GetAccountAuthorizationDetails(context.Context, *iam.Caller, *iamtypes.GetAccountAuthorizationDetailsRequest) (*iamtypes.GetAccountAuthorizationDetailsResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetAccountAuthorizationDetailsRequest, impl.GetAccountAuthorizationDetails, encodeGetAccountAuthorizationDetailsResponse, "GetAccountAuthorizationDetailsResult"),
+			Call: dispatch.QueryInputOutput(decodeGetAccountAuthorizationDetailsRequest, trailGetAccountAuthorizationDetailsRequest, impl.GetAccountAuthorizationDetails, encodeGetAccountAuthorizationDetailsResponse, trailGetAccountAuthorizationDetailsResponse, "GetAccountAuthorizationDetailsResult"),
 		},
 		{
 			Name: "GetAccountPasswordPolicy",
 			Implemented: dispatch.Has[interface {
 				GetAccountPasswordPolicy(context.Context, *iam.Caller) (*iamtypes.GetAccountPasswordPolicyResponse, error)
 			}](domain),
-			Call: dispatch.QueryOutputOnly(impl.GetAccountPasswordPolicy, encodeGetAccountPasswordPolicyResponse, "GetAccountPasswordPolicyResult"),
+			Call: dispatch.QueryOutputOnly(impl.GetAccountPasswordPolicy, encodeGetAccountPasswordPolicyResponse, trailGetAccountPasswordPolicyResponse, "GetAccountPasswordPolicyResult"),
 		},
 		{
 			Name: "GetAccountSummary",
 			Implemented: dispatch.Has[interface {
 				GetAccountSummary(context.Context, *iam.Caller) (*iamtypes.GetAccountSummaryResponse, error)
 			}](domain),
-			Call: dispatch.QueryOutputOnly(impl.GetAccountSummary, encodeGetAccountSummaryResponse, "GetAccountSummaryResult"),
+			Call: dispatch.QueryOutputOnly(impl.GetAccountSummary, encodeGetAccountSummaryResponse, trailGetAccountSummaryResponse, "GetAccountSummaryResult"),
 		},
 		{
 			Name: "GetContextKeysForCustomPolicy",
 			Implemented: dispatch.Has[interface {
 				GetContextKeysForCustomPolicy(context.Context, *iam.Caller, *iamtypes.GetContextKeysForCustomPolicyRequest) (*iamtypes.GetContextKeysForPolicyResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetContextKeysForCustomPolicyRequest, impl.GetContextKeysForCustomPolicy, encodeGetContextKeysForPolicyResponse, "GetContextKeysForCustomPolicyResult"),
+			Call: dispatch.QueryInputOutput(decodeGetContextKeysForCustomPolicyRequest, trailGetContextKeysForCustomPolicyRequest, impl.GetContextKeysForCustomPolicy, encodeGetContextKeysForPolicyResponse, trailGetContextKeysForPolicyResponse, "GetContextKeysForCustomPolicyResult"),
 		},
 		{
 			Name: "GetContextKeysForPrincipalPolicy",
 			Implemented: dispatch.Has[interface {
 				GetContextKeysForPrincipalPolicy(context.Context, *iam.Caller, *iamtypes.GetContextKeysForPrincipalPolicyRequest) (*iamtypes.GetContextKeysForPolicyResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetContextKeysForPrincipalPolicyRequest, impl.GetContextKeysForPrincipalPolicy, encodeGetContextKeysForPolicyResponse, "GetContextKeysForPrincipalPolicyResult"),
+			Call: dispatch.QueryInputOutput(decodeGetContextKeysForPrincipalPolicyRequest, trailGetContextKeysForPrincipalPolicyRequest, impl.GetContextKeysForPrincipalPolicy, encodeGetContextKeysForPolicyResponse, trailGetContextKeysForPolicyResponse, "GetContextKeysForPrincipalPolicyResult"),
 		},
 		{
 			Name: "GetCredentialReport",
 			Implemented: dispatch.Has[interface {
 				GetCredentialReport(context.Context, *iam.Caller) (*iamtypes.GetCredentialReportResponse, error)
 			}](domain),
-			Call: dispatch.QueryOutputOnly(impl.GetCredentialReport, encodeGetCredentialReportResponse, "GetCredentialReportResult"),
+			Call: dispatch.QueryOutputOnly(impl.GetCredentialReport, encodeGetCredentialReportResponse, trailGetCredentialReportResponse, "GetCredentialReportResult"),
 		},
 		{
 			Name: "GetDelegationRequest",
 			Implemented: dispatch.Has[interface {
 				GetDelegationRequest(context.Context, *iam.Caller, *iamtypes.GetDelegationRequestRequest) (*iamtypes.GetDelegationRequestResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetDelegationRequestRequest, impl.GetDelegationRequest, encodeGetDelegationRequestResponse, "GetDelegationRequestResult"),
+			Call: dispatch.QueryInputOutput(decodeGetDelegationRequestRequest, trailGetDelegationRequestRequest, impl.GetDelegationRequest, encodeGetDelegationRequestResponse, trailGetDelegationRequestResponse, "GetDelegationRequestResult"),
 		},
 		{
 			Name: "GetGroup",
 			Implemented: dispatch.Has[interface {
 				GetGroup(context.Context, *iam.Caller, *iamtypes.GetGroupRequest) (*iamtypes.GetGroupResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetGroupRequest, impl.GetGroup, encodeGetGroupResponse, "GetGroupResult"),
+			Call: dispatch.QueryInputOutput(decodeGetGroupRequest, trailGetGroupRequest, impl.GetGroup, encodeGetGroupResponse, trailGetGroupResponse, "GetGroupResult"),
 		},
 		{
 			Name: "GetGroupPolicy",
 			Implemented: dispatch.Has[interface {
 				GetGroupPolicy(context.Context, *iam.Caller, *iamtypes.GetGroupPolicyRequest) (*iamtypes.GetGroupPolicyResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetGroupPolicyRequest, impl.GetGroupPolicy, encodeGetGroupPolicyResponse, "GetGroupPolicyResult"),
+			Call: dispatch.QueryInputOutput(decodeGetGroupPolicyRequest, trailGetGroupPolicyRequest, impl.GetGroupPolicy, encodeGetGroupPolicyResponse, trailGetGroupPolicyResponse, "GetGroupPolicyResult"),
 		},
 		{
 			Name: "GetHumanReadableSummary",
 			Implemented: dispatch.Has[interface {
 				GetHumanReadableSummary(context.Context, *iam.Caller, *iamtypes.GetHumanReadableSummaryRequest) (*iamtypes.GetHumanReadableSummaryResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetHumanReadableSummaryRequest, impl.GetHumanReadableSummary, encodeGetHumanReadableSummaryResponse, "GetHumanReadableSummaryResult"),
+			Call: dispatch.QueryInputOutput(decodeGetHumanReadableSummaryRequest, trailGetHumanReadableSummaryRequest, impl.GetHumanReadableSummary, encodeGetHumanReadableSummaryResponse, trailGetHumanReadableSummaryResponse, "GetHumanReadableSummaryResult"),
 		},
 		{
 			Name: "GetInstanceProfile",
 			Implemented: dispatch.Has[interface {
 				GetInstanceProfile(context.Context, *iam.Caller, *iamtypes.GetInstanceProfileRequest) (*iamtypes.GetInstanceProfileResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetInstanceProfileRequest, impl.GetInstanceProfile, encodeGetInstanceProfileResponse, "GetInstanceProfileResult"),
+			Call: dispatch.QueryInputOutput(decodeGetInstanceProfileRequest, trailGetInstanceProfileRequest, impl.GetInstanceProfile, encodeGetInstanceProfileResponse, trailGetInstanceProfileResponse, "GetInstanceProfileResult"),
 		},
 		{
 			Name: "GetLoginProfile",
 			Implemented: dispatch.Has[interface {
 				GetLoginProfile(context.Context, *iam.Caller, *iamtypes.GetLoginProfileRequest) (*iamtypes.GetLoginProfileResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetLoginProfileRequest, impl.GetLoginProfile, encodeGetLoginProfileResponse, "GetLoginProfileResult"),
+			Call: dispatch.QueryInputOutput(decodeGetLoginProfileRequest, trailGetLoginProfileRequest, impl.GetLoginProfile, encodeGetLoginProfileResponse, trailGetLoginProfileResponse, "GetLoginProfileResult"),
 		},
 		{
 			Name: "GetMFADevice",
 			Implemented: dispatch.Has[interface {
 				GetMFADevice(context.Context, *iam.Caller, *iamtypes.GetMFADeviceRequest) (*iamtypes.GetMFADeviceResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetMFADeviceRequest, impl.GetMFADevice, encodeGetMFADeviceResponse, "GetMFADeviceResult"),
+			Call: dispatch.QueryInputOutput(decodeGetMFADeviceRequest, trailGetMFADeviceRequest, impl.GetMFADevice, encodeGetMFADeviceResponse, trailGetMFADeviceResponse, "GetMFADeviceResult"),
 		},
 		{
 			Name: "GetOpenIDConnectProvider",
 			Implemented: dispatch.Has[interface {
 				GetOpenIDConnectProvider(context.Context, *iam.Caller, *iamtypes.GetOpenIDConnectProviderRequest) (*iamtypes.GetOpenIDConnectProviderResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetOpenIDConnectProviderRequest, impl.GetOpenIDConnectProvider, encodeGetOpenIDConnectProviderResponse, "GetOpenIDConnectProviderResult"),
+			Call: dispatch.QueryInputOutput(decodeGetOpenIDConnectProviderRequest, trailGetOpenIDConnectProviderRequest, impl.GetOpenIDConnectProvider, encodeGetOpenIDConnectProviderResponse, trailGetOpenIDConnectProviderResponse, "GetOpenIDConnectProviderResult"),
 		},
 		{
 			Name: "GetOrganizationsAccessReport",
 			Implemented: dispatch.Has[interface {
 				GetOrganizationsAccessReport(context.Context, *iam.Caller, *iamtypes.GetOrganizationsAccessReportRequest) (*iamtypes.GetOrganizationsAccessReportResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetOrganizationsAccessReportRequest, impl.GetOrganizationsAccessReport, encodeGetOrganizationsAccessReportResponse, "GetOrganizationsAccessReportResult"),
+			Call: dispatch.QueryInputOutput(decodeGetOrganizationsAccessReportRequest, trailGetOrganizationsAccessReportRequest, impl.GetOrganizationsAccessReport, encodeGetOrganizationsAccessReportResponse, trailGetOrganizationsAccessReportResponse, "GetOrganizationsAccessReportResult"),
 		},
 		{
 			Name: "GetOutboundWebIdentityFederationInfo",
 			Implemented: dispatch.Has[interface {
 				GetOutboundWebIdentityFederationInfo(context.Context, *iam.Caller) (*iamtypes.GetOutboundWebIdentityFederationInfoResponse, error)
 			}](domain),
-			Call: dispatch.QueryOutputOnly(impl.GetOutboundWebIdentityFederationInfo, encodeGetOutboundWebIdentityFederationInfoResponse, "GetOutboundWebIdentityFederationInfoResult"),
+			Call: dispatch.QueryOutputOnly(impl.GetOutboundWebIdentityFederationInfo, encodeGetOutboundWebIdentityFederationInfoResponse, trailGetOutboundWebIdentityFederationInfoResponse, "GetOutboundWebIdentityFederationInfoResult"),
 		},
 		{
 			Name: "GetPolicy",
 			Implemented: dispatch.Has[interface {
 				GetPolicy(context.Context, *iam.Caller, *iamtypes.GetPolicyRequest) (*iamtypes.GetPolicyResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetPolicyRequest, impl.GetPolicy, encodeGetPolicyResponse, "GetPolicyResult"),
+			Call: dispatch.QueryInputOutput(decodeGetPolicyRequest, trailGetPolicyRequest, impl.GetPolicy, encodeGetPolicyResponse, trailGetPolicyResponse, "GetPolicyResult"),
 		},
 		{
 			Name: "GetPolicyVersion",
 			Implemented: dispatch.Has[interface {
 				GetPolicyVersion(context.Context, *iam.Caller, *iamtypes.GetPolicyVersionRequest) (*iamtypes.GetPolicyVersionResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetPolicyVersionRequest, impl.GetPolicyVersion, encodeGetPolicyVersionResponse, "GetPolicyVersionResult"),
+			Call: dispatch.QueryInputOutput(decodeGetPolicyVersionRequest, trailGetPolicyVersionRequest, impl.GetPolicyVersion, encodeGetPolicyVersionResponse, trailGetPolicyVersionResponse, "GetPolicyVersionResult"),
 		},
 		{
 			Name: "GetRole",
 			Implemented: dispatch.Has[interface {
 				GetRole(context.Context, *iam.Caller, *iamtypes.GetRoleRequest) (*iamtypes.GetRoleResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetRoleRequest, impl.GetRole, encodeGetRoleResponse, "GetRoleResult"),
+			Call: dispatch.QueryInputOutput(decodeGetRoleRequest, trailGetRoleRequest, impl.GetRole, encodeGetRoleResponse, trailGetRoleResponse, "GetRoleResult"),
 		},
 		{
 			Name: "GetRolePolicy",
 			Implemented: dispatch.Has[interface {
 				GetRolePolicy(context.Context, *iam.Caller, *iamtypes.GetRolePolicyRequest) (*iamtypes.GetRolePolicyResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetRolePolicyRequest, impl.GetRolePolicy, encodeGetRolePolicyResponse, "GetRolePolicyResult"),
+			Call: dispatch.QueryInputOutput(decodeGetRolePolicyRequest, trailGetRolePolicyRequest, impl.GetRolePolicy, encodeGetRolePolicyResponse, trailGetRolePolicyResponse, "GetRolePolicyResult"),
 		},
 		{
 			Name: "GetSAMLProvider",
 			Implemented: dispatch.Has[interface {
 				GetSAMLProvider(context.Context, *iam.Caller, *iamtypes.GetSAMLProviderRequest) (*iamtypes.GetSAMLProviderResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetSAMLProviderRequest, impl.GetSAMLProvider, encodeGetSAMLProviderResponse, "GetSAMLProviderResult"),
+			Call: dispatch.QueryInputOutput(decodeGetSAMLProviderRequest, trailGetSAMLProviderRequest, impl.GetSAMLProvider, encodeGetSAMLProviderResponse, trailGetSAMLProviderResponse, "GetSAMLProviderResult"),
 		},
 		{
 			Name: "GetSSHPublicKey",
 			Implemented: dispatch.Has[interface {
 				GetSSHPublicKey(context.Context, *iam.Caller, *iamtypes.GetSSHPublicKeyRequest) (*iamtypes.GetSSHPublicKeyResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetSSHPublicKeyRequest, impl.GetSSHPublicKey, encodeGetSSHPublicKeyResponse, "GetSSHPublicKeyResult"),
+			Call: dispatch.QueryInputOutput(decodeGetSSHPublicKeyRequest, trailGetSSHPublicKeyRequest, impl.GetSSHPublicKey, encodeGetSSHPublicKeyResponse, trailGetSSHPublicKeyResponse, "GetSSHPublicKeyResult"),
 		},
 		{
 			Name: "GetServerCertificate",
 			Implemented: dispatch.Has[interface {
 				GetServerCertificate(context.Context, *iam.Caller, *iamtypes.GetServerCertificateRequest) (*iamtypes.GetServerCertificateResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetServerCertificateRequest, impl.GetServerCertificate, encodeGetServerCertificateResponse, "GetServerCertificateResult"),
+			Call: dispatch.QueryInputOutput(decodeGetServerCertificateRequest, trailGetServerCertificateRequest, impl.GetServerCertificate, encodeGetServerCertificateResponse, trailGetServerCertificateResponse, "GetServerCertificateResult"),
 		},
 		{
 			Name: "GetServiceLastAccessedDetails",
 			Implemented: dispatch.Has[interface {
 				GetServiceLastAccessedDetails(context.Context, *iam.Caller, *iamtypes.GetServiceLastAccessedDetailsRequest) (*iamtypes.GetServiceLastAccessedDetailsResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetServiceLastAccessedDetailsRequest, impl.GetServiceLastAccessedDetails, encodeGetServiceLastAccessedDetailsResponse, "GetServiceLastAccessedDetailsResult"),
+			Call: dispatch.QueryInputOutput(decodeGetServiceLastAccessedDetailsRequest, trailGetServiceLastAccessedDetailsRequest, impl.GetServiceLastAccessedDetails, encodeGetServiceLastAccessedDetailsResponse, trailGetServiceLastAccessedDetailsResponse, "GetServiceLastAccessedDetailsResult"),
 		},
 		{
 			Name: "GetServiceLastAccessedDetailsWithEntities",
 			Implemented: dispatch.Has[interface {
 				GetServiceLastAccessedDetailsWithEntities(context.Context, *iam.Caller, *iamtypes.GetServiceLastAccessedDetailsWithEntitiesRequest) (*iamtypes.GetServiceLastAccessedDetailsWithEntitiesResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetServiceLastAccessedDetailsWithEntitiesRequest, impl.GetServiceLastAccessedDetailsWithEntities, encodeGetServiceLastAccessedDetailsWithEntitiesResponse, "GetServiceLastAccessedDetailsWithEntitiesResult"),
+			Call: dispatch.QueryInputOutput(decodeGetServiceLastAccessedDetailsWithEntitiesRequest, trailGetServiceLastAccessedDetailsWithEntitiesRequest, impl.GetServiceLastAccessedDetailsWithEntities, encodeGetServiceLastAccessedDetailsWithEntitiesResponse, trailGetServiceLastAccessedDetailsWithEntitiesResponse, "GetServiceLastAccessedDetailsWithEntitiesResult"),
 		},
 		{
 			Name: "GetServiceLinkedRoleDeletionStatus",
 			Implemented: dispatch.Has[interface {
 				GetServiceLinkedRoleDeletionStatus(context.Context, *iam.Caller, *iamtypes.GetServiceLinkedRoleDeletionStatusRequest) (*iamtypes.GetServiceLinkedRoleDeletionStatusResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetServiceLinkedRoleDeletionStatusRequest, impl.GetServiceLinkedRoleDeletionStatus, encodeGetServiceLinkedRoleDeletionStatusResponse, "GetServiceLinkedRoleDeletionStatusResult"),
+			Call: dispatch.QueryInputOutput(decodeGetServiceLinkedRoleDeletionStatusRequest, trailGetServiceLinkedRoleDeletionStatusRequest, impl.GetServiceLinkedRoleDeletionStatus, encodeGetServiceLinkedRoleDeletionStatusResponse, trailGetServiceLinkedRoleDeletionStatusResponse, "GetServiceLinkedRoleDeletionStatusResult"),
 		},
 		{
 			Name: "GetUser",
 			Implemented: dispatch.Has[interface {
 				GetUser(context.Context, *iam.Caller, *iamtypes.GetUserRequest) (*iamtypes.GetUserResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetUserRequest, impl.GetUser, encodeGetUserResponse, "GetUserResult"),
+			Call: dispatch.QueryInputOutput(decodeGetUserRequest, trailGetUserRequest, impl.GetUser, encodeGetUserResponse, trailGetUserResponse, "GetUserResult"),
 		},
 		{
 			Name: "GetUserPolicy",
 			Implemented: dispatch.Has[interface {
 				GetUserPolicy(context.Context, *iam.Caller, *iamtypes.GetUserPolicyRequest) (*iamtypes.GetUserPolicyResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetUserPolicyRequest, impl.GetUserPolicy, encodeGetUserPolicyResponse, "GetUserPolicyResult"),
+			Call: dispatch.QueryInputOutput(decodeGetUserPolicyRequest, trailGetUserPolicyRequest, impl.GetUserPolicy, encodeGetUserPolicyResponse, trailGetUserPolicyResponse, "GetUserPolicyResult"),
 		},
 		{
 			Name: "ListAccessKeys",
 			Implemented: dispatch.Has[interface {
 				ListAccessKeys(context.Context, *iam.Caller, *iamtypes.ListAccessKeysRequest) (*iamtypes.ListAccessKeysResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListAccessKeysRequest, impl.ListAccessKeys, encodeListAccessKeysResponse, "ListAccessKeysResult"),
+			Call: dispatch.QueryInputOutput(decodeListAccessKeysRequest, trailListAccessKeysRequest, impl.ListAccessKeys, encodeListAccessKeysResponse, trailListAccessKeysResponse, "ListAccessKeysResult"),
 		},
 		{
 			Name: "ListAccountAliases",
 			Implemented: dispatch.Has[interface {
 				ListAccountAliases(context.Context, *iam.Caller, *iamtypes.ListAccountAliasesRequest) (*iamtypes.ListAccountAliasesResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListAccountAliasesRequest, impl.ListAccountAliases, encodeListAccountAliasesResponse, "ListAccountAliasesResult"),
+			Call: dispatch.QueryInputOutput(decodeListAccountAliasesRequest, trailListAccountAliasesRequest, impl.ListAccountAliases, encodeListAccountAliasesResponse, trailListAccountAliasesResponse, "ListAccountAliasesResult"),
 		},
 		{
 			Name: "ListAttachedGroupPolicies",
 			Implemented: dispatch.Has[interface {
 				ListAttachedGroupPolicies(context.Context, *iam.Caller, *iamtypes.ListAttachedGroupPoliciesRequest) (*iamtypes.ListAttachedGroupPoliciesResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListAttachedGroupPoliciesRequest, impl.ListAttachedGroupPolicies, encodeListAttachedGroupPoliciesResponse, "ListAttachedGroupPoliciesResult"),
+			Call: dispatch.QueryInputOutput(decodeListAttachedGroupPoliciesRequest, trailListAttachedGroupPoliciesRequest, impl.ListAttachedGroupPolicies, encodeListAttachedGroupPoliciesResponse, trailListAttachedGroupPoliciesResponse, "ListAttachedGroupPoliciesResult"),
 		},
 		{
 			Name: "ListAttachedRolePolicies",
 			Implemented: dispatch.Has[interface {
 				ListAttachedRolePolicies(context.Context, *iam.Caller, *iamtypes.ListAttachedRolePoliciesRequest) (*iamtypes.ListAttachedRolePoliciesResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListAttachedRolePoliciesRequest, impl.ListAttachedRolePolicies, encodeListAttachedRolePoliciesResponse, "ListAttachedRolePoliciesResult"),
+			Call: dispatch.QueryInputOutput(decodeListAttachedRolePoliciesRequest, trailListAttachedRolePoliciesRequest, impl.ListAttachedRolePolicies, encodeListAttachedRolePoliciesResponse, trailListAttachedRolePoliciesResponse, "ListAttachedRolePoliciesResult"),
 		},
 		{
 			Name: "ListAttachedUserPolicies",
 			Implemented: dispatch.Has[interface {
 				ListAttachedUserPolicies(context.Context, *iam.Caller, *iamtypes.ListAttachedUserPoliciesRequest) (*iamtypes.ListAttachedUserPoliciesResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListAttachedUserPoliciesRequest, impl.ListAttachedUserPolicies, encodeListAttachedUserPoliciesResponse, "ListAttachedUserPoliciesResult"),
+			Call: dispatch.QueryInputOutput(decodeListAttachedUserPoliciesRequest, trailListAttachedUserPoliciesRequest, impl.ListAttachedUserPolicies, encodeListAttachedUserPoliciesResponse, trailListAttachedUserPoliciesResponse, "ListAttachedUserPoliciesResult"),
 		},
 		{
 			Name: "ListDelegationRequests",
 			Implemented: dispatch.Has[interface {
 				ListDelegationRequests(context.Context, *iam.Caller, *iamtypes.ListDelegationRequestsRequest) (*iamtypes.ListDelegationRequestsResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListDelegationRequestsRequest, impl.ListDelegationRequests, encodeListDelegationRequestsResponse, "ListDelegationRequestsResult"),
+			Call: dispatch.QueryInputOutput(decodeListDelegationRequestsRequest, trailListDelegationRequestsRequest, impl.ListDelegationRequests, encodeListDelegationRequestsResponse, trailListDelegationRequestsResponse, "ListDelegationRequestsResult"),
 		},
 		{
 			Name: "ListEntitiesForPolicy",
 			Implemented: dispatch.Has[interface {
 				ListEntitiesForPolicy(context.Context, *iam.Caller, *iamtypes.ListEntitiesForPolicyRequest) (*iamtypes.ListEntitiesForPolicyResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListEntitiesForPolicyRequest, impl.ListEntitiesForPolicy, encodeListEntitiesForPolicyResponse, "ListEntitiesForPolicyResult"),
+			Call: dispatch.QueryInputOutput(decodeListEntitiesForPolicyRequest, trailListEntitiesForPolicyRequest, impl.ListEntitiesForPolicy, encodeListEntitiesForPolicyResponse, trailListEntitiesForPolicyResponse, "ListEntitiesForPolicyResult"),
 		},
 		{
 			Name: "ListGroupPolicies",
 			Implemented: dispatch.Has[interface {
 				ListGroupPolicies(context.Context, *iam.Caller, *iamtypes.ListGroupPoliciesRequest) (*iamtypes.ListGroupPoliciesResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListGroupPoliciesRequest, impl.ListGroupPolicies, encodeListGroupPoliciesResponse, "ListGroupPoliciesResult"),
+			Call: dispatch.QueryInputOutput(decodeListGroupPoliciesRequest, trailListGroupPoliciesRequest, impl.ListGroupPolicies, encodeListGroupPoliciesResponse, trailListGroupPoliciesResponse, "ListGroupPoliciesResult"),
 		},
 		{
 			Name: "ListGroups",
 			Implemented: dispatch.Has[interface {
 				ListGroups(context.Context, *iam.Caller, *iamtypes.ListGroupsRequest) (*iamtypes.ListGroupsResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListGroupsRequest, impl.ListGroups, encodeListGroupsResponse, "ListGroupsResult"),
+			Call: dispatch.QueryInputOutput(decodeListGroupsRequest, trailListGroupsRequest, impl.ListGroups, encodeListGroupsResponse, trailListGroupsResponse, "ListGroupsResult"),
 		},
 		{
 			Name: "ListGroupsForUser",
 			Implemented: dispatch.Has[interface {
 				ListGroupsForUser(context.Context, *iam.Caller, *iamtypes.ListGroupsForUserRequest) (*iamtypes.ListGroupsForUserResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListGroupsForUserRequest, impl.ListGroupsForUser, encodeListGroupsForUserResponse, "ListGroupsForUserResult"),
+			Call: dispatch.QueryInputOutput(decodeListGroupsForUserRequest, trailListGroupsForUserRequest, impl.ListGroupsForUser, encodeListGroupsForUserResponse, trailListGroupsForUserResponse, "ListGroupsForUserResult"),
 		},
 		{
 			Name: "ListInstanceProfileTags",
 			Implemented: dispatch.Has[interface {
 				ListInstanceProfileTags(context.Context, *iam.Caller, *iamtypes.ListInstanceProfileTagsRequest) (*iamtypes.ListInstanceProfileTagsResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListInstanceProfileTagsRequest, impl.ListInstanceProfileTags, encodeListInstanceProfileTagsResponse, "ListInstanceProfileTagsResult"),
+			Call: dispatch.QueryInputOutput(decodeListInstanceProfileTagsRequest, trailListInstanceProfileTagsRequest, impl.ListInstanceProfileTags, encodeListInstanceProfileTagsResponse, trailListInstanceProfileTagsResponse, "ListInstanceProfileTagsResult"),
 		},
 		{
 			Name: "ListInstanceProfiles",
 			Implemented: dispatch.Has[interface {
 				ListInstanceProfiles(context.Context, *iam.Caller, *iamtypes.ListInstanceProfilesRequest) (*iamtypes.ListInstanceProfilesResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListInstanceProfilesRequest, impl.ListInstanceProfiles, encodeListInstanceProfilesResponse, "ListInstanceProfilesResult"),
+			Call: dispatch.QueryInputOutput(decodeListInstanceProfilesRequest, trailListInstanceProfilesRequest, impl.ListInstanceProfiles, encodeListInstanceProfilesResponse, trailListInstanceProfilesResponse, "ListInstanceProfilesResult"),
 		},
 		{
 			Name: "ListInstanceProfilesForRole",
 			Implemented: dispatch.Has[interface {
 				ListInstanceProfilesForRole(context.Context, *iam.Caller, *iamtypes.ListInstanceProfilesForRoleRequest) (*iamtypes.ListInstanceProfilesForRoleResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListInstanceProfilesForRoleRequest, impl.ListInstanceProfilesForRole, encodeListInstanceProfilesForRoleResponse, "ListInstanceProfilesForRoleResult"),
+			Call: dispatch.QueryInputOutput(decodeListInstanceProfilesForRoleRequest, trailListInstanceProfilesForRoleRequest, impl.ListInstanceProfilesForRole, encodeListInstanceProfilesForRoleResponse, trailListInstanceProfilesForRoleResponse, "ListInstanceProfilesForRoleResult"),
 		},
 		{
 			Name: "ListMFADeviceTags",
 			Implemented: dispatch.Has[interface {
 				ListMFADeviceTags(context.Context, *iam.Caller, *iamtypes.ListMFADeviceTagsRequest) (*iamtypes.ListMFADeviceTagsResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListMFADeviceTagsRequest, impl.ListMFADeviceTags, encodeListMFADeviceTagsResponse, "ListMFADeviceTagsResult"),
+			Call: dispatch.QueryInputOutput(decodeListMFADeviceTagsRequest, trailListMFADeviceTagsRequest, impl.ListMFADeviceTags, encodeListMFADeviceTagsResponse, trailListMFADeviceTagsResponse, "ListMFADeviceTagsResult"),
 		},
 		{
 			Name: "ListMFADevices",
 			Implemented: dispatch.Has[interface {
 				ListMFADevices(context.Context, *iam.Caller, *iamtypes.ListMFADevicesRequest) (*iamtypes.ListMFADevicesResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListMFADevicesRequest, impl.ListMFADevices, encodeListMFADevicesResponse, "ListMFADevicesResult"),
+			Call: dispatch.QueryInputOutput(decodeListMFADevicesRequest, trailListMFADevicesRequest, impl.ListMFADevices, encodeListMFADevicesResponse, trailListMFADevicesResponse, "ListMFADevicesResult"),
 		},
 		{
 			Name: "ListOpenIDConnectProviderTags",
 			Implemented: dispatch.Has[interface {
 				ListOpenIDConnectProviderTags(context.Context, *iam.Caller, *iamtypes.ListOpenIDConnectProviderTagsRequest) (*iamtypes.ListOpenIDConnectProviderTagsResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListOpenIDConnectProviderTagsRequest, impl.ListOpenIDConnectProviderTags, encodeListOpenIDConnectProviderTagsResponse, "ListOpenIDConnectProviderTagsResult"),
+			Call: dispatch.QueryInputOutput(decodeListOpenIDConnectProviderTagsRequest, trailListOpenIDConnectProviderTagsRequest, impl.ListOpenIDConnectProviderTags, encodeListOpenIDConnectProviderTagsResponse, trailListOpenIDConnectProviderTagsResponse, "ListOpenIDConnectProviderTagsResult"),
 		},
 		{
 			Name: "ListOpenIDConnectProviders",
 			Implemented: dispatch.Has[interface {
 				ListOpenIDConnectProviders(context.Context, *iam.Caller, *iamtypes.ListOpenIDConnectProvidersRequest) (*iamtypes.ListOpenIDConnectProvidersResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListOpenIDConnectProvidersRequest, impl.ListOpenIDConnectProviders, encodeListOpenIDConnectProvidersResponse, "ListOpenIDConnectProvidersResult"),
+			Call: dispatch.QueryInputOutput(decodeListOpenIDConnectProvidersRequest, trailListOpenIDConnectProvidersRequest, impl.ListOpenIDConnectProviders, encodeListOpenIDConnectProvidersResponse, trailListOpenIDConnectProvidersResponse, "ListOpenIDConnectProvidersResult"),
 		},
 		{
 			Name: "ListOrganizationsFeatures",
 			Implemented: dispatch.Has[interface {
 				ListOrganizationsFeatures(context.Context, *iam.Caller, *iamtypes.ListOrganizationsFeaturesRequest) (*iamtypes.ListOrganizationsFeaturesResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListOrganizationsFeaturesRequest, impl.ListOrganizationsFeatures, encodeListOrganizationsFeaturesResponse, "ListOrganizationsFeaturesResult"),
+			Call: dispatch.QueryInputOutput(decodeListOrganizationsFeaturesRequest, trailListOrganizationsFeaturesRequest, impl.ListOrganizationsFeatures, encodeListOrganizationsFeaturesResponse, trailListOrganizationsFeaturesResponse, "ListOrganizationsFeaturesResult"),
 		},
 		{
 			Name: "ListPolicies",
 			Implemented: dispatch.Has[interface {
 				ListPolicies(context.Context, *iam.Caller, *iamtypes.ListPoliciesRequest) (*iamtypes.ListPoliciesResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListPoliciesRequest, impl.ListPolicies, encodeListPoliciesResponse, "ListPoliciesResult"),
+			Call: dispatch.QueryInputOutput(decodeListPoliciesRequest, trailListPoliciesRequest, impl.ListPolicies, encodeListPoliciesResponse, trailListPoliciesResponse, "ListPoliciesResult"),
 		},
 		{
 			Name: "ListPoliciesGrantingServiceAccess",
 			Implemented: dispatch.Has[interface {
 				ListPoliciesGrantingServiceAccess(context.Context, *iam.Caller, *iamtypes.ListPoliciesGrantingServiceAccessRequest) (*iamtypes.ListPoliciesGrantingServiceAccessResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListPoliciesGrantingServiceAccessRequest, impl.ListPoliciesGrantingServiceAccess, encodeListPoliciesGrantingServiceAccessResponse, "ListPoliciesGrantingServiceAccessResult"),
+			Call: dispatch.QueryInputOutput(decodeListPoliciesGrantingServiceAccessRequest, trailListPoliciesGrantingServiceAccessRequest, impl.ListPoliciesGrantingServiceAccess, encodeListPoliciesGrantingServiceAccessResponse, trailListPoliciesGrantingServiceAccessResponse, "ListPoliciesGrantingServiceAccessResult"),
 		},
 		{
 			Name: "ListPolicyTags",
 			Implemented: dispatch.Has[interface {
 				ListPolicyTags(context.Context, *iam.Caller, *iamtypes.ListPolicyTagsRequest) (*iamtypes.ListPolicyTagsResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListPolicyTagsRequest, impl.ListPolicyTags, encodeListPolicyTagsResponse, "ListPolicyTagsResult"),
+			Call: dispatch.QueryInputOutput(decodeListPolicyTagsRequest, trailListPolicyTagsRequest, impl.ListPolicyTags, encodeListPolicyTagsResponse, trailListPolicyTagsResponse, "ListPolicyTagsResult"),
 		},
 		{
 			Name: "ListPolicyVersions",
 			Implemented: dispatch.Has[interface {
 				ListPolicyVersions(context.Context, *iam.Caller, *iamtypes.ListPolicyVersionsRequest) (*iamtypes.ListPolicyVersionsResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListPolicyVersionsRequest, impl.ListPolicyVersions, encodeListPolicyVersionsResponse, "ListPolicyVersionsResult"),
+			Call: dispatch.QueryInputOutput(decodeListPolicyVersionsRequest, trailListPolicyVersionsRequest, impl.ListPolicyVersions, encodeListPolicyVersionsResponse, trailListPolicyVersionsResponse, "ListPolicyVersionsResult"),
 		},
 		{
 			Name: "ListRolePolicies",
 			Implemented: dispatch.Has[interface {
 				ListRolePolicies(context.Context, *iam.Caller, *iamtypes.ListRolePoliciesRequest) (*iamtypes.ListRolePoliciesResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListRolePoliciesRequest, impl.ListRolePolicies, encodeListRolePoliciesResponse, "ListRolePoliciesResult"),
+			Call: dispatch.QueryInputOutput(decodeListRolePoliciesRequest, trailListRolePoliciesRequest, impl.ListRolePolicies, encodeListRolePoliciesResponse, trailListRolePoliciesResponse, "ListRolePoliciesResult"),
 		},
 		{
 			Name: "ListRoleTags",
 			Implemented: dispatch.Has[interface {
 				ListRoleTags(context.Context, *iam.Caller, *iamtypes.ListRoleTagsRequest) (*iamtypes.ListRoleTagsResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListRoleTagsRequest, impl.ListRoleTags, encodeListRoleTagsResponse, "ListRoleTagsResult"),
+			Call: dispatch.QueryInputOutput(decodeListRoleTagsRequest, trailListRoleTagsRequest, impl.ListRoleTags, encodeListRoleTagsResponse, trailListRoleTagsResponse, "ListRoleTagsResult"),
 		},
 		{
 			Name: "ListRoles",
 			Implemented: dispatch.Has[interface {
 				ListRoles(context.Context, *iam.Caller, *iamtypes.ListRolesRequest) (*iamtypes.ListRolesResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListRolesRequest, impl.ListRoles, encodeListRolesResponse, "ListRolesResult"),
+			Call: dispatch.QueryInputOutput(decodeListRolesRequest, trailListRolesRequest, impl.ListRoles, encodeListRolesResponse, trailListRolesResponse, "ListRolesResult"),
 		},
 		{
 			Name: "ListSAMLProviderTags",
 			Implemented: dispatch.Has[interface {
 				ListSAMLProviderTags(context.Context, *iam.Caller, *iamtypes.ListSAMLProviderTagsRequest) (*iamtypes.ListSAMLProviderTagsResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListSAMLProviderTagsRequest, impl.ListSAMLProviderTags, encodeListSAMLProviderTagsResponse, "ListSAMLProviderTagsResult"),
+			Call: dispatch.QueryInputOutput(decodeListSAMLProviderTagsRequest, trailListSAMLProviderTagsRequest, impl.ListSAMLProviderTags, encodeListSAMLProviderTagsResponse, trailListSAMLProviderTagsResponse, "ListSAMLProviderTagsResult"),
 		},
 		{
 			Name: "ListSAMLProviders",
 			Implemented: dispatch.Has[interface {
 				ListSAMLProviders(context.Context, *iam.Caller, *iamtypes.ListSAMLProvidersRequest) (*iamtypes.ListSAMLProvidersResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListSAMLProvidersRequest, impl.ListSAMLProviders, encodeListSAMLProvidersResponse, "ListSAMLProvidersResult"),
+			Call: dispatch.QueryInputOutput(decodeListSAMLProvidersRequest, trailListSAMLProvidersRequest, impl.ListSAMLProviders, encodeListSAMLProvidersResponse, trailListSAMLProvidersResponse, "ListSAMLProvidersResult"),
 		},
 		{
 			Name: "ListSSHPublicKeys",
 			Implemented: dispatch.Has[interface {
 				ListSSHPublicKeys(context.Context, *iam.Caller, *iamtypes.ListSSHPublicKeysRequest) (*iamtypes.ListSSHPublicKeysResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListSSHPublicKeysRequest, impl.ListSSHPublicKeys, encodeListSSHPublicKeysResponse, "ListSSHPublicKeysResult"),
+			Call: dispatch.QueryInputOutput(decodeListSSHPublicKeysRequest, trailListSSHPublicKeysRequest, impl.ListSSHPublicKeys, encodeListSSHPublicKeysResponse, trailListSSHPublicKeysResponse, "ListSSHPublicKeysResult"),
 		},
 		{
 			Name: "ListServerCertificateTags",
 			Implemented: dispatch.Has[interface {
 				ListServerCertificateTags(context.Context, *iam.Caller, *iamtypes.ListServerCertificateTagsRequest) (*iamtypes.ListServerCertificateTagsResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListServerCertificateTagsRequest, impl.ListServerCertificateTags, encodeListServerCertificateTagsResponse, "ListServerCertificateTagsResult"),
+			Call: dispatch.QueryInputOutput(decodeListServerCertificateTagsRequest, trailListServerCertificateTagsRequest, impl.ListServerCertificateTags, encodeListServerCertificateTagsResponse, trailListServerCertificateTagsResponse, "ListServerCertificateTagsResult"),
 		},
 		{
 			Name: "ListServerCertificates",
 			Implemented: dispatch.Has[interface {
 				ListServerCertificates(context.Context, *iam.Caller, *iamtypes.ListServerCertificatesRequest) (*iamtypes.ListServerCertificatesResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListServerCertificatesRequest, impl.ListServerCertificates, encodeListServerCertificatesResponse, "ListServerCertificatesResult"),
+			Call: dispatch.QueryInputOutput(decodeListServerCertificatesRequest, trailListServerCertificatesRequest, impl.ListServerCertificates, encodeListServerCertificatesResponse, trailListServerCertificatesResponse, "ListServerCertificatesResult"),
 		},
 		{
 			Name: "ListServiceSpecificCredentials",
 			Implemented: dispatch.Has[interface {
 				ListServiceSpecificCredentials(context.Context, *iam.Caller, *iamtypes.ListServiceSpecificCredentialsRequest) (*iamtypes.ListServiceSpecificCredentialsResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListServiceSpecificCredentialsRequest, impl.ListServiceSpecificCredentials, encodeListServiceSpecificCredentialsResponse, "ListServiceSpecificCredentialsResult"),
+			Call: dispatch.QueryInputOutput(decodeListServiceSpecificCredentialsRequest, trailListServiceSpecificCredentialsRequest, impl.ListServiceSpecificCredentials, encodeListServiceSpecificCredentialsResponse, trailListServiceSpecificCredentialsResponse, "ListServiceSpecificCredentialsResult"),
 		},
 		{
 			Name: "ListSigningCertificates",
 			Implemented: dispatch.Has[interface {
 				ListSigningCertificates(context.Context, *iam.Caller, *iamtypes.ListSigningCertificatesRequest) (*iamtypes.ListSigningCertificatesResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListSigningCertificatesRequest, impl.ListSigningCertificates, encodeListSigningCertificatesResponse, "ListSigningCertificatesResult"),
+			Call: dispatch.QueryInputOutput(decodeListSigningCertificatesRequest, trailListSigningCertificatesRequest, impl.ListSigningCertificates, encodeListSigningCertificatesResponse, trailListSigningCertificatesResponse, "ListSigningCertificatesResult"),
 		},
 		{
 			Name: "ListUserPolicies",
 			Implemented: dispatch.Has[interface {
 				ListUserPolicies(context.Context, *iam.Caller, *iamtypes.ListUserPoliciesRequest) (*iamtypes.ListUserPoliciesResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListUserPoliciesRequest, impl.ListUserPolicies, encodeListUserPoliciesResponse, "ListUserPoliciesResult"),
+			Call: dispatch.QueryInputOutput(decodeListUserPoliciesRequest, trailListUserPoliciesRequest, impl.ListUserPolicies, encodeListUserPoliciesResponse, trailListUserPoliciesResponse, "ListUserPoliciesResult"),
 		},
 		{
 			Name: "ListUserTags",
 			Implemented: dispatch.Has[interface {
 				ListUserTags(context.Context, *iam.Caller, *iamtypes.ListUserTagsRequest) (*iamtypes.ListUserTagsResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListUserTagsRequest, impl.ListUserTags, encodeListUserTagsResponse, "ListUserTagsResult"),
+			Call: dispatch.QueryInputOutput(decodeListUserTagsRequest, trailListUserTagsRequest, impl.ListUserTags, encodeListUserTagsResponse, trailListUserTagsResponse, "ListUserTagsResult"),
 		},
 		{
 			Name: "ListUsers",
 			Implemented: dispatch.Has[interface {
 				ListUsers(context.Context, *iam.Caller, *iamtypes.ListUsersRequest) (*iamtypes.ListUsersResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListUsersRequest, impl.ListUsers, encodeListUsersResponse, "ListUsersResult"),
+			Call: dispatch.QueryInputOutput(decodeListUsersRequest, trailListUsersRequest, impl.ListUsers, encodeListUsersResponse, trailListUsersResponse, "ListUsersResult"),
 		},
 		{
 			Name: "ListVirtualMFADevices",
 			Implemented: dispatch.Has[interface {
 				ListVirtualMFADevices(context.Context, *iam.Caller, *iamtypes.ListVirtualMFADevicesRequest) (*iamtypes.ListVirtualMFADevicesResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeListVirtualMFADevicesRequest, impl.ListVirtualMFADevices, encodeListVirtualMFADevicesResponse, "ListVirtualMFADevicesResult"),
+			Call: dispatch.QueryInputOutput(decodeListVirtualMFADevicesRequest, trailListVirtualMFADevicesRequest, impl.ListVirtualMFADevices, encodeListVirtualMFADevicesResponse, trailListVirtualMFADevicesResponse, "ListVirtualMFADevicesResult"),
 		},
 		{
 			Name: "PutGroupPolicy",
 			Implemented: dispatch.Has[interface {
 				PutGroupPolicy(context.Context, *iam.Caller, *iamtypes.PutGroupPolicyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodePutGroupPolicyRequest, impl.PutGroupPolicy),
+			Call: dispatch.QueryInputOnly(decodePutGroupPolicyRequest, trailPutGroupPolicyRequest, impl.PutGroupPolicy),
 		},
 		{
 			Name: "PutRolePermissionsBoundary",
 			Implemented: dispatch.Has[interface {
 				PutRolePermissionsBoundary(context.Context, *iam.Caller, *iamtypes.PutRolePermissionsBoundaryRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodePutRolePermissionsBoundaryRequest, impl.PutRolePermissionsBoundary),
+			Call: dispatch.QueryInputOnly(decodePutRolePermissionsBoundaryRequest, trailPutRolePermissionsBoundaryRequest, impl.PutRolePermissionsBoundary),
 		},
 		{
 			Name: "PutRolePolicy",
 			Implemented: dispatch.Has[interface {
 				PutRolePolicy(context.Context, *iam.Caller, *iamtypes.PutRolePolicyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodePutRolePolicyRequest, impl.PutRolePolicy),
+			Call: dispatch.QueryInputOnly(decodePutRolePolicyRequest, trailPutRolePolicyRequest, impl.PutRolePolicy),
 		},
 		{
 			Name: "PutUserPermissionsBoundary",
 			Implemented: dispatch.Has[interface {
 				PutUserPermissionsBoundary(context.Context, *iam.Caller, *iamtypes.PutUserPermissionsBoundaryRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodePutUserPermissionsBoundaryRequest, impl.PutUserPermissionsBoundary),
+			Call: dispatch.QueryInputOnly(decodePutUserPermissionsBoundaryRequest, trailPutUserPermissionsBoundaryRequest, impl.PutUserPermissionsBoundary),
 		},
 		{
 			Name: "PutUserPolicy",
 			Implemented: dispatch.Has[interface {
 				PutUserPolicy(context.Context, *iam.Caller, *iamtypes.PutUserPolicyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodePutUserPolicyRequest, impl.PutUserPolicy),
+			Call: dispatch.QueryInputOnly(decodePutUserPolicyRequest, trailPutUserPolicyRequest, impl.PutUserPolicy),
 		},
 		{
 			Name: "RejectDelegationRequest",
 			Implemented: dispatch.Has[interface {
 				RejectDelegationRequest(context.Context, *iam.Caller, *iamtypes.RejectDelegationRequestRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeRejectDelegationRequestRequest, impl.RejectDelegationRequest),
+			Call: dispatch.QueryInputOnly(decodeRejectDelegationRequestRequest, trailRejectDelegationRequestRequest, impl.RejectDelegationRequest),
 		},
 		{
 			Name: "RemoveClientIDFromOpenIDConnectProvider",
 			Implemented: dispatch.Has[interface {
 				RemoveClientIDFromOpenIDConnectProvider(context.Context, *iam.Caller, *iamtypes.RemoveClientIDFromOpenIDConnectProviderRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeRemoveClientIDFromOpenIDConnectProviderRequest, impl.RemoveClientIDFromOpenIDConnectProvider),
+			Call: dispatch.QueryInputOnly(decodeRemoveClientIDFromOpenIDConnectProviderRequest, trailRemoveClientIDFromOpenIDConnectProviderRequest, impl.RemoveClientIDFromOpenIDConnectProvider),
 		},
 		{
 			Name: "RemoveRoleFromInstanceProfile",
 			Implemented: dispatch.Has[interface {
 				RemoveRoleFromInstanceProfile(context.Context, *iam.Caller, *iamtypes.RemoveRoleFromInstanceProfileRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeRemoveRoleFromInstanceProfileRequest, impl.RemoveRoleFromInstanceProfile),
+			Call: dispatch.QueryInputOnly(decodeRemoveRoleFromInstanceProfileRequest, trailRemoveRoleFromInstanceProfileRequest, impl.RemoveRoleFromInstanceProfile),
 		},
 		{
 			Name: "RemoveUserFromGroup",
 			Implemented: dispatch.Has[interface {
 				RemoveUserFromGroup(context.Context, *iam.Caller, *iamtypes.RemoveUserFromGroupRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeRemoveUserFromGroupRequest, impl.RemoveUserFromGroup),
+			Call: dispatch.QueryInputOnly(decodeRemoveUserFromGroupRequest, trailRemoveUserFromGroupRequest, impl.RemoveUserFromGroup),
 		},
 		{
 			Name: "ResetServiceSpecificCredential",
 			Implemented: dispatch.Has[interface {
 				ResetServiceSpecificCredential(context.Context, *iam.Caller, *iamtypes.ResetServiceSpecificCredentialRequest) (*iamtypes.ResetServiceSpecificCredentialResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeResetServiceSpecificCredentialRequest, impl.ResetServiceSpecificCredential, encodeResetServiceSpecificCredentialResponse, "ResetServiceSpecificCredentialResult"),
+			Call: dispatch.QueryInputOutput(decodeResetServiceSpecificCredentialRequest, trailResetServiceSpecificCredentialRequest, impl.ResetServiceSpecificCredential, encodeResetServiceSpecificCredentialResponse, trailResetServiceSpecificCredentialResponse, "ResetServiceSpecificCredentialResult"),
 		},
 		{
 			Name: "ResyncMFADevice",
 			Implemented: dispatch.Has[interface {
 				ResyncMFADevice(context.Context, *iam.Caller, *iamtypes.ResyncMFADeviceRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeResyncMFADeviceRequest, impl.ResyncMFADevice),
+			Call: dispatch.QueryInputOnly(decodeResyncMFADeviceRequest, trailResyncMFADeviceRequest, impl.ResyncMFADevice),
 		},
 		{
 			Name: "SendDelegationToken",
 			Implemented: dispatch.Has[interface {
 				SendDelegationToken(context.Context, *iam.Caller, *iamtypes.SendDelegationTokenRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeSendDelegationTokenRequest, impl.SendDelegationToken),
+			Call: dispatch.QueryInputOnly(decodeSendDelegationTokenRequest, trailSendDelegationTokenRequest, impl.SendDelegationToken),
 		},
 		{
 			Name: "SetDefaultPolicyVersion",
 			Implemented: dispatch.Has[interface {
 				SetDefaultPolicyVersion(context.Context, *iam.Caller, *iamtypes.SetDefaultPolicyVersionRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeSetDefaultPolicyVersionRequest, impl.SetDefaultPolicyVersion),
+			Call: dispatch.QueryInputOnly(decodeSetDefaultPolicyVersionRequest, trailSetDefaultPolicyVersionRequest, impl.SetDefaultPolicyVersion),
 		},
 		{
 			Name: "SetSecurityTokenServicePreferences",
 			Implemented: dispatch.Has[interface {
 				SetSecurityTokenServicePreferences(context.Context, *iam.Caller, *iamtypes.SetSecurityTokenServicePreferencesRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeSetSecurityTokenServicePreferencesRequest, impl.SetSecurityTokenServicePreferences),
+			Call: dispatch.QueryInputOnly(decodeSetSecurityTokenServicePreferencesRequest, trailSetSecurityTokenServicePreferencesRequest, impl.SetSecurityTokenServicePreferences),
 		},
 		{
 			Name: "SimulateCustomPolicy",
 			Implemented: dispatch.Has[interface {
 				SimulateCustomPolicy(context.Context, *iam.Caller, *iamtypes.SimulateCustomPolicyRequest) (*iamtypes.SimulatePolicyResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeSimulateCustomPolicyRequest, impl.SimulateCustomPolicy, encodeSimulatePolicyResponse, "SimulateCustomPolicyResult"),
+			Call: dispatch.QueryInputOutput(decodeSimulateCustomPolicyRequest, trailSimulateCustomPolicyRequest, impl.SimulateCustomPolicy, encodeSimulatePolicyResponse, trailSimulatePolicyResponse, "SimulateCustomPolicyResult"),
 		},
 		{
 			Name: "SimulatePrincipalPolicy",
 			Implemented: dispatch.Has[interface {
 				SimulatePrincipalPolicy(context.Context, *iam.Caller, *iamtypes.SimulatePrincipalPolicyRequest) (*iamtypes.SimulatePolicyResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeSimulatePrincipalPolicyRequest, impl.SimulatePrincipalPolicy, encodeSimulatePolicyResponse, "SimulatePrincipalPolicyResult"),
+			Call: dispatch.QueryInputOutput(decodeSimulatePrincipalPolicyRequest, trailSimulatePrincipalPolicyRequest, impl.SimulatePrincipalPolicy, encodeSimulatePolicyResponse, trailSimulatePolicyResponse, "SimulatePrincipalPolicyResult"),
 		},
 		{
 			Name: "TagInstanceProfile",
 			Implemented: dispatch.Has[interface {
 				TagInstanceProfile(context.Context, *iam.Caller, *iamtypes.TagInstanceProfileRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeTagInstanceProfileRequest, impl.TagInstanceProfile),
+			Call: dispatch.QueryInputOnly(decodeTagInstanceProfileRequest, trailTagInstanceProfileRequest, impl.TagInstanceProfile),
 		},
 		{
 			Name: "TagMFADevice",
 			Implemented: dispatch.Has[interface {
 				TagMFADevice(context.Context, *iam.Caller, *iamtypes.TagMFADeviceRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeTagMFADeviceRequest, impl.TagMFADevice),
+			Call: dispatch.QueryInputOnly(decodeTagMFADeviceRequest, trailTagMFADeviceRequest, impl.TagMFADevice),
 		},
 		{
 			Name: "TagOpenIDConnectProvider",
 			Implemented: dispatch.Has[interface {
 				TagOpenIDConnectProvider(context.Context, *iam.Caller, *iamtypes.TagOpenIDConnectProviderRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeTagOpenIDConnectProviderRequest, impl.TagOpenIDConnectProvider),
+			Call: dispatch.QueryInputOnly(decodeTagOpenIDConnectProviderRequest, trailTagOpenIDConnectProviderRequest, impl.TagOpenIDConnectProvider),
 		},
 		{
 			Name: "TagPolicy",
 			Implemented: dispatch.Has[interface {
 				TagPolicy(context.Context, *iam.Caller, *iamtypes.TagPolicyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeTagPolicyRequest, impl.TagPolicy),
+			Call: dispatch.QueryInputOnly(decodeTagPolicyRequest, trailTagPolicyRequest, impl.TagPolicy),
 		},
 		{
 			Name: "TagRole",
 			Implemented: dispatch.Has[interface {
 				TagRole(context.Context, *iam.Caller, *iamtypes.TagRoleRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeTagRoleRequest, impl.TagRole),
+			Call: dispatch.QueryInputOnly(decodeTagRoleRequest, trailTagRoleRequest, impl.TagRole),
 		},
 		{
 			Name: "TagSAMLProvider",
 			Implemented: dispatch.Has[interface {
 				TagSAMLProvider(context.Context, *iam.Caller, *iamtypes.TagSAMLProviderRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeTagSAMLProviderRequest, impl.TagSAMLProvider),
+			Call: dispatch.QueryInputOnly(decodeTagSAMLProviderRequest, trailTagSAMLProviderRequest, impl.TagSAMLProvider),
 		},
 		{
 			Name: "TagServerCertificate",
 			Implemented: dispatch.Has[interface {
 				TagServerCertificate(context.Context, *iam.Caller, *iamtypes.TagServerCertificateRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeTagServerCertificateRequest, impl.TagServerCertificate),
+			Call: dispatch.QueryInputOnly(decodeTagServerCertificateRequest, trailTagServerCertificateRequest, impl.TagServerCertificate),
 		},
 		{
 			Name: "TagUser",
 			Implemented: dispatch.Has[interface {
 				TagUser(context.Context, *iam.Caller, *iamtypes.TagUserRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeTagUserRequest, impl.TagUser),
+			Call: dispatch.QueryInputOnly(decodeTagUserRequest, trailTagUserRequest, impl.TagUser),
 		},
 		{
 			Name: "UntagInstanceProfile",
 			Implemented: dispatch.Has[interface {
 				UntagInstanceProfile(context.Context, *iam.Caller, *iamtypes.UntagInstanceProfileRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUntagInstanceProfileRequest, impl.UntagInstanceProfile),
+			Call: dispatch.QueryInputOnly(decodeUntagInstanceProfileRequest, trailUntagInstanceProfileRequest, impl.UntagInstanceProfile),
 		},
 		{
 			Name: "UntagMFADevice",
 			Implemented: dispatch.Has[interface {
 				UntagMFADevice(context.Context, *iam.Caller, *iamtypes.UntagMFADeviceRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUntagMFADeviceRequest, impl.UntagMFADevice),
+			Call: dispatch.QueryInputOnly(decodeUntagMFADeviceRequest, trailUntagMFADeviceRequest, impl.UntagMFADevice),
 		},
 		{
 			Name: "UntagOpenIDConnectProvider",
 			Implemented: dispatch.Has[interface {
 				UntagOpenIDConnectProvider(context.Context, *iam.Caller, *iamtypes.UntagOpenIDConnectProviderRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUntagOpenIDConnectProviderRequest, impl.UntagOpenIDConnectProvider),
+			Call: dispatch.QueryInputOnly(decodeUntagOpenIDConnectProviderRequest, trailUntagOpenIDConnectProviderRequest, impl.UntagOpenIDConnectProvider),
 		},
 		{
 			Name: "UntagPolicy",
 			Implemented: dispatch.Has[interface {
 				UntagPolicy(context.Context, *iam.Caller, *iamtypes.UntagPolicyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUntagPolicyRequest, impl.UntagPolicy),
+			Call: dispatch.QueryInputOnly(decodeUntagPolicyRequest, trailUntagPolicyRequest, impl.UntagPolicy),
 		},
 		{
 			Name: "UntagRole",
 			Implemented: dispatch.Has[interface {
 				UntagRole(context.Context, *iam.Caller, *iamtypes.UntagRoleRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUntagRoleRequest, impl.UntagRole),
+			Call: dispatch.QueryInputOnly(decodeUntagRoleRequest, trailUntagRoleRequest, impl.UntagRole),
 		},
 		{
 			Name: "UntagSAMLProvider",
 			Implemented: dispatch.Has[interface {
 				UntagSAMLProvider(context.Context, *iam.Caller, *iamtypes.UntagSAMLProviderRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUntagSAMLProviderRequest, impl.UntagSAMLProvider),
+			Call: dispatch.QueryInputOnly(decodeUntagSAMLProviderRequest, trailUntagSAMLProviderRequest, impl.UntagSAMLProvider),
 		},
 		{
 			Name: "UntagServerCertificate",
 			Implemented: dispatch.Has[interface {
 				UntagServerCertificate(context.Context, *iam.Caller, *iamtypes.UntagServerCertificateRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUntagServerCertificateRequest, impl.UntagServerCertificate),
+			Call: dispatch.QueryInputOnly(decodeUntagServerCertificateRequest, trailUntagServerCertificateRequest, impl.UntagServerCertificate),
 		},
 		{
 			Name: "UntagUser",
 			Implemented: dispatch.Has[interface {
 				UntagUser(context.Context, *iam.Caller, *iamtypes.UntagUserRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUntagUserRequest, impl.UntagUser),
+			Call: dispatch.QueryInputOnly(decodeUntagUserRequest, trailUntagUserRequest, impl.UntagUser),
 		},
 		{
 			Name: "UpdateAccessKey",
 			Implemented: dispatch.Has[interface {
 				UpdateAccessKey(context.Context, *iam.Caller, *iamtypes.UpdateAccessKeyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUpdateAccessKeyRequest, impl.UpdateAccessKey),
+			Call: dispatch.QueryInputOnly(decodeUpdateAccessKeyRequest, trailUpdateAccessKeyRequest, impl.UpdateAccessKey),
 		},
 		{
 			Name: "UpdateAccountPasswordPolicy",
 			Implemented: dispatch.Has[interface {
 				UpdateAccountPasswordPolicy(context.Context, *iam.Caller, *iamtypes.UpdateAccountPasswordPolicyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUpdateAccountPasswordPolicyRequest, impl.UpdateAccountPasswordPolicy),
+			Call: dispatch.QueryInputOnly(decodeUpdateAccountPasswordPolicyRequest, trailUpdateAccountPasswordPolicyRequest, impl.UpdateAccountPasswordPolicy),
 		},
 		{
 			Name: "UpdateAssumeRolePolicy",
 			Implemented: dispatch.Has[interface {
 				UpdateAssumeRolePolicy(context.Context, *iam.Caller, *iamtypes.UpdateAssumeRolePolicyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUpdateAssumeRolePolicyRequest, impl.UpdateAssumeRolePolicy),
+			Call: dispatch.QueryInputOnly(decodeUpdateAssumeRolePolicyRequest, trailUpdateAssumeRolePolicyRequest, impl.UpdateAssumeRolePolicy),
 		},
 		{
 			Name: "UpdateDelegationRequest",
 			Implemented: dispatch.Has[interface {
 				UpdateDelegationRequest(context.Context, *iam.Caller, *iamtypes.UpdateDelegationRequestRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUpdateDelegationRequestRequest, impl.UpdateDelegationRequest),
+			Call: dispatch.QueryInputOnly(decodeUpdateDelegationRequestRequest, trailUpdateDelegationRequestRequest, impl.UpdateDelegationRequest),
 		},
 		{
 			Name: "UpdateGroup",
 			Implemented: dispatch.Has[interface {
 				UpdateGroup(context.Context, *iam.Caller, *iamtypes.UpdateGroupRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUpdateGroupRequest, impl.UpdateGroup),
+			Call: dispatch.QueryInputOnly(decodeUpdateGroupRequest, trailUpdateGroupRequest, impl.UpdateGroup),
 		},
 		{
 			Name: "UpdateLoginProfile",
 			Implemented: dispatch.Has[interface {
 				UpdateLoginProfile(context.Context, *iam.Caller, *iamtypes.UpdateLoginProfileRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUpdateLoginProfileRequest, impl.UpdateLoginProfile),
+			Call: dispatch.QueryInputOnly(decodeUpdateLoginProfileRequest, trailUpdateLoginProfileRequest, impl.UpdateLoginProfile),
 		},
 		{
 			Name: "UpdateOpenIDConnectProviderThumbprint",
 			Implemented: dispatch.Has[interface {
 				UpdateOpenIDConnectProviderThumbprint(context.Context, *iam.Caller, *iamtypes.UpdateOpenIDConnectProviderThumbprintRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUpdateOpenIDConnectProviderThumbprintRequest, impl.UpdateOpenIDConnectProviderThumbprint),
+			Call: dispatch.QueryInputOnly(decodeUpdateOpenIDConnectProviderThumbprintRequest, trailUpdateOpenIDConnectProviderThumbprintRequest, impl.UpdateOpenIDConnectProviderThumbprint),
 		},
 		{
 			Name: "UpdateRole",
 			Implemented: dispatch.Has[interface {
 				UpdateRole(context.Context, *iam.Caller, *iamtypes.UpdateRoleRequest) (*iamtypes.UpdateRoleResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeUpdateRoleRequest, impl.UpdateRole, encodeUpdateRoleResponse, "UpdateRoleResult"),
+			Call: dispatch.QueryInputOutput(decodeUpdateRoleRequest, trailUpdateRoleRequest, impl.UpdateRole, encodeUpdateRoleResponse, trailUpdateRoleResponse, "UpdateRoleResult"),
 		},
 		{
 			Name: "UpdateRoleDescription",
 			Implemented: dispatch.Has[interface {
 				UpdateRoleDescription(context.Context, *iam.Caller, *iamtypes.UpdateRoleDescriptionRequest) (*iamtypes.UpdateRoleDescriptionResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeUpdateRoleDescriptionRequest, impl.UpdateRoleDescription, encodeUpdateRoleDescriptionResponse, "UpdateRoleDescriptionResult"),
+			Call: dispatch.QueryInputOutput(decodeUpdateRoleDescriptionRequest, trailUpdateRoleDescriptionRequest, impl.UpdateRoleDescription, encodeUpdateRoleDescriptionResponse, trailUpdateRoleDescriptionResponse, "UpdateRoleDescriptionResult"),
 		},
 		{
 			Name: "UpdateSAMLProvider",
 			Implemented: dispatch.Has[interface {
 				UpdateSAMLProvider(context.Context, *iam.Caller, *iamtypes.UpdateSAMLProviderRequest) (*iamtypes.UpdateSAMLProviderResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeUpdateSAMLProviderRequest, impl.UpdateSAMLProvider, encodeUpdateSAMLProviderResponse, "UpdateSAMLProviderResult"),
+			Call: dispatch.QueryInputOutput(decodeUpdateSAMLProviderRequest, trailUpdateSAMLProviderRequest, impl.UpdateSAMLProvider, encodeUpdateSAMLProviderResponse, trailUpdateSAMLProviderResponse, "UpdateSAMLProviderResult"),
 		},
 		{
 			Name: "UpdateSSHPublicKey",
 			Implemented: dispatch.Has[interface {
 				UpdateSSHPublicKey(context.Context, *iam.Caller, *iamtypes.UpdateSSHPublicKeyRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUpdateSSHPublicKeyRequest, impl.UpdateSSHPublicKey),
+			Call: dispatch.QueryInputOnly(decodeUpdateSSHPublicKeyRequest, trailUpdateSSHPublicKeyRequest, impl.UpdateSSHPublicKey),
 		},
 		{
 			Name: "UpdateServerCertificate",
 			Implemented: dispatch.Has[interface {
 				UpdateServerCertificate(context.Context, *iam.Caller, *iamtypes.UpdateServerCertificateRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUpdateServerCertificateRequest, impl.UpdateServerCertificate),
+			Call: dispatch.QueryInputOnly(decodeUpdateServerCertificateRequest, trailUpdateServerCertificateRequest, impl.UpdateServerCertificate),
 		},
 		{
 			Name: "UpdateServiceSpecificCredential",
 			Implemented: dispatch.Has[interface {
 				UpdateServiceSpecificCredential(context.Context, *iam.Caller, *iamtypes.UpdateServiceSpecificCredentialRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUpdateServiceSpecificCredentialRequest, impl.UpdateServiceSpecificCredential),
+			Call: dispatch.QueryInputOnly(decodeUpdateServiceSpecificCredentialRequest, trailUpdateServiceSpecificCredentialRequest, impl.UpdateServiceSpecificCredential),
 		},
 		{
 			Name: "UpdateSigningCertificate",
 			Implemented: dispatch.Has[interface {
 				UpdateSigningCertificate(context.Context, *iam.Caller, *iamtypes.UpdateSigningCertificateRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUpdateSigningCertificateRequest, impl.UpdateSigningCertificate),
+			Call: dispatch.QueryInputOnly(decodeUpdateSigningCertificateRequest, trailUpdateSigningCertificateRequest, impl.UpdateSigningCertificate),
 		},
 		{
 			Name: "UpdateUser",
 			Implemented: dispatch.Has[interface {
 				UpdateUser(context.Context, *iam.Caller, *iamtypes.UpdateUserRequest) error
 			}](domain),
-			Call: dispatch.QueryInputOnly(decodeUpdateUserRequest, impl.UpdateUser),
+			Call: dispatch.QueryInputOnly(decodeUpdateUserRequest, trailUpdateUserRequest, impl.UpdateUser),
 		},
 		{
 			Name: "UploadSSHPublicKey",
 			Implemented: dispatch.Has[interface {
 				UploadSSHPublicKey(context.Context, *iam.Caller, *iamtypes.UploadSSHPublicKeyRequest) (*iamtypes.UploadSSHPublicKeyResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeUploadSSHPublicKeyRequest, impl.UploadSSHPublicKey, encodeUploadSSHPublicKeyResponse, "UploadSSHPublicKeyResult"),
+			Call: dispatch.QueryInputOutput(decodeUploadSSHPublicKeyRequest, trailUploadSSHPublicKeyRequest, impl.UploadSSHPublicKey, encodeUploadSSHPublicKeyResponse, trailUploadSSHPublicKeyResponse, "UploadSSHPublicKeyResult"),
 		},
 		{
 			Name: "UploadServerCertificate",
 			Implemented: dispatch.Has[interface {
 				UploadServerCertificate(context.Context, *iam.Caller, *iamtypes.UploadServerCertificateRequest) (*iamtypes.UploadServerCertificateResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeUploadServerCertificateRequest, impl.UploadServerCertificate, encodeUploadServerCertificateResponse, "UploadServerCertificateResult"),
+			Call: dispatch.QueryInputOutput(decodeUploadServerCertificateRequest, trailUploadServerCertificateRequest, impl.UploadServerCertificate, encodeUploadServerCertificateResponse, trailUploadServerCertificateResponse, "UploadServerCertificateResult"),
 		},
 		{
 			Name: "UploadSigningCertificate",
 			Implemented: dispatch.Has[interface {
 				UploadSigningCertificate(context.Context, *iam.Caller, *iamtypes.UploadSigningCertificateRequest) (*iamtypes.UploadSigningCertificateResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeUploadSigningCertificateRequest, impl.UploadSigningCertificate, encodeUploadSigningCertificateResponse, "UploadSigningCertificateResult"),
+			Call: dispatch.QueryInputOutput(decodeUploadSigningCertificateRequest, trailUploadSigningCertificateRequest, impl.UploadSigningCertificate, encodeUploadSigningCertificateResponse, trailUploadSigningCertificateResponse, "UploadSigningCertificateResult"),
 		},
 	}
 }

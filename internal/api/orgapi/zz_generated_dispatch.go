@@ -476,70 +476,70 @@ func Operations(impl Organizations, domain any) []dispatch.Operation {
 			Implemented: dispatch.Has[interface {
 				AcceptHandshake(context.Context, *iam.Caller, *orgtypes.AcceptHandshakeRequest) (*orgtypes.AcceptHandshakeResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeAcceptHandshakeRequest, impl.AcceptHandshake, appendAcceptHandshakeResponse),
+			Call: dispatch.JSONInputOutput(decodeAcceptHandshakeRequest, trailAcceptHandshakeRequest, impl.AcceptHandshake, appendAcceptHandshakeResponse, trailAcceptHandshakeResponse),
 		},
 		{
 			Name: "AttachPolicy",
 			Implemented: dispatch.Has[interface {
 				AttachPolicy(context.Context, *iam.Caller, *orgtypes.AttachPolicyRequest) error
 			}](domain),
-			Call: dispatch.JSONInputOnly(decodeAttachPolicyRequest, impl.AttachPolicy),
+			Call: dispatch.JSONInputOnly(decodeAttachPolicyRequest, trailAttachPolicyRequest, impl.AttachPolicy),
 		},
 		{
 			Name: "CancelHandshake",
 			Implemented: dispatch.Has[interface {
 				CancelHandshake(context.Context, *iam.Caller, *orgtypes.CancelHandshakeRequest) (*orgtypes.CancelHandshakeResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeCancelHandshakeRequest, impl.CancelHandshake, appendCancelHandshakeResponse),
+			Call: dispatch.JSONInputOutput(decodeCancelHandshakeRequest, trailCancelHandshakeRequest, impl.CancelHandshake, appendCancelHandshakeResponse, trailCancelHandshakeResponse),
 		},
 		{
 			Name: "CloseAccount",
 			Implemented: dispatch.Has[interface {
 				CloseAccount(context.Context, *iam.Caller, *orgtypes.CloseAccountRequest) error
 			}](domain),
-			Call: dispatch.JSONInputOnly(decodeCloseAccountRequest, impl.CloseAccount),
+			Call: dispatch.JSONInputOnly(decodeCloseAccountRequest, trailCloseAccountRequest, impl.CloseAccount),
 		},
 		{
 			Name: "CreateAccount",
 			Implemented: dispatch.Has[interface {
 				CreateAccount(context.Context, *iam.Caller, *orgtypes.CreateAccountRequest) (*orgtypes.CreateAccountResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeCreateAccountRequest, impl.CreateAccount, appendCreateAccountResponse),
+			Call: dispatch.JSONInputOutput(decodeCreateAccountRequest, trailCreateAccountRequest, impl.CreateAccount, appendCreateAccountResponse, trailCreateAccountResponse),
 		},
 		{
 			Name: "CreateGovCloudAccount",
 			Implemented: dispatch.Has[interface {
 				CreateGovCloudAccount(context.Context, *iam.Caller, *orgtypes.CreateGovCloudAccountRequest) (*orgtypes.CreateGovCloudAccountResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeCreateGovCloudAccountRequest, impl.CreateGovCloudAccount, appendCreateGovCloudAccountResponse),
+			Call: dispatch.JSONInputOutput(decodeCreateGovCloudAccountRequest, trailCreateGovCloudAccountRequest, impl.CreateGovCloudAccount, appendCreateGovCloudAccountResponse, trailCreateGovCloudAccountResponse),
 		},
 		{
 			Name: "CreateOrganization",
 			Implemented: dispatch.Has[interface {
 				CreateOrganization(context.Context, *iam.Caller, *orgtypes.CreateOrganizationRequest) (*orgtypes.CreateOrganizationResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeCreateOrganizationRequest, impl.CreateOrganization, appendCreateOrganizationResponse),
+			Call: dispatch.JSONInputOutput(decodeCreateOrganizationRequest, trailCreateOrganizationRequest, impl.CreateOrganization, appendCreateOrganizationResponse, trailCreateOrganizationResponse),
 		},
 		{
 			Name: "CreateOrganizationalUnit",
 			Implemented: dispatch.Has[interface {
 				CreateOrganizationalUnit(context.Context, *iam.Caller, *orgtypes.CreateOrganizationalUnitRequest) (*orgtypes.CreateOrganizationalUnitResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeCreateOrganizationalUnitRequest, impl.CreateOrganizationalUnit, appendCreateOrganizationalUnitResponse),
+			Call: dispatch.JSONInputOutput(decodeCreateOrganizationalUnitRequest, trailCreateOrganizationalUnitRequest, impl.CreateOrganizationalUnit, appendCreateOrganizationalUnitResponse, trailCreateOrganizationalUnitResponse),
 		},
 		{
 			Name: "CreatePolicy",
 			Implemented: dispatch.Has[interface {
 				CreatePolicy(context.Context, *iam.Caller, *orgtypes.CreatePolicyRequest) (*orgtypes.CreatePolicyResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeCreatePolicyRequest, impl.CreatePolicy, appendCreatePolicyResponse),
+			Call: dispatch.JSONInputOutput(decodeCreatePolicyRequest, trailCreatePolicyRequest, impl.CreatePolicy, appendCreatePolicyResponse, trailCreatePolicyResponse),
 		},
 		{
 			Name: "DeclineHandshake",
 			Implemented: dispatch.Has[interface {
 				DeclineHandshake(context.Context, *iam.Caller, *orgtypes.DeclineHandshakeRequest) (*orgtypes.DeclineHandshakeResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeDeclineHandshakeRequest, impl.DeclineHandshake, appendDeclineHandshakeResponse),
+			Call: dispatch.JSONInputOutput(decodeDeclineHandshakeRequest, trailDeclineHandshakeRequest, impl.DeclineHandshake, appendDeclineHandshakeResponse, trailDeclineHandshakeResponse),
 		},
 		{
 			Name: "DeleteOrganization",
@@ -553,14 +553,14 @@ func Operations(impl Organizations, domain any) []dispatch.Operation {
 			Implemented: dispatch.Has[interface {
 				DeleteOrganizationalUnit(context.Context, *iam.Caller, *orgtypes.DeleteOrganizationalUnitRequest) error
 			}](domain),
-			Call: dispatch.JSONInputOnly(decodeDeleteOrganizationalUnitRequest, impl.DeleteOrganizationalUnit),
+			Call: dispatch.JSONInputOnly(decodeDeleteOrganizationalUnitRequest, trailDeleteOrganizationalUnitRequest, impl.DeleteOrganizationalUnit),
 		},
 		{
 			Name: "DeletePolicy",
 			Implemented: dispatch.Has[interface {
 				DeletePolicy(context.Context, *iam.Caller, *orgtypes.DeletePolicyRequest) error
 			}](domain),
-			Call: dispatch.JSONInputOnly(decodeDeletePolicyRequest, impl.DeletePolicy),
+			Call: dispatch.JSONInputOnly(decodeDeletePolicyRequest, trailDeletePolicyRequest, impl.DeletePolicy),
 		},
 		{
 			Name: "DeleteResourcePolicy",
@@ -574,126 +574,126 @@ func Operations(impl Organizations, domain any) []dispatch.Operation {
 			Implemented: dispatch.Has[interface {
 				DeregisterDelegatedAdministrator(context.Context, *iam.Caller, *orgtypes.DeregisterDelegatedAdministratorRequest) error
 			}](domain),
-			Call: dispatch.JSONInputOnly(decodeDeregisterDelegatedAdministratorRequest, impl.DeregisterDelegatedAdministrator),
+			Call: dispatch.JSONInputOnly(decodeDeregisterDelegatedAdministratorRequest, trailDeregisterDelegatedAdministratorRequest, impl.DeregisterDelegatedAdministrator),
 		},
 		{
 			Name: "DescribeAccount",
 			Implemented: dispatch.Has[interface {
 				DescribeAccount(context.Context, *iam.Caller, *orgtypes.DescribeAccountRequest) (*orgtypes.DescribeAccountResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeDescribeAccountRequest, impl.DescribeAccount, appendDescribeAccountResponse),
+			Call: dispatch.JSONInputOutput(decodeDescribeAccountRequest, trailDescribeAccountRequest, impl.DescribeAccount, appendDescribeAccountResponse, trailDescribeAccountResponse),
 		},
 		{
 			Name: "DescribeCreateAccountStatus",
 			Implemented: dispatch.Has[interface {
 				DescribeCreateAccountStatus(context.Context, *iam.Caller, *orgtypes.DescribeCreateAccountStatusRequest) (*orgtypes.DescribeCreateAccountStatusResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeDescribeCreateAccountStatusRequest, impl.DescribeCreateAccountStatus, appendDescribeCreateAccountStatusResponse),
+			Call: dispatch.JSONInputOutput(decodeDescribeCreateAccountStatusRequest, trailDescribeCreateAccountStatusRequest, impl.DescribeCreateAccountStatus, appendDescribeCreateAccountStatusResponse, trailDescribeCreateAccountStatusResponse),
 		},
 		{
 			Name: "DescribeEffectivePolicy",
 			Implemented: dispatch.Has[interface {
 				DescribeEffectivePolicy(context.Context, *iam.Caller, *orgtypes.DescribeEffectivePolicyRequest) (*orgtypes.DescribeEffectivePolicyResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeDescribeEffectivePolicyRequest, impl.DescribeEffectivePolicy, appendDescribeEffectivePolicyResponse),
+			Call: dispatch.JSONInputOutput(decodeDescribeEffectivePolicyRequest, trailDescribeEffectivePolicyRequest, impl.DescribeEffectivePolicy, appendDescribeEffectivePolicyResponse, trailDescribeEffectivePolicyResponse),
 		},
 		{
 			Name: "DescribeHandshake",
 			Implemented: dispatch.Has[interface {
 				DescribeHandshake(context.Context, *iam.Caller, *orgtypes.DescribeHandshakeRequest) (*orgtypes.DescribeHandshakeResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeDescribeHandshakeRequest, impl.DescribeHandshake, appendDescribeHandshakeResponse),
+			Call: dispatch.JSONInputOutput(decodeDescribeHandshakeRequest, trailDescribeHandshakeRequest, impl.DescribeHandshake, appendDescribeHandshakeResponse, trailDescribeHandshakeResponse),
 		},
 		{
 			Name: "DescribeOrganization",
 			Implemented: dispatch.Has[interface {
 				DescribeOrganization(context.Context, *iam.Caller) (*orgtypes.DescribeOrganizationResponse, error)
 			}](domain),
-			Call: dispatch.JSONOutputOnly(impl.DescribeOrganization, appendDescribeOrganizationResponse),
+			Call: dispatch.JSONOutputOnly(impl.DescribeOrganization, appendDescribeOrganizationResponse, trailDescribeOrganizationResponse),
 		},
 		{
 			Name: "DescribeOrganizationalUnit",
 			Implemented: dispatch.Has[interface {
 				DescribeOrganizationalUnit(context.Context, *iam.Caller, *orgtypes.DescribeOrganizationalUnitRequest) (*orgtypes.DescribeOrganizationalUnitResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeDescribeOrganizationalUnitRequest, impl.DescribeOrganizationalUnit, appendDescribeOrganizationalUnitResponse),
+			Call: dispatch.JSONInputOutput(decodeDescribeOrganizationalUnitRequest, trailDescribeOrganizationalUnitRequest, impl.DescribeOrganizationalUnit, appendDescribeOrganizationalUnitResponse, trailDescribeOrganizationalUnitResponse),
 		},
 		{
 			Name: "DescribePolicy",
 			Implemented: dispatch.Has[interface {
 				DescribePolicy(context.Context, *iam.Caller, *orgtypes.DescribePolicyRequest) (*orgtypes.DescribePolicyResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeDescribePolicyRequest, impl.DescribePolicy, appendDescribePolicyResponse),
+			Call: dispatch.JSONInputOutput(decodeDescribePolicyRequest, trailDescribePolicyRequest, impl.DescribePolicy, appendDescribePolicyResponse, trailDescribePolicyResponse),
 		},
 		{
 			Name: "DescribeResourcePolicy",
 			Implemented: dispatch.Has[interface {
 				DescribeResourcePolicy(context.Context, *iam.Caller) (*orgtypes.DescribeResourcePolicyResponse, error)
 			}](domain),
-			Call: dispatch.JSONOutputOnly(impl.DescribeResourcePolicy, appendDescribeResourcePolicyResponse),
+			Call: dispatch.JSONOutputOnly(impl.DescribeResourcePolicy, appendDescribeResourcePolicyResponse, trailDescribeResourcePolicyResponse),
 		},
 		{
 			Name: "DescribeResponsibilityTransfer",
 			Implemented: dispatch.Has[interface {
 				DescribeResponsibilityTransfer(context.Context, *iam.Caller, *orgtypes.DescribeResponsibilityTransferRequest) (*orgtypes.DescribeResponsibilityTransferResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeDescribeResponsibilityTransferRequest, impl.DescribeResponsibilityTransfer, appendDescribeResponsibilityTransferResponse),
+			Call: dispatch.JSONInputOutput(decodeDescribeResponsibilityTransferRequest, trailDescribeResponsibilityTransferRequest, impl.DescribeResponsibilityTransfer, appendDescribeResponsibilityTransferResponse, trailDescribeResponsibilityTransferResponse),
 		},
 		{
 			Name: "DetachPolicy",
 			Implemented: dispatch.Has[interface {
 				DetachPolicy(context.Context, *iam.Caller, *orgtypes.DetachPolicyRequest) error
 			}](domain),
-			Call: dispatch.JSONInputOnly(decodeDetachPolicyRequest, impl.DetachPolicy),
+			Call: dispatch.JSONInputOnly(decodeDetachPolicyRequest, trailDetachPolicyRequest, impl.DetachPolicy),
 		},
 		{
 			Name: "DisableAWSServiceAccess",
 			Implemented: dispatch.Has[interface {
 				DisableAWSServiceAccess(context.Context, *iam.Caller, *orgtypes.DisableAWSServiceAccessRequest) error
 			}](domain),
-			Call: dispatch.JSONInputOnly(decodeDisableAWSServiceAccessRequest, impl.DisableAWSServiceAccess),
+			Call: dispatch.JSONInputOnly(decodeDisableAWSServiceAccessRequest, trailDisableAWSServiceAccessRequest, impl.DisableAWSServiceAccess),
 		},
 		{
 			Name: "DisablePolicyType",
 			Implemented: dispatch.Has[interface {
 				DisablePolicyType(context.Context, *iam.Caller, *orgtypes.DisablePolicyTypeRequest) (*orgtypes.DisablePolicyTypeResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeDisablePolicyTypeRequest, impl.DisablePolicyType, appendDisablePolicyTypeResponse),
+			Call: dispatch.JSONInputOutput(decodeDisablePolicyTypeRequest, trailDisablePolicyTypeRequest, impl.DisablePolicyType, appendDisablePolicyTypeResponse, trailDisablePolicyTypeResponse),
 		},
 		{
 			Name: "EnableAWSServiceAccess",
 			Implemented: dispatch.Has[interface {
 				EnableAWSServiceAccess(context.Context, *iam.Caller, *orgtypes.EnableAWSServiceAccessRequest) error
 			}](domain),
-			Call: dispatch.JSONInputOnly(decodeEnableAWSServiceAccessRequest, impl.EnableAWSServiceAccess),
+			Call: dispatch.JSONInputOnly(decodeEnableAWSServiceAccessRequest, trailEnableAWSServiceAccessRequest, impl.EnableAWSServiceAccess),
 		},
 		{
 			Name: "EnableAllFeatures",
 			Implemented: dispatch.Has[interface {
 				EnableAllFeatures(context.Context, *iam.Caller, *orgtypes.EnableAllFeaturesRequest) (*orgtypes.EnableAllFeaturesResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeEnableAllFeaturesRequest, impl.EnableAllFeatures, appendEnableAllFeaturesResponse),
+			Call: dispatch.JSONInputOutput(decodeEnableAllFeaturesRequest, trailEnableAllFeaturesRequest, impl.EnableAllFeatures, appendEnableAllFeaturesResponse, trailEnableAllFeaturesResponse),
 		},
 		{
 			Name: "EnablePolicyType",
 			Implemented: dispatch.Has[interface {
 				EnablePolicyType(context.Context, *iam.Caller, *orgtypes.EnablePolicyTypeRequest) (*orgtypes.EnablePolicyTypeResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeEnablePolicyTypeRequest, impl.EnablePolicyType, appendEnablePolicyTypeResponse),
+			Call: dispatch.JSONInputOutput(decodeEnablePolicyTypeRequest, trailEnablePolicyTypeRequest, impl.EnablePolicyType, appendEnablePolicyTypeResponse, trailEnablePolicyTypeResponse),
 		},
 		{
 			Name: "InviteAccountToOrganization",
 			Implemented: dispatch.Has[interface {
 				InviteAccountToOrganization(context.Context, *iam.Caller, *orgtypes.InviteAccountToOrganizationRequest) (*orgtypes.InviteAccountToOrganizationResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeInviteAccountToOrganizationRequest, impl.InviteAccountToOrganization, appendInviteAccountToOrganizationResponse),
+			Call: dispatch.JSONInputOutput(decodeInviteAccountToOrganizationRequest, trailInviteAccountToOrganizationRequest, impl.InviteAccountToOrganization, appendInviteAccountToOrganizationResponse, trailInviteAccountToOrganizationResponse),
 		},
 		{
 			Name: "InviteOrganizationToTransferResponsibility",
 			Implemented: dispatch.Has[interface {
 				InviteOrganizationToTransferResponsibility(context.Context, *iam.Caller, *orgtypes.InviteOrganizationToTransferResponsibilityRequest) (*orgtypes.InviteOrganizationToTransferResponsibilityResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeInviteOrganizationToTransferResponsibilityRequest, impl.InviteOrganizationToTransferResponsibility, appendInviteOrganizationToTransferResponsibilityResponse),
+			Call: dispatch.JSONInputOutput(decodeInviteOrganizationToTransferResponsibilityRequest, trailInviteOrganizationToTransferResponsibilityRequest, impl.InviteOrganizationToTransferResponsibility, appendInviteOrganizationToTransferResponsibilityResponse, trailInviteOrganizationToTransferResponsibilityResponse),
 		},
 		{
 			Name: "LeaveOrganization",
@@ -707,210 +707,210 @@ func Operations(impl Organizations, domain any) []dispatch.Operation {
 			Implemented: dispatch.Has[interface {
 				ListAWSServiceAccessForOrganization(context.Context, *iam.Caller, *orgtypes.ListAWSServiceAccessForOrganizationRequest) (*orgtypes.ListAWSServiceAccessForOrganizationResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListAWSServiceAccessForOrganizationRequest, impl.ListAWSServiceAccessForOrganization, appendListAWSServiceAccessForOrganizationResponse),
+			Call: dispatch.JSONInputOutput(decodeListAWSServiceAccessForOrganizationRequest, trailListAWSServiceAccessForOrganizationRequest, impl.ListAWSServiceAccessForOrganization, appendListAWSServiceAccessForOrganizationResponse, trailListAWSServiceAccessForOrganizationResponse),
 		},
 		{
 			Name: "ListAccounts",
 			Implemented: dispatch.Has[interface {
 				ListAccounts(context.Context, *iam.Caller, *orgtypes.ListAccountsRequest) (*orgtypes.ListAccountsResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListAccountsRequest, impl.ListAccounts, appendListAccountsResponse),
+			Call: dispatch.JSONInputOutput(decodeListAccountsRequest, trailListAccountsRequest, impl.ListAccounts, appendListAccountsResponse, trailListAccountsResponse),
 		},
 		{
 			Name: "ListAccountsForParent",
 			Implemented: dispatch.Has[interface {
 				ListAccountsForParent(context.Context, *iam.Caller, *orgtypes.ListAccountsForParentRequest) (*orgtypes.ListAccountsForParentResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListAccountsForParentRequest, impl.ListAccountsForParent, appendListAccountsForParentResponse),
+			Call: dispatch.JSONInputOutput(decodeListAccountsForParentRequest, trailListAccountsForParentRequest, impl.ListAccountsForParent, appendListAccountsForParentResponse, trailListAccountsForParentResponse),
 		},
 		{
 			Name: "ListAccountsWithInvalidEffectivePolicy",
 			Implemented: dispatch.Has[interface {
 				ListAccountsWithInvalidEffectivePolicy(context.Context, *iam.Caller, *orgtypes.ListAccountsWithInvalidEffectivePolicyRequest) (*orgtypes.ListAccountsWithInvalidEffectivePolicyResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListAccountsWithInvalidEffectivePolicyRequest, impl.ListAccountsWithInvalidEffectivePolicy, appendListAccountsWithInvalidEffectivePolicyResponse),
+			Call: dispatch.JSONInputOutput(decodeListAccountsWithInvalidEffectivePolicyRequest, trailListAccountsWithInvalidEffectivePolicyRequest, impl.ListAccountsWithInvalidEffectivePolicy, appendListAccountsWithInvalidEffectivePolicyResponse, trailListAccountsWithInvalidEffectivePolicyResponse),
 		},
 		{
 			Name: "ListChildren",
 			Implemented: dispatch.Has[interface {
 				ListChildren(context.Context, *iam.Caller, *orgtypes.ListChildrenRequest) (*orgtypes.ListChildrenResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListChildrenRequest, impl.ListChildren, appendListChildrenResponse),
+			Call: dispatch.JSONInputOutput(decodeListChildrenRequest, trailListChildrenRequest, impl.ListChildren, appendListChildrenResponse, trailListChildrenResponse),
 		},
 		{
 			Name: "ListCreateAccountStatus",
 			Implemented: dispatch.Has[interface {
 				ListCreateAccountStatus(context.Context, *iam.Caller, *orgtypes.ListCreateAccountStatusRequest) (*orgtypes.ListCreateAccountStatusResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListCreateAccountStatusRequest, impl.ListCreateAccountStatus, appendListCreateAccountStatusResponse),
+			Call: dispatch.JSONInputOutput(decodeListCreateAccountStatusRequest, trailListCreateAccountStatusRequest, impl.ListCreateAccountStatus, appendListCreateAccountStatusResponse, trailListCreateAccountStatusResponse),
 		},
 		{
 			Name: "ListDelegatedAdministrators",
 			Implemented: dispatch.Has[interface {
 				ListDelegatedAdministrators(context.Context, *iam.Caller, *orgtypes.ListDelegatedAdministratorsRequest) (*orgtypes.ListDelegatedAdministratorsResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListDelegatedAdministratorsRequest, impl.ListDelegatedAdministrators, appendListDelegatedAdministratorsResponse),
+			Call: dispatch.JSONInputOutput(decodeListDelegatedAdministratorsRequest, trailListDelegatedAdministratorsRequest, impl.ListDelegatedAdministrators, appendListDelegatedAdministratorsResponse, trailListDelegatedAdministratorsResponse),
 		},
 		{
 			Name: "ListDelegatedServicesForAccount",
 			Implemented: dispatch.Has[interface {
 				ListDelegatedServicesForAccount(context.Context, *iam.Caller, *orgtypes.ListDelegatedServicesForAccountRequest) (*orgtypes.ListDelegatedServicesForAccountResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListDelegatedServicesForAccountRequest, impl.ListDelegatedServicesForAccount, appendListDelegatedServicesForAccountResponse),
+			Call: dispatch.JSONInputOutput(decodeListDelegatedServicesForAccountRequest, trailListDelegatedServicesForAccountRequest, impl.ListDelegatedServicesForAccount, appendListDelegatedServicesForAccountResponse, trailListDelegatedServicesForAccountResponse),
 		},
 		{
 			Name: "ListEffectivePolicyValidationErrors",
 			Implemented: dispatch.Has[interface {
 				ListEffectivePolicyValidationErrors(context.Context, *iam.Caller, *orgtypes.ListEffectivePolicyValidationErrorsRequest) (*orgtypes.ListEffectivePolicyValidationErrorsResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListEffectivePolicyValidationErrorsRequest, impl.ListEffectivePolicyValidationErrors, appendListEffectivePolicyValidationErrorsResponse),
+			Call: dispatch.JSONInputOutput(decodeListEffectivePolicyValidationErrorsRequest, trailListEffectivePolicyValidationErrorsRequest, impl.ListEffectivePolicyValidationErrors, appendListEffectivePolicyValidationErrorsResponse, trailListEffectivePolicyValidationErrorsResponse),
 		},
 		{
 			Name: "ListHandshakesForAccount",
 			Implemented: dispatch.Has[interface {
 				ListHandshakesForAccount(context.Context, *iam.Caller, *orgtypes.ListHandshakesForAccountRequest) (*orgtypes.ListHandshakesForAccountResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListHandshakesForAccountRequest, impl.ListHandshakesForAccount, appendListHandshakesForAccountResponse),
+			Call: dispatch.JSONInputOutput(decodeListHandshakesForAccountRequest, trailListHandshakesForAccountRequest, impl.ListHandshakesForAccount, appendListHandshakesForAccountResponse, trailListHandshakesForAccountResponse),
 		},
 		{
 			Name: "ListHandshakesForOrganization",
 			Implemented: dispatch.Has[interface {
 				ListHandshakesForOrganization(context.Context, *iam.Caller, *orgtypes.ListHandshakesForOrganizationRequest) (*orgtypes.ListHandshakesForOrganizationResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListHandshakesForOrganizationRequest, impl.ListHandshakesForOrganization, appendListHandshakesForOrganizationResponse),
+			Call: dispatch.JSONInputOutput(decodeListHandshakesForOrganizationRequest, trailListHandshakesForOrganizationRequest, impl.ListHandshakesForOrganization, appendListHandshakesForOrganizationResponse, trailListHandshakesForOrganizationResponse),
 		},
 		{
 			Name: "ListInboundResponsibilityTransfers",
 			Implemented: dispatch.Has[interface {
 				ListInboundResponsibilityTransfers(context.Context, *iam.Caller, *orgtypes.ListInboundResponsibilityTransfersRequest) (*orgtypes.ListInboundResponsibilityTransfersResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListInboundResponsibilityTransfersRequest, impl.ListInboundResponsibilityTransfers, appendListInboundResponsibilityTransfersResponse),
+			Call: dispatch.JSONInputOutput(decodeListInboundResponsibilityTransfersRequest, trailListInboundResponsibilityTransfersRequest, impl.ListInboundResponsibilityTransfers, appendListInboundResponsibilityTransfersResponse, trailListInboundResponsibilityTransfersResponse),
 		},
 		{
 			Name: "ListOrganizationalUnitsForParent",
 			Implemented: dispatch.Has[interface {
 				ListOrganizationalUnitsForParent(context.Context, *iam.Caller, *orgtypes.ListOrganizationalUnitsForParentRequest) (*orgtypes.ListOrganizationalUnitsForParentResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListOrganizationalUnitsForParentRequest, impl.ListOrganizationalUnitsForParent, appendListOrganizationalUnitsForParentResponse),
+			Call: dispatch.JSONInputOutput(decodeListOrganizationalUnitsForParentRequest, trailListOrganizationalUnitsForParentRequest, impl.ListOrganizationalUnitsForParent, appendListOrganizationalUnitsForParentResponse, trailListOrganizationalUnitsForParentResponse),
 		},
 		{
 			Name: "ListOutboundResponsibilityTransfers",
 			Implemented: dispatch.Has[interface {
 				ListOutboundResponsibilityTransfers(context.Context, *iam.Caller, *orgtypes.ListOutboundResponsibilityTransfersRequest) (*orgtypes.ListOutboundResponsibilityTransfersResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListOutboundResponsibilityTransfersRequest, impl.ListOutboundResponsibilityTransfers, appendListOutboundResponsibilityTransfersResponse),
+			Call: dispatch.JSONInputOutput(decodeListOutboundResponsibilityTransfersRequest, trailListOutboundResponsibilityTransfersRequest, impl.ListOutboundResponsibilityTransfers, appendListOutboundResponsibilityTransfersResponse, trailListOutboundResponsibilityTransfersResponse),
 		},
 		{
 			Name: "ListParents",
 			Implemented: dispatch.Has[interface {
 				ListParents(context.Context, *iam.Caller, *orgtypes.ListParentsRequest) (*orgtypes.ListParentsResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListParentsRequest, impl.ListParents, appendListParentsResponse),
+			Call: dispatch.JSONInputOutput(decodeListParentsRequest, trailListParentsRequest, impl.ListParents, appendListParentsResponse, trailListParentsResponse),
 		},
 		{
 			Name: "ListPolicies",
 			Implemented: dispatch.Has[interface {
 				ListPolicies(context.Context, *iam.Caller, *orgtypes.ListPoliciesRequest) (*orgtypes.ListPoliciesResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListPoliciesRequest, impl.ListPolicies, appendListPoliciesResponse),
+			Call: dispatch.JSONInputOutput(decodeListPoliciesRequest, trailListPoliciesRequest, impl.ListPolicies, appendListPoliciesResponse, trailListPoliciesResponse),
 		},
 		{
 			Name: "ListPoliciesForTarget",
 			Implemented: dispatch.Has[interface {
 				ListPoliciesForTarget(context.Context, *iam.Caller, *orgtypes.ListPoliciesForTargetRequest) (*orgtypes.ListPoliciesForTargetResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListPoliciesForTargetRequest, impl.ListPoliciesForTarget, appendListPoliciesForTargetResponse),
+			Call: dispatch.JSONInputOutput(decodeListPoliciesForTargetRequest, trailListPoliciesForTargetRequest, impl.ListPoliciesForTarget, appendListPoliciesForTargetResponse, trailListPoliciesForTargetResponse),
 		},
 		{
 			Name: "ListRoots",
 			Implemented: dispatch.Has[interface {
 				ListRoots(context.Context, *iam.Caller, *orgtypes.ListRootsRequest) (*orgtypes.ListRootsResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListRootsRequest, impl.ListRoots, appendListRootsResponse),
+			Call: dispatch.JSONInputOutput(decodeListRootsRequest, trailListRootsRequest, impl.ListRoots, appendListRootsResponse, trailListRootsResponse),
 		},
 		{
 			Name: "ListTagsForResource",
 			Implemented: dispatch.Has[interface {
 				ListTagsForResource(context.Context, *iam.Caller, *orgtypes.ListTagsForResourceRequest) (*orgtypes.ListTagsForResourceResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListTagsForResourceRequest, impl.ListTagsForResource, appendListTagsForResourceResponse),
+			Call: dispatch.JSONInputOutput(decodeListTagsForResourceRequest, trailListTagsForResourceRequest, impl.ListTagsForResource, appendListTagsForResourceResponse, trailListTagsForResourceResponse),
 		},
 		{
 			Name: "ListTargetsForPolicy",
 			Implemented: dispatch.Has[interface {
 				ListTargetsForPolicy(context.Context, *iam.Caller, *orgtypes.ListTargetsForPolicyRequest) (*orgtypes.ListTargetsForPolicyResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeListTargetsForPolicyRequest, impl.ListTargetsForPolicy, appendListTargetsForPolicyResponse),
+			Call: dispatch.JSONInputOutput(decodeListTargetsForPolicyRequest, trailListTargetsForPolicyRequest, impl.ListTargetsForPolicy, appendListTargetsForPolicyResponse, trailListTargetsForPolicyResponse),
 		},
 		{
 			Name: "MoveAccount",
 			Implemented: dispatch.Has[interface {
 				MoveAccount(context.Context, *iam.Caller, *orgtypes.MoveAccountRequest) error
 			}](domain),
-			Call: dispatch.JSONInputOnly(decodeMoveAccountRequest, impl.MoveAccount),
+			Call: dispatch.JSONInputOnly(decodeMoveAccountRequest, trailMoveAccountRequest, impl.MoveAccount),
 		},
 		{
 			Name: "PutResourcePolicy",
 			Implemented: dispatch.Has[interface {
 				PutResourcePolicy(context.Context, *iam.Caller, *orgtypes.PutResourcePolicyRequest) (*orgtypes.PutResourcePolicyResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodePutResourcePolicyRequest, impl.PutResourcePolicy, appendPutResourcePolicyResponse),
+			Call: dispatch.JSONInputOutput(decodePutResourcePolicyRequest, trailPutResourcePolicyRequest, impl.PutResourcePolicy, appendPutResourcePolicyResponse, trailPutResourcePolicyResponse),
 		},
 		{
 			Name: "RegisterDelegatedAdministrator",
 			Implemented: dispatch.Has[interface {
 				RegisterDelegatedAdministrator(context.Context, *iam.Caller, *orgtypes.RegisterDelegatedAdministratorRequest) error
 			}](domain),
-			Call: dispatch.JSONInputOnly(decodeRegisterDelegatedAdministratorRequest, impl.RegisterDelegatedAdministrator),
+			Call: dispatch.JSONInputOnly(decodeRegisterDelegatedAdministratorRequest, trailRegisterDelegatedAdministratorRequest, impl.RegisterDelegatedAdministrator),
 		},
 		{
 			Name: "RemoveAccountFromOrganization",
 			Implemented: dispatch.Has[interface {
 				RemoveAccountFromOrganization(context.Context, *iam.Caller, *orgtypes.RemoveAccountFromOrganizationRequest) error
 			}](domain),
-			Call: dispatch.JSONInputOnly(decodeRemoveAccountFromOrganizationRequest, impl.RemoveAccountFromOrganization),
+			Call: dispatch.JSONInputOnly(decodeRemoveAccountFromOrganizationRequest, trailRemoveAccountFromOrganizationRequest, impl.RemoveAccountFromOrganization),
 		},
 		{
 			Name: "TagResource",
 			Implemented: dispatch.Has[interface {
 				TagResource(context.Context, *iam.Caller, *orgtypes.TagResourceRequest) error
 			}](domain),
-			Call: dispatch.JSONInputOnly(decodeTagResourceRequest, impl.TagResource),
+			Call: dispatch.JSONInputOnly(decodeTagResourceRequest, trailTagResourceRequest, impl.TagResource),
 		},
 		{
 			Name: "TerminateResponsibilityTransfer",
 			Implemented: dispatch.Has[interface {
 				TerminateResponsibilityTransfer(context.Context, *iam.Caller, *orgtypes.TerminateResponsibilityTransferRequest) (*orgtypes.TerminateResponsibilityTransferResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeTerminateResponsibilityTransferRequest, impl.TerminateResponsibilityTransfer, appendTerminateResponsibilityTransferResponse),
+			Call: dispatch.JSONInputOutput(decodeTerminateResponsibilityTransferRequest, trailTerminateResponsibilityTransferRequest, impl.TerminateResponsibilityTransfer, appendTerminateResponsibilityTransferResponse, trailTerminateResponsibilityTransferResponse),
 		},
 		{
 			Name: "UntagResource",
 			Implemented: dispatch.Has[interface {
 				UntagResource(context.Context, *iam.Caller, *orgtypes.UntagResourceRequest) error
 			}](domain),
-			Call: dispatch.JSONInputOnly(decodeUntagResourceRequest, impl.UntagResource),
+			Call: dispatch.JSONInputOnly(decodeUntagResourceRequest, trailUntagResourceRequest, impl.UntagResource),
 		},
 		{
 			Name: "UpdateOrganizationalUnit",
 			Implemented: dispatch.Has[interface {
 				UpdateOrganizationalUnit(context.Context, *iam.Caller, *orgtypes.UpdateOrganizationalUnitRequest) (*orgtypes.UpdateOrganizationalUnitResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeUpdateOrganizationalUnitRequest, impl.UpdateOrganizationalUnit, appendUpdateOrganizationalUnitResponse),
+			Call: dispatch.JSONInputOutput(decodeUpdateOrganizationalUnitRequest, trailUpdateOrganizationalUnitRequest, impl.UpdateOrganizationalUnit, appendUpdateOrganizationalUnitResponse, trailUpdateOrganizationalUnitResponse),
 		},
 		{
 			Name: "UpdatePolicy",
 			Implemented: dispatch.Has[interface {
 				UpdatePolicy(context.Context, *iam.Caller, *orgtypes.UpdatePolicyRequest) (*orgtypes.UpdatePolicyResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeUpdatePolicyRequest, impl.UpdatePolicy, appendUpdatePolicyResponse),
+			Call: dispatch.JSONInputOutput(decodeUpdatePolicyRequest, trailUpdatePolicyRequest, impl.UpdatePolicy, appendUpdatePolicyResponse, trailUpdatePolicyResponse),
 		},
 		{
 			Name: "UpdateResponsibilityTransfer",
 			Implemented: dispatch.Has[interface {
 				UpdateResponsibilityTransfer(context.Context, *iam.Caller, *orgtypes.UpdateResponsibilityTransferRequest) (*orgtypes.UpdateResponsibilityTransferResponse, error)
 			}](domain),
-			Call: dispatch.JSONInputOutput(decodeUpdateResponsibilityTransferRequest, impl.UpdateResponsibilityTransfer, appendUpdateResponsibilityTransferResponse),
+			Call: dispatch.JSONInputOutput(decodeUpdateResponsibilityTransferRequest, trailUpdateResponsibilityTransferRequest, impl.UpdateResponsibilityTransfer, appendUpdateResponsibilityTransferResponse, trailUpdateResponsibilityTransferResponse),
 		},
 	}
 }

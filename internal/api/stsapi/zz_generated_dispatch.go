@@ -112,77 +112,77 @@ func Operations(impl STS, domain any) []dispatch.QueryOperation {
 			Implemented: dispatch.Has[interface {
 				AssumeRole(context.Context, *iam.Caller, *ststypes.AssumeRoleRequest) (*ststypes.AssumeRoleResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeAssumeRoleRequest, impl.AssumeRole, encodeAssumeRoleResponse, "AssumeRoleResult"),
+			Call: dispatch.QueryInputOutput(decodeAssumeRoleRequest, trailAssumeRoleRequest, impl.AssumeRole, encodeAssumeRoleResponse, trailAssumeRoleResponse, "AssumeRoleResult"),
 		},
 		{
 			Name: "AssumeRoleWithSAML",
 			Implemented: dispatch.Has[interface {
 				AssumeRoleWithSAML(context.Context, *iam.Caller, *ststypes.AssumeRoleWithSAMLRequest) (*ststypes.AssumeRoleWithSAMLResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeAssumeRoleWithSAMLRequest, impl.AssumeRoleWithSAML, encodeAssumeRoleWithSAMLResponse, "AssumeRoleWithSAMLResult"),
+			Call: dispatch.QueryInputOutput(decodeAssumeRoleWithSAMLRequest, trailAssumeRoleWithSAMLRequest, impl.AssumeRoleWithSAML, encodeAssumeRoleWithSAMLResponse, trailAssumeRoleWithSAMLResponse, "AssumeRoleWithSAMLResult"),
 		},
 		{
 			Name: "AssumeRoleWithWebIdentity",
 			Implemented: dispatch.Has[interface {
 				AssumeRoleWithWebIdentity(context.Context, *iam.Caller, *ststypes.AssumeRoleWithWebIdentityRequest) (*ststypes.AssumeRoleWithWebIdentityResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeAssumeRoleWithWebIdentityRequest, impl.AssumeRoleWithWebIdentity, encodeAssumeRoleWithWebIdentityResponse, "AssumeRoleWithWebIdentityResult"),
+			Call: dispatch.QueryInputOutput(decodeAssumeRoleWithWebIdentityRequest, trailAssumeRoleWithWebIdentityRequest, impl.AssumeRoleWithWebIdentity, encodeAssumeRoleWithWebIdentityResponse, trailAssumeRoleWithWebIdentityResponse, "AssumeRoleWithWebIdentityResult"),
 		},
 		{
 			Name: "AssumeRoot",
 			Implemented: dispatch.Has[interface {
 				AssumeRoot(context.Context, *iam.Caller, *ststypes.AssumeRootRequest) (*ststypes.AssumeRootResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeAssumeRootRequest, impl.AssumeRoot, encodeAssumeRootResponse, "AssumeRootResult"),
+			Call: dispatch.QueryInputOutput(decodeAssumeRootRequest, trailAssumeRootRequest, impl.AssumeRoot, encodeAssumeRootResponse, trailAssumeRootResponse, "AssumeRootResult"),
 		},
 		{
 			Name: "DecodeAuthorizationMessage",
 			Implemented: dispatch.Has[interface {
 				DecodeAuthorizationMessage(context.Context, *iam.Caller, *ststypes.DecodeAuthorizationMessageRequest) (*ststypes.DecodeAuthorizationMessageResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeDecodeAuthorizationMessageRequest, impl.DecodeAuthorizationMessage, encodeDecodeAuthorizationMessageResponse, "DecodeAuthorizationMessageResult"),
+			Call: dispatch.QueryInputOutput(decodeDecodeAuthorizationMessageRequest, trailDecodeAuthorizationMessageRequest, impl.DecodeAuthorizationMessage, encodeDecodeAuthorizationMessageResponse, trailDecodeAuthorizationMessageResponse, "DecodeAuthorizationMessageResult"),
 		},
 		{
 			Name: "GetAccessKeyInfo",
 			Implemented: dispatch.Has[interface {
 				GetAccessKeyInfo(context.Context, *iam.Caller, *ststypes.GetAccessKeyInfoRequest) (*ststypes.GetAccessKeyInfoResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetAccessKeyInfoRequest, impl.GetAccessKeyInfo, encodeGetAccessKeyInfoResponse, "GetAccessKeyInfoResult"),
+			Call: dispatch.QueryInputOutput(decodeGetAccessKeyInfoRequest, trailGetAccessKeyInfoRequest, impl.GetAccessKeyInfo, encodeGetAccessKeyInfoResponse, trailGetAccessKeyInfoResponse, "GetAccessKeyInfoResult"),
 		},
 		{
 			Name: "GetCallerIdentity",
 			Implemented: dispatch.Has[interface {
 				GetCallerIdentity(context.Context, *iam.Caller, *ststypes.GetCallerIdentityRequest) (*ststypes.GetCallerIdentityResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetCallerIdentityRequest, impl.GetCallerIdentity, encodeGetCallerIdentityResponse, "GetCallerIdentityResult"),
+			Call: dispatch.QueryInputOutput(decodeGetCallerIdentityRequest, trailGetCallerIdentityRequest, impl.GetCallerIdentity, encodeGetCallerIdentityResponse, trailGetCallerIdentityResponse, "GetCallerIdentityResult"),
 		},
 		{
 			Name: "GetDelegatedAccessToken",
 			Implemented: dispatch.Has[interface {
 				GetDelegatedAccessToken(context.Context, *iam.Caller, *ststypes.GetDelegatedAccessTokenRequest) (*ststypes.GetDelegatedAccessTokenResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetDelegatedAccessTokenRequest, impl.GetDelegatedAccessToken, encodeGetDelegatedAccessTokenResponse, "GetDelegatedAccessTokenResult"),
+			Call: dispatch.QueryInputOutput(decodeGetDelegatedAccessTokenRequest, trailGetDelegatedAccessTokenRequest, impl.GetDelegatedAccessToken, encodeGetDelegatedAccessTokenResponse, trailGetDelegatedAccessTokenResponse, "GetDelegatedAccessTokenResult"),
 		},
 		{
 			Name: "GetFederationToken",
 			Implemented: dispatch.Has[interface {
 				GetFederationToken(context.Context, *iam.Caller, *ststypes.GetFederationTokenRequest) (*ststypes.GetFederationTokenResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetFederationTokenRequest, impl.GetFederationToken, encodeGetFederationTokenResponse, "GetFederationTokenResult"),
+			Call: dispatch.QueryInputOutput(decodeGetFederationTokenRequest, trailGetFederationTokenRequest, impl.GetFederationToken, encodeGetFederationTokenResponse, trailGetFederationTokenResponse, "GetFederationTokenResult"),
 		},
 		{
 			Name: "GetSessionToken",
 			Implemented: dispatch.Has[interface {
 				GetSessionToken(context.Context, *iam.Caller, *ststypes.GetSessionTokenRequest) (*ststypes.GetSessionTokenResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetSessionTokenRequest, impl.GetSessionToken, encodeGetSessionTokenResponse, "GetSessionTokenResult"),
+			Call: dispatch.QueryInputOutput(decodeGetSessionTokenRequest, trailGetSessionTokenRequest, impl.GetSessionToken, encodeGetSessionTokenResponse, trailGetSessionTokenResponse, "GetSessionTokenResult"),
 		},
 		{
 			Name: "GetWebIdentityToken",
 			Implemented: dispatch.Has[interface {
 				GetWebIdentityToken(context.Context, *iam.Caller, *ststypes.GetWebIdentityTokenRequest) (*ststypes.GetWebIdentityTokenResponse, error)
 			}](domain),
-			Call: dispatch.QueryInputOutput(decodeGetWebIdentityTokenRequest, impl.GetWebIdentityToken, encodeGetWebIdentityTokenResponse, "GetWebIdentityTokenResult"),
+			Call: dispatch.QueryInputOutput(decodeGetWebIdentityTokenRequest, trailGetWebIdentityTokenRequest, impl.GetWebIdentityToken, encodeGetWebIdentityTokenResponse, trailGetWebIdentityTokenResponse, "GetWebIdentityTokenResult"),
 		},
 	}
 }

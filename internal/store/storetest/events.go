@@ -182,7 +182,10 @@ func eventsSince(t *testing.T, s store.Store) {
 		t.Fatalf("EventsSince(0) = %v; want a, b, c in append order", all)
 	}
 	var rest []*store.Event
-	view(t, s, func(ctx context.Context, r store.Reader) (err error) { rest, err = r.EventsSince(ctx, all[0].Seq, 1); return })
+	view(t, s, func(ctx context.Context, r store.Reader) (err error) {
+		rest, err = r.EventsSince(ctx, all[0].Seq, 1)
+		return
+	})
 	if len(rest) != 1 || rest[0].ID != "b" {
 		t.Fatalf("EventsSince(a, 1) = %v; want b", rest)
 	}

@@ -1,0 +1,51 @@
+package dispatch
+
+import (
+	"context"
+
+	"github.com/iamd-dev/iamd/internal/api/trailjson"
+)
+
+// Trail is told, for the audit trail, the decoded input of a call before its method runs and its output after it returned.
+//
+// Each enc appends the JSON that CloudTrail writes as the event's requestParameters (Request) or responseElements
+// (Response): an object (members named as the model's with the first letter lower-cased, secrets replaced by
+// audit.Hidden), or null when the input or output has no member set. A Call reports its input once it is decoded
+// (whether or not it passes validation; a body or form that could not be decoded is not reported) and its output
+// when the method returned one without error; a call with no input, or with no output, reports none, which the
+// trail writes as null. enc may be called later and on another goroutine, any number of times: it reads only the
+// decoded input or the returned output, which neither the Call nor the method modifies once they are reported.
+type Trail interface {
+	Request(enc func(b []byte) []byte)
+	Response(enc func(b []byte) []byte)
+}
+
+type trailKey struct{}
+
+// WithTrail returns ctx carrying t: the Calls run under it report their input and output to t.
+func WithTrail(ctx context.Context, t Trail) context.Context {
+	return context.WithValue(ctx, trailKey{}, t)
+}
+
+// trailOf returns the Trail ctx carries, nil when none.
+func trailOf(ctx context.Context) Trail {
+	t, _ := ctx.Value(trailKey{}).(Trail)
+	return t
+}
+
+// TrailEncode is a generated trail encoder of a shape (genshapes -trail): it appends v as CloudTrail writes it.
+type TrailEncode[V any] = func(b []byte, v V) []byte
+
+// reportRequest hands t (when there is one) the encoder of in.
+func reportRequest[V any](t Trail, enc TrailEncode[V], in V) {
+	if t != nil {
+		t.Request(func(b []byte) []byte { return trailjson.Object(b, func(b []byte) []byte { return enc(b, in) }) })
+	}
+}
+
+// reportResponse hands t (when there is one) the encoder of out.
+func reportResponse[V any](t Trail, enc TrailEncode[V], out V) {
+	if t != nil {
+		t.Response(func(b []byte) []byte { return trailjson.Object(b, func(b []byte) []byte { return enc(b, out) }) })
+	}
+}
