@@ -32,6 +32,7 @@ type fixture struct {
 	*audit.Service
 	IAM   *iam.Service
 	Store store.Store
+	box   *secret.Box
 }
 
 func newFixture(t testing.TB, opts audit.ServiceOptions) *fixture {
@@ -56,7 +57,7 @@ func newFixture(t testing.TB, opts audit.ServiceOptions) *fixture {
 			t.Fatal(err)
 		}
 	}
-	return &fixture{audit.NewService(st, svc, opts), svc, st}
+	return &fixture{audit.NewService(st, svc, opts), svc, st, box}
 }
 
 func rootOf(account string) *iam.Caller {

@@ -22,17 +22,6 @@ type IAM interface {
 
 var _ IAM = (*iam.Service)(nil)
 
-// ListedPublicKey is one public key of the trail's digest signatures, as ListPublicKeys shows it.
-type ListedPublicKey struct {
-	Value       []byte // DER of the PKCS#1 RSAPublicKey
-	Fingerprint string
-	// ValidityStartTime is when the key began to sign; ValidityEndTime when it stopped, zero while it signs.
-	ValidityStartTime, ValidityEndTime time.Time
-}
-
-// PublicKeys returns the public keys that sign or have signed the trail's digests, oldest first.
-type PublicKeys func(ctx context.Context, r store.Reader) ([]ListedPublicKey, error)
-
 // DefaultRetention is how far back LookupEvents looks when the request gives no StartTime: CloudTrail's 90 days
 // of event history.
 const DefaultRetention = 90 * 24 * time.Hour
@@ -45,13 +34,11 @@ type ServiceOptions struct {
 	// Started is when the trail began to record (the server's start), GetTrailStatus's StartLoggingTime; IAM's
 	// time at New when zero.
 	Started time.Time
-	// PublicKeys lists the digest signing keys for ListPublicKeys; nil answers an empty list.
-	PublicKeys PublicKeys
 }
 
 // Service is CloudTrail's API over the audit trail: LookupEvents reads the caller's account's events from the
 // store's index; DescribeTrails, GetTrailStatus and ListTrails show the account's one trail (DefaultTrailName), which
-// is always on; ListPublicKeys lists the keys that sign the trail's digests. Every call is authorized by IAM's
+// is always on; ListPublicKeys lists the keys that sign the trail's digests (DigestPublicKeys). Every call is authorized by IAM's
 // engine as cloudtrail:<Operation>.
 type Service struct {
 	st   store.Store

@@ -186,9 +186,9 @@ func (s *Service) GetTrailStatus(ctx context.Context, c *iam.Caller, in *cttypes
 	return out, nil
 }
 
-// ListPublicKeys lists the digest signing keys (ServiceOptions.PublicKeys) valid at some time in [StartTime, EndTime],
-// both defaulting to now: with neither, the key that signs now. StartTime after EndTime is
-// InvalidTimeRangeException. Authorized as cloudtrail:ListPublicKeys on "*".
+// ListPublicKeys lists the digest signing keys (DigestPublicKeys: none until the first export made one) valid at
+// some time in [StartTime, EndTime], both defaulting to now: with neither, the key that signs now. StartTime after
+// EndTime is InvalidTimeRangeException. Authorized as cloudtrail:ListPublicKeys on "*".
 func (s *Service) ListPublicKeys(ctx context.Context, c *iam.Caller, in *cttypes.ListPublicKeysRequest) (*cttypes.ListPublicKeysResponse, error) {
 	now := s.iam.Time()
 	from, to := now, now
@@ -201,32 +201,37 @@ func (s *Service) ListPublicKeys(ctx context.Context, c *iam.Caller, in *cttypes
 	if from.After(to) {
 		return nil, errInvalidTimeRange()
 	}
-	out := &cttypes.ListPublicKeysResponse{PublicKeyList: []cttypes.PublicKey{}}
+	var out *cttypes.ListPublicKeysResponse
 	err := s.st.View(ctx, func(ctx context.Context, r store.Reader) error {
 		if err := s.authorize(ctx, r, c, "ListPublicKeys", "*"); err != nil {
 			return err
 		}
-		if s.opts.PublicKeys == nil {
-			return nil
-		}
-		keys, err := s.opts.PublicKeys(ctx, r)
+		keys, err := DigestPublicKeys(ctx, r)
 		if err != nil {
 			return fmt.Errorf("list public keys: %w", err)
 		}
-		for _, k := range keys {
-			if k.ValidityStartTime.After(to) || !k.ValidityEndTime.IsZero() && k.ValidityEndTime.Before(from) {
-				continue
-			}
-			pk := cttypes.PublicKey{Value: k.Value, Fingerprint: ptr(k.Fingerprint), ValidityStartTime: ptr(k.ValidityStartTime.UTC())}
-			if !k.ValidityEndTime.IsZero() {
-				pk.ValidityEndTime = ptr(k.ValidityEndTime.UTC())
-			}
-			out.PublicKeyList = append(out.PublicKeyList, pk)
-		}
+		out = &cttypes.ListPublicKeysResponse{PublicKeyList: publicKeysValidIn(keys, from, to)}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// publicKeysValidIn are the keys valid at some time in [from, to], as ListPublicKeys lists them; a key that still
+// signs (no ValidityEndTime) is valid from its start on.
+func publicKeysValidIn(keys []DigestPublicKey, from, to time.Time) []cttypes.PublicKey {
+	out := []cttypes.PublicKey{}
+	for _, k := range keys {
+		if k.ValidityStartTime.After(to) || !k.ValidityEndTime.IsZero() && k.ValidityEndTime.Before(from) {
+			continue
+		}
+		pk := cttypes.PublicKey{Value: k.Value, Fingerprint: ptr(k.Fingerprint), ValidityStartTime: ptr(k.ValidityStartTime.UTC())}
+		if !k.ValidityEndTime.IsZero() {
+			pk.ValidityEndTime = ptr(k.ValidityEndTime.UTC())
+		}
+		out = append(out, pk)
+	}
+	return out
 }

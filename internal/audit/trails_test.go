@@ -2,7 +2,7 @@ package audit_test
 
 import (
 	"context"
-	"errors"
+	"crypto/x509"
 	"testing"
 	"time"
 
@@ -116,8 +116,9 @@ func TestGetTrailStatusIsLogging(t *testing.T) {
 	}
 }
 
-// TestListPublicKeysListsTheDigestKeys: without a key source the list is empty; with one, the keys valid at some
-// time in [StartTime, EndTime] (both now by default: the key that signs now).
+// TestListPublicKeysListsTheDigestKeys: before the trail's first export made the digest signing key the list is
+// empty; then it holds that key (PKCS#1 DER, its fingerprint, valid since it was made, no end) for the default
+// time (now), and none for a range before it was made.
 func TestListPublicKeysListsTheDigestKeys(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, audit.ServiceOptions{})
@@ -125,41 +126,23 @@ func TestListPublicKeysListsTheDigestKeys(t *testing.T) {
 	if err != nil || out.PublicKeyList == nil || len(out.PublicKeyList) != 0 {
 		t.Fatalf("%v %+v", err, out)
 	}
-	old := audit.ListedPublicKey{Value: []byte{1}, Fingerprint: "old", ValidityStartTime: now.Add(-48 * time.Hour), ValidityEndTime: now.Add(-24 * time.Hour)}
-	cur := audit.ListedPublicKey{Value: []byte{2}, Fingerprint: "cur", ValidityStartTime: now.Add(-24 * time.Hour)}
-	f = newFixture(t, audit.ServiceOptions{PublicKeys: func(context.Context, store.Reader) ([]audit.ListedPublicKey, error) {
-		return []audit.ListedPublicKey{old, cur}, nil
-	}})
-	for _, tc := range []struct {
-		name       string
-		start, end *time.Time
-		want       []string
-	}{
-		{"now", nil, nil, []string{"cur"}},
-		{"the last three days", ptr(now.Add(-72 * time.Hour)), nil, []string{"old", "cur"}},
-		{"before the current key", ptr(now.Add(-40 * time.Hour)), ptr(now.Add(-30 * time.Hour)), []string{"old"}},
-		{"before any key", ptr(now.Add(-100 * time.Hour)), ptr(now.Add(-90 * time.Hour)), nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			out, err := f.ListPublicKeys(ctx, rootOf(acct), &cttypes.ListPublicKeysRequest{StartTime: tc.start, EndTime: tc.end})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, k := range out.PublicKeyList {
-				got = append(got, *k.Fingerprint)
-				if k.ValidityStartTime == nil || (*k.Fingerprint == "cur") != (k.ValidityEndTime == nil) {
-					t.Errorf("key %+v", k)
-				}
-			}
-			if len(got) != len(tc.want) || len(got) > 0 && got[0] != tc.want[0] || len(got) > 1 && got[1] != tc.want[1] {
-				t.Fatalf("keys %v, want %v", got, tc.want)
-			}
-		})
+	made := now.Add(-time.Hour)
+	signer, err := audit.DigestSigningKey(ctx, f.Store, f.box, made)
+	if err != nil {
+		t.Fatal(err)
 	}
-	boom := errors.New("boom")
-	f = newFixture(t, audit.ServiceOptions{PublicKeys: func(context.Context, store.Reader) ([]audit.ListedPublicKey, error) { return nil, boom }})
-	if _, err := f.ListPublicKeys(ctx, rootOf(acct), &cttypes.ListPublicKeysRequest{}); !errors.Is(err, boom) {
-		t.Fatalf("a failing key source: %v", err)
+	out, err = f.ListPublicKeys(ctx, rootOf(acct), &cttypes.ListPublicKeysRequest{})
+	if err != nil || len(out.PublicKeyList) != 1 {
+		t.Fatalf("%v %+v", err, out)
+	}
+	k := out.PublicKeyList[0]
+	pub, err := x509.ParsePKCS1PublicKey(k.Value)
+	if err != nil || *k.Fingerprint != signer.Fingerprint() || *k.Fingerprint != audit.DigestKeyFingerprint(pub) ||
+		!k.ValidityStartTime.Equal(made) || k.ValidityEndTime != nil {
+		t.Fatalf("key %+v: %v", k, err)
+	}
+	out, err = f.ListPublicKeys(ctx, rootOf(acct), &cttypes.ListPublicKeysRequest{StartTime: ptr(now.Add(-3 * time.Hour)), EndTime: ptr(now.Add(-2 * time.Hour))})
+	if err != nil || len(out.PublicKeyList) != 0 {
+		t.Fatalf("before the key: %v %+v", err, out)
 	}
 }
