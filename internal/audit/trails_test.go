@@ -3,10 +3,13 @@ package audit_test
 import (
 	"context"
 	"crypto/x509"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/iamd-dev/iamd/authz"
 	cttypes "github.com/iamd-dev/iamd/internal/apitypes/cloudtrail"
+	iamtypes "github.com/iamd-dev/iamd/internal/apitypes/iam"
 	"github.com/iamd-dev/iamd/internal/audit"
 	"github.com/iamd-dev/iamd/internal/awsregion"
 	"github.com/iamd-dev/iamd/internal/iam"
@@ -144,5 +147,33 @@ func TestListPublicKeysListsTheDigestKeys(t *testing.T) {
 	out, err = f.ListPublicKeys(ctx, rootOf(acct), &cttypes.ListPublicKeysRequest{StartTime: ptr(now.Add(-3 * time.Hour)), EndTime: ptr(now.Add(-2 * time.Hour))})
 	if err != nil || len(out.PublicKeyList) != 0 {
 		t.Fatalf("before the key: %v %+v", err, out)
+	}
+}
+
+// TestGetTrailStatusIsAuthorizedOnTheTrail: cloudtrail:GetTrailStatus is decided on the trail's ARN (the action's
+// resource type is trail), and AWS's refusal names it.
+func TestGetTrailStatusIsAuthorizedOnTheTrail(t *testing.T) {
+	f := newFixture(t, audit.ServiceOptions{})
+	ctx := context.Background()
+	u, err := f.IAM.CreateUser(ctx, rootOf(acct), &iamtypes.CreateUserRequest{UserName: "erin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	erin := &iam.Caller{Principal: authz.Principal{Type: authz.PrincipalUser, ARN: u.User.Arn, Account: acct}, Name: "erin", UserID: u.User.UserId}
+	if err := f.IAM.PutUserPolicy(ctx, rootOf(acct), &iamtypes.PutUserPolicyRequest{UserName: "erin", PolicyName: "status",
+		PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cloudtrail:GetTrailStatus","Resource":"arn:aws:cloudtrail:*:111111111111:trail/other"}]}`}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.GetTrailStatus(ctx, erin, &cttypes.GetTrailStatusRequest{Name: "iamd"})
+	ae := wantCode(t, err, "AccessDeniedException")
+	if !strings.Contains(ae.Message, "cloudtrail:GetTrailStatus on resource: "+trailARN+" ") {
+		t.Fatalf("message %q", ae.Message)
+	}
+	if err := f.IAM.PutUserPolicy(ctx, rootOf(acct), &iamtypes.PutUserPolicyRequest{UserName: "erin", PolicyName: "status",
+		PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cloudtrail:GetTrailStatus","Resource":"arn:aws:cloudtrail:*:111111111111:trail/iamd"}]}`}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := f.GetTrailStatus(ctx, erin, &cttypes.GetTrailStatusRequest{Name: "iamd"}); err != nil || !*out.IsLogging {
+		t.Fatalf("%v %+v", err, out)
 	}
 }
