@@ -66,6 +66,11 @@ type Action struct {
 	// ConditionKeys are the action's ActionConditionKeys, when the document
 	// lists them.
 	ConditionKeys []string
+	// LastAccessedTracked reports whether IAM's action last accessed data
+	// covers the action (the document's SupportedBy "IAM Action Last
+	// Accessed"): such actions are the TrackedActionsLastAccessed of an
+	// ACTION_LEVEL report.
+	LastAccessedTracked bool
 }
 
 // String returns "prefix:Name", for example "s3:GetObject".
@@ -148,7 +153,8 @@ type rawService struct {
 				IsWrite                bool
 			}
 		}
-		Resources []struct{ Name string }
+		Resources   []struct{ Name string }
+		SupportedBy map[string]bool
 	}
 	Resources []struct {
 		Name          string
@@ -205,6 +211,7 @@ func (e *serviceEntry) decode(c *Catalog) (*Service, error) {
 		a.Service = e.prefix
 		a.Name = ra.Name
 		a.ConditionKeys = ra.ActionConditionKeys
+		a.LastAccessedTracked = ra.SupportedBy["IAM Action Last Accessed"]
 		p := ra.Annotations.Properties
 		switch {
 		case p.IsPermissionManagement:

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
+	"github.com/iamd-dev/iamd/internal/api/dispatch"
 	"github.com/iamd-dev/iamd/internal/apitypes"
 	"github.com/iamd-dev/iamd/internal/audit"
 	"github.com/iamd-dev/iamd/internal/awserr"
@@ -147,6 +148,8 @@ func (p *pipeline) authenticate(r *http.Request, ex *exchange, route func(body [
 		if ctx, err = p.rec.Begin(ctx, ex.call); err != nil {
 			return r.Context(), nil, c, err
 		}
+		// The generated operation tables tell the call its decoded input and its output.
+		ctx = dispatch.WithTrail(ctx, ex.call)
 	}
 	return ctx, body, c, nil
 }

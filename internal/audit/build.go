@@ -70,7 +70,11 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 			// A data event's own denial (the decision asked about) stands unless the decision API call failed.
 			ev.ErrorCode, ev.ErrorMessage = out.ErrorCode, out.ErrorMessage
 		}
-		if ev.ErrorCode == "" && response != nil && c.Data == nil {
+		// CloudTrail writes responseElements for calls that change something, and null for those that only read
+		// (the CloudTrail User Guide, "CloudTrail record contents": "If an action doesn't change state ... this
+		// element is omitted").
+		// STS is the exception: its calls read only, yet their events carry the credentials' identifiers.
+		if ev.ErrorCode == "" && response != nil && c.Data == nil && (!ev.ReadOnly || c.Service == "sts") {
 			ev.ResponseElements = response(nil)
 		}
 		if explanation == nil {
@@ -399,10 +403,25 @@ func attrsOf(ev *Event) []store.EventAttr {
 	add(AttrUsername, usernameOf(&ev.UserIdentity))
 	add(AttrEventSource, ev.EventSource)
 	add(AttrAccessKeyID, ev.UserIdentity.AccessKeyID)
-	add(AttrPrincipal, principalOf(&ev.UserIdentity))
+	principal := principalOf(&ev.UserIdentity)
+	add(AttrPrincipal, principal)
 	for _, r := range LookupResources(ev) {
 		add(AttrResourceType, r.Type)
 		add(AttrResourceName, r.Name)
 	}
+	attrs = appendLastAccessAttrs(attrs, ev, principal)
 	return attrs
+}
+
+// appendLastAccessAttrs adds the attributes IAM's last-accessed data is read by (history.go): the principal's use
+// of the event's service and of its action. An event with no principal (an unauthenticated call) has neither: AWS
+// reports no unauthenticated requests.
+func appendLastAccessAttrs(attrs []store.EventAttr, ev *Event, principal string) []store.EventAttr {
+	ns := ev.Namespace()
+	if principal == "" || ns == "" || ev.EventName == "" {
+		return attrs
+	}
+	return append(attrs,
+		store.EventAttr{Name: AttrPrincipalService, Value: PrincipalService(principal, ns)},
+		store.EventAttr{Name: AttrPrincipalAction, Value: PrincipalAction(principal, ns, ev.EventName)})
 }

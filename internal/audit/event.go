@@ -7,6 +7,7 @@ package audit
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -158,4 +159,23 @@ const (
 	// AttrPrincipal is iamd's own: the IAM entity (user or role ARN, or the account's root ARN) whose permissions the
 	// call used; last-accessed data reads by it.
 	AttrPrincipal = "iamd:Principal"
+	// AttrPrincipalService and AttrPrincipalAction are iamd's own too, for IAM's last-accessed data: the principal
+	// (as AttrPrincipal) and the service namespace ("ARN s3"), or the principal and the lower-cased action
+	// ("ARN s3:getobject"), so that "when did P last use S (or S:A)" is one read of an index. See PrincipalService.
+	AttrPrincipalService = "iamd:PrincipalService"
+	AttrPrincipalAction  = "iamd:PrincipalAction"
 )
+
+// PrincipalService is the value of AttrPrincipalService for a principal's use of a service namespace.
+func PrincipalService(principal, namespace string) string {
+	return principal + " " + strings.ToLower(namespace)
+}
+
+// PrincipalAction is the value of AttrPrincipalAction for a principal's use of an action of a service namespace.
+func PrincipalAction(principal, namespace, action string) string {
+	return principal + " " + strings.ToLower(namespace) + ":" + strings.ToLower(action)
+}
+
+// Namespace is the service namespace an event is about: its eventSource without ".amazonaws.com" (for the data
+// event of a decision API call, the namespace of the service asked about).
+func (e *Event) Namespace() string { return strings.TrimSuffix(e.EventSource, ".amazonaws.com") }

@@ -116,7 +116,10 @@ func (t *Trail) End(ctx context.Context, c *Call, out Outcome) {
 	}
 	c.mu.Unlock()
 	if t.closed.Load() {
-		t.logger.Error("audit: event after the trail closed", "request_id", c.RequestID, "event_id", c.eventID)
+		// A request the stop cut off, ending after the trail was closed with the store: the stop's own warning names
+		// it; its event is not recorded.
+		t.logger.Warn("audit: a request that ended after the stop is not recorded", "request_id", c.RequestID, "event_id", c.eventID,
+			"service", c.Service, "operation", c.Operation)
 		return
 	}
 	q := &queued{call: c, out: out}

@@ -201,6 +201,9 @@ func (d *authDetails) roles(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if ro, err = d.s.withLastUse(ctx, d.r, d.acct, ro); err != nil {
+			return err
+		}
 		det := iamtypes.RoleDetail{Path: ptr(ro.Path), RoleName: ptr(ro.RoleName), RoleId: ptr(ro.RoleID), Arn: ptr(ro.ARN),
 			CreateDate: ptr(ro.CreateDate), AssumeRolePolicyDocument: ptr(urlEncodeDocument(ro.AssumeRolePolicyDocument)),
 			RolePolicyList: inlineDetails(ro.Policies), Tags: tagList(ro.Tags), InstanceProfileList: []iamtypes.InstanceProfile{},

@@ -166,8 +166,12 @@ func (s *Service) credBuildReport(ctx context.Context, r store.Reader, account s
 			return nil, err
 		}
 		cols := credKeyCols{credBool(!k.Inactive), credTime(k.CreateDate), credNA, credNA, credNA}
-		if k.LastUsedDate != nil {
-			cols = credKeyCols{credBool(!k.Inactive), credTime(k.CreateDate), credTime(*k.LastUsedDate), k.LastRegion, k.LastService}
+		when, service, region, err := s.keyLastUse(ctx, r, account, k.AccessKeyID, k.LastUsedDate, k.LastService, k.LastRegion)
+		if err != nil {
+			return nil, err
+		}
+		if when != nil {
+			cols = credKeyCols{credBool(!k.Inactive), credTime(k.CreateDate), credTime(*when), region, service}
 		}
 		rkeys = append(rkeys, cols)
 	}
@@ -219,9 +223,13 @@ func (s *Service) credBuildReport(ctx context.Context, r store.Reader, account s
 				return nil, err
 			}
 			kc := credKeyCols{credBool(k.Status == keysActive), credTime(k.CreateDate), credNA, credNA, credNA}
-			if k.LastUsedDate != nil {
-				kc.usedDate = credTime(*k.LastUsedDate)
-				kc.usedRegion, kc.usedService = k.LastRegion, k.LastService
+			when, service, region, err := s.keyLastUse(ctx, r, account, k.AccessKeyID, k.LastUsedDate, k.LastService, k.LastRegion)
+			if err != nil {
+				return nil, err
+			}
+			if when != nil {
+				kc.usedDate = credTime(*when)
+				kc.usedRegion, kc.usedService = region, service
 			}
 			kcols = append(kcols, kc)
 		}

@@ -264,6 +264,18 @@ func (s *Service) DeleteAccessKey(ctx context.Context, c *Caller, in *iamtypes.D
 	return internal(err)
 }
 
+// keyLastUsedShape sets out's AccessKeyLastUsed to the key's last use (keyLastUse), if it was used.
+func (s *Service) keyLastUsedShape(ctx context.Context, r store.Reader, acct, id string, date *time.Time, service, region string, out *iamtypes.GetAccessKeyLastUsedResponse) error {
+	when, service, region, err := s.keyLastUse(ctx, r, acct, id, date, service, region)
+	if err != nil {
+		return err
+	}
+	if when != nil {
+		out.AccessKeyLastUsed = &iamtypes.AccessKeyLastUsed{LastUsedDate: when, ServiceName: service, Region: region}
+	}
+	return nil
+}
+
 // GetAccessKeyLastUsed reports when, where and with which service an access key of the caller's account was last
 // used; "N/A" for the service and region of a key never used.
 func (s *Service) GetAccessKeyLastUsed(ctx context.Context, c *Caller, in *iamtypes.GetAccessKeyLastUsedRequest) (*iamtypes.GetAccessKeyLastUsedResponse, error) {
@@ -289,10 +301,7 @@ func (s *Service) GetAccessKeyLastUsed(ctx context.Context, c *Caller, in *iamty
 			if err != nil {
 				return err
 			}
-			if k.LastUsedDate != nil {
-				out.AccessKeyLastUsed = &iamtypes.AccessKeyLastUsed{LastUsedDate: k.LastUsedDate, ServiceName: k.LastService, Region: k.LastRegion}
-			}
-			return nil
+			return s.keyLastUsedShape(ctx, r, acct, k.AccessKeyID, k.LastUsedDate, k.LastService, k.LastRegion, out)
 		}
 		k, err := decode[AccessKey](e)
 		if err != nil {
@@ -308,10 +317,7 @@ func (s *Service) GetAccessKeyLastUsed(ctx context.Context, c *Caller, in *iamty
 			return err
 		}
 		out.UserName = ptr(u.UserName)
-		if k.LastUsedDate != nil {
-			out.AccessKeyLastUsed = &iamtypes.AccessKeyLastUsed{LastUsedDate: k.LastUsedDate, ServiceName: k.LastService, Region: k.LastRegion}
-		}
-		return nil
+		return s.keyLastUsedShape(ctx, r, acct, k.AccessKeyID, k.LastUsedDate, k.LastService, k.LastRegion, out)
 	})
 	if err != nil {
 		return nil, internal(err)

@@ -317,6 +317,9 @@ func (s *Service) GetRole(ctx context.Context, c *Caller, in *iamtypes.GetRoleRe
 		if err != nil {
 			return err
 		}
+		if ro, err = s.withLastUse(ctx, r, c.Account(), ro); err != nil {
+			return err
+		}
 		out = rolesShape(ro, roleViewGet)
 		return nil
 	})

@@ -37,6 +37,8 @@ type Service struct {
 	orgs       Organizations
 	// saml reads SAML providers' metadata documents (Options.SAML); nil refuses every document.
 	saml SAMLMetadataParser
+	// history is the record of requests last-accessed data comes from (Options.History); nil knows of none.
+	history AccessHistory
 
 	// compiler keeps compiled policies and callers' evaluators, beside the engine.
 	compiler compileCache
@@ -65,6 +67,9 @@ type Options struct {
 	// SAML reads SAML identity providers' metadata documents (internal/samlsp); nil fails CreateSAMLProvider and
 	// UpdateSAMLProvider with a metadata document.
 	SAML SAMLMetadataParser
+	// History, when set, is the record of requests (the audit trail) that IAM's last-accessed data, RoleLastUsed
+	// and access keys' last use come from.
+	History AccessHistory
 }
 
 // New returns a service.
@@ -74,7 +79,7 @@ func New(st store.Store, cat *catalog.Catalog, box *secret.Box, now func() time.
 		q = DefaultQuotas()
 	}
 	return &Service{Store: st, Catalog: cat, Box: box, Now: now, Region: region, RealNow: opt.RealNow,
-		quotas: q, onDecision: opt.OnDecision, orgs: opt.Orgs, saml: opt.SAML}
+		quotas: q, onDecision: opt.OnDecision, orgs: opt.Orgs, saml: opt.SAML, history: opt.History}
 }
 
 // Time is the time on the service's clock (Now), for the services that share it (STS, Organizations).

@@ -92,7 +92,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		return trail.Store()
 	}, func(st store.Store) iam.Options {
 		orgView = org.NewView(st)
-		return iam.Options{RealNow: clk.Real, Quotas: quotas, Orgs: orgView, SAML: samlsp.Provider{},
+		return iam.Options{RealNow: clk.Real, Quotas: quotas, Orgs: orgView, SAML: samlsp.Provider{}, History: audit.History{},
 			OnDecision: func(r authz.Result) { metrics.ObserveDecision(r.String()) }}
 	})
 	if err != nil {
