@@ -65,7 +65,8 @@ func rootOf(account string) *iam.Caller {
 		UserID: account, Region: "us-east-1"}
 }
 
-func wantCode(t *testing.T, err error, code string) *awserr.Error {
+// wantCTError requires err to be the AWS error code and returns it.
+func wantCTError(t *testing.T, err error, code string) *awserr.Error {
 	t.Helper()
 	ae, ok := awserr.As(err)
 	if !ok || ae.Code != code {

@@ -167,10 +167,10 @@ func TestLookupEventsPagesWithNextToken(t *testing.T) {
 			t.Errorf("%s: token accepted", name)
 			continue
 		}
-		wantCode(t, err, "InvalidNextTokenException")
+		wantCTError(t, err, "InvalidNextTokenException")
 	}
 	_, err = f.LookupEvents(ctx, rootOf(other), &cttypes.LookupEventsRequest{LookupAttributes: attr(cttypes.LookupAttributeKeyUsername, "alice"), NextToken: tok})
-	wantCode(t, err, "InvalidNextTokenException")
+	wantCTError(t, err, "InvalidNextTokenException")
 }
 
 // TestLookupEventsTimeRange: StartTime and EndTime are inclusive to the second; without them the last 90 days
@@ -289,7 +289,7 @@ func TestErrorsAsCloudTrailAnswersThem(t *testing.T) {
 			default:
 				t.Fatalf("unknown op %s", tc.Op)
 			}
-			ae := wantCode(t, err, tc.Code)
+			ae := wantCTError(t, err, tc.Code)
 			if ae.HTTPStatus != 400 || !strings.Contains(ae.Message, tc.Message) {
 				t.Fatalf("%d %q, want 400 and a message with %q", ae.HTTPStatus, ae.Message, tc.Message)
 			}
@@ -309,7 +309,7 @@ func TestLookupEventsIsAuthorized(t *testing.T) {
 	}
 	dave := &iam.Caller{Principal: authz.Principal{Type: authz.PrincipalUser, ARN: u.User.Arn, Account: acct}, Name: "dave", UserID: u.User.UserId}
 	_, err = f.LookupEvents(ctx, dave, &cttypes.LookupEventsRequest{})
-	ae := wantCode(t, err, "AccessDeniedException")
+	ae := wantCTError(t, err, "AccessDeniedException")
 	want := "User: arn:aws:iam::111111111111:user/dave is not authorized to perform: cloudtrail:LookupEvents because no identity-based policy allows the cloudtrail:LookupEvents action"
 	if ae.Message != want || ae.HTTPStatus != 400 {
 		t.Fatalf("%d %q\nwant %q", ae.HTTPStatus, ae.Message, want)
@@ -323,7 +323,6 @@ func TestLookupEventsIsAuthorized(t *testing.T) {
 		t.Fatalf("%v %v", err, out)
 	}
 	_, err = f.DescribeTrails(ctx, dave, &cttypes.DescribeTrailsRequest{})
-	wantCode(t, err, "AccessDeniedException")
+	wantCTError(t, err, "AccessDeniedException")
 }
 
-func ptr[T any](v T) *T { return &v }

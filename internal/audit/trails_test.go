@@ -165,7 +165,7 @@ func TestGetTrailStatusIsAuthorizedOnTheTrail(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = f.GetTrailStatus(ctx, erin, &cttypes.GetTrailStatusRequest{Name: "iamd"})
-	ae := wantCode(t, err, "AccessDeniedException")
+	ae := wantCTError(t, err, "AccessDeniedException")
 	if !strings.Contains(ae.Message, "cloudtrail:GetTrailStatus on resource: "+trailARN+" ") {
 		t.Fatalf("message %q", ae.Message)
 	}
