@@ -235,3 +235,26 @@ print(evs[0]["Username"], rec["errorCode"], rec["additionalEventData"]["iamdDeci
 		t.Fatalf("boto3: exit %d\n%s\n%s", code, py, errOut)
 	}
 }
+
+// TestCloudTrailCallsAreInTheTrail: a call of CloudTrail's API is recorded like any other, as an event of
+// cloudtrail.amazonaws.com that LookupEvents finds.
+func TestCloudTrailCallsAreInTheTrail(t *testing.T) {
+	s := startServer(t)
+	if status, body := s.callJSONService(t, rootCreds, "cloudtrail", cttypes.TargetPrefix, "DescribeTrails", `{}`); status != 200 {
+		t.Fatalf("DescribeTrails: %d %s", status, body)
+	}
+	if err := s.srv.FlushTrail(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	status, body := s.callJSONService(t, rootCreds, "cloudtrail", cttypes.TargetPrefix, "LookupEvents",
+		`{"LookupAttributes":[{"AttributeKey":"EventSource","AttributeValue":"cloudtrail.amazonaws.com"}]}`)
+	var out struct {
+		Events []struct{ EventName, ReadOnly, Username string }
+	}
+	if err := json.Unmarshal([]byte(body), &out); status != 200 || err != nil {
+		t.Fatalf("LookupEvents: %d %s (%v)", status, body, err)
+	}
+	if len(out.Events) != 1 || out.Events[0].EventName != "DescribeTrails" || out.Events[0].ReadOnly != "true" || out.Events[0].Username != "root" {
+		t.Fatalf("events %+v", out.Events)
+	}
+}
