@@ -34,12 +34,14 @@ func (h *Handler) AddJSONService(name, targetPrefix string, ops []dispatch.Opera
 	h.json = append(h.json, jsonService{name: name, prefix: targetPrefix, ops: dispatch.Index(ops), bufs: bufs})
 }
 
-// jsonTarget finds the service and operation name of an X-Amz-Target header.
+// jsonTarget finds the service and operation name of an X-Amz-Target header: the operation follows the last dot,
+// as target prefixes may hold dots themselves (CloudTrail's com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101).
 func (h *Handler) jsonTarget(target string) (*jsonService, string, bool) {
-	prefix, op, ok := strings.Cut(target, ".")
-	if !ok {
+	i := strings.LastIndexByte(target, '.')
+	if i < 0 {
 		return nil, "", false
 	}
+	prefix, op := target[:i], target[i+1:]
 	for i := range h.json {
 		if h.json[i].prefix == prefix {
 			return &h.json[i], op, true

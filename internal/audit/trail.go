@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -101,7 +100,7 @@ func (t *Trail) Begin(ctx context.Context, c *Call) (context.Context, error) {
 	}
 	c.mu.Unlock()
 	if t.opts.FailClosed && t.failing.Load() && !t.readOnly(c) {
-		return ctx, &awserr.Error{Code: "ServiceUnavailable", HTTPStatus: http.StatusServiceUnavailable, Receiver: true,
+		return ctx, &awserr.Error{Code: "ServiceUnavailable", HTTPStatus: 503, Receiver: true,
 			Message: "The request has failed due to a temporary failure of the server."}
 	}
 	return iam.WithDecisionObserver(withCall(ctx, c), c), nil

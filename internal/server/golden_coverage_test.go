@@ -15,10 +15,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/iamd-dev/iamd/internal/api/ctapi"
 	"github.com/iamd-dev/iamd/internal/api/dispatch"
 	"github.com/iamd-dev/iamd/internal/api/iamapi"
 	"github.com/iamd-dev/iamd/internal/api/orgapi"
 	"github.com/iamd-dev/iamd/internal/api/stsapi"
+	"github.com/iamd-dev/iamd/internal/audit"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/org"
 	"github.com/iamd-dev/iamd/internal/sts"
@@ -39,6 +41,7 @@ func implementedOps() map[string][]string {
 		"iam":           names(implemented(iamapi.Operations(iamapi.Binding{}, (*iam.Service)(nil)))),
 		"sts":           names(implemented(stsapi.Operations(stsapi.Binding{}, (*sts.Service)(nil)))),
 		"organizations": names(implemented(orgapi.Operations(orgapi.Binding{}, (*org.Service)(nil)))),
+		"cloudtrail":    names(implemented(ctapi.Operations(ctapi.Binding{}, (*audit.Service)(nil)))),
 	}
 }
 
@@ -61,9 +64,12 @@ type goldenAnswer struct {
 	json      bool
 }
 
-// service is the service whose operation the answer is: Organizations for a JSON answer, else the query
-// service (IAM or STS) whose table has the operation.
+// service is the service whose operation the answer is: CloudTrail for a JSON answer under golden/cloudtrail,
+// Organizations for another JSON answer, else the query service (IAM or STS) whose table has the operation.
 func (a goldenAnswer) service(ops map[string][]string) string {
+	if a.json && filepath.Base(filepath.Dir(a.path)) == "cloudtrail" {
+		return "cloudtrail"
+	}
 	if a.json {
 		return "organizations"
 	}
@@ -74,12 +80,13 @@ func (a goldenAnswer) service(ops map[string][]string) string {
 }
 
 // goldenAnswers reads every golden file: testdata/golden/*.xml (IAM, STS; "Op.xml", "Op-case.xml" or
-// "Scenario-Op[-case].xml") and testdata/golden/org/*.json (Organizations). The operation is the first name of the
+// "Scenario-Op[-case].xml"), testdata/golden/org/*.json (Organizations) and testdata/golden/cloudtrail/*.json
+// (CloudTrail). The operation is the first name of the
 // file's that is an operation of ops.
 func goldenAnswers(t *testing.T, ops map[string]bool) []goldenAnswer {
 	t.Helper()
 	var out []goldenAnswer
-	for _, pattern := range []string{"testdata/golden/*.xml", "testdata/golden/org/*.json"} {
+	for _, pattern := range []string{"testdata/golden/*.xml", "testdata/golden/org/*.json", "testdata/golden/cloudtrail/*.json"} {
 		files, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)
@@ -107,7 +114,7 @@ func goldenAnswers(t *testing.T, ops map[string]bool) []goldenAnswer {
 	return out
 }
 
-// TestGoldenCoversEveryImplementedOperation: every operation iamd implements of IAM, STS and Organizations has a
+// TestGoldenCoversEveryImplementedOperation: every operation iamd implements of IAM, STS, Organizations and CloudTrail has a
 // golden file with a successful answer, unless goldenExempt says why not; it lists the coverage per service.
 func TestGoldenCoversEveryImplementedOperation(t *testing.T) {
 	impl := implementedOps()
@@ -123,7 +130,7 @@ func TestGoldenCoversEveryImplementedOperation(t *testing.T) {
 			answered[a.service(impl)+" "+a.operation] = true
 		}
 	}
-	for _, service := range []string{"iam", "sts", "organizations"} {
+	for _, service := range []string{"iam", "sts", "organizations", "cloudtrail"} {
 		n := 0
 		for _, op := range impl[service] {
 			reason, exempt := goldenExempt[service+" "+op]
@@ -152,7 +159,7 @@ func TestGoldenAnswersAreOutputShapes(t *testing.T) {
 	models := map[string]*botoModel{}
 	for service, file := range map[string]string{
 		"iam": "iam/2010-05-08/service-2.json.gz", "sts": "sts/2011-06-15/service-2.json.gz",
-		"organizations": "organizations/2016-11-28/service-2.json.gz",
+		"organizations": "organizations/2016-11-28/service-2.json.gz", "cloudtrail": "cloudtrail/2013-11-01/service-2.json.gz",
 	} {
 		models[service] = readBotoModel(t, file)
 	}
@@ -169,6 +176,8 @@ func TestGoldenAnswersAreOutputShapes(t *testing.T) {
 		}
 		m := models["iam"]
 		switch {
+		case a.json && a.service(nil) == "cloudtrail":
+			m = models["cloudtrail"]
 		case a.json:
 			m = models["organizations"]
 		case !hasOp(m, a.operation):

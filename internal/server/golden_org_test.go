@@ -17,13 +17,20 @@ import (
 // callJSON sends one signed AWS JSON 1.1 request to Organizations and returns the status and body.
 func (s *testServer) callJSON(t testing.TB, c creds, op, body string) (int, string) {
 	t.Helper()
+	return s.callJSONService(t, c, "organizations", "AWSOrganizationsV20161128", op, body)
+}
+
+// callJSONService sends one AWS JSON 1.1 request, signed for service in us-east-1, with X-Amz-Target
+// prefix.op, and returns the status and body.
+func (s *testServer) callJSONService(t testing.TB, c creds, service, prefix, op, body string) (int, string) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, s.URL+"/", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "AWSOrganizationsV20161128."+op)
-	sigv4.Sign(req, []byte(body), sigv4.Credentials{AccessKeyID: c.id, SecretAccessKey: c.secret}, "us-east-1", "organizations", time.Now())
+	req.Header.Set("X-Amz-Target", prefix+"."+op)
+	sigv4.Sign(req, []byte(body), sigv4.Credentials{AccessKeyID: c.id, SecretAccessKey: c.secret}, "us-east-1", service, time.Now())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -36,11 +43,14 @@ func (s *testServer) callJSON(t testing.TB, c creds, op, body string) (int, stri
 	return resp.StatusCode, string(out)
 }
 
-// orgNormalizers replace the IDs and times Organizations generates.
-var orgNormalizers = []struct {
+// jsonNormalizer replaces what varies between runs in a JSON answer.
+type jsonNormalizer struct {
 	re   *regexp.Regexp
 	with string
-}{
+}
+
+// orgNormalizers replace the IDs and times Organizations generates.
+var orgNormalizers = []jsonNormalizer{
 	{regexp.MustCompile(`\bo-[a-z0-9]{10}\b`), "o-exampleorg"},
 	{regexp.MustCompile(`\bou-[a-z0-9]{4}-[a-z0-9]{8}\b`), "ou-exam-examplou"},
 	{regexp.MustCompile(`\br-[a-z0-9]{4}\b`), "r-exam"},
@@ -51,11 +61,18 @@ var orgNormalizers = []struct {
 // goldenJSON compares a response with testdata/golden/org/NAME.json, or rewrites it with -update.
 func goldenJSON(t *testing.T, name string, status int, body string) {
 	t.Helper()
-	for _, n := range orgNormalizers {
+	goldenJSONIn(t, "org", orgNormalizers, name, status, body)
+}
+
+// goldenJSONIn compares a response, with what varies replaced by normalizers, with testdata/golden/DIR/NAME.json,
+// or rewrites it with -update.
+func goldenJSONIn(t *testing.T, dir string, normalizers []jsonNormalizer, name string, status int, body string) {
+	t.Helper()
+	for _, n := range normalizers {
 		body = n.re.ReplaceAllString(body, n.with)
 	}
 	got := fmt.Sprintf("HTTP %d\n%s\n", status, body)
-	path := filepath.Join("testdata", "golden", "org", name+".json")
+	path := filepath.Join("testdata", "golden", dir, name+".json")
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)

@@ -21,7 +21,9 @@ import (
 	"github.com/iamd-dev/iamd/authz"
 	"github.com/iamd-dev/iamd/catalog"
 	"github.com/iamd-dev/iamd/internal/api"
+	"github.com/iamd-dev/iamd/internal/api/ctapi"
 	"github.com/iamd-dev/iamd/internal/api/orgapi"
+	cttypes "github.com/iamd-dev/iamd/internal/apitypes/cloudtrail"
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/audit"
 	"github.com/iamd-dev/iamd/internal/awsregion"
@@ -128,9 +130,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	stsSvc := sts.New(st, svc, sts.Options{Region: cfg.Region, WebIdentityKeys: webKeys, SAML: samlsp.Provider{}})
 	// The AWS APIs: each request must be signed for the API it calls, in a Region of its account's partition.
 	keys := newKeyStore(svc, clk)
-	verifier := &sigv4.Verifier{Keys: keys, Services: []string{"iam", "sts", "organizations"}, Regions: awsregion.AllRegions()}
+	verifier := &sigv4.Verifier{Keys: keys, Services: []string{"iam", "sts", "organizations", "cloudtrail"}, Regions: awsregion.AllRegions()}
 	h := api.New(verifier, svc, stsSvc, logger, metrics)
 	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgapi.Bind(orgs))
+	// CloudTrail's API over the audit trail, on the same endpoint.
+	cloudTrail := audit.NewService(st, svc, audit.ServiceOptions{Started: clk.Now()})
+	h.AddJSONService("cloudtrail", cttypes.TargetPrefix, ctapi.Bind(cloudTrail))
 	admission := api.NewAdmission(maxUnauthenticated)
 	h.Admit(admission)
 	h.Record(rec)

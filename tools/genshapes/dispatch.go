@@ -22,6 +22,10 @@ type DispatchOptions struct {
 	// CallerImport and CallerType name the type of the authenticated caller every method takes a pointer to
 	// (github.com/iamd-dev/iamd/internal/iam, Caller).
 	CallerImport, CallerType string
+	// Others are operations of the service that the model given leaves out (Model.SelectOperations): the table
+	// lists them by name, never Implemented and without a Call, so that the wire layer answers them NotImplemented
+	// rather than as unknown operations.
+	Others []string
 }
 
 // Import paths the dispatch file uses besides the ones DispatchOptions name.
@@ -47,7 +51,8 @@ const (
 //     encodeXxxResponse, the result element named after the operation, <XxxResult>); for a JSON protocol service
 //     dispatch.JSONInputOutput and its siblings (decodeXxxRequest, appendXxxResponse). The Calls also take the
 //     trail encoders of the input and output (trailXxxRequest, trailXxxResponse; genshapes -trail), with which
-//     they report both to the audit trail.
+//     they report both to the audit trail. The operations in opt.Others follow, by name only: never Implemented,
+//     with no Call.
 //
 // A domain method with the operation's name but another signature is a compile error where the binding asserts
 // that its type implements the interface.
@@ -167,6 +172,18 @@ func GenerateDispatch(m *Model, opt DispatchOptions) ([]byte, error) {
 			bind = "OutputOnly"
 		}
 		p("\t\t\tCall: %s,\n\t\t},\n", callExpr(md.Protocol, bind, op, goNames))
+	}
+	if len(opt.Others) > 0 {
+		p("\t\t// The service's other operations: no shapes are generated for them, and iamd does not run them.\n")
+		for _, name := range opt.Others {
+			if !isIdent(name) {
+				return nil, fmt.Errorf("operation name %q is not a Go identifier", name)
+			}
+			if _, dup := m.Operations[name]; dup {
+				return nil, fmt.Errorf("dispatch: %s is both an operation of the model and one of the others", name)
+			}
+			p("\t\t{Name: %q},\n", name)
+		}
 	}
 	p("\t}\n}\n")
 	out, err := format.Source(buf.Bytes())

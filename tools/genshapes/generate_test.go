@@ -142,27 +142,41 @@ func TestCommittedShapesAreUpToDate(t *testing.T) {
 		t.Skip("botocore is not importable by python3; cannot locate its models")
 	}
 	data := filepath.Join(strings.TrimSpace(string(out)), "data")
-	for _, tc := range []struct{ model, pkg, file, types string }{
-		{"iam/2010-05-08/service-2.json.gz", "iamtypes", "../../internal/apitypes/iam/zz_generated_shapes.go", ""},
-		{"sts/2011-06-15/service-2.json.gz", "ststypes", "../../internal/apitypes/sts/zz_generated_shapes.go", ""},
-		{"organizations/2016-11-28/service-2.json.gz", "orgtypes", "../../internal/apitypes/org/zz_generated_shapes.go", ""},
-		{"iam/2010-05-08/service-2.json.gz", "iamapi", "../../internal/api/iamapi/zz_generated_dispatch.go", "iamtypes=" + module + "/internal/apitypes/iam"},
-		{"sts/2011-06-15/service-2.json.gz", "stsapi", "../../internal/api/stsapi/zz_generated_dispatch.go", "ststypes=" + module + "/internal/apitypes/sts"},
-		{"organizations/2016-11-28/service-2.json.gz", "orgapi", "../../internal/api/orgapi/zz_generated_dispatch.go", "orgtypes=" + module + "/internal/apitypes/org"},
-		{"iam/2010-05-08/service-2.json.gz", "iamapi", "../../internal/api/iamapi/zz_generated_codec.go", "iamtypes=" + module + "/internal/apitypes/iam"},
-		{"sts/2011-06-15/service-2.json.gz", "stsapi", "../../internal/api/stsapi/zz_generated_codec.go", "ststypes=" + module + "/internal/apitypes/sts"},
-		{"organizations/2016-11-28/service-2.json.gz", "orgapi", "../../internal/api/orgapi/zz_generated_codec.go", "orgtypes=" + module + "/internal/apitypes/org"},
-		{"iam/2010-05-08/service-2.json.gz", "iamapi", "../../internal/api/iamapi/zz_generated_trail.go", "iamtypes=" + module + "/internal/apitypes/iam"},
-		{"sts/2011-06-15/service-2.json.gz", "stsapi", "../../internal/api/stsapi/zz_generated_trail.go", "ststypes=" + module + "/internal/apitypes/sts"},
-		{"organizations/2016-11-28/service-2.json.gz", "orgapi", "../../internal/api/orgapi/zz_generated_trail.go", "orgtypes=" + module + "/internal/apitypes/org"},
-		{"iam/2010-05-08/service-2.json.gz", "iamapi", "../../internal/api/iamapi/zz_generated_trail_test.go", "iamtypes=" + module + "/internal/apitypes/iam"},
-		{"sts/2011-06-15/service-2.json.gz", "stsapi", "../../internal/api/stsapi/zz_generated_trail_test.go", "ststypes=" + module + "/internal/apitypes/sts"},
-		{"organizations/2016-11-28/service-2.json.gz", "orgapi", "../../internal/api/orgapi/zz_generated_trail_test.go", "orgtypes=" + module + "/internal/apitypes/org"},
+	// CloudTrail: only the operations iamd serves (the -operations of internal/apitypes/cloudtrail/doc.go and
+	// internal/api/ctapi/doc.go).
+	const ctOps = "LookupEvents,DescribeTrails,GetTrailStatus,ListTrails,ListPublicKeys"
+	for _, tc := range []struct{ model, pkg, file, types, operations string }{
+		{"iam/2010-05-08/service-2.json.gz", "iamtypes", "../../internal/apitypes/iam/zz_generated_shapes.go", "", ""},
+		{"sts/2011-06-15/service-2.json.gz", "ststypes", "../../internal/apitypes/sts/zz_generated_shapes.go", "", ""},
+		{"organizations/2016-11-28/service-2.json.gz", "orgtypes", "../../internal/apitypes/org/zz_generated_shapes.go", "", ""},
+		{"iam/2010-05-08/service-2.json.gz", "iamapi", "../../internal/api/iamapi/zz_generated_dispatch.go", "iamtypes=" + module + "/internal/apitypes/iam", ""},
+		{"sts/2011-06-15/service-2.json.gz", "stsapi", "../../internal/api/stsapi/zz_generated_dispatch.go", "ststypes=" + module + "/internal/apitypes/sts", ""},
+		{"organizations/2016-11-28/service-2.json.gz", "orgapi", "../../internal/api/orgapi/zz_generated_dispatch.go", "orgtypes=" + module + "/internal/apitypes/org", ""},
+		{"iam/2010-05-08/service-2.json.gz", "iamapi", "../../internal/api/iamapi/zz_generated_codec.go", "iamtypes=" + module + "/internal/apitypes/iam", ""},
+		{"sts/2011-06-15/service-2.json.gz", "stsapi", "../../internal/api/stsapi/zz_generated_codec.go", "ststypes=" + module + "/internal/apitypes/sts", ""},
+		{"organizations/2016-11-28/service-2.json.gz", "orgapi", "../../internal/api/orgapi/zz_generated_codec.go", "orgtypes=" + module + "/internal/apitypes/org", ""},
+		{"iam/2010-05-08/service-2.json.gz", "iamapi", "../../internal/api/iamapi/zz_generated_trail.go", "iamtypes=" + module + "/internal/apitypes/iam", ""},
+		{"sts/2011-06-15/service-2.json.gz", "stsapi", "../../internal/api/stsapi/zz_generated_trail.go", "ststypes=" + module + "/internal/apitypes/sts", ""},
+		{"organizations/2016-11-28/service-2.json.gz", "orgapi", "../../internal/api/orgapi/zz_generated_trail.go", "orgtypes=" + module + "/internal/apitypes/org", ""},
+		{"iam/2010-05-08/service-2.json.gz", "iamapi", "../../internal/api/iamapi/zz_generated_trail_test.go", "iamtypes=" + module + "/internal/apitypes/iam", ""},
+		{"sts/2011-06-15/service-2.json.gz", "stsapi", "../../internal/api/stsapi/zz_generated_trail_test.go", "ststypes=" + module + "/internal/apitypes/sts", ""},
+		{"organizations/2016-11-28/service-2.json.gz", "orgapi", "../../internal/api/orgapi/zz_generated_trail_test.go", "orgtypes=" + module + "/internal/apitypes/org", ""},
+		{"cloudtrail/2013-11-01/service-2.json.gz", "cttypes", "../../internal/apitypes/cloudtrail/zz_generated_shapes.go", "", ctOps},
+		{"cloudtrail/2013-11-01/service-2.json.gz", "ctapi", "../../internal/api/ctapi/zz_generated_dispatch.go", "cttypes=" + module + "/internal/apitypes/cloudtrail", ctOps},
+		{"cloudtrail/2013-11-01/service-2.json.gz", "ctapi", "../../internal/api/ctapi/zz_generated_codec.go", "cttypes=" + module + "/internal/apitypes/cloudtrail", ctOps},
+		{"cloudtrail/2013-11-01/service-2.json.gz", "ctapi", "../../internal/api/ctapi/zz_generated_trail.go", "cttypes=" + module + "/internal/apitypes/cloudtrail", ctOps},
+		{"cloudtrail/2013-11-01/service-2.json.gz", "ctapi", "../../internal/api/ctapi/zz_generated_trail_test.go", "cttypes=" + module + "/internal/apitypes/cloudtrail", ctOps},
 	} {
 		t.Run(tc.pkg+"/"+filepath.Base(tc.file), func(t *testing.T) {
 			m, err := ReadModel(filepath.Join(data, tc.model))
 			if err != nil {
 				t.Skipf("model not available: %v", err)
+			}
+			var others []string
+			if tc.operations != "" {
+				if others, err = m.SelectOperations(strings.Split(tc.operations, ",")); err != nil {
+					t.Fatal(err)
+				}
 			}
 			var got []byte
 			name, path, _ := strings.Cut(tc.types, "=")
@@ -180,7 +194,7 @@ func TestCommittedShapesAreUpToDate(t *testing.T) {
 				got, err = GenerateQueryCodec(m, codec)
 			default:
 				got, err = GenerateDispatch(m, DispatchOptions{Package: tc.pkg, Source: "service-2.json.gz", TypesName: name, TypesImport: path,
-					CallerImport: module + "/internal/iam", CallerType: "Caller"})
+					CallerImport: module + "/internal/iam", CallerType: "Caller", Others: others})
 			}
 			if err != nil {
 				t.Fatal(err)

@@ -32,9 +32,9 @@ const jsonprotoImport = "github.com/iamd-dev/iamd/internal/api/jsonproto"
 //   - per structure reachable from an operation's input, read<Shape>(d, v) and its member table, which read a
 //     JSON object into v, and per operation input decode<Shape>(data, v), which reads a whole body.
 //
-// The dispatch file (GenerateDispatch) binds these to the operations. Members of a type the codec does not
-// write (maps, blobs, floating point, lists of lists) are an error, so that a model change cannot silently
-// drop one.
+// Blob members are base64 strings (standard alphabet, padded), nil left out when optional. The dispatch file
+// (GenerateDispatch) binds these to the operations. Members of a type the codec does not write (maps, floating
+// point, lists of lists or of blobs) are an error, so that a model change cannot silently drop one.
 func GenerateJSONCodec(m *Model, opt CodecOptions) ([]byte, error) {
 	if m.Metadata.Protocol != "json" {
 		return nil, fmt.Errorf("codec: the model's protocol is %q; the codec is for the JSON protocol", m.Metadata.Protocol)
@@ -181,6 +181,12 @@ func (c *codecGen) writeAppend(name string) error {
 			} else {
 				c.p("\tif %s != nil {\n\t\t%s\t\t%s\t}\n", fn, key, inner)
 			}
+		case "blob":
+			if req {
+				c.p("\t%s\tif %s == nil {\n\t\tb = append(b, \"null\"...)\n\t} else {\n\t\tb = jsonproto.AppendBlob(b, %s)\n\t}\n", key, fn, fn)
+			} else {
+				c.p("\tif %s != nil {\n\t\t%s\t\tb = jsonproto.AppendBlob(b, %s)\n\t}\n", fn, key, fn)
+			}
 		default:
 			f, ok := scalarFuncs[ms.Type]
 			if !ok {
@@ -259,6 +265,8 @@ func (c *codecGen) writeRead(name string) error {
 				return c.unsupported(name, mb.Name, "list of "+elem.Type)
 			}
 			c.p("jsonproto.List(d, %s, jsonproto.%s)\n", fn, f.read)
+		case "blob":
+			c.p("jsonproto.Blob(d, %s)\n", fn)
 		default:
 			f, ok := scalarFuncs[ms.Type]
 			if !ok {

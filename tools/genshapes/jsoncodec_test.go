@@ -115,7 +115,7 @@ type domain struct{}
 
 func (domain) PutThing(ctx context.Context, c *iam.Caller, in *minijsontypes.PutThingRequest) (*minijsontypes.PutThingResponse, error) {
 	return &minijsontypes.PutThingResponse{Thing: in.Inner, Items: in.Items, Created: &in.Since, Count: in.Count,
-		Tree: &minijsontypes.Node{Name: &in.Name, Children: []minijsontypes.Node{{}}}}, nil
+		Tree: &minijsontypes.Node{Name: &in.Name, Children: []minijsontypes.Node{{}}}, Digest: in.Digest}, nil
 }
 
 type binding struct {
@@ -135,11 +135,11 @@ func (body) Malformed(err error) error   { return errors.Join(errors.New("malfor
 func TestDispatch(t *testing.T) {
 	ctx := context.Background()
 	ops := dispatch.Index(Operations(binding{}, domain{}))
-	out, err := ops["PutThing"].Call(ctx, &iam.Caller{}, body(` + "`" + `{"name":"abc","Since":"2024-11-25T13:27:14.5+01:00","Items":["x","<y>"],"Inner":{"Key":"k"},"Count":3,"Other":[{}]}` + "`" + `))
+	out, err := ops["PutThing"].Call(ctx, &iam.Caller{}, body(` + "`" + `{"name":"abc","Since":"2024-11-25T13:27:14.5+01:00","Items":["x","<y>"],"Inner":{"Key":"k"},"Count":3,"Other":[{}],"Digest":"aGk="}` + "`" + `))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ` + "`" + `{"Thing":{"Key":"k"},"Items":["x","\u003cy\u003e"],"Created":1732537634.5,"Count":3,"Tree":{"Name":"abc","Children":[{}]}}` + "`" + `
+	want := ` + "`" + `{"Thing":{"Key":"k"},"Items":["x","\u003cy\u003e"],"Created":1732537634.5,"Count":3,"Tree":{"Name":"abc","Children":[{}]},"Digest":"aGk="}` + "`" + `
 	if got := string(out.(dispatch.JSONOutput).AppendJSON(nil)); got != want {
 		t.Fatalf("PutThing:\n got %s\nwant %s", got, want)
 	}
@@ -193,4 +193,55 @@ var _ MiniJSON = struct {
 			t.Fatalf("a domain method with the wrong signature compiled (err %v):\n%s", err, out)
 		}
 	})
+}
+
+// TestSelectOperationsListsTheOthersByName: -operations keeps the shapes, codec and interface to the operations
+// named; the dispatch table still names the model's others, never Implemented and without a Call, so the wire
+// layer answers them NotImplemented; a name the model lacks is an error.
+func TestSelectOperationsListsTheOthersByName(t *testing.T) {
+	m, err := ReadModel(filepath.Join("testdata", "minijson.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.SelectOperations([]string{"PutThing", "Nope"}); err == nil || !strings.Contains(err.Error(), `"Nope"`) {
+		t.Fatalf("an unknown operation: %v", err)
+	}
+	others, err := m.SelectOperations([]string{"PutThing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(others, ","); got != "DeleteThing,GetThing,Ping" {
+		t.Fatalf("others = %s", got)
+	}
+	opt := DispatchOptions{Package: "minijsonapi", TypesName: "minijsontypes", TypesImport: miniJSONTypesImport,
+		CallerImport: "github.com/iamd-dev/iamd/internal/iam", CallerType: "Caller", Others: others}
+	dispatch, err := GenerateDispatch(m, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codec, err := GenerateJSONCodec(m, CodecOptions{Package: "minijsonapi", TypesName: "minijsontypes", TypesImport: miniJSONTypesImport})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shapes, err := Generate(m, Options{Package: "minijsontypes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{`{Name: "DeleteThing"},`, `{Name: "GetThing"},`, `{Name: "Ping"},`, "impl.PutThing"} {
+		if !strings.Contains(squeeze(string(dispatch)), squeeze(s)) {
+			t.Errorf("dispatch lacks %q", s)
+		}
+	}
+	for _, s := range []string{"impl.Ping", "GetThing(ctx", "appendGetThingResponse"} {
+		if strings.Contains(string(dispatch)+string(codec), s) {
+			t.Errorf("dispatch or codec has %q of an operation left out", s)
+		}
+	}
+	if strings.Contains(string(shapes), "type GetThingResponse struct") {
+		t.Error("shapes of an operation left out are generated")
+	}
+	opt.Others = append(opt.Others, "PutThing")
+	if _, err := GenerateDispatch(m, opt); err == nil {
+		t.Error("an operation both selected and listed among the others is accepted")
+	}
 }

@@ -20,6 +20,10 @@
 // (querycodec.go) or JSON encoders and decoders (jsoncodec.go), by the model's protocol. With -trail it writes
 // the audit-trail encoders of the shapes (CloudTrail's requestParameters and responseElements, secrets hidden;
 // trail.go), and with -trailcases the table of every operation's trail encoders for the package's tests.
+// -operations limits the output to the operations named (Model.SelectOperations), for a service iamd serves only
+// in part:
+//
+//	go run ./tools/genshapes -codec -operations LookupEvents,DescribeTrails -model PATH/service-2.json.gz ...
 package main
 
 import (
@@ -46,6 +50,7 @@ func run(args []string, stderr io.Writer) int {
 	trail := fs.Bool("trail", false, "write the audit-trail encoders of the shapes instead of the shapes")
 	trailCases := fs.Bool("trailcases", false, "write the table of every operation's trail encoders, for the package's tests, instead of the shapes")
 	types := fs.String("types", "", "with -dispatch or -codec: the shapes package as name=importpath")
+	operations := fs.String("operations", "", "comma-separated operations to generate (all when empty); with -dispatch the others are listed as not implemented")
 	caller := fs.String("caller", "github.com/iamd-dev/iamd/internal/iam.Caller", "with -dispatch: the caller type as importpath.Type")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -83,6 +88,13 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "genshapes:", err)
 		return 1
 	}
+	var others []string
+	if *operations != "" {
+		if others, err = m.SelectOperations(strings.Split(*operations, ",")); err != nil {
+			fmt.Fprintln(stderr, "genshapes:", err)
+			return 1
+		}
+	}
 	var src []byte
 	switch {
 	case *trail:
@@ -98,7 +110,7 @@ func run(args []string, stderr io.Writer) int {
 		}
 	case *dispatch:
 		src, err = GenerateDispatch(m, DispatchOptions{Package: *pkg, Source: filepath.Base(*modelPath),
-			TypesName: typesName, TypesImport: typesImport, CallerImport: (*caller)[:dot], CallerType: (*caller)[dot+1:]})
+			TypesName: typesName, TypesImport: typesImport, CallerImport: (*caller)[:dot], CallerType: (*caller)[dot+1:], Others: others})
 	default:
 		src, err = Generate(m, Options{Package: *pkg, Source: filepath.Base(*modelPath)})
 	}

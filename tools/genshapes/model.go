@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 )
 
@@ -199,4 +200,27 @@ func DecodeModel(r io.Reader) (*Model, error) {
 		}
 	}
 	return &m, nil
+}
+
+// SelectOperations keeps only the named operations in m and returns the names of the others, sorted: a service
+// of which iamd serves a few operations (CloudTrail) gets the shapes, codec and dispatch of those alone, so the
+// generator never meets the shapes of the rest (maps, floats, lists of lists), and the dispatch table lists the
+// others by name only (DispatchOptions.Others). A name the model does not have is an error.
+func (m *Model) SelectOperations(names []string) ([]string, error) {
+	keep := map[string]bool{}
+	for _, n := range names {
+		if _, ok := m.Operations[n]; !ok {
+			return nil, fmt.Errorf("operation %q is not in the model", n)
+		}
+		keep[n] = true
+	}
+	var others []string
+	for n := range m.Operations {
+		if !keep[n] {
+			others = append(others, n)
+			delete(m.Operations, n)
+		}
+	}
+	sort.Strings(others)
+	return others, nil
 }

@@ -1,6 +1,7 @@
 package jsonproto
 
 import (
+	"encoding/base64"
 	"fmt"
 	"math"
 	"slices"
@@ -621,6 +622,22 @@ func String[S ~string](d *Decoder, v *S) error {
 		*v = S(text(raw))
 	}
 	return err
+}
+
+// Blob reads a blob: a string of base64 (standard alphabet, padded); null leaves it. Text that is not base64 is
+// an error.
+func Blob(d *Decoder, v *[]byte) error {
+	start := d.pos
+	raw, err := d.value('"', "a base64 string")
+	if err != nil || raw == nil {
+		return err
+	}
+	b, derr := base64.StdEncoding.AppendDecode(make([]byte, 0, base64.StdEncoding.DecodedLen(len(raw))), []byte(text(raw)))
+	if derr != nil {
+		return &Error{Offset: start, Msg: "a blob that is not base64"}
+	}
+	*v = b
+	return nil
 }
 
 // StringPtr reads an optional string member: null sets it to nil.

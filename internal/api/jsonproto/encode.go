@@ -1,6 +1,7 @@
 package jsonproto
 
 import (
+	"encoding/base64"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -69,6 +70,14 @@ func AppendTimestamp(b []byte, t time.Time) []byte {
 		return strconv.AppendInt(b, ms/1000, 10)
 	}
 	return strconv.AppendFloat(b, float64(ms)/1000, 'f', -1, 64)
+}
+
+// AppendBlob appends bytes as a JSON string of their base64 (standard alphabet, padded), as the JSON protocol
+// writes blobs.
+func AppendBlob(b []byte, v []byte) []byte {
+	b = append(b, '"')
+	b = base64.StdEncoding.AppendEncode(b, v)
+	return append(b, '"')
 }
 
 // AppendBool appends true or false.

@@ -78,3 +78,29 @@ func FuzzStringMatchesEncodingJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestBlobJSON: blobs travel as base64 strings (standard alphabet, padded), as encoding/json writes []byte; null
+// leaves the value, and text that is not base64 or not a string is an error.
+func TestBlobJSON(t *testing.T) {
+	for _, v := range [][]byte{{}, []byte("hi"), {0, 0xff, 0xfe, 0x3e, 0x3f}, bytes.Repeat([]byte{7}, 100)} {
+		out := AppendBlob(nil, v)
+		want, _ := json.Marshal(v)
+		if !bytes.Equal(out, want) {
+			t.Errorf("AppendBlob(%x) = %s, want %s", v, out, want)
+		}
+		var got []byte
+		if err := Decode(out, &got, Blob); err != nil || !bytes.Equal(got, v) {
+			t.Errorf("Blob(%s) = %x, %v; want %x", out, got, err, v)
+		}
+	}
+	kept := []byte("kept")
+	if err := Decode([]byte("null"), &kept, Blob); err != nil || string(kept) != "kept" {
+		t.Errorf("null: %q %v", kept, err)
+	}
+	for _, bad := range []string{`"!!"`, `"aGk"`, `12`, `{}`} {
+		var got []byte
+		if err := Decode([]byte(bad), &got, Blob); err == nil {
+			t.Errorf("%s accepted as a blob: %x", bad, got)
+		}
+	}
+}
