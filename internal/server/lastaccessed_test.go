@@ -296,12 +296,16 @@ func TestOrganizationsAccessReportFollowsTheSCPsAndTheAccounts(t *testing.T) {
 	org("EnablePolicyType", `{"RootId":"`+root+`","PolicyType":"SERVICE_CONTROL_POLICY"}`, nil)
 	var ou struct{ OrganizationalUnit struct{ Id string } }
 	org("CreateOrganizationalUnit", `{"ParentId":"`+root+`","Name":"Sandbox"}`, &ou)
-	var car struct{ CreateAccountStatus struct{ Id, AccountId string } }
+	var car struct {
+		CreateAccountStatus struct{ Id, AccountId string }
+	}
 	org("CreateAccount", `{"Email":"m1@example.com","AccountName":"m1"}`, &car)
 	org("DescribeCreateAccountStatus", `{"CreateAccountRequestId":"`+car.CreateAccountStatus.Id+`"}`, &car)
 	member := car.CreateAccountStatus.AccountId
 	org("MoveAccount", `{"AccountId":"`+member+`","SourceParentId":"`+root+`","DestinationParentId":"`+ou.OrganizationalUnit.Id+`"}`, nil)
-	var pol struct{ Policy struct{ PolicySummary struct{ Id string } } }
+	var pol struct {
+		Policy struct{ PolicySummary struct{ Id string } }
+	}
 	allowList := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*","sts:*"],"Resource":"*"}]}`
 	body, _ := json.Marshal(map[string]string{"Name": "iam-sts", "Description": "allow-list", "Type": "SERVICE_CONTROL_POLICY", "Content": allowList})
 	org("CreatePolicy", string(body), &pol)
