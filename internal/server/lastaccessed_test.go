@@ -268,6 +268,26 @@ func TestLastUsedAgreesWithTheTrail(t *testing.T) {
 		t.Fatalf("RoleLastUsed %s %s; the trail's newest event of the role %s %s (%s)", role.Date, role.Region,
 			roleEvents[0].EventTime, roleEvents[0].AWSRegion, roleEvents[0].EventName)
 	}
+
+	// PasswordLastUsed is the time of the user's last ConsoleLogin in the trail.
+	const password = "Lu-Passw0rd-1!"
+	s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"CreateLoginProfile"}, "UserName": {"lu-alice"}, "Password": {password}})
+	if status := postSignIn(t, s, account, "lu-alice", password); status != 200 {
+		t.Fatalf("sign-in: %d", status)
+	}
+	flushTrail(t, s)
+	signIns := trailEvents(t, s, account, store.EventAttr{Name: audit.AttrEventName, Value: "ConsoleLogin"})
+	var user struct {
+		PasswordLastUsed string `xml:"GetUserResult>User>PasswordLastUsed"`
+	}
+	body = s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"GetUser"}, "UserName": {"lu-alice"}})
+	if err := xml.Unmarshal([]byte(body), &user); err != nil || len(signIns) == 0 {
+		t.Fatalf("%v %d\n%s", err, len(signIns), body)
+	}
+	if user.PasswordLastUsed != signIns[0].EventTime || signIns[0].UserIdentity.UserName != "lu-alice" {
+		t.Fatalf("PasswordLastUsed %s; the trail's newest ConsoleLogin %s of %s", user.PasswordLastUsed, signIns[0].EventTime,
+			signIns[0].UserIdentity.UserName)
+	}
 }
 
 // TestOrganizationsAccessReportFollowsTheSCPsAndTheAccounts: a root's report takes its member accounts' requests
