@@ -44,6 +44,9 @@ type EndpointSpec[A any] struct {
 	// its event in the right account, and again when the request ends; when it failed, at the end, with auth's
 	// zero value and its error. It must not keep c.
 	Audit func(req *EndpointRequest, auth A, err error, c *audit.Call)
+	// Now is the clock of the requests' times (the audit trail's eventTime): the service's, which the test clock
+	// may move. Nil: the real time.
+	Now func() time.Time
 }
 
 // EndpointRequest is a request to an Endpoint, as Authenticate and Call see it.
@@ -58,7 +61,11 @@ type EndpointRequest struct {
 // NewEndpoint returns the endpoint that spec describes, logging to logger and telling obs (nil: none) about each
 // request.
 func NewEndpoint[A any](spec EndpointSpec[A], logger *slog.Logger, obs Observer) *Endpoint[A] {
-	return &Endpoint[A]{p: pipeline{logger: logger, obs: obs, now: time.Now, maxBody: spec.MaxBody}, spec: spec}
+	now := spec.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Endpoint[A]{p: pipeline{logger: logger, obs: obs, now: now, maxBody: spec.MaxBody}, spec: spec}
 }
 
 // Admit makes e count the requests it reads and authenticates against a (shared with the other handlers of the

@@ -31,7 +31,7 @@ type SignInHandler struct {
 func NewSignInHandler(svc *iam.Service, logger *slog.Logger) *SignInHandler {
 	h := &SignInHandler{svc: svc, limiter: iam.NewSignInLimiter(svc.Now), logger: logger}
 	h.Endpoint = NewEndpoint(EndpointSpec[*iam.SignInResult]{Service: "iamd", Operation: "SignIn", MaxBody: signinMaxBody,
-		Authenticate: h.signIn, Call: h.answer, ErrorAnswer: signinErrorAnswer, Audit: h.audit}, logger, nil)
+		Authenticate: h.signIn, Call: h.answer, ErrorAnswer: signinErrorAnswer, Audit: h.audit, Now: svc.Now}, logger, nil)
 	return h
 }
 
@@ -111,6 +111,9 @@ func signinErrorAnswer(hdr http.Header, info awsquery.ErrorInfo) (int, any) {
 func (h *SignInHandler) audit(req *EndpointRequest, res *iam.SignInResult, err error, c *audit.Call) {
 	if res != nil {
 		c.Account = res.Account
+		if !res.Used.IsZero() {
+			c.Time = res.Used // the user's PasswordLastUsed
+		}
 		c.SignIn = &audit.SignIn{UserName: res.UserName, Success: true, MFAUsed: res.MFAUsed}
 		c.Identity = &audit.UserIdentity{Type: "IAMUser", PrincipalID: res.UserID, ARN: res.ARN, AccountID: res.Account, UserName: res.UserName}
 		return

@@ -415,10 +415,18 @@ func attrsOf(ev *Event) []store.EventAttr {
 	add(AttrEventName, ev.EventName)
 	add(AttrReadOnly, boolString(ev.ReadOnly))
 	add(AttrUsername, usernameOf(&ev.UserIdentity))
-	add(AttrEventSource, ev.EventSource)
-	add(AttrAccessKeyID, ev.UserIdentity.AccessKeyID)
+	// What last-accessed data reads (history.go) is kept past the trail's retention: the newest event of each
+	// service, access key and principal (AWS tracks service access for 400 days and key use for as long as the key
+	// lives; event history keeps 90 days).
+	latest := func(name, value string) {
+		if value != "" {
+			attrs = append(attrs, store.EventAttr{Name: name, Value: value, Latest: true})
+		}
+	}
+	latest(AttrEventSource, ev.EventSource)
+	latest(AttrAccessKeyID, ev.UserIdentity.AccessKeyID)
 	principal := principalOf(&ev.UserIdentity)
-	add(AttrPrincipal, principal)
+	latest(AttrPrincipal, principal)
 	for _, r := range LookupResources(ev) {
 		add(AttrResourceType, r.Type)
 		add(AttrResourceName, r.Name)
@@ -436,6 +444,6 @@ func appendLastAccessAttrs(attrs []store.EventAttr, ev *Event, principal string)
 		return attrs
 	}
 	return append(attrs,
-		store.EventAttr{Name: AttrPrincipalService, Value: PrincipalService(principal, ns)},
-		store.EventAttr{Name: AttrPrincipalAction, Value: PrincipalAction(principal, ns, ev.EventName)})
+		store.EventAttr{Name: AttrPrincipalService, Value: PrincipalService(principal, ns), Latest: true},
+		store.EventAttr{Name: AttrPrincipalAction, Value: PrincipalAction(principal, ns, ev.EventName), Latest: true})
 }

@@ -102,6 +102,7 @@ func (s *Service) LookupEvents(ctx context.Context, c *iam.Caller, in *cttypes.L
 	if in.StartTime != nil {
 		from = *in.StartTime
 	}
+
 	from = from.Truncate(time.Second)
 	to = to.Truncate(time.Second).Add(time.Second - 1)
 	out := &cttypes.LookupEventsResponse{Events: []cttypes.Event{}}

@@ -325,4 +325,3 @@ func TestLookupEventsIsAuthorized(t *testing.T) {
 	_, err = f.DescribeTrails(ctx, dave, &cttypes.DescribeTrailsRequest{})
 	wantCTError(t, err, "AccessDeniedException")
 }
-

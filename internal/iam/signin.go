@@ -60,6 +60,9 @@ type SignInResult struct {
 	Expiration            time.Time
 	PasswordResetRequired bool
 	PasswordExpired       bool
+	// Used is the sign-in's time as the user's PasswordLastUsed records it (to the second): the audit trail's
+	// ConsoleLogin event takes it as its eventTime, so that the two agree.
+	Used time.Time
 }
 
 // SignInMFAChecker is what sign-in needs from MFA: whether the user has an enabled MFA device and, if so, whether
@@ -144,6 +147,7 @@ func (s *Service) SignIn(ctx context.Context, account, userName, password, mfaCo
 		}
 		used := now.Truncate(time.Second)
 		u.PasswordLastUsed = &used
+		res.Used = used
 		if err := putUser(ctx, tx, account, u, false); err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 
 	cttypes "github.com/iamd-dev/iamd/internal/apitypes/cloudtrail"
 	"github.com/iamd-dev/iamd/internal/audit"
+	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/server"
 	"github.com/iamd-dev/iamd/internal/store"
 )
@@ -67,7 +68,7 @@ var ctNormalizers = []jsonNormalizer{
 
 // TestGoldenCloudTrail pins the JSON wire format of CloudTrail's answers and errors.
 func TestGoldenCloudTrail(t *testing.T) {
-	s := startServer(t)
+	s := startServer(t, keepTrail)
 	s.seedTrail(t, goldenTrail...)
 	call := func(name, op, body string) string {
 		t.Helper()
@@ -103,7 +104,7 @@ func TestGoldenCloudTrail(t *testing.T) {
 // through pages of one), sees the account's trail on and logging, and gets CloudTrail's errors.
 func TestCloudTrailWithTheAWSCLI(t *testing.T) {
 	needRealClient(t, "aws")
-	s := startServer(t)
+	s := startServer(t, keepTrail)
 	s.seedTrail(t, goldenTrail...)
 	var found struct {
 		Events []struct {
@@ -155,7 +156,7 @@ func TestCloudTrailWithTheAWSCLI(t *testing.T) {
 // raised for CloudTrail's errors, and the trail status says logging.
 func TestCloudTrailWithBoto3(t *testing.T) {
 	needRealClient(t, "boto3")
-	s := startServer(t)
+	s := startServer(t, keepTrail)
 	var many []trailEvent
 	base := time.Date(2026, 1, 3, 0, 0, 0, 0, time.UTC)
 	for i := range 120 {
@@ -200,7 +201,7 @@ print("ok")
 // engine's explanation in its CloudTrailEvent.
 func TestLookupEventsFindsADeniedCall(t *testing.T) {
 	needRealClient(t, "aws")
-	s := startServer(t)
+	s := startServer(t, keepTrail)
 	dora := credsUserWithKey(t, s, "ct-dora")
 	out, errOut, code := s.awsCLI(t, dora, "iam", "list-roles")
 	wantCLIError(t, out, errOut, code, "AccessDenied", "iam:ListRoles")
@@ -239,7 +240,7 @@ print(evs[0]["Username"], rec["errorCode"], rec["additionalEventData"]["iamdDeci
 // TestCloudTrailCallsAreInTheTrail: a call of CloudTrail's API is recorded like any other, as an event of
 // cloudtrail.amazonaws.com that LookupEvents finds.
 func TestCloudTrailCallsAreInTheTrail(t *testing.T) {
-	s := startServer(t)
+	s := startServer(t, keepTrail)
 	if status, body := s.callJSONService(t, rootCreds, "cloudtrail", cttypes.TargetPrefix, "DescribeTrails", `{}`); status != 200 {
 		t.Fatalf("DescribeTrails: %d %s", status, body)
 	}
@@ -258,3 +259,7 @@ func TestCloudTrailCallsAreInTheTrail(t *testing.T) {
 		t.Fatalf("events %+v", out.Events)
 	}
 }
+
+// keepTrail keeps every event (--audit-retention 0): the seeded trail is early in 2026, older than the default 90
+// days, and a server prunes at start.
+func keepTrail(c *config.Config) { c.AuditRetention = "0" }

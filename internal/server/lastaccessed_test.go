@@ -268,6 +268,26 @@ func TestLastUsedAgreesWithTheTrail(t *testing.T) {
 		t.Fatalf("RoleLastUsed %s %s; the trail's newest event of the role %s %s (%s)", role.Date, role.Region,
 			roleEvents[0].EventTime, roleEvents[0].AWSRegion, roleEvents[0].EventName)
 	}
+
+	// PasswordLastUsed is the time of the user's last ConsoleLogin in the trail.
+	const password = "Lu-Passw0rd-1!"
+	s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"CreateLoginProfile"}, "UserName": {"lu-alice"}, "Password": {password}})
+	if status := postSignIn(t, s, account, "lu-alice", password); status != 200 {
+		t.Fatalf("sign-in: %d", status)
+	}
+	flushTrail(t, s)
+	signIns := trailEvents(t, s, account, store.EventAttr{Name: audit.AttrEventName, Value: "ConsoleLogin"})
+	var user struct {
+		PasswordLastUsed string `xml:"GetUserResult>User>PasswordLastUsed"`
+	}
+	body = s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"GetUser"}, "UserName": {"lu-alice"}})
+	if err := xml.Unmarshal([]byte(body), &user); err != nil || len(signIns) == 0 {
+		t.Fatalf("%v %d\n%s", err, len(signIns), body)
+	}
+	if user.PasswordLastUsed != signIns[0].EventTime || signIns[0].UserIdentity.UserName != "lu-alice" {
+		t.Fatalf("PasswordLastUsed %s; the trail's newest ConsoleLogin %s of %s", user.PasswordLastUsed, signIns[0].EventTime,
+			signIns[0].UserIdentity.UserName)
+	}
 }
 
 // TestOrganizationsAccessReportFollowsTheSCPsAndTheAccounts: a root's report takes its member accounts' requests
@@ -296,12 +316,16 @@ func TestOrganizationsAccessReportFollowsTheSCPsAndTheAccounts(t *testing.T) {
 	org("EnablePolicyType", `{"RootId":"`+root+`","PolicyType":"SERVICE_CONTROL_POLICY"}`, nil)
 	var ou struct{ OrganizationalUnit struct{ Id string } }
 	org("CreateOrganizationalUnit", `{"ParentId":"`+root+`","Name":"Sandbox"}`, &ou)
-	var car struct{ CreateAccountStatus struct{ Id, AccountId string } }
+	var car struct {
+		CreateAccountStatus struct{ Id, AccountId string }
+	}
 	org("CreateAccount", `{"Email":"m1@example.com","AccountName":"m1"}`, &car)
 	org("DescribeCreateAccountStatus", `{"CreateAccountRequestId":"`+car.CreateAccountStatus.Id+`"}`, &car)
 	member := car.CreateAccountStatus.AccountId
 	org("MoveAccount", `{"AccountId":"`+member+`","SourceParentId":"`+root+`","DestinationParentId":"`+ou.OrganizationalUnit.Id+`"}`, nil)
-	var pol struct{ Policy struct{ PolicySummary struct{ Id string } } }
+	var pol struct {
+		Policy struct{ PolicySummary struct{ Id string } }
+	}
 	allowList := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*","sts:*"],"Resource":"*"}]}`
 	body, _ := json.Marshal(map[string]string{"Name": "iam-sts", "Description": "allow-list", "Type": "SERVICE_CONTROL_POLICY", "Content": allowList})
 	org("CreatePolicy", string(body), &pol)

@@ -153,9 +153,9 @@ func operatorErrorAnswer(hdr http.Header, info awsquery.ErrorInfo) (int, any) {
 // credential.
 func (o *operator) endpoints(obs api.Observer, admit *api.Admission, rec api.Recorder) (accounts, clock http.Handler) {
 	a := api.NewEndpoint(api.EndpointSpec[*AccountRequest]{Service: "iamd", Operation: "CreateAccount", MaxBody: operatorMaxBody,
-		Authenticate: operatorRequest[AccountRequest](o), Call: o.createAccount, ErrorAnswer: operatorErrorAnswer, Audit: o.auditAccount}, o.logger, obs)
+		Authenticate: operatorRequest[AccountRequest](o), Call: o.createAccount, ErrorAnswer: operatorErrorAnswer, Audit: o.auditAccount, Now: o.svc.Now}, o.logger, obs)
 	c := api.NewEndpoint(api.EndpointSpec[*ClockRequest]{Service: "iamd", Operation: "AdvanceClock", MaxBody: operatorMaxBody,
-		Authenticate: operatorRequest[ClockRequest](o), Call: o.advanceClock, ErrorAnswer: operatorErrorAnswer, Audit: o.auditClock}, o.logger, obs)
+		Authenticate: operatorRequest[ClockRequest](o), Call: o.advanceClock, ErrorAnswer: operatorErrorAnswer, Audit: o.auditClock, Now: o.svc.Now}, o.logger, obs)
 	a.Admit(admit)
 	c.Admit(admit)
 	a.Record(rec)

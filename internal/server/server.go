@@ -134,7 +134,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	h := api.New(verifier, svc, stsSvc, logger, metrics)
 	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgapi.Bind(orgs))
 	// CloudTrail's API over the audit trail, on the same endpoint.
-	cloudTrail := audit.NewService(st, svc, audit.ServiceOptions{Started: clk.Now()})
+	// LookupEvents looks back as far as events are kept (CloudTrail's event history: 90 days), never further.
+	retention, err := cfg.AuditRetentionPeriod()
+	if err != nil {
+		trail.Close(ctx)
+		closeSink(sink)
+		st.Close()
+		return nil, fmt.Errorf("--audit-retention: %w", err)
+	}
+	cloudTrail := audit.NewService(st, svc, audit.ServiceOptions{Started: clk.Now(), Retention: retention})
 	h.AddJSONService("cloudtrail", cttypes.TargetPrefix, ctapi.Bind(cloudTrail))
 	admission := api.NewAdmission(maxUnauthenticated)
 	h.Admit(admission)

@@ -88,6 +88,10 @@ type Event struct {
 // EventAttr is one lookup attribute of an event. Values compare exactly (case-sensitively).
 type EventAttr struct {
 	Name, Value string
+	// Latest asks the store to keep the newest event that carries this attribute through PruneEvents, with all
+	// its attributes, so that "when was this last seen" (last-accessed data) outlives the trail's retention.
+	// Ignored on read.
+	Latest bool
 }
 
 // EventQuery selects the events of one account, newest first (by Time, then Seq).
@@ -185,7 +189,8 @@ type Store interface {
 	// PolicyGeneration.
 	AppendEvents(ctx context.Context, events []*Event) error
 	// PruneEvents removes the events whose Time is before t, with their attributes, and returns how many; like
-	// AppendEvents it moves no generation.
+	// AppendEvents it moves no generation. It keeps, for each value of an attribute appended as Latest, the newest
+	// event that carries it, however old.
 	PruneEvents(ctx context.Context, before time.Time) (int, error)
 	// Generation increases after every committed Update or UpdateStamps; caches of stored records compare it.
 	Generation() uint64

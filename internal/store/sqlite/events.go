@@ -122,6 +122,26 @@ func (t *txn) appendEvents(ctx context.Context, evs []*store.Event) error {
 	if err != nil {
 		return fmt.Errorf("append events: %w", err)
 	}
+	var latest []attrRow
+	for _, r := range attrs {
+		if r.a.Latest {
+			latest = append(latest, r)
+		}
+	}
+	err = chunks(len(latest), func(from, to int) error {
+		args := make([]any, 0, (to-from)*5)
+		for _, r := range latest[from:to] {
+			args = append(args, r.e.Account, r.a.Name, r.a.Value, r.e.Time.UnixNano(), r.e.Seq)
+		}
+		// The newest wins; a replaced event (same time, new seq) moves its rows to the new seq.
+		_, err := t.exec(ctx, "INSERT INTO event_latest (account, name, value, time, seq) VALUES "+rows(to-from, 5)+
+			" ON CONFLICT (account, name, value) DO UPDATE SET time = excluded.time, seq = excluded.seq"+
+			" WHERE excluded.time > event_latest.time OR (excluded.time = event_latest.time AND excluded.seq > event_latest.seq)", args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("append events: %w", err)
+	}
 	return nil
 }
 
@@ -129,7 +149,7 @@ func (t *txn) appendEvents(ctx context.Context, evs []*store.Event) error {
 func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) {
 	var n int64
 	err := s.write(ctx, func(ctx context.Context, t *txn) error {
-		res, err := t.exec(ctx, "DELETE FROM events WHERE time < ?", before.UnixNano())
+		res, err := t.exec(ctx, "DELETE FROM events WHERE time < ? AND NOT EXISTS (SELECT 1 FROM event_latest WHERE event_latest.seq = events.seq)", before.UnixNano())
 		if err != nil {
 			return fmt.Errorf("prune events: %w", err)
 		}

@@ -24,6 +24,7 @@ var eventTests = []struct {
 	{"EventsSinceFollowsSeqAcrossAccounts", eventsSince},
 	{"AppendEventsMovesNoGeneration", appendEventsNoGeneration},
 	{"PruneEventsRemovesOlderWithAttributes", pruneEvents},
+	{"PruneKeepsTheNewestEventOfALatestAttribute", pruneKeepsLatest},
 }
 
 func ev(account, id string, at time.Time, attrs ...string) *store.Event {
@@ -217,5 +218,34 @@ func pruneEvents(t *testing.T, s store.Store) {
 	view(t, s, func(ctx context.Context, r store.Reader) (err error) { all, err = r.EventsSince(ctx, 0, 0); return })
 	if len(all) != 2 || all[1].ID != "newer" || all[1].Seq <= 2 {
 		t.Fatalf("after pruning and appending: %v", all)
+	}
+}
+
+func pruneKeepsLatest(t *testing.T, s store.Store) {
+	latest := func(e *store.Event, name, value string) *store.Event {
+		e.Attrs = append(e.Attrs, store.EventAttr{Name: name, Value: value, Latest: true})
+		return e
+	}
+	appendEvents(t, s,
+		latest(ev("1", "k-old", t0, "Username=alice"), "AccessKeyId", "AKIA1"),
+		latest(ev("1", "k-new", t0.Add(time.Hour), "Username=alice"), "AccessKeyId", "AKIA1"),
+		latest(ev("1", "k2", t0.Add(time.Minute)), "AccessKeyId", "AKIA2"),
+		ev("1", "plain", t0.Add(time.Minute), "Username=alice"))
+	// The replacement of k2 (a new Seq) stays the newest of AKIA2.
+	appendEvents(t, s, latest(ev("1", "k2", t0.Add(time.Minute)), "AccessKeyId", "AKIA2"))
+	n, err := s.PruneEvents(context.Background(), t0.Add(48*time.Hour))
+	if err != nil || n != 2 {
+		t.Fatalf("PruneEvents = %d, %v; want k-old and plain removed", n, err)
+	}
+	if got := events(t, s, store.EventQuery{Account: "1"}); got != "k-new k2" {
+		t.Fatalf("after pruning: %q; want the newest of each Latest value", got)
+	}
+	if got := events(t, s, store.EventQuery{Account: "1", Attr: store.EventAttr{Name: "Username", Value: "alice"}}); got != "k-new" {
+		t.Fatalf("a kept event keeps its attributes: %q", got)
+	}
+	// Once a newer event carries the value, the old one may go.
+	appendEvents(t, s, latest(ev("1", "k-newest", t0.Add(72*time.Hour)), "AccessKeyId", "AKIA1"))
+	if n, err := s.PruneEvents(context.Background(), t0.Add(48*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("second PruneEvents = %d, %v; want k-new removed", n, err)
 	}
 }
