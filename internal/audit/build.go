@@ -45,6 +45,10 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		account = c.Caller.Account()
 	case c.Identity != nil:
 		ev.UserIdentity = *c.Identity
+		if account == "" {
+			// A web identity or SAML user: the account of its provider, the role's.
+			account = c.Identity.AccountID
+		}
 	default:
 		ev.UserIdentity = UserIdentity{Type: "Unknown"}
 	}

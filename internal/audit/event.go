@@ -76,15 +76,17 @@ type UserIdentity struct {
 type SessionContext struct {
 	SessionIssuer       *SessionIssuer       `json:"sessionIssuer,omitempty"`
 	WebIDFederationData *WebIDFederationData `json:"webIdFederationData,omitempty"`
-	Attributes          SessionAttributes    `json:"attributes"`
-	SourceIdentity      string               `json:"sourceIdentity,omitempty"`
+	// Attributes are omitted when no session is known: a data event of the decision API names a role session by
+	// its ARN only.
+	Attributes     SessionAttributes `json:"attributes,omitzero"`
+	SourceIdentity string            `json:"sourceIdentity,omitempty"`
 }
 
 // SessionIssuer is the entity whose credentials the session came from (a role, or an IAM user for
 // GetFederationToken).
 type SessionIssuer struct {
 	Type        string `json:"type"`
-	PrincipalID string `json:"principalId"`
+	PrincipalID string `json:"principalId,omitempty"` // unknown for a session named by its ARN only
 	ARN         string `json:"arn"`
 	AccountID   string `json:"accountId"`
 	UserName    string `json:"userName"`

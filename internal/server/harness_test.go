@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iamd-dev/iamd/internal/audit/audittest"
 	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/server"
+	"github.com/iamd-dev/iamd/internal/store"
 )
 
 const (
@@ -44,7 +47,14 @@ func startServer(t testing.TB, opts ...func(*config.Config)) *testServer {
 // before it runs.
 func startTunedServer(t testing.TB, tune func(*server.Server), opts ...func(*config.Config)) *testServer {
 	t.Helper()
-	s, stop, err := launchServer(t.TempDir(), tune, opts...)
+	return startServerWith(t, newDefaultServer, tune, opts...)
+}
+
+// startServerWith is startTunedServer with the server made by newServer (server.New, or server.NewUntrailed).
+func startServerWith(t testing.TB, newServer func(context.Context, config.Config, *slog.Logger) (*server.Server, error),
+	tune func(*server.Server), opts ...func(*config.Config)) *testServer {
+	t.Helper()
+	s, stop, err := launchServerWith(newServer, t.TempDir(), tune, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +68,17 @@ func startTunedServer(t testing.TB, tune func(*server.Server), opts ...func(*con
 
 // launchServer starts a server on a data directory; stop ends it and returns what its Run returned.
 func launchServer(dataDir string, tune func(*server.Server), opts ...func(*config.Config)) (*testServer, func() error, error) {
+	return launchServerWith(newDefaultServer, dataDir, tune, opts...)
+}
+
+// newDefaultServer is server.New without options, how the tests' servers are made.
+func newDefaultServer(ctx context.Context, cfg config.Config, logger *slog.Logger) (*server.Server, error) {
+	return server.New(ctx, cfg, logger)
+}
+
+// launchServerWith is launchServer with the server made by newServer (server.New, or server.NewUntrailed).
+func launchServerWith(newServer func(context.Context, config.Config, *slog.Logger) (*server.Server, error), dataDir string,
+	tune func(*server.Server), opts ...func(*config.Config)) (*testServer, func() error, error) {
 	cfg := config.Default()
 	cfg.DataDir = dataDir
 	cfg.RootAccessKeyID, cfg.RootSecretAccessKey = rootKeyID, rootSecret
@@ -68,7 +89,7 @@ func launchServer(dataDir string, tune func(*server.Server), opts ...func(*confi
 	logs := &logBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, cfg, logger)
+	srv, err := newServer(ctx, cfg, logger)
 	if err != nil {
 		cancel()
 		return nil, nil, err
@@ -87,10 +108,32 @@ func launchServer(dataDir string, tune func(*server.Server), opts ...func(*confi
 	stop := func() error {
 		cancel()
 		err := <-done
+		err = errors.Join(err, checkTrail(srv))
 		srv.Close()
 		return err
 	}
 	return &testServer{URL: "http://" + ln.Addr().String(), Data: cfg.DataDir, srv: srv, logs: logs}, stop, nil
+}
+
+// checkTrail is the schema test of the audit trail, run as every test server stops: once the server has answered
+// its last request, every event in its trail must be a CloudTrail record with the fields CloudTrail always writes,
+// of the right types (internal/audit/audittest), so every server test feeds it.
+func checkTrail(srv *server.Server) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	schema, err := audittest.CloudTrailRecord()
+	if err != nil {
+		return err
+	}
+	if err := srv.FlushTrail(ctx); err != nil {
+		return fmt.Errorf("the audit trail: %w", err)
+	}
+	return server.StoreOf(srv).View(ctx, func(ctx context.Context, r store.Reader) error {
+		if err := schema.CheckTrail(ctx, r); err != nil {
+			return fmt.Errorf("the audit trail: %w", err)
+		}
+		return nil
+	})
 }
 
 // sharedServers are the servers that the tests of one file share where their state allows (each test uses names of

@@ -5,6 +5,7 @@ import (
 
 	"github.com/iamd-dev/iamd/internal/api"
 	"github.com/iamd-dev/iamd/internal/audit"
+	"github.com/iamd-dev/iamd/internal/iam"
 )
 
 // The operator's calls in the audit trail. They come from whoever holds the serve file's token, outside IAM: no
@@ -26,7 +27,8 @@ func (o *operator) auditAccount(_ *api.EndpointRequest, in *AccountRequest, err 
 	if err != nil || in == nil {
 		return
 	}
-	if in.AccountId != "" {
+	if in.AccountId != "" && iam.ValidateAccountRequest(in.AccountId, in.AccessKeyId, in.SecretAccessKey) == nil {
+		// A request refused as invalid (an account ID that is not 12 digits) names no account to keep it in.
 		c.Account = in.AccountId
 	}
 	params := map[string]string{"accountId": in.AccountId}

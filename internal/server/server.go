@@ -114,7 +114,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	}
 	st, svc := core.store, core.iam
 	trail.SetReadOnly(readOnlyFrom(svc.Catalog))
-	rec := api.TrailRecorder(trail)
+	var rec api.Recorder = api.TrailRecorder(trail)
+	if o.untrailed {
+		rec = nil
+	}
 	root, err := svc.EnsureAccount(ctx, cfg.AccountID, cfg.RootAccessKeyID, cfg.RootSecretAccessKey)
 	if err != nil {
 		trail.Close(ctx)

@@ -17,6 +17,9 @@ type Option func(*options)
 
 type options struct {
 	stdout io.Writer
+	// untrailed leaves the handlers without the audit trail's recorder: no request is recorded. Only tests set it
+	// (NewUntrailed): the benchmarks compare a server without it, to measure what the trail costs.
+	untrailed bool
 }
 
 // WithStdout makes "--audit-log -" write to w (the command's standard output) rather than the process's.

@@ -12,13 +12,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/iamd-dev/iamd/internal/audit"
 	"github.com/iamd-dev/iamd/internal/audit/logfile"
-	"github.com/iamd-dev/iamd/internal/secret"
-	"github.com/iamd-dev/iamd/internal/server"
-	"github.com/iamd-dev/iamd/internal/store"
 )
 
 // TestTrailExportHoldsTheServersEventsAndNoSecret: the events the server records for real calls are exported as
@@ -43,28 +39,8 @@ func TestTrailExportHoldsTheServersEventsAndNoSecret(t *testing.T) {
 	if err := s.srv.FlushTrail(ctx); err != nil {
 		t.Fatal(err)
 	}
-	st := server.StoreOf(s.srv)
-	box, err := secret.NewBox(secret.NewKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := audit.DigestSigningKey(ctx, st, box, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keys []audit.DigestPublicKey
-	if err := st.View(ctx, func(ctx context.Context, r store.Reader) error {
-		keys, err = audit.DigestPublicKeys(ctx, r)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	later := time.Now().Add(2 * time.Hour) // the hour of the calls has closed
-	res, err := logfile.Export(ctx, st, logfile.Options{Dir: dir, Signer: signer, PublicKeys: keys, Now: func() time.Time { return later }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, keys := exportTrail(t, s, dir)
 	if res.Events < 4 || len(res.LogFiles) == 0 {
 		t.Fatalf("export: %+v", res)
 	}

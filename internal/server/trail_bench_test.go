@@ -1,0 +1,44 @@
+package server_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iamd-dev/iamd/internal/server"
+	"github.com/iamd-dev/iamd/internal/sigv4"
+)
+
+// BenchmarkHandlerTrail: what the audit trail adds to an authorized call, through the server's handler in process
+// (as BenchmarkHandlerGetUser: a request signed once, SigV4 verification, decoding, the engine's decision for an
+// IAM user whose inline policy allows the call, the store and the XML answer), with the trail (trail=on: every
+// call recorded as a CloudTrail event) and without its recorder (trail=off). op=GetUser is an authorized read,
+// whose event is written by the trail's writer in a batch; op=PutUserPolicy an authorized write (the same inline
+// policy put again), whose event is written in the change's transaction. Compare with
+// benchstat -col /trail.
+func BenchmarkHandlerTrail(b *testing.B) {
+	const putBody = "Action=PutUserPolicy&Version=2010-05-08&UserName=alice&PolicyName=bench&PolicyDocument=" +
+		`%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22iam%3AListUsers%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D`
+	for _, op := range []struct{ name, body, want string }{
+		{"op=GetUser", getUserBody, "<UserName>alice</UserName>"},
+		{"op=PutUserPolicy", putBody, "<PutUserPolicyResponse"},
+	} {
+		for _, trail := range []struct {
+			name string
+			new  func(b *testing.B) *testServer
+		}{
+			{"trail=off", func(b *testing.B) *testServer { return startServerWith(b, server.NewUntrailed, nil) }},
+			{"trail=on", func(b *testing.B) *testServer { return startServer(b) }},
+		} {
+			b.Run(op.name+"/"+trail.name, func(b *testing.B) {
+				s := trail.new(b)
+				caller := benchUserAllowed(b, s, "iam:GetUser", "iam:PutUserPolicy")
+				req, _ := http.NewRequest(http.MethodPost, s.URL+"/", strings.NewReader(op.body))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+				sigv4.Sign(req, []byte(op.body), caller, "us-east-1", "iam", time.Now())
+				serveLoop(b, s.srv.Handler(), req, op.body, op.want)
+			})
+		}
+	}
+}
