@@ -185,7 +185,7 @@ func (h *DecisionHandler) serve(w http.ResponseWriter, r *http.Request, ex *exch
 	}
 	attrs := []slog.Attr{slog.String("caller", c.Principal.ARN)}
 	if action == "Verify" {
-		return h.verify(ctx, w, &c, body, attrs)
+		return h.verify(ctx, w, ex, &c, body, attrs)
 	}
 	in, err := decodeAuthorize(body)
 	if err != nil {
@@ -218,7 +218,7 @@ func (h *DecisionHandler) serve(w http.ResponseWriter, r *http.Request, ex *exch
 }
 
 // verify answers /verify: 200 with authenticated true or false; an error only for a fault of the call itself.
-func (h *DecisionHandler) verify(ctx context.Context, w http.ResponseWriter, c *iam.Caller, body []byte, attrs []slog.Attr) ([]slog.Attr, error) {
+func (h *DecisionHandler) verify(ctx context.Context, w http.ResponseWriter, ex *exchange, c *iam.Caller, body []byte, attrs []slog.Attr) ([]slog.Attr, error) {
 	if err := h.svc.AuthorizeVerify(ctx, c); err != nil {
 		return attrs, err
 	}
@@ -246,6 +246,13 @@ func (h *DecisionHandler) verify(ctx context.Context, w http.ResponseWriter, c *
 	}
 	if err := h.svc.RecordKeyUse(ctx, res.AccessKeyID, res.Service, res.Region); err != nil {
 		h.logger.Warn("recording access key use", "access_key_id", res.AccessKeyID, "err", err)
+	}
+	if ex.call != nil {
+		// The verified request is a call to the operator's service by its signer: the trail records it as a data
+		// event of that service (eventName Verify, the one thing iamd knows of it), so that the key's last use and
+		// last-accessed data follow it.
+		ex.call.Data = &audit.DataRequest{Action: res.Service + ":Verify", Resource: describedResource(vr), Principal: who.Principal.ARN,
+			AccessKeyID: res.AccessKeyID, Region: res.Region}
 	}
 	out := verifyResponse{Authenticated: true, AccessKeyID: res.AccessKeyID, Region: res.Region,
 		Principal: &verifiedWho{ARN: who.Principal.ARN, Account: who.Account(), Type: principalTypeName(who.Principal.Type), UserID: who.UserID}}
@@ -512,4 +519,11 @@ func dataRequest(in *iam.DecisionRequest, res *iam.DecisionResult) *audit.DataRe
 			Effect: m.Effect, AttachedTo: m.AttachedTo})
 	}
 	return &audit.DataRequest{Action: in.Action, Resource: in.Resource, Principal: res.Principal, AccessKeyID: in.AccessKeyID, Explanation: x}
+}
+
+// describedResource is what the trail records as the resource of a verified request: its URL without the query
+// (which may carry a presigned request's signature).
+func describedResource(vr *verifyRequest) string {
+	u, _, _ := strings.Cut(vr.URL, "?")
+	return u
 }

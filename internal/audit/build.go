@@ -270,6 +270,9 @@ func (t *Trail) dataEvent(ev *Event, c *Call) {
 	svc, action, _ := strings.Cut(d.Action, ":")
 	ev.EventSource, ev.EventName = strings.ToLower(svc)+".amazonaws.com", action
 	ev.EventCategory, ev.ManagementEvent = CategoryData, false
+	if d.Region != "" {
+		ev.AWSRegion = d.Region
+	}
 	ev.ReadOnly = t.opts.ReadOnly != nil && t.opts.ReadOnly(strings.ToLower(svc), action) || t.opts.ReadOnly == nil && ReadOnlyByName(action)
 	asker := ev.UserIdentity
 	ev.UserIdentity = UserIdentity{Type: "Unknown", ARN: d.Principal, AccessKeyID: d.AccessKeyID}

@@ -69,6 +69,8 @@ type DataRequest struct {
 	Principal string // the principal's ARN, as decided
 	// AccessKeyID is the key the principal was named by, if it was.
 	AccessKeyID string
+	// Region is the Region the request asked about was signed for, when known (a verified request).
+	Region string
 	Explanation *Explanation
 }
 

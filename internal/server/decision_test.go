@@ -209,9 +209,21 @@ print(json.dumps(out))
 		}
 	})
 	t.Run("key use recorded with the inner service", func(t *testing.T) {
+		// A verified request is the signer's call to the inner service: the trail holds it as a data event of
+		// notes, found by the key; the key's last use is its newest, GetSessionToken, made after the verifications.
+		flushTrail(t, s)
+		var found struct{ Events []struct{ EventSource, EventName string } }
+		s.mustCLI(t, rootCreds, &found, "cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=AccessKeyId,AttributeValue="+alice.id)
+		sources := map[string]bool{}
+		for _, e := range found.Events {
+			sources[e.EventSource+" "+e.EventName] = true
+		}
+		if !sources["notes.amazonaws.com Verify"] || !sources["sts.amazonaws.com GetSessionToken"] {
+			t.Fatalf("the key's events: %+v", found.Events)
+		}
 		var out struct{ AccessKeyLastUsed struct{ ServiceName string } }
 		s.mustCLI(t, rootCreds, &out, "iam", "get-access-key-last-used", "--access-key-id", alice.id)
-		if out.AccessKeyLastUsed.ServiceName != "notes" {
+		if out.AccessKeyLastUsed.ServiceName != "sts" {
 			t.Fatalf("last used %+v", out)
 		}
 	})
