@@ -70,7 +70,7 @@ type DataRequest struct {
 	// AccessKeyID is the key the principal was named by, if it was.
 	AccessKeyID string
 	// Region is the Region the request asked about was signed for, when known (a verified request).
-	Region string
+	Region      string
 	Explanation *Explanation
 }
 

@@ -212,7 +212,9 @@ print(json.dumps(out))
 		// A verified request is the signer's call to the inner service: the trail holds it as a data event of
 		// notes, found by the key; the key's last use is its newest, GetSessionToken, made after the verifications.
 		flushTrail(t, s)
-		var found struct{ Events []struct{ EventSource, EventName string } }
+		var found struct {
+			Events []struct{ EventSource, EventName string }
+		}
 		s.mustCLI(t, rootCreds, &found, "cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=AccessKeyId,AttributeValue="+alice.id)
 		sources := map[string]bool{}
 		for _, e := range found.Events {
