@@ -111,32 +111,12 @@ func (t *txn) appendEvents(ctx context.Context, evs []*store.Event) error {
 		}
 	}
 	err = chunks(len(attrs), func(from, to int) error {
-		args := make([]any, 0, (to-from)*5)
+		args := make([]any, 0, (to-from)*6)
 		for _, r := range attrs[from:to] {
-			args = append(args, r.e.Account, r.a.Name, r.a.Value, r.e.Time.UnixNano(), r.e.Seq)
+			args = append(args, r.e.Account, r.a.Name, r.a.Value, r.e.Time.UnixNano(), r.e.Seq, r.a.Latest)
 		}
 		// OR IGNORE: the same attribute given twice is one row.
-		_, err := t.exec(ctx, "INSERT OR IGNORE INTO event_attrs (account, name, value, time, seq) VALUES "+rows(to-from, 5), args...)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("append events: %w", err)
-	}
-	var latest []attrRow
-	for _, r := range attrs {
-		if r.a.Latest {
-			latest = append(latest, r)
-		}
-	}
-	err = chunks(len(latest), func(from, to int) error {
-		args := make([]any, 0, (to-from)*5)
-		for _, r := range latest[from:to] {
-			args = append(args, r.e.Account, r.a.Name, r.a.Value, r.e.Time.UnixNano(), r.e.Seq)
-		}
-		// The newest wins; a replaced event (same time, new seq) moves its rows to the new seq.
-		_, err := t.exec(ctx, "INSERT INTO event_latest (account, name, value, time, seq) VALUES "+rows(to-from, 5)+
-			" ON CONFLICT (account, name, value) DO UPDATE SET time = excluded.time, seq = excluded.seq"+
-			" WHERE excluded.time > event_latest.time OR (excluded.time = event_latest.time AND excluded.seq > event_latest.seq)", args...)
+		_, err := t.exec(ctx, "INSERT OR IGNORE INTO event_attrs (account, name, value, time, seq, latest) VALUES "+rows(to-from, 6), args...)
 		return err
 	})
 	if err != nil {
@@ -149,7 +129,7 @@ func (t *txn) appendEvents(ctx context.Context, evs []*store.Event) error {
 func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) {
 	var n int64
 	err := s.write(ctx, func(ctx context.Context, t *txn) error {
-		res, err := t.exec(ctx, "DELETE FROM events WHERE time < ? AND NOT EXISTS (SELECT 1 FROM event_latest WHERE event_latest.seq = events.seq)", before.UnixNano())
+		res, err := t.exec(ctx, pruneQuery, before.UnixNano())
 		if err != nil {
 			return fmt.Errorf("prune events: %w", err)
 		}
@@ -264,3 +244,12 @@ func (v *view) EventsSince(ctx context.Context, seq int64, limit int) ([]*store.
 	}
 	return t.EventsSince(ctx, seq, limit)
 }
+
+// pruneQuery removes the events older than its argument except those that are the newest of some value of an
+// attribute appended as Latest: an event goes when each of its Latest attributes has a newer row of the same
+// value (an index probe on the attribute index per attribute, at pruning time, rather than a table kept up to date
+// on every append).
+const pruneQuery = `DELETE FROM events WHERE time < ? AND NOT EXISTS (
+  SELECT 1 FROM event_attrs AS mine INDEXED BY event_attrs_seq WHERE mine.seq = events.seq AND mine.latest = 1 AND NOT EXISTS (
+    SELECT 1 FROM event_attrs AS newer WHERE newer.account = mine.account AND newer.name = mine.name AND newer.value = mine.value
+      AND newer.time >= mine.time AND (newer.time > mine.time OR newer.seq > mine.seq)))`
