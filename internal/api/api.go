@@ -5,8 +5,6 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net"
@@ -24,6 +22,7 @@ import (
 	ststypes "github.com/iamd-dev/iamd/internal/apitypes/sts"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/secret"
 	"github.com/iamd-dev/iamd/internal/sigv4"
 	"github.com/iamd-dev/iamd/internal/sts"
 )
@@ -116,14 +115,7 @@ func (h *Handler) Implemented(service string) []string {
 }
 
 // NewRequestID returns a random request ID in the UUID form AWS uses.
-func NewRequestID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	s := hex.EncodeToString(b[:])
-	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
-}
+func NewRequestID() string { return secret.NewUUID() }
 
 // ServeHTTP handles one AWS API request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -168,4 +169,14 @@ func NewSecretAccessKey() string {
 		b[i] = secretAlphabet[int(b[i])%len(secretAlphabet)]
 	}
 	return string(b)
+}
+
+// NewUUID returns a random (version 4) UUID in its usual text form, as AWS writes request and event IDs.
+func NewUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	s := hex.EncodeToString(b[:])
+	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
 }

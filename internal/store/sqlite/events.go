@@ -139,7 +139,7 @@ func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) 
 	return int(n), err
 }
 
-// write runs fn in a write transaction that moves no generation (what nothing cached reads).
+// write runs fn in a write transaction; it moves no generation itself (update does, after it).
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, t *txn) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {

@@ -226,17 +226,8 @@ func (s *Store) UpdateStamps(ctx context.Context, fn func(ctx context.Context, t
 }
 
 func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error, policy bool) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin write: %w", err)
-	}
-	t := &txn{tx: tx, stmts: &s.wStmts, trace: s.trace}
-	if err := fn(ctx, t); err != nil {
-		tx.Rollback()
+	if err := s.write(ctx, func(ctx context.Context, t *txn) error { return fn(ctx, t) }); err != nil {
 		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
 	}
 	// gen first: a cache of derived data reads the policy generation before it reads the records it derives from,
 	// so while pgen still has its old value those reads must already miss the read cache (whose entries gen
@@ -245,9 +236,6 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 	s.gen.Add(1)
 	if policy {
 		s.pgen.Add(1)
-	}
-	if len(t.pending) > 0 {
-		prepare(ctx, s.w, &s.wStmts, t.pending)
 	}
 	return nil
 }
