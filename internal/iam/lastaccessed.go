@@ -141,14 +141,7 @@ func (s *Service) laSubjectOf(ctx context.Context, r store.Reader, c *Caller, ac
 	}
 	switch typ {
 	case "user":
-		e, err := r.Get(ctx, acct, KindUser, name)
-		if notFound(err) {
-			return nil, missing("user")
-		}
-		if err != nil {
-			return nil, err
-		}
-		u, err := decode[User](e)
+		u, err := getUser(ctx, r, acct, name)
 		if err != nil {
 			return nil, err
 		}
@@ -160,14 +153,7 @@ func (s *Service) laSubjectOf(ctx context.Context, r store.Reader, c *Caller, ac
 		}
 		sub.Entities = []laEntity{userEntity(u)}
 	case "group":
-		e, err := r.Get(ctx, acct, KindGroup, name)
-		if notFound(err) {
-			return nil, missing("group")
-		}
-		if err != nil {
-			return nil, err
-		}
-		g, err := decode[Group](e)
+		g, err := groupsLoad(ctx, r, acct, name)
 		if err != nil {
 			return nil, err
 		}
@@ -181,14 +167,7 @@ func (s *Service) laSubjectOf(ctx context.Context, r store.Reader, c *Caller, ac
 			return nil, err
 		}
 	case "role":
-		e, err := r.Get(ctx, acct, KindRole, name)
-		if notFound(err) {
-			return nil, missing("role")
-		}
-		if err != nil {
-			return nil, err
-		}
-		ro, err := decode[Role](e)
+		ro, err := rolesLoad(ctx, r, acct, name)
 		if err != nil {
 			return nil, err
 		}
