@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -73,12 +72,7 @@ func NewEndpoint[A any](spec EndpointSpec[A], logger *slog.Logger, obs Observer)
 func (e *Endpoint[A]) Admit(a *Admission) { e.p.admit = a }
 
 // Record makes e tell rec about every request it serves (the audit trail's hook). Call it before serving.
-func (e *Endpoint[A]) Record(rec Recorder) {
-	e.p.rec = rec
-	if e.spec.Audit != nil {
-		e.p.rec = endpointRecorder[A]{rec: rec, audit: e.spec.Audit}
-	}
-}
+func (e *Endpoint[A]) Record(rec Recorder) { e.p.rec = rec }
 
 // Observe makes e tell obs about every request it serves, for metrics. Call it before serving.
 func (e *Endpoint[A]) Observe(obs Observer) { e.p.obs = obs }
@@ -88,19 +82,14 @@ func (e *Endpoint[A]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex.operation, ex.label = e.spec.Operation, e.spec.Operation
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("x-amzn-RequestId", ex.reqID)
-	var st *endpointAudit[A]
-	if e.spec.Audit != nil && e.p.rec != nil {
-		st = &endpointAudit[A]{}
-		r = r.WithContext(context.WithValue(r.Context(), endpointAuditKey{}, st))
-	}
-	status, out, err := e.serve(w, r, ex, st)
+	status, out, err := e.serve(w, r, ex)
 	if err == nil {
 		writeJSON(w, status, out)
 	}
 	e.p.end(w, r, ex, endpointProtocol[A]{e}, err)
 }
 
-func (e *Endpoint[A]) serve(w http.ResponseWriter, r *http.Request, ex *exchange, st *endpointAudit[A]) (int, any, error) {
+func (e *Endpoint[A]) serve(w http.ResponseWriter, r *http.Request, ex *exchange) (int, any, error) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		return 0, nil, &awserr.Error{Code: "MethodNotAllowed", HTTPStatus: http.StatusMethodNotAllowed, Message: "Only POST requests are supported."}
@@ -111,8 +100,9 @@ func (e *Endpoint[A]) serve(w http.ResponseWriter, r *http.Request, ex *exchange
 		req.Body = body
 		var err error
 		auth, err = e.spec.Authenticate(req)
-		if st != nil {
-			st.req, st.auth, st.err = req, auth, err
+		if e.spec.Audit != nil {
+			a, aerr := auth, err
+			ex.fill = func(c *audit.Call) { e.spec.Audit(req, a, aerr, c) }
 		}
 		return true, err
 	})
@@ -135,38 +125,4 @@ func (endpointProtocol[A]) code(c string) string { return c }
 func (p endpointProtocol[A]) writeError(w http.ResponseWriter, r *http.Request, ex *exchange, info awsquery.ErrorInfo, err error) {
 	status, body := p.e.spec.ErrorAnswer(w.Header(), info)
 	writeJSON(w, status, body)
-}
-
-// endpointAudit is what an Endpoint's Audit hook is told about one request: the request and its credential's
-// result, once Authenticate has run (req is nil before).
-type endpointAudit[A any] struct {
-	req  *EndpointRequest
-	auth A
-	err  error
-}
-
-// endpointAuditKey is the context key of a request's *endpointAudit, which the Endpoint's recorder reads.
-type endpointAuditKey struct{}
-
-// endpointRecorder is the Recorder of an Endpoint with an Audit hook: it lets the hook fill in the call before it
-// is begun and before it is recorded.
-type endpointRecorder[A any] struct {
-	rec   Recorder
-	audit func(req *EndpointRequest, auth A, err error, c *audit.Call)
-}
-
-func (r endpointRecorder[A]) fill(ctx context.Context, c *audit.Call) {
-	if st, ok := ctx.Value(endpointAuditKey{}).(*endpointAudit[A]); ok && st.req != nil && c != nil {
-		r.audit(st.req, st.auth, st.err, c)
-	}
-}
-
-func (r endpointRecorder[A]) Begin(ctx context.Context, c *audit.Call) (context.Context, error) {
-	r.fill(ctx, c)
-	return r.rec.Begin(ctx, c)
-}
-
-func (r endpointRecorder[A]) RecordRequest(ctx context.Context, rec Record) {
-	r.fill(ctx, rec.Call)
-	r.rec.RecordRequest(ctx, rec)
 }

@@ -84,6 +84,9 @@ type exchange struct {
 	caller    string      // ARN of the authenticated caller
 	decision  string      // the decision API's answer
 	call      *audit.Call // the request as the audit trail records it; nil until the caller is known
+	// fill, when set, adds to the audit record what only the endpoint knows (an Endpoint's Audit hook, once its
+	// credential was checked); it runs before Begin and before the record is made.
+	fill func(c *audit.Call)
 	closeConn bool        // the answer closes the connection (an oversized body was refused)
 }
 
@@ -145,6 +148,9 @@ func (p *pipeline) authenticate(r *http.Request, ex *exchange, route func(body [
 	}
 	if p.rec != nil {
 		ex.call = p.auditCall(r, ex, &c)
+		if ex.fill != nil {
+			ex.fill(ex.call)
+		}
 		if ctx, err = p.rec.Begin(ctx, ex.call); err != nil {
 			return r.Context(), nil, c, err
 		}
@@ -273,6 +279,9 @@ func (p *pipeline) end(w http.ResponseWriter, r *http.Request, ex *exchange, pro
 			call = p.auditCall(r, ex, nil)
 		}
 		call.Service, call.Operation = ex.service, ex.label
+		if ex.fill != nil {
+			ex.fill(call)
+		}
 		p.rec.RecordRequest(r.Context(), Record{RequestID: ex.reqID, Service: ex.service, Operation: ex.label, Caller: ex.caller,
 			Outcome: outcome, ErrorCode: code, Decision: ex.decision, Call: call, ErrorMessage: msg, Err: err})
 	}
