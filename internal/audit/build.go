@@ -414,7 +414,7 @@ func attrsOf(ev *Event) []store.EventAttr {
 			attrs = append(attrs, store.EventAttr{Name: name, Value: value})
 		}
 	}
-	add(AttrEventID, ev.EventID)
+	// No EventId: LookupEvents finds an event by its ID through the store's ID index (EventQuery.ID).
 	add(AttrEventName, ev.EventName)
 	add(AttrReadOnly, boolString(ev.ReadOnly))
 	add(AttrUsername, usernameOf(&ev.UserIdentity))

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -208,6 +209,7 @@ func (t *Trail) write(batch []*queued) {
 	defer cancel()
 	evs := make([]*store.Event, 0, len(batch))
 	var orphans [][]byte
+	var sinkOrder []*store.Event // the events stored and those left as they were, in the batch's order
 	for _, q := range batch {
 		if q.call == nil {
 			continue
@@ -225,7 +227,17 @@ func (t *Trail) write(batch []*queued) {
 			orphans = append(orphans, ev.Data)
 			continue
 		}
+		q.call.mu.Lock()
+		same := q.call.committed && bytes.Equal(q.call.txData, ev.Data)
+		q.call.mu.Unlock()
+		if same {
+			// The event appended with the change is complete already (a change whose answer CloudTrail does not
+			// record): it stays as it is, and only reaches the sinks.
+			sinkOrder = append(sinkOrder, ev)
+			continue
+		}
 		evs = append(evs, ev)
+		sinkOrder = append(sinkOrder, ev)
 	}
 	var werr error
 	if err := t.inner.AppendEvents(ctx, evs); err != nil {
@@ -238,7 +250,7 @@ func (t *Trail) write(batch []*queued) {
 		}
 	}
 	var serr error
-	for _, e := range evs {
+	for _, e := range sinkOrder {
 		if err := t.toSinks(ctx, e.Account, e.Data); err != nil {
 			serr = err
 		}
@@ -248,7 +260,7 @@ func (t *Trail) write(batch []*queued) {
 			serr = err
 		}
 	}
-	if werr == nil && serr == nil && len(evs) > 0 {
+	if werr == nil && serr == nil && len(sinkOrder) > 0 {
 		// Every write of this batch succeeded: the trail writes again (a failing-closed trail serves changes again).
 		t.recover()
 	}
@@ -301,7 +313,9 @@ func (s *txStore) Update(ctx context.Context, fn func(ctx context.Context, tx st
 	if c == nil {
 		return s.Store.Update(ctx, fn)
 	}
+	var txData []byte
 	err := s.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		txData = nil
 		if err := fn(ctx, tx); err != nil {
 			return err
 		}
@@ -316,11 +330,13 @@ func (s *txStore) Update(ctx context.Context, fn func(ctx context.Context, tx st
 			s.t.fail("store")
 			return fmt.Errorf("audit: the event of the change: %w", err)
 		}
+		txData = ev.Data
 		return nil
 	})
 	if err == nil {
 		c.mu.Lock()
 		c.committed = true
+		c.txData = txData
 		c.mu.Unlock()
 	}
 	return err

@@ -80,7 +80,8 @@ type Event struct {
 	ID      string    // the eventID, unique across the store
 	Time    time.Time // the eventTime; stored to the nanosecond
 	// Attrs are the lookup attributes the event is found by (EventName, Username, ResourceName, ...); a name may
-	// appear more than once (an event about two resources). Implementations index them with the time.
+	// appear more than once (an event about two resources), and an attribute with an empty Name is ignored.
+	// Implementations index them with the time.
 	Attrs []EventAttr
 	Data  []byte // the record, opaque to the store
 }
@@ -100,6 +101,8 @@ type EventQuery struct {
 	// Attr, when its Name is not empty, keeps only the events that carry exactly this attribute. Implementations
 	// answer it from an index on (account, name, value, time), never by scanning the account's events.
 	Attr EventAttr
+	// ID, when not empty, keeps only the event with this ID (found by an index on the ID, not by an attribute).
+	ID string
 	// From and To bound Time, both inclusive; a zero time leaves that side open.
 	From, To time.Time
 	// After, when not zero, is the last event of the previous page: only events that sort after it (older, or as
