@@ -90,16 +90,11 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		explanation = &Explanation{Decision: "allowed", Action: allowed.action, Resource: allowed.resource, Statements: Statements(allowed.matched)}
 	}
 	if explanation != nil {
-		add, err := json.Marshal(map[string]any{"iamdDecision": explanation})
-		if err != nil {
-			return nil, nil, err
-		}
+		add := explanation.appendJSON(append(make([]byte, 0, 512), `{"iamdDecision":`...))
+		add = append(add, '}')
 		ev.AdditionalEventData = mergeAdditional(ev.AdditionalEventData, add)
 	}
-	data, err := json.Marshal(ev)
-	if err != nil {
-		return nil, nil, err
-	}
+	data := ev.AppendJSON(make([]byte, 0, 1536))
 	se := &store.Event{Account: account, ID: id, Time: c.Time, Data: data, Attrs: attrsOf(ev)}
 	return se, ev, nil
 }

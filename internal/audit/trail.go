@@ -229,7 +229,13 @@ func (t *Trail) write(batch []*queued) {
 		}
 		q.call.mu.Lock()
 		same := q.call.committed && bytes.Equal(q.call.txData, ev.Data)
+		txSeq := q.call.txSeq
 		q.call.mu.Unlock()
+		if txSeq != 0 {
+			ev.Seq = txSeq // the complete event replaces the one appended with the change
+		} else {
+			ev.Fresh = true // End's event has the call's new eventID
+		}
 		if same {
 			// The event appended with the change is complete already (a change whose answer CloudTrail does not
 			// record): it stays as it is, and only reaches the sinks.
@@ -240,8 +246,13 @@ func (t *Trail) write(batch []*queued) {
 		sinkOrder = append(sinkOrder, ev)
 	}
 	var werr error
+	replaces := make([]int64, len(evs)) // the Seq each event replaces: a failed append may have set another
+	for i, e := range evs {
+		replaces[i] = e.Seq
+	}
 	if err := t.inner.AppendEvents(ctx, evs); err != nil {
-		for _, e := range evs {
+		for i, e := range evs {
+			e.Seq = replaces[i]
 			if err := t.inner.AppendEvents(ctx, []*store.Event{e}); err != nil {
 				werr = err
 				t.logger.Error("audit: writing an event", "event_id", e.ID, "err", err)
@@ -313,9 +324,13 @@ func (s *txStore) Update(ctx context.Context, fn func(ctx context.Context, tx st
 	if c == nil {
 		return s.Store.Update(ctx, fn)
 	}
+	c.mu.Lock()
+	prevSeq := c.txSeq // an earlier change of the same call appended the event already: this one replaces it
+	c.mu.Unlock()
 	var txData []byte
+	var txSeq int64
 	err := s.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		txData = nil
+		txData, txSeq = nil, 0
 		if err := fn(ctx, tx); err != nil {
 			return err
 		}
@@ -326,21 +341,23 @@ func (s *txStore) Update(ctx context.Context, fn func(ctx context.Context, tx st
 		if ev.Account == "" {
 			return nil // nowhere to keep it; End hands it to the sinks
 		}
+		ev.Seq, ev.Fresh = prevSeq, prevSeq == 0 // the call's eventID is new unless an earlier change stored it
 		if err := tx.AppendEvent(ctx, ev); err != nil {
 			s.t.fail("store")
 			return fmt.Errorf("audit: the event of the change: %w", err)
 		}
-		txData = ev.Data
+		txData, txSeq = ev.Data, ev.Seq
 		return nil
 	})
 	if err == nil {
 		c.mu.Lock()
 		c.committed = true
-		c.txData = txData
+		c.txData, c.txSeq = txData, txSeq
 		c.mu.Unlock()
 	}
 	return err
 }
 
-// newEventID returns a random eventID in the UUID form CloudTrail uses.
-func newEventID() string { return secret.NewUUID() }
+// newEventID returns an eventID in the UUID form CloudTrail uses, ordered by time (version 7) so that the store's
+// index of event IDs grows at its end.
+func newEventID() string { return secret.NewTimeUUID(time.Now()) }

@@ -72,10 +72,15 @@ type LinkQuery struct {
 // Event is one record of the audit trail: an event of one account (a CloudTrail record, which the audit package
 // encodes), with the lookup attributes it is found by.
 type Event struct {
-	// Seq is the event's place in the trail, assigned by the store when the event is appended: it increases in
-	// commit order across all accounts, so a reader that has seen every event up to Seq n and asks for those after
-	// n misses none. Ignored on append.
-	Seq     int64
+	// Seq is the event's place in the trail, assigned by the store when the event is appended (and set on the
+	// Event given to AppendEvent or AppendEvents): it increases in commit order across all accounts, so a reader
+	// that has seen every event up to Seq n and asks for those after n misses none. On append, a Seq that is not
+	// zero names the stored event (with the same ID) this one replaces, as a caller that kept the Seq of its first
+	// version knows it; zero: the event replaces the stored one with the same ID, if any.
+	Seq int64
+	// Fresh, on append with a zero Seq, promises that no stored event has this ID (a new random ID): the store
+	// does not look for one to replace.
+	Fresh   bool
 	Account string
 	ID      string    // the eventID, unique across the store
 	Time    time.Time // the eventTime; stored to the nanosecond

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"encoding/binary"
@@ -26,6 +27,10 @@ import (
 //   - A read merges the posting lists (newest first, keyed by their newest entry) with the tail, which it filters
 //     by decoding the tail's attributes. An entry whose event is gone (replaced, or pruned from a batch that still
 //     holds a kept event) is skipped.
+
+// lazyTail is the tail AppendEvents with no events leaves unindexed: below it, a batch of changes' events (which
+// reads merge from the tail) waits for more rather than costing a transaction of its own.
+const lazyTail = 256
 
 // maxTail bounds the tail an AppendEvent leaves behind: past it, the transaction indexes the tail itself (a store
 // written only with changes, without a trail's writer, keeps its reads short).
@@ -54,14 +59,14 @@ func (t *txn) AppendEvent(ctx context.Context, e *store.Event) error {
 // AppendEvents appends events in a transaction of their own, which moves no generation, and indexes the tail with
 // them.
 func (s *Store) AppendEvents(ctx context.Context, events []*store.Event) error {
-	if len(events) == 0 && s.appended.Load() <= s.indexed.Load() {
-		return nil // nothing to append, no tail to index
+	if len(events) == 0 && s.appended.Load()-s.indexed.Load() < lazyTail {
+		return nil // nothing to append, and a tail short enough for reads to merge
 	}
 	return s.write(ctx, func(ctx context.Context, t *txn) error {
 		if err := t.insertEvents(ctx, events); err != nil {
 			return err
 		}
-		return t.indexTail(ctx)
+		return t.indexTail(ctx, events...)
 	})
 }
 
@@ -151,9 +156,32 @@ func (t *txn) insertEvents(ctx context.Context, evs []*store.Event) error {
 	return nil
 }
 
-// removeReplaced removes the stored events that evs replace: indexed ones found by event_ids (their posting entries
-// stay behind, skipped on read), others in the tail.
+// removeReplaced removes the stored events that evs replace: those named by their Seq, and those found by their
+// ID (indexed ones by event_ids, others in the tail). The posting entries of an indexed event stay behind,
+// skipped on read.
 func (t *txn) removeReplaced(ctx context.Context, evs []*store.Event) error {
+	var bySeq, byID []*store.Event
+	for _, e := range evs {
+		switch {
+		case e.Seq != 0:
+			bySeq = append(bySeq, e)
+		case !e.Fresh:
+			byID = append(byID, e)
+		}
+	}
+	for _, e := range bySeq {
+		// The event's ID leaves event_ids too if it was indexed; the new version is indexed with its new seq.
+		if _, err := t.exec(ctx, "DELETE FROM events WHERE seq = ? AND id = ?", e.Seq, e.ID); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, "DELETE FROM event_ids WHERE id = ?", e.ID); err != nil {
+			return err
+		}
+	}
+	if len(byID) == 0 {
+		return nil
+	}
+	evs = byID
 	wm, err := t.watermark(ctx)
 	if err != nil {
 		return err
@@ -217,9 +245,9 @@ type tailEvent struct {
 	attrsUnstored bool // appended by migration 0004's schema: indexed already
 }
 
-// tail reads the events past the watermark in seq order.
-func (t *txn) tail(ctx context.Context, wm int64) ([]tailEvent, error) {
-	rs, err := t.query(ctx, "SELECT seq, account, id, time, attrs FROM events WHERE seq > ? ORDER BY seq", wm)
+// tail reads the events past the watermark and before seq before, in seq order.
+func (t *txn) tail(ctx context.Context, wm, before int64) ([]tailEvent, error) {
+	rs, err := t.query(ctx, "SELECT seq, account, id, time, attrs FROM events WHERE seq > ? AND seq < ? ORDER BY seq", wm, before)
 	if err != nil {
 		return nil, fmt.Errorf("read the trail's tail: %w", err)
 	}
@@ -244,16 +272,28 @@ func (t *txn) tail(ctx context.Context, wm int64) ([]tailEvent, error) {
 // postingKey names a posting list.
 type postingKey struct{ account, name, value string }
 
-// indexTail indexes the events past the watermark as one batch.
-func (t *txn) indexTail(ctx context.Context) error {
+// indexTail indexes the events past the watermark as one batch. appended are events this transaction appended
+// last (their Seq set, past every other): they are indexed from memory rather than read back.
+func (t *txn) indexTail(ctx context.Context, appended ...*store.Event) error {
 	wm, err := t.watermark(ctx)
 	if err != nil {
 		return err
 	}
-	evs, err := t.tail(ctx, wm)
-	if err != nil || len(evs) == 0 {
+	before := int64(math.MaxInt64)
+	for _, e := range appended {
+		before = min(before, e.Seq)
+	}
+	evs, err := t.tail(ctx, wm, before)
+	if err != nil {
 		return err
 	}
+	for _, e := range appended {
+		evs = append(evs, tailEvent{seq: e.Seq, account: e.Account, id: e.ID, time: e.Time.UnixNano(), attrs: e.Attrs})
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	slices.SortFunc(evs, func(a, b tailEvent) int { return cmp.Compare(a.seq, b.seq) })
 	batch := evs[len(evs)-1].seq
 	lists := map[postingKey][]entry{}
 	latest := map[postingKey]entry{}
@@ -479,7 +519,7 @@ func (t *txn) Events(ctx context.Context, q store.EventQuery) ([]*store.Event, e
 		// Entries by ID carry no time: the event read back is checked against the query.
 		m.byID = true
 	} else {
-		tail, err := t.tail(ctx, wm)
+		tail, err := t.tail(ctx, wm, math.MaxInt64)
 		if err != nil {
 			return nil, err
 		}

@@ -28,6 +28,7 @@ var eventTests = []struct {
 	{"PruneEventsRemovesOlderWithAttributes", pruneEvents},
 	{"PruneKeepsTheNewestEventOfALatestAttribute", pruneKeepsLatest},
 	{"EventFoundByItsID", eventByID},
+	{"EventReplacedByTheSeqItWasGiven", eventReplacedBySeq},
 	{"EventsOfChangesAndBatchesMergeNewestFirst", eventsMerged},
 }
 
@@ -368,5 +369,32 @@ func eventsMerged(t *testing.T, s store.Store) {
 		if got, want := strings.Join(pages, " "), expect(tc.keep); got != want {
 			t.Errorf("%s, paged by 7: events =\n%s\nwant\n%s", tc.name, got, want)
 		}
+	}
+}
+
+func eventReplacedBySeq(t *testing.T, s store.Store) {
+	first := ev("1", "a", t0, "EventName=CreateUser")
+	first.Fresh = true
+	mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error { return tx.AppendEvent(ctx, first) })
+	if first.Seq == 0 {
+		t.Fatal("AppendEvent left the event's Seq unset")
+	}
+	appendEvents(t, s, ev("1", "b", t0, "EventName=GetUser"))
+	done := ev("1", "a", t0, "EventName=CreateUser", "ErrorCode=none")
+	done.Seq, done.Data = first.Seq, []byte(`{"eventID":"a","done":true}`)
+	appendEvents(t, s, done)
+	if done.Seq <= first.Seq {
+		t.Fatalf("the replacement's Seq %d does not follow %d", done.Seq, first.Seq)
+	}
+	var all []*store.Event
+	view(t, s, func(ctx context.Context, r store.Reader) (err error) { all, err = r.EventsSince(ctx, 0, 0); return })
+	if len(all) != 2 || all[0].ID != "b" || all[1].ID != "a" || string(all[1].Data) != string(done.Data) {
+		t.Fatalf("after replacing a by its Seq: %v", all)
+	}
+	if got := events(t, s, store.EventQuery{Account: "1", Attr: store.EventAttr{Name: "EventName", Value: "CreateUser"}}); got != "a" {
+		t.Fatalf("by name: %q; want the one event a", got)
+	}
+	if got := events(t, s, store.EventQuery{Account: "1", ID: "a"}); got != "a" {
+		t.Fatalf("by ID: %q", got)
 	}
 }
