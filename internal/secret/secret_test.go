@@ -2,9 +2,9 @@ package secret
 
 import (
 	"bytes"
-	"fmt"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
