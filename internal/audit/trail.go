@@ -49,14 +49,21 @@ type Options struct {
 
 // Trail records every call as a CloudTrail event.
 type Trail struct {
-	inner   store.Store
-	opts    Options
-	logger  *slog.Logger
-	queue   chan *queued
-	done    chan struct{}
-	closed  atomic.Bool
-	wg      sync.WaitGroup
-	failing atomic.Bool // the last write to the store or a sink failed
+	inner  store.Store
+	opts   Options
+	logger *slog.Logger
+	// The queue: calls ended and flushes waiting, in order. A request only appends under mu; the writer is woken
+	// once per batch (wake), at once by a flush (flushNow), and takes the whole queue.
+	mu       sync.Mutex
+	space    *sync.Cond // signalled when the writer takes the queue
+	pending  []*queued
+	flushes  int // flushes in pending
+	wake     chan struct{}
+	flushNow chan struct{}
+	done     chan struct{}
+	closed   atomic.Bool
+	wg       sync.WaitGroup
+	failing  atomic.Bool // the last write to the store or a sink failed
 }
 
 type queued struct {
@@ -76,7 +83,8 @@ func New(st store.Store, opts Options) *Trail {
 	if opts.BatchDelay <= 0 {
 		opts.BatchDelay = 5 * time.Millisecond
 	}
-	t := &Trail{inner: st, opts: opts, logger: opts.Logger, queue: make(chan *queued, queueSize), done: make(chan struct{})}
+	t := &Trail{inner: st, opts: opts, logger: opts.Logger, wake: make(chan struct{}, 1), flushNow: make(chan struct{}, 1), done: make(chan struct{})}
+	t.space = sync.NewCond(&t.mu)
 	t.wg.Add(1)
 	go t.run()
 	return t
@@ -121,23 +129,40 @@ func (t *Trail) End(ctx context.Context, c *Call, out Outcome) {
 			"service", c.Service, "operation", c.Operation)
 		return
 	}
-	q := &queued{call: c, out: out}
-	select {
-	case t.queue <- q:
-	case <-ctx.Done():
-		// The client went away while the queue was full; the event must still be written.
-		t.queue <- q
+	// Even when the client went away, the event must be written: it waits for room whatever ctx says.
+	t.enqueue(&queued{call: c, out: out})
+}
+
+// enqueue appends to the queue, waiting while it is full, and wakes the writer when the queue was empty.
+func (t *Trail) enqueue(q *queued) {
+	t.mu.Lock()
+	for len(t.pending) >= queueSize {
+		t.space.Wait()
+	}
+	t.pending = append(t.pending, q)
+	first := len(t.pending) == 1
+	if q.flush != nil {
+		t.flushes++
+	}
+	t.mu.Unlock()
+	if first {
+		select {
+		case t.wake <- struct{}{}:
+		default:
+		}
+	}
+	if q.flush != nil {
+		select {
+		case t.flushNow <- struct{}{}:
+		default:
+		}
 	}
 }
 
 // Flush waits until every event queued before it is written.
 func (t *Trail) Flush(ctx context.Context) error {
 	f := make(chan error, 1)
-	select {
-	case t.queue <- &queued{flush: f}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	t.enqueue(&queued{flush: f})
 	select {
 	case err := <-f:
 		return err
@@ -163,38 +188,50 @@ func (t *Trail) Failing() bool { return t.failing.Load() }
 // maxBatch bounds the events written in one transaction.
 const maxBatch = 512
 
-// run writes queued events in batches: what arrives within BatchDelay of the first goes in one transaction.
+// run writes queued events in batches: what arrives within BatchDelay of the first goes in one transaction (at
+// most maxBatch at a time); a flush has what is queued written at once.
 func (t *Trail) run() {
 	defer t.wg.Done()
-	var batch []*queued
-	var timer <-chan time.Time
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
 	for {
 		select {
-		case q := <-t.queue:
-			batch = append(batch, q)
-			if q.flush != nil || len(batch) >= maxBatch {
-				t.write(batch)
-				batch, timer = batch[:0], nil
-				continue
-			}
-			if timer == nil {
-				timer = time.After(t.opts.BatchDelay)
-			}
-		case <-timer:
-			t.write(batch)
-			batch, timer = batch[:0], nil
+		case <-t.wake:
+		case <-t.flushNow:
 		case <-t.done:
 			// Close flushed before done: anything left arrived after.
-			for {
-				select {
-				case q := <-t.queue:
-					batch = append(batch, q)
-				default:
-					t.write(batch)
-					return
-				}
+			t.drain()
+			return
+		}
+		// Let the batch gather, unless a flush waits.
+		t.mu.Lock()
+		flushing := t.flushes > 0
+		t.mu.Unlock()
+		if !flushing {
+			timer.Reset(t.opts.BatchDelay)
+			select {
+			case <-timer.C:
+			case <-t.flushNow:
+				timer.Stop()
+			case <-t.done:
+				timer.Stop()
 			}
 		}
+		t.drain()
+	}
+}
+
+// drain takes the queue and writes it, maxBatch events at a time.
+func (t *Trail) drain() {
+	t.mu.Lock()
+	batch := t.pending
+	t.pending, t.flushes = nil, 0
+	t.space.Broadcast()
+	t.mu.Unlock()
+	for len(batch) > 0 {
+		n := min(len(batch), maxBatch)
+		t.write(batch[:n])
+		batch = batch[n:]
 	}
 }
 
