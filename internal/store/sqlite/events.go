@@ -502,7 +502,7 @@ func (t *txn) Events(ctx context.Context, q store.EventQuery) ([]*store.Event, e
 		return nil, err
 	}
 	f := newEventFilter(q)
-	m := &merge{t: t, f: f, account: q.Account, name: q.Attr.Name, value: q.Attr.Value, boundTime: math.MaxInt64, boundSeq: math.MaxInt64}
+	m := &merge{t: t, f: f, account: q.Account, name: q.Attr.Name, value: q.Attr.Value, boundTime: math.MaxInt64, boundSeq: math.MaxInt64, rows: firstRows}
 	if q.Attr.Name == "" {
 		m.value = ""
 	}
@@ -605,14 +605,16 @@ type merge struct {
 	account             string
 	heap                entryHeap
 	boundTime, boundSeq int64 // the key of the last list read
+	rows                int   // how many lists the next load takes
 	done                bool  // every list is read
 	byID                bool
 }
 
 func (m *merge) push(e entry) { heap.Push(&m.heap, e) }
 
-// pageRows is how many posting lists a read takes at a time.
-const pageRows = 32
+// firstRows and maxRows bound how many posting lists a read takes at a time: few at first (a page of LookupEvents
+// is often in the newest lists), twice as many each time after.
+const firstRows, maxRows = 4, 256
 
 // next returns up to n seqs, newest first.
 func (m *merge) next(ctx context.Context, n int) ([]int64, error) {
@@ -637,7 +639,7 @@ func (m *merge) load(ctx context.Context) error {
 	rs, err := m.t.query(ctx, "SELECT time_max, seq_max, list FROM event_postings WHERE account = ? AND name = ? AND value = ?"+
 		" AND (time_max < ? OR (time_max = ? AND seq_max < ?)) AND time_max >= ? AND time_min <= ?"+
 		" ORDER BY time_max DESC, seq_max DESC LIMIT ?",
-		m.account, m.name, m.value, m.boundTime, m.boundTime, m.boundSeq, m.f.from, m.f.upper(), pageRows)
+		m.account, m.name, m.value, m.boundTime, m.boundTime, m.boundSeq, m.f.from, m.f.upper(), m.rows)
 	if err != nil {
 		return fmt.Errorf("read events: %w", err)
 	}
@@ -662,9 +664,10 @@ func (m *merge) load(ctx context.Context) error {
 	if err := rs.Err(); err != nil {
 		return fmt.Errorf("read events: %w", err)
 	}
-	if read < pageRows {
+	if read < m.rows {
 		m.done = true
 	}
+	m.rows = min(2*m.rows, maxRows)
 	return nil
 }
 
