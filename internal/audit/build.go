@@ -15,6 +15,10 @@ import (
 // (no outcome, no responseElements yet). It returns the store's record and the CloudTrail record.
 func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 	c.mu.Lock()
+	if c.eventID == "" {
+		// Made by the first build (the change's, or the writer's): not on the request path of a call that reads.
+		c.eventID = newEventID(c.Time)
+	}
 	params, response, id, allowed := c.params, c.response, c.eventID, c.allowed
 	c.mu.Unlock()
 	ev := &Event{

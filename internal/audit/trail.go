@@ -102,11 +102,6 @@ func (t *Trail) Store() store.Store { return &txStore{Store: t.inner, t: t} }
 // must run with (carrying the call, so that its change is written with its event), or ServiceUnavailable when the
 // trail is failing closed and the call would change something.
 func (t *Trail) Begin(ctx context.Context, c *Call) (context.Context, error) {
-	c.mu.Lock()
-	if c.eventID == "" {
-		c.eventID = newEventID()
-	}
-	c.mu.Unlock()
 	if t.opts.FailClosed && t.failing.Load() && !t.readOnly(c) {
 		return ctx, &awserr.Error{Code: "ServiceUnavailable", HTTPStatus: 503, Receiver: true,
 			Message: "The request has failed due to a temporary failure of the server."}
@@ -117,15 +112,10 @@ func (t *Trail) Begin(ctx context.Context, c *Call) (context.Context, error) {
 // End records a finished call: its complete event replaces the one written with its change, or is appended. The
 // event is built and written by the trail's writer, in a batch; End waits only while the writer's queue is full.
 func (t *Trail) End(ctx context.Context, c *Call, out Outcome) {
-	c.mu.Lock()
-	if c.eventID == "" {
-		c.eventID = newEventID()
-	}
-	c.mu.Unlock()
 	if t.closed.Load() {
 		// A request the stop cut off, ending after the trail was closed with the store: the stop's own warning names
 		// it; its event is not recorded.
-		t.logger.Warn("audit: a request that ended after the stop is not recorded", "request_id", c.RequestID, "event_id", c.eventID,
+		t.logger.Warn("audit: a request that ended after the stop is not recorded", "request_id", c.RequestID,
 			"service", c.Service, "operation", c.Operation)
 		return
 	}
@@ -395,6 +385,11 @@ func (s *txStore) Update(ctx context.Context, fn func(ctx context.Context, tx st
 	return err
 }
 
-// newEventID returns an eventID in the UUID form CloudTrail uses, ordered by time (version 7) so that the store's
-// index of event IDs grows at its end.
-func newEventID() string { return secret.NewTimeUUID(time.Now()) }
+// newEventID returns an eventID in the UUID form CloudTrail uses, ordered by the call's time (version 7) so that
+// the store's index of event IDs grows at its end.
+func newEventID(at time.Time) string {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return secret.NewTimeUUID(at)
+}
