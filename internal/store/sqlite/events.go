@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -238,11 +239,10 @@ func deleteIn(ctx context.Context, t *txn, prefix string, values []any) error {
 
 // tailEvent is an event of the tail, with its attributes.
 type tailEvent struct {
-	seq           int64
-	account, id   string
-	time          int64
-	attrs         []store.EventAttr
-	attrsUnstored bool // appended by migration 0004's schema: indexed already
+	seq         int64
+	account, id string
+	time        int64
+	attrs       []store.EventAttr
 }
 
 // tail reads the events past the watermark and before seq before, in seq order.
@@ -259,9 +259,7 @@ func (t *txn) tail(ctx context.Context, wm, before int64) ([]tailEvent, error) {
 		if err := rs.Scan(&e.seq, &e.account, &e.id, &e.time, &raw); err != nil {
 			return nil, fmt.Errorf("read the trail's tail: %w", err)
 		}
-		if raw == nil {
-			e.attrsUnstored = true
-		} else if e.attrs, err = decodeAttrs(raw); err != nil {
+		if e.attrs, err = decodeAttrs(raw); err != nil {
 			return nil, fmt.Errorf("read the trail's tail: event %d: %w", e.seq, err)
 		}
 		out = append(out, e)
@@ -524,7 +522,7 @@ func (t *txn) Events(ctx context.Context, q store.EventQuery) ([]*store.Event, e
 			return nil, err
 		}
 		for _, e := range tail {
-			if e.attrsUnstored || e.account != q.Account {
+			if e.account != q.Account {
 				continue
 			}
 			if q.Attr.Name != "" && !slices.ContainsFunc(e.attrs, func(a store.EventAttr) bool { return a.Name == q.Attr.Name && a.Value == q.Attr.Value }) {
@@ -747,19 +745,21 @@ func (v *view) EventsSince(ctx context.Context, seq int64, limit int) ([]*store.
 	return t.EventsSince(ctx, seq, limit)
 }
 
-// encodeAttrs encodes an event's attributes for its row: for each, a flags byte (1: Latest), then the name and the
-// value, each a uvarint length and its bytes.
+// encodeAttrs encodes an event's attributes for its row, in a form SQL can write too (migration 0006): for each,
+// '1' if Latest else '0', then the name and the value, each as its length in bytes in decimal, ':' and its bytes.
 func encodeAttrs(attrs []store.EventAttr) []byte {
-	out := make([]byte, 0, 32*len(attrs)+1)
+	out := make([]byte, 0, 40*len(attrs))
 	for _, a := range attrs {
-		var flags byte
 		if a.Latest {
-			flags = 1
+			out = append(out, '1')
+		} else {
+			out = append(out, '0')
 		}
-		out = append(out, flags)
-		out = binary.AppendUvarint(out, uint64(len(a.Name)))
+		out = strconv.AppendInt(out, int64(len(a.Name)), 10)
+		out = append(out, ':')
 		out = append(out, a.Name...)
-		out = binary.AppendUvarint(out, uint64(len(a.Value)))
+		out = strconv.AppendInt(out, int64(len(a.Value)), 10)
+		out = append(out, ':')
 		out = append(out, a.Value...)
 	}
 	return out
@@ -771,17 +771,20 @@ var errBadAttrs = errors.New("malformed attributes")
 func decodeAttrs(b []byte) ([]store.EventAttr, error) {
 	var out []store.EventAttr
 	str := func() (string, error) {
-		n, k := binary.Uvarint(b)
-		if k <= 0 || n > uint64(len(b)-k) {
+		n, i := 0, 0
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9' && i < 9; i++ {
+			n = 10*n + int(b[i]-'0')
+		}
+		if i == 0 || i >= len(b) || b[i] != ':' || n > len(b)-i-1 {
 			return "", errBadAttrs
 		}
-		s := string(b[k : k+int(n)])
-		b = b[k+int(n):]
+		s := string(b[i+1 : i+1+n])
+		b = b[i+1+n:]
 		return s, nil
 	}
 	for len(b) > 0 {
-		flags := b[0]
-		if flags > 1 {
+		flag := b[0]
+		if flag != '0' && flag != '1' {
 			return nil, errBadAttrs
 		}
 		b = b[1:]
@@ -793,7 +796,7 @@ func decodeAttrs(b []byte) ([]store.EventAttr, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, store.EventAttr{Name: name, Value: value, Latest: flags == 1})
+		out = append(out, store.EventAttr{Name: name, Value: value, Latest: flag == '1'})
 	}
 	return out, nil
 }

@@ -7,10 +7,12 @@ CREATE TABLE events_v6 (
   account TEXT NOT NULL,
   id      TEXT NOT NULL,
   time    INTEGER NOT NULL,
-  attrs   BLOB,             -- the lookup attributes (events.go: encodeAttrs); NULL for events indexed by 0004
+  attrs   BLOB NOT NULL,    -- the lookup attributes (events.go: encodeAttrs)
   data    BLOB NOT NULL
 );
-INSERT INTO events_v6 (seq, account, id, time, attrs, data) SELECT seq, account, id, time, NULL, data FROM events;
+INSERT INTO events_v6 (seq, account, id, time, attrs, data) SELECT seq, account, id, time, CAST(coalesce((
+    SELECT group_concat(latest || length(CAST(name AS BLOB)) || ':' || name || length(CAST(value AS BLOB)) || ':' || value, '')
+    FROM event_attrs WHERE event_attrs.seq = events.seq), '') AS BLOB), data FROM events;
 -- The event's ID, for replacement and LookupEvents by EventId.
 CREATE TABLE event_ids (
   id  TEXT PRIMARY KEY,
