@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"GetByIDOfUnknownOrEmptyIDIsNotFound", getByIDUnknown},
 	}
 	tests = append(tests, eventTests...)
+	tests = append(tests, enumerateTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStore(t)
