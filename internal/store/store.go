@@ -133,7 +133,7 @@ type Reader interface {
 	CountLinks(ctx context.Context, q LinkQuery) (int, error)
 	// Setting returns a per-account setting, or ErrNotFound.
 	Setting(ctx context.Context, account, key string) ([]byte, error)
-	// Accounts lists the accounts that have any entity or setting, in order.
+	// Accounts lists the accounts that have any entity, link or setting, in order.
 	Accounts(ctx context.Context) ([]string, error)
 	// Meta returns a store-wide value (one that belongs to no account, such as the check that the master key opens
 	// this store's secrets), or ErrNotFound. Meta values do not make an account for Accounts.

@@ -14,7 +14,7 @@ var enumerateTests = []struct {
 	name string
 	fn   func(t *testing.T, s store.Store)
 }{
-	{"KindsLinkKindsAndSettingKeysOfAnAccountInByteOrder", enumerateAccount},
+	{"AccountsKindsLinkKindsAndSettingKeysInByteOrder", enumerateAccount},
 	{"MetaKeysInByteOrder", enumerateMeta},
 	{"ReadEventAttrsGivesEachEventItsAttributesSorted", readEventAttrs},
 }
@@ -40,9 +40,15 @@ func enumerateAccount(t *testing.T, s store.Store) {
 				return err
 			}
 		}
+		if err := tx.Link(ctx, store.Link{Account: "4", Kind: "dangling", From: "user/gone", To: "group/gone", Created: t0}); err != nil {
+			return err
+		}
 		return tx.PutSetting(ctx, "3", "only", []byte("v"))
 	})
 	view(t, s, func(ctx context.Context, r store.Reader) error {
+		if got, err := r.Accounts(ctx); err != nil || fmt.Sprint(got) != "[1 2 3 4]" {
+			return fmt.Errorf("Accounts = %v, %v; want [1 2 3 4] (an account with only a link is an account)", got, err)
+		}
 		for _, c := range []struct {
 			what string
 			got  func() (any, error)
