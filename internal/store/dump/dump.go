@@ -189,13 +189,13 @@ func Export(ctx context.Context, st store.Store, w io.Writer) (Counts, error) {
 		return enc.Encode(endRecord{Type: typeEnd, Counts: n})
 	})
 	if err != nil {
-		return n, fmt.Errorf("export: %w", err)
+		return n, err
 	}
 	if err := bw.Flush(); err != nil {
-		return n, fmt.Errorf("export: %w", err)
+		return n, err
 	}
 	if err := zw.Close(); err != nil {
-		return n, fmt.Errorf("export: %w", err)
+		return n, err
 	}
 	return n, nil
 }
@@ -333,7 +333,7 @@ func Import(ctx context.Context, st store.Store, rd io.Reader, o Options) (Count
 		return (&importer{tx: tx, dec: json.NewDecoder(zr), o: o, n: &n}).run(ctx)
 	})
 	if err != nil {
-		return Counts{}, fmt.Errorf("import: %w", err)
+		return Counts{}, err
 	}
 	return n, nil
 }
