@@ -21,9 +21,16 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden dump in testdata")
 
-func newStore(t *testing.T) store.Store {
+// newStore returns a new SQLite store. Its directory is not t.TempDir(), which is named after the test: a fuzz
+// seed's name has a "#", which would end the path in the SQLite file URI.
+func newStore(t testing.TB) store.Store {
 	t.Helper()
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "iamd.db"))
+	dir, err := os.MkdirTemp("", "iamd-dump-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	s, err := sqlite.Open(context.Background(), filepath.Join(dir, "iamd.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
