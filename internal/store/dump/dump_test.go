@@ -300,7 +300,9 @@ func TestImportRefusesANonEmptyStoreAndChangesNothing(t *testing.T) {
 	}
 	t.Run("a replaceable value", func(t *testing.T) {
 		dst := newStore(t)
-		if err := dst.Update(ctx, func(ctx context.Context, tx store.Tx) error { return tx.PutMeta(ctx, "master-key-check", []byte("mine")) }); err != nil {
+		if err := dst.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+			return tx.PutMeta(ctx, "master-key-check", []byte("mine"))
+		}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := dump.Import(ctx, dst, bytes.NewReader(b), dump.Options{Replace: []string{"master-key-check"}}); err != nil {
