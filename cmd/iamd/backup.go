@@ -20,19 +20,9 @@ the directory's master.key, and start the server.
 
 // runBackup copies the data directory's database.
 func runBackup(ctx context.Context, s stdio, args []string) int {
-	fs := newFlagSet("iamd backup", backupUsage, s.stderr)
-	cfg := dataConfig(s, fs)
-	var out string
-	fs.StringVar(&out, "o", "", "the backup file to write")
-	pos, code, ok := parseFlags(fs, args)
+	cfg, out, code, ok := parseDataOut(s, "iamd backup", backupUsage, "the backup file to write", args)
 	if !ok {
 		return code
-	}
-	if len(pos) > 0 {
-		return usageError(fs, "unexpected arguments: %q", pos)
-	}
-	if out == "" {
-		return usageError(fs, "-o FILE is required")
 	}
 	if err := server.BackupData(ctx, *cfg, out); err != nil {
 		fmt.Fprintf(s.stderr, "iamd backup: %v\n", err)

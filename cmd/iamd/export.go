@@ -34,21 +34,30 @@ func dataConfig(s stdio, fs *flag.FlagSet) *config.Config {
 	return &cfg
 }
 
-// runExport writes a dump of the data directory.
-func runExport(ctx context.Context, s stdio, args []string) int {
-	fs := newFlagSet("iamd export", exportUsage, s.stderr)
+// parseDataOut parses the flags of a command "NAME [--data DIR] -o FILE" and returns the configuration and FILE, or
+// the exit code to end with.
+func parseDataOut(s stdio, name, usageText, outHelp string, args []string) (*config.Config, string, int, bool) {
+	fs := newFlagSet(name, usageText, s.stderr)
 	cfg := dataConfig(s, fs)
 	var out string
-	fs.StringVar(&out, "o", "", `the dump file to write ("-": standard output)`)
+	fs.StringVar(&out, "o", "", outHelp)
 	pos, code, ok := parseFlags(fs, args)
+	switch {
+	case !ok:
+		return nil, "", code, false
+	case len(pos) > 0:
+		return nil, "", usageError(fs, "unexpected arguments: %q", pos), false
+	case out == "":
+		return nil, "", usageError(fs, "-o FILE is required"), false
+	}
+	return cfg, out, 0, true
+}
+
+// runExport writes a dump of the data directory.
+func runExport(ctx context.Context, s stdio, args []string) int {
+	cfg, out, code, ok := parseDataOut(s, "iamd export", exportUsage, `the dump file to write ("-": standard output)`, args)
 	if !ok {
 		return code
-	}
-	if len(pos) > 0 {
-		return usageError(fs, "unexpected arguments: %q", pos)
-	}
-	if out == "" {
-		return usageError(fs, "-o FILE is required")
 	}
 	logger := slog.New(slog.NewTextHandler(s.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	var written string
