@@ -500,23 +500,11 @@ func (t *txn) Setting(ctx context.Context, account, k string) ([]byte, error) {
 func (t *txn) Accounts(ctx context.Context) ([]string, error) {
 	// Each table is walked from one account to the next through its primary key (a skip scan written out), so
 	// the cost grows with the number of accounts, not of entities.
-	rows, err := t.query(ctx, `WITH RECURSIVE
+	return t.column(ctx, `WITH RECURSIVE
   e(a) AS (SELECT (SELECT min(account) FROM entities) UNION ALL SELECT (SELECT min(account) FROM entities WHERE account > e.a) FROM e WHERE e.a IS NOT NULL),
-  s(a) AS (SELECT (SELECT min(account) FROM settings) UNION ALL SELECT (SELECT min(account) FROM settings WHERE account > s.a) FROM s WHERE s.a IS NOT NULL)
-SELECT a FROM e WHERE a IS NOT NULL UNION SELECT a FROM s WHERE a IS NOT NULL ORDER BY 1`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+  s(a) AS (SELECT (SELECT min(account) FROM settings) UNION ALL SELECT (SELECT min(account) FROM settings WHERE account > s.a) FROM s WHERE s.a IS NOT NULL),
+  l(a) AS (SELECT (SELECT min(account) FROM links) UNION ALL SELECT (SELECT min(account) FROM links WHERE account > l.a) FROM l WHERE l.a IS NOT NULL)
+SELECT a FROM e WHERE a IS NOT NULL UNION SELECT a FROM s WHERE a IS NOT NULL UNION SELECT a FROM l WHERE a IS NOT NULL ORDER BY 1`)
 }
 
 func (t *txn) Meta(ctx context.Context, k string) ([]byte, error) {
