@@ -368,14 +368,15 @@ func checkEmpty(ctx context.Context, r store.Reader, replace []string) error {
 
 // importer reads one dump into a transaction.
 type importer struct {
-	tx      store.Tx
-	dec     *json.Decoder
-	o       Options
-	n       *Counts
-	meta    map[string][]byte
-	metaIn  bool // the store-wide values are checked and written
-	ended   bool
-	counted Counts // the end record's
+	tx       store.Tx
+	dec      *json.Decoder
+	o        Options
+	n        *Counts
+	meta     map[string][]byte
+	metaIn   bool // the store-wide values are checked and written
+	ended    bool
+	counted  Counts          // the end record's
+	eventIDs map[string]bool // the events imported: a store holds each ID once
 }
 
 func (im *importer) run(ctx context.Context) error {
@@ -510,7 +511,15 @@ func (im *importer) record(ctx context.Context, raw json.RawMessage) error {
 		if e.Account == "" || e.ID == "" {
 			return missing("account or id")
 		}
-		ev := &store.Event{Account: e.Account, ID: e.ID, Time: e.Time, Data: nonNil(e.Data)}
+		if im.eventIDs[e.ID] {
+			return fmt.Errorf("%w: event %s appears twice", ErrBadDump, e.ID)
+		}
+		if im.eventIDs == nil {
+			im.eventIDs = map[string]bool{}
+		}
+		im.eventIDs[e.ID] = true
+		// Fresh: the store is empty and the ID is new to this import, so the store need not look for it.
+		ev := &store.Event{Account: e.Account, ID: e.ID, Time: e.Time, Data: nonNil(e.Data), Fresh: true}
 		for _, a := range e.Attrs {
 			ev.Attrs = append(ev.Attrs, store.EventAttr{Name: a.Name, Value: a.Value, Latest: a.Latest})
 		}

@@ -1,8 +1,10 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/iamd-dev/iamd/internal/store"
@@ -50,33 +52,50 @@ func (t *txn) MetaKeys(ctx context.Context) ([]string, error) {
 	return t.column(ctx, "SELECT key FROM meta ORDER BY key")
 }
 
-// ReadEventAttrs reads the attributes of events by their seq, through the event_attrs_seq index, in chunks of the
-// sizes appendEvents uses (a few statement texts).
+// ReadEventAttrs reads the attributes of events from their rows, by seq, in chunks of the sizes appendEvents
+// uses (a few statement texts).
 func (t *txn) ReadEventAttrs(ctx context.Context, events []*store.Event) error {
-	bySeq := make(map[int64]*store.Event, len(events))
+	bySeq := make(map[int64][]*store.Event, len(events))
 	seqs := make([]any, 0, len(events))
 	for _, e := range events {
 		e.Attrs = nil
 		if _, ok := bySeq[e.Seq]; !ok {
 			seqs = append(seqs, e.Seq)
 		}
-		bySeq[e.Seq] = e
+		bySeq[e.Seq] = append(bySeq[e.Seq], e)
 	}
 	err := chunks(len(seqs), func(from, to int) error {
-		rows, err := t.query(ctx, "SELECT seq, name, value, latest FROM event_attrs INDEXED BY event_attrs_seq WHERE seq IN ("+
-			strings.TrimSuffix(strings.Repeat("?, ", to-from), ", ")+") ORDER BY seq, name, value", seqs[from:to]...)
+		rows, err := t.query(ctx, "SELECT seq, attrs FROM events WHERE seq IN ("+marks(to-from)+")", seqs[from:to]...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var seq int64
-			var a store.EventAttr
-			if err := rows.Scan(&seq, &a.Name, &a.Value, &a.Latest); err != nil {
+			var raw []byte
+			if err := rows.Scan(&seq, &raw); err != nil {
 				return err
 			}
-			e := bySeq[seq] // one row per name and value of an event: its time is part of the key, and is the event's
-			e.Attrs = append(e.Attrs, a)
+			attrs, err := decodeAttrs(raw)
+			if err != nil {
+				return fmt.Errorf("event %d: %w", seq, err)
+			}
+			attrs = slices.DeleteFunc(attrs, func(a store.EventAttr) bool { return a.Name == "" })
+			slices.SortStableFunc(attrs, func(a, b store.EventAttr) int {
+				return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.Value, b.Value))
+			})
+			// Each name and value once, Latest if any copy was.
+			out := attrs[:0]
+			for _, a := range attrs {
+				if n := len(out); n > 0 && out[n-1].Name == a.Name && out[n-1].Value == a.Value {
+					out[n-1].Latest = out[n-1].Latest || a.Latest
+					continue
+				}
+				out = append(out, a)
+			}
+			for _, e := range bySeq[seq] {
+				e.Attrs = slices.Clone(out)
+			}
 		}
 		return rows.Err()
 	})
