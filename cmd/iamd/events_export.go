@@ -44,6 +44,7 @@ func runEventsExport(ctx context.Context, s stdio, args []string) int {
 	o := logfile.Options{Bucket: logfile.DefaultBucket, Settle: logfile.DefaultSettle}
 	fs := newFlagSet("iamd events export", eventsExportUsage, s.stderr)
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (env IAMD_DATA)")
+	cfg.AddMasterKeyFlags(fs, s.getenv)
 	fs.StringVar(&o.Dir, "out", "", "output directory (it stands for the bucket)")
 	fs.StringVar(&o.Bucket, "bucket", o.Bucket, "bucket name the log files and digests name")
 	fs.StringVar(&cfg.Region, "region", cfg.Region, "the trail's home Region, in digest file names (env IAMD_REGION)")

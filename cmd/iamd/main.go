@@ -10,6 +10,7 @@
 //	iamd events export --out DIR [--data DIR] [--bucket NAME] [--region REGION] [--settle DURATION]
 //	iamd events verify [--public-key FILE] DIR
 //	iamd events tail [--data DIR] [--follow] [-n N] [--since DURATION] [filters]
+//	iamd keys rotate [--data DIR] [--master-key-file FILE] [--new-master-key-file FILE] [--data-key] [--finish]
 package main
 
 import (
@@ -63,8 +64,11 @@ Usage:
   iamd events export --out DIR [--data DIR] [--bucket NAME] [--region REGION] [--settle DURATION]
   iamd events verify [--public-key FILE] DIR
   iamd events tail [--data DIR] [--follow] [-n N] [--since DURATION] [--username NAME] [--errors-only] [...]
+  iamd keys rotate [--data DIR] [--master-key-file FILE] [--new-master-key-file FILE] [--data-key] [--finish]
 
 --aws-data DIR (or IAMD_AWS_DATA) reads the AWS authorization data from DIR instead of the copy built in.
+--master-key-file FILE (or IAMD_MASTER_KEY_FILE, or the key itself in IAMD_MASTER_KEY) gives the master key that
+opens the data keys in the database; by default master.key in the data directory.
 Run "iamd COMMAND -h" for a command's flags.
 `
 
@@ -89,6 +93,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runClock(ctx, s, args[1:])
 	case "events":
 		return runEvents(ctx, s, args[1:])
+	case "keys":
+		return runKeys(ctx, s, args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -142,7 +142,7 @@ func (r *Keyring) find(id uint32) int {
 // would, never key material.
 func (r *Keyring) Unwrap(mk *MasterKey) ([]DataKey, error) {
 	if !r.wrappedByAll(mk.id) {
-		return nil, fmt.Errorf("%w: the data keys are wrapped by the master keys %s, not by %s", ErrWrongMasterKey,
+		return nil, fmt.Errorf("%w: they are wrapped by the master keys %s, not by %s", ErrWrongMasterKey,
 			strings.Join(r.MasterKeyIDs(), ", "), mk.id)
 	}
 	keys := make([]DataKey, 0, len(r.Keys))
