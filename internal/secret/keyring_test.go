@@ -229,3 +229,49 @@ func legacyWithPrefix(t *testing.T, key []byte, prefix string) []byte {
 	nonce[len(nonce)-1] = 0x5a
 	return aead.Seal(nonce, nonce, []byte("lucky"), []byte("AKIA1"))
 }
+
+// FuzzOpen: whatever bytes a box is asked to open (a client's encoded message, a damaged record), it returns an
+// error or the plaintext, never panics, and opens nothing it did not seal.
+func FuzzOpen(f *testing.F) {
+	mk, _ := NewMasterKey(bytes.Repeat([]byte{3}, KeySize))
+	legacy := bytes.Repeat([]byte{4}, KeySize)
+	r, _ := NewKeyring(mk, legacy, time.Unix(0, 0))
+	keys, _ := r.Unwrap(mk)
+	b, _ := NewKeyringBox(keys, r.Active, nil)
+	lb, _ := NewBox(legacy)
+	f.Add(b.Seal([]byte("x"), nil))
+	f.Add(lb.Seal([]byte("x"), nil))
+	f.Add([]byte(sealedMagic + "\x00\x00\x00\x01"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, ct []byte) {
+		if pt, err := b.Open(ct, []byte("fuzz")); err == nil {
+			t.Fatalf("opened %q from bytes it did not seal", pt)
+		}
+	})
+}
+
+// FuzzParseKeyring: whatever the stored data keys hold, ParseKeyring and Unwrap return an error or keys of 32
+// bytes, and never panic.
+func FuzzParseKeyring(f *testing.F) {
+	mk, _ := NewMasterKey(bytes.Repeat([]byte{3}, KeySize))
+	r, _ := NewKeyring(mk, bytes.Repeat([]byte{4}, KeySize), time.Unix(0, 0))
+	f.Add(r.Marshal())
+	f.Add([]byte(`{"version":1,"active":1,"keys":[{"id":1,"wrapped":{"` + mk.ID() + `":"AAAA"}}]}`))
+	f.Add([]byte(`{"version":1,"active":1,"keys":[{"id":1,"wrapped":null}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ParseKeyring(data)
+		if err != nil {
+			return
+		}
+		r.MasterKeyIDs()
+		keys, err := r.Unwrap(mk)
+		if err != nil {
+			return
+		}
+		for _, k := range keys {
+			if len(k.Key) != KeySize {
+				t.Fatalf("a data key of %d bytes", len(k.Key))
+			}
+		}
+	})
+}
