@@ -154,8 +154,8 @@ func matchKey(ctx context.Context, st store.Store, key []byte, cfg config.Config
 	switch {
 	case check != nil:
 		if err := box.Verify(check); err != nil {
-			return nil, fmt.Errorf("%w: the master key %s does not open the database %s (it is not the key its secrets were sealed with): restore the original key file",
-				ErrDataDir, keyName, db)
+			return nil, wrongLegacyKey(fmt.Sprintf("the master key %s does not open the database %s (it is not the key its secrets were sealed with): restore the original key file",
+				keyName, db))
 		}
 		return migrate(ctx, st, key, keyName, db)
 	case !hasData:
@@ -173,8 +173,8 @@ func matchKey(ctx context.Context, st store.Store, key []byte, cfg config.Config
 		return err
 	})
 	if errors.Is(err, secret.ErrDecrypt) {
-		return nil, fmt.Errorf("%w: the master key %s does not open the secrets in the database %s (it is not the key they were sealed with): restore the original key file",
-			ErrDataDir, keyName, db)
+		return nil, wrongLegacyKey(fmt.Sprintf("the master key %s does not open the secrets in the database %s (it is not the key they were sealed with): restore the original key file",
+			keyName, db))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", db, err)
@@ -183,6 +183,22 @@ func matchKey(ctx context.Context, st store.Store, key []byte, cfg config.Config
 		logger.Warn("the database holds no access key to check the master key against; keeping this key", "master_key", keyName, "database", db)
 	}
 	return migrate(ctx, st, key, keyName, db)
+}
+
+// refusal is an error that refuses a store for several reasons callers branch on, e.g. ErrDataDir and
+// secret.ErrWrongMasterKey, with a message of its own.
+type refusal struct {
+	msg     string
+	reasons []error
+}
+
+func (e *refusal) Error() string   { return e.msg }
+func (e *refusal) Unwrap() []error { return e.reasons }
+
+// wrongLegacyKey refuses a master key that does not open a store from before data keys: it is ErrDataDir and
+// secret.ErrWrongMasterKey, as the refusal of a key that does not open the data keys.
+func wrongLegacyKey(msg string) error {
+	return &refusal{msg: ErrDataDir.Error() + ": " + msg, reasons: []error{ErrDataDir, secret.ErrWrongMasterKey}}
 }
 
 // missingKey is the error that refuses a store whose default master key file is missing.

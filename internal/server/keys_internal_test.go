@@ -13,6 +13,7 @@ import (
 	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/secret"
 	"github.com/iamd-dev/iamd/internal/store"
+	"github.com/iamd-dev/iamd/internal/store/sqlite"
 )
 
 // givenKeyConfig is a configuration of a new data directory whose master key is given in IAMD_MASTER_KEY.
@@ -157,5 +158,40 @@ func TestRotateKeysRefusesWhatWouldLockNodesOut(t *testing.T) {
 	}
 	if _, _, err := openData(ctx, cfg, logger); !errors.Is(err, secret.ErrWrongMasterKey) {
 		t.Fatalf("the old master key after the finish: %v", err)
+	}
+}
+
+// TestOpenDataRefusesAWrongKeyForADatabaseFromBeforeDataKeys: a database from before data keys, whose key check
+// another key sealed, is refused with the same typed error, and is not migrated.
+func TestOpenDataRefusesAWrongKeyForADatabaseFromBeforeDataKeys(t *testing.T) {
+	ctx := context.Background()
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	st, err := sqlite.Open(ctx, cfg.DatabasePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := secret.NewBox(secret.NewKey())
+	if err := st.Update(ctx, func(ctx context.Context, tx store.Tx) error { return tx.PutMeta(ctx, keyCheckMeta, sealer.NewCheck()) }); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if err := secret.WriteKey(cfg.MasterKeyPath(), secret.NewKey()); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = openData(ctx, cfg, slog.New(slog.DiscardHandler))
+	if !errors.Is(err, ErrDataDir) || !errors.Is(err, secret.ErrWrongMasterKey) || !strings.Contains(err.Error(), cfg.MasterKeyPath()) {
+		t.Fatalf("another key for a database from before data keys: %v", err)
+	}
+	st, err = sqlite.Open(ctx, cfg.DatabasePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.View(ctx, func(ctx context.Context, r store.Reader) error {
+		_, err := r.Meta(ctx, dataKeysMeta)
+		return err
+	}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the refused database got data keys: %v", err)
 	}
 }
