@@ -99,16 +99,7 @@ func sealedKeyID(t *testing.T, dir, accessKeyID string) (uint32, bool) {
 // storedKeyring reads the data keys stored in dir's database.
 func storedKeyring(t *testing.T, dir string) *secret.Keyring {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "iamd.db")+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var b []byte
-	if err := db.QueryRow("SELECT value FROM meta WHERE key = 'data-keys'").Scan(&b); err != nil {
-		t.Fatalf("the data keys: %v", err)
-	}
-	r, err := secret.ParseKeyring(b)
+	r, err := secret.ParseKeyring(metaValue(t, dir, "data-keys"))
 	if err != nil {
 		t.Fatal(err)
 	}
