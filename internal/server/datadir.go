@@ -50,24 +50,32 @@ var ErrDataDir = errors.New("refusing the data directory")
 // No message holds key material.
 func openData(ctx context.Context, cfg config.Config, logger *slog.Logger) (*secret.Box, *sqlite.Store, error) {
 	dbPath := cfg.DatabasePath()
-	key, err := readMasterKey(cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := os.Stat(dbPath); errors.Is(err, fs.ErrNotExist) && key != nil && !cfg.MasterKeyGiven() {
-		return nil, nil, fmt.Errorf("%w: the database %s is missing but the master key %s exists, so data existed: restore the database from a backup (or, to start afresh, move the key away)",
-			ErrDataDir, dbPath, cfg.MasterKeyPath())
+	if _, err := os.Stat(dbPath); errors.Is(err, fs.ErrNotExist) && !cfg.MasterKeyGiven() {
+		if _, err := os.Stat(cfg.MasterKeyPath()); err == nil {
+			return nil, nil, fmt.Errorf("%w: the database %s is missing but the master key %s exists, so data existed: restore the database from a backup (or, to start afresh, move the key away)",
+				ErrDataDir, dbPath, cfg.MasterKeyPath())
+		}
 	}
 	st, err := sqlite.Open(ctx, dbPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	box, err := matchKey(ctx, st, key, cfg, dbPath, logger)
+	box, err := openBox(ctx, st, cfg, dbPath, logger)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
 	}
 	return box, st, nil
+}
+
+// openBox reads the master key of cfg and opens the data keys of st with it (matchKey): the part of openData that
+// any store shares. db names the store in messages (a file, or a database URL without its password).
+func openBox(ctx context.Context, st store.Store, cfg config.Config, db string, logger *slog.Logger) (*secret.Box, error) {
+	key, err := readMasterKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return matchKey(ctx, st, key, cfg, db, logger)
 }
 
 // readMasterKey returns the master key of cfg, or nil when it is the default master.key and the file is missing.

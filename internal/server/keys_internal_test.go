@@ -1,10 +1,13 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -193,5 +196,54 @@ func TestOpenDataRefusesAWrongKeyForADatabaseFromBeforeDataKeys(t *testing.T) {
 		return err
 	}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("the refused database got data keys: %v", err)
+	}
+}
+
+// TestTheDatabaseFilesHoldNoKeyInTheClear: after a start with a given master key, a rotation to a new master key
+// and a new data key, neither master key nor any data key appears in the database file or its write-ahead log,
+// in raw bytes or base64.
+func TestTheDatabaseFilesHoldNoKeyInTheClear(t *testing.T) {
+	ctx := context.Background()
+	cfg, key := givenKeyConfig(t)
+	logger := slog.New(slog.DiscardHandler)
+	c, err := bootstrap(ctx, cfg, logger, time.Now, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.iam.CreateAccount(ctx, "111122223333", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	next := secret.NewKey()
+	if _, err := RotateKeys(ctx, cfg, KeyRotation{NewMasterKey: next, DataKey: true}, logger); err != nil {
+		t.Fatal(err)
+	}
+	mk, _ := secret.NewMasterKey(next)
+	ring, err := loadKeyring(ctx, c.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataKeys, err := ring.Unwrap(mk)
+	if err != nil || len(dataKeys) != 2 {
+		t.Fatalf("%d data keys, %v", len(dataKeys), err)
+	}
+	var files []byte
+	for _, name := range []string{cfg.DatabasePath(), cfg.DatabasePath() + "-wal"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, b...)
+	}
+	c.store.Close()
+	keys := map[string][]byte{"the first master key": key, "the new master key": next}
+	for _, k := range dataKeys {
+		keys[fmt.Sprintf("data key %d", k.ID)] = k.Key
+	}
+	for what, k := range keys {
+		for _, form := range [][]byte{k, []byte(base64.StdEncoding.EncodeToString(k)), []byte(base64.StdEncoding.EncodeToString(k)[:40])} {
+			if bytes.Contains(files, form) {
+				t.Errorf("the database files hold %s", what)
+			}
+		}
 	}
 }
