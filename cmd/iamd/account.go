@@ -44,6 +44,7 @@ func runAccountCreate(ctx context.Context, s stdio, args []string) int {
 	var req server.AccountRequest
 	fs := newFlagSet("iamd account create", accountUsage, s.stderr)
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (env IAMD_DATA)")
+	cfg.AddMasterKeyFlags(fs, s.getenv)
 	fs.StringVar(&req.AccountId, "id", "", "12-digit ID of the new account")
 	fs.StringVar(&req.AccessKeyId, "access-key-id", "", "root access key ID to use instead of a generated one")
 	fs.StringVar(&req.SecretAccessKey, "secret-access-key", "", "root secret access key, with --access-key-id")

@@ -40,15 +40,8 @@ func TestKillNineDuringConcurrentWritesLosesNoEventOfAChangeAndKeepsNoEventOfACh
 	if testing.Short() {
 		t.Skip("-short: the crash test builds iamd and runs it as a process")
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("the crash test builds iamd: go is not on PATH")
-	}
+	bin := buildIamd(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "iamd")
-	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	data := filepath.Join(dir, "data")
 	root := sigv4.Credentials{AccessKeyID: "AKIACRASHTESTEXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYCRASHTEST1"}
 	client := &http.Client{Timeout: 10 * time.Second}
@@ -301,10 +294,16 @@ type process struct {
 // startProcess runs "iamd serve" on data with root's key and waits until it serves.
 func startProcess(t *testing.T, bin, data string, root sigv4.Credentials) *process {
 	t.Helper()
+	return startProcessWith(t, bin, data, root, nil)
+}
+
+// startProcessWith is startProcess with more environment variables (KEY=VALUE) and arguments.
+func startProcessWith(t *testing.T, bin, data string, root sigv4.Credentials, env []string, args ...string) *process {
+	t.Helper()
 	p := &process{stderr: &lockedBuffer{}}
-	p.cmd = exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data", data,
-		"--root-access-key-id", root.AccessKeyID, "--root-secret-access-key", root.SecretAccessKey)
-	p.cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
+	p.cmd = exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--data", data,
+		"--root-access-key-id", root.AccessKeyID, "--root-secret-access-key", root.SecretAccessKey}, args...)...)
+	p.cmd.Env = append(append(os.Environ(), "HOME="+t.TempDir()), env...)
 	p.cmd.Stderr, p.cmd.Stdout = p.stderr, io.Discard
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

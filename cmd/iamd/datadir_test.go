@@ -1,7 +1,6 @@
 package main
 
 import (
-	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -61,7 +60,13 @@ func createUser(t *testing.T, client *http.Client, endpoint string, creds sigv4.
 // that contains every string of want. It returns the error output.
 func serveRefused(t *testing.T, dir string, want ...string) string {
 	t.Helper()
-	s := startServe(t, nil, "--data", dir)
+	return serveRefusedWith(t, dir, nil, nil, want...)
+}
+
+// serveRefusedWith is serveRefused with the environment env and the arguments args after --data dir.
+func serveRefusedWith(t *testing.T, dir string, env map[string]string, args []string, want ...string) string {
+	t.Helper()
+	s := startServe(t, env, append([]string{"--data", dir}, args...)...)
 	deadline := time.After(20 * time.Second)
 	for {
 		select {
@@ -94,8 +99,14 @@ func serveRefused(t *testing.T, dir string, want ...string) string {
 // serveWorks starts iamd serve on dir and requires root's key to authenticate over HTTP.
 func serveWorks(t *testing.T, dir string, root sigv4.Credentials) {
 	t.Helper()
+	serveWorksWith(t, dir, root, nil)
+}
+
+// serveWorksWith is serveWorks with the environment env and the arguments args after --data dir.
+func serveWorksWith(t *testing.T, dir string, root sigv4.Credentials, env map[string]string, args ...string) {
+	t.Helper()
 	client := newClient(t)
-	s := startServe(t, nil, "--data", dir)
+	s := startServe(t, env, append([]string{"--data", dir}, args...)...)
 	endpoint := s.waitFor(t, s.stderr, servingLogRE)
 	if code, body := callerIdentity(t, client, endpoint, root); code != http.StatusOK || !strings.Contains(body, rootARN) {
 		t.Fatalf("GetCallerIdentity with the root key: %d %s", code, body)
@@ -158,23 +169,12 @@ func TestServeRefusesAMasterKeyThatDoesNotOpenTheDatabase(t *testing.T) {
 
 // TestServeChecksTheKeyOfADatabaseWrittenBeforeTheKeyCheck: a database from an earlier iamd has no key check. The
 // first start checks the key against the stored root access key: another key is refused; the right one starts,
-// writes the check, and is checked with it from then on.
+// stores the data keys it wraps, and is checked with them from then on.
 func TestServeChecksTheKeyOfADatabaseWrittenBeforeTheKeyCheck(t *testing.T) {
 	t.Parallel()
-	dir, root := firstStart(t)
-	keyPath, dbPath := filepath.Join(dir, "master.key"), filepath.Join(dir, "iamd.db")
+	dir, root, _ := legacyDataDir(t, false)
+	keyPath := filepath.Join(dir, "master.key")
 	original := readFile(t, keyPath)
-	age := func() {
-		db, err := sql.Open("sqlite", "file:"+dbPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if _, err := db.Exec("DELETE FROM meta"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	age()
 	os.Remove(keyPath)
 	if err := secret.WriteKey(keyPath, secret.NewKey()); err != nil {
 		t.Fatal(err)
@@ -190,7 +190,7 @@ func TestServeChecksTheKeyOfADatabaseWrittenBeforeTheKeyCheck(t *testing.T) {
 	if err := secret.WriteKey(keyPath, secret.NewKey()); err != nil {
 		t.Fatal(err)
 	}
-	serveRefused(t, dir, keyPath, "does not open the database") // now by the check the right key's start wrote
+	serveRefused(t, dir, keyPath, "does not open the database") // now by the data keys the right key's start stored
 }
 
 // TestServeRefusesAMissingEmptyOrDamagedDatabase: a master key says data existed, so a missing or empty database

@@ -107,7 +107,7 @@ func TestImportRefusesADumpItsKeyDoesNotOpen(t *testing.T) {
 	}
 	noKey := filepath.Join(t.TempDir(), "nokey")
 	r := runIamd(t, nil, "", "import", "--data", noKey, file)
-	if r.code != exitFail || !strings.Contains(r.stderr, "has no master key") || !strings.Contains(r.stderr, "copy that key file") {
+	if r.code != exitFail || !strings.Contains(r.stderr, "has no master key") || !strings.Contains(r.stderr, "copy its file there") {
 		t.Errorf("import without a key: exit %d\n%s", r.code, r.stderr)
 	}
 	if _, err := os.Stat(noKey); !os.IsNotExist(err) {
@@ -118,7 +118,7 @@ func TestImportRefusesADumpItsKeyDoesNotOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = runIamd(t, nil, "", "import", "--data", otherKey, file)
-	if r.code != exitFail || !strings.Contains(r.stderr, "is not the key the dump's secrets are sealed with") {
+	if r.code != exitFail || !strings.Contains(r.stderr, "does not open the dump's secrets") {
 		t.Errorf("import with another key: exit %d\n%s", r.code, r.stderr)
 	}
 	if strings.Contains(r.stderr, string(readFile(t, filepath.Join(otherKey, "master.key")))[:20]) {

@@ -25,7 +25,7 @@ links to the previous digest and is signed (SHA256withRSA) at
 CloudTrail keeps a digest's signature in S3 object metadata; here it is in the file of the digest's name + ".sig",
 the JSON object {"signature": HEX, "signature-algorithm": "SHA256withRSA"}. The public keys go to
 DIR/` + logfile.PublicKeyDir + `/FINGERPRINT.pem; the signing key is made once and kept in the database, sealed with
-the master key. An hour is exported once it ended --settle ago. The export is incremental: DIR/` + logfile.StateFile + `
+a data key. An hour is exported once it ended --settle ago. The export is incremental: DIR/` + logfile.StateFile + `
 keeps its place, and the next export continues the files and the digest chain. It runs beside a running server.
 Events are stamped with the server's clock: for a server run with --clock-offset, give the export the same offset.
 
@@ -44,6 +44,7 @@ func runEventsExport(ctx context.Context, s stdio, args []string) int {
 	o := logfile.Options{Bucket: logfile.DefaultBucket, Settle: logfile.DefaultSettle}
 	fs := newFlagSet("iamd events export", eventsExportUsage, s.stderr)
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (env IAMD_DATA)")
+	cfg.AddMasterKeyFlags(fs, s.getenv)
 	fs.StringVar(&o.Dir, "out", "", "output directory (it stands for the bucket)")
 	fs.StringVar(&o.Bucket, "bucket", o.Bucket, "bucket name the log files and digests name")
 	fs.StringVar(&cfg.Region, "region", cfg.Region, "the trail's home Region, in digest file names (env IAMD_REGION)")

@@ -54,6 +54,7 @@ func runEventsTail(ctx context.Context, s stdio, args []string) int {
 	interval := time.Second
 	fs := newFlagSet("iamd events tail", eventsTailUsage, s.stderr)
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (env IAMD_DATA)")
+	cfg.AddMasterKeyFlags(fs, s.getenv)
 	fs.BoolVar(&follow, "follow", false, "keep printing new events as they are stored")
 	fs.BoolVar(&follow, "f", false, "short for --follow")
 	fs.IntVar(&n, "n", 10, "print the last N matching events first (0: all)")

@@ -13,6 +13,7 @@
 //	iamd export [--data DIR] -o FILE
 //	iamd import [--data DIR] FILE
 //	iamd backup [--data DIR] -o FILE
+//	iamd keys rotate [--data DIR] [--master-key-file FILE] [--new-master-key-file FILE] [--data-key] [--finish]
 package main
 
 import (
@@ -69,8 +70,11 @@ Usage:
   iamd export [--data DIR] -o FILE
   iamd import [--data DIR] FILE
   iamd backup [--data DIR] -o FILE
+  iamd keys rotate [--data DIR] [--master-key-file FILE] [--new-master-key-file FILE] [--data-key] [--finish]
 
 --aws-data DIR (or IAMD_AWS_DATA) reads the AWS authorization data from DIR instead of the copy built in.
+--master-key-file FILE (or IAMD_MASTER_KEY_FILE, or the key itself in IAMD_MASTER_KEY) gives the master key that
+opens the data keys in the database; by default master.key in the data directory.
 Run "iamd COMMAND -h" for a command's flags.
 `
 
@@ -101,6 +105,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runImport(ctx, s, args[1:])
 	case "backup":
 		return runBackup(ctx, s, args[1:])
+	case "keys":
+		return runKeys(ctx, s, args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -19,7 +19,7 @@ import (
 )
 
 // The digest signing key signs the trail's digest files (CloudTrail's log file integrity validation): an RSA-2048
-// key pair made once per store, its private half sealed with the master key (secret.Box) in the store-wide meta
+// key pair made once per store, its private half sealed with a data key (secret.Box) in the store-wide meta
 // value digestKeysMeta, never written anywhere in plain text. CloudTrail's ListPublicKeys answers from
 // DigestPublicKeys.
 

@@ -3,6 +3,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -48,7 +49,20 @@ type Config struct {
 	// AuditRetention is how long events are kept: a Go duration or days ("2160h", "90d"); "0" keeps them forever.
 	// See AuditRetentionPeriod.
 	AuditRetention string
+	// MasterKeyFile is the file of the master key (the key-encryption key that wraps the data keys stored in the
+	// database), base64 of 32 bytes; empty for MasterKey or, without it, master.key in DataDir. See MasterKeyPath.
+	MasterKeyFile string
+	// MasterKey is the master key itself, base64 of 32 bytes, from the environment only (IAMD_MASTER_KEY: a flag
+	// would show it in the process list).
+	MasterKey string `redact:"true"`
 }
+
+// EnvMasterKey is the environment variable that holds the master key itself (base64 of 32 bytes).
+const EnvMasterKey = "IAMD_MASTER_KEY"
+
+// masterKeyFileSpec is --master-key-file, which the commands that open a data directory share with serve.
+var masterKeyFileSpec = flagSpec{"master-key-file", "IAMD_MASTER_KEY_FILE", "file of the master key that wraps the data keys in the database (base64 of 32 bytes; default: master.key in the data directory); or give the key itself in " + EnvMasterKey,
+	func(c *Config) *string { return &c.MasterKeyFile }}
 
 // DefaultAuditRetention is how long the trail keeps events by default: 90 days, as CloudTrail's event history.
 const DefaultAuditRetention = "2160h"
@@ -91,6 +105,7 @@ var specs = []flagSpec{
 	{"shutdown-grace", "IAMD_SHUTDOWN_GRACE", "how long a stop waits for requests in flight before closing their connections", func(c *Config) *string { return &c.ShutdownGrace }},
 	{"clock-offset", "IAMD_CLOCK_OFFSET", "for tests: run iamd's clock this far ahead of the real time, e.g. 49h or 90d (signatures and external tokens stay on the real time)", func(c *Config) *string { return &c.ClockOffset }},
 	{"audit-log", "IAMD_AUDIT_LOG", "also write every audit event to this file as a line of JSON, for log shippers (created 0600 and appended; - for standard output)", func(c *Config) *string { return &c.AuditLog }},
+	masterKeyFileSpec,
 	{"audit-retention", "IAMD_AUDIT_RETENTION", "how long the audit trail keeps events, e.g. 2160h or 90d (0: forever); older events are pruned at start and hourly", func(c *Config) *string { return &c.AuditRetention }},
 }
 
@@ -112,6 +127,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 			*s.field(&c) = v
 		}
 	}
+	c.MasterKey = getenv(EnvMasterKey)
 	var envErrs []error
 	for _, s := range boolSpecs {
 		if v := getenv(s.env); v != "" {
@@ -184,7 +200,61 @@ func (c Config) Validate() error {
 	if _, err := c.AuditRetentionPeriod(); err != nil {
 		errs = append(errs, fmt.Errorf("audit retention: %w", err))
 	}
+	if err := c.validateMasterKey(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// MasterKeySize is the size of a master key in bytes.
+const MasterKeySize = 32
+
+// validateMasterKey checks that at most one master key is given, and that IAMD_MASTER_KEY is base64 of 32 bytes;
+// the error never quotes the key.
+func (c Config) validateMasterKey() error {
+	if c.MasterKey != "" && c.MasterKeyFile != "" {
+		return fmt.Errorf("set --master-key-file (IAMD_MASTER_KEY_FILE) or %s, not both", EnvMasterKey)
+	}
+	if _, err := c.MasterKeyFromEnv(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MasterKeyFromEnv returns the master key of IAMD_MASTER_KEY, nil when it is not set, or an error that does not
+// quote it.
+func (c Config) MasterKeyFromEnv() ([]byte, error) {
+	if c.MasterKey == "" {
+		return nil, nil
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(c.MasterKey))
+	if err != nil || len(key) != MasterKeySize {
+		return nil, fmt.Errorf("%s must be base64 of %d bytes (as in: head -c %d /dev/urandom | base64)", EnvMasterKey, MasterKeySize, MasterKeySize)
+	}
+	return key, nil
+}
+
+// MasterKeyGiven reports whether the master key is given (--master-key-file or IAMD_MASTER_KEY) rather than the
+// data directory's own master.key, which iamd creates for a new directory.
+func (c Config) MasterKeyGiven() bool { return c.MasterKeyFile != "" || c.MasterKey != "" }
+
+// MasterKeySource names where the master key comes from, for messages: its file, or IAMD_MASTER_KEY.
+func (c Config) MasterKeySource() string {
+	if c.MasterKey != "" {
+		return EnvMasterKey
+	}
+	return c.MasterKeyPath()
+}
+
+// AddMasterKeyFlags reads the master key's environment variables into c and adds --master-key-file to fs, for a
+// command other than serve that opens the data directory.
+func (c *Config) AddMasterKeyFlags(fs *flag.FlagSet, getenv func(string) string) {
+	s := masterKeyFileSpec
+	if v := getenv(s.env); v != "" {
+		*s.field(c) = v
+	}
+	c.MasterKey = getenv(EnvMasterKey)
+	fs.StringVar(s.field(c), s.name, *s.field(c), s.usage+" (env "+s.env+")")
 }
 
 // validateIssuerURL checks an issuer base URL: absolute http or https with a host, and no query, fragment or user
@@ -236,8 +306,16 @@ func (c Config) AuditRetentionPeriod() (time.Duration, error) {
 // DatabasePath is the SQLite file in the data directory.
 func (c Config) DatabasePath() string { return filepath.Join(c.DataDir, "iamd.db") }
 
-// MasterKeyPath is the file of the key that encrypts secrets at rest.
-func (c Config) MasterKeyPath() string { return filepath.Join(c.DataDir, "master.key") }
+// DefaultMasterKeyPath is the data directory's own master key file, used when no other master key is given.
+func (c Config) DefaultMasterKeyPath() string { return filepath.Join(c.DataDir, "master.key") }
+
+// MasterKeyPath is the file of the master key: --master-key-file, or master.key in the data directory.
+func (c Config) MasterKeyPath() string {
+	if c.MasterKeyFile != "" {
+		return c.MasterKeyFile
+	}
+	return c.DefaultMasterKeyPath()
+}
 
 // String prints the configuration with secrets redacted.
 func (c Config) String() string {
@@ -245,8 +323,12 @@ func (c Config) String() string {
 	if c.RootSecretAccessKey != "" {
 		secret = "REDACTED"
 	}
-	return fmt.Sprintf("listen=%s data=%s account=%s region=%s root-access-key-id=%s root-secret-access-key=%s tls=%t aws-data=%q log=%s/%s shutdown-grace=%s clock-offset=%q audit-log=%q audit-fail-closed=%t audit-retention=%s",
-		c.Listen, c.DataDir, c.AccountID, c.Region, c.RootAccessKeyID, secret, c.TLSCert != "", c.AWSData, c.LogLevel, c.LogFormat,
+	masterKey := c.MasterKeyPath()
+	if c.MasterKey != "" {
+		masterKey = EnvMasterKey + " (REDACTED)"
+	}
+	return fmt.Sprintf("listen=%s data=%s account=%s region=%s root-access-key-id=%s root-secret-access-key=%s master-key=%q tls=%t aws-data=%q log=%s/%s shutdown-grace=%s clock-offset=%q audit-log=%q audit-fail-closed=%t audit-retention=%s",
+		c.Listen, c.DataDir, c.AccountID, c.Region, c.RootAccessKeyID, secret, masterKey, c.TLSCert != "", c.AWSData, c.LogLevel, c.LogFormat,
 		c.ShutdownGracePeriod(), c.ClockOffset, c.AuditLog, c.AuditFailClosed, c.AuditRetention)
 }
 

@@ -1,7 +1,10 @@
 package config
 
 import (
+	"bytes"
+	"encoding/base64"
 	"io"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -95,6 +98,42 @@ func TestAuditSettings(t *testing.T) {
 		}
 		if _, err := Parse("serve", bad.args, env(e), io.Discard); err == nil {
 			t.Errorf("%v %v accepted", bad.args, bad.env)
+		}
+	}
+}
+
+// TestMasterKeySettings: --master-key-file and its environment twin name the master key file; IAMD_MASTER_KEY
+// gives the key itself, must be base64 of 32 bytes, excludes the file, and is never printed, not even in the
+// error that refuses it.
+func TestMasterKeySettings(t *testing.T) {
+	c, err := Parse("serve", []string{"--data", "d"}, env(nil), io.Discard)
+	if err != nil || c.MasterKeyGiven() || c.MasterKeyPath() != filepath.Join("d", "master.key") {
+		t.Fatalf("default: %q given=%t %v", c.MasterKeyPath(), c.MasterKeyGiven(), err)
+	}
+	c, err = Parse("serve", []string{"--master-key-file", "/k/flag.key"}, env(map[string]string{"IAMD_MASTER_KEY_FILE": "/k/env.key"}), io.Discard)
+	if err != nil || !c.MasterKeyGiven() || c.MasterKeyPath() != "/k/flag.key" || c.MasterKeySource() != "/k/flag.key" {
+		t.Fatalf("file: %q %v", c.MasterKeyPath(), err)
+	}
+	key := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0x42}, 32))
+	c, err = Parse("serve", nil, env(map[string]string{"IAMD_MASTER_KEY": key}), io.Discard)
+	if err != nil || !c.MasterKeyGiven() || c.MasterKeySource() != "IAMD_MASTER_KEY" {
+		t.Fatalf("env: %v", err)
+	}
+	if b, err := c.MasterKeyFromEnv(); err != nil || !bytes.Equal(b, bytes.Repeat([]byte{0x42}, 32)) {
+		t.Fatalf("env key: %v", err)
+	}
+	if s := c.String(); strings.Contains(s, key) || !strings.Contains(s, "IAMD_MASTER_KEY (REDACTED)") {
+		t.Fatalf("String shows or hides the master key wrongly: %s", s)
+	}
+	short := base64.StdEncoding.EncodeToString([]byte("sixteen byte key"))
+	for name, e := range map[string]map[string]string{
+		"short key":    {"IAMD_MASTER_KEY": short},
+		"not base64":   {"IAMD_MASTER_KEY": "not*base64*at*all*not*base64*at*all*not*base64"},
+		"key and file": {"IAMD_MASTER_KEY": key, "IAMD_MASTER_KEY_FILE": "/k/env.key"},
+	} {
+		_, err := Parse("serve", nil, env(e), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "IAMD_MASTER_KEY") || strings.Contains(err.Error(), e["IAMD_MASTER_KEY"]) {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 }

@@ -1,6 +1,6 @@
-// Package secret keeps secrets safe at rest and in comparison: an AES-256-GCM box whose key lives in the data
-// directory (or comes from the operator), random identifiers and secrets in AWS's formats, and constant-time
-// equality.
+// Package secret keeps secrets safe at rest and in comparison: an AES-256-GCM box that seals with data keys, the
+// keyring that keeps those data keys in the store wrapped by one or more master keys (key-encryption keys that
+// each node is given), random identifiers and secrets in AWS's formats, and constant-time equality.
 package secret
 
 import (
@@ -9,11 +9,14 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,10 +24,38 @@ import (
 const KeySize = 32
 
 // Box encrypts and decrypts small secrets with AES-256-GCM. A ciphertext carries its random nonce.
-type Box struct{ aead cipher.AEAD }
+//
+// A box made by NewBox has one key and seals in the form iamd used before data keys (nonce and ciphertext, no key
+// ID). A box made by NewKeyringBox (from the data keys of a Keyring) seals with its active data key and prefixes
+// the ciphertext with that key's ID, so that it opens with whichever data key sealed it; it opens ciphertexts
+// without an ID with its legacy key, if it has one.
+type Box struct {
+	keys   atomic.Pointer[keySet]
+	reload func() ([]DataKey, uint32, error)
+	mu     sync.Mutex // serializes reloads
+	last   time.Time  // of the last reload
+}
 
-// NewBox returns a box for a 32-byte key.
+// keySet is what a box seals and opens with at one time.
+type keySet struct {
+	active uint32      // the ID of the key that seals; 0 with seal nil
+	seal   cipher.AEAD // nil: seal in the legacy form with legacy
+	byID   map[uint32]cipher.AEAD
+	legacy cipher.AEAD // opens ciphertexts without a key ID; nil when none
+}
+
+// NewBox returns a box for a 32-byte key, sealing in the form without a key ID.
 func NewBox(key []byte) (*Box, error) {
+	aead, err := newAEAD(key)
+	if err != nil {
+		return nil, err
+	}
+	b := &Box{}
+	b.keys.Store(&keySet{legacy: aead})
+	return b, nil
+}
+
+func newAEAD(key []byte) (cipher.AEAD, error) {
 	if len(key) != KeySize {
 		return nil, fmt.Errorf("secret: key must be %d bytes, not %d", KeySize, len(key))
 	}
@@ -32,32 +63,77 @@ func NewBox(key []byte) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &Box{aead: aead}, nil
+	return cipher.NewGCM(block)
 }
+
+// sealedMagic starts a ciphertext that names its data key: then the key ID (4 bytes, big-endian), the nonce and
+// the sealed text. A ciphertext without a key ID starts with its random nonce, which may begin with these bytes
+// too: Open then falls back to the legacy key, so such a ciphertext still opens.
+const sealedMagic = "\x00iK"
+
+// headerSize is the size of the key ID prefix.
+const headerSize = len(sealedMagic) + 4
 
 // Seal encrypts plaintext; additional data (e.g. the access key ID) binds the ciphertext to its owner.
 func (b *Box) Seal(plaintext, additional []byte) []byte {
-	nonce := make([]byte, b.aead.NonceSize(), b.aead.NonceSize()+len(plaintext)+b.aead.Overhead())
+	ks := b.keys.Load()
+	aead, prefix := ks.legacy, 0
+	if ks.seal != nil {
+		aead, prefix = ks.seal, headerSize
+	}
+	n := aead.NonceSize()
+	out := make([]byte, prefix+n, prefix+n+len(plaintext)+aead.Overhead())
+	if prefix > 0 {
+		copy(out, sealedMagic)
+		binary.BigEndian.PutUint32(out[len(sealedMagic):], ks.active)
+	}
+	nonce := out[prefix:]
 	if _, err := rand.Read(nonce); err != nil {
 		panic(err) // crypto/rand never fails on supported platforms
 	}
-	return b.aead.Seal(nonce, nonce, plaintext, additional)
+	return aead.Seal(out, nonce, plaintext, additional)
 }
 
 // ErrDecrypt is returned when a ciphertext does not open under the box's key.
 var ErrDecrypt = errors.New("secret: ciphertext does not open with this key")
 
-// Open decrypts what Seal produced with the same additional data.
+// SealedKeyID returns the ID of the data key that sealed ciphertext, and false for a ciphertext in the form
+// without a key ID.
+func SealedKeyID(ciphertext []byte) (uint32, bool) {
+	if len(ciphertext) < headerSize || string(ciphertext[:len(sealedMagic)]) != sealedMagic {
+		return 0, false
+	}
+	return binary.BigEndian.Uint32(ciphertext[len(sealedMagic):headerSize]), true
+}
+
+// Open decrypts what Seal produced with the same additional data. A ciphertext sealed with a data key the box
+// does not know yet (another node added it) makes the box reload its keys, at most once a second.
 func (b *Box) Open(ciphertext, additional []byte) ([]byte, error) {
-	n := b.aead.NonceSize()
+	ks := b.keys.Load()
+	if id, ok := SealedKeyID(ciphertext); ok {
+		aead := ks.byID[id]
+		if aead == nil && ks.seal != nil {
+			ks = b.reloadFor(id)
+			aead = ks.byID[id]
+		}
+		if aead != nil {
+			if out, err := openWith(aead, ciphertext[headerSize:], additional); err == nil {
+				return out, nil
+			}
+		}
+	}
+	if ks.legacy == nil {
+		return nil, ErrDecrypt
+	}
+	return openWith(ks.legacy, ciphertext, additional)
+}
+
+func openWith(aead cipher.AEAD, ciphertext, additional []byte) ([]byte, error) {
+	n := aead.NonceSize()
 	if len(ciphertext) < n {
 		return nil, ErrDecrypt
 	}
-	out, err := b.aead.Open(nil, ciphertext[:n], ciphertext[n:], additional)
+	out, err := aead.Open(nil, ciphertext[:n], ciphertext[n:], additional)
 	if err != nil {
 		return nil, ErrDecrypt
 	}

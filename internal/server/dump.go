@@ -37,18 +37,45 @@ func ExportData(ctx context.Context, cfg config.Config, w io.Writer, logger *slo
 // check says whether it does) and no data: no database, or one that holds nothing but the key check of a first
 // start. A database the import created is removed again when the import fails.
 func ImportData(ctx context.Context, cfg config.Config, r io.Reader) (dump.Counts, error) {
-	keyPath, dbPath := cfg.MasterKeyPath(), cfg.DatabasePath()
-	key, err := secret.ReadKey(keyPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return dump.Counts{}, fmt.Errorf("%w: %s has no master key (%s): a dump's secrets are sealed with the master key of the data directory it was exported from; copy that key file there first",
-			ErrDumpKey, cfg.DataDir, keyPath)
-	}
+	keySource, dbPath := cfg.MasterKeySource(), cfg.DatabasePath()
+	key, err := readMasterKey(cfg)
 	if err != nil {
-		return dump.Counts{}, fmt.Errorf("master key: %w", err)
+		return dump.Counts{}, err
 	}
-	box, err := secret.NewBox(key)
+	if key == nil {
+		return dump.Counts{}, fmt.Errorf("%w: %s has no master key (%s): a dump's secrets are sealed with the data keys of the data directory it was exported from, which its master key opens; give that key (copy its file there, or --master-key-file / IAMD_MASTER_KEY)",
+			ErrDumpKey, cfg.DataDir, cfg.MasterKeyPath())
+	}
+	mk, err := secret.NewMasterKey(key)
 	if err != nil {
-		return dump.Counts{}, fmt.Errorf("master key %s: %w", keyPath, err)
+		return dump.Counts{}, fmt.Errorf("master key %s: %w", keySource, err)
+	}
+	wrongKey := fmt.Errorf("%w: the master key %s does not open the dump's secrets: give the master key of the data directory it was exported from",
+		ErrDumpKey, keySource)
+	checkMeta := func(meta map[string][]byte) error {
+		if ring, ok := meta[dataKeysMeta]; ok {
+			kr, err := secret.ParseKeyring(ring)
+			if err != nil {
+				return fmt.Errorf("%w: the dump's data keys: %w", dump.ErrBadDump, err)
+			}
+			if _, err := kr.Unwrap(mk); err != nil {
+				return wrongKey
+			}
+			return nil
+		}
+		// A dump from before data keys: its secrets are sealed with the master key itself, which its check proves.
+		check, ok := meta[keyCheckMeta]
+		if !ok {
+			return fmt.Errorf("%w: the dump holds neither data keys nor a master key check, so nothing tells which key its secrets are sealed with", ErrDumpKey)
+		}
+		box, err := secret.NewBox(key)
+		if err != nil {
+			return err
+		}
+		if box.Verify(check) != nil {
+			return wrongKey
+		}
+		return nil
 	}
 	_, statErr := os.Stat(dbPath)
 	created := errors.Is(statErr, fs.ErrNotExist)
@@ -57,18 +84,9 @@ func ImportData(ctx context.Context, cfg config.Config, r io.Reader) (dump.Count
 		return dump.Counts{}, err
 	}
 	n, err := dump.Import(ctx, st, r, dump.Options{
-		Replace: []string{keyCheckMeta},
-		CheckMeta: func(meta map[string][]byte) error {
-			check, ok := meta[keyCheckMeta]
-			if !ok {
-				return fmt.Errorf("%w: the dump holds no master key check, so nothing tells which key its secrets are sealed with", ErrDumpKey)
-			}
-			if box.Verify(check) != nil {
-				return fmt.Errorf("%w: the master key %s is not the key the dump's secrets are sealed with: copy the master key of the data directory it was exported from to %s",
-					ErrDumpKey, keyPath, keyPath)
-			}
-			return nil
-		},
+		// What a first start wrote (the key check, a new directory's data keys) gives way to the dump's.
+		Replace:   []string{keyCheckMeta, dataKeysMeta},
+		CheckMeta: checkMeta,
 	})
 	closeErr := st.Close()
 	if err == nil {
