@@ -1,7 +1,7 @@
 // Package store defines iamd's storage contract: entities (users, groups, roles, policies, keys, ...) kept per
 // account with case-insensitively unique names and globally unique IDs, links between them (group membership,
 // policy attachment, ...), per-account settings, all read and written in transactions. Implementations live in
-// subpackages (sqlite, later postgres) and all pass the same conformance suite in storetest. The store speaks only
+// subpackages (sqlite, postgres) and all pass the same conformance suite in storetest. The store speaks only
 // these records; domain packages give Data its meaning.
 package store
 
@@ -100,6 +100,8 @@ type EventQuery struct {
 	// Attr, when its Name is not empty, keeps only the events that carry exactly this attribute. Implementations
 	// answer it from an index on (account, name, value, time), never by scanning the account's events.
 	Attr EventAttr
+	// ID, when not empty, keeps only the event with this ID (found by an index on the ID, not by an attribute).
+	ID string
 	// From and To bound Time, both inclusive; a zero time leaves that side open.
 	From, To time.Time
 	// After, when not zero, is the last event of the previous page: only events that sort after it (older, or as
