@@ -49,26 +49,43 @@ type cluster struct {
 	admin    *pgx.Conn
 	base     url.URL // the URL of any database on it, with the database name left out
 	template string
-	fileCopy bool     // CREATE DATABASE takes STRATEGY FILE_COPY (PostgreSQL 15+): faster for small databases
 	prefix   string   // of the databases this binary creates
 	n        int      // databases created
 	live     []string // created and not dropped
-	stop     func() error
+	// spare is a database made ahead, while the test that took the previous one runs (creating one takes a good
+	// part of a short test's time); prefetching tells whether one is being made.
+	spare       chan spare
+	prefetching sync.WaitGroup
+	stop        func() error
 }
 
-// Run runs the tests and stops the cluster they started, if any: func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }.
+// spare is the outcome of making a database ahead.
+type spare struct {
+	name string
+	err  error
+}
+
+// Run runs the tests, then Stop: func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }.
 func Run(m *testing.M) int {
 	code := m.Run()
-	shared.mu.Lock()
-	defer shared.mu.Unlock()
-	if shared.c != nil {
-		if err := shared.c.close(); err != nil {
-			fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
-			code = 1
-		}
-		shared.c = nil
+	if err := Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
+		code = 1
 	}
 	return code
+}
+
+// Stop drops the databases the tests left and stops the cluster they started, if any. A TestMain that has more to
+// close after its tests (servers on the databases) calls it last, in place of Run.
+func Stop() error {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.c == nil {
+		return nil
+	}
+	err := shared.c.close()
+	shared.c = nil
+	return err
 }
 
 // Database returns the URL of a new database with iamd's schema, dropped when t ends. It skips t when there is no
@@ -99,24 +116,59 @@ func NewDatabase(ctx context.Context) (string, func() error, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.n++
-	name := fmt.Sprintf("%s_%d", c.prefix, c.n)
-	q := "CREATE DATABASE " + name + " TEMPLATE " + c.template
-	if c.fileCopy {
-		q += " STRATEGY FILE_COPY"
+	name, err := c.take(ctx)
+	if err != nil {
+		return "", nil, err
 	}
-	if _, err := c.admin.Exec(ctx, q); err != nil {
-		return "", nil, fmt.Errorf("pgtest: %w", err)
-	}
-	c.live = append(c.live, name)
 	drop := func() error {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		return c.drop(context.Background(), name)
 	}
 	return c.url(name), drop, nil
+}
+
+// take returns the spare database, or makes one, and starts making the next spare.
+func (c *cluster) take(ctx context.Context) (string, error) {
+	var sp spare
+	select {
+	case sp = <-c.spare:
+	default:
+		c.prefetching.Wait()
+		select {
+		case sp = <-c.spare:
+		default:
+			sp.name, sp.err = c.create(ctx)
+		}
+	}
+	if sp.err != nil {
+		return "", sp.err
+	}
+	c.prefetching.Add(1)
+	go func() {
+		defer c.prefetching.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		name, err := c.create(ctx)
+		select {
+		case c.spare <- spare{name, err}:
+		default: // another test's goroutine made the spare first; close drops this one
+		}
+	}()
+	return sp.name, nil
+}
+
+// create makes a database from the template.
+func (c *cluster) create(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	name := fmt.Sprintf("%s_%d", c.prefix, c.n)
+	if _, err := c.admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+c.template); err != nil {
+		return "", fmt.Errorf("pgtest: %w", err)
+	}
+	c.live = append(c.live, name)
+	return name, nil
 }
 
 // get returns the cluster, starting it on first use.
@@ -152,6 +204,7 @@ func (c *cluster) drop(ctx context.Context, name string) error {
 
 // close drops what the tests left, then stops the server if it is the tests' own.
 func (c *cluster) close() error {
+	c.prefetching.Wait()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -170,7 +223,7 @@ func (c *cluster) close() error {
 
 // start starts a cluster (or connects to IAMD_TEST_POSTGRES_URL), then makes and migrates the template.
 func start(ctx context.Context) (*cluster, error) {
-	c := &cluster{prefix: fmt.Sprintf("iamd_t%d", os.Getpid())}
+	c := &cluster{prefix: fmt.Sprintf("iamd_t%d", os.Getpid()), spare: make(chan spare, 1)}
 	if env := os.Getenv(EnvURL); env != "" {
 		u, err := url.Parse(env)
 		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
@@ -191,12 +244,6 @@ func start(ctx context.Context) (*cluster, error) {
 		return nil, fmt.Errorf("pgtest: connect: %w", err)
 	}
 	c.admin = admin
-	var version int
-	if err := admin.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&version); err != nil {
-		c.closeServer()
-		return nil, fmt.Errorf("pgtest: %w", err)
-	}
-	c.fileCopy = version >= 150000
 	c.template = c.prefix + "_template"
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+c.template); err != nil {
 		c.closeServer()
