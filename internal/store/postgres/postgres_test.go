@@ -50,7 +50,9 @@ func TestTwoNodesSeeEachOthersWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustUpdate(t, a, func(ctx context.Context, tx store.Tx) error { return tx.Insert(ctx, ent("1", "user", "Alice", "AIDA1")) })
+	mustUpdate(t, a, func(ctx context.Context, tx store.Tx) error {
+		return tx.Insert(ctx, ent("1", "user", "Alice", "AIDA1"))
+	})
 	err = b.View(ctx, func(ctx context.Context, r store.Reader) error {
 		e, err := r.GetByID(ctx, "AIDA1")
 		if err == nil && e.Name != "Alice" {
