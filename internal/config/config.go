@@ -21,12 +21,9 @@ import (
 
 // Config is the server's configuration.
 type Config struct {
-	Listen  string // address to listen on
-	DataDir string // directory for the database and the master key
-	// Store is where the data is kept: empty for SQLite in DataDir, or a PostgreSQL URL
-	// (postgres://USER[:PASSWORD]@HOST:PORT/DB?sslmode=...), whose password String redacts. With PostgreSQL the
-	// master key is still DataDir's.
-	Store               string `redact:"password"`
+	Listen              string // address to listen on
+	DataDir             string // directory for the database and the master key (the key also with Store)
+	Store               string `redact:"password"` // "": SQLite in DataDir; or a PostgreSQL URL, printed without its password
 	AccountID           string // the default account's 12-digit ID
 	Region              string // the region iamd answers for (STS, aws:RequestedRegion default)
 	RootAccessKeyID     string // the default account's root access key ID; generated when empty
