@@ -30,14 +30,19 @@ func open(t testing.TB, url string) *postgres.Store {
 	return s
 }
 
+// TestConformance runs every behaviour of the store contract, then checks the query plan of every statement the
+// behaviours and storetest.Exercise run (checkPlans).
 func TestConformance(t *testing.T) {
+	seen := &statements{seen: map[string][]any{}}
 	storetest.Run(t, func(t *testing.T) store.Store {
 		s, err := postgres.Open(context.Background(), pgtest.Database(t))
 		if err != nil {
 			t.Fatal(err)
 		}
+		postgres.SetTrace(s, seen.trace)
 		return s
 	})
+	t.Run("EveryStatementUsesAnIndex", func(t *testing.T) { checkPlans(t, seen) })
 }
 
 // TestTwoNodesSeeEachOthersWrites: two stores on one database are two iamd nodes; a write committed through one
