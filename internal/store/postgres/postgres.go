@@ -240,7 +240,8 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 		}
 		return fn(ctx, t)
 	})
-	if err != nil {
+	var unsure *commitError
+	if err != nil && !errors.As(err, &unsure) {
 		return err
 	}
 	// gen first, as in the SQLite store: a cache of derived data reads the policy generation before the records it
@@ -249,8 +250,15 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 	if policy {
 		s.pgen.Add(1)
 	}
-	return nil
+	return err // nil, or a failed commit, which may have committed: the generations moved as if it had
 }
+
+// commitError is a failed COMMIT. The transaction may have committed all the same (the connection broke after
+// the server committed), so the generations move as after a commit: caches drop what they hold, at worst needlessly.
+type commitError struct{ err error }
+
+func (e *commitError) Error() string { return "commit: " + e.err.Error() }
+func (e *commitError) Unwrap() error { return e.err }
 
 // write runs fn in a READ COMMITTED transaction and commits it, running it again (fn too) after a serialization
 // failure or a deadlock, at most maxAttempts times in all. It moves no generation itself.
@@ -281,7 +289,7 @@ func (s *Store) writeOnce(ctx context.Context, fn func(ctx context.Context, t *t
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit: %w", mapErr(err))
+		return &commitError{mapErr(err)}
 	}
 	return nil
 }
