@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/store"
+	"github.com/jackc/pgx/v5"
 )
 
 // AppendEvent appends (or replaces) an event in this transaction.
@@ -193,18 +194,14 @@ func (t *txn) scanEvents(ctx context.Context, query string, args ...any) ([]*sto
 	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
 	}
-	defer rows.Close()
-	var out []*store.Event
-	for rows.Next() {
+	out, err := pgx.AppendRows([]*store.Event(nil), rows, func(row pgx.CollectableRow) (*store.Event, error) {
 		var e store.Event
 		var ts int64
-		if err := rows.Scan(&e.Seq, &e.Account, &e.ID, &ts, &e.Data); err != nil {
-			return nil, fmt.Errorf("read events: %w", err)
-		}
+		err := row.Scan(&e.Seq, &e.Account, &e.ID, &ts, &e.Data)
 		e.Time = time.Unix(0, ts).UTC()
-		out = append(out, &e)
-	}
-	if err := rows.Err(); err != nil {
+		return &e, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
 	}
 	return out, nil

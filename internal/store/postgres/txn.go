@@ -209,18 +209,13 @@ func (t *txn) Links(ctx context.Context, q store.LinkQuery) ([]store.Link, error
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []store.Link
-	for rows.Next() {
+	return pgx.AppendRows([]store.Link(nil), rows, func(row pgx.CollectableRow) (store.Link, error) { // nil when none, as on SQLite
 		var l store.Link
 		var created int64
-		if err := rows.Scan(&l.Account, &l.Kind, &l.From, &l.To, &created); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&l.Account, &l.Kind, &l.From, &l.To, &created)
 		l.Created = time.Unix(0, created).UTC()
-		out = append(out, l)
-	}
-	return out, rows.Err()
+		return l, err
+	})
 }
 
 func (t *txn) CountLinks(ctx context.Context, q store.LinkQuery) (int, error) {
@@ -252,7 +247,7 @@ func (t *txn) Accounts(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+	return pgx.AppendRows([]string(nil), rows, pgx.RowTo[string])
 }
 
 func (t *txn) Meta(ctx context.Context, k string) ([]byte, error) {
