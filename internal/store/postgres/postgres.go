@@ -22,6 +22,9 @@
 //   - Times are Unix nanoseconds in bigint columns, so they read back exactly as written.
 //   - The audit trail: every transaction that appends events takes a transaction-level advisory lock first, so
 //     seqs (an identity column) are handed out and committed in the same order, and EventsSince misses none.
+//
+// The connection URL takes pgx's parameters besides PostgreSQL's, e.g. pool_max_conns (the pool's size; pgx's
+// default is the larger of 4 and the number of CPUs).
 package postgres
 
 import (
