@@ -204,6 +204,14 @@ func TestMain(m *testing.M) {
 // each data directory gets a database of its own (pgtest), kept for a server started again on the directory.
 const testStoreEnv = "IAMD_TEST_STORE"
 
+// needSQLite skips a test that reads the SQLite database file itself when the servers run on PostgreSQL.
+func needSQLite(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv(testStoreEnv) == "postgres" {
+		t.Skipf("%s=postgres: this test %s", testStoreEnv, why)
+	}
+}
+
 // pgDatabases maps a data directory to its PostgreSQL database's URL.
 var pgDatabases = struct {
 	mu    sync.Mutex
