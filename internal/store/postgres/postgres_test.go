@@ -301,3 +301,68 @@ func mustUpdate(t testing.TB, s store.Store, fn func(ctx context.Context, tx sto
 		t.Fatal(err)
 	}
 }
+
+// TestSerializationFailuresAndDeadlocksAreRetried: a write that fails with a serialization failure (40001) or a
+// deadlock (40P01) runs again, a bounded number of times, and its error comes back once they are spent; other
+// errors are not retried.
+func TestSerializationFailuresAndDeadlocksAreRetried(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, pgtest.Database(t))
+	raise := func(code string) string {
+		return "DO $$ BEGIN RAISE EXCEPTION 'test' USING ERRCODE = '" + code + "'; END $$"
+	}
+	for _, tc := range []struct {
+		code     string
+		failures int // attempts that fail before one succeeds
+		attempts int
+		ok       bool
+	}{
+		{"40001", 2, 3, true},
+		{"40P01", 1, 2, true},
+		{"40001", 100, postgres.MaxAttempts, false},
+		{"23505", 1, 1, false},
+		{"XX000", 1, 1, false},
+	} {
+		attempts := 0
+		g := s.Generation()
+		err := postgres.WriteRaw(s, ctx, func(ctx context.Context, exec func(string) error) error {
+			attempts++
+			if attempts <= tc.failures {
+				return exec(raise(tc.code))
+			}
+			return exec("SELECT 1")
+		})
+		if attempts != tc.attempts || (err == nil) != tc.ok {
+			t.Errorf("SQLSTATE %s failing %d times: %d attempts, err %v; want %d attempts, success %t", tc.code, tc.failures, attempts, err, tc.attempts, tc.ok)
+		}
+		if moved := s.Generation() != g; moved != tc.ok {
+			t.Errorf("SQLSTATE %s failing %d times: generation moved: %t", tc.code, tc.failures, moved)
+		}
+	}
+}
+
+// TestUpdateToATakenIDConflicts: an Update that gives an entity another's ID breaks the unique index (SQLSTATE
+// 23505), which is ErrConflict, and changes nothing.
+func TestUpdateToATakenIDConflicts(t *testing.T) {
+	s := open(t, pgtest.Database(t))
+	mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.Insert(ctx, ent("1", "user", "a", "AIDA1")); err != nil {
+			return err
+		}
+		return tx.Insert(ctx, ent("1", "user", "b", "AIDA2"))
+	})
+	err := s.Update(context.Background(), func(ctx context.Context, tx store.Tx) error { return tx.Update(ctx, ent("1", "user", "b", "AIDA1")) })
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("err = %v, want ErrConflict", err)
+	}
+	err = s.View(context.Background(), func(ctx context.Context, r store.Reader) error {
+		e, err := r.GetByID(ctx, "AIDA2")
+		if err == nil && e.Name != "b" {
+			err = fmt.Errorf("got %+v", e)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
