@@ -10,6 +10,9 @@
 //	iamd events export --out DIR [--data DIR] [--bucket NAME] [--region REGION] [--settle DURATION]
 //	iamd events verify [--public-key FILE] DIR
 //	iamd events tail [--data DIR] [--follow] [-n N] [--since DURATION] [filters]
+//	iamd export [--data DIR] -o FILE
+//	iamd import [--data DIR] FILE
+//	iamd backup [--data DIR] -o FILE
 package main
 
 import (
@@ -63,6 +66,9 @@ Usage:
   iamd events export --out DIR [--data DIR] [--bucket NAME] [--region REGION] [--settle DURATION]
   iamd events verify [--public-key FILE] DIR
   iamd events tail [--data DIR] [--follow] [-n N] [--since DURATION] [--username NAME] [--errors-only] [...]
+  iamd export [--data DIR] -o FILE
+  iamd import [--data DIR] FILE
+  iamd backup [--data DIR] -o FILE
 
 --aws-data DIR (or IAMD_AWS_DATA) reads the AWS authorization data from DIR instead of the copy built in.
 Run "iamd COMMAND -h" for a command's flags.
@@ -89,6 +95,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runClock(ctx, s, args[1:])
 	case "events":
 		return runEvents(ctx, s, args[1:])
+	case "export":
+		return runExport(ctx, s, args[1:])
+	case "import":
+		return runImport(ctx, s, args[1:])
+	case "backup":
+		return runBackup(ctx, s, args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -86,8 +86,8 @@ type exchange struct {
 	call      *audit.Call // the request as the audit trail records it; nil until the caller is known
 	// fill, when set, adds to the audit record what only the endpoint knows (an Endpoint's Audit hook, once its
 	// credential was checked); it runs before Begin and before the record is made.
-	fill func(c *audit.Call)
-	closeConn bool        // the answer closes the connection (an oversized body was refused)
+	fill      func(c *audit.Call)
+	closeConn bool // the answer closes the connection (an oversized body was refused)
 }
 
 // pipeline holds the stages every protocol shares.

@@ -15,6 +15,10 @@ import (
 // (no outcome, no responseElements yet). It returns the store's record and the CloudTrail record.
 func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 	c.mu.Lock()
+	if c.eventID == "" {
+		// Made by the first build (the change's, or the writer's): not on the request path of a call that reads.
+		c.eventID = newEventID(c.Time)
+	}
 	params, response, id, allowed := c.params, c.response, c.eventID, c.allowed
 	c.mu.Unlock()
 	ev := &Event{
@@ -90,16 +94,11 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		explanation = &Explanation{Decision: "allowed", Action: allowed.action, Resource: allowed.resource, Statements: Statements(allowed.matched)}
 	}
 	if explanation != nil {
-		add, err := json.Marshal(map[string]any{"iamdDecision": explanation})
-		if err != nil {
-			return nil, nil, err
-		}
+		add := explanation.appendJSON(append(make([]byte, 0, 512), `{"iamdDecision":`...))
+		add = append(add, '}')
 		ev.AdditionalEventData = mergeAdditional(ev.AdditionalEventData, add)
 	}
-	data, err := json.Marshal(ev)
-	if err != nil {
-		return nil, nil, err
-	}
+	data := ev.AppendJSON(make([]byte, 0, 1536))
 	se := &store.Event{Account: account, ID: id, Time: c.Time, Data: data, Attrs: attrsOf(ev)}
 	return se, ev, nil
 }
@@ -414,7 +413,7 @@ func attrsOf(ev *Event) []store.EventAttr {
 			attrs = append(attrs, store.EventAttr{Name: name, Value: value})
 		}
 	}
-	add(AttrEventID, ev.EventID)
+	// No EventId: LookupEvents finds an event by its ID through the store's ID index (EventQuery.ID).
 	add(AttrEventName, ev.EventName)
 	add(AttrReadOnly, boolString(ev.ReadOnly))
 	add(AttrUsername, usernameOf(&ev.UserIdentity))

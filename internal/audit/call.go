@@ -40,6 +40,9 @@ type Call struct {
 	params    func([]byte) []byte
 	response  func([]byte) []byte
 	committed bool // the event was appended in the transaction of a change that committed
+	// txData is the record appended with the change: the complete event replaces it only when it differs.
+	txData []byte
+	txSeq  int64 // the Seq of the event appended with the change
 	// allowed is the last authorization decision of the call that allowed (ObserveDecision).
 	allowed *allowedDecision
 }

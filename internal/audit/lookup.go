@@ -113,7 +113,13 @@ func (s *Service) LookupEvents(ctx context.Context, c *iam.Caller, in *cttypes.L
 		if insight || from.After(to) {
 			return nil
 		}
-		events, err := r.Events(ctx, store.EventQuery{Account: account, Attr: attr, From: from, To: to, After: after, Limit: limit + 1})
+		q := store.EventQuery{Account: account, Attr: attr, From: from, To: to, After: after, Limit: limit + 1}
+		if attr.Name == AttrEventID {
+			// The store finds an event by its ID; events carry no EventId attribute (one per event would be an index
+			// row per event).
+			q.Attr, q.ID = store.EventAttr{}, attr.Value
+		}
+		events, err := r.Events(ctx, q)
 		if err != nil {
 			return fmt.Errorf("lookup events: %w", err)
 		}

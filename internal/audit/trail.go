@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -48,14 +49,21 @@ type Options struct {
 
 // Trail records every call as a CloudTrail event.
 type Trail struct {
-	inner   store.Store
-	opts    Options
-	logger  *slog.Logger
-	queue   chan *queued
-	done    chan struct{}
-	closed  atomic.Bool
-	wg      sync.WaitGroup
-	failing atomic.Bool // the last write to the store or a sink failed
+	inner  store.Store
+	opts   Options
+	logger *slog.Logger
+	// The queue: calls ended and flushes waiting, in order. A request only appends under mu; the writer is woken
+	// once per batch (wake), at once by a flush (flushNow), and takes the whole queue.
+	mu       sync.Mutex
+	space    *sync.Cond // signalled when the writer takes the queue
+	pending  []*queued
+	flushes  int // flushes in pending
+	wake     chan struct{}
+	flushNow chan struct{}
+	done     chan struct{}
+	closed   atomic.Bool
+	wg       sync.WaitGroup
+	failing  atomic.Bool // the last write to the store or a sink failed
 }
 
 type queued struct {
@@ -75,7 +83,8 @@ func New(st store.Store, opts Options) *Trail {
 	if opts.BatchDelay <= 0 {
 		opts.BatchDelay = 5 * time.Millisecond
 	}
-	t := &Trail{inner: st, opts: opts, logger: opts.Logger, queue: make(chan *queued, queueSize), done: make(chan struct{})}
+	t := &Trail{inner: st, opts: opts, logger: opts.Logger, wake: make(chan struct{}, 1), flushNow: make(chan struct{}, 1), done: make(chan struct{})}
+	t.space = sync.NewCond(&t.mu)
 	t.wg.Add(1)
 	go t.run()
 	return t
@@ -93,11 +102,6 @@ func (t *Trail) Store() store.Store { return &txStore{Store: t.inner, t: t} }
 // must run with (carrying the call, so that its change is written with its event), or ServiceUnavailable when the
 // trail is failing closed and the call would change something.
 func (t *Trail) Begin(ctx context.Context, c *Call) (context.Context, error) {
-	c.mu.Lock()
-	if c.eventID == "" {
-		c.eventID = newEventID()
-	}
-	c.mu.Unlock()
 	if t.opts.FailClosed && t.failing.Load() && !t.readOnly(c) {
 		return ctx, &awserr.Error{Code: "ServiceUnavailable", HTTPStatus: 503, Receiver: true,
 			Message: "The request has failed due to a temporary failure of the server."}
@@ -108,35 +112,47 @@ func (t *Trail) Begin(ctx context.Context, c *Call) (context.Context, error) {
 // End records a finished call: its complete event replaces the one written with its change, or is appended. The
 // event is built and written by the trail's writer, in a batch; End waits only while the writer's queue is full.
 func (t *Trail) End(ctx context.Context, c *Call, out Outcome) {
-	c.mu.Lock()
-	if c.eventID == "" {
-		c.eventID = newEventID()
-	}
-	c.mu.Unlock()
 	if t.closed.Load() {
 		// A request the stop cut off, ending after the trail was closed with the store: the stop's own warning names
 		// it; its event is not recorded.
-		t.logger.Warn("audit: a request that ended after the stop is not recorded", "request_id", c.RequestID, "event_id", c.eventID,
+		t.logger.Warn("audit: a request that ended after the stop is not recorded", "request_id", c.RequestID,
 			"service", c.Service, "operation", c.Operation)
 		return
 	}
-	q := &queued{call: c, out: out}
-	select {
-	case t.queue <- q:
-	case <-ctx.Done():
-		// The client went away while the queue was full; the event must still be written.
-		t.queue <- q
+	// Even when the client went away, the event must be written: it waits for room whatever ctx says.
+	t.enqueue(&queued{call: c, out: out})
+}
+
+// enqueue appends to the queue, waiting while it is full, and wakes the writer when the queue was empty.
+func (t *Trail) enqueue(q *queued) {
+	t.mu.Lock()
+	for len(t.pending) >= queueSize {
+		t.space.Wait()
+	}
+	t.pending = append(t.pending, q)
+	first := len(t.pending) == 1
+	if q.flush != nil {
+		t.flushes++
+	}
+	t.mu.Unlock()
+	if first {
+		select {
+		case t.wake <- struct{}{}:
+		default:
+		}
+	}
+	if q.flush != nil {
+		select {
+		case t.flushNow <- struct{}{}:
+		default:
+		}
 	}
 }
 
 // Flush waits until every event queued before it is written.
 func (t *Trail) Flush(ctx context.Context) error {
 	f := make(chan error, 1)
-	select {
-	case t.queue <- &queued{flush: f}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	t.enqueue(&queued{flush: f})
 	select {
 	case err := <-f:
 		return err
@@ -162,38 +178,50 @@ func (t *Trail) Failing() bool { return t.failing.Load() }
 // maxBatch bounds the events written in one transaction.
 const maxBatch = 512
 
-// run writes queued events in batches: what arrives within BatchDelay of the first goes in one transaction.
+// run writes queued events in batches: what arrives within BatchDelay of the first goes in one transaction (at
+// most maxBatch at a time); a flush has what is queued written at once.
 func (t *Trail) run() {
 	defer t.wg.Done()
-	var batch []*queued
-	var timer <-chan time.Time
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
 	for {
 		select {
-		case q := <-t.queue:
-			batch = append(batch, q)
-			if q.flush != nil || len(batch) >= maxBatch {
-				t.write(batch)
-				batch, timer = batch[:0], nil
-				continue
-			}
-			if timer == nil {
-				timer = time.After(t.opts.BatchDelay)
-			}
-		case <-timer:
-			t.write(batch)
-			batch, timer = batch[:0], nil
+		case <-t.wake:
+		case <-t.flushNow:
 		case <-t.done:
 			// Close flushed before done: anything left arrived after.
-			for {
-				select {
-				case q := <-t.queue:
-					batch = append(batch, q)
-				default:
-					t.write(batch)
-					return
-				}
+			t.drain()
+			return
+		}
+		// Let the batch gather, unless a flush waits.
+		t.mu.Lock()
+		flushing := t.flushes > 0
+		t.mu.Unlock()
+		if !flushing {
+			timer.Reset(t.opts.BatchDelay)
+			select {
+			case <-timer.C:
+			case <-t.flushNow:
+				timer.Stop()
+			case <-t.done:
+				timer.Stop()
 			}
 		}
+		t.drain()
+	}
+}
+
+// drain takes the queue and writes it, maxBatch events at a time.
+func (t *Trail) drain() {
+	t.mu.Lock()
+	batch := t.pending
+	t.pending, t.flushes = nil, 0
+	t.space.Broadcast()
+	t.mu.Unlock()
+	for len(batch) > 0 {
+		n := min(len(batch), maxBatch)
+		t.write(batch[:n])
+		batch = batch[n:]
 	}
 }
 
@@ -208,6 +236,7 @@ func (t *Trail) write(batch []*queued) {
 	defer cancel()
 	evs := make([]*store.Event, 0, len(batch))
 	var orphans [][]byte
+	var sinkOrder []*store.Event // the events stored and those left as they were, in the batch's order
 	for _, q := range batch {
 		if q.call == nil {
 			continue
@@ -225,11 +254,32 @@ func (t *Trail) write(batch []*queued) {
 			orphans = append(orphans, ev.Data)
 			continue
 		}
+		q.call.mu.Lock()
+		same := q.call.committed && bytes.Equal(q.call.txData, ev.Data)
+		txSeq := q.call.txSeq
+		q.call.mu.Unlock()
+		if txSeq != 0 {
+			ev.Seq = txSeq // the complete event replaces the one appended with the change
+		} else {
+			ev.Fresh = true // End's event has the call's new eventID
+		}
+		if same {
+			// The event appended with the change is complete already (a change whose answer CloudTrail does not
+			// record): it stays as it is, and only reaches the sinks.
+			sinkOrder = append(sinkOrder, ev)
+			continue
+		}
 		evs = append(evs, ev)
+		sinkOrder = append(sinkOrder, ev)
 	}
 	var werr error
+	replaces := make([]int64, len(evs)) // the Seq each event replaces: a failed append may have set another
+	for i, e := range evs {
+		replaces[i] = e.Seq
+	}
 	if err := t.inner.AppendEvents(ctx, evs); err != nil {
-		for _, e := range evs {
+		for i, e := range evs {
+			e.Seq = replaces[i]
 			if err := t.inner.AppendEvents(ctx, []*store.Event{e}); err != nil {
 				werr = err
 				t.logger.Error("audit: writing an event", "event_id", e.ID, "err", err)
@@ -238,7 +288,7 @@ func (t *Trail) write(batch []*queued) {
 		}
 	}
 	var serr error
-	for _, e := range evs {
+	for _, e := range sinkOrder {
 		if err := t.toSinks(ctx, e.Account, e.Data); err != nil {
 			serr = err
 		}
@@ -248,7 +298,7 @@ func (t *Trail) write(batch []*queued) {
 			serr = err
 		}
 	}
-	if werr == nil && serr == nil && len(evs) > 0 {
+	if werr == nil && serr == nil && len(sinkOrder) > 0 {
 		// Every write of this batch succeeded: the trail writes again (a failing-closed trail serves changes again).
 		t.recover()
 	}
@@ -301,7 +351,13 @@ func (s *txStore) Update(ctx context.Context, fn func(ctx context.Context, tx st
 	if c == nil {
 		return s.Store.Update(ctx, fn)
 	}
+	c.mu.Lock()
+	prevSeq := c.txSeq // an earlier change of the same call appended the event already: this one replaces it
+	c.mu.Unlock()
+	var txData []byte
+	var txSeq int64
 	err := s.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		txData, txSeq = nil, 0
 		if err := fn(ctx, tx); err != nil {
 			return err
 		}
@@ -312,19 +368,28 @@ func (s *txStore) Update(ctx context.Context, fn func(ctx context.Context, tx st
 		if ev.Account == "" {
 			return nil // nowhere to keep it; End hands it to the sinks
 		}
+		ev.Seq, ev.Fresh = prevSeq, prevSeq == 0 // the call's eventID is new unless an earlier change stored it
 		if err := tx.AppendEvent(ctx, ev); err != nil {
 			s.t.fail("store")
 			return fmt.Errorf("audit: the event of the change: %w", err)
 		}
+		txData, txSeq = ev.Data, ev.Seq
 		return nil
 	})
 	if err == nil {
 		c.mu.Lock()
 		c.committed = true
+		c.txData, c.txSeq = txData, txSeq
 		c.mu.Unlock()
 	}
 	return err
 }
 
-// newEventID returns a random eventID in the UUID form CloudTrail uses.
-func newEventID() string { return secret.NewUUID() }
+// newEventID returns an eventID in the UUID form CloudTrail uses, ordered by the call's time (version 7) so that
+// the store's index of event IDs grows at its end.
+func newEventID(at time.Time) string {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return secret.NewTimeUUID(at)
+}

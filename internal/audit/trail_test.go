@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,7 +46,7 @@ func allEvents(t *testing.T, st store.Store) []*store.Event {
 
 // TestChangeAndItsEventCommitTogether: the store a trail gives the services appends the event of the call in the
 // context in the transaction of its change: a change that rolls back leaves no event, one that commits has its
-// event before End; End then completes it (the same eventID, a new Seq).
+// event before End; End then completes it when the answer adds to it (the same eventID, a new Seq).
 func TestChangeAndItsEventCommitTogether(t *testing.T) {
 	tr, st := newTrail(t)
 	ctx := context.Background()
@@ -79,8 +80,31 @@ func TestChangeAndItsEventCommitTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	evs = allEvents(t, st)
-	if len(evs) != 1 || evs[0].ID != first.ID || evs[0].Seq <= first.Seq {
-		t.Fatalf("after End: %+v; want the same event with a new Seq", evs)
+	if len(evs) != 1 || evs[0].ID != first.ID || evs[0].Seq != first.Seq {
+		t.Fatalf("after End: %+v; want the event of the change as it was: complete, nothing to add", evs)
+	}
+	// A change whose answer the event records (responseElements) is completed by End: the same eventID, a new Seq.
+	c2 := &Call{RequestID: "r3", Time: alice.Time, Service: "iam", Operation: "CreateUser", Caller: alice}
+	cctx2, err := tr.Begin(ctx, c2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svcStore.Update(cctx2, func(ctx context.Context, tx store.Tx) error {
+		return tx.PutSetting(ctx, "111122223333", "x", []byte("3"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	inTx := allEvents(t, st)[1]
+	c2.mu.Lock()
+	c2.response = func(b []byte) []byte { return append(b, `{"user":{"userName":"bob"}}`...) }
+	c2.mu.Unlock()
+	tr.End(ctx, c2, Outcome{})
+	if err := tr.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	evs = allEvents(t, st)
+	if len(evs) != 2 || evs[1].ID != inTx.ID || evs[1].Seq <= inTx.Seq || !strings.Contains(string(evs[1].Data), `"responseElements":{"user":{"userName":"bob"}}`) {
+		t.Fatalf("after End: %s; want the event completed with its responseElements, with a new Seq", evs[len(evs)-1].Data)
 	}
 	// A call with no change is appended by End alone; an Update without a call in its context writes no event.
 	if err := svcStore.Update(ctx, func(ctx context.Context, tx store.Tx) error {
@@ -92,8 +116,8 @@ func TestChangeAndItsEventCommitTogether(t *testing.T) {
 	if err := tr.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(allEvents(t, st)); n != 2 {
-		t.Fatalf("%d events; want CreateUser's and GetUser's", n)
+	if n := len(allEvents(t, st)); n != 3 {
+		t.Fatalf("%d events; want two CreateUser's and GetUser's", n)
 	}
 }
 

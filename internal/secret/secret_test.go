@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestBoxRoundTripAndBinding(t *testing.T) {
@@ -121,4 +123,24 @@ func FuzzReadKey(f *testing.F) {
 			t.Fatalf("key of %d bytes", len(key))
 		}
 	})
+}
+
+// TestTimeUUIDsAreVersion7AndOrdered: NewTimeUUID writes RFC 9562's version 7 layout (the version nibble 7, the
+// variant 10), and IDs of later milliseconds sort after earlier ones as text.
+func TestTimeUUIDsAreVersion7AndOrdered(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	prev := ""
+	for i := range 1000 {
+		id := NewTimeUUID(t0.Add(time.Duration(i) * time.Millisecond))
+		if len(id) != 36 || id[14] != '7' || !strings.ContainsRune("89ab", rune(id[19])) {
+			t.Fatalf("%s: not a version 7 UUID", id)
+		}
+		if id <= prev {
+			t.Fatalf("%s does not sort after %s", id, prev)
+		}
+		prev = id
+	}
+	if got, want := NewTimeUUID(t0)[:13], fmt.Sprintf("%08x-%04x", uint64(t0.UnixMilli())>>16, uint64(t0.UnixMilli())&0xffff); got != want {
+		t.Fatalf("time field %s", got)
+	}
 }

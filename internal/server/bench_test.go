@@ -129,6 +129,12 @@ func BenchmarkHandlerGetUser(b *testing.B) {
 // answer must be a 200 holding want.
 func serveLoop(b *testing.B, h http.Handler, req *http.Request, body, want string) {
 	b.Helper()
+	serveLoopPaced(b, h, req, body, want, nil)
+}
+
+// serveLoopPaced is serveLoop calling pause, when not nil, after every request.
+func serveLoopPaced(b *testing.B, h http.Handler, req *http.Request, body, want string, pause func()) {
+	b.Helper()
 	b.ReportAllocs()
 	cpu0 := processCPU()
 	defer func() {
@@ -146,6 +152,9 @@ func serveLoop(b *testing.B, h http.Handler, req *http.Request, body, want strin
 		// B/op and allocs/op are the server's alone.
 		if w.Code != 200 || !bytes.Contains(w.Body.Bytes(), []byte(want)) {
 			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+		if pause != nil {
+			pause()
 		}
 	}
 }

@@ -72,15 +72,21 @@ type LinkQuery struct {
 // Event is one record of the audit trail: an event of one account (a CloudTrail record, which the audit package
 // encodes), with the lookup attributes it is found by.
 type Event struct {
-	// Seq is the event's place in the trail, assigned by the store when the event is appended: it increases in
-	// commit order across all accounts, so a reader that has seen every event up to Seq n and asks for those after
-	// n misses none. Ignored on append.
-	Seq     int64
+	// Seq is the event's place in the trail, assigned by the store when the event is appended (and set on the
+	// Event given to AppendEvent or AppendEvents): it increases in commit order across all accounts, so a reader
+	// that has seen every event up to Seq n and asks for those after n misses none. On append, a Seq that is not
+	// zero names the stored event (with the same ID) this one replaces, as a caller that kept the Seq of its first
+	// version knows it; zero: the event replaces the stored one with the same ID, if any.
+	Seq int64
+	// Fresh, on append with a zero Seq, promises that no stored event has this ID (a new random ID): the store
+	// does not look for one to replace.
+	Fresh   bool
 	Account string
 	ID      string    // the eventID, unique across the store
 	Time    time.Time // the eventTime; stored to the nanosecond
 	// Attrs are the lookup attributes the event is found by (EventName, Username, ResourceName, ...); a name may
-	// appear more than once (an event about two resources). Implementations index them with the time.
+	// appear more than once (an event about two resources), and an attribute with an empty Name is ignored.
+	// Implementations index them with the time.
 	Attrs []EventAttr
 	Data  []byte // the record, opaque to the store
 }
@@ -135,17 +141,34 @@ type Reader interface {
 	CountLinks(ctx context.Context, q LinkQuery) (int, error)
 	// Setting returns a per-account setting, or ErrNotFound.
 	Setting(ctx context.Context, account, key string) ([]byte, error)
-	// Accounts lists the accounts that have any entity or setting, in order.
+	// Accounts lists the accounts that have any entity, link or setting, in order.
 	Accounts(ctx context.Context) ([]string, error)
 	// Meta returns a store-wide value (one that belongs to no account, such as the check that the master key opens
 	// this store's secrets), or ErrNotFound. Meta values do not make an account for Accounts.
 	Meta(ctx context.Context, key string) ([]byte, error)
 	// Events returns the events that match, newest first. Events read back carry Seq, Account, ID, Time and Data,
-	// not Attrs.
+	// not Attrs (ReadEventAttrs reads those).
 	Events(ctx context.Context, q EventQuery) ([]*Event, error)
 	// EventsSince returns, across all accounts, the events whose Seq is greater than seq, in Seq order, at most
 	// limit of them (0: no limit): what a reader that follows the trail (tail, export) reads next.
 	EventsSince(ctx context.Context, seq int64, limit int) ([]*Event, error)
+
+	// The enumeration below lets a reader walk everything the store holds (iamd export): Accounts, then each
+	// account's kinds, link kinds and setting keys, the store-wide meta keys, and the trail with its attributes.
+	// Lists are in byte order of their strings (a backend sorts with a binary collation, never a locale's).
+
+	// Kinds returns the kinds of the entities an account holds, each once, in order.
+	Kinds(ctx context.Context, account string) ([]Kind, error)
+	// LinkKinds returns the kinds of the links an account holds, each once, in order.
+	LinkKinds(ctx context.Context, account string) ([]string, error)
+	// SettingKeys returns the keys of an account's settings, in order.
+	SettingKeys(ctx context.Context, account string) ([]string, error)
+	// MetaKeys returns the keys of the store-wide values, in order.
+	MetaKeys(ctx context.Context) ([]string, error)
+	// ReadEventAttrs sets the Attrs of each event (read from this store, found by its Seq) to the attributes it was
+	// appended with, ordered by name then value, each once, with Latest as appended; an event no longer stored gets
+	// none. It reads the attributes of a page of events in a few queries, not one per event.
+	ReadEventAttrs(ctx context.Context, events []*Event) error
 }
 
 // Tx is a read-write transaction.

@@ -239,3 +239,23 @@ func (v *view) Events(ctx context.Context, q store.EventQuery) ([]*store.Event, 
 func (v *view) EventsSince(ctx context.Context, seq int64, limit int) ([]*store.Event, error) {
 	return v.r.EventsSince(ctx, seq, limit)
 }
+
+// The enumeration (an export's reads) is not cached.
+
+func (v *view) Kinds(ctx context.Context, account string) ([]store.Kind, error) {
+	return v.r.Kinds(ctx, account)
+}
+
+func (v *view) LinkKinds(ctx context.Context, account string) ([]string, error) {
+	return v.r.LinkKinds(ctx, account)
+}
+
+func (v *view) SettingKeys(ctx context.Context, account string) ([]string, error) {
+	return v.r.SettingKeys(ctx, account)
+}
+
+func (v *view) MetaKeys(ctx context.Context) ([]string, error) { return v.r.MetaKeys(ctx) }
+
+func (v *view) ReadEventAttrs(ctx context.Context, events []*store.Event) error {
+	return v.r.ReadEventAttrs(ctx, events)
+}

@@ -1,30 +1,78 @@
 package sqlite
 
 import (
+	"cmp"
+	"container/heap"
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/store"
 )
 
-// AppendEvent appends (or replaces) an event in this transaction.
+// The audit trail's tables (migration 0006) are made for a write path that costs a change one row:
+//
+//   - events holds each event with its attributes (attrs) and nothing indexes it but its seq. An event appended with
+//     a change (Tx.AppendEvent) is that one row.
+//   - The events past the newest indexed batch are the tail. The next AppendEvents (the trail's writer, which writes
+//     its events every few milliseconds) indexes the whole tail as one batch: a row in event_batches, the IDs in
+//     event_ids, one posting list per attribute value in event_postings (the (time, seq) of the batch's events that
+//     carry it, newest first), and the newest event of each Latest value in event_latest. A batch of hundreds of
+//     calls by one user is then a few dozen rows, not a dozen rows per call.
+//   - A read merges the posting lists (newest first, keyed by their newest entry) with the tail, which it filters
+//     by decoding the tail's attributes. An entry whose event is gone (replaced, or pruned from a batch that still
+//     holds a kept event) is skipped.
+
+// lazyTail is the tail AppendEvents with no events leaves unindexed: below it, a batch of changes' events (which
+// reads merge from the tail) waits for more rather than costing a transaction of its own.
+const lazyTail = 256
+
+// maxTail bounds the tail an AppendEvent leaves behind: past it, the transaction indexes the tail itself (a store
+// written only with changes, without a trail's writer, keeps its reads short).
+const maxTail = 1024
+
+// entryLen is the size of one posting-list entry: time and seq, big-endian.
+const entryLen = 16
+
+// entry is one event in a posting list.
+type entry struct{ time, seq int64 }
+
+func (a entry) after(b entry) bool { return a.time > b.time || (a.time == b.time && a.seq > b.seq) }
+
+// AppendEvent appends (or replaces) an event in this transaction: one row of events (and, for a replacement, the
+// removal of the old one). Its attributes are indexed with the next batch.
 func (t *txn) AppendEvent(ctx context.Context, e *store.Event) error {
-	return t.appendEvents(ctx, []*store.Event{e})
-}
-
-// AppendEvents appends events in a transaction of their own, which moves no generation.
-func (s *Store) AppendEvents(ctx context.Context, events []*store.Event) error {
-	if len(events) == 0 {
-		return nil
+	if err := t.insertEvents(ctx, []*store.Event{e}); err != nil {
+		return err
 	}
-	return s.write(ctx, func(ctx context.Context, t *txn) error { return t.appendEvents(ctx, events) })
+	if t.s != nil && e.Seq-t.s.indexed.Load() > maxTail {
+		return t.indexTail(ctx)
+	}
+	return nil
 }
 
-// chunkSizes are the row counts of the multi-row statements appendEvents runs: a batch is cut into chunks of these
-// sizes, largest first, so that a few statement texts (each prepared once) serve every batch size.
+// AppendEvents appends events in a transaction of their own, which moves no generation, and indexes the tail with
+// them.
+func (s *Store) AppendEvents(ctx context.Context, events []*store.Event) error {
+	if len(events) == 0 && s.appended.Load()-s.indexed.Load() < lazyTail {
+		return nil // nothing to append, and a tail short enough for reads to merge
+	}
+	return s.write(ctx, func(ctx context.Context, t *txn) error {
+		if err := t.insertEvents(ctx, events); err != nil {
+			return err
+		}
+		return t.indexTail(ctx, events...)
+	})
+}
+
+// chunkSizes are the row counts of the multi-row statements: a batch is cut into chunks of these sizes, largest
+// first, so that a few statement texts (each prepared once) serve every batch size.
 var chunkSizes = [...]int{64, 16, 4, 1}
 
 // chunks calls fn with consecutive parts of n items, each of a size in chunkSizes.
@@ -46,9 +94,20 @@ func rows(n, cols int) string {
 	return strings.Repeat(row+", ", n-1) + row
 }
 
-// appendEvents appends a batch with a few multi-row statements: the events the batch replaces leave (with their
-// attributes, ON DELETE CASCADE), the events come in (RETURNING their new seq), then their attributes.
-func (t *txn) appendEvents(ctx context.Context, evs []*store.Event) error {
+// marks returns "?, ?, ..." for n values.
+func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+// watermark is the newest seq indexed: events past it are the tail.
+func (t *txn) watermark(ctx context.Context) (int64, error) {
+	var wm int64
+	if err := t.queryRow(ctx, "SELECT coalesce(max(batch), 0) FROM event_batches").Scan(&wm); err != nil {
+		return 0, fmt.Errorf("read the trail's watermark: %w", err)
+	}
+	return wm, nil
+}
+
+// insertEvents removes the events a batch replaces and inserts the batch, setting each event's Seq.
+func (t *txn) insertEvents(ctx context.Context, evs []*store.Event) error {
 	ids := make(map[string]bool, len(evs))
 	for _, e := range evs {
 		if e.ID == "" || e.Account == "" {
@@ -57,7 +116,7 @@ func (t *txn) appendEvents(ctx context.Context, evs []*store.Event) error {
 		if ids[e.ID] {
 			// The same event twice in one batch: the later replaces the earlier, one at a time.
 			for _, e := range evs {
-				if err := t.appendEvents(ctx, []*store.Event{e}); err != nil {
+				if err := t.insertEvents(ctx, []*store.Event{e}); err != nil {
 					return err
 				}
 			}
@@ -65,28 +124,22 @@ func (t *txn) appendEvents(ctx context.Context, evs []*store.Event) error {
 		}
 		ids[e.ID] = true
 	}
+	if err := t.removeReplaced(ctx, evs); err != nil {
+		return fmt.Errorf("append events: %w", err)
+	}
 	err := chunks(len(evs), func(from, to int) error {
 		part := evs[from:to]
-		args := make([]any, 0, len(part)*4)
+		args := make([]any, 0, len(part)*5)
+		byID := make(map[string]*store.Event, len(part))
 		for _, e := range part {
-			args = append(args, e.ID)
+			args = append(args, e.Account, e.ID, e.Time.UnixNano(), encodeAttrs(e.Attrs), e.Data)
+			byID[e.ID] = e
 		}
-		if _, err := t.exec(ctx, "DELETE FROM events WHERE id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ")+")", args...); err != nil {
-			return err
-		}
-		args = args[:0]
-		for _, e := range part {
-			args = append(args, e.Account, e.ID, e.Time.UnixNano(), e.Data)
-		}
-		rs, err := t.query(ctx, "INSERT INTO events (account, id, time, data) VALUES "+rows(len(part), 4)+" RETURNING seq, id", args...)
+		rs, err := t.query(ctx, "INSERT INTO events (account, id, time, attrs, data) VALUES "+rows(len(part), 5)+" RETURNING seq, id", args...)
 		if err != nil {
 			return err
 		}
 		defer rs.Close()
-		byID := make(map[string]*store.Event, len(part))
-		for _, e := range part {
-			byID[e.ID] = e
-		}
 		for rs.Next() {
 			var seq int64
 			var id string
@@ -94,30 +147,9 @@ func (t *txn) appendEvents(ctx context.Context, evs []*store.Event) error {
 				return err
 			}
 			byID[id].Seq = seq
+			t.appendedTo = max(t.appendedTo, seq)
 		}
 		return rs.Err()
-	})
-	if err != nil {
-		return fmt.Errorf("append events: %w", err)
-	}
-	type attrRow struct {
-		e *store.Event
-		a store.EventAttr
-	}
-	var attrs []attrRow
-	for _, e := range evs {
-		for _, a := range e.Attrs {
-			attrs = append(attrs, attrRow{e, a})
-		}
-	}
-	err = chunks(len(attrs), func(from, to int) error {
-		args := make([]any, 0, (to-from)*6)
-		for _, r := range attrs[from:to] {
-			args = append(args, r.e.Account, r.a.Name, r.a.Value, r.e.Time.UnixNano(), r.e.Seq, r.a.Latest)
-		}
-		// OR IGNORE: the same attribute given twice is one row.
-		_, err := t.exec(ctx, "INSERT OR IGNORE INTO event_attrs (account, name, value, time, seq, latest) VALUES "+rows(to-from, 6), args...)
-		return err
 	})
 	if err != nil {
 		return fmt.Errorf("append events: %w", err)
@@ -125,18 +157,314 @@ func (t *txn) appendEvents(ctx context.Context, evs []*store.Event) error {
 	return nil
 }
 
-// PruneEvents removes the events older than before.
+// removeReplaced removes the stored events that evs replace: those named by their Seq, and those found by their
+// ID (indexed ones by event_ids, others in the tail). The posting entries of an indexed event stay behind,
+// skipped on read.
+func (t *txn) removeReplaced(ctx context.Context, evs []*store.Event) error {
+	var bySeq, byID []*store.Event
+	for _, e := range evs {
+		switch {
+		case e.Seq != 0:
+			bySeq = append(bySeq, e)
+		case !e.Fresh:
+			byID = append(byID, e)
+		}
+	}
+	for _, e := range bySeq {
+		// The event's ID leaves event_ids too if it was indexed; the new version is indexed with its new seq.
+		if _, err := t.exec(ctx, "DELETE FROM events WHERE seq = ? AND id = ?", e.Seq, e.ID); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, "DELETE FROM event_ids WHERE id = ?", e.ID); err != nil {
+			return err
+		}
+	}
+	if len(byID) == 0 {
+		return nil
+	}
+	evs = byID
+	wm, err := t.watermark(ctx)
+	if err != nil {
+		return err
+	}
+	var seqs []any
+	var indexed []any
+	err = chunks(len(evs), func(from, to int) error {
+		args := make([]any, 0, to-from+1)
+		for _, e := range evs[from:to] {
+			args = append(args, e.ID)
+		}
+		if err := t.collect(ctx, "SELECT seq, id FROM event_ids WHERE id IN ("+marks(to-from)+")", args, func(seq int64, id string) {
+			seqs, indexed = append(seqs, seq), append(indexed, id)
+		}); err != nil {
+			return err
+		}
+		return t.collect(ctx, "SELECT seq, id FROM events WHERE seq > ? AND id IN ("+marks(to-from)+")", append([]any{wm}, args...),
+			func(seq int64, _ string) { seqs = append(seqs, seq) })
+	})
+	if err != nil || len(seqs) == 0 {
+		return err
+	}
+	if err := deleteIn(ctx, t, "DELETE FROM events WHERE seq IN", seqs); err != nil {
+		return err
+	}
+	return deleteIn(ctx, t, "DELETE FROM event_ids WHERE id IN", indexed)
+}
+
+// collect runs a query of (seq, id) rows.
+func (t *txn) collect(ctx context.Context, query string, args []any, fn func(seq int64, id string)) error {
+	rs, err := t.query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var seq int64
+		var id string
+		if err := rs.Scan(&seq, &id); err != nil {
+			return err
+		}
+		fn(seq, id)
+	}
+	return rs.Err()
+}
+
+// deleteIn runs "prefix (?, ...)" over values in chunks.
+func deleteIn(ctx context.Context, t *txn, prefix string, values []any) error {
+	return chunks(len(values), func(from, to int) error {
+		_, err := t.exec(ctx, prefix+" ("+marks(to-from)+")", values[from:to]...)
+		return err
+	})
+}
+
+// tailEvent is an event of the tail, with its attributes.
+type tailEvent struct {
+	seq         int64
+	account, id string
+	time        int64
+	attrs       []store.EventAttr
+}
+
+// tail reads the events past the watermark and before seq before, in seq order.
+func (t *txn) tail(ctx context.Context, wm, before int64) ([]tailEvent, error) {
+	rs, err := t.query(ctx, "SELECT seq, account, id, time, attrs FROM events WHERE seq > ? AND seq < ? ORDER BY seq", wm, before)
+	if err != nil {
+		return nil, fmt.Errorf("read the trail's tail: %w", err)
+	}
+	defer rs.Close()
+	var out []tailEvent
+	for rs.Next() {
+		var e tailEvent
+		var raw []byte
+		if err := rs.Scan(&e.seq, &e.account, &e.id, &e.time, &raw); err != nil {
+			return nil, fmt.Errorf("read the trail's tail: %w", err)
+		}
+		if e.attrs, err = decodeAttrs(raw); err != nil {
+			return nil, fmt.Errorf("read the trail's tail: event %d: %w", e.seq, err)
+		}
+		out = append(out, e)
+	}
+	return out, rs.Err()
+}
+
+// postingKey names a posting list.
+type postingKey struct{ account, name, value string }
+
+// indexTail indexes the events past the watermark as one batch. appended are events this transaction appended
+// last (their Seq set, past every other): they are indexed from memory rather than read back.
+func (t *txn) indexTail(ctx context.Context, appended ...*store.Event) error {
+	wm, err := t.watermark(ctx)
+	if err != nil {
+		return err
+	}
+	before := int64(math.MaxInt64)
+	for _, e := range appended {
+		before = min(before, e.Seq)
+	}
+	evs, err := t.tail(ctx, wm, before)
+	if err != nil {
+		return err
+	}
+	for _, e := range appended {
+		evs = append(evs, tailEvent{seq: e.Seq, account: e.Account, id: e.ID, time: e.Time.UnixNano(), attrs: e.Attrs})
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	slices.SortFunc(evs, func(a, b tailEvent) int { return cmp.Compare(a.seq, b.seq) })
+	batch := evs[len(evs)-1].seq
+	lists := map[postingKey][]entry{}
+	latest := map[postingKey]entry{}
+	var keys []postingKey // in first-seen order, so that a batch writes its rows in a stable order
+	add := func(k postingKey, en entry) {
+		l, ok := lists[k]
+		if !ok {
+			keys = append(keys, k)
+		}
+		if n := len(l); n > 0 && l[n-1].seq == en.seq {
+			return // the same attribute twice on one event
+		}
+		lists[k] = append(l, en)
+	}
+	tmin, tmax := int64(math.MaxInt64), int64(math.MinInt64)
+	ids := make([]any, 0, 2*len(evs))
+	for _, e := range evs {
+		en := entry{e.time, e.seq}
+		tmin, tmax = min(tmin, e.time), max(tmax, e.time)
+		ids = append(ids, e.id, e.seq)
+		add(postingKey{e.account, "", ""}, en)
+		for _, a := range e.attrs {
+			if a.Name == "" {
+				continue
+			}
+			k := postingKey{e.account, a.Name, a.Value}
+			add(k, en)
+			if a.Latest {
+				if old, ok := latest[k]; !ok || en.after(old) {
+					latest[k] = en
+				}
+			}
+		}
+	}
+	if _, err := t.exec(ctx, "INSERT INTO event_batches (batch, lo, time_min, time_max) VALUES (?, ?, ?, ?)", batch, wm, tmin, tmax); err != nil {
+		return fmt.Errorf("index events: %w", err)
+	}
+	err = chunks(len(evs), func(from, to int) error {
+		_, err := t.exec(ctx, "INSERT OR REPLACE INTO event_ids (id, seq) VALUES "+rows(to-from, 2), ids[2*from:2*to]...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("index events: %w", err)
+	}
+	err = chunks(len(keys), func(from, to int) error {
+		args := make([]any, 0, (to-from)*8)
+		for _, k := range keys[from:to] {
+			l := lists[k]
+			slices.SortFunc(l, func(a, b entry) int {
+				if a.after(b) {
+					return -1
+				}
+				return 1
+			})
+			list := make([]byte, 0, entryLen*len(l))
+			for _, en := range l {
+				list = binary.BigEndian.AppendUint64(list, uint64(en.time))
+				list = binary.BigEndian.AppendUint64(list, uint64(en.seq))
+			}
+			args = append(args, k.account, k.name, k.value, l[0].time, l[0].seq, l[len(l)-1].time, batch, list)
+		}
+		_, err := t.exec(ctx, "INSERT INTO event_postings (account, name, value, time_max, seq_max, time_min, batch, list) VALUES "+rows(to-from, 8), args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("index events: %w", err)
+	}
+	lk := make([]postingKey, 0, len(latest))
+	for k := range latest {
+		lk = append(lk, k)
+	}
+	err = chunks(len(lk), func(from, to int) error {
+		args := make([]any, 0, (to-from)*5)
+		for _, k := range lk[from:to] {
+			en := latest[k]
+			args = append(args, k.account, k.name, k.value, en.time, en.seq)
+		}
+		_, err := t.exec(ctx, "INSERT INTO event_latest (account, name, value, time, seq) VALUES "+rows(to-from, 5)+
+			" ON CONFLICT (account, name, value) DO UPDATE SET time = excluded.time, seq = excluded.seq"+
+			" WHERE excluded.time > event_latest.time OR (excluded.time = event_latest.time AND excluded.seq > event_latest.seq)", args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("index events: %w", err)
+	}
+	t.indexedTo = batch
+	return nil
+}
+
+// PruneEvents removes the events older than before, except the newest event of each value of a Latest attribute;
+// a batch left with no event leaves with its posting lists.
 func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) {
-	var n int64
+	var n int
 	err := s.write(ctx, func(ctx context.Context, t *txn) error {
-		res, err := t.exec(ctx, pruneQuery, before.UnixNano())
+		n = 0
+		if err := t.indexTail(ctx); err != nil {
+			return err
+		}
+		wm, err := t.watermark(ctx)
+		if err != nil {
+			return err
+		}
+		keep := map[int64]bool{}
+		rs, err := t.query(ctx, "SELECT seq FROM event_latest")
 		if err != nil {
 			return fmt.Errorf("prune events: %w", err)
 		}
-		n, _ = res.RowsAffected()
+		for rs.Next() {
+			var seq int64
+			if err := rs.Scan(&seq); err != nil {
+				rs.Close()
+				return fmt.Errorf("prune events: %w", err)
+			}
+			keep[seq] = true
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return fmt.Errorf("prune events: %w", err)
+		}
+		type span struct{ lo, hi int64 }
+		var batches []span
+		rs, err = t.query(ctx, "SELECT batch, lo FROM event_batches WHERE time_min < ?", before.UnixNano())
+		if err != nil {
+			return fmt.Errorf("prune events: %w", err)
+		}
+		for rs.Next() {
+			var b span
+			if err := rs.Scan(&b.hi, &b.lo); err != nil {
+				rs.Close()
+				return fmt.Errorf("prune events: %w", err)
+			}
+			batches = append(batches, b)
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return fmt.Errorf("prune events: %w", err)
+		}
+		for _, b := range batches {
+			var seqs, ids []any
+			if err := t.collect(ctx, "SELECT seq, id FROM events WHERE seq > ? AND seq <= ? AND time < ?", []any{b.lo, b.hi, before.UnixNano()},
+				func(seq int64, id string) {
+					if !keep[seq] {
+						seqs, ids = append(seqs, seq), append(ids, id)
+					}
+				}); err != nil {
+				return fmt.Errorf("prune events: %w", err)
+			}
+			if err := deleteIn(ctx, t, "DELETE FROM events WHERE seq IN", seqs); err != nil {
+				return fmt.Errorf("prune events: %w", err)
+			}
+			if err := deleteIn(ctx, t, "DELETE FROM event_ids WHERE id IN", ids); err != nil {
+				return fmt.Errorf("prune events: %w", err)
+			}
+			n += len(seqs)
+			if b.hi == wm {
+				continue // the newest batch stays: it is the watermark
+			}
+			var left int
+			if err := t.queryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM events WHERE seq > ? AND seq <= ? LIMIT 1)", b.lo, b.hi).Scan(&left); err != nil {
+				return fmt.Errorf("prune events: %w", err)
+			}
+			if left == 0 {
+				if _, err := t.exec(ctx, "DELETE FROM event_postings WHERE batch = ?", b.hi); err != nil {
+					return fmt.Errorf("prune events: %w", err)
+				}
+				if _, err := t.exec(ctx, "DELETE FROM event_batches WHERE batch = ?", b.hi); err != nil {
+					return fmt.Errorf("prune events: %w", err)
+				}
+			}
+		}
 		return nil
 	})
-	return int(n), err
+	return n, err
 }
 
 // write runs fn in a write transaction; it moves no generation itself (update does, after it).
@@ -145,7 +473,7 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, t *txn) 
 	if err != nil {
 		return fmt.Errorf("begin write: %w", err)
 	}
-	t := &txn{tx: tx, stmts: &s.wStmts, trace: s.trace}
+	t := &txn{tx: tx, stmts: &s.wStmts, trace: s.trace, s: s}
 	if err := fn(ctx, t); err != nil {
 		tx.Rollback()
 		return err
@@ -153,51 +481,223 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, t *txn) 
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	if t.indexedTo > 0 {
+		s.indexed.Store(t.indexedTo)
+	}
+	if t.appendedTo > s.appended.Load() {
+		s.appended.Store(t.appendedTo) // one writer: no other store races this one
+	}
 	if len(t.pending) > 0 {
 		prepare(ctx, s.w, &s.wStmts, t.pending)
 	}
 	return nil
 }
 
-// eventsQuery is the statement Events runs for q, with its arguments: a range of the attribute index when q names
-// an attribute, else of the account's time index, newest first.
-func eventsQuery(q store.EventQuery) (string, []any) {
-	from, to := int64(math.MinInt64), int64(math.MaxInt64)
-	if !q.From.IsZero() {
-		from = q.From.UnixNano()
+// Events answers q from the posting lists merged with the tail, newest first.
+func (t *txn) Events(ctx context.Context, q store.EventQuery) ([]*store.Event, error) {
+	wm, err := t.watermark(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if !q.To.IsZero() {
-		to = q.To.UnixNano()
+	f := newEventFilter(q)
+	m := &merge{t: t, f: f, account: q.Account, name: q.Attr.Name, value: q.Attr.Value, boundTime: math.MaxInt64, boundSeq: math.MaxInt64, rows: firstRows}
+	if q.Attr.Name == "" {
+		m.value = ""
 	}
-	var b strings.Builder
-	var args []any
-	// No aliases: the query-plan test recognises a scan by the table's name.
-	col := "events"
-	if q.Attr.Name != "" {
-		col = "event_attrs"
-		b.WriteString("SELECT events.seq, events.account, events.id, events.time, events.data FROM event_attrs JOIN events ON events.seq = event_attrs.seq" +
-			" WHERE event_attrs.account = ? AND event_attrs.name = ? AND event_attrs.value = ? AND event_attrs.time BETWEEN ? AND ?")
-		args = append(args, q.Account, q.Attr.Name, q.Attr.Value, from, to)
+	if q.ID != "" {
+		// One event at most: by its ID, indexed or in the tail.
+		m.done = true
+		err := t.collect(ctx, "SELECT seq, id FROM event_ids WHERE id = ?", []any{q.ID}, func(seq int64, _ string) { m.push(entry{seq: seq}) })
+		if err == nil {
+			err = t.collect(ctx, "SELECT seq, id FROM events WHERE seq > ? AND id = ?", []any{wm, q.ID}, func(seq int64, _ string) { m.push(entry{seq: seq}) })
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read events: %w", err)
+		}
+		// Entries by ID carry no time: the event read back is checked against the query.
+		m.byID = true
 	} else {
-		b.WriteString("SELECT seq, account, id, time, data FROM events INDEXED BY events_time WHERE account = ? AND time BETWEEN ? AND ?")
-		args = append(args, q.Account, from, to)
+		tail, err := t.tail(ctx, wm, math.MaxInt64)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range tail {
+			if e.account != q.Account {
+				continue
+			}
+			if q.Attr.Name != "" && !slices.ContainsFunc(e.attrs, func(a store.EventAttr) bool { return a.Name == q.Attr.Name && a.Value == q.Attr.Value }) {
+				continue
+			}
+			if en := (entry{e.time, e.seq}); f.keeps(en) {
+				m.push(en)
+			}
+		}
 	}
-	if !q.After.Time.IsZero() || q.After.Seq != 0 {
-		at := q.After.Time.UnixNano()
-		fmt.Fprintf(&b, " AND (%[1]s.time < ? OR (%[1]s.time = ? AND %[1]s.seq < ?))", col)
-		args = append(args, at, at, q.After.Seq)
+	var out []*store.Event
+	for q.Limit == 0 || len(out) < q.Limit {
+		want := 256
+		if q.Limit > 0 {
+			want = q.Limit - len(out)
+		}
+		seqs, err := m.next(ctx, want)
+		if err != nil {
+			return nil, err
+		}
+		if len(seqs) == 0 {
+			break
+		}
+		got, err := t.eventsBySeq(ctx, seqs)
+		if err != nil {
+			return nil, err
+		}
+		for _, seq := range seqs {
+			e := got[seq]
+			if e == nil || e.Account != q.Account || (m.byID && !f.keeps(entry{e.Time.UnixNano(), e.Seq})) {
+				continue // gone since its entry was written, or not what the query asks for
+			}
+			out = append(out, e)
+		}
 	}
-	fmt.Fprintf(&b, " ORDER BY %[1]s.time DESC, %[1]s.seq DESC", col)
-	if q.Limit > 0 {
-		b.WriteString(" LIMIT ?")
-		args = append(args, q.Limit)
-	}
-	return b.String(), args
+	return out, nil
 }
 
-func (t *txn) Events(ctx context.Context, q store.EventQuery) ([]*store.Event, error) {
-	query, args := eventsQuery(q)
-	return t.scanEvents(ctx, query, args...)
+// eventFilter is the time range and cursor of a query.
+type eventFilter struct {
+	from, to int64
+	after    entry
+	hasAfter bool
+}
+
+func newEventFilter(q store.EventQuery) eventFilter {
+	f := eventFilter{from: math.MinInt64, to: math.MaxInt64}
+	if !q.From.IsZero() {
+		f.from = q.From.UnixNano()
+	}
+	if !q.To.IsZero() {
+		f.to = q.To.UnixNano()
+	}
+	if !q.After.Time.IsZero() || q.After.Seq != 0 {
+		f.after, f.hasAfter = entry{q.After.Time.UnixNano(), q.After.Seq}, true
+	}
+	return f
+}
+
+func (f eventFilter) keeps(e entry) bool {
+	return e.time >= f.from && e.time <= f.to && (!f.hasAfter || f.after.after(e))
+}
+
+// upper is the newest time an entry the filter keeps can have.
+func (f eventFilter) upper() int64 {
+	if f.hasAfter {
+		return min(f.to, f.after.time)
+	}
+	return f.to
+}
+
+// merge walks the posting lists of one attribute value newest first: each list's key is its newest entry, so an
+// entry newer than the key of every list not yet read is the next one.
+type merge struct {
+	t                   *txn
+	f                   eventFilter
+	name, value         string
+	account             string
+	heap                entryHeap
+	boundTime, boundSeq int64 // the key of the last list read
+	rows                int   // how many lists the next load takes
+	done                bool  // every list is read
+	byID                bool
+}
+
+func (m *merge) push(e entry) { heap.Push(&m.heap, e) }
+
+// firstRows and maxRows bound how many posting lists a read takes at a time: few at first (a page of LookupEvents
+// is often in the newest lists), twice as many each time after.
+const firstRows, maxRows = 4, 256
+
+// next returns up to n seqs, newest first.
+func (m *merge) next(ctx context.Context, n int) ([]int64, error) {
+	var out []int64
+	for len(out) < n {
+		if len(m.heap) > 0 && (m.done || m.heap[0].after(entry{m.boundTime, m.boundSeq})) {
+			out = append(out, heap.Pop(&m.heap).(entry).seq)
+			continue
+		}
+		if m.done {
+			break
+		}
+		if err := m.load(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// load reads the next page of posting lists.
+func (m *merge) load(ctx context.Context) error {
+	rs, err := m.t.query(ctx, "SELECT time_max, seq_max, list FROM event_postings WHERE account = ? AND name = ? AND value = ?"+
+		" AND (time_max < ? OR (time_max = ? AND seq_max < ?)) AND time_max >= ? AND time_min <= ?"+
+		" ORDER BY time_max DESC, seq_max DESC LIMIT ?",
+		m.account, m.name, m.value, m.boundTime, m.boundTime, m.boundSeq, m.f.from, m.f.upper(), m.rows)
+	if err != nil {
+		return fmt.Errorf("read events: %w", err)
+	}
+	defer rs.Close()
+	read := 0
+	for rs.Next() {
+		var list []byte
+		if err := rs.Scan(&m.boundTime, &m.boundSeq, &list); err != nil {
+			return fmt.Errorf("read events: %w", err)
+		}
+		read++
+		if len(list)%entryLen != 0 {
+			return fmt.Errorf("read events: a posting list of %d bytes", len(list))
+		}
+		for i := 0; i < len(list); i += entryLen {
+			e := entry{int64(binary.BigEndian.Uint64(list[i:])), int64(binary.BigEndian.Uint64(list[i+8:]))}
+			if m.f.keeps(e) {
+				m.push(e)
+			}
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return fmt.Errorf("read events: %w", err)
+	}
+	if read < m.rows {
+		m.done = true
+	}
+	m.rows = min(2*m.rows, maxRows)
+	return nil
+}
+
+// entryHeap is a max-heap of entries.
+type entryHeap []entry
+
+func (h entryHeap) Len() int           { return len(h) }
+func (h entryHeap) Less(i, j int) bool { return h[i].after(h[j]) }
+func (h entryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *entryHeap) Push(x any)        { *h = append(*h, x.(entry)) }
+func (h *entryHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
+}
+
+// eventsBySeq reads the events with these seqs; those gone are absent from the map.
+func (t *txn) eventsBySeq(ctx context.Context, seqs []int64) (map[int64]*store.Event, error) {
+	out := make(map[int64]*store.Event, len(seqs))
+	err := chunks(len(seqs), func(from, to int) error {
+		args := make([]any, 0, to-from)
+		for _, s := range seqs[from:to] {
+			args = append(args, s)
+		}
+		evs, err := t.scanEvents(ctx, "SELECT seq, account, id, time, data FROM events WHERE seq IN ("+marks(to-from)+")", args...)
+		for _, e := range evs {
+			out[e.Seq] = e
+		}
+		return err
+	})
+	return out, err
 }
 
 func (t *txn) EventsSince(ctx context.Context, seq int64, limit int) ([]*store.Event, error) {
@@ -245,11 +745,58 @@ func (v *view) EventsSince(ctx context.Context, seq int64, limit int) ([]*store.
 	return t.EventsSince(ctx, seq, limit)
 }
 
-// pruneQuery removes the events older than its argument except those that are the newest of some value of an
-// attribute appended as Latest: an event goes when each of its Latest attributes has a newer row of the same
-// value (an index probe on the attribute index per attribute, at pruning time, rather than a table kept up to date
-// on every append).
-const pruneQuery = `DELETE FROM events WHERE time < ? AND NOT EXISTS (
-  SELECT 1 FROM event_attrs AS mine INDEXED BY event_attrs_seq WHERE mine.seq = events.seq AND mine.latest = 1 AND NOT EXISTS (
-    SELECT 1 FROM event_attrs AS newer WHERE newer.account = mine.account AND newer.name = mine.name AND newer.value = mine.value
-      AND newer.time >= mine.time AND (newer.time > mine.time OR newer.seq > mine.seq)))`
+// encodeAttrs encodes an event's attributes for its row, in a form SQL can write too (migration 0006): for each,
+// '1' if Latest else '0', then the name and the value, each as its length in bytes in decimal, ':' and its bytes.
+func encodeAttrs(attrs []store.EventAttr) []byte {
+	out := make([]byte, 0, 40*len(attrs))
+	for _, a := range attrs {
+		if a.Latest {
+			out = append(out, '1')
+		} else {
+			out = append(out, '0')
+		}
+		out = strconv.AppendInt(out, int64(len(a.Name)), 10)
+		out = append(out, ':')
+		out = append(out, a.Name...)
+		out = strconv.AppendInt(out, int64(len(a.Value)), 10)
+		out = append(out, ':')
+		out = append(out, a.Value...)
+	}
+	return out
+}
+
+var errBadAttrs = errors.New("malformed attributes")
+
+// decodeAttrs is encodeAttrs' inverse.
+func decodeAttrs(b []byte) ([]store.EventAttr, error) {
+	var out []store.EventAttr
+	str := func() (string, error) {
+		n, i := 0, 0
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9' && i < 9; i++ {
+			n = 10*n + int(b[i]-'0')
+		}
+		if i == 0 || i >= len(b) || b[i] != ':' || n > len(b)-i-1 {
+			return "", errBadAttrs
+		}
+		s := string(b[i+1 : i+1+n])
+		b = b[i+1+n:]
+		return s, nil
+	}
+	for len(b) > 0 {
+		flag := b[0]
+		if flag != '0' && flag != '1' {
+			return nil, errBadAttrs
+		}
+		b = b[1:]
+		name, err := str()
+		if err != nil {
+			return nil, err
+		}
+		value, err := str()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, store.EventAttr{Name: name, Value: value, Latest: flag == '1'})
+	}
+	return out, nil
+}

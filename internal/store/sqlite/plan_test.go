@@ -21,6 +21,8 @@ import (
 // with the data (entities, links, per-account settings) except meta, whose few rows iamd itself writes.
 var allowedScans = map[string]string{
 	"meta": "a handful of store-wide rows written by iamd itself",
+	"event_latest": "PruneEvents (hourly) reads the whole keep set: one row per value of a Latest attribute " +
+		"(an access key, a principal's service or action), not per event",
 }
 
 // fill inserts n entities (users with IDs, access keys owned by them) in three accounts, links and settings, in

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/url"
 	"os"
 	"sort"
@@ -29,11 +30,16 @@ var migrations embed.FS
 
 // Store is a store.Store on one SQLite file.
 type Store struct {
-	w, r   *sql.DB
-	gen    atomic.Uint64 // every commit
-	pgen   atomic.Uint64 // commits of Update, not UpdateStamps
-	wStmts sync.Map      // query text -> *sql.Stmt on w
-	rStmts sync.Map      // query text -> *sql.Stmt on r
+	w, r *sql.DB
+	gen  atomic.Uint64 // every commit
+	pgen atomic.Uint64 // commits of Update, not UpdateStamps
+	// indexed is the trail's watermark as last committed (events.go): AppendEvent indexes the tail when it grows
+	// past maxTail events beyond it.
+	indexed atomic.Int64
+	// appended is the newest seq committed: AppendEvents with no events indexes a tail left by AppendEvent.
+	appended atomic.Int64
+	wStmts   sync.Map // query text -> *sql.Stmt on w
+	rStmts   sync.Map // query text -> *sql.Stmt on r
 	// trace, when set (by tests, before the store is used), sees every statement a transaction runs with its
 	// arguments, so that a test can check the query plan of each.
 	trace func(query string, args []any)
@@ -69,10 +75,22 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, math.MaxInt); err != nil {
 		w.Close()
 		return nil, err
 	}
+	var wm int64
+	if err := w.QueryRowContext(ctx, "SELECT coalesce(max(batch), 0) FROM event_batches").Scan(&wm); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: read the trail's watermark: %w", path, err)
+	}
+	s.indexed.Store(wm)
+	var newest int64
+	if err := w.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM events").Scan(&newest); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: read the trail's newest event: %w", path, err)
+	}
+	s.appended.Store(newest)
 	r, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		w.Close()
@@ -159,7 +177,8 @@ func (s *Store) Generation() uint64 { return s.gen.Load() }
 // PolicyGeneration increases after every committed Update.
 func (s *Store) PolicyGeneration() uint64 { return s.pgen.Load() }
 
-func (s *Store) migrate(ctx context.Context) error {
+// migrate applies the embedded migrations past the database's version, up to upTo.
+func (s *Store) migrate(ctx context.Context, upTo int) error {
 	var version int
 	if err := s.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
@@ -175,7 +194,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migration %s: bad name", f)
 		}
-		if n <= version {
+		if n <= version || n > upTo {
 			continue
 		}
 		body, err := migrations.ReadFile(f)
@@ -244,10 +263,13 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 // seen: the first time it runs directly, and after the transaction the store prepares it (outside any transaction,
 // since the writer has a single connection) for every later transaction.
 type txn struct {
-	tx      *sql.Tx
-	stmts   *sync.Map
-	pending []string
-	trace   func(query string, args []any)
+	s          *Store // the store of a write transaction; nil in a view
+	indexedTo  int64  // the trail's watermark this transaction moved to (events.go), 0 if it did not
+	appendedTo int64  // the newest seq this transaction appended, 0 if none
+	tx         *sql.Tx
+	stmts      *sync.Map
+	pending    []string
+	trace      func(query string, args []any)
 }
 
 // stmt returns the prepared statement for query in this transaction, or nil when it is not prepared yet.
@@ -478,23 +500,11 @@ func (t *txn) Setting(ctx context.Context, account, k string) ([]byte, error) {
 func (t *txn) Accounts(ctx context.Context) ([]string, error) {
 	// Each table is walked from one account to the next through its primary key (a skip scan written out), so
 	// the cost grows with the number of accounts, not of entities.
-	rows, err := t.query(ctx, `WITH RECURSIVE
+	return t.column(ctx, `WITH RECURSIVE
   e(a) AS (SELECT (SELECT min(account) FROM entities) UNION ALL SELECT (SELECT min(account) FROM entities WHERE account > e.a) FROM e WHERE e.a IS NOT NULL),
-  s(a) AS (SELECT (SELECT min(account) FROM settings) UNION ALL SELECT (SELECT min(account) FROM settings WHERE account > s.a) FROM s WHERE s.a IS NOT NULL)
-SELECT a FROM e WHERE a IS NOT NULL UNION SELECT a FROM s WHERE a IS NOT NULL ORDER BY 1`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+  s(a) AS (SELECT (SELECT min(account) FROM settings) UNION ALL SELECT (SELECT min(account) FROM settings WHERE account > s.a) FROM s WHERE s.a IS NOT NULL),
+  l(a) AS (SELECT (SELECT min(account) FROM links) UNION ALL SELECT (SELECT min(account) FROM links WHERE account > l.a) FROM l WHERE l.a IS NOT NULL)
+SELECT a FROM e WHERE a IS NOT NULL UNION SELECT a FROM s WHERE a IS NOT NULL UNION SELECT a FROM l WHERE a IS NOT NULL ORDER BY 1`)
 }
 
 func (t *txn) Meta(ctx context.Context, k string) ([]byte, error) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +27,9 @@ var eventTests = []struct {
 	{"AppendEventsMovesNoGeneration", appendEventsNoGeneration},
 	{"PruneEventsRemovesOlderWithAttributes", pruneEvents},
 	{"PruneKeepsTheNewestEventOfALatestAttribute", pruneKeepsLatest},
+	{"EventFoundByItsID", eventByID},
+	{"EventReplacedByTheSeqItWasGiven", eventReplacedBySeq},
+	{"EventsOfChangesAndBatchesMergeNewestFirst", eventsMerged},
 }
 
 func ev(account, id string, at time.Time, attrs ...string) *store.Event {
@@ -247,5 +252,149 @@ func pruneKeepsLatest(t *testing.T, s store.Store) {
 	appendEvents(t, s, latest(ev("1", "k-newest", t0.Add(72*time.Hour)), "AccessKeyId", "AKIA1"))
 	if n, err := s.PruneEvents(context.Background(), t0.Add(48*time.Hour)); err != nil || n != 1 {
 		t.Fatalf("second PruneEvents = %d, %v; want k-new removed", n, err)
+	}
+}
+
+func eventByID(t *testing.T, s store.Store) {
+	appendEvents(t, s, ev("1", "a", t0, "Username=alice"), ev("2", "b", t0))
+	mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.AppendEvent(ctx, ev("1", "c", t0.Add(time.Second)))
+	})
+	for _, tc := range []struct {
+		q    store.EventQuery
+		want string
+	}{
+		{store.EventQuery{Account: "1", ID: "a"}, "a"},
+		{store.EventQuery{Account: "1", ID: "c"}, "c"}, // appended with a change, not yet with a batch
+		{store.EventQuery{Account: "1", ID: "b"}, ""},  // another account's
+		{store.EventQuery{Account: "1", ID: "nope"}, ""},
+		{store.EventQuery{Account: "1", ID: "a", From: t0.Add(time.Nanosecond)}, ""},
+		{store.EventQuery{Account: "1", ID: "c", To: t0}, ""},
+	} {
+		if got := events(t, s, tc.q); got != tc.want {
+			t.Errorf("%+v: events = %q, want %q", tc.q, got, tc.want)
+		}
+	}
+	// A replaced event is found by its ID once.
+	appendEvents(t, s, ev("1", "c", t0.Add(time.Second)))
+	if got := events(t, s, store.EventQuery{Account: "1", ID: "c"}); got != "c" {
+		t.Fatalf("after replacing c: %q", got)
+	}
+}
+
+// eventsMerged: events appended with changes (one at a time) and in batches, with times that do not follow the
+// order they were appended in (a long call's event carries its start time), are read newest first by time, then
+// Seq, with and without an attribute, page by page.
+func eventsMerged(t *testing.T, s store.Store) {
+	r := rand.New(rand.NewPCG(1, 2))
+	type want struct {
+		id   string
+		time time.Time
+		odd  bool
+	}
+	var all []want
+	n := 0
+	next := func() *store.Event {
+		n++
+		at := t0.Add(time.Duration(n)*time.Second - time.Duration(r.IntN(40))*time.Second)
+		id := fmt.Sprintf("e%03d", n)
+		attr := "Parity=even"
+		if n%2 == 1 {
+			attr = "Parity=odd"
+		}
+		all = append(all, want{id, at, n%2 == 1})
+		return ev("1", id, at, attr)
+	}
+	for round := range 8 {
+		if round%2 == 0 {
+			for range 5 {
+				mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error { return tx.AppendEvent(ctx, next()) })
+			}
+		}
+		batch := make([]*store.Event, 12)
+		for i := range batch {
+			batch[i] = next()
+		}
+		appendEvents(t, s, batch...)
+	}
+	for range 3 {
+		mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error { return tx.AppendEvent(ctx, next()) })
+	}
+	// Seq follows the append order, so ties on time are broken by the later append.
+	order := slices.Clone(all)
+	slices.SortFunc(order, func(a, b want) int {
+		if c := b.time.Compare(a.time); c != 0 {
+			return c
+		}
+		return strings.Compare(b.id, a.id)
+	})
+	expect := func(keep func(w want) bool) string {
+		var ids []string
+		for _, w := range order {
+			if keep(w) {
+				ids = append(ids, w.id)
+			}
+		}
+		return strings.Join(ids, " ")
+	}
+	from, to := t0.Add(20*time.Second), t0.Add(60*time.Second)
+	for _, tc := range []struct {
+		name string
+		q    store.EventQuery
+		keep func(w want) bool
+	}{
+		{"all", store.EventQuery{}, func(want) bool { return true }},
+		{"odd", store.EventQuery{Attr: store.EventAttr{Name: "Parity", Value: "odd"}}, func(w want) bool { return w.odd }},
+		{"even in a time range", store.EventQuery{Attr: store.EventAttr{Name: "Parity", Value: "even"}, From: from, To: to},
+			func(w want) bool { return !w.odd && !w.time.Before(from) && !w.time.After(to) }},
+	} {
+		tc.q.Account = "1"
+		if got, want := events(t, s, tc.q), expect(tc.keep); got != want {
+			t.Errorf("%s: events =\n%s\nwant\n%s", tc.name, got, want)
+		}
+		var pages []string
+		q := tc.q
+		q.Limit = 7
+		for {
+			var page []*store.Event
+			view(t, s, func(ctx context.Context, r store.Reader) (err error) { page, err = r.Events(ctx, q); return })
+			for _, e := range page {
+				pages = append(pages, e.ID)
+			}
+			if len(page) < q.Limit {
+				break
+			}
+			q.After = page[len(page)-1].Cursor()
+		}
+		if got, want := strings.Join(pages, " "), expect(tc.keep); got != want {
+			t.Errorf("%s, paged by 7: events =\n%s\nwant\n%s", tc.name, got, want)
+		}
+	}
+}
+
+func eventReplacedBySeq(t *testing.T, s store.Store) {
+	first := ev("1", "a", t0, "EventName=CreateUser")
+	first.Fresh = true
+	mustUpdate(t, s, func(ctx context.Context, tx store.Tx) error { return tx.AppendEvent(ctx, first) })
+	if first.Seq == 0 {
+		t.Fatal("AppendEvent left the event's Seq unset")
+	}
+	appendEvents(t, s, ev("1", "b", t0, "EventName=GetUser"))
+	done := ev("1", "a", t0, "EventName=CreateUser", "ErrorCode=none")
+	done.Seq, done.Data = first.Seq, []byte(`{"eventID":"a","done":true}`)
+	appendEvents(t, s, done)
+	if done.Seq <= first.Seq {
+		t.Fatalf("the replacement's Seq %d does not follow %d", done.Seq, first.Seq)
+	}
+	var all []*store.Event
+	view(t, s, func(ctx context.Context, r store.Reader) (err error) { all, err = r.EventsSince(ctx, 0, 0); return })
+	if len(all) != 2 || all[0].ID != "b" || all[1].ID != "a" || string(all[1].Data) != string(done.Data) {
+		t.Fatalf("after replacing a by its Seq: %v", all)
+	}
+	if got := events(t, s, store.EventQuery{Account: "1", Attr: store.EventAttr{Name: "EventName", Value: "CreateUser"}}); got != "a" {
+		t.Fatalf("by name: %q; want the one event a", got)
+	}
+	if got := events(t, s, store.EventQuery{Account: "1", ID: "a"}); got != "a" {
+		t.Fatalf("by ID: %q", got)
 	}
 }

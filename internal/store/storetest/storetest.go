@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"GetByIDOfUnknownOrEmptyIDIsNotFound", getByIDUnknown},
 	}
 	tests = append(tests, eventTests...)
+	tests = append(tests, enumerateTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStore(t)
@@ -49,6 +50,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 			tt.fn(t, s)
 		})
 	}
+	t.Run("DumpExportImportExportGivesTheSameBytes", func(t *testing.T) { dumpRoundTrip(t, newStore) })
 }
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
