@@ -42,6 +42,7 @@ func (t *txn) lockEvents(ctx context.Context) error {
 // order, RETURNING their new seq), then their attributes.
 func (t *txn) appendEvents(ctx context.Context, evs []*store.Event) error {
 	ids := make([]string, 0, len(evs))
+	var replaced []string // the IDs of stored events the batch may replace (none for a Fresh event)
 	seen := make(map[string]bool, len(evs))
 	for _, e := range evs {
 		if e.ID == "" || e.Account == "" {
@@ -58,12 +59,18 @@ func (t *txn) appendEvents(ctx context.Context, evs []*store.Event) error {
 		}
 		seen[e.ID] = true
 		ids = append(ids, e.ID)
+		if !e.Fresh || e.Seq != 0 {
+			replaced = append(replaced, e.ID)
+		}
 	}
 	if err := t.lockEvents(ctx); err != nil {
 		return err
 	}
-	if _, err := t.exec(ctx, "DELETE FROM events WHERE id = ANY($1)", ids); err != nil {
-		return fmt.Errorf("append events: %w", err)
+	// An event replaces the stored one with its ID: the one its Seq names, when it has one, has that ID.
+	if len(replaced) > 0 {
+		if _, err := t.exec(ctx, "DELETE FROM events WHERE id = ANY($1)", replaced); err != nil {
+			return fmt.Errorf("append events: %w", err)
+		}
 	}
 	accounts := make([]string, len(evs))
 	times := make([]int64, len(evs))
@@ -98,7 +105,7 @@ RETURNING seq, id`, accounts, ids, times, data)
 		latest               []bool
 	}
 	for _, e := range evs {
-		for _, at := range e.Attrs {
+		for _, at := range uniqueAttrs(e.Attrs) {
 			a.account, a.name, a.value = append(a.account, e.Account), append(a.name, at.Name), append(a.value, at.Value)
 			a.time, a.seq, a.latest = append(a.time, e.Time.UnixNano()), append(a.seq, e.Seq), append(a.latest, at.Latest)
 		}
@@ -106,12 +113,66 @@ RETURNING seq, id`, accounts, ids, times, data)
 	if len(a.seq) == 0 {
 		return nil
 	}
-	// DO NOTHING: the same attribute given twice is one row (the first, as on SQLite).
 	_, err = t.exec(ctx, `INSERT INTO event_attrs (account, name, value, time, seq, latest)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::boolean[]) ON CONFLICT DO NOTHING`,
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::boolean[])`,
 		a.account, a.name, a.value, a.time, a.seq, a.latest)
 	if err != nil {
 		return fmt.Errorf("append events: %w", err)
+	}
+	return nil
+}
+
+// uniqueAttrs returns an event's attributes without those with an empty name, each name and value once (Latest
+// when any of its copies is), in their first order.
+func uniqueAttrs(attrs []store.EventAttr) []store.EventAttr {
+	out := make([]store.EventAttr, 0, len(attrs))
+	at := make(map[[2]string]int, len(attrs))
+	for _, a := range attrs {
+		if a.Name == "" {
+			continue
+		}
+		k := [2]string{a.Name, a.Value}
+		if i, ok := at[k]; ok {
+			out[i].Latest = out[i].Latest || a.Latest
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, a)
+	}
+	return out
+}
+
+// ReadEventAttrs sets each event's Attrs to those stored with its Seq, in one query (an index range per event).
+func (t *txn) ReadEventAttrs(ctx context.Context, events []*store.Event) error {
+	bySeq := make(map[int64][]*store.Event, len(events))
+	seqs := make([]int64, 0, len(events))
+	for _, e := range events {
+		e.Attrs = nil
+		if _, ok := bySeq[e.Seq]; !ok {
+			seqs = append(seqs, e.Seq)
+		}
+		bySeq[e.Seq] = append(bySeq[e.Seq], e)
+	}
+	if len(seqs) == 0 {
+		return nil
+	}
+	rows, err := t.query(ctx, "SELECT seq, name, value, latest FROM event_attrs WHERE seq = ANY($1) ORDER BY seq, name, value", seqs)
+	if err != nil {
+		return fmt.Errorf("read event attributes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int64
+		var a store.EventAttr
+		if err := rows.Scan(&seq, &a.Name, &a.Value, &a.Latest); err != nil {
+			return fmt.Errorf("read event attributes: %w", err)
+		}
+		for _, e := range bySeq[seq] {
+			e.Attrs = append(e.Attrs, a)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read event attributes: %w", err)
 	}
 	return nil
 }

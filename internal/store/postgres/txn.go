@@ -239,16 +239,11 @@ func (t *txn) Setting(ctx context.Context, account, k string) ([]byte, error) {
 // so its cost grows with the number of accounts, not of entities.
 const accountsQuery = `WITH RECURSIVE
   e(a) AS (SELECT (SELECT min(account) FROM entities) UNION ALL SELECT (SELECT min(account) FROM entities WHERE account > e.a) FROM e WHERE e.a IS NOT NULL),
+  l(a) AS (SELECT (SELECT min(account) FROM links) UNION ALL SELECT (SELECT min(account) FROM links WHERE account > l.a) FROM l WHERE l.a IS NOT NULL),
   s(a) AS (SELECT (SELECT min(account) FROM settings) UNION ALL SELECT (SELECT min(account) FROM settings WHERE account > s.a) FROM s WHERE s.a IS NOT NULL)
-SELECT a FROM e WHERE a IS NOT NULL UNION SELECT a FROM s WHERE a IS NOT NULL ORDER BY 1`
+SELECT a FROM e WHERE a IS NOT NULL UNION SELECT a FROM l WHERE a IS NOT NULL UNION SELECT a FROM s WHERE a IS NOT NULL ORDER BY 1`
 
-func (t *txn) Accounts(ctx context.Context) ([]string, error) {
-	rows, err := t.query(ctx, accountsQuery)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.AppendRows([]string(nil), rows, pgx.RowTo[string])
-}
+func (t *txn) Accounts(ctx context.Context) ([]string, error) { return t.column(ctx, accountsQuery) }
 
 func (t *txn) Meta(ctx context.Context, k string) ([]byte, error) {
 	var v []byte

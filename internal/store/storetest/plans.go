@@ -126,9 +126,25 @@ func Exercise(t testing.TB, s store.Store) {
 			return err
 		}
 		for _, q := range events {
-			if _, err := r.Events(ctx, q); err != nil {
+			evs, err := r.Events(ctx, q)
+			if err != nil {
 				return err
 			}
+			if err := r.ReadEventAttrs(ctx, evs); err != nil {
+				return err
+			}
+		}
+		if _, err := r.Kinds(ctx, account); err != nil {
+			return err
+		}
+		if _, err := r.LinkKinds(ctx, account); err != nil {
+			return err
+		}
+		if _, err := r.SettingKeys(ctx, account); err != nil {
+			return err
+		}
+		if _, err := r.MetaKeys(ctx); err != nil {
+			return err
 		}
 		for _, limit := range []int{0, 10} {
 			if _, err := r.EventsSince(ctx, 100, limit); err != nil {
