@@ -106,13 +106,26 @@ func TestEngineAndDomainStayPure(t *testing.T) {
 	}
 }
 
-// TestOnlyWiringImportsConcreteStores: only cmd/iamd and internal/server choose a storage implementation.
+// TestOnlyWiringImportsConcreteStores: only cmd/iamd and internal/server choose a storage implementation (and
+// internal/testutil/pgtest, which only tests import, migrates its template database with the postgres store).
 func TestOnlyWiringImportsConcreteStores(t *testing.T) {
 	for _, p := range loadTree(t) {
 		for im := range p.imports {
 			if (strings.HasPrefix(im, module+"/internal/store/sqlite") || strings.HasPrefix(im, module+"/internal/store/postgres")) &&
-				p.dir != "cmd/iamd" && p.dir != "internal/server" && !strings.HasPrefix(p.dir, "internal/store/") {
+				p.dir != "cmd/iamd" && p.dir != "internal/server" && p.dir != "internal/testutil/pgtest" && !strings.HasPrefix(p.dir, "internal/store/") {
 				t.Errorf("package %s imports %s", p.dir, im)
+			}
+		}
+	}
+}
+
+// TestTestUtilitiesOnlyInTests: the packages under internal/testutil (a throwaway PostgreSQL cluster, ...) are
+// imported by tests only, never by a package that ships.
+func TestTestUtilitiesOnlyInTests(t *testing.T) {
+	for _, p := range loadTree(t) {
+		for im := range p.imports {
+			if strings.HasPrefix(im, module+"/internal/testutil/") && !strings.HasPrefix(p.dir, "internal/testutil/") {
+				t.Errorf("package %s imports %s outside its tests", p.dir, im)
 			}
 		}
 	}

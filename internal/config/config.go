@@ -23,7 +23,8 @@ import (
 // Config is the server's configuration.
 type Config struct {
 	Listen              string // address to listen on
-	DataDir             string // directory for the database and the master key
+	DataDir             string // directory for the database and the master key (the key also with Store)
+	Store               string `redact:"password"` // "": SQLite in DataDir; or a PostgreSQL URL, printed without its password
 	AccountID           string // the default account's 12-digit ID
 	Region              string // the region iamd answers for (STS, aws:RequestedRegion default)
 	RootAccessKeyID     string // the default account's root access key ID; generated when empty
@@ -90,6 +91,7 @@ type flagSpec struct {
 var specs = []flagSpec{
 	{"listen", "IAMD_LISTEN", "address to listen on", func(c *Config) *string { return &c.Listen }},
 	{"data", "IAMD_DATA", "data directory (database and master key)", func(c *Config) *string { return &c.DataDir }},
+	{"store", "IAMD_STORE", "where the data is kept: a PostgreSQL URL, postgres://USER@HOST:PORT/DB?sslmode=... (default: SQLite in the data directory)", func(c *Config) *string { return &c.Store }},
 	{"account-id", "IAMD_ACCOUNT_ID", "12-digit ID of the default account", func(c *Config) *string { return &c.AccountID }},
 	{"region", "IAMD_REGION", "region iamd answers for", func(c *Config) *string { return &c.Region }},
 	{"root-access-key-id", "IAMD_ROOT_ACCESS_KEY_ID", "root access key ID of the default account (generated when unset)", func(c *Config) *string { return &c.RootAccessKeyID }},
@@ -165,6 +167,13 @@ func (c Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("data directory must not be empty"))
+	}
+	if c.Store != "" && !c.UsesPostgres() {
+		errs = append(errs, fmt.Errorf("store %q: want a PostgreSQL URL, postgres://USER@HOST:PORT/DB?sslmode=... (or none, for SQLite in the data directory)", c.StoreRedacted()))
+	} else if c.UsesPostgres() {
+		if _, err := url.Parse(c.Store); err != nil {
+			errs = append(errs, errors.New("store: the PostgreSQL URL does not parse"))
+		}
 	}
 	if !accountRE.MatchString(c.AccountID) {
 		errs = append(errs, fmt.Errorf("account ID %q must be 12 digits", c.AccountID))
@@ -303,6 +312,31 @@ func (c Config) AuditRetentionPeriod() (time.Duration, error) {
 	return d, nil
 }
 
+// UsesPostgres tells whether the data is kept in PostgreSQL (Store is a postgres:// or postgresql:// URL).
+func (c Config) UsesPostgres() bool {
+	return strings.HasPrefix(c.Store, "postgres://") || strings.HasPrefix(c.Store, "postgresql://")
+}
+
+// StoreRedacted is Store with any password in it (in the user information or a password parameter) replaced.
+func (c Config) StoreRedacted() string {
+	u, err := url.Parse(c.Store)
+	if err != nil {
+		if c.Store == "" {
+			return ""
+		}
+		return "(unparsable)"
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "REDACTED")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "REDACTED")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
 // DatabasePath is the SQLite file in the data directory.
 func (c Config) DatabasePath() string { return filepath.Join(c.DataDir, "iamd.db") }
 
@@ -327,8 +361,8 @@ func (c Config) String() string {
 	if c.MasterKey != "" {
 		masterKey = EnvMasterKey + " (REDACTED)"
 	}
-	return fmt.Sprintf("listen=%s data=%s account=%s region=%s root-access-key-id=%s root-secret-access-key=%s master-key=%q tls=%t aws-data=%q log=%s/%s shutdown-grace=%s clock-offset=%q audit-log=%q audit-fail-closed=%t audit-retention=%s",
-		c.Listen, c.DataDir, c.AccountID, c.Region, c.RootAccessKeyID, secret, masterKey, c.TLSCert != "", c.AWSData, c.LogLevel, c.LogFormat,
+	return fmt.Sprintf("listen=%s data=%s store=%q account=%s region=%s root-access-key-id=%s root-secret-access-key=%s master-key=%q tls=%t aws-data=%q log=%s/%s shutdown-grace=%s clock-offset=%q audit-log=%q audit-fail-closed=%t audit-retention=%s",
+		c.Listen, c.DataDir, c.StoreRedacted(), c.AccountID, c.Region, c.RootAccessKeyID, secret, masterKey, c.TLSCert != "", c.AWSData, c.LogLevel, c.LogFormat,
 		c.ShutdownGracePeriod(), c.ClockOffset, c.AuditLog, c.AuditFailClosed, c.AuditRetention)
 }
 

@@ -36,6 +36,7 @@ func TestValidateRejects(t *testing.T) {
 		{"short account", []string{"--account-id", "123"}, "12 digits"},
 		{"half root credentials", []string{"--root-access-key-id", "AKIAEXAMPLEEXAMPLE1"}, "both"},
 		{"half tls", []string{"--tls-cert", "c.pem"}, "tls"},
+		{"store that is no PostgreSQL URL", []string{"--store", "mysql://db/iamd"}, "PostgreSQL URL"},
 		{"bad listen", []string{"--listen", "nonsense"}, "listen"},
 		{"bad log level", []string{"--log-level", "loud"}, "log level"},
 		{"bad shutdown grace", []string{"--shutdown-grace", "soon"}, "shutdown grace"},
@@ -135,5 +136,20 @@ func TestMasterKeySettings(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "IAMD_MASTER_KEY") || strings.Contains(err.Error(), e["IAMD_MASTER_KEY"]) {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// TestStoreURLRedacted: a PostgreSQL URL is taken from --store or IAMD_STORE, and its password, in the user
+// information or a parameter, never appears in the printed configuration.
+func TestStoreURLRedacted(t *testing.T) {
+	c, err := Parse("serve", nil, env(map[string]string{"IAMD_STORE": "postgres://iamd:s3cret@db:5432/iamd?sslmode=require&password=s3cret"}), io.Discard)
+	if err != nil || !c.UsesPostgres() {
+		t.Fatalf("Parse: %+v, %v", c, err)
+	}
+	if s := c.String(); strings.Contains(s, "s3cret") || !strings.Contains(s, "postgres://iamd:REDACTED@db:5432/iamd") {
+		t.Fatal(s)
+	}
+	if c, err := Parse("serve", nil, env(nil), io.Discard); err != nil || c.UsesPostgres() {
+		t.Fatalf("default store: %q, %v; want SQLite", c.Store, err)
 	}
 }

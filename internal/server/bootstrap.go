@@ -41,7 +41,7 @@ func bootstrap(ctx context.Context, cfg config.Config, logger *slog.Logger, now 
 	if err != nil {
 		return nil, fmt.Errorf("AWS data: %w", err)
 	}
-	box, db, err := openData(ctx, cfg, logger)
+	box, db, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/server"
 	"github.com/iamd-dev/iamd/internal/store"
+	"github.com/iamd-dev/iamd/internal/testutil/pgtest"
 )
 
 const (
@@ -85,6 +86,13 @@ func launchServerWith(newServer func(context.Context, config.Config, *slog.Logge
 	cfg.Listen = "127.0.0.1:0"
 	for _, o := range opts { // a test's own settings, e.g. --oidc-ca-file
 		o(&cfg)
+	}
+	if cfg.Store == "" && os.Getenv(testStoreEnv) == "postgres" {
+		u, err := postgresFor(dataDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg.Store = u
 	}
 	logs := &logBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -170,7 +178,8 @@ func sharedServer(t testing.TB, key string) *testServer {
 	return &cp
 }
 
-// TestMain stops the shared servers after the tests and removes their data.
+// TestMain stops the shared servers after the tests and removes their data, then the PostgreSQL cluster if the
+// tests started one.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	sharedServers.mu.Lock()
@@ -184,7 +193,47 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 	}
 	sharedServers.mu.Unlock()
+	if err := pgtest.Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "postgres: %v\n", err)
+		code = 1
+	}
 	os.Exit(code)
+}
+
+// testStoreEnv names the variable that runs the tests' servers on PostgreSQL ("postgres"; see CONTRIBUTING.md):
+// each data directory gets a database of its own (pgtest), kept for a server started again on the directory.
+const testStoreEnv = "IAMD_TEST_STORE"
+
+// needSQLite skips a test that reads the SQLite database file itself when the servers run on PostgreSQL.
+func needSQLite(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv(testStoreEnv) == "postgres" {
+		t.Skipf("%s=postgres: this test %s", testStoreEnv, why)
+	}
+}
+
+// pgDatabases maps a data directory to its PostgreSQL database's URL.
+var pgDatabases = struct {
+	mu    sync.Mutex
+	byDir map[string]string
+}{byDir: map[string]string{}}
+
+// postgresFor returns the URL of the PostgreSQL database of a data directory, made on first use; pgtest drops it
+// at the end of the tests.
+func postgresFor(dataDir string) (string, error) {
+	pgDatabases.mu.Lock()
+	defer pgDatabases.mu.Unlock()
+	if u, ok := pgDatabases.byDir[dataDir]; ok {
+		return u, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	u, _, err := pgtest.NewDatabase(ctx)
+	if err != nil {
+		return "", fmt.Errorf("%s=postgres: %w", testStoreEnv, err)
+	}
+	pgDatabases.byDir[dataDir] = u
+	return u, nil
 }
 
 // logBuffer is the server's log, written by its goroutines and read by the test at any time.

@@ -52,6 +52,7 @@ func (s secretSet) add(what, value string) {
 // CloudTrail log files and digests: none may appear. The members that carry one must read
 // HIDDEN_DUE_TO_SECURITY_REASONS wherever the event has requestParameters or responseElements.
 func TestSecretsNeverEnterTheTrail(t *testing.T) {
+	needSQLite(t, "looks for secrets in the files of the data directory, the SQLite database among them")
 	is := startOIDCIssuer(t)
 	dir, logDir := t.TempDir(), t.TempDir()
 	auditLog := filepath.Join(logDir, "audit.jsonl") // the JSON-lines sink (--audit-log)

@@ -1,7 +1,7 @@
 // Package store defines iamd's storage contract: entities (users, groups, roles, policies, keys, ...) kept per
 // account with case-insensitively unique names and globally unique IDs, links between them (group membership,
 // policy attachment, ...), per-account settings, all read and written in transactions. Implementations live in
-// subpackages (sqlite, later postgres) and all pass the same conformance suite in storetest. The store speaks only
+// subpackages (sqlite, postgres) and all pass the same conformance suite in storetest. The store speaks only
 // these records; domain packages give Data its meaning.
 package store
 

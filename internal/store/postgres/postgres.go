@@ -1,0 +1,329 @@
+// Package postgres implements the store contract on PostgreSQL 13 or later (github.com/jackc/pgx/v5, pgxpool), so
+// that several iamd nodes can share one database. Migrations are embedded and applied by Open. Plain SQL, no
+// extensions.
+//
+// How it keeps the contract:
+//
+//   - Writes (Update, UpdateStamps) run in READ COMMITTED transactions whose first statement bumps the one row of
+//     the generations table. That row lock serializes the writers of every node, as SQLite's single writer does,
+//     so a read-modify-write in a transaction (a quota count, a counter) never loses an update, and each statement
+//     after the lock sees every earlier write. The row holds the store's generations as the database knows them
+//     (DatabaseGenerations), for a node to learn of another node's writes; Generation and PolicyGeneration are this
+//     process's counters, moved after each commit of this Store as in the SQLite store.
+//   - Names are unique ignoring case through a key column (the name lower-cased by iamd) under a unique index; IDs
+//     through a partial unique index. An Insert or Link that would break one reports store.ErrConflict without
+//     aborting the transaction (ON CONFLICT DO NOTHING); any other unique violation (SQLSTATE 23505, e.g. an Update
+//     to a taken ID) is store.ErrConflict too, and like any failed statement it aborts the transaction, so the
+//     function must return it.
+//   - A transaction that fails with a serialization failure or a deadlock (40001, 40P01) is run again, the
+//     function too, a few times: a function passed to Update must therefore do all its work through its handle
+//     (as the contract says) and expect to be called more than once.
+//   - Reads (View) run in a REPEATABLE READ READ ONLY transaction, begun at the first read: one snapshot.
+//   - Times are Unix nanoseconds in bigint columns, so they read back exactly as written.
+//   - The audit trail: every transaction that appends events takes a transaction-level advisory lock first, so
+//     seqs (an identity column) are handed out and committed in the same order, and EventsSince misses none.
+//
+// The connection URL takes pgx's parameters besides PostgreSQL's, e.g. pool_max_conns (the pool's size; pgx's
+// default is the larger of 4 and the number of CPUs).
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/iamd-dev/iamd/internal/store"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Advisory lock keys (transaction-level). Any value works as long as nothing else in the database uses it; these
+// spell "iamdmigr" and "iamdevts".
+const (
+	migrateLock int64 = 0x69616d646d696772
+	eventsLock  int64 = 0x69616d6465767473
+)
+
+// maxAttempts bounds how many times a transaction that fails with a serialization failure or a deadlock is run.
+const maxAttempts = 5
+
+// Store is a store.Store on a PostgreSQL database.
+type Store struct {
+	pool *pgxpool.Pool
+	gen  atomic.Uint64 // every commit of Update or UpdateStamps
+	pgen atomic.Uint64 // commits of Update
+	// trace, when set (by tests, before the store is used), sees every statement a transaction runs with its
+	// arguments, so that a test can check the query plan of each.
+	trace func(query string, args []any)
+}
+
+var _ store.Store = (*Store)(nil)
+
+// SchemaTooNewError is returned by Open for a database whose schema is newer than this iamd knows: a newer iamd
+// migrated it, and this one would misread or damage what the newer one writes.
+type SchemaTooNewError struct {
+	Database int // the database's schema version
+	Known    int // the newest version this iamd knows
+}
+
+func (e *SchemaTooNewError) Error() string {
+	return fmt.Sprintf("the database's schema is version %d, newer than the version %d this iamd knows: a newer iamd has migrated it; run that version (or a later one) against this database", e.Database, e.Known)
+}
+
+// Open connects to the database at url (a PostgreSQL connection URL or keyword/value string, as pgx takes it) and
+// applies the migrations it lacks, in one transaction under an advisory lock, so that nodes starting together do
+// not race. A database whose schema is newer than this iamd knows is refused with a *SchemaTooNewError.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// pgx's message may quote the URL, password included: say only what kind of error it is.
+		return nil, errors.New("postgres: the connection URL does not parse (postgres://USER@HOST:PORT/DB?sslmode=...)")
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Close closes the pool's connections.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Generation increases after every committed Update or UpdateStamps of this Store.
+func (s *Store) Generation() uint64 { return s.gen.Load() }
+
+// PolicyGeneration increases after every committed Update of this Store.
+func (s *Store) PolicyGeneration() uint64 { return s.pgen.Load() }
+
+// DatabaseGenerations reads the generations the database holds: how many write transactions of any node have
+// committed (gen), and how many of those were not UpdateStamps (policy). A node that sees them move without a
+// commit of its own knows another node wrote.
+func (s *Store) DatabaseGenerations(ctx context.Context) (gen, policy uint64, err error) {
+	var g, p int64
+	if err := s.pool.QueryRow(ctx, "SELECT gen, policy_gen FROM generations").Scan(&g, &p); err != nil {
+		return 0, 0, fmt.Errorf("read generations: %w", err)
+	}
+	return uint64(g), uint64(p), nil
+}
+
+// migration is one embedded migration file.
+type migration struct {
+	version int
+	name    string
+	body    string
+}
+
+func loadMigrations() ([]migration, error) {
+	files, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	var out []migration
+	for _, f := range files {
+		base := strings.TrimPrefix(f, "migrations/")
+		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: bad name", f)
+		}
+		body, err := migrations.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{version: n, name: base, body: string(body)})
+	}
+	return out, nil
+}
+
+// KnownSchemaVersion is the newest schema version this iamd knows.
+func KnownSchemaVersion() int {
+	ms, err := loadMigrations()
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].version
+}
+
+// migrate applies the pending migrations in one transaction, under an advisory lock that serializes the nodes
+// that start at once: the second waits, then finds the schema current.
+func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	ms, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	known := ms[len(ms)-1].version
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrateLock); err != nil {
+		return fmt.Errorf("postgres: lock for migrations: %w", err)
+	}
+	if _, err := tx.Exec(ctx, "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied bigint NOT NULL)"); err != nil {
+		return fmt.Errorf("postgres: schema_version: %w", err)
+	}
+	var version int
+	if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_version").Scan(&version); err != nil {
+		return fmt.Errorf("postgres: read the schema version: %w", err)
+	}
+	if version > known {
+		return &SchemaTooNewError{Database: version, Known: known}
+	}
+	for _, m := range ms {
+		if m.version <= version {
+			continue
+		}
+		if _, err := tx.Exec(ctx, m.body); err != nil {
+			return fmt.Errorf("postgres: migration %s: %w", m.name, err)
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO schema_version (version, applied) VALUES ($1, $2)", m.version, time.Now().UnixNano()); err != nil {
+			return fmt.Errorf("postgres: migration %s: %w", m.name, err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: migrations: %w", err)
+	}
+	return nil
+}
+
+// View runs fn in a read-only transaction on one snapshot (REPEATABLE READ), begun at its first read. The function
+// gets a Reader only: the transaction refuses writes.
+func (s *Store) View(ctx context.Context, fn func(ctx context.Context, r store.Reader) error) error {
+	t := &txn{trace: s.trace, begin: func(ctx context.Context) (pgx.Tx, error) {
+		return s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	}}
+	err := fn(ctx, readerOnly{t})
+	if t.tx != nil {
+		t.tx.Rollback(context.WithoutCancel(ctx))
+	}
+	return err
+}
+
+// readerOnly hides the write methods of a view's txn from a type assertion.
+type readerOnly struct{ store.Reader }
+
+// Update runs fn in a write transaction and commits when it returns nil.
+func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	return s.update(ctx, fn, true)
+}
+
+// UpdateStamps runs fn in a write transaction that stamps usage only: its commit leaves PolicyGeneration alone.
+func (s *Store) UpdateStamps(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	return s.update(ctx, fn, false)
+}
+
+func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error, policy bool) error {
+	bump := "UPDATE generations SET gen = gen + 1"
+	if policy {
+		bump += ", policy_gen = policy_gen + 1"
+	}
+	err := s.write(ctx, func(ctx context.Context, t *txn) error {
+		if _, err := t.exec(ctx, bump); err != nil {
+			return fmt.Errorf("begin write: %w", err)
+		}
+		return fn(ctx, t)
+	})
+	var unsure *commitError
+	if err != nil && !errors.As(err, &unsure) {
+		return err
+	}
+	// gen first, as in the SQLite store: a cache of derived data reads the policy generation before the records it
+	// derives from, which the read cache keeps under gen.
+	s.gen.Add(1)
+	if policy {
+		s.pgen.Add(1)
+	}
+	return err // nil, or a failed commit, which may have committed: the generations moved as if it had
+}
+
+// commitError is a failed COMMIT. The transaction may have committed all the same (the connection broke after
+// the server committed), so the generations move as after a commit: caches drop what they hold, at worst needlessly.
+type commitError struct{ err error }
+
+func (e *commitError) Error() string { return "commit: " + e.err.Error() }
+func (e *commitError) Unwrap() error { return e.err }
+
+// write runs fn in a READ COMMITTED transaction and commits it, running it again (fn too) after a serialization
+// failure or a deadlock, at most maxAttempts times in all. It moves no generation itself.
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, t *txn) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.writeOnce(ctx, fn)
+		if err == nil || !retryable(err) || attempt == maxAttempts {
+			return err
+		}
+		// A short random pause, growing with the attempts, so that the transactions that collided do not again.
+		pause := time.Duration(attempt) * time.Duration(1+rand.IntN(10)) * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
+}
+
+func (s *Store) writeOnce(ctx context.Context, fn func(ctx context.Context, t *txn) error) error {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return fmt.Errorf("begin write: %w", err)
+	}
+	t := &txn{tx: tx, trace: s.trace}
+	if err := fn(ctx, t); err != nil {
+		tx.Rollback(context.WithoutCancel(ctx))
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return &commitError{mapErr(err)}
+	}
+	return nil
+}
+
+// SQLSTATE codes the store branches on.
+const (
+	uniqueViolation      = "23505"
+	serializationFailure = "40001"
+	deadlockDetected     = "40P01"
+)
+
+func sqlState(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+func retryable(err error) bool {
+	switch sqlState(err) {
+	case serializationFailure, deadlockDetected:
+		return true
+	}
+	return false
+}
+
+// mapErr wraps a unique violation with store.ErrConflict, keeping the cause.
+func mapErr(err error) error {
+	if sqlState(err) == uniqueViolation {
+		return fmt.Errorf("%w (%w)", store.ErrConflict, err)
+	}
+	return err
+}
