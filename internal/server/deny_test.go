@@ -245,6 +245,9 @@ func TestAWSCLIAuthorization(t *testing.T) {
 			t.Fatal("the server logged nothing")
 		}
 		files := map[string][]byte{}
+		// On PostgreSQL the stored data is not in the data directory: the log and the directory's files are
+		// checked for secrets, but the scan cannot be required to find the access key IDs there.
+		onPostgres := os.Getenv(testStoreEnv) == "postgres"
 		err := filepath.WalkDir(sc.s.Data, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err
@@ -258,6 +261,9 @@ func TestAWSCLIAuthorization(t *testing.T) {
 		}
 		// The scan must see the stored data: every access key ID is kept in clear.
 		for _, id := range keyIDs {
+			if onPostgres {
+				break
+			}
 			found := false
 			for _, b := range files {
 				found = found || bytes.Contains(b, []byte(id))
