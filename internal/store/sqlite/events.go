@@ -124,10 +124,13 @@ func (t *txn) insertEvents(ctx context.Context, evs []*store.Event) error {
 		}
 		ids[e.ID] = true
 	}
-	if err := t.removeReplaced(ctx, evs); err != nil {
+	// The events replaced are found first and removed after the batch is in: a new event takes the greatest seq
+	// plus one, so the replacement of the newest event must not take its seq again.
+	oldSeqs, oldIDs, err := t.findReplaced(ctx, evs)
+	if err != nil {
 		return fmt.Errorf("append events: %w", err)
 	}
-	err := chunks(len(evs), func(from, to int) error {
+	err = chunks(len(evs), func(from, to int) error {
 		part := evs[from:to]
 		args := make([]any, 0, len(part)*5)
 		byID := make(map[string]*store.Event, len(part))
@@ -154,41 +157,39 @@ func (t *txn) insertEvents(ctx context.Context, evs []*store.Event) error {
 	if err != nil {
 		return fmt.Errorf("append events: %w", err)
 	}
+	if len(oldSeqs) > 0 {
+		// The posting entries of a replaced event that was indexed stay behind, skipped on read; its ID leaves
+		// event_ids (the new version is indexed with its new seq).
+		if err := deleteIn(ctx, t, "DELETE FROM events WHERE seq IN", oldSeqs); err != nil {
+			return fmt.Errorf("append events: %w", err)
+		}
+		if err := deleteIn(ctx, t, "DELETE FROM event_ids WHERE id IN", oldIDs); err != nil {
+			return fmt.Errorf("append events: %w", err)
+		}
+	}
 	return nil
 }
 
-// removeReplaced removes the stored events that evs replace: those named by their Seq, and those found by their
-// ID (indexed ones by event_ids, others in the tail). The posting entries of an indexed event stay behind,
-// skipped on read.
-func (t *txn) removeReplaced(ctx context.Context, evs []*store.Event) error {
-	var bySeq, byID []*store.Event
+// findReplaced returns the seqs of the stored events that evs replace, and the IDs to remove from event_ids:
+// those named by their Seq, and those found by their ID (indexed ones by event_ids, others in the tail).
+func (t *txn) findReplaced(ctx context.Context, evs []*store.Event) (seqs, indexed []any, err error) {
+	var byID []*store.Event
 	for _, e := range evs {
 		switch {
 		case e.Seq != 0:
-			bySeq = append(bySeq, e)
+			seqs, indexed = append(seqs, e.Seq), append(indexed, e.ID)
 		case !e.Fresh:
 			byID = append(byID, e)
 		}
 	}
-	for _, e := range bySeq {
-		// The event's ID leaves event_ids too if it was indexed; the new version is indexed with its new seq.
-		if _, err := t.exec(ctx, "DELETE FROM events WHERE seq = ? AND id = ?", e.Seq, e.ID); err != nil {
-			return err
-		}
-		if _, err := t.exec(ctx, "DELETE FROM event_ids WHERE id = ?", e.ID); err != nil {
-			return err
-		}
-	}
 	if len(byID) == 0 {
-		return nil
+		return seqs, indexed, nil
 	}
 	evs = byID
 	wm, err := t.watermark(ctx)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	var seqs []any
-	var indexed []any
 	err = chunks(len(evs), func(from, to int) error {
 		args := make([]any, 0, to-from+1)
 		for _, e := range evs[from:to] {
@@ -202,13 +203,7 @@ func (t *txn) removeReplaced(ctx context.Context, evs []*store.Event) error {
 		return t.collect(ctx, "SELECT seq, id FROM events WHERE seq > ? AND id IN ("+marks(to-from)+")", append([]any{wm}, args...),
 			func(seq int64, _ string) { seqs = append(seqs, seq) })
 	})
-	if err != nil || len(seqs) == 0 {
-		return err
-	}
-	if err := deleteIn(ctx, t, "DELETE FROM events WHERE seq IN", seqs); err != nil {
-		return err
-	}
-	return deleteIn(ctx, t, "DELETE FROM event_ids WHERE id IN", indexed)
+	return seqs, indexed, err
 }
 
 // collect runs a query of (seq, id) rows.
@@ -395,6 +390,13 @@ func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) 
 			return err
 		}
 		keep := map[int64]bool{}
+		// The event of the greatest seq stays whatever its age: a new event takes the greatest seq plus one
+		// (migration 0006), so removing it would hand its seq out again.
+		var newest int64
+		if err := t.queryRow(ctx, "SELECT coalesce(max(seq), 0) FROM events").Scan(&newest); err != nil {
+			return fmt.Errorf("prune events: %w", err)
+		}
+		keep[newest] = true
 		rs, err := t.query(ctx, "SELECT seq FROM event_latest")
 		if err != nil {
 			return fmt.Errorf("prune events: %w", err)

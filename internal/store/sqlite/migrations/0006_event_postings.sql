@@ -2,8 +2,12 @@
 -- costs that change one row, and the events appended since the last batch (the tail, seq past the newest batch)
 -- are indexed together by the next AppendEvents. The events table keeps the event's attributes with it (attrs) so
 -- that the tail can be indexed, and read, without the caller.
+-- No AUTOINCREMENT (whose high mark costs every append a write of sqlite_sequence): a new event takes the greatest
+-- seq plus one, and PruneEvents never removes the event of the greatest seq, so no seq is handed out twice. (A
+-- database whose newest events were pruned before this migration hands out their seqs again; a follower of the
+-- trail that read them while they existed would miss that many new events.)
 CREATE TABLE events_v6 (
-  seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq     INTEGER PRIMARY KEY,
   account TEXT NOT NULL,
   id      TEXT NOT NULL,
   time    INTEGER NOT NULL,
@@ -60,9 +64,6 @@ INSERT INTO event_latest (account, name, value, time, seq)
   SELECT account, name, value, time, seq FROM event_attrs AS a WHERE latest = 1 AND NOT EXISTS (
     SELECT 1 FROM event_attrs AS b WHERE b.account = a.account AND b.name = a.name AND b.value = a.value
       AND (b.time > a.time OR (b.time = a.time AND b.seq > a.seq)));
--- AUTOINCREMENT's high mark moves with the events, so that no seq is handed out twice.
-DELETE FROM sqlite_sequence WHERE name = 'events_v6';
-INSERT INTO sqlite_sequence (name, seq) SELECT 'events_v6', seq FROM sqlite_sequence WHERE name = 'events';
 DROP TABLE event_attrs;
 DROP TABLE events;
 ALTER TABLE events_v6 RENAME TO events;
