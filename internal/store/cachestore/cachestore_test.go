@@ -29,6 +29,21 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
 }
 
+// TestConformanceOfManyHandles: caches in front of two handles on one database are retired by Sync when the other
+// handle commits.
+func TestConformanceOfManyHandles(t *testing.T) {
+	storetest.RunNodes(t, func(t *testing.T) func(t *testing.T) store.Store {
+		path := filepath.Join(t.TempDir(), "iamd.db")
+		return func(t *testing.T) store.Store {
+			s, err := sqlite.Open(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return cachestore.New(s)
+		}
+	})
+}
+
 // TestUnknownIDLookupsCannotGrowOrFlushTheCache: access key IDs are looked up before the signature is checked, so
 // anyone can send unknown ones by the million. Their not-founds must stay within a small bound and must not push
 // out what the cache holds of what exists.

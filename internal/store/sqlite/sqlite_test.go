@@ -25,6 +25,21 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestConformanceOfManyHandles: two handles on one SQLite file (as two iamd processes on one data directory) behave
+// as one store.
+func TestConformanceOfManyHandles(t *testing.T) {
+	storetest.RunNodes(t, func(t *testing.T) func(t *testing.T) store.Store {
+		path := filepath.Join(t.TempDir(), "iamd.db")
+		return func(t *testing.T) store.Store {
+			s, err := sqlite.Open(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+	})
+}
+
 func TestReopenKeepsDataAndSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "iamd.db")
 	ctx := context.Background()
