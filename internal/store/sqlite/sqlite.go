@@ -35,8 +35,8 @@ type Store struct {
 	// commits and by Sync; they only grow.
 	gen  atomic.Uint64 // every commit
 	pgen atomic.Uint64 // commits of Update, not UpdateStamps
-	// syncStmt reads the shared generations, prepared once on r.
-	syncStmt *sql.Stmt
+	// syncr reads the shared generations for Sync (sync.go), on a connection of r's of its own.
+	syncr *syncReader
 	// indexed is the trail's watermark as last committed (events.go): AppendEvent indexes the tail when it grows
 	// past maxTail events beyond it.
 	indexed atomic.Int64
@@ -100,9 +100,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	r.SetMaxOpenConns(8)
+	r.SetMaxOpenConns(9) // 8 for views, 1 for Sync
 	s.r = r
-	if s.syncStmt, err = r.PrepareContext(ctx, syncQuery); err != nil {
+	if s.syncr, err = newSyncReader(ctx, r); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -117,10 +117,10 @@ const syncQuery = "SELECT gen, pgen FROM generations WHERE id = 1"
 
 // Sync reads the shared generations (one row, by its primary key) and moves this handle's Generation and
 // PolicyGeneration to them when another handle committed since. The read does not follow ctx's cancellation: it
-// never waits on a writer (WAL), and a context the read watches costs database/sql a goroutine per query.
-func (s *Store) Sync(ctx context.Context) error {
-	var g, p int64
-	if err := s.syncStmt.QueryRowContext(context.WithoutCancel(ctx)).Scan(&g, &p); err != nil {
+// never waits on a writer (WAL), and a context the read watches costs the driver a goroutine per query.
+func (s *Store) Sync(context.Context) error {
+	g, p, err := s.syncr.generations(context.Background())
+	if err != nil {
 		return fmt.Errorf("sync: read the shared generations: %w", err)
 	}
 	s.advance(uint64(g), uint64(p))
@@ -210,10 +210,11 @@ func (s *Store) Close() error {
 	for _, m := range []*sync.Map{&s.rStmts, &s.wStmts} {
 		m.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	}
-	if s.syncStmt != nil {
-		s.syncStmt.Close()
+	var serr error
+	if s.syncr != nil {
+		serr = s.syncr.close()
 	}
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(serr, s.r.Close(), s.w.Close())
 }
 
 // Generation increases after every committed Update or UpdateStamps, through this handle or (seen by Sync) another.

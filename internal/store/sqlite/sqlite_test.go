@@ -209,3 +209,21 @@ func TestListByARNUsesAnIndex(t *testing.T) {
 		t.Fatalf("plan of %q: %s", q.SQL, joined)
 	}
 }
+
+// BenchmarkSyncNothingNew is the cost every API request pays on one node: a Sync that finds no other handle's
+// commit.
+func BenchmarkSyncNothingNew(b *testing.B) {
+	s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "iamd.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.Sync(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
