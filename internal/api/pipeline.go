@@ -105,7 +105,7 @@ type pipeline struct {
 	// keyUse records the access key of each verified signature; nil records none.
 	keyUse keyUseRecorder
 	// sync brings the store up to date with other nodes before each request is authenticated; nil: none.
-	sync Syncer
+	sync   Syncer
 	logger *slog.Logger
 	obs    Observer
 	rec    Recorder
