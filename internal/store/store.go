@@ -206,11 +206,13 @@ type Tx interface {
 // Many handles on one database. Several Stores may be open on the same database at once: iamd nodes (processes,
 // possibly on other machines) behind one load balancer, or an operator command beside a running server. They
 // behave as one store:
-//   - Updates (and UpdateStamps) are serializable across all handles: every check a function makes on what it
-//     read (a name is free, a quota is not reached, an MFA code's step is unused) still holds when it commits, as if
-//     the Updates of every handle ran one at a time. A backend that detects a conflict instead of preventing it
-//     (PostgreSQL's serialization failure) runs the function again from the start on a fresh transaction, so a
-//     function must have no effect outside its transaction but values it sets afresh on each run.
+//   - Updates (and UpdateStamps) of all handles run one at a time: every check a function makes on what it read (a
+//     name is free, a quota is not reached, an MFA code's step is unused) still holds when it commits, and it reads
+//     every commit that finished before its transaction began. A backend serializes them before the function's
+//     first read (SQLite: BEGIN IMMEDIATE; PostgreSQL: a lock taken first in the transaction, such as on the shared
+//     generations' row, with every statement after it reading the latest commits, as READ COMMITTED does). The
+//     function runs once per call, never again after a conflict: domain code sets results from inside it
+//     (EnsureAccount keeps the key it generated) and is not written to be run twice.
 //   - Names stay unique case-insensitively and IDs unique across handles (ErrConflict on any handle).
 //   - A commit through one handle is visible to every transaction that begins after it on any handle.
 //   - Generation and PolicyGeneration are per handle: a commit through this handle moves them at once, a commit
