@@ -201,6 +201,35 @@ func TestNodesOnOneDataDirectoryBehaveAsOneServer(t *testing.T) {
 		}
 	})
 
+	t.Run("SignInLockOutCountsFailuresOnEveryNode", func(t *testing.T) {
+		c.iam(t, n1, root, "CreateUser", "UserName", "signer")
+		c.iam(t, n1, root, "CreateLoginProfile", "UserName", "signer", "Password", "Signer-pass-1")
+		signIn := func(at, password string) int {
+			body := fmt.Sprintf(`{"account":"123456789012","userName":"signer","password":%q}`, password)
+			resp, err := c.http.Post(at+"/iamd/v1/signin", "application/json", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if status := signIn(n2, "Signer-pass-1"); status != http.StatusOK {
+			t.Fatalf("sign-in with the right password on %s: %d", n2, status)
+		}
+		// Five failures in all, no more than two on any node (whose own count, by user or by address, stays below five).
+		for _, at := range []string{n1, n2, n3, n1, n2} {
+			if status := signIn(at, "wrong"); status != http.StatusUnauthorized {
+				t.Fatalf("sign-in with a wrong password on %s: %d, want 401", at, status)
+			}
+		}
+		for _, at := range []string{n3, n1, n2} {
+			if status := signIn(at, "Signer-pass-1"); status != http.StatusUnauthorized {
+				t.Fatalf("sign-in with the right password on %s while the user is locked out: %d, want 401", at, status)
+			}
+		}
+	})
+
 	t.Run("ConcurrentCreateUserOfOneNameOnThreeNodesSucceedsOnce", func(t *testing.T) {
 		names := []string{"Shared", "SHARED", "shared", "sHaReD"}
 		const each = 4

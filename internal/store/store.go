@@ -223,9 +223,10 @@ type Tx interface {
 type Store interface {
 	View(ctx context.Context, fn func(ctx context.Context, r Reader) error) error
 	Update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
-	// UpdateStamps is Update for a write that only stamps usage (an access key's last use): data that no
-	// authorization decision and no credential lookup reads. It moves Generation but not PolicyGeneration, so
-	// compiled evaluators survive it. A caller must not write anything else through it.
+	// UpdateStamps is Update for a write that only stamps usage (an access key's last use) or counts failures (a
+	// user's failed sign-ins): data that no authorization decision and no credential lookup reads. It moves
+	// Generation but not PolicyGeneration, so compiled evaluators survive it. A caller must not write anything else
+	// through it.
 	UpdateStamps(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 	// AppendEvents appends events (or replaces those whose ID is stored, as Tx.AppendEvent does) in a transaction of
 	// its own, all or none. Events are read by no cache and no decision: it moves neither Generation nor
