@@ -191,7 +191,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	accounts, clockop := op.endpoints(metrics, admission, rec, st)
 	mux.Handle("POST "+OperatorAccountsPath, accounts)
 	mux.Handle("POST "+OperatorClockPath, clockop)
-	mountOIDCIssuer(mux, svc, logger)
+	mountOIDCIssuer(mux, svc, st, logger)
 	mux.Handle("/", h)
 	inflight := &inflight{}
 	return &Server{cfg: cfg, logger: logger, store: st, trail: trail, sink: sink, IAM: svc, handler: inflight.wrap(refuseChunked(mux)), Root: root, operator: op, inflight: inflight, Clock: clk, admission: admission}, nil
