@@ -102,7 +102,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(9) // 8 for views, 1 for Sync
 	s.r = r
-	if s.syncr, err = newSyncReader(ctx, r); err != nil {
+	if s.syncr, err = newSyncReader(ctx, r, path); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

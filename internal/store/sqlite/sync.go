@@ -7,16 +7,28 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"sync/atomic"
 )
 
-// syncReader reads the shared generations for Sync, once per API request, so it is built to cost little: one
-// connection of its own with the statement prepared on it, driven through the driver's own interfaces (database/sql
-// would allocate a score of objects per query), and concurrent Syncs share reads. A Sync needs a read that began
-// after it was called; when one that began later has finished by the time it gets the connection, it takes that
-// read's answer instead of making another, so a burst of requests costs one read or two, not one each.
+// syncReader reads the shared generations for Sync, once per API request, so it is built to cost little.
+//
+// First, it looks at the WAL-index header at the start of the database's shared-memory file (-shm; SQLite's "WAL
+// file format", section "the WAL-index header"), which every commit of every process rewrites before its COMMIT
+// returns: the frame count, the checkpoint salts and the change counter. When those 48 bytes are as they were
+// before its last read of the generations, nothing was committed since, by anyone, and that read's answer stands:
+// one pread, no query. Any change, or no shared-memory file to read, makes it read the database.
+//
+// The read of the database runs on one connection of its own with the statement prepared on it, driven through
+// the driver's own interfaces (database/sql would allocate a score of objects per query), and concurrent Syncs
+// share reads. A Sync needs a read that began after it was called; when one that began later has finished by the
+// time it gets the connection, it takes that read's answer instead of making another, so a burst of requests
+// costs one read or two, not one each.
 type syncReader struct {
+	shm  *os.File                 // the database's -shm file; nil when it could not be opened
+	last atomic.Pointer[shmState] // the header as it was before the last read of the database, with its answer
+
 	mu   sync.Mutex
 	conn *sql.Conn
 	stmt driver.Stmt // prepared on conn's driver connection, used only inside conn.Raw
@@ -28,12 +40,26 @@ type syncReader struct {
 	started, finished atomic.Uint64
 }
 
-func newSyncReader(ctx context.Context, db *sql.DB) (*syncReader, error) {
+// walIndexHeader is the size of the first copy of the WAL-index header in the -shm file.
+const walIndexHeader = 48
+
+// shmState is a WAL-index header and the generations read after it was.
+type shmState struct {
+	hdr  [walIndexHeader]byte
+	g, p int64
+}
+
+func newSyncReader(ctx context.Context, db *sql.DB, path string) (*syncReader, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
 	r := &syncReader{conn: conn, dest: make([]driver.Value, 2)}
+	// The writer's connection has the database open in WAL mode, so the file exists; without it, every Sync reads
+	// the database.
+	if f, err := os.Open(path + "-shm"); err == nil {
+		r.shm = f
+	}
 	r.read = r.readRaw
 	err = conn.Raw(func(dc any) error {
 		c, ok := dc.(driver.ConnPrepareContext)
@@ -50,8 +76,22 @@ func newSyncReader(ctx context.Context, db *sql.DB) (*syncReader, error) {
 	return r, nil
 }
 
-// generations returns the shared generations as read by a read that began after the call.
+// header reads the WAL-index header into hdr; false when it cannot.
+func (r *syncReader) header(hdr *[walIndexHeader]byte) bool {
+	if r.shm == nil {
+		return false
+	}
+	n, err := r.shm.ReadAt(hdr[:], 0)
+	return err == nil && n == walIndexHeader
+}
+
+// generations returns the shared generations as of a moment after the call.
 func (r *syncReader) generations(ctx context.Context) (g, p int64, err error) {
+	var hdr [walIndexHeader]byte
+	okHdr := r.header(&hdr)
+	if last := r.last.Load(); okHdr && last != nil && last.hdr == hdr {
+		return last.g, last.p, nil // nothing committed since the last read
+	}
 	// Reads numbered up to began have begun before this call; a later one that has finished will do.
 	began := r.started.Load()
 	r.mu.Lock()
@@ -69,6 +109,12 @@ func (r *syncReader) generations(ctx context.Context) (g, p int64, err error) {
 		return 0, 0, err
 	}
 	r.finished.Store(r.started.Load())
+	if okHdr {
+		// hdr was read before this read began: a commit after it changes the header, and the next Sync reads again.
+		r.last.Store(&shmState{hdr: hdr, g: r.g, p: r.p})
+	} else {
+		r.last.Store(nil)
+	}
 	return r.g, r.p, nil
 }
 
@@ -105,6 +151,9 @@ func (r *syncReader) close() error {
 	var err error
 	if r.stmt != nil {
 		err = r.conn.Raw(func(any) error { return r.stmt.Close() })
+	}
+	if r.shm != nil {
+		err = errors.Join(err, r.shm.Close())
 	}
 	return errors.Join(err, r.conn.Close())
 }
