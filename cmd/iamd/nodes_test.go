@@ -6,10 +6,12 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -226,6 +228,25 @@ func TestNodesOnOneDataDirectoryBehaveAsOneServer(t *testing.T) {
 		for _, at := range []string{n3, n1, n2} {
 			if status := signIn(at, "Signer-pass-1"); status != http.StatusUnauthorized {
 				t.Fatalf("sign-in with the right password on %s while the user is locked out: %d, want 401", at, status)
+			}
+		}
+	})
+
+	t.Run("AccountCreatedThroughOneNodeWorksOnEvery", func(t *testing.T) {
+		// The serve file names one node (the last started); the account it creates is served by all.
+		out, err := exec.Command(bin, "account", "create", "--data", data, "--id", "111122223333").Output()
+		if err != nil {
+			t.Fatalf("iamd account create: %v", err)
+		}
+		var acct struct{ AccountId, AccessKeyId, SecretAccessKey string }
+		if err := json.Unmarshal(out, &acct); err != nil || acct.AccessKeyId == "" {
+			t.Fatalf("iamd account create printed %q: %v", out, err)
+		}
+		key := sigv4.Credentials{AccessKeyID: acct.AccessKeyId, SecretAccessKey: acct.SecretAccessKey}
+		for _, at := range []string{n1, n2, n3} {
+			status, body := whoAmI(t, at, key)
+			if status != http.StatusOK || xmlField(t, body, "Account") != "111122223333" {
+				t.Fatalf("GetCallerIdentity on %s as the new account's root: %d %s", at, status, body)
 			}
 		}
 	})
