@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -48,5 +50,38 @@ func TestAdmissionAnswersServiceUnavailableWhenFull(t *testing.T) {
 	leave()
 	if w := jsonCall(); w.Code != http.StatusOK {
 		t.Fatalf("JSON with the slot free: %d %s", w.Code, w.Body)
+	}
+}
+
+// syncer is a Syncer that counts its calls and fails while err is set.
+type syncer struct {
+	calls int
+	err   error
+}
+
+func (s *syncer) Sync(context.Context) error { s.calls++; return s.err }
+
+// TestSyncRunsOncePerRequestAndItsFailureIsServiceUnavailable: the pipeline brings the store up to date once per
+// request, before authenticating it; when the store cannot say what other nodes committed, the request is answered
+// 503 ServiceUnavailable (retryable), never from caches that may be stale.
+func TestSyncRunsOncePerRequestAndItsFailureIsServiceUnavailable(t *testing.T) {
+	h := New(fakeAuth{}, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	h.AddJSONService("organizations", orgtypes.TargetPrefix, fakeOrgOps())
+	s := &syncer{}
+	h.SyncStore(s)
+	call := func() *httptest.ResponseRecorder {
+		r := httptest.NewRequest("POST", "/", strings.NewReader("{}"))
+		r.Header.Set("X-Amz-Target", "AWSOrganizationsV20161128.DescribeOrganization")
+		r.Header.Set("Authorization", "ok")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	if w := call(); w.Code != http.StatusOK || s.calls != 1 {
+		t.Fatalf("with the store in sync: %d %s after %d Syncs, want 200 after 1", w.Code, w.Body, s.calls)
+	}
+	s.err = errors.New("database unreachable")
+	if w := call(); w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), `"__type":"ServiceUnavailable"`) {
+		t.Fatalf("with Sync failing: %d %s, want 503 ServiceUnavailable", w.Code, w.Body)
 	}
 }

@@ -83,6 +83,10 @@ func (h *Handler) Admit(a *Admission) { h.p.admit = a }
 // Record makes h tell rec about every request it serves (the audit trail's hook). Call it before serving.
 func (h *Handler) Record(rec Recorder) { h.p.rec = rec }
 
+// SyncStore makes h bring st up to date with what other iamd nodes on its database committed before it
+// authenticates each request (the pipeline's sync stage). Call it before serving.
+func (h *Handler) SyncStore(st Syncer) { h.p.sync = st }
+
 // New returns a handler for the IAM and STS services. Each operation is bound to its method by the generated
 // tables of iamapi and stsapi (no reflection); the operations a service lacks answer NotImplemented, and all
 // answer NotImplemented when the service is nil.

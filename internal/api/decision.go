@@ -50,6 +50,10 @@ func (h *DecisionHandler) Admit(a *Admission) { h.p.admit = a }
 // Record makes h tell rec about every call it serves (the audit trail's hook). Call it before serving.
 func (h *DecisionHandler) Record(rec Recorder) { h.p.rec = rec }
 
+// SyncStore makes h bring st up to date with what other iamd nodes on its database committed before it
+// authenticates each request (the pipeline's sync stage). Call it before serving.
+func (h *DecisionHandler) SyncStore(st Syncer) { h.p.sync = st }
+
 // DecisionService is the signing name of the decision API's own calls.
 const DecisionService = "iamd"
 

@@ -74,6 +74,10 @@ func (e *Endpoint[A]) Admit(a *Admission) { e.p.admit = a }
 // Record makes e tell rec about every request it serves (the audit trail's hook). Call it before serving.
 func (e *Endpoint[A]) Record(rec Recorder) { e.p.rec = rec }
 
+// SyncStore makes e bring st up to date with what other iamd nodes on its database committed before it
+// authenticates each request (the pipeline's sync stage). Call it before serving.
+func (e *Endpoint[A]) SyncStore(st Syncer) { e.p.sync = st }
+
 // Observe makes e tell obs about every request it serves, for metrics. Call it before serving.
 func (e *Endpoint[A]) Observe(obs Observer) { e.p.obs = obs }
 

@@ -28,6 +28,9 @@ import (
 //  2. admit: a slot of the shared Admission while the request is unauthenticated.
 //  3. read: the body, at most maxBody bytes (a larger one is drained, within bounds, and refused with 413 and
 //     Connection: close, so that the answer reaches a client still sending; tooLarge).
+//  3a. sync: the store learns what other iamd nodes on the same database committed (Syncer), so that the caches
+//     behind authentication and authorization answer as of now: a write acknowledged by any node is seen by this
+//     request (read-your-writes across nodes).
 //  4. parse: the protocol finds the service and operation (query: from the form; JSON: X-Amz-Target; decision:
 //     the path) — route, given to authenticate.
 //  5. authenticate: SigV4 for the service the request calls (Authenticator: sigv4 parses and checks the credential
@@ -73,6 +76,12 @@ type Recorder interface {
 	RecordRequest(ctx context.Context, rec Record)
 }
 
+// Syncer brings the store behind the services up to date with what other handles on its database (other iamd nodes)
+// committed: store.Store's Sync, called once per request before the caller is authenticated.
+type Syncer interface {
+	Sync(ctx context.Context) error
+}
+
 // exchange is one request going through the pipeline.
 type exchange struct {
 	start     time.Time
@@ -95,6 +104,8 @@ type pipeline struct {
 	auth Authenticator
 	// keyUse records the access key of each verified signature; nil records none.
 	keyUse keyUseRecorder
+	// sync brings the store up to date with other nodes before each request is authenticated; nil: none.
+	sync   Syncer
 	logger *slog.Logger
 	obs    Observer
 	rec    Recorder
@@ -212,6 +223,12 @@ func (p *pipeline) readAndVerify(r *http.Request, ex *exchange, route func(body 
 	}
 	if int64(len(body)) > limit {
 		return nil, c, p.tooLarge(r, ex, limit)
+	}
+	if p.sync != nil {
+		if err := p.sync.Sync(r.Context()); err != nil {
+			p.logger.Error("sync with the store", "request_id", ex.reqID, "err", err)
+			return nil, c, errBusy()
+		}
 	}
 	unsigned := false
 	if route != nil {

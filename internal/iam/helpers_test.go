@@ -44,7 +44,14 @@ func newService(t testing.TB) (*iam.Service, *iam.Caller) {
 // newServiceWith is newService with the service's options.
 func newServiceWith(t testing.TB, opt iam.Options) (*iam.Service, *iam.Caller) {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "iamd.db"))
+	return newServiceAt(t, filepath.Join(t.TempDir(), "iamd.db"), opt)
+}
+
+// newServiceAt is newServiceWith on the database at path: a second service on the same path is a second iamd node
+// on the same database.
+func newServiceAt(t testing.TB, path string, opt iam.Options) (*iam.Service, *iam.Caller) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -414,6 +416,68 @@ func TestSignInLimiterLocksUserAndAddress(t *testing.T) {
 	}
 	if _, err := lim.SignIn(ctx, svc, testAccount, "alice", "Alice-pass-1", "", "192.0.2.66"); err == nil {
 		t.Fatal("locked address signed in")
+	}
+}
+
+// TestSignInLockOutHoldsOnEveryNode: two services on one database (two iamd nodes), each with its own limiter,
+// sources that change every time: a user's failures on both nodes add up, the lock-out holds on both, and once it
+// ends a success on one node clears the count for both.
+func TestSignInLockOutHoldsOnEveryNode(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "iamd.db")
+	a, root := newServiceAt(t, path, iam.Options{})
+	b, _ := newServiceAt(t, path, iam.Options{})
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	a.Now, b.Now = clock, clock
+	userCaller(t, a, root, "alice")
+	if _, err := a.CreateLoginProfile(ctx, root, &iamtypes.CreateLoginProfileRequest{UserName: str("alice"), Password: str("Alice-pass-1")}); err != nil {
+		t.Fatal(err)
+	}
+	la, lb := iam.NewSignInLimiter(clock), iam.NewSignInLimiter(clock)
+	source := 0
+	signIn := func(l *iam.SignInLimiter, svc *iam.Service, password string) error {
+		source++
+		_, err := l.SignIn(ctx, svc, testAccount, "alice", password, "", fmt.Sprintf("198.51.100.%d", source))
+		return err
+	}
+	// Four failures, spread: no node has seen five, nor any source more than one.
+	for i := range 4 {
+		l, svc := la, a
+		if i%2 == 1 {
+			l, svc = lb, b
+		}
+		if signIn(l, svc, "wrong") == nil {
+			t.Fatal("wrong password accepted")
+		}
+	}
+	if err := signIn(lb, b, "Alice-pass-1"); err != nil {
+		t.Fatalf("right password after four failures: %v", err)
+	}
+	// The success cleared the count: five more failures lock, the fifth on b.
+	for i := range 5 {
+		l, svc := la, a
+		if i%2 == 1 {
+			l, svc = lb, b
+		}
+		signIn(l, svc, "wrong")
+	}
+	for _, node := range []struct {
+		l   *iam.SignInLimiter
+		svc *iam.Service
+	}{{la, a}, {lb, b}} {
+		err := signIn(node.l, node.svc, "Alice-pass-1")
+		var se *iam.SignInError
+		if !errors.As(err, &se) || se.Public != iam.SignInFailedMessage || !strings.Contains(se.Reason, "locked") {
+			t.Fatalf("right password on a node while the user is locked out: %v, want a lock-out", err)
+		}
+	}
+	now = now.Add(5 * time.Minute)
+	if err := signIn(la, a, "Alice-pass-1"); err != nil {
+		t.Fatalf("after the lock-out: %v", err)
+	}
+	if err := signIn(lb, b, "Alice-pass-1"); err != nil {
+		t.Fatalf("after the lock-out, on the other node: %v", err)
 	}
 }
 

@@ -83,16 +83,29 @@ func (s *Service) SignIn(ctx context.Context, account, userName, password, mfaCo
 		return nil, signinFailed("missing account, user name or password")
 	}
 	var prof *PasswordProfile
+	locked := false
 	err := s.view(ctx, func(ctx context.Context, r store.Reader) error {
-		if _, err := r.Get(ctx, account, KindUser, userName); err != nil {
+		e, err := r.Get(ctx, account, KindUser, userName)
+		if err != nil {
 			return err
 		}
-		var err error
+		// A lock-out recorded by any node (signinshared.go).
+		f, err := signinFailuresOf(ctx, r, account, e.ID)
+		if err != nil {
+			return err
+		}
+		if locked = f.lockedAt(s.Now()); locked {
+			return nil
+		}
 		prof, err = passwordsProfile(ctx, r, account, userName)
 		return err
 	})
 	if err != nil && !notFound(err) {
 		return nil, err
+	}
+	if locked {
+		passwordsBurn(password)
+		return nil, signinFailed(signinLockedReason)
 	}
 	if prof == nil {
 		passwordsBurn(password)
@@ -143,6 +156,9 @@ func (s *Service) SignIn(ctx context.Context, account, userName, password, mfaCo
 		res.PasswordResetRequired = cur.PasswordResetRequired
 		key, err := s.signinKey(ctx, tx, account)
 		if err != nil {
+			return err
+		}
+		if err := clearSignInFailures(ctx, tx, account, u.UserID); err != nil {
 			return err
 		}
 		used := now.Truncate(time.Second)
@@ -269,9 +285,11 @@ func (s *Service) VerifySessionToken(ctx context.Context, token string) (*SignIn
 	return sess, nil
 }
 
-// SignInLimiter rate-limits failed sign-ins in memory: after MaxFailures failures within Window for one user (of
-// one account) or from one source address, further attempts for that key fail for Lockout, whatever the password.
-// A lock-out reads like a wrong password. The zero value is not usable; use NewSignInLimiter.
+// SignInLimiter rate-limits failed sign-ins: after MaxFailures failures within Window for one user (of one account)
+// or from one source address, further attempts for that key fail for Lockout, whatever the password. A lock-out
+// reads like a wrong password. It counts in memory, and counts each existing user's failures in the store as well
+// (signinshared.go), so that a user's failures on every iamd node sharing the database add up and a lock-out holds
+// on all of them; a source address is limited per node. The zero value is not usable; use NewSignInLimiter.
 type SignInLimiter struct {
 	MaxFailures int
 	Window      time.Duration
@@ -365,21 +383,28 @@ func (l *SignInLimiter) prune(now time.Time) {
 	}
 }
 
+// signinLockedReason is the reason (for the log) of a sign-in refused by a lock-out; such a refusal is not counted
+// as one more failure.
+const signinLockedReason = "locked out after repeated failures"
+
 // SignIn runs s.SignIn under the limiter: a locked-out user or source address is refused before any password
 // check, failures count against both, and a success clears the user's failures.
 func (l *SignInLimiter) SignIn(ctx context.Context, s *Service, account, userName, password, mfaCode, sourceIP string) (*SignInResult, error) {
 	uk, ik := signinUserKey(account, userName), signinIPKey(sourceIP)
 	if l.locked(uk, ik) {
 		passwordsBurn(password)
-		return nil, signinFailed("locked out after repeated failures")
+		return nil, signinFailed(signinLockedReason)
 	}
 	res, err := s.SignIn(ctx, account, userName, password, mfaCode, sourceIP)
 	var se *SignInError
 	switch {
 	case err == nil:
 		l.succeed(uk)
-	case errors.As(err, &se) && se.Public != SignInMFARequiredMessage:
+	case errors.As(err, &se) && se.Public != SignInMFARequiredMessage && se.Reason != signinLockedReason:
 		l.fail(uk, ik)
+		// Counted for every node too. Should the store fail to take it, the sign-in's answer stands: this node's
+		// own count still applies.
+		_ = s.recordSignInFailure(ctx, l, account, userName)
 	}
 	return res, err
 }

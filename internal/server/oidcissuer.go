@@ -9,6 +9,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/iamd-dev/iamd/internal/api"
 	"github.com/iamd-dev/iamd/internal/iam"
 )
 
@@ -28,13 +29,16 @@ var issuerAccountRE = regexp.MustCompile(`^[0-9]{12}$`)
 
 // oidcIssuer serves the accounts' issuer documents.
 type oidcIssuer struct {
-	svc    *iam.Service
+	svc *iam.Service
+	// sync brings the store up to date with other nodes before each answer, as the API pipeline does: keys
+	// created or retired through any node are served at once.
+	sync   api.Syncer
 	logger *slog.Logger
 }
 
 // mountOIDCIssuer adds the issuer documents' routes to mux.
-func mountOIDCIssuer(mux *http.ServeMux, svc *iam.Service, logger *slog.Logger) {
-	o := oidcIssuer{svc: svc, logger: logger}
+func mountOIDCIssuer(mux *http.ServeMux, svc *iam.Service, sync api.Syncer, logger *slog.Logger) {
+	o := oidcIssuer{svc: svc, sync: sync, logger: logger}
 	mux.HandleFunc(oidcDiscoveryPattern, o.serveDiscovery)
 	mux.HandleFunc(oidcJWKSPattern, o.serveJWKS)
 }
@@ -55,6 +59,11 @@ func (o oidcIssuer) keys(w http.ResponseWriter, r *http.Request) ([]jose.JSONWeb
 	account := r.PathValue("account")
 	if !issuerAccountRE.MatchString(account) {
 		http.NotFound(w, r)
+		return nil, "", false
+	}
+	if err := o.sync.Sync(r.Context()); err != nil {
+		o.logger.Error("sync with the store", "err", err)
+		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
 		return nil, "", false
 	}
 	keys, found, err := o.svc.OutboundPublicKeys(r.Context(), account)

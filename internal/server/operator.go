@@ -151,7 +151,7 @@ func operatorErrorAnswer(hdr http.Header, info awsquery.ErrorInfo) (int, any) {
 // endpoints returns the handlers of the operator endpoints, run through the wire layer's pipeline (request IDs,
 // admission, body limit, the one error edge, metrics and the audit hook) with the operator token as their
 // credential.
-func (o *operator) endpoints(obs api.Observer, admit *api.Admission, rec api.Recorder) (accounts, clock http.Handler) {
+func (o *operator) endpoints(obs api.Observer, admit *api.Admission, rec api.Recorder, st api.Syncer) (accounts, clock http.Handler) {
 	a := api.NewEndpoint(api.EndpointSpec[*AccountRequest]{Service: "iamd", Operation: "CreateAccount", MaxBody: operatorMaxBody,
 		Authenticate: operatorRequest[AccountRequest](o), Call: o.createAccount, ErrorAnswer: operatorErrorAnswer, Audit: o.auditAccount, Now: o.svc.Now}, o.logger, obs)
 	c := api.NewEndpoint(api.EndpointSpec[*ClockRequest]{Service: "iamd", Operation: "AdvanceClock", MaxBody: operatorMaxBody,
@@ -160,6 +160,8 @@ func (o *operator) endpoints(obs api.Observer, admit *api.Admission, rec api.Rec
 	c.Admit(admit)
 	a.Record(rec)
 	c.Record(rec)
+	a.SyncStore(st)
+	c.SyncStore(st)
 	return a, c
 }
 

@@ -147,6 +147,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	admission := api.NewAdmission(maxUnauthenticated)
 	h.Admit(admission)
 	h.Record(rec)
+	h.SyncStore(st)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -166,6 +167,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	signin := api.NewSignInHandler(svc, logger)
 	signin.Admit(admission)
 	signin.Record(rec)
+	signin.SyncStore(st)
 	signin.Observe(metrics)
 	mux.Handle("POST /iamd/v1/signin", signin)
 	// The decision API: calls are signed for the service "iamd"; /verify checks requests signed for any service,
@@ -175,6 +177,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		SignedPayloadServices: []string{"iam", "sts", "organizations", api.DecisionService}}, svc, logger, metrics)
 	decisions.Admit(admission)
 	decisions.Record(rec)
+	decisions.SyncStore(st)
 	mux.Handle("POST "+api.AuthorizePath, decisions)
 	mux.Handle("POST "+api.VerifyPath, decisions)
 	op, err := newOperator(svc, clk, logger)
@@ -185,10 +188,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		return nil, err
 	}
 	op.account = cfg.AccountID
-	accounts, clockop := op.endpoints(metrics, admission, rec)
+	accounts, clockop := op.endpoints(metrics, admission, rec, st)
 	mux.Handle("POST "+OperatorAccountsPath, accounts)
 	mux.Handle("POST "+OperatorClockPath, clockop)
-	mountOIDCIssuer(mux, svc, logger)
+	mountOIDCIssuer(mux, svc, st, logger)
 	mux.Handle("/", h)
 	inflight := &inflight{}
 	return &Server{cfg: cfg, logger: logger, store: st, trail: trail, sink: sink, IAM: svc, handler: inflight.wrap(refuseChunked(mux)), Root: root, operator: op, inflight: inflight, Clock: clk, admission: admission}, nil

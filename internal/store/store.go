@@ -202,12 +202,31 @@ type Tx interface {
 // Store runs transactions. A function passed to View or Update must do all its work through the handle it is given
 // and must not keep it; Update commits when the function returns nil and rolls back otherwise, so nothing is
 // half-applied.
+//
+// Many handles on one database. Several Stores may be open on the same database at once: iamd nodes (processes,
+// possibly on other machines) behind one load balancer, or an operator command beside a running server. They
+// behave as one store:
+//   - Updates (and UpdateStamps) of all handles run one at a time: every check a function makes on what it read (a
+//     name is free, a quota is not reached, an MFA code's step is unused) still holds when it commits, and it reads
+//     every commit that finished before its transaction began. A backend serializes them before the function's
+//     first read (SQLite: BEGIN IMMEDIATE; PostgreSQL: a lock taken first in the transaction, such as on the shared
+//     generations' row, with every statement after it reading the latest commits, as READ COMMITTED does). The
+//     function runs once per call, never again after a conflict: domain code sets results from inside it
+//     (EnsureAccount keeps the key it generated) and is not written to be run twice.
+//   - Names stay unique case-insensitively and IDs unique across handles (ErrConflict on any handle).
+//   - A commit through one handle is visible to every transaction that begins after it on any handle.
+//   - Generation and PolicyGeneration are per handle: a commit through this handle moves them at once, a commit
+//     through another one only when Sync sees it. Caches compare them, so a caller that needs what other handles
+//     committed (each API request, before its caller is authenticated) calls Sync first: a write acknowledged by
+//     any node is then seen by the next request on every node (read-your-writes across nodes), and a deleted
+//     access key or a detached policy stops working everywhere at once.
 type Store interface {
 	View(ctx context.Context, fn func(ctx context.Context, r Reader) error) error
 	Update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
-	// UpdateStamps is Update for a write that only stamps usage (an access key's last use): data that no
-	// authorization decision and no credential lookup reads. It moves Generation but not PolicyGeneration, so
-	// compiled evaluators survive it. A caller must not write anything else through it.
+	// UpdateStamps is Update for a write that only stamps usage (an access key's last use) or counts failures (a
+	// user's failed sign-ins): data that no authorization decision and no credential lookup reads. It moves
+	// Generation but not PolicyGeneration, so compiled evaluators survive it. A caller must not write anything else
+	// through it.
 	UpdateStamps(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 	// AppendEvents appends events (or replaces those whose ID is stored, as Tx.AppendEvent does) in a transaction of
 	// its own, all or none. Events are read by no cache and no decision: it moves neither Generation nor
@@ -217,11 +236,22 @@ type Store interface {
 	// AppendEvents it moves no generation. It keeps, for each value of an attribute appended as Latest, the newest
 	// event that carries it, however old.
 	PruneEvents(ctx context.Context, before time.Time) (int, error)
-	// Generation increases after every committed Update or UpdateStamps; caches of stored records compare it.
+	// Generation increases after every committed Update or UpdateStamps through this handle, and by Sync after
+	// those of other handles; caches of stored records compare it. It never decreases.
 	Generation() uint64
-	// PolicyGeneration increases after every committed Update (not UpdateStamps); caches of what decisions derive
-	// from the store (compiled evaluators, credentials, organization views) compare it, reading it before the
-	// records they derive from. A commit moves Generation no later than PolicyGeneration.
+	// PolicyGeneration increases after every committed Update (not UpdateStamps) through this handle, and by Sync
+	// after those of other handles; caches of what decisions derive from the store (compiled evaluators,
+	// credentials, organization views) compare it, reading it before the records they derive from. A commit (or a
+	// Sync) moves Generation no later than PolicyGeneration.
 	PolicyGeneration() uint64
+	// Sync brings this handle up to date with the commits of every other handle on the same database: when any
+	// Update or UpdateStamps committed since this handle last looked (and not through it), it moves Generation
+	// and, for an Update, PolicyGeneration, before it returns. Every commit that finished before Sync was called is
+	// then seen by this handle's caches. Each Update and UpdateStamps records its commit in shared generations
+	// (in its own transaction: a rolled-back one moves nothing), and Sync reads them with one indexed read; a Sync
+	// that finds nothing new moves nothing and allocates little, since it runs once per API request. Its error
+	// (the database is unreachable) means nothing is known of other handles: the caller must not answer from
+	// caches, and the API answers ServiceUnavailable.
+	Sync(ctx context.Context) error
 	Close() error
 }

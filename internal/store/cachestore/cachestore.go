@@ -76,6 +76,10 @@ func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) 
 	return s.inner.PruneEvents(ctx, before)
 }
 
+// Sync is the wrapped store's: it moves the wrapped store's Generation when another handle committed, which
+// retires this cache.
+func (s *Store) Sync(ctx context.Context) error { return s.inner.Sync(ctx) }
+
 // Generation is the wrapped store's.
 func (s *Store) Generation() uint64 { return s.inner.Generation() }
 

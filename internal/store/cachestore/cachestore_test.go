@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/iamd-dev/iamd/internal/store"
@@ -27,6 +30,21 @@ func open(t *testing.T) *cachestore.Store {
 // TestConformance: the cache in front of a store keeps every behaviour of the store contract.
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
+}
+
+// TestConformanceOfManyHandles: caches in front of two handles on one database are retired by Sync when the other
+// handle commits.
+func TestConformanceOfManyHandles(t *testing.T) {
+	storetest.RunNodes(t, func(t *testing.T) func(t *testing.T) store.Store {
+		path := filepath.Join(t.TempDir(), "iamd.db")
+		return func(t *testing.T) store.Store {
+			s, err := sqlite.Open(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return cachestore.New(s)
+		}
+	})
 }
 
 // TestUnknownIDLookupsCannotGrowOrFlushTheCache: access key IDs are looked up before the signature is checked, so
@@ -140,5 +158,82 @@ func TestPointReadsServedUntilACommit(t *testing.T) {
 		if got := get(tc.get); got != tc.want || reads != tc.wantReads {
 			t.Errorf("%s: got %q after %d store reads, want %q after %d", tc.name, got, reads, tc.want, tc.wantReads)
 		}
+	}
+}
+
+// TestConcurrentSyncsSeeEveryCommitMadeBeforeThem: readers on one handle, behind the cache, Sync and read a counter
+// that a writer on another handle raises, all at once: every reader sees at least the value committed before its
+// Sync began, though concurrent Syncs share their reads of the database.
+func TestConcurrentSyncsSeeEveryCommitMadeBeforeThem(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "iamd.db")
+	ctx := context.Background()
+	openAt := func() store.Store {
+		s, err := sqlite.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := cachestore.New(s)
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	w, r := openAt(), openAt()
+	const commits, readers = 60, 4
+	var committed atomic.Int64
+	done := make(chan struct{})
+	errs := make(chan error, readers+1)
+	go func() {
+		defer close(done)
+		for i := 1; i <= commits; i++ {
+			if err := w.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+				return tx.PutSetting(ctx, "1", "n", []byte(strconv.Itoa(i)))
+			}); err != nil {
+				errs <- err
+				return
+			}
+			committed.Store(int64(i))
+		}
+	}()
+	var wg sync.WaitGroup
+	for range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				before := committed.Load()
+				if err := r.Sync(ctx); err != nil {
+					errs <- err
+					return
+				}
+				var got int64
+				err := r.View(ctx, func(ctx context.Context, rd store.Reader) error {
+					v, err := rd.Setting(ctx, "1", "n")
+					if errors.Is(err, store.ErrNotFound) {
+						return nil
+					}
+					if err == nil {
+						got, err = strconv.ParseInt(string(v), 10, 64)
+					}
+					return err
+				})
+				if err == nil && got < before {
+					err = fmt.Errorf("read %d after a Sync that began when %d was committed", got, before)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	<-done
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 }

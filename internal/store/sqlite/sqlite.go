@@ -31,8 +31,12 @@ var migrations embed.FS
 // Store is a store.Store on one SQLite file.
 type Store struct {
 	w, r *sql.DB
+	// gen and pgen are the shared generations (table generations) as this handle last saw them: after its own
+	// commits and by Sync; they only grow.
 	gen  atomic.Uint64 // every commit
 	pgen atomic.Uint64 // commits of Update, not UpdateStamps
+	// syncr reads the shared generations for Sync (sync.go), on a connection of r's of its own.
+	syncr *syncReader
 	// indexed is the trail's watermark as last committed (events.go): AppendEvent indexes the tail when it grows
 	// past maxTail events beyond it.
 	indexed atomic.Int64
@@ -98,9 +102,47 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	r.SetMaxOpenConns(8)
+	r.SetMaxOpenConns(9) // 8 for views, 1 for Sync
 	s.r = r
+	if s.syncr, err = newSyncReader(ctx, r, path); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := s.Sync(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	return s, nil
+}
+
+const syncQuery = "SELECT gen, pgen FROM generations WHERE id = 1"
+
+// Sync reads the shared generations (one row, by its primary key) and moves this handle's Generation and
+// PolicyGeneration to them when another handle committed since. The read does not follow ctx's cancellation: it
+// never waits on a writer (WAL), and a context the read watches costs the driver a goroutine per query.
+func (s *Store) Sync(context.Context) error {
+	g, p, err := s.syncr.generations(context.Background())
+	if err != nil {
+		return fmt.Errorf("sync: read the shared generations: %w", err)
+	}
+	s.advance(uint64(g), uint64(p))
+	return nil
+}
+
+// advance moves the generations this handle knows up to g and p (never down): gen first, as a commit does.
+func (s *Store) advance(g, p uint64) {
+	raise(&s.gen, g)
+	raise(&s.pgen, p)
+}
+
+// raise sets v to n when n is greater.
+func raise(v *atomic.Uint64, n uint64) {
+	for {
+		old := v.Load()
+		if n <= old || v.CompareAndSwap(old, n) {
+			return
+		}
+	}
 }
 
 // createPrivate creates the database file with mode 0600 before SQLite opens it (SQLite would create it 0644 less
@@ -170,13 +212,17 @@ func (s *Store) Close() error {
 	for _, m := range []*sync.Map{&s.rStmts, &s.wStmts} {
 		m.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	}
-	return errors.Join(s.r.Close(), s.w.Close())
+	var serr error
+	if s.syncr != nil {
+		serr = s.syncr.close()
+	}
+	return errors.Join(serr, s.r.Close(), s.w.Close())
 }
 
-// Generation increases after every committed Update or UpdateStamps.
+// Generation increases after every committed Update or UpdateStamps, through this handle or (seen by Sync) another.
 func (s *Store) Generation() uint64 { return s.gen.Load() }
 
-// PolicyGeneration increases after every committed Update.
+// PolicyGeneration increases after every committed Update, through this handle or (seen by Sync) another.
 func (s *Store) PolicyGeneration() uint64 { return s.pgen.Load() }
 
 // migrate applies the embedded migrations past the database's version, up to upTo.
@@ -247,19 +293,38 @@ func (s *Store) UpdateStamps(ctx context.Context, fn func(ctx context.Context, t
 }
 
 func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error, policy bool) error {
-	if err := s.write(ctx, func(ctx context.Context, t *txn) error { return fn(ctx, t) }); err != nil {
+	var g, p int64
+	err := s.write(ctx, func(ctx context.Context, t *txn) error {
+		if err := fn(ctx, t); err != nil {
+			return err
+		}
+		// The commit's mark in the shared generations, in its transaction: other handles see it by Sync exactly
+		// when they can see the commit.
+		q := bumpGen
+		if policy {
+			q = bumpBoth
+		}
+		if err := t.queryRow(ctx, q).Scan(&g, &p); err != nil {
+			return fmt.Errorf("bump the shared generations: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-	// gen first: a cache of derived data reads the policy generation before it reads the records it derives from,
-	// so while pgen still has its old value those reads must already miss the read cache (whose entries gen
-	// retires) and see the commit; the derived value is then kept under the old policy generation, which the next
-	// line retires. The other order would let a derivation from stale cached records be kept as current.
-	s.gen.Add(1)
-	if policy {
-		s.pgen.Add(1)
-	}
+	// gen first (advance): a cache of derived data reads the policy generation before it reads the records it
+	// derives from, so while pgen still has its old value those reads must already miss the read cache (whose
+	// entries gen retires) and see the commit; the derived value is then kept under the old policy generation,
+	// which the next step retires. The other order would let a derivation from stale cached records be kept as
+	// current. The values are the ones this commit wrote, greater than any this handle knew.
+	s.advance(uint64(g), uint64(p))
 	return nil
 }
+
+const (
+	bumpBoth = "UPDATE generations SET gen = gen + 1, pgen = pgen + 1 WHERE id = 1 RETURNING gen, pgen"
+	bumpGen  = "UPDATE generations SET gen = gen + 1 WHERE id = 1 RETURNING gen, pgen"
+)
 
 // txn implements store.Tx on a database/sql transaction. A query runs as a prepared statement once it has been
 // seen: the first time it runs directly, and after the transaction the store prepares it (outside any transaction,
