@@ -15,9 +15,11 @@
 //     aborting the transaction (ON CONFLICT DO NOTHING); any other unique violation (SQLSTATE 23505, e.g. an Update
 //     to a taken ID) is store.ErrConflict too, and like any failed statement it aborts the transaction, so the
 //     function must return it.
-//   - A transaction that fails with a serialization failure or a deadlock (40001, 40P01) is run again, the
-//     function too, a few times: a function passed to Update must therefore do all its work through its handle
-//     (as the contract says) and expect to be called more than once.
+//   - A transaction that fails with a serialization failure or a deadlock (40001, 40P01) before the caller's
+//     function ran (on the generations row) is run again, a few times; once the function ran, the failure is
+//     returned, since the contract runs each function once.
+//   - Generation and PolicyGeneration are the shared generations as this handle last saw them: after its own
+//     commits (the generations row's new values) and after Sync (one read of that row).
 //   - Reads (View) run in a REPEATABLE READ READ ONLY transaction, begun at the first read: one snapshot.
 //   - Times are Unix nanoseconds in bigint columns, so they read back exactly as written.
 //   - The audit trail: every transaction that appends events takes a transaction-level advisory lock first, so
@@ -237,23 +239,51 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 	if policy {
 		bump += ", policy_gen = policy_gen + 1"
 	}
-	err := s.write(ctx, func(ctx context.Context, t *txn) error {
-		if _, err := t.exec(ctx, bump); err != nil {
-			return fmt.Errorf("begin write: %w", err)
+	bump += " RETURNING gen, policy_gen"
+	var g, p int64
+	var ran bool
+	err := s.writeRetrying(ctx, func(ctx context.Context, t *txn) error {
+		if err := t.queryRow(ctx, bump).Scan(&g, &p); err != nil {
+			return fmt.Errorf("begin write: %w", mapErr(err))
 		}
+		// From here the function runs: the contract runs it once, so a failure from now on is not retried.
+		ran = true
 		return fn(ctx, t)
-	})
+	}, func() bool { return !ran })
 	var unsure *commitError
 	if err != nil && !errors.As(err, &unsure) {
 		return err
 	}
-	// gen first, as in the SQLite store: a cache of derived data reads the policy generation before the records it
-	// derives from, which the read cache keeps under gen.
-	s.gen.Add(1)
-	if policy {
-		s.pgen.Add(1)
+	// The shared generations as this commit left them (a failed commit may have committed: they move as if it
+	// had, and caches drop what they hold, at worst needlessly). gen first, as in the SQLite store.
+	s.advance(uint64(g), uint64(p))
+	return err
+}
+
+// Sync brings this handle's generations up to those the database holds (another node's commits).
+func (s *Store) Sync(ctx context.Context) error {
+	g, p, err := s.DatabaseGenerations(ctx)
+	if err != nil {
+		return fmt.Errorf("sync: %w", err)
 	}
-	return err // nil, or a failed commit, which may have committed: the generations moved as if it had
+	s.advance(g, p)
+	return nil
+}
+
+// advance moves the generations this handle knows up to g and p (never down): gen first.
+func (s *Store) advance(g, p uint64) {
+	raise(&s.gen, g)
+	raise(&s.pgen, p)
+}
+
+// raise sets v to n when n is greater.
+func raise(v *atomic.Uint64, n uint64) {
+	for {
+		old := v.Load()
+		if n <= old || v.CompareAndSwap(old, n) {
+			return
+		}
+	}
 }
 
 // commitError is a failed COMMIT. The transaction may have committed all the same (the connection broke after
@@ -266,9 +296,15 @@ func (e *commitError) Unwrap() error { return e.err }
 // write runs fn in a READ COMMITTED transaction and commits it, running it again (fn too) after a serialization
 // failure or a deadlock, at most maxAttempts times in all. It moves no generation itself.
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, t *txn) error) error {
+	return s.writeRetrying(ctx, fn, nil)
+}
+
+// writeRetrying is write that retries only while mayRetry (when not nil) says so: a caller's function that must
+// run once (Update's) is retried only when the failure came before it ran.
+func (s *Store) writeRetrying(ctx context.Context, fn func(ctx context.Context, t *txn) error, mayRetry func() bool) error {
 	for attempt := 1; ; attempt++ {
 		err := s.writeOnce(ctx, fn)
-		if err == nil || !retryable(err) || attempt == maxAttempts {
+		if err == nil || !retryable(err) || attempt == maxAttempts || (mayRetry != nil && !mayRetry()) {
 			return err
 		}
 		// A short random pause, growing with the attempts, so that the transactions that collided do not again.
