@@ -1,0 +1,377 @@
+package reason
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/iamd-dev/iamd/catalog"
+	"github.com/iamd-dev/iamd/policy"
+)
+
+// Verdict is the answer of a check.
+type Verdict uint8
+
+const (
+	// Pass: proven — no request can be allowed that the check forbids.
+	Pass Verdict = iota
+	// Fail: a witness request shows the access; the engine has confirmed it.
+	Fail
+	// Unknown: the search ran out of budget or could not decide without approximating; callers answer FAIL.
+	Unknown
+)
+
+func (v Verdict) String() string { return [...]string{"PASS", "FAIL", "UNKNOWN"}[v] }
+
+// Witness is a concrete request: the engine allows it under the first policy set and not under the second.
+type Witness struct {
+	Principal string         `json:"principal"`
+	Action    string         `json:"action"`
+	Resource  string         `json:"resource"`
+	Context   policy.Context `json:"context,omitempty"`
+}
+
+func (w *Witness) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s on %s", w.Principal, w.Action, w.Resource)
+	for _, k := range slices.Sorted(maps.Keys(w.Context)) {
+		fmt.Fprintf(&b, " %s=%q", k, w.Context[k])
+	}
+	return b.String()
+}
+
+// Reason is one statement behind a FAIL, in the shape of Access Analyzer's ReasonSummary.
+type Reason struct {
+	Description    string `json:"description"`
+	StatementIndex int    `json:"statementIndex"`
+	StatementID    string `json:"statementId,omitempty"`
+	// Witness is a request that the statement allows and the check forbids (beyond AWS).
+	Witness *Witness `json:"witness,omitempty"`
+}
+
+// Result is the answer of a check.
+type Result struct {
+	Verdict Verdict
+	Reasons []Reason
+	// Message says why the answer is Unknown.
+	Message string
+}
+
+// Options tunes a Checker.
+type Options struct {
+	// Budget bounds the work of one check, in automaton states built and search steps; 0 means DefaultBudget.
+	Budget int
+	// Catalog, when set, names witness actions as AWS spells them and tells single-valued condition keys from
+	// multivalued ones; without it every key may hold several values (sound, but less precise).
+	Catalog *catalog.Catalog
+}
+
+// DefaultBudget is the budget of a check when Options.Budget is 0.
+const DefaultBudget = 2_000_000
+
+// Checker answers questions about identity policies. It is safe for concurrent use.
+type Checker struct {
+	opts Options
+}
+
+// New returns a Checker.
+func New(opts Options) *Checker {
+	if opts.Budget <= 0 {
+		opts.Budget = DefaultBudget
+	}
+	return &Checker{opts: opts}
+}
+
+// ErrUnsupported is returned for policies outside what the solver models (a Principal or NotPrincipal element).
+var ErrUnsupported = errors.New("reason: unsupported policy")
+
+// Exceeds asks whether some request is allowed by the identity policies a and not by those of b. The result is
+// Fail with, for each Allow statement of a that grants such access, a confirmed witness; Pass when none exists;
+// Unknown when the budget ran out or approximations left the question open.
+func (c *Checker) Exceeds(ctx context.Context, a, b []*policy.Policy, describe func(i int) string) (Result, error) {
+	for _, p := range append(slices.Clip(a), b...) {
+		for _, st := range p.Statements {
+			if st.Principal != nil {
+				return Result{}, fmt.Errorf("%w: statement %d has a %s element; only identity policies are supported",
+					ErrUnsupported, st.Index, map[bool]string{false: "Principal", true: "NotPrincipal"}[st.NotPrincipal])
+			}
+		}
+	}
+	var res Result
+	unknown := ""
+	for pi, p := range a {
+		for _, st := range p.Statements {
+			if st.Effect != policy.Allow {
+				continue
+			}
+			w, why, err := c.grant(ctx, a, b, pi, st)
+			if err != nil {
+				return Result{}, err
+			}
+			switch {
+			case w != nil:
+				res.Reasons = append(res.Reasons, Reason{Description: describe(st.Index), StatementIndex: st.Index, StatementID: st.Sid, Witness: w})
+			case why != "" && unknown == "":
+				unknown = fmt.Sprintf("statement %d: %s", st.Index, why)
+			}
+		}
+	}
+	switch {
+	case len(res.Reasons) > 0:
+		res.Verdict = Fail
+	case unknown != "":
+		res.Verdict, res.Message = Unknown, unknown
+	default:
+		res.Verdict = Pass
+	}
+	return res, nil
+}
+
+// grant searches for a request that Allow statement target of policy a[pi] allows, a as a whole allows, and b does
+// not. It returns a confirmed witness, or nil and why the search could not decide ("" when it proved there is none).
+func (c *Checker) grant(ctx context.Context, a, b []*policy.Policy, pi int, target *policy.Statement) (*Witness, string, error) {
+	keys := keyInfos(c.opts.Catalog, a, b)
+	vars := variableKeys(a, b)
+	// First without binding variables: patterns that use them are approximated, safely in each direction, so an
+	// empty search is a proof. Then, when the first search found only candidates the engine rejected, with
+	// variables bound to sample values, which finds witnesses but proves nothing.
+	candidates := []bindings{nil}
+	for _, bnd := range sampleBindings(vars, a, b) {
+		candidates = append(candidates, bnd)
+	}
+	why := ""
+	for i, bnd := range candidates {
+		s := &solver{ctx: ctx, budget: c.opts.Budget, universe: actionUniverse(), keys: keys, cat: c.opts.Catalog, a: a, b: b}
+		w, err := s.run(pi, target, bnd)
+		switch {
+		case errors.Is(err, errBudget):
+			return nil, "the search ran out of its budget", nil
+		case err != nil:
+			return nil, "", err
+		case w != nil:
+			return w, "", nil
+		case i == 0 && s.unconfirmed == 0:
+			return nil, "", nil // proved
+		case i == 0:
+			why = "policy variables or conditions the solver approximates left candidates the engine did not confirm"
+		}
+	}
+	return nil, why, nil
+}
+
+// run performs one search; it turns a budget panic into errBudget.
+func (s *solver) run(pi int, target *policy.Statement, bnd bindings) (w *Witness, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(error); ok && (errors.Is(e, errBudget) || errors.Is(e, context.Canceled) || errors.Is(e, context.DeadlineExceeded)) {
+				w, err = nil, e
+				return
+			}
+			panic(r)
+		}
+	}()
+	init := state{act: s.universe, res: anyDFA(), keys: map[string]keyState{}}
+	// Bound variables fix their key to one value.
+	for _, k := range slices.Sorted(maps.Keys(bnd)) {
+		var ok bool
+		if d := s.keys[k].dom; d == 'S' || d == 0 {
+			init, ok = s.apply(init, lit{kind: litAll, key: k, set: vset{d: literalDFA(bnd[k])}})
+		} else {
+			init, ok = s.apply(init, lit{kind: litPresent, key: k})
+		}
+		if !ok {
+			return nil, nil
+		}
+	}
+	var aDeny, bAllow, bDeny []*stmt
+	for i, p := range s.a {
+		for _, st := range p.Statements {
+			if st.Effect == policy.Deny {
+				aDeny = append(aDeny, s.compileStmt(st, i, under, bnd))
+			}
+		}
+	}
+	for i, p := range s.b {
+		for _, st := range p.Statements {
+			if st.Effect == policy.Deny {
+				bDeny = append(bDeny, s.compileStmt(st, i, over, bnd))
+			} else {
+				bAllow = append(bAllow, s.compileStmt(st, i, under, bnd))
+			}
+		}
+	}
+	grant := s.compileStmt(target, pi, over, bnd)
+	var rest []goal
+	for _, d := range aDeny {
+		rest = append(rest, s.fails(d)...)
+	}
+	// Not allowed by b: denied by one of its Deny statements, or outside all of its Allow statements.
+	var sides [][]goal
+	for _, d := range bDeny {
+		sides = append(sides, holds(d))
+	}
+	var none []goal
+	for _, al := range bAllow {
+		none = append(none, s.fails(al)...)
+	}
+	sides = append(sides, none)
+	for _, side := range sides {
+		goals := append(append(holds(grant), side...), rest...)
+		if w := s.search(init, goals); w != nil {
+			return w, nil
+		}
+	}
+	return nil, nil
+}
+
+// keyInfos finds, for every condition key of both sets, whether it is multivalued and the domain it is compared in.
+func keyInfos(cat *catalog.Catalog, sets ...[]*policy.Policy) map[string]keyInfo {
+	out := map[string]keyInfo{}
+	for _, set := range sets {
+		for _, p := range set {
+			for _, st := range p.Statements {
+				for _, c := range st.Conditions {
+					k := strings.ToLower(c.Key)
+					info, seen := out[k]
+					if !seen {
+						info.multi = true
+						if cat != nil {
+							if ck, ok := cat.ConditionKey(c.Key); ok {
+								info.multi = ck.Multivalued
+							}
+						}
+					}
+					f := family(c.BaseOperator())
+					switch {
+					case f == 0:
+					case info.dom == 0:
+						info.dom = f
+					case info.dom != f:
+						info.dom = 'X'
+					}
+					out[k] = info
+				}
+			}
+		}
+	}
+	return out
+}
+
+// variableKeys lists the keys that policy variables of the sets refer to.
+func variableKeys(sets ...[]*policy.Policy) []string {
+	seen := map[string]bool{}
+	note := func(text string, vars bool) {
+		if !hasVariable(text, vars) {
+			return
+		}
+		for _, p := range splitPattern(text, true) {
+			if p.kind == '$' {
+				seen[p.key] = true
+			}
+		}
+	}
+	for _, set := range sets {
+		for _, p := range set {
+			vars := p.Variables()
+			for _, st := range p.Statements {
+				for _, r := range st.Resources {
+					note(r.Raw, vars)
+				}
+				for _, c := range st.Conditions {
+					for _, v := range c.Values {
+						note(v, vars)
+					}
+				}
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// sampleBindings gives each variable key a fresh value, then each value a condition on the key names.
+func sampleBindings(keys []string, sets ...[]*policy.Policy) []bindings {
+	if len(keys) == 0 {
+		return nil
+	}
+	fresh := bindings{}
+	for _, k := range keys {
+		fresh[k] = "witness"
+	}
+	out := []bindings{fresh}
+	for _, k := range keys {
+		for _, set := range sets {
+			for _, p := range set {
+				for _, st := range p.Statements {
+					for _, c := range st.Conditions {
+						if !strings.EqualFold(c.Key, k) || len(out) >= 12 {
+							continue
+						}
+						for _, v := range c.Values {
+							if strings.ContainsAny(v, "*?$") {
+								continue
+							}
+							b := maps.Clone(fresh)
+							b[k] = v
+							out = append(out, b)
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// NoNewAccess is Access Analyzer's CheckNoNewAccess for identity policies: PASS when the updated policy grants
+// nothing that the existing one does not.
+func (c *Checker) NoNewAccess(ctx context.Context, existing, updated *policy.Policy) (Result, error) {
+	return c.Exceeds(ctx, []*policy.Policy{updated}, []*policy.Policy{existing}, func(i int) string {
+		return fmt.Sprintf("New access in the statement with index: %d.", i)
+	})
+}
+
+// AccessNotGranted is Access Analyzer's CheckAccessNotGranted for identity policies: PASS when the policy grants
+// none of the actions (on any resource, or on one of the resources when resources are given), nor any access to
+// the resources when only resources are given.
+func (c *Checker) AccessNotGranted(ctx context.Context, p *policy.Policy, actions, resources []string) (Result, error) {
+	if len(actions) == 0 && len(resources) == 0 {
+		return Result{}, errors.New("reason: AccessNotGranted needs actions or resources")
+	}
+	// The forbidden access is the complement of a policy that allows everything but it.
+	deny := map[string]any{"Effect": "Deny"}
+	if len(actions) > 0 {
+		deny["Action"] = actions
+	} else {
+		deny["Action"] = "*"
+	}
+	if len(resources) > 0 {
+		deny["Resource"] = resources
+	} else {
+		deny["Resource"] = "*"
+	}
+	doc, err := marshalPolicy(deny)
+	if err != nil {
+		return Result{}, err
+	}
+	rest, err := policy.Parse(doc, policy.TypeIdentity)
+	if err != nil {
+		return Result{}, fmt.Errorf("reason: actions or resources: %w", err)
+	}
+	return c.Exceeds(ctx, []*policy.Policy{p}, []*policy.Policy{rest}, func(i int) string {
+		return fmt.Sprintf("One or more of the listed actions or resources in the statement with index: %d.", i)
+	})
+}
+
+// marshalPolicy writes a policy that allows everything except what stmt denies. It uses the 2008 version so that
+// "${" in a resource stays literal.
+func marshalPolicy(deny map[string]any) ([]byte, error) {
+	doc := map[string]any{
+		"Version":   policy.Version2008,
+		"Statement": []any{map[string]any{"Effect": "Allow", "Action": "*", "Resource": "*"}, deny},
+	}
+	return json.Marshal(doc)
+}

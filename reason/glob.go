@@ -1,0 +1,458 @@
+package reason
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// tokKind is one element of a wildcard pattern as an automaton reads it.
+type tokKind uint8
+
+const (
+	tokLit  tokKind = iota // one rune out of runes
+	tokOne                 // any one rune of the class
+	tokStar                // any run of runes of the class
+)
+
+// class is the set of runes a wildcard may stand for.
+type class uint8
+
+const (
+	classAny      class = iota // every rune
+	classNotColon              // every rune but ':' (inside one ARN component)
+)
+
+type token struct {
+	kind  tokKind
+	runes []rune // tokLit: the rune and, for case-insensitive matching, its case variants
+	class class
+}
+
+func (t *token) matches(r rune) bool {
+	switch t.kind {
+	case tokLit:
+		return slices.Contains(t.runes, r)
+	default:
+		return t.class == classAny || r != ':'
+	}
+}
+
+func literalTokens(s string) []token {
+	var out []token
+	for _, r := range s {
+		out = append(out, token{kind: tokLit, runes: []rune{r}})
+	}
+	return out
+}
+
+// foldTokens makes every literal match its Unicode simple case-fold orbit, as strings.EqualFold compares.
+func foldTokens(ts []token) []token {
+	out := make([]token, len(ts))
+	for i, t := range ts {
+		if t.kind == tokLit && len(t.runes) == 1 {
+			r := t.runes[0]
+			rs := []rune{r}
+			for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+				rs = append(rs, f)
+			}
+			slices.Sort(rs)
+			t.runes = rs
+		}
+		out[i] = t
+	}
+	return out
+}
+
+// globDFA compiles a token sequence by the subset construction over token positions.
+func globDFA(ts []token) *dfa {
+	n := len(ts)
+	closure := func(set []int) []int {
+		var out []int
+		for _, i := range set {
+			for {
+				if !slices.Contains(out, i) {
+					out = append(out, i)
+				}
+				if i < n && ts[i].kind == tokStar {
+					i++
+					continue
+				}
+				break
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	key := func(set []int) string {
+		var b strings.Builder
+		for _, i := range set {
+			b.WriteString(strconv.Itoa(i))
+			b.WriteByte(',')
+		}
+		return b.String()
+	}
+	d := &dfa{}
+	index := map[string]int32{}
+	var sets [][]int
+	add := func(set []int) int32 {
+		k := key(set)
+		if i, ok := index[k]; ok {
+			return i
+		}
+		i := int32(len(d.states))
+		index[k] = i
+		d.states = append(d.states, dstate{acc: slices.Contains(set, n)})
+		sets = append(sets, set)
+		return i
+	}
+	move := func(set []int, r rune, explicit bool) []int {
+		var next []int
+		for _, i := range set {
+			if i == n {
+				continue
+			}
+			t := &ts[i]
+			var ok bool
+			if explicit {
+				ok = t.matches(r)
+			} else {
+				ok = t.kind != tokLit // the default rune: no literal names it, and it is not ':'
+			}
+			if !ok {
+				continue
+			}
+			if t.kind == tokStar {
+				next = append(next, i)
+			} else {
+				next = append(next, i+1)
+			}
+		}
+		return closure(next)
+	}
+	d.start = add(closure([]int{0}))
+	for q := 0; q < len(sets); q++ {
+		set := sets[q]
+		var runes []rune
+		for _, i := range set {
+			if i == n {
+				continue
+			}
+			switch t := &ts[i]; {
+			case t.kind == tokLit:
+				runes = append(runes, t.runes...)
+			case t.class == classNotColon:
+				runes = append(runes, ':')
+			}
+		}
+		slices.Sort(runes)
+		runes = slices.Compact(runes)
+		def := add(move(set, 0, false))
+		var edges []edge
+		for _, r := range runes {
+			if to := add(move(set, r, true)); to != def {
+				edges = append(edges, edge{r, to})
+			}
+		}
+		d.states[q].edges, d.states[q].def = edges, def
+	}
+	return d
+}
+
+// piece is one element of a pattern as package policy reads it: literal text, '?', '*', or a policy variable.
+type piece struct {
+	kind   byte // 'l' literal, '?' one, '*' star, '$' variable
+	text   string
+	key    string // variable: the context key, lower-cased
+	def    string // variable: the default
+	hasDef bool
+}
+
+// splitPattern reads text as package policy's compilePattern does: '*' and '?' are wildcards and, when vars is
+// true, ${key} (or ${key, 'default'}) is a variable and ${*}, ${?} and ${$} are the literal characters.
+func splitPattern(text string, vars bool) []piece {
+	var out []piece
+	var lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			out = append(out, piece{kind: 'l', text: lit.String()})
+			lit.Reset()
+		}
+	}
+	for i := 0; i < len(text); {
+		c := text[i]
+		switch {
+		case c == '*' || c == '?':
+			flush()
+			out = append(out, piece{kind: c})
+			i++
+			continue
+		case vars && c == '$' && i+1 < len(text) && text[i+1] == '{':
+			end := strings.IndexByte(text[i:], '}')
+			if end < 0 {
+				break
+			}
+			body := text[i+2 : i+end]
+			i += end + 1
+			switch body {
+			case "*", "?", "$":
+				lit.WriteString(body)
+				continue
+			}
+			v, ok := parseVariable(body)
+			if !ok {
+				lit.WriteString("${" + body + "}")
+				continue
+			}
+			flush()
+			out = append(out, v)
+			continue
+		}
+		lit.WriteByte(c)
+		i++
+	}
+	flush()
+	return out
+}
+
+// parseVariable parses the inside of ${...} as package policy does.
+func parseVariable(body string) (piece, bool) {
+	key, def, hasDef := strings.Cut(body, ",")
+	key = strings.TrimSpace(key)
+	if key == "" || strings.ContainsAny(key, " '\"${}") {
+		return piece{}, false
+	}
+	v := piece{kind: '$', key: strings.ToLower(key)}
+	if hasDef {
+		def = strings.TrimSpace(def)
+		if len(def) < 2 || def[0] != '\'' || def[len(def)-1] != '\'' {
+			return piece{}, false
+		}
+		v.def, v.hasDef = def[1:len(def)-1], true
+	}
+	return v, true
+}
+
+// hasVariable reports whether text holds a policy variable (when variables are enabled).
+func hasVariable(text string, vars bool) bool {
+	if !vars || !strings.Contains(text, "${") {
+		return false
+	}
+	for _, p := range splitPattern(text, true) {
+		if p.kind == '$' {
+			return true
+		}
+	}
+	return false
+}
+
+// bindings gives policy variables concrete values: the witness search fixes a variable's key to one value and
+// reads the policy under it. A key that is not bound makes a pattern that uses it inexact.
+type bindings map[string]string
+
+// value returns a variable's value under b: the bound value, else the default when the key is absent, else none.
+func (b bindings) value(p piece) (string, bool) {
+	if v, ok := b[p.key]; ok {
+		return v, true
+	}
+	return "", false
+}
+
+// substitute writes text with its variables replaced by their bound values, escaping '*', '?' and '$' in values
+// as package policy does; ok is false when a variable is not bound.
+func substitute(text string, b bindings) (string, bool) {
+	var out strings.Builder
+	for i := 0; i < len(text); {
+		if text[i] == '$' && i+1 < len(text) && text[i+1] == '{' {
+			if end := strings.IndexByte(text[i:], '}'); end >= 0 {
+				body := text[i+2 : i+end]
+				if v, ok := parseVariable(body); ok && body != "*" && body != "?" && body != "$" {
+					val, ok := b.value(v)
+					if !ok {
+						return "", false
+					}
+					for j := 0; j < len(val); j++ {
+						switch val[j] {
+						case '*', '?', '$':
+							out.WriteString("${" + val[j:j+1] + "}")
+						default:
+							out.WriteByte(val[j])
+						}
+					}
+					i += end + 1
+					continue
+				}
+				out.WriteString(text[i : i+end+1])
+				i += end + 1
+				continue
+			}
+		}
+		out.WriteByte(text[i])
+		i++
+	}
+	return out.String(), true
+}
+
+// tokens turns pieces into automaton tokens; variables are replaced by their bound values (read literally), and
+// ok is false when one is not bound.
+func tokens(ps []piece, one, star class, b bindings) ([]token, bool) {
+	var out []token
+	for _, p := range ps {
+		switch p.kind {
+		case 'l':
+			out = append(out, literalTokens(p.text)...)
+		case '?':
+			out = append(out, token{kind: tokOne, class: one})
+		case '*':
+			out = append(out, token{kind: tokStar, class: star})
+		case '$':
+			v, ok := b.value(p)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, literalTokens(v)...)
+		}
+	}
+	return out, true
+}
+
+// looseTokens over-approximates a pattern: every wildcard may stand for any runes, colons included, and every
+// variable for any string.
+func looseTokens(text string, vars bool) []token {
+	var out []token
+	for _, p := range splitPattern(text, vars) {
+		switch p.kind {
+		case 'l':
+			out = append(out, literalTokens(p.text)...)
+		case '?':
+			out = append(out, token{kind: tokOne, class: classAny})
+		default:
+			out = append(out, token{kind: tokStar, class: classAny})
+		}
+	}
+	return out
+}
+
+// resourceTokens compiles a Resource or NotResource value as package policy matches it: the pattern and the ARN
+// are split at colons, '*' and '?' stay inside one component, and a component ending in '*' may run over the
+// components after it. exact is false when the pattern uses a variable that b does not bind; the tokens then
+// over-approximate it.
+func resourceTokens(text string, vars bool, b bindings) (ts []token, exact bool) {
+	if text == "*" {
+		return []token{{kind: tokStar, class: classAny}}, true
+	}
+	if hasVariable(text, vars) {
+		sub, ok := substitute(text, b)
+		if !ok {
+			return looseTokens(text, vars), false
+		}
+		text = sub
+		vars = true
+	}
+	segs := strings.Split(text, ":")
+	for i, seg := range segs {
+		if i > 0 {
+			ts = append(ts, token{kind: tokLit, runes: []rune{':'}})
+		}
+		expand := strings.HasSuffix(seg, "*") && !strings.HasSuffix(seg, "${*}")
+		ps := splitPattern(seg, vars)
+		st, _ := tokens(ps, classNotColon, classNotColon, nil)
+		if expand && len(st) > 0 && st[len(st)-1].kind == tokStar {
+			st[len(st)-1].class = classAny
+		}
+		ts = append(ts, st...)
+	}
+	return ts, true
+}
+
+// arnCondTokens compiles a value of an Arn* condition operator: six colon-separated components, the last of
+// which keeps any further colons; a value with fewer components matches nothing.
+func arnCondTokens(text string, vars bool, b bindings) (ts []token, ok, exact bool) {
+	if text == "*" {
+		return []token{{kind: tokStar, class: classAny}}, true, true
+	}
+	if hasVariable(text, vars) {
+		sub, bound := substitute(text, b)
+		if !bound {
+			return looseTokens(text, vars), true, false
+		}
+		text = sub
+		vars = true
+	}
+	parts := strings.SplitN(text, ":", 6)
+	if len(parts) < 6 {
+		return nil, false, true
+	}
+	for i, p := range parts {
+		cl := classNotColon
+		if i == 5 {
+			cl = classAny
+			ts = append(ts, token{kind: tokLit, runes: []rune{':'}})
+		} else if i > 0 {
+			ts = append(ts, token{kind: tokLit, runes: []rune{':'}})
+		}
+		pt, _ := tokens(splitPattern(p, vars), cl, cl, nil)
+		ts = append(ts, pt...)
+	}
+	return ts, true, true
+}
+
+// templateTokens compiles a value of StringEquals and friends: only variables are special.
+func templateTokens(text string, vars bool, b bindings) (ts []token, exact bool) {
+	if !hasVariable(text, vars) {
+		return literalTokens(text), true
+	}
+	ps := splitPattern(strings.NewReplacer("*", "${*}", "?", "${?}").Replace(text), true)
+	if t, ok := tokens(ps, classAny, classAny, b); ok {
+		return t, true
+	}
+	return looseTokens(strings.NewReplacer("*", "${*}", "?", "${?}").Replace(text), true), false
+}
+
+// likeTokens compiles a value of StringLike.
+func likeTokens(text string, vars bool, b bindings) (ts []token, exact bool) {
+	ps := splitPattern(text, vars)
+	if t, ok := tokens(ps, classAny, classAny, b); ok {
+		return t, true
+	}
+	return looseTokens(text, vars), false
+}
+
+// actionUniverse is the set of action names a request can carry, as the engine compares them: a service prefix
+// without a colon, a colon, then the name, with ASCII letters folded to lower case.
+func actionUniverse() *dfa {
+	// [^:A-Z]+ ':' [^A-Z]*
+	d := &dfa{states: make([]dstate, 4)}
+	upper := func(to int32) []edge {
+		var es []edge
+		for r := 'A'; r <= 'Z'; r++ {
+			es = append(es, edge{r, to})
+		}
+		return es
+	}
+	dead := int32(3)
+	// 0: start; 1: in service; 2: in name (accepting); 3: dead.
+	d.states[0] = dstate{edges: append([]edge{{':', dead}}, upper(dead)...), def: 1}
+	d.states[1] = dstate{edges: append([]edge{{':', 2}}, upper(dead)...), def: 1}
+	d.states[2] = dstate{edges: upper(dead), def: 2, acc: true}
+	d.states[3] = dstate{def: dead}
+	for i := range d.states {
+		slices.SortFunc(d.states[i].edges, func(a, b edge) int { return int(a.r) - int(b.r) })
+	}
+	return d
+}
+
+// actionTokens compiles an Action value the way package policy matches it: the service part is a pattern over
+// the text before the first colon, the name part over the rest, both lower-cased.
+func actionTokens(raw string) []token {
+	if raw == "*" {
+		return []token{{kind: tokStar, class: classAny}}
+	}
+	svc, name, _ := strings.Cut(raw, ":")
+	svc, name = strings.ToLower(svc), strings.ToLower(name)
+	ts, _ := tokens(splitPattern(svc, false), classNotColon, classNotColon, nil)
+	ts = append(ts, token{kind: tokLit, runes: []rune{':'}})
+	nt, _ := tokens(splitPattern(name, false), classAny, classAny, nil)
+	return append(ts, nt...)
+}
