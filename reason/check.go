@@ -103,14 +103,56 @@ func (c *Checker) Exceeds(ctx context.Context, a, b []*policy.Policy, describe f
 	}
 	var res Result
 	unknown := ""
+	keys := keyInfos(c.opts.Catalog, a, b)
+	// First without binding variables: patterns that use them are approximated, safely in each direction, so an
+	// empty search is a proof. Then, for statements where that search found only candidates the engine rejected,
+	// with variables bound to sample values, which finds witnesses but proves nothing.
+	phases := []bindings{nil}
+	phases = append(phases, sampleBindings(variableKeys(a, b), a, b)...)
+	problems := make([]*problem, len(phases))
+	solvers := make([]*solver, len(phases))
 	for pi, p := range a {
 		for _, st := range p.Statements {
 			if st.Effect != policy.Allow {
 				continue
 			}
-			w, why, err := c.grant(ctx, a, b, pi, st)
-			if err != nil {
-				return Result{}, err
+			why := ""
+			var w *Witness
+			for i, bnd := range phases {
+				if solvers[i] == nil {
+					solvers[i] = &solver{ctx: ctx, budget: c.opts.Budget, universe: actionUniverse(), keys: keys, cat: c.opts.Catalog, a: a, b: b}
+				}
+				s := solvers[i]
+				s.steps, s.unconfirmed = 0, 0
+				if problems[i] == nil {
+					prob, err := guard(s, func() *problem { return s.compile(bnd) })
+					if err != nil {
+						if errors.Is(err, errBudget) {
+							why = "compiling the policies ran out of the search budget"
+							break
+						}
+						return Result{}, err
+					}
+					problems[i] = prob
+				}
+				s.steps = 0
+				found, err := guard(s, func() *Witness { return s.run(problems[i], pi, st) })
+				if errors.Is(err, errBudget) {
+					why = "the search ran out of its budget"
+					break
+				} else if err != nil {
+					return Result{}, err
+				}
+				if found != nil {
+					w = found
+					break
+				}
+				if i == 0 && s.unconfirmed == 0 {
+					break // proved: no request
+				}
+				if i == 0 {
+					why = "policy variables or conditions the solver approximates left candidates the engine did not confirm"
+				}
 			}
 			switch {
 			case w != nil:
@@ -131,101 +173,87 @@ func (c *Checker) Exceeds(ctx context.Context, a, b []*policy.Policy, describe f
 	return res, nil
 }
 
-// grant searches for a request that Allow statement target of policy a[pi] allows, a as a whole allows, and b does
-// not. It returns a confirmed witness, or nil and why the search could not decide ("" when it proved there is none).
-func (c *Checker) grant(ctx context.Context, a, b []*policy.Policy, pi int, target *policy.Statement) (*Witness, string, error) {
-	keys := keyInfos(c.opts.Catalog, a, b)
-	vars := variableKeys(a, b)
-	// First without binding variables: patterns that use them are approximated, safely in each direction, so an
-	// empty search is a proof. Then, when the first search found only candidates the engine rejected, with
-	// variables bound to sample values, which finds witnesses but proves nothing.
-	candidates := []bindings{nil}
-	for _, bnd := range sampleBindings(vars, a, b) {
-		candidates = append(candidates, bnd)
-	}
-	why := ""
-	for i, bnd := range candidates {
-		s := &solver{ctx: ctx, budget: c.opts.Budget, universe: actionUniverse(), keys: keys, cat: c.opts.Catalog, a: a, b: b}
-		w, err := s.run(pi, target, bnd)
-		switch {
-		case errors.Is(err, errBudget):
-			return nil, "the search ran out of its budget", nil
-		case err != nil:
-			return nil, "", err
-		case w != nil:
-			return w, "", nil
-		case i == 0 && s.unconfirmed == 0:
-			return nil, "", nil // proved
-		case i == 0:
-			why = "policy variables or conditions the solver approximates left candidates the engine did not confirm"
-		}
-	}
-	return nil, why, nil
-}
-
-// run performs one search; it turns a budget panic into errBudget.
-func (s *solver) run(pi int, target *policy.Statement, bnd bindings) (w *Witness, err error) {
+// guard runs fn and turns the solver's budget and cancellation panics into errors.
+func guard[T any](s *solver, fn func() T) (out T, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			if e, ok := r.(error); ok && (errors.Is(e, errBudget) || errors.Is(e, context.Canceled) || errors.Is(e, context.DeadlineExceeded)) {
-				w, err = nil, e
+				err = e
 				return
 			}
 			panic(r)
 		}
 	}()
-	init := state{act: s.universe, res: anyDFA(), keys: map[string]keyState{}}
+	return fn(), nil
+}
+
+// problem is both policy sets compiled for one set of variable bindings.
+type problem struct {
+	bnd                  bindings
+	init                 state
+	aDeny, bAllow, bDeny []*stmt
+	feasible             bool
+}
+
+func (s *solver) compile(bnd bindings) *problem {
+	p := &problem{bnd: bnd, init: state{act: s.universe, res: anyDFA(), keys: map[string]keyState{}}, feasible: true}
 	// Bound variables fix their key to one value.
 	for _, k := range slices.Sorted(maps.Keys(bnd)) {
 		var ok bool
 		if d := s.keys[k].dom; d == 'S' || d == 0 {
-			init, ok = s.apply(init, lit{kind: litAll, key: k, set: vset{d: literalDFA(bnd[k])}})
+			p.init, ok = s.apply(p.init, lit{kind: litAll, key: k, set: vset{d: literalDFA(bnd[k])}})
 		} else {
-			init, ok = s.apply(init, lit{kind: litPresent, key: k})
+			p.init, ok = s.apply(p.init, lit{kind: litPresent, key: k})
 		}
-		if !ok {
-			return nil, nil
-		}
+		p.feasible = p.feasible && ok
 	}
-	var aDeny, bAllow, bDeny []*stmt
-	for i, p := range s.a {
-		for _, st := range p.Statements {
+	for i, pol := range s.a {
+		for _, st := range pol.Statements {
 			if st.Effect == policy.Deny {
-				aDeny = append(aDeny, s.compileStmt(st, i, under, bnd))
+				p.aDeny = append(p.aDeny, s.compileStmt(st, i, under, bnd))
 			}
 		}
 	}
-	for i, p := range s.b {
-		for _, st := range p.Statements {
+	for i, pol := range s.b {
+		for _, st := range pol.Statements {
 			if st.Effect == policy.Deny {
-				bDeny = append(bDeny, s.compileStmt(st, i, over, bnd))
+				p.bDeny = append(p.bDeny, s.compileStmt(st, i, over, bnd))
 			} else {
-				bAllow = append(bAllow, s.compileStmt(st, i, under, bnd))
+				p.bAllow = append(p.bAllow, s.compileStmt(st, i, under, bnd))
 			}
 		}
 	}
-	grant := s.compileStmt(target, pi, over, bnd)
+	return p
+}
+
+// run searches for a request that Allow statement target of policy a[pi] allows, the a set as a whole allows,
+// and the b set does not; it returns a witness the engine confirmed, or nil.
+func (s *solver) run(p *problem, pi int, target *policy.Statement) *Witness {
+	if !p.feasible {
+		return nil
+	}
+	grant := s.compileStmt(target, pi, over, p.bnd)
 	var rest []goal
-	for _, d := range aDeny {
+	for _, d := range p.aDeny {
 		rest = append(rest, s.fails(d)...)
 	}
 	// Not allowed by b: denied by one of its Deny statements, or outside all of its Allow statements.
 	var sides [][]goal
-	for _, d := range bDeny {
+	for _, d := range p.bDeny {
 		sides = append(sides, holds(d))
 	}
 	var none []goal
-	for _, al := range bAllow {
+	for _, al := range p.bAllow {
 		none = append(none, s.fails(al)...)
 	}
 	sides = append(sides, none)
 	for _, side := range sides {
 		goals := append(append(holds(grant), side...), rest...)
-		if w := s.search(init, goals); w != nil {
-			return w, nil
+		if w := s.search(p.init, goals); w != nil {
+			return w
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 // keyInfos finds, for every condition key of both sets, whether it is multivalued and the domain it is compared in.

@@ -2,7 +2,6 @@ package reason
 
 import (
 	"slices"
-	"strings"
 	"unicode"
 )
 
@@ -12,6 +11,7 @@ import (
 type dfa struct {
 	states []dstate
 	start  int32
+	co     *dfa // the complement, once asked for (a solver's automata are used from one goroutine)
 }
 
 type dstate struct {
@@ -53,10 +53,15 @@ func literalDFA(s string) *dfa { return globDFA(literalTokens(s)) }
 
 // complement accepts what d rejects (d is complete, so flipping acceptance is enough).
 func (d *dfa) complement() *dfa {
+	if d.co != nil {
+		return d.co
+	}
 	out := &dfa{states: make([]dstate, len(d.states)), start: d.start}
 	for i, s := range d.states {
 		out.states[i] = dstate{edges: s.edges, def: s.def, acc: !s.acc}
 	}
+	out.co = d
+	d.co = out
 	return out
 }
 
@@ -114,6 +119,9 @@ func product(a, b *dfa, keep func(x, y bool) bool, limit int) *dfa {
 		}
 		out.states[n].edges = edges[:k]
 		out.states[n].def = def
+	}
+	if len(out.states) <= 2*(len(a.states)+len(b.states)) {
+		return out
 	}
 	return out.minimize()
 }
@@ -266,25 +274,25 @@ func (d *dfa) minimize() *dfa {
 		}
 	}
 	nclass := 0
+	var buf []byte
+	put := func(v int32) { buf = append(buf, byte(v), byte(v>>8), byte(v>>16), byte(v>>24)) }
 	for {
-		sig := map[string]int32{}
+		sig := make(map[string]int32, nclass+2)
 		next := make([]int32, n)
-		var b strings.Builder
 		for i, s := range d.states {
-			b.Reset()
-			writeInt(&b, class[i])
-			writeInt(&b, class[s.def])
+			buf = buf[:0]
+			put(class[i])
+			put(class[s.def])
 			for _, e := range s.edges {
 				if class[e.to] != class[s.def] {
-					b.WriteRune(e.r)
-					writeInt(&b, class[e.to])
+					put(e.r)
+					put(class[e.to])
 				}
 			}
-			k := b.String()
-			c, ok := sig[k]
+			c, ok := sig[string(buf)]
 			if !ok {
 				c = int32(len(sig))
-				sig[k] = c
+				sig[string(buf)] = c
 			}
 			next[i] = c
 		}
@@ -325,9 +333,30 @@ func (d *dfa) minimize() *dfa {
 	return out
 }
 
-func writeInt(b *strings.Builder, v int32) {
-	b.WriteByte(byte(v))
-	b.WriteByte(byte(v >> 8))
-	b.WriteByte(byte(v >> 16))
-	b.WriteByte(byte(v >> 24))
+// intersects reports whether a and b accept a common string, without building their product.
+func intersects(a, b *dfa) bool {
+	type pair struct{ x, y int32 }
+	seen := map[pair]bool{{a.start, b.start}: true}
+	queue := []pair{{a.start, b.start}}
+	for n := 0; n < len(queue); n++ {
+		p := queue[n]
+		sa, sb := &a.states[p.x], &b.states[p.y]
+		if sa.acc && sb.acc {
+			return true
+		}
+		visit := func(q pair) {
+			if !seen[q] {
+				seen[q] = true
+				queue = append(queue, q)
+			}
+		}
+		for _, e := range sa.edges {
+			visit(pair{e.to, b.step(p.y, e.r)})
+		}
+		for _, e := range sb.edges {
+			visit(pair{a.step(p.x, e.r), e.to})
+		}
+		visit(pair{sa.def, sb.def})
+	}
+	return false
 }

@@ -2,8 +2,7 @@ package reason
 
 import (
 	"slices"
-	"strconv"
-	"strings"
+		"strings"
 	"unicode"
 )
 
@@ -66,54 +65,67 @@ func foldTokens(ts []token) []token {
 }
 
 // globDFA compiles a token sequence by the subset construction over token positions.
-func globDFA(ts []token) *dfa {
-	n := len(ts)
-	closure := func(set []int) []int {
-		var out []int
-		for _, i := range set {
+func globDFA(ts []token) *dfa { return globsDFA([][]token{ts}) }
+
+// globsDFA compiles the union of token sequences by one subset construction over (sequence, position) pairs.
+func globsDFA(seqs [][]token) *dfa {
+	type pos struct{ p, i int32 }
+	at := func(x pos) *token {
+		if int(x.i) < len(seqs[x.p]) {
+			return &seqs[x.p][x.i]
+		}
+		return nil
+	}
+	cmpPos := func(a, b pos) int {
+		if a.p != b.p {
+			return int(a.p - b.p)
+		}
+		return int(a.i - b.i)
+	}
+	closure := func(set []pos) []pos {
+		var out []pos
+		for _, x := range set {
 			for {
-				if !slices.Contains(out, i) {
-					out = append(out, i)
-				}
-				if i < n && ts[i].kind == tokStar {
-					i++
+				out = append(out, x)
+				if t := at(x); t != nil && t.kind == tokStar {
+					x.i++
 					continue
 				}
 				break
 			}
 		}
-		slices.Sort(out)
-		return out
-	}
-	key := func(set []int) string {
-		var b strings.Builder
-		for _, i := range set {
-			b.WriteString(strconv.Itoa(i))
-			b.WriteByte(',')
-		}
-		return b.String()
+		slices.SortFunc(out, cmpPos)
+		return slices.Compact(out)
 	}
 	d := &dfa{}
 	index := map[string]int32{}
-	var sets [][]int
-	add := func(set []int) int32 {
-		k := key(set)
-		if i, ok := index[k]; ok {
+	var sets [][]pos
+	var kb []byte
+	add := func(set []pos) int32 {
+		kb = kb[:0]
+		for _, x := range set {
+			kb = append(kb, byte(x.p), byte(x.p>>8), byte(x.i), byte(x.i>>8), byte(x.i>>16))
+		}
+		if i, ok := index[string(kb)]; ok {
 			return i
 		}
 		i := int32(len(d.states))
-		index[k] = i
-		d.states = append(d.states, dstate{acc: slices.Contains(set, n)})
+		index[string(kb)] = i
+		acc := false
+		for _, x := range set {
+			acc = acc || at(x) == nil
+		}
+		d.states = append(d.states, dstate{acc: acc})
 		sets = append(sets, set)
 		return i
 	}
-	move := func(set []int, r rune, explicit bool) []int {
-		var next []int
-		for _, i := range set {
-			if i == n {
+	move := func(set []pos, r rune, explicit bool) []pos {
+		var next []pos
+		for _, x := range set {
+			t := at(x)
+			if t == nil {
 				continue
 			}
-			t := &ts[i]
 			var ok bool
 			if explicit {
 				ok = t.matches(r)
@@ -124,22 +136,24 @@ func globDFA(ts []token) *dfa {
 				continue
 			}
 			if t.kind == tokStar {
-				next = append(next, i)
+				next = append(next, x)
 			} else {
-				next = append(next, i+1)
+				next = append(next, pos{x.p, x.i + 1})
 			}
 		}
 		return closure(next)
 	}
-	d.start = add(closure([]int{0}))
+	var starts []pos
+	for p := range seqs {
+		starts = append(starts, pos{int32(p), 0})
+	}
+	d.start = add(closure(starts))
 	for q := 0; q < len(sets); q++ {
 		set := sets[q]
 		var runes []rune
-		for _, i := range set {
-			if i == n {
-				continue
-			}
-			switch t := &ts[i]; {
+		for _, x := range set {
+			switch t := at(x); {
+			case t == nil:
 			case t.kind == tokLit:
 				runes = append(runes, t.runes...)
 			case t.class == classNotColon:
@@ -157,7 +171,7 @@ func globDFA(ts []token) *dfa {
 		}
 		d.states[q].edges, d.states[q].def = edges, def
 	}
-	return d
+	return d.minimize()
 }
 
 // piece is one element of a pattern as package policy reads it: literal text, '?', '*', or a policy variable.

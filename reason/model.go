@@ -174,7 +174,7 @@ func (s *solver) matchSet(op string, values []string, vars bool, b bindings) (vs
 		}
 		return vset{n: set}, true
 	}
-	d := noneDFA()
+	var seqs [][]token
 	for _, v := range values {
 		var ts []token
 		exact, ok := true, true
@@ -198,10 +198,10 @@ func (s *solver) matchSet(op string, values []string, vars bool, b bindings) (vs
 			return vset{}, false
 		}
 		if ok {
-			d = s.product(d, globDFA(ts), or)
+			seqs = append(seqs, ts)
 		}
 	}
-	return vset{d: d}, true
+	return vset{d: globsDFA(seqs)}, true
 }
 
 func (s *solver) not(v vset) vset {
@@ -258,10 +258,11 @@ const (
 func (s *solver) compileStmt(st *policy.Statement, pol int, r role, b bindings) *stmt {
 	vars := st.Policy.Variables()
 	c := &stmt{index: st.Index, sid: st.Sid, pol: pol, allow: st.Effect == policy.Allow}
-	acts := noneDFA()
+	var seqs [][]token
 	for _, a := range st.Actions {
-		acts = s.product(acts, globDFA(actionTokens(a.Raw)), or)
+		seqs = append(seqs, actionTokens(a.Raw))
 	}
+	acts := globsDFA(seqs)
 	if st.NotAction {
 		acts = acts.complement()
 	}
@@ -272,7 +273,7 @@ func (s *solver) compileStmt(st *policy.Statement, pol int, r role, b bindings) 
 	} else {
 		// The element's union is widened when the statement is, and narrowed otherwise; NotResource flips it.
 		widen := (r == over) != st.NotResource
-		res := noneDFA()
+		var seqs [][]token
 		for _, p := range st.Resources {
 			ts, exact := resourceTokens(p.Raw, vars, b)
 			if !exact {
@@ -281,8 +282,9 @@ func (s *solver) compileStmt(st *policy.Statement, pol int, r role, b bindings) 
 					continue
 				}
 			}
-			res = s.product(res, globDFA(ts), or)
+			seqs = append(seqs, ts)
 		}
+		res := globsDFA(seqs)
 		if st.NotResource {
 			res = res.complement()
 		}

@@ -27,6 +27,22 @@ type solver struct {
 	a, b     []*policy.Policy
 	// confirm decides a candidate witness with the engine: true when a allows it and b does not.
 	unconfirmed int // leaves whose witness the engine did not confirm
+	meets       map[[2]*dfa]bool
+}
+
+// intersects is the package function, remembered per pair of automata (they are immutable).
+func (s *solver) intersects(a, b *dfa) bool {
+	k := [2]*dfa{a, b}
+	if v, ok := s.meets[k]; ok {
+		return v
+	}
+	s.spend(1)
+	v := intersects(a, b)
+	if s.meets == nil {
+		s.meets = map[[2]*dfa]bool{}
+	}
+	s.meets[k] = v
+	return v
 }
 
 func (s *solver) spend(n int) {
@@ -48,6 +64,21 @@ func (s *solver) product(a, b *dfa, keep func(x, y bool) bool) *dfa {
 	}
 	s.spend(len(d.states))
 	return d
+}
+
+// restrict returns cur ∩ by, or nil when that is empty; cur itself when by does not restrict it.
+func (s *solver) restrict(cur, by *dfa) *dfa {
+	s.spend(1)
+	if !s.intersects(cur, by) {
+		return nil
+	}
+	if by.co == nil {
+		by.co = by.complement()
+	}
+	if !s.intersects(cur, by.co) {
+		return cur
+	}
+	return s.product(cur, by, and)
 }
 
 // litKind is the kind of an atomic constraint.
@@ -93,11 +124,11 @@ func (s *solver) apply(st state, l lit) (state, bool) {
 	s.spend(1)
 	switch l.kind {
 	case litAct:
-		st.act = s.product(st.act, l.d, and)
-		return st, !st.act.empty()
+		st.act = s.restrict(st.act, l.d)
+		return st, st.act != nil
 	case litRes:
-		st.res = s.product(st.res, l.d, and)
-		return st, !st.res.empty()
+		st.res = s.restrict(st.res, l.d)
+		return st, st.res != nil
 	}
 	ks := st.keys[l.key]
 	switch l.kind {
@@ -193,7 +224,7 @@ func (s *solver) search(st state, goals []goal) *Witness {
 	g := goals[0]
 	if g.skip != nil {
 		s.spend(1)
-		if s.product(st.act, g.skip.act, and).empty() || s.product(st.res, g.skip.res, and).empty() {
+		if !s.intersects(st.act, g.skip.act) || !s.intersects(st.res, g.skip.res) {
 			return s.search(st, goals[1:])
 		}
 	}
