@@ -2,7 +2,7 @@ package reason
 
 import (
 	"slices"
-		"strings"
+	"strings"
 	"unicode"
 )
 
