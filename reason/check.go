@@ -94,6 +94,9 @@ var ErrUnsupported = errors.New("reason: unsupported policy")
 // Unknown when the budget ran out or approximations left the question open.
 func (c *Checker) Exceeds(ctx context.Context, a, b []*policy.Policy, describe func(i int) string) (Result, error) {
 	for _, p := range append(slices.Clip(a), b...) {
+		if strings.ContainsFunc(p.Text, func(r rune) bool { return r >= symBase && r <= symBase+0xFF }) {
+			return Result{}, fmt.Errorf("%w: the policy holds a character of U+F0000..U+F00FF, which the solver reserves", ErrUnsupported)
+		}
 		for _, st := range p.Statements {
 			if st.Principal != nil {
 				return Result{}, fmt.Errorf("%w: statement %d has a %s element; only identity policies are supported",
@@ -104,12 +107,7 @@ func (c *Checker) Exceeds(ctx context.Context, a, b []*policy.Policy, describe f
 	var res Result
 	unknown := ""
 	keys := keyInfos(c.opts.Catalog, a, b)
-	// First without binding variables: patterns that use them are approximated, safely in each direction, so an
-	// empty search is a proof. Then, for statements where that search found only candidates the engine rejected,
-	// with variables bound to sample values, which finds witnesses but proves nothing.
-	phases := []bindings{nil}
-	phases = append(phases, sampleBindings(variableKeys(a, b), a, b)...)
-	problems := make([]*problem, len(phases))
+	phases := c.phases(a, b)
 	solvers := make([]*solver, len(phases))
 	for pi, p := range a {
 		for _, st := range p.Statements {
@@ -118,39 +116,44 @@ func (c *Checker) Exceeds(ctx context.Context, a, b []*policy.Policy, describe f
 			}
 			why := ""
 			var w *Witness
-			for i, bnd := range phases {
+		phases:
+			for i, ph := range phases {
 				if solvers[i] == nil {
 					solvers[i] = &solver{ctx: ctx, budget: c.opts.Budget, universe: actionUniverse(), keys: keys, cat: c.opts.Catalog, a: a, b: b}
 				}
 				s := solvers[i]
-				s.steps, s.unconfirmed = 0, 0
-				if problems[i] == nil {
-					prob, err := guard(s, func() *problem { return s.compile(bnd) })
-					if err != nil {
+				leaves := 0
+				for _, pt := range ph.parts {
+					s.steps, s.unconfirmed = 0, 0
+					if pt.prob == nil {
+						prob, err := guard(s, func() *problem { return s.compile(pt.bnd) })
 						if errors.Is(err, errBudget) {
 							why = "compiling the policies ran out of the search budget"
-							break
+							break phases
+						} else if err != nil {
+							return Result{}, err
 						}
+						pt.prob = prob
+					}
+					s.steps = 0
+					found, err := guard(s, func() *Witness { return s.run(pt.prob, pi, st, pt.sides) })
+					if errors.Is(err, errBudget) {
+						why = "the search ran out of its budget"
+						break phases
+					} else if err != nil {
 						return Result{}, err
 					}
-					problems[i] = prob
+					if found != nil {
+						w = found
+						break phases
+					}
+					leaves += s.unconfirmed
 				}
-				s.steps = 0
-				found, err := guard(s, func() *Witness { return s.run(problems[i], pi, st) })
-				if errors.Is(err, errBudget) {
-					why = "the search ran out of its budget"
-					break
-				} else if err != nil {
-					return Result{}, err
-				}
-				if found != nil {
-					w = found
-					break
-				}
-				if i == 0 && s.unconfirmed == 0 {
+				if ph.proves && leaves == 0 {
+					why = ""
 					break // proved: no request
 				}
-				if i == 0 {
+				if ph.proves {
 					why = "policy variables or conditions the solver approximates left candidates the engine did not confirm"
 				}
 			}
@@ -171,6 +174,90 @@ func (c *Checker) Exceeds(ctx context.Context, a, b []*policy.Policy, describe f
 		res.Verdict = Pass
 	}
 	return res, nil
+}
+
+// sides selects which ways of "not allowed by the second set" a search tries.
+type sides uint8
+
+const (
+	sideDeny sides = 1 << iota // denied by one of its Deny statements
+	sideNone                   // outside all of its Allow statements
+	sideAll  = sideDeny | sideNone
+)
+
+// part is one search of a phase: the policies compiled under bindings, and the sides it covers.
+type part struct {
+	bnd   bindings
+	sides sides
+	prob  *problem
+}
+
+// phase is a way of answering: when proves is set, a phase whose parts all find no candidate is a proof.
+type phase struct {
+	proves bool
+	parts  []*part
+}
+
+// phases plans the searches of a check. First without binding variables: patterns that use them are approximated,
+// safely in each direction, so an empty search is a proof. Then, when variables are used in resources only, with
+// each variable's key either unset or standing for a symbol (any value at all): also a proof. Last, with
+// variables bound to sample values: these find witnesses but prove nothing.
+func (c *Checker) phases(a, b []*policy.Policy) []phase {
+	out := []phase{{proves: true, parts: []*part{{sides: sideAll}}}}
+	vars := variableKeys(a, b)
+	if len(vars) == 0 {
+		return out
+	}
+	if len(vars) <= 3 && symbolicOK(vars, a, b) {
+		sym := phase{proves: true}
+		for mask := 0; mask < 1<<len(vars); mask++ {
+			exact, loose := bindings{}, bindings{}
+			for i, k := range vars {
+				if mask&(1<<i) != 0 {
+					exact[k], loose[k] = string(symBase+rune(i)), string(looseRune)
+				} else {
+					exact[k], loose[k] = unsetVal, unsetVal
+				}
+			}
+			// Outside all Allow statements of the second set: symbols are exact enough (see symbolicOK). Denied by
+			// one of its Deny statements: a symbol could equal what a Deny names, so the variable is any string.
+			sym.parts = append(sym.parts, &part{bnd: exact, sides: sideNone}, &part{bnd: loose, sides: sideDeny})
+		}
+		out = append(out, sym)
+	}
+	for _, bnd := range sampleBindings(vars, a, b) {
+		out = append(out, phase{parts: []*part{{bnd: bnd, sides: sideAll}}})
+	}
+	return out
+}
+
+// symbolicOK reports whether the symbolic reading of variables is sound for these sets: variables occur only in
+// the Resource elements of Allow statements (NotResource only in the first set), and no condition tests a
+// variable's key or uses a variable in its values.
+func symbolicOK(vars []string, a, b []*policy.Policy) bool {
+	for si, set := range [][]*policy.Policy{a, b} {
+		for _, p := range set {
+			v := p.Variables()
+			for _, st := range p.Statements {
+				for _, c := range st.Conditions {
+					if slices.Contains(vars, strings.ToLower(c.Key)) {
+						return false
+					}
+					for _, val := range c.Values {
+						if hasVariable(val, v) {
+							return false
+						}
+					}
+				}
+				for _, r := range st.Resources {
+					if hasVariable(r.Raw, v) && (st.Effect == policy.Deny || (si == 1 && st.NotResource)) {
+						return false
+					}
+				}
+			}
+		}
+	}
+	return true
 }
 
 // guard runs fn and turns the solver's budget and cancellation panics into errors.
@@ -199,6 +286,9 @@ func (s *solver) compile(bnd bindings) *problem {
 	p := &problem{bnd: bnd, init: state{act: s.universe, res: anyDFA(), keys: map[string]keyState{}}, feasible: true}
 	// Bound variables fix their key to one value.
 	for _, k := range slices.Sorted(maps.Keys(bnd)) {
+		if !concrete(bnd[k]) {
+			continue
+		}
 		var ok bool
 		if d := s.keys[k].dom; d == 'S' || d == 0 {
 			p.init, ok = s.apply(p.init, lit{kind: litAll, key: k, set: vset{d: literalDFA(bnd[k])}})
@@ -228,32 +318,47 @@ func (s *solver) compile(bnd bindings) *problem {
 
 // run searches for a request that Allow statement target of policy a[pi] allows, the a set as a whole allows,
 // and the b set does not; it returns a witness the engine confirmed, or nil.
-func (s *solver) run(p *problem, pi int, target *policy.Statement) *Witness {
+func (s *solver) run(p *problem, pi int, target *policy.Statement, which sides) *Witness {
 	if !p.feasible {
 		return nil
 	}
+	s.cur = p
 	grant := s.compileStmt(target, pi, over, p.bnd)
 	var rest []goal
 	for _, d := range p.aDeny {
 		rest = append(rest, s.fails(d)...)
 	}
 	// Not allowed by b: denied by one of its Deny statements, or outside all of its Allow statements.
-	var sides [][]goal
-	for _, d := range p.bDeny {
-		sides = append(sides, holds(d))
+	var ways [][]goal
+	if which&sideDeny != 0 {
+		for _, d := range p.bDeny {
+			ways = append(ways, holds(d))
+		}
 	}
-	var none []goal
-	for _, al := range p.bAllow {
-		none = append(none, s.fails(al)...)
+	if which&sideNone != 0 {
+		var none []goal
+		for _, al := range p.bAllow {
+			none = append(none, s.fails(al)...)
+		}
+		ways = append(ways, none)
 	}
-	sides = append(sides, none)
-	for _, side := range sides {
+	for _, side := range ways {
 		goals := append(append(holds(grant), side...), rest...)
 		if w := s.search(p.init, goals); w != nil {
 			return w
 		}
 	}
 	return nil
+}
+
+// concrete reports whether a bound value is a value (not a symbol, unset or loose).
+func concrete(v string) bool {
+	for _, r := range v {
+		if isSym(r) || r == looseRune || r == neverRune {
+			return false
+		}
+	}
+	return v != unsetVal
 }
 
 // keyInfos finds, for every condition key of both sets, whether it is multivalued and the domain it is compared in.
@@ -320,7 +425,8 @@ func variableKeys(sets ...[]*policy.Policy) []string {
 	return slices.Sorted(maps.Keys(seen))
 }
 
-// sampleBindings gives each variable key a fresh value, then each value a condition on the key names.
+// sampleBindings gives each variable key a fresh value, then the values that conditions on the key name and the
+// plain words of the resources (a Deny of ".../home/bob/*" suggests "bob").
 func sampleBindings(keys []string, sets ...[]*policy.Policy) []bindings {
 	if len(keys) == 0 {
 		return nil
@@ -330,21 +436,40 @@ func sampleBindings(keys []string, sets ...[]*policy.Policy) []bindings {
 		fresh[k] = "witness"
 	}
 	out := []bindings{fresh}
+	seen := map[string]bool{"witness": true}
+	try := func(k, v string) {
+		if len(out) >= 16 || seen[k+"\x00"+v] || v == "" || strings.ContainsAny(v, "*?$") {
+			return
+		}
+		seen[k+"\x00"+v] = true
+		b := maps.Clone(fresh)
+		b[k] = v
+		out = append(out, b)
+	}
 	for _, k := range keys {
 		for _, set := range sets {
 			for _, p := range set {
 				for _, st := range p.Statements {
 					for _, c := range st.Conditions {
-						if !strings.EqualFold(c.Key, k) || len(out) >= 12 {
-							continue
-						}
-						for _, v := range c.Values {
-							if strings.ContainsAny(v, "*?$") {
-								continue
+						if strings.EqualFold(c.Key, k) {
+							for _, v := range c.Values {
+								try(k, v)
 							}
-							b := maps.Clone(fresh)
-							b[k] = v
-							out = append(out, b)
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, k := range keys {
+		for _, set := range sets {
+			for _, p := range set {
+				for _, st := range p.Statements {
+					for _, r := range st.Resources {
+						for _, w := range strings.FieldsFunc(r.Raw, func(r rune) bool { return r == '/' || r == ':' }) {
+							if w != "arn" && w != "aws" {
+								try(k, w)
+							}
 						}
 					}
 				}

@@ -34,14 +34,21 @@ func (t *token) matches(r rune) bool {
 	case tokLit:
 		return slices.Contains(t.runes, r)
 	default:
-		return t.class == classAny || r != ':'
+		return (t.class == classAny || r != ':') && !slices.Contains(t.runes, r)
 	}
 }
 
 func literalTokens(s string) []token {
 	var out []token
 	for _, r := range s {
-		out = append(out, token{kind: tokLit, runes: []rune{r}})
+		switch r {
+		case looseRune:
+			out = append(out, token{kind: tokStar, class: classAny})
+		case neverRune:
+			out = append(out, token{kind: tokLit})
+		default:
+			out = append(out, token{kind: tokLit, runes: []rune{r}})
+		}
 	}
 	return out
 }
@@ -130,7 +137,7 @@ func globsDFA(seqs [][]token) *dfa {
 			if explicit {
 				ok = t.matches(r)
 			} else {
-				ok = t.kind != tokLit // the default rune: no literal names it, and it is not ':'
+				ok = t.kind != tokLit // the default rune: nothing names it, and it is not ':'
 			}
 			if !ok {
 				continue
@@ -157,7 +164,9 @@ func globsDFA(seqs [][]token) *dfa {
 			case t.kind == tokLit:
 				runes = append(runes, t.runes...)
 			case t.class == classNotColon:
-				runes = append(runes, ':')
+				runes = append(append(runes, ':'), t.runes...)
+			default:
+				runes = append(runes, t.runes...)
 			}
 		}
 		slices.Sort(runes)
@@ -261,16 +270,62 @@ func hasVariable(text string, vars bool) bool {
 	return false
 }
 
-// bindings gives policy variables concrete values: the witness search fixes a variable's key to one value and
-// reads the policy under it. A key that is not bound makes a pattern that uses it inexact.
+// bindings gives policy variables values: a concrete value (the witness search), a symbol (the proof that a
+// check holds for every value), "unset" (the key has no single value, so the variable takes its default or the
+// pattern matches nothing) or "loose" (any string). A key that is not bound makes a pattern that uses it inexact.
 type bindings map[string]string
 
-// value returns a variable's value under b: the bound value, else the default when the key is absent, else none.
+// Private-use runes stand for what a variable is bound to; policies and witnesses never hold them.
+const (
+	symBase   rune = 0xF0000 // symBase+i: the value of the i-th variable key, whatever it is
+	neverRune rune = 0xF00FD // a pattern position that matches nothing
+	looseRune rune = 0xF00FF // any string
+	unsetVal       = "\U000F00FE"
+)
+
+func isSym(r rune) bool { return r >= symBase && r < symBase+0xF0 }
+
+// value returns a variable's value under b; false when the key is not bound.
 func (b bindings) value(p piece) (string, bool) {
-	if v, ok := b[p.key]; ok {
-		return v, true
+	v, ok := b[p.key]
+	switch {
+	case !ok:
+		return "", false
+	case v == unsetVal && p.hasDef:
+		return p.def, true
+	case v == unsetVal:
+		return string(neverRune), true
 	}
-	return "", false
+	return v, true
+}
+
+// syms lists the symbols b binds.
+func (b bindings) syms() []rune {
+	var out []rune
+	for _, v := range b {
+		for _, r := range v {
+			if isSym(r) {
+				out = append(out, r)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// excludeSyms narrows the wildcards that stay inside one ARN component, and every '?', so that they do not match a
+// symbol: a symbol may stand for a value with a colon, or of another length than one.
+func excludeSyms(ts []token, syms []rune) []token {
+	if len(syms) == 0 {
+		return ts
+	}
+	out := slices.Clone(ts)
+	for i := range out {
+		if t := &out[i]; t.kind == tokOne || (t.kind == tokStar && t.class == classNotColon) {
+			t.runes = syms
+		}
+	}
+	return out
 }
 
 // substitute writes text with its variables replaced by their bound values, escaping '*', '?' and '$' in values

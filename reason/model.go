@@ -126,6 +126,12 @@ func (s *solver) compileCond(c *policy.Condition, vars bool, b bindings) (cond, 
 	if !exact {
 		return out, false
 	}
+	// Under symbols, context values are plain text: a symbol stands only for a variable's value in a resource.
+	var plain *dfa
+	if syms := b.syms(); len(syms) > 0 && m.d != nil {
+		plain = globDFA([]token{{kind: tokStar, class: classAny, runes: syms}})
+	}
+
 	switch {
 	case c.Qualifier == policy.QualifierForAllValues && neg:
 		out.q, out.set = qAll, s.not(m)
@@ -137,6 +143,9 @@ func (s *solver) compileCond(c *policy.Condition, vars bool, b bindings) (cond, 
 		out.q, out.set = qAll, s.not(m)
 	default:
 		out.q, out.set = qEx, m
+	}
+	if plain != nil {
+		out.set.d = s.product(out.set.d, plain, and)
 	}
 	return out, true
 }
@@ -274,6 +283,7 @@ func (s *solver) compileStmt(st *policy.Statement, pol int, r role, b bindings) 
 		// The element's union is widened when the statement is, and narrowed otherwise; NotResource flips it.
 		widen := (r == over) != st.NotResource
 		var seqs [][]token
+		syms := b.syms()
 		for _, p := range st.Resources {
 			ts, exact := resourceTokens(p.Raw, vars, b)
 			if !exact {
@@ -281,6 +291,9 @@ func (s *solver) compileStmt(st *policy.Statement, pol int, r role, b bindings) 
 				if !widen {
 					continue
 				}
+			}
+			if !widen {
+				ts = excludeSyms(ts, syms)
 			}
 			seqs = append(seqs, ts)
 		}

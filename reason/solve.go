@@ -28,6 +28,7 @@ type solver struct {
 	// confirm decides a candidate witness with the engine: true when a allows it and b does not.
 	unconfirmed int // leaves whose witness the engine did not confirm
 	meets       map[[2]*dfa]bool
+	cur         *problem // the problem being searched
 }
 
 // intersects is the package function, remembered per pair of automata (they are immutable).
@@ -258,6 +259,7 @@ func (s *solver) witness(st state) *Witness {
 		}
 	}
 	w := &Witness{Principal: witnessPrincipal, Action: act, Resource: res, Context: policy.Context{}}
+	defer s.bindWitness(w)
 	for _, k := range slices.Sorted(maps.Keys(st.keys)) {
 		ks := st.keys[k]
 		if ks.pres != 1 {
@@ -289,6 +291,26 @@ func (s *solver) witness(st state) *Witness {
 		w.Context[k] = vals
 	}
 	return w
+}
+
+// bindWitness gives the witness's variable keys their values: a symbol becomes a sample value (in the resource
+// too), an unset key is left out.
+func (s *solver) bindWitness(w *Witness) {
+	if s.cur == nil {
+		return
+	}
+	for k, v := range s.cur.bnd {
+		switch {
+		case v == unsetVal:
+			delete(w.Context, k)
+		case concrete(v):
+			w.Context[k] = []string{v}
+		default:
+			val := "witness"
+			w.Context[k] = []string{val}
+			w.Resource = strings.ReplaceAll(w.Resource, v, val)
+		}
+	}
 }
 
 // action picks an action of d, preferring one the catalog knows, spelled as AWS spells it.
