@@ -300,6 +300,11 @@ func (s *solver) compileStmt(st *policy.Statement, pol int, r role, b bindings) 
 		res := globsDFA(seqs)
 		if st.NotResource {
 			res = res.complement()
+			if r == under && len(syms) > 0 {
+				// A resource with a symbol may stand for one the element lists: narrowed, the statement keeps to
+				// plain resources.
+				res = s.product(res, globDFA([]token{{kind: tokStar, class: classAny, runes: syms}}), and)
+			}
 		}
 		c.res = res
 	}

@@ -16,8 +16,8 @@ var (
 	randActions   = []string{"s3:GetObject", "s3:Get*", "s3:*", "*", "s3:PutObject", "iam:PassRole", "iam:*", "s3:?etObject", "*:Get*"}
 	randResources = []string{"*", "arn:aws:s3:::b/*", "arn:aws:s3:::b/a*", "arn:aws:s3:::b/a/x", "arn:aws:s3:::c", "arn:aws:s3:::*", "arn:aws:s3:::b*",
 		"arn:aws:s3:::b/${aws:username}", "arn:aws:s3:::b/${aws:username}/*", "arn:aws:s3:::b/a${aws:username}*", "arn:aws:s3:::b/${aws:username, 'x'}",
-		"arn:aws:s3:::b/?${aws:username}", "arn:aws:s3:::b/*x"}
-	randConds     = []map[string]any{
+		"arn:aws:s3:::b/?${aws:username}", "arn:aws:s3:::b/*x", "arn:aws:s3:::b/bob", "arn:aws:s3:::b/x"}
+	randConds = []map[string]any{
 		{"StringEquals": map[string]any{"aws:PrincipalTag/team": "blue"}},
 		{"StringNotEquals": map[string]any{"aws:PrincipalTag/team": "red"}},
 		{"StringLike": map[string]any{"aws:PrincipalTag/team": "b*"}},

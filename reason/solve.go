@@ -21,6 +21,7 @@ type solver struct {
 	ctx      context.Context
 	budget   int
 	steps    int
+	calls    int
 	universe *dfa
 	keys     map[string]keyInfo
 	cat      *catalog.Catalog
@@ -51,7 +52,8 @@ func (s *solver) spend(n int) {
 	if s.steps > s.budget {
 		panic(errBudget)
 	}
-	if s.steps&1023 == 0 && s.ctx.Err() != nil {
+	s.calls++
+	if s.calls&255 == 0 && s.ctx != nil && s.ctx.Err() != nil {
 		panic(s.ctx.Err())
 	}
 }
