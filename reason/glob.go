@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/iamd-dev/iamd/policy"
 )
 
 // tokKind is one element of a wildcard pattern as an automaton reads it.
@@ -192,69 +194,20 @@ type piece struct {
 	hasDef bool
 }
 
-// splitPattern reads text as package policy's compilePattern does: '*' and '?' are wildcards and, when vars is
-// true, ${key} (or ${key, 'default'}) is a variable and ${*}, ${?} and ${$} are the literal characters.
+// splitPattern reads text as package policy does (see policy.PatternPieces).
 func splitPattern(text string, vars bool) []piece {
-	var out []piece
-	var lit strings.Builder
-	flush := func() {
-		if lit.Len() > 0 {
-			out = append(out, piece{kind: 'l', text: lit.String()})
-			lit.Reset()
-		}
+	pp := policy.PatternPieces(text, vars)
+	out := make([]piece, len(pp))
+	for i, p := range pp {
+		out[i] = piece{kind: p.Kind, text: p.Text, key: p.Key, def: p.Text, hasDef: p.HasDefault}
 	}
-	for i := 0; i < len(text); {
-		c := text[i]
-		switch {
-		case c == '*' || c == '?':
-			flush()
-			out = append(out, piece{kind: c})
-			i++
-			continue
-		case vars && c == '$' && i+1 < len(text) && text[i+1] == '{':
-			end := strings.IndexByte(text[i:], '}')
-			if end < 0 {
-				break
-			}
-			body := text[i+2 : i+end]
-			i += end + 1
-			switch body {
-			case "*", "?", "$":
-				lit.WriteString(body)
-				continue
-			}
-			v, ok := parseVariable(body)
-			if !ok {
-				lit.WriteString("${" + body + "}")
-				continue
-			}
-			flush()
-			out = append(out, v)
-			continue
-		}
-		lit.WriteByte(c)
-		i++
-	}
-	flush()
 	return out
 }
 
 // parseVariable parses the inside of ${...} as package policy does.
 func parseVariable(body string) (piece, bool) {
-	key, def, hasDef := strings.Cut(body, ",")
-	key = strings.TrimSpace(key)
-	if key == "" || strings.ContainsAny(key, " '\"${}") {
-		return piece{}, false
-	}
-	v := piece{kind: '$', key: strings.ToLower(key)}
-	if hasDef {
-		def = strings.TrimSpace(def)
-		if len(def) < 2 || def[0] != '\'' || def[len(def)-1] != '\'' {
-			return piece{}, false
-		}
-		v.def, v.hasDef = def[1:len(def)-1], true
-	}
-	return v, true
+	key, def, hasDef, ok := policy.ParseVariable(body)
+	return piece{kind: '$', key: key, def: def, hasDef: hasDef}, ok
 }
 
 // hasVariable reports whether text holds a policy variable (when variables are enabled).
@@ -328,39 +281,16 @@ func excludeSyms(ts []token, syms []rune) []token {
 	return out
 }
 
-// substitute writes text with its variables replaced by their bound values, escaping '*', '?' and '$' in values
-// as package policy does; ok is false when a variable is not bound.
+// substitute writes text with its variables replaced by their bound values as package policy does; ok is false
+// when a variable is not bound.
 func substitute(text string, b bindings) (string, bool) {
-	var out strings.Builder
-	for i := 0; i < len(text); {
-		if text[i] == '$' && i+1 < len(text) && text[i+1] == '{' {
-			if end := strings.IndexByte(text[i:], '}'); end >= 0 {
-				body := text[i+2 : i+end]
-				if v, ok := parseVariable(body); ok && body != "*" && body != "?" && body != "$" {
-					val, ok := b.value(v)
-					if !ok {
-						return "", false
-					}
-					for j := 0; j < len(val); j++ {
-						switch val[j] {
-						case '*', '?', '$':
-							out.WriteString("${" + val[j:j+1] + "}")
-						default:
-							out.WriteByte(val[j])
-						}
-					}
-					i += end + 1
-					continue
-				}
-				out.WriteString(text[i : i+end+1])
-				i += end + 1
-				continue
-			}
-		}
-		out.WriteByte(text[i])
-		i++
-	}
-	return out.String(), true
+	unbound := false
+	out, _ := policy.SubstituteVariables(text, func(key, def string, hasDef bool) (string, bool) {
+		v, ok := b.value(piece{kind: '$', key: key, def: def, hasDef: hasDef})
+		unbound = unbound || !ok
+		return v, true
+	})
+	return out, !unbound
 }
 
 // tokens turns pieces into automaton tokens; variables are replaced by their bound values (read literally), and
