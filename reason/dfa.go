@@ -335,28 +335,45 @@ func (d *dfa) minimize() *dfa {
 
 // intersects reports whether a and b accept a common string, without building their product.
 func intersects(a, b *dfa) bool {
-	type pair struct{ x, y int32 }
-	seen := map[pair]bool{{a.start, b.start}: true}
-	queue := []pair{{a.start, b.start}}
+	nb := int64(len(b.states))
+	total := int64(len(a.states)) * nb
+	var dense []bool
+	var sparse map[int64]bool
+	if total <= 1<<16 {
+		dense = make([]bool, total)
+	} else {
+		sparse = map[int64]bool{}
+	}
+	queue := make([]int64, 0, 64)
+	visit := func(x, y int32) {
+		k := int64(x)*nb + int64(y)
+		if dense != nil {
+			if dense[k] {
+				return
+			}
+			dense[k] = true
+		} else {
+			if sparse[k] {
+				return
+			}
+			sparse[k] = true
+		}
+		queue = append(queue, k)
+	}
+	visit(a.start, b.start)
 	for n := 0; n < len(queue); n++ {
-		p := queue[n]
-		sa, sb := &a.states[p.x], &b.states[p.y]
+		x, y := int32(queue[n]/nb), int32(queue[n]%nb)
+		sa, sb := &a.states[x], &b.states[y]
 		if sa.acc && sb.acc {
 			return true
 		}
-		visit := func(q pair) {
-			if !seen[q] {
-				seen[q] = true
-				queue = append(queue, q)
-			}
-		}
 		for _, e := range sa.edges {
-			visit(pair{e.to, b.step(p.y, e.r)})
+			visit(e.to, b.step(y, e.r))
 		}
 		for _, e := range sb.edges {
-			visit(pair{a.step(p.x, e.r), e.to})
+			visit(a.step(x, e.r), e.to)
 		}
-		visit(pair{sa.def, sb.def})
+		visit(sa.def, sb.def)
 	}
 	return false
 }
