@@ -2,6 +2,9 @@ package reason
 
 import (
 	"encoding/json"
+	"math"
+	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -133,6 +136,86 @@ func FuzzStringConditionAgreesWithTheEngine(f *testing.F) {
 		want := st.Conditions[0].Eval(policy.Context{"k": {request}})
 		if got != want {
 			t.Fatalf("%s %q on %q: automaton %v, engine %v", op, value, request, got, want)
+		}
+	})
+}
+
+// member reports whether request value r is in s, reading r as the engine reads a value of s's domain.
+func (s *iset) member(r string) bool {
+	var k u128
+	switch s.dom {
+	case domNumber:
+		f, err := strconv.ParseFloat(r, 64)
+		if err != nil || math.IsNaN(f) {
+			return s.other
+		}
+		k = u128{0, numKey(f)}
+	case domDate:
+		t, ok := policy.ParseDate(r)
+		if !ok {
+			return s.other
+		}
+		k = dateKey(t)
+	case domIP:
+		a, err := netip.ParseAddr(r)
+		if err != nil || a.Zone() != "" {
+			return s.other
+		}
+		k = ipKey(a.Unmap())
+	}
+	for _, x := range s.spans {
+		if x.lo.cmp(k) <= 0 && k.cmp(x.hi) <= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// FuzzTypedConditionAgreesWithTheEngine: the interval set of a numeric, date or IP condition, and its
+// complement, hold exactly the request values the engine matches and does not match; and a sample value of a
+// non-empty set is in it.
+func FuzzTypedConditionAgreesWithTheEngine(f *testing.F) {
+	for _, s := range [][3]string{
+		{"NumericLessThan", "10", "9.999"}, {"NumericEquals", "0", "-0"}, {"NumericGreaterThan", "1e308", "+Inf"},
+		{"NumericLessThanEquals", "-5", "NaN"}, {"DateLessThan", "2020-01-01T00:00:00Z", "1577836799"},
+		{"DateGreaterThanEquals", "2020-01-01", "2020-01-01T00:00:00.000000001Z"}, {"DateEquals", "1577836800", "2020-01-01T00:00:00Z"},
+		{"IpAddress", "203.0.113.0/24", "203.0.113.255"}, {"IpAddress", "::ffff:10.0.0.0/104", "10.1.2.3"},
+		{"IpAddress", "2001:db8::/32", "::ffff:203.0.113.1"}, {"IpAddress", "::/0", "1.2.3.4"}, {"IpAddress", "0.0.0.0/0", "fe80::1%eth0"},
+	} {
+		f.Add(s[0], s[1], s[2])
+	}
+	f.Fuzz(func(t *testing.T, op, value, request string) {
+		switch op {
+		case "NumericEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals",
+			"DateEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals", "IpAddress":
+		default:
+			return
+		}
+		st, ok := statementWith(t, policy.Version2012, map[string]any{"Action": "s3:GetObject", "Resource": "*",
+			"Condition": map[string]any{op: map[string]any{"k": value}}})
+		if !ok || len(st.Conditions) != 1 {
+			return
+		}
+		s := &solver{budget: 1 << 30, keys: map[string]keyInfo{}}
+		m, exact := s.matchSet(op, []string{value}, true, nil)
+		if !exact || m.n == nil {
+			t.Fatalf("%s %q is not an exact interval set", op, value)
+		}
+		want := st.Conditions[0].Eval(policy.Context{"k": {request}})
+		if got := m.n.member(request); got != want {
+			t.Fatalf("%s %q on %q: interval set %v, engine %v (set %+v)", op, value, request, got, want, m.n)
+		}
+		if got := m.n.complement().member(request); got == want {
+			t.Fatalf("%s %q on %q: complement %v, engine %v", op, value, request, got, want)
+		}
+		for _, set := range []*iset{m.n, m.n.complement()} {
+			if w, ok := set.sample(); ok {
+				if in := st.Conditions[0].Eval(policy.Context{"k": {w}}); in != (set == m.n) {
+					t.Fatalf("%s %q: sample %q of the set is decided %v by the engine", op, value, w, in)
+				}
+			} else if !set.isEmpty() {
+				t.Fatalf("%s %q: a non-empty set has no sample", op, value)
+			}
 		}
 	})
 }
