@@ -426,7 +426,8 @@ func variableKeys(sets ...[]*policy.Policy) []string {
 }
 
 // sampleBindings gives each variable key a fresh value, then the values that conditions on the key name and the
-// plain words of the resources (a Deny of ".../home/bob/*" suggests "bob").
+// plain words of the resources (a Deny of ".../home/bob/*" suggests "bob"), and values that are empty or hold
+// a colon.
 func sampleBindings(keys []string, sets ...[]*policy.Policy) []bindings {
 	if len(keys) == 0 {
 		return nil
@@ -438,7 +439,7 @@ func sampleBindings(keys []string, sets ...[]*policy.Policy) []bindings {
 	out := []bindings{fresh}
 	seen := map[string]bool{"witness": true}
 	try := func(k, v string) {
-		if len(out) >= 16 || seen[k+"\x00"+v] || v == "" || strings.ContainsAny(v, "*?$") {
+		if len(out) >= 16 || seen[k+"\x00"+v] || strings.ContainsAny(v, "*?$") {
 			return
 		}
 		seen[k+"\x00"+v] = true
@@ -460,6 +461,11 @@ func sampleBindings(keys []string, sets ...[]*policy.Policy) []bindings {
 				}
 			}
 		}
+	}
+	for _, k := range keys {
+		// Values that change how an ARN splits or how long a '?' is.
+		try(k, "")
+		try(k, "a:b")
 	}
 	for _, k := range keys {
 		for _, set := range sets {
