@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/iamd-dev/iamd/authz"
@@ -192,4 +193,62 @@ func TestRandomPoliciesAgreeWithTheEngine(t *testing.T) {
 	if pass == 0 || fail == 0 {
 		t.Errorf("the generator should produce both answers (PASS %d, FAIL %d)", pass, fail)
 	}
+}
+
+// TestRandomAccessNotGrantedAgreesWithTheEngine: for random policies and random lists of actions (and sometimes
+// resources), every FAIL's witness is allowed by the engine and lies in the lists, and no PASS is contradicted by
+// a sample request in the lists that the engine allows.
+func TestRandomAccessNotGrantedAgreesWithTheEngine(t *testing.T) {
+	n, samples := 300, 3000
+	if testing.Short() {
+		n, samples = 40, 1000
+	}
+	cat, err := testCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(Options{Catalog: cat})
+	r := rand.New(rand.NewPCG(16, 2))
+	reqs := sampleRequests(r, samples)
+	var pass, fail, unknown int
+	for i := range n {
+		p := toPolicy(t, randStatements(r, 1+r.IntN(3), ""))
+		actions := []string{reqActions[r.IntN(len(reqActions))], reqActions[r.IntN(len(reqActions))]}
+		var resources []string
+		if r.IntN(2) == 0 {
+			resources = []string{"arn:aws:s3:::b/a/x", "arn:aws:s3:::c"}
+		}
+		in := func(action, resource string) bool {
+			return slices.ContainsFunc(actions, func(a string) bool { return strings.EqualFold(a, action) }) &&
+				(resources == nil || slices.Contains(resources, resource))
+		}
+		res, err := c.AccessNotGranted(context.Background(), p, actions, resources)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch res.Verdict {
+		case Unknown:
+			if len(variableKeys([]*policy.Policy{p})) == 0 {
+				t.Errorf("case %d: UNKNOWN (%s)\n%s", i, res.Message, p.Text)
+			}
+			unknown++
+		case Fail:
+			fail++
+			for _, re := range res.Reasons {
+				if !Allows([]*policy.Policy{p}, re.Witness) || !in(re.Witness.Action, re.Witness.Resource) {
+					t.Errorf("case %d: witness %s is not an allowed request for %v on %v", i, re.Witness, actions, resources)
+				}
+			}
+		case Pass:
+			pass++
+			ev := evaluator(p)
+			for _, q := range reqs {
+				if in(q.Action, q.Resource) && ev.Decide(q).Result == authz.Allowed {
+					t.Errorf("case %d: PASS, but the engine allows %s %s %v\n%s", i, q.Action, q.Resource, q.Context, p.Text)
+					break
+				}
+			}
+		}
+	}
+	t.Logf("%d policies: %d PASS, %d FAIL, %d UNKNOWN; each PASS checked on %d requests", n, pass, fail, unknown, samples)
 }
