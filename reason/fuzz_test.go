@@ -103,6 +103,21 @@ func FuzzActionPatternAgreesWithTheEngine(f *testing.F) {
 	})
 }
 
+// conditionUnderTest parses `{op: {"k": value}}` and compiles its value set; false when IAM would refuse it.
+func conditionUnderTest(t *testing.T, op, value string) (*policy.Condition, vset, bool) {
+	st, ok := statementWith(t, policy.Version2012, map[string]any{"Action": "s3:GetObject", "Resource": "*",
+		"Condition": map[string]any{op: map[string]any{"k": value}}})
+	if !ok || len(st.Conditions) != 1 {
+		return nil, vset{}, false
+	}
+	s := &solver{budget: 1 << 30, keys: map[string]keyInfo{}}
+	m, exact := s.matchSet(op, []string{value}, true, nil)
+	if !exact {
+		t.Fatalf("%s %q is not exact", op, value)
+	}
+	return st.Conditions[0], m, true
+}
+
 // FuzzStringConditionAgreesWithTheEngine: the value set of a string condition holds exactly the values the engine
 // matches, for every string operator family.
 func FuzzStringConditionAgreesWithTheEngine(f *testing.F) {
@@ -122,18 +137,12 @@ func FuzzStringConditionAgreesWithTheEngine(f *testing.F) {
 		if hasVariable(value, true) || !utf8.ValidString(request) {
 			return
 		}
-		st, ok := statementWith(t, policy.Version2012, map[string]any{"Action": "s3:GetObject", "Resource": "*",
-			"Condition": map[string]any{op: map[string]any{"k": value}}})
-		if !ok || len(st.Conditions) != 1 {
+		cond, m, ok := conditionUnderTest(t, op, value)
+		if !ok {
 			return
 		}
-		s := &solver{budget: 1 << 30, keys: map[string]keyInfo{}}
-		m, exact := s.matchSet(op, []string{value}, true, nil)
-		if !exact {
-			t.Fatalf("%s %q is not exact", op, value)
-		}
 		got := m.d.accepts(request)
-		want := st.Conditions[0].Eval(policy.Context{"k": {request}})
+		want := cond.Eval(policy.Context{"k": {request}})
 		if got != want {
 			t.Fatalf("%s %q on %q: automaton %v, engine %v", op, value, request, got, want)
 		}
@@ -191,17 +200,14 @@ func FuzzTypedConditionAgreesWithTheEngine(f *testing.F) {
 		default:
 			return
 		}
-		st, ok := statementWith(t, policy.Version2012, map[string]any{"Action": "s3:GetObject", "Resource": "*",
-			"Condition": map[string]any{op: map[string]any{"k": value}}})
-		if !ok || len(st.Conditions) != 1 {
+		cond, m, ok := conditionUnderTest(t, op, value)
+		if !ok {
 			return
 		}
-		s := &solver{budget: 1 << 30, keys: map[string]keyInfo{}}
-		m, exact := s.matchSet(op, []string{value}, true, nil)
-		if !exact || m.n == nil {
-			t.Fatalf("%s %q is not an exact interval set", op, value)
+		if m.n == nil {
+			t.Fatalf("%s %q is not an interval set", op, value)
 		}
-		want := st.Conditions[0].Eval(policy.Context{"k": {request}})
+		want := cond.Eval(policy.Context{"k": {request}})
 		if got := m.n.member(request); got != want {
 			t.Fatalf("%s %q on %q: interval set %v, engine %v (set %+v)", op, value, request, got, want, m.n)
 		}
@@ -210,7 +216,7 @@ func FuzzTypedConditionAgreesWithTheEngine(f *testing.F) {
 		}
 		for _, set := range []*iset{m.n, m.n.complement()} {
 			if w, ok := set.sample(); ok {
-				if in := st.Conditions[0].Eval(policy.Context{"k": {w}}); in != (set == m.n) {
+				if in := cond.Eval(policy.Context{"k": {w}}); in != (set == m.n) {
 					t.Fatalf("%s %q: sample %q of the set is decided %v by the engine", op, value, w, in)
 				}
 			} else if !set.isEmpty() {
