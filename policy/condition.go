@@ -457,3 +457,11 @@ func compareTime(a, b time.Time, c cmp) bool {
 		return a.Equal(b)
 	}
 }
+
+// ParseDate reads a value of a Date condition operator as the engine does: an ISO 8601 date or date-time, or POSIX
+// epoch seconds; false when the text is none of these (the value then never matches).
+func ParseDate(s string) (time.Time, bool) { return parseDate(s) }
+
+// ParseCIDR reads a value of IpAddress or NotIpAddress as the engine does: a CIDR block or a single address,
+// IPv4-mapped IPv6 blocks read as IPv4, masked to the prefix.
+func ParseCIDR(s string) (netip.Prefix, bool) { return parseCIDR(s) }

@@ -118,6 +118,52 @@ func compilePattern(text string, vars bool) pattern {
 	return p
 }
 
+// PatternPiece is one element of a wildcard pattern as the engine reads it.
+type PatternPiece struct {
+	Kind       byte   // 'l' literal text, '?' any one character, '*' any run of characters, '$' a policy variable
+	Text       string // 'l': the text; '$': the default
+	Key        string // '$': the context key, lower-cased
+	HasDefault bool   // '$': a default was given
+}
+
+// PatternPieces reads text as the engine reads a wildcard pattern: '*' and '?' are wildcards and, when vars is
+// true, ${key} (or ${key, 'default'}) is a policy variable and ${*}, ${?} and ${$} are the literal characters.
+// Runs of '*' come out as one.
+func PatternPieces(text string, vars bool) []PatternPiece {
+	p := compilePattern(text, vars)
+	var out []PatternPiece
+	seg := func(s []piece) {
+		for _, pc := range s {
+			switch pc.kind {
+			case pieceLit:
+				out = append(out, PatternPiece{Kind: 'l', Text: pc.lit})
+			case pieceOne:
+				out = append(out, PatternPiece{Kind: '?'})
+			case pieceVar:
+				out = append(out, PatternPiece{Kind: '$', Key: pc.key, Text: pc.lit, HasDefault: pc.hasDef})
+			}
+		}
+	}
+	star := PatternPiece{Kind: '*'}
+	if !p.stars {
+		seg(p.segs[0])
+		return out
+	}
+	if p.leadingStar || len(p.segs) == 0 {
+		out = append(out, star)
+	}
+	for i, s := range p.segs {
+		if i > 0 {
+			out = append(out, star)
+		}
+		seg(s)
+	}
+	if p.trailingStar && len(p.segs) > 0 {
+		out = append(out, star)
+	}
+	return out
+}
+
 // parseVariable parses the inside of ${...}: a key, optionally followed by a comma and a quoted default.
 func parseVariable(body string) (piece, bool) {
 	key, def, hasDef := strings.Cut(body, ",")
@@ -536,13 +582,23 @@ func chunkAt(chunk []arnSeg, parts []string, k int, ctx Context) bool {
 // substitute replaces the policy variables of text with their values, writing '*', '?' and '$' in values as the
 // escapes ${*}, ${?} and ${$} so that they stay literal; false when a variable has no value.
 func substitute(text string, ctx Context) (string, bool) {
+	return SubstituteVariables(text, func(key, def string, hasDef bool) (string, bool) {
+		return varValue(&piece{kind: pieceVar, key: key, lit: def, hasDef: hasDef}, ctx)
+	})
+}
+
+// SubstituteVariables replaces the policy variables of text (a Resource or Arn* value under version 2012-10-17)
+// with what value gives for each (its lower-cased key and default), writing '*', '?' and '$' in values as the
+// escapes ${*}, ${?} and ${$} so that they stay literal; false when value has none. The engine matches a pattern
+// with variables by substituting them this way and then compiling the result.
+func SubstituteVariables(text string, value func(key, def string, hasDef bool) (string, bool)) (string, bool) {
 	var b strings.Builder
 	for i := 0; i < len(text); {
 		if text[i] == '$' && i+1 < len(text) && text[i+1] == '{' {
 			if end := strings.IndexByte(text[i:], '}'); end >= 0 {
 				body := text[i+2 : i+end]
 				if v, ok := parseVariable(body); ok && body != "*" && body != "?" && body != "$" {
-					val, ok := varValue(&v, ctx)
+					val, ok := value(v.key, v.lit, v.hasDef)
 					if !ok {
 						return "", false
 					}
@@ -566,6 +622,13 @@ func substitute(text string, ctx Context) (string, bool) {
 		i++
 	}
 	return b.String(), true
+}
+
+// ParseVariable parses the inside of ${...} as the engine does: a key (returned lower-cased), optionally a comma
+// and a quoted default; ok is false when the text is not a variable (it is then literal text).
+func ParseVariable(body string) (key, def string, hasDef, ok bool) {
+	v, ok := parseVariable(body)
+	return v.key, v.lit, v.hasDef, ok
 }
 
 // arnCondPattern matches ARNs as the Arn* condition operators do: pattern and value are each split into their six

@@ -1,0 +1,112 @@
+package reason
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/iamd-dev/iamd/policy"
+)
+
+// benchPolicy builds an identity policy of about size characters (the largest managed policy is 6,144): Allow
+// statements over S3, DynamoDB and IAM actions with ARNs and conditions, and a Deny, in the style of real
+// least-privilege policies. mutate adds one more action to the first statement.
+func benchPolicy(tb testing.TB, size int, mutate bool) *policy.Policy {
+	tb.Helper()
+	actions := [][]string{
+		{"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:ListBucket"},
+		{"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+		{"iam:GetRole", "iam:ListRoles", "iam:PassRole"},
+		{"kms:Decrypt", "kms:GenerateDataKey*"},
+	}
+	var stmts []any
+	stmts = append(stmts, map[string]any{"Sid": "DenyOutsideRegion", "Effect": "Deny", "Action": "*", "Resource": "*",
+		"Condition": map[string]any{"StringNotEquals": map[string]any{"aws:RequestedRegion": []string{"us-east-1", "eu-west-1"}}}})
+	for i := 0; ; i++ {
+		acts := actions[i%len(actions)]
+		if i == 0 && mutate {
+			acts = append([]string{"s3:DeleteObject"}, acts...)
+		}
+		st := map[string]any{"Sid": fmt.Sprintf("S%d", i), "Effect": "Allow", "Action": acts,
+			"Resource": []string{fmt.Sprintf("arn:aws:s3:::app-%d-data/*", i), fmt.Sprintf("arn:aws:dynamodb:*:111122223333:table/app-%d-*", i),
+				fmt.Sprintf("arn:aws:iam::111122223333:role/app-%d", i)}}
+		switch i % 3 {
+		case 0:
+			st["Condition"] = map[string]any{"StringEquals": map[string]any{"aws:PrincipalTag/team": fmt.Sprintf("team-%d", i)}}
+		case 1:
+			st["Condition"] = map[string]any{"IpAddress": map[string]any{"aws:SourceIp": []string{"203.0.113.0/24", "2001:db8::/32"}},
+				"Bool": map[string]any{"aws:SecureTransport": "true"}}
+		}
+		next := append(stmts, st)
+		doc, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": next})
+		if len(doc) > size && len(stmts) > 1 {
+			break
+		}
+		stmts = next
+		if len(doc) > size {
+			break
+		}
+	}
+	doc, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": stmts})
+	p, err := policy.Parse(doc, policy.TypeIdentity)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// BenchmarkNoNewAccess: CheckNoNewAccess on pairs of policies of 500, 2,000 and 6,144 characters; "same" compares
+// a policy with itself (PASS, the whole space is searched), "added" with a copy whose first statement has one more
+// action (FAIL, with a witness).
+func BenchmarkNoNewAccess(b *testing.B) {
+	cat, err := testCatalog()
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := New(Options{Catalog: cat})
+	for _, size := range []int{500, 2000, 6144} {
+		existing := benchPolicy(b, size, false)
+		for _, kind := range []string{"same", "added"} {
+			updated := benchPolicy(b, size, kind == "added")
+			b.Run(fmt.Sprintf("%s/%d", kind, len(existing.Text)), func(b *testing.B) {
+				for b.Loop() {
+					r, err := c.NoNewAccess(context.Background(), existing, updated)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if want := map[string]Verdict{"same": Pass, "added": Fail}[kind]; r.Verdict != want {
+						b.Fatalf("got %s (%s), want %s", r.Verdict, r.Message, want)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkAccessNotGranted: CheckAccessNotGranted for iam:PassRole and for one bucket's objects on the same
+// policies.
+func BenchmarkAccessNotGranted(b *testing.B) {
+	cat, err := testCatalog()
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := New(Options{Catalog: cat})
+	for _, size := range []int{500, 2000, 6144} {
+		p := benchPolicy(b, size, false)
+		b.Run(fmt.Sprintf("PassRole/%d", len(p.Text)), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.AccessNotGranted(context.Background(), p, []string{"iam:PassRole"}, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("Resource/%d", len(p.Text)), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.AccessNotGranted(context.Background(), p, nil, []string{"arn:aws:s3:::other-bucket/*"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,57 @@
+package reason
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/iamd-dev/iamd/policy"
+)
+
+// TestBudgetExhaustionNeverAnswersPass: with a budget too small for the search, every check answers UNKNOWN (which
+// callers report as FAIL) or a confirmed FAIL, never PASS — unless there is nothing to search (no Allow).
+func TestBudgetExhaustionNeverAnswersPass(t *testing.T) {
+	for _, tc := range loadCases(t) {
+		if tc.Check != "no-new-access" || tc.Want != "PASS" {
+			continue
+		}
+		allows := false
+		for _, st := range mustPolicy(t, tc.New).Statements {
+			allows = allows || st.Effect == policy.Allow
+		}
+		if !allows {
+			continue
+		}
+		c := New(Options{Budget: 20})
+		r := runCase(t, c, tc)
+		if r.Verdict == Pass {
+			t.Errorf("%s: PASS with a budget of 20 steps", tc.Name)
+		}
+		if r.Verdict == Unknown && r.Message == "" {
+			t.Errorf("%s: UNKNOWN without a message", tc.Name)
+		}
+	}
+}
+
+// TestCanceledContextStopsTheSearch: a canceled context ends a check with the context's error.
+func TestCanceledContextStopsTheSearch(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p := benchPolicy(t, 6144, false)
+	_, err := New(Options{}).NoNewAccess(ctx, p, p)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+}
+
+// TestPrincipalElementIsUnsupported: identity policies have no Principal; a policy with one is refused, not
+// misread.
+func TestPrincipalElementIsUnsupported(t *testing.T) {
+	p, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}`), policy.TypeResource)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Options{}).NoNewAccess(context.Background(), p, p); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("got %v, want ErrUnsupported", err)
+	}
+}
