@@ -63,12 +63,25 @@ func (s *Store) AppendEvents(ctx context.Context, events []*store.Event) error {
 	if len(events) == 0 && s.appended.Load()-s.indexed.Load() < lazyTail {
 		return nil // nothing to append, and a tail short enough for reads to merge
 	}
-	return s.write(ctx, func(ctx context.Context, t *txn) error {
+	err := s.write(ctx, func(ctx context.Context, t *txn) error {
 		if err := t.insertEvents(ctx, events); err != nil {
 			return err
 		}
 		return t.indexTail(ctx, events...)
 	})
+	if err == nil {
+		s.afterEventWrite(ctx)
+	}
+	return err
+}
+
+// afterEventWrite has Sync read the shared generations again after a write of events only (the trail's writer,
+// every few milliseconds): the commit changed the WAL-index header, and without this the next API request's Sync
+// would read the database to learn that nothing it caches changed. The read happens here, off the request path.
+func (s *Store) afterEventWrite(ctx context.Context) {
+	if s.syncr != nil {
+		s.Sync(ctx) // an error leaves the next request's Sync to read the database
+	}
 }
 
 // chunkSizes are the row counts of the multi-row statements: a batch is cut into chunks of these sizes, largest
@@ -466,6 +479,9 @@ func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) 
 		}
 		return nil
 	})
+	if err == nil {
+		s.afterEventWrite(ctx)
+	}
 	return n, err
 }
 
