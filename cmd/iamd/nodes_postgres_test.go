@@ -141,7 +141,7 @@ func checkAWSShaped(a loadAnswer) (code string, err error) {
 	}
 	if a.status == http.StatusOK {
 		var ok struct {
-			XMLName xml.Name `xml:"CreateUserResponse"`
+			XMLName xml.Name                  `xml:"CreateUserResponse"`
 			User    struct{ UserName string } `xml:"CreateUserResult>User"`
 		}
 		if err := xml.Unmarshal([]byte(a.body), &ok); err != nil || ok.User.UserName != a.user {
