@@ -74,7 +74,8 @@ var ErrNotOwned = errors.New("pgtest: the tests use a server they did not start 
 // StopServer stops the test binary's own cluster as an operator's restart does (pg_ctl stop -m fast: clients are
 // disconnected, committed transactions are kept), for tests of what iamd does while its database is away. The
 // databases keep their URLs; StartServer starts the cluster again. It fails with ErrNotOwned on a server the tests
-// did not start, and with ErrUnavailable when there is no PostgreSQL.
+// did not start, and with ErrUnavailable when there is no PostgreSQL. Every database of the binary is away until
+// StartServer: a test that calls it must not run in parallel with others that use PostgreSQL.
 func StopServer(ctx context.Context) error {
 	c, err := get(ctx)
 	if err != nil {
