@@ -30,23 +30,32 @@ type nodeClient struct {
 // call signs the form (Action and Version included) for service with creds and posts it to endpoint.
 func (c nodeClient) call(t *testing.T, endpoint string, creds sigv4.Credentials, service string, form url.Values) (int, string) {
 	t.Helper()
-	body := form.Encode()
-	req, err := http.NewRequest(http.MethodPost, endpoint+"/", strings.NewReader(body))
+	status, _, body, err := c.send(endpoint, creds, service, form)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return status, body
+}
+
+// send is call for goroutines and for nodes that may be gone: err is a transport error (no whole answer).
+func (c nodeClient) send(endpoint string, creds sigv4.Credentials, service string, form url.Values) (status int, contentType, body string, err error) {
+	b := form.Encode()
+	req, err := http.NewRequest(http.MethodPost, endpoint+"/", strings.NewReader(b))
+	if err != nil {
+		return 0, "", "", err
+	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	sigv4.Sign(req, []byte(body), creds, "us-east-1", service, time.Now())
+	sigv4.Sign(req, []byte(b), creds, "us-east-1", service, time.Now())
 	resp, err := c.http.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return 0, "", "", err
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatal(err)
+		return 0, "", "", err
 	}
-	return resp.StatusCode, string(out)
+	return resp.StatusCode, resp.Header.Get("Content-Type"), string(out), nil
 }
 
 // iam calls IAM and requires a 200.
@@ -113,10 +122,19 @@ func TestNodesOnOneDataDirectoryBehaveAsOneServer(t *testing.T) {
 	}
 	bin := buildIamd(t)
 	data := filepath.Join(t.TempDir(), "data")
-	root := sigv4.Credentials{AccessKeyID: "AKIANODESTESTEXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYNODESTEST1"}
 	// One at a time: the first creates the database and the default account.
-	nodes := []*process{startProcess(t, bin, data, root)}
-	nodes = append(nodes, startProcess(t, bin, data, root), startProcess(t, bin, data, root))
+	nodes := []*process{startProcess(t, bin, data, nodesRoot)}
+	nodes = append(nodes, startProcess(t, bin, data, nodesRoot), startProcess(t, bin, data, nodesRoot))
+	testNodesBehaveAsOneServer(t, bin, nodes, data)
+}
+
+// nodesRoot is the default account's root key of the tests of many nodes.
+var nodesRoot = sigv4.Credentials{AccessKeyID: "AKIANODESTESTEXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYNODESTEST1"}
+
+// testNodesBehaveAsOneServer runs the behaviours of one server on three nodes of one database, started with
+// nodesRoot; data is the data directory of one of them (whose serve file "iamd account create" finds).
+func testNodesBehaveAsOneServer(t *testing.T, bin string, nodes []*process, data string) {
+	root := nodesRoot
 	n1, n2, n3 := nodes[0].endpoint, nodes[1].endpoint, nodes[2].endpoint
 	c := nodeClient{http: &http.Client{Timeout: 20 * time.Second}}
 
@@ -233,7 +251,7 @@ func TestNodesOnOneDataDirectoryBehaveAsOneServer(t *testing.T) {
 	})
 
 	t.Run("AccountCreatedThroughOneNodeWorksOnEvery", func(t *testing.T) {
-		// The serve file names one node (the last started); the account it creates is served by all.
+		// The serve file names one node; the account it creates is served by all.
 		out, err := exec.Command(bin, "account", "create", "--data", data, "--id", "111122223333").Output()
 		if err != nil {
 			t.Fatalf("iamd account create: %v", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/sigv4"
 	"github.com/iamd-dev/iamd/internal/simulate"
+	"github.com/iamd-dev/iamd/internal/store"
 )
 
 // TestEncodeErrorFromValidation: a ValidationError from a generated Validate is written as AWS writes it.
@@ -74,6 +75,10 @@ func TestErrorInfoIsTheOneMapping(t *testing.T) {
 		{"the simulator's error", simErr,
 			awsquery.ErrorInfo{Type: "Sender", Code: "InvalidInput", Message: `Invalid Marker "x"`, HTTPStatus: 400}},
 		{"a server-side deadline", fmt.Errorf("store: %w", context.DeadlineExceeded),
+			awsquery.ErrorInfo{Type: "Receiver", Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server.", HTTPStatus: 503}},
+		{"a database that is away", fmt.Errorf("create user: %w", fmt.Errorf("%w: begin write: terminating connection", store.ErrUnavailable)),
+			awsquery.ErrorInfo{Type: "Receiver", Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server.", HTTPStatus: 503}},
+		{"an internal failure of a database that is away", awserr.Internal(store.ErrUnavailable),
 			awsquery.ErrorInfo{Type: "Receiver", Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server.", HTTPStatus: 503}},
 		{"an internal failure past the deadline", awserr.Internal(context.DeadlineExceeded),
 			awsquery.ErrorInfo{Type: "Receiver", Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server.", HTTPStatus: 503}},

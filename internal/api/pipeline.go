@@ -18,6 +18,7 @@ import (
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/sigv4"
+	"github.com/iamd-dev/iamd/internal/store"
 )
 
 // The pipeline: every request to an API iamd serves — the AWS protocols (query/XML, JSON 1.1), the decision API,
@@ -349,8 +350,9 @@ func (p *pipeline) fail(w http.ResponseWriter, r *http.Request, ex *exchange, pr
 }
 
 // errorInfo is the one mapping of an error to its wire form, before the protocol spells it:
-//   - a server-side deadline (context.DeadlineExceeded in err's chain) that ended the request without an answer
-//     of the sender's fault: ServiceUnavailable, which clients retry;
+//   - a server-side deadline (context.DeadlineExceeded in err's chain), or a database that could not be reached
+//     or went away (store.ErrUnavailable), that ended the request without an answer of the sender's fault:
+//     ServiceUnavailable, which clients retry;
 //   - an *awserr.Error: what every layer returns, the query codec's and the simulator's errors included;
 //   - the model's *apitypes.ValidationError (generated Validate methods report it as itself, so that its text stays
 //     exactly AWS's);
@@ -363,7 +365,7 @@ func (p *pipeline) fail(w http.ResponseWriter, r *http.Request, ex *exchange, pr
 // text.
 func errorInfo(err error) (awsquery.ErrorInfo, bool) {
 	info, ok := typedErrorInfo(err)
-	if errors.Is(err, context.DeadlineExceeded) && (!ok || info.Type == "Receiver") {
+	if (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, store.ErrUnavailable)) && (!ok || info.Type == "Receiver") {
 		busy := errBusy()
 		return awsquery.ErrorInfo{Type: busy.Type(), Code: busy.Code, Message: busy.Message, HTTPStatus: busy.HTTPStatus}, true
 	}

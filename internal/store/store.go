@@ -15,6 +15,11 @@ import (
 var (
 	ErrNotFound = errors.New("store: not found")
 	ErrConflict = errors.New("store: already exists") // a name or ID is taken
+	// ErrUnavailable is a failure of the database's availability, not of the call: it could not be reached, or it
+	// went away (restarted, shut down, the connection broke) while a transaction ran. A write that fails so was not
+	// committed, or (when the connection broke at its commit) may have been; the API answers ServiceUnavailable,
+	// which clients retry. A store on a file that is always there (SQLite) does not return it.
+	ErrUnavailable = errors.New("store: database unavailable")
 )
 
 // Kind names a type of entity, e.g. "user". Names are unique per account and kind, ignoring case.

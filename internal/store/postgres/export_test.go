@@ -17,3 +17,6 @@ func WriteRaw(s *Store, ctx context.Context, fn func(ctx context.Context, exec f
 		return fn(ctx, func(sql string) error { _, err := t.exec(ctx, sql); return err })
 	})
 }
+
+// Unavailable is unavailable: err wrapped with store.ErrUnavailable when it says the database is away.
+var Unavailable = unavailable

@@ -21,6 +21,10 @@
 //   - Generation and PolicyGeneration are the shared generations as this handle last saw them: after its own
 //     commits (the generations row's new values) and after Sync (one read of that row).
 //   - Reads (View) run in a REPEATABLE READ READ ONLY transaction, begun at the first read: one snapshot.
+//   - A failure that says the database could not be reached or went away (a broken or refused connection, the
+//     server shutting down or starting) is returned wrapping store.ErrUnavailable, by View, Update, UpdateStamps
+//     and Sync; the API answers it ServiceUnavailable. Connections are made again as they are needed: a node
+//     serves again once the database is back, without a restart of its own.
 //   - Times are Unix nanoseconds in bigint columns, so they read back exactly as written.
 //   - The audit trail: every transaction that appends events takes a transaction-level advisory lock first, so
 //     seqs (an identity column) are handed out and committed in the same order, and EventsSince misses none.
@@ -34,8 +38,10 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -218,7 +224,7 @@ func (s *Store) View(ctx context.Context, fn func(ctx context.Context, r store.R
 	if t.tx != nil {
 		t.tx.Rollback(context.WithoutCancel(ctx))
 	}
-	return err
+	return unavailable(err)
 }
 
 // readerOnly hides the write methods of a view's txn from a type assertion.
@@ -252,19 +258,19 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 	}, func() bool { return !ran })
 	var unsure *commitError
 	if err != nil && !errors.As(err, &unsure) {
-		return err
+		return unavailable(err)
 	}
 	// The shared generations as this commit left them (a failed commit may have committed: they move as if it
 	// had, and caches drop what they hold, at worst needlessly). gen first, as in the SQLite store.
 	s.advance(uint64(g), uint64(p))
-	return err
+	return unavailable(err)
 }
 
 // Sync brings this handle's generations up to those the database holds (another node's commits).
 func (s *Store) Sync(ctx context.Context) error {
 	g, p, err := s.DatabaseGenerations(ctx)
 	if err != nil {
-		return fmt.Errorf("sync: %w", err)
+		return fmt.Errorf("sync: %w", unavailable(err))
 	}
 	s.advance(g, p)
 	return nil
@@ -305,7 +311,7 @@ func (s *Store) writeRetrying(ctx context.Context, fn func(ctx context.Context, 
 	for attempt := 1; ; attempt++ {
 		err := s.writeOnce(ctx, fn)
 		if err == nil || !retryable(err) || attempt == maxAttempts || (mayRetry != nil && !mayRetry()) {
-			return err
+			return unavailable(err)
 		}
 		// A short random pause, growing with the attempts, so that the transactions that collided do not again.
 		pause := time.Duration(attempt) * time.Duration(1+rand.IntN(10)) * time.Millisecond
@@ -354,6 +360,41 @@ func retryable(err error) bool {
 		return true
 	}
 	return false
+}
+
+// SQLSTATE classes and codes of a server that is away or going: class 08 (connection exception) and
+// admin_shutdown, crash_shutdown, cannot_connect_now.
+const (
+	connectionExceptionClass = "08"
+	adminShutdown            = "57P01"
+	crashShutdown            = "57P02"
+	cannotConnectNow         = "57P03"
+)
+
+// unavailable wraps err with store.ErrUnavailable, keeping the cause and whatever else it wraps, when it says that
+// the database could not be reached or went away: a connection that could not be made or broke (pgx's connect and
+// network errors, a closed connection), or the server's own word that it shuts down or starts.
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, store.ErrUnavailable) || !isUnavailable(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+}
+
+func isUnavailable(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false // the request's own end, which the API answers as such
+	}
+	switch code := sqlState(err); {
+	case code == adminShutdown, code == crashShutdown, code == cannotConnectNow, strings.HasPrefix(code, connectionExceptionClass):
+		return true
+	case code != "":
+		return false // the server answered: the failure is the statement's
+	}
+	var connect *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connect) || errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || pgconn.SafeToRetry(err) // a statement never sent: its connection was closed
 }
 
 // mapErr wraps a unique violation with store.ErrConflict, keeping the cause.

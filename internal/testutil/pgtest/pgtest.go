@@ -58,6 +58,70 @@ type cluster struct {
 	spare       chan spare
 	prefetching sync.WaitGroup
 	stop        func() error
+	server      *server // the cluster's own server; nil for IAMD_TEST_POSTGRES_URL
+}
+
+// server is a server that startServer started: what pg_ctl needs to stop and start it again.
+type server struct {
+	pgctl, data, log string
+	setup            func(*exec.Cmd)
+}
+
+// ErrNotOwned is returned by StopServer and StartServer when the tests use a server they did not start
+// (IAMD_TEST_POSTGRES_URL): they never stop a server they do not own.
+var ErrNotOwned = errors.New("pgtest: the tests use a server they did not start (" + EnvURL + "); it is not theirs to stop")
+
+// StopServer stops the test binary's own cluster as an operator's restart does (pg_ctl stop -m fast: clients are
+// disconnected, committed transactions are kept), for tests of what iamd does while its database is away. The
+// databases keep their URLs; StartServer starts the cluster again. It fails with ErrNotOwned on a server the tests
+// did not start, and with ErrUnavailable when there is no PostgreSQL. Every database of the binary is away until
+// StartServer: a test that calls it must not run in parallel with others that use PostgreSQL.
+func StopServer(ctx context.Context) error {
+	c, err := get(ctx)
+	if err != nil {
+		return err
+	}
+	if c.server == nil {
+		return ErrNotOwned
+	}
+	c.prefetching.Wait() // the spare database is made before the server goes
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.admin.Close(ctx) // the server closes it anyway; StartServer opens another
+	return c.server.ctl(ctx, "-m", "fast", "stop")
+}
+
+// StartServer starts the cluster that StopServer stopped, and waits until it takes connections.
+func StartServer(ctx context.Context) error {
+	c, err := get(ctx)
+	if err != nil {
+		return err
+	}
+	if c.server == nil {
+		return ErrNotOwned
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.server.ctl(ctx, "-l", c.server.log, "-o", "-F", "start"); err != nil {
+		return err
+	}
+	admin, err := pgx.Connect(ctx, c.url("postgres"))
+	if err != nil {
+		return fmt.Errorf("pgtest: connect after a restart: %w", err)
+	}
+	c.admin = admin
+	return nil
+}
+
+// ctl runs pg_ctl on the server's data directory with args, waiting for the operation to finish.
+func (s *server) ctl(ctx context.Context, args ...string) error {
+	cmd := exec.CommandContext(ctx, s.pgctl, append([]string{"-D", s.data, "-w", "-t", "60"}, args...)...)
+	s.setup(cmd)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		log, _ := os.ReadFile(s.log)
+		return fmt.Errorf("pgtest: pg_ctl %s: %v\n%s\n%s", args[len(args)-1], err, out, log)
+	}
+	return nil
 }
 
 // spare is the outcome of making a database ahead.
@@ -236,11 +300,11 @@ func start(ctx context.Context) (*cluster, error) {
 		}
 		c.base = *u
 	} else {
-		dir, stop, err := startServer(ctx)
+		srv, dir, stop, err := startServer(ctx)
 		if err != nil {
 			return nil, err
 		}
-		c.stop = stop
+		c.stop, c.server = stop, srv
 		c.base = url.URL{Scheme: "postgres", User: url.User("postgres"), RawQuery: url.Values{"host": {dir}, "sslmode": {"disable"}}.Encode()}
 	}
 	admin, err := pgx.Connect(ctx, c.url("postgres"))
@@ -313,19 +377,19 @@ func version(binDir string) int {
 // startServer makes a cluster in a new temporary directory and starts it, listening on a unix socket in that
 // directory only. A watchdog process stops the server and removes the directory when stop closes its input, or
 // when the test binary dies and the system closes it.
-func startServer(ctx context.Context) (dir string, stop func() error, err error) {
+func startServer(ctx context.Context) (srv *server, dir string, stop func() error, err error) {
 	bin, err := binDir()
 	if err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	dir, err = os.MkdirTemp("", "iamd-pg-")
 	if err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	setup, err := runAs(dir)
 	if err != nil {
 		os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("pgtest: %w", err)
+		return nil, "", nil, fmt.Errorf("pgtest: %w", err)
 	}
 	data := filepath.Join(dir, "data")
 	pgctl := filepath.Join(bin, "pg_ctl")
@@ -333,7 +397,7 @@ func startServer(ctx context.Context) (dir string, stop func() error, err error)
 	r, w, err := os.Pipe()
 	if err != nil {
 		os.RemoveAll(dir)
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	watchdog := exec.Command("/bin/sh", "-c", `read _; "$0" -D "$1" -m immediate stop >/dev/null 2>&1; rm -rf "$2"`, pgctl, data, dir)
 	watchdog.Stdin = r
@@ -342,7 +406,7 @@ func startServer(ctx context.Context) (dir string, stop func() error, err error)
 		r.Close()
 		w.Close()
 		os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("pgtest: start the watchdog: %w", err)
+		return nil, "", nil, fmt.Errorf("pgtest: start the watchdog: %w", err)
 	}
 	r.Close()
 	stop = func() error {
@@ -354,7 +418,7 @@ func startServer(ctx context.Context) (dir string, stop func() error, err error)
 	setup(initdb)
 	if out, err := initdb.CombinedOutput(); err != nil {
 		stop()
-		return "", nil, fmt.Errorf("pgtest: initdb: %v\n%s", err, out)
+		return nil, "", nil, fmt.Errorf("pgtest: initdb: %v\n%s", err, out)
 	}
 	conf := strings.Join([]string{
 		"listen_addresses = ''",
@@ -371,7 +435,7 @@ func startServer(ctx context.Context) (dir string, stop func() error, err error)
 	}
 	if err != nil {
 		stop()
-		return "", nil, fmt.Errorf("pgtest: configure: %w", err)
+		return nil, "", nil, fmt.Errorf("pgtest: configure: %w", err)
 	}
 	logPath := filepath.Join(dir, "server.log")
 	pgStart := exec.CommandContext(ctx, pgctl, "-D", data, "-l", logPath, "-w", "-t", "60", "-o", "-F", "start")
@@ -379,7 +443,7 @@ func startServer(ctx context.Context) (dir string, stop func() error, err error)
 	if out, err := pgStart.CombinedOutput(); err != nil {
 		log, _ := os.ReadFile(logPath)
 		stop()
-		return "", nil, fmt.Errorf("pgtest: pg_ctl start: %v\n%s\n%s", err, out, log)
+		return nil, "", nil, fmt.Errorf("pgtest: pg_ctl start: %v\n%s\n%s", err, out, log)
 	}
-	return dir, stop, nil
+	return &server{pgctl: pgctl, data: data, log: logPath, setup: setup}, dir, stop, nil
 }
