@@ -23,6 +23,14 @@ func NewAdmission(n int) *Admission {
 // number would give back their slots to the new one.
 func (a *Admission) SetSlots(n int) { a.slots = make(chan struct{}, max(n, 1)) }
 
+// InUse is how many slots are taken now (for metrics and tests).
+func (a *Admission) InUse() int {
+	if a == nil {
+		return 0
+	}
+	return len(a.slots)
+}
+
 // enter takes a slot and returns the function that gives it back, or false when every slot is taken.
 func (a *Admission) enter() (leave func(), ok bool) {
 	if a == nil {

@@ -15,3 +15,6 @@ func StoreOf(s *Server) store.Store { return s.store }
 func NewUntrailed(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, error) {
 	return New(ctx, cfg, logger, func(o *options) { o.untrailed = true })
 }
+
+// AdmissionInUse is how many requests hold a slot of the server's admission now.
+func AdmissionInUse(s *Server) int { return s.admission.InUse() }

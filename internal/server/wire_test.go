@@ -382,7 +382,13 @@ func TestHealthzAnswersWhileManyConnectionsHoldBodies(t *testing.T) {
 		fmt.Fprintf(c, "POST / HTTP/1.1\r\nHost: iamd\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nAction=")
 		conns = append(conns, c)
 	}
-	// Once the server has taken them all in, an API request finds no slot.
+	// Once the server has taken them in and every slot is held, an API request finds no slot.
+	for deadline := time.Now().Add(8 * time.Second); server.AdmissionInUse(s.srv) < slots && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := server.AdmissionInUse(s.srv); n < slots {
+		t.Fatalf("the held connections took %d of %d slots", n, slots)
+	}
 	var status int
 	var body string
 	for deadline := time.Now().Add(8 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
@@ -391,7 +397,7 @@ func TestHealthzAnswersWhileManyConnectionsHoldBodies(t *testing.T) {
 		}
 	}
 	if status != http.StatusServiceUnavailable || errorCode(body) != "ServiceUnavailable" {
-		t.Fatalf("an API request with every slot held: %d %s", status, body)
+		t.Fatalf("an API request with every slot held (%d taken): %d %s", server.AdmissionInUse(s.srv), status, body)
 	}
 	client := &http.Client{Timeout: 2 * time.Second}
 	resp, err := client.Get(s.URL + "/healthz")
