@@ -68,7 +68,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "temp_store(MEMORY)")
-	dsn := "file:" + path + "?" + q.Encode()
+	dsn := "file:" + uriPath(path) + "?" + q.Encode()
 	// The writer's page cache is larger than SQLite's default (2 MiB): the audit trail's rows pass through it on
 	// every write, and must not push out the pages every change reads (each miss is a read from the file).
 	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&"+url.Values{"_pragma": {"cache_size(-32768)"}}.Encode())
@@ -143,6 +143,12 @@ func raise(v *atomic.Uint64, n uint64) {
 			return
 		}
 	}
+}
+
+// uriPath escapes a file's path for a "file:" URI (SQLite's "URI Filenames"): '%', '?' and '#' would otherwise
+// end the path or start an escape, and another file would be opened than the one named.
+func uriPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 // createPrivate creates the database file with mode 0600 before SQLite opens it (SQLite would create it 0644 less

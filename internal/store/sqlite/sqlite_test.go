@@ -265,3 +265,36 @@ func TestSyncWithNothingNewQueriesNothing(t *testing.T) {
 		t.Fatalf("policy generation %d after another handle's commit, was %d", a.PolicyGeneration(), g)
 	}
 }
+
+// TestOpenTakesAPathWithURICharacters: a database whose path holds '#', '?' or '%' is opened at that path, not at
+// the path cut where a URI would end it.
+func TestOpenTakesAPathWithURICharacters(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a#b?c%20d")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "iamd.db")
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(context.Background(), func(ctx context.Context, tx store.Tx) error {
+		return tx.PutMeta(ctx, "k", []byte("v"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(dir))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		t.Fatalf("%s: %v (the directory above holds %q)", path, err, names)
+	}
+	if len(names) != 1 {
+		t.Fatalf("files beside the data directory: %q; want only it", names)
+	}
+}
