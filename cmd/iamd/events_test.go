@@ -40,7 +40,10 @@ func dataDirWithEvents(t *testing.T) (string, []*store.Event) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	start := time.Now().UTC().Truncate(time.Hour).Add(-3 * time.Hour)
+	// Four hours back: the newest event (start + 125 min) falls in an hour that ended an hour ago, well past the
+	// export's settle time (a minute) whatever the time of day. Three hours back put it in the hour that had just
+	// ended, which the export leaves for the first minute of every hour.
+	start := time.Now().UTC().Truncate(time.Hour).Add(-4 * time.Hour)
 	var evs []*store.Event
 	for i := range 6 {
 		at := start.Add(time.Duration(i) * 25 * time.Minute)
