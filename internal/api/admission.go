@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"sync/atomic"
 
 	"github.com/iamd-dev/iamd/internal/awserr"
 )
@@ -11,24 +12,29 @@ import (
 // request that finds every slot taken is answered at once with 503 ServiceUnavailable, which the AWS SDKs retry,
 // rather than queued; authenticated work and /healthz are not counted. A nil *Admission admits every request.
 type Admission struct {
-	slots chan struct{}
+	slots atomic.Pointer[chan struct{}] // replaced whole by SetSlots; a request gives its slot back to its own
 }
 
 // NewAdmission returns an Admission of n slots (at least 1).
 func NewAdmission(n int) *Admission {
-	return &Admission{slots: make(chan struct{}, max(n, 1))}
+	a := &Admission{}
+	a.SetSlots(n)
+	return a
 }
 
-// SetSlots changes the number of slots to n (at least 1). Call it before serving: requests admitted under the old
-// number would give back their slots to the new one.
-func (a *Admission) SetSlots(n int) { a.slots = make(chan struct{}, max(n, 1)) }
+// SetSlots changes the number of slots to n (at least 1). Call it before serving: a request admitted before gives
+// its slot back to the old set.
+func (a *Admission) SetSlots(n int) {
+	ch := make(chan struct{}, max(n, 1))
+	a.slots.Store(&ch)
+}
 
 // InUse is how many slots are taken now (for metrics and tests).
 func (a *Admission) InUse() int {
 	if a == nil {
 		return 0
 	}
-	return len(a.slots)
+	return len(*a.slots.Load())
 }
 
 // enter takes a slot and returns the function that gives it back, or false when every slot is taken.
@@ -36,9 +42,10 @@ func (a *Admission) enter() (leave func(), ok bool) {
 	if a == nil {
 		return func() {}, true
 	}
+	ch := *a.slots.Load()
 	select {
-	case a.slots <- struct{}{}:
-		return func() { <-a.slots }, true
+	case ch <- struct{}{}:
+		return func() { <-ch }, true
 	default:
 		return nil, false
 	}
