@@ -3,14 +3,11 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/internal/store/sqlite"
@@ -23,147 +20,6 @@ var allowedScans = map[string]string{
 	"meta": "a handful of store-wide rows written by iamd itself",
 	"event_latest": "PruneEvents (hourly) reads the whole keep set: one row per value of a Latest attribute " +
 		"(an access key, a principal's service or action), not per event",
-}
-
-// fill inserts n entities (users with IDs, access keys owned by them) in three accounts, links and settings, in
-// one transaction.
-func fill(t testing.TB, s store.Store, n int) {
-	t.Helper()
-	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	err := s.Update(context.Background(), func(ctx context.Context, tx store.Tx) error {
-		for i := range n {
-			account := fmt.Sprintf("%012d", 111111111111*(i%3+1))
-			name := fmt.Sprintf("user%06d", i)
-			e := &store.Entity{Account: account, Kind: "user", Name: name, Path: "/team/", ID: fmt.Sprintf("AIDA%017d", i),
-				ARN: "arn:aws:iam::" + account + ":user/team/" + name, Created: created, Data: []byte(`{"n":"` + name + `"}`)}
-			if i%2 == 1 {
-				e.Kind, e.Name, e.Parent, e.ID = "accesskey", fmt.Sprintf("AKIA%016d", i), fmt.Sprintf("user%06d", i-1), fmt.Sprintf("AKIA%016d", i)
-			}
-			if err := tx.Insert(ctx, e); err != nil {
-				return err
-			}
-			if i%10 == 0 {
-				if err := tx.Link(ctx, store.Link{Account: account, Kind: "member", From: "user/" + name, To: "group/g", Created: created}); err != nil {
-					return err
-				}
-				if err := tx.PutSetting(ctx, account, "k"+name, []byte("v")); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// errRollback ends a transaction that only exercises statements.
-var errRollback = errors.New("rollback")
-
-// exercise runs every operation of the store contract, with every optional filter of List, Count, Links,
-// CountLinks and UnlinkAll set and unset, in views and in write transactions.
-func exercise(t *testing.T, s store.Store) {
-	t.Helper()
-	ctx := context.Background()
-	const account = "111111111111"
-	var lists []store.ListQuery
-	for _, prefix := range []string{"", "/", "/team/"} {
-		for _, parent := range []string{"", "user000000"} {
-			for _, after := range []string{"", "user000500"} {
-				for _, limit := range []int{0, 10} {
-					lists = append(lists, store.ListQuery{Account: account, Kind: "user", PathPrefix: prefix, Parent: parent, After: after, Limit: limit})
-				}
-			}
-		}
-	}
-	var links []store.LinkQuery
-	for _, from := range []string{"", "user/user000000"} {
-		for _, to := range []string{"", "group/g"} {
-			links = append(links, store.LinkQuery{Account: account, Kind: "member", From: from, To: to})
-		}
-	}
-	reads := func(ctx context.Context, r store.Reader) error {
-		for _, q := range lists {
-			if _, err := r.List(ctx, q); err != nil {
-				return err
-			}
-			if _, err := r.Count(ctx, q); err != nil {
-				return err
-			}
-		}
-		for _, q := range links {
-			if _, err := r.Links(ctx, q); err != nil {
-				return err
-			}
-			if _, err := r.CountLinks(ctx, q); err != nil {
-				return err
-			}
-		}
-		for _, name := range []string{"user000000", "nobody"} {
-			if _, err := r.Get(ctx, account, "user", name); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-		}
-		for _, id := range []string{"AIDA00000000000000000", "AKIAUNKNOWNUNKNOWN00"} {
-			if _, err := r.GetByID(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-		}
-		for _, k := range []string{"kuser000000", "nothing"} {
-			if _, err := r.Setting(ctx, account, k); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-		}
-		if _, err := r.Meta(ctx, "nothing"); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		_, err := r.Accounts(ctx)
-		return err
-	}
-	if err := s.View(ctx, reads); err != nil {
-		t.Fatal(err)
-	}
-	err := s.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		if err := reads(ctx, tx); err != nil {
-			return err
-		}
-		e := &store.Entity{Account: account, Kind: "user", Name: "new", Path: "/", ID: "AIDANEWNEWNEWNEWNEW01", Created: time.Now(), Data: []byte("{}")}
-		if err := tx.Insert(ctx, e); err != nil {
-			return err
-		}
-		if err := tx.Update(ctx, e); err != nil {
-			return err
-		}
-		if err := tx.Delete(ctx, account, "user", "new"); err != nil {
-			return err
-		}
-		l := store.Link{Account: account, Kind: "member", From: "user/x", To: "group/y", Created: time.Now()}
-		if err := tx.Link(ctx, l); err != nil {
-			return err
-		}
-		if err := tx.Unlink(ctx, l); err != nil {
-			return err
-		}
-		for _, q := range links {
-			if _, err := tx.UnlinkAll(ctx, q); err != nil {
-				return err
-			}
-		}
-		if err := tx.PutSetting(ctx, account, "s", []byte("v")); err != nil {
-			return err
-		}
-		if err := tx.DeleteSetting(ctx, account, "s"); err != nil {
-			return err
-		}
-		if err := tx.PutMeta(ctx, "m", []byte("v")); err != nil {
-			return err
-		}
-		return errRollback
-	})
-	if !errors.Is(err, errRollback) {
-		t.Fatal(err)
-	}
 }
 
 // TestEveryStatementUsesAnIndex runs EXPLAIN QUERY PLAN over every statement the store runs — each operation of
@@ -190,8 +46,8 @@ func TestEveryStatementUsesAnIndex(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "iamd.db")
 	s := open(t, path)
-	fill(t, s, 3000)
-	exercise(t, s)
+	storetest.Fill(t, s, 3000)
+	storetest.Exercise(t, s)
 	t.Run("conformance", func(t *testing.T) {
 		storetest.Run(t, func(t *testing.T) store.Store { return open(t, filepath.Join(t.TempDir(), "iamd.db")) })
 	})

@@ -132,7 +132,7 @@ func TestDamagedDatabaseIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fill(t, s, 2000)
+	storetest.Fill(t, s, 2000)
 	s.Close()
 	DamageDatabase(t, path)
 	s, err = sqlite.Open(ctx, path)
