@@ -3,6 +3,7 @@ package sqlite
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -72,9 +73,13 @@ func (t *txn) ReadEventAttrs(ctx context.Context, events []*store.Event) error {
 		defer rows.Close()
 		for rows.Next() {
 			var seq int64
-			var raw []byte
-			if err := rows.Scan(&seq, &raw); err != nil {
+			var kept sql.RawBytes
+			if err := rows.Scan(&seq, &kept); err != nil {
 				return err
+			}
+			raw, err := t.codec.decode(nil, kept)
+			if err != nil {
+				return fmt.Errorf("event %d: %w", seq, err)
 			}
 			attrs, err := decodeAttrs(raw)
 			if err != nil {

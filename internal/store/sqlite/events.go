@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"container/heap"
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -20,17 +21,18 @@ import (
 //
 //   - events holds each event with its attributes (attrs) and nothing indexes it but its seq. An event appended with
 //     a change (Tx.AppendEvent) is that one row.
-//   - The events past the newest indexed batch are the tail. The next AppendEvents (the trail's writer, which writes
-//     its events every few milliseconds) indexes the whole tail as one batch: a row in event_batches, the IDs in
-//     event_ids, one posting list per attribute value in event_postings (the (time, seq) of the batch's events that
-//     carry it, newest first), and the newest event of each Latest value in event_latest. A batch of hundreds of
-//     calls by one user is then a few dozen rows, not a dozen rows per call.
+//   - The events past the newest indexed batch are the tail. Once it holds lazyTail events, the next AppendEvents
+//     (the trail's writer, which writes its events every few milliseconds) indexes the whole tail as one batch: a
+//     row in event_batches, the IDs in event_ids, one posting list per attribute value in event_postings (the
+//     (time, seq) of the batch's events that carry it, newest first), and the newest event of each Latest value in
+//     event_latest. A batch of hundreds of calls by one user is then a few dozen rows, not a dozen rows per call.
 //   - A read merges the posting lists (newest first, keyed by their newest entry) with the tail, which it filters
 //     by decoding the tail's attributes. An entry whose event is gone (replaced, or pruned from a batch that still
 //     holds a kept event) is skipped.
 
-// lazyTail is the tail AppendEvents with no events leaves unindexed: below it, a batch of changes' events (which
-// reads merge from the tail) waits for more rather than costing a transaction of its own.
+// lazyTail is the tail AppendEvents leaves unindexed: below it, events (which reads merge from the tail) wait for
+// more rather than each few costing posting lists of their own, and a batch of changes' events does not cost a
+// transaction of its own.
 const lazyTail = 256
 
 // maxTail bounds the tail an AppendEvent leaves behind: past it, the transaction indexes the tail itself (a store
@@ -60,12 +62,18 @@ func (t *txn) AppendEvent(ctx context.Context, e *store.Event) error {
 // AppendEvents appends events in a transaction of their own, which moves no generation, and indexes the tail with
 // them.
 func (s *Store) AppendEvents(ctx context.Context, events []*store.Event) error {
-	if len(events) == 0 && s.appended.Load()-s.indexed.Load() < lazyTail {
+	// lazy: the tail stays short enough for reads to merge with these events in it, so they are not indexed yet;
+	// a batch of posting lists then covers hundreds of events, not the few a quiet trail writes at a time.
+	lazy := s.appended.Load()-s.indexed.Load()+int64(len(events)) < lazyTail
+	if len(events) == 0 && lazy {
 		return nil // nothing to append, and a tail short enough for reads to merge
 	}
 	err := s.write(ctx, func(ctx context.Context, t *txn) error {
 		if err := t.insertEvents(ctx, events); err != nil {
 			return err
+		}
+		if lazy {
+			return nil
 		}
 		return t.indexTail(ctx, events...)
 	})
@@ -146,26 +154,24 @@ func (t *txn) insertEvents(ctx context.Context, evs []*store.Event) error {
 	err = chunks(len(evs), func(from, to int) error {
 		part := evs[from:to]
 		args := make([]any, 0, len(part)*5)
-		byID := make(map[string]*store.Event, len(part))
 		for _, e := range part {
-			args = append(args, e.Account, e.ID, e.Time.UnixNano(), encodeAttrs(e.Attrs), e.Data)
-			byID[e.ID] = e
+			args = append(args, e.Account, e.ID, e.Time.UnixNano(), t.codec.encode(nil, encodeAttrs(e.Attrs)), t.codec.encode(nil, e.Data))
 		}
-		rs, err := t.query(ctx, "INSERT INTO events (account, id, time, attrs, data) VALUES "+rows(len(part), 5)+" RETURNING seq, id", args...)
+		res, err := t.exec(ctx, "INSERT INTO events (account, id, time, attrs, data) VALUES "+rows(len(part), 5), args...)
 		if err != nil {
 			return err
 		}
-		defer rs.Close()
-		for rs.Next() {
-			var seq int64
-			var id string
-			if err := rs.Scan(&seq, &id); err != nil {
-				return err
-			}
-			byID[id].Seq = seq
-			t.appendedTo = max(t.appendedTo, seq)
+		// A row without a seq takes the greatest plus one (migration 0006), and one statement inserts its rows in
+		// order: its seqs are consecutive, ending at the last row's.
+		last, err := res.LastInsertId()
+		if err != nil {
+			return err
 		}
-		return rs.Err()
+		for i, e := range part {
+			e.Seq = last - int64(len(part)-1-i)
+		}
+		t.appendedTo = max(t.appendedTo, last)
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("append events: %w", err)
@@ -263,9 +269,13 @@ func (t *txn) tail(ctx context.Context, wm, before int64) ([]tailEvent, error) {
 	var out []tailEvent
 	for rs.Next() {
 		var e tailEvent
-		var raw []byte
-		if err := rs.Scan(&e.seq, &e.account, &e.id, &e.time, &raw); err != nil {
+		var kept sql.RawBytes
+		if err := rs.Scan(&e.seq, &e.account, &e.id, &e.time, &kept); err != nil {
 			return nil, fmt.Errorf("read the trail's tail: %w", err)
+		}
+		raw, err := t.codec.decode(nil, kept)
+		if err != nil {
+			return nil, fmt.Errorf("read the trail's tail: event %d: %w", e.seq, err)
 		}
 		if e.attrs, err = decodeAttrs(raw); err != nil {
 			return nil, fmt.Errorf("read the trail's tail: event %d: %w", e.seq, err)
@@ -491,7 +501,7 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, t *txn) 
 	if err != nil {
 		return fmt.Errorf("begin write: %w", err)
 	}
-	t := &txn{tx: tx, stmts: &s.wStmts, trace: s.trace, s: s}
+	t := &txn{tx: tx, stmts: &s.wStmts, trace: s.trace, s: s, codec: s.codec}
 	if err := fn(ctx, t); err != nil {
 		tx.Rollback()
 		return err
@@ -738,8 +748,12 @@ func (t *txn) scanEvents(ctx context.Context, query string, args ...any) ([]*sto
 	for rows.Next() {
 		var e store.Event
 		var ts int64
-		if err := rows.Scan(&e.Seq, &e.Account, &e.ID, &ts, &e.Data); err != nil {
+		var kept sql.RawBytes
+		if err := rows.Scan(&e.Seq, &e.Account, &e.ID, &ts, &kept); err != nil {
 			return nil, fmt.Errorf("read events: %w", err)
+		}
+		if e.Data, err = t.codec.decode(nil, kept); err != nil {
+			return nil, fmt.Errorf("read events: event %d: %w", e.Seq, err)
 		}
 		e.Time = time.Unix(0, ts).UTC()
 		out = append(out, &e)

@@ -42,8 +42,10 @@ type Store struct {
 	indexed atomic.Int64
 	// appended is the newest seq committed: AppendEvents with no events indexes a tail left by AppendEvent.
 	appended atomic.Int64
-	wStmts   sync.Map // query text -> *sql.Stmt on w
-	rStmts   sync.Map // query text -> *sql.Stmt on r
+	// codec compresses the events table's records and attributes (eventcodec.go).
+	codec  *eventCodec
+	wStmts sync.Map // query text -> *sql.Stmt on w
+	rStmts sync.Map // query text -> *sql.Stmt on r
 	// trace, when set (by tests, before the store is used), sees every statement a transaction runs with its
 	// arguments, so that a test can check the query plan of each.
 	trace func(query string, args []any)
@@ -76,30 +78,36 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
-	s := &Store{w: w}
-	if err := check(ctx, w, path); err != nil {
+	codec, err := newEventCodec()
+	if err != nil {
 		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &Store{w: w, codec: codec}
+	closeW := func() { w.Close(); codec.close() }
+	if err := check(ctx, w, path); err != nil {
+		closeW()
 		return nil, err
 	}
 	if err := s.migrate(ctx, math.MaxInt); err != nil {
-		w.Close()
+		closeW()
 		return nil, err
 	}
 	var wm int64
 	if err := w.QueryRowContext(ctx, "SELECT coalesce(max(batch), 0) FROM event_batches").Scan(&wm); err != nil {
-		w.Close()
+		closeW()
 		return nil, fmt.Errorf("open %s: read the trail's watermark: %w", path, err)
 	}
 	s.indexed.Store(wm)
 	var newest int64
 	if err := w.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM events").Scan(&newest); err != nil {
-		w.Close()
+		closeW()
 		return nil, fmt.Errorf("open %s: read the trail's newest event: %w", path, err)
 	}
 	s.appended.Store(newest)
 	r, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		w.Close()
+		closeW()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(9) // 8 for views, 1 for Sync
@@ -222,7 +230,9 @@ func (s *Store) Close() error {
 	if s.syncr != nil {
 		serr = s.syncr.close()
 	}
-	return errors.Join(serr, s.r.Close(), s.w.Close())
+	err := errors.Join(serr, s.r.Close(), s.w.Close())
+	s.codec.close()
+	return err
 }
 
 // Generation increases after every committed Update or UpdateStamps, through this handle or (seen by Sync) another.
@@ -336,9 +346,10 @@ const (
 // seen: the first time it runs directly, and after the transaction the store prepares it (outside any transaction,
 // since the writer has a single connection) for every later transaction.
 type txn struct {
-	s          *Store // the store of a write transaction; nil in a view
-	indexedTo  int64  // the trail's watermark this transaction moved to (events.go), 0 if it did not
-	appendedTo int64  // the newest seq this transaction appended, 0 if none
+	s          *Store      // the store of a write transaction; nil in a view
+	codec      *eventCodec // compresses event rows (eventcodec.go)
+	indexedTo  int64       // the trail's watermark this transaction moved to (events.go), 0 if it did not
+	appendedTo int64       // the newest seq this transaction appended, 0 if none
 	tx         *sql.Tx
 	stmts      *sync.Map
 	pending    []string
