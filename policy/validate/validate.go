@@ -159,8 +159,8 @@ type validator struct {
 	doc      string
 	opts     Options
 	cat      *catalog.Catalog
-	lines    []int  // byte offsets of line starts
-	version  string // the document's Version when valid, else ""
+	lines    []int                  // byte offsets of line starts
+	version  string                 // the document's Version when valid, else ""
 	formats  map[string][]arnFormat // ARN formats by ARN service, as looked up
 	findings []Finding
 	order    []int // byte offset each finding sorts by

@@ -267,6 +267,7 @@ func (v *validator) actionElement(st *stmt, stmtLoc Location) {
 		m, st.notAction = st.elems["NotAction"], true
 	}
 	if m == nil {
+		st.notAction = false
 		v.add(codeMissingAction, "Add an Action or NotAction element to the policy statement.", stmtLoc)
 		return
 	}
