@@ -156,21 +156,25 @@ func checkOptions(o Options) error {
 
 // validator holds one run's state.
 type validator struct {
-	doc      string
-	opts     Options
-	cat      *catalog.Catalog
-	lines    []int                  // byte offsets of line starts
-	version  string                 // the document's Version when valid, else ""
-	formats  map[string][]arnFormat // ARN formats by ARN service, as looked up
-	findings []Finding
-	order    []int // byte offset each finding sorts by
+	doc       string
+	opts      Options
+	cat       *catalog.Catalog
+	lines     []int                  // byte offsets of line starts
+	lineChars []int                  // character offsets of line starts
+	version   string                 // the document's Version when valid, else ""
+	formats   map[string][]arnFormat // ARN formats by ARN service, as looked up
+	findings  []Finding
+	order     []int // byte offset each finding sorts by
 }
 
 func newValidator(doc string, opts Options) *validator {
-	v := &validator{doc: doc, opts: opts, cat: opts.Catalog, lines: []int{0}}
-	for i := 0; i < len(doc); i++ {
-		if doc[i] == '\n' {
+	v := &validator{doc: doc, opts: opts, cat: opts.Catalog, lines: []int{0}, lineChars: []int{0}}
+	chars := 0
+	for i, r := range doc {
+		chars++
+		if r == '\n' {
 			v.lines = append(v.lines, i+1)
+			v.lineChars = append(v.lineChars, chars)
 		}
 	}
 	return v
@@ -200,11 +204,8 @@ func (v *validator) pos(off int) Position {
 	line := sort.Search(len(v.lines), func(i int) bool { return v.lines[i] > off }) - 1
 	start := v.lines[line]
 	col := utf8.RuneCountInString(v.doc[start:off])
-	return Position{Line: line + 1, Column: col, Offset: v.charOffset(start) + col}
+	return Position{Line: line + 1, Column: col, Offset: v.lineChars[line] + col}
 }
-
-// charOffset is the number of characters before byte offset off, which starts a line.
-func (v *validator) charOffset(off int) int { return utf8.RuneCountInString(v.doc[:off]) }
 
 // loc makes a location for the bytes [start, end) at path.
 func (v *validator) loc(p path, start, end int) Location {
