@@ -161,16 +161,21 @@ type validator struct {
 	cat       *catalog.Catalog
 	lines     []int                  // byte offsets of line starts
 	lineChars []int                  // character offsets of line starts
+	ascii     bool                   // the document is ASCII: characters are bytes
 	version   string                 // the document's Version when valid, else ""
 	formats   map[string][]arnFormat // ARN formats by ARN service, as looked up
 	findings  []Finding
-	order     []int // byte offset each finding sorts by
+	order     []int // character offset each finding sorts by (-1: no location)
 }
 
 func newValidator(doc string, opts Options) *validator {
 	v := &validator{doc: doc, opts: opts, cat: opts.Catalog, lines: []int{0}, lineChars: []int{0}}
 	chars := 0
+	v.ascii = true
 	for i, r := range doc {
+		if r >= utf8.RuneSelf {
+			v.ascii = false
+		}
 		chars++
 		if r == '\n' {
 			v.lines = append(v.lines, i+1)
@@ -203,7 +208,10 @@ func (v *validator) pos(off int) Position {
 	}
 	line := sort.Search(len(v.lines), func(i int) bool { return v.lines[i] > off }) - 1
 	start := v.lines[line]
-	col := utf8.RuneCountInString(v.doc[start:off])
+	col := off - start
+	if !v.ascii {
+		col = utf8.RuneCountInString(v.doc[start:off])
+	}
 	return Position{Line: line + 1, Column: col, Offset: v.lineChars[line] + col}
 }
 

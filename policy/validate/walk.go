@@ -326,9 +326,8 @@ func (v *validator) action(a *strVal) {
 		}
 		return
 	}
-	lname := strings.ToLower(name)
 	for _, act := range service.Actions {
-		if glob(lname, strings.ToLower(act.Name)) {
+		if globFold(name, act.Name) {
 			return
 		}
 	}
@@ -552,7 +551,19 @@ func canon(b *strings.Builder, n *policy.JSONNode, top bool) {
 }
 
 // glob reports whether s matches the pattern, where '*' matches any run of characters and '?' any one.
-func glob(pattern, s string) bool {
+func glob(pattern, s string) bool { return match(pattern, s, false) }
+
+// globFold is glob ignoring the case of ASCII letters.
+func globFold(pattern, s string) bool { return match(pattern, s, true) }
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func match(pattern, s string, fold bool) bool {
 	px, sx := 0, 0
 	nextP, nextS := -1, -1
 	for px < len(pattern) || sx < len(s) {
@@ -570,7 +581,7 @@ func glob(pattern, s string) bool {
 					continue
 				}
 			default:
-				if sx < len(s) && s[sx] == c {
+				if sx < len(s) && (s[sx] == c || fold && lowerASCII(s[sx]) == lowerASCII(c)) {
 					px++
 					sx++
 					continue
