@@ -77,6 +77,10 @@ const (
 	codePrivateIPAddress                = "PRIVATE_IP_ADDRESS"
 	codePrivateNotIPAddress             = "PRIVATE_NOT_IP_ADDRESS"
 	codePolicySizeExceedsSCPQuota       = "POLICY_SIZE_EXCEEDS_SCP_QUOTA"
+	codeInvalidConditionDataType        = "INVALID_CONDITION_DATA_TYPE"
+	codeInvalidService                  = "INVALID_SERVICE"
+	codeInvalidServicePrincipalFormat   = "INVALID_SERVICE_PRINCIPAL_FORMAT"
+	codeUnsupportedSymbolInVariable     = "UNSUPPORTED_SYMBOL_IN_VARIABLE"
 
 	codeCreateSLRWithNotResource             = "CREATE_SLR_WITH_NOT_RESOURCE"
 	codeCreateSLRWithStarInActionAndNotRes   = "CREATE_SLR_WITH_STAR_IN_ACTION_AND_NOT_RESOURCE"
@@ -147,7 +151,8 @@ var checks = func() map[string]check {
 			codeUnsupportedElementCombination, codeUnsupportedGlobalConditionKey, codeUnsupportedPrincipal,
 			codeUnsupportedResourceArnInPolicy, codeUnsupportedSid, codeUnsupportedWildcardInPrincipal, codeMissingBraceInVariable,
 			codeMissingQuoteInVariable, codeUnsupportedSpaceInVariable, codeEmptyVariable, codeVariableUnsupportedInElement,
-			codeVariableUnsupportedInVersion, codePrivateIPAddress, codePrivateNotIPAddress, codePolicySizeExceedsSCPQuota},
+			codeVariableUnsupportedInVersion, codePrivateIPAddress, codePrivateNotIPAddress, codePolicySizeExceedsSCPQuota,
+			codeInvalidConditionDataType, codeInvalidService, codeInvalidServicePrincipalFormat, codeUnsupportedSymbolInVariable},
 		TypeWarning: {codeCreateSLRWithNotResource, codeCreateSLRWithStarInActionAndNotRes, codeCreateSLRWithNotActionAndNotResource,
 			codeCreateSLRWithStarInResource, codeCreateSLRWithStarInActionAndResource, codeCreateSLRWithStarInResourceAndNotAct,
 			codeInvalidDateValue, codeInvalidRoleReference, codeInvalidUserReference, codeMissingVersion, codeUniqueSidsRecommended,

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -187,6 +188,9 @@ func (v *validator) conditionKey(st *stmt, op operator, bp path, km *policy.JSON
 		v.typeMismatch(vp, &km.Value, "String")
 		return
 	}
+	if km.Value.Kind == policy.JSONArray && mixedKinds(vals) {
+		v.add(codeInvalidConditionDataType, "The condition value data types do not match. Use condition values of the same JSON data type.", v.at(vp, &km.Value))
+	}
 	if op.fam == famBool && op.qualifier == "" && len(vals) > 1 {
 		v.add(codeInvalidConditionMultipleBoolean, "The condition key "+key+" does not support multiple Boolean values. Use a single Boolean value.", v.at(vp, &km.Value))
 	}
@@ -196,6 +200,25 @@ func (v *validator) conditionKey(st *stmt, op operator, bp path, km *policy.JSON
 	v.ipValues(op, key, vals, v.at(vp, &km.Value))
 	v.redundantNumbers(op, key, vals, v.at(vp, &km.Value))
 }
+
+// mixedKinds reports whether the values are not all of one JSON type.
+func mixedKinds(vals []strVal) bool {
+	for _, r := range vals[1:] {
+		if r.node.Kind != vals[0].node.Kind {
+			return true
+		}
+	}
+	return false
+}
+
+// servicePrincipalKeys are the condition keys whose values are service principals (service-name.amazonaws.com).
+var servicePrincipalKeys = map[string]bool{"aws:principalservicename": true, "iam:passedtoservice": true, "iam:awsservicename": true}
+
+// servicePrincipalRE is the form of a service principal: a DNS name under amazonaws.com (or amazonaws.com.cn).
+var servicePrincipalRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$`)
+
+// nonServicePrefixes are condition key prefixes that name no service but are keys AWS defines (SAML federation).
+var nonServicePrefixes = map[string]bool{"saml": true}
 
 // checkKeyName checks a condition key's name and returns what the catalog knows of it (nil if nothing).
 func (v *validator) checkKeyName(key string, loc Location) *catalog.ConditionKey {
@@ -228,6 +251,10 @@ func (v *validator) checkKeyName(key string, loc Location) *catalog.ConditionKey
 	}
 	if _, known := v.cat.Service(prefix); known {
 		v.add(codeInvalidServiceConditionKey, "The condition key "+key+" does not exist in the service "+strings.ToLower(prefix)+". Use a valid condition key.", loc)
+	} else if !strings.Contains(prefix, ".") && !nonServicePrefixes[strings.ToLower(prefix)] {
+		// Keys of identity providers are named after the provider's host (accounts.google.com:aud); a prefix
+		// without a dot that is no service's is a mistyped service.
+		v.add(codeInvalidService, "The service "+prefix+" does not exist. Use a valid service name.", loc)
 	}
 	return nil
 }
@@ -319,6 +346,9 @@ func (v *validator) conditionValue(op operator, key string, r *strVal) {
 			v.add(codeTypeMismatchString, "Add a valid base64-encoded string value for the condition operator "+op.name+".", loc)
 		}
 	case famString, famARN:
+		if servicePrincipalKeys[strings.ToLower(key)] && !strings.ContainsAny(s, "*?") && !servicePrincipalRE.MatchString(s) {
+			v.add(codeInvalidServicePrincipalFormat, "The service principal "+s+" does not match the expected format. Use the format service-name.amazonaws.com.", loc)
+		}
 		like := strings.HasSuffix(op.name, "Like")
 		if !like && strings.ContainsAny(s, "*?") && r.node.Kind == policy.JSONString {
 			v.add(codeWildcardWithoutLikeOperator, "Your condition value includes a * or ? character. If you meant to use a wildcard (*, ?), update the condition operator to include Like.", loc)

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -36,6 +37,9 @@ func (v *validator) variables(r *strVal, _ bool) bool {
 		case strings.ContainsAny(name, " \t"):
 			v.addVariable(r, codeUnsupportedSpaceInVariable, "A space is not supported within the policy variable text. Remove the space.", start, end)
 			ok = false
+		case !varNameRE.MatchString(name):
+			v.addVariable(r, codeUnsupportedSymbolInVariable, "The symbol is not supported within the policy variable text. Remove the symbol.", start, end)
+			ok = false
 		case hasDef && !quoted(strings.TrimSpace(def)):
 			v.addVariable(r, codeMissingQuoteInVariable, "The policy variable default value must begin and end with a single quote. Add the missing quote.", start, end)
 			ok = false
@@ -44,6 +48,10 @@ func (v *validator) variables(r *strVal, _ bool) bool {
 	}
 	return ok
 }
+
+// varNameRE is the form of a variable's name: a condition key (aws:username, aws:PrincipalTag/team,
+// s3:ExistingObjectTag/x, saml:sub, accounts.google.com:aud).
+var varNameRE = regexp.MustCompile(`^[A-Za-z0-9._:/@+=,-]+$`)
 
 func quoted(s string) bool { return len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'' }
 
