@@ -27,7 +27,7 @@ func (v *validator) resource(r *strVal) {
 		return
 	}
 	if strings.Contains(s, "${") {
-		if !v.variables(r, true) {
+		if !v.variables(r) {
 			return
 		}
 		s = replaceVariables(s)

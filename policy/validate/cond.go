@@ -317,7 +317,7 @@ func (v *validator) conditionValue(op operator, key string, r *strVal) {
 			v.add(codeInvalidVariableForOperator, "Policy variables can only be used with String and ARN operators.", loc)
 			return
 		}
-		v.variables(r, true)
+		v.variables(r)
 		return
 	}
 	switch op.fam {

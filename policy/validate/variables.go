@@ -8,7 +8,7 @@ import (
 
 // variables checks the policy variables of a value of Resource, NotResource or a condition, and reports whether
 // they are all well formed (so that the value can be checked further, with each variable standing for anything).
-func (v *validator) variables(r *strVal, _ bool) bool {
+func (v *validator) variables(r *strVal) bool {
 	if v.version != version2012 {
 		v.add(codeVariableUnsupportedInVersion, "To include variables in your policy, use the policy version 2012-10-17 or later.", v.at(r.path, r.node))
 		return false
