@@ -37,6 +37,7 @@ type node struct {
 type member struct {
 	key      string
 	keyStart int
+	keyEnd   int // offset just past the key's closing quote
 	value    node
 }
 
@@ -255,6 +256,7 @@ func (p *jsonParser) object(depth int) (node, error) {
 		if err != nil {
 			return node{}, err
 		}
+		keyEnd := p.pos
 		p.skipSpace()
 		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
 			return node{}, p.errf("expected ':' after key %s", strconv.Quote(k))
@@ -265,7 +267,7 @@ func (p *jsonParser) object(depth int) (node, error) {
 		if err != nil {
 			return node{}, err
 		}
-		n.keys = append(n.keys, member{key: k, keyStart: keyStart, value: v})
+		n.keys = append(n.keys, member{key: k, keyStart: keyStart, keyEnd: keyEnd, value: v})
 		p.skipSpace()
 		if p.pos >= len(p.data) {
 			return node{}, p.errf("unexpected end of the policy document inside an object")

@@ -3,31 +3,31 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
-	"github.com/iamd-dev/iamd/catalog"
 	"github.com/iamd-dev/iamd/policy"
-	"github.com/iamd-dev/iamd/policy/lint"
+	"github.com/iamd-dev/iamd/policy/validate"
 )
 
-const validateUsage = `Usage: iamd policy validate [--type TYPE] [--output text|json] [--aws-data DIR] FILE...
+const validateUsage = `Usage: iamd policy validate [--type TYPE] [--resource-type TYPE] [--output text|json] [--aws-data DIR] FILE...
 
-Checks policy documents as AWS would and reports each finding as FILE:LINE:COL: SEVERITY CODE: message
-(or a JSON array with --output json). FILE "-" is standard input.
-Exit status: 0 if no finding is an error, 1 if one is, 2 if the command could not run.
+Checks policy documents as IAM Access Analyzer's ValidatePolicy does (package policy/validate) and reports each
+finding as FILE:LINE:COL: FINDING-TYPE ISSUE-CODE: details (COL counted from 1), or with --output json as a JSON
+array of AWS's ValidatePolicyFinding objects, each with its "file". FILE "-" is standard input.
+Exit status: 0 if no finding is an ERROR, 1 if one is, 2 if the command could not run.
 
 `
 
 // fileFinding is one finding of one file, as --output json prints it.
 type fileFinding struct {
 	File string `json:"file"`
-	policy.Finding
+	validate.Finding
 }
 
 func runPolicyValidate(ctx context.Context, s stdio, args []string) int {
 	fs := newFlagSet("iamd policy validate", validateUsage, s.stderr)
 	typ := fs.String("type", "identity", "the policy type: identity, boundary, session, trust, resource, scp or rcp")
+	resourceType := fs.String("resource-type", "", "with --type resource: the resource the policy is for, as ValidatePolicy's validatePolicyResourceType (AWS::S3::Bucket, ...)")
 	output := fs.String("output", "text", "the output format: text or json")
 	awsData := awsDataFlag(fs, s.getenv)
 	files, code, ok := parseFlags(fs, args)
@@ -38,6 +38,10 @@ func runPolicyValidate(ctx context.Context, s stdio, args []string) int {
 	if err != nil {
 		return usageError(fs, "--type: %v", err)
 	}
+	if *resourceType != "" && pt != policy.TypeResource {
+		return usageError(fs, "--resource-type is for --type resource (ValidatePolicy takes it with policyType RESOURCE_POLICY only)")
+	}
+	opts := validateOptions(pt, *resourceType)
 	if *output != "text" && *output != "json" {
 		return usageError(fs, "--output must be text or json, not %q", *output)
 	}
@@ -49,6 +53,7 @@ func runPolicyValidate(ctx context.Context, s stdio, args []string) int {
 		fmt.Fprintf(s.stderr, "iamd: %v\n", err)
 		return exitUsage
 	}
+	opts.Catalog = cat
 
 	all := []fileFinding{}
 	failed, unreadable, stdinRead := false, false, false
@@ -68,9 +73,12 @@ func runPolicyValidate(ctx context.Context, s stdio, args []string) int {
 			unreadable = true
 			continue
 		}
-		findings, bad := validateDocument(data, pt, cat)
-		failed = failed || bad
+		findings, err := validate.Validate(ctx, string(data), opts)
+		if err != nil {
+			return usageError(fs, "%s: %v", name, err)
+		}
 		for _, fd := range findings {
+			failed = failed || fd.FindingType == validate.TypeError
 			all = append(all, fileFinding{File: name, Finding: fd})
 		}
 	}
@@ -85,7 +93,11 @@ func runPolicyValidate(ctx context.Context, s stdio, args []string) int {
 		}
 	} else {
 		for _, f := range all {
-			fmt.Fprintf(s.stdout, "%s:%d:%d: %s %s: %s\n", f.File, f.Line, f.Col, f.Severity, f.Code, f.Message)
+			line, col := 1, 1
+			if len(f.Locations) > 0 {
+				line, col = f.Locations[0].Span.Start.Line, f.Locations[0].Span.Start.Column+1
+			}
+			fmt.Fprintf(s.stdout, "%s:%d:%d: %s %s: %s\n", f.File, line, col, f.FindingType, f.IssueCode, f.FindingDetails)
 		}
 	}
 	switch {
@@ -97,21 +109,18 @@ func runPolicyValidate(ctx context.Context, s stdio, args []string) int {
 	return exitOK
 }
 
-// validateDocument parses one document and runs the catalog-based checks on it. It reports whether any finding is
-// an error.
-func validateDocument(data []byte, typ policy.Type, cat *catalog.Catalog) ([]policy.Finding, bool) {
-	p, err := policy.Parse(data, typ)
-	if err != nil {
-		var pe *policy.ParseError
-		if errors.As(err, &pe) {
-			return pe.Findings, true
-		}
-		return []policy.Finding{{Code: policy.CodeJSONSyntax, Severity: policy.SeverityError, Message: err.Error(), Line: 1, Col: 1}}, true
+// validateOptions maps the engine's policy types to ValidatePolicy's: permissions boundaries and session policies
+// are identity policies, and a role trust policy is a resource policy for AWS::IAM::AssumeRolePolicyDocument.
+func validateOptions(t policy.Type, resourceType string) validate.Options {
+	switch t {
+	case policy.TypeTrust:
+		return validate.Options{PolicyType: validate.ResourcePolicy, ResourceType: validate.ResourceRoleTrustPolicy}
+	case policy.TypeResource:
+		return validate.Options{PolicyType: validate.ResourcePolicy, ResourceType: resourceType}
+	case policy.TypeSCP:
+		return validate.Options{PolicyType: validate.ServiceControlPolicy}
+	case policy.TypeRCP:
+		return validate.Options{PolicyType: validate.ResourceControlPolicy}
 	}
-	findings := append(p.Findings, lint.Check(p, cat)...)
-	bad := false
-	for _, f := range findings {
-		bad = bad || f.Severity == policy.SeverityError
-	}
-	return findings, bad
+	return validate.Options{PolicyType: validate.IdentityPolicy}
 }

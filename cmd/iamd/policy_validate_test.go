@@ -14,8 +14,8 @@ func TestPolicyValidate(t *testing.T) {
 		args  []string
 		stdin string
 		code  int
-		// stdout is the lines of standard output up to the message, exactly: FILE:LINE:COL: SEVERITY CODE. The
-		// messages are the engine's, checked in package policy.
+		// stdout is the lines of standard output up to the details, exactly: FILE:LINE:COL: FINDING-TYPE
+		// ISSUE-CODE. The findings are ValidatePolicy's, checked in package policy/validate.
 		stdout []string
 		stderr string // a substring of standard error
 	}{
@@ -26,34 +26,43 @@ func TestPolicyValidate(t *testing.T) {
 		},
 		{
 			name:   "warnings are printed but do not fail",
-			args:   []string{dir + "warnings.json"},
+			args:   []string{dir + "warning-only.json"},
 			code:   exitOK,
-			stdout: []string{dir + "warnings.json:1:1: warning MISSING_VERSION"},
+			stdout: []string{dir + "warning-only.json:1:1: WARNING MISSING_VERSION"},
 		},
 		{
-			name: "errors fail, one line per finding as FILE:LINE:COL: SEVERITY CODE: message",
+			name: "a policy variable without Version 2012-10-17 is an error",
+			args: []string{dir + "warnings.json"},
+			code: exitFail,
+			stdout: []string{
+				dir + "warnings.json:1:1: WARNING MISSING_VERSION",
+				dir + "warnings.json:5:17: ERROR VARIABLE_UNSUPPORTED_IN_VERSION",
+			},
+		},
+		{
+			name: "errors fail, one line per finding as FILE:LINE:COL: FINDING-TYPE ISSUE-CODE: details, in document order",
 			args: []string{dir + "errors.json"},
 			code: exitFail,
 			stdout: []string{
-				dir + `errors.json:4:14: error INVALID_SID`,
-				dir + `errors.json:7:19: error INVALID_RESOURCE`,
-				dir + `errors.json:10:17: error INVALID_EFFECT`,
-				dir + `errors.json:1:1: warning MISSING_VERSION`,
-				dir + `errors.json:13:56: warning INVALID_CONDITION_VALUE`,
+				dir + `errors.json:1:1: WARNING MISSING_VERSION`,
+				dir + `errors.json:4:14: ERROR UNSUPPORTED_SID`,
+				dir + `errors.json:7:19: ERROR INVALID_ARN_PREFIX`,
+				dir + `errors.json:10:17: ERROR INVALID_EFFECT`,
+				dir + `errors.json:13:56: WARNING TYPE_MISMATCH_NUMBER`,
 			},
 		},
 		{
 			name:   "JSON that does not parse is an error at its place",
 			args:   []string{dir + "not-json.json"},
 			code:   exitFail,
-			stdout: []string{dir + "not-json.json:2:1: error JSON_SYNTAX"},
+			stdout: []string{dir + "not-json.json:2:1: ERROR JSON_SYNTAX_ERROR"},
 		},
 		{
 			name: "every file is checked and one bad file fails the run",
 			args: []string{dir + "valid.json", dir + "not-json.json", dir + "valid.json"},
 			code: exitFail,
 			stdout: []string{
-				dir + "not-json.json:2:1: error JSON_SYNTAX",
+				dir + "not-json.json:2:1: ERROR JSON_SYNTAX_ERROR",
 			},
 		},
 		{
@@ -66,8 +75,8 @@ func TestPolicyValidate(t *testing.T) {
 			args: []string{dir + "trust.json"},
 			code: exitFail,
 			stdout: []string{
-				dir + "trust.json:4:5: error MISSING_RESOURCE",
-				dir + "trust.json:6:7: error PRINCIPAL_NOT_ALLOWED",
+				dir + "trust.json:4:5: ERROR MISSING_RESOURCE",
+				dir + "trust.json:6:7: ERROR UNSUPPORTED_PRINCIPAL",
 			},
 		},
 		{
@@ -75,7 +84,7 @@ func TestPolicyValidate(t *testing.T) {
 			args:   []string{"-"},
 			stdin:  `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:*"}}`,
 			code:   exitFail,
-			stdout: []string{"<stdin>:1:37: error MISSING_RESOURCE"},
+			stdout: []string{"<stdin>:1:37: ERROR MISSING_RESOURCE"},
 		},
 		{
 			name:   "flags may follow the files",
@@ -89,6 +98,13 @@ func TestPolicyValidate(t *testing.T) {
 		{name: "an unknown flag is a usage error", args: []string{"--strict", dir + "valid.json"}, code: exitUsage, stderr: "flag provided but not defined: -strict"},
 		{name: "standard input only once", args: []string{"-", "-"}, code: exitUsage, stderr: "more than once"},
 		{name: "an unreadable file stops with status 2", args: []string{dir + "missing.json"}, code: exitUsage, stderr: "missing.json"},
+		{
+			name:   "--resource-type checks a resource policy for its resource",
+			args:   []string{"--type", "resource", "--resource-type", "AWS::DynamoDB::Table", dir + "bucket-policy.json"},
+			code:   exitFail,
+			stdout: []string{dir + "bucket-policy.json:7:17: ERROR UNSUPPORTED_ACTION_IN_POLICY", dir + "bucket-policy.json:8:19: ERROR UNSUPPORTED_RESOURCE_ARN_IN_POLICY"},
+		},
+		{name: "--resource-type with another type is a usage error", args: []string{"--resource-type", "AWS::S3::Bucket", dir + "valid.json"}, code: exitUsage, stderr: "RESOURCE_POLICY"},
 		{name: "AWS data that does not load stops with status 2", args: []string{"--aws-data", dir, dir + "valid.json"}, code: exitUsage, stderr: "loading AWS data"},
 	}
 	for _, c := range cases {
@@ -118,7 +134,7 @@ func TestPolicyValidate(t *testing.T) {
 }
 
 func TestPolicyValidateJSONOutput(t *testing.T) {
-	t.Run("findings are an array of objects with file, code, severity, message, line and column", func(t *testing.T) {
+	t.Run("findings are an array of AWS's ValidatePolicyFinding objects, each with its file", func(t *testing.T) {
 		r := runIamd(t, nil, "", "policy", "validate", "--output", "json", "testdata/validate/errors.json", "testdata/validate/valid.json")
 		if r.code != exitFail {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
@@ -130,18 +146,21 @@ func TestPolicyValidateJSONOutput(t *testing.T) {
 		if len(got) != 5 {
 			t.Fatalf("%d findings, want 5", len(got))
 		}
-		want := map[string]any{"file": "testdata/validate/errors.json", "code": "INVALID_SID", "severity": "error", "line": 4.0, "column": 14.0}
+		want := map[string]any{"file": "testdata/validate/errors.json", "issueCode": "UNSUPPORTED_SID", "findingType": "ERROR",
+			"findingDetails": "Update the characters in the Sid element to use one of the following character types: [a-z, A-Z, 0-9]",
+			"learnMoreLink": "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html#access-analyzer-reference-policy-checks-error-unsupported-sid"}
 		for k, v := range want {
-			if got[0][k] != v {
-				t.Errorf("%s = %v, want %v", k, got[0][k], v)
+			if got[1][k] != v {
+				t.Errorf("%s = %v, want %v", k, got[1][k], v)
 			}
 		}
-		if msg, _ := got[0]["message"].(string); !strings.Contains(msg, "read-objects") {
-			t.Errorf("message %q does not name the Sid", msg)
+		locs, _ := json.Marshal(got[1]["locations"])
+		const wantLocs = `[{"path":[{"value":"Statement"},{"index":0},{"value":"Sid"}],"span":{"end":{"column":27,"line":4,"offset":52},"start":{"column":13,"line":4,"offset":38}}}]`
+		if string(locs) != wantLocs {
+			t.Errorf("locations %s, want %s", locs, wantLocs)
 		}
-		want["message"] = got[0]["message"]
-		if len(got[0]) != len(want) {
-			t.Errorf("fields %v, want exactly %v", got[0], want)
+		if len(got[1]) != len(want)+1 {
+			t.Errorf("fields %v, want exactly those of %v and locations", got[1], want)
 		}
 	})
 	t.Run("no findings is an empty array", func(t *testing.T) {
