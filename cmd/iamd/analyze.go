@@ -27,10 +27,10 @@ Exit status: 0 if nothing is at or above --fail-on, 1 if something is, 2 if the 
 Run "iamd analyze COMMAND -h" for a command's flags.
 `
 
-// runAnalyze dispatches "iamd analyze SUBCOMMAND" and "iamd analyze --git RANGE".
+// runAnalyze dispatches "iamd analyze SUBCOMMAND" and "iamd analyze --git RANGE" (flags first).
 func runAnalyze(ctx context.Context, s stdio, args []string) int {
-	if len(args) > 0 && (args[0] == "--git" || args[0] == "-git" || strings.HasPrefix(args[0], "--git=") || strings.HasPrefix(args[0], "-git=")) {
-		return runAnalyzeGit(ctx, s, args)
+	if len(args) > 0 && strings.HasPrefix(args[0], "-") && !slices.Contains([]string{"-h", "-help", "--help"}, args[0]) {
+		return runAnalyzeGit(ctx, s, args) // the only form without a subcommand
 	}
 	return runSubcommand(ctx, s, "iamd analyze", analyzeUsage, args, map[string]command{
 		"validate":                 runAnalyzeValidate,

@@ -40,6 +40,9 @@ func runAnalyzeGit(ctx context.Context, s stdio, args []string) int {
 	if len(pos) > 0 {
 		return usageError(fs, "unexpected argument %q", pos[0])
 	}
+	if *rng == "" {
+		return usageError(fs, "--git RANGE is required without a subcommand")
+	}
 	policyType, err := awsPolicyType(*pt, "IDENTITY_POLICY", "RESOURCE_POLICY")
 	if err != nil {
 		return usageError(fs, "--policy-type: %v", err)

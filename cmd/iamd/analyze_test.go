@@ -119,6 +119,8 @@ func TestAnalyzeExitCodesAndOutput(t *testing.T) {
 		{name: "AWS data that does not load is a usage error", args: []string{"validate", "--aws-data", analyzeDir, existing}, code: exitUsage,
 			stderr: "loading AWS data"},
 		{name: "--git needs a range", args: []string{"--git", "main"}, code: exitUsage, stderr: `"main" is not a range`},
+		{name: "flags without a subcommand need --git", args: []string{"--output", "json"}, code: exitUsage, stderr: "--git RANGE is required"},
+		{name: "--git may follow other flags", args: []string{"--output", "json", "--git", "main"}, code: exitUsage, stderr: `"main" is not a range`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
