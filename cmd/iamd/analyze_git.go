@@ -13,7 +13,7 @@ import (
 	"github.com/iamd-dev/iamd/policy"
 )
 
-const analyzeGitUsage = `Usage: iamd analyze --git RANGE [--include GLOB,...] [--policy-type identity|resource] [--actions A,B] [--resources ARN,...] [--repo DIR] [common flags]
+const analyzeGitUsage = `Usage: iamd analyze --git RANGE [--include GLOB,...] [--policy-type auto|identity|resource] [--actions A,B] [--resources ARN,...] [--repo DIR] [common flags]
 
 Checks every policy file that the commits of RANGE change (A..B, or A...B from their merge base; an empty side is
 HEAD), in the git repository of the working directory (or --repo): the new version of each is validated; a
@@ -29,7 +29,7 @@ func runAnalyzeGit(ctx context.Context, s stdio, args []string) int {
 	rng := fs.String("git", "", "the commit `RANGE`: A..B or A...B")
 	include := fs.String("include", "", "comma-separated `GLOBS` of the policy files, e.g. 'policies/**/*.json'")
 	repo := fs.String("repo", ".", "the `DIR` in the git repository to check")
-	pt := fs.String("policy-type", "identity", "the type of the policy files: identity or resource")
+	pt := fs.String("policy-type", "auto", "the type of the policy files: identity, resource, or auto (a file with a Principal is a resource policy, a trust policy when it only grants sts: actions)")
 	actions := fs.String("actions", "", "comma-separated `ACTIONS` no changed policy may grant")
 	resources := fs.String("resources", "", "comma-separated resource `ARNS` no changed policy may grant access to")
 	af := addAnalyzeFlags(fs, s.getenv)
@@ -43,9 +43,13 @@ func runAnalyzeGit(ctx context.Context, s stdio, args []string) int {
 	if *rng == "" {
 		return usageError(fs, "--git RANGE is required without a subcommand")
 	}
-	policyType, err := awsPolicyType(*pt, "IDENTITY_POLICY", "RESOURCE_POLICY")
-	if err != nil {
-		return usageError(fs, "--policy-type: %v", err)
+	policyType := ""
+	if *pt != "auto" {
+		t, err := awsPolicyType(*pt, "IDENTITY_POLICY", "RESOURCE_POLICY")
+		if err != nil {
+			return usageError(fs, "--policy-type: %v", err)
+		}
+		policyType = t
 	}
 	globs := splitList(*include)
 	for _, g := range globs {
@@ -73,7 +77,6 @@ func runAnalyzeGit(ctx context.Context, s stdio, args []string) int {
 		return exitUsage
 	}
 	acts, ress := splitList(*actions), splitList(*resources)
-	typ, _ := engineType(policyType, "")
 	var results []checkResult
 	for _, c := range changes {
 		if len(globs) > 0 && !matchAny(globs, c.path) || len(globs) == 0 && !strings.HasSuffix(strings.ToLower(c.path), ".json") {
@@ -87,7 +90,12 @@ func runAnalyzeGit(ctx context.Context, s stdio, args []string) int {
 		if len(globs) == 0 && !looksLikePolicy(doc) {
 			continue
 		}
-		r, err := a.validate(ctx, c.path, doc, policyType, "")
+		fileType, resourceType := policyType, ""
+		if fileType == "" {
+			fileType, resourceType = guessPolicyType(doc)
+		}
+		typ, _ := engineType(fileType, resourceType)
+		r, err := a.validate(ctx, c.path, doc, fileType, resourceType)
 		if err != nil {
 			fmt.Fprintf(s.stderr, "iamd: %s: %v\n", c.path, err)
 			return exitUsage
@@ -246,6 +254,51 @@ func looksLikePolicy(doc []byte) bool {
 	}
 	_, ok := m["Statement"]
 	return ok
+}
+
+// guessPolicyType tells the policy type of a document (and its resource type for a role trust policy): a resource
+// policy when a statement has a Principal or NotPrincipal, a role trust policy when moreover every action is one
+// of STS's (sts:AssumeRole*, sts:TagSession, ...); otherwise an identity policy.
+func guessPolicyType(doc []byte) (policyType, resourceType string) {
+	var d struct {
+		Statement json.RawMessage
+	}
+	if json.Unmarshal(doc, &d) != nil {
+		return "IDENTITY_POLICY", ""
+	}
+	var stmts []map[string]json.RawMessage
+	if json.Unmarshal(d.Statement, &stmts) != nil {
+		var one map[string]json.RawMessage
+		if json.Unmarshal(d.Statement, &one) != nil {
+			return "IDENTITY_POLICY", ""
+		}
+		stmts = append(stmts, one)
+	}
+	principal, sts := false, true
+	for _, st := range stmts {
+		_, p := st["Principal"]
+		_, np := st["NotPrincipal"]
+		principal = principal || p || np
+		var actions []string
+		if json.Unmarshal(st["Action"], &actions) != nil {
+			var one string
+			if json.Unmarshal(st["Action"], &one) != nil {
+				sts = false
+				continue
+			}
+			actions = []string{one}
+		}
+		for _, a := range actions {
+			sts = sts && strings.HasPrefix(strings.ToLower(a), "sts:")
+		}
+	}
+	switch {
+	case !principal:
+		return "IDENTITY_POLICY", ""
+	case sts:
+		return "RESOURCE_POLICY", "AWS::IAM::AssumeRolePolicyDocument"
+	}
+	return "RESOURCE_POLICY", ""
 }
 
 // matchAny reports whether name matches one of the globs.

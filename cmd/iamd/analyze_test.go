@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/iamd-dev/iamd/policy"
@@ -530,6 +532,15 @@ func TestAnalyzeGitChecksEveryChangedPolicyFile(t *testing.T) {
 	added := g.commit("new policies", map[string][]byte{"policies/new/ci.json": passRole, "policies/ci.policy": passRole})
 	widen := g.commit("rename and widen", map[string][]byte{"policies/renamed.json": nil, "policies/moved.json": widened})
 	broken := g.commit("a broken policy", map[string][]byte{"policies/app.json": []byte(`{"Statement": [{"Effect": "Permit"}]}`)})
+	trust := g.commit("a role and a bucket", map[string][]byte{
+		"roles/app-trust.json": []byte(`{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+  "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}}`),
+		"buckets/logs.json": testdataFile(t, "bucket.json"),
+	})
+	trusted := g.commit("another trusted principal", map[string][]byte{
+		"roles/app-trust.json": []byte(`{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+  "Principal": {"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]}, "Action": "sts:AssumeRole"}}`),
+	})
 	g.git("checkout", "-q", "-b", "feature", addPassRole)
 	g.commit("feature", map[string][]byte{"policies/feature.json": narrower})
 	g.git("checkout", "-q", "main")
@@ -573,9 +584,16 @@ func TestAnalyzeGitChecksEveryChangedPolicyFile(t *testing.T) {
 		{name: "A...B compares from the merge base", args: []string{"--git", "main...feature"}, code: exitOK,
 			checks: []string{"policies/feature.json validate PASS"}},
 		{name: "an empty side is HEAD", args: []string{"--git", added + ".."}, code: exitFail,
-			checks: []string{"policies/app.json validate FAIL", "policies/moved.json validate PASS", "policies/moved.json check-no-new-access FAIL"}},
+			checks: []string{"buckets/logs.json validate PASS", "policies/app.json validate FAIL", "policies/moved.json validate PASS",
+				"policies/moved.json check-no-new-access FAIL", "roles/app-trust.json validate PASS"}},
 		{name: "--fail-on none reports and succeeds", args: []string{"--git", base + ".." + addPassRole, "--fail-on", "none"}, code: exitOK,
 			checks: []string{"policies/app.json validate PASS", "policies/app.json check-no-new-access FAIL"}},
+		{name: "trust and resource policies are told from identity policies", args: []string{"--git", broken + ".." + trust}, code: exitOK,
+			checks: []string{"buckets/logs.json validate PASS", "roles/app-trust.json validate PASS"}},
+		{name: "--policy-type identity reads them as identity policies", args: []string{"--git", broken + ".." + trust, "--policy-type", "identity"},
+			code: exitFail, checks: []string{"buckets/logs.json validate FAIL", "roles/app-trust.json validate FAIL"}},
+		{name: "a trust policy that trusts one more principal fails", args: []string{"--git", trust + ".." + trusted}, code: exitFail,
+			checks: []string{"roles/app-trust.json validate PASS", "roles/app-trust.json check-no-new-access FAIL"}},
 		{name: "an unknown revision is an input error", args: []string{"--git", "nope..HEAD"}, code: exitUsage},
 		{name: "a revision that looks like a flag is refused", args: []string{"--git", "--output..HEAD"}, code: exitUsage},
 	}
@@ -626,6 +644,87 @@ func TestAnalyzeGitOutsideARepositoryIsAnInputError(t *testing.T) {
 	if r.code != exitUsage || !strings.Contains(r.stderr, "not a commit") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
+}
+
+func TestGuessPolicyType(t *testing.T) {
+	cases := []struct{ name, doc, policyType, resourceType string }{
+		{"no Principal: an identity policy", `{"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}`, "IDENTITY_POLICY", ""},
+		{"a Principal: a resource policy", `{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]}`, "RESOURCE_POLICY", ""},
+		{"a NotPrincipal: a resource policy", `{"Statement": [{"Effect": "Deny", "NotPrincipal": {"AWS": "111122223333"}, "Action": ["s3:*"], "Resource": "*"}]}`, "RESOURCE_POLICY", ""},
+		{"a Principal and only sts: actions: a role trust policy", `{"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]}`,
+			"RESOURCE_POLICY", "AWS::IAM::AssumeRolePolicyDocument"},
+		{"sts: actions without a Principal: an identity policy", `{"Statement": {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}}`, "IDENTITY_POLICY", ""},
+		{"not JSON: an identity policy, for validate to report", `{"Statement": `, "IDENTITY_POLICY", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			pt, rt := guessPolicyType([]byte(c.doc))
+			if pt != c.policyType || rt != c.resourceType {
+				t.Errorf("got %s %q, want %s %q", pt, rt, c.policyType, c.resourceType)
+			}
+		})
+	}
+}
+
+// blockingChecker answers nothing until its context ends.
+type blockingChecker struct{}
+
+func (blockingChecker) NoNewAccess(ctx context.Context, _, _ *policy.Policy) (reason.Result, error) {
+	<-ctx.Done()
+	return reason.Result{}, ctx.Err()
+}
+
+func (blockingChecker) AccessNotGranted(ctx context.Context, _ *policy.Policy, _, _ []string) (reason.Result, error) {
+	<-ctx.Done()
+	return reason.Result{}, ctx.Err()
+}
+
+// witnessingPublicAccess answers FAIL with a witness, as a public-access check of package reason would.
+type witnessingPublicAccess struct{}
+
+func (witnessingPublicAccess) NoPublicAccess(_ context.Context, p *policy.Policy, _ string) (reason.Result, error) {
+	return reason.Result{Verdict: reason.Fail, Reasons: []reason.Reason{{Description: "Public access in the statement with index: 0.",
+		StatementIndex: 0, Witness: &reason.Witness{Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::example-bucket/x"}}}}, nil
+}
+
+func TestAnalyzeChecksFailClosedAndReportWhatTheCheckerFinds(t *testing.T) {
+	p := policy.MustParse(string(testdataFile(t, "passrole.json")), policy.TypeIdentity)
+	bucket := policy.MustParse(string(testdataFile(t, "bucket.json")), policy.TypeResource)
+	a := &analyzer{timeout: 10 * time.Millisecond, checker: blockingChecker{}, public: witnessingPublicAccess{}}
+	ctx := context.Background()
+	t.Run("a check that runs out of its time answers FAIL and says so", func(t *testing.T) {
+		r, err := a.checkNoNewAccess(ctx, "new.json", "old.json", p, p)
+		if err != nil || r.Result != fail || !strings.Contains(r.Message, "ran out of its time") {
+			t.Errorf("got %+v, %v", r, err)
+		}
+		r, err = a.checkAccessNotGranted(ctx, "p.json", p, []string{"iam:PassRole"}, nil)
+		if err != nil || r.Result != fail || !strings.Contains(r.Message, "ran out of its time") {
+			t.Errorf("got %+v, %v", r, err)
+		}
+	})
+	t.Run("a cancelled run is an error, not an answer", func(t *testing.T) {
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if r, err := a.checkNoNewAccess(cctx, "new.json", "old.json", p, p); err == nil {
+			t.Errorf("got %+v, want an error", r)
+		}
+	})
+	t.Run("the temporary public-access check fails closed", func(t *testing.T) {
+		b := &analyzer{timeout: time.Second, public: undecidedPublicAccess{}}
+		r, err := b.checkNoPublicAccess(ctx, "bucket.json", bucket, "AWS::S3::Bucket")
+		if err != nil || r.Result != fail || !strings.Contains(r.Message, "not yet decidable") {
+			t.Errorf("got %+v, %v", r, err)
+		}
+	})
+	t.Run("a public-access FAIL is located at its statement with its witness", func(t *testing.T) {
+		r, err := a.checkNoPublicAccess(ctx, "bucket.json", bucket, "AWS::S3::Bucket")
+		if err != nil || r.Result != fail || r.Message != msgNoPublicFail || len(r.Reasons) != 1 {
+			t.Fatalf("got %+v, %v", r, err)
+		}
+		if b := r.Reasons[0]; b.Line != 4 || b.Column != 5 || b.Witness == nil || b.Witness.Action != "s3:GetObject" {
+			t.Errorf("reason %+v", b)
+		}
+	})
 }
 
 func TestMatchGlob(t *testing.T) {
