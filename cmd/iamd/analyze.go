@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/iamd-dev/iamd/catalog"
 	"github.com/iamd-dev/iamd/policy"
 	"github.com/iamd-dev/iamd/reason"
 )
@@ -101,7 +100,6 @@ type analyzer struct {
 	output    string
 	failOn    level
 	timeout   time.Duration
-	cat       *catalog.Catalog
 	validator policyValidator
 	checker   accessChecker
 	public    publicAccessChecker
@@ -126,7 +124,7 @@ func newAnalyzer(fs *flag.FlagSet, s stdio, f analyzeFlags) (*analyzer, int, boo
 		return nil, exitUsage, false
 	}
 	return &analyzer{
-		s: s, output: *f.output, failOn: lv, timeout: *f.timeout, cat: cat,
+		s: s, output: *f.output, failOn: lv, timeout: *f.timeout,
 		validator: lintValidator{cat: cat},
 		checker:   reason.New(reason.Options{Catalog: cat}),
 		public:    undecidedPublicAccess{},
