@@ -749,3 +749,28 @@ func TestMatchGlob(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMEPolicyChecksRecipe runs the README's "Policy checks in CI" recipe and compares what iamd prints with
+// what the README shows (the commit ID aside).
+func TestREADMEPolicyChecksRecipe(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const cmd = "$ iamd analyze --git origin/main...HEAD\n"
+	_, rest, ok := strings.Cut(string(readme), cmd)
+	want, _, ok2 := strings.Cut(rest, "$ echo $?\n1\n")
+	if !ok || !ok2 {
+		t.Fatalf("README.md has no %q block followed by its exit status", strings.TrimSpace(cmd))
+	}
+	g := newGitTest(t)
+	base := g.commit("base", map[string][]byte{"policies/app.json": testdataFile(t, "existing.json")})
+	g.git("update-ref", "refs/remotes/origin/main", base)
+	g.git("checkout", "-q", "-b", "pass-role")
+	g.commit("app may pass its roles", map[string][]byte{"policies/app.json": testdataFile(t, "passrole.json")})
+	r := runIamd(t, nil, "", "analyze", "--git", "origin/main...HEAD", "--repo", g.dir)
+	got := strings.ReplaceAll(r.stdout, base[:12], "68f611ed8145")
+	if r.code != exitFail || got != want {
+		t.Errorf("exit %d (want 1); output:\n%s\nREADME.md shows:\n%s", r.code, got, want)
+	}
+}
