@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -773,4 +774,33 @@ func TestREADMEPolicyChecksRecipe(t *testing.T) {
 	if r.code != exitFail || got != want {
 		t.Errorf("exit %d (want 1); output:\n%s\nREADME.md shows:\n%s", r.code, got, want)
 	}
+}
+
+// FuzzMatchGlob checks that a glob without "**" matches as path.Match does on the whole path (segment by segment,
+// '*' never crossing a '/'), and that matching never panics.
+func FuzzMatchGlob(f *testing.F) {
+	for _, s := range [][2]string{{"policies/*.json", "policies/a.json"}, {"**/*.json", "a/b/c.json"}, {"p/?/x", "p/a/x"}, {"*", ""}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, glob, name string) {
+		got := matchAny([]string{glob}, name)
+		if strings.Contains(glob, "**") || strings.ContainsAny(glob, `\[`) {
+			return
+		}
+		want, err := path.Match(glob, name)
+		if err == nil && got != want {
+			t.Errorf("matchAny(%q, %q) = %v, path.Match says %v", glob, name, got, want)
+		}
+	})
+}
+
+func FuzzGuessPolicyType(f *testing.F) {
+	f.Add(`{"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": ["sts:AssumeRole"]}]}`)
+	f.Add(`{"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		pt, rt := guessPolicyType([]byte(doc))
+		if _, err := engineType(pt, rt); err != nil {
+			t.Errorf("guessPolicyType(%q) = %q %q: %v", doc, pt, rt, err)
+		}
+	})
 }
