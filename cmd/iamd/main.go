@@ -5,6 +5,8 @@
 //	iamd version [--aws-data DIR]
 //	iamd policy validate [--type TYPE] [--output text|json] [--aws-data DIR] FILE...
 //	iamd policy simulate --cli-input-json FILE [--output json|text] [--no-paginate] [--aws-data DIR]
+//	iamd analyze validate|check-no-new-access|check-access-not-granted|check-no-public-access [flags] FILE...
+//	iamd analyze --git RANGE [flags]
 //	iamd account create --id ACCOUNT_ID [--data DIR] [--access-key-id ID --secret-access-key SECRET]
 //	iamd clock advance DURATION [--data DIR]
 //	iamd events export --out DIR [--data DIR] [--bucket NAME] [--region REGION] [--settle DURATION]
@@ -62,6 +64,8 @@ Usage:
   iamd version [--aws-data DIR]
   iamd policy validate [--type TYPE] [--output text|json] [--aws-data DIR] FILE...
   iamd policy simulate --cli-input-json FILE [--output json|text] [--no-paginate] [--aws-data DIR]
+  iamd analyze validate|check-no-new-access|check-access-not-granted|check-no-public-access [flags] FILE...
+  iamd analyze --git RANGE [--include GLOB] [--actions A,B] [--output text|json|sarif] [--fail-on LEVEL]
   iamd account create --id ACCOUNT_ID [--data DIR] [--access-key-id ID --secret-access-key SECRET]
   iamd clock advance DURATION [--data DIR]
   iamd events export --out DIR [--data DIR] [--bucket NAME] [--region REGION] [--settle DURATION]
@@ -93,6 +97,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runVersion(ctx, s, args[1:])
 	case "policy":
 		return runPolicy(ctx, s, args[1:])
+	case "analyze":
+		return runAnalyze(ctx, s, args[1:])
 	case "account":
 		return runAccount(ctx, s, args[1:])
 	case "clock":
