@@ -125,7 +125,7 @@ func newAnalyzer(fs *flag.FlagSet, s stdio, f analyzeFlags) (*analyzer, int, boo
 	}
 	return &analyzer{
 		s: s, output: *f.output, failOn: lv, timeout: *f.timeout,
-		validator: lintValidator{cat: cat},
+		validator: accessAnalyzerValidator{cat: cat},
 		checker:   reason.New(reason.Options{Catalog: cat}),
 		public:    undecidedPublicAccess{},
 	}, 0, true

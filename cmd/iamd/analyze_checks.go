@@ -9,6 +9,7 @@ import (
 
 	"github.com/iamd-dev/iamd/catalog"
 	"github.com/iamd-dev/iamd/policy"
+	"github.com/iamd-dev/iamd/policy/validate"
 	"github.com/iamd-dev/iamd/reason"
 )
 
@@ -20,23 +21,24 @@ type policyValidator interface {
 	ValidatePolicy(ctx context.Context, doc []byte, policyType, resourceType string) ([]finding, error)
 }
 
-// lintValidator is a temporary policyValidator over policy.Parse and policy/lint, until the validator of
-// Access Analyzer's checks replaces it. Its findings carry iamd's codes, not AWS's issue codes.
-type lintValidator struct{ cat *catalog.Catalog }
+// accessAnalyzerValidator is the policyValidator of policy/validate: Access Analyzer's ValidatePolicy checks, the
+// validator `iamd policy validate` and the API use too.
+type accessAnalyzerValidator struct{ cat *catalog.Catalog }
 
-func (v lintValidator) ValidatePolicy(_ context.Context, doc []byte, policyType, resourceType string) ([]finding, error) {
-	typ, err := engineType(policyType, resourceType)
+func (v accessAnalyzerValidator) ValidatePolicy(ctx context.Context, doc []byte, policyType, resourceType string) ([]finding, error) {
+	fs, err := validate.Validate(ctx, string(doc), validate.Options{PolicyType: policyType, ResourceType: resourceType, Catalog: v.cat})
 	if err != nil {
 		return nil, err
 	}
-	fs, _ := validateDocument(doc, typ, v.cat)
 	out := make([]finding, 0, len(fs))
 	for _, f := range fs {
-		ft := map[policy.Severity]string{policy.SeverityError: "ERROR", policy.SeverityWarning: "WARNING"}[f.Severity]
-		if ft == "" {
-			ft = "SUGGESTION"
+		line, col := 1, 1
+		if len(f.Locations) > 0 {
+			// AWS counts columns from 0; editors and SARIF from 1.
+			line, col = f.Locations[0].Span.Start.Line, f.Locations[0].Span.Start.Column+1
 		}
-		out = append(out, finding{IssueCode: f.Code, FindingType: ft, FindingDetails: f.Message, Line: f.Line, Column: f.Col})
+		out = append(out, finding{IssueCode: f.IssueCode, FindingType: f.FindingType, FindingDetails: f.FindingDetails,
+			LearnMoreLink: f.LearnMoreLink, Line: line, Column: col})
 	}
 	return out, nil
 }
@@ -59,8 +61,7 @@ func engineType(policyType, resourceType string) (policy.Type, error) {
 	return 0, fmt.Errorf("unknown policy type %q", policyType)
 }
 
-// Compile-time check that the validator consumer above stays implemented by the temporary adapter.
-var _ policyValidator = lintValidator{}
+var _ policyValidator = accessAnalyzerValidator{}
 
 // accessChecker is what the custom policy checks need of package reason; *reason.Checker implements it.
 type accessChecker interface {

@@ -29,7 +29,7 @@ func TestAnalyzeExitCodesAndOutput(t *testing.T) {
 		narrower = analyzeDir + "narrower.json"
 		bucket   = analyzeDir + "bucket.json"
 		errs     = "testdata/validate/errors.json"
-		warns    = "testdata/validate/warnings.json"
+		warns    = "testdata/validate/warning-only.json"
 	)
 	cases := []struct {
 		name   string
@@ -100,7 +100,7 @@ func TestAnalyzeExitCodesAndOutput(t *testing.T) {
 
 		{name: "validate: a valid policy passes", args: []string{"validate", existing}, code: exitOK, stdout: []string{existing + ": validate: PASS"}},
 		{name: "validate: errors fail with their places", args: []string{"validate", errs}, code: exitFail,
-			stdout: []string{errs + ": validate: FAIL", errs + ":4:14: ERROR INVALID_SID: ", errs + ":1:1: WARNING MISSING_VERSION: "}},
+			stdout: []string{errs + ": validate: FAIL", errs + ":4:14: ERROR UNSUPPORTED_SID: ", errs + ":1:1: WARNING MISSING_VERSION: "}},
 		{name: "validate: warnings pass under the default --fail-on", args: []string{"validate", warns}, code: exitOK,
 			stdout: []string{warns + ": validate: PASS", "WARNING MISSING_VERSION"}},
 		{name: "validate: warnings fail with --fail-on warning", args: []string{"validate", "--fail-on", "warning", warns}, code: exitFail,
@@ -110,7 +110,7 @@ func TestAnalyzeExitCodesAndOutput(t *testing.T) {
 			code: exitOK},
 		{name: "validate: a resource type needs --policy-type resource", args: []string{"validate", "--resource-type", "AWS::S3::Bucket", existing},
 			code: exitUsage, stderr: "with --policy-type resource"},
-		{name: "validate: Access Analyzer's policy type names are accepted", args: []string{"validate", "--policy-type", "SERVICE_CONTROL_POLICY", existing},
+		{name: "validate: Access Analyzer's policy type names are accepted", args: []string{"validate", "--policy-type", "IDENTITY_POLICY", existing},
 			code: exitOK},
 		{name: "validate: an unreadable file is an input error, the others are reported",
 			args: []string{"validate", analyzeDir + "missing.json", existing}, code: exitUsage, stdout: []string{existing + ": validate: PASS"}, stderr: "missing.json"},
