@@ -96,7 +96,7 @@ func benchUser(b *testing.B, s *testServer) sigv4.Credentials {
 func benchUserAllowed(b *testing.B, s *testServer, actions ...string) sigv4.Credentials {
 	b.Helper()
 	ctx := context.Background()
-	root := &iam.Caller{Principal: authz.Principal{Type: authz.PrincipalRoot, ARN: "arn:aws:iam::" + account + ":root", Account: account}, UserID: account}
+	root := benchRoot()
 	if _, err := s.srv.IAM.CreateUser(ctx, root, &iamtypes.CreateUserRequest{UserName: "alice"}); err != nil {
 		b.Fatal(err)
 	}
@@ -110,6 +110,11 @@ func benchUserAllowed(b *testing.B, s *testServer, actions ...string) sigv4.Cred
 		b.Fatal(err)
 	}
 	return sigv4.Credentials{AccessKeyID: key.AccessKey.AccessKeyId, SecretAccessKey: key.AccessKey.SecretAccessKey}
+}
+
+// benchRoot is the account's root user, as the benchmarks call the IAM service in process to set up and clean up.
+func benchRoot() *iam.Caller {
+	return &iam.Caller{Principal: authz.Principal{Type: authz.PrincipalRoot, ARN: "arn:aws:iam::" + account + ":root", Account: account}, UserID: account}
 }
 
 func ptrTo[T any](v T) *T { return &v }

@@ -24,22 +24,12 @@ func (s *Store) AppendEvents(ctx context.Context, events []*store.Event) error {
 	return s.write(ctx, func(ctx context.Context, t *txn) error { return t.appendEvents(ctx, events) })
 }
 
-// lockEvents takes the trail's advisory lock for the rest of the transaction, once: seqs are then handed out
-// (and committed) by one transaction at a time, in order.
-func (t *txn) lockEvents(ctx context.Context) error {
-	if t.eventsLocked {
-		return nil
-	}
-	if _, err := t.exec(ctx, "SELECT pg_advisory_xact_lock($1)", eventsLock); err != nil {
-		return fmt.Errorf("lock the trail: %w", err)
-	}
-	t.eventsLocked = true
-	return nil
-}
-
-// appendEvents appends a batch with three statements whatever its size, each taking its rows as arrays: the
-// events the batch replaces leave (with their attributes, ON DELETE CASCADE), the events come in (in the batch's
-// order, RETURNING their new seq), then their attributes.
+// appendEvents appends a batch of events in one round trip to the server, whatever its size: a pipeline of the
+// trail's advisory lock (once per transaction), the removal of the events the batch replaces (with their
+// attributes, ON DELETE CASCADE), and one statement that inserts the events (in the batch's order, RETURNING their
+// new seq) and their attributes (joined to the new events by ID, which is unique). A write transaction appends its
+// events while it holds the generations row, which every writer waits for: each round trip saved there is saved
+// for every writer of every node.
 func (t *txn) appendEvents(ctx context.Context, evs []*store.Event) error {
 	ids := make([]string, 0, len(evs))
 	var replaced []string // the IDs of stored events the batch may replace (none for a Fresh event)
@@ -63,26 +53,50 @@ func (t *txn) appendEvents(ctx context.Context, evs []*store.Event) error {
 			replaced = append(replaced, e.ID)
 		}
 	}
-	if err := t.lockEvents(ctx); err != nil {
-		return err
-	}
-	// An event replaces the stored one with its ID: the one its Seq names, when it has one, has that ID.
-	if len(replaced) > 0 {
-		if _, err := t.exec(ctx, "DELETE FROM events WHERE id = ANY($1)", replaced); err != nil {
-			return fmt.Errorf("append events: %w", err)
-		}
-	}
 	accounts := make([]string, len(evs))
 	times := make([]int64, len(evs))
 	data := make([][]byte, len(evs))
 	byID := make(map[string]*store.Event, len(evs))
+	var a struct {
+		account, name, value, id []string
+		time                     []int64
+		latest                   []bool
+	}
 	for i, e := range evs {
 		accounts[i], times[i], data[i] = e.Account, e.Time.UnixNano(), bytes(e.Data)
 		byID[e.ID] = e
+		for _, at := range uniqueAttrs(e.Attrs) {
+			a.account, a.name, a.value = append(a.account, e.Account), append(a.name, at.Name), append(a.value, at.Value)
+			a.time, a.id, a.latest = append(a.time, e.Time.UnixNano()), append(a.id, e.ID), append(a.latest, at.Latest)
+		}
 	}
-	rows, err := t.query(ctx, `INSERT INTO events (account, id, time, data)
-SELECT a, i, t, d FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[]) WITH ORDINALITY AS u(a, i, t, d, n) ORDER BY n
-RETURNING seq, id`, accounts, ids, times, data)
+	var b pgx.Batch
+	locking := !t.eventsLocked
+	if locking {
+		t.queue(&b, lockEventsQuery, eventsLock)
+	}
+	// An event replaces the stored one with its ID: the one its Seq names, when it has one, has that ID.
+	if len(replaced) > 0 {
+		t.queue(&b, "DELETE FROM events WHERE id = ANY($1)", replaced)
+	}
+	t.queue(&b, insertEventsQuery, accounts, ids, times, data, a.account, a.name, a.value, a.time, a.id, a.latest)
+	br, err := t.sendBatch(ctx, &b)
+	if err != nil {
+		return fmt.Errorf("append events: %w", err)
+	}
+	defer br.Close()
+	if locking {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("lock the trail: %w", err)
+		}
+		t.eventsLocked = true
+	}
+	if len(replaced) > 0 {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("append events: %w", err)
+		}
+	}
+	rows, err := br.Query()
 	if err != nil {
 		return fmt.Errorf("append events: %w", mapErr(err))
 	}
@@ -99,28 +113,31 @@ RETURNING seq, id`, accounts, ids, times, data)
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("append events: %w", mapErr(err))
 	}
-	var a struct {
-		account, name, value []string
-		time, seq            []int64
-		latest               []bool
-	}
-	for _, e := range evs {
-		for _, at := range uniqueAttrs(e.Attrs) {
-			a.account, a.name, a.value = append(a.account, e.Account), append(a.name, at.Name), append(a.value, at.Value)
-			a.time, a.seq, a.latest = append(a.time, e.Time.UnixNano()), append(a.seq, e.Seq), append(a.latest, at.Latest)
-		}
-	}
-	if len(a.seq) == 0 {
-		return nil
-	}
-	_, err = t.exec(ctx, `INSERT INTO event_attrs (account, name, value, time, seq, latest)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::boolean[])`,
-		a.account, a.name, a.value, a.time, a.seq, a.latest)
-	if err != nil {
-		return fmt.Errorf("append events: %w", err)
+	if err := br.Close(); err != nil {
+		return fmt.Errorf("append events: %w", mapErr(err))
 	}
 	return nil
 }
+
+// lockEventsQuery takes the trail's advisory lock for the rest of the transaction: seqs are then handed out (and
+// committed) by one transaction at a time, in order.
+const lockEventsQuery = "SELECT pg_advisory_xact_lock($1)"
+
+// insertEventsQuery inserts events ($1-$4: accounts, IDs, times, data, one element per event, in order) and their
+// attributes ($5-$10: accounts, names, values, times, event IDs, latest, one element per attribute), returning
+// each event's seq and ID. Both inserts run in one statement; the attributes' foreign key is checked at its end,
+// when the events are in.
+const insertEventsQuery = `WITH ev AS (
+  INSERT INTO events (account, id, time, data)
+  SELECT a, i, t, d FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[]) WITH ORDINALITY AS u(a, i, t, d, n) ORDER BY n
+  RETURNING seq, id
+), attrs AS (
+  INSERT INTO event_attrs (account, name, value, time, seq, latest)
+  SELECT u.a, u.name, u.value, u.t, ev.seq, u.latest
+  FROM unnest($5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::boolean[]) AS u(a, name, value, t, id, latest)
+  JOIN ev ON ev.id = u.id
+)
+SELECT seq, id FROM ev`
 
 // uniqueAttrs returns an event's attributes without those with an empty name, each name and value once (Latest
 // when any of its copies is), in their first order.

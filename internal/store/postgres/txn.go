@@ -74,6 +74,24 @@ func (t *txn) exec(ctx context.Context, query string, args ...any) (pgconn.Comma
 	return tx.Exec(ctx, query, args...)
 }
 
+// queue adds a statement to a batch, for sendBatch.
+func (t *txn) queue(b *pgx.Batch, query string, args ...any) {
+	if t.trace != nil {
+		t.trace(query, args)
+	}
+	b.Queue(query, args...)
+}
+
+// sendBatch sends the statements queued in b in one round trip (a pipeline); the caller reads their results in
+// order and closes the results.
+func (t *txn) sendBatch(ctx context.Context, b *pgx.Batch) (pgx.BatchResults, error) {
+	tx, err := t.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return tx.SendBatch(ctx, b), nil
+}
+
 // params collects the arguments of a statement being built and names their placeholders.
 type params []any
 
