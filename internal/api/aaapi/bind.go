@@ -31,7 +31,13 @@ func Bind(svc *analyzer.Service) []dispatch.Operation {
 	if svc == nil {
 		return Operations(UnimplementedAccessAnalyzer{}, nil)
 	}
-	ops := Operations(Binding{Service: svc}, svc)
+	return BindTo(Binding{Service: svc}, svc)
+}
+
+// BindTo is Bind for any implementation of the API (impl; domain as Operations takes it): the wire layer's tests
+// bind fakes with it.
+func BindTo(impl AccessAnalyzer, domain any) []dispatch.Operation {
+	ops := Operations(impl, domain)
 	for i := range ops {
 		if call := ops[i].Call; call != nil {
 			ops[i].Call = func(ctx context.Context, c *iam.Caller, d dispatch.Decoder) (any, error) {
