@@ -131,6 +131,32 @@ func TestAWSCLIAccessAnalyzerPolicyChecks(t *testing.T) {
 			t.Fatalf("exit %d %s", code, errOut)
 		}
 	})
+	t.Run("every call is in the audit trail, the checks' policy documents hidden", func(t *testing.T) {
+		var found struct {
+			Events []struct{ EventName, CloudTrailEvent string }
+		}
+		s.mustCLI(t, rootCreds, &found, "cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=EventSource,AttributeValue=access-analyzer.amazonaws.com")
+		seen := map[string]bool{}
+		for _, e := range found.Events {
+			var ev struct {
+				EventSource, ErrorCode string
+				RequestParameters      map[string]any
+			}
+			if err := json.Unmarshal([]byte(e.CloudTrailEvent), &ev); err != nil || ev.EventSource != "access-analyzer.amazonaws.com" {
+				t.Fatalf("event %s: %v", e.CloudTrailEvent, err)
+			}
+			seen[e.EventName+" "+ev.ErrorCode] = true
+			if e.EventName == "CheckNoNewAccess" && ev.ErrorCode == "" && ev.RequestParameters["newPolicyDocument"] != "HIDDEN_DUE_TO_SECURITY_REASONS" {
+				t.Errorf("CheckNoNewAccess shows its policy document: %s", e.CloudTrailEvent)
+			}
+		}
+		for _, want := range []string{"CheckNoNewAccess ", "CheckAccessNotGranted ", "CheckNoPublicAccess ", "ValidatePolicy ",
+			"CheckNoNewAccess ValidationException", "ValidatePolicy AccessDeniedException"} {
+			if !seen[want] {
+				t.Errorf("no event %q among %v", want, seen)
+			}
+		}
+	})
 }
 
 // TestBoto3AccessAnalyzerPolicyChecks: boto3 calls the four checks and reads ValidationException's reason and
