@@ -150,19 +150,7 @@ func (h *Handler) serveREST(w http.ResponseWriter, r *http.Request, svc *restSer
 	}
 	out, err := h.runREST(r, ex, svc, rt, labels, found)
 	if err == nil {
-		bp := svc.bufs.Get().(*[]byte)
-		body := append((*bp)[:0], "{}"...)
-		if out != nil {
-			body = out.AppendJSON((*bp)[:0])
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("x-amzn-RequestId", ex.reqID)
-		w.WriteHeader(rt.status)
-		w.Write(body)
-		if cap(body) <= maxPooledBody {
-			*bp = body[:0]
-			svc.bufs.Put(bp)
-		}
+		writeJSONAnswer(w, svc.bufs, out, "application/json", ex.reqID, rt.status)
 	}
 	h.p.end(w, r, ex, restJSONProtocol{}, err)
 }

@@ -35,9 +35,27 @@ func JSONInputOutput[T any, In interface {
 	Validate() error
 }, O any, Out interface{ *O }](dec func([]byte, In) error, trailIn TrailEncode[In], f func(context.Context, *iam.Caller, In) (Out, error),
 	enc func([]byte, Out) []byte, trailOut TrailEncode[Out]) Call {
+	return inputOutput[T](dec, nil, trailIn, f, enc, trailOut)
+}
+
+// inputOutput is JSONInputOutput's Call, which RESTInputOutput shares: bind, when not nil, reads the members a
+// REST request carries outside its body from the Decoder (a jsonproto.Params).
+func inputOutput[T any, In interface {
+	*T
+	Validate() error
+}, O any, Out interface{ *O }](dec func([]byte, In) error, bind func(jsonproto.Params, In) error, trailIn TrailEncode[In],
+	f func(context.Context, *iam.Caller, In) (Out, error), enc func([]byte, Out) []byte, trailOut TrailEncode[Out]) Call {
 	return func(ctx context.Context, c *iam.Caller, d Decoder) (any, error) {
+		var bindIn func(In) error
+		if bind != nil {
+			p, ok := d.(jsonproto.Params)
+			if !ok {
+				return nil, fmt.Errorf("dispatch: %T does not hand over a REST request's members outside the body", d)
+			}
+			bindIn = func(in In) error { return bind(p, in) }
+		}
 		t := trailOf(ctx)
-		in, err := decodeBody[T](t, d, dec, nil, trailIn)
+		in, err := decodeBody[T](t, d, dec, bindIn, trailIn)
 		if err != nil {
 			return nil, err
 		}

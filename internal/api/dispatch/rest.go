@@ -2,7 +2,6 @@ package dispatch
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/iamd-dev/iamd/internal/api/jsonproto"
 	"github.com/iamd-dev/iamd/internal/iam"
@@ -26,21 +25,5 @@ func RESTInputOutput[T any, In interface {
 	Validate() error
 }, O any, Out interface{ *O }](dec func([]byte, In) error, bind func(jsonproto.Params, In) error, trailIn TrailEncode[In],
 	f func(context.Context, *iam.Caller, In) (Out, error), enc func([]byte, Out) []byte, trailOut TrailEncode[Out]) Call {
-	return func(ctx context.Context, c *iam.Caller, d Decoder) (any, error) {
-		p, ok := d.(jsonproto.Params)
-		if !ok {
-			return nil, fmt.Errorf("dispatch: %T does not hand over a REST request's members outside the body", d)
-		}
-		t := trailOf(ctx)
-		in, err := decodeBody[T](t, d, dec, func(in In) error { return bind(p, in) }, trailIn)
-		if err != nil {
-			return nil, err
-		}
-		out, err := f(ctx, c, in)
-		if err != nil || out == nil {
-			return nil, err
-		}
-		reportResponse(t, trailOut, out)
-		return jsonOutput[Out]{out, enc}, nil
-	}
+	return inputOutput[T](dec, bind, trailIn, f, enc, trailOut)
 }
