@@ -188,3 +188,16 @@ func TestRESTJSONRoutesByCredentialScope(t *testing.T) {
 		})
 	}
 }
+
+// TestRESTJSONBusyIsThrottling: a server too busy to admit the request answers the REST-JSON services'
+// ThrottlingException, 429 with Retry-After, which the SDKs retry with backoff.
+func TestRESTJSONBusyIsThrottling(t *testing.T) {
+	h := newRESTHandler()
+	req := httptest.NewRequest("POST", "/policy/validation", strings.NewReader("{}"))
+	rec := httptest.NewRecorder()
+	ex := h.p.begin(req, aatypes.SigningName)
+	h.p.end(rec, req, ex, restJSONProtocol{}, errBusy())
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("x-amzn-ErrorType") != "ThrottlingException" || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("got %d %v %s", rec.Code, rec.Header(), rec.Body)
+	}
+}
