@@ -99,7 +99,7 @@ func (s *Service) CheckAccessNotGranted(ctx context.Context, c *iam.Caller, in *
 		resources = append(resources, a.Resources...)
 	}
 	if len(actions) == 0 && len(resources) == 0 {
-		return nil, invalid("access", "", "Member must list at least one action or resource")
+		return nil, invalid("access", "[{}]", "Member must list at least one action or resource")
 	}
 	p, err := parseCheckPolicy("policyDocument", in.PolicyDocument, checkPolicyType(in.PolicyType))
 	if err != nil {

@@ -2,10 +2,15 @@ package server_test
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/iamd-dev/iamd/internal/sigv4"
 )
 
 // Policies of the Access Analyzer tests: the AWS CLI's examples of check-no-new-access and
@@ -217,4 +222,61 @@ emit(out)
 	if out.InvalidBody["reason"] != "fieldValidationFailed" || len(fields) != 1 || fields[0].(map[string]any)["name"] != "resourceType" {
 		t.Fatalf("ValidationException members: %+v", out.InvalidBody)
 	}
+}
+
+// callAccessAnalyzer sends a REST-JSON request to Access Analyzer, signed for access-analyzer, and returns the
+// status and body of the answer, an error's body after its line "x-amzn-ErrorType: CODE" (where REST-JSON
+// clients read the code); it checks the answer's Content-Type.
+func (s *testServer) callAccessAnalyzer(t testing.TB, c creds, method, target, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, s.URL+target, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	sigv4.Sign(req, []byte(body), sigv4.Credentials{AccessKeyID: c.id, SecretAccessKey: c.secret}, "us-east-1", "access-analyzer", time.Now())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("%s %s: Content-Type %q", method, target, ct)
+	}
+	if resp.StatusCode != 200 {
+		if resp.Header.Get("x-amzn-ErrorType") == "" {
+			t.Errorf("%s %s: %d without x-amzn-ErrorType", method, target, resp.StatusCode)
+		}
+		return resp.StatusCode, "x-amzn-ErrorType: " + resp.Header.Get("x-amzn-ErrorType") + "\n" + string(out)
+	}
+	return resp.StatusCode, string(out)
+}
+
+// TestGoldenAccessAnalyzer pins the JSON wire format of Access Analyzer's answers and errors, with iamd's own
+// checks behind them (the witnesses reason finds, the temporary validator's findings).
+func TestGoldenAccessAnalyzer(t *testing.T) {
+	s := sharedServer(t, "accessanalyzer_test.go")
+	call := func(name, target, body string) {
+		t.Helper()
+		status, out := s.callAccessAnalyzer(t, rootCreds, "POST", target, body)
+		goldenJSONIn(t, "accessanalyzer", nil, name, status, out)
+	}
+	q := func(v string) string { b, _ := json.Marshal(v); return string(b) }
+	call("CheckNoNewAccess", "/policy/check-no-new-access", `{"existingPolicyDocument":`+q(aaExisting)+`,"newPolicyDocument":`+q(aaNew)+`,"policyType":"IDENTITY_POLICY"}`)
+	call("CheckNoNewAccess-pass", "/policy/check-no-new-access", `{"existingPolicyDocument":`+q(aaNew)+`,"newPolicyDocument":`+q(aaExisting)+`,"policyType":"IDENTITY_POLICY"}`)
+	call("CheckNoNewAccess-policy-does-not-parse", "/policy/check-no-new-access", `{"existingPolicyDocument":"{","newPolicyDocument":`+q(aaNew)+`,"policyType":"IDENTITY_POLICY"}`)
+	call("CheckNoNewAccess-resource-policy", "/policy/check-no-new-access", `{"existingPolicyDocument":`+q(aaBucketPolicy)+`,"newPolicyDocument":`+q(aaBucketPolicy)+`,"policyType":"RESOURCE_POLICY"}`)
+	call("CheckAccessNotGranted", "/policy/check-access-not-granted", `{"policyDocument":`+q(aaPassRole)+`,"access":[{"actions":["iam:PassRole"]}],"policyType":"IDENTITY_POLICY"}`)
+	call("CheckAccessNotGranted-pass", "/policy/check-access-not-granted", `{"policyDocument":`+q(aaExisting)+`,"access":[{"actions":["s3:DeleteBucket","s3:GetBucketLocation"]}],"policyType":"IDENTITY_POLICY"}`)
+	call("CheckAccessNotGranted-empty-access", "/policy/check-access-not-granted", `{"policyDocument":`+q(aaExisting)+`,"access":[{}],"policyType":"IDENTITY_POLICY"}`)
+	call("CheckNoPublicAccess", "/policy/check-no-public-access", `{"policyDocument":`+q(aaBucketPolicy)+`,"resourceType":"AWS::S3::Bucket"}`)
+	call("CheckNoPublicAccess-unknown-resource-type", "/policy/check-no-public-access", `{"policyDocument":`+q(aaBucketPolicy)+`,"resourceType":"AWS::S3::Object"}`)
+	call("ValidatePolicy", "/policy/validation", `{"policyDocument":`+q(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:NoSuch1","s3:NoSuch2"],"Resource":"*"}]}`)+`,"policyType":"IDENTITY_POLICY"}`)
+	call("ValidatePolicy-page", "/policy/validation?maxResults=1", `{"policyDocument":`+q(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:NoSuch1","s3:NoSuch2"],"Resource":"*"}]}`)+`,"policyType":"IDENTITY_POLICY"}`)
+	call("ValidatePolicy-does-not-parse", "/policy/validation", `{"policyDocument":"{\"Statement\":","policyType":"IDENTITY_POLICY"}`)
+	call("ValidatePolicy-missing-policy-type", "/policy/validation", `{"policyDocument":"{}"}`)
+	call("ValidatePolicy-max-results-zero", "/policy/validation?maxResults=0", `{"policyDocument":"{}","policyType":"IDENTITY_POLICY"}`)
+	status, out := s.callAccessAnalyzer(t, rootCreds, "GET", "/analyzer", "")
+	goldenJSONIn(t, "accessanalyzer", nil, "ListAnalyzers-not-implemented", status, out)
 }
