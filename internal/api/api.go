@@ -72,6 +72,7 @@ type Handler struct {
 	iam  map[string]dispatch.QueryOperation
 	sts  map[string]dispatch.QueryOperation
 	json []jsonService // AWS JSON-protocol services, by X-Amz-Target prefix
+	rest []restService // AWS REST-JSON services, by signing name
 	// encode seals the detail of a denied request for DecodeAuthorizationMessage.
 	encode func(*iam.AuthorizationFailure) string
 }
@@ -125,6 +126,10 @@ func NewRequestID() string { return secret.NewUUID() }
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		h.serveJSON(w, r, target)
+		return
+	}
+	if svc := h.restTarget(r); svc != nil {
+		h.serveREST(w, r, svc)
 		return
 	}
 	ex := h.p.begin(r, "iam")

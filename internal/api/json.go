@@ -63,20 +63,26 @@ func (h *Handler) serveJSON(w http.ResponseWriter, r *http.Request, target strin
 	}
 	out, err := h.runJSON(r, ex, svc, opName)
 	if err == nil {
-		bp := svc.bufs.Get().(*[]byte)
-		body := append((*bp)[:0], "{}"...)
-		if out != nil {
-			body = out.AppendJSON((*bp)[:0])
-		}
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-		w.Header().Set("x-amzn-RequestId", ex.reqID)
-		w.Write(body)
-		if cap(body) <= maxPooledBody {
-			*bp = body[:0]
-			svc.bufs.Put(bp)
-		}
+		writeJSONAnswer(w, svc.bufs, out, "application/x-amz-json-1.1", ex.reqID, http.StatusOK)
 	}
 	h.p.end(w, r, ex, jsonProtocol{}, err)
+}
+
+// writeJSONAnswer writes out ({} when nil) as the answer's body, encoded into a buffer of bufs, with status.
+func writeJSONAnswer(w http.ResponseWriter, bufs *sync.Pool, out dispatch.JSONOutput, contentType, reqID string, status int) {
+	bp := bufs.Get().(*[]byte)
+	body := append((*bp)[:0], "{}"...)
+	if out != nil {
+		body = out.AppendJSON((*bp)[:0])
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("x-amzn-RequestId", reqID)
+	w.WriteHeader(status)
+	w.Write(body)
+	if cap(body) <= maxPooledBody {
+		*bp = body[:0]
+		bufs.Put(bp)
+	}
 }
 
 // runJSON runs the operation and returns its output, nil for an operation that answers {}.

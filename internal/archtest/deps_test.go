@@ -15,7 +15,7 @@ import (
 var domainRoots = []string{
 	"internal/iam", "internal/sts", "internal/org", "authz", "policy",
 	"internal/awserr", "internal/apitypes", "internal/apitypes/iam", "internal/apitypes/sts", "internal/apitypes/org",
-	"internal/apitypes/cloudtrail", "internal/audit", "internal/audit/logfile",
+	"internal/apitypes/cloudtrail", "internal/apitypes/accessanalyzer", "internal/audit", "internal/audit/logfile", "internal/analyzer", "reason",
 }
 
 // forbiddenDeps may not be reached from a domain root, directly or not (a prefix also forbids the packages under

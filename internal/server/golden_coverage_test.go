@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/iamd-dev/iamd/internal/analyzer"
+	"github.com/iamd-dev/iamd/internal/api/aaapi"
 	"github.com/iamd-dev/iamd/internal/api/ctapi"
 	"github.com/iamd-dev/iamd/internal/api/dispatch"
 	"github.com/iamd-dev/iamd/internal/api/iamapi"
@@ -38,10 +40,11 @@ var goldenExempt = map[string]string{}
 func implementedOps() map[string][]string {
 	names := func(ops []string) []string { sort.Strings(ops); return ops }
 	return map[string][]string{
-		"iam":           names(implemented(iamapi.Operations(iamapi.Binding{}, (*iam.Service)(nil)))),
-		"sts":           names(implemented(stsapi.Operations(stsapi.Binding{}, (*sts.Service)(nil)))),
-		"organizations": names(implemented(orgapi.Operations(orgapi.Binding{}, (*org.Service)(nil)))),
-		"cloudtrail":    names(implemented(ctapi.Operations(ctapi.Binding{}, (*audit.Service)(nil)))),
+		"iam":             names(implemented(iamapi.Operations(iamapi.Binding{}, (*iam.Service)(nil)))),
+		"sts":             names(implemented(stsapi.Operations(stsapi.Binding{}, (*sts.Service)(nil)))),
+		"organizations":   names(implemented(orgapi.Operations(orgapi.Binding{}, (*org.Service)(nil)))),
+		"cloudtrail":      names(implemented(ctapi.Operations(ctapi.Binding{}, (*audit.Service)(nil)))),
+		"access-analyzer": names(implemented(aaapi.Operations(aaapi.Binding{}, (*analyzer.Service)(nil)))),
 	}
 }
 
@@ -65,10 +68,14 @@ type goldenAnswer struct {
 }
 
 // service is the service whose operation the answer is: CloudTrail for a JSON answer under golden/cloudtrail,
-// Organizations for another JSON answer, else the query service (IAM or STS) whose table has the operation.
+// Access Analyzer under golden/accessanalyzer, Organizations for another JSON answer, else the query service (IAM
+// or STS) whose table has the operation.
 func (a goldenAnswer) service(ops map[string][]string) string {
 	if a.json && filepath.Base(filepath.Dir(a.path)) == "cloudtrail" {
 		return "cloudtrail"
+	}
+	if a.json && filepath.Base(filepath.Dir(a.path)) == "accessanalyzer" {
+		return "access-analyzer"
 	}
 	if a.json {
 		return "organizations"
@@ -80,13 +87,13 @@ func (a goldenAnswer) service(ops map[string][]string) string {
 }
 
 // goldenAnswers reads every golden file: testdata/golden/*.xml (IAM, STS; "Op.xml", "Op-case.xml" or
-// "Scenario-Op[-case].xml"), testdata/golden/org/*.json (Organizations) and testdata/golden/cloudtrail/*.json
-// (CloudTrail). The operation is the first name of the
+// "Scenario-Op[-case].xml"), testdata/golden/org/*.json (Organizations), testdata/golden/cloudtrail/*.json
+// (CloudTrail) and testdata/golden/accessanalyzer/*.json (Access Analyzer). The operation is the first name of the
 // file's that is an operation of ops.
 func goldenAnswers(t *testing.T, ops map[string]bool) []goldenAnswer {
 	t.Helper()
 	var out []goldenAnswer
-	for _, pattern := range []string{"testdata/golden/*.xml", "testdata/golden/org/*.json", "testdata/golden/cloudtrail/*.json"} {
+	for _, pattern := range []string{"testdata/golden/*.xml", "testdata/golden/org/*.json", "testdata/golden/cloudtrail/*.json", "testdata/golden/accessanalyzer/*.json"} {
 		files, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)
@@ -114,7 +121,7 @@ func goldenAnswers(t *testing.T, ops map[string]bool) []goldenAnswer {
 	return out
 }
 
-// TestGoldenCoversEveryImplementedOperation: every operation iamd implements of IAM, STS, Organizations and CloudTrail has a
+// TestGoldenCoversEveryImplementedOperation: every operation iamd implements of IAM, STS, Organizations, CloudTrail and Access Analyzer has a
 // golden file with a successful answer, unless goldenExempt says why not; it lists the coverage per service.
 func TestGoldenCoversEveryImplementedOperation(t *testing.T) {
 	impl := implementedOps()
@@ -130,7 +137,7 @@ func TestGoldenCoversEveryImplementedOperation(t *testing.T) {
 			answered[a.service(impl)+" "+a.operation] = true
 		}
 	}
-	for _, service := range []string{"iam", "sts", "organizations", "cloudtrail"} {
+	for _, service := range []string{"iam", "sts", "organizations", "cloudtrail", "access-analyzer"} {
 		n := 0
 		for _, op := range impl[service] {
 			reason, exempt := goldenExempt[service+" "+op]
@@ -160,6 +167,7 @@ func TestGoldenAnswersAreOutputShapes(t *testing.T) {
 	for service, file := range map[string]string{
 		"iam": "iam/2010-05-08/service-2.json.gz", "sts": "sts/2011-06-15/service-2.json.gz",
 		"organizations": "organizations/2016-11-28/service-2.json.gz", "cloudtrail": "cloudtrail/2013-11-01/service-2.json.gz",
+		"access-analyzer": "accessanalyzer/2019-11-01/service-2.json.gz",
 	} {
 		models[service] = readBotoModel(t, file)
 	}
@@ -178,6 +186,8 @@ func TestGoldenAnswersAreOutputShapes(t *testing.T) {
 		switch {
 		case a.json && a.service(nil) == "cloudtrail":
 			m = models["cloudtrail"]
+		case a.json && a.service(nil) == "access-analyzer":
+			m = models["access-analyzer"]
 		case a.json:
 			m = models["organizations"]
 		case !hasOp(m, a.operation):

@@ -20,9 +20,12 @@ import (
 
 	"github.com/iamd-dev/iamd/authz"
 	"github.com/iamd-dev/iamd/catalog"
+	"github.com/iamd-dev/iamd/internal/analyzer"
 	"github.com/iamd-dev/iamd/internal/api"
+	"github.com/iamd-dev/iamd/internal/api/aaapi"
 	"github.com/iamd-dev/iamd/internal/api/ctapi"
 	"github.com/iamd-dev/iamd/internal/api/orgapi"
+	aatypes "github.com/iamd-dev/iamd/internal/apitypes/accessanalyzer"
 	cttypes "github.com/iamd-dev/iamd/internal/apitypes/cloudtrail"
 	orgtypes "github.com/iamd-dev/iamd/internal/apitypes/org"
 	"github.com/iamd-dev/iamd/internal/audit"
@@ -37,6 +40,7 @@ import (
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/internal/sts"
 	"github.com/iamd-dev/iamd/internal/telemetry"
+	"github.com/iamd-dev/iamd/reason"
 )
 
 // Server is a configured iamd server.
@@ -130,7 +134,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	stsSvc := sts.New(st, svc, sts.Options{Region: cfg.Region, WebIdentityKeys: webKeys, SAML: samlsp.Provider{}})
 	// The AWS APIs: each request must be signed for the API it calls, in a Region of its account's partition.
 	keys := newKeyStore(svc, clk)
-	verifier := &sigv4.Verifier{Keys: keys, Services: []string{"iam", "sts", "organizations", "cloudtrail"}, Regions: awsregion.AllRegions()}
+	verifier := &sigv4.Verifier{Keys: keys, Services: []string{"iam", "sts", "organizations", "cloudtrail", "access-analyzer"}, Regions: awsregion.AllRegions()}
 	h := api.New(verifier, svc, stsSvc, logger, metrics)
 	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgapi.Bind(orgs))
 	// CloudTrail's API over the audit trail, on the same endpoint.
@@ -144,6 +148,18 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	}
 	cloudTrail := audit.NewService(st, svc, audit.ServiceOptions{Started: clk.Now(), Retention: retention})
 	h.AddJSONService("cloudtrail", cttypes.TargetPrefix, ctapi.Bind(cloudTrail))
+	// IAM Access Analyzer's policy checks (REST-JSON), on the same endpoint. ValidatePolicy's findings come from
+	// policy/validate; CheckNoPublicAccess answers FAIL (analyzer.UndecidedPublicAccess) until the engine's
+	// public-access rules are wired in here.
+	checks, err := analyzer.New(st, svc, analyzer.Options{Checker: reason.New(reason.Options{Catalog: svc.Catalog}),
+		Validator: policyValidator{cat: svc.Catalog}, Public: analyzer.UndecidedPublicAccess{}})
+	if err != nil {
+		trail.Close(ctx)
+		closeSink(sink)
+		st.Close()
+		return nil, err
+	}
+	h.AddRESTJSONService(aatypes.SigningName, aaapi.Routes(), aaapi.Bind(checks))
 	admission := api.NewAdmission(maxUnauthenticated)
 	h.Admit(admission)
 	h.Record(rec)

@@ -145,7 +145,7 @@ func GenerateDispatch(m *Model, opt DispatchOptions) ([]byte, error) {
 		p("notImplemented(%q)\n}\n\n", op.Name)
 	}
 	p("// notImplemented is the %s protocol's answer to an operation iamd does not run.\n", protocolName(md.Protocol))
-	if md.Protocol == "json" {
+	if md.Protocol == "json" || md.Protocol == "rest-json" {
 		p("func notImplemented(op string) error { return awserr.NotImplementedException(op) }\n\n")
 	} else {
 		p("func notImplemented(op string) error { return awserr.NotImplemented(op) }\n\n")
@@ -171,6 +171,9 @@ func GenerateDispatch(m *Model, opt DispatchOptions) ([]byte, error) {
 		case op.Output != nil:
 			bind = "OutputOnly"
 		}
+		if md.Protocol == "rest-json" && bind == "InputOutput" && hasLocated(m.Shapes[op.Input.Shape]) {
+			bind = "REST"
+		}
 		p("\t\t\tCall: %s,\n\t\t},\n", callExpr(md.Protocol, bind, op, goNames))
 	}
 	if len(opt.Others) > 0 {
@@ -186,6 +189,11 @@ func GenerateDispatch(m *Model, opt DispatchOptions) ([]byte, error) {
 		}
 	}
 	p("\t}\n}\n")
+	if md.Protocol == "rest-json" {
+		if err := writeRoutes(p, m); err != nil {
+			return nil, err
+		}
+	}
 	out, err := format.Source(buf.Bytes())
 	if err != nil {
 		return buf.Bytes(), fmt.Errorf("gofmt of generated code: %w", err)
@@ -214,6 +222,10 @@ func callExpr(protocol, bind string, op *Operation, goNames map[string]string) s
 	if bind == "Neither" {
 		return "dispatch." + bind + "(impl." + op.Name + ")"
 	}
+	if bind == "REST" {
+		in, out := goNames[op.Input.Shape], goNames[op.Output.Shape]
+		return "dispatch.RESTInputOutput(decode" + in + ", bind" + in + ", trail" + in + ", impl." + op.Name + ", append" + out + ", trail" + out + ")"
+	}
 	var args []string
 	if op.Input != nil {
 		args = append(args, "decode"+goNames[op.Input.Shape], "trail"+goNames[op.Input.Shape])
@@ -226,8 +238,11 @@ func callExpr(protocol, bind string, op *Operation, goNames map[string]string) s
 }
 
 func protocolName(p string) string {
-	if p == "json" {
+	switch p {
+	case "json":
 		return "AWS JSON"
+	case "rest-json":
+		return "REST-JSON"
 	}
 	return "query"
 }
@@ -243,4 +258,36 @@ func isIdent(s string) bool {
 		}
 	}
 	return true
+}
+
+// writeRoutes writes Routes(), the HTTP method, requestUri and success status of every operation of a REST-JSON
+// model (Model.Others included), sorted by name, for the wire layer's router.
+func writeRoutes(p func(string, ...any), m *Model) error {
+	all := map[string]*Operation{}
+	for n, op := range m.Operations {
+		all[n] = op
+	}
+	for n, op := range m.Others {
+		all[n] = op
+	}
+	names := make([]string, 0, len(all))
+	for n := range all {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	p("\n// Routes is where each operation of the model is served: its HTTP method, requestUri and success status.\n")
+	p("func Routes() []dispatch.Route {\n\treturn []dispatch.Route{\n")
+	for _, n := range names {
+		op := all[n]
+		if op.HTTP.Method == "" || !strings.HasPrefix(op.HTTP.RequestURI, "/") {
+			return fmt.Errorf("dispatch: operation %s has no HTTP method or requestUri", n)
+		}
+		status := op.HTTP.ResponseCode
+		if status == 0 {
+			status = 200
+		}
+		p("\t\t{Method: %q, URI: %q, Name: %q, Status: %d},\n", op.HTTP.Method, op.HTTP.RequestURI, n, status)
+	}
+	p("\t}\n}\n")
+	return nil
 }

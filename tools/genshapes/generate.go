@@ -302,8 +302,10 @@ func (g *gen) elemType(shapeName string) string {
 	return g.goType(shapeName, true)
 }
 
-// json reports whether the model is of the AWS JSON protocol.
-func (g *gen) json() bool { return g.m.Metadata.Protocol == "json" }
+// json reports whether the model is of the AWS JSON protocol or of REST-JSON.
+func (g *gen) json() bool {
+	return g.m.Metadata.Protocol == "json" || g.m.Metadata.Protocol == "rest-json"
+}
 
 func (g *gen) write() {
 	md := g.m.Metadata
@@ -315,7 +317,9 @@ func (g *gen) write() {
 	g.p("package %s\n\n", g.opt.Package)
 	header := g.buf.Len()
 	g.p("// Service metadata from the model.\nconst (\n")
-	if g.json() {
+	if g.m.Metadata.Protocol == "rest-json" {
+		g.p("\tServiceID = %q\n\tAPIVersion = %q\n\tEndpointPrefix = %q\n\tSigningName = %q\n)\n\n", md.ServiceID, md.APIVersion, md.EndpointPrefix, md.SigningName)
+	} else if g.json() {
 		g.p("\tServiceID = %q\n\tAPIVersion = %q\n\tEndpointPrefix = %q\n\tJSONVersion = %q\n\tTargetPrefix = %q\n)\n\n", md.ServiceID, md.APIVersion, md.EndpointPrefix, md.JSONVersion, md.TargetPrefix)
 	} else {
 		g.p("\tServiceID = %q\n\tAPIVersion = %q\n\tEndpointPrefix = %q\n\tXMLNamespace = %q\n)\n\n", md.ServiceID, md.APIVersion, md.EndpointPrefix, md.XMLNamespace)

@@ -145,6 +145,9 @@ func TestCommittedShapesAreUpToDate(t *testing.T) {
 	// CloudTrail: only the operations iamd serves (the -operations of internal/apitypes/cloudtrail/doc.go and
 	// internal/api/ctapi/doc.go).
 	const ctOps = "LookupEvents,DescribeTrails,GetTrailStatus,ListTrails,ListPublicKeys"
+	// Access Analyzer: the four policy checks (internal/apitypes/accessanalyzer/doc.go, internal/api/aaapi/doc.go).
+	const aaOps = "ValidatePolicy,CheckNoNewAccess,CheckAccessNotGranted,CheckNoPublicAccess"
+	const aaModel, aaTypes = "accessanalyzer/2019-11-01/service-2.json.gz", "aatypes=" + module + "/internal/apitypes/accessanalyzer"
 	for _, tc := range []struct{ model, pkg, file, types, operations string }{
 		{"iam/2010-05-08/service-2.json.gz", "iamtypes", "../../internal/apitypes/iam/zz_generated_shapes.go", "", ""},
 		{"sts/2011-06-15/service-2.json.gz", "ststypes", "../../internal/apitypes/sts/zz_generated_shapes.go", "", ""},
@@ -166,6 +169,11 @@ func TestCommittedShapesAreUpToDate(t *testing.T) {
 		{"cloudtrail/2013-11-01/service-2.json.gz", "ctapi", "../../internal/api/ctapi/zz_generated_codec.go", "cttypes=" + module + "/internal/apitypes/cloudtrail", ctOps},
 		{"cloudtrail/2013-11-01/service-2.json.gz", "ctapi", "../../internal/api/ctapi/zz_generated_trail.go", "cttypes=" + module + "/internal/apitypes/cloudtrail", ctOps},
 		{"cloudtrail/2013-11-01/service-2.json.gz", "ctapi", "../../internal/api/ctapi/zz_generated_trail_test.go", "cttypes=" + module + "/internal/apitypes/cloudtrail", ctOps},
+		{aaModel, "aatypes", "../../internal/apitypes/accessanalyzer/zz_generated_shapes.go", "", aaOps},
+		{aaModel, "aaapi", "../../internal/api/aaapi/zz_generated_dispatch.go", aaTypes, aaOps},
+		{aaModel, "aaapi", "../../internal/api/aaapi/zz_generated_codec.go", aaTypes, aaOps},
+		{aaModel, "aaapi", "../../internal/api/aaapi/zz_generated_trail.go", aaTypes, aaOps},
+		{aaModel, "aaapi", "../../internal/api/aaapi/zz_generated_trail_test.go", aaTypes, aaOps},
 	} {
 		t.Run(tc.pkg+"/"+filepath.Base(tc.file), func(t *testing.T) {
 			m, err := ReadModel(filepath.Join(data, tc.model))
@@ -188,7 +196,7 @@ func TestCommittedShapesAreUpToDate(t *testing.T) {
 				got, err = GenerateTrailCases(m, codec)
 			case tc.types == "":
 				got, err = Generate(m, Options{Package: tc.pkg, Source: "service-2.json.gz"})
-			case strings.HasSuffix(tc.file, "_codec.go") && m.Metadata.Protocol == "json":
+			case strings.HasSuffix(tc.file, "_codec.go") && (m.Metadata.Protocol == "json" || m.Metadata.Protocol == "rest-json"):
 				got, err = GenerateJSONCodec(m, codec)
 			case strings.HasSuffix(tc.file, "_codec.go"):
 				got, err = GenerateQueryCodec(m, codec)

@@ -36,8 +36,8 @@ const jsonprotoImport = "github.com/iamd-dev/iamd/internal/api/jsonproto"
 // (GenerateDispatch) binds these to the operations. Members of a type the codec does not write (maps, floating
 // point, lists of lists or of blobs) are an error, so that a model change cannot silently drop one.
 func GenerateJSONCodec(m *Model, opt CodecOptions) ([]byte, error) {
-	if m.Metadata.Protocol != "json" {
-		return nil, fmt.Errorf("codec: the model's protocol is %q; the codec is for the JSON protocol", m.Metadata.Protocol)
+	if m.Metadata.Protocol != "json" && m.Metadata.Protocol != "rest-json" {
+		return nil, fmt.Errorf("codec: the model's protocol is %q; the codec is for the JSON and REST-JSON protocols", m.Metadata.Protocol)
 	}
 	if opt.Package == "" || opt.TypesName == "" || opt.TypesImport == "" {
 		return nil, fmt.Errorf("codec: package and types are required")
@@ -99,6 +99,11 @@ func GenerateJSONCodec(m *Model, opt CodecOptions) ([]byte, error) {
 			if err := c.writeRead(name); err != nil {
 				return nil, err
 			}
+			if inputs[name] && hasLocated(g.shape(name)) {
+				if err := c.writeBind(name); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	out, err := format.Source(c.buf.Bytes())
@@ -155,6 +160,9 @@ func (c *codecGen) writeAppend(name string) error {
 	used := map[string]bool{}
 	for _, mb := range s.Members {
 		fn := "v." + c.fieldName(mb.Name, used)
+		if mb.Ref.Location != "" {
+			continue // a REST protocol's member outside the body; outputs iamd serves have none
+		}
 		wire, err := wireName(mb)
 		if err != nil {
 			return err
@@ -224,6 +232,11 @@ func (c *codecGen) writeRead(name string) error {
 		if err != nil {
 			return err
 		}
+		if mb.Ref.Location != "" {
+			// A REST protocol's member outside the body (bind<Shape> reads it): an empty name no JSON member
+			// can match keeps the indexes of the body's members those of the model.
+			wire = ""
+		}
 		if i > 0 {
 			c.p(", ")
 		}
@@ -232,7 +245,7 @@ func (c *codecGen) writeRead(name string) error {
 	c.p(")")
 	var required []string
 	for i, mb := range s.Members {
-		if s.IsRequired(mb.Name) && c.absenceUnseen(mb.Ref.Shape) {
+		if s.IsRequired(mb.Name) && c.absenceUnseen(mb.Ref.Shape) && mb.Ref.Location == "" {
 			required = append(required, strconv.Itoa(i))
 		}
 	}
@@ -250,6 +263,9 @@ func (c *codecGen) writeRead(name string) error {
 	for i, mb := range s.Members {
 		fn := "&v." + c.fieldName(mb.Name, used)
 		ms := c.shape(mb.Ref.Shape)
+		if mb.Ref.Location != "" {
+			continue
+		}
 		c.p("\tcase %d:\n\t\treturn ", i)
 		switch ms.Type {
 		case "structure":
@@ -283,5 +299,61 @@ func (c *codecGen) writeRead(name string) error {
 		c.p("\t}\n")
 	}
 	c.p("\treturn d.Skip()\n}\n\n")
+	return nil
+}
+
+// hasLocated reports whether a structure has members outside the body (REST protocols: path labels, query-string
+// members, headers).
+func hasLocated(s *Shape) bool {
+	for _, mb := range s.Members {
+		if mb.Ref.Location != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// paramFuncs names the jsonproto readers of a member outside the body, by shape type: required, optional.
+var paramFuncs = map[string][2]string{
+	"string":  {"ParamString", "ParamStringPtr"},
+	"integer": {"ParamInt32", "ParamInt32Ptr"},
+	"boolean": {"", "ParamBoolPtr"},
+}
+
+// writeBind writes bind<Shape>(p, v), which reads the members of a REST-JSON operation input that the request
+// carries outside its body (path labels, query string, headers) by their wire names; the first that is not of
+// its type is a *jsonproto.ParamError.
+func (c *codecGen) writeBind(name string) error {
+	s := c.shape(name)
+	gn := c.goNames[name]
+	c.p("// bind%s reads the members of v that the request carries outside its body.\n", gn)
+	c.p("func bind%s(p jsonproto.Params, v *%s.%s) error {\n", gn, c.types, gn)
+	used := map[string]bool{}
+	for _, mb := range s.Members {
+		fn := "&v." + c.fieldName(mb.Name, used)
+		if mb.Ref.Location == "" {
+			continue
+		}
+		switch mb.Ref.Location {
+		case "uri", "querystring", "header":
+		default:
+			return fmt.Errorf("codec: %s member %s: location %q is not supported", name, mb.Name, mb.Ref.Location)
+		}
+		wire := mb.Name
+		if mb.Ref.LocationName != "" {
+			wire = mb.Ref.LocationName
+		}
+		ms := c.shape(mb.Ref.Shape)
+		f, ok := paramFuncs[ms.Type]
+		fun := f[1]
+		if s.IsRequired(mb.Name) {
+			fun = f[0]
+		}
+		if !ok || fun == "" {
+			return c.unsupported(name, mb.Name, mb.Ref.Location+" "+ms.Type)
+		}
+		c.p("\tif err := jsonproto.%s(p, %q, %q, %s); err != nil {\n\t\treturn err\n\t}\n", fun, mb.Ref.Location, wire, fn)
+	}
+	c.p("\treturn nil\n}\n\n")
 	return nil
 }

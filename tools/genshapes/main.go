@@ -1,4 +1,4 @@
-// Command genshapes generates Go API shapes from a botocore service model (query or JSON protocol), and the
+// Command genshapes generates Go API shapes from a botocore service model (query, JSON or REST-JSON protocol), and the
 // typed dispatch of its operations for the wire layer.
 //
 //	go run ./tools/genshapes -model PATH/service-2.json.gz -package iamtypes -out internal/apitypes/iam/zz_generated_shapes.go
@@ -103,7 +103,7 @@ func run(args []string, stderr io.Writer) int {
 		src, err = GenerateTrailCases(m, CodecOptions{Package: *pkg, Source: filepath.Base(*modelPath), TypesName: typesName, TypesImport: typesImport})
 	case *codec:
 		opt := CodecOptions{Package: *pkg, Source: filepath.Base(*modelPath), TypesName: typesName, TypesImport: typesImport}
-		if m.Metadata.Protocol == "json" {
+		if m.Metadata.Protocol == "json" || m.Metadata.Protocol == "rest-json" {
 			src, err = GenerateJSONCodec(m, opt)
 		} else {
 			src, err = GenerateQueryCodec(m, opt)

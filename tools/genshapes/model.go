@@ -16,6 +16,9 @@ type Model struct {
 	Metadata   Metadata              `json:"metadata"`
 	Operations map[string]*Operation `json:"operations"`
 	Shapes     map[string]*Shape     `json:"shapes"`
+	// Others are the operations SelectOperations left out, by name: the REST-JSON dispatch still routes them
+	// (their HTTP method and requestUri) to answer NotImplemented.
+	Others map[string]*Operation `json:"-"`
 }
 
 // Metadata is the model's metadata block.
@@ -27,14 +30,16 @@ type Metadata struct {
 	XMLNamespace   string `json:"xmlNamespace"`
 	JSONVersion    string `json:"jsonVersion"`
 	TargetPrefix   string `json:"targetPrefix"`
+	SigningName    string `json:"signingName"`
 }
 
 // Operation is one operation.
 type Operation struct {
 	Name string `json:"name"`
 	HTTP struct {
-		Method     string `json:"method"`
-		RequestURI string `json:"requestUri"`
+		Method       string `json:"method"`
+		RequestURI   string `json:"requestUri"`
+		ResponseCode int    `json:"responseCode"`
 	} `json:"http"`
 	Input         *Ref   `json:"input"`
 	Output        *Ref   `json:"output"`
@@ -47,6 +52,9 @@ type Ref struct {
 	Shape         string `json:"shape"`
 	ResultWrapper string `json:"resultWrapper"`
 	LocationName  string `json:"locationName"`
+	// Location is where a REST protocol carries the member: "uri" (a path label), "querystring", "header",
+	// or "" for the body.
+	Location      string `json:"location"`
 	Flattened     bool   `json:"flattened"`
 	Documentation string `json:"documentation"`
 }
@@ -165,8 +173,8 @@ func DecodeModel(r io.Reader) (*Model, error) {
 	if err := dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf("decoding model: %w", err)
 	}
-	if m.Metadata.Protocol != "query" && m.Metadata.Protocol != "json" {
-		return nil, fmt.Errorf("model protocol is %q; genshapes writes query and JSON protocol shapes only", m.Metadata.Protocol)
+	if m.Metadata.Protocol != "query" && m.Metadata.Protocol != "json" && m.Metadata.Protocol != "rest-json" {
+		return nil, fmt.Errorf("model protocol is %q; genshapes writes query, JSON and REST-JSON protocol shapes only", m.Metadata.Protocol)
 	}
 	check := func(where string, r *Ref) error {
 		if r == nil {
@@ -215,9 +223,13 @@ func (m *Model) SelectOperations(names []string) ([]string, error) {
 		keep[n] = true
 	}
 	var others []string
-	for n := range m.Operations {
+	for n, op := range m.Operations {
 		if !keep[n] {
 			others = append(others, n)
+			if m.Others == nil {
+				m.Others = map[string]*Operation{}
+			}
+			m.Others[n] = op
 			delete(m.Operations, n)
 		}
 	}

@@ -35,9 +35,27 @@ func JSONInputOutput[T any, In interface {
 	Validate() error
 }, O any, Out interface{ *O }](dec func([]byte, In) error, trailIn TrailEncode[In], f func(context.Context, *iam.Caller, In) (Out, error),
 	enc func([]byte, Out) []byte, trailOut TrailEncode[Out]) Call {
+	return inputOutput[T](dec, nil, trailIn, f, enc, trailOut)
+}
+
+// inputOutput is JSONInputOutput's Call, which RESTInputOutput shares: bind, when not nil, reads the members a
+// REST request carries outside its body from the Decoder (a jsonproto.Params).
+func inputOutput[T any, In interface {
+	*T
+	Validate() error
+}, O any, Out interface{ *O }](dec func([]byte, In) error, bind func(jsonproto.Params, In) error, trailIn TrailEncode[In],
+	f func(context.Context, *iam.Caller, In) (Out, error), enc func([]byte, Out) []byte, trailOut TrailEncode[Out]) Call {
 	return func(ctx context.Context, c *iam.Caller, d Decoder) (any, error) {
+		var bindIn func(In) error
+		if bind != nil {
+			p, ok := d.(jsonproto.Params)
+			if !ok {
+				return nil, fmt.Errorf("dispatch: %T does not hand over a REST request's members outside the body", d)
+			}
+			bindIn = func(in In) error { return bind(p, in) }
+		}
 		t := trailOf(ctx)
-		in, err := decodeBody[T](t, d, dec, trailIn)
+		in, err := decodeBody[T](t, d, dec, bindIn, trailIn)
 		if err != nil {
 			return nil, err
 		}
@@ -57,7 +75,7 @@ func JSONInputOnly[T any, In interface {
 	Validate() error
 }](dec func([]byte, In) error, trailIn TrailEncode[In], f func(context.Context, *iam.Caller, In) error) Call {
 	return func(ctx context.Context, c *iam.Caller, d Decoder) (any, error) {
-		in, err := decodeBody[T](trailOf(ctx), d, dec, trailIn)
+		in, err := decodeBody[T](trailOf(ctx), d, dec, nil, trailIn)
 		if err != nil {
 			return nil, err
 		}
@@ -85,12 +103,12 @@ type jsonOutput[Out any] struct {
 
 func (o jsonOutput[Out]) AppendJSON(b []byte) []byte { return o.enc(b, o.v) }
 
-// decodeBody reads a new input with the generated decoder dec, reports it to t (when there is one) and validates
-// it.
+// decodeBody reads a new input with the generated decoder dec and, for a REST protocol, the members outside the
+// body with bind (nil for none), reports it to t (when there is one) and validates it.
 func decodeBody[T any, In interface {
 	*T
 	Validate() error
-}](t Trail, d Decoder, dec func([]byte, In) error, trailIn TrailEncode[In]) (In, error) {
+}](t Trail, d Decoder, dec func([]byte, In) error, bind func(In) error, trailIn TrailEncode[In]) (In, error) {
 	b, ok := d.(Body)
 	if !ok {
 		return nil, fmt.Errorf("dispatch: %T does not hand over the request body a JSON operation reads", d)
@@ -104,6 +122,11 @@ func decodeBody[T any, In interface {
 				return nil, b.Malformed(err)
 			}
 			nulls = absent.Paths
+		}
+	}
+	if bind != nil {
+		if err := bind(in); err != nil {
+			return nil, b.Malformed(err)
 		}
 	}
 	reportRequest(t, trailIn, in)
