@@ -44,14 +44,24 @@ func TestCanceledContextStopsTheSearch(t *testing.T) {
 	}
 }
 
-// TestPrincipalElementIsUnsupported: identity policies have no Principal; a policy with one is refused, not
-// misread.
-func TestPrincipalElementIsUnsupported(t *testing.T) {
-	p, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}`), policy.TypeResource)
+// TestMixedPolicyTypesAreUnsupported: a check compares identity policies or resource policies; statements with and
+// without a Principal element in one check are refused, not misread.
+func TestMixedPolicyTypesAreUnsupported(t *testing.T) {
+	r, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}`), policy.TypeResource)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(Options{}).NoNewAccess(context.Background(), p, p); !errors.Is(err, ErrUnsupported) {
+	i, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`), policy.TypeIdentity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Options{}).NoNewAccess(context.Background(), i, r); !errors.Is(err, ErrUnsupported) {
 		t.Fatalf("got %v, want ErrUnsupported", err)
+	}
+	if _, err := New(Options{}).NoPublicAccess(context.Background(), i, "AWS::S3::Bucket"); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("identity policy: got %v, want ErrUnsupported", err)
+	}
+	if _, err := New(Options{}).NoPublicAccess(context.Background(), r, "AWS::EC2::Instance"); !errors.Is(err, ErrResourceType) {
+		t.Fatalf("unknown resource type: got %v, want ErrResourceType", err)
 	}
 }
