@@ -43,7 +43,15 @@ type Witness struct {
 
 func (w *Witness) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s on %s", w.Principal, w.Action, w.Resource)
+	fmt.Fprintf(&b, "%s", w.Principal)
+	if w.PrincipalType != "" {
+		fmt.Fprintf(&b, " (%s", w.PrincipalType)
+		if w.RoleARN != "" {
+			fmt.Fprintf(&b, " of %s", w.RoleARN)
+		}
+		b.WriteString(")")
+	}
+	fmt.Fprintf(&b, " %s on %s", w.Action, w.Resource)
 	for _, k := range slices.Sorted(maps.Keys(w.Context)) {
 		fmt.Fprintf(&b, " %s=%q", k, w.Context[k])
 	}

@@ -19,11 +19,12 @@ import (
 // when it allows a request from anyone, that is from the anonymous caller or from an identity of an account it
 // does not name, that no condition on a key AWS lists as limiting access confines: the principal's account, ARN,
 // organization or user ID, the calling service's account, ARN or organization (aws:Source*), the network path
-// (aws:SourceVpc, aws:SourceVpce and aws:SourceIp when the addresses are not public), the KMS caller's account, the
+// (aws:SourceVpc, aws:SourceVpce, and aws:SourceIp when it names private addresses or a range no broader than
+// /8 for IPv4 or /32 for IPv6), the KMS caller's account, the
 // S3 access point, and for role trust policies the audience of a public identity provider. A public request is
 // then one from such a caller, for an action of the resource type's service, in which those keys are absent (the
 // caller could be anyone; a key a condition requires would tie it to someone), with aws:SourceIp, if present, a
-// public address. Every other key may hold any value.
+// public address outside those ranges. Every other key may hold any value.
 //
 // The check is the search of Exceeds, with the first set the policy, the second set empty (nothing allowed), the
 // principals those of the public classes and the requests so constrained: PASS only when no public request is
@@ -99,11 +100,15 @@ var nonPublicPrefixes = []string{
 	"::/128", "::1/128", "fc00::/7", "fe80::/10",
 }
 
-// publicIPs is the set of public addresses.
-func publicIPs() *iset {
+// publicIPs is the set of public addresses outside the fixed ranges: a grant limited to the addresses of a range
+// no broader than /8 (IPv4) or /32 (IPv6) is not public ("The meaning of public", Amazon S3 User Guide).
+func publicIPs(fixed []netip.Prefix) *iset {
 	s := &iset{dom: domIP}
 	for _, p := range nonPublicPrefixes {
 		s = s.union(prefixSet(netip.MustParsePrefix(p)))
+	}
+	for _, p := range fixed {
+		s = s.union(prefixSet(p))
 	}
 	out := s.complement()
 	out.other = false
@@ -157,7 +162,29 @@ func (q *publicQuery) constraints(s *solver) []lit {
 	// aws:SourceIp compared as addresses: a public caller's address is public. Compared otherwise (a string
 	// operator), the key is left free, which only widens the search.
 	if d := s.keys["aws:sourceip"].dom; d == 0 || d == 'I' {
-		out = append(out, lit{kind: litAll, key: "aws:sourceip", set: vset{n: publicIPs()}})
+		out = append(out, lit{kind: litAll, key: "aws:sourceip", set: vset{n: publicIPs(fixedRanges(s.a))}})
+	}
+	return out
+}
+
+// fixedRanges lists the ranges of the IpAddress conditions on aws:SourceIp that are narrow enough to make a
+// grant non-public.
+func fixedRanges(set []*policy.Policy) []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range set {
+		for _, st := range p.Statements {
+			for _, c := range st.Conditions {
+				if !strings.EqualFold(c.Key, "aws:SourceIp") || c.BaseOperator() != "IpAddress" {
+					continue
+				}
+				for _, v := range c.Values {
+					pr, ok := policy.ParseCIDR(v)
+					if ok && (pr.Addr().Is4() && pr.Bits() >= 8 || !pr.Addr().Is4() && pr.Bits() >= 32) {
+						out = append(out, pr)
+					}
+				}
+			}
+		}
 	}
 	return out
 }
