@@ -397,16 +397,52 @@ func (s *solver) run(p *problem, pi int, target *policy.Statement, which sides) 
 		return nil
 	}
 	grant := s.compileStmt(target, pi, over, p.bnd)
+	// Classes that differ only in statements outside the grant's actions or resources search alike: a statement
+	// that shares no action or no resource with the grant applies to none of the requests searched. A search that
+	// found nothing (and left no candidate unconfirmed) answers for every class with the same key.
+	var searched map[string]bool
 	for _, cl := range s.classes {
 		if !cl.covers(target) {
 			continue
 		}
+		key := ""
+		if cl.applies != nil {
+			key = s.relevantKey(p, grant, cl)
+			if searched[key] {
+				continue
+			}
+		}
 		s.cls = cl
+		before := s.unconfirmed
 		if w := s.runClass(p.view(cl), grant, which); w != nil {
 			return w
 		}
+		if cl.applies != nil && s.unconfirmed == before {
+			if searched == nil {
+				searched = map[string]bool{}
+			}
+			searched[key] = true
+		}
 	}
 	return nil
+}
+
+// relevantKey says which of the statements that can meet the grant apply to the principals of cl.
+func (s *solver) relevantKey(p *problem, grant *stmt, cl *pclass) string {
+	var b strings.Builder
+	for _, group := range [][]*stmt{p.aDeny, p.bAllow, p.bDeny} {
+		for _, x := range group {
+			switch {
+			case x.never || !s.intersects(grant.act, x.act) || !s.intersects(grant.res, x.res):
+				b.WriteByte('-')
+			case cl.covers(x.src):
+				b.WriteByte('1')
+			default:
+				b.WriteByte('0')
+			}
+		}
+	}
+	return b.String()
 }
 
 // view is p restricted to the statements that apply to the principals of cl.
