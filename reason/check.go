@@ -225,6 +225,10 @@ func (c *Checker) exceeds(ctx context.Context, a, b []*policy.Policy, describe f
 					why = "policy variables or conditions the solver approximates left candidates the engine did not confirm"
 				}
 			}
+			if w == nil && why == "" && q.resource && q.public == nil && st.Principal != nil && len(st.Principal.CanonicalUser) > 0 {
+				// The engine matches no caller to a canonical user, so no witness can show what the grant gives.
+				why = "the statement grants access to a canonical user, which the engine does not model"
+			}
 			switch {
 			case w != nil:
 				res.Reasons = append(res.Reasons, Reason{Description: describe(st.Index), StatementIndex: st.Index, StatementID: st.Sid, Witness: w})

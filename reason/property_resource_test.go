@@ -307,3 +307,47 @@ func TestRandomPublicAccessAgreesWithTheEngine(t *testing.T) {
 		t.Errorf("the generator should produce both answers (PASS %d, FAIL %d)", pass, fail)
 	}
 }
+
+// TestRandomResourceAccessNotGrantedAgreesWithTheEngine: for random resource policies and actions, every FAIL's
+// witness is a listed action the engine grants, and no PASS is contradicted by a sample request for a listed action.
+func TestRandomResourceAccessNotGrantedAgreesWithTheEngine(t *testing.T) {
+	n, samples := 300, 3000
+	if testing.Short() {
+		n, samples = 40, 1000
+	}
+	c := New(Options{})
+	r := rand.New(rand.NewPCG(16, 5))
+	reqs := append(resourceSample(r, samples), publicSample(r, samples/2)...)
+	var pass, fail int
+	for i := range n {
+		p := toResourcePolicy(t, randResourceStatements(r, 1+r.IntN(3), ""))
+		actions := []string{[]string{"s3:GetObject", "s3:PutObject", "sqs:SendMessage", "s3:ListBucket"}[r.IntN(4)]}
+		res, err := c.AccessNotGranted(context.Background(), p, actions, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch res.Verdict {
+		case Unknown:
+			t.Errorf("case %d: UNKNOWN (%s)\n%s", i, res.Message, p.Text)
+		case Fail:
+			fail++
+			for _, re := range res.Reasons {
+				if !AllowsResource(p, re.Witness) || !strings.EqualFold(re.Witness.Action, actions[0]) {
+					t.Errorf("case %d: witness %s is not a granted request for %v\n%s", i, re.Witness, actions, p.Text)
+				}
+			}
+		case Pass:
+			pass++
+			for _, q := range reqs {
+				if strings.EqualFold(q.Action, actions[0]) && AllowsResource(p, q) {
+					t.Errorf("case %d: PASS, but the engine grants %s\n%s", i, q, p.Text)
+					break
+				}
+			}
+		}
+	}
+	t.Logf("%d policies: %d PASS, %d FAIL; each PASS checked on %d requests", n, pass, fail, len(reqs))
+	if pass == 0 || fail == 0 {
+		t.Errorf("the generator should produce both answers (PASS %d, FAIL %d)", pass, fail)
+	}
+}
