@@ -3,6 +3,8 @@ package reason
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/iamd-dev/iamd/policy"
@@ -21,7 +23,14 @@ func TestBudgetExhaustionNeverAnswersPass(t *testing.T) {
 		}
 		allows := false
 		for _, st := range mustTyped(t, doc, tc.typeOf()).Statements {
-			allows = allows || st.Effect == policy.Allow
+			// A public access check has something to search only where a statement grants to everyone.
+			// A public access check has something to search only where a statement grants to everyone an action of
+			// the resource type's service.
+			public := tc.Check != "no-public-access" || (st.Principal.Any || len(st.Principal.Federated) > 0) &&
+				slices.ContainsFunc(st.Actions, func(a policy.ActionPattern) bool {
+					return a.Raw == "*" || slices.Contains(publicServices[tc.ResourceType], strings.ToLower(strings.Split(a.Raw, ":")[0]))
+				})
+			allows = allows || st.Effect == policy.Allow && public
 		}
 		if !allows {
 			continue

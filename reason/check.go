@@ -160,7 +160,7 @@ func (c *Checker) exceeds(ctx context.Context, a, b []*policy.Policy, describe f
 		}
 	}
 	classes := []*pclass{{}}
-	var extra func(*solver) []lit
+	var extra func(*solver) ([]lit, []goal)
 	switch {
 	case q.public != nil:
 		classes = classesOf(q.public.principals(a), a, b)
@@ -185,9 +185,7 @@ func (c *Checker) exceeds(ctx context.Context, a, b []*policy.Policy, describe f
 				if solvers[i] == nil {
 					solvers[i] = &solver{ctx: ctx, budget: c.opts.Budget, universe: actionUniverse(), keys: keys, cat: c.opts.Catalog, a: a, b: b,
 						resource: q.resource, classes: classes}
-					if extra != nil {
-						solvers[i].extra = extra(solvers[i])
-					}
+					solvers[i].extraFn = extra
 				}
 				s := solvers[i]
 				leaves := 0
@@ -370,6 +368,10 @@ func (s *solver) compile(bnd bindings) *problem {
 		}
 		p.feasible = p.feasible && ok
 	}
+	if s.extraFn != nil && !s.extraDone {
+		s.extra, s.extraGoals = s.extraFn(s)
+		s.extraDone = true
+	}
 	for _, l := range s.extra {
 		var ok bool
 		p.init, ok = s.apply(p.init, l)
@@ -495,7 +497,7 @@ func (s *solver) runClass(p *problem, grant *stmt, which sides) *Witness {
 		ways = append(ways, none)
 	}
 	for _, side := range ways {
-		goals := append(append(holds(grant), side...), rest...)
+		goals := append(append(append(holds(grant), side...), rest...), s.extraGoals...)
 		if w := s.search(p.init, goals); w != nil {
 			return w
 		}

@@ -151,7 +151,7 @@ func TestChecksAnswerAsTheCasesSay(t *testing.T) {
 						t.Errorf("the engine does not confirm the witness %s", re.Witness)
 					}
 				case "no-public-access":
-					if !allows(tc.Policy) || !publicWitness(re.Witness) {
+					if !allows(tc.Policy) || !publicWitness(re.Witness) || !freshLimitingKeys(mustTyped(t, tc.Policy, tc.typeOf()), re.Witness) {
 						t.Errorf("the witness %s is not a public request the engine allows", re.Witness)
 					}
 				default:
@@ -169,17 +169,12 @@ func TestChecksAnswerAsTheCasesSay(t *testing.T) {
 
 // publicWitness reports whether w is a public request: from the anonymous caller, an identity of an account no
 // case names (their witnesses use fresh accounts) or a public identity provider, without the keys that limit a
-// grant, and from a public address if any.
+// grant unless they hold values of their own (see freshLimitingKeys), and from a public address if any.
 func publicWitness(w *Witness) bool {
 	switch w.PrincipalType {
 	case "Anonymous", "WebIdentity", "User", "Account", "AssumedRole", "FederatedUser":
 	default:
 		return false
-	}
-	for _, k := range limitingKeys {
-		if _, ok := w.Context[k]; ok {
-			return false
-		}
 	}
 	for _, ip := range w.Context["aws:sourceip"] {
 		a, err := netip.ParseAddr(ip)

@@ -149,7 +149,7 @@ func publicSample(r *rand.Rand, n int) []*Witness {
 	var out []*Witness
 	for range n {
 		ctx := policy.Context{"aws:sourceip": []string{[]string{"203.0.113.7", "198.51.100.1", "200.1.1.1", "1.2.3.4", "2001:db8::1", "2600::1"}[r.IntN(6)]}}
-		for _, k := range []string{"aws:securetransport", "aws:principaltag/team"} {
+		for _, k := range []string{"aws:securetransport", "aws:principaltag/team", "aws:principalorgid", "aws:sourcevpce", "aws:sourceaccount", "aws:principalaccount"} {
 			if v := reqResourceKeys[k][r.IntN(len(reqResourceKeys[k]))]; v != nil {
 				ctx[k] = v
 			}
@@ -233,10 +233,8 @@ func isPublic(p *policy.Policy, w *Witness, resourceType string) bool {
 			return false
 		}
 	}
-	for _, k := range limitingKeys {
-		if _, ok := w.Context[k]; ok {
-			return false
-		}
+	if !freshLimitingKeys(p, w) {
+		return false
 	}
 	ips := w.Context["aws:sourceip"]
 	if len(ips) != 1 {
@@ -253,6 +251,53 @@ func isPublic(p *policy.Policy, w *Witness, resourceType string) bool {
 	}
 	svc, _, _ := strings.Cut(strings.ToLower(w.Action), ":")
 	return slices.Contains(publicServices[resourceType], svc)
+}
+
+// freshLimitingKeys reports whether every limiting key of w is absent or holds only values that no condition of p
+// on the key names (as the engine matches them; a pattern of stars names no one), aws:PrincipalIsAWSService only
+// "false" and aws:PrincipalServiceName nothing.
+func freshLimitingKeys(p *policy.Policy, w *Witness) bool {
+	for _, k := range limitingKeys {
+		vals, ok := w.Context[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "aws:principalservicename":
+			return false
+		case "aws:principalisawsservice":
+			for _, v := range vals {
+				if !strings.EqualFold(v, "false") {
+					return false
+				}
+			}
+			continue
+		}
+		for _, st := range p.Statements {
+			for _, c := range st.Conditions {
+				op := c.BaseOperator()
+				if !strings.EqualFold(c.Key, k) || family(op) != 'S' {
+					continue
+				}
+				positive := strings.Replace(op, "Not", "", 1)
+				for _, v := range c.Values {
+					if strings.Trim(v, "*") == "" && (strings.Contains(op, "Like") || strings.HasPrefix(op, "Arn")) {
+						continue
+					}
+					doc, _ := json.Marshal(map[string]any{"Version": "2008-10-17", "Statement": []any{map[string]any{"Effect": "Allow",
+						"Principal": "*", "Action": "*", "Resource": "*", "Condition": map[string]any{"ForAnyValue:" + positive: map[string]any{k: v}}}}})
+					q, err := policy.Parse(doc, policy.TypeResource)
+					if err != nil {
+						return false
+					}
+					if q.Statements[0].MatchConditions(policy.Context{k: vals}) {
+						return false
+					}
+				}
+			}
+		}
+	}
+	return true
 }
 
 // TestRandomPublicAccessAgreesWithTheEngine: for random resource policies, every FAIL's witness is a public

@@ -23,8 +23,9 @@ import (
 // /8 for IPv4 or /32 for IPv6), the KMS caller's account, the
 // S3 access point, and for role trust policies the audience of a public identity provider. A public request is
 // then one from such a caller, for an action of the resource type's service, in which those keys are absent (the
-// caller could be anyone; a key a condition requires would tie it to someone), with aws:SourceIp, if present, a
-// public address outside those ranges. Every other key may hold any value.
+// caller could be anyone) or hold values of the public's own, that no value a condition names matches (a grant to
+// whoever holds a named value is limited to them; a pattern matching every value limits nothing), with aws:SourceIp
+// a public address outside those ranges. Every other key may hold any value.
 //
 // The check is the search of Exceeds, with the first set the policy, the second set empty (nothing allowed), the
 // principals those of the public classes and the requests so constrained: PASS only when no public request is
@@ -142,8 +143,8 @@ func (q *publicQuery) principals(sets ...[]*policy.Policy) []authz.Principal {
 	return out
 }
 
-// constraints are the literals every public request meets.
-func (q *publicQuery) constraints(s *solver) []lit {
+// constraints are the literals every public request meets, and the goals it meets one way or another.
+func (q *publicQuery) constraints(s *solver) ([]lit, []goal) {
 	var seqs [][]token
 	for _, svc := range publicServices[q.resourceType] {
 		seqs = append(seqs, actionTokens(svc+":*"))
@@ -156,15 +157,56 @@ func (q *publicQuery) constraints(s *solver) []lit {
 		}
 		slices.Sort(keys)
 	}
+	// A limiting key of a public request is absent or holds values of the public's own: none that a pattern of
+	// the policy names (a pattern that matches everything names none).
+	var goals []goal
 	for _, k := range keys {
-		out = append(out, lit{kind: litAbsent, key: k})
+		info, used := s.keys[k]
+		if !used || (info.dom != 0 && info.dom != 'S') {
+			continue // untested, or compared as numbers, dates or addresses: free, which only widens the search
+		}
+		g := goal{alts: [][]lit{{{kind: litAbsent, key: k}}}}
+		if f := s.freshValues(k); f != nil {
+			g.alts = append(g.alts, []lit{{kind: litAll, key: k, set: vset{d: f}}})
+		}
+		goals = append(goals, g)
 	}
 	// aws:SourceIp compared as addresses: a public caller's address is public. Compared otherwise (a string
 	// operator), the key is left free, which only widens the search.
 	if d := s.keys["aws:sourceip"].dom; d == 0 || d == 'I' {
 		out = append(out, lit{kind: litAll, key: "aws:sourceip", set: vset{n: publicIPs(fixedRanges(s.a))}})
 	}
-	return out
+	return out, goals
+}
+
+// freshValues is the set of values of limiting key k that a public caller may hold, or nil for none: those that
+// no pattern of the first set's conditions on k matches, except that a pattern matching every value is no
+// restriction. aws:PrincipalIsAWSService is "false" for a public caller, aws:PrincipalServiceName absent.
+func (s *solver) freshValues(k string) *dfa {
+	switch k {
+	case "aws:principalisawsservice":
+		return globDFA(foldTokens(literalTokens("false")))
+	case "aws:principalservicename":
+		return nil
+	}
+	named := noneDFA()
+	for _, p := range s.a {
+		for _, st := range p.Statements {
+			for _, c := range st.Conditions {
+				if strings.ToLower(c.Key) != k || family(c.BaseOperator()) != 'S' {
+					continue
+				}
+				for _, v := range c.Values {
+					m, exact := s.matchSet(c.BaseOperator(), []string{v}, p.Variables(), nil)
+					if !exact || m.d == nil || m.d.complement().empty() {
+						continue // a pattern the solver cannot state, or one that matches everything, names no one
+					}
+					named = s.product(named, m.d, or)
+				}
+			}
+		}
+	}
+	return named.complement()
 }
 
 // fixedRanges lists the ranges of the IpAddress conditions on aws:SourceIp that are narrow enough to make a

@@ -37,7 +37,10 @@ type solver struct {
 	cls      *pclass // the class being searched
 	// extra constrains every request searched (CheckNoPublicAccess: the actions of the resource type, and the
 	// condition keys that would make a grant non-public absent).
-	extra []lit
+	extra      []lit
+	extraGoals []goal
+	extraFn    func(*solver) ([]lit, []goal) // computes extra and extraGoals, once, within the budget
+	extraDone  bool
 }
 
 // intersects is the package function, remembered per pair of automata (they are immutable).
