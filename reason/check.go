@@ -163,10 +163,10 @@ func (c *Checker) exceeds(ctx context.Context, a, b []*policy.Policy, describe f
 	var extra func(*solver) ([]lit, []goal)
 	switch {
 	case q.public != nil:
-		classes = classesOf(q.public.principals(a), a, b)
+		classes = classesOf(q.public.principals(a), false, a, b)
 		extra = q.public.constraints
 	case q.resource:
-		classes = classesOf(candidatePrincipals(a, b), a, b)
+		classes = classesOf(candidatePrincipals(a, b), true, a, b)
 	}
 	var res Result
 	unknown := ""
@@ -420,7 +420,11 @@ func (s *solver) run(p *problem, pi int, target *policy.Statement, which sides) 
 		}
 		s.cls = cl
 		before := s.unconfirmed
-		if w := s.runClass(p.view(cl), grant, which); w != nil {
+		v := s.view(p, cl)
+		if !v.feasible {
+			continue
+		}
+		if w := s.runClass(v, grant, which); w != nil {
 			return w
 		}
 		if cl.applies != nil && s.unconfirmed == before {
@@ -436,6 +440,7 @@ func (s *solver) run(p *problem, pi int, target *policy.Statement, which sides) 
 // relevantKey says which of the statements that can meet the grant apply to the principals of cl.
 func (s *solver) relevantKey(p *problem, grant *stmt, cl *pclass) string {
 	var b strings.Builder
+	b.WriteString(cl.acct.String())
 	for _, group := range [][]*stmt{p.aDeny, p.bAllow, p.bDeny} {
 		for _, x := range group {
 			switch {
@@ -451,8 +456,9 @@ func (s *solver) relevantKey(p *problem, grant *stmt, cl *pclass) string {
 	return b.String()
 }
 
-// view is p restricted to the statements that apply to the principals of cl.
-func (p *problem) view(cl *pclass) *problem {
+// view is p restricted to the statements that apply to the principals of cl, and to the values of
+// aws:PrincipalAccount they can have.
+func (s *solver) view(p *problem, cl *pclass) *problem {
 	if cl.applies == nil {
 		return p
 	}
@@ -469,6 +475,22 @@ func (p *problem) view(cl *pclass) *problem {
 		return out
 	}
 	v := &problem{bnd: p.bnd, init: p.init, feasible: p.feasible, aDeny: keep(p.aDeny), bAllow: keep(p.bAllow), bDeny: keep(p.bDeny)}
+	if d := s.keys[accountKey].dom; cl.acct.kind != 0 && (d == 0 || d == 'S') {
+		l := lit{kind: litAbsent, key: accountKey}
+		switch cl.acct.kind {
+		case '=':
+			l = lit{kind: litAll, key: accountKey, set: vset{d: literalDFA(cl.acct.id)}}
+		case '!':
+			var seqs [][]token
+			for _, id := range cl.acct.named {
+				seqs = append(seqs, literalTokens(id))
+			}
+			l = lit{kind: litAll, key: accountKey, set: vset{d: globsDFA(seqs).complement()}}
+		}
+		var ok bool
+		v.init, ok = s.apply(v.init, l)
+		v.feasible = v.feasible && ok
+	}
 	if p.views == nil {
 		p.views = map[*pclass]*problem{}
 	}

@@ -36,9 +36,12 @@
 // fall into finitely many classes that every statement treats alike; the search runs per class, on the statements
 // that apply to it as package authz decides (authz.StatementAppliesTo), and the witness names a caller of the
 // class. A resource policy "allows" a request when the engine grants it to a caller of another account whose own
-// policies allow everything (AllowsResource): a statement grants it and none denies it. Context keys that AWS
-// derives from the caller (aws:PrincipalAccount, aws:PrincipalArn, ...) are free like any other key, which only
-// widens the search; witnesses are still confirmed by the engine. Canonical users are not modelled by the engine
+// policies allow everything (AllowsResource): a statement grants it and none denies it. aws:PrincipalAccount
+// follows the caller (its account for an identity, absent for the anonymous caller; the accounts conditions name
+// get classes of their own), so "Principal *" with a condition on the account compares exactly with naming the
+// account. Other keys AWS derives from the caller (aws:PrincipalArn, aws:PrincipalOrgID, aws:PrincipalAccount of
+// service principals, ...) are free like any other key, which only widens the search: a FAIL may then rest on a
+// request no real caller sends (it is still confirmed by the engine), a PASS is still a proof. Canonical users are not modelled by the engine
 // and so match no caller.
 //
 // CheckNoPublicAccess searches for a public request the policy allows: from the anonymous caller or an identity

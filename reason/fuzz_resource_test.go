@@ -66,7 +66,7 @@ func FuzzPrincipalClassesCoverEveryPrincipal(f *testing.F) {
 		for _, st := range p.Statements {
 			want += map[bool]string{true: "1", false: "0"}[authz.StatementAppliesTo(st, &pr)]
 		}
-		for _, c := range classesOf(candidatePrincipals(set), set) {
+		for _, c := range classesOf(candidatePrincipals(set), true, set) {
 			got := ""
 			for _, st := range p.Statements {
 				got += map[bool]string{true: "1", false: "0"}[c.covers(st)]

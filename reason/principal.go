@@ -24,6 +24,44 @@ import (
 type pclass struct {
 	p       authz.Principal
 	applies map[*policy.Statement]bool // nil: every statement applies (identity policies)
+	acct    acctRule
+}
+
+// acctRule is what the class tells of aws:PrincipalAccount, which AWS sets from the caller: nothing (services and
+// identity providers, and every class of a public access check), absent (the anonymous caller), the account
+// (identities of an account the policies name, in Principal elements or in conditions on the key), or none of
+// the named accounts (identities of the other accounts).
+type acctRule struct {
+	kind  byte // 0 nothing, 'a' absent, '=' the account id, '!' none of named
+	id    string
+	named []string
+}
+
+func (r acctRule) String() string { return string(rune('0'+r.kind)) + r.id }
+
+// accountKey is the condition key that acctRule constrains.
+const accountKey = "aws:principalaccount"
+
+// conditionAccounts lists the account IDs that conditions on aws:PrincipalAccount name.
+func conditionAccounts(sets ...[]*policy.Policy) []string {
+	var out []string
+	for _, set := range sets {
+		for _, p := range set {
+			for _, st := range p.Statements {
+				for _, c := range st.Conditions {
+					if !strings.EqualFold(c.Key, accountKey) {
+						continue
+					}
+					for _, v := range c.Values {
+						if len(v) == 12 && strings.Trim(v, "0123456789") == "" && !slices.Contains(out, v) {
+							out = append(out, v)
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 func (c *pclass) covers(st *policy.Statement) bool { return c.applies == nil || c.applies[st] }
@@ -86,13 +124,18 @@ func providerPrincipal(provider string) authz.Principal {
 	return authz.Principal{Type: authz.PrincipalWebIdentity, Provider: provider}
 }
 
-// candidatePrincipals lists at least one principal of every class the elements of the sets tell apart.
+// candidatePrincipals lists at least one principal of every class the elements of the sets tell apart, and of
+// every account they or conditions on aws:PrincipalAccount name.
 func candidatePrincipals(sets ...[]*policy.Policy) []authz.Principal {
 	els := elements(sets...)
 	taken := map[string]bool{}
 	accounts := map[string]bool{}
 	type acct struct{ partition, id string }
 	var named []acct
+	for _, id := range conditionAccounts(sets...) {
+		accounts[id] = true
+		named = append(named, acct{"aws", id})
+	}
 	for _, e := range els {
 		for _, s := range e.AWS {
 			taken[s] = true
@@ -167,8 +210,27 @@ func candidatePrincipals(sets ...[]*policy.Policy) []authz.Principal {
 	return out
 }
 
-// classesOf groups principals by the statements of the sets that apply to them, keeping the first of each group.
-func classesOf(ps []authz.Principal, sets ...[]*policy.Policy) []*pclass {
+// classesOf groups principals by the statements of the sets that apply to them (and, when tie is set, by what
+// they tell of aws:PrincipalAccount), keeping the first of each group.
+func classesOf(ps []authz.Principal, tie bool, sets ...[]*policy.Policy) []*pclass {
+	var named []string
+	if tie {
+		seen := map[string]bool{}
+		for _, e := range elements(sets...) {
+			for _, s := range e.AWS {
+				if a, err := arn.Parse(s); err == nil && a.Account != "" && !seen[a.Account] {
+					seen[a.Account] = true
+					named = append(named, a.Account)
+				}
+			}
+		}
+		for _, id := range conditionAccounts(sets...) {
+			if !seen[id] {
+				seen[id] = true
+				named = append(named, id)
+			}
+		}
+	}
 	var stmts []*policy.Statement
 	for _, set := range sets {
 		for _, p := range set {
@@ -187,8 +249,20 @@ func classesOf(ps []authz.Principal, sets ...[]*policy.Policy) []*pclass {
 				sig[i] = '1'
 			}
 		}
-		if !seen[string(sig)] {
-			seen[string(sig)] = true
+		if tie {
+			switch c.p.Type {
+			case authz.PrincipalAnonymous:
+				c.acct = acctRule{kind: 'a'}
+			case authz.PrincipalUser, authz.PrincipalRoot, authz.PrincipalAssumedRole, authz.PrincipalFederatedUser:
+				if slices.Contains(named, c.p.Account) {
+					c.acct = acctRule{kind: '=', id: c.p.Account}
+				} else {
+					c.acct = acctRule{kind: '!', named: named}
+				}
+			}
+		}
+		if key := string(sig) + c.acct.String(); !seen[key] {
+			seen[key] = true
 			out = append(out, c)
 		}
 	}

@@ -30,6 +30,7 @@ var (
 	randResourceConds = []map[string]any{
 		{"StringEquals": map[string]any{"aws:PrincipalOrgID": "o-1"}},
 		{"StringNotEquals": map[string]any{"aws:PrincipalAccount": "444455556666"}},
+		{"StringEquals": map[string]any{"aws:PrincipalAccount": []string{"111122223333", "777788889999"}}},
 		{"StringEquals": map[string]any{"aws:SourceAccount": "111122223333"}},
 		{"StringEqualsIfExists": map[string]any{"aws:SourceAccount": "111122223333"}},
 		{"ArnLike": map[string]any{"aws:SourceArn": "arn:aws:sns:*:111122223333:*"}},
@@ -132,7 +133,15 @@ func resourceSample(r *rand.Rand, n int) []*Witness {
 		}
 		w := &Witness{Action: []string{"s3:GetObject", "s3:PutObject", "sqs:SendMessage", "s3:ListBucket"}[r.IntN(4)],
 			Resource: []string{"arn:aws:s3:::b/a/x", "arn:aws:s3:::b/z", "arn:aws:s3:::c", "*"}[r.IntN(4)], Context: ctx}
-		setWitnessPrincipal(w, reqPrincipals[r.IntN(len(reqPrincipals))])
+		pr := reqPrincipals[r.IntN(len(reqPrincipals))]
+		// aws:PrincipalAccount as AWS sets it: the caller's account, absent for the anonymous caller.
+		switch pr.Type {
+		case authz.PrincipalAnonymous:
+			delete(ctx, "aws:principalaccount")
+		case authz.PrincipalUser, authz.PrincipalRoot, authz.PrincipalAssumedRole, authz.PrincipalFederatedUser:
+			ctx["aws:principalaccount"] = []string{pr.Account}
+		}
+		setWitnessPrincipal(w, pr)
 		out = append(out, w)
 	}
 	return out

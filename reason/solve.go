@@ -294,6 +294,16 @@ func (s *solver) witness(st state) *Witness {
 			}
 			vals = append(vals, x)
 		}
+		if k == accountKey && s.cls != nil && s.cls.p.Account != "" && len(vals) <= 1 {
+			// The caller's own account, when the constraints allow it.
+			acct, fits := s.cls.p.Account, all == nil || all.d != nil && all.d.accepts(s.cls.p.Account)
+			for _, e := range ks.ex {
+				fits = fits && e.d != nil && e.d.accepts(acct)
+			}
+			if fits {
+				vals = []string{acct}
+			}
+		}
 		if len(vals) == 0 {
 			x, ok := "x", true
 			if all != nil {
