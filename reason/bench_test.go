@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/iamd-dev/iamd/policy"
 )
@@ -71,6 +72,7 @@ func BenchmarkNoNewAccess(b *testing.B) {
 		for _, kind := range []string{"same", "added"} {
 			updated := benchPolicy(b, size, kind == "added")
 			b.Run(fmt.Sprintf("%s/%d", kind, len(existing.Text)), func(b *testing.B) {
+				cpu := processCPU()
 				for b.Loop() {
 					r, err := c.NoNewAccess(context.Background(), existing, updated)
 					if err != nil {
@@ -80,6 +82,7 @@ func BenchmarkNoNewAccess(b *testing.B) {
 						b.Fatalf("got %s (%s), want %s", r.Verdict, r.Message, want)
 					}
 				}
+				reportCPU(b, cpu)
 			})
 		}
 	}
@@ -96,18 +99,22 @@ func BenchmarkAccessNotGranted(b *testing.B) {
 	for _, size := range []int{500, 2000, 6144} {
 		p := benchPolicy(b, size, false)
 		b.Run(fmt.Sprintf("PassRole/%d", len(p.Text)), func(b *testing.B) {
+			cpu := processCPU()
 			for b.Loop() {
 				if _, err := c.AccessNotGranted(context.Background(), p, []string{"iam:PassRole"}, nil); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, cpu)
 		})
 		b.Run(fmt.Sprintf("Resource/%d", len(p.Text)), func(b *testing.B) {
+			cpu := processCPU()
 			for b.Loop() {
 				if _, err := c.AccessNotGranted(context.Background(), p, nil, []string{"arn:aws:s3:::other-bucket/*"}); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, cpu)
 		})
 	}
 }
@@ -121,11 +128,11 @@ func benchResourcePolicy(tb testing.TB, size int, mutate bool) *policy.Policy {
 	const bucket = "arn:aws:s3:::amzn-s3-demo-bucket"
 	var stmts []any
 	stmts = append(stmts, map[string]any{"Sid": "DenyOutsideOrg", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-		"Resource": []string{bucket, bucket + "/*"},
+		"Resource":  []string{bucket, bucket + "/*"},
 		"Condition": map[string]any{"StringNotEquals": map[string]any{"aws:PrincipalOrgID": "o-a1b2c3d4e5"}, "Bool": map[string]any{"aws:PrincipalIsAWSService": "false"}}})
 	for i := 0; ; i++ {
 		st := map[string]any{"Sid": fmt.Sprintf("S%d", i), "Effect": "Allow",
-			"Action": [][]string{{"s3:GetObject", "s3:GetObjectVersion"}, {"s3:PutObject", "s3:PutObjectAcl"}, {"s3:ListBucket"}}[i%3],
+			"Action":   [][]string{{"s3:GetObject", "s3:GetObjectVersion"}, {"s3:PutObject", "s3:PutObjectAcl"}, {"s3:ListBucket"}}[i%3],
 			"Resource": []string{fmt.Sprintf("%s/team-%d/*", bucket, i), bucket}}
 		switch i % 4 {
 		case 0:
@@ -172,6 +179,7 @@ func BenchmarkResourceNoNewAccess(b *testing.B) {
 		for _, kind := range []string{"same", "added"} {
 			updated := benchResourcePolicy(b, size, kind == "added")
 			b.Run(fmt.Sprintf("%s/%d", kind, len(existing.Text)), func(b *testing.B) {
+				cpu := processCPU()
 				for b.Loop() {
 					r, err := c.NoNewAccess(context.Background(), existing, updated)
 					if err != nil {
@@ -181,6 +189,7 @@ func BenchmarkResourceNoNewAccess(b *testing.B) {
 						b.Fatalf("got %s (%s), want %s", r.Verdict, r.Message, want)
 					}
 				}
+				reportCPU(b, cpu)
 			})
 		}
 	}
@@ -197,6 +206,7 @@ func BenchmarkResourceAccessNotGranted(b *testing.B) {
 			want   Verdict
 		}{{"s3:DeleteBucket", Pass}, {"s3:PutObjectAcl", Fail}} {
 			b.Run(fmt.Sprintf("%s/%d", tc.action, len(p.Text)), func(b *testing.B) {
+				cpu := processCPU()
 				for b.Loop() {
 					r, err := c.AccessNotGranted(context.Background(), p, []string{tc.action}, nil)
 					if err != nil {
@@ -206,6 +216,7 @@ func BenchmarkResourceAccessNotGranted(b *testing.B) {
 						b.Fatalf("got %s (%s), want %s", r.Verdict, r.Message, tc.want)
 					}
 				}
+				reportCPU(b, cpu)
 			})
 		}
 	}
@@ -229,6 +240,7 @@ func BenchmarkNoPublicAccess(b *testing.B) {
 			want Verdict
 		}{{"private", p, Pass}, {"public", q, Fail}} {
 			b.Run(fmt.Sprintf("%s/%d", tc.name, len(tc.p.Text)), func(b *testing.B) {
+				cpu := processCPU()
 				for b.Loop() {
 					r, err := c.NoPublicAccess(context.Background(), tc.p, "AWS::S3::Bucket")
 					if err != nil {
@@ -238,7 +250,15 @@ func BenchmarkNoPublicAccess(b *testing.B) {
 						b.Fatalf("got %s (%s), want %s", r.Verdict, r.Message, tc.want)
 					}
 				}
+				reportCPU(b, cpu)
 			})
 		}
+	}
+}
+
+// reportCPU reports the process CPU time per operation since start (see processCPU).
+func reportCPU(b *testing.B, start time.Duration) {
+	if b.N > 0 {
+		b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
 	}
 }

@@ -35,10 +35,10 @@ type Witness struct {
 	// for callers without an ARN); empty in witnesses of identity policies, whose caller is an IAM user.
 	PrincipalType string `json:"principalType,omitempty"`
 	// RoleARN is the role of a role session whose role has a path (the session ARN does not show it).
-	RoleARN   string         `json:"roleArn,omitempty"`
-	Action    string         `json:"action"`
-	Resource  string         `json:"resource"`
-	Context   policy.Context `json:"context,omitempty"`
+	RoleARN  string         `json:"roleArn,omitempty"`
+	Action   string         `json:"action"`
+	Resource string         `json:"resource"`
+	Context  policy.Context `json:"context,omitempty"`
 }
 
 func (w *Witness) String() string {
@@ -166,7 +166,9 @@ func (c *Checker) exceeds(ctx context.Context, a, b []*policy.Policy, describe f
 		classes = classesOf(q.public.principals(a), false, a, b)
 		extra = q.public.constraints
 	case q.resource:
-		classes = classesOf(candidatePrincipals(a, b), true, a, b)
+		// aws:PrincipalAccount follows the caller only where a condition reads it; elsewhere it changes nothing.
+		_, tie := keyInfos(nil, a, b)[accountKey]
+		classes = classesOf(candidatePrincipals(a, b), tie, a, b)
 	}
 	var res Result
 	unknown := ""

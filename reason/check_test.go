@@ -16,19 +16,19 @@ import (
 
 // checkCase is one custom policy check with its expected answer and the AWS page it rests on.
 type checkCase struct {
-	Name      string          `json:"name"`
-	Check     string          `json:"check"` // "no-new-access", "access-not-granted" or "no-public-access"
+	Name  string `json:"name"`
+	Check string `json:"check"` // "no-new-access", "access-not-granted" or "no-public-access"
 	// PolicyType is Access Analyzer's policyType: IDENTITY_POLICY (the default) or RESOURCE_POLICY.
 	PolicyType   string          `json:"policyType,omitempty"`
 	ResourceType string          `json:"resourceType,omitempty"` // no-public-access
-	Existing  json.RawMessage `json:"existing,omitempty"`
-	New       json.RawMessage `json:"new,omitempty"`
-	Policy    json.RawMessage `json:"policy,omitempty"`
-	Actions   []string        `json:"actions,omitempty"`
-	Resources []string        `json:"resources,omitempty"`
-	Want      string          `json:"want"`              // PASS, FAIL or UNKNOWN
-	Reasons   []int           `json:"reasons,omitempty"` // statement indexes of a FAIL, when given
-	Source    string          `json:"source"`
+	Existing     json.RawMessage `json:"existing,omitempty"`
+	New          json.RawMessage `json:"new,omitempty"`
+	Policy       json.RawMessage `json:"policy,omitempty"`
+	Actions      []string        `json:"actions,omitempty"`
+	Resources    []string        `json:"resources,omitempty"`
+	Want         string          `json:"want"`              // PASS, FAIL or UNKNOWN
+	Reasons      []int           `json:"reasons,omitempty"` // statement indexes of a FAIL, when given
+	Source       string          `json:"source"`
 }
 
 var testCatalog = sync.OnceValues(catalog.Embedded)

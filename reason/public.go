@@ -15,17 +15,17 @@ import (
 )
 
 // Public access, as IAM Access Analyzer reads it ("How IAM Access Analyzer findings work", "IAM Access Analyzer
-// filter keys", CheckNoPublicAccess in the Access Analyzer API reference): a resource policy grants public access
-// when it allows a request from anyone, that is from the anonymous caller or from an identity of an account it
-// does not name, that no condition on a key AWS lists as limiting access confines: the principal's account, ARN,
-// organization or user ID, the calling service's account, ARN or organization (aws:Source*), the network path
-// (aws:SourceVpc, aws:SourceVpce, and aws:SourceIp when it names private addresses or a range no broader than
-// /8 for IPv4 or /32 for IPv6), the KMS caller's account, the
-// S3 access point, and for role trust policies the audience of a public identity provider. A public request is
-// then one from such a caller, for an action of the resource type's service, in which those keys are absent (the
-// caller could be anyone) or hold values of the public's own, that no value a condition names matches (a grant to
-// whoever holds a named value is limited to them; a pattern matching every value limits nothing), with aws:SourceIp
-// a public address outside those ranges. Every other key may hold any value.
+// filter keys", CheckNoPublicAccess in the Access Analyzer API reference, and "The meaning of public" in the
+// Amazon S3 User Guide): a resource policy grants public access when it allows a request from anyone, that is
+// from the anonymous caller or from an identity of an account it does not name, that no condition on a key AWS
+// lists as limiting access confines: the principal's account, ARN, organization or user ID, the calling service's
+// account, ARN or organization (aws:Source*), the network path (aws:SourceVpc, aws:SourceVpce, and aws:SourceIp
+// when it names private addresses or a range no broader than /8 for IPv4 or /32 for IPv6), the KMS caller's
+// account, the S3 access point, and for role trust policies the audience of a public identity provider. A public
+// request is then one from such a caller, for an action of the resource type's service, in which those keys are
+// absent (the caller could be anyone) or hold values of the public's own, that no value a condition names matches
+// (a grant to whoever holds a named value is limited to them; a pattern matching every value limits nothing),
+// with aws:SourceIp a public address outside those ranges. Every other key may hold any value.
 //
 // The check is the search of Exceeds, with the first set the policy, the second set empty (nothing allowed), the
 // principals those of the public classes and the requests so constrained: PASS only when no public request is
