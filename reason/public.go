@@ -101,7 +101,7 @@ var nonPublicPrefixes = []string{
 	"::/128", "::1/128", "fc00::/7", "fe80::/10",
 }
 
-// publicIPs is the set of public addresses outside the fixed ranges: a grant limited to the addresses of a range
+// publicIPs is the set of public addresses (IPv4 and IPv6 global unicast) outside the fixed ranges: a grant limited to the addresses of a range
 // no broader than /8 (IPv4) or /32 (IPv6) is not public ("The meaning of public", Amazon S3 User Guide).
 func publicIPs(fixed []netip.Prefix) *iset {
 	s := &iset{dom: domIP}
@@ -111,7 +111,9 @@ func publicIPs(fixed []netip.Prefix) *iset {
 	for _, p := range fixed {
 		s = s.union(prefixSet(p))
 	}
-	out := s.complement()
+	// Addresses on the internet: IPv4, and IPv6 global unicast (2000::/3).
+	internet := prefixSet(netip.MustParsePrefix("0.0.0.0/0")).union(prefixSet(netip.MustParsePrefix("2000::/3")))
+	out := s.complement().intersect(internet)
 	out.other = false
 	return out
 }
