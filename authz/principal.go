@@ -255,3 +255,17 @@ func excludedBy(pr *policy.Principals, p *Principal) bool {
 		return hasAccount() && has(pr.AWS, p.ARN)
 	}
 }
+
+// StatementAppliesTo reports whether the Principal or NotPrincipal element of st covers p, as Decide reads it for
+// a principal without a permissions boundary: a Principal element names p (itself, its role or its account), a
+// NotPrincipal element does not exclude it, and a statement with neither covers every principal. Package reason
+// uses it to split principals into the classes that policies tell apart.
+func StatementAppliesTo(st *policy.Statement, p *Principal) bool {
+	switch {
+	case st.Principal == nil:
+		return true
+	case st.NotPrincipal:
+		return !excludedBy(st.Principal, p)
+	}
+	return matchPrincipal(st.Principal, p) != matchNone
+}

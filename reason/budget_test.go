@@ -3,6 +3,8 @@ package reason
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/iamd-dev/iamd/policy"
@@ -12,12 +14,23 @@ import (
 // callers report as FAIL) or a confirmed FAIL, never PASS — unless there is nothing to search (no Allow).
 func TestBudgetExhaustionNeverAnswersPass(t *testing.T) {
 	for _, tc := range loadCases(t) {
-		if tc.Check != "no-new-access" || tc.Want != "PASS" {
+		if tc.Want != "PASS" || tc.Check == "access-not-granted" {
 			continue
 		}
+		doc := tc.New
+		if tc.Check == "no-public-access" {
+			doc = tc.Policy
+		}
 		allows := false
-		for _, st := range mustPolicy(t, tc.New).Statements {
-			allows = allows || st.Effect == policy.Allow
+		for _, st := range mustTyped(t, doc, tc.typeOf()).Statements {
+			// A public access check has something to search only where a statement grants to everyone.
+			// A public access check has something to search only where a statement grants to everyone an action of
+			// the resource type's service.
+			public := tc.Check != "no-public-access" || (st.Principal.Any || len(st.Principal.Federated) > 0) &&
+				slices.ContainsFunc(st.Actions, func(a policy.ActionPattern) bool {
+					return a.Raw == "*" || slices.Contains(publicServices[tc.ResourceType], strings.ToLower(strings.Split(a.Raw, ":")[0]))
+				})
+			allows = allows || st.Effect == policy.Allow && public
 		}
 		if !allows {
 			continue
@@ -44,14 +57,24 @@ func TestCanceledContextStopsTheSearch(t *testing.T) {
 	}
 }
 
-// TestPrincipalElementIsUnsupported: identity policies have no Principal; a policy with one is refused, not
-// misread.
-func TestPrincipalElementIsUnsupported(t *testing.T) {
-	p, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}`), policy.TypeResource)
+// TestMixedPolicyTypesAreUnsupported: a check compares identity policies or resource policies; statements with and
+// without a Principal element in one check are refused, not misread.
+func TestMixedPolicyTypesAreUnsupported(t *testing.T) {
+	r, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}`), policy.TypeResource)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(Options{}).NoNewAccess(context.Background(), p, p); !errors.Is(err, ErrUnsupported) {
+	i, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`), policy.TypeIdentity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Options{}).NoNewAccess(context.Background(), i, r); !errors.Is(err, ErrUnsupported) {
 		t.Fatalf("got %v, want ErrUnsupported", err)
+	}
+	if _, err := New(Options{}).NoPublicAccess(context.Background(), i, "AWS::S3::Bucket"); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("identity policy: got %v, want ErrUnsupported", err)
+	}
+	if _, err := New(Options{}).NoPublicAccess(context.Background(), r, "AWS::EC2::Instance"); !errors.Is(err, ErrResourceType) {
+		t.Fatalf("unknown resource type: got %v, want ErrResourceType", err)
 	}
 }

@@ -29,15 +29,29 @@ func (v Verdict) String() string { return [...]string{"PASS", "FAIL", "UNKNOWN"}
 
 // Witness is a concrete request: the engine allows it under the first policy set and not under the second.
 type Witness struct {
-	Principal string         `json:"principal"`
-	Action    string         `json:"action"`
-	Resource  string         `json:"resource"`
-	Context   policy.Context `json:"context,omitempty"`
+	// Principal is the caller: an ARN, a service principal, an identity provider, or "*" for the anonymous caller.
+	Principal string `json:"principal"`
+	// PrincipalType is the caller's type as aws:PrincipalType names it (Anonymous, Service, WebIdentity and SAML
+	// for callers without an ARN); empty in witnesses of identity policies, whose caller is an IAM user.
+	PrincipalType string `json:"principalType,omitempty"`
+	// RoleARN is the role of a role session whose role has a path (the session ARN does not show it).
+	RoleARN  string         `json:"roleArn,omitempty"`
+	Action   string         `json:"action"`
+	Resource string         `json:"resource"`
+	Context  policy.Context `json:"context,omitempty"`
 }
 
 func (w *Witness) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s on %s", w.Principal, w.Action, w.Resource)
+	fmt.Fprintf(&b, "%s", w.Principal)
+	if w.PrincipalType != "" {
+		fmt.Fprintf(&b, " (%s", w.PrincipalType)
+		if w.RoleARN != "" {
+			fmt.Fprintf(&b, " of %s", w.RoleARN)
+		}
+		b.WriteString(")")
+	}
+	fmt.Fprintf(&b, " %s on %s", w.Action, w.Resource)
 	for _, k := range slices.Sorted(maps.Keys(w.Context)) {
 		fmt.Fprintf(&b, " %s=%q", k, w.Context[k])
 	}
@@ -86,23 +100,75 @@ func New(opts Options) *Checker {
 	return &Checker{opts: opts}
 }
 
-// ErrUnsupported is returned for policies outside what the solver models (a Principal or NotPrincipal element).
+// ErrUnsupported is returned for policies outside what the solver models: identity and resource policies mixed
+// in one check, more than one resource policy on a side, or text holding the characters the solver reserves.
 var ErrUnsupported = errors.New("reason: unsupported policy")
 
-// Exceeds asks whether some request is allowed by the identity policies a and not by those of b. The result is
-// Fail with, for each Allow statement of a that grants such access, a confirmed witness; Pass when none exists;
-// Unknown when the budget ran out or approximations left the question open.
+// query is what a check searches beyond the two sets: whether they are resource policies, and, for
+// CheckNoPublicAccess, the principals and constraints that make a request public.
+type query struct {
+	resource bool
+	public   *publicQuery
+}
+
+// modeOf tells identity policies (no statement has a Principal or NotPrincipal element) from resource policies
+// (every statement has one).
+func modeOf(sets ...[]*policy.Policy) (query, error) {
+	with, without := 0, 0
+	for _, set := range sets {
+		for _, p := range set {
+			for _, st := range p.Statements {
+				if st.Principal != nil {
+					with++
+				} else {
+					without++
+				}
+			}
+		}
+	}
+	switch {
+	case with > 0 && without > 0:
+		return query{}, fmt.Errorf("%w: statements with and without a Principal element: compare identity policies or resource policies, not both", ErrUnsupported)
+	case with > 0:
+		for _, set := range sets {
+			if len(set) > 1 {
+				return query{}, fmt.Errorf("%w: a resource has one resource policy, not %d", ErrUnsupported, len(set))
+			}
+		}
+		return query{resource: true}, nil
+	}
+	return query{}, nil
+}
+
+// Exceeds asks whether some request is allowed by the policies a and not by those of b: identity policies, or
+// resource policies (at most one a side, every statement with a Principal or NotPrincipal element), whose
+// requests then come from every principal (see AllowsResource). The result is Fail with, for each Allow statement
+// of a that grants such access, a confirmed witness; Pass when none exists; Unknown when the budget ran out or
+// approximations left the question open.
 func (c *Checker) Exceeds(ctx context.Context, a, b []*policy.Policy, describe func(i int) string) (Result, error) {
+	q, err := modeOf(a, b)
+	if err != nil {
+		return Result{}, err
+	}
+	return c.exceeds(ctx, a, b, describe, q)
+}
+
+func (c *Checker) exceeds(ctx context.Context, a, b []*policy.Policy, describe func(i int) string, q query) (Result, error) {
 	for _, p := range append(slices.Clip(a), b...) {
 		if strings.ContainsFunc(p.Text, func(r rune) bool { return r >= symBase && r <= symBase+0xFF }) {
 			return Result{}, fmt.Errorf("%w: the policy holds a character of U+F0000..U+F00FF, which the solver reserves", ErrUnsupported)
 		}
-		for _, st := range p.Statements {
-			if st.Principal != nil {
-				return Result{}, fmt.Errorf("%w: statement %d has a %s element; only identity policies are supported",
-					ErrUnsupported, st.Index, map[bool]string{false: "Principal", true: "NotPrincipal"}[st.NotPrincipal])
-			}
-		}
+	}
+	classes := []*pclass{{}}
+	var extra func(*solver) ([]lit, []goal)
+	switch {
+	case q.public != nil:
+		classes = classesOf(q.public.principals(a), false, a, b)
+		extra = q.public.constraints
+	case q.resource:
+		// aws:PrincipalAccount follows the caller only where a condition reads it; elsewhere it changes nothing.
+		_, tie := keyInfos(nil, a, b)[accountKey]
+		classes = classesOf(candidatePrincipals(a, b), tie, a, b)
 	}
 	var res Result
 	unknown := ""
@@ -119,7 +185,9 @@ func (c *Checker) Exceeds(ctx context.Context, a, b []*policy.Policy, describe f
 		phases:
 			for i, ph := range phases {
 				if solvers[i] == nil {
-					solvers[i] = &solver{ctx: ctx, budget: c.opts.Budget, universe: actionUniverse(), keys: keys, cat: c.opts.Catalog, a: a, b: b}
+					solvers[i] = &solver{ctx: ctx, budget: c.opts.Budget, universe: actionUniverse(), keys: keys, cat: c.opts.Catalog, a: a, b: b,
+						resource: q.resource, classes: classes}
+					solvers[i].extraFn = extra
 				}
 				s := solvers[i]
 				leaves := 0
@@ -156,6 +224,10 @@ func (c *Checker) Exceeds(ctx context.Context, a, b []*policy.Policy, describe f
 				if ph.proves {
 					why = "policy variables or conditions the solver approximates left candidates the engine did not confirm"
 				}
+			}
+			if w == nil && why == "" && q.resource && q.public == nil && st.Principal != nil && len(st.Principal.CanonicalUser) > 0 {
+				// The engine matches no caller to a canonical user, so no witness can show what the grant gives.
+				why = "the statement grants access to a canonical user, which the engine does not model"
 			}
 			switch {
 			case w != nil:
@@ -280,6 +352,7 @@ type problem struct {
 	init                 state
 	aDeny, bAllow, bDeny []*stmt
 	feasible             bool
+	views                map[*pclass]*problem // per class of principals, see view
 }
 
 func (s *solver) compile(bnd bindings) *problem {
@@ -295,6 +368,15 @@ func (s *solver) compile(bnd bindings) *problem {
 		} else {
 			p.init, ok = s.apply(p.init, lit{kind: litPresent, key: k})
 		}
+		p.feasible = p.feasible && ok
+	}
+	if s.extraFn != nil && !s.extraDone {
+		s.extra, s.extraGoals = s.extraFn(s)
+		s.extraDone = true
+	}
+	for _, l := range s.extra {
+		var ok bool
+		p.init, ok = s.apply(p.init, l)
 		p.feasible = p.feasible && ok
 	}
 	for i, pol := range s.a {
@@ -317,13 +399,109 @@ func (s *solver) compile(bnd bindings) *problem {
 }
 
 // run searches for a request that Allow statement target of policy a[pi] allows, the a set as a whole allows,
-// and the b set does not; it returns a witness the engine confirmed, or nil.
+// and the b set does not, for a principal of each class in turn; it returns a witness the engine confirmed, or nil.
 func (s *solver) run(p *problem, pi int, target *policy.Statement, which sides) *Witness {
 	if !p.feasible {
 		return nil
 	}
-	s.cur = p
 	grant := s.compileStmt(target, pi, over, p.bnd)
+	// Classes that differ only in statements outside the grant's actions or resources search alike: a statement
+	// that shares no action or no resource with the grant applies to none of the requests searched. A search that
+	// found nothing (and left no candidate unconfirmed) answers for every class with the same key.
+	var searched map[string]bool
+	for _, cl := range s.classes {
+		if !cl.covers(target) {
+			continue
+		}
+		key := ""
+		if cl.applies != nil {
+			key = s.relevantKey(p, grant, cl)
+			if searched[key] {
+				continue
+			}
+		}
+		s.cls = cl
+		before := s.unconfirmed
+		v := s.view(p, cl)
+		if !v.feasible {
+			continue
+		}
+		if w := s.runClass(v, grant, which); w != nil {
+			return w
+		}
+		if cl.applies != nil && s.unconfirmed == before {
+			if searched == nil {
+				searched = map[string]bool{}
+			}
+			searched[key] = true
+		}
+	}
+	return nil
+}
+
+// relevantKey says which of the statements that can meet the grant apply to the principals of cl.
+func (s *solver) relevantKey(p *problem, grant *stmt, cl *pclass) string {
+	var b strings.Builder
+	b.WriteString(cl.acct.String())
+	for _, group := range [][]*stmt{p.aDeny, p.bAllow, p.bDeny} {
+		for _, x := range group {
+			switch {
+			case x.never || !s.intersects(grant.act, x.act) || !s.intersects(grant.res, x.res):
+				b.WriteByte('-')
+			case cl.covers(x.src):
+				b.WriteByte('1')
+			default:
+				b.WriteByte('0')
+			}
+		}
+	}
+	return b.String()
+}
+
+// view is p restricted to the statements that apply to the principals of cl, and to the values of
+// aws:PrincipalAccount they can have.
+func (s *solver) view(p *problem, cl *pclass) *problem {
+	if cl.applies == nil {
+		return p
+	}
+	if v := p.views[cl]; v != nil {
+		return v
+	}
+	keep := func(ss []*stmt) []*stmt {
+		var out []*stmt
+		for _, x := range ss {
+			if cl.covers(x.src) {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	v := &problem{bnd: p.bnd, init: p.init, feasible: p.feasible, aDeny: keep(p.aDeny), bAllow: keep(p.bAllow), bDeny: keep(p.bDeny)}
+	if d := s.keys[accountKey].dom; cl.acct.kind != 0 && (d == 0 || d == 'S') {
+		l := lit{kind: litAbsent, key: accountKey}
+		switch cl.acct.kind {
+		case '=':
+			l = lit{kind: litAll, key: accountKey, set: vset{d: literalDFA(cl.acct.id)}}
+		case '!':
+			var seqs [][]token
+			for _, id := range cl.acct.named {
+				seqs = append(seqs, literalTokens(id))
+			}
+			l = lit{kind: litAll, key: accountKey, set: vset{d: globsDFA(seqs).complement()}}
+		}
+		var ok bool
+		v.init, ok = s.apply(v.init, l)
+		v.feasible = v.feasible && ok
+	}
+	if p.views == nil {
+		p.views = map[*pclass]*problem{}
+	}
+	p.views[cl] = v
+	return v
+}
+
+func (s *solver) runClass(p *problem, grant *stmt, which sides) *Witness {
+	s.cur = p
 	var rest []goal
 	for _, d := range p.aDeny {
 		rest = append(rest, s.fails(d)...)
@@ -343,7 +521,7 @@ func (s *solver) run(p *problem, pi int, target *policy.Statement, which sides) 
 		ways = append(ways, none)
 	}
 	for _, side := range ways {
-		goals := append(append(holds(grant), side...), rest...)
+		goals := append(append(append(holds(grant), side...), rest...), s.extraGoals...)
 		if w := s.search(p.init, goals); w != nil {
 			return w
 		}
@@ -485,7 +663,7 @@ func sampleBindings(keys []string, sets ...[]*policy.Policy) []bindings {
 	return out
 }
 
-// NoNewAccess is Access Analyzer's CheckNoNewAccess for identity policies: PASS when the updated policy grants
+// NoNewAccess is Access Analyzer's CheckNoNewAccess for identity or resource policies: PASS when the updated policy grants
 // nothing that the existing one does not.
 func (c *Checker) NoNewAccess(ctx context.Context, existing, updated *policy.Policy) (Result, error) {
 	return c.Exceeds(ctx, []*policy.Policy{updated}, []*policy.Policy{existing}, func(i int) string {
@@ -493,7 +671,7 @@ func (c *Checker) NoNewAccess(ctx context.Context, existing, updated *policy.Pol
 	})
 }
 
-// AccessNotGranted is Access Analyzer's CheckAccessNotGranted for identity policies: PASS when the policy grants
+// AccessNotGranted is Access Analyzer's CheckAccessNotGranted for identity or resource policies: PASS when the policy grants
 // none of the actions (on any resource, or on one of the resources when resources are given), nor any access to
 // the resources when only resources are given.
 func (c *Checker) AccessNotGranted(ctx context.Context, p *policy.Policy, actions, resources []string) (Result, error) {
@@ -512,11 +690,19 @@ func (c *Checker) AccessNotGranted(ctx context.Context, p *policy.Policy, action
 	} else {
 		deny["Resource"] = "*"
 	}
-	doc, err := marshalPolicy(deny)
+	q, err := modeOf([]*policy.Policy{p})
 	if err != nil {
 		return Result{}, err
 	}
-	rest, err := policy.Parse(doc, policy.TypeIdentity)
+	doc, err := marshalPolicy(deny, q.resource)
+	if err != nil {
+		return Result{}, err
+	}
+	typ := policy.TypeIdentity
+	if q.resource {
+		typ = policy.TypeResource
+	}
+	rest, err := policy.Parse(doc, typ)
 	if err != nil {
 		return Result{}, fmt.Errorf("reason: actions or resources: %w", err)
 	}
@@ -527,10 +713,15 @@ func (c *Checker) AccessNotGranted(ctx context.Context, p *policy.Policy, action
 
 // marshalPolicy writes a policy that allows everything except what stmt denies. It uses the 2008 version so that
 // "${" in a resource stays literal.
-func marshalPolicy(deny map[string]any) ([]byte, error) {
+func marshalPolicy(deny map[string]any, resource bool) ([]byte, error) {
+	allow := map[string]any{"Effect": "Allow", "Action": "*", "Resource": "*"}
+	if resource {
+		// A resource policy: both statements apply to every principal.
+		allow["Principal"], deny["Principal"] = "*", "*"
+	}
 	doc := map[string]any{
 		"Version":   policy.Version2008,
-		"Statement": []any{map[string]any{"Effect": "Allow", "Action": "*", "Resource": "*"}, deny},
+		"Statement": []any{allow, deny},
 	}
 	return json.Marshal(doc)
 }

@@ -3,6 +3,7 @@ package reason
 import (
 	"context"
 	"encoding/json"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,16 +16,19 @@ import (
 
 // checkCase is one custom policy check with its expected answer and the AWS page it rests on.
 type checkCase struct {
-	Name      string          `json:"name"`
-	Check     string          `json:"check"` // "no-new-access" or "access-not-granted"
-	Existing  json.RawMessage `json:"existing,omitempty"`
-	New       json.RawMessage `json:"new,omitempty"`
-	Policy    json.RawMessage `json:"policy,omitempty"`
-	Actions   []string        `json:"actions,omitempty"`
-	Resources []string        `json:"resources,omitempty"`
-	Want      string          `json:"want"`              // PASS, FAIL or UNKNOWN
-	Reasons   []int           `json:"reasons,omitempty"` // statement indexes of a FAIL, when given
-	Source    string          `json:"source"`
+	Name  string `json:"name"`
+	Check string `json:"check"` // "no-new-access", "access-not-granted" or "no-public-access"
+	// PolicyType is Access Analyzer's policyType: IDENTITY_POLICY (the default) or RESOURCE_POLICY.
+	PolicyType   string          `json:"policyType,omitempty"`
+	ResourceType string          `json:"resourceType,omitempty"` // no-public-access
+	Existing     json.RawMessage `json:"existing,omitempty"`
+	New          json.RawMessage `json:"new,omitempty"`
+	Policy       json.RawMessage `json:"policy,omitempty"`
+	Actions      []string        `json:"actions,omitempty"`
+	Resources    []string        `json:"resources,omitempty"`
+	Want         string          `json:"want"`              // PASS, FAIL or UNKNOWN
+	Reasons      []int           `json:"reasons,omitempty"` // statement indexes of a FAIL, when given
+	Source       string          `json:"source"`
 }
 
 var testCatalog = sync.OnceValues(catalog.Embedded)
@@ -55,7 +59,23 @@ func loadCases(t testing.TB) []checkCase {
 
 func mustPolicy(t testing.TB, doc json.RawMessage) *policy.Policy {
 	t.Helper()
-	p, err := policy.Parse(doc, policy.TypeIdentity)
+	return mustTyped(t, doc, policy.TypeIdentity)
+}
+
+// typeOf is the parser's policy type for a case.
+func (tc *checkCase) typeOf() policy.Type {
+	switch {
+	case tc.ResourceType == "AWS::IAM::AssumeRolePolicyDocument":
+		return policy.TypeTrust
+	case tc.PolicyType == "RESOURCE_POLICY" || tc.Check == "no-public-access":
+		return policy.TypeResource
+	}
+	return policy.TypeIdentity
+}
+
+func mustTyped(t testing.TB, doc json.RawMessage, typ policy.Type) *policy.Policy {
+	t.Helper()
+	p, err := policy.Parse(doc, typ)
 	if err != nil {
 		t.Fatalf("policy does not parse: %v\n%s", err, doc)
 	}
@@ -67,13 +87,19 @@ func runCase(t testing.TB, c *Checker, tc checkCase) Result {
 	ctx := context.Background()
 	switch tc.Check {
 	case "no-new-access":
-		r, err := c.NoNewAccess(ctx, mustPolicy(t, tc.Existing), mustPolicy(t, tc.New))
+		r, err := c.NoNewAccess(ctx, mustTyped(t, tc.Existing, tc.typeOf()), mustTyped(t, tc.New, tc.typeOf()))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return r
 	case "access-not-granted":
-		r, err := c.AccessNotGranted(ctx, mustPolicy(t, tc.Policy), tc.Actions, tc.Resources)
+		r, err := c.AccessNotGranted(ctx, mustTyped(t, tc.Policy, tc.typeOf()), tc.Actions, tc.Resources)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	case "no-public-access":
+		r, err := c.NoPublicAccess(ctx, mustTyped(t, tc.Policy, tc.typeOf()), tc.ResourceType)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +118,7 @@ func TestChecksAnswerAsTheCasesSay(t *testing.T) {
 	}
 	c := New(Options{Catalog: cat})
 	cases := loadCases(t)
-	if len(cases) < 60 {
+	if len(cases) < 100 {
 		t.Errorf("only %d cases", len(cases))
 	}
 	for _, tc := range cases {
@@ -112,12 +138,26 @@ func TestChecksAnswerAsTheCasesSay(t *testing.T) {
 					continue
 				}
 				t.Logf("statement %d: %s", re.StatementIndex, re.Witness)
-				if tc.Check == "no-new-access" {
-					if !Allows([]*policy.Policy{mustPolicy(t, tc.New)}, re.Witness) || Allows([]*policy.Policy{mustPolicy(t, tc.Existing)}, re.Witness) {
+				allows := func(doc json.RawMessage) bool {
+					p := mustTyped(t, doc, tc.typeOf())
+					if tc.typeOf() == policy.TypeIdentity {
+						return Allows([]*policy.Policy{p}, re.Witness)
+					}
+					return AllowsResource(p, re.Witness)
+				}
+				switch tc.Check {
+				case "no-new-access":
+					if !allows(tc.New) || allows(tc.Existing) {
 						t.Errorf("the engine does not confirm the witness %s", re.Witness)
 					}
-				} else if !Allows([]*policy.Policy{mustPolicy(t, tc.Policy)}, re.Witness) {
-					t.Errorf("the engine does not allow the witness %s", re.Witness)
+				case "no-public-access":
+					if !allows(tc.Policy) || !publicWitness(re.Witness) || !freshLimitingKeys(mustTyped(t, tc.Policy, tc.typeOf()), re.Witness) {
+						t.Errorf("the witness %s is not a public request the engine allows", re.Witness)
+					}
+				default:
+					if !allows(tc.Policy) {
+						t.Errorf("the engine does not allow the witness %s", re.Witness)
+					}
 				}
 			}
 			if tc.Reasons != nil && !slices.Equal(got, tc.Reasons) {
@@ -125,4 +165,22 @@ func TestChecksAnswerAsTheCasesSay(t *testing.T) {
 			}
 		})
 	}
+}
+
+// publicWitness reports whether w is a public request: from the anonymous caller, an identity of an account no
+// case names (their witnesses use fresh accounts) or a public identity provider, without the keys that limit a
+// grant unless they hold values of their own (see freshLimitingKeys), and from a public address if any.
+func publicWitness(w *Witness) bool {
+	switch w.PrincipalType {
+	case "Anonymous", "WebIdentity", "User", "Account", "AssumedRole", "FederatedUser":
+	default:
+		return false
+	}
+	for _, ip := range w.Context["aws:sourceip"] {
+		a, err := netip.ParseAddr(ip)
+		if err != nil || a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() {
+			return false
+		}
+	}
+	return true
 }

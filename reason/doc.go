@@ -1,5 +1,8 @@
-// Package reason proves things about identity policies: whether one set of policies allows a request that another
-// does not, for every request at once, without enumerating requests and without an external solver.
+// Package reason proves things about identity and resource policies: whether one set of policies allows a request
+// that another does not, for every request at once, without enumerating requests and without an external solver.
+// It answers IAM Access Analyzer's custom policy checks: CheckNoNewAccess (NoNewAccess), CheckAccessNotGranted
+// (AccessNotGranted) and CheckNoPublicAccess (NoPublicAccess), also as functions over policy text for the API
+// (CheckNoNewAccess, CheckAccessNotGranted, CheckNoPublicAccess).
 //
 // Requests are symbolic. The action is a string of the form service:name with ASCII letters folded, so the
 // finite set of AWS actions in the catalog and every unknown action are covered alike (witness actions are taken
@@ -27,6 +30,26 @@
 // as two types. Candidates found under such readings only count once the engine confirms them, after trying sample
 // values for the variables (the values conditions and resources name). A question left open that way, or a search
 // that runs out of its budget, answers Unknown, which callers report as FAIL.
+//
+// Resource policies add the principal. Whether a Principal or NotPrincipal element names a caller is a test of
+// equality (its ARN, its role's ARN, its account's root ARN, its service or identity provider), so the callers
+// fall into finitely many classes that every statement treats alike; the search runs per class, on the statements
+// that apply to it as package authz decides (authz.StatementAppliesTo), and the witness names a caller of the
+// class. A resource policy "allows" a request when the engine grants it to a caller of another account whose own
+// policies allow everything (AllowsResource): a statement grants it and none denies it. aws:PrincipalAccount
+// follows the caller (its account for an identity, absent for the anonymous caller; the accounts conditions name
+// get classes of their own), so "Principal *" with a condition on the account compares exactly with naming the
+// account. Other keys AWS derives from the caller (aws:PrincipalArn, aws:PrincipalOrgID, aws:PrincipalAccount of
+// service principals, ...) are free like any other key, which only widens the search: a FAIL may then rest on a
+// request no real caller sends (it is still confirmed by the engine), a PASS is still a proof. Canonical users are not modelled by the engine
+// and so match no caller.
+//
+// CheckNoPublicAccess searches for a public request the policy allows: from the anonymous caller or an identity
+// of an account the policy does not name (and, in role trust policies, a user of a public identity provider),
+// for an action of the resource type's service, with the condition keys that AWS lists as limiting a grant
+// (principal and source account, ARN and organization, VPC and VPC endpoint, user ID, KMS caller account, S3
+// access point) absent, and aws:SourceIp a public address outside any range of /8 (IPv6 /32) or narrower that the
+// policy names (see public.go for the sources).
 //
 // Strings are read as Unicode text: '?' matches one character, as the engine does on valid UTF-8.
 package reason

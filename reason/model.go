@@ -243,6 +243,7 @@ func (v vset) sample() (string, bool) {
 
 // stmt is a statement compiled for the solver: the actions and resources it applies to and its conditions.
 type stmt struct {
+	src    *policy.Statement
 	index  int
 	sid    string
 	pol    int // which policy of its set
@@ -266,7 +267,7 @@ const (
 // compileStmt compiles st; when part of it cannot be stated exactly, it is widened (over) or narrowed (under).
 func (s *solver) compileStmt(st *policy.Statement, pol int, r role, b bindings) *stmt {
 	vars := st.Policy.Variables()
-	c := &stmt{index: st.Index, sid: st.Sid, pol: pol, allow: st.Effect == policy.Allow}
+	c := &stmt{src: st, index: st.Index, sid: st.Sid, pol: pol, allow: st.Effect == policy.Allow}
 	var seqs [][]token
 	for _, a := range st.Actions {
 		seqs = append(seqs, actionTokens(a.Raw))

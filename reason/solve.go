@@ -30,6 +30,17 @@ type solver struct {
 	unconfirmed int // leaves whose witness the engine did not confirm
 	meets       map[[2]*dfa]bool
 	cur         *problem // the problem being searched
+	// resource: the sets are resource policies, searched once per class of principals (classes); identity
+	// policies have one class, the witness principal, to which every statement applies.
+	resource bool
+	classes  []*pclass
+	cls      *pclass // the class being searched
+	// extra constrains every request searched (CheckNoPublicAccess: the actions of the resource type, and the
+	// condition keys that would make a grant non-public absent).
+	extra      []lit
+	extraGoals []goal
+	extraFn    func(*solver) ([]lit, []goal) // computes extra and extraGoals, once, within the budget
+	extraDone  bool
 }
 
 // intersects is the package function, remembered per pair of automata (they are immutable).
@@ -261,6 +272,9 @@ func (s *solver) witness(st state) *Witness {
 		}
 	}
 	w := &Witness{Principal: witnessPrincipal, Action: act, Resource: res, Context: policy.Context{}}
+	if s.resource && s.cls != nil {
+		setWitnessPrincipal(w, s.cls.p)
+	}
 	defer s.bindWitness(w)
 	for _, k := range slices.Sorted(maps.Keys(st.keys)) {
 		ks := st.keys[k]
@@ -279,6 +293,16 @@ func (s *solver) witness(st state) *Witness {
 				return nil
 			}
 			vals = append(vals, x)
+		}
+		if k == accountKey && s.cls != nil && s.cls.p.Account != "" && len(vals) <= 1 {
+			// The caller's own account, when the constraints allow it.
+			acct, fits := s.cls.p.Account, all == nil || all.d != nil && all.d.accepts(s.cls.p.Account)
+			for _, e := range ks.ex {
+				fits = fits && e.d != nil && e.d.accepts(acct)
+			}
+			if fits {
+				vals = []string{acct}
+			}
 		}
 		if len(vals) == 0 {
 			x, ok := "x", true
@@ -342,12 +366,23 @@ const witnessPrincipal = "arn:aws:iam::111122223333:user/witness"
 
 // confirm decides w with the engine: the first policy set allows it and the second does not.
 func (s *solver) confirm(w *Witness) bool {
+	if s.resource {
+		return AllowsResource(first(s.a), w) && !AllowsResource(first(s.b), w)
+	}
 	return Allows(s.a, w) && !Allows(s.b, w)
+}
+
+// first returns the policy of a set of resource policies (a resource has at most one), or nil.
+func first(ps []*policy.Policy) *policy.Policy {
+	if len(ps) == 0 {
+		return nil
+	}
+	return ps[0]
 }
 
 // Allows reports whether identity policies ps allow request w, as iamd's engine decides it.
 func Allows(ps []*policy.Policy, w *Witness) bool {
-	p, err := authz.PrincipalFromARN(w.Principal)
+	p, err := w.principal()
 	if err != nil {
 		return false
 	}
