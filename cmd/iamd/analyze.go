@@ -123,11 +123,12 @@ func newAnalyzer(fs *flag.FlagSet, s stdio, f analyzeFlags) (*analyzer, int, boo
 		fmt.Fprintf(s.stderr, "iamd: %v\n", err)
 		return nil, exitUsage, false
 	}
+	checker := reason.New(reason.Options{Catalog: cat})
 	return &analyzer{
 		s: s, output: *f.output, failOn: lv, timeout: *f.timeout,
 		validator: accessAnalyzerValidator{cat: cat},
-		checker:   reason.New(reason.Options{Catalog: cat}),
-		public:    undecidedPublicAccess{},
+		checker:   checker,
+		public:    checker,
 	}, 0, true
 }
 

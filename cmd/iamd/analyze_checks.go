@@ -77,13 +77,7 @@ type publicAccessChecker interface {
 	NoPublicAccess(ctx context.Context, p *policy.Policy, resourceType string) (reason.Result, error)
 }
 
-// undecidedPublicAccess is a temporary publicAccessChecker until package reason decides public access: it fails
-// closed, answering Unknown (reported as FAIL) for every policy.
-type undecidedPublicAccess struct{}
-
-func (undecidedPublicAccess) NoPublicAccess(context.Context, *policy.Policy, string) (reason.Result, error) {
-	return reason.Result{Verdict: reason.Unknown, Message: "not yet decidable: this build of iamd does not reason about public access"}, nil
-}
+var _ publicAccessChecker = (*reason.Checker)(nil)
 
 // Access Analyzer's enums (botocore accessanalyzer 2019-11-01: PolicyType, AccessCheckPolicyType,
 // ValidatePolicyResourceType, AccessCheckResourceType).

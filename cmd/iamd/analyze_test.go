@@ -57,8 +57,11 @@ func TestAnalyzeExitCodesAndOutput(t *testing.T) {
 		{name: "no new access: the same policy passes", args: []string{"check-no-new-access", existing, existing}, code: exitOK},
 		{name: "no new access: --fail-on none reports the FAIL and succeeds",
 			args: []string{"check-no-new-access", existing, passRole, "--fail-on", "none"}, code: exitOK, stdout: []string{": FAIL"}},
-		{name: "no new access: a policy the reasoning does not decide fails closed",
-			args: []string{"check-no-new-access", bucket, bucket, "--policy-type", "resource"}, code: exitFail, stdout: []string{": FAIL"}},
+		{name: "no new access: a policy the reasoning does not decide fails closed (a grant to a canonical user)",
+			args: []string{"check-no-new-access", bucket, analyzeDir + "canonical.json", "--policy-type", "resource"}, code: exitFail,
+			stdout: []string{"canonical.json: check-no-new-access (existing ", "): FAIL: not decidable: statement 0: the statement grants access to a canonical user"}},
+		{name: "no new access: the same resource policy again passes",
+			args: []string{"check-no-new-access", bucket, bucket, "--policy-type", "resource"}, code: exitOK, stdout: []string{": PASS"}},
 		{name: "no new access: both files are required", args: []string{"check-no-new-access", "--new", passRole}, code: exitUsage,
 			stderr: "--existing and --new are required"},
 		{name: "no new access: only identity and resource policies", args: []string{"check-no-new-access", existing, passRole, "--policy-type", "scp"},
@@ -90,9 +93,10 @@ func TestAnalyzeExitCodesAndOutput(t *testing.T) {
 		{name: "access not granted: files are required", args: []string{"check-access-not-granted", "--actions", "iam:PassRole"}, code: exitUsage,
 			stderr: "no policy files given"},
 
-		{name: "no public access: fails closed until the reasoning decides it",
+		{name: "no public access: a grant to everyone fails with its statement and witness",
 			args: []string{"check-no-public-access", "--resource-type", "AWS::S3::Bucket", bucket}, code: exitFail,
-			stdout: []string{bucket + ": check-no-public-access: FAIL: not decidable: not yet decidable"}},
+			stdout: []string{bucket + ": check-no-public-access: FAIL: The resource policy grants public access for the given resource type.",
+				bucket + ":4:5: Public access granted in the following statement with index: 0.", "witness: * (Anonymous) s3:GetObject"}},
 		{name: "no public access: the resource type is required", args: []string{"check-no-public-access", bucket}, code: exitUsage,
 			stderr: `--resource-type "": want one of AWS::DynamoDB::Table`},
 		{name: "no public access: an identity policy is an input error",
@@ -708,13 +712,6 @@ func TestAnalyzeChecksFailClosedAndReportWhatTheCheckerFinds(t *testing.T) {
 		cancel()
 		if r, err := a.checkNoNewAccess(cctx, "new.json", "old.json", p, p); err == nil {
 			t.Errorf("got %+v, want an error", r)
-		}
-	})
-	t.Run("the temporary public-access check fails closed", func(t *testing.T) {
-		b := &analyzer{timeout: time.Second, public: undecidedPublicAccess{}}
-		r, err := b.checkNoPublicAccess(ctx, "bucket.json", bucket, "AWS::S3::Bucket")
-		if err != nil || r.Result != fail || !strings.Contains(r.Message, "not yet decidable") {
-			t.Errorf("got %+v, %v", r, err)
 		}
 	})
 	t.Run("a public-access FAIL is located at its statement with its witness", func(t *testing.T) {

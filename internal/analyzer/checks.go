@@ -17,14 +17,14 @@ import (
 // FAIL text of CheckNoNewAccess are AWS's (the AWS CLI's examples of the three commands); the others are iamd's,
 // worded alike.
 const (
-	msgNoNewAccessPass       = "The modified permissions do not grant new access compared to your existing policy."
-	msgNoNewAccessFail       = "The modified permissions grant new access compared to your existing policy."
-	msgAccessNotGrantedPass  = "The policy document does not grant access to perform one or more of the listed actions."
-	msgAccessNotGrantedFail  = "The policy document grants access to perform one or more of the listed actions."
-	msgResourcesNotGranted   = "The policy document does not grant access to perform one or more of the listed actions or resources."
-	msgResourcesGranted      = "The policy document grants access to perform one or more of the listed actions or resources."
-	msgNoPublicAccessPass    = "The resource policy does not grant public access for the given resource type."
-	msgNoPublicAccessFail    = "The resource policy grants public access for the given resource type."
+	msgNoNewAccessPass      = "The modified permissions do not grant new access compared to your existing policy."
+	msgNoNewAccessFail      = "The modified permissions grant new access compared to your existing policy."
+	msgAccessNotGrantedPass = "The policy document does not grant access to perform one or more of the listed actions."
+	msgAccessNotGrantedFail = "The policy document grants access to perform one or more of the listed actions."
+	msgResourcesNotGranted  = "The policy document does not grant access to perform one or more of the listed actions or resources."
+	msgResourcesGranted     = "The policy document grants access to perform one or more of the listed actions or resources."
+	msgNoPublicAccessPass   = "The resource policy does not grant public access for the given resource type."
+	msgNoPublicAccessFail   = "The resource policy grants public access for the given resource type."
 )
 
 // checkPolicyType is the policy.Type of a custom check's policyType.
@@ -118,13 +118,6 @@ func (s *Service) CheckAccessNotGranted(ctx context.Context, c *iam.Caller, in *
 	return &aatypes.CheckAccessNotGrantedResponse{Result: ptr(result[aatypes.CheckAccessNotGrantedResult](r.Pass)), Message: &r.Message, Reasons: summaries(r.Reasons)}, nil
 }
 
-// PublicAccess decides whether a resource policy can grant public access to a resource of a type
-// (CheckNoPublicAccess's resourceType, an AccessCheckResourceType of the model). It must never answer Pass
-// without proof.
-type PublicAccess interface {
-	NoPublicAccess(ctx context.Context, p *policy.Policy, resourceType string) (CheckResult, error)
-}
-
 // CheckNoPublicAccess answers whether a resource policy can grant public access to a resource of the type given.
 func (s *Service) CheckNoPublicAccess(ctx context.Context, c *iam.Caller, in *aatypes.CheckNoPublicAccessRequest) (*aatypes.CheckNoPublicAccessResponse, error) {
 	if err := s.authorize(ctx, c, "CheckNoPublicAccess"); err != nil {
@@ -139,29 +132,13 @@ func (s *Service) CheckNoPublicAccess(ctx context.Context, c *iam.Caller, in *aa
 	if err != nil {
 		return nil, err
 	}
-	cctx, cancel := context.WithTimeout(ctx, s.opts.CheckTimeout)
-	defer cancel()
-	r, err := s.opts.Public.NoPublicAccess(cctx, p, string(in.ResourceType))
+	r, err := s.check(ctx, msgNoPublicAccessPass, msgNoPublicAccessFail, func(ctx context.Context) (reason.Result, error) {
+		return s.opts.Checker.NoPublicAccess(ctx, p, string(in.ResourceType))
+	})
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if r, err = fromReason(reason.Result{}, err, cctx.Err() != nil, msgNoPublicAccessPass, msgNoPublicAccessFail); err != nil {
-			return nil, err
-		}
-	}
-	if r.Message == "" {
-		r.Message = map[bool]string{true: msgNoPublicAccessPass, false: msgNoPublicAccessFail}[r.Pass]
+		return nil, err
 	}
 	return &aatypes.CheckNoPublicAccessResponse{Result: ptr(result[aatypes.CheckNoPublicAccessResult](r.Pass)), Message: &r.Message, Reasons: summaries(r.Reasons)}, nil
-}
-
-// UndecidedPublicAccess is the PublicAccess checker of a server whose engine cannot yet decide public access: it
-// answers FAIL for every policy (fail closed), with a reason that says so.
-type UndecidedPublicAccess struct{}
-
-func (UndecidedPublicAccess) NoPublicAccess(ctx context.Context, p *policy.Policy, resourceType string) (CheckResult, error) {
-	return CheckResult{Message: msgNoPublicAccessFail, Reasons: []Reason{{Description: "iamd cannot yet decide public access for this resource type"}}}, nil
 }
 
 // result is PASS or FAIL in the model's enum R.

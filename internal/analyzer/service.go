@@ -44,12 +44,10 @@ type Viewer interface {
 
 // Options configure the Service.
 type Options struct {
-	// Checker decides CheckNoNewAccess and CheckAccessNotGranted; reason.New with its defaults when nil.
+	// Checker decides CheckNoNewAccess, CheckAccessNotGranted and CheckNoPublicAccess; reason.New with its defaults when nil.
 	Checker *reason.Checker
 	// Validator answers ValidatePolicy; New refuses a nil one.
 	Validator Validator
-	// Public answers CheckNoPublicAccess; New refuses a nil one.
-	Public PublicAccess
 	// CheckTimeout bounds the time one custom check may take (its time budget); DefaultCheckTimeout when zero.
 	CheckTimeout time.Duration
 }
@@ -66,8 +64,8 @@ type Service struct {
 
 // New returns the policy checks, authorized by iamSvc over the store st.
 func New(st Viewer, iamSvc IAM, opts Options) (*Service, error) {
-	if opts.Validator == nil || opts.Public == nil {
-		return nil, errors.New("analyzer: a Validator and a PublicAccess checker are required")
+	if opts.Validator == nil {
+		return nil, errors.New("analyzer: a Validator is required")
 	}
 	if opts.Checker == nil {
 		opts.Checker = reason.New(reason.Options{})

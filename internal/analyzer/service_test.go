@@ -14,7 +14,6 @@ import (
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
-	"github.com/iamd-dev/iamd/policy"
 	"github.com/iamd-dev/iamd/reason"
 )
 
@@ -54,9 +53,6 @@ func newService(t *testing.T, opts analyzer.Options, deny ...string) *analyzer.S
 	t.Helper()
 	if opts.Validator == nil {
 		opts.Validator = listValidator{n: 3}
-	}
-	if opts.Public == nil {
-		opts.Public = analyzer.UndecidedPublicAccess{}
 	}
 	d := map[string]bool{}
 	for _, a := range deny {
@@ -139,8 +135,8 @@ func TestChecksAnswerAsAWSDoes(t *testing.T) {
 }
 
 // TestUndecidableChecksFailWithTheirReason: a check that reason cannot decide never answers PASS: a budget that
-// runs out, and a policy reason does not model (a resource policy, with a Principal), answer FAIL with a reason
-// saying why; CheckNoPublicAccess fails closed until iamd decides public access.
+// runs out, and a policy reason does not model (a grant to a canonical user, which the engine matches to no
+// caller), answer FAIL with a reason saying why. A public grant fails with its statement and a witness.
 func TestUndecidableChecksFailWithTheirReason(t *testing.T) {
 	ctx := context.Background()
 	broad := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::a*/*","Condition":{"StringLike":{"aws:PrincipalTag/team":"x*"}}}]}`
@@ -155,18 +151,19 @@ func TestUndecidableChecksFailWithTheirReason(t *testing.T) {
 			t.Fatalf("got %s %+v", *out.Result, out.Reasons)
 		}
 	})
-	t.Run("resource policy", func(t *testing.T) {
+	t.Run("a grant to a canonical user", func(t *testing.T) {
 		s := newService(t, analyzer.Options{})
-		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`
-		out, err := s.CheckNoNewAccess(ctx, caller, &aatypes.CheckNoNewAccessRequest{NewPolicyDocument: doc, ExistingPolicyDocument: doc, PolicyType: "RESOURCE_POLICY"})
+		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"CanonicalUser":"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`
+		existing := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`
+		out, err := s.CheckNoNewAccess(ctx, caller, &aatypes.CheckNoNewAccessRequest{NewPolicyDocument: doc, ExistingPolicyDocument: existing, PolicyType: "RESOURCE_POLICY"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if *out.Result != "FAIL" || len(out.Reasons) != 1 || !strings.HasPrefix(*out.Reasons[0].Description, "iamd cannot decide this check") {
-			t.Fatalf("got %s %+v", *out.Result, out.Reasons)
+		if *out.Result != "FAIL" || len(out.Reasons) != 1 || !strings.Contains(*out.Reasons[0].Description, "canonical user") {
+			t.Fatalf("got %s %q", *out.Result, *out.Reasons[0].Description)
 		}
 	})
-	t.Run("public access", func(t *testing.T) {
+	t.Run("public access is a FAIL with its statement and witness", func(t *testing.T) {
 		s := newService(t, analyzer.Options{})
 		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`
 		out, err := s.CheckNoPublicAccess(ctx, caller, &aatypes.CheckNoPublicAccessRequest{PolicyDocument: doc, ResourceType: aatypes.AccessCheckResourceTypeAWSS3Bucket})
@@ -174,30 +171,23 @@ func TestUndecidableChecksFailWithTheirReason(t *testing.T) {
 			t.Fatal(err)
 		}
 		if *out.Result != "FAIL" || *out.Message != "The resource policy grants public access for the given resource type." ||
-			len(out.Reasons) != 1 || *out.Reasons[0].Description != "iamd cannot yet decide public access for this resource type" {
+			len(out.Reasons) != 1 || out.Reasons[0].StatementIndex == nil || *out.Reasons[0].StatementIndex != 0 ||
+			!strings.Contains(*out.Reasons[0].Description, analyzer.WitnessMarker) {
 			t.Fatalf("got %s %q %+v", *out.Result, *out.Message, out.Reasons)
 		}
 	})
 }
 
-// publicChecker answers PASS, to show that CheckNoPublicAccess reports what its checker decides.
-type publicChecker struct{ gotType string }
-
-func (p *publicChecker) NoPublicAccess(ctx context.Context, pol *policy.Policy, resourceType string) (analyzer.CheckResult, error) {
-	p.gotType = resourceType
-	return analyzer.CheckResult{Pass: true}, nil
-}
-
-func TestCheckNoPublicAccessAsksItsChecker(t *testing.T) {
-	pc := &publicChecker{}
-	s := newService(t, analyzer.Options{Public: pc})
+// TestCheckNoPublicAccessProvesAPass: a key policy that names one account's root passes, through reason.
+func TestCheckNoPublicAccessProvesAPass(t *testing.T) {
+	s := newService(t, analyzer.Options{})
 	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:Decrypt","Resource":"*"}]}`
 	out, err := s.CheckNoPublicAccess(context.Background(), caller, &aatypes.CheckNoPublicAccessRequest{PolicyDocument: doc, ResourceType: aatypes.AccessCheckResourceTypeAWSKMSKey})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *out.Result != "PASS" || *out.Message != "The resource policy does not grant public access for the given resource type." || pc.gotType != "AWS::KMS::Key" {
-		t.Fatalf("got %s %q (checker saw %q)", *out.Result, *out.Message, pc.gotType)
+	if *out.Result != "PASS" || *out.Message != "The resource policy does not grant public access for the given resource type." || len(out.Reasons) != 0 {
+		t.Fatalf("got %s %q %+v", *out.Result, *out.Message, out.Reasons)
 	}
 }
 

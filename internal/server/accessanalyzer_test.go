@@ -95,10 +95,15 @@ func TestAWSCLIAccessAnalyzerPolicyChecks(t *testing.T) {
 			t.Fatalf("got %+v", out)
 		}
 	})
-	t.Run("check-no-public-access fails closed until iamd decides public access", func(t *testing.T) {
+	t.Run("check-no-public-access passes a grant to one user and fails a public one with its witness", func(t *testing.T) {
 		var out aaCheck
 		s.mustCLI(t, rootCreds, &out, "accessanalyzer", "check-no-public-access", "--policy-document", bucket, "--resource-type", "AWS::S3::Bucket")
-		if out.Result != "FAIL" || len(out.Reasons) != 1 || out.Reasons[0].Description != "iamd cannot yet decide public access for this resource type" {
+		if out.Result != "PASS" || len(out.Reasons) != 0 {
+			t.Fatalf("got %+v", out)
+		}
+		public := file("public.json", strings.Replace(aaBucketPolicy, `{"AWS":"arn:aws:iam::111122223333:user/JohnDoe"}`, `"*"`, 1))
+		s.mustCLI(t, rootCreds, &out, "accessanalyzer", "check-no-public-access", "--policy-document", public, "--resource-type", "AWS::S3::Bucket")
+		if out.Result != "FAIL" || len(out.Reasons) != 1 || *out.Reasons[0].StatementIndex != 0 || !strings.Contains(out.Reasons[0].Description, "iamd witness: ") {
 			t.Fatalf("got %+v", out)
 		}
 	})
@@ -203,7 +208,7 @@ emit(out)
 			t.Fatal(err)
 		}
 	}
-	if noNew.Result != "FAIL" || notGranted.Result != "FAIL" || public.Result != "FAIL" {
+	if noNew.Result != "FAIL" || notGranted.Result != "FAIL" || public.Result != "PASS" {
 		t.Fatalf("results: %+v %+v %+v", noNew, notGranted, public)
 	}
 	requireAllowed(t, "validate_policy", out.Validate)
@@ -271,6 +276,7 @@ func TestGoldenAccessAnalyzer(t *testing.T) {
 	call("CheckAccessNotGranted-pass", "/policy/check-access-not-granted", `{"policyDocument":`+q(aaExisting)+`,"access":[{"actions":["s3:DeleteBucket","s3:GetBucketLocation"]}],"policyType":"IDENTITY_POLICY"}`)
 	call("CheckAccessNotGranted-empty-access", "/policy/check-access-not-granted", `{"policyDocument":`+q(aaExisting)+`,"access":[{}],"policyType":"IDENTITY_POLICY"}`)
 	call("CheckNoPublicAccess", "/policy/check-no-public-access", `{"policyDocument":`+q(aaBucketPolicy)+`,"resourceType":"AWS::S3::Bucket"}`)
+	call("CheckNoPublicAccess-public", "/policy/check-no-public-access", `{"policyDocument":`+q(strings.Replace(aaBucketPolicy, `{"AWS":"arn:aws:iam::111122223333:user/JohnDoe"}`, `"*"`, 1))+`,"resourceType":"AWS::S3::Bucket"}`)
 	call("CheckNoPublicAccess-unknown-resource-type", "/policy/check-no-public-access", `{"policyDocument":`+q(aaBucketPolicy)+`,"resourceType":"AWS::S3::Object"}`)
 	call("ValidatePolicy", "/policy/validation", `{"policyDocument":`+q(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:NoSuch1","s3:NoSuch2"],"Resource":"*"}]}`)+`,"policyType":"IDENTITY_POLICY"}`)
 	call("ValidatePolicy-page", "/policy/validation?maxResults=1", `{"policyDocument":`+q(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:NoSuch1","s3:NoSuch2"],"Resource":"*"}]}`)+`,"policyType":"IDENTITY_POLICY"}`)

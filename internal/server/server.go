@@ -148,11 +148,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	}
 	cloudTrail := audit.NewService(st, svc, audit.ServiceOptions{Started: clk.Now(), Retention: retention})
 	h.AddJSONService("cloudtrail", cttypes.TargetPrefix, ctapi.Bind(cloudTrail))
-	// IAM Access Analyzer's policy checks (REST-JSON), on the same endpoint. ValidatePolicy's findings come from
-	// policy/validate; CheckNoPublicAccess answers FAIL (analyzer.UndecidedPublicAccess) until the engine's
-	// public-access rules are wired in here.
+	// IAM Access Analyzer's policy checks (REST-JSON), on the same endpoint: ValidatePolicy's findings come from
+	// policy/validate, the custom policy checks from package reason.
 	checks, err := analyzer.New(st, svc, analyzer.Options{Checker: reason.New(reason.Options{Catalog: svc.Catalog}),
-		Validator: policyValidator{cat: svc.Catalog}, Public: analyzer.UndecidedPublicAccess{}})
+		Validator: policyValidator{cat: svc.Catalog}})
 	if err != nil {
 		trail.Close(ctx)
 		closeSink(sink)
