@@ -77,7 +77,7 @@ func (t *txn) ReadEventAttrs(ctx context.Context, events []*store.Event) error {
 			if err := rows.Scan(&seq, &kept); err != nil {
 				return err
 			}
-			raw, err := t.codec.decode(nil, kept)
+			raw, err := t.codec.decode(kept)
 			if err != nil {
 				return fmt.Errorf("event %d: %w", seq, err)
 			}

@@ -155,7 +155,7 @@ func (t *txn) insertEvents(ctx context.Context, evs []*store.Event) error {
 		part := evs[from:to]
 		args := make([]any, 0, len(part)*5)
 		for _, e := range part {
-			args = append(args, e.Account, e.ID, e.Time.UnixNano(), t.codec.encode(nil, encodeAttrs(e.Attrs)), t.codec.encode(nil, e.Data))
+			args = append(args, e.Account, e.ID, e.Time.UnixNano(), t.codec.encode(encodeAttrs(e.Attrs)), t.codec.encode(e.Data))
 		}
 		res, err := t.exec(ctx, "INSERT INTO events (account, id, time, attrs, data) VALUES "+rows(len(part), 5), args...)
 		if err != nil {
@@ -273,7 +273,7 @@ func (t *txn) tail(ctx context.Context, wm, before int64) ([]tailEvent, error) {
 		if err := rs.Scan(&e.seq, &e.account, &e.id, &e.time, &kept); err != nil {
 			return nil, fmt.Errorf("read the trail's tail: %w", err)
 		}
-		raw, err := t.codec.decode(nil, kept)
+		raw, err := t.codec.decode(kept)
 		if err != nil {
 			return nil, fmt.Errorf("read the trail's tail: event %d: %w", e.seq, err)
 		}
@@ -752,7 +752,7 @@ func (t *txn) scanEvents(ctx context.Context, query string, args ...any) ([]*sto
 		if err := rows.Scan(&e.Seq, &e.Account, &e.ID, &ts, &kept); err != nil {
 			return nil, fmt.Errorf("read events: %w", err)
 		}
-		if e.Data, err = t.codec.decode(nil, kept); err != nil {
+		if e.Data, err = t.codec.decode(kept); err != nil {
 			return nil, fmt.Errorf("read events: event %d: %w", e.Seq, err)
 		}
 		e.Time = time.Unix(0, ts).UTC()

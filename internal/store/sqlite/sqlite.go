@@ -84,30 +84,29 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &Store{w: w, codec: codec}
-	closeW := func() { w.Close(); codec.close() }
 	if err := check(ctx, w, path); err != nil {
-		closeW()
+		w.Close()
 		return nil, err
 	}
 	if err := s.migrate(ctx, math.MaxInt); err != nil {
-		closeW()
+		w.Close()
 		return nil, err
 	}
 	var wm int64
 	if err := w.QueryRowContext(ctx, "SELECT coalesce(max(batch), 0) FROM event_batches").Scan(&wm); err != nil {
-		closeW()
+		w.Close()
 		return nil, fmt.Errorf("open %s: read the trail's watermark: %w", path, err)
 	}
 	s.indexed.Store(wm)
 	var newest int64
 	if err := w.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM events").Scan(&newest); err != nil {
-		closeW()
+		w.Close()
 		return nil, fmt.Errorf("open %s: read the trail's newest event: %w", path, err)
 	}
 	s.appended.Store(newest)
 	r, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		closeW()
+		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(9) // 8 for views, 1 for Sync
@@ -230,9 +229,7 @@ func (s *Store) Close() error {
 	if s.syncr != nil {
 		serr = s.syncr.close()
 	}
-	err := errors.Join(serr, s.r.Close(), s.w.Close())
-	s.codec.close()
-	return err
+	return errors.Join(serr, s.r.Close(), s.w.Close())
 }
 
 // Generation increases after every committed Update or UpdateStamps, through this handle or (seen by Sync) another.
