@@ -109,6 +109,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runBackup(ctx, s, args[1:])
 	case "keys":
 		return runKeys(ctx, s, args[1:])
+	case "migrate":
+		return runMigrate(ctx, s, args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
