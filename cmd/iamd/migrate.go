@@ -49,6 +49,10 @@ func runMigrate(ctx context.Context, s stdio, args []string) int {
 		fmt.Fprintf(s.stdout, "%s: schema version %d, up to date\n", name, v.Current)
 		return exitOK
 	}
-	fmt.Fprintf(s.stdout, "%s: schema version %d → %d (%d migrations applied)\n", name, v.Found, v.Current, v.Applied())
+	plural := "s"
+	if v.Applied() == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(s.stdout, "%s: schema version %d → %d (%d migration%s applied)\n", name, v.Found, v.Current, v.Applied(), plural)
 	return exitOK
 }
