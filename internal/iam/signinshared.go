@@ -199,4 +199,3 @@ func clearSignInFailures(ctx context.Context, tx store.Tx, account, userID strin
 	}
 	return nil
 }
-
