@@ -2,6 +2,12 @@ package server
 
 // The test clock's operator endpoint: "iamd clock advance 90d" moves a running server's clock forward, so that key
 // age, password and session expiry and "unused for 90 days" can be seen without waiting.
+//
+// The clock's offset is the process's own, not the store's: nodes on one database each keep theirs (README, "Many
+// nodes": start every node with the same --clock-offset). Sharing it would cost every node a read of the store
+// after every write anywhere (to learn of an advance), or an offset kept in the store, which outlives restarts
+// (today a restart returns to the real time) and, since the clock never goes back, would need a reset agreed by
+// every node. The test clock is for tests on one node, never for production; it does not pay for either.
 
 import (
 	"context"
