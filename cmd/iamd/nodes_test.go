@@ -352,4 +352,32 @@ func testNodesBehaveAsOneServer(t *testing.T, bin string, nodes []*process, data
 			t.Fatalf("ListAccessKeys on %s lists %d keys, want 2", n3, n)
 		}
 	})
+
+	// Last: every node's clock is 90 days ahead afterwards.
+	t.Run("ClockAdvancedThroughOneNodeMovesEveryNode", func(t *testing.T) {
+		r := runIamd(t, nil, "", "clock", "advance", "90d", "--data", data)
+		if r.code != exitOK || !strings.Contains(r.stdout, "clock-offset: 2160h0m0s") {
+			t.Fatalf("iamd clock advance: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		for _, at := range []string{n1, n2, n3} {
+			// A user created now, on the node's clock, is 90 days ahead of the real time.
+			body := c.iam(t, at, root, "CreateUser", "UserName", "later-"+strings.TrimPrefix(at, "http://127.0.0.1:"))
+			created, err := time.Parse(time.RFC3339, xmlField(t, body, "CreateDate"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ahead := time.Until(created); ahead < 89*24*time.Hour || ahead > 91*24*time.Hour {
+				t.Errorf("a user created on %s after the advance is dated %s, %v ahead of the real time; want 90 days", at, created, ahead.Round(time.Hour))
+			}
+			resp, err := c.http.Get(at + "/healthz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(b), "clock-offset: 2160h0m0s") {
+				t.Errorf("/healthz of %s: %q, want the clock 90 days ahead", at, b)
+			}
+		}
+	})
 }
