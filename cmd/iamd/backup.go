@@ -16,6 +16,9 @@ owner only (an existing file is not overwritten). The master key is not in the c
 it. To restore, stop the server, put the copy at DIR/iamd.db (removing any iamd.db-wal and iamd.db-shm) next to
 the directory's master.key, and start the server.
 
+A store on PostgreSQL (--store, or IAMD_STORE) is refused: back it up with PostgreSQL's own tools (pg_dump, with
+pg_restore to restore), or write a dump of one consistent state with "iamd export --store URL -o FILE".
+
 `
 
 // runBackup copies the data directory's database.

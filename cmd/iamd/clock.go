@@ -14,7 +14,8 @@ const clockUsage = `Usage:
   iamd clock advance DURATION [--data DIR]
 
 Moves the clock of the iamd server running on DIR forward by DURATION, a Go duration or days (49h, 90d, 1d12h),
-through its operator endpoint (with the token of DIR/` + server.ServeFileName + `). Every time-based rule follows the
+through its operator endpoint (with the token of DIR/` + server.ServeFileName + `), and with it the clock of every
+node on the same database, at its next request. Every time-based rule follows the
 clock: creation and last-used dates, access key and password age, password and session expiry. Signatures, OIDC
 and SAML tokens and authenticator (TOTP) codes stay checked against the real time. The clock never goes back;
 restart the server to return to the real time. To start ahead, use "iamd serve --clock-offset DURATION".

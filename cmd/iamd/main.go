@@ -12,9 +12,10 @@
 //	iamd events export --out DIR [--data DIR] [--bucket NAME] [--region REGION] [--settle DURATION]
 //	iamd events verify [--public-key FILE] DIR
 //	iamd events tail [--data DIR] [--follow] [-n N] [--since DURATION] [filters]
-//	iamd export [--data DIR] -o FILE
-//	iamd import [--data DIR] FILE
+//	iamd export [--data DIR | --store URL] -o FILE
+//	iamd import [--data DIR | --store URL] FILE
 //	iamd backup [--data DIR] -o FILE
+//	iamd migrate [--data DIR | --store URL]
 //	iamd keys rotate [--data DIR] [--master-key-file FILE] [--new-master-key-file FILE] [--data-key] [--finish]
 package main
 
@@ -71,9 +72,10 @@ Usage:
   iamd events export --out DIR [--data DIR] [--bucket NAME] [--region REGION] [--settle DURATION]
   iamd events verify [--public-key FILE] DIR
   iamd events tail [--data DIR] [--follow] [-n N] [--since DURATION] [--username NAME] [--errors-only] [...]
-  iamd export [--data DIR] -o FILE
-  iamd import [--data DIR] FILE
+  iamd export [--data DIR | --store URL] -o FILE
+  iamd import [--data DIR | --store URL] FILE
   iamd backup [--data DIR] -o FILE
+  iamd migrate [--data DIR | --store URL]
   iamd keys rotate [--data DIR] [--master-key-file FILE] [--new-master-key-file FILE] [--data-key] [--finish]
 
 --aws-data DIR (or IAMD_AWS_DATA) reads the AWS authorization data from DIR instead of the copy built in.
@@ -113,6 +115,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runBackup(ctx, s, args[1:])
 	case "keys":
 		return runKeys(ctx, s, args[1:])
+	case "migrate":
+		return runMigrate(ctx, s, args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -224,8 +224,10 @@ func testNodesBehaveAsOneServer(t *testing.T, bin string, nodes []*process, data
 	t.Run("SignInLockOutCountsFailuresOnEveryNode", func(t *testing.T) {
 		c.iam(t, n1, root, "CreateUser", "UserName", "signer")
 		c.iam(t, n1, root, "CreateLoginProfile", "UserName", "signer", "Password", "Signer-pass-1")
-		signIn := func(at, password string) int {
-			body := fmt.Sprintf(`{"account":"123456789012","userName":"signer","password":%q}`, password)
+		c.iam(t, n2, root, "CreateUser", "UserName", "bystander")
+		c.iam(t, n2, root, "CreateLoginProfile", "UserName", "bystander", "Password", "Bystander-pass-1")
+		signInAs := func(at, user, password string) int {
+			body := fmt.Sprintf(`{"account":"123456789012","userName":%q,"password":%q}`, user, password)
 			resp, err := c.http.Post(at+"/iamd/v1/signin", "application/json", strings.NewReader(body))
 			if err != nil {
 				t.Fatal(err)
@@ -234,6 +236,10 @@ func testNodesBehaveAsOneServer(t *testing.T, bin string, nodes []*process, data
 			resp.Body.Close()
 			return resp.StatusCode
 		}
+		if status := signInAs(n3, "bystander", "Bystander-pass-1"); status != http.StatusOK {
+			t.Fatalf("sign-in of bystander with the right password on %s: %d", n3, status)
+		}
+		signIn := func(at, password string) int { return signInAs(at, "signer", password) }
 		if status := signIn(n2, "Signer-pass-1"); status != http.StatusOK {
 			t.Fatalf("sign-in with the right password on %s: %d", n2, status)
 		}
@@ -246,6 +252,13 @@ func testNodesBehaveAsOneServer(t *testing.T, bin string, nodes []*process, data
 		for _, at := range []string{n3, n1, n2} {
 			if status := signIn(at, "Signer-pass-1"); status != http.StatusUnauthorized {
 				t.Fatalf("sign-in with the right password on %s while the user is locked out: %d, want 401", at, status)
+			}
+		}
+		// The five failures came from one source address (the loopback), on three nodes: the address is locked out
+		// on every node too, for another user with the right password.
+		for _, at := range []string{n1, n2, n3} {
+			if status := signInAs(at, "bystander", "Bystander-pass-1"); status != http.StatusUnauthorized {
+				t.Fatalf("sign-in of another user from the locked-out address on %s: %d, want 401", at, status)
 			}
 		}
 	})
@@ -337,6 +350,34 @@ func testNodesBehaveAsOneServer(t *testing.T, bin string, nodes []*process, data
 		body := c.iam(t, n3, root, "ListAccessKeys", "UserName", "quota")
 		if n := strings.Count(body, "<AccessKeyId>"); n != 2 {
 			t.Fatalf("ListAccessKeys on %s lists %d keys, want 2", n3, n)
+		}
+	})
+
+	// Last: every node's clock is 90 days ahead afterwards.
+	t.Run("ClockAdvancedThroughOneNodeMovesEveryNode", func(t *testing.T) {
+		r := runIamd(t, nil, "", "clock", "advance", "90d", "--data", data)
+		if r.code != exitOK || !strings.Contains(r.stdout, "clock-offset: 2160h0m0s") {
+			t.Fatalf("iamd clock advance: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		for _, at := range []string{n1, n2, n3} {
+			// A user created now, on the node's clock, is 90 days ahead of the real time.
+			body := c.iam(t, at, root, "CreateUser", "UserName", "later-"+strings.TrimPrefix(at, "http://127.0.0.1:"))
+			created, err := time.Parse(time.RFC3339, xmlField(t, body, "CreateDate"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ahead := time.Until(created); ahead < 89*24*time.Hour || ahead > 91*24*time.Hour {
+				t.Errorf("a user created on %s after the advance is dated %s, %v ahead of the real time; want 90 days", at, created, ahead.Round(time.Hour))
+			}
+			resp, err := c.http.Get(at + "/healthz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(b), "clock-offset: 2160h0m0s") {
+				t.Errorf("/healthz of %s: %q, want the clock 90 days ahead", at, b)
+			}
 		}
 	})
 }

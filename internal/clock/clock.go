@@ -98,3 +98,17 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	return days + d, nil
 }
+
+// AdvanceTo moves the clock forward to offset, when offset is ahead of it (never back), and returns the offset
+// the clock has then. An offset past MaxOffset is an error.
+func (c *Clock) AdvanceTo(offset time.Duration) (time.Duration, error) {
+	if offset > MaxOffset {
+		return c.Offset(), fmt.Errorf("%w: %v", ErrNotForward, offset)
+	}
+	for {
+		cur := c.offset.Load()
+		if int64(offset) <= cur || c.offset.CompareAndSwap(cur, int64(offset)) {
+			return time.Duration(max(cur, int64(offset))), nil
+		}
+	}
+}

@@ -82,3 +82,27 @@ func FuzzParseDuration(f *testing.F) {
 		}
 	})
 }
+
+// TestAdvanceToNeverGoesBack: AdvanceTo moves the offset up to its argument, leaves it when the argument is behind,
+// and refuses an offset past MaxOffset.
+func TestAdvanceToNeverGoesBack(t *testing.T) {
+	c, err := New(time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		to, want time.Duration
+		err      bool
+	}{
+		{2 * time.Hour, 2 * time.Hour, false},
+		{time.Hour, 2 * time.Hour, false},
+		{2 * time.Hour, 2 * time.Hour, false},
+		{MaxOffset + 1, 2 * time.Hour, true},
+		{MaxOffset, MaxOffset, false},
+	} {
+		got, err := c.AdvanceTo(step.to)
+		if (err != nil) != step.err || got != step.want || c.Offset() != step.want {
+			t.Fatalf("AdvanceTo(%v) = %v, %v (offset %v); want %v, error %v", step.to, got, err, c.Offset(), step.want, step.err)
+		}
+	}
+}

@@ -56,6 +56,9 @@ type Config struct {
 	// MasterKey is the master key itself, base64 of 32 bytes, from the environment only (IAMD_MASTER_KEY: a flag
 	// would show it in the process list).
 	MasterKey string `redact:"true"`
+	// NoMigrate starts without applying the store's pending migrations (run "iamd migrate" first): a store whose
+	// schema lacks some is refused. For rolling upgrades, where one step migrates and the nodes only start.
+	NoMigrate bool
 }
 
 // EnvMasterKey is the environment variable that holds the master key itself (base64 of 32 bytes).
@@ -118,6 +121,7 @@ type boolSpec struct {
 }
 
 var boolSpecs = []boolSpec{
+	{"no-migrate", "IAMD_NO_MIGRATE", "do not apply the store's pending schema migrations at start: refuse to start unless \"iamd migrate\" has brought the schema to this version (see docs/migrations.md)", func(c *Config) *bool { return &c.NoMigrate }},
 	{"audit-fail-closed", "IAMD_AUDIT_FAIL_CLOSED", "refuse mutating calls with 503 ServiceUnavailable while the audit trail cannot write an event (to the database or the --audit-log); read-only calls are still served, and changes are served again once a write succeeds. Without it, calls go on and the failure is logged and counted (iamd_trail_write_failures_total)", func(c *Config) *bool { return &c.AuditFailClosed }},
 }
 

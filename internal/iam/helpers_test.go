@@ -14,6 +14,7 @@ import (
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/samlsp"
 	"github.com/iamd-dev/iamd/internal/secret"
+	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/internal/store/sqlite"
 )
 
@@ -55,6 +56,12 @@ func newServiceAt(t testing.TB, path string, opt iam.Options) (*iam.Service, *ia
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newServiceOn(t, st, opt)
+}
+
+// newServiceOn is newServiceWith on the store st, which it closes when t ends.
+func newServiceOn(t testing.TB, st store.Store, opt iam.Options) (*iam.Service, *iam.Caller) {
+	t.Helper()
 	t.Cleanup(func() { st.Close() })
 	box, err := secret.NewBox(bytes.Repeat([]byte{1}, secret.KeySize))
 	if err != nil {

@@ -85,6 +85,11 @@ func (s *Service) SignIn(ctx context.Context, account, userName, password, mfaCo
 	var prof *PasswordProfile
 	locked := false
 	err := s.view(ctx, func(ctx context.Context, r store.Reader) error {
+		// A lock-out of the source address recorded by any node (signinshared.go).
+		var err error
+		if locked, err = signinSourceLocked(ctx, r, sourceIP, s.Now()); err != nil || locked {
+			return err
+		}
 		e, err := r.Get(ctx, account, KindUser, userName)
 		if err != nil {
 			return err
@@ -287,9 +292,10 @@ func (s *Service) VerifySessionToken(ctx context.Context, token string) (*SignIn
 
 // SignInLimiter rate-limits failed sign-ins: after MaxFailures failures within Window for one user (of one account)
 // or from one source address, further attempts for that key fail for Lockout, whatever the password. A lock-out
-// reads like a wrong password. It counts in memory, and counts each existing user's failures in the store as well
-// (signinshared.go), so that a user's failures on every iamd node sharing the database add up and a lock-out holds
-// on all of them; a source address is limited per node. The zero value is not usable; use NewSignInLimiter.
+// reads like a wrong password. It counts in memory, and counts each existing user's failures and each source
+// address's failures in the store as well (signinshared.go), so that the failures on every iamd node sharing the
+// database add up and a lock-out, of a user or of an address, holds on all of them. The zero value is not usable;
+// use NewSignInLimiter.
 type SignInLimiter struct {
 	MaxFailures int
 	Window      time.Duration
@@ -404,7 +410,7 @@ func (l *SignInLimiter) SignIn(ctx context.Context, s *Service, account, userNam
 		l.fail(uk, ik)
 		// Counted for every node too. Should the store fail to take it, the sign-in's answer stands: this node's
 		// own count still applies.
-		_ = s.recordSignInFailure(ctx, l, account, userName)
+		_ = s.recordSignInFailure(ctx, l, account, userName, sourceIP)
 	}
 	return res, err
 }

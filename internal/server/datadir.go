@@ -50,13 +50,14 @@ var ErrDataDir = errors.New("refusing the data directory")
 // No message holds key material.
 func openData(ctx context.Context, cfg config.Config, logger *slog.Logger) (*secret.Box, *sqlite.Store, error) {
 	dbPath := cfg.DatabasePath()
-	if _, err := os.Stat(dbPath); errors.Is(err, fs.ErrNotExist) && !cfg.MasterKeyGiven() {
-		if _, err := os.Stat(cfg.MasterKeyPath()); err == nil {
-			return nil, nil, fmt.Errorf("%w: the database %s is missing but the master key %s exists, so data existed: restore the database from a backup (or, to start afresh, move the key away)",
-				ErrDataDir, dbPath, cfg.MasterKeyPath())
-		}
+	if err := checkMissingDatabase(cfg); err != nil {
+		return nil, nil, err
 	}
-	st, err := sqlite.Open(ctx, dbPath)
+	if _, err := os.Stat(dbPath); errors.Is(err, fs.ErrNotExist) && cfg.NoMigrate {
+		return nil, nil, fmt.Errorf("%w: the database %s does not exist and migrations are off (--no-migrate): create it with \"iamd migrate --data %s\" first",
+			ErrDataDir, dbPath, cfg.DataDir)
+	}
+	st, err := sqlite.OpenWith(ctx, dbPath, sqlite.Options{NoMigrate: cfg.NoMigrate})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -66,6 +67,19 @@ func openData(ctx context.Context, cfg config.Config, logger *slog.Logger) (*sec
 		return nil, nil, err
 	}
 	return box, st, nil
+}
+
+// checkMissingDatabase refuses a data directory whose database is missing next to its default master key: data
+// existed, and a new database would serve an empty IAM in its place.
+func checkMissingDatabase(cfg config.Config) error {
+	dbPath := cfg.DatabasePath()
+	if _, err := os.Stat(dbPath); errors.Is(err, fs.ErrNotExist) && !cfg.MasterKeyGiven() {
+		if _, err := os.Stat(cfg.MasterKeyPath()); err == nil {
+			return fmt.Errorf("%w: the database %s is missing but the master key %s exists, so data existed: restore the database from a backup (or, to start afresh, move the key away)",
+				ErrDataDir, dbPath, cfg.MasterKeyPath())
+		}
+	}
+	return nil
 }
 
 // openBox reads the master key of cfg and opens the data keys of st with it (matchKey): the part of openData that

@@ -12,7 +12,9 @@ import (
 
 	"github.com/iamd-dev/iamd/internal/config"
 	"github.com/iamd-dev/iamd/internal/secret"
+	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/internal/store/dump"
+	"github.com/iamd-dev/iamd/internal/store/postgres"
 	"github.com/iamd-dev/iamd/internal/store/sqlite"
 )
 
@@ -32,10 +34,12 @@ func ExportData(ctx context.Context, cfg config.Config, w io.Writer, logger *slo
 	return dump.Export(ctx, st, w)
 }
 
-// ImportData reads a dump into the data directory ("iamd import"), all or nothing. The directory must hold the
-// master key of the directory the dump was exported from (its secrets are sealed with that key; the dump's key
-// check says whether it does) and no data: no database, or one that holds nothing but the key check of a first
-// start. A database the import created is removed again when the import fails.
+// ImportData reads a dump into the store cfg names ("iamd import"), all or nothing: the PostgreSQL database of
+// cfg.Store, or else the data directory's SQLite database. The master key given (by default the data directory's)
+// must be the key of the store the dump was exported from (its secrets are sealed with the data keys that key
+// wraps; the dump's key check says whether it does), and the store must hold no data: no database, or one that
+// holds nothing but what a first start wrote before any account existed. A SQLite database the import created is
+// removed again when the import fails; on PostgreSQL the import's one transaction leaves nothing behind.
 func ImportData(ctx context.Context, cfg config.Config, r io.Reader) (dump.Counts, error) {
 	keySource, dbPath := cfg.MasterKeySource(), cfg.DatabasePath()
 	key, err := readMasterKey(cfg)
@@ -77,9 +81,7 @@ func ImportData(ctx context.Context, cfg config.Config, r io.Reader) (dump.Count
 		}
 		return nil
 	}
-	_, statErr := os.Stat(dbPath)
-	created := errors.Is(statErr, fs.ErrNotExist)
-	st, err := sqlite.Open(ctx, dbPath)
+	st, target, created, err := openImportTarget(ctx, cfg)
 	if err != nil {
 		return dump.Counts{}, err
 	}
@@ -98,15 +100,48 @@ func ImportData(ctx context.Context, cfg config.Config, r io.Reader) (dump.Count
 		}
 	}
 	if errors.Is(err, dump.ErrNotEmpty) {
-		err = fmt.Errorf("%w (%s); import into a new data directory that holds only the master key", err, dbPath)
+		err = fmt.Errorf("%w (%s); import into a new, empty store (a new data directory that holds only the master key, or a new PostgreSQL database)", err, target)
 	}
 	return n, err
 }
 
+// openImportTarget opens the store an import writes to, as cfg names it, applying its migrations: the PostgreSQL
+// database of cfg.Store, or the data directory's SQLite database (created says the import created the file, which
+// a failed import removes again). target names the store in messages, without a password.
+func openImportTarget(ctx context.Context, cfg config.Config) (st store.Store, target string, created bool, err error) {
+	if cfg.UsesPostgres() {
+		pg, err := postgres.Open(ctx, cfg.Store)
+		if err != nil {
+			return nil, "", false, fmt.Errorf("open %s: %w", cfg.StoreRedacted(), err)
+		}
+		return pg, cfg.StoreRedacted(), false, nil
+	}
+	dbPath := cfg.DatabasePath()
+	_, statErr := os.Stat(dbPath)
+	created = errors.Is(statErr, fs.ErrNotExist)
+	lite, err := sqlite.Open(ctx, dbPath)
+	if err != nil {
+		return nil, "", false, err
+	}
+	return lite, dbPath, created, nil
+}
+
+// ErrBackupPostgres is returned by BackupData for a store on PostgreSQL, which "iamd backup" does not copy: the
+// database's own tools do (pg_dump), and "iamd export" writes a dump of it that any backend imports.
+var ErrBackupPostgres = errors.New("iamd backup copies a SQLite database")
+
 // BackupData writes a consistent copy of the data directory's SQLite database to a new file at path ("iamd
 // backup"), readable by its owner only, while a server may be serving from it. The master key is not in the copy:
 // it is restored with the key file of the directory.
+//
+// A store on PostgreSQL is refused with ErrBackupPostgres and a message that names what to use instead: pg_dump
+// (with the database's roles, settings and history, restored with pg_restore), or "iamd export", a dump of one
+// consistent state (one REPEATABLE READ snapshot) that imports into either backend.
 func BackupData(ctx context.Context, cfg config.Config, path string) error {
+	if cfg.UsesPostgres() {
+		return fmt.Errorf("%w; the store is the PostgreSQL database %s: back it up with PostgreSQL's tools (pg_dump --format=custom --file FILE URL, restored with pg_restore), or write a dump of one consistent state with: iamd export --store URL -o FILE",
+			ErrBackupPostgres, cfg.StoreRedacted())
+	}
 	dbPath := cfg.DatabasePath()
 	if _, err := os.Stat(dbPath); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%w in %s (%s is missing)", ErrNoData, cfg.DataDir, dbPath)

@@ -97,6 +97,9 @@ type operator struct {
 	// account is the server's default account, where the operator's calls that act on no one account (the clock)
 	// and refused operator requests are recorded.
 	account string
+	// shared, when set, advances the clock of every node on the database (sharedclock.go); without it the clock
+	// is this process's.
+	shared *sharedClock
 }
 
 func newOperator(svc *iam.Service, clk *clock.Clock, logger *slog.Logger) (*operator, error) {

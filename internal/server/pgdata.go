@@ -25,7 +25,7 @@ func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*se
 // wraps its data keys (the same master.key, --master-key-file or IAMD_MASTER_KEY). Messages name the database by its
 // URL without the password.
 func openPostgres(ctx context.Context, cfg config.Config, logger *slog.Logger) (*secret.Box, store.Store, error) {
-	st, err := postgres.Open(ctx, cfg.Store)
+	st, err := postgres.OpenWith(ctx, cfg.Store, postgres.Options{NoMigrate: cfg.NoMigrate})
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", cfg.StoreRedacted(), err)
 	}

@@ -159,10 +159,18 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		return nil, err
 	}
 	h.AddRESTJSONService(aatypes.SigningName, aaapi.Routes(), aaapi.Bind(checks))
+	// Every endpoint syncs with the other nodes through the shared test clock: the store, then the clock's advances.
+	shared, err := newSharedClock(ctx, st, clk, logger)
+	if err != nil {
+		trail.Close(ctx)
+		closeSink(sink)
+		st.Close()
+		return nil, err
+	}
 	admission := api.NewAdmission(maxUnauthenticated)
 	h.Admit(admission)
 	h.Record(rec)
-	h.SyncStore(st)
+	h.SyncStore(shared)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -182,7 +190,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	signin := api.NewSignInHandler(svc, logger)
 	signin.Admit(admission)
 	signin.Record(rec)
-	signin.SyncStore(st)
+	signin.SyncStore(shared)
 	signin.Observe(metrics)
 	mux.Handle("POST /iamd/v1/signin", signin)
 	// The decision API: calls are signed for the service "iamd"; /verify checks requests signed for any service,
@@ -192,7 +200,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		SignedPayloadServices: []string{"iam", "sts", "organizations", api.DecisionService}}, svc, logger, metrics)
 	decisions.Admit(admission)
 	decisions.Record(rec)
-	decisions.SyncStore(st)
+	decisions.SyncStore(shared)
 	mux.Handle("POST "+api.AuthorizePath, decisions)
 	mux.Handle("POST "+api.VerifyPath, decisions)
 	op, err := newOperator(svc, clk, logger)
@@ -202,11 +210,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		st.Close()
 		return nil, err
 	}
-	op.account = cfg.AccountID
-	accounts, clockop := op.endpoints(metrics, admission, rec, st)
+	op.account, op.shared = cfg.AccountID, shared
+	accounts, clockop := op.endpoints(metrics, admission, rec, shared)
 	mux.Handle("POST "+OperatorAccountsPath, accounts)
 	mux.Handle("POST "+OperatorClockPath, clockop)
-	mountOIDCIssuer(mux, svc, st, logger)
+	mountOIDCIssuer(mux, svc, shared, logger)
 	mux.Handle("/", h)
 	inflight := &inflight{}
 	return &Server{cfg: cfg, logger: logger, store: st, trail: trail, sink: sink, IAM: svc, handler: inflight.wrap(refuseChunked(mux)), Root: root, operator: op, inflight: inflight, Clock: clk, admission: admission}, nil

@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -259,4 +260,41 @@ type Store interface {
 	// caches, and the API answers ServiceUnavailable.
 	Sync(ctx context.Context) error
 	Close() error
+}
+
+// Schema versions. Each backend numbers its migrations (embedded in the binary) and records in the database the
+// newest one applied. A node opens a database with Open, which applies the migrations it lacks; opened without
+// migrating (iamd serve --no-migrate), a database that lacks some is refused with a *SchemaBehindError; and a
+// database whose schema is newer than the node knows (a newer iamd migrated it) is always refused with a
+// *SchemaTooNewError: the node would misread or damage what the newer one writes. docs/migrations.md says which
+// migrations are safe while older nodes still serve.
+
+// SchemaVersion is what opening a database found of its schema: the version it held (0 for a new database) and
+// the version it holds now (the newest this iamd knows, once migrated).
+type SchemaVersion struct {
+	Found, Current int
+}
+
+// Applied is how many migrations the open applied.
+func (v SchemaVersion) Applied() int { return v.Current - v.Found }
+
+// SchemaTooNewError refuses a database whose schema is newer than this iamd knows.
+type SchemaTooNewError struct {
+	Database int // the database's schema version
+	Known    int // the newest version this iamd knows
+}
+
+func (e *SchemaTooNewError) Error() string {
+	return fmt.Sprintf("the database's schema is version %d, newer than the version %d this iamd knows: a newer iamd has migrated it; run that version (or a later one) against this database", e.Database, e.Known)
+}
+
+// SchemaBehindError refuses, when opening without migrating, a database whose schema lacks migrations this iamd
+// knows.
+type SchemaBehindError struct {
+	Database int // the database's schema version
+	Known    int // the newest version this iamd knows
+}
+
+func (e *SchemaBehindError) Error() string {
+	return fmt.Sprintf("the database's schema is version %d, older than the version %d this iamd needs, and migrations are off (--no-migrate): run \"iamd migrate\" with this iamd first", e.Database, e.Known)
 }

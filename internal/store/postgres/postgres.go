@@ -75,25 +75,32 @@ type Store struct {
 	// trace, when set (by tests, before the store is used), sees every statement a transaction runs with its
 	// arguments, so that a test can check the query plan of each.
 	trace func(query string, args []any)
+	// schema is the schema version Open found and left.
+	schema store.SchemaVersion
 }
 
 var _ store.Store = (*Store)(nil)
 
 // SchemaTooNewError is returned by Open for a database whose schema is newer than this iamd knows: a newer iamd
 // migrated it, and this one would misread or damage what the newer one writes.
-type SchemaTooNewError struct {
-	Database int // the database's schema version
-	Known    int // the newest version this iamd knows
-}
+type SchemaTooNewError = store.SchemaTooNewError
 
-func (e *SchemaTooNewError) Error() string {
-	return fmt.Sprintf("the database's schema is version %d, newer than the version %d this iamd knows: a newer iamd has migrated it; run that version (or a later one) against this database", e.Database, e.Known)
+// Options choose how OpenWith treats the database's schema.
+type Options struct {
+	// NoMigrate opens the database without applying migrations: a schema that lacks some is refused with a
+	// *store.SchemaBehindError (iamd serve --no-migrate, after "iamd migrate" ran).
+	NoMigrate bool
 }
 
 // Open connects to the database at url (a PostgreSQL connection URL or keyword/value string, as pgx takes it) and
 // applies the migrations it lacks, in one transaction under an advisory lock, so that nodes starting together do
 // not race. A database whose schema is newer than this iamd knows is refused with a *SchemaTooNewError.
 func Open(ctx context.Context, url string) (*Store, error) {
+	return OpenWith(ctx, url, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// pgx's message may quote the URL, password included: say only what kind of error it is.
@@ -103,12 +110,16 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	if err := migrate(ctx, pool); err != nil {
+	schema, err := migrate(ctx, pool, !o.NoMigrate)
+	if err != nil {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, schema: schema}, nil
 }
+
+// Schema is what Open found of the database's schema, and the version it holds since.
+func (s *Store) Schema() store.SchemaVersion { return s.schema }
 
 // Close closes the pool's connections.
 func (s *Store) Close() error {
@@ -172,46 +183,67 @@ func KnownSchemaVersion() int {
 }
 
 // migrate applies the pending migrations in one transaction, under an advisory lock that serializes the nodes
-// that start at once: the second waits, then finds the schema current.
-func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+// that start at once: the second waits, then finds the schema current. With apply false it only reads the schema
+// version and refuses one that lacks migrations (a *store.SchemaBehindError). Either way a schema newer than this
+// iamd knows is refused (a *SchemaTooNewError).
+func migrate(ctx context.Context, pool *pgxpool.Pool, apply bool) (store.SchemaVersion, error) {
+	var sv store.SchemaVersion
 	ms, err := loadMigrations()
 	if err != nil {
-		return err
+		return sv, err
 	}
 	known := ms[len(ms)-1].version
 	tx, err := pool.BeginTx(ctx, pgx.TxOptions{})
 	if err != nil {
-		return fmt.Errorf("postgres: %w", err)
+		return sv, fmt.Errorf("postgres: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrateLock); err != nil {
-		return fmt.Errorf("postgres: lock for migrations: %w", err)
-	}
-	if _, err := tx.Exec(ctx, "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied bigint NOT NULL)"); err != nil {
-		return fmt.Errorf("postgres: schema_version: %w", err)
+		return sv, fmt.Errorf("postgres: lock for migrations: %w", err)
 	}
 	var version int
+	if !apply {
+		// Without migrating, the schema_version table is only read: a new database has none (version 0).
+		err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_version").Scan(&version)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
+			version, err = 0, nil
+		}
+		if err != nil {
+			return sv, fmt.Errorf("postgres: read the schema version: %w", err)
+		}
+		switch {
+		case version > known:
+			return sv, &SchemaTooNewError{Database: version, Known: known}
+		case version < known:
+			return sv, &store.SchemaBehindError{Database: version, Known: known}
+		}
+		return store.SchemaVersion{Found: version, Current: version}, nil
+	}
+	if _, err := tx.Exec(ctx, "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied bigint NOT NULL)"); err != nil {
+		return sv, fmt.Errorf("postgres: schema_version: %w", err)
+	}
 	if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_version").Scan(&version); err != nil {
-		return fmt.Errorf("postgres: read the schema version: %w", err)
+		return sv, fmt.Errorf("postgres: read the schema version: %w", err)
 	}
 	if version > known {
-		return &SchemaTooNewError{Database: version, Known: known}
+		return sv, &SchemaTooNewError{Database: version, Known: known}
 	}
 	for _, m := range ms {
 		if m.version <= version {
 			continue
 		}
 		if _, err := tx.Exec(ctx, m.body); err != nil {
-			return fmt.Errorf("postgres: migration %s: %w", m.name, err)
+			return sv, fmt.Errorf("postgres: migration %s: %w", m.name, err)
 		}
 		if _, err := tx.Exec(ctx, "INSERT INTO schema_version (version, applied) VALUES ($1, $2)", m.version, time.Now().UnixNano()); err != nil {
-			return fmt.Errorf("postgres: migration %s: %w", m.name, err)
+			return sv, fmt.Errorf("postgres: migration %s: %w", m.name, err)
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
+		return sv, fmt.Errorf("postgres: migrations: %w", err)
 	}
-	return nil
+	return store.SchemaVersion{Found: version, Current: known}, nil
 }
 
 // View runs fn in a read-only transaction on one snapshot (REPEATABLE READ), begun at its first read. The function

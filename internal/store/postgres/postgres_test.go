@@ -393,3 +393,52 @@ func TestUpdateToATakenIDConflicts(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestOpenWithoutMigrating: opened with NoMigrate, a new database (no schema) or one that lacks a migration is
+// refused with a SchemaBehindError that says to run iamd migrate, and is left as it was; a newer schema is refused as
+// by Open; Open migrates and says from which version; then NoMigrate opens it.
+func TestOpenWithoutMigrating(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.Database(t)
+	conn := connect(t, url)
+	known := postgres.KnownSchemaVersion()
+	noMigrate := postgres.Options{NoMigrate: true}
+
+	s, err := postgres.OpenWith(ctx, url, noMigrate)
+	if err != nil {
+		t.Fatalf("OpenWith(NoMigrate) of a migrated database: %v", err)
+	}
+	if got := s.Schema(); got != (store.SchemaVersion{Found: known, Current: known}) {
+		t.Errorf("Schema() = %+v, want %d, nothing applied", got, known)
+	}
+	s.Close()
+
+	if _, err := conn.Exec(ctx, "INSERT INTO schema_version (version, applied) VALUES ($1, 0)", known+1); err != nil {
+		t.Fatal(err)
+	}
+	var tooNew *postgres.SchemaTooNewError
+	if _, err := postgres.OpenWith(ctx, url, noMigrate); !errors.As(err, &tooNew) {
+		t.Fatalf("OpenWith(NoMigrate) of a newer schema: err = %v, want a SchemaTooNewError", err)
+	}
+
+	if _, err := conn.Exec(ctx, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"); err != nil {
+		t.Fatal(err)
+	}
+	var behind *store.SchemaBehindError
+	_, err = postgres.OpenWith(ctx, url, noMigrate)
+	if !errors.As(err, &behind) || behind.Database != 0 || behind.Known != known || !strings.Contains(err.Error(), "iamd migrate") {
+		t.Fatalf("OpenWith(NoMigrate) of a new database: err = %v, want a SchemaBehindError naming iamd migrate", err)
+	}
+	var tables int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'").Scan(&tables); err != nil || tables != 0 {
+		t.Fatalf("the refused open left %d tables (%v)", tables, err)
+	}
+	s, err = postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Schema(); got != (store.SchemaVersion{Found: 0, Current: known}) {
+		t.Errorf("Schema() after migrating a new database = %+v, want 0 → %d", got, known)
+	}
+	s.Close()
+}

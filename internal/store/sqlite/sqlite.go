@@ -49,6 +49,8 @@ type Store struct {
 	// trace, when set (by tests, before the store is used), sees every statement a transaction runs with its
 	// arguments, so that a test can check the query plan of each.
 	trace func(query string, args []any)
+	// schema is the schema version Open found and left.
+	schema store.SchemaVersion
 }
 
 var _ store.Store = (*Store)(nil)
@@ -60,7 +62,21 @@ var ErrDamaged = errors.New("database is damaged")
 // applies pending migrations. A new database, its WAL and its shared-memory file are readable by their owner only
 // (SQLite gives the -wal and -shm files the database file's mode whatever the umask), and an existing one that
 // others could read is made so. A database the check finds damaged is refused with ErrDamaged.
+//
+// A database whose schema is newer than this iamd knows is refused with a *store.SchemaTooNewError.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return OpenWith(ctx, path, Options{})
+}
+
+// Options choose how OpenWith treats the database's schema.
+type Options struct {
+	// NoMigrate opens the database without applying migrations: a schema that lacks some (a new file included) is
+	// refused with a *store.SchemaBehindError (iamd serve --no-migrate, after "iamd migrate" ran).
+	NoMigrate bool
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -88,9 +104,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	if err := s.migrate(ctx, math.MaxInt); err != nil {
+	if s.schema, err = s.openSchema(ctx, !o.NoMigrate); err != nil {
 		w.Close()
-		return nil, err
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	var wm int64
 	if err := w.QueryRowContext(ctx, "SELECT coalesce(max(batch), 0) FROM event_batches").Scan(&wm); err != nil {
@@ -238,27 +254,88 @@ func (s *Store) Generation() uint64 { return s.gen.Load() }
 // PolicyGeneration increases after every committed Update, through this handle or (seen by Sync) another.
 func (s *Store) PolicyGeneration() uint64 { return s.pgen.Load() }
 
-// migrate applies the embedded migrations past the database's version, up to upTo.
-func (s *Store) migrate(ctx context.Context, upTo int) error {
-	var version int
-	if err := s.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
+// Schema is what Open found of the database's schema, and the version it holds since.
+func (s *Store) Schema() store.SchemaVersion { return s.schema }
+
+// KnownSchemaVersion is the newest schema version this iamd knows.
+func KnownSchemaVersion() int {
+	files, err := migrationFiles()
+	if err != nil || len(files) == 0 {
+		return 0
 	}
+	return files[len(files)-1].version
+}
+
+// migrationFile is one embedded migration, by version.
+type migrationFile struct {
+	version    int
+	name, path string
+}
+
+func migrationFiles() ([]migrationFile, error) {
 	files, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sort.Strings(files)
+	out := make([]migrationFile, 0, len(files))
 	for _, f := range files {
 		base := strings.TrimPrefix(f, "migrations/")
 		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
-			return fmt.Errorf("migration %s: bad name", f)
+			return nil, fmt.Errorf("migration %s: bad name", f)
 		}
+		out = append(out, migrationFile{version: n, name: base, path: f})
+	}
+	return out, nil
+}
+
+// schemaVersion reads the database's schema version (SQLite's user_version).
+func (s *Store) schemaVersion(ctx context.Context) (int, error) {
+	var version int
+	if err := s.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return version, nil
+}
+
+// openSchema refuses a schema newer than this iamd knows and then applies the migrations the database lacks, or,
+// with apply false, refuses a schema that lacks any.
+func (s *Store) openSchema(ctx context.Context, apply bool) (store.SchemaVersion, error) {
+	version, err := s.schemaVersion(ctx)
+	if err != nil {
+		return store.SchemaVersion{}, err
+	}
+	known := KnownSchemaVersion()
+	switch {
+	case version > known:
+		return store.SchemaVersion{}, &store.SchemaTooNewError{Database: version, Known: known}
+	case version < known && !apply:
+		return store.SchemaVersion{}, &store.SchemaBehindError{Database: version, Known: known}
+	}
+	if err := s.migrate(ctx, math.MaxInt); err != nil {
+		return store.SchemaVersion{}, err
+	}
+	return store.SchemaVersion{Found: version, Current: known}, nil
+}
+
+// migrate applies the embedded migrations past the database's version, up to upTo, each in a transaction of its
+// own.
+func (s *Store) migrate(ctx context.Context, upTo int) error {
+	version, err := s.schemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	files, err := migrationFiles()
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		n, base := f.version, f.name
 		if n <= version || n > upTo {
 			continue
 		}
-		body, err := migrations.ReadFile(f)
+		body, err := migrations.ReadFile(f.path)
 		if err != nil {
 			return err
 		}
