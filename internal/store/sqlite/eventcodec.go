@@ -46,8 +46,10 @@ func newEventCodec() (*eventCodec, error) {
 // encode returns the value to keep for v.
 func (c *eventCodec) encode(v []byte) []byte {
 	bound := s2.MaxEncodedLen(len(v))
-	if bound < 0 {
-		return append([]byte(nil), v...) // too long for one block (never an event): kept as it is
+	if bound < 0 || len(v) > maxDecoded {
+		// Longer than decode takes (never an event): kept as it is. Were it to start with compressedTag, decode
+		// would refuse it rather than misread it.
+		return append([]byte(nil), v...)
 	}
 	out := make([]byte, 2+bound)
 	out[0], out[1] = compressedTag, eventDictNumber

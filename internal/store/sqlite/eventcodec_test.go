@@ -42,6 +42,7 @@ func TestEventCodecRoundTrips(t *testing.T) {
 			{Name: "EventSource", Value: "iam.amazonaws.com", Latest: true}, {Name: "iamd:Principal", Value: "arn:aws:iam::123456789012:user/alice", Latest: true}}), true},
 		{"a short value stays as it is", []byte(`{"a":1}`), false},
 		{"an empty value stays empty", nil, false},
+		{"a value longer than decode takes stays as it is", []byte(strings.Repeat(`{"a":1}`, maxDecoded/7+1)), false},
 		{"a value starting with the compressed tag is always compressed", []byte{compressedTag, eventDictNumber, 'x'}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
