@@ -148,7 +148,7 @@ func TestPolicyValidateJSONOutput(t *testing.T) {
 		}
 		want := map[string]any{"file": "testdata/validate/errors.json", "issueCode": "UNSUPPORTED_SID", "findingType": "ERROR",
 			"findingDetails": "Update the characters in the Sid element to use one of the following character types: [a-z, A-Z, 0-9]",
-			"learnMoreLink": "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html#access-analyzer-reference-policy-checks-error-unsupported-sid"}
+			"learnMoreLink":  "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html#access-analyzer-reference-policy-checks-error-unsupported-sid"}
 		for k, v := range want {
 			if got[1][k] != v {
 				t.Errorf("%s = %v, want %v", k, got[1][k], v)

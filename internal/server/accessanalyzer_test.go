@@ -112,7 +112,9 @@ func TestAWSCLIAccessAnalyzerPolicyChecks(t *testing.T) {
 			Findings []struct {
 				FindingType, IssueCode, LearnMoreLink, FindingDetails string
 				Locations                                             []struct {
-					Span struct{ Start struct{ Line, Column, Offset int } }
+					Span struct {
+						Start struct{ Line, Column, Offset int }
+					}
 				}
 			}
 		}
@@ -131,7 +133,9 @@ func TestAWSCLIAccessAnalyzerPolicyChecks(t *testing.T) {
 		}
 	})
 	t.Run("a caller without access-analyzer permissions is denied", func(t *testing.T) {
-		var key struct{ AccessKey struct{ AccessKeyId, SecretAccessKey string } }
+		var key struct {
+			AccessKey struct{ AccessKeyId, SecretAccessKey string }
+		}
 		s.mustCLI(t, rootCreds, nil, "iam", "create-user", "--user-name", "aa-nobody")
 		s.mustCLI(t, rootCreds, &key, "iam", "create-access-key", "--user-name", "aa-nobody")
 		_, errOut, code := s.awsCLI(t, creds{key.AccessKey.AccessKeyId, key.AccessKey.SecretAccessKey}, "accessanalyzer", "validate-policy",
@@ -176,7 +180,7 @@ func TestBoto3AccessAnalyzerPolicyChecks(t *testing.T) {
 	s := sharedServer(t, "accessanalyzer_test.go")
 	var out struct {
 		NoNew, NotGranted, Public, Validate, Invalid, Page boto3Outcome
-		InvalidBody                                      map[string]any
+		InvalidBody                                        map[string]any
 	}
 	s.runBoto3(t, rootCreds, map[string]string{"existing": aaExisting, "new": aaNew, "passrole": aaPassRole, "bucket": aaBucketPolicy}, `
 aa = client("accessanalyzer")
