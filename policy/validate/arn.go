@@ -124,27 +124,13 @@ func (v *validator) arnFormats(service string) []arnFormat {
 }
 
 // placeholders turns each ${Name} of an ARN format into "?*" (at least one character).
-func placeholders(s string) string {
-	var b strings.Builder
-	for {
-		i := strings.Index(s, "${")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		j := strings.IndexByte(s[i:], '}')
-		if j < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		b.WriteString(s[:i])
-		b.WriteString("?*")
-		s = s[i+j+1:]
-	}
-}
+func placeholders(s string) string { return replaceBraced(s, "?*") }
 
 // replaceVariables turns each ${...} of a value into '*', which stands for whatever the variable becomes.
-func replaceVariables(s string) string {
+func replaceVariables(s string) string { return replaceBraced(s, "*") }
+
+// replaceBraced replaces each ${...} of s with with; an unclosed ${ stays as it is.
+func replaceBraced(s, with string) string {
 	var b strings.Builder
 	for {
 		i := strings.Index(s, "${")
@@ -158,7 +144,7 @@ func replaceVariables(s string) string {
 			return b.String()
 		}
 		b.WriteString(s[:i])
-		b.WriteByte('*')
+		b.WriteString(with)
 		s = s[i+j+1:]
 	}
 }
