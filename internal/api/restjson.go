@@ -220,6 +220,20 @@ func (in *restInput) Param(location, name string) (string, bool) {
 	return "", false
 }
 
+// ParamValues implements jsonproto.ListParams: every value of a query-string member, or of a header.
+func (in *restInput) ParamValues(location, name string) []string {
+	switch location {
+	case "querystring":
+		return in.query[name]
+	case "header":
+		return in.header.Values(name)
+	}
+	if v, ok := in.Param(location, name); ok {
+		return []string{v}
+	}
+	return nil
+}
+
 func (in *restInput) Invalid(err error) error {
 	var ve *apitypes.ValidationError
 	if !errors.As(err, &ve) || len(ve.Violations) == 0 {

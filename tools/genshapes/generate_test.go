@@ -146,7 +146,7 @@ func TestCommittedShapesAreUpToDate(t *testing.T) {
 	// internal/api/ctapi/doc.go).
 	const ctOps = "LookupEvents,DescribeTrails,GetTrailStatus,ListTrails,ListPublicKeys"
 	// Access Analyzer: the four policy checks (internal/apitypes/accessanalyzer/doc.go, internal/api/aaapi/doc.go).
-	const aaOps = "ValidatePolicy,CheckNoNewAccess,CheckAccessNotGranted,CheckNoPublicAccess"
+	const aaOps = "ValidatePolicy,CheckNoNewAccess,CheckAccessNotGranted,CheckNoPublicAccess,CreateAnalyzer,GetAnalyzer,ListAnalyzers,DeleteAnalyzer,UpdateAnalyzer,CreateArchiveRule,GetArchiveRule,ListArchiveRules,UpdateArchiveRule,DeleteArchiveRule,ApplyArchiveRule,ListFindings,ListFindingsV2,GetFinding,GetFindingV2,UpdateFindings,GetFindingRecommendation,GenerateFindingRecommendation,GetFindingsStatistics,StartResourceScan,GetAnalyzedResource,ListAnalyzedResources,TagResource,UntagResource,ListTagsForResource,StartPolicyGeneration,GetGeneratedPolicy,ListPolicyGenerations,CancelPolicyGeneration"
 	const aaModel, aaTypes = "accessanalyzer/2019-11-01/service-2.json.gz", "aatypes=" + module + "/internal/apitypes/accessanalyzer"
 	for _, tc := range []struct{ model, pkg, file, types, operations string }{
 		{"iam/2010-05-08/service-2.json.gz", "iamtypes", "../../internal/apitypes/iam/zz_generated_shapes.go", "", ""},

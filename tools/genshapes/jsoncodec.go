@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -106,6 +107,9 @@ func GenerateJSONCodec(m *Model, opt CodecOptions) ([]byte, error) {
 			}
 		}
 	}
+	if err := c.writeMapFuncs(); err != nil {
+		return nil, err
+	}
 	out, err := format.Source(c.buf.Bytes())
 	if err != nil {
 		return c.buf.Bytes(), fmt.Errorf("gofmt of generated code: %w", err)
@@ -117,6 +121,8 @@ type codecGen struct {
 	*gen
 	types string
 	buf   bytes.Buffer
+	// mapWriters and mapReaders are the map shapes whose append and read functions writeMapFuncs writes.
+	mapWriters, mapReaders []string
 }
 
 func (c *codecGen) p(format string, args ...any) { fmt.Fprintf(&c.buf, format, args...) }
@@ -189,6 +195,17 @@ func (c *codecGen) writeAppend(name string) error {
 			} else {
 				c.p("\tif %s != nil {\n\t\t%s\t\t%s\t}\n", fn, key, inner)
 			}
+		case "map":
+			elem, err := c.valueWriter(name, mb.Name, ms.Value.Shape)
+			if err != nil {
+				return err
+			}
+			inner := fmt.Sprintf("b = jsonproto.AppendMap(b, %s, %s)\n", fn, elem)
+			if req {
+				c.p("\t%s\t%s", key, inner)
+			} else {
+				c.p("\tif %s != nil {\n\t\t%s\t\t%s\t}\n", fn, key, inner)
+			}
 		case "blob":
 			if req {
 				c.p("\t%s\tif %s == nil {\n\t\tb = append(b, \"null\"...)\n\t} else {\n\t\tb = jsonproto.AppendBlob(b, %s)\n\t}\n", key, fn, fn)
@@ -212,15 +229,94 @@ func (c *codecGen) writeAppend(name string) error {
 }
 
 func (c *codecGen) elemWriter(owner string, mb Member) (string, error) {
-	elem := c.shape(c.shape(mb.Ref.Shape).Member.Shape)
-	if elem.Type == "structure" {
-		return "append" + c.goNames[c.shape(mb.Ref.Shape).Member.Shape], nil
+	w, err := c.valueWriter(owner, mb.Name, c.shape(mb.Ref.Shape).Member.Shape)
+	if err != nil {
+		return "", fmt.Errorf("%w (a list's element)", err)
 	}
-	f, ok := scalarFuncs[elem.Type]
-	if !ok {
-		return "", c.unsupported(owner, mb.Name, "list of "+elem.Type)
+	return w, nil
+}
+
+// valueWriter names the function that writes a list's element or a map's value of the shape named: a structure's
+// append function, a map's (written by writeMapFuncs), or jsonproto's writer of a scalar element.
+func (c *codecGen) valueWriter(owner, member, shape string) (string, error) {
+	switch v := c.shape(shape); v.Type {
+	case "structure":
+		return "append" + c.goNames[shape], nil
+	case "map":
+		if _, err := c.valueWriter(owner, member, v.Value.Shape); err != nil {
+			return "", err
+		}
+		c.mapWriters = append(c.mapWriters, shape)
+		return "append" + c.goNames[shape], nil
+	default:
+		f, ok := scalarFuncs[v.Type]
+		if !ok {
+			return "", c.unsupported(owner, member, v.Type)
+		}
+		return "jsonproto." + f.elem, nil
 	}
-	return "jsonproto." + f.elem, nil
+}
+
+// valueReader names the function that reads a list's element or a map's value of the shape named, as valueWriter
+// names its writer.
+func (c *codecGen) valueReader(owner, member, shape string) (string, error) {
+	switch v := c.shape(shape); v.Type {
+	case "structure":
+		return "read" + c.goNames[shape], nil
+	case "map":
+		if _, err := c.valueReader(owner, member, v.Value.Shape); err != nil {
+			return "", err
+		}
+		c.mapReaders = append(c.mapReaders, shape)
+		return "read" + c.goNames[shape], nil
+	default:
+		f, ok := scalarFuncs[v.Type]
+		if !ok {
+			return "", c.unsupported(owner, member, v.Type)
+		}
+		return "jsonproto." + f.read, nil
+	}
+}
+
+// writeMapFuncs writes the append and read functions of the map shapes that are a list's element or a map's
+// value (valueWriter and valueReader collected them), each once, in the order of their Go names.
+func (c *codecGen) writeMapFuncs() error {
+	for _, fns := range []struct {
+		shapes []string
+		write  func(name, gn string) error
+	}{
+		{c.mapWriters, func(name, gn string) error {
+			elem, err := c.valueWriter(name, "value", c.shape(name).Value.Shape)
+			c.p("// append%s appends *v as a JSON object.\n", gn)
+			c.p("func append%s(b []byte, v *%s.%s) []byte {\n\treturn jsonproto.AppendMap(b, *v, %s)\n}\n\n", gn, c.types, gn, elem)
+			return err
+		}},
+		{c.mapReaders, func(name, gn string) error {
+			elem, err := c.valueReader(name, "value", c.shape(name).Value.Shape)
+			c.p("// read%s reads a JSON object into *v.\n", gn)
+			c.p("func read%s(d *jsonproto.Decoder, v *%s.%s) error {\n\treturn jsonproto.Map(d, v, %s)\n}\n\n", gn, c.types, gn, elem)
+			return err
+		}},
+	} {
+		done := map[string]bool{}
+		for len(fns.shapes) > len(done) {
+			var names []string
+			for _, n := range fns.shapes {
+				if !done[n] {
+					names = append(names, n)
+				}
+			}
+			slices.SortFunc(names, func(a, b string) int { return strings.Compare(c.goNames[a], c.goNames[b]) })
+			names = slices.Compact(names)
+			for _, n := range names {
+				done[n] = true
+				if err := fns.write(n, c.goNames[n]); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func (c *codecGen) writeRead(name string) error {
@@ -271,16 +367,17 @@ func (c *codecGen) writeRead(name string) error {
 		case "structure":
 			c.p("jsonproto.Struct(d, %s, read%s)\n", fn, c.goNames[mb.Ref.Shape])
 		case "list":
-			elem := c.shape(ms.Member.Shape)
-			if elem.Type == "structure" {
-				c.p("jsonproto.List(d, %s, read%s)\n", fn, c.goNames[ms.Member.Shape])
-				break
+			elem, err := c.valueReader(name, mb.Name, ms.Member.Shape)
+			if err != nil {
+				return fmt.Errorf("%w (a list's element)", err)
 			}
-			f, ok := scalarFuncs[elem.Type]
-			if !ok {
-				return c.unsupported(name, mb.Name, "list of "+elem.Type)
+			c.p("jsonproto.List(d, %s, %s)\n", fn, elem)
+		case "map":
+			elem, err := c.valueReader(name, mb.Name, ms.Value.Shape)
+			if err != nil {
+				return err
 			}
-			c.p("jsonproto.List(d, %s, jsonproto.%s)\n", fn, f.read)
+			c.p("jsonproto.Map(d, %s, %s)\n", fn, elem)
 		case "blob":
 			c.p("jsonproto.Blob(d, %s)\n", fn)
 		default:
@@ -344,6 +441,10 @@ func (c *codecGen) writeBind(name string) error {
 			wire = mb.Ref.LocationName
 		}
 		ms := c.shape(mb.Ref.Shape)
+		if ms.Type == "list" && c.shape(ms.Member.Shape).Type == "string" && mb.Ref.Location == "querystring" {
+			c.p("\tif err := jsonproto.ParamStrings(p, %q, %q, %s); err != nil {\n\t\treturn err\n\t}\n", mb.Ref.Location, wire, fn)
+			continue
+		}
 		f, ok := paramFuncs[ms.Type]
 		fun := f[1]
 		if s.IsRequired(mb.Name) {

@@ -87,8 +87,11 @@ func TestGenerateJSONCodecRefuses(t *testing.T) {
 		t.Errorf("a query model: %v", err)
 	}
 	m.Metadata.Protocol = "json"
-	if _, err := GenerateJSONCodec(m, opt); err == nil || !strings.Contains(err.Error(), "not supported") {
-		t.Errorf("a model with a map and a blob: %v", err)
+	m.Shapes["floatType"] = &Shape{Type: "float"}
+	s := m.Shapes["Inner"]
+	s.Members = append(s.Members, Member{Name: "Ratio", Ref: &Ref{Shape: "floatType"}})
+	if _, err := GenerateJSONCodec(m, opt); err == nil || !strings.Contains(err.Error(), "Ratio: float members are not supported") {
+		t.Errorf("a model with a float member: %v", err)
 	}
 }
 

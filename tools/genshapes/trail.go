@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Import paths of the trail encoders' runtime and of the check of their table (-trailcases).
@@ -41,7 +43,7 @@ func (g *gen) secret(mb Member) bool {
 // model does not allow empty) left out, lists as arrays, maps as objects with sorted keys, timestamps in
 // CloudTrail's "Jan 2, 2006, 3:04:05 PM" form, blobs in base64. A member that holds a secret (see secret) is
 // written as audit.Hidden when present. The dispatch file (GenerateDispatch) hands these to the Calls. Members
-// of a type the encoders do not write (floating point, lists of lists or maps, maps of structures) are an
+// of a type the encoders do not write (floating point, lists of lists, maps of lists or maps) are an
 // error, so that a model change cannot silently drop one.
 func GenerateTrail(m *Model, opt CodecOptions) ([]byte, error) {
 	if opt.Package == "" || opt.TypesName == "" || opt.TypesImport == "" {
@@ -58,6 +60,9 @@ func GenerateTrail(m *Model, opt CodecOptions) ([]byte, error) {
 		if err := c.encoder(name); err != nil {
 			return nil, err
 		}
+	}
+	if err := c.writeMaps(); err != nil {
+		return nil, err
 	}
 	code := c.buf.Bytes()[body:]
 	var imports bytes.Buffer
@@ -79,8 +84,9 @@ func GenerateTrail(m *Model, opt CodecOptions) ([]byte, error) {
 
 type trailGen struct {
 	*gen
-	t   string // the shapes package name
-	buf bytes.Buffer
+	t    string // the shapes package name
+	buf  bytes.Buffer
+	maps []string // the map shapes that are list elements, whose encoders writeMaps writes
 }
 
 func (c *trailGen) p(format string, args ...any) { fmt.Fprintf(&c.buf, format, args...) }
@@ -126,8 +132,65 @@ func (c *trailGen) elemWriter(shape string, hidden bool) (string, bool) {
 		return "trailjson.TimeElem", true
 	case "blob":
 		return "trailjson.BlobElem", true
+	case "map":
+		if _, err := c.mapValueWriter(s); err != nil {
+			return "", false
+		}
+		c.maps = append(c.maps, shape)
+		return "trail" + c.goNames[shape], true
 	}
 	return "", false
+}
+
+// mapValueWriter returns the expression that writes a map's values, for trailjson.Map (by value) or, for
+// structures, trailjson.MapRef (by address).
+func (c *trailGen) mapValueWriter(ms *Shape) (string, error) {
+	val := c.shape(ms.Value.Shape)
+	if key := c.shape(ms.Key.Shape); key.Type != "string" {
+		return "", fmt.Errorf("map with %s keys", key.Type)
+	}
+	if val.Sensitive {
+		return "trailjson.HiddenValue[" + c.g(ms.Value.Shape) + "]", nil
+	}
+	if val.Type == "structure" {
+		return "trail" + c.goNames[ms.Value.Shape], nil
+	}
+	vw, generic := c.scalarWriter(ms.Value.Shape)
+	if vw == "" {
+		return "", fmt.Errorf("map of %s", val.Type)
+	}
+	if generic {
+		vw += "[" + c.g(ms.Value.Shape) + "]"
+	}
+	return vw, nil
+}
+
+// mapCall is the call that appends the map f of shape ms.
+func (c *trailGen) mapCall(ms *Shape, f string) (string, error) {
+	vw, err := c.mapValueWriter(ms)
+	if err != nil {
+		return "", err
+	}
+	if c.shape(ms.Value.Shape).Type == "structure" && !c.shape(ms.Value.Shape).Sensitive {
+		return fmt.Sprintf("trailjson.MapRef(b, %s, %s)", f, vw), nil
+	}
+	return fmt.Sprintf("trailjson.Map(b, %s, %s)", f, vw), nil
+}
+
+// writeMaps writes the encoders of the map shapes that are list elements (elemWriter collected them), each once.
+func (c *trailGen) writeMaps() error {
+	names := slices.Clone(c.maps)
+	slices.SortFunc(names, func(a, b string) int { return strings.Compare(c.goNames[a], c.goNames[b]) })
+	for _, name := range slices.Compact(names) {
+		call, err := c.mapCall(c.shape(name), "*v")
+		if err != nil {
+			return err
+		}
+		gn := c.goNames[name]
+		c.p("// trail%s appends *v as a JSON object, its keys sorted.\n", gn)
+		c.p("func trail%s(b []byte, v *%s.%s) []byte {\n\treturn %s\n}\n\n", gn, c.t, gn, call)
+	}
+	return nil
 }
 
 // g is the Go type of a list element or map key or value of shape, qualified with the shapes package.
@@ -172,22 +235,12 @@ func (c *trailGen) encoder(name string) error {
 			guard = f + " != nil"
 			write = fmt.Sprintf("b = jsonproto.AppendList(b, %s, %s)\n", f, w)
 		case "map":
-			key, val := c.shape(ms.Key.Shape), c.shape(ms.Value.Shape)
-			if key.Type != "string" {
-				return c.unsupported(name, mb.Name, "map with "+key.Type+" keys")
-			}
-			vw, generic := c.scalarWriter(ms.Value.Shape)
-			if vw == "" {
-				return c.unsupported(name, mb.Name, "map of "+val.Type)
-			}
-			if val.Sensitive {
-				vw, generic = "trailjson.HiddenValue", true
-			}
-			if generic {
-				vw += "[" + c.g(ms.Value.Shape) + "]"
+			call, err := c.mapCall(ms, f)
+			if err != nil {
+				return c.unsupported(name, mb.Name, err.Error())
 			}
 			guard = f + " != nil"
-			write = fmt.Sprintf("b = trailjson.Map(b, %s, %s)\n", f, vw)
+			write = "b = " + call + "\n"
 		case "blob":
 			guard = f + " != nil"
 			write = fmt.Sprintf("b = trailjson.Blob(b, %s)\n", f)

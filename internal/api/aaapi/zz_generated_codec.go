@@ -24,6 +24,258 @@ func memberAccess(d *jsonproto.Decoder, v *aatypes.Access, i int) error {
 	return d.Skip()
 }
 
+// appendAnalysisRule appends v as a JSON object.
+func appendAnalysisRule(b []byte, v *aatypes.AnalysisRule) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Exclusions != nil {
+		b = jsonproto.Member(b, n, `"exclusions":`)
+		b = jsonproto.AppendList(b, v.Exclusions, appendAnalysisRuleCriteria)
+	}
+	return append(b, '}')
+}
+
+var membersAnalysisRule = jsonproto.NewMembers("exclusions")
+
+// readAnalysisRule reads a JSON object into v.
+func readAnalysisRule(d *jsonproto.Decoder, v *aatypes.AnalysisRule) error {
+	return jsonproto.Object(d, v, &membersAnalysisRule, memberAnalysisRule)
+}
+
+func memberAnalysisRule(d *jsonproto.Decoder, v *aatypes.AnalysisRule, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.List(d, &v.Exclusions, readAnalysisRuleCriteria)
+	}
+	return d.Skip()
+}
+
+// appendAnalysisRuleCriteria appends v as a JSON object.
+func appendAnalysisRuleCriteria(b []byte, v *aatypes.AnalysisRuleCriteria) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AccountIds != nil {
+		b = jsonproto.Member(b, n, `"accountIds":`)
+		b = jsonproto.AppendList(b, v.AccountIds, jsonproto.StringElem)
+	}
+	if v.ResourceTags != nil {
+		b = jsonproto.Member(b, n, `"resourceTags":`)
+		b = jsonproto.AppendList(b, v.ResourceTags, appendTagsMap)
+	}
+	return append(b, '}')
+}
+
+var membersAnalysisRuleCriteria = jsonproto.NewMembers("accountIds", "resourceTags")
+
+// readAnalysisRuleCriteria reads a JSON object into v.
+func readAnalysisRuleCriteria(d *jsonproto.Decoder, v *aatypes.AnalysisRuleCriteria) error {
+	return jsonproto.Object(d, v, &membersAnalysisRuleCriteria, memberAnalysisRuleCriteria)
+}
+
+func memberAnalysisRuleCriteria(d *jsonproto.Decoder, v *aatypes.AnalysisRuleCriteria, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.List(d, &v.AccountIds, jsonproto.String)
+	case 1:
+		return jsonproto.List(d, &v.ResourceTags, readTagsMap)
+	}
+	return d.Skip()
+}
+
+// appendAnalyzedResource appends v as a JSON object.
+func appendAnalyzedResource(b []byte, v *aatypes.AnalyzedResource) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"resourceArn":`)
+	b = jsonproto.AppendString(b, v.ResourceArn)
+	b = jsonproto.Member(b, n, `"resourceType":`)
+	b = jsonproto.AppendString(b, v.ResourceType)
+	b = jsonproto.Member(b, n, `"createdAt":`)
+	b = jsonproto.AppendTimestamp(b, v.CreatedAt)
+	b = jsonproto.Member(b, n, `"analyzedAt":`)
+	b = jsonproto.AppendTimestamp(b, v.AnalyzedAt)
+	b = jsonproto.Member(b, n, `"updatedAt":`)
+	b = jsonproto.AppendTimestamp(b, v.UpdatedAt)
+	b = jsonproto.Member(b, n, `"isPublic":`)
+	b = jsonproto.AppendBool(b, v.IsPublic)
+	if v.Actions != nil {
+		b = jsonproto.Member(b, n, `"actions":`)
+		b = jsonproto.AppendList(b, v.Actions, jsonproto.StringElem)
+	}
+	if v.SharedVia != nil {
+		b = jsonproto.Member(b, n, `"sharedVia":`)
+		b = jsonproto.AppendList(b, v.SharedVia, jsonproto.StringElem)
+	}
+	if v.Status != nil {
+		b = jsonproto.Member(b, n, `"status":`)
+		b = jsonproto.AppendString(b, *v.Status)
+	}
+	b = jsonproto.Member(b, n, `"resourceOwnerAccount":`)
+	b = jsonproto.AppendString(b, v.ResourceOwnerAccount)
+	if v.Error != nil {
+		b = jsonproto.Member(b, n, `"error":`)
+		b = jsonproto.AppendString(b, *v.Error)
+	}
+	return append(b, '}')
+}
+
+// appendAnalyzedResourceSummary appends v as a JSON object.
+func appendAnalyzedResourceSummary(b []byte, v *aatypes.AnalyzedResourceSummary) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"resourceArn":`)
+	b = jsonproto.AppendString(b, v.ResourceArn)
+	b = jsonproto.Member(b, n, `"resourceOwnerAccount":`)
+	b = jsonproto.AppendString(b, v.ResourceOwnerAccount)
+	b = jsonproto.Member(b, n, `"resourceType":`)
+	b = jsonproto.AppendString(b, v.ResourceType)
+	return append(b, '}')
+}
+
+// appendAnalyzerConfiguration appends v as a JSON object.
+func appendAnalyzerConfiguration(b []byte, v *aatypes.AnalyzerConfiguration) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.UnusedAccess != nil {
+		b = jsonproto.Member(b, n, `"unusedAccess":`)
+		b = appendUnusedAccessConfiguration(b, v.UnusedAccess)
+	}
+	if v.InternalAccess != nil {
+		b = jsonproto.Member(b, n, `"internalAccess":`)
+		b = appendInternalAccessConfiguration(b, v.InternalAccess)
+	}
+	return append(b, '}')
+}
+
+var membersAnalyzerConfiguration = jsonproto.NewMembers("unusedAccess", "internalAccess")
+
+// readAnalyzerConfiguration reads a JSON object into v.
+func readAnalyzerConfiguration(d *jsonproto.Decoder, v *aatypes.AnalyzerConfiguration) error {
+	return jsonproto.Object(d, v, &membersAnalyzerConfiguration, memberAnalyzerConfiguration)
+}
+
+func memberAnalyzerConfiguration(d *jsonproto.Decoder, v *aatypes.AnalyzerConfiguration, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.Struct(d, &v.UnusedAccess, readUnusedAccessConfiguration)
+	case 1:
+		return jsonproto.Struct(d, &v.InternalAccess, readInternalAccessConfiguration)
+	}
+	return d.Skip()
+}
+
+// appendAnalyzerSummary appends v as a JSON object.
+func appendAnalyzerSummary(b []byte, v *aatypes.AnalyzerSummary) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"arn":`)
+	b = jsonproto.AppendString(b, v.Arn)
+	b = jsonproto.Member(b, n, `"name":`)
+	b = jsonproto.AppendString(b, v.Name)
+	b = jsonproto.Member(b, n, `"type":`)
+	b = jsonproto.AppendString(b, v.Type)
+	b = jsonproto.Member(b, n, `"createdAt":`)
+	b = jsonproto.AppendTimestamp(b, v.CreatedAt)
+	if v.LastResourceAnalyzed != nil {
+		b = jsonproto.Member(b, n, `"lastResourceAnalyzed":`)
+		b = jsonproto.AppendString(b, *v.LastResourceAnalyzed)
+	}
+	if v.LastResourceAnalyzedAt != nil {
+		b = jsonproto.Member(b, n, `"lastResourceAnalyzedAt":`)
+		b = jsonproto.AppendTimestamp(b, *v.LastResourceAnalyzedAt)
+	}
+	if v.Tags != nil {
+		b = jsonproto.Member(b, n, `"tags":`)
+		b = jsonproto.AppendMap(b, v.Tags, jsonproto.StringElem)
+	}
+	b = jsonproto.Member(b, n, `"status":`)
+	b = jsonproto.AppendString(b, v.Status)
+	if v.StatusReason != nil {
+		b = jsonproto.Member(b, n, `"statusReason":`)
+		b = appendStatusReason(b, v.StatusReason)
+	}
+	if v.Configuration != nil {
+		b = jsonproto.Member(b, n, `"configuration":`)
+		b = appendAnalyzerConfiguration(b, v.Configuration)
+	}
+	if v.ManagedBy != nil {
+		b = jsonproto.Member(b, n, `"managedBy":`)
+		b = jsonproto.AppendString(b, *v.ManagedBy)
+	}
+	return append(b, '}')
+}
+
+// decodeApplyArchiveRuleRequest reads a request body into v.
+func decodeApplyArchiveRuleRequest(data []byte, v *aatypes.ApplyArchiveRuleRequest) error {
+	return jsonproto.Decode(data, v, readApplyArchiveRuleRequest)
+}
+
+var membersApplyArchiveRuleRequest = jsonproto.NewMembers("analyzerArn", "ruleName", "clientToken").Require(0)
+
+// readApplyArchiveRuleRequest reads a JSON object into v.
+func readApplyArchiveRuleRequest(d *jsonproto.Decoder, v *aatypes.ApplyArchiveRuleRequest) error {
+	return jsonproto.Object(d, v, &membersApplyArchiveRuleRequest, memberApplyArchiveRuleRequest)
+}
+
+func memberApplyArchiveRuleRequest(d *jsonproto.Decoder, v *aatypes.ApplyArchiveRuleRequest, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.String(d, &v.AnalyzerArn)
+	case 1:
+		return jsonproto.String(d, &v.RuleName)
+	case 2:
+		return jsonproto.StringPtr(d, &v.ClientToken)
+	}
+	return d.Skip()
+}
+
+// appendArchiveRuleSummary appends v as a JSON object.
+func appendArchiveRuleSummary(b []byte, v *aatypes.ArchiveRuleSummary) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"ruleName":`)
+	b = jsonproto.AppendString(b, v.RuleName)
+	b = jsonproto.Member(b, n, `"filter":`)
+	b = jsonproto.AppendMap(b, v.Filter, appendCriterion)
+	b = jsonproto.Member(b, n, `"createdAt":`)
+	b = jsonproto.AppendTimestamp(b, v.CreatedAt)
+	b = jsonproto.Member(b, n, `"updatedAt":`)
+	b = jsonproto.AppendTimestamp(b, v.UpdatedAt)
+	return append(b, '}')
+}
+
+// decodeCancelPolicyGenerationRequest reads a request body into v.
+func decodeCancelPolicyGenerationRequest(data []byte, v *aatypes.CancelPolicyGenerationRequest) error {
+	return jsonproto.Decode(data, v, readCancelPolicyGenerationRequest)
+}
+
+var membersCancelPolicyGenerationRequest = jsonproto.NewMembers("")
+
+// readCancelPolicyGenerationRequest reads a JSON object into v.
+func readCancelPolicyGenerationRequest(d *jsonproto.Decoder, v *aatypes.CancelPolicyGenerationRequest) error {
+	return jsonproto.Object(d, v, &membersCancelPolicyGenerationRequest, memberCancelPolicyGenerationRequest)
+}
+
+func memberCancelPolicyGenerationRequest(d *jsonproto.Decoder, v *aatypes.CancelPolicyGenerationRequest, i int) error {
+	switch i {
+	}
+	return d.Skip()
+}
+
+// bindCancelPolicyGenerationRequest reads the members of v that the request carries outside its body.
+func bindCancelPolicyGenerationRequest(p jsonproto.Params, v *aatypes.CancelPolicyGenerationRequest) error {
+	if err := jsonproto.ParamString(p, "uri", "jobId", &v.JobId); err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendCancelPolicyGenerationResponse appends v as a JSON object.
+func appendCancelPolicyGenerationResponse(b []byte, v *aatypes.CancelPolicyGenerationResponse) []byte {
+	b = append(b, '{')
+	return append(b, '}')
+}
+
 // decodeCheckAccessNotGrantedRequest reads a request body into v.
 func decodeCheckAccessNotGrantedRequest(data []byte, v *aatypes.CheckAccessNotGrantedRequest) error {
 	return jsonproto.Decode(data, v, readCheckAccessNotGrantedRequest)
@@ -151,6 +403,1478 @@ func appendCheckNoPublicAccessResponse(b []byte, v *aatypes.CheckNoPublicAccessR
 	return append(b, '}')
 }
 
+var membersCloudTrailDetails = jsonproto.NewMembers("trails", "accessRole", "startTime", "endTime").Require(1, 2)
+
+// readCloudTrailDetails reads a JSON object into v.
+func readCloudTrailDetails(d *jsonproto.Decoder, v *aatypes.CloudTrailDetails) error {
+	return jsonproto.Object(d, v, &membersCloudTrailDetails, memberCloudTrailDetails)
+}
+
+func memberCloudTrailDetails(d *jsonproto.Decoder, v *aatypes.CloudTrailDetails, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.List(d, &v.Trails, readTrail)
+	case 1:
+		return jsonproto.String(d, &v.AccessRole)
+	case 2:
+		return jsonproto.Timestamp(d, &v.StartTime)
+	case 3:
+		return jsonproto.TimestampPtr(d, &v.EndTime)
+	}
+	return d.Skip()
+}
+
+// appendCloudTrailProperties appends v as a JSON object.
+func appendCloudTrailProperties(b []byte, v *aatypes.CloudTrailProperties) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"trailProperties":`)
+	b = jsonproto.AppendList(b, v.TrailProperties, appendTrailProperties)
+	b = jsonproto.Member(b, n, `"startTime":`)
+	b = jsonproto.AppendTimestamp(b, v.StartTime)
+	b = jsonproto.Member(b, n, `"endTime":`)
+	b = jsonproto.AppendTimestamp(b, v.EndTime)
+	return append(b, '}')
+}
+
+// decodeCreateAnalyzerRequest reads a request body into v.
+func decodeCreateAnalyzerRequest(data []byte, v *aatypes.CreateAnalyzerRequest) error {
+	return jsonproto.Decode(data, v, readCreateAnalyzerRequest)
+}
+
+var membersCreateAnalyzerRequest = jsonproto.NewMembers("analyzerName", "type", "archiveRules", "tags", "clientToken", "configuration").Require(1)
+
+// readCreateAnalyzerRequest reads a JSON object into v.
+func readCreateAnalyzerRequest(d *jsonproto.Decoder, v *aatypes.CreateAnalyzerRequest) error {
+	return jsonproto.Object(d, v, &membersCreateAnalyzerRequest, memberCreateAnalyzerRequest)
+}
+
+func memberCreateAnalyzerRequest(d *jsonproto.Decoder, v *aatypes.CreateAnalyzerRequest, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.String(d, &v.AnalyzerName)
+	case 1:
+		return jsonproto.String(d, &v.Type)
+	case 2:
+		return jsonproto.List(d, &v.ArchiveRules, readInlineArchiveRule)
+	case 3:
+		return jsonproto.Map(d, &v.Tags, jsonproto.String)
+	case 4:
+		return jsonproto.StringPtr(d, &v.ClientToken)
+	case 5:
+		return jsonproto.Struct(d, &v.Configuration, readAnalyzerConfiguration)
+	}
+	return d.Skip()
+}
+
+// appendCreateAnalyzerResponse appends v as a JSON object.
+func appendCreateAnalyzerResponse(b []byte, v *aatypes.CreateAnalyzerResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Arn != nil {
+		b = jsonproto.Member(b, n, `"arn":`)
+		b = jsonproto.AppendString(b, *v.Arn)
+	}
+	return append(b, '}')
+}
+
+// decodeCreateArchiveRuleRequest reads a request body into v.
+func decodeCreateArchiveRuleRequest(data []byte, v *aatypes.CreateArchiveRuleRequest) error {
+	return jsonproto.Decode(data, v, readCreateArchiveRuleRequest)
+}
+
+var membersCreateArchiveRuleRequest = jsonproto.NewMembers("", "ruleName", "filter", "clientToken")
+
+// readCreateArchiveRuleRequest reads a JSON object into v.
+func readCreateArchiveRuleRequest(d *jsonproto.Decoder, v *aatypes.CreateArchiveRuleRequest) error {
+	return jsonproto.Object(d, v, &membersCreateArchiveRuleRequest, memberCreateArchiveRuleRequest)
+}
+
+func memberCreateArchiveRuleRequest(d *jsonproto.Decoder, v *aatypes.CreateArchiveRuleRequest, i int) error {
+	switch i {
+	case 1:
+		return jsonproto.String(d, &v.RuleName)
+	case 2:
+		return jsonproto.Map(d, &v.Filter, readCriterion)
+	case 3:
+		return jsonproto.StringPtr(d, &v.ClientToken)
+	}
+	return d.Skip()
+}
+
+// bindCreateArchiveRuleRequest reads the members of v that the request carries outside its body.
+func bindCreateArchiveRuleRequest(p jsonproto.Params, v *aatypes.CreateArchiveRuleRequest) error {
+	if err := jsonproto.ParamString(p, "uri", "analyzerName", &v.AnalyzerName); err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendCriterion appends v as a JSON object.
+func appendCriterion(b []byte, v *aatypes.Criterion) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Eq != nil {
+		b = jsonproto.Member(b, n, `"eq":`)
+		b = jsonproto.AppendList(b, v.Eq, jsonproto.StringElem)
+	}
+	if v.Neq != nil {
+		b = jsonproto.Member(b, n, `"neq":`)
+		b = jsonproto.AppendList(b, v.Neq, jsonproto.StringElem)
+	}
+	if v.Contains != nil {
+		b = jsonproto.Member(b, n, `"contains":`)
+		b = jsonproto.AppendList(b, v.Contains, jsonproto.StringElem)
+	}
+	if v.Exists != nil {
+		b = jsonproto.Member(b, n, `"exists":`)
+		b = jsonproto.AppendBool(b, *v.Exists)
+	}
+	return append(b, '}')
+}
+
+var membersCriterion = jsonproto.NewMembers("eq", "neq", "contains", "exists")
+
+// readCriterion reads a JSON object into v.
+func readCriterion(d *jsonproto.Decoder, v *aatypes.Criterion) error {
+	return jsonproto.Object(d, v, &membersCriterion, memberCriterion)
+}
+
+func memberCriterion(d *jsonproto.Decoder, v *aatypes.Criterion, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.List(d, &v.Eq, jsonproto.String)
+	case 1:
+		return jsonproto.List(d, &v.Neq, jsonproto.String)
+	case 2:
+		return jsonproto.List(d, &v.Contains, jsonproto.String)
+	case 3:
+		return jsonproto.BoolPtr(d, &v.Exists)
+	}
+	return d.Skip()
+}
+
+// decodeDeleteAnalyzerRequest reads a request body into v.
+func decodeDeleteAnalyzerRequest(data []byte, v *aatypes.DeleteAnalyzerRequest) error {
+	return jsonproto.Decode(data, v, readDeleteAnalyzerRequest)
+}
+
+var membersDeleteAnalyzerRequest = jsonproto.NewMembers("", "")
+
+// readDeleteAnalyzerRequest reads a JSON object into v.
+func readDeleteAnalyzerRequest(d *jsonproto.Decoder, v *aatypes.DeleteAnalyzerRequest) error {
+	return jsonproto.Object(d, v, &membersDeleteAnalyzerRequest, memberDeleteAnalyzerRequest)
+}
+
+func memberDeleteAnalyzerRequest(d *jsonproto.Decoder, v *aatypes.DeleteAnalyzerRequest, i int) error {
+	switch i {
+	}
+	return d.Skip()
+}
+
+// bindDeleteAnalyzerRequest reads the members of v that the request carries outside its body.
+func bindDeleteAnalyzerRequest(p jsonproto.Params, v *aatypes.DeleteAnalyzerRequest) error {
+	if err := jsonproto.ParamString(p, "uri", "analyzerName", &v.AnalyzerName); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamStringPtr(p, "querystring", "clientToken", &v.ClientToken); err != nil {
+		return err
+	}
+	return nil
+}
+
+// decodeDeleteArchiveRuleRequest reads a request body into v.
+func decodeDeleteArchiveRuleRequest(data []byte, v *aatypes.DeleteArchiveRuleRequest) error {
+	return jsonproto.Decode(data, v, readDeleteArchiveRuleRequest)
+}
+
+var membersDeleteArchiveRuleRequest = jsonproto.NewMembers("", "", "")
+
+// readDeleteArchiveRuleRequest reads a JSON object into v.
+func readDeleteArchiveRuleRequest(d *jsonproto.Decoder, v *aatypes.DeleteArchiveRuleRequest) error {
+	return jsonproto.Object(d, v, &membersDeleteArchiveRuleRequest, memberDeleteArchiveRuleRequest)
+}
+
+func memberDeleteArchiveRuleRequest(d *jsonproto.Decoder, v *aatypes.DeleteArchiveRuleRequest, i int) error {
+	switch i {
+	}
+	return d.Skip()
+}
+
+// bindDeleteArchiveRuleRequest reads the members of v that the request carries outside its body.
+func bindDeleteArchiveRuleRequest(p jsonproto.Params, v *aatypes.DeleteArchiveRuleRequest) error {
+	if err := jsonproto.ParamString(p, "uri", "analyzerName", &v.AnalyzerName); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamString(p, "uri", "ruleName", &v.RuleName); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamStringPtr(p, "querystring", "clientToken", &v.ClientToken); err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendExternalAccessDetails appends v as a JSON object.
+func appendExternalAccessDetails(b []byte, v *aatypes.ExternalAccessDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Action != nil {
+		b = jsonproto.Member(b, n, `"action":`)
+		b = jsonproto.AppendList(b, v.Action, jsonproto.StringElem)
+	}
+	b = jsonproto.Member(b, n, `"condition":`)
+	b = jsonproto.AppendMap(b, v.Condition, jsonproto.StringElem)
+	if v.IsPublic != nil {
+		b = jsonproto.Member(b, n, `"isPublic":`)
+		b = jsonproto.AppendBool(b, *v.IsPublic)
+	}
+	if v.Principal != nil {
+		b = jsonproto.Member(b, n, `"principal":`)
+		b = jsonproto.AppendMap(b, v.Principal, jsonproto.StringElem)
+	}
+	if v.Sources != nil {
+		b = jsonproto.Member(b, n, `"sources":`)
+		b = jsonproto.AppendList(b, v.Sources, appendFindingSource)
+	}
+	if v.ResourceControlPolicyRestriction != nil {
+		b = jsonproto.Member(b, n, `"resourceControlPolicyRestriction":`)
+		b = jsonproto.AppendString(b, *v.ResourceControlPolicyRestriction)
+	}
+	return append(b, '}')
+}
+
+// appendExternalAccessFindingsStatistics appends v as a JSON object.
+func appendExternalAccessFindingsStatistics(b []byte, v *aatypes.ExternalAccessFindingsStatistics) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.ResourceTypeStatistics != nil {
+		b = jsonproto.Member(b, n, `"resourceTypeStatistics":`)
+		b = jsonproto.AppendMap(b, v.ResourceTypeStatistics, appendResourceTypeDetails)
+	}
+	if v.TotalActiveFindings != nil {
+		b = jsonproto.Member(b, n, `"totalActiveFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalActiveFindings)
+	}
+	if v.TotalArchivedFindings != nil {
+		b = jsonproto.Member(b, n, `"totalArchivedFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalArchivedFindings)
+	}
+	if v.TotalResolvedFindings != nil {
+		b = jsonproto.Member(b, n, `"totalResolvedFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalResolvedFindings)
+	}
+	return append(b, '}')
+}
+
+// appendFinding appends v as a JSON object.
+func appendFinding(b []byte, v *aatypes.Finding) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"id":`)
+	b = jsonproto.AppendString(b, v.Id)
+	if v.Principal != nil {
+		b = jsonproto.Member(b, n, `"principal":`)
+		b = jsonproto.AppendMap(b, v.Principal, jsonproto.StringElem)
+	}
+	if v.Action != nil {
+		b = jsonproto.Member(b, n, `"action":`)
+		b = jsonproto.AppendList(b, v.Action, jsonproto.StringElem)
+	}
+	if v.Resource != nil {
+		b = jsonproto.Member(b, n, `"resource":`)
+		b = jsonproto.AppendString(b, *v.Resource)
+	}
+	if v.IsPublic != nil {
+		b = jsonproto.Member(b, n, `"isPublic":`)
+		b = jsonproto.AppendBool(b, *v.IsPublic)
+	}
+	b = jsonproto.Member(b, n, `"resourceType":`)
+	b = jsonproto.AppendString(b, v.ResourceType)
+	b = jsonproto.Member(b, n, `"condition":`)
+	b = jsonproto.AppendMap(b, v.Condition, jsonproto.StringElem)
+	b = jsonproto.Member(b, n, `"createdAt":`)
+	b = jsonproto.AppendTimestamp(b, v.CreatedAt)
+	b = jsonproto.Member(b, n, `"analyzedAt":`)
+	b = jsonproto.AppendTimestamp(b, v.AnalyzedAt)
+	b = jsonproto.Member(b, n, `"updatedAt":`)
+	b = jsonproto.AppendTimestamp(b, v.UpdatedAt)
+	b = jsonproto.Member(b, n, `"status":`)
+	b = jsonproto.AppendString(b, v.Status)
+	b = jsonproto.Member(b, n, `"resourceOwnerAccount":`)
+	b = jsonproto.AppendString(b, v.ResourceOwnerAccount)
+	if v.Error != nil {
+		b = jsonproto.Member(b, n, `"error":`)
+		b = jsonproto.AppendString(b, *v.Error)
+	}
+	if v.Sources != nil {
+		b = jsonproto.Member(b, n, `"sources":`)
+		b = jsonproto.AppendList(b, v.Sources, appendFindingSource)
+	}
+	if v.ResourceControlPolicyRestriction != nil {
+		b = jsonproto.Member(b, n, `"resourceControlPolicyRestriction":`)
+		b = jsonproto.AppendString(b, *v.ResourceControlPolicyRestriction)
+	}
+	return append(b, '}')
+}
+
+// appendFindingAggregationAccountDetails appends v as a JSON object.
+func appendFindingAggregationAccountDetails(b []byte, v *aatypes.FindingAggregationAccountDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Account != nil {
+		b = jsonproto.Member(b, n, `"account":`)
+		b = jsonproto.AppendString(b, *v.Account)
+	}
+	if v.NumberOfActiveFindings != nil {
+		b = jsonproto.Member(b, n, `"numberOfActiveFindings":`)
+		b = jsonproto.AppendInt(b, *v.NumberOfActiveFindings)
+	}
+	if v.Details != nil {
+		b = jsonproto.Member(b, n, `"details":`)
+		b = jsonproto.AppendMap(b, v.Details, jsonproto.IntElem)
+	}
+	return append(b, '}')
+}
+
+// appendFindingDetails appends v as a JSON object.
+func appendFindingDetails(b []byte, v *aatypes.FindingDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.InternalAccessDetails != nil {
+		b = jsonproto.Member(b, n, `"internalAccessDetails":`)
+		b = appendInternalAccessDetails(b, v.InternalAccessDetails)
+	}
+	if v.ExternalAccessDetails != nil {
+		b = jsonproto.Member(b, n, `"externalAccessDetails":`)
+		b = appendExternalAccessDetails(b, v.ExternalAccessDetails)
+	}
+	if v.UnusedPermissionDetails != nil {
+		b = jsonproto.Member(b, n, `"unusedPermissionDetails":`)
+		b = appendUnusedPermissionDetails(b, v.UnusedPermissionDetails)
+	}
+	if v.UnusedIamUserAccessKeyDetails != nil {
+		b = jsonproto.Member(b, n, `"unusedIamUserAccessKeyDetails":`)
+		b = appendUnusedIamUserAccessKeyDetails(b, v.UnusedIamUserAccessKeyDetails)
+	}
+	if v.UnusedIamRoleDetails != nil {
+		b = jsonproto.Member(b, n, `"unusedIamRoleDetails":`)
+		b = appendUnusedIamRoleDetails(b, v.UnusedIamRoleDetails)
+	}
+	if v.UnusedIamUserPasswordDetails != nil {
+		b = jsonproto.Member(b, n, `"unusedIamUserPasswordDetails":`)
+		b = appendUnusedIamUserPasswordDetails(b, v.UnusedIamUserPasswordDetails)
+	}
+	return append(b, '}')
+}
+
+// appendFindingSource appends v as a JSON object.
+func appendFindingSource(b []byte, v *aatypes.FindingSource) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"type":`)
+	b = jsonproto.AppendString(b, v.Type)
+	if v.Detail != nil {
+		b = jsonproto.Member(b, n, `"detail":`)
+		b = appendFindingSourceDetail(b, v.Detail)
+	}
+	return append(b, '}')
+}
+
+// appendFindingSourceDetail appends v as a JSON object.
+func appendFindingSourceDetail(b []byte, v *aatypes.FindingSourceDetail) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AccessPointArn != nil {
+		b = jsonproto.Member(b, n, `"accessPointArn":`)
+		b = jsonproto.AppendString(b, *v.AccessPointArn)
+	}
+	if v.AccessPointAccount != nil {
+		b = jsonproto.Member(b, n, `"accessPointAccount":`)
+		b = jsonproto.AppendString(b, *v.AccessPointAccount)
+	}
+	return append(b, '}')
+}
+
+// appendFindingSummary appends v as a JSON object.
+func appendFindingSummary(b []byte, v *aatypes.FindingSummary) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"id":`)
+	b = jsonproto.AppendString(b, v.Id)
+	if v.Principal != nil {
+		b = jsonproto.Member(b, n, `"principal":`)
+		b = jsonproto.AppendMap(b, v.Principal, jsonproto.StringElem)
+	}
+	if v.Action != nil {
+		b = jsonproto.Member(b, n, `"action":`)
+		b = jsonproto.AppendList(b, v.Action, jsonproto.StringElem)
+	}
+	if v.Resource != nil {
+		b = jsonproto.Member(b, n, `"resource":`)
+		b = jsonproto.AppendString(b, *v.Resource)
+	}
+	if v.IsPublic != nil {
+		b = jsonproto.Member(b, n, `"isPublic":`)
+		b = jsonproto.AppendBool(b, *v.IsPublic)
+	}
+	b = jsonproto.Member(b, n, `"resourceType":`)
+	b = jsonproto.AppendString(b, v.ResourceType)
+	b = jsonproto.Member(b, n, `"condition":`)
+	b = jsonproto.AppendMap(b, v.Condition, jsonproto.StringElem)
+	b = jsonproto.Member(b, n, `"createdAt":`)
+	b = jsonproto.AppendTimestamp(b, v.CreatedAt)
+	b = jsonproto.Member(b, n, `"analyzedAt":`)
+	b = jsonproto.AppendTimestamp(b, v.AnalyzedAt)
+	b = jsonproto.Member(b, n, `"updatedAt":`)
+	b = jsonproto.AppendTimestamp(b, v.UpdatedAt)
+	b = jsonproto.Member(b, n, `"status":`)
+	b = jsonproto.AppendString(b, v.Status)
+	b = jsonproto.Member(b, n, `"resourceOwnerAccount":`)
+	b = jsonproto.AppendString(b, v.ResourceOwnerAccount)
+	if v.Error != nil {
+		b = jsonproto.Member(b, n, `"error":`)
+		b = jsonproto.AppendString(b, *v.Error)
+	}
+	if v.Sources != nil {
+		b = jsonproto.Member(b, n, `"sources":`)
+		b = jsonproto.AppendList(b, v.Sources, appendFindingSource)
+	}
+	if v.ResourceControlPolicyRestriction != nil {
+		b = jsonproto.Member(b, n, `"resourceControlPolicyRestriction":`)
+		b = jsonproto.AppendString(b, *v.ResourceControlPolicyRestriction)
+	}
+	return append(b, '}')
+}
+
+// appendFindingSummaryV2 appends v as a JSON object.
+func appendFindingSummaryV2(b []byte, v *aatypes.FindingSummaryV2) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzedAt":`)
+	b = jsonproto.AppendTimestamp(b, v.AnalyzedAt)
+	b = jsonproto.Member(b, n, `"createdAt":`)
+	b = jsonproto.AppendTimestamp(b, v.CreatedAt)
+	if v.Error != nil {
+		b = jsonproto.Member(b, n, `"error":`)
+		b = jsonproto.AppendString(b, *v.Error)
+	}
+	b = jsonproto.Member(b, n, `"id":`)
+	b = jsonproto.AppendString(b, v.Id)
+	if v.Resource != nil {
+		b = jsonproto.Member(b, n, `"resource":`)
+		b = jsonproto.AppendString(b, *v.Resource)
+	}
+	b = jsonproto.Member(b, n, `"resourceType":`)
+	b = jsonproto.AppendString(b, v.ResourceType)
+	b = jsonproto.Member(b, n, `"resourceOwnerAccount":`)
+	b = jsonproto.AppendString(b, v.ResourceOwnerAccount)
+	b = jsonproto.Member(b, n, `"status":`)
+	b = jsonproto.AppendString(b, v.Status)
+	b = jsonproto.Member(b, n, `"updatedAt":`)
+	b = jsonproto.AppendTimestamp(b, v.UpdatedAt)
+	if v.FindingType != nil {
+		b = jsonproto.Member(b, n, `"findingType":`)
+		b = jsonproto.AppendString(b, *v.FindingType)
+	}
+	return append(b, '}')
+}
+
+// appendFindingsStatistics appends v as a JSON object.
+func appendFindingsStatistics(b []byte, v *aatypes.FindingsStatistics) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.ExternalAccessFindingsStatistics != nil {
+		b = jsonproto.Member(b, n, `"externalAccessFindingsStatistics":`)
+		b = appendExternalAccessFindingsStatistics(b, v.ExternalAccessFindingsStatistics)
+	}
+	if v.InternalAccessFindingsStatistics != nil {
+		b = jsonproto.Member(b, n, `"internalAccessFindingsStatistics":`)
+		b = appendInternalAccessFindingsStatistics(b, v.InternalAccessFindingsStatistics)
+	}
+	if v.UnusedAccessFindingsStatistics != nil {
+		b = jsonproto.Member(b, n, `"unusedAccessFindingsStatistics":`)
+		b = appendUnusedAccessFindingsStatistics(b, v.UnusedAccessFindingsStatistics)
+	}
+	return append(b, '}')
+}
+
+// decodeGenerateFindingRecommendationRequest reads a request body into v.
+func decodeGenerateFindingRecommendationRequest(data []byte, v *aatypes.GenerateFindingRecommendationRequest) error {
+	return jsonproto.Decode(data, v, readGenerateFindingRecommendationRequest)
+}
+
+var membersGenerateFindingRecommendationRequest = jsonproto.NewMembers("", "")
+
+// readGenerateFindingRecommendationRequest reads a JSON object into v.
+func readGenerateFindingRecommendationRequest(d *jsonproto.Decoder, v *aatypes.GenerateFindingRecommendationRequest) error {
+	return jsonproto.Object(d, v, &membersGenerateFindingRecommendationRequest, memberGenerateFindingRecommendationRequest)
+}
+
+func memberGenerateFindingRecommendationRequest(d *jsonproto.Decoder, v *aatypes.GenerateFindingRecommendationRequest, i int) error {
+	switch i {
+	}
+	return d.Skip()
+}
+
+// bindGenerateFindingRecommendationRequest reads the members of v that the request carries outside its body.
+func bindGenerateFindingRecommendationRequest(p jsonproto.Params, v *aatypes.GenerateFindingRecommendationRequest) error {
+	if err := jsonproto.ParamString(p, "querystring", "analyzerArn", &v.AnalyzerArn); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamString(p, "uri", "id", &v.Id); err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendGeneratedPolicy appends v as a JSON object.
+func appendGeneratedPolicy(b []byte, v *aatypes.GeneratedPolicy) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"policy":`)
+	b = jsonproto.AppendString(b, v.Policy)
+	return append(b, '}')
+}
+
+// appendGeneratedPolicyProperties appends v as a JSON object.
+func appendGeneratedPolicyProperties(b []byte, v *aatypes.GeneratedPolicyProperties) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.IsComplete != nil {
+		b = jsonproto.Member(b, n, `"isComplete":`)
+		b = jsonproto.AppendBool(b, *v.IsComplete)
+	}
+	b = jsonproto.Member(b, n, `"principalArn":`)
+	b = jsonproto.AppendString(b, v.PrincipalArn)
+	if v.CloudTrailProperties != nil {
+		b = jsonproto.Member(b, n, `"cloudTrailProperties":`)
+		b = appendCloudTrailProperties(b, v.CloudTrailProperties)
+	}
+	return append(b, '}')
+}
+
+// appendGeneratedPolicyResult appends v as a JSON object.
+func appendGeneratedPolicyResult(b []byte, v *aatypes.GeneratedPolicyResult) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"properties":`)
+	if v.Properties == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendGeneratedPolicyProperties(b, v.Properties)
+	}
+	if v.GeneratedPolicies != nil {
+		b = jsonproto.Member(b, n, `"generatedPolicies":`)
+		b = jsonproto.AppendList(b, v.GeneratedPolicies, appendGeneratedPolicy)
+	}
+	return append(b, '}')
+}
+
+// decodeGetAnalyzedResourceRequest reads a request body into v.
+func decodeGetAnalyzedResourceRequest(data []byte, v *aatypes.GetAnalyzedResourceRequest) error {
+	return jsonproto.Decode(data, v, readGetAnalyzedResourceRequest)
+}
+
+var membersGetAnalyzedResourceRequest = jsonproto.NewMembers("", "")
+
+// readGetAnalyzedResourceRequest reads a JSON object into v.
+func readGetAnalyzedResourceRequest(d *jsonproto.Decoder, v *aatypes.GetAnalyzedResourceRequest) error {
+	return jsonproto.Object(d, v, &membersGetAnalyzedResourceRequest, memberGetAnalyzedResourceRequest)
+}
+
+func memberGetAnalyzedResourceRequest(d *jsonproto.Decoder, v *aatypes.GetAnalyzedResourceRequest, i int) error {
+	switch i {
+	}
+	return d.Skip()
+}
+
+// bindGetAnalyzedResourceRequest reads the members of v that the request carries outside its body.
+func bindGetAnalyzedResourceRequest(p jsonproto.Params, v *aatypes.GetAnalyzedResourceRequest) error {
+	if err := jsonproto.ParamString(p, "querystring", "analyzerArn", &v.AnalyzerArn); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamString(p, "querystring", "resourceArn", &v.ResourceArn); err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendGetAnalyzedResourceResponse appends v as a JSON object.
+func appendGetAnalyzedResourceResponse(b []byte, v *aatypes.GetAnalyzedResourceResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Resource != nil {
+		b = jsonproto.Member(b, n, `"resource":`)
+		b = appendAnalyzedResource(b, v.Resource)
+	}
+	return append(b, '}')
+}
+
+// decodeGetAnalyzerRequest reads a request body into v.
+func decodeGetAnalyzerRequest(data []byte, v *aatypes.GetAnalyzerRequest) error {
+	return jsonproto.Decode(data, v, readGetAnalyzerRequest)
+}
+
+var membersGetAnalyzerRequest = jsonproto.NewMembers("")
+
+// readGetAnalyzerRequest reads a JSON object into v.
+func readGetAnalyzerRequest(d *jsonproto.Decoder, v *aatypes.GetAnalyzerRequest) error {
+	return jsonproto.Object(d, v, &membersGetAnalyzerRequest, memberGetAnalyzerRequest)
+}
+
+func memberGetAnalyzerRequest(d *jsonproto.Decoder, v *aatypes.GetAnalyzerRequest, i int) error {
+	switch i {
+	}
+	return d.Skip()
+}
+
+// bindGetAnalyzerRequest reads the members of v that the request carries outside its body.
+func bindGetAnalyzerRequest(p jsonproto.Params, v *aatypes.GetAnalyzerRequest) error {
+	if err := jsonproto.ParamString(p, "uri", "analyzerName", &v.AnalyzerName); err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendGetAnalyzerResponse appends v as a JSON object.
+func appendGetAnalyzerResponse(b []byte, v *aatypes.GetAnalyzerResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzer":`)
+	if v.Analyzer == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendAnalyzerSummary(b, v.Analyzer)
+	}
+	return append(b, '}')
+}
+
+// decodeGetArchiveRuleRequest reads a request body into v.
+func decodeGetArchiveRuleRequest(data []byte, v *aatypes.GetArchiveRuleRequest) error {
+	return jsonproto.Decode(data, v, readGetArchiveRuleRequest)
+}
+
+var membersGetArchiveRuleRequest = jsonproto.NewMembers("", "")
+
+// readGetArchiveRuleRequest reads a JSON object into v.
+func readGetArchiveRuleRequest(d *jsonproto.Decoder, v *aatypes.GetArchiveRuleRequest) error {
+	return jsonproto.Object(d, v, &membersGetArchiveRuleRequest, memberGetArchiveRuleRequest)
+}
+
+func memberGetArchiveRuleRequest(d *jsonproto.Decoder, v *aatypes.GetArchiveRuleRequest, i int) error {
+	switch i {
+	}
+	return d.Skip()
+}
+
+// bindGetArchiveRuleRequest reads the members of v that the request carries outside its body.
+func bindGetArchiveRuleRequest(p jsonproto.Params, v *aatypes.GetArchiveRuleRequest) error {
+	if err := jsonproto.ParamString(p, "uri", "analyzerName", &v.AnalyzerName); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamString(p, "uri", "ruleName", &v.RuleName); err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendGetArchiveRuleResponse appends v as a JSON object.
+func appendGetArchiveRuleResponse(b []byte, v *aatypes.GetArchiveRuleResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"archiveRule":`)
+	if v.ArchiveRule == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendArchiveRuleSummary(b, v.ArchiveRule)
+	}
+	return append(b, '}')
+}
+
+// decodeGetFindingRecommendationRequest reads a request body into v.
+func decodeGetFindingRecommendationRequest(data []byte, v *aatypes.GetFindingRecommendationRequest) error {
+	return jsonproto.Decode(data, v, readGetFindingRecommendationRequest)
+}
+
+var membersGetFindingRecommendationRequest = jsonproto.NewMembers("", "", "", "")
+
+// readGetFindingRecommendationRequest reads a JSON object into v.
+func readGetFindingRecommendationRequest(d *jsonproto.Decoder, v *aatypes.GetFindingRecommendationRequest) error {
+	return jsonproto.Object(d, v, &membersGetFindingRecommendationRequest, memberGetFindingRecommendationRequest)
+}
+
+func memberGetFindingRecommendationRequest(d *jsonproto.Decoder, v *aatypes.GetFindingRecommendationRequest, i int) error {
+	switch i {
+	}
+	return d.Skip()
+}
+
+// bindGetFindingRecommendationRequest reads the members of v that the request carries outside its body.
+func bindGetFindingRecommendationRequest(p jsonproto.Params, v *aatypes.GetFindingRecommendationRequest) error {
+	if err := jsonproto.ParamString(p, "querystring", "analyzerArn", &v.AnalyzerArn); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamString(p, "uri", "id", &v.Id); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamInt32Ptr(p, "querystring", "maxResults", &v.MaxResults); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamStringPtr(p, "querystring", "nextToken", &v.NextToken); err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendGetFindingRecommendationResponse appends v as a JSON object.
+func appendGetFindingRecommendationResponse(b []byte, v *aatypes.GetFindingRecommendationResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"startedAt":`)
+	b = jsonproto.AppendTimestamp(b, v.StartedAt)
+	if v.CompletedAt != nil {
+		b = jsonproto.Member(b, n, `"completedAt":`)
+		b = jsonproto.AppendTimestamp(b, *v.CompletedAt)
+	}
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	if v.Error != nil {
+		b = jsonproto.Member(b, n, `"error":`)
+		b = appendRecommendationError(b, v.Error)
+	}
+	b = jsonproto.Member(b, n, `"resourceArn":`)
+	b = jsonproto.AppendString(b, v.ResourceArn)
+	if v.RecommendedSteps != nil {
+		b = jsonproto.Member(b, n, `"recommendedSteps":`)
+		b = jsonproto.AppendList(b, v.RecommendedSteps, appendRecommendedStep)
+	}
+	b = jsonproto.Member(b, n, `"recommendationType":`)
+	b = jsonproto.AppendString(b, v.RecommendationType)
+	b = jsonproto.Member(b, n, `"status":`)
+	b = jsonproto.AppendString(b, v.Status)
+	return append(b, '}')
+}
+
+// decodeGetFindingRequest reads a request body into v.
+func decodeGetFindingRequest(data []byte, v *aatypes.GetFindingRequest) error {
+	return jsonproto.Decode(data, v, readGetFindingRequest)
+}
+
+var membersGetFindingRequest = jsonproto.NewMembers("", "")
+
+// readGetFindingRequest reads a JSON object into v.
+func readGetFindingRequest(d *jsonproto.Decoder, v *aatypes.GetFindingRequest) error {
+	return jsonproto.Object(d, v, &membersGetFindingRequest, memberGetFindingRequest)
+}
+
+func memberGetFindingRequest(d *jsonproto.Decoder, v *aatypes.GetFindingRequest, i int) error {
+	switch i {
+	}
+	return d.Skip()
+}
+
+// bindGetFindingRequest reads the members of v that the request carries outside its body.
+func bindGetFindingRequest(p jsonproto.Params, v *aatypes.GetFindingRequest) error {
+	if err := jsonproto.ParamString(p, "querystring", "analyzerArn", &v.AnalyzerArn); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamString(p, "uri", "id", &v.Id); err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendGetFindingResponse appends v as a JSON object.
+func appendGetFindingResponse(b []byte, v *aatypes.GetFindingResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Finding != nil {
+		b = jsonproto.Member(b, n, `"finding":`)
+		b = appendFinding(b, v.Finding)
+	}
+	return append(b, '}')
+}
+
+// decodeGetFindingV2Request reads a request body into v.
+func decodeGetFindingV2Request(data []byte, v *aatypes.GetFindingV2Request) error {
+	return jsonproto.Decode(data, v, readGetFindingV2Request)
+}
+
+var membersGetFindingV2Request = jsonproto.NewMembers("", "", "", "")
+
+// readGetFindingV2Request reads a JSON object into v.
+func readGetFindingV2Request(d *jsonproto.Decoder, v *aatypes.GetFindingV2Request) error {
+	return jsonproto.Object(d, v, &membersGetFindingV2Request, memberGetFindingV2Request)
+}
+
+func memberGetFindingV2Request(d *jsonproto.Decoder, v *aatypes.GetFindingV2Request, i int) error {
+	switch i {
+	}
+	return d.Skip()
+}
+
+// bindGetFindingV2Request reads the members of v that the request carries outside its body.
+func bindGetFindingV2Request(p jsonproto.Params, v *aatypes.GetFindingV2Request) error {
+	if err := jsonproto.ParamString(p, "querystring", "analyzerArn", &v.AnalyzerArn); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamString(p, "uri", "id", &v.Id); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamInt32Ptr(p, "querystring", "maxResults", &v.MaxResults); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamStringPtr(p, "querystring", "nextToken", &v.NextToken); err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendGetFindingV2Response appends v as a JSON object.
+func appendGetFindingV2Response(b []byte, v *aatypes.GetFindingV2Response) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzedAt":`)
+	b = jsonproto.AppendTimestamp(b, v.AnalyzedAt)
+	b = jsonproto.Member(b, n, `"createdAt":`)
+	b = jsonproto.AppendTimestamp(b, v.CreatedAt)
+	if v.Error != nil {
+		b = jsonproto.Member(b, n, `"error":`)
+		b = jsonproto.AppendString(b, *v.Error)
+	}
+	b = jsonproto.Member(b, n, `"id":`)
+	b = jsonproto.AppendString(b, v.Id)
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	if v.Resource != nil {
+		b = jsonproto.Member(b, n, `"resource":`)
+		b = jsonproto.AppendString(b, *v.Resource)
+	}
+	b = jsonproto.Member(b, n, `"resourceType":`)
+	b = jsonproto.AppendString(b, v.ResourceType)
+	b = jsonproto.Member(b, n, `"resourceOwnerAccount":`)
+	b = jsonproto.AppendString(b, v.ResourceOwnerAccount)
+	b = jsonproto.Member(b, n, `"status":`)
+	b = jsonproto.AppendString(b, v.Status)
+	b = jsonproto.Member(b, n, `"updatedAt":`)
+	b = jsonproto.AppendTimestamp(b, v.UpdatedAt)
+	b = jsonproto.Member(b, n, `"findingDetails":`)
+	b = jsonproto.AppendList(b, v.FindingDetails, appendFindingDetails)
+	if v.FindingType != nil {
+		b = jsonproto.Member(b, n, `"findingType":`)
+		b = jsonproto.AppendString(b, *v.FindingType)
+	}
+	return append(b, '}')
+}
+
+// decodeGetFindingsStatisticsRequest reads a request body into v.
+func decodeGetFindingsStatisticsRequest(data []byte, v *aatypes.GetFindingsStatisticsRequest) error {
+	return jsonproto.Decode(data, v, readGetFindingsStatisticsRequest)
+}
+
+var membersGetFindingsStatisticsRequest = jsonproto.NewMembers("analyzerArn").Require(0)
+
+// readGetFindingsStatisticsRequest reads a JSON object into v.
+func readGetFindingsStatisticsRequest(d *jsonproto.Decoder, v *aatypes.GetFindingsStatisticsRequest) error {
+	return jsonproto.Object(d, v, &membersGetFindingsStatisticsRequest, memberGetFindingsStatisticsRequest)
+}
+
+func memberGetFindingsStatisticsRequest(d *jsonproto.Decoder, v *aatypes.GetFindingsStatisticsRequest, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.String(d, &v.AnalyzerArn)
+	}
+	return d.Skip()
+}
+
+// appendGetFindingsStatisticsResponse appends v as a JSON object.
+func appendGetFindingsStatisticsResponse(b []byte, v *aatypes.GetFindingsStatisticsResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.FindingsStatistics != nil {
+		b = jsonproto.Member(b, n, `"findingsStatistics":`)
+		b = jsonproto.AppendList(b, v.FindingsStatistics, appendFindingsStatistics)
+	}
+	if v.LastUpdatedAt != nil {
+		b = jsonproto.Member(b, n, `"lastUpdatedAt":`)
+		b = jsonproto.AppendTimestamp(b, *v.LastUpdatedAt)
+	}
+	return append(b, '}')
+}
+
+// decodeGetGeneratedPolicyRequest reads a request body into v.
+func decodeGetGeneratedPolicyRequest(data []byte, v *aatypes.GetGeneratedPolicyRequest) error {
+	return jsonproto.Decode(data, v, readGetGeneratedPolicyRequest)
+}
+
+var membersGetGeneratedPolicyRequest = jsonproto.NewMembers("", "", "")
+
+// readGetGeneratedPolicyRequest reads a JSON object into v.
+func readGetGeneratedPolicyRequest(d *jsonproto.Decoder, v *aatypes.GetGeneratedPolicyRequest) error {
+	return jsonproto.Object(d, v, &membersGetGeneratedPolicyRequest, memberGetGeneratedPolicyRequest)
+}
+
+func memberGetGeneratedPolicyRequest(d *jsonproto.Decoder, v *aatypes.GetGeneratedPolicyRequest, i int) error {
+	switch i {
+	}
+	return d.Skip()
+}
+
+// bindGetGeneratedPolicyRequest reads the members of v that the request carries outside its body.
+func bindGetGeneratedPolicyRequest(p jsonproto.Params, v *aatypes.GetGeneratedPolicyRequest) error {
+	if err := jsonproto.ParamString(p, "uri", "jobId", &v.JobId); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamBoolPtr(p, "querystring", "includeResourcePlaceholders", &v.IncludeResourcePlaceholders); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamBoolPtr(p, "querystring", "includeServiceLevelTemplate", &v.IncludeServiceLevelTemplate); err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendGetGeneratedPolicyResponse appends v as a JSON object.
+func appendGetGeneratedPolicyResponse(b []byte, v *aatypes.GetGeneratedPolicyResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"jobDetails":`)
+	if v.JobDetails == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendJobDetails(b, v.JobDetails)
+	}
+	b = jsonproto.Member(b, n, `"generatedPolicyResult":`)
+	if v.GeneratedPolicyResult == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendGeneratedPolicyResult(b, v.GeneratedPolicyResult)
+	}
+	return append(b, '}')
+}
+
+var membersInlineArchiveRule = jsonproto.NewMembers("ruleName", "filter")
+
+// readInlineArchiveRule reads a JSON object into v.
+func readInlineArchiveRule(d *jsonproto.Decoder, v *aatypes.InlineArchiveRule) error {
+	return jsonproto.Object(d, v, &membersInlineArchiveRule, memberInlineArchiveRule)
+}
+
+func memberInlineArchiveRule(d *jsonproto.Decoder, v *aatypes.InlineArchiveRule, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.String(d, &v.RuleName)
+	case 1:
+		return jsonproto.Map(d, &v.Filter, readCriterion)
+	}
+	return d.Skip()
+}
+
+// appendInternalAccessAnalysisRule appends v as a JSON object.
+func appendInternalAccessAnalysisRule(b []byte, v *aatypes.InternalAccessAnalysisRule) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Inclusions != nil {
+		b = jsonproto.Member(b, n, `"inclusions":`)
+		b = jsonproto.AppendList(b, v.Inclusions, appendInternalAccessAnalysisRuleCriteria)
+	}
+	return append(b, '}')
+}
+
+var membersInternalAccessAnalysisRule = jsonproto.NewMembers("inclusions")
+
+// readInternalAccessAnalysisRule reads a JSON object into v.
+func readInternalAccessAnalysisRule(d *jsonproto.Decoder, v *aatypes.InternalAccessAnalysisRule) error {
+	return jsonproto.Object(d, v, &membersInternalAccessAnalysisRule, memberInternalAccessAnalysisRule)
+}
+
+func memberInternalAccessAnalysisRule(d *jsonproto.Decoder, v *aatypes.InternalAccessAnalysisRule, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.List(d, &v.Inclusions, readInternalAccessAnalysisRuleCriteria)
+	}
+	return d.Skip()
+}
+
+// appendInternalAccessAnalysisRuleCriteria appends v as a JSON object.
+func appendInternalAccessAnalysisRuleCriteria(b []byte, v *aatypes.InternalAccessAnalysisRuleCriteria) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AccountIds != nil {
+		b = jsonproto.Member(b, n, `"accountIds":`)
+		b = jsonproto.AppendList(b, v.AccountIds, jsonproto.StringElem)
+	}
+	if v.ResourceTypes != nil {
+		b = jsonproto.Member(b, n, `"resourceTypes":`)
+		b = jsonproto.AppendList(b, v.ResourceTypes, jsonproto.StringElem)
+	}
+	if v.ResourceArns != nil {
+		b = jsonproto.Member(b, n, `"resourceArns":`)
+		b = jsonproto.AppendList(b, v.ResourceArns, jsonproto.StringElem)
+	}
+	return append(b, '}')
+}
+
+var membersInternalAccessAnalysisRuleCriteria = jsonproto.NewMembers("accountIds", "resourceTypes", "resourceArns")
+
+// readInternalAccessAnalysisRuleCriteria reads a JSON object into v.
+func readInternalAccessAnalysisRuleCriteria(d *jsonproto.Decoder, v *aatypes.InternalAccessAnalysisRuleCriteria) error {
+	return jsonproto.Object(d, v, &membersInternalAccessAnalysisRuleCriteria, memberInternalAccessAnalysisRuleCriteria)
+}
+
+func memberInternalAccessAnalysisRuleCriteria(d *jsonproto.Decoder, v *aatypes.InternalAccessAnalysisRuleCriteria, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.List(d, &v.AccountIds, jsonproto.String)
+	case 1:
+		return jsonproto.List(d, &v.ResourceTypes, jsonproto.String)
+	case 2:
+		return jsonproto.List(d, &v.ResourceArns, jsonproto.String)
+	}
+	return d.Skip()
+}
+
+// appendInternalAccessConfiguration appends v as a JSON object.
+func appendInternalAccessConfiguration(b []byte, v *aatypes.InternalAccessConfiguration) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AnalysisRule != nil {
+		b = jsonproto.Member(b, n, `"analysisRule":`)
+		b = appendInternalAccessAnalysisRule(b, v.AnalysisRule)
+	}
+	return append(b, '}')
+}
+
+var membersInternalAccessConfiguration = jsonproto.NewMembers("analysisRule")
+
+// readInternalAccessConfiguration reads a JSON object into v.
+func readInternalAccessConfiguration(d *jsonproto.Decoder, v *aatypes.InternalAccessConfiguration) error {
+	return jsonproto.Object(d, v, &membersInternalAccessConfiguration, memberInternalAccessConfiguration)
+}
+
+func memberInternalAccessConfiguration(d *jsonproto.Decoder, v *aatypes.InternalAccessConfiguration, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.Struct(d, &v.AnalysisRule, readInternalAccessAnalysisRule)
+	}
+	return d.Skip()
+}
+
+// appendInternalAccessDetails appends v as a JSON object.
+func appendInternalAccessDetails(b []byte, v *aatypes.InternalAccessDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Action != nil {
+		b = jsonproto.Member(b, n, `"action":`)
+		b = jsonproto.AppendList(b, v.Action, jsonproto.StringElem)
+	}
+	if v.Condition != nil {
+		b = jsonproto.Member(b, n, `"condition":`)
+		b = jsonproto.AppendMap(b, v.Condition, jsonproto.StringElem)
+	}
+	if v.Principal != nil {
+		b = jsonproto.Member(b, n, `"principal":`)
+		b = jsonproto.AppendMap(b, v.Principal, jsonproto.StringElem)
+	}
+	if v.PrincipalOwnerAccount != nil {
+		b = jsonproto.Member(b, n, `"principalOwnerAccount":`)
+		b = jsonproto.AppendString(b, *v.PrincipalOwnerAccount)
+	}
+	if v.AccessType != nil {
+		b = jsonproto.Member(b, n, `"accessType":`)
+		b = jsonproto.AppendString(b, *v.AccessType)
+	}
+	if v.PrincipalType != nil {
+		b = jsonproto.Member(b, n, `"principalType":`)
+		b = jsonproto.AppendString(b, *v.PrincipalType)
+	}
+	if v.Sources != nil {
+		b = jsonproto.Member(b, n, `"sources":`)
+		b = jsonproto.AppendList(b, v.Sources, appendFindingSource)
+	}
+	if v.ResourceControlPolicyRestriction != nil {
+		b = jsonproto.Member(b, n, `"resourceControlPolicyRestriction":`)
+		b = jsonproto.AppendString(b, *v.ResourceControlPolicyRestriction)
+	}
+	if v.ServiceControlPolicyRestriction != nil {
+		b = jsonproto.Member(b, n, `"serviceControlPolicyRestriction":`)
+		b = jsonproto.AppendString(b, *v.ServiceControlPolicyRestriction)
+	}
+	return append(b, '}')
+}
+
+// appendInternalAccessFindingsStatistics appends v as a JSON object.
+func appendInternalAccessFindingsStatistics(b []byte, v *aatypes.InternalAccessFindingsStatistics) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.ResourceTypeStatistics != nil {
+		b = jsonproto.Member(b, n, `"resourceTypeStatistics":`)
+		b = jsonproto.AppendMap(b, v.ResourceTypeStatistics, appendInternalAccessResourceTypeDetails)
+	}
+	if v.TotalActiveFindings != nil {
+		b = jsonproto.Member(b, n, `"totalActiveFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalActiveFindings)
+	}
+	if v.TotalArchivedFindings != nil {
+		b = jsonproto.Member(b, n, `"totalArchivedFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalArchivedFindings)
+	}
+	if v.TotalResolvedFindings != nil {
+		b = jsonproto.Member(b, n, `"totalResolvedFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalResolvedFindings)
+	}
+	return append(b, '}')
+}
+
+// appendInternalAccessResourceTypeDetails appends v as a JSON object.
+func appendInternalAccessResourceTypeDetails(b []byte, v *aatypes.InternalAccessResourceTypeDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.TotalActiveFindings != nil {
+		b = jsonproto.Member(b, n, `"totalActiveFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalActiveFindings)
+	}
+	if v.TotalResolvedFindings != nil {
+		b = jsonproto.Member(b, n, `"totalResolvedFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalResolvedFindings)
+	}
+	if v.TotalArchivedFindings != nil {
+		b = jsonproto.Member(b, n, `"totalArchivedFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalArchivedFindings)
+	}
+	return append(b, '}')
+}
+
+// appendJobDetails appends v as a JSON object.
+func appendJobDetails(b []byte, v *aatypes.JobDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"jobId":`)
+	b = jsonproto.AppendString(b, v.JobId)
+	b = jsonproto.Member(b, n, `"status":`)
+	b = jsonproto.AppendString(b, v.Status)
+	b = jsonproto.Member(b, n, `"startedOn":`)
+	b = jsonproto.AppendTimestamp(b, v.StartedOn)
+	if v.CompletedOn != nil {
+		b = jsonproto.Member(b, n, `"completedOn":`)
+		b = jsonproto.AppendTimestamp(b, *v.CompletedOn)
+	}
+	if v.JobError != nil {
+		b = jsonproto.Member(b, n, `"jobError":`)
+		b = appendJobError(b, v.JobError)
+	}
+	return append(b, '}')
+}
+
+// appendJobError appends v as a JSON object.
+func appendJobError(b []byte, v *aatypes.JobError) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"code":`)
+	b = jsonproto.AppendString(b, v.Code)
+	b = jsonproto.Member(b, n, `"message":`)
+	b = jsonproto.AppendString(b, v.Message)
+	return append(b, '}')
+}
+
+// decodeListAnalyzedResourcesRequest reads a request body into v.
+func decodeListAnalyzedResourcesRequest(data []byte, v *aatypes.ListAnalyzedResourcesRequest) error {
+	return jsonproto.Decode(data, v, readListAnalyzedResourcesRequest)
+}
+
+var membersListAnalyzedResourcesRequest = jsonproto.NewMembers("analyzerArn", "resourceType", "nextToken", "maxResults").Require(0)
+
+// readListAnalyzedResourcesRequest reads a JSON object into v.
+func readListAnalyzedResourcesRequest(d *jsonproto.Decoder, v *aatypes.ListAnalyzedResourcesRequest) error {
+	return jsonproto.Object(d, v, &membersListAnalyzedResourcesRequest, memberListAnalyzedResourcesRequest)
+}
+
+func memberListAnalyzedResourcesRequest(d *jsonproto.Decoder, v *aatypes.ListAnalyzedResourcesRequest, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.String(d, &v.AnalyzerArn)
+	case 1:
+		return jsonproto.StringPtr(d, &v.ResourceType)
+	case 2:
+		return jsonproto.StringPtr(d, &v.NextToken)
+	case 3:
+		return jsonproto.Int32Ptr(d, &v.MaxResults)
+	}
+	return d.Skip()
+}
+
+// appendListAnalyzedResourcesResponse appends v as a JSON object.
+func appendListAnalyzedResourcesResponse(b []byte, v *aatypes.ListAnalyzedResourcesResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzedResources":`)
+	b = jsonproto.AppendList(b, v.AnalyzedResources, appendAnalyzedResourceSummary)
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	return append(b, '}')
+}
+
+// decodeListAnalyzersRequest reads a request body into v.
+func decodeListAnalyzersRequest(data []byte, v *aatypes.ListAnalyzersRequest) error {
+	return jsonproto.Decode(data, v, readListAnalyzersRequest)
+}
+
+var membersListAnalyzersRequest = jsonproto.NewMembers("", "", "")
+
+// readListAnalyzersRequest reads a JSON object into v.
+func readListAnalyzersRequest(d *jsonproto.Decoder, v *aatypes.ListAnalyzersRequest) error {
+	return jsonproto.Object(d, v, &membersListAnalyzersRequest, memberListAnalyzersRequest)
+}
+
+func memberListAnalyzersRequest(d *jsonproto.Decoder, v *aatypes.ListAnalyzersRequest, i int) error {
+	switch i {
+	}
+	return d.Skip()
+}
+
+// bindListAnalyzersRequest reads the members of v that the request carries outside its body.
+func bindListAnalyzersRequest(p jsonproto.Params, v *aatypes.ListAnalyzersRequest) error {
+	if err := jsonproto.ParamStringPtr(p, "querystring", "nextToken", &v.NextToken); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamInt32Ptr(p, "querystring", "maxResults", &v.MaxResults); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamStringPtr(p, "querystring", "type", &v.Type); err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendListAnalyzersResponse appends v as a JSON object.
+func appendListAnalyzersResponse(b []byte, v *aatypes.ListAnalyzersResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzers":`)
+	b = jsonproto.AppendList(b, v.Analyzers, appendAnalyzerSummary)
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	return append(b, '}')
+}
+
+// decodeListArchiveRulesRequest reads a request body into v.
+func decodeListArchiveRulesRequest(data []byte, v *aatypes.ListArchiveRulesRequest) error {
+	return jsonproto.Decode(data, v, readListArchiveRulesRequest)
+}
+
+var membersListArchiveRulesRequest = jsonproto.NewMembers("", "", "")
+
+// readListArchiveRulesRequest reads a JSON object into v.
+func readListArchiveRulesRequest(d *jsonproto.Decoder, v *aatypes.ListArchiveRulesRequest) error {
+	return jsonproto.Object(d, v, &membersListArchiveRulesRequest, memberListArchiveRulesRequest)
+}
+
+func memberListArchiveRulesRequest(d *jsonproto.Decoder, v *aatypes.ListArchiveRulesRequest, i int) error {
+	switch i {
+	}
+	return d.Skip()
+}
+
+// bindListArchiveRulesRequest reads the members of v that the request carries outside its body.
+func bindListArchiveRulesRequest(p jsonproto.Params, v *aatypes.ListArchiveRulesRequest) error {
+	if err := jsonproto.ParamString(p, "uri", "analyzerName", &v.AnalyzerName); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamStringPtr(p, "querystring", "nextToken", &v.NextToken); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamInt32Ptr(p, "querystring", "maxResults", &v.MaxResults); err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendListArchiveRulesResponse appends v as a JSON object.
+func appendListArchiveRulesResponse(b []byte, v *aatypes.ListArchiveRulesResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"archiveRules":`)
+	b = jsonproto.AppendList(b, v.ArchiveRules, appendArchiveRuleSummary)
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	return append(b, '}')
+}
+
+// decodeListFindingsRequest reads a request body into v.
+func decodeListFindingsRequest(data []byte, v *aatypes.ListFindingsRequest) error {
+	return jsonproto.Decode(data, v, readListFindingsRequest)
+}
+
+var membersListFindingsRequest = jsonproto.NewMembers("analyzerArn", "filter", "sort", "nextToken", "maxResults").Require(0)
+
+// readListFindingsRequest reads a JSON object into v.
+func readListFindingsRequest(d *jsonproto.Decoder, v *aatypes.ListFindingsRequest) error {
+	return jsonproto.Object(d, v, &membersListFindingsRequest, memberListFindingsRequest)
+}
+
+func memberListFindingsRequest(d *jsonproto.Decoder, v *aatypes.ListFindingsRequest, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.String(d, &v.AnalyzerArn)
+	case 1:
+		return jsonproto.Map(d, &v.Filter, readCriterion)
+	case 2:
+		return jsonproto.Struct(d, &v.Sort, readSortCriteria)
+	case 3:
+		return jsonproto.StringPtr(d, &v.NextToken)
+	case 4:
+		return jsonproto.Int32Ptr(d, &v.MaxResults)
+	}
+	return d.Skip()
+}
+
+// appendListFindingsResponse appends v as a JSON object.
+func appendListFindingsResponse(b []byte, v *aatypes.ListFindingsResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"findings":`)
+	b = jsonproto.AppendList(b, v.Findings, appendFindingSummary)
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	return append(b, '}')
+}
+
+// decodeListFindingsV2Request reads a request body into v.
+func decodeListFindingsV2Request(data []byte, v *aatypes.ListFindingsV2Request) error {
+	return jsonproto.Decode(data, v, readListFindingsV2Request)
+}
+
+var membersListFindingsV2Request = jsonproto.NewMembers("analyzerArn", "filter", "maxResults", "nextToken", "sort").Require(0)
+
+// readListFindingsV2Request reads a JSON object into v.
+func readListFindingsV2Request(d *jsonproto.Decoder, v *aatypes.ListFindingsV2Request) error {
+	return jsonproto.Object(d, v, &membersListFindingsV2Request, memberListFindingsV2Request)
+}
+
+func memberListFindingsV2Request(d *jsonproto.Decoder, v *aatypes.ListFindingsV2Request, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.String(d, &v.AnalyzerArn)
+	case 1:
+		return jsonproto.Map(d, &v.Filter, readCriterion)
+	case 2:
+		return jsonproto.Int32Ptr(d, &v.MaxResults)
+	case 3:
+		return jsonproto.StringPtr(d, &v.NextToken)
+	case 4:
+		return jsonproto.Struct(d, &v.Sort, readSortCriteria)
+	}
+	return d.Skip()
+}
+
+// appendListFindingsV2Response appends v as a JSON object.
+func appendListFindingsV2Response(b []byte, v *aatypes.ListFindingsV2Response) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"findings":`)
+	b = jsonproto.AppendList(b, v.Findings, appendFindingSummaryV2)
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	return append(b, '}')
+}
+
+// decodeListPolicyGenerationsRequest reads a request body into v.
+func decodeListPolicyGenerationsRequest(data []byte, v *aatypes.ListPolicyGenerationsRequest) error {
+	return jsonproto.Decode(data, v, readListPolicyGenerationsRequest)
+}
+
+var membersListPolicyGenerationsRequest = jsonproto.NewMembers("", "", "")
+
+// readListPolicyGenerationsRequest reads a JSON object into v.
+func readListPolicyGenerationsRequest(d *jsonproto.Decoder, v *aatypes.ListPolicyGenerationsRequest) error {
+	return jsonproto.Object(d, v, &membersListPolicyGenerationsRequest, memberListPolicyGenerationsRequest)
+}
+
+func memberListPolicyGenerationsRequest(d *jsonproto.Decoder, v *aatypes.ListPolicyGenerationsRequest, i int) error {
+	switch i {
+	}
+	return d.Skip()
+}
+
+// bindListPolicyGenerationsRequest reads the members of v that the request carries outside its body.
+func bindListPolicyGenerationsRequest(p jsonproto.Params, v *aatypes.ListPolicyGenerationsRequest) error {
+	if err := jsonproto.ParamStringPtr(p, "querystring", "principalArn", &v.PrincipalArn); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamInt32Ptr(p, "querystring", "maxResults", &v.MaxResults); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamStringPtr(p, "querystring", "nextToken", &v.NextToken); err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendListPolicyGenerationsResponse appends v as a JSON object.
+func appendListPolicyGenerationsResponse(b []byte, v *aatypes.ListPolicyGenerationsResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"policyGenerations":`)
+	b = jsonproto.AppendList(b, v.PolicyGenerations, appendPolicyGeneration)
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	return append(b, '}')
+}
+
+// decodeListTagsForResourceRequest reads a request body into v.
+func decodeListTagsForResourceRequest(data []byte, v *aatypes.ListTagsForResourceRequest) error {
+	return jsonproto.Decode(data, v, readListTagsForResourceRequest)
+}
+
+var membersListTagsForResourceRequest = jsonproto.NewMembers("")
+
+// readListTagsForResourceRequest reads a JSON object into v.
+func readListTagsForResourceRequest(d *jsonproto.Decoder, v *aatypes.ListTagsForResourceRequest) error {
+	return jsonproto.Object(d, v, &membersListTagsForResourceRequest, memberListTagsForResourceRequest)
+}
+
+func memberListTagsForResourceRequest(d *jsonproto.Decoder, v *aatypes.ListTagsForResourceRequest, i int) error {
+	switch i {
+	}
+	return d.Skip()
+}
+
+// bindListTagsForResourceRequest reads the members of v that the request carries outside its body.
+func bindListTagsForResourceRequest(p jsonproto.Params, v *aatypes.ListTagsForResourceRequest) error {
+	if err := jsonproto.ParamString(p, "uri", "resourceArn", &v.ResourceArn); err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendListTagsForResourceResponse appends v as a JSON object.
+func appendListTagsForResourceResponse(b []byte, v *aatypes.ListTagsForResourceResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Tags != nil {
+		b = jsonproto.Member(b, n, `"tags":`)
+		b = jsonproto.AppendMap(b, v.Tags, jsonproto.StringElem)
+	}
+	return append(b, '}')
+}
+
 // appendLocation appends v as a JSON object.
 func appendLocation(b []byte, v *aatypes.Location) []byte {
 	b = append(b, '{')
@@ -189,6 +1913,40 @@ func appendPathElement(b []byte, v *aatypes.PathElement) []byte {
 	return append(b, '}')
 }
 
+// appendPolicyGeneration appends v as a JSON object.
+func appendPolicyGeneration(b []byte, v *aatypes.PolicyGeneration) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"jobId":`)
+	b = jsonproto.AppendString(b, v.JobId)
+	b = jsonproto.Member(b, n, `"principalArn":`)
+	b = jsonproto.AppendString(b, v.PrincipalArn)
+	b = jsonproto.Member(b, n, `"status":`)
+	b = jsonproto.AppendString(b, v.Status)
+	b = jsonproto.Member(b, n, `"startedOn":`)
+	b = jsonproto.AppendTimestamp(b, v.StartedOn)
+	if v.CompletedOn != nil {
+		b = jsonproto.Member(b, n, `"completedOn":`)
+		b = jsonproto.AppendTimestamp(b, *v.CompletedOn)
+	}
+	return append(b, '}')
+}
+
+var membersPolicyGenerationDetails = jsonproto.NewMembers("principalArn").Require(0)
+
+// readPolicyGenerationDetails reads a JSON object into v.
+func readPolicyGenerationDetails(d *jsonproto.Decoder, v *aatypes.PolicyGenerationDetails) error {
+	return jsonproto.Object(d, v, &membersPolicyGenerationDetails, memberPolicyGenerationDetails)
+}
+
+func memberPolicyGenerationDetails(d *jsonproto.Decoder, v *aatypes.PolicyGenerationDetails, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.String(d, &v.PrincipalArn)
+	}
+	return d.Skip()
+}
+
 // appendPosition appends v as a JSON object.
 func appendPosition(b []byte, v *aatypes.Position) []byte {
 	b = append(b, '{')
@@ -221,6 +1979,64 @@ func appendReasonSummary(b []byte, v *aatypes.ReasonSummary) []byte {
 	return append(b, '}')
 }
 
+// appendRecommendationError appends v as a JSON object.
+func appendRecommendationError(b []byte, v *aatypes.RecommendationError) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"code":`)
+	b = jsonproto.AppendString(b, v.Code)
+	b = jsonproto.Member(b, n, `"message":`)
+	b = jsonproto.AppendString(b, v.Message)
+	return append(b, '}')
+}
+
+// appendRecommendedStep appends v as a JSON object.
+func appendRecommendedStep(b []byte, v *aatypes.RecommendedStep) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.UnusedPermissionsRecommendedStep != nil {
+		b = jsonproto.Member(b, n, `"unusedPermissionsRecommendedStep":`)
+		b = appendUnusedPermissionsRecommendedStep(b, v.UnusedPermissionsRecommendedStep)
+	}
+	return append(b, '}')
+}
+
+// appendResourceTypeDetails appends v as a JSON object.
+func appendResourceTypeDetails(b []byte, v *aatypes.ResourceTypeDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.TotalActivePublic != nil {
+		b = jsonproto.Member(b, n, `"totalActivePublic":`)
+		b = jsonproto.AppendInt(b, *v.TotalActivePublic)
+	}
+	if v.TotalActiveCrossAccount != nil {
+		b = jsonproto.Member(b, n, `"totalActiveCrossAccount":`)
+		b = jsonproto.AppendInt(b, *v.TotalActiveCrossAccount)
+	}
+	if v.TotalActiveErrors != nil {
+		b = jsonproto.Member(b, n, `"totalActiveErrors":`)
+		b = jsonproto.AppendInt(b, *v.TotalActiveErrors)
+	}
+	return append(b, '}')
+}
+
+var membersSortCriteria = jsonproto.NewMembers("attributeName", "orderBy")
+
+// readSortCriteria reads a JSON object into v.
+func readSortCriteria(d *jsonproto.Decoder, v *aatypes.SortCriteria) error {
+	return jsonproto.Object(d, v, &membersSortCriteria, memberSortCriteria)
+}
+
+func memberSortCriteria(d *jsonproto.Decoder, v *aatypes.SortCriteria, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.StringPtr(d, &v.AttributeName)
+	case 1:
+		return jsonproto.StringPtr(d, &v.OrderBy)
+	}
+	return d.Skip()
+}
+
 // appendSpan appends v as a JSON object.
 func appendSpan(b []byte, v *aatypes.Span) []byte {
 	b = append(b, '{')
@@ -240,6 +2056,72 @@ func appendSpan(b []byte, v *aatypes.Span) []byte {
 	return append(b, '}')
 }
 
+// decodeStartPolicyGenerationRequest reads a request body into v.
+func decodeStartPolicyGenerationRequest(data []byte, v *aatypes.StartPolicyGenerationRequest) error {
+	return jsonproto.Decode(data, v, readStartPolicyGenerationRequest)
+}
+
+var membersStartPolicyGenerationRequest = jsonproto.NewMembers("policyGenerationDetails", "cloudTrailDetails", "clientToken")
+
+// readStartPolicyGenerationRequest reads a JSON object into v.
+func readStartPolicyGenerationRequest(d *jsonproto.Decoder, v *aatypes.StartPolicyGenerationRequest) error {
+	return jsonproto.Object(d, v, &membersStartPolicyGenerationRequest, memberStartPolicyGenerationRequest)
+}
+
+func memberStartPolicyGenerationRequest(d *jsonproto.Decoder, v *aatypes.StartPolicyGenerationRequest, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.Struct(d, &v.PolicyGenerationDetails, readPolicyGenerationDetails)
+	case 1:
+		return jsonproto.Struct(d, &v.CloudTrailDetails, readCloudTrailDetails)
+	case 2:
+		return jsonproto.StringPtr(d, &v.ClientToken)
+	}
+	return d.Skip()
+}
+
+// appendStartPolicyGenerationResponse appends v as a JSON object.
+func appendStartPolicyGenerationResponse(b []byte, v *aatypes.StartPolicyGenerationResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"jobId":`)
+	b = jsonproto.AppendString(b, v.JobId)
+	return append(b, '}')
+}
+
+// decodeStartResourceScanRequest reads a request body into v.
+func decodeStartResourceScanRequest(data []byte, v *aatypes.StartResourceScanRequest) error {
+	return jsonproto.Decode(data, v, readStartResourceScanRequest)
+}
+
+var membersStartResourceScanRequest = jsonproto.NewMembers("analyzerArn", "resourceArn", "resourceOwnerAccount").Require(0, 1)
+
+// readStartResourceScanRequest reads a JSON object into v.
+func readStartResourceScanRequest(d *jsonproto.Decoder, v *aatypes.StartResourceScanRequest) error {
+	return jsonproto.Object(d, v, &membersStartResourceScanRequest, memberStartResourceScanRequest)
+}
+
+func memberStartResourceScanRequest(d *jsonproto.Decoder, v *aatypes.StartResourceScanRequest, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.String(d, &v.AnalyzerArn)
+	case 1:
+		return jsonproto.String(d, &v.ResourceArn)
+	case 2:
+		return jsonproto.StringPtr(d, &v.ResourceOwnerAccount)
+	}
+	return d.Skip()
+}
+
+// appendStatusReason appends v as a JSON object.
+func appendStatusReason(b []byte, v *aatypes.StatusReason) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"code":`)
+	b = jsonproto.AppendString(b, v.Code)
+	return append(b, '}')
+}
+
 // appendSubstring appends v as a JSON object.
 func appendSubstring(b []byte, v *aatypes.Substring) []byte {
 	b = append(b, '{')
@@ -249,6 +2131,371 @@ func appendSubstring(b []byte, v *aatypes.Substring) []byte {
 	b = jsonproto.Member(b, n, `"length":`)
 	b = jsonproto.AppendInt(b, v.Length)
 	return append(b, '}')
+}
+
+// decodeTagResourceRequest reads a request body into v.
+func decodeTagResourceRequest(data []byte, v *aatypes.TagResourceRequest) error {
+	return jsonproto.Decode(data, v, readTagResourceRequest)
+}
+
+var membersTagResourceRequest = jsonproto.NewMembers("", "tags")
+
+// readTagResourceRequest reads a JSON object into v.
+func readTagResourceRequest(d *jsonproto.Decoder, v *aatypes.TagResourceRequest) error {
+	return jsonproto.Object(d, v, &membersTagResourceRequest, memberTagResourceRequest)
+}
+
+func memberTagResourceRequest(d *jsonproto.Decoder, v *aatypes.TagResourceRequest, i int) error {
+	switch i {
+	case 1:
+		return jsonproto.Map(d, &v.Tags, jsonproto.String)
+	}
+	return d.Skip()
+}
+
+// bindTagResourceRequest reads the members of v that the request carries outside its body.
+func bindTagResourceRequest(p jsonproto.Params, v *aatypes.TagResourceRequest) error {
+	if err := jsonproto.ParamString(p, "uri", "resourceArn", &v.ResourceArn); err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendTagResourceResponse appends v as a JSON object.
+func appendTagResourceResponse(b []byte, v *aatypes.TagResourceResponse) []byte {
+	b = append(b, '{')
+	return append(b, '}')
+}
+
+var membersTrail = jsonproto.NewMembers("cloudTrailArn", "regions", "allRegions").Require(0)
+
+// readTrail reads a JSON object into v.
+func readTrail(d *jsonproto.Decoder, v *aatypes.Trail) error {
+	return jsonproto.Object(d, v, &membersTrail, memberTrail)
+}
+
+func memberTrail(d *jsonproto.Decoder, v *aatypes.Trail, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.String(d, &v.CloudTrailArn)
+	case 1:
+		return jsonproto.List(d, &v.Regions, jsonproto.String)
+	case 2:
+		return jsonproto.BoolPtr(d, &v.AllRegions)
+	}
+	return d.Skip()
+}
+
+// appendTrailProperties appends v as a JSON object.
+func appendTrailProperties(b []byte, v *aatypes.TrailProperties) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"cloudTrailArn":`)
+	b = jsonproto.AppendString(b, v.CloudTrailArn)
+	if v.Regions != nil {
+		b = jsonproto.Member(b, n, `"regions":`)
+		b = jsonproto.AppendList(b, v.Regions, jsonproto.StringElem)
+	}
+	if v.AllRegions != nil {
+		b = jsonproto.Member(b, n, `"allRegions":`)
+		b = jsonproto.AppendBool(b, *v.AllRegions)
+	}
+	return append(b, '}')
+}
+
+// decodeUntagResourceRequest reads a request body into v.
+func decodeUntagResourceRequest(data []byte, v *aatypes.UntagResourceRequest) error {
+	return jsonproto.Decode(data, v, readUntagResourceRequest)
+}
+
+var membersUntagResourceRequest = jsonproto.NewMembers("", "")
+
+// readUntagResourceRequest reads a JSON object into v.
+func readUntagResourceRequest(d *jsonproto.Decoder, v *aatypes.UntagResourceRequest) error {
+	return jsonproto.Object(d, v, &membersUntagResourceRequest, memberUntagResourceRequest)
+}
+
+func memberUntagResourceRequest(d *jsonproto.Decoder, v *aatypes.UntagResourceRequest, i int) error {
+	switch i {
+	}
+	return d.Skip()
+}
+
+// bindUntagResourceRequest reads the members of v that the request carries outside its body.
+func bindUntagResourceRequest(p jsonproto.Params, v *aatypes.UntagResourceRequest) error {
+	if err := jsonproto.ParamString(p, "uri", "resourceArn", &v.ResourceArn); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamStrings(p, "querystring", "tagKeys", &v.TagKeys); err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendUntagResourceResponse appends v as a JSON object.
+func appendUntagResourceResponse(b []byte, v *aatypes.UntagResourceResponse) []byte {
+	b = append(b, '{')
+	return append(b, '}')
+}
+
+// appendUnusedAccessConfiguration appends v as a JSON object.
+func appendUnusedAccessConfiguration(b []byte, v *aatypes.UnusedAccessConfiguration) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.UnusedAccessAge != nil {
+		b = jsonproto.Member(b, n, `"unusedAccessAge":`)
+		b = jsonproto.AppendInt(b, *v.UnusedAccessAge)
+	}
+	if v.AnalysisRule != nil {
+		b = jsonproto.Member(b, n, `"analysisRule":`)
+		b = appendAnalysisRule(b, v.AnalysisRule)
+	}
+	return append(b, '}')
+}
+
+var membersUnusedAccessConfiguration = jsonproto.NewMembers("unusedAccessAge", "analysisRule")
+
+// readUnusedAccessConfiguration reads a JSON object into v.
+func readUnusedAccessConfiguration(d *jsonproto.Decoder, v *aatypes.UnusedAccessConfiguration) error {
+	return jsonproto.Object(d, v, &membersUnusedAccessConfiguration, memberUnusedAccessConfiguration)
+}
+
+func memberUnusedAccessConfiguration(d *jsonproto.Decoder, v *aatypes.UnusedAccessConfiguration, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.Int32Ptr(d, &v.UnusedAccessAge)
+	case 1:
+		return jsonproto.Struct(d, &v.AnalysisRule, readAnalysisRule)
+	}
+	return d.Skip()
+}
+
+// appendUnusedAccessFindingsStatistics appends v as a JSON object.
+func appendUnusedAccessFindingsStatistics(b []byte, v *aatypes.UnusedAccessFindingsStatistics) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.UnusedAccessTypeStatistics != nil {
+		b = jsonproto.Member(b, n, `"unusedAccessTypeStatistics":`)
+		b = jsonproto.AppendList(b, v.UnusedAccessTypeStatistics, appendUnusedAccessTypeStatistics)
+	}
+	if v.TopAccounts != nil {
+		b = jsonproto.Member(b, n, `"topAccounts":`)
+		b = jsonproto.AppendList(b, v.TopAccounts, appendFindingAggregationAccountDetails)
+	}
+	if v.TotalActiveFindings != nil {
+		b = jsonproto.Member(b, n, `"totalActiveFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalActiveFindings)
+	}
+	if v.TotalArchivedFindings != nil {
+		b = jsonproto.Member(b, n, `"totalArchivedFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalArchivedFindings)
+	}
+	if v.TotalResolvedFindings != nil {
+		b = jsonproto.Member(b, n, `"totalResolvedFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalResolvedFindings)
+	}
+	return append(b, '}')
+}
+
+// appendUnusedAccessTypeStatistics appends v as a JSON object.
+func appendUnusedAccessTypeStatistics(b []byte, v *aatypes.UnusedAccessTypeStatistics) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.UnusedAccessType != nil {
+		b = jsonproto.Member(b, n, `"unusedAccessType":`)
+		b = jsonproto.AppendString(b, *v.UnusedAccessType)
+	}
+	if v.Total != nil {
+		b = jsonproto.Member(b, n, `"total":`)
+		b = jsonproto.AppendInt(b, *v.Total)
+	}
+	return append(b, '}')
+}
+
+// appendUnusedAction appends v as a JSON object.
+func appendUnusedAction(b []byte, v *aatypes.UnusedAction) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"action":`)
+	b = jsonproto.AppendString(b, v.Action)
+	if v.LastAccessed != nil {
+		b = jsonproto.Member(b, n, `"lastAccessed":`)
+		b = jsonproto.AppendTimestamp(b, *v.LastAccessed)
+	}
+	return append(b, '}')
+}
+
+// appendUnusedIamRoleDetails appends v as a JSON object.
+func appendUnusedIamRoleDetails(b []byte, v *aatypes.UnusedIamRoleDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.LastAccessed != nil {
+		b = jsonproto.Member(b, n, `"lastAccessed":`)
+		b = jsonproto.AppendTimestamp(b, *v.LastAccessed)
+	}
+	return append(b, '}')
+}
+
+// appendUnusedIamUserAccessKeyDetails appends v as a JSON object.
+func appendUnusedIamUserAccessKeyDetails(b []byte, v *aatypes.UnusedIamUserAccessKeyDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"accessKeyId":`)
+	b = jsonproto.AppendString(b, v.AccessKeyId)
+	if v.LastAccessed != nil {
+		b = jsonproto.Member(b, n, `"lastAccessed":`)
+		b = jsonproto.AppendTimestamp(b, *v.LastAccessed)
+	}
+	return append(b, '}')
+}
+
+// appendUnusedIamUserPasswordDetails appends v as a JSON object.
+func appendUnusedIamUserPasswordDetails(b []byte, v *aatypes.UnusedIamUserPasswordDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.LastAccessed != nil {
+		b = jsonproto.Member(b, n, `"lastAccessed":`)
+		b = jsonproto.AppendTimestamp(b, *v.LastAccessed)
+	}
+	return append(b, '}')
+}
+
+// appendUnusedPermissionDetails appends v as a JSON object.
+func appendUnusedPermissionDetails(b []byte, v *aatypes.UnusedPermissionDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Actions != nil {
+		b = jsonproto.Member(b, n, `"actions":`)
+		b = jsonproto.AppendList(b, v.Actions, appendUnusedAction)
+	}
+	b = jsonproto.Member(b, n, `"serviceNamespace":`)
+	b = jsonproto.AppendString(b, v.ServiceNamespace)
+	if v.LastAccessed != nil {
+		b = jsonproto.Member(b, n, `"lastAccessed":`)
+		b = jsonproto.AppendTimestamp(b, *v.LastAccessed)
+	}
+	return append(b, '}')
+}
+
+// appendUnusedPermissionsRecommendedStep appends v as a JSON object.
+func appendUnusedPermissionsRecommendedStep(b []byte, v *aatypes.UnusedPermissionsRecommendedStep) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.PolicyUpdatedAt != nil {
+		b = jsonproto.Member(b, n, `"policyUpdatedAt":`)
+		b = jsonproto.AppendTimestamp(b, *v.PolicyUpdatedAt)
+	}
+	b = jsonproto.Member(b, n, `"recommendedAction":`)
+	b = jsonproto.AppendString(b, v.RecommendedAction)
+	if v.RecommendedPolicy != nil {
+		b = jsonproto.Member(b, n, `"recommendedPolicy":`)
+		b = jsonproto.AppendString(b, *v.RecommendedPolicy)
+	}
+	if v.ExistingPolicyId != nil {
+		b = jsonproto.Member(b, n, `"existingPolicyId":`)
+		b = jsonproto.AppendString(b, *v.ExistingPolicyId)
+	}
+	return append(b, '}')
+}
+
+// decodeUpdateAnalyzerRequest reads a request body into v.
+func decodeUpdateAnalyzerRequest(data []byte, v *aatypes.UpdateAnalyzerRequest) error {
+	return jsonproto.Decode(data, v, readUpdateAnalyzerRequest)
+}
+
+var membersUpdateAnalyzerRequest = jsonproto.NewMembers("", "configuration")
+
+// readUpdateAnalyzerRequest reads a JSON object into v.
+func readUpdateAnalyzerRequest(d *jsonproto.Decoder, v *aatypes.UpdateAnalyzerRequest) error {
+	return jsonproto.Object(d, v, &membersUpdateAnalyzerRequest, memberUpdateAnalyzerRequest)
+}
+
+func memberUpdateAnalyzerRequest(d *jsonproto.Decoder, v *aatypes.UpdateAnalyzerRequest, i int) error {
+	switch i {
+	case 1:
+		return jsonproto.Struct(d, &v.Configuration, readAnalyzerConfiguration)
+	}
+	return d.Skip()
+}
+
+// bindUpdateAnalyzerRequest reads the members of v that the request carries outside its body.
+func bindUpdateAnalyzerRequest(p jsonproto.Params, v *aatypes.UpdateAnalyzerRequest) error {
+	if err := jsonproto.ParamString(p, "uri", "analyzerName", &v.AnalyzerName); err != nil {
+		return err
+	}
+	return nil
+}
+
+// appendUpdateAnalyzerResponse appends v as a JSON object.
+func appendUpdateAnalyzerResponse(b []byte, v *aatypes.UpdateAnalyzerResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Configuration != nil {
+		b = jsonproto.Member(b, n, `"configuration":`)
+		b = appendAnalyzerConfiguration(b, v.Configuration)
+	}
+	return append(b, '}')
+}
+
+// decodeUpdateArchiveRuleRequest reads a request body into v.
+func decodeUpdateArchiveRuleRequest(data []byte, v *aatypes.UpdateArchiveRuleRequest) error {
+	return jsonproto.Decode(data, v, readUpdateArchiveRuleRequest)
+}
+
+var membersUpdateArchiveRuleRequest = jsonproto.NewMembers("", "", "filter", "clientToken")
+
+// readUpdateArchiveRuleRequest reads a JSON object into v.
+func readUpdateArchiveRuleRequest(d *jsonproto.Decoder, v *aatypes.UpdateArchiveRuleRequest) error {
+	return jsonproto.Object(d, v, &membersUpdateArchiveRuleRequest, memberUpdateArchiveRuleRequest)
+}
+
+func memberUpdateArchiveRuleRequest(d *jsonproto.Decoder, v *aatypes.UpdateArchiveRuleRequest, i int) error {
+	switch i {
+	case 2:
+		return jsonproto.Map(d, &v.Filter, readCriterion)
+	case 3:
+		return jsonproto.StringPtr(d, &v.ClientToken)
+	}
+	return d.Skip()
+}
+
+// bindUpdateArchiveRuleRequest reads the members of v that the request carries outside its body.
+func bindUpdateArchiveRuleRequest(p jsonproto.Params, v *aatypes.UpdateArchiveRuleRequest) error {
+	if err := jsonproto.ParamString(p, "uri", "analyzerName", &v.AnalyzerName); err != nil {
+		return err
+	}
+	if err := jsonproto.ParamString(p, "uri", "ruleName", &v.RuleName); err != nil {
+		return err
+	}
+	return nil
+}
+
+// decodeUpdateFindingsRequest reads a request body into v.
+func decodeUpdateFindingsRequest(data []byte, v *aatypes.UpdateFindingsRequest) error {
+	return jsonproto.Decode(data, v, readUpdateFindingsRequest)
+}
+
+var membersUpdateFindingsRequest = jsonproto.NewMembers("analyzerArn", "status", "ids", "resourceArn", "clientToken").Require(0, 1)
+
+// readUpdateFindingsRequest reads a JSON object into v.
+func readUpdateFindingsRequest(d *jsonproto.Decoder, v *aatypes.UpdateFindingsRequest) error {
+	return jsonproto.Object(d, v, &membersUpdateFindingsRequest, memberUpdateFindingsRequest)
+}
+
+func memberUpdateFindingsRequest(d *jsonproto.Decoder, v *aatypes.UpdateFindingsRequest, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.String(d, &v.AnalyzerArn)
+	case 1:
+		return jsonproto.String(d, &v.Status)
+	case 2:
+		return jsonproto.List(d, &v.Ids, jsonproto.String)
+	case 3:
+		return jsonproto.StringPtr(d, &v.ResourceArn)
+	case 4:
+		return jsonproto.StringPtr(d, &v.ClientToken)
+	}
+	return d.Skip()
 }
 
 // appendValidatePolicyFinding appends v as a JSON object.
@@ -316,4 +2563,14 @@ func appendValidatePolicyResponse(b []byte, v *aatypes.ValidatePolicyResponse) [
 		b = jsonproto.AppendString(b, *v.NextToken)
 	}
 	return append(b, '}')
+}
+
+// appendTagsMap appends *v as a JSON object.
+func appendTagsMap(b []byte, v *aatypes.TagsMap) []byte {
+	return jsonproto.AppendMap(b, *v, jsonproto.StringElem)
+}
+
+// readTagsMap reads a JSON object into *v.
+func readTagsMap(d *jsonproto.Decoder, v *aatypes.TagsMap) error {
+	return jsonproto.Map(d, v, jsonproto.String)
 }

@@ -23,6 +23,191 @@ func trailAccess(b []byte, v *aatypes.Access) []byte {
 	return append(b, '}')
 }
 
+// trailAnalysisRule appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailAnalysisRule(b []byte, v *aatypes.AnalysisRule) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Exclusions != nil {
+		b = jsonproto.Member(b, n, `"exclusions":`)
+		b = jsonproto.AppendList(b, v.Exclusions, trailAnalysisRuleCriteria)
+	}
+	return append(b, '}')
+}
+
+// trailAnalysisRuleCriteria appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailAnalysisRuleCriteria(b []byte, v *aatypes.AnalysisRuleCriteria) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AccountIds != nil {
+		b = jsonproto.Member(b, n, `"accountIds":`)
+		b = jsonproto.AppendList(b, v.AccountIds, jsonproto.StringElem[string])
+	}
+	if v.ResourceTags != nil {
+		b = jsonproto.Member(b, n, `"resourceTags":`)
+		b = jsonproto.AppendList(b, v.ResourceTags, trailTagsMap)
+	}
+	return append(b, '}')
+}
+
+// trailAnalyzedResource appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailAnalyzedResource(b []byte, v *aatypes.AnalyzedResource) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"resourceArn":`)
+	b = jsonproto.AppendString(b, v.ResourceArn)
+	b = jsonproto.Member(b, n, `"resourceType":`)
+	b = jsonproto.AppendString(b, v.ResourceType)
+	b = jsonproto.Member(b, n, `"createdAt":`)
+	b = trailjson.Time(b, v.CreatedAt)
+	b = jsonproto.Member(b, n, `"analyzedAt":`)
+	b = trailjson.Time(b, v.AnalyzedAt)
+	b = jsonproto.Member(b, n, `"updatedAt":`)
+	b = trailjson.Time(b, v.UpdatedAt)
+	b = jsonproto.Member(b, n, `"isPublic":`)
+	b = jsonproto.AppendBool(b, v.IsPublic)
+	if v.Actions != nil {
+		b = jsonproto.Member(b, n, `"actions":`)
+		b = jsonproto.AppendList(b, v.Actions, jsonproto.StringElem[string])
+	}
+	if v.SharedVia != nil {
+		b = jsonproto.Member(b, n, `"sharedVia":`)
+		b = jsonproto.AppendList(b, v.SharedVia, jsonproto.StringElem[string])
+	}
+	if v.Status != nil {
+		b = jsonproto.Member(b, n, `"status":`)
+		b = jsonproto.AppendString(b, *v.Status)
+	}
+	b = jsonproto.Member(b, n, `"resourceOwnerAccount":`)
+	b = jsonproto.AppendString(b, v.ResourceOwnerAccount)
+	if v.Error != nil {
+		b = jsonproto.Member(b, n, `"error":`)
+		b = jsonproto.AppendString(b, *v.Error)
+	}
+	return append(b, '}')
+}
+
+// trailAnalyzedResourceSummary appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailAnalyzedResourceSummary(b []byte, v *aatypes.AnalyzedResourceSummary) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"resourceArn":`)
+	b = jsonproto.AppendString(b, v.ResourceArn)
+	b = jsonproto.Member(b, n, `"resourceOwnerAccount":`)
+	b = jsonproto.AppendString(b, v.ResourceOwnerAccount)
+	b = jsonproto.Member(b, n, `"resourceType":`)
+	b = jsonproto.AppendString(b, v.ResourceType)
+	return append(b, '}')
+}
+
+// trailAnalyzerConfiguration appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailAnalyzerConfiguration(b []byte, v *aatypes.AnalyzerConfiguration) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.UnusedAccess != nil {
+		b = jsonproto.Member(b, n, `"unusedAccess":`)
+		b = trailUnusedAccessConfiguration(b, v.UnusedAccess)
+	}
+	if v.InternalAccess != nil {
+		b = jsonproto.Member(b, n, `"internalAccess":`)
+		b = trailInternalAccessConfiguration(b, v.InternalAccess)
+	}
+	return append(b, '}')
+}
+
+// trailAnalyzerSummary appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailAnalyzerSummary(b []byte, v *aatypes.AnalyzerSummary) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"arn":`)
+	b = jsonproto.AppendString(b, v.Arn)
+	if v.Name != "" {
+		b = jsonproto.Member(b, n, `"name":`)
+		b = jsonproto.AppendString(b, v.Name)
+	}
+	b = jsonproto.Member(b, n, `"type":`)
+	b = jsonproto.AppendString(b, v.Type)
+	b = jsonproto.Member(b, n, `"createdAt":`)
+	b = trailjson.Time(b, v.CreatedAt)
+	if v.LastResourceAnalyzed != nil {
+		b = jsonproto.Member(b, n, `"lastResourceAnalyzed":`)
+		b = jsonproto.AppendString(b, *v.LastResourceAnalyzed)
+	}
+	if v.LastResourceAnalyzedAt != nil {
+		b = jsonproto.Member(b, n, `"lastResourceAnalyzedAt":`)
+		b = trailjson.Time(b, *v.LastResourceAnalyzedAt)
+	}
+	if v.Tags != nil {
+		b = jsonproto.Member(b, n, `"tags":`)
+		b = trailjson.Map(b, v.Tags, jsonproto.AppendString[string])
+	}
+	b = jsonproto.Member(b, n, `"status":`)
+	b = jsonproto.AppendString(b, v.Status)
+	if v.StatusReason != nil {
+		b = jsonproto.Member(b, n, `"statusReason":`)
+		b = trailStatusReason(b, v.StatusReason)
+	}
+	if v.Configuration != nil {
+		b = jsonproto.Member(b, n, `"configuration":`)
+		b = trailAnalyzerConfiguration(b, v.Configuration)
+	}
+	if v.ManagedBy != nil {
+		b = jsonproto.Member(b, n, `"managedBy":`)
+		b = jsonproto.AppendString(b, *v.ManagedBy)
+	}
+	return append(b, '}')
+}
+
+// trailApplyArchiveRuleRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailApplyArchiveRuleRequest(b []byte, v *aatypes.ApplyArchiveRuleRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzerArn":`)
+	b = jsonproto.AppendString(b, v.AnalyzerArn)
+	if v.RuleName != "" {
+		b = jsonproto.Member(b, n, `"ruleName":`)
+		b = jsonproto.AppendString(b, v.RuleName)
+	}
+	if v.ClientToken != nil {
+		b = jsonproto.Member(b, n, `"clientToken":`)
+		b = jsonproto.AppendString(b, *v.ClientToken)
+	}
+	return append(b, '}')
+}
+
+// trailArchiveRuleSummary appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailArchiveRuleSummary(b []byte, v *aatypes.ArchiveRuleSummary) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.RuleName != "" {
+		b = jsonproto.Member(b, n, `"ruleName":`)
+		b = jsonproto.AppendString(b, v.RuleName)
+	}
+	if v.Filter != nil {
+		b = jsonproto.Member(b, n, `"filter":`)
+		b = trailjson.MapRef(b, v.Filter, trailCriterion)
+	}
+	b = jsonproto.Member(b, n, `"createdAt":`)
+	b = trailjson.Time(b, v.CreatedAt)
+	b = jsonproto.Member(b, n, `"updatedAt":`)
+	b = trailjson.Time(b, v.UpdatedAt)
+	return append(b, '}')
+}
+
+// trailCancelPolicyGenerationRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailCancelPolicyGenerationRequest(b []byte, v *aatypes.CancelPolicyGenerationRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"jobId":`)
+	b = jsonproto.AppendString(b, v.JobId)
+	return append(b, '}')
+}
+
+// trailCancelPolicyGenerationResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailCancelPolicyGenerationResponse(b []byte, v *aatypes.CancelPolicyGenerationResponse) []byte {
+	b = append(b, '{')
+	return append(b, '}')
+}
+
 // trailCheckAccessNotGrantedRequest appends v as CloudTrail writes it in requestParameters and responseElements.
 func trailCheckAccessNotGrantedRequest(b []byte, v *aatypes.CheckAccessNotGrantedRequest) []byte {
 	b = append(b, '{')
@@ -119,6 +304,1175 @@ func trailCheckNoPublicAccessResponse(b []byte, v *aatypes.CheckNoPublicAccessRe
 	return append(b, '}')
 }
 
+// trailCloudTrailDetails appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailCloudTrailDetails(b []byte, v *aatypes.CloudTrailDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Trails != nil {
+		b = jsonproto.Member(b, n, `"trails":`)
+		b = jsonproto.AppendList(b, v.Trails, trailTrail)
+	}
+	b = jsonproto.Member(b, n, `"accessRole":`)
+	b = jsonproto.AppendString(b, v.AccessRole)
+	b = jsonproto.Member(b, n, `"startTime":`)
+	b = trailjson.Time(b, v.StartTime)
+	if v.EndTime != nil {
+		b = jsonproto.Member(b, n, `"endTime":`)
+		b = trailjson.Time(b, *v.EndTime)
+	}
+	return append(b, '}')
+}
+
+// trailCloudTrailProperties appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailCloudTrailProperties(b []byte, v *aatypes.CloudTrailProperties) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.TrailProperties != nil {
+		b = jsonproto.Member(b, n, `"trailProperties":`)
+		b = jsonproto.AppendList(b, v.TrailProperties, trailTrailProperties)
+	}
+	b = jsonproto.Member(b, n, `"startTime":`)
+	b = trailjson.Time(b, v.StartTime)
+	b = jsonproto.Member(b, n, `"endTime":`)
+	b = trailjson.Time(b, v.EndTime)
+	return append(b, '}')
+}
+
+// trailCreateAnalyzerRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailCreateAnalyzerRequest(b []byte, v *aatypes.CreateAnalyzerRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AnalyzerName != "" {
+		b = jsonproto.Member(b, n, `"analyzerName":`)
+		b = jsonproto.AppendString(b, v.AnalyzerName)
+	}
+	b = jsonproto.Member(b, n, `"type":`)
+	b = jsonproto.AppendString(b, v.Type)
+	if v.ArchiveRules != nil {
+		b = jsonproto.Member(b, n, `"archiveRules":`)
+		b = jsonproto.AppendList(b, v.ArchiveRules, trailInlineArchiveRule)
+	}
+	if v.Tags != nil {
+		b = jsonproto.Member(b, n, `"tags":`)
+		b = trailjson.Map(b, v.Tags, jsonproto.AppendString[string])
+	}
+	if v.ClientToken != nil {
+		b = jsonproto.Member(b, n, `"clientToken":`)
+		b = jsonproto.AppendString(b, *v.ClientToken)
+	}
+	if v.Configuration != nil {
+		b = jsonproto.Member(b, n, `"configuration":`)
+		b = trailAnalyzerConfiguration(b, v.Configuration)
+	}
+	return append(b, '}')
+}
+
+// trailCreateAnalyzerResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailCreateAnalyzerResponse(b []byte, v *aatypes.CreateAnalyzerResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Arn != nil {
+		b = jsonproto.Member(b, n, `"arn":`)
+		b = jsonproto.AppendString(b, *v.Arn)
+	}
+	return append(b, '}')
+}
+
+// trailCreateArchiveRuleRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailCreateArchiveRuleRequest(b []byte, v *aatypes.CreateArchiveRuleRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AnalyzerName != "" {
+		b = jsonproto.Member(b, n, `"analyzerName":`)
+		b = jsonproto.AppendString(b, v.AnalyzerName)
+	}
+	if v.RuleName != "" {
+		b = jsonproto.Member(b, n, `"ruleName":`)
+		b = jsonproto.AppendString(b, v.RuleName)
+	}
+	if v.Filter != nil {
+		b = jsonproto.Member(b, n, `"filter":`)
+		b = trailjson.MapRef(b, v.Filter, trailCriterion)
+	}
+	if v.ClientToken != nil {
+		b = jsonproto.Member(b, n, `"clientToken":`)
+		b = jsonproto.AppendString(b, *v.ClientToken)
+	}
+	return append(b, '}')
+}
+
+// trailCriterion appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailCriterion(b []byte, v *aatypes.Criterion) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Eq != nil {
+		b = jsonproto.Member(b, n, `"eq":`)
+		b = jsonproto.AppendList(b, v.Eq, jsonproto.StringElem[string])
+	}
+	if v.Neq != nil {
+		b = jsonproto.Member(b, n, `"neq":`)
+		b = jsonproto.AppendList(b, v.Neq, jsonproto.StringElem[string])
+	}
+	if v.Contains != nil {
+		b = jsonproto.Member(b, n, `"contains":`)
+		b = jsonproto.AppendList(b, v.Contains, jsonproto.StringElem[string])
+	}
+	if v.Exists != nil {
+		b = jsonproto.Member(b, n, `"exists":`)
+		b = jsonproto.AppendBool(b, *v.Exists)
+	}
+	return append(b, '}')
+}
+
+// trailDeleteAnalyzerRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailDeleteAnalyzerRequest(b []byte, v *aatypes.DeleteAnalyzerRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AnalyzerName != "" {
+		b = jsonproto.Member(b, n, `"analyzerName":`)
+		b = jsonproto.AppendString(b, v.AnalyzerName)
+	}
+	if v.ClientToken != nil {
+		b = jsonproto.Member(b, n, `"clientToken":`)
+		b = jsonproto.AppendString(b, *v.ClientToken)
+	}
+	return append(b, '}')
+}
+
+// trailDeleteArchiveRuleRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailDeleteArchiveRuleRequest(b []byte, v *aatypes.DeleteArchiveRuleRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AnalyzerName != "" {
+		b = jsonproto.Member(b, n, `"analyzerName":`)
+		b = jsonproto.AppendString(b, v.AnalyzerName)
+	}
+	if v.RuleName != "" {
+		b = jsonproto.Member(b, n, `"ruleName":`)
+		b = jsonproto.AppendString(b, v.RuleName)
+	}
+	if v.ClientToken != nil {
+		b = jsonproto.Member(b, n, `"clientToken":`)
+		b = jsonproto.AppendString(b, *v.ClientToken)
+	}
+	return append(b, '}')
+}
+
+// trailExternalAccessDetails appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailExternalAccessDetails(b []byte, v *aatypes.ExternalAccessDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Action != nil {
+		b = jsonproto.Member(b, n, `"action":`)
+		b = jsonproto.AppendList(b, v.Action, jsonproto.StringElem[string])
+	}
+	if v.Condition != nil {
+		b = jsonproto.Member(b, n, `"condition":`)
+		b = trailjson.Map(b, v.Condition, jsonproto.AppendString[string])
+	}
+	if v.IsPublic != nil {
+		b = jsonproto.Member(b, n, `"isPublic":`)
+		b = jsonproto.AppendBool(b, *v.IsPublic)
+	}
+	if v.Principal != nil {
+		b = jsonproto.Member(b, n, `"principal":`)
+		b = trailjson.Map(b, v.Principal, jsonproto.AppendString[string])
+	}
+	if v.Sources != nil {
+		b = jsonproto.Member(b, n, `"sources":`)
+		b = jsonproto.AppendList(b, v.Sources, trailFindingSource)
+	}
+	if v.ResourceControlPolicyRestriction != nil {
+		b = jsonproto.Member(b, n, `"resourceControlPolicyRestriction":`)
+		b = jsonproto.AppendString(b, *v.ResourceControlPolicyRestriction)
+	}
+	return append(b, '}')
+}
+
+// trailExternalAccessFindingsStatistics appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailExternalAccessFindingsStatistics(b []byte, v *aatypes.ExternalAccessFindingsStatistics) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.ResourceTypeStatistics != nil {
+		b = jsonproto.Member(b, n, `"resourceTypeStatistics":`)
+		b = trailjson.MapRef(b, v.ResourceTypeStatistics, trailResourceTypeDetails)
+	}
+	if v.TotalActiveFindings != nil {
+		b = jsonproto.Member(b, n, `"totalActiveFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalActiveFindings)
+	}
+	if v.TotalArchivedFindings != nil {
+		b = jsonproto.Member(b, n, `"totalArchivedFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalArchivedFindings)
+	}
+	if v.TotalResolvedFindings != nil {
+		b = jsonproto.Member(b, n, `"totalResolvedFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalResolvedFindings)
+	}
+	return append(b, '}')
+}
+
+// trailFinding appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailFinding(b []byte, v *aatypes.Finding) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"id":`)
+	b = jsonproto.AppendString(b, v.Id)
+	if v.Principal != nil {
+		b = jsonproto.Member(b, n, `"principal":`)
+		b = trailjson.Map(b, v.Principal, jsonproto.AppendString[string])
+	}
+	if v.Action != nil {
+		b = jsonproto.Member(b, n, `"action":`)
+		b = jsonproto.AppendList(b, v.Action, jsonproto.StringElem[string])
+	}
+	if v.Resource != nil {
+		b = jsonproto.Member(b, n, `"resource":`)
+		b = jsonproto.AppendString(b, *v.Resource)
+	}
+	if v.IsPublic != nil {
+		b = jsonproto.Member(b, n, `"isPublic":`)
+		b = jsonproto.AppendBool(b, *v.IsPublic)
+	}
+	b = jsonproto.Member(b, n, `"resourceType":`)
+	b = jsonproto.AppendString(b, v.ResourceType)
+	if v.Condition != nil {
+		b = jsonproto.Member(b, n, `"condition":`)
+		b = trailjson.Map(b, v.Condition, jsonproto.AppendString[string])
+	}
+	b = jsonproto.Member(b, n, `"createdAt":`)
+	b = trailjson.Time(b, v.CreatedAt)
+	b = jsonproto.Member(b, n, `"analyzedAt":`)
+	b = trailjson.Time(b, v.AnalyzedAt)
+	b = jsonproto.Member(b, n, `"updatedAt":`)
+	b = trailjson.Time(b, v.UpdatedAt)
+	b = jsonproto.Member(b, n, `"status":`)
+	b = jsonproto.AppendString(b, v.Status)
+	b = jsonproto.Member(b, n, `"resourceOwnerAccount":`)
+	b = jsonproto.AppendString(b, v.ResourceOwnerAccount)
+	if v.Error != nil {
+		b = jsonproto.Member(b, n, `"error":`)
+		b = jsonproto.AppendString(b, *v.Error)
+	}
+	if v.Sources != nil {
+		b = jsonproto.Member(b, n, `"sources":`)
+		b = jsonproto.AppendList(b, v.Sources, trailFindingSource)
+	}
+	if v.ResourceControlPolicyRestriction != nil {
+		b = jsonproto.Member(b, n, `"resourceControlPolicyRestriction":`)
+		b = jsonproto.AppendString(b, *v.ResourceControlPolicyRestriction)
+	}
+	return append(b, '}')
+}
+
+// trailFindingAggregationAccountDetails appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailFindingAggregationAccountDetails(b []byte, v *aatypes.FindingAggregationAccountDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Account != nil {
+		b = jsonproto.Member(b, n, `"account":`)
+		b = jsonproto.AppendString(b, *v.Account)
+	}
+	if v.NumberOfActiveFindings != nil {
+		b = jsonproto.Member(b, n, `"numberOfActiveFindings":`)
+		b = jsonproto.AppendInt(b, *v.NumberOfActiveFindings)
+	}
+	if v.Details != nil {
+		b = jsonproto.Member(b, n, `"details":`)
+		b = trailjson.Map(b, v.Details, jsonproto.AppendInt[int32])
+	}
+	return append(b, '}')
+}
+
+// trailFindingDetails appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailFindingDetails(b []byte, v *aatypes.FindingDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.InternalAccessDetails != nil {
+		b = jsonproto.Member(b, n, `"internalAccessDetails":`)
+		b = trailInternalAccessDetails(b, v.InternalAccessDetails)
+	}
+	if v.ExternalAccessDetails != nil {
+		b = jsonproto.Member(b, n, `"externalAccessDetails":`)
+		b = trailExternalAccessDetails(b, v.ExternalAccessDetails)
+	}
+	if v.UnusedPermissionDetails != nil {
+		b = jsonproto.Member(b, n, `"unusedPermissionDetails":`)
+		b = trailUnusedPermissionDetails(b, v.UnusedPermissionDetails)
+	}
+	if v.UnusedIamUserAccessKeyDetails != nil {
+		b = jsonproto.Member(b, n, `"unusedIamUserAccessKeyDetails":`)
+		b = trailUnusedIamUserAccessKeyDetails(b, v.UnusedIamUserAccessKeyDetails)
+	}
+	if v.UnusedIamRoleDetails != nil {
+		b = jsonproto.Member(b, n, `"unusedIamRoleDetails":`)
+		b = trailUnusedIamRoleDetails(b, v.UnusedIamRoleDetails)
+	}
+	if v.UnusedIamUserPasswordDetails != nil {
+		b = jsonproto.Member(b, n, `"unusedIamUserPasswordDetails":`)
+		b = trailUnusedIamUserPasswordDetails(b, v.UnusedIamUserPasswordDetails)
+	}
+	return append(b, '}')
+}
+
+// trailFindingSource appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailFindingSource(b []byte, v *aatypes.FindingSource) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"type":`)
+	b = jsonproto.AppendString(b, v.Type)
+	if v.Detail != nil {
+		b = jsonproto.Member(b, n, `"detail":`)
+		b = trailFindingSourceDetail(b, v.Detail)
+	}
+	return append(b, '}')
+}
+
+// trailFindingSourceDetail appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailFindingSourceDetail(b []byte, v *aatypes.FindingSourceDetail) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AccessPointArn != nil {
+		b = jsonproto.Member(b, n, `"accessPointArn":`)
+		b = jsonproto.AppendString(b, *v.AccessPointArn)
+	}
+	if v.AccessPointAccount != nil {
+		b = jsonproto.Member(b, n, `"accessPointAccount":`)
+		b = jsonproto.AppendString(b, *v.AccessPointAccount)
+	}
+	return append(b, '}')
+}
+
+// trailFindingSummary appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailFindingSummary(b []byte, v *aatypes.FindingSummary) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"id":`)
+	b = jsonproto.AppendString(b, v.Id)
+	if v.Principal != nil {
+		b = jsonproto.Member(b, n, `"principal":`)
+		b = trailjson.Map(b, v.Principal, jsonproto.AppendString[string])
+	}
+	if v.Action != nil {
+		b = jsonproto.Member(b, n, `"action":`)
+		b = jsonproto.AppendList(b, v.Action, jsonproto.StringElem[string])
+	}
+	if v.Resource != nil {
+		b = jsonproto.Member(b, n, `"resource":`)
+		b = jsonproto.AppendString(b, *v.Resource)
+	}
+	if v.IsPublic != nil {
+		b = jsonproto.Member(b, n, `"isPublic":`)
+		b = jsonproto.AppendBool(b, *v.IsPublic)
+	}
+	b = jsonproto.Member(b, n, `"resourceType":`)
+	b = jsonproto.AppendString(b, v.ResourceType)
+	if v.Condition != nil {
+		b = jsonproto.Member(b, n, `"condition":`)
+		b = trailjson.Map(b, v.Condition, jsonproto.AppendString[string])
+	}
+	b = jsonproto.Member(b, n, `"createdAt":`)
+	b = trailjson.Time(b, v.CreatedAt)
+	b = jsonproto.Member(b, n, `"analyzedAt":`)
+	b = trailjson.Time(b, v.AnalyzedAt)
+	b = jsonproto.Member(b, n, `"updatedAt":`)
+	b = trailjson.Time(b, v.UpdatedAt)
+	b = jsonproto.Member(b, n, `"status":`)
+	b = jsonproto.AppendString(b, v.Status)
+	b = jsonproto.Member(b, n, `"resourceOwnerAccount":`)
+	b = jsonproto.AppendString(b, v.ResourceOwnerAccount)
+	if v.Error != nil {
+		b = jsonproto.Member(b, n, `"error":`)
+		b = jsonproto.AppendString(b, *v.Error)
+	}
+	if v.Sources != nil {
+		b = jsonproto.Member(b, n, `"sources":`)
+		b = jsonproto.AppendList(b, v.Sources, trailFindingSource)
+	}
+	if v.ResourceControlPolicyRestriction != nil {
+		b = jsonproto.Member(b, n, `"resourceControlPolicyRestriction":`)
+		b = jsonproto.AppendString(b, *v.ResourceControlPolicyRestriction)
+	}
+	return append(b, '}')
+}
+
+// trailFindingSummaryV2 appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailFindingSummaryV2(b []byte, v *aatypes.FindingSummaryV2) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzedAt":`)
+	b = trailjson.Time(b, v.AnalyzedAt)
+	b = jsonproto.Member(b, n, `"createdAt":`)
+	b = trailjson.Time(b, v.CreatedAt)
+	if v.Error != nil {
+		b = jsonproto.Member(b, n, `"error":`)
+		b = jsonproto.AppendString(b, *v.Error)
+	}
+	b = jsonproto.Member(b, n, `"id":`)
+	b = jsonproto.AppendString(b, v.Id)
+	if v.Resource != nil {
+		b = jsonproto.Member(b, n, `"resource":`)
+		b = jsonproto.AppendString(b, *v.Resource)
+	}
+	b = jsonproto.Member(b, n, `"resourceType":`)
+	b = jsonproto.AppendString(b, v.ResourceType)
+	b = jsonproto.Member(b, n, `"resourceOwnerAccount":`)
+	b = jsonproto.AppendString(b, v.ResourceOwnerAccount)
+	b = jsonproto.Member(b, n, `"status":`)
+	b = jsonproto.AppendString(b, v.Status)
+	b = jsonproto.Member(b, n, `"updatedAt":`)
+	b = trailjson.Time(b, v.UpdatedAt)
+	if v.FindingType != nil {
+		b = jsonproto.Member(b, n, `"findingType":`)
+		b = jsonproto.AppendString(b, *v.FindingType)
+	}
+	return append(b, '}')
+}
+
+// trailFindingsStatistics appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailFindingsStatistics(b []byte, v *aatypes.FindingsStatistics) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.ExternalAccessFindingsStatistics != nil {
+		b = jsonproto.Member(b, n, `"externalAccessFindingsStatistics":`)
+		b = trailExternalAccessFindingsStatistics(b, v.ExternalAccessFindingsStatistics)
+	}
+	if v.InternalAccessFindingsStatistics != nil {
+		b = jsonproto.Member(b, n, `"internalAccessFindingsStatistics":`)
+		b = trailInternalAccessFindingsStatistics(b, v.InternalAccessFindingsStatistics)
+	}
+	if v.UnusedAccessFindingsStatistics != nil {
+		b = jsonproto.Member(b, n, `"unusedAccessFindingsStatistics":`)
+		b = trailUnusedAccessFindingsStatistics(b, v.UnusedAccessFindingsStatistics)
+	}
+	return append(b, '}')
+}
+
+// trailGenerateFindingRecommendationRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGenerateFindingRecommendationRequest(b []byte, v *aatypes.GenerateFindingRecommendationRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzerArn":`)
+	b = jsonproto.AppendString(b, v.AnalyzerArn)
+	if v.Id != "" {
+		b = jsonproto.Member(b, n, `"id":`)
+		b = jsonproto.AppendString(b, v.Id)
+	}
+	return append(b, '}')
+}
+
+// trailGeneratedPolicy appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGeneratedPolicy(b []byte, v *aatypes.GeneratedPolicy) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"policy":`)
+	b = jsonproto.AppendString(b, v.Policy)
+	return append(b, '}')
+}
+
+// trailGeneratedPolicyProperties appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGeneratedPolicyProperties(b []byte, v *aatypes.GeneratedPolicyProperties) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.IsComplete != nil {
+		b = jsonproto.Member(b, n, `"isComplete":`)
+		b = jsonproto.AppendBool(b, *v.IsComplete)
+	}
+	b = jsonproto.Member(b, n, `"principalArn":`)
+	b = jsonproto.AppendString(b, v.PrincipalArn)
+	if v.CloudTrailProperties != nil {
+		b = jsonproto.Member(b, n, `"cloudTrailProperties":`)
+		b = trailCloudTrailProperties(b, v.CloudTrailProperties)
+	}
+	return append(b, '}')
+}
+
+// trailGeneratedPolicyResult appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGeneratedPolicyResult(b []byte, v *aatypes.GeneratedPolicyResult) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Properties != nil {
+		b = jsonproto.Member(b, n, `"properties":`)
+		b = trailGeneratedPolicyProperties(b, v.Properties)
+	}
+	if v.GeneratedPolicies != nil {
+		b = jsonproto.Member(b, n, `"generatedPolicies":`)
+		b = jsonproto.AppendList(b, v.GeneratedPolicies, trailGeneratedPolicy)
+	}
+	return append(b, '}')
+}
+
+// trailGetAnalyzedResourceRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetAnalyzedResourceRequest(b []byte, v *aatypes.GetAnalyzedResourceRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzerArn":`)
+	b = jsonproto.AppendString(b, v.AnalyzerArn)
+	b = jsonproto.Member(b, n, `"resourceArn":`)
+	b = jsonproto.AppendString(b, v.ResourceArn)
+	return append(b, '}')
+}
+
+// trailGetAnalyzedResourceResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetAnalyzedResourceResponse(b []byte, v *aatypes.GetAnalyzedResourceResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Resource != nil {
+		b = jsonproto.Member(b, n, `"resource":`)
+		b = trailAnalyzedResource(b, v.Resource)
+	}
+	return append(b, '}')
+}
+
+// trailGetAnalyzerRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetAnalyzerRequest(b []byte, v *aatypes.GetAnalyzerRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AnalyzerName != "" {
+		b = jsonproto.Member(b, n, `"analyzerName":`)
+		b = jsonproto.AppendString(b, v.AnalyzerName)
+	}
+	return append(b, '}')
+}
+
+// trailGetAnalyzerResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetAnalyzerResponse(b []byte, v *aatypes.GetAnalyzerResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Analyzer != nil {
+		b = jsonproto.Member(b, n, `"analyzer":`)
+		b = trailAnalyzerSummary(b, v.Analyzer)
+	}
+	return append(b, '}')
+}
+
+// trailGetArchiveRuleRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetArchiveRuleRequest(b []byte, v *aatypes.GetArchiveRuleRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AnalyzerName != "" {
+		b = jsonproto.Member(b, n, `"analyzerName":`)
+		b = jsonproto.AppendString(b, v.AnalyzerName)
+	}
+	if v.RuleName != "" {
+		b = jsonproto.Member(b, n, `"ruleName":`)
+		b = jsonproto.AppendString(b, v.RuleName)
+	}
+	return append(b, '}')
+}
+
+// trailGetArchiveRuleResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetArchiveRuleResponse(b []byte, v *aatypes.GetArchiveRuleResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.ArchiveRule != nil {
+		b = jsonproto.Member(b, n, `"archiveRule":`)
+		b = trailArchiveRuleSummary(b, v.ArchiveRule)
+	}
+	return append(b, '}')
+}
+
+// trailGetFindingRecommendationRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetFindingRecommendationRequest(b []byte, v *aatypes.GetFindingRecommendationRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzerArn":`)
+	b = jsonproto.AppendString(b, v.AnalyzerArn)
+	if v.Id != "" {
+		b = jsonproto.Member(b, n, `"id":`)
+		b = jsonproto.AppendString(b, v.Id)
+	}
+	if v.MaxResults != nil {
+		b = jsonproto.Member(b, n, `"maxResults":`)
+		b = jsonproto.AppendInt(b, *v.MaxResults)
+	}
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	return append(b, '}')
+}
+
+// trailGetFindingRecommendationResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetFindingRecommendationResponse(b []byte, v *aatypes.GetFindingRecommendationResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"startedAt":`)
+	b = trailjson.Time(b, v.StartedAt)
+	if v.CompletedAt != nil {
+		b = jsonproto.Member(b, n, `"completedAt":`)
+		b = trailjson.Time(b, *v.CompletedAt)
+	}
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	if v.Error != nil {
+		b = jsonproto.Member(b, n, `"error":`)
+		b = trailRecommendationError(b, v.Error)
+	}
+	b = jsonproto.Member(b, n, `"resourceArn":`)
+	b = jsonproto.AppendString(b, v.ResourceArn)
+	if v.RecommendedSteps != nil {
+		b = jsonproto.Member(b, n, `"recommendedSteps":`)
+		b = jsonproto.AppendList(b, v.RecommendedSteps, trailRecommendedStep)
+	}
+	b = jsonproto.Member(b, n, `"recommendationType":`)
+	b = jsonproto.AppendString(b, v.RecommendationType)
+	b = jsonproto.Member(b, n, `"status":`)
+	b = jsonproto.AppendString(b, v.Status)
+	return append(b, '}')
+}
+
+// trailGetFindingRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetFindingRequest(b []byte, v *aatypes.GetFindingRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzerArn":`)
+	b = jsonproto.AppendString(b, v.AnalyzerArn)
+	b = jsonproto.Member(b, n, `"id":`)
+	b = jsonproto.AppendString(b, v.Id)
+	return append(b, '}')
+}
+
+// trailGetFindingResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetFindingResponse(b []byte, v *aatypes.GetFindingResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Finding != nil {
+		b = jsonproto.Member(b, n, `"finding":`)
+		b = trailFinding(b, v.Finding)
+	}
+	return append(b, '}')
+}
+
+// trailGetFindingV2Request appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetFindingV2Request(b []byte, v *aatypes.GetFindingV2Request) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzerArn":`)
+	b = jsonproto.AppendString(b, v.AnalyzerArn)
+	b = jsonproto.Member(b, n, `"id":`)
+	b = jsonproto.AppendString(b, v.Id)
+	if v.MaxResults != nil {
+		b = jsonproto.Member(b, n, `"maxResults":`)
+		b = jsonproto.AppendInt(b, *v.MaxResults)
+	}
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	return append(b, '}')
+}
+
+// trailGetFindingV2Response appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetFindingV2Response(b []byte, v *aatypes.GetFindingV2Response) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzedAt":`)
+	b = trailjson.Time(b, v.AnalyzedAt)
+	b = jsonproto.Member(b, n, `"createdAt":`)
+	b = trailjson.Time(b, v.CreatedAt)
+	if v.Error != nil {
+		b = jsonproto.Member(b, n, `"error":`)
+		b = jsonproto.AppendString(b, *v.Error)
+	}
+	b = jsonproto.Member(b, n, `"id":`)
+	b = jsonproto.AppendString(b, v.Id)
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	if v.Resource != nil {
+		b = jsonproto.Member(b, n, `"resource":`)
+		b = jsonproto.AppendString(b, *v.Resource)
+	}
+	b = jsonproto.Member(b, n, `"resourceType":`)
+	b = jsonproto.AppendString(b, v.ResourceType)
+	b = jsonproto.Member(b, n, `"resourceOwnerAccount":`)
+	b = jsonproto.AppendString(b, v.ResourceOwnerAccount)
+	b = jsonproto.Member(b, n, `"status":`)
+	b = jsonproto.AppendString(b, v.Status)
+	b = jsonproto.Member(b, n, `"updatedAt":`)
+	b = trailjson.Time(b, v.UpdatedAt)
+	if v.FindingDetails != nil {
+		b = jsonproto.Member(b, n, `"findingDetails":`)
+		b = jsonproto.AppendList(b, v.FindingDetails, trailFindingDetails)
+	}
+	if v.FindingType != nil {
+		b = jsonproto.Member(b, n, `"findingType":`)
+		b = jsonproto.AppendString(b, *v.FindingType)
+	}
+	return append(b, '}')
+}
+
+// trailGetFindingsStatisticsRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetFindingsStatisticsRequest(b []byte, v *aatypes.GetFindingsStatisticsRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzerArn":`)
+	b = jsonproto.AppendString(b, v.AnalyzerArn)
+	return append(b, '}')
+}
+
+// trailGetFindingsStatisticsResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetFindingsStatisticsResponse(b []byte, v *aatypes.GetFindingsStatisticsResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.FindingsStatistics != nil {
+		b = jsonproto.Member(b, n, `"findingsStatistics":`)
+		b = jsonproto.AppendList(b, v.FindingsStatistics, trailFindingsStatistics)
+	}
+	if v.LastUpdatedAt != nil {
+		b = jsonproto.Member(b, n, `"lastUpdatedAt":`)
+		b = trailjson.Time(b, *v.LastUpdatedAt)
+	}
+	return append(b, '}')
+}
+
+// trailGetGeneratedPolicyRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetGeneratedPolicyRequest(b []byte, v *aatypes.GetGeneratedPolicyRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"jobId":`)
+	b = jsonproto.AppendString(b, v.JobId)
+	if v.IncludeResourcePlaceholders != nil {
+		b = jsonproto.Member(b, n, `"includeResourcePlaceholders":`)
+		b = jsonproto.AppendBool(b, *v.IncludeResourcePlaceholders)
+	}
+	if v.IncludeServiceLevelTemplate != nil {
+		b = jsonproto.Member(b, n, `"includeServiceLevelTemplate":`)
+		b = jsonproto.AppendBool(b, *v.IncludeServiceLevelTemplate)
+	}
+	return append(b, '}')
+}
+
+// trailGetGeneratedPolicyResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetGeneratedPolicyResponse(b []byte, v *aatypes.GetGeneratedPolicyResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.JobDetails != nil {
+		b = jsonproto.Member(b, n, `"jobDetails":`)
+		b = trailJobDetails(b, v.JobDetails)
+	}
+	if v.GeneratedPolicyResult != nil {
+		b = jsonproto.Member(b, n, `"generatedPolicyResult":`)
+		b = trailGeneratedPolicyResult(b, v.GeneratedPolicyResult)
+	}
+	return append(b, '}')
+}
+
+// trailInlineArchiveRule appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailInlineArchiveRule(b []byte, v *aatypes.InlineArchiveRule) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.RuleName != "" {
+		b = jsonproto.Member(b, n, `"ruleName":`)
+		b = jsonproto.AppendString(b, v.RuleName)
+	}
+	if v.Filter != nil {
+		b = jsonproto.Member(b, n, `"filter":`)
+		b = trailjson.MapRef(b, v.Filter, trailCriterion)
+	}
+	return append(b, '}')
+}
+
+// trailInternalAccessAnalysisRule appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailInternalAccessAnalysisRule(b []byte, v *aatypes.InternalAccessAnalysisRule) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Inclusions != nil {
+		b = jsonproto.Member(b, n, `"inclusions":`)
+		b = jsonproto.AppendList(b, v.Inclusions, trailInternalAccessAnalysisRuleCriteria)
+	}
+	return append(b, '}')
+}
+
+// trailInternalAccessAnalysisRuleCriteria appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailInternalAccessAnalysisRuleCriteria(b []byte, v *aatypes.InternalAccessAnalysisRuleCriteria) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AccountIds != nil {
+		b = jsonproto.Member(b, n, `"accountIds":`)
+		b = jsonproto.AppendList(b, v.AccountIds, jsonproto.StringElem[string])
+	}
+	if v.ResourceTypes != nil {
+		b = jsonproto.Member(b, n, `"resourceTypes":`)
+		b = jsonproto.AppendList(b, v.ResourceTypes, jsonproto.StringElem[aatypes.ResourceType])
+	}
+	if v.ResourceArns != nil {
+		b = jsonproto.Member(b, n, `"resourceArns":`)
+		b = jsonproto.AppendList(b, v.ResourceArns, jsonproto.StringElem[string])
+	}
+	return append(b, '}')
+}
+
+// trailInternalAccessConfiguration appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailInternalAccessConfiguration(b []byte, v *aatypes.InternalAccessConfiguration) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AnalysisRule != nil {
+		b = jsonproto.Member(b, n, `"analysisRule":`)
+		b = trailInternalAccessAnalysisRule(b, v.AnalysisRule)
+	}
+	return append(b, '}')
+}
+
+// trailInternalAccessDetails appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailInternalAccessDetails(b []byte, v *aatypes.InternalAccessDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Action != nil {
+		b = jsonproto.Member(b, n, `"action":`)
+		b = jsonproto.AppendList(b, v.Action, jsonproto.StringElem[string])
+	}
+	if v.Condition != nil {
+		b = jsonproto.Member(b, n, `"condition":`)
+		b = trailjson.Map(b, v.Condition, jsonproto.AppendString[string])
+	}
+	if v.Principal != nil {
+		b = jsonproto.Member(b, n, `"principal":`)
+		b = trailjson.Map(b, v.Principal, jsonproto.AppendString[string])
+	}
+	if v.PrincipalOwnerAccount != nil {
+		b = jsonproto.Member(b, n, `"principalOwnerAccount":`)
+		b = jsonproto.AppendString(b, *v.PrincipalOwnerAccount)
+	}
+	if v.AccessType != nil {
+		b = jsonproto.Member(b, n, `"accessType":`)
+		b = jsonproto.AppendString(b, *v.AccessType)
+	}
+	if v.PrincipalType != nil {
+		b = jsonproto.Member(b, n, `"principalType":`)
+		b = jsonproto.AppendString(b, *v.PrincipalType)
+	}
+	if v.Sources != nil {
+		b = jsonproto.Member(b, n, `"sources":`)
+		b = jsonproto.AppendList(b, v.Sources, trailFindingSource)
+	}
+	if v.ResourceControlPolicyRestriction != nil {
+		b = jsonproto.Member(b, n, `"resourceControlPolicyRestriction":`)
+		b = jsonproto.AppendString(b, *v.ResourceControlPolicyRestriction)
+	}
+	if v.ServiceControlPolicyRestriction != nil {
+		b = jsonproto.Member(b, n, `"serviceControlPolicyRestriction":`)
+		b = jsonproto.AppendString(b, *v.ServiceControlPolicyRestriction)
+	}
+	return append(b, '}')
+}
+
+// trailInternalAccessFindingsStatistics appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailInternalAccessFindingsStatistics(b []byte, v *aatypes.InternalAccessFindingsStatistics) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.ResourceTypeStatistics != nil {
+		b = jsonproto.Member(b, n, `"resourceTypeStatistics":`)
+		b = trailjson.MapRef(b, v.ResourceTypeStatistics, trailInternalAccessResourceTypeDetails)
+	}
+	if v.TotalActiveFindings != nil {
+		b = jsonproto.Member(b, n, `"totalActiveFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalActiveFindings)
+	}
+	if v.TotalArchivedFindings != nil {
+		b = jsonproto.Member(b, n, `"totalArchivedFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalArchivedFindings)
+	}
+	if v.TotalResolvedFindings != nil {
+		b = jsonproto.Member(b, n, `"totalResolvedFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalResolvedFindings)
+	}
+	return append(b, '}')
+}
+
+// trailInternalAccessResourceTypeDetails appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailInternalAccessResourceTypeDetails(b []byte, v *aatypes.InternalAccessResourceTypeDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.TotalActiveFindings != nil {
+		b = jsonproto.Member(b, n, `"totalActiveFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalActiveFindings)
+	}
+	if v.TotalResolvedFindings != nil {
+		b = jsonproto.Member(b, n, `"totalResolvedFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalResolvedFindings)
+	}
+	if v.TotalArchivedFindings != nil {
+		b = jsonproto.Member(b, n, `"totalArchivedFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalArchivedFindings)
+	}
+	return append(b, '}')
+}
+
+// trailJobDetails appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailJobDetails(b []byte, v *aatypes.JobDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"jobId":`)
+	b = jsonproto.AppendString(b, v.JobId)
+	b = jsonproto.Member(b, n, `"status":`)
+	b = jsonproto.AppendString(b, v.Status)
+	b = jsonproto.Member(b, n, `"startedOn":`)
+	b = trailjson.Time(b, v.StartedOn)
+	if v.CompletedOn != nil {
+		b = jsonproto.Member(b, n, `"completedOn":`)
+		b = trailjson.Time(b, *v.CompletedOn)
+	}
+	if v.JobError != nil {
+		b = jsonproto.Member(b, n, `"jobError":`)
+		b = trailJobError(b, v.JobError)
+	}
+	return append(b, '}')
+}
+
+// trailJobError appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailJobError(b []byte, v *aatypes.JobError) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"code":`)
+	b = jsonproto.AppendString(b, v.Code)
+	b = jsonproto.Member(b, n, `"message":`)
+	b = jsonproto.AppendString(b, v.Message)
+	return append(b, '}')
+}
+
+// trailListAnalyzedResourcesRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailListAnalyzedResourcesRequest(b []byte, v *aatypes.ListAnalyzedResourcesRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzerArn":`)
+	b = jsonproto.AppendString(b, v.AnalyzerArn)
+	if v.ResourceType != nil {
+		b = jsonproto.Member(b, n, `"resourceType":`)
+		b = jsonproto.AppendString(b, *v.ResourceType)
+	}
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	if v.MaxResults != nil {
+		b = jsonproto.Member(b, n, `"maxResults":`)
+		b = jsonproto.AppendInt(b, *v.MaxResults)
+	}
+	return append(b, '}')
+}
+
+// trailListAnalyzedResourcesResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailListAnalyzedResourcesResponse(b []byte, v *aatypes.ListAnalyzedResourcesResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AnalyzedResources != nil {
+		b = jsonproto.Member(b, n, `"analyzedResources":`)
+		b = jsonproto.AppendList(b, v.AnalyzedResources, trailAnalyzedResourceSummary)
+	}
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	return append(b, '}')
+}
+
+// trailListAnalyzersRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailListAnalyzersRequest(b []byte, v *aatypes.ListAnalyzersRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	if v.MaxResults != nil {
+		b = jsonproto.Member(b, n, `"maxResults":`)
+		b = jsonproto.AppendInt(b, *v.MaxResults)
+	}
+	if v.Type != nil {
+		b = jsonproto.Member(b, n, `"type":`)
+		b = jsonproto.AppendString(b, *v.Type)
+	}
+	return append(b, '}')
+}
+
+// trailListAnalyzersResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailListAnalyzersResponse(b []byte, v *aatypes.ListAnalyzersResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Analyzers != nil {
+		b = jsonproto.Member(b, n, `"analyzers":`)
+		b = jsonproto.AppendList(b, v.Analyzers, trailAnalyzerSummary)
+	}
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	return append(b, '}')
+}
+
+// trailListArchiveRulesRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailListArchiveRulesRequest(b []byte, v *aatypes.ListArchiveRulesRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AnalyzerName != "" {
+		b = jsonproto.Member(b, n, `"analyzerName":`)
+		b = jsonproto.AppendString(b, v.AnalyzerName)
+	}
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	if v.MaxResults != nil {
+		b = jsonproto.Member(b, n, `"maxResults":`)
+		b = jsonproto.AppendInt(b, *v.MaxResults)
+	}
+	return append(b, '}')
+}
+
+// trailListArchiveRulesResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailListArchiveRulesResponse(b []byte, v *aatypes.ListArchiveRulesResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.ArchiveRules != nil {
+		b = jsonproto.Member(b, n, `"archiveRules":`)
+		b = jsonproto.AppendList(b, v.ArchiveRules, trailArchiveRuleSummary)
+	}
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	return append(b, '}')
+}
+
+// trailListFindingsRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailListFindingsRequest(b []byte, v *aatypes.ListFindingsRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzerArn":`)
+	b = jsonproto.AppendString(b, v.AnalyzerArn)
+	if v.Filter != nil {
+		b = jsonproto.Member(b, n, `"filter":`)
+		b = trailjson.MapRef(b, v.Filter, trailCriterion)
+	}
+	if v.Sort != nil {
+		b = jsonproto.Member(b, n, `"sort":`)
+		b = trailSortCriteria(b, v.Sort)
+	}
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	if v.MaxResults != nil {
+		b = jsonproto.Member(b, n, `"maxResults":`)
+		b = jsonproto.AppendInt(b, *v.MaxResults)
+	}
+	return append(b, '}')
+}
+
+// trailListFindingsResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailListFindingsResponse(b []byte, v *aatypes.ListFindingsResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Findings != nil {
+		b = jsonproto.Member(b, n, `"findings":`)
+		b = jsonproto.AppendList(b, v.Findings, trailFindingSummary)
+	}
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	return append(b, '}')
+}
+
+// trailListFindingsV2Request appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailListFindingsV2Request(b []byte, v *aatypes.ListFindingsV2Request) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzerArn":`)
+	b = jsonproto.AppendString(b, v.AnalyzerArn)
+	if v.Filter != nil {
+		b = jsonproto.Member(b, n, `"filter":`)
+		b = trailjson.MapRef(b, v.Filter, trailCriterion)
+	}
+	if v.MaxResults != nil {
+		b = jsonproto.Member(b, n, `"maxResults":`)
+		b = jsonproto.AppendInt(b, *v.MaxResults)
+	}
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	if v.Sort != nil {
+		b = jsonproto.Member(b, n, `"sort":`)
+		b = trailSortCriteria(b, v.Sort)
+	}
+	return append(b, '}')
+}
+
+// trailListFindingsV2Response appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailListFindingsV2Response(b []byte, v *aatypes.ListFindingsV2Response) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Findings != nil {
+		b = jsonproto.Member(b, n, `"findings":`)
+		b = jsonproto.AppendList(b, v.Findings, trailFindingSummaryV2)
+	}
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	return append(b, '}')
+}
+
+// trailListPolicyGenerationsRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailListPolicyGenerationsRequest(b []byte, v *aatypes.ListPolicyGenerationsRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.PrincipalArn != nil {
+		b = jsonproto.Member(b, n, `"principalArn":`)
+		b = jsonproto.AppendString(b, *v.PrincipalArn)
+	}
+	if v.MaxResults != nil {
+		b = jsonproto.Member(b, n, `"maxResults":`)
+		b = jsonproto.AppendInt(b, *v.MaxResults)
+	}
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	return append(b, '}')
+}
+
+// trailListPolicyGenerationsResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailListPolicyGenerationsResponse(b []byte, v *aatypes.ListPolicyGenerationsResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.PolicyGenerations != nil {
+		b = jsonproto.Member(b, n, `"policyGenerations":`)
+		b = jsonproto.AppendList(b, v.PolicyGenerations, trailPolicyGeneration)
+	}
+	if v.NextToken != nil {
+		b = jsonproto.Member(b, n, `"nextToken":`)
+		b = jsonproto.AppendString(b, *v.NextToken)
+	}
+	return append(b, '}')
+}
+
+// trailListTagsForResourceRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailListTagsForResourceRequest(b []byte, v *aatypes.ListTagsForResourceRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"resourceArn":`)
+	b = jsonproto.AppendString(b, v.ResourceArn)
+	return append(b, '}')
+}
+
+// trailListTagsForResourceResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailListTagsForResourceResponse(b []byte, v *aatypes.ListTagsForResourceResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Tags != nil {
+		b = jsonproto.Member(b, n, `"tags":`)
+		b = trailjson.Map(b, v.Tags, jsonproto.AppendString[string])
+	}
+	return append(b, '}')
+}
+
 // trailLocation appends v as CloudTrail writes it in requestParameters and responseElements.
 func trailLocation(b []byte, v *aatypes.Location) []byte {
 	b = append(b, '{')
@@ -157,6 +1511,34 @@ func trailPathElement(b []byte, v *aatypes.PathElement) []byte {
 	return append(b, '}')
 }
 
+// trailPolicyGeneration appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailPolicyGeneration(b []byte, v *aatypes.PolicyGeneration) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"jobId":`)
+	b = jsonproto.AppendString(b, v.JobId)
+	b = jsonproto.Member(b, n, `"principalArn":`)
+	b = jsonproto.AppendString(b, v.PrincipalArn)
+	b = jsonproto.Member(b, n, `"status":`)
+	b = jsonproto.AppendString(b, v.Status)
+	b = jsonproto.Member(b, n, `"startedOn":`)
+	b = trailjson.Time(b, v.StartedOn)
+	if v.CompletedOn != nil {
+		b = jsonproto.Member(b, n, `"completedOn":`)
+		b = trailjson.Time(b, *v.CompletedOn)
+	}
+	return append(b, '}')
+}
+
+// trailPolicyGenerationDetails appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailPolicyGenerationDetails(b []byte, v *aatypes.PolicyGenerationDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"principalArn":`)
+	b = jsonproto.AppendString(b, v.PrincipalArn)
+	return append(b, '}')
+}
+
 // trailPosition appends v as CloudTrail writes it in requestParameters and responseElements.
 func trailPosition(b []byte, v *aatypes.Position) []byte {
 	b = append(b, '{')
@@ -189,6 +1571,62 @@ func trailReasonSummary(b []byte, v *aatypes.ReasonSummary) []byte {
 	return append(b, '}')
 }
 
+// trailRecommendationError appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailRecommendationError(b []byte, v *aatypes.RecommendationError) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"code":`)
+	b = jsonproto.AppendString(b, v.Code)
+	b = jsonproto.Member(b, n, `"message":`)
+	b = jsonproto.AppendString(b, v.Message)
+	return append(b, '}')
+}
+
+// trailRecommendedStep appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailRecommendedStep(b []byte, v *aatypes.RecommendedStep) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.UnusedPermissionsRecommendedStep != nil {
+		b = jsonproto.Member(b, n, `"unusedPermissionsRecommendedStep":`)
+		b = trailUnusedPermissionsRecommendedStep(b, v.UnusedPermissionsRecommendedStep)
+	}
+	return append(b, '}')
+}
+
+// trailResourceTypeDetails appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailResourceTypeDetails(b []byte, v *aatypes.ResourceTypeDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.TotalActivePublic != nil {
+		b = jsonproto.Member(b, n, `"totalActivePublic":`)
+		b = jsonproto.AppendInt(b, *v.TotalActivePublic)
+	}
+	if v.TotalActiveCrossAccount != nil {
+		b = jsonproto.Member(b, n, `"totalActiveCrossAccount":`)
+		b = jsonproto.AppendInt(b, *v.TotalActiveCrossAccount)
+	}
+	if v.TotalActiveErrors != nil {
+		b = jsonproto.Member(b, n, `"totalActiveErrors":`)
+		b = jsonproto.AppendInt(b, *v.TotalActiveErrors)
+	}
+	return append(b, '}')
+}
+
+// trailSortCriteria appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailSortCriteria(b []byte, v *aatypes.SortCriteria) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AttributeName != nil {
+		b = jsonproto.Member(b, n, `"attributeName":`)
+		b = jsonproto.AppendString(b, *v.AttributeName)
+	}
+	if v.OrderBy != nil {
+		b = jsonproto.Member(b, n, `"orderBy":`)
+		b = jsonproto.AppendString(b, *v.OrderBy)
+	}
+	return append(b, '}')
+}
+
 // trailSpan appends v as CloudTrail writes it in requestParameters and responseElements.
 func trailSpan(b []byte, v *aatypes.Span) []byte {
 	b = append(b, '{')
@@ -204,6 +1642,58 @@ func trailSpan(b []byte, v *aatypes.Span) []byte {
 	return append(b, '}')
 }
 
+// trailStartPolicyGenerationRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailStartPolicyGenerationRequest(b []byte, v *aatypes.StartPolicyGenerationRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.PolicyGenerationDetails != nil {
+		b = jsonproto.Member(b, n, `"policyGenerationDetails":`)
+		b = trailPolicyGenerationDetails(b, v.PolicyGenerationDetails)
+	}
+	if v.CloudTrailDetails != nil {
+		b = jsonproto.Member(b, n, `"cloudTrailDetails":`)
+		b = trailCloudTrailDetails(b, v.CloudTrailDetails)
+	}
+	if v.ClientToken != nil {
+		b = jsonproto.Member(b, n, `"clientToken":`)
+		b = jsonproto.AppendString(b, *v.ClientToken)
+	}
+	return append(b, '}')
+}
+
+// trailStartPolicyGenerationResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailStartPolicyGenerationResponse(b []byte, v *aatypes.StartPolicyGenerationResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"jobId":`)
+	b = jsonproto.AppendString(b, v.JobId)
+	return append(b, '}')
+}
+
+// trailStartResourceScanRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailStartResourceScanRequest(b []byte, v *aatypes.StartResourceScanRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzerArn":`)
+	b = jsonproto.AppendString(b, v.AnalyzerArn)
+	b = jsonproto.Member(b, n, `"resourceArn":`)
+	b = jsonproto.AppendString(b, v.ResourceArn)
+	if v.ResourceOwnerAccount != nil {
+		b = jsonproto.Member(b, n, `"resourceOwnerAccount":`)
+		b = jsonproto.AppendString(b, *v.ResourceOwnerAccount)
+	}
+	return append(b, '}')
+}
+
+// trailStatusReason appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailStatusReason(b []byte, v *aatypes.StatusReason) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"code":`)
+	b = jsonproto.AppendString(b, v.Code)
+	return append(b, '}')
+}
+
 // trailSubstring appends v as CloudTrail writes it in requestParameters and responseElements.
 func trailSubstring(b []byte, v *aatypes.Substring) []byte {
 	b = append(b, '{')
@@ -212,6 +1702,293 @@ func trailSubstring(b []byte, v *aatypes.Substring) []byte {
 	b = jsonproto.AppendInt(b, v.Start)
 	b = jsonproto.Member(b, n, `"length":`)
 	b = jsonproto.AppendInt(b, v.Length)
+	return append(b, '}')
+}
+
+// trailTagResourceRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailTagResourceRequest(b []byte, v *aatypes.TagResourceRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"resourceArn":`)
+	b = jsonproto.AppendString(b, v.ResourceArn)
+	if v.Tags != nil {
+		b = jsonproto.Member(b, n, `"tags":`)
+		b = trailjson.Map(b, v.Tags, jsonproto.AppendString[string])
+	}
+	return append(b, '}')
+}
+
+// trailTagResourceResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailTagResourceResponse(b []byte, v *aatypes.TagResourceResponse) []byte {
+	b = append(b, '{')
+	return append(b, '}')
+}
+
+// trailTrail appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailTrail(b []byte, v *aatypes.Trail) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"cloudTrailArn":`)
+	b = jsonproto.AppendString(b, v.CloudTrailArn)
+	if v.Regions != nil {
+		b = jsonproto.Member(b, n, `"regions":`)
+		b = jsonproto.AppendList(b, v.Regions, jsonproto.StringElem[string])
+	}
+	if v.AllRegions != nil {
+		b = jsonproto.Member(b, n, `"allRegions":`)
+		b = jsonproto.AppendBool(b, *v.AllRegions)
+	}
+	return append(b, '}')
+}
+
+// trailTrailProperties appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailTrailProperties(b []byte, v *aatypes.TrailProperties) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"cloudTrailArn":`)
+	b = jsonproto.AppendString(b, v.CloudTrailArn)
+	if v.Regions != nil {
+		b = jsonproto.Member(b, n, `"regions":`)
+		b = jsonproto.AppendList(b, v.Regions, jsonproto.StringElem[string])
+	}
+	if v.AllRegions != nil {
+		b = jsonproto.Member(b, n, `"allRegions":`)
+		b = jsonproto.AppendBool(b, *v.AllRegions)
+	}
+	return append(b, '}')
+}
+
+// trailUntagResourceRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailUntagResourceRequest(b []byte, v *aatypes.UntagResourceRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"resourceArn":`)
+	b = jsonproto.AppendString(b, v.ResourceArn)
+	if v.TagKeys != nil {
+		b = jsonproto.Member(b, n, `"tagKeys":`)
+		b = jsonproto.AppendList(b, v.TagKeys, jsonproto.StringElem[string])
+	}
+	return append(b, '}')
+}
+
+// trailUntagResourceResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailUntagResourceResponse(b []byte, v *aatypes.UntagResourceResponse) []byte {
+	b = append(b, '{')
+	return append(b, '}')
+}
+
+// trailUnusedAccessConfiguration appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailUnusedAccessConfiguration(b []byte, v *aatypes.UnusedAccessConfiguration) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.UnusedAccessAge != nil {
+		b = jsonproto.Member(b, n, `"unusedAccessAge":`)
+		b = jsonproto.AppendInt(b, *v.UnusedAccessAge)
+	}
+	if v.AnalysisRule != nil {
+		b = jsonproto.Member(b, n, `"analysisRule":`)
+		b = trailAnalysisRule(b, v.AnalysisRule)
+	}
+	return append(b, '}')
+}
+
+// trailUnusedAccessFindingsStatistics appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailUnusedAccessFindingsStatistics(b []byte, v *aatypes.UnusedAccessFindingsStatistics) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.UnusedAccessTypeStatistics != nil {
+		b = jsonproto.Member(b, n, `"unusedAccessTypeStatistics":`)
+		b = jsonproto.AppendList(b, v.UnusedAccessTypeStatistics, trailUnusedAccessTypeStatistics)
+	}
+	if v.TopAccounts != nil {
+		b = jsonproto.Member(b, n, `"topAccounts":`)
+		b = jsonproto.AppendList(b, v.TopAccounts, trailFindingAggregationAccountDetails)
+	}
+	if v.TotalActiveFindings != nil {
+		b = jsonproto.Member(b, n, `"totalActiveFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalActiveFindings)
+	}
+	if v.TotalArchivedFindings != nil {
+		b = jsonproto.Member(b, n, `"totalArchivedFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalArchivedFindings)
+	}
+	if v.TotalResolvedFindings != nil {
+		b = jsonproto.Member(b, n, `"totalResolvedFindings":`)
+		b = jsonproto.AppendInt(b, *v.TotalResolvedFindings)
+	}
+	return append(b, '}')
+}
+
+// trailUnusedAccessTypeStatistics appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailUnusedAccessTypeStatistics(b []byte, v *aatypes.UnusedAccessTypeStatistics) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.UnusedAccessType != nil {
+		b = jsonproto.Member(b, n, `"unusedAccessType":`)
+		b = jsonproto.AppendString(b, *v.UnusedAccessType)
+	}
+	if v.Total != nil {
+		b = jsonproto.Member(b, n, `"total":`)
+		b = jsonproto.AppendInt(b, *v.Total)
+	}
+	return append(b, '}')
+}
+
+// trailUnusedAction appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailUnusedAction(b []byte, v *aatypes.UnusedAction) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"action":`)
+	b = jsonproto.AppendString(b, v.Action)
+	if v.LastAccessed != nil {
+		b = jsonproto.Member(b, n, `"lastAccessed":`)
+		b = trailjson.Time(b, *v.LastAccessed)
+	}
+	return append(b, '}')
+}
+
+// trailUnusedIamRoleDetails appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailUnusedIamRoleDetails(b []byte, v *aatypes.UnusedIamRoleDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.LastAccessed != nil {
+		b = jsonproto.Member(b, n, `"lastAccessed":`)
+		b = trailjson.Time(b, *v.LastAccessed)
+	}
+	return append(b, '}')
+}
+
+// trailUnusedIamUserAccessKeyDetails appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailUnusedIamUserAccessKeyDetails(b []byte, v *aatypes.UnusedIamUserAccessKeyDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"accessKeyId":`)
+	b = jsonproto.AppendString(b, v.AccessKeyId)
+	if v.LastAccessed != nil {
+		b = jsonproto.Member(b, n, `"lastAccessed":`)
+		b = trailjson.Time(b, *v.LastAccessed)
+	}
+	return append(b, '}')
+}
+
+// trailUnusedIamUserPasswordDetails appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailUnusedIamUserPasswordDetails(b []byte, v *aatypes.UnusedIamUserPasswordDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.LastAccessed != nil {
+		b = jsonproto.Member(b, n, `"lastAccessed":`)
+		b = trailjson.Time(b, *v.LastAccessed)
+	}
+	return append(b, '}')
+}
+
+// trailUnusedPermissionDetails appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailUnusedPermissionDetails(b []byte, v *aatypes.UnusedPermissionDetails) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Actions != nil {
+		b = jsonproto.Member(b, n, `"actions":`)
+		b = jsonproto.AppendList(b, v.Actions, trailUnusedAction)
+	}
+	b = jsonproto.Member(b, n, `"serviceNamespace":`)
+	b = jsonproto.AppendString(b, v.ServiceNamespace)
+	if v.LastAccessed != nil {
+		b = jsonproto.Member(b, n, `"lastAccessed":`)
+		b = trailjson.Time(b, *v.LastAccessed)
+	}
+	return append(b, '}')
+}
+
+// trailUnusedPermissionsRecommendedStep appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailUnusedPermissionsRecommendedStep(b []byte, v *aatypes.UnusedPermissionsRecommendedStep) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.PolicyUpdatedAt != nil {
+		b = jsonproto.Member(b, n, `"policyUpdatedAt":`)
+		b = trailjson.Time(b, *v.PolicyUpdatedAt)
+	}
+	b = jsonproto.Member(b, n, `"recommendedAction":`)
+	b = jsonproto.AppendString(b, v.RecommendedAction)
+	if v.RecommendedPolicy != nil {
+		b = jsonproto.Member(b, n, `"recommendedPolicy":`)
+		b = jsonproto.AppendString(b, *v.RecommendedPolicy)
+	}
+	if v.ExistingPolicyId != nil {
+		b = jsonproto.Member(b, n, `"existingPolicyId":`)
+		b = jsonproto.AppendString(b, *v.ExistingPolicyId)
+	}
+	return append(b, '}')
+}
+
+// trailUpdateAnalyzerRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailUpdateAnalyzerRequest(b []byte, v *aatypes.UpdateAnalyzerRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AnalyzerName != "" {
+		b = jsonproto.Member(b, n, `"analyzerName":`)
+		b = jsonproto.AppendString(b, v.AnalyzerName)
+	}
+	if v.Configuration != nil {
+		b = jsonproto.Member(b, n, `"configuration":`)
+		b = trailAnalyzerConfiguration(b, v.Configuration)
+	}
+	return append(b, '}')
+}
+
+// trailUpdateAnalyzerResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailUpdateAnalyzerResponse(b []byte, v *aatypes.UpdateAnalyzerResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Configuration != nil {
+		b = jsonproto.Member(b, n, `"configuration":`)
+		b = trailAnalyzerConfiguration(b, v.Configuration)
+	}
+	return append(b, '}')
+}
+
+// trailUpdateArchiveRuleRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailUpdateArchiveRuleRequest(b []byte, v *aatypes.UpdateArchiveRuleRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.AnalyzerName != "" {
+		b = jsonproto.Member(b, n, `"analyzerName":`)
+		b = jsonproto.AppendString(b, v.AnalyzerName)
+	}
+	if v.RuleName != "" {
+		b = jsonproto.Member(b, n, `"ruleName":`)
+		b = jsonproto.AppendString(b, v.RuleName)
+	}
+	if v.Filter != nil {
+		b = jsonproto.Member(b, n, `"filter":`)
+		b = trailjson.MapRef(b, v.Filter, trailCriterion)
+	}
+	if v.ClientToken != nil {
+		b = jsonproto.Member(b, n, `"clientToken":`)
+		b = jsonproto.AppendString(b, *v.ClientToken)
+	}
+	return append(b, '}')
+}
+
+// trailUpdateFindingsRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailUpdateFindingsRequest(b []byte, v *aatypes.UpdateFindingsRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"analyzerArn":`)
+	b = jsonproto.AppendString(b, v.AnalyzerArn)
+	b = jsonproto.Member(b, n, `"status":`)
+	b = jsonproto.AppendString(b, v.Status)
+	if v.Ids != nil {
+		b = jsonproto.Member(b, n, `"ids":`)
+		b = jsonproto.AppendList(b, v.Ids, jsonproto.StringElem[string])
+	}
+	if v.ResourceArn != nil {
+		b = jsonproto.Member(b, n, `"resourceArn":`)
+		b = jsonproto.AppendString(b, *v.ResourceArn)
+	}
+	if v.ClientToken != nil {
+		b = jsonproto.Member(b, n, `"clientToken":`)
+		b = jsonproto.AppendString(b, *v.ClientToken)
+	}
 	return append(b, '}')
 }
 
@@ -274,4 +2051,9 @@ func trailValidatePolicyResponse(b []byte, v *aatypes.ValidatePolicyResponse) []
 		b = jsonproto.AppendString(b, *v.NextToken)
 	}
 	return append(b, '}')
+}
+
+// trailTagsMap appends *v as a JSON object, its keys sorted.
+func trailTagsMap(b []byte, v *aatypes.TagsMap) []byte {
+	return trailjson.Map(b, *v, jsonproto.AppendString[string])
 }

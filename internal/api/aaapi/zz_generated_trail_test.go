@@ -11,6 +11,20 @@ import (
 func trailCases() []trailtest.Case {
 	var cases []trailtest.Case
 	{
+		c := trailtest.Case{Name: "ApplyArchiveRule", InShape: "ApplyArchiveRuleRequest", OutShape: ""}
+		in := new(aatypes.ApplyArchiveRuleRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailApplyArchiveRuleRequest(b, in) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "CancelPolicyGeneration", InShape: "CancelPolicyGenerationRequest", OutShape: "CancelPolicyGenerationResponse"}
+		in := new(aatypes.CancelPolicyGenerationRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCancelPolicyGenerationRequest(b, in) }
+		out := new(aatypes.CancelPolicyGenerationResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailCancelPolicyGenerationResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
 		c := trailtest.Case{Name: "CheckAccessNotGranted", InShape: "CheckAccessNotGrantedRequest", OutShape: "CheckAccessNotGrantedResponse"}
 		in := new(aatypes.CheckAccessNotGrantedRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCheckAccessNotGrantedRequest(b, in) }
@@ -32,6 +46,208 @@ func trailCases() []trailtest.Case {
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCheckNoPublicAccessRequest(b, in) }
 		out := new(aatypes.CheckNoPublicAccessResponse)
 		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailCheckNoPublicAccessResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "CreateAnalyzer", InShape: "CreateAnalyzerRequest", OutShape: "CreateAnalyzerResponse"}
+		in := new(aatypes.CreateAnalyzerRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateAnalyzerRequest(b, in) }
+		out := new(aatypes.CreateAnalyzerResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailCreateAnalyzerResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "CreateArchiveRule", InShape: "CreateArchiveRuleRequest", OutShape: ""}
+		in := new(aatypes.CreateArchiveRuleRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailCreateArchiveRuleRequest(b, in) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "DeleteAnalyzer", InShape: "DeleteAnalyzerRequest", OutShape: ""}
+		in := new(aatypes.DeleteAnalyzerRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteAnalyzerRequest(b, in) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "DeleteArchiveRule", InShape: "DeleteArchiveRuleRequest", OutShape: ""}
+		in := new(aatypes.DeleteArchiveRuleRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailDeleteArchiveRuleRequest(b, in) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "GenerateFindingRecommendation", InShape: "GenerateFindingRecommendationRequest", OutShape: ""}
+		in := new(aatypes.GenerateFindingRecommendationRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGenerateFindingRecommendationRequest(b, in) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "GetAnalyzedResource", InShape: "GetAnalyzedResourceRequest", OutShape: "GetAnalyzedResourceResponse"}
+		in := new(aatypes.GetAnalyzedResourceRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetAnalyzedResourceRequest(b, in) }
+		out := new(aatypes.GetAnalyzedResourceResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailGetAnalyzedResourceResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "GetAnalyzer", InShape: "GetAnalyzerRequest", OutShape: "GetAnalyzerResponse"}
+		in := new(aatypes.GetAnalyzerRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetAnalyzerRequest(b, in) }
+		out := new(aatypes.GetAnalyzerResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailGetAnalyzerResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "GetArchiveRule", InShape: "GetArchiveRuleRequest", OutShape: "GetArchiveRuleResponse"}
+		in := new(aatypes.GetArchiveRuleRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetArchiveRuleRequest(b, in) }
+		out := new(aatypes.GetArchiveRuleResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailGetArchiveRuleResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "GetFinding", InShape: "GetFindingRequest", OutShape: "GetFindingResponse"}
+		in := new(aatypes.GetFindingRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetFindingRequest(b, in) }
+		out := new(aatypes.GetFindingResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailGetFindingResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "GetFindingRecommendation", InShape: "GetFindingRecommendationRequest", OutShape: "GetFindingRecommendationResponse"}
+		in := new(aatypes.GetFindingRecommendationRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetFindingRecommendationRequest(b, in) }
+		out := new(aatypes.GetFindingRecommendationResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailGetFindingRecommendationResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "GetFindingV2", InShape: "GetFindingV2Request", OutShape: "GetFindingV2Response"}
+		in := new(aatypes.GetFindingV2Request)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetFindingV2Request(b, in) }
+		out := new(aatypes.GetFindingV2Response)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailGetFindingV2Response(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "GetFindingsStatistics", InShape: "GetFindingsStatisticsRequest", OutShape: "GetFindingsStatisticsResponse"}
+		in := new(aatypes.GetFindingsStatisticsRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetFindingsStatisticsRequest(b, in) }
+		out := new(aatypes.GetFindingsStatisticsResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailGetFindingsStatisticsResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "GetGeneratedPolicy", InShape: "GetGeneratedPolicyRequest", OutShape: "GetGeneratedPolicyResponse"}
+		in := new(aatypes.GetGeneratedPolicyRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetGeneratedPolicyRequest(b, in) }
+		out := new(aatypes.GetGeneratedPolicyResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailGetGeneratedPolicyResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "ListAnalyzedResources", InShape: "ListAnalyzedResourcesRequest", OutShape: "ListAnalyzedResourcesResponse"}
+		in := new(aatypes.ListAnalyzedResourcesRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListAnalyzedResourcesRequest(b, in) }
+		out := new(aatypes.ListAnalyzedResourcesResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailListAnalyzedResourcesResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "ListAnalyzers", InShape: "ListAnalyzersRequest", OutShape: "ListAnalyzersResponse"}
+		in := new(aatypes.ListAnalyzersRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListAnalyzersRequest(b, in) }
+		out := new(aatypes.ListAnalyzersResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailListAnalyzersResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "ListArchiveRules", InShape: "ListArchiveRulesRequest", OutShape: "ListArchiveRulesResponse"}
+		in := new(aatypes.ListArchiveRulesRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListArchiveRulesRequest(b, in) }
+		out := new(aatypes.ListArchiveRulesResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailListArchiveRulesResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "ListFindings", InShape: "ListFindingsRequest", OutShape: "ListFindingsResponse"}
+		in := new(aatypes.ListFindingsRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListFindingsRequest(b, in) }
+		out := new(aatypes.ListFindingsResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailListFindingsResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "ListFindingsV2", InShape: "ListFindingsV2Request", OutShape: "ListFindingsV2Response"}
+		in := new(aatypes.ListFindingsV2Request)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListFindingsV2Request(b, in) }
+		out := new(aatypes.ListFindingsV2Response)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailListFindingsV2Response(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "ListPolicyGenerations", InShape: "ListPolicyGenerationsRequest", OutShape: "ListPolicyGenerationsResponse"}
+		in := new(aatypes.ListPolicyGenerationsRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListPolicyGenerationsRequest(b, in) }
+		out := new(aatypes.ListPolicyGenerationsResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailListPolicyGenerationsResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "ListTagsForResource", InShape: "ListTagsForResourceRequest", OutShape: "ListTagsForResourceResponse"}
+		in := new(aatypes.ListTagsForResourceRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailListTagsForResourceRequest(b, in) }
+		out := new(aatypes.ListTagsForResourceResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailListTagsForResourceResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "StartPolicyGeneration", InShape: "StartPolicyGenerationRequest", OutShape: "StartPolicyGenerationResponse"}
+		in := new(aatypes.StartPolicyGenerationRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailStartPolicyGenerationRequest(b, in) }
+		out := new(aatypes.StartPolicyGenerationResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailStartPolicyGenerationResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "StartResourceScan", InShape: "StartResourceScanRequest", OutShape: ""}
+		in := new(aatypes.StartResourceScanRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailStartResourceScanRequest(b, in) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "TagResource", InShape: "TagResourceRequest", OutShape: "TagResourceResponse"}
+		in := new(aatypes.TagResourceRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailTagResourceRequest(b, in) }
+		out := new(aatypes.TagResourceResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailTagResourceResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "UntagResource", InShape: "UntagResourceRequest", OutShape: "UntagResourceResponse"}
+		in := new(aatypes.UntagResourceRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUntagResourceRequest(b, in) }
+		out := new(aatypes.UntagResourceResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailUntagResourceResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "UpdateAnalyzer", InShape: "UpdateAnalyzerRequest", OutShape: "UpdateAnalyzerResponse"}
+		in := new(aatypes.UpdateAnalyzerRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateAnalyzerRequest(b, in) }
+		out := new(aatypes.UpdateAnalyzerResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailUpdateAnalyzerResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "UpdateArchiveRule", InShape: "UpdateArchiveRuleRequest", OutShape: ""}
+		in := new(aatypes.UpdateArchiveRuleRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateArchiveRuleRequest(b, in) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "UpdateFindings", InShape: "UpdateFindingsRequest", OutShape: ""}
+		in := new(aatypes.UpdateFindingsRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailUpdateFindingsRequest(b, in) }
 		cases = append(cases, c)
 	}
 	{

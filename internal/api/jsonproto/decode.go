@@ -595,6 +595,33 @@ func List[T any](d *Decoder, p *[]T, elem func(*Decoder, *T) error) error {
 	return nil
 }
 
+// Map reads a map: null sets it to nil; an object's members are read by elem into the map under their names
+// (unescaped), a later member of a name replacing an earlier one, as encoding/json does; the map is made when
+// nil, and an empty object makes an empty, non-nil map.
+func Map[M ~map[K]V, K ~string, V any](d *Decoder, p *M, elem func(*Decoder, *V) error) error {
+	switch d.peek() {
+	case 'n':
+		*p = nil
+		return d.literal("null")
+	case '{':
+	default:
+		return d.mismatch("a map")
+	}
+	if *p == nil {
+		*p = make(M)
+	}
+	m := *p
+	return d.object(func(d *Decoder, name []byte) error {
+		key := K(name)
+		d.path = append(d.path, string(key))
+		var v V
+		err := elem(d, &v)
+		d.path = d.path[:len(d.path)-1]
+		m[key] = v
+		return err
+	})
+}
+
 // value reads a scalar: null leaves it (returns nil raw), a value of another JSON type than want (the first
 // byte of its text: '"' for strings, 't' for booleans, '0' for numbers) is an error.
 func (d *Decoder) value(want byte, into string) ([]byte, error) {

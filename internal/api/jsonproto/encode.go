@@ -2,6 +2,7 @@ package jsonproto
 
 import (
 	"encoding/base64"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -108,6 +109,30 @@ func AppendList[T any](b []byte, list []T, elem func([]byte, *T) []byte) []byte 
 		b = elem(b, &list[i])
 	}
 	return append(b, ']')
+}
+
+// AppendMap appends a JSON object of m, its members in the byte order of their names (so that an answer is the
+// same bytes each time), each value written by elem.
+func AppendMap[M ~map[K]V, K ~string, V any](b []byte, m M, elem func([]byte, *V) []byte) []byte {
+	if m == nil {
+		return append(b, "null"...)
+	}
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendString(b, k)
+		b = append(b, ':')
+		v := m[k]
+		b = elem(b, &v)
+	}
+	return append(b, '}')
 }
 
 // StringElem, TimestampElem, IntElem and BoolElem write a list element of a scalar list.

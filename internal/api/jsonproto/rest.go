@@ -77,3 +77,30 @@ func ParamBoolPtr(p Params, location, name string, v **bool) error {
 	*v = &b
 	return nil
 }
+
+// ListParams is Params that also gives every value of a member the request repeats: a query-string list
+// (?tagKeys=a&tagKeys=b) has one value per element.
+type ListParams interface {
+	Params
+	ParamValues(location, name string) []string
+}
+
+// ParamStrings reads a list member outside the body: every value the request gives it, in order (a Params that
+// is no ListParams gives the first); nil when the request has none.
+func ParamStrings[S ~string](p Params, location, name string, v *[]S) error {
+	var vs []string
+	if lp, ok := p.(ListParams); ok {
+		vs = lp.ParamValues(location, name)
+	} else if s, ok := p.Param(location, name); ok {
+		vs = []string{s}
+	}
+	if len(vs) == 0 {
+		return nil
+	}
+	out := make([]S, len(vs))
+	for i, s := range vs {
+		out[i] = S(s)
+	}
+	*v = out
+	return nil
+}

@@ -68,6 +68,11 @@ func Map[K ~string, V any](b []byte, m map[K]V, val func([]byte, V) []byte) []by
 	return append(b, '}')
 }
 
+// MapRef is Map for values written by address (structures).
+func MapRef[K ~string, V any](b []byte, m map[K]V, val func([]byte, *V) []byte) []byte {
+	return Map(b, m, func(b []byte, v V) []byte { return val(b, &v) })
+}
+
 // HiddenValue writes a map value that holds a secret.
 func HiddenValue[V any](b []byte, _ V) []byte { return Hidden(b) }
 

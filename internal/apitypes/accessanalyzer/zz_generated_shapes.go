@@ -3,7 +3,9 @@
 package aatypes
 
 import (
+	"regexp"
 	"strconv"
+	"time"
 
 	"github.com/iamd-dev/iamd/internal/apitypes"
 )
@@ -14,6 +16,17 @@ const (
 	APIVersion     = "2019-11-01"
 	EndpointPrefix = "access-analyzer"
 	SigningName    = "access-analyzer"
+)
+
+// Patterns from the model, compiled once; the model's source is kept for error messages.
+var (
+	pattern1 = regexp.MustCompile(`\A(?:[A-Za-z][A-Za-z0-9_.-]*)\z`)                         // "[A-Za-z][A-Za-z0-9_.-]*"
+	pattern2 = regexp.MustCompile(`\A(?:[A-Za-z_][A-Za-z0-9_.-]*)\z`)                        // "[A-Za-z_][A-Za-z0-9_.-]*"
+	pattern3 = regexp.MustCompile(`\A(?:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:analyzer/.{1,255})\z`) // "[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:analyzer/.{1,255}"
+	pattern4 = regexp.MustCompile(`\A(?:arn:[^:]*:[^:]*:[^:]*:[^:]*:.*)\z`)                  // "arn:[^:]*:[^:]*:[^:]*:[^:]*:.*"
+	pattern5 = regexp.MustCompile(`\A(?:arn:[^:]*:cloudtrail:[^:]*:[^:]*:trail/.{1,576})\z`) // "arn:[^:]*:cloudtrail:[^:]*:[^:]*:trail/.{1,576}"
+	pattern6 = regexp.MustCompile(`\A(?:arn:[^:]*:iam::[^:]*:(role|user)/.{1,576})\z`)       // "arn:[^:]*:iam::[^:]*:(role|user)/.{1,576}"
+	pattern7 = regexp.MustCompile(`\A(?:arn:[^:]*:iam::[^:]*:role/.{1,576})\z`)              // "arn:[^:]*:iam::[^:]*:role/.{1,576}"
 )
 
 // AccessCheckPolicyType is the enum shape AccessCheckPolicyType.
@@ -68,6 +81,22 @@ func (AccessCheckResourceType) Values() []AccessCheckResourceType {
 	return []AccessCheckResourceType{AccessCheckResourceTypeAWSDynamoDBTable, AccessCheckResourceTypeAWSDynamoDBStream, AccessCheckResourceTypeAWSEFSFileSystem, AccessCheckResourceTypeAWSOpenSearchServiceDomain, AccessCheckResourceTypeAWSKinesisStream, AccessCheckResourceTypeAWSKinesisStreamConsumer, AccessCheckResourceTypeAWSKMSKey, AccessCheckResourceTypeAWSLambdaFunction, AccessCheckResourceTypeAWSS3Bucket, AccessCheckResourceTypeAWSS3AccessPoint, AccessCheckResourceTypeAWSS3ExpressDirectoryBucket, AccessCheckResourceTypeAWSS3Glacier, AccessCheckResourceTypeAWSS3OutpostsBucket, AccessCheckResourceTypeAWSS3OutpostsAccessPoint, AccessCheckResourceTypeAWSSecretsManagerSecret, AccessCheckResourceTypeAWSSNSTopic, AccessCheckResourceTypeAWSSQSQueue, AccessCheckResourceTypeAWSIAMAssumeRolePolicyDocument, AccessCheckResourceTypeAWSS3TablesTableBucket, AccessCheckResourceTypeAWSApiGatewayRestApi, AccessCheckResourceTypeAWSCodeArtifactDomain, AccessCheckResourceTypeAWSBackupBackupVault, AccessCheckResourceTypeAWSCloudTrailDashboard, AccessCheckResourceTypeAWSCloudTrailEventDataStore, AccessCheckResourceTypeAWSS3TablesTable, AccessCheckResourceTypeAWSS3ExpressAccessPoint}
 }
 
+// AnalyzerStatus is the enum shape AnalyzerStatus.
+type AnalyzerStatus string
+
+// Values of AnalyzerStatus.
+const (
+	AnalyzerStatusACTIVE   AnalyzerStatus = "ACTIVE"
+	AnalyzerStatusCREATING AnalyzerStatus = "CREATING"
+	AnalyzerStatusDISABLED AnalyzerStatus = "DISABLED"
+	AnalyzerStatusFAILED   AnalyzerStatus = "FAILED"
+)
+
+// Values returns the values the model lists for AnalyzerStatus, in model order.
+func (AnalyzerStatus) Values() []AnalyzerStatus {
+	return []AnalyzerStatus{AnalyzerStatusACTIVE, AnalyzerStatusCREATING, AnalyzerStatusDISABLED, AnalyzerStatusFAILED}
+}
+
 // CheckAccessNotGrantedResult is the enum shape CheckAccessNotGrantedResult.
 type CheckAccessNotGrantedResult string
 
@@ -110,6 +139,115 @@ func (CheckNoPublicAccessResult) Values() []CheckNoPublicAccessResult {
 	return []CheckNoPublicAccessResult{CheckNoPublicAccessResultPASS, CheckNoPublicAccessResultFAIL}
 }
 
+// FindingSourceType is the enum shape FindingSourceType.
+type FindingSourceType string
+
+// Values of FindingSourceType.
+const (
+	FindingSourceTypePOLICY               FindingSourceType = "POLICY"
+	FindingSourceTypeBUCKETACL            FindingSourceType = "BUCKET_ACL"
+	FindingSourceTypeS3ACCESSPOINT        FindingSourceType = "S3_ACCESS_POINT"
+	FindingSourceTypeS3ACCESSPOINTACCOUNT FindingSourceType = "S3_ACCESS_POINT_ACCOUNT"
+)
+
+// Values returns the values the model lists for FindingSourceType, in model order.
+func (FindingSourceType) Values() []FindingSourceType {
+	return []FindingSourceType{FindingSourceTypePOLICY, FindingSourceTypeBUCKETACL, FindingSourceTypeS3ACCESSPOINT, FindingSourceTypeS3ACCESSPOINTACCOUNT}
+}
+
+// FindingStatus is the enum shape FindingStatus.
+type FindingStatus string
+
+// Values of FindingStatus.
+const (
+	FindingStatusACTIVE   FindingStatus = "ACTIVE"
+	FindingStatusARCHIVED FindingStatus = "ARCHIVED"
+	FindingStatusRESOLVED FindingStatus = "RESOLVED"
+)
+
+// Values returns the values the model lists for FindingStatus, in model order.
+func (FindingStatus) Values() []FindingStatus {
+	return []FindingStatus{FindingStatusACTIVE, FindingStatusARCHIVED, FindingStatusRESOLVED}
+}
+
+// FindingStatusUpdate is the enum shape FindingStatusUpdate.
+type FindingStatusUpdate string
+
+// Values of FindingStatusUpdate.
+const (
+	FindingStatusUpdateACTIVE   FindingStatusUpdate = "ACTIVE"
+	FindingStatusUpdateARCHIVED FindingStatusUpdate = "ARCHIVED"
+)
+
+// Values returns the values the model lists for FindingStatusUpdate, in model order.
+func (FindingStatusUpdate) Values() []FindingStatusUpdate {
+	return []FindingStatusUpdate{FindingStatusUpdateACTIVE, FindingStatusUpdateARCHIVED}
+}
+
+// FindingType is the enum shape FindingType.
+type FindingType string
+
+// Values of FindingType.
+const (
+	FindingTypeExternalAccess         FindingType = "ExternalAccess"
+	FindingTypeUnusedIAMRole          FindingType = "UnusedIAMRole"
+	FindingTypeUnusedIAMUserAccessKey FindingType = "UnusedIAMUserAccessKey"
+	FindingTypeUnusedIAMUserPassword  FindingType = "UnusedIAMUserPassword"
+	FindingTypeUnusedPermission       FindingType = "UnusedPermission"
+	FindingTypeInternalAccess         FindingType = "InternalAccess"
+)
+
+// Values returns the values the model lists for FindingType, in model order.
+func (FindingType) Values() []FindingType {
+	return []FindingType{FindingTypeExternalAccess, FindingTypeUnusedIAMRole, FindingTypeUnusedIAMUserAccessKey, FindingTypeUnusedIAMUserPassword, FindingTypeUnusedPermission, FindingTypeInternalAccess}
+}
+
+// InternalAccessType is the enum shape InternalAccessType.
+type InternalAccessType string
+
+// Values of InternalAccessType.
+const (
+	InternalAccessTypeINTRAACCOUNT InternalAccessType = "INTRA_ACCOUNT"
+	InternalAccessTypeINTRAORG     InternalAccessType = "INTRA_ORG"
+)
+
+// Values returns the values the model lists for InternalAccessType, in model order.
+func (InternalAccessType) Values() []InternalAccessType {
+	return []InternalAccessType{InternalAccessTypeINTRAACCOUNT, InternalAccessTypeINTRAORG}
+}
+
+// JobErrorCode is the enum shape JobErrorCode.
+type JobErrorCode string
+
+// Values of JobErrorCode.
+const (
+	JobErrorCodeAUTHORIZATIONERROR        JobErrorCode = "AUTHORIZATION_ERROR"
+	JobErrorCodeRESOURCENOTFOUNDERROR     JobErrorCode = "RESOURCE_NOT_FOUND_ERROR"
+	JobErrorCodeSERVICEQUOTAEXCEEDEDERROR JobErrorCode = "SERVICE_QUOTA_EXCEEDED_ERROR"
+	JobErrorCodeSERVICEERROR              JobErrorCode = "SERVICE_ERROR"
+)
+
+// Values returns the values the model lists for JobErrorCode, in model order.
+func (JobErrorCode) Values() []JobErrorCode {
+	return []JobErrorCode{JobErrorCodeAUTHORIZATIONERROR, JobErrorCodeRESOURCENOTFOUNDERROR, JobErrorCodeSERVICEQUOTAEXCEEDEDERROR, JobErrorCodeSERVICEERROR}
+}
+
+// JobStatus is the enum shape JobStatus.
+type JobStatus string
+
+// Values of JobStatus.
+const (
+	JobStatusINPROGRESS JobStatus = "IN_PROGRESS"
+	JobStatusSUCCEEDED  JobStatus = "SUCCEEDED"
+	JobStatusFAILED     JobStatus = "FAILED"
+	JobStatusCANCELED   JobStatus = "CANCELED"
+)
+
+// Values returns the values the model lists for JobStatus, in model order.
+func (JobStatus) Values() []JobStatus {
+	return []JobStatus{JobStatusINPROGRESS, JobStatusSUCCEEDED, JobStatusFAILED, JobStatusCANCELED}
+}
+
 // Locale is the enum shape Locale.
 type Locale string
 
@@ -132,6 +270,20 @@ func (Locale) Values() []Locale {
 	return []Locale{LocaleDE, LocaleEN, LocaleES, LocaleFR, LocaleIT, LocaleJA, LocaleKO, LocalePTBR, LocaleZHCN, LocaleZHTW}
 }
 
+// OrderBy is the enum shape OrderBy.
+type OrderBy string
+
+// Values of OrderBy.
+const (
+	OrderByASC  OrderBy = "ASC"
+	OrderByDESC OrderBy = "DESC"
+)
+
+// Values returns the values the model lists for OrderBy, in model order.
+func (OrderBy) Values() []OrderBy {
+	return []OrderBy{OrderByASC, OrderByDESC}
+}
+
 // PolicyType is the enum shape PolicyType.
 type PolicyType string
 
@@ -146,6 +298,157 @@ const (
 // Values returns the values the model lists for PolicyType, in model order.
 func (PolicyType) Values() []PolicyType {
 	return []PolicyType{PolicyTypeIDENTITYPOLICY, PolicyTypeRESOURCEPOLICY, PolicyTypeSERVICECONTROLPOLICY, PolicyTypeRESOURCECONTROLPOLICY}
+}
+
+// PrincipalType is the enum shape PrincipalType.
+type PrincipalType string
+
+// Values of PrincipalType.
+const (
+	PrincipalTypeIAMROLE PrincipalType = "IAM_ROLE"
+	PrincipalTypeIAMUSER PrincipalType = "IAM_USER"
+)
+
+// Values returns the values the model lists for PrincipalType, in model order.
+func (PrincipalType) Values() []PrincipalType {
+	return []PrincipalType{PrincipalTypeIAMROLE, PrincipalTypeIAMUSER}
+}
+
+// ReasonCode is the enum shape ReasonCode.
+type ReasonCode string
+
+// Values of ReasonCode.
+const (
+	ReasonCodeAWSSERVICEACCESSDISABLED           ReasonCode = "AWS_SERVICE_ACCESS_DISABLED"
+	ReasonCodeDELEGATEDADMINISTRATORDEREGISTERED ReasonCode = "DELEGATED_ADMINISTRATOR_DEREGISTERED"
+	ReasonCodeORGANIZATIONDELETED                ReasonCode = "ORGANIZATION_DELETED"
+	ReasonCodeSERVICELINKEDROLECREATIONFAILED    ReasonCode = "SERVICE_LINKED_ROLE_CREATION_FAILED"
+)
+
+// Values returns the values the model lists for ReasonCode, in model order.
+func (ReasonCode) Values() []ReasonCode {
+	return []ReasonCode{ReasonCodeAWSSERVICEACCESSDISABLED, ReasonCodeDELEGATEDADMINISTRATORDEREGISTERED, ReasonCodeORGANIZATIONDELETED, ReasonCodeSERVICELINKEDROLECREATIONFAILED}
+}
+
+// RecommendationType is the enum shape RecommendationType.
+type RecommendationType string
+
+// Values of RecommendationType.
+const (
+	RecommendationTypeUnusedPermissionRecommendation RecommendationType = "UnusedPermissionRecommendation"
+)
+
+// Values returns the values the model lists for RecommendationType, in model order.
+func (RecommendationType) Values() []RecommendationType {
+	return []RecommendationType{RecommendationTypeUnusedPermissionRecommendation}
+}
+
+// RecommendedRemediationAction is the enum shape RecommendedRemediationAction.
+type RecommendedRemediationAction string
+
+// Values of RecommendedRemediationAction.
+const (
+	RecommendedRemediationActionCREATEPOLICY RecommendedRemediationAction = "CREATE_POLICY"
+	RecommendedRemediationActionDETACHPOLICY RecommendedRemediationAction = "DETACH_POLICY"
+)
+
+// Values returns the values the model lists for RecommendedRemediationAction, in model order.
+func (RecommendedRemediationAction) Values() []RecommendedRemediationAction {
+	return []RecommendedRemediationAction{RecommendedRemediationActionCREATEPOLICY, RecommendedRemediationActionDETACHPOLICY}
+}
+
+// ResourceControlPolicyRestriction is the enum shape ResourceControlPolicyRestriction.
+type ResourceControlPolicyRestriction string
+
+// Values of ResourceControlPolicyRestriction.
+const (
+	ResourceControlPolicyRestrictionAPPLICABLE          ResourceControlPolicyRestriction = "APPLICABLE"
+	ResourceControlPolicyRestrictionFAILEDTOEVALUATERCP ResourceControlPolicyRestriction = "FAILED_TO_EVALUATE_RCP"
+	ResourceControlPolicyRestrictionNOTAPPLICABLE       ResourceControlPolicyRestriction = "NOT_APPLICABLE"
+	ResourceControlPolicyRestrictionAPPLIED             ResourceControlPolicyRestriction = "APPLIED"
+)
+
+// Values returns the values the model lists for ResourceControlPolicyRestriction, in model order.
+func (ResourceControlPolicyRestriction) Values() []ResourceControlPolicyRestriction {
+	return []ResourceControlPolicyRestriction{ResourceControlPolicyRestrictionAPPLICABLE, ResourceControlPolicyRestrictionFAILEDTOEVALUATERCP, ResourceControlPolicyRestrictionNOTAPPLICABLE, ResourceControlPolicyRestrictionAPPLIED}
+}
+
+// ResourceType is the enum shape ResourceType.
+type ResourceType string
+
+// Values of ResourceType.
+const (
+	ResourceTypeAWSS3Bucket                 ResourceType = "AWS::S3::Bucket"
+	ResourceTypeAWSIAMRole                  ResourceType = "AWS::IAM::Role"
+	ResourceTypeAWSSQSQueue                 ResourceType = "AWS::SQS::Queue"
+	ResourceTypeAWSLambdaFunction           ResourceType = "AWS::Lambda::Function"
+	ResourceTypeAWSLambdaLayerVersion       ResourceType = "AWS::Lambda::LayerVersion"
+	ResourceTypeAWSKMSKey                   ResourceType = "AWS::KMS::Key"
+	ResourceTypeAWSSecretsManagerSecret     ResourceType = "AWS::SecretsManager::Secret"
+	ResourceTypeAWSEFSFileSystem            ResourceType = "AWS::EFS::FileSystem"
+	ResourceTypeAWSEC2Snapshot              ResourceType = "AWS::EC2::Snapshot"
+	ResourceTypeAWSECRRepository            ResourceType = "AWS::ECR::Repository"
+	ResourceTypeAWSRDSDBSnapshot            ResourceType = "AWS::RDS::DBSnapshot"
+	ResourceTypeAWSRDSDBClusterSnapshot     ResourceType = "AWS::RDS::DBClusterSnapshot"
+	ResourceTypeAWSSNSTopic                 ResourceType = "AWS::SNS::Topic"
+	ResourceTypeAWSS3ExpressDirectoryBucket ResourceType = "AWS::S3Express::DirectoryBucket"
+	ResourceTypeAWSDynamoDBTable            ResourceType = "AWS::DynamoDB::Table"
+	ResourceTypeAWSDynamoDBStream           ResourceType = "AWS::DynamoDB::Stream"
+	ResourceTypeAWSIAMUser                  ResourceType = "AWS::IAM::User"
+)
+
+// Values returns the values the model lists for ResourceType, in model order.
+func (ResourceType) Values() []ResourceType {
+	return []ResourceType{ResourceTypeAWSS3Bucket, ResourceTypeAWSIAMRole, ResourceTypeAWSSQSQueue, ResourceTypeAWSLambdaFunction, ResourceTypeAWSLambdaLayerVersion, ResourceTypeAWSKMSKey, ResourceTypeAWSSecretsManagerSecret, ResourceTypeAWSEFSFileSystem, ResourceTypeAWSEC2Snapshot, ResourceTypeAWSECRRepository, ResourceTypeAWSRDSDBSnapshot, ResourceTypeAWSRDSDBClusterSnapshot, ResourceTypeAWSSNSTopic, ResourceTypeAWSS3ExpressDirectoryBucket, ResourceTypeAWSDynamoDBTable, ResourceTypeAWSDynamoDBStream, ResourceTypeAWSIAMUser}
+}
+
+// ServiceControlPolicyRestriction is the enum shape ServiceControlPolicyRestriction.
+type ServiceControlPolicyRestriction string
+
+// Values of ServiceControlPolicyRestriction.
+const (
+	ServiceControlPolicyRestrictionAPPLICABLE          ServiceControlPolicyRestriction = "APPLICABLE"
+	ServiceControlPolicyRestrictionFAILEDTOEVALUATESCP ServiceControlPolicyRestriction = "FAILED_TO_EVALUATE_SCP"
+	ServiceControlPolicyRestrictionNOTAPPLICABLE       ServiceControlPolicyRestriction = "NOT_APPLICABLE"
+	ServiceControlPolicyRestrictionAPPLIED             ServiceControlPolicyRestriction = "APPLIED"
+)
+
+// Values returns the values the model lists for ServiceControlPolicyRestriction, in model order.
+func (ServiceControlPolicyRestriction) Values() []ServiceControlPolicyRestriction {
+	return []ServiceControlPolicyRestriction{ServiceControlPolicyRestrictionAPPLICABLE, ServiceControlPolicyRestrictionFAILEDTOEVALUATESCP, ServiceControlPolicyRestrictionNOTAPPLICABLE, ServiceControlPolicyRestrictionAPPLIED}
+}
+
+// Status is the enum shape Status.
+type Status string
+
+// Values of Status.
+const (
+	StatusSUCCEEDED  Status = "SUCCEEDED"
+	StatusFAILED     Status = "FAILED"
+	StatusINPROGRESS Status = "IN_PROGRESS"
+)
+
+// Values returns the values the model lists for Status, in model order.
+func (Status) Values() []Status {
+	return []Status{StatusSUCCEEDED, StatusFAILED, StatusINPROGRESS}
+}
+
+// Type is the enum shape Type.
+type Type string
+
+// Values of Type.
+const (
+	TypeACCOUNT                    Type = "ACCOUNT"
+	TypeORGANIZATION               Type = "ORGANIZATION"
+	TypeACCOUNTUNUSEDACCESS        Type = "ACCOUNT_UNUSED_ACCESS"
+	TypeORGANIZATIONUNUSEDACCESS   Type = "ORGANIZATION_UNUSED_ACCESS"
+	TypeACCOUNTINTERNALACCESS      Type = "ACCOUNT_INTERNAL_ACCESS"
+	TypeORGANIZATIONINTERNALACCESS Type = "ORGANIZATION_INTERNAL_ACCESS"
+)
+
+// Values returns the values the model lists for Type, in model order.
+func (Type) Values() []Type {
+	return []Type{TypeACCOUNT, TypeORGANIZATION, TypeACCOUNTUNUSEDACCESS, TypeORGANIZATIONUNUSEDACCESS, TypeACCOUNTINTERNALACCESS, TypeORGANIZATIONINTERNALACCESS}
 }
 
 // ValidatePolicyFindingType is the enum shape ValidatePolicyFindingType.
@@ -182,6 +485,27 @@ func (ValidatePolicyResourceType) Values() []ValidatePolicyResourceType {
 	return []ValidatePolicyResourceType{ValidatePolicyResourceTypeAWSS3Bucket, ValidatePolicyResourceTypeAWSS3AccessPoint, ValidatePolicyResourceTypeAWSS3MultiRegionAccessPoint, ValidatePolicyResourceTypeAWSS3ObjectLambdaAccessPoint, ValidatePolicyResourceTypeAWSIAMAssumeRolePolicyDocument, ValidatePolicyResourceTypeAWSDynamoDBTable}
 }
 
+// ConditionKeyMap is the map shape ConditionKeyMap.
+type ConditionKeyMap map[string]string
+
+// FilterCriteriaMap is the map shape FilterCriteriaMap.
+type FilterCriteriaMap map[string]Criterion
+
+// FindingAggregationAccountDetailsMap is the map shape FindingAggregationAccountDetailsMap.
+type FindingAggregationAccountDetailsMap map[string]int32
+
+// InternalAccessResourceTypeStatisticsMap is the map shape InternalAccessResourceTypeStatisticsMap.
+type InternalAccessResourceTypeStatisticsMap map[ResourceType]InternalAccessResourceTypeDetails
+
+// PrincipalMap is the map shape PrincipalMap.
+type PrincipalMap map[string]string
+
+// ResourceTypeStatisticsMap is the map shape ResourceTypeStatisticsMap.
+type ResourceTypeStatisticsMap map[ResourceType]ResourceTypeDetails
+
+// TagsMap is the map shape TagsMap.
+type TagsMap map[string]string
+
 // Access: Contains information about actions and resources that define permissions to check against a policy.
 type Access struct {
 	// Actions: A list of actions for the access permissions.
@@ -208,6 +532,195 @@ func (in *Access) validate(v *apitypes.Validation, p string) {
 			v.StringLength(p+"resources"+"."+strconv.Itoa(i+1)+".member", in.Resources[i], 0, 2048, false)
 		}
 	}
+}
+
+// AnalysisRule: Contains information about analysis rules for the analyzer.
+type AnalysisRule struct {
+	// Exclusions: A list of rules for the analyzer containing criteria to exclude from analysis.
+	Exclusions []AnalysisRuleCriteria
+}
+
+// Validate checks AnalysisRule against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *AnalysisRule) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *AnalysisRule) validate(v *apitypes.Validation, p string) {
+	if in.Exclusions != nil {
+		for i := range in.Exclusions {
+			in.Exclusions[i].validate(v, p+"exclusions"+"."+strconv.Itoa(i+1)+".member"+".")
+		}
+	}
+}
+
+// AnalysisRuleCriteria: The criteria for an analysis rule for an analyzer.
+type AnalysisRuleCriteria struct {
+	// AccountIds: A list of Amazon Web Services account IDs to apply to the analysis rule criteria.
+	AccountIds []string
+	// ResourceTags: An array of key-value pairs to match for your resources.
+	ResourceTags []TagsMap
+}
+
+// Validate checks AnalysisRuleCriteria against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *AnalysisRuleCriteria) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *AnalysisRuleCriteria) validate(v *apitypes.Validation, p string) {
+}
+
+// AnalyzedResource: Contains details about the analyzed resource.
+type AnalyzedResource struct {
+	// ResourceArn: The ARN of the resource that was analyzed.
+	ResourceArn string
+	// ResourceType: The type of the resource that was analyzed.
+	ResourceType ResourceType
+	// CreatedAt: The time at which the finding was created.
+	CreatedAt time.Time
+	// AnalyzedAt: The time at which the resource was analyzed.
+	AnalyzedAt time.Time
+	// UpdatedAt: The time at which the finding was updated.
+	UpdatedAt time.Time
+	// IsPublic: Indicates whether the policy that generated the finding grants public access to the resource.
+	IsPublic bool
+	// Actions: The actions that an external principal is granted permission to use by the policy that generated the finding.
+	Actions []string
+	// SharedVia: Indicates how the access that generated the finding is granted.
+	SharedVia []string
+	// Status: The current status of the finding generated from the analyzed resource.
+	Status *FindingStatus
+	// ResourceOwnerAccount: The Amazon Web Services account ID that owns the resource.
+	ResourceOwnerAccount string
+	// Error: An error message.
+	Error *string
+}
+
+// AnalyzedResourceSummary: Contains the ARN of the analyzed resource.
+type AnalyzedResourceSummary struct {
+	// ResourceArn: The ARN of the analyzed resource.
+	ResourceArn string
+	// ResourceOwnerAccount: The Amazon Web Services account ID that owns the resource.
+	ResourceOwnerAccount string
+	// ResourceType: The type of resource that was analyzed.
+	ResourceType ResourceType
+}
+
+// AnalyzerConfiguration: Contains information about the configuration of an analyzer for an Amazon Web Services organization or account.
+type AnalyzerConfiguration struct {
+	// UnusedAccess: Specifies the configuration of an unused access analyzer for an Amazon Web Services organization or account.
+	UnusedAccess *UnusedAccessConfiguration
+	// InternalAccess: Specifies the configuration of an internal access analyzer for an Amazon Web Services organization or account.
+	InternalAccess *InternalAccessConfiguration
+}
+
+// Validate checks AnalyzerConfiguration against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *AnalyzerConfiguration) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *AnalyzerConfiguration) validate(v *apitypes.Validation, p string) {
+	if in.UnusedAccess != nil {
+		in.UnusedAccess.validate(v, p+"unusedAccess"+".")
+	}
+	if in.InternalAccess != nil {
+		in.InternalAccess.validate(v, p+"internalAccess"+".")
+	}
+}
+
+// AnalyzerSummary: Contains information about the analyzer.
+type AnalyzerSummary struct {
+	// Arn: The ARN of the analyzer.
+	Arn string
+	// Name: The name of the analyzer.
+	Name string
+	// Type: The type represents the zone of trust or scope for the analyzer.
+	Type Type
+	// CreatedAt: A timestamp for the time at which the analyzer was created.
+	CreatedAt time.Time
+	// LastResourceAnalyzed: The resource that was most recently analyzed by the analyzer.
+	LastResourceAnalyzed *string
+	// LastResourceAnalyzedAt: The time at which the most recently analyzed resource was analyzed.
+	LastResourceAnalyzedAt *time.Time
+	// Tags: An array of key-value pairs applied to the analyzer.
+	Tags TagsMap
+	// Status: The status of the analyzer.
+	Status AnalyzerStatus
+	// StatusReason: The statusReason provides more details about the current status of the analyzer.
+	StatusReason *StatusReason
+	// Configuration: Specifies if the analyzer is an external access, unused access, or internal access analyzer.
+	Configuration *AnalyzerConfiguration
+	// ManagedBy: The service principal that manages this analyzer (for example, securityhubv2.amazonaws.com).
+	ManagedBy *string
+}
+
+// ApplyArchiveRuleRequest: Retroactively applies an archive rule.
+type ApplyArchiveRuleRequest struct {
+	// AnalyzerArn: The Amazon resource name (ARN) of the analyzer.
+	AnalyzerArn string
+	// RuleName: The name of the rule to apply.
+	RuleName string
+	// ClientToken: A client token.
+	ClientToken *string
+}
+
+// Validate checks ApplyArchiveRuleRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *ApplyArchiveRuleRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *ApplyArchiveRuleRequest) validate(v *apitypes.Validation, p string) {
+	v.Pattern(p+"analyzerArn", in.AnalyzerArn, pattern3, `[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:analyzer/.{1,255}`, false)
+	if in.RuleName == "" {
+		v.Null(p + "ruleName")
+	} else {
+		v.StringLength(p+"ruleName", in.RuleName, 1, 255, false)
+		v.Pattern(p+"ruleName", in.RuleName, pattern1, `[A-Za-z][A-Za-z0-9_.-]*`, false)
+	}
+}
+
+// ArchiveRuleSummary: Contains information about an archive rule.
+type ArchiveRuleSummary struct {
+	// RuleName: The name of the archive rule.
+	RuleName string
+	// Filter: A filter used to define the archive rule.
+	Filter FilterCriteriaMap
+	// CreatedAt: The time at which the archive rule was created.
+	CreatedAt time.Time
+	// UpdatedAt: The time at which the archive rule was last updated.
+	UpdatedAt time.Time
+}
+
+// CancelPolicyGenerationRequest is the structure shape CancelPolicyGenerationRequest.
+type CancelPolicyGenerationRequest struct {
+	// JobId: The JobId that is returned by the StartPolicyGeneration operation.
+	JobId string
+}
+
+// Validate checks CancelPolicyGenerationRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *CancelPolicyGenerationRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *CancelPolicyGenerationRequest) validate(v *apitypes.Validation, p string) {
+}
+
+// CancelPolicyGenerationResponse is the structure shape CancelPolicyGenerationResponse.
+type CancelPolicyGenerationResponse struct {
 }
 
 // CheckAccessNotGrantedRequest is the structure shape CheckAccessNotGrantedRequest.
@@ -312,6 +825,1116 @@ type CheckNoPublicAccessResponse struct {
 	Reasons []ReasonSummary
 }
 
+// CloudTrailDetails: Contains information about CloudTrail access.
+type CloudTrailDetails struct {
+	// Trails: A Trail object that contains settings for a trail.
+	Trails []Trail
+	// AccessRole: The ARN of the service role that IAM Access Analyzer uses to access your CloudTrail trail and service last accessed information.
+	AccessRole string
+	// StartTime: The start of the time range for which IAM Access Analyzer reviews your CloudTrail events.
+	StartTime time.Time
+	// EndTime: The end of the time range for which IAM Access Analyzer reviews your CloudTrail events.
+	EndTime *time.Time
+}
+
+// Validate checks CloudTrailDetails against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *CloudTrailDetails) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *CloudTrailDetails) validate(v *apitypes.Validation, p string) {
+	if in.Trails == nil {
+		v.Null(p + "trails")
+	} else {
+		for i := range in.Trails {
+			in.Trails[i].validate(v, p+"trails"+"."+strconv.Itoa(i+1)+".member"+".")
+		}
+	}
+	v.Pattern(p+"accessRole", in.AccessRole, pattern7, `arn:[^:]*:iam::[^:]*:role/.{1,576}`, false)
+}
+
+// CloudTrailProperties: Contains information about CloudTrail access.
+type CloudTrailProperties struct {
+	// TrailProperties: A TrailProperties object that contains settings for trail properties.
+	TrailProperties []TrailProperties
+	// StartTime: The start of the time range for which IAM Access Analyzer reviews your CloudTrail events.
+	StartTime time.Time
+	// EndTime: The end of the time range for which IAM Access Analyzer reviews your CloudTrail events.
+	EndTime time.Time
+}
+
+// CreateAnalyzerRequest: Creates an analyzer.
+type CreateAnalyzerRequest struct {
+	// AnalyzerName: The name of the analyzer to create.
+	AnalyzerName string
+	// Type: The type of analyzer to create.
+	Type Type
+	// ArchiveRules: Specifies the archive rules to add for the analyzer.
+	ArchiveRules []InlineArchiveRule
+	// Tags: An array of key-value pairs to apply to the analyzer.
+	Tags TagsMap
+	// ClientToken: A client token.
+	ClientToken *string
+	// Configuration: Specifies the configuration of the analyzer.
+	Configuration *AnalyzerConfiguration
+}
+
+// Validate checks CreateAnalyzerRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *CreateAnalyzerRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *CreateAnalyzerRequest) validate(v *apitypes.Validation, p string) {
+	if in.AnalyzerName == "" {
+		v.Null(p + "analyzerName")
+	} else {
+		v.StringLength(p+"analyzerName", in.AnalyzerName, 1, 255, false)
+		v.Pattern(p+"analyzerName", in.AnalyzerName, pattern2, `[A-Za-z_][A-Za-z0-9_.-]*`, false)
+	}
+	v.Enum(p+"type", string(in.Type), []string{"ACCOUNT", "ORGANIZATION", "ACCOUNT_UNUSED_ACCESS", "ORGANIZATION_UNUSED_ACCESS", "ACCOUNT_INTERNAL_ACCESS", "ORGANIZATION_INTERNAL_ACCESS"}, false)
+	if in.ArchiveRules != nil {
+		for i := range in.ArchiveRules {
+			in.ArchiveRules[i].validate(v, p+"archiveRules"+"."+strconv.Itoa(i+1)+".member"+".")
+		}
+	}
+	if in.Configuration != nil {
+		in.Configuration.validate(v, p+"configuration"+".")
+	}
+}
+
+// CreateAnalyzerResponse: The response to the request to create an analyzer.
+type CreateAnalyzerResponse struct {
+	// Arn: The ARN of the analyzer that was created by the request.
+	Arn *string
+}
+
+// CreateArchiveRuleRequest: Creates an archive rule.
+type CreateArchiveRuleRequest struct {
+	// AnalyzerName: The name of the created analyzer.
+	AnalyzerName string
+	// RuleName: The name of the rule to create.
+	RuleName string
+	// Filter: The criteria for the rule.
+	Filter FilterCriteriaMap
+	// ClientToken: A client token.
+	ClientToken *string
+}
+
+// Validate checks CreateArchiveRuleRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *CreateArchiveRuleRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *CreateArchiveRuleRequest) validate(v *apitypes.Validation, p string) {
+	if in.AnalyzerName == "" {
+		v.Null(p + "analyzerName")
+	} else {
+		v.StringLength(p+"analyzerName", in.AnalyzerName, 1, 255, false)
+		v.Pattern(p+"analyzerName", in.AnalyzerName, pattern2, `[A-Za-z_][A-Za-z0-9_.-]*`, false)
+	}
+	if in.RuleName == "" {
+		v.Null(p + "ruleName")
+	} else {
+		v.StringLength(p+"ruleName", in.RuleName, 1, 255, false)
+		v.Pattern(p+"ruleName", in.RuleName, pattern1, `[A-Za-z][A-Za-z0-9_.-]*`, false)
+	}
+	if in.Filter == nil {
+		v.Null(p + "filter")
+	}
+}
+
+// Criterion: The criteria to use in the filter that defines the archive rule.
+type Criterion struct {
+	// Eq: An "equals" operator to match for the filter used to create the rule.
+	Eq []string
+	// Neq: A "not equals" operator to match for the filter used to create the rule.
+	Neq []string
+	// Contains: A "contains" operator to match for the filter used to create the rule.
+	Contains []string
+	// Exists: An "exists" operator to match for the filter used to create the rule.
+	Exists *bool
+}
+
+// Validate checks Criterion against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *Criterion) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *Criterion) validate(v *apitypes.Validation, p string) {
+	if in.Eq != nil {
+		v.Length(p+"eq", len(in.Eq), in.Eq, 1, 20, false)
+	}
+	if in.Neq != nil {
+		v.Length(p+"neq", len(in.Neq), in.Neq, 1, 20, false)
+	}
+	if in.Contains != nil {
+		v.Length(p+"contains", len(in.Contains), in.Contains, 1, 20, false)
+	}
+}
+
+// DeleteAnalyzerRequest: Deletes an analyzer.
+type DeleteAnalyzerRequest struct {
+	// AnalyzerName: The name of the analyzer to delete.
+	AnalyzerName string
+	// ClientToken: A client token.
+	ClientToken *string
+}
+
+// Validate checks DeleteAnalyzerRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *DeleteAnalyzerRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *DeleteAnalyzerRequest) validate(v *apitypes.Validation, p string) {
+	if in.AnalyzerName == "" {
+		v.Null(p + "analyzerName")
+	} else {
+		v.StringLength(p+"analyzerName", in.AnalyzerName, 1, 255, false)
+		v.Pattern(p+"analyzerName", in.AnalyzerName, pattern2, `[A-Za-z_][A-Za-z0-9_.-]*`, false)
+	}
+}
+
+// DeleteArchiveRuleRequest: Deletes an archive rule.
+type DeleteArchiveRuleRequest struct {
+	// AnalyzerName: The name of the analyzer that associated with the archive rule to delete.
+	AnalyzerName string
+	// RuleName: The name of the rule to delete.
+	RuleName string
+	// ClientToken: A client token.
+	ClientToken *string
+}
+
+// Validate checks DeleteArchiveRuleRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *DeleteArchiveRuleRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *DeleteArchiveRuleRequest) validate(v *apitypes.Validation, p string) {
+	if in.AnalyzerName == "" {
+		v.Null(p + "analyzerName")
+	} else {
+		v.StringLength(p+"analyzerName", in.AnalyzerName, 1, 255, false)
+		v.Pattern(p+"analyzerName", in.AnalyzerName, pattern2, `[A-Za-z_][A-Za-z0-9_.-]*`, false)
+	}
+	if in.RuleName == "" {
+		v.Null(p + "ruleName")
+	} else {
+		v.StringLength(p+"ruleName", in.RuleName, 1, 255, false)
+		v.Pattern(p+"ruleName", in.RuleName, pattern1, `[A-Za-z][A-Za-z0-9_.-]*`, false)
+	}
+}
+
+// ExternalAccessDetails: Contains information about an external access finding.
+type ExternalAccessDetails struct {
+	// Action: The action in the analyzed policy statement that an external principal has permission to use.
+	Action []string
+	// Condition: The condition in the analyzed policy statement that resulted in an external access finding.
+	Condition ConditionKeyMap
+	// IsPublic: Specifies whether the external access finding is public.
+	IsPublic *bool
+	// Principal: The external principal that has access to a resource within the zone of trust.
+	Principal PrincipalMap
+	// Sources: The sources of the external access finding.
+	Sources []FindingSource
+	// ResourceControlPolicyRestriction: The type of restriction applied to the finding by the resource owner with an Organizations resource control policy (RCP).
+	ResourceControlPolicyRestriction *ResourceControlPolicyRestriction
+}
+
+// ExternalAccessFindingsStatistics: Provides aggregate statistics about the findings for the specified external access analyzer.
+type ExternalAccessFindingsStatistics struct {
+	// ResourceTypeStatistics: The total number of active cross-account and public findings for each resource type of the specified external access analyzer.
+	ResourceTypeStatistics ResourceTypeStatisticsMap
+	// TotalActiveFindings: The number of active findings for the specified external access analyzer.
+	TotalActiveFindings *int32
+	// TotalArchivedFindings: The number of archived findings for the specified external access analyzer.
+	TotalArchivedFindings *int32
+	// TotalResolvedFindings: The number of resolved findings for the specified external access analyzer.
+	TotalResolvedFindings *int32
+}
+
+// Finding: Contains information about a finding.
+type Finding struct {
+	// Id: The ID of the finding.
+	Id string
+	// Principal: The external principal that has access to a resource within the zone of trust.
+	Principal PrincipalMap
+	// Action: The action in the analyzed policy statement that an external principal has permission to use.
+	Action []string
+	// Resource: The resource that an external principal has access to.
+	Resource *string
+	// IsPublic: Indicates whether the policy that generated the finding allows public access to the resource.
+	IsPublic *bool
+	// ResourceType: The type of the resource identified in the finding.
+	ResourceType ResourceType
+	// Condition: The condition in the analyzed policy statement that resulted in a finding.
+	Condition ConditionKeyMap
+	// CreatedAt: The time at which the finding was generated.
+	CreatedAt time.Time
+	// AnalyzedAt: The time at which the resource was analyzed.
+	AnalyzedAt time.Time
+	// UpdatedAt: The time at which the finding was updated.
+	UpdatedAt time.Time
+	// Status: The current status of the finding.
+	Status FindingStatus
+	// ResourceOwnerAccount: The Amazon Web Services account ID that owns the resource.
+	ResourceOwnerAccount string
+	// Error: An error.
+	Error *string
+	// Sources: The sources of the finding.
+	Sources []FindingSource
+	// ResourceControlPolicyRestriction: The type of restriction applied to the finding by the resource owner with an Organizations resource control policy (RCP).
+	ResourceControlPolicyRestriction *ResourceControlPolicyRestriction
+}
+
+// FindingAggregationAccountDetails: Contains information about the findings for an Amazon Web Services account in an organization unused access analyzer.
+type FindingAggregationAccountDetails struct {
+	// Account: The ID of the Amazon Web Services account for which unused access finding details are provided.
+	Account *string
+	// NumberOfActiveFindings: The number of active unused access findings for the specified Amazon Web Services account.
+	NumberOfActiveFindings *int32
+	// Details: Provides the number of active findings for each type of unused access for the specified Amazon Web Services account.
+	Details FindingAggregationAccountDetailsMap
+}
+
+// FindingDetails: Contains information about an external access or unused access finding.
+type FindingDetails struct {
+	// InternalAccessDetails: The details for an internal access analyzer finding.
+	InternalAccessDetails *InternalAccessDetails
+	// ExternalAccessDetails: The details for an external access analyzer finding.
+	ExternalAccessDetails *ExternalAccessDetails
+	// UnusedPermissionDetails: The details for an unused access analyzer finding with an unused permission finding type.
+	UnusedPermissionDetails *UnusedPermissionDetails
+	// UnusedIamUserAccessKeyDetails: The details for an unused access analyzer finding with an unused IAM user access key finding type.
+	UnusedIamUserAccessKeyDetails *UnusedIamUserAccessKeyDetails
+	// UnusedIamRoleDetails: The details for an unused access analyzer finding with an unused IAM role finding type.
+	UnusedIamRoleDetails *UnusedIamRoleDetails
+	// UnusedIamUserPasswordDetails: The details for an unused access analyzer finding with an unused IAM user password finding type.
+	UnusedIamUserPasswordDetails *UnusedIamUserPasswordDetails
+}
+
+// FindingSource: The source of the finding.
+type FindingSource struct {
+	// Type: Indicates the type of access that generated the finding.
+	Type FindingSourceType
+	// Detail: Includes details about how the access that generated the finding is granted.
+	Detail *FindingSourceDetail
+}
+
+// FindingSourceDetail: Includes details about how the access that generated the finding is granted.
+type FindingSourceDetail struct {
+	// AccessPointArn: The ARN of the access point that generated the finding.
+	AccessPointArn *string
+	// AccessPointAccount: The account of the cross-account access point that generated the finding.
+	AccessPointAccount *string
+}
+
+// FindingSummary: Contains information about a finding.
+type FindingSummary struct {
+	// Id: The ID of the finding.
+	Id string
+	// Principal: The external principal that has access to a resource within the zone of trust.
+	Principal PrincipalMap
+	// Action: The action in the analyzed policy statement that an external principal has permission to use.
+	Action []string
+	// Resource: The resource that the external principal has access to.
+	Resource *string
+	// IsPublic: Indicates whether the finding reports a resource that has a policy that allows public access.
+	IsPublic *bool
+	// ResourceType: The type of the resource that the external principal has access to.
+	ResourceType ResourceType
+	// Condition: The condition in the analyzed policy statement that resulted in a finding.
+	Condition ConditionKeyMap
+	// CreatedAt: The time at which the finding was created.
+	CreatedAt time.Time
+	// AnalyzedAt: The time at which the resource-based policy that generated the finding was analyzed.
+	AnalyzedAt time.Time
+	// UpdatedAt: The time at which the finding was most recently updated.
+	UpdatedAt time.Time
+	// Status: The status of the finding.
+	Status FindingStatus
+	// ResourceOwnerAccount: The Amazon Web Services account ID that owns the resource.
+	ResourceOwnerAccount string
+	// Error: The error that resulted in an Error finding.
+	Error *string
+	// Sources: The sources of the finding.
+	Sources []FindingSource
+	// ResourceControlPolicyRestriction: The type of restriction applied to the finding by the resource owner with an Organizations resource control policy (RCP).
+	ResourceControlPolicyRestriction *ResourceControlPolicyRestriction
+}
+
+// FindingSummaryV2: Contains information about a finding.
+type FindingSummaryV2 struct {
+	// AnalyzedAt: The time at which the resource-based policy or IAM entity that generated the finding was analyzed.
+	AnalyzedAt time.Time
+	// CreatedAt: The time at which the finding was created.
+	CreatedAt time.Time
+	// Error: The error that resulted in an Error finding.
+	Error *string
+	// Id: The ID of the finding.
+	Id string
+	// Resource: The resource that the external principal has access to.
+	Resource *string
+	// ResourceType: The type of the resource that the external principal has access to.
+	ResourceType ResourceType
+	// ResourceOwnerAccount: The Amazon Web Services account ID that owns the resource.
+	ResourceOwnerAccount string
+	// Status: The status of the finding.
+	Status FindingStatus
+	// UpdatedAt: The time at which the finding was most recently updated.
+	UpdatedAt time.Time
+	// FindingType: The type of the access finding.
+	FindingType *FindingType
+}
+
+// FindingsStatistics: Contains information about the aggregate statistics for an external or unused access analyzer.
+type FindingsStatistics struct {
+	// ExternalAccessFindingsStatistics: The aggregate statistics for an external access analyzer.
+	ExternalAccessFindingsStatistics *ExternalAccessFindingsStatistics
+	// InternalAccessFindingsStatistics: The aggregate statistics for an internal access analyzer.
+	InternalAccessFindingsStatistics *InternalAccessFindingsStatistics
+	// UnusedAccessFindingsStatistics: The aggregate statistics for an unused access analyzer.
+	UnusedAccessFindingsStatistics *UnusedAccessFindingsStatistics
+}
+
+// GenerateFindingRecommendationRequest is the structure shape GenerateFindingRecommendationRequest.
+type GenerateFindingRecommendationRequest struct {
+	// AnalyzerArn: The ARN of the analyzer used to generate the finding recommendation.
+	AnalyzerArn string
+	// Id: The unique ID for the finding recommendation.
+	Id string
+}
+
+// Validate checks GenerateFindingRecommendationRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *GenerateFindingRecommendationRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *GenerateFindingRecommendationRequest) validate(v *apitypes.Validation, p string) {
+	v.Pattern(p+"analyzerArn", in.AnalyzerArn, pattern3, `[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:analyzer/.{1,255}`, false)
+	if in.Id == "" {
+		v.Null(p + "id")
+	} else {
+		v.StringLength(p+"id", in.Id, 1, 2048, false)
+	}
+}
+
+// GeneratedPolicy: Contains the text for the generated policy.
+type GeneratedPolicy struct {
+	// Policy: The text to use as the content for the new policy.
+	Policy string
+}
+
+// GeneratedPolicyProperties: Contains the generated policy details.
+type GeneratedPolicyProperties struct {
+	// IsComplete: This value is set to true if the generated policy contains all possible actions for a service that IAM Access Analyzer identified from the CloudTrail trail that you specified, and false otherwise.
+	IsComplete *bool
+	// PrincipalArn: The ARN of the IAM entity (user or role) for which you are generating a policy.
+	PrincipalArn string
+	// CloudTrailProperties: Lists details about the Trail used to generated policy.
+	CloudTrailProperties *CloudTrailProperties
+}
+
+// GeneratedPolicyResult: Contains the text for the generated policy and its details.
+type GeneratedPolicyResult struct {
+	// Properties: A GeneratedPolicyProperties object that contains properties of the generated policy.
+	Properties *GeneratedPolicyProperties
+	// GeneratedPolicies: The text to use as the content for the new policy.
+	GeneratedPolicies []GeneratedPolicy
+}
+
+// GetAnalyzedResourceRequest: Retrieves an analyzed resource.
+type GetAnalyzedResourceRequest struct {
+	// AnalyzerArn: The ARN of the analyzer to retrieve information from.
+	AnalyzerArn string
+	// ResourceArn: The ARN of the resource to retrieve information about.
+	ResourceArn string
+}
+
+// Validate checks GetAnalyzedResourceRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *GetAnalyzedResourceRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *GetAnalyzedResourceRequest) validate(v *apitypes.Validation, p string) {
+	v.Pattern(p+"analyzerArn", in.AnalyzerArn, pattern3, `[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:analyzer/.{1,255}`, false)
+	v.Pattern(p+"resourceArn", in.ResourceArn, pattern4, `arn:[^:]*:[^:]*:[^:]*:[^:]*:.*`, false)
+}
+
+// GetAnalyzedResourceResponse: The response to the request.
+type GetAnalyzedResourceResponse struct {
+	// Resource: An AnalyzedResource object that contains information that IAM Access Analyzer found when it analyzed the resource.
+	Resource *AnalyzedResource
+}
+
+// GetAnalyzerRequest: Retrieves an analyzer.
+type GetAnalyzerRequest struct {
+	// AnalyzerName: The name of the analyzer retrieved.
+	AnalyzerName string
+}
+
+// Validate checks GetAnalyzerRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *GetAnalyzerRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *GetAnalyzerRequest) validate(v *apitypes.Validation, p string) {
+	if in.AnalyzerName == "" {
+		v.Null(p + "analyzerName")
+	} else {
+		v.StringLength(p+"analyzerName", in.AnalyzerName, 1, 255, false)
+		v.Pattern(p+"analyzerName", in.AnalyzerName, pattern2, `[A-Za-z_][A-Za-z0-9_.-]*`, false)
+	}
+}
+
+// GetAnalyzerResponse: The response to the request.
+type GetAnalyzerResponse struct {
+	// Analyzer: An AnalyzerSummary object that contains information about the analyzer.
+	Analyzer *AnalyzerSummary
+}
+
+// GetArchiveRuleRequest: Retrieves an archive rule.
+type GetArchiveRuleRequest struct {
+	// AnalyzerName: The name of the analyzer to retrieve rules from.
+	AnalyzerName string
+	// RuleName: The name of the rule to retrieve.
+	RuleName string
+}
+
+// Validate checks GetArchiveRuleRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *GetArchiveRuleRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *GetArchiveRuleRequest) validate(v *apitypes.Validation, p string) {
+	if in.AnalyzerName == "" {
+		v.Null(p + "analyzerName")
+	} else {
+		v.StringLength(p+"analyzerName", in.AnalyzerName, 1, 255, false)
+		v.Pattern(p+"analyzerName", in.AnalyzerName, pattern2, `[A-Za-z_][A-Za-z0-9_.-]*`, false)
+	}
+	if in.RuleName == "" {
+		v.Null(p + "ruleName")
+	} else {
+		v.StringLength(p+"ruleName", in.RuleName, 1, 255, false)
+		v.Pattern(p+"ruleName", in.RuleName, pattern1, `[A-Za-z][A-Za-z0-9_.-]*`, false)
+	}
+}
+
+// GetArchiveRuleResponse: The response to the request.
+type GetArchiveRuleResponse struct {
+	ArchiveRule *ArchiveRuleSummary
+}
+
+// GetFindingRecommendationRequest is the structure shape GetFindingRecommendationRequest.
+type GetFindingRecommendationRequest struct {
+	// AnalyzerArn: The ARN of the analyzer used to generate the finding recommendation.
+	AnalyzerArn string
+	// Id: The unique ID for the finding recommendation.
+	Id string
+	// MaxResults: The maximum number of results to return in the response.
+	MaxResults *int32
+	// NextToken: A token used for pagination of results returned.
+	NextToken *string
+}
+
+// Validate checks GetFindingRecommendationRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *GetFindingRecommendationRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *GetFindingRecommendationRequest) validate(v *apitypes.Validation, p string) {
+	v.Pattern(p+"analyzerArn", in.AnalyzerArn, pattern3, `[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:analyzer/.{1,255}`, false)
+	if in.Id == "" {
+		v.Null(p + "id")
+	} else {
+		v.StringLength(p+"id", in.Id, 1, 2048, false)
+	}
+	if in.MaxResults != nil {
+		v.IntRange(p+"maxResults", int64(*in.MaxResults), 1, true, 1000, true, false)
+	}
+}
+
+// GetFindingRecommendationResponse is the structure shape GetFindingRecommendationResponse.
+type GetFindingRecommendationResponse struct {
+	// StartedAt: The time at which the retrieval of the finding recommendation was started.
+	StartedAt time.Time
+	// CompletedAt: The time at which the retrieval of the finding recommendation was completed.
+	CompletedAt *time.Time
+	// NextToken: A token used for pagination of results returned.
+	NextToken *string
+	// Error: Detailed information about the reason that the retrieval of a recommendation for the finding failed.
+	Error *RecommendationError
+	// ResourceArn: The ARN of the resource of the finding.
+	ResourceArn string
+	// RecommendedSteps: A group of recommended steps for the finding.
+	RecommendedSteps []RecommendedStep
+	// RecommendationType: The type of recommendation for the finding.
+	RecommendationType RecommendationType
+	// Status: The status of the retrieval of the finding recommendation.
+	Status Status
+}
+
+// GetFindingRequest: Retrieves a finding.
+type GetFindingRequest struct {
+	// AnalyzerArn: The ARN of the analyzer that generated the finding.
+	AnalyzerArn string
+	// Id: The ID of the finding to retrieve.
+	Id string
+}
+
+// Validate checks GetFindingRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *GetFindingRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *GetFindingRequest) validate(v *apitypes.Validation, p string) {
+	v.Pattern(p+"analyzerArn", in.AnalyzerArn, pattern3, `[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:analyzer/.{1,255}`, false)
+}
+
+// GetFindingResponse: The response to the request.
+type GetFindingResponse struct {
+	// Finding: A finding object that contains finding details.
+	Finding *Finding
+}
+
+// GetFindingV2Request is the structure shape GetFindingV2Request.
+type GetFindingV2Request struct {
+	// AnalyzerArn: The ARN of the analyzer that generated the finding.
+	AnalyzerArn string
+	// Id: The ID of the finding to retrieve.
+	Id string
+	// MaxResults: The maximum number of results to return in the response.
+	MaxResults *int32
+	// NextToken: A token used for pagination of results returned.
+	NextToken *string
+}
+
+// Validate checks GetFindingV2Request against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *GetFindingV2Request) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *GetFindingV2Request) validate(v *apitypes.Validation, p string) {
+	v.Pattern(p+"analyzerArn", in.AnalyzerArn, pattern3, `[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:analyzer/.{1,255}`, false)
+}
+
+// GetFindingV2Response is the structure shape GetFindingV2Response.
+type GetFindingV2Response struct {
+	// AnalyzedAt: The time at which the resource-based policy or IAM entity that generated the finding was analyzed.
+	AnalyzedAt time.Time
+	// CreatedAt: The time at which the finding was created.
+	CreatedAt time.Time
+	// Error: An error.
+	Error *string
+	// Id: The ID of the finding to retrieve.
+	Id string
+	// NextToken: A token used for pagination of results returned.
+	NextToken *string
+	// Resource: The resource that generated the finding.
+	Resource *string
+	// ResourceType: The type of the resource identified in the finding.
+	ResourceType ResourceType
+	// ResourceOwnerAccount: Tye Amazon Web Services account ID that owns the resource.
+	ResourceOwnerAccount string
+	// Status: The status of the finding.
+	Status FindingStatus
+	// UpdatedAt: The time at which the finding was updated.
+	UpdatedAt time.Time
+	// FindingDetails: A localized message that explains the finding and provides guidance on how to address it.
+	FindingDetails []FindingDetails
+	// FindingType: The type of the finding.
+	FindingType *FindingType
+}
+
+// GetFindingsStatisticsRequest is the structure shape GetFindingsStatisticsRequest.
+type GetFindingsStatisticsRequest struct {
+	// AnalyzerArn: The ARN of the analyzer used to generate the statistics.
+	AnalyzerArn string
+}
+
+// Validate checks GetFindingsStatisticsRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *GetFindingsStatisticsRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *GetFindingsStatisticsRequest) validate(v *apitypes.Validation, p string) {
+	v.Pattern(p+"analyzerArn", in.AnalyzerArn, pattern3, `[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:analyzer/.{1,255}`, false)
+}
+
+// GetFindingsStatisticsResponse is the structure shape GetFindingsStatisticsResponse.
+type GetFindingsStatisticsResponse struct {
+	// FindingsStatistics: A group of external access or unused access findings statistics.
+	FindingsStatistics []FindingsStatistics
+	// LastUpdatedAt: The time at which the retrieval of the findings statistics was last updated.
+	LastUpdatedAt *time.Time
+}
+
+// GetGeneratedPolicyRequest is the structure shape GetGeneratedPolicyRequest.
+type GetGeneratedPolicyRequest struct {
+	// JobId: The JobId that is returned by the StartPolicyGeneration operation.
+	JobId string
+	// IncludeResourcePlaceholders: The level of detail that you want to generate.
+	IncludeResourcePlaceholders *bool
+	// IncludeServiceLevelTemplate: The level of detail that you want to generate.
+	IncludeServiceLevelTemplate *bool
+}
+
+// Validate checks GetGeneratedPolicyRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *GetGeneratedPolicyRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *GetGeneratedPolicyRequest) validate(v *apitypes.Validation, p string) {
+}
+
+// GetGeneratedPolicyResponse is the structure shape GetGeneratedPolicyResponse.
+type GetGeneratedPolicyResponse struct {
+	// JobDetails: A GeneratedPolicyDetails object that contains details about the generated policy.
+	JobDetails *JobDetails
+	// GeneratedPolicyResult: A GeneratedPolicyResult object that contains the generated policies and associated details.
+	GeneratedPolicyResult *GeneratedPolicyResult
+}
+
+// InlineArchiveRule: An criterion statement in an archive rule.
+type InlineArchiveRule struct {
+	// RuleName: The name of the rule.
+	RuleName string
+	// Filter: The condition and values for a criterion.
+	Filter FilterCriteriaMap
+}
+
+// Validate checks InlineArchiveRule against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *InlineArchiveRule) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *InlineArchiveRule) validate(v *apitypes.Validation, p string) {
+	if in.RuleName == "" {
+		v.Null(p + "ruleName")
+	} else {
+		v.StringLength(p+"ruleName", in.RuleName, 1, 255, false)
+		v.Pattern(p+"ruleName", in.RuleName, pattern1, `[A-Za-z][A-Za-z0-9_.-]*`, false)
+	}
+	if in.Filter == nil {
+		v.Null(p + "filter")
+	}
+}
+
+// InternalAccessAnalysisRule: Contains information about analysis rules for the internal access analyzer.
+type InternalAccessAnalysisRule struct {
+	// Inclusions: A list of rules for the internal access analyzer containing criteria to include in analysis.
+	Inclusions []InternalAccessAnalysisRuleCriteria
+}
+
+// Validate checks InternalAccessAnalysisRule against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *InternalAccessAnalysisRule) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *InternalAccessAnalysisRule) validate(v *apitypes.Validation, p string) {
+	if in.Inclusions != nil {
+		for i := range in.Inclusions {
+			in.Inclusions[i].validate(v, p+"inclusions"+"."+strconv.Itoa(i+1)+".member"+".")
+		}
+	}
+}
+
+// InternalAccessAnalysisRuleCriteria: The criteria for an analysis rule for an internal access analyzer.
+type InternalAccessAnalysisRuleCriteria struct {
+	// AccountIds: A list of Amazon Web Services account IDs to apply to the internal access analysis rule criteria.
+	AccountIds []string
+	// ResourceTypes: A list of resource types to apply to the internal access analysis rule criteria.
+	ResourceTypes []ResourceType
+	// ResourceArns: A list of resource ARNs to apply to the internal access analysis rule criteria.
+	ResourceArns []string
+}
+
+// Validate checks InternalAccessAnalysisRuleCriteria against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *InternalAccessAnalysisRuleCriteria) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *InternalAccessAnalysisRuleCriteria) validate(v *apitypes.Validation, p string) {
+	if in.ResourceTypes != nil {
+		for i := range in.ResourceTypes {
+			v.Enum(p+"resourceTypes"+"."+strconv.Itoa(i+1)+".member", string(in.ResourceTypes[i]), []string{"AWS::S3::Bucket", "AWS::IAM::Role", "AWS::SQS::Queue", "AWS::Lambda::Function", "AWS::Lambda::LayerVersion", "AWS::KMS::Key", "AWS::SecretsManager::Secret", "AWS::EFS::FileSystem", "AWS::EC2::Snapshot", "AWS::ECR::Repository", "AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot", "AWS::SNS::Topic", "AWS::S3Express::DirectoryBucket", "AWS::DynamoDB::Table", "AWS::DynamoDB::Stream", "AWS::IAM::User"}, false)
+		}
+	}
+}
+
+// InternalAccessConfiguration: Specifies the configuration of an internal access analyzer for an Amazon Web Services organization or account.
+type InternalAccessConfiguration struct {
+	// AnalysisRule: Contains information about analysis rules for the internal access analyzer.
+	AnalysisRule *InternalAccessAnalysisRule
+}
+
+// Validate checks InternalAccessConfiguration against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *InternalAccessConfiguration) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *InternalAccessConfiguration) validate(v *apitypes.Validation, p string) {
+	if in.AnalysisRule != nil {
+		in.AnalysisRule.validate(v, p+"analysisRule"+".")
+	}
+}
+
+// InternalAccessDetails: Contains information about an internal access finding.
+type InternalAccessDetails struct {
+	// Action: The action in the analyzed policy statement that has internal access permission to use.
+	Action []string
+	// Condition: The condition in the analyzed policy statement that resulted in an internal access finding.
+	Condition ConditionKeyMap
+	// Principal: The principal that has access to a resource within the internal environment.
+	Principal PrincipalMap
+	// PrincipalOwnerAccount: The Amazon Web Services account ID that owns the principal identified in the internal access finding.
+	PrincipalOwnerAccount *string
+	// AccessType: The type of internal access identified in the finding.
+	AccessType *InternalAccessType
+	// PrincipalType: The type of principal identified in the internal access finding, such as IAM role or IAM user.
+	PrincipalType *PrincipalType
+	// Sources: The sources of the internal access finding.
+	Sources []FindingSource
+	// ResourceControlPolicyRestriction: The type of restriction applied to the finding by the resource owner with an Organizations resource control policy (RCP).
+	ResourceControlPolicyRestriction *ResourceControlPolicyRestriction
+	// ServiceControlPolicyRestriction: The type of restriction applied to the finding by an Organizations service control policy (SCP).
+	ServiceControlPolicyRestriction *ServiceControlPolicyRestriction
+}
+
+// InternalAccessFindingsStatistics: Provides aggregate statistics about the findings for the specified internal access analyzer.
+type InternalAccessFindingsStatistics struct {
+	// ResourceTypeStatistics: The total number of active findings for each resource type of the specified internal access analyzer.
+	ResourceTypeStatistics InternalAccessResourceTypeStatisticsMap
+	// TotalActiveFindings: The number of active findings for the specified internal access analyzer.
+	TotalActiveFindings *int32
+	// TotalArchivedFindings: The number of archived findings for the specified internal access analyzer.
+	TotalArchivedFindings *int32
+	// TotalResolvedFindings: The number of resolved findings for the specified internal access analyzer.
+	TotalResolvedFindings *int32
+}
+
+// InternalAccessResourceTypeDetails: Contains information about the total number of active, archived, and resolved findings for a resource type of an internal access analyzer.
+type InternalAccessResourceTypeDetails struct {
+	// TotalActiveFindings: The total number of active findings for the resource type in the internal access analyzer.
+	TotalActiveFindings *int32
+	// TotalResolvedFindings: The total number of resolved findings for the resource type in the internal access analyzer.
+	TotalResolvedFindings *int32
+	// TotalArchivedFindings: The total number of archived findings for the resource type in the internal access analyzer.
+	TotalArchivedFindings *int32
+}
+
+// JobDetails: Contains details about the policy generation request.
+type JobDetails struct {
+	// JobId: The JobId that is returned by the StartPolicyGeneration operation.
+	JobId string
+	// Status: The status of the job request.
+	Status JobStatus
+	// StartedOn: A timestamp of when the job was started.
+	StartedOn time.Time
+	// CompletedOn: A timestamp of when the job was completed.
+	CompletedOn *time.Time
+	// JobError: The job error for the policy generation request.
+	JobError *JobError
+}
+
+// JobError: Contains the details about the policy generation error.
+type JobError struct {
+	// Code: The job error code.
+	Code JobErrorCode
+	// Message: Specific information about the error.
+	Message string
+}
+
+// ListAnalyzedResourcesRequest: Retrieves a list of resources that have been analyzed.
+type ListAnalyzedResourcesRequest struct {
+	// AnalyzerArn: The ARN of the analyzer to retrieve a list of analyzed resources from.
+	AnalyzerArn string
+	// ResourceType: The type of resource.
+	ResourceType *ResourceType
+	// NextToken: A token used for pagination of results returned.
+	NextToken *string
+	// MaxResults: The maximum number of results to return in the response.
+	MaxResults *int32
+}
+
+// Validate checks ListAnalyzedResourcesRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *ListAnalyzedResourcesRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *ListAnalyzedResourcesRequest) validate(v *apitypes.Validation, p string) {
+	v.Pattern(p+"analyzerArn", in.AnalyzerArn, pattern3, `[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:analyzer/.{1,255}`, false)
+	if in.ResourceType != nil {
+		v.Enum(p+"resourceType", string(*in.ResourceType), []string{"AWS::S3::Bucket", "AWS::IAM::Role", "AWS::SQS::Queue", "AWS::Lambda::Function", "AWS::Lambda::LayerVersion", "AWS::KMS::Key", "AWS::SecretsManager::Secret", "AWS::EFS::FileSystem", "AWS::EC2::Snapshot", "AWS::ECR::Repository", "AWS::RDS::DBSnapshot", "AWS::RDS::DBClusterSnapshot", "AWS::SNS::Topic", "AWS::S3Express::DirectoryBucket", "AWS::DynamoDB::Table", "AWS::DynamoDB::Stream", "AWS::IAM::User"}, false)
+	}
+}
+
+// ListAnalyzedResourcesResponse: The response to the request.
+type ListAnalyzedResourcesResponse struct {
+	// AnalyzedResources: A list of resources that were analyzed.
+	AnalyzedResources []AnalyzedResourceSummary
+	// NextToken: A token used for pagination of results returned.
+	NextToken *string
+}
+
+// ListAnalyzersRequest: Retrieves a list of analyzers.
+type ListAnalyzersRequest struct {
+	// NextToken: A token used for pagination of results returned.
+	NextToken *string
+	// MaxResults: The maximum number of results to return in the response.
+	MaxResults *int32
+	// Type: The type of analyzer.
+	Type *Type
+}
+
+// Validate checks ListAnalyzersRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *ListAnalyzersRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *ListAnalyzersRequest) validate(v *apitypes.Validation, p string) {
+	if in.Type != nil {
+		v.Enum(p+"type", string(*in.Type), []string{"ACCOUNT", "ORGANIZATION", "ACCOUNT_UNUSED_ACCESS", "ORGANIZATION_UNUSED_ACCESS", "ACCOUNT_INTERNAL_ACCESS", "ORGANIZATION_INTERNAL_ACCESS"}, false)
+	}
+}
+
+// ListAnalyzersResponse: The response to the request.
+type ListAnalyzersResponse struct {
+	// Analyzers: The analyzers retrieved.
+	Analyzers []AnalyzerSummary
+	// NextToken: A token used for pagination of results returned.
+	NextToken *string
+}
+
+// ListArchiveRulesRequest: Retrieves a list of archive rules created for the specified analyzer.
+type ListArchiveRulesRequest struct {
+	// AnalyzerName: The name of the analyzer to retrieve rules from.
+	AnalyzerName string
+	// NextToken: A token used for pagination of results returned.
+	NextToken *string
+	// MaxResults: The maximum number of results to return in the request.
+	MaxResults *int32
+}
+
+// Validate checks ListArchiveRulesRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *ListArchiveRulesRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *ListArchiveRulesRequest) validate(v *apitypes.Validation, p string) {
+	if in.AnalyzerName == "" {
+		v.Null(p + "analyzerName")
+	} else {
+		v.StringLength(p+"analyzerName", in.AnalyzerName, 1, 255, false)
+		v.Pattern(p+"analyzerName", in.AnalyzerName, pattern2, `[A-Za-z_][A-Za-z0-9_.-]*`, false)
+	}
+}
+
+// ListArchiveRulesResponse: The response to the request.
+type ListArchiveRulesResponse struct {
+	// ArchiveRules: A list of archive rules created for the specified analyzer.
+	ArchiveRules []ArchiveRuleSummary
+	// NextToken: A token used for pagination of results returned.
+	NextToken *string
+}
+
+// ListFindingsRequest: Retrieves a list of findings generated by the specified analyzer.
+type ListFindingsRequest struct {
+	// AnalyzerArn: The ARN of the analyzer to retrieve findings from.
+	AnalyzerArn string
+	// Filter: A filter to match for the findings to return.
+	Filter FilterCriteriaMap
+	// Sort: The sort order for the findings returned.
+	Sort *SortCriteria
+	// NextToken: A token used for pagination of results returned.
+	NextToken *string
+	// MaxResults: The maximum number of results to return in the response.
+	MaxResults *int32
+}
+
+// Validate checks ListFindingsRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *ListFindingsRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *ListFindingsRequest) validate(v *apitypes.Validation, p string) {
+	v.Pattern(p+"analyzerArn", in.AnalyzerArn, pattern3, `[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:analyzer/.{1,255}`, false)
+	if in.Sort != nil {
+		in.Sort.validate(v, p+"sort"+".")
+	}
+}
+
+// ListFindingsResponse: The response to the request.
+type ListFindingsResponse struct {
+	// Findings: A list of findings retrieved from the analyzer that match the filter criteria specified, if any.
+	Findings []FindingSummary
+	// NextToken: A token used for pagination of results returned.
+	NextToken *string
+}
+
+// ListFindingsV2Request is the structure shape ListFindingsV2Request.
+type ListFindingsV2Request struct {
+	// AnalyzerArn: The ARN of the analyzer to retrieve findings from.
+	AnalyzerArn string
+	// Filter: A filter to match for the findings to return.
+	Filter FilterCriteriaMap
+	// MaxResults: The maximum number of results to return in the response.
+	MaxResults *int32
+	// NextToken: A token used for pagination of results returned.
+	NextToken *string
+	Sort      *SortCriteria
+}
+
+// Validate checks ListFindingsV2Request against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *ListFindingsV2Request) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *ListFindingsV2Request) validate(v *apitypes.Validation, p string) {
+	v.Pattern(p+"analyzerArn", in.AnalyzerArn, pattern3, `[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:analyzer/.{1,255}`, false)
+	if in.Sort != nil {
+		in.Sort.validate(v, p+"sort"+".")
+	}
+}
+
+// ListFindingsV2Response is the structure shape ListFindingsV2Response.
+type ListFindingsV2Response struct {
+	// Findings: A list of findings retrieved from the analyzer that match the filter criteria specified, if any.
+	Findings []FindingSummaryV2
+	// NextToken: A token used for pagination of results returned.
+	NextToken *string
+}
+
+// ListPolicyGenerationsRequest is the structure shape ListPolicyGenerationsRequest.
+type ListPolicyGenerationsRequest struct {
+	// PrincipalArn: The ARN of the IAM entity (user or role) for which you are generating a policy.
+	PrincipalArn *string
+	// MaxResults: The maximum number of results to return in the response.
+	MaxResults *int32
+	// NextToken: A token used for pagination of results returned.
+	NextToken *string
+}
+
+// Validate checks ListPolicyGenerationsRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *ListPolicyGenerationsRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *ListPolicyGenerationsRequest) validate(v *apitypes.Validation, p string) {
+	if in.PrincipalArn != nil {
+		v.Pattern(p+"principalArn", *in.PrincipalArn, pattern6, `arn:[^:]*:iam::[^:]*:(role|user)/.{1,576}`, false)
+	}
+	if in.MaxResults != nil {
+		v.IntRange(p+"maxResults", int64(*in.MaxResults), 1, true, 0, false, false)
+	}
+}
+
+// ListPolicyGenerationsResponse is the structure shape ListPolicyGenerationsResponse.
+type ListPolicyGenerationsResponse struct {
+	// PolicyGenerations: A PolicyGeneration object that contains details about the generated policy.
+	PolicyGenerations []PolicyGeneration
+	// NextToken: A token used for pagination of results returned.
+	NextToken *string
+}
+
+// ListTagsForResourceRequest: Retrieves a list of tags applied to the specified resource.
+type ListTagsForResourceRequest struct {
+	// ResourceArn: The ARN of the resource to retrieve tags from.
+	ResourceArn string
+}
+
+// Validate checks ListTagsForResourceRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *ListTagsForResourceRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *ListTagsForResourceRequest) validate(v *apitypes.Validation, p string) {
+}
+
+// ListTagsForResourceResponse: The response to the request.
+type ListTagsForResourceResponse struct {
+	// Tags: The tags that are applied to the specified resource.
+	Tags TagsMap
+}
+
 // Location: A location in a policy that is represented as a path through the JSON representation and a corresponding span.
 type Location struct {
 	// Path: A path in a policy, represented as a sequence of path elements.
@@ -330,6 +1953,38 @@ type PathElement struct {
 	Substring *Substring
 	// Value: Refers to the value associated with a given key in a JSON object.
 	Value *string
+}
+
+// PolicyGeneration: Contains details about the policy generation status and properties.
+type PolicyGeneration struct {
+	// JobId: The JobId that is returned by the StartPolicyGeneration operation.
+	JobId string
+	// PrincipalArn: The ARN of the IAM entity (user or role) for which you are generating a policy.
+	PrincipalArn string
+	// Status: The status of the policy generation request.
+	Status JobStatus
+	// StartedOn: A timestamp of when the policy generation started.
+	StartedOn time.Time
+	// CompletedOn: A timestamp of when the policy generation was completed.
+	CompletedOn *time.Time
+}
+
+// PolicyGenerationDetails: Contains the ARN details about the IAM entity for which the policy is generated.
+type PolicyGenerationDetails struct {
+	// PrincipalArn: The ARN of the IAM entity (user or role) for which you are generating a policy.
+	PrincipalArn string
+}
+
+// Validate checks PolicyGenerationDetails against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *PolicyGenerationDetails) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *PolicyGenerationDetails) validate(v *apitypes.Validation, p string) {
+	v.Pattern(p+"principalArn", in.PrincipalArn, pattern6, `arn:[^:]*:iam::[^:]*:(role|user)/.{1,576}`, false)
 }
 
 // Position: A position in a policy.
@@ -352,6 +2007,52 @@ type ReasonSummary struct {
 	StatementId *string
 }
 
+// RecommendationError: Contains information about the reason that the retrieval of a recommendation for a finding failed.
+type RecommendationError struct {
+	// Code: The error code for a failed retrieval of a recommendation for a finding.
+	Code string
+	// Message: The error message for a failed retrieval of a recommendation for a finding.
+	Message string
+}
+
+// RecommendedStep: Contains information about a recommended step for an unused access analyzer finding.
+type RecommendedStep struct {
+	// UnusedPermissionsRecommendedStep: A recommended step for an unused permissions finding.
+	UnusedPermissionsRecommendedStep *UnusedPermissionsRecommendedStep
+}
+
+// ResourceTypeDetails: Contains information about the total number of active cross-account and public findings for a resource type of an external access analyzer.
+type ResourceTypeDetails struct {
+	// TotalActivePublic: The total number of active public findings for the resource type.
+	TotalActivePublic *int32
+	// TotalActiveCrossAccount: The total number of active cross-account findings for the resource type.
+	TotalActiveCrossAccount *int32
+	// TotalActiveErrors: The total number of active errors for the resource type.
+	TotalActiveErrors *int32
+}
+
+// SortCriteria: The criteria used to sort.
+type SortCriteria struct {
+	// AttributeName: The name of the attribute to sort on.
+	AttributeName *string
+	// OrderBy: The sort order, ascending or descending.
+	OrderBy *OrderBy
+}
+
+// Validate checks SortCriteria against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *SortCriteria) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *SortCriteria) validate(v *apitypes.Validation, p string) {
+	if in.OrderBy != nil {
+		v.Enum(p+"orderBy", string(*in.OrderBy), []string{"ASC", "DESC"}, false)
+	}
+}
+
 // Span: A span in a policy.
 type Span struct {
 	// Start: The start position of the span (inclusive).
@@ -360,12 +2061,353 @@ type Span struct {
 	End *Position
 }
 
+// StartPolicyGenerationRequest is the structure shape StartPolicyGenerationRequest.
+type StartPolicyGenerationRequest struct {
+	// PolicyGenerationDetails: Contains the ARN of the IAM entity (user or role) for which you are generating a policy.
+	PolicyGenerationDetails *PolicyGenerationDetails
+	// CloudTrailDetails: A CloudTrailDetails object that contains details about a Trail that you want to analyze to generate policies.
+	CloudTrailDetails *CloudTrailDetails
+	// ClientToken: A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
+	ClientToken *string
+}
+
+// Validate checks StartPolicyGenerationRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *StartPolicyGenerationRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *StartPolicyGenerationRequest) validate(v *apitypes.Validation, p string) {
+	if in.PolicyGenerationDetails == nil {
+		v.Null(p + "policyGenerationDetails")
+	} else {
+		in.PolicyGenerationDetails.validate(v, p+"policyGenerationDetails"+".")
+	}
+	if in.CloudTrailDetails != nil {
+		in.CloudTrailDetails.validate(v, p+"cloudTrailDetails"+".")
+	}
+}
+
+// StartPolicyGenerationResponse is the structure shape StartPolicyGenerationResponse.
+type StartPolicyGenerationResponse struct {
+	// JobId: The JobId that is returned by the StartPolicyGeneration operation.
+	JobId string
+}
+
+// StartResourceScanRequest: Starts a scan of the policies applied to the specified resource.
+type StartResourceScanRequest struct {
+	// AnalyzerArn: The ARN of the analyzer to use to scan the policies applied to the specified resource.
+	AnalyzerArn string
+	// ResourceArn: The ARN of the resource to scan.
+	ResourceArn string
+	// ResourceOwnerAccount: The Amazon Web Services account ID that owns the resource.
+	ResourceOwnerAccount *string
+}
+
+// Validate checks StartResourceScanRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *StartResourceScanRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *StartResourceScanRequest) validate(v *apitypes.Validation, p string) {
+	v.Pattern(p+"analyzerArn", in.AnalyzerArn, pattern3, `[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:analyzer/.{1,255}`, false)
+	v.Pattern(p+"resourceArn", in.ResourceArn, pattern4, `arn:[^:]*:[^:]*:[^:]*:[^:]*:.*`, false)
+}
+
+// StatusReason: Provides more details about the current status of the analyzer.
+type StatusReason struct {
+	// Code: The reason code for the current status of the analyzer.
+	Code ReasonCode
+}
+
 // Substring: A reference to a substring of a literal string in a JSON document.
 type Substring struct {
 	// Start: The start index of the substring, starting from 0.
 	Start int32
 	// Length: The length of the substring.
 	Length int32
+}
+
+// TagResourceRequest: Adds a tag to the specified resource.
+type TagResourceRequest struct {
+	// ResourceArn: The ARN of the resource to add the tag to.
+	ResourceArn string
+	// Tags: The tags to add to the resource.
+	Tags TagsMap
+}
+
+// Validate checks TagResourceRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *TagResourceRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *TagResourceRequest) validate(v *apitypes.Validation, p string) {
+	if in.Tags == nil {
+		v.Null(p + "tags")
+	}
+}
+
+// TagResourceResponse: The response to the request.
+type TagResourceResponse struct {
+}
+
+// Trail: Contains details about the CloudTrail trail being analyzed to generate a policy.
+type Trail struct {
+	// CloudTrailArn: Specifies the ARN of the trail.
+	CloudTrailArn string
+	// Regions: A list of regions to get CloudTrail data from and analyze to generate a policy.
+	Regions []string
+	// AllRegions: Possible values are true or false.
+	AllRegions *bool
+}
+
+// Validate checks Trail against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *Trail) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *Trail) validate(v *apitypes.Validation, p string) {
+	v.Pattern(p+"cloudTrailArn", in.CloudTrailArn, pattern5, `arn:[^:]*:cloudtrail:[^:]*:[^:]*:trail/.{1,576}`, false)
+}
+
+// TrailProperties: Contains details about the CloudTrail trail being analyzed to generate a policy.
+type TrailProperties struct {
+	// CloudTrailArn: Specifies the ARN of the trail.
+	CloudTrailArn string
+	// Regions: A list of regions to get CloudTrail data from and analyze to generate a policy.
+	Regions []string
+	// AllRegions: Possible values are true or false.
+	AllRegions *bool
+}
+
+// UntagResourceRequest: Removes a tag from the specified resource.
+type UntagResourceRequest struct {
+	// ResourceArn: The ARN of the resource to remove the tag from.
+	ResourceArn string
+	// TagKeys: The key for the tag to add.
+	TagKeys []string
+}
+
+// Validate checks UntagResourceRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *UntagResourceRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *UntagResourceRequest) validate(v *apitypes.Validation, p string) {
+	if in.TagKeys == nil {
+		v.Null(p + "tagKeys")
+	}
+}
+
+// UntagResourceResponse: The response to the request.
+type UntagResourceResponse struct {
+}
+
+// UnusedAccessConfiguration: Contains information about an unused access analyzer.
+type UnusedAccessConfiguration struct {
+	// UnusedAccessAge: The specified access age in days for which to generate findings for unused access.
+	UnusedAccessAge *int32
+	AnalysisRule    *AnalysisRule
+}
+
+// Validate checks UnusedAccessConfiguration against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *UnusedAccessConfiguration) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *UnusedAccessConfiguration) validate(v *apitypes.Validation, p string) {
+	if in.AnalysisRule != nil {
+		in.AnalysisRule.validate(v, p+"analysisRule"+".")
+	}
+}
+
+// UnusedAccessFindingsStatistics: Provides aggregate statistics about the findings for the specified unused access analyzer.
+type UnusedAccessFindingsStatistics struct {
+	// UnusedAccessTypeStatistics: A list of details about the total number of findings for each type of unused access for the analyzer.
+	UnusedAccessTypeStatistics []UnusedAccessTypeStatistics
+	// TopAccounts: A list of one to ten Amazon Web Services accounts that have the most active findings for the unused access analyzer.
+	TopAccounts []FindingAggregationAccountDetails
+	// TotalActiveFindings: The total number of active findings for the unused access analyzer.
+	TotalActiveFindings *int32
+	// TotalArchivedFindings: The total number of archived findings for the unused access analyzer.
+	TotalArchivedFindings *int32
+	// TotalResolvedFindings: The total number of resolved findings for the unused access analyzer.
+	TotalResolvedFindings *int32
+}
+
+// UnusedAccessTypeStatistics: Contains information about the total number of findings for a type of unused access.
+type UnusedAccessTypeStatistics struct {
+	// UnusedAccessType: The type of unused access.
+	UnusedAccessType *string
+	// Total: The total number of findings for the specified unused access type.
+	Total *int32
+}
+
+// UnusedAction: Contains information about an unused access finding for an action.
+type UnusedAction struct {
+	// Action: The action for which the unused access finding was generated.
+	Action string
+	// LastAccessed: The time at which the action was last accessed.
+	LastAccessed *time.Time
+}
+
+// UnusedIamRoleDetails: Contains information about an unused access finding for an IAM role.
+type UnusedIamRoleDetails struct {
+	// LastAccessed: The time at which the role was last accessed.
+	LastAccessed *time.Time
+}
+
+// UnusedIamUserAccessKeyDetails: Contains information about an unused access finding for an IAM user access key.
+type UnusedIamUserAccessKeyDetails struct {
+	// AccessKeyId: The ID of the access key for which the unused access finding was generated.
+	AccessKeyId string
+	// LastAccessed: The time at which the access key was last accessed.
+	LastAccessed *time.Time
+}
+
+// UnusedIamUserPasswordDetails: Contains information about an unused access finding for an IAM user password.
+type UnusedIamUserPasswordDetails struct {
+	// LastAccessed: The time at which the password was last accessed.
+	LastAccessed *time.Time
+}
+
+// UnusedPermissionDetails: Contains information about an unused access finding for a permission.
+type UnusedPermissionDetails struct {
+	// Actions: A list of unused actions for which the unused access finding was generated.
+	Actions []UnusedAction
+	// ServiceNamespace: The namespace of the Amazon Web Services service that contains the unused actions.
+	ServiceNamespace string
+	// LastAccessed: The time at which the permission was last accessed.
+	LastAccessed *time.Time
+}
+
+// UnusedPermissionsRecommendedStep: Contains information about the action to take for a policy in an unused permissions finding.
+type UnusedPermissionsRecommendedStep struct {
+	// PolicyUpdatedAt: The time at which the existing policy for the unused permissions finding was last updated.
+	PolicyUpdatedAt *time.Time
+	// RecommendedAction: A recommendation of whether to create or detach a policy for an unused permissions finding.
+	RecommendedAction RecommendedRemediationAction
+	// RecommendedPolicy: If the recommended action for the unused permissions finding is to replace the existing policy, the contents of the recommended policy to replace the policy specified in the existingPolicyId field.
+	RecommendedPolicy *string
+	// ExistingPolicyId: If the recommended action for the unused permissions finding is to detach a policy, the ID of an existing policy to be detached.
+	ExistingPolicyId *string
+}
+
+// UpdateAnalyzerRequest is the structure shape UpdateAnalyzerRequest.
+type UpdateAnalyzerRequest struct {
+	// AnalyzerName: The name of the analyzer to modify.
+	AnalyzerName  string
+	Configuration *AnalyzerConfiguration
+}
+
+// Validate checks UpdateAnalyzerRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *UpdateAnalyzerRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *UpdateAnalyzerRequest) validate(v *apitypes.Validation, p string) {
+	if in.AnalyzerName == "" {
+		v.Null(p + "analyzerName")
+	} else {
+		v.StringLength(p+"analyzerName", in.AnalyzerName, 1, 255, false)
+		v.Pattern(p+"analyzerName", in.AnalyzerName, pattern2, `[A-Za-z_][A-Za-z0-9_.-]*`, false)
+	}
+	if in.Configuration != nil {
+		in.Configuration.validate(v, p+"configuration"+".")
+	}
+}
+
+// UpdateAnalyzerResponse is the structure shape UpdateAnalyzerResponse.
+type UpdateAnalyzerResponse struct {
+	Configuration *AnalyzerConfiguration
+}
+
+// UpdateArchiveRuleRequest: Updates the specified archive rule.
+type UpdateArchiveRuleRequest struct {
+	// AnalyzerName: The name of the analyzer to update the archive rules for.
+	AnalyzerName string
+	// RuleName: The name of the rule to update.
+	RuleName string
+	// Filter: A filter to match for the rules to update.
+	Filter FilterCriteriaMap
+	// ClientToken: A client token.
+	ClientToken *string
+}
+
+// Validate checks UpdateArchiveRuleRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *UpdateArchiveRuleRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *UpdateArchiveRuleRequest) validate(v *apitypes.Validation, p string) {
+	if in.AnalyzerName == "" {
+		v.Null(p + "analyzerName")
+	} else {
+		v.StringLength(p+"analyzerName", in.AnalyzerName, 1, 255, false)
+		v.Pattern(p+"analyzerName", in.AnalyzerName, pattern2, `[A-Za-z_][A-Za-z0-9_.-]*`, false)
+	}
+	if in.RuleName == "" {
+		v.Null(p + "ruleName")
+	} else {
+		v.StringLength(p+"ruleName", in.RuleName, 1, 255, false)
+		v.Pattern(p+"ruleName", in.RuleName, pattern1, `[A-Za-z][A-Za-z0-9_.-]*`, false)
+	}
+	if in.Filter == nil {
+		v.Null(p + "filter")
+	}
+}
+
+// UpdateFindingsRequest: Updates findings with the new values provided in the request.
+type UpdateFindingsRequest struct {
+	// AnalyzerArn: The ARN of the analyzer that generated the findings to update.
+	AnalyzerArn string
+	// Status: The state represents the action to take to update the finding Status.
+	Status FindingStatusUpdate
+	// Ids: The IDs of the findings to update.
+	Ids []string
+	// ResourceArn: The ARN of the resource identified in the finding.
+	ResourceArn *string
+	// ClientToken: A client token.
+	ClientToken *string
+}
+
+// Validate checks UpdateFindingsRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *UpdateFindingsRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *UpdateFindingsRequest) validate(v *apitypes.Validation, p string) {
+	v.Pattern(p+"analyzerArn", in.AnalyzerArn, pattern3, `[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:analyzer/.{1,255}`, false)
+	v.Enum(p+"status", string(in.Status), []string{"ACTIVE", "ARCHIVED"}, false)
+	if in.ResourceArn != nil {
+		v.Pattern(p+"resourceArn", *in.ResourceArn, pattern4, `arn:[^:]*:[^:]*:[^:]*:[^:]*:.*`, false)
+	}
 }
 
 // ValidatePolicyFinding: A finding in a policy.
