@@ -7,6 +7,7 @@ import (
 
 	"github.com/iamd-dev/iamd/authz"
 	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/store"
 )
 
 // Call is one request as the trail records it. The wire layer fills in its facts, hands it to Trail.Begin once the
@@ -43,6 +44,15 @@ type Call struct {
 	// txData is the record appended with the change: the complete event replaces it only when it differs.
 	txData []byte
 	txSeq  int64 // the Seq of the event appended with the change
+	// txEvent and txRecord are the event appended with the change, as stored and as built, and txVersion the
+	// call's version when it was built: the writer takes them as they are when nothing the event is made of
+	// changed since (reusable).
+	txEvent   *store.Event
+	txRecord  *Event
+	txVersion uint64
+	// version counts the changes of what the call's event is made of that come through its methods (Request,
+	// Response, ObserveDecision, ObserveFederated).
+	version uint64
 	// allowed is the last authorization decision of the call that allowed (ObserveDecision).
 	allowed *allowedDecision
 }
@@ -62,6 +72,7 @@ func (c *Call) ObserveDecision(req *authz.Request, d *authz.Decision) {
 	a := &allowedDecision{action: req.Action, resource: req.Resource, matched: append([]authz.Match(nil), d.Matched()...)}
 	c.mu.Lock()
 	c.allowed = a
+	c.version++
 	c.mu.Unlock()
 }
 
@@ -88,6 +99,7 @@ type SignIn struct {
 func (c *Call) Request(enc func([]byte) []byte) {
 	c.mu.Lock()
 	c.params = enc
+	c.version++
 	c.mu.Unlock()
 }
 
@@ -95,7 +107,25 @@ func (c *Call) Request(enc func([]byte) []byte) {
 func (c *Call) Response(enc func([]byte) []byte) {
 	c.mu.Lock()
 	c.response = enc
+	c.version++
 	c.mu.Unlock()
+}
+
+// reusable returns the event appended with the call's change, as stored and as built, when the complete event
+// would be the same record: the change committed, nothing the event is made of changed since it was built, and
+// the call ended as the change's event assumed — a success with no answer CloudTrail records (responseElements),
+// of an authenticated caller, not a sign-in or a decision API call (whose parts the wire layer sets directly).
+// Otherwise nil: the writer builds the event again.
+func (c *Call) reusable(out *Outcome) (*store.Event, *Event) {
+	if out.ErrorCode != "" || out.Canceled || out.Err != nil || c.Data != nil || c.SignIn != nil {
+		return nil, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.committed || c.txEvent == nil || c.version != c.txVersion || c.response != nil || c.Caller == nil || c.Identity != nil {
+		return nil, nil
+	}
+	return c.txEvent, c.txRecord
 }
 
 // callKey is the context key of the Call a request's context carries.
@@ -133,6 +163,7 @@ func (c *Call) ObserveFederated(p authz.Principal, subject string) {
 	c.mu.Lock()
 	if c.Identity == nil {
 		c.Identity = u
+		c.version++
 	}
 	c.mu.Unlock()
 }

@@ -241,6 +241,15 @@ func (t *Trail) write(batch []*queued) {
 		if q.call == nil {
 			continue
 		}
+		if ev, rec := q.call.reusable(&q.out); ev != nil {
+			// The event appended with the change is complete already (a change whose answer CloudTrail does not
+			// record): it stays as it is, and only reaches the sinks, without being built again.
+			if t.opts.Metrics != nil {
+				t.opts.Metrics.EventRecorded(rec)
+			}
+			sinkOrder = append(sinkOrder, ev)
+			continue
+		}
 		ev, rec, err := t.build(q.call, &q.out)
 		if err != nil {
 			t.logger.Error("audit: building an event", "request_id", q.call.RequestID, "err", err)
@@ -356,12 +365,18 @@ func (s *txStore) Update(ctx context.Context, fn func(ctx context.Context, tx st
 	c.mu.Unlock()
 	var txData []byte
 	var txSeq int64
+	var txEvent *store.Event
+	var txRecord *Event
+	var txVersion uint64
 	err := s.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		txData, txSeq = nil, 0
+		txData, txSeq, txEvent, txRecord = nil, 0, nil, nil
 		if err := fn(ctx, tx); err != nil {
 			return err
 		}
-		ev, _, err := s.t.build(c, nil)
+		c.mu.Lock()
+		txVersion = c.version
+		c.mu.Unlock()
+		ev, rec, err := s.t.build(c, nil)
 		if err != nil {
 			return fmt.Errorf("audit: the event of the change: %w", err)
 		}
@@ -373,13 +388,14 @@ func (s *txStore) Update(ctx context.Context, fn func(ctx context.Context, tx st
 			s.t.fail("store")
 			return fmt.Errorf("audit: the event of the change: %w", err)
 		}
-		txData, txSeq = ev.Data, ev.Seq
+		txData, txSeq, txEvent, txRecord = ev.Data, ev.Seq, ev, rec
 		return nil
 	})
 	if err == nil {
 		c.mu.Lock()
 		c.committed = true
 		c.txData, c.txSeq = txData, txSeq
+		c.txEvent, c.txRecord, c.txVersion = txEvent, txRecord, txVersion
 		c.mu.Unlock()
 	}
 	return err
