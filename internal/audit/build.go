@@ -356,7 +356,7 @@ func mergeAdditional(a, b json.RawMessage) json.RawMessage {
 
 // resourceMembers maps the request parameters that name an IAM or Organizations resource to LookupEvents'
 // resource type.
-var resourceMembers = []struct{ member, typ string }{
+var resourceMembers = [...]struct{ member, typ string }{
 	{"userName", "AWS::IAM::User"},
 	{"groupName", "AWS::IAM::Group"},
 	{"roleName", "AWS::IAM::Role"},
@@ -387,20 +387,23 @@ func LookupResources(ev *Event) []LookupResource {
 	if len(ev.RequestParameters) == 0 || ev.RequestParameters[0] != '{' {
 		return out
 	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(ev.RequestParameters, &m) != nil {
+	// The value of each resource member, the last given (as encoding/json decodes a name given twice); only string
+	// values name a resource.
+	var values [len(resourceMembers)]string
+	var given [len(resourceMembers)]bool
+	if !stringMembers(ev.RequestParameters, func(name, value string, str bool) {
+		for i, rm := range resourceMembers {
+			if rm.member == name {
+				values[i], given[i] = value, str
+			}
+		}
+	}) {
 		return nil
 	}
-	for _, rm := range resourceMembers {
-		raw, ok := m[rm.member]
-		if !ok {
-			continue
+	for i, rm := range resourceMembers {
+		if v := values[i]; given[i] && v != "" && v != Hidden {
+			out = append(out, LookupResource{Type: rm.typ, Name: v})
 		}
-		var v string
-		if json.Unmarshal(raw, &v) != nil || v == "" || v == Hidden {
-			continue
-		}
-		out = append(out, LookupResource{Type: rm.typ, Name: v})
 	}
 	return out
 }
