@@ -154,8 +154,18 @@ func (t *txn) insertEvents(ctx context.Context, evs []*store.Event) error {
 	err = chunks(len(evs), func(from, to int) error {
 		part := evs[from:to]
 		args := make([]any, 0, len(part)*5)
+		// The kept values are encoded into one buffer the store reuses (SQLite copies what it is bound to); a value
+		// is a slice of it, which a later growth of the buffer leaves as it was.
+		raw, kept := t.s.rawAttrs[:0], t.s.kept[:0]
+		defer func() { t.s.rawAttrs, t.s.kept = raw[:0], kept[:0] }()
 		for _, e := range part {
-			args = append(args, e.Account, e.ID, e.Time.UnixNano(), t.codec.encode(encodeAttrs(e.Attrs)), t.codec.encode(e.Data))
+			raw = appendAttrs(raw[:0], e.Attrs)
+			n := len(kept)
+			kept = t.codec.encode(kept, raw)
+			attrs := kept[n:len(kept):len(kept)]
+			n = len(kept)
+			kept = t.codec.encode(kept, e.Data)
+			args = append(args, e.Account, e.ID, e.Time.UnixNano(), attrs, kept[n:len(kept):len(kept)])
 		}
 		res, err := t.exec(ctx, "INSERT INTO events (account, id, time, attrs, data) VALUES "+rows(len(part), 5), args...)
 		if err != nil {
@@ -780,7 +790,11 @@ func (v *view) EventsSince(ctx context.Context, seq int64, limit int) ([]*store.
 // encodeAttrs encodes an event's attributes for its row, in a form SQL can write too (migration 0006): for each,
 // '1' if Latest else '0', then the name and the value, each as its length in bytes in decimal, ':' and its bytes.
 func encodeAttrs(attrs []store.EventAttr) []byte {
-	out := make([]byte, 0, 40*len(attrs))
+	return appendAttrs(make([]byte, 0, 40*len(attrs)), attrs)
+}
+
+// appendAttrs appends encodeAttrs(attrs) to out.
+func appendAttrs(out []byte, attrs []store.EventAttr) []byte {
 	for _, a := range attrs {
 		if a.Latest {
 			out = append(out, '1')

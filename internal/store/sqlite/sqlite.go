@@ -43,9 +43,12 @@ type Store struct {
 	// appended is the newest seq committed: AppendEvents with no events indexes a tail left by AppendEvent.
 	appended atomic.Int64
 	// codec compresses the events table's records and attributes (eventcodec.go).
-	codec  *eventCodec
-	wStmts sync.Map // query text -> *sql.Stmt on w
-	rStmts sync.Map // query text -> *sql.Stmt on r
+	codec *eventCodec
+	// rawAttrs and kept are the buffers an insert of events encodes into (events.go), reused from one to the next:
+	// only a write transaction uses them, and w runs one at a time.
+	rawAttrs, kept []byte
+	wStmts         sync.Map // query text -> *sql.Stmt on w
+	rStmts         sync.Map // query text -> *sql.Stmt on r
 	// trace, when set (by tests, before the store is used), sees every statement a transaction runs with its
 	// arguments, so that a test can check the query plan of each.
 	trace func(query string, args []any)
