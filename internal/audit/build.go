@@ -19,7 +19,12 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		// Made by the first build (the change's, or the writer's): not on the request path of a call that reads.
 		c.eventID = newEventID(c.Time)
 	}
-	params, response, id, allowed := c.params, c.response, c.eventID, c.allowed
+	params, response, id := c.params, c.response, c.eventID
+	var allowed *allowedDecision
+	if c.hasAllowed {
+		a := c.allowed
+		allowed = &a
+	}
 	c.mu.Unlock()
 	ev := &Event{
 		EventVersion:    EventVersion,

@@ -53,8 +53,11 @@ type Call struct {
 	// version counts the changes of what the call's event is made of that come through its methods (Request,
 	// Response, ObserveDecision, ObserveFederated).
 	version uint64
-	// allowed is the last authorization decision of the call that allowed (ObserveDecision).
-	allowed *allowedDecision
+	// allowed is the last authorization decision of the call that allowed (ObserveDecision), when hasAllowed.
+	allowed    allowedDecision
+	hasAllowed bool
+	// caller holds what Caller points to when SetCaller set it: one allocation with the call.
+	caller iam.Caller
 }
 
 // allowedDecision is what the trail keeps of a decision that allowed: the compiled statements it matched are
@@ -64,14 +67,20 @@ type allowedDecision struct {
 	matched          []authz.Match
 }
 
+// SetCaller sets Caller to a copy of caller, kept in the call itself.
+func (c *Call) SetCaller(caller *iam.Caller) {
+	c.caller = *caller
+	c.Caller = &c.caller
+}
+
 // ObserveDecision keeps the last decision that allowed, to explain the call (iam.DecisionObserver).
 func (c *Call) ObserveDecision(req *authz.Request, d *authz.Decision) {
 	if d.Result != authz.Allowed {
 		return
 	}
-	a := &allowedDecision{action: req.Action, resource: req.Resource, matched: append([]authz.Match(nil), d.Matched()...)}
+	a := allowedDecision{action: req.Action, resource: req.Resource, matched: append([]authz.Match(nil), d.Matched()...)}
 	c.mu.Lock()
-	c.allowed = a
+	c.allowed, c.hasAllowed = a, true
 	c.version++
 	c.mu.Unlock()
 }
@@ -128,17 +137,11 @@ func (c *Call) reusable(out *Outcome) (*store.Event, *Event) {
 	return c.txEvent, c.txRecord
 }
 
-// callKey is the context key of the Call a request's context carries.
-type callKey struct{}
-
-// withCall returns ctx carrying c: the request's own audit record, which the trail's store appends with the
-// request's change.
-func withCall(ctx context.Context, c *Call) context.Context {
-	return context.WithValue(ctx, callKey{}, c)
-}
-
+// callOf returns the Call ctx carries: the call Begin made the decision observer of the request's context (one
+// context value serves both), the request's own audit record, which the trail's store appends with the request's
+// change.
 func callOf(ctx context.Context) *Call {
-	c, _ := ctx.Value(callKey{}).(*Call)
+	c, _ := iam.DecisionObserverOf(ctx).(*Call)
 	return c
 }
 

@@ -56,8 +56,9 @@ type Trail struct {
 	// once per batch (wake), at once by a flush (flushNow), and takes the whole queue.
 	mu       sync.Mutex
 	space    *sync.Cond // signalled when the writer takes the queue
-	pending  []*queued
-	flushes  int // flushes in pending
+	pending  []queued
+	spare    []queued // the array of the last queue written, which the next queue takes (only the writer sets it)
+	flushes  int      // flushes in pending
 	wake     chan struct{}
 	flushNow chan struct{}
 	done     chan struct{}
@@ -106,7 +107,7 @@ func (t *Trail) Begin(ctx context.Context, c *Call) (context.Context, error) {
 		return ctx, &awserr.Error{Code: "ServiceUnavailable", HTTPStatus: 503, Receiver: true,
 			Message: "The request has failed due to a temporary failure of the server."}
 	}
-	return iam.WithDecisionObserver(withCall(ctx, c), c), nil
+	return iam.WithDecisionObserver(ctx, c), nil
 }
 
 // End records a finished call: its complete event replaces the one written with its change, or is appended. The
@@ -120,11 +121,11 @@ func (t *Trail) End(ctx context.Context, c *Call, out Outcome) {
 		return
 	}
 	// Even when the client went away, the event must be written: it waits for room whatever ctx says.
-	t.enqueue(&queued{call: c, out: out})
+	t.enqueue(queued{call: c, out: out})
 }
 
 // enqueue appends to the queue, waiting while it is full, and wakes the writer when the queue was empty.
-func (t *Trail) enqueue(q *queued) {
+func (t *Trail) enqueue(q queued) {
 	t.mu.Lock()
 	for len(t.pending) >= queueSize {
 		t.space.Wait()
@@ -152,7 +153,7 @@ func (t *Trail) enqueue(q *queued) {
 // Flush waits until every event queued before it is written.
 func (t *Trail) Flush(ctx context.Context) error {
 	f := make(chan error, 1)
-	t.enqueue(&queued{flush: f})
+	t.enqueue(queued{flush: f})
 	select {
 	case err := <-f:
 		return err
@@ -214,21 +215,25 @@ func (t *Trail) run() {
 // drain takes the queue and writes it, maxBatch events at a time.
 func (t *Trail) drain() {
 	t.mu.Lock()
-	batch := t.pending
-	t.pending, t.flushes = nil, 0
+	queue := t.pending
+	t.pending, t.spare, t.flushes = t.spare, nil, 0
 	t.space.Broadcast()
 	t.mu.Unlock()
-	for len(batch) > 0 {
+	for batch := queue; len(batch) > 0; {
 		n := min(len(batch), maxBatch)
 		t.write(batch[:n])
 		batch = batch[n:]
 	}
+	clear(queue) // the calls are written: the array keeps none of them alive
+	t.mu.Lock()
+	t.spare = queue[:0]
+	t.mu.Unlock()
 }
 
 // write builds the events of a batch of calls and appends them in one transaction (each is retried alone if the
 // batch fails, so that one bad event does not lose the others), then hands them to the sinks, and answers the
 // flushes in it. An event that names no account reaches the sinks only.
-func (t *Trail) write(batch []*queued) {
+func (t *Trail) write(batch []queued) {
 	if len(batch) == 0 {
 		return
 	}
@@ -237,7 +242,8 @@ func (t *Trail) write(batch []*queued) {
 	evs := make([]*store.Event, 0, len(batch))
 	var orphans [][]byte
 	var sinkOrder []*store.Event // the events stored and those left as they were, in the batch's order
-	for _, q := range batch {
+	for i := range batch {
+		q := &batch[i]
 		if q.call == nil {
 			continue
 		}
