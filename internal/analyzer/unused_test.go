@@ -375,6 +375,20 @@ func (f *unusedFixture) recommend(t testing.TB, d analyzer.Detected) (*aatypes.G
 	return out, err
 }
 
+// recommendFinding detects the unused access and answers the recommendation for the finding found names.
+func (f *unusedFixture) recommendFinding(t testing.TB, name string) (analyzer.Detected, *aatypes.GetFindingRecommendationResponse) {
+	t.Helper()
+	d, ok := found(f.detect(t, f.opts()))[name]
+	if !ok {
+		t.Fatalf("no finding %q", name)
+	}
+	out, err := f.recommend(t, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, out
+}
+
 // decide is the engine's decision for a role session whose only identity policy is doc.
 func decide(t testing.TB, doc, action string) authz.Result {
 	t.Helper()
@@ -399,14 +413,7 @@ func TestRecommendUnusedDetachesOrReducesEachPolicy(t *testing.T) {
 	f.start()
 	f.call(t, app, "s3", "GetObject", f.real.Add(-time.Hour))
 	f.call(t, app, "sqs", "SendMessage", f.real.Add(-time.Hour))
-	d, ok := found(f.detect(t, f.opts()))["UnusedPermission app s3"]
-	if !ok {
-		t.Fatal("no s3 finding")
-	}
-	out, err := f.recommend(t, d)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, out := f.recommendFinding(t, "UnusedPermission app s3")
 	if out.Status != aatypes.StatusSUCCEEDED || out.RecommendationType != aatypes.RecommendationTypeUnusedPermissionRecommendation ||
 		out.ResourceArn != d.Resource || !out.StartedAt.Equal(f.real) || out.CompletedAt == nil || len(out.RecommendedSteps) != 2 {
 		t.Fatalf("recommendation %+v", out)
@@ -445,14 +452,7 @@ func TestRecommendUnusedRewritesWildcards(t *testing.T) {
 			f.call(t, app, "s3", "GetObject", f.real.Add(-time.Hour))
 			f.call(t, app, "s3", "ListBucket", f.real.Add(-time.Hour))
 			f.call(t, app, "iam", "GetUser", f.real.Add(-time.Hour))
-			d, ok := found(f.detect(t, f.opts()))["UnusedPermission app s3"]
-			if !ok {
-				t.Fatal("no s3 finding")
-			}
-			out, err := f.recommend(t, d)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, out := f.recommendFinding(t, "UnusedPermission app s3")
 			if len(out.RecommendedSteps) != 1 || out.RecommendedSteps[0].UnusedPermissionsRecommendedStep.RecommendedAction != aatypes.RecommendedRemediationActionCREATEPOLICY {
 				t.Fatalf("steps %+v", out.RecommendedSteps)
 			}
