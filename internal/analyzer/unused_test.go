@@ -493,3 +493,30 @@ func TestRecommendUnusedRefusesOtherFindingsAndReportsAGonePrincipal(t *testing.
 		t.Fatalf("recommendation for a deleted role: %+v, %v", out, err)
 	}
 }
+
+// TestDetectUnusedReadsLastUsePastTheTrailsRetention: once the trail's old events are pruned, a finding still
+// shows the last use from before the age (the trail keeps the newest event of each principal, service and action
+// past its retention).
+func TestDetectUnusedReadsLastUsePastTheTrailsRetention(t *testing.T) {
+	f := newUnusedFixture(t)
+	old := f.role(t, "old", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)
+	app := f.role(t, "app", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"*"}]}`)
+	f.start()
+	long := f.real.Add(-200 * 24 * time.Hour)
+	f.call(t, old, "s3", "GetObject", long)
+	f.call(t, old, "s3", "GetObject", long.Add(-time.Hour))
+	f.call(t, app, "s3", "PutObject", long)
+	f.call(t, app, "s3", "GetObject", f.real.Add(-time.Hour))
+	n, err := f.st.PruneEvents(context.Background(), f.real.Add(-30*24*time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d events (%v), want the one the newer use of the same principal and action supersedes", n, err)
+	}
+	m := found(f.detect(t, f.opts()))
+	if la := m["UnusedIAMRole old "].Details[0].UnusedIamRoleDetails.LastAccessed; !sameTime(la, long) {
+		t.Fatalf("old role lastAccessed %v, want %v", la, long)
+	}
+	s3 := m["UnusedPermission app s3"].Details[0].UnusedPermissionDetails
+	if len(s3.Actions) != 1 || s3.Actions[0].Action != "PutObject" || !sameTime(s3.Actions[0].LastAccessed, long) {
+		t.Fatalf("app s3 finding %+v", s3)
+	}
+}
