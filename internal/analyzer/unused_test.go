@@ -520,3 +520,29 @@ func TestDetectUnusedReadsLastUsePastTheTrailsRetention(t *testing.T) {
 		t.Fatalf("app s3 finding %+v", s3)
 	}
 }
+
+// TestRecommendUnusedReplacesAnAWSManagedPolicy: an AWS managed policy that allows used and unused actions is to
+// be replaced (existingPolicyId its ARN, policyUpdatedAt its date) by its statements without the unused s3
+// actions; its other services stay.
+func TestRecommendUnusedReplacesAnAWSManagedPolicy(t *testing.T) {
+	ctx := context.Background()
+	f := newUnusedFixture(t)
+	app := f.role(t, "app", "")
+	const readOnly = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+	check(t, f.svc.AttachRolePolicy(ctx, f.root, &iamtypes.AttachRolePolicyRequest{RoleName: "app", PolicyArn: readOnly}))
+	f.start()
+	f.call(t, app, "s3", "GetObject", f.real.Add(-time.Hour))
+	_, out := f.recommendFinding(t, "UnusedPermission app s3")
+	if len(out.RecommendedSteps) != 1 {
+		t.Fatalf("steps %+v", out.RecommendedSteps)
+	}
+	step := out.RecommendedSteps[0].UnusedPermissionsRecommendedStep
+	if step.RecommendedAction != aatypes.RecommendedRemediationActionCREATEPOLICY || *step.ExistingPolicyId != readOnly || step.PolicyUpdatedAt == nil || step.PolicyUpdatedAt.IsZero() {
+		t.Fatalf("step %+v", step)
+	}
+	for action, want := range map[string]authz.Result{"s3:GetObject": authz.Allowed, "s3:ListBucket": authz.ImplicitDeny, "s3-object-lambda:GetObject": authz.Allowed} {
+		if got := decide(t, *step.RecommendedPolicy, action); got != want {
+			t.Errorf("%s: %v, want %v under %s", action, got, want, *step.RecommendedPolicy)
+		}
+	}
+}
