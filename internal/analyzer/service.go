@@ -50,6 +50,11 @@ type Options struct {
 	Validator Validator
 	// CheckTimeout bounds the time one custom check may take (its time budget); DefaultCheckTimeout when zero.
 	CheckTimeout time.Duration
+	// History tells when principals last used services, actions and access keys (the audit trail's
+	// audit.History), and Principals what their policies allow (*iam.Service): unused-access analysis
+	// (DetectUnused, RecommendUnused) needs both and fails without them.
+	History    iam.AccessHistory
+	Principals Principals
 }
 
 // DefaultCheckTimeout is a custom check's time budget when Options.CheckTimeout is zero.
