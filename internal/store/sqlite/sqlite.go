@@ -129,6 +129,9 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(9) // 8 for views, 1 for Sync
+	// Every connection stays open once made: database/sql keeps 2 idle by default and would close the others as
+	// concurrent views end, and each reopened connection prepares its statements again with a cold page cache.
+	r.SetMaxIdleConns(9)
 	s.r = r
 	if s.syncr, err = newSyncReader(ctx, r, path); err != nil {
 		s.Close()
