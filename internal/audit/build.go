@@ -103,7 +103,7 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		add = append(add, '}')
 		ev.AdditionalEventData = mergeAdditional(ev.AdditionalEventData, add)
 	}
-	data := ev.AppendJSON(make([]byte, 0, 1536))
+	data := ev.AppendJSON(t.newRecordBuffer())
 	se := &store.Event{Account: account, ID: id, Time: c.Time, Data: data, Attrs: attrsOf(ev)}
 	return se, ev, nil
 }
@@ -415,7 +415,7 @@ func LookupResources(ev *Event) []LookupResource {
 
 // attrsOf are the lookup attributes of an event.
 func attrsOf(ev *Event) []store.EventAttr {
-	attrs := make([]store.EventAttr, 0, 8)
+	attrs := make([]store.EventAttr, 0, 12) // 8, and a type and name per resource: one allocation for most events
 	add := func(name, value string) {
 		if value != "" {
 			attrs = append(attrs, store.EventAttr{Name: name, Value: value})

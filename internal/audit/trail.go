@@ -65,6 +65,42 @@ type Trail struct {
 	closed   atomic.Bool
 	wg       sync.WaitGroup
 	failing  atomic.Bool // the last write to the store or a sink failed
+	// records are buffers of written events' records, for the next events' (newRecordBuffer): the writer hands a
+	// record back once the store and the sinks have it, neither of which keeps it.
+	recordsMu sync.Mutex
+	records   [][]byte
+}
+
+// Record buffers: the size one is made with (a record is about 1.1 KB), and the largest kept and how many.
+const (
+	recordBufferSize    = 1536
+	maxKeptRecordBuffer = 16 << 10
+	maxRecordBuffers    = 1024
+)
+
+// newRecordBuffer returns an empty buffer to build an event's record in.
+func (t *Trail) newRecordBuffer() []byte {
+	t.recordsMu.Lock()
+	defer t.recordsMu.Unlock()
+	if n := len(t.records); n > 0 {
+		b := t.records[n-1]
+		t.records[n-1] = nil
+		t.records = t.records[:n-1]
+		return b[:0]
+	}
+	return make([]byte, 0, recordBufferSize)
+}
+
+// recycle hands back the buffers of records written: nothing may use them after.
+func (t *Trail) recycle(evs []*store.Event) {
+	t.recordsMu.Lock()
+	defer t.recordsMu.Unlock()
+	for _, e := range evs {
+		if len(t.records) < maxRecordBuffers && cap(e.Data) <= maxKeptRecordBuffer {
+			t.records = append(t.records, e.Data)
+		}
+		e.Data = nil
+	}
 }
 
 type queued struct {
@@ -313,6 +349,8 @@ func (t *Trail) write(batch []queued) {
 			serr = err
 		}
 	}
+	// The store copied the records it was given and the sinks keep none (Sink): their buffers serve the next ones.
+	t.recycle(sinkOrder)
 	if werr == nil && serr == nil && len(sinkOrder) > 0 {
 		// Every write of this batch succeeded: the trail writes again (a failing-closed trail serves changes again).
 		t.recover()
