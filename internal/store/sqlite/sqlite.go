@@ -47,8 +47,11 @@ type Store struct {
 	// rawAttrs and kept are the buffers an insert of events encodes into (events.go), reused from one to the next:
 	// only a write transaction uses them, and w runs one at a time.
 	rawAttrs, kept []byte
-	wStmts         sync.Map // query text -> *sql.Stmt on w
-	rStmts         sync.Map // query text -> *sql.Stmt on r
+	// tailCache holds what indexing needs of the events appended through this store and not yet indexed, by seq,
+	// so that indexTail does not read them back (events.go).
+	tailCache tailCache
+	wStmts    sync.Map // query text -> *sql.Stmt on w
+	rStmts    sync.Map // query text -> *sql.Stmt on r
 	// trace, when set (by tests, before the store is used), sees every statement a transaction runs with its
 	// arguments, so that a test can check the query plan of each.
 	trace func(query string, args []any)
@@ -430,10 +433,13 @@ type txn struct {
 	codec      *eventCodec // compresses event rows (eventcodec.go)
 	indexedTo  int64       // the trail's watermark this transaction moved to (events.go), 0 if it did not
 	appendedTo int64       // the newest seq this transaction appended, 0 if none
-	tx         *sql.Tx
-	stmts      *sync.Map
-	pending    []string
-	trace      func(query string, args []any)
+	// appended are the events this write transaction appended, for the store's tail cache once it commits.
+	appended []tailEvent
+	cache    *tailCache // the store's
+	tx       *sql.Tx
+	stmts    *sync.Map
+	pending  []string
+	trace    func(query string, args []any)
 }
 
 // stmt returns the prepared statement for query in this transaction, or nil when it is not prepared yet.
