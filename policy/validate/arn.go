@@ -136,6 +136,9 @@ func (v *validator) foreignARNFormats(service string) []arnFormat {
 	if v.cat == nil {
 		return nil
 	}
+	if fs, ok := v.foreign[service]; ok {
+		return fs
+	}
 	var out []arnFormat
 	for _, svc := range v.cat.Services() {
 		if svc.Prefix == service {
@@ -149,6 +152,10 @@ func (v *validator) foreignARNFormats(service string) []arnFormat {
 			}
 		}
 	}
+	if v.foreign == nil {
+		v.foreign = map[string][]arnFormat{}
+	}
+	v.foreign[service] = out
 	return out
 }
 
