@@ -156,6 +156,8 @@ const (
 	codeS3PrefixInNegativeContext             = "S3_PREFIX_IN_NEGATIVE_CONTEXT"
 	codeIrrelevantConditionKeyInPolicy        = "IRRELEVANT_CONDITION_KEY_IN_POLICY"
 	codeRedundantPrincipalInRoleTrustPolicy   = "REDUNDANT_PRINCIPAL_IN_ROLE_TRUST_POLICY"
+	codeVariableUsageTooPermissive            = "VARIABLE_USAGE_TOO_PERMISSIVE"
+	codeWildcardUsageTooPermissive            = "WILDCARD_USAGE_TOO_PERMISSIVE"
 )
 
 // checks maps each issue code made to its check.
@@ -180,7 +182,7 @@ var checks = func() map[string]check {
 			codeUnsupportedActionForConditionKey, codeRoleTrustSyntaxErrorNotPrincipal, codeRoleTrustUnsupportedWildcardPrincipal,
 			codeRoleTrustSyntaxErrorResource, codeInvalidFederatedPrincipalSyntax, codeMismatchedActionForPrincipal,
 			codeMissingActionForRolesAnywhere, codePolicySizeExceedsRCPQuota, codeRCPSyntaxErrorPrincipal, codeRCPSyntaxErrorAllow,
-			codeRCPSyntaxErrorNotAction, codeRCPSyntaxErrorAction},
+			codeRCPSyntaxErrorNotAction, codeRCPSyntaxErrorAction, codeVariableUsageTooPermissive, codeWildcardUsageTooPermissive},
 		TypeWarning: {codeCreateSLRWithNotResource, codeCreateSLRWithStarInActionAndNotRes, codeCreateSLRWithNotActionAndNotResource,
 			codeCreateSLRWithStarInResource, codeCreateSLRWithStarInActionAndResource, codeCreateSLRWithStarInResourceAndNotAct,
 			codeInvalidDateValue, codeInvalidRoleReference, codeInvalidUserReference, codeMissingVersion, codeUniqueSidsRecommended,

@@ -130,6 +130,7 @@ func (v *validator) conditionKey(st *stmt, op policy.Operator, bp path, km *poli
 		v.conditionValue(op, key, &vals[i])
 	}
 	v.keyValuesInContext(st, op, key, vals)
+	v.patternsOfIdentifiers(op, key, ck, vals)
 	v.ipValues(op, key, vals, v.at(vp, &km.Value))
 	v.redundantNumbers(op, key, vals, v.at(vp, &km.Value))
 }
@@ -418,4 +419,48 @@ func (v *validator) keyValuesInContext(st *stmt, op policy.Operator, key string,
 			}
 		}
 	}
+}
+
+// patternsOfIdentifiers reports wildcards and policy variables that make a Like operator's value of an identifier
+// key too broad: any in a key the service data marks sensitive, and for aws:userid any left of the colon that is
+// not the whole left part (AWSACCOUNTID:* and *:* are fine, * alone is not).
+func (v *validator) patternsOfIdentifiers(op policy.Operator, key string, ck *catalog.ConditionKey, vals []strVal) {
+	if !strings.HasSuffix(op.Name, "Like") {
+		return // other operators take '*', '?' and variables' values literally
+	}
+	userID := strings.EqualFold(key, "aws:userid")
+	if (ck == nil || !ck.Sensitive) && !userID {
+		return
+	}
+	for _, r := range vals {
+		variable := strings.Contains(r.s, "${")
+		if !variable && !strings.ContainsAny(r.s, "*?") {
+			continue
+		}
+		loc := v.at(r.path, r.node)
+		switch {
+		case !userID && variable:
+			v.add(codeVariableUsageTooPermissive, "The policy variable is not allowed in the condition key "+key+". We consider the key to be sensitive and policy variables can be evaluated as effective wildcards. Therefore policy variables are not allowed to be used with sensitive keys. Refer to https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html for the list of sensitive keys.", loc)
+		case !userID:
+			v.add(codeWildcardUsageTooPermissive, "The wildcard is not allowed in the condition key "+key+". We consider the key to be sensitive and wildcards are not allowed to be used with sensitive keys. Refer to https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html for the list of sensitive keys.", loc)
+		case userIDLeftIsBroad(r.s, variable) && variable:
+			v.add(codeVariableUsageTooPermissive, "Overly permissive use of policy variable with aws:userID. Use the policy variable on the right side of colon or as the only character on the left side of a colon.", loc)
+		case userIDLeftIsBroad(r.s, variable):
+			v.add(codeWildcardUsageTooPermissive, "Overly permissive use of wildcard with aws:userID. Use the wildcard on the right side of colon or as the only character on the left side of a colon.", loc)
+		}
+	}
+}
+
+// userIDLeftIsBroad reports whether a pattern of aws:userid (UNIQUE-ID:SESSION for roles) has a wildcard, or a
+// variable, in its part before the first colon that is not that whole part.
+func userIDLeftIsBroad(s string, variable bool) bool {
+	left, _, found := strings.Cut(s, ":")
+	if !found {
+		return true
+	}
+	if variable {
+		whole := strings.HasPrefix(left, "${") && strings.IndexByte(left, '}') == len(left)-1
+		return strings.Contains(left, "${") && !whole
+	}
+	return strings.ContainsAny(left, "*?") && left != "*"
 }
