@@ -45,6 +45,9 @@ type ConditionKey struct {
 	// aws:PrincipalOrgID and aws:SourceVpc): IAM Access Analyzer takes no
 	// wildcards or policy variables in patterns of such keys.
 	Sensitive bool
+	// Category is the global key's group in global-condition-keys.json
+	// ("Properties of the principal", "Properties of the network", ...), or "".
+	Category string
 }
 
 type rawConditionKey struct {
@@ -52,10 +55,12 @@ type rawConditionKey struct {
 	Types     []KeyType
 	ValueType string // only in global-condition-keys.json
 	Sensitive bool   // only in global-condition-keys.json
+	Category  string // only in global-condition-keys.json
 }
 
 func (r rawConditionKey) key() ConditionKey {
-	k := ConditionKey{Name: r.Name, Types: r.Types, Multivalued: r.ValueType == "Multivalued", Sensitive: r.Sensitive}
+	k := ConditionKey{Name: r.Name, Types: r.Types, Multivalued: r.ValueType == "Multivalued", Sensitive: r.Sensitive,
+		Category: r.Category}
 	for _, t := range r.Types {
 		if strings.HasPrefix(string(t), "ArrayOf") {
 			k.Multivalued = true

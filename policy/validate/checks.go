@@ -157,6 +157,8 @@ const (
 	codeIrrelevantConditionKeyInPolicy        = "IRRELEVANT_CONDITION_KEY_IN_POLICY"
 	codeRedundantPrincipalInRoleTrustPolicy   = "REDUNDANT_PRINCIPAL_IN_ROLE_TRUST_POLICY"
 	codeVariableUsageTooPermissive            = "VARIABLE_USAGE_TOO_PERMISSIVE"
+	codeRCPMissingRelatedPrincipalKey         = "RCP_MISSING_RELATED_PRINCIPAL_CONDITION_KEY"
+	codeRCPMissingRelatedServicePrincipalKey  = "RCP_MISSING_RELATED_SERVICE_PRINCIPAL_CONDITION_KEY"
 	codeWildcardUsageTooPermissive            = "WILDCARD_USAGE_TOO_PERMISSIVE"
 )
 
@@ -187,7 +189,7 @@ var checks = func() map[string]check {
 			codeCreateSLRWithStarInResource, codeCreateSLRWithStarInActionAndResource, codeCreateSLRWithStarInResourceAndNotAct,
 			codeInvalidDateValue, codeInvalidRoleReference, codeInvalidUserReference, codeMissingVersion, codeUniqueSidsRecommended,
 			codeWildcardWithoutLikeOperator, codePolicySizeExceedsIdentityPolicyQuota, codeTypeMismatch, codeTypeMismatchBoolean,
-			codeTypeMismatchDate, codeTypeMismatchNumber, codeTypeMismatchString, codeSpecificGithubRepoAndBranch,
+			codeTypeMismatchDate, codeTypeMismatchNumber, codeTypeMismatchString, codeSpecificGithubRepoAndBranch, codeRCPMissingRelatedPrincipalKey, codeRCPMissingRelatedServicePrincipalKey,
 			codePolicySizeExceedsRoleTrustQuota},
 		TypeSecurityWarning: {codeAllowWithNotPrincipal, codeDenyNotActionWithUnsupportedTagKey, codeDenyWithUnsupportedTagKey,
 			codeForAllValuesWithSingleValuedKey, codeMissingPairedConditionKeys, codePassRoleWithNotResource,

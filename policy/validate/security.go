@@ -237,40 +237,48 @@ func (v *validator) resourceTypeRules(st *stmt) {
 // wildcards are not evaluated; global keys (aws:) are left to the checks of tag keys, and keys the service data
 // does not know to INVALID_SERVICE_CONDITION_KEY.
 func (v *validator) actionsForConditionKeys(st *stmt) {
-	cm := st.elems["Condition"]
-	if v.cat == nil || st.notAction || cm == nil || cm.Value.Kind != policy.JSONObject {
+	if v.cat == nil || st.notAction {
 		return
 	}
-	cp := st.path.value("Condition")
+	st.eachConditionKey(func(om, km *policy.JSONMember) {
+		prefix, _, ok := strings.Cut(km.Key, ":")
+		if !ok || strings.EqualFold(prefix, "aws") || strings.Contains(km.Key, "${") {
+			return
+		}
+		ck, known := v.cat.ConditionKey(km.Key)
+		if !known {
+			return
+		}
+		var names []string
+		var locs []Location
+		for _, a := range st.actions {
+			if v.actionTakesKey(a.s, ck.Name) {
+				continue
+			}
+			names = append(names, a.s)
+			locs = append(locs, v.at(a.path, a.node))
+		}
+		if len(names) == 0 {
+			return
+		}
+		locs = append(locs, v.at(st.path.value("Condition").value(om.Key).value(km.Key), &km.Value))
+		v.add(codeUnsupportedActionForConditionKey, "The following actions: "+strings.Join(names, ", ")+" are not supported by the condition key "+km.Key+". The condition will not be evaluated for these actions. We recommend that you move these actions to a different statement without this condition key.", locs...)
+	})
+}
+
+// eachConditionKey calls fn with each condition key of the statement and its operator block, in document order.
+func (st *stmt) eachConditionKey(fn func(om, km *policy.JSONMember)) {
+	cm := st.elems["Condition"]
+	if cm == nil || cm.Value.Kind != policy.JSONObject {
+		return
+	}
 	for i := range cm.Value.Members {
 		om := &cm.Value.Members[i]
 		if om.Value.Kind != policy.JSONObject {
 			continue
 		}
 		for j := range om.Value.Members {
-			km := &om.Value.Members[j]
-			prefix, _, ok := strings.Cut(km.Key, ":")
-			if !ok || strings.EqualFold(prefix, "aws") || strings.Contains(km.Key, "${") {
-				continue
-			}
-			ck, known := v.cat.ConditionKey(km.Key)
-			if !known {
-				continue
-			}
-			var names []string
-			var locs []Location
-			for _, a := range st.actions {
-				if v.actionTakesKey(a.s, ck.Name) {
-					continue
-				}
-				names = append(names, a.s)
-				locs = append(locs, v.at(a.path, a.node))
-			}
-			if len(names) == 0 {
-				continue
-			}
-			locs = append(locs, v.at(cp.value(om.Key).value(km.Key), &km.Value))
-			v.add(codeUnsupportedActionForConditionKey, "The following actions: "+strings.Join(names, ", ")+" are not supported by the condition key "+km.Key+". The condition will not be evaluated for these actions. We recommend that you move these actions to a different statement without this condition key.", locs...)
+			fn(om, &om.Value.Members[j])
 		}
 	}
 }

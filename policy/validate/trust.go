@@ -2,6 +2,7 @@ package validate
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/iamd-dev/iamd/policy"
@@ -299,6 +300,9 @@ func (v *validator) rcp(st *stmt) {
 			v.add(codeRCPSyntaxErrorAction, "RCPs only support specifying select service prefixes in the Action element. Learn more here.", v.at(a.path, a.node))
 		}
 	}
+	if st.effect == "Deny" {
+		v.rcpRelatedKeys(st)
+	}
 	if st.effect != "Allow" {
 		return
 	}
@@ -315,4 +319,32 @@ func (v *validator) rcp(st *stmt) {
 			v.add(codeRCPSyntaxErrorAllow, allowDetails, v.atKey(st.path, m))
 		}
 	}
+}
+
+// rcpRelatedKeys reports the keys of an RCP Deny that also affect principals they are not meant for: a key of the
+// principal (global keys of the category "Properties of the principal" but the service ones) without
+// aws:PrincipalIsAWSService false beside it, and a key of the source of a service's request (aws:SourceArn,
+// aws:SourceAccount, aws:SourceOrgID, aws:SourceOrgPaths) without aws:PrincipalIsAWSService true.
+func (v *validator) rcpRelatedKeys(st *stmt) {
+	isService := "" // the value a Bool operator of the statement tests aws:PrincipalIsAWSService against
+	st.eachConditionKey(func(om, km *policy.JSONMember) {
+		if op, ok := policy.ParseOperator(om.Key); ok && op.Family == policy.FamilyBool && !op.Negated &&
+			strings.EqualFold(km.Key, "aws:PrincipalIsAWSService") && km.Value.Kind != policy.JSONArray {
+			isService = strings.ToLower(km.Value.Text)
+		}
+	})
+	st.eachConditionKey(func(om, km *policy.JSONMember) {
+		lk := strings.ToLower(km.Key)
+		loc := v.atKey(st.path.value("Condition").value(om.Key), km)
+		switch {
+		case slices.Contains(sourceKeys, lk):
+			if isService != "true" {
+				v.add(codeRCPMissingRelatedServicePrincipalKey, `RCPs impact IAM roles, users, and AWS service principals. To prevent unintended impact to your principals, an additional statement should be added to the Condition block "BoolIfExists": { "aws:PrincipalIsAWSService": "true"} whenever the key `+km.Key+` is used.`, loc)
+			}
+		case v.cat != nil && isService != "false" && !strings.HasPrefix(lk, "aws:principalservicename") && lk != "aws:principalisawsservice":
+			if ck, ok := v.cat.ConditionKey(km.Key); ok && ck.Global && ck.Category == "Properties of the principal" {
+				v.add(codeRCPMissingRelatedPrincipalKey, `RCPs impact IAM roles, users, and AWS service principals. To prevent unintended impact to services acting on your behalf using a service principal, an additional statement should be added to the Condition block "BoolIfExists": { "aws:PrincipalIsAWSService": "false"} whenever a principal key `+km.Key+` is used.`, loc)
+			}
+		}
+	})
 }
