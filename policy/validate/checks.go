@@ -145,7 +145,6 @@ const (
 	codeRCPSyntaxErrorAllow                   = "RCP_SYNTAX_ERROR_ALLOW"
 	codeRCPSyntaxErrorNotAction               = "RCP_SYNTAX_ERROR_NOTACTION"
 	codeRCPSyntaxErrorAction                  = "RCP_SYNTAX_ERROR_ACTION"
-	codeMissingArnAccount                     = "MISSING_ARN_ACCOUNT"
 	codeSpecificGithubRepoAndBranch           = "SPECIFIC_GITHUB_REPO_AND_BRANCH_RECOMMENDED"
 	codePolicySizeExceedsRoleTrustQuota       = "POLICY_SIZE_EXCEEDS_ROLE_TRUST_POLICY_QUOTA"
 	codeRestrictAccessToServicePrincipal      = "RESTRICT_ACCESS_TO_SERVICE_PRINCIPAL"
