@@ -26,15 +26,18 @@ const (
 	stsAssumeRoleWithWebID = "sts:assumerolewithwebidentity"
 )
 
-// assumesRole reports whether the statement's Action names or matches an action that assumes a role: what makes
-// a resource policy given without validatePolicyResourceType a role trust policy for the checks of trust policies
-// (AWS's example of MISMATCHED_ACTION_FOR_PRINCIPAL is such a policy).
+// assumesRole reports whether the statement's Action names or matches (sts:AssumeRole*, sts:*) an action that
+// assumes a role: what makes a resource policy given without validatePolicyResourceType a role trust policy for the
+// checks of trust policies (AWS's example of MISMATCHED_ACTION_FOR_PRINCIPAL is such a policy).
 func (st *stmt) assumesRole() bool {
 	if st.notAction {
 		return false
 	}
 	for _, a := range st.actions {
 		l := strings.ToLower(a.s)
+		if !strings.HasPrefix(l, "sts:") {
+			continue // "*" alone is every action, not a sign of a trust policy
+		}
 		for _, act := range []string{stsAssumeRole, stsAssumeRoleWithSAML, stsAssumeRoleWithWebID} {
 			if glob(l, act) {
 				return true
