@@ -20,7 +20,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
+	"sync"
 	"time"
 
 	aatypes "github.com/iamd-dev/iamd/internal/apitypes/accessanalyzer"
@@ -50,6 +52,23 @@ type Options struct {
 	Validator Validator
 	// CheckTimeout bounds the time one custom check may take (its time budget); DefaultCheckTimeout when zero.
 	CheckTimeout time.Duration
+
+	// Store keeps the analyzers, their archive rules and findings (analyzers.go); without it the analyzer
+	// operations answer InternalServerException.
+	Store Store
+	// Orgs tells an account's organization, the zone of trust of organization analyzers; without it they cannot
+	// be created.
+	Orgs Organizations
+	// Detectors find what analyzers of each type report. ACCOUNT and ORGANIZATION get the external-access
+	// detector (NewExternalAccess) unless given; a type without a detector (the unused-access types until one is
+	// plugged in) detects nothing.
+	Detectors map[aatypes.Type]Detector
+	// Region is an analyzer's Region when the request names none.
+	Region string
+	// Now is the clock of findings' times; time.Now when nil.
+	Now func() time.Time
+	// NewID makes a finding's ID; a random UUID when nil.
+	NewID func(now time.Time) string
 }
 
 // DefaultCheckTimeout is a custom check's time budget when Options.CheckTimeout is zero.
@@ -60,6 +79,9 @@ type Service struct {
 	st   Viewer
 	iam  IAM
 	opts Options
+
+	mu    sync.Mutex
+	fresh map[string]uint64 // analyzer → the PolicyGeneration at which its findings were last known current
 }
 
 // New returns the policy checks, authorized by iamSvc over the store st.
@@ -73,8 +95,25 @@ func New(st Viewer, iamSvc IAM, opts Options) (*Service, error) {
 	if opts.CheckTimeout <= 0 {
 		opts.CheckTimeout = DefaultCheckTimeout
 	}
-	return &Service{st: st, iam: iamSvc, opts: opts}, nil
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.NewID == nil {
+		opts.NewID = newFindingID
+	}
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	dets := map[aatypes.Type]Detector{}
+	ext := NewExternalAccess(opts.Checker, opts.CheckTimeout)
+	dets[aatypes.TypeACCOUNT], dets[aatypes.TypeORGANIZATION] = ext, ext
+	maps.Copy(dets, opts.Detectors)
+	opts.Detectors = dets
+	return &Service{st: st, iam: iamSvc, opts: opts, fresh: map[string]uint64{}}, nil
 }
+
+// now is the time of the service's clock, to the millisecond (as Access Analyzer's timestamps are).
+func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Millisecond) }
 
 // authorize runs IAM's check of access-analyzer:<op> for the caller. The policy checks have no resource type, so
 // the resource is "*"; a refusal is Access Analyzer's AccessDeniedException (403), whose message names no
