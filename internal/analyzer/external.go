@@ -390,17 +390,18 @@ func (x *ExternalAccess) outside(ctx context.Context, text []byte, typ policy.Ty
 
 // zonePolicy is the policy that allows everything to the principals of the zone: its accounts that the analyzed
 // policy names (an account it does not name is one it treats like any other, so leaving it out changes no answer),
-// always the resource's owner, the service principals the policy names, and for an organization any principal of it
-// (aws:PrincipalOrgID).
+// always the resource's owner, by principal and by aws:PrincipalAccount; the service principals the policy names;
+// and for an organization any principal of it (aws:PrincipalOrgID).
 func zonePolicy(zone Zone, typ policy.Type, partition, doc, owner string) []byte {
-	var accts []string
+	var accts, ids []string
 	for _, a := range zone.Accounts {
 		if a == owner || strings.Contains(doc, a) {
 			accts = append(accts, "arn:"+partition+":iam::"+a+":root")
+			ids = append(ids, a)
 		}
 	}
 	if len(accts) == 0 {
-		accts = []string{"arn:" + partition + ":iam::" + owner + ":root"}
+		accts, ids = []string{"arn:"+partition+":iam::"+owner+":root"}, []string{owner}
 	}
 	stmt := func(principal any, cond any) map[string]any {
 		m := map[string]any{"Effect": "Allow", "Principal": principal, "Action": "*"}
@@ -412,7 +413,10 @@ func zonePolicy(zone Zone, typ policy.Type, partition, doc, owner string) []byte
 		}
 		return m
 	}
-	stmts := []map[string]any{stmt(map[string]any{"AWS": accts}, nil)}
+	// aws:PrincipalAccount pins any caller to the zone's accounts, service principals too (for which reason
+	// leaves the key free).
+	stmts := []map[string]any{stmt(map[string]any{"AWS": accts}, nil),
+		stmt("*", map[string]any{"StringEquals": map[string]any{"aws:PrincipalAccount": ids}})}
 	if services := servicePrincipals(doc); len(services) > 0 {
 		stmts = append(stmts, stmt(map[string]any{"Service": services}, nil))
 	}
