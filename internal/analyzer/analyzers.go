@@ -189,13 +189,19 @@ func listAnalyzers(ctx context.Context, r store.Reader, account, region string) 
 // accounts. For an organization type the account must be the organization's management account or a delegated
 // administrator of Access Analyzer.
 func (s *Service) zone(ctx context.Context, r store.Reader, account string, t aatypes.Type) (Zone, error) {
+	return ZoneOf(ctx, r, s.opts.Orgs, account, t)
+}
+
+// ZoneOf is the zone of trust of an analyzer of type t in account (see Service.zone); orgs may be nil when iamd
+// keeps no organizations.
+func ZoneOf(ctx context.Context, r store.Reader, orgs Organizations, account string, t aatypes.Type) (Zone, error) {
 	if !organizational(t) {
 		return Zone{Accounts: []string{account}}, nil
 	}
 	var m *org.Members
 	var err error
-	if s.opts.Orgs != nil {
-		m, err = s.opts.Orgs.Members(ctx, r, account)
+	if orgs != nil {
+		m, err = orgs.Members(ctx, r, account)
 		if err != nil {
 			return Zone{}, err
 		}

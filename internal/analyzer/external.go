@@ -528,3 +528,13 @@ func ResourceTypeOf(arn string) aatypes.ResourceType {
 	}
 	return aatypes.ResourceType("AWS::" + service + "::Resource")
 }
+
+// ExternalAccessFindings is what an external-access analyzer of type t (ACCOUNT or ORGANIZATION) in account would
+// report now, read from r without an analyzer or any write: iamd analyze findings runs it over a data directory.
+func ExternalAccessFindings(ctx context.Context, r store.Reader, orgs Organizations, checker *reason.Checker, account string, t aatypes.Type) ([]Detected, error) {
+	z, err := ZoneOf(ctx, r, orgs, account, t)
+	if err != nil {
+		return nil, err
+	}
+	return NewExternalAccess(checker, 0).Detect(ctx, r, &Analyzer{Account: account, Type: t, Zone: z}, time.Now())
+}
