@@ -1,6 +1,13 @@
-// Package analyzer is IAM Access Analyzer's policy checks as iamd serves them: ValidatePolicy, CheckNoNewAccess,
-// CheckAccessNotGranted and CheckNoPublicAccess. It knows no transport: the wire layer (internal/api/aaapi) binds
-// it to the REST-JSON API, and every call is authorized by IAM's engine as access-analyzer:<Operation>.
+// Package analyzer is IAM Access Analyzer as iamd serves it: the policy checks (ValidatePolicy, CheckNoNewAccess,
+// CheckAccessNotGranted and CheckNoPublicAccess), and analyzers with their archive rules and findings
+// (analyzers.go, archiverules.go, findings.go), whose external-access findings ExternalAccess detects
+// (external.go) and which any Detector may feed (unused access). It knows no transport: the wire layer
+// (internal/api/aaapi) binds it to the REST-JSON API, and every call is authorized by IAM's engine as
+// access-analyzer:<Operation>.
+//
+// Analyzers and findings are store entities of the analyzer's account (KindAnalyzer, KindFinding). Findings stay
+// current without a periodic scan: a read brings them up to date when the store's PolicyGeneration moved (see
+// findings.go).
 //
 // CheckNoNewAccess and CheckAccessNotGranted are decided by package reason, which is sound: PASS only when no
 // request can be allowed that the check forbids. A check that reason cannot decide (its time or size budget ran
