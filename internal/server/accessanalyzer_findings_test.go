@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -246,4 +248,60 @@ func TestResourcePolicyRegistry(t *testing.T) {
 	if code, got := signedRegistryCall(t, s, http.MethodPut, "", []byte(`{"resourceArn":"`+queue+`","policy":{"Statement":"nope"}}`)); code != 400 {
 		t.Fatalf("PUT of a malformed policy: %d %s", code, got)
 	}
+}
+
+// aaNormalizers replace the finding IDs (random UUIDs) and the times Access Analyzer's answers carry.
+var aaNormalizers = []jsonNormalizer{
+	{regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}`), "FINDING-ID"},
+	{regexp.MustCompile(`"(createdAt|updatedAt|analyzedAt|lastResourceAnalyzedAt|lastUpdatedAt)":[0-9.e+]+`), `"$1":0`},
+}
+
+// TestGoldenAccessAnalyzerAnalyzers pins the JSON wire format of the analyzer, archive-rule and findings
+// operations, and of an operation iamd does not run (access previews), on a role trusted by another account.
+func TestGoldenAccessAnalyzerAnalyzers(t *testing.T) {
+	s := startServer(t)
+	s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"CreateRole"}, "RoleName": {"partner"},
+		"AssumeRolePolicyDocument": {trustOf(`{"AWS":"999999999999"}`, "")}})
+	const arn = "arn:aws:access-analyzer:us-east-1:" + account + ":analyzer/acct"
+	role := url.QueryEscape("arn:aws:iam::" + account + ":role/partner")
+	qarn := url.QueryEscape(arn)
+	step := func(name, method, target, body string) string {
+		t.Helper()
+		status, out := s.callAccessAnalyzer(t, rootCreds, method, target, body)
+		goldenJSONIn(t, "accessanalyzer", aaNormalizers, name, status, out)
+		return out
+	}
+	step("CreateAnalyzer", "PUT", "/analyzer", `{"analyzerName":"acct","type":"ACCOUNT","tags":{"team":"sec"},`+
+		`"archiveRules":[{"ruleName":"vendor","filter":{"principal.AWS":{"eq":["888888888888"]}}}]}`)
+	step("CreateAnalyzer-duplicate", "PUT", "/analyzer", `{"analyzerName":"acct","type":"ACCOUNT"}`)
+	step("CreateAnalyzer-quota", "PUT", "/analyzer", `{"analyzerName":"other","type":"ACCOUNT"}`)
+	step("GetAnalyzer", "GET", "/analyzer/acct", "")
+	step("GetAnalyzer-missing", "GET", "/analyzer/nope", "")
+	step("ListAnalyzers", "GET", "/analyzer?type=ACCOUNT", "")
+	step("UpdateAnalyzer", "PUT", "/analyzer/acct", `{}`)
+	list := step("ListFindings", "POST", "/finding", `{"analyzerArn":"`+arn+`"}`)
+	id := regexp.MustCompile(`"id":"([^"]+)"`).FindStringSubmatch(list)[1]
+	step("ListFindingsV2", "POST", "/findingv2", `{"analyzerArn":"`+arn+`","sort":{"attributeName":"resource","orderBy":"DESC"}}`)
+	step("ListFindings-bad-sort", "POST", "/finding", `{"analyzerArn":"`+arn+`","sort":{"attributeName":"nope"}}`)
+	step("GetFinding", "GET", "/finding/"+id+"?analyzerArn="+qarn, "")
+	step("GetFindingV2", "GET", "/findingv2/"+id+"?analyzerArn="+qarn, "")
+	step("GetFinding-missing", "GET", "/finding/00000000-0000-4000-8000-000000000000?analyzerArn="+qarn, "")
+	step("GetAnalyzedResource", "GET", "/analyzed-resource?analyzerArn="+qarn+"&resourceArn="+role, "")
+	step("ListAnalyzedResources", "POST", "/analyzed-resource", `{"analyzerArn":"`+arn+`"}`)
+	step("CreateArchiveRule", "PUT", "/analyzer/acct/archive-rule", `{"ruleName":"partner","filter":{"principal.AWS":{"eq":["999999999999"]}}}`)
+	step("CreateArchiveRule-duplicate", "PUT", "/analyzer/acct/archive-rule", `{"ruleName":"partner","filter":{"isPublic":{"eq":["true"]}}}`)
+	step("GetArchiveRule", "GET", "/analyzer/acct/archive-rule/partner", "")
+	step("ListArchiveRules", "GET", "/analyzer/acct/archive-rule", "")
+	step("UpdateArchiveRule", "PUT", "/analyzer/acct/archive-rule/partner", `{"filter":{"principal.AWS":{"eq":["999999999999"]},"isPublic":{"eq":["false"]}}}`)
+	step("ApplyArchiveRule", "PUT", "/archive-rule", `{"analyzerArn":"`+arn+`","ruleName":"partner"}`)
+	step("GetFindingsStatistics-archived", "POST", "/analyzer/findings/statistics", `{"analyzerArn":"`+arn+`"}`)
+	step("UpdateFindings", "PUT", "/finding", `{"analyzerArn":"`+arn+`","status":"ACTIVE","ids":["`+id+`"]}`)
+	step("StartResourceScan", "POST", "/resource/scan", `{"analyzerArn":"`+arn+`","resourceArn":"`+"arn:aws:iam::"+account+":role/partner"+`"}`)
+	step("GetFindingsStatistics", "POST", "/analyzer/findings/statistics", `{"analyzerArn":"`+arn+`"}`)
+	step("DeleteArchiveRule", "DELETE", "/analyzer/acct/archive-rule/partner", "")
+	step("TagResource", "POST", "/tags/"+qarn, `{"tags":{"env":"prod"}}`)
+	step("UntagResource", "DELETE", "/tags/"+qarn+"?tagKeys=team", "")
+	step("ListTagsForResource", "GET", "/tags/"+qarn, "")
+	step("DeleteAnalyzer", "DELETE", "/analyzer/acct", "")
+	step("GetAccessPreview-not-implemented", "GET", "/access-preview/p1?analyzerArn="+qarn, "")
 }
