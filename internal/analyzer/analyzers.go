@@ -302,6 +302,11 @@ func normalizeConfiguration(t aatypes.Type, cfg *aatypes.AnalyzerConfiguration) 
 func (s *Service) CreateAnalyzer(ctx context.Context, c *iam.Caller, in *aatypes.CreateAnalyzerRequest) (*aatypes.CreateAnalyzerResponse, error) {
 	region := s.region(c)
 	arn := analyzerARN(c, region, in.AnalyzerName)
+	if in.Type == aatypes.TypeACCOUNTINTERNALACCESS || in.Type == aatypes.TypeORGANIZATIONINTERNALACCESS {
+		// An analyzer that could never report would read as "no internal access": refuse it rather than fail open.
+		return nil, &awserr.Error{Code: "ValidationException", HTTPStatus: 400, Reason: "notSupported",
+			Message: "iamd does not run internal access analyzers (" + string(in.Type) + ")."}
+	}
 	if err := checkConfiguration(in.Type, in.Configuration); err != nil {
 		return nil, err
 	}
