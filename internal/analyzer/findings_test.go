@@ -347,3 +347,43 @@ func TestResourcePolicyFindings(t *testing.T) {
 		t.Fatalf("finding %+v", f)
 	}
 }
+
+// joiningOrgs is an organization whose accounts the test changes, as Organizations' writes would.
+type joiningOrgs struct{ accounts *[]string }
+
+func (o joiningOrgs) Members(ctx context.Context, r store.Reader, account string) (*org.Members, error) {
+	return &org.Members{OrgID: orgID, Management: mgmt, Accounts: *o.accounts, Delegated: map[string][]string{}}, nil
+}
+
+// TestFindingsFollowTheOrganization: a role trusted by an account outside the organization is a finding until that
+// account joins the organization (a write to the store), when the next read resolves it; it is active again when
+// the account leaves.
+func TestFindingsFollowTheOrganization(t *testing.T) {
+	ctx := context.Background()
+	e := newFindingsEnv(t)
+	accounts := []string{mgmt, member}
+	svc, err := analyzer.New(e.st, fakeIAM{}, analyzer.Options{Validator: listValidator{}, Store: e.st, Orgs: joiningOrgs{&accounts}, Now: e.clk.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = svc
+	role := e.putRole(t, member, "partner", trust(`{"AWS":"`+outsider+`"}`, ""))
+	a := e.create(t, mgmt, "org", aatypes.TypeORGANIZATION)
+	if f := e.findings(t, mgmt, a)[role]; f.Status != aatypes.FindingStatusACTIVE {
+		t.Fatalf("outside the organization: %+v", f)
+	}
+	move := func(to []string) {
+		accounts = to
+		if err := e.st.Update(ctx, func(ctx context.Context, tx store.Tx) error { return tx.PutSetting(ctx, mgmt, "test.org", []byte("moved")) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	move([]string{mgmt, member, outsider})
+	if f := e.findings(t, mgmt, a)[role]; f.Status != aatypes.FindingStatusRESOLVED {
+		t.Fatalf("after the account joined: %+v", f)
+	}
+	move([]string{mgmt, member})
+	if f := e.findings(t, mgmt, a)[role]; f.Status != aatypes.FindingStatusACTIVE {
+		t.Fatalf("after the account left: %+v", f)
+	}
+}
