@@ -32,9 +32,10 @@ type SignatureVerifier interface {
 }
 
 // DecisionHandler serves iamd's decision API for the operators' own services: POST /iamd/v1/authorize (may this
-// principal do this action on this resource? its body is authorizeRequest) and POST /iamd/v1/verify (who signed
-// this request?). Both take and
-// answer JSON; the call itself is signed with SigV4 for the service "iamd" and authorized by iamd:Authorize. It
+// principal do this action on this resource? its body is authorizeRequest), POST /iamd/v1/verify (who signed
+// this request?) and the resource-policy registry, PUT/GET/DELETE /iamd/v1/resource-policies (resourcepolicies.go).
+// All take and answer JSON; the call itself is signed with SigV4 for the service "iamd" and authorized by
+// iamd:Authorize (the registry's by iamd:PutResourcePolicy, iamd:GetResourcePolicy, iamd:DeleteResourcePolicy). It
 // logs each call at debug level with its request ID, never a header or a signature.
 type DecisionHandler struct {
 	p      pipeline // its Authenticator verifies the call itself (credential scope service "iamd")
