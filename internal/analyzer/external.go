@@ -401,7 +401,7 @@ func zonePolicy(zone Zone, typ policy.Type, partition, doc, owner string) []byte
 		}
 	}
 	if len(accts) == 0 {
-		accts, ids = []string{"arn:"+partition+":iam::"+owner+":root"}, []string{owner}
+		accts, ids = []string{"arn:" + partition + ":iam::" + owner + ":root"}, []string{owner}
 	}
 	stmt := func(principal any, cond any) map[string]any {
 		m := map[string]any{"Effect": "Allow", "Principal": principal, "Action": "*"}

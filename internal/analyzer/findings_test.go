@@ -374,7 +374,9 @@ func TestFindingsFollowTheOrganization(t *testing.T) {
 	}
 	move := func(to []string) {
 		accounts = to
-		if err := e.st.Update(ctx, func(ctx context.Context, tx store.Tx) error { return tx.PutSetting(ctx, mgmt, "test.org", []byte("moved")) }); err != nil {
+		if err := e.st.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+			return tx.PutSetting(ctx, mgmt, "test.org", []byte("moved"))
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}
