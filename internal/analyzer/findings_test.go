@@ -389,3 +389,29 @@ func TestFindingsFollowTheOrganization(t *testing.T) {
 		t.Fatalf("after the account left: %+v", f)
 	}
 }
+
+// TestConcurrentReadsRecordEachFindingOnce: readers that bring the same analyzer up to date at once record each
+// finding once (the write re-plans inside its transaction, which runs after the others').
+func TestConcurrentReadsRecordEachFindingOnce(t *testing.T) {
+	e := newFindingsEnv(t)
+	for i := range 20 {
+		e.putRole(t, mgmt, fmt.Sprintf("r%02d", i), trust(`{"AWS":"`+outsider+`"}`, ""))
+	}
+	a := e.create(t, mgmt, "acct", aatypes.TypeACCOUNT)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			_, err := e.svc.ListFindings(context.Background(), callerIn(mgmt), &aatypes.ListFindingsRequest{AnalyzerArn: a})
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := e.svc.ListFindingsV2(context.Background(), callerIn(mgmt), &aatypes.ListFindingsV2Request{AnalyzerArn: a})
+	if err != nil || len(out.Findings) != 20 {
+		t.Fatalf("%d findings (%v), want 20", len(out.Findings), err)
+	}
+}
