@@ -57,6 +57,9 @@ type Analyzer struct {
 	// LastResource and LastAnalyzed are the resource most recently analyzed and when.
 	LastResource string    `json:"lastResource,omitempty"`
 	LastAnalyzed time.Time `json:"lastAnalyzed,omitzero"`
+	// ClientToken is CreateAnalyzer's idempotency token (the SDKs fill it): a retry with the same token gets the
+	// analyzer, not a ConflictException.
+	ClientToken string `json:"clientToken,omitempty"`
 
 	// Zone is the analyzer's zone of trust when it is analyzed (not stored): filled before a Detector runs.
 	Zone Zone `json:"-"`
@@ -337,6 +340,10 @@ func (s *Service) CreateAnalyzer(ctx context.Context, c *iam.Caller, in *aatypes
 		}
 		n := 0
 		for _, a := range existing {
+			if a.Name == in.AnalyzerName && a.Type == in.Type && in.ClientToken != nil && *in.ClientToken != "" && a.ClientToken == *in.ClientToken {
+				arn = a.ARN // a retry of the call that created it
+				return nil
+			}
 			if strings.EqualFold(a.Name, in.AnalyzerName) {
 				return &awserr.Error{Code: "ConflictException", HTTPStatus: 409, Message: "Analyzer " + in.AnalyzerName + " already exists"}
 			}
@@ -354,6 +361,9 @@ func (s *Service) CreateAnalyzer(ctx context.Context, c *iam.Caller, in *aatypes
 		}
 		a := &Analyzer{Account: c.Account(), Region: region, Name: in.AnalyzerName, ARN: arn, Type: in.Type, Created: now,
 			Tags: maps.Clone(in.Tags), Configuration: normalizeConfiguration(in.Type, in.Configuration), Rules: rules}
+		if in.ClientToken != nil {
+			a.ClientToken = *in.ClientToken
+		}
 		return saveAnalyzer(ctx, tx, a, true)
 	})
 	if err != nil {

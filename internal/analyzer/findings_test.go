@@ -253,7 +253,8 @@ func TestArchiveRules(t *testing.T) {
 	}
 }
 
-// TestAnalyzerLifecycle: AWS's rules for analyzers: a name once per Region, one account analyzer per type, an
+// TestAnalyzerLifecycle: AWS's rules for analyzers: a name once per Region (a retry with the same client token
+// gets the analyzer), one account analyzer per type, an
 // organization analyzer only from the management account or Access Analyzer's delegated administrator, paging,
 // tags, and deletion; internal access analyzers, which iamd does not run, are refused.
 func TestAnalyzerLifecycle(t *testing.T) {
@@ -273,6 +274,17 @@ func TestAnalyzerLifecycle(t *testing.T) {
 	_, err := e.svc.CreateAnalyzer(ctx, c, &aatypes.CreateAnalyzerRequest{AnalyzerName: "a", Type: aatypes.TypeORGANIZATION})
 	if code(err) != "ConflictException" {
 		t.Fatalf("duplicate name: %v", err)
+	}
+	tok := "retry-token"
+	first, err := e.svc.CreateAnalyzer(ctx, c, &aatypes.CreateAnalyzerRequest{AnalyzerName: "t", Type: aatypes.TypeORGANIZATION, ClientToken: &tok})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := e.svc.CreateAnalyzer(ctx, c, &aatypes.CreateAnalyzerRequest{AnalyzerName: "t", Type: aatypes.TypeORGANIZATION, ClientToken: &tok}); err != nil || *again.Arn != *first.Arn {
+		t.Fatalf("retry with the same client token: %v", err)
+	}
+	if err := e.svc.DeleteAnalyzer(ctx, c, &aatypes.DeleteAnalyzerRequest{AnalyzerName: "t"}); err != nil {
+		t.Fatal(err)
 	}
 	_, err = e.svc.CreateAnalyzer(ctx, c, &aatypes.CreateAnalyzerRequest{AnalyzerName: "b", Type: aatypes.TypeACCOUNT})
 	if code(err) != "ServiceQuotaExceededException" {
