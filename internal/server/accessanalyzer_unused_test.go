@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"net/url"
+	"regexp"
 	"slices"
 	"testing"
 )
@@ -116,4 +118,55 @@ func TestAWSCLIUnusedAccessAnalyzer(t *testing.T) {
 	if f, _ := find(fs, idleARN, "UnusedIAMUserAccessKey"); f.Id != key.Id || f.Status != "RESOLVED" {
 		t.Fatalf("idle's key after its use: %+v", fs)
 	}
+}
+
+// TestGoldenAccessAnalyzerUnusedAccess pins the JSON wire format of an unused-access analyzer's findings and of
+// the finding recommendations, with the clock 31 days ahead of a user who works within the analyzer's 30 days
+// and of one who does not.
+func TestGoldenAccessAnalyzerUnusedAccess(t *testing.T) {
+	s := startServer(t)
+	key := func(user string) creds {
+		t.Helper()
+		s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"CreateUser"}, "UserName": {user}})
+		out := s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"CreateAccessKey"}, "UserName": {user}})
+		id := regexp.MustCompile(`<AccessKeyId>([^<]+)</AccessKeyId>`).FindStringSubmatch(out)
+		secret := regexp.MustCompile(`<SecretAccessKey>([^<]+)</SecretAccessKey>`).FindStringSubmatch(out)
+		if id == nil || secret == nil {
+			t.Fatalf("CreateAccessKey: %s", out)
+		}
+		return creds{id[1], secret[1]}
+	}
+	key("idle")
+	busy := key("busy")
+	s.mustCall(t, rootCreds, "iam", url.Values{"Action": {"PutUserPolicy"}, "UserName": {"busy"}, "PolicyName": {"work"},
+		"PolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GetUser","iam:ListUsers"],"Resource":"*"}]}`}})
+	s.advance(t, "31d")
+	s.mustCall(t, busy, "iam", url.Values{"Action": {"GetUser"}, "UserName": {"busy"}})
+
+	normalizers := append(slices.Clone(aaNormalizers),
+		jsonNormalizer{regexp.MustCompile(`AKIA[A-Z0-9]{16}`), "AKIAEXAMPLE"},
+		jsonNormalizer{regexp.MustCompile(`"(lastAccessed|startedAt|completedAt|policyUpdatedAt)":[0-9.e+]+`), `"$1":0`})
+	const arn = "arn:aws:access-analyzer:us-east-1:" + account + ":analyzer/unused"
+	qarn := url.QueryEscape(arn)
+	step := func(name, method, target, body string) string {
+		t.Helper()
+		status, out := s.callAccessAnalyzer(t, rootCreds, method, target, body)
+		goldenJSONIn(t, "accessanalyzer", normalizers, name, status, out)
+		return out
+	}
+	step("CreateAnalyzer-unused", "PUT", "/analyzer", `{"analyzerName":"unused","type":"ACCOUNT_UNUSED_ACCESS","configuration":{"unusedAccess":{"unusedAccessAge":30}}}`)
+	list := step("ListFindingsV2-unused", "POST", "/findingv2", `{"analyzerArn":"`+arn+`","sort":{"attributeName":"findingType","orderBy":"ASC"}}`)
+	m := regexp.MustCompile(`"findingType":"UnusedPermission","id":"([^"]+)"`).FindStringSubmatch(list)
+	if m == nil {
+		m = regexp.MustCompile(`"id":"([^"]+)"[^}]*"findingType":"UnusedPermission"`).FindStringSubmatch(list)
+	}
+	if m == nil {
+		t.Fatalf("no UnusedPermission finding: %s", list)
+	}
+	id := m[1]
+	step("GetFindingV2-unused-permission", "GET", "/findingv2/"+id+"?analyzerArn="+qarn, "")
+	step("GenerateFindingRecommendation", "POST", "/recommendation/"+id, `{"analyzerArn":"`+arn+`"}`)
+	step("GetFindingRecommendation", "GET", "/recommendation/"+id+"?analyzerArn="+qarn, "")
+	step("GetFindingRecommendation-missing", "GET", "/recommendation/00000000-0000-4000-8000-000000000000?analyzerArn="+qarn, "")
+	step("GetFindingsStatistics-unused", "POST", "/analyzer/findings/statistics", `{"analyzerArn":"`+arn+`"}`)
 }
