@@ -13,7 +13,6 @@ package trailjson
 
 import (
 	"encoding/base64"
-	"slices"
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/api/jsonproto"
@@ -51,26 +50,15 @@ func BlobElem(b []byte, v *[]byte) []byte { return Blob(b, *v) }
 
 // Map appends m as a JSON object, its keys sorted, each value written by val.
 func Map[K ~string, V any](b []byte, m map[K]V, val func([]byte, V) []byte) []byte {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonproto.AppendString(b, k)
-		b = append(b, ':')
-		b = val(b, m[k])
-	}
-	return append(b, '}')
+	return MapRef(b, m, func(b []byte, v *V) []byte { return val(b, *v) })
 }
 
 // MapRef is Map for values written by address (structures).
 func MapRef[K ~string, V any](b []byte, m map[K]V, val func([]byte, *V) []byte) []byte {
-	return Map(b, m, func(b []byte, v V) []byte { return val(b, &v) })
+	if m == nil {
+		m = map[K]V{} // {}, as CloudTrail writes an empty map
+	}
+	return jsonproto.AppendMap(b, m, val)
 }
 
 // HiddenValue writes a map value that holds a secret.
