@@ -50,6 +50,8 @@ type Options struct {
 	Validator Validator
 	// CheckTimeout bounds the time one custom check may take (its time budget); DefaultCheckTimeout when zero.
 	CheckTimeout time.Duration
+	// Generation configures policy generation (polgen.go).
+	Generation GenerationOptions
 }
 
 // DefaultCheckTimeout is a custom check's time budget when Options.CheckTimeout is zero.
@@ -60,6 +62,7 @@ type Service struct {
 	st   Viewer
 	iam  IAM
 	opts Options
+	gen  *generations
 }
 
 // New returns the policy checks, authorized by iamSvc over the store st.
@@ -73,7 +76,7 @@ func New(st Viewer, iamSvc IAM, opts Options) (*Service, error) {
 	if opts.CheckTimeout <= 0 {
 		opts.CheckTimeout = DefaultCheckTimeout
 	}
-	return &Service{st: st, iam: iamSvc, opts: opts}, nil
+	return &Service{st: st, iam: iamSvc, opts: opts, gen: newGenerations(st, opts.Generation)}, nil
 }
 
 // authorize runs IAM's check of access-analyzer:<op> for the caller. The policy checks have no resource type, so

@@ -20,6 +20,7 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		c.eventID = newEventID(c.Time)
 	}
 	params, response, id, allowed := c.params, c.response, c.eventID, c.allowed
+	authorized := c.authorized
 	c.mu.Unlock()
 	ev := &Event{
 		EventVersion:    EventVersion,
@@ -95,6 +96,9 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 	}
 	if explanation != nil {
 		add := explanation.appendJSON(append(make([]byte, 0, 512), `{"iamdDecision":`...))
+		if len(authorized) > 1 && ev.ErrorCode == "" && c.Data == nil {
+			add = appendAuthorized(append(add, `,"iamdAuthorized":`...), authorized)
+		}
 		add = append(add, '}')
 		ev.AdditionalEventData = mergeAdditional(ev.AdditionalEventData, add)
 	}

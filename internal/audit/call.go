@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -45,6 +46,8 @@ type Call struct {
 	txSeq  int64 // the Seq of the event appended with the change
 	// allowed is the last authorization decision of the call that allowed (ObserveDecision).
 	allowed *allowedDecision
+	// authorized are the action and resource of every decision of the call that allowed, in order, each once.
+	authorized []Authorized
 }
 
 // allowedDecision is what the trail keeps of a decision that allowed: the compiled statements it matched are
@@ -62,6 +65,9 @@ func (c *Call) ObserveDecision(req *authz.Request, d *authz.Decision) {
 	a := &allowedDecision{action: req.Action, resource: req.Resource, matched: append([]authz.Match(nil), d.Matched()...)}
 	c.mu.Lock()
 	c.allowed = a
+	if az := (Authorized{Action: req.Action, Resource: req.Resource}); !slices.Contains(c.authorized, az) {
+		c.authorized = append(c.authorized, az)
+	}
 	c.mu.Unlock()
 }
 
