@@ -63,6 +63,9 @@ type GenerationOptions struct {
 	CollapseAbove int
 	// MaxEvents is UsedOptions.MaxEvents.
 	MaxEvents int
+	// Flush, when not nil, writes the events the trail still queues (audit.Trail's Flush): a generation reads
+	// every call answered before it started.
+	Flush func(ctx context.Context) error
 }
 
 // generations is the policy generation state of a Service: the accounts that have a generation running (AWS's
@@ -193,6 +196,11 @@ func (s *Service) StartPolicyGeneration(ctx context.Context, c *iam.Caller, in *
 	}
 	defer s.gen.end(acct)
 
+	if f := s.gen.opts.Flush; f != nil {
+		if err := f(ctx); err != nil {
+			return nil, fmt.Errorf("analyzer: %w", err)
+		}
+	}
 	var existing string
 	err = st.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		jobs, err := listJobs(ctx, tx, acct)
