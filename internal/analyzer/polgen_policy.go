@@ -28,8 +28,8 @@ type PolicyOptions struct {
 	// the ARNs the trail recorded); false writes "*", as AWS does, except for iam:PassRole, which always names the
 	// roles passed.
 	Resources bool
-	// CollapseAbove: more than this many resources of one action that share a prefix (the ARN up to its last '/'
-	// or ':') are written as the prefix followed by "*"; DefaultCollapseAbove when zero, never when negative.
+	// CollapseAbove: more than this many resources of one action that share a prefix (the ARN up to its
+	// resource's last '/' or ':', or up to its resource) are written as the prefix followed by "*"; DefaultCollapseAbove when zero, never when negative.
 	// iam:PassRole's roles are never collapsed.
 	CollapseAbove int
 }
@@ -129,8 +129,8 @@ func collapse(resources []string, above int) []string {
 	return slices.Compact(out)
 }
 
-// prefixOf is the part of an ARN up to its last '/' or, when its resource has none, its last ':' (both kept); ""
-// when the ARN has neither beyond its account.
+// prefixOf is the part of an ARN up to the last '/' or, when there is none, the last ':' of its resource (kept),
+// or up to its resource when that has neither (arn:aws:sqs:us-east-1:111122223333:); "" when it is no ARN.
 func prefixOf(r string) string {
 	// arn:partition:service:region:account:resource — the resource starts after the fifth ':'.
 	start := 0
@@ -148,7 +148,7 @@ func prefixOf(r string) string {
 	if i := strings.LastIndexByte(res, ':'); i >= 0 {
 		return r[:start+i+1]
 	}
-	return ""
+	return r[:start]
 }
 
 // escapeResource writes the characters a policy's Resource reads as wildcards or variables ('*', '?', '$') as the
