@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -390,4 +392,41 @@ func policyGrants(t *testing.T, doc string) map[string][]string {
 		}
 	}
 	return out
+}
+
+// polgenNormalizers replace the job IDs and the times of policy generation's answers.
+var polgenNormalizers = []jsonNormalizer{
+	{regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}`), "JOB-ID"},
+	{regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"`), `"TIME"`},
+}
+
+// TestGoldenPolicyGeneration pins the JSON wire format of policy generation's answers and errors: a user that
+// read itself, its generated policy, the list of jobs, a cancel, and the errors of an unknown job and a window
+// longer than AWS's 90 days.
+func TestGoldenPolicyGeneration(t *testing.T) {
+	ctx := context.Background()
+	s := startServer(t)
+	root := awsiam.NewFromConfig(s.sdkConfig(rootCreds))
+	reader := sdkUserWithKey(t, root, "golden-reader", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"*"}]}`)
+	if _, err := awsiam.NewFromConfig(s.sdkConfig(reader)).GetUser(ctx, &awsiam.GetUserInput{UserName: aws.String("golden-reader")}); err != nil {
+		t.Fatal(err)
+	}
+	call := func(name, method, target, body string) string {
+		t.Helper()
+		status, out := s.callAccessAnalyzer(t, rootCreds, method, target, body)
+		goldenJSONIn(t, "accessanalyzer", polgenNormalizers, name, status, out)
+		return out
+	}
+	user := "arn:aws:iam::" + account + ":user/golden-reader"
+	out := call("StartPolicyGeneration", "PUT", "/policy/generation", `{"policyGenerationDetails":{"principalArn":"`+user+`"},"clientToken":"golden-1"}`)
+	var started struct{ JobID string }
+	if err := json.Unmarshal([]byte(out), &started); err != nil || started.JobID == "" {
+		t.Fatalf("%s: %v", out, err)
+	}
+	call("GetGeneratedPolicy", "GET", "/policy/generation/"+started.JobID+"?includeResourcePlaceholders=true", "")
+	call("ListPolicyGenerations", "GET", "/policy/generation?principalArn="+url.QueryEscape(user), "")
+	call("CancelPolicyGeneration", "PUT", "/policy/generation/"+started.JobID, "")
+	call("GetGeneratedPolicy-unknown-job", "GET", "/policy/generation/00000000-0000-4000-8000-000000000000", "")
+	call("StartPolicyGeneration-window-too-long", "PUT", "/policy/generation", `{"policyGenerationDetails":{"principalArn":"`+user+`"},`+
+		`"cloudTrailDetails":{"trails":[],"accessRole":"arn:aws:iam::`+account+`:role/r","startTime":"2020-01-01T00:00:00Z","endTime":"2020-06-01T00:00:00Z"}}`)
 }
