@@ -191,17 +191,22 @@ func TestUsedReadsWhatThePrincipalWasAllowed(t *testing.T) {
 	short := "arn:aws:iam::" + pgAccount + ":role/worker"
 	at := func(m int) time.Time { return created.Add(time.Duration(m) * time.Minute) }
 	allowed := func(action, resource string) string {
-		return `{"iamdDecision":{"decision":"allowed","action":"` + action + `","resource":"` + resource + `"}}`
+		return `{"iamdDecision":{"decision":"allowed","action":"` + action + `","resource":"` + resource + `",` +
+			`"decidingStatements":[{"policy":"p","layer":"identity","index":0,"effect":"Allow","attachedTo":"role/worker"}]}}`
 	}
 	events := []*store.Event{
 		pgEvent("e0", role, created.Add(-time.Hour), "iam.amazonaws.com", "DeleteUser", allowed("iam:DeleteUser", "arn:aws:iam::"+pgAccount+":user/old")),
 		pgEvent("e1", role, at(1), "iam.amazonaws.com", "GetUser", allowed("iam:GetUser", "arn:aws:iam::"+pgAccount+":user/alice")),
 		pgEvent("e2", role, at(2), "iam.amazonaws.com", "CreateRole", `{"iamdDecision":{"decision":"allowed","action":"iam:TagRole","resource":"arn:aws:iam::`+pgAccount+`:role/r"},`+
-			`"iamdAuthorized":[{"action":"iam:CreateRole","resource":"arn:aws:iam::`+pgAccount+`:role/r"},{"action":"iam:TagRole","resource":"arn:aws:iam::`+pgAccount+`:role/r"}]}`),
+			`"iamdAuthorized":[{"action":"iam:CreateRole","resource":"arn:aws:iam::`+pgAccount+`:role/r","identity":true},{"action":"iam:TagRole","resource":"arn:aws:iam::`+pgAccount+`:role/r","identity":true}]}`),
 		pgEvent("e3", role, at(3), "iam.amazonaws.com", "DeleteRole", `{"iamdDecision":{"decision":"implicitDeny","action":"iam:DeleteRole","resource":"arn:aws:iam::`+pgAccount+`:role/r"}}`),
 		pgEvent("e4", role, at(4), "sts.amazonaws.com", "GetCallerIdentity", ""),
 		// A data event of the decision API names the role without its path, and the action as the service asked.
 		pgEvent("e5", short, at(5), "s3.amazonaws.com", "getobject", allowed("s3:getobject", "arn:aws:s3:::b/k")),
+		// A trust policy that names the role lets it assume another role without an identity policy: the identity
+		// policy generated need not grant it.
+		pgEvent("e7", role, at(6), "sts.amazonaws.com", "AssumeRole", `{"iamdDecision":{"decision":"allowed","action":"sts:AssumeRole","resource":"arn:aws:iam::`+pgAccount+`:role/next",`+
+			`"decidingStatements":[{"policy":"trust policy of role/next","layer":"resource","index":0,"effect":"Allow"}]}}`),
 		pgEvent("e6", role, at(100), "iam.amazonaws.com", "ListRoles", allowed("iam:ListRoles", "arn:aws:iam::"+pgAccount+":role/")),
 	}
 	if err := st.AppendEvents(ctx, events); err != nil {
@@ -228,7 +233,7 @@ func TestUsedReadsWhatThePrincipalWasAllowed(t *testing.T) {
 		{Action: "iam:TagRole", Resources: []string{"arn:aws:iam::" + pgAccount + ":role/r"}},
 		{Action: "s3:GetObject", Resources: []string{"arn:aws:s3:::b/k"}},
 	}
-	if fmt.Sprint(u.Used) != fmt.Sprint(want) || u.Events != 5 || u.Refused != 1 || !u.Complete || !u.Start.Equal(created) {
+	if fmt.Sprint(u.Used) != fmt.Sprint(want) || u.Events != 6 || u.Refused != 1 || !u.Complete || !u.Start.Equal(created) {
 		t.Fatalf("used %+v", u)
 	}
 	t.Run("a window with more events than MaxEvents is not complete", func(t *testing.T) {

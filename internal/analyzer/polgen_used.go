@@ -69,8 +69,10 @@ type UsedAction struct {
 // its own calls and, for a role, the calls of its sessions, including the authorizations the decision API was
 // asked on their behalf (data events). Only what the engine allowed counts: a refused call adds nothing, since the
 // policy made from it must grant no access the principal did not have (policy generation's "no new access"
-// guarantee), and a call that needed no permission (sts:GetCallerIdentity) needs none after. A call allowed by
-// several decisions (CreateRole with tags also needs iam:TagRole) counts each of them. It answers
+// guarantee), and a call that needed no permission (sts:GetCallerIdentity) needs none after; neither does one a
+// resource-based policy allowed alone (a trust policy naming the principal), which the identity policy made
+// here need not grant. A call allowed by several decisions (CreateRole with tags also needs iam:TagRole) counts
+// each of them. It answers
 // ErrPrincipalNotFound when the account has no such user or role.
 func Used(ctx context.Context, r store.Reader, account, principalARN string, start, end time.Time, o UsedOptions) (*Usage, error) {
 	principal, created, err := principalOf(ctx, r, account, principalARN)
@@ -112,7 +114,9 @@ func Used(ctx context.Context, r store.Reader, account, principalARN string, sta
 					continue
 				}
 				for _, a := range allowed {
-					acc.add(o.Catalog, a.Action, a.Resource)
+					if a.Identity {
+						acc.add(o.Catalog, a.Action, a.Resource)
+					}
 				}
 			}
 			if !u.Complete || len(evs) < q.Limit {

@@ -1,6 +1,9 @@
 package audit
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strconv"
+)
 
 // Authorized is an action and a resource that the engine allowed a call: what the call needed of its principal's
 // permissions. A call that needs more than one authorization (CreateRole with tags needs iam:TagRole,
@@ -10,6 +13,9 @@ import "encoding/json"
 type Authorized struct {
 	Action   string `json:"action"`
 	Resource string `json:"resource"`
+	// Identity tells that an identity-based policy of the principal allowed it; false when the call needed none
+	// (a resource-based policy, such as a trust policy naming the principal, allowed it alone).
+	Identity bool `json:"identity"`
 }
 
 // appendAuthorized appends az as a JSON array.
@@ -22,6 +28,8 @@ func appendAuthorized(b []byte, az []Authorized) []byte {
 		b = append(b, `{"action":`...)
 		b = appendString(b, a.Action)
 		b = appendMember(b, "resource", a.Resource)
+		b = append(b, `,"identity":`...)
+		b = strconv.AppendBool(b, a.Identity)
 		b = append(b, '}')
 	}
 	return append(b, ']')
@@ -51,5 +59,9 @@ func Decisions(ev *Event) (allowed []Authorized, refused bool) {
 	if add.Decision.Action == "" {
 		return nil, false
 	}
-	return []Authorized{{Action: add.Decision.Action, Resource: add.Decision.Resource}}, false
+	az := Authorized{Action: add.Decision.Action, Resource: add.Decision.Resource}
+	for _, st := range add.Decision.Statements {
+		az.Identity = az.Identity || st.Layer == "identity"
+	}
+	return []Authorized{az}, false
 }

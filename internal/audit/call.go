@@ -65,7 +65,11 @@ func (c *Call) ObserveDecision(req *authz.Request, d *authz.Decision) {
 	a := &allowedDecision{action: req.Action, resource: req.Resource, matched: append([]authz.Match(nil), d.Matched()...)}
 	c.mu.Lock()
 	c.allowed = a
-	if az := (Authorized{Action: req.Action, Resource: req.Resource}); !slices.Contains(c.authorized, az) {
+	az := Authorized{Action: req.Action, Resource: req.Resource}
+	for _, m := range a.matched {
+		az.Identity = az.Identity || m.Layer == authz.LayerIdentity
+	}
+	if !slices.Contains(c.authorized, az) {
 		c.authorized = append(c.authorized, az)
 	}
 	c.mu.Unlock()

@@ -45,8 +45,8 @@ type polgenClients struct {
 
 // polgenWorkload is the workload of the round trip: calls that need one authorization, calls that need several
 // (CreateRole with tags needs iam:TagRole, AddRoleToInstanceProfile iam:PassRole), more users under one path than
-// policy generation keeps apart, a call that needs no permission, a call the broad policy refuses and decision API
-// data events.
+// policy generation keeps apart, a call that needs no permission, one a trust policy allows alone, a call the
+// broad policy refuses and decision API data events.
 func polgenWorkload() []polgenStep {
 	var steps []polgenStep
 	for _, n := range []string{"a", "b", "c", "d", "e", "f", "g"} {
@@ -79,6 +79,10 @@ func polgenWorkload() []polgenStep {
 		}},
 		polgenStep{name: "GetCallerIdentity needs no permission", call: func(ctx context.Context, c polgenClients) error {
 			_, err := c.sts.GetCallerIdentity(ctx, &awssts.GetCallerIdentityInput{})
+			return err
+		}},
+		polgenStep{name: "AssumeRole of a role whose trust policy names the role", call: func(ctx context.Context, c polgenClients) error {
+			_, err := c.sts.AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + account + ":role/polgen-next"), RoleSessionName: aws.String("next")})
 			return err
 		}},
 		polgenStep{name: "DeleteAccountPasswordPolicy is refused", denied: true, call: func(ctx context.Context, c polgenClients) error {
@@ -116,6 +120,9 @@ func TestPolicyGenerationRoundTrip(t *testing.T) {
 	must(root.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("polgen-worker"),
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + account + `:root"},"Action":"sts:AssumeRole"}]}`)}))
 	must(root.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("polgen-worker"), PolicyName: aws.String("broad"), PolicyDocument: aws.String(polgenBroad)}))
+	// A role the worker may assume by its trust policy alone, with no identity policy allowing sts:AssumeRole.
+	must(root.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("polgen-next"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + roleARN + `"},"Action":"sts:AssumeRole"}]}`)}))
 	assumer := sdkUserWithKey(t, root, "polgen-assumer", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"`+roleARN+`"}]}`)
 	service := sdkUserWithKey(t, root, "polgen-service", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iamd:Authorize","Resource":"*"}]}`)
 	session := func(name string) polgenClients {
