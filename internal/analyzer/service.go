@@ -14,6 +14,10 @@
 //
 // ValidatePolicy asks a Validator, and CheckNoPublicAccess a PublicAccess checker: small interfaces the server
 // wires to the validator and the public-access rules of the engine's packages.
+//
+// Policy generation (polgen.go) writes a user's or role's policy from what iamd's trail says it used: Used reads
+// it from a store.Reader (the API's jobs and "iamd analyze generate-policy" share it) and Usage.Policies writes
+// it; jobs are entities of KindPolicyGenerationJob.
 package analyzer
 
 import (

@@ -437,3 +437,36 @@ func TestGoldenPolicyGeneration(t *testing.T) {
 	call("StartPolicyGeneration-window-too-long", "PUT", "/policy/generation", `{"policyGenerationDetails":{"principalArn":"`+user+`"},`+
 		`"cloudTrailDetails":{"trails":[],"accessRole":"arn:aws:iam::`+account+`:role/r","startTime":"2020-01-01T00:00:00Z","endTime":"2020-06-01T00:00:00Z"}}`)
 }
+
+// TestAWSCLIPolicyGeneration runs the commands docs/policy-generation.md shows with the AWS CLI: a user reads
+// itself, start-policy-generation (without cloudTrailDetails: the last 90 days of iamd's trail),
+// get-generated-policy with --include-resource-placeholders, list-policy-generations.
+func TestAWSCLIPolicyGeneration(t *testing.T) {
+	s := sharedServer(t, "polgen_test.go")
+	needRealClient(t, "aws")
+	root := awsiam.NewFromConfig(s.sdkConfig(rootCreds))
+	reader := sdkUserWithKey(t, root, "cli-reader", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"*"}]}`)
+	s.mustCLI(t, reader, nil, "iam", "get-user", "--user-name", "cli-reader")
+	user := "arn:aws:iam::" + account + ":user/cli-reader"
+	var started struct{ JobID string }
+	s.mustCLI(t, rootCreds, &started, "accessanalyzer", "start-policy-generation", "--policy-generation-details", "principalArn="+user)
+	var got struct {
+		JobDetails            struct{ Status string }
+		GeneratedPolicyResult struct {
+			Properties        struct{ IsComplete bool }
+			GeneratedPolicies []struct{ Policy string }
+		}
+	}
+	s.mustCLI(t, rootCreds, &got, "accessanalyzer", "get-generated-policy", "--job-id", started.JobID, "--include-resource-placeholders")
+	if got.JobDetails.Status != "SUCCEEDED" || !got.GeneratedPolicyResult.Properties.IsComplete || len(got.GeneratedPolicyResult.GeneratedPolicies) != 1 {
+		t.Fatalf("answer %+v", got)
+	}
+	if g := policyGrants(t, got.GeneratedPolicyResult.GeneratedPolicies[0].Policy); len(g) != 1 || !slices.Equal(g["iam:GetUser"], []string{user}) {
+		t.Fatalf("policy %s", got.GeneratedPolicyResult.GeneratedPolicies[0].Policy)
+	}
+	var list struct{ PolicyGenerations []struct{ JobID string } }
+	s.mustCLI(t, rootCreds, &list, "accessanalyzer", "list-policy-generations", "--principal-arn", user)
+	if len(list.PolicyGenerations) != 1 || list.PolicyGenerations[0].JobID != started.JobID {
+		t.Fatalf("list %+v", list)
+	}
+}
