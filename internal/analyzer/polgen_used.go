@@ -92,6 +92,9 @@ func Used(ctx context.Context, r store.Reader, account, principalARN string, sta
 	}
 	acc := usedSet{}
 	for _, who := range principalNames(principal) {
+		if !u.Complete {
+			break
+		}
 		q := store.EventQuery{Account: account, Attr: store.EventAttr{Name: audit.AttrPrincipal, Value: who}, From: start, To: end, Limit: usedPage}
 		for {
 			evs, err := r.Events(ctx, q)
