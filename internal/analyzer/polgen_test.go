@@ -11,9 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iamd-dev/iamd/authz"
 	"github.com/iamd-dev/iamd/catalog"
 	"github.com/iamd-dev/iamd/internal/analyzer"
+	aatypes "github.com/iamd-dev/iamd/internal/apitypes/accessanalyzer"
 	"github.com/iamd-dev/iamd/internal/audit"
+	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
 	"github.com/iamd-dev/iamd/internal/store/sqlite"
@@ -266,4 +269,63 @@ func TestUsedReadsWhatThePrincipalWasAllowed(t *testing.T) {
 			t.Fatalf("used %+v", u)
 		}
 	})
+}
+
+// TestPolicyGenerationQuotasAndRetention: an account starts at most GenerationsPerDay generations in 24 hours
+// (ServiceQuotaExceededException after), a client token given again answers its job without counting, and jobs
+// are listed, and readable, for seven days.
+func TestPolicyGenerationQuotasAndRetention(t *testing.T) {
+	ctx := context.Background()
+	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	st := pgStore(t, created)
+	clock := created.Add(time.Hour)
+	svc, err := analyzer.New(st, fakeIAM{}, analyzer.Options{Validator: listValidator{}, Generation: analyzer.GenerationOptions{Now: func() time.Time { return clock }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &iam.Caller{Principal: authz.Principal{Type: authz.PrincipalRoot, ARN: "arn:aws:iam::" + pgAccount + ":root", Account: pgAccount}}
+	start := func(token string) (string, error) {
+		in := &aatypes.StartPolicyGenerationRequest{PolicyGenerationDetails: &aatypes.PolicyGenerationDetails{PrincipalArn: "arn:aws:iam::" + pgAccount + ":user/alice"}}
+		if token != "" {
+			in.ClientToken = &token
+		}
+		out, err := svc.StartPolicyGeneration(ctx, c, in)
+		if err != nil {
+			return "", err
+		}
+		return out.JobId, nil
+	}
+	first, err := start("t0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < analyzer.GenerationsPerDay; i++ {
+		if _, err := start(fmt.Sprintf("t%d", i)); err != nil {
+			t.Fatalf("generation %d: %v", i+1, err)
+		}
+	}
+	if again, err := start("t0"); err != nil || again != first {
+		t.Fatalf("the first token again: %s %v, want %s", again, err, first)
+	}
+	_, err = start("")
+	if ae, ok := awserr.As(err); !ok || ae.Code != "ServiceQuotaExceededException" || ae.HTTPStatus != 402 {
+		t.Fatalf("generation %d: %v, want ServiceQuotaExceededException", analyzer.GenerationsPerDay+1, err)
+	}
+	clock = clock.Add(25 * time.Hour)
+	if _, err := start(""); err != nil {
+		t.Fatalf("a day later: %v", err)
+	}
+	list, err := svc.ListPolicyGenerations(ctx, c, &aatypes.ListPolicyGenerationsRequest{})
+	if err != nil || len(list.PolicyGenerations) != analyzer.GenerationsPerDay+1 {
+		t.Fatalf("%d jobs listed, %v", len(list.PolicyGenerations), err)
+	}
+	clock = clock.Add(7*24*time.Hour + time.Minute)
+	list, err = svc.ListPolicyGenerations(ctx, c, &aatypes.ListPolicyGenerationsRequest{})
+	if err != nil || len(list.PolicyGenerations) != 0 {
+		t.Fatalf("%d jobs listed eight days later, %v", len(list.PolicyGenerations), err)
+	}
+	_, err = svc.GetGeneratedPolicy(ctx, c, &aatypes.GetGeneratedPolicyRequest{JobId: first})
+	if ae, ok := awserr.As(err); !ok || ae.Code != "ValidationException" {
+		t.Fatalf("a job of eight days ago: %v", err)
+	}
 }
