@@ -13,8 +13,10 @@ import (
 	aa "github.com/iamd-dev/iamd/internal/analyzer"
 	"github.com/iamd-dev/iamd/internal/clock"
 	"github.com/iamd-dev/iamd/internal/config"
+	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/server"
 	"github.com/iamd-dev/iamd/internal/store"
+	"github.com/iamd-dev/iamd/reason"
 )
 
 const analyzeGenerateUsage = `Usage:
@@ -25,7 +27,8 @@ Generates the identity policy of a user or role from what it used, as Access Ana
 GetGeneratedPolicy do, reading the trail of the data directory's database (beside a running server; it never
 writes to it). Only what iamd's engine allowed counts: a refused call adds nothing. The actions are on the
 resources they were used on; more than --collapse-above resources under one prefix become the prefix and "*"
-(never the roles of iam:PassRole); --resources=false writes every action but iam:PassRole on "*", as AWS does.
+where the principal's identity policies allow all the pattern covers (never the roles of iam:PassRole);
+--resources=false writes every action but iam:PassRole on "*", as AWS does.
 --start and --end are RFC 3339 times or durations before now on this machine's clock (7d, 36h); the window is
 at most 90 days and ends now by default.
 Prints the policy as JSON; when it does not fit one managed policy (6,144 characters), a JSON array of policies.
@@ -83,7 +86,7 @@ func runAnalyzeGenerate(ctx context.Context, s stdio, args []string) int {
 		fmt.Fprintf(s.stderr, "iamd analyze generate-policy: %v\n", err)
 		return exitUsage
 	}
-	st, _, err := server.OpenData(ctx, cfg, slog.New(slog.DiscardHandler))
+	st, box, err := server.OpenData(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		fmt.Fprintf(s.stderr, "iamd analyze generate-policy: %v\n", err)
 		return exitUsage
@@ -108,6 +111,18 @@ func runAnalyzeGenerate(ctx context.Context, s stdio, args []string) int {
 	}
 	fmt.Fprintf(s.stderr, "%s from %s to %s: %d events read, %d refused%s\n", u.Principal, u.Start.Format(time.RFC3339), u.End.Format(time.RFC3339),
 		u.Events, u.Refused, complete)
+	if opts.Resources {
+		// A pattern stays only where the principal's identity policies allow all it covers, as the API checks.
+		policiesOf := iam.New(st, cat, box, time.Now, cfg.Region, iam.Options{})
+		err := st.View(ctx, func(ctx context.Context, r store.Reader) error {
+			opts.CollapseAbove, err = u.CollapseChecked(ctx, r, policiesOf, reason.New(reason.Options{Catalog: cat}), aa.DefaultCheckTimeout, opts.CollapseAbove)
+			return err
+		})
+		if err != nil {
+			fmt.Fprintf(s.stderr, "iamd analyze generate-policy: %v\n", err)
+			return exitUsage
+		}
+	}
 	policies := u.Policies(opts)
 	if len(policies) == 0 {
 		fmt.Fprintf(s.stderr, "iamd analyze generate-policy: %s used nothing in the window\n", u.Principal)

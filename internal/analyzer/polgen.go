@@ -11,12 +11,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/iamd-dev/iamd/arn"
+	"github.com/iamd-dev/iamd/authz"
 	"github.com/iamd-dev/iamd/catalog"
 	aatypes "github.com/iamd-dev/iamd/internal/apitypes/accessanalyzer"
 	"github.com/iamd-dev/iamd/internal/audit"
 	"github.com/iamd-dev/iamd/internal/awserr"
 	"github.com/iamd-dev/iamd/internal/iam"
 	"github.com/iamd-dev/iamd/internal/store"
+	"github.com/iamd-dev/iamd/policy"
+	"github.com/iamd-dev/iamd/reason"
 )
 
 // This file is Access Analyzer's policy generation (the IAM User Guide, "IAM Access Analyzer policy generation"):
@@ -59,14 +63,26 @@ type GenerationOptions struct {
 	Now func() time.Time
 	// Catalog spells actions as AWS does (Used); nil keeps them as the trail has them.
 	Catalog *catalog.Catalog
-	// CollapseAbove is PolicyOptions.CollapseAbove of the policies GetGeneratedPolicy writes.
+	// CollapseAbove is PolicyOptions.CollapseAbove of the policies GetGeneratedPolicy writes with
+	// includeResourcePlaceholders (DefaultCollapseAbove when zero), kept only when reason proves the patterns grant
+	// nothing beyond the principal's identity policies (Usage.CollapseChecked).
 	CollapseAbove int
 	// MaxEvents is UsedOptions.MaxEvents.
 	MaxEvents int
 	// Flush, when not nil, writes the events the trail still queues (audit.Trail's Flush): a generation reads
 	// every call answered before it started.
 	Flush func(ctx context.Context) error
+	// Policies reads a principal's identity policies, against which a generation checks its collapsed resource
+	// patterns; New takes the IAM it is given when that has them (*iam.Service). Without it, nothing collapses.
+	Policies IdentityPolicies
 }
+
+// IdentityPolicies reads the identity-based policies of a user or role. *iam.Service implements it.
+type IdentityPolicies interface {
+	IdentityPolicies(ctx context.Context, r store.Reader, account, principalARN string) ([]authz.Attached, error)
+}
+
+var _ IdentityPolicies = (*iam.Service)(nil)
 
 // generations is the policy generation state of a Service: the accounts that have a generation running (AWS's
 // quota of concurrent policy generations is one per account).
@@ -76,9 +92,15 @@ type generations struct {
 	running map[string]bool
 }
 
-func newGenerations(st Viewer, o GenerationOptions) *generations {
+func newGenerations(st Viewer, iamSvc IAM, o GenerationOptions) *generations {
 	if o.Store == nil {
 		o.Store, _ = st.(Updater)
+	}
+	if o.Policies == nil {
+		o.Policies, _ = iamSvc.(IdentityPolicies)
+	}
+	if o.CollapseAbove == 0 {
+		o.CollapseAbove = DefaultCollapseAbove
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -117,6 +139,9 @@ type generationJob struct {
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
 	Usage *Usage    `json:"usage,omitempty"`
+	// CollapseAbove is PolicyOptions.CollapseAbove of the job's policies: -1 when collapsing could not be proved
+	// to grant nothing beyond the principal's policies (Usage.CollapseChecked).
+	CollapseAbove int `json:"collapseAbove"`
 }
 
 type jobTrail struct {
@@ -245,7 +270,8 @@ func (s *Service) StartPolicyGeneration(ctx context.Context, c *iam.Caller, in *
 			return err
 		}
 		job.Status, job.Usage = aatypes.JobStatusSUCCEEDED, u
-		return nil
+		job.CollapseAbove, err = u.CollapseChecked(ctx, r, s.gen.opts.Policies, s.opts.Checker, s.opts.CheckTimeout, s.gen.opts.CollapseAbove)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("analyzer: %w", err)
@@ -256,6 +282,51 @@ func (s *Service) StartPolicyGeneration(ctx context.Context, c *iam.Caller, in *
 		return nil, fmt.Errorf("analyzer: %w", err)
 	}
 	return &aatypes.StartPolicyGenerationResponse{JobId: job.ID}, nil
+}
+
+// CollapseChecked is the PolicyOptions.CollapseAbove to write u's policies with: above, when collapsing resources
+// into patterns changes nothing or when checker proves (within timeout) that the collapsed policies grant nothing
+// the principal's identity policies (read from src) do not, so that a pattern covers only resources the principal
+// could use already; else -1, every resource apart. A policy generated so grants no new access whenever the exact
+// one does not. With a nil src nothing collapses.
+func (u *Usage) CollapseChecked(ctx context.Context, r store.Reader, src IdentityPolicies, checker *reason.Checker, timeout time.Duration, above int) (int, error) {
+	collapsed := u.Policies(PolicyOptions{Resources: true, CollapseAbove: above})
+	if slices.Equal(collapsed, u.Policies(PolicyOptions{Resources: true, CollapseAbove: -1})) {
+		return above, nil
+	}
+	if src == nil {
+		return -1, nil
+	}
+	account := ""
+	if a, err := arn.Parse(u.Principal); err == nil {
+		account = a.Account
+	}
+	attached, err := src.IdentityPolicies(ctx, r, account, u.Principal)
+	if err != nil {
+		return 0, fmt.Errorf("policies of %s: %w", u.Principal, err)
+	}
+	current := make([]*policy.Policy, len(attached))
+	for i, a := range attached {
+		current[i] = a.Policy
+	}
+	generated := make([]*policy.Policy, 0, len(collapsed))
+	for _, doc := range collapsed {
+		p, err := policy.Parse([]byte(doc), policy.TypeIdentity)
+		if err != nil {
+			return 0, fmt.Errorf("generated policy: %w", err)
+		}
+		generated = append(generated, p)
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	res, err := checker.Exceeds(cctx, generated, current, func(int) string { return "" })
+	if err != nil && ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
+	if err != nil || res.Verdict != reason.Pass {
+		return -1, nil
+	}
+	return above, nil
 }
 
 // GetGeneratedPolicy answers a job's state and, once it succeeded, its policies: on the resources used with
@@ -281,7 +352,7 @@ func (s *Service) GetGeneratedPolicy(ctx context.Context, c *iam.Caller, in *aat
 	}
 	props.CloudTrailProperties = ct
 	withResources := in.IncludeResourcePlaceholders != nil && *in.IncludeResourcePlaceholders
-	for _, p := range job.Usage.Policies(PolicyOptions{Resources: withResources, CollapseAbove: s.gen.opts.CollapseAbove}) {
+	for _, p := range job.Usage.Policies(PolicyOptions{Resources: withResources, CollapseAbove: job.CollapseAbove}) {
 		out.GeneratedPolicyResult.GeneratedPolicies = append(out.GeneratedPolicyResult.GeneratedPolicies, aatypes.GeneratedPolicy{Policy: p})
 	}
 	return out, nil

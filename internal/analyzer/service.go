@@ -80,7 +80,7 @@ func New(st Viewer, iamSvc IAM, opts Options) (*Service, error) {
 	if opts.CheckTimeout <= 0 {
 		opts.CheckTimeout = DefaultCheckTimeout
 	}
-	return &Service{st: st, iam: iamSvc, opts: opts, gen: newGenerations(st, opts.Generation)}, nil
+	return &Service{st: st, iam: iamSvc, opts: opts, gen: newGenerations(st, iamSvc, opts.Generation)}, nil
 }
 
 // authorize runs IAM's check of access-analyzer:<op> for the caller. The policy checks have no resource type, so

@@ -336,6 +336,50 @@ func TestPolicyGenerationRequests(t *testing.T) {
 			t.Fatalf("jobs %s and %s", aws.ToString(a.JobId), aws.ToString(b.JobId))
 		}
 	})
+	t.Run("resources collapse only where the principal's policies allow the pattern", func(t *testing.T) {
+		// The role may read six users by name, and reads them all: user/team/* would grant more than its policy.
+		var names []string
+		for i := range 6 {
+			names = append(names, fmt.Sprintf(`"arn:aws:iam::%s:user/team/u%d"`, account, i))
+		}
+		const narrowARN = "arn:aws:iam::" + account + ":role/polgen-narrow"
+		if _, err := root.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("polgen-narrow"),
+			AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + account + `:root"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := root.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("polgen-narrow"), PolicyName: aws.String("six"),
+			PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":[` + strings.Join(names, ",") + `]}]}`)}); err != nil {
+			t.Fatal(err)
+		}
+		assumer := sdkUserWithKey(t, root, "polgen-narrow-assumer", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"`+narrowARN+`"}]}`)
+		sess, err := awssts.NewFromConfig(s.sdkConfig(assumer)).AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(narrowARN), RoleSessionName: aws.String("narrow")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := s.sdkConfig(rootCreds)
+		cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(sess.Credentials.AccessKeyId), aws.ToString(sess.Credentials.SecretAccessKey), aws.ToString(sess.Credentials.SessionToken))
+		for i := range 6 {
+			name := aws.String(fmt.Sprintf("u%d", i))
+			if _, err := root.CreateUser(ctx, &awsiam.CreateUserInput{UserName: name, Path: aws.String("/team/")}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := awsiam.NewFromConfig(cfg).GetUser(ctx, &awsiam.GetUserInput{UserName: name}); err != nil {
+				t.Fatalf("GetUser %s: %v", *name, err)
+			}
+		}
+		out, err := start(narrowARN, time.Hour, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := aa.GetGeneratedPolicy(ctx, &accessanalyzer.GetGeneratedPolicyInput{JobId: out.JobId, IncludeResourcePlaceholders: aws.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := policyGrants(t, aws.ToString(got.GeneratedPolicyResult.GeneratedPolicies[0].Policy))
+		if len(g["iam:GetUser"]) != 6 {
+			t.Fatalf("iam:GetUser on %v, want the six users apart", g["iam:GetUser"])
+		}
+	})
 	t.Run("a principal that used nothing gets no policy, and the list pages", func(t *testing.T) {
 		out, err := start(userARN, 0, "")
 		if err != nil {
