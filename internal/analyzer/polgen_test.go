@@ -149,7 +149,7 @@ func TestGeneratedPoliciesSplitAtTheSizeQuota(t *testing.T) {
 }
 
 // pgStore is a store with a role (with a path) and a user of pgAccount, created at created.
-func pgStore(t *testing.T, created time.Time) *sqlite.Store {
+func pgStore(t testing.TB, created time.Time) *sqlite.Store {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "iamd.db"))

@@ -107,8 +107,13 @@ func Used(ctx context.Context, r store.Reader, account, principalARN string, sta
 					break
 				}
 				u.Events++
+				// Only iamd's explanation is read: decoding the whole record would cost twice as much.
 				var ev audit.Event
-				if err := json.Unmarshal(e.Data, &ev); err != nil {
+				var add struct {
+					Data *json.RawMessage `json:"additionalEventData"`
+				}
+				add.Data = &ev.AdditionalEventData
+				if err := json.Unmarshal(e.Data, &add); err != nil {
 					return nil, fmt.Errorf("policy generation: event %s: %w", e.ID, err)
 				}
 				allowed, refused := audit.Decisions(&ev)
