@@ -40,16 +40,27 @@ type ConditionKey struct {
 	// Multivalued reports that the key holds a set of values: an ArrayOf* type,
 	// or ValueType "Multivalued" in global-condition-keys.json.
 	Multivalued bool
+	// Sensitive reports that global-condition-keys.json marks the key
+	// sensitive (identifiers of accounts, organizations and networks, such as
+	// aws:PrincipalOrgID and aws:SourceVpc): IAM Access Analyzer takes no
+	// wildcards or policy variables in patterns of such keys.
+	Sensitive bool
+	// Category is the global key's group in global-condition-keys.json
+	// ("Properties of the principal", "Properties of the network", ...), or "".
+	Category string
 }
 
 type rawConditionKey struct {
 	Name      string
 	Types     []KeyType
 	ValueType string // only in global-condition-keys.json
+	Sensitive bool   // only in global-condition-keys.json
+	Category  string // only in global-condition-keys.json
 }
 
 func (r rawConditionKey) key() ConditionKey {
-	k := ConditionKey{Name: r.Name, Types: r.Types, Multivalued: r.ValueType == "Multivalued"}
+	k := ConditionKey{Name: r.Name, Types: r.Types, Multivalued: r.ValueType == "Multivalued", Sensitive: r.Sensitive,
+		Category: r.Category}
 	for _, t := range r.Types {
 		if strings.HasPrefix(string(t), "ArrayOf") {
 			k.Multivalued = true

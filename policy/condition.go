@@ -17,21 +17,27 @@ const (
 	QualifierForAnyValue            // ForAnyValue: at least one request value must match
 )
 
-// opFamily groups operators by how they compare values.
-type opFamily uint8
+// OperatorFamily is the kind of values a condition operator compares, and how.
+type OperatorFamily uint8
 
+// The operator families.
 const (
-	famString opFamily = iota
-	famStringIgnoreCase
-	famStringLike
-	famNumeric
-	famDate
-	famBool
-	famBinary
-	famIP
-	famARN
-	famNull
+	FamilyString           OperatorFamily = iota // StringEquals, StringNotEquals
+	FamilyStringIgnoreCase                       // StringEqualsIgnoreCase, StringNotEqualsIgnoreCase
+	FamilyStringLike                             // StringLike, StringNotLike
+	FamilyNumeric
+	FamilyDate
+	FamilyBool
+	FamilyBinary
+	FamilyIP
+	FamilyARN
+	FamilyNull
 )
+
+// Strings reports whether the family compares strings (String, StringIgnoreCase, StringLike).
+func (f OperatorFamily) Strings() bool {
+	return f == FamilyString || f == FamilyStringIgnoreCase || f == FamilyStringLike
+}
 
 // cmp is the comparison of numeric and date operators.
 type cmp uint8
@@ -47,7 +53,7 @@ const (
 // operatorSpec describes one base operator (without IfExists and set qualifiers).
 type operatorSpec struct {
 	name    string
-	family  opFamily
+	family  OperatorFamily
 	cmp     cmp
 	negated bool
 }
@@ -58,33 +64,33 @@ var operators = buildOperators()
 func buildOperators() map[string]operatorSpec {
 	m := map[string]operatorSpec{}
 	for _, o := range []operatorSpec{
-		{"StringEquals", famString, cmpEq, false},
-		{"StringNotEquals", famString, cmpEq, true},
-		{"StringEqualsIgnoreCase", famStringIgnoreCase, cmpEq, false},
-		{"StringNotEqualsIgnoreCase", famStringIgnoreCase, cmpEq, true},
-		{"StringLike", famStringLike, cmpEq, false},
-		{"StringNotLike", famStringLike, cmpEq, true},
-		{"NumericEquals", famNumeric, cmpEq, false},
-		{"NumericNotEquals", famNumeric, cmpEq, true},
-		{"NumericLessThan", famNumeric, cmpLt, false},
-		{"NumericLessThanEquals", famNumeric, cmpLe, false},
-		{"NumericGreaterThan", famNumeric, cmpGt, false},
-		{"NumericGreaterThanEquals", famNumeric, cmpGe, false},
-		{"DateEquals", famDate, cmpEq, false},
-		{"DateNotEquals", famDate, cmpEq, true},
-		{"DateLessThan", famDate, cmpLt, false},
-		{"DateLessThanEquals", famDate, cmpLe, false},
-		{"DateGreaterThan", famDate, cmpGt, false},
-		{"DateGreaterThanEquals", famDate, cmpGe, false},
-		{"Bool", famBool, cmpEq, false},
-		{"BinaryEquals", famBinary, cmpEq, false},
-		{"IpAddress", famIP, cmpEq, false},
-		{"NotIpAddress", famIP, cmpEq, true},
-		{"ArnEquals", famARN, cmpEq, false},
-		{"ArnLike", famARN, cmpEq, false},
-		{"ArnNotEquals", famARN, cmpEq, true},
-		{"ArnNotLike", famARN, cmpEq, true},
-		{"Null", famNull, cmpEq, false},
+		{"StringEquals", FamilyString, cmpEq, false},
+		{"StringNotEquals", FamilyString, cmpEq, true},
+		{"StringEqualsIgnoreCase", FamilyStringIgnoreCase, cmpEq, false},
+		{"StringNotEqualsIgnoreCase", FamilyStringIgnoreCase, cmpEq, true},
+		{"StringLike", FamilyStringLike, cmpEq, false},
+		{"StringNotLike", FamilyStringLike, cmpEq, true},
+		{"NumericEquals", FamilyNumeric, cmpEq, false},
+		{"NumericNotEquals", FamilyNumeric, cmpEq, true},
+		{"NumericLessThan", FamilyNumeric, cmpLt, false},
+		{"NumericLessThanEquals", FamilyNumeric, cmpLe, false},
+		{"NumericGreaterThan", FamilyNumeric, cmpGt, false},
+		{"NumericGreaterThanEquals", FamilyNumeric, cmpGe, false},
+		{"DateEquals", FamilyDate, cmpEq, false},
+		{"DateNotEquals", FamilyDate, cmpEq, true},
+		{"DateLessThan", FamilyDate, cmpLt, false},
+		{"DateLessThanEquals", FamilyDate, cmpLe, false},
+		{"DateGreaterThan", FamilyDate, cmpGt, false},
+		{"DateGreaterThanEquals", FamilyDate, cmpGe, false},
+		{"Bool", FamilyBool, cmpEq, false},
+		{"BinaryEquals", FamilyBinary, cmpEq, false},
+		{"IpAddress", FamilyIP, cmpEq, false},
+		{"NotIpAddress", FamilyIP, cmpEq, true},
+		{"ArnEquals", FamilyARN, cmpEq, false},
+		{"ArnLike", FamilyARN, cmpEq, false},
+		{"ArnNotEquals", FamilyARN, cmpEq, true},
+		{"ArnNotLike", FamilyARN, cmpEq, true},
+		{"Null", FamilyNull, cmpEq, false},
 	} {
 		m[strings.ToLower(o.name)] = o
 	}
@@ -124,19 +130,31 @@ type valueMatcher struct {
 	ok    bool // the value parsed for its operator; a value that did not never matches
 }
 
-// parseOperator splits an operator name into qualifier, base operator and IfExists. Operator names are matched as
-// AWS spells them, ignoring case.
-func parseOperator(name string) (Qualifier, operatorSpec, bool, bool) {
+// Operator is a condition operator's name, read: its base operator and how the base is qualified.
+type Operator struct {
+	Name      string // the base operator in AWS's spelling, without set qualifier and IfExists: "StringLike"
+	Family    OperatorFamily
+	Negated   bool // StringNotEquals, NotIpAddress, ArnNotLike, ...
+	Qualifier Qualifier
+	IfExists  bool
+
+	spec operatorSpec
+}
+
+// ParseOperator reads a condition operator's name as AWS does, ignoring case:
+// [ForAllValues:|ForAnyValue:]BaseOperator[IfExists]. ok is false when the name is no operator of AWS's. Null with
+// IfExists reads as such (IAM refuses it: the Condition of a parsed policy never has it).
+func ParseOperator(name string) (op Operator, ok bool) {
 	q := QualifierNone
 	rest := name
-	if pfx, after, ok := strings.Cut(name, ":"); ok {
+	if pfx, after, found := strings.Cut(name, ":"); found {
 		switch strings.ToLower(pfx) {
 		case "forallvalues":
 			q = QualifierForAllValues
 		case "foranyvalue":
 			q = QualifierForAnyValue
 		default:
-			return 0, operatorSpec{}, false, false
+			return Operator{}, false
 		}
 		rest = after
 	}
@@ -146,11 +164,20 @@ func parseOperator(name string) (Qualifier, operatorSpec, bool, bool) {
 		ifExists = true
 		lower = strings.TrimSuffix(lower, "ifexists")
 	}
-	spec, ok := operators[lower]
-	if !ok || (ifExists && spec.family == famNull) {
+	spec, found := operators[lower]
+	if !found {
+		return Operator{}, false
+	}
+	return Operator{Name: spec.name, Family: spec.family, Negated: spec.negated, Qualifier: q, IfExists: ifExists, spec: spec}, true
+}
+
+// parseOperator is ParseOperator for the engine: NullIfExists is no operator.
+func parseOperator(name string) (Qualifier, operatorSpec, bool, bool) {
+	op, ok := ParseOperator(name)
+	if !ok || (op.IfExists && op.Family == FamilyNull) {
 		return 0, operatorSpec{}, false, false
 	}
-	return q, spec, ifExists, true
+	return op.Qualifier, op.spec, op.IfExists, true
 }
 
 // compileValue prepares one policy value for its operator; ok is false when the value cannot be a value of the
@@ -158,25 +185,25 @@ func parseOperator(name string) (Qualifier, operatorSpec, bool, bool) {
 func compileValue(spec operatorSpec, text string, vars bool) valueMatcher {
 	v := valueMatcher{text: text, ok: true}
 	switch spec.family {
-	case famString, famStringIgnoreCase:
+	case FamilyString, FamilyStringIgnoreCase:
 		v.tmpl = compileTemplate(text, vars)
-	case famStringLike:
+	case FamilyStringLike:
 		v.glob = compilePattern(text, vars)
-	case famARN:
+	case FamilyARN:
 		v.arn = compileARNCondPattern(text, vars)
-	case famNumeric:
+	case FamilyNumeric:
 		f, err := strconv.ParseFloat(text, 64)
 		v.num, v.ok = f, err == nil
-	case famDate:
+	case FamilyDate:
 		v.when, v.ok = parseDate(text)
-	case famBool:
+	case FamilyBool:
 		v.ok = strings.EqualFold(text, "true") || strings.EqualFold(text, "false")
-	case famBinary:
+	case FamilyBinary:
 		b, err := base64.StdEncoding.DecodeString(text)
 		v.bytes, v.ok = b, err == nil
-	case famIP:
+	case FamilyIP:
 		v.ip, v.ok = parseCIDR(text)
-	case famNull:
+	case FamilyNull:
 		v.ok = strings.EqualFold(text, "true") || strings.EqualFold(text, "false")
 	}
 	return v
@@ -278,7 +305,7 @@ func isDigits(s string) bool {
 // IfExists and negated operators.
 func (c *Condition) Eval(ctx Context) bool {
 	vals, present := ctx[c.key]
-	if c.spec.family == famNull {
+	if c.spec.family == FamilyNull {
 		return c.evalNull(present && len(vals) > 0)
 	}
 	if !present || len(vals) == 0 {
@@ -337,7 +364,7 @@ func (c *Condition) evalNull(present bool) bool {
 // matchesAny reports whether request value r matches any policy value under the positive form of the operator.
 func (c *Condition) matchesAny(r string, ctx Context) bool {
 	switch c.spec.family {
-	case famString:
+	case FamilyString:
 		for i := range c.match {
 			v := &c.match[i]
 			if v.tmpl.literal {
@@ -348,7 +375,7 @@ func (c *Condition) matchesAny(r string, ctx Context) bool {
 				return true
 			}
 		}
-	case famStringIgnoreCase:
+	case FamilyStringIgnoreCase:
 		for i := range c.match {
 			v := &c.match[i]
 			if v.tmpl.literal {
@@ -359,19 +386,19 @@ func (c *Condition) matchesAny(r string, ctx Context) bool {
 				return true
 			}
 		}
-	case famStringLike:
+	case FamilyStringLike:
 		for i := range c.match {
 			if c.match[i].glob.match(r, ctx) {
 				return true
 			}
 		}
-	case famARN:
+	case FamilyARN:
 		for i := range c.match {
 			if c.match[i].arn.match(r, ctx) {
 				return true
 			}
 		}
-	case famNumeric:
+	case FamilyNumeric:
 		f, err := strconv.ParseFloat(r, 64)
 		if err != nil {
 			return false
@@ -382,7 +409,7 @@ func (c *Condition) matchesAny(r string, ctx Context) bool {
 				return true
 			}
 		}
-	case famDate:
+	case FamilyDate:
 		t, ok := parseDate(r)
 		if !ok {
 			return false
@@ -393,21 +420,21 @@ func (c *Condition) matchesAny(r string, ctx Context) bool {
 				return true
 			}
 		}
-	case famBool:
+	case FamilyBool:
 		for i := range c.match {
 			v := &c.match[i]
 			if v.ok && strings.EqualFold(r, v.text) {
 				return true
 			}
 		}
-	case famBinary:
+	case FamilyBinary:
 		for i := range c.match {
 			v := &c.match[i]
 			if v.ok && (r == v.text || base64Equal(r, v.bytes)) {
 				return true
 			}
 		}
-	case famIP:
+	case FamilyIP:
 		a, err := netip.ParseAddr(r)
 		if err != nil {
 			return false

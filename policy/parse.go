@@ -711,7 +711,7 @@ func (p *parser) conditions(m *member, vars bool) []*Condition {
 					c.Values = append(c.Values, it.text)
 					v := compileValue(spec, it.text, vars)
 					switch {
-					case spec.family == famDate && !(vars && strings.Contains(it.text, "${")) && !legacyDate(it.text):
+					case spec.family == FamilyDate && !(vars && strings.Contains(it.text, "${")) && !legacyDate(it.text):
 						p.written(awsLegacy, CodeInvalidConditionValue, it.start, "%q is not a date (ISO 8601, or seconds since the epoch)", it.text)
 					case !v.ok:
 						p.add(SeverityWarning, CodeInvalidConditionValue, it.start, "%q is not a valid value for %s, so it never matches", it.text, spec.name)

@@ -48,6 +48,7 @@ func TestPolicyValidate(t *testing.T) {
 				dir + `errors.json:4:14: ERROR UNSUPPORTED_SID`,
 				dir + `errors.json:7:19: ERROR INVALID_ARN_PREFIX`,
 				dir + `errors.json:10:17: ERROR INVALID_EFFECT`,
+				dir + `errors.json:11:18: ERROR UNSUPPORTED_ACTION_FOR_CONDITION_KEY`, // s3:max-keys is ListBucket's
 				dir + `errors.json:13:56: WARNING TYPE_MISMATCH_NUMBER`,
 			},
 		},
@@ -143,8 +144,8 @@ func TestPolicyValidateJSONOutput(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 			t.Fatalf("not a JSON array: %v\n%s", err, r.stdout)
 		}
-		if len(got) != 5 {
-			t.Fatalf("%d findings, want 5", len(got))
+		if len(got) != 6 {
+			t.Fatalf("%d findings, want 6", len(got))
 		}
 		want := map[string]any{"file": "testdata/validate/errors.json", "issueCode": "UNSUPPORTED_SID", "findingType": "ERROR",
 			"findingDetails": "Update the characters in the Sid element to use one of the following character types: [a-z, A-Z, 0-9]",

@@ -54,6 +54,11 @@ type Options struct {
 	Validator Validator
 	// CheckTimeout bounds the time one custom check may take (its time budget); DefaultCheckTimeout when zero.
 	CheckTimeout time.Duration
+	// History tells when principals last used services, actions and access keys (the audit trail's
+	// audit.History), and Principals what their policies allow (*iam.Service): unused-access analysis
+	// (DetectUnused, RecommendUnused) needs both and fails without them.
+	History    iam.AccessHistory
+	Principals Principals
 	// Generation configures policy generation (polgen.go).
 	Generation GenerationOptions
 }

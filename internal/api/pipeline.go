@@ -176,10 +176,9 @@ func (p *pipeline) authenticate(r *http.Request, ex *exchange, route func(body [
 func (p *pipeline) auditCall(r *http.Request, ex *exchange, c *iam.Caller) *audit.Call {
 	call := &audit.Call{RequestID: ex.reqID, Service: ex.service, Operation: ex.label, UserAgent: r.UserAgent(), SourceIP: sourceIP(r)}
 	if c != nil {
-		cc := *c
-		call.Time, call.Region = cc.Time, cc.Region
-		if cc.Principal.ARN != "" {
-			call.Caller = &cc
+		call.Time, call.Region = c.Time, c.Region
+		if c.Principal.ARN != "" {
+			call.SetCaller(c)
 		}
 	} else {
 		call.Time = p.now().UTC()

@@ -19,7 +19,12 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		// Made by the first build (the change's, or the writer's): not on the request path of a call that reads.
 		c.eventID = newEventID(c.Time)
 	}
-	params, response, id, allowed := c.params, c.response, c.eventID, c.allowed
+	params, response, id := c.params, c.response, c.eventID
+	var allowed *allowedDecision
+	if c.hasAllowed {
+		a := c.allowed
+		allowed = &a
+	}
 	authorized := c.authorized
 	c.mu.Unlock()
 	ev := &Event{
@@ -102,7 +107,7 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		add = append(add, '}')
 		ev.AdditionalEventData = mergeAdditional(ev.AdditionalEventData, add)
 	}
-	data := ev.AppendJSON(make([]byte, 0, 1536))
+	data := ev.AppendJSON(t.newRecordBuffer())
 	se := &store.Event{Account: account, ID: id, Time: c.Time, Data: data, Attrs: attrsOf(ev)}
 	return se, ev, nil
 }
@@ -360,7 +365,7 @@ func mergeAdditional(a, b json.RawMessage) json.RawMessage {
 
 // resourceMembers maps the request parameters that name an IAM or Organizations resource to LookupEvents'
 // resource type.
-var resourceMembers = []struct{ member, typ string }{
+var resourceMembers = [...]struct{ member, typ string }{
 	{"userName", "AWS::IAM::User"},
 	{"groupName", "AWS::IAM::Group"},
 	{"roleName", "AWS::IAM::Role"},
@@ -391,27 +396,30 @@ func LookupResources(ev *Event) []LookupResource {
 	if len(ev.RequestParameters) == 0 || ev.RequestParameters[0] != '{' {
 		return out
 	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(ev.RequestParameters, &m) != nil {
+	// The value of each resource member, the last given (as encoding/json decodes a name given twice); only string
+	// values name a resource.
+	var values [len(resourceMembers)]string
+	var given [len(resourceMembers)]bool
+	if !stringMembers(ev.RequestParameters, func(name, value string, str bool) {
+		for i, rm := range resourceMembers {
+			if rm.member == name {
+				values[i], given[i] = value, str
+			}
+		}
+	}) {
 		return nil
 	}
-	for _, rm := range resourceMembers {
-		raw, ok := m[rm.member]
-		if !ok {
-			continue
+	for i, rm := range resourceMembers {
+		if v := values[i]; given[i] && v != "" && v != Hidden {
+			out = append(out, LookupResource{Type: rm.typ, Name: v})
 		}
-		var v string
-		if json.Unmarshal(raw, &v) != nil || v == "" || v == Hidden {
-			continue
-		}
-		out = append(out, LookupResource{Type: rm.typ, Name: v})
 	}
 	return out
 }
 
 // attrsOf are the lookup attributes of an event.
 func attrsOf(ev *Event) []store.EventAttr {
-	attrs := make([]store.EventAttr, 0, 8)
+	attrs := make([]store.EventAttr, 0, 12) // 8, and a type and name per resource: one allocation for most events
 	add := func(name, value string) {
 		if value != "" {
 			attrs = append(attrs, store.EventAttr{Name: name, Value: value})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/iamd-dev/iamd/authz"
 	"github.com/iamd-dev/iamd/internal/iam"
+	"github.com/iamd-dev/iamd/internal/store"
 )
 
 // Call is one request as the trail records it. The wire layer fills in its facts, hands it to Trail.Begin once the
@@ -44,10 +45,32 @@ type Call struct {
 	// txData is the record appended with the change: the complete event replaces it only when it differs.
 	txData []byte
 	txSeq  int64 // the Seq of the event appended with the change
-	// allowed is the last authorization decision of the call that allowed (ObserveDecision).
-	allowed *allowedDecision
-	// authorized are the action and resource of every decision of the call that allowed, in order, each once.
+	// txEvent and txRecord are the event appended with the change, as stored and as built, and txVersion the
+	// call's version when it was built: the writer takes them as they are when nothing the event is made of
+	// changed since (reusable).
+	txEvent   *store.Event
+	txRecord  *Event
+	txVersion uint64
+	// version counts the changes of what the call's event is made of that come through its methods (Request,
+	// Response, ObserveDecision, ObserveFederated).
+	version uint64
+	// allowed is the last authorization decision of the call that allowed (ObserveDecision), when hasAllowed.
+	allowed    allowedDecision
+	hasAllowed bool
+	// authorized are the action and resource of every decision of the call that allowed, in order, each once,
+	// kept only once a call has two (a call with one, most, allocates nothing for them).
 	authorized []Authorized
+	// caller holds what Caller points to when SetCaller set it: one allocation with the call.
+	caller iam.Caller
+}
+
+// authorized is the decision's action and resource, and whether an identity-based policy allowed it.
+func (a *allowedDecision) authorized() Authorized {
+	az := Authorized{Action: a.action, Resource: a.resource}
+	for _, m := range a.matched {
+		az.Identity = az.Identity || m.Layer == authz.LayerIdentity
+	}
+	return az
 }
 
 // allowedDecision is what the trail keeps of a decision that allowed: the compiled statements it matched are
@@ -57,21 +80,29 @@ type allowedDecision struct {
 	matched          []authz.Match
 }
 
+// SetCaller sets Caller to a copy of caller, kept in the call itself.
+func (c *Call) SetCaller(caller *iam.Caller) {
+	c.caller = *caller
+	c.Caller = &c.caller
+}
+
 // ObserveDecision keeps the last decision that allowed, to explain the call (iam.DecisionObserver).
 func (c *Call) ObserveDecision(req *authz.Request, d *authz.Decision) {
 	if d.Result != authz.Allowed {
 		return
 	}
-	a := &allowedDecision{action: req.Action, resource: req.Resource, matched: append([]authz.Match(nil), d.Matched()...)}
+	a := allowedDecision{action: req.Action, resource: req.Resource, matched: append([]authz.Match(nil), d.Matched()...)}
 	c.mu.Lock()
-	c.allowed = a
-	az := Authorized{Action: req.Action, Resource: req.Resource}
-	for _, m := range a.matched {
-		az.Identity = az.Identity || m.Layer == authz.LayerIdentity
+	if c.hasAllowed {
+		if len(c.authorized) == 0 {
+			c.authorized = append(c.authorized, c.allowed.authorized())
+		}
+		if az := a.authorized(); !slices.Contains(c.authorized, az) {
+			c.authorized = append(c.authorized, az)
+		}
 	}
-	if !slices.Contains(c.authorized, az) {
-		c.authorized = append(c.authorized, az)
-	}
+	c.allowed, c.hasAllowed = a, true
+	c.version++
 	c.mu.Unlock()
 }
 
@@ -98,6 +129,7 @@ type SignIn struct {
 func (c *Call) Request(enc func([]byte) []byte) {
 	c.mu.Lock()
 	c.params = enc
+	c.version++
 	c.mu.Unlock()
 }
 
@@ -105,20 +137,32 @@ func (c *Call) Request(enc func([]byte) []byte) {
 func (c *Call) Response(enc func([]byte) []byte) {
 	c.mu.Lock()
 	c.response = enc
+	c.version++
 	c.mu.Unlock()
 }
 
-// callKey is the context key of the Call a request's context carries.
-type callKey struct{}
-
-// withCall returns ctx carrying c: the request's own audit record, which the trail's store appends with the
-// request's change.
-func withCall(ctx context.Context, c *Call) context.Context {
-	return context.WithValue(ctx, callKey{}, c)
+// reusable returns the event appended with the call's change, as stored and as built, when the complete event
+// would be the same record: the change committed, nothing the event is made of changed since it was built, and
+// the call ended as the change's event assumed — a success with no answer CloudTrail records (responseElements),
+// of an authenticated caller, not a sign-in or a decision API call (whose parts the wire layer sets directly).
+// Otherwise nil: the writer builds the event again.
+func (c *Call) reusable(out *Outcome) (*store.Event, *Event) {
+	if out.ErrorCode != "" || out.Canceled || out.Err != nil || c.Data != nil || c.SignIn != nil {
+		return nil, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.committed || c.txEvent == nil || c.version != c.txVersion || c.response != nil || c.Caller == nil || c.Identity != nil {
+		return nil, nil
+	}
+	return c.txEvent, c.txRecord
 }
 
+// callOf returns the Call ctx carries: the call Begin made the decision observer of the request's context (one
+// context value serves both), the request's own audit record, which the trail's store appends with the request's
+// change.
 func callOf(ctx context.Context) *Call {
-	c, _ := ctx.Value(callKey{}).(*Call)
+	c, _ := iam.DecisionObserverOf(ctx).(*Call)
 	return c
 }
 
@@ -143,6 +187,7 @@ func (c *Call) ObserveFederated(p authz.Principal, subject string) {
 	c.mu.Lock()
 	if c.Identity == nil {
 		c.Identity = u
+		c.version++
 	}
 	c.mu.Unlock()
 }

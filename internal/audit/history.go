@@ -44,7 +44,13 @@ func (History) LastAccess(ctx context.Context, r store.Reader, q iam.AccessQuery
 			return nil, fmt.Errorf("access history: %w", err)
 		}
 		for _, e := range evs {
-			var ev Event
+			// Only what the answer needs: the rest of the record (its parameters, answer and explanation) is
+			// skipped, not decoded.
+			var ev struct {
+				UserIdentity UserIdentity `json:"userIdentity"`
+				EventSource  string       `json:"eventSource"`
+				AWSRegion    string       `json:"awsRegion"`
+			}
 			if err := json.Unmarshal(e.Data, &ev); err != nil {
 				return nil, fmt.Errorf("access history: event %s: %w", e.ID, err)
 			}
@@ -52,7 +58,7 @@ func (History) LastAccess(ctx context.Context, r store.Reader, q iam.AccessQuery
 			if p == "" {
 				continue
 			}
-			return &iam.Access{Time: e.Time, Principal: p, Region: ev.AWSRegion, Service: ev.Namespace()}, nil
+			return &iam.Access{Time: e.Time, Principal: p, Region: ev.AWSRegion, Service: (&Event{EventSource: ev.EventSource}).Namespace()}, nil
 		}
 		if len(evs) < eq.Limit {
 			return nil, nil

@@ -56,14 +56,51 @@ type Trail struct {
 	// once per batch (wake), at once by a flush (flushNow), and takes the whole queue.
 	mu       sync.Mutex
 	space    *sync.Cond // signalled when the writer takes the queue
-	pending  []*queued
-	flushes  int // flushes in pending
+	pending  []queued
+	spare    []queued // the array of the last queue written, which the next queue takes (only the writer sets it)
+	flushes  int      // flushes in pending
 	wake     chan struct{}
 	flushNow chan struct{}
 	done     chan struct{}
 	closed   atomic.Bool
 	wg       sync.WaitGroup
 	failing  atomic.Bool // the last write to the store or a sink failed
+	// records are buffers of written events' records, for the next events' (newRecordBuffer): the writer hands a
+	// record back once the store and the sinks have it, neither of which keeps it.
+	recordsMu sync.Mutex
+	records   [][]byte
+}
+
+// Record buffers: the size one is made with (a record is about 1.1 KB), and the largest kept and how many.
+const (
+	recordBufferSize    = 1536
+	maxKeptRecordBuffer = 16 << 10
+	maxRecordBuffers    = 1024
+)
+
+// newRecordBuffer returns an empty buffer to build an event's record in.
+func (t *Trail) newRecordBuffer() []byte {
+	t.recordsMu.Lock()
+	defer t.recordsMu.Unlock()
+	if n := len(t.records); n > 0 {
+		b := t.records[n-1]
+		t.records[n-1] = nil
+		t.records = t.records[:n-1]
+		return b[:0]
+	}
+	return make([]byte, 0, recordBufferSize)
+}
+
+// recycle hands back the buffers of records written: nothing may use them after.
+func (t *Trail) recycle(evs []*store.Event) {
+	t.recordsMu.Lock()
+	defer t.recordsMu.Unlock()
+	for _, e := range evs {
+		if len(t.records) < maxRecordBuffers && cap(e.Data) <= maxKeptRecordBuffer {
+			t.records = append(t.records, e.Data)
+		}
+		e.Data = nil
+	}
 }
 
 type queued struct {
@@ -106,7 +143,7 @@ func (t *Trail) Begin(ctx context.Context, c *Call) (context.Context, error) {
 		return ctx, &awserr.Error{Code: "ServiceUnavailable", HTTPStatus: 503, Receiver: true,
 			Message: "The request has failed due to a temporary failure of the server."}
 	}
-	return iam.WithDecisionObserver(withCall(ctx, c), c), nil
+	return iam.WithDecisionObserver(ctx, c), nil
 }
 
 // End records a finished call: its complete event replaces the one written with its change, or is appended. The
@@ -120,11 +157,11 @@ func (t *Trail) End(ctx context.Context, c *Call, out Outcome) {
 		return
 	}
 	// Even when the client went away, the event must be written: it waits for room whatever ctx says.
-	t.enqueue(&queued{call: c, out: out})
+	t.enqueue(queued{call: c, out: out})
 }
 
 // enqueue appends to the queue, waiting while it is full, and wakes the writer when the queue was empty.
-func (t *Trail) enqueue(q *queued) {
+func (t *Trail) enqueue(q queued) {
 	t.mu.Lock()
 	for len(t.pending) >= queueSize {
 		t.space.Wait()
@@ -152,7 +189,7 @@ func (t *Trail) enqueue(q *queued) {
 // Flush waits until every event queued before it is written.
 func (t *Trail) Flush(ctx context.Context) error {
 	f := make(chan error, 1)
-	t.enqueue(&queued{flush: f})
+	t.enqueue(queued{flush: f})
 	select {
 	case err := <-f:
 		return err
@@ -214,21 +251,25 @@ func (t *Trail) run() {
 // drain takes the queue and writes it, maxBatch events at a time.
 func (t *Trail) drain() {
 	t.mu.Lock()
-	batch := t.pending
-	t.pending, t.flushes = nil, 0
+	queue := t.pending
+	t.pending, t.spare, t.flushes = t.spare, nil, 0
 	t.space.Broadcast()
 	t.mu.Unlock()
-	for len(batch) > 0 {
+	for batch := queue; len(batch) > 0; {
 		n := min(len(batch), maxBatch)
 		t.write(batch[:n])
 		batch = batch[n:]
 	}
+	clear(queue) // the calls are written: the array keeps none of them alive
+	t.mu.Lock()
+	t.spare = queue[:0]
+	t.mu.Unlock()
 }
 
 // write builds the events of a batch of calls and appends them in one transaction (each is retried alone if the
 // batch fails, so that one bad event does not lose the others), then hands them to the sinks, and answers the
 // flushes in it. An event that names no account reaches the sinks only.
-func (t *Trail) write(batch []*queued) {
+func (t *Trail) write(batch []queued) {
 	if len(batch) == 0 {
 		return
 	}
@@ -237,8 +278,18 @@ func (t *Trail) write(batch []*queued) {
 	evs := make([]*store.Event, 0, len(batch))
 	var orphans [][]byte
 	var sinkOrder []*store.Event // the events stored and those left as they were, in the batch's order
-	for _, q := range batch {
+	for i := range batch {
+		q := &batch[i]
 		if q.call == nil {
+			continue
+		}
+		if ev, rec := q.call.reusable(&q.out); ev != nil {
+			// The event appended with the change is complete already (a change whose answer CloudTrail does not
+			// record): it stays as it is, and only reaches the sinks, without being built again.
+			if t.opts.Metrics != nil {
+				t.opts.Metrics.EventRecorded(rec)
+			}
+			sinkOrder = append(sinkOrder, ev)
 			continue
 		}
 		ev, rec, err := t.build(q.call, &q.out)
@@ -298,6 +349,8 @@ func (t *Trail) write(batch []*queued) {
 			serr = err
 		}
 	}
+	// The store copied the records it was given and the sinks keep none (Sink): their buffers serve the next ones.
+	t.recycle(sinkOrder)
 	if werr == nil && serr == nil && len(sinkOrder) > 0 {
 		// Every write of this batch succeeded: the trail writes again (a failing-closed trail serves changes again).
 		t.recover()
@@ -356,12 +409,18 @@ func (s *txStore) Update(ctx context.Context, fn func(ctx context.Context, tx st
 	c.mu.Unlock()
 	var txData []byte
 	var txSeq int64
+	var txEvent *store.Event
+	var txRecord *Event
+	var txVersion uint64
 	err := s.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		txData, txSeq = nil, 0
+		txData, txSeq, txEvent, txRecord = nil, 0, nil, nil
 		if err := fn(ctx, tx); err != nil {
 			return err
 		}
-		ev, _, err := s.t.build(c, nil)
+		c.mu.Lock()
+		txVersion = c.version
+		c.mu.Unlock()
+		ev, rec, err := s.t.build(c, nil)
 		if err != nil {
 			return fmt.Errorf("audit: the event of the change: %w", err)
 		}
@@ -373,13 +432,14 @@ func (s *txStore) Update(ctx context.Context, fn func(ctx context.Context, tx st
 			s.t.fail("store")
 			return fmt.Errorf("audit: the event of the change: %w", err)
 		}
-		txData, txSeq = ev.Data, ev.Seq
+		txData, txSeq, txEvent, txRecord = ev.Data, ev.Seq, ev, rec
 		return nil
 	})
 	if err == nil {
 		c.mu.Lock()
 		c.committed = true
 		c.txData, c.txSeq = txData, txSeq
+		c.txEvent, c.txRecord, c.txVersion = txEvent, txRecord, txVersion
 		c.mu.Unlock()
 	}
 	return err

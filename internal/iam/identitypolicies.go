@@ -11,7 +11,8 @@ import (
 
 // IdentityPolicies are the identity-based policies of the user or role principalARN names in account, compiled: a
 // user's inline and managed policies and those of its groups, a role's inline and managed policies. A principal
-// the account does not have is NoSuchEntity. Policy generation compares what it writes with them.
+// the account does not have is NoSuchEntity. Policy generation compares what it writes with them; unlike
+// UserPolicies and RolePolicies (analysisview.go), it finds the principal by its ARN.
 func (s *Service) IdentityPolicies(ctx context.Context, r store.Reader, account, principalARN string) ([]authz.Attached, error) {
 	a, err := arn.Parse(principalARN)
 	typ, rest, _ := strings.Cut(a.Resource, "/")
@@ -31,16 +32,7 @@ func (s *Service) IdentityPolicies(ctx context.Context, r store.Reader, account,
 		if err != nil {
 			return nil, err
 		}
-		where := "role/" + ro.RoleName
-		out, err := s.inlinePolicies(ro.Policies, where)
-		if err != nil {
-			return nil, err
-		}
-		att, err := s.attachedPolicies(ctx, r, account, ro.RoleID, where)
-		if err != nil {
-			return nil, err
-		}
-		return append(out, att...), nil
+		return s.rolePolicies(ctx, r, account, ro)
 	}
 	return nil, laInvalidARN(principalARN)
 }

@@ -174,15 +174,9 @@ func (s *Service) laSubjectOf(ctx context.Context, r store.Reader, c *Caller, ac
 		if !strings.EqualFold(ro.ARN, target) {
 			return nil, missing("role")
 		}
-		where := "role/" + ro.RoleName
-		if sub.Policies, err = s.inlinePolicies(ro.Policies, where); err != nil {
+		if sub.Policies, err = s.rolePolicies(ctx, r, acct, ro); err != nil {
 			return nil, err
 		}
-		att, err := s.attachedPolicies(ctx, r, acct, ro.RoleID, where)
-		if err != nil {
-			return nil, err
-		}
-		sub.Policies = append(sub.Policies, att...)
 		sub.Entities = []laEntity{roleEntity(ro)}
 	case "policy":
 		ref, err := s.polResolve(ctx, r, acct, target)
@@ -247,6 +241,20 @@ func (s *Service) userPolicies(ctx context.Context, r store.Reader, acct string,
 		out = append(out, gp...)
 	}
 	return out, nil
+}
+
+// rolePolicies are a role's inline and managed permissions policies.
+func (s *Service) rolePolicies(ctx context.Context, r store.Reader, acct string, ro *Role) ([]authz.Attached, error) {
+	where := "role/" + ro.RoleName
+	out, err := s.inlinePolicies(ro.Policies, where)
+	if err != nil {
+		return nil, err
+	}
+	att, err := s.attachedPolicies(ctx, r, acct, ro.RoleID, where)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, att...), nil
 }
 
 // groupPolicies are a group's inline and managed policies.
@@ -392,9 +400,9 @@ func laStatementsOf(pols []*policy.Policy) *laStatements {
 	return ls
 }
 
-// allow reports whether the statements allow any action of svc and, with tracked, lists the allowed actions that
-// IAM's action last accessed data tracks.
-func (ls *laStatements) allow(svc *catalog.Service, tracked bool) (bool, []string) {
+// allow reports whether the statements allow any action of svc and lists the allowed actions keep selects (with
+// a nil keep it stops at the first allowed action and lists none).
+func (ls *laStatements) allow(svc *catalog.Service, keep func(*catalog.Action) bool) (bool, []string) {
 	if len(ls.allows) == 0 || !ls.all && !ls.candidates[svc.Prefix] {
 		return false, nil
 	}
@@ -406,19 +414,31 @@ func (ls *laStatements) allow(svc *catalog.Service, tracked bool) (bool, []strin
 			continue
 		}
 		allowed = true
-		if !tracked {
+		if keep == nil {
 			break
 		}
-		if a.LastAccessedTracked {
+		if keep(a) {
 			names = append(names, a.Name)
 		}
 	}
 	return allowed, names
 }
 
+// lastAccessedTracked selects the actions IAM's action last accessed data tracks.
+func lastAccessedTracked(a *catalog.Action) bool { return a.LastAccessedTracked }
+
 // allowedServices are the services of the catalog the policies allow any action of (laStatementsOf), in
 // namespace order; with tracked, each carries its allowed tracked actions.
 func (s *Service) allowedServices(pols []*policy.Policy, tracked bool) []laService {
+	var keep func(*catalog.Action) bool
+	if tracked {
+		keep = lastAccessedTracked
+	}
+	return s.allowedServicesOf(pols, keep)
+}
+
+// allowedServicesOf is allowedServices with the allowed actions keep selects.
+func (s *Service) allowedServicesOf(pols []*policy.Policy, keep func(*catalog.Action) bool) []laService {
 	ls := laStatementsOf(pols)
 	var services []*catalog.Service
 	if ls.all {
@@ -433,7 +453,7 @@ func (s *Service) allowedServices(pols []*policy.Policy, tracked bool) []laServi
 	}
 	var out []laService
 	for _, svc := range services {
-		if ok, names := ls.allow(svc, tracked); ok {
+		if ok, names := ls.allow(svc, keep); ok {
 			out = append(out, laService{svc: svc, tracked: names})
 		}
 	}
@@ -739,7 +759,7 @@ func (s *Service) ListPoliciesGrantingServiceAccess(ctx context.Context, c *Call
 			svc, ok := s.Catalog.Service(ns)
 			if ok {
 				for _, a := range sub.Policies {
-					if ok, _ := laStatementsOf([]*policy.Policy{a.Policy}).allow(svc, false); !ok {
+					if ok, _ := laStatementsOf([]*policy.Policy{a.Policy}).allow(svc, nil); !ok {
 						continue
 					}
 					entry.Policies = append(entry.Policies, policyGranting(a))

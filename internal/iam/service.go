@@ -563,8 +563,16 @@ type FederatedObserver interface {
 type decisionObserverKey struct{}
 
 // WithDecisionObserver returns ctx carrying o, which every authorization decision made with ctx is told about.
+// The audit trail finds a request's record through it (its Call is the observer), so a context that replaced the
+// observer would hide the record from the store that appends a change's event: one observer per request.
 func WithDecisionObserver(ctx context.Context, o DecisionObserver) context.Context {
 	return context.WithValue(ctx, decisionObserverKey{}, o)
+}
+
+// DecisionObserverOf returns the observer ctx carries (WithDecisionObserver), or nil.
+func DecisionObserverOf(ctx context.Context) DecisionObserver {
+	o, _ := ctx.Value(decisionObserverKey{}).(DecisionObserver)
+	return o
 }
 
 // observe reports a decision to the metrics hook and to the request's observer.

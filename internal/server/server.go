@@ -151,7 +151,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	// IAM Access Analyzer's policy checks (REST-JSON), on the same endpoint: ValidatePolicy's findings come from
 	// policy/validate, the custom policy checks from package reason.
 	checks, err := analyzer.New(st, svc, analyzer.Options{Checker: reason.New(reason.Options{Catalog: svc.Catalog}),
-		Validator: policyValidator{cat: svc.Catalog}, Generation: analyzer.GenerationOptions{Now: svc.Now, Catalog: svc.Catalog, Flush: trail.Flush}})
+		Validator: policyValidator{cat: svc.Catalog}, History: audit.History{}, Principals: svc,
+		Generation: analyzer.GenerationOptions{Now: svc.Now, Catalog: svc.Catalog, Flush: trail.Flush}})
 	if err != nil {
 		trail.Close(ctx)
 		closeSink(sink)

@@ -92,9 +92,10 @@ type Event struct {
 	Time    time.Time // the eventTime; stored to the nanosecond
 	// Attrs are the lookup attributes the event is found by (EventName, Username, ResourceName, ...); a name may
 	// appear more than once (an event about two resources), and an attribute with an empty Name is ignored.
-	// Implementations index them with the time.
+	// Implementations index them with the time. A store may keep the slice an appended event carries (to index it
+	// later without reading it back): the caller must not change it after the append.
 	Attrs []EventAttr
-	Data  []byte // the record, opaque to the store
+	Data  []byte // the record, opaque to the store; a store keeps no reference to an appended event's
 }
 
 // EventAttr is one lookup attribute of an event. Values compare exactly (case-sensitively).

@@ -51,7 +51,7 @@ func (v *validator) resource(r *strVal) {
 		return
 	}
 	if service != strings.ToLower(service) {
-		v.add(codeInvalidArnServiceCase, "Update the service name in the resource ARN to use all lowercase letters.", loc)
+		v.add(codeInvalidArnServiceCase, fmt.Sprintf("Update the service name %s in the resource ARN to use all lowercase letters.", service), loc)
 		return
 	}
 	formats := v.arnFormats(service)
@@ -71,7 +71,7 @@ func (v *validator) resource(r *strVal) {
 	case regions == 0 && region != "" && !wild(region):
 		v.add(codeArnRegionNotAllowed, fmt.Sprintf("The service %s does not support specifying a Region in the resource ARN.", service), loc)
 	case regions == len(formats) && region == "":
-		v.add(codeMissingArnRegion, "Add a Region to the resource ARN.", loc)
+		v.add(codeMissingArnRegion, fmt.Sprintf("Add a Region to the %s resource ARN.", service), loc)
 	}
 	switch {
 	case accounts == 0 && account != "" && !wild(account):
@@ -83,6 +83,11 @@ func (v *validator) resource(r *strVal) {
 		return
 	}
 	for _, fm := range formats {
+		if glob(fm.resource, res) {
+			return
+		}
+	}
+	for _, fm := range v.foreignARNFormats(service) {
 		if glob(fm.resource, res) {
 			return
 		}
@@ -120,6 +125,37 @@ func (v *validator) arnFormats(service string) []arnFormat {
 		v.formats = map[string][]arnFormat{}
 	}
 	v.formats[service] = out
+	return out
+}
+
+// foreignARNFormats returns the ARN formats whose service field is service that other services of the catalog
+// define: an ARN's service is not always the prefix of the service that documents it (sts documents the root user,
+// arn:${Partition}:iam::${Account}:root). It reads every service, so it is only asked when service's own formats
+// do not match.
+func (v *validator) foreignARNFormats(service string) []arnFormat {
+	if v.cat == nil {
+		return nil
+	}
+	if fs, ok := v.foreign[service]; ok {
+		return fs
+	}
+	var out []arnFormat
+	for _, svc := range v.cat.Services() {
+		if svc.Prefix == service {
+			continue
+		}
+		for _, rt := range svc.ResourceTypes {
+			for _, f := range rt.ARNFormats {
+				if p := strings.SplitN(f, ":", 6); len(p) == 6 && p[2] == service {
+					out = append(out, arnFormat{region: p[3], account: p[4], resource: placeholders(p[5])})
+				}
+			}
+		}
+	}
+	if v.foreign == nil {
+		v.foreign = map[string][]arnFormat{}
+	}
+	v.foreign[service] = out
 	return out
 }
 

@@ -54,11 +54,6 @@ const (
 	codeMissingStatement                = "MISSING_STATEMENT"
 	codeMissingTagKeyInCondition        = "MISSING_TAG_KEY_IN_CONDITION"
 	codeNullWithIfExists                = "NULL_WITH_IF_EXISTS"
-	codeSCPActionWildcard               = "SCP_SYNTAX_ERROR_ACTION_WILDCARD"
-	codeSCPAllowCondition               = "SCP_SYNTAX_ERROR_ALLOW_CONDITION"
-	codeSCPAllowNotAction               = "SCP_SYNTAX_ERROR_ALLOW_NOTACTION"
-	codeSCPAllowResource                = "SCP_SYNTAX_ERROR_ALLOW_RESOURCE"
-	codeSCPNotResource                  = "SCP_SYNTAX_ERROR_NOTRESOURCE"
 	codeSCPPrincipal                    = "SCP_SYNTAX_ERROR_PRINCIPAL"
 	codeUniqueSidsRequired              = "UNIQUE_SIDS_REQUIRED"
 	codeUnsupportedActionInPolicy       = "UNSUPPORTED_ACTION_IN_POLICY"
@@ -133,6 +128,37 @@ const (
 	codeRedundantResource                    = "REDUNDANT_RESOURCE"
 	codeRedundantStatement                   = "REDUNDANT_STATEMENT"
 	codeWildcardInServiceName                = "WILDCARD_IN_SERVICE_NAME"
+
+	// Checks added to the reference in 2023-2025 (role trust policies, RCPs, condition values).
+	codeInvalidVPCFormat                      = "INVALID_VPC_FORMAT"
+	codeInvalidVPCEFormat                     = "INVALID_VPCE_FORMAT"
+	codeFederatedPrincipalNotSupported        = "FEDERATED_PRINCIPAL_NOT_SUPPORTED"
+	codeUnsupportedActionForConditionKey      = "UNSUPPORTED_ACTION_FOR_CONDITION_KEY"
+	codeRoleTrustSyntaxErrorNotPrincipal      = "ROLE_TRUST_POLICY_SYNTAX_ERROR_NOTPRINCIPAL"
+	codeRoleTrustUnsupportedWildcardPrincipal = "ROLE_TRUST_POLICY_UNSUPPORTED_WILDCARD_IN_PRINCIPAL"
+	codeRoleTrustSyntaxErrorResource          = "ROLE_TRUST_POLICY_SYNTAX_ERROR_RESOURCE"
+	codeInvalidFederatedPrincipalSyntax       = "INVALID_FEDERATED_PRINCIPAL_SYNTAX_IN_ROLE_TRUST_POLICY"
+	codeMismatchedActionForPrincipal          = "MISMATCHED_ACTION_FOR_PRINCIPAL"
+	codeMissingActionForRolesAnywhere         = "MISSING_ACTION_FOR_ROLES_ANYWHERE_TRUST_POLICY"
+	codePolicySizeExceedsRCPQuota             = "POLICY_SIZE_EXCEEDS_RCP_QUOTA"
+	codeRCPSyntaxErrorPrincipal               = "RCP_SYNTAX_ERROR_PRINCIPAL"
+	codeRCPSyntaxErrorAllow                   = "RCP_SYNTAX_ERROR_ALLOW"
+	codeRCPSyntaxErrorNotAction               = "RCP_SYNTAX_ERROR_NOTACTION"
+	codeRCPSyntaxErrorAction                  = "RCP_SYNTAX_ERROR_ACTION"
+	codeSpecificGithubRepoAndBranch           = "SPECIFIC_GITHUB_REPO_AND_BRANCH_RECOMMENDED"
+	codePolicySizeExceedsRoleTrustQuota       = "POLICY_SIZE_EXCEEDS_ROLE_TRUST_POLICY_QUOTA"
+	codeRestrictAccessToServicePrincipal      = "RESTRICT_ACCESS_TO_SERVICE_PRINCIPAL"
+	codeMissingConditionKeyForOIDCPrincipal   = "MISSING_CONDITION_KEY_FOR_OIDC_PRINCIPAL"
+	codeMissingGithubRepoConditionKey         = "MISSING_GITHUB_REPO_CONDITION_KEY"
+	codeStringLikeOperatorWithARNKeys         = "STRING_LIKE_OPERATOR_WITH_ARN_CONDITION_KEYS"
+	codeDynamoDBAttributesWithoutSelect       = "DYNAMODB_ATTRIBUTES_WITHOUT_SELECT"
+	codeS3PrefixInNegativeContext             = "S3_PREFIX_IN_NEGATIVE_CONTEXT"
+	codeIrrelevantConditionKeyInPolicy        = "IRRELEVANT_CONDITION_KEY_IN_POLICY"
+	codeRedundantPrincipalInRoleTrustPolicy   = "REDUNDANT_PRINCIPAL_IN_ROLE_TRUST_POLICY"
+	codeVariableUsageTooPermissive            = "VARIABLE_USAGE_TOO_PERMISSIVE"
+	codeRCPMissingRelatedPrincipalKey         = "RCP_MISSING_RELATED_PRINCIPAL_CONDITION_KEY"
+	codeRCPMissingRelatedServicePrincipalKey  = "RCP_MISSING_RELATED_SERVICE_PRINCIPAL_CONDITION_KEY"
+	codeWildcardUsageTooPermissive            = "WILDCARD_USAGE_TOO_PERMISSIVE"
 )
 
 // checks maps each issue code made to its check.
@@ -146,28 +172,37 @@ var checks = func() map[string]check {
 			codeInvalidPrincipalKey, codeInvalidServiceConditionKey, codeInvalidServiceInAction, codeInvalidVariableForOperator,
 			codeInvalidVersion, codeJSONSyntaxError, codeMissingAction, codeMissingArnField, codeMissingArnRegion, codeMissingEffect,
 			codeMissingPrincipal, codeMissingQualifier, codeMissingResource, codeMissingStatement, codeMissingTagKeyInCondition,
-			codeNullWithIfExists, codeSCPActionWildcard, codeSCPAllowCondition, codeSCPAllowNotAction, codeSCPAllowResource,
-			codeSCPNotResource, codeSCPPrincipal, codeUniqueSidsRequired, codeUnsupportedActionInPolicy,
+			codeNullWithIfExists,
+			codeSCPPrincipal, codeUniqueSidsRequired, codeUnsupportedActionInPolicy,
 			codeUnsupportedElementCombination, codeUnsupportedGlobalConditionKey, codeUnsupportedPrincipal,
 			codeUnsupportedResourceArnInPolicy, codeUnsupportedSid, codeUnsupportedWildcardInPrincipal, codeMissingBraceInVariable,
 			codeMissingQuoteInVariable, codeUnsupportedSpaceInVariable, codeEmptyVariable, codeVariableUnsupportedInElement,
 			codeVariableUnsupportedInVersion, codePrivateIPAddress, codePrivateNotIPAddress, codePolicySizeExceedsSCPQuota,
-			codeInvalidConditionDataType, codeInvalidService, codeInvalidServicePrincipalFormat, codeUnsupportedSymbolInVariable},
+			codeInvalidConditionDataType, codeInvalidService, codeInvalidServicePrincipalFormat, codeUnsupportedSymbolInVariable,
+			codeTypeMismatchIPRange, codeInvalidVPCFormat, codeInvalidVPCEFormat, codeFederatedPrincipalNotSupported,
+			codeUnsupportedActionForConditionKey, codeRoleTrustSyntaxErrorNotPrincipal, codeRoleTrustUnsupportedWildcardPrincipal,
+			codeRoleTrustSyntaxErrorResource, codeInvalidFederatedPrincipalSyntax, codeMismatchedActionForPrincipal,
+			codeMissingActionForRolesAnywhere, codePolicySizeExceedsRCPQuota, codeRCPSyntaxErrorPrincipal, codeRCPSyntaxErrorAllow,
+			codeRCPSyntaxErrorNotAction, codeRCPSyntaxErrorAction, codeVariableUsageTooPermissive, codeWildcardUsageTooPermissive},
 		TypeWarning: {codeCreateSLRWithNotResource, codeCreateSLRWithStarInActionAndNotRes, codeCreateSLRWithNotActionAndNotResource,
 			codeCreateSLRWithStarInResource, codeCreateSLRWithStarInActionAndResource, codeCreateSLRWithStarInResourceAndNotAct,
 			codeInvalidDateValue, codeInvalidRoleReference, codeInvalidUserReference, codeMissingVersion, codeUniqueSidsRecommended,
 			codeWildcardWithoutLikeOperator, codePolicySizeExceedsIdentityPolicyQuota, codeTypeMismatch, codeTypeMismatchBoolean,
-			codeTypeMismatchDate, codeTypeMismatchIPRange, codeTypeMismatchNumber, codeTypeMismatchString},
+			codeTypeMismatchDate, codeTypeMismatchNumber, codeTypeMismatchString, codeSpecificGithubRepoAndBranch, codeRCPMissingRelatedPrincipalKey, codeRCPMissingRelatedServicePrincipalKey,
+			codePolicySizeExceedsRoleTrustQuota},
 		TypeSecurityWarning: {codeAllowWithNotPrincipal, codeDenyNotActionWithUnsupportedTagKey, codeDenyWithUnsupportedTagKey,
 			codeForAllValuesWithSingleValuedKey, codeMissingPairedConditionKeys, codePassRoleWithNotResource,
 			codePassRoleWithStarInActionAndNotRes, codePassRoleWithNotActionAndNotResource, codePassRoleWithStarInResource,
-			codePassRoleWithStarInActionAndResource, codePassRoleWithStarInResourceAndNotAct},
+			codePassRoleWithStarInActionAndResource, codePassRoleWithStarInResourceAndNotAct, codeRestrictAccessToServicePrincipal,
+			codeMissingConditionKeyForOIDCPrincipal, codeMissingGithubRepoConditionKey, codeStringLikeOperatorWithARNKeys,
+			codeDynamoDBAttributesWithoutSelect, codeS3PrefixInNegativeContext},
 		TypeSuggestion: {codeAllowNotActionWithUnsupportedTagKey, codeAllowWithUnsupportedTagKey, codeEmptyArrayAction,
 			codeEmptyArrayCondition, codeEmptyArrayConditionForAllValues, codeEmptyArrayConditionForAnyValue,
 			codeEmptyArrayConditionIfExists, codeEmptyArrayPrincipal, codeEmptyArrayResource, codeEmptyObjectCondition,
 			codeEmptyObjectPrincipal, codeEmptySidValue, codeImproveIPRange, codeNullWithQualifier, codePrivateIPAddressSubset,
 			codePrivateNotIPAddressSubset, codeRedundantAction, codeRedundantConditionValueNum, codeRedundantResource,
-			codeRedundantStatement, codeWildcardInServiceName},
+			codeRedundantStatement, codeWildcardInServiceName, codeIrrelevantConditionKeyInPolicy,
+			codeRedundantPrincipalInRoleTrustPolicy},
 	} {
 		for _, c := range codes {
 			m[c] = check{typ: typ}

@@ -12,80 +12,8 @@ import (
 	"github.com/iamd-dev/iamd/policy"
 )
 
-// family is the kind of values a condition operator compares.
-type family uint8
-
-const (
-	famString family = iota
-	famNumeric
-	famDate
-	famBool
-	famBinary
-	famIP
-	famARN
-	famNull
-)
-
-// operators are the condition operators, by lower-cased name.
-var operators = func() map[string]struct {
-	name string
-	fam  family
-} {
-	m := map[string]struct {
-		name string
-		fam  family
-	}{}
-	for fam, names := range map[family][]string{
-		famString:  {"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike"},
-		famNumeric: {"NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals"},
-		famDate:    {"DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals"},
-		famBool:    {"Bool"},
-		famBinary:  {"BinaryEquals"},
-		famIP:      {"IpAddress", "NotIpAddress"},
-		famARN:     {"ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"},
-		famNull:    {"Null"},
-	} {
-		for _, n := range names {
-			m[strings.ToLower(n)] = struct {
-				name string
-				fam  family
-			}{n, fam}
-		}
-	}
-	return m
-}()
-
-// operator is a parsed condition operator.
-type operator struct {
-	name      string // base name in AWS's spelling
-	fam       family
-	qualifier string // "ForAllValues", "ForAnyValue" or ""
-	ifExists  bool
-}
-
-func parseOperator(s string) (operator, bool) {
-	var o operator
-	rest := s
-	if q, after, ok := strings.Cut(s, ":"); ok {
-		switch strings.ToLower(q) {
-		case "forallvalues":
-			o.qualifier = "ForAllValues"
-		case "foranyvalue":
-			o.qualifier = "ForAnyValue"
-		default:
-			return o, false
-		}
-		rest = after
-	}
-	l := strings.ToLower(rest)
-	if strings.HasSuffix(l, "ifexists") {
-		o.ifExists = true
-		l = strings.TrimSuffix(l, "ifexists")
-	}
-	spec, ok := operators[l]
-	o.name, o.fam = spec.name, spec.fam
-	return o, ok
-}
+// The operator is read by policy.ParseOperator, the engine's own table of AWS's condition operators; a name it
+// does not know is INVALID_CONDITION_OPERATOR (NullIfExists aside: NULL_WITH_IF_EXISTS).
 
 func (v *validator) conditions(st *stmt, m *policy.JSONMember) {
 	p := st.path.value("Condition")
@@ -106,6 +34,10 @@ func (v *validator) conditions(st *stmt, m *policy.JSONMember) {
 	for i := range m.Value.Members {
 		v.operatorBlock(st, p, &m.Value.Members[i])
 	}
+	if st.ddbAttributes != nil && !st.ddbSelectSpecific && st.effect == "Allow" {
+		v.add(codeDynamoDBAttributesWithoutSelect, "Restricting dynamodb:Attributes without also setting dynamodb:Select to SPECIFIC_ATTRIBUTES allows all attributes to be returned on read requests that omit a projection expression. We recommend that you also set dynamodb:Select to SPECIFIC_ATTRIBUTES.",
+			*st.ddbAttributes)
+	}
 	if st.condKeys["aws:vpcsourceip"] && !st.condKeys["aws:sourcevpc"] {
 		v.add(codeMissingPairedConditionKeys, "Using the condition key aws:VpcSourceIp can be overly permissive without also using the following condition keys: aws:SourceVpc. Condition keys like this one are more secure when paired with a related key. We recommend that you add the related condition keys to the same condition block.",
 			v.at(p, &m.Value))
@@ -113,18 +45,15 @@ func (v *validator) conditions(st *stmt, m *policy.JSONMember) {
 }
 
 func (v *validator) operatorBlock(st *stmt, p path, om *policy.JSONMember) {
-	op, ok := parseOperator(om.Key)
+	op, ok := policy.ParseOperator(om.Key)
 	opLoc := v.atKey(p, om)
 	switch {
-	case !ok && strings.EqualFold(strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(om.Key), "forallvalues:"), "foranyvalue:"), "nullifexists"):
-		v.add(codeNullWithIfExists, "The Null condition operator cannot be used with the IfExists suffix. Update the operator or the suffix.", opLoc)
-		return
 	case !ok:
 		v.add(codeInvalidConditionOperator, fmt.Sprintf("The condition operator %s is not valid. Use a valid condition operator.", om.Key), opLoc)
 		return
-	case op.fam == famNull && op.ifExists:
+	case op.Family == policy.FamilyNull && op.IfExists:
 		v.add(codeNullWithIfExists, "The Null condition operator cannot be used with the IfExists suffix. Update the operator or the suffix.", opLoc)
-	case op.fam == famNull && op.qualifier != "":
+	case op.Family == policy.FamilyNull && op.Qualifier != policy.QualifierNone:
 		v.add(codeNullWithQualifier, "Avoid using the Null condition operator with the ForAllValues or ForAnyValue qualifiers because they always return a true or false respectively.", opLoc)
 	}
 	bp := p.value(om.Key)
@@ -150,21 +79,24 @@ func (v *validator) operatorBlock(st *stmt, p path, om *policy.JSONMember) {
 }
 
 // conditionKey checks one condition key and its values under an operator.
-func (v *validator) conditionKey(st *stmt, op operator, bp path, km *policy.JSONMember) {
+func (v *validator) conditionKey(st *stmt, op policy.Operator, bp path, km *policy.JSONMember) {
 	keyLoc := v.atKey(bp, km)
 	key := km.Key
 	ck := v.checkKeyName(key, keyLoc)
 	if ck != nil {
 		switch {
-		case ck.Multivalued && op.qualifier == "" && op.fam != famNull:
+		case ck.Multivalued && op.Qualifier == policy.QualifierNone && op.Family != policy.FamilyNull:
 			v.add(codeMissingQualifier, "The request context key "+key+" has multiple values. Use the ForAllValues or ForAnyValue condition key qualifiers in your policy.", keyLoc)
-		case !ck.Multivalued && op.qualifier == "ForAllValues" && op.fam != famNull:
+		case !ck.Multivalued && op.Qualifier == policy.QualifierForAllValues && op.Family != policy.FamilyNull:
 			v.add(codeForAllValuesWithSingleValuedKey, "Using ForAllValues qualifier with the single-valued condition key "+key+" can be overly permissive. We recommend that you remove ForAllValues:.", keyLoc)
 		}
-		if op.fam != famNull && !fits(op.fam, ck.Types) {
-			v.add(codeTypeMismatch, fmt.Sprintf("Use the operator type %s instead of operator %s for the condition key %s.", ck.Types[0].Elem(), op.name, key), keyLoc)
+		if op.Family != policy.FamilyNull && !fits(op.Family, ck.Types) {
+			v.add(codeTypeMismatch, fmt.Sprintf("Use the operator type %s instead of operator %s for the condition key %s.", ck.Types[0].Elem(), op.Name, key), keyLoc)
+		} else if op.Family == policy.FamilyStringLike && len(ck.Types) > 0 && ck.Types[0].Elem() == catalog.TypeARN {
+			v.add(codeStringLikeOperatorWithARNKeys, fmt.Sprintf("Use the operator type %s instead of operator %s for the condition key %s.", catalog.TypeARN, op.Name, key), keyLoc)
 		}
 	}
+	v.keyInContext(st, op, key, keyLoc)
 	vp := bp.value(key)
 	var vals []strVal
 	switch km.Value.Kind {
@@ -172,7 +104,7 @@ func (v *validator) conditionKey(st *stmt, op operator, bp path, km *policy.JSON
 		vals = []strVal{{s: km.Value.Text, node: &km.Value, path: vp}}
 	case policy.JSONArray:
 		if len(km.Value.Items) == 0 {
-			v.emptyConditionArray(op, v.at(vp, &km.Value))
+			v.emptyConditionArray(op, key, v.at(vp, &km.Value))
 			return
 		}
 		for i := range km.Value.Items {
@@ -191,12 +123,14 @@ func (v *validator) conditionKey(st *stmt, op operator, bp path, km *policy.JSON
 	if km.Value.Kind == policy.JSONArray && mixedKinds(vals) {
 		v.add(codeInvalidConditionDataType, "The condition value data types do not match. Use condition values of the same JSON data type.", v.at(vp, &km.Value))
 	}
-	if op.fam == famBool && op.qualifier == "" && len(vals) > 1 {
-		v.add(codeInvalidConditionMultipleBoolean, "The condition key "+key+" does not support multiple Boolean values. Use a single Boolean value.", v.at(vp, &km.Value))
+	if op.Family == policy.FamilyBool && op.Qualifier == policy.QualifierNone && len(vals) > 1 {
+		v.add(codeInvalidConditionMultipleBoolean, "The condition key does not support multiple Boolean values. Use a single Boolean value.", v.at(vp, &km.Value))
 	}
 	for i := range vals {
 		v.conditionValue(op, key, &vals[i])
 	}
+	v.keyValuesInContext(st, op, key, vals)
+	v.patternsOfIdentifiers(op, key, ck, vals)
 	v.ipValues(op, key, vals, v.at(vp, &km.Value))
 	v.redundantNumbers(op, key, vals, v.at(vp, &km.Value))
 }
@@ -216,6 +150,13 @@ var servicePrincipalKeys = map[string]bool{"aws:principalservicename": true, "ia
 
 // servicePrincipalRE is the form of a service principal: a DNS name under amazonaws.com (or amazonaws.com.cn).
 var servicePrincipalRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$`)
+
+// vpcIDRE and vpceIDRE are the forms of aws:SourceVpc and aws:SourceVpce values: the prefix and 8 or 17
+// alphanumeric characters (the reference's INVALID_VPC_FORMAT and INVALID_VPCE_FORMAT).
+var (
+	vpcIDRE  = regexp.MustCompile(`^vpc-([A-Za-z0-9]{8}|[A-Za-z0-9]{17})$`)
+	vpceIDRE = regexp.MustCompile(`^vpce-([A-Za-z0-9]{8}|[A-Za-z0-9]{17})$`)
+)
 
 // nonServicePrefixes are condition key prefixes that name no service but are keys AWS defines (SAML federation).
 var nonServicePrefixes = map[string]bool{"saml": true}
@@ -260,33 +201,33 @@ func (v *validator) checkKeyName(key string, loc Location) *catalog.ConditionKey
 }
 
 // fits reports whether an operator family suits a key of one of the types.
-func fits(f family, types []catalog.KeyType) bool {
-	if len(types) == 0 || f == famBinary {
+func fits(f policy.OperatorFamily, types []catalog.KeyType) bool {
+	if len(types) == 0 || f == policy.FamilyBinary {
 		return true
 	}
 	for _, t := range types {
 		switch e := t.Elem(); f {
-		case famString:
+		case policy.FamilyString, policy.FamilyStringIgnoreCase, policy.FamilyStringLike:
 			if e == catalog.TypeString || e == catalog.TypeARN {
 				return true
 			}
-		case famARN:
+		case policy.FamilyARN:
 			if e == catalog.TypeARN || e == catalog.TypeString {
 				return true
 			}
-		case famNumeric:
+		case policy.FamilyNumeric:
 			if e == catalog.TypeNumeric {
 				return true
 			}
-		case famDate:
+		case policy.FamilyDate:
 			if e == catalog.TypeDate {
 				return true
 			}
-		case famBool:
+		case policy.FamilyBool:
 			if e == catalog.TypeBool {
 				return true
 			}
-		case famIP:
+		case policy.FamilyIP:
 			if e == catalog.TypeIPAddress {
 				return true
 			}
@@ -295,61 +236,68 @@ func fits(f family, types []catalog.KeyType) bool {
 	return false
 }
 
-func (v *validator) emptyConditionArray(op operator, loc Location) {
+func (v *validator) emptyConditionArray(op policy.Operator, key string, loc Location) {
 	switch {
-	case op.qualifier == "ForAllValues":
-		v.add(codeEmptyArrayConditionForAllValues, "The ForAllValues prefix with an empty condition key matches only if the key is missing from the request context. To determine if the request context is empty, we recommend that you use the Null condition operator with the value of true instead.", loc)
-	case op.qualifier == "ForAnyValue":
-		v.add(codeEmptyArrayConditionForAnyValue, "The ForAnyValue prefix with an empty condition key never matches the request context and it does not affect the policy. Specify conditions.", loc)
-	case op.ifExists:
-		v.add(codeEmptyArrayConditionIfExists, "The IfExists suffix with an empty condition key matches only if the key is missing from the request context. To determine if the request context is empty, we recommend that you use the Null condition operator with the value of true instead.", loc)
+	case op.Qualifier == policy.QualifierForAllValues:
+		v.add(codeEmptyArrayConditionForAllValues, "The ForAllValues prefix with an empty condition key matches only if the key "+key+" is missing from the request context. To determine if the request context is empty, we recommend that you use the Null condition operator with the value of true instead.", loc)
+	case op.Qualifier == policy.QualifierForAnyValue:
+		v.add(codeEmptyArrayConditionForAnyValue, "The ForAnyValue prefix with an empty condition key "+key+" never matches the request context and it does not affect the policy. Specify conditions.", loc)
+	case op.IfExists:
+		v.add(codeEmptyArrayConditionIfExists, "The IfExists suffix with an empty condition key matches only if the key "+key+" is missing from the request context. To determine if the request context is empty, we recommend that you use the Null condition operator with the value of true instead.", loc)
 	default:
-		v.add(codeEmptyArrayCondition, "There are no values for the condition key and it does not affect the policy. Specify conditions.", loc)
+		v.add(codeEmptyArrayCondition, "There are no values for the condition key "+key+" and it does not affect the policy. Specify conditions.", loc)
 	}
 }
 
 // conditionValue checks one value against its operator.
-func (v *validator) conditionValue(op operator, key string, r *strVal) {
+func (v *validator) conditionValue(op policy.Operator, key string, r *strVal) {
 	loc := v.at(r.path, r.node)
 	s := r.s
 	if r.node.Kind == policy.JSONString && strings.Contains(s, "${") {
-		if op.fam != famString && op.fam != famARN {
+		if !op.Family.Strings() && op.Family != policy.FamilyARN {
 			v.add(codeInvalidVariableForOperator, "Policy variables can only be used with String and ARN operators.", loc)
 			return
 		}
 		v.variables(r)
 		return
 	}
-	switch op.fam {
-	case famBool, famNull:
+	switch op.Family {
+	case policy.FamilyBool, policy.FamilyNull:
 		if !strings.EqualFold(s, "true") && !strings.EqualFold(s, "false") {
-			v.add(codeTypeMismatchBoolean, "Add a valid Boolean value (true or false) for the condition operator "+op.name+".", loc)
+			v.add(codeTypeMismatchBoolean, "Add a valid Boolean value (true or false) for the condition operator "+op.Name+".", loc)
 		}
-	case famNumeric:
+	case policy.FamilyNumeric:
 		if _, err := strconv.ParseFloat(s, 64); err != nil {
-			v.add(codeTypeMismatchNumber, "Add a valid numeric value for the condition operator "+op.name+".", loc)
+			v.add(codeTypeMismatchNumber, "Add a valid numeric value for the condition operator "+op.Name+".", loc)
 		}
-	case famDate:
+	case policy.FamilyDate:
 		if _, err := strconv.ParseInt(s, 10, 64); err == nil {
 			v.add(codeInvalidDateValue, "The date "+s+" might not resolve as expected. We recommend that you use the YYYY-MM-DD format.", loc)
 		} else if _, ok := policy.ParseDate(s); !ok {
 			v.add(codeTypeMismatchDate, "The date condition operator is used with an invalid value. Specify a valid date using YYYY-MM-DD or other ISO 8601 date/time format.", loc)
 		}
-	case famIP:
+	case policy.FamilyIP:
 		if _, ok := policy.ParseCIDR(s); !ok {
-			v.add(codeTypeMismatchIPRange, "The condition operator "+op.name+" is used with an invalid IP range value. Specify the IP range in standard CIDR format.", loc)
+			v.add(codeTypeMismatchIPRange, "The condition operator "+op.Name+" is used with an invalid IP range value. Specify the IP range in standard CIDR format.", loc)
 		} else if fixed, ok := hostBits(s); ok {
-			v.add(codeImproveIPRange, "The non-zero bits in the IP address after the masked bits are ignored. Replace address "+s+" with "+fixed+".", loc)
+			v.add(codeImproveIPRange, "The non-zero bits in the IP address after the masked bits are ignored. Replace address with "+fixed+".", loc)
 		}
-	case famBinary:
+	case policy.FamilyBinary:
 		if _, err := base64.StdEncoding.DecodeString(s); err != nil {
-			v.add(codeTypeMismatchString, "Add a valid base64-encoded string value for the condition operator "+op.name+".", loc)
+			v.add(codeTypeMismatchString, "Add a valid base64-encoded string value for the condition operator "+op.Name+".", loc)
 		}
-	case famString, famARN:
+	case policy.FamilyString, policy.FamilyStringIgnoreCase, policy.FamilyStringLike, policy.FamilyARN:
+		switch lk := strings.ToLower(key); {
+		case strings.ContainsAny(s, "*?"):
+		case lk == "aws:sourcevpc" && !vpcIDRE.MatchString(s):
+			v.add(codeInvalidVPCFormat, "The VPC identifier in the condition key value is not valid. Use the prefix 'vpc-' followed by 8 or 17 alphanumeric characters.", loc)
+		case lk == "aws:sourcevpce" && !vpceIDRE.MatchString(s):
+			v.add(codeInvalidVPCEFormat, "The VPCE identifier in the condition key value is not valid.  Use the prefix 'vpce-' followed by 8 or 17 alphanumeric characters.", loc)
+		}
 		if servicePrincipalKeys[strings.ToLower(key)] && !strings.ContainsAny(s, "*?") && !servicePrincipalRE.MatchString(s) {
-			v.add(codeInvalidServicePrincipalFormat, "The service principal "+s+" does not match the expected format. Use the format service-name.amazonaws.com.", loc)
+			v.add(codeInvalidServicePrincipalFormat, "The service principal does not match the expected format. Use the format service-name.amazonaws.com.", loc)
 		}
-		like := strings.HasSuffix(op.name, "Like")
+		like := strings.HasSuffix(op.Name, "Like")
 		if !like && strings.ContainsAny(s, "*?") && r.node.Kind == policy.JSONString {
 			v.add(codeWildcardWithoutLikeOperator, "Your condition value includes a * or ? character. If you meant to use a wildcard (*, ?), update the condition operator to include Like.", loc)
 		}
@@ -369,8 +317,8 @@ func hostBits(s string) (string, bool) {
 }
 
 // ipValues checks the IP ranges of aws:SourceIp: AWS sees only public addresses there.
-func (v *validator) ipValues(op operator, key string, vals []strVal, loc Location) {
-	if op.fam != famIP || !strings.EqualFold(key, "aws:SourceIp") {
+func (v *validator) ipValues(op policy.Operator, key string, vals []strVal, loc Location) {
+	if op.Family != policy.FamilyIP || !strings.EqualFold(key, "aws:SourceIp") {
 		return
 	}
 	private, public := 0, 0
@@ -385,7 +333,7 @@ func (v *validator) ipValues(op operator, key string, vals []strVal, loc Locatio
 			public++
 		}
 	}
-	not := op.name == "NotIpAddress"
+	not := op.Negated
 	switch {
 	case private > 0 && public == 0 && !not:
 		v.add(codePrivateIPAddress, "aws:SourceIp works only for public IP address ranges. The values for condition key aws:SourceIp include only private IP addresses and will not have the desired effect. Update the value to include only public IP addresses.", loc)
@@ -413,13 +361,13 @@ func isPrivate(p netip.Prefix) bool {
 }
 
 // redundantNumbers reports a numeric bound given more than once: only the greatest (or least) counts.
-func (v *validator) redundantNumbers(op operator, key string, vals []strVal, loc Location) {
-	switch op.name {
+func (v *validator) redundantNumbers(op policy.Operator, key string, vals []strVal, loc Location) {
+	switch op.Name {
 	case "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals":
 	default:
 		return
 	}
-	if len(vals) < 2 || op.qualifier != "" {
+	if len(vals) < 2 || op.Qualifier != policy.QualifierNone {
 		return
 	}
 	for _, r := range vals {
@@ -428,8 +376,91 @@ func (v *validator) redundantNumbers(op operator, key string, vals []strVal, loc
 		}
 	}
 	which := "greatest"
-	if strings.Contains(op.name, "Greater") {
+	if strings.Contains(op.Name, "Greater") {
 		which = "least"
 	}
-	v.add(codeRedundantConditionValueNum, fmt.Sprintf("Multiple values in %s are redundant. Replace with the %s single value for %s.", op.name, which, key), loc)
+	v.add(codeRedundantConditionValueNum, fmt.Sprintf("Multiple values in %s are redundant. Replace with the %s single value for %s.", op.Name, which, key), loc)
+}
+
+// keyInContext makes the checks of a condition key that depend on the statement or the policy's use.
+func (v *validator) keyInContext(st *stmt, op policy.Operator, key string, keyLoc Location) {
+	switch lk := strings.ToLower(key); {
+	case lk == "s3:prefix" && op.Family.Strings() && st.effect != "" && (st.effect == "Deny") != op.Negated:
+		// A Deny with StringLike, or an Allow with StringNotLike, is bypassed by a shorter prefix.
+		v.add(codeS3PrefixInNegativeContext, "Using the s3:prefix condition key in a Deny statement or with a negated string operator does not block listing the objects under the matching prefixes. A request that specifies a shorter prefix does not match the condition and can still list those objects. To restrict listing to specific prefixes, use s3:prefix with StringLike in an Allow statement, or use a Deny statement with StringNotLike.", keyLoc)
+	case lk == "dynamodb:attributes" && st.ddbAttributes == nil:
+		st.ddbAttributes = &keyLoc
+	case lk == "s3:resourceaccount" && (v.opts.ResourceType == ResourceS3Bucket || v.opts.ResourceType == ResourceS3AccessPoint):
+		// The reference's example of a key that does not apply to a resource policy of the type.
+		v.add(codeIrrelevantConditionKeyInPolicy, "The condition key "+key+" is not relevant for the "+v.opts.ResourceType+" policy.  Use this key in an identity-based policy to govern access to this resource.", keyLoc)
+	}
+}
+
+// keyValuesInContext makes the checks of a condition key's values that depend on the statement.
+func (v *validator) keyValuesInContext(st *stmt, op policy.Operator, key string, vals []strVal) {
+	lk := strings.ToLower(key)
+	switch {
+	case lk == "dynamodb:select" && op.Name == "StringEquals":
+		for _, r := range vals {
+			if r.s == "SPECIFIC_ATTRIBUTES" {
+				st.ddbSelectSpecific = true
+			}
+		}
+	case strings.HasPrefix(lk, githubHost) && strings.HasSuffix(lk, ":sub") && op.Family.Strings() && !op.Negated:
+		// A wildcard in the subject lets more repositories or branches assume the role, unless the branch is
+		// pinned by the :ref key beside it.
+		if st.condKeys[strings.TrimSuffix(lk, ":sub")+":ref"] {
+			return
+		}
+		for _, r := range vals {
+			if strings.Contains(r.s, "*") {
+				v.add(codeSpecificGithubRepoAndBranch, "Using a wildcard (*) in token.actions.githubusercontent.com:sub can allow requests from more sources than you intended. Specify the value of token.actions.githubusercontent.com:sub with the repository and branch name. If the subject claim does not include the branch, specify it in a token.actions.githubusercontent.com:ref condition key.",
+					v.at(r.path, r.node))
+			}
+		}
+	}
+}
+
+// patternsOfIdentifiers reports wildcards and policy variables that make a Like operator's value of an identifier
+// key too broad: any in a key the service data marks sensitive, and for aws:userid any left of the colon that is
+// not the whole left part (AWSACCOUNTID:* and *:* are fine, * alone is not).
+func (v *validator) patternsOfIdentifiers(op policy.Operator, key string, ck *catalog.ConditionKey, vals []strVal) {
+	if !strings.HasSuffix(op.Name, "Like") {
+		return // other operators take '*', '?' and variables' values literally
+	}
+	userID := strings.EqualFold(key, "aws:userid")
+	if (ck == nil || !ck.Sensitive) && !userID {
+		return
+	}
+	for _, r := range vals {
+		variable := strings.Contains(r.s, "${")
+		if !variable && !strings.ContainsAny(r.s, "*?") {
+			continue
+		}
+		loc := v.at(r.path, r.node)
+		switch {
+		case !userID && variable:
+			v.add(codeVariableUsageTooPermissive, "The policy variable is not allowed in the condition key "+key+". We consider the key to be sensitive and policy variables can be evaluated as effective wildcards. Therefore policy variables are not allowed to be used with sensitive keys. Refer to https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html for the list of sensitive keys.", loc)
+		case !userID:
+			v.add(codeWildcardUsageTooPermissive, "The wildcard is not allowed in the condition key "+key+". We consider the key to be sensitive and wildcards are not allowed to be used with sensitive keys. Refer to https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html for the list of sensitive keys.", loc)
+		case userIDLeftIsBroad(r.s, variable) && variable:
+			v.add(codeVariableUsageTooPermissive, "Overly permissive use of policy variable with aws:userID. Use the policy variable on the right side of colon or as the only character on the left side of a colon.", loc)
+		case userIDLeftIsBroad(r.s, variable):
+			v.add(codeWildcardUsageTooPermissive, "Overly permissive use of wildcard with aws:userID. Use the wildcard on the right side of colon or as the only character on the left side of a colon.", loc)
+		}
+	}
+}
+
+// userIDLeftIsBroad reports whether a pattern of aws:userid (UNIQUE-ID:SESSION for roles) has a wildcard, or a
+// variable, in its part before the first colon that is not that whole part.
+func userIDLeftIsBroad(s string, variable bool) bool {
+	left, _, found := strings.Cut(s, ":")
+	if !found {
+		return true
+	}
+	if variable {
+		whole := strings.HasPrefix(left, "${") && strings.IndexByte(left, '}') == len(left)-1
+		return strings.Contains(left, "${") && !whole
+	}
+	return strings.ContainsAny(left, "*?") && left != "*"
 }

@@ -5,9 +5,18 @@ import (
 	"testing"
 )
 
+// documentedInManagedPolicies are the checks whose section of the reference names AWS managed policies that have
+// the finding ("AWS managed policies with this error", or the exceptions of STRING_LIKE_OPERATOR_WITH_ARN_CONDITION_KEYS):
+// AWS's validator reports them on AWS's own policies, so they are not noise.
+var documentedInManagedPolicies = map[string]bool{
+	codeInvalidAction: true, codeMissingQualifier: true, codePassRoleWithStarInResource: true,
+	codePassRoleWithStarInActionAndResource: true, codeStringLikeOperatorWithARNKeys: true,
+}
+
 // TestAWSManagedPoliciesValidateQuietly: AWS's own managed policies are the best available sample of real policies;
 // the checks must find no ERROR or SECURITY_WARNING in nearly all of them (some name actions or services AWS has
-// since retired, which AWS's validator reports too).
+// since retired, which AWS's validator reports too), leaving aside the checks whose findings on managed policies
+// the reference itself lists.
 func TestAWSManagedPoliciesValidateQuietly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("validates each of AWS's 1,600 managed policies (about 10 s); runs without -short")
@@ -27,7 +36,7 @@ func TestAWSManagedPoliciesValidateQuietly(t *testing.T) {
 		total++
 		loud := false
 		for _, f := range fs {
-			if f.FindingType == TypeError || f.FindingType == TypeSecurityWarning {
+			if (f.FindingType == TypeError || f.FindingType == TypeSecurityWarning) && !documentedInManagedPolicies[f.IssueCode] {
 				counts[f.IssueCode]++
 				loud = true
 			}

@@ -3,6 +3,8 @@ package validate
 import (
 	"sort"
 	"strings"
+
+	"github.com/iamd-dev/iamd/policy"
 )
 
 // broad is how a statement reaches one action and its resources, for the checks of iam:PassRole and
@@ -218,10 +220,97 @@ func (v *validator) resourceTypeRules(st *stmt) {
 		v.add(codeUnsupportedActionInPolicy, "The action "+a.s+" is not supported for the resource-based policy attached to the resource type "+v.opts.ResourceType+".", v.at(a.path, a.node))
 	}
 	for _, r := range st.resources {
+		if v.opts.ResourceType == ResourceRoleTrustPolicy {
+			break // a trust policy has no resources: ROLE_TRUST_POLICY_SYNTAX_ERROR_RESOURCE
+		}
 		f := strings.SplitN(r.s, ":", 6)
 		if r.s == "*" || len(f) < 6 || wild(f[2]) || allowed(f[2]) {
 			continue
 		}
-		v.add(codeUnsupportedResourceArnInPolicy, "The resource ARN "+r.s+" is not supported for the resource-based policy attached to the resource type "+v.opts.ResourceType+".", v.at(r.path, r.node))
+		v.add(codeUnsupportedResourceArnInPolicy, "The resource ARN is not supported for the resource-based policy attached to the resource type "+v.opts.ResourceType+".", v.at(r.path, r.node))
 	}
+}
+
+// actionsForConditionKeys reports, for each service condition key of a statement, the named actions that the key
+// does not apply to: the service reference lists neither it among the action's keys nor among the keys of the
+// action's resource types, so the condition is not evaluated for them. As the reference says, actions with
+// wildcards are not evaluated; global keys (aws:) are left to the checks of tag keys, and keys the service data
+// does not know to INVALID_SERVICE_CONDITION_KEY.
+func (v *validator) actionsForConditionKeys(st *stmt) {
+	if v.cat == nil || st.notAction {
+		return
+	}
+	st.eachConditionKey(func(om, km *policy.JSONMember) {
+		prefix, _, ok := strings.Cut(km.Key, ":")
+		if !ok || strings.EqualFold(prefix, "aws") || strings.Contains(km.Key, "${") {
+			return
+		}
+		ck, known := v.cat.ConditionKey(km.Key)
+		if !known {
+			return
+		}
+		var names []string
+		var locs []Location
+		for _, a := range st.actions {
+			if v.actionTakesKey(a.s, ck.Name) {
+				continue
+			}
+			names = append(names, a.s)
+			locs = append(locs, v.at(a.path, a.node))
+		}
+		if len(names) == 0 {
+			return
+		}
+		locs = append(locs, v.at(st.path.value("Condition").value(om.Key).value(km.Key), &km.Value))
+		v.add(codeUnsupportedActionForConditionKey, "The following actions: "+strings.Join(names, ", ")+" are not supported by the condition key "+km.Key+". The condition will not be evaluated for these actions. We recommend that you move these actions to a different statement without this condition key.", locs...)
+	})
+}
+
+// eachConditionKey calls fn with each condition key of the statement and its operator block, in document order.
+func (st *stmt) eachConditionKey(fn func(om, km *policy.JSONMember)) {
+	cm := st.elems["Condition"]
+	if cm == nil || cm.Value.Kind != policy.JSONObject {
+		return
+	}
+	for i := range cm.Value.Members {
+		om := &cm.Value.Members[i]
+		if om.Value.Kind != policy.JSONObject {
+			continue
+		}
+		for j := range om.Value.Members {
+			fn(om, &om.Value.Members[j])
+		}
+	}
+}
+
+// actionTakesKey reports whether the condition key (the service reference's name, placeholders kept) applies to
+// the action, or whether that cannot be told (a wildcard, a variable, an action the service data does not know).
+func (v *validator) actionTakesKey(action, key string) bool {
+	svc, name, ok := strings.Cut(action, ":")
+	if !ok || wild(action) || strings.Contains(action, "${") {
+		return true
+	}
+	service, ok := v.cat.Service(svc)
+	if !ok {
+		return true
+	}
+	act, ok := service.Action(name)
+	if !ok {
+		return true
+	}
+	for _, k := range act.ConditionKeys {
+		if strings.EqualFold(k, key) {
+			return true
+		}
+	}
+	for _, rn := range act.ResourceTypes {
+		if rt, ok := service.ResourceType(rn); ok {
+			for _, k := range rt.ConditionKeys {
+				if strings.EqualFold(k, key) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -164,6 +164,7 @@ type validator struct {
 	ascii     bool                   // the document is ASCII: characters are bytes
 	version   string                 // the document's Version when valid, else ""
 	formats   map[string][]arnFormat // ARN formats by ARN service, as looked up
+	foreign   map[string][]arnFormat // ARN formats other services document, by ARN service, as looked up
 	findings  []Finding
 	order     []int // character offset each finding sorts by (-1: no location)
 }

@@ -31,7 +31,7 @@ func (v *validator) variables(r *strVal) bool {
 		name, def, hasDef := strings.Cut(body, ",")
 		switch {
 		case strings.TrimSpace(body) == "":
-			v.addVariable(r, codeEmptyVariable, "Empty policy variable. Remove the variable structure or provide a variable within the structure.", start, end)
+			v.addVariable(r, codeEmptyVariable, "Empty policy variable. Remove the ${ } variable structure or provide a variable within the structure.", start, end)
 			ok = false
 		case body == "*" || body == "?" || body == "$":
 		case strings.ContainsAny(name, " \t"):

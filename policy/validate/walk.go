@@ -55,6 +55,19 @@ type stmt struct {
 	resources   []strVal // Resource or NotResource values
 	notResource bool
 	condKeys    map[string]bool // lower-cased condition keys of the statement
+
+	ddbAttributes     *Location // the first dynamodb:Attributes key
+	ddbSelectSpecific bool      // a StringEquals dynamodb:Select of SPECIFIC_ATTRIBUTES
+
+	principalElem *policy.JSONMember // Principal or NotPrincipal
+	principals    []principalVal     // its values ("*" alone has type "*")
+}
+
+// principalVal is one value of Principal or NotPrincipal and its principal type (AWS, Service, Federated,
+// CanonicalUser, or "*" for "Principal": "*").
+type principalVal struct {
+	typ string
+	strVal
 }
 
 var (
@@ -66,9 +79,20 @@ const (
 	version2012 = "2012-10-17"
 	version2008 = "2008-10-17"
 
-	maxSCPChars      = 5120
-	maxIdentityChars = 6144
+	maxSCPChars       = 5120
+	maxRCPChars       = 5120 // Organizations quotas: "Maximum size of a policy document"
+	maxIdentityChars  = 6144
+	maxTrustPolicyChr = 2048 // IAM quotas: role trust policy length (GetAccountSummary's AssumeRolePolicySizeQuota)
 )
+
+// variableInElement is VARIABLE_UNSUPPORTED_IN_ELEMENT's details for a value: it names the value's first variable.
+func variableInElement(s string) string {
+	variable := s[strings.Index(s, "${"):]
+	if j := strings.IndexByte(variable, '}'); j >= 0 {
+		variable = variable[:j+1]
+	}
+	return "Policy variables are supported in the Resource and Condition elements. Remove the policy variable " + variable + " from this element."
+}
 
 // located is the location of a node at a path.
 func (v *validator) at(p path, n *policy.JSONNode) Location { return v.loc(p, n.Start, n.End) }
@@ -162,6 +186,12 @@ func (v *validator) size(root *policy.JSONNode) {
 	case v.opts.PolicyType == ServiceControlPolicy && n > maxSCPChars:
 		v.add(codePolicySizeExceedsSCPQuota, fmt.Sprintf("The %d characters in the service control policy (SCP) exceed the %d character maximum for SCPs. We recommend that you use multiple granular policies.", n, maxSCPChars),
 			v.loc(nil, root.Start, root.End))
+	case v.opts.PolicyType == ResourceControlPolicy && n > maxRCPChars:
+		v.add(codePolicySizeExceedsRCPQuota, fmt.Sprintf("The %d characters in the resource control policy (RCP) exceed the %d character maximum for RCPs. We recommend that you use multiple granular policies.", n, maxRCPChars),
+			v.loc(nil, root.Start, root.End))
+	case v.opts.ResourceType == ResourceRoleTrustPolicy && n > maxTrustPolicyChr:
+		v.add(codePolicySizeExceedsRoleTrustQuota, "The characters in the role trust policy, excluding whitespace, exceed the character maximum. We recommend that you request a role trust policy length quota increase using Service Quotas and AWS Support Center. If the quotas have already been increased, then you can ignore this warning.",
+			v.loc(nil, root.Start, root.End))
 	case v.opts.PolicyType == IdentityPolicy && n > maxIdentityChars:
 		v.add(codePolicySizeExceedsIdentityPolicyQuota, fmt.Sprintf("The %d characters in the identity policy, excluding whitespace, exceed the %d character maximum for inline and managed policies. We recommend that you use multiple granular policies.", n, maxIdentityChars),
 			v.loc(nil, root.Start, root.End))
@@ -209,12 +239,18 @@ func (v *validator) statement(st *stmt, sids map[string]bool) {
 	v.actionElement(st, stmtLoc)
 	v.resourceElement(st, stmtLoc)
 	v.principalElement(st, stmtLoc)
-	if v.opts.PolicyType == ServiceControlPolicy {
+	switch v.opts.PolicyType {
+	case ServiceControlPolicy:
 		v.scp(st)
+	case ResourceControlPolicy:
+		v.rcp(st)
 	}
+	v.trust(st)
 	v.passRoleAndSLR(st)
 	v.tagKeySupport(st)
 	v.resourceTypeRules(st)
+	v.actionsForConditionKeys(st)
+	v.servicePrincipalSource(st)
 }
 
 func (v *validator) sid(st *stmt, m *policy.JSONMember, sids map[string]bool) {
@@ -291,7 +327,7 @@ func (v *validator) action(a *strVal) {
 		return
 	}
 	if strings.Contains(a.s, "${") {
-		v.add(codeVariableUnsupportedInElement, "Policy variables are supported in the Resource and Condition elements. Remove the policy variable from this element.", loc)
+		v.add(codeVariableUnsupportedInElement, variableInElement(a.s), loc)
 		return
 	}
 	svc, name, ok := strings.Cut(a.s, ":")
@@ -302,11 +338,6 @@ func (v *validator) action(a *strVal) {
 	if strings.ContainsAny(svc, "*?") {
 		v.add(codeWildcardInServiceName, "Avoid using wildcards (*, ?) in the service name because it might grant unintended access to other AWS services with similar names.", loc)
 		return
-	}
-	if v.opts.PolicyType == ServiceControlPolicy {
-		if i := strings.IndexAny(name, "*?"); i >= 0 && (name[i] == '?' || i != len(name)-1) {
-			v.add(codeSCPActionWildcard, fmt.Sprintf("SCP actions can include wildcards (*) only at the end of a string. Update %s.", a.s), loc)
-		}
 	}
 	if v.cat == nil {
 		return
@@ -334,8 +365,9 @@ func (v *validator) action(a *strVal) {
 	v.add(codeInvalidAction, fmt.Sprintf("The action %s does not exist.", a.s), loc)
 }
 
-// redundant reports each value of an Action or Resource list whose matches another value of the list already
-// covers (a repeated value: the later one). Values are compared as patterns, ignoring case for actions.
+// redundant reports the values of an Action or Resource list whose matches another value of the list already
+// covers (of a repeated value, the later one), in one finding that counts them, names the first and has a location
+// for each. Values are compared as patterns, ignoring case for actions.
 func (v *validator) redundant(vals []strVal, actions bool) {
 	norm := func(s string) string {
 		if actions {
@@ -343,6 +375,7 @@ func (v *validator) redundant(vals []strVal, actions bool) {
 		}
 		return s
 	}
+	var found []*strVal
 	for i := range vals {
 		vi := norm(vals[i].s)
 		if strings.Contains(vi, "${") {
@@ -357,17 +390,23 @@ func (v *validator) redundant(vals []strVal, actions bool) {
 				continue // of two equal values, the later is the redundant one
 			}
 			if vi == vj || glob(vj, vi) {
-				if actions {
-					v.add(codeRedundantAction, fmt.Sprintf("The action(s) are redundant because they provide similar permissions. Update the policy to remove the redundant action such as: %s.", vals[i].s),
-						v.at(vals[i].path, vals[i].node))
-				} else {
-					v.add(codeRedundantResource, "The resource ARN(s) are redundant because they reference the same resource. Review the use of wildcards (*)",
-						v.at(vals[i].path, vals[i].node))
-				}
+				found = append(found, &vals[i])
 				break
 			}
 		}
 	}
+	if len(found) == 0 {
+		return
+	}
+	locs := make([]Location, len(found))
+	for i, r := range found {
+		locs[i] = v.at(r.path, r.node)
+	}
+	if actions {
+		v.add(codeRedundantAction, fmt.Sprintf("The %d action(s) are redundant because they provide similar permissions. Update the policy to remove the redundant action such as: %s.", len(found), found[0].s), locs...)
+		return
+	}
+	v.add(codeRedundantResource, fmt.Sprintf("The %d resource ARN(s) are redundant because they reference the same resource. Review the use of wildcards (*)", len(found)), locs...)
 }
 
 // suggestAction returns the action whose name differs from name only in case, or "".
@@ -416,9 +455,6 @@ func (v *validator) principalElement(st *stmt, stmtLoc Location) {
 		}
 		return
 	case ServiceControlPolicy:
-		if m != nil {
-			v.add(codeSCPPrincipal, "SCPs do not support specifying principals. Remove the Principal or NotPrincipal element.", v.atKey(st.path, m))
-		}
 		return
 	}
 	if m == nil {
@@ -428,17 +464,20 @@ func (v *validator) principalElement(st *stmt, stmtLoc Location) {
 	if m.Key == "NotPrincipal" && st.effect == "Allow" {
 		v.add(codeAllowWithNotPrincipal, "Using Allow with NotPrincipal can be overly permissive. We recommend that you use Principal instead.", v.atKey(st.path, m))
 	}
-	v.principal(st.path.value(m.Key), &m.Value)
+	st.principalElem = m
+	st.principals = v.principal(st.path.value(m.Key), &m.Value)
 }
 
-func (v *validator) principal(p path, n *policy.JSONNode) {
+// principal checks a Principal or NotPrincipal value and returns its string values.
+func (v *validator) principal(p path, n *policy.JSONNode) (out []principalVal) {
 	const format = "The Principal element contents are not valid. Specify a key-value pair in the Principal element."
 	switch n.Kind {
 	case policy.JSONString:
 		if n.Text != "*" {
 			v.add(codeInvalidPrincipalFormat, format, v.at(p, n))
+			return nil
 		}
-		return
+		return []principalVal{{typ: "*", strVal: strVal{s: n.Text, node: n, path: p}}}
 	case policy.JSONObject:
 	default:
 		v.add(codeInvalidPrincipalFormat, format, v.at(p, n))
@@ -462,10 +501,11 @@ func (v *validator) principal(p path, n *policy.JSONNode) {
 			v.add(codeEmptyArrayPrincipal, "This statement includes no principals and does not affect the policy. Specify principals.", v.at(kp, &m.Value))
 		}
 		for _, s := range vals {
+			out = append(out, principalVal{typ: m.Key, strVal: s})
 			loc := v.at(s.path, s.node)
 			switch {
 			case strings.Contains(s.s, "${"):
-				v.add(codeVariableUnsupportedInElement, "Policy variables are supported in the Resource and Condition elements. Remove the policy variable from this element.", loc)
+				v.add(codeVariableUnsupportedInElement, variableInElement(s.s), loc)
 			case m.Key == "AWS" && s.s == "*":
 			case strings.ContainsAny(s.s, "*?"):
 				v.add(codeUnsupportedWildcardInPrincipal, "Wildcards (*, ?) are not supported with the principal key "+m.Key+". Replace the wildcard with a valid principal value.", loc)
@@ -476,27 +516,16 @@ func (v *validator) principal(p path, n *policy.JSONNode) {
 			}
 		}
 	}
+	return out
 }
 
-// scp makes the checks of service control policies' grammar.
+// scp makes the checks of service control policies' grammar. Since September 2025 SCPs take the whole IAM policy
+// language but principals (Organizations User Guide, "SCP syntax"): Condition, NotAction, Resource ARNs and
+// NotResource with Allow, NotResource with Deny, and wildcards anywhere in Action and NotAction.
 func (v *validator) scp(st *stmt) {
-	if m := st.elems["NotResource"]; m != nil {
-		v.add(codeSCPNotResource, "SCPs do not support the NotResource element. Update the policy to use Resource instead.", v.atKey(st.path, m))
-	}
-	if st.effect != "Allow" {
-		return
-	}
-	if m := st.elems["Condition"]; m != nil {
-		v.add(codeSCPAllowCondition, "SCPs do not support the Condition element with effect Allow. Update the element Condition or the effect.", v.atKey(st.path, m))
-	}
-	if m := st.elems["NotAction"]; m != nil {
-		v.add(codeSCPAllowNotAction, "SCPs do not support NotAction with effect Allow. Update the element NotAction or the effect.", v.atKey(st.path, m))
-	}
-	if m := st.elems["Resource"]; m != nil {
-		for _, r := range st.resources {
-			if r.s != "*" {
-				v.add(codeSCPAllowResource, "SCPs do not support Resource with effect Allow. Update the element Resource or the effect.", v.at(r.path, r.node))
-			}
+	for _, k := range []string{"Principal", "NotPrincipal"} {
+		if m := st.elems[k]; m != nil {
+			v.add(codeSCPPrincipal, "SCPs do not support specifying principals. Remove the Principal or NotPrincipal element.", v.atKey(st.path, m))
 		}
 	}
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/klauspost/compress/s2"
 )
@@ -43,22 +44,25 @@ func newEventCodec() (*eventCodec, error) {
 	return &eventCodec{dict: d}, nil
 }
 
-// encode returns the value to keep for v.
-func (c *eventCodec) encode(v []byte) []byte {
+// encode appends the value to keep for v to dst and returns the extended buffer; the value is its last bytes.
+// A transaction encodes its values into one buffer it reuses: SQLite copies a bound value.
+func (c *eventCodec) encode(dst, v []byte) []byte {
 	bound := s2.MaxEncodedLen(len(v))
 	if bound < 0 || len(v) > maxDecoded {
 		// Longer than decode takes (never an event): kept as it is. Were it to start with compressedTag, decode
 		// would refuse it rather than misread it.
-		return append([]byte(nil), v...)
+		return append(dst, v...)
 	}
-	out := make([]byte, 2+bound)
+	start := len(dst)
+	dst = slices.Grow(dst, 2+bound)
+	out := dst[start : start+2+bound]
 	out[0], out[1] = compressedTag, eventDictNumber
 	// Encode writes into out[2:], which is long enough for any block of v.
-	out = out[:2+len(c.dict.Encode(out[2:], v))]
-	if len(out) < len(v) || (len(v) > 0 && v[0] == compressedTag) {
-		return out
+	n := len(c.dict.Encode(out[2:], v))
+	if 2+n < len(v) || (len(v) > 0 && v[0] == compressedTag) {
+		return dst[:start+2+n]
 	}
-	return append(out[:0], v...)
+	return append(dst[:start], v...)
 }
 
 // decode returns the value a kept value stands for, in memory of its own (kept may be a row's bytes that the next

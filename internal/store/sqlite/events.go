@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/store"
@@ -154,8 +155,18 @@ func (t *txn) insertEvents(ctx context.Context, evs []*store.Event) error {
 	err = chunks(len(evs), func(from, to int) error {
 		part := evs[from:to]
 		args := make([]any, 0, len(part)*5)
+		// The kept values are encoded into one buffer the store reuses (SQLite copies what it is bound to); a value
+		// is a slice of it, which a later growth of the buffer leaves as it was.
+		raw, kept := t.s.rawAttrs[:0], t.s.kept[:0]
+		defer func() { t.s.rawAttrs, t.s.kept = raw[:0], kept[:0] }()
 		for _, e := range part {
-			args = append(args, e.Account, e.ID, e.Time.UnixNano(), t.codec.encode(encodeAttrs(e.Attrs)), t.codec.encode(e.Data))
+			raw = appendAttrs(raw[:0], e.Attrs)
+			n := len(kept)
+			kept = t.codec.encode(kept, raw)
+			attrs := kept[n:len(kept):len(kept)]
+			n = len(kept)
+			kept = t.codec.encode(kept, e.Data)
+			args = append(args, e.Account, e.ID, e.Time.UnixNano(), attrs, kept[n:len(kept):len(kept)])
 		}
 		res, err := t.exec(ctx, "INSERT INTO events (account, id, time, attrs, data) VALUES "+rows(len(part), 5), args...)
 		if err != nil {
@@ -169,6 +180,9 @@ func (t *txn) insertEvents(ctx context.Context, evs []*store.Event) error {
 		}
 		for i, e := range part {
 			e.Seq = last - int64(len(part)-1-i)
+			if t.s != nil {
+				t.appended = append(t.appended, tailEvent{seq: e.Seq, account: e.Account, id: e.ID, time: e.Time.UnixNano(), attrs: e.Attrs}) // kept as given (store.Event)
+			}
 		}
 		t.appendedTo = max(t.appendedTo, last)
 		return nil
@@ -259,8 +273,77 @@ type tailEvent struct {
 	attrs       []store.EventAttr
 }
 
-// tail reads the events past the watermark and before seq before, in seq order.
+// maxTailCache bounds the events a tail cache holds: past it, the events appended are read back when indexed.
+const maxTailCache = 4 * maxTail
+
+// tailCache is what indexing needs of the events appended through one store (by any of its write transactions,
+// once committed) that are not indexed yet, by seq. The events table stays the truth: indexTail takes from the
+// cache only the seqs the table holds past the watermark, so an event since replaced, pruned or indexed by another
+// store on the same database is never taken from it, and the events other stores appended are read back.
+type tailCache struct {
+	mu     sync.Mutex
+	events map[int64]tailEvent
+}
+
+// committed records the events a transaction appended and forgets those its indexing covered (seq up to
+// indexedTo, when it indexed).
+func (c *tailCache) committed(appended []tailEvent, indexedTo int64) {
+	if len(appended) == 0 && indexedTo == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if indexedTo > 0 {
+		for seq := range c.events {
+			if seq <= indexedTo {
+				delete(c.events, seq)
+			}
+		}
+	}
+	for _, e := range appended {
+		if e.seq <= indexedTo {
+			continue
+		}
+		if c.events == nil {
+			c.events = make(map[int64]tailEvent)
+		}
+		if len(c.events) >= maxTailCache {
+			return // read back when indexed
+		}
+		c.events[e.seq] = e
+	}
+}
+
+// take returns the cached events of seqs, in their order, or false when one is not cached.
+func (c *tailCache) take(seqs []int64) ([]tailEvent, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]tailEvent, 0, len(seqs))
+	for _, seq := range seqs {
+		e, ok := c.events[seq]
+		if !ok {
+			return nil, false
+		}
+		out = append(out, e)
+	}
+	return out, true
+}
+
+// tail reads the events past the watermark and before seq before, in seq order: from the store's tail cache when
+// it holds every one of them, else from the table. A view takes from the cache too: it takes only the seqs its
+// snapshot holds, and what the cache holds of an event does not change.
 func (t *txn) tail(ctx context.Context, wm, before int64) ([]tailEvent, error) {
+	if t.cache != nil {
+		var seqs []int64
+		err := t.collect(ctx, "SELECT seq, '' FROM events WHERE seq > ? AND seq < ? ORDER BY seq", []any{wm, before},
+			func(seq int64, _ string) { seqs = append(seqs, seq) })
+		if err != nil {
+			return nil, fmt.Errorf("read the trail's tail: %w", err)
+		}
+		if evs, ok := t.cache.take(seqs); ok {
+			return evs, nil
+		}
+	}
 	rs, err := t.query(ctx, "SELECT seq, account, id, time, attrs FROM events WHERE seq > ? AND seq < ? ORDER BY seq", wm, before)
 	if err != nil {
 		return nil, fmt.Errorf("read the trail's tail: %w", err)
@@ -501,7 +584,7 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, t *txn) 
 	if err != nil {
 		return fmt.Errorf("begin write: %w", err)
 	}
-	t := &txn{tx: tx, stmts: &s.wStmts, trace: s.trace, s: s, codec: s.codec}
+	t := &txn{tx: tx, stmts: &s.wStmts, trace: s.trace, s: s, codec: s.codec, cache: &s.tailCache}
 	if err := fn(ctx, t); err != nil {
 		tx.Rollback()
 		return err
@@ -512,6 +595,7 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, t *txn) 
 	if t.indexedTo > 0 {
 		s.indexed.Store(t.indexedTo)
 	}
+	s.tailCache.committed(t.appended, t.indexedTo)
 	if t.appendedTo > s.appended.Load() {
 		s.appended.Store(t.appendedTo) // one writer: no other store races this one
 	}
@@ -780,7 +864,11 @@ func (v *view) EventsSince(ctx context.Context, seq int64, limit int) ([]*store.
 // encodeAttrs encodes an event's attributes for its row, in a form SQL can write too (migration 0006): for each,
 // '1' if Latest else '0', then the name and the value, each as its length in bytes in decimal, ':' and its bytes.
 func encodeAttrs(attrs []store.EventAttr) []byte {
-	out := make([]byte, 0, 40*len(attrs))
+	return appendAttrs(make([]byte, 0, 40*len(attrs)), attrs)
+}
+
+// appendAttrs appends encodeAttrs(attrs) to out.
+func appendAttrs(out []byte, attrs []store.EventAttr) []byte {
 	for _, a := range attrs {
 		if a.Latest {
 			out = append(out, '1')

@@ -43,9 +43,15 @@ type Store struct {
 	// appended is the newest seq committed: AppendEvents with no events indexes a tail left by AppendEvent.
 	appended atomic.Int64
 	// codec compresses the events table's records and attributes (eventcodec.go).
-	codec  *eventCodec
-	wStmts sync.Map // query text -> *sql.Stmt on w
-	rStmts sync.Map // query text -> *sql.Stmt on r
+	codec *eventCodec
+	// rawAttrs and kept are the buffers an insert of events encodes into (events.go), reused from one to the next:
+	// only a write transaction uses them, and w runs one at a time.
+	rawAttrs, kept []byte
+	// tailCache holds what indexing needs of the events appended through this store and not yet indexed, by seq,
+	// so that indexTail does not read them back (events.go).
+	tailCache tailCache
+	wStmts    sync.Map // query text -> *sql.Stmt on w
+	rStmts    sync.Map // query text -> *sql.Stmt on r
 	// trace, when set (by tests, before the store is used), sees every statement a transaction runs with its
 	// arguments, so that a test can check the query plan of each.
 	trace func(query string, args []any)
@@ -126,6 +132,9 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(9) // 8 for views, 1 for Sync
+	// Every connection stays open once made: database/sql keeps 2 idle by default and would close the others as
+	// concurrent views end, and each reopened connection prepares its statements again with a cold page cache.
+	r.SetMaxIdleConns(9)
 	s.r = r
 	if s.syncr, err = newSyncReader(ctx, r, path); err != nil {
 		s.Close()
@@ -424,10 +433,13 @@ type txn struct {
 	codec      *eventCodec // compresses event rows (eventcodec.go)
 	indexedTo  int64       // the trail's watermark this transaction moved to (events.go), 0 if it did not
 	appendedTo int64       // the newest seq this transaction appended, 0 if none
-	tx         *sql.Tx
-	stmts      *sync.Map
-	pending    []string
-	trace      func(query string, args []any)
+	// appended are the events this write transaction appended, for the store's tail cache once it commits.
+	appended []tailEvent
+	cache    *tailCache // the store's
+	tx       *sql.Tx
+	stmts    *sync.Map
+	pending  []string
+	trace    func(query string, args []any)
 }
 
 // stmt returns the prepared statement for query in this transaction, or nil when it is not prepared yet.

@@ -20,7 +20,7 @@ func (v *view) tx(ctx context.Context) (*txn, error) {
 		if err != nil {
 			return nil, fmt.Errorf("begin read: %w", err)
 		}
-		v.t = &txn{tx: tx, stmts: &v.s.rStmts, trace: v.s.trace, codec: v.s.codec}
+		v.t = &txn{tx: tx, stmts: &v.s.rStmts, trace: v.s.trace, codec: v.s.codec, cache: &v.s.tailCache}
 	}
 	return v.t, nil
 }
