@@ -155,12 +155,6 @@ type jobError struct {
 	Message string               `json:"message"`
 }
 
-// generationInvalid is Access Analyzer's ValidationException for a request the model allows but the operation
-// does not.
-func generationInvalid(field, value, constraint string) error {
-	return invalid(field, value, constraint)
-}
-
 // noSuchJob is the answer for a job ID the account does not have. Access Analyzer's model lists no
 // ResourceNotFoundException for the job operations, so iamd answers the one it lists, ValidationException.
 func noSuchJob(id string) error {
@@ -206,10 +200,10 @@ func (s *Service) StartPolicyGeneration(ctx context.Context, c *iam.Caller, in *
 			job.Trails = append(job.Trails, jobTrail{ARN: t.CloudTrailArn, Regions: t.Regions, AllRegions: t.AllRegions})
 		}
 		if job.End.Before(job.Start) {
-			return nil, generationInvalid("cloudTrailDetails.startTime", job.Start.Format(time.RFC3339), "Member must be before endTime and the current time")
+			return nil, invalid("cloudTrailDetails.startTime", job.Start.Format(time.RFC3339), "Member must be before endTime and the current time")
 		}
 		if job.End.Sub(job.Start) > MaxGenerationWindow {
-			return nil, generationInvalid("cloudTrailDetails.startTime", job.Start.Format(time.RFC3339), "The time range must be at most 90 days")
+			return nil, invalid("cloudTrailDetails.startTime", job.Start.Format(time.RFC3339), "The time range must be at most 90 days")
 		}
 	}
 	if len(job.Trails) == 0 {
@@ -226,37 +220,29 @@ func (s *Service) StartPolicyGeneration(ctx context.Context, c *iam.Caller, in *
 			return nil, fmt.Errorf("analyzer: %w", err)
 		}
 	}
-	var existing string
-	err = st.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		jobs, err := listJobs(ctx, tx, acct)
-		if err != nil {
-			return err
-		}
-		today := 0
-		for _, j := range jobs {
-			switch {
-			case now.Sub(j.Started) > generationRetention:
-				if err := tx.Delete(ctx, acct, KindPolicyGenerationJob, j.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-					return err
-				}
-				continue
-			case job.ClientToken != "" && j.ClientToken == job.ClientToken:
-				existing = j.ID
-			}
-			if now.Sub(j.Started) < 24*time.Hour {
-				today++
-			}
-		}
-		if existing == "" && today >= GenerationsPerDay {
-			return quotaExceeded(fmt.Sprintf("Policy generations per day exceeded: the account started %d in the last 24 hours.", GenerationsPerDay))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	// The quota and the client token are read first; the job and the sweep of old jobs are written in one
+	// transaction at the end (a second generation of the account waits for none: begin refused it).
+	var jobs []*generationJob
+	if err := s.st.View(ctx, func(ctx context.Context, r store.Reader) (err error) {
+		jobs, err = listJobs(ctx, r, acct)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("analyzer: %w", err)
 	}
-	if existing != "" {
-		return &aatypes.StartPolicyGenerationResponse{JobId: existing}, nil
+	today := 0
+	var expired []string
+	for _, j := range jobs {
+		switch {
+		case now.Sub(j.Started) > generationRetention:
+			expired = append(expired, j.ID)
+		case job.ClientToken != "" && j.ClientToken == job.ClientToken:
+			return &aatypes.StartPolicyGenerationResponse{JobId: j.ID}, nil
+		case now.Sub(j.Started) < 24*time.Hour:
+			today++
+		}
+	}
+	if today >= GenerationsPerDay {
+		return nil, quotaExceeded(fmt.Sprintf("Policy generations per day exceeded: the account started %d in the last 24 hours.", GenerationsPerDay))
 	}
 
 	err = s.st.View(ctx, func(ctx context.Context, r store.Reader) error {
@@ -278,7 +264,15 @@ func (s *Service) StartPolicyGeneration(ctx context.Context, c *iam.Caller, in *
 	}
 	done := s.gen.opts.Now().UTC()
 	job.Completed = &done
-	if err := st.Update(ctx, func(ctx context.Context, tx store.Tx) error { return putJob(ctx, tx, acct, job, true) }); err != nil {
+	err = st.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		for _, id := range expired {
+			if err := tx.Delete(ctx, acct, KindPolicyGenerationJob, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		return putJob(ctx, tx, acct, job, true)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("analyzer: %w", err)
 	}
 	return &aatypes.StartPolicyGenerationResponse{JobId: job.ID}, nil
@@ -387,7 +381,7 @@ func (s *Service) ListPolicyGenerations(ctx context.Context, c *iam.Caller, in *
 	if in.NextToken != nil {
 		i := slices.IndexFunc(jobs, func(j *generationJob) bool { return j.ID == *in.NextToken })
 		if i < 0 {
-			return nil, generationInvalid("nextToken", *in.NextToken, "Member must be a token a previous answer gave")
+			return nil, invalid("nextToken", *in.NextToken, "Member must be a token a previous answer gave")
 		}
 		from = i
 	}
