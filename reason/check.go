@@ -39,6 +39,33 @@ type Witness struct {
 	Action   string         `json:"action"`
 	Resource string         `json:"resource"`
 	Context  policy.Context `json:"context,omitempty"`
+	// spelling maps a context key (lower case, as policy.Context keeps it) to its spelling in the policies checked,
+	// for String and JSON.
+	spelling map[string]string
+}
+
+// Spell returns key as the policies checked spell it (aws:SourceIp for the aws:sourceip of Context).
+func (w *Witness) Spell(key string) string {
+	if s, ok := w.spelling[key]; ok {
+		return s
+	}
+	return key
+}
+
+// MarshalJSON writes the witness with its context keys spelled as the policies spell them.
+func (w *Witness) MarshalJSON() ([]byte, error) {
+	type plain Witness
+	out := struct {
+		*plain
+		Context map[string][]string `json:"context,omitempty"`
+	}{plain: (*plain)(w)}
+	if len(w.Context) > 0 {
+		out.Context = make(map[string][]string, len(w.Context))
+		for k, v := range w.Context {
+			out.Context[w.Spell(k)] = v
+		}
+	}
+	return json.Marshal(out)
 }
 
 func (w *Witness) String() string {
@@ -53,7 +80,7 @@ func (w *Witness) String() string {
 	}
 	fmt.Fprintf(&b, " %s on %s", w.Action, w.Resource)
 	for _, k := range slices.Sorted(maps.Keys(w.Context)) {
-		fmt.Fprintf(&b, " %s=%q", k, w.Context[k])
+		fmt.Fprintf(&b, " %s=%q", w.Spell(k), w.Context[k])
 	}
 	return b.String()
 }

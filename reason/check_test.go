@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"strings"
 	"testing"
 
 	"github.com/iamd-dev/iamd/catalog"
@@ -183,4 +184,31 @@ func publicWitness(w *Witness) bool {
 		}
 	}
 	return true
+}
+
+// TestWitnessSpellsContextKeysAsThePolicyDoes: a witness's context keys are compared in lower case (as
+// policy.Context keeps them for the engine) but printed and written as JSON as the policy spells them.
+func TestWitnessSpellsContextKeysAsThePolicyDoes(t *testing.T) {
+	existing := mustTyped(t, json.RawMessage(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*",
+		"Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}`), policy.TypeIdentity)
+	updated := mustTyped(t, json.RawMessage(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*",
+		"Condition":{"IpAddress":{"aws:SourceIp":"192.168.0.0/16"}}}]}`), policy.TypeIdentity)
+	r, err := New(Options{}).NoNewAccess(context.Background(), existing, updated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict != Fail || len(r.Reasons) == 0 || r.Reasons[0].Witness == nil {
+		t.Fatalf("want a FAIL with a witness: %+v", r)
+	}
+	w := r.Reasons[0].Witness
+	if _, ok := w.Context["aws:sourceip"]; !ok {
+		t.Fatalf("the engine's context lacks aws:sourceip: %v", w.Context)
+	}
+	b, err := json.Marshal(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"aws:SourceIp":[`) || !strings.Contains(w.String(), "aws:SourceIp=") {
+		t.Fatalf("JSON %s, String %s: want aws:SourceIp as the policy spells it", b, w)
+	}
 }

@@ -230,6 +230,7 @@ func (s *solver) search(st state, goals []goal) *Witness {
 	if len(goals) == 0 {
 		w := s.witness(st)
 		if w != nil && s.confirm(w) {
+			w.spelling = s.spelling()
 			return w
 		}
 		s.unconfirmed++
@@ -256,6 +257,23 @@ func (s *solver) search(st state, goals []goal) *Witness {
 		}
 	}
 	return nil
+}
+
+// spelling maps each condition key of the policies checked, in lower case, to its first spelling in them.
+func (s *solver) spelling() map[string]string {
+	out := map[string]string{}
+	for _, set := range [][]*policy.Policy{s.a, s.b} {
+		for _, p := range set {
+			for _, st := range p.Statements {
+				for _, c := range st.Conditions {
+					if k := strings.ToLower(c.Key); out[k] == "" {
+						out[k] = c.Key
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 // witness builds a concrete request from a satisfiable state.

@@ -128,6 +128,7 @@ const (
 	descNoNewAccess    = "The updated policy grants access that the existing policy does not"
 	descAccessNotGrant = "The policy grants one of the listed actions or resources"
 	descNoPublicAccess = "The resource policy grants public access"
+	descExternal       = "The resource's policy grants access to principals outside the zone of trust"
 )
 
 // sarifLevel is the SARIF level of an Access Analyzer findingType.
@@ -192,7 +193,7 @@ func writeSARIF(w io.Writer, results []checkResult) error {
 			continue
 		}
 		ri := rule(r.Check, func() sarifRule {
-			desc := map[string]string{checkNoNewAccess: descNoNewAccess, checkAccessNotGrant: descAccessNotGrant, checkNoPublicAccess: descNoPublicAccess}[r.Check]
+			desc := map[string]string{checkNoNewAccess: descNoNewAccess, checkAccessNotGrant: descAccessNotGrant, checkNoPublicAccess: descNoPublicAccess, checkExternalAccess: descExternal}[r.Check]
 			return sarifRule{ID: r.Check, ShortDescription: sarifMessage{desc}, HelpURI: docChecks,
 				DefaultConfiguration: sarifConfig{"error"},
 				Properties:           map[string]any{"tags": []string{"security"}, "security-severity": "8.0"}}

@@ -1,6 +1,13 @@
-// Package analyzer is IAM Access Analyzer's policy checks as iamd serves them: ValidatePolicy, CheckNoNewAccess,
-// CheckAccessNotGranted and CheckNoPublicAccess. It knows no transport: the wire layer (internal/api/aaapi) binds
-// it to the REST-JSON API, and every call is authorized by IAM's engine as access-analyzer:<Operation>.
+// Package analyzer is IAM Access Analyzer as iamd serves it: the policy checks (ValidatePolicy, CheckNoNewAccess,
+// CheckAccessNotGranted and CheckNoPublicAccess), and analyzers with their archive rules and findings
+// (analyzers.go, archiverules.go, findings.go), whose external-access findings ExternalAccess detects
+// (external.go) and which any Detector may feed (unused access). It knows no transport: the wire layer
+// (internal/api/aaapi) binds it to the REST-JSON API, and every call is authorized by IAM's engine as
+// access-analyzer:<Operation>.
+//
+// Analyzers and findings are store entities of the analyzer's account (KindAnalyzer, KindFinding). Findings stay
+// current without a periodic scan: a read brings them up to date when the store's PolicyGeneration moved (see
+// findings.go).
 //
 // CheckNoNewAccess and CheckAccessNotGranted are decided by package reason, which is sound: PASS only when no
 // request can be allowed that the check forbids. A check that reason cannot decide (its time or size budget ran
@@ -24,7 +31,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
+	"sync"
 	"time"
 
 	aatypes "github.com/iamd-dev/iamd/internal/apitypes/accessanalyzer"
@@ -59,6 +68,23 @@ type Options struct {
 	// (DetectUnused, RecommendUnused) needs both and fails without them.
 	History    iam.AccessHistory
 	Principals Principals
+
+	// Store keeps the analyzers, their archive rules and findings (analyzers.go); without it the analyzer
+	// operations answer InternalServerException.
+	Store Store
+	// Orgs tells an account's organization, the zone of trust of organization analyzers; without it they cannot
+	// be created.
+	Orgs Organizations
+	// Detectors find what analyzers of each type report. ACCOUNT and ORGANIZATION get the external-access
+	// detector (NewExternalAccess) unless given; a type without a detector (the unused-access types until one is
+	// plugged in) detects nothing.
+	Detectors map[aatypes.Type]Detector
+	// Region is an analyzer's Region when the request names none.
+	Region string
+	// Now is the clock of findings' times; time.Now when nil.
+	Now func() time.Time
+	// NewID makes a finding's ID; a random UUID when nil.
+	NewID func(now time.Time) string
 	// Generation configures policy generation (polgen.go).
 	Generation GenerationOptions
 }
@@ -71,7 +97,10 @@ type Service struct {
 	st   Viewer
 	iam  IAM
 	opts Options
-	gen  *generations
+
+	mu    sync.Mutex
+	fresh map[string]freshness // analyzer → when its findings were last known current
+	gen   *generations
 }
 
 // New returns the policy checks, authorized by iamSvc over the store st.
@@ -85,8 +114,30 @@ func New(st Viewer, iamSvc IAM, opts Options) (*Service, error) {
 	if opts.CheckTimeout <= 0 {
 		opts.CheckTimeout = DefaultCheckTimeout
 	}
-	return &Service{st: st, iam: iamSvc, opts: opts, gen: newGenerations(st, iamSvc, opts.Generation)}, nil
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.NewID == nil {
+		opts.NewID = newFindingID
+	}
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	dets := map[aatypes.Type]Detector{}
+	ext := NewExternalAccess(opts.Checker, opts.CheckTimeout)
+	dets[aatypes.TypeACCOUNT], dets[aatypes.TypeORGANIZATION] = ext, ext
+	s := &Service{st: st, iam: iamSvc, opts: opts, fresh: map[string]freshness{}}
+	if opts.History != nil && opts.Principals != nil {
+		dets[aatypes.TypeACCOUNTUNUSEDACCESS], dets[aatypes.TypeORGANIZATIONUNUSEDACCESS] = unusedDetector{s}, unusedDetector{s}
+	}
+	maps.Copy(dets, opts.Detectors)
+	s.opts.Detectors = dets
+	s.gen = newGenerations(st, iamSvc, opts.Generation)
+	return s, nil
 }
+
+// now is the time of the service's clock, to the millisecond (as Access Analyzer's timestamps are).
+func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Millisecond) }
 
 // authorize runs IAM's check of access-analyzer:<op> for the caller. The policy checks have no resource type, so
 // the resource is "*"; a refusal is Access Analyzer's AccessDeniedException (403), whose message names no

@@ -32,9 +32,10 @@ type SignatureVerifier interface {
 }
 
 // DecisionHandler serves iamd's decision API for the operators' own services: POST /iamd/v1/authorize (may this
-// principal do this action on this resource? its body is authorizeRequest) and POST /iamd/v1/verify (who signed
-// this request?). Both take and
-// answer JSON; the call itself is signed with SigV4 for the service "iamd" and authorized by iamd:Authorize. It
+// principal do this action on this resource? its body is authorizeRequest), POST /iamd/v1/verify (who signed
+// this request?) and the resource-policy registry, PUT/GET/DELETE /iamd/v1/resource-policies (resourcepolicies.go).
+// All take and answer JSON; the call itself is signed with SigV4 for the service "iamd" and authorized by
+// iamd:Authorize (the registry's by iamd:PutResourcePolicy, iamd:GetResourcePolicy, iamd:DeleteResourcePolicy). It
 // logs each call at debug level with its request ID, never a header or a signature.
 type DecisionHandler struct {
 	p      pipeline // its Authenticator verifies the call itself (credential scope service "iamd")
@@ -67,6 +68,9 @@ func NewDecisionHandler(auth Authenticator, inner SignatureVerifier, svc *iam.Se
 const (
 	AuthorizePath = "/iamd/v1/authorize"
 	VerifyPath    = "/iamd/v1/verify"
+	// ResourcePoliciesPath is the resource-policy registry: PUT registers a resource's policy, GET and DELETE
+	// (with ?resourceArn=) read and remove it (resourcepolicies.go).
+	ResourcePoliciesPath = "/iamd/v1/resource-policies"
 )
 
 // authorizeRequest is the body of POST /iamd/v1/authorize.
@@ -165,8 +169,11 @@ type decisionErrMsg struct {
 func (h *DecisionHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := h.p.begin(r, DecisionService)
 	action := "Authorize"
-	if r.URL.Path == VerifyPath {
+	switch {
+	case r.URL.Path == VerifyPath:
 		action = "Verify"
+	case r.URL.Path == ResourcePoliciesPath:
+		action = registryAction(r.Method)
 	}
 	ex.operation, ex.label = action, action
 	w.Header().Set("x-amzn-RequestId", ex.reqID)
@@ -180,6 +187,9 @@ func (h *DecisionHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve runs one call and writes its 200 answer; it returns what to log about it.
 func (h *DecisionHandler) serve(w http.ResponseWriter, r *http.Request, ex *exchange, action string) ([]slog.Attr, error) {
+	if r.URL.Path == ResourcePoliciesPath {
+		return h.serveRegistry(w, r, ex, action)
+	}
 	if r.Method != http.MethodPost {
 		return nil, awserr.New("InvalidAction", http.StatusMethodNotAllowed, "Only POST requests are supported.")
 	}

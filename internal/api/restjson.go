@@ -47,7 +47,8 @@ func (h *Handler) AddRESTJSONService(name string, routes []dispatch.Route, ops [
 	h.rest = append(h.rest, svc)
 }
 
-// match finds the route of method and path and the values of its labels. A label matches one non-empty segment
+// match finds the route of method and path (escaped, as sent: a label's value may hold an escaped "/", as an ARN
+// in /tags/{resourceArn} does; Param unescapes it) and the values of its labels. A label matches one non-empty segment
 // ({name}) or the rest of the path ({name+}); a fixed segment matches itself only. found reports a route of the
 // path for any method.
 func (s *restService) match(method, path string) (rt *restRoute, labels map[string]string, found bool) {
@@ -129,7 +130,7 @@ func (h *Handler) restTarget(r *http.Request) *restService {
 		return nil
 	}
 	for i := range h.rest {
-		if _, _, found := h.rest[i].match(r.Method, r.URL.Path); found {
+		if _, _, found := h.rest[i].match(r.Method, r.URL.EscapedPath()); found {
 			return &h.rest[i]
 		}
 	}
@@ -139,7 +140,7 @@ func (h *Handler) restTarget(r *http.Request) *restService {
 // serveREST handles one REST-JSON request.
 func (h *Handler) serveREST(w http.ResponseWriter, r *http.Request, svc *restService) {
 	ex := h.p.begin(r, svc.name)
-	rt, labels, found := svc.match(r.Method, r.URL.Path)
+	rt, labels, found := svc.match(r.Method, r.URL.EscapedPath())
 	if rt != nil {
 		ex.operation = rt.name
 		if _, ok := svc.ops[rt.name]; ok {

@@ -221,8 +221,17 @@ func (s *Service) decisionResourcePolicy(ctx context.Context, r store.Reader, in
 			}
 			att = &authz.Attached{Name: "trustPolicy", AttachedTo: ro.ARN, Policy: p}
 		}
+	default:
+		// A policy registered for the resource (PUT /iamd/v1/resource-policies) stands for the one not sent.
+		p, err := s.registeredDecisionPolicy(ctx, r, in)
+		if err != nil {
+			return nil, false, err
+		}
+		if p != nil {
+			att = &authz.Attached{Name: "registeredResourcePolicy", AttachedTo: in.Resource, Policy: p}
+		}
 	}
-	mustAllow := DefaultResourcePolicyMustAllow(in.Action, in.Resource, given != nil)
+	mustAllow := DefaultResourcePolicyMustAllow(in.Action, in.Resource, given != nil || (att != nil && att.Name == "registeredResourcePolicy"))
 	if in.ResourcePolicyMustAllow != nil {
 		mustAllow = *in.ResourcePolicyMustAllow
 	}
@@ -535,4 +544,32 @@ func (s *Service) AuthorizeVerify(ctx context.Context, c *Caller) error {
 	return s.view(ctx, func(ctx context.Context, r store.Reader) error {
 		return s.Authorize(ctx, r, c, Authorization{Action: ActionAuthorize, Resource: "*"})
 	})
+}
+
+// registeredDecisionPolicy is the compiled policy registered for the request's resource, nil when none: looked up
+// in the resource ARN's account, else the request's resourceOwner, else the principal's account.
+func (s *Service) registeredDecisionPolicy(ctx context.Context, r store.Reader, in *DecisionRequest) (*policy.Policy, error) {
+	a, err := arn.Parse(in.Resource)
+	if err != nil {
+		return nil, nil // "*" or not an ARN: no resource to have a policy
+	}
+	acct := a.Account
+	if acct == "" {
+		acct = in.ResourceOwner
+	}
+	if acct == "" {
+		acct = accountOfARN(in.Principal)
+	}
+	if acct == "" {
+		return nil, nil
+	}
+	rp, err := registeredPolicy(ctx, r, acct, in.Resource)
+	if err != nil || rp == nil {
+		return nil, err
+	}
+	p, err := s.compile(rp.Document, policy.TypeResource)
+	if err != nil {
+		return nil, fmt.Errorf("registered resource policy of %s: %w", in.Resource, err)
+	}
+	return p, nil
 }

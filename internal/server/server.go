@@ -152,6 +152,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	// policy/validate, the custom policy checks from package reason.
 	checks, err := analyzer.New(st, svc, analyzer.Options{Checker: reason.New(reason.Options{Catalog: svc.Catalog}),
 		Validator: policyValidator{cat: svc.Catalog}, History: audit.History{}, Principals: svc,
+		Store: st, Orgs: orgView, Region: cfg.Region, Now: clk.Now,
 		Generation: analyzer.GenerationOptions{Now: svc.Now, Catalog: svc.Catalog, Flush: trail.Flush}})
 	if err != nil {
 		trail.Close(ctx)
@@ -204,6 +205,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	decisions.SyncStore(shared)
 	mux.Handle("POST "+api.AuthorizePath, decisions)
 	mux.Handle("POST "+api.VerifyPath, decisions)
+	for _, m := range []string{"PUT ", "GET ", "DELETE "} {
+		mux.Handle(m+api.ResourcePoliciesPath, decisions)
+	}
 	op, err := newOperator(svc, clk, logger)
 	if err != nil {
 		trail.Close(ctx)

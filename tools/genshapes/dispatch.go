@@ -171,8 +171,8 @@ func GenerateDispatch(m *Model, opt DispatchOptions) ([]byte, error) {
 		case op.Output != nil:
 			bind = "OutputOnly"
 		}
-		if md.Protocol == "rest-json" && bind == "InputOutput" && hasLocated(m.Shapes[op.Input.Shape]) {
-			bind = "REST"
+		if md.Protocol == "rest-json" && op.Input != nil && hasLocated(m.Shapes[op.Input.Shape]) {
+			bind = "REST" + bind
 		}
 		p("\t\t\tCall: %s,\n\t\t},\n", callExpr(md.Protocol, bind, op, goNames))
 	}
@@ -222,9 +222,13 @@ func callExpr(protocol, bind string, op *Operation, goNames map[string]string) s
 	if bind == "Neither" {
 		return "dispatch." + bind + "(impl." + op.Name + ")"
 	}
-	if bind == "REST" {
+	switch bind {
+	case "RESTInputOutput":
 		in, out := goNames[op.Input.Shape], goNames[op.Output.Shape]
 		return "dispatch.RESTInputOutput(decode" + in + ", bind" + in + ", trail" + in + ", impl." + op.Name + ", append" + out + ", trail" + out + ")"
+	case "RESTInputOnly":
+		in := goNames[op.Input.Shape]
+		return "dispatch.RESTInputOnly(decode" + in + ", bind" + in + ", trail" + in + ", impl." + op.Name + ")"
 	}
 	var args []string
 	if op.Input != nil {

@@ -308,28 +308,28 @@ func Operations(impl AccessAnalyzer, domain any) []dispatch.Operation {
 			Implemented: dispatch.Has[interface {
 				CreateArchiveRule(context.Context, *iam.Caller, *aatypes.CreateArchiveRuleRequest) error
 			}](domain),
-			Call: dispatch.JSONInputOnly(decodeCreateArchiveRuleRequest, trailCreateArchiveRuleRequest, impl.CreateArchiveRule),
+			Call: dispatch.RESTInputOnly(decodeCreateArchiveRuleRequest, bindCreateArchiveRuleRequest, trailCreateArchiveRuleRequest, impl.CreateArchiveRule),
 		},
 		{
 			Name: "DeleteAnalyzer",
 			Implemented: dispatch.Has[interface {
 				DeleteAnalyzer(context.Context, *iam.Caller, *aatypes.DeleteAnalyzerRequest) error
 			}](domain),
-			Call: dispatch.JSONInputOnly(decodeDeleteAnalyzerRequest, trailDeleteAnalyzerRequest, impl.DeleteAnalyzer),
+			Call: dispatch.RESTInputOnly(decodeDeleteAnalyzerRequest, bindDeleteAnalyzerRequest, trailDeleteAnalyzerRequest, impl.DeleteAnalyzer),
 		},
 		{
 			Name: "DeleteArchiveRule",
 			Implemented: dispatch.Has[interface {
 				DeleteArchiveRule(context.Context, *iam.Caller, *aatypes.DeleteArchiveRuleRequest) error
 			}](domain),
-			Call: dispatch.JSONInputOnly(decodeDeleteArchiveRuleRequest, trailDeleteArchiveRuleRequest, impl.DeleteArchiveRule),
+			Call: dispatch.RESTInputOnly(decodeDeleteArchiveRuleRequest, bindDeleteArchiveRuleRequest, trailDeleteArchiveRuleRequest, impl.DeleteArchiveRule),
 		},
 		{
 			Name: "GenerateFindingRecommendation",
 			Implemented: dispatch.Has[interface {
 				GenerateFindingRecommendation(context.Context, *iam.Caller, *aatypes.GenerateFindingRecommendationRequest) error
 			}](domain),
-			Call: dispatch.JSONInputOnly(decodeGenerateFindingRecommendationRequest, trailGenerateFindingRecommendationRequest, impl.GenerateFindingRecommendation),
+			Call: dispatch.RESTInputOnly(decodeGenerateFindingRecommendationRequest, bindGenerateFindingRecommendationRequest, trailGenerateFindingRecommendationRequest, impl.GenerateFindingRecommendation),
 		},
 		{
 			Name: "GetAnalyzedResource",
@@ -476,7 +476,7 @@ func Operations(impl AccessAnalyzer, domain any) []dispatch.Operation {
 			Implemented: dispatch.Has[interface {
 				UpdateArchiveRule(context.Context, *iam.Caller, *aatypes.UpdateArchiveRuleRequest) error
 			}](domain),
-			Call: dispatch.JSONInputOnly(decodeUpdateArchiveRuleRequest, trailUpdateArchiveRuleRequest, impl.UpdateArchiveRule),
+			Call: dispatch.RESTInputOnly(decodeUpdateArchiveRuleRequest, bindUpdateArchiveRuleRequest, trailUpdateArchiveRuleRequest, impl.UpdateArchiveRule),
 		},
 		{
 			Name: "UpdateFindings",

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/iamd-dev/iamd/internal/api/jsonproto"
 	"github.com/iamd-dev/iamd/internal/iam"
@@ -26,4 +27,23 @@ func RESTInputOutput[T any, In interface {
 }, O any, Out interface{ *O }](dec func([]byte, In) error, bind func(jsonproto.Params, In) error, trailIn TrailEncode[In],
 	f func(context.Context, *iam.Caller, In) (Out, error), enc func([]byte, Out) []byte, trailOut TrailEncode[Out]) Call {
 	return inputOutput[T](dec, bind, trailIn, f, enc, trailOut)
+}
+
+// RESTInputOnly is RESTInputOutput for an operation without output: the members outside the body are bound
+// (bind) after the body was read, and the call answers nothing.
+func RESTInputOnly[T any, In interface {
+	*T
+	Validate() error
+}](dec func([]byte, In) error, bind func(jsonproto.Params, In) error, trailIn TrailEncode[In], f func(context.Context, *iam.Caller, In) error) Call {
+	return func(ctx context.Context, c *iam.Caller, d Decoder) (any, error) {
+		p, ok := d.(jsonproto.Params)
+		if !ok {
+			return nil, fmt.Errorf("dispatch: %T does not hand over a REST request's members outside the body", d)
+		}
+		in, err := decodeBody[T](trailOf(ctx), d, dec, func(in In) error { return bind(p, in) }, trailIn)
+		if err != nil {
+			return nil, err
+		}
+		return nil, f(ctx, c, in)
+	}
 }
