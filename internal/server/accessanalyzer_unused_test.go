@@ -165,7 +165,7 @@ func TestGoldenAccessAnalyzerUnusedAccess(t *testing.T) {
 	}
 	id := m[1]
 	step("GetFindingV2-unused-permission", "GET", "/findingv2/"+id+"?analyzerArn="+qarn, "")
-	step("GenerateFindingRecommendation", "POST", "/recommendation/"+id, `{"analyzerArn":"`+arn+`"}`)
+	step("GenerateFindingRecommendation", "POST", "/recommendation/"+id+"?analyzerArn="+qarn, "")
 	step("GetFindingRecommendation", "GET", "/recommendation/"+id+"?analyzerArn="+qarn, "")
 	step("GetFindingRecommendation-missing", "GET", "/recommendation/00000000-0000-4000-8000-000000000000?analyzerArn="+qarn, "")
 	step("GetFindingsStatistics-unused", "POST", "/analyzer/findings/statistics", `{"analyzerArn":"`+arn+`"}`)
