@@ -20,9 +20,11 @@ const analyzeUsage = `Usage:
   iamd analyze check-no-public-access --resource-type TYPE [common flags] FILE...
   iamd analyze --git RANGE [--include GLOB] [--actions A,B] [--resources ARN,...] [common flags]
   iamd analyze findings [--data DIR] [--account ID] [--organization] [--output text|json|sarif]
+  iamd analyze generate-policy --principal ARN [--data DIR] [--start TIME] [--end TIME] [--resources=false]
 
 Access Analyzer's policy checks, offline, for CI; "findings" lists the external-access findings of a data
-directory's account or organization. Every FAIL of a check carries a witness request that iamd's
+directory's account or organization, and "generate-policy" writes a user's or role's policy from what the data
+directory's trail says it used. Every FAIL of a check carries a witness request that iamd's
 engine allows. Common flags: --output text|json|sarif, --fail-on LEVEL, --timeout DURATION, --aws-data DIR.
 Exit status: 0 if nothing is at or above --fail-on, 1 if something is, 2 if the command could not run.
 Run "iamd analyze COMMAND -h" for a command's flags.
@@ -39,6 +41,7 @@ func runAnalyze(ctx context.Context, s stdio, args []string) int {
 		"check-access-not-granted": runAnalyzeAccessNotGranted,
 		"check-no-public-access":   runAnalyzeNoPublicAccess,
 		"findings":                 runAnalyzeFindings,
+		"generate-policy":          runAnalyzeGenerate,
 	})
 }
 

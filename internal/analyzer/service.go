@@ -21,6 +21,10 @@
 //
 // ValidatePolicy asks a Validator, and CheckNoPublicAccess a PublicAccess checker: small interfaces the server
 // wires to the validator and the public-access rules of the engine's packages.
+//
+// Policy generation (polgen.go) writes a user's or role's policy from what iamd's trail says it used: Used reads
+// it from a store.Reader (the API's jobs and "iamd analyze generate-policy" share it) and Usage.Policies writes
+// it; jobs are entities of KindPolicyGenerationJob.
 package analyzer
 
 import (
@@ -81,6 +85,8 @@ type Options struct {
 	Now func() time.Time
 	// NewID makes a finding's ID; a random UUID when nil.
 	NewID func(now time.Time) string
+	// Generation configures policy generation (polgen.go).
+	Generation GenerationOptions
 }
 
 // DefaultCheckTimeout is a custom check's time budget when Options.CheckTimeout is zero.
@@ -94,6 +100,7 @@ type Service struct {
 
 	mu    sync.Mutex
 	fresh map[string]freshness // analyzer → when its findings were last known current
+	gen   *generations
 }
 
 // New returns the policy checks, authorized by iamSvc over the store st.
@@ -125,6 +132,7 @@ func New(st Viewer, iamSvc IAM, opts Options) (*Service, error) {
 	}
 	maps.Copy(dets, opts.Detectors)
 	s.opts.Detectors = dets
+	s.gen = newGenerations(st, iamSvc, opts.Generation)
 	return s, nil
 }
 

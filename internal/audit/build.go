@@ -25,6 +25,7 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		a := c.allowed
 		allowed = &a
 	}
+	authorized := c.authorized
 	c.mu.Unlock()
 	ev := &Event{
 		EventVersion:    EventVersion,
@@ -100,6 +101,9 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 	}
 	if explanation != nil {
 		add := explanation.appendJSON(append(make([]byte, 0, 512), `{"iamdDecision":`...))
+		if len(authorized) > 1 && ev.ErrorCode == "" && c.Data == nil {
+			add = appendAuthorized(append(add, `,"iamdAuthorized":`...), authorized)
+		}
 		add = append(add, '}')
 		ev.AdditionalEventData = mergeAdditional(ev.AdditionalEventData, add)
 	}

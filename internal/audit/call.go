@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -56,8 +57,20 @@ type Call struct {
 	// allowed is the last authorization decision of the call that allowed (ObserveDecision), when hasAllowed.
 	allowed    allowedDecision
 	hasAllowed bool
+	// authorized are the action and resource of every decision of the call that allowed, in order, each once,
+	// kept only once a call has two (a call with one, most, allocates nothing for them).
+	authorized []Authorized
 	// caller holds what Caller points to when SetCaller set it: one allocation with the call.
 	caller iam.Caller
+}
+
+// authorized is the decision's action and resource, and whether an identity-based policy allowed it.
+func (a *allowedDecision) authorized() Authorized {
+	az := Authorized{Action: a.action, Resource: a.resource}
+	for _, m := range a.matched {
+		az.Identity = az.Identity || m.Layer == authz.LayerIdentity
+	}
+	return az
 }
 
 // allowedDecision is what the trail keeps of a decision that allowed: the compiled statements it matched are
@@ -80,6 +93,14 @@ func (c *Call) ObserveDecision(req *authz.Request, d *authz.Decision) {
 	}
 	a := allowedDecision{action: req.Action, resource: req.Resource, matched: append([]authz.Match(nil), d.Matched()...)}
 	c.mu.Lock()
+	if c.hasAllowed {
+		if len(c.authorized) == 0 {
+			c.authorized = append(c.authorized, c.allowed.authorized())
+		}
+		if az := a.authorized(); !slices.Contains(c.authorized, az) {
+			c.authorized = append(c.authorized, az)
+		}
+	}
 	c.allowed, c.hasAllowed = a, true
 	c.version++
 	c.mu.Unlock()

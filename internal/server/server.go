@@ -152,7 +152,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	// policy/validate, the custom policy checks from package reason.
 	checks, err := analyzer.New(st, svc, analyzer.Options{Checker: reason.New(reason.Options{Catalog: svc.Catalog}),
 		Validator: policyValidator{cat: svc.Catalog}, History: audit.History{}, Principals: svc,
-		Store: st, Orgs: orgView, Region: cfg.Region, Now: clk.Now})
+		Store: st, Orgs: orgView, Region: cfg.Region, Now: clk.Now,
+		Generation: analyzer.GenerationOptions{Now: svc.Now, Catalog: svc.Catalog, Flush: trail.Flush}})
 	if err != nil {
 		trail.Close(ctx)
 		closeSink(sink)

@@ -151,6 +151,17 @@ var scalarFuncs = map[string]struct{ read, write, elem string }{
 	"timestamp": {"Timestamp", "AppendTimestamp", "TimestampElem"},
 }
 
+// scalarFuncsOf are the jsonproto functions of a scalar shape: those of its type, except that a timestamp the
+// model formats as iso8601 (Access Analyzer's) is written as an ISO 8601 string, not the protocol's default epoch
+// seconds.
+func scalarFuncsOf(s *Shape) (struct{ read, write, elem string }, bool) {
+	if s.Type == "timestamp" && s.TimestampFormat == "iso8601" {
+		return struct{ read, write, elem string }{"Timestamp", "AppendTimestampISO8601", "TimestampISO8601Elem"}, true
+	}
+	f, ok := scalarFuncs[s.Type]
+	return f, ok
+}
+
 func (c *codecGen) unsupported(owner, member, typ string) error {
 	return fmt.Errorf("codec: %s member %s: %s members are not supported by the JSON codec", owner, member, typ)
 }
@@ -213,7 +224,7 @@ func (c *codecGen) writeAppend(name string) error {
 				c.p("\tif %s != nil {\n\t\t%s\t\tb = jsonproto.AppendBlob(b, %s)\n\t}\n", fn, key, fn)
 			}
 		default:
-			f, ok := scalarFuncs[ms.Type]
+			f, ok := scalarFuncsOf(ms)
 			if !ok {
 				return c.unsupported(name, mb.Name, ms.Type)
 			}
@@ -249,7 +260,7 @@ func (c *codecGen) valueWriter(owner, member, shape string) (string, error) {
 		c.mapWriters = append(c.mapWriters, shape)
 		return "append" + c.goNames[shape], nil
 	default:
-		f, ok := scalarFuncs[v.Type]
+		f, ok := scalarFuncsOf(v)
 		if !ok {
 			return "", c.unsupported(owner, member, v.Type)
 		}
@@ -270,7 +281,7 @@ func (c *codecGen) valueReader(owner, member, shape string) (string, error) {
 		c.mapReaders = append(c.mapReaders, shape)
 		return "read" + c.goNames[shape], nil
 	default:
-		f, ok := scalarFuncs[v.Type]
+		f, ok := scalarFuncsOf(v)
 		if !ok {
 			return "", c.unsupported(owner, member, v.Type)
 		}
@@ -381,7 +392,7 @@ func (c *codecGen) writeRead(name string) error {
 		case "blob":
 			c.p("jsonproto.Blob(d, %s)\n", fn)
 		default:
-			f, ok := scalarFuncs[ms.Type]
+			f, ok := scalarFuncsOf(ms)
 			if !ok {
 				return c.unsupported(name, mb.Name, ms.Type)
 			}

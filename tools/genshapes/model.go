@@ -61,22 +61,24 @@ type Ref struct {
 
 // Shape is one shape.
 type Shape struct {
-	Type          string      `json:"type"`
-	Members       Members     `json:"members"`
-	Required      []string    `json:"required"`
-	Min           json.Number `json:"min"`
-	Max           json.Number `json:"max"`
-	Pattern       string      `json:"pattern"`
-	Enum          []string    `json:"enum"`
-	Member        *Ref        `json:"member"`
-	Key           *Ref        `json:"key"`
-	Value         *Ref        `json:"value"`
-	Flattened     bool        `json:"flattened"`
-	LocationName  string      `json:"locationName"`
-	Sensitive     bool        `json:"sensitive"`
-	Exception     bool        `json:"exception"`
-	Documentation string      `json:"documentation"`
-	Error         *struct {
+	Type         string      `json:"type"`
+	Members      Members     `json:"members"`
+	Required     []string    `json:"required"`
+	Min          json.Number `json:"min"`
+	Max          json.Number `json:"max"`
+	Pattern      string      `json:"pattern"`
+	Enum         []string    `json:"enum"`
+	Member       *Ref        `json:"member"`
+	Key          *Ref        `json:"key"`
+	Value        *Ref        `json:"value"`
+	Flattened    bool        `json:"flattened"`
+	LocationName string      `json:"locationName"`
+	Sensitive    bool        `json:"sensitive"`
+	// TimestampFormat is a timestamp's wire format when the model names one (iso8601, unixTimestamp).
+	TimestampFormat string `json:"timestampFormat"`
+	Exception       bool   `json:"exception"`
+	Documentation   string `json:"documentation"`
+	Error           *struct {
 		Code           string `json:"code"`
 		HTTPStatusCode int    `json:"httpStatusCode"`
 		SenderFault    bool   `json:"senderFault"`

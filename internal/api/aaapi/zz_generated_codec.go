@@ -91,11 +91,11 @@ func appendAnalyzedResource(b []byte, v *aatypes.AnalyzedResource) []byte {
 	b = jsonproto.Member(b, n, `"resourceType":`)
 	b = jsonproto.AppendString(b, v.ResourceType)
 	b = jsonproto.Member(b, n, `"createdAt":`)
-	b = jsonproto.AppendTimestamp(b, v.CreatedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.CreatedAt)
 	b = jsonproto.Member(b, n, `"analyzedAt":`)
-	b = jsonproto.AppendTimestamp(b, v.AnalyzedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.AnalyzedAt)
 	b = jsonproto.Member(b, n, `"updatedAt":`)
-	b = jsonproto.AppendTimestamp(b, v.UpdatedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.UpdatedAt)
 	b = jsonproto.Member(b, n, `"isPublic":`)
 	b = jsonproto.AppendBool(b, v.IsPublic)
 	if v.Actions != nil {
@@ -175,14 +175,14 @@ func appendAnalyzerSummary(b []byte, v *aatypes.AnalyzerSummary) []byte {
 	b = jsonproto.Member(b, n, `"type":`)
 	b = jsonproto.AppendString(b, v.Type)
 	b = jsonproto.Member(b, n, `"createdAt":`)
-	b = jsonproto.AppendTimestamp(b, v.CreatedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.CreatedAt)
 	if v.LastResourceAnalyzed != nil {
 		b = jsonproto.Member(b, n, `"lastResourceAnalyzed":`)
 		b = jsonproto.AppendString(b, *v.LastResourceAnalyzed)
 	}
 	if v.LastResourceAnalyzedAt != nil {
 		b = jsonproto.Member(b, n, `"lastResourceAnalyzedAt":`)
-		b = jsonproto.AppendTimestamp(b, *v.LastResourceAnalyzedAt)
+		b = jsonproto.AppendTimestampISO8601(b, *v.LastResourceAnalyzedAt)
 	}
 	if v.Tags != nil {
 		b = jsonproto.Member(b, n, `"tags":`)
@@ -238,9 +238,9 @@ func appendArchiveRuleSummary(b []byte, v *aatypes.ArchiveRuleSummary) []byte {
 	b = jsonproto.Member(b, n, `"filter":`)
 	b = jsonproto.AppendMap(b, v.Filter, appendCriterion)
 	b = jsonproto.Member(b, n, `"createdAt":`)
-	b = jsonproto.AppendTimestamp(b, v.CreatedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.CreatedAt)
 	b = jsonproto.Member(b, n, `"updatedAt":`)
-	b = jsonproto.AppendTimestamp(b, v.UpdatedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.UpdatedAt)
 	return append(b, '}')
 }
 
@@ -431,9 +431,9 @@ func appendCloudTrailProperties(b []byte, v *aatypes.CloudTrailProperties) []byt
 	b = jsonproto.Member(b, n, `"trailProperties":`)
 	b = jsonproto.AppendList(b, v.TrailProperties, appendTrailProperties)
 	b = jsonproto.Member(b, n, `"startTime":`)
-	b = jsonproto.AppendTimestamp(b, v.StartTime)
+	b = jsonproto.AppendTimestampISO8601(b, v.StartTime)
 	b = jsonproto.Member(b, n, `"endTime":`)
-	b = jsonproto.AppendTimestamp(b, v.EndTime)
+	b = jsonproto.AppendTimestampISO8601(b, v.EndTime)
 	return append(b, '}')
 }
 
@@ -694,11 +694,11 @@ func appendFinding(b []byte, v *aatypes.Finding) []byte {
 	b = jsonproto.Member(b, n, `"condition":`)
 	b = jsonproto.AppendMap(b, v.Condition, jsonproto.StringElem)
 	b = jsonproto.Member(b, n, `"createdAt":`)
-	b = jsonproto.AppendTimestamp(b, v.CreatedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.CreatedAt)
 	b = jsonproto.Member(b, n, `"analyzedAt":`)
-	b = jsonproto.AppendTimestamp(b, v.AnalyzedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.AnalyzedAt)
 	b = jsonproto.Member(b, n, `"updatedAt":`)
-	b = jsonproto.AppendTimestamp(b, v.UpdatedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.UpdatedAt)
 	b = jsonproto.Member(b, n, `"status":`)
 	b = jsonproto.AppendString(b, v.Status)
 	b = jsonproto.Member(b, n, `"resourceOwnerAccount":`)
@@ -823,11 +823,11 @@ func appendFindingSummary(b []byte, v *aatypes.FindingSummary) []byte {
 	b = jsonproto.Member(b, n, `"condition":`)
 	b = jsonproto.AppendMap(b, v.Condition, jsonproto.StringElem)
 	b = jsonproto.Member(b, n, `"createdAt":`)
-	b = jsonproto.AppendTimestamp(b, v.CreatedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.CreatedAt)
 	b = jsonproto.Member(b, n, `"analyzedAt":`)
-	b = jsonproto.AppendTimestamp(b, v.AnalyzedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.AnalyzedAt)
 	b = jsonproto.Member(b, n, `"updatedAt":`)
-	b = jsonproto.AppendTimestamp(b, v.UpdatedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.UpdatedAt)
 	b = jsonproto.Member(b, n, `"status":`)
 	b = jsonproto.AppendString(b, v.Status)
 	b = jsonproto.Member(b, n, `"resourceOwnerAccount":`)
@@ -852,9 +852,9 @@ func appendFindingSummaryV2(b []byte, v *aatypes.FindingSummaryV2) []byte {
 	b = append(b, '{')
 	n := len(b)
 	b = jsonproto.Member(b, n, `"analyzedAt":`)
-	b = jsonproto.AppendTimestamp(b, v.AnalyzedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.AnalyzedAt)
 	b = jsonproto.Member(b, n, `"createdAt":`)
-	b = jsonproto.AppendTimestamp(b, v.CreatedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.CreatedAt)
 	if v.Error != nil {
 		b = jsonproto.Member(b, n, `"error":`)
 		b = jsonproto.AppendString(b, *v.Error)
@@ -872,7 +872,7 @@ func appendFindingSummaryV2(b []byte, v *aatypes.FindingSummaryV2) []byte {
 	b = jsonproto.Member(b, n, `"status":`)
 	b = jsonproto.AppendString(b, v.Status)
 	b = jsonproto.Member(b, n, `"updatedAt":`)
-	b = jsonproto.AppendTimestamp(b, v.UpdatedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.UpdatedAt)
 	if v.FindingType != nil {
 		b = jsonproto.Member(b, n, `"findingType":`)
 		b = jsonproto.AppendString(b, *v.FindingType)
@@ -1132,10 +1132,10 @@ func appendGetFindingRecommendationResponse(b []byte, v *aatypes.GetFindingRecom
 	b = append(b, '{')
 	n := len(b)
 	b = jsonproto.Member(b, n, `"startedAt":`)
-	b = jsonproto.AppendTimestamp(b, v.StartedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.StartedAt)
 	if v.CompletedAt != nil {
 		b = jsonproto.Member(b, n, `"completedAt":`)
-		b = jsonproto.AppendTimestamp(b, *v.CompletedAt)
+		b = jsonproto.AppendTimestampISO8601(b, *v.CompletedAt)
 	}
 	if v.NextToken != nil {
 		b = jsonproto.Member(b, n, `"nextToken":`)
@@ -1238,9 +1238,9 @@ func appendGetFindingV2Response(b []byte, v *aatypes.GetFindingV2Response) []byt
 	b = append(b, '{')
 	n := len(b)
 	b = jsonproto.Member(b, n, `"analyzedAt":`)
-	b = jsonproto.AppendTimestamp(b, v.AnalyzedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.AnalyzedAt)
 	b = jsonproto.Member(b, n, `"createdAt":`)
-	b = jsonproto.AppendTimestamp(b, v.CreatedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.CreatedAt)
 	if v.Error != nil {
 		b = jsonproto.Member(b, n, `"error":`)
 		b = jsonproto.AppendString(b, *v.Error)
@@ -1262,7 +1262,7 @@ func appendGetFindingV2Response(b []byte, v *aatypes.GetFindingV2Response) []byt
 	b = jsonproto.Member(b, n, `"status":`)
 	b = jsonproto.AppendString(b, v.Status)
 	b = jsonproto.Member(b, n, `"updatedAt":`)
-	b = jsonproto.AppendTimestamp(b, v.UpdatedAt)
+	b = jsonproto.AppendTimestampISO8601(b, v.UpdatedAt)
 	b = jsonproto.Member(b, n, `"findingDetails":`)
 	b = jsonproto.AppendList(b, v.FindingDetails, appendFindingDetails)
 	if v.FindingType != nil {
@@ -1302,7 +1302,7 @@ func appendGetFindingsStatisticsResponse(b []byte, v *aatypes.GetFindingsStatist
 	}
 	if v.LastUpdatedAt != nil {
 		b = jsonproto.Member(b, n, `"lastUpdatedAt":`)
-		b = jsonproto.AppendTimestamp(b, *v.LastUpdatedAt)
+		b = jsonproto.AppendTimestampISO8601(b, *v.LastUpdatedAt)
 	}
 	return append(b, '}')
 }
@@ -1559,10 +1559,10 @@ func appendJobDetails(b []byte, v *aatypes.JobDetails) []byte {
 	b = jsonproto.Member(b, n, `"status":`)
 	b = jsonproto.AppendString(b, v.Status)
 	b = jsonproto.Member(b, n, `"startedOn":`)
-	b = jsonproto.AppendTimestamp(b, v.StartedOn)
+	b = jsonproto.AppendTimestampISO8601(b, v.StartedOn)
 	if v.CompletedOn != nil {
 		b = jsonproto.Member(b, n, `"completedOn":`)
-		b = jsonproto.AppendTimestamp(b, *v.CompletedOn)
+		b = jsonproto.AppendTimestampISO8601(b, *v.CompletedOn)
 	}
 	if v.JobError != nil {
 		b = jsonproto.Member(b, n, `"jobError":`)
@@ -1924,10 +1924,10 @@ func appendPolicyGeneration(b []byte, v *aatypes.PolicyGeneration) []byte {
 	b = jsonproto.Member(b, n, `"status":`)
 	b = jsonproto.AppendString(b, v.Status)
 	b = jsonproto.Member(b, n, `"startedOn":`)
-	b = jsonproto.AppendTimestamp(b, v.StartedOn)
+	b = jsonproto.AppendTimestampISO8601(b, v.StartedOn)
 	if v.CompletedOn != nil {
 		b = jsonproto.Member(b, n, `"completedOn":`)
-		b = jsonproto.AppendTimestamp(b, *v.CompletedOn)
+		b = jsonproto.AppendTimestampISO8601(b, *v.CompletedOn)
 	}
 	return append(b, '}')
 }
@@ -2320,7 +2320,7 @@ func appendUnusedAction(b []byte, v *aatypes.UnusedAction) []byte {
 	b = jsonproto.AppendString(b, v.Action)
 	if v.LastAccessed != nil {
 		b = jsonproto.Member(b, n, `"lastAccessed":`)
-		b = jsonproto.AppendTimestamp(b, *v.LastAccessed)
+		b = jsonproto.AppendTimestampISO8601(b, *v.LastAccessed)
 	}
 	return append(b, '}')
 }
@@ -2331,7 +2331,7 @@ func appendUnusedIamRoleDetails(b []byte, v *aatypes.UnusedIamRoleDetails) []byt
 	n := len(b)
 	if v.LastAccessed != nil {
 		b = jsonproto.Member(b, n, `"lastAccessed":`)
-		b = jsonproto.AppendTimestamp(b, *v.LastAccessed)
+		b = jsonproto.AppendTimestampISO8601(b, *v.LastAccessed)
 	}
 	return append(b, '}')
 }
@@ -2344,7 +2344,7 @@ func appendUnusedIamUserAccessKeyDetails(b []byte, v *aatypes.UnusedIamUserAcces
 	b = jsonproto.AppendString(b, v.AccessKeyId)
 	if v.LastAccessed != nil {
 		b = jsonproto.Member(b, n, `"lastAccessed":`)
-		b = jsonproto.AppendTimestamp(b, *v.LastAccessed)
+		b = jsonproto.AppendTimestampISO8601(b, *v.LastAccessed)
 	}
 	return append(b, '}')
 }
@@ -2355,7 +2355,7 @@ func appendUnusedIamUserPasswordDetails(b []byte, v *aatypes.UnusedIamUserPasswo
 	n := len(b)
 	if v.LastAccessed != nil {
 		b = jsonproto.Member(b, n, `"lastAccessed":`)
-		b = jsonproto.AppendTimestamp(b, *v.LastAccessed)
+		b = jsonproto.AppendTimestampISO8601(b, *v.LastAccessed)
 	}
 	return append(b, '}')
 }
@@ -2372,7 +2372,7 @@ func appendUnusedPermissionDetails(b []byte, v *aatypes.UnusedPermissionDetails)
 	b = jsonproto.AppendString(b, v.ServiceNamespace)
 	if v.LastAccessed != nil {
 		b = jsonproto.Member(b, n, `"lastAccessed":`)
-		b = jsonproto.AppendTimestamp(b, *v.LastAccessed)
+		b = jsonproto.AppendTimestampISO8601(b, *v.LastAccessed)
 	}
 	return append(b, '}')
 }
@@ -2383,7 +2383,7 @@ func appendUnusedPermissionsRecommendedStep(b []byte, v *aatypes.UnusedPermissio
 	n := len(b)
 	if v.PolicyUpdatedAt != nil {
 		b = jsonproto.Member(b, n, `"policyUpdatedAt":`)
-		b = jsonproto.AppendTimestamp(b, *v.PolicyUpdatedAt)
+		b = jsonproto.AppendTimestampISO8601(b, *v.PolicyUpdatedAt)
 	}
 	b = jsonproto.Member(b, n, `"recommendedAction":`)
 	b = jsonproto.AppendString(b, v.RecommendedAction)

@@ -73,6 +73,14 @@ func AppendTimestamp(b []byte, t time.Time) []byte {
 	return strconv.AppendFloat(b, float64(ms)/1000, 'f', -1, 64)
 }
 
+// AppendTimestampISO8601 appends t as a JSON string in ISO 8601 (RFC 3339, UTC, to the millisecond without
+// trailing zeros: "2026-01-02T15:04:05.12Z"), as a model's timestampFormat iso8601 asks.
+func AppendTimestampISO8601(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.UTC().Truncate(time.Millisecond).AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}
+
 // AppendBlob appends bytes as a JSON string of their base64 (standard alphabet, padded), as the JSON protocol
 // writes blobs.
 func AppendBlob(b []byte, v []byte) []byte {
@@ -140,6 +148,9 @@ func StringElem[S ~string](b []byte, v *S) []byte { return AppendString(b, *v) }
 
 // TimestampElem writes a timestamp list element.
 func TimestampElem(b []byte, v *time.Time) []byte { return AppendTimestamp(b, *v) }
+
+// TimestampISO8601Elem appends a list element that is a timestamp formatted as ISO 8601.
+func TimestampISO8601Elem(b []byte, v *time.Time) []byte { return AppendTimestampISO8601(b, *v) }
 
 // IntElem writes an integer list element.
 func IntElem[I ~int32 | ~int64](b []byte, v *I) []byte { return AppendInt(b, *v) }

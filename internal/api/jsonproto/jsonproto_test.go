@@ -37,6 +37,30 @@ func TestTimestampJSON(t *testing.T) {
 	}
 }
 
+// TestTimestampISO8601JSON: a timestamp the model formats as iso8601 is written as an RFC 3339 string in UTC, to
+// the millisecond, and reads back as the same time.
+func TestTimestampISO8601JSON(t *testing.T) {
+	for _, tc := range []struct {
+		in   time.Time
+		want string
+	}{
+		{time.Unix(1732541234, 0).UTC(), `"2024-11-25T13:27:14Z"`},
+		{time.Unix(1732541234, 125_900_000).In(time.FixedZone("X", 3600)), `"2024-11-25T13:27:14.125Z"`},
+	} {
+		out := AppendTimestampISO8601(nil, tc.in)
+		if string(out) != tc.want {
+			t.Fatalf("%v: %s, want %s", tc.in, out, tc.want)
+		}
+		var back time.Time
+		if err := Decode(out, &back, Timestamp); err != nil || !back.Equal(tc.in.Truncate(time.Millisecond)) {
+			t.Fatalf("%s: read back %v %v", out, back, err)
+		}
+		if elem := TimestampISO8601Elem(nil, &tc.in); string(elem) != tc.want {
+			t.Fatalf("element %s", elem)
+		}
+	}
+}
+
 // skipAll reads any JSON value.
 func skipAll(d *Decoder, _ *struct{}) error { return d.Skip() }
 
