@@ -157,6 +157,13 @@ func (s *Service) refresh(ctx context.Context, a *Analyzer, gen uint64) error {
 		s.markFresh(key, gen, now)
 		return nil
 	}
+	if f := s.gen.opts.Flush; f != nil && unused(a.Type) {
+		// Unused access reads the trail: the calls answered before this read count, even those the trail's
+		// writer still queues.
+		if err := f(ctx); err != nil {
+			return fmt.Errorf("analyzer: the trail: %w", err)
+		}
+	}
 	var changed bool
 	err := s.opts.Store.View(ctx, func(ctx context.Context, r store.Reader) error {
 		plan, err := s.plan(ctx, r, det, a)
