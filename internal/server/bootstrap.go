@@ -31,15 +31,9 @@ func bootstrap(ctx context.Context, cfg config.Config, logger *slog.Logger, now 
 	if err := cfg.EnsureDataDir(); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	var cat *catalog.Catalog
-	var err error
-	if cfg.AWSData != "" {
-		cat, err = catalog.LoadDir(cfg.AWSData)
-	} else {
-		cat, err = catalog.Embedded()
-	}
+	cat, err := loadCatalog(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("AWS data: %w", err)
+		return nil, err
 	}
 	box, db, err := openStore(ctx, cfg, logger)
 	if err != nil {
@@ -55,4 +49,19 @@ func bootstrap(ctx context.Context, cfg config.Config, logger *slog.Logger, now 
 		o = opts(st)
 	}
 	return &core{store: st, iam: iam.New(st, cat, box, now, cfg.Region, o)}, nil
+}
+
+// loadCatalog loads AWS's service authorization data: --aws-data's copy, or the one iamd ships.
+func loadCatalog(cfg config.Config) (*catalog.Catalog, error) {
+	var cat *catalog.Catalog
+	var err error
+	if cfg.AWSData != "" {
+		cat, err = catalog.LoadDir(cfg.AWSData)
+	} else {
+		cat, err = catalog.Embedded()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("AWS data: %w", err)
+	}
+	return cat, nil
 }
