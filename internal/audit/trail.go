@@ -432,9 +432,12 @@ func (s *txStore) Update(ctx context.Context, fn func(ctx context.Context, tx st
 			s.t.fail("store")
 			return fmt.Errorf("audit: the event of the change: %w", err)
 		}
-		txData, txSeq, txEvent, txRecord = ev.Data, ev.Seq, ev, rec
+		txData, txEvent, txRecord = ev.Data, ev, rec
 		return nil
 	})
+	if err == nil && txEvent != nil {
+		txSeq = txEvent.Seq // final once committed (store.Event)
+	}
 	if err == nil {
 		c.mu.Lock()
 		c.committed = true
