@@ -49,8 +49,13 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 	if ev.AWSRegion == "" {
 		ev.AWSRegion = "us-east-1"
 	}
+	scratch := bu.scratch[:0]
 	if params != nil {
-		ev.RequestParameters = params(nil)
+		p := params(scratch)
+		ev.RequestParameters = p[:len(p):len(p)] // nothing appended to it may reach what follows in scratch
+		if len(p) <= cap(scratch) {
+			scratch = bu.scratch[len(p):len(p)]
+		}
 	}
 	account := c.Account
 	switch {
@@ -106,7 +111,7 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 			Statements: appendStatements(stmts[:0], allowed.matched)}
 	}
 	if explanation != nil {
-		add := explanation.appendJSON(append(bu.additional[:0], `{"iamdDecision":`...))
+		add := explanation.appendJSON(append(scratch, `{"iamdDecision":`...))
 		if len(authorized) > 1 && ev.ErrorCode == "" && c.Data == nil {
 			add = appendAuthorized(append(add, `,"iamdAuthorized":`...), authorized)
 		}
@@ -119,13 +124,13 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 }
 
 // built is what build makes of a call, in one allocation: the event, its store record, the record's lookup
-// attributes (as many as most events have) and a buffer for additionalEventData (an explanation with a statement
-// or two).
+// attributes (as many as most events have) and room for requestParameters and additionalEventData (a policy
+// document of a few statements, an explanation with a statement or two), which grow out of it when they need to.
 type built struct {
-	ev         Event
-	se         store.Event
-	attrs      [12]store.EventAttr
-	additional [384]byte
+	ev      Event
+	se      store.Event
+	attrs   [12]store.EventAttr
+	scratch [952]byte // makes built 2 KiB on 64-bit platforms, a size class of Go's allocator
 }
 
 // eventSource is the eventSource of a call to service: the services iamd serves are spelled out, not concatenated,
