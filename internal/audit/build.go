@@ -29,9 +29,7 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 	authorized := c.authorized
 	c.mu.Unlock()
 	// The event, its store record and the parts of the latter come in one allocation.
-	bu := new(built)
-	ev := &bu.ev
-	*ev = Event{
+	bu := &built{ev: Event{
 		EventVersion:    EventVersion,
 		EventTime:       c.Time.UTC().Format(TimeFormat),
 		EventSource:     eventSource(c.Service),
@@ -45,7 +43,8 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		ManagementEvent: true,
 		EventCategory:   CategoryManagement,
 		TLSDetails:      c.TLS,
-	}
+	}}
+	ev := &bu.ev
 	if ev.AWSRegion == "" {
 		ev.AWSRegion = "us-east-1"
 	}
