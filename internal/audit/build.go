@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/iamd-dev/iamd/arn"
@@ -31,7 +32,7 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 	// The event, its store record and the parts of the latter come in one allocation.
 	bu := &built{ev: Event{
 		EventVersion:    EventVersion,
-		EventTime:       c.Time.UTC().Format(TimeFormat),
+		EventTime:       eventTime(c.Time),
 		EventSource:     eventSource(c.Service),
 		EventName:       c.Operation,
 		AWSRegion:       c.Region,
@@ -120,6 +121,30 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 	data := ev.AppendJSON(t.newRecordBuffer())
 	bu.se = store.Event{Account: account, ID: id, Time: c.Time, Data: data, Attrs: appendAttrs(bu.attrs[:0], ev)}
 	return &bu.se, ev, nil
+}
+
+// eventTime is t as CloudTrail writes eventTime (TimeFormat, in UTC), without Format's reading of the layout.
+func eventTime(t time.Time) string {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.Format(TimeFormat)
+	}
+	hour, minute, sec := t.Clock()
+	b := [20]byte{4: '-', 7: '-', 10: 'T', 13: ':', 16: ':', 19: 'Z'}
+	digits := func(at, n, width int) {
+		for i := at + width - 1; i >= at; i-- {
+			b[i] = byte('0' + n%10)
+			n /= 10
+		}
+	}
+	digits(0, year, 4)
+	digits(5, int(month), 2)
+	digits(8, day, 2)
+	digits(11, hour, 2)
+	digits(14, minute, 2)
+	digits(17, sec, 2)
+	return string(b[:])
 }
 
 // built is what build makes of a call, in one allocation: the event, its store record, the record's lookup
