@@ -166,8 +166,11 @@ func (p *pipeline) authenticate(r *http.Request, ex *exchange, route func(body [
 		if ctx, err = p.rec.Begin(ctx, ex.call); err != nil {
 			return r.Context(), nil, c, err
 		}
-		// The generated operation tables tell the call its decoded input and its output.
-		ctx = dispatch.WithTrail(ctx, ex.call)
+		// The generated operation tables tell the call its decoded input and its output: as the decision observer
+		// Begin made of it (one context value serves both), or else as the context's Trail.
+		if iam.DecisionObserverOf(ctx) != iam.DecisionObserver(ex.call) {
+			ctx = dispatch.WithTrail(ctx, ex.call)
+		}
 	}
 	return ctx, body, c, nil
 }

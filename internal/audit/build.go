@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/iamd-dev/iamd/arn"
 	"github.com/iamd-dev/iamd/authz"
@@ -27,10 +29,11 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 	}
 	authorized := c.authorized
 	c.mu.Unlock()
-	ev := &Event{
+	// The event, its store record and the parts of the latter come in one allocation.
+	bu := &built{ev: Event{
 		EventVersion:    EventVersion,
-		EventTime:       c.Time.UTC().Format(TimeFormat),
-		EventSource:     c.Service + ".amazonaws.com",
+		EventTime:       eventTime(c.Time),
+		EventSource:     eventSource(c.Service),
 		EventName:       c.Operation,
 		AWSRegion:       c.Region,
 		SourceIPAddress: c.SourceIP,
@@ -41,12 +44,18 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		ManagementEvent: true,
 		EventCategory:   CategoryManagement,
 		TLSDetails:      c.TLS,
-	}
+	}}
+	ev := &bu.ev
 	if ev.AWSRegion == "" {
 		ev.AWSRegion = "us-east-1"
 	}
+	scratch := bu.scratch[:0]
 	if params != nil {
-		ev.RequestParameters = params(nil)
+		p := params(scratch)
+		ev.RequestParameters = p[:len(p):len(p)] // nothing appended to it may reach what follows in scratch
+		if len(p) <= cap(scratch) {
+			scratch = bu.scratch[len(p):len(p)]
+		}
 	}
 	account := c.Account
 	switch {
@@ -97,10 +106,12 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		signInEvent(ev, c.SignIn)
 	}
 	if explanation == nil && allowed != nil && ev.ErrorCode == "" {
-		explanation = &Explanation{Decision: "allowed", Action: allowed.action, Resource: allowed.resource, Statements: Statements(allowed.matched)}
+		var stmts [2]DecidingStatement // one, for most allows: no allocation
+		explanation = &Explanation{Decision: "allowed", Action: allowed.action, Resource: allowed.resource,
+			Statements: appendStatements(stmts[:0], allowed.matched)}
 	}
 	if explanation != nil {
-		add := explanation.appendJSON(append(make([]byte, 0, 512), `{"iamdDecision":`...))
+		add := explanation.appendJSON(append(scratch, `{"iamdDecision":`...))
 		if len(authorized) > 1 && ev.ErrorCode == "" && c.Data == nil {
 			add = appendAuthorized(append(add, `,"iamdAuthorized":`...), authorized)
 		}
@@ -108,8 +119,60 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		ev.AdditionalEventData = mergeAdditional(ev.AdditionalEventData, add)
 	}
 	data := ev.AppendJSON(t.newRecordBuffer())
-	se := &store.Event{Account: account, ID: id, Time: c.Time, Data: data, Attrs: attrsOf(ev)}
-	return se, ev, nil
+	bu.se = store.Event{Account: account, ID: id, Time: c.Time, Data: data, Attrs: appendAttrs(bu.attrs[:0], ev)}
+	return &bu.se, ev, nil
+}
+
+// eventTime is t as CloudTrail writes eventTime (TimeFormat, in UTC), without Format's reading of the layout.
+func eventTime(t time.Time) string {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.Format(TimeFormat)
+	}
+	hour, minute, sec := t.Clock()
+	b := [20]byte{4: '-', 7: '-', 10: 'T', 13: ':', 16: ':', 19: 'Z'}
+	digits := func(at, n, width int) {
+		for i := at + width - 1; i >= at; i-- {
+			b[i] = byte('0' + n%10)
+			n /= 10
+		}
+	}
+	digits(0, year, 4)
+	digits(5, int(month), 2)
+	digits(8, day, 2)
+	digits(11, hour, 2)
+	digits(14, minute, 2)
+	digits(17, sec, 2)
+	return string(b[:])
+}
+
+// built is what build makes of a call, in one allocation: the event, its store record, the record's lookup
+// attributes (as many as most events have) and room for requestParameters and additionalEventData (a policy
+// document of a few statements, an explanation with a statement or two), which grow out of it when they need to.
+type built struct {
+	ev      Event
+	se      store.Event
+	attrs   [12]store.EventAttr
+	scratch [696]byte // makes built 1792 bytes on 64-bit platforms, a size class of Go's allocator
+}
+
+// eventSource is the eventSource of a call to service: the services iamd serves are spelled out, not concatenated,
+// on every call.
+func eventSource(service string) string {
+	switch service {
+	case "iam":
+		return "iam.amazonaws.com"
+	case "sts":
+		return "sts.amazonaws.com"
+	case "organizations":
+		return "organizations.amazonaws.com"
+	case "cloudtrail":
+		return "cloudtrail.amazonaws.com"
+	case "access-analyzer":
+		return "access-analyzer.amazonaws.com"
+	}
+	return service + ".amazonaws.com"
 }
 
 // readOnly is CloudTrail's readOnly of a call.
@@ -254,7 +317,11 @@ func explain(err error) *Explanation {
 
 // Statements are the deciding statements of matches.
 func Statements(ms []authz.Match) []DecidingStatement {
-	out := make([]DecidingStatement, 0, len(ms))
+	return appendStatements(make([]DecidingStatement, 0, len(ms)), ms)
+}
+
+// appendStatements appends the deciding statements of matches to out.
+func appendStatements(out []DecidingStatement, ms []authz.Match) []DecidingStatement {
 	for _, m := range ms {
 		d := DecidingStatement{Layer: m.Layer.String()}
 		if m.Policy != nil {
@@ -388,8 +455,11 @@ type LookupResource struct {
 
 // LookupResources are the resources LookupEvents names for an event: the resources of a data event, and those its
 // request parameters name (userName, roleName, policyArn, ...).
-func LookupResources(ev *Event) []LookupResource {
-	var out []LookupResource
+func LookupResources(ev *Event) []LookupResource { return appendLookupResources(nil, ev) }
+
+// appendLookupResources appends LookupResources(ev) to out, or returns nil when the request parameters are no valid
+// JSON object.
+func appendLookupResources(out []LookupResource, ev *Event) []LookupResource {
 	for _, r := range ev.Resources {
 		out = append(out, LookupResource{Type: r.Type, Name: r.ARN})
 	}
@@ -397,29 +467,48 @@ func LookupResources(ev *Event) []LookupResource {
 		return out
 	}
 	// The value of each resource member, the last given (as encoding/json decodes a name given twice); only string
-	// values name a resource.
-	var values [len(resourceMembers)]string
-	var given [len(resourceMembers)]bool
-	if !stringMembers(ev.RequestParameters, func(name, value string, str bool) {
-		for i, rm := range resourceMembers {
-			if rm.member == name {
-				values[i], given[i] = value, str
-			}
+	// values name a resource. Only the values of resource members are unescaped.
+	var values [len(resourceMembers)][]byte
+	if !stringMembers(ev.RequestParameters, func(name, value []byte, _ bool) {
+		if i := resourceMember(name); i >= 0 {
+			values[i] = value
 		}
 	}) {
 		return nil
 	}
 	for i, rm := range resourceMembers {
-		if v := values[i]; given[i] && v != "" && v != Hidden {
+		if values[i] == nil {
+			continue
+		}
+		if v := unquoted(values[i]); v != "" && v != Hidden {
 			out = append(out, LookupResource{Type: rm.typ, Name: v})
 		}
 	}
 	return out
 }
 
-// attrsOf are the lookup attributes of an event.
-func attrsOf(ev *Event) []store.EventAttr {
-	attrs := make([]store.EventAttr, 0, 12) // 8, and a type and name per resource: one allocation for most events
+// resourceMember is the index in resourceMembers of the member named by the JSON string name (quotes included), or
+// -1.
+func resourceMember(name []byte) int {
+	if p, ok := plain(name); ok {
+		for i, rm := range resourceMembers {
+			if string(p) == rm.member {
+				return i
+			}
+		}
+		return -1
+	}
+	n := unquoted(name)
+	for i, rm := range resourceMembers {
+		if n == rm.member {
+			return i
+		}
+	}
+	return -1
+}
+
+// appendAttrs appends the lookup attributes of an event to attrs (8, and a type and name per resource).
+func appendAttrs(attrs []store.EventAttr, ev *Event) []store.EventAttr {
 	add := func(name, value string) {
 		if value != "" {
 			attrs = append(attrs, store.EventAttr{Name: name, Value: value})
@@ -441,7 +530,8 @@ func attrsOf(ev *Event) []store.EventAttr {
 	latest(AttrAccessKeyID, ev.UserIdentity.AccessKeyID)
 	principal := principalOf(&ev.UserIdentity)
 	latest(AttrPrincipal, principal)
-	for _, r := range LookupResources(ev) {
+	var rs [2]LookupResource // most events name a resource or two: no allocation
+	for _, r := range appendLookupResources(rs[:0], ev) {
 		add(AttrResourceType, r.Type)
 		add(AttrResourceName, r.Name)
 	}
@@ -457,7 +547,47 @@ func appendLastAccessAttrs(attrs []store.EventAttr, ev *Event, principal string)
 	if principal == "" || ns == "" || ev.EventName == "" {
 		return attrs
 	}
+	service, action := principalServiceAction(principal, ns, ev.EventName)
 	return append(attrs,
-		store.EventAttr{Name: AttrPrincipalService, Value: PrincipalService(principal, ns), Latest: true},
-		store.EventAttr{Name: AttrPrincipalAction, Value: PrincipalAction(principal, ns, ev.EventName), Latest: true})
+		store.EventAttr{Name: AttrPrincipalService, Value: service, Latest: true},
+		store.EventAttr{Name: AttrPrincipalAction, Value: action, Latest: true})
+}
+
+// principalServiceAction is PrincipalService(principal, namespace) and PrincipalAction(principal, namespace,
+// action), the first a prefix of the second: one string for both when namespace and action are ASCII.
+func principalServiceAction(principal, namespace, action string) (string, string) {
+	if !ascii(namespace) || !ascii(action) {
+		return PrincipalService(principal, namespace), PrincipalAction(principal, namespace, action)
+	}
+	var b strings.Builder
+	b.Grow(len(principal) + len(namespace) + len(action) + 2)
+	b.WriteString(principal)
+	b.WriteByte(' ')
+	writeLower(&b, namespace)
+	n := b.Len()
+	b.WriteByte(':')
+	writeLower(&b, action)
+	s := b.String()
+	return s[:n], s
+}
+
+// ascii reports whether s is ASCII, which lower-cases byte by byte.
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// writeLower writes the ASCII s lower-cased.
+func writeLower(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
 }

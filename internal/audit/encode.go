@@ -211,16 +211,176 @@ func appendRaw(b []byte, raw json.RawMessage) []byte {
 	return append(b, h.Bytes()...)
 }
 
-// compactSafe reports whether raw is valid JSON with no insignificant space and nothing HTMLEscape would change,
-// so that encoding/json would copy it as it is.
+// compactSafe reports whether raw is JSON that encoding/json would copy as it is: valid, with no space between its
+// tokens and nothing HTMLEscape would change (<, >, &, U+2028, U+2029). It reads raw once, without encoding/json's
+// scanner (request parameters hold policy documents: this is on every change's path). It may answer false for JSON
+// that is safe all the same (nesting deeper than maxCompactDepth): appendRaw then leaves the decision to
+// encoding/json.
 func compactSafe(raw []byte) bool {
-	for _, c := range raw {
-		switch c {
-		case ' ', '\t', '\n', '\r', '<', '>', '&', 0xe2: // 0xe2 starts U+2028 and U+2029
+	s := compactScanner{b: raw}
+	return s.value(0) && s.i == len(raw)
+}
+
+// maxCompactDepth is the nesting compactSafe reads; deeper JSON goes to encoding/json.
+const maxCompactDepth = 64
+
+// compactScanner checks JSON text with no insignificant space, by the grammar of RFC 8259 as encoding/json reads it
+// (strings are not checked for valid UTF-8: encoding/json copies raw bytes as they are).
+type compactScanner struct {
+	b []byte
+	i int
+}
+
+func (s *compactScanner) value(depth int) bool {
+	if s.i >= len(s.b) {
+		return false
+	}
+	switch c := s.b[s.i]; {
+	case c == '"':
+		return s.str()
+	case c == '{':
+		if depth >= maxCompactDepth {
+			return false
+		}
+		s.i++
+		if s.next('}') {
+			return true
+		}
+		for {
+			if s.i >= len(s.b) || s.b[s.i] != '"' || !s.str() || !s.next(':') || !s.value(depth+1) {
+				return false
+			}
+			if s.next('}') {
+				return true
+			}
+			if !s.next(',') {
+				return false
+			}
+		}
+	case c == '[':
+		if depth >= maxCompactDepth {
+			return false
+		}
+		s.i++
+		if s.next(']') {
+			return true
+		}
+		for {
+			if !s.value(depth + 1) {
+				return false
+			}
+			if s.next(']') {
+				return true
+			}
+			if !s.next(',') {
+				return false
+			}
+		}
+	case c == '-' || '0' <= c && c <= '9':
+		return s.number()
+	case c == 't':
+		return s.literal("true")
+	case c == 'f':
+		return s.literal("false")
+	case c == 'n':
+		return s.literal("null")
+	}
+	return false
+}
+
+// next consumes c if it is next.
+func (s *compactScanner) next(c byte) bool {
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+func (s *compactScanner) literal(lit string) bool {
+	if len(s.b)-s.i < len(lit) || string(s.b[s.i:s.i+len(lit)]) != lit {
+		return false
+	}
+	s.i += len(lit)
+	return true
+}
+
+// str consumes a string that HTMLEscape leaves as it is.
+func (s *compactScanner) str() bool {
+	s.i++ // the opening quote
+	for s.i < len(s.b) {
+		switch c := s.b[s.i]; c {
+		case '"':
+			s.i++
+			return true
+		case '\\':
+			if s.i+1 >= len(s.b) {
+				return false
+			}
+			switch s.b[s.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.i += 2
+			case 'u':
+				if s.i+6 > len(s.b) {
+					return false
+				}
+				for _, h := range s.b[s.i+2 : s.i+6] {
+					if !isHex(h) {
+						return false
+					}
+				}
+				s.i += 6
+			default:
+				return false
+			}
+		case '<', '>', '&':
+			return false
+		case 0xe2:
+			if s.i+2 < len(s.b) && s.b[s.i+1] == 0x80 && s.b[s.i+2]&^1 == 0xa8 { // U+2028, U+2029
+				return false
+			}
+			s.i++
+		default:
+			if c < 0x20 {
+				return false
+			}
+			s.i++
+		}
+	}
+	return false
+}
+
+// number consumes a number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (s *compactScanner) number() bool {
+	s.next('-')
+	switch {
+	case s.next('0'):
+	case s.i < len(s.b) && '1' <= s.b[s.i] && s.b[s.i] <= '9':
+		s.digits()
+	default:
+		return false
+	}
+	if s.next('.') && !s.digits() {
+		return false
+	}
+	if s.next('e') || s.next('E') {
+		if !s.next('+') {
+			s.next('-')
+		}
+		if !s.digits() {
 			return false
 		}
 	}
-	return json.Valid(raw)
+	return true
+}
+
+// digits consumes one digit or more.
+func (s *compactScanner) digits() bool {
+	start := s.i
+	for s.i < len(s.b) && '0' <= s.b[s.i] && s.b[s.i] <= '9' {
+		s.i++
+	}
+	return s.i > start
 }
 
 const hexDigits = "0123456789abcdef"

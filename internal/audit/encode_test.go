@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -106,6 +107,63 @@ func BenchmarkEncodeEvent(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			json.Marshal((*plainEvent)(ev))
+		}
+	})
+}
+
+// copiedAsIs reports whether encoding/json writes raw, as a json.RawMessage member, as it is: valid, and left the
+// same by Compact and HTMLEscape.
+func copiedAsIs(raw []byte) bool {
+	if !json.Valid(raw) {
+		return false
+	}
+	var c, h bytes.Buffer
+	if json.Compact(&c, raw) != nil {
+		return false
+	}
+	json.HTMLEscape(&h, c.Bytes())
+	return bytes.Equal(h.Bytes(), raw)
+}
+
+var compactCases = []string{
+	`{"userName":"alice","policyName":"p","policyDocument":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\"}]}"}`,
+	`{"a":"with spaces inside","b":[1,-0,0.5,-12.25e+3,1E9,2e-7],"c":{"d":[true,false,null,{}],"e":[]}}`,
+	`{"a" : 1}`, ` {"a":1}`, `{"a":1} `, "{\"a\":\n1}", `{"a":"x<y"}`, `{"a":"x>y"}`, `{"a":"x&y"}`, `{"a":"\u003c"}`,
+	"{\"a\":\"\u2028\"}", "{\"a\":\"\u2029\"}", "{\"a\":\"—\"}", "{\"a\":\"é日本\"}", "{\"a\":\"\xff\xfe\"}", "{\"a\":\"\x01\"}",
+	`{"a":"\q"}`, `{"a":"\u12"}`, `{"a":"\u12g4"}`, `{"a":"\/\b\f\n\r\t\"\\"}`, `{"a":01}`, `{"a":1.}`, `{"a":.5}`, `{"a":1e}`,
+	`{"a":+1}`, `{"a":-}`, `{"a":tru}`, `{"a":nul}`, `{"a":truex}`, `{"a":1,}`, `{,}`, `{"a"}`, `{"a":}`, `{"a" "b"}`, `[1,2]`,
+	`[1,]`, `[,1]`, `"s"`, `1`, `null`, `{}`, `[]`, `{"a":1}{}`, `{"a":1`, `{"a":[1}`, `{1:2}`, `{"a":"unterminated}`, ``,
+}
+
+// TestCompactSafeIsEncodingJSONCopy: a raw member is copied into the record as it is exactly when encoding/json
+// would copy it as it is (valid, compact, HTML-safe), for valid and invalid JSON alike.
+func TestCompactSafeIsEncodingJSONCopy(t *testing.T) {
+	for _, raw := range compactCases {
+		if got, want := compactSafe([]byte(raw)), copiedAsIs([]byte(raw)); got != want {
+			t.Errorf("%q: compactSafe %v, encoding/json copies it as it is: %v", raw, got, want)
+		}
+	}
+	deep := func(n int) []byte {
+		return []byte(strings.Repeat(`[`, n) + strings.Repeat(`]`, n))
+	}
+	if !compactSafe(deep(maxCompactDepth)) || compactSafe(deep(maxCompactDepth+1)) {
+		t.Errorf("nesting: compactSafe reads up to %d levels, leaving deeper JSON to encoding/json", maxCompactDepth)
+	}
+}
+
+// FuzzCompactSafe: whatever compactSafe copies as it is, encoding/json copies as it is too; within the nesting it
+// reads, it copies all that encoding/json copies.
+func FuzzCompactSafe(f *testing.F) {
+	for _, c := range compactCases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		got, want := compactSafe(raw), copiedAsIs(raw)
+		if got && !want {
+			t.Fatalf("%q: compactSafe copies what encoding/json changes or refuses", raw)
+		}
+		if !got && want && bytes.Count(raw, []byte("["))+bytes.Count(raw, []byte("{")) <= maxCompactDepth {
+			t.Fatalf("%q: compactSafe refuses what encoding/json copies as it is", raw)
 		}
 	})
 }

@@ -7,10 +7,11 @@ import (
 
 // stringMembers calls fn with the name of each member of the JSON object obj, in order, and its value when it is a
 // string (str true), without decoding the rest: the lookup attributes of every event read a few members of its request
-// parameters, which encoding/json would decode whole into a map. Names and values are unescaped as encoding/json
-// unescapes them. It reports false, having called fn for none, when obj is not a valid JSON object; a name given
-// twice is passed twice (encoding/json keeps the last).
-func stringMembers(obj []byte, fn func(name, value string, str bool)) bool {
+// parameters, which encoding/json would decode whole into a map. Names and values are passed as the JSON strings'
+// text, quotes included, for the caller to unescape (unquoted) only those it reads: a member such as a policy
+// document is long and full of escapes. It reports false, having called fn for none, when obj is not a valid JSON
+// object; a name given twice is passed twice (encoding/json keeps the last).
+func stringMembers(obj []byte, fn func(name, value []byte, str bool)) bool {
 	s := scanner{b: obj}
 	s.space()
 	if !s.eat('{') {
@@ -60,27 +61,27 @@ func stringMembers(obj []byte, fn func(name, value string, str bool)) bool {
 		return false
 	}
 	for _, m := range members {
-		if m.value == nil {
-			fn(unquoted(m.name), "", false)
-		} else {
-			fn(unquoted(m.name), unquoted(m.value), true)
-		}
+		fn(m.name, m.value, m.value != nil)
 	}
 	return true
+}
+
+// plain returns the text of a JSON string as str found it (with its quotes) when it is plain ASCII without escapes,
+// the text itself; else false, and unquoted must read it.
+func plain(raw []byte) ([]byte, bool) {
+	for _, c := range raw {
+		if c == '\\' || c >= 0x80 {
+			return nil, false
+		}
+	}
+	return raw[1 : len(raw)-1], true
 }
 
 // unquoted is the text of a JSON string as str found it (with its quotes): as it is when plain ASCII without
 // escapes, else as encoding/json reads it (escapes resolved, invalid UTF-8 replaced).
 func unquoted(raw []byte) string {
-	plain := true
-	for _, c := range raw {
-		if c == '\\' || c >= 0x80 {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		return string(raw[1 : len(raw)-1])
+	if p, ok := plain(raw); ok {
+		return string(p)
 	}
 	var s string
 	if json.Unmarshal(raw, &s) != nil {

@@ -407,18 +407,21 @@ func (s *txStore) Update(ctx context.Context, fn func(ctx context.Context, tx st
 	c.mu.Lock()
 	prevSeq := c.txSeq // an earlier change of the same call appended the event already: this one replaces it
 	c.mu.Unlock()
-	var txData []byte
-	var txSeq int64
-	var txEvent *store.Event
-	var txRecord *Event
-	var txVersion uint64
+	// What the transaction appended, in one variable: the closure shares it with one allocation.
+	var got struct {
+		data    []byte
+		seq     int64
+		event   *store.Event
+		record  *Event
+		version uint64
+	}
 	err := s.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		txData, txSeq, txEvent, txRecord = nil, 0, nil, nil
+		got.data, got.seq, got.event, got.record = nil, 0, nil, nil
 		if err := fn(ctx, tx); err != nil {
 			return err
 		}
 		c.mu.Lock()
-		txVersion = c.version
+		got.version = c.version
 		c.mu.Unlock()
 		ev, rec, err := s.t.build(c, nil)
 		if err != nil {
@@ -432,17 +435,17 @@ func (s *txStore) Update(ctx context.Context, fn func(ctx context.Context, tx st
 			s.t.fail("store")
 			return fmt.Errorf("audit: the event of the change: %w", err)
 		}
-		txData, txEvent, txRecord = ev.Data, ev, rec
+		got.data, got.event, got.record = ev.Data, ev, rec
 		return nil
 	})
-	if err == nil && txEvent != nil {
-		txSeq = txEvent.Seq // final once committed (store.Event)
+	if err == nil && got.event != nil {
+		got.seq = got.event.Seq // final once committed (store.Event)
 	}
 	if err == nil {
 		c.mu.Lock()
 		c.committed = true
-		c.txData, c.txSeq = txData, txSeq
-		c.txEvent, c.txRecord, c.txVersion = txEvent, txRecord, txVersion
+		c.txData, c.txSeq = got.data, got.seq
+		c.txEvent, c.txRecord, c.txVersion = got.event, got.record, got.version
 		c.mu.Unlock()
 	}
 	return err

@@ -144,3 +144,12 @@ func TestTimeUUIDsAreVersion7AndOrdered(t *testing.T) {
 		t.Fatalf("time field %s", got)
 	}
 }
+
+// TestUUIDTextIsTheUsualForm: a UUID is written as 8-4-4-4-12 lower-case hex digits, with RFC 9562's variant (10)
+// set.
+func TestUUIDTextIsTheUsualForm(t *testing.T) {
+	b := [16]byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x41, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef}
+	if got, want := uuidText(b), "01234567-89ab-cdef-8123-456789abcdef"; got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+}

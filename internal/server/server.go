@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -117,7 +118,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		return nil, err
 	}
 	st, svc := core.store, core.iam
-	trail.SetReadOnly(readOnlyFrom(svc.Catalog))
+	// The AWS APIs iamd serves, by their signing names.
+	services := []string{"iam", "sts", "organizations", "cloudtrail", "access-analyzer"}
+	trail.SetReadOnly(readOnlyFrom(svc.Catalog, services))
 	var rec api.Recorder = api.TrailRecorder(trail)
 	if o.untrailed {
 		rec = nil
@@ -134,7 +137,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	stsSvc := sts.New(st, svc, sts.Options{Region: cfg.Region, WebIdentityKeys: webKeys, SAML: samlsp.Provider{}})
 	// The AWS APIs: each request must be signed for the API it calls, in a Region of its account's partition.
 	keys := newKeyStore(svc, clk)
-	verifier := &sigv4.Verifier{Keys: keys, Services: []string{"iam", "sts", "organizations", "cloudtrail", "access-analyzer"}, Regions: awsregion.AllRegions()}
+	verifier := &sigv4.Verifier{Keys: keys, Services: services, Regions: awsregion.AllRegions()}
 	h := api.New(verifier, svc, stsSvc, logger, metrics)
 	h.AddJSONService("organizations", orgtypes.TargetPrefix, orgapi.Bind(orgs))
 	// CloudTrail's API over the audit trail, on the same endpoint.
@@ -239,15 +242,40 @@ func (s *Server) Close() error {
 func (s *Server) FlushTrail(ctx context.Context) error { return s.trail.Flush(ctx) }
 
 // readOnlyFrom is CloudTrail's readOnly of an operation from the AWS service data: an action whose access level
-// is List or Read only reads; an operation the data lacks is judged by its name.
-func readOnlyFrom(cat *catalog.Catalog) func(service, operation string) bool {
-	return func(service, operation string) bool {
+// is List or Read only reads; an operation the data lacks is judged by its name. The trail asks it about every
+// request: the actions of each service served are judged once, the first time one of them is asked about, into
+// a map by their exact names, which answers without the catalog's case-folding lookups among every AWS service.
+func readOnlyFrom(cat *catalog.Catalog, served []string) func(service, operation string) bool {
+	judge := func(service, operation string) bool {
 		if cat != nil {
 			if a, ok := cat.Action(service, operation); ok {
 				return a.AccessLevel == catalog.AccessList || a.AccessLevel == catalog.AccessRead
 			}
 		}
 		return audit.ReadOnlyByName(operation)
+	}
+	judged := make(map[string]func() map[string]bool, len(served))
+	for _, name := range served {
+		judged[name] = sync.OnceValue(func() map[string]bool {
+			ops := map[string]bool{}
+			if cat == nil {
+				return ops
+			}
+			if s, ok := cat.Service(name); ok {
+				for _, a := range s.Actions {
+					ops[a.Name] = judge(name, a.Name)
+				}
+			}
+			return ops
+		})
+	}
+	return func(service, operation string) bool {
+		if ops, ok := judged[service]; ok {
+			if ro, ok := ops()[operation]; ok {
+				return ro
+			}
+		}
+		return judge(service, operation)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/iamd-dev/iamd/internal/api/trailjson"
+	"github.com/iamd-dev/iamd/internal/iam"
 )
 
 // Trail is told, for the audit trail, the decoded input of a call before its method runs and its output after it returned.
@@ -22,14 +23,19 @@ type Trail interface {
 
 type trailKey struct{}
 
-// WithTrail returns ctx carrying t: the Calls run under it report their input and output to t.
+// WithTrail returns ctx carrying t: the Calls run under it report their input and output to t. A context whose
+// decision observer (iam.WithDecisionObserver) is a Trail too, as the audit trail's record of a request is, needs
+// none: the observer is the Calls' Trail unless WithTrail gave another.
 func WithTrail(ctx context.Context, t Trail) context.Context {
 	return context.WithValue(ctx, trailKey{}, t)
 }
 
-// trailOf returns the Trail ctx carries, nil when none.
+// trailOf returns the Trail ctx carries (WithTrail), else its decision observer when that is a Trail, else nil.
 func trailOf(ctx context.Context) Trail {
-	t, _ := ctx.Value(trailKey{}).(Trail)
+	if t, ok := ctx.Value(trailKey{}).(Trail); ok {
+		return t
+	}
+	t, _ := iam.DecisionObserverOf(ctx).(Trail)
 	return t
 }
 

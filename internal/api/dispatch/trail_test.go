@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/iamd-dev/iamd/authz"
 	"github.com/iamd-dev/iamd/internal/api/awsquery"
 	"github.com/iamd-dev/iamd/internal/api/jsonproto"
 	"github.com/iamd-dev/iamd/internal/iam"
@@ -188,3 +189,27 @@ type encodingTrail struct{}
 
 func (encodingTrail) Request(enc func([]byte) []byte)  { _ = enc(make([]byte, 0, 64)) }
 func (encodingTrail) Response(enc func([]byte) []byte) { _ = enc(make([]byte, 0, 64)) }
+
+// observingRecorder is a recorder that is a decision observer too, as the audit trail's Call is.
+type observingRecorder struct{ recorder }
+
+func (*observingRecorder) ObserveDecision(*authz.Request, *authz.Decision) {}
+
+// TestDecisionObserverThatIsATrailIsTold: a context whose decision observer is a Trail tells it the input and the
+// output without WithTrail; a Trail given with WithTrail comes first.
+func TestDecisionObserverThatIsATrailIsTold(t *testing.T) {
+	call := QueryInputOutput(decodeThing, trailThing, func(_ context.Context, _ *iam.Caller, in *thing) (*thing, error) { return in, nil },
+		encodeThing, trailThing, "ThingResult")
+	var obs observingRecorder
+	ctx := iam.WithDecisionObserver(context.Background(), &obs)
+	if err := call(ctx, &iam.Caller{}, url.Values{"Name": {"alice"}}, awsquery.NewResponse("Thing", "ns")); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{`request {"name":"alice"}`, `response {"name":"alice"}`}; !slices.Equal(obs.events, want) {
+		t.Errorf("the observer was told %q, want %q", obs.events, want)
+	}
+	var rec recorder
+	if trailOf(WithTrail(ctx, &rec)) != &rec {
+		t.Error("the observer took the place of the Trail WithTrail gave")
+	}
+}
