@@ -435,12 +435,9 @@ func (s *txStore) Update(ctx context.Context, fn func(ctx context.Context, tx st
 			s.t.fail("store")
 			return fmt.Errorf("audit: the event of the change: %w", err)
 		}
-		got.data, got.event, got.record = ev.Data, ev, rec
+		got.data, got.seq, got.event, got.record = ev.Data, ev.Seq, ev, rec
 		return nil
 	})
-	if err == nil && got.event != nil {
-		got.seq = got.event.Seq // final once committed (store.Event)
-	}
 	if err == nil {
 		c.mu.Lock()
 		c.committed = true

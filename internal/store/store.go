@@ -79,8 +79,7 @@ type LinkQuery struct {
 // encodes), with the lookup attributes it is found by.
 type Event struct {
 	// Seq is the event's place in the trail, assigned by the store when the event is appended (and set on the
-	// Event given to AppendEvent or AppendEvents; for AppendEvent, final once the transaction commits, which may
-	// change it): it increases in commit order across all accounts, so a reader
+	// Event given to AppendEvent or AppendEvents): it increases in commit order across all accounts, so a reader
 	// that has seen every event up to Seq n and asks for those after n misses none. On append, a Seq that is not
 	// zero names the stored event (with the same ID) this one replaces, as a caller that kept the Seq of its first
 	// version knows it; zero: the event replaces the stored one with the same ID, if any.

@@ -52,13 +52,18 @@ func (a entry) after(b entry) bool { return a.time > b.time || (a.time == b.time
 // AppendEvent appends (or replaces) an event in this transaction: one row of events (and, for a replacement, the
 // removal of the old one). Its attributes are indexed with the next batch.
 func (t *txn) AppendEvent(ctx context.Context, e *store.Event) error {
+	staged := false
 	if e.Seq == 0 && e.Fresh && t.s != nil && e.ID != "" && e.Account != "" {
-		// A new event: staged in the generations' row with the change's bump of the generations (staged.go), or
-		// written as a row if it does not fit.
-		return t.stageLater(ctx, e)
+		// A new event: staged in the generations' row the change rewrites (staged.go), unless it does not fit.
+		var err error
+		if staged, err = t.stage(ctx, e); err != nil {
+			return err
+		}
 	}
-	if err := t.insertEvents(ctx, []*store.Event{e}); err != nil {
-		return err
+	if !staged {
+		if err := t.insertEvents(ctx, []*store.Event{e}); err != nil {
+			return err
+		}
 	}
 	if t.s != nil && e.Seq-t.s.indexed.Load() > maxTail {
 		return t.indexTail(ctx)

@@ -45,15 +45,11 @@ type Store struct {
 	// staged: events this store staged with changes may wait to be moved to rows (staged.go), which the trail's
 	// writer then does with its next AppendEvents.
 	staged atomic.Bool
-	// mover moves staged events to rows once they fill half their budget, off the request path (staged.go).
-	mover *mover
 	// codec compresses the events table's records and attributes (eventcodec.go).
 	codec *eventCodec
 	// rawAttrs and kept are the buffers an insert of events encodes into (events.go), reused from one to the next:
 	// only a write transaction uses them, and w runs one at a time.
 	rawAttrs, kept []byte
-	// stageBuf holds the staged form of the event a write transaction stages with its bump (staged.go).
-	stageBuf []byte
 	// tailCache holds what indexing needs of the events appended through this store and not yet indexed, by seq,
 	// so that indexTail does not read them back (events.go).
 	tailCache tailCache
@@ -153,7 +149,6 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s.mover = startMover(s)
 	return s, nil
 }
 
@@ -257,7 +252,6 @@ func checkErr(path string, err error) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
-	s.mover.stop()
 	for _, m := range []*sync.Map{&s.rStmts, &s.wStmts} {
 		m.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	}
@@ -404,20 +398,17 @@ func (s *Store) UpdateStamps(ctx context.Context, fn func(ctx context.Context, t
 
 func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error, policy bool) error {
 	var g, p int64
-	moveSoon := false
 	err := s.write(ctx, func(ctx context.Context, t *txn) error {
 		if err := fn(ctx, t); err != nil {
 			return err
 		}
-		defer func() { moveSoon = t.staged && t.stagedBytes > stagedBudget/2 }()
 		// The commit's mark in the shared generations, in its transaction: other handles see it by Sync exactly
 		// when they can see the commit.
 		q := bumpGen
 		if policy {
 			q = bumpBoth
 		}
-		var err error
-		if g, p, err = t.bump(ctx, q, policy); err != nil {
+		if err := t.queryRow(ctx, q).Scan(&g, &p); err != nil {
 			return fmt.Errorf("bump the shared generations: %w", err)
 		}
 		return nil
@@ -431,9 +422,6 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 	// which the next step retires. The other order would let a derivation from stale cached records be kept as
 	// current. The values are the ones this commit wrote, greater than any this handle knew.
 	s.advance(uint64(g), uint64(p))
-	if moveSoon {
-		s.mover.wake()
-	}
 	return nil
 }
 
@@ -453,11 +441,6 @@ type txn struct {
 	// staged: this transaction staged an event (staged.go); moved: it moved the staged events to rows;
 	// renumbered: the move gave them new seqs, which the tail cache must not keep under the old ones.
 	staged, moved, renumbered bool
-	// stageEvent is a new event stageLater took, to stage with the bump (its staged form stageRec); stagedBytes the
-	// bytes staged after the bump.
-	stageEvent  *store.Event
-	stageRec    []byte
-	stagedBytes int64
 	// appended are the events this write transaction appended, for the store's tail cache once it commits.
 	appended []tailEvent
 	cache    *tailCache // the store's

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/iamd-dev/iamd/internal/store"
 )
@@ -32,35 +31,17 @@ import (
 // stagedBudget bounds the staged events' bytes: the generations' row stays well within its page (4 KiB).
 const stagedBudget = 3072
 
-// The staging condition: the staged events and this one ($1) fit the budget ($2), and $3 is the next seq. Staged
-// events hold the greatest seqs, so the greatest is staged_seq when any is staged.
-const stageFits = "coalesce(length(staged), 0) + length(?1) <= ?2 AND coalesce(staged_seq, (SELECT coalesce(max(seq), 0) FROM events)) = ?3 - 1"
-
-// stageNextQuery stages a transaction's second new event ($1) with the seq expected ($3) if stageFits: an exec,
-// which changes nothing otherwise.
-const stageNextQuery = "UPDATE generations SET staged = CAST(coalesce(staged, x'') || ?1 AS BLOB), staged_seq = ?3 " +
-	"WHERE id = 1 AND " + stageFits
-
-// stageQuery stages an event ($1) with whatever the next seq is, if it fits the budget ($2), and returns its seq.
+// stageQuery appends a staged event ($1, appendStaged's form) when it fits the budget ($2), and returns its seq.
 // (SQLite's || makes text of blobs; the cast keeps the column a blob, whose length counts bytes.)
 const stageQuery = "UPDATE generations SET staged = CAST(coalesce(staged, x'') || ?1 AS BLOB), " +
-	"staged_seq = coalesce(staged_seq, (SELECT coalesce(max(seq), 0) FROM events)) + 1 " +
+	"staged_seq = max(coalesce(staged_seq, 0), (SELECT coalesce(max(seq), 0) FROM events)) + 1 " +
 	"WHERE id = 1 AND coalesce(length(staged), 0) + length(?1) <= ?2 RETURNING staged_seq"
 
-// bumpStage is the generation bump of a transaction with a new event to stage ($1, its seq expected $3): the
-// staging rides on the statement that rewrites the row anyway, and the statement says whether it staged (the last
-// staged event is this one, which its eventID makes unique) and the bytes staged.
-func bumpStage(bump string) string {
-	return "UPDATE generations SET " + bump + ", " +
-		"staged = CASE WHEN " + stageFits + " THEN CAST(coalesce(staged, x'') || ?1 AS BLOB) ELSE staged END, " +
-		"staged_seq = CASE WHEN " + stageFits + " THEN ?3 ELSE staged_seq END " +
-		"WHERE id = 1 RETURNING gen, pgen, coalesce(staged_seq = ?3 AND substr(staged, -length(?1)) = ?1, 0), coalesce(length(staged), 0)"
-}
-
-var (
-	bumpBothStage = bumpStage("gen = gen + 1, pgen = pgen + 1")
-	bumpGenStage  = bumpStage("gen = gen + 1")
-)
+// stageNextQuery is stageQuery for a seq the store expects ($3, one past the newest it committed): an exec, cheaper
+// than a query, that changes nothing unless the greatest seq is $3 - 1 and the event fits.
+const stageNextQuery = "UPDATE generations SET staged = CAST(coalesce(staged, x'') || ?1 AS BLOB), staged_seq = ?3 " +
+	"WHERE id = 1 AND coalesce(length(staged), 0) + length(?1) <= ?2 " +
+	"AND max(coalesce(staged_seq, 0), (SELECT coalesce(max(seq), 0) FROM events)) = ?3 - 1"
 
 // stagedQuery reads the staged events.
 const stagedQuery = "SELECT staged, staged_seq FROM generations WHERE id = 1 AND staged IS NOT NULL"
@@ -133,107 +114,43 @@ func decodeStaged(b []byte, last int64) ([]stagedEvent, error) {
 	return out, nil
 }
 
-// stageLater takes a new event to stage with the transaction's generation bump (update), after staging the one
-// taken before, if any. Its Seq is the one it takes unless another store appended since this one last did: the
-// bump then finds out, and the event is staged or written as a row before the commit, which sets its Seq.
-func (t *txn) stageLater(ctx context.Context, e *store.Event) error {
-	if err := t.stagePending(ctx); err != nil {
-		return err
-	}
-	t.s.stageBuf = t.appendStagedEvent(t.s.stageBuf[:0], e)
-	t.stageEvent, t.stageRec = e, t.s.stageBuf
-	e.Seq = max(t.s.appended.Load(), t.appendedTo) + 1
-	return nil
-}
-
-// appendStagedEvent appends the staged form of e, its attributes and record encoded as a row keeps them.
-func (t *txn) appendStagedEvent(dst []byte, e *store.Event) []byte {
-	raw := appendAttrs(t.s.rawAttrs[:0], e.Attrs)
-	kept := t.codec.encode(t.s.kept[:0], raw)
+// stage appends a new event to the staged events of this transaction's store and sets its Seq; false when it does
+// not fit the budget (the caller then writes it as a row of events).
+func (t *txn) stage(ctx context.Context, e *store.Event) (bool, error) {
+	raw, kept := t.s.rawAttrs[:0], t.s.kept[:0]
+	defer func() { t.s.rawAttrs, t.s.kept = raw[:0], kept[:0] }()
+	raw = appendAttrs(raw, e.Attrs)
+	kept = t.codec.encode(kept, raw)
 	n := len(kept)
 	kept = t.codec.encode(kept, e.Data)
-	t.s.rawAttrs, t.s.kept = raw[:0], kept[:0]
-	return appendStaged(dst, e.Account, e.ID, e.Time.UnixNano(), kept[:n], kept[n:])
-}
-
-// stagePending stages the event stageLater took, by a statement of its own, or writes it as a row when it does not
-// fit. Everything that reads or writes events in a write transaction runs it first.
-func (t *txn) stagePending(ctx context.Context) error {
-	e, rec := t.stageEvent, t.stageRec
-	if e == nil {
-		return nil
-	}
-	t.stageEvent, t.stageRec = nil, nil
-	seq := e.Seq
-	res, err := t.exec(ctx, stageNextQuery, rec, stagedBudget, seq)
+	// The staged form goes after both kept values in the same buffer.
+	m := len(kept)
+	kept = appendStaged(kept, e.Account, e.ID, e.Time.UnixNano(), kept[:n], kept[n:m])
+	// The seq expected: one past the newest this store committed, or this transaction appended. Another store on
+	// the database may have appended since; stageQuery then finds the seq.
+	seq := max(t.s.appended.Load(), t.appendedTo) + 1
+	res, err := t.exec(ctx, stageNextQuery, kept[m:], stagedBudget, seq)
 	if err != nil {
-		return fmt.Errorf("append event: stage it: %w", err)
+		return false, fmt.Errorf("append event: stage it: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		err = t.queryRow(ctx, stageQuery, rec, stagedBudget).Scan(&seq)
+		err = t.queryRow(ctx, stageQuery, kept[m:], stagedBudget).Scan(&seq)
 		if errors.Is(err, sql.ErrNoRows) {
-			return t.insertRow(ctx, e)
+			return false, nil
 		}
 		if err != nil {
-			return fmt.Errorf("append event: stage it: %w", err)
+			return false, fmt.Errorf("append event: stage it: %w", err)
 		}
 	}
-	t.stagedOne(e, seq)
-	t.stagedBytes = stagedBudget // unknown: as if full, so that the store moves them soon
-	return nil
-}
-
-// bump moves the shared generations (bump: bumpGen or bumpBoth) at the end of a write transaction, staging the event
-// stageLater took with the same statement.
-func (t *txn) bump(ctx context.Context, bump string, policy bool) (g, p int64, err error) {
-	e, rec := t.stageEvent, t.stageRec
-	if e == nil {
-		err = t.queryRow(ctx, bump).Scan(&g, &p)
-		return g, p, err
-	}
-	t.stageEvent, t.stageRec = nil, nil
-	q := bumpGenStage
-	if policy {
-		q = bumpBothStage
-	}
-	var staged bool
-	if err := t.queryRow(ctx, q, rec, stagedBudget, e.Seq).Scan(&g, &p, &staged, &t.stagedBytes); err != nil {
-		return 0, 0, err
-	}
-	if staged {
-		t.stagedOne(e, e.Seq)
-	} else if err := t.insertRow(ctx, e); err != nil {
-		return 0, 0, err
-	}
-	return g, p, nil
-}
-
-// insertRow writes a new event that was not staged as a row of events (which moves the staged ones first), and
-// indexes the tail if it outgrew maxTail.
-func (t *txn) insertRow(ctx context.Context, e *store.Event) error {
-	e.Seq = 0 // not a replacement: the seq expected was not taken
-	if err := t.insertEvents(ctx, []*store.Event{e}); err != nil {
-		return err
-	}
-	if e.Seq-t.s.indexed.Load() > maxTail {
-		return t.indexTail(ctx)
-	}
-	return nil
-}
-
-// stagedOne records a new event staged with seq.
-func (t *txn) stagedOne(e *store.Event, seq int64) {
 	e.Seq = seq
 	t.staged = true
 	t.appended = append(t.appended, tailEvent{seq: seq, account: e.Account, id: e.ID, time: e.Time.UnixNano(), attrs: e.Attrs}) // kept as given (store.Event)
 	t.appendedTo = max(t.appendedTo, seq)
+	return true, nil
 }
 
 // readStaged reads the staged events, oldest first.
 func (t *txn) readStaged(ctx context.Context) ([]stagedEvent, error) {
-	if err := t.stagePending(ctx); err != nil {
-		return nil, err
-	}
 	var b []byte
 	var last int64
 	err := t.queryRow(ctx, stagedQuery).Scan(&b, &last)
@@ -306,58 +223,4 @@ func stagedAfter(evs []stagedEvent, after int64) []stagedEvent {
 		}
 	}
 	return nil
-}
-
-// mover moves a store's staged events to rows in a transaction of its own (AppendEvents of nothing) when a change
-// leaves them filling more than half their budget, so that the next changes find room and the requests that make
-// them do not move them.
-type mover struct {
-	s         *Store
-	now, quit chan struct{}
-	done      chan struct{}
-}
-
-func startMover(s *Store) *mover {
-	m := &mover{s: s, now: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
-	go m.run()
-	return m
-}
-
-// wake has the mover run soon; a wake while one is pending is the same one. A nil mover does nothing.
-func (m *mover) wake() {
-	if m == nil {
-		return
-	}
-	select {
-	case m.now <- struct{}{}:
-	default:
-	}
-}
-
-func (m *mover) run() {
-	defer close(m.done)
-	for {
-		select {
-		case <-m.quit:
-			return
-		case <-m.now:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		// An error leaves the staged events to the next write of events, or to the change that finds no room.
-		_ = m.s.AppendEvents(ctx, nil)
-		cancel()
-	}
-}
-
-// stop ends the mover (a nil mover, of a store that never opened, is stopped already).
-func (m *mover) stop() {
-	if m == nil {
-		return
-	}
-	select {
-	case <-m.quit:
-	default:
-		close(m.quit)
-	}
-	<-m.done
 }

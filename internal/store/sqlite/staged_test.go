@@ -55,8 +55,7 @@ func walSize(t *testing.T, path string) int64 {
 
 // TestChangeEventCostsTheCommitNoPage: a change's new event is staged in the page of the shared generations, which
 // the change's commit writes anyway, so a commit with its event writes the pages it writes without one — until the
-// staged events outgrow their budget, when that commit moves them to rows of events (the store's mover, stopped
-// here, moves them before).
+// staged events outgrow their budget, when that commit moves them to rows of events.
 func TestChangeEventCostsTheCommitNoPage(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "iamd.db")
@@ -65,9 +64,6 @@ func TestChangeEventCostsTheCommitNoPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	// Without the mover, the WAL holds the test's commits only, and the staged events fill the budget.
-	s.mover.stop()
-	s.mover = nil
 	change := func(i int, withEvent bool) []uint32 {
 		t.Helper()
 		size := walSize(t, path)
@@ -324,56 +320,4 @@ func FuzzDecodeStaged(f *testing.F) {
 			t.Fatalf("%x re-encoded as %x decodes to %d events, %v", b, again, len(back), err)
 		}
 	})
-}
-
-// TestMoverMovesStagedEventsBeforeTheyFillTheBudget: once a change leaves the staged events filling more than half
-// their budget, the store moves them to rows in a transaction of its own, with their seqs.
-func TestMoverMovesStagedEventsBeforeTheyFillTheBudget(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "iamd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	var seqs []int64
-	// Two events of about a kilobyte each: the second fills more than half the budget.
-	for i := 0; len(seqs) < 2; i++ {
-		e := stagedEv(i, 1000)
-		if err := s.Update(ctx, func(ctx context.Context, tx store.Tx) error { return tx.AppendEvent(ctx, e) }); err != nil {
-			t.Fatal(err)
-		}
-		seqs = append(seqs, e.Seq)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var rows int
-		if err := s.w.QueryRowContext(ctx, "SELECT count(*) FROM events").Scan(&rows); err != nil {
-			t.Fatal(err)
-		}
-		var staged any
-		if err := s.w.QueryRowContext(ctx, "SELECT staged_seq FROM generations").Scan(&staged); err != nil {
-			t.Fatal(err)
-		}
-		if rows == 2 && staged == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d rows of events, staged up to %v: the mover did not move the staged events", rows, staged)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	err = s.View(ctx, func(ctx context.Context, r store.Reader) error {
-		all, err := r.EventsSince(ctx, 0, 0)
-		var got []int64
-		for _, e := range all {
-			got = append(got, e.Seq)
-		}
-		if !slices.Equal(got, seqs) {
-			t.Errorf("seqs %v; want %v", got, seqs)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
