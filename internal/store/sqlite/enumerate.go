@@ -77,54 +77,35 @@ func (t *txn) ReadEventAttrs(ctx context.Context, events []*store.Event) error {
 			if err := rows.Scan(&seq, &kept); err != nil {
 				return err
 			}
-			if err := t.setEventAttrs(seq, kept, bySeq[seq]); err != nil {
-				return err
+			raw, err := t.codec.decode(kept)
+			if err != nil {
+				return fmt.Errorf("event %d: %w", seq, err)
 			}
-			delete(bySeq, seq)
+			attrs, err := decodeAttrs(raw)
+			if err != nil {
+				return fmt.Errorf("event %d: %w", seq, err)
+			}
+			attrs = slices.DeleteFunc(attrs, func(a store.EventAttr) bool { return a.Name == "" })
+			slices.SortStableFunc(attrs, func(a, b store.EventAttr) int {
+				return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.Value, b.Value))
+			})
+			// Each name and value once, Latest if any copy was.
+			out := attrs[:0]
+			for _, a := range attrs {
+				if n := len(out); n > 0 && out[n-1].Name == a.Name && out[n-1].Value == a.Value {
+					out[n-1].Latest = out[n-1].Latest || a.Latest
+					continue
+				}
+				out = append(out, a)
+			}
+			for _, e := range bySeq[seq] {
+				e.Attrs = slices.Clone(out)
+			}
 		}
 		return rows.Err()
 	})
-	if err == nil && len(bySeq) > 0 {
-		// The newest may be staged (staged.go).
-		var staged []stagedEvent
-		staged, err = t.readStaged(ctx)
-		for _, s := range staged {
-			if err == nil && bySeq[s.seq] != nil {
-				err = t.setEventAttrs(s.seq, s.attrs, bySeq[s.seq])
-			}
-		}
-	}
 	if err != nil {
 		return fmt.Errorf("read event attributes: %w", err)
-	}
-	return nil
-}
-
-// setEventAttrs sets the Attrs of events from the kept attributes of the event seq: sorted, each name and value
-// once, Latest if any copy was.
-func (t *txn) setEventAttrs(seq int64, kept []byte, events []*store.Event) error {
-	raw, err := t.codec.decode(kept)
-	if err != nil {
-		return fmt.Errorf("event %d: %w", seq, err)
-	}
-	attrs, err := decodeAttrs(raw)
-	if err != nil {
-		return fmt.Errorf("event %d: %w", seq, err)
-	}
-	attrs = slices.DeleteFunc(attrs, func(a store.EventAttr) bool { return a.Name == "" })
-	slices.SortStableFunc(attrs, func(a, b store.EventAttr) int {
-		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.Value, b.Value))
-	})
-	out := attrs[:0]
-	for _, a := range attrs {
-		if n := len(out); n > 0 && out[n-1].Name == a.Name && out[n-1].Value == a.Value {
-			out[n-1].Latest = out[n-1].Latest || a.Latest
-			continue
-		}
-		out = append(out, a)
-	}
-	for _, e := range events {
-		e.Attrs = slices.Clone(out)
 	}
 	return nil
 }

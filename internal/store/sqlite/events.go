@@ -20,9 +20,8 @@ import (
 
 // The audit trail's tables (migration 0006) are made for a write path that costs a change one row:
 //
-//   - events holds each event with its attributes (attrs) and nothing indexes it but its seq. A new event appended
-//     with a change (Tx.AppendEvent) is first staged in the shared generations' row, which the change's commit
-//     writes anyway, and becomes a row with the trail's next write (staged.go); readers read staged events as rows.
+//   - events holds each event with its attributes (attrs) and nothing indexes it but its seq. An event appended with
+//     a change (Tx.AppendEvent) is that one row.
 //   - The events past the newest indexed batch are the tail. Once it holds lazyTail events, the next AppendEvents
 //     (the trail's writer, which writes its events every few milliseconds) indexes the whole tail as one batch: a
 //     row in event_batches, the IDs in event_ids, one posting list per attribute value in event_postings (the
@@ -52,18 +51,8 @@ func (a entry) after(b entry) bool { return a.time > b.time || (a.time == b.time
 // AppendEvent appends (or replaces) an event in this transaction: one row of events (and, for a replacement, the
 // removal of the old one). Its attributes are indexed with the next batch.
 func (t *txn) AppendEvent(ctx context.Context, e *store.Event) error {
-	staged := false
-	if e.Seq == 0 && e.Fresh && t.s != nil && e.ID != "" && e.Account != "" {
-		// A new event: staged in the generations' row the change rewrites (staged.go), unless it does not fit.
-		var err error
-		if staged, err = t.stage(ctx, e); err != nil {
-			return err
-		}
-	}
-	if !staged {
-		if err := t.insertEvents(ctx, []*store.Event{e}); err != nil {
-			return err
-		}
+	if err := t.insertEvents(ctx, []*store.Event{e}); err != nil {
+		return err
 	}
 	if t.s != nil && e.Seq-t.s.indexed.Load() > maxTail {
 		return t.indexTail(ctx)
@@ -77,8 +66,8 @@ func (s *Store) AppendEvents(ctx context.Context, events []*store.Event) error {
 	// lazy: the tail stays short enough for reads to merge with these events in it, so they are not indexed yet;
 	// a batch of posting lists then covers hundreds of events, not the few a quiet trail writes at a time.
 	lazy := s.appended.Load()-s.indexed.Load()+int64(len(events)) < lazyTail
-	if len(events) == 0 && lazy && !s.staged.Load() {
-		return nil // nothing to append or to move (staged.go), and a tail short enough for reads to merge
+	if len(events) == 0 && lazy {
+		return nil // nothing to append, and a tail short enough for reads to merge
 	}
 	err := s.write(ctx, func(ctx context.Context, t *txn) error {
 		if err := t.insertEvents(ctx, events); err != nil {
@@ -157,10 +146,6 @@ func (t *txn) insertEvents(ctx context.Context, evs []*store.Event) error {
 		}
 		ids[e.ID] = true
 	}
-	// Rows of events go after the staged events (staged.go).
-	if err := t.moveStaged(ctx); err != nil {
-		return fmt.Errorf("append events: %w", err)
-	}
 	// The events replaced are found first and removed after the batch is in: a new event takes the greatest seq
 	// plus one, so the replacement of the newest event must not take its seq again.
 	oldSeqs, oldIDs, err := t.findReplaced(ctx, evs)
@@ -221,45 +206,13 @@ func (t *txn) insertEvents(ctx context.Context, evs []*store.Event) error {
 // findReplaced returns the seqs of the stored events that evs replace, and the IDs to remove from event_ids:
 // those named by their Seq, and those found by their ID (indexed ones by event_ids, others in the tail).
 func (t *txn) findReplaced(ctx context.Context, evs []*store.Event) (seqs, indexed []any, err error) {
-	var byID, bySeq []*store.Event
+	var byID []*store.Event
 	for _, e := range evs {
 		switch {
 		case e.Seq != 0:
-			bySeq = append(bySeq, e)
+			seqs, indexed = append(seqs, e.Seq), append(indexed, e.ID)
 		case !e.Fresh:
 			byID = append(byID, e)
-		}
-	}
-	if len(bySeq) > 0 {
-		// The event a Seq names is checked to be the one with the ID: a move of staged events may have renumbered
-		// it (staged.go); one that is not is found by its ID.
-		err := chunks(len(bySeq), func(from, to int) error {
-			args := make([]any, 0, to-from)
-			want := make(map[int64]string, to-from)
-			for _, e := range bySeq[from:to] {
-				args = append(args, e.Seq)
-				want[e.Seq] = e.ID
-			}
-			return t.collect(ctx, "SELECT seq, id FROM events WHERE seq IN ("+marks(to-from)+")", args, func(seq int64, id string) {
-				if want[seq] == id {
-					seqs, indexed = append(seqs, seq), append(indexed, id)
-					delete(want, seq)
-				}
-			})
-		})
-		if err != nil {
-			return nil, nil, err
-		}
-		if len(seqs) < len(bySeq) {
-			found := make(map[int64]bool, len(seqs))
-			for _, s := range seqs {
-				found[s.(int64)] = true
-			}
-			for _, e := range bySeq {
-				if !found[e.Seq] {
-					byID = append(byID, e)
-				}
-			}
 		}
 	}
 	if len(byID) == 0 {
@@ -361,13 +314,6 @@ func (c *tailCache) committed(appended []tailEvent, indexedTo int64) {
 	}
 }
 
-// reset forgets every cached event.
-func (c *tailCache) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	clear(c.events)
-}
-
 // take returns the cached events of seqs, in their order, or false when one is not cached.
 func (c *tailCache) take(seqs []int64) ([]tailEvent, bool) {
 	c.mu.Lock()
@@ -387,26 +333,12 @@ func (c *tailCache) take(seqs []int64) ([]tailEvent, bool) {
 // it holds every one of them, else from the table. A view takes from the cache too: it takes only the seqs its
 // snapshot holds, and what the cache holds of an event does not change.
 func (t *txn) tail(ctx context.Context, wm, before int64) ([]tailEvent, error) {
-	staged, err := t.readStaged(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read the trail's tail: %w", err)
-	}
-	staged = stagedAfter(staged, wm)
-	for i, e := range staged {
-		if e.seq >= before {
-			staged = staged[:i]
-			break
-		}
-	}
 	if t.cache != nil {
 		var seqs []int64
 		err := t.collect(ctx, "SELECT seq, '' FROM events WHERE seq > ? AND seq < ? ORDER BY seq", []any{wm, before},
 			func(seq int64, _ string) { seqs = append(seqs, seq) })
 		if err != nil {
 			return nil, fmt.Errorf("read the trail's tail: %w", err)
-		}
-		for _, e := range staged {
-			seqs = append(seqs, e.seq)
 		}
 		if evs, ok := t.cache.take(seqs); ok {
 			return evs, nil
@@ -433,21 +365,7 @@ func (t *txn) tail(ctx context.Context, wm, before int64) ([]tailEvent, error) {
 		}
 		out = append(out, e)
 	}
-	if err := rs.Err(); err != nil {
-		return nil, fmt.Errorf("read the trail's tail: %w", err)
-	}
-	for _, s := range staged {
-		e := tailEvent{seq: s.seq, account: s.account, id: s.id, time: s.time}
-		raw, err := t.codec.decode(s.attrs)
-		if err != nil {
-			return nil, fmt.Errorf("read the trail's tail: event %d: %w", e.seq, err)
-		}
-		if e.attrs, err = decodeAttrs(raw); err != nil {
-			return nil, fmt.Errorf("read the trail's tail: event %d: %w", e.seq, err)
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	return out, rs.Err()
 }
 
 // postingKey names a posting list.
@@ -456,10 +374,6 @@ type postingKey struct{ account, name, value string }
 // indexTail indexes the events past the watermark as one batch. appended are events this transaction appended
 // last (their Seq set, past every other): they are indexed from memory rather than read back.
 func (t *txn) indexTail(ctx context.Context, appended ...*store.Event) error {
-	// The staged events become rows first (staged.go): a batch indexes rows only.
-	if err := t.moveStaged(ctx); err != nil {
-		return fmt.Errorf("index events: %w", err)
-	}
 	wm, err := t.watermark(ctx)
 	if err != nil {
 		return err
@@ -681,15 +595,6 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, t *txn) 
 	if t.indexedTo > 0 {
 		s.indexed.Store(t.indexedTo)
 	}
-	if t.staged {
-		s.staged.Store(true)
-	} else if t.moved {
-		s.staged.Store(false)
-	}
-	if t.renumbered {
-		s.tailCache.reset() // its events go by new seqs (staged.go): read back when indexed
-		t.appended = nil
-	}
 	s.tailCache.committed(t.appended, t.indexedTo)
 	if t.appendedTo > s.appended.Load() {
 		s.appended.Store(t.appendedTo) // one writer: no other store races this one
@@ -717,15 +622,6 @@ func (t *txn) Events(ctx context.Context, q store.EventQuery) ([]*store.Event, e
 		err := t.collect(ctx, "SELECT seq, id FROM event_ids WHERE id = ?", []any{q.ID}, func(seq int64, _ string) { m.push(entry{seq: seq}) })
 		if err == nil {
 			err = t.collect(ctx, "SELECT seq, id FROM events WHERE seq > ? AND id = ?", []any{wm, q.ID}, func(seq int64, _ string) { m.push(entry{seq: seq}) })
-		}
-		if err == nil {
-			var staged []stagedEvent
-			staged, err = t.readStaged(ctx)
-			for _, e := range staged {
-				if e.id == q.ID {
-					m.push(entry{seq: e.seq})
-				}
-			}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read events: %w", err)
@@ -913,33 +809,7 @@ func (t *txn) eventsBySeq(ctx context.Context, seqs []int64) (map[int64]*store.E
 		}
 		return err
 	})
-	if err != nil || len(out) == len(seqs) {
-		return out, err
-	}
-	// The newest may be staged (staged.go).
-	staged, err := t.readStaged(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range staged {
-		if _, ok := out[s.seq]; !ok && slices.Contains(seqs, s.seq) {
-			e, err := t.stagedEvent(s)
-			if err != nil {
-				return nil, err
-			}
-			out[s.seq] = e
-		}
-	}
-	return out, nil
-}
-
-// stagedEvent decodes a staged event.
-func (t *txn) stagedEvent(s stagedEvent) (*store.Event, error) {
-	data, err := t.codec.decode(s.data)
-	if err != nil {
-		return nil, fmt.Errorf("read events: event %d: %w", s.seq, err)
-	}
-	return &store.Event{Seq: s.seq, Account: s.account, ID: s.id, Time: time.Unix(0, s.time).UTC(), Data: data}, nil
+	return out, err
 }
 
 func (t *txn) EventsSince(ctx context.Context, seq int64, limit int) ([]*store.Event, error) {
@@ -949,26 +819,7 @@ func (t *txn) EventsSince(ctx context.Context, seq int64, limit int) ([]*store.E
 		query += " LIMIT ?"
 		args = append(args, limit)
 	}
-	out, err := t.scanEvents(ctx, query, args...)
-	if err != nil || (limit > 0 && len(out) >= limit) {
-		return out, err
-	}
-	// The staged events follow every row (staged.go).
-	staged, err := t.readStaged(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range stagedAfter(staged, seq) {
-		if limit > 0 && len(out) >= limit {
-			break
-		}
-		e, err := t.stagedEvent(s)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	return t.scanEvents(ctx, query, args...)
 }
 
 func (t *txn) scanEvents(ctx context.Context, query string, args ...any) ([]*store.Event, error) {

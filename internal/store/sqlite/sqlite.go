@@ -42,9 +42,6 @@ type Store struct {
 	indexed atomic.Int64
 	// appended is the newest seq committed: AppendEvents with no events indexes a tail left by AppendEvent.
 	appended atomic.Int64
-	// staged: events this store staged with changes may wait to be moved to rows (staged.go), which the trail's
-	// writer then does with its next AppendEvents.
-	staged atomic.Bool
 	// codec compresses the events table's records and attributes (eventcodec.go).
 	codec *eventCodec
 	// rawAttrs and kept are the buffers an insert of events encodes into (events.go), reused from one to the next:
@@ -124,13 +121,11 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	}
 	s.indexed.Store(wm)
 	var newest int64
-	var staged bool
-	if err := w.QueryRowContext(ctx, "SELECT max((SELECT coalesce(max(seq), 0) FROM events), coalesce(staged_seq, 0)), staged_seq IS NOT NULL FROM generations WHERE id = 1").Scan(&newest, &staged); err != nil {
+	if err := w.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM events").Scan(&newest); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open %s: read the trail's newest event: %w", path, err)
 	}
 	s.appended.Store(newest)
-	s.staged.Store(staged) // left by a store that stopped before its writer moved them: the next AppendEvents does
 	r, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		w.Close()
@@ -438,9 +433,6 @@ type txn struct {
 	codec      *eventCodec // compresses event rows (eventcodec.go)
 	indexedTo  int64       // the trail's watermark this transaction moved to (events.go), 0 if it did not
 	appendedTo int64       // the newest seq this transaction appended, 0 if none
-	// staged: this transaction staged an event (staged.go); moved: it moved the staged events to rows;
-	// renumbered: the move gave them new seqs, which the tail cache must not keep under the old ones.
-	staged, moved, renumbered bool
 	// appended are the events this write transaction appended, for the store's tail cache once it commits.
 	appended []tailEvent
 	cache    *tailCache // the store's
