@@ -592,6 +592,7 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, t *txn) 
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.ckpt.committed()
 	if t.indexedTo > 0 {
 		s.indexed.Store(t.indexedTo)
 	}

@@ -57,6 +57,8 @@ type Store struct {
 	trace func(query string, args []any)
 	// schema is the schema version Open found and left.
 	schema store.SchemaVersion
+	// ckpt runs the checkpoints of the write-ahead log, off the commits' path (checkpoint.go).
+	ckpt *checkpointer
 }
 
 var _ store.Store = (*Store)(nil)
@@ -95,7 +97,9 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	dsn := "file:" + uriPath(path) + "?" + q.Encode()
 	// The writer's page cache is larger than SQLite's default (2 MiB): the audit trail's rows pass through it on
 	// every write, and must not push out the pages every change reads (each miss is a read from the file).
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&"+url.Values{"_pragma": {"cache_size(-32768)"}}.Encode())
+	// Its commits do not checkpoint the log until it is large: the store's checkpointer does (checkpoint.go).
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&"+url.Values{"_pragma": {"cache_size(-32768)",
+		fmt.Sprintf("wal_autocheckpoint(%d)", writerCheckpointPages)}}.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -144,6 +148,13 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	ck, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	ck.SetMaxOpenConns(1)
+	s.ckpt = startCheckpointer(ck)
 	return s, nil
 }
 
@@ -247,6 +258,7 @@ func checkErr(path string, err error) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	cerr := s.ckpt.stop()
 	for _, m := range []*sync.Map{&s.rStmts, &s.wStmts} {
 		m.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	}
@@ -254,7 +266,7 @@ func (s *Store) Close() error {
 	if s.syncr != nil {
 		serr = s.syncr.close()
 	}
-	return errors.Join(serr, s.r.Close(), s.w.Close())
+	return errors.Join(cerr, serr, s.r.Close(), s.w.Close())
 }
 
 // Generation increases after every committed Update or UpdateStamps, through this handle or (seen by Sync) another.
