@@ -314,25 +314,11 @@ func (s *compactScanner) str() bool {
 			s.i++
 			return true
 		case '\\':
-			if s.i+1 >= len(s.b) {
+			n := escapeLen(s.b[s.i:])
+			if n == 0 {
 				return false
 			}
-			switch s.b[s.i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.i += 2
-			case 'u':
-				if s.i+6 > len(s.b) {
-					return false
-				}
-				for _, h := range s.b[s.i+2 : s.i+6] {
-					if !isHex(h) {
-						return false
-					}
-				}
-				s.i += 6
-			default:
-				return false
-			}
+			s.i += n
 		case '<', '>', '&':
 			return false
 		case 0xe2:

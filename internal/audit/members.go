@@ -122,25 +122,11 @@ func (s *scanner) str() ([]byte, bool) {
 			s.i++
 			return s.b[start:s.i], true
 		case c == '\\':
-			if s.i+1 >= len(s.b) {
+			n := escapeLen(s.b[s.i:])
+			if n == 0 {
 				return nil, false
 			}
-			switch s.b[s.i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.i += 2
-			case 'u':
-				if s.i+6 > len(s.b) {
-					return nil, false
-				}
-				for _, h := range s.b[s.i+2 : s.i+6] {
-					if !isHex(h) {
-						return nil, false
-					}
-				}
-				s.i += 6
-			default:
-				return nil, false
-			}
+			s.i += n
 		case c < 0x20:
 			return nil, false
 		default:
@@ -148,6 +134,29 @@ func (s *scanner) str() ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+// escapeLen is the length of the escape sequence b starts with (at its backslash) as JSON allows it, 0 when it is
+// none.
+func escapeLen(b []byte) int {
+	if len(b) < 2 {
+		return 0
+	}
+	switch b[1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return 2
+	case 'u':
+		if len(b) < 6 {
+			return 0
+		}
+		for _, h := range b[2:6] {
+			if !isHex(h) {
+				return 0
+			}
+		}
+		return 6
+	}
+	return 0
 }
 
 func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }

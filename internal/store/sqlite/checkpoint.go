@@ -25,11 +25,10 @@ const writerCheckpointPages = 4000
 
 // checkpointer runs a store's checkpoints.
 type checkpointer struct {
-	db        *sql.DB
-	wake      chan struct{}
-	quit      chan struct{}
-	done      chan struct{}
-	afterEach func() // tests: told after each checkpoint
+	db   *sql.DB
+	wake chan struct{}
+	quit chan struct{}
+	done chan struct{}
 }
 
 func startCheckpointer(db *sql.DB) *checkpointer {
@@ -77,9 +76,6 @@ func (c *checkpointer) checkpoint() {
 	defer cancel()
 	var busy, log, copied int64
 	_ = c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &copied)
-	if c.afterEach != nil {
-		c.afterEach()
-	}
 }
 
 // stop ends the checkpointer and closes its connection. A nil checkpointer is stopped already.
