@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -118,5 +120,87 @@ func BenchmarkHTTPTrail(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkTrailCost is BenchmarkHandlerTrail's load=paced as a paired comparison, for a noisy machine: two servers
+// in one process, one without the trail's recorder (off) and one with it (on), serve the same signed request in
+// turn, in blocks of 64 (off, then on, then on, then off, ...), with both trails' writers catching up (outside the
+// clock) between blocks. Whatever slows the machine for a while slows both alike. Each iteration is one request to
+// each server; off-ns/req and on-ns/req are each server's mean latency, req-cpu-off-ns and req-cpu-on-ns the request
+// thread's CPU time, and trail-% what the trail adds to the latency (on/off - 1, in percent). Compare runs with
+// benchstat; the goal (issue #14) is trail-% within 10 for an authorized write and an authorized read.
+func BenchmarkTrailCost(b *testing.B) {
+	const putBody = "Action=PutUserPolicy&Version=2010-05-08&UserName=alice&PolicyName=bench&PolicyDocument=" +
+		`%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22iam%3AListUsers%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D`
+	for _, op := range []struct{ name, body, want string }{
+		{"op=GetUser", getUserBody, "<UserName>alice</UserName>"},
+		{"op=PutUserPolicy", putBody, "<PutUserPolicyResponse"},
+	} {
+		b.Run(op.name, func(b *testing.B) {
+			type side struct {
+				s         *testServer
+				req       *http.Request
+				n         int
+				wall, cpu time.Duration
+			}
+			sides := [2]*side{}
+			for i, newServer := range []func(b *testing.B) *testServer{
+				func(b *testing.B) *testServer { return startServerWith(b, server.NewUntrailed, nil) },
+				func(b *testing.B) *testServer { return startServer(b) },
+			} {
+				s := newServer(b)
+				caller := benchUserAllowed(b, s, "iam:GetUser", "iam:PutUserPolicy")
+				req, _ := http.NewRequest(http.MethodPost, s.URL+"/", strings.NewReader(op.body))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+				req.RemoteAddr = "127.0.0.1:40000" // as net/http's server sets it: the trail's sourceIPAddress
+				sigv4.Sign(req, []byte(op.body), caller, "us-east-1", "iam", time.Now())
+				sides[i] = &side{s: s, req: req}
+			}
+			const block = 64
+			// The loop and the handlers run on one OS thread, so that its CPU time is the request path's own.
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			serve := func(sd *side, n int) {
+				wall, cpu := time.Now(), threadCPU()
+				for range n {
+					r := sd.req.Clone(context.Background())
+					r.Body = io.NopCloser(strings.NewReader(op.body))
+					w := httptest.NewRecorder()
+					sd.s.srv.Handler().ServeHTTP(w, r)
+					if w.Code != 200 || !bytes.Contains(w.Body.Bytes(), []byte(op.want)) {
+						b.Fatalf("status %d: %s", w.Code, w.Body)
+					}
+				}
+				sd.wall += time.Since(wall)
+				sd.cpu += threadCPU() - cpu
+				sd.n += n
+			}
+			catchUp := func() {
+				for _, sd := range sides {
+					if err := sd.s.srv.FlushTrail(context.Background()); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ResetTimer()
+			for done, turn := 0, 0; done < b.N; turn++ {
+				n := min(block, b.N-done)
+				// off, on, on, off, off, on, ...: each side serves first as often as second.
+				first := turn % 2
+				serve(sides[first], n)
+				catchUp()
+				serve(sides[1-first], n)
+				catchUp()
+				done += n
+			}
+			b.StopTimer()
+			off, on := sides[0], sides[1]
+			b.ReportMetric(float64(off.wall.Nanoseconds())/float64(off.n), "off-ns/req")
+			b.ReportMetric(float64(on.wall.Nanoseconds())/float64(on.n), "on-ns/req")
+			b.ReportMetric(float64(off.cpu.Nanoseconds())/float64(off.n), "req-cpu-off-ns")
+			b.ReportMetric(float64(on.cpu.Nanoseconds())/float64(on.n), "req-cpu-on-ns")
+			b.ReportMetric(100*(float64(on.wall)/float64(on.n)/(float64(off.wall)/float64(off.n))-1), "trail-%")
+		})
 	}
 }

@@ -415,8 +415,11 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 		if policy {
 			q = bumpBoth
 		}
-		if err := t.queryRow(ctx, q).Scan(&g, &p); err != nil {
+		if _, err := t.exec(ctx, q); err != nil {
 			return fmt.Errorf("bump the shared generations: %w", err)
+		}
+		if err := t.queryRow(ctx, syncQuery).Scan(&g, &p); err != nil {
+			return fmt.Errorf("read the shared generations: %w", err)
 		}
 		return nil
 	})
@@ -432,9 +435,13 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 	return nil
 }
 
+// The bumps are read back with syncQuery, in the same transaction. Not with RETURNING: SQLite gathers what
+// RETURNING returns in a temporary b-tree that each run of the statement opens anew: the bump cost a change 12 µs
+// with RETURNING, and 21 µs after the change appended its event, against 8.5 and 10 µs for the two statements
+// (BenchmarkChangeWithEvent, on 2 cores).
 const (
-	bumpBoth = "UPDATE generations SET gen = gen + 1, pgen = pgen + 1 WHERE id = 1 RETURNING gen, pgen"
-	bumpGen  = "UPDATE generations SET gen = gen + 1 WHERE id = 1 RETURNING gen, pgen"
+	bumpBoth = "UPDATE generations SET gen = gen + 1, pgen = pgen + 1 WHERE id = 1"
+	bumpGen  = "UPDATE generations SET gen = gen + 1 WHERE id = 1"
 )
 
 // txn implements store.Tx on a database/sql transaction. A query runs as a prepared statement once it has been
