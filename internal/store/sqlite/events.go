@@ -130,10 +130,16 @@ func (t *txn) watermark(ctx context.Context) (int64, error) {
 
 // insertEvents removes the events a batch replaces and inserts the batch, setting each event's Seq.
 func (t *txn) insertEvents(ctx context.Context, evs []*store.Event) error {
-	ids := make(map[string]bool, len(evs))
+	var ids map[string]bool // a change appends one event: no map for it
+	if len(evs) > 1 {
+		ids = make(map[string]bool, len(evs))
+	}
 	for _, e := range evs {
 		if e.ID == "" || e.Account == "" {
 			return fmt.Errorf("append event: an event needs an account and an ID")
+		}
+		if ids == nil {
+			continue
 		}
 		if ids[e.ID] {
 			// The same event twice in one batch: the later replaces the earlier, one at a time.
@@ -168,7 +174,11 @@ func (t *txn) insertEvents(ctx context.Context, evs []*store.Event) error {
 			kept = t.codec.encode(kept, e.Data)
 			args = append(args, e.Account, e.ID, e.Time.UnixNano(), attrs, kept[n:len(kept):len(kept)])
 		}
-		res, err := t.exec(ctx, "INSERT INTO events (account, id, time, attrs, data) VALUES "+rows(len(part), 5), args...)
+		query := insertEvent // the statement of a change's event, without building its text
+		if len(part) > 1 {
+			query = "INSERT INTO events (account, id, time, attrs, data) VALUES " + rows(len(part), 5)
+		}
+		res, err := t.exec(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -202,6 +212,9 @@ func (t *txn) insertEvents(ctx context.Context, evs []*store.Event) error {
 	}
 	return nil
 }
+
+// insertEvent inserts one event: the multi-row statement of insertEvents for a single row.
+const insertEvent = "INSERT INTO events (account, id, time, attrs, data) VALUES (?, ?, ?, ?, ?)"
 
 // findReplaced returns the seqs of the stored events that evs replace, and the IDs to remove from event_ids:
 // those named by their Seq, and those found by their ID (indexed ones by event_ids, others in the tail).

@@ -28,3 +28,10 @@ func FuzzDecodeAttrs(f *testing.F) {
 		}
 	})
 }
+
+// TestInsertEventIsTheOneRowInsert: a change's event and a batch of one share one prepared statement.
+func TestInsertEventIsTheOneRowInsert(t *testing.T) {
+	if want := "INSERT INTO events (account, id, time, attrs, data) VALUES " + rows(1, 5); insertEvent != want {
+		t.Fatalf("insertEvent = %q, want %q", insertEvent, want)
+	}
+}
