@@ -14,7 +14,8 @@ import (
 )
 
 // build makes the event of c: the complete one when out is not nil, else the one written with the call's change
-// (no outcome, no responseElements yet). It returns the store's record and the CloudTrail record.
+// (no outcome yet, and responseElements only when the operation told its output within the change). It returns
+// the store's record and the CloudTrail record.
 func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 	c.mu.Lock()
 	if c.eventID == "" {
@@ -94,12 +95,14 @@ func (t *Trail) build(c *Call, out *Outcome) (*store.Event, *Event, error) {
 		// (the CloudTrail User Guide, "CloudTrail record contents": "If an action doesn't change state ... this
 		// element is omitted").
 		// STS is the exception: its calls read only, yet their events carry the credentials' identifiers.
-		if ev.ErrorCode == "" && response != nil && c.Data == nil && (!ev.ReadOnly || c.Service == "sts") {
-			ev.ResponseElements = response(nil)
-		}
 		if explanation == nil {
 			explanation = explain(out.Err)
 		}
+	}
+	if ev.ErrorCode == "" && response != nil && c.Data == nil && (!ev.ReadOnly || c.Service == "sts") {
+		// Written with the change only when the operation told it (ObserveOutput): the change's event assumes the
+		// success that End's confirms.
+		ev.ResponseElements = response(nil)
 	}
 	if c.SignIn != nil {
 		// After the outcome: a sign-in's failure is written as CloudTrail writes it, not as the error answered.

@@ -37,10 +37,15 @@ type Call struct {
 	// SignIn, for a console sign-in, is its outcome: the call is recorded as an AwsConsoleSignIn event.
 	SignIn *SignIn
 
-	mu        sync.Mutex
-	eventID   string
-	params    func([]byte) []byte
-	response  func([]byte) []byte
+	mu       sync.Mutex
+	eventID  string
+	params   func([]byte) []byte
+	response func([]byte) []byte
+	// adapt and outEnc encode an output the operation tells itself (ExpectOutput), told is that output
+	// (ObserveOutput).
+	adapt     func(b []byte, enc, out any) []byte
+	outEnc    any
+	told      any
 	committed bool // the event was appended in the transaction of a change that committed
 	// txData is the record appended with the change: the complete event replaces it only when it differs.
 	txData []byte
@@ -141,18 +146,50 @@ func (c *Call) Response(enc func([]byte) []byte) {
 	c.mu.Unlock()
 }
 
+// ExpectOutput is told, before the operation runs, how its output is encoded as responseElements
+// (dispatch.OutputTrail): adapt(b, enc, out) appends out.
+func (c *Call) ExpectOutput(adapt func(b []byte, enc, out any) []byte, enc any) {
+	c.mu.Lock()
+	c.adapt, c.outEnc = adapt, enc
+	c.mu.Unlock()
+}
+
+// ObserveOutput is told the output of the operation from within the transaction of its change
+// (iam.OutputObserver): the event appended with the change carries it. Without ExpectOutput it is ignored (the
+// output is reported once the operation returned).
+func (c *Call) ObserveOutput(out any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.adapt == nil || out == nil {
+		return
+	}
+	adapt, enc := c.adapt, c.outEnc
+	c.response = func(b []byte) []byte { return adapt(b, enc, out) }
+	c.told = out
+	c.version++
+}
+
+// ToldOutput reports whether out is the output the operation told itself (ObserveOutput): the same pointer.
+func (c *Call) ToldOutput(out any) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.told != nil && c.told == out
+}
+
 // reusable returns the event appended with the call's change, as stored and as built, when the complete event
 // would be the same record: the change committed, nothing the event is made of changed since it was built, and
-// the call ended as the change's event assumed — a success with no answer CloudTrail records (responseElements),
-// of an authenticated caller, not a sign-in or a decision API call (whose parts the wire layer sets directly).
-// Otherwise nil: the writer builds the event again.
+// the call ended as the change's event assumed — a success whose answer CloudTrail records (responseElements) is
+// none or the one the operation told within its change (ObserveOutput), of an authenticated caller, not a sign-in
+// or a decision API call (whose parts the wire layer sets directly). Otherwise nil: the writer builds the event
+// again.
 func (c *Call) reusable(out *Outcome) (*store.Event, *Event) {
 	if out.ErrorCode != "" || out.Canceled || out.Err != nil || c.Data != nil || c.SignIn != nil {
 		return nil, nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.committed || c.txEvent == nil || c.version != c.txVersion || c.response != nil || c.Caller == nil || c.Identity != nil {
+	if !c.committed || c.txEvent == nil || c.version != c.txVersion || (c.response != nil && c.told == nil) || c.Caller == nil ||
+		c.Identity != nil {
 		return nil, nil
 	}
 	return c.txEvent, c.txRecord

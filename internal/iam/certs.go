@@ -128,7 +128,7 @@ func sigcertShape(sc *SigningCert) iamtypes.SigningCertificate {
 func (s *Service) UploadSigningCertificate(ctx context.Context, c *Caller, in *iamtypes.UploadSigningCertificateRequest) (*iamtypes.UploadSigningCertificateResponse, error) {
 	acct := c.Account()
 	var out *SigningCert
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		parent, user, err := s.sigcertOwner(ctx, tx, c, "iam:UploadSigningCertificate", in.UserName)
 		if err != nil {
 			return err
@@ -164,12 +164,14 @@ func (s *Service) UploadSigningCertificate(ctx context.Context, c *Caller, in *i
 		}
 		out = sc
 		return nil
+	}, func() *iamtypes.UploadSigningCertificateResponse {
+		shape := sigcertShape(out)
+		return &iamtypes.UploadSigningCertificateResponse{Certificate: &shape}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	shape := sigcertShape(out)
-	return &iamtypes.UploadSigningCertificateResponse{Certificate: &shape}, nil
+	return resp, nil
 }
 
 // UpdateSigningCertificate makes a signing certificate active or inactive.
@@ -368,7 +370,7 @@ func (s *Service) UploadServerCertificate(ctx context.Context, c *Caller, in *ia
 	}
 	sc := &ServerCert{Name: in.ServerCertificateName, ID: secret.NewID("ASCA", 21), ARN: arnFor(c.Partition(), acct, "server-certificate", path, in.ServerCertificateName),
 		Path: path, Body: in.CertificateBody, Chain: str(in.CertificateChain, ""), UploadDate: s.Now().UTC().Truncate(time.Second), Tags: tags}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		actx := policy.Context{}
 		tagContext(actx, keys, values)
 		if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:UploadServerCertificate", Resource: sc.ARN, Context: actx}); err != nil {
@@ -412,12 +414,14 @@ func (s *Service) UploadServerCertificate(ctx context.Context, c *Caller, in *ia
 			return err
 		}
 		return nil
+	}, func() *iamtypes.UploadServerCertificateResponse {
+		md := srvcertMetadata(sc)
+		return &iamtypes.UploadServerCertificateResponse{ServerCertificateMetadata: &md, Tags: tagShapes(sc.Tags)}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	md := srvcertMetadata(sc)
-	return &iamtypes.UploadServerCertificateResponse{ServerCertificateMetadata: &md, Tags: tagShapes(sc.Tags)}, nil
+	return resp, nil
 }
 
 // GetServerCertificate returns a server certificate, its chain and tags; never its private key.

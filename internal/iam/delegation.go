@@ -223,7 +223,7 @@ func (s *Service) CreateDelegationRequest(ctx context.Context, c *Caller, in *ia
 		}
 		d.Parameters = append(d.Parameters, dp)
 	}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		a := Authorization{Action: "iam:CreateDelegationRequest", Resource: d.arnIn(c.Account()), Context: policy.Context{}}
 		a.Context.Set("iam:DelegationDuration", strconv.Itoa(int(in.SessionDuration)))
 		a.Context.Set("iam:NotificationChannel", in.NotificationChannel)
@@ -257,11 +257,13 @@ func (s *Service) CreateDelegationRequest(ctx context.Context, c *Caller, in *ia
 			return awserr.EntityAlreadyExists("A delegation request with workflow id %s already exists.", d.WorkflowID)
 		}
 		return err
+	}, func() *iamtypes.CreateDelegationRequestResponse {
+		return &iamtypes.CreateDelegationRequestResponse{DelegationRequestId: ptr(d.ID)}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	return &iamtypes.CreateDelegationRequestResponse{DelegationRequestId: ptr(d.ID)}, nil
+	return resp, nil
 }
 
 // delegationRetention is how long an expired request stays readable (as EXPIRED) before a later

@@ -72,7 +72,7 @@ func (s *Service) CreateGroup(ctx context.Context, c *Caller, in *iamtypes.Creat
 	path := str(in.Path, "/")
 	g := &Group{GroupName: in.GroupName, GroupID: secret.NewID("AGPA", 21), ARN: arnFor(c.Partition(), acct, "group", path, in.GroupName), Path: path,
 		CreateDate: s.Now().UTC().Truncate(time.Second)}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:CreateGroup", Resource: g.ARN}); err != nil {
 			return err
 		}
@@ -90,12 +90,14 @@ func (s *Service) CreateGroup(ctx context.Context, c *Caller, in *iamtypes.Creat
 			return err
 		}
 		return nil
+	}, func() *iamtypes.CreateGroupResponse {
+		out := groupsShape(g)
+		return &iamtypes.CreateGroupResponse{Group: &out}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	out := groupsShape(g)
-	return &iamtypes.CreateGroupResponse{Group: &out}, nil
+	return resp, nil
 }
 
 // GetGroup returns a group and a page of its users.

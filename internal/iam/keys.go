@@ -106,7 +106,7 @@ func (s *Service) keysPutRootKey(ctx context.Context, tx store.Tx, account, id, 
 func (s *Service) CreateAccessKey(ctx context.Context, c *Caller, in *iamtypes.CreateAccessKeyRequest) (*iamtypes.CreateAccessKeyResponse, error) {
 	acct := c.Account()
 	var out iamtypes.AccessKey
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		owner, err := s.keysAuthorize(ctx, tx, c, "iam:CreateAccessKey", in.UserName)
 		if err != nil {
 			return err
@@ -141,11 +141,13 @@ func (s *Service) CreateAccessKey(ctx context.Context, c *Caller, in *iamtypes.C
 		}
 		out.AccessKeyId, out.SecretAccessKey, out.Status, out.CreateDate = id, sec, iamtypes.StatusTypeActive, &created
 		return nil
+	}, func() *iamtypes.CreateAccessKeyResponse {
+		return &iamtypes.CreateAccessKeyResponse{AccessKey: &out}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	return &iamtypes.CreateAccessKeyResponse{AccessKey: &out}, nil
+	return resp, nil
 }
 
 // ListAccessKeys lists the access keys of a user, by default the caller (the root user's own keys for root).

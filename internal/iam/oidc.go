@@ -171,7 +171,7 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, c *Caller, in
 	}
 	p := &OIDCProvider{URL: name, ARN: OIDCProviderARN(c.Partition(), acct, in.Url), ClientIDs: clientIDs,
 		Thumbprints: dedupe(in.ThumbprintList), CreateDate: s.Now().UTC().Truncate(time.Second), Tags: tags}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		actx := policy.Context{}
 		tagContext(actx, keys, values)
 		if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:CreateOpenIDConnectProvider", Resource: p.ARN, Context: actx}); err != nil {
@@ -197,11 +197,13 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, c *Caller, in
 			return err
 		}
 		return nil
+	}, func() *iamtypes.CreateOpenIDConnectProviderResponse {
+		return &iamtypes.CreateOpenIDConnectProviderResponse{OpenIDConnectProviderArn: ptr(p.ARN), Tags: tagShapes(p.Tags)}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	return &iamtypes.CreateOpenIDConnectProviderResponse{OpenIDConnectProviderArn: ptr(p.ARN), Tags: tagShapes(p.Tags)}, nil
+	return resp, nil
 }
 
 // GetOpenIDConnectProvider describes a provider. Its Url is given without the https:// scheme, as AWS gives it.

@@ -210,7 +210,7 @@ func (s *Service) CreateLoginProfile(ctx context.Context, c *Caller, in *iamtype
 	now := s.Now().UTC().Truncate(time.Second)
 	hash := passwordsHash(*in.Password) // outside the transaction, so the write lock is not held while hashing
 	var out *iamtypes.LoginProfile
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		u, err := s.passwordsUser(ctx, tx, c, "iam:CreateLoginProfile", in.UserName)
 		if err != nil {
 			return err
@@ -237,11 +237,13 @@ func (s *Service) CreateLoginProfile(ctx context.Context, c *Caller, in *iamtype
 		}
 		out = passwordsShape(p)
 		return nil
+	}, func() *iamtypes.CreateLoginProfileResponse {
+		return &iamtypes.CreateLoginProfileResponse{LoginProfile: out}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	return &iamtypes.CreateLoginProfileResponse{LoginProfile: out}, nil
+	return resp, nil
 }
 
 // GetLoginProfile returns a user's login profile (never the password), by default the calling user's.

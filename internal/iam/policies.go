@@ -319,7 +319,7 @@ func (s *Service) CreatePolicy(ctx context.Context, c *Caller, in *iamtypes.Crea
 	mp := &ManagedPolicy{PolicyName: in.PolicyName, PolicyID: secret.NewID("ANPA", 21), ARN: arnFor(c.Partition(), acct, "policy", path, in.PolicyName),
 		Path: path, Description: str(in.Description, ""), CreateDate: now, UpdateDate: now, Tags: tags,
 		Versions: []PolicyVersion{{VersionID: "v1", Document: in.PolicyDocument, IsDefault: true, CreateDate: now}}, NextVersion: 2}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		actx := policy.Context{}
 		tagContext(actx, keys, values)
 		if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:CreatePolicy", Resource: mp.ARN, Context: actx}); err != nil {
@@ -348,13 +348,15 @@ func (s *Service) CreatePolicy(ctx context.Context, c *Caller, in *iamtypes.Crea
 			return err
 		}
 		return nil
+	}, func() *iamtypes.CreatePolicyResponse {
+		out := polShape(&polRef{ARN: mp.ARN, Name: mp.PolicyName, Path: mp.Path, Customer: mp}, polCounts{}, true)
+		out.Description = nil // CreatePolicy's answer, like ListPolicies', has no description; GetPolicy has it
+		return &iamtypes.CreatePolicyResponse{Policy: &out}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	out := polShape(&polRef{ARN: mp.ARN, Name: mp.PolicyName, Path: mp.Path, Customer: mp}, polCounts{}, true)
-	out.Description = nil // CreatePolicy's answer, like ListPolicies', has no description; GetPolicy has it
-	return &iamtypes.CreatePolicyResponse{Policy: &out}, nil
+	return resp, nil
 }
 
 // GetPolicy returns a managed policy, customer or AWS, with how many entities of the account use it.
@@ -491,7 +493,7 @@ func (s *Service) DeletePolicy(ctx context.Context, c *Caller, in *iamtypes.Dele
 // CreatePolicyVersion adds a version to a customer managed policy, optionally as its new default.
 func (s *Service) CreatePolicyVersion(ctx context.Context, c *Caller, in *iamtypes.CreatePolicyVersionRequest) (*iamtypes.CreatePolicyVersionResponse, error) {
 	var out iamtypes.PolicyVersion
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		ref, err := s.polForWrite(ctx, tx, c, "iam:CreatePolicyVersion", in.PolicyArn, policy.Context{})
 		if err != nil {
 			return err
@@ -522,11 +524,13 @@ func (s *Service) CreatePolicyVersion(ctx context.Context, c *Caller, in *iamtyp
 		mp.Versions = append(mp.Versions, v)
 		out = polVersionShape(v, false)
 		return ref.save(ctx, tx)
+	}, func() *iamtypes.CreatePolicyVersionResponse {
+		return &iamtypes.CreatePolicyVersionResponse{PolicyVersion: &out}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	return &iamtypes.CreatePolicyVersionResponse{PolicyVersion: &out}, nil
+	return resp, nil
 }
 
 // GetPolicyVersion returns one version of a managed policy with its document.

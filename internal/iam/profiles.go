@@ -120,7 +120,7 @@ func (s *Service) CreateInstanceProfile(ctx context.Context, c *Caller, in *iamt
 	}
 	p := &InstanceProfile{InstanceProfileName: in.InstanceProfileName, InstanceProfileID: secret.NewID("AIPA", 21),
 		ARN: arnFor(c.Partition(), acct, "instance-profile", path, in.InstanceProfileName), Path: path, CreateDate: s.Now().UTC().Truncate(1e9), Tags: tags}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		actx := policy.Context{}
 		tagContext(actx, keys, values)
 		if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:CreateInstanceProfile", Resource: p.ARN, Context: actx}); err != nil {
@@ -145,13 +145,15 @@ func (s *Service) CreateInstanceProfile(ctx context.Context, c *Caller, in *iamt
 			return err
 		}
 		return nil
+	}, func() *iamtypes.CreateInstanceProfileResponse {
+		out := iamtypes.InstanceProfile{Path: p.Path, InstanceProfileName: p.InstanceProfileName, InstanceProfileId: p.InstanceProfileID,
+			Arn: p.ARN, CreateDate: p.CreateDate, Roles: []iamtypes.Role{}, Tags: tagShapes(p.Tags)}
+		return &iamtypes.CreateInstanceProfileResponse{InstanceProfile: &out}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	out := iamtypes.InstanceProfile{Path: p.Path, InstanceProfileName: p.InstanceProfileName, InstanceProfileId: p.InstanceProfileID,
-		Arn: p.ARN, CreateDate: p.CreateDate, Roles: []iamtypes.Role{}, Tags: tagShapes(p.Tags)}
-	return &iamtypes.CreateInstanceProfileResponse{InstanceProfile: &out}, nil
+	return resp, nil
 }
 
 // GetInstanceProfile returns an instance profile with its role and tags.

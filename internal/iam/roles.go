@@ -257,7 +257,7 @@ func (s *Service) CreateRole(ctx context.Context, c *Caller, in *iamtypes.Create
 	ro := &Role{RoleName: in.RoleName, RoleID: secret.NewID("AROA", 21), ARN: arnFor(c.Partition(), acct, "role", path, in.RoleName), Path: path,
 		CreateDate: s.Now().UTC().Truncate(1e9), AssumeRolePolicyDocument: in.AssumeRolePolicyDocument,
 		Description: str(in.Description, ""), MaxSessionDuration: maxSession, PermissionsBoundary: str(in.PermissionsBoundary, ""), Tags: tags}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		actx := policy.Context{}
 		tagContext(actx, keys, values)
 		if ro.PermissionsBoundary != "" {
@@ -280,12 +280,14 @@ func (s *Service) CreateRole(ctx context.Context, c *Caller, in *iamtypes.Create
 			}
 		}
 		return s.rolesInsert(ctx, tx, acct, ro)
+	}, func() *iamtypes.CreateRoleResponse {
+		out := rolesShape(ro, roleViewCreate)
+		return &iamtypes.CreateRoleResponse{Role: &out}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	out := rolesShape(ro, roleViewCreate)
-	return &iamtypes.CreateRoleResponse{Role: &out}, nil
+	return resp, nil
 }
 
 // rolesInsert stores a new role after checking the account's quota, and links its boundary.
@@ -351,7 +353,7 @@ func (s *Service) UpdateRole(ctx context.Context, c *Caller, in *iamtypes.Update
 			return nil, err
 		}
 	}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		ro, err := s.rolesAuthorized(ctx, tx, c, "iam:UpdateRole", in.RoleName, nil)
 		if err != nil {
 			return err
@@ -366,18 +368,20 @@ func (s *Service) UpdateRole(ctx context.Context, c *Caller, in *iamtypes.Update
 			ro.Description = *in.Description
 		}
 		return rolesSave(ctx, tx, acct, ro, false)
+	}, func() *iamtypes.UpdateRoleResponse {
+		return &iamtypes.UpdateRoleResponse{}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	return &iamtypes.UpdateRoleResponse{}, nil
+	return resp, nil
 }
 
 // UpdateRoleDescription changes a role's description and returns the role.
 func (s *Service) UpdateRoleDescription(ctx context.Context, c *Caller, in *iamtypes.UpdateRoleDescriptionRequest) (*iamtypes.UpdateRoleDescriptionResponse, error) {
 	acct := c.Account()
 	var out iamtypes.Role
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		ro, err := s.rolesAuthorized(ctx, tx, c, "iam:UpdateRoleDescription", in.RoleName, nil)
 		if err != nil {
 			return err
@@ -388,11 +392,13 @@ func (s *Service) UpdateRoleDescription(ctx context.Context, c *Caller, in *iamt
 		}
 		out = rolesShape(ro, roleViewGet)
 		return nil
+	}, func() *iamtypes.UpdateRoleDescriptionResponse {
+		return &iamtypes.UpdateRoleDescriptionResponse{Role: &out}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	return &iamtypes.UpdateRoleDescriptionResponse{Role: &out}, nil
+	return resp, nil
 }
 
 // DeleteRole deletes a role that is in no instance profile and has no policies.

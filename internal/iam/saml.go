@@ -226,7 +226,7 @@ func (s *Service) CreateSAMLProvider(ctx context.Context, c *Caller, in *iamtype
 	}
 	p := &SAMLProvider{Name: in.Name, ARN: SAMLProviderARN(c.Partition(), acct, in.Name), UUID: newUUID(),
 		CreateDate: s.Now().UTC().Truncate(time.Second), Tags: tags}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		actx := policy.Context{}
 		tagContext(actx, keys, values)
 		if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:CreateSAMLProvider", Resource: p.ARN, Context: actx}); err != nil {
@@ -261,11 +261,13 @@ func (s *Service) CreateSAMLProvider(ctx context.Context, c *Caller, in *iamtype
 			return err
 		}
 		return nil
+	}, func() *iamtypes.CreateSAMLProviderResponse {
+		return &iamtypes.CreateSAMLProviderResponse{SAMLProviderArn: ptr(p.ARN), Tags: tagShapes(p.Tags)}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	return &iamtypes.CreateSAMLProviderResponse{SAMLProviderArn: ptr(p.ARN), Tags: tagShapes(p.Tags)}, nil
+	return resp, nil
 }
 
 // GetSAMLProvider returns a provider's metadata document, dates, UUID and tags.
@@ -287,7 +289,7 @@ func (s *Service) GetSAMLProvider(ctx context.Context, c *Caller, in *iamtypes.G
 // UpdateSAMLProvider replaces a provider's metadata document.
 func (s *Service) UpdateSAMLProvider(ctx context.Context, c *Caller, in *iamtypes.UpdateSAMLProviderRequest) (*iamtypes.UpdateSAMLProviderResponse, error) {
 	acct := c.Account()
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		p, err := s.samlLoad(ctx, tx, c, "iam:UpdateSAMLProvider", in.SAMLProviderArn, nil)
 		if err != nil {
 			return err
@@ -304,11 +306,13 @@ func (s *Service) UpdateSAMLProvider(ctx context.Context, c *Caller, in *iamtype
 		}
 		samlApplyMetadata(p, *in.SAMLMetadataDocument, md)
 		return samlPut(ctx, tx, acct, p, false)
+	}, func() *iamtypes.UpdateSAMLProviderResponse {
+		return &iamtypes.UpdateSAMLProviderResponse{SAMLProviderArn: ptr(in.SAMLProviderArn)}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	return &iamtypes.UpdateSAMLProviderResponse{SAMLProviderArn: ptr(in.SAMLProviderArn)}, nil
+	return resp, nil
 }
 
 // DeleteSAMLProvider deletes a provider. Roles that trust it keep their trust policies, as on AWS.

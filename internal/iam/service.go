@@ -559,6 +559,24 @@ type FederatedObserver interface {
 	ObserveFederated(p authz.Principal, subject string)
 }
 
+// OutputObserver is told, by a request's DecisionObserver when it implements it, the output the request's operation
+// answers, from within the transaction of the operation's change, just before the change commits: the audit trail
+// then writes the change's event complete, responseElements included, with the change, and does not write it again
+// once the call ends. The output is the one the operation returns; neither the operation nor the observer modifies
+// it afterwards. An operation that does not tell its output has it reported after it returned, as any other.
+type OutputObserver interface {
+	ObserveOutput(out any)
+}
+
+// Answer tells the observer of ctx, when it is an OutputObserver, that the operation answers out (the pointer to
+// the operation's response that it returns). An operation calls it last in the function of its change's
+// transaction (updateAnswering does, for IAM's).
+func Answer(ctx context.Context, out any) {
+	if o, ok := ctx.Value(decisionObserverKey{}).(OutputObserver); ok {
+		o.ObserveOutput(out)
+	}
+}
+
 // decisionObserverKey is the context key of a request's DecisionObserver.
 type decisionObserverKey struct{}
 

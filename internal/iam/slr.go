@@ -340,7 +340,7 @@ func (s *Service) CreateServiceLinkedRole(ctx context.Context, c *Caller, in *ia
 	ro := &Role{RoleName: name, RoleID: secret.NewID("AROA", 21), ARN: arnFor(c.Partition(), acct, "role", path, name), Path: path, CreateDate: now,
 		AssumeRolePolicyDocument: slrTrustPolicy(principal), Description: str(in.Description, ""),
 		MaxSessionDuration: rolesDefaultSessionDuration, ServiceLinked: true}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		actx := policy.Context{}
 		actx.Set("iam:AWSServiceName", principal)
 		resource := ro.ARN
@@ -366,12 +366,14 @@ func (s *Service) CreateServiceLinkedRole(ctx context.Context, c *Caller, in *ia
 			return err
 		}
 		return tx.Link(ctx, store.Link{Account: acct, Kind: LinkAttached, From: ro.RoleID, To: mp.ARN, Created: now})
+	}, func() *iamtypes.CreateServiceLinkedRoleResponse {
+		out := rolesShape(ro, roleViewCreate)
+		return &iamtypes.CreateServiceLinkedRoleResponse{Role: &out}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	out := rolesShape(ro, roleViewCreate)
-	return &iamtypes.CreateServiceLinkedRoleResponse{Role: &out}, nil
+	return resp, nil
 }
 
 // slrTask is the stored record of a service-linked role's deletion.
@@ -386,7 +388,7 @@ type slrTask struct {
 func (s *Service) DeleteServiceLinkedRole(ctx context.Context, c *Caller, in *iamtypes.DeleteServiceLinkedRoleRequest) (*iamtypes.DeleteServiceLinkedRoleResponse, error) {
 	acct := c.Account()
 	var taskID string
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		ro, err := s.rolesAuthorized(ctx, tx, c, "iam:DeleteServiceLinkedRole", in.RoleName, nil)
 		if err != nil {
 			return err
@@ -400,11 +402,13 @@ func (s *Service) DeleteServiceLinkedRole(ctx context.Context, c *Caller, in *ia
 			return err
 		}
 		return tx.PutSetting(ctx, acct, slrTaskSettingKey+taskID, encode(slrTask{RoleARN: ro.ARN, Status: string(iamtypes.DeletionTaskStatusTypeSUCCEEDED), Created: s.Now().UTC().Truncate(time.Second)}))
+	}, func() *iamtypes.DeleteServiceLinkedRoleResponse {
+		return &iamtypes.DeleteServiceLinkedRoleResponse{DeletionTaskId: taskID}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	return &iamtypes.DeleteServiceLinkedRoleResponse{DeletionTaskId: taskID}, nil
+	return resp, nil
 }
 
 // GetServiceLinkedRoleDeletionStatus reports a deletion task's status.

@@ -145,7 +145,7 @@ func sshkeysShape(k *SSHKey, body string) *iamtypes.SSHPublicKey {
 func (s *Service) UploadSSHPublicKey(ctx context.Context, c *Caller, in *iamtypes.UploadSSHPublicKeyRequest) (*iamtypes.UploadSSHPublicKeyResponse, error) {
 	acct := c.Account()
 	var out *SSHKey
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		owner, err := s.keysAuthorize(ctx, tx, c, "iam:UploadSSHPublicKey", &in.UserName)
 		if err != nil {
 			return err
@@ -183,11 +183,13 @@ func (s *Service) UploadSSHPublicKey(ctx context.Context, c *Caller, in *iamtype
 		}
 		out = k
 		return nil
+	}, func() *iamtypes.UploadSSHPublicKeyResponse {
+		return &iamtypes.UploadSSHPublicKeyResponse{SSHPublicKey: sshkeysShape(out, out.Body)}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	return &iamtypes.UploadSSHPublicKeyResponse{SSHPublicKey: sshkeysShape(out, out.Body)}, nil
+	return resp, nil
 }
 
 // GetSSHPublicKey returns a user's SSH public key in the requested encoding.

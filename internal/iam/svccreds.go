@@ -142,7 +142,7 @@ func (s *Service) CreateServiceSpecificCredential(ctx context.Context, c *Caller
 	acct := c.Account()
 	var out *ServiceCredential
 	password := svccredsPassword()
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		actx := policy.Context{}
 		actx.Set("iam:ServiceSpecificCredentialServiceName", in.ServiceName)
 		if in.CredentialAgeDays != nil {
@@ -191,11 +191,13 @@ func (s *Service) CreateServiceSpecificCredential(ctx context.Context, c *Caller
 		}
 		out = sc
 		return nil
+	}, func() *iamtypes.CreateServiceSpecificCredentialResponse {
+		return &iamtypes.CreateServiceSpecificCredentialResponse{ServiceSpecificCredential: svccredsShape(out, password)}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	return &iamtypes.CreateServiceSpecificCredentialResponse{ServiceSpecificCredential: svccredsShape(out, password)}, nil
+	return resp, nil
 }
 
 // ListServiceSpecificCredentials lists a user's service-specific credentials (by default the caller's), optionally
@@ -252,7 +254,7 @@ func (s *Service) ListServiceSpecificCredentials(ctx context.Context, c *Caller,
 func (s *Service) ResetServiceSpecificCredential(ctx context.Context, c *Caller, in *iamtypes.ResetServiceSpecificCredentialRequest) (*iamtypes.ResetServiceSpecificCredentialResponse, error) {
 	password := svccredsPassword()
 	var out *ServiceCredential
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		e, sc, err := s.svccredsTarget(ctx, tx, c, "iam:ResetServiceSpecificCredential", in.UserName, in.ServiceSpecificCredentialId)
 		if err != nil {
 			return err
@@ -261,11 +263,13 @@ func (s *Service) ResetServiceSpecificCredential(ctx context.Context, c *Caller,
 		e.Data = encode(sc)
 		out = sc
 		return tx.Update(ctx, e)
+	}, func() *iamtypes.ResetServiceSpecificCredentialResponse {
+		return &iamtypes.ResetServiceSpecificCredentialResponse{ServiceSpecificCredential: svccredsShape(out, password)}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	return &iamtypes.ResetServiceSpecificCredentialResponse{ServiceSpecificCredential: svccredsShape(out, password)}, nil
+	return resp, nil
 }
 
 // UpdateServiceSpecificCredential makes a credential active or inactive.

@@ -104,7 +104,7 @@ func (s *Service) CreateUser(ctx context.Context, c *Caller, in *iamtypes.Create
 	}
 	u := &User{UserName: in.UserName, UserID: secret.NewID("AIDA", 21), ARN: arnFor(c.Partition(), acct, "user", path, in.UserName), Path: path,
 		CreateDate: s.Now().UTC().Truncate(1e9), PermissionsBoundary: str(in.PermissionsBoundary, ""), Tags: tags}
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		actx := policy.Context{}
 		tagContext(actx, keys, values)
 		if u.PermissionsBoundary != "" {
@@ -140,12 +140,14 @@ func (s *Service) CreateUser(ctx context.Context, c *Caller, in *iamtypes.Create
 			return tx.Link(ctx, store.Link{Account: acct, Kind: LinkBoundary, From: u.UserID, To: u.PermissionsBoundary, Created: u.CreateDate})
 		}
 		return nil
+	}, func() *iamtypes.CreateUserResponse {
+		out := userShape(u, true)
+		return &iamtypes.CreateUserResponse{User: &out}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	out := userShape(u, true)
-	return &iamtypes.CreateUserResponse{User: &out}, nil
+	return resp, nil
 }
 
 // GetUser returns a user; without a name, the caller itself.

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -130,21 +131,40 @@ func BenchmarkHTTPTrail(b *testing.B) {
 // a kept-alive HTTP/1.1 connection to each server on loopback, one at a time (as BenchmarkHTTPTrail): the latency a
 // client sees. Each iteration is one request to each server; off-ns/req and on-ns/req are each server's mean
 // latency, and trail-% what the trail adds to it (on/off - 1, in percent). Compare runs with benchstat; the goal
-// (issue #14) is trail-% within 10 for an authorized write (op=PutUserPolicy) and an authorized read (op=GetUser).
+// (issue #14) is trail-% within 10 for an authorized write and an authorized read. op=GetUser is the read;
+// op=PutUserPolicy (the same inline policy put again) is the lightest write; op=CreateUser+DeleteUser creates a
+// user and deletes it in turn (writes that add and remove an entity; CreateUser's event carries the new user in its
+// responseElements).
 func BenchmarkTrailCost(b *testing.B) {
 	const putBody = "Action=PutUserPolicy&Version=2010-05-08&UserName=alice&PolicyName=bench&PolicyDocument=" +
 		`%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22iam%3AListUsers%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D`
-	for _, op := range []struct{ name, body, want string }{
-		{"op=GetUser", getUserBody, "<UserName>alice</UserName>"},
-		{"op=PutUserPolicy", putBody, "<PutUserPolicyResponse"},
+	fixed := func(body string) func(int) string { return func(int) string { return body } }
+	for _, op := range []struct {
+		name string
+		body func(i int) string // the body of request i (-1: the one before the clock)
+		each bool               // body differs from one request to the next (each is signed before the clock)
+		want string
+	}{
+		{"op=GetUser", fixed(getUserBody), false, "<UserName>alice</UserName>"},
+		{"op=PutUserPolicy", fixed(putBody), false, "<PutUserPolicyResponse"},
+		{"op=CreateUser+DeleteUser", func(i int) string {
+			if i < 0 {
+				return "Action=CreateUser&Version=2010-05-08&UserName=warmup"
+			}
+			if i%2 == 0 {
+				return fmt.Sprintf("Action=CreateUser&Version=2010-05-08&UserName=user%d", i/2+1)
+			}
+			return fmt.Sprintf("Action=DeleteUser&Version=2010-05-08&UserName=user%d", i/2+1)
+		}, true, "Response"},
 	} {
 		for _, via := range []string{"handler", "http"} {
 			b.Run(op.name+"/via="+via, func(b *testing.B) {
 				type side struct {
-					s    *testServer
-					req  *http.Request
-					n    int
-					wall time.Duration
+					s      *testServer
+					reqs   []*http.Request
+					bodies []string
+					n      int
+					wall   time.Duration
 				}
 				sides := [2]*side{}
 				for i, newServer := range []func(b *testing.B) *testServer{
@@ -152,19 +172,33 @@ func BenchmarkTrailCost(b *testing.B) {
 					func(b *testing.B) *testServer { return startServer(b) },
 				} {
 					s := newServer(b)
-					caller := benchUserAllowed(b, s, "iam:GetUser", "iam:PutUserPolicy")
-					req, _ := http.NewRequest(http.MethodPost, s.URL+"/", strings.NewReader(op.body))
-					req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-					req.RemoteAddr = "127.0.0.1:40000" // as net/http's server sets it: the trail's sourceIPAddress
-					sigv4.Sign(req, []byte(op.body), caller, "us-east-1", "iam", time.Now())
-					sides[i] = &side{s: s, req: req}
+					caller := benchUserAllowed(b, s, "iam:GetUser", "iam:PutUserPolicy", "iam:CreateUser", "iam:DeleteUser")
+					sd := &side{s: s}
+					n := 1
+					if op.each {
+						n = b.N + 1
+					}
+					for k := range n {
+						body := op.body(k - 1)
+						req, _ := http.NewRequest(http.MethodPost, s.URL+"/", strings.NewReader(body))
+						req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+						req.RemoteAddr = "127.0.0.1:40000" // as net/http's server sets it: the trail's sourceIPAddress
+						sigv4.Sign(req, []byte(body), caller, "us-east-1", "iam", time.Now())
+						sd.reqs, sd.bodies = append(sd.reqs, req), append(sd.bodies, body)
+					}
+					sides[i] = sd
 				}
 				client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 				defer client.CloseIdleConnections()
 				buf := make([]byte, 0, 4096)
-				call := func(sd *side) {
-					r := sd.req.Clone(context.Background())
-					r.Body = io.NopCloser(strings.NewReader(op.body))
+				// call sends request k: reqs[0] is the one before the clock, reqs[1+i] request i (one request serves
+				// every call when the body is fixed).
+				call := func(sd *side, k int) {
+					if !op.each {
+						k = 0
+					}
+					r := sd.reqs[k].Clone(context.Background())
+					r.Body = io.NopCloser(strings.NewReader(sd.bodies[k]))
 					if via == "handler" {
 						w := httptest.NewRecorder()
 						sd.s.srv.Handler().ServeHTTP(w, r)
@@ -188,10 +222,10 @@ func BenchmarkTrailCost(b *testing.B) {
 				serve := func(sd *side, n int) {
 					start := time.Now()
 					for range n {
-						call(sd)
+						sd.n++
+						call(sd, sd.n)
 					}
 					sd.wall += time.Since(start)
-					sd.n += n
 				}
 				catchUp := func() {
 					for _, sd := range sides {
@@ -201,7 +235,7 @@ func BenchmarkTrailCost(b *testing.B) {
 					}
 				}
 				for _, sd := range sides { // a connection to each server, and each server's first request, before the clock
-					call(sd)
+					call(sd, 0)
 				}
 				catchUp()
 				const block = 64

@@ -95,7 +95,7 @@ func (s *Service) AssumeRole(ctx context.Context, c *iam.Caller, in *ststypes.As
 		return nil, accessDenied("MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.")
 	}
 
-	var out *issuedSession
+	var resp *ststypes.AssumeRoleResponse
 	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		ro, err := s.iam.RoleByARN(ctx, tx, in.RoleArn)
 		if errors.Is(err, store.ErrNotFound) {
@@ -176,17 +176,22 @@ func (s *Service) AssumeRole(ctx context.Context, c *iam.Caller, in *ststypes.As
 		if err != nil {
 			return err
 		}
-		out, err = s.issueRoleSession(ctx, tx, &caller, ro, sessionRequest{opt: iam.RoleSessionOptions{Duration: d,
+		out, err := s.issueRoleSession(ctx, tx, &caller, ro, sessionRequest{opt: iam.RoleSessionOptions{Duration: d,
 			SessionName: in.RoleSessionName, Tags: tags, TransitiveTagKeys: transitive, Policy: inline,
 			PolicyARNs: policyARNs, SourceIdentity: sourceIdentity, MFA: caller.MFAPresent},
 			packedPct: packedPct, tagged: len(in.Tags) > 0})
-		return err
+		if err != nil {
+			return err
+		}
+		resp = &ststypes.AssumeRoleResponse{Credentials: out.credentials, AssumedRoleUser: out.assumedRoleUser,
+			PackedPolicySize: out.packedPolicySize, SourceIdentity: out.sourceIdentity}
+		iam.Answer(ctx, resp) // the change's event carries the session's identifiers (its secrets hidden)
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &ststypes.AssumeRoleResponse{Credentials: out.credentials, AssumedRoleUser: out.assumedRoleUser,
-		PackedPolicySize: out.packedPolicySize, SourceIdentity: out.sourceIdentity}, nil
+	return resp, nil
 }
 
 func packedTooLarge(msg string) error {

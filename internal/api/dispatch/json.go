@@ -59,6 +59,7 @@ func inputOutput[T any, In interface {
 		if err != nil {
 			return nil, err
 		}
+		expectResponse(t, trailOut)
 		out, err := f(ctx, c, in)
 		if err != nil || out == nil {
 			return nil, err
@@ -87,11 +88,13 @@ func JSONInputOnly[T any, In interface {
 // from the request. The ctx's Trail, when there is one, is told the output (trailOut).
 func JSONOutputOnly[O any, Out interface{ *O }](f func(context.Context, *iam.Caller) (Out, error), enc func([]byte, Out) []byte, trailOut TrailEncode[Out]) Call {
 	return func(ctx context.Context, c *iam.Caller, _ Decoder) (any, error) {
+		t := trailOf(ctx)
+		expectResponse(t, trailOut)
 		out, err := f(ctx, c)
 		if err != nil || out == nil {
 			return nil, err
 		}
-		reportResponse(trailOf(ctx), trailOut, out)
+		reportResponse(t, trailOut, out)
 		return jsonOutput[Out]{out, enc}, nil
 	}
 }

@@ -37,6 +37,7 @@ func QueryInputOutput[T any, In interface {
 		if err != nil {
 			return err
 		}
+		expectResponse(t, trailOut)
 		out, err := f(ctx, c, in)
 		if err != nil {
 			return err
@@ -68,13 +69,15 @@ func QueryInputOnly[T any, In interface {
 // request. The ctx's Trail, when there is one, is told the output (trailOut).
 func QueryOutputOnly[O any, Out interface{ *O }](f func(context.Context, *iam.Caller) (Out, error), encode Encode[Out], trailOut TrailEncode[Out], result string) QueryCall {
 	return func(ctx context.Context, c *iam.Caller, _ url.Values, x *awsquery.Writer) error {
+		t := trailOf(ctx)
+		expectResponse(t, trailOut)
 		out, err := f(ctx, c)
 		if err != nil {
 			return err
 		}
 		if out != nil {
 			encode(x, 1, result, out)
-			reportResponse(trailOf(ctx), trailOut, out)
+			reportResponse(t, trailOut, out)
 		}
 		return nil
 	}

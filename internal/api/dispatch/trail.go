@@ -49,9 +49,42 @@ func reportRequest[V any](t Trail, enc TrailEncode[V], in V) {
 	}
 }
 
-// reportResponse hands t (when there is one) the encoder of out.
-func reportResponse[V any](t Trail, enc TrailEncode[V], out V) {
-	if t != nil {
-		t.Response(func(b []byte) []byte { return trailjson.Object(b, func(b []byte) []byte { return enc(b, out) }) })
+// OutputTrail is a Trail that the method of a call may tell its output itself, from within the transaction of its
+// change (iam.OutputObserver), so that the change's event is written complete with the change. Before the method
+// runs, the Call tells it how to encode the output (ExpectOutput: adapt(b, enc, out) appends out as enc encodes
+// it); after the method returned, the Call reports the output only when the method did not tell this very output
+// (ToldOutput).
+type OutputTrail interface {
+	Trail
+	ExpectOutput(adapt func(b []byte, enc, out any) []byte, enc any)
+	ToldOutput(out any) bool
+}
+
+// expectResponse tells t, when it is an OutputTrail, how the method's output is encoded (enc, as adaptResponse
+// calls it): a func value passed as any, and a generic function's, so that nothing is allocated for it.
+func expectResponse[V any](t Trail, enc TrailEncode[V]) {
+	if ot, ok := t.(OutputTrail); ok {
+		ot.ExpectOutput(adaptResponse[V], enc)
 	}
+}
+
+// adaptResponse appends out (a V) as enc (a TrailEncode[V]) encodes it, as responseElements.
+func adaptResponse[V any](b []byte, enc, out any) []byte {
+	e, _ := enc.(TrailEncode[V])
+	v, ok := out.(V)
+	if e == nil || !ok {
+		return append(b, "null"...) // the method told an output of another type: nothing CloudTrail would write
+	}
+	return trailjson.Object(b, func(b []byte) []byte { return e(b, v) })
+}
+
+// reportResponse hands t (when there is one) the encoder of out, unless the method told t this output itself.
+func reportResponse[V any](t Trail, enc TrailEncode[V], out V) {
+	if t == nil {
+		return
+	}
+	if ot, ok := t.(OutputTrail); ok && ot.ToldOutput(out) {
+		return
+	}
+	t.Response(func(b []byte) []byte { return trailjson.Object(b, func(b []byte) []byte { return enc(b, out) }) })
 }

@@ -213,3 +213,87 @@ func TestDecisionObserverThatIsATrailIsTold(t *testing.T) {
 		t.Error("the observer took the place of the Trail WithTrail gave")
 	}
 }
+
+// outputRecorder is a recorder that is an OutputTrail: the method may tell it its output (tell), which it encodes
+// as ExpectOutput said.
+type outputRecorder struct {
+	recorder
+	adapt func(b []byte, enc, out any) []byte
+	enc   any
+	told  any
+}
+
+func (r *outputRecorder) ExpectOutput(adapt func(b []byte, enc, out any) []byte, enc any) {
+	r.adapt, r.enc = adapt, enc
+	r.events = append(r.events, "expect")
+}
+
+func (r *outputRecorder) tell(out any) {
+	r.told = out
+	r.events = append(r.events, "told "+string(r.adapt(nil, r.enc, out)))
+}
+
+func (r *outputRecorder) ToldOutput(out any) bool { return r.told != nil && r.told == out }
+
+// TestOutputTrailIsToldTheEncoderFirstAndNotTheOutputItWasTold: a Call whose Trail is an OutputTrail tells it, before
+// the method runs, how the output is encoded, so that the method can tell its output itself (from within its
+// change's transaction); the Call then reports the output only when the method did not tell that very output.
+func TestOutputTrailIsToldTheEncoderFirstAndNotTheOutputItWasTold(t *testing.T) {
+	for _, tellsIt := range []bool{true, false} {
+		var rec outputRecorder
+		ctx := WithTrail(context.Background(), &rec)
+		method := func() (*thing, error) {
+			out := &thing{Name: "made"}
+			if tellsIt {
+				rec.tell(out)
+			}
+			return out, nil
+		}
+		calls := []func() error{
+			func() error {
+				return QueryInputOutput(decodeThing, trailThing, func(context.Context, *iam.Caller, *thing) (*thing, error) { return method() },
+					encodeThing, trailThing, "R")(ctx, &iam.Caller{}, url.Values{"Name": {"in"}}, awsquery.NewResponse("T", "ns"))
+			},
+			func() error {
+				return QueryOutputOnly(func(context.Context, *iam.Caller) (*thing, error) { return method() }, encodeThing, trailThing, "R")(
+					ctx, &iam.Caller{}, nil, awsquery.NewResponse("T", "ns"))
+			},
+			func() error {
+				_, err := JSONInputOutput(readThing, trailThing, func(context.Context, *iam.Caller, *thing) (*thing, error) { return method() },
+					appendThing, trailThing)(ctx, &iam.Caller{}, body(`{"Name":"in"}`))
+				return err
+			},
+			func() error {
+				_, err := JSONOutputOnly(func(context.Context, *iam.Caller) (*thing, error) { return method() }, appendThing, trailThing)(ctx, &iam.Caller{}, nil)
+				return err
+			},
+		}
+		for i, call := range calls {
+			rec.events, rec.told = nil, nil
+			if err := call(); err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"expect", `response {"name":"made"}`}
+			if tellsIt {
+				want = []string{"expect", `told {"name":"made"}`}
+			}
+			if i%2 == 0 { // the calls with an input report it first
+				want = append([]string{`request {"name":"in"}`}, want...)
+			}
+			if !slices.Equal(rec.events, want) {
+				t.Errorf("call %d, method tells its output %v: told %q, want %q", i, tellsIt, rec.events, want)
+			}
+		}
+	}
+}
+
+// TestAdaptResponseOfAnotherTypeIsNull: an output of a type other than the operation's encodes as null, not as a
+// panic.
+func TestAdaptResponseOfAnotherTypeIsNull(t *testing.T) {
+	if got := string(adaptResponse[*thing](nil, TrailEncode[*thing](trailThing), "not a thing")); got != "null" {
+		t.Fatalf("got %s", got)
+	}
+	if got := string(adaptResponse[*thing](nil, TrailEncode[*thing](trailThing), &thing{Name: "x"})); got != `{"name":"x"}` {
+		t.Fatalf("got %s", got)
+	}
+}
