@@ -95,8 +95,8 @@ func (s *Service) AssumeRole(ctx context.Context, c *iam.Caller, in *ststypes.As
 		return nil, accessDenied("MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.")
 	}
 
-	var resp *ststypes.AssumeRoleResponse
-	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	var out *issuedSession
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		ro, err := s.iam.RoleByARN(ctx, tx, in.RoleArn)
 		if errors.Is(err, store.ErrNotFound) {
 			return denied("sts:AssumeRole") // AWS does not tell whether the role exists
@@ -176,17 +176,14 @@ func (s *Service) AssumeRole(ctx context.Context, c *iam.Caller, in *ststypes.As
 		if err != nil {
 			return err
 		}
-		out, err := s.issueRoleSession(ctx, tx, &caller, ro, sessionRequest{opt: iam.RoleSessionOptions{Duration: d,
+		out, err = s.issueRoleSession(ctx, tx, &caller, ro, sessionRequest{opt: iam.RoleSessionOptions{Duration: d,
 			SessionName: in.RoleSessionName, Tags: tags, TransitiveTagKeys: transitive, Policy: inline,
 			PolicyARNs: policyARNs, SourceIdentity: sourceIdentity, MFA: caller.MFAPresent},
 			packedPct: packedPct, tagged: len(in.Tags) > 0})
-		if err != nil {
-			return err
-		}
-		resp = &ststypes.AssumeRoleResponse{Credentials: out.credentials, AssumedRoleUser: out.assumedRoleUser,
+		return err
+	}, func() *ststypes.AssumeRoleResponse {
+		return &ststypes.AssumeRoleResponse{Credentials: out.credentials, AssumedRoleUser: out.assumedRoleUser,
 			PackedPolicySize: out.packedPolicySize, SourceIdentity: out.sourceIdentity}
-		iam.Answer(ctx, resp) // the change's event carries the session's identifiers (its secrets hidden)
-		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -57,7 +57,7 @@ func (s *Service) AssumeRoot(ctx context.Context, c *iam.Caller, in *ststypes.As
 		d = time.Duration(*in.DurationSeconds) * time.Second // the model caps it at 900
 	}
 	var out *iam.SessionCredentials
-	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		actx := policy.Context{}
 		actx.Set("sts:TaskPolicyArn", task)
 		if err := s.iam.Authorize(ctx, tx, c, iam.Authorization{Action: "sts:AssumeRoot", Resource: resource, Context: actx}); err != nil {
@@ -89,14 +89,16 @@ func (s *Service) AssumeRoot(ctx context.Context, c *iam.Caller, in *ststypes.As
 		}
 		out, err = s.iam.NewRootTaskSession(ctx, tx, target, task, c.AccessKeyID, c.SourceIdentity, d)
 		return err
+	}, func() *ststypes.AssumeRootResponse {
+		resp := &ststypes.AssumeRootResponse{Credentials: &ststypes.Credentials{AccessKeyId: out.AccessKeyID,
+			SecretAccessKey: out.SecretAccessKey, SessionToken: out.SessionToken, Expiration: out.Expiration}}
+		if c.SourceIdentity != "" {
+			resp.SourceIdentity = ptr(c.SourceIdentity)
+		}
+		return resp
 	})
 	if err != nil {
 		return nil, err
-	}
-	resp := &ststypes.AssumeRootResponse{Credentials: &ststypes.Credentials{AccessKeyId: out.AccessKeyID,
-		SecretAccessKey: out.SecretAccessKey, SessionToken: out.SessionToken, Expiration: out.Expiration}}
-	if c.SourceIdentity != "" {
-		resp.SourceIdentity = ptr(c.SourceIdentity)
 	}
 	return resp, nil
 }

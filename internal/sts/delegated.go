@@ -21,20 +21,22 @@ type DelegationExchanger interface {
 // operation).
 func (s *Service) GetDelegatedAccessToken(ctx context.Context, c *iam.Caller, in *ststypes.GetDelegatedAccessTokenRequest) (*ststypes.GetDelegatedAccessTokenResponse, error) {
 	var ds *iam.DelegatedSession
-	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		if err := s.iam.Authorize(ctx, tx, c, iam.Authorization{Action: "sts:GetDelegatedAccessToken", Resource: "*"}); err != nil {
 			return err
 		}
 		var err error
 		ds, err = s.iam.ExchangeDelegationToken(ctx, tx, c, in.TradeInToken)
 		return err
+	}, func() *ststypes.GetDelegatedAccessTokenResponse {
+		cr := ds.Credentials
+		return &ststypes.GetDelegatedAccessTokenResponse{
+			Credentials: &ststypes.Credentials{AccessKeyId: cr.AccessKeyID, SecretAccessKey: cr.SecretAccessKey,
+				SessionToken: cr.SessionToken, Expiration: cr.Expiration},
+			AssumedPrincipal: ptr(ds.AssumedPrincipal)}
 	})
 	if err != nil {
 		return nil, err
 	}
-	cr := ds.Credentials
-	return &ststypes.GetDelegatedAccessTokenResponse{
-		Credentials: &ststypes.Credentials{AccessKeyId: cr.AccessKeyID, SecretAccessKey: cr.SecretAccessKey,
-			SessionToken: cr.SessionToken, Expiration: cr.Expiration},
-		AssumedPrincipal: ptr(ds.AssumedPrincipal)}, nil
+	return resp, nil
 }

@@ -71,7 +71,7 @@ func (s *Service) GetFederationToken(ctx context.Context, c *iam.Caller, in *sts
 	acct := c.Account()
 	fedARN := iam.FederatedUserARN(c.Partition(), acct, in.Name)
 	var out *iam.SessionCredentials
-	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		if err := s.iam.Authorize(ctx, tx, c, iam.Authorization{Action: "sts:GetFederationToken", Resource: fedARN, Context: actx}); err != nil {
 			return err
 		}
@@ -89,18 +89,20 @@ func (s *Service) GetFederationToken(ctx context.Context, c *iam.Caller, in *sts
 		out, err = s.iam.NewFederatedSessionCredentials(ctx, tx, c, iam.FederatedSessionOptions{Duration: d, Name: in.Name,
 			Tags: tags, Policy: inline, PolicyARNs: policyARNs})
 		return err
+	}, func() *ststypes.GetFederationTokenResponse {
+		resp := &ststypes.GetFederationTokenResponse{
+			Credentials: &ststypes.Credentials{AccessKeyId: out.AccessKeyID, SecretAccessKey: out.SecretAccessKey,
+				SessionToken: out.SessionToken, Expiration: out.Expiration},
+			FederatedUser: &ststypes.FederatedUser{FederatedUserId: acct + ":" + in.Name, Arn: fedARN},
+		}
+		if inline != "" || len(policyARNs) > 0 || len(in.Tags) > 0 {
+			n := int32(packedPct)
+			resp.PackedPolicySize = &n
+		}
+		return resp
 	})
 	if err != nil {
 		return nil, err
-	}
-	resp := &ststypes.GetFederationTokenResponse{
-		Credentials: &ststypes.Credentials{AccessKeyId: out.AccessKeyID, SecretAccessKey: out.SecretAccessKey,
-			SessionToken: out.SessionToken, Expiration: out.Expiration},
-		FederatedUser: &ststypes.FederatedUser{FederatedUserId: acct + ":" + in.Name, Arn: fedARN},
-	}
-	if inline != "" || len(policyARNs) > 0 || len(in.Tags) > 0 {
-		n := int32(packedPct)
-		resp.PackedPolicySize = &n
 	}
 	return resp, nil
 }

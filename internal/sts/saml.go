@@ -274,7 +274,7 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, c *iam.Caller, in *sts
 		out *issuedSession
 		as  *SAMLAssertion
 	)
-	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		var (
 			sessionName, sourceIdentity string
 			packedPct                   int
@@ -402,19 +402,21 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, c *iam.Caller, in *sts
 			Tags: tags, TransitiveTagKeys: transitive, Policy: inline, PolicyARNs: policyARNs, SourceIdentity: sourceIdentity},
 			packedPct: packedPct, tagged: tagged})
 		return err
+	}, func() *ststypes.AssumeRoleWithSAMLResponse {
+		return &ststypes.AssumeRoleWithSAMLResponse{
+			Credentials:      out.credentials,
+			AssumedRoleUser:  out.assumedRoleUser,
+			Subject:          ptr(as.Subject),
+			SubjectType:      ptr(samlSubjectType(as.SubjectFormat)),
+			Issuer:           ptr(as.Issuer),
+			Audience:         ptr(as.Recipient),
+			NameQualifier:    ptr(samlNameQualifier(as.Issuer, providerAcct, providerName)),
+			PackedPolicySize: out.packedPolicySize,
+			SourceIdentity:   out.sourceIdentity,
+		}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &ststypes.AssumeRoleWithSAMLResponse{
-		Credentials:      out.credentials,
-		AssumedRoleUser:  out.assumedRoleUser,
-		Subject:          ptr(as.Subject),
-		SubjectType:      ptr(samlSubjectType(as.SubjectFormat)),
-		Issuer:           ptr(as.Issuer),
-		Audience:         ptr(as.Recipient),
-		NameQualifier:    ptr(samlNameQualifier(as.Issuer, providerAcct, providerName)),
-		PackedPolicySize: out.packedPolicySize,
-		SourceIdentity:   out.sourceIdentity,
-	}, nil
+	return resp, nil
 }

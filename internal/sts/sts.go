@@ -82,7 +82,7 @@ func (s *Service) GetSessionToken(ctx context.Context, c *iam.Caller, in *ststyp
 	}
 	mfa := serial != ""
 	var out *iam.SessionCredentials
-	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		if mfa {
 			if c.IsRoot() {
 				return errMFAFailed() // iamd keeps no MFA device for the root user
@@ -98,12 +98,14 @@ func (s *Service) GetSessionToken(ctx context.Context, c *iam.Caller, in *ststyp
 		var err error
 		out, err = s.iam.NewSessionCredentials(ctx, tx, c, iam.SessionOptions{Duration: d, MFA: mfa})
 		return err
+	}, func() *ststypes.GetSessionTokenResponse {
+		return &ststypes.GetSessionTokenResponse{Credentials: &ststypes.Credentials{AccessKeyId: out.AccessKeyID,
+			SecretAccessKey: out.SecretAccessKey, SessionToken: out.SessionToken, Expiration: out.Expiration}}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &ststypes.GetSessionTokenResponse{Credentials: &ststypes.Credentials{AccessKeyId: out.AccessKeyID,
-		SecretAccessKey: out.SecretAccessKey, SessionToken: out.SessionToken, Expiration: out.Expiration}}, nil
+	return resp, nil
 }
 
 func errMFAFailed() error {
@@ -118,3 +120,22 @@ func deref(p *string) string {
 }
 
 func ptr(s string) *string { return &s }
+
+// updateAnswering runs fn in a transaction of st; once fn has made the change, respond makes the answer from what
+// fn left, the request's observer is told it within the transaction (iam.Answer), so that the change's event is
+// written complete (responseElements, the session's secrets hidden) with the change, and it is returned.
+func updateAnswering[R any](ctx context.Context, st store.Store, fn func(ctx context.Context, tx store.Tx) error, respond func() *R) (*R, error) {
+	var resp *R
+	err := st.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := fn(ctx, tx); err != nil {
+			return err
+		}
+		resp = respond()
+		iam.Answer(ctx, resp)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}

@@ -264,7 +264,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, c *iam.Caller, 
 	webConditionKeys(actx, prov.URL, cl)
 
 	var out *issuedSession
-	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		p, err := s.iam.OIDCProviderForIssuer(ctx, tx, account, issuer)
 		if errors.Is(err, store.ErrNotFound) {
 			return invalidToken("No OpenIDConnect provider found in your account for " + issuer)
@@ -294,21 +294,23 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, c *iam.Caller, 
 			SessionName: in.RoleSessionName, Tags: tags, TransitiveTagKeys: transitive, Policy: inline,
 			PolicyARNs: policyARNs, SourceIdentity: sourceIdentity}, packedPct: packedPct, tagged: len(tags) > 0})
 		return err
+	}, func() *ststypes.AssumeRoleWithWebIdentityResponse {
+		return &ststypes.AssumeRoleWithWebIdentityResponse{
+			Credentials:                 out.credentials,
+			SubjectFromWebIdentityToken: ptr(cl.Subject),
+			AssumedRoleUser:             out.assumedRoleUser,
+			// The API reference says Provider holds the token's iss; AWS's answers for IAM OIDC providers (EKS, GitHub)
+			// carry the provider's ARN, which iamd follows.
+			Provider:         ptr(prov.ARN),
+			Audience:         ptr(audience),
+			PackedPolicySize: out.packedPolicySize,
+			SourceIdentity:   out.sourceIdentity,
+		}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &ststypes.AssumeRoleWithWebIdentityResponse{
-		Credentials:                 out.credentials,
-		SubjectFromWebIdentityToken: ptr(cl.Subject),
-		AssumedRoleUser:             out.assumedRoleUser,
-		// The API reference says Provider holds the token's iss; AWS's answers for IAM OIDC providers (EKS, GitHub)
-		// carry the provider's ARN, which iamd follows.
-		Provider:         ptr(prov.ARN),
-		Audience:         ptr(audience),
-		PackedPolicySize: out.packedPolicySize,
-		SourceIdentity:   out.sourceIdentity,
-	}, nil
+	return resp, nil
 }
 
 // errIDPCommunication is AWS's IDPCommunicationError (message from the service model's description); the cause
