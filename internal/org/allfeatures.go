@@ -92,7 +92,7 @@ func (s *Service) allFeaturesHandshake(o *Organization, action, parent, account 
 // may call it.
 func (s *Service) EnableAllFeatures(ctx context.Context, c *iam.Caller, _ *orgtypes.EnableAllFeaturesRequest) (*orgtypes.EnableAllFeaturesResponse, error) {
 	var parent *handshakeRecord
-	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -129,12 +129,14 @@ func (s *Service) EnableAllFeatures(ctx context.Context, c *iam.Caller, _ *orgty
 			}
 		}
 		return s.allFeaturesAdvance(ctx, tx, o, parent)
+	}, func() *orgtypes.EnableAllFeaturesResponse {
+		out := parent.shape(s.now())
+		return &orgtypes.EnableAllFeaturesResponse{Handshake: &out}
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := parent.shape(s.now())
-	return &orgtypes.EnableAllFeaturesResponse{Handshake: &out}, nil
+	return resp, nil
 }
 
 // allFeaturesChildren returns the handshakes of the change whose parent is the organization's handshake.

@@ -222,7 +222,7 @@ func (s *Service) InviteAccountToOrganization(ctx context.Context, c *iam.Caller
 		return nil, err
 	}
 	var h *handshakeRecord
-	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -304,12 +304,14 @@ func (s *Service) InviteAccountToOrganization(ctx context.Context, c *iam.Caller
 			return tx.Link(ctx, store.Link{Account: acct, Kind: LinkHandshakeParty, From: acct, To: h.ID, Created: now})
 		}
 		return nil
+	}, func() *orgtypes.InviteAccountToOrganizationResponse {
+		out := h.shape(s.now())
+		return &orgtypes.InviteAccountToOrganizationResponse{Handshake: &out}
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := h.shape(s.now())
-	return &orgtypes.InviteAccountToOrganizationResponse{Handshake: &out}, nil
+	return resp, nil
 }
 
 // hsLoad returns a handshake the caller's account takes part in, as the organization's management account
@@ -438,7 +440,7 @@ func (s *Service) DeclineHandshake(ctx context.Context, c *iam.Caller, in *orgty
 // CancelHandshake cancels an open invitation; only the management account that sent it may.
 func (s *Service) CancelHandshake(ctx context.Context, c *iam.Caller, in *orgtypes.CancelHandshakeRequest) (*orgtypes.CancelHandshakeResponse, error) {
 	var h *handshakeRecord
-	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		var (
 			originator bool
 			err        error
@@ -468,12 +470,14 @@ func (s *Service) CancelHandshake(ctx context.Context, c *iam.Caller, in *orgtyp
 		}
 		h.State = "CANCELED"
 		return hsSave(ctx, tx, h)
+	}, func() *orgtypes.CancelHandshakeResponse {
+		out := h.shape(s.now())
+		return &orgtypes.CancelHandshakeResponse{Handshake: &out}
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := h.shape(s.now())
-	return &orgtypes.CancelHandshakeResponse{Handshake: &out}, nil
+	return resp, nil
 }
 
 // DescribeHandshake describes a handshake to either party.

@@ -46,7 +46,7 @@ func (s *Service) CreateOrganization(ctx context.Context, c *iam.Caller, in *org
 		fs = string(*in.FeatureSet)
 	}
 	var out *Organization
-	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		if err := s.iam.Authorize(ctx, tx, c, iam.Authorization{Action: "organizations:CreateOrganization", Resource: "*"}); err != nil {
 			return accessDeniedException(err)
 		}
@@ -70,11 +70,13 @@ func (s *Service) CreateOrganization(ctx context.Context, c *iam.Caller, in *org
 			return err
 		}
 		return s.join(ctx, tx, out, Account{ID: acct, Name: acct, Email: out.ManagementEmail, Status: "ACTIVE", JoinedMethod: "CREATED", Joined: now}, out.RootID)
+	}, func() *orgtypes.CreateOrganizationResponse {
+		return &orgtypes.CreateOrganizationResponse{Organization: organizationShape(out)}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &orgtypes.CreateOrganizationResponse{Organization: organizationShape(out)}, nil
+	return resp, nil
 }
 
 // join records an account as a member of o under parent, with the default policies of every enabled type.

@@ -128,7 +128,7 @@ func errDuplicateOU() error {
 // CreateOrganizationalUnit creates an OU under the root or an OU, with the default policies of the enabled types.
 func (s *Service) CreateOrganizationalUnit(ctx context.Context, c *iam.Caller, in *orgtypes.CreateOrganizationalUnitRequest) (*orgtypes.CreateOrganizationalUnitResponse, error) {
 	var out *orgtypes.OrganizationalUnit
-	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -182,17 +182,19 @@ func (s *Service) CreateOrganizationalUnit(ctx context.Context, c *iam.Caller, i
 		}
 		out = ouShape(o, ou, append(chain, ou.ID))
 		return nil
+	}, func() *orgtypes.CreateOrganizationalUnitResponse {
+		return &orgtypes.CreateOrganizationalUnitResponse{OrganizationalUnit: out}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &orgtypes.CreateOrganizationalUnitResponse{OrganizationalUnit: out}, nil
+	return resp, nil
 }
 
 // UpdateOrganizationalUnit renames an OU.
 func (s *Service) UpdateOrganizationalUnit(ctx context.Context, c *iam.Caller, in *orgtypes.UpdateOrganizationalUnitRequest) (*orgtypes.UpdateOrganizationalUnitResponse, error) {
 	var out *orgtypes.OrganizationalUnit
-	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -225,11 +227,13 @@ func (s *Service) UpdateOrganizationalUnit(ctx context.Context, c *iam.Caller, i
 		}
 		out = ouShape(o, ou, chain)
 		return nil
+	}, func() *orgtypes.UpdateOrganizationalUnitResponse {
+		return &orgtypes.UpdateOrganizationalUnitResponse{OrganizationalUnit: out}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &orgtypes.UpdateOrganizationalUnitResponse{OrganizationalUnit: out}, nil
+	return resp, nil
 }
 
 // DeleteOrganizationalUnit deletes an OU that has no accounts and no child OUs, with its policy attachments.

@@ -179,7 +179,7 @@ func checkName(all []*policyRec, typ, name, except string) error {
 // CreatePolicy creates a customer managed policy of a type iamd supports.
 func (s *Service) CreatePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.CreatePolicyRequest) (*orgtypes.CreatePolicyResponse, error) {
 	var out *orgtypes.Policy
-	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -226,17 +226,19 @@ func (s *Service) CreatePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.
 		}
 		out = policyShape(o, p)
 		return nil
+	}, func() *orgtypes.CreatePolicyResponse {
+		return &orgtypes.CreatePolicyResponse{Policy: out}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &orgtypes.CreatePolicyResponse{Policy: out}, nil
+	return resp, nil
 }
 
 // UpdatePolicy changes a customer managed policy's name, description or content.
 func (s *Service) UpdatePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.UpdatePolicyRequest) (*orgtypes.UpdatePolicyResponse, error) {
 	var out *orgtypes.Policy
-	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -276,11 +278,13 @@ func (s *Service) UpdatePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.
 		}
 		out = policyShape(o, p)
 		return nil
+	}, func() *orgtypes.UpdatePolicyResponse {
+		return &orgtypes.UpdatePolicyResponse{Policy: out}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &orgtypes.UpdatePolicyResponse{Policy: out}, nil
+	return resp, nil
 }
 
 // DeletePolicy deletes a customer managed policy that is attached nowhere.
@@ -604,7 +608,7 @@ func saveEnabledTypes(ctx context.Context, tx store.Tx, o *Organization) error {
 // root, every OU and every account.
 func (s *Service) EnablePolicyType(ctx context.Context, c *iam.Caller, in *orgtypes.EnablePolicyTypeRequest) (*orgtypes.EnablePolicyTypeResponse, error) {
 	var out orgtypes.Root
-	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -646,17 +650,19 @@ func (s *Service) EnablePolicyType(ctx context.Context, c *iam.Caller, in *orgty
 		}
 		out = rootShape(o)
 		return nil
+	}, func() *orgtypes.EnablePolicyTypeResponse {
+		return &orgtypes.EnablePolicyTypeResponse{Root: &out}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &orgtypes.EnablePolicyTypeResponse{Root: &out}, nil
+	return resp, nil
 }
 
 // DisablePolicyType disables a policy type on the root and detaches every policy of the type from every target.
 func (s *Service) DisablePolicyType(ctx context.Context, c *iam.Caller, in *orgtypes.DisablePolicyTypeRequest) (*orgtypes.DisablePolicyTypeResponse, error) {
 	var out orgtypes.Root
-	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -692,11 +698,13 @@ func (s *Service) DisablePolicyType(ctx context.Context, c *iam.Caller, in *orgt
 		}
 		out = rootShape(o)
 		return nil
+	}, func() *orgtypes.DisablePolicyTypeResponse {
+		return &orgtypes.DisablePolicyTypeResponse{Root: &out}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &orgtypes.DisablePolicyTypeResponse{Root: &out}, nil
+	return resp, nil
 }
 
 func errNoEffectivePolicy() error {

@@ -161,7 +161,7 @@ func (s *Service) PutResourcePolicy(ctx context.Context, c *iam.Caller, in *orgt
 		o   *Organization
 		rec *resourcePolicyRecord
 	)
-	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		if o, err = s.callerOrg(ctx, tx, c); err != nil {
 			return err
 		}
@@ -190,11 +190,13 @@ func (s *Service) PutResourcePolicy(ctx context.Context, c *iam.Caller, in *orgt
 		rec.Tags = tags
 		return tx.Insert(ctx, &store.Entity{Account: o.Management, Kind: KindResourcePolicy, Name: resourcePolicyName, ID: rec.ID,
 			Path: "/", ARN: resourcePolicyARN(o, rec.ID), Created: s.now(), Data: encode(rec)})
+	}, func() *orgtypes.PutResourcePolicyResponse {
+		return &orgtypes.PutResourcePolicyResponse{ResourcePolicy: rec.shape(o)}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &orgtypes.PutResourcePolicyResponse{ResourcePolicy: rec.shape(o)}, nil
+	return resp, nil
 }
 
 // DescribeResourcePolicy returns the organization's resource policy; the management account and delegated

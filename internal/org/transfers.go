@@ -203,7 +203,7 @@ func (s *Service) InviteOrganizationToTransferResponsibility(ctx context.Context
 		return nil, err
 	}
 	var h *handshakeRecord
-	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -285,12 +285,14 @@ func (s *Service) InviteOrganizationToTransferResponsibility(ctx context.Context
 			return tx.Link(ctx, store.Link{Account: acct, Kind: LinkTransferParty, From: acct, To: t.ID, Created: now})
 		}
 		return nil
+	}, func() *orgtypes.InviteOrganizationToTransferResponsibilityResponse {
+		out := h.shape(s.now())
+		return &orgtypes.InviteOrganizationToTransferResponsibilityResponse{Handshake: &out}
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := h.shape(s.now())
-	return &orgtypes.InviteOrganizationToTransferResponsibilityResponse{Handshake: &out}, nil
+	return resp, nil
 }
 
 // transferRespond answers a TRANSFER_RESPONSIBILITY handshake: only the invited account's organization's management

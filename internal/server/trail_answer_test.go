@@ -16,7 +16,8 @@ import (
 // it from within its change's transaction, so the event written with the change is already complete and stays
 // where the change put it: each create's event comes before the event of the call made right after it (a
 // PutUserPolicy, written with its own change), which would not be so had the trail's writer appended a completed
-// copy later. The events carry their answers, and the secrets in them are hidden. STS's AssumeRole does the same.
+// copy later. The events carry their answers, and the secrets in them are hidden. STS's AssumeRole and
+// Organizations' CreateOrganization do the same.
 func TestCreatesAreWrittenCompleteWithTheirChange(t *testing.T) {
 	s := startServer(t)
 	const doc = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}`
@@ -66,6 +67,14 @@ func TestCreatesAreWrittenCompleteWithTheirChange(t *testing.T) {
 	sessionKey := between(body, "<AccessKeyId>", "</AccessKeyId>")
 	if status, body := s.call(t, rootCreds, "iam", url.Values{"Action": {"DeleteUserPolicy"}, "Version": {"2010-05-08"}, "UserName": {"alice"},
 		"PolicyName": {"pa"}}); status != 200 {
+		t.Fatalf("DeleteUserPolicy: %d %s", status, body)
+	}
+	// Organizations tells its answer too.
+	if status, body := s.callJSON(t, rootCreds, "CreateOrganization", `{"FeatureSet":"ALL"}`); status != 200 {
+		t.Fatalf("CreateOrganization: %d %s", status, body)
+	}
+	if status, body := s.call(t, rootCreds, "iam", url.Values{"Action": {"DeleteUserPolicy"}, "Version": {"2010-05-08"}, "UserName": {"alice"},
+		"PolicyName": {"pb"}}); status != 200 {
 		t.Fatalf("DeleteUserPolicy: %d %s", status, body)
 	}
 	if err := s.srv.FlushTrail(context.Background()); err != nil {
@@ -125,12 +134,17 @@ func TestCreatesAreWrittenCompleteWithTheirChange(t *testing.T) {
 				!strings.Contains(got, `"sessionToken":"HIDDEN_DUE_TO_SECURITY_REASONS"`) {
 				t.Errorf("AssumeRole's responseElements: %s", got)
 			}
+		case "CreateOrganization":
+			tail = append(tail, e.ev.EventName)
+			if got := string(e.ev.ResponseElements); !strings.HasPrefix(got, `{"organization":{"id":"o-`) {
+				t.Errorf("CreateOrganization's responseElements: %s", got)
+			}
 		case "DeleteUserPolicy":
 			tail = append(tail, e.ev.EventName)
 		}
 	}
-	if got := strings.Join(tail, " "); got != "AssumeRole DeleteUserPolicy" {
-		t.Errorf("AssumeRole's event was written after the change that followed it: %s", got)
+	if got := strings.Join(tail, " "); got != "AssumeRole DeleteUserPolicy CreateOrganization DeleteUserPolicy" {
+		t.Errorf("AssumeRole's or CreateOrganization's event was written after the change that followed it: %s", got)
 	}
 	for _, e := range events {
 		if e.ev.EventName == "CreateAccessKey" && !strings.Contains(string(e.ev.ResponseElements), `"secretAccessKey":"HIDDEN_DUE_TO_SECURITY_REASONS"`) {
