@@ -97,23 +97,9 @@ func (s *Service) update(ctx context.Context, fn func(ctx context.Context, tx st
 	return s.Store.Update(ctx, fn)
 }
 
-// updateAnswering is update for an operation whose answer CloudTrail records (responseElements): once fn has
-// made the change, respond makes the answer from what fn left, the request's observer is told it within the
-// transaction (Answer), so that the change's event is written complete with the change, and it is returned.
+// updateAnswering is UpdateAnswering in the service's store.
 func updateAnswering[R any](ctx context.Context, s *Service, fn func(ctx context.Context, tx store.Tx) error, respond func() *R) (*R, error) {
-	var resp *R
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		if err := fn(ctx, tx); err != nil {
-			return err
-		}
-		resp = respond()
-		Answer(ctx, resp)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return resp, nil
+	return UpdateAnswering(ctx, s.Store, fn, respond)
 }
 
 func (s *Service) view(ctx context.Context, fn func(ctx context.Context, r store.Reader) error) error {

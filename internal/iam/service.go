@@ -570,11 +570,31 @@ type OutputObserver interface {
 
 // Answer tells the observer of ctx, when it is an OutputObserver, that the operation answers out (the pointer to
 // the operation's response that it returns). An operation calls it last in the function of its change's
-// transaction (updateAnswering does, for IAM's).
+// transaction (UpdateAnswering does).
 func Answer(ctx context.Context, out any) {
 	if o, ok := ctx.Value(decisionObserverKey{}).(OutputObserver); ok {
 		o.ObserveOutput(out)
 	}
+}
+
+// UpdateAnswering runs fn in a transaction of st, for an operation whose answer CloudTrail records
+// (responseElements): once fn has made the change, respond makes the answer from what fn left, the request's
+// observer is told it within the transaction (Answer), so that the change's event is written complete with the
+// change, and it is returned.
+func UpdateAnswering[R any](ctx context.Context, st store.Store, fn func(ctx context.Context, tx store.Tx) error, respond func() *R) (*R, error) {
+	var resp *R
+	err := st.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := fn(ctx, tx); err != nil {
+			return err
+		}
+		resp = respond()
+		Answer(ctx, resp)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
 }
 
 // decisionObserverKey is the context key of a request's DecisionObserver.

@@ -92,7 +92,7 @@ func (s *Service) allFeaturesHandshake(o *Organization, action, parent, account 
 // may call it.
 func (s *Service) EnableAllFeatures(ctx context.Context, c *iam.Caller, _ *orgtypes.EnableAllFeaturesRequest) (*orgtypes.EnableAllFeaturesResponse, error) {
 	var parent *handshakeRecord
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err

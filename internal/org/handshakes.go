@@ -222,7 +222,7 @@ func (s *Service) InviteAccountToOrganization(ctx context.Context, c *iam.Caller
 		return nil, err
 	}
 	var h *handshakeRecord
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -440,7 +440,7 @@ func (s *Service) DeclineHandshake(ctx context.Context, c *iam.Caller, in *orgty
 // CancelHandshake cancels an open invitation; only the management account that sent it may.
 func (s *Service) CancelHandshake(ctx context.Context, c *iam.Caller, in *orgtypes.CancelHandshakeRequest) (*orgtypes.CancelHandshakeResponse, error) {
 	var h *handshakeRecord
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		var (
 			originator bool
 			err        error

@@ -46,7 +46,7 @@ func (s *Service) CreateOrganization(ctx context.Context, c *iam.Caller, in *org
 		fs = string(*in.FeatureSet)
 	}
 	var out *Organization
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		if err := s.iam.Authorize(ctx, tx, c, iam.Authorization{Action: "organizations:CreateOrganization", Resource: "*"}); err != nil {
 			return accessDeniedException(err)
 		}

@@ -128,7 +128,7 @@ func errDuplicateOU() error {
 // CreateOrganizationalUnit creates an OU under the root or an OU, with the default policies of the enabled types.
 func (s *Service) CreateOrganizationalUnit(ctx context.Context, c *iam.Caller, in *orgtypes.CreateOrganizationalUnitRequest) (*orgtypes.CreateOrganizationalUnitResponse, error) {
 	var out *orgtypes.OrganizationalUnit
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -194,7 +194,7 @@ func (s *Service) CreateOrganizationalUnit(ctx context.Context, c *iam.Caller, i
 // UpdateOrganizationalUnit renames an OU.
 func (s *Service) UpdateOrganizationalUnit(ctx context.Context, c *iam.Caller, in *orgtypes.UpdateOrganizationalUnitRequest) (*orgtypes.UpdateOrganizationalUnitResponse, error) {
 	var out *orgtypes.OrganizationalUnit
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err

@@ -179,7 +179,7 @@ func checkName(all []*policyRec, typ, name, except string) error {
 // CreatePolicy creates a customer managed policy of a type iamd supports.
 func (s *Service) CreatePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.CreatePolicyRequest) (*orgtypes.CreatePolicyResponse, error) {
 	var out *orgtypes.Policy
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -238,7 +238,7 @@ func (s *Service) CreatePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.
 // UpdatePolicy changes a customer managed policy's name, description or content.
 func (s *Service) UpdatePolicy(ctx context.Context, c *iam.Caller, in *orgtypes.UpdatePolicyRequest) (*orgtypes.UpdatePolicyResponse, error) {
 	var out *orgtypes.Policy
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -608,7 +608,7 @@ func saveEnabledTypes(ctx context.Context, tx store.Tx, o *Organization) error {
 // root, every OU and every account.
 func (s *Service) EnablePolicyType(ctx context.Context, c *iam.Caller, in *orgtypes.EnablePolicyTypeRequest) (*orgtypes.EnablePolicyTypeResponse, error) {
 	var out orgtypes.Root
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -662,7 +662,7 @@ func (s *Service) EnablePolicyType(ctx context.Context, c *iam.Caller, in *orgty
 // DisablePolicyType disables a policy type on the root and detaches every policy of the type from every target.
 func (s *Service) DisablePolicyType(ctx context.Context, c *iam.Caller, in *orgtypes.DisablePolicyTypeRequest) (*orgtypes.DisablePolicyTypeResponse, error) {
 	var out orgtypes.Root
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err

@@ -161,7 +161,7 @@ func (s *Service) PutResourcePolicy(ctx context.Context, c *iam.Caller, in *orgt
 		o   *Organization
 		rec *resourcePolicyRecord
 	)
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		if o, err = s.callerOrg(ctx, tx, c); err != nil {
 			return err
 		}

@@ -449,22 +449,3 @@ func policyContent(ctx context.Context, r store.Reader, o *Organization, id stri
 	}
 	return p.Name, p.Type, p.Content, nil
 }
-
-// updateAnswering runs fn in a transaction of st; once fn has made the change, respond makes the answer from what
-// fn left, the request's observer is told it within the transaction (iam.Answer), so that the change's event is
-// written complete (responseElements) with the change, and it is returned.
-func updateAnswering[R any](ctx context.Context, st store.Store, fn func(ctx context.Context, tx store.Tx) error, respond func() *R) (*R, error) {
-	var resp *R
-	err := st.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		if err := fn(ctx, tx); err != nil {
-			return err
-		}
-		resp = respond()
-		iam.Answer(ctx, resp)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return resp, nil
-}

@@ -203,7 +203,7 @@ func (s *Service) InviteOrganizationToTransferResponsibility(ctx context.Context
 		return nil, err
 	}
 	var h *handshakeRecord
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err

@@ -96,7 +96,7 @@ func (s *Service) AssumeRole(ctx context.Context, c *iam.Caller, in *ststypes.As
 	}
 
 	var out *issuedSession
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		ro, err := s.iam.RoleByARN(ctx, tx, in.RoleArn)
 		if errors.Is(err, store.ErrNotFound) {
 			return denied("sts:AssumeRole") // AWS does not tell whether the role exists

@@ -57,7 +57,7 @@ func (s *Service) AssumeRoot(ctx context.Context, c *iam.Caller, in *ststypes.As
 		d = time.Duration(*in.DurationSeconds) * time.Second // the model caps it at 900
 	}
 	var out *iam.SessionCredentials
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		actx := policy.Context{}
 		actx.Set("sts:TaskPolicyArn", task)
 		if err := s.iam.Authorize(ctx, tx, c, iam.Authorization{Action: "sts:AssumeRoot", Resource: resource, Context: actx}); err != nil {

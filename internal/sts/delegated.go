@@ -21,7 +21,7 @@ type DelegationExchanger interface {
 // operation).
 func (s *Service) GetDelegatedAccessToken(ctx context.Context, c *iam.Caller, in *ststypes.GetDelegatedAccessTokenRequest) (*ststypes.GetDelegatedAccessTokenResponse, error) {
 	var ds *iam.DelegatedSession
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		if err := s.iam.Authorize(ctx, tx, c, iam.Authorization{Action: "sts:GetDelegatedAccessToken", Resource: "*"}); err != nil {
 			return err
 		}

@@ -71,7 +71,7 @@ func (s *Service) GetFederationToken(ctx context.Context, c *iam.Caller, in *sts
 	acct := c.Account()
 	fedARN := iam.FederatedUserARN(c.Partition(), acct, in.Name)
 	var out *iam.SessionCredentials
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		if err := s.iam.Authorize(ctx, tx, c, iam.Authorization{Action: "sts:GetFederationToken", Resource: fedARN, Context: actx}); err != nil {
 			return err
 		}

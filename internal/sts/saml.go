@@ -274,7 +274,7 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, c *iam.Caller, in *sts
 		out *issuedSession
 		as  *SAMLAssertion
 	)
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		var (
 			sessionName, sourceIdentity string
 			packedPct                   int

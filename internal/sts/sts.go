@@ -82,7 +82,7 @@ func (s *Service) GetSessionToken(ctx context.Context, c *iam.Caller, in *ststyp
 	}
 	mfa := serial != ""
 	var out *iam.SessionCredentials
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		if mfa {
 			if c.IsRoot() {
 				return errMFAFailed() // iamd keeps no MFA device for the root user
@@ -120,22 +120,3 @@ func deref(p *string) string {
 }
 
 func ptr(s string) *string { return &s }
-
-// updateAnswering runs fn in a transaction of st; once fn has made the change, respond makes the answer from what
-// fn left, the request's observer is told it within the transaction (iam.Answer), so that the change's event is
-// written complete (responseElements, the session's secrets hidden) with the change, and it is returned.
-func updateAnswering[R any](ctx context.Context, st store.Store, fn func(ctx context.Context, tx store.Tx) error, respond func() *R) (*R, error) {
-	var resp *R
-	err := st.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		if err := fn(ctx, tx); err != nil {
-			return err
-		}
-		resp = respond()
-		iam.Answer(ctx, resp)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return resp, nil
-}

@@ -264,7 +264,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, c *iam.Caller, 
 	webConditionKeys(actx, prov.URL, cl)
 
 	var out *issuedSession
-	resp, err := updateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		p, err := s.iam.OIDCProviderForIssuer(ctx, tx, account, issuer)
 		if errors.Is(err, store.ErrNotFound) {
 			return invalidToken("No OpenIDConnect provider found in your account for " + issuer)
