@@ -7,7 +7,8 @@ import (
 	"github.com/iamd-dev/iamd/internal/iam"
 )
 
-// Trail is told, for the audit trail, the decoded input of a call before its method runs and its output after it returned.
+// Trail is told, for the audit trail, the decoded input of a call before its method runs and its output after it
+// returned (unless the method told an OutputTrail its output itself).
 //
 // Each enc appends the JSON that CloudTrail writes as the event's requestParameters (Request) or responseElements
 // (Response): an object (members named as the model's with the first letter lower-cased, secrets replaced by
