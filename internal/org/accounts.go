@@ -225,11 +225,10 @@ func acctEmailInUse(ctx context.Context, r store.Reader, o *Organization, email 
 // the root with the default policies. As in AWS, a request that cannot be carried out for reasons of the account
 // (the account quota, an email address in use) is not an error: its status is FAILED with the reason.
 func (s *Service) CreateAccount(ctx context.Context, c *iam.Caller, in *orgtypes.CreateAccountRequest) (*orgtypes.CreateAccountResponse, error) {
-	st, err := s.createAccount(ctx, c, "organizations:CreateAccount", in.AccountName, in.Email, in.RoleName, in.Tags, false)
-	if err != nil {
-		return nil, err
-	}
-	return &orgtypes.CreateAccountResponse{CreateAccountStatus: st}, nil
+	return createAccountAnswering(ctx, s, "organizations:CreateAccount", c, in.AccountName, in.Email, in.RoleName, in.Tags, false,
+		func(st *orgtypes.CreateAccountStatus) *orgtypes.CreateAccountResponse {
+			return &orgtypes.CreateAccountResponse{CreateAccountStatus: st}
+		})
 }
 
 // CreateGovCloudAccount creates two accounts, as the API reference describes it: a member account in the commercial
@@ -245,15 +244,17 @@ func (s *Service) CreateGovCloudAccount(ctx context.Context, c *iam.Caller, in *
 		return nil, &awserr.Error{Code: "UnsupportedAPIEndpointException", HTTPStatus: 400,
 			Message: "This action isn't available in the current Amazon Web Services Region."}
 	}
-	st, err := s.createAccount(ctx, c, "organizations:CreateGovCloudAccount", in.AccountName, in.Email, in.RoleName, in.Tags, true)
-	if err != nil {
-		return nil, err
-	}
-	return &orgtypes.CreateGovCloudAccountResponse{CreateAccountStatus: st}, nil
+	return createAccountAnswering(ctx, s, "organizations:CreateGovCloudAccount", c, in.AccountName, in.Email, in.RoleName, in.Tags, true,
+		func(st *orgtypes.CreateAccountStatus) *orgtypes.CreateGovCloudAccountResponse {
+			return &orgtypes.CreateGovCloudAccountResponse{CreateAccountStatus: st}
+		})
 }
 
-// createAccount runs CreateAccount (action organizations:CreateAccount) or, with govCloud, CreateGovCloudAccount.
-func (s *Service) createAccount(ctx context.Context, c *iam.Caller, action, accountName, email string, role *string, inTags []orgtypes.Tag, govCloud bool) (*orgtypes.CreateAccountStatus, error) {
+// createAccountAnswering runs CreateAccount (action organizations:CreateAccount) or, with govCloud,
+// CreateGovCloudAccount, and answers what respond makes of the request's status (told within the change, as
+// iam.UpdateAnswering does).
+func createAccountAnswering[R any](ctx context.Context, s *Service, action string, c *iam.Caller, accountName, email string, role *string,
+	inTags []orgtypes.Tag, govCloud bool, respond func(*orgtypes.CreateAccountStatus) *R) (*R, error) {
 	roleName := acctDefaultRoleName
 	if role != nil && *role != "" {
 		roleName = *role
@@ -263,7 +264,7 @@ func (s *Service) createAccount(ctx context.Context, c *iam.Caller, action, acco
 		return nil, err
 	}
 	var rec *createAccountRecord
-	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+	resp, err := iam.UpdateAnswering(ctx, s.store, func(ctx context.Context, tx store.Tx) error {
 		o, err := s.callerOrg(ctx, tx, c)
 		if err != nil {
 			return err
@@ -323,12 +324,14 @@ func (s *Service) createAccount(ctx context.Context, c *iam.Caller, action, acco
 		}
 		return tx.Insert(ctx, &store.Entity{Account: o.Management, Kind: KindCreateAccount, Name: rec.ID, ID: rec.ID, Path: "/",
 			Created: now, Data: encode(rec)})
+	}, func() *R {
+		st := rec.shape()
+		return respond(&st)
 	})
 	if err != nil {
 		return nil, err
 	}
-	st := rec.shape()
-	return &st, nil
+	return resp, nil
 }
 
 // DescribeCreateAccountStatus reports a CreateAccount request's status.

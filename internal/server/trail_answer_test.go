@@ -17,7 +17,7 @@ import (
 // where the change put it: each create's event comes before the event of the call made right after it (a
 // PutUserPolicy, written with its own change), which would not be so had the trail's writer appended a completed
 // copy later. The events carry their answers, and the secrets in them are hidden. STS's AssumeRole and
-// Organizations' CreateOrganization do the same.
+// Organizations' CreateOrganization and CreateAccount do the same.
 func TestCreatesAreWrittenCompleteWithTheirChange(t *testing.T) {
 	s := startServer(t)
 	const doc = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}`
@@ -75,6 +75,13 @@ func TestCreatesAreWrittenCompleteWithTheirChange(t *testing.T) {
 	}
 	if status, body := s.call(t, rootCreds, "iam", url.Values{"Action": {"DeleteUserPolicy"}, "Version": {"2010-05-08"}, "UserName": {"alice"},
 		"PolicyName": {"pb"}}); status != 200 {
+		t.Fatalf("DeleteUserPolicy: %d %s", status, body)
+	}
+	if status, body := s.callJSON(t, rootCreds, "CreateAccount", `{"Email":"made@example.com","AccountName":"made"}`); status != 200 {
+		t.Fatalf("CreateAccount: %d %s", status, body)
+	}
+	if status, body := s.call(t, rootCreds, "iam", url.Values{"Action": {"DeleteUserPolicy"}, "Version": {"2010-05-08"}, "UserName": {"alice"},
+		"PolicyName": {"pc"}}); status != 200 {
 		t.Fatalf("DeleteUserPolicy: %d %s", status, body)
 	}
 	if err := s.srv.FlushTrail(context.Background()); err != nil {
@@ -139,12 +146,17 @@ func TestCreatesAreWrittenCompleteWithTheirChange(t *testing.T) {
 			if got := string(e.ev.ResponseElements); !strings.HasPrefix(got, `{"organization":{"id":"o-`) {
 				t.Errorf("CreateOrganization's responseElements: %s", got)
 			}
+		case "CreateAccount":
+			tail = append(tail, e.ev.EventName)
+			if got := string(e.ev.ResponseElements); !strings.HasPrefix(got, `{"createAccountStatus":{"id":"car-`) {
+				t.Errorf("CreateAccount's responseElements: %s", got)
+			}
 		case "DeleteUserPolicy":
 			tail = append(tail, e.ev.EventName)
 		}
 	}
-	if got := strings.Join(tail, " "); got != "AssumeRole DeleteUserPolicy CreateOrganization DeleteUserPolicy" {
-		t.Errorf("AssumeRole's or CreateOrganization's event was written after the change that followed it: %s", got)
+	if got := strings.Join(tail, " "); got != "AssumeRole DeleteUserPolicy CreateOrganization DeleteUserPolicy CreateAccount DeleteUserPolicy" {
+		t.Errorf("an event was written after the change that followed it: %s", got)
 	}
 	for _, e := range events {
 		if e.ev.EventName == "CreateAccessKey" && !strings.Contains(string(e.ev.ResponseElements), `"secretAccessKey":"HIDDEN_DUE_TO_SECURITY_REASONS"`) {
