@@ -15,6 +15,24 @@ import (
 	"github.com/iamd-dev/iamd/internal/sigv4"
 )
 
+// putUserPolicyBody is the trail benchmarks' authorized write: alice puts the same inline policy again.
+const putUserPolicyBody = "Action=PutUserPolicy&Version=2010-05-08&UserName=alice&PolicyName=bench&PolicyDocument=" +
+	`%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22iam%3AListUsers%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D`
+
+// postAndCheck sends r with client and fails b unless the answer is 200 and holds want; buf is the answer's buffer.
+func postAndCheck(b *testing.B, client *http.Client, r *http.Request, buf []byte, want string) {
+	resp, err := client.Do(r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bytes.NewBuffer(buf[:0])
+	_, err = w.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 || !bytes.Contains(w.Bytes(), []byte(want)) {
+		b.Fatalf("status %d (%v): %s", resp.StatusCode, err, w.Bytes())
+	}
+}
+
 // BenchmarkHandlerTrail: what the audit trail adds to an authorized call, through the server's handler in process
 // (as BenchmarkHandlerGetUser: a request signed once, SigV4 verification, decoding, the engine's decision for an
 // IAM user whose inline policy allows the call, the store and the XML answer), with the trail (trail=on: every
@@ -28,11 +46,9 @@ import (
 // the trail keeps up, the trail's own cost on the request path. cpu-ns/op counts the whole process, the writer's
 // work included, in both. Compare with benchstat -col /trail.
 func BenchmarkHandlerTrail(b *testing.B) {
-	const putBody = "Action=PutUserPolicy&Version=2010-05-08&UserName=alice&PolicyName=bench&PolicyDocument=" +
-		`%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22iam%3AListUsers%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D`
 	for _, op := range []struct{ name, body, want string }{
 		{"op=GetUser", getUserBody, "<UserName>alice</UserName>"},
-		{"op=PutUserPolicy", putBody, "<PutUserPolicyResponse"},
+		{"op=PutUserPolicy", putUserPolicyBody, "<PutUserPolicyResponse"},
 	} {
 		for _, load := range []string{"saturated", "paced"} {
 			for _, trail := range []struct {
@@ -73,11 +89,9 @@ func BenchmarkHandlerTrail(b *testing.B) {
 // catching up (outside the timer) after every 64. ns/op is the client's round trip: the server's work for the
 // call, net/http's on both ends, and the loopback. Compare with benchstat -col /trail.
 func BenchmarkHTTPTrail(b *testing.B) {
-	const putBody = "Action=PutUserPolicy&Version=2010-05-08&UserName=alice&PolicyName=bench&PolicyDocument=" +
-		`%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22iam%3AListUsers%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D`
 	for _, op := range []struct{ name, body, want string }{
 		{"op=GetUser", getUserBody, "<UserName>alice</UserName>"},
-		{"op=PutUserPolicy", putBody, "<PutUserPolicyResponse"},
+		{"op=PutUserPolicy", putUserPolicyBody, "<PutUserPolicyResponse"},
 	} {
 		for _, trail := range []struct {
 			name string
@@ -100,16 +114,7 @@ func BenchmarkHTTPTrail(b *testing.B) {
 				for b.Loop() {
 					r := req.Clone(context.Background())
 					r.Body = io.NopCloser(strings.NewReader(op.body))
-					resp, err := client.Do(r)
-					if err != nil {
-						b.Fatal(err)
-					}
-					w := bytes.NewBuffer(buf[:0])
-					_, err = w.ReadFrom(resp.Body)
-					resp.Body.Close()
-					if err != nil || resp.StatusCode != 200 || !bytes.Contains(w.Bytes(), []byte(op.want)) {
-						b.Fatalf("status %d (%v): %s", resp.StatusCode, err, w.Bytes())
-					}
+					postAndCheck(b, client, r, buf, op.want)
 					if n++; n%64 == 0 {
 						b.StopTimer()
 						if err := s.srv.FlushTrail(context.Background()); err != nil {
@@ -136,8 +141,6 @@ func BenchmarkHTTPTrail(b *testing.B) {
 // user and deletes it in turn (writes that add and remove an entity; CreateUser's event carries the new user in its
 // responseElements).
 func BenchmarkTrailCost(b *testing.B) {
-	const putBody = "Action=PutUserPolicy&Version=2010-05-08&UserName=alice&PolicyName=bench&PolicyDocument=" +
-		`%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22iam%3AListUsers%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D`
 	fixed := func(body string) func(int) string { return func(int) string { return body } }
 	for _, op := range []struct {
 		name string
@@ -146,7 +149,7 @@ func BenchmarkTrailCost(b *testing.B) {
 		want string
 	}{
 		{"op=GetUser", fixed(getUserBody), false, "<UserName>alice</UserName>"},
-		{"op=PutUserPolicy", fixed(putBody), false, "<PutUserPolicyResponse"},
+		{"op=PutUserPolicy", fixed(putUserPolicyBody), false, "<PutUserPolicyResponse"},
 		{"op=CreateUser+DeleteUser", func(i int) string {
 			if i < 0 {
 				return "Action=CreateUser&Version=2010-05-08&UserName=warmup"
@@ -208,16 +211,7 @@ func BenchmarkTrailCost(b *testing.B) {
 						return
 					}
 					r.RemoteAddr = ""
-					resp, err := client.Do(r)
-					if err != nil {
-						b.Fatal(err)
-					}
-					w := bytes.NewBuffer(buf[:0])
-					_, err = w.ReadFrom(resp.Body)
-					resp.Body.Close()
-					if err != nil || resp.StatusCode != 200 || !bytes.Contains(w.Bytes(), []byte(op.want)) {
-						b.Fatalf("status %d (%v): %s", resp.StatusCode, err, w.Bytes())
-					}
+					postAndCheck(b, client, r, buf, op.want)
 				}
 				serve := func(sd *side, n int) {
 					start := time.Now()
