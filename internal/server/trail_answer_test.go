@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -84,32 +85,11 @@ func TestCreatesAreWrittenCompleteWithTheirChange(t *testing.T) {
 		"PolicyName": {"pc"}}); status != 200 {
 		t.Fatalf("DeleteUserPolicy: %d %s", status, body)
 	}
-	if err := s.srv.FlushTrail(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	type stored struct {
-		seq int64
-		ev  audit.Event
-	}
-	var events []stored
-	err := server.StoreOf(s.srv).View(context.Background(), func(ctx context.Context, r store.Reader) error {
-		evs, err := r.EventsSince(ctx, 0, 0)
-		for _, e := range evs {
-			var ev audit.Event
-			if err := json.Unmarshal(e.Data, &ev); err != nil {
-				t.Fatalf("not JSON: %s", e.Data)
-			}
-			events = append(events, stored{e.Seq, ev})
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	events := storedTrail(t, s)
 	var names []string
 	for _, e := range events {
-		if e.ev.EventSource == "iam.amazonaws.com" && e.ev.UserIdentity.Type == "Root" {
-			names = append(names, e.ev.EventName)
+		if e.EventSource == "iam.amazonaws.com" && e.UserIdentity.Type == "Root" {
+			names = append(names, e.EventName)
 		}
 	}
 	var want []string
@@ -124,43 +104,43 @@ func TestCreatesAreWrittenCompleteWithTheirChange(t *testing.T) {
 	}
 	i := 0
 	for _, e := range events {
-		if i == len(creates) || e.ev.EventName != creates[i].params.Get("Action") {
+		if i == len(creates) || e.EventName != creates[i].params.Get("Action") {
 			continue
 		}
-		if got := string(e.ev.ResponseElements); !strings.HasPrefix(got, creates[i].answer) {
-			t.Errorf("%s: responseElements %s, want it to start with %s", e.ev.EventName, got, creates[i].answer)
+		if got := string(e.ResponseElements); !strings.HasPrefix(got, creates[i].answer) {
+			t.Errorf("%s: responseElements %s, want it to start with %s", e.EventName, got, creates[i].answer)
 		}
 		i++
 	}
 	var tail []string // the last three calls' events, in the trail's order
 	for _, e := range events {
-		switch e.ev.EventName {
+		switch e.EventName {
 		case "AssumeRole":
-			tail = append(tail, e.ev.EventName)
-			if got := string(e.ev.ResponseElements); !strings.Contains(got, `"accessKeyId":"`+sessionKey+`"`) ||
+			tail = append(tail, e.EventName)
+			if got := string(e.ResponseElements); !strings.Contains(got, `"accessKeyId":"`+sessionKey+`"`) ||
 				!strings.Contains(got, `"sessionToken":"HIDDEN_DUE_TO_SECURITY_REASONS"`) {
 				t.Errorf("AssumeRole's responseElements: %s", got)
 			}
 		case "CreateOrganization":
-			tail = append(tail, e.ev.EventName)
-			if got := string(e.ev.ResponseElements); !strings.HasPrefix(got, `{"organization":{"id":"o-`) {
+			tail = append(tail, e.EventName)
+			if got := string(e.ResponseElements); !strings.HasPrefix(got, `{"organization":{"id":"o-`) {
 				t.Errorf("CreateOrganization's responseElements: %s", got)
 			}
 		case "CreateAccount":
-			tail = append(tail, e.ev.EventName)
-			if got := string(e.ev.ResponseElements); !strings.HasPrefix(got, `{"createAccountStatus":{"id":"car-`) {
+			tail = append(tail, e.EventName)
+			if got := string(e.ResponseElements); !strings.HasPrefix(got, `{"createAccountStatus":{"id":"car-`) {
 				t.Errorf("CreateAccount's responseElements: %s", got)
 			}
 		case "DeleteUserPolicy":
-			tail = append(tail, e.ev.EventName)
+			tail = append(tail, e.EventName)
 		}
 	}
 	if got := strings.Join(tail, " "); got != "AssumeRole DeleteUserPolicy CreateOrganization DeleteUserPolicy CreateAccount DeleteUserPolicy" {
 		t.Errorf("an event was written after the change that followed it: %s", got)
 	}
 	for _, e := range events {
-		if e.ev.EventName == "CreateAccessKey" && !strings.Contains(string(e.ev.ResponseElements), `"secretAccessKey":"HIDDEN_DUE_TO_SECURITY_REASONS"`) {
-			t.Errorf("CreateAccessKey's secret is not hidden: %s", e.ev.ResponseElements)
+		if e.EventName == "CreateAccessKey" && !strings.Contains(string(e.ResponseElements), `"secretAccessKey":"HIDDEN_DUE_TO_SECURITY_REASONS"`) {
+			t.Errorf("CreateAccessKey's secret is not hidden: %s", e.ResponseElements)
 		}
 	}
 }
@@ -177,4 +157,28 @@ func between(s, open, close string) string {
 		return ""
 	}
 	return s[:j]
+}
+
+// storedTrail lets s's trail catch up and returns every event its store holds, in the trail's order.
+func storedTrail(t *testing.T, s *testServer) []audit.Event {
+	t.Helper()
+	if err := s.srv.FlushTrail(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var events []audit.Event
+	err := server.StoreOf(s.srv).View(context.Background(), func(ctx context.Context, r store.Reader) error {
+		evs, err := r.EventsSince(ctx, 0, 0)
+		for _, e := range evs {
+			var ev audit.Event
+			if err := json.Unmarshal(e.Data, &ev); err != nil {
+				return fmt.Errorf("not JSON: %s", e.Data)
+			}
+			events = append(events, ev)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events
 }

@@ -1,15 +1,9 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/iamd-dev/iamd/internal/audit"
-	"github.com/iamd-dev/iamd/internal/server"
-	"github.com/iamd-dev/iamd/internal/store"
 )
 
 // TestTrailOfRealClientsHoldsNoSecret: IAM, STS and Organizations calls of the AWS CLI are recorded in the audit
@@ -31,27 +25,13 @@ func TestTrailOfRealClientsHoldsNoSecret(t *testing.T) {
 	cli.mustCLI(t, rootCreds, nil, "organizations", "create-organization", "--feature-set", "ALL")
 	cli.mustCLI(t, rootCreds, nil, "organizations", "create-account", "--email", email, "--account-name", "trail-test")
 
-	if err := s.srv.FlushTrail(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 	var events []string
-	err := server.StoreOf(s.srv).View(context.Background(), func(ctx context.Context, r store.Reader) error {
-		evs, err := r.EventsSince(ctx, 0, 0)
-		for _, e := range evs {
-			var ev audit.Event
-			if err := json.Unmarshal(e.Data, &ev); err != nil {
-				return fmt.Errorf("not JSON: %s", e.Data)
-			}
-			pair, _ := json.Marshal(struct {
-				P json.RawMessage `json:"requestParameters"`
-				R json.RawMessage `json:"responseElements"`
-			}{ev.RequestParameters, ev.ResponseElements})
-			events = append(events, string(pair))
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
+	for _, ev := range storedTrail(t, s) {
+		pair, _ := json.Marshal(struct {
+			P json.RawMessage `json:"requestParameters"`
+			R json.RawMessage `json:"responseElements"`
+		}{ev.RequestParameters, ev.ResponseElements})
+		events = append(events, string(pair))
 	}
 	all := strings.Join(events, "\n")
 	for _, secret := range []string{password, key.AccessKey.SecretAccessKey, session.Credentials.SecretAccessKey,
