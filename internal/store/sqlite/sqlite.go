@@ -443,10 +443,12 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 // The generations stay in their own one-page table even when the change appends an event, whose commit then writes
 // that page as well as the events table's last one. Carrying them in the event's row instead (a view of the greater
 // of the two for Sync and for older processes, the rows' generations set by the INSERT, no read-back) was built
-// and measured: the change's commit got about 10 µs cheaper, but every Sync after a commit then read the newest
-// event as well, three or four pages more that SQLite reads again on the reading connection after each commit, and
-// the request after each write paid about 10 µs more. An authorized write with its event cost the same, and one
-// without an event cost more.
+// and measured: the change's commit got about 10 µs cheaper in BenchmarkChangeWithEvent, but every Sync after a
+// commit then read the newest event as well, three or four pages more that SQLite reads again on the reading
+// connection after each commit. With that read moved to the writer's connection right after its commit (whose
+// cache holds those pages), the paired request benchmark (BenchmarkTrailCost) still showed the trail's share of an
+// authorized write unchanged: the INSERT's reads of the view and the trigger it needs for older processes cost
+// what the page saved.
 const (
 	bumpBoth = "UPDATE generations SET gen = gen + 1, pgen = pgen + 1 WHERE id = 1"
 	bumpGen  = "UPDATE generations SET gen = gen + 1 WHERE id = 1"
