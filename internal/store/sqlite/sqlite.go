@@ -447,8 +447,8 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 // commit then read the newest event as well, three or four pages more that SQLite reads again on the reading
 // connection after each commit. With that read moved to the writer's connection right after its commit (whose
 // cache holds those pages), the paired request benchmark (BenchmarkTrailCost) still showed the trail's share of an
-// authorized write unchanged: the INSERT's reads of the view and the trigger it needs for older processes cost
-// what the page saved.
+// authorized write unchanged (14.5% against 14.6%): the event's INSERT, with its reads of the view, ran 223
+// operations against 133 without them, and entered the program of the trigger that older processes need.
 const (
 	bumpBoth = "UPDATE generations SET gen = gen + 1, pgen = pgen + 1 WHERE id = 1"
 	bumpGen  = "UPDATE generations SET gen = gen + 1 WHERE id = 1"
