@@ -47,11 +47,12 @@ const displayTime = "2006-01-02T15:04:05Z"
 
 // WriteSummary writes the summary the AWS CLI's validate-logs ends with.
 func (r *Report) WriteSummary(w io.Writer) {
-	fmt.Fprintf(w, "Results requested for %s to %s\n", r.RequestedStart.Format(displayTime), r.RequestedEnd.Format(displayTime))
 	if r.ValidDigests+r.InvalidDigests == 0 {
+		// No digest gives a range: nothing to request results for (the CLI's range is the one it was asked).
 		fmt.Fprintln(w, "No digests found")
 		return
 	}
+	fmt.Fprintf(w, "Results requested for %s to %s\n", r.RequestedStart.Format(displayTime), r.RequestedEnd.Format(displayTime))
 	if r.FoundStart.IsZero() {
 		fmt.Fprintln(w, "No valid digests found in range")
 	} else {

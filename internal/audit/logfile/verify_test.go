@@ -244,7 +244,7 @@ func TestVerifyAnEmptyDirectory(t *testing.T) {
 	}
 	var out bytes.Buffer
 	rep.WriteSummary(&out)
-	if !rep.OK() || !strings.Contains(out.String(), "No digests found") {
+	if !rep.OK() || out.String() != "No digests found\n" { // no range of zero times
 		t.Fatalf("%s", out.String())
 	}
 }
