@@ -146,13 +146,16 @@ func checkTrail(srv *server.Server) error {
 
 // sharedServers are the servers that the tests of one file share where their state allows (each test uses names of
 // its own and asserts nothing about what others create): one per key, started by the first test that asks for it
-// and stopped by TestMain once every test has run.
+// and stopped by TestMain once every test has run. A test run again (go test -count=N) would find its own names
+// taken: a top-level test that asks again for a key it used in a run that has ended gets a new server, which the
+// tests asking for the key after it share.
 var sharedServers = struct {
 	mu    sync.Mutex
 	byKey map[string]*testServer
+	used  map[[2]string]bool // {key, top-level test}: the test used the key's current server in a run that ended
 	stops []func() error
 	dirs  []string
-}{byKey: map[string]*testServer{}}
+}{byKey: map[string]*testServer{}, used: map[[2]string]bool{}}
 
 // sharedServer returns a copy of the server shared under key (by convention, the test file's name), so that a test
 // may set its own cliProcess.
@@ -161,6 +164,21 @@ func sharedServer(t testing.TB, key string) *testServer {
 	sharedServers.mu.Lock()
 	defer sharedServers.mu.Unlock()
 	s, ok := sharedServers.byKey[key]
+	if top := !strings.Contains(t.Name(), "/"); top {
+		if sharedServers.used[[2]string{key, t.Name()}] {
+			ok = false // this test ran before on the key's server: its names are taken there
+			for k := range sharedServers.used {
+				if k[0] == key {
+					delete(sharedServers.used, k)
+				}
+			}
+		}
+		t.Cleanup(func() {
+			sharedServers.mu.Lock()
+			defer sharedServers.mu.Unlock()
+			sharedServers.used[[2]string{key, t.Name()}] = true
+		})
+	}
 	if !ok {
 		dir, err := os.MkdirTemp("", "iamd-shared-")
 		if err != nil {
