@@ -220,7 +220,8 @@ func (s *Service) CreateVirtualMFADevice(ctx context.Context, c *Caller, in *iam
 	d := &mfaDevice{Name: in.VirtualMFADeviceName, Path: path, SerialNumber: serial, CreateDate: s.Now().UTC().Truncate(time.Second),
 		SealedSeed: s.Box.Seal(seed, []byte(serial)), Tags: tags}
 	var accountName string
-	err := s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+	var dev *iamtypes.VirtualMFADevice
+	resp, err := updateAnswering(ctx, s, func(ctx context.Context, tx store.Tx) error {
 		actx := policy.Context{}
 		tagContext(actx, keys, values)
 		if err := s.Authorize(ctx, tx, c, Authorization{Action: "iam:CreateVirtualMFADevice", Resource: serial, Context: actx}); err != nil {
@@ -243,16 +244,19 @@ func (s *Service) CreateVirtualMFADevice(ctx context.Context, c *Caller, in *iam
 			return err
 		}
 		return nil
+	}, func() *iamtypes.CreateVirtualMFADeviceResponse {
+		// The QR code is drawn once the change committed, outside the write lock; until then it is empty but
+		// present, which is all the change's event records of it (hidden, as the seed).
+		dev = &iamtypes.VirtualMFADevice{SerialNumber: serial, Base32StringSeed: []byte(b32), QRCodePNG: []byte{}, Tags: tagShapes(tags)}
+		return &iamtypes.CreateVirtualMFADeviceResponse{VirtualMFADevice: dev}
 	})
 	if err != nil {
 		return nil, internal(err)
 	}
-	png, err := mfaQRCodePNG(mfaOTPAuthURI(d.Name, accountName, b32))
-	if err != nil {
+	if dev.QRCodePNG, err = mfaQRCodePNG(mfaOTPAuthURI(d.Name, accountName, b32)); err != nil {
 		return nil, internal(err)
 	}
-	out := &iamtypes.VirtualMFADevice{SerialNumber: serial, Base32StringSeed: []byte(b32), QRCodePNG: png, Tags: tagShapes(tags)}
-	return &iamtypes.CreateVirtualMFADeviceResponse{VirtualMFADevice: out}, nil
+	return resp, nil
 }
 
 // EnableMFADevice assigns a virtual MFA device to a user once the user proves to hold it with two consecutive codes.

@@ -36,6 +36,9 @@ func TestCreatesAreWrittenCompleteWithTheirChange(t *testing.T) {
 		{url.Values{"Action": {"CreateAccessKey"}, "UserName": {"alice"}}, `{"accessKey":{"userName":"alice"`},
 		{url.Values{"Action": {"CreateLoginProfile"}, "UserName": {"alice"}, "Password": {"Cr3ate-Compl3te!"}}, `{"loginProfile":{"userName":"alice"`},
 		{url.Values{"Action": {"CreateInstanceProfile"}, "InstanceProfileName": {"web"}}, `{"instanceProfile":{"path":"/","instanceProfileName":"web"`},
+		// The QR code is drawn after the change: the event hides it, present, as it hides the seed.
+		{url.Values{"Action": {"CreateVirtualMFADevice"}, "VirtualMFADeviceName": {"phone"}}, `{"virtualMFADevice":{"serialNumber":"arn:aws:iam::` +
+			account + `:mfa/phone","base32StringSeed":"HIDDEN_DUE_TO_SECURITY_REASONS","qRCodePNG":"HIDDEN_DUE_TO_SECURITY_REASONS"}}`},
 	}
 	var alice creds // the access key CreateAccessKey made, which then assumes a role
 	for i, c := range creates {
