@@ -21,9 +21,10 @@ const clockAdvancedMeta = "test-clock-advanced"
 // sharedClock shares the test clock's advances among the nodes on one database. An advance through any node adds
 // to the stored sum; every node follows the sum's growth since it started: its offset is its --clock-offset plus
 // the advances made (through any node) while it runs. So an advance moves every running node at once, and a restart
-// still returns a node to the real time (its --clock-offset), as on one node. A node looks at the sum when another
-// node's write moved the store's PolicyGeneration (an advance is such a write), so it costs a node one read of the
-// store after each change made elsewhere, and nothing while nothing changes.
+// still returns a node to the real time (its --clock-offset), as on one node. A node looks at the sum when it learns
+// of another node's write (an advance is one): when the store's ForeignPolicyGeneration moved. So it costs a node
+// one read of the store after each change made elsewhere, and nothing after its own changes (an advance through it
+// moves it at once) or while nothing changes.
 //
 // It is the Syncer of the server's endpoints: Sync brings the store up to date, then the clock.
 type sharedClock struct {
@@ -31,13 +32,13 @@ type sharedClock struct {
 	clk    *clock.Clock
 	start  time.Duration // the clock's offset at start (--clock-offset)
 	base   int64         // the stored sum of advances when this node started
-	seen   atomic.Uint64 // the PolicyGeneration whose sum the clock follows
+	seen   atomic.Uint64 // the ForeignPolicyGeneration whose sum the clock follows
 	logger *slog.Logger
 }
 
 func newSharedClock(ctx context.Context, st store.Store, clk *clock.Clock, logger *slog.Logger) (*sharedClock, error) {
 	c := &sharedClock{st: st, clk: clk, start: clk.Offset(), logger: logger}
-	c.seen.Store(st.PolicyGeneration())
+	c.seen.Store(st.ForeignPolicyGeneration())
 	if err := st.View(ctx, func(ctx context.Context, r store.Reader) error {
 		var err error
 		c.base, err = clockAdvanced(ctx, r)
@@ -64,13 +65,14 @@ func clockAdvanced(ctx context.Context, r store.Reader) (int64, error) {
 	return n, nil
 }
 
-// Sync brings the store up to date with the other nodes' commits and, when any moved PolicyGeneration, the clock
-// with their advances. A failure to read the advances is logged, and tried again at the next request.
+// Sync brings the store up to date with the other nodes' commits and, when the store learned of another node's
+// write since (by this Sync or by a commit of this node over it), the clock with their advances. A failure to read
+// the advances is logged, and tried again at the next request.
 func (c *sharedClock) Sync(ctx context.Context) error {
 	if err := c.st.Sync(ctx); err != nil {
 		return err
 	}
-	pg := c.st.PolicyGeneration()
+	pg := c.st.ForeignPolicyGeneration()
 	old := c.seen.Load()
 	if pg == old || !c.seen.CompareAndSwap(old, pg) {
 		return nil

@@ -86,6 +86,9 @@ func (s *Store) Generation() uint64 { return s.inner.Generation() }
 // PolicyGeneration is the wrapped store's.
 func (s *Store) PolicyGeneration() uint64 { return s.inner.PolicyGeneration() }
 
+// ForeignPolicyGeneration is the wrapped store's.
+func (s *Store) ForeignPolicyGeneration() uint64 { return s.inner.ForeignPolicyGeneration() }
+
 // Close closes the wrapped store.
 func (s *Store) Close() error { return s.inner.Close() }
 

@@ -72,6 +72,8 @@ type Store struct {
 	pool *pgxpool.Pool
 	gen  atomic.Uint64 // every commit of Update or UpdateStamps
 	pgen atomic.Uint64 // commits of Update
+	// fpgen is pgen as it was when this handle last learned of another handle's Update (ForeignPolicyGeneration).
+	fpgen atomic.Uint64
 	// trace, when set (by tests, before the store is used), sees every statement a transaction runs with its
 	// arguments, so that a test can check the query plan of each.
 	trace func(query string, args []any)
@@ -132,6 +134,9 @@ func (s *Store) Generation() uint64 { return s.gen.Load() }
 
 // PolicyGeneration increases after every committed Update of this Store.
 func (s *Store) PolicyGeneration() uint64 { return s.pgen.Load() }
+
+// ForeignPolicyGeneration implements store.Store.
+func (s *Store) ForeignPolicyGeneration() uint64 { return s.fpgen.Load() }
 
 // DatabaseGenerations reads the generations the database holds: how many write transactions of any node have
 // committed (gen), and how many of those were not UpdateStamps (policy). A node that sees them move without a
@@ -279,11 +284,13 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 	}
 	bump += " RETURNING gen, policy_gen"
 	var g, p int64
+	var known uint64 // pgen as this handle knew it once the bump held the generations' row
 	var ran bool
 	err := s.writeRetrying(ctx, func(ctx context.Context, t *txn) error {
 		if err := t.queryRow(ctx, bump).Scan(&g, &p); err != nil {
 			return fmt.Errorf("begin write: %w", mapErr(err))
 		}
+		known = s.pgen.Load()
 		// From here the function runs: the contract runs it once, so a failure from now on is not retried.
 		ran = true
 		return fn(ctx, t)
@@ -293,8 +300,13 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 		return unavailable(err)
 	}
 	// The shared generations as this commit left them (a failed commit may have committed: they move as if it
-	// had, and caches drop what they hold, at worst needlessly). gen first, as in the SQLite store.
-	s.advance(uint64(g), uint64(p))
+	// had, and caches drop what they hold, at worst needlessly). gen first, as in the SQLite store. A pgen past the
+	// one its own bump made of what the handle knew holds another handle's Update.
+	bumped := known
+	if policy {
+		bumped++
+	}
+	s.advance(uint64(g), uint64(p), true, uint64(p) > bumped)
 	return unavailable(err)
 }
 
@@ -304,22 +316,30 @@ func (s *Store) Sync(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sync: %w", unavailable(err))
 	}
-	s.advance(g, p)
+	s.advance(g, p, false, false)
 	return nil
 }
 
-// advance moves the generations this handle knows up to g and p (never down): gen first.
-func (s *Store) advance(g, p uint64) {
+// advance moves the generations this handle knows up to g and p (never down): gen first. own says that p is what
+// this handle's commit wrote; foreign, that it holds another handle's Update all the same (the commit found the
+// shared generations moved by one this handle had not seen). A p that Sync finds greater than pgen holds one too.
+// ForeignPolicyGeneration then moves to p, after pgen.
+func (s *Store) advance(g, p uint64, own, foreign bool) {
 	raise(&s.gen, g)
-	raise(&s.pgen, p)
+	if raise(&s.pgen, p) && !own || foreign {
+		raise(&s.fpgen, p)
+	}
 }
 
-// raise sets v to n when n is greater.
-func raise(v *atomic.Uint64, n uint64) {
+// raise sets v to n when n is greater, and reports whether it did.
+func raise(v *atomic.Uint64, n uint64) bool {
 	for {
 		old := v.Load()
-		if n <= old || v.CompareAndSwap(old, n) {
-			return
+		if n <= old {
+			return false
+		}
+		if v.CompareAndSwap(old, n) {
+			return true
 		}
 	}
 }

@@ -35,6 +35,8 @@ type Store struct {
 	// commits and by Sync; they only grow.
 	gen  atomic.Uint64 // every commit
 	pgen atomic.Uint64 // commits of Update, not UpdateStamps
+	// fpgen is pgen as it was when this handle last learned of another handle's Update (ForeignPolicyGeneration).
+	fpgen atomic.Uint64
 	// syncr reads the shared generations for Sync (sync.go), on a connection of r's of its own.
 	syncr *syncReader
 	// indexed is the trail's watermark as last committed (events.go): AppendEvent indexes the tail when it grows
@@ -168,22 +170,30 @@ func (s *Store) Sync(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sync: read the shared generations: %w", err)
 	}
-	s.advance(uint64(g), uint64(p))
+	s.advance(uint64(g), uint64(p), false, false)
 	return nil
 }
 
-// advance moves the generations this handle knows up to g and p (never down): gen first, as a commit does.
-func (s *Store) advance(g, p uint64) {
+// advance moves the generations this handle knows up to g and p (never down): gen first, as a commit does. own says
+// that p is what this handle's commit wrote; foreign, that it holds another handle's Update all the same (the commit
+// found the shared generations moved by one this handle had not seen). A p that Sync finds greater than pgen holds
+// one too. ForeignPolicyGeneration then moves to p, after pgen.
+func (s *Store) advance(g, p uint64, own, foreign bool) {
 	raise(&s.gen, g)
-	raise(&s.pgen, p)
+	if raise(&s.pgen, p) && !own || foreign {
+		raise(&s.fpgen, p)
+	}
 }
 
-// raise sets v to n when n is greater.
-func raise(v *atomic.Uint64, n uint64) {
+// raise sets v to n when n is greater, and reports whether it did.
+func raise(v *atomic.Uint64, n uint64) bool {
 	for {
 		old := v.Load()
-		if n <= old || v.CompareAndSwap(old, n) {
-			return
+		if n <= old {
+			return false
+		}
+		if v.CompareAndSwap(old, n) {
+			return true
 		}
 	}
 }
@@ -274,6 +284,9 @@ func (s *Store) Generation() uint64 { return s.gen.Load() }
 
 // PolicyGeneration increases after every committed Update, through this handle or (seen by Sync) another.
 func (s *Store) PolicyGeneration() uint64 { return s.pgen.Load() }
+
+// ForeignPolicyGeneration implements store.Store.
+func (s *Store) ForeignPolicyGeneration() uint64 { return s.fpgen.Load() }
 
 // Schema is what Open found of the database's schema, and the version it holds since.
 func (s *Store) Schema() store.SchemaVersion { return s.schema }
@@ -405,6 +418,7 @@ func (s *Store) UpdateStamps(ctx context.Context, fn func(ctx context.Context, t
 
 func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error, policy bool) error {
 	var g, p int64
+	var known uint64 // pgen as this handle knew it when the transaction (holding the write lock) bumped it
 	err := s.write(ctx, func(ctx context.Context, t *txn) error {
 		if err := fn(ctx, t); err != nil {
 			return err
@@ -415,6 +429,7 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 		if policy {
 			q = bumpBoth
 		}
+		known = s.pgen.Load()
 		if _, err := t.exec(ctx, q); err != nil {
 			return fmt.Errorf("bump the shared generations: %w", err)
 		}
@@ -430,8 +445,13 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 	// derives from, so while pgen still has its old value those reads must already miss the read cache (whose
 	// entries gen retires) and see the commit; the derived value is then kept under the old policy generation,
 	// which the next step retires. The other order would let a derivation from stale cached records be kept as
-	// current. The values are the ones this commit wrote, greater than any this handle knew.
-	s.advance(uint64(g), uint64(p))
+	// current. The values are the ones this commit wrote, greater than any this handle knew; a pgen past the one
+	// its own bump made of what the handle knew holds another handle's Update.
+	bumped := known
+	if policy {
+		bumped++
+	}
+	s.advance(uint64(g), uint64(p), true, uint64(p) > bumped)
 	return nil
 }
 

@@ -27,6 +27,8 @@ func RunNodes(t *testing.T, newDatabase NewDatabase) {
 		{"SyncSeesAnotherHandlesCommit", syncSeesCommit},
 		{"SyncAfterAnotherHandlesStampsMovesOnlyGeneration", syncSeesStamps},
 		{"SyncWithNothingNewMovesNothing", syncNothingNew},
+		{"ForeignPolicyGenerationMovesForAnotherHandlesUpdateOnly", foreignPolicyGeneration},
+		{"ACommitOverAnUnseenUpdateMovesForeignPolicyGeneration", foreignAbsorbed},
 		{"SyncIgnoresRolledBackUpdates", syncIgnoresRollback},
 		{"CachedReadsAreRetiredBySync", syncRetiresCachedReads},
 		{"NamesStayUniqueUnderConcurrentInsertsOnTwoHandles", uniqueAcrossHandles},
@@ -107,6 +109,59 @@ func syncNothingNew(t *testing.T, a, b store.Store) {
 	mustSync(t, a)
 	if a.Generation() != g1 || a.PolicyGeneration() != p1 {
 		t.Fatalf("Sync after the handle's own commit moved generations %d/%d to %d/%d", g1, p1, a.Generation(), a.PolicyGeneration())
+	}
+}
+
+// foreignPolicyGeneration: ForeignPolicyGeneration stays where it is through the handle's own commits and the Syncs
+// after them, and through another handle's UpdateStamps; Sync after another handle's Update moves it to the
+// handle's PolicyGeneration.
+func foreignPolicyGeneration(t *testing.T, a, b store.Store) {
+	ctx := context.Background()
+	mustSync(t, b)
+	f0 := b.ForeignPolicyGeneration()
+	if f0 > b.PolicyGeneration() {
+		t.Fatalf("ForeignPolicyGeneration %d past PolicyGeneration %d", f0, b.PolicyGeneration())
+	}
+	mustUpdate(t, b, func(ctx context.Context, tx store.Tx) error { return tx.PutSetting(ctx, "1", "k", []byte("own")) })
+	if err := b.UpdateStamps(ctx, func(ctx context.Context, tx store.Tx) error { return tx.PutSetting(ctx, "1", "s", []byte("own")) }); err != nil {
+		t.Fatal(err)
+	}
+	mustSync(t, b)
+	if f := b.ForeignPolicyGeneration(); f != f0 {
+		t.Fatalf("the handle's own commits moved ForeignPolicyGeneration %d to %d", f0, f)
+	}
+	if err := a.UpdateStamps(ctx, func(ctx context.Context, tx store.Tx) error { return tx.PutSetting(ctx, "1", "s", []byte("a")) }); err != nil {
+		t.Fatal(err)
+	}
+	mustSync(t, b)
+	if f := b.ForeignPolicyGeneration(); f != f0 {
+		t.Fatalf("another handle's UpdateStamps moved ForeignPolicyGeneration %d to %d", f0, f)
+	}
+	mustUpdate(t, a, func(ctx context.Context, tx store.Tx) error { return tx.PutSetting(ctx, "1", "k", []byte("a")) })
+	mustSync(t, b)
+	if f, p := b.ForeignPolicyGeneration(), b.PolicyGeneration(); f <= f0 || f != p {
+		t.Fatalf("after another handle's Update and Sync: ForeignPolicyGeneration %d (was %d), PolicyGeneration %d; want it moved to PolicyGeneration", f, f0, p)
+	}
+}
+
+// foreignAbsorbed: a commit (Update or UpdateStamps) through a handle that has not yet seen another handle's Update
+// moves PolicyGeneration past it, and ForeignPolicyGeneration with it: a consumer that follows other handles'
+// changes misses none of them for a commit of its own that came first.
+func foreignAbsorbed(t *testing.T, a, b store.Store) {
+	ctx := context.Background()
+	for _, own := range []struct {
+		name  string
+		write func(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error
+	}{{"Update", b.Update}, {"UpdateStamps", b.UpdateStamps}} {
+		mustSync(t, b)
+		f0 := b.ForeignPolicyGeneration()
+		mustUpdate(t, a, func(ctx context.Context, tx store.Tx) error { return tx.PutSetting(ctx, "1", "k", []byte(own.name)) })
+		if err := own.write(ctx, func(ctx context.Context, tx store.Tx) error { return tx.PutSetting(ctx, "1", "o", []byte(own.name)) }); err != nil {
+			t.Fatal(err)
+		}
+		if f, p := b.ForeignPolicyGeneration(), b.PolicyGeneration(); f <= f0 || f > p {
+			t.Fatalf("%s over another handle's unseen Update: ForeignPolicyGeneration %d (was %d), PolicyGeneration %d", own.name, f, f0, p)
+		}
 	}
 }
 
