@@ -37,9 +37,9 @@ type ServiceOptions struct {
 }
 
 // Service is CloudTrail's API over the audit trail: LookupEvents reads the caller's account's events from the
-// store's index; DescribeTrails, GetTrailStatus and ListTrails show the account's one trail (DefaultTrailName), which
-// is always on; ListPublicKeys lists the keys that sign the trail's digests (DigestPublicKeys). Every call is authorized by IAM's
-// engine as cloudtrail:<Operation>.
+// store's index; DescribeTrails, GetTrail, GetTrailStatus, GetEventSelectors and ListTrails show the account's one
+// trail (DefaultTrailName), which is always on; ListPublicKeys lists the keys that sign the trail's digests
+// (DigestPublicKeys). Every call is authorized by IAM's engine as cloudtrail:<Operation>.
 type Service struct {
 	st   store.Store
 	iam  IAM

@@ -140,6 +140,75 @@ func (s *Service) ListTrails(ctx context.Context, c *iam.Caller, in *cttypes.Lis
 	return out, nil
 }
 
+// namedTrail returns the account's trail when name (a name or an ARN) names it, once the caller is authorized for
+// action on the trail's ARN (or on the ARN given, for another trail). A name or ARN that is not well formed is
+// CloudTrail's InvalidTrailNameException or CloudTrailARNInvalidException; another trail is TrailNotFoundException.
+func (s *Service) namedTrail(ctx context.Context, r store.Reader, c *iam.Caller, action, name string) (trailView, error) {
+	account := c.Account()
+	t, err := s.accountTrail(ctx, r, account)
+	if err != nil {
+		return trailView{}, err
+	}
+	ok, err := t.matches(name)
+	if err != nil {
+		return trailView{}, err
+	}
+	resource := t.arn
+	if !ok && strings.HasPrefix(name, "arn:") {
+		resource = name
+	}
+	if err := s.authorize(ctx, r, c, action, resource); err != nil {
+		return trailView{}, err
+	}
+	if !ok {
+		return trailView{}, errTrailNotFound(name, account)
+	}
+	return t, nil
+}
+
+// GetTrail describes the account's trail, named by name or ARN, as DescribeTrails does. Another trail is
+// TrailNotFoundException. Authorized as cloudtrail:GetTrail on the trail's ARN.
+func (s *Service) GetTrail(ctx context.Context, c *iam.Caller, in *cttypes.GetTrailRequest) (*cttypes.GetTrailResponse, error) {
+	var out *cttypes.GetTrailResponse
+	err := s.st.View(ctx, func(ctx context.Context, r store.Reader) error {
+		t, err := s.namedTrail(ctx, r, c, "GetTrail", in.Name)
+		if err != nil {
+			return err
+		}
+		d := t.describe()
+		out = &cttypes.GetTrailResponse{Trail: &d}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GetEventSelectors answers for the account's trail, named by name or ARN, with the event selector of a trail
+// created without any (the CloudTrail API reference, EventSelector): every read and write management event, no
+// event source excluded, no data resources. It is what the checks of "a multi-Region trail that logs read and write
+// management events" (CIS AWS Foundations 3.1, Security Hub CloudTrail.1) look for. The decision API's data events,
+// which iamd records besides, are of the caller's own services, for which CloudTrail has no data resource type.
+// Another trail is TrailNotFoundException. Authorized as cloudtrail:GetEventSelectors on the trail's ARN.
+func (s *Service) GetEventSelectors(ctx context.Context, c *iam.Caller, in *cttypes.GetEventSelectorsRequest) (*cttypes.GetEventSelectorsResponse, error) {
+	var out *cttypes.GetEventSelectorsResponse
+	err := s.st.View(ctx, func(ctx context.Context, r store.Reader) error {
+		t, err := s.namedTrail(ctx, r, c, "GetEventSelectors", in.TrailName)
+		if err != nil {
+			return err
+		}
+		all := cttypes.ReadWriteTypeAll
+		out = &cttypes.GetEventSelectorsResponse{TrailARN: ptr(t.arn), EventSelectors: []cttypes.EventSelector{{ReadWriteType: &all,
+			IncludeManagementEvents: ptr(true), DataResources: []cttypes.DataResource{}, ExcludeManagementEventSources: []string{}}}}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // GetTrailStatus answers for the account's trail, named by name or ARN: it is logging since the trail began to
 // record (ServiceOptions.Started), and its latest delivery is the account's newest event. Another trail is
 // TrailNotFoundException. Authorized as cloudtrail:GetTrailStatus on the trail's ARN.
@@ -147,23 +216,8 @@ func (s *Service) GetTrailStatus(ctx context.Context, c *iam.Caller, in *cttypes
 	var out *cttypes.GetTrailStatusResponse
 	err := s.st.View(ctx, func(ctx context.Context, r store.Reader) error {
 		account := c.Account()
-		t, err := s.accountTrail(ctx, r, account)
-		if err != nil {
+		if _, err := s.namedTrail(ctx, r, c, "GetTrailStatus", in.Name); err != nil {
 			return err
-		}
-		ok, err := t.matches(in.Name)
-		if err != nil {
-			return err
-		}
-		resource := t.arn
-		if !ok && strings.HasPrefix(in.Name, "arn:") {
-			resource = in.Name
-		}
-		if err := s.authorize(ctx, r, c, "GetTrailStatus", resource); err != nil {
-			return err
-		}
-		if !ok {
-			return errTrailNotFound(in.Name, account)
 		}
 		started := s.opts.Started.UTC().Truncate(time.Second)
 		out = &cttypes.GetTrailStatusResponse{IsLogging: ptr(true), StartLoggingTime: &started,

@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"crypto/x509"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -175,5 +176,74 @@ func TestGetTrailStatusIsAuthorizedOnTheTrail(t *testing.T) {
 	}
 	if out, err := f.GetTrailStatus(ctx, erin, &cttypes.GetTrailStatusRequest{Name: "iamd"}); err != nil || !*out.IsLogging {
 		t.Fatalf("%v %+v", err, out)
+	}
+}
+
+// TestGetTrailDescribesTheAccountsTrail: by name or ARN, GetTrail answers the trail as DescribeTrails does; another
+// trail is TrailNotFoundException, a malformed name InvalidTrailNameException and a malformed ARN
+// CloudTrailARNInvalidException.
+func TestGetTrailDescribesTheAccountsTrail(t *testing.T) {
+	f := newFixture(t, audit.ServiceOptions{})
+	ctx := context.Background()
+	described, err := f.DescribeTrails(ctx, rootOf(acct), &cttypes.DescribeTrailsRequest{})
+	if err != nil || len(described.TrailList) != 1 {
+		t.Fatalf("%v %+v", err, described)
+	}
+	for _, name := range []string{"iamd", trailARN} {
+		out, err := f.GetTrail(ctx, rootOf(acct), &cttypes.GetTrailRequest{Name: name})
+		if err != nil || out.Trail == nil || !reflect.DeepEqual(*out.Trail, described.TrailList[0]) {
+			t.Fatalf("%s: %v %+v", name, err, out)
+		}
+	}
+	_, err = f.GetTrail(ctx, rootOf(acct), &cttypes.GetTrailRequest{Name: "other"})
+	if ae := wantCTError(t, err, "TrailNotFoundException"); ae.Message != "Unknown trail: other for the user: "+acct {
+		t.Fatalf("message %q", ae.Message)
+	}
+	_, err = f.GetTrail(ctx, rootOf(acct), &cttypes.GetTrailRequest{Name: "a..b"})
+	wantCTError(t, err, "InvalidTrailNameException")
+	_, err = f.GetTrail(ctx, rootOf(acct), &cttypes.GetTrailRequest{Name: "arn:aws:s3:::bucket"})
+	wantCTError(t, err, "CloudTrailARNInvalidException")
+}
+
+// TestGetEventSelectorsAreThoseOfADefaultTrail: the trail's one event selector logs every read and write management
+// event and no data resources, as a trail created without selectors does; by name or ARN, with the trail's ARN.
+func TestGetEventSelectorsAreThoseOfADefaultTrail(t *testing.T) {
+	f := newFixture(t, audit.ServiceOptions{})
+	ctx := context.Background()
+	for _, name := range []string{"iamd", trailARN} {
+		out, err := f.GetEventSelectors(ctx, rootOf(acct), &cttypes.GetEventSelectorsRequest{TrailName: name})
+		if err != nil || *out.TrailARN != trailARN || len(out.EventSelectors) != 1 || out.AdvancedEventSelectors != nil {
+			t.Fatalf("%s: %v %+v", name, err, out)
+		}
+		sel := out.EventSelectors[0]
+		if *sel.ReadWriteType != cttypes.ReadWriteTypeAll || !*sel.IncludeManagementEvents || sel.DataResources == nil || len(sel.DataResources) != 0 ||
+			sel.ExcludeManagementEventSources == nil || len(sel.ExcludeManagementEventSources) != 0 {
+			t.Fatalf("selector %+v", sel)
+		}
+	}
+	_, err := f.GetEventSelectors(ctx, rootOf(acct), &cttypes.GetEventSelectorsRequest{TrailName: "arn:aws:cloudtrail:us-east-1:" + acct + ":trail/other"})
+	wantCTError(t, err, "TrailNotFoundException")
+}
+
+// TestGetTrailAndEventSelectorsAreAuthorizedOnTheTrail: cloudtrail:GetTrail and cloudtrail:GetEventSelectors are
+// decided on the trail's ARN, each by its own action.
+func TestGetTrailAndEventSelectorsAreAuthorizedOnTheTrail(t *testing.T) {
+	f := newFixture(t, audit.ServiceOptions{})
+	ctx := context.Background()
+	u, err := f.IAM.CreateUser(ctx, rootOf(acct), &iamtypes.CreateUserRequest{UserName: "erin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	erin := &iam.Caller{Principal: authz.Principal{Type: authz.PrincipalUser, ARN: u.User.Arn, Account: acct}, Name: "erin", UserID: u.User.UserId}
+	if err := f.IAM.PutUserPolicy(ctx, rootOf(acct), &iamtypes.PutUserPolicyRequest{UserName: "erin", PolicyName: "trail",
+		PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cloudtrail:GetTrail","Resource":"` + trailARN + `"}]}`}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.GetTrail(ctx, erin, &cttypes.GetTrailRequest{Name: "iamd"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.GetEventSelectors(ctx, erin, &cttypes.GetEventSelectorsRequest{TrailName: "iamd"})
+	if ae := wantCTError(t, err, "AccessDeniedException"); !strings.Contains(ae.Message, "cloudtrail:GetEventSelectors on resource: "+trailARN+" ") {
+		t.Fatalf("message %q", ae.Message)
 	}
 }

@@ -95,6 +95,11 @@ func TestGoldenCloudTrail(t *testing.T) {
 	call("DescribeTrails-by-name", "DescribeTrails", `{"trailNameList":["iamd","other"],"includeShadowTrails":false}`)
 	call("GetTrailStatus", "GetTrailStatus", `{"Name":"arn:aws:cloudtrail:us-east-1:123456789012:trail/iamd"}`)
 	call("GetTrailStatus-unknown", "GetTrailStatus", `{"Name":"other"}`)
+	call("GetTrail", "GetTrail", `{"Name":"iamd"}`)
+	call("GetTrail-bad-name", "GetTrail", `{"Name":"my-_trail"}`)
+	call("GetEventSelectors", "GetEventSelectors", `{"TrailName":"arn:aws:cloudtrail:us-east-1:123456789012:trail/iamd"}`)
+	call("GetEventSelectors-unknown", "GetEventSelectors", `{"TrailName":"other"}`)
+	call("GetEventSelectors-no-name", "GetEventSelectors", `{}`)
 	call("ListTrails", "ListTrails", `{}`)
 	call("ListPublicKeys", "ListPublicKeys", `{}`)
 	call("CreateTrail-not-implemented", "CreateTrail", `{"Name":"t2","S3BucketName":"b"}`)
@@ -139,6 +144,24 @@ func TestCloudTrailWithTheAWSCLI(t *testing.T) {
 	if !status.IsLogging {
 		t.Fatal("get-trail-status: not logging")
 	}
+	// What the checks of "a multi-Region trail logging read and write management events" read (CIS 3.1).
+	var trail struct{ Trail struct{ Name string } }
+	s.mustCLI(t, rootCreds, &trail, "cloudtrail", "get-trail", "--name", "arn:aws:cloudtrail:us-east-1:123456789012:trail/iamd")
+	if trail.Trail.Name != "iamd" {
+		t.Fatalf("get-trail: %+v", trail)
+	}
+	var selectors struct {
+		TrailARN       string
+		EventSelectors []struct {
+			ReadWriteType           string
+			IncludeManagementEvents bool
+		}
+	}
+	s.mustCLI(t, rootCreds, &selectors, "cloudtrail", "get-event-selectors", "--trail-name", "iamd")
+	if selectors.TrailARN != "arn:aws:cloudtrail:us-east-1:123456789012:trail/iamd" || len(selectors.EventSelectors) != 1 ||
+		selectors.EventSelectors[0].ReadWriteType != "All" || !selectors.EventSelectors[0].IncludeManagementEvents {
+		t.Fatalf("get-event-selectors: %+v", selectors)
+	}
 	for _, tc := range []struct {
 		args      []string
 		code, msg string
@@ -146,6 +169,7 @@ func TestCloudTrailWithTheAWSCLI(t *testing.T) {
 		{[]string{"cloudtrail", "lookup-events", "--max-results", "51"}, "InvalidMaxResultsException", "limit specified is not valid"},
 		{[]string{"cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=Bogus,AttributeValue=x"}, "InvalidLookupAttributesException", "not valid"},
 		{[]string{"cloudtrail", "get-trail-status", "--name", "other"}, "TrailNotFoundException", "Unknown trail: other for the user: 123456789012"},
+		{[]string{"cloudtrail", "get-event-selectors", "--trail-name", "other"}, "TrailNotFoundException", "Unknown trail: other for the user: 123456789012"},
 	} {
 		out, errOut, code := s.awsCLI(t, rootCreds, tc.args...)
 		wantCLIError(t, out, errOut, code, tc.code, tc.msg)
@@ -189,6 +213,14 @@ assert ct.get_trail_status(Name="iamd")["IsLogging"] is True
 trail = ct.describe_trails(trailNameList=["iamd"])["trailList"][0]
 assert trail["HomeRegion"] == "us-east-1" and trail["IsMultiRegionTrail"], trail
 assert ct.list_public_keys()["PublicKeyList"] == []
+assert ct.get_trail(Name="iamd")["Trail"]["IsMultiRegionTrail"] is True
+sel = ct.get_event_selectors(TrailName="iamd")["EventSelectors"]
+assert sel == [{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [], "ExcludeManagementEventSources": []}], sel
+try:
+    ct.get_trail(Name="other")
+    raise SystemExit("another trail found")
+except ct.exceptions.TrailNotFoundException:
+    pass
 print("ok")
 `)
 	if code != 0 || strings.TrimSpace(out) != "ok" {

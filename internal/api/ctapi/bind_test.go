@@ -27,7 +27,7 @@ func TestTableServesTheGeneratedOperations(t *testing.T) {
 			implemented++
 		}
 	}
-	if implemented != 5 || len(ops) < 50 {
+	if implemented != 7 || len(ops) < 50 {
 		t.Fatalf("%d of %d operations implemented", implemented, len(ops))
 	}
 	for _, o := range ctapi.Bind(nil) {

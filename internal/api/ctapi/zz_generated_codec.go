@@ -7,6 +7,67 @@ import (
 	cttypes "github.com/iamd-dev/iamd/internal/apitypes/cloudtrail"
 )
 
+// appendAdvancedEventSelector appends v as a JSON object.
+func appendAdvancedEventSelector(b []byte, v *cttypes.AdvancedEventSelector) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Name != nil {
+		b = jsonproto.Member(b, n, `"Name":`)
+		b = jsonproto.AppendString(b, *v.Name)
+	}
+	b = jsonproto.Member(b, n, `"FieldSelectors":`)
+	b = jsonproto.AppendList(b, v.FieldSelectors, appendAdvancedFieldSelector)
+	return append(b, '}')
+}
+
+// appendAdvancedFieldSelector appends v as a JSON object.
+func appendAdvancedFieldSelector(b []byte, v *cttypes.AdvancedFieldSelector) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"Field":`)
+	b = jsonproto.AppendString(b, v.Field)
+	if v.Equals != nil {
+		b = jsonproto.Member(b, n, `"Equals":`)
+		b = jsonproto.AppendList(b, v.Equals, jsonproto.StringElem)
+	}
+	if v.StartsWith != nil {
+		b = jsonproto.Member(b, n, `"StartsWith":`)
+		b = jsonproto.AppendList(b, v.StartsWith, jsonproto.StringElem)
+	}
+	if v.EndsWith != nil {
+		b = jsonproto.Member(b, n, `"EndsWith":`)
+		b = jsonproto.AppendList(b, v.EndsWith, jsonproto.StringElem)
+	}
+	if v.NotEquals != nil {
+		b = jsonproto.Member(b, n, `"NotEquals":`)
+		b = jsonproto.AppendList(b, v.NotEquals, jsonproto.StringElem)
+	}
+	if v.NotStartsWith != nil {
+		b = jsonproto.Member(b, n, `"NotStartsWith":`)
+		b = jsonproto.AppendList(b, v.NotStartsWith, jsonproto.StringElem)
+	}
+	if v.NotEndsWith != nil {
+		b = jsonproto.Member(b, n, `"NotEndsWith":`)
+		b = jsonproto.AppendList(b, v.NotEndsWith, jsonproto.StringElem)
+	}
+	return append(b, '}')
+}
+
+// appendDataResource appends v as a JSON object.
+func appendDataResource(b []byte, v *cttypes.DataResource) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Type != nil {
+		b = jsonproto.Member(b, n, `"Type":`)
+		b = jsonproto.AppendString(b, *v.Type)
+	}
+	if v.Values != nil {
+		b = jsonproto.Member(b, n, `"Values":`)
+		b = jsonproto.AppendList(b, v.Values, jsonproto.StringElem)
+	}
+	return append(b, '}')
+}
+
 // decodeDescribeTrailsRequest reads a request body into v.
 func decodeDescribeTrailsRequest(data []byte, v *cttypes.DescribeTrailsRequest) error {
 	return jsonproto.Decode(data, v, readDescribeTrailsRequest)
@@ -79,6 +140,99 @@ func appendEvent(b []byte, v *cttypes.Event) []byte {
 	if v.CloudTrailEvent != nil {
 		b = jsonproto.Member(b, n, `"CloudTrailEvent":`)
 		b = jsonproto.AppendString(b, *v.CloudTrailEvent)
+	}
+	return append(b, '}')
+}
+
+// appendEventSelector appends v as a JSON object.
+func appendEventSelector(b []byte, v *cttypes.EventSelector) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.ReadWriteType != nil {
+		b = jsonproto.Member(b, n, `"ReadWriteType":`)
+		b = jsonproto.AppendString(b, *v.ReadWriteType)
+	}
+	if v.IncludeManagementEvents != nil {
+		b = jsonproto.Member(b, n, `"IncludeManagementEvents":`)
+		b = jsonproto.AppendBool(b, *v.IncludeManagementEvents)
+	}
+	if v.DataResources != nil {
+		b = jsonproto.Member(b, n, `"DataResources":`)
+		b = jsonproto.AppendList(b, v.DataResources, appendDataResource)
+	}
+	if v.ExcludeManagementEventSources != nil {
+		b = jsonproto.Member(b, n, `"ExcludeManagementEventSources":`)
+		b = jsonproto.AppendList(b, v.ExcludeManagementEventSources, jsonproto.StringElem)
+	}
+	return append(b, '}')
+}
+
+// decodeGetEventSelectorsRequest reads a request body into v.
+func decodeGetEventSelectorsRequest(data []byte, v *cttypes.GetEventSelectorsRequest) error {
+	return jsonproto.Decode(data, v, readGetEventSelectorsRequest)
+}
+
+var membersGetEventSelectorsRequest = jsonproto.NewMembers("TrailName").Require(0)
+
+// readGetEventSelectorsRequest reads a JSON object into v.
+func readGetEventSelectorsRequest(d *jsonproto.Decoder, v *cttypes.GetEventSelectorsRequest) error {
+	return jsonproto.Object(d, v, &membersGetEventSelectorsRequest, memberGetEventSelectorsRequest)
+}
+
+func memberGetEventSelectorsRequest(d *jsonproto.Decoder, v *cttypes.GetEventSelectorsRequest, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.String(d, &v.TrailName)
+	}
+	return d.Skip()
+}
+
+// appendGetEventSelectorsResponse appends v as a JSON object.
+func appendGetEventSelectorsResponse(b []byte, v *cttypes.GetEventSelectorsResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.TrailARN != nil {
+		b = jsonproto.Member(b, n, `"TrailARN":`)
+		b = jsonproto.AppendString(b, *v.TrailARN)
+	}
+	if v.EventSelectors != nil {
+		b = jsonproto.Member(b, n, `"EventSelectors":`)
+		b = jsonproto.AppendList(b, v.EventSelectors, appendEventSelector)
+	}
+	if v.AdvancedEventSelectors != nil {
+		b = jsonproto.Member(b, n, `"AdvancedEventSelectors":`)
+		b = jsonproto.AppendList(b, v.AdvancedEventSelectors, appendAdvancedEventSelector)
+	}
+	return append(b, '}')
+}
+
+// decodeGetTrailRequest reads a request body into v.
+func decodeGetTrailRequest(data []byte, v *cttypes.GetTrailRequest) error {
+	return jsonproto.Decode(data, v, readGetTrailRequest)
+}
+
+var membersGetTrailRequest = jsonproto.NewMembers("Name").Require(0)
+
+// readGetTrailRequest reads a JSON object into v.
+func readGetTrailRequest(d *jsonproto.Decoder, v *cttypes.GetTrailRequest) error {
+	return jsonproto.Object(d, v, &membersGetTrailRequest, memberGetTrailRequest)
+}
+
+func memberGetTrailRequest(d *jsonproto.Decoder, v *cttypes.GetTrailRequest, i int) error {
+	switch i {
+	case 0:
+		return jsonproto.String(d, &v.Name)
+	}
+	return d.Skip()
+}
+
+// appendGetTrailResponse appends v as a JSON object.
+func appendGetTrailResponse(b []byte, v *cttypes.GetTrailResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Trail != nil {
+		b = jsonproto.Member(b, n, `"Trail":`)
+		b = appendTrail(b, v.Trail)
 	}
 	return append(b, '}')
 }

@@ -17,6 +17,12 @@ type CloudTrail interface {
 	// DescribeTrails: Retrieves settings for one or more trails associated with the current Region for your account.
 	DescribeTrails(ctx context.Context, c *iam.Caller, in *cttypes.DescribeTrailsRequest) (*cttypes.DescribeTrailsResponse, error)
 
+	// GetEventSelectors: Describes the settings for the event selectors that you configured for your trail.
+	GetEventSelectors(ctx context.Context, c *iam.Caller, in *cttypes.GetEventSelectorsRequest) (*cttypes.GetEventSelectorsResponse, error)
+
+	// GetTrail: Returns settings information for a specified trail.
+	GetTrail(ctx context.Context, c *iam.Caller, in *cttypes.GetTrailRequest) (*cttypes.GetTrailResponse, error)
+
 	// GetTrailStatus: Returns a JSON-formatted list of information about the specified trail.
 	GetTrailStatus(ctx context.Context, c *iam.Caller, in *cttypes.GetTrailStatusRequest) (*cttypes.GetTrailStatusResponse, error)
 
@@ -39,6 +45,14 @@ type unimplementedCloudTrail struct{}
 
 func (unimplementedCloudTrail) DescribeTrails(context.Context, *iam.Caller, *cttypes.DescribeTrailsRequest) (*cttypes.DescribeTrailsResponse, error) {
 	return nil, notImplemented("DescribeTrails")
+}
+
+func (unimplementedCloudTrail) GetEventSelectors(context.Context, *iam.Caller, *cttypes.GetEventSelectorsRequest) (*cttypes.GetEventSelectorsResponse, error) {
+	return nil, notImplemented("GetEventSelectors")
+}
+
+func (unimplementedCloudTrail) GetTrail(context.Context, *iam.Caller, *cttypes.GetTrailRequest) (*cttypes.GetTrailResponse, error) {
+	return nil, notImplemented("GetTrail")
 }
 
 func (unimplementedCloudTrail) GetTrailStatus(context.Context, *iam.Caller, *cttypes.GetTrailStatusRequest) (*cttypes.GetTrailStatusResponse, error) {
@@ -71,6 +85,20 @@ func Operations(impl CloudTrail, domain any) []dispatch.Operation {
 				DescribeTrails(context.Context, *iam.Caller, *cttypes.DescribeTrailsRequest) (*cttypes.DescribeTrailsResponse, error)
 			}](domain),
 			Call: dispatch.JSONInputOutput(decodeDescribeTrailsRequest, trailDescribeTrailsRequest, impl.DescribeTrails, appendDescribeTrailsResponse, trailDescribeTrailsResponse),
+		},
+		{
+			Name: "GetEventSelectors",
+			Implemented: dispatch.Has[interface {
+				GetEventSelectors(context.Context, *iam.Caller, *cttypes.GetEventSelectorsRequest) (*cttypes.GetEventSelectorsResponse, error)
+			}](domain),
+			Call: dispatch.JSONInputOutput(decodeGetEventSelectorsRequest, trailGetEventSelectorsRequest, impl.GetEventSelectors, appendGetEventSelectorsResponse, trailGetEventSelectorsResponse),
+		},
+		{
+			Name: "GetTrail",
+			Implemented: dispatch.Has[interface {
+				GetTrail(context.Context, *iam.Caller, *cttypes.GetTrailRequest) (*cttypes.GetTrailResponse, error)
+			}](domain),
+			Call: dispatch.JSONInputOutput(decodeGetTrailRequest, trailGetTrailRequest, impl.GetTrail, appendGetTrailResponse, trailGetTrailResponse),
 		},
 		{
 			Name: "GetTrailStatus",
@@ -121,12 +149,10 @@ func Operations(impl CloudTrail, domain any) []dispatch.Operation {
 		{Name: "GetDashboard"},
 		{Name: "GetEventConfiguration"},
 		{Name: "GetEventDataStore"},
-		{Name: "GetEventSelectors"},
 		{Name: "GetImport"},
 		{Name: "GetInsightSelectors"},
 		{Name: "GetQueryResults"},
 		{Name: "GetResourcePolicy"},
-		{Name: "GetTrail"},
 		{Name: "ListChannels"},
 		{Name: "ListDashboards"},
 		{Name: "ListEventDataStores"},

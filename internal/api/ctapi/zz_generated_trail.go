@@ -8,6 +8,71 @@ import (
 	cttypes "github.com/iamd-dev/iamd/internal/apitypes/cloudtrail"
 )
 
+// trailAdvancedEventSelector appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailAdvancedEventSelector(b []byte, v *cttypes.AdvancedEventSelector) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Name != nil {
+		b = jsonproto.Member(b, n, `"name":`)
+		b = jsonproto.AppendString(b, *v.Name)
+	}
+	if v.FieldSelectors != nil {
+		b = jsonproto.Member(b, n, `"fieldSelectors":`)
+		b = jsonproto.AppendList(b, v.FieldSelectors, trailAdvancedFieldSelector)
+	}
+	return append(b, '}')
+}
+
+// trailAdvancedFieldSelector appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailAdvancedFieldSelector(b []byte, v *cttypes.AdvancedFieldSelector) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Field != "" {
+		b = jsonproto.Member(b, n, `"field":`)
+		b = jsonproto.AppendString(b, v.Field)
+	}
+	if v.Equals != nil {
+		b = jsonproto.Member(b, n, `"equals":`)
+		b = jsonproto.AppendList(b, v.Equals, jsonproto.StringElem[string])
+	}
+	if v.StartsWith != nil {
+		b = jsonproto.Member(b, n, `"startsWith":`)
+		b = jsonproto.AppendList(b, v.StartsWith, jsonproto.StringElem[string])
+	}
+	if v.EndsWith != nil {
+		b = jsonproto.Member(b, n, `"endsWith":`)
+		b = jsonproto.AppendList(b, v.EndsWith, jsonproto.StringElem[string])
+	}
+	if v.NotEquals != nil {
+		b = jsonproto.Member(b, n, `"notEquals":`)
+		b = jsonproto.AppendList(b, v.NotEquals, jsonproto.StringElem[string])
+	}
+	if v.NotStartsWith != nil {
+		b = jsonproto.Member(b, n, `"notStartsWith":`)
+		b = jsonproto.AppendList(b, v.NotStartsWith, jsonproto.StringElem[string])
+	}
+	if v.NotEndsWith != nil {
+		b = jsonproto.Member(b, n, `"notEndsWith":`)
+		b = jsonproto.AppendList(b, v.NotEndsWith, jsonproto.StringElem[string])
+	}
+	return append(b, '}')
+}
+
+// trailDataResource appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailDataResource(b []byte, v *cttypes.DataResource) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Type != nil {
+		b = jsonproto.Member(b, n, `"type":`)
+		b = jsonproto.AppendString(b, *v.Type)
+	}
+	if v.Values != nil {
+		b = jsonproto.Member(b, n, `"values":`)
+		b = jsonproto.AppendList(b, v.Values, jsonproto.StringElem[string])
+	}
+	return append(b, '}')
+}
+
 // trailDescribeTrailsRequest appends v as CloudTrail writes it in requestParameters and responseElements.
 func trailDescribeTrailsRequest(b []byte, v *cttypes.DescribeTrailsRequest) []byte {
 	b = append(b, '{')
@@ -73,6 +138,77 @@ func trailEvent(b []byte, v *cttypes.Event) []byte {
 	if v.CloudTrailEvent != nil {
 		b = jsonproto.Member(b, n, `"cloudTrailEvent":`)
 		b = jsonproto.AppendString(b, *v.CloudTrailEvent)
+	}
+	return append(b, '}')
+}
+
+// trailEventSelector appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailEventSelector(b []byte, v *cttypes.EventSelector) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.ReadWriteType != nil {
+		b = jsonproto.Member(b, n, `"readWriteType":`)
+		b = jsonproto.AppendString(b, *v.ReadWriteType)
+	}
+	if v.IncludeManagementEvents != nil {
+		b = jsonproto.Member(b, n, `"includeManagementEvents":`)
+		b = jsonproto.AppendBool(b, *v.IncludeManagementEvents)
+	}
+	if v.DataResources != nil {
+		b = jsonproto.Member(b, n, `"dataResources":`)
+		b = jsonproto.AppendList(b, v.DataResources, trailDataResource)
+	}
+	if v.ExcludeManagementEventSources != nil {
+		b = jsonproto.Member(b, n, `"excludeManagementEventSources":`)
+		b = jsonproto.AppendList(b, v.ExcludeManagementEventSources, jsonproto.StringElem[string])
+	}
+	return append(b, '}')
+}
+
+// trailGetEventSelectorsRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetEventSelectorsRequest(b []byte, v *cttypes.GetEventSelectorsRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"trailName":`)
+	b = jsonproto.AppendString(b, v.TrailName)
+	return append(b, '}')
+}
+
+// trailGetEventSelectorsResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetEventSelectorsResponse(b []byte, v *cttypes.GetEventSelectorsResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.TrailARN != nil {
+		b = jsonproto.Member(b, n, `"trailARN":`)
+		b = jsonproto.AppendString(b, *v.TrailARN)
+	}
+	if v.EventSelectors != nil {
+		b = jsonproto.Member(b, n, `"eventSelectors":`)
+		b = jsonproto.AppendList(b, v.EventSelectors, trailEventSelector)
+	}
+	if v.AdvancedEventSelectors != nil {
+		b = jsonproto.Member(b, n, `"advancedEventSelectors":`)
+		b = jsonproto.AppendList(b, v.AdvancedEventSelectors, trailAdvancedEventSelector)
+	}
+	return append(b, '}')
+}
+
+// trailGetTrailRequest appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetTrailRequest(b []byte, v *cttypes.GetTrailRequest) []byte {
+	b = append(b, '{')
+	n := len(b)
+	b = jsonproto.Member(b, n, `"name":`)
+	b = jsonproto.AppendString(b, v.Name)
+	return append(b, '}')
+}
+
+// trailGetTrailResponse appends v as CloudTrail writes it in requestParameters and responseElements.
+func trailGetTrailResponse(b []byte, v *cttypes.GetTrailResponse) []byte {
+	b = append(b, '{')
+	n := len(b)
+	if v.Trail != nil {
+		b = jsonproto.Member(b, n, `"trail":`)
+		b = trailTrail(b, v.Trail)
 	}
 	return append(b, '}')
 }

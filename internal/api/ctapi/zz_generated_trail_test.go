@@ -19,6 +19,22 @@ func trailCases() []trailtest.Case {
 		cases = append(cases, c)
 	}
 	{
+		c := trailtest.Case{Name: "GetEventSelectors", InShape: "GetEventSelectorsRequest", OutShape: "GetEventSelectorsResponse"}
+		in := new(cttypes.GetEventSelectorsRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetEventSelectorsRequest(b, in) }
+		out := new(cttypes.GetEventSelectorsResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailGetEventSelectorsResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
+		c := trailtest.Case{Name: "GetTrail", InShape: "GetTrailRequest", OutShape: "GetTrailResponse"}
+		in := new(cttypes.GetTrailRequest)
+		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetTrailRequest(b, in) }
+		out := new(cttypes.GetTrailResponse)
+		c.Out, c.TrailOut = out, func(b []byte) []byte { return trailGetTrailResponse(b, out) }
+		cases = append(cases, c)
+	}
+	{
 		c := trailtest.Case{Name: "GetTrailStatus", InShape: "GetTrailStatusRequest", OutShape: "GetTrailStatusResponse"}
 		in := new(cttypes.GetTrailStatusRequest)
 		c.In, c.TrailIn = in, func(b []byte) []byte { return trailGetTrailStatusRequest(b, in) }

@@ -51,6 +51,55 @@ func (LookupAttributeKey) Values() []LookupAttributeKey {
 	return []LookupAttributeKey{LookupAttributeKeyEventId, LookupAttributeKeyEventName, LookupAttributeKeyReadOnly, LookupAttributeKeyUsername, LookupAttributeKeyResourceType, LookupAttributeKeyResourceName, LookupAttributeKeyEventSource, LookupAttributeKeyAccessKeyId}
 }
 
+// ReadWriteType is the enum shape ReadWriteType.
+type ReadWriteType string
+
+// Values of ReadWriteType.
+const (
+	ReadWriteTypeReadOnly  ReadWriteType = "ReadOnly"
+	ReadWriteTypeWriteOnly ReadWriteType = "WriteOnly"
+	ReadWriteTypeAll       ReadWriteType = "All"
+)
+
+// Values returns the values the model lists for ReadWriteType, in model order.
+func (ReadWriteType) Values() []ReadWriteType {
+	return []ReadWriteType{ReadWriteTypeReadOnly, ReadWriteTypeWriteOnly, ReadWriteTypeAll}
+}
+
+// AdvancedEventSelector: Advanced event selectors let you create fine-grained selectors for CloudTrail management, data, and network activity events.
+type AdvancedEventSelector struct {
+	// Name: An optional, descriptive name for an advanced event selector, such as "Log data events for only two S3 buckets".
+	Name *string
+	// FieldSelectors: Contains all selector statements in an advanced event selector.
+	FieldSelectors []AdvancedFieldSelector
+}
+
+// AdvancedFieldSelector: A single selector statement in an advanced event selector.
+type AdvancedFieldSelector struct {
+	// Field: A field in a CloudTrail event record on which to filter events to be logged.
+	Field string
+	// Equals: An operator that includes events that match the exact value of the event record field specified as the value of Field.
+	Equals []string
+	// StartsWith: An operator that includes events that match the first few characters of the event record field specified as the value of Field.
+	StartsWith []string
+	// EndsWith: An operator that includes events that match the last few characters of the event record field specified as the value of Field.
+	EndsWith []string
+	// NotEquals: An operator that excludes events that match the exact value of the event record field specified as the value of Field.
+	NotEquals []string
+	// NotStartsWith: An operator that excludes events that match the first few characters of the event record field specified as the value of Field.
+	NotStartsWith []string
+	// NotEndsWith: An operator that excludes events that match the last few characters of the event record field specified as the value of Field.
+	NotEndsWith []string
+}
+
+// DataResource: You can configure the DataResource in an EventSelector to log data events for the following three resource types: AWS::DynamoDB::Table AWS::Lambda::Function AWS::S3::Object To log data events for a...
+type DataResource struct {
+	// Type: The resource type in which you want to log data events.
+	Type *string
+	// Values: An array of Amazon Resource Name (ARN) strings or partial ARN strings for the specified resource type.
+	Values []string
+}
+
 // DescribeTrailsRequest: Returns information about the trail.
 type DescribeTrailsRequest struct {
 	// TrailNameList: Specifies a list of trail names, trail ARNs, or both, of the trails to describe.
@@ -96,6 +145,67 @@ type Event struct {
 	Resources []Resource
 	// CloudTrailEvent: A JSON string that contains a representation of the event returned.
 	CloudTrailEvent *string
+}
+
+// EventSelector: Use event selectors to further specify the management and data event settings for your trail.
+type EventSelector struct {
+	// ReadWriteType: Specify if you want your trail to log read-only events, write-only events, or all.
+	ReadWriteType *ReadWriteType
+	// IncludeManagementEvents: Specify if you want your event selector to include management events for your trail.
+	IncludeManagementEvents *bool
+	// DataResources: CloudTrail supports data event logging for Amazon S3 objects in standard S3 buckets, Lambda functions, and Amazon DynamoDB tables with basic event selectors.
+	DataResources []DataResource
+	// ExcludeManagementEventSources: An optional list of service event sources from which you do not want management events to be logged on your trail.
+	ExcludeManagementEventSources []string
+}
+
+// GetEventSelectorsRequest is the structure shape GetEventSelectorsRequest.
+type GetEventSelectorsRequest struct {
+	// TrailName: Specifies the name of the trail or trail ARN.
+	TrailName string
+}
+
+// Validate checks GetEventSelectorsRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *GetEventSelectorsRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *GetEventSelectorsRequest) validate(v *apitypes.Validation, p string) {
+}
+
+// GetEventSelectorsResponse is the structure shape GetEventSelectorsResponse.
+type GetEventSelectorsResponse struct {
+	// TrailARN: The specified trail ARN that has the event selectors.
+	TrailARN *string
+	// EventSelectors: The event selectors that are configured for the trail.
+	EventSelectors []EventSelector
+	// AdvancedEventSelectors: The advanced event selectors that are configured for the trail.
+	AdvancedEventSelectors []AdvancedEventSelector
+}
+
+// GetTrailRequest is the structure shape GetTrailRequest.
+type GetTrailRequest struct {
+	// Name: The name or the Amazon Resource Name (ARN) of the trail for which you want to retrieve settings information.
+	Name string
+}
+
+// Validate checks GetTrailRequest against the model's constraints and returns a *apitypes.ValidationError
+// listing every violation, or nil.
+func (in *GetTrailRequest) Validate() error {
+	var v apitypes.Validation
+	in.validate(&v, "")
+	return v.Err()
+}
+
+func (in *GetTrailRequest) validate(v *apitypes.Validation, p string) {
+}
+
+// GetTrailResponse is the structure shape GetTrailResponse.
+type GetTrailResponse struct {
+	Trail *Trail
 }
 
 // GetTrailStatusRequest: The name of a trail about which you want the current status.
