@@ -156,21 +156,13 @@ func TestListPublicKeysListsTheDigestKeys(t *testing.T) {
 func TestGetTrailStatusIsAuthorizedOnTheTrail(t *testing.T) {
 	f := newFixture(t, audit.ServiceOptions{})
 	ctx := context.Background()
-	u, err := f.IAM.CreateUser(ctx, rootOf(acct), &iamtypes.CreateUserRequest{UserName: "erin"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	erin := &iam.Caller{Principal: authz.Principal{Type: authz.PrincipalUser, ARN: u.User.Arn, Account: acct}, Name: "erin", UserID: u.User.UserId}
-	if err := f.IAM.PutUserPolicy(ctx, rootOf(acct), &iamtypes.PutUserPolicyRequest{UserName: "erin", PolicyName: "status",
-		PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cloudtrail:GetTrailStatus","Resource":"arn:aws:cloudtrail:*:111111111111:trail/other"}]}`}); err != nil {
-		t.Fatal(err)
-	}
-	_, err = f.GetTrailStatus(ctx, erin, &cttypes.GetTrailStatusRequest{Name: "iamd"})
+	erin := f.userAllowed(t, "erin", "cloudtrail:GetTrailStatus", "arn:aws:cloudtrail:*:111111111111:trail/other")
+	_, err := f.GetTrailStatus(ctx, erin, &cttypes.GetTrailStatusRequest{Name: "iamd"})
 	ae := wantCTError(t, err, "AccessDeniedException")
 	if !strings.Contains(ae.Message, "cloudtrail:GetTrailStatus on resource: "+trailARN+" ") {
 		t.Fatalf("message %q", ae.Message)
 	}
-	if err := f.IAM.PutUserPolicy(ctx, rootOf(acct), &iamtypes.PutUserPolicyRequest{UserName: "erin", PolicyName: "status",
+	if err := f.IAM.PutUserPolicy(ctx, rootOf(acct), &iamtypes.PutUserPolicyRequest{UserName: "erin", PolicyName: "allowed",
 		PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cloudtrail:GetTrailStatus","Resource":"arn:aws:cloudtrail:*:111111111111:trail/iamd"}]}`}); err != nil {
 		t.Fatal(err)
 	}
@@ -230,20 +222,27 @@ func TestGetEventSelectorsAreThoseOfADefaultTrail(t *testing.T) {
 func TestGetTrailAndEventSelectorsAreAuthorizedOnTheTrail(t *testing.T) {
 	f := newFixture(t, audit.ServiceOptions{})
 	ctx := context.Background()
-	u, err := f.IAM.CreateUser(ctx, rootOf(acct), &iamtypes.CreateUserRequest{UserName: "erin"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	erin := &iam.Caller{Principal: authz.Principal{Type: authz.PrincipalUser, ARN: u.User.Arn, Account: acct}, Name: "erin", UserID: u.User.UserId}
-	if err := f.IAM.PutUserPolicy(ctx, rootOf(acct), &iamtypes.PutUserPolicyRequest{UserName: "erin", PolicyName: "trail",
-		PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cloudtrail:GetTrail","Resource":"` + trailARN + `"}]}`}); err != nil {
-		t.Fatal(err)
-	}
+	erin := f.userAllowed(t, "erin", "cloudtrail:GetTrail", trailARN)
 	if _, err := f.GetTrail(ctx, erin, &cttypes.GetTrailRequest{Name: "iamd"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.GetEventSelectors(ctx, erin, &cttypes.GetEventSelectorsRequest{TrailName: "iamd"})
+	_, err := f.GetEventSelectors(ctx, erin, &cttypes.GetEventSelectorsRequest{TrailName: "iamd"})
 	if ae := wantCTError(t, err, "AccessDeniedException"); !strings.Contains(ae.Message, "cloudtrail:GetEventSelectors on resource: "+trailARN+" ") {
 		t.Fatalf("message %q", ae.Message)
 	}
+}
+
+// userAllowed creates an IAM user of acct whose inline policy allows action on resource, and returns it as a caller.
+func (f *fixture) userAllowed(t *testing.T, name, action, resource string) *iam.Caller {
+	t.Helper()
+	ctx := context.Background()
+	u, err := f.IAM.CreateUser(ctx, rootOf(acct), &iamtypes.CreateUserRequest{UserName: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.IAM.PutUserPolicy(ctx, rootOf(acct), &iamtypes.PutUserPolicyRequest{UserName: name, PolicyName: "allowed",
+		PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"` + action + `","Resource":"` + resource + `"}]}`}); err != nil {
+		t.Fatal(err)
+	}
+	return &iam.Caller{Principal: authz.Principal{Type: authz.PrincipalUser, ARN: u.User.Arn, Account: acct}, Name: name, UserID: u.User.UserId}
 }
