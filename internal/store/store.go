@@ -255,8 +255,9 @@ type Store interface {
 	// through another handle: by Sync, or by a commit of its own that found the shared generations moved by one it
 	// had not seen. This handle's own commits leave it where it is, so a consumer that follows only what other
 	// handles change (the test clock's advances made through other nodes) compares it and reads nothing after its
-	// own node's writes. It never exceeds PolicyGeneration and never decreases; it may move when no other handle
-	// committed (concurrent commits through this handle), never the reverse.
+	// own node's writes. It moves before PolicyGeneration reaches the value it moves to, so a Sync or a commit that
+	// returns has moved it for every Update of another handle it brought in; it never decreases. It may move when no
+	// other handle committed (concurrent commits through this handle), never the reverse.
 	ForeignPolicyGeneration() uint64
 	// Sync brings this handle up to date with the commits of every other handle on the same database: when any
 	// Update or UpdateStamps committed since this handle last looked (and not through it), it moves Generation

@@ -72,8 +72,9 @@ type Store struct {
 	pool *pgxpool.Pool
 	gen  atomic.Uint64 // every commit of Update or UpdateStamps
 	pgen atomic.Uint64 // commits of Update
-	// fpgen is pgen as it was when this handle last learned of another handle's Update (ForeignPolicyGeneration).
-	fpgen atomic.Uint64
+	// fpgen is pgen as it was when this handle last learned of another handle's Update (ForeignPolicyGeneration);
+	// ownp is the pgen of this handle's latest commit that found no such Update before it (advance, committed).
+	fpgen, ownp atomic.Uint64
 	// trace, when set (by tests, before the store is used), sees every statement a transaction runs with its
 	// arguments, so that a test can check the query plan of each.
 	trace func(query string, args []any)
@@ -302,11 +303,7 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 	// The shared generations as this commit left them (a failed commit may have committed: they move as if it
 	// had, and caches drop what they hold, at worst needlessly). gen first, as in the SQLite store. A pgen past the
 	// one its own bump made of what the handle knew holds another handle's Update.
-	bumped := known
-	if policy {
-		bumped++
-	}
-	s.advance(uint64(g), uint64(p), true, uint64(p) > bumped)
+	s.committed(uint64(g), uint64(p), known, policy)
 	return unavailable(err)
 }
 
@@ -316,18 +313,38 @@ func (s *Store) Sync(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sync: %w", unavailable(err))
 	}
-	s.advance(g, p, false, false)
+	s.advance(g, p)
 	return nil
 }
 
-// advance moves the generations this handle knows up to g and p (never down): gen first. own says that p is what
-// this handle's commit wrote; foreign, that it holds another handle's Update all the same (the commit found the
-// shared generations moved by one this handle had not seen). A p that Sync finds greater than pgen holds one too.
-// ForeignPolicyGeneration then moves to p, after pgen.
-func (s *Store) advance(g, p uint64, own, foreign bool) {
-	raise(&s.gen, g)
-	if raise(&s.pgen, p) && !own || foreign {
+// advance moves the generations this handle knows up to g and p (never down), as Sync found them: gen first, as a
+// commit does. A p past the pgen of this handle's latest commit (ownp) holds another handle's Update:
+// ForeignPolicyGeneration moves to it first, so that it has moved before any commit of this handle can see pgen at p.
+func (s *Store) advance(g, p uint64) {
+	if p > s.ownp.Load() {
 		raise(&s.fpgen, p)
+	}
+	raise(&s.gen, g)
+	raise(&s.pgen, p)
+}
+
+// committed moves the generations this handle knows up to g and p, those its commit left (gen first, as advance).
+// known is pgen as the handle knew it when the commit bumped the shared generations: a p past the bump's own step
+// holds another handle's Update, which ForeignPolicyGeneration follows first (as in advance); otherwise p is this
+// handle's own.
+func (s *Store) committed(g, p, known uint64, policy bool) {
+	bumped := known
+	if policy {
+		bumped++
+	}
+	foreign := p > bumped
+	if foreign {
+		raise(&s.fpgen, p)
+	}
+	raise(&s.gen, g)
+	raise(&s.pgen, p)
+	if !foreign && policy {
+		raise(&s.ownp, p)
 	}
 }
 

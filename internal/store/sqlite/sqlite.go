@@ -35,8 +35,9 @@ type Store struct {
 	// commits and by Sync; they only grow.
 	gen  atomic.Uint64 // every commit
 	pgen atomic.Uint64 // commits of Update, not UpdateStamps
-	// fpgen is pgen as it was when this handle last learned of another handle's Update (ForeignPolicyGeneration).
-	fpgen atomic.Uint64
+	// fpgen is pgen as it was when this handle last learned of another handle's Update (ForeignPolicyGeneration);
+	// ownp is the pgen of this handle's latest commit that found no such Update before it (advance, committed).
+	fpgen, ownp atomic.Uint64
 	// syncr reads the shared generations for Sync (sync.go), on a connection of r's of its own.
 	syncr *syncReader
 	// indexed is the trail's watermark as last committed (events.go): AppendEvent indexes the tail when it grows
@@ -170,18 +171,38 @@ func (s *Store) Sync(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sync: read the shared generations: %w", err)
 	}
-	s.advance(uint64(g), uint64(p), false, false)
+	s.advance(uint64(g), uint64(p))
 	return nil
 }
 
-// advance moves the generations this handle knows up to g and p (never down): gen first, as a commit does. own says
-// that p is what this handle's commit wrote; foreign, that it holds another handle's Update all the same (the commit
-// found the shared generations moved by one this handle had not seen). A p that Sync finds greater than pgen holds
-// one too. ForeignPolicyGeneration then moves to p, after pgen.
-func (s *Store) advance(g, p uint64, own, foreign bool) {
-	raise(&s.gen, g)
-	if raise(&s.pgen, p) && !own || foreign {
+// advance moves the generations this handle knows up to g and p (never down), as Sync found them: gen first, as a
+// commit does. A p past the pgen of this handle's latest commit (ownp) holds another handle's Update:
+// ForeignPolicyGeneration moves to it first, so that it has moved before any commit of this handle can see pgen at p.
+func (s *Store) advance(g, p uint64) {
+	if p > s.ownp.Load() {
 		raise(&s.fpgen, p)
+	}
+	raise(&s.gen, g)
+	raise(&s.pgen, p)
+}
+
+// committed moves the generations this handle knows up to g and p, those its commit left (gen first, as advance).
+// known is pgen as the handle knew it when the commit bumped the shared generations: a p past the bump's own step
+// holds another handle's Update, which ForeignPolicyGeneration follows first (as in advance); otherwise p is this
+// handle's own.
+func (s *Store) committed(g, p, known uint64, policy bool) {
+	bumped := known
+	if policy {
+		bumped++
+	}
+	foreign := p > bumped
+	if foreign {
+		raise(&s.fpgen, p)
+	}
+	raise(&s.gen, g)
+	raise(&s.pgen, p)
+	if !foreign && policy {
+		raise(&s.ownp, p)
 	}
 }
 
@@ -447,11 +468,7 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 	// which the next step retires. The other order would let a derivation from stale cached records be kept as
 	// current. The values are the ones this commit wrote, greater than any this handle knew; a pgen past the one
 	// its own bump made of what the handle knew holds another handle's Update.
-	bumped := known
-	if policy {
-		bumped++
-	}
-	s.advance(uint64(g), uint64(p), true, uint64(p) > bumped)
+	s.committed(uint64(g), uint64(p), known, policy)
 	return nil
 }
 

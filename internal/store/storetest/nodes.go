@@ -29,6 +29,7 @@ func RunNodes(t *testing.T, newDatabase NewDatabase) {
 		{"SyncWithNothingNewMovesNothing", syncNothingNew},
 		{"ForeignPolicyGenerationMovesForAnotherHandlesUpdateOnly", foreignPolicyGeneration},
 		{"ACommitOverAnUnseenUpdateMovesForeignPolicyGeneration", foreignAbsorbed},
+		{"ForeignPolicyGenerationMovesUnderConcurrentSyncsAndCommits", foreignConcurrent},
 		{"SyncIgnoresRolledBackUpdates", syncIgnoresRollback},
 		{"CachedReadsAreRetiredBySync", syncRetiresCachedReads},
 		{"NamesStayUniqueUnderConcurrentInsertsOnTwoHandles", uniqueAcrossHandles},
@@ -161,6 +162,57 @@ func foreignAbsorbed(t *testing.T, a, b store.Store) {
 		}
 		if f, p := b.ForeignPolicyGeneration(), b.PolicyGeneration(); f <= f0 || f > p {
 			t.Fatalf("%s over another handle's unseen Update: ForeignPolicyGeneration %d (was %d), PolicyGeneration %d", own.name, f, f0, p)
+		}
+	}
+}
+
+// foreignConcurrent: while the handle syncs and commits from other goroutines, a Sync that begins after another
+// handle's Update returned has moved ForeignPolicyGeneration past where it was before that Update, whichever call
+// (this Sync, a concurrent one, or a commit of the handle) brought the Update in.
+func foreignConcurrent(t *testing.T, a, b store.Store) {
+	ctx := context.Background()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	for i := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var err error
+				if i == 0 {
+					err = b.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+						return tx.PutSetting(ctx, "1", "own", []byte(fmt.Sprint(n)))
+					})
+				} else {
+					err = b.Sync(ctx)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	defer func() { close(stop); wg.Wait() }()
+	for n := range 50 {
+		f0 := b.ForeignPolicyGeneration()
+		mustUpdate(t, a, func(ctx context.Context, tx store.Tx) error {
+			return tx.PutSetting(ctx, "1", "k", []byte(fmt.Sprint(n)))
+		})
+		mustSync(t, b)
+		if f := b.ForeignPolicyGeneration(); f <= f0 {
+			t.Fatalf("update %d: ForeignPolicyGeneration %d after another handle's Update and a Sync, was %d", n, f, f0)
+		}
+		select {
+		case err := <-errs:
+			t.Fatal(err)
+		default:
 		}
 	}
 }
