@@ -144,7 +144,7 @@ func TestCommittedShapesAreUpToDate(t *testing.T) {
 	data := filepath.Join(strings.TrimSpace(string(out)), "data")
 	// CloudTrail: only the operations iamd serves (the -operations of internal/apitypes/cloudtrail/doc.go and
 	// internal/api/ctapi/doc.go).
-	const ctOps = "LookupEvents,DescribeTrails,GetTrailStatus,ListTrails,ListPublicKeys"
+	const ctOps = "LookupEvents,DescribeTrails,GetTrail,GetTrailStatus,GetEventSelectors,ListTrails,ListPublicKeys"
 	// Access Analyzer: the four policy checks (internal/apitypes/accessanalyzer/doc.go, internal/api/aaapi/doc.go).
 	const aaOps = "ValidatePolicy,CheckNoNewAccess,CheckAccessNotGranted,CheckNoPublicAccess,CreateAnalyzer,GetAnalyzer,ListAnalyzers,DeleteAnalyzer,UpdateAnalyzer,CreateArchiveRule,GetArchiveRule,ListArchiveRules,UpdateArchiveRule,DeleteArchiveRule,ApplyArchiveRule,ListFindings,ListFindingsV2,GetFinding,GetFindingV2,UpdateFindings,GetFindingRecommendation,GenerateFindingRecommendation,GetFindingsStatistics,StartResourceScan,GetAnalyzedResource,ListAnalyzedResources,TagResource,UntagResource,ListTagsForResource,StartPolicyGeneration,GetGeneratedPolicy,ListPolicyGenerations,CancelPolicyGeneration"
 	const aaModel, aaTypes = "accessanalyzer/2019-11-01/service-2.json.gz", "aatypes=" + module + "/internal/apitypes/accessanalyzer"
