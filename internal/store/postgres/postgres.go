@@ -45,7 +45,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/iamd-dev/iamd/internal/store"
@@ -70,11 +69,9 @@ const maxAttempts = 5
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
 	pool *pgxpool.Pool
-	gen  atomic.Uint64 // every commit of Update or UpdateStamps
-	pgen atomic.Uint64 // commits of Update
-	// fpgen is pgen as it was when this handle last learned of another handle's Update (ForeignPolicyGeneration);
-	// ownp is the pgen of this handle's latest commit that found no such Update before it (advance, committed).
-	fpgen, ownp atomic.Uint64
+	// gens are the shared generations (table generations) as this handle last saw them: after its own commits and
+	// by Sync. A field, not embedded, so that Synced and Committed stay the store's own.
+	gens store.Generations
 	// trace, when set (by tests, before the store is used), sees every statement a transaction runs with its
 	// arguments, so that a test can check the query plan of each.
 	trace func(query string, args []any)
@@ -130,14 +127,14 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Generation increases after every committed Update or UpdateStamps of this Store.
-func (s *Store) Generation() uint64 { return s.gen.Load() }
+// Generation increases after every committed Update or UpdateStamps, through this handle or (seen by Sync) another.
+func (s *Store) Generation() uint64 { return s.gens.Generation() }
 
-// PolicyGeneration increases after every committed Update of this Store.
-func (s *Store) PolicyGeneration() uint64 { return s.pgen.Load() }
+// PolicyGeneration increases after every committed Update, through this handle or (seen by Sync) another.
+func (s *Store) PolicyGeneration() uint64 { return s.gens.PolicyGeneration() }
 
 // ForeignPolicyGeneration implements store.Store.
-func (s *Store) ForeignPolicyGeneration() uint64 { return s.fpgen.Load() }
+func (s *Store) ForeignPolicyGeneration() uint64 { return s.gens.ForeignPolicyGeneration() }
 
 // DatabaseGenerations reads the generations the database holds: how many write transactions of any node have
 // committed (gen), and how many of those were not UpdateStamps (policy). A node that sees them move without a
@@ -291,7 +288,7 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 		if err := t.queryRow(ctx, bump).Scan(&g, &p); err != nil {
 			return fmt.Errorf("begin write: %w", mapErr(err))
 		}
-		known = s.pgen.Load()
+		known = s.gens.PolicyGeneration()
 		// From here the function runs: the contract runs it once, so a failure from now on is not retried.
 		ran = true
 		return fn(ctx, t)
@@ -303,7 +300,7 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 	// The shared generations as this commit left them (a failed commit may have committed: they move as if it
 	// had, and caches drop what they hold, at worst needlessly). gen first, as in the SQLite store. A pgen past the
 	// one its own bump made of what the handle knew holds another handle's Update.
-	s.committed(uint64(g), uint64(p), known, policy)
+	s.gens.Committed(uint64(g), uint64(p), known, policy)
 	return unavailable(err)
 }
 
@@ -313,52 +310,8 @@ func (s *Store) Sync(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sync: %w", unavailable(err))
 	}
-	s.advance(g, p)
+	s.gens.Synced(g, p)
 	return nil
-}
-
-// advance moves the generations this handle knows up to g and p (never down), as Sync found them: gen first, as a
-// commit does. A p past the pgen of this handle's latest commit (ownp) holds another handle's Update:
-// ForeignPolicyGeneration moves to it first, so that it has moved before any commit of this handle can see pgen at p.
-func (s *Store) advance(g, p uint64) {
-	if p > s.ownp.Load() {
-		raise(&s.fpgen, p)
-	}
-	raise(&s.gen, g)
-	raise(&s.pgen, p)
-}
-
-// committed moves the generations this handle knows up to g and p, those its commit left (gen first, as advance).
-// known is pgen as the handle knew it when the commit bumped the shared generations: a p past the bump's own step
-// holds another handle's Update, which ForeignPolicyGeneration follows first (as in advance); otherwise p is this
-// handle's own.
-func (s *Store) committed(g, p, known uint64, policy bool) {
-	bumped := known
-	if policy {
-		bumped++
-	}
-	foreign := p > bumped
-	if foreign {
-		raise(&s.fpgen, p)
-	}
-	raise(&s.gen, g)
-	raise(&s.pgen, p)
-	if !foreign && policy {
-		raise(&s.ownp, p)
-	}
-}
-
-// raise sets v to n when n is greater, and reports whether it did.
-func raise(v *atomic.Uint64, n uint64) bool {
-	for {
-		old := v.Load()
-		if n <= old {
-			return false
-		}
-		if v.CompareAndSwap(old, n) {
-			return true
-		}
-	}
 }
 
 // commitError is a failed COMMIT. The transaction may have committed all the same (the connection broke after

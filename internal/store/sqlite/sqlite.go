@@ -31,13 +31,9 @@ var migrations embed.FS
 // Store is a store.Store on one SQLite file.
 type Store struct {
 	w, r *sql.DB
-	// gen and pgen are the shared generations (table generations) as this handle last saw them: after its own
-	// commits and by Sync; they only grow.
-	gen  atomic.Uint64 // every commit
-	pgen atomic.Uint64 // commits of Update, not UpdateStamps
-	// fpgen is pgen as it was when this handle last learned of another handle's Update (ForeignPolicyGeneration);
-	// ownp is the pgen of this handle's latest commit that found no such Update before it (advance, committed).
-	fpgen, ownp atomic.Uint64
+	// gens are the shared generations (table generations) as this handle last saw them: after its own commits and
+	// by Sync. A field, not embedded, so that Synced and Committed stay the store's own.
+	gens store.Generations
 	// syncr reads the shared generations for Sync (sync.go), on a connection of r's of its own.
 	syncr *syncReader
 	// indexed is the trail's watermark as last committed (events.go): AppendEvent indexes the tail when it grows
@@ -171,52 +167,8 @@ func (s *Store) Sync(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sync: read the shared generations: %w", err)
 	}
-	s.advance(uint64(g), uint64(p))
+	s.gens.Synced(uint64(g), uint64(p))
 	return nil
-}
-
-// advance moves the generations this handle knows up to g and p (never down), as Sync found them: gen first, as a
-// commit does. A p past the pgen of this handle's latest commit (ownp) holds another handle's Update:
-// ForeignPolicyGeneration moves to it first, so that it has moved before any commit of this handle can see pgen at p.
-func (s *Store) advance(g, p uint64) {
-	if p > s.ownp.Load() {
-		raise(&s.fpgen, p)
-	}
-	raise(&s.gen, g)
-	raise(&s.pgen, p)
-}
-
-// committed moves the generations this handle knows up to g and p, those its commit left (gen first, as advance).
-// known is pgen as the handle knew it when the commit bumped the shared generations: a p past the bump's own step
-// holds another handle's Update, which ForeignPolicyGeneration follows first (as in advance); otherwise p is this
-// handle's own.
-func (s *Store) committed(g, p, known uint64, policy bool) {
-	bumped := known
-	if policy {
-		bumped++
-	}
-	foreign := p > bumped
-	if foreign {
-		raise(&s.fpgen, p)
-	}
-	raise(&s.gen, g)
-	raise(&s.pgen, p)
-	if !foreign && policy {
-		raise(&s.ownp, p)
-	}
-}
-
-// raise sets v to n when n is greater, and reports whether it did.
-func raise(v *atomic.Uint64, n uint64) bool {
-	for {
-		old := v.Load()
-		if n <= old {
-			return false
-		}
-		if v.CompareAndSwap(old, n) {
-			return true
-		}
-	}
 }
 
 // uriPath escapes a file's path for a "file:" URI (SQLite's "URI Filenames"): '%', '?' and '#' would otherwise
@@ -301,13 +253,13 @@ func (s *Store) Close() error {
 }
 
 // Generation increases after every committed Update or UpdateStamps, through this handle or (seen by Sync) another.
-func (s *Store) Generation() uint64 { return s.gen.Load() }
+func (s *Store) Generation() uint64 { return s.gens.Generation() }
 
 // PolicyGeneration increases after every committed Update, through this handle or (seen by Sync) another.
-func (s *Store) PolicyGeneration() uint64 { return s.pgen.Load() }
+func (s *Store) PolicyGeneration() uint64 { return s.gens.PolicyGeneration() }
 
 // ForeignPolicyGeneration implements store.Store.
-func (s *Store) ForeignPolicyGeneration() uint64 { return s.fpgen.Load() }
+func (s *Store) ForeignPolicyGeneration() uint64 { return s.gens.ForeignPolicyGeneration() }
 
 // Schema is what Open found of the database's schema, and the version it holds since.
 func (s *Store) Schema() store.SchemaVersion { return s.schema }
@@ -450,7 +402,7 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 		if policy {
 			q = bumpBoth
 		}
-		known = s.pgen.Load()
+		known = s.gens.PolicyGeneration()
 		if _, err := t.exec(ctx, q); err != nil {
 			return fmt.Errorf("bump the shared generations: %w", err)
 		}
@@ -462,13 +414,13 @@ func (s *Store) update(ctx context.Context, fn func(ctx context.Context, tx stor
 	if err != nil {
 		return err
 	}
-	// gen first (advance): a cache of derived data reads the policy generation before it reads the records it
+	// gen first (Committed): a cache of derived data reads the policy generation before it reads the records it
 	// derives from, so while pgen still has its old value those reads must already miss the read cache (whose
 	// entries gen retires) and see the commit; the derived value is then kept under the old policy generation,
 	// which the next step retires. The other order would let a derivation from stale cached records be kept as
 	// current. The values are the ones this commit wrote, greater than any this handle knew; a pgen past the one
 	// its own bump made of what the handle knew holds another handle's Update.
-	s.committed(uint64(g), uint64(p), known, policy)
+	s.gens.Committed(uint64(g), uint64(p), known, policy)
 	return nil
 }
 
